@@ -1,0 +1,106 @@
+"""The exceptions evplan raises, and the exit codes the CLI maps them to.
+
+::
+
+    EvplanError                     base class; never raised itself
+    ├── InputError                  bad input tables or options   (exit code 1)
+    │     carries ``problems``: every problem found, each naming file, row, id,
+    │     column, the value found, what was expected and a fix
+    ├── InfeasibleError             the model has no solution      (exit code 2)
+    │     carries ``explanations``: the rows an elastic re-solve had to break
+    └── SolverLimitError            time or iteration limit reached without a
+                                    feasible solution               (exit code 3)
+
+A solver that stops on a limit *with* a feasible solution does not raise: the
+``Result`` carries ``status="time_limit"`` and the proven gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "EXIT_INFEASIBLE",
+    "EXIT_INPUT",
+    "EXIT_OK",
+    "EXIT_SOLVER_LIMIT",
+    "EvplanError",
+    "InfeasibleError",
+    "InputError",
+    "Problem",
+    "SolverLimitError",
+]
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_INFEASIBLE = 2
+EXIT_SOLVER_LIMIT = 3
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in the inputs.
+
+    Attributes
+    ----------
+    file : str
+        File (or workbook sheet) the problem is in, e.g. ``"routes.csv"``.
+    message : str
+        The full sentence: where (row, id, column), the value found, what was
+        expected, and a concrete fix.
+    row : int or None
+        1-based data row number as a spreadsheet user sees it (the header is row 1,
+        so the first data row is row 2); None for file-level problems.
+    """
+
+    file: str
+    message: str
+    row: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class EvplanError(Exception):
+    """Base class of every error evplan raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(EvplanError):
+    """The inputs are wrong; ``problems`` lists every problem found, grouped by file."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """Return the problems as the CLI prints them, grouped by file."""
+        lines: list[str] = []
+        files = list(dict.fromkeys(problem.file for problem in self.problems))
+        for file in files:
+            in_file = [problem for problem in self.problems if problem.file == file]
+            noun = "problem" if len(in_file) == 1 else "problems"
+            lines.append(f"evplan: {len(in_file)} {noun} in {file}")
+            lines.extend(f"  * {problem.message}" for problem in in_file)
+        return "\n".join(lines)
+
+
+class InfeasibleError(EvplanError):
+    """The model is infeasible; ``explanations`` name the rows that break and by how much."""
+
+    exit_code = EXIT_INFEASIBLE
+
+    def __init__(self, explanations: Sequence[str]) -> None:
+        self.explanations = list(explanations)
+        body = "\n".join(f"  * {line}" for line in self.explanations)
+        super().__init__(f"evplan: the model is infeasible.\n{body}")
+
+
+class SolverLimitError(EvplanError):
+    """The solver hit a limit before it found any feasible solution."""
+
+    exit_code = EXIT_SOLVER_LIMIT
