@@ -1,0 +1,158 @@
+"""A MILP held as scipy.sparse arrays, handed to HiGHS in memory.
+
+Every formulation in :mod:`evplan.location` builds a :class:`Milp` — columns with
+cost, bounds and integrality, rows ``row_lower <= A x <= row_upper`` — and calls
+:func:`solve_milp`, which passes it to ``highspy`` column-wise (no files), optionally
+with a warm-start solution, and returns the values, objective, proven bound and gap.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from evplan.location.options import SolveOptions
+
+__all__ = ["Milp", "MilpSolution", "solve_milp"]
+
+
+@dataclass(frozen=True)
+class Milp:
+    """``min cost @ x + offset`` s.t. ``row_lower <= matrix @ x <= row_upper``, bounds.
+
+    Attributes
+    ----------
+    cost, lower, upper : numpy.ndarray
+        One entry per column.
+    integer : numpy.ndarray of bool
+        Which columns are integer.
+    matrix : scipy.sparse.csc_array or csc_matrix
+        Rows x columns constraint matrix.
+    row_lower, row_upper : numpy.ndarray
+        One entry per row (``±inf`` for one-sided rows).
+    offset : float
+        Constant added to the objective.
+    """
+
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    matrix: sp.csc_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class MilpSolution:
+    """What HiGHS returned.
+
+    ``status`` is ``"optimal"``, ``"time_limit"`` (a feasible solution, gap open),
+    ``"infeasible"`` or ``"no_solution"`` (a limit hit before any feasible point).
+    ``bound`` is HiGHS' proven dual bound and ``gap`` = (objective - bound) / objective.
+    """
+
+    status: str
+    values: np.ndarray | None
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    nodes: int
+
+
+def _inf(values: np.ndarray, infinity: float) -> np.ndarray:
+    return np.clip(np.asarray(values, dtype=float), -infinity, infinity)
+
+
+def solve_milp(
+    model: Milp,
+    options: SolveOptions,
+    warm_start: np.ndarray | None = None,
+    time_limit: float | None = None,
+) -> MilpSolution:
+    """Solve ``model`` with HiGHS, passing it column-wise in memory.
+
+    Parameters
+    ----------
+    model : Milp
+        The problem.
+    options : SolveOptions
+        ``time_limit``, ``mip_rel_gap``, ``mip_abs_gap``, ``threads``, ``verbose``.
+    warm_start : numpy.ndarray, optional
+        A full feasible column vector given to HiGHS as its first incumbent.
+    time_limit : float, optional
+        Overrides ``options.time_limit`` (used for the time left after preprocessing).
+    """
+    started = time.perf_counter()
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", bool(options.verbose))
+    highs.setOptionValue("threads", int(options.threads))
+    highs.setOptionValue("time_limit", float(time_limit if time_limit else options.time_limit))
+    highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    highs.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
+    highs.setOptionValue("random_seed", int(options.seed))
+    infinity = highs.getInfinity()
+    matrix = sp.csc_matrix(model.matrix)
+    matrix.sort_indices()
+    column_count = matrix.shape[1]
+    integrality = np.where(model.integer, 1, 0).astype(np.int32)
+    highs.passModel(
+        int(column_count),
+        int(matrix.shape[0]),
+        int(matrix.nnz),
+        1,  # column-wise
+        1,  # minimise
+        float(model.offset),
+        np.asarray(model.cost, dtype=float),
+        _inf(model.lower, infinity),
+        _inf(model.upper, infinity),
+        _inf(model.row_lower, infinity),
+        _inf(model.row_upper, infinity),
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(float),
+        integrality,
+    )
+    if warm_start is not None:
+        highs.setSolution(
+            int(column_count),
+            np.arange(column_count, dtype=np.int32),
+            np.asarray(warm_start, dtype=float),
+        )
+    highs.run()
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    seconds = time.perf_counter() - started
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return MilpSolution("infeasible", None, np.inf, np.inf, np.inf, seconds, 0)
+    is_mip = bool(model.integer.any())
+    nodes = int(info.mip_node_count) if is_mip else 0
+    if not has_solution:
+        bound = float(info.mip_dual_bound) if is_mip else -np.inf
+        return MilpSolution("no_solution", None, np.inf, bound, np.inf, seconds, nodes)
+    values = np.asarray(highs.getSolution().col_value, dtype=float)
+    objective = float(info.objective_function_value)
+    if is_mip:
+        bound = float(info.mip_dual_bound)
+    else:
+        bound = objective if status == highspy.HighsModelStatus.kOptimal else -np.inf
+    bound = min(bound, objective)
+    gap = relative_gap(objective, bound)
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    return MilpSolution(
+        "optimal" if optimal else "time_limit", values, objective, bound, gap, seconds, nodes
+    )
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """``(objective - bound) / max(|objective|, 1e-9)``, 0 when they meet."""
+    if not np.isfinite(bound) or not np.isfinite(objective):
+        return np.inf
+    return max(0.0, objective - bound) / max(abs(objective), 1e-9)

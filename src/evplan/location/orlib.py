@@ -1,0 +1,285 @@
+"""Readers for the OR-Library facility-location and p-median test files.
+
+Three formats are read (see ``shared/benchmarks/orlib/README.md``):
+
+* ``capNN.txt``, ``capa.txt``, ``capb.txt``, ``capc.txt`` — capacitated warehouse
+  location. A stream of tokens: ``m n``; ``m`` pairs ``capacity fixed_cost``; then per
+  customer its demand and ``m`` costs, cost ``i`` being the cost of serving *all* of
+  that customer's demand from warehouse ``i``. In capa/b/c the capacity is the word
+  ``capacity``, replaced by a value the caller chooses (:func:`read_capacitated`).
+* ``pmedN.txt`` — p-median. ``n e p`` then ``e`` undirected edges ``i j cost``. A
+  vertex pair that appears more than once takes its **last** cost. Distances are
+  shortest-path lengths (:func:`shortest_path_distances`).
+* ``optima.csv`` — published optimal values (:func:`read_optima`).
+
+Each reader returns tables in the form the solvers take: ``sites`` (``site``,
+``capacity``, ``fixed_cost``), ``customers`` (``customer``, ``demand``) and a long
+``costs`` (``site``, ``customer``, ``cost``) or ``distances`` table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from evplan.errors import InputError, Problem
+
+__all__ = [
+    "FacilityInstance",
+    "PMedianInstance",
+    "default_orlib_dir",
+    "read_capacitated",
+    "read_optima",
+    "read_pmedian",
+    "shortest_path_distances",
+]
+
+ORLIB_DIR_VARIABLE = "EVPLAN_ORLIB_DIR"
+_RELATIVE_ORLIB = Path("shared") / "benchmarks" / "orlib"
+
+
+@dataclass(frozen=True)
+class FacilityInstance:
+    """A facility-location instance as tables.
+
+    Attributes
+    ----------
+    name : str
+        Instance name, e.g. ``"cap41"`` or ``"capa_8000"``.
+    sites : pandas.DataFrame
+        ``site`` (1-based int), ``capacity``, ``fixed_cost``.
+    customers : pandas.DataFrame
+        ``customer`` (1-based int), ``demand``.
+    costs : pandas.DataFrame
+        Long table ``site``, ``customer``, ``cost``: cost of serving all of the
+        customer's demand from the site.
+    """
+
+    name: str
+    sites: pd.DataFrame
+    customers: pd.DataFrame
+    costs: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class PMedianInstance:
+    """A p-median instance: a graph, its shortest-path distances and ``p``.
+
+    Attributes
+    ----------
+    name : str
+        Instance name, e.g. ``"pmed1"``.
+    medians : int
+        Number of medians ``p`` to open.
+    edges : pandas.DataFrame
+        ``tail``, ``head``, ``length`` after the last-occurrence-wins rule.
+    sites, customers : pandas.DataFrame
+        Every vertex is a candidate site (``site``) and a customer (``customer``,
+        ``demand`` = 1).
+    distances : pandas.DataFrame
+        Long table ``site``, ``customer``, ``distance`` (shortest path lengths).
+    """
+
+    name: str
+    medians: int
+    edges: pd.DataFrame
+    sites: pd.DataFrame
+    customers: pd.DataFrame
+    distances: pd.DataFrame
+
+
+def default_orlib_dir(start: Path | str | None = None) -> Path:
+    """Return the folder holding the OR-Library files.
+
+    The environment variable ``EVPLAN_ORLIB_DIR`` wins. Otherwise each ancestor of
+    ``start`` (default: the current directory, then this module's folder) is tried for
+    ``<ancestor>/shared/benchmarks/orlib``, which finds the ``shared/`` folder that
+    sits beside the repository folder.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming every place tried and how to point evplan at the data.
+    """
+    from_env = os.environ.get(ORLIB_DIR_VARIABLE)
+    if from_env:
+        folder = Path(from_env)
+        if folder.is_dir():
+            return folder
+        raise FileNotFoundError(
+            f"{ORLIB_DIR_VARIABLE}={from_env!r} is not a folder. Point it at the folder "
+            "holding cap41.txt, pmed1.txt and optima.csv."
+        )
+    starts = [Path(start)] if start is not None else [Path.cwd(), Path(__file__)]
+    tried: list[Path] = []
+    for origin in starts:
+        for ancestor in [origin.resolve(), *origin.resolve().parents]:
+            candidate = ancestor / _RELATIVE_ORLIB
+            tried.append(candidate)
+            if (candidate / "optima.csv").is_file():
+                return candidate
+    raise FileNotFoundError(
+        "OR-Library data not found; tried "
+        + ", ".join(str(path) for path in tried[:6])
+        + f" ... Set {ORLIB_DIR_VARIABLE} to the folder holding cap41.txt and pmed1.txt, "
+        "or put the shared/ folder beside the repository folder."
+    )
+
+
+def read_optima(folder: Path | str | None = None) -> pd.Series:
+    """Return the published optima from ``optima.csv`` as a Series keyed by instance.
+
+    Keys are ``capNN``, ``capa_8000`` ..., ``uflp_capNN``, ``uflp_capa`` ... and ``pmedN``.
+    """
+    folder = Path(folder) if folder is not None else default_orlib_dir()
+    table = pd.read_csv(folder / "optima.csv")
+    return table.set_index("instance")["optimal_value"].astype(float)
+
+
+def _tokens(path: Path) -> list[str]:
+    return path.read_text().split()
+
+
+def read_capacitated(path: Path | str, capacity: float | None = None) -> FacilityInstance:
+    """Read an OR-Library ``cap*.txt`` file.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    capacity : float, optional
+        Value for the word ``capacity`` in capa/capb/capc (e.g. 8000). Required for those
+        files; if given for a file with numeric capacities it replaces them too.
+
+    Examples
+    --------
+    >>> instance = read_capacitated(default_orlib_dir() / "cap41.txt")  # doctest: +SKIP
+    >>> instance.sites.shape
+    (16, 3)
+    """
+    path = Path(path)
+    tokens = _tokens(path)
+    site_count, customer_count = int(tokens[0]), int(tokens[1])
+    site_tokens = np.array(tokens[2 : 2 + 2 * site_count], dtype=object).reshape(site_count, 2)
+    raw_capacity = site_tokens[:, 0]
+    symbolic = raw_capacity == "capacity"
+    if capacity is None and symbolic.any():
+        raise InputError(
+            [
+                Problem(
+                    file=path.name,
+                    message=(
+                        f"{path.name} gives warehouse capacities as the word 'capacity'; "
+                        "pass capacity=<value> (capopt.txt lists e.g. 8000 for capa)."
+                    ),
+                )
+            ]
+        )
+    capacities = (
+        np.full(site_count, float(capacity))
+        if capacity is not None
+        else raw_capacity.astype(float)
+    )
+    fixed_costs = site_tokens[:, 1].astype(float)
+    body = np.array(
+        tokens[2 + 2 * site_count : 2 + 2 * site_count + customer_count * (site_count + 1)],
+        dtype=float,
+    )
+    if body.size != customer_count * (site_count + 1):
+        raise InputError(
+            [
+                Problem(
+                    file=path.name,
+                    message=(
+                        f"{path.name} ends early: expected {customer_count} customers with "
+                        f"{site_count} costs each. Re-download the file."
+                    ),
+                )
+            ]
+        )
+    body = body.reshape(customer_count, site_count + 1)
+    demand = body[:, 0]
+    cost_matrix = body[:, 1:].T  # site x customer
+    site_ids = np.arange(1, site_count + 1)
+    customer_ids = np.arange(1, customer_count + 1)
+    name = path.stem if capacity is None or not symbolic.any() else f"{path.stem}_{capacity:g}"
+    return FacilityInstance(
+        name=name,
+        sites=pd.DataFrame(
+            {"site": site_ids, "capacity": capacities, "fixed_cost": fixed_costs}
+        ),
+        customers=pd.DataFrame({"customer": customer_ids, "demand": demand}),
+        costs=_long_table(cost_matrix, site_ids, customer_ids, "cost"),
+    )
+
+
+def _long_table(
+    matrix: np.ndarray, site_ids: np.ndarray, customer_ids: np.ndarray, value: str
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "site": np.repeat(site_ids, len(customer_ids)),
+            "customer": np.tile(customer_ids, len(site_ids)),
+            value: matrix.ravel(),
+        }
+    )
+
+
+def shortest_path_distances(edges: pd.DataFrame, vertex_count: int) -> np.ndarray:
+    """All-pairs shortest path lengths of an undirected graph (Dijkstra, scipy.sparse).
+
+    Parameters
+    ----------
+    edges : pandas.DataFrame
+        ``tail``, ``head`` (1-based vertex numbers) and ``length``; each pair once.
+    vertex_count : int
+        Number of vertices.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``vertex_count x vertex_count`` matrix; ``inf`` where no path exists.
+    """
+    tails = edges["tail"].to_numpy() - 1
+    heads = edges["head"].to_numpy() - 1
+    lengths = edges["length"].to_numpy(dtype=float)
+    graph = coo_matrix((lengths, (tails, heads)), shape=(vertex_count, vertex_count)).tocsr()
+    return dijkstra(graph, directed=False)
+
+
+def read_pmedian(path: Path | str) -> PMedianInstance:
+    """Read an OR-Library ``pmedN.txt`` file, the last cost of a repeated edge winning.
+
+    Examples
+    --------
+    >>> instance = read_pmedian(default_orlib_dir() / "pmed1.txt")  # doctest: +SKIP
+    >>> instance.medians
+    5
+    """
+    path = Path(path)
+    tokens = _tokens(path)
+    vertex_count, edge_count, medians = int(tokens[0]), int(tokens[1]), int(tokens[2])
+    raw = np.array(tokens[3 : 3 + 3 * edge_count], dtype=float).reshape(edge_count, 3)
+    ends = np.sort(raw[:, :2].astype(int), axis=1)
+    edges = (
+        pd.DataFrame({"tail": ends[:, 0], "head": ends[:, 1], "length": raw[:, 2]})
+        .drop_duplicates(subset=["tail", "head"], keep="last")
+        .query("tail != head")
+        .reset_index(drop=True)
+    )
+    matrix = shortest_path_distances(edges, vertex_count)
+    vertex_ids = np.arange(1, vertex_count + 1)
+    return PMedianInstance(
+        name=path.stem,
+        medians=medians,
+        edges=edges,
+        sites=pd.DataFrame({"site": vertex_ids}),
+        customers=pd.DataFrame({"customer": vertex_ids, "demand": np.ones(vertex_count)}),
+        distances=_long_table(matrix, vertex_ids, vertex_ids, "distance"),
+    )

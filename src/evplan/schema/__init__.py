@@ -1,0 +1,50 @@
+"""The input schema: every input table, declared once with dtype, unit, default and description.
+
+=====================  ==========================================================
+table                  one row is
+=====================  ==========================================================
+plants                 a vehicle assembly plant
+programs               a vehicle program (model line)
+plant_programs         a plant that can build a program, at a variable cost
+markets                a sales market
+demand                 a price-volume tier of a product in a market and year
+routes                 a lane from a plant to a market
+duties                 an import duty schedule (origin, market, powertrain, years)
+countervailing_duties  a maker-specific extra duty (optional)
+committed_sales        a volume the plan must sell (optional)
+=====================  ==========================================================
+
+Plus ``scenario.yaml`` (:mod:`evplan.schema.scenario`) for the horizon and options.
+"""
+
+from __future__ import annotations
+
+from evplan.schema.columns import Column, Table
+from evplan.schema.committed_sales import COMMITTED_SALES
+from evplan.schema.common import POWERTRAINS
+from evplan.schema.countervailing_duties import COUNTERVAILING_DUTIES
+from evplan.schema.demand import DEMAND
+from evplan.schema.duties import DUTIES
+from evplan.schema.markets import MARKETS
+from evplan.schema.plant_programs import PLANT_PROGRAMS
+from evplan.schema.plants import PLANTS
+from evplan.schema.programs import PROGRAMS
+from evplan.schema.routes import ROUTES
+from evplan.schema.scenario import SCENARIO_FIELDS, ScenarioField
+
+TABLES: dict[str, Table] = {
+    table.name: table
+    for table in (
+        PLANTS,
+        PROGRAMS,
+        PLANT_PROGRAMS,
+        MARKETS,
+        DEMAND,
+        ROUTES,
+        DUTIES,
+        COUNTERVAILING_DUTIES,
+        COMMITTED_SALES,
+    )
+}
+
+__all__ = ["POWERTRAINS", "SCENARIO_FIELDS", "TABLES", "Column", "ScenarioField", "Table"]

@@ -1,0 +1,32 @@
+"""Maker-specific countervailing (anti-subsidy) duties, added to the ad valorem rate."""
+
+from __future__ import annotations
+
+from evplan.schema.columns import Column, Table
+from evplan.schema.common import first_year_column, last_year_column, source_column
+
+COUNTERVAILING_DUTIES = Table(
+    name="countervailing_duties",
+    description=(
+        "An extra ad valorem rate a market levies on one maker's vehicles from an origin "
+        "('*' maker: every maker without its own row)."
+    ),
+    key=("origin", "market", "powertrain", "maker", "first_year"),
+    required=False,
+    columns=(
+        Column("origin", "str", "-", "Origin country code."),
+        Column("market", "str", "-", "Market id.", references="markets.market"),
+        Column(
+            "powertrain", "str", "-", "Powertrain, or '*' for all.",
+            choices=("BEV", "PHEV", "HEV", "ICE", "*"),
+        ),
+        Column("maker", "str", "-", "Maker, or '*' for every maker without its own row."),
+        first_year_column("the duty applies"),
+        last_year_column("the duty applies"),
+        Column(
+            "cvd_rate", "float", "fraction", "Countervailing duty as a share of customs value.",
+            minimum=0, maximum=5,
+        ),
+        source_column(),
+    ),
+)
