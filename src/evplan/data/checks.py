@@ -1,0 +1,235 @@
+"""Cross-table checks: keys, references, horizon, products, tiers and duty coverage.
+
+Each check takes the typed tables and appends problems; none raises. They run after
+column-level validation, on the rows whose cells were readable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
+from evplan.data.duties import expand_years, resolve_duties
+from evplan.data.network import ScenarioSettings
+from evplan.data.products import product_members
+from evplan.data.suggest import did_you_mean
+from evplan.errors import Problem
+from evplan.schema import TABLES
+
+__all__ = ["check_tables"]
+
+Tables = dict[str, pd.DataFrame]
+
+
+def _limited(problems: list[Problem], label: str, found: list[Problem]) -> None:
+    problems.extend(found[:MAX_ROWS_PER_KIND])
+    if len(found) > MAX_ROWS_PER_KIND:
+        problems.append(Problem(label, f"... and {len(found) - MAX_ROWS_PER_KIND} more rows with "
+                                "the same problem."))
+
+
+def check_duplicate_keys(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+    """Rows of a table whose key columns repeat another row's."""
+    for name, frame in tables.items():
+        table = TABLES[name]
+        key = list(table.key)
+        keyed = frame[key].astype(str)
+        repeated = keyed.duplicated(keep=False)
+        found: list[Problem] = []
+        for _, group in frame[repeated].groupby(key, sort=False):
+            rows = group["row"].tolist()
+            rows_text = " and ".join(str(row) for row in rows) if len(rows) == 2 else ", ".join(
+                str(row) for row in rows)
+            ident = row_label(table, frame, group.index[0]).split(", ", 1)[1]
+            found.append(Problem(labels[name], f"rows {rows_text}: duplicate {ident}. Keep one "
+                                 "row and delete the others.", rows[0]))
+        _limited(problems, labels[name], found)
+
+
+def check_references(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+    """Ids that name a plant, program or market that does not exist."""
+    for name, frame in tables.items():
+        table = TABLES[name]
+        for column in table.columns:
+            if column.references is None or column.name not in frame:
+                continue
+            target_table, target_column = column.references.split(".")
+            if target_table not in tables:
+                continue
+            valid = set(tables[target_table][target_column].astype(str))
+            values = frame[column.name].astype(str)
+            unknown = frame.index[~values.isin(valid) & values.ne("")]
+            found = [
+                Problem(labels[name], f"{row_label(table, frame, i)}: {column.name} "
+                        f"'{values[i]}' is not in {labels[target_table]}."
+                        + (did_you_mean(values[i], valid) or f" Add it to {labels[target_table]}"
+                           " or fix the id."), int(frame.loc[i, "row"]))
+                for i in unknown
+            ]
+            _limited(problems, labels[name], found)
+
+
+def check_year_ranges(
+    tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem]
+) -> None:
+    """first_year after last_year; yearly rows outside the planning horizon."""
+    for name, frame in tables.items():
+        table = TABLES[name]
+        if "first_year" in frame and "last_year" in frame:
+            both = frame["first_year"].notna() & frame["last_year"].notna()
+            reversed_rows = frame.index[both & (frame["first_year"] > frame["last_year"])]
+            _limited(problems, labels[name], [
+                Problem(labels[name], f"{row_label(table, frame, i)}: first_year "
+                        f"{frame.loc[i, 'first_year']} is after last_year "
+                        f"{frame.loc[i, 'last_year']}. Swap them.", int(frame.loc[i, "row"]))
+                for i in reversed_rows])
+        if "year" in frame:
+            years = frame["year"]
+            outside = frame.index[years.notna() & ((years < scenario.first_year)
+                                                   | (years > scenario.last_year))]
+            _limited(problems, labels[name], [
+                Problem(labels[name], f"{row_label(table, frame, i)}: year {years[i]} is outside "
+                        f"the horizon {scenario.first_year}-{scenario.last_year}. Delete the row "
+                        "or widen first_year/last_year in scenario.yaml.", int(frame.loc[i, "row"]))
+                for i in outside])
+
+
+def check_products(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+    """Unknown or ambiguous product names; a program in two products in one market-year."""
+    members = product_members(tables["programs"])
+    levels = members.drop_duplicates(["product", "level"])
+    ambiguous = levels[levels.duplicated("product", keep=False)]
+    for product, group in ambiguous.groupby("product"):
+        problems.append(Problem(labels["programs"], f"'{product}' is both a "
+                                f"{' and a '.join(group['level'])}, so demand for it is "
+                                "ambiguous. Rename the segment or the program."))
+    known = set(members["product"])
+    for name in ("demand", "committed_sales"):
+        if name not in tables:
+            continue
+        frame = tables[name]
+        table = TABLES[name]
+        unknown = frame.index[~frame["product"].isin(known) & frame["product"].ne("")]
+        _limited(problems, labels[name], [
+            Problem(labels[name], f"{row_label(table, frame, i)}: product "
+                    f"'{frame.loc[i, 'product']}' is not a program, segment or powertrain."
+                    + (did_you_mean(frame.loc[i, "product"], known)
+                       or " Use a program id from programs.csv, a segment or a powertrain."),
+                    int(frame.loc[i, "row"])) for i in unknown])
+    demand = tables["demand"]
+    pools = demand[["market", "year", "product", "row"]].drop_duplicates(
+        ["market", "year", "product"])
+    covered = pools.merge(members[["product", "program"]], on="product")
+    clash = covered[covered.duplicated(["market", "year", "program"], keep=False)]
+    found = []
+    for (market, year, program), group in clash.groupby(["market", "year", "program"]):
+        products = " and ".join(f"'{product}'" for product in group["product"])
+        found.append(Problem(labels["demand"], f"rows {', '.join(map(str, group['row']))}: "
+                             f"program '{program}' in {market} {year} is sold under both "
+                             f"{products}, so its demand would count twice. Give each program "
+                             "one product per market and year.", int(group["row"].iloc[0])))
+    _limited(problems, labels["demand"], found)
+
+
+def check_tiers(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+    """Prices that do not fall from one tier to the next (a revenue curve that is not concave)."""
+    demand = tables["demand"].dropna(subset=["tier", "price_usd_per_vehicle"])
+    ordered = demand.sort_values(["market", "year", "product", "tier"])
+    same_pool = ordered[["market", "year", "product"]].eq(
+        ordered[["market", "year", "product"]].shift()).all(axis=1)
+    previous_price = ordered["price_usd_per_vehicle"].shift()
+    previous_tier = ordered["tier"].shift()
+    previous_row = ordered["row"].shift()
+    bad = ordered.index[same_pool & (ordered["price_usd_per_vehicle"] >= previous_price)]
+    table = TABLES["demand"]
+    _limited(problems, labels["demand"], [
+        Problem(labels["demand"], f"{row_label(table, demand, i)}: tier {ordered.loc[i, 'tier']} "
+                f"price {ordered.loc[i, 'price_usd_per_vehicle']:,.0f} is not below tier "
+                f"{int(previous_tier[i])} price {previous_price[i]:,.0f} (row "
+                f"{int(previous_row[i])}); the tier list is not concave. Lower prices tier by "
+                "tier (tier 1 is the best price).", int(ordered.loc[i, "row"])) for i in bad])
+
+
+def check_duties(
+    tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem]
+) -> None:
+    """Overlapping duty years, quotas without an in-quota rate, and routes with no duty."""
+    duties = tables["duties"]
+    table = TABLES["duties"]
+    label = labels["duties"]
+    expanded = expand_years(duties.dropna(subset=["ad_valorem_rate"]), scenario.years)
+    overlap = expanded[expanded.duplicated(["origin", "market", "powertrain", "year"], keep=False)]
+    found = []
+    for (origin, market, powertrain), group in overlap.groupby(
+            ["origin", "market", "powertrain"]):
+        rows = sorted(set(group["row"]))
+        years = sorted(set(group["year"]))
+        found.append(Problem(label, f"rows {', '.join(map(str, rows))}: duty rows for "
+                             f"{origin}>{market} {powertrain} overlap in {years[0]}"
+                             + (f"-{years[-1]}" if len(years) > 1 else "")
+                             + ". Make the first_year/last_year ranges disjoint.", rows[0]))
+    _limited(problems, label, found)
+    quota = duties["quota_vehicles_per_year"].notna()
+    no_rate = duties.index[quota & duties["in_quota_rate"].isna()]
+    _limited(problems, label, [
+        Problem(label, f"{row_label(table, duties, i)}: quota_vehicles_per_year is given but "
+                "in_quota_rate is blank. Give the rate that applies inside the quota.",
+                int(duties.loc[i, "row"])) for i in no_rate])
+    above = duties.index[quota & (duties["in_quota_rate"] > duties["ad_valorem_rate"])]
+    _limited(problems, label, [
+        Problem(label, f"{row_label(table, duties, i)}: in_quota_rate "
+                f"{duties.loc[i, 'in_quota_rate']:g} is above ad_valorem_rate "
+                f"{duties.loc[i, 'ad_valorem_rate']:g}. A quota lowers the rate; swap the values.",
+                int(duties.loc[i, "row"])) for i in above])
+    if scenario.default_duty_rate is None:
+        _check_route_duty_coverage(tables, labels, scenario, problems)
+
+
+def _check_route_duty_coverage(
+    tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem]
+) -> None:
+    routes = tables["routes"].merge(
+        tables["plants"][["plant", "country"]], on="plant").merge(
+        tables["markets"][["market", "country"]].rename(columns={"country": "market_country"}),
+        on="market")
+    cross = routes[routes["country"] != routes["market_country"]]
+    built = tables["plant_programs"][["plant", "program"]].merge(
+        tables["programs"][["program", "powertrain"]], on="program")
+    need = cross.merge(built[["plant", "powertrain"]].drop_duplicates(), on="plant")
+    need = expand_years(need, scenario.years).rename(columns={"country": "origin"})
+    resolved = resolve_duties(need[["origin", "market", "powertrain", "year"]],
+                              tables["duties"], scenario.years)
+    missing = need[~resolved["matched"].to_numpy()]
+    found = []
+    for (plant, market, powertrain), group in missing.groupby(
+            ["plant", "market", "powertrain"], sort=False):
+        years = sorted(group["year"])
+        span = f"{years[0]}-{years[-1]}" if len(years) > 1 else f"{years[0]}"
+        first = group.iloc[0]
+        found.append(Problem(labels["routes"], f"row {int(first['row'])}, route "
+                             f"'{plant}>{market}': no duty row covers {first['origin']}>{market} "
+                             f"{powertrain} in {span}. Add a row to {labels['duties']} (origin "
+                             f"{first['origin']}, market {market}, powertrain {powertrain} or "
+                             "'*'), or set default_duty_rate in scenario.yaml.",
+                             int(first["row"])))
+    _limited(problems, labels["routes"], found)
+
+
+def check_tables(
+    tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem]
+) -> None:
+    """Run every cross-table check, appending problems."""
+    check_duplicate_keys(tables, labels, problems)
+    check_references(tables, labels, problems)
+    check_year_ranges(tables, labels, scenario, problems)
+    check_products(tables, labels, problems)
+    check_tiers(tables, labels, problems)
+    check_duties(tables, labels, scenario, problems)
+    plants = tables["plants"]
+    no_capacity = plants.index[np.isclose(plants["capacity_vehicles_per_year"].fillna(1), 0)
+                               & (plants["min_utilisation"] > 0)]
+    _limited(problems, labels["plants"], [
+        Problem(labels["plants"], f"{row_label(TABLES['plants'], plants, i)}: min_utilisation "
+                "is set but capacity_vehicles_per_year is 0. Clear min_utilisation.",
+                int(plants.loc[i, "row"])) for i in no_capacity])

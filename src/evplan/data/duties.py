@@ -1,0 +1,126 @@
+"""Resolve which duty row applies to each (origin, market, powertrain, maker, year).
+
+A duty row applies to the years from ``first_year`` to ``last_year`` (blank: the
+horizon's ends). A row for the exact powertrain beats a ``'*'`` row. Countervailing
+duties resolve the same way, an exact maker beating ``'*'``. Everything is a merge
+on expanded year tables: no loop over rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["expand_years", "resolve_countervailing", "resolve_duties"]
+
+DUTY_VALUES = (
+    "ad_valorem_rate",
+    "specific_usd_per_vehicle",
+    "minimum_usd_per_vehicle",
+    "quota_vehicles_per_year",
+    "in_quota_rate",
+)
+
+
+def expand_years(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Repeat each row once per horizon year inside its ``first_year``..``last_year`` range.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows with nullable ``first_year`` and ``last_year`` columns.
+    years : list of int
+        The planning years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows with a ``year`` column, one row per (row, year) that applies.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"first_year": pd.array([2024], dtype="Int64"),
+    ...                      "last_year": pd.array([None], dtype="Int64")})
+    >>> expand_years(rows, [2023, 2024, 2025])["year"].tolist()
+    [2024, 2025]
+    """
+    year_array = np.asarray(years, dtype=int)
+    first = frame["first_year"].astype("Float64").fillna(year_array.min()).to_numpy(float)
+    last = frame["last_year"].astype("Float64").fillna(year_array.max()).to_numpy(float)
+    inside = (year_array[None, :] >= first[:, None]) & (year_array[None, :] <= last[:, None])
+    row_index, year_index = np.nonzero(inside)
+    expanded = frame.iloc[row_index].reset_index(drop=True)
+    expanded["year"] = year_array[year_index]
+    return expanded
+
+
+def _first_match(
+    keys: pd.DataFrame, table: pd.DataFrame, on: list[str], values: list[str]
+) -> pd.DataFrame:
+    """Left-merge ``keys`` with ``table`` on ``on``, keeping ``keys``' order and length."""
+    merged = keys[on].merge(table[[*on, *values]].drop_duplicates(on), on=on, how="left")
+    merged.index = keys.index
+    return merged[values]
+
+
+def resolve_duties(
+    keys: pd.DataFrame, duties: pd.DataFrame, years: list[int]
+) -> pd.DataFrame:
+    """Return the duty terms for each row of ``keys``.
+
+    Parameters
+    ----------
+    keys : pandas.DataFrame
+        Columns ``origin``, ``market``, ``powertrain``, ``year``.
+    duties : pandas.DataFrame
+        The validated duties table.
+    years : list of int
+        Planning years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned with ``keys``: the columns of :data:`DUTY_VALUES`, ``duty_row`` (the
+        spreadsheet row that applied, NaN where none) and ``matched`` (bool).
+    """
+    expanded = expand_years(duties, years)
+    values = [*DUTY_VALUES, "row"]
+    exact = _first_match(keys, expanded, ["origin", "market", "powertrain", "year"], values)
+    wildcard_keys = keys.assign(powertrain="*")
+    wildcard = _first_match(
+        wildcard_keys, expanded, ["origin", "market", "powertrain", "year"], values)
+    use_exact = exact["row"].notna()
+    resolved = exact.where(use_exact, wildcard)
+    resolved = resolved.rename(columns={"row": "duty_row"})
+    resolved["matched"] = resolved["duty_row"].notna()
+    return resolved
+
+
+def resolve_countervailing(
+    keys: pd.DataFrame, countervailing: pd.DataFrame, years: list[int]
+) -> pd.Series:
+    """Return the countervailing duty rate for each row of ``keys`` (0 where none applies).
+
+    Parameters
+    ----------
+    keys : pandas.DataFrame
+        Columns ``origin``, ``market``, ``powertrain``, ``maker``, ``year``.
+    countervailing : pandas.DataFrame
+        The validated countervailing_duties table (may be empty).
+    years : list of int
+        Planning years.
+    """
+    rate = pd.Series(np.nan, index=keys.index)
+    if countervailing.empty:
+        return rate.fillna(0.0)
+    expanded = expand_years(countervailing, years)
+    on = ["origin", "market", "powertrain", "maker", "year"]
+    for powertrain_star, maker_star in ((False, False), (False, True), (True, False), (True, True)):
+        probe = keys.copy()
+        if powertrain_star:
+            probe["powertrain"] = "*"
+        if maker_star:
+            probe["maker"] = "*"
+        found = _first_match(probe, expanded, on, ["cvd_rate"])["cvd_rate"]
+        rate = rate.fillna(found)
+    return rate.fillna(0.0)

@@ -1,0 +1,103 @@
+"""NetworkData: the validated inputs of one scenario, as typed tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["NetworkData", "ScenarioSettings"]
+
+
+@dataclass(frozen=True)
+class ScenarioSettings:
+    """The contents of ``scenario.yaml`` after validation (see :mod:`evplan.schema.scenario`)."""
+
+    name: str
+    first_year: int
+    last_year: int
+    description: str = ""
+    discount_rate: float = 0.0
+    transfer_price_markup: float = 0.0
+    default_duty_rate: float | None = None
+    unmet_committed_penalty_usd_per_vehicle: float | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def years(self) -> list[int]:
+        """Planning years, first to last inclusive."""
+        return list(range(self.first_year, self.last_year + 1))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the settings as plain data (for result metadata and the store)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "first_year": self.first_year,
+            "last_year": self.last_year,
+            "discount_rate": self.discount_rate,
+            "transfer_price_markup": self.transfer_price_markup,
+            "default_duty_rate": self.default_duty_rate,
+            "unmet_committed_penalty_usd_per_vehicle": self.unmet_committed_penalty_usd_per_vehicle,
+        }
+
+
+@dataclass(frozen=True)
+class NetworkData:
+    """Validated inputs: one DataFrame per table of :data:`evplan.schema.TABLES`.
+
+    Every table has exactly the schema's columns with their dtypes, defaults filled in,
+    and a ``row`` column holding the spreadsheet row number the record came from (for
+    messages). Build it with :func:`evplan.load` or :func:`evplan.data.validate_tables`;
+    treat the frames as read-only (derive a new NetworkData with :meth:`replace`).
+
+    Attributes
+    ----------
+    scenario : ScenarioSettings
+        Horizon and options.
+    tables : Mapping[str, pandas.DataFrame]
+        Table name -> typed table.
+    origin : str
+        Where the inputs came from (a folder or workbook path), for messages.
+    """
+
+    scenario: ScenarioSettings
+    tables: Mapping[str, pd.DataFrame]
+    origin: str = "<memory>"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.tables[table]
+
+    @property
+    def years(self) -> list[int]:
+        """Planning years."""
+        return self.scenario.years
+
+    @property
+    def plants(self) -> pd.DataFrame:
+        """The plants table."""
+        return self.tables["plants"]
+
+    @property
+    def programs(self) -> pd.DataFrame:
+        """The programs table."""
+        return self.tables["programs"]
+
+    @property
+    def markets(self) -> pd.DataFrame:
+        """The markets table."""
+        return self.tables["markets"]
+
+    def replace(self, **changes: Any) -> NetworkData:
+        """Return a copy with ``scenario``, ``tables`` or ``origin`` replaced (not revalidated)."""
+        return replace(self, **changes)
+
+    def summary(self) -> dict[str, int]:
+        """Row counts per table."""
+        return {name: len(frame) for name, frame in self.tables.items()}

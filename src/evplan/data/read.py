@@ -1,0 +1,161 @@
+"""Read raw input tables, as text, from a folder of CSV files or an Excel workbook.
+
+Every value is read as a string so that validation, not the reader, decides what is
+wrong with a cell and says so in the planner's terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from evplan.errors import InputError, Problem
+from evplan.schema import TABLES
+
+__all__ = ["RawInputs", "read_inputs"]
+
+SCENARIO_FILE = "scenario.yaml"
+SCENARIO_SHEET = "scenario"
+
+
+@dataclass
+class RawInputs:
+    """Tables as read, before validation.
+
+    Attributes
+    ----------
+    tables : dict
+        Table name -> DataFrame of strings, with a ``row`` column (spreadsheet row number).
+    labels : dict
+        Table name -> how to name its source in messages (``"routes.csv"`` or
+        ``"workbook.xlsx, sheet routes"``).
+    scenario : dict
+        The parsed ``scenario.yaml`` (or the workbook's scenario sheet).
+    scenario_label : str
+        How to name the scenario source in messages.
+    origin : str
+        The folder or workbook path.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    labels: dict[str, str]
+    scenario: dict[str, Any]
+    scenario_label: str
+    origin: str
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_inputs(path: str | Path) -> RawInputs:
+    """Read a CSV folder (with ``scenario.yaml``) or an ``.xlsx`` workbook.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder holding ``<table>.csv`` files and ``scenario.yaml``, or a workbook with
+        one sheet per table and a ``scenario`` sheet of ``key``/``value`` rows.
+
+    Raises
+    ------
+    InputError
+        When the path does not exist or a file cannot be parsed at all.
+    """
+    source = Path(path)
+    if not source.exists():
+        raise InputError([Problem(str(source), f"{source} does not exist. Pass a folder of CSV "
+                                  "files with a scenario.yaml, or an .xlsx workbook.")])
+    if source.is_dir():
+        return _read_folder(source)
+    if source.suffix.lower() in {".xlsx", ".xlsm"}:
+        return _read_workbook(source)
+    raise InputError([Problem(str(source), f"{source} is neither a folder nor an .xlsx workbook. "
+                              "Pass the folder that holds plants.csv, routes.csv, ... and "
+                              "scenario.yaml.")])
+
+
+def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.columns = [str(column).strip() for column in frame.columns]
+    frame = frame.map(lambda value: value.strip() if isinstance(value, str) else value)
+    frame.insert(0, "row", range(2, len(frame) + 2))
+    return frame
+
+
+def _read_folder(folder: Path) -> RawInputs:
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    for name, table in TABLES.items():
+        file = folder / table.file
+        labels[name] = table.file
+        if not file.exists():
+            if table.required:
+                problems.append(Problem(table.file, f"{table.file} is missing from {folder}. "
+                                        f"Add it with the columns {', '.join(table.column_names)} "
+                                        "(see docs/inputs.md)."))
+            continue
+        try:
+            frame = pd.read_csv(file, dtype=str, keep_default_na=False, skip_blank_lines=True)
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            problems.append(Problem(table.file, f"{table.file} cannot be read as CSV: {error}. "
+                                    "Save it as UTF-8 CSV with a comma separator."))
+            continue
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame(columns=list(table.column_names))
+        tables[name] = _with_row_numbers(frame)
+    scenario_path = folder / SCENARIO_FILE
+    scenario: dict[str, Any] = {}
+    if not scenario_path.exists():
+        problems.append(Problem(SCENARIO_FILE, f"{SCENARIO_FILE} is missing from {folder}. Add "
+                                "one with at least name, first_year and last_year."))
+    else:
+        try:
+            loaded = yaml.safe_load(scenario_path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            problems.append(Problem(SCENARIO_FILE, f"{SCENARIO_FILE} is not valid YAML: {error}"))
+            loaded = {}
+        if not isinstance(loaded, dict):
+            problems.append(Problem(SCENARIO_FILE, f"{SCENARIO_FILE} must be a mapping of keys "
+                                    f"to values, found {type(loaded).__name__}."))
+            loaded = {}
+        scenario = loaded
+    return RawInputs(tables, labels, scenario, SCENARIO_FILE, str(folder), problems)
+
+
+def _read_workbook(workbook: Path) -> RawInputs:
+    try:
+        sheets = pd.read_excel(workbook, sheet_name=None, dtype=str, keep_default_na=False)
+    except Exception as error:  # openpyxl raises many types for a broken file
+        raise InputError([Problem(workbook.name, f"{workbook.name} cannot be read as an Excel "
+                                  f"workbook: {error}. Save it as .xlsx.")]) from error
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    for name, table in TABLES.items():
+        labels[name] = f"{workbook.name}, sheet {name}"
+        if name not in sheets:
+            if table.required:
+                problems.append(Problem(labels[name], f"{workbook.name} has no sheet '{name}'. "
+                                        f"Add it with the columns {', '.join(table.column_names)}."))
+            continue
+        tables[name] = _with_row_numbers(sheets[name].astype(str))
+    scenario_label = f"{workbook.name}, sheet {SCENARIO_SHEET}"
+    scenario: dict[str, Any] = {}
+    if SCENARIO_SHEET not in sheets:
+        problems.append(Problem(scenario_label, f"{workbook.name} has no sheet '{SCENARIO_SHEET}'."
+                                " Add one with columns key and value (name, first_year, last_year"
+                                ", ...)."))
+    else:
+        sheet = sheets[SCENARIO_SHEET]
+        if not {"key", "value"} <= set(sheet.columns):
+            problems.append(Problem(scenario_label, "the scenario sheet needs the columns 'key' "
+                                    "and 'value'."))
+        else:
+            for key, value in zip(sheet["key"], sheet["value"], strict=True):
+                if str(key).strip():
+                    text = str(value).strip()
+                    scenario[str(key).strip()] = yaml.safe_load(text) if text else None
+    return RawInputs(tables, labels, scenario, scenario_label, str(workbook), problems)

@@ -1,0 +1,172 @@
+"""Validate raw inputs into a NetworkData: collect every problem, then fail once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evplan.data.checks import check_tables
+from evplan.data.columns import coerce_table
+from evplan.data.network import NetworkData, ScenarioSettings
+from evplan.data.read import RawInputs, read_inputs
+from evplan.data.suggest import did_you_mean
+from evplan.errors import InputError, Problem
+from evplan.schema import SCENARIO_FIELDS, TABLES, ScenarioField
+
+__all__ = ["load", "validate_inputs", "validate_tables"]
+
+
+def _scenario_value(field: ScenarioField, value: Any, label: str,
+                    problems: list[Problem]) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if field.required:
+            problems.append(Problem(label, f"{field.name} is missing. Add '{field.name}: ...' "
+                                    f"({field.description})"))
+        return field.default
+    if field.dtype == "mapping":
+        if not isinstance(value, Mapping):
+            problems.append(Problem(label, f"{field.name} must be a mapping of id: text."))
+            return field.default
+        return {str(key): str(text) for key, text in value.items()}
+    if field.dtype == "str":
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        problems.append(Problem(label, f"{field.name} = {value!r} is not a number. Give a "
+                                f"number in {field.unit}."))
+        return field.default
+    if field.dtype == "int" and number != int(number):
+        problems.append(Problem(label, f"{field.name} = {value!r} is not a whole number."))
+        return field.default
+    low, high = field.minimum, field.maximum
+    if (low is not None and number < low) or (high is not None and number > high):
+        hint = (f" Rates are fractions ({number:g} % -> {number / 100:g})."
+                if field.unit.startswith("fraction") and 1 < number <= 100 else "")
+        problems.append(Problem(label, f"{field.name} = {number:g} is outside [{low:g}, "
+                                f"{high if high is not None else 'inf'}].{hint}"))
+        return field.default
+    return int(number) if field.dtype == "int" else number
+
+
+def validate_scenario(raw: Mapping[str, Any], label: str,
+                      problems: list[Problem]) -> ScenarioSettings | None:
+    """Check ``scenario.yaml`` and return its settings (None when unusable)."""
+    names = [field.name for field in SCENARIO_FIELDS]
+    for key in raw:
+        if key not in names:
+            problems.append(Problem(label, f"key '{key}' is not a scenario setting."
+                                    + (did_you_mean(str(key), names)
+                                       or f" The settings are {', '.join(names)}.")))
+    values = {field.name: _scenario_value(field, raw.get(field.name), label, problems)
+              for field in SCENARIO_FIELDS}
+    if values["name"] is None or values["first_year"] is None or values["last_year"] is None:
+        return None
+    if values["last_year"] < values["first_year"]:
+        problems.append(Problem(label, f"last_year {values['last_year']} is before first_year "
+                                f"{values['first_year']}. Swap them."))
+        return None
+    values["sources"] = values["sources"] or {}
+    return ScenarioSettings(**values)
+
+
+def validate_tables(
+    tables: Mapping[str, pd.DataFrame],
+    scenario: ScenarioSettings | Mapping[str, Any],
+    labels: Mapping[str, str] | None = None,
+    origin: str = "<memory>",
+) -> NetworkData:
+    """Validate tables of raw values (strings or numbers) into a NetworkData.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Table name -> rows; a ``row`` column is added (2, 3, ...) when absent.
+    scenario : ScenarioSettings or mapping
+        The scenario settings, or a ``scenario.yaml``-like mapping.
+    labels : mapping, optional
+        Table name -> how messages name its source (default ``<name>.csv``).
+    origin : str
+        Where the inputs came from.
+
+    Raises
+    ------
+    InputError
+        With every problem found.
+    """
+    raw_tables = {}
+    for name, frame in tables.items():
+        frame = frame.copy()
+        if "row" not in frame:
+            frame.insert(0, "row", range(2, len(frame) + 2))
+        raw_tables[name] = frame.astype({column: str for column in frame.columns
+                                         if column != "row"})
+    if isinstance(scenario, ScenarioSettings):
+        scenario = {**scenario.as_dict(), "sources": dict(scenario.sources)}
+    full_labels = {name: table.file for name, table in TABLES.items()} | dict(labels or {})
+    raw = RawInputs(raw_tables, full_labels, dict(scenario), "scenario.yaml", origin)
+    return validate_inputs(raw)
+
+
+def validate_inputs(raw: RawInputs) -> NetworkData:
+    """Validate what :func:`read_inputs` read; raise InputError listing every problem."""
+    problems = list(raw.problems)
+    unknown = [name for name in raw.tables if name not in TABLES]
+    for name in unknown:
+        problems.append(Problem(name, f"'{name}' is not an input table."
+                                + (did_you_mean(name, TABLES) or f" The tables are "
+                                   f"{', '.join(TABLES)}.")))
+    scenario = validate_scenario(raw.scenario, raw.scenario_label, problems)
+    typed: dict[str, pd.DataFrame] = {}
+    for name, table in TABLES.items():
+        frame = raw.tables.get(name)
+        if frame is None:
+            frame = pd.DataFrame({column: pd.Series(dtype=str) for column in
+                                  ("row", *table.column_names)})
+        typed[name] = coerce_table(table, frame, raw.labels.get(name, table.file), problems)
+    if scenario is not None:
+        column_problems = len(problems)
+        try:
+            check_tables(typed, raw.labels, scenario, problems)
+        except (KeyError, TypeError, ValueError):
+            # Cross-table checks assume readable cells; with column problems already
+            # reported, a check that trips over a blank cell adds nothing the user needs.
+            if not column_problems:
+                raise
+    if problems:
+        raise InputError(problems)
+    assert scenario is not None
+    return NetworkData(scenario=scenario, tables={name: frame.reset_index(drop=True)
+                                                  for name, frame in typed.items()},
+                       origin=raw.origin)
+
+
+def load(path: str | Path) -> NetworkData:
+    """Load and validate a scenario from a CSV folder or an Excel workbook.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of ``<table>.csv`` files with ``scenario.yaml``, or an ``.xlsx`` workbook.
+
+    Returns
+    -------
+    NetworkData
+        The validated inputs.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found, each naming file, row, id, column, value and a fix.
+
+    Examples
+    --------
+    >>> import evplan
+    >>> data = evplan.load(evplan.examples.china_export_path())
+    >>> data.scenario.name
+    'china-export'
+    """
+    return validate_inputs(read_inputs(path))

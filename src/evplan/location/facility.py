@@ -1,0 +1,302 @@
+r"""Capacitated (multi- and single-source) and uncapacitated facility location.
+
+The strong solve runs in four steps:
+
+1. **Primal heuristic.** Greedy add + add/drop/swap interchange on the uncapacitated
+   relaxation, repaired for capacity, each candidate site set priced exactly by a
+   transportation LP (UFLP: nearest open site).
+2. **Lagrangian bound** (:func:`~evplan.location.heuristics.lagrangian_cflp`):
+   assignment rows relaxed, continuous knapsack per site, covering knapsack over the
+   sites. The site sets it visits are priced as further heuristic candidates.
+3. **Reduction.** A site whose Lagrangian bound with it forced open (closed) exceeds
+   the best known objective is closed (opened) before the MILP is built: no solution
+   better than the incumbent uses it.
+4. **MILP** over the remaining sites with strong linking :math:`x_{ij} \le y_i` and the
+   demand-cover row, warm-started with the incumbent, solved by HiGHS.
+
+The reported bound is ``min(incumbent, HiGHS bound on the reduced model)``, valid for
+the full problem because the reduction only removes solutions worse than the incumbent.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evplan.errors import InfeasibleError, SolverLimitError
+from evplan.location.formulations import build_facility_model, transport
+from evplan.location.heuristics import (
+    finite_cost,
+    greedy_open,
+    interchange,
+    lagrangian_cflp,
+)
+from evplan.location.highs import relative_gap, solve_milp
+from evplan.location.options import SolveOptions
+from evplan.location.result import LocationResult
+from evplan.location.tables import DenseInstance, to_dense
+
+__all__ = ["capacitated", "uncapacitated"]
+
+
+def _assignment_table(
+    instance: DenseInstance, fractions: np.ndarray, value_name: str = "cost"
+) -> pd.DataFrame:
+    site, customer = np.nonzero(fractions > 1e-9)
+    share = fractions[site, customer]
+    return pd.DataFrame(
+        {
+            "site": instance.site_ids[site],
+            "customer": instance.customer_ids[customer],
+            "fraction": share,
+            value_name: share * instance.value[site, customer],
+        }
+    )
+
+
+def _check_capacity(instance: DenseInstance) -> None:
+    total_capacity = float(instance.capacity.sum())
+    total_demand = float(instance.demand.sum())
+    if total_capacity < total_demand:
+        raise InfeasibleError(
+            [
+                f"sites: total capacity {total_capacity:g} is below total demand "
+                f"{total_demand:g} in customers; add {total_demand - total_capacity:g} of "
+                "capacity or reduce demand."
+            ]
+        )
+
+
+def _repair_capacity(
+    is_open: np.ndarray, instance: DenseInstance, score: np.ndarray
+) -> np.ndarray:
+    """Open further sites, best ``score`` first, until capacity covers demand."""
+    is_open = is_open.copy()
+    need = instance.demand.sum() - instance.capacity[is_open].sum()
+    for site in np.argsort(score):
+        if need <= 0:
+            break
+        if not is_open[site]:
+            is_open[site] = True
+            need -= instance.capacity[site]
+    return is_open
+
+
+class _Incumbent:
+    """Best solution so far (open mask, fractions, objective), priced exactly."""
+
+    def __init__(self, instance: DenseInstance, options: SolveOptions) -> None:
+        self.instance, self.options = instance, options
+        self.objective = float("inf")
+        self.is_open = np.zeros(len(instance.site_ids), dtype=bool)
+        self.fractions = np.zeros(instance.value.shape)
+        self._seen: set[bytes] = set()
+
+    def offer(self, is_open: np.ndarray) -> None:
+        key = is_open.tobytes()
+        if key in self._seen or not is_open.any():
+            return
+        self._seen.add(key)
+        instance = self.instance
+        assignment_cost, fractions = transport(
+            instance.value, instance.demand, instance.capacity, is_open, self.options
+        )
+        total = assignment_cost + float(instance.fixed_cost[is_open].sum())
+        if total < self.objective:
+            self.objective, self.is_open, self.fractions = total, is_open.copy(), fractions
+
+
+def _solve_strong(
+    instance: DenseInstance, options: SolveOptions, started: float
+) -> tuple[_Incumbent, float, dict[str, Any]]:
+    cost, fixed, capacity = instance.value, instance.fixed_cost, instance.capacity
+    incumbent = _Incumbent(instance, options)
+    finite = finite_cost(cost)
+    heuristic_open = interchange(finite, fixed, greedy_open(finite, fixed))
+    per_unit = (fixed + np.sort(finite, axis=1)[:, : max(1, cost.shape[1] // 10)].sum(1)) / (
+        np.minimum(capacity, instance.demand.sum()) + 1e-9
+    )
+    incumbent.offer(_repair_capacity(heuristic_open, instance, per_unit))
+    incumbent.offer(_repair_capacity(np.zeros_like(heuristic_open), instance, per_unit))
+    heuristic_objective = incumbent.objective
+    budget = max(1.0, 0.25 * options.time_limit)
+    lagrangian = lagrangian_cflp(
+        cost, instance.demand, capacity, fixed, incumbent.objective, time_limit=budget
+    )
+    for is_open in lagrangian.open_sets[-25:]:
+        if time.perf_counter() - started > 0.4 * options.time_limit:
+            break
+        incumbent.offer(_repair_capacity(is_open, instance, per_unit))
+    if np.isfinite(capacity).all():
+        incumbent.offer(
+            interchange(finite, fixed, incumbent.is_open, medians=int(incumbent.is_open.sum()))
+        )
+    tolerance = 1e-9 * abs(incumbent.objective) + 1e-6
+    closed = lagrangian.bound_if_open > incumbent.objective + tolerance
+    opened = lagrangian.bound_if_closed > incumbent.objective + tolerance
+    closed &= ~incumbent.is_open
+    opened &= incumbent.is_open
+    details = {
+        "heuristic_objective": heuristic_objective,
+        "incumbent_before_milp": incumbent.objective,
+        "lagrangian_bound": lagrangian.bound,
+        "lagrangian_iterations": lagrangian.iterations,
+        "sites_fixed_closed": int(closed.sum()),
+        "sites_fixed_open": int(opened.sum()),
+    }
+    return incumbent, lagrangian.bound, {**details, "keep": ~closed, "opened": opened}
+
+
+def _solve_facility(
+    instance: DenseInstance, options: SolveOptions, single_source: bool, problem: str
+) -> LocationResult:
+    started = time.perf_counter()
+    site_count = len(instance.site_ids)
+    strong = options.formulation == "strong"
+    lower_bound = -np.inf
+    details: dict[str, Any] = {"formulation": options.formulation}
+    incumbent: _Incumbent | None = None
+    keep, opened = np.ones(site_count, dtype=bool), np.zeros(site_count, dtype=bool)
+    if strong and not single_source:
+        incumbent, lower_bound, extra = _solve_strong(instance, options, started)
+        keep, opened = extra.pop("keep"), extra.pop("opened")
+        details.update(extra)
+    model = build_facility_model(
+        instance.value,
+        instance.demand,
+        instance.capacity,
+        instance.fixed_cost,
+        strong=strong,
+        single_source=single_source,
+        keep=keep,
+        forced_open=opened,
+    )
+    details.update(columns=model.milp.matrix.shape[1], rows=model.milp.matrix.shape[0])
+    warm = None
+    if incumbent is not None and options.warm_start and np.isfinite(incumbent.objective):
+        warm = model.warm_start(incumbent.is_open, incumbent.fractions)
+    remaining = max(1.0, options.time_limit - (time.perf_counter() - started))
+    solution = solve_milp(model.milp, options, warm_start=warm, time_limit=remaining)
+    details["nodes"] = solution.nodes
+    if solution.status == "infeasible" and incumbent is None:
+        raise InfeasibleError(
+            [
+                "no assignment respects the capacities and allowed site-customer pairs; "
+                "add capacity or allow more pairs in costs."
+            ]
+        )
+    objective, is_open, fractions = np.inf, np.zeros(site_count, dtype=bool), None
+    if solution.values is not None:
+        is_open, fractions = model.decode(solution.values, instance.value.shape)
+        objective = solution.objective
+    if incumbent is not None and incumbent.objective < objective - 1e-9 * abs(objective):
+        objective, is_open, fractions = (
+            incumbent.objective,
+            incumbent.is_open,
+            incumbent.fractions,
+        )
+    if fractions is None:
+        raise SolverLimitError(
+            f"HiGHS found no feasible {problem} solution within {options.time_limit:g} s; "
+            "raise time_limit."
+        )
+    bound = min(objective, max(lower_bound, solution.bound))
+    gap = relative_gap(objective, bound)
+    within = gap <= options.mip_rel_gap * 1.0001 or objective - bound <= options.mip_abs_gap
+    status = "optimal" if solution.status == "optimal" or within else "time_limit"
+    return LocationResult(
+        problem=problem,
+        status=status,
+        objective=float(objective),
+        bound=float(bound),
+        gap=float(gap),
+        open_sites=list(instance.site_ids[is_open]),
+        assignment=_assignment_table(instance, fractions),
+        seconds=time.perf_counter() - started,
+        details=details,
+    )
+
+
+def capacitated(
+    sites: pd.DataFrame,
+    customers: pd.DataFrame,
+    costs: pd.DataFrame,
+    *,
+    single_source: bool = False,
+    options: SolveOptions | None = None,
+) -> LocationResult:
+    r"""Capacitated facility location, splittable (default) or single-source.
+
+    .. math::
+        \min \sum_i f_i y_i + \sum_{ij} c_{ij} x_{ij} \quad\text{s.t.}\quad
+        \sum_i x_{ij} = 1,\ \sum_j d_j x_{ij} \le s_i y_i,\ x_{ij} \le y_i,\
+        y_i \in \{0, 1\}
+
+    with :math:`x_{ij} \in [0, 1]` (multi-source) or :math:`\{0, 1\}` (single source).
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        ``site``, ``capacity`` (same unit as demand), ``fixed_cost``.
+    customers : pandas.DataFrame
+        ``customer``, ``demand``.
+    costs : pandas.DataFrame
+        ``site``, ``customer``, ``cost``: cost of serving **all** of the customer's
+        demand from the site; pairs left out are not allowed.
+    single_source : bool
+        Each customer served by exactly one site.
+    options : SolveOptions, optional
+        Time limit, gaps, formulation.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sites = pd.DataFrame({"site": ["A", "B"], "capacity": [10, 10], "fixed_cost": [5, 6]})
+    >>> customers = pd.DataFrame({"customer": ["x", "y"], "demand": [6, 6]})
+    >>> costs = pd.DataFrame({"site": ["A", "A", "B", "B"], "customer": ["x", "y"] * 2,
+    ...                       "cost": [1, 2, 2, 1]})
+    >>> capacitated(sites, customers, costs).objective
+    13.0
+    """
+    options = options or SolveOptions()
+    instance = to_dense(
+        sites, customers, costs, value_column="cost", need_fixed_cost=True, need_capacity=True
+    )
+    _check_capacity(instance)
+    problem = "single_source" if single_source else "capacitated"
+    return _solve_facility(instance, options, single_source, problem)
+
+
+def uncapacitated(
+    sites: pd.DataFrame,
+    customers: pd.DataFrame,
+    costs: pd.DataFrame,
+    *,
+    options: SolveOptions | None = None,
+) -> LocationResult:
+    r"""Uncapacitated facility location.
+
+    .. math::
+        \min \sum_i f_i y_i + \sum_{ij} c_{ij} x_{ij} \quad\text{s.t.}\quad
+        \sum_i x_{ij} = 1,\ x_{ij} \le y_i,\ y_i \in \{0, 1\}
+
+    Tables as for :func:`capacitated`; ``capacity`` is not needed (ignored if present).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sites = pd.DataFrame({"site": ["A", "B"], "fixed_cost": [5, 6]})
+    >>> customers = pd.DataFrame({"customer": ["x", "y"], "demand": [6, 6]})
+    >>> costs = pd.DataFrame({"site": ["A", "A", "B", "B"], "customer": ["x", "y"] * 2,
+    ...                       "cost": [1, 2, 2, 1]})
+    >>> uncapacitated(sites, customers, costs).objective
+    8.0
+    """
+    options = options or SolveOptions()
+    instance = to_dense(
+        sites, customers, costs, value_column="cost", need_fixed_cost=True, need_capacity=False
+    )
+    return _solve_facility(instance, options, False, "uncapacitated")

@@ -1,0 +1,227 @@
+"""Check the input tables and turn them into dense arrays, collecting every problem.
+
+Tables (``file`` names in messages are the table names):
+
+* ``sites``: ``site`` (id), ``fixed_cost`` and ``capacity`` where the problem needs them.
+* ``customers``: ``customer`` (id), ``demand`` (>= 0).
+* ``costs``: long table ``site``, ``customer`` and a value column (``cost`` or
+  ``distance``). A pair that is absent is not allowed (the customer cannot be served
+  from that site).
+
+Rows in messages are spreadsheet rows: the header is row 1, the first data row is 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evplan.errors import InputError, Problem
+
+__all__ = ["DenseInstance", "to_dense"]
+
+_MAX_PER_CHECK = 5
+
+
+@dataclass(frozen=True)
+class DenseInstance:
+    """The tables as arrays, sites by customers.
+
+    ``value[i, j]`` is the cost (or distance) of site ``i`` for customer ``j``, ``inf``
+    where the pair is not allowed. ``fixed_cost`` and ``capacity`` are zeros / ``inf``
+    when the problem does not use them.
+    """
+
+    site_ids: pd.Index
+    customer_ids: pd.Index
+    fixed_cost: np.ndarray
+    capacity: np.ndarray
+    demand: np.ndarray
+    value: np.ndarray
+
+
+def _row(position: int) -> int:
+    return int(position) + 2
+
+
+def _check_columns(
+    table: pd.DataFrame, name: str, required: Sequence[str], problems: list[Problem]
+) -> bool:
+    missing = [column for column in required if column not in table.columns]
+    if missing:
+        problems.append(
+            Problem(
+                file=name,
+                message=(
+                    f"{name} has no column {', '.join(repr(c) for c in missing)}; found "
+                    f"{list(map(str, table.columns))}. Add the column "
+                    f"(expected columns: {', '.join(required)})."
+                ),
+            )
+        )
+    return not missing
+
+
+def _check_numbers(
+    table: pd.DataFrame,
+    name: str,
+    id_column: str,
+    column: str,
+    problems: list[Problem],
+    allow_inf: bool = False,
+) -> np.ndarray:
+    values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(values) | (values < 0) | (~allow_inf & np.isinf(values))
+    positions = np.flatnonzero(bad)
+    for position in positions[:_MAX_PER_CHECK]:
+        identifier = table[id_column].iloc[position] if id_column in table else "?"
+        problems.append(
+            Problem(
+                file=name,
+                row=_row(position),
+                message=(
+                    f"row {_row(position)}, {id_column} {identifier!r}: {column} = "
+                    f"{table[column].iloc[position]!r} is not a number >= 0. Enter a "
+                    f"non-negative number in {column}."
+                ),
+            )
+        )
+    if len(positions) > _MAX_PER_CHECK:
+        problems.append(
+            Problem(
+                file=name,
+                message=f"... and {len(positions) - _MAX_PER_CHECK} more rows with a bad "
+                f"{column}; fix them the same way.",
+            )
+        )
+    return values
+
+
+def _check_unique(table: pd.DataFrame, name: str, column: str, problems: list[Problem]) -> None:
+    duplicated = table[column].duplicated(keep=False).to_numpy()
+    if duplicated.any():
+        first = table[column][duplicated].iloc[0]
+        rows = [_row(p) for p in np.flatnonzero((table[column] == first).to_numpy())]
+        problems.append(
+            Problem(
+                file=name,
+                row=rows[0],
+                message=(
+                    f"rows {' and '.join(map(str, rows[:3]))}: duplicate {column} {first!r} "
+                    f"({int(duplicated.sum())} rows share an id). Give each {column} one row."
+                ),
+            )
+        )
+
+
+def to_dense(
+    sites: pd.DataFrame,
+    customers: pd.DataFrame,
+    costs: pd.DataFrame,
+    *,
+    value_column: str,
+    need_fixed_cost: bool,
+    need_capacity: bool,
+) -> DenseInstance:
+    """Validate the three tables and return them as dense arrays.
+
+    Raises
+    ------
+    evplan.errors.InputError
+        With every problem found: missing columns, bad numbers, duplicate ids,
+        cost rows naming unknown sites or customers, customers no site can serve.
+    """
+    problems: list[Problem] = []
+    site_columns = ["site"] + ["fixed_cost"] * need_fixed_cost + ["capacity"] * need_capacity
+    ok = _check_columns(sites, "sites", site_columns, problems)
+    ok &= _check_columns(customers, "customers", ["customer", "demand"], problems)
+    ok &= _check_columns(costs, "costs", ["site", "customer", value_column], problems)
+    if not ok:
+        raise InputError(problems)
+    if len(sites) == 0 or len(customers) == 0:
+        problems.append(
+            Problem(
+                file="sites" if len(sites) == 0 else "customers",
+                message="the table is empty; give at least one row.",
+            )
+        )
+        raise InputError(problems)
+    _check_unique(sites, "sites", "site", problems)
+    _check_unique(customers, "customers", "customer", problems)
+    fixed_cost = (
+        _check_numbers(sites, "sites", "site", "fixed_cost", problems)
+        if need_fixed_cost
+        else np.zeros(len(sites))
+    )
+    capacity = (
+        _check_numbers(sites, "sites", "site", "capacity", problems, allow_inf=True)
+        if need_capacity
+        else np.full(len(sites), np.inf)
+    )
+    demand = _check_numbers(customers, "customers", "customer", "demand", problems)
+    values = _check_numbers(costs, "costs", "site", value_column, problems)
+    site_ids = pd.Index(sites["site"])
+    customer_ids = pd.Index(customers["customer"])
+    if problems:
+        raise InputError(problems)
+    site_position = site_ids.get_indexer(costs["site"])
+    customer_position = customer_ids.get_indexer(costs["customer"])
+    for column, positions, known in (
+        ("site", site_position, "sites"),
+        ("customer", customer_position, "customers"),
+    ):
+        unknown = np.flatnonzero(positions < 0)
+        for position in unknown[:_MAX_PER_CHECK]:
+            problems.append(
+                Problem(
+                    file="costs",
+                    row=_row(position),
+                    message=(
+                        f"row {_row(position)}: {column} {costs[column].iloc[position]!r} is "
+                        f"not in the {known} table. Add it to {known} or fix the id."
+                    ),
+                )
+            )
+        if len(unknown) > _MAX_PER_CHECK:
+            problems.append(
+                Problem(
+                    file="costs",
+                    message=f"... and {len(unknown) - _MAX_PER_CHECK} more rows with an "
+                    f"unknown {column}.",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    pair = site_position.astype(np.int64) * len(customer_ids) + customer_position
+    duplicate = pd.Series(pair).duplicated(keep="first").to_numpy()
+    for position in np.flatnonzero(duplicate)[:_MAX_PER_CHECK]:
+        problems.append(
+            Problem(
+                file="costs",
+                row=_row(position),
+                message=(
+                    f"row {_row(position)}: the pair site {costs['site'].iloc[position]!r}, "
+                    f"customer {costs['customer'].iloc[position]!r} appears again. "
+                    "Keep one row per pair."
+                ),
+            )
+        )
+    matrix = np.full((len(site_ids), len(customer_ids)), np.inf)
+    matrix[site_position, customer_position] = values
+    unserved = np.flatnonzero(~np.isfinite(matrix).any(axis=0))
+    for position in unserved[:_MAX_PER_CHECK]:
+        problems.append(
+            Problem(
+                file="costs",
+                message=(
+                    f"customer {customer_ids[position]!r} has no row in costs, so no site can "
+                    "serve it. Add at least one site-customer row for it."
+                ),
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return DenseInstance(site_ids, customer_ids, fixed_cost, capacity, demand, matrix)
