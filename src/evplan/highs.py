@@ -1,0 +1,170 @@
+"""Hand a linopy model to HiGHS in memory, run it, and read the solution back.
+
+linopy's own ``Model.solve`` works too; evplan drives ``highspy`` itself so that it can
+keep the solver object (for warm re-solves), set limits, and silence the banner the
+HiGHS constructor prints on the process's standard output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import highspy
+import linopy
+import numpy as np
+
+__all__ = ["HighsRun", "SolverOptions", "run_highs"]
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Solver limits and settings.
+
+    Parameters
+    ----------
+    time_limit_s : float or None
+        Wall-clock limit in seconds (None: no limit).
+    mip_gap : float
+        Relative MIP gap at which HiGHS stops (only for models with integers).
+    threads : int or None
+        Threads HiGHS may use (None: HiGHS decides).
+    log : bool
+        Show the HiGHS log.
+    """
+
+    time_limit_s: float | None = None
+    mip_gap: float = 1e-4
+    threads: int | None = None
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class HighsRun:
+    """What one HiGHS run returned, mapped back to linopy labels.
+
+    Attributes
+    ----------
+    status : str
+        ``optimal``, ``infeasible``, ``unbounded``, ``time_limit``, ``iteration_limit``
+        or ``error``.
+    has_solution : bool
+        Whether primal values are available.
+    objective : float
+        Objective value of the solution (NaN without one).
+    primal : numpy.ndarray
+        Value per linopy variable label (NaN for labels not in the model).
+    dual : numpy.ndarray
+        Dual value per linopy constraint label (NaN for MIPs or without a solution).
+    mip_gap : float
+        Proven relative gap (0 for LPs solved to optimality).
+    seconds : float
+        HiGHS run time.
+    """
+
+    status: str
+    has_solution: bool
+    objective: float
+    primal: np.ndarray
+    dual: np.ndarray
+    mip_gap: float
+    seconds: float
+
+
+@contextlib.contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null while native code prints a banner."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _to_highs(m: linopy.Model) -> highspy.Highs:
+    matrices = m.matrices
+    with _native_stdout_silenced():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(len(matrices.vlabels), matrices.lb, matrices.ub)
+    if len(m.binaries) + len(m.integers):
+        integer = np.flatnonzero(np.isin(matrices.vtypes, ["B", "I"]))
+        h.changeColsIntegrality(len(integer), integer.astype(np.int32),
+                                np.ones(len(integer), dtype=np.uint8))
+    cost = matrices.c
+    h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+    a = matrices.A
+    if a is not None and a.shape[0]:
+        a = a.tocsr()
+        lower = np.where(matrices.sense != "<", matrices.b, -np.inf)
+        upper = np.where(matrices.sense != ">", matrices.b, np.inf)
+        h.addRows(a.shape[0], lower, upper, a.nnz, a.indptr, a.indices, a.data)
+    if m.objective.sense == "max":
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    return h
+
+
+_STATUS = {
+    "kOptimal": "optimal",
+    "kInfeasible": "infeasible",
+    "kUnboundedOrInfeasible": "infeasible",
+    "kUnbounded": "unbounded",
+    "kTimeLimit": "time_limit",
+    "kIterationLimit": "iteration_limit",
+    "kSolutionLimit": "time_limit",
+    "kInterrupt": "time_limit",
+}
+
+
+def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun:
+    """Solve ``m`` with HiGHS in memory and return values per linopy label.
+
+    Parameters
+    ----------
+    m : linopy.Model
+        A built model.
+    options : SolverOptions, optional
+        Limits and settings.
+
+    Returns
+    -------
+    HighsRun
+    """
+    options = options or SolverOptions()
+    h = _to_highs(m)
+    h.setOptionValue("output_flag", bool(options.log))
+    if options.time_limit_s is not None:
+        h.setOptionValue("time_limit", float(options.time_limit_s))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.run()
+    model_status = h.getModelStatus()
+    status = _STATUS.get(str(model_status).split(".")[-1], "error")
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2
+    matrices = m.matrices
+    primal = np.full(m._xCounter, np.nan)
+    dual = np.full(m._cCounter, np.nan)
+    objective = float("nan")
+    mip = bool(len(m.binaries) + len(m.integers))
+    if has_solution:
+        solution = h.getSolution()
+        primal[matrices.vlabels] = np.asarray(solution.col_value)
+        objective = float(info.objective_function_value)
+        if not mip and solution.dual_valid:
+            dual[matrices.clabels] = np.asarray(solution.row_dual)
+    gap = float(info.mip_gap) if mip else 0.0
+    return HighsRun(status=status, has_solution=has_solution, objective=objective,
+                    primal=primal, dual=dual, mip_gap=gap, seconds=float(h.getRunTime()))

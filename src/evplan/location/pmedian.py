@@ -1,0 +1,346 @@
+r"""p-median by the radius (cover) formulation with truncation, and the textbook model.
+
+Radius formulation (Elloumi 2010; García, Labbé and Marín 2011). For customer
+:math:`j` let :math:`D_j^0 < D_j^1 < \dots < D_j^{L_j - 1}` be its distinct finite
+distances to the sites, and :math:`z_j^k = 1` when no open site is closer than
+:math:`D_j^k`. Written as a chain (one site coefficient per pair, so the matrix has
+about as many non-zeros as pairs instead of pairs times levels):
+
+.. math::
+    \min\ \sum_j w_j \Big(D_j^0 + \sum_{k \ge 1} (D_j^k - D_j^{k-1})\, z_j^k\Big)
+    \quad\text{s.t.}\quad
+    z_j^1 + \sum_{i: d_{ij} = D_j^0} y_i \ge 1,\quad
+    z_j^k - z_j^{k-1} + \sum_{i: d_{ij} = D_j^{k-1}} y_i \ge 0,\quad
+    \sum_i y_i = p
+
+Summing the chain gives :math:`z_j^k \ge 1 - \sum_{i: d_{ij} < D_j^k} y_i`, the
+cumulative radius rows, and the two have the same LP bound.
+
+Reductions:
+
+* **Closing level** :math:`E_j`: once :math:`n - p + 1` sites lie within
+  :math:`D_j^{k-1}`, one of them is open in every solution, so :math:`z_j^k = 0` and
+  the chain stops there.
+* **Truncation (row-and-column generation).** Keeping only levels up to
+  :math:`T_j \le E_j` charges a customer at most :math:`D_j^{T_j}`: a relaxation, so its
+  optimum is a valid lower bound. Start from the levels the heuristic solution needs;
+  solve; if the relaxation's sites cost the same with true distances, that solution is
+  optimal; otherwise extend :math:`T_j` for the customers that were under-charged.
+* **Warm start** from greedy + vertex substitution
+  (:func:`~evplan.location.heuristics.interchange`).
+
+The textbook formulation (``formulation="textbook"``) is the assignment model
+:math:`\min \sum_{ij} w_j d_{ij} x_{ij}`, :math:`\sum_i x_{ij} = 1`,
+:math:`x_{ij} \le y_i`, :math:`\sum_i y_i = p`, with one variable per pair.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from evplan.errors import InputError, Problem
+from evplan.location.formulations import build_facility_model
+from evplan.location.heuristics import finite_cost, greedy_open, interchange
+from evplan.location.highs import Milp, relative_gap, solve_milp
+from evplan.location.options import SolveOptions
+from evplan.location.result import LocationResult
+from evplan.location.tables import DenseInstance, to_dense
+
+__all__ = ["p_median"]
+
+
+@dataclass(frozen=True)
+class _Levels:
+    """Distinct distance levels per customer (see module docstring)."""
+
+    level: np.ndarray  # sites x customers: level index of each pair (-1 if not allowed)
+    values: np.ndarray  # levels x customers: D_j^k (inf past L_j)
+    closing: np.ndarray  # E_j per customer
+
+
+def _levels(distance: np.ndarray, medians: int) -> _Levels:
+    site_count, customer_count = distance.shape
+    order = np.argsort(distance, axis=0, kind="stable")
+    sorted_distance = np.take_along_axis(distance, order, axis=0)
+    is_new = np.ones_like(sorted_distance, dtype=bool)
+    is_new[1:] = sorted_distance[1:] != sorted_distance[:-1]
+    sorted_level = np.cumsum(is_new, axis=0) - 1
+    finite_sorted = np.isfinite(sorted_distance)
+    sorted_level = np.where(finite_sorted, sorted_level, -1)
+    level = np.empty_like(sorted_level)
+    np.put_along_axis(level, order, sorted_level, axis=0)
+    level_count = sorted_level.max(axis=0) + 1
+    values = np.full((int(level_count.max()) + 1, customer_count), np.inf)
+    rows, columns = np.nonzero(finite_sorted)
+    values[sorted_level[rows, columns], columns] = sorted_distance[rows, columns]
+    # sites within level l (inclusive): the sorted position of the last site + 1
+    within = np.zeros_like(values)
+    np.maximum.at(within, (sorted_level[rows, columns], columns), rows + 1)
+    within = np.maximum.accumulate(within, axis=0)
+    threshold = site_count - medians + 1
+    reached = within >= threshold
+    first_reached = np.where(reached.any(axis=0), reached.argmax(axis=0) + 1, level_count)
+    closing = np.minimum(first_reached, level_count)
+    return _Levels(level=level, values=values, closing=closing)
+
+
+def _ranges(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For counts per customer: (customer of each item, index of item within customer)."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    starts = np.cumsum(counts) - counts
+    return owner, np.arange(int(counts.sum())) - starts[owner]
+
+
+@dataclass(frozen=True)
+class _RadiusModel:
+    milp: Milp
+    truncation: np.ndarray
+    z_count: np.ndarray
+
+
+def _build_radius(
+    levels: _Levels, weight: np.ndarray, truncation: np.ndarray, medians: int
+) -> _RadiusModel:
+    site_count, customer_count = levels.level.shape
+    closed = truncation >= levels.closing
+    z_count = truncation - closed
+    row_start = np.cumsum(truncation) - truncation
+    z_start = site_count + np.cumsum(z_count) - z_count
+    site_index, customer_index = np.nonzero(
+        (levels.level >= 0) & (levels.level < truncation[None, :])
+    )
+    site_rows = row_start[customer_index] + levels.level[site_index, customer_index]
+    z_owner, z_k = _ranges(z_count)  # z_k = k - 1
+    chain_owner, chain_k = _ranges(np.maximum(truncation - 1, 0))  # rows k = 2..T: k - 2
+    row_count = int(truncation.sum())
+    rows = np.concatenate(
+        [
+            site_rows,
+            row_start[z_owner] + z_k,
+            row_start[chain_owner] + chain_k + 1,
+            np.full(site_count, row_count),
+        ]
+    )
+    columns = np.concatenate(
+        [
+            site_index,
+            z_start[z_owner] + z_k,
+            z_start[chain_owner] + chain_k,
+            np.arange(site_count),
+        ]
+    )
+    values = np.concatenate(
+        [
+            np.ones(len(site_rows)),
+            np.ones(len(z_owner)),
+            -np.ones(len(chain_owner)),
+            np.ones(site_count),
+        ]
+    )
+    column_count = site_count + int(z_count.sum())
+    matrix = sp.csc_matrix((values, (rows, columns)), shape=(row_count + 1, column_count))
+    first_row = np.zeros(row_count)
+    first_row[row_start] = 1.0
+    step = levels.values[z_k + 1, z_owner] - levels.values[z_k, z_owner]
+    milp = Milp(
+        cost=np.concatenate([np.zeros(site_count), weight[z_owner] * step]),
+        lower=np.zeros(column_count),
+        upper=np.ones(column_count),
+        integer=np.arange(column_count) < site_count,
+        matrix=matrix,
+        row_lower=np.concatenate([first_row, [medians]]),
+        row_upper=np.concatenate([np.full(row_count, np.inf), [medians]]),
+        offset=float(weight @ levels.values[0]),
+    )
+    return _RadiusModel(milp, truncation, z_count)
+
+
+def _served_level(levels: _Levels, is_open: np.ndarray) -> np.ndarray:
+    """Level of each customer's nearest open site (a large number if none is allowed)."""
+    open_level = np.where(levels.level[is_open] >= 0, levels.level[is_open], 1 << 30)
+    return open_level.min(axis=0)
+
+
+def _radius_warm_start(model: _RadiusModel, is_open: np.ndarray, served: np.ndarray) -> np.ndarray:
+    z_owner, z_k = _ranges(model.z_count)
+    return np.concatenate([is_open.astype(float), (served[z_owner] >= z_k + 1).astype(float)])
+
+
+def _integral(values: np.ndarray) -> bool:
+    finite = values[np.isfinite(values)]
+    return bool(np.all(finite == np.round(finite)))
+
+
+def _solve_radius(
+    instance: DenseInstance, medians: int, options: SolveOptions, started: float
+) -> tuple[np.ndarray, float, float, dict[str, float]]:
+    distance, weight = instance.value, instance.demand
+    weighted = distance * weight[None, :]
+    finite = finite_cost(weighted)
+    is_open = interchange(
+        finite, np.zeros(len(distance)), greedy_open(finite, np.zeros(len(distance)), medians),
+        medians=medians,
+    )
+    best_objective = float(np.where(is_open[:, None], weighted, np.inf).min(axis=0).sum())
+    details: dict[str, float] = {"heuristic_objective": best_objective}
+    levels = _levels(distance, medians)
+    served = _served_level(levels, is_open)
+    truncation = np.clip(served + 1, 1, levels.closing)
+    bound = -np.inf
+    if _integral(weighted):
+        options = _with_abs_gap(options, 1.0 - 1e-6)
+    for round_number in range(1, 50):
+        model = _build_radius(levels, weight, truncation, medians)
+        remaining = options.time_limit - (time.perf_counter() - started)
+        if remaining <= 0.5:
+            break
+        warm = _radius_warm_start(model, is_open, served) if options.warm_start else None
+        solution = solve_milp(model.milp, options, warm_start=warm, time_limit=remaining)
+        details.update(rounds=round_number, columns=model.milp.matrix.shape[1],
+                       rows=model.milp.matrix.shape[0], nodes=solution.nodes)
+        bound = max(bound, solution.bound)
+        if solution.values is None:
+            break
+        candidate = solution.values[: len(distance)] > 0.5
+        true_cost = float(np.where(candidate[:, None], weighted, np.inf).min(axis=0).sum())
+        if true_cost < best_objective:
+            best_objective, is_open = true_cost, candidate
+            served = _served_level(levels, is_open)
+        candidate_served = _served_level(levels, candidate)
+        undercharged = candidate_served > model.z_count
+        if solution.status != "optimal" or not undercharged.any():
+            break
+        grown = np.maximum(candidate_served, 2 * truncation - truncation // 2) + 1
+        truncation = np.where(undercharged, np.minimum(grown, levels.closing), truncation)
+    return is_open, best_objective, bound, details
+
+
+def _with_abs_gap(options: SolveOptions, gap: float) -> SolveOptions:
+    from dataclasses import replace
+
+    return replace(options, mip_abs_gap=max(options.mip_abs_gap, gap))
+
+
+def _validate_medians(medians: int, instance: DenseInstance) -> None:
+    if not 1 <= int(medians) <= len(instance.site_ids):
+        raise InputError(
+            [
+                Problem(
+                    file="options",
+                    message=(
+                        f"medians = {medians!r} must be between 1 and the number of sites "
+                        f"({len(instance.site_ids)}). Choose a number of sites to open in "
+                        "that range."
+                    ),
+                )
+            ]
+        )
+
+
+def p_median(
+    sites: pd.DataFrame,
+    customers: pd.DataFrame,
+    distances: pd.DataFrame,
+    medians: int,
+    *,
+    options: SolveOptions | None = None,
+) -> LocationResult:
+    r"""Open ``medians`` sites minimising demand-weighted distance to the nearest open site.
+
+    .. math:: \min \sum_j w_j \min_{i \in S} d_{ij} \quad\text{s.t.}\quad |S| = p
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        ``site``.
+    customers : pandas.DataFrame
+        ``customer``, ``demand`` (the weight :math:`w_j`).
+    distances : pandas.DataFrame
+        ``site``, ``customer``, ``distance``; pairs left out are not allowed.
+    medians : int
+        Number of sites ``p`` to open.
+    options : SolveOptions, optional
+        Time limit, gaps, ``formulation`` (``"strong"`` = radius, ``"textbook"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sites = pd.DataFrame({"site": [1, 2, 3]})
+    >>> customers = pd.DataFrame({"customer": [1, 2, 3], "demand": [1.0, 1.0, 1.0]})
+    >>> distances = pd.DataFrame({"site": [1, 1, 1, 2, 2, 2, 3, 3, 3],
+    ...                           "customer": [1, 2, 3] * 3,
+    ...                           "distance": [0, 1, 2, 1, 0, 1, 2, 1, 0]})
+    >>> p_median(sites, customers, distances, 1).objective
+    2.0
+    """
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    instance = to_dense(
+        sites, customers, distances, value_column="distance",
+        need_fixed_cost=False, need_capacity=False,
+    )
+    _validate_medians(medians, instance)
+    weighted = instance.value * instance.demand[None, :]
+    details: dict[str, object] = {"formulation": options.formulation}
+    if options.formulation == "textbook":
+        model = build_facility_model(
+            weighted, instance.demand, instance.capacity, np.zeros(len(instance.site_ids)),
+            strong=True,
+        )
+        cardinality = sp.csc_matrix(
+            (np.ones(len(model.sites)), (np.zeros(len(model.sites)), model.sites)),
+            shape=(1, model.milp.matrix.shape[1]),
+        )
+        milp = Milp(
+            cost=model.milp.cost, lower=model.milp.lower, upper=model.milp.upper,
+            integer=model.milp.integer,
+            matrix=sp.vstack([model.milp.matrix, cardinality], format="csc"),
+            row_lower=np.concatenate([model.milp.row_lower, [medians]]),
+            row_upper=np.concatenate([model.milp.row_upper, [medians]]),
+        )
+        solution = solve_milp(milp, options)
+        if solution.values is None:
+            raise InputError([Problem(file="distances", message="no feasible p-median "
+                                      "solution was found; allow more site-customer pairs.")])
+        is_open = solution.values[: len(instance.site_ids)] > 0.5
+        objective, bound = solution.objective, solution.bound
+        details.update(columns=milp.matrix.shape[1], rows=milp.matrix.shape[0],
+                       nodes=solution.nodes)
+    else:
+        is_open, objective, bound, radius_details = _solve_radius(
+            instance, medians, options, started
+        )
+        details.update(radius_details)
+    bound = min(bound, objective)
+    gap = relative_gap(objective, bound)
+    abs_gap = 1.0 - 1e-6 if _integral(weighted) else options.mip_abs_gap
+    status = "optimal" if gap <= options.mip_rel_gap or objective - bound < abs_gap else (
+        "time_limit"
+    )
+    open_weighted = np.where(is_open[:, None], weighted, np.inf)
+    nearest = open_weighted.argmin(axis=0)
+    customers_index = np.arange(len(instance.customer_ids))
+    assignment = pd.DataFrame(
+        {
+            "site": instance.site_ids[nearest],
+            "customer": instance.customer_ids,
+            "fraction": 1.0,
+            "distance": instance.value[nearest, customers_index],
+        }
+    )
+    return LocationResult(
+        problem="p_median",
+        status=status,
+        objective=float(objective),
+        bound=float(bound),
+        gap=float(gap),
+        open_sites=list(instance.site_ids[is_open]),
+        assignment=assignment,
+        seconds=time.perf_counter() - started,
+        details=details,
+    )

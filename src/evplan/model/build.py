@@ -1,0 +1,74 @@
+"""Build the network model: a table of contents of the variables and constraint families."""
+
+from __future__ import annotations
+
+import linopy
+import numpy as np
+import pandas as pd
+
+from evplan.data import NetworkData
+from evplan.model.families import (
+    add_committed_sales,
+    add_demand_tiers,
+    add_duty_quota,
+    add_market_balance,
+    add_plant_capacity,
+    add_plant_minimum,
+    add_route_capacity,
+)
+from evplan.model.index import ModelIndex, build_index
+from evplan.model.objective import add_objective
+from evplan.model.options import BuildOptions
+
+__all__ = ["BuildOptions", "build_model"]
+
+
+def _add_variables(m: linopy.Model, index: ModelIndex) -> None:
+    """Nonnegative variables on the sparse flat indices."""
+    m.add_variables(lower=0, coords=[pd.RangeIndex(len(index.flows), name="flow")],
+                    name="shipment")
+    m.add_variables(lower=0, coords=[pd.RangeIndex(len(index.sales), name="sale")], name="sales")
+    if not index.quota_flows.empty:
+        m.add_variables(lower=0, coords=[pd.RangeIndex(len(index.quota_flows),
+                                                       name="quota_flow")], name="in_quota")
+
+
+def build_model(data: NetworkData, options: BuildOptions | None = None,
+                index: ModelIndex | None = None) -> tuple[linopy.Model, ModelIndex]:
+    """Build the linopy model of ``data``.
+
+    Parameters
+    ----------
+    data : NetworkData
+        Validated inputs.
+    options : BuildOptions, optional
+        Build options (default: a plain, non-elastic model).
+    index : ModelIndex, optional
+        Reuse an index already built for ``data``.
+
+    Returns
+    -------
+    (linopy.Model, ModelIndex)
+
+    Examples
+    --------
+    >>> from evplan.examples import single_lane
+    >>> m, index = build_model(single_lane())
+    >>> sorted(m.constraints)
+    ['demand-tier', 'market-balance', 'plant-capacity']
+    """
+    options = options or BuildOptions()
+    index = index or build_index(data)
+    penalty = data.scenario.unmet_committed_penalty_usd_per_vehicle
+    m = linopy.Model(force_dim_names=True)
+    _add_variables(m, index)
+    add_plant_capacity(m, index, options)
+    add_plant_minimum(m, index, options)
+    add_route_capacity(m, index, options)
+    add_market_balance(m, index, options)
+    add_demand_tiers(m, index, options)
+    add_duty_quota(m, index, options)
+    add_committed_sales(m, index, options, penalty)
+    add_objective(m, index, options, penalty)
+    assert np.all(index.flows["plant_year"] >= 0)
+    return m, index

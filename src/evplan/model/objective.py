@@ -1,0 +1,68 @@
+r"""The objective: discounted contribution margin over the horizon.
+
+.. math::
+
+    \max \sum_y \delta_y \Big[ \sum_{s} p_s q_s
+        - \sum_f (c_f + \phi_f + d_f) x_f
+        + \sum_{f \in Q} (d_f - d^Q_f) z_f
+        - \pi \sum_c u_c \Big] - \sum_{p,y} \delta_y F_p
+
+======  =========================================  ================================
+symbol  code                                       meaning
+======  =========================================  ================================
+δ_y     ``index.discount``                         (1 + r) ** -(y - first_year)
+p_s     ``demand.price_usd_per_vehicle``           price of the tier
+c_f     ``plant_programs.variable_cost...``        variable production cost
+φ_f     ``routes.freight_usd_per_vehicle``         freight
+d_f     ``index.flows.duty_usd_per_vehicle``       full duty per vehicle
+d^Q_f   ``in_quota_duty_usd_per_vehicle``          duty inside a tariff-rate quota
+π       ``unmet_committed_penalty...``             penalty per committed vehicle unmet
+F_p     ``plants.fixed_cost_usd_per_year``         fixed cost of an operating plant
+======  =========================================  ================================
+
+Plants operate in every year between their first and last year, so the fixed cost is
+a constant: :func:`fixed_cost_usd` adds it to the reported objective.
+"""
+
+from __future__ import annotations
+
+import linopy
+
+from evplan.model.index import ModelIndex
+from evplan.model.options import BuildOptions
+from evplan.model.terms import labelled
+
+
+def fixed_cost_usd(index: ModelIndex) -> float:
+    """Discounted fixed cost of the plant-years in the horizon."""
+    plant_years = index.plant_years
+    discount = plant_years["year"].map(index.discount)
+    return float((plant_years["fixed_cost_usd_per_year"] * discount).sum())
+
+
+def add_objective(m: linopy.Model, index: ModelIndex, options: BuildOptions,
+                  penalty_usd_per_vehicle: float | None = None) -> None:
+    """Set the objective (see the module docstring); the fixed-cost constant is left out."""
+    flows = index.flows
+    flow_discount = flows["year"].map(index.discount).to_numpy()
+    sale_discount = index.sales["year"].map(index.discount).to_numpy()
+    flow_cost = (flows["unit_cost_usd_per_vehicle"] + flows["duty_usd_per_vehicle"]).to_numpy()
+    revenue = labelled(index.sales["price_usd_per_vehicle"].to_numpy() * sale_discount, "sale")
+    expression = (revenue * m.variables["sales"]).sum() - (
+        labelled(flow_cost * flow_discount, "flow") * m.variables["shipment"]).sum()
+    if not index.quota_flows.empty:
+        quota_flow = flows.loc[index.quota_flows["flow"]]
+        saving = (quota_flow["duty_usd_per_vehicle"]
+                  - quota_flow["in_quota_duty_usd_per_vehicle"]).to_numpy()
+        expression = expression + (labelled(saving * flow_discount[index.quota_flows["flow"]],
+                                            "quota_flow") * m.variables["in_quota"]).sum()
+    if "unmet_committed" in m.variables:
+        per_vehicle = options.elastic_penalty_usd_per_vehicle if options.elastic else (
+            penalty_usd_per_vehicle or 0.0)
+        committed_discount = index.committed["year"].map(index.discount).to_numpy()
+        expression = expression - (labelled(per_vehicle * committed_discount, "committed")
+                                   * m.variables["unmet_committed"]).sum()
+    if "plant_minimum_shortfall" in m.variables:
+        expression = expression - options.elastic_penalty_usd_per_vehicle * m.variables[
+            "plant_minimum_shortfall"].sum()
+    m.add_objective(expression, sense="max")

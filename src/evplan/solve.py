@@ -1,0 +1,178 @@
+"""Solve the network model, and explain infeasibility with an elastic re-solve.
+
+:func:`optimize` builds the model, hands it to HiGHS in memory and returns a
+:class:`~evplan.results.Result`. When HiGHS reports the model infeasible, an elastic
+copy is solved in which every requirement (committed sales, minimum production) may
+fall short at a large penalty; the shortfalls name the requirements that cannot be
+met, by how much, and why (the plants, lanes or demand that bind), and
+:class:`~evplan.errors.InfeasibleError` carries those sentences.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evplan import __version__
+from evplan.data import NetworkData
+from evplan.errors import InfeasibleError, SolverLimitError
+from evplan.highs import HighsRun, SolverOptions, run_highs
+from evplan.model.build import BuildOptions, build_model
+from evplan.model.index import ModelIndex, build_index
+from evplan.model.objective import fixed_cost_usd
+from evplan.results import Result, compute_kpis, result_tables
+
+__all__ = ["SolverOptions", "explain_infeasibility", "optimize"]
+
+TOLERANCE_VEHICLES = 1e-6
+
+
+def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
+    """Plan production, shipments and sales that maximise the discounted margin.
+
+    Parameters
+    ----------
+    data : NetworkData
+        Validated inputs (:func:`evplan.load`, :func:`evplan.examples.china_export`).
+    solver : SolverOptions, optional
+        Time limit, MIP gap, threads.
+
+    Returns
+    -------
+    Result
+
+    Raises
+    ------
+    InfeasibleError
+        With the requirements that cannot be met and why.
+    SolverLimitError
+        When a limit is hit before any feasible plan is found.
+
+    Examples
+    --------
+    >>> from evplan.examples import single_lane
+    >>> result = optimize(single_lane(capacity=500))
+    >>> round(result.objective_usd)
+    4500000
+    """
+    solver = solver or SolverOptions()
+    started = time.perf_counter()
+    index = build_index(data)
+    m, index = build_model(data, BuildOptions(), index)
+    build_seconds = time.perf_counter() - started
+    run = run_highs(m, solver)
+    if run.status in ("infeasible", "unbounded") and not run.has_solution:
+        if run.status == "unbounded":
+            raise InfeasibleError(["the model is unbounded; check for negative costs or "
+                                   "missing capacities."])
+        raise InfeasibleError(explain_infeasibility(data, index, solver))
+    if not run.has_solution:
+        raise SolverLimitError(f"evplan: the solver stopped ({run.status}) after "
+                               f"{run.seconds:.1f} s without a feasible plan. Raise "
+                               "--time-limit.")
+    tables = result_tables(m, run, index, data)
+    kpis = compute_kpis(tables)
+    objective = run.objective - fixed_cost_usd(index)
+    metadata = {
+        "evplan_version": __version__,
+        "sizes": index.sizes(),
+        "variables": int(m.nvars),
+        "constraints": int(m.ncons),
+        "build_seconds": build_seconds,
+        "solve_seconds": run.seconds,
+        "mip_gap": run.mip_gap,
+        "origin": data.origin,
+    }
+    return Result(status=run.status, objective_usd=objective, tables=tables, kpis=kpis,
+                  scenario=data.scenario.as_dict(), metadata=metadata)
+
+
+@dataclass(frozen=True)
+class _Elastic:
+    run: HighsRun
+    values: dict[str, np.ndarray]
+
+
+def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
+                          solver: SolverOptions | None = None) -> list[str]:
+    """Solve an elastic copy and return one sentence per requirement that cannot be met.
+
+    Parameters
+    ----------
+    data : NetworkData
+        The inputs of the infeasible model.
+    index : ModelIndex, optional
+        Its index, if already built.
+    solver : SolverOptions, optional
+        Solver settings.
+
+    Returns
+    -------
+    list of str
+        e.g. ``"committed sales of 12,000 N7-BEV in BR in 2026 cannot be supplied:
+        short by 4,000; eligible plants are full (CN-HUA 2026 at 100 %)"``.
+    """
+    index = index or build_index(data)
+    m, index = build_model(data, BuildOptions(elastic=True), index)
+    run = run_highs(m, solver)
+    if not run.has_solution:
+        return [f"even the elastic copy could not be solved ({run.status})."]
+    shipment = np.nan_to_num(run.primal[m.variables["shipment"].labels.values.ravel()])
+    flows = index.flows.assign(shipment=shipment)
+    built = flows.groupby("plant_year")["shipment"].sum().reindex(
+        range(len(index.plant_years)), fill_value=0.0).to_numpy()
+    full_plants = index.plant_years.assign(built=built)
+    full_plants = full_plants[built >= full_plants["capacity_vehicles_per_year"] - 1e-6]
+    lines: list[str] = []
+    if "unmet_committed" in m.variables:
+        unmet = run.primal[m.variables["unmet_committed"].labels.values.ravel()]
+        for position in np.flatnonzero(unmet > TOLERANCE_VEHICLES):
+            lines.append(_explain_committed(data, index, flows, full_plants, position,
+                                            float(unmet[position])))
+    if "plant_minimum_shortfall" in m.variables:
+        shortfall = run.primal[m.variables["plant_minimum_shortfall"].labels.values.ravel()]
+        selected = np.flatnonzero((index.plant_years["min_utilisation"]
+                                   * index.plant_years["capacity_vehicles_per_year"]).to_numpy()
+                                  > 0)
+        for position in np.flatnonzero(shortfall > TOLERANCE_VEHICLES):
+            plant_year = index.plant_years.iloc[selected[position]]
+            floor = plant_year["min_utilisation"] * plant_year["capacity_vehicles_per_year"]
+            lines.append(
+                f"minimum production of {floor:,.0f} vehicles at {plant_year['plant']} in "
+                f"{plant_year['year']} (plants.csv row {plant_year['row']}, min_utilisation "
+                f"{plant_year['min_utilisation']:g}) cannot be reached: short by "
+                f"{shortfall[position]:,.0f}; the markets its programs can reach take no more."
+                " Lower min_utilisation, add lanes or programs, or add demand.")
+    return lines or ["HiGHS reported the model infeasible but the elastic copy needs no "
+                     "shortfall; rerun with --debug and report this as a bug."]
+
+
+def _explain_committed(data: NetworkData, index: ModelIndex, flows: pd.DataFrame,
+                       full_plants: pd.DataFrame, position: int, short: float) -> str:
+    row = index.committed.iloc[position]
+    label = (f"committed sales of {row['min_vehicles']:,.0f} {row['product']} in "
+             f"{row['market']} in {row['year']} (committed_sales.csv row {row['row']}) cannot "
+             f"be supplied: short by {short:,.0f}")
+    terms = index.committed_terms[index.committed_terms["committed"] == position]
+    programs = set(terms["program"])
+    if not programs:
+        return (f"{label}; no plant can ship {row['product']} to {row['market']} in "
+                f"{row['year']} (no eligible plant with an open lane, or no demand tier). Add a "
+                "route or a plant_programs row.")
+    pools = index.sales.loc[terms["sale"], "pool"].unique()
+    volume = float(index.pools.loc[pools, "volume_vehicles"].sum())
+    reasons = []
+    if volume < row["min_vehicles"] - TOLERANCE_VEHICLES:
+        reasons.append(f"its demand tiers hold only {volume:,.0f} vehicles")
+    sources = flows[(flows["market"] == row["market"]) & (flows["year"] == row["year"])
+                    & flows["program"].isin(programs)]["plant_year"].unique()
+    full = full_plants.loc[full_plants.index.intersection(sources)]
+    if len(full):
+        plants = ", ".join(f"{plant} at 100 %" for plant in full["plant"])
+        reasons.append(f"eligible plants are full ({plants})")
+    if not reasons:
+        reasons.append("lane capacities or other commitments bind")
+    return f"{label}; " + " and ".join(reasons) + "."
