@@ -1,7 +1,35 @@
-"""evplan: plan an automaker's export network, its fleet, chargers and battery recycling."""
+"""evplan: plan an automaker's export network, its fleet, chargers and battery recycling.
+
+The public API::
+
+    import evplan
+    data = evplan.load("inputs/")                 # or evplan.examples.china_export()
+    result = evplan.optimize(data)
+    result.kpis, result["utilisation"], result["shipments"]
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from evplan import examples  # noqa: E402
+from evplan.data import NetworkData, load  # noqa: E402
+from evplan.errors import EvplanError, InfeasibleError, InputError, SolverLimitError  # noqa: E402
+from evplan.highs import SolverOptions  # noqa: E402
+from evplan.results import Result, write_result  # noqa: E402
+from evplan.solve import optimize  # noqa: E402
+
+__all__ = [
+    "EvplanError",
+    "InfeasibleError",
+    "InputError",
+    "NetworkData",
+    "Result",
+    "SolverLimitError",
+    "SolverOptions",
+    "__version__",
+    "examples",
+    "load",
+    "optimize",
+    "write_result",
+]

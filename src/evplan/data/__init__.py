@@ -5,6 +5,7 @@ from __future__ import annotations
 from evplan.data.network import NetworkData, ScenarioSettings
 from evplan.data.products import product_members
 from evplan.data.validate import load, validate_inputs, validate_tables
+from evplan.data.write import write_inputs
 
 __all__ = [
     "NetworkData",
@@ -13,4 +14,5 @@ __all__ = [
     "product_members",
     "validate_inputs",
     "validate_tables",
+    "write_inputs",
 ]

@@ -18,6 +18,8 @@ __all__ = ["MAX_ROWS_PER_KIND", "coerce_table", "row_label"]
 
 MAX_ROWS_PER_KIND = 10
 ALWAYS_ALLOWED = ("row", "notes", "note", "comment")
+ROW_NOUNS = {"plant_programs": "plant program", "demand": "demand tier",
+             "committed_sales": "commitment"}
 
 
 def row_label(table: Table, frame: pd.DataFrame, index: object) -> str:
@@ -26,11 +28,19 @@ def row_label(table: Table, frame: pd.DataFrame, index: object) -> str:
     row = int(record["row"])
     if table.name == "routes":
         ident = f"route '{record.get('plant', '')}>{record.get('market', '')}'"
+    elif table.name in ("duties", "countervailing_duties"):
+        noun = "duty" if table.name == "duties" else "countervailing duty"
+        maker = f" {record.get('maker')}" if table.name != "duties" else ""
+        since = record.get("first_year")
+        since_text = f" from {since}" if since is not None and not pd.isna(since) and str(
+            since) not in ("", "nan", "<NA>") else ""
+        ident = (f"{noun} '{record.get('origin', '')}>{record.get('market', '')} "
+                 f"{record.get('powertrain', '')}{maker}{since_text}'")
     elif len(table.key) == 1:
         ident = f"{table.key[0]} '{record.get(table.key[0], '')}'"
     else:
         parts = [str(record.get(column, "")) for column in table.key]
-        ident = f"{table.name.rstrip('s').replace('_', ' ')} '{'/'.join(parts)}'"
+        ident = f"{ROW_NOUNS.get(table.name, table.name)} '{'/'.join(parts)}'"
     return f"row {row}, {ident}"
 
 
@@ -84,19 +94,18 @@ def _check_numeric(
     if low is not None or high is not None:
         below = numbers < low if low is not None else pd.Series(False, index=frame.index)
         above = numbers > high if high is not None else pd.Series(False, index=frame.index)
-        bounds = f"[{low:g}, {high:g}]" if low is not None and high is not None else (
-            f">= {low:g}" if low is not None else f"<= {high:g}")
+        bounds = f"outside [{low:g}, {high:g}]" if low is not None and high is not None else (
+            f"below the minimum {low:g}" if low is not None else f"above the maximum {high:g}")
         outside = frame.index[below | above]
 
         def describe(i: object) -> str:
             value = float(numbers[i])
             hint = _fraction_hint(column, value)
             if not hint and low is not None and value < low:
-                hint = f" A {column.name.replace('_', ' ')} cannot be below {low:g}; fix the sign"\
-                       " or the value."
+                hint = " Fix the sign or the value."
             elif not hint:
                 hint = f" Check the value and its unit ({column.unit})."
-            return f"{column.name} = {value:g} is outside {bounds}.{hint}"
+            return f"{column.name} = {value:g} is {bounds}.{hint}"
 
         _report(problems, label, table, frame, outside, describe)
     if column.required:

@@ -1,0 +1,136 @@
+"""The ``evplan`` command: one entry point, each subcommand parses, calls the library, formats.
+
+Exit codes: 0 ok; 1 input error; 2 infeasible model; 3 solver limit without a plan.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from evplan import __version__
+from evplan.errors import EXIT_OK, EvplanError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Plan an automaker's export network: which plant builds what for "
+                       "which market, year by year.")
+console = Console()
+
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+def _fail(error: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    sys.stderr.write(f"{error}\n")
+    code = error.exit_code if isinstance(error, EvplanError) else 1
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    path: Annotated[Path | None, typer.Argument(
+        help="Input folder (CSV files + scenario.yaml) or .xlsx workbook; default: the "
+             "embedded china-export scenario.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Run folder to write (default: evplan-output/<scenario>).")] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", help="Solver time limit in seconds.")] = None,
+    mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.")] = 1e-4,
+    threads: Annotated[int | None, typer.Option("--threads", help="Solver threads.")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Load, validate and optimise a scenario; write the result tables; print the KPIs."""
+    from evplan.data import load
+    from evplan.examples import china_export_path
+    from evplan.highs import SolverOptions
+    from evplan.results import write_result
+    from evplan.solve import optimize
+    from evplan.summary import kpi_summary_table
+
+    try:
+        data = load(path if path is not None else china_export_path())
+        result = optimize(data, SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap,
+                                              threads=threads))
+        folder = output or Path("evplan-output") / data.scenario.name
+        written = write_result(result, folder)
+    except (EvplanError, OSError) as error:
+        _fail(error, debug)
+        return
+    console.print(kpi_summary_table(result))
+    meta = result.metadata
+    console.print(f"{meta['variables']:,} variables, {meta['constraints']:,} constraints; built "
+                  f"in {meta['build_seconds']:.2f} s, solved in {meta['solve_seconds']:.2f} s.")
+    console.print(f"Result tables written to {written}")
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="Input folder or .xlsx workbook.")],
+    debug: DebugOption = False,
+) -> None:
+    """Check inputs and list every problem found (exit code 1 if any)."""
+    from evplan.data import load
+
+    try:
+        data = load(path)
+    except EvplanError as error:
+        _fail(error, debug)
+        return
+    counts = ", ".join(f"{name} {rows}" for name, rows in data.summary().items())
+    console.print(f"{path}: scenario '{data.scenario.name}' "
+                  f"{data.scenario.first_year}-{data.scenario.last_year} is valid ({counts}).")
+
+
+@app.command()
+def doctor(debug: DebugOption = False) -> None:
+    """Print versions and solve a tiny model to show the solver works."""
+    import highspy
+    import linopy
+    import pandas
+
+    from evplan.examples import single_lane
+    from evplan.solve import optimize
+
+    console.print(f"evplan {__version__} · Python {platform.python_version()} · "
+                  f"linopy {linopy.__version__} · highspy {_version('highspy')} · "
+                  f"pandas {pandas.__version__}")
+    del highspy
+    try:
+        result = optimize(single_lane(capacity=500))
+    except EvplanError as error:
+        _fail(error, debug)
+        return
+    expected = 500 * (20_000 - 10_000 - 1_000)
+    ok = abs(result.objective_usd - expected) < 1e-6 * expected
+    console.print(f"tiny model: {result.status}, margin {result.objective_usd:,.0f} USD "
+                  f"(expected {expected:,.0f}) -> {'ok' if ok else 'WRONG'}")
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except SystemExit as exit_:
+        raise SystemExit(exit_.code if exit_.code is not None else EXIT_OK) from None
+
+
+if __name__ == "__main__":
+    main()
