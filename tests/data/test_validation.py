@@ -1,0 +1,154 @@
+"""Layer 1: validation messages, asserted word for word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import evplan
+from evplan.data import write_inputs
+from evplan.examples import random_network, single_lane
+
+
+def inputs(tmp_path: Path) -> Path:
+    return write_inputs(single_lane(), tmp_path / "inputs")
+
+
+def edit(folder: Path, table: str, row: int, column: str, value: str) -> None:
+    """Set one cell; ``row`` is the spreadsheet row (2 = first data row)."""
+    frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+    frame.loc[row - 2, column] = value
+    frame.to_csv(folder / f"{table}.csv", index=False)
+
+
+def problems(folder: Path) -> list[str]:
+    with pytest.raises(evplan.InputError) as caught:
+        evplan.load(folder)
+    return [problem.message for problem in caught.value.problems]
+
+
+def test_unknown_id_suggests_the_closest(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    edit(folder, "routes", 2, "plant", "P2")
+    edit(folder, "plants", 2, "plant", "PX1")
+    edit(folder, "plant_programs", 2, "plant", "PX1")
+    assert problems(folder) == [
+        "row 2, route 'P2>M1': plant 'P2' is not in plants.csv. Add it to plants.csv or fix "
+        "the id."]
+    edit(folder, "routes", 2, "plant", "PX2")
+    assert problems(folder) == [
+        "row 2, route 'PX2>M1': plant 'PX2' is not in plants.csv. Did you mean 'PX1'?"]
+
+
+def test_rate_given_in_percent(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    edit(folder, "duties", 2, "ad_valorem_rate", "17")
+    assert problems(folder) == [
+        "row 2, duty 'AA>M1 *': ad_valorem_rate = 17 is outside [0, 5]. Rates are fractions "
+        "(17 % -> 0.17)."]
+
+
+def test_negative_capacity_and_text_in_a_number_are_both_reported(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    edit(folder, "plants", 2, "capacity_vehicles_per_year", "-1000")
+    edit(folder, "routes", 2, "freight_usd_per_vehicle", "1,200")
+    assert problems(folder) == [
+        "row 2, plant 'P1': capacity_vehicles_per_year = -1000 is below the minimum 0. Fix the "
+        "sign or the value.",
+        "row 2, route 'P1>M1': freight_usd_per_vehicle = '1,200' is not a number. Write a "
+        "number in USD/vehicle, without thousands separators."]
+
+
+def test_duplicate_ids(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    routes = pd.read_csv(folder / "routes.csv", dtype=str, keep_default_na=False)
+    pd.concat([routes, routes]).to_csv(folder / "routes.csv", index=False)
+    assert problems(folder) == [
+        "rows 2 and 3: duplicate route 'P1>M1'. Keep one row and delete the others."]
+
+
+def test_year_outside_horizon(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    edit(folder, "demand", 2, "year", "2031")
+    assert problems(folder) == [
+        "row 2, demand tier 'M1/2031/V1/1': year 2031 is outside the horizon 2025-2025. Delete "
+        "the row or widen first_year/last_year in scenario.yaml."]
+
+
+def test_route_without_duty_row_or_default(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    edit(folder, "duties", 2, "market", "M1")
+    edit(folder, "duties", 2, "origin", "ZZ")
+    assert problems(folder) == [
+        "row 2, route 'P1>M1': no duty row covers AA>M1 BEV in 2025. Add a row to duties.csv "
+        "(origin AA, market M1, powertrain BEV or '*'), or set default_duty_rate in "
+        "scenario.yaml."]
+
+
+def test_tiers_that_are_not_concave(tmp_path: Path) -> None:
+    folder = write_inputs(single_lane(tiers=((100.0, 20_000.0), (100.0, 18_000.0))),
+                          tmp_path / "tiers")
+    edit(folder, "demand", 3, "price_usd_per_vehicle", "21000")
+    assert problems(folder) == [
+        "row 3, demand tier 'M1/2025/V1/2': tier 2 price 21,000 is not below tier 1 price "
+        "20,000 (row 2); the tier list is not concave. Lower prices tier by tier (tier 1 is "
+        "the best price)."]
+
+
+def test_unknown_product_column_and_choice(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    edit(folder, "demand", 2, "product", "V11")
+    edit(folder, "programs", 2, "powertrain", "BEVV")
+    frame = pd.read_csv(folder / "routes.csv", dtype=str, keep_default_na=False)
+    frame.rename(columns={"transit_days": "transit_day"}).to_csv(folder / "routes.csv",
+                                                                index=False)
+    assert problems(folder) == [
+        "row 2, program 'V1': powertrain = 'BEVV' is not one of 'BEV', 'PHEV', 'HEV', 'ICE'. "
+        "Did you mean 'BEV'?",
+        "column 'transit_day' is not a column of routes. Did you mean 'transit_days'?",
+        "row 2, demand tier 'M1/2025/V11/1': product 'V11' is not a program, segment or "
+        "powertrain. Did you mean 'V1'?"]
+
+
+def test_scenario_file_problems(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    settings = yaml.safe_load((folder / "scenario.yaml").read_text())
+    settings["discount_rte"] = 0.05
+    del settings["last_year"]
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(settings))
+    assert problems(folder) == [
+        "key 'discount_rte' is not a scenario setting. Did you mean 'discount_rate'?",
+        "last_year is missing. Add 'last_year: ...' (Last planning year (inclusive).)"]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    (folder / "routes.csv").unlink()
+    assert problems(folder)[0].startswith("routes.csv is missing from ")
+
+
+def test_every_problem_is_grouped_by_file_in_the_rendered_message(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    edit(folder, "plants", 2, "capacity_vehicles_per_year", "-1")
+    edit(folder, "duties", 2, "ad_valorem_rate", "25")
+    with pytest.raises(evplan.InputError) as caught:
+        evplan.load(folder)
+    assert str(caught.value) == (
+        "evplan: 1 problem in plants.csv\n"
+        "  * row 2, plant 'P1': capacity_vehicles_per_year = -1 is below the minimum 0. Fix the "
+        "sign or the value.\n"
+        "evplan: 1 problem in duties.csv\n"
+        "  * row 2, duty 'AA>M1 *': ad_valorem_rate = 25 is outside [0, 5]. Rates are fractions "
+        "(25 % -> 0.25).")
+
+
+def test_written_inputs_load_back_the_same(tmp_path: Path) -> None:
+    data = random_network(4)
+    again = evplan.load(write_inputs(data, tmp_path / "again"))
+    for name, table in data.tables.items():
+        pd.testing.assert_frame_equal(table.drop(columns="row"),
+                                      again[name].drop(columns="row"), check_dtype=False)
+    assert again.scenario == data.scenario

@@ -1,0 +1,115 @@
+"""Layer 3: networks small enough to solve by hand, checked exactly.
+
+One plant (country AA), one BEV program, one market (country BB) unless said
+otherwise: variable cost 10,000, freight 1,000, price 20,000, so a vehicle earns
+9,000 before duty.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import evplan
+from evplan.examples import single_lane
+
+
+def margin(**kwargs: object) -> float:
+    return evplan.optimize(single_lane(**kwargs)).objective_usd  # type: ignore[arg-type]
+
+
+def test_capacity_binds() -> None:
+    result = evplan.optimize(single_lane(capacity=500))
+    assert result.objective_usd == pytest.approx(500 * 9_000)
+    utilisation = result["utilisation"].iloc[0]
+    assert utilisation["utilisation"] == pytest.approx(1.0)
+    assert utilisation["capacity_shadow_price_usd_per_vehicle"] == pytest.approx(9_000)
+
+
+def test_demand_binds_and_prices_the_market() -> None:
+    result = evplan.optimize(single_lane(capacity=1_000))
+    assert result.objective_usd == pytest.approx(600 * 9_000)
+    tier = result["demand_shadow_prices"].iloc[0]
+    assert tier["sales_vehicles"] == pytest.approx(600)
+    assert tier["shadow_price_usd_per_vehicle"] == pytest.approx(9_000)
+    assert result["utilisation"].iloc[0]["capacity_shadow_price_usd_per_vehicle"] == \
+        pytest.approx(0)
+
+
+def test_tiers_fill_best_price_first_and_stop_when_unprofitable() -> None:
+    tiers = ((300.0, 20_000.0), (300.0, 15_000.0), (300.0, 10_500.0))
+    result = evplan.optimize(single_lane(capacity=1_000, tiers=tiers))
+    assert result.objective_usd == pytest.approx(300 * 9_000 + 300 * 4_000)
+    sold = result["sales"].set_index("tier")["sales_vehicles"]
+    assert list(sold.round(6)) == [300, 300, 0]
+
+
+def test_ad_valorem_on_cif_and_fob_customs_value() -> None:
+    assert margin(ad_valorem_rate=0.1) == pytest.approx(600 * (9_000 - 1_100))
+    assert margin(ad_valorem_rate=0.1, customs_basis="FOB") == pytest.approx(
+        600 * (9_000 - 1_000))
+    assert margin(ad_valorem_rate=0.1, transfer_price_markup=0.2, customs_basis="FOB") == \
+        pytest.approx(600 * (9_000 - 1_200))
+
+
+def test_minimum_duty_is_the_higher_of_the_two() -> None:
+    assert margin(ad_valorem_rate=0.1, minimum_duty=3_000) == pytest.approx(600 * 6_000)
+    assert margin(ad_valorem_rate=0.1, minimum_duty=500) == pytest.approx(600 * 7_900)
+
+
+def test_specific_and_countervailing_duties_add_up() -> None:
+    assert margin(ad_valorem_rate=0.1, specific_duty=250) == pytest.approx(600 * 7_650)
+    assert margin(ad_valorem_rate=0.1, cvd_rate=0.2) == pytest.approx(600 * (9_000 - 3_300))
+
+
+def test_domestic_sales_pay_no_duty() -> None:
+    assert margin(ad_valorem_rate=0.5, domestic=True) == pytest.approx(600 * 9_000)
+
+
+def test_tariff_rate_quota_fills_first_then_full_rate() -> None:
+    result = evplan.optimize(single_lane(ad_valorem_rate=0.5, quota=200, in_quota_rate=0.0))
+    assert result.objective_usd == pytest.approx(200 * 9_000 + 400 * (9_000 - 5_500))
+    duties = result["duties"].iloc[0]
+    assert duties["in_quota_vehicles"] == pytest.approx(200)
+    assert duties["duty_usd"] == pytest.approx(400 * 5_500)
+
+
+def test_quota_only_when_the_full_rate_does_not_pay() -> None:
+    assert margin(ad_valorem_rate=1.0, quota=200, in_quota_rate=0.0) == pytest.approx(
+        200 * 9_000)
+
+
+def test_discounting_and_fixed_cost() -> None:
+    data = single_lane(first_year=2025, last_year=2026, fixed_cost=1e6)
+    data = data.replace(scenario=data.scenario.__class__(
+        **{**data.scenario.as_dict(), "discount_rate": 0.1}))
+    per_year = 600 * 9_000 - 1e6
+    assert evplan.optimize(data).objective_usd == pytest.approx(per_year + per_year / 1.1)
+
+
+def test_committed_sales_beyond_demand_are_explained() -> None:
+    with pytest.raises(evplan.InfeasibleError) as caught:
+        evplan.optimize(single_lane(capacity=500, committed=700))
+    assert caught.value.explanations == [
+        "committed sales of 700 V1 in M1 in 2025 (committed_sales.csv row 2) cannot be "
+        "supplied: short by 200; its demand tiers hold only 600 vehicles and eligible plants "
+        "are full (P1 at 100 %)."]
+
+
+def test_committed_sales_with_a_penalty_fall_short_at_a_cost() -> None:
+    result = evplan.optimize(single_lane(capacity=500, committed=550, unmet_penalty=100.0))
+    assert result.objective_usd == pytest.approx(500 * 9_000 - 50 * 100)
+
+
+def test_minimum_production_that_demand_cannot_absorb_is_explained() -> None:
+    with pytest.raises(evplan.InfeasibleError) as caught:
+        evplan.optimize(single_lane(capacity=1_000, min_utilisation=0.8))
+    assert caught.value.explanations == [
+        "minimum production of 800 vehicles at P1 in 2025 (plants.csv row 2, min_utilisation "
+        "0.8) cannot be reached: short by 200; the markets its programs can reach take no more. "
+        "Lower min_utilisation, add lanes or programs, or add demand."]
+
+
+def test_minimum_production_forces_loss_making_sales() -> None:
+    tiers = ((600.0, 20_000.0), (400.0, 10_000.0))
+    result = evplan.optimize(single_lane(capacity=1_000, min_utilisation=0.8, tiers=tiers))
+    assert result.objective_usd == pytest.approx(600 * 9_000 - 200 * 1_000)
