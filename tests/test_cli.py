@@ -1,0 +1,75 @@
+"""Layer 7: the CLI end to end, in a subprocess, with its documented exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from evplan.data import write_inputs
+from evplan.examples import random_network, single_lane
+
+
+def evplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "evplan.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_run_writes_tables_and_prints_kpis(tmp_path: Path) -> None:
+    inputs = write_inputs(random_network(5), tmp_path / "inputs")
+    done = evplan("run", str(inputs), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Global sales (k vehicles)" in done.stdout
+    assert "Running HiGHS" not in done.stdout
+    written = {path.name for path in (tmp_path / "out").iterdir()}
+    for table in ("production", "shipments", "sales", "duties", "utilisation",
+                  "margin_by_market", "margin_by_plant", "demand_shadow_prices", "kpis"):
+        assert f"{table}.parquet" in written and f"{table}.csv" in written
+    assert "run.json" in written
+    kpis = pd.read_parquet(tmp_path / "out" / "kpis.parquet")
+    assert set(kpis.columns) == {"kpi", "year", "key", "value", "unit"}
+
+
+def test_bad_input_exits_1_without_traceback_and_writes_nothing(tmp_path: Path) -> None:
+    inputs = write_inputs(single_lane(), tmp_path / "inputs")
+    frame = pd.read_csv(inputs / "duties.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, "ad_valorem_rate"] = "17"
+    frame.to_csv(inputs / "duties.csv", index=False)
+    done = evplan("run", str(inputs), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Rates are fractions (17 % -> 0.17)." in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+    assert [path.name for path in tmp_path.iterdir()] == ["inputs"]
+    debug = evplan("validate", str(inputs), "--debug", cwd=tmp_path)
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_infeasible_exits_2_and_explains(tmp_path: Path) -> None:
+    inputs = write_inputs(single_lane(capacity=500, committed=700), tmp_path / "inputs")
+    done = evplan("run", str(inputs), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "committed sales of 700 V1 in M1 in 2025" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_and_doctor(tmp_path: Path) -> None:
+    inputs = write_inputs(single_lane(), tmp_path / "inputs")
+    done = evplan("validate", str(inputs), cwd=tmp_path)
+    assert done.returncode == 0 and "is valid" in done.stdout
+    missing = evplan("validate", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+    doctor = evplan("doctor", cwd=tmp_path)
+    assert doctor.returncode == 0 and "-> ok" in doctor.stdout
+
+
+def test_rerun_replaces_the_run_folder_whole(tmp_path: Path) -> None:
+    inputs = write_inputs(single_lane(), tmp_path / "inputs")
+    out = tmp_path / "out"
+    assert evplan("run", str(inputs), "-o", str(out), cwd=tmp_path).returncode == 0
+    (out / "stale.txt").write_text("from an older run")
+    assert evplan("run", str(inputs), "-o", str(out), cwd=tmp_path).returncode == 0
+    assert not (out / "stale.txt").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["inputs", "out"]
