@@ -20,7 +20,7 @@ from evplan.errors import EXIT_OK, EvplanError
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan an automaker's export network: which plant builds what for "
                        "which market, year by year.")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 

@@ -23,7 +23,7 @@ def kpi_summary_table(result: Result) -> Table:
                   title_justify="left")
     table.add_column("KPI", no_wrap=True)
     for year in years:
-        table.add_column(str(year), justify="right")
+        table.add_column(str(year), justify="right", no_wrap=True)
 
     def row(label: str, kpi: str, key: str, fmt: str) -> None:
         values = kpis[(kpis["kpi"] == kpi) & (kpis["key"] == key)].set_index("year")["value"]
@@ -31,7 +31,7 @@ def kpi_summary_table(result: Result) -> Table:
                                                  else 1), "%" if fmt == "%" else ",.0f"
                         if fmt == "k" else ",.2f") for year in years]
         if fmt == "%":
-            cells = [f"{values.get(year, 0.0) * 100:.1f} %" for year in years]
+            cells = [f"{values.get(year, 0.0) * 100:.1f}%" for year in years]
         table.add_row(label, *cells)
 
     row("Global sales (k vehicles)", "global_sales", "all", "k")
