@@ -39,8 +39,12 @@ def _instance(
     sites: pd.DataFrame, customers: pd.DataFrame, distances: pd.DataFrame, service_distance: float
 ) -> tuple[DenseInstance, np.ndarray]:
     instance = to_dense(
-        sites, customers, distances, value_column="distance",
-        need_fixed_cost=False, need_capacity=False,
+        sites,
+        customers,
+        distances,
+        value_column="distance",
+        need_fixed_cost=False,
+        need_capacity=False,
     )
     if not np.isfinite(service_distance) or service_distance < 0:
         raise InputError(
@@ -73,9 +77,7 @@ def _covering_matrix(covers: np.ndarray, customers: np.ndarray) -> sp.csc_matrix
     )
 
 
-def _assignment(
-    instance: DenseInstance, covers: np.ndarray, is_open: np.ndarray
-) -> pd.DataFrame:
+def _assignment(instance: DenseInstance, covers: np.ndarray, is_open: np.ndarray) -> pd.DataFrame:
     distance = np.where(covers & is_open[:, None], instance.value, np.inf)
     covered = np.isfinite(distance).any(axis=0)
     nearest = distance.argmin(axis=0)
@@ -158,9 +160,7 @@ def maximal_covering(
     greedy = _greedy_cover(covers, instance.demand * useful, sites_to_open)
     warm = np.concatenate([greedy, (cover_matrix @ greedy.astype(float)) > 0]).astype(float)
     solution = solve_milp(milp, options, warm_start=warm if options.warm_start else None)
-    is_open = (
-        solution.values[:site_count] > 0.5 if solution.values is not None else greedy
-    )
+    is_open = solution.values[:site_count] > 0.5 if solution.values is not None else greedy
     covered = float(instance.demand[(covers & is_open[:, None]).any(axis=0)].sum())
     bound = max(covered, -solution.bound) if np.isfinite(solution.bound) else float("inf")
     gap = relative_gap(bound, covered) if covered > 0 else float(bound > 0)

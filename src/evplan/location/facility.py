@@ -70,9 +70,7 @@ def _check_capacity(instance: DenseInstance) -> None:
         )
 
 
-def _repair_capacity(
-    is_open: np.ndarray, instance: DenseInstance, score: np.ndarray
-) -> np.ndarray:
+def _repair_capacity(is_open: np.ndarray, instance: DenseInstance, score: np.ndarray) -> np.ndarray:
     """Open further sites, best ``score`` first, until capacity covers demand."""
     is_open = is_open.copy()
     need = instance.demand.sum() - instance.capacity[is_open].sum()

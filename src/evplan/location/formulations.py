@@ -59,9 +59,7 @@ class FacilityModel:
             ]
         )
 
-    def decode(
-        self, values: np.ndarray, shape: tuple[int, int]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def decode(self, values: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """Return (open mask over all sites, sites x customers fractions)."""
         is_open = np.zeros(shape[0], dtype=bool)
         is_open[self.sites] = values[: len(self.sites)] > 0.5
@@ -167,9 +165,7 @@ def build_facility_model(
             upper.append(np.zeros(len(uncapacitated_local)))
             row += len(uncapacitated_local)
     row_index, column_index, values = _rows(*blocks)
-    matrix = sp.csc_matrix(
-        (values, (row_index, column_index)), shape=(row, y_count + x_count)
-    )
+    matrix = sp.csc_matrix((values, (row_index, column_index)), shape=(row, y_count + x_count))
     y_lower = np.zeros(y_count)
     if forced_open is not None:
         y_lower[forced_open[sites]] = 1.0

@@ -182,9 +182,7 @@ def read_capacitated(path: Path | str, capacity: float | None = None) -> Facilit
             ]
         )
     capacities = (
-        np.full(site_count, float(capacity))
-        if capacity is not None
-        else raw_capacity.astype(float)
+        np.full(site_count, float(capacity)) if capacity is not None else raw_capacity.astype(float)
     )
     fixed_costs = site_tokens[:, 1].astype(float)
     body = np.array(
@@ -211,9 +209,7 @@ def read_capacitated(path: Path | str, capacity: float | None = None) -> Facilit
     name = path.stem if capacity is None or not symbolic.any() else f"{path.stem}_{capacity:g}"
     return FacilityInstance(
         name=name,
-        sites=pd.DataFrame(
-            {"site": site_ids, "capacity": capacities, "fixed_cost": fixed_costs}
-        ),
+        sites=pd.DataFrame({"site": site_ids, "capacity": capacities, "fixed_cost": fixed_costs}),
         customers=pd.DataFrame({"customer": customer_ids, "demand": demand}),
         costs=_long_table(cost_matrix, site_ids, customer_ids, "cost"),
     )

@@ -45,7 +45,13 @@ import scipy.sparse as sp
 
 from evplan.errors import InputError, Problem
 from evplan.location.formulations import build_facility_model
-from evplan.location.heuristics import finite_cost, greedy_open, interchange
+from evplan.location.heuristics import (
+    PMedianReduction,
+    finite_cost,
+    greedy_open,
+    interchange,
+    lagrangian_pmedian,
+)
 from evplan.location.highs import Milp, relative_gap, solve_milp
 from evplan.location.options import SolveOptions
 from evplan.location.result import LocationResult
@@ -63,7 +69,7 @@ class _Levels:
     closing: np.ndarray  # E_j per customer
 
 
-def _levels(distance: np.ndarray, medians: int) -> _Levels:
+def _levels(distance: np.ndarray, medians: int, opened: np.ndarray) -> _Levels:
     site_count, customer_count = distance.shape
     order = np.argsort(distance, axis=0, kind="stable")
     sorted_distance = np.take_along_axis(distance, order, axis=0)
@@ -86,6 +92,9 @@ def _levels(distance: np.ndarray, medians: int) -> _Levels:
     reached = within >= threshold
     first_reached = np.where(reached.any(axis=0), reached.argmax(axis=0) + 1, level_count)
     closing = np.minimum(first_reached, level_count)
+    if opened.any():
+        opened_level = np.where(level[opened] >= 0, level[opened], 1 << 30).min(axis=0)
+        closing = np.minimum(closing, opened_level + 1)
     return _Levels(level=level, values=values, closing=closing)
 
 
@@ -104,7 +113,11 @@ class _RadiusModel:
 
 
 def _build_radius(
-    levels: _Levels, weight: np.ndarray, truncation: np.ndarray, medians: int
+    levels: _Levels,
+    weight: np.ndarray,
+    truncation: np.ndarray,
+    medians: int,
+    reduction: PMedianReduction,
 ) -> _RadiusModel:
     site_count, customer_count = levels.level.shape
     closed = truncation >= levels.closing
@@ -149,8 +162,10 @@ def _build_radius(
     step = levels.values[z_k + 1, z_owner] - levels.values[z_k, z_owner]
     milp = Milp(
         cost=np.concatenate([np.zeros(site_count), weight[z_owner] * step]),
-        lower=np.zeros(column_count),
-        upper=np.ones(column_count),
+        lower=np.concatenate([reduction.opened.astype(float), np.zeros(column_count - site_count)]),
+        upper=np.concatenate(
+            [(~reduction.closed).astype(float), np.ones(column_count - site_count)]
+        ),
         integer=np.arange(column_count) < site_count,
         matrix=matrix,
         row_lower=np.concatenate([first_row, [medians]]),
@@ -181,32 +196,62 @@ def _solve_radius(
 ) -> tuple[np.ndarray, float, float, dict[str, float]]:
     distance, weight = instance.value, instance.demand
     weighted = distance * weight[None, :]
+    site_count = len(distance)
     finite = finite_cost(weighted)
     is_open = interchange(
-        finite, np.zeros(len(distance)), greedy_open(finite, np.zeros(len(distance)), medians),
+        finite,
+        np.zeros(site_count),
+        greedy_open(finite, np.zeros(site_count), medians),
         medians=medians,
     )
-    best_objective = float(np.where(is_open[:, None], weighted, np.inf).min(axis=0).sum())
+    nearest_cost = np.where(is_open[:, None], weighted, np.inf).min(axis=0)
+    best_objective = float(nearest_cost.sum())
     details: dict[str, float] = {"heuristic_objective": best_objective}
-    levels = _levels(distance, medians)
-    served = _served_level(levels, is_open)
-    truncation = np.clip(served + 1, 1, levels.closing)
-    bound = -np.inf
-    if _integral(weighted):
+    integral = _integral(weighted)
+    if integral:
         options = _with_abs_gap(options, 1.0 - 1e-6)
+    reduction = lagrangian_pmedian(
+        weighted,
+        medians,
+        best_objective,
+        start=nearest_cost,
+        time_limit=0.25 * options.time_limit,
+    )
+    details.update(
+        lagrangian_bound=reduction.bound,
+        lagrangian_iterations=reduction.iterations,
+        pairs_kept=int(reduction.allowed.sum()),
+        sites_fixed_closed=int(reduction.closed.sum()),
+        sites_fixed_open=int(reduction.opened.sum()),
+    )
+    bound = reduction.bound
+    if best_objective - bound <= options.mip_abs_gap:
+        return is_open, best_objective, bound, details
+    if not reduction.allowed.any(axis=0).all():
+        return is_open, best_objective, best_objective, details  # nothing better exists
+    levels = _levels(np.where(reduction.allowed, distance, np.inf), medians, reduction.opened)
+    served = _served_level(levels, is_open)
+    truncation = levels.closing.copy()
     for round_number in range(1, 50):
-        model = _build_radius(levels, weight, truncation, medians)
+        model = _build_radius(levels, weight, truncation, medians, reduction)
         remaining = options.time_limit - (time.perf_counter() - started)
         if remaining <= 0.5:
             break
         warm = _radius_warm_start(model, is_open, served) if options.warm_start else None
         solution = solve_milp(model.milp, options, warm_start=warm, time_limit=remaining)
-        details.update(rounds=round_number, columns=model.milp.matrix.shape[1],
-                       rows=model.milp.matrix.shape[0], nodes=solution.nodes)
-        bound = max(bound, solution.bound)
+        details.update(
+            rounds=round_number,
+            columns=model.milp.matrix.shape[1],
+            rows=model.milp.matrix.shape[0],
+            nodes=solution.nodes,
+        )
+        if solution.status == "infeasible":
+            bound = best_objective  # no solution better than the incumbent exists
+            break
+        bound = max(bound, min(solution.bound, best_objective))
         if solution.values is None:
             break
-        candidate = solution.values[: len(distance)] > 0.5
+        candidate = solution.values[:site_count] > 0.5
         true_cost = float(np.where(candidate[:, None], weighted, np.inf).min(axis=0).sum())
         if true_cost < best_objective:
             best_objective, is_open = true_cost, candidate
@@ -281,15 +326,22 @@ def p_median(
     options = options or SolveOptions()
     started = time.perf_counter()
     instance = to_dense(
-        sites, customers, distances, value_column="distance",
-        need_fixed_cost=False, need_capacity=False,
+        sites,
+        customers,
+        distances,
+        value_column="distance",
+        need_fixed_cost=False,
+        need_capacity=False,
     )
     _validate_medians(medians, instance)
     weighted = instance.value * instance.demand[None, :]
     details: dict[str, object] = {"formulation": options.formulation}
     if options.formulation == "textbook":
         model = build_facility_model(
-            weighted, instance.demand, instance.capacity, np.zeros(len(instance.site_ids)),
+            weighted,
+            instance.demand,
+            instance.capacity,
+            np.zeros(len(instance.site_ids)),
             strong=True,
         )
         cardinality = sp.csc_matrix(
@@ -297,7 +349,9 @@ def p_median(
             shape=(1, model.milp.matrix.shape[1]),
         )
         milp = Milp(
-            cost=model.milp.cost, lower=model.milp.lower, upper=model.milp.upper,
+            cost=model.milp.cost,
+            lower=model.milp.lower,
+            upper=model.milp.upper,
             integer=model.milp.integer,
             matrix=sp.vstack([model.milp.matrix, cardinality], format="csc"),
             row_lower=np.concatenate([model.milp.row_lower, [medians]]),
@@ -305,12 +359,20 @@ def p_median(
         )
         solution = solve_milp(milp, options)
         if solution.values is None:
-            raise InputError([Problem(file="distances", message="no feasible p-median "
-                                      "solution was found; allow more site-customer pairs.")])
+            raise InputError(
+                [
+                    Problem(
+                        file="distances",
+                        message="no feasible p-median "
+                        "solution was found; allow more site-customer pairs.",
+                    )
+                ]
+            )
         is_open = solution.values[: len(instance.site_ids)] > 0.5
         objective, bound = solution.objective, solution.bound
-        details.update(columns=milp.matrix.shape[1], rows=milp.matrix.shape[0],
-                       nodes=solution.nodes)
+        details.update(
+            columns=milp.matrix.shape[1], rows=milp.matrix.shape[0], nodes=solution.nodes
+        )
     else:
         is_open, objective, bound, radius_details = _solve_radius(
             instance, medians, options, started
@@ -319,8 +381,8 @@ def p_median(
     bound = min(bound, objective)
     gap = relative_gap(objective, bound)
     abs_gap = 1.0 - 1e-6 if _integral(weighted) else options.mip_abs_gap
-    status = "optimal" if gap <= options.mip_rel_gap or objective - bound < abs_gap else (
-        "time_limit"
+    status = (
+        "optimal" if gap <= options.mip_rel_gap or objective - bound < abs_gap else ("time_limit")
     )
     open_weighted = np.where(is_open[:, None], weighted, np.inf)
     nearest = open_weighted.argmin(axis=0)
