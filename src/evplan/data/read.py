@@ -13,13 +13,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from evplan.data.excel import SCENARIO_SHEET, read_sheets, scenario_from_sheets
 from evplan.errors import InputError, Problem
 from evplan.schema import TABLES
 
 __all__ = ["RawInputs", "read_inputs"]
 
 SCENARIO_FILE = "scenario.yaml"
-SCENARIO_SHEET = "scenario"
 
 
 @dataclass
@@ -126,11 +126,8 @@ def _read_folder(folder: Path) -> RawInputs:
 
 
 def _read_workbook(workbook: Path) -> RawInputs:
-    try:
-        sheets = pd.read_excel(workbook, sheet_name=None, dtype=str, keep_default_na=False)
-    except Exception as error:  # openpyxl raises many types for a broken file
-        raise InputError([Problem(workbook.name, f"{workbook.name} cannot be read as an Excel "
-                                  f"workbook: {error}. Save it as .xlsx.")]) from error
+    """Read a workbook laid out as :mod:`evplan.data.excel` describes (header in row 1)."""
+    sheets = read_sheets(workbook)
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
@@ -138,24 +135,11 @@ def _read_workbook(workbook: Path) -> RawInputs:
         labels[name] = f"{workbook.name}, sheet {name}"
         if name not in sheets:
             if table.required:
+                columns = ", ".join(table.column_names)
                 problems.append(Problem(labels[name], f"{workbook.name} has no sheet '{name}'. "
-                                        f"Add it with the columns {', '.join(table.column_names)}."))
+                                        f"Add it with the columns {columns}."))
             continue
-        tables[name] = _with_row_numbers(sheets[name].astype(str))
+        tables[name] = sheets[name]
+    scenario = scenario_from_sheets(sheets, workbook.name, problems)
     scenario_label = f"{workbook.name}, sheet {SCENARIO_SHEET}"
-    scenario: dict[str, Any] = {}
-    if SCENARIO_SHEET not in sheets:
-        problems.append(Problem(scenario_label, f"{workbook.name} has no sheet '{SCENARIO_SHEET}'."
-                                " Add one with columns key and value (name, first_year, last_year"
-                                ", ...)."))
-    else:
-        sheet = sheets[SCENARIO_SHEET]
-        if not {"key", "value"} <= set(sheet.columns):
-            problems.append(Problem(scenario_label, "the scenario sheet needs the columns 'key' "
-                                    "and 'value'."))
-        else:
-            for key, value in zip(sheet["key"], sheet["value"], strict=True):
-                if str(key).strip():
-                    text = str(value).strip()
-                    scenario[str(key).strip()] = yaml.safe_load(text) if text else None
     return RawInputs(tables, labels, scenario, scenario_label, str(workbook), problems)

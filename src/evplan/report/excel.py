@@ -1,0 +1,296 @@
+"""Excel in and out: the input template (``evplan template``) and the result workbook.
+
+The template holds one sheet per input table of :data:`evplan.schema.TABLES`, headers in
+row 1 and data from row 2 (the layout :mod:`evplan.data.excel` reads, so a message's "row
+14" is the sheet's row 14). Each header carries its unit and description as a cell comment;
+cells get data validation from the schema where it helps a planner typing values: lists
+for columns with choices (powertrains, customs basis), decimal bounds for rates and other
+bounded numbers, whole numbers for years and counts, and lists of the ids of the table a
+column refers to (a route's plant must be a plant on the ``plants`` sheet). A ``scenario``
+sheet holds the settings as key/value rows, a ``sources`` sheet the source ids, and a
+``README`` sheet says how to use the workbook.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET
+from evplan.data.network import NetworkData
+from evplan.schema import SCENARIO_FIELDS, TABLES, Column, Table
+
+__all__ = ["write_result_workbook", "write_template"]
+
+HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
+OPTIONAL_FILL = PatternFill("solid", fgColor="4F6D8F")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+VALIDATION_ROWS = 20_000
+"""Rows below the header that data validation covers (Excel keeps it cheap: one range)."""
+
+
+def _cell_value(value: Any) -> Any:
+    """A Python/pandas value as openpyxl should store it (None for blanks)."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    return value
+
+
+def _header(sheet: Worksheet, names: list[str], comments: list[str | None],
+            optional: list[bool]) -> None:
+    for index, (name, comment, is_optional) in enumerate(
+            zip(names, comments, optional, strict=True), start=1):
+        cell = sheet.cell(row=1, column=index, value=name)
+        cell.font = HEADER_FONT
+        cell.fill = OPTIONAL_FILL if is_optional else HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+        if comment:
+            cell.comment = Comment(comment, "evplan", width=320, height=140)
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(name) + 4))
+    sheet.freeze_panes = "A2"
+
+
+def _write_rows(sheet: Worksheet, frame: pd.DataFrame, columns: list[str],
+                text_columns: set[str]) -> None:
+    """Append rows; text cells are stored as strings, never as formulas."""
+    values = frame[columns].astype(object).to_numpy()
+    for record in values:
+        row = []
+        for column, value in zip(columns, record, strict=True):
+            cell = _cell_value(value)
+            if column in text_columns and cell is not None:
+                cell = str(cell)
+            row.append(cell)
+        sheet.append(row)
+    for row_cells in sheet.iter_rows(min_row=2, max_row=sheet.max_row):
+        for cell in row_cells:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+
+
+def _column_comment(column: Column) -> str:
+    parts = [column.description, f"Unit: {column.unit}."]
+    if column.choices:
+        parts.append(f"One of: {', '.join(column.choices)}.")
+    if column.minimum is not None or column.maximum is not None:
+        low = "-inf" if column.minimum is None else f"{column.minimum:g}"
+        high = "inf" if column.maximum is None else f"{column.maximum:g}"
+        parts.append(f"Between {low} and {high}.")
+    if column.is_fraction:
+        parts.append("A fraction: 17 % is 0.17.")
+    if column.references:
+        parts.append(f"Must match {column.references.replace('.', ' ')} "
+                     f"(sheet {column.references.split('.')[0]}).")
+    parts.append("Required." if column.required else (
+        f"Optional; blank means {column.default}." if column.default is not None
+        else "Optional; may be blank."))
+    return " ".join(parts)
+
+
+def _validation(column: Column, letter: str) -> DataValidation | None:
+    target = f"{letter}2:{letter}{VALIDATION_ROWS + 1}"
+    validation: DataValidation | None = None
+    if column.choices:
+        validation = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"',
+                                    allow_blank=not column.required)
+        validation.error = f"{column.name} must be one of {', '.join(column.choices)}."
+    elif column.references:
+        table, key = column.references.split(".")
+        key_letter = get_column_letter(TABLES[table].column_names.index(key) + 1)
+        validation = DataValidation(
+            type="list", formula1=f"{table}!${key_letter}$2:${key_letter}${VALIDATION_ROWS + 1}",
+            allow_blank=not column.required)
+        validation.error = f"{column.name} must be a {key} on the {table} sheet."
+    elif column.dtype in ("int", "float") and (column.minimum is not None
+                                               or column.maximum is not None
+                                               or column.dtype == "int"):
+        kind = "whole" if column.dtype == "int" else "decimal"
+        low = column.minimum if column.minimum is not None else -1e15
+        high = column.maximum if column.maximum is not None else 1e15
+        validation = DataValidation(type=kind, operator="between", formula1=f"{low:g}",
+                                    formula2=f"{high:g}", allow_blank=not column.required)
+        what = "a whole number" if kind == "whole" else "a number"
+        validation.error = (f"{column.name} must be {what}"
+                            + (f" between {low:g} and {high:g}" if column.minimum is not None
+                               or column.maximum is not None else "")
+                            + (" (a fraction: 17 % is 0.17)." if column.is_fraction else "."))
+    if validation is None:
+        return None
+    validation.errorTitle = f"{column.name} ({column.unit})"
+    validation.showErrorMessage = True
+    validation.add(target)
+    return validation
+
+
+def _table_sheet(book: Workbook, table: Table, frame: pd.DataFrame | None) -> None:
+    sheet = book.create_sheet(table.name)
+    columns = list(table.column_names)
+    _header(sheet, columns, [_column_comment(column) for column in table.columns],
+            [not column.required for column in table.columns])
+    if frame is not None and len(frame):
+        text = {column.name for column in table.columns if column.dtype == "str"}
+        _write_rows(sheet, frame, columns, text)
+    for index, column in enumerate(table.columns, start=1):
+        validation = _validation(column, get_column_letter(index))
+        if validation is not None:
+            sheet.add_data_validation(validation)
+
+
+def _scenario_sheet(book: Workbook, data: NetworkData | None) -> None:
+    sheet = book.create_sheet(SCENARIO_SHEET)
+    _header(sheet, ["key", "value", "unit", "description"],
+            ["Scenario setting (do not rename).", "Its value (blank: the default).",
+             None, None], [False, False, True, True])
+    settings = data.scenario.as_dict() if data is not None else {}
+    for field in SCENARIO_FIELDS:
+        if field.dtype == "mapping":
+            continue  # sources live on their own sheet
+        value = settings.get(field.name, field.default if data is None else None)
+        cell_value = _cell_value(value)
+        sheet.append([field.name, cell_value, field.unit,
+                      field.description + (" Required." if field.required else "")])
+        if isinstance(cell_value, str):
+            sheet.cell(row=sheet.max_row, column=2).data_type = "s"
+    sheet.column_dimensions["B"].width = 60
+    sheet.column_dimensions["D"].width = 90
+
+
+def _sources_sheet(book: Workbook, data: NetworkData | None) -> None:
+    sheet = book.create_sheet(SOURCES_SHEET)
+    _header(sheet, ["id", "citation"], ["Source id quoted in the tables' source columns, "
+                                        "e.g. S12.", "Free-text citation."], [False, False])
+    sources = dict(data.scenario.sources) if data is not None else {}
+    for source_id, citation in sources.items():
+        sheet.append([str(source_id), str(citation)])
+    sheet.column_dimensions["B"].width = 120
+
+
+def _readme_sheet(book: Workbook, data: NetworkData | None) -> None:
+    sheet = book.create_sheet("README", 0)
+    name = data.scenario.name if data is not None else "(empty)"
+    lines = [
+        ("evplan input workbook", True),
+        (f"Scenario: {name}. Edit the sheets, save, then run:  evplan run THIS_FILE.xlsx", False),
+        ("", False),
+        ("One sheet per input table. Row 1 holds the column names (do not rename them); data "
+         "starts in row 2. Hover over a header for its unit and meaning.", False),
+        ("Dark headers are required columns, lighter ones optional (blank: the default).",
+         False),
+        ("Rates are fractions: 17 % is 0.17. Blank year columns mean the horizon's ends.",
+         False),
+        ("Messages name the sheet and the row as the spreadsheet numbers it, e.g. "
+         "'workbook.xlsx, sheet routes: row 14, ...'.", False),
+        ("The scenario sheet holds the settings as key/value rows; the sources sheet the "
+         "source ids the tables quote. Other sheets (like this one) are ignored.", False),
+        ("", False),
+        ("sheet", True),
+    ]
+    for text, bold in lines:
+        sheet.append([text])
+        if bold:
+            sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12)
+    for table in TABLES.values():
+        optional = "" if table.required else " (optional)"
+        sheet.append([f"{table.name}{optional}: {table.description}"])
+    sheet.column_dimensions["A"].width = 140
+
+
+def _save_atomically(book: Workbook, path: Path) -> Path:
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        book.save(staging)
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_template(path: str | Path, data: NetworkData | None = None) -> Path:
+    """Write an input workbook for ``data`` (the default scenario when None).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` file to write (replaced if it exists).
+    data : NetworkData, optional
+        The inputs to fill in; default: the embedded ``china-export`` scenario. Pass
+        ``empty=True``-like data by giving a NetworkData with empty tables.
+
+    Returns
+    -------
+    Path
+        The workbook written.
+
+    Examples
+    --------
+    >>> import tempfile, evplan
+    >>> from evplan.examples import single_lane
+    >>> book = write_template(f"{tempfile.mkdtemp()}/inputs.xlsx", single_lane())
+    >>> evplan.load(book).summary() == single_lane().summary()
+    True
+    """
+    if data is None:
+        from evplan.examples import china_export
+
+        data = china_export()
+    book = Workbook()
+    book.remove(book.active)
+    _readme_sheet(book, data)
+    for name, table in TABLES.items():
+        _table_sheet(book, table, data.tables.get(name))
+    _scenario_sheet(book, data)
+    _sources_sheet(book, data)
+    return _save_atomically(book, Path(path))
+
+
+def write_result_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
+                          info: Mapping[str, Any] | None = None) -> Path:
+    """Write result tables as a workbook: one sheet per table, plus a ``run`` sheet.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Sheet name -> table (names longer than 31 characters are cut, as Excel requires).
+    path : str or Path
+        The ``.xlsx`` file to write.
+    info : mapping, optional
+        Key/value rows for the ``run`` sheet (scenario, status, objective ...).
+    """
+    book = Workbook()
+    run_sheet = book.active
+    run_sheet.title = "run"
+    _header(run_sheet, ["key", "value"], [None, None], [False, False])
+    for key, value in (info or {}).items():
+        run_sheet.append([str(key), value if isinstance(value, int | float) else str(value)])
+    run_sheet.column_dimensions["B"].width = 80
+    for name, frame in tables.items():
+        sheet = book.create_sheet(name[:31])
+        columns = [str(column) for column in frame.columns]
+        _header(sheet, columns, [None] * len(columns), [False] * len(columns))
+        text = {column for column in columns if not pd.api.types.is_numeric_dtype(frame[column])
+                and not pd.api.types.is_bool_dtype(frame[column])}
+        _write_rows(sheet, frame, columns, text)
+        sheet.auto_filter.ref = sheet.dimensions
+    return _save_atomically(book, Path(path))
