@@ -130,7 +130,7 @@ def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
     if "unmet_committed" in m.variables:
         unmet = run.primal[m.variables["unmet_committed"].labels.values.ravel()]
         for position in np.flatnonzero(unmet > TOLERANCE_VEHICLES):
-            lines.append(_explain_committed(data, index, flows, full_plants, position,
+            lines.append(_explain_committed(data, index, flows, full_plants, int(position),
                                             float(unmet[position])))
     if "plant_minimum_shortfall" in m.variables:
         shortfall = run.primal[m.variables["plant_minimum_shortfall"].labels.values.ravel()]

@@ -95,7 +95,8 @@ def oracle_objective(data: NetworkData) -> float:
                     full = max(rate * value, minimum) + cvd * value + specific
                     quota_duty = full
                     if row is not None and not math.isnan(row["quota_vehicles_per_year"]):
-                        quota_key = (int(row["row"]), year, float(row["quota_vehicles_per_year"]))
+                        owner = row["quota_group"] or f"row {int(row['row'])}"
+                        quota_key = (owner, year, float(row["quota_vehicles_per_year"]))
                         quota_duty = row["in_quota_rate"] * value + cvd * value + specific
                 unit = (lane["variable_cost_usd_per_vehicle"] + route["freight_usd_per_vehicle"]
                         + full)

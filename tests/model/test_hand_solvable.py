@@ -7,6 +7,7 @@ otherwise: variable cost 10,000, freight 1,000, price 20,000, so a vehicle earns
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import evplan
@@ -113,3 +114,30 @@ def test_minimum_production_forces_loss_making_sales() -> None:
     tiers = ((600.0, 20_000.0), (400.0, 10_000.0))
     result = evplan.optimize(single_lane(capacity=1_000, min_utilisation=0.8, tiers=tiers))
     assert result.objective_usd == pytest.approx(600 * 9_000 - 200 * 1_000)
+
+
+def test_quota_group_is_shared_across_powertrain_rows() -> None:
+    """Canada-style EV quota: BEV and PHEV rows share one quota of 200 vehicles."""
+    from evplan.data import validate_tables
+
+    base = single_lane(capacity=2_000)
+    tables = {name: frame.drop(columns="row") for name, frame in base.tables.items()}
+    tables["programs"] = pd.DataFrame({"program": ["V1", "V2"], "powertrain": ["BEV", "PHEV"],
+                                       "segment": ["C", "D"], "maker": ["Maker", "Maker"]})
+    tables["plant_programs"] = pd.DataFrame({"plant": ["P1", "P1"], "program": ["V1", "V2"],
+                                             "variable_cost_usd_per_vehicle": [10_000.0] * 2})
+    tables["demand"] = pd.DataFrame({"market": ["M1", "M1"], "year": [2025, 2025],
+                                     "product": ["V1", "V2"], "tier": [1, 1],
+                                     "volume_vehicles": [300.0, 300.0],
+                                     "price_usd_per_vehicle": [20_000.0, 20_000.0]})
+    tables["duties"] = pd.DataFrame({
+        "origin": ["AA", "AA"], "market": ["M1", "M1"], "powertrain": ["BEV", "PHEV"],
+        "ad_valorem_rate": [1.0, 1.0], "quota_vehicles_per_year": [200.0, 200.0],
+        "in_quota_rate": [0.0, 0.0], "quota_group": ["ev", "ev"]})
+    data = validate_tables(tables, base.scenario)
+    # Outside the quota a vehicle loses 2,000 (duty 11,000 on a 9,000 margin): only the
+    # shared 200 are sold, not 200 of each powertrain.
+    assert evplan.optimize(data).objective_usd == pytest.approx(200 * 9_000)
+    tables["duties"]["quota_group"] = ["", ""]
+    separate = validate_tables(tables, base.scenario)
+    assert evplan.optimize(separate).objective_usd == pytest.approx(400 * 9_000)

@@ -182,6 +182,17 @@ def check_duties(
                 f"{duties.loc[i, 'in_quota_rate']:g} is above ad_valorem_rate "
                 f"{duties.loc[i, 'ad_valorem_rate']:g}. A quota lowers the rate; swap the values.",
                 int(duties.loc[i, "row"])) for i in above])
+    grouped = expanded[expanded["quota_group"].ne("")
+                       & expanded["quota_vehicles_per_year"].notna()]
+    disagree = grouped.groupby(["quota_group", "year"])["quota_vehicles_per_year"].nunique()
+    found = []
+    for group, year in disagree[disagree > 1].index:
+        rows = sorted(set(grouped[(grouped["quota_group"] == group)
+                                  & (grouped["year"] == year)]["row"]))
+        found.append(Problem(label, f"rows {', '.join(map(str, rows))}: quota_group '{group}' "
+                             f"has different quota_vehicles_per_year in {year}. Rows that share "
+                             "a quota must give the same volume.", rows[0]))
+    _limited(problems, label, found)
     if scenario.default_duty_rate is None:
         _check_route_duty_coverage(tables, labels, scenario, problems)
 

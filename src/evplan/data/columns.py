@@ -7,6 +7,8 @@ named for one kind of problem in one column; the rest are counted.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -22,7 +24,7 @@ ROW_NOUNS = {"plant_programs": "plant program", "demand": "demand tier",
              "committed_sales": "commitment"}
 
 
-def row_label(table: Table, frame: pd.DataFrame, index: object) -> str:
+def row_label(table: Table, frame: pd.DataFrame, index: Any) -> str:
     """Return how a message names one row: ``row 14, route 'MX-AGS>US'``."""
     record = frame.loc[index]
     row = int(record["row"])
@@ -98,7 +100,7 @@ def _check_numeric(
             f"below the minimum {low:g}" if low is not None else f"above the maximum {high:g}")
         outside = frame.index[below | above]
 
-        def describe(i: object) -> str:
+        def describe(i: Any) -> str:
             value = float(numbers[i])
             hint = _fraction_hint(column, value)
             if not hint and low is not None and value < low:

@@ -19,6 +19,7 @@ DUTY_VALUES = (
     "minimum_usd_per_vehicle",
     "quota_vehicles_per_year",
     "in_quota_rate",
+    "quota_group",
 )
 
 

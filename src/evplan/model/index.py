@@ -128,6 +128,10 @@ def _duty_terms(data: NetworkData, flows: pd.DataFrame) -> pd.DataFrame:
         "in_quota_duty_usd_per_vehicle": np.where(cross_border, in_quota, 0.0),
         "duty_row": np.where(cross_border, duties["duty_row"].to_numpy(dtype=float), np.nan),
         "quota_vehicles_per_year": np.where(has_quota, quota, np.nan),
+        "quota_key": np.where(has_quota, np.where(
+            duties["quota_group"].fillna("").to_numpy(dtype=str) != "",
+            "group:" + duties["quota_group"].fillna("").to_numpy(dtype=str),
+            "row:" + duties["duty_row"].fillna(-1).astype(int).astype(str).to_numpy()), ""),
         "cross_border": cross_border,
     })
     return terms
@@ -174,11 +178,12 @@ def build_index(data: NetworkData) -> ModelIndex:
     flows["route_year"] = _codes(flows, route_years, ["plant", "market", "year"])
 
     quota_mask = flows["quota_vehicles_per_year"].notna()
-    quota_flows = flows.loc[quota_mask, ["duty_row", "origin", "market", "powertrain", "year",
+    quota_flows = flows.loc[quota_mask, ["quota_key", "origin", "market", "powertrain", "year",
                                          "quota_vehicles_per_year"]].reset_index(names="flow")
-    quota_groups = quota_flows.drop_duplicates(["duty_row", "year"])[
-        ["duty_row", "origin", "market", "year", "quota_vehicles_per_year"]].reset_index(drop=True)
-    quota_flows["quota_group"] = _codes(quota_flows, quota_groups, ["duty_row", "year"])
+    quota_groups = quota_flows.drop_duplicates(["quota_key", "year"])[
+        ["quota_key", "origin", "market", "year", "quota_vehicles_per_year"]].reset_index(
+        drop=True)
+    quota_flows["quota_group"] = _codes(quota_flows, quota_groups, ["quota_key", "year"])
 
     committed = data["committed_sales"][["market", "year", "product", "min_vehicles",
                                          "row"]].reset_index(drop=True)

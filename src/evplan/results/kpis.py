@@ -19,7 +19,7 @@ KPI_UNITS = {
 
 
 def _share(frame: pd.DataFrame, key: str, value: str) -> pd.DataFrame:
-    totals = frame.groupby(["year", key], as_index=False)[value].sum()
+    totals = frame.groupby(["year", key], as_index=False)[[value]].sum()
     per_year = totals.groupby("year")[value].transform("sum")
     totals["value"] = np.divide(totals[value].to_numpy(), per_year.to_numpy(),
                                 out=np.zeros(len(totals)), where=per_year.to_numpy() > 0)
@@ -46,14 +46,14 @@ def compute_kpis(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     utilisation = tables["utilisation"]
     frames = []
 
-    global_sales = sales.groupby("year", as_index=False)["sales_vehicles"].sum().rename(
+    global_sales = sales.groupby("year", as_index=False)[["sales_vehicles"]].sum().rename(
         columns={"sales_vehicles": "value"}).assign(key="all", kpi="global_sales")
     frames.append(global_sales)
     frames.append(_share(sales, "market", "sales_vehicles").assign(kpi="sales_share_by_market"))
     frames.append(_share(shipments, "origin", "shipment_vehicles").assign(
         kpi="sales_share_by_origin"))
     exports = shipments[shipments["export"]].groupby(["year", "origin"], as_index=False)[
-        "shipment_vehicles"].sum().rename(columns={"origin": "key", "shipment_vehicles": "value"})
+        ["shipment_vehicles"]].sum().rename(columns={"origin": "key", "shipment_vehicles": "value"})
     frames.append(exports.assign(kpi="exports_by_origin"))
     by_country = utilisation.groupby(["year", "country"], as_index=False)[
         ["production_vehicles", "capacity_vehicles_per_year"]].sum()
@@ -62,10 +62,10 @@ def compute_kpis(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                                     out=np.zeros(len(capacity)), where=capacity > 0)
     frames.append(by_country.rename(columns={"country": "key"})[["year", "key", "value"]].assign(
         kpi="utilisation_by_country"))
-    margin = tables["margin_by_plant"].groupby("year", as_index=False)["margin_usd"].sum().rename(
-        columns={"margin_usd": "value"})
+    margin = tables["margin_by_plant"].groupby("year", as_index=False)[["margin_usd"]].sum(
+    ).rename(columns={"margin_usd": "value"})
     frames.append(margin.assign(key="all", kpi="margin"))
-    duties = shipments.groupby("year", as_index=False)["duty_usd"].sum().rename(
+    duties = shipments.groupby("year", as_index=False)[["duty_usd"]].sum().rename(
         columns={"duty_usd": "value"})
     frames.append(duties.assign(key="all", kpi="duties_paid"))
     kpis = pd.concat(frames, ignore_index=True)[["kpi", "year", "key", "value"]]

@@ -42,7 +42,8 @@ def _shipments(m: linopy.Model, run: HighsRun, index: ModelIndex) -> pd.DataFram
     table["variable_cost_usd"] = shipped * flows["variable_cost_usd_per_vehicle"].to_numpy()
     table["freight_usd"] = shipped * flows["freight_usd_per_vehicle"].to_numpy()
     table["duty_usd"] = duty
-    table["duty_usd_per_vehicle"] = flows["duty_usd_per_vehicle"].to_numpy()
+    table["full_duty_usd_per_vehicle"] = flows["duty_usd_per_vehicle"].to_numpy()
+    table["in_quota_duty_usd_per_vehicle"] = flows["in_quota_duty_usd_per_vehicle"].to_numpy()
     table["transit_days"] = flows["transit_days"].to_numpy()
     table["co2_kg"] = shipped * flows["co2_kg_per_vehicle"].to_numpy()
     return table
@@ -70,7 +71,7 @@ def result_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: Netwo
     sales = _sales(m, run, index)
 
     production = shipments.groupby(["plant", "origin", "program", "powertrain", "year"],
-                                   as_index=False)["shipment_vehicles"].sum().rename(
+                                   as_index=False)[["shipment_vehicles"]].sum().rename(
         columns={"shipment_vehicles": "production_vehicles", "origin": "country"})
 
     plant_years = index.plant_years

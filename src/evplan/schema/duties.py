@@ -16,7 +16,8 @@ DUTIES = Table(
         Column("origin", "str", "-", "Origin country code (the plant's country)."),
         Column("market", "str", "-", "Market id.", references="markets.market"),
         Column(
-            "powertrain", "str", "-", "Powertrain, or '*' for every powertrain without its own row.",
+            "powertrain", "str", "-",
+            "Powertrain, or '*' for every powertrain without its own row.",
             choices=("BEV", "PHEV", "HEV", "ICE", "*"),
         ),
         first_year_column("the rate applies"),
@@ -44,11 +45,18 @@ DUTIES = Table(
             "Ad valorem rate inside the quota (needed when a quota is given).",
             required=False, minimum=0, maximum=5,
         ),
+        Column(
+            "quota_group", "str", "-",
+            "Rows with the same quota_group share one quota (e.g. BEV and PHEV under one EV "
+            "quota); blank: the row's quota is its own.",
+            required=False, default="",
+        ),
         source_column(),
     ),
     notes=(
         "Routes inside one country (plant country = market country) pay no duty.",
-        "A quota is shared by every vehicle of that origin, market and powertrain in a year.",
+        "A quota is shared by every vehicle of that origin, market and powertrain in a year, "
+        "and across rows that name the same quota_group (their quota volumes must agree).",
         "Year ranges of rows with the same origin, market and powertrain may not overlap.",
     ),
 )
