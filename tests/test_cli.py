@@ -73,3 +73,13 @@ def test_rerun_replaces_the_run_folder_whole(tmp_path: Path) -> None:
     assert evplan("run", str(inputs), "-o", str(out), cwd=tmp_path).returncode == 0
     assert not (out / "stale.txt").exists()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["inputs", "out"]
+
+
+def test_solver_limit_without_a_plan_exits_3(tmp_path: Path) -> None:
+    inputs = write_inputs(random_network(1, plants=10, programs=10, markets=20, years=3),
+                          tmp_path / "inputs")
+    done = evplan("run", str(inputs), "--time-limit", "1e-9", "-o", str(tmp_path / "out"),
+                  cwd=tmp_path)
+    assert done.returncode == 3
+    assert "without a feasible plan. Raise --time-limit." in done.stderr
+    assert not (tmp_path / "out").exists()
