@@ -1,0 +1,120 @@
+"""``project_fleet``: from a plan and/or a sales history to vehicles in use and retired packs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evplan.errors import InputError, Problem
+from evplan.fleet.params import load_battery, load_chemistry, load_survival
+from evplan.fleet.sales import (
+    PlanSales,
+    assign_chemistry,
+    combine_sales,
+    plan_sales,
+    read_history,
+    read_run_folder,
+)
+from evplan.fleet.stock import FleetOptions, FleetResult, stock_model
+from evplan.fleet.tables import TableSource
+
+__all__ = ["project_fleet"]
+
+
+def _plan(plan: Any, programs: TableSource) -> PlanSales | None:
+    if plan is None or isinstance(plan, PlanSales):
+        return plan
+    if isinstance(plan, str | Path):
+        return read_run_folder(plan, programs)
+    if hasattr(plan, "tables") and "shipments" in plan.tables:  # an evplan Result
+        program_table = programs if isinstance(programs, pd.DataFrame) else (
+            pd.read_csv(programs) if programs is not None else None)
+        margin = plan.tables.get("margin_by_market")
+        markets = sorted(set(margin["market"])) if margin is not None else None
+        return plan_sales(plan["shipments"], program_table, dict(plan.scenario), markets)
+    raise InputError([Problem("plan", f"cannot read a plan from {type(plan).__name__}. Pass a "
+                              "run folder, an evplan Result, or None with a history CSV.")])
+
+
+def project_fleet(
+    plan: Any = None,
+    *,
+    history: TableSource = None,
+    programs: TableSource = None,
+    survival: TableSource = None,
+    battery: TableSource = None,
+    chemistry: TableSource = None,
+    options: FleetOptions | None = None,
+) -> FleetResult:
+    """Vehicles in use by vintage, powertrain, market and year; retirements; retired packs.
+
+    Parameters
+    ----------
+    plan : run folder, Result, PlanSales or None
+        The plan whose sales put vehicles on the road. For a Result pass ``programs``
+        (e.g. ``data.programs``) so that pack sizes are known.
+    history : CSV path or DataFrame, optional
+        Sales before the plan's first year (columns of ``sales_history``; see
+        ``docs/fleet-charging.md``). Alone, it is the whole input.
+    programs : CSV path or DataFrame, optional
+        ``program`` and ``battery_kwh`` (default: read from the run's input folder).
+    survival, battery, chemistry : CSV path or DataFrame, optional
+        Replace the sourced defaults shipped in ``evplan/fleet/data``.
+    options : FleetOptions, optional
+        Horizon after the plan and sales after the plan.
+
+    Returns
+    -------
+    FleetResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> history = pd.DataFrame({"market": ["CN"] * 3, "year": [2020, 2021, 2022],
+    ...                         "powertrain": ["BEV"] * 3, "sales_vehicles": [1000.0] * 3})
+    >>> fleet = project_fleet(history=history, options=FleetOptions(years_after_plan=0))
+    >>> round(fleet["fleet"].query("year == 2022")["vehicles_in_use"].sum())
+    3000
+    """
+    options = options or FleetOptions()
+    plan_sales_ = _plan(plan, programs)
+    survival_table = load_survival(survival)
+    battery_table = load_battery(battery)
+    chemistry_table = load_chemistry(chemistry, battery_table)
+    history_table = None
+    if history is not None:
+        history_table = read_history(
+            history, plan_sales_.markets if plan_sales_ is not None else None,
+            plan_sales_.first_year if plan_sales_ is not None else None)
+    sales = assign_chemistry(combine_sales(plan_sales_, history_table), chemistry_table)
+    plan_last = plan_sales_.last_year if plan_sales_ is not None else int(sales["year"].max())
+    last_year = plan_last + options.years_after_plan
+    tables = stock_model(sales, survival_table, battery_table, plan_last_year=plan_last,
+                         last_year=last_year, after_plan=options.after_plan)
+    tables["fleet_sales"] = pd.DataFrame(sales.groupby(
+        ["market", "year", "powertrain", "program", "origin", "chemistry", "battery_kwh",
+         "basis"], as_index=False)["sales_vehicles"].sum())
+    held = "held at the plan's last-year level" if options.after_plan == "flat" else "zero"
+    assumptions = [
+        f"Sales after {plan_last} are {held} up to {last_year}.",
+        "Vehicles sold in a year are on average half a year old at its end (mid-year ages).",
+        "A pack retires when its vehicle is scrapped or its state of health reaches the "
+        "retirement value, whichever comes first; replacement packs are not tracked.",
+        "Retired packs younger than the second-life age limit go to second life with the "
+        "chemistry's share; the rest go to recycling. kWh are nominal (as built).",
+    ]
+    if history_table is None:
+        assumptions.append(f"No sales history: vehicles in use count only vintages from "
+                           f"{int(sales['year'].min())} on.")
+    return FleetResult(
+        tables=tables,
+        first_year=int(sales["year"].min()),
+        last_year=last_year,
+        plan_first_year=plan_sales_.first_year if plan_sales_ is not None else None,
+        plan_last_year=plan_sales_.last_year if plan_sales_ is not None else None,
+        assumptions=tuple(assumptions),
+        export_markets=tuple(plan_sales_.export_markets()) if plan_sales_ is not None else (),
+        options=options,
+    )

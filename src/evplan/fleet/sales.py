@@ -1,0 +1,252 @@
+"""The fleet's input: vehicles sold by market, powertrain, program, origin and year.
+
+Sales come from an evplan plan (a :class:`~evplan.results.Result` or a run folder), from a
+CSV of history, or both: history fills the years before the plan's first year. The plan's
+``shipments`` table is used because it carries the origin of each vehicle (which sets the
+default chemistry); its totals equal the ``sales`` table's by market, program and year.
+Pack size (``battery_kwh``) comes from the inputs' ``programs`` table.
+
+The result is one tidy table with columns ``market``, ``year``, ``powertrain``,
+``program``, ``origin``, ``battery_kwh``, ``chemistry`` and ``sales_vehicles``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evplan.data.columns import row_label
+from evplan.data.suggest import did_you_mean
+from evplan.errors import InputError, Problem
+from evplan.fleet.params import SALES_HISTORY
+from evplan.fleet.tables import (
+    TableSource,
+    default_table_path,
+    read_parameter_table,
+    unknown_ids,
+)
+
+__all__ = ["PlanSales", "assign_chemistry", "combine_sales", "plan_sales", "read_run_folder"]
+
+SALES_COLUMNS = ["market", "year", "powertrain", "program", "origin", "battery_kwh",
+                 "sales_vehicles"]
+
+
+class PlanSales:
+    """Sales of one plan with its horizon and markets.
+
+    Attributes
+    ----------
+    sales : pandas.DataFrame
+        Columns of :data:`SALES_COLUMNS`.
+    first_year, last_year : int
+        The plan's horizon.
+    markets : list of str
+        Markets of the plan (also those with no sales).
+    scenario : dict
+        The scenario settings of the run.
+    shipments : pandas.DataFrame or None
+        The plan's shipments (to find export markets).
+    """
+
+    def __init__(self, sales: pd.DataFrame, first_year: int, last_year: int,
+                 markets: list[str], scenario: dict[str, Any] | None = None,
+                 shipments: pd.DataFrame | None = None) -> None:
+        self.sales = sales
+        self.first_year = int(first_year)
+        self.last_year = int(last_year)
+        self.markets = markets
+        self.scenario = dict(scenario or {})
+        self.shipments = shipments
+
+    def export_markets(self, origin: str = "CN") -> list[str]:
+        """Markets that receive cross-border shipments from ``origin`` in any plan year."""
+        if self.shipments is None:
+            return []
+        shipped = self.shipments[(self.shipments["origin"] == origin)
+                                 & self.shipments["export"].astype(bool)
+                                 & (self.shipments["shipment_vehicles"] > 0.5)]
+        return sorted(set(shipped["market"]))
+
+
+def _battery_by_program(programs: pd.DataFrame | None) -> dict[str, float]:
+    if programs is None or "battery_kwh" not in programs:
+        return {}
+    return dict(zip(programs["program"].astype(str),
+                    pd.to_numeric(programs["battery_kwh"], errors="coerce"), strict=True))
+
+
+def powertrain_battery_kwh() -> dict[str, float]:
+    """Default pack size per powertrain (``powertrains.csv``), for rows without one."""
+    table = pd.read_csv(default_table_path("fleet", "powertrains.csv"))
+    return dict(zip(table["powertrain"], table["battery_kwh"].astype(float), strict=True))
+
+
+def plan_sales(shipments: pd.DataFrame, programs: pd.DataFrame | None,
+               scenario: dict[str, Any], markets: list[str] | None = None) -> PlanSales:
+    """Sales of a plan from its ``shipments`` table and the inputs' ``programs`` table.
+
+    Parameters
+    ----------
+    shipments : pandas.DataFrame
+        The Result's ``shipments``: ``origin``, ``program``, ``powertrain``, ``market``,
+        ``year``, ``shipment_vehicles``.
+    programs : pandas.DataFrame or None
+        ``program`` and ``battery_kwh`` (None: the powertrain defaults).
+    scenario : dict
+        At least ``first_year`` and ``last_year``.
+    markets : list of str, optional
+        All markets of the plan (default: those in ``shipments``).
+    """
+    sold = pd.DataFrame(shipments.groupby(["market", "year", "powertrain", "program", "origin"],
+                                          as_index=False)["shipment_vehicles"].sum())
+    sold = sold.rename(columns={"shipment_vehicles": "sales_vehicles"})
+    by_program = _battery_by_program(programs)
+    defaults = powertrain_battery_kwh()
+    sold["battery_kwh"] = sold["program"].map(by_program).fillna(
+        sold["powertrain"].map(defaults)).astype(float)
+    sold["year"] = sold["year"].astype(int)
+    return PlanSales(sold[SALES_COLUMNS], int(scenario["first_year"]),
+                     int(scenario["last_year"]),
+                     sorted(markets if markets is not None else set(sold["market"])),
+                     scenario, shipments)
+
+
+def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSales:
+    """Read a run folder written by ``evplan run``: ``shipments.parquet`` and ``run.json``.
+
+    The programs table (pack sizes) is read from ``programs`` when given, else from the
+    input folder named in ``run.json`` (``metadata.origin``) when it still exists, else the
+    powertrain defaults are used.
+
+    Raises
+    ------
+    InputError
+        When the folder or its files are missing.
+    """
+    root = Path(folder)
+    needed = [root / "shipments.parquet", root / "run.json"]
+    missing = [path.name for path in needed if not path.exists()]
+    if missing:
+        raise InputError([Problem(str(root), f"{root} is not a run folder: "
+                                  f"{' and '.join(missing)} missing. Pass the folder that "
+                                  "`evplan run -o FOLDER` wrote.")])
+    manifest = json.loads((root / "run.json").read_text(encoding="utf-8"))
+    shipments = pd.read_parquet(root / "shipments.parquet")
+    program_table: pd.DataFrame | None = None
+    if isinstance(programs, pd.DataFrame):
+        program_table = programs
+    elif programs is not None:
+        program_table = pd.read_csv(programs)
+    else:
+        origin = Path(str(manifest.get("metadata", {}).get("origin", "")))
+        if (origin / "programs.csv").exists():
+            program_table = pd.read_csv(origin / "programs.csv")
+    markets = None
+    if (root / "margin_by_market.parquet").exists():
+        markets = sorted(set(pd.read_parquet(root / "margin_by_market.parquet")["market"])
+                         | set(shipments["market"]))
+    return plan_sales(shipments, program_table, manifest["scenario"], markets)
+
+
+def read_history(source: TableSource, known_markets: list[str] | None,
+                 first_plan_year: int | None) -> pd.DataFrame:
+    """Read a sales-history CSV; years must lie before the plan, markets must be known.
+
+    Raises
+    ------
+    InputError
+        With every problem: bad cells, duplicates, years inside the plan, unknown markets.
+    """
+    problems: list[Problem] = []
+    label = Path(source).name if isinstance(source, str | Path) else SALES_HISTORY.file
+    history = read_parameter_table(SALES_HISTORY, source, Path("sales_history.csv"), problems,
+                                   unique_key=False)
+    if known_markets is not None and not problems:
+        problems += unknown_ids(SALES_HISTORY, history, "market", set(known_markets), label,
+                                "a market of the plan",
+                                "Use a market id of the run or fix the id.")
+    if first_plan_year is not None and not problems:
+        inside = history.index[history["year"] >= first_plan_year]
+        problems += [Problem(label, f"{row_label(SALES_HISTORY, history, i)}: year "
+                             f"{history.loc[i, 'year']} is not before the plan's first year "
+                             f"{first_plan_year}. History covers earlier years; delete the row "
+                             "or leave out the plan.", int(history.loc[i, "row"]))
+                     for i in inside[:10]]
+    if problems:
+        raise InputError(problems)
+    defaults = powertrain_battery_kwh()
+    history["battery_kwh"] = history["battery_kwh"].fillna(history["powertrain"].map(defaults))
+    history["year"] = history["year"].astype(int)
+    return history
+
+
+def combine_sales(plan: PlanSales | None, history: pd.DataFrame | None) -> pd.DataFrame:
+    """One sales table from a plan and a history: columns of :data:`SALES_COLUMNS`,
+    ``chemistry`` (blank unless the history fixes it) and ``basis`` (history or plan)."""
+    frames = []
+    if history is not None and len(history):
+        frames.append(history[[*SALES_COLUMNS, "chemistry"]].assign(basis="history"))
+    if plan is not None:
+        frames.append(plan.sales.assign(chemistry="", basis="plan"))
+    if not frames:
+        raise InputError([Problem("sales", "no sales given: pass a run folder (or Result), a "
+                                  "sales-history CSV, or both.")])
+    combined = pd.concat(frames, ignore_index=True)
+    combined["program"] = combined["program"].fillna("").astype(str)
+    combined["origin"] = combined["origin"].fillna("").astype(str)
+    combined["chemistry"] = combined["chemistry"].fillna("").astype(str)
+    return combined
+
+
+def assign_chemistry(sales: pd.DataFrame, chemistry: pd.DataFrame) -> pd.DataFrame:
+    """Split each sales row across chemistries by the most specific matching rule.
+
+    A rule matches when each of its ``program``, ``origin`` and ``powertrain`` is ``'*'``
+    or equal to the row's; specificity is 4 (program) + 2 (origin) + 1 (powertrain); the
+    rules with the highest specificity split the row by their ``share``. Rows that already
+    name a chemistry keep it.
+
+    Raises
+    ------
+    InputError
+        When a row matches no rule.
+    """
+    fixed = sales[sales["chemistry"] != ""]
+    open_rows = sales[sales["chemistry"] == ""].drop(columns="chemistry").reset_index(drop=True)
+    keys = open_rows[["program", "origin", "powertrain"]].drop_duplicates().reset_index(drop=True)
+    pairs = keys.assign(_key=1).merge(chemistry.assign(_key=1), on="_key",
+                                      suffixes=("", "_rule")).drop(columns="_key")
+    matches = pd.Series(True, index=pairs.index)
+    specificity = pd.Series(0, index=pairs.index)
+    for column, weight in (("program", 4), ("origin", 2), ("powertrain", 1)):
+        exact = pairs[f"{column}_rule"] == pairs[column]
+        matches &= exact | (pairs[f"{column}_rule"] == "*")
+        specificity += weight * exact
+    pairs = pairs[matches].assign(specificity=specificity[matches])
+    best = pairs.groupby(["program", "origin", "powertrain"])["specificity"].transform("max")
+    rules = pairs[pairs["specificity"] == best][["program", "origin", "powertrain", "chemistry",
+                                                 "share"]]
+    unmatched = keys.merge(rules, how="left", indicator=True)
+    unmatched = unmatched[unmatched["_merge"] == "left_only"]
+    if len(unmatched):
+        raise InputError([Problem("chemistry.csv", f"program '{row.program}', origin "
+                                  f"'{row.origin}', powertrain '{row.powertrain}' matches no "
+                                  "chemistry rule. Add a row (or a '*' row) for it.")
+                          for row in unmatched.itertuples()])
+    split = open_rows.merge(rules, on=["program", "origin", "powertrain"])
+    split["sales_vehicles"] = split["sales_vehicles"] * split.pop("share")
+    return pd.concat([fixed, split], ignore_index=True)
+
+
+def check_markets(requested: list[str], known: list[str], label: str = "options") -> None:
+    """Raise when a requested market is not one the fleet knows, suggesting the closest."""
+    problems = [Problem(label, f"market '{market}' is not a market of the fleet."
+                        + (did_you_mean(market, known)
+                           or f" Use one of {', '.join(sorted(known))}."))
+                for market in requested if market not in known]
+    if problems:
+        raise InputError(problems)

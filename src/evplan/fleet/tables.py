@@ -1,0 +1,120 @@
+"""Read and validate the parameter tables of :mod:`evplan.fleet` and :mod:`evplan.charging`.
+
+Each table is declared once as an :class:`evplan.schema.Table` (columns with dtype, unit,
+bounds and description) and checked with the core's column checks, so a wrong cell gets
+the same message as in the network inputs, e.g. ``row 3, market 'XX': annual_km = -5 is
+below the minimum 0. Fix the sign or the value.`` Every problem is collected before one
+:class:`~evplan.errors.InputError` is raised.
+
+A table can be given as a path to a CSV file, as a DataFrame, or left out (``None``): the
+sourced default shipped inside the package is then used.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from evplan.data.checks import MAX_ROWS_PER_KIND
+from evplan.data.columns import coerce_table, row_label
+from evplan.data.suggest import did_you_mean
+from evplan.errors import InputError, Problem
+from evplan.schema import Table
+
+__all__ = ["TableSource", "default_table_path", "read_parameter_table", "unknown_ids"]
+
+TableSource = str | Path | pd.DataFrame | None
+
+
+def default_table_path(package: str, file: str) -> Path:
+    """Return the path of a default table shipped in ``evplan.<package>/data``."""
+    return Path(str(resources.files(f"evplan.{package}") / "data" / file))
+
+
+def _raw(source: str | Path | pd.DataFrame, label: str) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy().astype(str)
+        for column in frame.columns:
+            frame[column] = frame[column].where(source[column].notna(), "")
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputError([Problem(label, f"{path} does not exist. Give the path of a CSV "
+                                      "file or leave the option out to use the default.")])
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True)
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise InputError([Problem(label, f"{label} cannot be read as CSV: {error}. Save it "
+                                      "as UTF-8 CSV with a comma separator.")]) from error
+    frame.columns = [str(column).strip() for column in frame.columns]
+    frame = frame.map(lambda value: value.strip() if isinstance(value, str) else value)
+    frame.insert(0, "row", range(2, len(frame) + 2))
+    return frame.reset_index(drop=True)
+
+
+def read_parameter_table(
+    table: Table, source: TableSource, default: Path, problems: list[Problem] | None = None,
+    *, unique_key: bool = True,
+) -> pd.DataFrame:
+    """Return ``table`` read from ``source`` (or ``default``), typed and checked.
+
+    Parameters
+    ----------
+    table : evplan.schema.Table
+        The declaration: columns, units, bounds, key.
+    source : str, Path, DataFrame or None
+        A CSV path, a DataFrame of the same columns, or None for ``default``.
+    default : Path
+        The sourced default CSV shipped in the package.
+    problems : list of Problem, optional
+        When given, problems are appended here and nothing is raised (the caller raises
+        once for all its tables); otherwise an InputError is raised.
+    unique_key : bool
+        Report rows that repeat another row's key (False: repeats are allowed, e.g. sales
+        rows that add up).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A ``row`` column (spreadsheet row) and the declared columns, typed.
+    """
+    label = Path(source).name if isinstance(source, str | Path) else table.file
+    own: list[Problem] = []
+    raw = _raw(default if source is None else source, label)
+    typed = coerce_table(table, raw, label, own)
+    key = [column for column in table.key if column in typed]
+    if unique_key and key and len(typed):
+        repeated = typed[key].astype(str).duplicated(keep=False)
+        for _, group in typed[repeated].groupby(key, sort=False):
+            rows = " and ".join(str(row) for row in group["row"])
+            ident = row_label(table, typed, group.index[0]).split(", ", 1)[1]
+            own.append(Problem(label, f"rows {rows}: duplicate {ident}. Keep one row and "
+                               "delete the others.", int(group["row"].iloc[0])))
+    if problems is not None:
+        problems.extend(own)
+    elif own:
+        raise InputError(own)
+    return typed
+
+
+def unknown_ids(
+    table: Table, frame: pd.DataFrame, column: str, known: set[str], label: str, where: str,
+    fix: str,
+) -> list[Problem]:
+    """Problems for rows whose ``column`` is not in ``known`` (``'*'`` always allowed).
+
+    The message follows the core's reference check: ``row 3, market 'FRA': market 'FRA'
+    is not a market of the run. Did you mean 'FR'?``
+    """
+    values = frame[column].astype(str)
+    unknown = frame.index[~values.isin(known) & values.ne("*") & values.ne("")]
+    found = [
+        Problem(label, f"{row_label(table, frame, i)}: {column} '{values[i]}' is not {where}."
+                + (did_you_mean(values[i], known) or f" {fix}"), int(frame.loc[i, "row"]))
+        for i in unknown[:MAX_ROWS_PER_KIND]]
+    if len(unknown) > MAX_ROWS_PER_KIND:
+        found.append(Problem(label, f"... and {len(unknown) - MAX_ROWS_PER_KIND} more rows "
+                             "with the same problem."))
+    return found

@@ -1,0 +1,114 @@
+"""Fleet inputs: bad cells and unknown ids get the core's messages, word for word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evplan.errors import InputError
+from evplan.fleet import load_battery, load_chemistry, load_survival, project_fleet
+from evplan.fleet.sales import plan_sales
+from evplan.fleet.tables import default_table_path
+
+
+def messages(error: pytest.ExceptionInfo[InputError]) -> list[str]:
+    return [problem.message for problem in error.value.problems]
+
+
+def test_every_default_row_names_a_known_source() -> None:
+    from evplan.fleet import sources
+
+    known = set(sources())
+    for file in ("survival.csv", "battery.csv", "chemistry.csv", "powertrains.csv"):
+        table = pd.read_csv(default_table_path("fleet", file))
+        for text in table["source"]:
+            cited = set(pd.Series([text]).str.findall(r"\[([^\]]+)\]").iloc[0])
+            assert cited <= known, (file, cited - known)
+            assert cited or "estimate" in text or "derived" in text or "no traction" in text
+
+
+def test_bad_history_rows(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text("market,year,powertrain,sales_vehicles\n"
+                       "TH,2020,BEV,-5\nTH,2021,BEB,10\nTHX,2021,BEV,10\n", encoding="utf-8")
+    shipments = pd.DataFrame({"origin": "CN", "program": "P1", "powertrain": "BEV",
+                              "market": "TH", "year": [2023], "export": True,
+                              "shipment_vehicles": [100.0]})
+    plan = plan_sales(shipments, None, {"first_year": 2023, "last_year": 2023}, ["TH", "MY"])
+    with pytest.raises(InputError) as caught:
+        project_fleet(plan, history=history)
+    assert messages(caught) == [
+        "row 3, sales_history 'TH/BEB/2021': powertrain = 'BEB' is not one of 'BEV', "
+        "'PHEV', 'HEV', 'ICE'. Did you mean 'BEV'?",
+        "row 2, sales_history 'TH/BEV/2020': sales_vehicles = -5 is below the minimum 0. "
+        "Fix the sign or the value.",
+    ]
+    history.write_text("market,year,powertrain,sales_vehicles\nTHX,2021,BEV,10\n"
+                       "TH,2024,BEV,10\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        project_fleet(plan, history=history)
+    assert messages(caught) == [
+        "row 2, sales_history 'THX/BEV/2021': market 'THX' is not a market of the plan. "
+        "Did you mean 'TH'?"]
+    history.write_text("market,year,powertrain,sales_vehicles\nTH,2024,BEV,10\n",
+                       encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        project_fleet(plan, history=history)
+    assert messages(caught) == [
+        "row 2, sales_history 'TH/BEV/2024': year 2024 is not before the plan's first year "
+        "2023. History covers earlier years; delete the row or leave out the plan."]
+
+
+def test_survival_rows_need_their_parameters(tmp_path: Path) -> None:
+    file = tmp_path / "survival.csv"
+    file.write_text("market,curve,shape,mean_years,sd_years\nXX,weibull,,12,\n"
+                    "YY,logistc,,12,3\nZZ,logistic,,12,\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_survival(file)
+    assert messages(caught) == [
+        "row 3, market 'YY': curve = 'logistc' is not one of 'weibull', 'logistic'. Did you "
+        "mean 'logistic'?"]
+    file.write_text("market,curve,shape,mean_years,sd_years\nXX,weibull,,12,\n"
+                    "ZZ,logistic,,12,\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_survival(file)
+    assert messages(caught) == [
+        "row 2, market 'XX': a weibull curve needs shape. Fill it in.",
+        "row 3, market 'ZZ': a logistic curve needs sd_years. Fill it in."]
+
+
+def test_battery_shares_above_one_and_unknown_chemistry(tmp_path: Path) -> None:
+    battery = pd.read_csv(default_table_path("fleet", "battery.csv"))
+    battery.loc[0, "second_life_share"] = 50
+    with pytest.raises(InputError) as caught:
+        load_battery(battery)
+    assert messages(caught) == [
+        "row 2, chemistry 'LFP': second_life_share = 50 is outside [0, 1]. Rates are "
+        "fractions (50 % -> 0.5)."]
+    chemistry = tmp_path / "chemistry.csv"
+    chemistry.write_text("powertrain,chemistry,share\nBEV,LPF,0.6\nBEV,NMC811,0.3\n",
+                         encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_chemistry(chemistry, load_battery())
+    assert messages(caught) == [
+        "row 2, chemistry '*/*/BEV/LPF': chemistry 'LPF' is not in battery.csv. Did you mean "
+        "'LFP'?"]
+    chemistry.write_text("powertrain,chemistry,share\nBEV,LFP,0.6\nBEV,NMC811,0.3\n",
+                         encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_chemistry(chemistry, load_battery())
+    assert messages(caught) == [
+        "program '*', origin '*', powertrain 'BEV': shares add up to 0.9, not 1. Make them "
+        "add up to 1."]
+
+
+def test_a_market_without_a_curve_is_named(tmp_path: Path) -> None:
+    file = tmp_path / "survival.csv"
+    file.write_text("market,curve,scale_years,shape\nCN,weibull,14.46,4.79\n", encoding="utf-8")
+    history = pd.DataFrame({"market": ["CNN"], "year": [2020], "powertrain": ["BEV"],
+                            "sales_vehicles": [1.0]})
+    with pytest.raises(InputError) as caught:
+        project_fleet(history=history, survival=file)
+    assert messages(caught) == ["market 'CNN' has no survival curve. Did you mean 'CN'?"]
