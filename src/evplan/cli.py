@@ -44,12 +44,17 @@ def run(
         "--time-limit", help="Solver time limit in seconds.")] = None,
     mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.")] = 1e-4,
     threads: Annotated[int | None, typer.Option("--threads", help="Solver threads.")] = None,
+    excel: Annotated[bool, typer.Option(
+        "--excel", help="Also write the result tables as results.xlsx in the run folder.")] = False,
+    report: Annotated[bool, typer.Option(
+        "--report/--no-report", help="Write report.html in the run folder.")] = True,
     debug: DebugOption = False,
 ) -> None:
     """Load, validate and optimise a scenario; write the result tables; print the KPIs."""
     from evplan.data import load
     from evplan.examples import china_export_path
     from evplan.highs import SolverOptions
+    from evplan.report import with_report_tables, write_run_extras
     from evplan.results import write_result
     from evplan.solve import optimize
     from evplan.summary import kpi_summary_table
@@ -59,7 +64,9 @@ def run(
         result = optimize(data, SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap,
                                               threads=threads))
         folder = output or Path("evplan-output") / data.scenario.name
+        result = with_report_tables(result, data)
         written = write_result(result, folder)
+        extras = write_run_extras(result, written, report=report, excel=excel)
     except (EvplanError, OSError) as error:
         _fail(error, debug)
         return
@@ -68,6 +75,8 @@ def run(
     console.print(f"{meta['variables']:,} variables, {meta['constraints']:,} constraints; built "
                   f"in {meta['build_seconds']:.2f} s, solved in {meta['solve_seconds']:.2f} s.")
     console.print(f"Result tables written to {written}")
+    for extra in extras:
+        console.print(f"{'Report' if extra.suffix == '.html' else 'Workbook'}: {extra}")
 
 
 @app.command()
@@ -86,6 +95,52 @@ def validate(
     counts = ", ".join(f"{name} {rows}" for name, rows in data.summary().items())
     console.print(f"{path}: scenario '{data.scenario.name}' "
                   f"{data.scenario.first_year}-{data.scenario.last_year} is valid ({counts}).")
+
+
+@app.command()
+def report(
+    folders: Annotated[list[Path], typer.Argument(
+        help="Run folder(s) written by `evplan run`; several make a comparison page.")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="HTML file (default: RUN_FOLDER/report.html, or "
+                               "comparison.html beside the first folder).")] = None,
+    focus: Annotated[str | None, typer.Option(
+        "--focus", help="Producing country the story is about (default: the one whose "
+                        "exports grow most).")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Write the offline HTML report of a run, or compare several runs."""
+    from evplan.report import write_report
+
+    try:
+        written = write_report(folders, output, focus)
+    except (EvplanError, OSError) as error:
+        _fail(error, debug)
+        return
+    console.print(f"Report: {written}")
+
+
+@app.command()
+def template(
+    file: Annotated[Path, typer.Argument(help="The .xlsx workbook to write.")],
+    inputs: Annotated[Path | None, typer.Option(
+        "--from", help="Input folder or workbook to fill in (default: the embedded "
+                       "china-export scenario).")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Write an input workbook (one sheet per table, units, validation), ready to edit."""
+    from evplan.data import load
+    from evplan.report import write_template
+
+    if file.suffix.lower() != ".xlsx":
+        sys.stderr.write(f"{file}: the template is an Excel workbook; name it something.xlsx.\n")
+        raise typer.Exit(1)
+    try:
+        written = write_template(file, load(inputs) if inputs is not None else None)
+    except (EvplanError, OSError) as error:
+        _fail(error, debug)
+        return
+    console.print(f"Input workbook: {written}. Edit it, then: evplan run {file}")
 
 
 @app.command()

@@ -1,1 +1,38 @@
-"""Reports people would rather look at: the offline HTML report and Excel in and out."""
+"""Reports people would rather look at: one offline HTML file per run, and Excel in and out.
+
+============================  ===========================================================
+function                      does
+============================  ===========================================================
+:func:`write_report`          the HTML report of one run folder, or a comparison page of
+                              several (KPI deltas, flows side by side)
+:func:`report_html`           the same, as a string
+:func:`with_report_tables`    add ``duty_schedule`` and ``network_sites`` to a Result so
+                              its run folder is enough to draw the report
+:func:`write_template`        the input workbook ``evplan template`` writes
+:func:`write_result_workbook` result tables as a workbook, one sheet per table
+============================  ===========================================================
+
+The report is one self-contained file: plotly.js, the world map and the data are inline,
+so it opens offline and makes no network request.
+"""
+
+from __future__ import annotations
+
+from evplan.report.api import report_html, write_report, write_run_extras
+from evplan.report.excel import write_result_workbook, write_template
+from evplan.report.extras import REPORT_TABLES, duty_schedule, network_sites, with_report_tables
+from evplan.report.run import RunData, load_run
+
+__all__ = [
+    "REPORT_TABLES",
+    "RunData",
+    "duty_schedule",
+    "load_run",
+    "network_sites",
+    "report_html",
+    "with_report_tables",
+    "write_report",
+    "write_result_workbook",
+    "write_run_extras",
+    "write_template",
+]

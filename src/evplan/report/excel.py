@@ -220,6 +220,7 @@ def _save_atomically(book: Workbook, path: Path) -> Path:
     os.close(handle)
     try:
         book.save(staging)
+        os.chmod(staging, 0o644)
         os.replace(staging, path)
     except BaseException:
         Path(staging).unlink(missing_ok=True)

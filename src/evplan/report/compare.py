@@ -1,0 +1,127 @@
+"""The comparison page: several runs side by side, KPI deltas against the first run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from evplan.report.figures import Chart, base_layout, sankey
+from evplan.report.run import RunData
+from evplan.report.style import PALETTE, country_name, pct, usd, vehicles
+
+__all__ = ["comparison_charts", "kpi_delta_table"]
+
+ROWS: tuple[tuple[str, str, str], ...] = (
+    ("sales_share_by_origin", "focus", "share"),
+    ("utilisation_by_country", "focus", "share"),
+    ("exports_by_origin", "focus", "vehicles"),
+    ("global_sales", "all", "vehicles"),
+    ("margin", "all", "usd"),
+    ("duties_paid", "all", "usd"),
+)
+LABELS = {"sales_share_by_origin": "{name}'s share of global sales",
+          "utilisation_by_country": "{name} plant utilisation",
+          "exports_by_origin": "Exports from {name}",
+          "global_sales": "Global sales", "margin": "Margin", "duties_paid": "Duties paid"}
+
+
+def _format(kind: str, value: float) -> str:
+    return {"share": lambda v: pct(v, 1), "vehicles": vehicles, "usd": usd}[kind](value)
+
+
+def _delta(kind: str, value: float) -> str:
+    if kind == "share":
+        return f"{value * 100:+.1f} pt"
+    sign = "+" if value >= 0 else "−"
+    return sign + _format(kind, abs(value))
+
+
+def kpi_delta_table(runs: Sequence[RunData]) -> dict[str, Any]:
+    """KPI values of every run in the first and last year, with deltas against the first run."""
+    base = runs[0]
+    focus = base.focus
+    name = country_name(focus)
+    years = sorted({base.years[0], base.years[-1]})
+    header = ["KPI", "year", base.label]
+    for run in runs[1:]:
+        header += [run.label, "Δ"]
+    rows = []
+    for kpi, key, kind in ROWS:
+        key = focus if key == "focus" else key
+        for year in years:
+            reference = base.kpi(kpi, year, key)
+            row: list[dict[str, str]] = [{"text": LABELS[kpi].format(name=name), "css": ""},
+                                         {"text": str(year), "css": ""},
+                                         {"text": _format(kind, reference), "css": ""}]
+            for run in runs[1:]:
+                value = run.kpi(kpi, year, key)
+                difference = value - reference
+                css = "" if abs(difference) < 1e-9 * max(1.0, abs(reference)) else (
+                    "up" if difference > 0 else "down")
+                if kpi == "duties_paid" and css:
+                    css = "down" if css == "up" else "up"
+                row += [{"text": _format(kind, value), "css": ""},
+                        {"text": _delta(kind, difference), "css": css}]
+            rows.append(row)
+    return {"title": "KPIs side by side",
+            "caption": f"Each run's headline numbers in {' and '.join(map(str, years))}; Δ is "
+                       f"the difference from the first run, {base.label} (green: better).",
+            "header": header, "rows": rows}
+
+
+def _lines(runs: Sequence[RunData], kpi: str, key: str, title: str, caption: str,
+           chart_id: str, fmt: str) -> Chart:
+    traces = []
+    for number, run in enumerate(runs):
+        rows = run.kpis[(run.kpis["kpi"] == kpi) & (run.kpis["key"] == key)].sort_values("year")
+        traces.append({"type": "scatter", "mode": "lines+markers", "name": run.label,
+                       "x": [str(y) for y in rows["year"]], "y": rows["value"].tolist(),
+                       "line": {"width": 3, "color": PALETTE[number % len(PALETTE)]},
+                       "hovertemplate": f"{run.label} %{{x}}: %{{y:{fmt}}}<extra></extra>"})
+    layout = base_layout(yaxis={"tickformat": fmt, "gridcolor": "#e6e9ee", "rangemode": "tozero"})
+    return Chart(chart_id, title, caption, {"data": traces, "layout": layout}, 380)
+
+
+def _exports_by_market(runs: Sequence[RunData], focus: str) -> Chart:
+    last = runs[0].years[-1]
+    totals = {}
+    for run in runs:
+        shipments = run.tables["shipments"]
+        rows = shipments[shipments["export"] & (shipments["origin"] == focus)
+                         & (shipments["year"] == last)]
+        totals[run.label] = rows.groupby("market")["shipment_vehicles"].sum()
+    markets = sorted({str(m) for series in totals.values() for m, v in series.items()
+                      if v > 0.5})
+    traces = [{"type": "bar", "name": label, "x": markets,
+               "y": series.reindex(markets, fill_value=0.0).round().tolist(),
+               "marker": {"color": PALETTE[number % len(PALETTE)]},
+               "hovertemplate": f"{label}: %{{x}} %{{y:,.0f}} vehicles<extra></extra>"}
+              for number, (label, series) in enumerate(totals.items())]
+    layout = base_layout(barmode="group", yaxis={"title": {"text": "vehicles"},
+                                                 "gridcolor": "#e6e9ee"})
+    return Chart("chart-compare-exports", f"Exports from {country_name(focus)} by market, {last}",
+                 "Which markets take the exports in each run.", {"data": traces,
+                                                                  "layout": layout}, 420)
+
+
+def comparison_charts(runs: Sequence[RunData]) -> tuple[list[Chart], list[Chart]]:
+    """Return (charts across runs, one Sankey per run for the flows side by side)."""
+    focus = runs[0].focus
+    name = country_name(focus)
+    across = [
+        _lines(runs, "utilisation_by_country", focus, f"{name} plant utilisation",
+               f"Production over capacity of {name}'s plants, per run.",
+               "chart-compare-utilisation", ".0%"),
+        _lines(runs, "exports_by_origin", focus, f"Exports from {name}",
+               "Vehicles a year shipped across a border, per run.",
+               "chart-compare-exports-trend", ",.0f"),
+        _lines(runs, "margin", "all", "Margin", "Contribution margin after fixed cost (USD a "
+               "year), per run.", "chart-compare-margin", ",.3s"),
+        _exports_by_market(runs, focus),
+    ]
+    flows = []
+    for number, run in enumerate(runs):
+        chart = sankey(run)
+        flows.append(Chart(f"chart-sankey-{number + 1}", f"Flows: {run.label}", chart.caption,
+                           chart.figure, chart.height))
+    return across, flows

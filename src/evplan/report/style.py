@@ -1,0 +1,88 @@
+"""Shared look of the report: number formats, country names and colours, shipped geo data."""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+__all__ = ["centroids", "country_colour", "country_name", "pct", "usd", "vehicles",
+           "world_topojson"]
+
+PALETTE = ("#1f6fb2", "#2a9d55", "#8e5bb5", "#e08a1e", "#17a2b8", "#8c564b", "#d45d9c",
+           "#6b7f2a", "#5d6d7e", "#b8860b", "#3b5b92", "#0f7b6c")
+FOCUS_COLOUR = "#c0392b"
+FONT = ("system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
+        "sans-serif")
+
+
+@cache
+def centroids() -> pd.DataFrame:
+    """Approximate country (and region) centroids: ``code``, ``name``, ``lat``, ``lon``."""
+    text = (resources.files("evplan.report") / "centroids.csv").read_text(encoding="utf-8")
+    frame = pd.read_csv(io.StringIO(text), comment="#", keep_default_na=False)
+    return frame.set_index("code")
+
+
+@cache
+def world_topojson() -> str:
+    """The 1:110m world topojson plotly.js draws geo maps with (embedded, never fetched)."""
+    return (resources.files("evplan.report") / "assets" / "world_110m.json").read_text(
+        encoding="utf-8")
+
+
+def country_name(code: str) -> str:
+    """``CN`` -> ``China``; an unknown code is returned as is."""
+    table = centroids()
+    return str(table.loc[code, "name"]) if code in table.index else code
+
+
+def country_colour(code: str, countries: list[str], focus: str) -> str:
+    """A stable colour per producing country; the focus country is red."""
+    if code == focus:
+        return FOCUS_COLOUR
+    others = [country for country in sorted(countries) if country != focus]
+    index = others.index(code) if code in others else len(others)
+    return PALETTE[index % len(PALETTE)]
+
+
+def with_alpha(colour: str, alpha: float) -> str:
+    """``#rrggbb`` -> ``rgba(r,g,b,alpha)``."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def vehicles(value: float) -> str:
+    """``1234567`` -> ``1.23 M``; ``45600`` -> ``45.6 k``."""
+    if not math.isfinite(value):
+        return "-"
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:.2f} M"
+    if size >= 1e3:
+        return f"{value / 1e3:.1f} k"
+    return f"{value:,.0f}"
+
+
+def usd(value: float) -> str:
+    """``1.234e9`` -> ``USD 1.23 bn``."""
+    if not math.isfinite(value):
+        return "-"
+    size = abs(value)
+    if size >= 1e10:
+        return f"USD {value / 1e9:.1f} bn"
+    if size >= 1e9:
+        return f"USD {value / 1e9:.2f} bn"
+    if size >= 1e6:
+        return f"USD {value / 1e6:.0f} m"
+    return f"USD {value:,.0f}"
+
+
+def pct(value: float, digits: int = 0) -> str:
+    """``0.4912`` -> ``49 %``."""
+    if not math.isfinite(value):
+        return "-"
+    return f"{value * 100:.{digits}f} %"
