@@ -21,6 +21,7 @@ maximal covering; the covering matrix is built sparse from the pairs within :mat
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -159,8 +160,11 @@ def maximal_covering(
     )
     greedy = _greedy_cover(covers, instance.demand * useful, sites_to_open)
     warm = np.concatenate([greedy, (cover_matrix @ greedy.astype(float)) > 0]).astype(float)
-    solution = solve_milp(milp, options, warm_start=warm if options.warm_start else None)
+    greedy_value = float(milp.cost @ warm)
+    solution = solve_milp(milp, options, cutoff=greedy_value if options.warm_start else None)
     is_open = solution.values[:site_count] > 0.5 if solution.values is not None else greedy
+    if solution.status == "infeasible":  # nothing beats the greedy cover
+        solution = replace(solution, status="optimal", bound=greedy_value)
     covered = float(instance.demand[(covers & is_open[:, None]).any(axis=0)].sum())
     bound = max(covered, -solution.bound) if np.isfinite(solution.bound) else float("inf")
     gap = relative_gap(bound, covered) if covered > 0 else float(bound > 0)
@@ -211,7 +215,7 @@ def set_covering(
     if len(uncoverable):
         raise InfeasibleError(
             [
-                f"customers: customer {instance.customer_ids[j]!r} has no site within "
+                f"customers: customer {instance.customer_ids[int(j)]!r} has no site within "
                 f"service distance {service_distance:g} (nearest "
                 f"{np.min(instance.value[:, j]):g}); raise the service distance or add a site."
                 for j in uncoverable
@@ -230,10 +234,10 @@ def set_covering(
         row_upper=np.full(len(representatives), np.inf),
     )
     greedy = _greedy_cover(covers, needed.astype(float), None)
-    solution = solve_milp(
-        milp, options, warm_start=greedy.astype(float) if options.warm_start else None
-    )
+    solution = solve_milp(milp, options, cutoff=float(greedy.sum()) if options.warm_start else None)
     is_open = solution.values > 0.5 if solution.values is not None else greedy
+    if solution.status == "infeasible":  # nothing beats the greedy cover
+        solution = replace(solution, status="optimal", bound=float(greedy.sum()))
     objective = float(is_open.sum())
     bound = min(objective, np.ceil(solution.bound - 1e-6)) if np.isfinite(solution.bound) else 0.0
     return LocationResult(

@@ -173,12 +173,14 @@ def _solve_facility(
         forced_open=opened,
     )
     details.update(columns=model.milp.matrix.shape[1], rows=model.milp.matrix.shape[0])
-    warm = None
+    cutoff = None
     if incumbent is not None and options.warm_start and np.isfinite(incumbent.objective):
-        warm = model.warm_start(incumbent.is_open, incumbent.fractions)
+        cutoff = incumbent.objective
     remaining = max(1.0, options.time_limit - (time.perf_counter() - started))
-    solution = solve_milp(model.milp, options, warm_start=warm, time_limit=remaining)
+    solution = solve_milp(model.milp, options, time_limit=remaining, cutoff=cutoff)
     details["nodes"] = solution.nodes
+    if solution.status == "infeasible" and incumbent is not None:
+        lower_bound = incumbent.objective  # nothing beats the incumbent
     if solution.status == "infeasible" and incumbent is None:
         raise InfeasibleError(
             [

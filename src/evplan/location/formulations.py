@@ -68,7 +68,7 @@ class FacilityModel:
         return is_open, fractions
 
 
-def _rows(*blocks: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+def _rows(*blocks: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
     return tuple(np.concatenate([block[k] for block in blocks]) for k in range(3))
 
 

@@ -122,7 +122,8 @@ def interchange(
         swap = fixed[:, None] - fixed[open_sites][None, :] + gain_in[:, None] + loss_out
         swap[is_open] = np.inf
         best_delta = swap.min()
-        move: tuple[str, int, int] = ("swap", *np.unravel_index(int(swap.argmin()), swap.shape))
+        site_in, rank_out = np.unravel_index(int(swap.argmin()), swap.shape)
+        move: tuple[str, int, int] = ("swap", int(site_in), int(rank_out))
         if medians is None:
             add = fixed + gain_in
             add[is_open] = np.inf
@@ -136,11 +137,11 @@ def interchange(
         tolerance = 1e-9 * max(1.0, abs(float(nearest.sum())))
         if not best_delta < -tolerance:
             break
-        kind, site_in, rank_out = move
+        kind, site_moved_in, rank_moved_out = move
         if kind in ("swap", "add"):
-            is_open[site_in] = True
+            is_open[site_moved_in] = True
         if kind in ("swap", "drop"):
-            is_open[open_sites[rank_out]] = False
+            is_open[open_sites[rank_moved_out]] = False
     return is_open
 
 

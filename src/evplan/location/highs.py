@@ -75,6 +75,7 @@ def solve_milp(
     options: SolveOptions,
     warm_start: np.ndarray | None = None,
     time_limit: float | None = None,
+    cutoff: float | None = None,
 ) -> MilpSolution:
     """Solve ``model`` with HiGHS, passing it column-wise in memory.
 
@@ -88,6 +89,11 @@ def solve_milp(
         A full feasible column vector given to HiGHS as its first incumbent.
     time_limit : float, optional
         Overrides ``options.time_limit`` (used for the time left after preprocessing).
+    cutoff : float, optional
+        Objective value of a known solution (HiGHS ``objective_bound``): nodes that cannot
+        beat it are pruned. Status ``"infeasible"`` then means nothing beats the cutoff.
+        Preferred to ``warm_start``: with HiGHS 1.16 a MIP start combined with presolve
+        can end with a wrong "optimal" (the presolve objective offset is lost).
     """
     started = time.perf_counter()
     highs = highspy.Highs()
@@ -97,6 +103,10 @@ def solve_milp(
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     highs.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
     highs.setOptionValue("random_seed", int(options.seed))
+    if cutoff is not None and np.isfinite(cutoff):
+        highs.setOptionValue("objective_bound", float(cutoff + 1e-7 * abs(cutoff) + 1e-6))
+    for name, value in options.highs_options:
+        highs.setOptionValue(name, value)
     infinity = highs.getInfinity()
     matrix = sp.csc_matrix(model.matrix)
     matrix.sort_indices()
@@ -138,14 +148,19 @@ def solve_milp(
         bound = float(info.mip_dual_bound) if is_mip else -np.inf
         return MilpSolution("no_solution", None, np.inf, bound, np.inf, seconds, nodes)
     values = np.asarray(highs.getSolution().col_value, dtype=float)
-    objective = float(info.objective_function_value)
+    # Price the solution ourselves: when presolve alone solves a MIP started from a
+    # warm start, HiGHS 1.16 can report objective and bound without the presolve offset.
+    objective = float(np.asarray(model.cost, dtype=float) @ values + model.offset)
+    optimal = status == highspy.HighsModelStatus.kOptimal
     if is_mip:
         bound = float(info.mip_dual_bound)
+        if optimal:  # HiGHS proved optimality within its gap tolerances
+            tolerance = max(options.mip_abs_gap, options.mip_rel_gap * abs(objective))
+            bound = max(bound, objective - tolerance)
     else:
-        bound = objective if status == highspy.HighsModelStatus.kOptimal else -np.inf
+        bound = objective if optimal else -np.inf
     bound = min(bound, objective)
     gap = relative_gap(objective, bound)
-    optimal = status == highspy.HighsModelStatus.kOptimal
     return MilpSolution(
         "optimal" if optimal else "time_limit", values, objective, bound, gap, seconds, nodes
     )

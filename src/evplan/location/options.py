@@ -36,6 +36,8 @@ class SolveOptions:
         Random seed for HiGHS and the heuristics.
     verbose : bool
         Print the HiGHS log.
+    highs_options : tuple of (name, value)
+        Further HiGHS options, applied last, e.g. ``(("presolve", "off"),)``.
     """
 
     time_limit: float = 600.0
@@ -46,3 +48,4 @@ class SolveOptions:
     warm_start: bool = True
     seed: int = 0
     verbose: bool = False
+    highs_options: tuple[tuple[str, bool | int | float | str], ...] = ()

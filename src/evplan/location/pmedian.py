@@ -119,7 +119,7 @@ def _build_radius(
     medians: int,
     reduction: PMedianReduction,
 ) -> _RadiusModel:
-    site_count, customer_count = levels.level.shape
+    site_count = levels.level.shape[0]
     closed = truncation >= levels.closing
     z_count = truncation - closed
     row_start = np.cumsum(truncation) - truncation
@@ -181,11 +181,6 @@ def _served_level(levels: _Levels, is_open: np.ndarray) -> np.ndarray:
     return open_level.min(axis=0)
 
 
-def _radius_warm_start(model: _RadiusModel, is_open: np.ndarray, served: np.ndarray) -> np.ndarray:
-    z_owner, z_k = _ranges(model.z_count)
-    return np.concatenate([is_open.astype(float), (served[z_owner] >= z_k + 1).astype(float)])
-
-
 def _integral(values: np.ndarray) -> bool:
     finite = values[np.isfinite(values)]
     return bool(np.all(finite == np.round(finite)))
@@ -230,15 +225,14 @@ def _solve_radius(
     if not reduction.allowed.any(axis=0).all():
         return is_open, best_objective, best_objective, details  # nothing better exists
     levels = _levels(np.where(reduction.allowed, distance, np.inf), medians, reduction.opened)
-    served = _served_level(levels, is_open)
     truncation = levels.closing.copy()
     for round_number in range(1, 50):
         model = _build_radius(levels, weight, truncation, medians, reduction)
         remaining = options.time_limit - (time.perf_counter() - started)
         if remaining <= 0.5:
             break
-        warm = _radius_warm_start(model, is_open, served) if options.warm_start else None
-        solution = solve_milp(model.milp, options, warm_start=warm, time_limit=remaining)
+        cutoff = best_objective if options.warm_start else None
+        solution = solve_milp(model.milp, options, time_limit=remaining, cutoff=cutoff)
         details.update(
             rounds=round_number,
             columns=model.milp.matrix.shape[1],
@@ -246,7 +240,7 @@ def _solve_radius(
             nodes=solution.nodes,
         )
         if solution.status == "infeasible":
-            bound = best_objective  # no solution better than the incumbent exists
+            bound = best_objective  # no solution beats the incumbent (cutoff)
             break
         bound = max(bound, min(solution.bound, best_objective))
         if solution.values is None:
@@ -255,7 +249,6 @@ def _solve_radius(
         true_cost = float(np.where(candidate[:, None], weighted, np.inf).min(axis=0).sum())
         if true_cost < best_objective:
             best_objective, is_open = true_cost, candidate
-            served = _served_level(levels, is_open)
         candidate_served = _served_level(levels, candidate)
         undercharged = candidate_served > model.z_count
         if solution.status != "optimal" or not undercharged.any():

@@ -43,6 +43,11 @@ class DenseInstance:
     value: np.ndarray
 
 
+def _plain(value: object) -> object:
+    """NumPy scalars as plain Python values, so messages read ``nan``, not ``np.float64``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _row(position: int) -> int:
     return int(position) + 2
 
@@ -84,7 +89,7 @@ def _check_numbers(
                 row=_row(position),
                 message=(
                     f"row {_row(position)}, {id_column} {identifier!r}: {column} = "
-                    f"{table[column].iloc[position]!r} is not a number >= 0. Enter a "
+                    f"{_plain(table[column].iloc[position])!r} is not a number >= 0. Enter a "
                     f"non-negative number in {column}."
                 ),
             )
@@ -104,7 +109,7 @@ def _check_unique(table: pd.DataFrame, name: str, column: str, problems: list[Pr
     duplicated = table[column].duplicated(keep=False).to_numpy()
     if duplicated.any():
         first = table[column][duplicated].iloc[0]
-        rows = [_row(p) for p in np.flatnonzero((table[column] == first).to_numpy())]
+        rows = [_row(int(p)) for p in np.flatnonzero((table[column] == first).to_numpy())]
         problems.append(
             Problem(
                 file=name,

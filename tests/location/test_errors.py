@@ -1,0 +1,90 @@
+"""Bad inputs raise one InputError listing every problem, in words a user can act on."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import evplan.location as location
+from evplan.errors import InfeasibleError, InputError
+from evplan.location import capacitated, p_median, set_covering
+
+
+def _tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    sites = pd.DataFrame({"site": ["A", "B"], "capacity": [10.0, 10.0], "fixed_cost": [5.0, 6.0]})
+    customers = pd.DataFrame({"customer": ["x", "y"], "demand": [6.0, 6.0]})
+    costs = pd.DataFrame(
+        {"site": ["A", "A", "B", "B"], "customer": ["x", "y", "x", "y"], "cost": [1, 2, 2, 1]}
+    )
+    return sites, customers, costs
+
+
+def test_every_problem_is_listed_once() -> None:
+    sites, customers, costs = _tables()
+    customers.loc[1, "demand"] = -3.0
+    costs.loc[3, "site"] = "Z"
+    sites.loc[0, "fixed_cost"] = float("nan")
+    with pytest.raises(InputError) as caught:
+        capacitated(sites, customers, costs)
+    messages = [problem.message for problem in caught.value.problems]
+    assert messages == [
+        "row 2, site 'A': fixed_cost = nan is not a number >= 0. "
+        "Enter a non-negative number in fixed_cost.",
+        "row 3, customer 'y': demand = -3.0 is not a number >= 0. "
+        "Enter a non-negative number in demand.",
+    ]
+    sites.loc[0, "fixed_cost"] = 5.0
+    customers.loc[1, "demand"] = 6.0
+    with pytest.raises(InputError) as caught:
+        capacitated(sites, customers, costs)
+    assert str(caught.value.problems[0]) == (
+        "row 5: site 'Z' is not in the sites table. Add it to sites or fix the id."
+    )
+    assert caught.value.problems[0].row == 5
+
+
+def test_missing_column_names_the_table_and_fix() -> None:
+    sites, customers, costs = _tables()
+    with pytest.raises(InputError, match="sites has no column 'capacity'"):
+        capacitated(sites.drop(columns="capacity"), customers, costs)
+
+
+def test_duplicate_pair_and_duplicate_id() -> None:
+    sites, customers, costs = _tables()
+    costs = pd.concat([costs, costs.iloc[[0]]], ignore_index=True)
+    with pytest.raises(InputError, match="appears again"):
+        capacitated(sites, customers, costs)
+    with pytest.raises(InputError, match="duplicate site 'A'"):
+        capacitated(pd.concat([sites, sites.iloc[[0]]]), customers, costs.iloc[:4])
+
+
+def test_too_little_capacity_is_infeasible() -> None:
+    sites, customers, costs = _tables()
+    with pytest.raises(InfeasibleError, match="total capacity 8 is below total demand 12"):
+        capacitated(sites.assign(capacity=4.0), customers, costs)
+
+
+def test_bad_number_of_medians() -> None:
+    sites, customers, costs = _tables()
+    with pytest.raises(InputError, match="medians = 3 must be between 1"):
+        p_median(sites, customers, costs.rename(columns={"cost": "distance"}), 3)
+
+
+def test_uncoverable_customer_is_named() -> None:
+    sites, customers, costs = _tables()
+    distances = costs.rename(columns={"cost": "distance"})
+    with pytest.raises(InfeasibleError, match="customer 'x' has no site within"):
+        set_covering(sites, customers, distances.assign(distance=[9, 0, 9, 0]), 1.0)
+
+
+def test_public_api() -> None:
+    for name in location.__all__:
+        assert hasattr(location, name), name
+    assert {
+        "capacitated",
+        "uncapacitated",
+        "p_median",
+        "maximal_covering",
+        "set_covering",
+        "LocationResult",
+    } <= set(location.__all__)
