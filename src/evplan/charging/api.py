@@ -1,0 +1,220 @@
+"""``plan_charging``: from a fleet to public energy, ports by class (both methods), cost, sites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from evplan.charging.params import Afir, load_afir, load_parameters
+from evplan.charging.siting import (
+    CorridorResult,
+    SitingResult,
+    corridor_pools,
+    read_corridor,
+    read_sites,
+    read_zones,
+    site_chargers,
+)
+from evplan.charging.sizing import QueueTarget, energy_demand, port_costs, ports_by_method
+from evplan.fleet.sales import check_markets
+from evplan.fleet.stock import FleetResult
+from evplan.fleet.tables import TableSource
+
+__all__ = ["ChargingOptions", "ChargingResult", "SitingExample", "plan_charging",
+           "siting_example"]
+
+
+@dataclass(frozen=True)
+class ChargingOptions:
+    """What to size and how.
+
+    Attributes
+    ----------
+    markets : tuple of str or None
+        Markets to size (None: the plan's export markets when the fleet has a plan, else
+        every market of the fleet).
+    first_year, last_year : int or None
+        Years to size (None: the plan's years, or the fleet's).
+    target : QueueTarget
+        Service target of the queueing method.
+    public_kw_per_bev, public_kw_per_phev : float or None
+        Override the AFIR fleet targets (None: ``afir.yaml``).
+    """
+
+    markets: tuple[str, ...] | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+    target: QueueTarget = field(default_factory=QueueTarget)
+    public_kw_per_bev: float | None = None
+    public_kw_per_phev: float | None = None
+
+    def afir(self) -> Afir:
+        """AFIR numbers with any override applied."""
+        afir = load_afir()
+        return replace(afir,
+                       public_kw_per_bev=afir.public_kw_per_bev if self.public_kw_per_bev is None
+                       else self.public_kw_per_bev,
+                       public_kw_per_phev=afir.public_kw_per_phev
+                       if self.public_kw_per_phev is None else self.public_kw_per_phev)
+
+
+@dataclass(frozen=True)
+class ChargingResult:
+    """Public energy, ports by method and class, and cost, by market and year.
+
+    Attributes
+    ----------
+    tables : Mapping[str, pandas.DataFrame]
+        ``charging_energy`` (market, year: bev_vehicles, phev_vehicles, energy_kwh_per_day,
+        public_share, public_energy_kwh_per_day); ``charging_demand`` (by charger_class:
+        sessions, peak-hour arrivals, offered load); ``charging_ports`` (market, year,
+        method, charger_class: ports, public_power_kw, ports_added, capex_usd and queueing
+        details); ``charging_summary`` (market, year, method: ports by class in columns,
+        ports, public_power_kw, capex_usd, cumulative_capex_usd).
+    markets : tuple of str
+    years : tuple of int
+    options : ChargingOptions
+    """
+
+    tables: Any
+    markets: tuple[str, ...]
+    years: tuple[int, ...]
+    options: ChargingOptions
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.tables[table]
+
+
+def _summary(ports: pd.DataFrame) -> pd.DataFrame:
+    wide = ports.pivot_table(index=["market", "year", "method"], columns="charger_class",
+                             values="ports", aggfunc="sum").add_prefix("ports_")
+    totals = ports.groupby(["market", "year", "method"])[
+        ["ports", "public_power_kw", "capex_usd"]].sum()
+    table = wide.join(totals).reset_index()
+    table.columns.name = None
+    table = table.sort_values(["market", "method", "year"], ignore_index=True)
+    table["cumulative_capex_usd"] = table.groupby(["market", "method"])["capex_usd"].cumsum()
+    return table
+
+
+def plan_charging(
+    fleet: FleetResult,
+    *,
+    markets: TableSource = None,
+    classes: TableSource = None,
+    costs: TableSource = None,
+    options: ChargingOptions | None = None,
+) -> ChargingResult:
+    """Public energy, ports by class by the ratio and queueing methods, and capital cost.
+
+    Parameters
+    ----------
+    fleet : FleetResult
+        From :func:`evplan.fleet.project_fleet`.
+    markets, classes, costs : CSV path or DataFrame, optional
+        Replace the default ``markets.csv``, ``charger_classes.csv``,
+        ``charger_costs.csv``.
+    options : ChargingOptions, optional
+
+    Returns
+    -------
+    ChargingResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evplan.fleet import FleetOptions, project_fleet
+    >>> history = pd.DataFrame({"market": "EU", "year": [2021, 2022], "powertrain": "BEV",
+    ...                         "sales_vehicles": 100_000.0})
+    >>> fleet = project_fleet(history=history, options=FleetOptions(years_after_plan=0))
+    >>> charging = plan_charging(fleet)
+    >>> afir = charging["charging_summary"].query("method == 'afir' and year == 2022")
+    >>> round(float(afir["public_power_kw"].iloc[0]) / 1e3)  # about 1.3 kW x 200,000 BEV
+    260
+    """
+    options = options or ChargingOptions()
+    parameters = load_parameters(markets, classes, costs)
+    known = fleet.markets
+    chosen = list(options.markets) if options.markets is not None else (
+        [m for m in fleet.export_markets if m in known] or known)
+    check_markets(chosen, known)
+    first = options.first_year or fleet.plan_first_year or fleet.first_year
+    last = options.last_year or fleet.plan_last_year or fleet.last_year
+    years = list(range(first, min(last, fleet.last_year) + 1))
+    energy, demand = energy_demand(fleet["fleet"], parameters, chosen, years)
+    ports = ports_by_method(energy, demand, parameters, options.afir(), options.target)
+    ports = port_costs(ports, parameters)
+    return ChargingResult(
+        tables={"charging_energy": energy, "charging_demand": demand,
+                "charging_ports": ports, "charging_summary": _summary(ports)},
+        markets=tuple(chosen), years=tuple(years), options=options)
+
+
+@dataclass(frozen=True)
+class SitingExample:
+    """The siting example: sites for one market's zones, and pools along a corridor."""
+
+    market: str
+    year: int
+    charger_class: str
+    zones: SitingResult
+    corridor: CorridorResult
+    notes: tuple[str, ...] = ()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``charging_sites``, ``charging_site_assignment``, ``charging_corridor``."""
+        def labelled(table: pd.DataFrame) -> pd.DataFrame:
+            return table.assign(market=self.market, year=self.year,
+                                charger_class=self.charger_class)
+
+        return {"charging_sites": labelled(self.zones.sites),
+                "charging_site_assignment": labelled(self.zones.assignment),
+                "charging_corridor": labelled(self.corridor.pools)}
+
+
+def siting_example(
+    charging: ChargingResult,
+    *,
+    market: str | None = None,
+    year: int | None = None,
+    charger_class: str = "DC150",
+    zones: TableSource = None,
+    sites: TableSource = None,
+    corridor: TableSource = None,
+    road_length_km: float = 620.0,
+    service_radius_km: float = 25.0,
+    sites_to_open: int | None = None,
+    method: str = "capacitated",
+) -> SitingExample:
+    """Site one market's peak-hour demand of one class over zones, and a corridor.
+
+    The defaults are synthetic (``synthetic_zones.csv``, ``synthetic_sites.csv``,
+    ``synthetic_corridor.csv``: random points around an arbitrary centre and a made-up
+    620 km road); pass your own tables for a real study. The market's peak-hour arrivals
+    of ``charger_class`` in ``year`` (from ``charging``) are spread over the zones by
+    weight.
+    """
+    demand = charging["charging_demand"]
+    market = market or ("TH" if "TH" in charging.markets else charging.markets[0])
+    check_markets([market], list(charging.markets))
+    year = year or charging.years[-1]
+    rows = demand[(demand["market"] == market) & (demand["year"] == year)
+                  & (demand["charger_class"] == charger_class)]
+    arrivals = float(rows["peak_hour_arrivals"].sum())
+    hours = float(rows["session_hours"].iloc[0]) if len(rows) else 0.5
+    ports = charging["charging_ports"]
+    cost_rows = ports[(ports["market"] == market) & (ports["charger_class"] == charger_class)]
+    capex = float((cost_rows["capex_usd_per_port"] + cost_rows["grid_usd_per_port"]).iloc[0]
+                  ) if len(cost_rows) else 0.0
+    zoned = site_chargers(read_zones(zones), read_sites(sites), peak_hour_arrivals=arrivals,
+                          session_hours=hours, service_radius_km=service_radius_km,
+                          method=method,  # type: ignore[arg-type]
+                          sites_to_open=sites_to_open, capex_usd_per_port=capex,
+                          target=charging.options.target)
+    road = corridor_pools(read_corridor(corridor), road_length_km, year=year,
+                          port_power_kw=float(rows["power_kw"].iloc[0]) if len(rows) else 150.0,
+                          capex_usd_per_port=capex)
+    notes = ("Zones, candidate sites and the corridor are synthetic examples, not data.",)
+    return SitingExample(market, year, charger_class, zoned, road, notes)
