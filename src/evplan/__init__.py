@@ -12,11 +12,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from evplan import examples  # noqa: E402
+from evplan import examples, scenarios  # noqa: E402
 from evplan.data import NetworkData, load  # noqa: E402
 from evplan.errors import EvplanError, InfeasibleError, InputError, SolverLimitError  # noqa: E402
 from evplan.highs import SolverOptions  # noqa: E402
 from evplan.results import Result, write_result  # noqa: E402
+from evplan.scenarios import sweep  # noqa: E402
 from evplan.solve import optimize  # noqa: E402
 
 __all__ = [
@@ -31,5 +32,7 @@ __all__ = [
     "examples",
     "load",
     "optimize",
+    "scenarios",
+    "sweep",
     "write_result",
 ]

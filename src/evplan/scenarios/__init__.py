@@ -1,0 +1,68 @@
+"""The scenario engine: overrides as data, sweeps, Monte Carlo, warm re-solves, break-even.
+
+::
+
+    import evplan
+    from evplan import scenarios
+
+    data = evplan.examples.china_export()
+    shocked = scenarios.apply(data, "trade-war")             # a new, revalidated NetworkData
+    result, run_id = scenarios.run_scenario("trade-war", store="runs/evplan.duckdb")
+    kpis = evplan.sweep("eu-duty-x-freight")                  # tidy KPIs per case
+    draws = scenarios.montecarlo("uncertainty", samples=50, seed=1)
+    breakeven = scenarios.breakeven_duties(data)
+
+See ``docs/scenarios.md`` for ``scenarios.yaml`` and running on a Dask cluster.
+"""
+
+from __future__ import annotations
+
+from evplan.scenarios.apply import Applied, apply, apply_patches, apply_scenario, catalog_for
+from evplan.scenarios.breakeven import breakeven_duties
+from evplan.scenarios.cases import Case, grid_cases, montecarlo_cases, parse_values
+from evplan.scenarios.overrides import (
+    Catalog,
+    MonteCarloSpec,
+    Parameter,
+    Patch,
+    load_catalog,
+    parse_catalog,
+)
+from evplan.scenarios.runners import StudyResult, run_cases
+from evplan.scenarios.study import (
+    montecarlo,
+    run_montecarlo,
+    run_scenario,
+    run_sweep,
+    solve_applied,
+    sweep,
+)
+from evplan.scenarios.warm import WarmModel
+
+__all__ = [
+    "Applied",
+    "Case",
+    "Catalog",
+    "MonteCarloSpec",
+    "Parameter",
+    "Patch",
+    "StudyResult",
+    "WarmModel",
+    "apply",
+    "apply_patches",
+    "apply_scenario",
+    "breakeven_duties",
+    "catalog_for",
+    "grid_cases",
+    "load_catalog",
+    "montecarlo",
+    "montecarlo_cases",
+    "parse_catalog",
+    "parse_values",
+    "run_cases",
+    "run_montecarlo",
+    "run_scenario",
+    "run_sweep",
+    "solve_applied",
+    "sweep",
+]

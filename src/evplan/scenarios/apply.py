@@ -1,0 +1,318 @@
+"""Apply overrides to NetworkData: a pure function returning new, revalidated inputs.
+
+Patches run in order, each on the tables as the previous ones left them. A patch selects
+rows with ``where`` (every listed column must hold one of the listed values), narrows them
+with ``from_year``, then ``set`` assigns and ``scale`` multiplies. ``from_year`` filters rows
+of tables with a ``year`` column; a row with a ``first_year``/``last_year`` range that spans
+``from_year`` is split in two, the first part keeping its values up to ``from_year - 1``
+and the second carrying the new ones (tables keyed by their first year only: duties and
+countervailing duties; plants and routes have one row per plant or lane and cannot split).
+
+The result goes through :func:`evplan.data.validate_tables`, so a bad override gets the
+normal input messages. When every patch only changed numbers in value columns (not keys,
+years or text), the checks those numbers can fail are run directly (bounds, tier prices,
+quota rates, capacity floors); only if one trips is the full validation run, for its
+messages. Either way the returned NetworkData is one the full validation accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evplan.data import NetworkData, validate_tables
+from evplan.data.suggest import did_you_mean, quoted_list
+from evplan.errors import InputError, Problem
+from evplan.scenarios.overrides import LABEL, Catalog, Patch, load_catalog
+from evplan.schema import TABLES
+
+__all__ = ["Applied", "apply", "apply_patches", "apply_scenario", "catalog_for"]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """Inputs after a scenario's overrides, with the record of what changed.
+
+    Attributes
+    ----------
+    data : NetworkData
+        The revalidated inputs.
+    scenario : str
+        Scenario name (``base`` when nothing was applied).
+    overrides : tuple of dict
+        Resolved patches: override, table, where, set, scale, from_year, and the
+        spreadsheet ``rows`` they changed (``split_rows``: rows split at from_year).
+    """
+
+    data: NetworkData
+    scenario: str
+    overrides: tuple[dict[str, Any], ...] = ()
+
+
+def catalog_for(data: NetworkData) -> Catalog:
+    """The Catalog of ``scenarios.yaml`` beside the inputs ``data`` came from (may be empty)."""
+    origin = Path(data.origin)
+    folder = origin if origin.is_dir() else origin.parent
+    return load_catalog(folder) if folder.exists() else Catalog()
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: str,
+             problems: list[Problem]) -> pd.Series:
+    series = frame[column]
+    if _is_numeric(series):
+        try:
+            wanted = np.asarray([float(value) for value in values])
+        except (TypeError, ValueError):
+            problems.append(Problem(LABEL, f"{where}: where {column} = {values!r} is not a "
+                                    "number."))
+            return pd.Series(False, index=frame.index)
+        numbers = series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        hit = np.isclose(numbers[:, None], wanted[None, :]).any(axis=1)
+        present = np.isclose(numbers[:, None], wanted[None, :]).any(axis=0)
+        missing = [value for value, found in zip(values, present, strict=True) if not found]
+        known = sorted({f"{v:g}" for v in numbers[~np.isnan(numbers)]})
+    else:
+        text = series.astype(str)
+        wanted_text = [str(value) for value in values]
+        hit = text.isin(wanted_text).to_numpy()
+        known = sorted(set(text))
+        missing = [value for value in wanted_text if value not in known]
+    for value in missing:
+        problems.append(Problem(LABEL, f"{where}: {column} '{value}' is in no row of "
+                                f"{frame.attrs['table']}." + (did_you_mean(str(value), known)
+                                                             or f" Values: {quoted_list(known)}.")))
+    return pd.Series(hit, index=frame.index)
+
+
+def _assign(frame: pd.DataFrame, mask: np.ndarray, column: str, value: Any) -> bool:
+    """Set ``column`` on ``mask`` rows; return True when the column kept its typed dtype."""
+    series = frame[column]
+    if value is None:
+        value = np.nan
+    numeric_value = isinstance(value, int | float) and not isinstance(value, bool)
+    if series.dtype == "float64" and numeric_value:
+        frame.loc[mask, column] = float(value)
+        return True
+    if str(series.dtype) == "Int64" and numeric_value and float(value) == int(value):
+        frame.loc[mask, column] = int(value)
+        return False
+    values = series.astype(object)
+    values[mask] = value
+    frame[column] = values
+    return False
+
+
+def _scale(frame: pd.DataFrame, mask: np.ndarray, column: str, factor: float) -> bool:
+    series = frame[column]
+    if series.dtype == "float64":
+        frame.loc[mask, column] = series[mask] * factor
+        return True
+    values = series.astype(object)
+    values[mask] = series[mask].astype(float) * factor
+    frame[column] = values
+    return False
+
+
+def _split(frame: pd.DataFrame, mask: np.ndarray, patch: Patch, years: list[int], where: str,
+           problems: list[Problem]) -> tuple[pd.DataFrame, np.ndarray, list[int]]:
+    """Narrow ``mask`` to from_year on; split ranged rows that span it."""
+    assert patch.from_year is not None
+    year = patch.from_year
+    if "year" in frame:
+        return frame, mask & (frame["year"].to_numpy() >= year), []
+    first = frame["first_year"].astype("Float64").fillna(years[0]).to_numpy(dtype=float)
+    last = frame["last_year"].astype("Float64").fillna(years[-1]).to_numpy(dtype=float)
+    spans = mask & (first < year) & (last >= year)
+    whole = mask & (first >= year)
+    if not spans.any():
+        return frame, whole, []
+    table = TABLES[patch.table]
+    if "first_year" not in table.key:
+        rows = frame.loc[spans, "row"].tolist()
+        key = ", ".join(table.key)
+        problems.append(Problem(LABEL, f"{where}: {patch.table} has one row per {key}, so "
+                                f"from_year {year} cannot split row{'s' if len(rows) > 1 else ''}"
+                                f" {', '.join(map(str, rows[:5]))}. Set first_year/last_year "
+                                "instead (set: {last_year: " f"{year - 1}" "} closes from "
+                                f"{year}), or leave out from_year."))
+        return frame, whole, []
+    before = frame.copy()
+    before.loc[spans, "last_year"] = year - 1
+    after = frame[spans].copy()
+    after["first_year"] = year
+    after["last_year"] = frame.loc[spans, "last_year"]
+    # Interleave: each split row's new part follows its old part.
+    order = np.concatenate([np.arange(len(frame)), np.flatnonzero(spans) + 0.5])
+    combined = pd.concat([before, after], ignore_index=True)
+    combined = combined.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    new_mask = np.concatenate([whole, np.ones(int(spans.sum()), dtype=bool)])
+    new_mask = new_mask[np.argsort(order, kind="stable")]
+    combined["first_year"] = combined["first_year"].astype("Int64")
+    combined["last_year"] = combined["last_year"].astype("Int64")
+    return combined, new_mask, frame.loc[spans, "row"].astype(int).tolist()
+
+
+def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int],
+                 problems: list[Problem]) -> tuple[dict[str, Any], bool]:
+    """Apply one patch in place on ``tables``; return its record and whether it stayed typed."""
+    where = f"override '{patch.override}' ({patch.table})"
+    frame = tables[patch.table].copy()
+    frame.attrs["table"] = patch.table
+    mask = np.ones(len(frame), dtype=bool)
+    before = len(problems)
+    for column, values in patch.where.items():
+        mask &= _matches(frame, column, values, where, problems).to_numpy()
+    split_rows: list[int] = []
+    if patch.from_year is not None and len(problems) == before:
+        frame, mask, split_rows = _split(frame, mask, patch, years, where, problems)
+    if len(problems) > before:
+        return {}, False
+    if not mask.any():
+        conditions = " and ".join(f"{column} in {list(values)}"
+                                  for column, values in patch.where.items()) or "every row"
+        problems.append(Problem(LABEL, f"{where}: no row has {conditions}"
+                                + (f" from {patch.from_year}" if patch.from_year else "")
+                                + ". Loosen where or from_year."))
+        return {}, False
+    typed = not split_rows
+    key = set(TABLES[patch.table].key) | {"first_year", "last_year"}
+    for column, value in patch.set.items():
+        typed &= _assign(frame, mask, column, value) and column not in key
+    for column, factor in patch.scale.items():
+        typed &= _scale(frame, mask, column, factor) and column not in key
+    frame.attrs.pop("table", None)
+    tables[patch.table] = frame
+    record = {**patch.as_dict(), "rows": sorted(set(frame.loc[mask, "row"].astype(int))),
+              "split_rows": split_rows}
+    return record, typed
+
+
+def _fast_checks(data: NetworkData, tables: dict[str, pd.DataFrame],
+                 changed: Mapping[str, set[str]]) -> bool:
+    """True when value-only changes pass every check that values can fail."""
+    for name, columns in changed.items():
+        frame = tables[name]
+        for column in TABLES[name].columns:
+            if column.name not in columns:
+                continue
+            values = frame[column.name].to_numpy(dtype=float)
+            blank = np.isnan(values)
+            if column.required and blank.any():
+                return False
+            present = values[~blank]
+            if column.minimum is not None and (present < column.minimum).any():
+                return False
+            if column.maximum is not None and (present > column.maximum).any():
+                return False
+            before = data[name][column.name].to_numpy(dtype=float)
+            if not np.array_equal(np.isnan(before), blank):
+                return False
+    if "demand" in changed:
+        demand = tables["demand"].sort_values(["market", "year", "product", "tier"])
+        pools = demand[["market", "year", "product"]]
+        same = pools.eq(pools.shift()).all(axis=1).to_numpy()
+        price = demand["price_usd_per_vehicle"].to_numpy()
+        if (same[1:] & (price[1:] >= price[:-1])).any():
+            return False
+    if "duties" in changed:
+        duties = tables["duties"]
+        quota = duties["quota_vehicles_per_year"].notna()
+        if (quota & duties["in_quota_rate"].isna()).any() or (
+                quota & (duties["in_quota_rate"] > duties["ad_valorem_rate"])).any():
+            return False
+    if "plants" in changed:
+        plants = tables["plants"]
+        if (np.isclose(plants["capacity_vehicles_per_year"].fillna(1), 0)
+                & (plants["min_utilisation"] > 0)).any():
+            return False
+    return True
+
+
+def apply_patches(data: NetworkData, patches: Sequence[Patch], scenario: str = "custom"
+                  ) -> Applied:
+    """Apply ``patches`` to ``data`` and revalidate (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        When a patch names values no row has, cannot split, or breaks the inputs.
+    """
+    tables = {name: frame for name, frame in data.tables.items()}
+    problems: list[Problem] = []
+    records = []
+    typed = True
+    changed: dict[str, set[str]] = {}
+    for patch in patches:
+        record, stayed_typed = _apply_patch(tables, patch, data.years, problems)
+        if record:
+            records.append(record)
+            typed &= stayed_typed
+            changed.setdefault(patch.table, set()).update(patch.set, patch.scale)
+    if problems:
+        raise InputError(problems)
+    if not records:
+        return Applied(data, scenario, ())
+    if typed and _fast_checks(data, tables, changed):
+        new = data.replace(tables={name: frame.reset_index(drop=True)
+                                   for name, frame in tables.items()})
+    else:
+        new = validate_tables(tables, data.scenario, origin=data.origin)
+    return Applied(new, scenario, tuple(records))
+
+
+def apply_scenario(data: NetworkData, scenario: str | Sequence[str] | Sequence[Patch],
+                   catalog: Catalog | None = None) -> Applied:
+    """Apply a named scenario, a list of override names, or patches; keep the record.
+
+    Parameters
+    ----------
+    data : NetworkData
+        The base inputs.
+    scenario : str, list of str, or list of Patch
+        A scenario or override name from ``scenarios.yaml``, several names applied in
+        order, or patches.
+    catalog : Catalog, optional
+        Where names are looked up (default: ``scenarios.yaml`` beside the inputs).
+
+    Returns
+    -------
+    Applied
+    """
+    if isinstance(scenario, str):
+        names: list[str] = [scenario]
+    elif all(isinstance(item, Patch) for item in scenario):
+        return apply_patches(data, list(scenario), "custom")  # type: ignore[arg-type]
+    else:
+        names = [str(item) for item in scenario]
+    catalog = catalog if catalog is not None else catalog_for(data)
+    patches = [patch for name in names for patch in catalog.resolve(name)]
+    return apply_patches(data, patches, "+".join(names) or "base")
+
+
+def apply(data: NetworkData, scenario: str | Sequence[str] | Sequence[Patch],
+          catalog: Catalog | None = None) -> NetworkData:
+    """Return new, revalidated inputs with a scenario's overrides applied.
+
+    A pure function: ``data`` is not changed. Use :func:`apply_scenario` to keep the
+    record of which rows changed.
+
+    Examples
+    --------
+    >>> import evplan
+    >>> from evplan.scenarios import apply
+    >>> data = evplan.examples.china_export()
+    >>> shocked = apply(data, "freight-shock")
+    >>> bool((shocked["routes"]["freight_usd_per_vehicle"]
+    ...       > data["routes"]["freight_usd_per_vehicle"]).all())
+    True
+    """
+    return apply_scenario(data, scenario, catalog).data

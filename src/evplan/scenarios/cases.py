@@ -1,0 +1,127 @@
+"""The cases of a sweep (a grid over parameters) and of a Monte Carlo study (samples).
+
+A case is a label, the parameter values that define it and the patches they bind to. Grids
+are the Cartesian product of each parameter's values, the first parameter varying slowest.
+Monte Carlo draws every parameter's N values from one ``numpy.random.default_rng(seed)`` in
+the order the parameters are declared, so a seed gives the same cases on every machine.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from evplan.errors import InputError, Problem
+from evplan.scenarios.overrides import LABEL, Catalog, Distribution, MonteCarloSpec, Patch
+
+__all__ = ["Case", "grid_cases", "montecarlo_cases", "parse_values", "sample"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One case of a sweep or Monte Carlo study.
+
+    Attributes
+    ----------
+    number : int
+        Position in the study, from 0.
+    label : str
+        ``eu-bev-cvd=0.3 freight=1.5``.
+    parameters : mapping of str to float
+        Parameter values.
+    patches : tuple of Patch
+        The base scenario's patches followed by the parameters' patches.
+    """
+
+    number: int
+    label: str
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    patches: tuple[Patch, ...] = ()
+
+
+def parse_values(text: str) -> tuple[float, ...]:
+    """Parse ``0:0.5:6`` (start:stop:count, inclusive) or ``0.5,1,2`` into values.
+
+    Examples
+    --------
+    >>> parse_values("0:0.5:6")
+    (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+    >>> parse_values("0.5,1,2")
+    (0.5, 1.0, 2.0)
+    """
+    try:
+        if ":" in text:
+            start, stop, count = text.split(":")
+            values = np.linspace(float(start), float(stop), int(count))
+            return tuple(round(float(value), 12) for value in values)
+        return tuple(float(value) for value in text.split(",") if value.strip())
+    except ValueError:
+        raise InputError([Problem("--grid", f"'{text}' is not start:stop:count or a comma "
+                                  "list of numbers, e.g. 0:0.5:6 or 0.5,1,2.")]) from None
+
+
+def _label(values: Mapping[str, float]) -> str:
+    return " ".join(f"{name}={value:.6g}" for name, value in values.items())
+
+
+def grid_cases(catalog: Catalog, grid: Mapping[str, Sequence[float]],
+               base: Sequence[Patch] = ()) -> list[Case]:
+    """Every combination of the grid's values, as cases.
+
+    Examples
+    --------
+    >>> from evplan.scenarios.overrides import parse_catalog
+    >>> catalog = parse_catalog({"parameters": {"freight": {"routes": {
+    ...     "scale": "freight_usd_per_vehicle"}}}})
+    >>> [case.label for case in grid_cases(catalog, {"freight": [0.5, 1, 2]})]
+    ['freight=0.5', 'freight=1', 'freight=2']
+    """
+    parameters = [catalog.parameter(name) for name in grid]
+    cases = []
+    for number, values in enumerate(itertools.product(*(grid[p.name] for p in parameters))):
+        chosen = {p.name: float(value) for p, value in zip(parameters, values, strict=True)}
+        patches = tuple(base) + tuple(patch for p in parameters for patch in p.bind(
+            chosen[p.name]))
+        cases.append(Case(number, _label(chosen), chosen, patches))
+    return cases
+
+
+def sample(distribution: Distribution, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw ``size`` values of a distribution (see :data:`~.overrides.DISTRIBUTIONS`)."""
+    args = distribution.args
+    kind = distribution.kind
+    if kind == "normal":
+        return rng.normal(float(args["mean"]), float(args["sd"]), size)
+    if kind == "lognormal":
+        return float(args["median"]) * np.exp(rng.normal(0.0, float(args["sigma"]), size))
+    if kind == "uniform":
+        return rng.uniform(float(args["low"]), float(args["high"]), size)
+    if kind == "triangular":
+        return rng.triangular(float(args["low"]), float(args["mode"]), float(args["high"]),
+                              size)
+    if kind == "choice":
+        return rng.choice(np.asarray(args["values"], dtype=float), size)
+    raise InputError([Problem(LABEL, f"'{kind}' is not a distribution.")])
+
+
+def montecarlo_cases(catalog: Catalog, study: MonteCarloSpec, samples: int | None = None,
+                     seed: int | None = None, base: Sequence[Patch] = ()) -> list[Case]:
+    """``samples`` cases drawn from the study's distributions with ``seed``.
+
+    Negative draws are clipped to 0 (rates, prices and multipliers cannot be negative).
+    """
+    count = study.samples if samples is None else samples
+    rng = np.random.default_rng(study.seed if seed is None else seed)
+    draws = {name: np.maximum(sample(distribution, count, rng), 0.0)
+             for name, distribution in study.distributions.items()}
+    parameters = {name: catalog.parameter(name) for name in draws}
+    cases = []
+    for number in range(count):
+        chosen = {name: float(values[number]) for name, values in draws.items()}
+        patches = tuple(base) + tuple(patch for name, p in parameters.items()
+                                      for patch in p.bind(chosen[name]))
+        cases.append(Case(number, f"sample {number}", chosen, patches))
+    return cases

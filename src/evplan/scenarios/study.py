@@ -1,0 +1,148 @@
+"""The notebook API: run a scenario, a sweep or a Monte Carlo study, optionally into a store.
+
+>>> import evplan
+>>> kpis = evplan.sweep(grid={"freight": [0.5, 1.0]}, workers=1)   # doctest: +SKIP
+>>> kpis[kpis.kpi == "margin"].groupby("freight")["value"].sum()    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evplan.data import NetworkData
+from evplan.data.suggest import did_you_mean
+from evplan.errors import InputError, Problem
+from evplan.highs import SolverOptions
+from evplan.results import Result
+from evplan.scenarios.apply import Applied, apply_scenario, catalog_for
+from evplan.scenarios.cases import grid_cases, montecarlo_cases
+from evplan.scenarios.overrides import LABEL, Catalog, MonteCarloSpec
+from evplan.scenarios.runners import StudyResult, run_cases
+from evplan.solve import optimize
+from evplan.store import ResultsStore, RunRecord, inputs_hash
+
+__all__ = ["montecarlo", "run_montecarlo", "run_scenario", "run_sweep", "solve_applied",
+           "sweep"]
+
+
+def _base(data: NetworkData | None) -> NetworkData:
+    if data is not None:
+        return data
+    from evplan.examples import china_export
+
+    return china_export()
+
+
+def _store(store: ResultsStore | str | Path | None) -> ResultsStore | None:
+    return store if isinstance(store, ResultsStore) or store is None else ResultsStore(store)
+
+
+def solve_applied(applied: Applied, solver: SolverOptions | None = None) -> Result:
+    """Optimise applied inputs; the Result records the scenario and resolved overrides."""
+    result = optimize(applied.data, solver)
+    return Result(status=result.status, objective_usd=result.objective_usd,
+                  tables=result.tables, kpis=result.kpis,
+                  scenario={**result.scenario, "scenario": applied.scenario,
+                            "overrides": list(applied.overrides)},
+                  metadata={**result.metadata, "inputs_hash": inputs_hash(applied.data)})
+
+
+def run_scenario(scenario: str = "base", data: NetworkData | None = None, *,
+                 catalog: Catalog | None = None, solver: SolverOptions | None = None,
+                 store: ResultsStore | str | Path | None = None,
+                 extra_tables: Mapping[str, pd.DataFrame] | None = None
+                 ) -> tuple[Result, str | None]:
+    """Apply a named scenario, optimise, and record the run; return (Result, run id)."""
+    data = _base(data)
+    applied = apply_scenario(data, scenario, catalog)
+    result = solve_applied(applied, solver)
+    target = _store(store)
+    run_id = None
+    if target is not None:
+        run_id = target.record(RunRecord.from_result(result, data=applied.data,
+                                                     extra_tables=extra_tables))
+    return result, run_id
+
+
+def run_sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | None = None, *,
+              scenario: str | None = None, catalog: Catalog | None = None,
+              **options: Any) -> StudyResult:
+    """Run a grid over parameters (a mapping, or a sweep name from ``scenarios.yaml``).
+
+    ``scenario`` applies a named scenario first; ``options`` go to
+    :func:`~evplan.scenarios.runners.run_cases` (workers, scheduler, store, progress...).
+    """
+    data = _base(data)
+    catalog = catalog if catalog is not None else catalog_for(data)
+    label = "sweep"
+    if isinstance(grid, str):
+        if grid not in catalog.sweeps:
+            raise InputError([Problem(LABEL, f"'{grid}' is not a sweep."
+                                      + (did_you_mean(grid, catalog.sweeps)
+                                         or f" Known: {', '.join(catalog.sweeps) or 'none'}."))])
+        label = f"sweep {grid}"
+        grid = catalog.sweeps[grid]
+    base = catalog.resolve(scenario) if scenario else ()
+    cases = grid_cases(catalog, grid, base)
+    if "store" in options:
+        options["store"] = _store(options["store"])
+    return run_cases(data, cases, scenario=label + (f" on {scenario}" if scenario else ""),
+                     **options)
+
+
+def sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | None = None,
+          **options: Any) -> pd.DataFrame:
+    """Run a sweep and return its tidy KPIs: one row per case and KPI value.
+
+    Columns: ``case``, ``label``, one column per parameter, ``run_id`` (when stored),
+    ``status``, ``objective_usd``, ``solve_mode``, ``kpi``, ``year``, ``key``, ``value``,
+    ``unit``. ``frame.attrs`` holds ``batch_id``, ``seconds`` and ``cases_per_minute``.
+
+    Examples
+    --------
+    >>> import evplan
+    >>> kpis = evplan.sweep({"freight": [1.0, 2.0]}, workers=1)
+    >>> sorted(kpis["freight"].unique())
+    [1.0, 2.0]
+    """
+    study = run_sweep(grid, data, **options)
+    frame = study.kpis
+    frame.attrs.update(batch_id=study.batch_id, seconds=study.seconds,
+                       cases_per_minute=study.cases_per_minute)
+    return frame
+
+
+def run_montecarlo(study: str | MonteCarloSpec = "uncertainty", data: NetworkData | None = None,
+                   *, samples: int | None = None, seed: int | None = None,
+                   scenario: str | None = None, catalog: Catalog | None = None,
+                   **options: Any) -> StudyResult:
+    """Sample a Monte Carlo study from ``scenarios.yaml`` (reproducible for a seed)."""
+    data = _base(data)
+    catalog = catalog if catalog is not None else catalog_for(data)
+    if isinstance(study, str):
+        if study not in catalog.montecarlo:
+            raise InputError([Problem(LABEL, f"'{study}' is not a Monte Carlo study."
+                                      + (did_you_mean(study, catalog.montecarlo)
+                                         or f" Known: {', '.join(catalog.montecarlo) or 'none'}."
+                                         ))])
+        study = catalog.montecarlo[study]
+    base = catalog.resolve(scenario) if scenario else ()
+    cases = montecarlo_cases(catalog, study, samples, seed, base)
+    if "store" in options:
+        options["store"] = _store(options["store"])
+    return run_cases(data, cases, scenario=f"montecarlo {study.name}"
+                     + (f" on {scenario}" if scenario else ""), **options)
+
+
+def montecarlo(study: str | MonteCarloSpec = "uncertainty", data: NetworkData | None = None,
+               **options: Any) -> pd.DataFrame:
+    """Run a Monte Carlo study and return its tidy KPIs (see :func:`sweep`)."""
+    result = run_montecarlo(study, data, **options)
+    frame = result.kpis
+    frame.attrs.update(batch_id=result.batch_id, seconds=result.seconds,
+                       cases_per_minute=result.cases_per_minute)
+    return frame

@@ -1,0 +1,379 @@
+"""The results store: every run recorded in one embedded DuckDB file.
+
+One row per run in ``runs`` (id, time, scenario, resolved overrides, a hash of the inputs,
+solver status, objective, metadata, the batch it belongs to and its parameters); its KPIs in
+``kpis``; its result tables in ``result_<table>`` tables keyed by ``run_id``. A run is
+written in one transaction (``BEGIN ... COMMIT``): it is recorded whole or not at all, and a
+process killed part-way leaves nothing behind (DuckDB only makes a transaction durable at
+``COMMIT``).
+
+DuckDB lets one process at a time open a file for writing. The store therefore holds a
+connection only while it reads or writes, and when another process holds the file it
+retries with exponential backoff (up to ``lock_timeout_s``), so several processes can
+record runs into one store at once.
+
+    >>> store = ResultsStore("evplan-output/evplan.duckdb")   # doctest: +SKIP
+    >>> run_id = store.record(result, scenario="trade-war")    # doctest: +SKIP
+    >>> store.runs()                                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import random
+import re
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from evplan.data import NetworkData
+from evplan.errors import EvplanError
+from evplan.results import Result
+
+__all__ = ["DEFAULT_STORE", "ResultsStore", "RunRecord", "StoreError", "inputs_hash"]
+
+DEFAULT_STORE = Path("evplan-output") / "evplan.duckdb"
+PAUSE_ENV = "EVPLAN_STORE_PAUSE_IN_TRANSACTION"
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    created_at TIMESTAMP,
+    scenario VARCHAR,
+    base_scenario VARCHAR,
+    overrides VARCHAR,
+    inputs_hash VARCHAR,
+    status VARCHAR,
+    objective_usd DOUBLE,
+    batch_id VARCHAR,
+    case_label VARCHAR,
+    parameters VARCHAR,
+    metadata VARCHAR,
+    tables VARCHAR
+);
+CREATE TABLE IF NOT EXISTS kpis (
+    run_id VARCHAR, kpi VARCHAR, year INTEGER, key VARCHAR, value DOUBLE, unit VARCHAR
+);
+"""
+
+
+class StoreError(EvplanError):
+    """The store could not be opened or written (locked too long, unknown run id...)."""
+
+
+def inputs_hash(data: NetworkData) -> str:
+    """A SHA-256 of every input table's values and the scenario settings (16 hex digits)."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(data.scenario.as_dict(), sort_keys=True, default=str).encode())
+    for name in sorted(data.tables):
+        frame = data.tables[name].drop(columns=["row", "source"], errors="ignore")
+        digest.update(name.encode())
+        digest.update("|".join(frame.columns).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What the store keeps of one run.
+
+    Build one with :meth:`from_result`; ``tables`` holds the result tables (and any extra
+    table, such as ``breakeven``).
+    """
+
+    run_id: str
+    scenario: str
+    status: str
+    objective_usd: float
+    kpis: pd.DataFrame
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    base_scenario: str = ""
+    overrides: Sequence[Mapping[str, Any]] = ()
+    inputs_hash: str = ""
+    batch_id: str = ""
+    case_label: str = ""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @classmethod
+    def from_result(cls, result: Result, *, scenario: str | None = None,
+                    overrides: Sequence[Mapping[str, Any]] | None = None,
+                    data: NetworkData | None = None, batch_id: str = "", case_label: str = "",
+                    parameters: Mapping[str, Any] | None = None,
+                    extra_tables: Mapping[str, pd.DataFrame] | None = None,
+                    with_tables: bool = True) -> RunRecord:
+        """Make the record of a Result (scenario and overrides default to what it carries)."""
+        recorded = dict(result.scenario)
+        return cls(
+            run_id=new_run_id(),
+            scenario=scenario or str(recorded.get("scenario", recorded.get("name", ""))),
+            base_scenario=str(recorded.get("name", "")),
+            status=result.status,
+            objective_usd=float(result.objective_usd),
+            kpis=result.kpis,
+            tables=({**dict(result.tables), **dict(extra_tables or {})} if with_tables
+                    else dict(extra_tables or {})),
+            overrides=list(overrides if overrides is not None
+                           else recorded.get("overrides", ())),
+            inputs_hash=inputs_hash(data) if data is not None else str(
+                result.metadata.get("inputs_hash", "")),
+            batch_id=batch_id, case_label=case_label, parameters=dict(parameters or {}),
+            metadata=dict(result.metadata),
+        )
+
+
+def new_run_id() -> str:
+    """A time-ordered, unique run id: ``20250101-120000-1a2b3c4d``."""
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def _json(value: Any) -> str:
+    def default(item: Any) -> Any:
+        if isinstance(item, np.generic):
+            return item.item()
+        if isinstance(item, np.ndarray):
+            return item.tolist()
+        return str(item)
+    return json.dumps(value, default=default, sort_keys=True)
+
+
+def _locked(error: Exception) -> bool:
+    text = str(error).lower()
+    return "lock" in text or "conflicting" in text or "resource temporarily unavailable" in text
+
+
+class ResultsStore:
+    """An embedded DuckDB results store in one file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file (created with its folder when absent).
+    lock_timeout_s : float
+        How long to keep retrying while another process holds the file.
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_STORE, lock_timeout_s: float = 120.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout_s = lock_timeout_s
+
+    @contextlib.contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the file, retrying with backoff while another process holds it."""
+        if read_only and not self.path.exists():
+            raise StoreError(f"evplan: no results store at {self.path}. Run a plan with "
+                             "--store, or pass the right --store path.")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_timeout_s
+        delay = 0.02
+        while True:
+            try:
+                connection = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except (duckdb.IOException, duckdb.ConnectionException) as error:
+                if not _locked(error) or time.monotonic() > deadline:
+                    raise StoreError(f"evplan: the results store {self.path} could not be "
+                                     f"opened: {error}") from error
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 1.0)
+        try:
+            if not read_only:
+                connection.execute(_SCHEMA)
+            yield connection
+        finally:
+            connection.close()
+
+    def record(self, record: RunRecord | Result, **details: Any) -> str:
+        """Record one run whole (one transaction); return its run id.
+
+        ``record`` may be a Result; ``details`` then go to :meth:`RunRecord.from_result`.
+        """
+        if isinstance(record, Result):
+            record = RunRecord.from_result(record, **details)
+        return self.record_many([record])[0]
+
+    def record_many(self, records: Sequence[RunRecord]) -> list[str]:
+        """Record several runs in one transaction: all of them whole, or none.
+
+        Tables of the same name are concatenated and inserted once, so a batch of sweep
+        cases costs little more than one run.
+        """
+        if records:
+            with self.connect() as connection:
+                self._write(connection, records)
+        return [record.run_id for record in records]
+
+    def _write(self, connection: duckdb.DuckDBPyConnection, records: Sequence[RunRecord]
+               ) -> None:
+        runs = pd.DataFrame({
+            "run_id": [r.run_id for r in records],
+            "created_at": [r.created_at.replace(tzinfo=None) for r in records],
+            "scenario": [r.scenario for r in records],
+            "base_scenario": [r.base_scenario for r in records],
+            "overrides": [_json(list(r.overrides)) for r in records],
+            "inputs_hash": [r.inputs_hash for r in records],
+            "status": [r.status for r in records],
+            "objective_usd": [float(r.objective_usd) for r in records],
+            "batch_id": [r.batch_id for r in records],
+            "case_label": [r.case_label for r in records],
+            "parameters": [_json(dict(r.parameters)) for r in records],
+            "metadata": [_json(dict(r.metadata)) for r in records],
+            "tables": [_json(sorted(r.tables)) for r in records],
+        })
+        kpis = pd.concat([r.kpis[["kpi", "year", "key", "value", "unit"]].assign(
+            run_id=r.run_id) for r in records], ignore_index=True)
+        names = list(dict.fromkeys(name for r in records for name in r.tables))
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            self._insert(connection, "runs", runs)
+            self._insert(connection, "kpis", kpis)
+            existing = self._columns(connection)
+            for name in names:
+                if not _TABLE_NAME.match(name):
+                    raise StoreError(f"evplan: '{name}' is not a valid result table name.")
+                frame = pd.concat([r.tables[name].reset_index(drop=True).assign(
+                    run_id=r.run_id) for r in records if name in r.tables], ignore_index=True)
+                self._write_table(connection, f"result_{name}", frame, existing)
+            pause = os.environ.get(PAUSE_ENV)
+            if pause:  # test hook: announce, then wait inside the open transaction
+                Path(pause).write_text(records[0].run_id, encoding="utf-8")
+                time.sleep(120)
+            connection.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                connection.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _columns(connection: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+        columns: dict[str, set[str]] = {}
+        for table, column in connection.execute(
+                "SELECT table_name, column_name FROM information_schema.columns").fetchall():
+            columns.setdefault(table, set()).add(column)
+        return columns
+
+    @staticmethod
+    def _insert(connection: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame
+                ) -> None:
+        connection.register("_evplan_rows", pa.Table.from_pandas(frame, preserve_index=False))
+        try:
+            connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _evplan_rows")
+        finally:
+            connection.unregister("_evplan_rows")
+
+    @classmethod
+    def _write_table(cls, connection: duckdb.DuckDBPyConnection, target: str,
+                     frame: pd.DataFrame, existing: dict[str, set[str]]) -> None:
+        frame = frame[["run_id", *[c for c in frame.columns if c != "run_id"]]]
+        if target not in existing:
+            connection.register("_evplan_rows", pa.Table.from_pandas(frame,
+                                                                     preserve_index=False))
+            try:
+                connection.execute(f"CREATE TABLE {target} AS SELECT * FROM _evplan_rows")
+            finally:
+                connection.unregister("_evplan_rows")
+            existing[target] = set(frame.columns)
+            return
+        missing = [column for column in frame.columns if column not in existing[target]]
+        if missing:  # a newer evplan added a column: widen the table, old runs get NULL
+            connection.register("_evplan_rows", pa.Table.from_pandas(
+                frame[missing].head(0), preserve_index=False))
+            types = dict(connection.execute("SELECT column_name, data_type FROM "
+                                            "(DESCRIBE _evplan_rows)").fetchall())
+            connection.unregister("_evplan_rows")
+            for column in missing:
+                connection.execute(f'ALTER TABLE {target} ADD COLUMN "{column}" '
+                                   f"{types[column]}")
+            existing[target].update(missing)
+        cls._insert(connection, target, frame)
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def runs(self, batch_id: str | None = None) -> pd.DataFrame:
+        """Every recorded run, newest first (one row per run, without the tables)."""
+        query = ("SELECT run_id, created_at, scenario, status, objective_usd, inputs_hash, "
+                 "batch_id, case_label, parameters, overrides FROM runs")
+        arguments: list[Any] = []
+        if batch_id:
+            query += " WHERE batch_id = ?"
+            arguments.append(batch_id)
+        with self.connect(read_only=True) as connection:
+            return connection.execute(query + " ORDER BY created_at DESC, run_id DESC",
+                                      arguments).df()
+
+    def resolve(self, run_ids: Sequence[str]) -> list[str]:
+        """Expand unique prefixes to full run ids; fail on unknown or ambiguous ones."""
+        with self.connect(read_only=True) as connection:
+            known = [row[0] for row in connection.execute("SELECT run_id FROM runs").fetchall()]
+        resolved = []
+        for run_id in run_ids:
+            matches = [known_id for known_id in known if known_id.startswith(run_id)]
+            if run_id in known:
+                matches = [run_id]
+            if len(matches) != 1:
+                why = "matches no run" if not matches else f"matches {len(matches)} runs"
+                raise StoreError(f"evplan: run id '{run_id}' {why} in {self.path}. "
+                                 "List them with `evplan runs`.")
+            resolved.append(matches[0])
+        return resolved
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        """One run's row, with overrides, parameters and metadata parsed."""
+        (run_id,) = self.resolve([run_id])
+        with self.connect(read_only=True) as connection:
+            frame = connection.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
+        row: dict[str, Any] = {str(k): v for k, v in frame.iloc[0].to_dict().items()}
+        for key in ("overrides", "parameters", "metadata", "tables"):
+            row[key] = json.loads(row[key]) if row[key] else None
+        return row
+
+    def kpis(self, run_ids: Sequence[str]) -> pd.DataFrame:
+        """KPIs of the given runs: run_id, kpi, year, key, value, unit."""
+        ids = self.resolve(run_ids)
+        with self.connect(read_only=True) as connection:
+            return connection.execute(
+                "SELECT run_id, kpi, year, key, value, unit FROM kpis WHERE list_contains(?, "
+                "run_id) ORDER BY run_id, kpi, year, key", [ids]).df()
+
+    def table(self, run_id: str, name: str) -> pd.DataFrame:
+        """One result table of one run (``shipments``, ``utilisation``, ``breakeven``...)."""
+        (run_id,) = self.resolve([run_id])
+        if not _TABLE_NAME.match(name):
+            raise StoreError(f"evplan: '{name}' is not a valid result table name.")
+        with self.connect(read_only=True) as connection:
+            try:
+                frame = connection.execute(f"SELECT * FROM result_{name} WHERE run_id = ?",
+                                           [run_id]).df()
+            except duckdb.CatalogException:
+                raise StoreError(f"evplan: the store has no '{name}' tables.") from None
+        return frame.drop(columns="run_id")
+
+    def compare(self, run_ids: Sequence[str]) -> pd.DataFrame:
+        """KPI values of several runs side by side, with deltas against the first.
+
+        Returns a frame indexed by (kpi, year, key) with one value column per run id and a
+        ``delta <id>`` column for every run after the first.
+        """
+        ids = self.resolve(run_ids)
+        kpis = self.kpis(ids)
+        wide = kpis.pivot_table(index=["kpi", "year", "key"], columns="run_id",
+                                values="value", aggfunc="first").reindex(columns=ids)
+        wide = wide.fillna(0.0)
+        for run_id in ids[1:]:
+            wide[f"delta {run_id}"] = wide[run_id] - wide[ids[0]]
+        wide.columns.name = None
+        return wide
