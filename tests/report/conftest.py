@@ -1,0 +1,42 @@
+"""Shared fixtures: the default scenario planned once, its run folder, and a variant to compare."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import evplan
+from evplan.data import NetworkData
+from evplan.examples import china_export
+from evplan.report import with_report_tables, write_run_extras
+from evplan.results import Result
+
+
+@pytest.fixture(scope="session")
+def china_data() -> NetworkData:
+    return china_export()
+
+
+@pytest.fixture(scope="session")
+def china_result(china_data: NetworkData) -> Result:
+    return with_report_tables(evplan.optimize(china_data), china_data)
+
+
+@pytest.fixture(scope="session")
+def run_folder(china_result: Result, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run folder as `evplan run` writes it, with the report and the result workbook."""
+    folder = evplan.write_result(china_result, tmp_path_factory.mktemp("runs") / "base")
+    write_run_extras(china_result, folder, excel=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def variant_folder(china_data: NetworkData, run_folder: Path) -> Path:
+    """The default scenario with every duty on Chinese-built vehicles raised by 15 points."""
+    duties = china_data["duties"].copy()
+    from_china = duties["origin"] == "CN"
+    duties.loc[from_china, "ad_valorem_rate"] = duties.loc[from_china, "ad_valorem_rate"] + 0.15
+    data = china_data.replace(tables=dict(china_data.tables) | {"duties": duties})
+    result = with_report_tables(evplan.optimize(data), data)
+    return evplan.write_result(result, run_folder.parent / "cn-duties-plus-15")
