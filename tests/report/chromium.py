@@ -183,8 +183,8 @@ def _evaluate(browser: Chromium, session: str, expression: str) -> Any:
 
 
 def open_page(path: Path, probes: dict[str, str] | None = None, screenshot: bool = False,
-              width: int = 1360, binary: str | None = None,
-              timeout_s: float = 90.0) -> PageReport:
+              width: int = 1360, binary: str | None = None, timeout_s: float = 90.0,
+              max_height: int | None = None) -> PageReport:
     """Load ``path`` in headless Chromium, wait until every chart has drawn, and report.
 
     The page signals it is done by setting ``data-rendered`` (or ``data-render-error``) on
@@ -221,11 +221,13 @@ def open_page(path: Path, probes: dict[str, str] | None = None, screenshot: bool
             report.probes[name] = _evaluate(browser, session, expression)
         if screenshot:
             height = _evaluate(browser, session, "document.documentElement.scrollHeight")
+            height = min(int(height), max_height or int(height))
             browser.send("Emulation.setDeviceMetricsOverride",
                          {"width": width, "height": int(height), "deviceScaleFactor": 1,
                           "mobile": False}, session)
             browser.pump(1.0)
-            shot = browser.send("Page.captureScreenshot", {"format": "png",
+            clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+            shot = browser.send("Page.captureScreenshot", {"format": "png", "clip": clip,
                                                            "captureBeyondViewport": True},
                                 session)
             report.screenshot = base64.b64decode(shot["data"])
@@ -256,10 +258,14 @@ def network_requests(report: PageReport) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m tests.report.chromium REPORT.html OUT.png [WIDTH]``: a full-page screenshot."""
+    """``python -m tests.report.chromium REPORT.html OUT.png [WIDTH [MAX_HEIGHT]]``: a screenshot.
+
+    The page is laid out at WIDTH pixels and captured whole, or its top MAX_HEIGHT pixels.
+    """
     source, target = Path(argv[0]), Path(argv[1])
     width = int(argv[2]) if len(argv) > 2 else 1360
-    report = open_page(source, screenshot=True, width=width)
+    max_height = int(argv[3]) if len(argv) > 3 else None
+    report = open_page(source, screenshot=True, width=width, max_height=max_height)
     assert report.screenshot is not None
     target.write_bytes(report.screenshot)
     print(f"{target}: {len(report.screenshot):,} bytes; console errors "

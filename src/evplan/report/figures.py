@@ -127,8 +127,9 @@ def _sankey_trace(run: RunData, year: int, shipped: pd.DataFrame,
     return {
         "type": "sankey", "visible": visible, "arrangement": "snap", "valueformat": ",.0f",
         "valuesuffix": " vehicles",
-        "node": {"label": labels, "color": colours, "pad": 8, "thickness": 14,
+        "node": {"label": labels, "color": colours, "pad": 7, "thickness": 14,
                  "line": {"width": 0}},
+        "textfont": {"size": 11},
         "link": {"source": sources, "target": targets, "value": values,
                  "color": link_colours},
         "name": str(year),
@@ -189,7 +190,7 @@ def sankey(run: RunData) -> Chart:
     layout = base_layout(updatemenus=year_buttons(run.years, [1] * len(run.years), last),
                          margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return Chart("chart-sankey", "From plant to market", caption,
-                 {"data": traces, "layout": layout}, 720)
+                 {"data": traces, "layout": layout}, max(720, 18 * len(markets) + 420))
 
 
 def export_map(run: RunData) -> Chart:
