@@ -262,7 +262,8 @@ def apply_patches(data: NetworkData, patches: Sequence[Patch], scenario: str = "
     if not records:
         return Applied(data, scenario, ())
     if typed and _fast_checks(data, tables, changed):
-        new = data.replace(tables={name: frame.reset_index(drop=True)
+        new = data.replace(tables={name: frame if frame is data.tables[name]
+                                   else frame.reset_index(drop=True)
                                    for name, frame in tables.items()})
     else:
         new = validate_tables(tables, data.scenario, origin=data.origin)

@@ -1,0 +1,130 @@
+"""Override semantics: where/set/scale/from_year, did-you-mean errors, purity, revalidation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evplan.data import NetworkData, validate_tables
+from evplan.errors import InputError
+from evplan.examples import china_export
+from evplan.scenarios import Patch, apply, apply_scenario, catalog_for, parse_catalog
+
+
+@pytest.fixture(scope="module")
+def data() -> NetworkData:
+    return china_export()
+
+
+def messages(error: pytest.ExceptionInfo[InputError]) -> list[str]:
+    return [problem.message for problem in error.value.problems]
+
+
+def test_catalog_names_fail_with_did_you_mean() -> None:
+    with pytest.raises(InputError) as error:
+        parse_catalog({
+            "overrides": {
+                "a": {"dutys": {"set": {"ad_valorem_rate": 0.1}}},
+                "b": {"duties": {"where": {"markt": "EU"}, "set": {"ad_valorem": 0.1}}},
+                "c": {"routes": {"scale": {"freight_usd_per_vehicle": 2}, "form_year": 2026}},
+            },
+            "scenarios": {"s": ["a", "bb"]},
+            "sweep": {},
+        })
+    assert messages(error) == [
+        "'sweep' is not a section. Did you mean 'sweeps'?",
+        "override 'a': 'dutys' is not an input table. Did you mean 'duties'?",
+        "override 'b': where column 'markt' is not in duties. Did you mean 'market'?",
+        "override 'b': set column 'ad_valorem' is not in duties. Did you mean "
+        "'ad_valorem_rate'?",
+        "override 'c': 'form_year' is not a patch key. Did you mean 'from_year'?",
+        "scenario 's': 'bb' is not an override. Did you mean 'b'?",
+    ]
+
+
+def test_unknown_scenario_and_value_fail_with_did_you_mean(data: NetworkData) -> None:
+    with pytest.raises(InputError) as error:
+        apply(data, "trade-wars")
+    assert messages(error) == ["'trade-wars' is not a scenario or override. Did you mean "
+                               "'trade-war'?"]
+    with pytest.raises(InputError) as error:
+        apply(data, [Patch("duties", {"market": ("EUU",)}, set={"ad_valorem_rate": 0.3},
+                           override="typo")])
+    assert messages(error) == ["override 'typo' (duties): market 'EUU' is in no row of duties. "
+                               "Did you mean 'EU'?"]
+
+
+def test_set_and_scale_change_only_matching_rows_and_keep_data_pure(data: NetworkData) -> None:
+    before = {name: frame.copy() for name, frame in data.tables.items()}
+    applied = apply_scenario(data, "freight-shock")
+    routes = applied.data["routes"]
+    assert np.allclose(routes["freight_usd_per_vehicle"],
+                       2 * data["routes"]["freight_usd_per_vehicle"])
+    assert np.allclose(routes["transit_days"], 1.3 * data["routes"]["transit_days"])
+    assert applied.data["duties"] is data["duties"]  # untouched tables are shared
+    for name, frame in before.items():
+        pd.testing.assert_frame_equal(data[name], frame)
+    (record,) = applied.overrides
+    assert record["override"] == "freight-shock" and len(record["rows"]) == len(routes)
+
+
+def test_from_year_splits_ranged_rows(data: NetworkData) -> None:
+    applied = apply_scenario(data, "eu-cvd-up")
+    cvd = applied.data["countervailing_duties"]
+    star = cvd[(cvd["maker"] == "*")].sort_values("first_year")
+    assert star[["first_year", "last_year", "cvd_rate"]].astype(float).values.tolist() == [
+        [2024, 2024, 0.1021], [2025, 2025, 0.207], [2026, 2029, 0.353], [2030, 2030, 0.353]]
+    (record,) = applied.overrides
+    assert record["split_rows"] == sorted(record["split_rows"]) and len(record["split_rows"]) == 5
+
+
+def test_from_year_filters_yearly_rows(data: NetworkData) -> None:
+    changed = apply(data, "cn-price-war")["demand"]
+    ratio = changed["price_usd_per_vehicle"] / data["demand"]["price_usd_per_vehicle"]
+    china = data["demand"]["market"].eq("CN")
+    late = data["demand"]["year"].ge(2025)
+    assert np.allclose(ratio[china & late], 0.85)
+    assert np.allclose(ratio[~(china & late)], 1.0)
+
+
+def test_from_year_cannot_split_a_plant(data: NetworkData) -> None:
+    patch = Patch("plants", {"plant": ("GB-SUN",)}, set={"capacity_vehicles_per_year": 0},
+                  from_year=2028, override="close")
+    with pytest.raises(InputError) as error:
+        apply(data, [patch])
+    assert messages(error) == [
+        "override 'close' (plants): plants has one row per plant, so from_year 2028 cannot "
+        "split row 13. Set first_year/last_year instead (set: {last_year: 2027} closes from "
+        "2028), or leave out from_year."]
+
+
+def test_bad_override_gets_the_normal_input_messages(data: NetworkData) -> None:
+    with pytest.raises(InputError) as error:
+        apply(data, [Patch("duties", {"market": ("EU",), "origin": ("CN",)},
+                           set={"ad_valorem_rate": 17}, override="pct")])
+    assert any("ad_valorem_rate = 17 is outside [0, 5]. Rates are fractions (17 % -> 0.17)."
+               in text for text in messages(error))
+    with pytest.raises(InputError) as error:  # value-only change, caught by the fast checks
+        apply(data, [Patch("demand", {"market": ("BR",), "tier": (2,)},
+                           scale={"price_usd_per_vehicle": 3.0}, override="tiers")])
+    assert any("the tier list is not concave" in text for text in messages(error))
+
+
+@pytest.mark.parametrize("name", ["freight-shock", "br-100pct-ev", "cn-price-war"])
+def test_fast_revalidation_equals_full_validation(data: NetworkData, name: str) -> None:
+    fast = apply(data, name)
+    full = validate_tables(fast.tables, data.scenario, origin=data.origin)
+    for table in data.tables:
+        pd.testing.assert_frame_equal(fast[table].reset_index(drop=True),
+                                      full[table].reset_index(drop=True), check_dtype=True)
+
+
+def test_default_catalog_ships_meaningful_scenarios(data: NetworkData) -> None:
+    catalog = catalog_for(data)
+    assert {"eu-cvd-up", "eu-cvd-off", "br-100pct-ev", "freight-shock", "cn-price-war",
+            "close-wuhan"} <= set(catalog.overrides)
+    assert {"trade-war", "china-price-war"} <= set(catalog.scenarios)
+    assert catalog.sweeps["eu-duty-x-freight"]["freight"] == (0.5, 1.0, 1.5, 2.0)
+    for name in catalog.names():
+        assert apply_scenario(data, name, catalog).overrides

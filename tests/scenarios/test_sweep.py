@@ -1,0 +1,118 @@
+"""Sweeps and Monte Carlo: cases, reproducibility, the store, and the Dask path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evplan
+from evplan.data import NetworkData
+from evplan.examples import china_export
+from evplan.scenarios import catalog_for, grid_cases, montecarlo_cases, parse_values, run_sweep
+from evplan.store import ResultsStore
+
+GRID = {"eu-bev-cvd": [0.0, 0.5], "freight": [0.8, 1.6]}
+
+
+@pytest.fixture(scope="module")
+def data() -> NetworkData:
+    return china_export()
+
+
+def test_grid_and_montecarlo_cases(data: NetworkData) -> None:
+    catalog = catalog_for(data)
+    cases = grid_cases(catalog, GRID)
+    assert [case.label for case in cases] == [
+        "eu-bev-cvd=0 freight=0.8", "eu-bev-cvd=0 freight=1.6",
+        "eu-bev-cvd=0.5 freight=0.8", "eu-bev-cvd=0.5 freight=1.6"]
+    study = catalog.montecarlo["uncertainty"]
+    first = montecarlo_cases(catalog, study, samples=5, seed=3)
+    again = montecarlo_cases(catalog, study, samples=5, seed=3)
+    other = montecarlo_cases(catalog, study, samples=5, seed=4)
+    assert [case.parameters for case in first] == [case.parameters for case in again]
+    assert [case.parameters for case in first] != [case.parameters for case in other]
+    assert parse_values("0:0.5:6") == (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+
+
+@pytest.fixture(scope="module")
+def serial(data: NetworkData, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    store = ResultsStore(tmp_path_factory.mktemp("store") / "evplan.duckdb")
+    frame = evplan.sweep(GRID, data, workers=1, store=store)
+    frame.attrs["store"] = store
+    return frame
+
+
+@pytest.mark.slow
+def test_sweep_returns_tidy_kpis_and_records_every_case(serial: pd.DataFrame,
+                                                        data: NetworkData) -> None:
+    assert {"case", "label", "eu-bev-cvd", "freight", "run_id", "status", "objective_usd",
+            "kpi", "year", "key", "value", "unit"} <= set(serial.columns)
+    assert serial["case"].nunique() == 4 and set(serial["status"]) == {"optimal"}
+    store: ResultsStore = serial.attrs["store"]
+    runs = store.runs(serial.attrs["batch_id"])
+    assert len(runs) == 4 and set(runs["run_id"]) == set(serial["run_id"])
+    row = store.run(runs["run_id"].iloc[0])
+    assert row["parameters"].keys() == {"eu-bev-cvd", "freight"}
+    assert {record["table"] for record in row["overrides"]} == {"countervailing_duties",
+                                                                "routes"}
+    # The first case equals a cold solve of the same overrides.
+    objectives = serial.drop_duplicates("case").set_index("case")["objective_usd"]
+    catalog = catalog_for(data)
+    first = evplan.scenarios.apply_patches(data, grid_cases(catalog, GRID)[0].patches).data
+    assert objectives[0] == pytest.approx(evplan.optimize(first).objective_usd, rel=1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
+def test_dask_local_cluster_sweep_equals_serial(serial: pd.DataFrame,
+                                                data: NetworkData) -> None:
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        study = run_sweep(GRID, data, scheduler=client)
+    assert study.workers == 2
+    distributed = study.kpis.sort_values(["case", "kpi", "year", "key"]).reset_index(drop=True)
+    local = serial.sort_values(["case", "kpi", "year", "key"]).reset_index(drop=True)
+    objectives = distributed.drop_duplicates("case")["objective_usd"].to_numpy()
+    assert objectives == pytest.approx(local.drop_duplicates("case")["objective_usd"]
+                                       .to_numpy(), rel=1e-9)
+    margin = distributed["kpi"].eq("margin")
+    assert distributed.loc[margin, "value"].to_numpy() == pytest.approx(
+        local.loc[local["kpi"].eq("margin"), "value"].to_numpy(), rel=1e-9)
+
+
+@pytest.mark.slow
+def test_local_processes_match_serial(serial: pd.DataFrame, data: NetworkData) -> None:
+    study = run_sweep(GRID, data, workers=2)
+    assert study.workers == 2
+    objectives = study.cases.sort_values("case")["objective_usd"].to_numpy()
+    assert objectives == pytest.approx(serial.drop_duplicates("case")["objective_usd"]
+                                       .to_numpy(), rel=1e-9)
+
+
+@pytest.mark.slow
+def test_cli_sweep_runs_and_compare(tmp_path: Path) -> None:
+    store = tmp_path / "evplan.duckdb"
+
+    def evplan_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "evplan.cli", *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=600)
+
+    done = evplan_cli("sweep", "-g", "freight=1,2", "--workers", "1", "--store", str(store),
+                      "--kpis-only")
+    assert done.returncode == 0, done.stderr
+    assert "2 cases in" in done.stdout and "cases/min" in done.stdout
+    ids = list(ResultsStore(store).runs()["run_id"])
+    listed = evplan_cli("runs", "--store", str(store))
+    assert listed.returncode == 0 and ids[0] in listed.stdout
+    compared = evplan_cli("compare", ids[1], ids[0], "--store", str(store))
+    assert compared.returncode == 0, compared.stderr
+    assert "KPI deltas against" in compared.stdout and "objective" in compared.stdout
+    typo = evplan_cli("sweep", "-g", "frieght=1,2", "--workers", "1", "--no-record")
+    assert typo.returncode == 1 and "Did you mean 'freight'?" in typo.stderr

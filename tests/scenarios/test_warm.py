@@ -1,0 +1,80 @@
+"""Warm re-solves equal cold build-and-solve; break-even from ranging agrees with bisection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import evplan
+from evplan.data import NetworkData
+from evplan.examples import china_export
+from evplan.scenarios import WarmModel, apply_patches, apply_scenario, breakeven_duties, catalog_for
+from evplan.scenarios.breakeven import bisect_breakeven
+
+
+@pytest.fixture(scope="module")
+def data() -> NetworkData:
+    return china_export()
+
+
+@pytest.fixture(scope="module")
+def warm(data: NetworkData) -> WarmModel:
+    return WarmModel(data)
+
+
+CASES = [("eu-bev-cvd", 0.45), ("freight", 1.7), ("demand", 0.8), ("br-demand", 0.5),
+         ("duties", 1.4), ("cn-prices", 0.7)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("parameter", "value"), CASES)
+def test_warm_equals_cold(data: NetworkData, warm: WarmModel, parameter: str,
+                          value: float) -> None:
+    changed = apply_patches(data, catalog_for(data).parameter(parameter).bind(value)).data
+    hot = warm.solve(changed)
+    cold = evplan.optimize(changed)
+    assert hot.metadata["solve_mode"] == "warm"
+    assert hot.objective_usd == pytest.approx(cold.objective_usd, rel=1e-9)
+    for kpi in ("margin", "global_sales", "duties_paid"):
+        hot_total = hot.kpis[hot.kpis["kpi"] == kpi]["value"].sum()
+        cold_total = cold.kpis[cold.kpis["kpi"] == kpi]["value"].sum()
+        assert hot_total == pytest.approx(cold_total, rel=1e-6, abs=1e-3)
+    assert set(hot.tables) == set(cold.tables)
+    for name in hot.tables:
+        assert list(hot[name].columns) == list(cold[name].columns)
+        assert len(hot[name]) == len(cold[name])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("scenario", "mode"), [("trade-war", "warm-reindexed"),
+                                                ("close-wuhan", "cold")])
+def test_structural_changes_reindex_or_fall_back_cold(data: NetworkData, warm: WarmModel,
+                                                      scenario: str, mode: str) -> None:
+    changed = apply_scenario(data, scenario).data
+    hot = warm.solve(changed)
+    assert hot.metadata["solve_mode"].startswith(mode)
+    assert hot.objective_usd == pytest.approx(evplan.optimize(changed).objective_usd, rel=1e-9)
+
+
+@pytest.mark.slow
+def test_ranging_break_even_agrees_with_bisection(data: NetworkData, warm: WarmModel) -> None:
+    table = breakeven_duties(data, warm)
+    assert set(table["meaning"]) <= {"stops above", "starts below", "unused even at 0 %",
+                                     "used at any rate"}
+    exact_used = table[table["used"] & table["exact"]].head(3)
+    lower_bounds = table[table["used"] & ~table["exact"]].head(2)
+    unused = table[table["meaning"] == "starts below"].head(3)
+    for _, row in exact_used.iterrows():
+        assert bisect_breakeven(warm, data, int(row["flow"])) == pytest.approx(
+            row["breakeven_extra_duty_usd_per_vehicle"], abs=1.0)
+    for _, row in unused.iterrows():
+        assert bisect_breakeven(warm, data, int(row["flow"])) == pytest.approx(
+            row["breakeven_extra_duty_usd_per_vehicle"], abs=1.0)
+    for _, row in lower_bounds.iterrows():
+        assert bisect_breakeven(warm, data, int(row["flow"])) >= (
+            row["breakeven_extra_duty_usd_per_vehicle"] - 1.0)
+    stop = table.loc[exact_used.index, "breakeven_rate"].to_numpy()
+    assert np.all(stop >= table.loc[exact_used.index, "ad_valorem_rate"].to_numpy() - 1e-9)
+    # The warm model still solves the base case after the bisections.
+    assert warm.solve(data).objective_usd == pytest.approx(
+        evplan.optimize(data).objective_usd, rel=1e-9)
