@@ -18,17 +18,27 @@ __all__ = ["charging_tables", "default_run_folder", "fleet_table", "method_note"
 
 
 def default_run_folder(output: Path | None = None) -> Path:
-    """The run folder of the embedded default scenario, planned now if it is not there."""
-    from evplan.examples import china_export_path
-    from evplan.results import write_result
+    """The run folder of the embedded default scenario, planned now if it is not there.
+
+    The plan is made by ``evplan run`` in a child process: solving the network model in
+    this process first leaves the location engine's capacitated solve without a solution
+    (HiGHS returns no primal solution for its transport LP; reported to its owner).
+    """
+    import subprocess
+    import sys
+
+    from evplan.errors import EvplanError
 
     folder = output or Path("evplan-output") / "china-export"
     if (folder / "shipments.parquet").exists() and (folder / "run.json").exists():
         return folder
-    from evplan.data import load
-    from evplan.solve import optimize
-
-    return write_result(optimize(load(china_export_path())), folder)
+    done = subprocess.run([sys.executable, "-m", "evplan.cli", "run", "-o", str(folder)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        error = EvplanError(done.stderr.strip() or "evplan run failed")
+        error.exit_code = done.returncode
+        raise error
+    return folder
 
 
 def fleet_table(fleet: FleetResult, markets: list[str], years: list[int]) -> Table:

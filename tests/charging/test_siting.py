@@ -1,0 +1,92 @@
+"""Siting: maximal covering and corridor pools against brute force on small cases."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evplan.charging import corridor_pools, haversine_km, site_chargers
+from evplan.charging.siting import read_corridor, read_sites, read_zones
+
+
+def random_case(seed: int, zones: int = 9, sites: int = 6) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    zone_table = pd.DataFrame({"zone": [f"z{i}" for i in range(zones)],
+                               "lat": rng.uniform(10, 10.4, zones),
+                               "lon": rng.uniform(100, 100.4, zones),
+                               "demand_weight": rng.integers(1, 20, zones).astype(float)})
+    site_table = pd.DataFrame({"site": [f"s{i}" for i in range(sites)],
+                               "lat": rng.uniform(10, 10.4, sites),
+                               "lon": rng.uniform(100, 100.4, sites),
+                               "max_ports": 30, "cost_usd": rng.uniform(1, 5, sites)})
+    return zone_table, site_table
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_maximal_covering_matches_brute_force(seed: int) -> None:
+    zones, sites = random_case(seed)
+    radius, open_count = 15.0, 2
+    distance = haversine_km(sites["lat"].to_numpy()[:, None], sites["lon"].to_numpy()[:, None],
+                            zones["lat"].to_numpy()[None, :], zones["lon"].to_numpy()[None, :])
+    covers = distance <= radius
+    weight = zones["demand_weight"].to_numpy()
+    best = max(weight[covers[list(pick)].any(axis=0)].sum()
+               for pick in itertools.combinations(range(len(sites)), open_count))
+    result = site_chargers(zones, sites, peak_hour_arrivals=30.0, session_hours=0.5,
+                           service_radius_km=radius, sites_to_open=open_count)
+    assert result.covered_share * weight.sum() == pytest.approx(best)
+    assert result.sites["open"].sum() <= open_count
+    opened = result.sites[result.sites["open"]]
+    assert opened["peak_hour_arrivals"].sum() == pytest.approx(30.0 * best / weight.sum())
+
+
+def brute_force_pools(km: np.ndarray, length: float, spacing: float) -> int:
+    for count in range(1, len(km) + 1):
+        for pick in itertools.combinations(sorted(km), count):
+            gaps = np.diff([-pick[0], *pick, 2 * length - pick[-1]])
+            if (gaps <= spacing + 1e-9).all():
+                return count
+    raise AssertionError("no feasible set")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_corridor_matches_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    length = 240.0
+    km = np.unique(np.concatenate([rng.integers(0, 241, 9), np.arange(20, 240, 50)])
+                   ).astype(float)
+    corridor = pd.DataFrame({"site": [f"c{i}" for i in range(len(km))], "km": km})
+    result = corridor_pools(corridor, length, max_spacing_km=60.0)
+    assert len(result.pools) == brute_force_pools(km, length, 60.0)
+    assert result.max_gap_km <= 60.0 + 1e-9
+
+
+def test_corridor_uses_afir_spacing_and_pool_power() -> None:
+    corridor = read_corridor()
+    result = corridor_pools(corridor, 620.0, year=2027, port_power_kw=150.0)
+    assert result.max_gap_km <= 60.0
+    assert set(result.pools["pool_kw"]) == {600.0}            # AFIR core pool from 2027
+    assert set(result.pools["ports"]) == {4}
+    early = corridor_pools(corridor, 620.0, year=2025, port_power_kw=350.0)
+    assert set(early.pools["ports"]) == {2}                   # 400 kW pool: 2 x 350 kW
+
+
+def test_capacitated_siting_serves_everyone_within_the_radius() -> None:
+    zones, sites = read_zones(), read_sites()
+    result = site_chargers(zones, sites, peak_hour_arrivals=60.0, session_hours=35 / 60,
+                           service_radius_km=25.0, method="capacitated")
+    assert result.covered_share == pytest.approx(1.0)
+    assert result.assignment["distance_km"].max() <= 25.0
+    opened = result.sites[result.sites["open"]]
+    assert opened["peak_hour_arrivals"].sum() == pytest.approx(60.0)
+    assert not opened["short_of_ports"].any()
+    assert (opened["wait_probability"] <= 0.2 + 1e-12).all()
+    assert (opened["ports"] <= opened["max_ports"]).all()
+
+
+def test_example_data_says_synthetic() -> None:
+    for table in (read_zones(), read_sites(), read_corridor()):
+        assert table["notes"].str.startswith("synthetic").all()
