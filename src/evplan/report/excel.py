@@ -123,14 +123,23 @@ def _validation(column: Column, letter: str) -> DataValidation | None:
                                                or column.maximum is not None
                                                or column.dtype == "int"):
         kind = "whole" if column.dtype == "int" else "decimal"
-        low = column.minimum if column.minimum is not None else -1e15
-        high = column.maximum if column.maximum is not None else 1e15
-        validation = DataValidation(type=kind, operator="between", formula1=f"{low:g}",
-                                    formula2=f"{high:g}", allow_blank=not column.required)
+        low, high = column.minimum, column.maximum
+        if low is not None and high is not None:
+            operator, first, second = "between", f"{low:g}", f"{high:g}"
+            bounds = f" between {low:g} and {high:g}"
+        elif low is not None:
+            operator, first, second = "greaterThanOrEqual", f"{low:g}", None
+            bounds = f" of at least {low:g}"
+        elif high is not None:
+            operator, first, second = "lessThanOrEqual", f"{high:g}", None
+            bounds = f" of at most {high:g}"
+        else:
+            operator, first, second = "between", "-2147483648", "2147483647"
+            bounds = ""
+        validation = DataValidation(type=kind, operator=operator, formula1=first,
+                                    formula2=second, allow_blank=not column.required)
         what = "a whole number" if kind == "whole" else "a number"
-        validation.error = (f"{column.name} must be {what}"
-                            + (f" between {low:g} and {high:g}" if column.minimum is not None
-                               or column.maximum is not None else "")
+        validation.error = (f"{column.name} must be {what}{bounds}"
                             + (" (a fraction: 17 % is 0.17)." if column.is_fraction else "."))
     if validation is None:
         return None
