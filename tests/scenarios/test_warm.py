@@ -78,3 +78,24 @@ def test_ranging_break_even_agrees_with_bisection(data: NetworkData, warm: WarmM
     # The warm model still solves the base case after the bisections.
     assert warm.solve(data).objective_usd == pytest.approx(
         evplan.optimize(data).objective_usd, rel=1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("parameter", "value"), [("freight", 1.3), ("demand", 1.2),
+                                                  ("eu-bev-cvd", 0.0)])
+def test_result_templates_equal_the_pandas_tables(data: NetworkData, warm: WarmModel,
+                                                  parameter: str, value: float) -> None:
+    from evplan.results import compute_kpis, result_tables
+    from evplan.scenarios.warm_results import same_tables
+
+    warm.solve(data)
+    changed = apply_patches(data, catalog_for(data).parameter(parameter).bind(value)).data
+    warm.solve(changed)
+    assert warm._templates is not None, warm.stats.reasons
+    run = warm._run()  # the optimal basis again, no iterations
+    index, _ = warm.index_for(changed)
+    assert index is not None
+    reference = result_tables(warm.model, run, index, changed)
+    fast = warm._templates.tables(run, index)
+    assert same_tables(reference, fast)
+    assert same_tables({"kpis": compute_kpis(reference)}, {"kpis": warm._templates.kpis(fast)})

@@ -40,6 +40,7 @@ from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
 from evplan.results import Result, compute_kpis, result_tables
+from evplan.scenarios.warm_results import ResultTemplates, same_tables
 from evplan.solve import optimize
 
 __all__ = ["WarmModel", "WarmStats"]
@@ -290,6 +291,8 @@ class WarmModel:
         self._row_of[matrices.clabels] = np.arange(len(matrices.clabels))
         self._sense = np.asarray(matrices.sense)
         self._gather = _Gather.of(base, self.index)
+        self._templates: ResultTemplates | None = None
+        self._templates_ok = True
         self.enabled = self._self_check(matrices)
 
     def _configure(self, h: highspy.Highs) -> None:
@@ -416,7 +419,7 @@ class WarmModel:
                 raise InfeasibleError([f"the model is {run.status}."])
             raise SolverLimitError(f"evplan: the solver stopped ({run.status}) without a "
                                    "feasible plan. Raise --time-limit.")
-        tables = result_tables(self.model, run, index, data)
+        tables, kpis = self._tables(run, index, data)
         metadata = {
             "evplan_version": __version__,
             "sizes": index.sizes(),
@@ -430,8 +433,38 @@ class WarmModel:
             "simplex_iterations": int(self.highs.getInfo().simplex_iteration_count),
         }
         return Result(status=run.status, objective_usd=run.objective - fixed_cost_usd(index),
-                      tables=tables, kpis=compute_kpis(tables), scenario=data.scenario.as_dict(),
+                      tables=tables, kpis=kpis, scenario=data.scenario.as_dict(),
                       metadata=metadata)
+
+    def _tables(self, run: HighsRun, index: ModelIndex, data: NetworkData
+                ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+        """Result tables and KPIs: from templates once the first solve has checked them."""
+        if self._templates is not None:
+            tables = self._templates.tables(run, index)
+            return tables, self._templates.kpis(tables)
+        tables = result_tables(self.model, run, index, data)
+        kpis = compute_kpis(tables)
+        if self._templates_ok:
+            self._templates_ok = False
+            variables, constraints = self.model.variables, self.model.constraints
+            try:
+                templates = ResultTemplates(
+                    index, tables, kpis, variables["shipment"].labels.values.ravel(),
+                    variables["sales"].labels.values.ravel(),
+                    variables["in_quota"].labels.values.ravel() if "in_quota" in variables
+                    else None, constraints["plant-capacity"].labels.values.ravel(),
+                    constraints["demand-tier"].labels.values.ravel())
+                fast = templates.tables(run, index)
+                if same_tables(tables, fast) and same_tables(
+                        {"kpis": kpis}, {"kpis": templates.kpis(fast)}):
+                    self._templates = templates
+                    self._templates_ok = True
+            except (KeyError, ValueError, IndexError) as error:
+                self.stats.reasons.append(f"result templates off: {error}")
+            if not self._templates_ok:
+                self.stats.reasons.append("result templates differ from result_tables; "
+                                          "tables are made with pandas")
+        return tables, kpis
 
     def _run(self) -> HighsRun:
         h = self.highs
