@@ -165,3 +165,12 @@ def test_cli_template_run_workbook_and_report(tmp_path: Path, run_folder: Path) 
     assert done.returncode == 1 and "is not a run folder" in done.stderr
     done = evplan_cli("template", "book.csv", cwd=tmp_path)
     assert done.returncode == 1 and "name it something.xlsx" in done.stderr
+
+
+def test_focus_can_be_chosen_and_must_be_a_producing_country(china_result: Result) -> None:
+    run = RunData.from_result(china_result)
+    html = report_html([run], focus="JP")
+    assert "<h1>china-export: Japan&#39;s plants and their markets, 2023–2030</h1>" in html
+    with pytest.raises(InputError, match=r"--focus XX: no plant of the run is in 'XX'\. Use "
+                                         r"one of BR, CN, GB, IN, JP, MX, TH, US\."):
+        report_html([run], focus="XX")

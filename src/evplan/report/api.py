@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from evplan.errors import InputError, Problem
 from evplan.report.compare import comparison_charts, kpi_delta_table
 from evplan.report.excel import write_result_workbook
 from evplan.report.figures import run_charts
@@ -80,6 +81,10 @@ def report_html(runs: Sequence[RunData], focus: str | None = None) -> str:
     if not runs:
         raise ValueError("report_html needs at least one run")
     if focus:
+        countries = sorted(set(runs[0].tables["production"]["country"]))
+        if focus not in countries:
+            raise InputError([Problem("--focus", f"--focus {focus}: no plant of the run is in "
+                                      f"'{focus}'. Use one of {', '.join(countries)}.")])
         runs = [dataclasses.replace(run, focus_country=focus) for run in runs]
     return _single(runs[0]) if len(runs) == 1 else _comparison(runs)
 
