@@ -39,6 +39,7 @@ from evplan.store import ResultsStore, RunRecord, inputs_hash, new_run_id
 __all__ = ["CaseOutcome", "StudyResult", "run_cases"]
 
 MAX_CHUNK = 25
+SERIAL_BELOW = 50  # cases per CPU under which a default run stays in this process
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,8 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     solver : SolverOptions, optional
         Limits for every solve.
     workers : int, optional
-        Local worker processes (default: the CPU count; 1 runs in this process).
+        Local worker processes; 1 runs in this process (default: 1 below 50 cases per CPU,
+        where starting processes costs more than it saves, else the CPU count).
     scheduler : str or distributed.Client, optional
         A Dask scheduler address (``tcp://host:8786``) or a Client: run there instead.
     store : ResultsStore, optional
@@ -238,7 +240,9 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     started = time.perf_counter()
     client_given = scheduler
     batch_id = batch_id or f"{scenario.split()[0]}-{uuid.uuid4().hex[:8]}"
-    workers = workers or os.cpu_count() or 1
+    if workers is None:  # starting processes costs seconds: worth it for many cases only
+        cpus = os.cpu_count() or 1
+        workers = 1 if len(cases) < SERIAL_BELOW * cpus else cpus
     if scheduler is not None:
         from distributed import Client
 
