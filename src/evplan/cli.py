@@ -26,7 +26,8 @@ DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 ScenarioOption = Annotated[str | None, typer.Option(
     "--scenario", help="Apply a scenario or override from scenarios.yaml beside the inputs.")]
 StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="Results store file (default: evplan-output/evplan.duckdb).")]
+    "--store", help="Results store file (default: evplan-output/evplan.duckdb; for run -o DIR: "
+                    "evplan.duckdb beside DIR).")]
 RecordOption = Annotated[bool, typer.Option(
     "--record/--no-record", help="Record the run(s) in the results store.")]
 InputsOption = Annotated[Path | None, typer.Option(
@@ -71,6 +72,7 @@ def run(
     from evplan.summary import kpi_summary_table
 
     try:
+        store_given = store is not None
         data = load(path if path is not None else china_export_path())
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
         if scenario:
@@ -83,7 +85,11 @@ def run(
             result = optimize(data, solver)
         folder = output or Path("evplan-output") / "-".join(
             filter(None, [data.scenario.name, scenario]))
-        run_id = _record_run(result, data, store, record)
+        # Recorded by default beside the default run folders; with -o only when asked for
+        # (--store or --scenario), in the folder that holds the run folder.
+        store = store or (output.parent / "evplan.duckdb" if output else _default_store())
+        run_id = _record_run(result, data, store, record and (
+            output is None or store_given or scenario is not None))
         result = with_report_tables(result, data)
         written = write_result(result, folder)
         extras = write_run_extras(result, written, report=report, excel=excel)
@@ -96,7 +102,7 @@ def run(
                   f"in {meta['build_seconds']:.2f} s, solved in {meta['solve_seconds']:.2f} s.")
     console.print(f"Result tables written to {written}")
     if run_id:
-        console.print(f"Recorded as run {run_id} in {store or _default_store()}")
+        console.print(f"Recorded as run {run_id} in {store}")
     for extra in extras:
         console.print(f"{'Report' if extra.suffix == '.html' else 'Workbook'}: {extra}")
 
