@@ -12,13 +12,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from evplan import examples, scenarios  # noqa: E402
-from evplan.data import NetworkData, load  # noqa: E402
-from evplan.errors import EvplanError, InfeasibleError, InputError, SolverLimitError  # noqa: E402
-from evplan.highs import SolverOptions  # noqa: E402
-from evplan.results import Result, write_result  # noqa: E402
-from evplan.scenarios import sweep  # noqa: E402
-from evplan.solve import optimize  # noqa: E402
+from evplan import examples, scenarios
+from evplan.data import NetworkData, load
+from evplan.errors import EvplanError, InfeasibleError, InputError, SolverLimitError
+from evplan.highs import SolverOptions
+from evplan.results import Result, write_result
+from evplan.scenarios import sweep
+from evplan.solve import optimize
 
 __all__ = [
     "EvplanError",

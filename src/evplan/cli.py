@@ -72,7 +72,6 @@ def run(
     from evplan.summary import kpi_summary_table
 
     try:
-        store_given = store is not None
         data = load(path if path is not None else china_export_path())
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
         if scenario:
@@ -85,14 +84,18 @@ def run(
             result = optimize(data, solver)
         folder = output or Path("evplan-output") / "-".join(
             filter(None, [data.scenario.name, scenario]))
-        # Recorded by default beside the default run folders; with -o only when asked for
-        # (--store or --scenario), in the folder that holds the run folder.
-        store = store or (output.parent / "evplan.duckdb" if output else _default_store())
-        run_id = _record_run(result, data, store, record and (
-            output is None or store_given or scenario is not None))
         result = with_report_tables(result, data)
-        written = write_result(result, folder)
-        extras = write_run_extras(result, written, report=report, excel=excel)
+        extras: list[Path] = []
+
+        def write_extras(staging: Path) -> None:
+            extras.extend(folder / path.name for path in write_run_extras(
+                result, staging, report=report, excel=excel))
+
+        # The run folder (tables, report, workbook) appears whole; only then is the run
+        # recorded, by default in evplan.duckdb in the folder that holds the run folder.
+        written = write_result(result, folder, extra=write_extras)
+        store = store or (output.parent / "evplan.duckdb" if output else _default_store())
+        run_id = _record_run(result, data, store, record)
     except (EvplanError, OSError) as error:
         _fail(error, debug)
         return

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from evplan.results.result import Result
@@ -13,8 +14,8 @@ from evplan.results.result import Result
 __all__ = ["write_result"]
 
 
-def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = ("parquet", "csv")
-                 ) -> Path:
+def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = ("parquet", "csv"),
+                 extra: Callable[[Path], object] | None = None) -> Path:
     """Write every table (Parquet and CSV), the KPIs and ``run.json`` into ``folder``.
 
     Everything is written into a temporary sibling folder first, which is then renamed
@@ -29,6 +30,9 @@ def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = 
         The run folder to create or replace.
     formats : tuple of str
         Any of ``"parquet"`` and ``"csv"``.
+    extra : callable, optional
+        Called with the staging folder to write more files (a report, a workbook) that
+        must appear together with the tables.
 
     Returns
     -------
@@ -54,6 +58,8 @@ def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = 
         }
         (staging / "run.json").write_text(json.dumps(manifest, indent=2, default=str),
                                           encoding="utf-8")
+        if extra is not None:
+            extra(staging)
         _swap_into_place(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
