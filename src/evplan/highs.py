@@ -17,7 +17,7 @@ import highspy
 import linopy
 import numpy as np
 
-__all__ = ["HighsRun", "SolverOptions", "run_highs"]
+__all__ = ["HighsRun", "SolverOptions", "run_highs", "set_threads"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,17 @@ def _to_highs(m: linopy.Model) -> highspy.Highs:
     return h
 
 
+def set_threads(h: highspy.Highs, threads: int) -> None:
+    """Set HiGHS's thread count, even after an earlier solve in this process.
+
+    HiGHS keeps one thread scheduler per process, sized by the first solve; a later
+    ``threads`` option that differs makes ``run()`` fail with an error status. Resetting
+    the scheduler first lets each solve choose its own thread count.
+    """
+    highspy.Highs.resetGlobalScheduler(True)
+    h.setOptionValue("threads", int(threads))
+
+
 _STATUS = {
     "kOptimal": "optimal",
     "kInfeasible": "infeasible",
@@ -147,7 +158,7 @@ def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun
     if options.time_limit_s is not None:
         h.setOptionValue("time_limit", float(options.time_limit_s))
     if options.threads is not None:
-        h.setOptionValue("threads", int(options.threads))
+        set_threads(h, options.threads)
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.run()
     model_status = h.getModelStatus()

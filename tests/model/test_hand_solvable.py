@@ -141,3 +141,11 @@ def test_quota_group_is_shared_across_powertrain_rows() -> None:
     tables["duties"]["quota_group"] = ["", ""]
     separate = validate_tables(tables, base.scenario)
     assert evplan.optimize(separate).objective_usd == pytest.approx(400 * 9_000)
+
+
+def test_thread_count_can_change_between_solves_in_one_process() -> None:
+    expected = 600 * 9_000
+    assert margin() == pytest.approx(expected)
+    for threads in (1, 2, 1):
+        result = evplan.optimize(single_lane(), evplan.SolverOptions(threads=threads))
+        assert result.objective_usd == pytest.approx(expected)
