@@ -1,0 +1,310 @@
+"""``plan_recycling``: solve the network, price each collection point, check the EU rules.
+
+Steps: build the flat indices; solve the MILP; fix its binaries and solve the LP again for
+the duals (marginal cost per tonne at each collection point, shadow price of each EU
+target); optionally solve once more without the EU targets to see which target changes
+the plan first; assemble tidy tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evplan.errors import InfeasibleError, InputError, Problem, SolverLimitError
+from evplan.highs import HighsRun
+from evplan.recycling.index import NetworkIndex, build_index
+from evplan.recycling.materials import mass_balance, material_flows
+from evplan.recycling.network import NetworkModel, build_network, duals, solve_network, values
+from evplan.recycling.options import RecyclingOptions
+from evplan.recycling.regulation import first_binding, recycled_content, target_compliance
+from evplan.recycling.tables import RecyclingInputs
+
+__all__ = ["RecyclingResult", "plan_recycling"]
+
+TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class RecyclingResult:
+    """A recycling plan: tidy tables, objective and what binds.
+
+    Attributes
+    ----------
+    tables : Mapping[str, pandas.DataFrame]
+        ``plants`` (opened plants), ``plant_years`` (throughput, utilisation, money),
+        ``flows``, ``storage``, ``recovered`` (plant x year x material mass balance),
+        ``recovered_by_year``, ``economics`` (by year), ``marginal_costs`` (collection
+        point x chemistry x year), ``compliance`` (EU targets), ``recycled_content``,
+        ``material_flows`` (materials in the retired packs), ``summary`` (one row).
+    status : str
+        Solver status of the MILP.
+    objective_usd : float
+        Discounted net cost (negative: the network earns).
+    mip_gap : float
+        Proven relative gap.
+    binding : dict
+        ``processing_target`` and ``recycled_content``: which target binds first.
+    assumptions : tuple of str
+        Plain-language assumptions of the inputs and the model.
+    options : RecyclingOptions
+        The options used.
+    seconds : float
+        Solver time (MILP, fixed LP and the run without targets).
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    status: str
+    objective_usd: float
+    mip_gap: float
+    binding: Mapping[str, Any]
+    assumptions: tuple[str, ...]
+    options: RecyclingOptions
+    seconds: float = 0.0
+    sizes: Mapping[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.tables[table]
+
+
+def _check_reachable(index: NetworkIndex, options: RecyclingOptions) -> None:
+    reached = index.flows[["collection_point", "chemistry"]].drop_duplicates()
+    stranded = index.groups.merge(reached, how="left", indicator=True)
+    stranded = stranded[stranded["_merge"] == "left_only"]
+    if options.objective == "meet_all" and len(stranded):
+        problems = [Problem("lanes.csv", f"collection point '{point}' has "
+                            f"{tonnes:,.0f} t of retired packs but no allowed lane to a "
+                            "candidate plant that is open by then. Allow a lane in lanes.csv "
+                            "or add a candidate plant it may ship to.")
+                    for point, tonnes in stranded.groupby("collection_point")[
+                        "total_tonnes"].sum().items()]
+        raise InputError(problems)
+
+
+def _solve(index: NetworkIndex, options: RecyclingOptions) -> tuple[NetworkModel, HighsRun]:
+    model = build_network(index, options)
+    run = solve_network(model, options)
+    if run.has_solution:
+        return model, run
+    if run.status == "infeasible":
+        raise InfeasibleError(_explain(index, options))
+    raise SolverLimitError(f"evplan: the recycling model stopped ({run.status}) before it "
+                           "found a plan. Raise the time limit or the MIP gap.")
+
+
+def _explain(index: NetworkIndex, options: RecyclingOptions) -> list[str]:
+    """Re-solve with elastic targets and name those that cannot be met."""
+    if index.targets.empty or options.target_penalty_usd_per_tonne is not None:
+        return ["the retired packs cannot all be processed: plant capacity, opening years or "
+                "lanes are too tight. Add candidate plants or lanes, or use objective "
+                "'max_value'."]
+    elastic = replace(options, target_penalty_usd_per_tonne=1e7)
+    model = build_network(index, elastic)
+    run = solve_network(model, elastic)
+    if not run.has_solution:
+        return _explain(index, replace(elastic, eu_targets=False))
+    short = values(model, run, "shortfall")
+    rows = index.targets.assign(shortfall=short)
+    rows = rows[rows["shortfall"] > TOL].sort_values(["year", "plant", "target", "material"])
+    lines = [f"EU target {row.target} ({row.material}) of {row.share:.0%} in {row.year} at plant "
+             f"'{row.plant}' cannot be met: short by {row.shortfall:,.1f} t with every process "
+             "available. Allow a shortfall (target_penalty_usd_per_tonne), change the recovery "
+             "rates, or let the packs go to other plants." for row in rows.head(8).itertuples()]
+    if len(rows) > 8:
+        lines.append(f"... and {len(rows) - 8} more plant-year targets.")
+    return lines or ["the model is infeasible for a reason other than the EU targets."]
+
+
+def _flows(index: NetworkIndex, tonnes: np.ndarray) -> pd.DataFrame:
+    flows = index.flows.assign(tonnes=tonnes)
+    flows = flows[flows["tonnes"] > TOL]
+    flows = flows.assign(transport_usd=flows["tonnes"] * flows["transport_usd_per_tonne"],
+                         processing_usd=flows["tonnes"] * flows["processing_usd_per_tonne"])
+    return flows[["collection_point", "plant", "process", "chemistry", "year", "tonnes", "mode",
+                  "distance_km", "transport_usd", "processing_usd"]].reset_index(drop=True)
+
+
+def _plants(index: NetworkIndex, is_open: np.ndarray, inputs: RecyclingInputs
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    slots = index.slots.assign(is_open=is_open > 0.5)
+    open_slots = slots[slots["is_open"]]
+    plants = open_slots.groupby(["plant", "tier", "process"], as_index=False).agg(
+        opened_year=("year", "min"), capacity_tonnes_per_year=("capacity_tonnes_per_year",
+                                                               "first"),
+        capital_usd=("capital_usd", "first"), annual_cost_usd=("annual_cost_usd", "first"))
+    sites = inputs["candidate_plants"][["plant", "name", "region", "country", "eu", "lat",
+                                        "lon"]]
+    plants = plants.merge(sites, on="plant", how="left").sort_values(["opened_year", "plant"])
+    years = open_slots[["plant", "tier", "process", "year", "capacity_tonnes_per_year",
+                        "annual_cost_usd"]]
+    return plants.reset_index(drop=True), years.reset_index(drop=True)
+
+
+def _economics(flows: pd.DataFrame, recovered: pd.DataFrame, plant_years: pd.DataFrame,
+               storage: pd.DataFrame, options: RecyclingOptions, years: np.ndarray
+               ) -> pd.DataFrame:
+    frame = pd.DataFrame({"year": years})
+    sums = {
+        "tonnes_processed": flows.groupby("year")["tonnes"].sum(),
+        "revenue_usd": recovered.groupby("year")["revenue_usd"].sum(),
+        "processing_usd": flows.groupby("year")["processing_usd"].sum(),
+        "transport_usd": flows.groupby("year")["transport_usd"].sum(),
+        "plant_usd": plant_years.groupby("year")["annual_cost_usd"].sum(),
+        "storage_usd": storage.groupby("year")["stored_tonnes"].sum()
+        * options.storage_usd_per_tonne_year,
+    }
+    for name, series in sums.items():
+        frame[name] = frame["year"].map(series).fillna(0.0).astype(float)
+    frame["net_value_usd"] = frame["revenue_usd"] - frame[
+        ["processing_usd", "transport_usd", "plant_usd", "storage_usd"]].sum(axis=1)
+    frame["net_value_usd_per_tonne"] = np.where(
+        frame["tonnes_processed"] > 0, frame["net_value_usd"] / frame["tonnes_processed"].where(
+            frame["tonnes_processed"] > 0, 1.0), np.nan)
+    return frame
+
+
+def _plant_years(plant_open: pd.DataFrame, flows: pd.DataFrame, recovered: pd.DataFrame
+                 ) -> pd.DataFrame:
+    through = flows.groupby(["plant", "year"], as_index=False)[
+        ["tonnes", "transport_usd", "processing_usd"]].sum()
+    revenue = recovered.groupby(["plant", "year"], as_index=False)["revenue_usd"].sum()
+    frame = plant_open.merge(through, on=["plant", "year"], how="left").merge(
+        revenue, on=["plant", "year"], how="left").fillna(
+        {"tonnes": 0.0, "transport_usd": 0.0, "processing_usd": 0.0, "revenue_usd": 0.0})
+    frame = frame.rename(columns={"tonnes": "throughput_tonnes",
+                                  "capacity_tonnes_per_year": "capacity_tonnes"})
+    frame["utilisation"] = frame["throughput_tonnes"] / frame["capacity_tonnes"]
+    return frame.sort_values(["plant", "year"]).reset_index(drop=True)
+
+
+def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = None
+                   ) -> RecyclingResult:
+    """Plan the recycling network for the retired packs of ``inputs``.
+
+    Parameters
+    ----------
+    inputs : RecyclingInputs
+        From :func:`evplan.recycling.load_inputs`.
+    options : RecyclingOptions, optional
+        Objective, horizon, storage, EU targets, solver limits.
+
+    Returns
+    -------
+    RecyclingResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evplan.recycling import load_inputs
+    >>> retired = pd.DataFrame({"collection_point": ["EU"], "year": [2030],
+    ...                         "chemistry": ["NMC811"], "kwh": [1.0e6]})
+    >>> result = plan_recycling(load_inputs(retired))
+    >>> result["plants"][["plant", "tier", "process"]].to_dict("records")
+    [{'plant': 'EU-DE-syn', 'tier': 'small', 'process': 'hydro'}]
+    """
+    options = options or RecyclingOptions()
+    index = build_index(inputs, options)
+    _check_reachable(index, options)
+    model, run = _solve(index, options)
+    is_open = np.round(values(model, run, "open"))
+    fixed = build_network(index, options, fixed_open=is_open)
+    lp = solve_network(fixed, options)
+    seconds = run.seconds + lp.seconds
+    tonnes = values(fixed, lp, "flow") if lp.has_solution else values(model, run, "flow")
+    stored = values(fixed, lp, "storage") if lp.has_solution else values(model, run, "storage")
+    balance_dual = duals(fixed, lp, "balance")
+
+    flows = _flows(index, tonnes)
+    prices = inputs["prices"].set_index("material")["usd_per_tonne"]
+    recovered = mass_balance(flows, index.shares, index.recovery, prices,
+                             keys=("plant", "process", "year"))
+    recovered_by_year = recovered.groupby(["year", "material"], as_index=False)[
+        ["input_tonnes", "recovered_tonnes", "lost_tonnes", "revenue_usd"]].sum()
+    plants, plant_open = _plants(index, is_open, inputs)
+    plant_years = _plant_years(plant_open, flows, recovered)
+    balances = index.balances
+    storage = balances[["collection_point", "chemistry", "year", "supply_tonnes"]].assign(
+        stored_tonnes=stored if len(stored) else 0.0)
+    discount = index.discount.reindex(balances["year"]).to_numpy()
+    marginal = balances[["collection_point", "chemistry", "year", "supply_tonnes"]].assign(
+        marginal_cost_usd_per_tonne=balance_dual / discount)
+    economics = _economics(flows, recovered, plant_years, storage, options, index.years)
+
+    eu_plants = set(inputs["candidate_plants"].loc[inputs["candidate_plants"]["eu"].astype(bool),
+                                                   "plant"])
+    compliance = target_compliance(recovered, inputs["targets"], eu_plants, index.years)
+    if len(index.targets):
+        shadow = index.targets.assign(shadow_price_usd_per_tonne=duals(fixed, lp, "eu-target")
+                                      / index.discount.reindex(index.targets["year"]).to_numpy())
+        compliance = compliance.merge(
+            shadow.rename(columns={"plant": "scope", "share": "share_required"})[
+                ["scope", "year", "target", "material", "shadow_price_usd_per_tonne"]],
+            on=["scope", "year", "target", "material"], how="left")
+    content = recycled_content(inputs.new_batteries, inputs["materials"], recovered,
+                               inputs["targets"], eu_plants, index.years)
+    unconstrained = compliance
+    if options.explain_targets and options.eu_targets and len(index.targets):
+        free_options = replace(options, eu_targets=False)
+        free_index = build_index(inputs, free_options)
+        free_model, free_run = _solve(free_index, free_options)
+        seconds += free_run.seconds
+        free_flows = _flows(free_index, values(free_model, free_run, "flow"))
+        free_recovered = mass_balance(free_flows, index.shares, index.recovery, prices,
+                                      keys=("plant", "process", "year"))
+        unconstrained = target_compliance(free_recovered, inputs["targets"], eu_plants,
+                                          index.years)
+    binding = first_binding(unconstrained, content)
+
+    material_table = material_flows(inputs.retired, index.shares)
+    total = economics.sum(numeric_only=True)
+    summary = pd.DataFrame([{
+        "first_year": int(index.years[0]), "last_year": int(index.years[-1]),
+        "retired_tonnes": float(inputs.retired.loc[inputs.retired["year"].between(
+            index.years[0], index.years[-1]), "tonnes"].sum()),
+        "processed_tonnes": float(total["tonnes_processed"]),
+        "recovered_tonnes": float(recovered["recovered_tonnes"].sum()),
+        "revenue_usd": float(total["revenue_usd"]),
+        "cost_usd": float(total[["processing_usd", "transport_usd", "plant_usd",
+                                 "storage_usd"]].sum()),
+        "net_value_usd": float(total["net_value_usd"]),
+        "net_value_usd_per_tonne": float(total["net_value_usd"] / total["tonnes_processed"])
+        if total["tonnes_processed"] > 0 else float("nan"),
+        "plants_opened": len(plants),
+        "objective_usd": float(run.objective),
+        "status": run.status, "mip_gap": float(run.mip_gap),
+    }])
+    tables = {"plants": plants, "plant_years": plant_years, "flows": flows,
+              "storage": storage, "recovered": recovered,
+              "recovered_by_year": recovered_by_year, "economics": economics,
+              "marginal_costs": marginal, "compliance": compliance,
+              "recycled_content": content, "material_flows": material_table,
+              "summary": summary}
+    assumptions = (*inputs.assumptions, *_model_assumptions(options))
+    return RecyclingResult(tables=tables, status=run.status, objective_usd=float(run.objective),
+                           mip_gap=float(run.mip_gap), binding=binding,
+                           assumptions=assumptions, options=options, seconds=seconds,
+                           sizes=index.sizes())
+
+
+def _model_assumptions(options: RecyclingOptions) -> list[str]:
+    text = [
+        "Recovered materials are valued at commodity prices per tonne of element "
+        "(no payables, refining or sales discounts).",
+        "Processing costs are per tonne of cells (Ma et al. 2024) applied per tonne of pack; "
+        "reagents and energy are not included.",
+        "Capital is charged as an annuity for each year a plant is open; a plant keeps its "
+        "tier and process and never closes.",
+        "EU targets are counted on element masses (stricter than counting compounds).",
+    ]
+    if options.max_storage_years:
+        text.append(f"Packs may wait up to {options.max_storage_years} years at their "
+                    f"collection point at USD {options.storage_usd_per_tonne_year:g}/t-yr.")
+    if options.target_penalty_usd_per_tonne is not None:
+        text.append("EU targets may fall short at USD "
+                    f"{options.target_penalty_usd_per_tonne:,.0f} per tonne; shortfalls are "
+                    "reported.")
+    return text

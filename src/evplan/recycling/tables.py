@@ -1,0 +1,454 @@
+"""The input tables of :mod:`evplan.recycling`, each declared once, and their loader.
+
+Every table is an :class:`evplan.schema.Table` (columns with dtype, unit, bounds and a
+description), read with the core's column checks so that a wrong cell gets the core's
+message, e.g. ``row 3, tier 'small': capacity_tonnes_per_year = -5 is below the minimum 0.
+Fix the sign or the value.`` :func:`load_inputs` checks every table and the references
+between them, collects every problem, and raises one :class:`~evplan.errors.InputError`.
+
+Sourced defaults ship in ``evplan/recycling/data/`` (a source id in every row; ids in
+``sources.yaml``). The example collection points and candidate plants there are
+*synthetic*: representative points per market and invented sites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from evplan.data.checks import MAX_ROWS_PER_KIND
+from evplan.data.columns import coerce_table, row_label
+from evplan.data.suggest import did_you_mean
+from evplan.errors import InputError, Problem
+from evplan.schema import Column, Table
+from evplan.schema.common import source_column
+
+__all__ = [
+    "MATERIALS",
+    "TABLES",
+    "RecyclingInputs",
+    "TableSource",
+    "default_path",
+    "load_inputs",
+    "read_table",
+    "sources",
+]
+
+TableSource = str | Path | pd.DataFrame | None
+
+#: Materials tracked through the mass balance (``other``: the rest of the pack mass:
+#: electrolyte, separator, binder, plastics, electronics, cathode oxygen).
+MATERIALS = ("lithium", "nickel", "cobalt", "manganese", "graphite", "copper", "aluminium",
+             "iron", "phosphorus", "steel", "other")
+PROCESSES = ("pyro", "hydro", "direct")
+TARGETS = ("recycling_efficiency", "material_recovery", "recycled_content")
+
+
+def _id(name: str, what: str) -> Column:
+    return Column(name, "str", "-", what)
+
+
+def _fraction(name: str, what: str) -> Column:
+    return Column(name, "float", "fraction", what, minimum=0, maximum=1)
+
+
+RETIRED = Table(
+    name="retired_packs",
+    description="Packs retired for recycling at a collection point in a year, by chemistry.",
+    key=("collection_point", "year", "chemistry"),
+    columns=(
+        _id("collection_point", "Collection point (a market or region) the packs come from."),
+        Column("year", "int", "year", "Year the packs are retired.", minimum=1990, maximum=2200),
+        _id("chemistry", "Cell chemistry, e.g. LFP, NMC811."),
+        Column("kwh", "float", "kWh", "Nominal energy of the retired packs.", minimum=0),
+        Column("tonnes", "float", "t", "Pack mass (blank: kwh x pack_kg_per_kwh of packs.csv).",
+               required=False, minimum=0),
+    ),
+)
+
+MATERIAL_TABLE = Table(
+    name="materials", description="Mass of one material per kWh of pack of one chemistry.",
+    key=("chemistry", "material"),
+    columns=(_id("chemistry", "Cell chemistry."),
+             Column("material", "str", "-", "Material.", choices=MATERIALS[:-1]),
+             Column("kg_per_kwh", "float", "kg/kWh", "Material intensity.", minimum=0,
+                    maximum=50),
+             source_column()),
+)
+
+PACKS = Table(
+    name="packs", description="Pack mass per kWh of one chemistry.", key=("chemistry",),
+    columns=(_id("chemistry", "Cell chemistry."),
+             Column("pack_kg_per_kwh", "float", "kg/kWh", "Pack mass per kWh.", minimum=0.5,
+                    maximum=50),
+             source_column()),
+)
+
+PROCESS_TABLE = Table(
+    name="processes", description="A recycling process and its cost per tonne of pack.",
+    key=("process",),
+    columns=(Column("process", "str", "-", "Process id.", choices=PROCESSES),
+             Column("name", "str", "-", "Display name.", required=False, default=""),
+             Column("processing_usd_per_tonne", "float", "USD/t", "Processing cost per tonne "
+                    "of pack.", minimum=0),
+             source_column()),
+)
+
+RECOVERY = Table(
+    name="recovery", description="Share of a material's input a process recovers.",
+    key=("process", "material"),
+    columns=(Column("process", "str", "-", "Process id.", choices=PROCESSES),
+             Column("material", "str", "-", "Material.", choices=MATERIALS[:-1]),
+             _fraction("recovery", "Recovered share of the material's input."),
+             source_column()),
+)
+
+PRICES = Table(
+    name="prices", description="Value of one tonne of a recovered material.",
+    key=("material",),
+    columns=(Column("material", "str", "-", "Material.", choices=MATERIALS[:-1]),
+             Column("usd_per_tonne", "float", "USD/t", "Price per tonne of element.",
+                    minimum=0),
+             source_column()),
+)
+
+TIERS = Table(
+    name="plant_tiers", description="A plant size: capacity, capital and fixed cost.",
+    key=("tier",),
+    columns=(_id("tier", "Tier id."),
+             Column("capacity_tonnes_per_year", "float", "t/yr", "Pack input capacity.",
+                    minimum=0),
+             Column("capital_usd", "float", "USD", "Capital cost.", minimum=0),
+             Column("fixed_usd_per_year", "float", "USD/yr", "Fixed operating cost per year "
+                    "open.", minimum=0, required=False, default=0.0),
+             Column("life_years", "float", "years", "Economic life (annualises capital).",
+                    minimum=1, maximum=100, required=False, default=15.0),
+             source_column()),
+)
+
+POINTS = Table(
+    name="collection_points", description="A place retired packs are collected.",
+    key=("collection_point",),
+    columns=(_id("collection_point", "Collection point id (a market of the plan)."),
+             Column("name", "str", "-", "Display name.", required=False, default=""),
+             _id("region", "Region the lane rules refer to."),
+             Column("eu", "bool", "-", "In the EU.", required=False, default=False),
+             Column("lat", "float", "degrees", "Latitude.", minimum=-90, maximum=90),
+             Column("lon", "float", "degrees", "Longitude.", minimum=-180, maximum=180),
+             source_column()),
+)
+
+PLANTS = Table(
+    name="candidate_plants", description="A site where a recycling plant may open.",
+    key=("plant",),
+    columns=(_id("plant", "Plant id."),
+             Column("name", "str", "-", "Display name.", required=False, default=""),
+             _id("region", "Region the lane rules refer to."),
+             Column("country", "str", "-", "Country code.", required=False, default=""),
+             Column("eu", "bool", "-", "In the EU: the Battery Regulation's recycling targets "
+                    "apply to what it processes.", required=False, default=False),
+             Column("lat", "float", "degrees", "Latitude.", minimum=-90, maximum=90),
+             Column("lon", "float", "degrees", "Longitude.", minimum=-180, maximum=180),
+             Column("first_year", "int", "year", "First year it may run.", required=False,
+                    minimum=1990, maximum=2200),
+             Column("processes", "str", "-", "Processes it may run, ';'-separated ('*': all).",
+                    required=False, default="*"),
+             source_column()),
+)
+
+LANES = Table(
+    name="lanes",
+    description="A rule allowing or forbidding shipments from collection points to plants.",
+    key=("from", "to"),
+    columns=(_id("from", "Collection point id, region, or '*'."),
+             _id("to", "Plant id, region, or '*'."),
+             Column("allowed", "bool", "-", "Shipments allowed."),
+             Column("mode", "str", "-", "Transport mode (transport.csv).", required=False,
+                    default="road"),
+             Column("distance_km", "float", "km", "Distance (blank: great circle x circuity).",
+                    required=False, minimum=0),
+             source_column()),
+)
+
+TRANSPORT = Table(
+    name="transport", description="Cost of moving one tonne of waste batteries by a mode.",
+    key=("mode",),
+    columns=(_id("mode", "Mode id."),
+             Column("usd_per_tonne_km", "float", "USD/t-km", "Cost per tonne-km.", minimum=0),
+             Column("handling_usd_per_tonne", "float", "USD/t", "Fixed cost per tonne.",
+                    minimum=0, required=False, default=0.0),
+             Column("circuity", "float", "-", "Route length over great-circle distance.",
+                    minimum=1, maximum=5, required=False, default=1.0),
+             source_column()),
+)
+
+TARGET_TABLE = Table(
+    name="targets", description="An EU Battery Regulation target from a year on.",
+    key=("target", "material", "from_year"),
+    columns=(Column("target", "str", "-", "Kind of target.", choices=TARGETS),
+             Column("material", "str", "-", "Material ('*' for recycling efficiency).",
+                    choices=(*MATERIALS[:-1], "*")),
+             Column("from_year", "int", "year", "First year it applies.", minimum=1990,
+                    maximum=2200),
+             _fraction("share", "Required share."),
+             source_column()),
+)
+
+TABLES: dict[str, tuple[Table, str]] = {
+    "materials": (MATERIAL_TABLE, "materials.csv"),
+    "packs": (PACKS, "packs.csv"),
+    "processes": (PROCESS_TABLE, "processes.csv"),
+    "recovery": (RECOVERY, "recovery.csv"),
+    "prices": (PRICES, "prices.csv"),
+    "plant_tiers": (TIERS, "plant_tiers.csv"),
+    "collection_points": (POINTS, "synthetic_collection_points.csv"),
+    "candidate_plants": (PLANTS, "synthetic_candidate_plants.csv"),
+    "lanes": (LANES, "lanes.csv"),
+    "transport": (TRANSPORT, "transport.csv"),
+    "targets": (TARGET_TABLE, "targets.csv"),
+}
+
+
+def default_path(file: str) -> Path:
+    """Path of a default table shipped in ``evplan/recycling/data``."""
+    return Path(str(resources.files("evplan.recycling") / "data" / file))
+
+
+@cache
+def sources() -> dict[str, str]:
+    """Source ids of the default tables and what each one is."""
+    with default_path("sources.yaml").open(encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle))
+
+
+def _raw(source: str | Path | pd.DataFrame, label: str) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy().astype(object)
+        frame = frame.where(source.notna(), "").astype(str)
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputError([Problem(label, f"{path} does not exist. Give the path of a CSV "
+                                      "file, or leave it out to use the default.")])
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True)
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise InputError([Problem(label, f"{label} cannot be read as CSV: {error}. Save it "
+                                      "as UTF-8 CSV with a comma separator.")]) from error
+    frame.columns = [str(column).strip() for column in frame.columns]
+    frame = frame.map(lambda value: value.strip() if isinstance(value, str) else value)
+    frame.insert(0, "row", range(2, len(frame) + 2))
+    return frame.reset_index(drop=True)
+
+
+_TRUE = {"true", "yes", "1", "1.0", "y", "t"}
+_FALSE = {"false", "no", "0", "0.0", "n", "f", "", "nan"}
+
+
+def _booleans(table: Table, typed: pd.DataFrame, label: str, problems: list[Problem]) -> None:
+    """Turn the text of ``bool`` columns into True/False; report anything else."""
+    for column in table.columns:
+        if column.dtype != "bool" or column.name not in typed:
+            continue
+        text = typed[column.name].astype(str).str.strip().str.lower()
+        bad = typed.index[~text.isin(_TRUE | _FALSE)]
+        for index in bad[:MAX_ROWS_PER_KIND]:
+            problems.append(Problem(label, f"{row_label(table, typed, index)}: {column.name} = "
+                                    f"'{typed.loc[index, column.name]}' is not true or false. "
+                                    "Write true or false.", int(typed.loc[index, "row"])))
+        typed[column.name] = text.isin(_TRUE)
+
+
+def read_table(table: Table, source: TableSource, default: str | None,
+               problems: list[Problem]) -> pd.DataFrame:
+    """Read ``table`` from ``source`` (or the shipped ``default`` file), typed and checked.
+
+    Problems are appended to ``problems``; the caller raises once for all tables.
+    """
+    if source is None and default is None:
+        raise ValueError(f"{table.name}: no source and no default")
+    label = Path(source).name if isinstance(source, str | Path) else (
+        default if source is None and default is not None else f"{table.name}.csv")
+    chosen: str | Path | pd.DataFrame
+    if source is None:
+        chosen = default_path(str(default))
+    else:
+        chosen = source
+    raw = _raw(chosen, label)
+    own: list[Problem] = []
+    typed = coerce_table(table, raw, label, own)
+    _booleans(table, typed, label, own)
+    if table.key and len(typed) and all(column in typed for column in table.key):
+        repeated = typed[list(table.key)].astype(str).duplicated(keep=False)
+        for _, group in typed[repeated].groupby(list(table.key), sort=False):
+            rows = " and ".join(str(row) for row in group["row"])
+            ident = row_label(table, typed, group.index[0]).split(", ", 1)[1]
+            own.append(Problem(label, f"rows {rows}: duplicate {ident}. Keep one row and "
+                               "delete the others.", int(group["row"].iloc[0])))
+    problems.extend(own)
+    return typed
+
+
+def _unknown(table: Table, frame: pd.DataFrame, column: str, known: set[str], label: str,
+             where: str, fix: str, extra: set[str] | None = None) -> list[Problem]:
+    """Rows whose ``column`` is not in ``known`` (nor in ``extra``), in the core's words."""
+    values = frame[column].astype(str)
+    allowed = known | (extra or set())
+    bad = frame.index[~values.isin(allowed) & values.ne("")]
+    found = [Problem(label, f"{row_label(table, frame, i)}: {column} '{values[i]}' is not "
+                     f"{where}." + (did_you_mean(values[i], known) or f" {fix}"),
+                     int(frame.loc[i, "row"])) for i in bad[:MAX_ROWS_PER_KIND]]
+    if len(bad) > MAX_ROWS_PER_KIND:
+        found.append(Problem(label, f"... and {len(bad) - MAX_ROWS_PER_KIND} more rows with "
+                             "the same problem."))
+    return found
+
+
+@dataclass(frozen=True)
+class RecyclingInputs:
+    """Every table of one recycling study, typed and checked (see the module docstring).
+
+    Attributes
+    ----------
+    retired : pandas.DataFrame
+        ``collection_point``, ``year``, ``chemistry``, ``kwh``, ``tonnes`` (filled).
+    tables : Mapping[str, pandas.DataFrame]
+        The parameter tables by name (keys of :data:`TABLES`).
+    new_batteries : pandas.DataFrame or None
+        Batteries put on the EU market (``year``, ``chemistry``, ``kwh``) for the
+        recycled-content check; None skips that check.
+    assumptions : tuple of str
+        Plain-language statements carried into the result.
+    """
+
+    retired: pd.DataFrame
+    tables: Mapping[str, pd.DataFrame]
+    new_batteries: pd.DataFrame | None = None
+    assumptions: tuple[str, ...] = field(default=())
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def _check_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                      labels: dict[str, str]) -> list[Problem]:
+    problems: list[Problem] = []
+    chemistries = set(tables["packs"]["chemistry"])
+    with_materials = set(tables["materials"]["chemistry"])
+    points = set(tables["collection_points"]["collection_point"])
+    problems += _unknown(RETIRED, retired, "chemistry", chemistries, labels["retired"],
+                         "in packs.csv", "Add a row to packs.csv and materials.csv for it.")
+    problems += _unknown(RETIRED, retired, "collection_point", points, labels["retired"],
+                         "a collection point", "Add it to collection_points.csv.")
+    problems += _unknown(MATERIAL_TABLE, tables["materials"], "chemistry", chemistries,
+                         labels["materials"], "in packs.csv", "Add a row to packs.csv for it.")
+    for chemistry in sorted(chemistries - with_materials):
+        problems.append(Problem(labels["materials"], f"chemistry '{chemistry}' of packs.csv has "
+                                "no rows in materials. Add its kg_per_kwh per material."))
+    problems += _unknown(RECOVERY, tables["recovery"], "process",
+                         set(tables["processes"]["process"]), labels["recovery"],
+                         "in processes.csv", "Add it to processes.csv.")
+    # mass: the tracked materials of a chemistry must fit into its pack mass
+    per_kwh = tables["materials"].groupby("chemistry")["kg_per_kwh"].sum()
+    packs = tables["packs"].set_index("chemistry")
+    for index, record in tables["packs"].iterrows():
+        tracked = float(per_kwh.get(record["chemistry"], 0.0))
+        if tracked > float(record["pack_kg_per_kwh"]) + 1e-9:
+            problems.append(Problem(labels["packs"], f"{row_label(PACKS, tables['packs'], index)}"
+                                    f": pack_kg_per_kwh = {record['pack_kg_per_kwh']:g} is below "
+                                    f"the {tracked:.4g} kg/kWh of materials in materials. Raise "
+                                    "the pack mass or lower the intensities.",
+                                    int(record["row"])))
+    given = retired["tonnes"].notna() & retired["chemistry"].isin(packs.index)
+    minimum = retired["kwh"] * retired["chemistry"].map(per_kwh).fillna(0.0) / 1000.0
+    light = retired.index[given & (retired["tonnes"] < minimum - 1e-6)]
+    for index in light[:MAX_ROWS_PER_KIND]:
+        tonnes, kwh = retired.loc[index, "tonnes"], retired.loc[index, "kwh"]
+        problems.append(Problem(labels["retired"], f"{row_label(RETIRED, retired, index)}: "
+                                f"tonnes = {tonnes:g} is below the {minimum[index]:.4g} t of "
+                                f"materials in {kwh:g} kWh. Check the unit (tonnes, not kg) or "
+                                "leave it blank.", int(retired.loc[index, "row"])))
+    # plants: processes and regions
+    plants = tables["candidate_plants"]
+    known_processes = set(tables["processes"]["process"])
+    for index, record in plants.iterrows():
+        for name in str(record["processes"]).split(";"):
+            name = name.strip()
+            if name and name != "*" and name not in known_processes:
+                fix = did_you_mean(name, known_processes) or (
+                    " Use one of " + ", ".join(sorted(known_processes)) + ".")
+                problems.append(Problem(labels["candidate_plants"],
+                                        f"{row_label(PLANTS, plants, index)}: process '{name}' "
+                                        f"is not in processes.csv.{fix}", int(record["row"])))
+    lanes = tables["lanes"]
+    from_known = points | set(tables["collection_points"]["region"])
+    to_known = set(plants["plant"]) | set(plants["region"])
+    problems += _unknown(LANES, lanes, "from", from_known, labels["lanes"],
+                         "a collection point or region", "Use an id, a region or '*'.", {"*"})
+    problems += _unknown(LANES, lanes, "to", to_known, labels["lanes"], "a plant or region",
+                         "Use an id, a region or '*'.", {"*"})
+    problems += _unknown(LANES, lanes, "mode", set(tables["transport"]["mode"]), labels["lanes"],
+                         "in transport.csv", "Add the mode to transport.csv.")
+    return problems
+
+
+def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
+    """Read and check every table of a recycling study; raise once with every problem.
+
+    Parameters
+    ----------
+    retired : CSV path or DataFrame
+        Retired packs (columns of the ``retired_packs`` table).
+    **tables : CSV path, DataFrame or None
+        Any of :data:`TABLES` (``materials``, ``packs``, ``processes``, ``recovery``,
+        ``prices``, ``plant_tiers``, ``collection_points``, ``candidate_plants``, ``lanes``,
+        ``transport``, ``targets``); left out: the shipped default.
+
+    Returns
+    -------
+    RecyclingInputs
+        Without ``new_batteries``; add them with ``dataclasses.replace`` (see
+        :func:`evplan.recycling.scenario.inputs_from_fleet`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> retired = pd.DataFrame({"collection_point": ["EU"], "year": [2035],
+    ...                         "chemistry": ["LFP"], "kwh": [1.0e6]})
+    >>> round(load_inputs(retired).retired["tonnes"].iloc[0])
+    6660
+    """
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        raise InputError([Problem("options", f"table '{name}' is not a recycling table."
+                                  + (did_you_mean(name, TABLES) or " Use one of "
+                                     + ", ".join(TABLES) + ".")) for name in unknown])
+    problems: list[Problem] = []
+    typed: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    for name, (table, default) in TABLES.items():
+        source = tables.get(name)
+        typed[name] = read_table(table, source, default, problems)
+        labels[name] = Path(source).name if isinstance(source, str | Path) else (
+            default if source is None else f"{table.name}.csv")
+    if retired is None:
+        raise InputError([Problem("retired_packs.csv", "no retired packs given. Pass a CSV or "
+                                  "DataFrame with collection_point, year, chemistry, kwh.")])
+    labels["retired"] = Path(retired).name if isinstance(retired, str | Path) else (
+        "retired_packs.csv")
+    retired_typed = read_table(RETIRED, retired, None, problems)
+    if not problems:
+        problems += _check_references(retired_typed, typed, labels)
+    if problems:
+        raise InputError(problems)
+    mass = retired_typed["chemistry"].map(typed["packs"].set_index("chemistry")[
+        "pack_kg_per_kwh"])
+    retired_typed["tonnes"] = retired_typed["tonnes"].fillna(retired_typed["kwh"] * mass / 1000.0)
+    retired_typed = retired_typed[retired_typed["tonnes"] > 0].reset_index(drop=True)
+    return RecyclingInputs(retired=retired_typed, tables=typed)

@@ -1,0 +1,101 @@
+"""Bad inputs get the core's messages, word for word, every problem at once."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from tests.recycling.conftest import retired, tiny_tables
+
+from evplan.errors import InputError
+from evplan.recycling import RecyclingOptions, load_inputs, mass_shares, sources
+from evplan.recycling.tables import TABLES, default_path
+
+
+def _messages(error: InputError) -> list[str]:
+    return [problem.message for problem in error.problems]
+
+
+def test_every_problem_is_collected():
+    tables = tiny_tables()
+    tables["plant_tiers"] = pd.DataFrame({"tier": ["small", "big"],
+                                          "capacity_tonnes_per_year": [10.0, -5.0],
+                                          "capital_usd": [1.0, 1.0]})
+    tables["recovery"].loc[0, "recovery"] = 94.0
+    tables["candidate_plants"]["processes"] = ["hydor", "*"]
+    bad = retired(10.0).assign(chemistry="x")
+    with pytest.raises(InputError) as caught:
+        load_inputs(bad, **tables)
+    messages = _messages(caught.value)
+    assert ("row 3, tier 'big': capacity_tonnes_per_year = -5 is below the minimum 0. Fix the "
+            "sign or the value.") in messages
+    assert ("row 2, recovery 'pyro/nickel': recovery = 94 is outside [0, 1]. Rates are "
+            "fractions (94 % -> 0.94).") in messages
+    assert len(messages) == 2  # references are checked once the cells are clean
+
+
+def test_references_are_checked_with_suggestions():
+    tables = tiny_tables()
+    tables["candidate_plants"]["processes"] = ["hydor", "*"]
+    tables["lanes"].loc[1, "to"] = "BB"
+    bad = retired(10.0).assign(chemistry="x")
+    with pytest.raises(InputError) as caught:
+        load_inputs(bad, **tables)
+    assert _messages(caught.value) == [
+        "row 2, retired_packs 'P/2030/x': chemistry 'x' is not in packs.csv. Did you mean 'X'?",
+        "row 2, plant 'A': process 'hydor' is not in processes.csv. Did you mean 'hydro'?",
+        "row 3, lanes 'P/BB': to 'BB' is not a plant or region. Did you mean 'B'?",
+    ]
+    text = str(caught.value)
+    assert text.startswith("evplan: 1 problem in retired_packs.csv")
+
+
+def test_tonnes_lighter_than_their_materials():
+    bad = retired(10.0).assign(tonnes=0.5)  # 1,000 kWh hold 6 t of materials
+    with pytest.raises(InputError) as caught:
+        load_inputs(bad, **tiny_tables())
+    assert _messages(caught.value) == [
+        "row 2, retired_packs 'P/2030/X': tonnes = 0.5 is below the 6 t of materials in 1000 "
+        "kWh. Check the unit (tonnes, not kg) or leave it blank."]
+
+
+def test_unknown_table_and_bad_option():
+    with pytest.raises(InputError) as caught:
+        load_inputs(retired(10.0), plant_tier=None)
+    assert _messages(caught.value) == [
+        "table 'plant_tier' is not a recycling table. Did you mean 'plant_tiers'?"]
+    with pytest.raises(InputError) as caught:
+        RecyclingOptions(discount_rate=8.0, objective="cheapest")  # type: ignore[arg-type]
+    assert _messages(caught.value) == [
+        "objective = 'cheapest' is not 'meet_all' or 'max_value'. Use one of them.",
+        "discount_rate = 8 is outside [0, 1]. Rates are fractions (8 % -> 0.08)."]
+
+
+def test_collection_point_without_lane():
+    from evplan.recycling import plan_recycling
+
+    tables = tiny_tables()
+    tables["lanes"]["allowed"] = [False, False]
+    with pytest.raises(InputError) as caught:
+        plan_recycling(load_inputs(retired(10.0), **tables))
+    assert _messages(caught.value) == [
+        "collection point 'P' has 10 t of retired packs but no allowed lane to a candidate "
+        "plant that is open by then. Allow a lane in lanes.csv or add a candidate plant it "
+        "may ship to."]
+
+
+def test_defaults_carry_sources_and_close_the_mass_balance():
+    known = set(sources())
+    for _, file in TABLES.values():
+        table = pd.read_csv(default_path(file), dtype=str, keep_default_na=False)
+        assert (table["source"] != "").all(), file
+        cited = table["source"].str.findall(r"\[([^\]]+)\]").explode().dropna()
+        assert set(cited) <= known, (file, set(cited) - known)
+        assert table["source"].str.contains(r"\[|estimate|derived|synthetic").all(), file
+    for file in ("synthetic_collection_points.csv", "synthetic_candidate_plants.csv"):
+        table = pd.read_csv(default_path(file))
+        assert table["source"].str.contains("synthetic").all()
+    shares = mass_shares(load_inputs(retired(1.0).assign(chemistry="LFP", collection_point="EU")))
+    assert (shares["other"] >= 0).all()
+    assert shares.sum(axis=1).to_numpy() == pytest.approx(1.0)
+    # BatPaC NMC811: 0.6584 kg nickel per kWh of a 4.99 kg/kWh pack
+    assert shares.loc["NMC811", "nickel"] == pytest.approx(0.6584 / 4.99)
