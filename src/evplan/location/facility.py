@@ -21,6 +21,7 @@ the full problem because the reduction only removes solutions worse than the inc
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -173,11 +174,19 @@ def _solve_facility(
         forced_open=opened,
     )
     details.update(columns=model.milp.matrix.shape[1], rows=model.milp.matrix.shape[0])
-    cutoff = None
+    cutoff, warm, milp_options = None, None, options
     if incumbent is not None and options.warm_start and np.isfinite(incumbent.objective):
+        # MIP start with presolve off: with presolve, HiGHS 1.16 can lose the objective
+        # offset of a MIP start and stop at a wrong "optimal" (see highs.solve_milp).
         cutoff = incumbent.objective
+        warm = model.warm_start(incumbent.is_open, incumbent.fractions)
+        milp_options = replace(
+            options, highs_options=(("presolve", "off"), *options.highs_options)
+        )
     remaining = max(1.0, options.time_limit - (time.perf_counter() - started))
-    solution = solve_milp(model.milp, options, time_limit=remaining, cutoff=cutoff)
+    solution = solve_milp(
+        model.milp, milp_options, warm_start=warm, time_limit=remaining, cutoff=cutoff
+    )
     details["nodes"] = solution.nodes
     if solution.status == "infeasible" and incumbent is not None:
         lower_bound = incumbent.objective  # nothing beats the incumbent
