@@ -180,9 +180,7 @@ def _solve_facility(
         # offset of a MIP start and stop at a wrong "optimal" (see highs.solve_milp).
         cutoff = incumbent.objective
         warm = model.warm_start(incumbent.is_open, incumbent.fractions)
-        milp_options = replace(
-            options, highs_options=(("presolve", "off"), *options.highs_options)
-        )
+        milp_options = replace(options, highs_options=(("presolve", "off"), *options.highs_options))
     remaining = max(1.0, options.time_limit - (time.perf_counter() - started))
     solution = solve_milp(
         model.milp, milp_options, warm_start=warm, time_limit=remaining, cutoff=cutoff

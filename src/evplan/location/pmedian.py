@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from evplan.errors import InputError, Problem
+from evplan.errors import InputError, Problem, SolverLimitError
 from evplan.location.formulations import build_facility_model
 from evplan.location.heuristics import (
     PMedianReduction,
@@ -352,14 +352,9 @@ def p_median(
         )
         solution = solve_milp(milp, options)
         if solution.values is None:
-            raise InputError(
-                [
-                    Problem(
-                        file="distances",
-                        message="no feasible p-median "
-                        "solution was found; allow more site-customer pairs.",
-                    )
-                ]
+            raise SolverLimitError(
+                f"HiGHS found no p-median solution within {options.time_limit:g} s "
+                "(textbook formulation); raise time_limit."
             )
         is_open = solution.values[: len(instance.site_ids)] > 0.5
         objective, bound = solution.objective, solution.bound
