@@ -279,6 +279,74 @@ def charging(
 
 
 @app.command()
+def recycling(
+    run_folder: RunFolderArgument = None,
+    retired: Annotated[Path | None, typer.Option(
+        "--retired", help="Retired packs CSV (collection_point, year, chemistry, kwh[, "
+                          "tonnes]) instead of the fleet of a run.")] = None,
+    tables: Annotated[Path | None, typer.Option(
+        "--tables", help="Folder of CSVs replacing recycling defaults (prices.csv, "
+                         "candidate_plants.csv, lanes.csv, ...).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Folder for the recycling tables (default: the run folder).")
+                      ] = None,
+    objective: Annotated[str, typer.Option(
+        "--objective", help="meet_all (process every tonne) or max_value.")] = "meet_all",
+    hard_targets: Annotated[bool, typer.Option(
+        "--hard-targets", help="EU targets as hard constraints (default: shortfalls allowed "
+                               "at a penalty and reported).")] = False,
+    build_every: Annotated[int, typer.Option(
+        "--build-every", help="Plants open only every N years.")] = 5,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="Seconds per MILP solve.")] = 60.0,
+    mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.")] = 0.01,
+    store: StoreOption = None,
+    record: RecordOption = True,
+    debug: DebugOption = False,
+) -> None:
+    """Recycling network for the packs a plan's vehicles retire: plants, process, recovered
+    tonnes and value, EU Battery Regulation compliance; tables into the run folder."""
+    from evplan.highs import SolverOptions
+    from evplan.recycling import RecyclingOptions, load_inputs, plan_recycling
+    from evplan.recycling.output import record_recycling, write_recycling
+    from evplan.recycling.scenario import plan_from_run
+    from evplan.recycling.summary import (
+        closing_note,
+        default_run_folder,
+        plants_table,
+        table_sources,
+        years_table,
+    )
+
+    try:
+        options = RecyclingOptions(
+            objective=objective,  # type: ignore[arg-type]
+            target_penalty_usd_per_tonne=None if hard_targets else 100_000.0,
+            build_every_years=build_every,
+            solver=SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
+        sources = table_sources(tables)
+        if retired is not None:
+            result = plan_recycling(load_inputs(retired, **sources), options)
+            folder = output or Path("evplan-output") / "recycling"
+        else:
+            run = run_folder or default_run_folder()
+            result = plan_from_run(run, options=options, **sources)
+            folder = output or run
+        write_recycling(result, folder)
+        run_id = record_recycling(result, store or folder.parent / "evplan.duckdb",
+                                  scenario=f"{folder.name}:recycling") if record else None
+    except (EvplanError, OSError) as error:
+        _fail(error, debug)
+        return
+    console.print(plants_table(result))
+    console.print(years_table(result))
+    console.print(*closing_note(result), sep="\n")
+    console.print(f"Recycling tables written to {folder}")
+    if run_id:
+        console.print(f"Recorded as run {run_id}")
+
+
+@app.command()
 def doctor(debug: DebugOption = False) -> None:
     """Print versions and solve a tiny model to show the solver works."""
     import highspy

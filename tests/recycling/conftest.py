@@ -5,7 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from evplan.highs import SolverOptions
 from evplan.recycling import RecyclingOptions
+
+EXACT = SolverOptions(mip_gap=1e-9)
 
 
 def tiny_tables(*, a_processes: str = "*", capacity: float = 1000.0,
@@ -56,4 +59,5 @@ def retired(tonnes: float, year: int = 2030) -> pd.DataFrame:
 @pytest.fixture
 def exact_options() -> RecyclingOptions:
     """No discounting, no storage, no explanation run: objectives are hand sums."""
-    return RecyclingOptions(discount_rate=0.0, max_storage_years=0, explain_targets=False)
+    return RecyclingOptions(discount_rate=0.0, max_storage_years=0, explain_targets=False,
+                            build_every_years=1, solver=EXACT)

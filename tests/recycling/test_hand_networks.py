@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from tests.recycling.conftest import retired, tiny_tables
+from tests.recycling.conftest import EXACT, retired, tiny_tables
 
 from evplan.errors import InfeasibleError
 from evplan.recycling import RecyclingOptions, load_inputs, plan_recycling
@@ -76,7 +76,8 @@ def test_max_value_leaves_unprofitable_packs(exact_options):
 
 def test_storage_waits_for_a_plant_that_opens_later():
     options = RecyclingOptions(discount_rate=0.0, max_storage_years=2,
-                               storage_usd_per_tonne_year=10.0, explain_targets=False)
+                               storage_usd_per_tonne_year=10.0, explain_targets=False,
+                               build_every_years=1, solver=EXACT)
     tables = tiny_tables()
     tables["candidate_plants"]["first_year"] = [2031, 2031]
     result = plan_recycling(load_inputs(retired(500.0, 2030), **tables),
@@ -88,7 +89,8 @@ def test_storage_waits_for_a_plant_that_opens_later():
 
 
 def test_discounting_and_annuity():
-    options = RecyclingOptions(discount_rate=0.1, max_storage_years=0, explain_targets=False)
+    options = RecyclingOptions(discount_rate=0.1, max_storage_years=0, explain_targets=False,
+                               build_every_years=1, solver=EXACT)
     tables = tiny_tables()
     tables["plant_tiers"]["life_years"] = [2.0]
     result = plan_recycling(load_inputs(retired(500.0, 2031), **tables),
@@ -131,11 +133,13 @@ def test_material_recovery_target_above_every_process(exact_options):
         _plan(500.0, hard, eu=True, targets=targets)
     assert ("EU target material_recovery (nickel) of 95% in 2030 at plant 'A' cannot be met: "
             "short by 12.5 t") in str(caught.value)
-    soft = _plan(500.0, exact_options, eu=True, targets=targets)
+    soft = _plan(500.0, replace(exact_options, explain_targets=True), eu=True, targets=targets)
     compliance = soft["compliance"].set_index("scope")
     # 250 t nickel in, 225 recovered, 237.5 required
     assert compliance.loc["EU", "shortfall_tonnes"] == pytest.approx(12.5)
     assert not bool(compliance.loc["EU", "met"])
+    assert soft.binding["unattainable"]["material"] == "nickel"
+    assert soft.binding["processing_target"] is None
 
 
 def test_recycled_content_shortfall(exact_options):
@@ -154,6 +158,15 @@ def test_recycled_content_shortfall(exact_options):
     assert content["recycled_supply_tonnes"] == pytest.approx(225.0)
     assert content["shortfall_tonnes"] == pytest.approx(25.0)
     assert result.binding["recycled_content"]["material"] == "nickel"
+
+
+def test_openings_only_in_building_years():
+    # packs in 2031 but sites may open from 2030 only every 5 years: open in 2030, pay twice
+    options = RecyclingOptions(discount_rate=0.0, max_storage_years=0, explain_targets=False,
+                               build_every_years=5, first_year=2030, solver=EXACT)
+    result = plan_recycling(load_inputs(retired(500.0, 2031), **tiny_tables()), options)
+    assert result["plants"]["opened_year"].tolist() == [2030]
+    assert result.objective_usd == pytest.approx(2 * 100_000 - 500 * 8_400)
 
 
 def test_mass_balance_closes(exact_options):

@@ -13,13 +13,14 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from tests.recycling.conftest import EXACT
 
 from evplan import location
 from evplan.errors import EvplanError
 from evplan.recycling import RecyclingOptions, load_inputs, plan_recycling
 
 OPTIONS = RecyclingOptions(discount_rate=0.0, max_storage_years=0, explain_targets=False,
-                           eu_targets=False)
+                           eu_targets=False, solver=EXACT)
 
 
 def _instance(seed: int, n_points: int, n_plants: int, capacity: float,

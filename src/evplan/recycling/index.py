@@ -159,6 +159,13 @@ def build_index(inputs: RecyclingInputs, options: RecyclingOptions) -> NetworkIn
                   & (flows["year"] >= flows["first_supply_year"])]
     flows = flows.sort_values(["collection_point", "chemistry", "plant", "process", "year"]
                               ).reset_index(drop=True)
+    held = balances["supply_tonnes"] + balances.groupby(["collection_point", "chemistry"])[
+        "storage_max_tonnes"].shift(1).fillna(0.0)
+    biggest = float(inputs["plant_tiers"]["capacity_tonnes_per_year"].max())
+    on = ["collection_point", "chemistry", "year"]
+    flows["flow_max_tonnes"] = np.minimum(flows[on].merge(
+        balances[on].assign(held=held.to_numpy()), on=on, how="left")["held"].fillna(
+        0.0).to_numpy(), biggest)
     shares = mass_shares(inputs)
     recovery = recovery_matrix(inputs)
     prices = inputs["prices"].set_index("material")["usd_per_tonne"].reindex(
@@ -173,6 +180,14 @@ def build_index(inputs: RecyclingInputs, options: RecyclingOptions) -> NetworkIn
     capacities = configs[["plant", "process", "first_year"]].drop_duplicates(
         ["plant", "process"]).merge(pd.DataFrame({"year": years}), how="cross")
     capacities = capacities[capacities["year"] >= capacities["first_year"]].reset_index(drop=True)
+    reachable = flows.drop_duplicates(["collection_point", "chemistry", "plant", "year"]).groupby(
+        ["plant", "year"])["flow_max_tonnes"].sum().rename("reachable_tonnes").reset_index()
+    capacities = capacities.merge(reachable, on=["plant", "year"], how="left").fillna(
+        {"reachable_tonnes": 0.0})
+    slots["tight_capacity_tonnes"] = np.minimum(
+        slots["capacity_tonnes_per_year"].to_numpy(),
+        slots[["plant", "year"]].merge(reachable, on=["plant", "year"], how="left")[
+            "reachable_tonnes"].fillna(0.0).to_numpy())
     site_years = slots[["plant", "year"]].drop_duplicates().reset_index(drop=True)
 
     targets = pd.DataFrame(columns=["plant", "year", "target", "material", "share", "from_year"])

@@ -20,6 +20,7 @@ row                meaning
 ``storage-age``    :math:`u_{g,y} \le \sum_{y-K<y'\le y} q_{g,y'}` (variable bound; 0 in the
                    last year for meet_all)
 ``capacity``       :math:`\sum_{f \ni (s,p,y)} x_f \le \sum_t K_t\, z_{(s,t,p),y}`
+``flow-linking``   :math:`x_f \le M_f \sum_t z_{(s,t,p),y}` (tightens the relaxation)
 ``one-config``     :math:`\sum_{k \ni s} z_{k,y} \le 1`
 ``no-closure``     :math:`z_{k,y} \ge z_{k,y-1}` (and ``=`` outside building years)
 ``eu-target``      per EU plant, year and target:
@@ -100,14 +101,45 @@ def add_balance(m: linopy.Model, index: NetworkIndex, options: RecyclingOptions)
         m.add_constraints(lhs <= supply, name="balance")
 
 
-def add_capacity(m: linopy.Model, index: NetworkIndex) -> None:
-    """Tonnes processed at a plant x process in a year fit the open tier's capacity."""
+def add_capacity(m: linopy.Model, index: NetworkIndex, tight: bool = True) -> None:
+    """Tonnes processed at a plant x process in a year fit the open tier's capacity.
+
+    With ``tight`` the capacity of a tier is capped at the tonnes that can reach the plant
+    in the year (the sum of :math:`M_f` over the groups with a lane to it): valid, since no
+    more can arrive, and it lets the LP relaxation see that a small region needs a whole
+    plant. The fixed-network LP uses the plain capacity so that its duals are not taken by
+    these caps.
+    """
     on = ["plant", "process", "year"]
+    column = "tight_capacity_tonnes" if tight else "capacity_tonnes_per_year"
     parts: list[Part] = [(m.variables["flow"], codes(index.flows, index.capacities, on), 1.0),
-             (m.variables["open"], codes(index.slots, index.capacities, on),
-              -index.slots["capacity_tonnes_per_year"].to_numpy())]
+                         (m.variables["open"], codes(index.slots, index.capacities, on),
+                          -index.slots[column].to_numpy())]
     lhs = grouped_sum(m, parts, len(index.capacities), "capacity")
     m.add_constraints(lhs <= 0, name="capacity")
+
+
+def add_flow_linking(m: linopy.Model, index: NetworkIndex) -> None:
+    r"""A flow needs its plant open with its process: :math:`x_f \le M_f \sum_t z_{(s,t,p),y}`.
+
+    :math:`M_f` is the most the group can hold in the year (its supply of the year and the
+    storage window before it, and never more than the largest tier). Implied by
+    ``capacity`` in integer solutions; it tightens the LP relaxation where volumes are
+    small next to the tiers, which is what makes early, thin years hard to solve.
+    """
+    flows = index.flows
+    slots = index.slots
+    pairs = slots[["plant", "process", "year"]].reset_index(names="slot").merge(
+        flows[["plant", "process", "year"]].reset_index(names="flow"),
+        on=["plant", "process", "year"])
+    bound = flows["flow_max_tonnes"].to_numpy()
+    parts: list[Part] = [
+        (m.variables["flow"], np.arange(len(flows)), 1.0),
+        (m.variables["open"].isel(slot=pairs["slot"].to_numpy()), pairs["flow"].to_numpy(),
+         -bound[pairs["flow"].to_numpy()]),
+    ]
+    lhs = grouped_sum(m, parts, len(flows), "flow")
+    m.add_constraints(lhs <= 0, name="flow-linking")
 
 
 def add_configuration(m: linopy.Model, index: NetworkIndex) -> None:
@@ -200,7 +232,9 @@ def build_network(index: NetworkIndex, options: RecyclingOptions,
         m.add_variables(lower=0.0, coords=[pd.RangeIndex(len(index.targets), name="target")],
                         name="shortfall")
     add_balance(m, index, options)
-    add_capacity(m, index)
+    add_capacity(m, index, tight=fixed_open is None)
+    if fixed_open is None:
+        add_flow_linking(m, index)
     add_configuration(m, index)
     add_targets(m, index)
     add_objective(m, index, options)

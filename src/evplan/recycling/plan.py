@@ -48,7 +48,10 @@ class RecyclingResult:
     mip_gap : float
         Proven relative gap.
     binding : dict
-        ``processing_target`` and ``recycled_content``: which target binds first.
+        ``processing_target`` (the first target that changes the plan),
+        ``unattainable`` (the first target the plan cannot meet) and ``recycled_content``
+        (the first recycled-content shortfall); see
+        :func:`evplan.recycling.regulation.first_binding`.
     assumptions : tuple of str
         Plain-language assumptions of the inputs and the model.
     options : RecyclingOptions
@@ -106,7 +109,8 @@ def _explain(index: NetworkIndex, options: RecyclingOptions) -> list[str]:
     model = build_network(index, elastic)
     run = solve_network(model, elastic)
     if not run.has_solution:
-        return _explain(index, replace(elastic, eu_targets=False))
+        return _explain(replace(index, targets=index.targets.iloc[0:0]),
+                        replace(elastic, eu_targets=False))
     short = values(model, run, "shortfall")
     rows = index.targets.assign(shortfall=short)
     rows = rows[rows["shortfall"] > TOL].sort_values(["year", "plant", "target", "material"])
@@ -246,10 +250,10 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
             on=["scope", "year", "target", "material"], how="left")
     content = recycled_content(inputs.new_batteries, inputs["materials"], recovered,
                                inputs["targets"], eu_plants, index.years)
-    unconstrained = compliance
+    unconstrained = compliance.iloc[0:0]
     if options.explain_targets and options.eu_targets and len(index.targets):
         free_options = replace(options, eu_targets=False)
-        free_index = build_index(inputs, free_options)
+        free_index = replace(index, targets=index.targets.iloc[0:0])
         free_model, free_run = _solve(free_index, free_options)
         seconds += free_run.seconds
         free_flows = _flows(free_index, values(free_model, free_run, "flow"))
@@ -257,7 +261,7 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
                                       keys=("plant", "process", "year"))
         unconstrained = target_compliance(free_recovered, inputs["targets"], eu_plants,
                                           index.years)
-    binding = first_binding(unconstrained, content)
+    binding = first_binding(unconstrained, compliance, content)
 
     material_table = material_flows(inputs.retired, index.shares)
     total = economics.sum(numeric_only=True)

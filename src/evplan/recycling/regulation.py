@@ -133,17 +133,36 @@ def recycled_content(new_batteries: pd.DataFrame | None, intensities: pd.DataFra
     return out[columns].sort_values(["year", "material"]).reset_index(drop=True)
 
 
-def first_binding(unconstrained: pd.DataFrame, content: pd.DataFrame) -> dict[str, object]:
-    """Which target binds first.
+def first_binding(unconstrained: pd.DataFrame, constrained: pd.DataFrame,
+                  content: pd.DataFrame) -> dict[str, object]:
+    """Which target binds first, which cannot be met, and the first recycled-content gap.
 
     ``unconstrained`` is :func:`target_compliance` of the plan solved *without* the EU
-    targets: the first (year, target, material) whose EU-wide or any plant's share falls
-    short there is the first target that changes the plan. ``content`` is the
-    recycled-content table of the plan; its first shortfall is reported beside it.
+    targets, ``constrained`` that of the plan with them. A target *binds* in a year when
+    the plan without targets misses it (EU-wide or at an EU plant) and the plan with
+    targets meets it there: it changed the plan. A target the plan with targets still
+    misses *cannot be met* with the inputs (``unattainable``). ``content`` is the
+    recycled-content table; its first shortfall is reported as ``recycled_content``.
     """
-    answer: dict[str, object] = {"processing_target": None, "recycled_content": None}
+    answer: dict[str, object] = {"processing_target": None, "unattainable": None,
+                                 "recycled_content": None}
+    keys = ["scope", "year", "target", "material"]
+    if not constrained.empty:
+        missed = constrained[~constrained["met"].astype(bool)].sort_values(
+            ["year", "target", "material"])
+        if len(missed):
+            first = missed.iloc[0]
+            answer["unattainable"] = {
+                "year": int(first["year"]), "target": str(first["target"]),
+                "material": str(first["material"]), "scope": str(first["scope"]),
+                "share_required": float(first["share_required"]),
+                "share_achieved": float(first["share_achieved"])}
     if not unconstrained.empty:
-        short = unconstrained[~unconstrained["met"]].sort_values(["year", "target", "material"])
+        short = unconstrained[~unconstrained["met"].astype(bool)]
+        if not constrained.empty:
+            met = constrained.loc[constrained["met"].astype(bool), keys]
+            short = short.merge(met, on=keys)
+        short = short.sort_values(["year", "target", "material"])
         if len(short):
             first = short.iloc[0]
             answer["processing_target"] = {
@@ -152,7 +171,7 @@ def first_binding(unconstrained: pd.DataFrame, content: pd.DataFrame) -> dict[st
                     first["share_required"]), "share_without_target": float(
                     first["share_achieved"]), "scope": str(first["scope"])}
     if not content.empty:
-        short = content[~content["met"]].sort_values(["year", "material"])
+        short = content[~content["met"].astype(bool)].sort_values(["year", "material"])
         if len(short):
             first = short.iloc[0]
             answer["recycled_content"] = {

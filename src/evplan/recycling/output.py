@@ -1,0 +1,125 @@
+"""Recycling results out: run-folder files, KPIs in the core's long form, the results store.
+
+Files are ``recycling_<table>.parquet`` and ``.csv`` beside the plan's own tables, plus
+``recycling.json`` (options, assumptions, what binds, the proven gap). Each file is written
+under a temporary name and renamed into place, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evplan.recycling.plan import RecyclingResult
+
+__all__ = ["PREFIX", "read_recycling", "record_recycling", "recycling_kpis", "write_recycling"]
+
+PREFIX = "recycling"
+
+
+def _atomic(path: Path, write: Any) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _manifest(result: RecyclingResult) -> dict[str, Any]:
+    options = dataclasses.asdict(result.options)
+    return {"status": result.status, "objective_usd": result.objective_usd,
+            "mip_gap": result.mip_gap, "solver_seconds": result.seconds,
+            "binding": dict(result.binding), "assumptions": list(result.assumptions),
+            "options": options, "sizes": dict(result.sizes),
+            "tables": sorted(result.tables)}
+
+
+def write_recycling(result: RecyclingResult, folder: str | Path,
+                    formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
+    """Write every result table and ``recycling.json`` into ``folder``; return the paths."""
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, table in result.tables.items():
+        for extension in formats:
+            target = root / f"{PREFIX}_{name}.{extension}"
+            if extension == "parquet":
+                _atomic(target, lambda path, table=table: table.to_parquet(path, index=False))
+            else:
+                _atomic(target, lambda path, table=table: table.to_csv(path, index=False))
+            written.append(target)
+    manifest = root / f"{PREFIX}.json"
+    text = json.dumps(_manifest(result), indent=2, default=str)
+    _atomic(manifest, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    written.append(manifest)
+    return written
+
+
+def read_recycling(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """The recycling tables and manifest of a run folder (empty when it has none)."""
+    root = Path(folder)
+    manifest_path = root / f"{PREFIX}.json"
+    if not manifest_path.exists():
+        return {}, {}
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    tables = {name: pd.read_parquet(root / f"{PREFIX}_{name}.parquet")
+              for name in manifest.get("tables", [])
+              if (root / f"{PREFIX}_{name}.parquet").exists()}
+    return tables, manifest
+
+
+def recycling_kpis(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """KPIs in the core's long form: ``kpi``, ``year``, ``key``, ``value``, ``unit``."""
+    parts = []
+    recovered = tables["recovered_by_year"]
+    parts.append(pd.DataFrame({"kpi": "recycling_recovered_tonnes", "year": recovered["year"],
+                               "key": recovered["material"],
+                               "value": recovered["recovered_tonnes"], "unit": "t"}))
+    economics = tables["economics"]
+    for column, unit in (("tonnes_processed", "t"), ("revenue_usd", "USD"),
+                         ("net_value_usd", "USD"), ("net_value_usd_per_tonne", "USD/t")):
+        parts.append(pd.DataFrame({"kpi": f"recycling_{column}", "year": economics["year"],
+                                   "key": "all", "value": economics[column], "unit": unit}))
+    compliance = tables["compliance"]
+    eu = compliance[compliance["scope"] == "EU"] if len(compliance) else compliance
+    if len(eu):
+        parts.append(pd.DataFrame({"kpi": "recycling_eu_target_shortfall_tonnes",
+                                   "year": eu["year"], "key": eu["target"] + ":" + eu["material"],
+                                   "value": eu["shortfall_tonnes"], "unit": "t"}))
+    content = tables["recycled_content"]
+    if len(content):
+        parts.append(pd.DataFrame({"kpi": "recycling_content_shortfall_tonnes",
+                                   "year": content["year"], "key": content["material"],
+                                   "value": content["shortfall_tonnes"], "unit": "t"}))
+    out = pd.concat(parts, ignore_index=True)
+    out["year"] = out["year"].astype(int)
+    out["value"] = out["value"].astype(float)
+    return out
+
+
+def record_recycling(result: RecyclingResult, store: str | Path, scenario: str = "recycling",
+                     parameters: Mapping[str, Any] | None = None) -> str:
+    """Record the plan in the results store as one run (tables ``recycling_<name>``).
+
+    Returns the run id.
+    """
+    from evplan.store import ResultsStore, RunRecord, new_run_id
+
+    record = RunRecord(
+        run_id=new_run_id(), scenario=scenario, status=result.status,
+        objective_usd=float(result.objective_usd), kpis=recycling_kpis(result.tables),
+        tables={f"{PREFIX}_{name}": table for name, table in result.tables.items()},
+        base_scenario=scenario.split(":")[0], parameters=dict(parameters or {}),
+        metadata={"kind": "recycling", "mip_gap": result.mip_gap,
+                  "binding": json.loads(json.dumps(dict(result.binding), default=str))})
+    return ResultsStore(store).record(record)

@@ -1,0 +1,139 @@
+"""What ``evplan recycling`` prints: plants, tonnes and money by year, compliance, the note."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.table import Table
+
+from evplan.errors import EvplanError
+from evplan.recycling.plan import RecyclingResult
+from evplan.recycling.tables import TABLES, TableSource
+
+__all__ = ["closing_note", "default_run_folder", "plants_table", "table_sources", "years_table"]
+
+SHOWN = ("lithium", "nickel", "cobalt", "copper")
+
+
+def default_run_folder(output: Path | None = None) -> Path:
+    """The default scenario's run folder, planned by ``evplan run`` first if missing."""
+    folder = output or Path("evplan-output") / "china-export"
+    if (folder / "shipments.parquet").exists() and (folder / "run.json").exists():
+        return folder
+    done = subprocess.run([sys.executable, "-m", "evplan.cli", "run", "-o", str(folder)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        error = EvplanError(done.stderr.strip() or "evplan run failed")
+        error.exit_code = done.returncode
+        raise error
+    return folder
+
+
+def table_sources(folder: Path | None) -> dict[str, TableSource]:
+    """CSV files in ``folder`` named after recycling tables (``prices.csv``, ...)."""
+    if folder is None:
+        return {}
+    found: dict[str, TableSource] = {}
+    for name, (_, default) in TABLES.items():
+        for candidate in (folder / f"{name}.csv", folder / default):
+            if candidate.exists():
+                found[name] = candidate
+                break
+    return found
+
+
+def _years(result: RecyclingResult) -> list[int]:
+    economics = result["economics"]
+    years = economics["year"].tolist()
+    return [y for y in years if y == years[0] or y == years[-1] or y % 5 == 0]
+
+
+def years_table(result: RecyclingResult) -> Table:
+    """Processed and recovered tonnes, revenue and net value in selected years."""
+    years = _years(result)
+    economics = result["economics"].set_index("year").reindex(years)
+    recovered = result["recovered_by_year"].pivot_table(
+        index="year", columns="material", values="recovered_tonnes", aggfunc="sum").reindex(
+        years).fillna(0.0)
+
+    def column(name: str, scale: float = 1.0) -> list[float]:
+        return [float(value) / scale for value in economics[name].to_numpy(dtype=float)]
+
+    table = Table(title="Recycling network by year")
+    table.add_column("")
+    for year in years:
+        table.add_column(str(year), justify="right")
+    table.add_row("Processed (kt)", *[f"{v:,.1f}" for v in column("tonnes_processed", 1e3)])
+    for material in SHOWN:
+        if material in recovered.columns:
+            table.add_row(f"{material.capitalize()} recovered (t)",
+                          *[f"{float(v):,.0f}" for v in recovered[material].to_numpy()])
+    table.add_row("Revenue (M USD)", *[f"{v:,.1f}" for v in column("revenue_usd", 1e6)])
+    table.add_row("Net value (M USD)", *[f"{v:,.1f}" for v in column("net_value_usd", 1e6)])
+    table.add_row("Net value (USD/t)", *["-" if v != v else f"{v:,.0f}"
+                                         for v in column("net_value_usd_per_tonne")])
+    return table
+
+
+def plants_table(result: RecyclingResult) -> Table:
+    """Plants opened, with tier, process, year and lifetime utilisation."""
+    plants = result["plants"]
+    years = result["plant_years"].groupby("plant")["utilisation"].mean()
+    table = Table(title="Recycling plants opened")
+    for column in ("plant", "tier", "process", "opened", "t/yr", "mean utilisation"):
+        table.add_column(column, justify="right" if column in ("t/yr", "opened",
+                                                               "mean utilisation") else "left")
+    for row in plants.itertuples():
+        table.add_row(str(row.plant), str(row.tier), str(row.process), str(row.opened_year),
+                      f"{row.capacity_tonnes_per_year:,.0f}", f"{years.get(row.plant, 0):.0%}")
+    return table
+
+
+def closing_note(result: RecyclingResult) -> list[str]:
+    """The figures a reader needs in plain sentences: tonnes, value, compliance, what binds."""
+    summary = result["summary"].iloc[0]
+    recovered = result["recovered_by_year"].groupby("material")["recovered_tonnes"].sum()
+    lines = [
+        f"{int(summary['first_year'])}-{int(summary['last_year'])}: "
+        f"{summary['processed_tonnes'] / 1e3:,.0f} kt of packs processed, "
+        f"{summary['recovered_tonnes'] / 1e3:,.0f} kt recovered ("
+        + ", ".join(f"{m} {recovered.get(m, 0.0) / 1e3:,.1f} kt" for m in SHOWN) + ").",
+        f"Revenue {summary['revenue_usd'] / 1e9:,.2f} bn USD, cost "
+        f"{summary['cost_usd'] / 1e9:,.2f} bn USD, net {summary['net_value_usd'] / 1e9:,.2f} bn "
+        f"USD ({summary['net_value_usd_per_tonne']:,.0f} USD per tonne processed); "
+        f"{int(summary['plants_opened'])} plants opened.",
+    ]
+    binding = result.binding.get("processing_target")
+    if binding:
+        name = "recycling efficiency" if binding["target"] == "recycling_efficiency" else (
+            f"{binding['material']} recovery")
+        lines.append(f"First EU target to bind: {name} of {binding['share_required']:.0%} in "
+                     f"{binding['year']} (the plan without targets reaches "
+                     f"{binding['share_without_target']:.1%} at {binding['scope']}).")
+    else:
+        lines.append("No EU target changes the plan: the plan without them meets them, or "
+                     "no process meets them.")
+    compliance = result["compliance"]
+    eu = compliance[compliance["scope"] == "EU"] if len(compliance) else compliance
+    missed = eu[~eu["met"].astype(bool)] if len(eu) else eu
+    if len(missed):
+        first = missed.sort_values("year").iloc[0]
+        total = missed.groupby(["target", "material"], as_index=False)["shortfall_tonnes"].sum()
+        parts = [f"{'efficiency' if row.target == 'recycling_efficiency' else row.material} "
+                 f"short {row.shortfall_tonnes:,.0f} t in total" for row in total.itertuples()]
+        lines.append(f"Not met with the sourced recovery rates: from {int(first['year'])}, "
+                     + "; ".join(parts) + ".")
+    elif len(eu):
+        lines.append("EU plants meet every recycling-efficiency and material-recovery target.")
+    content = result.binding.get("recycled_content")
+    if content:
+        lines.append(f"Recycled content: {content['material']} {content['share_required']:.0%}"
+                     f" falls short in {content['year']} by {content['shortfall_tonnes']:,.0f} t"
+                     " of EU-recovered supply.")
+    elif len(result["recycled_content"]):
+        lines.append("Recycled-content minima are covered by EU-recovered supply every year.")
+    if result.status != "optimal" or result.mip_gap > 1e-6:
+        lines.append(f"Solver: {result.status}, proven gap {result.mip_gap:.1%}.")
+    return lines
