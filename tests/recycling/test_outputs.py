@@ -56,6 +56,14 @@ def test_charts_and_note(result):
     assert [chart["id"] for chart in charts] == ["recycling-recovered", "recycling-map",
                                                  "recycling-compliance"]
     assert json.dumps(charts)  # plain JSON for the offline page
+    from evplan.recycling.report import recycling_charts_of_run
+
+    prefixed = {f"recycling_{name}": table for name, table in result.tables.items()}
+    assert len(recycling_charts_of_run(prefixed)) == 3
+    assert recycling_charts_of_run({"shipments": pd.DataFrame()}) == []
+    lanes = [trace for trace in recycling_charts_of_run(prefixed)[1]["figure"]["data"]
+             if trace.get("mode") == "lines"]
+    assert lanes  # collection points travel with the result, so lanes are drawn
     note = closing_note(result)
     assert note[0].startswith("2030-2030: 2 kt of packs processed")
 

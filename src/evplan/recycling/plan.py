@@ -286,6 +286,11 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
               "recovered_by_year": recovered_by_year, "economics": economics,
               "marginal_costs": marginal, "compliance": compliance,
               "recycled_content": content, "material_flows": material_table,
+              "collection_points": inputs["collection_points"].loc[
+                  inputs["collection_points"]["collection_point"].isin(
+                      inputs.retired["collection_point"]),
+                  ["collection_point", "name", "region", "eu", "lat", "lon"]].reset_index(
+                  drop=True),
               "summary": summary}
     assumptions = (*inputs.assumptions, *_model_assumptions(options))
     return RecyclingResult(tables=tables, status=run.status, objective_usd=float(run.objective),

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["recycling_charts"]
+__all__ = ["recycling_charts", "recycling_charts_of_run"]
 
 COLOURS = {"lithium": "#2e86c1", "nickel": "#27ae60", "cobalt": "#8e44ad",
            "manganese": "#a04000", "graphite": "#34495e", "copper": "#d35400",
@@ -132,3 +132,14 @@ def recycling_charts(tables: Mapping[str, pd.DataFrame],
     """
     return [_recovered_chart(tables), _map_chart(tables, collection_points),
             _compliance_chart(tables)]
+
+
+def recycling_charts_of_run(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    """The recycling charts from a run folder's tables (``recycling_*``); [] when none."""
+    prefix = "recycling_"
+    own = {name[len(prefix):]: table for name, table in tables.items()
+           if name.startswith(prefix)}
+    needed = {"recovered_by_year", "plants", "flows", "compliance", "recycled_content"}
+    if not needed <= set(own):
+        return []
+    return recycling_charts(own, own.get("collection_points"))

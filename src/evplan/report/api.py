@@ -11,7 +11,7 @@ from pathlib import Path
 from evplan.errors import InputError, Problem
 from evplan.report.compare import comparison_charts, kpi_delta_table
 from evplan.report.excel import write_result_workbook
-from evplan.report.figures import run_charts
+from evplan.report.figures import Chart, run_charts
 from evplan.report.page import ChartGroup, kpi_cards, render_page, story
 from evplan.report.run import RunData, load_run
 from evplan.report.style import country_name
@@ -45,6 +45,11 @@ def _single(run: RunData) -> str:
     charts = run_charts(run)
     groups = [ChartGroup([charts[0]]), ChartGroup([charts[1]]), ChartGroup([charts[2]]),
               ChartGroup(charts[3:5]), ChartGroup([charts[5]]), ChartGroup([charts[6]])]
+    from evplan.recycling.report import recycling_charts_of_run  # run folders with recycling
+
+    recycling = [Chart(**chart) for chart in recycling_charts_of_run(run.tables)]
+    if recycling:
+        groups.append(ChartGroup(recycling, "Battery recycling (evplan recycling)"))
     return render_page(title=title, subtitle=str(scenario.get("description") or ""),
                        groups=groups, story_lines=story(run), cards=kpi_cards(run),
                        footer=_footer(run))
