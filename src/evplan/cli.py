@@ -298,7 +298,7 @@ def recycling(
     build_every: Annotated[int, typer.Option(
         "--build-every", help="Plants open only every N years.")] = 5,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", help="Seconds per MILP solve.")] = 60.0,
+        "--time-limit", help="Seconds per MILP solve.")] = 240.0,
     mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.")] = 0.01,
     store: StoreOption = None,
     record: RecordOption = True,

@@ -47,7 +47,7 @@ class RecyclingOptions:
     explain_targets : bool
         Also solve without the EU targets to find which target changes the plan first.
     solver : SolverOptions
-        Limits of HiGHS for each MILP solve (default 60 s and a 1 % gap; the result reports
+        Limits of HiGHS for each MILP solve (default 240 s and a 1 % gap; the result reports
         the proven gap).
     """
 
@@ -61,7 +61,7 @@ class RecyclingOptions:
     eu_targets: bool = True
     target_penalty_usd_per_tonne: float | None = 100_000.0
     explain_targets: bool = True
-    solver: SolverOptions = field(default_factory=lambda: SolverOptions(time_limit_s=60.0,
+    solver: SolverOptions = field(default_factory=lambda: SolverOptions(time_limit_s=240.0,
                                                                         mip_gap=0.01))
 
     def __post_init__(self) -> None:
