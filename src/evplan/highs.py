@@ -17,7 +17,7 @@ import highspy
 import linopy
 import numpy as np
 
-__all__ = ["HighsRun", "SolverOptions", "run_highs", "set_threads"]
+__all__ = ["HighsRun", "SolverOptions", "new_highs", "run_highs", "set_threads"]
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,17 @@ def _native_stdout_silenced() -> Iterator[None]:
         os.close(saved)
 
 
-def _to_highs(m: linopy.Model) -> highspy.Highs:
-    matrices = m.matrices
+def new_highs() -> highspy.Highs:
+    """A silent ``highspy.Highs`` (its constructor's banner kept off standard output)."""
     with _native_stdout_silenced():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    return h
+
+
+def _to_highs(m: linopy.Model) -> highspy.Highs:
+    matrices = m.matrices
+    h = new_highs()
     h.addVars(len(matrices.vlabels), matrices.lb, matrices.ub)
     if len(m.binaries) + len(m.integers):
         integer = np.flatnonzero(np.isin(matrices.vtypes, ["B", "I"]))

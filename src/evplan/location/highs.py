@@ -15,6 +15,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from evplan.highs import new_highs, set_threads
 from evplan.location.options import SolveOptions
 
 __all__ = ["Milp", "MilpSolution", "solve_milp"]
@@ -96,9 +97,9 @@ def solve_milp(
         can end with a wrong "optimal" (the presolve objective offset is lost).
     """
     started = time.perf_counter()
-    highs = highspy.Highs()
+    highs = new_highs()
     highs.setOptionValue("output_flag", bool(options.verbose))
-    highs.setOptionValue("threads", int(options.threads))
+    set_threads(highs, options.threads)
     highs.setOptionValue("time_limit", float(time_limit if time_limit else options.time_limit))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     highs.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
