@@ -33,3 +33,14 @@ def test_capacitated_after_a_network_solve_with_other_threads() -> None:
     after = capacitated(sites, customers, costs, options=SolveOptions(threads=1))
     assert after.objective == alone.objective
     assert after.status == alone.status
+
+
+def test_forbidden_pairs_match_the_dense_problem_with_prohibitive_costs() -> None:
+    sites, customers, costs = _tables()
+    sparse = costs.sample(frac=0.7, random_state=1)
+    dense = costs.merge(sparse[["site", "customer"]].assign(allowed=True),
+                        on=["site", "customer"], how="left")
+    dense["cost"] = np.where(dense["allowed"].fillna(False).astype(bool), dense["cost"], 1e6)
+    dense = dense.drop(columns="allowed")
+    assert capacitated(sites, customers, sparse).objective == capacitated(
+        sites, customers, dense).objective

@@ -211,7 +211,8 @@ def _site_knapsacks(
     with np.errstate(invalid="ignore", divide="ignore"):
         fraction = np.where(demand_sorted > 0, room / np.maximum(demand_sorted, 1e-300), 1.0)
     fraction = np.where(benefit_sorted, np.clip(fraction, 0.0, 1.0), 0.0)
-    value = np.where(benefit_sorted, fraction * reduced_sorted, 0.0).sum(axis=1)
+    # Forbidden pairs carry an infinite cost: take the product only where it counts.
+    value = (fraction * np.where(benefit_sorted, reduced_sorted, 0.0)).sum(axis=1)
     taken = np.empty_like(fraction)
     np.put_along_axis(taken, order, fraction, axis=1)
     return value, taken
