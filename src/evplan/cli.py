@@ -197,11 +197,19 @@ def fleet(
                          ] = None,
     years_after_plan: YearsAfterOption = 20,
     after_plan: AfterPlanOption = "flat",
+    store: StoreOption = None,
+    record: RecordOption = True,
     debug: DebugOption = False,
 ) -> None:
     """Vehicles in use by vintage, retirements and battery packs retired; tables into the run
-    folder (fleet_*.parquet/csv)."""
-    from evplan.charging.commands import default_run_folder, fleet_table
+    folder (fleet_*.parquet/csv), the run in the results store, the run's report refreshed."""
+    from evplan.charging.commands import (
+        default_run_folder,
+        default_store,
+        fleet_table,
+        refresh_report,
+    )
+    from evplan.charging.output import record_fleet
     from evplan.fleet import FleetOptions, project_fleet, write_fleet
 
     try:
@@ -210,6 +218,14 @@ def fleet(
                                chemistry=chemistry, options=FleetOptions(
                                    years_after_plan, after_plan))  # type: ignore[arg-type]
         write_fleet(result, folder)
+        store = store or default_store(folder)
+        parameters = {"years_after_plan": years_after_plan, "after_plan": after_plan,
+                      **{name: str(path) for name, path in (
+                          ("history", history), ("survival", survival), ("battery", battery),
+                          ("chemistry", chemistry)) if path is not None}}
+        run_id = record_fleet(result, store, scenario=f"{folder.resolve().name}:fleet",
+                              folder=folder, parameters=parameters) if record else None
+        report_file = refresh_report(folder)
     except (EvplanError, OSError) as error:
         _fail(error, debug)
         return
@@ -219,6 +235,10 @@ def fleet(
     console.print(fleet_table(result, markets, years))
     console.print(*result.assumptions, sep="\n")
     console.print(f"Fleet tables written to {folder}")
+    if run_id:
+        console.print(f"Recorded as run {run_id} in {store}")
+    if report_file:
+        console.print(f"Report: {report_file}")
 
 
 @app.command()
@@ -244,10 +264,13 @@ def charging(
         "--siting-market", help="Market whose demand is sited (default: TH).")] = None,
     years_after_plan: YearsAfterOption = 20,
     after_plan: AfterPlanOption = "flat",
+    store: StoreOption = None,
+    record: RecordOption = True,
     debug: DebugOption = False,
 ) -> None:
     """Fleet, public energy, ports by class (AFIR and benchmark ratios vs Erlang-C queueing),
-    cost per market and year, and a siting example; tables into the run folder."""
+    cost per market and year, and a siting example; tables into the run folder, the run in
+    the results store, the run's report refreshed."""
     from evplan.charging import (
         ChargingOptions,
         QueueTarget,
@@ -255,7 +278,13 @@ def charging(
         siting_example,
         write_charging,
     )
-    from evplan.charging.commands import charging_tables, default_run_folder
+    from evplan.charging.commands import (
+        charging_tables,
+        default_run_folder,
+        default_store,
+        refresh_report,
+    )
+    from evplan.charging.output import record_charging
     from evplan.fleet import FleetOptions, project_fleet, write_fleet
 
     try:
@@ -270,12 +299,30 @@ def charging(
                                  corridor=corridor)
         write_fleet(fleet_result, folder)
         write_charging(result, folder, example)
+        store = store or default_store(folder)
+        parameters = {"markets": markets, "last_year": last_year,
+                      "max_wait_probability": max_wait_probability,
+                      "max_mean_wait_minutes": max_mean_wait_minutes,
+                      "siting_market": siting_market, "years_after_plan": years_after_plan,
+                      "after_plan": after_plan,
+                      **{name: str(path) for name, path in (
+                          ("history", history), ("zones", zones), ("sites", sites),
+                          ("corridor", corridor)) if path is not None}}
+        run_id = record_charging(
+            fleet_result, result, store, example, scenario=f"{folder.resolve().name}:charging",
+            folder=folder, parameters={k: v for k, v in parameters.items() if v is not None}
+        ) if record else None
+        report_file = refresh_report(folder)
     except (EvplanError, OSError) as error:
         _fail(error, debug)
         return
     for table in charging_tables(result, example):
         console.print(table)
     console.print(f"Fleet and charging tables written to {folder}")
+    if run_id:
+        console.print(f"Recorded as run {run_id} in {store}")
+    if report_file:
+        console.print(f"Report: {report_file}")
 
 
 @app.command()

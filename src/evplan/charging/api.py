@@ -164,13 +164,15 @@ class SitingExample:
     notes: tuple[str, ...] = ()
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``charging_sites``, ``charging_site_assignment``, ``charging_corridor``."""
+        """``charging_sites``, ``charging_site_assignment``, ``charging_zones``,
+        ``charging_corridor``."""
         def labelled(table: pd.DataFrame) -> pd.DataFrame:
             return table.assign(market=self.market, year=self.year,
                                 charger_class=self.charger_class)
 
         return {"charging_sites": labelled(self.zones.sites),
                 "charging_site_assignment": labelled(self.zones.assignment),
+                "charging_zones": labelled(self.zones.zones),
                 "charging_corridor": labelled(self.corridor.pools)}
 
 

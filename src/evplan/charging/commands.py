@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from evplan.charging.api import ChargingResult, SitingExample
     from evplan.fleet.stock import FleetResult
 
-__all__ = ["charging_tables", "default_run_folder", "fleet_table", "method_note"]
+__all__ = ["charging_tables", "default_run_folder", "default_store", "fleet_table",
+           "method_note", "refresh_report"]
 
 
 def default_run_folder(output: Path | None = None) -> Path:
@@ -39,6 +40,24 @@ def default_run_folder(output: Path | None = None) -> Path:
         error.exit_code = done.returncode
         raise error
     return folder
+
+
+def default_store(folder: Path) -> Path:
+    """``evplan.duckdb`` in the folder that holds the run folder (as ``evplan run -o``)."""
+    return folder.resolve().parent / "evplan.duckdb"
+
+
+def refresh_report(folder: Path) -> Path | None:
+    """Re-render the run folder's ``report.html`` from its tables, when it has one.
+
+    The report then shows the "Fleet and charging" section; the file is replaced whole.
+    Returns the file, or None when the folder has no report.
+    """
+    from evplan.report.api import REPORT_FILE, write_report
+
+    if not (folder / REPORT_FILE).exists():
+        return None
+    return write_report([folder])
 
 
 def fleet_table(fleet: FleetResult, markets: list[str], years: list[int]) -> Table:

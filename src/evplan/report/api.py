@@ -50,6 +50,12 @@ def _single(run: RunData) -> str:
     recycling = [Chart(**chart) for chart in recycling_charts_of_run(run.tables)]
     if recycling:
         groups.append(ChartGroup(recycling, "Battery recycling (evplan recycling)"))
+    from evplan.charging.report import charging_charts_of_run  # run folders with a fleet
+
+    charging = [Chart(**chart) for chart in charging_charts_of_run(run.tables)]
+    if charging:
+        groups.append(ChartGroup(charging, "Fleet and charging (evplan fleet / evplan "
+                                           "charging)"))
     return render_page(title=title, subtitle=str(scenario.get("description") or ""),
                        groups=groups, story_lines=story(run), cards=kpi_cards(run),
                        footer=_footer(run))
