@@ -1,0 +1,5 @@
+"""``python -m evplan.cli``."""
+
+from evplan.cli import main
+
+main()

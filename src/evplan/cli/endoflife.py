@@ -1,0 +1,238 @@
+"""After the plan: ``fleet``, ``charging`` and ``recycling``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evplan.cli.app import (
+    DebugOption,
+    RecordOption,
+    StoreOption,
+    app,
+    console,
+    exit_with_error,
+)
+from evplan.errors import EvplanError
+
+RunFolderArgument = Annotated[Path | None, typer.Argument(
+    help="Run folder written by `evplan run` (default: evplan-output/china-export, planned "
+         "first if missing).")]
+HistoryOption = Annotated[Path | None, typer.Option(
+    "--history", help="CSV of sales before the plan (market, year, powertrain, "
+                      "sales_vehicles, ...).")]
+YearsAfterOption = Annotated[int, typer.Option(
+    "--years-after-plan", help="Years projected after the plan's last year.")]
+AfterPlanOption = Annotated[str, typer.Option(
+    "--after-plan", help="Sales after the plan: flat (held at the last plan year) or zero.")]
+
+
+@app.command()
+def fleet(
+    run_folder: RunFolderArgument = None,
+    history: HistoryOption = None,
+    survival: Annotated[Path | None, typer.Option("--survival", help="Survival-curve CSV.")
+                        ] = None,
+    battery: Annotated[Path | None, typer.Option("--battery", help="Battery CSV.")] = None,
+    chemistry: Annotated[Path | None, typer.Option("--chemistry", help="Chemistry CSV.")
+                         ] = None,
+    years_after_plan: YearsAfterOption = 20,
+    after_plan: AfterPlanOption = "flat",
+    store: StoreOption = None,
+    record: RecordOption = True,
+    debug: DebugOption = False,
+) -> None:
+    """Vehicles in use by vintage, retirements and battery packs retired; tables into the run
+    folder (fleet_*.parquet/csv), the run in the results store, the run's report refreshed."""
+    from evplan.charging.commands import (
+        default_run_folder,
+        default_store,
+        fleet_table,
+        refresh_report,
+    )
+    from evplan.charging.output import record_fleet
+    from evplan.fleet import FleetOptions, project_fleet, write_fleet
+
+    try:
+        folder = run_folder or default_run_folder()
+        result = project_fleet(folder, history=history, survival=survival, battery=battery,
+                               chemistry=chemistry, options=FleetOptions(
+                                   years_after_plan, after_plan))  # type: ignore[arg-type]
+        write_fleet(result, folder)
+        store = store or default_store(folder)
+        parameters = {"years_after_plan": years_after_plan, "after_plan": after_plan,
+                      **{name: str(path) for name, path in (
+                          ("history", history), ("survival", survival), ("battery", battery),
+                          ("chemistry", chemistry)) if path is not None}}
+        run_id = record_fleet(result, store, scenario=f"{folder.resolve().name}:fleet",
+                              folder=folder, parameters=parameters) if record else None
+        report_file = refresh_report(folder)
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    markets = list(result.export_markets) or result.markets
+    years = [y for y in range(result.first_year, result.last_year + 1)
+             if y <= (result.plan_last_year or 0) or y % 5 == 0]
+    console.print(fleet_table(result, markets, years))
+    console.print(*result.assumptions, sep="\n")
+    console.print(f"Fleet tables written to {folder}")
+    if run_id:
+        console.print(f"Recorded as run {run_id} in {store}")
+    if report_file:
+        console.print(f"Report: {report_file}")
+
+
+@app.command()
+def charging(
+    run_folder: RunFolderArgument = None,
+    history: HistoryOption = None,
+    markets: Annotated[str | None, typer.Option(
+        "--markets", help="Comma-separated markets (default: the plan's export markets).")
+                       ] = None,
+    last_year: Annotated[int | None, typer.Option(
+        "--last-year", help="Last year to size (default: the plan's).")] = None,
+    max_wait_probability: Annotated[float, typer.Option(
+        "--max-wait-probability", help="Queueing target: probability of waiting.")] = 0.2,
+    max_mean_wait_minutes: Annotated[float | None, typer.Option(
+        "--max-mean-wait-minutes", help="Queueing target: mean wait.")] = None,
+    zones: Annotated[Path | None, typer.Option(
+        "--zones", help="Zones CSV for siting (default: synthetic example).")] = None,
+    sites: Annotated[Path | None, typer.Option(
+        "--sites", help="Candidate sites CSV (default: synthetic example).")] = None,
+    corridor: Annotated[Path | None, typer.Option(
+        "--corridor", help="Corridor candidates CSV (site, km; default: synthetic).")] = None,
+    siting_market: Annotated[str | None, typer.Option(
+        "--siting-market", help="Market whose demand is sited (default: TH).")] = None,
+    years_after_plan: YearsAfterOption = 20,
+    after_plan: AfterPlanOption = "flat",
+    store: StoreOption = None,
+    record: RecordOption = True,
+    debug: DebugOption = False,
+) -> None:
+    """Fleet, public energy, ports by class (AFIR and benchmark ratios vs Erlang-C queueing),
+    cost per market and year, and a siting example; tables into the run folder, the run in
+    the results store, the run's report refreshed."""
+    from evplan.charging import (
+        ChargingOptions,
+        QueueTarget,
+        plan_charging,
+        siting_example,
+        write_charging,
+    )
+    from evplan.charging.commands import (
+        charging_tables,
+        default_run_folder,
+        default_store,
+        refresh_report,
+    )
+    from evplan.charging.output import record_charging
+    from evplan.fleet import FleetOptions, project_fleet, write_fleet
+
+    try:
+        folder = run_folder or default_run_folder()
+        fleet_result = project_fleet(folder, history=history, options=FleetOptions(
+            years_after_plan, after_plan))  # type: ignore[arg-type]
+        options = ChargingOptions(
+            markets=tuple(m.strip() for m in markets.split(",")) if markets else None,
+            last_year=last_year, target=QueueTarget(max_wait_probability, max_mean_wait_minutes))
+        result = plan_charging(fleet_result, options=options)
+        example = siting_example(result, market=siting_market, zones=zones, sites=sites,
+                                 corridor=corridor)
+        write_fleet(fleet_result, folder)
+        write_charging(result, folder, example)
+        store = store or default_store(folder)
+        parameters = {"markets": markets, "last_year": last_year,
+                      "max_wait_probability": max_wait_probability,
+                      "max_mean_wait_minutes": max_mean_wait_minutes,
+                      "siting_market": siting_market, "years_after_plan": years_after_plan,
+                      "after_plan": after_plan,
+                      **{name: str(path) for name, path in (
+                          ("history", history), ("zones", zones), ("sites", sites),
+                          ("corridor", corridor)) if path is not None}}
+        run_id = record_charging(
+            fleet_result, result, store, example, scenario=f"{folder.resolve().name}:charging",
+            folder=folder, parameters={k: v for k, v in parameters.items() if v is not None}
+        ) if record else None
+        report_file = refresh_report(folder)
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    for table in charging_tables(result, example):
+        console.print(table)
+    console.print(f"Fleet and charging tables written to {folder}")
+    if run_id:
+        console.print(f"Recorded as run {run_id} in {store}")
+    if report_file:
+        console.print(f"Report: {report_file}")
+
+
+@app.command()
+def recycling(
+    run_folder: RunFolderArgument = None,
+    retired: Annotated[Path | None, typer.Option(
+        "--retired", help="Retired packs CSV (collection_point, year, chemistry, kwh[, "
+                          "tonnes]) instead of the fleet of a run.")] = None,
+    tables: Annotated[Path | None, typer.Option(
+        "--tables", help="Folder of CSVs replacing recycling defaults (prices.csv, "
+                         "candidate_plants.csv, lanes.csv, ...).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Folder for the recycling tables (default: the run folder).")
+                      ] = None,
+    objective: Annotated[str, typer.Option(
+        "--objective", help="meet_all (process every tonne) or max_value.")] = "meet_all",
+    hard_targets: Annotated[bool, typer.Option(
+        "--hard-targets", help="EU targets as hard constraints (default: shortfalls allowed "
+                               "at a penalty and reported).")] = False,
+    build_every: Annotated[int, typer.Option(
+        "--build-every", help="Plants open only every N years.")] = 5,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="Seconds per MILP solve.")] = 240.0,
+    mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.")] = 0.01,
+    store: StoreOption = None,
+    record: RecordOption = True,
+    debug: DebugOption = False,
+) -> None:
+    """Recycling network for the packs a plan's vehicles retire: plants, process, recovered
+    tonnes and value, EU Battery Regulation compliance; tables into the run folder."""
+    from evplan.highs import SolverOptions
+    from evplan.recycling import RecyclingOptions, load_inputs, plan_recycling
+    from evplan.recycling.output import record_recycling, write_recycling
+    from evplan.recycling.scenario import plan_from_run
+    from evplan.recycling.summary import (
+        closing_note,
+        default_run_folder,
+        plants_table,
+        table_sources,
+        years_table,
+    )
+
+    try:
+        options = RecyclingOptions(
+            objective=objective,  # type: ignore[arg-type]
+            target_penalty_usd_per_tonne=None if hard_targets else 100_000.0,
+            build_every_years=build_every,
+            solver=SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
+        sources = table_sources(tables)
+        if retired is not None:
+            result = plan_recycling(load_inputs(retired, **sources), options)
+            folder = output or Path("evplan-output") / "recycling"
+        else:
+            run = run_folder or default_run_folder()
+            result = plan_from_run(run, options=options, **sources)
+            folder = output or run
+        write_recycling(result, folder)
+        run_id = record_recycling(result, store or folder.parent / "evplan.duckdb",
+                                  scenario=f"{folder.name}:recycling") if record else None
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    console.print(plants_table(result))
+    console.print(years_table(result))
+    console.print(*closing_note(result), sep="\n")
+    console.print(f"Recycling tables written to {folder}")
+    if run_id:
+        console.print(f"Recorded as run {run_id}")
+
+

@@ -1,0 +1,65 @@
+"""The report and workbook commands: ``report`` and ``template``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evplan.cli.app import (
+    DebugOption,
+    app,
+    console,
+    exit_with_error,
+)
+from evplan.errors import EvplanError
+
+
+@app.command()
+def report(
+    folders: Annotated[list[Path], typer.Argument(
+        help="Run folder(s) written by `evplan run`; several make a comparison page.")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="HTML file (default: RUN_FOLDER/report.html, or "
+                               "comparison.html beside the first folder).")] = None,
+    focus: Annotated[str | None, typer.Option(
+        "--focus", help="Producing country the story is about (default: the one whose "
+                        "exports grow most).")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Write the offline HTML report of a run, or compare several runs."""
+    from evplan.report import write_report
+
+    try:
+        written = write_report(folders, output, focus)
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    console.print(f"Report: {written}")
+
+
+@app.command()
+def template(
+    file: Annotated[Path, typer.Argument(help="The .xlsx workbook to write.")],
+    inputs: Annotated[Path | None, typer.Option(
+        "--from", help="Input folder or workbook to fill in (default: the embedded "
+                       "china-export scenario).")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Write an input workbook (one sheet per table, units, validation), ready to edit."""
+    from evplan.data import load
+    from evplan.report import write_template
+
+    if file.suffix.lower() != ".xlsx":
+        sys.stderr.write(f"{file}: the template is an Excel workbook; name it something.xlsx.\n")
+        raise typer.Exit(1)
+    try:
+        written = write_template(file, load(inputs) if inputs is not None else None)
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    console.print(f"Input workbook: {written}. Edit it, then: evplan run {file}")
+
+

@@ -1,0 +1,227 @@
+"""Many runs: ``sweep``, ``montecarlo``, ``breakeven``, ``runs`` and ``compare``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evplan.cli.app import (
+    DebugOption,
+    InputsOption,
+    RecordOption,
+    ScenarioOption,
+    StoreOption,
+    app,
+    console,
+    default_store,
+    exit_with_error,
+    record_run,
+)
+from evplan.errors import EvplanError
+
+
+def _study_options(workers: int | None, scheduler: str | None, store: Path | None,
+                   record: bool, tables: bool) -> dict:
+    from evplan.store import ResultsStore
+
+    return {"workers": workers, "scheduler": scheduler, "progress": True,
+            "store": ResultsStore(store or default_store()) if record else None,
+            "with_tables": tables}
+
+
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", help="Local worker processes (default: this process below 50 cases per "
+                      "CPU, else the CPU count).")]
+SchedulerOption = Annotated[str | None, typer.Option(
+    "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: local "
+                        "processes).")]
+TablesOption = Annotated[bool, typer.Option(
+    "--tables/--kpis-only", help="Store every case's result tables, or only its KPIs.")]
+CsvOption = Annotated[Path | None, typer.Option(
+    "--csv", help="Also write the tidy KPIs per case to this CSV file.")]
+
+
+def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool) -> None:
+    from evplan.scenarios.display import montecarlo_table, sweep_table
+
+    console.print(montecarlo_table(study, title) if montecarlo  # type: ignore[arg-type]
+                  else sweep_table(study, title))  # type: ignore[arg-type]
+    cases = study.cases  # type: ignore[attr-defined]
+    failed = cases[~cases["status"].isin(["optimal", "time_limit"])]
+    warm = int(cases["solve_mode"].str.startswith("warm").sum())
+    console.print(f"{len(cases)} cases in {study.seconds:.1f} s "  # type: ignore[attr-defined]
+                  f"({study.cases_per_minute:.1f} cases/min) on "  # type: ignore[attr-defined]
+                  f"{study.workers} worker(s); {warm} solved warm; "  # type: ignore[attr-defined]
+                  f"batch {study.batch_id}.")  # type: ignore[attr-defined]
+    for _, row in failed.head(5).iterrows():
+        console.print(f"case {row['case']} ({row['label']}): {row['status']}: "
+                      f"{str(row['error']).splitlines()[0] if row['error'] else ''}")
+    if csv is not None:
+        study.kpis.to_csv(csv, index=False)  # type: ignore[attr-defined]
+        console.print(f"Tidy KPIs written to {csv}")
+
+
+@app.command()
+def sweep(
+    name: Annotated[str | None, typer.Argument(
+        help="A sweep declared in scenarios.yaml (e.g. eu-duty-x-freight).")] = None,
+    grid: Annotated[list[str] | None, typer.Option(
+        "--grid", "-g", help="PARAMETER=start:stop:count or PARAMETER=v1,v2,... (repeat for a "
+                             "grid), e.g. -g eu-bev-cvd=0:0.5:6 -g freight=0.5,1,2.")] = None,
+    inputs: InputsOption = None,
+    scenario: ScenarioOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    store: StoreOption = None,
+    record: RecordOption = True,
+    tables: TablesOption = True,
+    csv: CsvOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Run a grid of cases over parameters (warm re-solves; local processes or Dask)."""
+    from evplan.data import load
+    from evplan.examples import china_export_path
+    from evplan.scenarios import parse_values, run_sweep
+
+    try:
+        data = load(inputs if inputs is not None else china_export_path())
+        if grid:
+            spec: dict | str = {}
+            for item in grid:
+                parameter, _, values = item.partition("=")
+                spec[parameter.strip()] = parse_values(values)  # type: ignore[index]
+        elif name:
+            spec = name
+        else:
+            raise typer.BadParameter("give a sweep name or --grid PARAMETER=VALUES")
+        study = run_sweep(spec, data, scenario=scenario,
+                          **_study_options(workers, scheduler, store, record, tables))
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    _finish_study(study, f"sweep {name or ''} on {data.scenario.name}"
+                  + (f" + {scenario}" if scenario else ""), csv, montecarlo=False)
+
+
+@app.command()
+def montecarlo(
+    name: Annotated[str, typer.Argument(
+        help="A Monte Carlo study declared in scenarios.yaml.")] = "uncertainty",
+    samples: Annotated[int | None, typer.Option("--samples", "-n", help="Samples.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    inputs: InputsOption = None,
+    scenario: ScenarioOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    store: StoreOption = None,
+    record: RecordOption = True,
+    tables: TablesOption = True,
+    csv: CsvOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Sample demand, duties, freight and prices (N samples, a seed: reproducible)."""
+    from evplan.data import load
+    from evplan.examples import china_export_path
+    from evplan.scenarios import run_montecarlo
+
+    try:
+        data = load(inputs if inputs is not None else china_export_path())
+        study = run_montecarlo(name, data, samples=samples, seed=seed, scenario=scenario,
+                               **_study_options(workers, scheduler, store, record, tables))
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    _finish_study(study, f"Monte Carlo {name} on {data.scenario.name}", csv, montecarlo=True)
+
+
+@app.command()
+def breakeven(
+    inputs: InputsOption = None,
+    scenario: ScenarioOption = None,
+    year: Annotated[int | None, typer.Option("--year", help="Year to show (default: last).")
+                    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Lanes to show.")] = 30,
+    exact: Annotated[bool, typer.Option(
+        "--exact", help="Bisect the used lanes whose ranging value is only a lower bound.")
+    ] = False,
+    store: StoreOption = None,
+    record: RecordOption = True,
+    debug: DebugOption = False,
+) -> None:
+    """Duty rate at which each used lane stops being used, and each unused one would start."""
+    from evplan.data import load
+    from evplan.examples import china_export_path
+    from evplan.scenarios import WarmModel, apply_scenario, breakeven_duties
+    from evplan.scenarios.display import breakeven_table
+
+    try:
+        data = load(inputs if inputs is not None else china_export_path())
+        applied = apply_scenario(data, scenario or "base")
+        warm = WarmModel(applied.data)
+        result = warm.solve(applied.data)
+        table = breakeven_duties(applied.data, warm, refine_all=exact)
+        from evplan.results import Result
+
+        result = Result(status=result.status, objective_usd=result.objective_usd,
+                        tables=result.tables, kpis=result.kpis,
+                        scenario={**result.scenario, "scenario": applied.scenario,
+                                  "overrides": list(applied.overrides)},
+                        metadata=result.metadata)
+        run_id = record_run(result, applied.data, store, record, {"breakeven": table})
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    console.print(breakeven_table(table, year or int(table["year"].max()), limit))
+    console.print(f"{int(table['used'].sum())} used and {int((~table['used']).sum())} unused "
+                  f"cross-border flows; {int((~table['exact']).sum())} stop rates are lower "
+                  "bounds from cost ranging (--exact bisects them).")
+    if run_id:
+        console.print(f"Recorded with run {run_id} in {store or default_store()} "
+                      "(table 'breakeven').")
+
+
+@app.command()
+def runs(
+    store: StoreOption = None,
+    limit: Annotated[int, typer.Option("--limit", help="Runs to show.")] = 30,
+    batch: Annotated[str | None, typer.Option("--batch", help="Only this sweep batch.")
+                     ] = None,
+    debug: DebugOption = False,
+) -> None:
+    """List the runs recorded in the results store, newest first."""
+    from evplan.scenarios.display import runs_table
+    from evplan.store import ResultsStore
+
+    try:
+        frame = ResultsStore(store or default_store()).runs(batch)
+    except EvplanError as error:
+        exit_with_error(error, debug)
+        return
+    console.print(runs_table(frame, limit))
+
+
+@app.command()
+def compare(
+    run_ids: Annotated[list[str], typer.Argument(help="Two or more run ids (unique prefixes "
+                                                      "are enough).")],
+    store: StoreOption = None,
+    limit: Annotated[int, typer.Option("--limit", help="KPI rows to show.")] = 60,
+    debug: DebugOption = False,
+) -> None:
+    """Print the KPI deltas of runs against the first one."""
+    from evplan.scenarios.display import compare_table
+    from evplan.store import ResultsStore
+
+    try:
+        results_store = ResultsStore(store or default_store())
+        ids = results_store.resolve(run_ids)
+        wide = results_store.compare(ids)
+        objectives = [float(results_store.run(run_id)["objective_usd"]) for run_id in ids]
+    except EvplanError as error:
+        exit_with_error(error, debug)
+        return
+    console.print(compare_table(wide, ids, objectives, limit))
+
+
