@@ -17,7 +17,7 @@ from evplan.data.excel import SCENARIO_SHEET, read_sheets, scenario_from_sheets
 from evplan.errors import InputError, Problem
 from evplan.schema import TABLES
 
-__all__ = ["RawInputs", "read_inputs"]
+__all__ = ["RawInputs", "read_inputs", "read_raw_table"]
 
 SCENARIO_FILE = "scenario.yaml"
 
@@ -82,6 +82,35 @@ def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.map(lambda value: value.strip() if isinstance(value, str) else value)
     frame.insert(0, "row", range(2, len(frame) + 2))
     return frame
+
+
+def read_raw_table(source: str | Path | pd.DataFrame, label: str) -> pd.DataFrame:
+    """Read one table as text with spreadsheet row numbers, from a CSV path or a DataFrame.
+
+    The building block of every table reader outside the network inputs (fleet,
+    charging, recycling parameters): cells become stripped strings (blank for missing),
+    and a ``row`` column numbers the rows as a spreadsheet shows them (header = row 1).
+
+    Raises
+    ------
+    InputError
+        When the path does not exist or is not readable CSV.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy().astype(object).where(source.notna(), "").astype(str)
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputError([Problem(label, f"{path} does not exist. Give the path of a CSV "
+                                      "file, or leave it out to use the default.")])
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True)
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise InputError([Problem(label, f"{label} cannot be read as CSV: {error}. Save it "
+                                      "as UTF-8 CSV with a comma separator.")]) from error
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame()
+    return _with_row_numbers(frame).reset_index(drop=True)
 
 
 def _read_folder(folder: Path) -> RawInputs:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from evplan.data.checks import MAX_ROWS_PER_KIND
 from evplan.data.columns import coerce_table, row_label
+from evplan.data.read import read_raw_table
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.schema import Table
@@ -31,27 +32,6 @@ TableSource = str | Path | pd.DataFrame | None
 def default_table_path(package: str, file: str) -> Path:
     """Return the path of a default table shipped in ``evplan.<package>/data``."""
     return Path(str(resources.files(f"evplan.{package}") / "data" / file))
-
-
-def _raw(source: str | Path | pd.DataFrame, label: str) -> pd.DataFrame:
-    if isinstance(source, pd.DataFrame):
-        frame = source.copy().astype(str)
-        for column in frame.columns:
-            frame[column] = frame[column].where(source[column].notna(), "")
-    else:
-        path = Path(source)
-        if not path.exists():
-            raise InputError([Problem(label, f"{path} does not exist. Give the path of a CSV "
-                                      "file or leave the option out to use the default.")])
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True)
-        except (pd.errors.ParserError, UnicodeDecodeError) as error:
-            raise InputError([Problem(label, f"{label} cannot be read as CSV: {error}. Save it "
-                                      "as UTF-8 CSV with a comma separator.")]) from error
-    frame.columns = [str(column).strip() for column in frame.columns]
-    frame = frame.map(lambda value: value.strip() if isinstance(value, str) else value)
-    frame.insert(0, "row", range(2, len(frame) + 2))
-    return frame.reset_index(drop=True)
 
 
 def read_parameter_table(
@@ -82,7 +62,7 @@ def read_parameter_table(
     """
     label = Path(source).name if isinstance(source, str | Path) else table.file
     own: list[Problem] = []
-    raw = _raw(default if source is None else source, label)
+    raw = read_raw_table(default if source is None else source, label)
     typed = coerce_table(table, raw, label, own)
     key = [column for column in table.key if column in typed]
     if unique_key and key and len(typed):

@@ -24,6 +24,7 @@ import yaml
 
 from evplan.data.checks import MAX_ROWS_PER_KIND
 from evplan.data.columns import coerce_table, row_label
+from evplan.data.read import read_raw_table
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.schema import Column, Table
@@ -227,26 +228,6 @@ def sources() -> dict[str, str]:
         return dict(yaml.safe_load(handle))
 
 
-def _raw(source: str | Path | pd.DataFrame, label: str) -> pd.DataFrame:
-    if isinstance(source, pd.DataFrame):
-        frame = source.copy().astype(object)
-        frame = frame.where(source.notna(), "").astype(str)
-    else:
-        path = Path(source)
-        if not path.exists():
-            raise InputError([Problem(label, f"{path} does not exist. Give the path of a CSV "
-                                      "file, or leave it out to use the default.")])
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True)
-        except (pd.errors.ParserError, UnicodeDecodeError) as error:
-            raise InputError([Problem(label, f"{label} cannot be read as CSV: {error}. Save it "
-                                      "as UTF-8 CSV with a comma separator.")]) from error
-    frame.columns = [str(column).strip() for column in frame.columns]
-    frame = frame.map(lambda value: value.strip() if isinstance(value, str) else value)
-    frame.insert(0, "row", range(2, len(frame) + 2))
-    return frame.reset_index(drop=True)
-
-
 _TRUE = {"true", "yes", "1", "1.0", "y", "t"}
 _FALSE = {"false", "no", "0", "0.0", "n", "f", "", "nan"}
 
@@ -280,7 +261,7 @@ def read_table(table: Table, source: TableSource, default: str | None,
         chosen = default_path(str(default))
     else:
         chosen = source
-    raw = _raw(chosen, label)
+    raw = read_raw_table(chosen, label)
     own: list[Problem] = []
     typed = coerce_table(table, raw, label, own)
     _booleans(table, typed, label, own)
