@@ -11,7 +11,6 @@ met, by how much, and why (the plants, lanes or demand that bind), and
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,7 +18,7 @@ import pandas as pd
 from evplan import __version__
 from evplan.data import NetworkData
 from evplan.errors import InfeasibleError, SolverLimitError
-from evplan.highs import HighsRun, SolverOptions, run_highs
+from evplan.highs import SolverOptions, run_highs
 from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
@@ -88,12 +87,6 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     }
     return Result(status=run.status, objective_usd=objective, tables=tables, kpis=kpis,
                   scenario=data.scenario.as_dict(), metadata=metadata)
-
-
-@dataclass(frozen=True)
-class _Elastic:
-    run: HighsRun
-    values: dict[str, np.ndarray]
 
 
 def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
