@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from evplan.examples import default_run_folder
+
 if TYPE_CHECKING:
     from rich.table import Table
 
@@ -16,30 +18,6 @@ if TYPE_CHECKING:
 
 __all__ = ["charging_tables", "default_run_folder", "default_store", "fleet_table",
            "method_note", "refresh_report"]
-
-
-def default_run_folder(output: Path | None = None) -> Path:
-    """The run folder of the embedded default scenario, planned now if it is not there.
-
-    The plan is made by ``evplan run`` in a child process: solving the network model in
-    this process first leaves the location engine's capacitated solve without a solution
-    (HiGHS returns no primal solution for its transport LP; reported to its owner).
-    """
-    import subprocess
-    import sys
-
-    from evplan.errors import EvplanError
-
-    folder = output or Path("evplan-output") / "china-export"
-    if (folder / "shipments.parquet").exists() and (folder / "run.json").exists():
-        return folder
-    done = subprocess.run([sys.executable, "-m", "evplan.cli", "run", "-o", str(folder)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        error = EvplanError(done.stderr.strip() or "evplan run failed")
-        error.exit_code = done.returncode
-        raise error
-    return folder
 
 
 def default_store(folder: Path) -> Path:

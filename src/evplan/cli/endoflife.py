@@ -78,10 +78,7 @@ def fleet(
     console.print(fleet_table(result, markets, years))
     console.print(*result.assumptions, sep="\n")
     console.print(f"Fleet tables written to {folder}")
-    if run_id:
-        console.print(f"Recorded as run {run_id} in {store}")
-    if report_file:
-        console.print(f"Report: {report_file}")
+    _print_recorded(run_id, store, report_file)
 
 
 @app.command()
@@ -162,10 +159,7 @@ def charging(
     for table in charging_tables(result, example):
         console.print(table)
     console.print(f"Fleet and charging tables written to {folder}")
-    if run_id:
-        console.print(f"Recorded as run {run_id} in {store}")
-    if report_file:
-        console.print(f"Report: {report_file}")
+    _print_recorded(run_id, store, report_file)
 
 
 @app.command()
@@ -236,3 +230,9 @@ def recycling(
         console.print(f"Recorded as run {run_id}")
 
 
+def _print_recorded(run_id: str | None, store: Path, report_file: Path | None) -> None:
+    """Say where the run was recorded and which report was refreshed, if any."""
+    if run_id:
+        console.print(f"Recorded as run {run_id} in {store}")
+    if report_file:
+        console.print(f"Report: {report_file}")

@@ -11,7 +11,13 @@ from pathlib import Path
 from evplan.data import NetworkData, load
 from evplan.examples.small import random_network, single_lane
 
-__all__ = ["china_export", "china_export_path", "random_network", "single_lane"]
+__all__ = [
+    "china_export",
+    "china_export_path",
+    "default_run_folder",
+    "random_network",
+    "single_lane",
+]
 
 
 def china_export_path() -> Path:
@@ -29,3 +35,32 @@ def china_export() -> NetworkData:
     2023
     """
     return load(china_export_path())
+
+
+def default_run_folder(output: Path | None = None) -> Path:
+    """The run folder of the embedded default scenario, planned by ``evplan run`` if missing.
+
+    Used by the commands that carry on from a plan (fleet, charging, recycling) when no
+    run folder is given. The plan runs as ``evplan run -o FOLDER`` in a child process, so
+    the folder is exactly what the command line writes (tables, report, store record).
+
+    Raises
+    ------
+    EvplanError
+        With ``evplan run``'s message and exit code when planning fails.
+    """
+    import subprocess
+    import sys
+
+    from evplan.errors import EvplanError
+
+    folder = output or Path("evplan-output") / "china-export"
+    if (folder / "shipments.parquet").exists() and (folder / "run.json").exists():
+        return folder
+    done = subprocess.run([sys.executable, "-m", "evplan.cli", "run", "-o", str(folder)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        error = EvplanError(done.stderr.strip() or "evplan run failed")
+        error.exit_code = done.returncode
+        raise error
+    return folder

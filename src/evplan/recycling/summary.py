@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from rich.table import Table
 
-from evplan.errors import EvplanError
+from evplan.examples import default_run_folder
 from evplan.recycling.plan import RecyclingResult
 from evplan.recycling.tables import TABLES, TableSource
 
 __all__ = ["closing_note", "default_run_folder", "plants_table", "table_sources", "years_table"]
 
 SHOWN = ("lithium", "nickel", "cobalt", "copper")
-
-
-def default_run_folder(output: Path | None = None) -> Path:
-    """The default scenario's run folder, planned by ``evplan run`` first if missing."""
-    folder = output or Path("evplan-output") / "china-export"
-    if (folder / "shipments.parquet").exists() and (folder / "run.json").exists():
-        return folder
-    done = subprocess.run([sys.executable, "-m", "evplan.cli", "run", "-o", str(folder)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        error = EvplanError(done.stderr.strip() or "evplan run failed")
-        error.exit_code = done.returncode
-        raise error
-    return folder
 
 
 def table_sources(folder: Path | None) -> dict[str, TableSource]:
