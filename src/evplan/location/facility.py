@@ -21,7 +21,6 @@ the full problem because the reduction only removes solutions worse than the inc
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -36,6 +35,7 @@ from evplan.location.heuristics import (
     lagrangian_cflp,
 )
 from evplan.location.highs import relative_gap, solve_milp
+from evplan.location.linking import nearest_pairs, separate_linking
 from evplan.location.options import SolveOptions
 from evplan.location.result import LocationResult
 from evplan.location.tables import DenseInstance, to_dense
@@ -108,6 +108,39 @@ class _Incumbent:
             self.objective, self.is_open, self.fractions = total, is_open.copy(), fractions
 
 
+def _kernel_search(
+    instance: DenseInstance,
+    options: SolveOptions,
+    incumbent: _Incumbent,
+    open_sets: list[np.ndarray],
+) -> None:
+    """Solve the MILP restricted to the incumbent's sites and the Lagrangian's last choices.
+
+    The site sets the subgradient visits near its end are the sites a near-optimal
+    solution uses; their union (about a fifth of the sites on capa/b/c) makes a small
+    MILP whose solution, feasible for the whole problem, is offered to the incumbent.
+    """
+    kernel = incumbent.is_open.copy()
+    for is_open in open_sets:
+        kernel |= is_open
+    if kernel.all() or instance.capacity[kernel].sum() < instance.demand.sum():
+        return
+    model = build_facility_model(
+        instance.value,
+        instance.demand,
+        instance.capacity,
+        instance.fixed_cost,
+        strong=True,
+        keep=kernel,
+        linked=nearest_pairs(instance.value, kernel, 3),
+    )
+    limit = max(1.0, min(30.0, 0.1 * options.time_limit))
+    solution = solve_milp(model.milp, options, time_limit=limit, cutoff=incumbent.objective)
+    if solution.values is not None:
+        is_open, _ = model.decode(solution.values, instance.value.shape)
+        incumbent.offer(is_open)
+
+
 def _solve_strong(
     instance: DenseInstance, options: SolveOptions, started: float
 ) -> tuple[_Incumbent, float, dict[str, Any]]:
@@ -133,11 +166,28 @@ def _solve_strong(
         incumbent.offer(
             interchange(finite, fixed, incumbent.is_open, medians=int(incumbent.is_open.sum()))
         )
+        _kernel_search(instance, options, incumbent, lagrangian.open_sets[-50:])
     tolerance = 1e-9 * abs(incumbent.objective) + 1e-6
     closed = lagrangian.bound_if_open > incumbent.objective + tolerance
     opened = lagrangian.bound_if_closed > incumbent.objective + tolerance
     closed &= ~incumbent.is_open
     opened &= incumbent.is_open
+    keep = ~closed
+    cuts = None
+    if np.isfinite(capacity).all():
+        cuts = separate_linking(
+            cost,
+            instance.demand,
+            capacity,
+            fixed,
+            keep=keep,
+            forced_open=opened,
+            linked=nearest_pairs(cost, keep, 3),
+            options=options,
+            time_limit=max(1.0, 0.2 * options.time_limit),
+        )
+        for threshold in (0.5, 1e-6):
+            incumbent.offer(_repair_capacity(cuts.site_value > threshold, instance, per_unit))
     details = {
         "heuristic_objective": heuristic_objective,
         "incumbent_before_milp": incumbent.objective,
@@ -146,7 +196,12 @@ def _solve_strong(
         "sites_fixed_closed": int(closed.sum()),
         "sites_fixed_open": int(opened.sum()),
     }
-    return incumbent, lagrangian.bound, {**details, "keep": ~closed, "opened": opened}
+    if cuts is not None:
+        details.update(
+            lp_bound=cuts.lp_bound, linking_rows=int(cuts.linked.sum()), lp_rounds=cuts.rounds
+        )
+    extra = {"keep": keep, "opened": opened, "linked": None if cuts is None else cuts.linked}
+    return incumbent, lagrangian.bound, {**details, **extra}
 
 
 def _solve_facility(
@@ -159,9 +214,10 @@ def _solve_facility(
     details: dict[str, Any] = {"formulation": options.formulation}
     incumbent: _Incumbent | None = None
     keep, opened = np.ones(site_count, dtype=bool), np.zeros(site_count, dtype=bool)
+    linked = None
     if strong and not single_source:
         incumbent, lower_bound, extra = _solve_strong(instance, options, started)
-        keep, opened = extra.pop("keep"), extra.pop("opened")
+        keep, opened, linked = extra.pop("keep"), extra.pop("opened"), extra.pop("linked")
         details.update(extra)
     model = build_facility_model(
         instance.value,
@@ -172,19 +228,16 @@ def _solve_facility(
         single_source=single_source,
         keep=keep,
         forced_open=opened,
+        linked=linked,
     )
     details.update(columns=model.milp.matrix.shape[1], rows=model.milp.matrix.shape[0])
-    cutoff, warm, milp_options = None, None, options
+    cutoff = None
     if incumbent is not None and options.warm_start and np.isfinite(incumbent.objective):
-        # MIP start with presolve off: with presolve, HiGHS 1.16 can lose the objective
-        # offset of a MIP start and stop at a wrong "optimal" (see highs.solve_milp).
+        # The incumbent's value as a cutoff, not a MIP start: with presolve, HiGHS 1.16
+        # can lose the objective offset of a MIP start (see highs.solve_milp).
         cutoff = incumbent.objective
-        warm = model.warm_start(incumbent.is_open, incumbent.fractions)
-        milp_options = replace(options, highs_options=(("presolve", "off"), *options.highs_options))
     remaining = max(1.0, options.time_limit - (time.perf_counter() - started))
-    solution = solve_milp(
-        model.milp, milp_options, warm_start=warm, time_limit=remaining, cutoff=cutoff
-    )
+    solution = solve_milp(model.milp, options, time_limit=remaining, cutoff=cutoff)
     details["nodes"] = solution.nodes
     if solution.status == "infeasible" and incumbent is not None:
         lower_bound = incumbent.objective  # nothing beats the incumbent

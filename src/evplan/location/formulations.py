@@ -82,6 +82,7 @@ def build_facility_model(
     single_source: bool = False,
     keep: np.ndarray | None = None,
     forced_open: np.ndarray | None = None,
+    linked: np.ndarray | None = None,
 ) -> FacilityModel:
     """Build the CFLP/UFLP MILP over the kept sites (see module docstring).
 
@@ -99,6 +100,11 @@ def build_facility_model(
         Sites to model (others are closed); default all.
     forced_open : numpy.ndarray of bool, optional
         Sites whose ``y`` has lower bound 1.
+    linked : numpy.ndarray of bool, optional
+        Sites x customers: pairs that get a strong linking row ``x_ij <= y_i``
+        (default all). The site-capacity row alone already keeps ``x_ij = 0`` at a
+        closed site, so leaving rows out keeps the model exact and only weakens its
+        LP relaxation where they would bind.
     """
     site_count, customer_count = cost.shape
     keep = np.ones(site_count, dtype=bool) if keep is None else keep
@@ -131,14 +137,17 @@ def build_facility_model(
     upper = [np.ones(customer_count), np.zeros(len(capacitated_local))]
     if strong:
         # assignment-linking: x_ij - y_i <= 0
-        linking_rows = row + np.arange(x_count)
+        pairs = np.arange(x_count)
+        if linked is not None:
+            pairs = np.flatnonzero(linked[pair_site, pair_customer] | ~capacitated[local_site])
+        linking_rows = row + np.arange(len(pairs))
         blocks += [
-            (linking_rows, x_columns, np.ones(x_count)),
-            (linking_rows, local_site, -np.ones(x_count)),
+            (linking_rows, x_columns[pairs], np.ones(len(pairs))),
+            (linking_rows, local_site[pairs], -np.ones(len(pairs))),
         ]
-        lower.append(np.full(x_count, -np.inf))
-        upper.append(np.zeros(x_count))
-        row += x_count
+        lower.append(np.full(len(pairs), -np.inf))
+        upper.append(np.zeros(len(pairs)))
+        row += len(pairs)
         if len(capacitated_local) == y_count:
             # demand-cover: sum_i s_i y_i >= D
             blocks.append((np.full(y_count, row), np.arange(y_count), capacity[sites]))

@@ -46,6 +46,7 @@ __all__ = [
     "interchange",
     "lagrangian_cflp",
     "lagrangian_pmedian",
+    "reduce_pmedian",
 ]
 
 
@@ -306,8 +307,19 @@ def lagrangian_cflp(
 
 
 @dataclass(frozen=True)
+class PMedianLagrangian:
+    """Result of :func:`lagrangian_pmedian`: the best bound, its multipliers, and the
+    distinct site choices met on the way (candidates for primal heuristics)."""
+
+    bound: float
+    multipliers: np.ndarray
+    open_sets: list[np.ndarray]
+    iterations: int
+
+
+@dataclass(frozen=True)
 class PMedianReduction:
-    """Result of :func:`lagrangian_pmedian`.
+    """Result of :func:`reduce_pmedian`.
 
     ``allowed[i, j]`` is False for pairs no solution better than the incumbent uses
     (customer ``j`` never has site ``i`` as its nearest open site); ``closed`` / ``opened``
@@ -318,7 +330,6 @@ class PMedianReduction:
     allowed: np.ndarray
     closed: np.ndarray
     opened: np.ndarray
-    iterations: int
 
 
 def lagrangian_pmedian(
@@ -329,16 +340,13 @@ def lagrangian_pmedian(
     improvement: float = 0.0,
     max_iterations: int = 1500,
     time_limit: float = 30.0,
-) -> PMedianReduction:
-    r"""Lagrangian bound and variable elimination for the p-median.
+) -> PMedianLagrangian:
+    r"""Lagrangian bound for the p-median, maximised by subgradient (Polyak steps).
 
     Relaxing :math:`\sum_i x_{ij} = 1` with :math:`u_j` leaves
     :math:`\rho_i = \sum_j \min(0, c_{ij} - u_j)` per site; the best ``p`` sites give
-    :math:`L(u) = \sum_j u_j + \sum_{p\ \text{smallest}} \rho_i`. Forcing
-    :math:`x_{ij} = 1` costs at least :math:`\max(0, c_{ij} - u_j)` plus, when ``i`` is
-    not among the chosen, :math:`\rho_i - \rho_{(p)}`. Pairs (and sites) whose forced bound
-    exceeds ``upper_bound - improvement`` are eliminated; ``improvement`` is the least
-    improvement worth finding (just under 1 for integer data).
+    :math:`L(u) = \sum_j u_j + \sum_{p\ \text{smallest}} \rho_i`. Stops once the bound
+    passes ``upper_bound - improvement`` (nothing better is left to find).
 
     Parameters
     ----------
@@ -346,20 +354,25 @@ def lagrangian_pmedian(
         Weighted distances, sites x customers (``inf`` where not allowed).
     start : numpy.ndarray
         Initial multipliers, e.g. each customer's cost in the heuristic solution.
+    improvement : float
+        The least improvement worth finding (just under 1 for integer data).
     """
     started = time.perf_counter()
     site_count = cost.shape[0]
-    finite = np.isfinite(cost)
     multipliers = start.astype(float).copy()
     best_bound, best_multipliers = -np.inf, multipliers.copy()
     step_scale, stall = 1.0, 0
     target = upper_bound - improvement
+    open_sets: dict[bytes, np.ndarray] = {}
     iteration = 0
     for iteration in range(1, max_iterations + 1):  # noqa: B007 - reported below
         reduced = cost - multipliers[None, :]
         negative = np.minimum(reduced, 0.0)
         site_value = negative.sum(axis=1)
         chosen = np.argpartition(site_value, medians - 1)[:medians]
+        mask = np.zeros(site_count, dtype=bool)
+        mask[chosen] = True
+        open_sets.setdefault(mask.tobytes(), mask)
         bound = float(multipliers.sum() + site_value[chosen].sum())
         if bound > best_bound + 1e-12 * abs(bound):
             best_bound, best_multipliers, stall = bound, multipliers.copy(), 0
@@ -375,18 +388,38 @@ def lagrangian_pmedian(
             break
         gap = max(upper_bound - bound, 1e-3 * max(1.0, improvement))
         multipliers = multipliers + step_scale * gap / norm * subgradient
-    reduced = cost - best_multipliers[None, :]
+    return PMedianLagrangian(best_bound, best_multipliers, list(open_sets.values()), iteration)
+
+
+def reduce_pmedian(
+    cost: np.ndarray,
+    medians: int,
+    lagrangian: PMedianLagrangian,
+    upper_bound: float,
+    improvement: float = 0.0,
+) -> PMedianReduction:
+    r"""Pairs and sites that no solution better than ``upper_bound - improvement`` uses.
+
+    At the multipliers :math:`u` of ``lagrangian``, forcing :math:`x_{ij} = 1` costs at
+    least :math:`\max(0, c_{ij} - u_j)` plus, when ``i`` is not among the chosen,
+    :math:`\rho_i - \rho_{(p)}`. Pairs (and sites) whose forced bound exceeds the
+    target are eliminated.
+    """
+    site_count = cost.shape[0]
+    finite = np.isfinite(cost)
+    target = upper_bound - improvement
+    reduced = cost - lagrangian.multipliers[None, :]
     site_value = np.minimum(reduced, 0.0).sum(axis=1)
     order = np.argsort(site_value, kind="stable")
     is_chosen = np.zeros(site_count, dtype=bool)
     is_chosen[order[:medians]] = True
     worst_chosen = site_value[order[medians - 1]]
     best_unchosen = site_value[order[medians]] if medians < site_count else np.inf
-    slack = target - best_bound + 1e-9 * max(1.0, abs(upper_bound))
+    slack = target - lagrangian.bound + 1e-9 * max(1.0, abs(upper_bound))
     open_penalty = np.where(is_chosen, 0.0, site_value - worst_chosen)
     close_penalty = np.where(is_chosen, best_unchosen - site_value, 0.0)
     closed = open_penalty > slack
     opened = close_penalty > slack
     pair_penalty = open_penalty[:, None] + np.maximum(np.where(finite, reduced, 0.0), 0.0)
     allowed = finite & (pair_penalty <= slack) & ~closed[:, None]
-    return PMedianReduction(best_bound, allowed, closed, opened, iteration)
+    return PMedianReduction(lagrangian.bound, allowed, closed, opened)

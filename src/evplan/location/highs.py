@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from evplan.highs import new_highs, set_threads
 from evplan.location.options import SolveOptions
 
-__all__ = ["Milp", "MilpSolution", "solve_milp"]
+__all__ = ["Milp", "MilpSolution", "load_highs", "solve_milp"]
 
 
 @dataclass(frozen=True)
@@ -71,32 +71,17 @@ def _inf(values: np.ndarray, infinity: float) -> np.ndarray:
     return np.clip(np.asarray(values, dtype=float), -infinity, infinity)
 
 
-def solve_milp(
+def load_highs(
     model: Milp,
     options: SolveOptions,
-    warm_start: np.ndarray | None = None,
     time_limit: float | None = None,
     cutoff: float | None = None,
-) -> MilpSolution:
-    """Solve ``model`` with HiGHS, passing it column-wise in memory.
+) -> highspy.Highs:
+    """A silent ``highspy.Highs`` holding ``model`` (column-wise, in memory), options set.
 
-    Parameters
-    ----------
-    model : Milp
-        The problem.
-    options : SolveOptions
-        ``time_limit``, ``mip_rel_gap``, ``mip_abs_gap``, ``threads``, ``verbose``.
-    warm_start : numpy.ndarray, optional
-        A full feasible column vector given to HiGHS as its first incumbent.
-    time_limit : float, optional
-        Overrides ``options.time_limit`` (used for the time left after preprocessing).
-    cutoff : float, optional
-        Objective value of a known solution (HiGHS ``objective_bound``): nodes that cannot
-        beat it are pruned. Status ``"infeasible"`` then means nothing beats the cutoff.
-        Preferred to ``warm_start``: with HiGHS 1.16 a MIP start combined with presolve
-        can end with a wrong "optimal" (the presolve objective offset is lost).
+    Parameters are as for :func:`solve_milp`; the caller may add rows and re-run, which
+    warm-starts the simplex from the previous basis.
     """
-    started = time.perf_counter()
     highs = new_highs()
     highs.setOptionValue("output_flag", bool(options.verbose))
     set_threads(highs, options.threads)
@@ -130,6 +115,37 @@ def solve_milp(
         matrix.data.astype(float),
         integrality,
     )
+    return highs
+
+
+def solve_milp(
+    model: Milp,
+    options: SolveOptions,
+    warm_start: np.ndarray | None = None,
+    time_limit: float | None = None,
+    cutoff: float | None = None,
+) -> MilpSolution:
+    """Solve ``model`` with HiGHS, passing it column-wise in memory.
+
+    Parameters
+    ----------
+    model : Milp
+        The problem.
+    options : SolveOptions
+        ``time_limit``, ``mip_rel_gap``, ``mip_abs_gap``, ``threads``, ``verbose``.
+    warm_start : numpy.ndarray, optional
+        A full feasible column vector given to HiGHS as its first incumbent.
+    time_limit : float, optional
+        Overrides ``options.time_limit`` (used for the time left after preprocessing).
+    cutoff : float, optional
+        Objective value of a known solution (HiGHS ``objective_bound``): nodes that cannot
+        beat it are pruned. Status ``"infeasible"`` then means nothing beats the cutoff.
+        Preferred to ``warm_start``: with HiGHS 1.16 a MIP start combined with presolve
+        can end with a wrong "optimal" (the presolve objective offset is lost).
+    """
+    started = time.perf_counter()
+    highs = load_highs(model, options, time_limit, cutoff)
+    column_count = model.matrix.shape[1]
     if warm_start is not None:
         highs.setSolution(
             int(column_count),

@@ -51,6 +51,7 @@ from evplan.location.heuristics import (
     greedy_open,
     interchange,
     lagrangian_pmedian,
+    reduce_pmedian,
 )
 from evplan.location.highs import Milp, relative_gap, solve_milp
 from evplan.location.options import SolveOptions
@@ -205,16 +206,33 @@ def _solve_radius(
     integral = _integral(weighted)
     if integral:
         options = _with_abs_gap(options, 1.0 - 1e-6)
-    reduction = lagrangian_pmedian(
+    improvement = 1.0 - 1e-6 if integral else 0.0
+    lagrangian = lagrangian_pmedian(
         weighted,
         medians,
         best_objective,
         start=nearest_cost,
-        time_limit=0.25 * options.time_limit,
+        improvement=improvement,
+        time_limit=0.2 * options.time_limit,
     )
+    improved = _improve_from_lagrangian(finite, medians, lagrangian.open_sets, is_open)
+    improved_objective = float(np.where(improved[:, None], weighted, np.inf).min(axis=0).sum())
+    if improved_objective < best_objective:
+        is_open, best_objective = improved, improved_objective
+        # A better incumbent sharpens the Polyak steps: resume from the best multipliers.
+        lagrangian = lagrangian_pmedian(
+            weighted,
+            medians,
+            best_objective,
+            start=lagrangian.multipliers,
+            improvement=improvement,
+            time_limit=0.1 * options.time_limit,
+        )
+    reduction = reduce_pmedian(weighted, medians, lagrangian, best_objective, improvement)
     details.update(
+        incumbent_before_milp=best_objective,
         lagrangian_bound=reduction.bound,
-        lagrangian_iterations=reduction.iterations,
+        lagrangian_iterations=lagrangian.iterations,
         pairs_kept=int(reduction.allowed.sum()),
         sites_fixed_closed=int(reduction.closed.sum()),
         sites_fixed_open=int(reduction.opened.sum()),
@@ -256,6 +274,29 @@ def _solve_radius(
         grown = np.maximum(candidate_served, 2 * truncation - truncation // 2) + 1
         truncation = np.where(undercharged, np.minimum(grown, levels.closing), truncation)
     return is_open, best_objective, bound, details
+
+
+def _improve_from_lagrangian(
+    cost: np.ndarray,
+    medians: int,
+    open_sets: list[np.ndarray],
+    is_open: np.ndarray,
+    starts: int = 10,
+) -> np.ndarray:
+    """Vertex substitution from the ``starts`` cheapest site choices of the Lagrangian.
+
+    Greedy + substitution stops at a local optimum (1 % above the optimum on pmed22);
+    the choices the subgradient visits near the dual optimum are better starting points.
+    """
+    best, best_cost = is_open, float(cost[is_open].min(axis=0).sum())
+    costs = np.array([cost[candidate].min(axis=0).sum() for candidate in open_sets])
+    zeros = np.zeros(cost.shape[0])
+    for position in np.argsort(costs, kind="stable")[:starts]:
+        candidate = interchange(cost, zeros, open_sets[position], medians=medians)
+        candidate_cost = float(cost[candidate].min(axis=0).sum())
+        if candidate_cost < best_cost:
+            best, best_cost = candidate, candidate_cost
+    return best
 
 
 def _with_abs_gap(options: SolveOptions, gap: float) -> SolveOptions:
