@@ -7,11 +7,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from scipy.optimize import linprog
+from tests.location.test_bruteforce import _tables
 
 from evplan.location import SolveOptions, capacitated
 from evplan.location.linking import nearest_pairs, separate_linking
 from evplan.location.tables import to_dense
-from tests.location.test_bruteforce import _tables
 
 
 def _strong_lp_bound(
