@@ -38,6 +38,11 @@ class SolveOptions:
         Print the HiGHS log.
     highs_options : tuple of (name, value)
         Further HiGHS options, applied last, e.g. ``(("presolve", "off"),)``.
+    tree_max_medians : int
+        p-median: up to this many medians the Lagrangian branch-and-bound
+        (:mod:`evplan.location.pmedian_tree`) tries first, with half the time left;
+        above it (or when the tree runs out of time) the radius MILP goes to HiGHS.
+        ``0`` sends every instance to the radius MILP.
     """
 
     time_limit: float = 600.0
@@ -49,3 +54,4 @@ class SolveOptions:
     seed: int = 0
     verbose: bool = False
     highs_options: tuple[tuple[str, bool | int | float | str], ...] = ()
+    tree_max_medians: int = 20

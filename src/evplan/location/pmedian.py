@@ -26,8 +26,13 @@ Reductions:
   optimum is a valid lower bound. Start from the levels the heuristic solution needs;
   solve; if the relaxation's sites cost the same with true distances, that solution is
   optimal; otherwise extend :math:`T_j` for the customers that were under-charged.
-* **Warm start** from greedy + vertex substitution
-  (:func:`~evplan.location.heuristics.interchange`).
+* **Incumbent** from greedy + vertex substitution
+  (:func:`~evplan.location.heuristics.interchange`), restarted from the ten cheapest site
+  choices the Lagrangian visits; its value is HiGHS' cutoff.
+
+With at most ``SolveOptions.tree_max_medians`` medians the Lagrangian branch-and-bound of
+:mod:`evplan.location.pmedian_tree` runs before the radius MILP, which gets the rest of
+the time if the tree does not finish.
 
 The textbook formulation (``formulation="textbook"``) is the assignment model
 :math:`\min \sum_{ij} w_j d_{ij} x_{ij}`, :math:`\sum_i x_{ij} = 1`,
@@ -55,10 +60,14 @@ from evplan.location.heuristics import (
 )
 from evplan.location.highs import Milp, relative_gap, solve_milp
 from evplan.location.options import SolveOptions
+from evplan.location.pmedian_tree import branch_and_bound
 from evplan.location.result import LocationResult
 from evplan.location.tables import DenseInstance, to_dense
 
 __all__ = ["p_median"]
+
+TREE_TIME_SHARE = 0.5
+"""Share of the remaining time the tree may use before the radius MILP takes over."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +251,28 @@ def _solve_radius(
         return is_open, best_objective, bound, details
     if not reduction.allowed.any(axis=0).all():
         return is_open, best_objective, best_objective, details  # nothing better exists
+    # Few medians leave a wide LP gap that HiGHS' node LPs close slowly while the tree's
+    # nodes stay cheap; with more medians the radius MILP usually closes at its root.
+    if medians <= options.tree_max_medians:
+        remaining = options.time_limit - (time.perf_counter() - started)
+        tree = branch_and_bound(
+            finite,
+            np.where(reduction.allowed, weighted, np.inf),
+            medians,
+            is_open,
+            lagrangian.multipliers,
+            reduction.opened,
+            reduction.closed,
+            improvement=max(improvement, options.mip_abs_gap),
+            time_limit=TREE_TIME_SHARE * remaining,
+        )
+        tree_objective = float(np.where(tree.is_open[:, None], weighted, np.inf).min(axis=0).sum())
+        if tree_objective < best_objective:
+            is_open, best_objective = tree.is_open, tree_objective
+        details.update(tree_nodes=tree.nodes, tree_finished=tree.finished)
+        if tree.finished:
+            return is_open, best_objective, best_objective, details
+        bound = max(bound, min(tree.bound, best_objective))
     levels = _levels(np.where(reduction.allowed, distance, np.inf), medians, reduction.opened)
     truncation = levels.closing.copy()
     for round_number in range(1, 50):
@@ -407,6 +438,8 @@ def p_median(
             instance, medians, options, started
         )
         details.update(radius_details)
+    if _integral(weighted):  # integer data: every solution's value is an integer
+        bound = float(np.ceil(bound - 1e-6))
     bound = min(bound, objective)
     gap = relative_gap(objective, bound)
     abs_gap = 1.0 - 1e-6 if _integral(weighted) else options.mip_abs_gap
