@@ -1,6 +1,6 @@
 r"""Capacitated (multi- and single-source) and uncapacitated facility location.
 
-The strong solve runs in four steps:
+The strong solve runs in five steps:
 
 1. **Primal heuristic.** Greedy add + add/drop/swap interchange on the uncapacitated
    relaxation, repaired for capacity, each candidate site set priced exactly by a
@@ -8,11 +8,16 @@ The strong solve runs in four steps:
 2. **Lagrangian bound** (:func:`~evplan.location.heuristics.lagrangian_cflp`):
    assignment rows relaxed, continuous knapsack per site, covering knapsack over the
    sites. The site sets it visits are priced as further heuristic candidates.
-3. **Reduction.** A site whose Lagrangian bound with it forced open (closed) exceeds
+3. **Kernel search.** The MILP restricted to the incumbent's sites and the union of
+   the Lagrangian's last 50 site choices (about a fifth of the sites on capa/b/c) is
+   solved by HiGHS for at most 30 s; its solution, feasible for the whole problem,
+   joins the incumbent.
+4. **Reduction.** A site whose Lagrangian bound with it forced open (closed) exceeds
    the best known objective is closed (opened) before the MILP is built: no solution
    better than the incumbent uses it.
-4. **MILP** over the remaining sites with strong linking :math:`x_{ij} \le y_i` and the
-   demand-cover row, warm-started with the incumbent, solved by HiGHS.
+5. **MILP** over the remaining sites with the demand-cover row and only the strong
+   linking rows :math:`x_{ij} \le y_i` that the LP relaxation needs
+   (:mod:`evplan.location.linking`), with the incumbent's value as HiGHS' cutoff.
 
 The reported bound is ``min(incumbent, HiGHS bound on the reduced model)``, valid for
 the full problem because the reduction only removes solutions worse than the incumbent.

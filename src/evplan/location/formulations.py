@@ -50,15 +50,6 @@ class FacilityModel:
     pair_site: np.ndarray  # site position of each x column
     pair_customer: np.ndarray  # customer position of each x column
 
-    def warm_start(self, is_open: np.ndarray, fractions: np.ndarray) -> np.ndarray:
-        """Column vector for open mask (all sites) and fractions (sites x customers)."""
-        return np.concatenate(
-            [
-                is_open[self.sites].astype(float),
-                fractions[self.pair_site, self.pair_customer],
-            ]
-        )
-
     def decode(self, values: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """Return (open mask over all sites, sites x customers fractions)."""
         is_open = np.zeros(shape[0], dtype=bool)

@@ -3,7 +3,8 @@
 Every formulation in :mod:`evplan.location` builds a :class:`Milp` — columns with
 cost, bounds and integrality, rows ``row_lower <= A x <= row_upper`` — and calls
 :func:`solve_milp`, which passes it to ``highspy`` column-wise (no files), optionally
-with a warm-start solution, and returns the values, objective, proven bound and gap.
+with a cutoff (the value of a known solution), and returns the values, objective,
+proven bound and gap. :func:`load_highs` alone serves LP loops that add rows.
 """
 
 from __future__ import annotations
@@ -121,7 +122,6 @@ def load_highs(
 def solve_milp(
     model: Milp,
     options: SolveOptions,
-    warm_start: np.ndarray | None = None,
     time_limit: float | None = None,
     cutoff: float | None = None,
 ) -> MilpSolution:
@@ -133,25 +133,16 @@ def solve_milp(
         The problem.
     options : SolveOptions
         ``time_limit``, ``mip_rel_gap``, ``mip_abs_gap``, ``threads``, ``verbose``.
-    warm_start : numpy.ndarray, optional
-        A full feasible column vector given to HiGHS as its first incumbent.
     time_limit : float, optional
         Overrides ``options.time_limit`` (used for the time left after preprocessing).
     cutoff : float, optional
         Objective value of a known solution (HiGHS ``objective_bound``): nodes that cannot
         beat it are pruned. Status ``"infeasible"`` then means nothing beats the cutoff.
-        Preferred to ``warm_start``: with HiGHS 1.16 a MIP start combined with presolve
+        Used instead of a MIP start: with HiGHS 1.16 a MIP start combined with presolve
         can end with a wrong "optimal" (the presolve objective offset is lost).
     """
     started = time.perf_counter()
     highs = load_highs(model, options, time_limit, cutoff)
-    column_count = model.matrix.shape[1]
-    if warm_start is not None:
-        highs.setSolution(
-            int(column_count),
-            np.arange(column_count, dtype=np.int32),
-            np.asarray(warm_start, dtype=float),
-        )
     highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()

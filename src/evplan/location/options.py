@@ -26,12 +26,14 @@ class SolveOptions:
     threads : int
         HiGHS threads.
     formulation : {"strong", "textbook"}
-        ``"strong"`` (default): strong linking, cover cut, warm start, reductions and,
-        for p-median, the radius formulation. ``"textbook"``: the plain MILP (aggregated
+        ``"strong"`` (default): heuristics, Lagrangian bounds and reductions, strong
+        linking and the cover cut; for p-median the Lagrangian tree and the radius
+        formulation. ``"textbook"``: the plain MILP (aggregated
         capacity linking; assignment p-median), handed to HiGHS as is — kept for
         comparison and benchmarks.
     warm_start : bool
-        Give HiGHS the heuristic solution as its first incumbent.
+        Give HiGHS the incumbent's value as a cutoff (never a MIP start: see the HiGHS
+        pitfall in docs/location.md).
     seed : int
         Random seed for HiGHS and the heuristics.
     verbose : bool

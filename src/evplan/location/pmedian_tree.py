@@ -166,18 +166,18 @@ def branch_and_bound(
         if free_chosen.any() and free_unchosen.any():
             last_in = site_value[free_chosen].max()
             first_out = site_value[free_unchosen].min()
-            closed = node.closed | (free_unchosen & (site_value - last_in > slack))
-            opened = node.opened | (free_chosen & (first_out - site_value > slack))
+            fixed_closed = node.closed | (free_unchosen & (site_value - last_in > slack))
+            fixed_open = node.opened | (free_chosen & (first_out - site_value > slack))
         else:
-            closed, opened = node.closed, node.opened
-        candidates = chosen & ~opened
+            fixed_closed, fixed_open = node.closed, node.opened
+        candidates = chosen & ~fixed_open
         if not candidates.any():
             continue  # every chosen site fixed open: the node's choice is its solution
         # The most attractive chosen site: closing it raises the bound most, so that
         # child is pruned early and the other child fixes a site the optimum likely uses.
         site = int(np.argmin(np.where(candidates, site_value, np.inf)))
         for child_open in (False, True):
-            child_opened, child_closed = opened.copy(), closed.copy()
+            child_opened, child_closed = fixed_open.copy(), fixed_closed.copy()
             if child_open:
                 child_opened[site] = True
             else:
