@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from evplan.errors import EvplanError
+
+if TYPE_CHECKING:
+    from evplan.data.network import NetworkData
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan an automaker's export network: which plant builds what for "
@@ -43,6 +46,14 @@ def default_store() -> Path:
     from evplan.store import DEFAULT_STORE
 
     return DEFAULT_STORE
+
+
+def load_inputs(path: Path | None) -> NetworkData:
+    """Load an input folder or workbook, or the embedded china-export example when None."""
+    from evplan.data import load
+    from evplan.examples import china_export_path
+
+    return load(path if path is not None else china_export_path())
 
 
 def record_run(result: object, data: object, store: Path | None, record: bool,

@@ -18,6 +18,7 @@ from evplan.cli.app import (
     console,
     default_store,
     exit_with_error,
+    load_inputs,
     record_run,
 )
 from evplan.errors import EvplanError
@@ -44,8 +45,6 @@ def run(
     debug: DebugOption = False,
 ) -> None:
     """Load, validate and optimise a scenario; write the result tables; print the KPIs."""
-    from evplan.data import load
-    from evplan.examples import china_export_path
     from evplan.highs import SolverOptions
     from evplan.report import with_report_tables, write_run_extras
     from evplan.results import write_result
@@ -53,7 +52,7 @@ def run(
     from evplan.summary import kpi_summary_table
 
     try:
-        data = load(path if path is not None else china_export_path())
+        data = load_inputs(path)
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
         if scenario:
             from evplan.scenarios import apply_scenario, solve_applied

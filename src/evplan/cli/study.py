@@ -17,6 +17,7 @@ from evplan.cli.app import (
     console,
     default_store,
     exit_with_error,
+    load_inputs,
     record_run,
 )
 from evplan.errors import EvplanError
@@ -81,12 +82,10 @@ def sweep(
     debug: DebugOption = False,
 ) -> None:
     """Run a grid of cases over parameters (warm re-solves; local processes or Dask)."""
-    from evplan.data import load
-    from evplan.examples import china_export_path
     from evplan.scenarios import parse_values, run_sweep
 
     try:
-        data = load(inputs if inputs is not None else china_export_path())
+        data = load_inputs(inputs)
         if grid:
             spec: dict | str = {}
             for item in grid:
@@ -122,12 +121,10 @@ def montecarlo(
     debug: DebugOption = False,
 ) -> None:
     """Sample demand, duties, freight and prices (N samples, a seed: reproducible)."""
-    from evplan.data import load
-    from evplan.examples import china_export_path
     from evplan.scenarios import run_montecarlo
 
     try:
-        data = load(inputs if inputs is not None else china_export_path())
+        data = load_inputs(inputs)
         study = run_montecarlo(name, data, samples=samples, seed=seed, scenario=scenario,
                                **_study_options(workers, scheduler, store, record, tables))
     except (EvplanError, OSError) as error:
@@ -151,13 +148,11 @@ def breakeven(
     debug: DebugOption = False,
 ) -> None:
     """Duty rate at which each used lane stops being used, and each unused one would start."""
-    from evplan.data import load
-    from evplan.examples import china_export_path
     from evplan.scenarios import WarmModel, apply_scenario, breakeven_duties
     from evplan.scenarios.display import breakeven_table
 
     try:
-        data = load(inputs if inputs is not None else china_export_path())
+        data = load_inputs(inputs)
         applied = apply_scenario(data, scenario or "base")
         warm = WarmModel(applied.data)
         result = warm.solve(applied.data)
