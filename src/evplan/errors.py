@@ -8,8 +8,12 @@
     │     column, the value found, what was expected and a fix
     ├── InfeasibleError             the model has no solution      (exit code 2)
     │     carries ``explanations``: the rows an elastic re-solve had to break
-    └── SolverLimitError            time or iteration limit reached without a
-                                    feasible solution               (exit code 3)
+    ├── SolverLimitError            time or iteration limit reached without a
+    │                               feasible solution               (exit code 3)
+    └── VerificationError           a plan failed its certificate: evplan's own bug,
+                                    never an input problem          (exit code 4)
+          carries ``violations``: each names the row (plant, lane, market, quota,
+          commitment, objective ...) and the amount by which the plan breaks it
 
 A solver that stops on a limit *with* a feasible solution does not raise: the
 ``Result`` carries ``status="time_limit"`` and the proven gap.
@@ -25,17 +29,20 @@ __all__ = [
     "EXIT_INPUT",
     "EXIT_OK",
     "EXIT_SOLVER_LIMIT",
+    "EXIT_VERIFICATION",
     "EvplanError",
     "InfeasibleError",
     "InputError",
     "Problem",
     "SolverLimitError",
+    "VerificationError",
 ]
 
 EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_INFEASIBLE = 2
 EXIT_SOLVER_LIMIT = 3
+EXIT_VERIFICATION = 4
 
 
 @dataclass(frozen=True)
@@ -104,3 +111,20 @@ class SolverLimitError(EvplanError):
     """The solver hit a limit before it found any feasible solution."""
 
     exit_code = EXIT_SOLVER_LIMIT
+
+
+class VerificationError(EvplanError):
+    """A plan the solver returned breaks the model's rules: a bug in evplan, not in the inputs.
+
+    Raised by the certificate checks of :mod:`evplan.verify` before a plan is returned;
+    the plan is never returned. ``violations`` name each broken row and by how much.
+    """
+
+    exit_code = EXIT_VERIFICATION
+
+    def __init__(self, violations: Sequence[str]) -> None:
+        self.violations = list(violations)
+        body = "\n".join(f"  * {line}" for line in self.violations)
+        super().__init__("evplan: the plan failed its certificate check; this is a bug in "
+                         "evplan, not in your inputs. Please report it with the inputs.\n"
+                         + body)

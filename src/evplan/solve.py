@@ -11,20 +11,25 @@ met, by how much, and why (the plants, lanes or demand that bind), and
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
+import linopy
 import numpy as np
 import pandas as pd
 
 from evplan import __version__
 from evplan.data import NetworkData
 from evplan.errors import InfeasibleError, SolverLimitError
-from evplan.highs import SolverOptions, run_highs
+from evplan.highs import HighsRun, SolverOptions, run_highs
 from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
+from evplan.model.requirements import commitment_gaps, empty_requirements, minimum_gaps
 from evplan.results import Result, compute_kpis, result_tables
+from evplan.verify import verify_network
+from evplan.verify.network_dual import duals_from_run
 
-__all__ = ["SolverOptions", "explain_infeasibility", "optimize"]
+__all__ = ["SolverOptions", "certify", "explain_infeasibility", "optimize"]
 
 TOLERANCE_VEHICLES = 1e-6
 
@@ -60,6 +65,9 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     solver = solver or SolverOptions()
     started = time.perf_counter()
     index = build_index(data)
+    if empty_requirements(index, data.scenario.unmet_committed_penalty_usd_per_vehicle):
+        # A requirement no flow can serve reads 0 >= M: infeasible before any solve.
+        raise InfeasibleError(explain_infeasibility(data, index, solver))
     m, index = build_model(data, BuildOptions(), index)
     build_seconds = time.perf_counter() - started
     run = run_highs(m, solver)
@@ -85,8 +93,22 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
         "mip_gap": run.mip_gap,
         "origin": data.origin,
     }
-    return Result(status=run.status, objective_usd=objective, tables=tables, kpis=kpis,
-                  scenario=data.scenario.as_dict(), metadata=metadata)
+    result = Result(status=run.status, objective_usd=objective, tables=tables, kpis=kpis,
+                    scenario=data.scenario.as_dict(), metadata=metadata)
+    return certify(data, result, m, run, index)
+
+
+def certify(data: NetworkData, result: Result, m: linopy.Model, run: HighsRun,
+            index: ModelIndex) -> Result:
+    """Check ``result`` against the input tables (:func:`evplan.verify.verify_network`).
+
+    For an LP the HiGHS duals are the candidate optimality certificate. Returns the
+    result with ``metadata["certificate"]``; raises VerificationError on any violation.
+    """
+    lp = not (len(m.binaries) + len(m.integers))
+    duals = duals_from_run(m, run, index) if lp and np.isfinite(run.dual).any() else None
+    certificate = verify_network(data, result, duals)
+    return replace(result, metadata={**result.metadata, "certificate": certificate.as_dict()})
 
 
 def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
@@ -133,12 +155,17 @@ def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
         for position in np.flatnonzero(shortfall > TOLERANCE_VEHICLES):
             plant_year = index.plant_years.iloc[selected[position]]
             floor = plant_year["min_utilisation"] * plant_year["capacity_vehicles_per_year"]
-            lines.append(
-                f"minimum production of {floor:,.0f} vehicles at {plant_year['plant']} in "
-                f"{plant_year['year']} (plants.csv row {plant_year['row']}, min_utilisation "
-                f"{plant_year['min_utilisation']:g}) cannot be reached: short by "
-                f"{shortfall[position]:,.0f}; the markets its programs can reach take no more."
-                " Lower min_utilisation, add lanes or programs, or add demand.")
+            label = (f"minimum production of {floor:,.0f} vehicles at {plant_year['plant']} in "
+                     f"{plant_year['year']} (plants.csv row {plant_year['row']}, "
+                     f"min_utilisation {plant_year['min_utilisation']:g}) cannot be reached: "
+                     f"short by {shortfall[position]:,.0f}; ")
+            gaps = minimum_gaps(data, plant_year["plant"], int(plant_year["year"]))
+            if gaps:
+                lines.append(label + f"no vehicle can be built there: {'; '.join(gaps)}. Add "
+                             "the missing row, or lower min_utilisation.")
+                continue
+            lines.append(label + "the markets its programs can reach take no more. Lower "
+                         "min_utilisation, add lanes or programs, or add demand.")
     return lines or ["HiGHS reported the model infeasible but the elastic copy needs no "
                      "shortfall; rerun with --debug and report this as a bug."]
 
@@ -152,9 +179,11 @@ def _explain_committed(data: NetworkData, index: ModelIndex, flows: pd.DataFrame
     terms = index.committed_terms[index.committed_terms["committed"] == position]
     programs = set(terms["program"])
     if not programs:
-        return (f"{label}; no plant can ship {row['product']} to {row['market']} in "
-                f"{row['year']} (no eligible plant with an open lane, or no demand tier). Add a "
-                "route or a plant_programs row.")
+        gaps = commitment_gaps(data, row["market"], int(row["year"]), row["product"])
+        return (f"{label}; no flow can serve it: "
+                + "; ".join(gaps or ["no plant, lane and demand tier meet"])
+                + ". Add the missing row, or set unmet_committed_penalty_usd_per_vehicle in "
+                "scenario.yaml to let it fall short at a cost.")
     pools = index.sales.loc[terms["sale"], "pool"].unique()
     volume = float(index.pools.loc[pools, "volume_vehicles"].sum())
     reasons = []

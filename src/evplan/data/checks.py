@@ -151,6 +151,42 @@ def check_tiers(tables: Tables, labels: dict[str, str], problems: list[Problem])
                 "tier (tier 1 is the best price).", int(ordered.loc[i, "row"])) for i in bad])
 
 
+def _year_overlaps(expanded: pd.DataFrame, key: list[str], label: str, noun: str
+                   ) -> list[Problem]:
+    """Rows with the same ``key`` whose year ranges overlap (``expanded``: one row per year).
+
+    Used for every dated schedule (duties, countervailing duties): two rows for the
+    same key in one year would leave the rate to file order.
+    """
+    overlap = expanded[expanded.duplicated([*key, "year"], keep=False)]
+    found = []
+    for values, group in overlap.groupby(key):
+        rows = sorted(set(group["row"]))
+        years = sorted(set(group["year"]))
+        parts = [str(value) for value in values]
+        ident = f"{parts[0]}>{parts[1]} {parts[2]}" + (
+            f", maker {parts[3]}," if len(parts) > 3 else "")
+        found.append(Problem(label, f"rows {', '.join(map(str, rows))}: {noun} for "
+                             f"{ident} overlap in {years[0]}"
+                             + (f"-{years[-1]}" if len(years) > 1 else "")
+                             + ". Make the first_year/last_year ranges disjoint.", rows[0]))
+    return found
+
+
+def check_countervailing(
+    tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem]
+) -> None:
+    """Countervailing-duty rows for one origin, market, powertrain and maker that overlap."""
+    cvd = tables.get("countervailing_duties")
+    if cvd is None or cvd.empty:
+        return
+    expanded = expand_years(cvd.dropna(subset=["cvd_rate"]), scenario.years)
+    label = labels["countervailing_duties"]
+    _limited(problems, label, _year_overlaps(
+        expanded, ["origin", "market", "powertrain", "maker"], label,
+        "countervailing duty rows"))
+
+
 def check_duties(
     tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem]
 ) -> None:
@@ -159,17 +195,8 @@ def check_duties(
     table = TABLES["duties"]
     label = labels["duties"]
     expanded = expand_years(duties.dropna(subset=["ad_valorem_rate"]), scenario.years)
-    overlap = expanded[expanded.duplicated(["origin", "market", "powertrain", "year"], keep=False)]
-    found = []
-    for (origin, market, powertrain), group in overlap.groupby(
-            ["origin", "market", "powertrain"]):
-        rows = sorted(set(group["row"]))
-        years = sorted(set(group["year"]))
-        found.append(Problem(label, f"rows {', '.join(map(str, rows))}: duty rows for "
-                             f"{origin}>{market} {powertrain} overlap in {years[0]}"
-                             + (f"-{years[-1]}" if len(years) > 1 else "")
-                             + ". Make the first_year/last_year ranges disjoint.", rows[0]))
-    _limited(problems, label, found)
+    _limited(problems, label, _year_overlaps(expanded, ["origin", "market", "powertrain"],
+                                             label, "duty rows"))
     quota = duties["quota_vehicles_per_year"].notna()
     no_rate = duties.index[quota & duties["in_quota_rate"].isna()]
     _limited(problems, label, [
@@ -193,8 +220,30 @@ def check_duties(
                              f"has different quota_vehicles_per_year in {year}. Rows that share "
                              "a quota must give the same volume.", rows[0]))
     _limited(problems, label, found)
+    _check_quota_groups(duties, label, problems)
     if scenario.default_duty_rate is None:
         _check_route_duty_coverage(tables, labels, scenario, problems)
+
+
+def _check_quota_groups(duties: pd.DataFrame, label: str, problems: list[Problem]) -> None:
+    """quota_group names are global: one group is one market's quota; a group needs a quota."""
+    named = duties[duties["quota_group"].ne("")]
+    found = []
+    for group, rows in named[named["quota_vehicles_per_year"].notna()].groupby("quota_group"):
+        markets = sorted(set(rows["market"]))
+        if len(markets) > 1:
+            found.append(Problem(label, f"rows {', '.join(map(str, sorted(rows['row'])))}: "
+                                 f"quota_group '{group}' is used in markets "
+                                 f"{' and '.join(markets)}. A quota is opened by one market; "
+                                 "give each market's quota its own quota_group name.",
+                                 int(rows["row"].min())))
+    without = named[named["quota_vehicles_per_year"].isna()]
+    table = TABLES["duties"]
+    found += [Problem(label, f"{row_label(table, duties, i)}: quota_group "
+                      f"'{duties.loc[i, 'quota_group']}' is set but quota_vehicles_per_year is "
+                      "blank, so the row has no quota to share. Give the quota or clear "
+                      "quota_group.", int(duties.loc[i, "row"])) for i in without.index]
+    _limited(problems, label, found)
 
 
 def _check_route_duty_coverage(
@@ -237,6 +286,7 @@ def check_tables(
     check_products(tables, labels, problems)
     check_tiers(tables, labels, problems)
     check_duties(tables, labels, scenario, problems)
+    check_countervailing(tables, labels, scenario, problems)
     plants = tables["plants"]
     no_capacity = plants.index[np.isclose(plants["capacity_vehicles_per_year"].fillna(1), 0)
                                & (plants["min_utilisation"] > 0)]

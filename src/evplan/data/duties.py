@@ -1,9 +1,12 @@
 """Resolve which duty row applies to each (origin, market, powertrain, maker, year).
 
 A duty row applies to the years from ``first_year`` to ``last_year`` (blank: the
-horizon's ends). A row for the exact powertrain beats a ``'*'`` row. Countervailing
-duties resolve the same way, an exact maker beating ``'*'``. Everything is a merge
-on expanded year tables: no loop over rows.
+horizon's ends). Resolution is per year: in each year a row for the exact powertrain
+beats a ``'*'`` row, and a ``'*'`` row still applies in the years the exact rows leave
+uncovered. Countervailing duties resolve per year too, the maker first: (maker,
+powertrain), then (maker, ``'*'``), then (``'*'``, powertrain), then (``'*'``, ``'*'``),
+because a maker's own rate replaces the all-others rate (docs/formulation.md, "Rules").
+Everything is a merge on expanded year tables: no loop over rows.
 """
 
 from __future__ import annotations
@@ -116,7 +119,8 @@ def resolve_countervailing(
         return rate.fillna(0.0)
     expanded = expand_years(countervailing, years)
     on = ["origin", "market", "powertrain", "maker", "year"]
-    for powertrain_star, maker_star in ((False, False), (False, True), (True, False), (True, True)):
+    # The maker's own rate first (its own powertrain, then any), then the all-others rate.
+    for powertrain_star, maker_star in ((False, False), (True, False), (False, True), (True, True)):
         probe = keys.copy()
         if powertrain_star:
             probe["powertrain"] = "*"

@@ -39,9 +39,10 @@ from evplan.highs import _STATUS, HighsRun, SolverOptions, _to_highs
 from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
+from evplan.model.requirements import empty_requirements
 from evplan.results import Result, compute_kpis, result_tables
 from evplan.scenarios.warm_results import ResultTemplates, same_tables
-from evplan.solve import optimize
+from evplan.solve import certify, optimize
 
 __all__ = ["WarmModel", "WarmStats"]
 
@@ -399,6 +400,8 @@ class WarmModel:
             return Result(status=result.status, objective_usd=result.objective_usd,
                           tables=result.tables, kpis=result.kpis, scenario=result.scenario,
                           metadata={**result.metadata, "solve_mode": mode})
+        if empty_requirements(index, data.scenario.unmet_committed_penalty_usd_per_vehicle):
+            optimize(data, self.solver)  # raises InfeasibleError naming what is missing
         if mode == "warm":
             self.stats.warm_fast += 1
         else:
@@ -432,9 +435,10 @@ class WarmModel:
             "solve_mode": mode,
             "simplex_iterations": int(self.highs.getInfo().simplex_iteration_count),
         }
-        return Result(status=run.status, objective_usd=run.objective - fixed_cost_usd(index),
-                      tables=tables, kpis=kpis, scenario=data.scenario.as_dict(),
-                      metadata=metadata)
+        result = Result(status=run.status, objective_usd=run.objective - fixed_cost_usd(index),
+                        tables=tables, kpis=kpis, scenario=data.scenario.as_dict(),
+                        metadata=metadata)
+        return certify(data, result, self.model, run, index)
 
     def _tables(self, run: HighsRun, index: ModelIndex, data: NetworkData
                 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:

@@ -1,0 +1,177 @@
+"""Vectorised lookups on composite keys, written for the certificate checks alone.
+
+The certificate re-derives everything from the input tables, so it does not reuse the
+model's index code. These helpers turn names into integer codes (one shared vocabulary
+per kind of name: plants, programs, markets ...), combine codes into one integer key,
+find rows by key, join two tables on a code, sum by key and expand dated rows to years.
+No Python loop runs over rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Finder",
+    "Vocabulary",
+    "as_float",
+    "combine",
+    "expand_rows",
+    "find",
+    "join",
+    "sum_by",
+    "unique_first",
+    "years_of",
+]
+
+YEAR_RADIX = 10_000
+
+
+class Vocabulary:
+    """Integer codes for names, one vocabulary per kind of name, shared by every table.
+
+    Parameters
+    ----------
+    columns : mapping of kind -> mapping of column id -> values
+        Every column of names to encode, grouped by kind (``"plant"``, ``"market"`` ...).
+
+    Examples
+    --------
+    >>> vocabulary = Vocabulary({"plant": {"a": ["P1", "P2"], "b": ["P2"]}})
+    >>> vocabulary.codes("b").tolist(), vocabulary.name("plant", 1)
+    ([1], 'P2')
+    """
+
+    def __init__(self, columns: Mapping[str, Mapping[str, Any]]) -> None:
+        self._codes: dict[str, np.ndarray] = {}
+        self._names: dict[str, np.ndarray] = {}
+        for kind, by_id in columns.items():
+            arrays = [_objects(values) for values in by_id.values()]
+            codes, names = pd.factorize(np.concatenate(arrays) if arrays else np.empty(0))
+            self._names[kind] = np.asarray(names, dtype=object)
+            start = 0
+            for column_id, array in zip(by_id, arrays, strict=True):
+                self._codes[column_id] = codes[start:start + len(array)].astype(np.int64)
+                start += len(array)
+
+    def codes(self, column_id: str) -> np.ndarray:
+        """Codes of one encoded column (-1 for blanks)."""
+        return self._codes[column_id]
+
+    def size(self, kind: str) -> int:
+        """Number of distinct names of a kind."""
+        return len(self._names[kind])
+
+    def name(self, kind: str, code: int) -> str:
+        """The name behind a code."""
+        return str(self._names[kind][code]) if code >= 0 else ""
+
+    def code_of(self, kind: str, name: str) -> int:
+        """The code of a name (-1 when no table uses it)."""
+        found = np.flatnonzero(self._names[kind] == name)
+        return int(found[0]) if len(found) else -1
+
+
+def _objects(values: Any) -> np.ndarray:
+    if isinstance(values, pd.Series | pd.Index):
+        return values.to_numpy(dtype=object)
+    return np.asarray(values, dtype=object)
+
+
+def years_of(values: Any) -> np.ndarray:
+    """Years as int64 (blanks become -1, which no planning year equals)."""
+    return np.nan_to_num(as_float(values), nan=-1.0).astype(np.int64)
+
+
+def combine(*parts: tuple[np.ndarray, int]) -> np.ndarray:
+    """One int64 key per row from ``(codes, number of codes)`` parts (codes may be -1).
+
+    Keys are compressed whenever the mixed radix would overflow, so any number of parts
+    works; equal tuples give equal keys within one call.
+    """
+    key = np.zeros(len(parts[0][0]), dtype=np.int64)
+    span = 1
+    for codes, size in parts:
+        radix = int(size) + 1
+        if span * radix >= 2**62:
+            _, key = np.unique(key, return_inverse=True)
+            key = key.astype(np.int64)
+            span = int(key.max()) + 1 if len(key) else 1
+        key = key * radix + (np.asarray(codes, dtype=np.int64) + 1)
+        span *= radix
+    return key
+
+
+class Finder:
+    """:func:`find` against one table of keys, sorted once for many queries."""
+
+    def __init__(self, table_keys: np.ndarray) -> None:
+        self.unique, self.first = np.unique(table_keys, return_index=True)
+
+    def __call__(self, query_keys: np.ndarray) -> np.ndarray:
+        if not len(self.unique) or not len(query_keys):
+            return np.full(len(query_keys), -1, dtype=np.int64)
+        slot = np.clip(np.searchsorted(self.unique, query_keys), 0, len(self.unique) - 1)
+        return np.where(self.unique[slot] == query_keys, self.first[slot], -1).astype(np.int64)
+
+
+def find(table_keys: np.ndarray, query_keys: np.ndarray) -> np.ndarray:
+    """Position in ``table_keys`` of each query key (its first occurrence); -1 where absent."""
+    return Finder(table_keys)(query_keys)
+
+
+def join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs (i, j) with ``left[i] == right[j] >= 0``, as two position arrays."""
+    order = np.argsort(right, kind="stable")
+    ordered = right[order]
+    start = np.searchsorted(ordered, left, side="left")
+    stop = np.searchsorted(ordered, left, side="right")
+    counts = np.where(left >= 0, stop - start, 0)
+    left_at = np.repeat(np.arange(len(left)), counts)
+    offsets = np.arange(len(left_at)) - np.repeat(np.cumsum(counts) - counts, counts)
+    right_at = order[np.repeat(start, counts) + offsets]
+    return left_at.astype(np.int64), right_at.astype(np.int64)
+
+
+def sum_by(codes: np.ndarray, values: np.ndarray | float, size: int) -> np.ndarray:
+    """Sum ``values`` into ``size`` bins by ``codes`` (codes < 0 are dropped)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    weights = np.broadcast_to(np.asarray(values, dtype=float), codes.shape)
+    keep = codes >= 0
+    return np.bincount(codes[keep], weights=weights[keep], minlength=size)[:size]
+
+
+def expand_rows(first: Any, last: Any, years: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row repeated for each planning year inside its ``first``..``last`` range.
+
+    Blank (NaN) ends are open. Returns the row position and year of every (row, year).
+    """
+    year_array = np.asarray(list(years), dtype=np.int64)
+    first_values = np.nan_to_num(as_float(first), nan=-np.inf)
+    last_values = np.nan_to_num(as_float(last), nan=np.inf)
+    inside = ((year_array[None, :] >= first_values[:, None])
+              & (year_array[None, :] <= last_values[:, None]))
+    rows, columns = np.nonzero(inside)
+    return rows.astype(np.int64), year_array[columns]
+
+
+def unique_first(keys: np.ndarray, wanted: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Group ``keys`` (only ``wanted`` rows): (group of each row or -1, first row of each group)."""
+    wanted = np.ones(len(keys), dtype=bool) if wanted is None else wanted
+    positions = np.flatnonzero(wanted)
+    _, first, inverse = np.unique(keys[positions], return_index=True, return_inverse=True)
+    groups = np.full(len(keys), -1, dtype=np.int64)
+    groups[positions] = inverse.ravel()
+    return groups, positions[first]
+
+
+def as_float(values: Sequence[Any] | pd.Series | np.ndarray) -> np.ndarray:
+    """Numbers as float64 (blanks become NaN)."""
+    if isinstance(values, pd.Series | pd.Index):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    return np.asarray(values, dtype=float)

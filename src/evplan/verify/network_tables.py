@@ -1,0 +1,318 @@
+"""The export LP rebuilt from the input tables, for the certificate: lanes, duties, rows.
+
+Everything here is derived from :class:`~evplan.data.NetworkData` alone, with its own
+enumeration and its own duty lookup (nothing from :mod:`evplan.model` or
+:mod:`evplan.data.duties`), following the rules of docs/formulation.md:
+
+* a *lane-year* is a ``plant_programs`` row x a ``routes`` row of the same plant x a
+  planning year in which both the plant and the route are open; it is *sellable* when a
+  demand tier of its market and year names its program (directly, by segment or by
+  powertrain);
+* the duty row is the exact powertrain's row for the year, else the ``'*'`` row, else
+  ``default_duty_rate``; the countervailing rate is the maker's own (its powertrain, then
+  ``'*'``), then the all-others rate (``'*'`` maker: the powertrain, then ``'*'``); only
+  cross-border lanes pay either;
+* a quota belongs to its duty row, or to its ``quota_group`` name, in each year.
+
+Names become integer codes once (:class:`~evplan.verify.keys.Vocabulary`), so every
+lookup below is a NumPy sort or search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evplan.data import NetworkData
+from evplan.verify.keys import (
+    YEAR_RADIX,
+    Vocabulary,
+    as_float,
+    combine,
+    expand_rows,
+    find,
+    join,
+    years_of,
+)
+
+__all__ = ["NetworkTables", "build_tables", "encode"]
+
+Columns = dict[str, np.ndarray]
+
+# Name columns of the plan and of the dual frames, by kind of name.
+PLAN_NAMES = {"shipments": {"plant": "plant", "program": "program", "market": "market"},
+              "sales": {"market": "market", "product": "product", "program": "program"}}
+DUAL_NAMES = {"market_balance": {"program": "program", "market": "market"},
+              "quota_share": {"plant": "plant", "program": "program", "market": "market"},
+              "quota": {"quota_key": "quota"}}
+
+
+@dataclass(frozen=True)
+class NetworkTables:
+    """Lane-years, plant-years, demand rows and commitments as arrays of codes and numbers.
+
+    Attributes
+    ----------
+    vocabulary : Vocabulary
+        The codes of every name.
+    lanes : dict of numpy.ndarray
+        One entry per lane-year: ``plant``, ``program``, ``market``, ``year``,
+        ``variable``, ``freight``, ``full_duty``, ``quota_duty``, ``quota``, ``quota_key``
+        (code of ``group:<name>`` / ``row:<duties row>``; -1 without quota),
+        ``duty_row``, ``duty_known``, ``route_row``, ``route_capacity``, ``plant_year``,
+        ``sellable``, ``discount``, ``key`` (plant, program, market, year) and
+        ``balance`` (program, market, year).
+    plant_years : dict of numpy.ndarray
+        Open plant-years: ``plant``, ``year``, ``capacity``, ``floor``, ``fixed``,
+        ``row``, ``discount``.
+    demand, committed : dict of numpy.ndarray
+        The tables' codes and numbers, with ``discount``.
+    members : dict of numpy.ndarray
+        ``product`` -> ``program`` pairs (program id, segment, powertrain).
+    penalty : float or None
+        Shortfall penalty per committed vehicle.
+    """
+
+    vocabulary: Vocabulary
+    lanes: Columns
+    plant_years: Columns
+    demand: Columns
+    committed: Columns
+    members: Columns
+    penalty: float | None
+
+    def size(self, kind: str) -> int:
+        """Number of codes of a kind of name."""
+        return self.vocabulary.size(kind)
+
+    def balance_key(self, program: np.ndarray, market: np.ndarray, year: np.ndarray
+                    ) -> np.ndarray:
+        """Key of (program, market, year)."""
+        return combine((program, self.size("program")), (market, self.size("market")),
+                       (year, YEAR_RADIX))
+
+    def committed_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(commitment, balance key) for every program a commitment's product names."""
+        at, member_at = join(self.committed["product"], self.members["product"])
+        return at, self.balance_key(self.members["program"][member_at],
+                                    self.committed["market"][at], self.committed["year"][at])
+
+
+def _quota_names(duties: pd.DataFrame) -> np.ndarray:
+    group = duties["quota_group"].fillna("").to_numpy(dtype=object)
+    row = duties["row"].astype(str).to_numpy(dtype=object)
+    return np.where(group != "", "group:" + group.astype(str), "row:" + row.astype(str))
+
+
+def encode(data: NetworkData, plan: dict[str, pd.DataFrame],
+           duals: dict[str, Any] | None) -> Vocabulary:
+    """One vocabulary for the names of the inputs, the plan and the dual frames."""
+    plants, programs, markets = data.plants, data.programs, data.markets
+    duties, cvd = data["duties"], data["countervailing_duties"]
+    kinds: dict[str, dict[str, Any]] = {
+        "plant": {"plants": plants["plant"], "plant_programs.plant": data["plant_programs"][
+            "plant"], "routes.plant": data["routes"]["plant"]},
+        "program": {"programs": programs["program"],
+                    "plant_programs.program": data["plant_programs"]["program"]},
+        "market": {"markets": markets["market"], "routes.market": data["routes"]["market"],
+                   "demand.market": data["demand"]["market"],
+                   "committed.market": data["committed_sales"]["market"],
+                   "duties.market": duties["market"], "cvd.market": cvd["market"]},
+        "country": {"plants.country": plants["country"], "markets.country": markets["country"],
+                    "duties.origin": duties["origin"], "cvd.origin": cvd["origin"]},
+        "powertrain": {"star.powertrain": ["*"], "programs.powertrain": programs["powertrain"],
+                       "duties.powertrain": duties["powertrain"],
+                       "cvd.powertrain": cvd["powertrain"]},
+        "maker": {"star.maker": ["*"], "programs.maker": programs["maker"],
+                  "cvd.maker": cvd["maker"]},
+        "product": {"members.program": programs["program"],
+                    "members.segment": programs["segment"],
+                    "members.powertrain": programs["powertrain"],
+                    "demand.product": data["demand"]["product"],
+                    "committed.product": data["committed_sales"]["product"]},
+        "quota": {"duties.quota": _quota_names(duties)},
+    }
+    for table, names in PLAN_NAMES.items():
+        for column, kind in names.items():
+            kinds[kind][f"{table}.{column}"] = plan[table][column]
+    for family, columns in DUAL_NAMES.items():
+        if duals is None:
+            continue
+        for column, kind in columns.items():
+            kinds[kind][f"duals.{family}.{column}"] = duals[family].keys[column]
+    return Vocabulary(kinds)
+
+
+def _discount(data: NetworkData, years: np.ndarray) -> np.ndarray:
+    scenario = data.scenario
+    return (1.0 + scenario.discount_rate) ** -(np.asarray(years, dtype=float)
+                                               - scenario.first_year)
+
+
+def _plant_years(data: NetworkData, vocabulary: Vocabulary) -> Columns:
+    plants = data.plants
+    rows, years = expand_rows(plants["first_year"], plants["last_year"], data.years)
+    capacity = plants["capacity_vehicles_per_year"].to_numpy(float)
+    return {"plant": vocabulary.codes("plants")[rows], "year": years,
+            "capacity": capacity[rows],
+            "floor": (plants["min_utilisation"].to_numpy(float) * capacity)[rows],
+            "fixed": plants["fixed_cost_usd_per_year"].to_numpy(float)[rows],
+            "row": plants["row"].to_numpy()[rows], "discount": _discount(data, years)}
+
+
+def _lanes(data: NetworkData, vocabulary: Vocabulary) -> Columns:
+    """Lane-years: plant_programs x routes of the same plant x years both are open."""
+    plants, routes, lanes_table = data.plants, data["routes"], data["plant_programs"]
+    pair_lane, pair_route = join(vocabulary.codes("plant_programs.plant"),
+                                 vocabulary.codes("routes.plant"))
+    plant_of_code = np.full(vocabulary.size("plant") + 1, -1, dtype=np.int64)
+    plant_of_code[vocabulary.codes("plants")] = np.arange(len(plants))
+    plant_at = plant_of_code[vocabulary.codes("routes.plant")[pair_route]]
+    first = np.fmax(as_float(routes["first_year"])[pair_route],
+                    as_float(plants["first_year"])[plant_at])
+    last = np.fmin(as_float(routes["last_year"])[pair_route],
+                   as_float(plants["last_year"])[plant_at])
+    rows, years = expand_rows(first, last, data.years)
+    lane, route, plant = pair_lane[rows], pair_route[rows], plant_at[rows]
+    program = vocabulary.codes("plant_programs.program")[lane]
+    market = vocabulary.codes("routes.market")[route]
+    program_at = find(vocabulary.codes("programs"), program)
+    market_at = find(vocabulary.codes("markets"), market)
+    basis = data.markets["customs_basis"].to_numpy(dtype=object)
+    return {
+        "plant": vocabulary.codes("routes.plant")[route], "program": program, "market": market,
+        "year": years, "plant_position": plant,
+        "variable": lanes_table["variable_cost_usd_per_vehicle"].to_numpy(float)[lane],
+        "freight": routes["freight_usd_per_vehicle"].to_numpy(float)[route],
+        "route_capacity": as_float(routes["capacity_vehicles_per_year"])[route],
+        "route_row": routes["row"].to_numpy()[route],
+        "origin": vocabulary.codes("plants.country")[plant],
+        "market_country": vocabulary.codes("markets.country")[market_at],
+        "cif": basis[market_at] == "CIF",
+        "powertrain": vocabulary.codes("programs.powertrain")[program_at],
+        "maker": vocabulary.codes("programs.maker")[program_at],
+    }
+
+
+def _duties(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -> None:
+    """Add the duty per vehicle (full and in-quota) and the quota of each lane-year."""
+    scenario = data.scenario
+    duties = data["duties"]
+    sizes = [vocabulary.size(kind) for kind in ("country", "market", "powertrain")]
+    value = lanes["variable"] * (1 + scenario.transfer_price_markup) + np.where(
+        lanes["cif"], lanes["freight"], 0.0)
+    cross = lanes["origin"] != lanes["market_country"]
+    rows, years = expand_rows(duties["first_year"], duties["last_year"], data.years)
+
+    def key(origin: np.ndarray, market: np.ndarray, powertrain: np.ndarray,
+            year: np.ndarray) -> np.ndarray:
+        return combine((origin, sizes[0]), (market, sizes[1]), (powertrain, sizes[2]),
+                       (year, YEAR_RADIX))
+
+    table = key(vocabulary.codes("duties.origin")[rows], vocabulary.codes("duties.market")[rows],
+                vocabulary.codes("duties.powertrain")[rows], years)
+    star = np.full(len(value), vocabulary.codes("star.powertrain")[0])
+    at = find(table, key(lanes["origin"], lanes["market"], lanes["powertrain"], lanes["year"]))
+    at = np.where(at >= 0, at, find(table, key(lanes["origin"], lanes["market"], star,
+                                               lanes["year"])))
+    found = at >= 0
+    source = np.where(found, rows[np.maximum(at, 0)] if len(rows) else -1, -1)
+
+    def pick(column: str) -> np.ndarray:
+        values = as_float(duties[column])
+        return np.where(found, values[np.maximum(source, 0)] if len(values) else np.nan, np.nan)
+
+    default = np.nan if scenario.default_duty_rate is None else scenario.default_duty_rate
+    rate = np.where(found, pick("ad_valorem_rate"), default)
+    quota = np.where(cross, pick("quota_vehicles_per_year"), np.nan)
+    cvd = _countervailing(data, vocabulary, lanes)
+    full = (np.maximum(rate * value, np.nan_to_num(pick("minimum_usd_per_vehicle")))
+            + cvd * value + np.nan_to_num(pick("specific_usd_per_vehicle")))
+    inside = (np.nan_to_num(pick("in_quota_rate")) * value + cvd * value
+              + np.nan_to_num(pick("specific_usd_per_vehicle")))
+    has_quota = ~np.isnan(quota)
+    lanes["cross_border"] = cross
+    lanes["duty_known"] = ~cross | ~np.isnan(rate)
+    lanes["full_duty"] = np.where(cross, np.nan_to_num(full), 0.0)
+    lanes["quota"] = quota
+    lanes["quota_duty"] = np.where(has_quota, inside, lanes["full_duty"])
+    quota_codes = vocabulary.codes("duties.quota")
+    lanes["quota_key"] = np.where(has_quota, quota_codes[np.maximum(source, 0)]
+                                  if len(quota_codes) else -1, -1)
+    lanes["duty_row"] = np.where(found & cross, duties["row"].to_numpy()[np.maximum(source, 0)]
+                                 if len(duties) else -1, -1)
+
+
+def _countervailing(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -> np.ndarray:
+    """The maker's own rate first, then the all-others ('*' maker) rate; 0 where none."""
+    cvd = data["countervailing_duties"]
+    if cvd.empty:
+        return np.zeros(len(lanes["year"]))
+    sizes = [vocabulary.size(kind) for kind in ("country", "market", "powertrain", "maker")]
+    rows, years = expand_rows(cvd["first_year"], cvd["last_year"], data.years)
+
+    def key(origin: np.ndarray, market: np.ndarray, powertrain: np.ndarray, maker: np.ndarray,
+            year: np.ndarray) -> np.ndarray:
+        return combine((origin, sizes[0]), (market, sizes[1]), (powertrain, sizes[2]),
+                       (maker, sizes[3]), (year, YEAR_RADIX))
+
+    table = key(vocabulary.codes("cvd.origin")[rows], vocabulary.codes("cvd.market")[rows],
+                vocabulary.codes("cvd.powertrain")[rows], vocabulary.codes("cvd.maker")[rows],
+                years)
+    values = cvd["cvd_rate"].to_numpy(float)[rows]
+    any_powertrain = np.full(len(lanes["year"]), vocabulary.codes("star.powertrain")[0])
+    any_maker = np.full(len(lanes["year"]), vocabulary.codes("star.maker")[0])
+    rate = np.full(len(lanes["year"]), np.nan)
+    for powertrain, maker in ((lanes["powertrain"], lanes["maker"]),
+                              (any_powertrain, lanes["maker"]),
+                              (lanes["powertrain"], any_maker), (any_powertrain, any_maker)):
+        at = find(table, key(lanes["origin"], lanes["market"], powertrain, maker, lanes["year"]))
+        rate = np.where(np.isnan(rate) & (at >= 0), values[np.maximum(at, 0)], rate)
+    return np.nan_to_num(rate)
+
+
+def build_tables(data: NetworkData, vocabulary: Vocabulary) -> NetworkTables:
+    """Rebuild the lane-years, plant-years, demand and commitments of ``data``."""
+    plant_years = _plant_years(data, vocabulary)
+    lanes = _lanes(data, vocabulary)
+    _duties(data, vocabulary, lanes)
+    lanes["discount"] = _discount(data, lanes["year"])
+    plant_count = vocabulary.size("plant")
+    lanes["plant_year"] = find(combine((plant_years["plant"], plant_count),
+                                       (plant_years["year"], YEAR_RADIX)),
+                               combine((lanes["plant"], plant_count), (lanes["year"], YEAR_RADIX)))
+    members = {"product": np.concatenate([vocabulary.codes(f"members.{level}")
+                                          for level in ("program", "segment", "powertrain")]),
+               "program": np.tile(vocabulary.codes("programs"), 3)}
+    demand_table = data["demand"]
+    demand = {"market": vocabulary.codes("demand.market"),
+              "year": years_of(demand_table["year"]),
+              "product": vocabulary.codes("demand.product"),
+              "tier": years_of(demand_table["tier"]),
+              "volume": demand_table["volume_vehicles"].to_numpy(float),
+              "price": demand_table["price_usd_per_vehicle"].to_numpy(float),
+              "row": demand_table["row"].to_numpy()}
+    demand["discount"] = _discount(data, demand["year"])
+    committed_table = data["committed_sales"]
+    committed = {"market": vocabulary.codes("committed.market"),
+                 "year": years_of(committed_table["year"]),
+                 "product": vocabulary.codes("committed.product"),
+                 "minimum": committed_table["min_vehicles"].to_numpy(float),
+                 "row": committed_table["row"].to_numpy()}
+    committed["discount"] = _discount(data, committed["year"])
+    tables = NetworkTables(vocabulary=vocabulary, lanes=lanes, plant_years=plant_years,
+                           demand=demand, committed=committed, members=members,
+                           penalty=data.scenario.unmet_committed_penalty_usd_per_vehicle)
+    lanes["key"] = combine((lanes["plant"], plant_count), (lanes["program"],
+                                                           vocabulary.size("program")),
+                           (lanes["market"], vocabulary.size("market")),
+                           (lanes["year"], YEAR_RADIX))
+    lanes["balance"] = tables.balance_key(lanes["program"], lanes["market"], lanes["year"])
+    tier_at, member_at = join(demand["product"], members["product"])
+    sellable = tables.balance_key(members["program"][member_at], demand["market"][tier_at],
+                                  demand["year"][tier_at])
+    lanes["sellable"] = find(sellable, lanes["balance"]) >= 0
+    return tables
