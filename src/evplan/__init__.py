@@ -14,7 +14,13 @@ __version__ = "0.1.0"
 
 from evplan import examples, scenarios
 from evplan.data import NetworkData, load
-from evplan.errors import EvplanError, InfeasibleError, InputError, SolverLimitError
+from evplan.errors import (
+    EvplanError,
+    InfeasibleError,
+    InputError,
+    SolverLimitError,
+    VerificationError,
+)
 from evplan.highs import SolverOptions
 from evplan.results import Result, write_result
 from evplan.scenarios import sweep
@@ -28,6 +34,7 @@ __all__ = [
     "Result",
     "SolverLimitError",
     "SolverOptions",
+    "VerificationError",
     "__version__",
     "examples",
     "load",

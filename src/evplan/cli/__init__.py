@@ -4,7 +4,8 @@ Commands are registered on :data:`evplan.cli.app.app` by the modules of this pac
 ``plan`` (run, validate, doctor), ``reporting`` (report, template), ``study`` (sweep,
 montecarlo, breakeven, runs, compare) and ``endoflife`` (fleet, charging, recycling).
 
-Exit codes: 0 ok; 1 input error; 2 infeasible model; 3 solver limit without a plan.
+Exit codes: 0 ok; 1 input error; 2 infeasible model; 3 solver limit without a plan; 4 a
+plan failed its certificate (a bug in evplan).
 """
 
 from __future__ import annotations

@@ -114,7 +114,8 @@ def solve_chunk(data: NetworkData | _Portable, cases: Sequence[Case],
             outcome = _outcome(case, applied.overrides, applied.data, result, with_tables,
                                time.perf_counter() - started)
         except EvplanError as error:
-            status = {1: "input_error", 2: "infeasible", 3: "solver_limit"}.get(
+            status = {1: "input_error", 2: "infeasible", 3: "solver_limit",
+                      4: "verification_failed"}.get(
                 error.exit_code, "error")
             outcome = CaseOutcome(case=case, status=status, objective_usd=float("nan"),
                                   kpis=None, error=str(error),
