@@ -17,4 +17,11 @@ COMMITTED_SALES = Table(
         Column("min_vehicles", "float", "vehicles", "Vehicles that must be sold.", minimum=0),
         source_column(),
     ),
+    notes=(
+        "Years must lie inside the planning horizon (an input error otherwise).",
+        "A commitment is sold through the demand tiers that name its programs; when no flow "
+        "can serve it (no plant builds the program, no open lane, no demand tier) the model is "
+        "infeasible and the explanation names the missing row, unless "
+        "unmet_committed_penalty_usd_per_vehicle is set.",
+    ),
 )

@@ -20,7 +20,8 @@ COUNTERVAILING_DUTIES = Table(
             "powertrain", "str", "-", "Powertrain, or '*' for all.",
             choices=("BEV", "PHEV", "HEV", "ICE", "*"),
         ),
-        Column("maker", "str", "-", "Maker, or '*' for every maker without its own row."),
+        Column("maker", "str", "-", "Maker, or '*' for every maker without its own row in that "
+               "year."),
         first_year_column("the duty applies"),
         last_year_column("the duty applies"),
         Column(
@@ -28,5 +29,14 @@ COUNTERVAILING_DUTIES = Table(
             minimum=0, maximum=5,
         ),
         source_column(),
+    ),
+    notes=(
+        "Per year, the maker's own rate comes first: (maker, powertrain), then (maker, '*'), "
+        "then the all-others rate ('*', powertrain), then ('*', '*'). A maker with a row of "
+        "its own never pays the all-others rate.",
+        "The rate is added on every cross-border lane, whether its ordinary duty comes from "
+        "duties.csv or from default_duty_rate; lanes inside one country pay none.",
+        "Year ranges of rows with the same origin, market, powertrain and maker may not "
+        "overlap.",
     ),
 )

@@ -33,5 +33,8 @@ DEMAND = Table(
         "a powertrain pools the programs with that powertrain.",
         "In one market and year a program may belong to one product only.",
         "Prices must fall strictly from one tier to the next (a concave revenue curve).",
+        "Years must lie inside the planning horizon (an input error otherwise).",
+        "Demand is an opportunity, not an obligation: a tier no open lane from a plant that "
+        "builds its programs can reach stays unsold.",
     ),
 )

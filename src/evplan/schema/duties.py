@@ -17,7 +17,7 @@ DUTIES = Table(
         Column("market", "str", "-", "Market id.", references="markets.market"),
         Column(
             "powertrain", "str", "-",
-            "Powertrain, or '*' for every powertrain without its own row.",
+            "Powertrain, or '*' for every powertrain without its own row in that year.",
             choices=("BEV", "PHEV", "HEV", "ICE", "*"),
         ),
         first_year_column("the rate applies"),
@@ -37,7 +37,8 @@ DUTIES = Table(
         ),
         Column(
             "quota_vehicles_per_year", "float", "vehicles/year",
-            "Tariff-rate quota: vehicles a year that pay in_quota_rate (blank: no quota).",
+            "Tariff-rate quota: vehicles a year that pay in_quota_rate (blank: no quota); on a "
+            "'*' row, one quota for all the powertrains the row covers.",
             required=False, minimum=0,
         ),
         Column(
@@ -48,15 +49,20 @@ DUTIES = Table(
         Column(
             "quota_group", "str", "-",
             "Rows with the same quota_group share one quota (e.g. BEV and PHEV under one EV "
-            "quota); blank: the row's quota is its own.",
+            "quota, or several origins under one erga-omnes quota); names are global and a "
+            "group belongs to one market. Blank: the row's quota is its own.",
             required=False, default="",
         ),
         source_column(),
     ),
     notes=(
         "Routes inside one country (plant country = market country) pay no duty.",
-        "A quota is shared by every vehicle of that origin, market and powertrain in a year, "
-        "and across rows that name the same quota_group (their quota volumes must agree).",
+        "The row that applies is chosen year by year: the exact powertrain's row for that year, "
+        "else the '*' row for that year (an exact row covering other years does not block it), "
+        "else default_duty_rate from scenario.yaml.",
+        "A quota is renewed every year and shared by every vehicle its row covers in that year "
+        "(on a '*' row: every powertrain without its own row), and across rows that name the "
+        "same quota_group (their quota volumes must agree; one market per group).",
         "Year ranges of rows with the same origin, market and powertrain may not overlap.",
     ),
 )

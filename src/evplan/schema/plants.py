@@ -19,12 +19,15 @@ PLANTS = Table(
         ),
         Column(
             "fixed_cost_usd_per_year", "float", "USD/year",
-            "Fixed cost of keeping the plant running in a year it operates.",
+            "Fixed cost of keeping the plant open, charged (discounted) in every planning year "
+            "from first_year to last_year, whether or not it builds anything.",
             required=False, default=0.0, minimum=0,
         ),
         Column(
             "min_utilisation", "float", "fraction",
-            "Minimum production as a share of capacity (a break-even floor); 0 for none.",
+            "Minimum production as a share of capacity in every year the plant is open (a "
+            "break-even floor); 0 for none. A floor no lane and demand can absorb makes the "
+            "model infeasible.",
             required=False, default=0.0, minimum=0, maximum=1,
         ),
         first_year_column("the plant builds vehicles"),

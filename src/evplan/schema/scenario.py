@@ -63,13 +63,13 @@ SCENARIO_FIELDS: tuple[ScenarioField, ...] = (
     ScenarioField(
         "default_duty_rate", "float", "fraction",
         "Ad valorem rate for cross-border routes with no duty row (blank: such a route is an "
-        "input error).",
+        "input error); countervailing duties still apply on top.",
         minimum=0, maximum=5,
     ),
     ScenarioField(
         "unmet_committed_penalty_usd_per_vehicle", "float", "USD/vehicle",
-        "When set, committed sales may fall short at this penalty per vehicle instead of making "
-        "the model infeasible.",
+        "When set, committed sales may fall short at this penalty per vehicle (discounted) "
+        "instead of making the model infeasible, also where no flow can serve them.",
         minimum=0,
     ),
     ScenarioField(
