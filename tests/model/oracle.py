@@ -1,13 +1,30 @@
 """An independent formulation of the network model, written directly for scipy.optimize.linprog.
 
-It reads the validated tables and rebuilds everything with plain Python loops over
-rows (fine for small networks): its own enumeration of lanes, its own duty lookup,
-its own dense constraint matrix. It shares no code with evplan.model.
+It reads the validated tables and rebuilds everything with plain Python loops over rows
+(fine for small networks): its own enumeration of lanes, its own duty lookup, its own
+constraint rows. It shares no code with evplan.model or evplan.verify. It follows the
+rules docs/formulation.md states:
+
+* a duty row is chosen per year: the exact powertrain's row, else the '*' row, else
+  default_duty_rate; the countervailing rate is the maker's own (its powertrain, then
+  '*'), then the all-others rate ('*' maker: the powertrain, then '*'); domestic lanes
+  pay neither;
+* a quota belongs to its duty row, or to its quota_group name, each year; inside it the
+  minimum duty does not apply;
+* fixed cost is charged in every planning year a plant is open;
+* a commitment counts the sales of every program its product names; without a penalty
+  it is a hard row (an empty one makes the model infeasible).
+
+:func:`oracle_objective` solves it; :func:`oracle_check` evaluates one of evplan's plans
+against the same rows.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,31 +33,29 @@ from scipy.optimize import linprog
 from evplan.data import NetworkData
 
 
-def _applies(row: pd.Series, year: int, first: int, last: int) -> bool:
-    start = first if pd.isna(row["first_year"]) else int(row["first_year"])
-    end = last if pd.isna(row["last_year"]) else int(row["last_year"])
-    return start <= year <= end
+def _open(row: Any, year: int) -> bool:
+    first, last = row["first_year"], row["last_year"]
+    return (pd.isna(first) or int(first) <= year) and (pd.isna(last) or int(last) >= year)
 
 
-def _duty_row(data: NetworkData, origin: str, market: str, powertrain: str, year: int):
-    first, last = data.scenario.first_year, data.scenario.last_year
+def _duty_row(duties: list[dict], origin: str, market: str, powertrain: str, year: int
+              ) -> dict | None:
     for wanted in (powertrain, "*"):
-        for _, row in data["duties"].iterrows():
+        for row in duties:
             if (row["origin"] == origin and row["market"] == market
-                    and row["powertrain"] == wanted and _applies(row, year, first, last)):
+                    and row["powertrain"] == wanted and _open(row, year)):
                 return row
     return None
 
 
-def _cvd(data: NetworkData, origin: str, market: str, powertrain: str, maker: str, year: int
+def _cvd(cvds: list[dict], origin: str, market: str, powertrain: str, maker: str, year: int
          ) -> float:
-    first, last = data.scenario.first_year, data.scenario.last_year
-    for wanted_powertrain, wanted_maker in ((powertrain, maker), (powertrain, "*"),
-                                            ("*", maker), ("*", "*")):
-        for _, row in data["countervailing_duties"].iterrows():
+    for wanted_powertrain, wanted_maker in ((powertrain, maker), ("*", maker),
+                                            (powertrain, "*"), ("*", "*")):
+        for row in cvds:
             if (row["origin"] == origin and row["market"] == market
                     and row["powertrain"] == wanted_powertrain and row["maker"] == wanted_maker
-                    and _applies(row, year, first, last)):
+                    and _open(row, year)):
                 return float(row["cvd_rate"])
     return 0.0
 
@@ -52,8 +67,46 @@ def _members(data: NetworkData, product: str) -> list[str]:
     return list(chosen["program"])
 
 
-def oracle_objective(data: NetworkData) -> float:
-    """Optimal discounted margin after fixed cost, solved with scipy.optimize.linprog."""
+def _number(value: Any) -> float:
+    return float("nan") if value is None or pd.isna(value) else float(value)
+
+
+@dataclass
+class OracleLP:
+    """The LP for linprog: minimise ``cost @ w`` s.t. ``a_ub w <= b_ub``, ``a_eq w = b_eq``."""
+
+    columns: list[tuple] = field(default_factory=list)
+    cost: list[float] = field(default_factory=list)
+    upper: list[tuple[dict[int, float], float, str]] = field(default_factory=list)
+    equal: list[tuple[dict[int, float], float, str]] = field(default_factory=list)
+    fixed: float = 0.0
+    penalty: float | None = None
+    duties: dict[tuple, tuple[float, float]] = field(default_factory=dict)
+
+    def add(self, key: tuple, cost: float) -> int:
+        self.columns.append(key)
+        self.cost.append(cost)
+        return len(self.columns) - 1
+
+    def dense(self) -> dict[str, Any]:
+        n = len(self.columns)
+
+        def matrix(rows: list[tuple[dict[int, float], float, str]]) -> tuple[Any, Any]:
+            if not rows:
+                return None, None
+            a = np.zeros((len(rows), n))
+            for i, (terms, _, _) in enumerate(rows):
+                for column, coefficient in terms.items():
+                    a[i, column] += coefficient
+            return a, np.array([bound for _, bound, _ in rows])
+
+        a_ub, b_ub = matrix(self.upper)
+        a_eq, b_eq = matrix(self.equal)
+        return {"c": np.array(self.cost), "A_ub": a_ub, "b_ub": b_ub, "A_eq": a_eq, "b_eq": b_eq}
+
+
+def oracle_lp(data: NetworkData) -> OracleLP:
+    """Build the LP of ``data`` with loops over the tables' rows."""
     scenario = data.scenario
     years = list(range(scenario.first_year, scenario.last_year + 1))
     plants = data.plants.set_index("plant")
@@ -61,151 +114,157 @@ def oracle_objective(data: NetworkData) -> float:
     markets = data.markets.set_index("market")
     discount = {year: (1 + scenario.discount_rate) ** -(year - scenario.first_year)
                 for year in years}
-
-    columns: list[tuple] = []   # ("x", plant, program, market, year) / ("q", pool, program) ...
-    cost: list[float] = []      # to minimise: minus margin
-    x_info = []
+    lp = OracleLP(penalty=scenario.unmet_committed_penalty_usd_per_vehicle)
+    duties = data["duties"].to_dict("records")
+    cvds = data["countervailing_duties"].to_dict("records")
+    by_plant_year: dict[tuple, list[int]] = defaultdict(list)
+    by_lane_year: dict[tuple, list[int]] = defaultdict(list)
+    lane_capacity: dict[tuple, float] = {}
+    by_balance: dict[tuple, dict[int, float]] = defaultdict(dict)
+    quota_members: dict[tuple, list[int]] = defaultdict(list)
+    quota_volume: dict[tuple, float] = {}
     for _, lane in data["plant_programs"].iterrows():
         plant, program = lane["plant"], lane["program"]
+        origin = plants.loc[plant, "country"]
+        powertrain = programs.loc[program, "powertrain"]
+        maker = programs.loc[program, "maker"]
         for _, route in data["routes"][data["routes"]["plant"] == plant].iterrows():
             market = route["market"]
             for year in years:
-                if not _applies(plants.loc[plant], year, years[0], years[-1]):
+                if not (_open(plants.loc[plant], year) and _open(route, year)):
                     continue
-                if not _applies(route, year, years[0], years[-1]):
-                    continue
-                origin = plants.loc[plant, "country"]
-                powertrain = programs.loc[program, "powertrain"]
-                maker = programs.loc[program, "maker"]
                 value = lane["variable_cost_usd_per_vehicle"] * (
                     1 + scenario.transfer_price_markup)
                 if markets.loc[market, "customs_basis"] == "CIF":
                     value += route["freight_usd_per_vehicle"]
-                full = quota_duty = 0.0
+                full = inside = 0.0
                 quota_key = None
                 if origin != markets.loc[market, "country"]:
-                    row = _duty_row(data, origin, market, powertrain, year)
-                    rate = scenario.default_duty_rate or 0.0
-                    minimum = specific = 0.0
+                    row = _duty_row(duties, origin, market, powertrain, year)
+                    rate, minimum, specific = scenario.default_duty_rate, 0.0, 0.0
                     if row is not None:
                         rate = row["ad_valorem_rate"]
                         minimum = row["minimum_usd_per_vehicle"]
                         specific = row["specific_usd_per_vehicle"]
-                    cvd = _cvd(data, origin, market, powertrain, maker, year)
+                    assert rate is not None, "validation lets no lane go without a duty"
+                    cvd = _cvd(cvds, origin, market, powertrain, maker, year)
                     full = max(rate * value, minimum) + cvd * value + specific
-                    quota_duty = full
-                    if row is not None and not math.isnan(row["quota_vehicles_per_year"]):
+                    inside = full
+                    if row is not None and not math.isnan(_number(row["quota_vehicles_per_year"])):
                         owner = row["quota_group"] or f"row {int(row['row'])}"
-                        quota_key = (owner, year, float(row["quota_vehicles_per_year"]))
-                        quota_duty = row["in_quota_rate"] * value + cvd * value + specific
+                        quota_key = (owner, year)
+                        quota_volume[quota_key] = float(row["quota_vehicles_per_year"])
+                        inside = row["in_quota_rate"] * value + cvd * value + specific
+                lp.duties[(plant, program, market, year)] = (full, inside)
                 unit = (lane["variable_cost_usd_per_vehicle"] + route["freight_usd_per_vehicle"]
                         + full)
-                columns.append(("x", plant, program, market, year))
-                cost.append(unit * discount[year])
-                x_info.append((len(columns) - 1, plant, program, market, year,
-                               route["capacity_vehicles_per_year"], quota_key,
-                               full - quota_duty))
-    sale_columns = []
+                x = lp.add(("x", plant, program, market, year), unit * discount[year])
+                by_plant_year[(plant, year)].append(x)
+                if not math.isnan(_number(route["capacity_vehicles_per_year"])):
+                    by_lane_year[(plant, market, year)].append(x)
+                    lane_capacity[(plant, market, year)] = float(
+                        route["capacity_vehicles_per_year"])
+                by_balance[(program, market, year)][x] = 1.0
+                if quota_key is not None:
+                    z = lp.add(("z", plant, program, market, year),
+                               -(full - inside) * discount[year])
+                    lp.upper.append(({z: 1.0, x: -1.0}, 0.0, f"quota share {plant}/{program}/"
+                                     f"{market}/{year}"))
+                    quota_members[quota_key].append(z)
+    sales_by_program: dict[tuple, list[int]] = defaultdict(list)
     for position, pool in data["demand"].iterrows():
+        market, year = pool["market"], int(pool["year"])
+        tier_terms = {}
         for program in _members(data, pool["product"]):
-            columns.append(("q", position, program))
-            cost.append(-pool["price_usd_per_vehicle"] * discount[int(pool["year"])])
-            sale_columns.append((len(columns) - 1, position, program, pool))
-    quota_columns = []
-    for column, _plant, _program, _market, year, _cap, quota_key, saving in x_info:
-        if quota_key is not None:
-            columns.append(("z", column))
-            cost.append(-saving * discount[year])
-            quota_columns.append((len(columns) - 1, column, quota_key))
-    unmet_columns = []
-    penalty = scenario.unmet_committed_penalty_usd_per_vehicle
+            q = lp.add(("q", position, program), -pool["price_usd_per_vehicle"] * discount[year])
+            tier_terms[q] = 1.0
+            by_balance[(program, market, year)][q] = -1.0
+            sales_by_program[(program, market, year)].append(q)
+        lp.upper.append((tier_terms, float(pool["volume_vehicles"]), f"tier {position}"))
+    for (plant, year), members in by_plant_year.items():
+        plant_row = plants.loc[plant]
+        terms = dict.fromkeys(members, 1.0)
+        lp.upper.append((terms, float(plant_row["capacity_vehicles_per_year"]),
+                         f"capacity {plant} {year}"))
+    for plant, plant_row in plants.iterrows():
+        floor = plant_row["min_utilisation"] * plant_row["capacity_vehicles_per_year"]
+        for year in years:
+            if floor > 0 and _open(plant_row, year):
+                terms = {x: -1.0 for x in by_plant_year.get((plant, year), [])}
+                lp.upper.append((terms, -floor, f"minimum {plant} {year}"))
+            if _open(plant_row, year):
+                lp.fixed += plant_row["fixed_cost_usd_per_year"] * discount[year]
+    for key, members in by_lane_year.items():
+        lp.upper.append((dict.fromkeys(members, 1.0), lane_capacity[key], f"lane {key}"))
+    for key, terms in by_balance.items():
+        lp.equal.append((terms, 0.0, f"balance {key}"))
+    for key, members in quota_members.items():
+        lp.upper.append((dict.fromkeys(members, 1.0), quota_volume[key], f"quota {key}"))
     for position, commitment in data["committed_sales"].iterrows():
-        if penalty is not None:
-            columns.append(("u", position))
-            cost.append(penalty * discount[int(commitment["year"])])
-            unmet_columns.append((len(columns) - 1, position))
+        market, year = commitment["market"], int(commitment["year"])
+        terms = {q: -1.0 for program in _members(data, commitment["product"])
+                 for q in sales_by_program.get((program, market, year), [])}
+        if lp.penalty is not None:
+            u = lp.add(("u", position), lp.penalty * discount[year])
+            terms[u] = -1.0
+        lp.upper.append((terms, -float(commitment["min_vehicles"]), f"commitment {position}"))
+    return lp
 
-    n = len(columns)
-    a_ub, b_ub, a_eq, b_eq = [], [], [], []
 
-    def new_row() -> np.ndarray:
-        return np.zeros(n)
-
-    for year in years:
-        for plant, plant_row in plants.iterrows():
-            if not _applies(plant_row, year, years[0], years[-1]):
-                continue
-            row = new_row()
-            for column, p, _v, _k, y, _c, _q, _s in x_info:
-                if p == plant and y == year:
-                    row[column] = 1
-            a_ub.append(row)
-            b_ub.append(plant_row["capacity_vehicles_per_year"])
-            floor = plant_row["min_utilisation"] * plant_row["capacity_vehicles_per_year"]
-            if floor > 0:
-                a_ub.append(-row)
-                b_ub.append(-floor)
-    lanes = {}
-    for column, plant, _v, market, year, capacity, _q, _s in x_info:
-        if not math.isnan(capacity):
-            lanes.setdefault((plant, market, year, capacity), []).append(column)
-    for (_p, _k, _y, capacity), members in lanes.items():
-        row = new_row()
-        row[members] = 1
-        a_ub.append(row)
-        b_ub.append(capacity)
-    for position, pool in data["demand"].iterrows():
-        row = new_row()
-        for column, pool_position, _program, _pool in sale_columns:
-            if pool_position == position:
-                row[column] = 1
-        a_ub.append(row)
-        b_ub.append(pool["volume_vehicles"])
-    keys = {(v, k, y) for _c, _p, v, k, y, _cap, _q, _s in x_info}
-    keys |= {(program, pool["market"], int(pool["year"])) for _c, _pp, program, pool
-             in sale_columns}
-    for program, market, year in keys:
-        row = new_row()
-        for column, _p, v, k, y, _cap, _q, _s in x_info:
-            if (v, k, y) == (program, market, year):
-                row[column] = 1
-        for column, _pp, v, pool in sale_columns:
-            if (v, pool["market"], int(pool["year"])) == (program, market, year):
-                row[column] = -1
-        a_eq.append(row)
-        b_eq.append(0.0)
-    quotas: dict[tuple, list[int]] = {}
-    for column, x_column, key in quota_columns:
-        row = new_row()
-        row[column] = 1
-        row[x_column] = -1
-        a_ub.append(row)
-        b_ub.append(0.0)
-        quotas.setdefault(key, []).append(column)
-    for (_r, _y, volume), members in quotas.items():
-        row = new_row()
-        row[members] = 1
-        a_ub.append(row)
-        b_ub.append(volume)
-    for position, commitment in data["committed_sales"].iterrows():
-        row = new_row()
-        members = _members(data, commitment["product"])
-        for column, _pp, program, pool in sale_columns:
-            if (program in members and pool["market"] == commitment["market"]
-                    and int(pool["year"]) == int(commitment["year"])):
-                row[column] = -1
-        for column, unmet_position in unmet_columns:
-            if unmet_position == position:
-                row[column] = -1
-        a_ub.append(row)
-        b_ub.append(-commitment["min_vehicles"])
-
-    solution = linprog(np.array(cost), A_ub=np.array(a_ub) if a_ub else None,
-                       b_ub=np.array(b_ub) if b_ub else None,
-                       A_eq=np.array(a_eq) if a_eq else None,
-                       b_eq=np.array(b_eq) if b_eq else None, bounds=(0, None), method="highs")
+def oracle_objective(data: NetworkData) -> float | None:
+    """Optimal discounted margin after fixed cost (None when the model is infeasible)."""
+    lp = oracle_lp(data)
+    solution = linprog(**lp.dense(), bounds=(0, None), method="highs")
+    if solution.status == 2:
+        return None
     assert solution.status == 0, solution.message
-    fixed = sum(plant_row["fixed_cost_usd_per_year"] * discount[year]
-                for year in years for _, plant_row in plants.iterrows()
-                if _applies(plant_row, year, years[0], years[-1]))
-    return -float(solution.fun) - fixed
+    return -float(solution.fun) - lp.fixed
+
+
+def oracle_check(data: NetworkData, result: Any, tolerance: float = 1e-6) -> list[str]:
+    """Evaluate evplan's plan against the oracle's own rows; return the violations found."""
+    lp = oracle_lp(data)
+    at = {key: position for position, key in enumerate(lp.columns)}
+    w = np.zeros(len(lp.columns))
+    problems = []
+    for _, flow in result["shipments"].iterrows():
+        key = (flow["plant"], flow["program"], flow["market"], int(flow["year"]))
+        for kind, column in (("x", "shipment_vehicles"), ("z", "in_quota_vehicles")):
+            if (kind, *key) in at:
+                w[at[(kind, *key)]] = flow[column]
+            elif abs(flow[column]) > tolerance:
+                problems.append(f"{column} {flow[column]} on {key}, which has no {kind} column")
+    demand = data["demand"]
+    positions = {(row["market"], int(row["year"]), row["product"], int(row["tier"])): position
+                 for position, row in demand.iterrows()}
+    for _, sale in result["sales"].iterrows():
+        position = positions.get((sale["market"], int(sale["year"]), sale["product"],
+                                  int(sale["tier"])))
+        key = ("q", position, sale["program"])
+        if key in at:
+            w[at[key]] = sale["sales_vehicles"]
+        elif abs(sale["sales_vehicles"]) > tolerance:
+            problems.append(f"sales {sale['sales_vehicles']} on {key}, which has no column")
+    if lp.penalty is not None:
+        for position, commitment in data["committed_sales"].iterrows():
+            sold = sum(w[column] for column, key in enumerate(lp.columns)
+                       if key[0] == "q" and demand.loc[key[1], "market"] == commitment["market"]
+                       and int(demand.loc[key[1], "year"]) == int(commitment["year"])
+                       and key[2] in _members(data, commitment["product"]))
+            w[at[("u", position)]] = max(0.0, commitment["min_vehicles"] - sold)
+    for terms, bound, name in lp.upper:
+        value = sum(coefficient * w[column] for column, coefficient in terms.items())
+        if value > bound + tolerance * max(1.0, abs(bound), abs(value)):
+            problems.append(f"{name}: {value} > {bound}")
+    for terms, bound, name in lp.equal:
+        value = sum(coefficient * w[column] for column, coefficient in terms.items())
+        if abs(value - bound) > tolerance * max(1.0, abs(bound), *(abs(w[c]) for c in terms)):
+            problems.append(f"{name}: {value} != {bound}")
+    if (w < -tolerance).any():
+        problems.append(f"negative values: {w.min()}")
+    objective = -float(np.dot(lp.cost, w)) - lp.fixed
+    scale = float(np.abs(np.array(lp.cost) * w).sum()) + abs(lp.fixed)
+    if abs(objective - result.objective_usd) > 1e-7 * max(1.0, scale):
+        problems.append(f"objective: the plan reports {result.objective_usd}, its values give "
+                        f"{objective}")
+    return problems
