@@ -19,6 +19,7 @@ __all__ = [
     "Finder",
     "Vocabulary",
     "as_float",
+    "as_objects",
     "combine",
     "expand_rows",
     "find",
@@ -50,7 +51,7 @@ class Vocabulary:
         self._codes: dict[str, np.ndarray] = {}
         self._names: dict[str, np.ndarray] = {}
         for kind, by_id in columns.items():
-            arrays = [_objects(values) for values in by_id.values()]
+            arrays = [as_objects(values) for values in by_id.values()]
             codes, names = pd.factorize(np.concatenate(arrays) if arrays else np.empty(0))
             self._names[kind] = np.asarray(names, dtype=object)
             start = 0
@@ -76,7 +77,8 @@ class Vocabulary:
         return int(found[0]) if len(found) else -1
 
 
-def _objects(values: Any) -> np.ndarray:
+def as_objects(values: Any) -> np.ndarray:
+    """Values as an object array (names keep their text; blanks become NaN or None)."""
     if isinstance(values, pd.Series | pd.Index):
         return values.to_numpy(dtype=object)
     return np.asarray(values, dtype=object)

@@ -31,6 +31,7 @@ from evplan.verify.keys import (
     YEAR_RADIX,
     Vocabulary,
     as_float,
+    as_objects,
     combine,
     expand_rows,
     find,
@@ -102,9 +103,16 @@ class NetworkTables:
 
 
 def _quota_names(duties: pd.DataFrame) -> np.ndarray:
-    group = duties["quota_group"].fillna("").to_numpy(dtype=object)
-    row = duties["row"].astype(str).to_numpy(dtype=object)
-    return np.where(group != "", "group:" + group.astype(str), "row:" + row.astype(str))
+    """``group:<quota_group>`` or ``row:<duties row>`` of each duty row with a quota, else ''."""
+    quota = as_float(duties["quota_vehicles_per_year"])
+    names = np.full(len(duties), "", dtype=object)
+    if np.isnan(quota).all():
+        return names
+    group = duties["quota_group"].fillna("").to_numpy(dtype=object).astype(str)
+    row = duties["row"].to_numpy().astype(str)
+    named = np.where(group != "", np.char.add("group:", group), np.char.add("row:", row))
+    names[~np.isnan(quota)] = named[~np.isnan(quota)]
+    return names
 
 
 def encode(data: NetworkData, plan: dict[str, pd.DataFrame],
@@ -112,10 +120,12 @@ def encode(data: NetworkData, plan: dict[str, pd.DataFrame],
     """One vocabulary for the names of the inputs, the plan and the dual frames."""
     plants, programs, markets = data.plants, data.programs, data.markets
     duties, cvd = data["duties"], data["countervailing_duties"]
+    program_ids = as_objects(programs["program"])
+    powertrains = as_objects(programs["powertrain"])
     kinds: dict[str, dict[str, Any]] = {
         "plant": {"plants": plants["plant"], "plant_programs.plant": data["plant_programs"][
             "plant"], "routes.plant": data["routes"]["plant"]},
-        "program": {"programs": programs["program"],
+        "program": {"programs": program_ids,
                     "plant_programs.program": data["plant_programs"]["program"]},
         "market": {"markets": markets["market"], "routes.market": data["routes"]["market"],
                    "demand.market": data["demand"]["market"],
@@ -123,14 +133,14 @@ def encode(data: NetworkData, plan: dict[str, pd.DataFrame],
                    "duties.market": duties["market"], "cvd.market": cvd["market"]},
         "country": {"plants.country": plants["country"], "markets.country": markets["country"],
                     "duties.origin": duties["origin"], "cvd.origin": cvd["origin"]},
-        "powertrain": {"star.powertrain": ["*"], "programs.powertrain": programs["powertrain"],
+        "powertrain": {"star.powertrain": ["*"], "programs.powertrain": powertrains,
                        "duties.powertrain": duties["powertrain"],
                        "cvd.powertrain": cvd["powertrain"]},
         "maker": {"star.maker": ["*"], "programs.maker": programs["maker"],
                   "cvd.maker": cvd["maker"]},
-        "product": {"members.program": programs["program"],
+        "product": {"members.program": program_ids,
                     "members.segment": programs["segment"],
-                    "members.powertrain": programs["powertrain"],
+                    "members.powertrain": powertrains,
                     "demand.product": data["demand"]["product"],
                     "committed.product": data["committed_sales"]["product"]},
         "quota": {"duties.quota": _quota_names(duties)},
