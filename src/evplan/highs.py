@@ -17,7 +17,7 @@ import highspy
 import linopy
 import numpy as np
 
-__all__ = ["HighsRun", "SolverOptions", "new_highs", "run_highs", "set_threads"]
+__all__ = ["HighsRun", "SolverOptions", "has_plan", "new_highs", "run_highs", "set_threads"]
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,14 @@ _STATUS = {
     "kIterationLimit": "iteration_limit",
     "kSolutionLimit": "time_limit",
     "kInterrupt": "time_limit",
+    "kModelEmpty": "optimal",  # nothing to decide (no lane sells anything): the empty plan
 }
+
+
+def has_plan(h: highspy.Highs) -> bool:
+    """Whether HiGHS holds a feasible plan (an empty model's empty plan counts)."""
+    empty = str(h.getModelStatus()).split(".")[-1] == "kModelEmpty"
+    return bool(h.getInfo().primal_solution_status == 2 or empty)
 
 
 def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun:
@@ -170,7 +177,7 @@ def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun
     model_status = h.getModelStatus()
     status = _STATUS.get(str(model_status).split(".")[-1], "error")
     info = h.getInfo()
-    has_solution = info.primal_solution_status == 2
+    has_solution = has_plan(h)
     matrices = m.matrices
     primal = np.full(m._xCounter, np.nan)
     dual = np.full(m._cCounter, np.nan)
@@ -178,7 +185,7 @@ def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun
     mip = bool(len(m.binaries) + len(m.integers))
     if has_solution:
         solution = h.getSolution()
-        primal[matrices.vlabels] = np.asarray(solution.col_value)
+        primal[matrices.vlabels] = np.asarray(solution.col_value, dtype=float)
         objective = float(info.objective_function_value)
         if not mip and solution.dual_valid:
             dual[matrices.clabels] = np.asarray(solution.row_dual)

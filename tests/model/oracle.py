@@ -214,6 +214,9 @@ def oracle_lp(data: NetworkData) -> OracleLP:
 def oracle_objective(data: NetworkData) -> float | None:
     """Optimal discounted margin after fixed cost (None when the model is infeasible)."""
     lp = oracle_lp(data)
+    if not lp.columns:  # nothing to decide: feasible unless a requirement wants something
+        feasible = all(bound >= 0 for _, bound, _ in lp.upper)
+        return -lp.fixed if feasible else None
     solution = linprog(**lp.dense(), bounds=(0, None), method="highs")
     if solution.status == 2:
         return None

@@ -75,7 +75,7 @@ def networks(draw: Any) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     plants = [{"plant": f"P{i}", "country": draw(st.sampled_from(COUNTRIES)),
                "capacity_vehicles_per_year": draw(st.sampled_from([150.0, 400.0, 900.0])),
                "fixed_cost_usd_per_year": draw(st.sampled_from([0.0, 2e5, 1e6])),
-               "min_utilisation": draw(st.sampled_from([0.0, 0.0, 0.0, 0.0, 0.1, 0.4, 0.8])),
+               "min_utilisation": draw(st.sampled_from([0.0] * 6 + [0.1, 0.4, 0.8])),
                **_span(draw, years)}
               for i in range(draw(st.integers(1, 3)))]
     programs = [{"program": f"V{i}", "powertrain": draw(st.sampled_from(POWERTRAINS)),
@@ -147,9 +147,9 @@ def networks(draw: Any) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
                       | {program["segment"] for program in programs})
     committed_keys = draw(st.lists(st.tuples(st.sampled_from([m["market"] for m in markets]),
                                              st.sampled_from(years), st.sampled_from(products)),
-                                   max_size=2, unique=True))
+                                   max_size=draw(st.sampled_from([0, 1, 1, 2])), unique=True))
     committed = [{"market": market, "year": year, "product": product,
-                  "min_vehicles": draw(st.sampled_from([20.0, 100.0, 100.0, 400.0, 5_000.0]))}
+                  "min_vehicles": draw(st.sampled_from([20.0, 50.0, 100.0, 400.0, 5_000.0]))}
                  for market, year, product in committed_keys]
     tables = {"plants": plants, "programs": programs, "plant_programs": plant_programs,
               "markets": markets, "routes": routes, "demand": demand, "duties": duties,

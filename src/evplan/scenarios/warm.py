@@ -35,7 +35,7 @@ from evplan import __version__
 from evplan.data import NetworkData
 from evplan.data.duties import resolve_countervailing, resolve_duties
 from evplan.errors import InfeasibleError, SolverLimitError
-from evplan.highs import _STATUS, HighsRun, SolverOptions, _to_highs
+from evplan.highs import _STATUS, HighsRun, SolverOptions, _to_highs, has_plan
 from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
@@ -476,14 +476,14 @@ class WarmModel:
         h.run()
         status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
         info = h.getInfo()
-        has_solution = info.primal_solution_status == 2
+        has_solution = has_plan(h)
         primal = np.full(self.model._xCounter, np.nan)
         dual = np.full(self.model._cCounter, np.nan)
         objective = float("nan")
         matrices = self.model.matrices
         if has_solution:
             solution = h.getSolution()
-            primal[matrices.vlabels] = np.asarray(solution.col_value)
+            primal[matrices.vlabels] = np.asarray(solution.col_value, dtype=float)
             objective = float(info.objective_function_value)
             if solution.dual_valid:
                 dual[matrices.clabels] = np.asarray(solution.row_dual)
