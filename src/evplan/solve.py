@@ -142,7 +142,8 @@ def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
     full_plants = index.plant_years.assign(built=built)
     full_plants = full_plants[built >= full_plants["capacity_vehicles_per_year"] - 1e-6]
     lines: list[str] = []
-    if "unmet_committed" in m.variables:
+    if "unmet_committed" in m.variables and (
+            data.scenario.unmet_committed_penalty_usd_per_vehicle is None):
         unmet = run.primal[m.variables["unmet_committed"].labels.values.ravel()]
         for position in np.flatnonzero(unmet > TOLERANCE_VEHICLES):
             lines.append(_explain_committed(data, index, flows, full_plants, int(position),

@@ -193,3 +193,12 @@ def test_a_network_with_nothing_to_sell_is_the_empty_plan_at_its_fixed_cost() ->
     from evplan.scenarios import WarmModel
 
     assert WarmModel(data).solve(data).objective_usd == pytest.approx(-1e5)
+
+
+def test_a_penalised_commitment_is_never_named_as_a_cause_of_infeasibility() -> None:
+    changes, _ = VARIANTS["a plant with a minimum that builds nothing"]
+    data = network(scenario={"unmet_committed_penalty_usd_per_vehicle": 50.0},
+                   committed_sales=committed(vehicles=5_000.0), **changes)
+    with pytest.raises(evplan.InfeasibleError) as caught:
+        evplan.optimize(data)
+    assert [line.split(" ")[0] for line in caught.value.explanations] == ["minimum"]

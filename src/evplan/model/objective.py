@@ -57,8 +57,10 @@ def add_objective(m: linopy.Model, index: ModelIndex, options: BuildOptions,
         expression = expression + (labelled(saving * flow_discount[index.quota_flows["flow"]],
                                             "quota_flow") * m.variables["in_quota"]).sum()
     if "unmet_committed" in m.variables:
-        per_vehicle = options.elastic_penalty_usd_per_vehicle if options.elastic else (
-            penalty_usd_per_vehicle or 0.0)
+        # The user's shortfall penalty, when set, holds in the elastic copy too: such a
+        # commitment may fall short anyway, so it never explains an infeasibility.
+        per_vehicle = penalty_usd_per_vehicle if penalty_usd_per_vehicle is not None else (
+            options.elastic_penalty_usd_per_vehicle if options.elastic else 0.0)
         committed_discount = index.committed["year"].map(index.discount).to_numpy()
         expression = expression - (labelled(per_vehicle * committed_discount, "committed")
                                    * m.variables["unmet_committed"]).sum()

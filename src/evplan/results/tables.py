@@ -109,7 +109,8 @@ def result_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: Netwo
     average_price = (sold_by_balance["revenue_usd"]
                      / sold_by_balance["sales_vehicles"].where(
                          sold_by_balance["sales_vehicles"] > 0)).rename("average_price")
-    attributed = shipments.join(average_price, on=["program", "market", "year"])
+    attributed = shipments.join(average_price, on=["program", "market", "year"]) if len(
+        shipments) else shipments.assign(average_price=np.nan)
     attributed["revenue_usd"] = attributed["shipment_vehicles"] * attributed[
         "average_price"].fillna(0.0)
     margin_by_plant = attributed.groupby(["plant", "year"], as_index=False)[
