@@ -26,7 +26,7 @@ from evplan.data import validate_tables
 
 from .oracle import oracle_check, oracle_objective
 
-EXAMPLES = int(os.environ.get("EVPLAN_PROPERTY_EXAMPLES", "210"))
+EXAMPLES = int(os.environ.get("EVPLAN_PROPERTY_EXAMPLES", "200"))
 COUNTRIES = ("AA", "BB", "CC")
 POWERTRAINS = ("BEV", "PHEV", "HEV", "ICE")
 FIRST_YEAR = 2030

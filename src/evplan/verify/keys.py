@@ -175,5 +175,7 @@ def unique_first(keys: np.ndarray, wanted: np.ndarray | None = None
 def as_float(values: Sequence[Any] | pd.Series | np.ndarray) -> np.ndarray:
     """Numbers as float64 (blanks become NaN)."""
     if isinstance(values, pd.Series | pd.Index):
+        if isinstance(values.dtype, np.dtype):  # plain NumPy numbers: no mask to read
+            return values.to_numpy(dtype=float)
         return values.to_numpy(dtype=float, na_value=np.nan)
     return np.asarray(values, dtype=float)

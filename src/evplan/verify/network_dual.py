@@ -70,18 +70,26 @@ class RowPrices:
     Attributes
     ----------
     keys : pandas.DataFrame
-        One row per dual, with the family's key columns (other columns are ignored).
+        The family's key columns (other columns are ignored).
     dual : numpy.ndarray
         The dual value of each row.
+    rows : numpy.ndarray, optional
+        Positions in ``keys`` of the rows the duals belong to (default: every row).
     """
 
     keys: pd.DataFrame
     dual: np.ndarray
+    rows: np.ndarray | None = None
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> RowPrices:
         """From a frame of key columns and a ``dual`` column."""
         return cls(frame, frame["dual"].to_numpy(dtype=float))
+
+    def column(self, name: str) -> Any:
+        """One key column, restricted to ``rows`` (positions in ``keys``) when given."""
+        values = self.keys[name].to_numpy()
+        return values if self.rows is None else values[self.rows]
 
 
 @dataclass(frozen=True)
@@ -125,24 +133,25 @@ def duals_from_run(m: Any, run: Any, index: Any) -> NetworkDuals:
     index : evplan.model.index.ModelIndex
         The flat indices whose rows the constraints follow.
     """
-    def prices(name: str, keys: pd.DataFrame) -> RowPrices:
-        values = np.zeros(len(keys))
-        if name in m.constraints and len(keys):
-            labels = m.constraints[name].labels.values.ravel()[:len(keys)]
+    def prices(name: str, keys: pd.DataFrame, rows: np.ndarray | None = None) -> RowPrices:
+        size = len(keys) if rows is None else len(rows)
+        values = np.zeros(size)
+        if name in m.constraints and size:
+            labels = m.constraints[name].labels.values.ravel()[:size]
             values = np.nan_to_num(np.where(labels >= 0, run.dual[np.maximum(labels, 0)], 0.0))
-        return RowPrices(keys, values)
+        return RowPrices(keys, values, rows)
 
     plant_years = index.plant_years
     floor = (plant_years["min_utilisation"].to_numpy()
              * plant_years["capacity_vehicles_per_year"].to_numpy())
     return NetworkDuals(
         plant_capacity=prices("plant-capacity", plant_years),
-        plant_minimum=prices("plant-minimum", plant_years[floor > 0]),
+        plant_minimum=prices("plant-minimum", plant_years, np.flatnonzero(floor > 0)),
         route_capacity=prices("route-capacity", index.route_years),
         market_balance=prices("market-balance", index.balances),
         demand_tier=prices("demand-tier", index.pools),
-        quota_share=prices("duty-quota-share",
-                           index.flows.take(index.quota_flows["flow"].to_numpy())),
+        quota_share=prices("duty-quota-share", index.flows,
+                           index.quota_flows["flow"].to_numpy()),
         quota=prices("duty-quota", index.quota_groups),
         committed=prices("committed-sales", index.committed),
     )
@@ -162,7 +171,7 @@ class _Prices:
         self.values: dict[str, np.ndarray] = {}
         vocabulary = tables.vocabulary
         for family, prices in duals.families().items():
-            columns = [years_of(prices.keys[column]) if kind in _RADIX else
+            columns = [years_of(prices.column(column)) if kind in _RADIX else
                        vocabulary.codes(f"duals.{family}.{column}")
                        for column, kind in _KEYS[family]]
             self.finders[family] = Finder(_key(tables, family, columns))

@@ -152,7 +152,7 @@ def encode(data: NetworkData, plan: dict[str, pd.DataFrame],
         if duals is None:
             continue
         for column, kind in columns.items():
-            kinds[kind][f"duals.{family}.{column}"] = duals[family].keys[column]
+            kinds[kind][f"duals.{family}.{column}"] = duals[family].column(column)
     return Vocabulary(kinds)
 
 
