@@ -8,8 +8,10 @@
     │     column, the value found, what was expected and a fix
     ├── InfeasibleError             the model has no solution      (exit code 2)
     │     carries ``explanations``: the rows an elastic re-solve had to break
-    └── SolverLimitError            time or iteration limit reached without a
-                                    feasible solution               (exit code 3)
+    ├── SolverLimitError            time or iteration limit reached without a
+    │                               feasible solution               (exit code 3)
+    └── SolutionCheckError          a solver path produced a plan that breaks its own
+                                    rules: a bug (the plan is never returned)
 
 A solver that stops on a limit *with* a feasible solution does not raise: the
 ``Result`` carries ``status="time_limit"`` and the proven gap.
@@ -29,6 +31,7 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "Problem",
+    "SolutionCheckError",
     "SolverLimitError",
 ]
 
@@ -104,3 +107,19 @@ class SolverLimitError(EvplanError):
     """The solver hit a limit before it found any feasible solution."""
 
     exit_code = EXIT_SOLVER_LIMIT
+
+
+class SolutionCheckError(EvplanError):
+    """A solver path produced a plan that breaks its own rules: a bug.
+
+    Raised by the certificate checks of :mod:`evplan.verify` instead of returning the
+    plan; ``violations`` names every rule that broke (row, value found, limit).
+    """
+
+    def __init__(self, violations: Sequence[str]) -> None:
+        self.violations = list(violations)
+        body = "\n".join(f"  * {line}" for line in self.violations)
+        super().__init__(
+            "evplan: the solver returned a plan that breaks its own rules (a bug in evplan; "
+            f"please report it with the inputs).\n{body}"
+        )

@@ -1,0 +1,13 @@
+"""Certificate checks: every solver path re-evaluates its plan from the input tables.
+
+A violation raises :class:`evplan.errors.SolutionCheckError` (a bug; the plan is never
+returned).
+
+* :func:`check_location` — facility-location results (:mod:`evplan.verify.location`).
+"""
+
+from __future__ import annotations
+
+from evplan.verify.location import check_location
+
+__all__ = ["check_location"]
