@@ -448,7 +448,9 @@ def p_median(
                 "(textbook formulation); raise time_limit."
             )
         is_open = solution.values[: len(instance.site_ids)] > 0.5
-        objective, bound = solution.objective, solution.bound
+        # Priced by nearest open site: on a limit HiGHS' x may still use farther sites.
+        objective = float(np.where(is_open[:, None], weighted, np.inf).min(axis=0).sum())
+        bound = min(solution.bound, objective)
         details.update(
             columns=milp.matrix.shape[1], rows=milp.matrix.shape[0], nodes=solution.nodes
         )

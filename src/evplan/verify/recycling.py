@@ -136,10 +136,14 @@ def _lane_rules(inputs: RecyclingInputs, flows: pd.DataFrame) -> pd.DataFrame:
     columns = ["collection_point", "plant", "lane_allowed", "lane_mode", "lane_km",
                "lane_usd_per_tonne"]
     out = []
+    rule_from = rules["from"].astype(str).to_numpy()
+    rule_to = rules["to"].astype(str).to_numpy()
+    region = {**{str(k): str(v) for k, v in points["region"].items()},
+              **{f"plant:{k}": str(v) for k, v in plants["region"].items()}}
     for point, plant in flows[["collection_point", "plant"]].drop_duplicates().itertuples(
             index=False):
-        ends = [(rules["from"], point, points.at[point, "region"]),
-                (rules["to"], plant, plants.at[plant, "region"])]
+        ends = [(rule_from, str(point), region[str(point)]),
+                (rule_to, str(plant), region[f"plant:{plant}"])]
         level = [np.select([end == name, end == region, end == "*"], [2, 1, 0], -1)
                  for end, name, region in ends]
         score = np.where((level[0] >= 0) & (level[1] >= 0), level[0] + level[1], -1)
@@ -165,15 +169,12 @@ def _lane_rules(inputs: RecyclingInputs, flows: pd.DataFrame) -> pd.DataFrame:
                          "lane_usd_per_tonne": float})
 
 
-def _check_flows(inputs: RecyclingInputs, result: RecyclingResult, years: np.ndarray,
-                 report: _Report) -> pd.DataFrame:
-    flows = result["flows"].astype({"year": int, "tonnes": float, "distance_km": float,
-                                    "transport_usd": float, "processing_usd": float})
+def _check_flows(inputs: RecyclingInputs, flows: pd.DataFrame, lane_rules: pd.DataFrame,
+                 years: np.ndarray, report: _Report) -> None:
     report.rows(flows[~np.isfinite(flows["tonnes"]) | (flows["tonnes"] < -_TONNES)],
                 lambda r: f"flow {r.collection_point} -> {r.plant} ({r.process}, {r.chemistry},"
                 f" {r.year}): tonnes {r.tonnes:g} is negative.")
-    lanes = flows.merge(_lane_rules(inputs, flows), on=["collection_point", "plant"],
-                        how="left")
+    lanes = flows.merge(lane_rules, on=["collection_point", "plant"], how="left")
     report.rows(lanes[~lanes["lane_allowed"].astype(bool)],
                 lambda r: f"flow {r.collection_point} -> {r.plant} in {r.year}: no lane rule "
                 "allows this shipment.")
@@ -204,7 +205,6 @@ def _check_flows(inputs: RecyclingInputs, result: RecyclingResult, years: np.nda
     report.rows(flows[~np.array(listed, dtype=bool)],
                 lambda r: f"flow to {r.plant} runs {r.process}, which candidate_plants does "
                 "not allow there.")
-    return flows
 
 
 def _check_balance(inputs: RecyclingInputs, result: RecyclingResult, years: np.ndarray,
@@ -329,16 +329,13 @@ def _shortfalls(inputs: RecyclingInputs, result: RecyclingResult, years: np.ndar
         ["input_tonnes", "recovered_tonnes"]].sum().assign(material="*")
     rows = pd.concat([rows, total], ignore_index=True)
     targets = inputs["targets"]
-    targets = targets[targets["target"] != "recycled_content"]
-    in_force = []
-    for year in years:
-        latest = targets[targets["from_year"] <= year].sort_values("from_year").groupby(
-            ["target", "material"], as_index=False).last()
-        in_force.append(latest.assign(year=year))
-    columns = ["target", "material", "share", "year"]
-    active = pd.concat(in_force, ignore_index=True)[columns] if in_force else pd.DataFrame(
-        columns=columns)
-    out = active.merge(rows, on=["year", "material"])
+    targets = targets.loc[targets["target"] != "recycled_content",
+                          ["target", "material", "from_year", "share"]]
+    # in force in a year: the row with the latest from_year <= year
+    active = targets.merge(pd.DataFrame({"year": years}), how="cross")
+    active = active[active["from_year"] <= active["year"]].sort_values("from_year")
+    active = active.drop_duplicates(["target", "material", "year"], keep="last")
+    out = active.drop(columns="from_year").merge(rows, on=["year", "material"])
     out = out[out["input_tonnes"] > 1e-9]
     out["share_achieved"] = out["recovered_tonnes"] / out["input_tonnes"]
     out["short"] = np.maximum(out["share"] * out["input_tonnes"] - out["recovered_tonnes"], 0.0)
@@ -369,8 +366,8 @@ def _check_targets(result: RecyclingResult, shortfalls: pd.DataFrame, report: _R
 
 
 def _check_objective(inputs: RecyclingInputs, result: RecyclingResult, years: np.ndarray,
-                     flows: pd.DataFrame, plant_rows: pd.DataFrame, shortfalls: pd.DataFrame,
-                     report: _Report) -> None:
+                     flows: pd.DataFrame, lane_rules: pd.DataFrame, plant_rows: pd.DataFrame,
+                     shortfalls: pd.DataFrame, report: _Report) -> None:
     options = result.options
     rate = float(options.discount_rate)
     discount = pd.Series((1.0 + rate) ** -(years - years[0]), index=years)
@@ -378,8 +375,7 @@ def _check_objective(inputs: RecyclingInputs, result: RecyclingResult, years: np
     prices = inputs["prices"].set_index("material")["usd_per_tonne"].reindex(materials).fillna(
         0.0).to_numpy()
     revenue = flows["tonnes"].to_numpy() * (recovered @ prices)
-    lanes = _lane_rules(inputs, flows)
-    transport = flows.merge(lanes, on=["collection_point", "plant"], how="left")[
+    transport = flows.merge(lane_rules, on=["collection_point", "plant"], how="left")[
         "lane_usd_per_tonne"].fillna(0.0).to_numpy() * flows["tonnes"].to_numpy()
     processing = (flows["tonnes"] * flows["process"].map(inputs["processes"].set_index(
         "process")["processing_usd_per_tonne"]).astype(float)).to_numpy()
@@ -449,11 +445,14 @@ def check_recycling(result: RecyclingResult, inputs: RecyclingInputs) -> None:
     """
     report = _Report()
     years = _years(inputs, result)
-    flows = _check_flows(inputs, result, years, report)
+    flows = result["flows"].astype({"year": int, "tonnes": float, "distance_km": float,
+                                    "transport_usd": float, "processing_usd": float})
+    lane_rules = _lane_rules(inputs, flows)
+    _check_flows(inputs, flows, lane_rules, years, report)
     _check_balance(inputs, result, years, flows, report)
     plant_rows = _check_plants(inputs, result, years, flows, report)
     shortfalls = _shortfalls(inputs, result, years, flows)
     _check_targets(result, shortfalls, report)
-    _check_objective(inputs, result, years, flows, plant_rows, shortfalls, report)
+    _check_objective(inputs, result, years, flows, lane_rules, plant_rows, shortfalls, report)
     if report.lines:
         raise SolutionCheckError([f"recycling: {line}" for line in report.lines])
