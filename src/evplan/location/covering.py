@@ -32,6 +32,7 @@ from evplan.location.highs import Milp, relative_gap, solve_milp
 from evplan.location.options import SolveOptions
 from evplan.location.result import LocationResult
 from evplan.location.tables import DenseInstance, to_dense
+from evplan.verify.location import certify
 
 __all__ = ["maximal_covering", "set_covering"]
 
@@ -60,6 +61,40 @@ def _instance(
             ]
         )
     return instance, instance.value <= service_distance
+
+
+def _uncoverable(instance: DenseInstance, customer: int, service_distance: float) -> str:
+    name = instance.customer_ids[customer]
+    name = name.item() if isinstance(name, np.generic) else name
+    nearest = float(np.min(instance.value[:, customer]))
+    if not np.isfinite(nearest):
+        return (
+            f"distances: customer {name!r} (demand {instance.demand[customer]:g}) has no row "
+            "in distances, so no site may cover it; add a row for it or set its demand to 0."
+        )
+    return (
+        f"customers: customer {name!r} has no site within service distance "
+        f"{service_distance:g} (nearest {nearest:g}); raise the service distance or add a site."
+    )
+
+
+def _validate_sites_to_open(sites_to_open: int) -> None:
+    if (
+        isinstance(sites_to_open, bool)
+        or not float(sites_to_open).is_integer()
+        or (sites_to_open < 0)
+    ):
+        raise InputError(
+            [
+                Problem(
+                    file="options",
+                    message=(
+                        f"sites_to_open = {sites_to_open!r} must be a whole number >= 0. "
+                        "Give the most sites to open."
+                    ),
+                )
+            ]
+        )
 
 
 def _unique_cover_sets(covers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,6 +169,7 @@ def maximal_covering(
     options = options or SolveOptions()
     started = time.perf_counter()
     instance, covers = _instance(sites, customers, distances, service_distance)
+    _validate_sites_to_open(sites_to_open)
     site_count = len(instance.site_ids)
     useful = (instance.demand > 0) & covers.any(axis=0)
     first, group = _unique_cover_sets(covers[:, useful])
@@ -167,8 +203,8 @@ def maximal_covering(
         solution = replace(solution, status="optimal", bound=greedy_value)
     covered = float(instance.demand[(covers & is_open[:, None]).any(axis=0)].sum())
     bound = max(covered, -solution.bound) if np.isfinite(solution.bound) else float("inf")
-    gap = relative_gap(bound, covered) if covered > 0 else float(bound > 0)
-    return LocationResult(
+    gap = abs(bound - covered) / max(covered, 1e-9) if bound != covered else 0.0
+    result = LocationResult(
         problem="maximal_covering",
         status="optimal" if solution.status == "optimal" else "time_limit",
         objective=covered,
@@ -178,6 +214,15 @@ def maximal_covering(
         assignment=_assignment(instance, covers, is_open),
         seconds=time.perf_counter() - started,
         details={"customer_groups": group_count, "nodes": solution.nodes},
+    )
+    return certify(
+        result,
+        sites,
+        customers,
+        distances,
+        options=options,
+        service_distance=service_distance,
+        sites_to_open=sites_to_open,
     )
 
 
@@ -214,12 +259,7 @@ def set_covering(
     uncoverable = np.flatnonzero(needed & ~covers.any(axis=0))
     if len(uncoverable):
         raise InfeasibleError(
-            [
-                f"customers: customer {instance.customer_ids[int(j)]!r} has no site within "
-                f"service distance {service_distance:g} (nearest "
-                f"{np.min(instance.value[:, j]):g}); raise the service distance or add a site."
-                for j in uncoverable
-            ]
+            [_uncoverable(instance, int(j), service_distance) for j in uncoverable]
         )
     first, _ = _unique_cover_sets(covers[:, needed])
     representatives = np.flatnonzero(needed)[first]
@@ -240,7 +280,7 @@ def set_covering(
         solution = replace(solution, status="optimal", bound=float(greedy.sum()))
     objective = float(is_open.sum())
     bound = min(objective, np.ceil(solution.bound - 1e-6)) if np.isfinite(solution.bound) else 0.0
-    return LocationResult(
+    result = LocationResult(
         problem="set_covering",
         status="optimal" if objective - bound < 0.5 else "time_limit",
         objective=objective,
@@ -250,4 +290,7 @@ def set_covering(
         assignment=_assignment(instance, covers, is_open),
         seconds=time.perf_counter() - started,
         details={"customer_groups": len(representatives), "nodes": solution.nodes},
+    )
+    return certify(
+        result, sites, customers, distances, options=options, service_distance=service_distance
     )

@@ -32,6 +32,11 @@ import numpy as np
 import pandas as pd
 
 from evplan.errors import InfeasibleError, SolverLimitError
+from evplan.location.feasibility import (
+    check_assignable,
+    check_reachable_capacity,
+    check_single_source_sizes,
+)
 from evplan.location.formulations import build_facility_model, transport
 from evplan.location.heuristics import (
     finite_cost,
@@ -44,6 +49,7 @@ from evplan.location.linking import nearest_pairs, separate_linking
 from evplan.location.options import SolveOptions
 from evplan.location.result import LocationResult
 from evplan.location.tables import DenseInstance, to_dense
+from evplan.verify.location import certify
 
 __all__ = ["capacitated", "uncapacitated"]
 
@@ -77,8 +83,14 @@ def _check_capacity(instance: DenseInstance) -> None:
 
 
 def _repair_capacity(is_open: np.ndarray, instance: DenseInstance, score: np.ndarray) -> np.ndarray:
-    """Open further sites, best ``score`` first, until capacity covers demand."""
+    """Open further sites, best ``score`` first, until every customer has an allowed open
+    site and capacity covers demand."""
     is_open = is_open.copy()
+    allowed = np.isfinite(instance.value)
+    for customer in np.flatnonzero(~(allowed & is_open[:, None]).any(axis=0)):
+        if not (allowed[:, customer] & is_open).any():
+            candidates = np.flatnonzero(allowed[:, customer])
+            is_open[candidates[np.argmin(score[candidates])]] = True
     need = instance.demand.sum() - instance.capacity[is_open].sum()
     for site in np.argsort(score):
         if need <= 0:
@@ -158,6 +170,10 @@ def _solve_strong(
     )
     incumbent.offer(_repair_capacity(heuristic_open, instance, per_unit))
     incumbent.offer(_repair_capacity(np.zeros_like(heuristic_open), instance, per_unit))
+    if not np.isfinite(incumbent.objective):
+        # Sparse pairs can leave the repaired sets short; with every site open the
+        # instance is feasible (feasibility.check_reachable_capacity passed).
+        incumbent.offer(np.ones_like(heuristic_open))
     heuristic_objective = incumbent.objective
     budget = max(1.0, 0.25 * options.time_limit)
     lagrangian = lagrangian_cflp(
@@ -167,7 +183,7 @@ def _solve_strong(
         if time.perf_counter() - started > 0.4 * options.time_limit:
             break
         incumbent.offer(_repair_capacity(is_open, instance, per_unit))
-    if np.isfinite(capacity).all():
+    if np.isfinite(capacity).all() and incumbent.is_open.any():
         incumbent.offer(
             interchange(finite, fixed, incumbent.is_open, medians=int(incumbent.is_open.sum()))
         )
@@ -249,15 +265,20 @@ def _solve_facility(
     if solution.status == "infeasible" and incumbent is None:
         raise InfeasibleError(
             [
-                "no assignment respects the capacities and allowed site-customer pairs; "
-                "add capacity or allow more pairs in costs."
+                f"no {'single-source ' if single_source else ''}assignment respects the "
+                "capacities and allowed site-customer pairs; add capacity or allow more "
+                "pairs in costs."
             ]
         )
     objective, is_open, fractions = np.inf, np.zeros(site_count, dtype=bool), None
     if solution.values is not None:
         is_open, fractions = model.decode(solution.values, instance.value.shape)
         objective = solution.objective
-    if incumbent is not None and incumbent.objective < objective - 1e-9 * abs(objective):
+    if (
+        incumbent is not None
+        and np.isfinite(incumbent.objective)
+        and (fractions is None or incumbent.objective < objective - 1e-9 * abs(objective))
+    ):
         objective, is_open, fractions = (
             incumbent.objective,
             incumbent.is_open,
@@ -330,9 +351,14 @@ def capacitated(
     instance = to_dense(
         sites, customers, costs, value_column="cost", need_fixed_cost=True, need_capacity=True
     )
+    check_assignable(instance, "costs")
     _check_capacity(instance)
+    check_reachable_capacity(instance, options)
+    if single_source:
+        check_single_source_sizes(instance)
     problem = "single_source" if single_source else "capacitated"
-    return _solve_facility(instance, options, single_source, problem)
+    result = _solve_facility(instance, options, single_source, problem)
+    return certify(result, sites, customers, costs, options=options)
 
 
 def uncapacitated(
@@ -364,4 +390,6 @@ def uncapacitated(
     instance = to_dense(
         sites, customers, costs, value_column="cost", need_fixed_cost=True, need_capacity=False
     )
-    return _solve_facility(instance, options, False, "uncapacitated")
+    check_assignable(instance, "costs")
+    result = _solve_facility(instance, options, False, "uncapacitated")
+    return certify(result, sites, customers, costs, options=options)

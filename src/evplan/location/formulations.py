@@ -12,7 +12,8 @@ Strong formulation (``strong=True``)::
          sum_i s_i y_i >= sum_j d_j          demand-cover          (finite s_i)
 
 Textbook formulation (``strong=False``): the capacity row is the only link
-(aggregated ``sum_j x_ij <= n y_i`` when uncapacitated), no strong linking, no cover.
+(aggregated ``sum_j x_ij <= n y_i`` when uncapacitated), no strong linking, no cover;
+only a customer with zero demand, absent from the capacity row, gets ``x_ij <= y_i``.
 
 Single source: :math:`x_{ij}` binary. :math:`c_{ij}` is the cost of serving all of
 customer ``j``'s demand from site ``i`` (OR-Library convention), so
@@ -95,7 +96,8 @@ def build_facility_model(
         Sites x customers: pairs that get a strong linking row ``x_ij <= y_i``
         (default all). The site-capacity row alone already keeps ``x_ij = 0`` at a
         closed site, so leaving rows out keeps the model exact and only weakens its
-        LP relaxation where they would bind.
+        LP relaxation where they would bind. Pairs of customers with zero demand
+        (absent from the capacity row) and of unlimited sites are always linked.
     """
     site_count, customer_count = cost.shape
     keep = np.ones(site_count, dtype=bool) if keep is None else keep
@@ -130,7 +132,11 @@ def build_facility_model(
         # assignment-linking: x_ij - y_i <= 0
         pairs = np.arange(x_count)
         if linked is not None:
-            pairs = np.flatnonzero(linked[pair_site, pair_customer] | ~capacitated[local_site])
+            pairs = np.flatnonzero(
+                linked[pair_site, pair_customer]
+                | ~capacitated[local_site]
+                | (demand[pair_customer] <= 0)
+            )
         linking_rows = row + np.arange(len(pairs))
         blocks += [
             (linking_rows, x_columns[pairs], np.ones(len(pairs))),
@@ -146,6 +152,18 @@ def build_facility_model(
             upper.append(np.array([np.inf]))
             row += 1
     else:
+        # A customer with zero demand has no term in the capacity row, so only a
+        # linking row keeps it off a closed site.
+        zero = np.flatnonzero((demand[pair_customer] <= 0) & capacitated[local_site])
+        if len(zero):
+            zero_rows = row + np.arange(len(zero))
+            blocks += [
+                (zero_rows, x_columns[zero], np.ones(len(zero))),
+                (zero_rows, local_site[zero], -np.ones(len(zero))),
+            ]
+            lower.append(np.full(len(zero), -np.inf))
+            upper.append(np.zeros(len(zero)))
+            row += len(zero)
         uncapacitated_local = np.flatnonzero(~capacitated)
         if len(uncapacitated_local):
             # aggregated linking: sum_j x_ij - n_i y_i <= 0
@@ -201,9 +219,12 @@ def transport(
     restricted = np.where(is_open[:, None], cost, np.inf)
     if not np.isfinite(restricted).any(axis=0).all():
         return float("inf"), np.zeros(cost.shape)
-    if not np.isfinite(capacity[is_open]).all():
+    nearest = restricted.argmin(axis=0)
+    load = np.bincount(nearest, weights=demand, minlength=site_count)
+    if (load <= capacity).all():
+        # Every customer at its cheapest open site fits (always so when the open sites are
+        # unlimited): no capacity binds, so this is the transportation optimum.
         fractions = np.zeros(cost.shape)
-        nearest = restricted.argmin(axis=0)
         fractions[nearest, np.arange(customer_count)] = 1.0
         return float(restricted.min(axis=0).sum()), fractions
     if capacity[is_open].sum() < demand.sum() * (1 - 1e-12):

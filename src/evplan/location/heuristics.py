@@ -64,7 +64,12 @@ def assignment_cost(cost: np.ndarray, is_open: np.ndarray, fixed: np.ndarray) ->
     return float(fixed[is_open].sum() + cost[is_open].min(axis=0).sum())
 
 
-def greedy_open(cost: np.ndarray, fixed: np.ndarray, medians: int | None = None) -> np.ndarray:
+def greedy_open(
+    cost: np.ndarray,
+    fixed: np.ndarray,
+    medians: int | None = None,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
     """Greedy add: open the site saving most until no saving (UFLP) or ``medians`` are open.
 
     Parameters
@@ -75,12 +80,18 @@ def greedy_open(cost: np.ndarray, fixed: np.ndarray, medians: int | None = None)
         Fixed cost per site (zeros for p-median).
     medians : int, optional
         Open exactly this many sites (p-median).
+    start : numpy.ndarray of bool, optional
+        Sites open to begin with (default: the single cheapest site).
     """
     site_count = cost.shape[0]
-    is_open = np.zeros(site_count, dtype=bool)
-    first = int(np.argmin(fixed + cost.sum(axis=1)))
-    is_open[first] = True
-    nearest = cost[first].copy()
+    if start is not None and start.any():
+        is_open = start.copy()
+        nearest = cost[is_open].min(axis=0)
+    else:
+        is_open = np.zeros(site_count, dtype=bool)
+        first = int(np.argmin(fixed + cost.sum(axis=1)))
+        is_open[first] = True
+        nearest = cost[first].copy()
     target = medians if medians is not None else site_count
     while is_open.sum() < target:
         saving = np.maximum(nearest[None, :] - cost, 0.0).sum(axis=1) - fixed
@@ -105,6 +116,8 @@ def interchange(
     Returns the improved open-site mask; each move is evaluated for all sites at once.
     """
     is_open = is_open.copy()
+    if not is_open.any():
+        return is_open
     for _ in range(max_moves):
         open_sites = np.flatnonzero(is_open)
         open_cost = cost[open_sites]

@@ -3,8 +3,11 @@ r"""Strong linking rows :math:`x_{ij} \le y_i`, only where they bind (separation
 The strong CFLP formulation has one linking row per site-customer pair: 100,000 rows
 on capa/capb/capc, which make every LP in HiGHS' branch-and-bound slow. The
 site-capacity row :math:`\sum_j d_j x_{ij} \le s_i y_i` already keeps every
-:math:`x_{ij}` at zero when site ``i`` is closed, so any subset of linking rows gives
-an exact model; the rows only strengthen the LP relaxation, and only where they bind.
+:math:`x_{ij}` with :math:`d_j > 0` at zero when site ``i`` is closed, so any subset of
+linking rows that contains the pairs of zero-demand customers (which the capacity row
+does not see; :func:`~evplan.location.formulations.build_facility_model` always adds
+them) gives an exact model; the rows only strengthen the LP relaxation, and only where
+they bind.
 
 :func:`separate_linking` starts from a small set of pairs (each customer's nearest
 sites and the pairs the Lagrangian solution uses), solves the LP relaxation, adds the

@@ -40,6 +40,11 @@ class SolveOptions:
         Print the HiGHS log.
     highs_options : tuple of (name, value)
         Further HiGHS options, applied last, e.g. ``(("presolve", "off"),)``.
+    verify : bool
+        Check the result against the input tables before returning it
+        (:func:`evplan.verify.location.check_location`); a broken rule raises
+        :class:`~evplan.errors.VerificationError`. On by default; it costs a few
+        milliseconds (``details["verify_seconds"]``).
     tree_max_medians : int
         p-median: up to this many medians the Lagrangian branch-and-bound
         (:mod:`evplan.location.pmedian_tree`) tries first, with half the time left;
@@ -57,3 +62,4 @@ class SolveOptions:
     verbose: bool = False
     highs_options: tuple[tuple[str, bool | int | float | str], ...] = ()
     tree_max_medians: int = 20
+    verify: bool = True

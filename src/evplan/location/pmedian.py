@@ -49,6 +49,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from evplan.errors import InputError, Problem, SolverLimitError
+from evplan.location.feasibility import check_assignable, covering_start
 from evplan.location.formulations import build_facility_model
 from evplan.location.heuristics import (
     PMedianReduction,
@@ -63,6 +64,7 @@ from evplan.location.options import SolveOptions
 from evplan.location.pmedian_tree import branch_and_bound
 from evplan.location.result import LocationResult
 from evplan.location.tables import DenseInstance, to_dense
+from evplan.verify.location import certify
 
 __all__ = ["p_median"]
 
@@ -196,19 +198,34 @@ def _integral(values: np.ndarray) -> bool:
     return bool(np.all(finite == np.round(finite)))
 
 
+def weighted_distance(instance: DenseInstance) -> np.ndarray:
+    """``w_j d_ij``, ``inf`` where the pair is not allowed (also when ``w_j = 0``)."""
+    allowed = np.isfinite(instance.value)
+    return np.where(allowed, np.where(allowed, instance.value, 0.0) * instance.demand, np.inf)
+
+
+def _serves_all(weighted: np.ndarray, is_open: np.ndarray) -> bool:
+    return bool(np.isfinite(weighted[is_open]).any(axis=0).all())
+
+
 def _solve_radius(
-    instance: DenseInstance, medians: int, options: SolveOptions, started: float
+    instance: DenseInstance,
+    medians: int,
+    options: SolveOptions,
+    started: float,
+    cover: np.ndarray,
 ) -> tuple[np.ndarray, float, float, dict[str, float]]:
     distance, weight = instance.value, instance.demand
-    weighted = distance * weight[None, :]
+    weighted = weighted_distance(instance)
     site_count = len(distance)
     finite = finite_cost(weighted)
-    is_open = interchange(
-        finite,
-        np.zeros(site_count),
-        greedy_open(finite, np.zeros(site_count), medians),
-        medians=medians,
-    )
+    zeros = np.zeros(site_count)
+    greedy = greedy_open(finite, zeros, medians)
+    if not _serves_all(weighted, greedy):
+        # Sparse pairs: start from sites that give every customer an allowed site; the
+        # penalty on forbidden pairs keeps every later move feasible.
+        greedy = greedy_open(finite, zeros, medians, start=cover)
+    is_open = interchange(finite, zeros, greedy, medians=medians)
     nearest_cost = np.where(is_open[:, None], weighted, np.inf).min(axis=0)
     best_objective = float(nearest_cost.sum())
     details: dict[str, float] = {"heuristic_objective": best_objective}
@@ -399,7 +416,9 @@ def p_median(
         need_capacity=False,
     )
     _validate_medians(medians, instance)
-    weighted = instance.value * instance.demand[None, :]
+    check_assignable(instance, "distances")
+    cover = covering_start(instance, medians, options)
+    weighted = weighted_distance(instance)
     details: dict[str, object] = {"formulation": options.formulation}
     if options.formulation == "textbook":
         model = build_facility_model(
@@ -429,13 +448,15 @@ def p_median(
                 "(textbook formulation); raise time_limit."
             )
         is_open = solution.values[: len(instance.site_ids)] > 0.5
-        objective, bound = solution.objective, solution.bound
+        # Priced by nearest open site: on a limit HiGHS' x may still use farther sites.
+        objective = float(np.where(is_open[:, None], weighted, np.inf).min(axis=0).sum())
+        bound = min(solution.bound, objective)
         details.update(
             columns=milp.matrix.shape[1], rows=milp.matrix.shape[0], nodes=solution.nodes
         )
     else:
         is_open, objective, bound, radius_details = _solve_radius(
-            instance, medians, options, started
+            instance, medians, options, started, cover
         )
         details.update(radius_details)
     if _integral(weighted):  # integer data: every solution's value is an integer
@@ -446,8 +467,8 @@ def p_median(
     status = (
         "optimal" if gap <= options.mip_rel_gap or objective - bound < abs_gap else ("time_limit")
     )
-    open_weighted = np.where(is_open[:, None], weighted, np.inf)
-    nearest = open_weighted.argmin(axis=0)
+    # Nearest open allowed site by distance (for w_j > 0 also the cheapest by w_j d_ij).
+    nearest = np.where(is_open[:, None], instance.value, np.inf).argmin(axis=0)
     customers_index = np.arange(len(instance.customer_ids))
     assignment = pd.DataFrame(
         {
@@ -457,7 +478,7 @@ def p_median(
             "distance": instance.value[nearest, customers_index],
         }
     )
-    return LocationResult(
+    result = LocationResult(
         problem="p_median",
         status=status,
         objective=float(objective),
@@ -468,3 +489,4 @@ def p_median(
         seconds=time.perf_counter() - started,
         details=details,
     )
+    return certify(result, sites, customers, distances, options=options, medians=medians)

@@ -137,7 +137,8 @@ def to_dense(
     ------
     evplan.errors.InputError
         With every problem found: missing columns, bad numbers, duplicate ids,
-        cost rows naming unknown sites or customers, customers no site can serve.
+        cost rows naming unknown sites or customers. A customer with no row is not an
+        input error: each problem decides (see :mod:`evplan.location.feasibility`).
     """
     problems: list[Problem] = []
     site_columns = ["site"] + ["fixed_cost"] * need_fixed_cost + ["capacity"] * need_capacity
@@ -216,17 +217,6 @@ def to_dense(
         )
     matrix = np.full((len(site_ids), len(customer_ids)), np.inf)
     matrix[site_position, customer_position] = values
-    unserved = np.flatnonzero(~np.isfinite(matrix).any(axis=0))
-    for position in unserved[:_MAX_PER_CHECK]:
-        problems.append(
-            Problem(
-                file="costs",
-                message=(
-                    f"customer {customer_ids[position]!r} has no row in costs, so no site can "
-                    "serve it. Add at least one site-customer row for it."
-                ),
-            )
-        )
     if problems:
         raise InputError(problems)
     return DenseInstance(site_ids, customer_ids, fixed_cost, capacity, demand, matrix)

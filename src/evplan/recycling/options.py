@@ -49,6 +49,10 @@ class RecyclingOptions:
     solver : SolverOptions
         Limits of HiGHS for each MILP solve (default 240 s and a 1 % gap; the result reports
         the proven gap).
+    verify : bool
+        Re-evaluate the plan from the input tables before returning it
+        (:func:`evplan.verify.recycling.check_recycling`; a broken rule raises
+        :class:`~evplan.errors.VerificationError`). On by default.
     """
 
     objective: Literal["meet_all", "max_value"] = "meet_all"
@@ -63,6 +67,7 @@ class RecyclingOptions:
     explain_targets: bool = True
     solver: SolverOptions = field(default_factory=lambda: SolverOptions(time_limit_s=240.0,
                                                                         mip_gap=0.01))
+    verify: bool = True
 
     def __post_init__(self) -> None:
         problems = []

@@ -8,6 +8,7 @@ the plan first; assemble tidy tables.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,6 +24,7 @@ from evplan.recycling.network import NetworkModel, build_network, duals, solve_n
 from evplan.recycling.options import RecyclingOptions
 from evplan.recycling.regulation import first_binding, recycled_content, target_compliance
 from evplan.recycling.tables import RecyclingInputs
+from evplan.verify.recycling import check_recycling
 
 __all__ = ["RecyclingResult", "plan_recycling"]
 
@@ -44,9 +46,9 @@ class RecyclingResult:
     status : str
         Solver status of the MILP.
     objective_usd : float
-        Discounted net cost (negative: the network earns).
+        Discounted net cost (negative: the network earns) of the plan in ``tables``.
     mip_gap : float
-        Proven relative gap.
+        Proven relative gap of that plan.
     binding : dict
         ``processing_target`` (the first target that changes the plan),
         ``unattainable`` (the first target the plan cannot meet) and ``recycled_content``
@@ -58,6 +60,9 @@ class RecyclingResult:
         The options used.
     seconds : float
         Solver time (MILP, fixed LP and the run without targets).
+    verify_seconds : float
+        Time of the certificate check (:func:`evplan.verify.recycling.check_recycling`)
+        that re-evaluated this plan from the input tables before it was returned.
     """
 
     tables: Mapping[str, pd.DataFrame]
@@ -69,6 +74,7 @@ class RecyclingResult:
     options: RecyclingOptions
     seconds: float = 0.0
     sizes: Mapping[str, int] = field(default_factory=dict)
+    verify_seconds: float = 0.0
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
@@ -218,6 +224,7 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
     fixed = build_network(index, options, fixed_open=is_open)
     lp = solve_network(fixed, options)
     seconds = run.seconds + lp.seconds
+    objective, gap = _plan_objective(run, lp)
     tonnes = values(fixed, lp, "flow") if lp.has_solution else values(model, run, "flow")
     stored = values(fixed, lp, "storage") if lp.has_solution else values(model, run, "storage")
     balance_dual = duals(fixed, lp, "balance")
@@ -278,8 +285,8 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
         "net_value_usd_per_tonne": float(total["net_value_usd"] / total["tonnes_processed"])
         if total["tonnes_processed"] > 0 else float("nan"),
         "plants_opened": len(plants),
-        "objective_usd": float(run.objective),
-        "status": run.status, "mip_gap": float(run.mip_gap),
+        "objective_usd": objective,
+        "status": run.status, "mip_gap": gap,
     }])
     tables = {"plants": plants, "plant_years": plant_years, "flows": flows,
               "storage": storage, "recovered": recovered,
@@ -293,10 +300,30 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
                   drop=True),
               "summary": summary}
     assumptions = (*inputs.assumptions, *_model_assumptions(options))
-    return RecyclingResult(tables=tables, status=run.status, objective_usd=float(run.objective),
-                           mip_gap=float(run.mip_gap), binding=binding,
-                           assumptions=assumptions, options=options, seconds=seconds,
-                           sizes=index.sizes())
+    result = RecyclingResult(tables=tables, status=run.status, objective_usd=objective,
+                             mip_gap=gap, binding=binding, assumptions=assumptions,
+                             options=options, seconds=seconds, sizes=index.sizes())
+    if not options.verify:
+        return result
+    started = time.perf_counter()
+    check_recycling(result, inputs)
+    return replace(result, verify_seconds=time.perf_counter() - started)
+
+
+def _plan_objective(run: HighsRun, lp: HighsRun) -> tuple[float, float]:
+    """Objective and proven gap of the plan returned: the flows of the fixed-network LP.
+
+    With the binaries fixed, the LP re-optimises flows and storage, so its objective is at
+    most the MILP incumbent's; the gap is measured against the same proven bound.
+    """
+    if not lp.has_solution or not np.isfinite(lp.objective):
+        return float(run.objective), float(run.mip_gap)
+    objective = float(lp.objective)
+    gap = float(run.mip_gap)
+    if np.isfinite(gap) and objective < run.objective:
+        bound = run.objective - gap * abs(run.objective)
+        gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    return objective, gap
 
 
 def _model_assumptions(options: RecyclingOptions) -> list[str]:

@@ -1,18 +1,23 @@
 """Certificates: re-evaluate a plan from the input tables before a solver path returns it.
 
-One module per solver path; each checks feasibility of every row, recomputes the
-objective from scratch and, for LPs, certifies optimality with a dual bound. A failed
-check raises :class:`evplan.errors.VerificationError` (a bug, never an input problem).
+One module per solver path; each checks feasibility of every row and recomputes the
+objective from scratch; for LPs it also certifies optimality with a dual bound. A failed
+check raises :class:`evplan.errors.VerificationError` (a bug, never an input problem; the
+plan is never returned; exit code 4).
 
 =================  ===========================================================
 module             solver path
 =================  ===========================================================
 ``network``        the export LP (:func:`evplan.optimize`, warm re-solves)
+``location``       facility location (:mod:`evplan.location`)
+``recycling``      the recycling network MILP (:mod:`evplan.recycling`)
 =================  ===========================================================
 """
 
 from __future__ import annotations
 
+from evplan.verify.location import check_location
 from evplan.verify.network import verify_network
+from evplan.verify.recycling import check_recycling
 
-__all__ = ["verify_network"]
+__all__ = ["check_location", "check_recycling", "verify_network"]
