@@ -17,7 +17,11 @@ import highspy
 import linopy
 import numpy as np
 
+from evplan.lazy_dask import defer_dask_import
+
 __all__ = ["HighsRun", "SolverOptions", "new_highs", "run_highs", "set_threads"]
+
+defer_dask_import()  # linopy models hold NumPy arrays: no dask import
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
 from evplan.results import Result, compute_kpis, result_tables
+from evplan.timing import Stopwatch
 
 __all__ = ["SolverOptions", "explain_infeasibility", "optimize"]
 
@@ -58,11 +59,14 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     4500000
     """
     solver = solver or SolverOptions()
+    watch = Stopwatch()
     started = time.perf_counter()
     index = build_index(data)
     m, index = build_model(data, BuildOptions(), index)
     build_seconds = time.perf_counter() - started
+    watch.lap("build")
     run = run_highs(m, solver)
+    watch.lap("solve")
     if run.status in ("infeasible", "unbounded") and not run.has_solution:
         if run.status == "unbounded":
             raise InfeasibleError(["the model is unbounded; check for negative costs or "
@@ -74,6 +78,7 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
                                "--time-limit.")
     tables = result_tables(m, run, index, data)
     kpis = compute_kpis(tables)
+    watch.lap("results")
     objective = run.objective - fixed_cost_usd(index)
     metadata = {
         "evplan_version": __version__,
@@ -84,6 +89,7 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
         "solve_seconds": run.seconds,
         "mip_gap": run.mip_gap,
         "origin": data.origin,
+        "timings": watch.as_dict(),
     }
     return Result(status=run.status, objective_usd=objective, tables=tables, kpis=kpis,
                   scenario=data.scenario.as_dict(), metadata=metadata)
