@@ -12,16 +12,20 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import highspy
-import linopy
 import numpy as np
 
 from evplan.lazy_dask import defer_dask_import
 
+if TYPE_CHECKING:
+    import linopy
+
 __all__ = ["HighsRun", "SolverOptions", "new_highs", "run_highs", "set_threads"]
 
-defer_dask_import()  # linopy models hold NumPy arrays: no dask import
+if "xarray" in sys.modules:  # linopy is loaded: its arrays hold NumPy data, no dask import
+    defer_dask_import()
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,9 @@ def new_highs() -> highspy.Highs:
     return h
 
 
-def _to_highs(m: linopy.Model) -> highspy.Highs:
-    matrices = m.matrices
+def _to_highs(m: linopy.Model, matrices: Any = None) -> highspy.Highs:
+    """A HiGHS model of ``m`` (pass ``m.matrices`` if already made: linopy rebuilds it)."""
+    matrices = m.matrices if matrices is None else matrices
     h = new_highs()
     h.addVars(len(matrices.vlabels), matrices.lb, matrices.ub)
     if len(m.binaries) + len(m.integers):
@@ -163,7 +168,8 @@ def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun
     HighsRun
     """
     options = options or SolverOptions()
-    h = _to_highs(m)
+    matrices = m.matrices  # linopy builds the matrices on each access: once here
+    h = _to_highs(m, matrices)
     h.setOptionValue("output_flag", bool(options.log))
     if options.time_limit_s is not None:
         h.setOptionValue("time_limit", float(options.time_limit_s))
@@ -175,7 +181,6 @@ def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun
     status = _STATUS.get(str(model_status).split(".")[-1], "error")
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2
-    matrices = m.matrices
     primal = np.full(m._xCounter, np.nan)
     dual = np.full(m._cCounter, np.nan)
     objective = float("nan")
