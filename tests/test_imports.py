@@ -68,11 +68,14 @@ def test_a_plain_run_loads_neither_scipy_stats_nor_openpyxl_nor_dask(tmp_path: P
     code = """
 import sys
 from evplan.cli import main
-sys.argv = ["evplan", "run", "-o", "out/run"]
+sys.argv = ["evplan", "run", "-o", "out/run", "--verbose"]
 main()
 """
     loaded, stdout = loaded_after(code, cwd=tmp_path)
     assert "Report: " in stdout and (tmp_path / "out" / "run" / "report.html").exists()
+    for stage in ("start-up", "imports", "load", "validate", "build", "solve", "results",
+                  "write tables", "report", "record", "total", "HiGHS itself"):
+        assert stage in stdout, stage
     assert {"linopy", "highspy", "pandas", "duckdb"} <= set(loaded)  # it did plan and record
     for module in ("scipy.stats", "openpyxl", "dask", "dask.array", "distributed",
                    "evplan.charging.erlang", "evplan.location"):
@@ -88,3 +91,17 @@ main()
 """
     loaded, _ = loaded_after(code, cwd=tmp_path)
     assert "openpyxl" in loaded and (tmp_path / "out" / "run" / "results.xlsx").exists()
+
+
+def test_stopwatch_laps_and_parts() -> None:
+    from evplan.timing import Stopwatch
+
+    watch = Stopwatch()
+    watch.lap("first")
+    with watch.stage("second"):
+        sum(range(10_000))
+    watch.lap_parts({"inner": {"wall_s": 0.0, "cpu_s": 0.0}}, rest="other")
+    names = [name for name, _, _ in watch.rows()]
+    assert names[:3] == ["first", "second", "inner"]
+    assert all(wall >= 0 and cpu >= 0 for _, wall, cpu in watch.rows())
+    assert set(watch.as_dict()) == set(names)
