@@ -52,6 +52,7 @@ for argv in [["--help"]] + [[name, "--help"] for name in names]:
     commands = json.loads(stdout.splitlines()[0])
     assert {"run", "sweep", "report", "recycling"} <= set(commands)
     assert "Usage: " in stdout
+    assert stdout.count("--self-contained") >= 2 and "--verbose" in stdout  # run, report
     assert loaded == []
 
 

@@ -160,6 +160,11 @@ def test_cli_template_run_workbook_and_report(tmp_path: Path, run_folder: Path) 
     assert "Report: " in done.stdout
     assert (tmp_path / "_assets").is_dir()  # plotly.js shared beside the run folder
     assert (tmp_path / "out" / "report.html").stat().st_size < 1_000_000
+    done = evplan_cli("run", "book.xlsx", "-o", "whole/run", "--self-contained", "--no-record",
+                      cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "whole" / "run" / "report.html").stat().st_size > 4_000_000
+    assert not (tmp_path / "whole" / "_assets").exists()
     done = evplan_cli("report", str(run_folder), "-o", "copy.html", "--self-contained",
                       cwd=tmp_path)
     assert done.returncode == 0, done.stderr
