@@ -1,79 +1,153 @@
 """Warm re-solves against cold build-and-solve on the default scenario, and sweep throughput.
 
-    python benchmarks/warm_sweep.py [--cold-cases 6] [--no-dask]
+    python benchmarks/warm_sweep.py [--cold-cases 6] [--cases 120] [--repeats 3] [--no-dask]
 
-Prints the time per scenario of
-  * cold: apply the case's overrides, build the linopy model, hand it to HiGHS, solve, make
+Prints, with the load average at start and end (timings on a busy machine are noisy; CPU
+seconds are the steadier figure):
+
+* per scenario, CPU and wall medians of
+  - cold: apply the case's overrides, build the linopy model, hand it to HiGHS, solve, make
     the result tables and KPIs (``evplan.optimize``);
-  * warm: apply the overrides, update costs and row bounds of the kept HiGHS model, re-solve
-    from the previous basis, make the same tables and KPIs (``WarmModel.solve``);
-and their ratio, then the throughput (cases per minute) of the 24-case sweep
-``eu-duty-x-freight`` serially, on 2 local processes and on a 2-worker Dask LocalCluster.
+  - warm: apply the overrides, update costs and row bounds of the kept HiGHS model,
+    re-solve from the previous basis, make the same tables and KPIs (``WarmModel.solve``);
+  and their ratio;
+* for the 24-case sweep ``eu-duty-x-freight`` and a larger grid (``--cases``), serially, on
+  2 local processes and on a 2-worker Dask ``LocalCluster`` (started before the clock):
+  wall seconds, CPU seconds of this process plus its workers, cases per minute, and the
+  ratios to serial. Each is the median of ``--repeats`` runs when a run takes under 10 CPU
+  seconds (CPU, not wall: on a busy machine wall time stretches).
+  The local workers start from a fork server that imports evplan's worker module once per
+  process; its CPU is printed on its own line (it is not part of any one sweep).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
+from collections.abc import Callable
+from typing import Any
 
 import evplan
-from evplan.scenarios import WarmModel, apply_patches, catalog_for, grid_cases, run_sweep
+from evplan.scenarios import WarmModel, apply_patches, catalog_for, grid_cases, run_cases
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min, {os.cpu_count()} CPUs)"
+
+
+def clocked(work: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall s, CPU s of this process, result) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def forkserver_cpu() -> float:
+    """CPU seconds of this process's multiprocessing fork server (0 when none runs)."""
+    try:
+        from multiprocessing import forkserver
+
+        pid = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+        if not pid:
+            return 0.0
+        with open(f"/proc/{pid}/stat", encoding="ascii") as file:
+            fields = file.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, AttributeError, ValueError, IndexError):
+        return 0.0
+
+
+def per_case(data: Any, cases: list, cold_cases: int) -> None:
+    evplan.optimize(apply_patches(data, cases[0].patches).data)  # first call: lazy imports
+    cold = [clocked(lambda case=case: evplan.optimize(apply_patches(data, case.patches).data))
+            for case in cases[:cold_cases]]
+    build_wall, build_cpu, warm = clocked(lambda: WarmModel(data))
+    warm.solve(apply_patches(data, cases[0].patches).data)  # checks the result templates
+    hot = [clocked(lambda case=case: warm.solve(apply_patches(data, case.patches).data))
+           for case in cases]
+    cold_wall = statistics.median(w for w, _, _ in cold)
+    cold_cpu = statistics.median(c for _, c, _ in cold)
+    hot_wall = statistics.median(w for w, _, _ in hot)
+    hot_cpu = statistics.median(c for _, c, _ in hot)
+    print(f"cold build-and-solve   {cold_cpu * 1e3:8.1f} ms CPU {cold_wall * 1e3:8.1f} ms wall "
+          f"per scenario (median of {len(cold)})")
+    print(f"warm re-solve          {hot_cpu * 1e3:8.1f} ms CPU {hot_wall * 1e3:8.1f} ms wall "
+          f"per scenario (median of {len(hot)}; {warm.stats.warm_fast} warm, "
+          f"{warm.stats.warm_reindexed} reindexed, {warm.stats.cold} cold)")
+    print(f"one-time warm build    {build_cpu * 1e3:8.1f} ms CPU {build_wall * 1e3:8.1f} ms wall")
+    print(f"warm/cold ratio        {cold_cpu / hot_cpu:8.1f}x CPU {cold_wall / hot_wall:8.1f}x "
+          "wall per scenario")
+
+
+def sweep_modes(data: Any, cases: list, title: str, repeats: int, dask_client: Any) -> None:
+    modes: list[tuple[str, dict[str, Any]]] = [("serial", {"workers": 1}),
+                                               ("2 processes", {"workers": 2})]
+    if dask_client is not None:
+        modes.append(("Dask 2 workers", {"scheduler": dask_client}))
+    print(f"\n{title}: {len(cases)} cases (median of up to {repeats} runs; a run of 10 CPU "
+          "seconds or more is not repeated)")
+    print(f"  {'mode':16s} {'wall s':>8s} {'CPU s':>8s} {'cases/min':>10s} "
+          f"{'x serial (speed)':>17s} {'x serial (CPU)':>15s}  load at start")
+    serial: tuple[float, float] | None = None
+    for name, options in modes:
+        runs = []
+        for _ in range(repeats):
+            load = os.getloadavg()[0]
+            study = run_cases(data, cases, **options)
+            runs.append((study.seconds, study.cpu_seconds, load))
+            if study.cpu_seconds >= 10:
+                break
+        wall = statistics.median(run[0] for run in runs)
+        cpu = statistics.median(run[1] for run in runs)
+        serial = serial or (wall, cpu)
+        print(f"  {name:16s} {wall:8.2f} {cpu:8.2f} {60 * len(cases) / wall:10.1f} "
+              f"{serial[0] / wall:16.2f}x {cpu / serial[1]:14.2f}x  "
+              f"{', '.join(f'{run[2]:.1f}' for run in runs)}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--cold-cases", type=int, default=6)
+    parser.add_argument("--cases", type=int, default=120, help="cases of the larger grid")
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-dask", action="store_true")
     arguments = parser.parse_args()
+    print(f"load average at start: {load_average()}")
 
     data = evplan.examples.china_export()
     catalog = catalog_for(data)
     cases = grid_cases(catalog, catalog.sweeps["eu-duty-x-freight"])
     print(f"default scenario china-export, sweep eu-duty-x-freight: {len(cases)} cases")
+    per_case(data, cases, arguments.cold_cases)
 
-    cold_times = []
-    for case in cases[: arguments.cold_cases]:
-        started = time.perf_counter()
-        evplan.optimize(apply_patches(data, case.patches).data)
-        cold_times.append(time.perf_counter() - started)
+    demand = max(1, round(arguments.cases / 24))
+    large = grid_cases(catalog, {
+        "eu-bev-cvd": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], "freight": [0.5, 1.0, 1.5, 2.0],
+        "demand": [round(0.8 + 0.4 * i / max(demand - 1, 1), 4) for i in range(demand)]})
 
-    started = time.perf_counter()
-    warm = WarmModel(data)
-    build = time.perf_counter() - started
-    warm_times = []
-    for case in cases:
-        started = time.perf_counter()
-        warm.solve(apply_patches(data, case.patches).data)
-        warm_times.append(time.perf_counter() - started)
-    cold = statistics.median(cold_times)
-    hot = statistics.median(warm_times)
-    amortised = (build + sum(warm_times)) / len(warm_times)
-    print(f"cold build-and-solve   {cold * 1e3:8.1f} ms per scenario (median of "
-          f"{len(cold_times)})")
-    print(f"warm re-solve          {hot * 1e3:8.1f} ms per scenario (median of "
-          f"{len(warm_times)}; modes {warm.stats.warm_fast} warm, "
-          f"{warm.stats.warm_reindexed} reindexed, {warm.stats.cold} cold)")
-    print(f"one-time warm build    {build * 1e3:8.1f} ms")
-    print(f"warm/cold ratio        {cold / hot:8.1f}x per scenario; {cold / amortised:.1f}x "
-          f"with the build amortised over {len(warm_times)} cases")
-
-    serial = run_sweep(catalog.sweeps["eu-duty-x-freight"], data, workers=1)
-    print(f"sweep, 1 process       {serial.cases_per_minute:8.1f} cases/min "
-          f"({serial.seconds:.1f} s)")
-    local = run_sweep(catalog.sweeps["eu-duty-x-freight"], data, workers=2)
-    print(f"sweep, 2 processes     {local.cases_per_minute:8.1f} cases/min "
-          f"({local.seconds:.1f} s, incl. process start-up)")
+    client = cluster = None
     if not arguments.no_dask:
         from distributed import Client, LocalCluster
 
-        with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                          host="127.0.0.1", dashboard_address=None) as cluster, \
-                Client(cluster) as client:
-            client.run(lambda: __import__("evplan"))  # workers import evplan first
-            dask = run_sweep(catalog.sweeps["eu-duty-x-freight"], data, scheduler=client)
-        print(f"sweep, Dask 2 workers  {dask.cases_per_minute:8.1f} cases/min "
-              f"({dask.seconds:.1f} s, cluster already up)")
+        cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                               host="127.0.0.1", dashboard_address=None)
+        client = Client(cluster)
+        client.run(lambda: __import__("evplan.scenarios.worker"))  # imports, before the clock
+    try:
+        sweep_modes(data, cases, "sweep eu-duty-x-freight", arguments.repeats, client)
+        sweep_modes(data, large, "grid eu-bev-cvd x freight x demand", arguments.repeats,
+                    client)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    print(f"\nfork server of the local pools (once per process, imports the worker module): "
+          f"{forkserver_cpu():.2f} s CPU")
+    print(f"load average at end: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -72,7 +72,8 @@ def test_rerun_replaces_the_run_folder_whole(tmp_path: Path) -> None:
     (out / "stale.txt").write_text("from an older run")
     assert evplan("run", str(inputs), "-o", str(out), cwd=tmp_path).returncode == 0
     assert not (out / "stale.txt").exists()
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["evplan.duckdb", "inputs", "out"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["_assets", "evplan.duckdb",
+                                                                 "inputs", "out"]
 
 
 def test_solver_limit_without_a_plan_exits_3(tmp_path: Path) -> None:

@@ -6,25 +6,50 @@ The public API::
     data = evplan.load("inputs/")                 # or evplan.examples.china_export()
     result = evplan.optimize(data)
     result.kpis, result["utilisation"], result["shipments"]
+
+The names below are imported on first use (module ``__getattr__``), so ``import evplan`` and
+``evplan --help`` do not load pandas, linopy or the solver until a plan is made.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from evplan import examples, scenarios
-from evplan.data import NetworkData, load
-from evplan.errors import (
-    EvplanError,
-    InfeasibleError,
-    InputError,
-    SolverLimitError,
-    VerificationError,
-)
-from evplan.highs import SolverOptions
-from evplan.results import Result, write_result
-from evplan.scenarios import sweep
-from evplan.solve import optimize
+if TYPE_CHECKING:
+    from evplan import examples, scenarios
+    from evplan.data import NetworkData, load
+    from evplan.errors import (
+        EvplanError,
+        InfeasibleError,
+        InputError,
+        SolverLimitError,
+        VerificationError,
+    )
+    from evplan.highs import SolverOptions
+    from evplan.results import Result, write_result
+    from evplan.scenarios import sweep
+    from evplan.solve import optimize
+
+#: Public name -> (module, attribute; None for the module itself).
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "EvplanError": ("evplan.errors", "EvplanError"),
+    "InfeasibleError": ("evplan.errors", "InfeasibleError"),
+    "InputError": ("evplan.errors", "InputError"),
+    "NetworkData": ("evplan.data", "NetworkData"),
+    "Result": ("evplan.results", "Result"),
+    "SolverLimitError": ("evplan.errors", "SolverLimitError"),
+    "SolverOptions": ("evplan.highs", "SolverOptions"),
+    "VerificationError": ("evplan.errors", "VerificationError"),
+    "examples": ("evplan.examples", None),
+    "load": ("evplan.data", "load"),
+    "optimize": ("evplan.solve", "optimize"),
+    "scenarios": ("evplan.scenarios", None),
+    "sweep": ("evplan.scenarios", "sweep"),
+    "write_result": ("evplan.results", "write_result"),
+}
 
 __all__ = [
     "EvplanError",
@@ -43,3 +68,19 @@ __all__ = [
     "sweep",
     "write_result",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use and cache it on the package."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'evplan' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

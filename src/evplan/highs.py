@@ -12,12 +12,20 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import highspy
-import linopy
 import numpy as np
 
+from evplan.lazy_dask import defer_dask_import
+
+if TYPE_CHECKING:
+    import linopy
+
 __all__ = ["HighsRun", "SolverOptions", "has_plan", "new_highs", "run_highs", "set_threads"]
+
+if "xarray" in sys.modules:  # linopy is loaded: its arrays hold NumPy data, no dask import
+    defer_dask_import()
 
 
 @dataclass(frozen=True)
@@ -100,8 +108,9 @@ def new_highs() -> highspy.Highs:
     return h
 
 
-def _to_highs(m: linopy.Model) -> highspy.Highs:
-    matrices = m.matrices
+def _to_highs(m: linopy.Model, matrices: Any = None) -> highspy.Highs:
+    """A HiGHS model of ``m`` (pass ``m.matrices`` if already made: linopy rebuilds it)."""
+    matrices = m.matrices if matrices is None else matrices
     h = new_highs()
     h.addVars(len(matrices.vlabels), matrices.lb, matrices.ub)
     if len(m.binaries) + len(m.integers):
@@ -166,7 +175,8 @@ def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun
     HighsRun
     """
     options = options or SolverOptions()
-    h = _to_highs(m)
+    matrices = m.matrices  # linopy builds the matrices on each access: once here
+    h = _to_highs(m, matrices)
     h.setOptionValue("output_flag", bool(options.log))
     if options.time_limit_s is not None:
         h.setOptionValue("time_limit", float(options.time_limit_s))
@@ -178,7 +188,6 @@ def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun
     status = _STATUS.get(str(model_status).split(".")[-1], "error")
     info = h.getInfo()
     has_solution = has_plan(h)
-    matrices = m.matrices
     primal = np.full(m._xCounter, np.nan)
     dual = np.full(m._cCounter, np.nan)
     objective = float("nan")

@@ -26,6 +26,7 @@ from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
 from evplan.model.requirements import commitment_gaps, empty_requirements, minimum_gaps
 from evplan.results import Result, compute_kpis, result_tables
+from evplan.timing import Stopwatch
 from evplan.verify import verify_network
 from evplan.verify.network_dual import duals_from_run
 
@@ -63,6 +64,7 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     4500000
     """
     solver = solver or SolverOptions()
+    watch = Stopwatch()
     started = time.perf_counter()
     index = build_index(data)
     if empty_requirements(index, data.scenario.unmet_committed_penalty_usd_per_vehicle):
@@ -70,7 +72,9 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
         raise InfeasibleError(explain_infeasibility(data, index, solver))
     m, index = build_model(data, BuildOptions(), index)
     build_seconds = time.perf_counter() - started
+    watch.lap("build")
     run = run_highs(m, solver)
+    watch.lap("solve")
     if run.status in ("infeasible", "unbounded") and not run.has_solution:
         if run.status == "unbounded":
             raise InfeasibleError(["the model is unbounded; check for negative costs or "
@@ -82,6 +86,7 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
                                "--time-limit.")
     tables = result_tables(m, run, index, data)
     kpis = compute_kpis(tables)
+    watch.lap("results")
     objective = run.objective - fixed_cost_usd(index)
     metadata = {
         "evplan_version": __version__,
@@ -92,6 +97,7 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
         "solve_seconds": run.seconds,
         "mip_gap": run.mip_gap,
         "origin": data.origin,
+        "timings": watch.as_dict(),
     }
     result = Result(status=run.status, objective_usd=objective, tables=tables, kpis=kpis,
                     scenario=data.scenario.as_dict(), metadata=metadata)

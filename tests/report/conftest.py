@@ -40,3 +40,11 @@ def variant_folder(china_data: NetworkData, run_folder: Path) -> Path:
     data = china_data.replace(tables=dict(china_data.tables) | {"duties": duties})
     result = with_report_tables(evplan.optimize(data), data)
     return evplan.write_result(result, run_folder.parent / "cn-duties-plus-15")
+
+
+@pytest.fixture(scope="session")
+def shared_run_folder(china_result: Result, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same run as `evplan run` writes it by default: plotly.js shared in ../_assets."""
+    folder = evplan.write_result(china_result, tmp_path_factory.mktemp("shared") / "base")
+    write_run_extras(china_result, folder, self_contained=False)
+    return folder

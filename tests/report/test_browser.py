@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from evplan.report import write_report
+from evplan.report.scripts import ASSETS_FOLDER, plotlyjs_file_name
 from tests.report.chromium import find_chromium, network_requests, open_page
 from tests.report.test_report import CHARTS
 
@@ -88,3 +89,28 @@ def test_comparison_page_draws_offline(chromium: str, run_folder: Path, variant_
     assert network_requests(page) == []
     assert page.probes["charts"] == dict.fromkeys(ids, True)
     assert page.probes["rows"] == 12
+
+
+def test_report_with_shared_plotlyjs_draws_every_chart_offline(
+        chromium: str, shared_run_folder: Path) -> None:
+    page = open_page(shared_run_folder / "report.html", PROBES, binary=chromium)
+    assert page.probes["rendered"] == [str(len(CHARTS)), None]
+    assert page.console_errors == [] and page.exceptions == []
+    script = (shared_run_folder.parent / ASSETS_FOLDER / plotlyjs_file_name()).resolve()
+    assert network_requests(page) == [script.as_uri()]  # the shared file, nothing else
+    assert page.probes["charts"] == dict.fromkeys(CHARTS, True)
+    assert page.probes["countries"] > 10_000 and page.probes["sankey_nodes"] > 20
+    assert page.probes["cards"] == 6
+
+
+def test_report_without_its_shared_plotlyjs_says_so(chromium: str, shared_run_folder: Path,
+                                                    tmp_path: Path) -> None:
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (moved / "report.html").write_bytes((shared_run_folder / "report.html").read_bytes())
+    page = open_page(moved / "report.html",
+                     {"note": "document.querySelector('.load-error').textContent"},
+                     binary=chromium)
+    assert page.probes["rendered"][0] is None
+    assert "keep the _assets folder" in page.probes["rendered"][1]
+    assert "--self-contained" in page.probes["note"]

@@ -158,9 +158,22 @@ def test_cli_template_run_workbook_and_report(tmp_path: Path, run_folder: Path) 
     assert (tmp_path / "out" / "report.html").exists()
     assert (tmp_path / "out" / "results.xlsx").exists()
     assert "Report: " in done.stdout
-    done = evplan_cli("report", str(run_folder), "-o", "copy.html", cwd=tmp_path)
+    assert (tmp_path / "_assets").is_dir()  # plotly.js shared beside the run folder
+    assert (tmp_path / "out" / "report.html").stat().st_size < 1_000_000
+    done = evplan_cli("run", "book.xlsx", "-o", "whole/run", "--self-contained", "--no-record",
+                      cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "whole" / "run" / "report.html").stat().st_size > 4_000_000
+    assert not (tmp_path / "whole" / "_assets").exists()
+    done = evplan_cli("report", str(run_folder), "-o", "copy.html", "--self-contained",
+                      cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "copy.html").stat().st_size > 4_000_000
+    assert b"data-evplan-plotlyjs" not in (tmp_path / "copy.html").read_bytes()
+    done = evplan_cli("report", str(run_folder), "-o", "shared.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "shared.html").stat().st_size < 1_000_000
+    assert b'src="_assets/plotly-' in (tmp_path / "shared.html").read_bytes()
     done = evplan_cli("report", "missing-folder", cwd=tmp_path)
     assert done.returncode == 1 and "is not a run folder" in done.stderr
     done = evplan_cli("template", "book.csv", cwd=tmp_path)

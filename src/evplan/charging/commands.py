@@ -28,14 +28,15 @@ def default_store(folder: Path) -> Path:
 def refresh_report(folder: Path) -> Path | None:
     """Re-render the run folder's ``report.html`` from its tables, when it has one.
 
-    The report then shows the "Fleet and charging" section; the file is replaced whole.
+    The report then shows the "Fleet and charging" section; the file is replaced whole and
+    keeps its kind (self-contained, or loading the shared plotly.js).
     Returns the file, or None when the folder has no report.
     """
-    from evplan.report.api import REPORT_FILE, write_report
+    from evplan.report.api import REPORT_FILE, uses_shared_plotlyjs, write_report
 
     if not (folder / REPORT_FILE).exists():
         return None
-    return write_report([folder])
+    return write_report([folder], self_contained=not uses_shared_plotlyjs(folder / REPORT_FILE))
 
 
 def fleet_table(fleet: FleetResult, markets: list[str], years: list[int]) -> Table:

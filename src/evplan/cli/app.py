@@ -13,7 +13,10 @@ from rich.console import Console
 from evplan.errors import EvplanError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from evplan.data.network import NetworkData
+    from evplan.timing import Stopwatch
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan an automaker's export network: which plant builds what for "
@@ -30,6 +33,10 @@ RecordOption = Annotated[bool, typer.Option(
     "--record/--no-record", help="Record the run(s) in the results store.")]
 InputsOption = Annotated[Path | None, typer.Option(
     "--inputs", "-i", help="Input folder or workbook (default: the embedded china-export).")]
+SelfContainedOption = Annotated[bool, typer.Option(
+    "--self-contained", help="Embed plotly.js in report.html (one 5 MB file that opens "
+                             "anywhere) instead of sharing one copy per output folder "
+                             "(_assets/plotly-VERSION.min.js beside the run folders).")]
 
 
 def exit_with_error(error: BaseException, debug: bool) -> None:
@@ -48,12 +55,48 @@ def default_store() -> Path:
     return DEFAULT_STORE
 
 
-def load_inputs(path: Path | None) -> NetworkData:
-    """Load an input folder or workbook, or the embedded china-export example when None."""
+def load_inputs(path: Path | None, watch: Stopwatch | None = None) -> NetworkData:
+    """Load an input folder or workbook, or the embedded china-export example when None.
+
+    With ``watch``, reading and validating are timed as the stages ``load`` and
+    ``validate`` (``evplan.load`` is the same two calls).
+    """
     from evplan.data import load
     from evplan.examples import china_export_path
 
-    return load(path if path is not None else china_export_path())
+    source = path if path is not None else china_export_path()
+    if watch is None:
+        return load(source)
+    from evplan.data import validate_inputs
+    from evplan.data.read import read_inputs
+
+    raw = read_inputs(source)
+    watch.lap("load")
+    data = validate_inputs(raw)
+    watch.lap("validate")
+    return data
+
+
+def stage_table(watch: Stopwatch, highs_seconds: float | None = None) -> Table:
+    """Wall and CPU seconds per stage, with each stage's share of the CPU total."""
+    from rich.table import Table
+
+    rows = watch.rows()
+    total_wall = sum(wall for _, wall, _ in rows)
+    total_cpu = sum(cpu for _, _, cpu in rows)
+    table = Table(title="Where the time went (this process; CPU = user + system, all "
+                        "threads)")
+    for name, justify in (("stage", "left"), ("wall s", "right"), ("CPU s", "right"),
+                          ("CPU share", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for name, wall, cpu in rows:
+        table.add_row(name, f"{wall:.3f}", f"{cpu:.3f}",
+                      f"{cpu / total_cpu:.0%}" if total_cpu > 0 else "")
+    table.add_row("total", f"{total_wall:.3f}", f"{total_cpu:.3f}", "100%", style="bold")
+    if highs_seconds is not None:
+        table.caption = (f"of 'solve': HiGHS itself ran {highs_seconds:.3f} s; the rest hands "
+                         "the model to HiGHS and reads the solution back.")
+    return table
 
 
 def record_run(result: object, data: object, store: Path | None, record: bool,

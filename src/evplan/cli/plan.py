@@ -13,6 +13,7 @@ from evplan.cli.app import (
     DebugOption,
     RecordOption,
     ScenarioOption,
+    SelfContainedOption,
     StoreOption,
     app,
     console,
@@ -20,6 +21,7 @@ from evplan.cli.app import (
     exit_with_error,
     load_inputs,
     record_run,
+    stage_table,
 )
 from evplan.errors import EvplanError
 
@@ -42,17 +44,27 @@ def run(
     scenario: ScenarioOption = None,
     store: StoreOption = None,
     record: RecordOption = True,
+    self_contained: SelfContainedOption = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Print wall and CPU seconds per stage (start-up, imports, "
+                                "load, validate, build, solve, results, write, report, "
+                                "record).")] = False,
     debug: DebugOption = False,
 ) -> None:
     """Load, validate and optimise a scenario; write the result tables; print the KPIs."""
+    from evplan.timing import Stopwatch, cpu_seconds, process_wall_seconds
+
+    watch = Stopwatch()
+    watch.add("start-up", process_wall_seconds() or 0.0, cpu_seconds())
     from evplan.highs import SolverOptions
     from evplan.report import with_report_tables, write_run_extras
     from evplan.results import write_result
     from evplan.solve import optimize
     from evplan.summary import kpi_summary_table
 
+    watch.lap("imports")
     try:
-        data = load_inputs(path)
+        data = load_inputs(path, watch)
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
         if scenario:
             from evplan.scenarios import apply_scenario, solve_applied
@@ -64,18 +76,24 @@ def run(
             result = optimize(data, solver)
         folder = output or Path("evplan-output") / "-".join(
             filter(None, [data.scenario.name, scenario]))
+        watch.lap_parts(result.metadata.get("timings", {}), rest="scenario + other")
         result = with_report_tables(result, data)
+        watch.lap("report tables")
         extras: list[Path] = []
 
         def write_extras(staging: Path) -> None:
+            watch.lap("write tables")
             extras.extend(folder / path.name for path in write_run_extras(
-                result, staging, report=report, excel=excel))
+                result, staging, report=report, excel=excel, self_contained=self_contained,
+                assets=None if self_contained else folder.parent))
+            watch.lap("report" + (" + workbook" if excel else ""))
 
         # The run folder (tables, report, workbook) appears whole; only then is the run
         # recorded, by default in evplan.duckdb in the folder that holds the run folder.
         written = write_result(result, folder, extra=write_extras)
         store = store or (output.parent / "evplan.duckdb" if output else default_store())
         run_id = record_run(result, data, store, record)
+        watch.lap("record")
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -88,6 +106,8 @@ def run(
         console.print(f"Recorded as run {run_id} in {store}")
     for extra in extras:
         console.print(f"{'Report' if extra.suffix == '.html' else 'Workbook'}: {extra}")
+    if verbose:
+        console.print(stage_table(watch, meta["solve_seconds"]))
 
 
 @app.command()

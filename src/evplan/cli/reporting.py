@@ -10,6 +10,7 @@ import typer
 
 from evplan.cli.app import (
     DebugOption,
+    SelfContainedOption,
     app,
     console,
     exit_with_error,
@@ -27,13 +28,14 @@ def report(
     focus: Annotated[str | None, typer.Option(
         "--focus", help="Producing country the story is about (default: the one whose "
                         "exports grow most).")] = None,
+    self_contained: SelfContainedOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Write the offline HTML report of a run, or compare several runs."""
     from evplan.report import write_report
 
     try:
-        written = write_report(folders, output, focus)
+        written = write_report(folders, output, focus, self_contained=self_contained)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return

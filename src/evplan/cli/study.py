@@ -54,8 +54,8 @@ def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool)
     warm = int(cases["solve_mode"].str.startswith("warm").sum())
     console.print(f"{len(cases)} cases in {study.seconds:.1f} s "  # type: ignore[attr-defined]
                   f"({study.cases_per_minute:.1f} cases/min) on "  # type: ignore[attr-defined]
-                  f"{study.workers} worker(s); {warm} solved warm; "  # type: ignore[attr-defined]
-                  f"batch {study.batch_id}.")  # type: ignore[attr-defined]
+                  f"{study.workers} worker(s), {study.cpu_seconds:.1f} CPU s; "  # type: ignore[attr-defined]
+                  f"{warm} solved warm; batch {study.batch_id}.")  # type: ignore[attr-defined]
     for _, row in failed.head(5).iterrows():
         console.print(f"case {row['case']} ({row['label']}): {row['status']}: "
                       f"{str(row['error']).splitlines()[0] if row['error'] else ''}")

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.lazy_dask import defer_dask_import
 from evplan.model.families import (
     add_committed_sales,
     add_demand_tiers,
@@ -21,6 +22,8 @@ from evplan.model.objective import add_objective
 from evplan.model.options import BuildOptions
 
 __all__ = ["BuildOptions", "build_model"]
+
+defer_dask_import()  # linopy models hold NumPy arrays: no dask import
 
 
 def _add_variables(m: linopy.Model, index: ModelIndex) -> None:

@@ -22,7 +22,8 @@ import pandas as pd
 from evplan.data import NetworkData, product_members
 from evplan.model.index import ModelIndex
 
-__all__ = ["EmptyRequirements", "commitment_gaps", "empty_requirements", "minimum_gaps"]
+__all__ = ["EmptyRequirements", "commitment_gaps", "empty_requirements", "minimum_gaps",
+           "requirement_holes"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,26 @@ class EmptyRequirements:
         return bool(len(self.committed) or len(self.plant_minimum))
 
 
+def requirement_holes(index: ModelIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that would be empty if their right-hand side were positive (structure only).
+
+    Returns
+    -------
+    unserved : numpy.ndarray
+        Positions in ``index.committed`` with no sale term on their left side.
+    idle : numpy.ndarray
+        Positions in ``index.plant_years`` with no flow.
+
+    A warm re-solve keeps the structure, so it computes these once and then only checks
+    the right-hand sides of each case (:class:`evplan.scenarios.warm.WarmModel`).
+    """
+    served = np.zeros(len(index.committed), dtype=bool)
+    served[index.committed_terms["committed"].to_numpy(dtype=np.int64)] = True
+    flows_per_plant_year = np.bincount(index.flows["plant_year"].to_numpy(dtype=np.int64),
+                                       minlength=len(index.plant_years))
+    return np.flatnonzero(~served), np.flatnonzero(flows_per_plant_year == 0)
+
+
 def empty_requirements(index: ModelIndex, penalty_usd_per_vehicle: float | None
                        ) -> EmptyRequirements:
     """Find committed-sales and plant-minimum rows that no flow or sale can serve.
@@ -60,17 +81,14 @@ def empty_requirements(index: ModelIndex, penalty_usd_per_vehicle: float | None
     -------
     EmptyRequirements
     """
+    unserved, idle = requirement_holes(index)
     committed = np.empty(0, dtype=np.int64)
-    if penalty_usd_per_vehicle is None and len(index.committed):
-        served = np.zeros(len(index.committed), dtype=bool)
-        served[index.committed_terms["committed"].to_numpy(dtype=np.int64)] = True
-        wanted = index.committed["min_vehicles"].to_numpy(dtype=float) > 0
-        committed = np.flatnonzero(wanted & ~served)
-    plant_years = index.plant_years
+    if penalty_usd_per_vehicle is None:
+        wanted = index.committed["min_vehicles"].to_numpy(dtype=float)[unserved] > 0
+        committed = unserved[wanted]
+    plant_years = index.plant_years.iloc[idle]
     floor = (plant_years["min_utilisation"] * plant_years["capacity_vehicles_per_year"]).to_numpy()
-    flows_per_plant_year = np.bincount(index.flows["plant_year"].to_numpy(dtype=np.int64),
-                                       minlength=len(plant_years))
-    minimum = np.flatnonzero((floor > 0) & (flows_per_plant_year == 0))
+    minimum = idle[floor > 0]
     return EmptyRequirements(committed=committed, plant_minimum=minimum)
 
 

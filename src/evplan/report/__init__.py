@@ -18,10 +18,14 @@ so it opens offline and makes no network request.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from evplan.report.api import report_html, write_report, write_run_extras
-from evplan.report.excel import write_result_workbook, write_template
 from evplan.report.extras import REPORT_TABLES, duty_schedule, network_sites, with_report_tables
 from evplan.report.run import RunData, load_run
+
+if TYPE_CHECKING:
+    from evplan.report.excel import write_result_workbook, write_template
 
 __all__ = [
     "REPORT_TABLES",
@@ -36,3 +40,16 @@ __all__ = [
     "write_run_extras",
     "write_template",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The Excel writers, imported on first use (openpyxl only when a workbook is made)."""
+    if name in ("write_result_workbook", "write_template"):
+        from evplan.report import excel
+
+        return getattr(excel, name)
+    raise AttributeError(f"module 'evplan.report' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -10,14 +10,15 @@ from pathlib import Path
 
 from evplan.errors import InputError, Problem
 from evplan.report.compare import comparison_charts, kpi_delta_table
-from evplan.report.excel import write_result_workbook
 from evplan.report.figures import Chart, run_charts
 from evplan.report.page import ChartGroup, kpi_cards, render_page, story
 from evplan.report.run import RunData, load_run
+from evplan.report.scripts import relative_src, shared_plotlyjs
 from evplan.report.style import country_name
 from evplan.results.result import Result
 
-__all__ = ["REPORT_FILE", "report_html", "write_report", "write_run_extras"]
+__all__ = ["REPORT_FILE", "report_html", "uses_shared_plotlyjs", "write_report",
+           "write_run_extras"]
 
 REPORT_FILE = "report.html"
 COMPARISON_FILE = "comparison.html"
@@ -37,7 +38,7 @@ def _footer(run: RunData) -> list[str]:
     return ["; ".join(parts) + "."]
 
 
-def _single(run: RunData) -> str:
+def _single(run: RunData, plotlyjs_src: str | None = None) -> str:
     scenario = run.scenario
     name = str(scenario.get("name") or run.label)
     first, last = run.years[0], run.years[-1]
@@ -45,23 +46,28 @@ def _single(run: RunData) -> str:
     charts = run_charts(run)
     groups = [ChartGroup([charts[0]]), ChartGroup([charts[1]]), ChartGroup([charts[2]]),
               ChartGroup(charts[3:5]), ChartGroup([charts[5]]), ChartGroup([charts[6]])]
-    from evplan.recycling.report import recycling_charts_of_run  # run folders with recycling
+    names = list(run.tables)
+    recycling: list[Chart] = []
+    if any(name.startswith("recycling_") for name in names):  # run folders with recycling
+        from evplan.recycling.report import recycling_charts_of_run
 
-    recycling = [Chart(**chart) for chart in recycling_charts_of_run(run.tables)]
+        recycling = [Chart(**chart) for chart in recycling_charts_of_run(run.tables)]
     if recycling:
         groups.append(ChartGroup(recycling, "Battery recycling (evplan recycling)"))
-    from evplan.charging.report import charging_charts_of_run  # run folders with a fleet
+    charging: list[Chart] = []
+    if any(name == "fleet" or name.startswith("charging_") for name in names):  # a fleet
+        from evplan.charging.report import charging_charts_of_run
 
-    charging = [Chart(**chart) for chart in charging_charts_of_run(run.tables)]
+        charging = [Chart(**chart) for chart in charging_charts_of_run(run.tables)]
     if charging:
         groups.append(ChartGroup(charging, "Fleet and charging (evplan fleet / evplan "
                                            "charging)"))
     return render_page(title=title, subtitle=str(scenario.get("description") or ""),
                        groups=groups, story_lines=story(run), cards=kpi_cards(run),
-                       footer=_footer(run))
+                       footer=_footer(run), plotlyjs_src=plotlyjs_src)
 
 
-def _comparison(runs: Sequence[RunData]) -> str:
+def _comparison(runs: Sequence[RunData], plotlyjs_src: str | None = None) -> str:
     labels = [run.label for run in runs]
     if len(set(labels)) < len(labels):
         runs = [dataclasses.replace(run, label=f"{run.label} ({number})")
@@ -76,10 +82,12 @@ def _comparison(runs: Sequence[RunData]) -> str:
     footer = [line for run in runs for line in _footer(run)]
     return render_page(title=title, subtitle=f"Focus: {country_name(focus)}. The first run, "
                        f"{runs[0].label}, is the reference.", groups=groups,
-                       kpi_table=kpi_delta_table(runs), footer=footer)
+                       kpi_table=kpi_delta_table(runs), footer=footer,
+                       plotlyjs_src=plotlyjs_src)
 
 
-def report_html(runs: Sequence[RunData], focus: str | None = None) -> str:
+def report_html(runs: Sequence[RunData], focus: str | None = None,
+                plotlyjs_src: str | None = None) -> str:
     """Return the report of one run, or the comparison page of several, as HTML text.
 
     Parameters
@@ -88,6 +96,9 @@ def report_html(runs: Sequence[RunData], focus: str | None = None) -> str:
         One run (its report) or several (a comparison against the first).
     focus : str, optional
         Producing country the story is about (default: the first run's largest exporter).
+    plotlyjs_src : str, optional
+        Relative URL of a shared plotly.js file (see :mod:`evplan.report.scripts`); by
+        default plotly.js is embedded and the page is self-contained.
     """
     if not runs:
         raise ValueError("report_html needs at least one run")
@@ -97,7 +108,8 @@ def report_html(runs: Sequence[RunData], focus: str | None = None) -> str:
             raise InputError([Problem("--focus", f"--focus {focus}: no plant of the run is in "
                                       f"'{focus}'. Use one of {', '.join(countries)}.")])
         runs = [dataclasses.replace(run, focus_country=focus) for run in runs]
-    return _single(runs[0]) if len(runs) == 1 else _comparison(runs)
+    return (_single(runs[0], plotlyjs_src) if len(runs) == 1
+            else _comparison(runs, plotlyjs_src))
 
 
 def _write_text_atomically(text: str, path: Path) -> Path:
@@ -116,7 +128,7 @@ def _write_text_atomically(text: str, path: Path) -> Path:
 
 
 def write_report(folders: Sequence[str | Path], output: str | Path | None = None,
-                 focus: str | None = None) -> Path:
+                 focus: str | None = None, *, self_contained: bool = True) -> Path:
     """Write the report of one run folder, or a comparison page of several.
 
     Parameters
@@ -128,6 +140,10 @@ def write_report(folders: Sequence[str | Path], output: str | Path | None = None
         ``comparison.html`` beside the first folder for several.
     focus : str, optional
         Producing country the story is about.
+    self_contained : bool
+        Embed plotly.js (the default). False loads the output folder's shared copy: for a
+        run's own ``report.html``, ``_assets/`` beside the run folder; for any other page,
+        ``_assets/`` beside the page.
 
     Returns
     -------
@@ -136,26 +152,49 @@ def write_report(folders: Sequence[str | Path], output: str | Path | None = None
     """
     runs = [load_run(folder, label=None if len(folders) == 1 else Path(folder).name)
             for folder in folders]
-    html = report_html(runs, focus)
     if output is None:
         first = Path(folders[0])
         output = first / REPORT_FILE if len(folders) == 1 else first.parent / COMPARISON_FILE
-    return _write_text_atomically(html, Path(output))
+    output = Path(output)
+    src = None
+    if not self_contained:
+        own_report = (len(folders) == 1 and output.name == REPORT_FILE
+                      and output.resolve().parent == Path(folders[0]).resolve())
+        root = output.resolve().parent.parent if own_report else output.resolve().parent
+        src = relative_src(shared_plotlyjs(root), output.resolve().parent)
+    html = report_html(runs, focus, src)
+    return _write_text_atomically(html, output)
+
+
+def uses_shared_plotlyjs(page: str | Path) -> bool:
+    """Whether an existing report page loads a shared plotly.js (not self-contained)."""
+    return b'data-evplan-plotlyjs="shared"' in Path(page).read_bytes()
 
 
 def write_run_extras(result: Result, folder: str | Path, *, report: bool = True,
-                     excel: bool = False, focus: str | None = None) -> list[Path]:
+                     excel: bool = False, focus: str | None = None,
+                     self_contained: bool = True, assets: str | Path | None = None
+                     ) -> list[Path]:
     """Write ``report.html`` (and with ``excel``, ``results.xlsx``) into a written run folder.
 
     ``result`` should carry the report tables (see
     :func:`~evplan.report.with_report_tables`); each file appears whole or not at all.
+    With ``self_contained=False`` the report loads plotly.js from
+    ``<assets>/_assets/plotly-<version>.min.js`` (``assets`` defaults to the folder that
+    holds the run folder), written there once.
     """
     target = Path(folder)
     written = []
     if report:
-        html = report_html([RunData.from_result(result)], focus)
+        src = None
+        if not self_contained:
+            root = Path(assets) if assets is not None else target.resolve().parent
+            src = relative_src(shared_plotlyjs(root), target)
+        html = report_html([RunData.from_result(result)], focus, src)
         written.append(_write_text_atomically(html, target / REPORT_FILE))
     if excel:
+        from evplan.report.excel import write_result_workbook  # openpyxl only for --excel
+
         info = {"scenario": result.scenario.get("name", ""), "status": result.status,
                 "objective_usd": result.objective_usd,
                 **{f"scenario.{key}": value for key, value in result.scenario.items()

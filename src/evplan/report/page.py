@@ -1,7 +1,8 @@
-"""Render the report as one self-contained HTML file: plotly.js, the world map and data inline.
+"""Render the report as an offline HTML file: the world map and data inline, plotly.js too.
 
-Nothing in the page refers to another file or a network address: plotly.js is embedded
-from the installed plotly package, the 1:110m world topojson plotly.js would fetch from
+Nothing in the page refers to a network address: plotly.js is the copy in the installed
+plotly package, embedded (self-contained) or loaded from the one shared file of the output
+folder (:mod:`evplan.report.scripts`); the 1:110m world topojson plotly.js would fetch from
 its CDN is embedded as ``window.PlotlyGeoAssets`` (so the map draws offline), and the page
 uses system fonts.
 """
@@ -141,9 +142,10 @@ def _template() -> jinja2.Template:
 
 @cache
 def _plotlyjs() -> Markup:
-    from plotly.offline import get_plotlyjs
+    """plotly.js as page text, read once per process."""
+    from evplan.report.scripts import plotlyjs_bytes
 
-    return Markup(get_plotlyjs())
+    return Markup(plotlyjs_bytes().decode("utf-8"))
 
 
 def _clean(figure: dict[str, Any]) -> dict[str, Any]:
@@ -161,8 +163,13 @@ def _clean(figure: dict[str, Any]) -> dict[str, Any]:
 
 def render_page(*, title: str, subtitle: str, groups: Sequence[ChartGroup],
                 story_lines: Sequence[str] = (), cards: Sequence[Card] = (),
-                kpi_table: dict[str, Any] | None = None, footer: Sequence[str] = ()) -> str:
-    """Render one self-contained HTML page."""
+                kpi_table: dict[str, Any] | None = None, footer: Sequence[str] = (),
+                plotlyjs_src: str | None = None) -> str:
+    """Render one HTML page: self-contained, or loading plotly.js from ``plotlyjs_src``.
+
+    ``plotlyjs_src`` is a relative URL of a shared plotly.js file
+    (:func:`evplan.report.scripts.shared_plotlyjs`); None embeds plotly.js in the page.
+    """
     charts = [chart for group in groups for chart in group.charts]
     figures = [{"id": chart.id, "data": chart.figure["data"],
                 "layout": {**chart.figure["layout"], "height": chart.height}}
@@ -173,9 +180,13 @@ def render_page(*, title: str, subtitle: str, groups: Sequence[ChartGroup],
     return _template().render(
         title=title, subtitle=subtitle, story=list(story_lines), cards=list(cards),
         kpi_table=kpi_table, groups=list(groups), version=__version__,
-        footer=[*footer, f"Made by evplan {__version__} on {stamp}. One file, no network: "
-                         "plotly.js and the Natural Earth 1:110m map are embedded."],
+        footer=[*footer, f"Made by evplan {__version__} on {stamp}. " + (
+            "One file, no network: plotly.js and the Natural Earth 1:110m map are embedded."
+            if plotlyjs_src is None else
+            f"No network: plotly.js is the shared copy {plotlyjs_src}; the Natural Earth "
+            "1:110m map is embedded.")],
         figures=_script_json(_clean({"list": figures})["list"]),
         topojson=Markup(world_topojson()) if has_geo else "",
-        plotlyjs=_plotlyjs(),
+        plotlyjs=_plotlyjs() if plotlyjs_src is None else "",
+        plotlyjs_src=plotlyjs_src or "",
     )

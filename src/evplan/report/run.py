@@ -65,9 +65,16 @@ class RunData:
 
     def kpi(self, name: str, year: int, key: str = "all") -> float:
         """One KPI value (0.0 when there is no row)."""
-        rows = self.kpis[(self.kpis["kpi"] == name) & (self.kpis["year"] == year)
-                         & (self.kpis["key"] == key)]
-        return float(rows["value"].iloc[0]) if len(rows) else 0.0
+        return self._kpi_values.get((name, int(year), key), 0.0)
+
+    @cached_property
+    def _kpi_values(self) -> dict[tuple[str, int, str], float]:
+        """(kpi, year, key) -> value, the first row of each (looked up many times)."""
+        values: dict[tuple[str, int, str], float] = {}
+        for name, year, key, value in zip(self.kpis["kpi"], self.kpis["year"],
+                                          self.kpis["key"], self.kpis["value"], strict=True):
+            values.setdefault((str(name), int(year), str(key)), float(value))
+        return values
 
     @cached_property
     def focus(self) -> str:

@@ -34,10 +34,15 @@ def world_topojson() -> str:
         encoding="utf-8")
 
 
+@cache
+def _country_names() -> dict[str, str]:
+    table = centroids()
+    return {str(code): str(name) for code, name in zip(table.index, table["name"], strict=True)}
+
+
 def country_name(code: str) -> str:
     """``CN`` -> ``China``; an unknown code is returned as is."""
-    table = centroids()
-    return str(table.loc[code, "name"]) if code in table.index else code
+    return _country_names().get(code, code)
 
 
 def country_colour(code: str, countries: list[str], focus: str) -> str:

@@ -61,6 +61,9 @@ def catalog_for(data: NetworkData) -> Catalog:
     return load_catalog(folder) if folder.exists() else Catalog()
 
 
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
+
+
 def _is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
@@ -84,8 +87,9 @@ def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: s
         text = series.astype(str)
         wanted_text = [str(value) for value in values]
         hit = text.isin(wanted_text).to_numpy()
-        known = sorted(set(text))
-        missing = [value for value in wanted_text if value not in known]
+        found = set(text[hit].unique()) if hit.any() else set()
+        missing = [value for value in wanted_text if value not in found]
+        known = sorted(set(text)) if missing else []
     for value in missing:
         problems.append(Problem(LABEL, f"{where}: {column} '{value}' is in no row of "
                                 f"{frame.attrs['table']}." + (did_you_mean(str(value), known)
@@ -100,7 +104,9 @@ def _assign(frame: pd.DataFrame, mask: np.ndarray, column: str, value: Any) -> b
         value = np.nan
     numeric_value = isinstance(value, int | float) and not isinstance(value, bool)
     if series.dtype == "float64" and numeric_value:
-        frame.loc[mask, column] = float(value)
+        numbers = series.to_numpy(copy=True)
+        numbers[mask] = float(value)
+        frame[column] = numbers
         return True
     if str(series.dtype) == "Int64" and numeric_value and float(value) == int(value):
         frame.loc[mask, column] = int(value)
@@ -114,7 +120,9 @@ def _assign(frame: pd.DataFrame, mask: np.ndarray, column: str, value: Any) -> b
 def _scale(frame: pd.DataFrame, mask: np.ndarray, column: str, factor: float) -> bool:
     series = frame[column]
     if series.dtype == "float64":
-        frame.loc[mask, column] = series[mask] * factor
+        numbers = series.to_numpy(copy=True)
+        numbers[mask] = numbers[mask] * factor
+        frame[column] = numbers
         return True
     values = series.astype(object)
     values[mask] = series[mask].astype(float) * factor
@@ -165,7 +173,9 @@ def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int]
                  problems: list[Problem]) -> tuple[dict[str, Any], bool]:
     """Apply one patch in place on ``tables``; return its record and whether it stayed typed."""
     where = f"override '{patch.override}' ({patch.table})"
-    frame = tables[patch.table].copy()
+    # With copy-on-write (pandas >= 3) columns the patch does not set stay shared with the
+    # base table, which makes the warm model's shape check cheap.
+    frame = tables[patch.table].copy(deep=not _COPY_ON_WRITE)
     frame.attrs["table"] = patch.table
     mask = np.ones(len(frame), dtype=bool)
     before = len(problems)
@@ -216,7 +226,7 @@ def _fast_checks(data: NetworkData, tables: dict[str, pd.DataFrame],
             before = data[name][column.name].to_numpy(dtype=float)
             if not np.array_equal(np.isnan(before), blank):
                 return False
-    if "demand" in changed:
+    if "price_usd_per_vehicle" in changed.get("demand", ()):  # tiers' prices still fall
         demand = tables["demand"].sort_values(["market", "year", "product", "tier"])
         pools = demand[["market", "year", "product"]]
         same = pools.eq(pools.shift()).all(axis=1).to_numpy()

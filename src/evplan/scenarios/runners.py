@@ -1,16 +1,22 @@
 """Run many cases: in this process, in local worker processes, or on a Dask cluster.
 
-Cases are cut into chunks; a chunk builds one :class:`~evplan.scenarios.warm.WarmModel`
-and solves its cases warm, one after the other. Chunks run in parallel:
+The sweep's process builds one :class:`~evplan.scenarios.warm.WarmModel` for the base
+inputs and hashes them once; every case is then a warm re-solve on it. With workers, each
+worker gets that warm model once (see :mod:`evplan.scenarios.worker`) and solves chunks of
+cases on it:
 
 * ``workers=1`` (or one chunk): in this process, with per-case progress;
-* otherwise local processes (``concurrent.futures`` with the ``spawn`` start method);
+* otherwise local processes (``concurrent.futures``; started from a fork server that has
+  imported the worker module, ``spawn`` where there is none); each worker records its own
+  chunks in the results store (one transaction per chunk, retried while another process
+  holds the file) and sends back KPIs only;
 * ``scheduler="tcp://host:8786"``: an existing ``dask.distributed`` cluster (or pass a
-  ``distributed.Client``). The inputs are scattered to the workers once.
+  ``distributed.Client``); the warm model goes to every worker once, as a worker plugin,
+  and the workers send back KPIs, plus the tables' numbers when tables are stored, which
+  this process records (the store is a file on this machine).
 
-Whatever runs the chunks, this process collects the outcomes and records them in the
-results store, one transaction per chunk, so the store has a single writer per study.
-The returned frame is tidy: one row per case and KPI value.
+The returned frame is tidy: one row per case and KPI value. :class:`StudyResult` also says
+how many CPU seconds the study used here and in its workers.
 """
 
 from __future__ import annotations
@@ -20,53 +26,50 @@ import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from evplan.data import NetworkData
-from evplan.errors import EvplanError
 from evplan.highs import SolverOptions
-from evplan.results import Result
-from evplan.scenarios.apply import apply_patches
 from evplan.scenarios.cases import Case
-from evplan.scenarios.warm import WarmModel
-from evplan.store import ResultsStore, RunRecord, inputs_hash, new_run_id
+from evplan.scenarios.warm import WarmModel, WarmState
+from evplan.scenarios.worker import (
+    CaseOutcome,
+    ChunkResult,
+    Recording,
+    Solver,
+    run_record,
+    solve_in_process,
+    start_process,
+)
+from evplan.store import ResultsStore, new_run_id
 
-__all__ = ["CaseOutcome", "StudyResult", "run_cases"]
+__all__ = ["CaseOutcome", "StudyResult", "run_cases", "solve_chunk"]
 
 MAX_CHUNK = 25
 SERIAL_BELOW = 50  # cases per CPU under which a default run stays in this process
 
 
 @dataclass(frozen=True)
-class CaseOutcome:
-    """What solving one case gave (picklable, sent back from workers)."""
-
-    case: Case
-    status: str
-    objective_usd: float
-    kpis: pd.DataFrame | None
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    overrides: tuple[dict[str, Any], ...] = ()
-    inputs_hash: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
-    error: str = ""
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
 class StudyResult:
-    """A sweep's or Monte Carlo study's outcome: tidy KPIs plus timing."""
+    """A sweep's or Monte Carlo study's outcome: tidy KPIs plus timing.
+
+    ``cpu_seconds`` is this process's CPU time during the study plus its workers' (local
+    workers from their start; Dask workers during the study); ``worker_cpu_seconds`` the
+    workers' share.
+    """
 
     kpis: pd.DataFrame
     cases: pd.DataFrame
     batch_id: str
     seconds: float
     workers: int
+    cpu_seconds: float = float("nan")
+    worker_cpu_seconds: float = 0.0
 
     @property
     def cases_per_minute(self) -> float:
@@ -74,56 +77,11 @@ class StudyResult:
         return 60.0 * len(self.cases) / self.seconds if self.seconds > 0 else float("nan")
 
 
-def _outcome(case: Case, applied_overrides: tuple[dict[str, Any], ...], data: NetworkData,
-             result: Result, with_tables: bool, seconds: float) -> CaseOutcome:
-    return CaseOutcome(case=case, status=result.status, objective_usd=result.objective_usd,
-                       kpis=result.kpis, tables=dict(result.tables) if with_tables else {},
-                       overrides=applied_overrides, inputs_hash=inputs_hash(data),
-                       metadata=dict(result.metadata), seconds=seconds)
-
-
-@dataclass(frozen=True)
-class _Portable:
-    """NetworkData in a picklable form (its tables mapping is a read-only proxy)."""
-
-    scenario: Any
-    tables: dict[str, pd.DataFrame]
-    origin: str
-
-    @classmethod
-    def of(cls, data: NetworkData) -> _Portable:
-        return cls(data.scenario, dict(data.tables), data.origin)
-
-    def data(self) -> NetworkData:
-        return NetworkData(scenario=self.scenario, tables=self.tables, origin=self.origin)
-
-
-def solve_chunk(data: NetworkData | _Portable, cases: Sequence[Case],
-                solver: SolverOptions | None = None, with_tables: bool = True,
-                on_case: Callable[[CaseOutcome], None] | None = None) -> list[CaseOutcome]:
-    """Build one warm model for ``data`` and solve each case on it (runs on a worker)."""
-    if isinstance(data, _Portable):
-        data = data.data()
-    warm = WarmModel(data, solver)
-    outcomes = []
-    for case in cases:
-        started = time.perf_counter()
-        try:
-            applied = apply_patches(data, case.patches, case.label)
-            result = warm.solve(applied.data)
-            outcome = _outcome(case, applied.overrides, applied.data, result, with_tables,
-                               time.perf_counter() - started)
-        except EvplanError as error:
-            status = {1: "input_error", 2: "infeasible", 3: "solver_limit",
-                      4: "verification_failed"}.get(
-                error.exit_code, "error")
-            outcome = CaseOutcome(case=case, status=status, objective_usd=float("nan"),
-                                  kpis=None, error=str(error),
-                                  seconds=time.perf_counter() - started)
-        outcomes.append(outcome)
-        if on_case is not None:
-            on_case(outcome)
-    return outcomes
+def solve_chunk(data: NetworkData, cases: Sequence[Case], solver: SolverOptions | None = None,
+                with_tables: bool = True, on_case: Any = None) -> list[CaseOutcome]:
+    """Build one warm model for ``data`` and solve each case on it, in this process."""
+    return Solver(data, WarmModel(data, solver)).solve(
+        cases, "frames" if with_tables else "", on_case)
 
 
 def _chunks(cases: Sequence[Case], workers: int, chunk_size: int | None) -> list[list[Case]]:
@@ -162,26 +120,44 @@ class _Progress:
             self.bar.stop()
 
 
-def _local(data: NetworkData, chunks: list[list[Case]], solver: SolverOptions | None,
-           with_tables: bool, workers: int) -> Iterator[list[CaseOutcome]]:
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        portable = _Portable.of(data)
-        futures = [pool.submit(solve_chunk, portable, chunk, solver, with_tables)
+def _pool_context() -> Any:
+    """A fork server that has imported the worker module (``spawn`` where there is none)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["evplan.scenarios.worker"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
+           recording: Recording | None, tables: bool) -> Iterator[ChunkResult]:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                             initializer=start_process, initargs=(key, state)) as pool:
+        futures = [pool.submit(solve_in_process, key, chunk, recording, tables)
                    for chunk in chunks]
         for future in as_completed(futures):
             yield future.result()
 
 
-def _dask(data: NetworkData, chunks: list[list[Case]], solver: SolverOptions | None,
-          with_tables: bool, scheduler: Any) -> Iterator[list[CaseOutcome]]:
+def _dask(key: str, state: WarmState, chunks: list[list[Case]], tables: bool, hashes: bool,
+          client: Any) -> Iterator[ChunkResult]:
     from distributed import as_completed as dask_completed
 
-    shared = scheduler.scatter(_Portable.of(data), broadcast=True)
-    futures = [scheduler.submit(solve_chunk, shared, chunk, solver, with_tables, pure=False)
-               for chunk in chunks]
-    for future in dask_completed(futures):
-        yield future.result()
+    from evplan.scenarios.dask_plugin import WarmModelPlugin, solve_on_dask
+
+    plugin = WarmModelPlugin(key, state)
+    client.register_plugin(plugin, name=plugin.name)
+    try:
+        futures = [client.submit(solve_on_dask, plugin.name, chunk, tables, hashes,
+                                 pure=False) for chunk in chunks]
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        client.unregister_worker_plugin(plugin.name)
+
+
+def _dask_cpu(client: Any) -> dict[str, float]:
+    return dict(client.run(time.process_time))
 
 
 def _tidy(outcomes: list[CaseOutcome], run_ids: dict[int, str]) -> tuple[pd.DataFrame,
@@ -232,13 +208,15 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     batch_id : str, optional
         Id shared by the study's runs (default: a new one).
     with_tables : bool
-        Keep and store every case's result tables (else KPIs only).
+        Store every case's result tables with its KPIs (with a ``store``; without one no
+        tables are made).
     progress : bool
         Show a progress bar with ETA on the terminal.
     chunk_size : int, optional
-        Cases per warm model (default: spread evenly, at most 25).
+        Cases per task sent to a worker (default: spread evenly, at most 25); each worker
+        keeps one warm model for all its tasks.
     """
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     client_given = scheduler
     batch_id = batch_id or f"{scenario.split()[0]}-{uuid.uuid4().hex[:8]}"
     if workers is None:  # starting processes costs seconds: worth it for many cases only
@@ -253,31 +231,38 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     else:
         owned_client = None
     chunks = _chunks(cases, workers, chunk_size)
+    serial = scheduler is None and (workers == 1 or len(chunks) == 1)
+    keep_tables = with_tables and store is not None  # tables only go to the store
     bar = _Progress(len(cases), scenario, progress)
     outcomes: list[CaseOutcome] = []
     run_ids: dict[int, str] = {}
+    recording = None if store is None else Recording(
+        store.path, store.lock_timeout_s, scenario, data.scenario.name, batch_id)
+    warm = WarmModel(data, solver)
+    templates = warm.result_templates
 
     def record(batch: list[CaseOutcome]) -> None:
         outcomes.extend(batch)
-        if store is None:
+        if recording is None or store is None:
             return
         records = []
         for outcome in batch:
+            if outcome.run_id:  # a worker recorded it
+                run_ids[outcome.case.number] = outcome.run_id
+                continue
             if outcome.kpis is None:
                 continue
+            if outcome.table_numbers is not None and templates is not None:
+                outcome = replace(outcome, table_numbers=None,
+                                  tables=templates.frames(outcome.table_numbers))
             run_id = new_run_id()
             run_ids[outcome.case.number] = run_id
-            records.append(RunRecord(
-                run_id=run_id, scenario=f"{scenario} [{outcome.case.label}]",
-                base_scenario=data.scenario.name, status=outcome.status,
-                objective_usd=outcome.objective_usd, kpis=outcome.kpis, tables=outcome.tables,
-                overrides=list(outcome.overrides), inputs_hash=outcome.inputs_hash,
-                batch_id=batch_id, case_label=outcome.case.label,
-                parameters=dict(outcome.case.parameters), metadata=outcome.metadata))
+            records.append(run_record(outcome, recording, run_id))
         store.record_many(records)
 
+    worker_cpu: dict[Any, float] = {}
     try:
-        if scheduler is None and (workers == 1 or len(chunks) == 1):
+        if serial:
             pending: list[CaseOutcome] = []
 
             def on_case(outcome: CaseOutcome) -> None:
@@ -287,21 +272,35 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
                     record(pending[:])
                     pending.clear()
 
-            solve_chunk(data, list(cases), solver, with_tables, on_case)
+            Solver(data, warm).solve(cases, "frames" if keep_tables else "", on_case,
+                                     hashes=store is not None)
             record(pending)
         else:
-            runner = (_dask(data, chunks, solver, with_tables, scheduler) if scheduler
-                      is not None else _local(data, chunks, solver, with_tables,
-                                              min(workers, len(chunks))))
-            for batch in runner:
-                record(batch)
-                bar.advance(len(batch))
+            state = warm.state()  # checks the result templates on the base case
+            templates = warm.result_templates
+            key = Solver(data, warm).key
+            if scheduler is not None:
+                before = _dask_cpu(scheduler)
+                runner = _dask(key, state, chunks, keep_tables, store is not None, scheduler)
+            else:
+                runner = _local(key, state, chunks, min(workers, len(chunks)), recording,
+                                keep_tables)
+            for chunk in runner:
+                worker_cpu[chunk.pid] = max(worker_cpu.get(chunk.pid, 0.0), chunk.cpu_seconds)
+                record(chunk.outcomes)
+                bar.advance(len(chunk.outcomes))
+            if scheduler is not None:
+                after = _dask_cpu(scheduler)
+                worker_cpu = {address: after[address] - before.get(address, 0.0)
+                              for address in after}
     finally:
         bar.close()
         if owned_client is not None and owned_client is not client_given:
             owned_client.close()
     kpis, table = _tidy(outcomes, run_ids)
-    used = 1 if scheduler is None and (workers == 1 or len(chunks) == 1) else min(
-        workers, len(chunks))
+    used = 1 if serial else min(workers, len(chunks))
+    worker_seconds = float(sum(worker_cpu.values()))
     return StudyResult(kpis=kpis, cases=table, batch_id=batch_id,
-                       seconds=time.perf_counter() - started, workers=used)
+                       seconds=time.perf_counter() - started, workers=used,
+                       cpu_seconds=time.process_time() - cpu_started + worker_seconds,
+                       worker_cpu_seconds=worker_seconds)

@@ -14,37 +14,44 @@ model and its :class:`highspy.Highs` object once, and for each new NetworkData
    from the basis of the previous solve.
 
 The column order of the HiGHS model is linopy's ``m.matrices.vlabels`` and the row order
-``m.matrices.clabels``. On construction the vectors this module computes for the base
-inputs are checked against the ones linopy built; if they ever differ (the formulation
-changed and this module did not follow) warm solving switches itself off and every case
-is solved cold, so results stay right.
+``m.matrices.clabels``; both are read once, with every variable's columns and every data
+row's position (:class:`~evplan.scenarios.warm_state.Layout`), so a case is a few NumPy
+gathers, two HiGHS calls and a run. On construction the vectors this module computes for
+the base inputs are checked against the ones linopy built; if they ever differ (the
+formulation changed and this module did not follow) warm solving switches itself off and
+every case is solved cold, so results stay right.
+
+A built model can travel: :meth:`WarmModel.state` is a picklable :class:`WarmState`
+(the HiGHS model as arrays, its optimal basis, the layout and the checked result
+templates), and :meth:`WarmModel.from_state` makes a warm model from it in a worker
+process without linopy: that is how a sweep gives each worker one warm model.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import highspy
-import linopy
 import numpy as np
 import pandas as pd
 
 from evplan import __version__
 from evplan.data import NetworkData
-from evplan.data.duties import resolve_countervailing, resolve_duties
 from evplan.errors import InfeasibleError, SolverLimitError
-from evplan.highs import _STATUS, HighsRun, SolverOptions, _to_highs, has_plan
-from evplan.model.build import BuildOptions, build_model
+from evplan.highs import _STATUS, HighsRun, SolverOptions, has_plan
 from evplan.model.index import ModelIndex, build_index
-from evplan.model.objective import fixed_cost_usd
-from evplan.model.requirements import empty_requirements
-from evplan.results import Result, compute_kpis, result_tables
-from evplan.scenarios.warm_results import ResultTemplates, same_tables
-from evplan.solve import certify, optimize
+from evplan.model.requirements import requirement_holes
+from evplan.results.result import Result
+from evplan.scenarios.warm_numbers import CaseNumbers, Gather
+from evplan.scenarios.warm_results import Columns, ResultTemplates, same_tables
+from evplan.scenarios.warm_state import Layout, WarmState, highs_from_lp, lp_of
 
-__all__ = ["WarmModel", "WarmStats"]
+if TYPE_CHECKING:
+    import highspy
+    import linopy
+
+__all__ = ["WarmModel", "WarmState", "WarmStats"]
 
 _VALUE_COLUMNS = {
     "plants": ("capacity_vehicles_per_year", "fixed_cost_usd_per_year", "min_utilisation"),
@@ -71,127 +78,6 @@ class WarmStats:
     warm_reindexed: int = 0
     cold: int = 0
     reasons: list[str] = field(default_factory=list)
-
-
-def _positions(keys: pd.DataFrame, table: pd.DataFrame, on: list[str]) -> np.ndarray:
-    """Position in ``table`` of each row of ``keys`` matched on ``on`` (-1 where absent)."""
-    lookup = table[on].reset_index(drop=True).reset_index(names="_position")
-    merged = keys[on].merge(lookup.drop_duplicates(on), on=on, how="left")
-    return merged["_position"].fillna(-1).to_numpy(dtype=np.int64)
-
-
-def _take(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """``values[positions]`` with NaN where the position is -1."""
-    out = np.full(len(positions), np.nan)
-    found = positions >= 0
-    out[found] = values[positions[found]]
-    return out
-
-
-@dataclass(frozen=True)
-class _Gather:
-    """Where each element of the flat indices takes its parameters from, by table position."""
-
-    flow_plant_program: np.ndarray
-    flow_route: np.ndarray
-    flow_duty: np.ndarray
-    flow_cvd: np.ndarray
-    plant_year_plant: np.ndarray
-    route_year_route: np.ndarray
-    quota_group_duty: np.ndarray
-
-    @classmethod
-    def of(cls, data: NetworkData, index: ModelIndex) -> _Gather:
-        flows = index.flows
-        duties = data["duties"].reset_index(drop=True)
-        duty = resolve_duties(flows[["origin", "market", "powertrain", "year"]],
-                              duties.assign(row=np.arange(len(duties))), data.years)
-        duty_position = duty["duty_row"].fillna(-1).to_numpy(dtype=np.int64)
-        cvd_table = data["countervailing_duties"].reset_index(drop=True)
-        cvd = resolve_countervailing(
-            flows[["origin", "market", "powertrain", "maker", "year"]],
-            cvd_table.assign(cvd_rate=np.arange(len(cvd_table), dtype=float) + 1), data.years)
-        quota_first_flow = index.quota_flows.drop_duplicates("quota_group").sort_values(
-            "quota_group")["flow"].to_numpy(dtype=np.int64)
-        return cls(
-            flow_plant_program=_positions(flows, data["plant_programs"], ["plant", "program"]),
-            flow_route=_positions(flows, data["routes"], ["plant", "market"]),
-            flow_duty=duty_position,
-            flow_cvd=cvd.to_numpy(dtype=np.int64) - 1,
-            plant_year_plant=_positions(index.plant_years, data.plants, ["plant"]),
-            route_year_route=_positions(index.route_years, data["routes"], ["plant", "market"]),
-            quota_group_duty=duty_position[quota_first_flow],
-        )
-
-    def index(self, base: ModelIndex, data: NetworkData) -> ModelIndex:
-        """The base index with every parameter recomputed from ``data`` (same structure)."""
-        scenario = data.scenario
-        flows = base.flows.copy()
-        lanes = data["plant_programs"]
-        routes = data["routes"]
-        duties = data["duties"]
-        variable = lanes["variable_cost_usd_per_vehicle"].to_numpy()[self.flow_plant_program]
-        freight = routes["freight_usd_per_vehicle"].to_numpy()[self.flow_route]
-        cif = flows["customs_basis"].eq("CIF").to_numpy()
-        value = variable * (1 + scenario.transfer_price_markup) + np.where(cif, freight, 0.0)
-        rate = _take(duties["ad_valorem_rate"].to_numpy(dtype=float), self.flow_duty)
-        rate = np.where(np.isnan(rate), scenario.default_duty_rate or 0.0, rate)
-        minimum = np.nan_to_num(_take(duties["minimum_usd_per_vehicle"].to_numpy(dtype=float),
-                                      self.flow_duty))
-        specific = np.nan_to_num(_take(duties["specific_usd_per_vehicle"].to_numpy(dtype=float),
-                                       self.flow_duty))
-        cvd = np.nan_to_num(_take(data["countervailing_duties"]["cvd_rate"].to_numpy(
-            dtype=float), self.flow_cvd))
-        full = np.maximum(rate * value, minimum) + cvd * value + specific
-        in_quota_rate = _take(duties["in_quota_rate"].to_numpy(dtype=float), self.flow_duty)
-        quota = _take(duties["quota_vehicles_per_year"].to_numpy(dtype=float), self.flow_duty)
-        cross = flows["cross_border"].to_numpy(dtype=bool)
-        has_quota = cross & ~np.isnan(quota)
-        in_quota = np.where(has_quota, np.nan_to_num(in_quota_rate) * value + cvd * value
-                            + specific, full)
-        flows["variable_cost_usd_per_vehicle"] = variable
-        flows["freight_usd_per_vehicle"] = freight
-        flows["transit_days"] = routes["transit_days"].to_numpy()[self.flow_route]
-        flows["co2_kg_per_vehicle"] = routes["co2_kg_per_vehicle"].to_numpy()[self.flow_route]
-        flows["customs_value_usd_per_vehicle"] = np.where(cross, value, 0.0)
-        flows["ad_valorem_rate"] = np.where(cross, rate, 0.0)
-        flows["cvd_rate"] = np.where(cross, cvd, 0.0)
-        flows["duty_usd_per_vehicle"] = np.where(cross, full, 0.0)
-        flows["in_quota_duty_usd_per_vehicle"] = np.where(cross, in_quota, 0.0)
-        flows["quota_vehicles_per_year"] = np.where(has_quota, quota, np.nan)
-        flows["unit_cost_usd_per_vehicle"] = variable + freight
-
-        plants = data.plants
-        plant_years = base.plant_years.copy()
-        for column in ("capacity_vehicles_per_year", "fixed_cost_usd_per_year",
-                       "min_utilisation"):
-            plant_years[column] = plants[column].to_numpy()[self.plant_year_plant]
-        route_years = base.route_years.copy()
-        route_years["capacity_vehicles_per_year"] = routes[
-            "capacity_vehicles_per_year"].to_numpy()[self.route_year_route]
-        demand = data["demand"]
-        pools = base.pools.copy()
-        pools["volume_vehicles"] = demand["volume_vehicles"].to_numpy()
-        pools["price_usd_per_vehicle"] = demand["price_usd_per_vehicle"].to_numpy()
-        sales = base.sales.copy()
-        sales["price_usd_per_vehicle"] = pools["price_usd_per_vehicle"].to_numpy()[
-            sales["pool"].to_numpy()]
-        quota_groups = base.quota_groups.copy()
-        quota_flows = base.quota_flows.copy()
-        if len(quota_groups):
-            group_quota = duties["quota_vehicles_per_year"].to_numpy(dtype=float)[
-                self.quota_group_duty]
-            quota_groups["quota_vehicles_per_year"] = group_quota
-            quota_flows["quota_vehicles_per_year"] = group_quota[
-                quota_flows["quota_group"].to_numpy()]
-        committed = base.committed.copy()
-        committed["min_vehicles"] = data["committed_sales"]["min_vehicles"].to_numpy()
-        first_year = scenario.first_year
-        discount = pd.Series({year: (1 + scenario.discount_rate) ** -(year - first_year)
-                              for year in data.years}, name="discount_factor")
-        return replace(base, flows=flows, sales=sales, pools=pools, plant_years=plant_years,
-                       route_years=route_years, quota_groups=quota_groups,
-                       quota_flows=quota_flows, committed=committed, discount=discount)
 
 
 def _structure(index: ModelIndex) -> list[Any]:
@@ -236,10 +122,14 @@ def _same_shape_tables(base: NetworkData, data: NetworkData) -> bool:
         if len(frame) != len(other):
             return False
         skip = set(_VALUE_COLUMNS.get(name, ())) | set(_FREE_COLUMNS)
-        columns = [column for column in frame.columns if column not in skip]
-        if not frame[columns].reset_index(drop=True).equals(
-                other[columns].reset_index(drop=True)):
-            return False
+        for column in frame.columns:
+            if column in skip:
+                continue
+            if column not in other.columns:
+                return False
+            left, right = frame[column].array, other[column].array
+            if left is not right and (left.dtype != right.dtype or not left.equals(right)):
+                return False
         for column in _BLANK_SHAPES.get(name, ()):
             if not np.array_equal(frame[column].isna().to_numpy(),
                                   other[column].isna().to_numpy()):
@@ -276,42 +166,86 @@ class WarmModel:
     """
 
     def __init__(self, base: NetworkData, solver: SolverOptions | None = None) -> None:
+        from evplan.highs import _to_highs
+        from evplan.model.build import BuildOptions, build_model
+
         self.solver = solver or SolverOptions()
         self.base = base
         self.stats = WarmStats()
         started = time.perf_counter()
         self.index = build_index(base)
-        self.model, self.index = build_model(base, BuildOptions(), self.index)
-        self.highs = _to_highs(self.model)
+        model, self.index = build_model(base, BuildOptions(), self.index)
+        self.model: linopy.Model | None = model
+        matrices = model.matrices  # linopy builds them on each access: read once
+        self.highs = _to_highs(model, matrices)
         self._configure(self.highs)
         self.build_seconds = time.perf_counter() - started
-        matrices = self.model.matrices
-        self._column_of = np.full(self.model._xCounter, -1, dtype=np.int64)
-        self._column_of[matrices.vlabels] = np.arange(len(matrices.vlabels))
-        self._row_of = np.full(self.model._cCounter, -1, dtype=np.int64)
-        self._row_of[matrices.clabels] = np.arange(len(matrices.clabels))
-        self._sense = np.asarray(matrices.sense)
-        self._gather = _Gather.of(base, self.index)
+        self.layout = Layout.of(model, matrices, self.index)
+        self._gather = Gather.of(base, self.index)
+        self._holes = requirement_holes(self.index)
         self._templates: ResultTemplates | None = None
         self._templates_ok = True
         self.enabled = self._self_check(matrices)
+
+    @classmethod
+    def from_state(cls, state: WarmState, base: NetworkData | None = None) -> WarmModel:
+        """A warm model from :meth:`state`, without linopy (e.g. in a worker process).
+
+        ``base`` is the NetworkData the state was made for, if the caller already holds it.
+        """
+        warm = cls.__new__(cls)
+        warm.solver = state.solver
+        warm.base = base if base is not None else state.base()
+        warm.stats = WarmStats()
+        warm.index = state.index
+        warm.model = None
+        warm.highs = highs_from_lp(state.lp, state.basis)
+        warm._configure(warm.highs)
+        warm.build_seconds = 0.0
+        warm.layout = state.layout
+        warm._gather = state.gather
+        warm._holes = requirement_holes(state.index)
+        warm._templates = state.templates
+        warm._templates_ok = state.templates is not None
+        warm.enabled = state.enabled
+        return warm
+
+    def state(self) -> WarmState:
+        """Everything a worker needs to solve cases warm, picklable (templates checked)."""
+        if self._templates is None and self._templates_ok and self.enabled:
+            self.solve(self.base, tables=False)  # makes and checks the result templates
+        lp, basis = lp_of(self.highs)
+        return WarmState.of(self.base, self.solver, self.index, lp, basis, self.layout,
+                            self._gather, self._templates, self.enabled)
 
     def _configure(self, h: highspy.Highs) -> None:
         h.setOptionValue("output_flag", bool(self.solver.log))
         if self.solver.time_limit_s is not None:
             h.setOptionValue("time_limit", float(self.solver.time_limit_s))
         if self.solver.threads is not None:
-            h.setOptionValue("threads", int(self.solver.threads))
+            from evplan.highs import set_threads
+
+            set_threads(h, self.solver.threads)  # also when an earlier solve sized HiGHS
 
     def _self_check(self, matrices: Any) -> bool:
         """Do the vectors computed here match what linopy built? (else: cold only)."""
-        cost, rows, lower, upper = self._vectors(self.index, self.base)
-        expected_lower = np.where(self._sense != "<", matrices.b, -np.inf)[rows]
-        expected_upper = np.where(self._sense != ">", matrices.b, np.inf)[rows]
-        gathered = self._gather.index(self.index, self.base)
-        gathered_cost, *_ = self._vectors(gathered, self.base)
+        from evplan.model.objective import fixed_cost_usd
+
+        penalty = self.base.scenario.unmet_committed_penalty_usd_per_vehicle
+        built = CaseNumbers.of_index(self.index, penalty)
+        cost, rows, lower, upper = self._vectors_of(built)
+        sense = np.asarray(matrices.sense)
+        b = np.asarray(matrices.b)
+        expected_lower = np.where(sense != "<", b, -np.inf)[rows]
+        expected_upper = np.where(sense != ">", b, np.inf)[rows]
+        gathered = self._gather.numbers(self.base)
+        gathered_cost, _, gathered_lower, gathered_upper = self._vectors_of(gathered)
+        fixed = fixed_cost_usd(self.index)
         ok = (np.allclose(cost, matrices.c) and np.allclose(lower, expected_lower)
-              and np.allclose(upper, expected_upper) and np.allclose(gathered_cost, cost))
+              and np.allclose(upper, expected_upper) and np.allclose(gathered_cost, cost)
+              and np.allclose(gathered_lower, lower) and np.allclose(gathered_upper, upper)
+              and np.isclose(self._fixed_cost(built), fixed)
+              and np.isclose(self._fixed_cost(gathered), fixed))
         if not ok:
             self.stats.reasons.append("warm vectors differ from the built model; every "
                                       "case is solved cold")
@@ -320,100 +254,127 @@ class WarmModel:
     # ---- the numbers of the model --------------------------------------------------------
 
     def _columns(self, name: str) -> np.ndarray:
-        return self._column_of[self.model.variables[name].labels.values.ravel()]
+        """HiGHS columns of linopy variable ``name``, in its flat order."""
+        return self.layout.columns[name]
+
+    def _fixed_cost(self, numbers: CaseNumbers) -> float:
+        """Discounted fixed cost of the plant-years (the objective's constant)."""
+        fixed = numbers["plant_years", "fixed_cost_usd_per_year"]
+        return float(np.sum(fixed * numbers.discount[self.layout.plant_year_year]))
 
     def _vectors(self, index: ModelIndex, data: NetworkData
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Objective per column, and (rows, lower, upper) of every row whose bound is data."""
-        flows = index.flows
-        discount = index.discount
-        flow_discount = flows["year"].map(discount).to_numpy()
-        cost = np.zeros(len(self.model.matrices.vlabels))
-        cost[self._columns("shipment")] = -(flows["unit_cost_usd_per_vehicle"]
-                                            + flows["duty_usd_per_vehicle"]).to_numpy() * (
-            flow_discount)
-        cost[self._columns("sales")] = (index.sales["price_usd_per_vehicle"].to_numpy()
-                                        * index.sales["year"].map(discount).to_numpy())
-        if "in_quota" in self.model.variables:
-            quota_flow = index.quota_flows["flow"].to_numpy()
-            saving = (flows["duty_usd_per_vehicle"]
-                      - flows["in_quota_duty_usd_per_vehicle"]).to_numpy()[quota_flow]
-            cost[self._columns("in_quota")] = saving * flow_discount[quota_flow]
-        if "unmet_committed" in self.model.variables:
-            penalty = data.scenario.unmet_committed_penalty_usd_per_vehicle or 0.0
-            cost[self._columns("unmet_committed")] = -penalty * index.committed["year"].map(
-                discount).to_numpy()
-        bounds: list[tuple[str, np.ndarray]] = [
-            ("plant-capacity", index.plant_years["capacity_vehicles_per_year"].to_numpy()),
-            ("demand-tier", index.pools["volume_vehicles"].to_numpy()),
-        ]
-        if "route-capacity" in self.model.constraints:
-            bounds.append(("route-capacity",
-                           index.route_years["capacity_vehicles_per_year"].to_numpy()))
-        if "duty-quota" in self.model.constraints:
-            bounds.append(("duty-quota",
-                           index.quota_groups["quota_vehicles_per_year"].to_numpy(dtype=float)))
-        if "committed-sales" in self.model.constraints:
-            bounds.append(("committed-sales", index.committed["min_vehicles"].to_numpy()))
-        if "plant-minimum" in self.model.constraints:
-            floor = (index.plant_years["min_utilisation"]
-                     * index.plant_years["capacity_vehicles_per_year"]).to_numpy()
-            bounds.append(("plant-minimum", floor[floor > 0]))
-        rows_list, values_list = [], []
-        for name, values in bounds:
-            rows = self._row_of[self.model.constraints[name].labels.values.ravel()]
-            keep = rows >= 0
-            rows_list.append(rows[keep])
-            values_list.append(np.asarray(values, dtype=float)[keep])
-        rows = np.concatenate(rows_list)
-        values = np.concatenate(values_list)
-        sense = self._sense[rows]
-        lower = np.where(sense != "<", values, -np.inf)
-        upper = np.where(sense != ">", values, np.inf)
+        return self._vectors_of(CaseNumbers.of_index(
+            index, data.scenario.unmet_committed_penalty_usd_per_vehicle))
+
+    def _vectors_of(self, numbers: CaseNumbers
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        layout = self.layout
+        discount = numbers.discount
+        flow_discount = discount[layout.flow_year]
+        duty = numbers["flows", "duty_usd_per_vehicle"]
+        cost = np.zeros(layout.n_columns)
+        cost[layout.columns["shipment"]] = -(numbers["flows", "unit_cost_usd_per_vehicle"]
+                                             + duty) * flow_discount
+        cost[layout.columns["sales"]] = (numbers["sales", "price_usd_per_vehicle"]
+                                         * discount[layout.sale_year])
+        if "in_quota" in layout.columns:
+            quota_flow = layout.quota_flow
+            saving = (duty - numbers["flows", "in_quota_duty_usd_per_vehicle"])[quota_flow]
+            cost[layout.columns["in_quota"]] = saving * flow_discount[quota_flow]
+        if "unmet_committed" in layout.columns:
+            cost[layout.columns["unmet_committed"]] = (-numbers.penalty_usd_per_vehicle
+                                                       * discount[layout.committed_year])
+        floor = (numbers["plant_years", "min_utilisation"]
+                 * numbers["plant_years", "capacity_vehicles_per_year"])
+        values = {
+            "plant-capacity": numbers["plant_years", "capacity_vehicles_per_year"],
+            "demand-tier": numbers["pools", "volume_vehicles"],
+            "route-capacity": numbers["route_years", "capacity_vehicles_per_year"],
+            "duty-quota": numbers["quota_groups", "quota_vehicles_per_year"],
+            "committed-sales": numbers["committed", "min_vehicles"],
+            "plant-minimum": floor[layout.floor],
+        }
+        rows = layout.bound_rows
+        bound = np.concatenate([values[name][keep] for name, keep in layout.bound_keep])
+        lower = np.where(layout.lower_is_bound, bound, -np.inf)
+        upper = np.where(layout.upper_is_bound, bound, np.inf)
         return cost, rows, lower, upper
 
     # ---- solving -------------------------------------------------------------------------
 
-    def index_for(self, data: NetworkData) -> tuple[ModelIndex | None, str]:
-        """The index of ``data`` if it fits the built model, and how it was obtained."""
+    def numbers_for(self, data: NetworkData) -> tuple[CaseNumbers | None, str]:
+        """The numbers of ``data`` if it fits the built model, and how they were obtained."""
         if not self.enabled:
             return None, "cold: warm solving is off"
         if _same_shape_tables(self.base, data):
-            return self._gather.index(self.index, data), "warm"
+            return self._gather.numbers(data), "warm"
         index = build_index(data)
         if _same_structure(self.index, index):
-            return index, "warm-reindexed"
+            return CaseNumbers.of_index(
+                index, data.scenario.unmet_committed_penalty_usd_per_vehicle), "warm-reindexed"
         return None, "cold: the scenario changes which flows, sales or rows exist"
 
-    def solve(self, data: NetworkData) -> Result:
+    def index_for(self, data: NetworkData) -> tuple[ModelIndex | None, str]:
+        """The index of ``data`` if it fits the built model, and how it was obtained."""
+        numbers, mode = self.numbers_for(data)
+        return (None if numbers is None else numbers.index(self.index)), mode
+
+    def solve(self, data: NetworkData, tables: bool = True) -> Result:
         """Solve ``data`` warm when its structure is the base's, else cold.
 
         ``Result.metadata["solve_mode"]`` says which: ``warm`` (parameters gathered),
-        ``warm-reindexed`` (index rebuilt, same structure) or ``cold: <why>``.
+        ``warm-reindexed`` (index rebuilt, same structure) or ``cold: <why>``. With
+        ``tables=False`` the Result holds the KPIs only (``tables`` is empty).
         """
+        return self._solve(data, "frames" if tables else "")[0]
+
+    def solve_numbers(self, data: NetworkData) -> tuple[Result, Columns | None]:
+        """Solve ``data``; return the KPIs and the result tables' numeric columns.
+
+        The columns fill :meth:`result_templates`' frames. When there are no templates (or
+        the case was solved cold) they are None and the Result holds the tables instead.
+        """
+        return self._solve(data, "numbers")
+
+    @property
+    def result_templates(self) -> ResultTemplates | None:
+        """The checked result templates (None before the first warm solve, or when off)."""
+        return self._templates
+
+    def _solve(self, data: NetworkData, keep: str) -> tuple[Result, Columns | None]:
+        """Solve; ``keep`` is ``"frames"`` (tables), ``"numbers"`` or ``""`` (KPIs only)."""
         started = time.perf_counter()
-        index, mode = self.index_for(data)
-        if index is None:
+        numbers, mode = self.numbers_for(data)
+        if numbers is None:
+            from evplan.solve import optimize
+
             self.stats.cold += 1
             self.stats.reasons.append(mode)
             result = optimize(data, self.solver)
             return Result(status=result.status, objective_usd=result.objective_usd,
-                          tables=result.tables, kpis=result.kpis, scenario=result.scenario,
-                          metadata={**result.metadata, "solve_mode": mode})
-        if empty_requirements(index, data.scenario.unmet_committed_penalty_usd_per_vehicle):
+                          tables=result.tables if keep else {}, kpis=result.kpis,
+                          scenario=result.scenario,
+                          metadata={**result.metadata, "solve_mode": mode}), None
+        if self._requirements_empty(data, numbers):
+            from evplan.solve import optimize
+
             optimize(data, self.solver)  # raises InfeasibleError naming what is missing
         if mode == "warm":
             self.stats.warm_fast += 1
         else:
             self.stats.warm_reindexed += 1
-        cost, rows, lower, upper = self._vectors(index, data)
+        cost, rows, lower, upper = self._vectors_of(numbers)
         h = self.highs
-        h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
-        h.changeRowsBounds(len(rows), rows.astype(np.int32), lower, upper)  # type: ignore[attr-defined]
+        h.changeColsCost(len(cost), self.layout.all_columns, cost)
+        h.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
         update_seconds = time.perf_counter() - started
         run = self._run()
         if not run.has_solution:
             if run.status in ("infeasible", "unbounded"):
+                from evplan.solve import optimize
+
                 # Let the cold path explain it with its elastic re-solve.
                 try:
                     optimize(data, self.solver)
@@ -422,12 +383,12 @@ class WarmModel:
                 raise InfeasibleError([f"the model is {run.status}."])
             raise SolverLimitError(f"evplan: the solver stopped ({run.status}) without a "
                                    "feasible plan. Raise --time-limit.")
-        tables, kpis = self._tables(run, index, data)
+        result_tables, kpis, columns, plan_tables = self._tables(run, numbers, data, keep)
         metadata = {
             "evplan_version": __version__,
-            "sizes": index.sizes(),
-            "variables": int(self.model.nvars),
-            "constraints": int(self.model.ncons),
+            "sizes": dict(self.layout.sizes),
+            "variables": self.layout.n_variables,
+            "constraints": self.layout.n_constraints,
             "build_seconds": update_seconds,
             "solve_seconds": run.seconds,
             "mip_gap": run.mip_gap,
@@ -435,32 +396,40 @@ class WarmModel:
             "solve_mode": mode,
             "simplex_iterations": int(self.highs.getInfo().simplex_iteration_count),
         }
-        result = Result(status=run.status, objective_usd=run.objective - fixed_cost_usd(index),
-                        tables=tables, kpis=kpis, scenario=data.scenario.as_dict(),
+        result = Result(status=run.status,
+                        objective_usd=run.objective - self._fixed_cost(numbers),
+                        tables=result_tables, kpis=kpis, scenario=data.scenario.as_dict(),
                         metadata=metadata)
-        return certify(data, result, self.model, run, index)
+        return self._certify(data, result, run, plan_tables), columns
 
-    def _tables(self, run: HighsRun, index: ModelIndex, data: NetworkData
-                ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-        """Result tables and KPIs: from templates once the first solve has checked them."""
+    def _tables(self, run: HighsRun, numbers: CaseNumbers, data: NetworkData, keep: str
+                ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, Columns | None,
+                           dict[str, pd.DataFrame]]:
+        """Result tables or their numbers (see :meth:`_solve`), KPIs, and the full tables
+        the certificate checks: from the templates once they are checked."""
         if self._templates is not None:
-            tables = self._templates.tables(run, index)
-            return tables, self._templates.kpis(tables)
-        tables = result_tables(self.model, run, index, data)
+            columns = self._templates.columns(run, numbers)
+            kpis = self._templates.kpis_of(columns)
+            frames = self._templates.frames(columns)  # the certificate reads every case's plan
+            if keep == "numbers":
+                return {}, kpis, columns, frames
+            return (frames if keep else {}), kpis, None, frames
+        from evplan.results import compute_kpis, result_tables
+
+        index = numbers.index(self.index)
+        tables = result_tables(self.linopy_model, run, index, data)
         kpis = compute_kpis(tables)
         if self._templates_ok:
             self._templates_ok = False
-            variables, constraints = self.model.variables, self.model.constraints
+            layout = self.layout
             try:
                 templates = ResultTemplates(
-                    index, tables, kpis, variables["shipment"].labels.values.ravel(),
-                    variables["sales"].labels.values.ravel(),
-                    variables["in_quota"].labels.values.ravel() if "in_quota" in variables
-                    else None, constraints["plant-capacity"].labels.values.ravel(),
-                    constraints["demand-tier"].labels.values.ravel())
-                fast = templates.tables(run, index)
-                if same_tables(tables, fast) and same_tables(
-                        {"kpis": kpis}, {"kpis": templates.kpis(fast)}):
+                    index, tables, kpis, layout.labels["shipment"], layout.labels["sales"],
+                    layout.labels.get("in_quota"), layout.constraint_labels["plant-capacity"],
+                    layout.constraint_labels["demand-tier"])
+                fast = templates.columns(run, numbers)
+                if same_tables(tables, templates.frames(fast)) and same_tables(
+                        {"kpis": kpis}, {"kpis": templates.kpis_of(fast)}):
                     self._templates = templates
                     self._templates_ok = True
             except (KeyError, ValueError, IndexError) as error:
@@ -468,30 +437,62 @@ class WarmModel:
             if not self._templates_ok:
                 self.stats.reasons.append("result templates differ from result_tables; "
                                           "tables are made with pandas")
-        return tables, kpis
+        return (tables if keep else {}), kpis, None, tables
+
+    def _certify(self, data: NetworkData, result: Result, run: HighsRun,
+                 plan_tables: dict[str, pd.DataFrame]) -> Result:
+        """Check the plan against ``data``'s tables (:func:`evplan.verify.verify_network`).
+
+        The HiGHS duals, keyed by the base index (the rows the warm LP holds), are the
+        candidate optimality certificate. Raises VerificationError on any violation.
+        """
+        from dataclasses import replace
+
+        from evplan.verify import verify_network
+        from evplan.verify.network_dual import duals_from_run
+
+        duals = (duals_from_run(self.layout.constraint_labels, run, self.index)
+                 if np.isfinite(run.dual).any() else None)
+        checked = replace(result, tables=plan_tables)
+        certificate = verify_network(data, checked, duals)
+        return replace(result, metadata={**result.metadata,
+                                         "certificate": certificate.as_dict()})
+
+    def _requirements_empty(self, data: NetworkData, numbers: CaseNumbers) -> bool:
+        """Does a commitment or plant minimum of this case have no variable to serve it?"""
+        unserved, idle = self._holes
+        floor = (numbers["plant_years", "min_utilisation"][idle]
+                 * numbers["plant_years", "capacity_vehicles_per_year"][idle])
+        committed = numbers["committed", "min_vehicles"][unserved]
+        penalty = data.scenario.unmet_committed_penalty_usd_per_vehicle
+        return bool((floor > 0).any() or (penalty is None and (committed > 0).any()))
 
     def _run(self) -> HighsRun:
         h = self.highs
+        layout = self.layout
         started = time.perf_counter()
         h.run()
         status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
         info = h.getInfo()
         has_solution = has_plan(h)
-        primal = np.full(self.model._xCounter, np.nan)
-        dual = np.full(self.model._cCounter, np.nan)
+        primal = np.full(layout.n_variable_labels, np.nan)
+        dual = np.full(layout.n_constraint_labels, np.nan)
         objective = float("nan")
-        matrices = self.model.matrices
         if has_solution:
             solution = h.getSolution()
-            primal[matrices.vlabels] = np.asarray(solution.col_value, dtype=float)
+            primal[layout.vlabels] = np.asarray(solution.col_value, dtype=float)
             objective = float(info.objective_function_value)
             if solution.dual_valid:
-                dual[matrices.clabels] = np.asarray(solution.row_dual)
+                dual[layout.clabels] = np.asarray(solution.row_dual)
         return HighsRun(status=status, has_solution=has_solution, objective=objective,
                         primal=primal, dual=dual, mip_gap=0.0,
                         seconds=time.perf_counter() - started)
 
     @property
     def linopy_model(self) -> linopy.Model:
-        """The built linopy model (read-only use)."""
+        """The built linopy model (read-only use; built now for a model made from a state)."""
+        if self.model is None:
+            from evplan.model.build import BuildOptions, build_model
+
+            self.model, _ = build_model(self.base, BuildOptions(), self.index)
         return self.model

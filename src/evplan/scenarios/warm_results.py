@@ -6,7 +6,12 @@ year and market...) are the same too; only the numbers change. :class:`ResultTem
 takes the tables :func:`evplan.results.result_tables` and
 :func:`evplan.results.compute_kpis` made for the first warm solve, records for each output
 row which input rows add up into it, and afterwards fills the numbers with
-``numpy.bincount`` instead of pandas group-bys on text keys (about 10x faster).
+``numpy.bincount`` instead of pandas group-bys on text keys.
+
+The numbers of a case are computed as arrays first (:meth:`ResultTemplates.columns`); the
+KPIs come from those arrays (:meth:`ResultTemplates.kpis_of`), and the tables are made as
+DataFrames only when someone keeps them (:meth:`ResultTemplates.frames`): a sweep that
+stores only KPIs never builds them.
 
 The first solve is computed both ways and compared; if anything differs (the result tables
 changed and this module did not follow) the templates switch themselves off and every
@@ -15,16 +20,17 @@ solve uses the pandas functions.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from evplan.highs import HighsRun
 from evplan.model.index import ModelIndex
 from evplan.results.kpis import KPI_UNITS
+from evplan.scenarios.warm_numbers import CaseNumbers
 
-__all__ = ["ResultTemplates"]
+__all__ = ["ResultTemplates", "same_tables"]
+
+Columns = dict[str, dict[str, np.ndarray]]
 
 
 def _codes(rows: pd.DataFrame, skeleton: pd.DataFrame, on: list[str]) -> np.ndarray:
@@ -45,6 +51,11 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
                      where=denominator > 0)
 
 
+def _year_codes(years: pd.Series, discount: pd.Series) -> np.ndarray:
+    return np.searchsorted(discount.index.to_numpy(dtype=np.int64),
+                           years.to_numpy(dtype=np.int64))
+
+
 class ResultTemplates:
     """Group codes of every result table and KPI, taken from one reference solve."""
 
@@ -54,10 +65,22 @@ class ResultTemplates:
                  demand_rows: np.ndarray) -> None:
         self.skeletons = {name: table.copy() for name, table in tables.items()}
         self.kpi_skeleton = kpis.copy()
+        self.kpi_units = kpis["kpi"].map(KPI_UNITS)
         self.labels = (shipment_labels, sales_labels, in_quota_labels)
         self.capacity_rows, self.demand_rows = capacity_rows, demand_rows
         flows, sales = index.flows, index.sales
+        if not np.all(np.diff(index.discount.index.to_numpy(dtype=np.int64)) > 0):
+            raise ValueError("discount years are not increasing")
         self.export = flows["cross_border"].to_numpy(dtype=bool)
+        self.flow_plant_year = flows["plant_year"].to_numpy(dtype=np.int64)
+        self.flow_balance = flows["balance"].to_numpy(dtype=np.int64)
+        self.sale_balance = sales["balance"].to_numpy(dtype=np.int64)
+        self.sale_pool = sales["pool"].to_numpy(dtype=np.int64)
+        self.quota_flow = index.quota_flows["flow"].to_numpy(dtype=np.int64)
+        self.sizes = {"flows": len(flows), "plant_years": len(index.plant_years),
+                      "balances": len(index.balances), "pools": len(index.pools)}
+        self.plant_year_year = _year_codes(index.plant_years["year"], index.discount)
+        self.pool_year = _year_codes(index.pools["year"], index.discount)
         self.flow_keys = flows[["plant", "origin", "program", "powertrain", "market",
                                 "year"]].reset_index(drop=True)
         self.sale_keys = sales[["market", "year", "product", "tier", "program"]].reset_index(
@@ -74,10 +97,14 @@ class ResultTemplates:
         self.plant_flows = _codes(self.flow_keys, tables["margin_by_plant"], ["plant", "year"])
         self.plant_year_rows = _codes(index.plant_years, tables["margin_by_plant"],
                                       ["plant", "year"])
+        self.utilisation_rows = _codes(index.plant_years, tables["utilisation"],
+                                       ["plant", "year"])
+        if not np.array_equal(self.utilisation_rows, np.arange(len(index.plant_years))):
+            raise ValueError("utilisation rows are not the plant-years in order")
         self.kpi_codes = self._kpi_codes(kpis, tables)
 
     def _kpi_codes(self, kpis: pd.DataFrame, tables: dict[str, pd.DataFrame]
-                   ) -> dict[str, Any]:
+                   ) -> dict[str, np.ndarray]:
         def rows(kpi: str, frame: pd.DataFrame, key: str | None) -> np.ndarray:
             targets = kpis[kpis["kpi"] == kpi].reset_index(names="_row")
             keys = frame[["year"]].assign(key="all" if key is None else frame[key])
@@ -85,7 +112,7 @@ class ResultTemplates:
                                 how="left")
             return merged["_row"].fillna(-1).to_numpy(dtype=np.int64)
 
-        year_rows = kpis.reset_index(names="_row")
+        kpi_years = kpis["year"].to_numpy(dtype=np.int64)
         return {
             "global_sales": rows("global_sales", self.sale_keys, None),
             "sales_share_by_market": rows("sales_share_by_market", self.sale_keys, "market"),
@@ -96,126 +123,119 @@ class ResultTemplates:
                                            "country"),
             "margin": rows("margin", tables["margin_by_plant"], None),
             "duties_paid": rows("duties_paid", self.flow_keys, None),
-            "year_of_row": year_rows["year"].to_numpy(),
+            "year_of_row": np.unique(kpi_years, return_inverse=True)[1].astype(np.int64),
+            "kind": kpis["kpi"].to_numpy(dtype=str),
         }
 
     # ---- filling in the numbers ----------------------------------------------------------
 
-    def tables(self, run: HighsRun, index: ModelIndex) -> dict[str, pd.DataFrame]:
-        """The result tables of ``run`` (same rows and columns as the reference)."""
+    def columns(self, run: HighsRun, numbers: CaseNumbers) -> Columns:
+        """The numeric columns of every result table of ``run`` (keys as the reference)."""
         shipment_labels, sales_labels, in_quota_labels = self.labels
-        flows, sales, discount = index.flows, index.sales, index.discount
+        sizes = self.sizes
         shipped = np.nan_to_num(run.primal[shipment_labels])
         sold = np.nan_to_num(run.primal[sales_labels])
-        in_quota = np.zeros(len(flows))
+        in_quota = np.zeros(sizes["flows"])
         if in_quota_labels is not None:
-            in_quota[index.quota_flows["flow"].to_numpy()] = np.nan_to_num(
-                run.primal[in_quota_labels])
-        full = flows["duty_usd_per_vehicle"].to_numpy()
-        duty = shipped * full - in_quota * (full - flows["in_quota_duty_usd_per_vehicle"]
-                                            .to_numpy())
-        out: dict[str, pd.DataFrame] = {}
-        shipments = self.skeletons["shipments"].copy()
-        variable = shipped * flows["variable_cost_usd_per_vehicle"].to_numpy()
-        freight = shipped * flows["freight_usd_per_vehicle"].to_numpy()
-        shipments["shipment_vehicles"] = shipped
-        shipments["in_quota_vehicles"] = in_quota
-        shipments["variable_cost_usd"] = variable
-        shipments["freight_usd"] = freight
-        shipments["duty_usd"] = duty
-        shipments["full_duty_usd_per_vehicle"] = full
-        shipments["in_quota_duty_usd_per_vehicle"] = flows[
-            "in_quota_duty_usd_per_vehicle"].to_numpy()
-        shipments["transit_days"] = flows["transit_days"].to_numpy()
-        shipments["co2_kg"] = shipped * flows["co2_kg_per_vehicle"].to_numpy()
-        out["shipments"] = shipments
-        price = sales["price_usd_per_vehicle"].to_numpy()
-        sales_table = self.skeletons["sales"].copy()
-        sales_table["price_usd_per_vehicle"] = price
-        sales_table["sales_vehicles"] = sold
-        sales_table["revenue_usd"] = sold * price
-        out["sales"] = sales_table
+            in_quota[self.quota_flow] = np.nan_to_num(run.primal[in_quota_labels])
+        full = numbers["flows", "duty_usd_per_vehicle"]
+        in_quota_duty = numbers["flows", "in_quota_duty_usd_per_vehicle"]
+        duty = shipped * full - in_quota * (full - in_quota_duty)
+        variable = shipped * numbers["flows", "variable_cost_usd_per_vehicle"]
+        freight = shipped * numbers["flows", "freight_usd_per_vehicle"]
+        price = numbers["sales", "price_usd_per_vehicle"]
+        revenue_of_sales = sold * price
+        out: Columns = {
+            "shipments": {
+                "shipment_vehicles": shipped, "in_quota_vehicles": in_quota,
+                "variable_cost_usd": variable, "freight_usd": freight, "duty_usd": duty,
+                "full_duty_usd_per_vehicle": full,
+                "in_quota_duty_usd_per_vehicle": in_quota_duty,
+                "transit_days": numbers["flows", "transit_days"],
+                "co2_kg": shipped * numbers["flows", "co2_kg_per_vehicle"]},
+            "sales": {"price_usd_per_vehicle": price, "sales_vehicles": sold,
+                      "revenue_usd": revenue_of_sales},
+            "production": {"production_vehicles": _sum(
+                self.production, shipped, len(self.skeletons["production"]))},
+        }
+        built = _sum(self.flow_plant_year, shipped, sizes["plant_years"])
+        capacity = numbers["plant_years", "capacity_vehicles_per_year"]
+        year_discount = numbers.discount[self.plant_year_year]
+        out["utilisation"] = {
+            "capacity_vehicles_per_year": capacity, "production_vehicles": built,
+            "utilisation": _ratio(built, capacity),
+            "capacity_shadow_price_usd_per_vehicle": run.dual[self.capacity_rows]
+            / year_discount}
 
-        production = self.skeletons["production"].copy()
-        production["production_vehicles"] = _sum(self.production, shipped, len(production))
-        out["production"] = production
+        size = len(self.skeletons["duties"])
+        duties_shipped = _sum(self.duties, shipped, size)
+        duties_paid = _sum(self.duties, duty, size)
+        out["duties"] = {"shipment_vehicles": duties_shipped,
+                         "in_quota_vehicles": _sum(self.duties, in_quota, size),
+                         "duty_usd": duties_paid,
+                         "duty_usd_per_vehicle": _ratio(duties_paid, duties_shipped)}
 
-        plant_years = index.plant_years
-        utilisation = self.skeletons["utilisation"].copy()
-        built = _sum(flows["plant_year"].to_numpy(), shipped, len(plant_years))
-        capacity = plant_years["capacity_vehicles_per_year"].to_numpy()
-        year_discount = plant_years["year"].map(discount).to_numpy()
-        utilisation["capacity_vehicles_per_year"] = capacity
-        utilisation["production_vehicles"] = built
-        utilisation["utilisation"] = _ratio(built, capacity)
-        utilisation["capacity_shadow_price_usd_per_vehicle"] = run.dual[
-            self.capacity_rows] / year_discount
-        out["utilisation"] = utilisation
-
-        duties = self.skeletons["duties"].copy()
-        size = len(duties)
-        duties["shipment_vehicles"] = _sum(self.duties, shipped, size)
-        duties["in_quota_vehicles"] = _sum(self.duties, in_quota, size)
-        duties["duty_usd"] = _sum(self.duties, duty, size)
-        duties["duty_usd_per_vehicle"] = _ratio(duties["duty_usd"].to_numpy(),
-                                                duties["shipment_vehicles"].to_numpy())
-        out["duties"] = duties
-
-        market = self.skeletons["margin_by_market"].copy()
-        size = len(market)
-        market["sales_vehicles"] = _sum(self.market_sales, sold, size)
-        market["revenue_usd"] = _sum(self.market_sales, sold * price, size)
-        market["variable_cost_usd"] = _sum(self.market_flows, variable, size)
-        market["freight_usd"] = _sum(self.market_flows, freight, size)
-        market["duty_usd"] = _sum(self.market_flows, duty, size)
+        size = len(self.skeletons["margin_by_market"])
+        market = {"sales_vehicles": _sum(self.market_sales, sold, size),
+                  "revenue_usd": _sum(self.market_sales, revenue_of_sales, size),
+                  "variable_cost_usd": _sum(self.market_flows, variable, size),
+                  "freight_usd": _sum(self.market_flows, freight, size),
+                  "duty_usd": _sum(self.market_flows, duty, size)}
         market["margin_usd"] = (market["revenue_usd"] - market["variable_cost_usd"]
                                 - market["freight_usd"] - market["duty_usd"])
         out["margin_by_market"] = market
 
-        balance_sold = _sum(sales["balance"].to_numpy(), sold, len(index.balances))
-        balance_revenue = _sum(sales["balance"].to_numpy(), sold * price, len(index.balances))
+        balance_sold = _sum(self.sale_balance, sold, sizes["balances"])
+        balance_revenue = _sum(self.sale_balance, revenue_of_sales, sizes["balances"])
         with np.errstate(divide="ignore", invalid="ignore"):
             average = np.where(balance_sold > 0, balance_revenue / balance_sold, 0.0)
-        revenue = shipped * average[flows["balance"].to_numpy()]
-        plant = self.skeletons["margin_by_plant"].copy()
-        size = len(plant)
-        plant["production_vehicles"] = _sum(self.plant_flows, shipped, size)
-        plant["revenue_usd"] = _sum(self.plant_flows, revenue, size)
-        plant["variable_cost_usd"] = _sum(self.plant_flows, variable, size)
-        plant["freight_usd"] = _sum(self.plant_flows, freight, size)
-        plant["duty_usd"] = _sum(self.plant_flows, duty, size)
+        revenue = shipped * average[self.flow_balance]
+        size = len(self.skeletons["margin_by_plant"])
         fixed = np.zeros(size)
-        fixed[self.plant_year_rows] = plant_years["fixed_cost_usd_per_year"].to_numpy()
-        plant["fixed_cost_usd"] = fixed
-        plant["margin_usd"] = plant["revenue_usd"] - plant[
-            ["variable_cost_usd", "freight_usd", "duty_usd", "fixed_cost_usd"]].sum(axis=1)
+        fixed[self.plant_year_rows] = numbers["plant_years", "fixed_cost_usd_per_year"]
+        plant = {"production_vehicles": _sum(self.plant_flows, shipped, size),
+                 "revenue_usd": _sum(self.plant_flows, revenue, size),
+                 "variable_cost_usd": _sum(self.plant_flows, variable, size),
+                 "freight_usd": _sum(self.plant_flows, freight, size),
+                 "duty_usd": _sum(self.plant_flows, duty, size),
+                 "fixed_cost_usd": fixed}
+        plant["margin_usd"] = plant["revenue_usd"] - (
+            plant["variable_cost_usd"] + plant["freight_usd"] + plant["duty_usd"]
+            + plant["fixed_cost_usd"])
         out["margin_by_plant"] = plant
 
-        pools = index.pools
-        demand = self.skeletons["demand_shadow_prices"].copy()
-        demand["volume_vehicles"] = pools["volume_vehicles"].to_numpy()
-        demand["price_usd_per_vehicle"] = pools["price_usd_per_vehicle"].to_numpy()
-        demand["sales_vehicles"] = _sum(sales["pool"].to_numpy(), sold, len(pools))
-        demand["shadow_price_usd_per_vehicle"] = run.dual[self.demand_rows] / pools[
-            "year"].map(discount).to_numpy()
-        out["demand_shadow_prices"] = demand
-        return {name: out[name] for name in self.skeletons}
+        out["demand_shadow_prices"] = {
+            "volume_vehicles": numbers["pools", "volume_vehicles"],
+            "price_usd_per_vehicle": numbers["pools", "price_usd_per_vehicle"],
+            "sales_vehicles": _sum(self.sale_pool, sold, sizes["pools"]),
+            "shadow_price_usd_per_vehicle": run.dual[self.demand_rows]
+            / numbers.discount[self.pool_year]}
+        return out
 
-    def kpis(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-        """The KPIs of ``tables`` (same rows as the reference)."""
+    def frames(self, columns: Columns) -> dict[str, pd.DataFrame]:
+        """The result tables: the reference's keys with these numbers."""
+        out = {}
+        for name, skeleton in self.skeletons.items():
+            frame = skeleton.copy(deep=False)  # copy-on-write: the skeleton stays as it is
+            for column, values in columns[name].items():
+                frame[column] = values
+            out[name] = frame
+        return out
+
+    def kpis_of(self, columns: Columns) -> pd.DataFrame:
+        """The KPIs of a case (same rows as the reference), from its numeric columns."""
         codes = self.kpi_codes
-        kpis = self.kpi_skeleton.copy()
+        kpis = self.kpi_skeleton.copy(deep=False)
         size = len(kpis)
-        year = codes["year_of_row"]
-        kind = kpis["kpi"].to_numpy()
-        sold = tables["sales"]["sales_vehicles"].to_numpy()
-        shipped = tables["shipments"]["shipment_vehicles"].to_numpy()
+        year, kind = codes["year_of_row"], codes["kind"]
+        sold = columns["sales"]["sales_vehicles"]
+        shipped = columns["shipments"]["shipment_vehicles"]
         value = np.zeros(size)
 
         def share(name: str, amounts: np.ndarray) -> np.ndarray:
             totals = _sum(codes[name], amounts, size)
             mask = kind == name
-            per_year = pd.Series(totals[mask]).groupby(year[mask]).transform("sum").to_numpy()
+            per_year = np.bincount(year[mask], weights=totals[mask])[year[mask]]
             result = np.zeros(size)
             result[mask] = _ratio(totals[mask], per_year)
             return result
@@ -224,17 +244,29 @@ class ResultTemplates:
         value += share("sales_share_by_market", sold)
         value += share("sales_share_by_origin", shipped)
         value += _sum(codes["exports_by_origin"], shipped, size)
-        utilisation = tables["utilisation"]
-        built = _sum(codes["utilisation_by_country"],
-                     utilisation["production_vehicles"].to_numpy(), size)
+        utilisation = columns["utilisation"]
+        built = _sum(codes["utilisation_by_country"], utilisation["production_vehicles"], size)
         capacity = _sum(codes["utilisation_by_country"],
-                        utilisation["capacity_vehicles_per_year"].to_numpy(), size)
+                        utilisation["capacity_vehicles_per_year"], size)
         value += np.where(kind == "utilisation_by_country", _ratio(built, capacity), 0.0)
-        value += _sum(codes["margin"], tables["margin_by_plant"]["margin_usd"].to_numpy(), size)
-        value += _sum(codes["duties_paid"], tables["shipments"]["duty_usd"].to_numpy(), size)
+        value += _sum(codes["margin"], columns["margin_by_plant"]["margin_usd"], size)
+        value += _sum(codes["duties_paid"], columns["shipments"]["duty_usd"], size)
         kpis["value"] = value
-        kpis["unit"] = kpis["kpi"].map(KPI_UNITS)
+        kpis["unit"] = self.kpi_units
         return kpis
+
+    # ---- the same, from frames (for checks and callers holding an index) ------------------
+
+    def tables(self, run: HighsRun, index: ModelIndex) -> dict[str, pd.DataFrame]:
+        """The result tables of ``run`` (same rows and columns as the reference)."""
+        return self.frames(self.columns(run, CaseNumbers.of_index(index, None)))
+
+    def kpis(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """The KPIs of ``tables`` (same rows as the reference)."""
+        return self.kpis_of({name: {column: frame[column].to_numpy(dtype=float)
+                                    for column in frame.columns
+                                    if pd.api.types.is_float_dtype(frame[column])}
+                             for name, frame in tables.items()})
 
 
 def same_tables(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -> bool:

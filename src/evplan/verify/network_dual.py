@@ -27,6 +27,7 @@ always make their reduced cost non-positive at no cost to the bound.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -126,18 +127,25 @@ def duals_from_run(m: Any, run: Any, index: Any) -> NetworkDuals:
 
     Parameters
     ----------
-    m : linopy.Model
-        The built model (only its constraint labels are read).
+    m : linopy.Model or Mapping[str, numpy.ndarray]
+        The built model (only its constraint labels are read), or those labels per
+        constraint name, flat (a warm model's layout holds them without linopy).
     run : evplan.highs.HighsRun
         The solve, with ``dual`` per constraint label.
     index : evplan.model.index.ModelIndex
         The flat indices whose rows the constraints follow.
     """
+    if isinstance(m, Mapping):
+        constraint_labels = m
+    else:
+        constraint_labels = {name: m.constraints[name].labels.values.ravel()
+                             for name in m.constraints}
+
     def prices(name: str, keys: pd.DataFrame, rows: np.ndarray | None = None) -> RowPrices:
         size = len(keys) if rows is None else len(rows)
         values = np.zeros(size)
-        if name in m.constraints and size:
-            labels = m.constraints[name].labels.values.ravel()[:size]
+        if name in constraint_labels and size:
+            labels = np.asarray(constraint_labels[name])[:size]
             values = np.nan_to_num(np.where(labels >= 0, run.dual[np.maximum(labels, 0)], 0.0))
         return RowPrices(keys, values, rows)
 

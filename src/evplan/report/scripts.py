@@ -1,0 +1,95 @@
+"""Where a report's plotly.js comes from: inline, or one shared file per output folder.
+
+plotly.js is 4.8 MB. Embedded in every ``report.html`` it makes each run folder 5 MB and is
+a quarter of ``evplan run``'s time, so by default ``evplan run`` and ``evplan report``
+write it once per output folder, as ``_assets/plotly-<version>.min.js`` beside the run
+folders, and each report loads it with a relative ``<script src>``: still offline (no CDN,
+no network), still the copy shipped in the installed plotly package. ``--self-contained``
+embeds it instead, for a single file to send to someone.
+
+The shared file is written atomically and only when it is missing or its SHA-256 differs
+from the package's copy (then it is replaced), so concurrent runs and edited copies end with
+the right bytes. The version in its name is the one in plotly.js's own header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import tempfile
+from functools import cache
+from pathlib import Path
+
+__all__ = [
+    "ASSETS_FOLDER",
+    "plotlyjs_bytes",
+    "plotlyjs_file_name",
+    "relative_src",
+    "shared_plotlyjs",
+]
+
+ASSETS_FOLDER = "_assets"
+
+
+@cache
+def plotlyjs_bytes() -> bytes:
+    """The minified plotly.js of the installed plotly package (read once per process)."""
+    spec = importlib.util.find_spec("plotly")  # where it is, without importing plotly
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover
+        raise ModuleNotFoundError("plotly is not installed; pip install plotly")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return (folder / "package_data" / "plotly.min.js").read_bytes()
+
+
+@cache
+def _sha256() -> str:
+    return hashlib.sha256(plotlyjs_bytes()).hexdigest()
+
+
+def plotlyjs_file_name() -> str:
+    """``plotly-<version>.min.js``, the version read from plotly.js's header."""
+    match = re.search(rb"plotly\.js v([0-9A-Za-z.+-]+)", plotlyjs_bytes()[:400])
+    version = match.group(1).decode("ascii") if match else _sha256()[:12]
+    return f"plotly-{version}.min.js"
+
+
+def shared_plotlyjs(root: str | Path) -> Path:
+    """Make sure ``root/_assets/plotly-<version>.min.js`` holds the package's plotly.js.
+
+    Parameters
+    ----------
+    root : str or Path
+        The output folder that holds the run folders (e.g. ``evplan-output``).
+
+    Returns
+    -------
+    Path
+        The file, written now or found with the right SHA-256.
+    """
+    path = Path(root) / ASSETS_FOLDER / plotlyjs_file_name()
+    try:
+        if hashlib.sha256(path.read_bytes()).hexdigest() == _sha256():
+            return path
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(plotlyjs_bytes())
+        os.chmod(staging, 0o644)
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def relative_src(script: Path, page_folder: Path) -> str:
+    """The ``src`` of ``script`` as seen from a page in ``page_folder`` (URL form)."""
+    from urllib.parse import quote
+
+    relative = os.path.relpath(Path(script).resolve(), Path(page_folder).resolve())
+    return quote(Path(relative).as_posix())

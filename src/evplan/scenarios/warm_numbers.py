@@ -1,0 +1,216 @@
+"""The numbers of one warm case: every parameter of the flat indices, as NumPy arrays.
+
+A warm case has the base model's flows, sales and rows; only parameters change. This module
+holds them as arrays in the base index's orders (:class:`CaseNumbers`), computes them from
+the input tables by positions recorded once (:class:`Gather`: a vectorised gather, no
+merges), and turns them back into a :class:`~evplan.model.index.ModelIndex` only when a
+caller needs frames (the first solve, which checks the fast result tables against
+:func:`evplan.results.result_tables`; break-even analysis).
+
+The parameters are the ones :func:`evplan.model.index.build_index` computes; the duty
+formulas repeat :mod:`evplan.model.index`'s (see its docstring), and
+:class:`~evplan.scenarios.warm.WarmModel` checks on construction that both give the same
+objective and bounds, or solves every case cold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from evplan.data import NetworkData
+from evplan.data.duties import resolve_countervailing, resolve_duties
+from evplan.model.index import ModelIndex
+
+__all__ = ["PARAMETERS", "CaseNumbers", "Gather"]
+
+#: The parameter columns of each ModelIndex frame (all float64).
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "flows": ("variable_cost_usd_per_vehicle", "freight_usd_per_vehicle", "transit_days",
+              "co2_kg_per_vehicle", "customs_value_usd_per_vehicle", "ad_valorem_rate",
+              "cvd_rate", "duty_usd_per_vehicle", "in_quota_duty_usd_per_vehicle",
+              "quota_vehicles_per_year", "unit_cost_usd_per_vehicle"),
+    "plant_years": ("capacity_vehicles_per_year", "fixed_cost_usd_per_year",
+                    "min_utilisation"),
+    "route_years": ("capacity_vehicles_per_year",),
+    "pools": ("volume_vehicles", "price_usd_per_vehicle"),
+    "sales": ("price_usd_per_vehicle",),
+    "quota_groups": ("quota_vehicles_per_year",),
+    "quota_flows": ("quota_vehicles_per_year",),
+    "committed": ("min_vehicles",),
+}
+
+
+@dataclass(frozen=True)
+class CaseNumbers:
+    """Every parameter of one case, by ModelIndex frame and column, plus discount factors.
+
+    Attributes
+    ----------
+    columns : dict
+        ``{frame: {column: array}}`` for the frames and columns of :data:`PARAMETERS`, in
+        the base index's row order.
+    discount : numpy.ndarray
+        Discount factor per year, in the order of the base index's ``discount``.
+    penalty_usd_per_vehicle : float
+        The scenario's penalty on unmet committed sales (0 when none).
+    """
+
+    columns: dict[str, dict[str, np.ndarray]]
+    discount: np.ndarray
+    penalty_usd_per_vehicle: float
+
+    def __getitem__(self, key: tuple[str, str]) -> np.ndarray:
+        frame, column = key
+        return self.columns[frame][column]
+
+    @classmethod
+    def of_index(cls, index: ModelIndex, penalty_usd_per_vehicle: float | None) -> CaseNumbers:
+        """The numbers a built index holds."""
+        columns = {name: {column: getattr(index, name)[column].to_numpy(dtype=float)
+                          for column in names} for name, names in PARAMETERS.items()}
+        return cls(columns, index.discount.to_numpy(dtype=float),
+                   float(penalty_usd_per_vehicle or 0.0))
+
+    def index(self, base: ModelIndex) -> ModelIndex:
+        """``base`` with these numbers in its parameter columns (same structure)."""
+        frames = {}
+        for name, values in self.columns.items():
+            frame = getattr(base, name).copy()
+            for column, array in values.items():
+                frame[column] = array
+            frames[name] = frame
+        discount = pd.Series(self.discount, index=base.discount.index, name=base.discount.name)
+        return replace(base, discount=discount, **frames)
+
+
+def _positions(keys: pd.DataFrame, table: pd.DataFrame, on: list[str]) -> np.ndarray:
+    """Position in ``table`` of each row of ``keys`` matched on ``on`` (-1 where absent)."""
+    lookup = table[on].reset_index(drop=True).reset_index(names="_position")
+    merged = keys[on].merge(lookup.drop_duplicates(on), on=on, how="left")
+    return merged["_position"].fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _take(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``values[positions]`` with NaN where the position is -1."""
+    out = np.full(len(positions), np.nan)
+    found = positions >= 0
+    out[found] = values[positions[found]]
+    return out
+
+
+def _float(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return frame[column].to_numpy(dtype=float)
+
+
+@dataclass(frozen=True)
+class Gather:
+    """Where each element of the flat indices takes its parameters from, by table position."""
+
+    flow_plant_program: np.ndarray
+    flow_route: np.ndarray
+    flow_duty: np.ndarray
+    flow_cvd: np.ndarray
+    plant_year_plant: np.ndarray
+    route_year_route: np.ndarray
+    quota_group_duty: np.ndarray
+    sale_pool: np.ndarray
+    quota_flow_group: np.ndarray
+    flow_cif: np.ndarray
+    flow_cross: np.ndarray
+    years: np.ndarray
+
+    @classmethod
+    def of(cls, data: NetworkData, index: ModelIndex) -> Gather:
+        flows = index.flows
+        duties = data["duties"].reset_index(drop=True)
+        duty = resolve_duties(flows[["origin", "market", "powertrain", "year"]],
+                              duties.assign(row=np.arange(len(duties))), data.years)
+        duty_position = duty["duty_row"].fillna(-1).to_numpy(dtype=np.int64)
+        cvd_table = data["countervailing_duties"].reset_index(drop=True)
+        cvd = resolve_countervailing(
+            flows[["origin", "market", "powertrain", "maker", "year"]],
+            cvd_table.assign(cvd_rate=np.arange(len(cvd_table), dtype=float) + 1), data.years)
+        quota_first_flow = index.quota_flows.drop_duplicates("quota_group").sort_values(
+            "quota_group")["flow"].to_numpy(dtype=np.int64)
+        return cls(
+            flow_plant_program=_positions(flows, data["plant_programs"], ["plant", "program"]),
+            flow_route=_positions(flows, data["routes"], ["plant", "market"]),
+            flow_duty=duty_position,
+            flow_cvd=cvd.to_numpy(dtype=np.int64) - 1,
+            plant_year_plant=_positions(index.plant_years, data.plants, ["plant"]),
+            route_year_route=_positions(index.route_years, data["routes"], ["plant", "market"]),
+            quota_group_duty=duty_position[quota_first_flow],
+            sale_pool=index.sales["pool"].to_numpy(dtype=np.int64),
+            quota_flow_group=index.quota_flows["quota_group"].to_numpy(dtype=np.int64),
+            flow_cif=flows["customs_basis"].eq("CIF").to_numpy(dtype=bool),
+            flow_cross=flows["cross_border"].to_numpy(dtype=bool),
+            years=index.discount.index.to_numpy(dtype=np.int64),
+        )
+
+    def numbers(self, data: NetworkData) -> CaseNumbers:
+        """The parameters of ``data`` (whose tables have the base's rows) as arrays."""
+        scenario = data.scenario
+        lanes, routes, duties = data["plant_programs"], data["routes"], data["duties"]
+        variable = _float(lanes, "variable_cost_usd_per_vehicle")[self.flow_plant_program]
+        freight = _float(routes, "freight_usd_per_vehicle")[self.flow_route]
+        value = variable * (1 + scenario.transfer_price_markup) + np.where(
+            self.flow_cif, freight, 0.0)
+        rate = _take(_float(duties, "ad_valorem_rate"), self.flow_duty)
+        rate = np.where(np.isnan(rate), scenario.default_duty_rate or 0.0, rate)
+        minimum = np.nan_to_num(_take(_float(duties, "minimum_usd_per_vehicle"),
+                                      self.flow_duty))
+        specific = np.nan_to_num(_take(_float(duties, "specific_usd_per_vehicle"),
+                                       self.flow_duty))
+        cvd = np.nan_to_num(_take(_float(data["countervailing_duties"], "cvd_rate"),
+                                  self.flow_cvd))
+        full = np.maximum(rate * value, minimum) + cvd * value + specific
+        in_quota_rate = _take(_float(duties, "in_quota_rate"), self.flow_duty)
+        quota = _take(_float(duties, "quota_vehicles_per_year"), self.flow_duty)
+        cross = self.flow_cross
+        has_quota = cross & ~np.isnan(quota)
+        in_quota = np.where(has_quota, np.nan_to_num(in_quota_rate) * value + cvd * value
+                            + specific, full)
+        flows = {
+            "variable_cost_usd_per_vehicle": variable,
+            "freight_usd_per_vehicle": freight,
+            "transit_days": _float(routes, "transit_days")[self.flow_route],
+            "co2_kg_per_vehicle": _float(routes, "co2_kg_per_vehicle")[self.flow_route],
+            "customs_value_usd_per_vehicle": np.where(cross, value, 0.0),
+            "ad_valorem_rate": np.where(cross, rate, 0.0),
+            "cvd_rate": np.where(cross, cvd, 0.0),
+            "duty_usd_per_vehicle": np.where(cross, full, 0.0),
+            "in_quota_duty_usd_per_vehicle": np.where(cross, in_quota, 0.0),
+            "quota_vehicles_per_year": np.where(has_quota, quota, np.nan),
+            "unit_cost_usd_per_vehicle": variable + freight,
+        }
+        plants = data.plants
+        plant_years = {column: _float(plants, column)[self.plant_year_plant] for column in
+                       PARAMETERS["plant_years"]}
+        demand = data["demand"]
+        pool_price = _float(demand, "price_usd_per_vehicle")
+        group_quota = _float(duties, "quota_vehicles_per_year")[self.quota_group_duty]
+        first_year = scenario.first_year
+        discount = (1 + scenario.discount_rate) ** -(self.years - first_year).astype(float)
+        return CaseNumbers(
+            columns={
+                "flows": flows,
+                "plant_years": plant_years,
+                "route_years": {"capacity_vehicles_per_year": _float(
+                    routes, "capacity_vehicles_per_year")[self.route_year_route]},
+                "pools": {"volume_vehicles": _float(demand, "volume_vehicles"),
+                          "price_usd_per_vehicle": pool_price},
+                "sales": {"price_usd_per_vehicle": pool_price[self.sale_pool]},
+                "quota_groups": {"quota_vehicles_per_year": group_quota},
+                "quota_flows": {"quota_vehicles_per_year": group_quota[self.quota_flow_group]},
+                "committed": {"min_vehicles": _float(data["committed_sales"], "min_vehicles")},
+            },
+            discount=discount,
+            penalty_usd_per_vehicle=float(scenario.unmet_committed_penalty_usd_per_vehicle
+                                          or 0.0))
+
+    def index(self, base: ModelIndex, data: NetworkData) -> ModelIndex:
+        """The base index with every parameter recomputed from ``data`` (same structure)."""
+        return self.numbers(data).index(base)

@@ -1,0 +1,72 @@
+"""plotly.js for the report: embedded, or one shared copy per output folder, verified by hash."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from evplan.report import write_report
+from evplan.report.api import uses_shared_plotlyjs
+from evplan.report.scripts import (
+    ASSETS_FOLDER,
+    plotlyjs_bytes,
+    plotlyjs_file_name,
+    relative_src,
+    shared_plotlyjs,
+)
+from tests.report.test_report import CHARTS, figures_of
+
+
+def test_the_shared_file_is_the_packaged_plotlyjs_written_once(tmp_path: Path) -> None:
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    assert plotlyjs_bytes() == get_plotlyjs().encode("utf-8")
+    assert plotlyjs_file_name() == f"plotly-{get_plotlyjs_version()}.min.js"
+    path = shared_plotlyjs(tmp_path)
+    assert path == tmp_path / ASSETS_FOLDER / plotlyjs_file_name()
+    assert path.read_bytes() == plotlyjs_bytes()
+    first = path.stat()
+    os.utime(path, ns=(first.st_atime_ns, first.st_mtime_ns - 10**9))
+    before = path.stat().st_mtime_ns
+    assert shared_plotlyjs(tmp_path) == path
+    assert path.stat().st_mtime_ns == before  # verified by its hash, not rewritten
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no staging left over
+
+
+def test_a_damaged_shared_file_is_replaced(tmp_path: Path) -> None:
+    path = shared_plotlyjs(tmp_path)
+    path.write_bytes(plotlyjs_bytes()[:1000])
+    shared_plotlyjs(tmp_path)
+    assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(
+        plotlyjs_bytes()).digest()
+
+
+def test_relative_src_is_a_url_from_the_page(tmp_path: Path) -> None:
+    script = tmp_path / "out put" / ASSETS_FOLDER / "plotly.js"
+    assert relative_src(script, tmp_path / "out put" / "run 1") == "../_assets/plotly.js"
+    assert relative_src(script, tmp_path) == "out%20put/_assets/plotly.js"
+
+
+def test_run_report_shares_plotlyjs_and_draws_the_same_charts(
+        run_folder: Path, shared_run_folder: Path) -> None:
+    html = (shared_run_folder / "report.html").read_text(encoding="utf-8")
+    assert f'<script src="../{ASSETS_FOLDER}/{plotlyjs_file_name()}" ' in html
+    assert (shared_run_folder.parent / ASSETS_FOLDER / plotlyjs_file_name()).read_bytes() \
+        == plotlyjs_bytes()
+    assert len(html.encode("utf-8")) < 1_000_000
+    assert uses_shared_plotlyjs(shared_run_folder / "report.html")
+    assert not uses_shared_plotlyjs(run_folder / "report.html")
+    embedded = figures_of((run_folder / "report.html").read_text(encoding="utf-8"))
+    assert figures_of(html) == embedded
+    assert [figure["id"] for figure in embedded] == list(CHARTS)
+
+
+def test_write_report_modes(shared_run_folder: Path, tmp_path: Path) -> None:
+    own = write_report([shared_run_folder], self_contained=False)
+    assert own == shared_run_folder / "report.html" and uses_shared_plotlyjs(own)
+    elsewhere = write_report([shared_run_folder], tmp_path / "page.html", self_contained=False)
+    assert f'src="{ASSETS_FOLDER}/{plotlyjs_file_name()}"' in elsewhere.read_text("utf-8")
+    assert (tmp_path / ASSETS_FOLDER / plotlyjs_file_name()).exists()
+    whole = write_report([shared_run_folder], tmp_path / "whole.html")
+    assert not uses_shared_plotlyjs(whole) and whole.stat().st_size > 4_000_000

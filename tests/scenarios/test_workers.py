@@ -1,0 +1,169 @@
+"""One warm model per worker: a warm model travels as a state, workers record their cases,
+the sweep's inputs are hashed once, and patching never touches the base tables."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evplan
+from evplan.data import NetworkData
+from evplan.examples import china_export
+from evplan.scenarios import WarmModel, apply_patches, catalog_for, grid_cases, run_sweep
+from evplan.scenarios.overrides import Patch
+from evplan.scenarios.worker import Solver
+from evplan.store import ResultsStore, inputs_hash, table_hash_parts
+
+GRID = {"eu-bev-cvd": [0.0, 0.5], "freight": [0.8, 1.6]}
+
+
+@pytest.fixture(scope="module")
+def data() -> NetworkData:
+    return china_export()
+
+
+@pytest.fixture(scope="module")
+def warm(data: NetworkData) -> WarmModel:
+    return WarmModel(data)
+
+
+def test_a_warm_model_from_its_state_solves_like_a_cold_build(data: NetworkData,
+                                                              warm: WarmModel) -> None:
+    state = pickle.loads(pickle.dumps(warm.state()))
+    travelled = WarmModel.from_state(state)
+    assert travelled.model is None and travelled.result_templates is not None
+    for case in grid_cases(catalog_for(data), GRID)[:2]:
+        changed = apply_patches(data, case.patches).data
+        hot = travelled.solve(changed)
+        cold = evplan.optimize(changed)
+        assert hot.metadata["solve_mode"] == "warm"
+        assert hot.objective_usd == pytest.approx(cold.objective_usd, rel=1e-9)
+        # The LP has ties: a warm start may land on another optimal vertex, so compare
+        # what every optimum shares (as tests/scenarios/test_warm.py does).
+        for kpi in ("margin", "global_sales", "duties_paid"):
+            assert hot.kpis.loc[hot.kpis["kpi"] == kpi, "value"].sum() == pytest.approx(
+                cold.kpis.loc[cold.kpis["kpi"] == kpi, "value"].sum(), rel=1e-6, abs=1e-3)
+        assert {name: list(frame.columns) for name, frame in hot.tables.items()} == {
+            name: list(frame.columns) for name, frame in cold.tables.items()}
+        assert [len(frame) for frame in hot.tables.values()] == [
+            len(frame) for frame in cold.tables.values()]
+
+
+def test_a_worker_solves_from_the_state_without_linopy(data: NetworkData, warm: WarmModel,
+                                                       tmp_path: Path) -> None:
+    state_file = tmp_path / "state.pickle"
+    state_file.write_bytes(pickle.dumps(warm.state()))
+    case = grid_cases(catalog_for(data), GRID)[3]
+    expected = evplan.optimize(apply_patches(data, case.patches).data).objective_usd
+    code = f"""
+import pickle, sys
+from evplan.scenarios.worker import Solver
+from evplan.scenarios.cases import Case
+from evplan.scenarios.overrides import Patch
+solver = Solver.of_state(pickle.loads(open({str(state_file)!r}, "rb").read()))
+case = pickle.loads({pickle.dumps(case)!r})
+outcome, = solver.solve([case], hashes=False)
+print(repr(outcome.objective_usd), outcome.metadata["solve_mode"])
+print(sorted(m for m in ("linopy", "xarray", "polars", "scipy", "dask") if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    objective, mode = done.stdout.splitlines()[0].split()
+    assert float(objective) == pytest.approx(expected, rel=1e-9) and mode == "warm"
+    assert done.stdout.splitlines()[1] == "[]"
+
+
+def test_inputs_hash_of_a_case_reads_only_its_changed_tables(data: NetworkData) -> None:
+    known = table_hash_parts(data)
+    for case in grid_cases(catalog_for(data), GRID):
+        changed = apply_patches(data, case.patches).data
+        assert inputs_hash(changed, known) == inputs_hash(changed)
+    assert inputs_hash(data, known) == inputs_hash(data)
+    assert Solver(data, WarmModel(evplan.examples.single_lane())).key == inputs_hash(data)
+
+
+def test_patching_leaves_the_base_tables_as_they_were(data: NetworkData) -> None:
+    before = {name: frame.copy(deep=True) for name, frame in data.tables.items()}
+    patches = [
+        Patch("routes", scale={"freight_usd_per_vehicle": 2.0}),
+        Patch("plants", where={"plant": (data.plants["plant"].iloc[0],)},
+              set={"capacity_vehicles_per_year": 1.0, "min_utilisation": 0.0}),
+        Patch("duties", where={"origin": ("CN",)}, set={"ad_valorem_rate": 0.3}),
+        Patch("demand", scale={"volume_vehicles": 0.5}),
+        Patch("routes", where={"market": ("EU",)}, set={"first_year": 2025}),
+    ]
+    changed = apply_patches(data, patches).data
+    assert not changed["routes"].equals(data["routes"])
+    for name, frame in data.tables.items():
+        pd.testing.assert_frame_equal(frame, before[name])
+
+
+@pytest.fixture(scope="module")
+def serial_store(data: NetworkData, tmp_path_factory: pytest.TempPathFactory
+                 ) -> tuple[ResultsStore, pd.DataFrame]:
+    store = ResultsStore(tmp_path_factory.mktemp("serial") / "evplan.duckdb")
+    return store, evplan.sweep(GRID, data, workers=1, store=store)
+
+
+def _first_shipments(store: ResultsStore, frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    run_id = frame.loc[frame["label"] == label, "run_id"].iloc[0]
+    return store.table(run_id, "shipments").drop(columns=["run_id"], errors="ignore")
+
+
+def _same_plan(shipments: pd.DataFrame, reference: pd.DataFrame) -> None:
+    """The same rows and keys, and the totals every optimal vertex shares."""
+    keys = ["plant", "program", "market", "year"]
+    assert len(shipments) == len(reference)
+    assert shipments[keys].astype(str).equals(reference[keys].astype(str))
+    assert shipments["full_duty_usd_per_vehicle"].to_numpy() == pytest.approx(
+        reference["full_duty_usd_per_vehicle"].to_numpy())
+    by_year = ["shipment_vehicles", "duty_usd"]
+    assert shipments.groupby("year")[by_year].sum().to_numpy() == pytest.approx(
+        reference.groupby("year")[by_year].sum().to_numpy(), rel=1e-6)
+
+
+@pytest.mark.slow
+def test_local_workers_record_their_cases_with_tables(
+        data: NetworkData, serial_store: tuple[ResultsStore, pd.DataFrame],
+        tmp_path: Path) -> None:
+    serial, serial_frame = serial_store
+    store = ResultsStore(tmp_path / "evplan.duckdb")
+    study = run_sweep(GRID, data, workers=2, store=store)
+    assert study.workers == 2 and set(study.cases["status"]) == {"optimal"}
+    assert study.worker_cpu_seconds > 0 and study.cpu_seconds > study.worker_cpu_seconds
+    runs = store.runs(study.batch_id)
+    assert len(runs) == 4 and set(runs["run_id"]) == set(study.cases["run_id"])
+    assert all(inputs for inputs in runs["inputs_hash"])
+    label = study.cases["label"].iloc[0]
+    _same_plan(_first_shipments(store, study.kpis, label),
+               _first_shipments(serial, serial_frame, label))
+    assert set(runs["inputs_hash"]) == set(serial.runs(serial_frame.attrs["batch_id"])[
+        "inputs_hash"])
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
+def test_dask_workers_send_numbers_and_this_process_records_the_tables(
+        data: NetworkData, serial_store: tuple[ResultsStore, pd.DataFrame],
+        tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    serial, serial_frame = serial_store
+    store = ResultsStore(tmp_path / "evplan.duckdb")
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        study = run_sweep(GRID, data, scheduler=client, store=store)
+        assert not any(name.startswith("evplan-warm-") for plugins in client.run(
+            lambda dask_worker: list(dask_worker.plugins)).values() for name in plugins)
+    assert study.workers == 2 and len(store.runs(study.batch_id)) == 4
+    assert study.worker_cpu_seconds > 0
+    label = study.cases["label"].iloc[-1]
+    _same_plan(_first_shipments(store, study.kpis, label),
+               _first_shipments(serial, serial_frame, label))
