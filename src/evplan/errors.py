@@ -8,8 +8,10 @@
     │     column, the value found, what was expected and a fix
     ├── InfeasibleError             the model has no solution      (exit code 2)
     │     carries ``explanations``: the rows an elastic re-solve had to break
-    └── SolverLimitError            time or iteration limit reached without a
-                                    feasible solution               (exit code 3)
+    ├── SolverLimitError            time or iteration limit reached without a
+    │                               feasible solution               (exit code 3)
+    └── OutputError                 refused to write over a user's file or folder,
+                                    or a result folder could not be written (exit code 1)
 
 A solver that stops on a limit *with* a feasible solution does not raise: the
 ``Result`` carries ``status="time_limit"`` and the proven gap.
@@ -28,6 +30,7 @@ __all__ = [
     "EvplanError",
     "InfeasibleError",
     "InputError",
+    "OutputError",
     "Problem",
     "SolverLimitError",
 ]
@@ -104,3 +107,10 @@ class SolverLimitError(EvplanError):
     """The solver hit a limit before it found any feasible solution."""
 
     exit_code = EXIT_SOLVER_LIMIT
+
+
+class OutputError(EvplanError):
+    """evplan refused a target (a user's file or folder, a run folder without --force), or
+    could not write a result folder. Nothing was written or removed."""
+
+    exit_code = EXIT_INPUT

@@ -11,6 +11,7 @@ import typer
 from evplan import __version__
 from evplan.cli.app import (
     DebugOption,
+    ForceOption,
     RecordOption,
     ScenarioOption,
     StoreOption,
@@ -19,9 +20,11 @@ from evplan.cli.app import (
     default_store,
     exit_with_error,
     load_inputs,
-    record_run,
+    run_commit,
+    shown_path,
 )
 from evplan.errors import EvplanError
+from evplan.outputs.names import safe_component
 
 
 @app.command()
@@ -30,7 +33,9 @@ def run(
         help="Input folder (CSV files + scenario.yaml) or .xlsx workbook; default: the "
              "embedded china-export scenario.")] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Run folder to write (default: evplan-output/<scenario>).")] = None,
+        "--output", "-o", help="Run folder to write: new or empty, or a run folder evplan wrote "
+                               "with --force (default: a new evplan-output/<scenario>[-N]).")
+                      ] = None,
     time_limit: Annotated[float | None, typer.Option(
         "--time-limit", help="Solver time limit in seconds.")] = None,
     mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.")] = 1e-4,
@@ -42,17 +47,22 @@ def run(
     scenario: ScenarioOption = None,
     store: StoreOption = None,
     record: RecordOption = True,
+    force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Load, validate and optimise a scenario; write the result tables; print the KPIs."""
     from evplan.highs import SolverOptions
+    from evplan.outputs import new_folder_target
     from evplan.report import with_report_tables, write_run_extras
-    from evplan.results import write_result
+    from evplan.results.write import write_run
     from evplan.solve import optimize
     from evplan.summary import kpi_summary_table
 
     try:
         data = load_inputs(path)
+        # Where the run goes is settled before the solve: a refused target costs nothing.
+        name = "-".join(filter(None, [data.scenario.name, scenario]))
+        target = new_folder_target(output, name, force=force)
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
         if scenario:
             from evplan.scenarios import apply_scenario, solve_applied
@@ -62,20 +72,21 @@ def run(
             result = solve_applied(applied, solver)
         else:
             result = optimize(data, solver)
-        folder = output or Path("evplan-output") / "-".join(
-            filter(None, [data.scenario.name, scenario]))
         result = with_report_tables(result, data)
-        extras: list[Path] = []
+        extras: list[str] = []
 
         def write_extras(staging: Path) -> None:
-            extras.extend(folder / path.name for path in write_run_extras(
+            extras.extend(path.name for path in write_run_extras(
                 result, staging, report=report, excel=excel))
 
-        # The run folder (tables, report, workbook) appears whole; only then is the run
-        # recorded, by default in evplan.duckdb in the folder that holds the run folder.
-        written = write_result(result, folder, extra=write_extras)
-        store = store or (output.parent / "evplan.duckdb" if output else default_store())
-        run_id = record_run(result, data, store, record)
+        # The run folder (tables, report, workbook) appears whole, then the run is
+        # recorded, by default in evplan.duckdb in the folder that holds the run folder;
+        # a kill in between is settled by the next start (evplan.outputs.transaction).
+        store = store or (shown_path(target.path.parent / "evplan.duckdb") if output
+                          else default_store())
+        run_id, commit = run_commit(result, data, store, record)
+        written = write_run(result, target, run_id=run_id, extra=write_extras,
+                            store=store if record else None, commit=commit)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -83,11 +94,18 @@ def run(
     meta = result.metadata
     console.print(f"{meta['variables']:,} variables, {meta['constraints']:,} constraints; built "
                   f"in {meta['build_seconds']:.2f} s, solved in {meta['solve_seconds']:.2f} s.")
-    console.print(f"Result tables written to {written}")
-    if run_id:
+    console.print(f"Result tables written to {shown_path(written)}")
+    if target.previous is not None:
+        console.print(f"Replaced {shown_path(written)}: it held {target.previous.describe()} "
+                      "(--force).")
+    elif target.auto_name and written.name != safe_component(name):
+        console.print(f"{shown_path(written.parent / safe_component(name))} holds an earlier "
+                      f"run (kept); this run has a new folder, {written.name}.")
+    if record:
         console.print(f"Recorded as run {run_id} in {store}")
     for extra in extras:
-        console.print(f"{'Report' if extra.suffix == '.html' else 'Workbook'}: {extra}")
+        console.print(f"{'Report' if extra.endswith('.html') else 'Workbook'}: "
+                      f"{shown_path(written / extra)}")
 
 
 @app.command()

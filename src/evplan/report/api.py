@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from evplan.errors import InputError, Problem
+from evplan.outputs.files import atomic_write
 from evplan.report.compare import comparison_charts, kpi_delta_table
 from evplan.report.excel import write_result_workbook
 from evplan.report.figures import Chart, run_charts
@@ -17,7 +16,7 @@ from evplan.report.run import RunData, load_run
 from evplan.report.style import country_name
 from evplan.results.result import Result
 
-__all__ = ["REPORT_FILE", "report_html", "write_report", "write_run_extras"]
+__all__ = ["REPORT_FILE", "report_file", "report_html", "write_report", "write_run_extras"]
 
 REPORT_FILE = "report.html"
 COMPARISON_FILE = "comparison.html"
@@ -32,9 +31,23 @@ def _footer(run: RunData) -> list[str]:
         parts.append(f"objective {float(run.manifest['objective_usd']):,.0f} USD (discounted)")
     if "variables" in meta:
         parts.append(f"{meta['variables']:,} variables, {meta['constraints']:,} constraints")
-    if "origin" in meta:
-        parts.append(f"inputs {meta['origin']}")
+    if meta.get("origin"):
+        parts.append(f"inputs {inputs_label(str(meta['origin']))}")
     return ["; ".join(parts) + "."]
+
+
+def inputs_label(origin: str) -> str:
+    """How a shared page names the inputs: the file or folder name, never its full path
+    (the embedded examples are named as such, not by their install path)."""
+    path = Path(origin)
+    try:
+        from evplan.examples import china_export_path
+
+        if path.resolve() == china_export_path().resolve():
+            return "the embedded china-export example"
+    except (OSError, ValueError):
+        pass
+    return path.name or origin
 
 
 def _single(run: RunData) -> str:
@@ -101,18 +114,7 @@ def report_html(runs: Sequence[RunData], focus: str | None = None) -> str:
 
 
 def _write_text_atomically(text: str, path: Path) -> Path:
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.chmod(staging, 0o644)
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path.resolve(), lambda file: file.write_text(text, encoding="utf-8"))
 
 
 def write_report(folders: Sequence[str | Path], output: str | Path | None = None,
@@ -137,10 +139,16 @@ def write_report(folders: Sequence[str | Path], output: str | Path | None = None
     runs = [load_run(folder, label=None if len(folders) == 1 else Path(folder).name)
             for folder in folders]
     html = report_html(runs, focus)
-    if output is None:
-        first = Path(folders[0])
-        output = first / REPORT_FILE if len(folders) == 1 else first.parent / COMPARISON_FILE
-    return _write_text_atomically(html, Path(output))
+    return _write_text_atomically(html, report_file(folders, output))
+
+
+def report_file(folders: Sequence[str | Path], output: str | Path | None = None) -> Path:
+    """The file :func:`write_report` writes: ``output``, else ``<folder>/report.html`` for
+    one run and ``comparison.html`` beside the first folder for several."""
+    if output is not None:
+        return Path(output)
+    first = Path(folders[0])
+    return first / REPORT_FILE if len(folders) == 1 else first.parent / COMPARISON_FILE
 
 
 def write_run_extras(result: Result, folder: str | Path, *, report: bool = True,
