@@ -102,8 +102,8 @@ def _settle_hidden(entry: Path, notes: list[str]) -> None:
     if token is None or token.alive():
         return
     marker = read_marker(entry)
-    if marker is None and next(entry.iterdir(), None) is not None:
-        return  # not evplan's (or not recognisably): leave it
+    if marker is None and any(not name.startswith(f".{MARKER}.") for name in os.listdir(entry)):
+        return  # not recognisably evplan's (neither its marker nor the marker being written)
     if marker is not None and marker.pending is not None and marker.pending.host not in (
             "", host()):
         return

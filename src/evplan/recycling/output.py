@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,8 @@ def read_recycling(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[st
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     tables = {name: pd.read_parquet(root / f"{PREFIX}_{name}.parquet")
               for name in manifest.get("tables", [])
-              if (root / f"{PREFIX}_{name}.parquet").exists()}
+              if re.fullmatch(r"[a-z0-9_]+", str(name))
+              and (root / f"{PREFIX}_{name}.parquet").exists()}
     return tables, manifest
 
 
