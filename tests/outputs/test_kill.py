@@ -218,7 +218,10 @@ def _random_kills(prepared: Path, tmp_path: Path, args: list[str], trials: int,
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(one, range(trials)))
-    return [f"{code}:{what}" for code, what in results]
+    summary = [f"{code}:{what}" for code, what in results]
+    print(f"{args[0]}: full run {duration:.1f} s; kills at "
+          f"{', '.join(f'{t:.1f}' for t in instants)} s -> {summary}")
+    return summary
 
 
 def test_run_killed_at_random_instants(run_prepared: Path, tmp_path: Path) -> None:
