@@ -49,9 +49,9 @@ def hostile_inputs(folder: Path) -> Path:
     for file in ("plants.csv", "routes.csv", "plant_programs.csv"):
         edit(file, lambda t: t.__setitem__("plant", t["plant"].replace("P0", "=1+1")))
     edit("plants.csv", lambda t: t.__setitem__(
-        "name", ['=HYPERLINK("http://evil","x")'] + list(t["name"][1:])))
+        "name", ['=HYPERLINK("http://evil","x")', *list(t["name"][1:])]))
     edit("markets.csv", lambda t: t.__setitem__(
-        "name", ["+cmd|' /C calc'!A0"] + list(t["name"][1:])))
+        "name", ["+cmd|' /C calc'!A0", *list(t["name"][1:])]))
     settings = yaml.safe_load((inputs / "scenario.yaml").read_text(encoding="utf-8"))
     settings["sources"] = {"S1": "@SUM(1,2)", "S2": "-2+3"}
     (inputs / "scenario.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")

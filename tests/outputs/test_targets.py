@@ -1,8 +1,9 @@
-"""Where commands may write (evplan.outputs.targets): new folders, evplan's own, never the user's."""
+"""Where commands may write (evplan.outputs.targets): new or evplan's folders, never a user's."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -86,8 +87,8 @@ def test_empty_new_and_marked_folders(tmp_path: Path) -> None:
     assert new_folder_target(tmp_path / "empty", "run").mode == "create"
     assert new_folder_target(tmp_path / "new" / "deeper", "run").mode == "create"
     marked(tmp_path / "old")
-    with pytest.raises(OutputError, match="already holds an evplan run r1 of 2025-01-01 "
-                                          "00:00 UTC. Pass --force"):
+    with pytest.raises(OutputError, match=re.escape("already holds an evplan run r1 of "
+                                                    "2025-01-01 00:00 UTC. Pass --force")):
         new_folder_target(tmp_path / "old", "run")
     forced = new_folder_target(tmp_path / "old", "run", force=True)
     assert forced.mode == "replace" and forced.previous is not None

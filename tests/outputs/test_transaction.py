@@ -128,7 +128,7 @@ def test_an_update_racing_another_writer_is_refused(tmp_path: Path) -> None:
     def fill(staging: Path) -> None:   # another evplan command finishes meanwhile
         write_marker(run, Marker(kind="run", run_id="core").with_update("charging", "c1"))
 
-    with pytest.raises(OutputError, match="changed .* while this one ran"):
+    with pytest.raises(OutputError, match=r"changed .* while this one ran"):
         write_folder(target, fill, kind="run", run_id="f1", command="fleet")
     assert names(tmp_path) == ["run"] and (run / "shipments.csv").read_text() == "core"
 
@@ -192,7 +192,7 @@ def test_repair_leaves_live_writers_and_other_peoples_folders_alone(tmp_path: Pa
     assert reconcile(tmp_path) == []
     after = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
     assert [p for p in after if p != ".evplan-lock"] == before
-    with pytest.raises(OutputError, match="another evplan .* is writing"):
+    with pytest.raises(OutputError, match=r"another evplan .* is writing"):
         new_folder_target(tmp_path / "busy", "run", force=True)
 
 
