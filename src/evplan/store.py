@@ -39,6 +39,7 @@ import pyarrow as pa
 
 from evplan.data import NetworkData
 from evplan.errors import EvplanError
+from evplan.outputs.files import announce_write
 from evplan.outputs.marker import new_run_id
 from evplan.results import Result
 
@@ -208,6 +209,7 @@ class ResultsStore:
         cases costs little more than one run.
         """
         if records:
+            announce_write()   # a test hook (EVPLAN_TEST_WRITE_STARTED); no-op otherwise
             with self.connect() as connection:
                 self._write(connection, records)
         return [record.run_id for record in records]

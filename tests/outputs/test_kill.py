@@ -3,8 +3,10 @@
 Each trial copies a prepared working folder (inputs, an earlier run, a results store),
 starts the real command in a subprocess, and SIGKILLs it, either when its folder write
 reaches step N (the test hook ``EVPLAN_TEST_KILL_AT_STEP``: every step of the protocol of
-:mod:`evplan.outputs.transaction`) or at a random instant (seeded) while
-``EVPLAN_TEST_WRITE_DELAY_S`` stretches the write steps so the kills land inside them too.
+:mod:`evplan.outputs.transaction`) or at a random instant (seeded): half of them anywhere
+in the command's life, half inside its write (from the moment it announces the write,
+``EVPLAN_TEST_WRITE_STARTED``), while ``EVPLAN_TEST_WRITE_DELAY_S`` stretches the write
+steps.
 Then it checks, before and after the repair the next start makes
 (:func:`evplan.outputs.reconcile`):
 
@@ -37,6 +39,7 @@ import pytest
 
 from evplan.examples import china_export_path
 from evplan.outputs import read_marker, reconcile
+from evplan.outputs.files import WRITE_STARTED_ENV
 from evplan.outputs.recover import HIDDEN
 from evplan.outputs.transaction import KILL_AT_STEP_ENV, WRITE_DELAY_ENV
 
@@ -63,11 +66,13 @@ def _spawn(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[
 
 
 def run_trial(prepared: Path, work: Path, args: list[str], *, step: int = 0,
-              after_s: float | None = None) -> Trial:
-    """Copy ``prepared`` to ``work``, run evplan ARGS there, kill it at ``step`` or after
-    ``after_s`` seconds (or let it finish)."""
+              after_s: float | None = None, after_write_s: float | None = None) -> Trial:
+    """Copy ``prepared`` to ``work``, run evplan ARGS there and kill it at ``step``, after
+    ``after_s`` seconds, or ``after_write_s`` seconds after it starts writing its results
+    (or let it finish)."""
     shutil.copytree(prepared, work, symlinks=True)
-    env = {WRITE_DELAY_ENV: DELAY_S}
+    started = work.parent / f"{work.name}.write-started"
+    env = {WRITE_DELAY_ENV: DELAY_S, WRITE_STARTED_ENV: str(started)}
     if step:
         env[KILL_AT_STEP_ENV] = str(step)
     process = _spawn(args, work, env)
@@ -76,15 +81,26 @@ def run_trial(prepared: Path, work: Path, args: list[str], *, step: int = 0,
             process.wait(timeout=after_s)
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
+    elif after_write_s is not None:
+        while not started.exists() and process.poll() is None:
+            time.sleep(0.005)
+        try:
+            process.wait(timeout=after_write_s)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
     _, stderr = process.communicate(timeout=600)
     return Trial(work, process.returncode, stderr)
 
 
-def _calibrate(prepared: Path, work: Path, args: list[str]) -> float:
+def _calibrate(prepared: Path, work: Path, args: list[str]) -> tuple[float, float]:
+    """Seconds a whole command takes, and seconds from its first write to its exit."""
     started = time.perf_counter()
     trial = run_trial(prepared, work, args)
+    ended = time.perf_counter()
     assert trial.returncode == 0, trial.stderr
-    return time.perf_counter() - started
+    write = work.parent / f"{work.name}.write-started"
+    write_started = ended - (time.time() - write.stat().st_mtime)
+    return ended - started, max(ended - write_started, 0.1)
 
 
 # ---- what must hold after a kill -------------------------------------------------------
@@ -206,21 +222,26 @@ def test_run_killed_at_every_step(run_prepared: Path, tmp_path: Path) -> None:
 
 def _random_kills(prepared: Path, tmp_path: Path, args: list[str], trials: int,
                   seed: int, checker) -> list[str]:  # type: ignore[no-untyped-def]
-    duration = _calibrate(prepared, tmp_path / "calibration", args)
+    """Kill ``trials`` runs of ``args``: half at a random instant of the command's life, half
+    at a random instant of its write (seeded); check each with ``checker``."""
+    duration, writing = _calibrate(prepared, tmp_path / "calibration", args)
     rng = random.Random(seed)
-    instants = [rng.uniform(0.2, duration * 1.1) for _ in range(trials)]
+    plans = [("life", rng.uniform(0.2, duration * 1.1)) if number % 2 == 0
+             else ("write", rng.uniform(0.0, writing * 1.3)) for number in range(trials)]
 
     def one(number: int) -> tuple[int, str]:
+        kind, instant = plans[number]
         trial = run_trial(prepared, tmp_path / f"kill-{number}", args,
-                          after_s=instants[number])
+                          **{"after_s" if kind == "life" else "after_write_s": instant})
         assert trial.returncode in (-9, 0), trial.stderr
         return trial.returncode, checker(trial)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(one, range(trials)))
-    summary = [f"{code}:{what}" for code, what in results]
-    print(f"{args[0]}: full run {duration:.1f} s; kills at "
-          f"{', '.join(f'{t:.1f}' for t in instants)} s -> {summary}")
+    summary = [f"{kind} {instant:.2f}s {code}:{what}"
+               for (kind, instant), (code, what) in zip(plans, results, strict=True)]
+    print(f"\n{args[0]}: whole command {duration:.1f} s, writing {writing:.2f} s; "
+          + "; ".join(summary))
     return summary
 
 

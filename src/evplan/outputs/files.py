@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "WRITE_STARTED_ENV",
     "OwnerToken",
+    "announce_write",
     "atomic_write",
     "owner_alive",
     "process_start",
@@ -180,6 +182,18 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+WRITE_STARTED_ENV = "EVPLAN_TEST_WRITE_STARTED"
+"""Test hook: a file to create when a command starts writing its results (a folder or the
+store), so the kill -9 tests can aim random kills at the write."""
+
+
+def announce_write() -> None:
+    """Create the file ``EVPLAN_TEST_WRITE_STARTED`` names, if set (a test hook)."""
+    path = os.environ.get(WRITE_STARTED_ENV)
+    if path:
+        Path(path).touch()
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:

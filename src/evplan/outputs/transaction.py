@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from evplan.outputs.files import OwnerToken, host, remove_tree
+from evplan.outputs.files import OwnerToken, announce_write, host, remove_tree
 from evplan.outputs.marker import MARKER, Marker, Pending, write_marker
 from evplan.outputs.targets import OutputError, Target, free_folder, write_latest
 
@@ -59,6 +59,7 @@ class _Steps:
         self.count = 0
         self.kill_at = int(os.environ.get(KILL_AT_STEP_ENV) or 0)
         self.delay = float(os.environ.get(WRITE_DELAY_ENV) or 0.0)
+        announce_write()
 
     def __call__(self) -> None:
         self.count += 1
