@@ -227,7 +227,7 @@ def _random_kills(prepared: Path, tmp_path: Path, args: list[str], trials: int,
     duration, writing = _calibrate(prepared, tmp_path / "calibration", args)
     rng = random.Random(seed)
     plans = [("life", rng.uniform(0.2, duration * 1.1)) if number % 2 == 0
-             else ("write", rng.uniform(0.0, writing * 1.3)) for number in range(trials)]
+             else ("write", rng.uniform(0.0, writing * 2.0)) for number in range(trials)]
 
     def one(number: int) -> tuple[int, str]:
         kind, instant = plans[number]
