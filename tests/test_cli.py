@@ -65,12 +65,17 @@ def test_validate_and_doctor(tmp_path: Path) -> None:
     assert doctor.returncode == 0 and "-> ok" in doctor.stdout
 
 
-def test_rerun_replaces_the_run_folder_whole(tmp_path: Path) -> None:
+def test_rerun_onto_a_run_folder_needs_force_and_then_replaces_it_whole(tmp_path: Path) -> None:
     inputs = write_inputs(single_lane(), tmp_path / "inputs")
     out = tmp_path / "out"
     assert evplan("run", str(inputs), "-o", str(out), cwd=tmp_path).returncode == 0
     (out / "stale.txt").write_text("from an older run")
-    assert evplan("run", str(inputs), "-o", str(out), cwd=tmp_path).returncode == 0
+    refused = evplan("run", str(inputs), "-o", str(out), cwd=tmp_path)
+    assert refused.returncode == 1 and "Pass --force to replace it" in refused.stderr
+    assert (out / "stale.txt").exists()
+    forced = evplan("run", str(inputs), "-o", str(out), "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert "Replaced out: it held run" in forced.stdout
     assert not (out / "stale.txt").exists()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["_assets", "evplan.duckdb",
                                                                  "inputs", "out"]

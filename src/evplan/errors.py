@@ -10,10 +10,12 @@
     │     carries ``explanations``: the rows an elastic re-solve had to break
     ├── SolverLimitError            time or iteration limit reached without a
     │                               feasible solution               (exit code 3)
-    └── VerificationError           a plan failed its certificate: evplan's own bug,
-                                    never an input problem          (exit code 4)
-          carries ``violations``: each names the row (plant, lane, market, quota,
-          commitment, objective ...) and the amount by which the plan breaks it
+    ├── VerificationError           a plan failed its certificate: evplan's own bug,
+    │                               never an input problem          (exit code 4)
+    │     carries ``violations``: each names the row (plant, lane, market, quota,
+    │     commitment, objective ...) and the amount by which the plan breaks it
+    └── OutputError                 refused to write over a user's file or folder,
+                                    or a result folder could not be written (exit code 1)
 
 A solver that stops on a limit *with* a feasible solution does not raise: the
 ``Result`` carries ``status="time_limit"`` and the proven gap.
@@ -33,6 +35,7 @@ __all__ = [
     "EvplanError",
     "InfeasibleError",
     "InputError",
+    "OutputError",
     "Problem",
     "SolverLimitError",
     "VerificationError",
@@ -128,3 +131,10 @@ class VerificationError(EvplanError):
         super().__init__("evplan: the plan failed its certificate check; this is a bug in "
                          "evplan, not in your inputs. Please report it with the inputs.\n"
                          + body)
+
+
+class OutputError(EvplanError):
+    """evplan refused a target (a user's file or folder, a run folder without --force), or
+    could not write a result folder. Nothing was written or removed."""
+
+    exit_code = EXIT_INPUT

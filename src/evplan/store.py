@@ -26,7 +26,6 @@ import os
 import random
 import re
 import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +39,8 @@ import pyarrow as pa
 
 from evplan.data import NetworkData
 from evplan.errors import EvplanError
+from evplan.outputs.files import announce_write
+from evplan.outputs.marker import new_run_id
 from evplan.results import Result
 
 __all__ = ["DEFAULT_STORE", "ResultsStore", "RunRecord", "StoreError", "inputs_hash",
@@ -155,11 +156,6 @@ class RunRecord:
         )
 
 
-def new_run_id() -> str:
-    """A time-ordered, unique run id: ``20250101-120000-1a2b3c4d``."""
-    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
-
-
 def _json(value: Any) -> str:
     def default(item: Any) -> Any:
         if isinstance(item, np.generic):
@@ -232,6 +228,7 @@ class ResultsStore:
         cases costs little more than one run.
         """
         if records:
+            announce_write()   # a test hook (EVPLAN_TEST_WRITE_STARTED); no-op otherwise
             with self.connect() as connection:
                 self._write(connection, records)
         return [record.run_id for record in records]
@@ -333,6 +330,19 @@ class ResultsStore:
         with self.connect(read_only=True) as connection:
             return connection.execute(query + " ORDER BY created_at DESC, run_id DESC",
                                       arguments).df()
+
+    def has_runs(self, run_ids: Sequence[str]) -> bool:
+        """True when every one of ``run_ids`` is recorded (False when the store is absent)."""
+        if not self.path.exists():
+            return False
+        with self.connect(read_only=True) as connection:
+            try:
+                found = connection.execute("SELECT count(DISTINCT run_id) FROM runs WHERE "
+                                           "list_contains(?, run_id)", [list(run_ids)]
+                                           ).fetchone()
+            except duckdb.CatalogException:
+                return False
+        return found is not None and int(found[0]) == len(set(run_ids))
 
     def resolve(self, run_ids: Sequence[str]) -> list[str]:
         """Expand unique prefixes to full run ids; fail on unknown or ambiguous ones."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from evplan.report.scripts import (
     plotlyjs_file_name,
     relative_src,
     shared_plotlyjs,
+    shared_src,
 )
 from tests.report.test_report import CHARTS, figures_of
 
@@ -34,12 +34,18 @@ def test_the_shared_file_is_the_packaged_plotlyjs_written_once(tmp_path: Path) -
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no staging left over
 
 
-def test_a_damaged_shared_file_is_replaced(tmp_path: Path) -> None:
-    path = shared_plotlyjs(tmp_path)
-    path.write_bytes(plotlyjs_bytes()[:1000])
-    shared_plotlyjs(tmp_path)
-    assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(
-        plotlyjs_bytes()).digest()
+def test_a_foreign_file_in_the_shared_place_is_never_replaced(tmp_path: Path) -> None:
+    # evplan writes the shared file atomically, so other bytes there are not evplan's:
+    # they are left alone and the page embeds plotly.js instead.
+    path = tmp_path / ASSETS_FOLDER / plotlyjs_file_name()
+    path.parent.mkdir()
+    path.write_bytes(b"a user's file")
+    assert shared_plotlyjs(tmp_path) is None
+    assert shared_src(tmp_path, tmp_path / "run") is None
+    assert path.read_bytes() == b"a user's file"
+    (tmp_path / "other").write_text("x")
+    assert shared_plotlyjs(tmp_path / "other") is None  # "_assets" cannot be made there
+    assert (tmp_path / "other").read_text() == "x"
 
 
 def test_relative_src_is_a_url_from_the_page(tmp_path: Path) -> None:

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from tests.recycling.conftest import EXACT, retired, tiny_tables
 
 import evplan.recycling.plan as plan_module
 from evplan.errors import VerificationError
 from evplan.recycling import RecyclingOptions, RecyclingResult, load_inputs, plan_recycling
 from evplan.verify import check_recycling
+from tests.recycling.conftest import EXACT, retired, tiny_tables
 
 OPTIONS = RecyclingOptions(discount_rate=0.0, max_storage_years=0, explain_targets=False,
                            build_every_years=1, solver=EXACT)

@@ -96,12 +96,13 @@ def _origin(folder: Path | None) -> dict[str, Any]:
 
 def _record(store: str | Path, scenario: str, kpis: pd.DataFrame,
             tables: Mapping[str, pd.DataFrame], folder: str | Path | None,
-            parameters: Mapping[str, Any] | None, metadata: Mapping[str, Any]) -> str:
+            parameters: Mapping[str, Any] | None, metadata: Mapping[str, Any],
+            run_id: str | None = None) -> str:
     from evplan.store import ResultsStore, RunRecord, new_run_id
 
     origin = _origin(Path(folder) if folder is not None else None)
     record = RunRecord(
-        run_id=new_run_id(), scenario=scenario, status="computed", objective_usd=0.0,
+        run_id=run_id or new_run_id(), scenario=scenario, status="computed", objective_usd=0.0,
         kpis=kpis, tables=dict(tables), base_scenario=scenario.split(":")[0],
         inputs_hash=origin.get("inputs_hash", ""), parameters=dict(parameters or {}),
         metadata=json.loads(json.dumps({**metadata, "run_folder": str(folder or ""),
@@ -120,20 +121,21 @@ def _fleet_metadata(fleet: FleetResult) -> dict[str, Any]:
 
 def record_fleet(fleet: FleetResult, store: str | Path, scenario: str = "fleet",
                  folder: str | Path | None = None,
-                 parameters: Mapping[str, Any] | None = None) -> str:
+                 parameters: Mapping[str, Any] | None = None, run_id: str | None = None) -> str:
     """Record a fleet in the results store as one run (tables ``fleet``, ``fleet_*``).
 
     ``folder`` is the run folder the fleet came from (its ``run.json`` gives the inputs
     hash). Returns the run id.
     """
     return _record(store, scenario, fleet_kpis(fleet.tables), run_tables(fleet.tables, "fleet"),
-                   folder, parameters, {"kind": "fleet", **_fleet_metadata(fleet)})
+                   folder, parameters, {"kind": "fleet", **_fleet_metadata(fleet)}, run_id)
 
 
 def record_charging(fleet: FleetResult, charging: ChargingResult, store: str | Path,
                     example: SitingExample | None = None, scenario: str = "charging",
                     folder: str | Path | None = None,
-                    parameters: Mapping[str, Any] | None = None) -> str:
+                    parameters: Mapping[str, Any] | None = None,
+                    run_id: str | None = None) -> str:
     """Record a fleet and its charging plan in the results store as one run.
 
     KPIs are :func:`fleet_kpis` and :func:`charging_kpis`; tables are the ``fleet*`` and
@@ -149,4 +151,4 @@ def record_charging(fleet: FleetResult, charging: ChargingResult, store: str | P
                 "siting": {"market": example.market, "year": example.year,
                            "charger_class": example.charger_class,
                            "notes": list(example.notes)} if example is not None else None}
-    return _record(store, scenario, kpis, tables, folder, parameters, metadata)
+    return _record(store, scenario, kpis, tables, folder, parameters, metadata, run_id)

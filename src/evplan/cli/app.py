@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,6 +33,9 @@ StoreOption = Annotated[Path | None, typer.Option(
                     "evplan.duckdb beside DIR).")]
 RecordOption = Annotated[bool, typer.Option(
     "--record/--no-record", help="Record the run(s) in the results store.")]
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Replace the output when it is one evplan wrote (never a user's file or "
+                    "folder).")]
 InputsOption = Annotated[Path | None, typer.Option(
     "--inputs", "-i", help="Input folder or workbook (default: the embedded china-export).")]
 SelfContainedOption = Annotated[bool, typer.Option(
@@ -110,3 +115,29 @@ def record_run(result: object, data: object, store: Path | None, record: bool,
         result, data=data, extra_tables=extra_tables))  # type: ignore[arg-type]
 
 
+def run_commit(result: object, data: object, store: Path, record: bool
+               ) -> tuple[str, Callable[[Path], object] | None]:
+    """The run id of a run about to be written, and the store commit that records it with
+    its folder (None when --no-record)."""
+    from evplan.outputs.marker import new_run_id
+
+    if not record:
+        return new_run_id(), None
+    from evplan.store import ResultsStore, RunRecord
+
+    run = RunRecord.from_result(result, data=data)  # type: ignore[arg-type]
+
+    def commit(folder: Path) -> None:
+        ResultsStore(store).record(dataclasses.replace(
+            run, metadata={**run.metadata, "run_folder": str(folder)}))
+
+    return run.run_id, commit
+
+
+def shown_path(path: Path) -> Path:
+    """``path`` relative to the current folder when it is inside it, else absolute."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return resolved

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,12 +15,16 @@ from evplan.cli.app import (
     app,
     console,
     exit_with_error,
+    shown_path,
 )
 from evplan.errors import EvplanError
 
+if TYPE_CHECKING:
+    from evplan.outputs.marker import Marker
+
 RunFolderArgument = Annotated[Path | None, typer.Argument(
-    help="Run folder written by `evplan run` (default: evplan-output/china-export, planned "
-         "first if missing).")]
+    help="Run folder written by `evplan run` (default: the latest run in evplan-output, see "
+         "evplan-output/latest; the default scenario is planned first if there is none).")]
 HistoryOption = Annotated[Path | None, typer.Option(
     "--history", help="CSV of sales before the plan (market, year, powertrain, "
                       "sales_vehicles, ...).")]
@@ -54,21 +59,37 @@ def fleet(
     )
     from evplan.charging.output import record_fleet
     from evplan.fleet import FleetOptions, project_fleet, write_fleet
+    from evplan.outputs import existing_folder_target, write_folder
+    from evplan.outputs.marker import new_run_id
+    from evplan.outputs.transaction import table_files
 
     try:
-        folder = run_folder or default_run_folder()
+        folder = run_folder or _latest(default_run_folder)
+        target = existing_folder_target(folder, command="evplan fleet")
         result = project_fleet(folder, history=history, survival=survival, battery=battery,
                                chemistry=chemistry, options=FleetOptions(
                                    years_after_plan, after_plan))  # type: ignore[arg-type]
-        write_fleet(result, folder)
         store = store or default_store(folder)
         parameters = {"years_after_plan": years_after_plan, "after_plan": after_plan,
                       **{name: str(path) for name, path in (
                           ("history", history), ("survival", survival), ("battery", battery),
                           ("chemistry", chemistry)) if path is not None}}
-        run_id = record_fleet(result, store, scenario=f"{folder.resolve().name}:fleet",
-                              folder=folder, parameters=parameters) if record else None
-        report_file = refresh_report(folder)
+        run_id = new_run_id()
+        reports: list[str] = []
+
+        def fill(staging: Path) -> None:
+            write_fleet(result, staging)
+            reports.extend(path.name for path in [refresh_report(staging)] if path)
+
+        def commit(final: Path) -> None:
+            record_fleet(result, store, scenario=f"{final.name}:fleet", folder=final,
+                         parameters=parameters, run_id=run_id)
+
+        folder = write_folder(target, fill, kind="run", run_id=run_id, command="fleet",
+                              store=store if record else None,
+                              run_ids=[run_id] if record else [],
+                              commit=commit if record else None, drop=table_files("fleet"))
+        report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -77,8 +98,9 @@ def fleet(
              if y <= (result.plan_last_year or 0) or y % 5 == 0]
     console.print(fleet_table(result, markets, years))
     console.print(*result.assumptions, sep="\n")
-    console.print(f"Fleet tables written to {folder}")
-    _print_recorded(run_id, store, report_file)
+    console.print(f"Fleet tables written to {shown_path(folder)}"
+                  + _replaced(target.previous, "fleet"))
+    _print_recorded(run_id if record else None, store, report_file)
 
 
 @app.command()
@@ -126,9 +148,13 @@ def charging(
     )
     from evplan.charging.output import record_charging
     from evplan.fleet import FleetOptions, project_fleet, write_fleet
+    from evplan.outputs import existing_folder_target, write_folder
+    from evplan.outputs.marker import new_run_id
+    from evplan.outputs.transaction import table_files
 
     try:
-        folder = run_folder or default_run_folder()
+        folder = run_folder or _latest(default_run_folder)
+        target = existing_folder_target(folder, command="evplan charging")
         fleet_result = project_fleet(folder, history=history, options=FleetOptions(
             years_after_plan, after_plan))  # type: ignore[arg-type]
         options = ChargingOptions(
@@ -137,8 +163,6 @@ def charging(
         result = plan_charging(fleet_result, options=options)
         example = siting_example(result, market=siting_market, zones=zones, sites=sites,
                                  corridor=corridor)
-        write_fleet(fleet_result, folder)
-        write_charging(result, folder, example)
         store = store or default_store(folder)
         parameters = {"markets": markets, "last_year": last_year,
                       "max_wait_probability": max_wait_probability,
@@ -148,18 +172,34 @@ def charging(
                       **{name: str(path) for name, path in (
                           ("history", history), ("zones", zones), ("sites", sites),
                           ("corridor", corridor)) if path is not None}}
-        run_id = record_charging(
-            fleet_result, result, store, example, scenario=f"{folder.resolve().name}:charging",
-            folder=folder, parameters={k: v for k, v in parameters.items() if v is not None}
-        ) if record else None
-        report_file = refresh_report(folder)
+        run_id = new_run_id()
+        reports: list[str] = []
+
+        def fill(staging: Path) -> None:
+            write_fleet(fleet_result, staging)
+            write_charging(result, staging, example)
+            reports.extend(path.name for path in [refresh_report(staging)] if path)
+
+        def commit(final: Path) -> None:
+            record_charging(
+                fleet_result, result, store, example, scenario=f"{final.name}:charging",
+                folder=final, parameters={k: v for k, v in parameters.items() if v is not None},
+                run_id=run_id)
+
+        folder = write_folder(target, fill, kind="run", run_id=run_id, command="charging",
+                              store=store if record else None,
+                              run_ids=[run_id] if record else [],
+                              commit=commit if record else None,
+                              drop=table_files("fleet", "charging"))
+        report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
     for table in charging_tables(result, example):
         console.print(table)
-    console.print(f"Fleet and charging tables written to {folder}")
-    _print_recorded(run_id, store, report_file)
+    console.print(f"Fleet and charging tables written to {shown_path(folder)}"
+                  + _replaced(target.previous, "fleet", "charging"))
+    _print_recorded(run_id if record else None, store, report_file)
 
 
 @app.command()
@@ -172,7 +212,9 @@ def recycling(
         "--tables", help="Folder of CSVs replacing recycling defaults (prices.csv, "
                          "candidate_plants.csv, lanes.csv, ...).")] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Folder for the recycling tables (default: the run folder).")
+        "--output", "-o", help="Folder for the recycling tables: new or empty, or one evplan "
+                               "wrote (default: the run folder; with --retired a new "
+                               "evplan-output/recycling[-N]).")
                       ] = None,
     objective: Annotated[str, typer.Option(
         "--objective", help="meet_all (process every tonne) or max_value.")] = "meet_all",
@@ -191,6 +233,9 @@ def recycling(
     """Recycling network for the packs a plan's vehicles retire: plants, process, recovered
     tonnes and value, EU Battery Regulation compliance; tables into the run folder."""
     from evplan.highs import SolverOptions
+    from evplan.outputs import existing_folder_target, new_folder_target, write_folder
+    from evplan.outputs.marker import new_run_id
+    from evplan.outputs.transaction import table_files
     from evplan.recycling import RecyclingOptions, load_inputs, plan_recycling
     from evplan.recycling.output import record_recycling, write_recycling
     from evplan.recycling.scenario import plan_from_run
@@ -209,30 +254,64 @@ def recycling(
             build_every_years=build_every,
             solver=SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
         sources = table_sources(tables)
-        if retired is not None:
-            result = plan_recycling(load_inputs(retired, **sources), options)
-            folder = output or Path("evplan-output") / "recycling"
+        # The target is settled before the (possibly long) solve.
+        run = None if retired is not None else run_folder or _latest(default_run_folder)
+        if output is None and run is not None:
+            target = existing_folder_target(run, command="evplan recycling")
         else:
-            run = run_folder or default_run_folder()
+            target = new_folder_target(output, "recycling", kind="recycling",
+                                       update_kinds=("run", "recycling"))
+        if run is None:
+            result = plan_recycling(load_inputs(retired, **sources), options)
+        else:
             result = plan_from_run(run, options=options, **sources)
-            folder = output or run
-        write_recycling(result, folder)
-        run_id = record_recycling(result, store or folder.parent / "evplan.duckdb",
-                                  scenario=f"{folder.name}:recycling") if record else None
+        store = store or target.path.parent / "evplan.duckdb"
+        run_id = new_run_id()
+
+        def commit(final: Path) -> None:
+            record_recycling(result, store, scenario=f"{final.name}:recycling", run_id=run_id)
+
+        folder = write_folder(target, lambda staging: write_recycling(result, staging),
+                              kind="recycling", run_id=run_id, command="recycling",
+                              store=store if record else None,
+                              run_ids=[run_id] if record else [],
+                              commit=commit if record else None, drop=table_files("recycling"))
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
     console.print(plants_table(result))
     console.print(years_table(result))
     console.print(*closing_note(result), sep="\n")
-    console.print(f"Recycling tables written to {folder}")
-    if run_id:
-        console.print(f"Recorded as run {run_id}")
+    console.print(f"Recycling tables written to {shown_path(folder)}"
+                  + _replaced(target.previous, "recycling"))
+    if record:
+        console.print(f"Recorded as run {run_id} in {shown_path(store)}")
+
+
+def _latest(default_run_folder: Callable[[], Path]) -> Path:
+    """The latest run folder (planned first if there is none), said on the terminal."""
+    folder = default_run_folder()
+    console.print(f"Run folder: {shown_path(folder)} (the latest run; pass RUN_FOLDER for "
+                  "another).")
+    return folder
+
+
+def _replaced(previous: Marker | None, *commands: str) -> str:
+    """`` (replacing the fleet tables of run X)`` when an earlier command's tables went."""
+    if previous is None:
+        return ""
+    earlier = [u for u in previous.updates if u.get("command") in commands]
+    if not earlier:
+        return ""
+    last = earlier[-1]
+    return (f" (replacing the {last.get('command')} tables of run {last.get('run_id')}, "
+            f"{str(last.get('at', ''))[:16].replace('T', ' ')} UTC; the results store keeps "
+            "them)")
 
 
 def _print_recorded(run_id: str | None, store: Path, report_file: Path | None) -> None:
     """Say where the run was recorded and which report was refreshed, if any."""
     if run_id:
-        console.print(f"Recorded as run {run_id} in {store}")
+        console.print(f"Recorded as run {run_id} in {shown_path(store)}")
     if report_file:
-        console.print(f"Report: {report_file}")
+        console.print(f"Report: {shown_path(report_file)}")

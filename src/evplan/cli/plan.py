@@ -11,6 +11,7 @@ import typer
 from evplan import __version__
 from evplan.cli.app import (
     DebugOption,
+    ForceOption,
     RecordOption,
     ScenarioOption,
     SelfContainedOption,
@@ -20,10 +21,12 @@ from evplan.cli.app import (
     default_store,
     exit_with_error,
     load_inputs,
-    record_run,
+    run_commit,
+    shown_path,
     stage_table,
 )
 from evplan.errors import EvplanError
+from evplan.outputs.names import safe_component
 
 
 @app.command()
@@ -32,7 +35,9 @@ def run(
         help="Input folder (CSV files + scenario.yaml) or .xlsx workbook; default: the "
              "embedded china-export scenario.")] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Run folder to write (default: evplan-output/<scenario>).")] = None,
+        "--output", "-o", help="Run folder to write: new or empty, or a run folder evplan wrote "
+                               "with --force (default: a new evplan-output/<scenario>[-N]).")
+                      ] = None,
     time_limit: Annotated[float | None, typer.Option(
         "--time-limit", help="Solver time limit in seconds.")] = None,
     mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.")] = 1e-4,
@@ -45,6 +50,7 @@ def run(
     store: StoreOption = None,
     record: RecordOption = True,
     self_contained: SelfContainedOption = False,
+    force: ForceOption = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Print wall and CPU seconds per stage (start-up, imports, "
                                 "load, validate, build, solve, results, write, report, "
@@ -57,14 +63,18 @@ def run(
     watch = Stopwatch()
     watch.add("start-up", process_wall_seconds() or 0.0, cpu_seconds())
     from evplan.highs import SolverOptions
+    from evplan.outputs import new_folder_target
     from evplan.report import with_report_tables, write_run_extras
-    from evplan.results import write_result
+    from evplan.results.write import write_run
     from evplan.solve import optimize
     from evplan.summary import kpi_summary_table
 
     watch.lap("imports")
     try:
         data = load_inputs(path, watch)
+        # Where the run goes is settled before the solve: a refused target costs nothing.
+        name = "-".join(filter(None, [data.scenario.name, scenario]))
+        target = new_folder_target(output, name, force=force)
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
         if scenario:
             from evplan.scenarios import apply_scenario, solve_applied
@@ -74,25 +84,26 @@ def run(
             result = solve_applied(applied, solver)
         else:
             result = optimize(data, solver)
-        folder = output or Path("evplan-output") / "-".join(
-            filter(None, [data.scenario.name, scenario]))
         watch.lap_parts(result.metadata.get("timings", {}), rest="scenario + other")
         result = with_report_tables(result, data)
         watch.lap("report tables")
-        extras: list[Path] = []
+        extras: list[str] = []
 
         def write_extras(staging: Path) -> None:
             watch.lap("write tables")
-            extras.extend(folder / path.name for path in write_run_extras(
+            extras.extend(path.name for path in write_run_extras(
                 result, staging, report=report, excel=excel, self_contained=self_contained,
-                assets=None if self_contained else folder.parent))
+                assets=None if self_contained else target.path.parent))
             watch.lap("report" + (" + workbook" if excel else ""))
 
-        # The run folder (tables, report, workbook) appears whole; only then is the run
-        # recorded, by default in evplan.duckdb in the folder that holds the run folder.
-        written = write_result(result, folder, extra=write_extras)
-        store = store or (output.parent / "evplan.duckdb" if output else default_store())
-        run_id = record_run(result, data, store, record)
+        # The run folder (tables, report, workbook) appears whole, then the run is
+        # recorded, by default in evplan.duckdb in the folder that holds the run folder;
+        # a kill in between is settled by the next start (evplan.outputs.transaction).
+        store = store or (shown_path(target.path.parent / "evplan.duckdb") if output
+                          else default_store())
+        run_id, commit = run_commit(result, data, store, record)
+        written = write_run(result, target, run_id=run_id, extra=write_extras,
+                            store=store if record else None, commit=commit)
         watch.lap("record")
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
@@ -101,11 +112,18 @@ def run(
     meta = result.metadata
     console.print(f"{meta['variables']:,} variables, {meta['constraints']:,} constraints; built "
                   f"in {meta['build_seconds']:.2f} s, solved in {meta['solve_seconds']:.2f} s.")
-    console.print(f"Result tables written to {written}")
-    if run_id:
+    console.print(f"Result tables written to {shown_path(written)}")
+    if target.previous is not None:
+        console.print(f"Replaced {shown_path(written)}: it held {target.previous.describe()} "
+                      "(--force).")
+    elif target.auto_name and written.name != safe_component(name):
+        console.print(f"{shown_path(written.parent / safe_component(name))} holds an earlier "
+                      f"run (kept); this run has a new folder, {written.name}.")
+    if record:
         console.print(f"Recorded as run {run_id} in {store}")
     for extra in extras:
-        console.print(f"{'Report' if extra.suffix == '.html' else 'Workbook'}: {extra}")
+        console.print(f"{'Report' if extra.endswith('.html') else 'Workbook'}: "
+                      f"{shown_path(written / extra)}")
     if verbose:
         console.print(stage_table(watch, meta["solve_seconds"]))
 

@@ -10,18 +10,21 @@ import typer
 
 from evplan.cli.app import (
     DebugOption,
+    ForceOption,
     SelfContainedOption,
     app,
     console,
     exit_with_error,
+    shown_path,
 )
 from evplan.errors import EvplanError
 
 
 @app.command()
 def report(
-    folders: Annotated[list[Path], typer.Argument(
-        help="Run folder(s) written by `evplan run`; several make a comparison page.")],
+    folders: Annotated[list[Path] | None, typer.Argument(
+        help="Run folder(s) written by `evplan run`; several make a comparison page "
+             "(default: the latest run in evplan-output).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="HTML file (default: RUN_FOLDER/report.html, or "
                                "comparison.html beside the first folder).")] = None,
@@ -29,17 +32,26 @@ def report(
         "--focus", help="Producing country the story is about (default: the one whose "
                         "exports grow most).")] = None,
     self_contained: SelfContainedOption = False,
+    force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Write the offline HTML report of a run, or compare several runs."""
+    from evplan.outputs.targets import check_file_target, evplan_html
     from evplan.report import write_report
+    from evplan.report.api import report_file
 
     try:
+        if not folders:
+            from evplan.examples import default_run_folder
+
+            folders = [default_run_folder()]
+        check_file_target(report_file(folders, output), force=force, what="the report page",
+                          option=" with -o", replaceable=evplan_html)
         written = write_report(folders, output, focus, self_contained=self_contained)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
-    console.print(f"Report: {written}")
+    console.print(f"Report: {shown_path(written)}")
 
 
 @app.command()
@@ -48,6 +60,7 @@ def template(
     inputs: Annotated[Path | None, typer.Option(
         "--from", help="Input folder or workbook to fill in (default: the embedded "
                        "china-export scenario).")] = None,
+    force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Write an input workbook (one sheet per table, units, validation), ready to edit."""
@@ -57,7 +70,10 @@ def template(
     if file.suffix.lower() != ".xlsx":
         sys.stderr.write(f"{file}: the template is an Excel workbook; name it something.xlsx.\n")
         raise typer.Exit(1)
+    from evplan.outputs.targets import check_file_target
+
     try:
+        check_file_target(file, force=force, what="the template")
         written = write_template(file, load(inputs) if inputs is not None else None)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)

@@ -9,6 +9,7 @@ import typer
 
 from evplan.cli.app import (
     DebugOption,
+    ForceOption,
     InputsOption,
     RecordOption,
     ScenarioOption,
@@ -41,7 +42,8 @@ SchedulerOption = Annotated[str | None, typer.Option(
 TablesOption = Annotated[bool, typer.Option(
     "--tables/--kpis-only", help="Store every case's result tables, or only its KPIs.")]
 CsvOption = Annotated[Path | None, typer.Option(
-    "--csv", help="Also write the tidy KPIs per case to this CSV file.")]
+    "--csv", help="Also write the tidy KPIs per case to this CSV file (a new file, or "
+                  "--force).")]
 
 
 def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool) -> None:
@@ -60,8 +62,18 @@ def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool)
         console.print(f"case {row['case']} ({row['label']}): {row['status']}: "
                       f"{str(row['error']).splitlines()[0] if row['error'] else ''}")
     if csv is not None:
-        study.kpis.to_csv(csv, index=False)  # type: ignore[attr-defined]
-        console.print(f"Tidy KPIs written to {csv}")
+        from evplan.outputs import write_csv
+
+        write_csv(study.kpis, csv)  # type: ignore[attr-defined]
+        console.print(f"Tidy KPIs written to {csv} (spreadsheet-safe CSV)")
+
+
+def _check_csv(csv: Path | None, force: bool) -> None:
+    """Refuse an existing --csv file before the study runs (unless --force)."""
+    if csv is not None:
+        from evplan.outputs.targets import check_file_target
+
+        check_file_target(csv, force=force, what="the KPI table", option=" for --csv")
 
 
 @app.command()
@@ -79,12 +91,14 @@ def sweep(
     record: RecordOption = True,
     tables: TablesOption = True,
     csv: CsvOption = None,
+    force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Run a grid of cases over parameters (warm re-solves; local processes or Dask)."""
     from evplan.scenarios import parse_values, run_sweep
 
     try:
+        _check_csv(csv, force)
         data = load_inputs(inputs)
         if grid:
             spec: dict | str = {}
@@ -118,12 +132,14 @@ def montecarlo(
     record: RecordOption = True,
     tables: TablesOption = True,
     csv: CsvOption = None,
+    force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Sample demand, duties, freight and prices (N samples, a seed: reproducible)."""
     from evplan.scenarios import run_montecarlo
 
     try:
+        _check_csv(csv, force)
         data = load_inputs(inputs)
         study = run_montecarlo(name, data, samples=samples, seed=seed, scenario=scenario,
                                **_study_options(workers, scheduler, store, record, tables))

@@ -38,11 +38,13 @@ def china_export() -> NetworkData:
 
 
 def default_run_folder(output: Path | None = None) -> Path:
-    """The run folder of the embedded default scenario, planned by ``evplan run`` if missing.
+    """The run folder ``fleet``, ``charging``, ``recycling`` and ``report`` use by default.
 
-    Used by the commands that carry on from a plan (fleet, charging, recycling) when no
-    run folder is given. The plan runs as ``evplan run -o FOLDER`` in a child process, so
-    the folder is exactly what the command line writes (tables, report, store record).
+    The latest finished run in ``evplan-output`` (the folder ``evplan-output/latest`` names);
+    when there is none, the embedded default scenario is planned first by ``evplan run`` in
+    a child process, so the folder is exactly what the command line writes (tables,
+    report, store record). With ``output``, that folder: used when it is a run folder
+    evplan wrote, else planned as ``evplan run -o OUTPUT``.
 
     Raises
     ------
@@ -53,14 +55,20 @@ def default_run_folder(output: Path | None = None) -> Path:
     import sys
 
     from evplan.errors import EvplanError
+    from evplan.outputs import DEFAULT_ROOT, latest_run_folder, read_marker
 
-    folder = output or Path("evplan-output") / "china-export"
-    if (folder / "shipments.parquet").exists() and (folder / "run.json").exists():
-        return folder
-    done = subprocess.run([sys.executable, "-m", "evplan.cli", "run", "-o", str(folder)],
-                          capture_output=True, text=True, check=False)
+    if output is not None and output.is_dir() and read_marker(output) is not None:
+        return output
+    if output is None and (found := latest_run_folder(DEFAULT_ROOT)) is not None:
+        return found
+    command = [sys.executable, "-m", "evplan.cli", "run",
+               *(["-o", str(output)] if output is not None else [])]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         error = EvplanError(done.stderr.strip() or "evplan run failed")
         error.exit_code = done.returncode
         raise error
+    folder = output if output is not None else latest_run_folder(DEFAULT_ROOT)
+    if folder is None:
+        raise EvplanError(f"evplan: `evplan run` wrote no run folder into {DEFAULT_ROOT}.")
     return folder

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from evplan.fleet.stock import FleetResult
+from evplan.outputs.files import atomic_write, write_table
 
 __all__ = ["write_fleet", "write_tables"]
 
@@ -22,29 +21,19 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: str | Path, prefix:
     """Write ``<prefix>_<name>`` (or ``name`` when it already starts with ``prefix``) files.
 
     Each file is written to a temporary name and renamed into place, so a reader never
-    sees half a file; ``<prefix>.json`` records the options and assumptions.
+    sees half a file; ``<prefix>.json`` records the options and assumptions. CSV files are
+    spreadsheet-safe (:func:`evplan.outputs.write_csv`). The commands write into a staged
+    copy of the run folder (:func:`evplan.outputs.write_folder`), so the files appear
+    together.
     """
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in tables.items():
         stem = name if name.startswith(prefix) else f"{prefix}_{name}"
-        for extension in formats:
-            target = root / f"{stem}.{extension}"
-            handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", dir=root)
-            os.close(handle)
-            try:
-                if extension == "parquet":
-                    table.to_parquet(temporary, index=False)
-                else:
-                    table.to_csv(temporary, index=False)
-                os.replace(temporary, target)
-            finally:
-                if os.path.exists(temporary):
-                    os.remove(temporary)
-            written.append(target)
-    (root / f"{prefix}.json").write_text(json.dumps(dict(manifest), indent=2, default=str),
-                                         encoding="utf-8")
+        written.extend(write_table(table, root, stem, formats))
+    text = json.dumps(dict(manifest), indent=2, default=str)
+    atomic_write(root / f"{prefix}.json", lambda path: path.write_text(text, encoding="utf-8"))
     return written
 
 

@@ -1,38 +1,28 @@
 """Recycling results out: run-folder files, KPIs in the core's long form, the results store.
 
-Files are ``recycling_<table>.parquet`` and ``.csv`` beside the plan's own tables, plus
-``recycling.json`` (options, assumptions, what binds, the proven gap). Each file is written
-under a temporary name and renamed into place, so a reader never sees half a file.
+Files are ``recycling_<table>.parquet`` and ``.csv`` (spreadsheet-safe) beside the plan's own
+tables, plus ``recycling.json`` (options, assumptions, what binds, the proven gap). The command
+writes them into a staged copy of the folder (:func:`evplan.outputs.write_folder`), so they
+appear together with their manifest, and the store record commits with them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from evplan.outputs.files import atomic_write, write_table
 from evplan.recycling.plan import RecyclingResult
 
 __all__ = ["PREFIX", "read_recycling", "record_recycling", "recycling_kpis", "write_recycling"]
 
 PREFIX = "recycling"
-
-
-def _atomic(path: Path, write: Any) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _manifest(result: RecyclingResult) -> dict[str, Any]:
@@ -51,17 +41,10 @@ def write_recycling(result: RecyclingResult, folder: str | Path,
     root.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, table in result.tables.items():
-        for extension in formats:
-            target = root / f"{PREFIX}_{name}.{extension}"
-            if extension == "parquet":
-                _atomic(target, lambda path, table=table: table.to_parquet(path, index=False))
-            else:
-                _atomic(target, lambda path, table=table: table.to_csv(path, index=False))
-            written.append(target)
-    manifest = root / f"{PREFIX}.json"
+        written.extend(write_table(table, root, f"{PREFIX}_{name}", formats))
     text = json.dumps(_manifest(result), indent=2, default=str)
-    _atomic(manifest, lambda path: Path(path).write_text(text, encoding="utf-8"))
-    written.append(manifest)
+    written.append(atomic_write(root / f"{PREFIX}.json",
+                                lambda path: path.write_text(text, encoding="utf-8")))
     return written
 
 
@@ -74,7 +57,8 @@ def read_recycling(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[st
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     tables = {name: pd.read_parquet(root / f"{PREFIX}_{name}.parquet")
               for name in manifest.get("tables", [])
-              if (root / f"{PREFIX}_{name}.parquet").exists()}
+              if re.fullmatch(r"[a-z0-9_]+", str(name))
+              and (root / f"{PREFIX}_{name}.parquet").exists()}
     return tables, manifest
 
 
@@ -108,7 +92,8 @@ def recycling_kpis(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def record_recycling(result: RecyclingResult, store: str | Path, scenario: str = "recycling",
-                     parameters: Mapping[str, Any] | None = None) -> str:
+                     parameters: Mapping[str, Any] | None = None,
+                     run_id: str | None = None) -> str:
     """Record the plan in the results store as one run (tables ``recycling_<name>``).
 
     Returns the run id.
@@ -116,7 +101,7 @@ def record_recycling(result: RecyclingResult, store: str | Path, scenario: str =
     from evplan.store import ResultsStore, RunRecord, new_run_id
 
     record = RunRecord(
-        run_id=new_run_id(), scenario=scenario, status=result.status,
+        run_id=run_id or new_run_id(), scenario=scenario, status=result.status,
         objective_usd=float(result.objective_usd), kpis=recycling_kpis(result.tables),
         tables={f"{PREFIX}_{name}": table for name, table in result.tables.items()},
         base_scenario=scenario.split(":")[0], parameters=dict(parameters or {}),

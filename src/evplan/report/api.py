@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from evplan.errors import InputError, Problem
+from evplan.outputs.files import atomic_write
 from evplan.report.compare import comparison_charts, kpi_delta_table
 from evplan.report.figures import Chart, run_charts
 from evplan.report.page import ChartGroup, kpi_cards, render_page, story
 from evplan.report.run import RunData, load_run
-from evplan.report.scripts import relative_src, shared_plotlyjs
+from evplan.report.scripts import shared_src
 from evplan.report.style import country_name
 from evplan.results.result import Result
 
-__all__ = ["REPORT_FILE", "report_html", "uses_shared_plotlyjs", "write_report",
+__all__ = ["REPORT_FILE", "report_file", "report_html", "uses_shared_plotlyjs", "write_report",
            "write_run_extras"]
 
 REPORT_FILE = "report.html"
@@ -33,9 +32,23 @@ def _footer(run: RunData) -> list[str]:
         parts.append(f"objective {float(run.manifest['objective_usd']):,.0f} USD (discounted)")
     if "variables" in meta:
         parts.append(f"{meta['variables']:,} variables, {meta['constraints']:,} constraints")
-    if "origin" in meta:
-        parts.append(f"inputs {meta['origin']}")
+    if meta.get("origin"):
+        parts.append(f"inputs {inputs_label(str(meta['origin']))}")
     return ["; ".join(parts) + "."]
+
+
+def inputs_label(origin: str) -> str:
+    """How a shared page names the inputs: the file or folder name, never its full path
+    (the embedded examples are named as such, not by their install path)."""
+    path = Path(origin)
+    try:
+        from evplan.examples import china_export_path
+
+        if path.resolve() == china_export_path().resolve():
+            return "the embedded china-export example"
+    except (OSError, ValueError):
+        pass
+    return path.name or origin
 
 
 def _single(run: RunData, plotlyjs_src: str | None = None) -> str:
@@ -113,18 +126,7 @@ def report_html(runs: Sequence[RunData], focus: str | None = None,
 
 
 def _write_text_atomically(text: str, path: Path) -> Path:
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.chmod(staging, 0o644)
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path.resolve(), lambda file: file.write_text(text, encoding="utf-8"))
 
 
 def write_report(folders: Sequence[str | Path], output: str | Path | None = None,
@@ -152,16 +154,13 @@ def write_report(folders: Sequence[str | Path], output: str | Path | None = None
     """
     runs = [load_run(folder, label=None if len(folders) == 1 else Path(folder).name)
             for folder in folders]
-    if output is None:
-        first = Path(folders[0])
-        output = first / REPORT_FILE if len(folders) == 1 else first.parent / COMPARISON_FILE
-    output = Path(output)
+    output = report_file(folders, output)
     src = None
     if not self_contained:
         own_report = (len(folders) == 1 and output.name == REPORT_FILE
                       and output.resolve().parent == Path(folders[0]).resolve())
         root = output.resolve().parent.parent if own_report else output.resolve().parent
-        src = relative_src(shared_plotlyjs(root), output.resolve().parent)
+        src = shared_src(root, output.resolve().parent)
     html = report_html(runs, focus, src)
     return _write_text_atomically(html, output)
 
@@ -169,6 +168,15 @@ def write_report(folders: Sequence[str | Path], output: str | Path | None = None
 def uses_shared_plotlyjs(page: str | Path) -> bool:
     """Whether an existing report page loads a shared plotly.js (not self-contained)."""
     return b'data-evplan-plotlyjs="shared"' in Path(page).read_bytes()
+
+
+def report_file(folders: Sequence[str | Path], output: str | Path | None = None) -> Path:
+    """The file :func:`write_report` writes: ``output``, else ``<folder>/report.html`` for
+    one run and ``comparison.html`` beside the first folder for several."""
+    if output is not None:
+        return Path(output)
+    first = Path(folders[0])
+    return first / REPORT_FILE if len(folders) == 1 else first.parent / COMPARISON_FILE
 
 
 def write_run_extras(result: Result, folder: str | Path, *, report: bool = True,
@@ -189,7 +197,7 @@ def write_run_extras(result: Result, folder: str | Path, *, report: bool = True,
         src = None
         if not self_contained:
             root = Path(assets) if assets is not None else target.resolve().parent
-            src = relative_src(shared_plotlyjs(root), target)
+            src = shared_src(root, target)
         html = report_html([RunData.from_result(result)], focus, src)
         written.append(_write_text_atomically(html, target / REPORT_FILE))
     if excel:

@@ -14,14 +14,13 @@ sheet holds the settings as key/value rows, a ``sources`` sheet the source ids, 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -30,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET
 from evplan.data.network import NetworkData
+from evplan.outputs.files import atomic_write
 from evplan.schema import SCENARIO_FIELDS, TABLES, Column, Table
 
 __all__ = ["write_result_workbook", "write_template"]
@@ -51,6 +51,9 @@ def _cell_value(value: Any) -> Any:
         value = value.item()
         if isinstance(value, float) and math.isnan(value):
             return None
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        # characters XML cannot hold (control characters) are written as \xNN
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", value)
     return value
 
 
@@ -68,9 +71,19 @@ def _header(sheet: Worksheet, names: list[str], comments: list[str | None],
     sheet.freeze_panes = "A2"
 
 
+def _as_text(book: Workbook) -> None:
+    """Store every text cell as text: a value like ``=HYPERLINK(...)``, ``+1``, ``-x`` or
+    ``@SUM(...)`` read from inputs must never become a live formula."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+
+
 def _write_rows(sheet: Worksheet, frame: pd.DataFrame, columns: list[str],
                 text_columns: set[str]) -> None:
-    """Append rows; text cells are stored as strings, never as formulas."""
+    """Append rows (text cells become text, never formulas, when the book is saved)."""
     values = frame[columns].astype(object).to_numpy()
     for record in values:
         row = []
@@ -80,10 +93,6 @@ def _write_rows(sheet: Worksheet, frame: pd.DataFrame, columns: list[str],
                 cell = str(cell)
             row.append(cell)
         sheet.append(row)
-    for row_cells in sheet.iter_rows(min_row=2, max_row=sheet.max_row):
-        for cell in row_cells:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
 
 
 def _column_comment(column: Column) -> str:
@@ -176,8 +185,6 @@ def _scenario_sheet(book: Workbook, data: NetworkData | None) -> None:
         cell_value = _cell_value(value)
         sheet.append([field.name, cell_value, field.unit,
                       field.description + (" Required." if field.required else "")])
-        if isinstance(cell_value, str):
-            sheet.cell(row=sheet.max_row, column=2).data_type = "s"
     sheet.column_dimensions["B"].width = 60
     sheet.column_dimensions["D"].width = 90
 
@@ -188,7 +195,7 @@ def _sources_sheet(book: Workbook, data: NetworkData | None) -> None:
                                         "e.g. S12.", "Free-text citation."], [False, False])
     sources = dict(data.scenario.sources) if data is not None else {}
     for source_id, citation in sources.items():
-        sheet.append([str(source_id), str(citation)])
+        sheet.append([_cell_value(str(source_id)), _cell_value(str(citation))])
     sheet.column_dimensions["B"].width = 120
 
 
@@ -197,7 +204,8 @@ def _readme_sheet(book: Workbook, data: NetworkData | None) -> None:
     name = data.scenario.name if data is not None else "(empty)"
     lines = [
         ("evplan input workbook", True),
-        (f"Scenario: {name}. Edit the sheets, save, then run:  evplan run THIS_FILE.xlsx", False),
+        (_cell_value(f"Scenario: {name}. Edit the sheets, save, then run:  evplan run "
+                     "THIS_FILE.xlsx"), False),
         ("", False),
         ("One sheet per input table. Row 1 holds the column names (do not rename them); data "
          "starts in row 2. Hover over a header for its unit and meaning.", False),
@@ -223,18 +231,9 @@ def _readme_sheet(book: Workbook, data: NetworkData | None) -> None:
 
 
 def _save_atomically(book: Workbook, path: Path) -> Path:
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(staging)
-        os.chmod(staging, 0o644)
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
-    return path
+    _as_text(book)
+    book.properties.creator = "evplan"
+    return atomic_write(path.resolve(), lambda file: book.save(file))
 
 
 def write_template(path: str | Path, data: NetworkData | None = None) -> Path:
@@ -293,7 +292,8 @@ def write_result_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
     run_sheet.title = "run"
     _header(run_sheet, ["key", "value"], [None, None], [False, False])
     for key, value in (info or {}).items():
-        run_sheet.append([str(key), value if isinstance(value, int | float) else str(value)])
+        run_sheet.append([_cell_value(str(key)), value if isinstance(value, int | float)
+                          else _cell_value(str(value))])
     run_sheet.column_dimensions["B"].width = 80
     for name, frame in tables.items():
         sheet = book.create_sheet(name[:31])

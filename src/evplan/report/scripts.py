@@ -28,6 +28,7 @@ __all__ = [
     "plotlyjs_file_name",
     "relative_src",
     "shared_plotlyjs",
+    "shared_src",
 ]
 
 ASSETS_FOLDER = "_assets"
@@ -55,8 +56,12 @@ def plotlyjs_file_name() -> str:
     return f"plotly-{version}.min.js"
 
 
-def shared_plotlyjs(root: str | Path) -> Path:
+def shared_plotlyjs(root: str | Path) -> Path | None:
     """Make sure ``root/_assets/plotly-<version>.min.js`` holds the package's plotly.js.
+
+    A file evplan did not write is never replaced: when that path already holds other
+    bytes (or ``_assets`` is not a folder), None is returned and the caller embeds
+    plotly.js in the page instead.
 
     Parameters
     ----------
@@ -65,26 +70,43 @@ def shared_plotlyjs(root: str | Path) -> Path:
 
     Returns
     -------
-    Path
-        The file, written now or found with the right SHA-256.
+    Path or None
+        The file, written now (as a new file) or found with the right SHA-256; None when
+        the place is taken by something else.
     """
     path = Path(root) / ASSETS_FOLDER / plotlyjs_file_name()
     try:
-        if hashlib.sha256(path.read_bytes()).hexdigest() == _sha256():
-            return path
+        return path if hashlib.sha256(path.read_bytes()).hexdigest() == _sha256() else None
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a folder, or unreadable: not ours
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        return None
     handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(plotlyjs_bytes())
         os.chmod(staging, 0o644)
-        os.replace(staging, path)
-    except BaseException:
+        try:
+            os.link(staging, path)  # a new name only: never replaces a file written meanwhile
+        except FileExistsError:
+            return shared_plotlyjs(root) if path.is_file() else None
+    finally:
         Path(staging).unlink(missing_ok=True)
-        raise
     return path
+
+
+def shared_src(root: str | Path, page_folder: Path) -> str | None:
+    """The ``src`` of the shared plotly.js under ``root`` for a page in ``page_folder``.
+
+    None (embed plotly.js) when :func:`shared_plotlyjs` cannot place it without touching a
+    file evplan did not write.
+    """
+    script = shared_plotlyjs(root)
+    return None if script is None else relative_src(script, page_folder)
 
 
 def relative_src(script: Path, page_folder: Path) -> str:

@@ -1,81 +1,92 @@
-"""Write a Result to a run folder atomically: the folder appears whole or not at all."""
+"""Write a Result to a run folder: the folder appears whole or not at all, and only where safe.
+
+The folder is staged beside its target and renamed into place by
+:func:`evplan.outputs.write_folder`; it holds the ``.evplan-run`` marker, every table as
+Parquet (raw values) and CSV (spreadsheet-safe: text starting with ``=``, ``+``, ``-``,
+``@`` gets a leading ``'``), ``kpis`` and ``run.json``. A target that is a file or a
+non-empty folder evplan did not write is refused; a run folder evplan wrote is replaced
+only with ``force=True``.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from evplan.outputs import Target, new_folder_target, write_folder, write_table
+from evplan.outputs.files import atomic_write
+from evplan.outputs.marker import new_run_id
 from evplan.results.result import Result
 
-__all__ = ["write_result"]
+__all__ = ["write_result", "write_run"]
+
+
+def _fill(result: Result, staging: Path, formats: tuple[str, ...], run_id: str,
+          extra: Callable[[Path], object] | None) -> None:
+    tables = dict(result.tables) | {"kpis": result.kpis}
+    for name, table in tables.items():
+        write_table(table, staging, name, formats)
+    manifest = {
+        "run_id": run_id,
+        "status": result.status,
+        "objective_usd": result.objective_usd,
+        "scenario": dict(result.scenario),
+        "metadata": dict(result.metadata),
+        "tables": sorted(tables),
+    }
+    text = json.dumps(manifest, indent=2, default=str)
+    atomic_write(staging / "run.json", lambda path: path.write_text(text, encoding="utf-8"))
+    if extra is not None:
+        extra(staging)
+
+
+def write_run(result: Result, target: Target, *, run_id: str,
+              formats: tuple[str, ...] = ("parquet", "csv"),
+              extra: Callable[[Path], object] | None = None,
+              store: str | Path | None = None,
+              commit: Callable[[Path], object] | None = None) -> Path:
+    """Write ``result`` into ``target`` (see :func:`evplan.outputs.new_folder_target`).
+
+    ``commit`` (called with the final folder once it is in place) records run ``run_id``
+    in ``store``; the folder counts only once it has. Returns the folder written.
+    """
+    return write_folder(target, lambda staging: _fill(result, staging, formats, run_id, extra),
+                        kind="run", run_id=run_id, store=store,
+                        run_ids=[run_id] if commit is not None else [], commit=commit)
 
 
 def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = ("parquet", "csv"),
-                 extra: Callable[[Path], object] | None = None) -> Path:
+                 extra: Callable[[Path], object] | None = None, *, force: bool = False) -> Path:
     """Write every table (Parquet and CSV), the KPIs and ``run.json`` into ``folder``.
 
-    Everything is written into a temporary sibling folder first, which is then renamed
-    into place; an existing folder of the same name is replaced only after the new one
-    is complete. A failure part-way leaves no ``folder`` change behind.
+    Everything is written into a hidden sibling folder first, which is then renamed into
+    place: a failure or a kill part-way leaves no ``folder`` change behind.
 
     Parameters
     ----------
     result : Result
         The plan.
     folder : str or Path
-        The run folder to create or replace.
+        The run folder: new, empty, or (with ``force``) a run folder evplan wrote.
     formats : tuple of str
         Any of ``"parquet"`` and ``"csv"``.
     extra : callable, optional
         Called with the staging folder to write more files (a report, a workbook) that
         must appear together with the tables.
+    force : bool
+        Replace ``folder`` when it is a run folder evplan wrote.
 
     Returns
     -------
     Path
         The run folder.
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` is a file, a non-empty folder evplan did not write, or a run folder
+        and ``force`` is False.
     """
-    target = Path(folder).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        tables = dict(result.tables) | {"kpis": result.kpis}
-        for name, table in tables.items():
-            if "parquet" in formats:
-                table.to_parquet(staging / f"{name}.parquet", index=False)
-            if "csv" in formats:
-                table.to_csv(staging / f"{name}.csv", index=False)
-        manifest = {
-            "status": result.status,
-            "objective_usd": result.objective_usd,
-            "scenario": dict(result.scenario),
-            "metadata": dict(result.metadata),
-            "tables": sorted(tables),
-        }
-        (staging / "run.json").write_text(json.dumps(manifest, indent=2, default=str),
-                                          encoding="utf-8")
-        if extra is not None:
-            extra(staging)
-        _swap_into_place(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
-
-
-def _swap_into_place(staging: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    retired = target.with_name(f".{target.name}.old-{os.getpid()}")
-    os.replace(target, retired)
-    try:
-        os.replace(staging, target)
-    except BaseException:
-        os.replace(retired, target)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+    target = new_folder_target(Path(folder), "run", force=force)
+    return write_run(result, target, run_id=new_run_id(), formats=formats, extra=extra)

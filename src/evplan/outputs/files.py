@@ -1,0 +1,283 @@
+"""Single files written safely: whole or not at all, with normal permissions, CSVs neutralised.
+
+* :func:`atomic_write` writes a file under a hidden temporary name beside it and renames it
+  into place. The temporary name carries the writer's process id and start time
+  (``.<name>.<pid>-<start>-<hex>.part``), so a later writer removes what a killed one left
+  behind, and only that. Files get the permissions of an ordinary file (``0o666`` less the
+  umask), never the owner-only ``0o600`` of :func:`tempfile.mkstemp`.
+* :func:`spreadsheet_safe` neutralises text that a spreadsheet would run as a formula: a
+  value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+  apostrophe (``'=HYPERLINK(...)``), which Excel and LibreOffice show as text. evplan's
+  CSV files are meant to be opened in spreadsheets, so :func:`write_csv` applies it to text
+  columns and headers; Parquet files keep the raw values.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "WRITE_STARTED_ENV",
+    "OwnerToken",
+    "announce_write",
+    "atomic_write",
+    "owner_alive",
+    "process_start",
+    "remove_stale_parts",
+    "remove_tree",
+    "spreadsheet_safe",
+    "write_csv",
+    "write_table",
+]
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a text cell as a formula."""
+
+_PART = re.compile(r"^\.(?P<name>.+)\.(?P<token>\d+-\d+-[0-9a-f]{8})\.part$")
+_TOKEN = re.compile(r"^(?P<pid>\d+)-(?P<start>\d+)-[0-9a-f]{8}$")
+
+
+def process_start(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, Linux), or None if unknown.
+
+    Together with the pid this names one process: a pid reused by a later process has
+    another start time. Returns None where ``/proc`` is missing.
+    """
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[-1].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    fields = text.rsplit(")", 1)[-1].split()
+    return bool(fields) and fields[0] in ("Z", "X")
+
+
+def owner_alive(pid: int, start: int | None = None) -> bool:
+    """True while the process that wrote a token may still be running.
+
+    A pid that no longer exists, a zombie, or a pid now used by a process with another
+    start time are dead. When in doubt (no permission to signal it) the owner is alive,
+    so nothing in use is ever removed.
+    """
+    if pid == os.getpid():
+        return start in (None, 0) or start == process_start(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return True
+    if _zombie(pid):
+        return False
+    if start:
+        now = process_start(pid)
+        if now is not None and now != start:
+            return False
+    return True
+
+
+class OwnerToken(str):
+    """``<pid>-<start>-<8 hex>``: names the process that writes a temporary file or folder."""
+
+    __slots__ = ()
+
+    @classmethod
+    def new(cls) -> OwnerToken:
+        pid = os.getpid()
+        return cls(f"{pid}-{process_start(pid) or 0}-{secrets.token_hex(4)}")
+
+    @property
+    def pid(self) -> int:
+        return int(self.split("-")[0])
+
+    @property
+    def start(self) -> int:
+        return int(self.split("-")[1])
+
+    def alive(self) -> bool:
+        """True while the owning process may still be running."""
+        return owner_alive(self.pid, self.start)
+
+    @staticmethod
+    def parse(text: str) -> OwnerToken | None:
+        return OwnerToken(text) if _TOKEN.match(text) else None
+
+
+def host() -> str:
+    """This machine's name (owners on other hosts are never judged dead)."""
+    return socket.gethostname()
+
+
+def remove_stale_parts(folder: Path, name: str | None = None) -> list[Path]:
+    """Remove ``.<name>.<token>.part`` files in ``folder`` whose writer is dead.
+
+    Only names of exactly that form are touched (``name`` limits it to one target).
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _PART.match(entry.name)
+        if not match or (name is not None and match["name"] != name):
+            continue
+        token = OwnerToken.parse(match["token"])
+        if token is None or token.alive() or not entry.is_file() or entry.is_symlink():
+            continue
+        entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(temporary_path)``, then rename the file into ``path`` (whole or not at all).
+
+    The temporary file is created empty with mode ``0o666`` less the umask before ``write``
+    runs, so the final file has ordinary permissions. Stale temporary files of the same
+    target left by killed writers are removed first.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "note.txt"
+    >>> atomic_write(target, lambda p: p.write_text("hello", encoding="utf-8")).read_text()
+    'hello'
+    """
+    target = Path(path)
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(folder, target.name)
+    temporary = folder / f".{target.name}.{OwnerToken.new()}.part"
+    descriptor = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+    os.close(descriptor)
+    try:
+        write(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return target
+
+
+WRITE_STARTED_ENV = "EVPLAN_TEST_WRITE_STARTED"
+"""Test hook: a file to create when a command starts writing its results (a folder or the
+store), so the kill -9 tests can aim random kills at the write."""
+
+
+def announce_write() -> None:
+    """Create the file ``EVPLAN_TEST_WRITE_STARTED`` names, if set (a test hook)."""
+    path = os.environ.get(WRITE_STARTED_ENV)
+    if path:
+        Path(path).touch()
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and headers cannot run as spreadsheet formulas.
+
+    Text (not numbers: ``-5`` in a numeric column stays a number) that starts with one of
+    :data:`FORMULA_PREFIXES` gets a leading ``'``. Returns ``frame`` itself when nothing
+    needs changing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spreadsheet_safe(pd.DataFrame({"id": ["=1+1", "CN"], "x": [-1, 2]}))["id"].tolist()
+    ["'=1+1", 'CN']
+    """
+    import pandas as pd
+
+    def safe(value: object) -> object:
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            return "'" + value
+        return value
+
+    columns = [column for column in frame.columns
+               if not pd.api.types.is_numeric_dtype(frame[column])
+               or pd.api.types.is_bool_dtype(frame[column])]
+    changed: dict[object, pd.Series] = {}
+    for column in columns:
+        series = frame[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+        if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+            continue
+        text = series.map(lambda value: isinstance(value, str)
+                          and value.startswith(FORMULA_PREFIXES))
+        if bool(text.any()):
+            changed[column] = series.astype(object).map(safe)
+    headers = {column: safe(column) for column in frame.columns
+               if isinstance(column, str) and column.startswith(FORMULA_PREFIXES)}
+    if not changed and not headers:
+        return frame
+    out = frame.copy()
+    for name, values in changed.items():
+        out[name] = values
+    return out.rename(columns=headers)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as a spreadsheet-safe CSV (no index), whole or not at all."""
+    safe = spreadsheet_safe(frame)
+    return atomic_write(path, lambda temporary: safe.to_csv(temporary, index=False))
+
+
+def write_table(frame: pd.DataFrame, folder: str | Path, stem: str,
+                formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
+    """Write one table as ``<stem>.parquet`` (raw values) and ``<stem>.csv`` (neutralised)."""
+    root = Path(folder)
+    written = []
+    if "parquet" in formats:
+        written.append(atomic_write(root / f"{stem}.parquet",
+                                    lambda temporary: frame.to_parquet(temporary, index=False)))
+    if "csv" in formats:
+        written.append(write_csv(frame, root / f"{stem}.csv"))
+    return written
+
+
+def remove_tree(path: Path, keep_last: str | None = None) -> None:
+    """Remove a folder; the entry named ``keep_last`` (a marker) goes last.
+
+    A kill part-way leaves a folder that still holds its marker, so a later start knows
+    it was evplan's and finishes the job.
+    """
+    if not path.is_dir() or path.is_symlink():
+        return
+    for entry in list(path.iterdir()):
+        if entry.name == keep_last:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    if keep_last:
+        (path / keep_last).unlink(missing_ok=True)
+    try:
+        path.rmdir()
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+

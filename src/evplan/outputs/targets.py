@@ -1,0 +1,290 @@
+"""Where a command may write: new folders, evplan's own folders, never the user's files.
+
+The rules, the same for every command that writes a folder:
+
+* **No ``-o``**: a new folder ``evplan-output/<name>`` where ``<name>`` is the scenario name
+  made safe (:func:`~evplan.outputs.names.safe_component`); when that folder exists, the
+  first free of ``<name>-2``, ``<name>-3``, ... A re-run never replaces an earlier run.
+  ``evplan-output/latest`` then names the newest run folder; ``fleet``, ``charging``,
+  ``recycling`` and ``report`` use it when no folder is given.
+* **``-o DIR``**: ``DIR`` must be new, an empty folder, or a folder evplan wrote (it holds
+  the ``.evplan-run`` marker). A marked run folder is replaced only with ``--force``, and
+  the terminal says what was replaced. A file, a non-empty folder without the marker, the
+  current folder, the home folder, the filesystem root and any folder holding the current
+  one are refused with a message saying what to do.
+* **Adding tables to a run folder** (fleet, charging, recycling): the folder must be
+  marked; the command's own earlier tables are replaced, everything else is kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from evplan.errors import OutputError
+from evplan.outputs.files import atomic_write
+from evplan.outputs.marker import MARKER, Marker, read_marker
+from evplan.outputs.names import safe_component
+
+__all__ = [
+    "DEFAULT_ROOT",
+    "LATEST",
+    "OutputError",
+    "Target",
+    "check_file_target",
+    "evplan_html",
+    "existing_folder_target",
+    "free_folder",
+    "latest_run_folder",
+    "new_folder_target",
+    "write_latest",
+]
+
+DEFAULT_ROOT = Path("evplan-output")
+LATEST = "latest"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A folder a command may write, and how.
+
+    Attributes
+    ----------
+    path : Path
+        The folder (absolute).
+    mode : {"create", "replace", "update"}
+        ``create``: a new folder (or one replacing an empty folder); ``replace``: a marked
+        folder replaced whole (``--force``); ``update``: a marked folder whose other files
+        are kept while a command replaces its own tables.
+    auto_name : bool
+        evplan chose the name: if another process takes it first, the next free name is
+        used.
+    previous : Marker or None
+        The marker of the folder replaced or updated.
+    latest : bool
+        Point ``<parent>/latest`` at the folder when written.
+    """
+
+    path: Path
+    mode: Literal["create", "replace", "update"]
+    auto_name: bool = False
+    previous: Marker | None = None
+    latest: bool = False
+
+
+def free_folder(parent: Path, name: str) -> Path:
+    """``parent/name``, or the first of ``name-2``, ``name-3``... that does not exist."""
+    number = 1
+    while True:
+        candidate = parent / (name if number == 1 else f"{name}-{number}")
+        if not os.path.lexists(candidate):
+            return candidate
+        number += 1
+
+
+def _suggest(path: Path) -> str:
+    """A new folder name to offer: inside ``path`` for a folder, beside it for a file."""
+    suggestion = path / "evplan-run" if path.is_dir() else path.with_name(
+        f"{path.stem or 'evplan'}-run")
+    try:
+        return str(suggestion.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(suggestion)
+
+
+def _refuse_special(given: Path, path: Path) -> None:
+    """The filesystem root, the home folder, the current folder or one holding it."""
+    cwd = Path.cwd().resolve()
+    if path == Path(path.anchor):
+        what = "the filesystem root"
+    elif path == Path.home().resolve():
+        what = "your home folder"
+    elif path == cwd:
+        what = "the current folder"
+    elif cwd.is_relative_to(path):
+        what = "a folder that holds the current folder"
+    else:
+        return
+    raise OutputError(f"evplan: {given} is {what}; evplan writes results into a folder of "
+                      f"their own and never into {what}. Choose a new folder, e.g. "
+                      f"-o {_suggest(path)}.")
+
+
+def _resolve(given: Path) -> Path:
+    given = given.expanduser()  # a quoted "~/runs" means the home folder, not a "~" folder
+    if given.is_symlink() and not given.exists():
+        raise OutputError(f"evplan: {given} is a link to something that does not exist. "
+                          "Choose a new folder name.")
+    path = given.resolve()
+    _refuse_special(given, path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"evplan: {given} is a file, not a folder; evplan leaves it alone. "
+                          f"Choose a new folder name, e.g. -o {_suggest(path)}.")
+    return path
+
+
+def _busy(given: Path, marker: Marker) -> None:
+    from evplan.outputs.files import OwnerToken
+
+    token = OwnerToken.parse(marker.pending.token) if marker.pending else None
+    if token is not None and token.alive():
+        raise OutputError(f"evplan: another evplan (process {token.pid}) is writing {given}. "
+                          "Wait for it to finish, or choose another folder.")
+
+
+def new_folder_target(output: Path | None, name: str, *, force: bool = False,
+                      kind: str = "run", root: Path = DEFAULT_ROOT,
+                      update_kinds: tuple[str, ...] = ()) -> Target:
+    """Where a command that makes a new result folder writes it.
+
+    Parameters
+    ----------
+    output : Path or None
+        ``-o DIR``; None for the default ``root/<safe name>`` (next free name).
+    name : str
+        The name to use without ``-o`` (made safe here), e.g. the scenario name.
+    force : bool
+        Allow replacing a marked folder of this ``kind``.
+    kind : str
+        What the folder holds (``run``, ``recycling``).
+    root : Path
+        The default output folder.
+    update_kinds : tuple of str
+        Marked folders of these kinds are updated (their other files kept) rather than
+        refused; used by ``recycling -o RUN_FOLDER``.
+
+    Raises
+    ------
+    OutputError
+        When the target is a file, a user's folder, a special folder, or a marked folder
+        without ``force``.
+    """
+    from evplan.outputs.recover import reconcile
+
+    if output is None:
+        parent = root.resolve()
+        reconcile(parent)
+        return Target(free_folder(parent, safe_component(name)), "create", auto_name=True,
+                      latest=kind == "run")
+    path = _resolve(output)
+    reconcile(path.parent)
+    if not path.exists():
+        return Target(path, "create", latest=kind == "run" and _is_root(path.parent, root))
+    marker = read_marker(path)
+    if marker is None:
+        if next(path.iterdir(), None) is None:
+            return Target(path, "create", latest=kind == "run" and _is_root(path.parent, root))
+        raise OutputError(f"evplan: {output} is not empty and is not a folder evplan wrote "
+                          f"(it has no {MARKER} file), so evplan will not write into it or "
+                          "delete anything in it. Choose a new or empty folder, e.g. "
+                          f"-o {_suggest(path)} (--force replaces only a folder evplan "
+                          "wrote).")
+    _busy(output, marker)
+    if marker.kind in update_kinds:
+        return Target(path, "update", previous=marker)
+    if not force:
+        raise OutputError(f"evplan: {output} already holds an evplan {marker.describe()}. "
+                          "Pass --force to replace it (its files go; the results store keeps "
+                          "its record), or choose a new folder.")
+    return Target(path, "replace", previous=marker,
+                  latest=kind == "run" and _is_root(path.parent, root))
+
+
+def existing_folder_target(folder: Path, kinds: tuple[str, ...] = ("run",),
+                           command: str = "evplan") -> Target:
+    """A marked folder a command adds its tables to (fleet, charging, recycling).
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` is missing, not a folder, or not a folder evplan wrote.
+    """
+    from evplan.outputs.recover import reconcile
+
+    path = folder.resolve()
+    if not path.is_dir():
+        raise OutputError(f"evplan: {folder} is not a folder. Pass the run folder `evplan run` "
+                          "wrote (it prints it), or leave it out for the latest run.")
+    reconcile(path.parent)
+    marker = read_marker(path)
+    if marker is None or marker.kind not in kinds:
+        what = "has no .evplan-run marker" if marker is None else f"holds a {marker.kind}"
+        raise OutputError(f"evplan: {folder} is not a run folder evplan wrote (it {what}), so "
+                          f"{command} will not write into it. Plan one with `evplan run -o "
+                          "NEW_FOLDER` and pass that folder (folders from evplan before 0.2 "
+                          "need a new run).")
+    _busy(folder, marker)
+    return Target(path, "update", previous=marker)
+
+
+def evplan_html(path: Path) -> bool:
+    """True when ``path`` is an HTML page evplan wrote (its generator tag says so)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(4096)
+    except OSError:
+        return False
+    return b'<meta name="generator" content="evplan' in head
+
+
+def check_file_target(path: Path, *, force: bool, what: str, option: str = "",
+                      replaceable: Callable[[Path], bool] | None = None) -> Path:
+    """Check a file a command is about to write; return it.
+
+    A new file is fine; an existing one only with ``force`` or when ``replaceable`` says
+    evplan wrote it (a report page). A folder, or a link to nothing, is refused.
+
+    Raises
+    ------
+    OutputError
+        Saying what to do (another name, or ``--force``).
+    """
+    if path.is_symlink() and not path.exists():
+        raise OutputError(f"evplan: {path} is a link to something that does not exist. "
+                          f"Choose another file name{option}.")
+    if path.is_dir():
+        raise OutputError(f"evplan: {path} is a folder; {what} is a file. Choose a file "
+                          f"name{option}, e.g. {path / path.name}.")
+    if path.exists() and not force and not (replaceable is not None and replaceable(path)):
+        raise OutputError(f"evplan: {path} exists and evplan did not write it, or it may hold "
+                          f"your edits; {what} would replace it. Choose another file "
+                          f"name{option}, or pass --force to replace it.")
+    return path
+
+
+def _is_root(parent: Path, root: Path) -> bool:
+    return parent.resolve() == root.resolve()
+
+
+def write_latest(root: Path, folder: Path) -> Path:
+    """Point ``root/latest`` at ``folder`` (a one-line file holding its name)."""
+    text = folder.name + "\n"
+    return atomic_write(root / LATEST, lambda path: path.write_text(text, encoding="utf-8"))
+
+
+def latest_run_folder(root: Path = DEFAULT_ROOT) -> Path | None:
+    """The newest finished run folder in ``root``: the one ``root/latest`` names, else the
+    marked run folder created last; None when there is none."""
+    from evplan.outputs.recover import reconcile
+
+    if not root.is_dir():
+        return None
+    reconcile(root.resolve())
+    pointer = root / LATEST
+    if pointer.is_file() and not pointer.is_symlink():
+        name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+        if name and name == safe_component(name) and _finished_run(root / name):
+            return root / name
+    found = [(marker.created_at, entry.name) for entry in root.iterdir()
+             if not entry.name.startswith(".") and entry.is_dir()
+             and (marker := read_marker(entry)) is not None and marker.kind == "run"
+             and marker.pending is None]
+    return root / max(found)[1] if found else None
+
+
+def _finished_run(folder: Path) -> bool:
+    marker = read_marker(folder) if folder.is_dir() and not folder.is_symlink() else None
+    return marker is not None and marker.kind == "run" and marker.pending is None

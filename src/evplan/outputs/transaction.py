@@ -1,0 +1,216 @@
+"""Write a result folder so that folder and results store agree after a kill at any instant.
+
+:func:`write_folder` runs one protocol for every command that writes a folder (``run``,
+``fleet``, ``charging``, ``recycling``)::
+
+    1. stage     .<name>.<token>.tmp/ holds the marker, with ``pending`` = (writer, store,
+                 run ids); for an update, links to the folder's other files; then
+                 the new files
+    2. swap      create: rename the staging folder to <name>
+                 replace / update: rename <name> to .<name>.<token>.old, then the
+                 staging folder to <name>
+    3. commit    record the run(s) in the results store (one DuckDB transaction)
+    4. finish    point ``latest`` at it (new runs in evplan-output), clear ``pending``
+                 in the marker, remove .<name>.<token>.old
+
+The store commit decides: a folder whose marker is still ``pending`` counts only if its
+run ids are in the store. A process killed anywhere leaves one of these states, which the
+next evplan start writing into the same parent folder repairs
+(:func:`evplan.outputs.recover.reconcile`): a hidden staging or retired folder of a dead
+writer is removed or put back; a visible pending folder is finished when its runs are in
+the store, and otherwise rolled back (removed, and the folder it replaced put back). Hidden
+folders are removed marker-last, so a kill during a removal leaves a folder the next start
+still recognises as evplan's. The token ``<pid>-<start>-<hex>`` names the writing process,
+so nothing a live writer is using is ever touched.
+
+Readers never see a half folder: a visible run folder is always a complete one (its
+``pending`` flag says whether its store record has committed yet).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from evplan.outputs.files import OwnerToken, announce_write, host, remove_tree
+from evplan.outputs.marker import MARKER, Marker, Pending, write_marker
+from evplan.outputs.targets import OutputError, Target, free_folder, write_latest
+
+__all__ = ["KILL_AT_STEP_ENV", "WRITE_DELAY_ENV", "table_files", "write_folder"]
+
+KILL_AT_STEP_ENV = "EVPLAN_TEST_KILL_AT_STEP"
+"""Test hook: SIGKILL this process when the write reaches step N (1-based)."""
+WRITE_DELAY_ENV = "EVPLAN_TEST_WRITE_DELAY_S"
+"""Test hook: sleep this long at every step (so random kills land inside the write)."""
+
+_TAKEN = {errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR}
+
+
+class _Steps:
+    """Counts the protocol's steps; the test hooks act on them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.kill_at = int(os.environ.get(KILL_AT_STEP_ENV) or 0)
+        self.delay = float(os.environ.get(WRITE_DELAY_ENV) or 0.0)
+        announce_write()
+
+    def __call__(self) -> None:
+        self.count += 1
+        if self.delay:
+            time.sleep(self.delay)
+        if self.count == self.kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def table_files(*prefixes: str) -> Callable[[str], bool]:
+    """File names a command owns in a run folder: ``<prefix>.json``, ``<prefix>.parquet``,
+    ``<prefix>_<table>.parquet`` / ``.csv`` for each prefix (``fleet``, ``recycling``...)."""
+    def owned(name: str) -> bool:
+        stem, _, extension = name.rpartition(".")
+        return extension in ("parquet", "csv", "json") and any(
+            stem == prefix or stem.startswith(f"{prefix}_") for prefix in prefixes)
+    return owned
+
+
+def _copy_kept(source: Path, staging: Path, drop: Callable[[str], bool]) -> None:
+    """Hard-link (else copy) the files of ``source`` that the update keeps into ``staging``."""
+    for entry in source.iterdir():
+        if entry.name == MARKER or drop(entry.name) or (
+                entry.name.startswith(".") and entry.name.endswith(".part")):
+            continue
+        destination = staging / entry.name
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, destination, symlinks=True)
+            continue
+        try:
+            os.link(entry, destination, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(entry, destination, follow_symlinks=False)
+
+
+def _place_new(staging: Path, target: Target) -> Path:
+    """Rename the staging folder to the target (or, for evplan's own names, the next free
+    name when another process took it meanwhile)."""
+    path = target.path
+    while True:
+        try:
+            os.rename(staging, path)
+            return path
+        except OSError as error:
+            if error.errno not in _TAKEN:
+                raise
+            if not target.auto_name:
+                raise OutputError(f"evplan: {path} was created or filled by another program "
+                                  "while evplan was writing; nothing was written to it. Run "
+                                  "again with another folder.") from error
+            path = free_folder(path.parent, target.path.name)
+
+
+def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, run_id: str,
+                 command: str = "run", store: str | Path | None = None,
+                 run_ids: Sequence[str] = (), commit: Callable[[Path], object] | None = None,
+                 drop: Callable[[str], bool] | None = None) -> Path:
+    """Write a result folder by the protocol of this module; return the folder written.
+
+    Parameters
+    ----------
+    target : Target
+        From :func:`~evplan.outputs.targets.new_folder_target` or
+        :func:`~evplan.outputs.targets.existing_folder_target`.
+    fill : callable
+        Called with the staging folder; writes the new files into it.
+    kind : str
+        Folder kind for a new marker (``run``, ``recycling``).
+    run_id : str
+        The run the folder holds (a new folder) or the run that adds to it (an update).
+    command : str
+        The command updating a folder (``fleet``, ``charging``, ``recycling``).
+    store : str or Path, optional
+        The results store ``commit`` records into (None: nothing recorded).
+    run_ids : sequence of str
+        The run ids ``commit`` records; the write counts once they are in ``store``.
+    commit : callable, optional
+        Called with the final folder after it is in place; records the run(s). If it
+        raises, the write is rolled back.
+    drop : callable, optional
+        For an update: file names of the folder not carried over (the command's own
+        earlier tables).
+
+    Returns
+    -------
+    Path
+        The folder (for a new run without ``-o``, possibly ``<name>-N``).
+    """
+    from evplan import __version__
+
+    step = _Steps()
+    token = OwnerToken.new()
+    parent = target.path.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    pending = Pending(token=token, host=host(),
+                      store=str(Path(store).resolve()) if store is not None and run_ids
+                      else None, run_ids=tuple(run_ids), latest=target.latest)
+    if target.mode == "update" and target.previous is not None:
+        marker = replace(target.previous.with_update(command, run_id), pending=pending)
+    else:
+        marker = Marker(kind=kind, run_id=run_id, evplan=__version__, pending=pending)
+    staging = parent / f".{target.path.name}.{token}.tmp"
+    os.mkdir(staging)  # mode 0o777 less the umask: shareable like any folder the user makes
+    try:
+        step()
+        write_marker(staging, marker)
+        step()
+        snapshot = b""
+        if target.mode == "update":
+            snapshot = (target.path / MARKER).read_bytes()
+            _copy_kept(target.path, staging, drop or (lambda name: False))
+            step()
+        fill(staging)
+        step()
+        retired: Path | None = None
+        if target.mode == "create":
+            final = _place_new(staging, target)
+        else:
+            final = target.path
+            if target.mode == "update" and (final / MARKER).read_bytes() != snapshot:
+                raise OutputError(f"evplan: another evplan command changed {final} while this "
+                                  "one ran; nothing was written. Run this command again.")
+            retired = parent / f".{final.name}.{token}.old"
+            os.rename(final, retired)
+            step()
+            try:
+                os.rename(staging, final)
+            except BaseException:
+                os.rename(retired, final)
+                raise
+        step()
+    except BaseException:
+        remove_tree(staging, keep_last=MARKER)
+        raise
+    try:
+        if commit is not None:
+            commit(final)
+        step()
+    except BaseException:
+        trash = parent / f".{final.name}.{token}.del"
+        os.rename(final, trash)
+        if retired is not None:
+            os.rename(retired, final)
+        remove_tree(trash, keep_last=MARKER)
+        raise
+    if target.latest:
+        write_latest(parent, final)
+        step()
+    write_marker(final, replace(marker, pending=None))
+    step()
+    if retired is not None:
+        remove_tree(retired, keep_last=MARKER)
+        step()
+    return final

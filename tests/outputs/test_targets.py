@@ -1,0 +1,146 @@
+"""Where commands may write (evplan.outputs.targets): new or evplan's folders, never a user's."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from evplan.outputs import LATEST, OutputError, latest_run_folder, new_folder_target
+from evplan.outputs.marker import Marker, read_marker, write_marker
+from evplan.outputs.targets import check_file_target, evplan_html, existing_folder_target
+
+
+def marked(folder: Path, kind: str = "run", run_id: str = "r1",
+           created_at: str = "2025-01-01T00:00:00+00:00") -> Path:
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text("{}")
+    write_marker(folder, Marker(kind=kind, run_id=run_id, created_at=created_at))
+    return folder
+
+
+def user_folder(folder: Path) -> dict[str, bytes]:
+    folder.mkdir(parents=True)
+    (folder / "thesis.docx").write_bytes(b"years of work")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "data.csv").write_text("a,b\n1,2\n")
+    return snapshot(folder)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else b"<dir>"
+            for p in sorted(folder.rglob("*"))}
+
+
+def test_default_is_a_new_sanitised_folder_and_never_an_earlier_run(tmp_path: Path) -> None:
+    root = tmp_path / "evplan-output"
+    target = new_folder_target(None, "../../x", root=root)
+    assert target.path == root.resolve() / "x" and target.mode == "create"
+    assert target.auto_name and target.latest
+    marked(root / "x")
+    (root / "x-2").write_text("a user's file with that name")
+    assert new_folder_target(None, "../../x", root=root).path.name == "x-3"
+    assert new_folder_target(None, "/etc", root=root).path == root.resolve() / "etc"
+
+
+@pytest.mark.parametrize("what", ["file", "user folder", "dangling link"])
+def test_a_users_file_or_folder_is_refused_and_untouched(tmp_path: Path, what: str) -> None:
+    target = tmp_path / "target"
+    if what == "file":
+        target.write_text("keep me")
+        before = {"target": b"keep me"}
+    elif what == "user folder":
+        before = user_folder(target)
+    else:
+        target.symlink_to(tmp_path / "nowhere")
+        before = {}
+    with pytest.raises(OutputError) as caught:
+        new_folder_target(target, "run", force=True)
+    message = str(caught.value)
+    assert message.startswith(f"evplan: {target}")
+    assert "Choose" in message
+    if what == "file":
+        assert target.read_text() == "keep me"
+    elif what == "user folder":
+        assert snapshot(target) == before
+        assert "--force replaces only a folder evplan wrote" in message
+
+
+def test_special_folders_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    work = home / "work"
+    work.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    for given, what in ((Path("."), "the current folder"), (Path(".."), "your home folder"),
+                        (Path("~"), "your home folder"), (Path("/"), "the filesystem root"),
+                        (tmp_path, "a folder that holds the current folder")):
+        with pytest.raises(OutputError, match=what):
+            new_folder_target(given, "run", force=True)
+    assert new_folder_target(Path("~/runs/a"), "run").path == home.resolve() / "runs" / "a"
+
+
+def test_empty_new_and_marked_folders(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    assert new_folder_target(tmp_path / "empty", "run").mode == "create"
+    assert new_folder_target(tmp_path / "new" / "deeper", "run").mode == "create"
+    marked(tmp_path / "old")
+    with pytest.raises(OutputError, match=re.escape("already holds an evplan run r1 of "
+                                                    "2025-01-01 00:00 UTC. Pass --force")):
+        new_folder_target(tmp_path / "old", "run")
+    forced = new_folder_target(tmp_path / "old", "run", force=True)
+    assert forced.mode == "replace" and forced.previous is not None
+    assert forced.previous.run_id == "r1"
+    update = new_folder_target(tmp_path / "old", "recycling", kind="recycling",
+                               update_kinds=("run", "recycling"))
+    assert update.mode == "update"
+
+
+def test_tables_are_added_only_to_marked_run_folders(tmp_path: Path) -> None:
+    user_folder(tmp_path / "mine")
+    with pytest.raises(OutputError, match="not a run folder evplan wrote"):
+        existing_folder_target(tmp_path / "mine", command="evplan fleet")
+    with pytest.raises(OutputError, match="is not a folder"):
+        existing_folder_target(tmp_path / "missing")
+    marked(tmp_path / "recycling", kind="recycling")
+    with pytest.raises(OutputError, match="holds a recycling"):
+        existing_folder_target(tmp_path / "recycling")
+    marked(tmp_path / "run")
+    target = existing_folder_target(tmp_path / "run")
+    assert target.mode == "update" and target.path == (tmp_path / "run").resolve()
+
+
+def test_latest_names_the_newest_finished_run(tmp_path: Path) -> None:
+    root = tmp_path / "evplan-output"
+    assert latest_run_folder(root) is None
+    marked(root / "a", created_at="2025-01-01T00:00:00+00:00")
+    marked(root / "b", created_at="2025-02-01T00:00:00+00:00")
+    marked(root / "c", kind="recycling", created_at="2025-03-01T00:00:00+00:00")
+    assert latest_run_folder(root) == root / "b"
+    (root / LATEST).write_text("a\n")
+    assert latest_run_folder(root) == root / "a"
+    for hostile in ("../../etc", "/etc", "c", "missing"):
+        (root / LATEST).write_text(hostile)
+        assert latest_run_folder(root) == root / "b"
+
+
+def test_single_files(tmp_path: Path) -> None:
+    new = tmp_path / "book.xlsx"
+    assert check_file_target(new, force=False, what="the template") == new
+    new.write_bytes(b"my edits")
+    with pytest.raises(OutputError, match="pass --force to replace it"):
+        check_file_target(new, force=False, what="the template")
+    assert check_file_target(new, force=True, what="the template") == new
+    page = tmp_path / "page.html"
+    page.write_text('<html><head><meta name="generator" content="evplan 0.1.0">')
+    assert evplan_html(page)
+    assert check_file_target(page, force=False, what="x", replaceable=evplan_html) == page
+    page.write_text("<html>my own page</html>")
+    with pytest.raises(OutputError):
+        check_file_target(page, force=False, what="x", replaceable=evplan_html)
+    with pytest.raises(OutputError, match="is a folder"):
+        check_file_target(tmp_path, force=True, what="x")
+    assert read_marker(tmp_path) is None
+    assert sorted(os.listdir(tmp_path)) == ["book.xlsx", "page.html"]
