@@ -38,6 +38,7 @@ from evplan.errors import InfeasibleError, SolverLimitError
 from evplan.highs import _STATUS, HighsRun, SolverOptions, _to_highs
 from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
+from evplan.model.trade import uses_trade_terms
 from evplan.model.objective import fixed_cost_usd
 from evplan.results import Result, compute_kpis, result_tables
 from evplan.scenarios.warm_results import ResultTemplates, same_tables
@@ -307,7 +308,8 @@ class WarmModel:
         cost, rows, lower, upper = self._vectors(self.index, self.base)
         expected_lower = np.where(self._sense != "<", matrices.b, -np.inf)[rows]
         expected_upper = np.where(self._sense != ">", matrices.b, np.inf)[rows]
-        gathered = self._gather.index(self.index, self.base)
+        gathered = (self.index if uses_trade_terms(self.base)
+                    else self._gather.index(self.index, self.base))
         gathered_cost, *_ = self._vectors(gathered, self.base)
         ok = (np.allclose(cost, matrices.c) and np.allclose(lower, expected_lower)
               and np.allclose(upper, expected_upper) and np.allclose(gathered_cost, cost))
@@ -377,7 +379,9 @@ class WarmModel:
         """The index of ``data`` if it fits the built model, and how it was obtained."""
         if not self.enabled:
             return None, "cold: warm solving is off"
-        if _same_shape_tables(self.base, data):
+        # The gather below recomputes the plain duty formula only; with currency,
+        # transfer-price, quota-share or in-transit inputs the index is rebuilt instead.
+        if _same_shape_tables(self.base, data) and not uses_trade_terms(data):
             return self._gather.index(self.index, data), "warm"
         index = build_index(data)
         if _same_structure(self.index, index):

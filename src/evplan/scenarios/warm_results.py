@@ -118,10 +118,12 @@ class ResultTemplates:
         shipments = self.skeletons["shipments"].copy()
         variable = shipped * flows["variable_cost_usd_per_vehicle"].to_numpy()
         freight = shipped * flows["freight_usd_per_vehicle"].to_numpy()
+        inventory = shipped * flows["inventory_usd_per_vehicle"].to_numpy()
         shipments["shipment_vehicles"] = shipped
         shipments["in_quota_vehicles"] = in_quota
         shipments["variable_cost_usd"] = variable
         shipments["freight_usd"] = freight
+        shipments["inventory_usd"] = inventory
         shipments["duty_usd"] = duty
         shipments["full_duty_usd_per_vehicle"] = full
         shipments["in_quota_duty_usd_per_vehicle"] = flows[
@@ -167,9 +169,11 @@ class ResultTemplates:
         market["revenue_usd"] = _sum(self.market_sales, sold * price, size)
         market["variable_cost_usd"] = _sum(self.market_flows, variable, size)
         market["freight_usd"] = _sum(self.market_flows, freight, size)
+        market["inventory_usd"] = _sum(self.market_flows, inventory, size)
         market["duty_usd"] = _sum(self.market_flows, duty, size)
         market["margin_usd"] = (market["revenue_usd"] - market["variable_cost_usd"]
-                                - market["freight_usd"] - market["duty_usd"])
+                                - market["freight_usd"] - market["inventory_usd"]
+                                - market["duty_usd"])
         out["margin_by_market"] = market
 
         balance_sold = _sum(sales["balance"].to_numpy(), sold, len(index.balances))
@@ -183,12 +187,14 @@ class ResultTemplates:
         plant["revenue_usd"] = _sum(self.plant_flows, revenue, size)
         plant["variable_cost_usd"] = _sum(self.plant_flows, variable, size)
         plant["freight_usd"] = _sum(self.plant_flows, freight, size)
+        plant["inventory_usd"] = _sum(self.plant_flows, inventory, size)
         plant["duty_usd"] = _sum(self.plant_flows, duty, size)
         fixed = np.zeros(size)
         fixed[self.plant_year_rows] = plant_years["fixed_cost_usd_per_year"].to_numpy()
         plant["fixed_cost_usd"] = fixed
         plant["margin_usd"] = plant["revenue_usd"] - plant[
-            ["variable_cost_usd", "freight_usd", "duty_usd", "fixed_cost_usd"]].sum(axis=1)
+            ["variable_cost_usd", "freight_usd", "inventory_usd", "duty_usd",
+             "fixed_cost_usd"]].sum(axis=1)
         out["margin_by_plant"] = plant
 
         pools = index.pools
