@@ -11,6 +11,7 @@ See docs/validation.md.
 
 from __future__ import annotations
 
+from evplan.calibration.backtest import Backtest, backtest, backtest_base_demand
 from evplan.calibration.calibrate import (
     Calibration,
     CalibrationOptions,
@@ -22,9 +23,12 @@ from evplan.calibration.calibrate import (
 from evplan.calibration.inputs import CalibrationInputs, read_calibration_inputs
 
 __all__ = [
+    "Backtest",
     "Calibration",
     "CalibrationInputs",
     "CalibrationOptions",
+    "backtest",
+    "backtest_base_demand",
     "calibrate",
     "read_calibration_inputs",
     "restrict_years",
