@@ -198,11 +198,10 @@ def _tiers(base: pd.DataFrame, elasticity: np.ndarray, wedge: np.ndarray,
         "market": np.repeat(base["market"].to_numpy(), n),
         "year": np.repeat(base["year"].to_numpy(), n),
         "product": np.repeat(base["product"].to_numpy(), n),
-        "volume_vehicles": np.round(volume * high, 3) - np.round(volume * low, 3),
+        "volume_vehicles": np.round(np.round(volume * high, 3) - np.round(volume * low, 3), 3),
         "price_usd_per_vehicle": np.round(tier_price, 2),
-        "source": [f"calibration: tier {k + 1}/{n} ({lo:g}-{hi:g} x base volume) of a constant-"
-                   f"elasticity curve (elasticity {e:g}, elasticities.csv) + wedge {w:+,.0f} USD "
-                   f"fitted to the base year; base: base_demand.csv row {row}"
+        "source": [f"calibration: tier {k + 1}/{n} ({lo:g}-{hi:g} x base), elasticity {e:g}, "
+                   f"wedge {w:+.0f}; base_demand.csv row {row}"
                    for k, lo, hi, e, w, row in zip(
                        np.tile(np.arange(n), len(base)), low, high, eps, np.repeat(wedge, n),
                        np.repeat(base["row"].to_numpy(), n), strict=True)],
@@ -264,7 +263,8 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
         pools[["market", "product", "wedge_usd_per_vehicle"]], on=["market", "product"],
         how="left")["wedge_usd_per_vehicle"].fillna(0.0).to_numpy()
     demand = _tiers(base, elasticity_of(base, data, elasticities), wedge, options)
-    calibrated = with_demand(data, demand)
+    calibrated = with_demand(data.replace(scenario=replace(data.scenario,
+                                                           calibrated_year=base_year)), demand)
 
     identity = solve_identity(restrict_years(calibrated, base_year, base_year), observed, solver)
     fit = _fit(identity, pools)

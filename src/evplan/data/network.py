@@ -23,6 +23,7 @@ class ScenarioSettings:
     discount_rate: float = 0.0
     transfer_price_markup: float = 0.0
     inventory_carrying_rate: float = 0.0
+    calibrated_year: int | None = None
     default_duty_rate: float | None = None
     unmet_committed_penalty_usd_per_vehicle: float | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -42,6 +43,7 @@ class ScenarioSettings:
             "discount_rate": self.discount_rate,
             "transfer_price_markup": self.transfer_price_markup,
             "inventory_carrying_rate": self.inventory_carrying_rate,
+            "calibrated_year": self.calibrated_year,
             "default_duty_rate": self.default_duty_rate,
             "unmet_committed_penalty_usd_per_vehicle": self.unmet_committed_penalty_usd_per_vehicle,
         }
