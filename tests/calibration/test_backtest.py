@@ -78,3 +78,15 @@ def test_calibrate_command_labels_its_output_calibration(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "CALIBRATION" in done.stdout and "an identity, not a prediction" in done.stdout
     assert (tmp_path / "cal" / "demand.csv").exists()
+
+
+def test_fx_shock_scenario_moves_costs_in_the_reporting_currency() -> None:
+    # A 15 % weaker yuan makes Chinese costs 13 % cheaper in USD: exports from China grow.
+    import evplan
+    from evplan.scenarios import apply_scenario
+
+    base = evplan.optimize(china_export())
+    shocked = evplan.optimize(apply_scenario(china_export(), "fx-shock").data)
+    assert shocked.kpi("exports_by_origin", 2027, "CN") > base.kpi("exports_by_origin", 2027,
+                                                                    "CN")
+    assert shocked.kpi("global_sales", 2024) == pytest.approx(base.kpi("global_sales", 2024))

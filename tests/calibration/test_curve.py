@@ -30,5 +30,5 @@ def test_tier_prices_average_the_marginal_revenue_and_add_up_to_revenue() -> Non
 
 
 def test_breakpoints_must_end_at_the_base_volume() -> None:
-    with pytest.raises(ValueError, match="last one below the base must be 1.0"):
+    with pytest.raises(ValueError, match=r"last one below the base must be 1\.0"):
         tier_breakpoints((0.5, 0.9), (1.2,))

@@ -36,8 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evplan.calibration.calibrate import Calibration, CalibrationOptions, calibrate, \
-    restrict_years
+from evplan.calibration.calibrate import Calibration, CalibrationOptions, calibrate, restrict_years
 from evplan.calibration.inputs import CalibrationInputs
 from evplan.data import NetworkData
 from evplan.errors import InputError, Problem

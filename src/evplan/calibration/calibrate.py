@@ -148,7 +148,8 @@ def elasticity_of(base: pd.DataFrame, data: NetworkData, elasticities: pd.DataFr
         raise InputError([Problem("elasticities.csv", f"no own_price_elasticity for segment "
                                   f"{segments.iloc[i]!r} (product {base['product'].iloc[i]!r}, "
                                   f"market {base['market'].iloc[i]!r}, base_demand.csv row "
-                                  f"{base['row'].iloc[i]}). Add a row '*,{segments.iloc[i]},<value>'.")
+                                  f"{base['row'].iloc[i]}). Add a row "
+                                  f"'*,{segments.iloc[i]},<value>'.")
                           for i in missing[:20]])
     return value
 

@@ -4,16 +4,16 @@ They are not model tables (the optimiser never reads them); ``evplan calibrate``
 ``base_demand.csv`` and ``elasticities.csv`` into the model's ``demand.csv``, and
 ``evplan backtest`` compares a prediction with ``actuals.csv``.
 
-=================  ===========================================================  ==========
-file               one row is                                                   columns
-=================  ===========================================================  ==========
-base_demand.csv    the observed (base year) or projected volume and net price   market, year, product,
-                   of a product in a market and year                            volume_vehicles,
-                                                                                price_usd_per_vehicle
-elasticities.csv   the own-price elasticity of demand of a segment in a market  market ('*'), segment,
-                                                                                own_price_elasticity
-actuals.csv        a published figure to check a prediction against             kpi, key, year, value
-=================  ===========================================================  ==========
+================  ==================================================  ======================
+file              one row is                                          columns
+================  ==================================================  ======================
+base_demand.csv   the observed (base year) or projected volume and    market, year, product,
+                  net price of a product in a market and year         volume_vehicles,
+                                                                      price_usd_per_vehicle
+elasticities.csv  the own-price elasticity of demand of a segment     market ('*'), segment,
+                  in a market                                         own_price_elasticity
+actuals.csv       a published figure to check a prediction against    kpi, key, year, value
+================  ==================================================  ======================
 
 Every file also has a ``source`` column. Problems are collected and raised together, each
 naming file, row, column, value and a fix.
@@ -73,7 +73,8 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
         low = out.index[pd.to_numeric(out["own_price_elasticity"], errors="coerce") <= 1]
         for position in low:
             problems.append(Problem(label, f"row {out.loc[position, 'row']}, "
-                                    f"own_price_elasticity = {out.loc[position, 'own_price_elasticity']}"
+                                    "own_price_elasticity = "
+                                    f"{out.loc[position, 'own_price_elasticity']}"
                                     " must be above 1 (a seller facing inelastic demand would "
                                     "sell nothing at the margin). Write the magnitude, e.g. 4.5.",
                                     int(out.loc[position, "row"])))

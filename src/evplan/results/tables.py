@@ -116,7 +116,8 @@ def result_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: Netwo
         "average_price"].fillna(0.0)
     margin_by_plant = attributed.groupby(["plant", "year"], as_index=False)[
         ["shipment_vehicles", "revenue_usd", "variable_cost_usd", "freight_usd",
-         "inventory_usd", "duty_usd"]].sum().rename(columns={"shipment_vehicles": "production_vehicles"})
+         "inventory_usd", "duty_usd"]].sum().rename(
+        columns={"shipment_vehicles": "production_vehicles"})
     margin_by_plant = margin_by_plant.merge(
         plant_years[["plant", "year", "fixed_cost_usd_per_year"]], on=["plant", "year"],
         how="right").fillna(0.0).rename(columns={"fixed_cost_usd_per_year": "fixed_cost_usd"})

@@ -38,8 +38,8 @@ from evplan.errors import InfeasibleError, SolverLimitError
 from evplan.highs import _STATUS, HighsRun, SolverOptions, _to_highs
 from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
-from evplan.model.trade import uses_trade_terms
 from evplan.model.objective import fixed_cost_usd
+from evplan.model.trade import uses_trade_terms
 from evplan.results import Result, compute_kpis, result_tables
 from evplan.scenarios.warm_results import ResultTemplates, same_tables
 from evplan.solve import optimize
