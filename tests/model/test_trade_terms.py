@@ -76,3 +76,24 @@ def test_inventory_in_transit_costs_days_times_value_times_rate() -> None:
     assert result.objective_usd == pytest.approx(600 * 8_900)
     assert result["shipments"]["inventory_usd"].sum() == pytest.approx(600 * 100)
     assert result["margin_by_market"]["margin_usd"].sum() == pytest.approx(600 * 8_900)
+
+
+def test_warm_re_solve_applies_the_trade_terms_like_a_cold_build() -> None:
+    from evplan.scenarios import WarmModel, apply_patches
+    from evplan.scenarios.overrides import Patch
+
+    rates = pd.DataFrame({"country": ["AA", "AA", "BB", "BB"], "year": [2025, 2026] * 2,
+                          "local_per_usd": [100.0, 125.0, 10.0, 8.0]})
+    base = single_lane(first_year=2025, last_year=2026, ad_valorem_rate=0.1,
+                       fixed_cost=1_000_000.0)
+    routes = base["routes"].drop(columns="row").assign(transit_days=36.5)
+    data = with_tables(base, {"inventory_carrying_rate": 0.1}, routes=routes,
+                       exchange_rates=rates,
+                       transfer_prices=pd.DataFrame({"origin": ["AA"], "market": ["*"],
+                                                     "markup_on_full_cost": [0.1]}))
+    warm = WarmModel(data)
+    assert warm.enabled
+    cheaper = apply_patches(data, [Patch("routes", scale={"freight_usd_per_vehicle": 0.5})]).data
+    hot = warm.solve(cheaper)
+    assert hot.metadata["solve_mode"] == "warm"
+    assert hot.objective_usd == pytest.approx(evplan.optimize(cheaper).objective_usd, rel=1e-9)

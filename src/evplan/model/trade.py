@@ -48,14 +48,7 @@ __all__ = [
     "exchange_factor",
     "in_transit_cost",
     "quota_share",
-    "uses_trade_terms",
 ]
-
-
-def uses_trade_terms(data: NetworkData) -> bool:
-    """True when any optional trade input of this module is present."""
-    return bool(len(data["exchange_rates"]) or len(data["transfer_prices"])
-                or len(data["quota_shares"]) or data.scenario.inventory_carrying_rate > 0)
 
 
 def exchange_factor(data: NetworkData, countries: pd.Series | np.ndarray,

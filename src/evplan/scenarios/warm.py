@@ -39,7 +39,12 @@ from evplan.highs import _STATUS, HighsRun, SolverOptions, _to_highs
 from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
-from evplan.model.trade import uses_trade_terms
+from evplan.model.trade import (
+    customs_transfer_price,
+    exchange_factor,
+    in_transit_cost,
+    quota_share,
+)
 from evplan.results import Result, compute_kpis, result_tables
 from evplan.scenarios.warm_results import ResultTemplates, same_tables
 from evplan.solve import optimize
@@ -130,10 +135,21 @@ class _Gather:
         lanes = data["plant_programs"]
         routes = data["routes"]
         duties = data["duties"]
-        variable = lanes["variable_cost_usd_per_vehicle"].to_numpy()[self.flow_plant_program]
+        plants = data.plants
+        plant_years = base.plant_years.copy()
+        for column in ("capacity_vehicles_per_year", "fixed_cost_usd_per_year",
+                       "min_utilisation"):
+            plant_years[column] = plants[column].to_numpy()[self.plant_year_plant]
+        # Trade terms (model/trade.py), applied as build_index applies them.
+        plant_years["fixed_cost_usd_per_year"] = plant_years["fixed_cost_usd_per_year"] * (
+            exchange_factor(data, plant_years["country"], plant_years["year"]))
+        variable = lanes["variable_cost_usd_per_vehicle"].to_numpy()[self.flow_plant_program] * (
+            exchange_factor(data, flows["origin"], flows["year"]))
         freight = routes["freight_usd_per_vehicle"].to_numpy()[self.flow_route]
+        flows["variable_cost_usd_per_vehicle"] = variable
+        transfer = customs_transfer_price(data, flows, plant_years)
         cif = flows["customs_basis"].eq("CIF").to_numpy()
-        value = variable * (1 + scenario.transfer_price_markup) + np.where(cif, freight, 0.0)
+        value = transfer + np.where(cif, freight, 0.0)
         rate = _take(duties["ad_valorem_rate"].to_numpy(dtype=float), self.flow_duty)
         rate = np.where(np.isnan(rate), scenario.default_duty_rate or 0.0, rate)
         minimum = np.nan_to_num(_take(duties["minimum_usd_per_vehicle"].to_numpy(dtype=float),
@@ -144,43 +160,43 @@ class _Gather:
             dtype=float), self.flow_cvd))
         full = np.maximum(rate * value, minimum) + cvd * value + specific
         in_quota_rate = _take(duties["in_quota_rate"].to_numpy(dtype=float), self.flow_duty)
-        quota = _take(duties["quota_vehicles_per_year"].to_numpy(dtype=float), self.flow_duty)
+        duty_quota = duties["quota_vehicles_per_year"].to_numpy(dtype=float) * quota_share(
+            data, duties["quota_group"])
+        quota = _take(duty_quota, self.flow_duty)
         cross = flows["cross_border"].to_numpy(dtype=bool)
         has_quota = cross & ~np.isnan(quota)
         in_quota = np.where(has_quota, np.nan_to_num(in_quota_rate) * value + cvd * value
                             + specific, full)
-        flows["variable_cost_usd_per_vehicle"] = variable
         flows["freight_usd_per_vehicle"] = freight
         flows["transit_days"] = routes["transit_days"].to_numpy()[self.flow_route]
         flows["co2_kg_per_vehicle"] = routes["co2_kg_per_vehicle"].to_numpy()[self.flow_route]
+        flows["transfer_price_usd_per_vehicle"] = transfer
         flows["customs_value_usd_per_vehicle"] = np.where(cross, value, 0.0)
         flows["ad_valorem_rate"] = np.where(cross, rate, 0.0)
         flows["cvd_rate"] = np.where(cross, cvd, 0.0)
         flows["duty_usd_per_vehicle"] = np.where(cross, full, 0.0)
         flows["in_quota_duty_usd_per_vehicle"] = np.where(cross, in_quota, 0.0)
         flows["quota_vehicles_per_year"] = np.where(has_quota, quota, np.nan)
-        flows["unit_cost_usd_per_vehicle"] = variable + freight
+        flows["inventory_usd_per_vehicle"] = in_transit_cost(data, transfer, flows["transit_days"])
+        flows["unit_cost_usd_per_vehicle"] = (variable + freight
+                                              + flows["inventory_usd_per_vehicle"].to_numpy())
 
-        plants = data.plants
-        plant_years = base.plant_years.copy()
-        for column in ("capacity_vehicles_per_year", "fixed_cost_usd_per_year",
-                       "min_utilisation"):
-            plant_years[column] = plants[column].to_numpy()[self.plant_year_plant]
         route_years = base.route_years.copy()
         route_years["capacity_vehicles_per_year"] = routes[
             "capacity_vehicles_per_year"].to_numpy()[self.route_year_route]
         demand = data["demand"]
         pools = base.pools.copy()
         pools["volume_vehicles"] = demand["volume_vehicles"].to_numpy()
-        pools["price_usd_per_vehicle"] = demand["price_usd_per_vehicle"].to_numpy()
+        market_country = pools["market"].map(data.markets.set_index("market")["country"])
+        pools["price_usd_per_vehicle"] = demand["price_usd_per_vehicle"].to_numpy() * (
+            exchange_factor(data, market_country, pools["year"]))
         sales = base.sales.copy()
         sales["price_usd_per_vehicle"] = pools["price_usd_per_vehicle"].to_numpy()[
             sales["pool"].to_numpy()]
         quota_groups = base.quota_groups.copy()
         quota_flows = base.quota_flows.copy()
         if len(quota_groups):
-            group_quota = duties["quota_vehicles_per_year"].to_numpy(dtype=float)[
-                self.quota_group_duty]
+            group_quota = duty_quota[self.quota_group_duty]
             quota_groups["quota_vehicles_per_year"] = group_quota
             quota_flows["quota_vehicles_per_year"] = group_quota[
                 quota_flows["quota_group"].to_numpy()]
@@ -308,8 +324,7 @@ class WarmModel:
         cost, rows, lower, upper = self._vectors(self.index, self.base)
         expected_lower = np.where(self._sense != "<", matrices.b, -np.inf)[rows]
         expected_upper = np.where(self._sense != ">", matrices.b, np.inf)[rows]
-        gathered = (self.index if uses_trade_terms(self.base)
-                    else self._gather.index(self.index, self.base))
+        gathered = self._gather.index(self.index, self.base)
         gathered_cost, *_ = self._vectors(gathered, self.base)
         ok = (np.allclose(cost, matrices.c) and np.allclose(lower, expected_lower)
               and np.allclose(upper, expected_upper) and np.allclose(gathered_cost, cost))
@@ -379,9 +394,7 @@ class WarmModel:
         """The index of ``data`` if it fits the built model, and how it was obtained."""
         if not self.enabled:
             return None, "cold: warm solving is off"
-        # The gather below recomputes the plain duty formula only; with currency,
-        # transfer-price, quota-share or in-transit inputs the index is rebuilt instead.
-        if _same_shape_tables(self.base, data) and not uses_trade_terms(data):
+        if _same_shape_tables(self.base, data):
             return self._gather.index(self.index, data), "warm"
         index = build_index(data)
         if _same_structure(self.index, index):
