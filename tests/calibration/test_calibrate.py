@@ -86,3 +86,9 @@ def test_missing_or_inelastic_elasticities_are_named(tmp_path) -> None:
     wrong = pd.DataFrame({"market": ["*"], "segment": ["D"], "own_price_elasticity": [4.0]})
     with pytest.raises(InputError, match="no own_price_elasticity for segment 'C'"):
         calibrate(single_lane(), base_of(), wrong)
+
+
+def test_base_year_must_be_the_first_planning_year() -> None:
+    with pytest.raises(InputError, match="the base year 2026 is not the first_year 2025"):
+        calibrate(single_lane(first_year=2025, last_year=2026), base_of(years=(2026,)),
+                  ELASTICITY, base_year=2026)

@@ -241,6 +241,12 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
     """
     options = options or CalibrationOptions()
     base_year = base_year or data.scenario.first_year
+    if base_year != data.scenario.first_year:
+        # Prices are stated at the first year's exchange rates and discounted from it, so
+        # the wedge is only consistent when the observed year is the first year.
+        raise InputError([Problem("scenario.yaml", f"the base year {base_year} is not the "
+                                  f"first_year {data.scenario.first_year}. Calibrate on the "
+                                  "first planning year (set first_year to the observed year).")])
     base = base_demand[(base_demand["year"] >= data.scenario.first_year)
                        & (base_demand["year"] <= data.scenario.last_year)
                        & (base_demand["volume_vehicles"] > 0)].reset_index(drop=True)
