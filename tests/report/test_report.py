@@ -81,9 +81,13 @@ def test_story_and_cards_tell_the_china_export_story(china_result: Result) -> No
     assert cards["China plant utilisation"].before == "50 %"
     assert cards["Exports from China"].before == "0"
     text = " ".join(story(run))
-    assert text.startswith("In 2023, China builds 23.5 % of the 3.37 M vehicles sold "
-                           "worldwide, and its plants run 50 % full.")
+    # china-export is calibrated to 2023: the story says its 2023 figures restate the inputs.
+    assert text.startswith("In 2023 (calibration: demand was fitted so that 2023 reproduces "
+                           "the observed sales; these figures restate the inputs), China builds "
+                           "23.5 % of the 3.37 M vehicles sold worldwide, and its plants run "
+                           "50 % full.")
     assert "By 2030, exports from China go from 0 to" in text
+    assert "Figures after 2023 are model predictions" in text
 
 
 def test_every_map_place_has_a_centroid(china_result: Result) -> None:

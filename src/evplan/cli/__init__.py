@@ -2,7 +2,8 @@
 
 Commands are registered on :data:`evplan.cli.app.app` by the modules of this package:
 ``plan`` (run, validate, doctor), ``reporting`` (report, template), ``study`` (sweep,
-montecarlo, breakeven, runs, compare) and ``endoflife`` (fleet, charging, recycling).
+montecarlo, breakeven, runs, compare), ``endoflife`` (fleet, charging, recycling) and
+``validation`` (calibrate, backtest).
 
 Exit codes: 0 ok; 1 input error; 2 infeasible model; 3 solver limit without a plan; 4 a
 plan failed its certificate (a bug in evplan).
@@ -15,12 +16,12 @@ from evplan.errors import EXIT_OK
 
 # Modules register their commands on import, in the order `evplan --help` lists them.
 # isort: off
-from evplan.cli import plan, reporting, study, endoflife
+from evplan.cli import plan, reporting, study, endoflife, validation
 # isort: on
 
 __all__ = ["app", "main"]
 
-COMMAND_MODULES = (plan, reporting, study, endoflife)
+COMMAND_MODULES = (plan, reporting, study, endoflife, validation)
 
 
 def main() -> None:

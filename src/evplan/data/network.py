@@ -22,6 +22,8 @@ class ScenarioSettings:
     description: str = ""
     discount_rate: float = 0.0
     transfer_price_markup: float = 0.0
+    inventory_carrying_rate: float = 0.0
+    calibrated_year: int | None = None
     default_duty_rate: float | None = None
     unmet_committed_penalty_usd_per_vehicle: float | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -40,6 +42,8 @@ class ScenarioSettings:
             "last_year": self.last_year,
             "discount_rate": self.discount_rate,
             "transfer_price_markup": self.transfer_price_markup,
+            "inventory_carrying_rate": self.inventory_carrying_rate,
+            "calibrated_year": self.calibrated_year,
             "default_duty_rate": self.default_duty_rate,
             "unmet_committed_penalty_usd_per_vehicle": self.unmet_committed_penalty_usd_per_vehicle,
         }

@@ -18,7 +18,9 @@ index           one element is                                                 v
 Duties per vehicle are parameters of a flow because the customs value per vehicle is
 a parameter (transfer price, plus freight on a CIF basis)::
 
-    value      = variable_cost * (1 + markup) + [CIF] freight
+    value      = transfer_price + [CIF] freight
+    transfer   = variable_cost * (1 + markup), or (full cost) * (1 + markup_o,k)
+                 from transfer_prices (see evplan.model.trade)
     duty_full  = max(ad_valorem_rate * value, minimum) + cvd_rate * value + specific
     duty_quota = in_quota_rate * value + cvd_rate * value + specific
 
@@ -35,6 +37,12 @@ import pandas as pd
 
 from evplan.data import NetworkData, product_members
 from evplan.data.duties import expand_years, resolve_countervailing, resolve_duties
+from evplan.model.trade import (
+    customs_transfer_price,
+    exchange_factor,
+    in_transit_cost,
+    quota_share,
+)
 
 __all__ = ["ModelIndex", "build_index"]
 
@@ -102,8 +110,9 @@ def _flows(data: NetworkData, plant_years: pd.DataFrame, pools: pd.DataFrame) ->
 def _duty_terms(data: NetworkData, flows: pd.DataFrame) -> pd.DataFrame:
     scenario = data.scenario
     cross_border = (flows["origin"] != flows["market_country"]).to_numpy()
-    value = flows["variable_cost_usd_per_vehicle"].to_numpy() * (
-        1 + scenario.transfer_price_markup)
+    # Declared transfer price (model/trade.py): markup on full cost where transfer_prices
+    # has a row, else variable cost x (1 + transfer_price_markup).
+    value = flows["transfer_price_usd_per_vehicle"].to_numpy()
     value = value + np.where(flows["customs_basis"].eq("CIF"),
                              flows["freight_usd_per_vehicle"].to_numpy(), 0.0)
     duties = resolve_duties(flows[["origin", "market", "powertrain", "year"]],
@@ -116,7 +125,8 @@ def _duty_terms(data: NetworkData, flows: pd.DataFrame) -> pd.DataFrame:
                                  data["countervailing_duties"], data.years).to_numpy()
     full = np.maximum(rate * value, minimum) + cvd * value + specific
     in_quota_rate = duties["in_quota_rate"].to_numpy(dtype=float)
-    quota = duties["quota_vehicles_per_year"].to_numpy(dtype=float)
+    quota = duties["quota_vehicles_per_year"].to_numpy(dtype=float) * quota_share(
+        data, duties["quota_group"])
     has_quota = cross_border & ~np.isnan(quota)
     in_quota = np.where(has_quota, np.nan_to_num(in_quota_rate) * value + cvd * value + specific,
                         full)
@@ -137,6 +147,20 @@ def _duty_terms(data: NetworkData, flows: pd.DataFrame) -> pd.DataFrame:
     return terms
 
 
+def _convert_currencies(data: NetworkData, flows: pd.DataFrame, pools: pd.DataFrame,
+                        plant_years: pd.DataFrame) -> None:
+    """Year-y USD of local-currency prices and costs, in place (model/trade.py; 1 without FX)."""
+    if data["exchange_rates"].empty:
+        return
+    market_country = pools["market"].map(data.markets.set_index("market")["country"])
+    pools["price_usd_per_vehicle"] = pools["price_usd_per_vehicle"] * exchange_factor(
+        data, market_country, pools["year"])
+    flows["variable_cost_usd_per_vehicle"] = flows["variable_cost_usd_per_vehicle"] * (
+        exchange_factor(data, flows["origin"], flows["year"]))
+    plant_years["fixed_cost_usd_per_year"] = plant_years["fixed_cost_usd_per_year"] * (
+        exchange_factor(data, plant_years["country"], plant_years["year"]))
+
+
 def build_index(data: NetworkData) -> ModelIndex:
     """Enumerate the sparse flat indices and their parameters for ``data``.
 
@@ -153,10 +177,15 @@ def build_index(data: NetworkData) -> ModelIndex:
     pools = data["demand"][["market", "year", "product", "tier", "volume_vehicles",
                             "price_usd_per_vehicle", "row"]].reset_index(drop=True)
     flows = _flows(data, plant_years, pools)
-    flows = pd.concat([flows, _duty_terms(data, flows)], axis=1)
-    flows["unit_cost_usd_per_vehicle"] = (flows["variable_cost_usd_per_vehicle"]
-                                          + flows["freight_usd_per_vehicle"])
     flows["plant_year"] = _codes(flows, plant_years, ["plant", "year"])
+    _convert_currencies(data, flows, pools, plant_years)
+    flows["transfer_price_usd_per_vehicle"] = customs_transfer_price(data, flows, plant_years)
+    flows = pd.concat([flows, _duty_terms(data, flows)], axis=1)
+    flows["inventory_usd_per_vehicle"] = in_transit_cost(
+        data, flows["transfer_price_usd_per_vehicle"].to_numpy(), flows["transit_days"])
+    flows["unit_cost_usd_per_vehicle"] = (flows["variable_cost_usd_per_vehicle"]
+                                          + flows["freight_usd_per_vehicle"]
+                                          + flows["inventory_usd_per_vehicle"])
 
     balances = flows[["program", "market", "year"]].drop_duplicates().sort_values(
         ["year", "market", "program"]).reset_index(drop=True)

@@ -88,8 +88,12 @@ def story(run: RunData) -> list[str]:
     first, last = run.years[0], run.years[-1]
     focus = run.focus
     name = country_name(focus)
+    calibrated = run.scenario.get("calibrated_year")
+    label = (f" (calibration: demand was fitted so that {first} reproduces the observed sales; "
+             "these figures restate the inputs)" if calibrated == first else "")
     lines = [
-        f"In {first}, {name} builds {pct(run.kpi('sales_share_by_origin', first, focus), 1)} "
+        f"In {first}{label}, {name} builds "
+        f"{pct(run.kpi('sales_share_by_origin', first, focus), 1)} "
         f"of the {vehicles(run.kpi('global_sales', first))} vehicles sold worldwide, and its "
         f"plants run {pct(run.kpi('utilisation_by_country', first, focus))} full.",
     ]
@@ -111,6 +115,10 @@ def story(run: RunData) -> list[str]:
                      f"{usd(run.kpi('margin', first))} to {usd(run.kpi('margin', last))} a "
                      f"year; duties paid from {usd(run.kpi('duties_paid', first))} to "
                      f"{usd(run.kpi('duties_paid', last))}.")
+    if calibrated is not None:
+        lines.append(f"Figures after {calibrated} are model predictions under the scenario's "
+                     f"assumptions, not calibration; `evplan backtest` measures how well the "
+                     f"model predicts a year it was not fitted to (docs/validation.md).")
     return lines
 
 

@@ -41,6 +41,7 @@ def _shipments(m: linopy.Model, run: HighsRun, index: ModelIndex) -> pd.DataFram
     table["export"] = flows["cross_border"].to_numpy()
     table["variable_cost_usd"] = shipped * flows["variable_cost_usd_per_vehicle"].to_numpy()
     table["freight_usd"] = shipped * flows["freight_usd_per_vehicle"].to_numpy()
+    table["inventory_usd"] = shipped * flows["inventory_usd_per_vehicle"].to_numpy()
     table["duty_usd"] = duty
     table["full_duty_usd_per_vehicle"] = flows["duty_usd_per_vehicle"].to_numpy()
     table["in_quota_duty_usd_per_vehicle"] = flows["in_quota_duty_usd_per_vehicle"].to_numpy()
@@ -96,11 +97,12 @@ def result_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: Netwo
 
     revenue = sales.groupby(["market", "year"])[["sales_vehicles", "revenue_usd"]].sum()
     costs = shipments.groupby(["market", "year"])[
-        ["variable_cost_usd", "freight_usd", "duty_usd"]].sum()
+        ["variable_cost_usd", "freight_usd", "inventory_usd", "duty_usd"]].sum()
     margin_by_market = revenue.join(costs, how="outer").fillna(0.0).reset_index()
     margin_by_market["margin_usd"] = (margin_by_market["revenue_usd"]
                                       - margin_by_market["variable_cost_usd"]
                                       - margin_by_market["freight_usd"]
+                                      - margin_by_market["inventory_usd"]
                                       - margin_by_market["duty_usd"])
 
     # A plant earns the average price its vehicles fetch in each program-market-year.
@@ -115,12 +117,14 @@ def result_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: Netwo
         "average_price"].fillna(0.0)
     margin_by_plant = attributed.groupby(["plant", "year"], as_index=False)[
         ["shipment_vehicles", "revenue_usd", "variable_cost_usd", "freight_usd",
-         "duty_usd"]].sum().rename(columns={"shipment_vehicles": "production_vehicles"})
+         "inventory_usd", "duty_usd"]].sum().rename(
+        columns={"shipment_vehicles": "production_vehicles"})
     margin_by_plant = margin_by_plant.merge(
         plant_years[["plant", "year", "fixed_cost_usd_per_year"]], on=["plant", "year"],
         how="right").fillna(0.0).rename(columns={"fixed_cost_usd_per_year": "fixed_cost_usd"})
     margin_by_plant["margin_usd"] = margin_by_plant["revenue_usd"] - margin_by_plant[
-        ["variable_cost_usd", "freight_usd", "duty_usd", "fixed_cost_usd"]].sum(axis=1)
+        ["variable_cost_usd", "freight_usd", "inventory_usd", "duty_usd",
+         "fixed_cost_usd"]].sum(axis=1)
 
     pools = index.pools
     demand_prices = pools[["market", "year", "product", "tier", "volume_vehicles",

@@ -63,6 +63,10 @@ _VALUE_COLUMNS = {
     "countervailing_duties": ("cvd_rate",),
     "demand": ("volume_vehicles", "price_usd_per_vehicle"),
     "committed_sales": ("min_vehicles",),
+    # Trade terms (model/trade.py): Gather.numbers recomputes them for every case.
+    "exchange_rates": ("local_per_usd",),
+    "transfer_prices": ("markup_on_full_cost",),
+    "quota_shares": ("share_of_quota",),
 }
 _FREE_COLUMNS = ("row", "source", "name", "notes", "note", "comment", "battery_kwh")
 # Optional value columns whose blank cells shape the model (a quota row, a lane limit).

@@ -23,6 +23,12 @@ import pandas as pd
 from evplan.data import NetworkData
 from evplan.data.duties import resolve_countervailing, resolve_duties
 from evplan.model.index import ModelIndex
+from evplan.model.trade import (
+    customs_transfer_price,
+    exchange_factor,
+    in_transit_cost,
+    quota_share,
+)
 
 __all__ = ["PARAMETERS", "CaseNumbers", "Gather"]
 
@@ -31,7 +37,8 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "flows": ("variable_cost_usd_per_vehicle", "freight_usd_per_vehicle", "transit_days",
               "co2_kg_per_vehicle", "customs_value_usd_per_vehicle", "ad_valorem_rate",
               "cvd_rate", "duty_usd_per_vehicle", "in_quota_duty_usd_per_vehicle",
-              "quota_vehicles_per_year", "unit_cost_usd_per_vehicle"),
+              "quota_vehicles_per_year", "transfer_price_usd_per_vehicle",
+              "inventory_usd_per_vehicle", "unit_cost_usd_per_vehicle"),
     "plant_years": ("capacity_vehicles_per_year", "fixed_cost_usd_per_year",
                     "min_utilisation"),
     "route_years": ("capacity_vehicles_per_year",),
@@ -121,6 +128,14 @@ class Gather:
     flow_cif: np.ndarray
     flow_cross: np.ndarray
     years: np.ndarray
+    flow_origin: np.ndarray
+    flow_market: np.ndarray
+    flow_year: np.ndarray
+    flow_plant_year: np.ndarray
+    plant_year_country: np.ndarray
+    plant_year_year: np.ndarray
+    pool_country: np.ndarray
+    pool_year: np.ndarray
 
     @classmethod
     def of(cls, data: NetworkData, index: ModelIndex) -> Gather:
@@ -148,16 +163,40 @@ class Gather:
             flow_cif=flows["customs_basis"].eq("CIF").to_numpy(dtype=bool),
             flow_cross=flows["cross_border"].to_numpy(dtype=bool),
             years=index.discount.index.to_numpy(dtype=np.int64),
+            flow_origin=flows["origin"].to_numpy(dtype=object),
+            flow_market=flows["market"].to_numpy(dtype=object),
+            flow_year=flows["year"].to_numpy(dtype=np.int64),
+            flow_plant_year=flows["plant_year"].to_numpy(dtype=np.int64),
+            plant_year_country=index.plant_years["country"].to_numpy(dtype=object),
+            plant_year_year=index.plant_years["year"].to_numpy(dtype=np.int64),
+            pool_country=index.pools["market"].map(
+                data.markets.set_index("market")["country"]).to_numpy(dtype=object),
+            pool_year=index.pools["year"].to_numpy(dtype=np.int64),
         )
 
     def numbers(self, data: NetworkData) -> CaseNumbers:
         """The parameters of ``data`` (whose tables have the base's rows) as arrays."""
         scenario = data.scenario
         lanes, routes, duties = data["plant_programs"], data["routes"], data["duties"]
+        plants = data.plants
+        plant_years = {column: _float(plants, column)[self.plant_year_plant] for column in
+                       PARAMETERS["plant_years"]}
+        # Trade terms (model/trade.py), applied as build_index applies them.
+        fx = not data["exchange_rates"].empty
+        if fx:
+            plant_years["fixed_cost_usd_per_year"] = plant_years["fixed_cost_usd_per_year"] * (
+                exchange_factor(data, self.plant_year_country, self.plant_year_year))
         variable = _float(lanes, "variable_cost_usd_per_vehicle")[self.flow_plant_program]
+        if fx:
+            variable = variable * exchange_factor(data, self.flow_origin, self.flow_year)
         freight = _float(routes, "freight_usd_per_vehicle")[self.flow_route]
-        value = variable * (1 + scenario.transfer_price_markup) + np.where(
-            self.flow_cif, freight, 0.0)
+        transit_days = _float(routes, "transit_days")[self.flow_route]
+        transfer = customs_transfer_price(
+            data, {"origin": self.flow_origin, "market": self.flow_market,
+                   "variable_cost_usd_per_vehicle": variable,
+                   "plant_year": self.flow_plant_year}, plant_years)
+        inventory = in_transit_cost(data, transfer, transit_days)
+        value = transfer + np.where(self.flow_cif, freight, 0.0)
         rate = _take(_float(duties, "ad_valorem_rate"), self.flow_duty)
         rate = np.where(np.isnan(rate), scenario.default_duty_rate or 0.0, rate)
         minimum = np.nan_to_num(_take(_float(duties, "minimum_usd_per_vehicle"),
@@ -168,7 +207,9 @@ class Gather:
                                   self.flow_cvd))
         full = np.maximum(rate * value, minimum) + cvd * value + specific
         in_quota_rate = _take(_float(duties, "in_quota_rate"), self.flow_duty)
-        quota = _take(_float(duties, "quota_vehicles_per_year"), self.flow_duty)
+        duty_quota = _float(duties, "quota_vehicles_per_year") * quota_share(
+            data, duties["quota_group"])
+        quota = _take(duty_quota, self.flow_duty)
         cross = self.flow_cross
         has_quota = cross & ~np.isnan(quota)
         in_quota = np.where(has_quota, np.nan_to_num(in_quota_rate) * value + cvd * value
@@ -176,7 +217,7 @@ class Gather:
         flows = {
             "variable_cost_usd_per_vehicle": variable,
             "freight_usd_per_vehicle": freight,
-            "transit_days": _float(routes, "transit_days")[self.flow_route],
+            "transit_days": transit_days,
             "co2_kg_per_vehicle": _float(routes, "co2_kg_per_vehicle")[self.flow_route],
             "customs_value_usd_per_vehicle": np.where(cross, value, 0.0),
             "ad_valorem_rate": np.where(cross, rate, 0.0),
@@ -184,14 +225,15 @@ class Gather:
             "duty_usd_per_vehicle": np.where(cross, full, 0.0),
             "in_quota_duty_usd_per_vehicle": np.where(cross, in_quota, 0.0),
             "quota_vehicles_per_year": np.where(has_quota, quota, np.nan),
-            "unit_cost_usd_per_vehicle": variable + freight,
+            "transfer_price_usd_per_vehicle": transfer,
+            "inventory_usd_per_vehicle": inventory,
+            "unit_cost_usd_per_vehicle": variable + freight + inventory,
         }
-        plants = data.plants
-        plant_years = {column: _float(plants, column)[self.plant_year_plant] for column in
-                       PARAMETERS["plant_years"]}
         demand = data["demand"]
         pool_price = _float(demand, "price_usd_per_vehicle")
-        group_quota = _float(duties, "quota_vehicles_per_year")[self.quota_group_duty]
+        if fx:
+            pool_price = pool_price * exchange_factor(data, self.pool_country, self.pool_year)
+        group_quota = duty_quota[self.quota_group_duty]
         first_year = scenario.first_year
         discount = (1 + scenario.discount_rate) ** -(self.years - first_year).astype(float)
         return CaseNumbers(

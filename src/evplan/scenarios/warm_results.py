@@ -143,12 +143,14 @@ class ResultTemplates:
         duty = shipped * full - in_quota * (full - in_quota_duty)
         variable = shipped * numbers["flows", "variable_cost_usd_per_vehicle"]
         freight = shipped * numbers["flows", "freight_usd_per_vehicle"]
+        inventory = shipped * numbers["flows", "inventory_usd_per_vehicle"]
         price = numbers["sales", "price_usd_per_vehicle"]
         revenue_of_sales = sold * price
         out: Columns = {
             "shipments": {
                 "shipment_vehicles": shipped, "in_quota_vehicles": in_quota,
-                "variable_cost_usd": variable, "freight_usd": freight, "duty_usd": duty,
+                "variable_cost_usd": variable, "freight_usd": freight,
+                "inventory_usd": inventory, "duty_usd": duty,
                 "full_duty_usd_per_vehicle": full,
                 "in_quota_duty_usd_per_vehicle": in_quota_duty,
                 "transit_days": numbers["flows", "transit_days"],
@@ -180,9 +182,11 @@ class ResultTemplates:
                   "revenue_usd": _sum(self.market_sales, revenue_of_sales, size),
                   "variable_cost_usd": _sum(self.market_flows, variable, size),
                   "freight_usd": _sum(self.market_flows, freight, size),
+                  "inventory_usd": _sum(self.market_flows, inventory, size),
                   "duty_usd": _sum(self.market_flows, duty, size)}
         market["margin_usd"] = (market["revenue_usd"] - market["variable_cost_usd"]
-                                - market["freight_usd"] - market["duty_usd"])
+                                - market["freight_usd"] - market["inventory_usd"]
+                                - market["duty_usd"])
         out["margin_by_market"] = market
 
         balance_sold = _sum(self.sale_balance, sold, sizes["balances"])
@@ -197,11 +201,12 @@ class ResultTemplates:
                  "revenue_usd": _sum(self.plant_flows, revenue, size),
                  "variable_cost_usd": _sum(self.plant_flows, variable, size),
                  "freight_usd": _sum(self.plant_flows, freight, size),
+                 "inventory_usd": _sum(self.plant_flows, inventory, size),
                  "duty_usd": _sum(self.plant_flows, duty, size),
                  "fixed_cost_usd": fixed}
         plant["margin_usd"] = plant["revenue_usd"] - (
-            plant["variable_cost_usd"] + plant["freight_usd"] + plant["duty_usd"]
-            + plant["fixed_cost_usd"])
+            plant["variable_cost_usd"] + plant["freight_usd"] + plant["inventory_usd"]
+            + plant["duty_usd"] + plant["fixed_cost_usd"])
         out["margin_by_plant"] = plant
 
         out["demand_shadow_prices"] = {

@@ -12,6 +12,9 @@ routes                 a lane from a plant to a market
 duties                 an import duty schedule (origin, market, powertrain, years)
 countervailing_duties  a maker-specific extra duty (optional)
 committed_sales        a volume the plan must sell (optional)
+exchange_rates         a country's exchange rate in a year (optional)
+transfer_prices        the markup on full cost declared to customs (optional)
+quota_shares           the maker's share of a national quota (optional)
 =====================  ==========================================================
 
 Plus ``scenario.yaml`` (:mod:`evplan.schema.scenario`) for the horizon and options.
@@ -25,12 +28,15 @@ from evplan.schema.common import POWERTRAINS
 from evplan.schema.countervailing_duties import COUNTERVAILING_DUTIES
 from evplan.schema.demand import DEMAND
 from evplan.schema.duties import DUTIES
+from evplan.schema.exchange_rates import EXCHANGE_RATES
 from evplan.schema.markets import MARKETS
 from evplan.schema.plant_programs import PLANT_PROGRAMS
 from evplan.schema.plants import PLANTS
 from evplan.schema.programs import PROGRAMS
+from evplan.schema.quota_shares import QUOTA_SHARES
 from evplan.schema.routes import ROUTES
 from evplan.schema.scenario import SCENARIO_FIELDS, ScenarioField
+from evplan.schema.transfer_prices import TRANSFER_PRICES
 
 TABLES: dict[str, Table] = {
     table.name: table
@@ -44,6 +50,9 @@ TABLES: dict[str, Table] = {
         DUTIES,
         COUNTERVAILING_DUTIES,
         COMMITTED_SALES,
+        EXCHANGE_RATES,
+        TRANSFER_PRICES,
+        QUOTA_SHARES,
     )
 }
 

@@ -61,6 +61,18 @@ SCENARIO_FIELDS: tuple[ScenarioField, ...] = (
         default=0.0, minimum=0, maximum=5,
     ),
     ScenarioField(
+        "inventory_carrying_rate", "float", "fraction/year",
+        "Annual carrying rate on vehicles in transit: a lane costs transit_days / 365 x this "
+        "rate x the vehicle's value (its transfer price) per vehicle.",
+        default=0.0, minimum=0, maximum=1,
+    ),
+    ScenarioField(
+        "calibrated_year", "int", "year",
+        "The year demand.csv was calibrated to with `evplan calibrate` (its figures then "
+        "reproduce the inputs and are labelled calibration); blank: not calibrated.",
+        minimum=1900, maximum=2200,
+    ),
+    ScenarioField(
         "default_duty_rate", "float", "fraction",
         "Ad valorem rate for cross-border routes with no duty row (blank: such a route is an "
         "input error); countervailing duties still apply on top.",

@@ -1,0 +1,208 @@
+r"""Backtest: calibrate on one year, predict the next, compare with what happened.
+
+The prediction for the target year :math:`y_1` uses only what was known to change
+between the base year :math:`y_0` and :math:`y_1`:
+
+* the duty schedules, exchange rates, plant capacities and openings/closures, lanes and
+  costs of :math:`y_1` as the inputs state them (announced before or during the year);
+* programs new in :math:`y_1` (``base_demand.csv`` rows of :math:`y_1` for a product and
+  market with no :math:`y_0` row);
+
+and *not* the demand of :math:`y_1`: every product and market keeps its calibrated
+:math:`y_0` curve (volume, local-currency price, elasticity, wedge). Whatever the markets
+did that the inputs do not describe (a price war, a model change, a lost dealer network)
+shows up as error. Nothing in the prediction is tuned to the :math:`y_1` actuals, which
+are read only to be compared with.
+
+The comparison, per region and for the headline KPIs (``actuals.csv``):
+
+==================  ==========================================================
+row                 predicted vs actual
+==================  ==========================================================
+sales <market>      vehicles sold in the market (CN, JP, US, MX, ...)
+sales rest of world global sales minus the markets with their own actual row
+global sales        every market
+China share         sales in CN / global sales
+production <c>      vehicles built in country c
+utilisation CN      production in CN / the model's Chinese capacity of y1
+exports from CN     vehicles shipped from Chinese plants across a border
+==================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evplan.calibration.calibrate import Calibration, CalibrationOptions, calibrate, restrict_years
+from evplan.calibration.inputs import CalibrationInputs
+from evplan.data import NetworkData
+from evplan.errors import InputError, Problem
+from evplan.highs import SolverOptions
+from evplan.results import Result
+from evplan.solve import optimize
+
+__all__ = ["Backtest", "backtest", "backtest_base_demand"]
+
+FOCUS = "CN"
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """What :func:`backtest` returns.
+
+    Attributes
+    ----------
+    base_year, target_year : int
+        Calibrated on ``base_year``; ``target_year`` is predicted.
+    table : pandas.DataFrame
+        ``row, unit, calibrated_<base>, predicted_<target>, actual_<target>, error,
+        error_pct, actual_source``; ``error`` = predicted - actual.
+    calibration : Calibration
+        The base-year calibration (an identity: its figures are not predictions).
+    result : Result
+        The solved two-year plan.
+    """
+
+    base_year: int
+    target_year: int
+    table: pd.DataFrame
+    calibration: Calibration
+    result: Result
+
+
+def backtest_base_demand(base_demand: pd.DataFrame, base_year: int, target_year: int
+                         ) -> pd.DataFrame:
+    """Base rows of the backtest: y0 as observed, y1 = y0 (demand persists) + new programs."""
+    base = base_demand[base_demand["year"] == base_year]
+    carried = base.assign(year=target_year)
+    target = base_demand[base_demand["year"] == target_year]
+    known = set(zip(base["market"], base["product"], strict=True))
+    new = target[[(market, product) not in known for market, product
+                  in zip(target["market"], target["product"], strict=True)]]
+    return pd.concat([base, carried, new], ignore_index=True)
+
+
+def _actual(actuals: pd.DataFrame, kpi: str, key: str, year: int) -> tuple[float, str]:
+    rows = actuals[(actuals["kpi"] == kpi) & (actuals["key"] == key) & (actuals["year"] == year)]
+    if rows.empty:
+        return float("nan"), ""
+    return float(rows["value"].iloc[0]), str(rows["source"].iloc[0])
+
+
+def _kpi(result: Result, name: str, year: int, key: str = "all") -> float:
+    return result.kpi(name, year, key)
+
+
+def _sales(result: Result, market: str, year: int) -> float:
+    sales = result["sales"]
+    return float(sales.loc[(sales["market"] == market) & (sales["year"] == year),
+                           "sales_vehicles"].sum())
+
+
+def _production(result: Result, country: str, year: int) -> float:
+    production = result["production"]
+    return float(production.loc[(production["country"] == country) & (production["year"] == year),
+                                "production_vehicles"].sum())
+
+
+def _capacity(result: Result, country: str, year: int) -> float:
+    utilisation = result["utilisation"]
+    return float(utilisation.loc[(utilisation["country"] == country)
+                                 & (utilisation["year"] == year),
+                                 "capacity_vehicles_per_year"].sum())
+
+
+def _table(result: Result, actuals: pd.DataFrame, y0: int, y1: int) -> pd.DataFrame:
+    rows: list[dict[str, object]] = []
+
+    def add(label: str, unit: str, base: float, predicted: float, actual: float,
+            source: str) -> None:
+        rows.append({"row": label, "unit": unit, f"calibrated_{y0}": base,
+                     f"predicted_{y1}": predicted, f"actual_{y1}": actual,
+                     "actual_source": source})
+
+    markets = [key for key in dict.fromkeys(actuals.loc[(actuals["kpi"] == "sales")
+                                                        & (actuals["year"] == y1), "key"])]
+    for market in markets:
+        actual, source = _actual(actuals, "sales", market, y1)
+        add(f"sales {market}", "vehicles", _sales(result, market, y0),
+            _sales(result, market, y1), actual, source)
+    global_actual, global_source = _actual(actuals, "global_sales", "all", y1)
+    listed = [market for market in markets]
+    rest = [float(sum(_sales(result, m, y) for m in listed)) for y in (y0, y1)]
+    listed_actual = sum(_actual(actuals, "sales", m, y1)[0] for m in listed)
+    add(f"sales rest of world (not {', '.join(listed)})", "vehicles",
+        _kpi(result, "global_sales", y0) - rest[0], _kpi(result, "global_sales", y1) - rest[1],
+        global_actual - listed_actual, f"derived: global {global_source} minus the rows above")
+    add("global sales", "vehicles", _kpi(result, "global_sales", y0),
+        _kpi(result, "global_sales", y1), global_actual, global_source)
+    china_actual, china_source = _actual(actuals, "sales", FOCUS, y1)
+    add(f"{FOCUS} share of global sales", "fraction",
+        _kpi(result, "sales_share_by_market", y0, FOCUS),
+        _kpi(result, "sales_share_by_market", y1, FOCUS), china_actual / global_actual,
+        f"derived: {china_source} / {global_source}")
+    for country in dict.fromkeys(actuals.loc[(actuals["kpi"] == "production")
+                                             & (actuals["year"] == y1), "key"]):
+        actual, source = _actual(actuals, "production", country, y1)
+        add(f"production {country}", "vehicles", _production(result, country, y0),
+            _production(result, country, y1), actual, source)
+    produced, source = _actual(actuals, "production", FOCUS, y1)
+    capacity = _capacity(result, FOCUS, y1)
+    add(f"utilisation {FOCUS}", "fraction", _kpi(result, "utilisation_by_country", y0, FOCUS),
+        _kpi(result, "utilisation_by_country", y1, FOCUS), produced / capacity,
+        f"derived: {source} / the model's {FOCUS} capacity {capacity:,.0f}")
+    exports, source = _actual(actuals, "exports", FOCUS, y1)
+    add(f"exports from {FOCUS}", "vehicles", _kpi(result, "exports_by_origin", y0, FOCUS),
+        _kpi(result, "exports_by_origin", y1, FOCUS), exports,
+        source or "not published (Nissan reports exports from Japan only)")
+    table = pd.DataFrame(rows)
+    table["error"] = table[f"predicted_{y1}"] - table[f"actual_{y1}"]
+    table["error_pct"] = np.where(table["unit"] == "fraction", np.nan,
+                                  table["error"] / table[f"actual_{y1}"])
+    return table
+
+
+def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, target_year: int,
+             options: CalibrationOptions | None = None, solver: SolverOptions | None = None
+             ) -> Backtest:
+    """Calibrate on ``base_year``, predict ``target_year``, compare with ``inputs.actuals``.
+
+    Parameters
+    ----------
+    data : NetworkData
+        The scenario; its horizon must cover both years.
+    inputs : CalibrationInputs
+        ``base_demand`` (only its base-year rows and new programs of the target year are
+        used), ``elasticities`` and ``actuals``.
+    base_year, target_year : int
+        E.g. 2023 and 2024.
+
+    Returns
+    -------
+    Backtest
+
+    Raises
+    ------
+    InputError
+        When the years are outside the horizon or no actual of the target year exists.
+    """
+    scenario = data.scenario
+    problems = []
+    if not scenario.first_year <= base_year < target_year <= scenario.last_year:
+        problems.append(Problem("scenario.yaml", f"backtest years {base_year} -> {target_year} "
+                                f"must lie in the horizon {scenario.first_year}-"
+                                f"{scenario.last_year}, base year first."))
+    if inputs.actuals.empty or not (inputs.actuals["year"] == target_year).any():
+        problems.append(Problem("actuals.csv", f"no actual figures for {target_year}. Add rows "
+                                "kpi,key,year,value,source (see docs/validation.md)."))
+    if problems:
+        raise InputError(problems)
+    window = restrict_years(data, base_year, target_year)
+    base = backtest_base_demand(inputs.base_demand, base_year, target_year)
+    calibration = calibrate(window, base, inputs.elasticities, base_year, options, solver)
+    result = optimize(calibration.data, solver)
+    table = _table(result, inputs.actuals, base_year, target_year)
+    return Backtest(base_year, target_year, table, calibration, result)

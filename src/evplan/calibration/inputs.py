@@ -1,0 +1,125 @@
+"""The calibration inputs beside a scenario: base volumes, elasticities and actuals.
+
+They are not model tables (the optimiser never reads them); ``evplan calibrate`` turns
+``base_demand.csv`` and ``elasticities.csv`` into the model's ``demand.csv``, and
+``evplan backtest`` compares a prediction with ``actuals.csv``.
+
+================  ==================================================  ======================
+file              one row is                                          columns
+================  ==================================================  ======================
+base_demand.csv   the observed (base year) or projected volume and    market, year, product,
+                  net price of a product in a market and year         volume_vehicles,
+                                                                      price_usd_per_vehicle
+elasticities.csv  the own-price elasticity of demand of a segment     market ('*'), segment,
+                  in a market                                         own_price_elasticity
+actuals.csv       a published figure to check a prediction against    kpi, key, year, value
+================  ==================================================  ======================
+
+Every file also has a ``source`` column. Problems are collected and raised together, each
+naming file, row, column, value and a fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from evplan.data.read import read_raw_table
+from evplan.errors import InputError, Problem
+
+__all__ = ["ACTUAL_KPIS", "CalibrationInputs", "read_calibration_inputs"]
+
+ACTUAL_KPIS = ("sales", "global_sales", "production", "exports")
+
+_SPECS: dict[str, dict[str, str]] = {
+    "base_demand": {"market": "str", "year": "int", "product": "str",
+                    "volume_vehicles": "float", "price_usd_per_vehicle": "float"},
+    "elasticities": {"market": "str", "segment": "str", "own_price_elasticity": "float"},
+    "actuals": {"kpi": "str", "key": "str", "year": "int", "value": "float"},
+}
+
+
+@dataclass(frozen=True)
+class CalibrationInputs:
+    """Typed calibration inputs (each frame keeps a ``row`` column for messages)."""
+
+    base_demand: pd.DataFrame
+    elasticities: pd.DataFrame
+    actuals: pd.DataFrame
+
+
+def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    label = f"{name}.csv"
+    spec = _SPECS[name]
+    missing = [column for column in spec if column not in frame]
+    if missing:
+        problems.append(Problem(label, f"{label} has no column {', '.join(missing)}. Add it "
+                                f"(columns: {', '.join(spec)}, source)."))
+        return frame
+    out = frame.copy()
+    for column, dtype in spec.items():
+        if dtype == "str":
+            continue
+        values = pd.to_numeric(out[column], errors="coerce")
+        for position in values.index[values.isna()]:
+            problems.append(Problem(label, f"row {out.loc[position, 'row']}, {column} = "
+                                    f"{out.loc[position, column]!r} is not a number. Write a "
+                                    "plain number such as 1250 or 0.5.",
+                                    int(out.loc[position, "row"])))
+        out[column] = values
+    if name == "elasticities":
+        low = out.index[pd.to_numeric(out["own_price_elasticity"], errors="coerce") <= 1]
+        for position in low:
+            problems.append(Problem(label, f"row {out.loc[position, 'row']}, "
+                                    "own_price_elasticity = "
+                                    f"{out.loc[position, 'own_price_elasticity']}"
+                                    " must be above 1 (a seller facing inelastic demand would "
+                                    "sell nothing at the margin). Write the magnitude, e.g. 4.5.",
+                                    int(out.loc[position, "row"])))
+    if name == "base_demand":
+        negative = out.index[(pd.to_numeric(out["volume_vehicles"], errors="coerce") < 0)
+                             | (pd.to_numeric(out["price_usd_per_vehicle"], errors="coerce")
+                                <= 0)]
+        for position in negative:
+            problems.append(Problem(label, f"row {out.loc[position, 'row']}: volume must be >= 0 "
+                                    "and price > 0. Fix the row or delete it.",
+                                    int(out.loc[position, "row"])))
+    if name == "actuals":
+        unknown = out.index[~out["kpi"].isin(ACTUAL_KPIS)]
+        for position in unknown:
+            problems.append(Problem(label, f"row {out.loc[position, 'row']}, kpi = "
+                                    f"{out.loc[position, 'kpi']!r} is not one of "
+                                    f"{', '.join(ACTUAL_KPIS)}.", int(out.loc[position, "row"])))
+    return out
+
+
+def read_calibration_inputs(folder: str | Path) -> CalibrationInputs:
+    """Read ``base_demand.csv``, ``elasticities.csv`` and (optional) ``actuals.csv``.
+
+    Raises
+    ------
+    InputError
+        With every problem found, or when a required file is missing.
+    """
+    folder = Path(folder)
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    for name in _SPECS:
+        path = folder / f"{name}.csv"
+        if not path.exists():
+            if name != "actuals":
+                problems.append(Problem(f"{name}.csv", f"{path} is missing. Add it with the "
+                                        f"columns {', '.join(_SPECS[name])}, source (see "
+                                        "docs/validation.md)."))
+            frames[name] = pd.DataFrame({column: pd.Series(dtype=object)
+                                         for column in ("row", *_SPECS[name], "source")})
+            continue
+        frames[name] = _typed(name, read_raw_table(path, f"{name}.csv"), problems)
+    if problems:
+        raise InputError(problems)
+    for name in ("base_demand", "actuals"):
+        if len(frames[name]):
+            frames[name]["year"] = frames[name]["year"].astype(int)
+    return CalibrationInputs(frames["base_demand"], frames["elasticities"], frames["actuals"])

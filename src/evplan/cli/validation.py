@@ -1,0 +1,138 @@
+"""The validation commands: ``calibrate`` (an identity, said out loud) and ``backtest``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from evplan.cli.app import DebugOption, app, console, exit_with_error, load_inputs
+from evplan.errors import EvplanError
+
+PathArgument = Annotated[Path | None, typer.Argument(
+    help="Input folder with base_demand.csv, elasticities.csv (and actuals.csv); default: the "
+         "embedded china-export scenario.")]
+
+
+def _folder(path: Path | None) -> Path:
+    from evplan.examples import china_export_path
+
+    return path if path is not None else china_export_path()
+
+
+def _number(value: float, unit: str) -> str:
+    if pd.isna(value):
+        return "n/a"
+    if unit == "fraction":
+        return f"{value * 100:.1f}%"
+    return f"{value:,.0f}"
+
+
+def backtest_table(table: pd.DataFrame, base_year: int, target_year: int) -> Table:
+    """The backtest as a rich table: calibrated base year, prediction, actual, error."""
+    out = Table(title=f"BACKTEST · calibrated on {base_year} (identity) · {target_year} "
+                      "predicted out of sample", title_justify="left")
+    for name in ("", f"{base_year} calibrated", f"{target_year} predicted",
+                 f"{target_year} actual", "error", "error %"):
+        out.add_column(name, justify="left" if not name else "right", no_wrap=True)
+    for _, row in table.iterrows():
+        unit = str(row["unit"])
+        error = row["error"]
+        error_text = "n/a" if pd.isna(error) else (
+            f"{error * 100:+.1f} pts" if unit == "fraction" else f"{error:+,.0f}")
+        pct = "" if pd.isna(row["error_pct"]) else f"{row['error_pct'] * 100:+.1f}%"
+        out.add_row(str(row["row"]), _number(row[f"calibrated_{base_year}"], unit),
+                    _number(row[f"predicted_{target_year}"], unit),
+                    _number(row[f"actual_{target_year}"], unit), error_text, pct)
+    return out
+
+
+def backtest_markdown(table: pd.DataFrame, base_year: int, target_year: int) -> str:
+    """The backtest table as Markdown (for README and docs)."""
+    lines = [f"| | {base_year} calibrated | {target_year} predicted | {target_year} actual | "
+             "error | error % |", "|---|---:|---:|---:|---:|---:|"]
+    for _, row in table.iterrows():
+        unit = str(row["unit"])
+        error = row["error"]
+        error_text = "n/a" if pd.isna(error) else (
+            f"{error * 100:+.1f} pts" if unit == "fraction" else f"{error:+,.0f}")
+        pct = "" if pd.isna(row["error_pct"]) else f"{row['error_pct'] * 100:+.1f}%"
+        lines.append(f"| {row['row']} | {_number(row[f'calibrated_{base_year}'], unit)} | "
+                     f"{_number(row[f'predicted_{target_year}'], unit)} | "
+                     f"{_number(row[f'actual_{target_year}'], unit)} | {error_text} | {pct} |")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def calibrate(
+    path: PathArgument = None,
+    base_year: Annotated[int | None, typer.Option(
+        "--base-year", help="Observed year to fit (default: the scenario's first year).")] = None,
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Folder for demand.csv (calibrated tiers), calibration_fit.csv "
+                               "and calibration_pools.csv.")] = Path("evplan-output/calibration"),
+    debug: DebugOption = False,
+) -> None:
+    """Fit demand tiers so the observed base year is the optimum (calibration, not a forecast)."""
+    from evplan.calibration import calibrate as run_calibration
+    from evplan.calibration import read_calibration_inputs
+
+    try:
+        folder = _folder(path)
+        data = load_inputs(path)
+        inputs = read_calibration_inputs(folder)
+        result = run_calibration(data, inputs.base_demand, inputs.elasticities, base_year)
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    table = Table(title=f"CALIBRATION · fitted to {result.base_year} · an identity, not a "
+                        "prediction", title_justify="left")
+    for name in ("market", "observed", "solved", "residual", "wedge USD/veh", "wedge % price"):
+        table.add_column(name, justify="left" if name == "market" else "right")
+    for _, row in result.fit.iterrows():
+        table.add_row(str(row["market"]), f"{row['observed_vehicles']:,.0f}",
+                      f"{row['solved_vehicles']:,.0f}", f"{row['residual_vehicles']:+,.3f}",
+                      f"{row['wedge_usd_per_vehicle']:+,.0f}",
+                      f"{row['wedge_share_of_price'] * 100:+.1f}%")
+    output.mkdir(parents=True, exist_ok=True)
+    result.demand.to_csv(output / "demand.csv", index=False, lineterminator="\n")
+    result.fit.to_csv(output / "calibration_fit.csv", index=False, lineterminator="\n")
+    result.pools.to_csv(output / "calibration_pools.csv", index=False, lineterminator="\n")
+    console.print(table)
+    console.print(f"Residuals are solved - observed base-year volumes (zero: the identity holds). "
+                  f"The wedge is the calibrated gap between marginal landed cost and marginal "
+                  f"revenue. Calibrated demand written to {output / 'demand.csv'}.")
+
+
+@app.command()
+def backtest(
+    path: PathArgument = None,
+    base_year: Annotated[int, typer.Option("--base-year", help="Year to calibrate on.")] = 2023,
+    target_year: Annotated[int, typer.Option("--target-year", help="Year to predict.")] = 2024,
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Folder for backtest.csv and backtest.md.")] = Path(
+        "evplan-output/backtest"),
+    debug: DebugOption = False,
+) -> None:
+    """Calibrate on one year, predict the next from what changed, compare with the actuals."""
+    from evplan.calibration import backtest as run_backtest
+    from evplan.calibration import read_calibration_inputs
+
+    try:
+        data = load_inputs(path)
+        inputs = read_calibration_inputs(_folder(path))
+        result = run_backtest(data, inputs, base_year, target_year)
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    result.table.to_csv(output / "backtest.csv", index=False, lineterminator="\n")
+    (output / "backtest.md").write_text(backtest_markdown(result.table, base_year, target_year),
+                                        encoding="utf-8")
+    console.print(backtest_table(result.table, base_year, target_year))
+    console.print(f"error = predicted - actual. The {base_year} column is calibration (it "
+                  f"reproduces the inputs); the {target_year} column is the prediction, made "
+                  f"without the {target_year} actuals. Written to {output}.")

@@ -1,0 +1,94 @@
+"""Calibration: the observed base year is the optimum (identities, checked by solving)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import evplan
+from evplan.calibration import calibrate, read_calibration_inputs
+from evplan.calibration.inputs import read_calibration_inputs as read_inputs
+from evplan.errors import InputError
+from evplan.examples import china_export, china_export_path, single_lane
+
+ELASTICITY = pd.DataFrame({"market": ["*"], "segment": ["C"], "own_price_elasticity": [5.0]})
+
+
+def base_of(volume: float = 600.0, price: float = 20_000.0, years: tuple[int, ...] = (2025,)
+            ) -> pd.DataFrame:
+    return pd.DataFrame({"market": "M1", "year": list(years), "product": "V1",
+                         "volume_vehicles": volume, "price_usd_per_vehicle": price,
+                         "row": range(2, 2 + len(years))})
+
+
+def test_identity_one_lane_by_hand() -> None:
+    # Marginal landed cost c0 = 10,000 + 1,000 freight; R'(600) = (1 - 1/5) x 20,000 = 16,000;
+    # wedge = c0 - R'(Q0) = -5,000. Tier 1 [0, 300] sells at P(300) - 5,000.
+    calibration = calibrate(single_lane(capacity=1_000), base_of(), ELASTICITY)
+    pool = calibration.pools.iloc[0]
+    assert pool["marginal_cost_usd_per_vehicle"] == pytest.approx(11_000)
+    assert pool["marginal_revenue_usd_per_vehicle"] == pytest.approx(16_000)
+    assert pool["wedge_usd_per_vehicle"] == pytest.approx(-5_000)
+    tiers = calibration.demand.set_index("tier")
+    assert tiers.loc[1, "price_usd_per_vehicle"] == pytest.approx(20_000 * 0.5 ** -0.2 - 5_000,
+                                                                  abs=0.01)
+    assert tiers.loc[1:3, "volume_vehicles"].sum() == pytest.approx(600)
+    # The identity: solving the calibrated model sells exactly the observed 600.
+    assert calibration.fit["residual_vehicles"].abs().max() == pytest.approx(0, abs=1e-6)
+    sold = evplan.optimize(calibration.data)["sales"]["sales_vehicles"].sum()
+    assert sold == pytest.approx(600, abs=1e-6)
+    assert calibration.label == "calibration"
+    assert calibration.data.scenario.calibrated_year == 2025
+
+
+def test_identity_holds_whatever_the_observed_price() -> None:
+    # A price far above cost (large positive margin) or near it: the wedge absorbs the gap.
+    for price in (13_000.0, 20_000.0, 60_000.0):
+        calibration = calibrate(single_lane(), base_of(price=price), ELASTICITY)
+        assert calibration.fit["residual_vehicles"].abs().max() == pytest.approx(0, abs=1e-6)
+
+
+def test_later_years_keep_the_base_year_wedge_and_follow_their_own_base_volume() -> None:
+    base = pd.concat([base_of(years=(2025,)), base_of(volume=900.0, years=(2026,))])
+    calibration = calibrate(single_lane(first_year=2025, last_year=2026), base, ELASTICITY)
+    result = evplan.optimize(calibration.data)
+    sold = result["sales"].groupby("year")["sales_vehicles"].sum()
+    # Same costs and price in 2026, only the base volume moved: 900 is the optimum too.
+    assert sold[2025] == pytest.approx(600, abs=1e-6)
+    assert sold[2026] == pytest.approx(900, abs=1e-6)
+
+
+def test_identity_china_export_2023_every_market() -> None:
+    inputs = read_calibration_inputs(china_export_path())
+    calibration = calibrate(china_export(), inputs.base_demand, inputs.elasticities)
+    fit = calibration.fit.set_index("market")
+    assert fit["residual_vehicles"].abs().max() == pytest.approx(0, abs=1e-6)
+    assert fit["observed_vehicles"].sum() == 3_374_271
+    assert calibration.pools["served"].all()
+    # The shipped demand.csv is this calibration (regenerate with `evplan calibrate`).
+    shipped = china_export()["demand"]
+    assert len(shipped) == len(calibration.demand)
+    assert shipped["price_usd_per_vehicle"].to_numpy() == pytest.approx(
+        calibration.demand["price_usd_per_vehicle"].to_numpy(), abs=0.011)
+
+
+def test_missing_or_inelastic_elasticities_are_named(tmp_path) -> None:
+    (tmp_path / "base_demand.csv").write_text(
+        "market,year,product,volume_vehicles,price_usd_per_vehicle,source\n"
+        "M1,2025,V1,600,20000,x\n", encoding="utf-8")
+    (tmp_path / "elasticities.csv").write_text(
+        "market,segment,own_price_elasticity,source\n*,C,0.8,x\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_inputs(tmp_path)
+    assert ("row 2, own_price_elasticity = 0.8 must be above 1 (a seller facing inelastic "
+            "demand would sell nothing at the margin). Write the magnitude, e.g. 4.5."
+            ) in str(error.value)
+    wrong = pd.DataFrame({"market": ["*"], "segment": ["D"], "own_price_elasticity": [4.0]})
+    with pytest.raises(InputError, match="no own_price_elasticity for segment 'C'"):
+        calibrate(single_lane(), base_of(), wrong)
+
+
+def test_base_year_must_be_the_first_planning_year() -> None:
+    with pytest.raises(InputError, match="the base year 2026 is not the first_year 2025"):
+        calibrate(single_lane(first_year=2025, last_year=2026), base_of(years=(2026,)),
+                  ELASTICITY, base_year=2026)
