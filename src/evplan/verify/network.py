@@ -341,7 +341,8 @@ def _objective(tables: NetworkTables, x: np.ndarray, z: np.ndarray, sold_per_row
     """(objective before fixed cost, fixed cost, scale) recomputed from the tables."""
     lanes, demand, plant_years = tables.lanes, tables.demand, tables.plant_years
     revenue = demand["price"] * demand["discount"] * sold_per_row
-    cost = (lanes["variable"] + lanes["freight"] + lanes["full_duty"]) * lanes["discount"] * x
+    cost = (lanes["variable"] + lanes["freight"] + lanes["inventory"]
+            + lanes["full_duty"]) * lanes["discount"] * x
     refund = (lanes["full_duty"] - lanes["quota_duty"]) * lanes["discount"] * z
     penalty = (tables.penalty or 0.0) * tables.committed["discount"] * shortfall
     fixed = float((plant_years["fixed"] * plant_years["discount"]).sum())

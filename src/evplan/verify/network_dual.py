@@ -220,7 +220,8 @@ def dual_bound(tables: NetworkTables, duals: NetworkDuals) -> tuple[float, float
     y_share = np.where(has_quota, price("quota_share", flow, +1), 0.0)
     y_quota = np.where(has_quota, price("quota", [lanes["quota_key"], year], +1), 0.0)
     discount = lanes["discount"]
-    reduced_x = (-discount * (lanes["variable"] + lanes["freight"] + lanes["full_duty"])
+    reduced_x = (-discount * (lanes["variable"] + lanes["freight"] + lanes["inventory"]
+                              + lanes["full_duty"])
                  - y_cap[plant_year] - y_min[plant_year] - y_route - y_balance + y_share)
     capacity = plant_years["capacity"][plant_year]
     upper_x = np.where(limited, np.fmin(capacity, lanes["route_capacity"]), capacity)

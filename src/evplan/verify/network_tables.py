@@ -128,11 +128,15 @@ def encode(data: NetworkData, plan: dict[str, pd.DataFrame],
         "program": {"programs": program_ids,
                     "plant_programs.program": data["plant_programs"]["program"]},
         "market": {"markets": markets["market"], "routes.market": data["routes"]["market"],
+                   "star.market": ["*"],
+                   "transfer_prices.market": data["transfer_prices"]["market"],
                    "demand.market": data["demand"]["market"],
                    "committed.market": data["committed_sales"]["market"],
                    "duties.market": duties["market"], "cvd.market": cvd["market"]},
         "country": {"plants.country": plants["country"], "markets.country": markets["country"],
-                    "duties.origin": duties["origin"], "cvd.origin": cvd["origin"]},
+                    "duties.origin": duties["origin"], "cvd.origin": cvd["origin"],
+                    "exchange_rates.country": data["exchange_rates"]["country"],
+                    "transfer_prices.origin": data["transfer_prices"]["origin"]},
         "powertrain": {"star.powertrain": ["*"], "programs.powertrain": powertrains,
                        "duties.powertrain": duties["powertrain"],
                        "cvd.powertrain": cvd["powertrain"]},
@@ -162,14 +166,35 @@ def _discount(data: NetworkData, years: np.ndarray) -> np.ndarray:
                                                - scenario.first_year)
 
 
+def _fx(data: NetworkData, vocabulary: Vocabulary, country: np.ndarray, year: np.ndarray
+        ) -> np.ndarray:
+    """Base-year USD -> year-``y`` USD of a local amount: rate(first year) / rate(y); 1 for a
+    country (or a year) without an ``exchange_rates`` row."""
+    rates = data["exchange_rates"]
+    if rates.empty:
+        return np.ones(len(year))
+    size = vocabulary.size("country")
+    table = combine((vocabulary.codes("exchange_rates.country"), size),
+                    (years_of(rates["year"]), YEAR_RADIX))
+    values = as_float(rates["local_per_usd"])
+
+    def rate(years: np.ndarray) -> np.ndarray:
+        at = find(table, combine((country, size), (years, YEAR_RADIX)))
+        return np.where(at >= 0, values[np.maximum(at, 0)], np.nan)
+
+    factor = rate(np.full(len(year), data.scenario.first_year, dtype=np.int64)) / rate(year)
+    return np.where(np.isnan(factor), 1.0, factor)
+
+
 def _plant_years(data: NetworkData, vocabulary: Vocabulary) -> Columns:
     plants = data.plants
     rows, years = expand_rows(plants["first_year"], plants["last_year"], data.years)
     capacity = plants["capacity_vehicles_per_year"].to_numpy(float)
+    fx = _fx(data, vocabulary, vocabulary.codes("plants.country")[rows], years)
     return {"plant": vocabulary.codes("plants")[rows], "year": years,
             "capacity": capacity[rows],
             "floor": (plants["min_utilisation"].to_numpy(float) * capacity)[rows],
-            "fixed": plants["fixed_cost_usd_per_year"].to_numpy(float)[rows],
+            "fixed": plants["fixed_cost_usd_per_year"].to_numpy(float)[rows] * fx,
             "row": plants["row"].to_numpy()[rows], "discount": _discount(data, years)}
 
 
@@ -195,7 +220,9 @@ def _lanes(data: NetworkData, vocabulary: Vocabulary) -> Columns:
     return {
         "plant": vocabulary.codes("routes.plant")[route], "program": program, "market": market,
         "year": years, "plant_position": plant,
-        "variable": lanes_table["variable_cost_usd_per_vehicle"].to_numpy(float)[lane],
+        "variable": lanes_table["variable_cost_usd_per_vehicle"].to_numpy(float)[lane] * _fx(
+            data, vocabulary, vocabulary.codes("plants.country")[plant], years),
+        "transit_days": as_float(routes["transit_days"])[route],
         "freight": routes["freight_usd_per_vehicle"].to_numpy(float)[route],
         "route_capacity": as_float(routes["capacity_vehicles_per_year"])[route],
         "route_row": routes["row"].to_numpy()[route],
@@ -212,8 +239,7 @@ def _duties(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -> None:
     scenario = data.scenario
     duties = data["duties"]
     sizes = [vocabulary.size(kind) for kind in ("country", "market", "powertrain")]
-    value = lanes["variable"] * (1 + scenario.transfer_price_markup) + np.where(
-        lanes["cif"], lanes["freight"], 0.0)
+    value = lanes["transfer"] + np.where(lanes["cif"], lanes["freight"], 0.0)
     cross = lanes["origin"] != lanes["market_country"]
     rows, years = expand_rows(duties["first_year"], duties["last_year"], data.years)
 
@@ -237,7 +263,8 @@ def _duties(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -> None:
 
     default = np.nan if scenario.default_duty_rate is None else scenario.default_duty_rate
     rate = np.where(found, pick("ad_valorem_rate"), default)
-    quota = np.where(cross, pick("quota_vehicles_per_year"), np.nan)
+    quota = np.where(cross, pick("quota_vehicles_per_year"), np.nan) * _quota_share(
+        data, source, found)
     cvd = _countervailing(data, vocabulary, lanes)
     full = (np.maximum(rate * value, np.nan_to_num(pick("minimum_usd_per_vehicle")))
             + cvd * value + np.nan_to_num(pick("specific_usd_per_vehicle")))
@@ -254,6 +281,50 @@ def _duties(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -> None:
                                   if len(quota_codes) else -1, -1)
     lanes["duty_row"] = np.where(found & cross, duties["row"].to_numpy()[np.maximum(source, 0)]
                                  if len(duties) else -1, -1)
+
+
+def _quota_share(data: NetworkData, source: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Share of its duty row's quota the maker may use (``quota_shares`` by quota_group)."""
+    shares = data["quota_shares"]
+    if shares.empty or not len(data["duties"]):
+        return np.ones(len(source))
+    share_of = {str(group): float(share) for group, share in
+                zip(shares["quota_group"], shares["share_of_quota"], strict=True)}
+    groups = data["duties"]["quota_group"].to_numpy(dtype=object)
+    per_row = np.array([share_of.get(str(group), 1.0) if isinstance(group, str) else 1.0
+                        for group in groups])
+    return np.where(found, per_row[np.maximum(source, 0)], 1.0)
+
+
+def _transfer(data: NetworkData, vocabulary: Vocabulary, lanes: Columns,
+              plant_years: Columns) -> None:
+    """Declared transfer price and in-transit inventory cost of each lane-year.
+
+    The (origin, market) markup on full cost beats the (origin, '*') one; a lane without
+    either declares its variable cost times 1 + ``transfer_price_markup``.
+    """
+    scenario = data.scenario
+    default = lanes["variable"] * (1 + scenario.transfer_price_markup)
+    table = data["transfer_prices"]
+    transfer = default
+    if not table.empty:
+        sizes = (vocabulary.size("country"), vocabulary.size("market"))
+        keys = combine((vocabulary.codes("transfer_prices.origin"), sizes[0]),
+                       (vocabulary.codes("transfer_prices.market"), sizes[1]))
+        markups = as_float(table["markup_on_full_cost"])
+        star = np.full(len(default), vocabulary.codes("star.market")[0])
+        at = find(keys, combine((lanes["origin"], sizes[0]), (lanes["market"], sizes[1])))
+        at = np.where(at >= 0, at, find(keys, combine((lanes["origin"], sizes[0]),
+                                                      (star, sizes[1]))))
+        capacity = plant_years["capacity"][lanes["plant_year"]]
+        fixed = plant_years["fixed"][lanes["plant_year"]]
+        per_vehicle = np.divide(fixed, capacity, out=np.zeros(len(fixed)), where=capacity > 0)
+        declared = (lanes["variable"] + per_vehicle) * (1 + markups[np.maximum(at, 0)]
+                                                        if len(markups) else 1.0)
+        transfer = np.where(at >= 0, declared, default)
+    lanes["transfer"] = transfer
+    lanes["inventory"] = transfer * scenario.inventory_carrying_rate * np.nan_to_num(
+        lanes["transit_days"]) / 365.0
 
 
 def _countervailing(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -> np.ndarray:
@@ -288,12 +359,13 @@ def build_tables(data: NetworkData, vocabulary: Vocabulary) -> NetworkTables:
     """Rebuild the lane-years, plant-years, demand and commitments of ``data``."""
     plant_years = _plant_years(data, vocabulary)
     lanes = _lanes(data, vocabulary)
-    _duties(data, vocabulary, lanes)
-    lanes["discount"] = _discount(data, lanes["year"])
     plant_count = vocabulary.size("plant")
     lanes["plant_year"] = find(combine((plant_years["plant"], plant_count),
                                        (plant_years["year"], YEAR_RADIX)),
                                combine((lanes["plant"], plant_count), (lanes["year"], YEAR_RADIX)))
+    _transfer(data, vocabulary, lanes, plant_years)
+    _duties(data, vocabulary, lanes)
+    lanes["discount"] = _discount(data, lanes["year"])
     members = {"product": np.concatenate([vocabulary.codes(f"members.{level}")
                                           for level in ("program", "segment", "powertrain")]),
                "program": np.tile(vocabulary.codes("programs"), 3)}
@@ -305,6 +377,10 @@ def build_tables(data: NetworkData, vocabulary: Vocabulary) -> NetworkTables:
               "volume": demand_table["volume_vehicles"].to_numpy(float),
               "price": demand_table["price_usd_per_vehicle"].to_numpy(float),
               "row": demand_table["row"].to_numpy()}
+    market_at = find(vocabulary.codes("markets"), demand["market"])
+    demand["price"] = demand["price"] * _fx(
+        data, vocabulary, vocabulary.codes("markets.country")[np.maximum(market_at, 0)],
+        demand["year"])
     demand["discount"] = _discount(data, demand["year"])
     committed_table = data["committed_sales"]
     committed = {"market": vocabulary.codes("committed.market"),
