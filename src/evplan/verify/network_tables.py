@@ -344,6 +344,8 @@ def _countervailing(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -
                 vocabulary.codes("cvd.powertrain")[rows], vocabulary.codes("cvd.maker")[rows],
                 years)
     values = cvd["cvd_rate"].to_numpy(float)[rows]
+    if not len(values):  # no row covers a planning year
+        return np.zeros(len(lanes["year"]))
     any_powertrain = np.full(len(lanes["year"]), vocabulary.codes("star.powertrain")[0])
     any_maker = np.full(len(lanes["year"]), vocabulary.codes("star.maker")[0])
     rate = np.full(len(lanes["year"]), np.nan)
