@@ -12,6 +12,13 @@ routes                 a lane from a plant to a market
 duties                 an import duty schedule (origin, market, powertrain, years)
 countervailing_duties  a maker-specific extra duty (optional)
 committed_sales        a volume the plan must sell (optional)
+program_emissions      a program's certified CO2 g/km and use-phase energy (optional)
+grid_intensity         the CO2 per kWh of a country's electricity (optional)
+plant_emissions        the CO2 of building one vehicle at a plant (optional)
+fleet_targets          a fleet-average CO2 target in a market-year (optional)
+zev_mandates           a zero-emission sales mandate in a market-year (optional)
+production_credits     a production credit requirement (China NEV) (optional)
+carbon_prices          a carbon price and/or cap in a year (optional)
 =====================  ==========================================================
 
 Plus ``scenario.yaml`` (:mod:`evplan.schema.scenario`) for the horizon and options.
@@ -19,18 +26,25 @@ Plus ``scenario.yaml`` (:mod:`evplan.schema.scenario`) for the horizon and optio
 
 from __future__ import annotations
 
+from evplan.schema.carbon_prices import CARBON_PRICES
 from evplan.schema.columns import Column, Table
 from evplan.schema.committed_sales import COMMITTED_SALES
 from evplan.schema.common import POWERTRAINS
 from evplan.schema.countervailing_duties import COUNTERVAILING_DUTIES
 from evplan.schema.demand import DEMAND
 from evplan.schema.duties import DUTIES
+from evplan.schema.fleet_targets import FLEET_TARGETS
 from evplan.schema.markets import MARKETS
+from evplan.schema.grid_intensity import GRID_INTENSITY
+from evplan.schema.plant_emissions import PLANT_EMISSIONS
 from evplan.schema.plant_programs import PLANT_PROGRAMS
 from evplan.schema.plants import PLANTS
+from evplan.schema.production_credits import PRODUCTION_CREDITS
+from evplan.schema.program_emissions import PROGRAM_EMISSIONS
 from evplan.schema.programs import PROGRAMS
 from evplan.schema.routes import ROUTES
 from evplan.schema.scenario import SCENARIO_FIELDS, ScenarioField
+from evplan.schema.zev_mandates import ZEV_MANDATES
 
 TABLES: dict[str, Table] = {
     table.name: table
@@ -44,7 +58,20 @@ TABLES: dict[str, Table] = {
         DUTIES,
         COUNTERVAILING_DUTIES,
         COMMITTED_SALES,
+        PROGRAM_EMISSIONS,
+        GRID_INTENSITY,
+        PLANT_EMISSIONS,
+        FLEET_TARGETS,
+        ZEV_MANDATES,
+        PRODUCTION_CREDITS,
+        CARBON_PRICES,
     )
 }
 
-__all__ = ["POWERTRAINS", "SCENARIO_FIELDS", "TABLES", "Column", "ScenarioField", "Table"]
+__all__ = ["COMPLIANCE_TABLES", "POWERTRAINS", "SCENARIO_FIELDS", "TABLES", "Column",
+           "ScenarioField", "Table"]
+
+# The optional tables of CO2 and zero-emission rules (issue 16): when all are empty the
+# network model is exactly the one without them.
+COMPLIANCE_TABLES = ("program_emissions", "grid_intensity", "plant_emissions", "fleet_targets", "zev_mandates",
+                     "production_credits", "carbon_prices")

@@ -1,0 +1,249 @@
+r"""CO2 and zero-emission rule families: fleet targets, ZEV mandates, production credits, carbon.
+
+Every family here is added only when its input table has rows
+(:func:`evplan.model.compliance_index.has_compliance`); without them the network model is
+unchanged. All are linear: the fleet average is a ratio, but "average <= target" over
+the cars sold is the same as :math:`\sum_f (e_f - T)\,x_f \le 0`, so excess and pooled
+emissions are measured in g/km x vehicles and the premium is charged on them exactly.
+
+Symbols (per flow :math:`f`: program :math:`v` built at plant :math:`p`, sold in market
+:math:`k` in year :math:`y`; :math:`x_f` is ``shipment``):
+
+======  ==============================================  ==========================================
+symbol  code                                            meaning
+======  ==============================================  ==========================================
+e_f     ``program_emissions.co2_g_per_km``              certified g CO2/km (0 for a BEV)
+T_ky    ``fleet_targets.target_g_per_km``               maker's specific target
+E_g     ``m.variables["fleet_excess"]``                 excess, g/km x vehicles, of group g
+P_g     ``m.variables["fleet_pooled"]``                 excess covered by pooling
+π^E_g   ``fleet_targets.premium_usd_per_g_km``          excess premium per g/km x vehicle
+π^P_g   ``fleet_targets.pool_price_usd_per_g_km``       pooling price per g/km x vehicle
+c_f     ``zev_mandates.*_credits_per_vehicle``          ZEV credits of a vehicle of f
+s_ky    ``zev_mandates.zev_share``                      credits required per vehicle sold
+B_ky    ``zev_bank``                                    credits banked at the end of the year
+D_ky    ``zev_debt``                                    credits owed (borrowed) at year end
+U_ky    ``zev_bought`` / ``zev_sold``                   credits bought / sold (V_ky)
+M_ky    ``zev_missing``                                 credits missing: penalty per credit
+n_f     ``production_credits.*_credits_per_vehicle``    production credits of a vehicle of f
+r_f     ``requirement_share`` if f is ICE/HEV else 0    production credits required
+τ_f     production + shipping (+ use) t CO2/vehicle     CO2 counted by carbon_prices
+======  ==============================================  ==========================================
+"""
+
+from __future__ import annotations
+
+import linopy
+import numpy as np
+import pandas as pd
+
+from evplan.model.compliance_index import ComplianceIndex
+from evplan.model.index import ModelIndex
+from evplan.model.options import BuildOptions
+from evplan.model.terms import grouped_sum, labelled
+
+__all__ = ["add_carbon_cap", "add_fleet_targets", "add_production_credits",
+           "add_zev_mandates", "compliance_objective"]
+
+
+def _variable(m: linopy.Model, name: str, dim: str, upper: np.ndarray) -> linopy.Variable:
+    """Nonnegative variable along ``dim`` with an upper bound per element (0 fixes it)."""
+    return m.add_variables(lower=0, upper=labelled(np.asarray(upper, dtype=float), dim),
+                           name=name)
+
+
+def add_fleet_targets(m: linopy.Model, compliance: ComplianceIndex, options: BuildOptions
+                      ) -> None:
+    r"""Fleet-average CO2 per assessment group: excess and pooling cover what is over target.
+
+    .. math:: \sum_{f \in F(g)} (e_f - T_{k(f),y(f)})\, x_f - E_g - P_g \le 0 \quad \forall g
+
+    A group is one market-year, or the years of a market sharing an ``averaging_group``
+    (EU 2025-2027): their cars are assessed together against their own years' targets.
+    ``P_g`` exists (upper bound > 0) only where a pooling price is given.
+    """
+    groups = compliance.fleet_groups
+    if groups.empty:
+        return
+    flows = compliance.flows
+    count = len(groups)
+    excess = _variable(m, "fleet_excess", "fleet_group", np.full(count, np.inf))
+    pool_upper = np.where(groups["pool_price_usd_per_g_km"].notna(), np.inf, 0.0)
+    pooled = _variable(m, "fleet_pooled", "fleet_group", pool_upper)
+    lhs = grouped_sum(m, [
+        (m.variables["shipment"], flows["fleet_group"].to_numpy(),
+         flows["fleet_coefficient"].to_numpy()),
+        (excess, np.arange(count), -1.0),
+        (pooled, np.arange(count), -1.0),
+    ], count, "fleet_group")
+    m.add_constraints(lhs <= 0, name="fleet-target")
+
+
+def add_zev_mandates(m: linopy.Model, compliance: ComplianceIndex, options: BuildOptions
+                     ) -> None:
+    r"""ZEV credits balance each mandate year, with banking, borrowing, trade and penalty.
+
+    .. math::
+
+        \sum_{f \in F(k,y)} (c_f - s_{ky})\, x_f + B_{k,y-1} - D_{k,y-1} - B_{ky} + D_{ky}
+            + U_{ky} - V_{ky} + M_{ky} \ge 0
+
+        D_{ky} \le \beta_{ky}\, s_{ky} \sum_{f \in F(k,y)} x_f, \qquad D_{k,\text{last}} = 0
+
+    ``B`` is fixed at 0 where banking is ``no``, ``U`` where no purchase price is given,
+    ``V`` where no sale price is given; ``y-1`` is the market's previous mandate row.
+    """
+    years = compliance.zev_years
+    if years.empty:
+        return
+    flows = compliance.flows
+    count = len(years)
+    positions = np.arange(count)
+    bank = _variable(m, "zev_bank", "zev_year",
+                     np.where(years["banking"].eq("yes"), np.inf, 0.0))
+    debt_upper = np.where((years["borrow_share"] > 0) & ~years["last"], np.inf, 0.0)
+    debt = _variable(m, "zev_debt", "zev_year", debt_upper)
+    bought = _variable(m, "zev_bought", "zev_year",
+                       np.where(years["credit_price_usd"].notna(), np.inf, 0.0))
+    sold = _variable(m, "zev_sold", "zev_year",
+                     np.where(years["credit_sale_price_usd"].notna(), np.inf, 0.0))
+    missing = _variable(m, "zev_missing", "zev_year", np.full(count, np.inf))
+    previous = years["previous"].to_numpy()
+    carried = np.full(count, -1)
+    carried[previous[previous >= 0]] = positions[previous >= 0]
+    lhs = grouped_sum(m, [
+        (m.variables["shipment"], flows["zev_year"].to_numpy(),
+         flows["zev_coefficient"].to_numpy()),
+        (bank, carried, 1.0), (debt, carried, -1.0),
+        (bank, positions, -1.0), (debt, positions, 1.0),
+        (bought, positions, 1.0), (sold, positions, -1.0), (missing, positions, 1.0),
+    ], count, "zev_year")
+    m.add_constraints(lhs >= 0, name="zev-balance")
+    borrowing = np.flatnonzero(debt_upper > 0)
+    if len(borrowing):
+        code_of = np.full(count, -1)
+        code_of[borrowing] = np.arange(len(borrowing))
+        flow_year = flows["zev_year"].to_numpy()
+        flow_code = np.where(flow_year >= 0, code_of[np.maximum(flow_year, 0)], -1)
+        limit = (years["borrow_share"] * years["zev_share"]).to_numpy()
+        flow_limit = np.where(flow_year >= 0, limit[np.maximum(flow_year, 0)], 0.0)
+        debt_codes = np.full(count, -1)
+        debt_codes[borrowing] = np.arange(len(borrowing))
+        lhs = grouped_sum(m, [(debt, debt_codes, 1.0),
+                              (m.variables["shipment"], flow_code, -flow_limit)],
+                          len(borrowing), "zev_borrowing")
+        m.add_constraints(lhs <= 0, name="zev-borrow-limit")
+
+
+def add_production_credits(m: linopy.Model, compliance: ComplianceIndex, options: BuildOptions
+                           ) -> None:
+    r"""Production credits earned cover the requirement on conventional vehicles built.
+
+    .. math:: \sum_{f \in F(c,y)} (n_f - r_f)\, x_f + U_{cy} - V_{cy} \ge 0 \quad \forall (c, y)
+
+    ``F(c,y)``: flows built in plants of country ``c`` in year ``y`` (exports included);
+    ``U`` (``credit_bought``) at the credit price, ``V`` (``credit_sold``) at the sale price,
+    fixed at 0 where none is given.
+    """
+    years = compliance.credit_years
+    if years.empty:
+        return
+    count = len(years)
+    bought = _variable(m, "credit_bought", "credit_year", np.full(count, np.inf))
+    sold = _variable(m, "credit_sold", "credit_year",
+                     np.where(years["credit_sale_price_usd"].notna(), np.inf, 0.0))
+    flows = compliance.flows
+    positions = np.arange(count)
+    lhs = grouped_sum(m, [
+        (m.variables["shipment"], flows["credit_year"].to_numpy(),
+         flows["credit_coefficient"].to_numpy()),
+        (bought, positions, 1.0), (sold, positions, -1.0),
+    ], count, "credit_year")
+    m.add_constraints(lhs >= 0, name="production-credit")
+
+
+def add_carbon_cap(m: linopy.Model, compliance: ComplianceIndex, options: BuildOptions) -> None:
+    r"""The plan's CO2 in a year stays under the cap, where one is given.
+
+    .. math:: \sum_{f \in F(y)} \tau_f\, x_f \le K_y \quad \forall y: K_y \text{ given}
+
+    In the elastic copy a penalised slack ``carbon_cap_excess`` (t) may exceed the cap.
+    """
+    years = compliance.carbon_years
+    capped = np.flatnonzero(years["cap_t_co2"].notna().to_numpy()) if len(years) else []
+    if not len(capped):
+        return
+    code_of = np.full(len(years), -1)
+    code_of[capped] = np.arange(len(capped))
+    flow_year = compliance.flows["carbon_year"].to_numpy()
+    codes = np.where(flow_year >= 0, code_of[np.maximum(flow_year, 0)], -1)
+    parts = [(m.variables["shipment"], codes, compliance.flows["carbon_t"].to_numpy())]
+    if options.elastic:
+        slack = m.add_variables(lower=0, coords=[pd.RangeIndex(len(capped), name="carbon_cap")],
+                                name="carbon_cap_excess")
+        parts.append((slack, np.arange(len(capped)), -1.0))
+    lhs = grouped_sum(m, parts, len(capped), "carbon_cap")
+    cap = years["cap_t_co2"].to_numpy(dtype=float)[capped]
+    m.add_constraints(lhs <= labelled(cap, "carbon_cap"), name="carbon-cap")
+
+
+def _discount(frame: pd.DataFrame, index: ModelIndex, column: str = "year") -> np.ndarray:
+    return frame[column].map(index.discount).to_numpy(dtype=float)
+
+
+def compliance_objective(m: linopy.Model, compliance: ComplianceIndex, index: ModelIndex,
+                         options: BuildOptions) -> linopy.LinearExpression | None:
+    r"""Discounted compliance terms added to the margin (to be maximised).
+
+    .. math::
+
+        -\sum_g \delta_g (\pi^E_g E_g + \pi^P_g P_g)
+        - \sum_{ky} \delta_y (p^U U - p^V V + \pi^M M)
+        - \sum_{cy} \delta_y (p^U U - p^V V)
+        - \sum_f \delta_y\, \kappa_y \tau_f x_f
+
+    with :math:`\delta_g` the discount factor of the group's last year (when the premium
+    is paid) and :math:`\kappa_y` the carbon price.
+    """
+    terms: list[linopy.LinearExpression] = []
+
+    def cost(name: str, dim: str, usd: np.ndarray) -> None:
+        if name in m.variables:
+            terms.append(-(labelled(np.nan_to_num(usd), dim) * m.variables[name]).sum())
+
+    groups = compliance.fleet_groups
+    if len(groups):
+        delta = _discount(groups, index, "last_year")
+        cost("fleet_excess", "fleet_group", groups["premium_usd_per_g_km"].to_numpy() * delta)
+        cost("fleet_pooled", "fleet_group",
+             groups["pool_price_usd_per_g_km"].to_numpy(dtype=float) * delta)
+    years = compliance.zev_years
+    if len(years):
+        delta = _discount(years, index)
+        cost("zev_bought", "zev_year", years["credit_price_usd"].to_numpy(dtype=float) * delta)
+        cost("zev_sold", "zev_year",
+             -years["credit_sale_price_usd"].to_numpy(dtype=float) * delta)
+        cost("zev_missing", "zev_year", years["penalty_usd_per_vehicle"].to_numpy() * delta)
+    years = compliance.credit_years
+    if len(years):
+        delta = _discount(years, index)
+        cost("credit_bought", "credit_year", years["credit_price_usd"].to_numpy() * delta)
+        cost("credit_sold", "credit_year",
+             -years["credit_sale_price_usd"].to_numpy(dtype=float) * delta)
+    years = compliance.carbon_years
+    if len(years):
+        flow_year = compliance.flows["carbon_year"].to_numpy()
+        price = years["carbon_price_usd_per_t"].to_numpy(dtype=float)
+        per_flow = np.where(flow_year >= 0, price[np.maximum(flow_year, 0)], 0.0)
+        per_flow = per_flow * compliance.flows["carbon_t"].to_numpy() * _discount(
+            compliance.flows, index)
+        if np.any(per_flow != 0):
+            terms.append(-(labelled(per_flow, "flow") * m.variables["shipment"]).sum())
+    if "carbon_cap_excess" in m.variables:
+        terms.append(-options.elastic_penalty_usd_per_vehicle
+                     * m.variables["carbon_cap_excess"].sum())
+    if not terms:
+        return None
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
