@@ -20,6 +20,7 @@ from evplan.data import NetworkData
 from evplan.errors import InfeasibleError, SolverLimitError
 from evplan.highs import SolverOptions, run_highs
 from evplan.model.build import BuildOptions, build_model
+from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
 from evplan.results import Result, compute_kpis, result_tables
@@ -74,6 +75,14 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
                                "--time-limit.")
     tables = result_tables(m, run, index, data)
     kpis = compute_kpis(tables)
+    compliance_check = None
+    if has_compliance(data):  # issue 16: compliance tables, KPIs and their certificate
+        from evplan.results.compliance import compliance_kpis, compliance_tables
+        from evplan.verify.compliance import check_compliance
+
+        tables |= compliance_tables(m, run, index, data)
+        kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
+        compliance_check = check_compliance(data, tables) or "passed"
     objective = run.objective - fixed_cost_usd(index)
     metadata = {
         "evplan_version": __version__,
@@ -85,6 +94,8 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
         "mip_gap": run.mip_gap,
         "origin": data.origin,
     }
+    if compliance_check is not None:
+        metadata["compliance_check"] = compliance_check
     return Result(status=run.status, objective_usd=objective, tables=tables, kpis=kpis,
                   scenario=data.scenario.as_dict(), metadata=metadata)
 

@@ -1,0 +1,199 @@
+r"""Certificate of the compliance rows of a plan, recomputed from the input tables.
+
+:func:`check_compliance` does not read the model or
+:mod:`evplan.model.compliance_index`: it takes the plan's ``shipments`` and the decision
+values the plan reports (excess, pooled, credits bought, sold, banked, owed and missing)
+and re-evaluates every rule from ``program_emissions``, ``fleet_targets``,
+``zev_mandates``, ``production_credits``, ``plant_emissions``, ``grid_intensity`` and
+``carbon_prices`` with its own joins. So it catches a model-building error (a wrong
+coefficient, a missed flow) as well as a solver tolerance problem:
+
+* fleet target: :math:`\sum (e - T) x \le E + P` per assessment group, and the premium
+  reported is :math:`\pi E`;
+* ZEV mandate: the credit balance with the bank and debt carried from the previous
+  mandate year, the borrowing limit, no bank where banking is ``no``, no debt at the end;
+* production credits: credits earned + bought - sold >= required;
+* carbon: the cap, and the carbon cost reported is price x tonnes counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from evplan.data import NetworkData
+
+__all__ = ["check_compliance"]
+
+TOLERANCE = 1e-6
+
+
+def _close(value: float, bound: float, scale: float) -> bool:
+    return value <= bound + TOLERANCE * max(1.0, abs(scale))
+
+
+def _shipped(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    shipments = tables["shipments"][["plant", "origin", "program", "powertrain", "market", "year",
+                                     "shipment_vehicles"]]
+    return shipments[shipments["shipment_vehicles"] > 0].copy()
+
+
+def _fleet(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    targets = data["fleet_targets"]
+    if targets.empty:
+        return []
+    grams = data["program_emissions"].set_index("program")["co2_g_per_km"]
+    rows = shipped.merge(targets[["market", "year", "target_g_per_km", "averaging_group"]],
+                         on=["market", "year"])
+    co2 = rows["program"].map(grams)
+    co2 = co2.where(co2.notna() | rows["powertrain"].ne("BEV"), 0.0)
+    rows["balance"] = (co2 - rows["target_g_per_km"]) * rows["shipment_vehicles"]
+    rows["unit"] = np.where(rows["averaging_group"].ne(""), "group " + rows["averaging_group"],
+                            "year " + rows["year"].astype(str))
+    balance = rows.groupby(["market", "unit"])["balance"].sum()
+    reported = table.assign(unit=np.where(table["averaging_group"].ne(""),
+                                          "group " + table["averaging_group"],
+                                          "year " + table["year"].astype(str)))
+    covered = reported.groupby(["market", "unit"])[
+        ["group_excess_g_km_vehicles", "group_pooled_g_km_vehicles"]].sum().sum(axis=1)
+    problems = []
+    if balance.isna().any():
+        problems.append("fleet target: a program sold has no certified g/km")
+    for key, value in balance.items():
+        cover = float(covered.get(key, 0.0))
+        if not _close(float(value), cover, value):
+            problems.append(f"fleet target {key[0]} {key[1]}: sum (g/km - target) x vehicles "
+                            f"= {value:,.3f} exceeds excess + pooled = {cover:,.3f}")
+    premium = targets.set_index(["market", "year"])["premium_usd_per_g_km"]
+    expected = table["group_excess_g_km_vehicles"].to_numpy() * premium.reindex(
+        pd.MultiIndex.from_frame(table[["market", "year"]])).to_numpy()
+    if not np.allclose(expected, table["premium_usd"].to_numpy(), rtol=1e-9, atol=1e-3):
+        problems.append("fleet target: premium_usd is not premium x excess")
+    return problems
+
+
+def _zev(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    mandates = data["zev_mandates"]
+    if mandates.empty:
+        return []
+    rows = shipped.merge(mandates, on=["market", "year"])
+    credit = np.select([rows["powertrain"].eq("BEV"), rows["powertrain"].eq("PHEV")],
+                       [rows["bev_credits_per_vehicle"], rows["phev_credits_per_vehicle"]], 0.0)
+    rows["net"] = (credit - rows["zev_share"]) * rows["shipment_vehicles"]
+    rows["required"] = rows["zev_share"] * rows["shipment_vehicles"]
+    net = rows.groupby(["market", "year"])["net"].sum()
+    required = rows.groupby(["market", "year"])["required"].sum()
+    reported = table.set_index(["market", "year"]).sort_index()
+    settings = mandates.set_index(["market", "year"]).sort_index()
+    problems = []
+    for market in sorted(set(settings.index.get_level_values(0))):
+        carried = 0.0
+        years = sorted(settings.loc[market].index)
+        for position, year in enumerate(years):
+            got = reported.loc[(market, year)]
+            rule = settings.loc[(market, year)]
+            flows = float(net.get((market, year), 0.0))
+            balance = (flows + carried - got["credits_banked"] + got["credits_owed"]
+                       + got["credits_bought"] - got["credits_sold"] + got["credits_missing"])
+            if not _close(0.0, balance, flows):
+                problems.append(f"ZEV mandate {market} {year}: credit balance is short by "
+                                f"{-balance:,.3f}")
+            limit = rule["borrow_share"] * float(required.get((market, year), 0.0))
+            if position == len(years) - 1:
+                limit = 0.0
+            if not _close(got["credits_owed"], limit, limit):
+                problems.append(f"ZEV mandate {market} {year}: {got['credits_owed']:,.3f} "
+                                f"credits owed, above the limit {limit:,.3f}")
+            if rule["banking"] == "no" and got["credits_banked"] > TOLERANCE:
+                problems.append(f"ZEV mandate {market} {year}: credits banked without banking")
+            for column, price in (("credits_bought", "credit_price_usd"),
+                                  ("credits_sold", "credit_sale_price_usd")):
+                if pd.isna(rule[price]) and got[column] > TOLERANCE:
+                    problems.append(f"ZEV mandate {market} {year}: {column} without a price")
+            carried = got["credits_banked"] - got["credits_owed"]
+    return problems
+
+
+def _credits(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    regimes = data["production_credits"]
+    if regimes.empty:
+        return []
+    rows = shipped.rename(columns={"origin": "country"}).merge(regimes, on=["country", "year"])
+    earned = np.select([rows["powertrain"].eq("BEV"), rows["powertrain"].eq("PHEV")],
+                       [rows["bev_credits_per_vehicle"], rows["phev_credits_per_vehicle"]], 0.0)
+    required = np.where(rows["powertrain"].isin(["ICE", "HEV"]), rows["requirement_share"], 0.0)
+    rows["net"] = (earned - required) * rows["shipment_vehicles"]
+    net = rows.groupby(["country", "year"])["net"].sum()
+    problems = []
+    for record in table.itertuples():
+        flows = float(net.get((record.country, record.year), 0.0))
+        balance = flows + record.credits_bought - record.credits_sold
+        if not _close(0.0, balance, flows):
+            problems.append(f"production credits {record.country} {record.year}: short by "
+                            f"{-balance:,.3f}")
+    return problems
+
+
+def _carbon(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    prices = data["carbon_prices"]
+    if prices.empty:
+        return []
+    grid = data["grid_intensity"].set_index("country")["grid_g_co2_per_kwh"]
+    plants = data["plant_emissions"].merge(data.plants[["plant", "country"]], on="plant")
+    plants = plants.set_index("plant")
+    battery = data.programs.set_index("program")["battery_kwh"]
+    production = (shipped["plant"].map(plants["assembly_kwh_per_vehicle"] * plants[
+        "country"].map(grid).fillna(0.0) / 1e6).astype(float).fillna(0.0)
+        + shipped["program"].map(battery).astype(float).fillna(0.0)
+        * shipped["plant"].map(plants["battery_kg_co2_per_kwh"]).astype(float).fillna(0.0) / 1e3)
+    lanes = data["routes"].set_index(["plant", "market"])["co2_kg_per_vehicle"]
+    shipping = lanes.reindex(pd.MultiIndex.from_frame(shipped[["plant", "market"]])).to_numpy(
+        dtype=float) / 1e3
+    emissions = data["program_emissions"].set_index("program")
+    country = shipped["market"].map(data.markets.set_index("market")["country"])
+    use = (shipped["program"].map(emissions["lifetime_km"]).astype(float).fillna(0.0)
+           * (shipped["program"].map(emissions["co2_g_per_km"]).astype(float).fillna(0.0)
+              + shipped["program"].map(emissions["electricity_kwh_per_100km"]).astype(
+                  float).fillna(0.0) / 100 * country.map(grid).astype(float).fillna(0.0)) / 1e6)
+    rules = prices.set_index("year")
+    with_use = shipped["year"].map(rules["include_use_phase"]).eq("yes").to_numpy()
+    counted = shipped["shipment_vehicles"].to_numpy() * (
+        production.to_numpy() + shipping + np.where(with_use, use.to_numpy(), 0.0))
+    totals = pd.Series(counted, index=shipped["year"].to_numpy()).groupby(level=0).sum()
+    problems = []
+    reported = table.set_index("year")
+    for year, rule in rules.iterrows():
+        total = float(totals.get(year, 0.0))
+        if pd.notna(rule["cap_t_co2"]) and not _close(total, rule["cap_t_co2"], total):
+            problems.append(f"carbon cap {year}: {total:,.3f} t above the cap "
+                            f"{rule['cap_t_co2']:,.3f} t")
+        cost = float(reported.loc[year, "carbon_cost_usd"]) if year in reported.index else 0.0
+        if not np.isclose(cost, total * rule["carbon_price_usd_per_t"], rtol=1e-6, atol=1e-3):
+            problems.append(f"carbon {year}: reported carbon cost {cost:,.2f} USD is not price x "
+                            f"{total:,.3f} t")
+    return problems
+
+
+def check_compliance(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Return every violated compliance row of a plan (empty: certified).
+
+    Parameters
+    ----------
+    data : NetworkData
+        The inputs the plan was made from.
+    tables : mapping
+        The plan's result tables (``shipments`` and the compliance tables of
+        :func:`evplan.results.compliance.compliance_tables`).
+
+    Returns
+    -------
+    list of str
+        One sentence per violation.
+    """
+    shipped = _shipped(data, tables)
+    return (_fleet(data, shipped, tables["fleet_compliance"])
+            + _zev(data, shipped, tables["zev_compliance"])
+            + _credits(data, shipped, tables["production_credit_compliance"])
+            + _carbon(data, shipped, tables["co2_by_year"]))
