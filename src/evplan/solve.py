@@ -150,6 +150,17 @@ def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
                 f"{plant_year['min_utilisation']:g}) cannot be reached: short by "
                 f"{shortfall[position]:,.0f}; the markets its programs can reach take no more."
                 " Lower min_utilisation, add lanes or programs, or add demand.")
+    if "carbon_cap_excess" in m.variables:  # issue 16: a carbon cap no plan can meet
+        excess = run.primal[m.variables["carbon_cap_excess"].labels.values.ravel()]
+        capped = data["carbon_prices"][data["carbon_prices"]["cap_t_co2"].notna()].sort_values(
+            "year")
+        for position in np.flatnonzero(excess > TOLERANCE_VEHICLES):
+            rule = capped.iloc[position]
+            lines.append(
+                f"the carbon cap of {rule['cap_t_co2']:,.0f} t in {rule['year']} "
+                f"(carbon_prices.csv row {rule['row']}) cannot be met: the plan's commitments "
+                f"and minimum production emit {excess[position]:,.0f} t more. Raise cap_t_co2 "
+                "or relax committed sales and min_utilisation.")
     return lines or ["HiGHS reported the model infeasible but the elastic copy needs no "
                      "shortfall; rerun with --debug and report this as a bug."]
 

@@ -37,6 +37,7 @@ from evplan.data.duties import resolve_countervailing, resolve_duties
 from evplan.errors import InfeasibleError, SolverLimitError
 from evplan.highs import _STATUS, HighsRun, SolverOptions, _to_highs
 from evplan.model.build import BuildOptions, build_model
+from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
 from evplan.results import Result, compute_kpis, result_tables
@@ -294,6 +295,9 @@ class WarmModel:
         self._templates: ResultTemplates | None = None
         self._templates_ok = True
         self.enabled = self._self_check(matrices)
+        if has_compliance(base):  # the warm vectors know no compliance rows (issue 16)
+            self.enabled = False
+            self.stats.reasons.append("compliance tables present; every case is solved cold")
 
     def _configure(self, h: highspy.Highs) -> None:
         h.setOptionValue("output_flag", bool(self.solver.log))
@@ -377,6 +381,8 @@ class WarmModel:
         """The index of ``data`` if it fits the built model, and how it was obtained."""
         if not self.enabled:
             return None, "cold: warm solving is off"
+        if has_compliance(data):
+            return None, "cold: the scenario has compliance tables"
         if _same_shape_tables(self.base, data):
             return self._gather.index(self.index, data), "warm"
         index = build_index(data)
