@@ -50,6 +50,11 @@ def _single(run: RunData) -> str:
     recycling = [Chart(**chart) for chart in recycling_charts_of_run(run.tables)]
     if recycling:
         groups.append(ChartGroup(recycling, "Battery recycling (evplan recycling)"))
+    from evplan.results.compliance_report import compliance_charts_of_run  # issue 16
+
+    compliance = [Chart(**chart) for chart in compliance_charts_of_run(run.tables)]
+    if compliance:
+        groups.append(ChartGroup(compliance, "Compliance and CO2"))
     from evplan.charging.report import charging_charts_of_run  # run folders with a fleet
 
     charging = [Chart(**chart) for chart in charging_charts_of_run(run.tables)]
