@@ -144,8 +144,9 @@ def _carbon(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> li
     plants = data["plant_emissions"].merge(data.plants[["plant", "country"]], on="plant")
     plants = plants.set_index("plant")
     battery = data.programs.set_index("program")["battery_kwh"]
-    production = (shipped["plant"].map(plants["assembly_kwh_per_vehicle"] * plants[
-        "country"].map(grid).fillna(0.0) / 1e6).astype(float).fillna(0.0)
+    assembly_t = plants["assembly_kwh_per_vehicle"].astype(float) * plants["country"].map(
+        grid).astype(float).fillna(0.0) / 1e6
+    production = (shipped["plant"].map(assembly_t).astype(float).fillna(0.0)
         + shipped["program"].map(battery).astype(float).fillna(0.0)
         * shipped["plant"].map(plants["battery_kg_co2_per_kwh"]).astype(float).fillna(0.0) / 1e3)
     lanes = data["routes"].set_index(["plant", "market"])["co2_kg_per_vehicle"]
