@@ -71,9 +71,14 @@ class ComplianceIndex:
 
 
 def _codes(frame: pd.DataFrame, keys: pd.DataFrame, on: list[str]) -> np.ndarray:
-    positions = keys[on].reset_index(drop=True).reset_index(names="_position")
-    merged = frame[on].merge(positions, on=on, how="left")
-    return merged["_position"].fillna(NO_CODE).to_numpy(dtype=np.int64)
+    """Position in ``keys`` (unique on ``on``) of each row of ``frame``; -1 where absent."""
+    if keys.empty:
+        return np.full(len(frame), NO_CODE, dtype=np.int64)
+    lookup = pd.MultiIndex.from_arrays([keys[column].astype(object).to_numpy()
+                                        for column in on])
+    wanted = pd.MultiIndex.from_arrays([frame[column].astype(object).to_numpy()
+                                        for column in on])
+    return lookup.get_indexer(wanted).astype(np.int64)
 
 
 def _take(column: pd.Series, code: np.ndarray, fill: float | str = 0.0) -> np.ndarray:

@@ -56,10 +56,15 @@ COMPLIANCE_KPI_UNITS = {
 }
 
 
-def _values(m: linopy.Model, run: HighsRun, name: str, size: int) -> np.ndarray:
+def _values(m: linopy.Model, run: HighsRun, name: str, size: int, kind: str | None = None
+            ) -> np.ndarray:
+    """Solution values of a variable (or of one ``kind`` column of a rule's block)."""
     if name not in m.variables:
         return np.zeros(size)
-    return np.nan_to_num(run.primal[m.variables[name].labels.values.ravel()])
+    variable = m.variables[name]
+    if kind is not None:
+        variable = variable.sel({f"{variable.dims[0]}_kind": kind})
+    return np.nan_to_num(run.primal[variable.labels.values.ravel()])
 
 
 def _duals(m: linopy.Model, run: HighsRun, name: str, size: int) -> np.ndarray:
@@ -88,8 +93,8 @@ def _fleet(m: linopy.Model, run: HighsRun, compliance: ComplianceIndex, shipped:
                                               where=vehicles > 0)
     table["balance_g_km_vehicles"] = grams - years["target_g_per_km"].to_numpy() * vehicles
     group = years["group"].to_numpy()
-    excess = _values(m, run, "fleet_excess", len(groups))
-    pooled = _values(m, run, "fleet_pooled", len(groups))
+    excess = _values(m, run, "fleet_cover", len(groups), "excess")
+    pooled = _values(m, run, "fleet_cover", len(groups), "pooled")
     last = (years["year"].to_numpy() == groups["last_year"].to_numpy()[group])
     table["group_excess_g_km_vehicles"] = np.where(last, excess[group], 0.0)
     table["group_pooled_g_km_vehicles"] = np.where(last, pooled[group], 0.0)
@@ -119,10 +124,10 @@ def _zev(m: linopy.Model, run: HighsRun, compliance: ComplianceIndex, shipped: n
                                             where=vehicles > 0)
     table["credits_earned"] = _sum_by(code, shipped * flows["zev_credits"].to_numpy(), count)
     table["credits_required"] = years["zev_share"].to_numpy() * vehicles
-    for column, name in (("credits_bought", "zev_bought"), ("credits_sold", "zev_sold"),
-                         ("credits_banked", "zev_bank"), ("credits_owed", "zev_debt"),
-                         ("credits_missing", "zev_missing")):
-        table[column] = _values(m, run, name, count)
+    for column, kind in (("credits_bought", "bought"), ("credits_sold", "sold"),
+                         ("credits_banked", "bank"), ("credits_owed", "debt"),
+                         ("credits_missing", "missing")):
+        table[column] = _values(m, run, "zev_credits", count, kind)
     table["penalty_usd"] = table["credits_missing"] * years["penalty_usd_per_vehicle"].to_numpy()
     table["credit_trade_usd"] = (
         table["credits_bought"] * np.nan_to_num(years["credit_price_usd"].to_numpy(dtype=float))
@@ -149,8 +154,8 @@ def _credits(m: linopy.Model, run: HighsRun, compliance: ComplianceIndex, shippe
                                       count)
     table["credits_required"] = _sum_by(
         code, shipped * flows["production_credit_required"].to_numpy(), count)
-    table["credits_bought"] = _values(m, run, "credit_bought", count)
-    table["credits_sold"] = _values(m, run, "credit_sold", count)
+    table["credits_bought"] = _values(m, run, "credit_trade", count, "bought")
+    table["credits_sold"] = _values(m, run, "credit_trade", count, "sold")
     table["credit_trade_usd"] = (
         table["credits_bought"] * years["credit_price_usd"].to_numpy()
         - table["credits_sold"] * np.nan_to_num(

@@ -14,20 +14,25 @@ symbol  code                                            meaning
 ======  ==============================================  ==========================================
 e_f     ``program_emissions.co2_g_per_km``              certified g CO2/km (0 for a BEV)
 T_ky    ``fleet_targets.target_g_per_km``               maker's specific target
-E_g     ``m.variables["fleet_excess"]``                 excess, g/km x vehicles, of group g
-P_g     ``m.variables["fleet_pooled"]``                 excess covered by pooling
+E_g     ``fleet_cover`` (cover ``excess``)              excess, g/km x vehicles, of group g
+P_g     ``fleet_cover`` (cover ``pooled``)              excess covered by pooling
 π^E_g   ``fleet_targets.premium_usd_per_g_km``          excess premium per g/km x vehicle
 π^P_g   ``fleet_targets.pool_price_usd_per_g_km``       pooling price per g/km x vehicle
 c_f     ``zev_mandates.*_credits_per_vehicle``          ZEV credits of a vehicle of f
 s_ky    ``zev_mandates.zev_share``                      credits required per vehicle sold
-B_ky    ``zev_bank``                                    credits banked at the end of the year
-D_ky    ``zev_debt``                                    credits owed (borrowed) at year end
-U_ky    ``zev_bought`` / ``zev_sold``                   credits bought / sold (V_ky)
-M_ky    ``zev_missing``                                 credits missing: penalty per credit
+B_ky    ``zev_credits`` (``bank``)                      credits banked at the end of the year
+D_ky    ``zev_credits`` (``debt``)                      credits owed (borrowed) at year end
+U_ky    ``zev_credits`` (``bought`` / ``sold``)         credits bought / sold (V_ky)
+M_ky    ``zev_credits`` (``missing``)                   credits missing: penalty per credit
 n_f     ``production_credits.*_credits_per_vehicle``    production credits of a vehicle of f
 r_f     ``requirement_share`` if f is ICE/HEV else 0    production credits required
 τ_f     production + shipping (+ use) t CO2/vehicle     CO2 counted by carbon_prices
 ======  ==============================================  ==========================================
+
+The decision variables of a rule share one linopy variable with a second dimension
+(``fleet_cover``: group x [excess, pooled]; ``zev_credits``: year x [bank, debt, bought,
+sold, missing]; ``credit_trade``: year x [bought, sold]), so each rule adds one variable
+block; an upper bound of 0 fixes an element where the rule does not allow it.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from __future__ import annotations
 import linopy
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from evplan.model.compliance_index import ComplianceIndex
 from evplan.model.index import ModelIndex
@@ -45,10 +51,25 @@ __all__ = ["add_carbon_cap", "add_fleet_targets", "add_production_credits",
            "add_zev_mandates", "compliance_objective"]
 
 
-def _variable(m: linopy.Model, name: str, dim: str, upper: np.ndarray) -> linopy.Variable:
-    """Nonnegative variable along ``dim`` with an upper bound per element (0 fixes it)."""
-    return m.add_variables(lower=0, upper=labelled(np.asarray(upper, dtype=float), dim),
-                           name=name)
+FLEET_COVER = ("excess", "pooled")
+ZEV_CREDITS = ("bank", "debt", "bought", "sold", "missing")
+CREDIT_TRADE = ("bought", "sold")
+
+
+def _block(m: linopy.Model, name: str, dim: str, kinds: tuple[str, ...],
+           upper: dict[str, np.ndarray]) -> dict[str, linopy.Variable]:
+    """One nonnegative variable ``dim`` x ``kinds`` with per-element upper bounds (0 fixes).
+
+    Returns the columns as one-dimensional views, keyed by kind.
+    """
+    count = len(next(iter(upper.values())))
+    bounds = np.column_stack([np.asarray(upper.get(kind, np.full(count, np.inf)), dtype=float)
+                              for kind in kinds])
+    kind_dim = f"{dim}_kind"
+    array = xr.DataArray(bounds, coords={dim: np.arange(count), kind_dim: list(kinds)},
+                         dims=[dim, kind_dim])
+    variable = m.add_variables(lower=0, upper=array, name=name)
+    return {kind: variable.isel({kind_dim: position}) for position, kind in enumerate(kinds)}
 
 
 def add_fleet_targets(m: linopy.Model, compliance: ComplianceIndex, options: BuildOptions
@@ -66,9 +87,10 @@ def add_fleet_targets(m: linopy.Model, compliance: ComplianceIndex, options: Bui
         return
     flows = compliance.flows
     count = len(groups)
-    excess = _variable(m, "fleet_excess", "fleet_group", np.full(count, np.inf))
     pool_upper = np.where(groups["pool_price_usd_per_g_km"].notna(), np.inf, 0.0)
-    pooled = _variable(m, "fleet_pooled", "fleet_group", pool_upper)
+    cover = _block(m, "fleet_cover", "fleet_group", FLEET_COVER,
+                   {"excess": np.full(count, np.inf), "pooled": pool_upper})
+    excess, pooled = cover["excess"], cover["pooled"]
     lhs = grouped_sum(m, [
         (m.variables["shipment"], flows["fleet_group"].to_numpy(),
          flows["fleet_coefficient"].to_numpy()),
@@ -98,15 +120,14 @@ def add_zev_mandates(m: linopy.Model, compliance: ComplianceIndex, options: Buil
     flows = compliance.flows
     count = len(years)
     positions = np.arange(count)
-    bank = _variable(m, "zev_bank", "zev_year",
-                     np.where(years["banking"].eq("yes"), np.inf, 0.0))
     debt_upper = np.where((years["borrow_share"] > 0) & ~years["last"], np.inf, 0.0)
-    debt = _variable(m, "zev_debt", "zev_year", debt_upper)
-    bought = _variable(m, "zev_bought", "zev_year",
-                       np.where(years["credit_price_usd"].notna(), np.inf, 0.0))
-    sold = _variable(m, "zev_sold", "zev_year",
-                     np.where(years["credit_sale_price_usd"].notna(), np.inf, 0.0))
-    missing = _variable(m, "zev_missing", "zev_year", np.full(count, np.inf))
+    credits = _block(m, "zev_credits", "zev_year", ZEV_CREDITS, {
+        "bank": np.where(years["banking"].eq("yes"), np.inf, 0.0),
+        "debt": debt_upper,
+        "bought": np.where(years["credit_price_usd"].notna(), np.inf, 0.0),
+        "sold": np.where(years["credit_sale_price_usd"].notna(), np.inf, 0.0),
+        "missing": np.full(count, np.inf)})
+    bank, debt, bought, sold, missing = (credits[kind] for kind in ZEV_CREDITS)
     previous = years["previous"].to_numpy()
     carried = np.full(count, -1)
     carried[previous[previous >= 0]] = positions[previous >= 0]
@@ -141,16 +162,17 @@ def add_production_credits(m: linopy.Model, compliance: ComplianceIndex, options
     .. math:: \sum_{f \in F(c,y)} (n_f - r_f)\, x_f + U_{cy} - V_{cy} \ge 0 \quad \forall (c, y)
 
     ``F(c,y)``: flows built in plants of country ``c`` in year ``y`` (exports included);
-    ``U`` (``credit_bought``) at the credit price, ``V`` (``credit_sold``) at the sale price,
+    ``U`` (``credit_trade`` bought) at the credit price, ``V`` (sold) at the sale price,
     fixed at 0 where none is given.
     """
     years = compliance.credit_years
     if years.empty:
         return
     count = len(years)
-    bought = _variable(m, "credit_bought", "credit_year", np.full(count, np.inf))
-    sold = _variable(m, "credit_sold", "credit_year",
-                     np.where(years["credit_sale_price_usd"].notna(), np.inf, 0.0))
+    trade = _block(m, "credit_trade", "credit_year", CREDIT_TRADE, {
+        "bought": np.full(count, np.inf),
+        "sold": np.where(years["credit_sale_price_usd"].notna(), np.inf, 0.0)})
+    bought, sold = trade["bought"], trade["sold"]
     flows = compliance.flows
     positions = np.arange(count)
     lhs = grouped_sum(m, [
@@ -204,31 +226,36 @@ def compliance_objective(m: linopy.Model, compliance: ComplianceIndex, index: Mo
     with :math:`\delta_g` the discount factor of the group's last year (when the premium
     is paid) and :math:`\kappa_y` the carbon price.
     """
-    terms: list[linopy.LinearExpression] = []
+    parts: list[tuple[linopy.Variable, np.ndarray, np.ndarray | float]] = []
 
-    def cost(name: str, dim: str, usd: np.ndarray) -> None:
+    def cost(name: str, usd: np.ndarray, kind: str | None = None) -> None:
         if name in m.variables:
-            terms.append(-(labelled(np.nan_to_num(usd), dim) * m.variables[name]).sum())
+            variable = m.variables[name]
+            if kind is not None:
+                dim = f"{variable.dims[0]}_kind"
+                variable = variable.sel({dim: kind})
+            parts.append((variable, np.zeros(variable.size, dtype=np.int64),
+                          -np.nan_to_num(np.asarray(usd, dtype=float))))
 
     groups = compliance.fleet_groups
     if len(groups):
         delta = _discount(groups, index, "last_year")
-        cost("fleet_excess", "fleet_group", groups["premium_usd_per_g_km"].to_numpy() * delta)
-        cost("fleet_pooled", "fleet_group",
-             groups["pool_price_usd_per_g_km"].to_numpy(dtype=float) * delta)
+        cost("fleet_cover", groups["premium_usd_per_g_km"].to_numpy() * delta, "excess")
+        cost("fleet_cover", groups["pool_price_usd_per_g_km"].to_numpy(dtype=float) * delta,
+             "pooled")
     years = compliance.zev_years
     if len(years):
         delta = _discount(years, index)
-        cost("zev_bought", "zev_year", years["credit_price_usd"].to_numpy(dtype=float) * delta)
-        cost("zev_sold", "zev_year",
-             -years["credit_sale_price_usd"].to_numpy(dtype=float) * delta)
-        cost("zev_missing", "zev_year", years["penalty_usd_per_vehicle"].to_numpy() * delta)
+        cost("zev_credits", years["credit_price_usd"].to_numpy(dtype=float) * delta, "bought")
+        cost("zev_credits", -years["credit_sale_price_usd"].to_numpy(dtype=float) * delta,
+             "sold")
+        cost("zev_credits", years["penalty_usd_per_vehicle"].to_numpy() * delta, "missing")
     years = compliance.credit_years
     if len(years):
         delta = _discount(years, index)
-        cost("credit_bought", "credit_year", years["credit_price_usd"].to_numpy() * delta)
-        cost("credit_sold", "credit_year",
-             -years["credit_sale_price_usd"].to_numpy(dtype=float) * delta)
+        cost("credit_trade", years["credit_price_usd"].to_numpy() * delta, "bought")
+        cost("credit_trade", -years["credit_sale_price_usd"].to_numpy(dtype=float) * delta,
+             "sold")
     years = compliance.carbon_years
     if len(years):
         flow_year = compliance.flows["carbon_year"].to_numpy()
@@ -237,13 +264,11 @@ def compliance_objective(m: linopy.Model, compliance: ComplianceIndex, index: Mo
         per_flow = per_flow * compliance.flows["carbon_t"].to_numpy() * _discount(
             compliance.flows, index)
         if np.any(per_flow != 0):
-            terms.append(-(labelled(per_flow, "flow") * m.variables["shipment"]).sum())
+            cost("shipment", per_flow)
     if "carbon_cap_excess" in m.variables:
-        terms.append(-options.elastic_penalty_usd_per_vehicle
-                     * m.variables["carbon_cap_excess"].sum())
-    if not terms:
+        variable = m.variables["carbon_cap_excess"]
+        cost("carbon_cap_excess", np.full(variable.size, options.elastic_penalty_usd_per_vehicle))
+    if not parts:
         return None
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
+    # One grouped sum into a single group: a flat list of terms, no label alignment.
+    return grouped_sum(m, parts, 1, "compliance_cost").sum("compliance_cost")
