@@ -51,6 +51,22 @@ __all__ = ["add_carbon_cap", "add_fleet_targets", "add_production_credits",
            "add_zev_mandates", "compliance_objective"]
 
 
+def _rows(m: linopy.Model, lhs: linopy.LinearExpression, sign: str, rhs: np.ndarray | float,
+          name: str) -> None:
+    """Add ``lhs sign rhs`` along lhs's group dimension without linopy's label alignment.
+
+    ``lhs`` comes from :func:`grouped_sum` (positions 0..n-1 along its one dimension), so
+    the right-hand side is already aligned; building the Constraint from the expression's
+    data directly skips the subtraction ``lhs - rhs`` that dominates a small family.
+    """
+    dim = lhs.data["coeffs"].dims[0]
+    count = lhs.data.sizes[dim]
+    right = labelled(np.broadcast_to(np.asarray(rhs, dtype=float), (count,)), dim)
+    data = lhs.data.assign(sign=xr.DataArray(np.full(count, sign), coords=right.coords,
+                                             dims=[dim]), rhs=right)
+    m.add_constraints(linopy.constraints.Constraint(data, m), name=name)
+
+
 FLEET_COVER = ("excess", "pooled")
 ZEV_CREDITS = ("bank", "debt", "bought", "sold", "missing")
 CREDIT_TRADE = ("bought", "sold")
@@ -97,7 +113,7 @@ def add_fleet_targets(m: linopy.Model, compliance: ComplianceIndex, options: Bui
         (excess, np.arange(count), -1.0),
         (pooled, np.arange(count), -1.0),
     ], count, "fleet_group")
-    m.add_constraints(lhs <= 0, name="fleet-target")
+    _rows(m, lhs, "<=", 0.0, "fleet-target")
 
 
 def add_zev_mandates(m: linopy.Model, compliance: ComplianceIndex, options: BuildOptions
@@ -138,7 +154,7 @@ def add_zev_mandates(m: linopy.Model, compliance: ComplianceIndex, options: Buil
         (bank, positions, -1.0), (debt, positions, 1.0),
         (bought, positions, 1.0), (sold, positions, -1.0), (missing, positions, 1.0),
     ], count, "zev_year")
-    m.add_constraints(lhs >= 0, name="zev-balance")
+    _rows(m, lhs, ">=", 0.0, "zev-balance")
     borrowing = np.flatnonzero(debt_upper > 0)
     if len(borrowing):
         code_of = np.full(count, -1)
@@ -152,7 +168,7 @@ def add_zev_mandates(m: linopy.Model, compliance: ComplianceIndex, options: Buil
         lhs = grouped_sum(m, [(debt, debt_codes, 1.0),
                               (m.variables["shipment"], flow_code, -flow_limit)],
                           len(borrowing), "zev_borrowing")
-        m.add_constraints(lhs <= 0, name="zev-borrow-limit")
+        _rows(m, lhs, "<=", 0.0, "zev-borrow-limit")
 
 
 def add_production_credits(m: linopy.Model, compliance: ComplianceIndex, options: BuildOptions
@@ -180,7 +196,7 @@ def add_production_credits(m: linopy.Model, compliance: ComplianceIndex, options
          flows["credit_coefficient"].to_numpy()),
         (bought, positions, 1.0), (sold, positions, -1.0),
     ], count, "credit_year")
-    m.add_constraints(lhs >= 0, name="production-credit")
+    _rows(m, lhs, ">=", 0.0, "production-credit")
 
 
 def add_carbon_cap(m: linopy.Model, compliance: ComplianceIndex, options: BuildOptions) -> None:
@@ -205,7 +221,7 @@ def add_carbon_cap(m: linopy.Model, compliance: ComplianceIndex, options: BuildO
         parts.append((slack, np.arange(len(capped)), -1.0))
     lhs = grouped_sum(m, parts, len(capped), "carbon_cap")
     cap = years["cap_t_co2"].to_numpy(dtype=float)[capped]
-    m.add_constraints(lhs <= labelled(cap, "carbon_cap"), name="carbon-cap")
+    _rows(m, lhs, "<=", cap, "carbon-cap")
 
 
 def _discount(frame: pd.DataFrame, index: ModelIndex, column: str = "year") -> np.ndarray:
