@@ -65,8 +65,8 @@ def _missing_grids(tables: Tables, labels: dict[str, str], problems: list[Proble
              for i in plants.index[~plants["country"].isin(grids)
                                    & (plants["assembly_kwh_per_vehicle"] > 0)]]
     _add(problems, labels["plant_emissions"], found)
-    charged = tables["program_emissions"]
-    charged = set(charged.loc[charged["electricity_kwh_per_100km"] > 0, "program"])
+    emissions = tables["program_emissions"]
+    charged = set(emissions["program"][emissions["electricity_kwh_per_100km"] > 0])
     sold = _sold(tables)
     sold = sold[sold["program"].isin(charged)].merge(
         tables["markets"][["market", "country"]], on="market")

@@ -23,7 +23,8 @@ table                           one row is
 The *compliance value of one more BEV* in a market-year is what the rules' rows pay for
 one more BEV sold there, from the LP duals: with :math:`\lambda_r` the dual of row
 :math:`r` (USD per unit of the row's right-hand side) and :math:`a_r` the BEV's
-coefficient in it, the value is :math:`-\sum_r \lambda_r a_r / \delta_y` (HiGHS duals of the maximisation:
+coefficient in it, the value is :math:`-\sum_r \lambda_r a_r / \delta_y` (HiGHS duals of
+the maximisation:
 :math:`\lambda_r = \partial z / \partial b_r`; shadow prices are reported as the value of
 one more unit of allowance: g/km x vehicle, credit, tonne); for a fleet
 target this is the shadow price times the target (a BEV sold instead of nothing lowers
@@ -259,7 +260,7 @@ def compliance_kpis(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     value = pd.concat([fleet[["year", "market", "bev_value_usd_per_vehicle"]],
                        zev[["year", "market", "bev_value_usd_per_vehicle"]]]).groupby(
         ["year", "market"], as_index=False)["bev_value_usd_per_vehicle"].sum()
-    frames.append(value.rename(columns={"market": "key", "bev_value_usd_per_vehicle": "value"})
+    frames.append(value.set_axis(["year", "key", "value"], axis=1)
                   .assign(kpi="bev_compliance_value"))
     kpis = pd.concat(frames, ignore_index=True)[["kpi", "year", "key", "value"]]
     kpis["unit"] = kpis["kpi"].map(COMPLIANCE_KPI_UNITS)

@@ -43,8 +43,9 @@ def _fleet_chart(fleet: pd.DataFrame) -> dict[str, Any]:
                "target (dotted).")
     if len(paid):
         caption += " Premiums and pooling paid: " + ", ".join(
-            f"{row.market} {row.year} {(row.premium_usd + row.pooling_usd) / 1e6:,.1f} M USD"
-            for row in paid.head(6).itertuples()) + "."
+            f"{row['market']} {row['year']} "
+            f"{(float(row['premium_usd']) + float(row['pooling_usd'])) / 1e6:,.1f} M USD"
+            for row in paid.head(6).to_dict("records")) + "."
     return {"id": "compliance-fleet", "title": "Fleet CO2 against targets", "caption": caption,
             "figure": {"data": traces, "layout": _layout(yaxis={"title": "g CO2/km"})}}
 

@@ -34,8 +34,8 @@ from evplan.schema.countervailing_duties import COUNTERVAILING_DUTIES
 from evplan.schema.demand import DEMAND
 from evplan.schema.duties import DUTIES
 from evplan.schema.fleet_targets import FLEET_TARGETS
-from evplan.schema.markets import MARKETS
 from evplan.schema.grid_intensity import GRID_INTENSITY
+from evplan.schema.markets import MARKETS
 from evplan.schema.plant_emissions import PLANT_EMISSIONS
 from evplan.schema.plant_programs import PLANT_PROGRAMS
 from evplan.schema.plants import PLANTS
@@ -73,5 +73,5 @@ __all__ = ["COMPLIANCE_TABLES", "POWERTRAINS", "SCENARIO_FIELDS", "TABLES", "Col
 
 # The optional tables of CO2 and zero-emission rules (issue 16): when all are empty the
 # network model is exactly the one without them.
-COMPLIANCE_TABLES = ("program_emissions", "grid_intensity", "plant_emissions", "fleet_targets", "zev_mandates",
-                     "production_credits", "carbon_prices")
+COMPLIANCE_TABLES = ("program_emissions", "grid_intensity", "plant_emissions", "fleet_targets",
+                     "zev_mandates", "production_credits", "carbon_prices")

@@ -23,7 +23,8 @@ PLANT_EMISSIONS = Table(
         ),
         Column(
             "battery_kg_co2_per_kwh", "float", "kg CO2/kWh",
-            "Cradle-to-gate CO2 of the traction battery per kWh of capacity (programs.battery_kwh).",
+            "Cradle-to-gate CO2 of the traction battery per kWh of capacity "
+            "(programs.battery_kwh).",
             required=False, default=0.0, minimum=0, maximum=1000,
         ),
         source_column(),

@@ -30,7 +30,8 @@ PRODUCTION_CREDITS = Table(
             minimum=0, maximum=10,
         ),
         Column(
-            "credit_price_usd", "float", "USD/credit", "Price of buying a credit to cover a deficit.",
+            "credit_price_usd", "float", "USD/credit",
+            "Price of buying a credit to cover a deficit.",
             minimum=0,
         ),
         Column(

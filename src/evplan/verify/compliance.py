@@ -61,9 +61,11 @@ def _fleet(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> lis
     problems = []
     if balance.isna().any():
         problems.append("fleet target: a program sold has no certified g/km")
-    for key, value in balance.items():
+    for key, raw in balance.items():
+        assert isinstance(key, tuple)
+        value = float(raw)
         cover = float(covered.get(key, 0.0))
-        if not _close(float(value), cover, value):
+        if not _close(value, cover, value):
             problems.append(f"fleet target {key[0]} {key[1]}: sum (g/km - target) x vehicles "
                             f"= {value:,.3f} exceeds excess + pooled = {cover:,.3f}")
     premium = targets.set_index(["market", "year"])["premium_usd_per_g_km"]
@@ -127,12 +129,12 @@ def _credits(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> l
     rows["net"] = (earned - required) * rows["shipment_vehicles"]
     net = rows.groupby(["country", "year"])["net"].sum()
     problems = []
-    for record in table.itertuples():
-        flows = float(net.get((record.country, record.year), 0.0))
-        balance = flows + record.credits_bought - record.credits_sold
+    for record in table.to_dict("records"):
+        flows = float(net.get((record["country"], record["year"]), 0.0))
+        balance = flows + float(record["credits_bought"]) - float(record["credits_sold"])
         if not _close(0.0, balance, flows):
-            problems.append(f"production credits {record.country} {record.year}: short by "
-                            f"{-balance:,.3f}")
+            problems.append(f"production credits {record['country']} {record['year']}: short "
+                            f"by {-balance:,.3f}")
     return problems
 
 
@@ -170,7 +172,7 @@ def _carbon(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> li
         if pd.notna(rule["cap_t_co2"]) and not _close(total, rule["cap_t_co2"], total):
             problems.append(f"carbon cap {year}: {total:,.3f} t above the cap "
                             f"{rule['cap_t_co2']:,.3f} t")
-        cost = float(reported.loc[year, "carbon_cost_usd"]) if year in reported.index else 0.0
+        cost = float(reported["carbon_cost_usd"].get(year, 0.0))
         if not np.isclose(cost, total * rule["carbon_price_usd_per_t"], rtol=1e-6, atol=1e-3):
             problems.append(f"carbon {year}: reported carbon cost {cost:,.2f} USD is not price x "
                             f"{total:,.3f} t")

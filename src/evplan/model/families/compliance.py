@@ -45,7 +45,7 @@ import xarray as xr
 from evplan.model.compliance_index import ComplianceIndex
 from evplan.model.index import ModelIndex
 from evplan.model.options import BuildOptions
-from evplan.model.terms import grouped_sum, labelled
+from evplan.model.terms import Part, grouped_sum, labelled
 
 __all__ = ["add_carbon_cap", "add_fleet_targets", "add_production_credits",
            "add_zev_mandates", "compliance_objective"]
@@ -59,7 +59,7 @@ def _rows(m: linopy.Model, lhs: linopy.LinearExpression, sign: str, rhs: np.ndar
     the right-hand side is already aligned; building the Constraint from the expression's
     data directly skips the subtraction ``lhs - rhs`` that dominates a small family.
     """
-    dim = lhs.data["coeffs"].dims[0]
+    dim = str(lhs.data["coeffs"].dims[0])
     count = lhs.data.sizes[dim]
     right = labelled(np.broadcast_to(np.asarray(rhs, dtype=float), (count,)), dim)
     data = lhs.data.assign(sign=xr.DataArray(np.full(count, sign), coords=right.coords,
@@ -207,14 +207,16 @@ def add_carbon_cap(m: linopy.Model, compliance: ComplianceIndex, options: BuildO
     In the elastic copy a penalised slack ``carbon_cap_excess`` (t) may exceed the cap.
     """
     years = compliance.carbon_years
-    capped = np.flatnonzero(years["cap_t_co2"].notna().to_numpy()) if len(years) else []
+    capped = np.flatnonzero(years["cap_t_co2"].notna().to_numpy()) if len(years) else (
+        np.empty(0, dtype=np.int64))
     if not len(capped):
         return
     code_of = np.full(len(years), -1)
     code_of[capped] = np.arange(len(capped))
     flow_year = compliance.flows["carbon_year"].to_numpy()
     codes = np.where(flow_year >= 0, code_of[np.maximum(flow_year, 0)], -1)
-    parts = [(m.variables["shipment"], codes, compliance.flows["carbon_t"].to_numpy())]
+    parts: list[Part] = [(m.variables["shipment"], codes,
+                          compliance.flows["carbon_t"].to_numpy())]
     if options.elastic:
         slack = m.add_variables(lower=0, coords=[pd.RangeIndex(len(capped), name="carbon_cap")],
                                 name="carbon_cap_excess")
