@@ -37,11 +37,17 @@ from evplan.data.duties import resolve_countervailing, resolve_duties
 from evplan.errors import InfeasibleError, SolverLimitError
 from evplan.highs import _STATUS, HighsRun, SolverOptions, _to_highs
 from evplan.model.build import BuildOptions, build_model
-from evplan.model.compliance_index import has_compliance
+from evplan.model.compliance_index import (
+    ComplianceIndex,
+    build_compliance_index,
+    has_compliance,
+)
+from evplan.model.families.compliance import compliance_objective
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
 from evplan.results import Result, compute_kpis, result_tables
 from evplan.scenarios.warm_results import ResultTemplates, same_tables
+from evplan.schema import COMPLIANCE_TABLES
 from evplan.solve import optimize
 
 __all__ = ["WarmModel", "WarmStats"]
@@ -291,13 +297,23 @@ class WarmModel:
         self._row_of = np.full(self.model._cCounter, -1, dtype=np.int64)
         self._row_of[matrices.clabels] = np.arange(len(matrices.clabels))
         self._sense = np.asarray(matrices.sense)
+        # Compliance rules (issue 16) are warm only while their inputs stay the base's:
+        # their costs are then a constant vector added to the network's.
+        self._compliance: ComplianceIndex | None = None
+        self._compliance_cost = np.zeros(len(matrices.vlabels))
+        if has_compliance(base):
+            self._compliance = build_compliance_index(base, self.index)
+            terms = compliance_objective(self.model, self._compliance, self.index,
+                                         BuildOptions())
+            if terms is not None:
+                labels = terms.data["vars"].values.ravel()
+                coeffs = terms.data["coeffs"].values.ravel()
+                keep = labels >= 0
+                np.add.at(self._compliance_cost, self._column_of[labels[keep]], coeffs[keep])
         self._gather = _Gather.of(base, self.index)
         self._templates: ResultTemplates | None = None
         self._templates_ok = True
         self.enabled = self._self_check(matrices)
-        if has_compliance(base):  # the warm vectors know no compliance rows (issue 16)
-            self.enabled = False
-            self.stats.reasons.append("compliance tables present; every case is solved cold")
 
     def _configure(self, h: highspy.Highs) -> None:
         h.setOptionValue("output_flag", bool(self.solver.log))
@@ -373,16 +389,27 @@ class WarmModel:
         sense = self._sense[rows]
         lower = np.where(sense != "<", values, -np.inf)
         upper = np.where(sense != ">", values, np.inf)
-        return cost, rows, lower, upper
+        return cost + self._compliance_cost, rows, lower, upper
 
     # ---- solving -------------------------------------------------------------------------
+
+    def _same_compliance(self, data: NetworkData) -> bool:
+        """Do the compliance coefficients of ``data`` equal the base's (issue 16)?"""
+        if self._compliance is None:
+            return not has_compliance(data)
+        same = all(data[name] is self.base[name] or data[name].equals(self.base[name])
+                   for name in COMPLIANCE_TABLES)
+        for name, column in (("routes", "co2_kg_per_vehicle"), ("programs", "battery_kwh")):
+            same = same and np.array_equal(data[name][column].to_numpy(dtype=float),
+                                           self.base[name][column].to_numpy(dtype=float))
+        return bool(same)
 
     def index_for(self, data: NetworkData) -> tuple[ModelIndex | None, str]:
         """The index of ``data`` if it fits the built model, and how it was obtained."""
         if not self.enabled:
             return None, "cold: warm solving is off"
-        if has_compliance(data):
-            return None, "cold: the scenario has compliance tables"
+        if not self._same_compliance(data):
+            return None, "cold: the scenario changes the CO2 or zero-emission inputs"
         if _same_shape_tables(self.base, data):
             return self._gather.index(self.index, data), "warm"
         index = build_index(data)
@@ -426,6 +453,14 @@ class WarmModel:
             raise SolverLimitError(f"evplan: the solver stopped ({run.status}) without a "
                                    "feasible plan. Raise --time-limit.")
         tables, kpis = self._tables(run, index, data)
+        compliance_check = None
+        if self._compliance is not None:
+            from evplan.results.compliance import compliance_kpis, compliance_tables
+            from evplan.verify.compliance import check_compliance
+
+            tables |= compliance_tables(self.model, run, index, data, self._compliance)
+            kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
+            compliance_check = check_compliance(data, tables) or "passed"
         metadata = {
             "evplan_version": __version__,
             "sizes": index.sizes(),
@@ -438,6 +473,8 @@ class WarmModel:
             "solve_mode": mode,
             "simplex_iterations": int(self.highs.getInfo().simplex_iteration_count),
         }
+        if compliance_check is not None:
+            metadata["compliance_check"] = compliance_check
         return Result(status=run.status, objective_usd=run.objective - fixed_cost_usd(index),
                       tables=tables, kpis=kpis, scenario=data.scenario.as_dict(),
                       metadata=metadata)
