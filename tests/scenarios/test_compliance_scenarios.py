@@ -38,3 +38,23 @@ def test_a_carbon_price_costs_margin_and_never_raises_co2(outcomes) -> None:
         100 * cost["counted_t_co2"].to_numpy())
     for result in outcomes.values():
         assert result.metadata["compliance_check"] == "passed"
+
+
+@pytest.mark.slow
+def test_warm_re_solves_keep_the_rules_and_fall_back_cold_when_they_change() -> None:
+    from evplan.scenarios import WarmModel, apply_patches, catalog_for
+
+    data = china_export()
+    warm = WarmModel(data)
+    catalog = catalog_for(data)
+    freight = apply_patches(data, catalog.parameter("freight").bind(1.3)).data
+    hot, cold = warm.solve(freight), evplan.optimize(freight)
+    assert hot.metadata["solve_mode"] == "warm"
+    assert hot.objective_usd == pytest.approx(cold.objective_usd, rel=1e-9)
+    assert hot.metadata["compliance_check"] == "passed"
+    assert hot["zev_compliance"]["credits_bought"].sum() == pytest.approx(
+        cold["zev_compliance"]["credits_bought"].sum(), rel=1e-6, abs=1e-3)
+    priced = apply_patches(data, catalog.parameter("carbon-price").bind(50.0)).data
+    result = warm.solve(priced)
+    assert result.metadata["solve_mode"].startswith("cold")
+    assert result.objective_usd == pytest.approx(evplan.optimize(priced).objective_usd, rel=1e-9)
