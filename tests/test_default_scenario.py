@@ -68,3 +68,23 @@ def test_every_number_keeps_its_source_or_says_it_is_an_estimate() -> None:
                              for text in table["source"]
                              for match in re.findall(r"\[(S\d+[a-z]?)\]", text)}):
         assert source_id in data.scenario.sources, f"{source_id} is not in scenario.yaml sources"
+
+
+def test_the_default_plan_meets_the_sourced_co2_and_zev_rules(result: evplan.Result) -> None:
+    # Issue 16: the default scenario carries the EU fleet targets, the UK ZEV mandate and
+    # China's NEV credits; the plan passes its compliance certificate, settles every
+    # borrowed UK credit by 2030 and is at or under the EU's 2030 target of 49.5 g/km
+    # after pooling.
+    assert result.metadata["compliance_check"] == "passed"
+    fleet = result["fleet_compliance"].set_index("year")
+    assert list(fleet.index) == list(range(2025, 2031))
+    over = fleet["balance_g_km_vehicles"] - fleet["group_excess_g_km_vehicles"] - fleet[
+        "group_pooled_g_km_vehicles"]
+    assert over.loc[2028:].max() <= 1e-3 * fleet["vehicles"].max()
+    zev = result["zev_compliance"].set_index("year")
+    assert zev.loc[2030, "credits_owed"] == pytest.approx(0.0, abs=1e-6)
+    assert (zev["zev_share_achieved"] > 0).all()
+    credits = result["production_credit_compliance"].set_index("year")
+    assert credits.loc[2023, "credits_required"] > 0
+    assert result.kpi("co2_total", 2023) > 0
+    assert result.kpi("compliance_cost", 2027) > 0

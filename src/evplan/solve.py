@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
-import linopy
 import numpy as np
 import pandas as pd
 
@@ -22,6 +22,7 @@ from evplan.data import NetworkData
 from evplan.errors import InfeasibleError, SolverLimitError
 from evplan.highs import HighsRun, SolverOptions, run_highs
 from evplan.model.build import BuildOptions, build_model
+from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
 from evplan.model.requirements import commitment_gaps, empty_requirements, minimum_gaps
@@ -86,6 +87,11 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
                                "--time-limit.")
     tables = result_tables(m, run, index, data)
     kpis = compute_kpis(tables)
+    if has_compliance(data):  # issue 16: compliance tables and KPIs (certified below)
+        from evplan.results.compliance import compliance_kpis, compliance_tables
+
+        tables |= compliance_tables(m, run, index, data)
+        kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
     watch.lap("results")
     objective = run.objective - fixed_cost_usd(index)
     metadata = {
@@ -104,17 +110,45 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     return certify(data, result, m, run, index)
 
 
-def certify(data: NetworkData, result: Result, m: linopy.Model, run: HighsRun,
-            index: ModelIndex) -> Result:
-    """Check ``result`` against the input tables (:func:`evplan.verify.verify_network`).
+def certify(data: NetworkData, result: Result, m: Any, run: HighsRun,
+            index: ModelIndex, lp: bool | None = None) -> Result:
+    """Check ``result`` against the input tables before it is returned.
 
-    For an LP the HiGHS duals are the candidate optimality certificate. Returns the
-    result with ``metadata["certificate"]``; raises VerificationError on any violation.
+    :func:`evplan.verify.verify_network` re-checks every network row and recomputes the
+    objective; with CO2 and zero-emission rules, :func:`evplan.verify.check_compliance`
+    re-derives every compliance row and its USD amounts, and their discounted cost
+    (:func:`evplan.verify.compliance_cost_usd`) joins the recomputed objective. For a plain
+    export LP the HiGHS duals are the candidate optimality certificate (a dual bound from
+    the tables); with compliance rows no independent bound is computed (the certificate
+    says so: ``bound_usd`` is None). Raises VerificationError on any violation.
+
+    Parameters
+    ----------
+    m : linopy.Model or Mapping[str, numpy.ndarray]
+        The built model, or its constraint labels per name (a warm model's layout).
+    lp : bool, optional
+        Whether the model is an LP (default: read from ``m``, which must then be a model).
     """
-    lp = not (len(m.binaries) + len(m.integers))
-    duals = duals_from_run(m, run, index) if lp and np.isfinite(run.dual).any() else None
-    certificate = verify_network(data, result, duals)
-    return replace(result, metadata={**result.metadata, "certificate": certificate.as_dict()})
+    from evplan.errors import VerificationError
+
+    if lp is None:
+        lp = not (len(m.binaries) + len(m.integers))
+    extra_cost = 0.0
+    compliance = has_compliance(data)
+    if compliance:
+        from evplan.verify.compliance import check_compliance, compliance_cost_usd
+
+        problems = check_compliance(data, result.tables)
+        if problems:
+            raise VerificationError([f"compliance: {line}" for line in problems])
+        extra_cost = compliance_cost_usd(data, result.tables)
+    duals = (duals_from_run(m, run, index)
+             if lp and not compliance and np.isfinite(run.dual).any() else None)
+    certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost)
+    metadata = {**result.metadata, "certificate": certificate.as_dict()}
+    if compliance:
+        metadata["compliance_check"] = "passed"
+    return replace(result, metadata=metadata)
 
 
 def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
@@ -173,6 +207,17 @@ def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
                 continue
             lines.append(label + "the markets its programs can reach take no more. Lower "
                          "min_utilisation, add lanes or programs, or add demand.")
+    if "carbon_cap_excess" in m.variables:  # issue 16: a carbon cap no plan can meet
+        excess = run.primal[m.variables["carbon_cap_excess"].labels.values.ravel()]
+        capped = data["carbon_prices"][data["carbon_prices"]["cap_t_co2"].notna()].sort_values(
+            "year")
+        for position in np.flatnonzero(excess > TOLERANCE_VEHICLES):
+            rule = capped.iloc[position]
+            lines.append(
+                f"the carbon cap of {rule['cap_t_co2']:,.0f} t in {rule['year']} "
+                f"(carbon_prices.csv row {rule['row']}) cannot be met: the plan's commitments "
+                f"and minimum production emit {excess[position]:,.0f} t more. Raise cap_t_co2 "
+                "or relax committed sales and min_utilisation.")
     return lines or ["HiGHS reported the model infeasible but the elastic copy needs no "
                      "shortfall; rerun with --debug and report this as a bug."]
 

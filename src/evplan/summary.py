@@ -46,6 +46,13 @@ def kpi_summary_table(result: Result) -> Table:
         row(f"Utilisation {country}", "utilisation_by_country", country, "%")
     row("Margin (bn USD)", "margin", "all", "bn")
     row("Duties paid (bn USD)", "duties_paid", "all", "bn")
+    if "compliance_cost" in set(kpis["kpi"]):  # issue 16: CO2 and zero-emission rules
+        row("Compliance cost (bn USD)", "compliance_cost", "all", "bn")
+        row("CO2 built + shipped (kt)", "co2_total", "all", "k")
+        for market in _ordered_keys(kpis[kpis["kpi"] == "fleet_co2_g_per_km"]):
+            row(f"Fleet g CO2/km {market}", "fleet_co2_g_per_km", market, "1")
+        for market in _ordered_keys(kpis[kpis["kpi"] == "zev_share"]):
+            row(f"ZEV share {market}", "zev_share", market, "%")
     return table
 
 

@@ -27,7 +27,10 @@ from evplan.report.style import centroids
 from evplan.results import Result
 
 CHARTS = ("chart-production", "chart-sankey", "chart-map", "chart-utilisation",
-          "chart-utilisation-country", "chart-markets", "chart-duties")
+          "chart-utilisation-country", "chart-markets", "chart-duties",
+          # the default scenario carries the CO2 and zero-emission rules (issue 16)
+          "compliance-fleet", "compliance-zev", "compliance-bev-value", "compliance-co2",
+          "compliance-plants")
 
 
 def figures_of(html: str) -> list[dict]:

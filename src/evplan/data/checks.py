@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
+from evplan.data.compliance_checks import check_compliance_tables
 from evplan.data.duties import expand_years, resolve_duties
 from evplan.data.network import ScenarioSettings
 from evplan.data.products import product_members
@@ -287,6 +288,7 @@ def check_tables(
     check_tiers(tables, labels, problems)
     check_duties(tables, labels, scenario, problems)
     check_countervailing(tables, labels, scenario, problems)
+    check_compliance_tables(tables, labels, problems)
     plants = tables["plants"]
     no_capacity = plants.index[np.isclose(plants["capacity_vehicles_per_year"].fillna(1), 0)
                                & (plants["min_utilisation"] > 0)]

@@ -8,6 +8,7 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.lazy_dask import defer_dask_import
+from evplan.model.compliance_index import build_compliance_index, has_compliance
 from evplan.model.families import (
     add_committed_sales,
     add_demand_tiers,
@@ -16,6 +17,13 @@ from evplan.model.families import (
     add_plant_capacity,
     add_plant_minimum,
     add_route_capacity,
+)
+from evplan.model.families.compliance import (
+    add_carbon_cap,
+    add_fleet_targets,
+    add_production_credits,
+    add_zev_mandates,
+    compliance_objective,
 )
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import add_objective
@@ -72,6 +80,14 @@ def build_model(data: NetworkData, options: BuildOptions | None = None,
     add_demand_tiers(m, index, options)
     add_duty_quota(m, index, options)
     add_committed_sales(m, index, options, penalty)
-    add_objective(m, index, options, penalty)
+    extra = None
+    if has_compliance(data):  # CO2 and zero-emission rules (issue 16); absent: no change
+        compliance = build_compliance_index(data, index)
+        add_fleet_targets(m, compliance, options)
+        add_zev_mandates(m, compliance, options)
+        add_production_credits(m, compliance, options)
+        add_carbon_cap(m, compliance, options)
+        extra = compliance_objective(m, compliance, index, options)
+    add_objective(m, index, options, penalty, extra)
     assert np.all(index.flows["plant_year"] >= 0)
     return m, index

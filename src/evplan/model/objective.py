@@ -41,8 +41,13 @@ def fixed_cost_usd(index: ModelIndex) -> float:
 
 
 def add_objective(m: linopy.Model, index: ModelIndex, options: BuildOptions,
-                  penalty_usd_per_vehicle: float | None = None) -> None:
-    """Set the objective (see the module docstring); the fixed-cost constant is left out."""
+                  penalty_usd_per_vehicle: float | None = None,
+                  extra: linopy.LinearExpression | None = None) -> None:
+    """Set the objective (see the module docstring); the fixed-cost constant is left out.
+
+    ``extra`` holds further discounted terms, e.g. the compliance costs of
+    :func:`evplan.model.families.compliance.compliance_objective`.
+    """
     flows = index.flows
     flow_discount = flows["year"].map(index.discount).to_numpy()
     sale_discount = index.sales["year"].map(index.discount).to_numpy()
@@ -67,4 +72,6 @@ def add_objective(m: linopy.Model, index: ModelIndex, options: BuildOptions,
     if "plant_minimum_shortfall" in m.variables:
         expression = expression - options.elastic_penalty_usd_per_vehicle * m.variables[
             "plant_minimum_shortfall"].sum()
+    if extra is not None:
+        expression = expression + extra
     m.add_objective(expression, sense="max")

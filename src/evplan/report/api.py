@@ -20,6 +20,9 @@ __all__ = ["REPORT_FILE", "report_file", "report_html", "uses_shared_plotlyjs", 
            "write_run_extras"]
 
 REPORT_FILE = "report.html"
+# Result tables written only by runs with CO2 and zero-emission rules (issue 16).
+COMPLIANCE_RESULT_TABLES = ("fleet_compliance", "zev_compliance", "production_credit_compliance",
+                            "co2_by_year")
 COMPARISON_FILE = "comparison.html"
 RESULT_WORKBOOK = "results.xlsx"
 
@@ -67,6 +70,12 @@ def _single(run: RunData, plotlyjs_src: str | None = None) -> str:
         recycling = [Chart(**chart) for chart in recycling_charts_of_run(run.tables)]
     if recycling:
         groups.append(ChartGroup(recycling, "Battery recycling (evplan recycling)"))
+    if any(name in COMPLIANCE_RESULT_TABLES for name in names):  # runs with CO2 rules
+        from evplan.results.compliance_report import compliance_charts_of_run
+
+        compliance = [Chart(**chart) for chart in compliance_charts_of_run(run.tables)]
+        if compliance:
+            groups.append(ChartGroup(compliance, "Compliance and CO2"))
     charging: list[Chart] = []
     if any(name == "fleet" or name.startswith("charging_") for name in names):  # a fleet
         from evplan.charging.report import charging_charts_of_run

@@ -40,6 +40,11 @@ from evplan import __version__
 from evplan.data import NetworkData
 from evplan.errors import InfeasibleError, SolverLimitError
 from evplan.highs import _STATUS, HighsRun, SolverOptions, has_plan
+from evplan.model.compliance_index import (
+    ComplianceIndex,
+    build_compliance_index,
+    has_compliance,
+)
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.requirements import requirement_holes
 from evplan.results.result import Result
@@ -187,6 +192,7 @@ class WarmModel:
         self.layout = Layout.of(model, matrices, self.index)
         self._gather = Gather.of(base, self.index)
         self._holes = requirement_holes(self.index)
+        self._init_compliance(model)
         self._templates: ResultTemplates | None = None
         self._templates_ok = True
         self.enabled = self._self_check(matrices)
@@ -209,6 +215,10 @@ class WarmModel:
         warm.layout = state.layout
         warm._gather = state.gather
         warm._holes = requirement_holes(state.index)
+        warm._compliance = None
+        warm._compliance_cost = np.zeros(warm.layout.n_columns)
+        if has_compliance(warm.base):  # its coefficients need the linopy model: built once
+            warm._init_compliance(warm.linopy_model)
         warm._templates = state.templates
         warm._templates_ok = state.templates is not None
         warm.enabled = state.enabled
@@ -221,6 +231,40 @@ class WarmModel:
         lp, basis = lp_of(self.highs)
         return WarmState.of(self.base, self.solver, self.index, lp, basis, self.layout,
                             self._gather, self._templates, self.enabled)
+
+    def _init_compliance(self, model: linopy.Model) -> None:
+        """CO2 and zero-emission rules (issue 16) stay warm only while their inputs are the
+        base's: their costs are then a constant vector added to the network's."""
+        from evplan.model.build import BuildOptions
+        from evplan.model.families.compliance import compliance_objective
+
+        self._compliance: ComplianceIndex | None = None
+        self._compliance_cost = np.zeros(self.layout.n_columns)
+        if not has_compliance(self.base):
+            return
+        self._compliance = build_compliance_index(self.base, self.index)
+        terms = compliance_objective(model, self._compliance, self.index, BuildOptions())
+        if terms is None:
+            return
+        column_of = np.full(self.layout.n_variable_labels, -1, dtype=np.int64)
+        column_of[self.layout.vlabels] = np.arange(len(self.layout.vlabels))
+        labels = terms.data["vars"].values.ravel()
+        coeffs = terms.data["coeffs"].values.ravel()
+        keep = labels >= 0
+        np.add.at(self._compliance_cost, column_of[labels[keep]], coeffs[keep])
+
+    def _same_compliance(self, data: NetworkData) -> bool:
+        """Do the compliance coefficients of ``data`` equal the base's (issue 16)?"""
+        from evplan.schema import COMPLIANCE_TABLES
+
+        if self._compliance is None:
+            return not has_compliance(data)
+        same = all(data[name] is self.base[name] or data[name].equals(self.base[name])
+                   for name in COMPLIANCE_TABLES)
+        for name, column in (("routes", "co2_kg_per_vehicle"), ("programs", "battery_kwh")):
+            same = same and np.array_equal(data[name][column].to_numpy(dtype=float),
+                                           self.base[name][column].to_numpy(dtype=float))
+        return bool(same)
 
     def _configure(self, h: highspy.Highs) -> None:
         h.setOptionValue("output_flag", bool(self.solver.log))
@@ -304,7 +348,7 @@ class WarmModel:
         bound = np.concatenate([values[name][keep] for name, keep in layout.bound_keep])
         lower = np.where(layout.lower_is_bound, bound, -np.inf)
         upper = np.where(layout.upper_is_bound, bound, np.inf)
-        return cost, rows, lower, upper
+        return cost + self._compliance_cost, rows, lower, upper
 
     # ---- solving -------------------------------------------------------------------------
 
@@ -312,6 +356,8 @@ class WarmModel:
         """The numbers of ``data`` if it fits the built model, and how they were obtained."""
         if not self.enabled:
             return None, "cold: warm solving is off"
+        if not self._same_compliance(data):
+            return None, "cold: the scenario changes the CO2 or zero-emission inputs"
         if _same_shape_tables(self.base, data):
             return self._gather.numbers(data), "warm"
         index = build_index(data)
@@ -388,6 +434,15 @@ class WarmModel:
             raise SolverLimitError(f"evplan: the solver stopped ({run.status}) without a "
                                    "feasible plan. Raise --time-limit.")
         result_tables, kpis, columns, plan_tables = self._tables(run, numbers, data, keep)
+        if self._compliance is not None:  # issue 16: compliance tables and KPIs
+            from evplan.results.compliance import compliance_kpis, compliance_tables
+
+            found = compliance_tables(self.linopy_model, run, numbers.index(self.index), data,
+                                      self._compliance)
+            kpis = pd.concat([kpis, compliance_kpis(found)], ignore_index=True)
+            plan_tables = {**plan_tables, **found}
+            if keep == "frames":
+                result_tables = {**result_tables, **found}
         metadata = {
             "evplan_version": __version__,
             "sizes": dict(self.layout.sizes),
@@ -452,15 +507,11 @@ class WarmModel:
         """
         from dataclasses import replace
 
-        from evplan.verify import verify_network
-        from evplan.verify.network_dual import duals_from_run
+        from evplan.solve import certify
 
-        duals = (duals_from_run(self.layout.constraint_labels, run, self.index)
-                 if np.isfinite(run.dual).any() else None)
-        checked = replace(result, tables=plan_tables)
-        certificate = verify_network(data, checked, duals)
-        return replace(result, metadata={**result.metadata,
-                                         "certificate": certificate.as_dict()})
+        checked = certify(data, replace(result, tables=plan_tables),
+                          self.layout.constraint_labels, run, self.index, lp=True)
+        return replace(result, metadata=checked.metadata)
 
     def _requirements_empty(self, data: NetworkData, numbers: CaseNumbers) -> bool:
         """Does a commitment or plant minimum of this case have no variable to serve it?"""

@@ -15,6 +15,13 @@ committed_sales        a volume the plan must sell (optional)
 exchange_rates         a country's exchange rate in a year (optional)
 transfer_prices        the markup on full cost declared to customs (optional)
 quota_shares           the maker's share of a national quota (optional)
+program_emissions      a program's certified CO2 g/km and use-phase energy (optional)
+grid_intensity         the CO2 per kWh of a country's electricity (optional)
+plant_emissions        the CO2 of building one vehicle at a plant (optional)
+fleet_targets          a fleet-average CO2 target in a market-year (optional)
+zev_mandates           a zero-emission sales mandate in a market-year (optional)
+production_credits     a production credit requirement (China NEV) (optional)
+carbon_prices          a carbon price and/or cap in a year (optional)
 =====================  ==========================================================
 
 Plus ``scenario.yaml`` (:mod:`evplan.schema.scenario`) for the horizon and options.
@@ -22,6 +29,7 @@ Plus ``scenario.yaml`` (:mod:`evplan.schema.scenario`) for the horizon and optio
 
 from __future__ import annotations
 
+from evplan.schema.carbon_prices import CARBON_PRICES
 from evplan.schema.columns import Column, Table
 from evplan.schema.committed_sales import COMMITTED_SALES
 from evplan.schema.common import POWERTRAINS
@@ -29,14 +37,20 @@ from evplan.schema.countervailing_duties import COUNTERVAILING_DUTIES
 from evplan.schema.demand import DEMAND
 from evplan.schema.duties import DUTIES
 from evplan.schema.exchange_rates import EXCHANGE_RATES
+from evplan.schema.fleet_targets import FLEET_TARGETS
+from evplan.schema.grid_intensity import GRID_INTENSITY
 from evplan.schema.markets import MARKETS
+from evplan.schema.plant_emissions import PLANT_EMISSIONS
 from evplan.schema.plant_programs import PLANT_PROGRAMS
 from evplan.schema.plants import PLANTS
+from evplan.schema.production_credits import PRODUCTION_CREDITS
+from evplan.schema.program_emissions import PROGRAM_EMISSIONS
 from evplan.schema.programs import PROGRAMS
 from evplan.schema.quota_shares import QUOTA_SHARES
 from evplan.schema.routes import ROUTES
 from evplan.schema.scenario import SCENARIO_FIELDS, ScenarioField
 from evplan.schema.transfer_prices import TRANSFER_PRICES
+from evplan.schema.zev_mandates import ZEV_MANDATES
 
 TABLES: dict[str, Table] = {
     table.name: table
@@ -53,7 +67,20 @@ TABLES: dict[str, Table] = {
         EXCHANGE_RATES,
         TRANSFER_PRICES,
         QUOTA_SHARES,
+        PROGRAM_EMISSIONS,
+        GRID_INTENSITY,
+        PLANT_EMISSIONS,
+        FLEET_TARGETS,
+        ZEV_MANDATES,
+        PRODUCTION_CREDITS,
+        CARBON_PRICES,
     )
 }
 
-__all__ = ["POWERTRAINS", "SCENARIO_FIELDS", "TABLES", "Column", "ScenarioField", "Table"]
+__all__ = ["COMPLIANCE_TABLES", "POWERTRAINS", "SCENARIO_FIELDS", "TABLES", "Column",
+           "ScenarioField", "Table"]
+
+# The optional tables of CO2 and zero-emission rules (issue 16): when all are empty the
+# network model is exactly the one without them.
+COMPLIANCE_TABLES = ("program_emissions", "grid_intensity", "plant_emissions", "fleet_targets",
+                     "zev_mandates", "production_credits", "carbon_prices")

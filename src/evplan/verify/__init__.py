@@ -9,6 +9,7 @@ plan is never returned; exit code 4).
 module             solver path
 =================  ===========================================================
 ``network``        the export LP (:func:`evplan.optimize`, warm re-solves)
+``compliance``     the CO2 and zero-emission rows of an export plan (issue 16)
 ``location``       facility location (:mod:`evplan.location`)
 ``recycling``      the recycling network MILP (:mod:`evplan.recycling`)
 =================  ===========================================================
@@ -16,8 +17,10 @@ module             solver path
 
 from __future__ import annotations
 
+from evplan.verify.compliance import check_compliance, compliance_cost_usd
 from evplan.verify.location import check_location
 from evplan.verify.network import verify_network
 from evplan.verify.recycling import check_recycling
 
-__all__ = ["check_location", "check_recycling", "verify_network"]
+__all__ = ["check_compliance", "check_location", "check_recycling", "compliance_cost_usd",
+           "verify_network"]

@@ -353,7 +353,8 @@ def _objective(tables: NetworkTables, x: np.ndarray, z: np.ndarray, sold_per_row
 
 
 def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = None,
-                   tolerance: Tolerance | None = None) -> Certificate:
+                   tolerance: Tolerance | None = None, extra_cost_usd: float = 0.0
+                   ) -> Certificate:
     """Check a plan against the input tables; raise on any violation.
 
     Parameters
@@ -368,6 +369,11 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
         a plan whose status is ``optimal``.
     tolerance : Tolerance, optional
         Relative tolerances (default :class:`Tolerance`).
+    extra_cost_usd : float, optional
+        Discounted cost of rows outside the export LP that the plan's objective includes
+        (the CO2 and zero-emission rules, certified by
+        :func:`evplan.verify.compliance.check_compliance`); subtracted from the recomputed
+        objective. Pass ``duals=None`` with it: the dual bound covers the export LP only.
 
     Returns
     -------
@@ -410,12 +416,16 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
             f"{_name(tables, 'product', committed['product'][i])}): {sold[i]:,.3f} sold, "
             f"{minimum[i]:,.3f} committed (short by {amount:,.3f})"))
     value, fixed, scale = _objective(tables, x, z, sold_per_row, shortfall)
-    objective = value - fixed
+    objective = value - fixed - extra_cost_usd
+    scale += abs(extra_cost_usd)
     reported = float(result.objective_usd)
     if not abs(reported - objective) <= tolerance.objective * max(1.0, scale):
         check.lines.append(f"objective: the plan reports {reported:,.2f} USD, the input tables "
                            f"give {objective:,.2f} USD (off by {reported - objective:,.2f})")
     bound = gap = None
+    if duals is not None and extra_cost_usd:
+        raise ValueError("verify_network: the dual bound covers the export LP only; pass "
+                         "duals=None with extra_cost_usd")
     if duals is not None and result.status == "optimal" and not check.lines:
         bound_value, bound_scale = dual_bound(tables, duals)
         bound, gap = bound_value - fixed, bound_value - value

@@ -1,0 +1,110 @@
+"""Cross-table checks of the CO2 and zero-emission tables (issue 16).
+
+They run after column-level validation with the other cross-table checks
+(:func:`evplan.data.checks.check_tables`), append problems and never raise.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
+from evplan.data.products import product_members
+from evplan.errors import Problem
+from evplan.schema import TABLES
+
+__all__ = ["check_compliance_tables"]
+
+Tables = dict[str, pd.DataFrame]
+
+
+def _add(problems: list[Problem], label: str, found: list[Problem]) -> None:
+    problems.extend(found[:MAX_ROWS_PER_KIND])
+    if len(found) > MAX_ROWS_PER_KIND:
+        problems.append(Problem(label, f"... and {len(found) - MAX_ROWS_PER_KIND} more rows with "
+                                "the same problem."))
+
+
+def _sold(tables: Tables) -> pd.DataFrame:
+    """(market, program) pairs with demand, with the program's powertrain."""
+    members = product_members(tables["programs"])[["product", "program"]]
+    sold = tables["demand"][["market", "product"]].drop_duplicates().merge(members, on="product")
+    return sold[["market", "program"]].drop_duplicates().merge(
+        tables["programs"][["program", "powertrain"]], on="program")
+
+
+def _missing_emissions(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+    """Non-BEV programs sold where a fleet target or use-phase carbon counts their g/km."""
+    known = set(tables["program_emissions"]["program"])
+    sold = _sold(tables)
+    sold = sold[sold["powertrain"].ne("BEV") & ~sold["program"].isin(known)]
+    targets = tables["fleet_targets"]
+    found = []
+    for program, group in sold[sold["market"].isin(set(targets["market"]))].groupby("program"):
+        markets = ", ".join(sorted(group["market"]))
+        found.append(Problem(labels["program_emissions"], f"program '{program}' is sold in "
+                             f"{markets}, which have fleet_targets, but has no row in "
+                             f"{labels['program_emissions']}. Add its certified co2_g_per_km."))
+    use = tables["carbon_prices"]["include_use_phase"].eq("yes").any()
+    if use and not found:
+        for program in sorted(set(sold["program"])):
+            found.append(Problem(labels["program_emissions"], f"program '{program}' has no row "
+                                 f"in {labels['program_emissions']} but carbon_prices counts "
+                                 "use-phase CO2. Add its co2_g_per_km."))
+    _add(problems, labels["program_emissions"], found)
+
+
+def _missing_grids(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+    """Countries whose grid intensity a plant row or a use-phase figure needs."""
+    grids = set(tables["grid_intensity"]["country"])
+    label = labels["grid_intensity"]
+    plants = tables["plant_emissions"].merge(tables["plants"][["plant", "country"]], on="plant")
+    found = [Problem(labels["plant_emissions"], f"{row_label(TABLES['plant_emissions'], plants, i)}"
+                     f": the plant's country '{plants.loc[i, 'country']}' has no row in {label}. "
+                     "Add its grid_g_co2_per_kwh.", int(plants.loc[i, "row"]))
+             for i in plants.index[~plants["country"].isin(grids)
+                                   & (plants["assembly_kwh_per_vehicle"] > 0)]]
+    _add(problems, labels["plant_emissions"], found)
+    emissions = tables["program_emissions"]
+    charged = set(emissions["program"][emissions["electricity_kwh_per_100km"] > 0])
+    sold = _sold(tables)
+    sold = sold[sold["program"].isin(charged)].merge(
+        tables["markets"][["market", "country"]], on="market")
+    missing = sold[~sold["country"].isin(grids)]
+    found = [Problem(label, f"market '{market}' (country '{group['country'].iloc[0]}') sells "
+                     f"{', '.join(sorted(set(group['program'])))}, which draw electricity, but "
+                     f"has no row in {label}. Add the country's grid_g_co2_per_kwh.")
+             for market, group in missing.groupby("market")]
+    _add(problems, label, found)
+
+
+def _prices(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+    """Sale prices above purchase prices; averaging groups with mixed prices."""
+    for name in ("zev_mandates", "production_credits"):
+        frame = tables[name]
+        bad = frame.index[frame["credit_sale_price_usd"] > frame["credit_price_usd"]]
+        _add(problems, labels[name], [
+            Problem(labels[name], f"{row_label(TABLES[name], frame, i)}: credit_sale_price_usd "
+                    f"{frame.loc[i, 'credit_sale_price_usd']:,.0f} is above credit_price_usd "
+                    f"{frame.loc[i, 'credit_price_usd']:,.0f}; buying to resell would pay "
+                    "without limit. Lower the sale price.", int(frame.loc[i, "row"]))
+            for i in bad])
+    targets = tables["fleet_targets"]
+    grouped = targets[targets["averaging_group"].ne("")]
+    found = []
+    for (market, group), rows in grouped.groupby(["market", "averaging_group"]):
+        prices = rows[["premium_usd_per_g_km", "pool_price_usd_per_g_km"]].astype(float)
+        if prices.nunique(dropna=False).max() > 1:
+            found.append(Problem(labels["fleet_targets"], f"rows {', '.join(map(str, rows['row']))}"
+                                 f": averaging_group '{group}' of {market} has different premium "
+                                 "or pooling prices. The years of a group are assessed "
+                                 "together: give them one price.", int(rows["row"].iloc[0])))
+    _add(problems, labels["fleet_targets"], found)
+
+
+def check_compliance_tables(tables: Tables, labels: dict[str, str],
+                            problems: list[Problem]) -> None:
+    """Run the compliance checks (a no-op when the compliance tables are empty)."""
+    _missing_emissions(tables, labels, problems)
+    _missing_grids(tables, labels, problems)
+    _prices(tables, labels, problems)

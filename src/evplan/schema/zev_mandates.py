@@ -1,0 +1,63 @@
+"""ZEV mandates: a required share of zero-emission sales, with tradeable credits."""
+
+from __future__ import annotations
+
+from evplan.schema.columns import Column, Table
+from evplan.schema.common import source_column
+
+ZEV_MANDATES = Table(
+    name="zev_mandates",
+    description=(
+        "A zero-emission vehicle mandate for the plan's sales in a market in a year (optional; "
+        "e.g. the UK ZEV mandate, California's ACC II)."
+    ),
+    key=("market", "year"),
+    required=False,
+    columns=(
+        Column("market", "str", "-", "Market id.", references="markets.market"),
+        Column("year", "int", "year", "Year.", minimum=1900, maximum=2200),
+        Column(
+            "zev_share", "float", "fraction",
+            "Credits required per vehicle sold (the mandated ZEV share).", minimum=0, maximum=1,
+        ),
+        Column(
+            "bev_credits_per_vehicle", "float", "credits/vehicle", "Credits a BEV earns.",
+            required=False, default=1.0, minimum=0, maximum=10,
+        ),
+        Column(
+            "phev_credits_per_vehicle", "float", "credits/vehicle", "Credits a PHEV earns.",
+            required=False, default=0.0, minimum=0, maximum=10,
+        ),
+        Column(
+            "penalty_usd_per_vehicle", "float", "USD/credit",
+            "Penalty per credit missing at the end of the year (UK: GBP 12,000 per car).",
+            minimum=0,
+        ),
+        Column(
+            "credit_price_usd", "float", "USD/credit",
+            "Price of buying a credit from another maker (blank: none for sale).",
+            required=False, minimum=0,
+        ),
+        Column(
+            "credit_sale_price_usd", "float", "USD/credit",
+            "Price a surplus credit sells for (blank: surplus cannot be sold).",
+            required=False, minimum=0,
+        ),
+        Column(
+            "banking", "str", "-",
+            "'yes': surplus credits may be carried to the market's next mandate year.",
+            required=False, default="yes", choices=("yes", "no"),
+        ),
+        Column(
+            "borrow_share", "float", "fraction",
+            "Most credits that may be owed at the end of the year, as a share of that year's "
+            "requirement (repaid later; 0: no borrowing).",
+            required=False, default=0.0, minimum=0, maximum=1,
+        ),
+        source_column(),
+    ),
+    notes=(
+        "Debt must be repaid by the market's last mandate year in the horizon.",
+        "credit_sale_price_usd may not exceed credit_price_usd (buying to resell would pay).",
+    ),
+)
