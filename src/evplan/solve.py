@@ -22,6 +22,7 @@ from evplan.highs import SolverOptions, run_highs
 from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
+from evplan.model.strategic import has_strategic
 from evplan.results import Result, compute_kpis, result_tables
 
 __all__ = ["SolverOptions", "explain_infeasibility", "optimize"]
@@ -58,6 +59,10 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     4500000
     """
     solver = solver or SolverOptions()
+    if has_strategic(data):  # strategic tables: the network-design MILP (evplan.strategic)
+        from evplan.strategic import optimize_strategic
+
+        return optimize_strategic(data, solver)
     started = time.perf_counter()
     index = build_index(data)
     m, index = build_model(data, BuildOptions(), index)

@@ -13,6 +13,7 @@ from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
 from evplan.data.duties import expand_years, resolve_duties
 from evplan.data.network import ScenarioSettings
 from evplan.data.products import product_members
+from evplan.data.strategic_checks import check_strategic_tables
 from evplan.data.suggest import did_you_mean
 from evplan.errors import Problem
 from evplan.schema import TABLES
@@ -237,6 +238,7 @@ def check_tables(
     check_products(tables, labels, problems)
     check_tiers(tables, labels, problems)
     check_duties(tables, labels, scenario, problems)
+    check_strategic_tables(tables, labels, scenario, problems)
     plants = tables["plants"]
     no_capacity = plants.index[np.isclose(plants["capacity_vehicles_per_year"].fillna(1), 0)
                                & (plants["min_utilisation"] > 0)]

@@ -24,6 +24,8 @@ class ScenarioSettings:
     transfer_price_markup: float = 0.0
     default_duty_rate: float | None = None
     unmet_committed_penalty_usd_per_vehicle: float | None = None
+    objective_basis: str = "consolidated"
+    base_inputs: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -42,6 +44,7 @@ class ScenarioSettings:
             "transfer_price_markup": self.transfer_price_markup,
             "default_duty_rate": self.default_duty_rate,
             "unmet_committed_penalty_usd_per_vehicle": self.unmet_committed_penalty_usd_per_vehicle,
+            "objective_basis": self.objective_basis,
         }
 
 

@@ -10,13 +10,16 @@ from pathlib import Path
 
 from evplan.data import NetworkData, load
 from evplan.examples.small import random_network, single_lane
+from evplan.examples.strategic_small import random_strategic_network, strategic_lane
 
 __all__ = [
     "china_export",
     "china_export_path",
     "default_run_folder",
     "random_network",
+    "random_strategic_network",
     "single_lane",
+    "strategic_lane",
 ]
 
 

@@ -19,7 +19,12 @@ class BuildOptions:
         what breaks. Used by :func:`evplan.solve.explain_infeasibility`.
     elastic_penalty_usd_per_vehicle : float
         Penalty per vehicle of shortfall in the elastic copy; far above any margin.
+    strategic_formulation : {"tight", "textbook"}
+        How the strategic MILP links decisions (only with strategic tables): ``tight``
+        (bounds from the data, per-flow links, module counts) or ``textbook`` (one big-M
+        per link, one binary per module), kept for the benchmark's comparison.
     """
 
     elastic: bool = False
     elastic_penalty_usd_per_vehicle: float = 1e7
+    strategic_formulation: str = "tight"

@@ -12,7 +12,21 @@ routes                 a lane from a plant to a market
 duties                 an import duty schedule (origin, market, powertrain, years)
 countervailing_duties  a maker-specific extra duty (optional)
 committed_sales        a volume the plan must sell (optional)
+plant_strategy         capacity decisions of a plant: modules, closure, mothballing
+plant_program_options  a plant-program allocation that is a decision (launch capex)
+program_lifecycle      launch and end years of a program, most plants per program
+market_entry           a market whose entry is a decision (entry cost)
+homologations          a program-market approval that is a decision
+plant_equity           a joint-venture plant's equity share
+market_steering        a market's steering side (LHD or RHD)
+steering_variants      steering variants a plant builds, cost of adding the other
+assembly_sites         a CKD/SKD assembly site in or near a market
+kit_routes             a kit lane from a plant to an assembly site
+kit_duties             duty on kits, preferential rate gated by rules of origin
 =====================  ==========================================================
+
+The tables from ``plant_strategy`` on are the strategic (network-design) tables: all
+optional; with any row in them the model becomes a mixed-integer programme.
 
 Plus ``scenario.yaml`` (:mod:`evplan.schema.scenario`) for the horizon and options.
 """
@@ -31,6 +45,7 @@ from evplan.schema.plants import PLANTS
 from evplan.schema.programs import PROGRAMS
 from evplan.schema.routes import ROUTES
 from evplan.schema.scenario import SCENARIO_FIELDS, ScenarioField
+from evplan.schema.strategic_tables import STRATEGIC_TABLES
 
 TABLES: dict[str, Table] = {
     table.name: table
@@ -44,7 +59,11 @@ TABLES: dict[str, Table] = {
         DUTIES,
         COUNTERVAILING_DUTIES,
         COMMITTED_SALES,
+        *STRATEGIC_TABLES,
     )
 }
 
-__all__ = ["POWERTRAINS", "SCENARIO_FIELDS", "TABLES", "Column", "ScenarioField", "Table"]
+__all__ = ["POWERTRAINS", "SCENARIO_FIELDS", "STRATEGIC_TABLE_NAMES", "TABLES", "Column",
+           "ScenarioField", "Table"]
+
+STRATEGIC_TABLE_NAMES = tuple(table.name for table in STRATEGIC_TABLES)
