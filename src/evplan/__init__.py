@@ -19,6 +19,7 @@ from evplan.highs import SolverOptions
 from evplan.results import Result, write_result
 from evplan.scenarios import sweep
 from evplan.solve import optimize
+from evplan.strategic import optimize_strategic  # also registers its report section
 
 __all__ = [
     "EvplanError",
@@ -32,6 +33,7 @@ __all__ = [
     "examples",
     "load",
     "optimize",
+    "optimize_strategic",
     "scenarios",
     "sweep",
     "write_result",

@@ -49,10 +49,16 @@ def default_store() -> Path:
 
 
 def load_inputs(path: Path | None) -> NetworkData:
-    """Load an input folder or workbook, or the embedded china-export example when None."""
-    from evplan.data import load
-    from evplan.examples import china_export_path
+    """Load an input folder or workbook, or the embedded china-export example when None.
 
+    A name that is not a path but an embedded example (``china-strategic``) loads that
+    example.
+    """
+    from evplan.data import load
+    from evplan.examples import china_export_path, example_path
+
+    if path is not None and not path.exists():
+        path = example_path(str(path)) or path
     return load(path if path is not None else china_export_path())
 
 

@@ -27,7 +27,8 @@ from evplan.errors import EvplanError
 @app.command()
 def run(
     path: Annotated[Path | None, typer.Argument(
-        help="Input folder (CSV files + scenario.yaml) or .xlsx workbook; default: the "
+        help="Input folder (CSV files + scenario.yaml), .xlsx workbook, or an embedded "
+             "example's name (china-strategic: the network-design MILP); default: the "
              "embedded china-export scenario.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Run folder to write (default: evplan-output/<scenario>).")] = None,
@@ -49,6 +50,7 @@ def run(
     from evplan.report import with_report_tables, write_run_extras
     from evplan.results import write_result
     from evplan.solve import optimize
+    from evplan.strategic import decision_lines
     from evplan.summary import kpi_summary_table
 
     try:
@@ -79,6 +81,8 @@ def run(
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
+    for line in decision_lines(result):  # strategic plans: the decisions first, in words
+        console.print(line, markup=False)
     console.print(kpi_summary_table(result))
     meta = result.metadata
     console.print(f"{meta['variables']:,} variables, {meta['constraints']:,} constraints; built "

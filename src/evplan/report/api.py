@@ -56,6 +56,12 @@ def _single(run: RunData) -> str:
     if charging:
         groups.append(ChartGroup(charging, "Fleet and charging (evplan fleet / evplan "
                                            "charging)"))
+    from evplan.sections import registered_sections  # sections the domain packages provide
+
+    for section in registered_sections():
+        charts = [Chart(**chart) for chart in section.charts(run.tables)]
+        if charts:
+            groups.append(ChartGroup(charts, section.title))
     return render_page(title=title, subtitle=str(scenario.get("description") or ""),
                        groups=groups, story_lines=story(run), cards=kpi_cards(run),
                        footer=_footer(run))

@@ -9,7 +9,11 @@ report's "Network decisions" section.
 
 from __future__ import annotations
 
+from evplan.sections import register_section
 from evplan.strategic.decisions import decision_lines
+from evplan.strategic.report import network_decision_charts
 from evplan.strategic.solve import StrategicOptions, optimize_strategic
+
+register_section("network-decisions", "Network decisions", network_decision_charts)
 
 __all__ = ["StrategicOptions", "decision_lines", "optimize_strategic"]

@@ -173,6 +173,27 @@ def decision_table(tables: Mapping[str, pd.DataFrame], index: ModelIndex) -> pd.
     return frame.reset_index(drop=True)
 
 
+def _grouped_sentences(decisions: pd.DataFrame) -> list[str]:
+    """Sentences in order, the homologations of one program in one year on one line."""
+    sentences: list[str] = []
+    approvals = decisions[decisions["kind"] == "homologate"]
+    grouped = {key: group for key, group in approvals.groupby(["year", "program"])}
+    said: set[tuple[Any, Any]] = set()
+    for row in records(decisions):
+        if row.kind != "homologate":
+            sentences.append(str(row.sentence))
+            continue
+        key = (row.year, row.program)
+        if key in said:
+            continue
+        said.add(key)
+        group = grouped[key]
+        markets = ", ".join(group["subject"].astype(str))
+        sentences.append(f"homologate {row.program} for {markets} in {row.year}"
+                         f"{_cost(float(group['one_off_cost_usd'].sum()))}")
+    return sentences
+
+
 def decision_lines(result: Any, limit: int = 40) -> list[str]:
     """Sentences ``evplan run`` prints first: the decisions, then the value against today.
 
@@ -186,10 +207,11 @@ def decision_lines(result: Any, limit: int = 40) -> list[str]:
     lines = ["Network decisions:"]
     if not len(decisions):
         lines.append("  keep today's network: no plant, program, market or site changes.")
-    for sentence in decisions["sentence"].head(limit):
+    sentences = _grouped_sentences(decisions)
+    for sentence in sentences[:limit]:
         lines.append(f"  - {sentence}")
-    if len(decisions) > limit:
-        lines.append(f"  ... and {len(decisions) - limit} more (network_decisions.csv).")
+    if len(sentences) > limit:
+        lines.append(f"  ... and {len(sentences) - limit} more (network_decisions.csv).")
     gain = meta.get("plan_gain_over_today_usd")
     if gain is not None and gain == gain:
         basis = meta.get("objective_basis", "consolidated")

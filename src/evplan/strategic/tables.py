@@ -48,7 +48,8 @@ def values_of(m: linopy.Model, run: HighsRun, name: str) -> np.ndarray:
     variable = m.variables[name]
     value = run.primal[variable.labels.values.ravel()]
     lower = np.asarray(variable.lower.values, dtype=float).ravel()
-    return np.where(np.isnan(value), np.where(np.isfinite(lower), lower, 0.0), value)
+    value = np.where(np.isnan(value), np.where(np.isfinite(lower), lower, 0.0), value)
+    return np.where(np.abs(value) < 1e-7, 0.0, value)
 
 
 def _plant_decisions(m: linopy.Model, run: HighsRun, index: ModelIndex,
