@@ -23,6 +23,7 @@ is solved cold, so results stay right.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,6 +40,9 @@ from evplan.highs import _STATUS, HighsRun, SolverOptions, _to_highs
 from evplan.model.build import BuildOptions, build_model
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
+from evplan.model.strategic import has_strategic
+from evplan.model.strategic.objective import strategic_constant_usd
+from evplan.scenarios.warm_network import fix_integers, same_network, strategic_shipment_cost
 from evplan.results import Result, compute_kpis, result_tables
 from evplan.scenarios.warm_results import ResultTemplates, same_tables
 from evplan.solve import optimize
@@ -162,9 +166,10 @@ class _Gather:
 
         plants = data.plants
         plant_years = base.plant_years.copy()
-        for column in ("capacity_vehicles_per_year", "fixed_cost_usd_per_year",
-                       "min_utilisation"):
-            plant_years[column] = plants[column].to_numpy()[self.plant_year_plant]
+        if base.strategic is None:  # (a fixed network keeps its plants: same_network)
+            for column in ("capacity_vehicles_per_year", "fixed_cost_usd_per_year",
+                           "min_utilisation"):
+                plant_years[column] = plants[column].to_numpy()[self.plant_year_plant]
         route_years = base.route_years.copy()
         route_years["capacity_vehicles_per_year"] = routes[
             "capacity_vehicles_per_year"].to_numpy()[self.route_year_route]
@@ -274,14 +279,24 @@ class WarmModel:
     1
     """
 
-    def __init__(self, base: NetworkData, solver: SolverOptions | None = None) -> None:
+    def __init__(self, base: NetworkData, solver: SolverOptions | None = None,
+                 fixed: Mapping[str, np.ndarray] | None = None) -> None:
         self.solver = solver or SolverOptions()
         self.base = base
         self.stats = WarmStats()
+        self.fixed = fixed
+        if has_strategic(base) and fixed is None:
+            # A network-design MILP: no basis to keep; every case is its own full MILP.
+            self.enabled = False
+            self.stats.reasons.append("strategic tables: every case is solved as its own "
+                                      "MILP (no warm start)")
+            return
         started = time.perf_counter()
         self.index = build_index(base)
         self.model, self.index = build_model(base, BuildOptions(), self.index)
         self.highs = _to_highs(self.model)
+        if fixed is not None:
+            fix_integers(self.model, self.highs, fixed)
         self._configure(self.highs)
         self.build_seconds = time.perf_counter() - started
         matrices = self.model.matrices
@@ -328,9 +343,11 @@ class WarmModel:
         discount = index.discount
         flow_discount = flows["year"].map(discount).to_numpy()
         cost = np.zeros(len(self.model.matrices.vlabels))
+        if index.strategic is not None:  # a fixed network: its own costs stay as built
+            cost = np.asarray(self.model.matrices.c, dtype=float).copy()
         cost[self._columns("shipment")] = -(flows["unit_cost_usd_per_vehicle"]
                                             + flows["duty_usd_per_vehicle"]).to_numpy() * (
-            flow_discount)
+            flow_discount) - strategic_shipment_cost(index) * flow_discount
         cost[self._columns("sales")] = (index.sales["price_usd_per_vehicle"].to_numpy()
                                         * index.sales["year"].map(discount).to_numpy())
         if "in_quota" in self.model.variables:
@@ -377,6 +394,8 @@ class WarmModel:
         """The index of ``data`` if it fits the built model, and how it was obtained."""
         if not self.enabled:
             return None, "cold: warm solving is off"
+        if self.fixed is not None and not same_network(self.base, data):
+            return None, "cold: the scenario changes plants or strategic tables"
         if _same_shape_tables(self.base, data):
             return self._gather.index(self.index, data), "warm"
         index = build_index(data)
@@ -432,7 +451,9 @@ class WarmModel:
             "solve_mode": mode,
             "simplex_iterations": int(self.highs.getInfo().simplex_iteration_count),
         }
-        return Result(status=run.status, objective_usd=run.objective - fixed_cost_usd(index),
+        constant = fixed_cost_usd(index) if index.strategic is None else (
+            strategic_constant_usd(index))
+        return Result(status=run.status, objective_usd=run.objective - constant,
                       tables=tables, kpis=kpis, scenario=data.scenario.as_dict(),
                       metadata=metadata)
 

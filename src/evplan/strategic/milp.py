@@ -26,6 +26,7 @@ import linopy
 import numpy as np
 import pandas as pd
 
+from evplan.data import NetworkData
 from evplan.highs import _STATUS, HighsRun, SolverOptions, new_highs, set_threads
 from evplan.model.index import ModelIndex
 from evplan.model.strategic import FIRST_STAGE
@@ -206,3 +207,32 @@ def solve_milp(m: linopy.Model | MilpRunner, solver: SolverOptions | None = None
     """
     runner = m if isinstance(m, MilpRunner) else MilpRunner(m)
     return runner.solve(solver, fixed=fixed, relax=relax, cutoff=cutoff)
+
+
+def network_values(data: NetworkData, solver: SolverOptions | None = None
+                   ) -> dict[str, np.ndarray]:
+    """Every integer variable's value in the optimal plan of ``data`` (to fix a network).
+
+    Solved with today's network's value as the cutoff; raises like
+    :func:`evplan.optimize` when there is no plan.
+    """
+    from evplan.errors import InfeasibleError, SolverLimitError
+    from evplan.model.build import build_model
+    from evplan.model.index import build_index
+
+    index = build_index(data)
+    m, index = build_model(data, index=index)
+    runner = MilpRunner(m)
+    today = runner.solve(solver, fixed=status_quo_values(index))
+    run = runner.solve(solver, cutoff=today.objective if today.has_solution else None)
+    if not run.has_solution and today.has_solution:
+        run = runner.solve(solver)
+    if not run.has_solution:
+        if run.status in ("infeasible", "unbounded"):
+            raise InfeasibleError([f"the strategic model is {run.status}; run evplan run for "
+                                   "the explanation."])
+        raise SolverLimitError(f"evplan: the solver stopped ({run.status}) without a plan.")
+    names = [name for name in m.variables if m.variables[name].attrs.get("integer")
+             or m.variables[name].attrs.get("binary")]
+    return {name: np.round(np.nan_to_num(run.primal[m.variables[name].labels.values.ravel()]))
+            for name in names}
