@@ -42,8 +42,8 @@ from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
 from evplan.model.strategic import has_strategic
 from evplan.model.strategic.objective import strategic_constant_usd
-from evplan.scenarios.warm_network import fix_integers, same_network, strategic_shipment_cost
 from evplan.results import Result, compute_kpis, result_tables
+from evplan.scenarios.warm_network import fix_integers, same_network, strategic_shipment_cost
 from evplan.scenarios.warm_results import ResultTemplates, same_tables
 from evplan.solve import optimize
 
