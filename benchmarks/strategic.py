@@ -82,6 +82,8 @@ def large_network():  # type: ignore[no-untyped-def]
     for name in ("plant_programs", "routes", "plant_strategy", "plant_program_options",
                  "plant_equity", "steering_variants", "kit_routes"):
         clone(name, "plant", plants, variable_cost_usd_per_vehicle=1.03)
+    lifecycle = tables["program_lifecycle"]
+    lifecycle["max_plants"] = lifecycle["max_plants"].astype("Float64") * 2  # plants doubled
     programs = sorted(set(tables["programs"]["program"]))[::2]
     programs = {program: f"{program}-2" for program in programs}
     clone("programs", "program", programs)

@@ -41,7 +41,8 @@ def test_strategic_problems_are_all_reported_at_once() -> None:
             "(removing modules is a decision the plan makes).") in text
     assert ("row 2, program_lifecycle 'V1'" not in text)  # single-key tables name the id
     assert ("row 2, program 'V1': max_plants 1 is below the 2 plants that build V1 without a "
-            "plant_program_options row") in text
+            "plant_program_options row (they build it every year). Add or open option rows, or "
+            "raise max_plants.") in text
     assert "program 'V9' is not in programs.csv" in text
     assert ("preferential_rate is given but rvc_threshold is blank") in text
     assert "preferential_rate 0.2 is above kit_duty_rate 0.1" in text

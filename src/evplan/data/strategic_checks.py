@@ -56,28 +56,36 @@ def _modules(tables: Tables, labels: dict[str, str], problems: list[Problem]) ->
                 "a decision the plan makes).", int(frame.loc[i, "row"])) for i in below])
 
 
-def _max_plants(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+def _max_plants(tables: Tables, labels: dict[str, str], scenario: ScenarioSettings,
+                problems: list[Problem]) -> None:
     lifecycle = tables["program_lifecycle"]
     capped = lifecycle[lifecycle["max_plants"].notna()]
     if capped.empty:
         return
-    options = set(zip(tables["plant_program_options"]["plant"],
-                      tables["plant_program_options"]["program"], strict=True))
+    option_rows = tables["plant_program_options"]
+    options = set(zip(option_rows["plant"], option_rows["program"], strict=True))
     lanes = tables["plant_programs"]
     fixed = lanes[[(plant, program) not in options for plant, program in
                    zip(lanes["plant"], lanes["program"], strict=True)]]
     counts = fixed.groupby("program")["plant"].nunique()
+    first = min(scenario.years)
+    frozen = option_rows[option_rows["existing"].eq("yes") & (
+        option_rows["first_year"].astype("Float64").fillna(first).to_numpy(dtype=float) > first)]
+    frozen_counts = frozen.groupby("program")["plant"].nunique()
     found = []
     for i in capped.index:
         program = capped.loc[i, "program"]
         count = int(counts.get(program, 0))
-        if count > int(capped.loc[i, "max_plants"]):
+        held = int(frozen_counts.get(program, 0))
+        if count + held > int(capped.loc[i, "max_plants"]):
+            why = (f"the {count} plants that build {program} without a plant_program_options "
+                   "row (they build it every year)" if not held else
+                   f"the {count + held} plants that must build {program} in {first} ({held} "
+                   "existing option rows whose first_year is later)")
             found.append(Problem(labels["program_lifecycle"],
                                  f"{row_label(TABLES['program_lifecycle'], capped, i)}: "
-                                 f"max_plants {capped.loc[i, 'max_plants']} is below the {count}"
-                                 f" plants that build {program} without a "
-                                 "plant_program_options row (they build it every year). Add "
-                                 "option rows for them or raise max_plants.",
+                                 f"max_plants {capped.loc[i, 'max_plants']} is below {why}. "
+                                 "Add or open option rows, or raise max_plants.",
                                  int(capped.loc[i, "row"])))
     _add(problems, labels["program_lifecycle"], found)
 
@@ -158,6 +166,6 @@ def check_strategic_tables(tables: Tables, labels: dict[str, str],
                                 "'attributable'. Use one of them."))
     _pairs_priced(tables, labels, problems)
     _modules(tables, labels, problems)
-    _max_plants(tables, labels, problems)
+    _max_plants(tables, labels, scenario, problems)
     _kit_duty_rows(tables, labels, scenario, problems)
     _kit_duty_coverage(tables, labels, scenario, problems)

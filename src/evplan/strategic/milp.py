@@ -102,8 +102,12 @@ class MilpRunner:
     """The model's matrices, taken from linopy once, and HiGHS runs built from them.
 
     Each :meth:`solve` loads a fresh ``highspy.Highs`` from the cached arrays (linopy
-    rebuilds its matrices on every access, which costs more than a small solve).
+    rebuilds its matrices on every access, which costs more than a small solve). HiGHS sees
+    the objective in millions of USD (one-off costs reach 10⁹ USD; HiGHS warns about
+    scaling above 10⁷); values are scaled back on the way out.
     """
+
+    objective_scale = 1e-6
 
     def __init__(self, m: linopy.Model) -> None:
         matrices = m.matrices
@@ -135,7 +139,8 @@ class MilpRunner:
         if len(self.integer) and not relax:
             h.changeColsIntegrality(len(self.integer), self.integer,
                                     np.ones(len(self.integer), dtype=np.uint8))
-        h.changeColsCost(len(self.cost), np.arange(len(self.cost), dtype=np.int32), self.cost)
+        h.changeColsCost(len(self.cost), np.arange(len(self.cost), dtype=np.int32),
+                         self.cost * self.objective_scale)
         if self.a is not None and self.a.shape[0]:
             h.addRows(self.a.shape[0], self.row_lower, self.row_upper, self.a.nnz,
                       self.a.indptr, self.a.indices, self.a.data)
@@ -163,7 +168,8 @@ class MilpRunner:
                                    value)
         if cutoff is not None and np.isfinite(cutoff):
             margin = 1e-7 * abs(cutoff) + 1.0
-            h.setOptionValue("objective_bound", float(-(cutoff - margin)))
+            h.setOptionValue("objective_bound",
+                             float(-(cutoff - margin) * self.objective_scale))
         h.run()
         status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
         info = h.getInfo()
@@ -172,17 +178,18 @@ class MilpRunner:
         dual = np.full(self.n_labels[1], np.nan)
         objective = float("nan")
         mip = bool(len(self.integer)) and not relax
+        unscale = 1.0 / self.objective_scale
         if has_solution:
             solution = h.getSolution()
             primal[self.vlabels] = np.asarray(solution.col_value)
-            objective = float(info.objective_function_value)
+            objective = float(info.objective_function_value) * unscale
             if not mip and solution.dual_valid:
-                dual[self.clabels] = np.asarray(solution.row_dual)
+                dual[self.clabels] = np.asarray(solution.row_dual) * unscale
         return HighsRun(status=status, has_solution=has_solution, objective=objective,
                         primal=primal, dual=dual,
                         mip_gap=float(info.mip_gap) if mip else 0.0,
                         seconds=float(h.getRunTime()),
-                        bound=float(info.mip_dual_bound) if mip else objective,
+                        bound=float(info.mip_dual_bound) * unscale if mip else objective,
                         nodes=int(info.mip_node_count) if mip else 0)
 
 
