@@ -4,8 +4,10 @@ Cases (each in a fresh subprocess, so peak memory is its own):
 
 * ``default``: the embedded china-strategic example (2023-2030), tight formulation with
   today's network and the rounded LP plan as a cutoff, to a 0.1 % gap (limit 120 s);
-* ``default-textbook``: the same decisions with one big-M per link, one 0-1 variable per
-  module (symmetric), no per-flow links and no cutoff, same gap and limit;
+* ``default-ordered``: tight, with the explicit order between identical modules;
+* ``default-disaggregated``: tight plus one link per flow, tier, sale and kit;
+* ``default-textbook``: the same decisions with one big-M per link, no plant-open link and
+  no cutoff, same gap and limit;
 * ``large``: a synthetic network about 5x larger (every plant cloned, half the programs
   and markets cloned, years to 2035), tight, to a 1 % gap (limit 900 s);
 * ``large-textbook``: the same, textbook (limit 900 s).
@@ -16,7 +18,7 @@ ratio textbook / tight (a lower bound when the textbook case hits its limit).
 
 Usage::
 
-    python benchmarks/strategic.py                      # all four cases, 2 threads
+    python benchmarks/strategic.py                      # every case, 2 threads
     python benchmarks/strategic.py --cases default default-textbook
 
 Timings are printed, never asserted.
@@ -35,6 +37,10 @@ from pathlib import Path
 
 CASES = {
     "default": {"scale": "default", "formulation": "tight", "gap": 1e-3, "limit": 120.0},
+    "default-ordered": {"scale": "default", "formulation": "tight", "order": True,
+                        "gap": 1e-3, "limit": 120.0},
+    "default-disaggregated": {"scale": "default", "formulation": "disaggregated", "gap": 1e-3,
+                              "limit": 120.0},
     "default-textbook": {"scale": "default", "formulation": "textbook", "gap": 1e-3,
                          "limit": 120.0},
     "large": {"scale": "large", "formulation": "tight", "gap": 1e-2, "limit": 900.0},
@@ -118,7 +124,7 @@ def run_case(name: str, threads: int) -> dict[str, object]:
     load_seconds = time.perf_counter() - started
     textbook = case["formulation"] == "textbook"
     options = StrategicOptions(formulation=str(case["formulation"]), heuristics=not textbook,
-                               compare=False)
+                               module_order=bool(case.get("order", False)), compare=False)
     solver = evplan.SolverOptions(mip_gap=float(case["gap"]), threads=threads,
                                   time_limit_s=float(case["limit"]))
     try:

@@ -52,8 +52,10 @@ class StrategicOptions:
 
     Parameters
     ----------
-    formulation : {"tight", "textbook"}
+    formulation : {"tight", "disaggregated", "textbook"}
         See :class:`evplan.model.options.BuildOptions`.
+    module_order : bool
+        Order identical modules (explicit symmetry breaking; see BuildOptions).
     heuristics : bool
         Solve today's network and the rounded LP plan first and pass the better one's value
         as a cutoff.
@@ -64,6 +66,7 @@ class StrategicOptions:
     """
 
     formulation: str = "tight"
+    module_order: bool = False
     heuristics: bool = True
     compare: bool = True
     fixed: Mapping[str, np.ndarray] | None = None
@@ -96,7 +99,8 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
     timings: dict[str, float] = {}
     started = time.perf_counter()
     index = build_index(data)
-    m, index = build_model(data, BuildOptions(strategic_formulation=options.formulation),
+    m, index = build_model(data, BuildOptions(strategic_formulation=options.formulation,
+                                              strategic_module_order=options.module_order),
                            index)
     runner = MilpRunner(m)
     timings["build_seconds"] = time.perf_counter() - started

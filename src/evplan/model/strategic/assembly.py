@@ -66,7 +66,7 @@ def add_assembly(m: linopy.Model, index: ModelIndex, options: BuildOptions) -> N
     add_rows(m, [(v["kit_shipment"], site_year, 1.0),
                  (v["site_open"], own(len(sites)), -capacity)],
              len(sites), "site_capacity", "<=", 0.0, "site-capacity")
-    if options.strategic_formulation != "textbook":
+    if options.strategic_formulation == "disaggregated":
         bound = kits["site_bound"].to_numpy(dtype=float)
         rows = np.flatnonzero(bound < capacity[site_year] - 0.5)
         if len(rows):

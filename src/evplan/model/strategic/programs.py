@@ -5,13 +5,12 @@ element e of g (a built-up flow or a kit flow) obeys
 
 .. math::
 
-    \sum_{e \in g} x_e \le M_g\, a_g, \qquad x_e \le M_e\, a_g \ (M_e < M_g), \qquad
-    a_g \le o_{p,y}
+    \sum_{e \in g} x_e \le M_g\, a_g, \qquad a_g \le o_{p,y}
 
     s^+_g \ge a_g - a_{g-1}, \qquad s^-_g \ge a_{g-1} - a_g, \qquad
     \sum_{p} a_{p,v,y} \le P_v - P^{fixed}_{v,y}
 
-    x_e \le M_e\, w_{p,v,y} \ \ (e \text{ needs the other steering side}), \qquad
+    \sum_{e \text{ needing the other side}} x_e \le M_w\, w_{p,v,y}, \qquad
     w_{p,v,y} \ge w_{p,v,y-1}
 
     \sum_{e \text{ of } v \text{ in } y} x_e \le 0 \quad (y \text{ outside } v\text{'s life})
@@ -31,8 +30,9 @@ w       ``variant_added``                   the other steering variant at the pl
 o       ``plant_open``                      (strategic plants only)
 ======  ==================================  ===========================================
 
-The ``textbook`` formulation replaces every M by one big constant and drops the per-flow
-and plant-open links.
+``disaggregated`` adds x_e <= M_e a_g for every element whose own bound is smaller (and
+links variants per element): a stronger LP with many more rows. ``textbook`` replaces
+every M by one big constant and drops the plant-open link.
 """
 
 from __future__ import annotations
@@ -90,7 +90,8 @@ def _element_links(m: linopy.Model, index: ModelIndex, column: str, variable: st
 def add_program_decisions(m: linopy.Model, index: ModelIndex, options: BuildOptions) -> None:
     """Allocation links and events, plants per program, lifecycle and steering variants."""
     strategic = index.strategic
-    textbook = options.strategic_formulation == "textbook"
+    mode = options.strategic_formulation
+    textbook = mode == "textbook"
     v = m.variables
     allocations = strategic.allocations
     size = len(allocations)
@@ -100,9 +101,10 @@ def add_program_decisions(m: linopy.Model, index: ModelIndex, options: BuildOpti
         add_rows(m, [*_production_parts(m, index, "allocation"),
                      (v["program_allocated"], own(size), -bound)],
                  size, "program_allocation_link", "<=", 0.0, "program-allocation-link")
-        if not textbook:
+        if mode == "disaggregated":
             _element_links(m, index, "allocation", "program_allocated", bound,
                            "program-allocation-flow-link")
+        if not textbook:
             _allocation_open(m, index)
         prev, nxt = allocations["prev"].to_numpy(), allocations["next"].to_numpy()
         initial = allocations["initial"].to_numpy(dtype=float)
@@ -132,14 +134,32 @@ def add_program_decisions(m: linopy.Model, index: ModelIndex, options: BuildOpti
         add_rows(m, [(v["variant_added"], own(len(variants)), -1.0),
                      (v["variant_added"], shifted(variants["next"].to_numpy()), 1.0)],
                  len(variants), "variant_monotone", "<=", 0.0, "variant-monotone", rows=later)
-        if textbook:
-            add_rows(m, [*_production_parts(m, index, "variant"),
-                         (v["variant_added"], own(len(variants)), -BIG_M_VEHICLES)],
-                     len(variants), "steering_variant_link", "<=", 0.0,
-                     "steering-variant-link")
-        else:
+        if mode == "disaggregated":
             _element_links(m, index, "variant", "variant_added", None,
                            "steering-variant-link")
+        else:
+            bound = (np.full(len(variants), BIG_M_VEHICLES) if textbook
+                     else _variant_bounds(index))
+            add_rows(m, [*_production_parts(m, index, "variant"),
+                         (v["variant_added"], own(len(variants)), -bound)],
+                     len(variants), "steering_variant_link", "<=", 0.0,
+                     "steering-variant-link")
+
+
+def _variant_bounds(index: ModelIndex) -> np.ndarray:
+    """Per variant: min(plant's largest capacity, demand its other-side elements can reach)."""
+    strategic = index.strategic
+    frames = [strategic.flow_links]
+    if len(strategic.kits):
+        frames.append(strategic.kits[["variant", "bound"]])
+    codes = np.concatenate([frame["variant"].to_numpy(dtype=np.int64) for frame in frames])
+    bounds = np.concatenate([frame["bound"].to_numpy(dtype=float) for frame in frames])
+    chosen = codes >= 0
+    total = np.bincount(codes[chosen], weights=bounds[chosen],
+                        minlength=len(strategic.variants))
+    plant_max = strategic.variants["plant"].map(strategic.plant_max_capacity).to_numpy(
+        dtype=float)
+    return np.minimum(total, plant_max)
 
 
 def _allocation_open(m: linopy.Model, index: ModelIndex) -> None:

@@ -24,12 +24,15 @@ variable                 dimension       meaning                                
 ``kit_shipment``         kit             kits shipped (= vehicles assembled)        cont.
 ``kit_preferential``     kit_pref        kits entering at the preferential rate     cont.
 ``rvc_met``              rvc_group       the site's program meets the RVC threshold 0-1
-``module_on``            module_year     textbook formulation only: one module      0-1
+``module_on``            module_year     module j of the plant-year is installed    0-1
 =======================  ==============  =========================================  =====
 
 ``*`` marks the first-stage (network) decisions of :data:`evplan.model.strategic.FIRST_STAGE`.
 The continuous "event" variables are at least the change they count and carry its cost,
-so at an optimum they equal it; they need no integrality.
+so at an optimum they equal it; they need no integrality. The module count is also
+written as the sum of one 0-1 variable per possible module (``plant_modules = sum of
+module_on``): the binary expansion gives HiGHS stronger cuts than the general integer
+alone (see :mod:`evplan.model.strategic.plants` on the symmetry between modules).
 """
 
 from __future__ import annotations
@@ -84,7 +87,6 @@ def add_strategic_variables(m: linopy.Model, strategic: StrategicIndex,
     new_variable(m, "kit_preferential", int((kits["kit_pref"] >= 0).sum()) if len(kits) else 0,
                  "kit_pref")
     new_variable(m, "rvc_met", len(strategic.rvc_groups), "rvc_group", 0.0, 1.0, integer=True)
-    if options.strategic_formulation == "textbook":
-        module_count = int(years["modules_upper"].sum())
-        new_variable(m, "module_on", module_count, "module_year", 0.0, 1.0, integer=True)
+    module_count = int(years["modules_upper"].sum())
+    new_variable(m, "module_on", module_count, "module_year", 0.0, 1.0, integer=True)
 
