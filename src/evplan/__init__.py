@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from evplan.results import Result, write_result
     from evplan.scenarios import sweep
     from evplan.solve import optimize
+    from evplan.strategic import optimize_strategic
 
 #: Public name -> (module, attribute; None for the module itself).
 _LAZY: dict[str, tuple[str, str | None]] = {
@@ -46,6 +47,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "examples": ("evplan.examples", None),
     "load": ("evplan.data", "load"),
     "optimize": ("evplan.solve", "optimize"),
+    "optimize_strategic": ("evplan.strategic", "optimize_strategic"),
     "scenarios": ("evplan.scenarios", None),
     "sweep": ("evplan.scenarios", "sweep"),
     "write_result": ("evplan.results", "write_result"),
@@ -64,6 +66,7 @@ __all__ = [
     "examples",
     "load",
     "optimize",
+    "optimize_strategic",
     "scenarios",
     "sweep",
     "write_result",

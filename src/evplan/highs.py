@@ -71,6 +71,10 @@ class HighsRun:
         Proven relative gap (0 for LPs solved to optimality).
     seconds : float
         HiGHS run time.
+    bound : float
+        Best proven bound on the objective (the objective itself for LPs).
+    nodes : int
+        Branch-and-bound nodes (0 for LPs).
     """
 
     status: str
@@ -80,6 +84,8 @@ class HighsRun:
     dual: np.ndarray
     mip_gap: float
     seconds: float
+    bound: float = float("nan")
+    nodes: int = 0
 
 
 @contextlib.contextmanager
@@ -199,5 +205,8 @@ def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun
         if not mip and solution.dual_valid:
             dual[matrices.clabels] = np.asarray(solution.row_dual)
     gap = float(info.mip_gap) if mip else 0.0
+    bound = float(info.mip_dual_bound) if mip else objective
+    nodes = int(info.mip_node_count) if mip else 0
     return HighsRun(status=status, has_solution=has_solution, objective=objective,
-                    primal=primal, dual=dual, mip_gap=gap, seconds=float(h.getRunTime()))
+                    primal=primal, dual=dual, mip_gap=gap, seconds=float(h.getRunTime()),
+                    bound=bound, nodes=nodes)

@@ -26,6 +26,7 @@ from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import fixed_cost_usd
 from evplan.model.requirements import commitment_gaps, empty_requirements, minimum_gaps
+from evplan.model.strategic import has_strategic
 from evplan.results import Result, compute_kpis, result_tables
 from evplan.timing import Stopwatch
 from evplan.verify import verify_network
@@ -65,6 +66,10 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     4500000
     """
     solver = solver or SolverOptions()
+    if has_strategic(data):  # strategic tables: the network-design MILP (evplan.strategic)
+        from evplan.strategic import optimize_strategic
+
+        return optimize_strategic(data, solver)
     watch = Stopwatch()
     started = time.perf_counter()
     index = build_index(data)
@@ -111,7 +116,8 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
 
 
 def certify(data: NetworkData, result: Result, m: Any, run: HighsRun,
-            index: ModelIndex, lp: bool | None = None) -> Result:
+            index: ModelIndex, lp: bool | None = None,
+            skip: frozenset[str] = frozenset()) -> Result:
     """Check ``result`` against the input tables before it is returned.
 
     :func:`evplan.verify.verify_network` re-checks every network row and recomputes the
@@ -128,6 +134,8 @@ def certify(data: NetworkData, result: Result, m: Any, run: HighsRun,
         The built model, or its constraint labels per name (a warm model's layout).
     lp : bool, optional
         Whether the model is an LP (default: read from ``m``, which must then be a model).
+    skip : frozenset of str, optional
+        Families another certificate checks (see :func:`evplan.verify.verify_network`).
     """
     from evplan.errors import VerificationError
 
@@ -143,8 +151,8 @@ def certify(data: NetworkData, result: Result, m: Any, run: HighsRun,
             raise VerificationError([f"compliance: {line}" for line in problems])
         extra_cost = compliance_cost_usd(data, result.tables)
     duals = (duals_from_run(m, run, index)
-             if lp and not compliance and np.isfinite(run.dual).any() else None)
-    certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost)
+             if lp and not compliance and not skip and np.isfinite(run.dual).any() else None)
+    certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost, skip=skip)
     metadata = {**result.metadata, "certificate": certificate.as_dict()}
     if compliance:
         metadata["compliance_check"] = "passed"

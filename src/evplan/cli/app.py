@@ -63,12 +63,15 @@ def default_store() -> Path:
 def load_inputs(path: Path | None, watch: Stopwatch | None = None) -> NetworkData:
     """Load an input folder or workbook, or the embedded china-export example when None.
 
-    With ``watch``, reading and validating are timed as the stages ``load`` and
+    A name that is not a path but an embedded example (``china-strategic``) loads that
+    example. With ``watch``, reading and validating are timed as the stages ``load`` and
     ``validate`` (``evplan.load`` is the same two calls).
     """
     from evplan.data import load
-    from evplan.examples import china_export_path
+    from evplan.examples import china_export_path, example_path
 
+    if path is not None and not path.exists():
+        path = example_path(str(path)) or path
     source = path if path is not None else china_export_path()
     if watch is None:
         return load(source)

@@ -32,7 +32,8 @@ from evplan.outputs.names import safe_component
 @app.command()
 def run(
     path: Annotated[Path | None, typer.Argument(
-        help="Input folder (CSV files + scenario.yaml) or .xlsx workbook; default: the "
+        help="Input folder (CSV files + scenario.yaml), .xlsx workbook, or an embedded "
+             "example's name (china-strategic: the network-design MILP); default: the "
              "embedded china-export scenario.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Run folder to write: new or empty, or a run folder evplan wrote "
@@ -67,6 +68,7 @@ def run(
     from evplan.report import with_report_tables, write_run_extras
     from evplan.results.write import write_run
     from evplan.solve import optimize
+    from evplan.strategic import decision_lines
     from evplan.summary import kpi_summary_table
 
     watch.lap("imports")
@@ -108,6 +110,8 @@ def run(
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
+    for line in decision_lines(result):  # strategic plans: the decisions first, in words
+        console.print(line, markup=False)
     console.print(kpi_summary_table(result))
     meta = result.metadata
     console.print(f"{meta['variables']:,} variables, {meta['constraints']:,} constraints; built "

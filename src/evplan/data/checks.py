@@ -14,6 +14,7 @@ from evplan.data.compliance_checks import check_compliance_tables
 from evplan.data.duties import expand_years, resolve_duties
 from evplan.data.network import ScenarioSettings
 from evplan.data.products import product_members
+from evplan.data.strategic_checks import check_strategic_tables
 from evplan.data.suggest import did_you_mean
 from evplan.errors import Problem
 from evplan.schema import TABLES
@@ -289,6 +290,7 @@ def check_tables(
     check_duties(tables, labels, scenario, problems)
     check_countervailing(tables, labels, scenario, problems)
     check_compliance_tables(tables, labels, problems)
+    check_strategic_tables(tables, labels, scenario, problems)
     plants = tables["plants"]
     no_capacity = plants.index[np.isclose(plants["capacity_vehicles_per_year"].fillna(1), 0)
                                & (plants["min_utilisation"] > 0)]

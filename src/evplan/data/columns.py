@@ -16,7 +16,7 @@ from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import Problem
 from evplan.schema import Column, Table
 
-__all__ = ["MAX_ROWS_PER_KIND", "coerce_table", "row_label"]
+__all__ = ["MAX_ROWS_PER_KIND", "coerce_table", "empty_table", "row_label"]
 
 MAX_ROWS_PER_KIND = 10
 ALWAYS_ALLOWED = ("row", "notes", "note", "comment")
@@ -137,6 +137,18 @@ def _check_text(
                 lambda i: f"{column.name} = '{text[i]}' is not one of {quoted_list(choices)}."
                 + (did_you_mean(text[i], choices) or f" Use one of {quoted_list(choices)}."))
     return text
+
+
+def empty_table(table: Table) -> pd.DataFrame:
+    """The typed frame :func:`coerce_table` returns for a table with no rows, built directly.
+
+    Used for optional tables that are absent (most strategic tables in most inputs), so
+    loading does not pay for coercing empty columns.
+    """
+    dtypes = {"int": "Int64", "float": "float64"}
+    return pd.DataFrame({"row": pd.Series(dtype="int64"), **{
+        column.name: pd.Series(dtype=dtypes.get(column.dtype, str))
+        for column in table.columns}})
 
 
 def coerce_table(

@@ -26,6 +26,8 @@ class ScenarioSettings:
     calibrated_year: int | None = None
     default_duty_rate: float | None = None
     unmet_committed_penalty_usd_per_vehicle: float | None = None
+    objective_basis: str = "consolidated"
+    base_inputs: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -46,6 +48,7 @@ class ScenarioSettings:
             "calibrated_year": self.calibrated_year,
             "default_duty_rate": self.default_duty_rate,
             "unmet_committed_penalty_usd_per_vehicle": self.unmet_committed_penalty_usd_per_vehicle,
+            "objective_basis": self.objective_basis,
         }
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import yaml
 
 from evplan.data.excel import SCENARIO_SHEET, read_sheets, scenario_from_sheets
+from evplan.data.overlay import read_layered_folder
 from evplan.errors import InputError, Problem
 from evplan.schema import TABLES
 
@@ -68,7 +69,7 @@ def read_inputs(path: str | Path) -> RawInputs:
         raise InputError([Problem(str(source), f"{source} does not exist. Pass a folder of CSV "
                                   "files with a scenario.yaml, or an .xlsx workbook.")])
     if source.is_dir():
-        return _read_folder(source)
+        return read_layered_folder(source, _read_folder)
     if source.suffix.lower() in {".xlsx", ".xlsm"}:
         return _read_workbook(source)
     raise InputError([Problem(str(source), f"{source} is neither a folder nor an .xlsx workbook. "
@@ -113,7 +114,8 @@ def read_raw_table(source: str | Path | pd.DataFrame, label: str) -> pd.DataFram
     return _with_row_numbers(frame).reset_index(drop=True)
 
 
-def _read_folder(folder: Path) -> RawInputs:
+def _read_folder(folder: Path, complete: bool = True) -> RawInputs:
+    """Read a folder; ``complete=False``: a missing required table is no problem (an overlay)."""
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
@@ -121,7 +123,7 @@ def _read_folder(folder: Path) -> RawInputs:
         file = folder / table.file
         labels[name] = table.file
         if not file.exists():
-            if table.required:
+            if table.required and complete:
                 problems.append(Problem(table.file, f"{table.file} is missing from {folder}. "
                                         f"Add it with the columns {', '.join(table.column_names)} "
                                         "(see docs/inputs.md)."))

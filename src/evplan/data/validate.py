@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from evplan.data.checks import check_tables
-from evplan.data.columns import coerce_table
+from evplan.data.columns import coerce_table, empty_table
 from evplan.data.network import NetworkData, ScenarioSettings
 from evplan.data.read import RawInputs, read_inputs
 from evplan.data.suggest import did_you_mean
@@ -123,9 +123,9 @@ def validate_inputs(raw: RawInputs) -> NetworkData:
     typed: dict[str, pd.DataFrame] = {}
     for name, table in TABLES.items():
         frame = raw.tables.get(name)
-        if frame is None:
-            frame = pd.DataFrame({column: pd.Series(dtype=str) for column in
-                                  ("row", *table.column_names)})
+        if frame is None:  # an absent optional table: its typed empty frame, directly
+            typed[name] = empty_table(table)
+            continue
         typed[name] = coerce_table(table, frame, raw.labels.get(name, table.file), problems)
     if scenario is not None:
         column_problems = len(problems)

@@ -10,19 +10,48 @@ from pathlib import Path
 
 from evplan.data import NetworkData, load
 from evplan.examples.small import random_network, single_lane
+from evplan.examples.strategic_small import random_strategic_network, strategic_lane
 
 __all__ = [
     "china_export",
     "china_export_path",
+    "china_strategic",
+    "china_strategic_path",
     "default_run_folder",
+    "example_path",
     "random_network",
+    "random_strategic_network",
     "single_lane",
+    "strategic_lane",
 ]
 
 
 def china_export_path() -> Path:
     """Return the folder of the embedded ``china-export`` scenario."""
     return Path(str(resources.files("evplan.examples") / "china_export"))
+
+
+def china_strategic_path() -> Path:
+    """Return the folder of the embedded ``china-strategic`` example (laid over china-export)."""
+    return Path(str(resources.files("evplan.examples") / "china_strategic"))
+
+
+def china_strategic() -> NetworkData:
+    """Load the ``china-strategic`` example: china-export with its network decisions (a MILP).
+
+    Examples
+    --------
+    >>> from evplan.examples import china_strategic
+    >>> len(china_strategic()["plant_strategy"]) > 0
+    True
+    """
+    return load(china_strategic_path())
+
+
+def example_path(name: str) -> Path | None:
+    """The folder of an embedded example by name (``china-export``, ``china-strategic``)."""
+    folders = {"china-export": china_export_path, "china-strategic": china_strategic_path}
+    return folders[name]() if name in folders else None
 
 
 def china_export() -> NetworkData:

@@ -28,6 +28,11 @@ from evplan.model.families.compliance import (
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.objective import add_objective
 from evplan.model.options import BuildOptions
+from evplan.model.strategic.families import (
+    add_strategic_families,
+    add_strategic_objective,
+    add_strategic_variables,
+)
 
 __all__ = ["BuildOptions", "build_model"]
 
@@ -73,6 +78,8 @@ def build_model(data: NetworkData, options: BuildOptions | None = None,
     penalty = data.scenario.unmet_committed_penalty_usd_per_vehicle
     m = linopy.Model(force_dim_names=True)
     _add_variables(m, index)
+    if index.strategic is not None:
+        add_strategic_variables(m, index.strategic, options)
     add_plant_capacity(m, index, options)
     add_plant_minimum(m, index, options)
     add_route_capacity(m, index, options)
@@ -88,6 +95,10 @@ def build_model(data: NetworkData, options: BuildOptions | None = None,
         add_production_credits(m, compliance, options)
         add_carbon_cap(m, compliance, options)
         extra = compliance_objective(m, compliance, index, options)
+    if index.strategic is not None:  # strategic tables present: the network-design MILP
+        add_strategic_families(m, index, options)
     add_objective(m, index, options, penalty, extra)
+    if index.strategic is not None:
+        add_strategic_objective(m, index, options)
     assert np.all(index.flows["plant_year"] >= 0)
     return m, index

@@ -31,12 +31,14 @@ minimum does not apply.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData, product_members
 from evplan.data.duties import expand_years, resolve_countervailing, resolve_duties
+from evplan.model.strategic.extend import extend_index, kit_balance_keys
 from evplan.model.trade import (
     customs_transfer_price,
     exchange_factor,
@@ -65,6 +67,7 @@ class ModelIndex:
     committed: pd.DataFrame
     committed_terms: pd.DataFrame
     discount: pd.Series
+    strategic: Any = None  # StrategicIndex when a strategic table has rows (a MILP)
 
     def sizes(self) -> dict[str, int]:
         """Element counts per index, for logs and benchmarks."""
@@ -187,7 +190,11 @@ def build_index(data: NetworkData) -> ModelIndex:
                                           + flows["freight_usd_per_vehicle"]
                                           + flows["inventory_usd_per_vehicle"])
 
-    balances = flows[["program", "market", "year"]].drop_duplicates().sort_values(
+    reach = flows[["program", "market", "year"]]
+    kit_reach = kit_balance_keys(data, plant_years, pools)  # local assembly (strategic)
+    if len(kit_reach):
+        reach = pd.concat([reach, kit_reach], ignore_index=True)
+    balances = reach.drop_duplicates().sort_values(
         ["year", "market", "program"]).reset_index(drop=True)
     flows["balance"] = _codes(flows, balances, ["program", "market", "year"])
 
@@ -224,7 +231,8 @@ def build_index(data: NetworkData) -> ModelIndex:
     first_year = data.scenario.first_year
     discount = pd.Series({year: (1 + data.scenario.discount_rate) ** -(year - first_year)
                           for year in data.years}, name="discount_factor")
-    return ModelIndex(flows=flows, sales=sales, pools=pools, balances=balances,
-                      plant_years=plant_years, route_years=route_years,
-                      quota_groups=quota_groups, quota_flows=quota_flows, committed=committed,
-                      committed_terms=committed_terms, discount=discount)
+    index = ModelIndex(flows=flows, sales=sales, pools=pools, balances=balances,
+                       plant_years=plant_years, route_years=route_years,
+                       quota_groups=quota_groups, quota_flows=quota_flows, committed=committed,
+                       committed_terms=committed_terms, discount=discount)
+    return extend_index(data, index)

@@ -84,6 +84,12 @@ def _single(run: RunData, plotlyjs_src: str | None = None) -> str:
     if charging:
         groups.append(ChartGroup(charging, "Fleet and charging (evplan fleet / evplan "
                                            "charging)"))
+    if "network_decisions" in names:  # a strategic run (evplan.strategic)
+        from evplan.strategic.report import network_decision_charts
+
+        decisions = [Chart(**chart) for chart in network_decision_charts(run.tables)]
+        if decisions:
+            groups.append(ChartGroup(decisions, "Network decisions"))
     return render_page(title=title, subtitle=str(scenario.get("description") or ""),
                        groups=groups, story_lines=story(run), cards=kpi_cards(run),
                        footer=_footer(run), plotlyjs_src=plotlyjs_src)

@@ -15,6 +15,10 @@ extra duty per vehicle :math:`\Delta_f = (c_f - c^-_f)/\delta_y` (used) or
 
 .. math:: r^*_f = \frac{d_f + \Delta_f - \text{cvd}_f V_f - \text{specific}_f}{V_f}
 
+With strategic tables the network (every integer decision) is first fixed at the optimal
+plan's (:func:`evplan.strategic.milp.network_values`): the break-even rates then say when
+a lane stops paying *in that network*, not when the network itself would change.
+
 For an unused flow this is exact (its reduced cost reaches zero). For a used flow it is the
 rate up to which the current plan stays optimal; past it the flow may shrink before it
 stops, so it is a lower bound of the stop rate. ``method="bisection"`` finds the exact stop
@@ -30,6 +34,7 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.highs import SolverOptions
+from evplan.model.strategic import has_strategic
 from evplan.scenarios.warm import WarmModel
 
 __all__ = ["bisect_breakeven", "breakeven_duties"]
@@ -75,7 +80,13 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
         ``breakeven_rate``, ``meaning``, ``exact`` (False: a lower bound of the stop rate
         from ranging) and ``method``.
     """
-    warm = warm or WarmModel(data, solver)
+    if warm is None:
+        fixed = None
+        if has_strategic(data):  # break-even with the plan's network held fixed
+            from evplan.strategic.milp import network_values
+
+            fixed = network_values(data, solver)
+        warm = WarmModel(data, solver, fixed=fixed)
     warm.solve(data)
     index, _ = warm.index_for(data)
     assert index is not None

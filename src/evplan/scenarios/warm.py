@@ -30,6 +30,7 @@ process without linopy: that is how a sweep gives each worker one warm model.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -174,25 +175,42 @@ class WarmModel:
     1
     """
 
-    def __init__(self, base: NetworkData, solver: SolverOptions | None = None) -> None:
+    def __init__(self, base: NetworkData, solver: SolverOptions | None = None,
+                 fixed: Mapping[str, np.ndarray] | None = None) -> None:
         from evplan.highs import _to_highs
         from evplan.model.build import BuildOptions, build_model
+        from evplan.model.strategic import has_strategic
 
         self.solver = solver or SolverOptions()
         self.base = base
         self.stats = WarmStats()
+        self.fixed = fixed
+        if has_strategic(base) and fixed is None:
+            # A network-design MILP: no basis to keep; every case is its own full MILP.
+            self.enabled = False
+            self.stats.reasons.append("strategic tables: every case is solved as its own "
+                                      "MILP (no warm start)")
+            return
         started = time.perf_counter()
         self.index = build_index(base)
         model, self.index = build_model(base, BuildOptions(), self.index)
         self.model: linopy.Model | None = model
         matrices = model.matrices  # linopy builds them on each access: read once
         self.highs = _to_highs(model, matrices)
+        if fixed is not None:
+            from evplan.scenarios.warm_network import fix_integers
+
+            fix_integers(model, self.highs, fixed)
         self._configure(self.highs)
         self.build_seconds = time.perf_counter() - started
         self.layout = Layout.of(model, matrices, self.index)
         self._gather = Gather.of(base, self.index)
         self._holes = requirement_holes(self.index)
         self._init_compliance(model)
+        # A strategic model with its network fixed keeps the costs of its other columns
+        # (modules, capex ...) as built; only the network columns' costs are recomputed.
+        self._built_cost = (np.asarray(matrices.c, dtype=float) - self._compliance_cost
+                            if self.index.strategic is not None else None)
         self._templates: ResultTemplates | None = None
         self._templates_ok = True
         self.enabled = self._self_check(matrices)
@@ -222,6 +240,10 @@ class WarmModel:
         warm._templates = state.templates
         warm._templates_ok = state.templates is not None
         warm.enabled = state.enabled
+        warm.fixed = None
+        warm._built_cost = None
+        if state.index.strategic is not None:  # strategic warm models stay in-process
+            warm.enabled = False
         return warm
 
     def state(self) -> WarmState:
@@ -305,10 +327,27 @@ class WarmModel:
         """HiGHS columns of linopy variable ``name``, in its flat order."""
         return self.layout.columns[name]
 
+    def _constant(self, numbers: CaseNumbers) -> float:
+        """The objective's constant: plant fixed costs, or a strategic model's own."""
+        if self.index.strategic is not None:
+            from evplan.model.strategic.objective import strategic_constant_usd
+
+            return float(strategic_constant_usd(self.index))
+        return self._fixed_cost(numbers)
+
     def _fixed_cost(self, numbers: CaseNumbers) -> float:
         """Discounted fixed cost of the plant-years (the objective's constant)."""
         fixed = numbers["plant_years", "fixed_cost_usd_per_year"]
         return float(np.sum(fixed * numbers.discount[self.layout.plant_year_year]))
+
+    def _partner_cost(self, numbers: CaseNumbers) -> np.ndarray | float:
+        """Per-vehicle cost an attributable strategic objective charges a flow (partners'
+        shares of a joint venture); 0 otherwise."""
+        if self.index.strategic is None:
+            return 0.0
+        from evplan.scenarios.warm_network import strategic_shipment_cost
+
+        return strategic_shipment_cost(numbers.index(self.index))
 
     def _vectors(self, index: ModelIndex, data: NetworkData
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -322,9 +361,9 @@ class WarmModel:
         discount = numbers.discount
         flow_discount = discount[layout.flow_year]
         duty = numbers["flows", "duty_usd_per_vehicle"]
-        cost = np.zeros(layout.n_columns)
+        cost = np.zeros(layout.n_columns) if self._built_cost is None else self._built_cost.copy()
         cost[layout.columns["shipment"]] = -(numbers["flows", "unit_cost_usd_per_vehicle"]
-                                             + duty) * flow_discount
+                                             + duty + self._partner_cost(numbers)) * flow_discount
         cost[layout.columns["sales"]] = (numbers["sales", "price_usd_per_vehicle"]
                                          * discount[layout.sale_year])
         if "in_quota" in layout.columns:
@@ -358,6 +397,11 @@ class WarmModel:
             return None, "cold: warm solving is off"
         if not self._same_compliance(data):
             return None, "cold: the scenario changes the CO2 or zero-emission inputs"
+        if self.fixed is not None:
+            from evplan.scenarios.warm_network import same_network
+
+            if not same_network(self.base, data):
+                return None, "cold: the scenario changes plants or strategic tables"
         if _same_shape_tables(self.base, data):
             return self._gather.numbers(data), "warm"
         index = build_index(data)
@@ -456,7 +500,7 @@ class WarmModel:
             "simplex_iterations": int(self.highs.getInfo().simplex_iteration_count),
         }
         result = Result(status=run.status,
-                        objective_usd=run.objective - self._fixed_cost(numbers),
+                        objective_usd=run.objective - self._constant(numbers),
                         tables=result_tables, kpis=kpis, scenario=data.scenario.as_dict(),
                         metadata=metadata)
         return self._certify(data, result, run, plan_tables), columns
@@ -509,8 +553,13 @@ class WarmModel:
 
         from evplan.solve import certify
 
+        skip: frozenset[str] = frozenset()
+        if self.index.strategic is not None:  # a fixed network: its own rules checked below
+            from evplan.strategic.check import network_skip
+
+            skip = network_skip(data)
         checked = certify(data, replace(result, tables=plan_tables),
-                          self.layout.constraint_labels, run, self.index, lp=True)
+                          self.layout.constraint_labels, run, self.index, lp=True, skip=skip)
         return replace(result, metadata=checked.metadata)
 
     def _requirements_empty(self, data: NetworkData, numbers: CaseNumbers) -> bool:

@@ -22,7 +22,21 @@ fleet_targets          a fleet-average CO2 target in a market-year (optional)
 zev_mandates           a zero-emission sales mandate in a market-year (optional)
 production_credits     a production credit requirement (China NEV) (optional)
 carbon_prices          a carbon price and/or cap in a year (optional)
+plant_strategy         capacity decisions of a plant: modules, closure, mothballing
+plant_program_options  a plant-program allocation that is a decision (launch capex)
+program_lifecycle      launch and end years of a program, most plants per program
+market_entry           a market whose entry is a decision (entry cost)
+homologations          a program-market approval that is a decision
+plant_equity           a joint-venture plant's equity share
+market_steering        a market's steering side (LHD or RHD)
+steering_variants      steering variants a plant builds, cost of adding the other
+assembly_sites         a CKD/SKD assembly site in or near a market
+kit_routes             a kit lane from a plant to an assembly site
+kit_duties             duty on kits, preferential rate gated by rules of origin
 =====================  ==========================================================
+
+The tables from ``plant_strategy`` on are the strategic (network-design) tables: all
+optional; with any row in them the model becomes a mixed-integer programme.
 
 Plus ``scenario.yaml`` (:mod:`evplan.schema.scenario`) for the horizon and options.
 """
@@ -49,6 +63,7 @@ from evplan.schema.programs import PROGRAMS
 from evplan.schema.quota_shares import QUOTA_SHARES
 from evplan.schema.routes import ROUTES
 from evplan.schema.scenario import SCENARIO_FIELDS, ScenarioField
+from evplan.schema.strategic_tables import STRATEGIC_TABLES
 from evplan.schema.transfer_prices import TRANSFER_PRICES
 from evplan.schema.zev_mandates import ZEV_MANDATES
 
@@ -74,13 +89,15 @@ TABLES: dict[str, Table] = {
         ZEV_MANDATES,
         PRODUCTION_CREDITS,
         CARBON_PRICES,
+        *STRATEGIC_TABLES,
     )
 }
 
-__all__ = ["COMPLIANCE_TABLES", "POWERTRAINS", "SCENARIO_FIELDS", "TABLES", "Column",
-           "ScenarioField", "Table"]
+__all__ = ["COMPLIANCE_TABLES", "POWERTRAINS", "SCENARIO_FIELDS", "STRATEGIC_TABLE_NAMES",
+           "TABLES", "Column", "ScenarioField", "Table"]
 
 # The optional tables of CO2 and zero-emission rules (issue 16): when all are empty the
 # network model is exactly the one without them.
 COMPLIANCE_TABLES = ("program_emissions", "grid_intensity", "plant_emissions", "fleet_targets",
                      "zev_mandates", "production_credits", "carbon_prices")
+STRATEGIC_TABLE_NAMES = tuple(table.name for table in STRATEGIC_TABLES)

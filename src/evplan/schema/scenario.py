@@ -85,6 +85,20 @@ SCENARIO_FIELDS: tuple[ScenarioField, ...] = (
         minimum=0,
     ),
     ScenarioField(
+        "objective_basis", "str", "-",
+        "What the plan maximises: 'consolidated' margin (every plant counted in full) or the "
+        "automaker's 'attributable' share (joint-venture plants of plant_equity.csv counted at "
+        "its equity share). Both are reported.",
+        default="consolidated",
+    ),
+    ScenarioField(
+        "base_inputs", "str", "-",
+        "Folder (relative to this one) whose tables this folder overlays: a table here adds "
+        "rows to the base's table, replacing base rows with the same key; tables not here are "
+        "the base's. Folders only; blank: none.",
+        default="",
+    ),
+    ScenarioField(
         "sources", "mapping", "-",
         "Source id -> citation, for the ids the tables quote (free text).",
         default=None,

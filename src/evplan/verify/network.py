@@ -107,8 +107,9 @@ class Certificate:
 class _Checker:
     """Collects violations: each row whose excess is beyond tolerance, worst first."""
 
-    def __init__(self, tolerance: Tolerance) -> None:
+    def __init__(self, tolerance: Tolerance, skip: frozenset[str] = frozenset()) -> None:
         self.tolerance = tolerance
+        self.skip = skip
         self.lines: list[str] = []
         self.worst = 0.0
         self.rows = 0
@@ -116,6 +117,8 @@ class _Checker:
     def rows_exceed(self, family: str, excess: np.ndarray, scale: np.ndarray,
                     describe: Any) -> None:
         """Report rows where ``excess > feasibility * max(1, scale)``; ``describe(i, amount)``."""
+        if family in self.skip:
+            return
         excess = np.asarray(excess, dtype=float)
         self.rows += len(excess)
         if not len(excess):
@@ -353,8 +356,8 @@ def _objective(tables: NetworkTables, x: np.ndarray, z: np.ndarray, sold_per_row
 
 
 def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = None,
-                   tolerance: Tolerance | None = None, extra_cost_usd: float = 0.0
-                   ) -> Certificate:
+                   tolerance: Tolerance | None = None, extra_cost_usd: float = 0.0,
+                   skip: frozenset[str] = frozenset()) -> Certificate:
     """Check a plan against the input tables; raise on any violation.
 
     Parameters
@@ -374,6 +377,12 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
         (the CO2 and zero-emission rules, certified by
         :func:`evplan.verify.compliance.check_compliance`); subtracted from the recomputed
         objective. Pass ``duals=None`` with it: the dual bound covers the export LP only.
+    skip : frozenset of str, optional
+        Row families another certificate checks instead, and ``"objective"``: a strategic
+        plan decides plant capacity and adds capex, so
+        :func:`evplan.strategic.check.check_plan` checks ``plant-capacity``,
+        ``plant-minimum`` and the objective, and local assembly supplies
+        ``market-balance`` rows with kits. No dual bound is computed with a skip.
 
     Returns
     -------
@@ -395,7 +404,7 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
     """
     started = time.perf_counter()
     tolerance = tolerance or Tolerance()
-    check = _Checker(tolerance)
+    check = _Checker(tolerance, skip)
     frames = _plan(result)
     dual_frames = None if duals is None else duals.families()
     tables = build_tables(data, encode(data, frames, dual_frames))
@@ -419,13 +428,14 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
     objective = value - fixed - extra_cost_usd
     scale += abs(extra_cost_usd)
     reported = float(result.objective_usd)
-    if not abs(reported - objective) <= tolerance.objective * max(1.0, scale):
+    if "objective" not in skip and not abs(reported - objective) <= tolerance.objective * max(
+            1.0, scale):
         check.lines.append(f"objective: the plan reports {reported:,.2f} USD, the input tables "
                            f"give {objective:,.2f} USD (off by {reported - objective:,.2f})")
     bound = gap = None
-    if duals is not None and extra_cost_usd:
+    if duals is not None and (extra_cost_usd or skip):
         raise ValueError("verify_network: the dual bound covers the export LP only; pass "
-                         "duals=None with extra_cost_usd")
+                         "duals=None with extra_cost_usd or skip")
     if duals is not None and result.status == "optimal" and not check.lines:
         bound_value, bound_scale = dual_bound(tables, duals)
         bound, gap = bound_value - fixed, bound_value - value

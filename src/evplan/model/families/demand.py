@@ -24,10 +24,14 @@ def add_market_balance(m: linopy.Model, index: ModelIndex, options: BuildOptions
     q_s     ``sales``                     vehicles of program v sold in tier s
     ======  ============================  ===========================================
     """
-    lhs = grouped_sum(m, [
+    parts = [
         (m.variables["shipment"], index.flows["balance"].to_numpy(), 1.0),
         (m.variables["sales"], index.sales["balance"].to_numpy(), -1.0),
-    ], len(index.balances), "balance")
+    ]
+    if "kit_shipment" in m.variables:  # vehicles assembled locally from kits (strategic)
+        parts.append((m.variables["kit_shipment"], index.strategic.kits["balance"].to_numpy(),
+                      1.0))
+    lhs = grouped_sum(m, parts, len(index.balances), "balance")
     m.add_constraints(lhs == 0, name="market-balance")
 
 

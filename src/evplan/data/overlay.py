@@ -1,0 +1,110 @@
+"""Input folders that overlay a base folder (``base_inputs`` in ``scenario.yaml``).
+
+A folder whose ``scenario.yaml`` names ``base_inputs: ../china_export`` holds only what
+differs from the base: each table it has adds rows to the base's table, a row with the same
+key as a base row replacing it; tables it lacks are the base's; its ``scenario.yaml`` keys
+override the base's and its ``sources`` are added to the base's. The embedded
+``china-strategic`` example is such a folder, so it follows every change to the default data.
+
+Row numbers stay unique per table: base rows keep theirs, the overlay's rows are numbered
+from :data:`OVERLAY_ROW_OFFSET` on (row 10002 is row 2 of the overlay's file), and the
+label of a merged table says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import yaml
+
+from evplan.errors import InputError, Problem
+from evplan.schema import TABLES
+
+if TYPE_CHECKING:
+    from evplan.data.read import RawInputs
+
+__all__ = ["OVERLAY_ROW_OFFSET", "read_layered_folder"]
+
+OVERLAY_ROW_OFFSET = 10_000
+MAX_DEPTH = 5
+
+
+def _base_of(folder: Path) -> str:
+    """The ``base_inputs`` value of the folder's scenario.yaml ('' when none or unreadable)."""
+    path = folder / "scenario.yaml"
+    if not path.exists():
+        return ""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        return ""  # the normal reader reports the YAML problem
+    return str(loaded.get("base_inputs") or "").strip() if isinstance(loaded, dict) else ""
+
+
+def _merge_table(table_name: str, base: pd.DataFrame, overlay: pd.DataFrame
+                 ) -> tuple[pd.DataFrame, int]:
+    """Base rows not replaced, then the overlay's rows; and the overlay's row offset."""
+    key = [column for column in TABLES[table_name].key if column in overlay and column in base]
+    overlay = overlay.copy()
+    offset = OVERLAY_ROW_OFFSET * (1 + int(base["row"].max() if len(base) else 0)
+                                   // OVERLAY_ROW_OFFSET)
+    overlay["row"] = overlay["row"].astype(int) + offset
+    if key:
+        base_keys = base[key].astype(str).apply(tuple, axis=1) if len(base) else pd.Series(
+            dtype=object)
+        overlay_keys = set(overlay[key].astype(str).apply(tuple, axis=1)) if len(
+            overlay) else set()
+        base = base[~base_keys.isin(overlay_keys)] if len(base) else base
+    return pd.concat([base, overlay], ignore_index=True).fillna(""), offset
+
+
+def read_layered_folder(folder: Path, read_folder: Callable[..., RawInputs],
+                        depth: int = 0) -> RawInputs:
+    """Read ``folder``, laid over its ``base_inputs`` folder when it names one.
+
+    Parameters
+    ----------
+    folder : Path
+        The input folder.
+    read_folder : callable
+        ``read_folder(folder, complete=...)`` reads one folder (see :mod:`evplan.data.read`).
+
+    Raises
+    ------
+    InputError
+        When the base folder does not exist or the bases loop.
+    """
+    base_name = _base_of(folder)
+    if not base_name:
+        return read_folder(folder)
+    base_path = (folder / base_name).resolve()
+    label = f"{folder / 'scenario.yaml'}"
+    if not base_path.is_dir():
+        raise InputError([Problem(label, f"base_inputs '{base_name}' is not a folder (looked "
+                                  f"for {base_path}). Give the path of the base input folder "
+                                  "relative to this one.")])
+    if depth >= MAX_DEPTH:
+        raise InputError([Problem(label, f"base_inputs go more than {MAX_DEPTH} folders deep "
+                                  "(a loop?). Point base_inputs at a complete folder.")])
+    base = read_layered_folder(base_path, read_folder, depth + 1)
+    top = read_folder(folder, complete=False)
+    tables = dict(base.tables)
+    labels = dict(base.labels)
+    for name, frame in top.tables.items():
+        if name not in tables:
+            tables[name] = frame
+            labels[name] = f"{folder.name}/{TABLES[name].file}"
+            continue
+        tables[name], offset = _merge_table(name, tables[name], frame)
+        labels[name] = (f"{TABLES[name].file} ({base_path.name} with {folder.name} laid over "
+                        f"it: row {offset + 2} on = row 2 on of {folder.name}/"
+                        f"{TABLES[name].file})")
+    scenario: dict[str, Any] = {**base.scenario, **top.scenario}
+    sources = {**(base.scenario.get("sources") or {}), **(top.scenario.get("sources") or {})}
+    if sources:
+        scenario["sources"] = sources
+    return type(base)(tables, labels, scenario, top.scenario_label, top.origin,
+                      [*base.problems, *top.problems])

@@ -1,0 +1,408 @@
+"""Check a strategic plan against the input tables, independently of the model object.
+
+:func:`check_plan` reads the decisions and flows from the result tables and the rules from
+the input tables (plant_strategy.csv, plant_program_options.csv, ...), re-derives every
+decision event from consecutive states, and returns one sentence per rule the plan breaks:
+
+* plants: closure is for good, not before ``earliest_closure_year`` and never with
+  ``can_close = no``; mothballing only with ``can_mothball = yes``, for at least
+  ``min_mothball_years`` and with the modules left as they are; a running plant runs at
+  least one module; nothing changes before ``earliest_change_year``; modules are
+  whole, within ``modules_max`` and not above ``modules_initial`` before the add lead
+  time; production (with kits' capacity share) within the decided capacity; the break-even
+  floor on the running capacity;
+* programs: built only where and when allocated, inside their lifecycle, on at most
+  ``max_plants`` plants; allocations frozen before their ``first_year``;
+* steering: vehicles for a market of the other side only after the variant is added (and
+  only where it can be);
+* markets: sales only while present (and approved, for homologated pairs);
+* sites: kits only into open sites, within capacity; preferential kits only where the
+  site's regional value content meets the threshold;
+* the objective: recomputed from the tables and the input costs, it equals the solver's.
+
+An empty list means the plan passed. The network rows themselves (capacity, demand,
+duties, quotas) are checked by the network model's own verification.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evplan.data import NetworkData
+from evplan.data.duties import expand_years
+from evplan.strategic.records import by_key as _by
+from evplan.strategic.records import records as _rows
+
+__all__ = ["check_plan", "network_skip"]
+
+TOLERANCE_VEHICLES = 1e-3
+
+
+def network_skip(data: NetworkData) -> frozenset[str]:
+    """Families of :func:`evplan.verify.verify_network` that :func:`check_plan` checks instead.
+
+    A strategic plan decides plant capacity (so capacity, the plant minimum and the
+    objective with its capex are checked here), and kits assembled in a market supply its
+    balance rows alongside shipments.
+    """
+    skip = {"plant-capacity", "plant-minimum", "objective"}
+    if not data["kit_routes"].empty:
+        skip.add("market-balance")
+    return frozenset(skip)
+RELATIVE = 1e-6
+
+
+def _year_or(value: Any, default: int) -> int:
+    return default if value is None or pd.isna(value) else int(value)
+
+
+def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    first = min(data.years)
+    plants = _by(data.plants, "plant")
+    shares = {(row.plant, row.site, row.kit): float(row.plant_capacity_share)
+              for row in _rows(data["kit_routes"])}
+    kit_load: dict[tuple[Any, Any], float] = {}
+    for row in _rows(tables["kit_shipments"]):
+        key = (row.plant, row.year)
+        kit_load[key] = kit_load.get(key, 0.0) + row.kits * shares.get(
+            (row.plant, row.site, row.kit), 0.0)
+    decisions = tables["plant_decisions"].sort_values(["plant", "year"])
+    for rule in _rows(data["plant_strategy"]):
+        plant = rule.plant
+        initial = int(rule.modules_initial)
+        top = initial if pd.isna(rule.modules_max) else int(rule.modules_max)
+        change = _year_or(rule.earliest_change_year, first)
+        closure = max(_year_or(rule.earliest_closure_year, change), change)
+        add_year = max(change, first + int(rule.add_lead_time_years))
+        module = float(plants[plant].capacity_vehicles_per_year) / initial
+        floor = float(plants[plant].min_utilisation)
+        closed = False
+        idle_since: int | None = None
+        state_before = "running"
+        modules_before = float(initial)
+        for row in _rows(decisions[decisions["plant"] == plant]):
+            label = f"{plant} {row.year}"
+            installed = float(row.modules_installed)
+            if closed and row.state != "closed":
+                problems.append(f"{label}: reopens after closing for good.")
+            if row.state == "closed":
+                closed = True
+                if rule.can_close == "no" or row.year < closure:
+                    allowed = "never" if rule.can_close == "no" else f"from {closure}"
+                    problems.append(f"{label}: closed, but plant_strategy.csv allows closure "
+                                    f"{allowed}.")
+            if row.state == "mothballed":
+                if rule.can_mothball != "yes":
+                    problems.append(f"{label}: mothballed, but can_mothball is not yes.")
+                if state_before != "mothballed":
+                    idle_since = int(row.year)
+                elif installed != modules_before:
+                    problems.append(f"{label}: modules change while mothballed.")
+            if (row.state == "running" and state_before == "mothballed"
+                    and idle_since is not None
+                    and row.year - idle_since < int(rule.min_mothball_years)):
+                problems.append(f"{label}: reopens after {row.year - idle_since} idle year(s); "
+                                f"min_mothball_years is {rule.min_mothball_years}.")
+            if row.state == "running" and installed < 1:
+                problems.append(f"{label}: runs with no module (that is a closure).")
+            if abs(installed - round(installed)) > 1e-6 or installed < -1e-9 or installed > top:
+                problems.append(f"{label}: {installed:g} modules installed, outside 0..{top}.")
+            if row.year < add_year and installed > initial + 1e-9:
+                problems.append(f"{label}: {installed:g} modules before the add lead time "
+                                f"allows more than {initial} ({add_year}).")
+            if row.year < change and (row.state != "running" or installed != initial):
+                problems.append(f"{label}: changed before earliest_change_year {change}.")
+            running = installed if row.state == "running" else 0.0
+            capacity = module * running
+            built = float(row.production_vehicles) + kit_load.get((plant, row.year), 0.0)
+            if built > capacity + TOLERANCE_VEHICLES + RELATIVE * capacity:
+                problems.append(f"{label}: builds {built:,.1f} with {capacity:,.1f} capacity "
+                                f"({running:g} running modules of {module:,.0f}).")
+            if floor > 0 and built < floor * capacity - TOLERANCE_VEHICLES - RELATIVE * capacity:
+                problems.append(f"{label}: builds {built:,.1f}, below min_utilisation "
+                                f"{floor:g} of {capacity:,.0f}.")
+            state_before = row.state
+            modules_before = installed
+
+
+def _built(tables: dict[str, pd.DataFrame]) -> dict[tuple[Any, Any, Any], float]:
+    """Vehicles and kits each plant builds of each program in each year."""
+    built: dict[tuple[Any, Any, Any], float] = {}
+    for row in _rows(tables["shipments"]):
+        key = (row.plant, row.program, row.year)
+        built[key] = built.get(key, 0.0) + float(row.shipment_vehicles)
+    for row in _rows(tables["kit_shipments"]):
+        key = (row.plant, row.program, row.year)
+        built[key] = built.get(key, 0.0) + float(row.kits)
+    return {key: value for key, value in built.items() if value > TOLERANCE_VEHICLES}
+
+
+def _programs(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    first, last = min(data.years), max(data.years)
+    built = _built(tables)
+    allocations = _by(tables["program_allocations"], "plant", "program", "year")
+    options = _by(data["plant_program_options"], "plant", "program")
+    for (plant, program, year), volume in built.items():
+        if (plant, program) in options and not (
+                (plant, program, year) in allocations
+                and bool(allocations[(plant, program, year)].allocated)):
+            problems.append(f"{plant} builds {volume:,.1f} {program} in {year} without being "
+                            "allocated it.")
+    for row in allocations.values():
+        option = options[(row.plant, row.program)]
+        if row.year < _year_or(option.first_year, first) and bool(row.allocated) != (
+                option.existing == "yes"):
+            problems.append(f"{row.plant} {row.program}: allocation changes in {row.year}, "
+                            f"before first_year {option.first_year}.")
+    operating = expand_years(data.plants, data.years)
+    operating_plants = {year: set(group["plant"]) for year, group in operating.groupby("year")}
+    for rule in _rows(data["program_lifecycle"]):
+        start = _year_or(rule.first_year, first)
+        end = _year_or(rule.last_year, last)
+        for year in data.years:
+            volume = sum(value for (_, program, when), value in built.items()
+                         if program == rule.program and when == year)
+            if (year < start or year > end) and volume > TOLERANCE_VEHICLES:
+                problems.append(f"{rule.program} is built in {year}, outside its life "
+                                f"{start}-{end}.")
+            if pd.isna(rule.max_plants):
+                continue
+            fixed = {row.plant for row in _rows(data["plant_programs"])
+                     if row.program == rule.program and (row.plant, row.program) not in options
+                     and row.plant in operating_plants.get(year, set())}
+            chosen = {row.plant for row in allocations.values()
+                      if row.program == rule.program and row.year == year and row.allocated}
+            if len(fixed | chosen) > int(rule.max_plants):
+                problems.append(f"{rule.program} {year}: {len(fixed | chosen)} plants may "
+                                f"build it; max_plants is {int(rule.max_plants)}.")
+
+
+def _steering(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    sides = {row.market: row.steering for row in _rows(data["market_steering"])}
+    built_sides = {(row.plant, row.program): row.built for row in _rows(data["steering_variants"])}
+    added = {(row.plant, row.program, row.year) for row in _rows(
+        tables["steering_variants_added"]) if row.other_side_built}
+    site_market = {row.site: row.market for row in _rows(data["assembly_sites"])}
+    flows = [(row.plant, row.program, row.market, row.year, float(row.shipment_vehicles))
+             for row in _rows(tables["shipments"])]
+    flows += [(row.plant, row.program, site_market[row.site], row.year, float(row.kits))
+              for row in _rows(tables["kit_shipments"])]
+    for plant, program, market, year, volume in flows:
+        side = sides.get(market)
+        built = built_sides.get((plant, program), "both")
+        if volume <= TOLERANCE_VEHICLES or side is None or built in ("both", side):
+            continue
+        if (plant, program, year) not in added:
+            problems.append(f"{plant} ships {volume:,.1f} {side} {program} to {market} in "
+                            f"{year} but builds only {built}.")
+
+
+def _markets(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    sold: dict[tuple[Any, Any, Any], float] = {}
+    for row in _rows(tables["sales"]):
+        key = (row.program, row.market, row.year)
+        sold[key] = sold.get(key, 0.0) + float(row.sales_vehicles)
+    presence = {(row.market, row.year): bool(row.present)
+                for row in _rows(tables["market_presence"])}
+    approvals = {(row.program, row.market, row.year): bool(row.homologated)
+                 for row in _rows(tables["program_homologations"])}
+    entry = set(data["market_entry"]["market"])
+    gated = {(row.program, row.market) for row in _rows(data["homologations"])}
+    for (program, market, year), volume in sold.items():
+        if volume <= TOLERANCE_VEHICLES:
+            continue
+        if market in entry and not presence.get((market, year), False):
+            problems.append(f"{volume:,.1f} {program} sold in {market} in {year} while the "
+                            "automaker is not present.")
+        if (program, market) in gated and not approvals.get((program, market, year), False):
+            problems.append(f"{volume:,.1f} {program} sold in {market} in {year} without "
+                            "homologation.")
+
+
+def _kit_terms(data: NetworkData, row: Any) -> tuple[float, float, float]:
+    """(originating value, vehicle value, RVC threshold) of one kit, from the input tables."""
+    route = _by(data["kit_routes"], "plant", "site", "kit")[(row.plant, row.site, row.kit)]
+    cost = _by(data["plant_programs"], "plant", "program")[(row.plant, row.program)]
+    market = _by(data.markets, "market")[row.market]
+    kit_value = route.kit_value_share * cost.variable_cost_usd_per_vehicle
+    customs = kit_value * (1 + data.scenario.transfer_price_markup) + (
+        route.freight_usd_per_vehicle if market.customs_basis == "CIF" else 0.0)
+    duties = expand_years(data["kit_duties"], data.years)
+    match = _rows(duties[(duties["origin"] == row.origin) & (duties["market"] == row.market)
+                         & (duties["year"] == row.year)])
+    exact = [duty for duty in match if duty.powertrain == row.powertrain]
+    wildcard = [duty for duty in match if duty.powertrain == "*"]
+    duty = (exact or wildcard or [None])[0]
+    share = 0.0 if duty is None else float(duty.kit_originating_share)
+    threshold = np.nan if duty is None or pd.isna(duty.rvc_threshold) else float(
+        duty.rvc_threshold)
+    local = route.assembly_cost_usd_per_vehicle if pd.isna(
+        route.local_content_usd_per_vehicle) else route.local_content_usd_per_vehicle
+    return (float(local + share * customs),
+            float(customs + route.assembly_cost_usd_per_vehicle), threshold)
+
+
+def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    first = min(data.years)
+    rules = _by(data["assembly_sites"], "site")
+    for row in _rows(tables["assembly"]):
+        rule = rules[row.site]
+        if row.assembled_vehicles > TOLERANCE_VEHICLES and not row.open:
+            problems.append(f"{row.site} assembles {row.assembled_vehicles:,.1f} in {row.year} "
+                            "while closed.")
+        if row.assembled_vehicles > rule.capacity_vehicles_per_year + TOLERANCE_VEHICLES:
+            problems.append(f"{row.site} assembles {row.assembled_vehicles:,.1f} in {row.year}, "
+                            f"above its capacity {rule.capacity_vehicles_per_year:,.0f}.")
+        if row.open and rule.existing != "yes" and row.year < _year_or(rule.first_year, first):
+            problems.append(f"{row.site} is open in {row.year}, before its first_year.")
+    kits = _rows(tables["kit_shipments"])
+    claimed = {(row.site, row.program, row.year) for row in kits
+               if row.preferential_kits > TOLERANCE_VEHICLES}
+    groups: dict[tuple[Any, Any, Any], list[float]] = {}
+    for row in kits:
+        key = (row.site, row.program, row.year)
+        if key not in claimed:
+            continue
+        originating, value, threshold = _kit_terms(data, row)
+        total = groups.setdefault(key, [0.0, 0.0, 0.0])
+        total[0] += row.kits * originating
+        total[1] += row.kits * value
+        total[2] = max(total[2], 0.0 if np.isnan(threshold) else threshold)
+    for (site, program, year), (originating, value, threshold) in groups.items():
+        rvc = originating / value if value > 0 else 1.0
+        if rvc < threshold - 1e-6:
+            problems.append(f"{site} {program} {year}: preferential kit duty claimed at a "
+                            f"regional value content of {rvc:.3f}, below {threshold:.3f}.")
+
+
+def _plant_costs(data: NetworkData, tables: dict[str, pd.DataFrame],
+                 charge: Any) -> None:
+    """Charge every plant's fixed and one-off costs (weights applied by ``charge``)."""
+    strategy = _by(data["plant_strategy"], "plant")
+    for row in _rows(expand_years(data.plants, data.years)):
+        if row.plant not in strategy:
+            charge(row.year, row.fixed_cost_usd_per_year, row.plant)
+    plants = _by(data.plants, "plant")
+    decisions = tables["plant_decisions"].sort_values(["plant", "year"])
+    for plant, rule in strategy.items():
+        fixed = float(plants[plant].fixed_cost_usd_per_year)
+        initial = int(rule.modules_initial)
+        share = float(rule.module_fixed_cost_share)
+        state, modules = "running", float(initial)
+        for row in _rows(decisions[decisions["plant"] == plant]):
+            running = row.state == "running"
+            cost = ((1 - share) * fixed * running + share * fixed / initial
+                    * (row.modules_installed if running else 0.0)
+                    + rule.mothball_cost_usd_per_year * (row.state == "mothballed"))
+            if row.state == "closed" and state != "closed":
+                cost += rule.closure_cost_usd
+            elif row.state != "closed":
+                cost += rule.add_module_cost_usd * max(row.modules_installed - modules, 0.0)
+                cost += rule.remove_module_cost_usd * max(modules - row.modules_installed, 0.0)
+            if row.state == "mothballed" and state == "running":
+                cost += rule.mothball_cost_usd
+            if running and state == "mothballed":
+                cost += rule.reopen_cost_usd
+            charge(row.year, cost, plant)
+            state, modules = row.state, float(row.modules_installed)
+    options = _by(data["plant_program_options"], "plant", "program")
+    allocations = tables["program_allocations"].sort_values(["plant", "program", "year"])
+    for (plant, program), option in options.items():
+        before = option.existing == "yes"
+        chosen = allocations[(allocations["plant"] == plant)
+                             & (allocations["program"] == program)]
+        for row in _rows(chosen):
+            allocated = bool(row.allocated)
+            charge(row.year, option.fixed_cost_usd_per_year * allocated
+                   + option.tooling_cost_usd * (allocated and not before)
+                   + option.exit_cost_usd * (before and not allocated), plant)
+            before = allocated
+    variants = _by(data["steering_variants"], "plant", "program")
+    for row in _rows(tables["steering_variants_added"]):
+        if row.added_this_year:
+            charge(row.year, float(variants[(row.plant, row.program)].add_other_cost_usd),
+                   row.plant)
+
+
+def _market_costs(data: NetworkData, tables: dict[str, pd.DataFrame], charge: Any) -> None:
+    """Charge market presence, homologation and assembly-site costs."""
+    for rule in _rows(data["market_entry"]):
+        before = rule.present == "yes"
+        rows = tables["market_presence"]
+        for row in _rows(rows[rows["market"] == rule.market].sort_values("year")):
+            present = bool(row.present)
+            charge(row.year, rule.presence_cost_usd_per_year * present
+                   + rule.entry_cost_usd * (present and not before)
+                   + rule.exit_cost_usd * (before and not present), None)
+            before = present
+    for rule in _rows(data["homologations"]):
+        before = rule.homologated == "yes"
+        rows = tables["program_homologations"]
+        chosen = rows[(rows["program"] == rule.program) & (rows["market"] == rule.market)]
+        for row in _rows(chosen.sort_values("year")):
+            charge(row.year, rule.cost_usd * (bool(row.homologated) and not before), None)
+            before = bool(row.homologated)
+    for rule in _rows(data["assembly_sites"]):
+        before = rule.existing == "yes"
+        rows = tables["assembly"]
+        for row in _rows(rows[rows["site"] == rule.site].sort_values("year")):
+            opened = bool(row.open)
+            charge(row.year, rule.fixed_cost_usd_per_year * opened
+                   + rule.opening_cost_usd * (opened and not before), None)
+            before = opened
+
+
+def _objective(data: NetworkData, tables: dict[str, pd.DataFrame], objective: float,
+               basis: str, problems: list[str]) -> None:
+    """Recompute the objective from the tables and the inputs' cost columns."""
+    first = min(data.years)
+    rate = data.scenario.discount_rate
+    discount = {year: (1 + rate) ** -(year - first) for year in data.years}
+    equity = _by(data["plant_equity"], "plant")
+    markup = data.scenario.transfer_price_markup
+    value = dict.fromkeys(data.years, 0.0)
+    for row in _rows(tables["sales"]):
+        value[row.year] += row.revenue_usd
+    for row in _rows(tables["shipments"]):
+        value[row.year] -= row.variable_cost_usd + row.freight_usd + row.duty_usd
+    for row in _rows(tables["kit_shipments"]):
+        value[row.year] -= row.kit_value_usd + row.freight_usd + row.assembly_usd + row.duty_usd
+
+    def weight(plant: Any) -> float:
+        if basis != "attributable" or plant not in equity:
+            return 1.0
+        return float(equity[plant].equity_share)
+
+    def charge(year: Any, amount: float, plant: Any) -> None:
+        value[int(year)] -= weight(plant) * float(amount)
+
+    _plant_costs(data, tables, charge)
+    _market_costs(data, tables, charge)
+    if basis == "attributable":
+        for row in [*_rows(tables["shipments"]), *_rows(tables["kit_shipments"])]:
+            if row.plant in equity:
+                rule = equity[row.plant]
+                margin = markup if pd.isna(rule.jv_margin_on_cost) else rule.jv_margin_on_cost
+                cost = getattr(row, "variable_cost_usd", None)
+                cost = row.kit_value_usd if cost is None else cost
+                value[int(row.year)] -= (1 - rule.equity_share) * margin * cost
+    total = sum(discount[year] * value[year] for year in data.years)
+    if abs(total - objective) > 1e-6 * max(1.0, abs(objective)) + 1.0:
+        problems.append(f"the objective recomputed from the tables and input costs is "
+                        f"{total:,.2f}, the solver's {objective:,.2f}.")
+
+
+def check_plan(data: NetworkData, tables: dict[str, pd.DataFrame], objective: float,
+               basis: str = "consolidated") -> list[str]:
+    """Return every rule of the strategic tables the plan breaks (empty: it passed)."""
+    problems: list[str] = []
+    _plants(data, tables, problems)
+    _programs(data, tables, problems)
+    _steering(data, tables, problems)
+    _markets(data, tables, problems)
+    _sites(data, tables, problems)
+    _objective(data, tables, objective, basis, problems)
+    return problems

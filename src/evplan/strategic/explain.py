@@ -1,0 +1,123 @@
+"""Explain an infeasible strategic model with an elastic re-solve.
+
+The elastic copy lets every requirement fall short at a large penalty: committed sales,
+the break-even floor of plants without a strategy row (``plant-minimum``) and of strategic
+plants on their running capacity (``strategic-plant-minimum``). Each shortfall becomes a
+sentence naming the input row, the amount and the strategic rule that blocks supply
+(market not entered or not allowed yet, no homologation, program outside its life, no
+plant allowed to build it, a steering side no plant builds).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from evplan.data import NetworkData
+from evplan.highs import SolverOptions
+from evplan.model.build import build_model
+from evplan.model.index import ModelIndex
+from evplan.model.options import BuildOptions
+from evplan.solve import TOLERANCE_VEHICLES, _explain_committed
+from evplan.strategic.milp import solve_milp
+from evplan.strategic.tables import values_of
+
+__all__ = ["explain_strategic_infeasibility"]
+
+
+def _strategic_reasons(data: NetworkData, index: ModelIndex, market: str, year: int,
+                       programs: set[str]) -> list[str]:
+    strategic = index.strategic
+    reasons = []
+    markets = strategic.market_years
+    row = markets[(markets["market"] == market) & (markets["year"] == year)]
+    if len(row) and float(row["upper"].iloc[0]) < 0.5:
+        entry = data["market_entry"]
+        entry = entry[entry["market"] == market]
+        reasons.append(f"the automaker cannot be present in {market} before "
+                       f"{entry['first_year'].iloc[0]} (market_entry.csv row "
+                       f"{entry['row'].iloc[0]})")
+    approvals = strategic.homologations
+    blocked = approvals[(approvals["market"] == market) & (approvals["year"] == year)
+                        & approvals["program"].isin(programs) & (approvals["upper"] < 0.5)]
+    if len(blocked):
+        reasons.append(f"{', '.join(sorted(blocked['program']))} cannot be homologated in "
+                       f"{market} by {year} (homologations.csv first_year)")
+    outside = strategic.lifecycle_blocked
+    ended = outside[(outside["year"] == year) & outside["program"].isin(programs)]
+    if len(ended):
+        reasons.append(f"{', '.join(sorted(ended['program']))} is not built in {year} "
+                       "(program_lifecycle.csv)")
+    allocations = strategic.allocations
+    frozen = allocations[(allocations["year"] == year) & allocations["program"].isin(programs)
+                         & (allocations["upper"] < 0.5)]
+    if len(frozen):
+        programs_off = ", ".join(sorted(set(frozen["program"])))
+        reasons.append(f"plant_program_options.csv keeps {programs_off} off "
+                       f"{', '.join(sorted(set(frozen['plant'])))} in {year}")
+    variants = strategic.variants
+    sided = variants[(variants["year"] == year) & variants["program"].isin(programs)
+                     & (variants["upper"] < 0.5)]
+    if len(sided):
+        sides = data["market_steering"].set_index("market")["steering"]
+        side = sides.get(market, "")
+        reasons.append(f"no plant may build the {side} variant in {year} "
+                       f"({', '.join(sorted(set(sided['plant'] + ' ' + sided['program'])))}: "
+                       "steering_variants.csv)")
+    return reasons
+
+
+def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
+                                    solver: SolverOptions | None = None) -> list[str]:
+    """One sentence per requirement the strategic plan cannot meet (see the module docstring)."""
+    m, index = build_model(data, BuildOptions(elastic=True), index)
+    run = solve_milp(m, solver)
+    if not run.has_solution:
+        return [f"even the elastic copy could not be solved ({run.status})."]
+    shipment = np.nan_to_num(run.primal[m.variables["shipment"].labels.values.ravel()])
+    flows = index.flows.assign(shipment=shipment)
+    built = flows.groupby("plant_year")["shipment"].sum().reindex(
+        range(len(index.plant_years)), fill_value=0.0).to_numpy()
+    full_plants = index.plant_years.assign(built=built)
+    full_plants = full_plants[built >= full_plants["capacity_vehicles_per_year"] - 1e-6]
+    lines: list[str] = []
+    if "unmet_committed" in m.variables:
+        unmet = values_of(m, run, "unmet_committed")
+        for position in np.flatnonzero(unmet > TOLERANCE_VEHICLES):
+            line = _explain_committed(data, index, flows, full_plants, int(position),
+                                      float(unmet[position]))
+            row = index.committed.iloc[int(position)]
+            programs = set(index.committed_terms[index.committed_terms["committed"]
+                                                 == position]["program"])
+            extra = _strategic_reasons(data, index, row["market"], int(row["year"]), programs)
+            lines.append(line[:-1] + "; " + " and ".join(extra) + "." if extra else line)
+    if "plant_minimum_shortfall" in m.variables:
+        shortfall = values_of(m, run, "plant_minimum_shortfall")
+        plant_years = index.plant_years
+        floor = (plant_years["min_utilisation"] * plant_years["capacity_vehicles_per_year"])
+        selected = np.flatnonzero(floor.to_numpy() > 0)
+        for position in np.flatnonzero(shortfall > TOLERANCE_VEHICLES):
+            row = plant_years.iloc[selected[position]]
+            lines.append(f"minimum production of {floor.iloc[selected[position]]:,.0f} vehicles "
+                         f"at {row['plant']} in {row['year']} (plants.csv row {row['row']}) "
+                         f"cannot be reached: short by {shortfall[position]:,.0f}. Lower "
+                         "min_utilisation, or let the plant change (plant_strategy.csv).")
+    if "strategic_minimum_shortfall" in m.variables:
+        shortfall = values_of(m, run, "strategic_minimum_shortfall")
+        years = index.strategic.plant_years
+        plants = index.strategic.plants.set_index("plant")
+        floor = years["plant"].map(plants["min_utilisation"]).to_numpy(dtype=float)
+        selected = np.flatnonzero(floor > 0)
+        running = values_of(m, run, "modules_running")
+        for position in np.flatnonzero(shortfall > TOLERANCE_VEHICLES):
+            row = years.iloc[selected[position]]
+            capacity = running[selected[position]] * plants.loc[
+                row["plant"], "module_capacity_vehicles_per_year"]
+            lines.append(f"{row['plant']} in {row['year']} cannot reach its min_utilisation "
+                         f"{floor[selected[position]]:g} of the {capacity:,.0f} capacity it "
+                         f"must keep running (plant_strategy.csv: earliest_change_year, "
+                         f"can_close, can_mothball): short by {shortfall[position]:,.0f}. "
+                         "Allow it to shrink, close or mothball earlier, or lower "
+                         "min_utilisation.")
+
+    return lines or ["HiGHS reported the model infeasible but the elastic copy needs no "
+                     "shortfall; rerun with --debug and report this as a bug."]

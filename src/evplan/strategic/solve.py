@@ -1,0 +1,204 @@
+"""Solve the strategic network-design MILP into a Result, with today's network as reference.
+
+:func:`optimize_strategic` is what :func:`evplan.optimize` runs when the inputs hold a
+strategic table:
+
+1. build the model (the network LP plus :mod:`evplan.model.strategic`);
+2. solve it with the network fixed as it is today (:func:`~evplan.strategic.milp.
+   status_quo_values`): the reference the plan's value is measured against, and a first
+   incumbent;
+3. solve the LP relaxation, round its network (:func:`~evplan.strategic.milp.
+   rounded_values`) and solve that fixed network: a second incumbent;
+4. solve the MILP with the better incumbent's value as HiGHS's cutoff;
+5. build the result tables, the decisions in plain words, the comparison with today's
+   network, and check the plan against the input tables (:mod:`evplan.strategic.check`).
+
+The Result's ``objective_usd`` is the discounted value on the scenario's
+``objective_basis``; ``metadata`` carries both bases, the gap, the bound, the value of
+today's network and the timings of each step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evplan import __version__
+from evplan.data import NetworkData
+from evplan.errors import InfeasibleError, SolverLimitError, VerificationError
+from evplan.highs import HighsRun, SolverOptions
+from evplan.model.build import build_model
+from evplan.model.compliance_index import has_compliance
+from evplan.model.index import ModelIndex, build_index
+from evplan.model.options import BuildOptions
+from evplan.model.strategic.objective import strategic_constant_usd
+from evplan.results import Result, compute_kpis, result_tables
+from evplan.solve import certify
+from evplan.strategic.check import check_plan, network_skip
+from evplan.strategic.decisions import decision_table
+from evplan.strategic.kpis import strategic_kpis, value_by_year
+from evplan.strategic.milp import MilpRunner, rounded_values, solve_milp, status_quo_values
+from evplan.strategic.tables import strategic_tables
+
+__all__ = ["StrategicOptions", "optimize_strategic"]
+
+
+@dataclass(frozen=True)
+class StrategicOptions:
+    """How :func:`optimize_strategic` runs (defaults: the tight formulation with heuristics).
+
+    Parameters
+    ----------
+    formulation : {"tight", "disaggregated", "textbook"}
+        See :class:`evplan.model.options.BuildOptions`.
+    module_order : bool
+        Order identical modules (explicit symmetry breaking; see BuildOptions).
+    heuristics : bool
+        Solve today's network and the rounded LP plan first and pass the better one's value
+        as a cutoff.
+    compare : bool
+        Report the value of today's network (needs its solve even without heuristics).
+    fixed : mapping, optional
+        First-stage values to fix (then only the operational plan is optimised).
+    """
+
+    formulation: str = "tight"
+    module_order: bool = False
+    heuristics: bool = True
+    compare: bool = True
+    fixed: Mapping[str, np.ndarray] | None = None
+
+
+def _objective(run: HighsRun, index: ModelIndex) -> float:
+    return run.objective - strategic_constant_usd(index)
+
+
+def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
+                       options: StrategicOptions | None = None) -> Result:
+    """Plan the network (decisions) and its flows; see the module docstring.
+
+    Raises
+    ------
+    InfeasibleError
+        With the requirements that cannot be met and why (an elastic re-solve).
+    SolverLimitError
+        When the limit is hit before any feasible plan is found.
+
+    Examples
+    --------
+    >>> from evplan.examples import strategic_lane
+    >>> result = optimize_strategic(strategic_lane())
+    >>> result.status, round(result.objective_usd)
+    ('optimal', 9000000)
+    """
+    solver = solver or SolverOptions()
+    options = options or StrategicOptions()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    index = build_index(data)
+    m, index = build_model(data, BuildOptions(strategic_formulation=options.formulation,
+                                              strategic_module_order=options.module_order),
+                           index)
+    runner = MilpRunner(m)
+    timings["build_seconds"] = time.perf_counter() - started
+    today: HighsRun | None = None
+    incumbent = -np.inf
+    if options.fixed is None and (options.compare or options.heuristics):
+        clock = time.perf_counter()
+        today = solve_milp(runner, solver, fixed=status_quo_values(index))
+        timings["today_seconds"] = time.perf_counter() - clock
+        if today.has_solution and options.heuristics:
+            incumbent = today.objective
+    if options.fixed is None and options.heuristics:
+        clock = time.perf_counter()
+        relaxed = solve_milp(runner, solver, relax=True)
+        if relaxed.has_solution:
+            rounded = solve_milp(runner, solver, fixed=rounded_values(m, relaxed, index))
+            if rounded.has_solution:
+                incumbent = max(incumbent, rounded.objective)
+            timings["lp_bound_usd"] = relaxed.objective - strategic_constant_usd(index)
+        timings["heuristic_seconds"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    cutoff = incumbent if np.isfinite(incumbent) else None
+    run = solve_milp(runner, solver, fixed=options.fixed, cutoff=cutoff)
+    if cutoff is not None and not run.has_solution and run.status == "infeasible":
+        run = solve_milp(runner, solver, fixed=options.fixed)  # numerical safety: no cutoff
+    timings["solve_seconds"] = time.perf_counter() - clock
+    if not run.has_solution:
+        if run.status in ("infeasible", "unbounded"):
+            from evplan.strategic.explain import explain_strategic_infeasibility
+
+            raise InfeasibleError(explain_strategic_infeasibility(data, index, solver))
+        raise SolverLimitError(f"evplan: the solver stopped ({run.status}) after "
+                               f"{run.seconds:.1f} s without a feasible plan. Raise "
+                               "--time-limit.")
+    tables = strategic_tables(m, run, index, data, result_tables(m, run, index, data))
+    tables["network_decisions"] = decision_table(tables, index)
+    kpis = pd.concat([compute_kpis(tables), strategic_kpis(tables)], ignore_index=True)
+    if has_compliance(data):  # CO2 and zero-emission rules (issue 16) on the designed network
+        from evplan.results.compliance import compliance_kpis, compliance_tables
+
+        tables |= compliance_tables(m, run, index, data)
+        kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
+    value = value_by_year(tables)
+    discount = index.discount
+    consolidated = float((value["consolidated_usd"] * value["year"].map(discount)).sum())
+    attributable = float((value["attributable_usd"] * value["year"].map(discount)).sum())
+    objective = _objective(run, index)
+    metadata: dict[str, Any] = {
+        "evplan_version": __version__, "sizes": {**index.sizes(), **index.strategic.sizes()},
+        "variables": int(m.nvars), "constraints": int(m.ncons),
+        "integer_variables": len(runner.integer),
+        "build_seconds": timings["build_seconds"], "solve_seconds": timings["solve_seconds"],
+        "mip_gap": run.mip_gap, "mip_bound_usd": run.bound - strategic_constant_usd(index),
+        "mip_nodes": run.nodes, "origin": data.origin, "strategic": True,
+        "objective_basis": index.strategic.objective_basis,
+        "objective_consolidated_usd": consolidated,
+        "objective_attributable_usd": attributable,
+        "formulation": options.formulation, "timings": timings,
+    }
+    if today is not None:
+        today_value = _objective(today, index) if today.has_solution else float("nan")
+        metadata["today_network_status"] = today.status
+        metadata["today_network_objective_usd"] = today_value
+        metadata["plan_gain_over_today_usd"] = objective - today_value
+        tables["network_comparison"] = _comparison(m, today, index, data, value)
+    problems = check_plan(data, tables, objective, index.strategic.objective_basis)
+    if problems:
+        raise VerificationError([f"strategic: {line}" for line in problems])
+    metadata["strategic_check"] = "passed"
+    status = "optimal" if run.status == "optimal" else run.status
+    result = Result(status=status, objective_usd=objective, tables=tables, kpis=kpis,
+                    scenario=data.scenario.as_dict(), metadata=metadata)
+    # The network rows the strategic check leaves to the export certificate (lanes, sales,
+    # demand tiers, duties, quotas, routes, commitments) and the compliance rows.
+    return certify(data, result, m, run, index, lp=False, skip=network_skip(data))
+
+
+def _comparison(m: Any, today: HighsRun, index: ModelIndex, data: NetworkData,
+                plan_value: pd.DataFrame) -> pd.DataFrame:
+    """Per year: the plan's value against today's network (undiscounted and discounted)."""
+    frame = plan_value[["year", "consolidated_usd", "attributable_usd"]].rename(
+        columns={"consolidated_usd": "plan_consolidated_usd",
+                 "attributable_usd": "plan_attributable_usd"})
+    if today.has_solution:
+        today_tables = strategic_tables(m, today, index, data,
+                                        result_tables(m, today, index, data))
+        reference = value_by_year(today_tables)
+        frame = frame.merge(reference.rename(columns={
+            "consolidated_usd": "today_consolidated_usd",
+            "attributable_usd": "today_attributable_usd"}), on="year", how="left")
+    else:
+        frame["today_consolidated_usd"] = np.nan
+        frame["today_attributable_usd"] = np.nan
+    frame["discount_factor"] = frame["year"].map(index.discount).to_numpy(dtype=float)
+    frame["gain_consolidated_usd"] = frame["plan_consolidated_usd"] - frame[
+        "today_consolidated_usd"]
+    frame["gain_attributable_usd"] = frame["plan_attributable_usd"] - frame[
+        "today_attributable_usd"]
+    return frame
