@@ -278,14 +278,34 @@ def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[st
                             f"regional value content of {rvc:.3f}, below {threshold:.3f}.")
 
 
+def _exchange(data: NetworkData) -> Any:
+    """Factor that turns a country's base-year USD into year-y USD: the first planning
+    year's local-per-USD rate over year y's (1 without both rows)."""
+    rates = {(row.country, int(row.year)): float(row.local_per_usd)
+             for row in _rows(data["exchange_rates"])}
+    first = int(data.scenario.first_year)
+
+    def factor(country: Any, year: int) -> float:
+        base, now = rates.get((country, first)), rates.get((country, year))
+        return 1.0 if base is None or now is None or not now else base / now
+
+    return factor
+
+
 def _plant_costs(data: NetworkData, tables: dict[str, pd.DataFrame],
                  charge: Any) -> None:
     """Charge every plant's fixed and one-off costs (weights applied by ``charge``)."""
     strategy = _by(data["plant_strategy"], "plant")
+    plants = _by(data.plants, "plant")
+    fx = _exchange(data)
+
+    def local(plant: Any, year: Any) -> float:  # local currency -> year-y USD
+        return fx(plants[plant].country, int(year))
+
     for row in _rows(expand_years(data.plants, data.years)):
         if row.plant not in strategy:
-            charge(row.year, row.fixed_cost_usd_per_year, row.plant)
-    plants = _by(data.plants, "plant")
+            charge(row.year, row.fixed_cost_usd_per_year * local(row.plant, row.year),
+                   row.plant)
     decisions = tables["plant_decisions"].sort_values(["plant", "year"])
     for plant, rule in strategy.items():
         fixed = float(plants[plant].fixed_cost_usd_per_year)
@@ -294,8 +314,8 @@ def _plant_costs(data: NetworkData, tables: dict[str, pd.DataFrame],
         state, modules = "running", float(initial)
         for row in _rows(decisions[decisions["plant"] == plant]):
             running = row.state == "running"
-            cost = ((1 - share) * fixed * running + share * fixed / initial
-                    * (row.modules_installed if running else 0.0)
+            cost = (((1 - share) * fixed * running + share * fixed / initial
+                     * (row.modules_installed if running else 0.0)) * local(plant, row.year)
                     + rule.mothball_cost_usd_per_year * (row.state == "mothballed"))
             if row.state == "closed" and state != "closed":
                 cost += rule.closure_cost_usd
@@ -367,7 +387,8 @@ def _objective(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
     for row in _rows(tables["sales"]):
         value[row.year] += row.revenue_usd
     for row in _rows(tables["shipments"]):
-        value[row.year] -= row.variable_cost_usd + row.freight_usd + row.duty_usd
+        value[row.year] -= (row.variable_cost_usd + row.freight_usd + row.duty_usd
+                            + getattr(row, "inventory_usd", 0.0))
     for row in _rows(tables["kit_shipments"]):
         value[row.year] -= row.kit_value_usd + row.freight_usd + row.assembly_usd + row.duty_usd
 
@@ -390,6 +411,10 @@ def _objective(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
                 cost = row.kit_value_usd if cost is None else cost
                 value[int(row.year)] -= (1 - rule.equity_share) * margin * cost
     total = sum(discount[year] * value[year] for year in data.years)
+    if "co2_by_year" in tables:  # CO2 and zero-emission rules: their discounted cost
+        from evplan.verify.compliance import compliance_cost_usd
+
+        total -= compliance_cost_usd(data, tables)
     if abs(total - objective) > 1e-6 * max(1.0, abs(objective)) + 1.0:
         problems.append(f"the objective recomputed from the tables and input costs is "
                         f"{total:,.2f}, the solver's {objective:,.2f}.")

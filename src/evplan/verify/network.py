@@ -76,8 +76,9 @@ class Certificate:
 
     Attributes
     ----------
-    objective_usd : float
-        The objective recomputed from the input tables.
+    objective_usd : float or None
+        The objective recomputed from the input tables (None when another certificate
+        checks the objective: ``skip`` holds ``"objective"``).
     bound_usd : float or None
         Upper bound on any feasible plan's objective (None: no optimality check).
     gap_usd : float or None
@@ -90,7 +91,7 @@ class Certificate:
         Time the check took.
     """
 
-    objective_usd: float
+    objective_usd: float | None
     bound_usd: float | None
     gap_usd: float | None
     worst_violation: float
@@ -446,6 +447,6 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
                 "duals do not certify it")
     if check.lines:
         raise VerificationError(check.lines)
-    return Certificate(objective_usd=objective, bound_usd=bound, gap_usd=gap,
+    return Certificate(objective_usd=None if "objective" in skip else objective, bound_usd=bound, gap_usd=gap,
                        worst_violation=check.worst, rows=check.rows,
                        seconds=time.perf_counter() - started)

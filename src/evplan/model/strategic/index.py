@@ -142,8 +142,14 @@ def build_strategic_index(data: NetworkData, flows: pd.DataFrame, sales: pd.Data
     from evplan.model.strategic.programs_index import build_program_frames
     from evplan.model.strategic.sites_index import build_site_frames
 
+    from evplan.model.trade import exchange_factor
+
     plants = _plants(data)
     splant_years = _plant_years(plants, plant_years)
+    # A plant's fixed cost is a local-currency amount (model/trade.py): year-y USD.
+    country = data.plants.set_index("plant")["country"]
+    splant_years["fx"] = exchange_factor(data, splant_years["plant"].map(country),
+                                         splant_years["year"])
     capacity = plant_years.drop_duplicates("plant").set_index("plant")[
         "capacity_vehicles_per_year"].astype(float)
     plant_max = capacity.copy()

@@ -108,10 +108,11 @@ def add_strategic_objective(m: linopy.Model, index: ModelIndex, options: BuildOp
             return years["plant"].map(plants[column]).to_numpy(dtype=float) * delta
 
         idle = per_plant("mothball_cost_usd_per_year")
+        fx = years["fx"].to_numpy(dtype=float)  # fixed costs are local: year-y USD
         terms += [
-            _term(m, "plant_running", -per_plant("site_fixed_cost_usd_per_year") + idle),
+            _term(m, "plant_running", -per_plant("site_fixed_cost_usd_per_year") * fx + idle),
             _term(m, "plant_open", -idle),
-            _term(m, "modules_running", -per_plant("module_fixed_cost_usd_per_year")),
+            _term(m, "modules_running", -per_plant("module_fixed_cost_usd_per_year") * fx),
             _term(m, "modules_added", -per_plant("add_module_cost_usd")),
             _term(m, "modules_removed", -per_plant("remove_module_cost_usd")),
             _term(m, "plant_closing", -per_plant("closure_cost_usd")),
