@@ -447,6 +447,7 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
                 "duals do not certify it")
     if check.lines:
         raise VerificationError(check.lines)
-    return Certificate(objective_usd=None if "objective" in skip else objective, bound_usd=bound, gap_usd=gap,
+    return Certificate(objective_usd=None if "objective" in skip else objective,
+                       bound_usd=bound, gap_usd=gap,
                        worst_violation=check.worst, rows=check.rows,
                        seconds=time.perf_counter() - started)

@@ -141,7 +141,6 @@ def build_strategic_index(data: NetworkData, flows: pd.DataFrame, sales: pd.Data
     """
     from evplan.model.strategic.programs_index import build_program_frames
     from evplan.model.strategic.sites_index import build_site_frames
-
     from evplan.model.trade import exchange_factor
 
     plants = _plants(data)
