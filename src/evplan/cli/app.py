@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import traceback
 from pathlib import Path
@@ -30,6 +31,13 @@ RecordOption = Annotated[bool, typer.Option(
     "--record/--no-record", help="Record the run(s) in the results store.")]
 InputsOption = Annotated[Path | None, typer.Option(
     "--inputs", "-i", help="Input folder or workbook (default: the embedded china-export).")]
+
+
+def finite(value: float | None) -> float | None:
+    """Option callback: NaN and infinity are usage errors (click's ranges let NaN through)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number.")
+    return value
 
 
 def exit_with_error(error: BaseException, debug: bool) -> None:

@@ -25,8 +25,9 @@ Tables = dict[str, pd.DataFrame]
 def _limited(problems: list[Problem], label: str, found: list[Problem]) -> None:
     problems.extend(found[:MAX_ROWS_PER_KIND])
     if len(found) > MAX_ROWS_PER_KIND:
-        problems.append(Problem(label, f"... and {len(found) - MAX_ROWS_PER_KIND} more rows with "
-                                "the same problem."))
+        more = len(found) - MAX_ROWS_PER_KIND
+        problems.append(Problem(label, f"... and {more} more rows with the same problem.",
+                                count=more))
 
 
 def check_duplicate_keys(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:

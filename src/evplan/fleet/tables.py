@@ -96,5 +96,5 @@ def unknown_ids(
         for i in unknown[:MAX_ROWS_PER_KIND]]
     if len(unknown) > MAX_ROWS_PER_KIND:
         found.append(Problem(label, f"... and {len(unknown) - MAX_ROWS_PER_KIND} more rows "
-                             "with the same problem."))
+                             "with the same problem.", count=len(unknown) - MAX_ROWS_PER_KIND))
     return found

@@ -19,7 +19,13 @@ from __future__ import annotations
 
 from evplan.scenarios.apply import Applied, apply, apply_patches, apply_scenario, catalog_for
 from evplan.scenarios.breakeven import breakeven_duties
-from evplan.scenarios.cases import Case, grid_cases, montecarlo_cases, parse_values
+from evplan.scenarios.cases import (
+    Case,
+    grid_cases,
+    montecarlo_cases,
+    parse_grid,
+    parse_values,
+)
 from evplan.scenarios.overrides import (
     Catalog,
     MonteCarloSpec,
@@ -58,6 +64,7 @@ __all__ = [
     "montecarlo",
     "montecarlo_cases",
     "parse_catalog",
+    "parse_grid",
     "parse_values",
     "run_cases",
     "run_montecarlo",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -28,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from evplan.data import NetworkData
-from evplan.errors import EvplanError
+from evplan.errors import EvplanError, InputError, Problem
 from evplan.highs import SolverOptions
 from evplan.results import Result
 from evplan.scenarios.apply import apply_patches
@@ -36,9 +37,10 @@ from evplan.scenarios.cases import Case
 from evplan.scenarios.warm import WarmModel
 from evplan.store import ResultsStore, RunRecord, inputs_hash, new_run_id
 
-__all__ = ["CaseOutcome", "StudyResult", "run_cases"]
+__all__ = ["CaseOutcome", "StudyResult", "check_scheduler_address", "run_cases"]
 
 MAX_CHUNK = 25
+CONNECT_TIMEOUT_S = 30  # seconds to reach a Dask scheduler before giving up
 SERIAL_BELOW = 50  # cases per CPU under which a default run stays in this process
 
 
@@ -123,6 +125,43 @@ def solve_chunk(data: NetworkData | _Portable, cases: Sequence[Case],
         if on_case is not None:
             on_case(outcome)
     return outcomes
+
+
+SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>tcp|tls|ws|wss|ucx|inproc)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)"
+    r"(?::(?P<port>\d{1,5}))?/?$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """Return ``address`` when it reads as a Dask scheduler address, else raise InputError.
+
+    Examples
+    --------
+    >>> check_scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    match = SCHEDULER_ADDRESS.match(str(address).strip())
+    port = match.group("port") if match else None
+    if match is None or (match.group("scheme") != "inproc" and (
+            port is None or not 0 < int(port) < 65536)):
+        raise InputError([Problem("--scheduler", f"'{address}' is not a Dask scheduler "
+                                  "address. Give tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 (the "
+                                  "address `dask scheduler` prints).")])
+    return str(address).strip()
+
+
+def _connect(address: str) -> Any:
+    """A Client on the scheduler at ``address``; InputError when it cannot be reached."""
+    from distributed import Client
+
+    address = check_scheduler_address(address)
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, ValueError, TypeError) as error:
+        raise InputError([Problem("--scheduler", f"cannot reach the Dask scheduler at "
+                                  f"{address} within {CONNECT_TIMEOUT_S} s ({error}). Start it "
+                                  "(`dask scheduler`), or check the address and the "
+                                  "firewall.")]) from None
 
 
 def _chunks(cases: Sequence[Case], workers: int, chunk_size: int | None) -> list[list[Case]]:
@@ -246,7 +285,7 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     if scheduler is not None:
         from distributed import Client
 
-        scheduler = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        scheduler = scheduler if isinstance(scheduler, Client) else _connect(scheduler)
         owned_client = scheduler if scheduler is not None else None
         workers = max(1, len(scheduler.scheduler_info().get("workers", {})))
     else:
