@@ -16,6 +16,7 @@ command-line option). ``group`` is the stratum the CI sample draws from.
 from __future__ import annotations
 
 import codecs
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -582,8 +583,8 @@ def workbook_variants() -> list[Variant]:
             lambda path: mutate.drop_sheet(path, "countervailing_duties")), expect="same",
             reference="no-cvd"),
         Variant("workbook/scenario-alias-bomb", "yaml-alias-bomb", _book(_sheet(
-            "scenario", lambda xml: _scenario_value(xml, "default_duty_rate", BOMB[7:],
-                                                    new_key="sources"))),
+            "scenario", lambda xml: _scenario_value(xml, "default_duty_rate", textwrap.dedent(
+                BOMB[7:]), new_key="sources"))),
             file=_label("scenario"), words=("alias",)),
         Variant("workbook/scenario-recursive-alias", "yaml-alias-bomb", _book(_sheet(
             "scenario", lambda xml: _scenario_value(xml, "default_duty_rate", "&a {x: *a}",
@@ -636,12 +637,10 @@ def workbook_variants() -> list[Variant]:
                     expect="same"),
             Variant(f"workbook/{table.name}/nan-number", "workbook-nan", _book(_sheet(
                 table.name, lambda xml, ref=ref: mutate.replace_cell(
-                    xml, ref, mutate.number_cell(ref, "NaN")))), file=label, row=2,
-                words=words),
+                    xml, ref, mutate.number_cell(ref, "NaN")))), file=WORKBOOK),
             Variant(f"workbook/{table.name}/inf-number", "workbook-nan", _book(_sheet(
                 table.name, lambda xml, ref=ref: mutate.replace_cell(
-                    xml, ref, mutate.number_cell(ref, "INF")))), file=label, row=2,
-                words=words),
+                    xml, ref, mutate.number_cell(ref, "INF")))), file=WORKBOOK),
             Variant(f"workbook/{table.name}/huge-number", "workbook-nan", _book(_sheet(
                 table.name, lambda xml, ref=ref: mutate.replace_cell(
                     xml, ref, mutate.number_cell(ref, "1E+300")))), file=label, row=2,

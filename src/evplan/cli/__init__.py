@@ -34,9 +34,10 @@ def main() -> None:
     import typer
 
     # typer >= 0.22 ships its own copy of click: take the classes from what typer raises.
-    usage_error = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
-    click_error = next(cls for cls in typer.BadParameter.__mro__
-                       if cls.__name__ == "ClickException")
+    usage_error: type[Exception] = next(
+        cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
+    click_error: type[Exception] = next(
+        cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
     try:
         code = app(standalone_mode=False)
     except usage_error as error:  # also a bare `evplan`, which prints the help
@@ -44,7 +45,7 @@ def main() -> None:
         raise SystemExit(EXIT_USAGE) from None
     except click_error as error:
         _show(error)
-        raise SystemExit(error.exit_code) from None
+        raise SystemExit(getattr(error, "exit_code", 1)) from None
     except typer.Abort:
         sys.stderr.write("Aborted!\n")
         raise SystemExit(1) from None

@@ -38,7 +38,7 @@ def check_duplicate_keys(tables: Tables, labels: dict[str, str], problems: list[
         keyed = frame[key].astype(str)
         repeated = keyed.duplicated(keep=False)
         found: list[Problem] = []
-        for _, group in frame[repeated].groupby(key, sort=False):
+        for _, group in frame[repeated].groupby(key, sort=False, dropna=False):
             rows = group["row"].tolist()
             rows_text = " and ".join(str(row) for row in rows) if len(rows) == 2 else ", ".join(
                 str(row) for row in rows)

@@ -67,7 +67,7 @@ def read_parameter_table(
     key = [column for column in table.key if column in typed]
     if unique_key and key and len(typed):
         repeated = typed[key].astype(str).duplicated(keep=False)
-        for _, group in typed[repeated].groupby(key, sort=False):
+        for _, group in typed[repeated].groupby(key, sort=False, dropna=False):
             rows = " and ".join(str(row) for row in group["row"])
             ident = row_label(table, typed, group.index[0]).split(", ", 1)[1]
             own.append(Problem(label, f"rows {rows}: duplicate {ident}. Keep one row and "

@@ -267,7 +267,7 @@ def read_table(table: Table, source: TableSource, default: str | None,
     _booleans(table, typed, label, own)
     if table.key and len(typed) and all(column in typed for column in table.key):
         repeated = typed[list(table.key)].astype(str).duplicated(keep=False)
-        for _, group in typed[repeated].groupby(list(table.key), sort=False):
+        for _, group in typed[repeated].groupby(list(table.key), sort=False, dropna=False):
             rows = " and ".join(str(row) for row in group["row"])
             ident = row_label(table, typed, group.index[0]).split(", ", 1)[1]
             own.append(Problem(label, f"rows {rows}: duplicate {ident}. Keep one row and "

@@ -91,9 +91,9 @@ def parse_values(text: str) -> tuple[float, ...]:
                 return tuple(round(float(value), 12) for value in values)
     else:
         items = [item for item in text.split(",") if item.strip()]
-        values = sweep_values(items, f"'{text}'", problems, label="--grid")
-        if values is not None:
-            return values
+        listed = sweep_values(items, f"'{text}'", problems, label="--grid")
+        if listed is not None:
+            return listed
     raise InputError(problems)
 
 
@@ -116,7 +116,8 @@ def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
         try:
             grid[parameter.strip()] = parse_values(values)
         except InputError as error:
-            problems.extend(error.problems)
+            problems.extend(Problem(problem.file, f"{parameter.strip()}: {problem.message}")
+                            for problem in error.problems)
     if problems:
         raise InputError(problems)
     return grid

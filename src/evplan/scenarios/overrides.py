@@ -394,12 +394,12 @@ def _distribution_args(kind: str, args: Mapping[str, Any], where: str,
     before = len(problems)
     if kind == "choice":
         values = args["values"]
-        numbers = [finite_number(v) for v in values] if isinstance(values, list) else []
-        if not numbers or None in numbers or isinstance(values, str):
+        choices = [finite_number(v) for v in values] if isinstance(values, list) else []
+        if not choices or None in choices:
             problems.append(Problem(LABEL, f"{where}: values = {values!r} must be a non-empty "
                                     "list of finite numbers, e.g. [0.9, 1.0, 1.2]."))
         return len(problems) == before
-    numbers = {}
+    numbers: dict[str, float] = {}
     for key, value in args.items():
         number = finite_number(value)
         if number is None or isinstance(value, str):

@@ -95,7 +95,7 @@ def run_sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | Non
         grid = {name: values for name, values in checked.items() if values is not None}
     base = catalog.resolve(scenario) if scenario else ()
     cases = grid_cases(catalog, grid, base)
-    _check_values(data, catalog, grid, base, label)
+    _check_values(data, catalog, grid, base, label, LABEL if label != "sweep" else "--grid")
     if "store" in options:
         options["store"] = _store(options["store"])
     return run_cases(data, cases, scenario=label + (f" on {scenario}" if scenario else ""),
@@ -103,18 +103,23 @@ def run_sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | Non
 
 
 def _check_values(data: NetworkData, catalog: Catalog, grid: Mapping[str, Sequence[float]],
-                  base: Sequence[Patch], label: str) -> None:
+                  base: Sequence[Patch], label: str, file: str) -> None:
     """Apply each parameter's smallest and largest value alone: a value that makes the inputs
-    invalid (a rate of 1e300, a negative price) fails the sweep before any case is solved."""
+    invalid (a rate of 1e300, a negative price) fails the sweep before any case is solved.
+
+    Problems name ``file``: scenarios.yaml for a declared sweep, ``--grid`` for a grid given
+    on the command line (or in Python).
+    """
     for name, values in grid.items():
         parameter = catalog.parameter(name)
         for value in sorted({min(values), max(values)}):
             try:
                 apply_patches(data, (*base, *parameter.bind(value)), label)
             except InputError as error:
-                raise InputError([Problem(LABEL, f"{label}: {name} = {value:g} makes the inputs "
+                raise InputError([Problem(file, f"{label}: {name} = {value:g} makes the inputs "
                                           "invalid; narrow its values.", count=0),
-                                  *error.problems]) from None
+                                  *(Problem(file, problem.message, count=problem.count)
+                                    for problem in error.problems)]) from None
 
 
 def sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | None = None,
