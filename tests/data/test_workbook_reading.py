@@ -105,3 +105,10 @@ def test_a_yaml_bomb_in_the_sources_cell_is_refused(book: Path) -> None:
     mutate.edit_workbook(book, {"scenario": sources_row})
     assert "sources: inputs.xlsx, sheet scenario is refused: line 6: with its aliases expanded" \
         in error_text(book)
+
+
+def test_sheets_evplan_does_not_read_may_hold_merges_and_formulas(book: Path,
+                                                                   network: NetworkData) -> None:
+    mutate.edit_workbook(book, {"README": lambda xml: mutate.add_merge(
+        mutate.replace_cell(xml, "A1", mutate.formula_cell("A1", "1+1")), "A1:C1")})
+    same_tables(evplan.load(book), network)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import warnings
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +59,20 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_sheets(workbook: Path) -> dict[str, pd.DataFrame]:
-    """Read every sheet of ``workbook`` as text, with a ``row`` column of sheet row numbers.
+def read_sheets(workbook: Path, read: Collection[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Read the sheets of ``workbook`` as text, with a ``row`` column of sheet row numbers.
 
     Every stored cell is read, whatever the sheet's ``<dimension>`` tag says (a stale tag
     makes a read-only reader stop early). A formula cell gives its calculated value as the
     workbook stored it.
+
+    Parameters
+    ----------
+    workbook : Path
+        The ``.xlsx`` file.
+    read : collection of str, optional
+        Names of the sheets to read (default: all); other sheets (a README, notes) are
+        ignored, merged cells and formulas included.
 
     Raises
     ------
@@ -76,6 +85,8 @@ def read_sheets(workbook: Path) -> dict[str, pd.DataFrame]:
     formulas: dict[str, list[tuple[int, int]]] = {}
     grids: dict[str, list[list[Any]]] = {}
     for sheet in book.worksheets:
+        if read is not None and sheet.title not in read:
+            continue
         grid = [list(row) for row in sheet.iter_rows(values_only=True)]
         grids[sheet.title] = grid
         found = [(r, c) for r, row in enumerate(grid) for c, value in enumerate(row)

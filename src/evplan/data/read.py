@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from evplan.data.excel import SCENARIO_SHEET, read_sheets, scenario_from_sheets
+from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET, read_sheets, scenario_from_sheets
 from evplan.data.files import MAX_YAML_BYTES, load_yaml, read_csv_table, read_text_file
 from evplan.errors import InputError, Problem
 from evplan.schema import TABLES
@@ -165,7 +165,7 @@ def _read_folder(folder: Path) -> RawInputs:
 
 def _read_workbook(workbook: Path) -> RawInputs:
     """Read a workbook laid out as :mod:`evplan.data.excel` describes (header in row 1)."""
-    sheets = read_sheets(workbook)
+    sheets = read_sheets(workbook, read={*TABLES, SCENARIO_SHEET, SOURCES_SHEET})
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
