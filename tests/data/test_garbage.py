@@ -16,7 +16,9 @@ import evplan
 from evplan.charging import params as charging_params
 from evplan.charging import siting
 from evplan.data import validate_tables, write_inputs
-from evplan.errors import InputError
+from evplan.data.files import load_yaml
+from evplan.data.validate import validate_scenario
+from evplan.errors import InputError, Problem
 from evplan.examples import random_network, single_lane
 from evplan.fleet import params as fleet_params
 from evplan.fleet.tables import default_table_path, read_parameter_table
@@ -138,11 +140,15 @@ def _scenario_problems(root: Path, key: str, value: str) -> list[str]:
 
 @pytest.mark.parametrize("field", [field.name for field in SCENARIO_FIELDS
                                    if field.dtype in ("int", "float")])
-def test_scenario_numbers_refuse_garbage(field: str, tmp_path: Path) -> None:
+def test_scenario_numbers_refuse_garbage(field: str) -> None:
+    base = {"name": "x", "first_year": 2025, "last_year": 2026}
     for value in (".nan", ".inf", "-.inf", "1.0e+300", "1e300", "[1, 2]", "{a: 1}", "true",
                   "2024-01-01"):
-        found = _scenario_problems(tmp_path, field, value)
-        assert any(message.startswith(f"{field} ") for message in found), (value, found)
+        raw = {**base, field: load_yaml(f"{field}: {value}", "scenario.yaml")[field]}
+        problems: list[Problem] = []
+        assert validate_scenario(raw, "scenario.yaml", problems) is None or problems
+        assert [problem.file for problem in problems] == ["scenario.yaml"], (value, problems)
+        assert problems[0].message.startswith(f"{field} "), (value, problems)
 
 
 def test_scenario_messages_word_for_word(tmp_path: Path) -> None:
