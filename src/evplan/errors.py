@@ -19,6 +19,11 @@
 
 A solver that stops on a limit *with* a feasible solution does not raise: the
 ``Result`` carries ``status="time_limit"`` and the proven gap.
+
+The command line adds one code of its own: a usage error (an unknown option, a missing
+argument, an option value of the wrong type or out of range) exits with
+``EXIT_USAGE`` = 64 (``EX_USAGE`` of BSD's sysexits.h), so that scripts can tell "I called
+evplan wrongly" from "the model is infeasible" (2).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ __all__ = [
     "EXIT_INPUT",
     "EXIT_OK",
     "EXIT_SOLVER_LIMIT",
+    "EXIT_USAGE",
     "EXIT_VERIFICATION",
     "EvplanError",
     "InfeasibleError",
@@ -46,6 +52,7 @@ EXIT_INPUT = 1
 EXIT_INFEASIBLE = 2
 EXIT_SOLVER_LIMIT = 3
 EXIT_VERIFICATION = 4
+EXIT_USAGE = 64
 
 
 @dataclass(frozen=True)
@@ -62,11 +69,15 @@ class Problem:
     row : int or None
         1-based data row number as a spreadsheet user sees it (the header is row 1,
         so the first data row is row 2); None for file-level problems.
+    count : int
+        How many problems the line stands for: 1, or N for a summary line such as
+        "... and N more rows with the same problem".
     """
 
     file: str
     message: str
     row: int | None = None
+    count: int = 1
 
     def __str__(self) -> str:
         return self.message
@@ -93,8 +104,9 @@ class InputError(EvplanError):
         files = list(dict.fromkeys(problem.file for problem in self.problems))
         for file in files:
             in_file = [problem for problem in self.problems if problem.file == file]
-            noun = "problem" if len(in_file) == 1 else "problems"
-            lines.append(f"evplan: {len(in_file)} {noun} in {file}")
+            total = sum(problem.count for problem in in_file)
+            noun = "problem" if total == 1 else "problems"
+            lines.append(f"evplan: {total} {noun} in {file}")
             lines.extend(f"  * {problem.message}" for problem in in_file)
         return "\n".join(lines)
 

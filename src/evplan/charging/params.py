@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from evplan.data.files import load_yaml, read_text_file
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.fleet.tables import TableSource, default_table_path, read_parameter_table
@@ -130,7 +130,8 @@ class Afir:
 @cache
 def load_afir() -> Afir:
     """Return the AFIR numbers shipped in ``evplan/charging/data/afir.yaml``."""
-    raw = yaml.safe_load(default_table_path("charging", "afir.yaml").read_text(encoding="utf-8"))
+    path = default_table_path("charging", "afir.yaml")
+    raw = load_yaml(read_text_file(path, path.name), path.name)
     return Afir(float(raw["public_kw_per_bev"]), float(raw["public_kw_per_phev"]),
                 float(raw["core_spacing_km"]),
                 tuple((int(p["from_year"]), float(p["pool_kw"]), int(p["points_at_least_150_kw"]))

@@ -5,14 +5,17 @@ Commands are registered on :data:`evplan.cli.app.app` by the modules of this pac
 montecarlo, breakeven, runs, compare), ``endoflife`` (fleet, charging, recycling) and
 ``validation`` (calibrate, backtest).
 
-Exit codes: 0 ok; 1 input error; 2 infeasible model; 3 solver limit without a plan; 4 a
-plan failed its certificate (a bug in evplan).
+Exit codes: 0 ok; 1 input error (or a refused output); 2 infeasible model; 3 solver limit
+without a plan; 4 a plan failed its certificate (a bug in evplan); 64 usage error (unknown
+option, missing argument, bad option value: ``EXIT_USAGE``).
 """
 
 from __future__ import annotations
 
+import sys
+
 from evplan.cli.app import app
-from evplan.errors import EXIT_OK
+from evplan.errors import EXIT_OK, EXIT_USAGE
 
 # Modules register their commands on import, in the order `evplan --help` lists them.
 # isort: off
@@ -25,8 +28,39 @@ COMMAND_MODULES = (plan, reporting, study, endoflife, validation)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: run the app; usage errors exit with ``EXIT_USAGE`` (64).
+
+    Click exits 2 on a usage error, which evplan reserves for an infeasible model, so the
+    app runs with ``standalone_mode=False`` and the errors are shown and mapped here.
+    """
+    import typer
+
+    # typer >= 0.22 ships its own copy of click: take the classes from what typer raises.
+    usage_error: type[Exception] = next(
+        cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
+    click_error: type[Exception] = next(
+        cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
     try:
-        app()
+        code = app(standalone_mode=False)
+    except usage_error as error:  # also a bare `evplan`, which prints the help
+        _show(error)
+        raise SystemExit(EXIT_USAGE) from None
+    except click_error as error:
+        _show(error)
+        raise SystemExit(getattr(error, "exit_code", 1)) from None
+    except typer.Abort:
+        sys.stderr.write("Aborted!\n")
+        raise SystemExit(1) from None
     except SystemExit as exit_:
         raise SystemExit(exit_.code if exit_.code is not None else EXIT_OK) from None
+    raise SystemExit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _show(error: Exception) -> None:
+    """Print a click error as typer does (boxed with rich when it is installed)."""
+    try:
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(error)  # type: ignore[arg-type]
+    except ImportError:  # pragma: no cover - rich is a dependency
+        error.show()  # type: ignore[attr-defined]

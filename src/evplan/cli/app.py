@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import traceback
 from collections.abc import Callable
@@ -42,6 +43,13 @@ SelfContainedOption = Annotated[bool, typer.Option(
     "--self-contained", help="Embed plotly.js in report.html (one 5 MB file that opens "
                              "anywhere) instead of sharing one copy per output folder "
                              "(_assets/plotly-VERSION.min.js beside the run folders).")]
+
+
+def finite(value: float | None) -> float | None:
+    """Option callback: NaN and infinity are usage errors (click's ranges let NaN through)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number.")
+    return value
 
 
 def exit_with_error(error: BaseException, debug: bool) -> None:

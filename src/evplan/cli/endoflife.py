@@ -15,6 +15,7 @@ from evplan.cli.app import (
     app,
     console,
     exit_with_error,
+    finite,
     shown_path,
 )
 from evplan.errors import EvplanError
@@ -29,7 +30,7 @@ HistoryOption = Annotated[Path | None, typer.Option(
     "--history", help="CSV of sales before the plan (market, year, powertrain, "
                       "sales_vehicles, ...).")]
 YearsAfterOption = Annotated[int, typer.Option(
-    "--years-after-plan", help="Years projected after the plan's last year.")]
+    "--years-after-plan", help="Years projected after the plan's last year.", min=0, max=200)]
 AfterPlanOption = Annotated[str, typer.Option(
     "--after-plan", help="Sales after the plan: flat (held at the last plan year) or zero.")]
 
@@ -111,11 +112,14 @@ def charging(
         "--markets", help="Comma-separated markets (default: the plan's export markets).")
                        ] = None,
     last_year: Annotated[int | None, typer.Option(
-        "--last-year", help="Last year to size (default: the plan's).")] = None,
+        "--last-year", help="Last year to size (default: the plan's).", min=1900,
+        max=2200)] = None,
     max_wait_probability: Annotated[float, typer.Option(
-        "--max-wait-probability", help="Queueing target: probability of waiting.")] = 0.2,
+        "--max-wait-probability", help="Queueing target: probability of waiting.", min=0,
+        max=1, callback=finite)] = 0.2,
     max_mean_wait_minutes: Annotated[float | None, typer.Option(
-        "--max-mean-wait-minutes", help="Queueing target: mean wait.")] = None,
+        "--max-mean-wait-minutes", help="Queueing target: mean wait.", min=0,
+        callback=finite)] = None,
     zones: Annotated[Path | None, typer.Option(
         "--zones", help="Zones CSV for siting (default: synthetic example).")] = None,
     sites: Annotated[Path | None, typer.Option(
@@ -222,10 +226,11 @@ def recycling(
         "--hard-targets", help="EU targets as hard constraints (default: shortfalls allowed "
                                "at a penalty and reported).")] = False,
     build_every: Annotated[int, typer.Option(
-        "--build-every", help="Plants open only every N years.")] = 5,
+        "--build-every", help="Plants open only every N years.", min=1, max=100)] = 5,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", help="Seconds per MILP solve.")] = 240.0,
-    mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.")] = 0.01,
+        "--time-limit", help="Seconds per MILP solve.", min=0, callback=finite)] = 240.0,
+    mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.", min=0,
+                                           max=1, callback=finite)] = 0.01,
     store: StoreOption = None,
     record: RecordOption = True,
     debug: DebugOption = False,

@@ -20,6 +20,7 @@ from evplan.cli.app import (
     console,
     default_store,
     exit_with_error,
+    finite,
     load_inputs,
     run_commit,
     shown_path,
@@ -40,9 +41,11 @@ def run(
                                "with --force (default: a new evplan-output/<scenario>[-N]).")
                       ] = None,
     time_limit: Annotated[float | None, typer.Option(
-        "--time-limit", help="Solver time limit in seconds.")] = None,
-    mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.")] = 1e-4,
-    threads: Annotated[int | None, typer.Option("--threads", help="Solver threads.")] = None,
+        "--time-limit", help="Solver time limit in seconds.", min=0, callback=finite)] = None,
+    mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.", min=0,
+                                           max=1, callback=finite)] = 1e-4,
+    threads: Annotated[int | None, typer.Option("--threads", help="Solver threads.", min=1,
+                                                max=1024)] = None,
     excel: Annotated[bool, typer.Option(
         "--excel", help="Also write the result tables as results.xlsx in the run folder.")] = False,
     report: Annotated[bool, typer.Option(

@@ -27,8 +27,9 @@ Tables = dict[str, pd.DataFrame]
 def _limited(problems: list[Problem], label: str, found: list[Problem]) -> None:
     problems.extend(found[:MAX_ROWS_PER_KIND])
     if len(found) > MAX_ROWS_PER_KIND:
-        problems.append(Problem(label, f"... and {len(found) - MAX_ROWS_PER_KIND} more rows with "
-                                "the same problem."))
+        more = len(found) - MAX_ROWS_PER_KIND
+        problems.append(Problem(label, f"... and {more} more rows with the same problem.",
+                                count=more))
 
 
 def check_duplicate_keys(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
@@ -39,7 +40,7 @@ def check_duplicate_keys(tables: Tables, labels: dict[str, str], problems: list[
         keyed = frame[key].astype(str)
         repeated = keyed.duplicated(keep=False)
         found: list[Problem] = []
-        for _, group in frame[repeated].groupby(key, sort=False):
+        for _, group in frame[repeated].groupby(key, sort=False, dropna=False):
             rows = group["row"].tolist()
             rows_text = " and ".join(str(row) for row in rows) if len(rows) == 2 else ", ".join(
                 str(row) for row in rows)

@@ -60,13 +60,14 @@ def _report(
         text = message(index)  # type: ignore[operator]
         problems.append(Problem(label, f"{row_label(table, frame, index)}: {text}", row))
     if len(failing) > MAX_ROWS_PER_KIND:
-        problems.append(Problem(label, f"... and {len(failing) - MAX_ROWS_PER_KIND} more rows "
-                                "with the same problem."))
+        more = len(failing) - MAX_ROWS_PER_KIND
+        problems.append(Problem(label, f"... and {more} more rows with the same problem.",
+                                count=more))
 
 
 def _as_text(series: pd.Series) -> pd.Series:
-    """Cells as stripped strings, missing values as ``""``."""
-    return series.astype(str).fillna("").str.strip()
+    """Cells as stripped strings, missing values (None, NaN, pd.NA) as ``""``."""
+    return series.where(series.notna(), "").astype(str).str.strip()
 
 
 def _fraction_hint(column: Column, value: float) -> str:
@@ -75,47 +76,73 @@ def _fraction_hint(column: Column, value: float) -> str:
     return ""
 
 
+def _not_a_number(column: Column, text: str, kind: str) -> str:
+    """Why ``text`` is not a number of ``column``, and what to write instead."""
+    found = f"{column.name} = '{text}' is not {kind}"
+    lowered = text.lower().lstrip("+-")
+    if lowered in ("nan", "inf", "infinity", "none", "null", "<na>", "na", "n/a", "#num!"):
+        blank = (" or leave the cell blank" + (f" for the default {column.default:g}"
+                                               if isinstance(column.default, float) else "")
+                 if not column.required else "")
+        return (f"{found}: evplan takes finite numbers only. Write {kind} in "
+                f"{column.unit}{blank}.")
+    if text.endswith("%") and column.is_fraction:
+        try:
+            share = float(text[:-1]) / 100
+        except ValueError:
+            pass
+        else:
+            return f"{found}. Rates are fractions ({text} -> {share:g})."
+    return (f"{found}. Write {kind} in {column.unit}"
+            + (", without thousands separators." if "," in text else "."))
+
+
 def _check_numeric(
     problems: list[Problem], label: str, table: Table, frame: pd.DataFrame, column: Column
 ) -> pd.Series:
     text = _as_text(frame[column.name])
-    blank = text.eq("") | text.str.lower().isin(["nan", "none", "<na>"])
-    numbers = pd.to_numeric(text.where(~blank), errors="coerce")
-    not_number = numbers.isna() & ~blank
+    blank = text.eq("")
+    numbers = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
+    finite = pd.Series(np.isfinite(numbers.to_numpy()), index=frame.index)
+    not_number = ~finite & ~blank
     kind = "a whole number" if column.dtype == "int" else "a number"
     _report(problems, label, table, frame, frame.index[not_number],
-            lambda i: f"{column.name} = '{text[i]}' is not {kind}. Write {kind} in "
-            f"{column.unit}" + (", without thousands separators." if "," in text[i] else "."))
+            lambda i: _not_a_number(column, text[i], kind))
+    numbers = numbers.where(finite)
     if column.dtype == "int":
         fractional = numbers.notna() & (numbers != np.round(numbers))
         _report(problems, label, table, frame, frame.index[fractional],
                 lambda i: f"{column.name} = {text[i]} is not a whole number. Write a year or "
                 "count without decimals.")
-    low = column.minimum
-    high = column.maximum
-    if low is not None or high is not None:
-        below = numbers < low if low is not None else pd.Series(False, index=frame.index)
-        above = numbers > high if high is not None else pd.Series(False, index=frame.index)
-        bounds = f"outside [{low:g}, {high:g}]" if low is not None and high is not None else (
-            f"below the minimum {low:g}" if low is not None else f"above the maximum {high:g}")
-        outside = frame.index[below | above]
+    low, high = column.lower_bound, column.upper_bound
+    declared = f"[{low:g}, {high:g}]" if column.maximum is not None else (
+        f"below the minimum {low:g}")
+    below = numbers < low
+    above = numbers > high
+    outside = frame.index[below | above]
 
-        def describe(i: Any) -> str:
-            value = float(numbers[i])
-            hint = _fraction_hint(column, value)
-            if not hint and low is not None and value < low:
-                hint = " Fix the sign or the value."
-            elif not hint:
-                hint = f" Check the value and its unit ({column.unit})."
-            return f"{column.name} = {value:g} is {bounds}.{hint}"
+    def describe(i: Any) -> str:
+        value = float(numbers[i])
+        if value > high and column.maximum is None:
+            return (f"{column.name} = {value:g} is above {high:g} {column.unit}, the largest "
+                    f"value evplan accepts for this unit. Check the value and its unit.")
+        bounds = f"outside {declared}" if column.maximum is not None else declared
+        hint = _fraction_hint(column, value)
+        if not hint and value < low:
+            hint = " Fix the sign or the value."
+        elif not hint:
+            hint = f" Check the value and its unit ({column.unit})."
+        return f"{column.name} = {value:g} is {bounds}.{hint}"
 
-        _report(problems, label, table, frame, outside, describe)
+    _report(problems, label, table, frame, outside, describe)
     if column.required:
         _report(problems, label, table, frame, frame.index[blank],
                 lambda i: f"{column.name} is blank. Give {kind} in {column.unit}.")
     elif column.default is not None:
         numbers = numbers.where(~blank, float(column.default))  # type: ignore[arg-type]
     if column.dtype == "int":
+        # Reported above; out-of-range whole numbers would not fit the integer type.
+        numbers = numbers.where(numbers.abs() < 2.0**53)
         return numbers.round().astype("Int64")
     return numbers.astype(float)
 

@@ -20,12 +20,14 @@ without renumbering the rows that follow.
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from evplan.data.files import load_yaml
 from evplan.errors import InputError, Problem
 
 __all__ = ["SCENARIO_SHEET", "SOURCES_SHEET", "cell_text", "read_sheets", "scenario_from_sheets"]
@@ -39,16 +41,16 @@ def cell_text(value: Any) -> str:
 
     Examples
     --------
-    >>> [cell_text(v) for v in (None, 600000.0, 0.1, 2023, " BEV ", True)]
-    ['', '600000', '0.1', '2023', 'BEV', 'TRUE']
+    >>> [cell_text(v) for v in (None, 600000.0, 0.1, 2023, " BEV ", True, float("nan"))]
+    ['', '600000', '0.1', '2023', 'BEV', 'TRUE', 'NaN']
     """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        if value != value:  # NaN
-            return ""
+        if value != value:  # NaN: not blank, so validation reports it
+            return "NaN"
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, int):
         return str(value)
@@ -57,61 +59,151 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_sheets(workbook: Path) -> dict[str, pd.DataFrame]:
-    """Read every sheet of ``workbook`` as text, with a ``row`` column of sheet row numbers.
+def read_sheets(workbook: Path, read: Collection[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Read the sheets of ``workbook`` as text, with a ``row`` column of sheet row numbers.
+
+    Every stored cell is read, whatever the sheet's ``<dimension>`` tag says (a stale tag
+    makes a read-only reader stop early). A formula cell gives its calculated value as the
+    workbook stored it.
+
+    Parameters
+    ----------
+    workbook : Path
+        The ``.xlsx`` file.
+    read : collection of str, optional
+        Names of the sheets to read (default: all); other sheets (a README, notes) are
+        ignored, merged cells and formulas included.
 
     Raises
     ------
     InputError
-        When the file cannot be opened as a workbook.
+        When the file cannot be opened as a workbook; when a formula was saved without its
+        calculated value; when cells are merged (naming sheet, cell and row).
     """
+    book = _open(workbook, data_only=False)
+    problems: list[Problem] = []
+    formulas: dict[str, list[tuple[int, int]]] = {}
+    grids: dict[str, list[list[Any]]] = {}
+    for sheet in book.worksheets:
+        if read is not None and sheet.title not in read:
+            continue
+        grid = [list(row) for row in sheet.iter_rows(values_only=True)]
+        grids[sheet.title] = grid
+        found = [(r, c) for r, row in enumerate(grid) for c, value in enumerate(row)
+                 if _is_formula(sheet, r, c, value)]
+        if found:
+            formulas[sheet.title] = found
+        _merged(sheet, f"{workbook.name}, sheet {sheet.title}", problems)
+    if formulas:
+        cached = _open(workbook, data_only=True)
+        for title, cells in formulas.items():
+            sheet = cached[title]
+            label = f"{workbook.name}, sheet {title}"
+            header = [cell_text(value) for value in (grids[title][0] if grids[title] else [])]
+            missing = []
+            for r, c in cells:
+                value = sheet.cell(row=r + 1, column=c + 1).value
+                if value is None:
+                    missing.append((r, c))
+                grids[title][r][c] = value
+            for r, c in missing[:MAX_CELLS_NAMED]:
+                column = header[c] if c < len(header) and header[c] else f"column {c + 1}"
+                problems.append(Problem(label, f"row {r + 1}, {column} (cell "
+                                        f"{_cell_name(r, c)}): the workbook was saved without "
+                                        "calculated values, so this formula has none: open and "
+                                        "save it in Excel, or type the value.", r + 1))
+            if len(missing) > MAX_CELLS_NAMED:
+                more = len(missing) - MAX_CELLS_NAMED
+                problems.append(Problem(label, f"... and {more} more formula cells without a "
+                                        "calculated value.", count=more))
+    if problems:
+        raise InputError(problems)
+    return {title: _frame(grid) for title, grid in grids.items()}
+
+
+MAX_CELLS_NAMED = 10
+
+
+def _open(workbook: Path, data_only: bool) -> Any:
+    """Open the whole workbook (not read-only: that mode trusts the stored dimension)."""
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(workbook, read_only=True, data_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unsupported extensions, odd styles
+            return load_workbook(workbook, read_only=False, data_only=data_only)
     except Exception as error:  # openpyxl raises many types for a broken file
+        detail = str(error).strip() or type(error).__name__
         raise InputError([Problem(workbook.name, f"{workbook.name} cannot be read as an Excel "
-                                  f"workbook: {error}. Save it as .xlsx.")]) from error
-    sheets: dict[str, pd.DataFrame] = {}
-    try:
-        for sheet in book.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            header_cells = next(rows, None) or ()
-            header = [cell_text(value) for value in header_cells]
-            while header and not header[-1]:
-                header.pop()
-            width = len(header)
-            records: list[list[str]] = []
-            numbers: list[int] = []
-            for number, cells in enumerate(rows, start=2):
-                texts = [cell_text(value) for value in cells[:width]]
-                if not any(texts):
-                    continue
-                texts += [""] * (width - len(texts))
-                records.append(texts)
-                numbers.append(number)
-            columns = [name or f"column {index + 1}" for index, name in enumerate(header)]
-            frame = pd.DataFrame(records, columns=columns, dtype=object)
-            frame = frame.astype(str) if len(frame) else pd.DataFrame(
-                {column: pd.Series(dtype=str) for column in columns})
-            frame.insert(0, "row", numbers)
-            sheets[sheet.title] = frame
-    finally:
-        book.close()
-    return sheets
+                                  f"workbook ({detail}). Open it in Excel and save it as "
+                                  ".xlsx.")]) from None
 
 
-def _scenario_value(key: str, text: str) -> Any:
+def _is_formula(sheet: Any, r: int, c: int, value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith("=") and sheet.cell(row=r + 1, column=c + 1).data_type == "f"
+    return value is not None and not isinstance(value, int | float | bool | _dt.date
+                                                | _dt.time | _dt.timedelta)
+
+
+def _cell_name(r: int, c: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(c + 1)}{r + 1}"
+
+
+def _merged(sheet: Any, label: str, problems: list[Problem]) -> None:
+    """Merged cells leave all but their first cell blank: name them instead of reading blanks."""
+    ranges = sorted(sheet.merged_cells.ranges, key=lambda merged: (merged.min_row,
+                                                                   merged.min_col))
+    for merged in ranges[:MAX_CELLS_NAMED]:
+        problems.append(Problem(label, f"row {merged.min_row}: cells {merged.coord} are merged, "
+                                "so all but the first read as blank. Unmerge them and type the "
+                                "value in every cell.", merged.min_row))
+    if len(ranges) > MAX_CELLS_NAMED:
+        more = len(ranges) - MAX_CELLS_NAMED
+        problems.append(Problem(label, f"... and {more} more merged ranges.", count=more))
+
+
+def _frame(grid: list[list[Any]]) -> pd.DataFrame:
+    """A sheet's cells as a frame of text: header in row 1, fully blank rows skipped."""
+    header = [cell_text(value) for value in (grid[0] if grid else [])]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    for number, cells in enumerate(grid[1:], start=2):
+        texts = [cell_text(value) for value in cells[:width]]
+        if not any(texts):
+            continue
+        texts += [""] * (width - len(texts))
+        records.append(texts)
+        numbers.append(number)
+    columns = [name or f"column {index + 1}" for index, name in enumerate(header)]
+    frame = pd.DataFrame(records, columns=columns, dtype=object)
+    frame = frame.astype(str) if len(frame) else pd.DataFrame(
+        {column: pd.Series(dtype=str) for column in columns})
+    frame.insert(0, "row", numbers)
+    return frame
+
+
+def _scenario_value(key: str, text: str, label: str, problems: list[Problem]) -> Any:
     """A scenario cell's value: numbers and booleans parsed, other text kept as written.
 
     Text is not parsed as YAML (a description such as ``"2023-2030: 19 plants"`` would
-    become a mapping); only ``sources`` may hold a YAML mapping.
+    become a mapping); only ``sources`` may hold a YAML mapping, read with evplan's limited
+    loader (an alias bomb there is refused, not expanded).
     """
     if not text:
         return None
     try:
-        parsed = yaml.safe_load(text)
-    except yaml.YAMLError:
+        parsed = load_yaml(text, label)
+    except InputError as error:
+        if key == "sources":
+            problems.extend(Problem(label, f"sources: {problem.message}")
+                            for problem in error.problems)
+            return None
         return text
     if key == "sources" or isinstance(parsed, int | float | bool) or parsed is None:
         return parsed
@@ -135,7 +227,7 @@ def scenario_from_sheets(sheets: dict[str, pd.DataFrame], workbook_name: str,
         return scenario
     for key, value in zip(sheet["key"], sheet["value"], strict=True):
         if key.strip():
-            scenario[key.strip()] = _scenario_value(key.strip(), value.strip())
+            scenario[key.strip()] = _scenario_value(key.strip(), value.strip(), label, problems)
     if SOURCES_SHEET in sheets:
         sources = sheets[SOURCES_SHEET]
         sources_label = f"{workbook_name}, sheet {SOURCES_SHEET}"

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import yaml
 
+from evplan.data.files import MAX_YAML_BYTES, load_yaml, read_text_file
 from evplan.errors import InputError, Problem
 from evplan.schema import TABLES
 
@@ -37,10 +37,11 @@ def _base_of(folder: Path) -> str:
     path = folder / "scenario.yaml"
     if not path.exists():
         return ""
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
-        return ""  # the normal reader reports the YAML problem
+    try:  # the one limited YAML loader (size, aliases, duplicate keys)
+        loaded = load_yaml(read_text_file(path, "scenario.yaml", MAX_YAML_BYTES),
+                           "scenario.yaml") or {}
+    except InputError:
+        return ""  # the normal reader reports the problem
     return str(loaded.get("base_inputs") or "").strip() if isinstance(loaded, dict) else ""
 
 

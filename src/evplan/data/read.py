@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from evplan.data.excel import SCENARIO_SHEET, read_sheets, scenario_from_sheets
+from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET, read_sheets, scenario_from_sheets
+from evplan.data.files import MAX_YAML_BYTES, load_yaml, read_csv_table, read_text_file
 from evplan.data.overlay import read_layered_folder
 from evplan.errors import InputError, Problem
 from evplan.schema import TABLES
@@ -95,7 +95,7 @@ def read_raw_table(source: str | Path | pd.DataFrame, label: str) -> pd.DataFram
     Raises
     ------
     InputError
-        When the path does not exist or is not readable CSV.
+        When the path does not exist, is empty, or is not readable UTF-8 CSV.
     """
     if isinstance(source, pd.DataFrame):
         frame = source.copy().astype(object).where(source.notna(), "").astype(str)
@@ -104,14 +104,17 @@ def read_raw_table(source: str | Path | pd.DataFrame, label: str) -> pd.DataFram
         if not path.exists():
             raise InputError([Problem(label, f"{path} does not exist. Give the path of a CSV "
                                       "file, or leave it out to use the default.")])
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True)
-        except (pd.errors.ParserError, UnicodeDecodeError) as error:
-            raise InputError([Problem(label, f"{label} cannot be read as CSV: {error}. Save it "
-                                      "as UTF-8 CSV with a comma separator.")]) from error
-        except pd.errors.EmptyDataError:
-            frame = pd.DataFrame()
+        read = read_csv_table(path, label)
+        if read is None:
+            raise InputError([Problem(label, _empty_file(label))])
+        frame = read
     return _with_row_numbers(frame).reset_index(drop=True)
+
+
+def _empty_file(label: str, columns: tuple[str, ...] = ()) -> str:
+    header = f" ({', '.join(columns)})" if columns else ""
+    return (f"{label} is empty, without even a header row. Write the header{header} in row 1 "
+            "and the data below it; delete the file if the table has no rows and is optional.")
 
 
 def _read_folder(folder: Path, complete: bool = True) -> RawInputs:
@@ -129,13 +132,13 @@ def _read_folder(folder: Path, complete: bool = True) -> RawInputs:
                                         "(see docs/inputs.md)."))
             continue
         try:
-            frame = pd.read_csv(file, dtype=str, keep_default_na=False, skip_blank_lines=True)
-        except (pd.errors.ParserError, UnicodeDecodeError) as error:
-            problems.append(Problem(table.file, f"{table.file} cannot be read as CSV: {error}. "
-                                    "Save it as UTF-8 CSV with a comma separator."))
+            frame = read_csv_table(file, table.file)
+        except InputError as error:
+            problems.extend(error.problems)
             continue
-        except pd.errors.EmptyDataError:
-            frame = pd.DataFrame(columns=list(table.column_names))
+        if frame is None:
+            problems.append(Problem(table.file, _empty_file(table.file, table.column_names)))
+            continue
         tables[name] = _with_row_numbers(frame)
     scenario_path = folder / SCENARIO_FILE
     scenario: dict[str, Any] = {}
@@ -144,13 +147,19 @@ def _read_folder(folder: Path, complete: bool = True) -> RawInputs:
                                 "one with at least name, first_year and last_year."))
     else:
         try:
-            loaded = yaml.safe_load(scenario_path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as error:
-            problems.append(Problem(SCENARIO_FILE, f"{SCENARIO_FILE} is not valid YAML: {error}"))
+            loaded = load_yaml(read_text_file(scenario_path, SCENARIO_FILE, MAX_YAML_BYTES),
+                               SCENARIO_FILE)
+        except InputError as error:
+            problems.extend(error.problems)
+            loaded = {}
+        if loaded is None:
+            problems.append(Problem(SCENARIO_FILE, f"{SCENARIO_FILE} is empty. Write at least "
+                                    "name, first_year and last_year."))
             loaded = {}
         if not isinstance(loaded, dict):
             problems.append(Problem(SCENARIO_FILE, f"{SCENARIO_FILE} must be a mapping of keys "
-                                    f"to values, found {type(loaded).__name__}."))
+                                    f"to values ('first_year: 2023'), found "
+                                    f"{'a list' if isinstance(loaded, list) else 'text'}."))
             loaded = {}
         scenario = loaded
     return RawInputs(tables, labels, scenario, SCENARIO_FILE, str(folder), problems)
@@ -158,7 +167,7 @@ def _read_folder(folder: Path, complete: bool = True) -> RawInputs:
 
 def _read_workbook(workbook: Path) -> RawInputs:
     """Read a workbook laid out as :mod:`evplan.data.excel` describes (header in row 1)."""
-    sheets = read_sheets(workbook)
+    sheets = read_sheets(workbook, read={*TABLES, SCENARIO_SHEET, SOURCES_SHEET})
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from evplan.data.checks import check_tables
-from evplan.data.columns import coerce_table, empty_table
+from evplan.data.columns import MAX_ROWS_PER_KIND, coerce_table, empty_table
 from evplan.data.network import NetworkData, ScenarioSettings
 from evplan.data.read import RawInputs, read_inputs
 from evplan.data.suggest import did_you_mean
@@ -17,6 +19,10 @@ from evplan.errors import InputError, Problem
 from evplan.schema import SCENARIO_FIELDS, TABLES, ScenarioField
 
 __all__ = ["load", "validate_inputs", "validate_tables"]
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool | _dt.date)
 
 
 def _scenario_value(field: ScenarioField, value: Any, label: str,
@@ -28,16 +34,34 @@ def _scenario_value(field: ScenarioField, value: Any, label: str,
         return field.default
     if field.dtype == "mapping":
         if not isinstance(value, Mapping):
-            problems.append(Problem(label, f"{field.name} must be a mapping of id: text."))
+            problems.append(Problem(label, f"{field.name} must be a mapping of id: text, found "
+                                    f"{_kind(value)}. Write one 'id: citation' line per source."))
             return field.default
-        return {str(key): str(text) for key, text in value.items()}
+        nested = [str(key) for key, text in value.items() if not _is_scalar(text)
+                  and text is not None]
+        for key in nested[:MAX_ROWS_PER_KIND]:
+            problems.append(Problem(label, f"{field.name}: '{key}' must be text (a citation), "
+                                    f"found {_kind(value[key])}. Quote the citation."))
+        return {str(key): "" if text is None else str(text) for key, text in value.items()}
+    if not _is_scalar(value):
+        problems.append(Problem(label, f"{field.name} must be "
+                                + ("text" if field.dtype == "str" else "a number")
+                                + f", found {_kind(value)}. Write a single value."))
+        return field.default
     if field.dtype == "str":
         return str(value)
     try:
+        if isinstance(value, bool | _dt.date):
+            raise TypeError
         number = float(value)
     except (TypeError, ValueError):
         problems.append(Problem(label, f"{field.name} = {value!r} is not a number. Give a "
                                 f"number in {field.unit}."))
+        return field.default
+    if not math.isfinite(number):
+        problems.append(Problem(label, f"{field.name} = {value!r} is not a finite number. Give "
+                                f"a number in {field.unit}"
+                                + ("." if field.required else " or leave the key out.")))
         return field.default
     if field.dtype == "int" and number != int(number):
         problems.append(Problem(label, f"{field.name} = {value!r} is not a whole number."))
@@ -46,10 +70,23 @@ def _scenario_value(field: ScenarioField, value: Any, label: str,
     if (low is not None and number < low) or (high is not None and number > high):
         hint = (f" Rates are fractions ({number:g} % -> {number / 100:g})."
                 if field.unit.startswith("fraction") and 1 < number <= 100 else "")
-        problems.append(Problem(label, f"{field.name} = {number:g} is outside [{low:g}, "
-                                f"{high if high is not None else 'inf'}].{hint}"))
+        lower = f"{low:g}" if low is not None else "-inf"
+        upper = f"{high:g}" if high is not None else "inf"
+        problems.append(Problem(label, f"{field.name} = {number:g} is outside [{lower}, "
+                                f"{upper}].{hint}"))
         return field.default
     return int(number) if field.dtype == "int" else number
+
+
+def _kind(value: Any) -> str:
+    """``a list``, ``a mapping``, ``true`` ... for messages about a value of the wrong type."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple | set):
+        return "a list"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{type(value).__name__} {value!r}"
 
 
 def validate_scenario(raw: Mapping[str, Any], label: str,
@@ -102,6 +139,9 @@ def validate_tables(
         frame = frame.copy()
         if "row" not in frame:
             frame.insert(0, "row", range(2, len(frame) + 2))
+        for column in frame.columns:
+            if column != "row":
+                frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
         raw_tables[name] = frame.astype({column: str for column in frame.columns
                                          if column != "row"})
     if isinstance(scenario, ScenarioSettings):
@@ -109,6 +149,20 @@ def validate_tables(
     full_labels = {name: table.file for name, table in TABLES.items()} | dict(labels or {})
     raw = RawInputs(raw_tables, full_labels, dict(scenario), "scenario.yaml", origin)
     return validate_inputs(raw)
+
+
+def _check_not_empty(raw: RawInputs, typed: Mapping[str, pd.DataFrame],
+                     scenario: ScenarioSettings | None, problems: list[Problem]) -> None:
+    """A required table that is there but has no rows (duties may, with default_duty_rate)."""
+    for name, table in TABLES.items():
+        if not table.required or name not in raw.tables or len(typed[name]):
+            continue
+        if name == "duties" and scenario is not None and scenario.default_duty_rate is not None:
+            continue
+        label = raw.labels.get(name, table.file)
+        fix = (" Add the duty rows, or set default_duty_rate in scenario.yaml."
+               if name == "duties" else f" Add at least one row ({', '.join(table.key)}, ...).")
+        problems.append(Problem(label, f"{label} has no rows.{fix}"))
 
 
 def validate_inputs(raw: RawInputs) -> NetworkData:
@@ -127,6 +181,7 @@ def validate_inputs(raw: RawInputs) -> NetworkData:
             typed[name] = empty_table(table)
             continue
         typed[name] = coerce_table(table, frame, raw.labels.get(name, table.file), problems)
+    _check_not_empty(raw, typed, scenario, problems)
     if scenario is not None:
         column_problems = len(problems)
         try:

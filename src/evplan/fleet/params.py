@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from evplan.data.columns import row_label
+from evplan.data.files import load_yaml, read_text_file
 from evplan.errors import InputError, Problem
 from evplan.fleet.tables import TableSource, default_table_path, read_parameter_table
 from evplan.schema import Column, Table
@@ -121,7 +121,7 @@ SALES_HISTORY = Table(
 def sources() -> dict[str, str]:
     """Source id -> citation for every id the default tables name."""
     path = default_table_path("fleet", "sources.yaml")
-    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return dict(load_yaml(read_text_file(path, path.name), path.name))
 
 
 def load_survival(source: TableSource = None) -> pd.DataFrame:

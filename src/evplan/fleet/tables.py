@@ -67,7 +67,7 @@ def read_parameter_table(
     key = [column for column in table.key if column in typed]
     if unique_key and key and len(typed):
         repeated = typed[key].astype(str).duplicated(keep=False)
-        for _, group in typed[repeated].groupby(key, sort=False):
+        for _, group in typed[repeated].groupby(key, sort=False, dropna=False):
             rows = " and ".join(str(row) for row in group["row"])
             ident = row_label(table, typed, group.index[0]).split(", ", 1)[1]
             own.append(Problem(label, f"rows {rows}: duplicate {ident}. Keep one row and "
@@ -96,5 +96,5 @@ def unknown_ids(
         for i in unknown[:MAX_ROWS_PER_KIND]]
     if len(unknown) > MAX_ROWS_PER_KIND:
         found.append(Problem(label, f"... and {len(unknown) - MAX_ROWS_PER_KIND} more rows "
-                             "with the same problem."))
+                             "with the same problem.", count=len(unknown) - MAX_ROWS_PER_KIND))
     return found

@@ -100,6 +100,7 @@ def _check_numbers(
                 file=name,
                 message=f"... and {len(positions) - _MAX_PER_CHECK} more rows with a bad "
                 f"{column}; fix them the same way.",
+                count=len(positions) - _MAX_PER_CHECK,
             )
         )
     return values
@@ -197,6 +198,7 @@ def to_dense(
                     file="costs",
                     message=f"... and {len(unknown) - _MAX_PER_CHECK} more rows with an "
                     f"unknown {column}.",
+                    count=len(unknown) - _MAX_PER_CHECK,
                 )
             )
     if problems:

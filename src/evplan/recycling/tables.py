@@ -20,10 +20,10 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from evplan.data.checks import MAX_ROWS_PER_KIND
 from evplan.data.columns import coerce_table, row_label
+from evplan.data.files import load_yaml, read_text_file
 from evplan.data.read import read_raw_table
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
@@ -224,8 +224,8 @@ def default_path(file: str) -> Path:
 @cache
 def sources() -> dict[str, str]:
     """Source ids of the default tables and what each one is."""
-    with default_path("sources.yaml").open(encoding="utf-8") as handle:
-        return dict(yaml.safe_load(handle))
+    path = default_path("sources.yaml")
+    return dict(load_yaml(read_text_file(path, path.name), path.name))
 
 
 _TRUE = {"true", "yes", "1", "1.0", "y", "t"}
@@ -267,7 +267,7 @@ def read_table(table: Table, source: TableSource, default: str | None,
     _booleans(table, typed, label, own)
     if table.key and len(typed) and all(column in typed for column in table.key):
         repeated = typed[list(table.key)].astype(str).duplicated(keep=False)
-        for _, group in typed[repeated].groupby(list(table.key), sort=False):
+        for _, group in typed[repeated].groupby(list(table.key), sort=False, dropna=False):
             rows = " and ".join(str(row) for row in group["row"])
             ident = row_label(table, typed, group.index[0]).split(", ", 1)[1]
             own.append(Problem(label, f"rows {rows}: duplicate {ident}. Keep one row and "
@@ -287,7 +287,7 @@ def _unknown(table: Table, frame: pd.DataFrame, column: str, known: set[str], la
                      int(frame.loc[i, "row"])) for i in bad[:MAX_ROWS_PER_KIND]]
     if len(bad) > MAX_ROWS_PER_KIND:
         found.append(Problem(label, f"... and {len(bad) - MAX_ROWS_PER_KIND} more rows with "
-                             "the same problem."))
+                             "the same problem.", count=len(bad) - MAX_ROWS_PER_KIND))
     return found
 
 

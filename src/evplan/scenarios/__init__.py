@@ -25,7 +25,13 @@ from evplan.scenarios.apply import Applied, apply, apply_patches, apply_scenario
 
 if TYPE_CHECKING:
     from evplan.scenarios.breakeven import breakeven_duties
-    from evplan.scenarios.cases import Case, grid_cases, montecarlo_cases, parse_values
+    from evplan.scenarios.cases import (
+        Case,
+        grid_cases,
+        montecarlo_cases,
+        parse_grid,
+        parse_values,
+    )
     from evplan.scenarios.overrides import (
         Catalog,
         MonteCarloSpec,
@@ -50,7 +56,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "breakeven_duties": "breakeven",
     "Case": "cases", "grid_cases": "cases", "montecarlo_cases": "cases",
-    "parse_values": "cases",
+    "parse_grid": "cases", "parse_values": "cases",
     "Catalog": "overrides", "MonteCarloSpec": "overrides", "Parameter": "overrides",
     "Patch": "overrides", "load_catalog": "overrides", "parse_catalog": "overrides",
     "StudyResult": "runners", "run_cases": "runners",
@@ -78,6 +84,7 @@ __all__ = [
     "montecarlo",
     "montecarlo_cases",
     "parse_catalog",
+    "parse_grid",
     "parse_values",
     "run_cases",
     "run_montecarlo",

@@ -219,9 +219,9 @@ def _fast_checks(data: NetworkData, tables: dict[str, pd.DataFrame],
             if column.required and blank.any():
                 return False
             present = values[~blank]
-            if column.minimum is not None and (present < column.minimum).any():
+            if not np.isfinite(present).all():
                 return False
-            if column.maximum is not None and (present > column.maximum).any():
+            if (present < column.lower_bound).any() or (present > column.upper_bound).any():
                 return False
             before = data[name][column.name].to_numpy(dtype=float)
             if not np.array_equal(np.isnan(before), blank):
@@ -276,8 +276,33 @@ def apply_patches(data: NetworkData, patches: Sequence[Patch], scenario: str = "
                                    else frame.reset_index(drop=True)
                                    for name, frame in tables.items()})
     else:
-        new = validate_tables(tables, data.scenario, origin=data.origin)
+        try:
+            new = validate_tables(tables, data.scenario, origin=data.origin)
+        except InputError as error:
+            raise InputError(_blame(error.problems, patches)) from None
     return Applied(new, scenario, tuple(records))
+
+
+def _blame(problems: Sequence[Problem], patches: Sequence[Patch]) -> list[Problem]:
+    """Problems the patched tables have, blamed on the overrides that patched them.
+
+    The base inputs were valid, so whatever validation finds now the overrides made; the
+    message names the override(s), the table and its row, and the file to fix is
+    scenarios.yaml (not the CSV, which is unchanged).
+    """
+    by_file = {table.file: name for name, table in TABLES.items()}
+    blamed = []
+    for problem in problems:
+        table = by_file.get(problem.file, problem.file)
+        names = list(dict.fromkeys(patch.override or "custom" for patch in patches
+                                   if patch.table == table)) or list(dict.fromkeys(
+                                       patch.override or "custom" for patch in patches))
+        who = " and ".join(f"'{name}'" for name in names)
+        blamed.append(Problem(LABEL, f"override {who} makes {table} invalid: {problem.message}"
+                              + (" Change the override in scenarios.yaml." if problem.count == 1
+                                 else ""),
+                              count=problem.count))
+    return blamed
 
 
 def apply_scenario(data: NetworkData, scenario: str | Sequence[str] | Sequence[Patch],

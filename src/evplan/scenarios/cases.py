@@ -9,15 +9,30 @@ the order the parameters are declared, so a seed gives the same cases on every m
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from evplan.errors import InputError, Problem
-from evplan.scenarios.overrides import LABEL, Catalog, Distribution, MonteCarloSpec, Patch
+from evplan.scenarios.overrides import (
+    LABEL,
+    MAX_SAMPLES,
+    MAX_SWEEP_VALUES,
+    Catalog,
+    Distribution,
+    MonteCarloSpec,
+    Patch,
+    count_option,
+    finite_number,
+    sweep_values,
+)
 
-__all__ = ["Case", "grid_cases", "montecarlo_cases", "parse_values", "sample"]
+#: Most cases one sweep may have (the product of its parameters' value counts).
+MAX_CASES = 100_000
+
+__all__ = ["Case", "grid_cases", "montecarlo_cases", "parse_grid", "parse_values", "sample"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,12 @@ class Case:
 def parse_values(text: str) -> tuple[float, ...]:
     """Parse ``0:0.5:6`` (start:stop:count, inclusive) or ``0.5,1,2`` into values.
 
+    Raises
+    ------
+    InputError
+        For text that is neither, for NaN or infinity, for no values, and for more than
+        :data:`~evplan.scenarios.overrides.MAX_SWEEP_VALUES` values.
+
     Examples
     --------
     >>> parse_values("0:0.5:6")
@@ -52,15 +73,54 @@ def parse_values(text: str) -> tuple[float, ...]:
     >>> parse_values("0.5,1,2")
     (0.5, 1.0, 2.0)
     """
-    try:
-        if ":" in text:
-            start, stop, count = text.split(":")
-            values = np.linspace(float(start), float(stop), int(count))
-            return tuple(round(float(value), 12) for value in values)
-        return tuple(float(value) for value in text.split(",") if value.strip())
-    except ValueError:
-        raise InputError([Problem("--grid", f"'{text}' is not start:stop:count or a comma "
-                                  "list of numbers, e.g. 0:0.5:6 or 0.5,1,2.")]) from None
+    problems: list[Problem] = []
+    fix = "Write start:stop:count or a comma list of numbers, e.g. 0:0.5:6 or 0.5,1,2."
+    if ":" in text:
+        parts = text.split(":")
+        numbers = [finite_number(part) for part in parts]
+        if len(parts) != 3 or None in numbers:
+            problems.append(Problem("--grid", f"'{text}' is not start:stop:count with finite "
+                                    f"numbers. {fix}"))
+        else:
+            start, stop, count = (float(number) for number in numbers if number is not None)
+            if count != int(count) or not 1 <= count <= MAX_SWEEP_VALUES:
+                problems.append(Problem("--grid", f"'{text}': count {count:g} is not a whole "
+                                        f"number from 1 to {MAX_SWEEP_VALUES:,}. {fix}"))
+            else:
+                values = np.linspace(start, stop, int(count))
+                return tuple(round(float(value), 12) for value in values)
+    else:
+        items = [item for item in text.split(",") if item.strip()]
+        listed = sweep_values(items, f"'{text}'", problems, label="--grid")
+        if listed is not None:
+            return listed
+    raise InputError(problems)
+
+
+def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
+    """Parse ``--grid`` options (``PARAMETER=VALUES``, see :func:`parse_values`) into a grid.
+
+    Examples
+    --------
+    >>> parse_grid(["freight=0.5,1", "demand=1:2:3"])
+    {'freight': (0.5, 1.0), 'demand': (1.0, 1.5, 2.0)}
+    """
+    grid: dict[str, tuple[float, ...]] = {}
+    problems: list[Problem] = []
+    for item in items:
+        parameter, equals, values = item.partition("=")
+        if not equals or not parameter.strip():
+            problems.append(Problem("--grid", f"'{item}' is not PARAMETER=VALUES. Write e.g. "
+                                    "-g freight=0.5,1,2 (a parameter of scenarios.yaml)."))
+            continue
+        try:
+            grid[parameter.strip()] = parse_values(values)
+        except InputError as error:
+            problems.extend(Problem(problem.file, f"{parameter.strip()}: {problem.message}")
+                            for problem in error.problems)
+    if problems:
+        raise InputError(problems)
+    return grid
 
 
 def _label(values: Mapping[str, float]) -> str:
@@ -80,6 +140,11 @@ def grid_cases(catalog: Catalog, grid: Mapping[str, Sequence[float]],
     ['freight=0.5', 'freight=1', 'freight=2']
     """
     parameters = [catalog.parameter(name) for name in grid]
+    total = math.prod(len(grid[p.name]) for p in parameters) if parameters else 0
+    if not 1 <= total <= MAX_CASES:
+        raise InputError([Problem(LABEL, f"the grid has {total:,} cases; a sweep runs 1 to "
+                                  f"{MAX_CASES:,}. Give each parameter at least one value, and "
+                                  "fewer values.")])
     cases = []
     for number, values in enumerate(itertools.product(*(grid[p.name] for p in parameters))):
         chosen = {p.name: float(value) for p, value in zip(parameters, values, strict=True)}
@@ -113,8 +178,14 @@ def montecarlo_cases(catalog: Catalog, study: MonteCarloSpec, samples: int | Non
 
     Negative draws are clipped to 0 (rates, prices and multipliers cannot be negative).
     """
-    count = study.samples if samples is None else samples
-    rng = np.random.default_rng(study.seed if seed is None else seed)
+    problems: list[Problem] = []
+    count = count_option(study.samples if samples is None else samples, "samples", 1,
+                         MAX_SAMPLES, problems, label="--samples")
+    chosen_seed = count_option(study.seed if seed is None else seed, "seed", 0, 2**63 - 1,
+                               problems, label="--seed")
+    if count is None or chosen_seed is None:
+        raise InputError(problems)
+    rng = np.random.default_rng(chosen_seed)
     draws = {name: np.maximum(sample(distribution, count, rng), 0.0)
              for name, distribution in study.distributions.items()}
     parameters = {name: catalog.parameter(name) for name in draws}

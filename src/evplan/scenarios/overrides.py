@@ -29,13 +29,13 @@ parameters fail with a "did you mean" that names the closest spelling.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from evplan.data.files import MAX_YAML_BYTES, load_yaml, read_text_file
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.schema import TABLES
@@ -47,14 +47,20 @@ __all__ = [
     "MonteCarloSpec",
     "Parameter",
     "Patch",
+    "count_option",
+    "finite_number",
     "load_catalog",
     "parse_catalog",
     "parse_patches",
+    "sweep_values",
 ]
 
 LABEL = "scenarios.yaml"
 PATCH_KEYS = ("where", "set", "scale", "from_year")
 DISTRIBUTIONS = ("normal", "lognormal", "uniform", "triangular", "choice")
+#: Most samples one Monte Carlo study may draw, and most values one sweep parameter may take.
+MAX_SAMPLES = 100_000
+MAX_SWEEP_VALUES = 1_000
 
 
 @dataclass(frozen=True)
@@ -181,6 +187,32 @@ def _values(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, list | tuple) else (value,)
 
 
+def _mapping(value: Any, where: str, what: str, problems: list[Problem]) -> Mapping[Any, Any]:
+    """``value`` when it is a mapping (or absent); else a problem and an empty mapping."""
+    if value is None or isinstance(value, Mapping):
+        return value or {}
+    found = "a list" if isinstance(value, list) else f"{value!r}"
+    problems.append(Problem(LABEL, f"{where} must be a mapping ({what}), found {found}."))
+    return {}
+
+
+def finite_number(value: Any) -> float | None:
+    """``value`` as a finite float, or None (text, booleans, NaN and infinity are not numbers).
+
+    Examples
+    --------
+    >>> [finite_number(v) for v in (2, "0.5", float("nan"), True, "abc")]
+    [2.0, 0.5, None, None, None]
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _check_columns(table: str, columns: Sequence[str], what: str, where: str,
                    problems: list[Problem]) -> None:
     known = TABLES[table].column_names
@@ -215,11 +247,12 @@ def _from_year(body: Mapping[str, Any], table: str, where: str,
         problems.append(Problem(LABEL, f"{where}: {table} has no years, so from_year cannot "
                                 "apply. Leave out from_year."))
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        problems.append(Problem(LABEL, f"{where}: from_year = {value!r} is not a year."))
+    number = finite_number(value)
+    if number is None or number != int(number) or not 1900 <= number <= 2200:
+        problems.append(Problem(LABEL, f"{where}: from_year = {value!r} is not a year. Write "
+                                "a year such as 2027."))
         return None
+    return int(number)
 
 
 def _unknown_keys(body: Mapping[str, Any], where: str, problems: list[Problem]) -> None:
@@ -239,25 +272,36 @@ def _patch(table: str, body: Any, override: str, problems: list[Problem]) -> Pat
                                 "where/set/scale/from_year."))
         return None
     _unknown_keys(body, where, problems)
-    filters = {str(column): _values(value) for column, value in (body.get("where") or {}).items()}
-    sets = dict(body.get("set") or {})
-    scales = dict(body.get("scale") or {})
+    filters = {str(column): _values(value) for column, value in _mapping(
+        body.get("where"), f"{where}: where", "column: value", problems).items()}
+    sets = {str(k): v for k, v in _mapping(body.get("set"), f"{where}: set",
+                                           "column: value", problems).items()}
+    scales = {str(k): v for k, v in _mapping(body.get("scale"), f"{where}: scale",
+                                             "column: factor", problems).items()}
     _check_columns(table, list(filters), "where", where, problems)
     _check_columns(table, list(sets), "set", where, problems)
     _check_columns(table, list(scales), "scale", where, problems)
+    for column, value in sets.items():
+        if value is None or not _numeric(table, column):
+            continue
+        if finite_number(value) is None:
+            problems.append(Problem(LABEL, f"{where}: set {column} = {value!r} is not a finite "
+                                    "number. Write a number, or null to clear an optional "
+                                    "cell."))
     for column, factor in scales.items():
         if column in TABLES[table].column_names and not _numeric(table, column):
             problems.append(Problem(LABEL, f"{where}: scale needs a numeric column; {table}."
                                     f"{column} is text. Use set instead."))
-        elif not isinstance(factor, int | float) or isinstance(factor, bool):
+        elif not isinstance(factor, int | float) or finite_number(factor) is None:
             problems.append(Problem(LABEL, f"{where}: scale factor for {column} = {factor!r} "
-                                    "is not a number."))
+                                    "is not a finite number. Write a factor such as 1.5."))
     if not sets and not scales:
         problems.append(Problem(LABEL, f"{where}: the {table} patch neither sets nor scales "
                                 "anything. Add set: or scale:."))
     from_year = _from_year(body, table, where, problems)
     return Patch(table, filters, sets, {k: float(v) for k, v in scales.items()
-                                        if isinstance(v, int | float)}, from_year, override)
+                                        if finite_number(v) is not None
+                                        and not isinstance(v, str)}, from_year, override)
 
 
 def parse_patches(name: str, spec: Any, problems: list[Problem]) -> tuple[Patch, ...]:
@@ -284,7 +328,11 @@ def _parameter(name: str, spec: Any, problems: list[Problem]) -> Parameter | Non
                                 "freight_usd_per_vehicle}}."))
         return None
     ((table, body),) = spec.items()
-    if not _check_table(str(table), where, problems) or not isinstance(body, Mapping):
+    if not _check_table(str(table), where, problems):
+        return None
+    if not isinstance(body, Mapping):
+        problems.append(Problem(LABEL, f"{where}: the {table} patch must be a mapping with set "
+                                "or scale (and optionally where, from_year)."))
         return None
     _unknown_keys(body, where, problems)
     modes = [mode for mode in ("set", "scale") if mode in body]
@@ -292,8 +340,13 @@ def _parameter(name: str, spec: Any, problems: list[Problem]) -> Parameter | Non
         problems.append(Problem(LABEL, f"{where}: give exactly one of set or scale."))
         return None
     mode = modes[0]
+    if isinstance(body[mode], Mapping):
+        problems.append(Problem(LABEL, f"{where}: {mode} names the column(s) the value goes "
+                                f"to, e.g. {mode}: freight_usd_per_vehicle; found a mapping."))
+        return None
     columns = tuple(str(column) for column in _values(body[mode]))
-    filters = {str(column): _values(value) for column, value in (body.get("where") or {}).items()}
+    filters = {str(column): _values(value) for column, value in _mapping(
+        body.get("where"), f"{where}: where", "column: value", problems).items()}
     _check_columns(str(table), list(filters), "where", where, problems)
     _check_columns(str(table), columns, mode, where, problems)
     for column in columns:
@@ -330,7 +383,45 @@ def _distribution(study: str, name: str, spec: Any, problems: list[Problem]
                                    + did_you_mean(extra[0], needs) if extra else
                                    f"; {', '.join(missing)} missing.")))
         return None
+    if not _distribution_args(kind, args, where, problems):
+        return None
     return Distribution(kind, args)
+
+
+def _distribution_args(kind: str, args: Mapping[str, Any], where: str,
+                       problems: list[Problem]) -> bool:
+    """Arguments that are finite numbers in a consistent order (sd >= 0, low <= high ...)."""
+    before = len(problems)
+    if kind == "choice":
+        values = args["values"]
+        choices = [finite_number(v) for v in values] if isinstance(values, list) else []
+        if not choices or None in choices:
+            problems.append(Problem(LABEL, f"{where}: values = {values!r} must be a non-empty "
+                                    "list of finite numbers, e.g. [0.9, 1.0, 1.2]."))
+        return len(problems) == before
+    numbers: dict[str, float] = {}
+    for key, value in args.items():
+        number = finite_number(value)
+        if number is None or isinstance(value, str):
+            problems.append(Problem(LABEL, f"{where}: {key} = {value!r} is not a finite number."))
+        else:
+            numbers[key] = number
+    if len(problems) > before:
+        return False
+    spread = {"normal": "sd", "lognormal": "sigma"}.get(kind)
+    if spread and numbers[spread] < 0:
+        problems.append(Problem(LABEL, f"{where}: {spread} = {numbers[spread]:g} is negative. "
+                                "Give a spread of 0 or more."))
+    if kind == "lognormal" and numbers["median"] <= 0:
+        problems.append(Problem(LABEL, f"{where}: median = {numbers['median']:g} must be above "
+                                "0 for a lognormal distribution."))
+    if kind in ("uniform", "triangular") and numbers["low"] > numbers["high"]:
+        problems.append(Problem(LABEL, f"{where}: low = {numbers['low']:g} is above high = "
+                                f"{numbers['high']:g}. Swap them."))
+    if kind == "triangular" and not numbers["low"] <= numbers["mode"] <= numbers["high"]:
+        problems.append(Problem(LABEL, f"{where}: mode = {numbers['mode']:g} is not between "
+                                f"low and high. Give low <= mode <= high."))
+    return len(problems) == before
 
 
 def _montecarlo(name: str, spec: Any, parameters: Mapping[str, Parameter],
@@ -339,6 +430,10 @@ def _montecarlo(name: str, spec: Any, parameters: Mapping[str, Parameter],
         problems.append(Problem(LABEL, f"montecarlo '{name}' needs parameters: {{name: "
                                 "{distribution: ...}}, and optionally samples and seed."))
         return None
+    samples = count_option(spec.get("samples", 100), f"montecarlo '{name}': samples", 1,
+                           MAX_SAMPLES, problems)
+    seed = count_option(spec.get("seed", 0), f"montecarlo '{name}': seed", 0, 2**63 - 1,
+                        problems)
     distributions = {}
     for parameter, body in spec["parameters"].items():
         if parameter not in parameters:
@@ -349,8 +444,20 @@ def _montecarlo(name: str, spec: Any, parameters: Mapping[str, Parameter],
         distribution = _distribution(name, parameter, body, problems)
         if distribution is not None:
             distributions[str(parameter)] = distribution
-    return MonteCarloSpec(name, int(spec.get("samples", 100)), int(spec.get("seed", 0)),
-                          distributions)
+    if samples is None or seed is None:
+        return None
+    return MonteCarloSpec(name, samples, seed, distributions)
+
+
+def count_option(value: Any, what: str, low: int, high: int, problems: list[Problem],
+                 label: str = LABEL) -> int | None:
+    """``value`` as a whole number in [low, high], or None with a problem naming ``what``."""
+    number = finite_number(value)
+    if number is None or number != int(number) or not low <= number <= high:
+        problems.append(Problem(label, f"{what} = {value!r} is not a whole number from {low:,} "
+                                f"to {high:,}."))
+        return None
+    return int(number)
 
 
 def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
@@ -376,10 +483,18 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
             problems.append(Problem(LABEL, f"'{key}' is not a section."
                                     + (did_you_mean(str(key), sections)
                                        or f" The sections are {', '.join(sections)}.")))
+    section = {key: _mapping(raw.get(key), key, what, problems) for key, what in (
+        ("overrides", "name: {table: patch}"), ("scenarios", "name: [override, ...]"),
+        ("parameters", "name: {table: patch}"), ("sweeps", "name: {parameter: [values]}"),
+        ("montecarlo", "name: {samples, seed, parameters}"), ("descriptions", "name: text"))}
     overrides = {str(name): parse_patches(str(name), spec, problems)
-                 for name, spec in (raw.get("overrides") or {}).items()}
+                 for name, spec in section["overrides"].items()}
     scenarios: dict[str, tuple[str, ...]] = {}
-    for name, parts in (raw.get("scenarios") or {}).items():
+    for name, parts in section["scenarios"].items():
+        if not all(isinstance(part, str | int | float) for part in _values(parts)):
+            problems.append(Problem(LABEL, f"scenario '{name}' must list override names, e.g. "
+                                    "[eu-cvd-up, freight-shock]."))
+            continue
         parts = tuple(str(part) for part in _values(parts))
         for part in parts:
             if part not in overrides:
@@ -388,29 +503,56 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
                                                        or " Declare it under overrides:.")))
         scenarios[str(name)] = parts
     parameters = {}
-    for name, spec in (raw.get("parameters") or {}).items():
+    for name, spec in section["parameters"].items():
         parameter = _parameter(str(name), spec, problems)
         if parameter is not None:
             parameters[str(name)] = parameter
     sweeps: dict[str, dict[str, tuple[float, ...]]] = {}
-    for name, grid in (raw.get("sweeps") or {}).items():
+    for name, grid in section["sweeps"].items():
         sweeps[str(name)] = {}
-        for parameter, values in (grid or {}).items():
+        grid = _mapping(grid, f"sweep '{name}'", "parameter: [values]", problems)
+        if not grid:
+            problems.append(Problem(LABEL, f"sweep '{name}' varies no parameter. Give "
+                                    "parameter: [values], e.g. freight: [0.5, 1, 2]."))
+        for parameter, values in grid.items():
             if parameter not in parameters:
                 problems.append(Problem(LABEL, f"sweep '{name}': '{parameter}' is not a "
                                         "parameter." + (did_you_mean(parameter, parameters)
                                                         or " Declare it under parameters:.")))
                 continue
-            sweeps[str(name)][str(parameter)] = tuple(float(v) for v in _values(values))
+            numbers = sweep_values(values, f"sweep '{name}': {parameter}", problems)
+            if numbers is not None:
+                sweeps[str(name)][str(parameter)] = numbers
     montecarlo = {}
-    for name, spec in (raw.get("montecarlo") or {}).items():
+    for name, spec in section["montecarlo"].items():
         study = _montecarlo(str(name), spec, parameters, problems)
         if study is not None:
             montecarlo[str(name)] = study
     if problems:
         raise InputError(problems)
     return Catalog(overrides, scenarios, parameters, sweeps, montecarlo,
-                   {str(k): str(v) for k, v in (raw.get("descriptions") or {}).items()})
+                   {str(k): str(v) for k, v in section["descriptions"].items()})
+
+
+def sweep_values(values: Any, what: str, problems: list[Problem], label: str = LABEL
+                 ) -> tuple[float, ...] | None:
+    """The values of one sweep parameter: 1 to MAX_SWEEP_VALUES finite numbers, else None."""
+    items = _values(values)
+    numbers = [finite_number(value) for value in items]
+    if not items:
+        problems.append(Problem(label, f"{what}: no values. Give values such as [0.5, 1, 2]."))
+        return None
+    if isinstance(values, Mapping) or None in numbers:
+        bad = next((value for value, number in zip(items, numbers, strict=True)
+                    if number is None), values)
+        problems.append(Problem(label, f"{what}: {bad!r} is not a list of finite numbers. "
+                                "Give values such as [0.5, 1, 2]."))
+        return None
+    if len(numbers) > MAX_SWEEP_VALUES:
+        problems.append(Problem(label, f"{what}: {len(numbers):,} values; a sweep takes at most "
+                                f"{MAX_SWEEP_VALUES:,} per parameter."))
+        return None
+    return tuple(float(number) for number in numbers if number is not None)
 
 
 def load_catalog(path: str | Path) -> Catalog:
@@ -423,11 +565,8 @@ def load_catalog(path: str | Path) -> Catalog:
         path = path / "scenarios.yaml"
     if not path.exists():
         return Catalog()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise InputError([Problem(str(path), f"is not valid YAML: {error}")]) from None
+    raw = load_yaml(read_text_file(path, LABEL, MAX_YAML_BYTES), LABEL)
     if raw is not None and not isinstance(raw, Mapping):
-        raise InputError([Problem(str(path), "must be a mapping with overrides:, scenarios:, "
-                                  "parameters:, sweeps: and montecarlo:.")])
+        raise InputError([Problem(LABEL, "scenarios.yaml must be a mapping with overrides:, "
+                                  "scenarios:, parameters:, sweeps: and montecarlo:.")])
     return parse_catalog(raw)

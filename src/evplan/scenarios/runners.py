@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -34,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
 from evplan.scenarios.cases import Case
 from evplan.scenarios.warm import WarmModel, WarmState
@@ -48,9 +50,10 @@ from evplan.scenarios.worker import (
 )
 from evplan.store import ResultsStore, new_run_id
 
-__all__ = ["CaseOutcome", "StudyResult", "run_cases", "solve_chunk"]
+__all__ = ["CaseOutcome", "StudyResult", "check_scheduler_address", "run_cases", "solve_chunk"]
 
 MAX_CHUNK = 25
+CONNECT_TIMEOUT_S = 30  # seconds to reach a Dask scheduler before giving up
 SERIAL_BELOW = 50  # cases per CPU under which a default run stays in this process
 
 
@@ -82,6 +85,43 @@ def solve_chunk(data: NetworkData, cases: Sequence[Case], solver: SolverOptions 
     """Build one warm model for ``data`` and solve each case on it, in this process."""
     return Solver(data, WarmModel(data, solver)).solve(
         cases, "frames" if with_tables else "", on_case)
+
+
+SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>tcp|tls|ws|wss|ucx|inproc)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)"
+    r"(?::(?P<port>\d{1,5}))?/?$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """Return ``address`` when it reads as a Dask scheduler address, else raise InputError.
+
+    Examples
+    --------
+    >>> check_scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    match = SCHEDULER_ADDRESS.match(str(address).strip())
+    port = match.group("port") if match else None
+    if match is None or (match.group("scheme") != "inproc" and (
+            port is None or not 0 < int(port) < 65536)):
+        raise InputError([Problem("--scheduler", f"'{address}' is not a Dask scheduler "
+                                  "address. Give tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 (the "
+                                  "address `dask scheduler` prints).")])
+    return str(address).strip()
+
+
+def _connect(address: str) -> Any:
+    """A Client on the scheduler at ``address``; InputError when it cannot be reached."""
+    from distributed import Client
+
+    address = check_scheduler_address(address)
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, ValueError, TypeError) as error:
+        raise InputError([Problem("--scheduler", f"cannot reach the Dask scheduler at "
+                                  f"{address} within {CONNECT_TIMEOUT_S} s ({error}). Start it "
+                                  "(`dask scheduler`), or check the address and the "
+                                  "firewall.")]) from None
 
 
 def _chunks(cases: Sequence[Case], workers: int, chunk_size: int | None) -> list[list[Case]]:
@@ -225,7 +265,7 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     if scheduler is not None:
         from distributed import Client
 
-        scheduler = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        scheduler = scheduler if isinstance(scheduler, Client) else _connect(scheduler)
         owned_client = scheduler if scheduler is not None else None
         workers = max(1, len(scheduler.scheduler_info().get("workers", {})))
     else:

@@ -18,9 +18,9 @@ from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
 from evplan.results import Result
-from evplan.scenarios.apply import Applied, apply_scenario, catalog_for
+from evplan.scenarios.apply import Applied, apply_patches, apply_scenario, catalog_for
 from evplan.scenarios.cases import grid_cases, montecarlo_cases
-from evplan.scenarios.overrides import LABEL, Catalog, MonteCarloSpec
+from evplan.scenarios.overrides import LABEL, Catalog, MonteCarloSpec, Patch, sweep_values
 from evplan.scenarios.runners import StudyResult, run_cases
 from evplan.solve import optimize
 from evplan.store import ResultsStore, RunRecord, inputs_hash
@@ -86,12 +86,40 @@ def run_sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | Non
                                          or f" Known: {', '.join(catalog.sweeps) or 'none'}."))])
         label = f"sweep {grid}"
         grid = catalog.sweeps[grid]
+    else:
+        problems: list[Problem] = []
+        checked = {str(name): sweep_values(values, f"grid: {name}", problems, label="--grid")
+                   for name, values in grid.items()}
+        if problems:
+            raise InputError(problems)
+        grid = {name: values for name, values in checked.items() if values is not None}
     base = catalog.resolve(scenario) if scenario else ()
     cases = grid_cases(catalog, grid, base)
+    _check_values(data, catalog, grid, base, label, LABEL if label != "sweep" else "--grid")
     if "store" in options:
         options["store"] = _store(options["store"])
     return run_cases(data, cases, scenario=label + (f" on {scenario}" if scenario else ""),
                      **options)
+
+
+def _check_values(data: NetworkData, catalog: Catalog, grid: Mapping[str, Sequence[float]],
+                  base: Sequence[Patch], label: str, file: str) -> None:
+    """Apply each parameter's smallest and largest value alone: a value that makes the inputs
+    invalid (a rate of 1e300, a negative price) fails the sweep before any case is solved.
+
+    Problems name ``file``: scenarios.yaml for a declared sweep, ``--grid`` for a grid given
+    on the command line (or in Python).
+    """
+    for name, values in grid.items():
+        parameter = catalog.parameter(name)
+        for value in sorted({min(values), max(values)}):
+            try:
+                apply_patches(data, (*base, *parameter.bind(value)), label)
+            except InputError as error:
+                raise InputError([Problem(file, f"{label}: {name} = {value:g} makes the inputs "
+                                          "invalid; narrow its values.", count=0),
+                                  *(Problem(file, problem.message, count=problem.count)
+                                    for problem in error.problems)]) from None
 
 
 def sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | None = None,

@@ -10,9 +10,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Column", "Table"]
+__all__ = ["DEFAULT_CEILING", "UNIT_CEILINGS", "Column", "Table"]
 
 DTYPES = ("str", "int", "float", "bool")
+
+#: Largest value accepted in a numeric column that declares no maximum, by unit: about
+#: ten times the largest real value (world car output is ~9e7 vehicles a year; the dearest
+#: car ~3e6 USD), so a typo of a few zeros or a unit slip passes, but 1e300 does not. The
+#: column's documented bound in docs/inputs.md shows it.
+UNIT_CEILINGS: dict[str, float] = {
+    "vehicles/year": 1e9,
+    "vehicles": 1e9,
+    "USD/vehicle": 1e7,
+    "USD/year": 1e12,
+    "USD/yr": 1e12,
+    "USD": 1e13,
+    "USD/port": 1e9,
+    "USD/t": 1e8,
+    "USD/t-km": 1e5,
+    "kg CO2/vehicle": 1e6,
+    "vehicles/port": 1e6,
+    "ports": 1e6,
+    "km": 1e5,
+    "kWh": 1e13,
+    "t": 1e10,
+    "t/yr": 1e10,
+}
+#: Ceiling for a unit not in :data:`UNIT_CEILINGS`.
+DEFAULT_CEILING = 1e12
 
 
 @dataclass(frozen=True)
@@ -34,7 +59,8 @@ class Column:
     default : object
         Value used where an optional column is missing or blank (None: stays blank).
     minimum, maximum : float or None
-        Inclusive bounds for numeric columns.
+        Inclusive bounds for numeric columns; without a maximum, the ceiling of the unit
+        applies (:attr:`upper_bound`). NaN and infinity are never accepted.
     choices : tuple of str or None
         Allowed values for text columns.
     references : str or None
@@ -55,6 +81,26 @@ class Column:
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
             raise ValueError(f"column {self.name!r}: dtype {self.dtype!r} not in {DTYPES}")
+
+    @property
+    def upper_bound(self) -> float:
+        """The largest value accepted: ``maximum``, else the unit's ceiling.
+
+        Examples
+        --------
+        >>> Column("volume_vehicles", "float", "vehicles", "Vehicles.", minimum=0).upper_bound
+        1000000000.0
+        """
+        if self.maximum is not None:
+            return float(self.maximum)
+        return UNIT_CEILINGS.get(self.unit, DEFAULT_CEILING)
+
+    @property
+    def lower_bound(self) -> float:
+        """The smallest value accepted: ``minimum``, else minus the unit's ceiling."""
+        if self.minimum is not None:
+            return float(self.minimum)
+        return -UNIT_CEILINGS.get(self.unit, DEFAULT_CEILING)
 
     @property
     def is_fraction(self) -> bool:

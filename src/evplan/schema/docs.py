@@ -5,6 +5,7 @@ Run ``python -m evplan.schema.docs > docs/inputs.md``; a test checks the file is
 
 from __future__ import annotations
 
+from evplan.data import files
 from evplan.schema import SCENARIO_FIELDS, TABLES, Column
 
 __all__ = ["render_inputs_markdown"]
@@ -22,14 +23,32 @@ def _allowed(column: Column) -> str:
     parts = []
     if column.choices:
         parts.append(", ".join(f"`{choice}`" for choice in column.choices))
-    if column.minimum is not None or column.maximum is not None:
-        low = "" if column.minimum is None else f"{column.minimum:g}"
-        high = "" if column.maximum is None else f"{column.maximum:g}"
-        parts.append(f"[{low}, {high}]" if low and high else (f">= {low}" if low else
-                                                                f"<= {high}"))
+    if column.dtype in ("int", "float"):
+        parts.append(f"[{column.lower_bound:g}, {column.upper_bound:g}]")
     if column.references:
         parts.append(f"an id in `{column.references}`")
     return "; ".join(parts)
+
+
+ACCEPTED_TEXT = (
+    "Files are read as UTF-8, with or without a byte-order mark, with LF or CRLF line ends; "
+    "CSV files use commas. UTF-16, Latin-1 and binary files, other separators, an empty file "
+    "and a required table without rows are refused, with the file and the fix named. An "
+    "optional table (countervailing_duties, committed_sales; in a workbook, its sheet) that is "
+    "missing or has a header and no rows has no rows. In a workbook every row is read, "
+    "whatever the sheet's stored dimension says; a formula cell is read as its calculated "
+    "value, and one saved without a calculated value, a merged cell, or a sheet that cannot be "
+    "read is an error naming sheet and row.",
+    "",
+    "Every number must be finite: NaN, infinity and values outside a column's allowed range "
+    "(below) are refused. A column without a declared maximum takes the ceiling of its unit "
+    "(for example 1e9 vehicles/year, 1e7 USD/vehicle), about ten times the largest real "
+    "value. YAML (scenario.yaml, scenarios.yaml, a workbook's sources cell) is read as plain "
+    f"data only: tags that build Python objects, more than {files.MAX_ALIASES:,} aliases, more "
+    f"than {files.MAX_NODES:,} values or {files.MAX_CHARS:,} characters once aliases are "
+    f"expanded, nesting deeper than {files.MAX_DEPTH} levels, and documents over "
+    f"{files.MAX_YAML_BYTES:,} bytes are refused (see `evplan.data.files`).",
+)
 
 
 def render_inputs_markdown() -> str:
@@ -45,17 +64,21 @@ def render_inputs_markdown() -> str:
         "of `key`/`value` rows. Rates and shares are fractions (17 % is `0.17`). Money is US "
         "dollars. Rows are numbered as a spreadsheet shows them: the header is row 1.",
         "",
+        *ACCEPTED_TEXT,
+        "",
         "## scenario.yaml",
         "",
-        "| key | type | unit | default | description |",
-        "|---|---|---|---|---|",
+        "| key | type | unit | default | allowed | description |",
+        "|---|---|---|---|---|---|",
     ]
     for field in SCENARIO_FIELDS:
         default = "required" if field.required else (
             "blank" if field.default is None else "empty" if field.default == "" else
             f"`{field.default}`")
+        allowed = (f"[{field.minimum:g}, {field.maximum:g}]" if field.minimum is not None
+                   and field.maximum is not None else "")
         lines.append(f"| `{field.name}` | {field.dtype} | {field.unit} | {default} | "
-                     f"{field.description} |")
+                     f"{allowed} | {field.description} |")
     for table in TABLES.values():
         lines += [
             "",

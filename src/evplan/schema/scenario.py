@@ -26,7 +26,7 @@ class ScenarioField:
     default : object
         Value used when the key is absent.
     minimum, maximum : float or None
-        Inclusive bounds for numbers.
+        Inclusive bounds for numbers (NaN and infinity are never accepted).
     """
 
     name: str
@@ -82,7 +82,7 @@ SCENARIO_FIELDS: tuple[ScenarioField, ...] = (
         "unmet_committed_penalty_usd_per_vehicle", "float", "USD/vehicle",
         "When set, committed sales may fall short at this penalty per vehicle (discounted) "
         "instead of making the model infeasible, also where no flow can serve them.",
-        minimum=0,
+        minimum=0, maximum=1e9,
     ),
     ScenarioField(
         "objective_basis", "str", "-",

@@ -1,0 +1,293 @@
+"""Read input files without trusting them: text encodings, CSV and YAML, each with limits.
+
+Every file evplan reads as text goes through :func:`decode_text`; every YAML document
+(``scenario.yaml``, ``scenarios.yaml``, a workbook's ``scenario`` cell) through
+:func:`load_yaml`. A file that cannot be read gives an :class:`~evplan.errors.InputError`
+naming the file and saying how to save it, never a traceback.
+
+Encodings
+    UTF-8, with or without a byte-order mark (Excel's "CSV UTF-8" writes one); line ends
+    LF or CRLF. UTF-16 and UTF-32 (Excel's "Unicode text"), Latin-1/Windows-1252 text with
+    accented letters, and binary files are refused with the fix "save it as UTF-8".
+
+YAML limits (:class:`LimitedSafeLoader`, a :class:`yaml.SafeLoader`)
+    Only plain data: tags that build Python objects (``!!python/...``) or unknown tags are
+    refused. A document may hold at most :data:`MAX_YAML_BYTES` bytes,
+    :data:`MAX_ALIASES` aliases (``*name``), and its tree, with every alias expanded, at most
+    :data:`MAX_NODES` values, :data:`MAX_CHARS` characters of text and :data:`MAX_DEPTH`
+    levels of nesting. A recursive alias is refused. The expanded size is computed on the
+    composed node graph (each anchored node counted once per use, in linear time), so an
+    alias bomb ("billion laughs") is refused in milliseconds, before any value is built.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from evplan.errors import InputError, Problem
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_CHARS",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_YAML_BYTES",
+    "LimitedSafeLoader",
+    "decode_text",
+    "load_yaml",
+    "read_csv_table",
+    "read_text_file",
+]
+
+#: Largest YAML document accepted, in bytes (the default scenario.yaml is 20 kB).
+MAX_YAML_BYTES = 5_000_000
+#: Most aliases (``*name``) one YAML document may use.
+MAX_ALIASES = 1_000
+#: Most values (scalars, lists, mappings) in a YAML document with its aliases expanded.
+MAX_NODES = 200_000
+#: Most characters of text in a YAML document with its aliases expanded.
+MAX_CHARS = 20_000_000
+#: Deepest nesting of lists and mappings in a YAML document, aliases expanded.
+MAX_DEPTH = 50
+
+_SAVE_UTF8 = "Save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in an editor: encoding UTF-8)."
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+
+
+class YamlLimitError(yaml.YAMLError):
+    """A YAML document broke one of the limits of :class:`LimitedSafeLoader`."""
+
+
+def decode_text(raw: bytes, label: str) -> str:
+    """Return the text of a file's bytes: UTF-8, with or without a byte-order mark.
+
+    Raises
+    ------
+    InputError
+        For UTF-16/UTF-32, bytes that are not UTF-8 (Latin-1, Windows-1252) and binary
+        files, naming the line of the first bad byte.
+
+    Examples
+    --------
+    >>> decode_text(codecs.BOM_UTF8 + b"plant,country\\r\\n", "plants.csv")
+    'plant,country\\r\\n'
+    """
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if raw.startswith(bom):
+            raise InputError([Problem(label, f"{label} is saved as {name} (Excel's 'Unicode "
+                                      f"text'); evplan reads UTF-8. {_SAVE_UTF8}")])
+    if b"\x00" in raw:
+        line = raw[:raw.index(b"\x00")].count(b"\n") + 1
+        raise InputError([Problem(label, f"{label} is not a text file: line {line} holds a NUL "
+                                  f"byte (a binary file, or UTF-16 without a byte-order mark). "
+                                  f"{_SAVE_UTF8}")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        byte = raw[error.start]
+        raise InputError([Problem(label, f"{label} is not UTF-8 text: byte 0x{byte:02X} on line "
+                                  f"{line} is not UTF-8 (the file is probably Latin-1 or "
+                                  f"Windows-1252). {_SAVE_UTF8}")]) from None
+
+
+def read_text_file(path: Path, label: str, limit: int | None = None) -> str:
+    """Read and decode a text file (see :func:`decode_text`); refuse files over ``limit`` bytes.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, is too large, or is not UTF-8 text.
+    """
+    try:
+        if limit is not None and path.stat().st_size > limit:
+            raise InputError([Problem(label, f"{label} is {path.stat().st_size:,} bytes; evplan "
+                                      f"reads at most {limit:,}. Is it the right file?")])
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError([Problem(label, f"{label} is a folder, not a file. Put the file "
+                                  "there instead.")]) from None
+    except OSError as error:
+        raise InputError([Problem(label, f"{label} cannot be read: {error.strerror or error}. "
+                                  "Check that the file exists and that you may read it.")]
+                         ) from None
+    return decode_text(raw, label)
+
+
+def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
+    """Read a CSV file as strings (header in row 1); None when the file holds no header at all.
+
+    Raises
+    ------
+    InputError
+        When the file is not UTF-8 text, is not readable CSV, or uses another separator.
+    """
+    text = read_text_file(path, label)
+    if not text.strip():
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                            skip_blank_lines=True)
+    except pd.errors.EmptyDataError:
+        return None
+    except (pd.errors.ParserError, ValueError) as error:
+        detail = str(error).strip().rstrip(".")
+        raise InputError([Problem(label, f"{label} cannot be read as CSV: {detail}. Quote text "
+                                  "that holds commas (\"a, b\") and give every row the same "
+                                  "number of cells as the header.")]) from None
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took a first column as the index
+        raise InputError([Problem(label, f"{label} cannot be read as CSV: its rows have one cell "
+                                  "more than the header row (a comma at the end of each line?). "
+                                  "Remove the extra commas, or name the extra column.")])
+    if len(frame.columns) == 1:
+        header = str(frame.columns[0])
+        for separator, name in ((";", "';'"), ("\t", "tabs")):
+            if separator in header:
+                raise InputError([Problem(label, f"{label} uses {name} to separate columns "
+                                          f"(header '{header[:60]}'); evplan reads commas. Save "
+                                          "it as CSV with a comma separator.")])
+    return frame
+
+
+class LimitedSafeLoader(yaml.SafeLoader):
+    """A :class:`yaml.SafeLoader` that refuses alias bombs, deep nesting and Python tags.
+
+    The limits are the module's constants (see the module docstring).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise YamlLimitError(f"line {mark.line + 1}: more than {MAX_ALIASES} aliases "
+                                     "(*name). Write the values out, or use fewer aliases")
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise YamlLimitError(f"line {mark.line + 1}: nested more than {MAX_DEPTH} "
+                                     "levels deep. Flatten the document")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_document(self, node: Any) -> Any:
+        _check_expanded(node)
+        return super().construct_document(node)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expanded(root: yaml.Node) -> None:
+    """Refuse Python tags, recursive aliases and documents too large once aliases expand.
+
+    Walks the node graph once, iteratively (no recursion), memoising each node's expanded
+    (values, characters, depth), so the cost is linear in the composed document.
+    """
+    sizes: dict[int, tuple[int, int, int]] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        if expanded:
+            children = [sizes[id(child)] for child in _children(node)]
+            chars = len(node.value) if isinstance(node, yaml.ScalarNode) else 0
+            total = (1 + sum(c[0] for c in children), chars + sum(c[1] for c in children),
+                     1 + max((c[2] for c in children), default=0))
+            visiting.discard(key)
+            sizes[key] = total
+            line = node.start_mark.line + 1
+            if total[0] > MAX_NODES:
+                raise YamlLimitError(f"line {line}: with its aliases expanded the document holds "
+                                     f"more than {MAX_NODES:,} values (an alias bomb?)")
+            if total[1] > MAX_CHARS:
+                raise YamlLimitError(f"line {line}: with its aliases expanded the document holds "
+                                     f"more than {MAX_CHARS:,} characters (an alias bomb?)")
+            if total[2] > MAX_DEPTH:
+                raise YamlLimitError(f"line {line}: with its aliases expanded the document is "
+                                     f"nested more than {MAX_DEPTH} levels deep")
+            continue
+        if key in sizes:
+            continue
+        if key in visiting:
+            raise YamlLimitError(f"line {node.start_mark.line + 1}: an alias refers to the value "
+                                 "that contains it (a recursive alias). Write the value out")
+        tag = str(node.tag or "")
+        if tag.startswith(_PYTHON_TAG):
+            raise YamlLimitError(f"line {node.start_mark.line + 1}: the tag '!!{tag[18:]}' would "
+                                 "build a Python object; evplan reads plain values only. Remove "
+                                 "the tag")
+        visiting.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+
+
+def load_yaml(text: str, label: str) -> Any:
+    r"""Parse one YAML document with :class:`LimitedSafeLoader`.
+
+    Raises
+    ------
+    InputError
+        For a syntax error (with its line), a broken limit, or a tag evplan does not read.
+
+    Examples
+    --------
+    >>> load_yaml("first_year: 2023", "scenario.yaml")
+    {'first_year': 2023}
+    >>> bomb = "a: &a [x, x]\n" + "".join(
+    ...     f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+    >>> try:
+    ...     load_yaml(bomb, "scenario.yaml")
+    ... except InputError as error:
+    ...     print(error.problems[0].message[:70])
+    scenario.yaml is refused: line 9: with its aliases expanded the docume
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise InputError([Problem(label, f"{label} holds {len(text):,} characters; evplan reads "
+                                  f"at most {MAX_YAML_BYTES:,}. Is it the right file?")])
+    loader = LimitedSafeLoader(text)
+    try:
+        return loader.get_single_data()
+    except YamlLimitError as error:
+        raise InputError([Problem(label, f"{label} is refused: {error}.")]) from None
+    except yaml.constructor.ConstructorError as error:
+        mark = error.problem_mark
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise InputError([Problem(label, f"{label} is refused: {where}{error.problem}. evplan "
+                                  "reads plain values only; remove the tag.")]) from None
+    except yaml.YAMLError as error:
+        raise InputError([Problem(label, f"{label} is not valid YAML: {_yaml_error(error)}. Fix "
+                                  "that line: indent with spaces, and quote text that holds "
+                                  "': ' or starts with a special character.")]) from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_error(error: yaml.YAMLError) -> str:
+    """``line 3, column 5: mapping values are not allowed here`` from a PyYAML error."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    if mark is None:
+        return " ".join(str(problem).split())
+    return f"line {mark.line + 1}, column {mark.column + 1}: {' '.join(str(problem).split())}"

@@ -1,0 +1,141 @@
+"""Layer 1: reading untrusted files: encodings, CSV separators, and YAML with limits."""
+
+from __future__ import annotations
+
+import codecs
+import doctest
+import re
+from pathlib import Path
+
+import pytest
+
+import evplan
+from evplan.data import files
+from evplan.data.files import decode_text, load_yaml, read_csv_table
+from evplan.errors import InputError
+
+ROOT = Path(__file__).parents[2]
+
+
+def message(call: object, *args: object) -> str:
+    with pytest.raises(InputError) as caught:
+        call(*args)  # type: ignore[operator]
+    assert len(caught.value.problems) == 1
+    return caught.value.problems[0].message
+
+
+def test_module_examples() -> None:
+    assert doctest.testmod(files).failed == 0
+
+
+def test_utf8_with_a_byte_order_mark_and_crlf_reads_as_utf8() -> None:
+    assert decode_text(codecs.BOM_UTF8 + "Türkiye\r\n".encode(), "a.csv") == "Türkiye\r\n"
+
+
+def test_utf16_latin1_and_binary_are_refused_with_the_fix() -> None:
+    assert message(decode_text, "plant\n".encode("utf-16"), "plants.csv") == (
+        "plants.csv is saved as UTF-16 (Excel's 'Unicode text'); evplan reads UTF-8. Save it as "
+        "UTF-8 (in Excel: Save As > 'CSV UTF-8'; in an editor: encoding UTF-8).")
+    assert message(decode_text, "a\nb\nTürkiye\n".encode("latin-1"), "scenario.yaml") == (
+        "scenario.yaml is not UTF-8 text: byte 0xFC on line 3 is not UTF-8 (the file is "
+        "probably Latin-1 or Windows-1252). Save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; "
+        "in an editor: encoding UTF-8).")
+    assert message(decode_text, b"PK\x03\x04\x00\x00", "scenario.yaml").startswith(
+        "scenario.yaml is not a text file: line 1 holds a NUL byte")
+
+
+def test_other_separators_and_ragged_rows_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "plants.csv"
+    path.write_text("plant;country\nP1;AA\n", encoding="utf-8")
+    assert message(read_csv_table, path, "plants.csv") == (
+        "plants.csv uses ';' to separate columns (header 'plant;country'); evplan reads commas. "
+        "Save it as CSV with a comma separator.")
+    path.write_text("plant,country\nP1,AA\nP2,BB,extra\n", encoding="utf-8")
+    assert "Expected 2 fields in line 3, saw 3" in message(read_csv_table, path, "plants.csv")
+    path.write_text("plant,country\nP1,AA,\nP2,BB,\n", encoding="utf-8")
+    assert message(read_csv_table, path, "plants.csv") == (
+        "plants.csv cannot be read as CSV: its rows have one cell more than the header row (a "
+        "comma at the end of each line?). Remove the extra commas, or name the extra column.")
+    path.write_text("\n\n", encoding="utf-8")
+    assert read_csv_table(path, "plants.csv") is None
+
+
+def billion_laughs(levels: int, width: int = 9) -> str:
+    lines = [f"a0: &a0 [{', '.join(['lol'] * width)}]"]
+    for level in range(1, levels):
+        refs = ", ".join([f"*a{level - 1}"] * width)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_before_anything_is_built() -> None:
+    # 9 levels of 9 aliases expand to 9**9 (387 million) strings; composing the document
+    # holds 82 nodes; the expanded count passes MAX_NODES at level 6 (531,441 values).
+    assert message(load_yaml, billion_laughs(9), "scenario.yaml") == (
+        "scenario.yaml is refused: line 6: with its aliases expanded the document holds more "
+        "than 200,000 values (an alias bomb?).")
+
+
+def test_a_bomb_of_long_strings_hits_the_character_limit() -> None:
+    text = "a: &a " + "x" * 100_000 + "\nb: &b [" + ", ".join(["*a"] * 300) + "]\n"
+    assert "more than 20,000,000 characters" in message(load_yaml, text, "scenarios.yaml")
+
+
+def test_too_many_aliases_recursive_aliases_and_deep_nesting_are_refused() -> None:
+    many = "a: &a 1\nb: [" + ", ".join(["*a"] * (files.MAX_ALIASES + 1)) + "]\n"
+    assert re.match(r"scenario.yaml is refused: line 2: more than 1000 aliases",
+                    message(load_yaml, many, "scenario.yaml"))
+    assert message(load_yaml, "a: &a [1, *a]\n", "scenario.yaml") == (
+        "scenario.yaml is refused: line 1: an alias refers to the value that contains it (a "
+        "recursive alias). Write the value out.")
+    deep = "x: " + "[" * 10_000 + "]" * 10_000
+    assert message(load_yaml, deep, "scenario.yaml") == (
+        "scenario.yaml is refused: line 1: nested more than 50 levels deep. Flatten the "
+        "document.")
+    # nesting built from a chain of aliases, each level shallow
+    chain = "l0: &l0 [1]\n" + "".join(f"l{n}: &l{n} [*l{n - 1}]\n" for n in range(1, 60))
+    assert "nested more than 50 levels deep" in message(load_yaml, chain, "scenario.yaml")
+
+
+def test_python_and_unknown_tags_are_refused() -> None:
+    assert message(load_yaml, "name: !!python/object/apply:os.system ['echo x']",
+                   "scenario.yaml") == (
+        "scenario.yaml is refused: line 1: the tag '!!python/object/apply:os.system' would build "
+        "a Python object; evplan reads plain values only. Remove the tag.")
+    assert message(load_yaml, "rate: !money 0.1", "scenario.yaml") == (
+        "scenario.yaml is refused: line 1: could not determine a constructor for the tag "
+        "'!money'. evplan reads plain values only; remove the tag.")
+
+
+def test_syntax_errors_name_the_line_and_plain_anchors_still_work() -> None:
+    assert message(load_yaml, "a: 1\nb: [2\n", "scenario.yaml").startswith(
+        "scenario.yaml is not valid YAML: line 3, column 1: expected ',' or ']'")
+    merged = "base: &base {where: {market: EU}}\nx: {<<: *base, set: {cvd_rate: 0.2}}\n"
+    assert load_yaml(merged, "scenarios.yaml")["x"] == {"where": {"market": "EU"},
+                                                        "set": {"cvd_rate": 0.2}}
+
+
+def test_every_yaml_read_goes_through_the_limited_loader() -> None:
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "src").rglob("*.py")
+                 if re.search(r"yaml\.(safe_)?load\(|yaml\.(Unsafe|Full)?Loader",
+                              path.read_text(encoding="utf-8"))
+                 and path.name != "files.py"]
+    assert offenders == []
+
+
+def test_scenario_yaml_problems_in_a_folder_are_input_errors(tmp_path: Path) -> None:
+    from evplan.data import write_inputs
+    from evplan.examples import single_lane
+
+    folder = write_inputs(single_lane(), tmp_path / "inputs")
+    scenario = folder / "scenario.yaml"
+    original = scenario.read_text(encoding="utf-8")
+    for text, start in ((original.encode("utf-16"), "scenario.yaml is saved as UTF-16"),
+                        (billion_laughs(9).encode(), "scenario.yaml is refused"),
+                        (b"- a\n- b\n", "scenario.yaml must be a mapping of keys to values"),
+                        (b"", "scenario.yaml is empty")):
+        scenario.write_bytes(text)
+        with pytest.raises(InputError) as caught:
+            evplan.load(folder)
+        assert caught.value.problems[0].file == "scenario.yaml"
+        assert caught.value.problems[0].message.startswith(start)

@@ -1,0 +1,114 @@
+"""Layer 1: reading input workbooks that Excel (or a broken save) wrote.
+
+The workbooks are written by ``evplan template`` and then edited at the XML level to hold
+what Excel writes but openpyxl does not: a stale ``<dimension>``, formulas with and without
+a calculated value, merged cells.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evplan
+from evplan.data import NetworkData
+from evplan.errors import InputError
+from evplan.examples import random_network
+from evplan.report import write_template
+from tests.fuzz import mutate
+
+
+@pytest.fixture(scope="module")
+def network() -> NetworkData:
+    return random_network(3)
+
+
+@pytest.fixture
+def book(network: NetworkData, tmp_path: Path) -> Path:
+    return write_template(tmp_path / "inputs.xlsx", network)
+
+
+def same_tables(found: NetworkData, expected: NetworkData) -> None:
+    for name, frame in expected.tables.items():
+        pd.testing.assert_frame_equal(found.tables[name].reset_index(drop=True),
+                                      frame.reset_index(drop=True), obj=name)
+
+
+def error_text(path: Path) -> str:
+    with pytest.raises(InputError) as caught:
+        evplan.load(path)
+    return str(caught.value)
+
+
+def test_a_stale_dimension_does_not_hide_rows(book: Path, network: NetworkData) -> None:
+    rows = len(network["demand"])
+    assert rows > 40
+    mutate.edit_workbook(book, {"demand": lambda xml: mutate.set_dimension(xml, "A1:B3"),
+                                "plants": lambda xml: mutate.set_dimension(
+                                    xml, "A1:XFD1048576")})
+    loaded = evplan.load(book)
+    assert len(loaded["demand"]) == rows
+    same_tables(loaded, network)
+
+
+def test_a_formula_saved_without_its_value_is_an_error(book: Path) -> None:
+    mutate.edit_workbook(book, {"plants": lambda xml: mutate.replace_cell(
+        xml, "D2", mutate.formula_cell("D2", "B7*2"))})
+    assert error_text(book) == (
+        "evplan: 1 problem in inputs.xlsx, sheet plants\n"
+        "  * row 2, capacity_vehicles_per_year (cell D2): the workbook was saved without "
+        "calculated values, so this formula has none: open and save it in Excel, or type the "
+        "value.")
+
+
+def test_a_formula_with_its_value_reads_the_value(book: Path, network: NetworkData) -> None:
+    def with_formula(xml: str) -> str:
+        value = mutate.cell_value(xml, "D2")
+        return mutate.replace_cell(xml, "D2", mutate.formula_cell("D2", f"{value}+0", value))
+
+    mutate.edit_workbook(book, {"plants": with_formula})
+    same_tables(evplan.load(book), network)
+
+
+def test_merged_cells_are_named(book: Path) -> None:
+    mutate.edit_workbook(book, {"routes": lambda xml: mutate.add_merge(xml, "A2:A4")})
+    assert error_text(book) == (
+        "evplan: 1 problem in inputs.xlsx, sheet routes\n"
+        "  * row 2: cells A2:A4 are merged, so all but the first read as blank. Unmerge them "
+        "and type the value in every cell.")
+
+
+def test_a_broken_file_and_a_missing_sheet(book: Path) -> None:
+    mutate.drop_sheet(book, "routes")
+    assert error_text(book).startswith(
+        "evplan: 1 problem in inputs.xlsx, sheet routes\n  * inputs.xlsx has no sheet 'routes'.")
+    book.write_bytes(book.read_bytes()[:500])
+    assert error_text(book).startswith(
+        "evplan: 1 problem in inputs.xlsx\n  * inputs.xlsx cannot be read as an Excel workbook "
+        "(File is not a zip file). Open it in Excel and save it as .xlsx.")
+
+
+def test_a_yaml_bomb_in_the_sources_cell_is_refused(book: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+
+    def sources_row(xml: str) -> str:
+        xml = mutate.replace_cell(xml, "A9", mutate.text_cell("A9", "sources"))
+        if '<c r="B9"' in xml:
+            return mutate.replace_cell(xml, "B9", mutate.text_cell("B9", bomb))
+        return xml.replace("</c></row></sheetData>", "</c>" + mutate.text_cell("B9", bomb)
+                           + "</row></sheetData>", 1)
+
+    mutate.edit_workbook(book, {"scenario": sources_row})
+    assert "sources: inputs.xlsx, sheet scenario is refused: line 6: with its aliases expanded" \
+        in error_text(book)
+
+
+def test_sheets_evplan_does_not_read_may_hold_merges_and_formulas(book: Path,
+                                                                   network: NetworkData) -> None:
+    mutate.edit_workbook(book, {"README": lambda xml: mutate.add_merge(
+        mutate.replace_cell(xml, "A1", mutate.formula_cell("A1", "1+1")), "A1:C1")})
+    same_tables(evplan.load(book), network)

@@ -1,0 +1,65 @@
+"""Layer 7: usage errors exit 64 (EX_USAGE), not 2, which means "infeasible"; bad study
+options are input errors (exit 1) that name the option; neither prints a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evplan.errors import EXIT_INFEASIBLE, EXIT_USAGE
+
+ROOT = Path(__file__).parents[1]
+
+
+def evplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "evplan.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_exit_usage_is_its_own_documented_code() -> None:
+    assert EXIT_USAGE == 64 and EXIT_USAGE != EXIT_INFEASIBLE
+    import evplan.cli
+    import evplan.errors
+
+    assert "EXIT_USAGE`` = 64" in (evplan.errors.__doc__ or "")
+    assert "64 usage error" in (evplan.cli.__doc__ or "")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| 64 | usage error" in readme
+
+
+@pytest.mark.parametrize("args", [
+    ("run", "--bogus"), ("validate",), ("frobnicate",), (), ("run", "--threads", "abc"),
+    ("run", "--threads", "0"), ("run", "--mip-gap", "nan"), ("recycling", "--build-every", "0"),
+    ("sweep",), ("compare",),
+], ids=lambda args: " ".join(args) or "bare")
+def test_usage_errors_exit_64(args: tuple[str, ...], tmp_path: Path) -> None:
+    done = evplan(*args, cwd=tmp_path)
+    assert done.returncode == EXIT_USAGE, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "Usage: " in done.stdout + done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_exits_0(tmp_path: Path) -> None:
+    assert evplan("--help", cwd=tmp_path).returncode == 0
+    assert evplan("run", "--help", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("sweep", "--grid", "freight=0.5:2:0", "--no-record"),
+     "'0.5:2:0': count 0 is not a whole number from 1 to 1,000."),
+    (("sweep", "brazil-demand", "--scheduler", "not a url", "--no-record"),
+     "'not a url' is not a Dask scheduler address."),
+    (("montecarlo", "--samples", "0", "--no-record"),
+     "samples = 0 is not a whole number from 1 to 100,000."),
+], ids=["zero-steps", "scheduler", "samples"])
+def test_bad_study_options_are_input_errors(args: tuple[str, ...], said: str,
+                                            tmp_path: Path) -> None:
+    done = evplan(*args, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert said in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
