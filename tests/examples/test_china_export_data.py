@@ -9,6 +9,7 @@ import pytest
 
 import evplan
 from evplan.calibration import read_calibration_inputs
+from evplan.data import validate_tables
 from evplan.examples import china_export, china_export_path
 
 CHINA_2023 = 793_768          # [S29]
@@ -76,7 +77,8 @@ def test_identity_2023_is_the_calibrated_year(result: evplan.Result) -> None:
     assert kpi(result, "exports_by_origin", 2023, "CN") == 0.0
 
 
-def test_exports_raise_chinese_utilisation_later(result: evplan.Result) -> None:
+def test_exports_raise_chinese_utilisation_later(data: evplan.NetworkData,
+                                                 result: evplan.Result) -> None:
     exports_2026 = kpi(result, "exports_by_origin", 2026, "CN")
     assert 80_000 <= exports_2026 <= 300_000
     assert kpi(result, "utilisation_by_country", 2030, "CN") > kpi(
@@ -84,5 +86,19 @@ def test_exports_raise_chinese_utilisation_later(result: evplan.Result) -> None:
     shipments = result["shipments"]
     us_from_china = shipments[(shipments["origin"] == "CN") & (shipments["market"] == "US")
                               & (shipments["year"] >= 2025)]
-    assert us_from_china["shipment_vehicles"].sum() == pytest.approx(0.0, abs=1e-6)
+    # The US duties on Chinese EVs (Section 301 + 232) keep China out of the US but for one
+    # thing: a China-built BEV earns NEV production credits (production_credits.csv counts
+    # production in China, exports included), which makes the dearest US tier of the N7
+    # barely worthwhile. Nothing else crosses; without the credits nothing at all does.
+    assert set(us_from_china.loc[us_from_china["shipment_vehicles"] > 0, "powertrain"]) <= {"BEV"}
+    demand = data["demand"]
+    tier_one = demand[(demand["market"] == "US") & (demand["tier"] == 1)
+                      & (demand["product"].isin(set(us_from_china["program"])))
+                      & (demand["year"] >= 2025)]["volume_vehicles"].sum()
+    assert us_from_china["shipment_vehicles"].sum() <= tier_one + 1e-6
+    tables = {name: frame.drop(columns="row") for name, frame in data.tables.items()}
+    tables["production_credits"] = tables["production_credits"].iloc[0:0]
+    without = evplan.optimize(validate_tables(tables, data.scenario))["shipments"]
+    assert without.loc[(without["origin"] == "CN") & (without["market"] == "US"),
+                       "shipment_vehicles"].sum() == pytest.approx(0.0, abs=1e-6)
     assert isinstance(shipments, pd.DataFrame)
