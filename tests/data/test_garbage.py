@@ -92,7 +92,18 @@ def _rows_of_every_table() -> dict[str, pd.DataFrame]:
     return {name: frame.iloc[:1] for name, frame in data.tables.items()}
 
 
-@pytest.mark.parametrize(("table", "default", "column"), _cases(NETWORK))
+def _network_cases() -> list[object]:
+    """Every numeric column of every network table; beyond the first of each table: slow."""
+    cases = []
+    for table, default in NETWORK:
+        for position, column in enumerate(_numeric(table)):
+            marks = (pytest.mark.slow,) if position else ()
+            cases.append(pytest.param(table, default, column, id=f"{table.name}.{column}",
+                                      marks=marks))
+    return cases
+
+
+@pytest.mark.parametrize(("table", "default", "column"), _network_cases())
 def test_network_tables_refuse_garbage(table: Table, default: None, column: str) -> None:
     data = random_network(3)
     for value in GARBAGE:
