@@ -136,8 +136,8 @@ def run_case(name: str, threads: int) -> dict[str, object]:
                    "variables": meta["variables"], "constraints": meta["constraints"],
                    "build_seconds": meta["build_seconds"],
                    "solve_seconds": meta["solve_seconds"], "nodes": meta["mip_nodes"],
-                   "heuristic_seconds": meta["timings"].get("heuristic_seconds", 0.0)
-                   + meta["timings"].get("today_seconds", 0.0)}
+                   "heuristic_seconds": meta["strategic_seconds"].get("heuristic_seconds", 0.0)
+                   + meta["strategic_seconds"].get("today_seconds", 0.0)}
     except evplan.EvplanError as error:
         figures = {"status": f"error: {error}"}
     figures |= {"case": name, "load_seconds": load_seconds,

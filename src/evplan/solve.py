@@ -11,8 +11,6 @@ met, by how much, and why (the plants, lanes or demand that bind), and
 from __future__ import annotations
 
 import time
-from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +18,7 @@ import pandas as pd
 from evplan import __version__
 from evplan.data import NetworkData
 from evplan.errors import InfeasibleError, SolverLimitError
-from evplan.highs import HighsRun, SolverOptions, run_highs
+from evplan.highs import SolverOptions, run_highs
 from evplan.model.build import BuildOptions, build_model
 from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
@@ -29,8 +27,7 @@ from evplan.model.requirements import commitment_gaps, empty_requirements, minim
 from evplan.model.strategic import has_strategic
 from evplan.results import Result, compute_kpis, result_tables
 from evplan.timing import Stopwatch
-from evplan.verify import verify_network
-from evplan.verify.network_dual import duals_from_run
+from evplan.verify.certify import certify
 
 __all__ = ["SolverOptions", "certify", "explain_infeasibility", "optimize"]
 
@@ -113,50 +110,6 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     result = Result(status=run.status, objective_usd=objective, tables=tables, kpis=kpis,
                     scenario=data.scenario.as_dict(), metadata=metadata)
     return certify(data, result, m, run, index)
-
-
-def certify(data: NetworkData, result: Result, m: Any, run: HighsRun,
-            index: ModelIndex, lp: bool | None = None,
-            skip: frozenset[str] = frozenset()) -> Result:
-    """Check ``result`` against the input tables before it is returned.
-
-    :func:`evplan.verify.verify_network` re-checks every network row and recomputes the
-    objective; with CO2 and zero-emission rules, :func:`evplan.verify.check_compliance`
-    re-derives every compliance row and its USD amounts, and their discounted cost
-    (:func:`evplan.verify.compliance_cost_usd`) joins the recomputed objective. For a plain
-    export LP the HiGHS duals are the candidate optimality certificate (a dual bound from
-    the tables); with compliance rows no independent bound is computed (the certificate
-    says so: ``bound_usd`` is None). Raises VerificationError on any violation.
-
-    Parameters
-    ----------
-    m : linopy.Model or Mapping[str, numpy.ndarray]
-        The built model, or its constraint labels per name (a warm model's layout).
-    lp : bool, optional
-        Whether the model is an LP (default: read from ``m``, which must then be a model).
-    skip : frozenset of str, optional
-        Families another certificate checks (see :func:`evplan.verify.verify_network`).
-    """
-    from evplan.errors import VerificationError
-
-    if lp is None:
-        lp = not (len(m.binaries) + len(m.integers))
-    extra_cost = 0.0
-    compliance = has_compliance(data)
-    if compliance:
-        from evplan.verify.compliance import check_compliance, compliance_cost_usd
-
-        problems = check_compliance(data, result.tables)
-        if problems:
-            raise VerificationError([f"compliance: {line}" for line in problems])
-        extra_cost = compliance_cost_usd(data, result.tables)
-    duals = (duals_from_run(m, run, index)
-             if lp and not compliance and not skip and np.isfinite(run.dual).any() else None)
-    certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost, skip=skip)
-    metadata = {**result.metadata, "certificate": certificate.as_dict()}
-    if compliance:
-        metadata["compliance_check"] = "passed"
-    return replace(result, metadata=metadata)
 
 
 def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,

@@ -183,9 +183,11 @@ def test_rows_in_a_year_outside_the_horizon_are_input_errors(table: str, frame: 
 
 
 def test_a_network_with_nothing_to_sell_is_the_empty_plan_at_its_fixed_cost() -> None:
-    """No demand tier at all: HiGHS sees an empty model; the plan is optimal and empty."""
-    empty_demand = pd.DataFrame({column: pd.Series(dtype=str) for column in DEMAND})
-    data = network(demand=empty_demand, plants=lambda f: f.assign(fixed_cost_usd_per_year=1e5))
+    """Demand only where no lane goes: HiGHS sees an empty model; the plan is optimal and
+    empty. (A demand table with no row at all is an input error: docs/inputs.md.)"""
+    elsewhere = pd.DataFrame([{**DEMAND, "market": "M2"}])
+    data = network(demand=elsewhere, markets=add_rows(M2),
+                   plants=lambda f: f.assign(fixed_cost_usd_per_year=1e5))
     result = evplan.optimize(data)
     assert result.status == "optimal"
     assert result.objective_usd == pytest.approx(-1e5)

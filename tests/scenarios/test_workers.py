@@ -3,6 +3,7 @@ the sweep's inputs are hashed once, and patching never touches the base tables."
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import subprocess
 import sys
@@ -12,11 +13,12 @@ import pandas as pd
 import pytest
 
 import evplan
-from evplan.data import NetworkData
+from evplan.data import NetworkData, validate_tables
 from evplan.examples import china_export
 from evplan.scenarios import WarmModel, apply_patches, catalog_for, grid_cases, run_sweep
 from evplan.scenarios.overrides import Patch
 from evplan.scenarios.worker import Solver
+from evplan.schema import COMPLIANCE_TABLES
 from evplan.store import ResultsStore, inputs_hash, table_hash_parts
 
 GRID = {"eu-bev-cvd": [0.0, 0.5], "freight": [0.8, 1.6]}
@@ -24,7 +26,27 @@ GRID = {"eu-bev-cvd": [0.0, 0.5], "freight": [0.8, 1.6]}
 
 @pytest.fixture(scope="module")
 def data() -> NetworkData:
-    return china_export()
+    """china-export without its CO2 and ZEV rules: the linopy-free worker path."""
+    base = china_export()
+    tables = {name: frame.drop(columns="row") for name, frame in base.tables.items()}
+    for name in COMPLIANCE_TABLES:
+        tables[name] = tables[name].iloc[0:0]
+    # Same origin: the sweep's catalog is china-export's scenarios.yaml.
+    return dataclasses.replace(validate_tables(tables, base.scenario), origin=base.origin)
+
+
+def test_a_state_with_compliance_rules_travels_and_builds_linopy_once() -> None:
+    # With CO2 and ZEV rules the worker needs the compliance rows' labels: it builds the
+    # linopy model once, then solves every case warm like a cold build.
+    base = china_export()
+    travelled = WarmModel.from_state(pickle.loads(pickle.dumps(WarmModel(base).state())))
+    assert travelled.model is not None
+    case = grid_cases(catalog_for(base), GRID)[1]
+    changed = apply_patches(base, case.patches).data
+    hot = travelled.solve(changed)
+    assert hot.metadata["solve_mode"] == "warm"
+    assert hot.metadata["compliance_check"] == "passed"
+    assert hot.objective_usd == pytest.approx(evplan.optimize(changed).objective_usd, rel=1e-9)
 
 
 @pytest.fixture(scope="module")

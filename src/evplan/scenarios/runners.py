@@ -280,6 +280,7 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
         store.path, store.lock_timeout_s, scenario, data.scenario.name, batch_id)
     warm = WarmModel(data, solver)
     templates = warm.result_templates
+    serial = serial or not warm.travels  # strategic MILPs per case: solved here, in turn
 
     def record(batch: list[CaseOutcome]) -> None:
         outcomes.extend(batch)

@@ -187,6 +187,11 @@ class WarmModel:
         self.fixed = fixed
         if has_strategic(base) and fixed is None:
             # A network-design MILP: no basis to keep; every case is its own full MILP.
+            self.model: linopy.Model | None = None
+            self._templates: ResultTemplates | None = None
+            self._templates_ok = False
+            self._compliance: ComplianceIndex | None = None
+            self._built_cost: np.ndarray | None = None
             self.enabled = False
             self.stats.reasons.append("strategic tables: every case is solved as its own "
                                       "MILP (no warm start)")
@@ -194,7 +199,7 @@ class WarmModel:
         started = time.perf_counter()
         self.index = build_index(base)
         model, self.index = build_model(base, BuildOptions(), self.index)
-        self.model: linopy.Model | None = model
+        self.model = model
         matrices = model.matrices  # linopy builds them on each access: read once
         self.highs = _to_highs(model, matrices)
         if fixed is not None:
@@ -211,7 +216,7 @@ class WarmModel:
         # (modules, capex ...) as built; only the network columns' costs are recomputed.
         self._built_cost = (np.asarray(matrices.c, dtype=float) - self._compliance_cost
                             if self.index.strategic is not None else None)
-        self._templates: ResultTemplates | None = None
+        self._templates = None
         self._templates_ok = True
         self.enabled = self._self_check(matrices)
 
@@ -246,6 +251,12 @@ class WarmModel:
             warm.enabled = False
         return warm
 
+    @property
+    def travels(self) -> bool:
+        """Whether :meth:`state` can ship this model to workers (a strategic model solved
+        as a full MILP per case has no warm LP to ship)."""
+        return hasattr(self, "highs")
+
     def state(self) -> WarmState:
         """Everything a worker needs to solve cases warm, picklable (templates checked)."""
         if self._templates is None and self._templates_ok and self.enabled:
@@ -260,7 +271,7 @@ class WarmModel:
         from evplan.model.build import BuildOptions
         from evplan.model.families.compliance import compliance_objective
 
-        self._compliance: ComplianceIndex | None = None
+        self._compliance = None
         self._compliance_cost = np.zeros(self.layout.n_columns)
         if not has_compliance(self.base):
             return
@@ -551,7 +562,7 @@ class WarmModel:
         """
         from dataclasses import replace
 
-        from evplan.solve import certify
+        from evplan.verify.certify import certify
 
         skip: frozenset[str] = frozenset()
         if self.index.strategic is not None:  # a fixed network: its own rules checked below

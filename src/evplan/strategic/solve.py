@@ -38,12 +38,12 @@ from evplan.model.index import ModelIndex, build_index
 from evplan.model.options import BuildOptions
 from evplan.model.strategic.objective import strategic_constant_usd
 from evplan.results import Result, compute_kpis, result_tables
-from evplan.solve import certify
 from evplan.strategic.check import check_plan, network_skip
 from evplan.strategic.decisions import decision_table
 from evplan.strategic.kpis import strategic_kpis, value_by_year
 from evplan.strategic.milp import MilpRunner, rounded_values, solve_milp, status_quo_values
 from evplan.strategic.tables import strategic_tables
+from evplan.verify.certify import certify
 
 __all__ = ["StrategicOptions", "optimize_strategic"]
 
@@ -160,7 +160,7 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
         "objective_basis": index.strategic.objective_basis,
         "objective_consolidated_usd": consolidated,
         "objective_attributable_usd": attributable,
-        "formulation": options.formulation, "timings": timings,
+        "formulation": options.formulation, "strategic_seconds": timings,
     }
     if today is not None:
         today_value = _objective(today, index) if today.has_solution else float("nan")

@@ -1,0 +1,64 @@
+"""Certify a plan before a solver path returns it: the one entry point every path calls.
+
+Imports only NumPy, pandas and evplan's own checks (no linopy), so a worker that re-solves
+warm cases from a shipped state certifies its plans without the modelling layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from evplan.data import NetworkData
+from evplan.model.compliance_index import has_compliance
+from evplan.results.result import Result
+from evplan.verify.network import verify_network
+from evplan.verify.network_dual import duals_from_run
+
+__all__ = ["certify"]
+
+
+def certify(data: NetworkData, result: Result, m: Any, run: Any,
+            index: Any, lp: bool | None = None,
+            skip: frozenset[str] = frozenset()) -> Result:
+    """Check ``result`` against the input tables before it is returned.
+
+    :func:`evplan.verify.verify_network` re-checks every network row and recomputes the
+    objective; with CO2 and zero-emission rules, :func:`evplan.verify.check_compliance`
+    re-derives every compliance row and its USD amounts, and their discounted cost
+    (:func:`evplan.verify.compliance_cost_usd`) joins the recomputed objective. For a plain
+    export LP the HiGHS duals are the candidate optimality certificate (a dual bound from
+    the tables); with compliance rows no independent bound is computed (the certificate
+    says so: ``bound_usd`` is None). Raises VerificationError on any violation.
+
+    Parameters
+    ----------
+    m : linopy.Model or Mapping[str, numpy.ndarray]
+        The built model, or its constraint labels per name (a warm model's layout).
+    lp : bool, optional
+        Whether the model is an LP (default: read from ``m``, which must then be a model).
+    skip : frozenset of str, optional
+        Families another certificate checks (see :func:`evplan.verify.verify_network`).
+    """
+    from evplan.errors import VerificationError
+
+    if lp is None:
+        lp = not (len(m.binaries) + len(m.integers))
+    extra_cost = 0.0
+    compliance = has_compliance(data)
+    if compliance:
+        from evplan.verify.compliance import check_compliance, compliance_cost_usd
+
+        problems = check_compliance(data, result.tables)
+        if problems:
+            raise VerificationError([f"compliance: {line}" for line in problems])
+        extra_cost = compliance_cost_usd(data, result.tables)
+    duals = (duals_from_run(m, run, index)
+             if lp and not compliance and not skip and np.isfinite(run.dual).any() else None)
+    certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost, skip=skip)
+    metadata = {**result.metadata, "certificate": certificate.as_dict()}
+    if compliance:
+        metadata["compliance_check"] = "passed"
+    return replace(result, metadata=metadata)
