@@ -9,7 +9,7 @@ parts one at a time does not. The default scenario falls into six parts (the lar
 EU's, has 1,554 of the 3,792 flows and the only EU targets).
 
 The proven gap of the whole plan is recomputed from the parts: objective ``sum(obj_i)``,
-bound ``sum(bound_i)``, gap ``(objective - bound) / |objective|``. When the parts' own
+bound ``sum(bound_i)``, gap ``(objective - bound) / max(|objective|, 1 USD)``. When the parts' own
 relative gaps do not add up to the tolerance (parts of opposite sign), the parts that
 exceed their share of it are solved again with an absolute gap, started from their plan.
 
@@ -65,7 +65,7 @@ class NetworkSolution:
     objective, bound : float
         Sums over parts of the incumbent and of the proven bound.
     mip_gap : float
-        ``(objective - bound) / |objective|`` (0 when both are 0).
+        ``(objective - bound) / max(|objective|, 1)``.
     seconds : float
         HiGHS time over all parts.
     primal : Mapping[str, numpy.ndarray]
@@ -109,7 +109,7 @@ def _labels(index: NetworkIndex) -> tuple[pd.Series, pd.Series]:
 
 
 def split_index(index: NetworkIndex) -> list[Part]:
-    """The independent parts of ``index``, ordered by their first collection point or plant."""
+    """The independent parts of ``index``, named and ordered by their first collection point."""
     point_label, plant_label = _labels(index)
     frames = {"group": (index.groups, point_label, "collection_point"),
               "balance": (index.balances, point_label, "collection_point"),
@@ -121,9 +121,13 @@ def split_index(index: NetworkIndex) -> list[Part]:
               "target": (index.targets, plant_label, "plant")}
     label_of = {name: frame[column].map(labels).to_numpy()
                 for name, (frame, labels, column) in frames.items()}
-    names = pd.concat([point_label.rename_axis("node").reset_index(name="label"),
-                       plant_label.rename_axis("node").reset_index(name="label")])
-    order = names.groupby("label")["node"].min().sort_values()
+    first_point = point_label.rename_axis("node").reset_index(name="label").groupby(
+        "label")["node"].min()
+    first_plant = plant_label.rename_axis("node").reset_index(name="label").groupby(
+        "label")["node"].min()
+    # a part is named by its first collection point (by its first plant if it has none)
+    order = pd.concat([first_plant, first_point])
+    order = order[~order.index.duplicated(keep="last")].sort_values(kind="stable")
     parts = []
     for label, first in order.items():
         positions = {name: np.flatnonzero(codes == label) for name, codes in label_of.items()}
@@ -205,10 +209,7 @@ def _values(model: NetworkModel, run: _Run, name: str) -> np.ndarray:
 def _objective_gap(objective: float, bound: float) -> float:
     if not np.isfinite(objective) or not np.isfinite(bound):
         return float("inf")
-    scale = abs(objective)
-    if scale < 1e-9:
-        return 0.0 if abs(objective - bound) < 1e-9 else float("inf")
-    return max(0.0, objective - bound) / scale
+    return max(0.0, objective - bound) / max(abs(objective), 1.0)
 
 
 def solve_parts(index: NetworkIndex, options: RecyclingOptions,
