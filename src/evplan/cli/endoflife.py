@@ -182,7 +182,7 @@ def recycling(
     build_every: Annotated[int, typer.Option(
         "--build-every", help="Plants open only every N years.")] = 5,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", help="Seconds per MILP solve.")] = 240.0,
+        "--time-limit", help="Seconds per MILP solve (all its parts).")] = 240.0,
     mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.")] = 0.01,
     store: StoreOption = None,
     record: RecordOption = True,
@@ -209,12 +209,16 @@ def recycling(
             build_every_years=build_every,
             solver=SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
         sources = table_sources(tables)
+        def progress(line: str) -> None:
+            console.print(f"  {line}", style="dim", highlight=False)
+
         if retired is not None:
-            result = plan_recycling(load_inputs(retired, **sources), options)
+            result = plan_recycling(load_inputs(retired, **sources), options,
+                                    progress=progress)
             folder = output or Path("evplan-output") / "recycling"
         else:
             run = run_folder or default_run_folder()
-            result = plan_from_run(run, options=options, **sources)
+            result = plan_from_run(run, options=options, progress=progress, **sources)
             folder = output or run
         write_recycling(result, folder)
         run_id = record_recycling(result, store or folder.parent / "evplan.duckdb",
