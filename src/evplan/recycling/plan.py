@@ -1,6 +1,7 @@
 """``plan_recycling``: solve the network, price each collection point, check the EU rules.
 
-Steps: build the flat indices; solve the MILP; fix its binaries and solve the LP again for
+Steps: build the flat indices; solve the MILP (part by part: see
+:mod:`evplan.recycling.components`); fix its binaries and solve the LP again for
 the duals (marginal cost per tonne at each collection point, shadow price of each EU
 target); optionally solve once more without the EU targets to see which target changes
 the plan first; assemble tidy tables.
