@@ -128,3 +128,23 @@ def test_first_binding_tie_break():
     # unattainable: the same order over the rows the plan with targets misses
     answer = first_binding(free.iloc[0:0], free.iloc[[1, 2, 0]], empty)["unattainable"]
     assert (answer["target"], answer["scope"]) == ("material_recovery", "Z-plant")
+
+
+@pytest.mark.parametrize("storage_years", [0, 2])
+def test_a_stranded_collection_point_is_a_part_without_plants(storage_years):
+    # max_value: Q has no lane, its packs stay (or wait and stay); its part has no binaries
+    retired, tables = two_regions(np.random.default_rng(5))
+    tables["lanes"] = tables["lanes"][tables["lanes"]["from"] == "P"]
+    options = RecyclingOptions(objective="max_value", discount_rate=0.0,
+                               max_storage_years=storage_years, explain_targets=False,
+                               build_every_years=1, solver=EXACT)
+    inputs = load_inputs(retired, **tables)
+    index = build_index(inputs, options)
+    assert len(split_index(index)) == 2
+    whole = solve_network(build_network(index, options), options)
+    solution = solve_parts(index, options)
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(whole.objective, rel=1e-7, abs=1e-3)
+    assert solution.mip_gap <= EXACT.mip_gap + 1e-12
+    result = plan_recycling(inputs, options)
+    assert set(result["flows"]["collection_point"]) <= {"P"}

@@ -192,8 +192,9 @@ def _run(model: NetworkModel, limits: SolverOptions, start: np.ndarray | None,
     if solved:
         primal[matrices.vlabels] = np.asarray(h.getSolution().col_value, dtype=float)
         objective = float(info.objective_function_value)
-        bound = float(info.mip_dual_bound)
-        if not np.isfinite(bound):
+        mip = bool(len(m.binaries) + len(m.integers))
+        bound = float(info.mip_dual_bound) if mip else float("nan")
+        if not np.isfinite(bound):  # an LP part (no plant to open) or an empty one
             bound = objective if status == "optimal" else -np.inf
     return _Run(status=status, has_solution=solved, objective=objective, bound=bound,
                 mip_gap=_objective_gap(objective, bound), seconds=float(h.getRunTime()),
