@@ -27,8 +27,11 @@ def test_cover_knapsack_is_exact_on_integer_data(seed):
     capacity = rng.integers(5, 60, count).astype(float)
     required = float(rng.integers(20, int(capacity.sum())))
     choices = np.array(list(product([False, True], repeat=count)))
-    for forced_open, forced_closed in ((None, None), (int(seed % count), None),
-                                       (None, int((seed + 3) % count))):
+    for forced_open, forced_closed in (
+        (None, None),
+        (int(seed % count), None),
+        (None, int((seed + 3) % count)),
+    ):
         allowed = choices
         if forced_open is not None:
             allowed = allowed[allowed[:, forced_open]]
@@ -36,8 +39,9 @@ def test_cover_knapsack_is_exact_on_integer_data(seed):
             allowed = allowed[~allowed[:, forced_closed]]
         covering = allowed[allowed @ capacity >= required]
         best = float((covering @ value).min()) if len(covering) else float("inf")
-        found, chosen = cover_knapsack(value, capacity, required, forced_open=forced_open,
-                                       forced_closed=forced_closed)
+        found, chosen = cover_knapsack(
+            value, capacity, required, forced_open=forced_open, forced_closed=forced_closed
+        )
         assert found == pytest.approx(best)
         if np.isfinite(best):
             assert capacity[chosen].sum() >= required
@@ -51,12 +55,15 @@ def _random_cflp(seed: int, ratio: float, sites: int = 20, customers: int = 60):
     capacity = rng.uniform(10, 160, sites)
     capacity = np.round(capacity * ratio * demand.sum() / capacity.sum())
     fixed = np.round(rng.uniform(0, 90, sites) + rng.uniform(100, 110, sites) * np.sqrt(capacity))
-    cost = np.round(10 * np.sqrt(((site_xy[:, None] - customer_xy[None]) ** 2).sum(-1))
-                    * demand[None], 3)
+    cost = np.round(
+        10 * np.sqrt(((site_xy[:, None] - customer_xy[None]) ** 2).sum(-1)) * demand[None], 3
+    )
     i, j = np.meshgrid(np.arange(sites), np.arange(customers), indexing="ij")
-    return (pd.DataFrame({"site": np.arange(sites), "capacity": capacity, "fixed_cost": fixed}),
-            pd.DataFrame({"customer": np.arange(customers), "demand": demand}),
-            pd.DataFrame({"site": i.ravel(), "customer": j.ravel(), "cost": cost.ravel()}))
+    return (
+        pd.DataFrame({"site": np.arange(sites), "capacity": capacity, "fixed_cost": fixed}),
+        pd.DataFrame({"customer": np.arange(customers), "demand": demand}),
+        pd.DataFrame({"site": i.ravel(), "customer": j.ravel(), "cost": cost.ravel()}),
+    )
 
 
 @pytest.mark.parametrize(("seed", "ratio"), [(0, 1.5), (1, 1.5), (2, 1.1)])
@@ -73,8 +80,7 @@ def test_kernel_stays_small_and_the_optimum_is_the_textbooks(seed, ratio, monkey
     monkeypatch.setattr(facility, "build_facility_model", spy)
     result = capacitated(*tables, options=SolveOptions(time_limit=120))
     monkeypatch.undo()
-    textbook = capacitated(*tables, options=SolveOptions(time_limit=120,
-                                                         formulation="textbook"))
+    textbook = capacitated(*tables, options=SolveOptions(time_limit=120, formulation="textbook"))
     assert result.status == textbook.status == "optimal"
     assert result.objective == pytest.approx(textbook.objective, rel=1e-9)
     assert all(size <= facility.KERNEL_MAX_SHARE * 20 for size in kernels)
