@@ -3,24 +3,35 @@
 Usage::
 
     python benchmarks/location_orlib.py --time-limit 60 [--only pmed] [--skip-textbook]
-        [--textbook-time-limit 120] [--jobs 2] [--match 'pmed3[0-9]']
+        [--textbook-time-limit 120] [--jobs 2] [--match 'pmed3[0-9]'] [--repeats 3]
 
 Families: ``cap`` (37 capacitated cap41-cap134), ``capabc`` (capa/capb/capc at their
-four capacities), ``uflp`` (the 15 uncapacitated optima of uncapopt) and ``pmed`` (40).
-Each instance is solved by evplan's strong pipeline and, unless ``--skip-textbook``, by
-the textbook MILP handed to HiGHS with the same (or ``--textbook-time-limit``) limit.
-Columns: instance, optimum, value found, proven gap, seconds, textbook value, textbook
-gap, textbook seconds, ratio. Every solve runs in a worker process (``--jobs`` at once,
-single-threaded HiGHS each), so with ``--jobs 2`` on two cores evplan's and the textbook's
-solves share the machine in the same run. Times are wall-clock per solve; a solve that
-hits its limit counts its limit, so a capped textbook total understates the textbook's
-true time. Never asserted in tests.
+four capacities), ``uflp`` (the 15 uncapacitated optima of uncapopt), ``pmed`` (40) and
+``rand`` (random 50 sites x 200 customers CFLP, total capacity 1.1x and 1.5x the demand,
+three seeds each, generated here from fixed seeds: no download). Each instance is solved
+by evplan's strong pipeline and, unless ``--skip-textbook``, by two plain MILPs handed to
+HiGHS as they are (presolve on, the same threads and limit, or ``--textbook-time-limit``):
+
+* ``aggregated``: evplan's ``formulation="textbook"`` (capacity row as the only link;
+  ``sum_j x_ij <= n y_i`` when uncapacitated; assignment p-median);
+* ``strong``: the strong textbook formulation, every ``x_ij <= y_i`` row beside the
+  capacity rows (facility families only: the textbook p-median already has them).
+
+Columns: instance, optimum (``rand``: the best value any solve proved), value found,
+proven gap and CPU seconds of evplan, then CPU seconds of each textbook MILP (``*``: it hit
+its limit) and the textbook's CPU over evplan's. A solve is timed in CPU seconds of its
+worker process (single-threaded HiGHS, ``--jobs`` workers at once); a solve under 10 CPU
+seconds is repeated (``--repeats``, default 3) and its median reported. A solve that hits
+its limit counts its limit, so a capped textbook total understates the textbook's true
+time. The load average is printed at start and end. Never asserted in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +40,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import numpy as np
+import pandas as pd
 
 from evplan.location import (
     LocationResult,
@@ -41,6 +55,9 @@ from evplan.location import (
     read_pmedian,
     uncapacitated,
 )
+from evplan.location.formulations import build_facility_model
+from evplan.location.highs import Milp, solve_milp
+from evplan.location.tables import to_dense
 
 CAP_FILES = [f"cap{g}{k}" for g in (4, 6, 7, 8, 9, 10, 11, 12, 13) for k in (1, 2, 3, 4)]
 CAP_FILES.insert(4, "cap51")
@@ -51,7 +68,82 @@ CAPACITIES = {
 }
 UFLP_FILES = [f"cap{n}" for n in (71, 72, 73, 74, 101, 102, 103, 104, 131, 132, 133, 134)]
 UFLP_FILES += ["capa", "capb", "capc"]
+RANDOM = [f"rand50x200_{ratio}_s{seed}" for ratio in ("1.1", "1.5") for seed in range(3)]
 Solver = Callable[[SolveOptions], LocationResult]
+Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def random_cflp(key: str) -> Tables:
+    """A random CFLP ``rand{m}x{n}_{ratio}_s{seed}`` (Cornuejols et al. 1991 style).
+
+    Sites and customers uniform in the unit square; demand U[5, 35]; capacities U[10, 160]
+    scaled so that they sum to ``ratio`` x the demand; fixed cost U[0, 90] + U[100, 110] x
+    sqrt(capacity); serving all of a customer costs 10 x distance x demand. Rounded to
+    integers (costs to 3 decimals). NumPy's default generator with ``seed``.
+    """
+    size, ratio_text, seed_text = key.removeprefix("rand").split("_")
+    sites, customers = (int(n) for n in size.split("x"))
+    ratio, seed = float(ratio_text), int(seed_text.removeprefix("s"))
+    rng = np.random.default_rng(seed)
+    site_xy, customer_xy = rng.random((sites, 2)), rng.random((customers, 2))
+    demand = rng.uniform(5, 35, customers).round()
+    capacity = rng.uniform(10, 160, sites)
+    capacity = np.round(capacity * ratio * demand.sum() / capacity.sum())
+    fixed = np.round(rng.uniform(0, 90, sites) + rng.uniform(100, 110, sites) * np.sqrt(capacity))
+    distance = np.sqrt(((site_xy[:, None, :] - customer_xy[None, :, :]) ** 2).sum(-1))
+    cost = np.round(10 * distance * demand[None, :], 3)
+    site_ids = [f"s{i}" for i in range(sites)]
+    customer_ids = [f"c{j}" for j in range(customers)]
+    i, j = np.meshgrid(np.arange(sites), np.arange(customers), indexing="ij")
+    return (
+        pd.DataFrame({"site": site_ids, "capacity": capacity, "fixed_cost": fixed}),
+        pd.DataFrame({"customer": customer_ids, "demand": demand}),
+        pd.DataFrame(
+            {
+                "site": np.array(site_ids)[i.ravel()],
+                "customer": np.array(customer_ids)[j.ravel()],
+                "cost": cost.ravel(),
+            }
+        ),
+    )
+
+
+def strong_textbook(tables: Tables, capacitated_sites: bool) -> Solver:
+    """The strong textbook MILP: assignment, capacity and every ``x_ij <= y_i`` row."""
+    instance = to_dense(
+        *tables, value_column="cost", need_fixed_cost=True, need_capacity=capacitated_sites
+    )
+    capacity = instance.capacity if capacitated_sites else np.full(len(instance.site_ids), np.inf)
+    model = build_facility_model(
+        instance.value, instance.demand, capacity, instance.fixed_cost, strong=True
+    ).milp
+    if capacitated_sites:  # drop evplan's demand-cover row (the last): plain textbook
+        rows = model.matrix.shape[0] - 1
+        model = Milp(
+            cost=model.cost,
+            lower=model.lower,
+            upper=model.upper,
+            integer=model.integer,
+            matrix=model.matrix.tocsr()[:rows].tocsc(),
+            row_lower=model.row_lower[:rows],
+            row_upper=model.row_upper[:rows],
+        )
+
+    def solve(options: SolveOptions) -> LocationResult:
+        solution = solve_milp(model, options)
+        return LocationResult(
+            problem="capacitated",
+            status=solution.status,
+            objective=float(solution.objective),
+            bound=float(solution.bound),
+            gap=float(solution.gap),
+            open_sites=[],
+            assignment=pd.DataFrame(),
+            seconds=solution.seconds,
+            details={},
+        )
+
+    return solve
 
 
 def instances(families: set[str]) -> Iterator[tuple[str, str]]:
@@ -69,10 +161,29 @@ def instances(families: set[str]) -> Iterator[tuple[str, str]]:
     if "pmed" in families:
         for number in range(1, 41):
             yield "pmed", f"pmed{number}"
+    if "rand" in families:
+        for key in RANDOM:
+            yield "rand", key
 
 
-def solver(folder: Path, family: str, key: str) -> Solver:
-    """Read the instance behind ``key`` and return a function solving it with options."""
+def solver(folder: Path, family: str, key: str, formulation: str) -> Solver:
+    """Read the instance behind ``key`` and return a function solving it with options.
+
+    ``formulation``: ``evplan`` or ``aggregated`` (evplan's own solve with
+    ``formulation`` strong / textbook in the options), ``strong`` (the strong textbook).
+    """
+    if formulation == "strong":
+        if family == "rand":
+            return strong_textbook(random_cflp(key), True)
+        if family == "uflp":
+            data = read_capacitated(folder / f"{key.removeprefix('uflp_')}.txt", float("inf"))
+            return strong_textbook((data.sites, data.customers, data.costs), False)
+        name, _, capacity = key.partition("_")
+        data = read_capacitated(folder / f"{name}.txt", float(capacity) if capacity else None)
+        return strong_textbook((data.sites, data.customers, data.costs), True)
+    if family == "rand":
+        tables = random_cflp(key)
+        return lambda options: capacitated(*tables, options=options)
     if family == "cap":
         data = read_capacitated(folder / f"{key}.txt")
         return lambda options: capacitated(data.sites, data.customers, data.costs, options=options)
@@ -93,46 +204,78 @@ def solver(folder: Path, family: str, key: str) -> Solver:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One solve: value found, proven gap, status and wall-clock seconds (None if failed)."""
+    """One solve: value found, proven gap, status, CPU and wall seconds (None if failed)."""
 
     objective: float | None
     gap: float | None
     status: str
-    seconds: float
+    cpu: float
+    wall: float
 
 
-def run(task: tuple[Path, str, str, SolveOptions]) -> Outcome:
-    """Solve one instance with one set of options (runs in a worker process)."""
-    folder, family, key, options = task
-    solve = solver(folder, family, key)
-    started = time.perf_counter()
-    try:
-        result: LocationResult = solve(options)
-    except Exception as error:  # reported in the table, the run goes on
-        print(f"    {key} failed: {error}", file=sys.stderr, flush=True)
-        return Outcome(None, None, "failed", time.perf_counter() - started)
-    return Outcome(result.objective, result.gap, result.status, time.perf_counter() - started)
+def run(task: tuple[Path, str, str, str, SolveOptions, int]) -> Outcome:
+    """Solve one instance with one formulation (in a worker process); median of repeats
+    when a solve takes under 10 CPU seconds."""
+    folder, family, key, formulation, options, repeats = task
+    solve = solver(folder, family, key, formulation)
+    outcomes: list[Outcome] = []
+    while len(outcomes) < repeats:
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            result: LocationResult = solve(options)
+        except Exception as error:  # reported in the table, the run goes on
+            print(f"    {key} ({formulation}) failed: {error}", file=sys.stderr, flush=True)
+            return Outcome(
+                None, None, "failed", time.process_time() - cpu, time.perf_counter() - wall
+            )
+        outcomes.append(
+            Outcome(
+                result.objective,
+                result.gap,
+                result.status,
+                time.process_time() - cpu,
+                time.perf_counter() - wall,
+            )
+        )
+        if outcomes[0].cpu >= 10.0:
+            break
+    middle = statistics.median_low([outcome.cpu for outcome in outcomes])
+    chosen = next(outcome for outcome in outcomes if outcome.cpu == middle)
+    return Outcome(
+        chosen.objective,
+        chosen.gap,
+        chosen.status,
+        middle,
+        statistics.median([outcome.wall for outcome in outcomes]),
+    )
 
 
-def _cells(outcome: Outcome) -> str:
-    if outcome.objective is None or outcome.gap is None:
-        return f"{'-':>16}{'-':>10}{outcome.seconds:>9.2f}"
-    return f"{outcome.objective:>16.3f}{outcome.gap:>10.2e}{outcome.seconds:>9.2f}"
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _seconds(outcome: Outcome | None) -> str:
+    if outcome is None:
+        return f"{'-':>10}"
+    mark = "*" if outcome.status != "optimal" else " "
+    return f"{outcome.cpu:>9.2f}{mark}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--textbook-time-limit", type=float, default=None)
-    parser.add_argument("--only", default="cap,capabc,uflp,pmed")
+    parser.add_argument("--only", default="cap,capabc,uflp,pmed,rand")
     parser.add_argument("--skip-textbook", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="HiGHS threads per solve")
     parser.add_argument(
         "--jobs", type=int, default=1, help="solves run at once, each in its own process"
     )
+    parser.add_argument("--repeats", type=int, default=3, help="runs of a solve under 10 s")
     parser.add_argument("--match", default=None, help="regular expression on instance names")
     parser.add_argument("--orlib", type=Path, default=None)
     arguments = parser.parse_args()
+    print(f"# load average at start: {_load()}", flush=True)
     folder = arguments.orlib or default_orlib_dir(Path(__file__).resolve().parent)
     optima = read_optima(folder)
     ours = SolveOptions(time_limit=arguments.time_limit, threads=arguments.threads)
@@ -147,78 +290,121 @@ def main() -> None:
         for family, key in instances(set(arguments.only.split(",")))
         if not arguments.match or re.fullmatch(arguments.match, key)
     ]
-    tasks = [(folder, family, key, ours) for family, key in selected]
+    repeats = max(1, arguments.repeats)
+    tasks = [(folder, family, key, "evplan", ours, repeats) for family, key in selected]
     if not arguments.skip_textbook:
-        tasks += [(folder, family, key, textbook) for family, key in selected]
+        tasks += [
+            (folder, family, key, "aggregated", textbook, repeats) for family, key in selected
+        ]
+        tasks += [
+            (folder, family, key, "strong", textbook, repeats)
+            for family, key in selected
+            if family != "pmed"
+        ]
     print(
         f"# time limit {ours.time_limit:g} s (textbook {textbook.time_limit:g} s), "
-        f"threads {ours.threads}, jobs {arguments.jobs}",
+        f"threads {ours.threads}, jobs {arguments.jobs}, medians of {repeats} under 10 s",
         flush=True,
     )
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     outcomes: dict[tuple[str, str], Outcome] = {}
     with ProcessPoolExecutor(max_workers=arguments.jobs) as pool:
         futures = {pool.submit(run, task): task for task in tasks}
         for future in as_completed(futures):
-            _, _, key, options = futures[future]
-            outcomes[key, options.formulation] = outcome = future.result()
+            key, formulation = futures[future][2], futures[future][3]
+            outcomes[key, formulation] = outcome = future.result()
             print(
-                f"  done {key} ({options.formulation}) in {outcome.seconds:.1f} s",
+                f"  done {key} ({formulation}) in {outcome.cpu:.1f} s CPU",
                 file=sys.stderr,
                 flush=True,
             )
     header = (
-        f"{'instance':<14}{'optimum':>16}{'found':>16}{'gap':>10}{'s':>9}"
-        f"{'textbook':>16}{'tb gap':>10}{'tb s':>9}{'ratio':>8}"
+        f"{'instance':<20}{'optimum':>16}{'found':>16}{'gap':>10}{'CPU s':>10}"
+        f"{'aggr. s':>10}{'strong s':>10}{'aggr/ev':>9}{'strong/ev':>10}"
     )
     print(header)
-    totals: dict[str, list[float]] = {}
+    totals: dict[str, dict[str, float]] = {}
     for family, key in selected:
-        mine = outcomes[key, "strong"]
-        line = f"{key:<14}{optima[key]:>16.3f}{_cells(mine)}"
-        matches = mine.objective is not None and abs(mine.objective - optima[key]) <= max(
-            0.01, 1e-8 * abs(optima[key])
+        mine = outcomes[key, "evplan"]
+        aggregated = outcomes.get((key, "aggregated"))
+        strong = outcomes.get((key, "strong"))
+        optimum = optima.get(key)
+        if optimum is None:  # random instances: the best value a solve proved optimal
+            proven_values = [
+                o.objective
+                for o in (mine, aggregated, strong)
+                if o is not None and o.objective is not None and o.status == "optimal"
+            ]
+            optimum = min(proven_values) if proven_values else float("nan")
+        line = f"{key:<20}{optimum:>16.3f}"
+        if mine.objective is None or mine.gap is None:
+            line += f"{'-':>16}{'-':>10}"
+        else:
+            line += f"{mine.objective:>16.3f}{mine.gap:>10.2e}"
+        line += _seconds(mine) + _seconds(aggregated) + _seconds(strong)
+        for other in (aggregated, strong):
+            line += (
+                f"{other.cpu / max(mine.cpu, 1e-9):>9.1f} " if other is not None else f"{'-':>10}"
+            )
+        matches = mine.objective is not None and abs(mine.objective - optimum) <= max(
+            0.01, 1e-8 * abs(optimum)
         )
         proven = matches and mine.status == "optimal"
-        record = totals.setdefault(family, [0, 0, 0.0, 0.0, 0, 0])
-        record[0] += 1
-        record[1] += int(proven)
-        record[2] += mine.seconds
-        if not arguments.skip_textbook:
-            plain = outcomes[key, "textbook"]
-            line += _cells(plain) + f"{plain.seconds / max(mine.seconds, 1e-9):>8.1f}"
-            record[3] += plain.seconds
-            record[4] += int(plain.status == "optimal")
-            record[5] += 1
+        record = totals.setdefault(
+            family,
+            dict.fromkeys(
+                (
+                    "count",
+                    "proven",
+                    "cpu",
+                    "aggregated",
+                    "aggregated_capped",
+                    "strong",
+                    "strong_capped",
+                    "strong_count",
+                    "strong_ev_cpu",
+                ),
+                0.0,
+            ),
+        )
+        record["count"] += 1
+        record["proven"] += int(proven)
+        record["cpu"] += mine.cpu
+        if aggregated is not None:
+            record["aggregated"] += aggregated.cpu
+            record["aggregated_capped"] += int(aggregated.status != "optimal")
+        if strong is not None:
+            record["strong"] += strong.cpu
+            record["strong_capped"] += int(strong.status != "optimal")
+            record["strong_count"] += 1
+            record["strong_ev_cpu"] += mine.cpu
         if not proven:
             line += "  NOT PROVEN" if matches else "  MISMATCH"
         print(line)
     print()
-    grand = [0.0, 0.0]
-    for family, (
-        count,
-        proven,
-        seconds,
-        plain_seconds,
-        plain_proven,
-        plain_count,
-    ) in totals.items():
-        summary = f"summary {family}: {proven}/{count} proven optimal in {seconds:.1f} s"
-        if plain_count:
+    for family, record in totals.items():
+        summary = (
+            f"summary {family}: {record['proven']:.0f}/{record['count']:.0f} proven "
+            f"optimal in {record['cpu']:.1f} s CPU"
+        )
+        if not arguments.skip_textbook:
             summary += (
-                f"; textbook {plain_proven}/{plain_count} proven in {plain_seconds:.1f} s, "
-                f"ratio {plain_seconds / max(seconds, 1e-9):.1f}x"
+                f"; aggregated textbook {record['aggregated']:.1f} s "
+                f"({record['aggregated'] / max(record['cpu'], 1e-9):.1f}x, "
+                f"{record['aggregated_capped']:.0f} hit the limit)"
             )
+            if record["strong_count"]:
+                summary += (
+                    f"; strong textbook {record['strong']:.1f} s "
+                    f"({record['strong'] / max(record['strong_ev_cpu'], 1e-9):.1f}x, "
+                    f"{record['strong_capped']:.0f} hit the limit)"
+                )
         print(summary)
-        grand[0] += seconds
-        grand[1] += plain_seconds
-    total_count = sum(record[0] for record in totals.values())
-    total_proven = sum(record[1] for record in totals.values())
-    line = f"summary all: {total_proven}/{total_count} proven optimal in {grand[0]:.1f} s"
-    if not arguments.skip_textbook:
-        line += f"; textbook {grand[1]:.1f} s, ratio {grand[1] / max(grand[0], 1e-9):.1f}x"
-    print(line)
-    print(f"# wall clock {time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"# wall clock {time.perf_counter() - started:.1f} s, parent CPU "
+        f"{time.process_time() - cpu_started:.1f} s; load average at end: {_load()}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

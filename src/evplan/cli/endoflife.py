@@ -228,7 +228,8 @@ def recycling(
     build_every: Annotated[int, typer.Option(
         "--build-every", help="Plants open only every N years.", min=1, max=100)] = 5,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", help="Seconds per MILP solve.", min=0, callback=finite)] = 240.0,
+        "--time-limit", help="Seconds per MILP solve (all its parts).", min=0,
+        callback=finite)] = 240.0,
     mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.", min=0,
                                            max=1, callback=finite)] = 0.01,
     store: StoreOption = None,
@@ -266,10 +267,15 @@ def recycling(
         else:
             target = new_folder_target(output, "recycling", kind="recycling",
                                        update_kinds=("run", "recycling"))
+
+        def progress(line: str) -> None:
+            console.print(f"  {line}", style="dim", highlight=False)
+
         if run is None:
-            result = plan_recycling(load_inputs(retired, **sources), options)
+            result = plan_recycling(load_inputs(retired, **sources), options,
+                                    progress=progress)
         else:
-            result = plan_from_run(run, options=options, **sources)
+            result = plan_from_run(run, options=options, progress=progress, **sources)
         store = store or target.path.parent / "evplan.duckdb"
         run_id = new_run_id()
 

@@ -192,13 +192,16 @@ def cover_knapsack(
     sizes = np.ceil(np.minimum(capacity[candidates], need) / scale - 1e-9).astype(np.int64)
     best = np.full(steps + 1, np.inf)
     best[0] = 0.0
-    grid = np.arange(steps + 1)
     took = np.zeros((len(candidates), steps + 1), dtype=bool)
+    option = np.empty(steps + 1)
     for position, (site, size) in enumerate(zip(candidates, sizes, strict=True)):
-        option = best[np.maximum(grid - size, 0)] + value[site]
-        better = option < best
-        took[position] = better
-        best = np.where(better, option, best)
+        # option[k] = best[max(k - size, 0)] + v, by slices (no fancy indexing)
+        cut = min(int(size), steps + 1)
+        option[:cut] = best[0]
+        np.add(best[: steps + 1 - cut], value[site], out=option[cut:])
+        option[:cut] += value[site]
+        better = np.less(option, best, out=took[position])
+        np.copyto(best, option, where=better)
     if not np.isfinite(best[steps]):
         return float("inf"), chosen
     remaining = steps

@@ -47,8 +47,10 @@ class RecyclingOptions:
     explain_targets : bool
         Also solve without the EU targets to find which target changes the plan first.
     solver : SolverOptions
-        Limits of HiGHS for each MILP solve (default 240 s and a 1 % gap; the result reports
-        the proven gap).
+        Limits of HiGHS for each MILP (default 240 s and a 1 % gap; the result reports
+        the proven gap). The MILP is solved part by part
+        (:mod:`evplan.recycling.components`): the time limit bounds all parts together and
+        the gap is that of the whole plan.
     verify : bool
         Re-evaluate the plan from the input tables before returning it
         (:func:`evplan.verify.recycling.check_recycling`; a broken rule raises

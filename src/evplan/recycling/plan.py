@@ -1,6 +1,7 @@
 """``plan_recycling``: solve the network, price each collection point, check the EU rules.
 
-Steps: build the flat indices; solve the MILP; fix its binaries and solve the LP again for
+Steps: build the flat indices; solve the MILP (part by part: see
+:mod:`evplan.recycling.components`); fix its binaries and solve the LP again for
 the duals (marginal cost per tonne at each collection point, shadow price of each EU
 target); optionally solve once more without the EU targets to see which target changes
 the plan first; assemble tidy tables.
@@ -9,7 +10,7 @@ the plan first; assemble tidy tables.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,9 +19,10 @@ import pandas as pd
 
 from evplan.errors import InfeasibleError, InputError, Problem, SolverLimitError
 from evplan.highs import HighsRun
+from evplan.recycling.components import NetworkSolution, solve_parts
 from evplan.recycling.index import NetworkIndex, build_index
 from evplan.recycling.materials import mass_balance, material_flows
-from evplan.recycling.network import NetworkModel, build_network, duals, solve_network, values
+from evplan.recycling.network import build_network, duals, solve_network, values
 from evplan.recycling.options import RecyclingOptions
 from evplan.recycling.regulation import first_binding, recycled_content, target_compliance
 from evplan.recycling.tables import RecyclingInputs
@@ -94,11 +96,11 @@ def _check_reachable(index: NetworkIndex, options: RecyclingOptions) -> None:
         raise InputError(problems)
 
 
-def _solve(index: NetworkIndex, options: RecyclingOptions) -> tuple[NetworkModel, HighsRun]:
-    model = build_network(index, options)
-    run = solve_network(model, options)
+def _solve(index: NetworkIndex, options: RecyclingOptions,
+           progress: Callable[[str], None] | None = None, **kwargs: Any) -> NetworkSolution:
+    run = solve_parts(index, options, progress=progress, **kwargs)
     if run.has_solution:
-        return model, run
+        return run
     if run.status == "infeasible":
         raise InfeasibleError(_explain(index, options))
     raise SolverLimitError(f"evplan: the recycling model stopped ({run.status}) before it "
@@ -112,12 +114,11 @@ def _explain(index: NetworkIndex, options: RecyclingOptions) -> list[str]:
                 "lanes are too tight. Add candidate plants or lanes, or use objective "
                 "'max_value'."]
     elastic = replace(options, target_penalty_usd_per_tonne=1e7)
-    model = build_network(index, elastic)
-    run = solve_network(model, elastic)
+    run = solve_parts(index, elastic)
     if not run.has_solution:
         return _explain(replace(index, targets=index.targets.iloc[0:0]),
                         replace(elastic, eu_targets=False))
-    short = values(model, run, "shortfall")
+    short = run.values("shortfall")
     rows = index.targets.assign(shortfall=short)
     rows = rows[rows["shortfall"] > TOL].sort_values(["year", "plant", "target", "material"])
     lines = [f"EU target {row.target} ({row.material}) of {row.share:.0%} in {row.year} at plant "
@@ -191,8 +192,8 @@ def _plant_years(plant_open: pd.DataFrame, flows: pd.DataFrame, recovered: pd.Da
     return frame.sort_values(["plant", "year"]).reset_index(drop=True)
 
 
-def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = None
-                   ) -> RecyclingResult:
+def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = None, *,
+                   progress: Callable[[str], None] | None = None) -> RecyclingResult:
     """Plan the recycling network for the retired packs of ``inputs``.
 
     Parameters
@@ -201,6 +202,8 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
         From :func:`evplan.recycling.load_inputs`.
     options : RecyclingOptions, optional
         Objective, horizon, storage, EU targets, solver limits.
+    progress : callable, optional
+        Called with one line of text as each part of the network is solved.
 
     Returns
     -------
@@ -219,14 +222,14 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
     options = options or RecyclingOptions()
     index = build_index(inputs, options)
     _check_reachable(index, options)
-    model, run = _solve(index, options)
-    is_open = np.round(values(model, run, "open"))
+    run = _solve(index, options, progress)
+    is_open = np.round(run.values("open"))
     fixed = build_network(index, options, fixed_open=is_open)
     lp = solve_network(fixed, options)
     seconds = run.seconds + lp.seconds
     objective, gap = _plan_objective(run, lp)
-    tonnes = values(fixed, lp, "flow") if lp.has_solution else values(model, run, "flow")
-    stored = values(fixed, lp, "storage") if lp.has_solution else values(model, run, "storage")
+    tonnes = values(fixed, lp, "flow") if lp.has_solution else run.values("flow")
+    stored = values(fixed, lp, "storage") if lp.has_solution else run.values("storage")
     balance_dual = duals(fixed, lp, "balance")
 
     flows = _flows(index, tonnes)
@@ -261,9 +264,13 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
     if options.explain_targets and options.eu_targets and len(index.targets):
         free_options = replace(options, eu_targets=False)
         free_index = replace(index, targets=index.targets.iloc[0:0])
-        free_model, free_run = _solve(free_index, free_options)
+        if progress is not None:
+            progress("without the EU targets (parts with targets only):")
+        free_run = _solve(free_index, free_options, progress, start=run.primal, reuse={
+            name: result for name, result in run.part_results.items()
+            if name not in run.part_targets})
         seconds += free_run.seconds
-        free_flows = _flows(free_index, values(free_model, free_run, "flow"))
+        free_flows = _flows(free_index, free_run.values("flow"))
         free_recovered = mass_balance(free_flows, index.shares, index.recovery, prices,
                                       keys=("plant", "process", "year"))
         unconstrained = target_compliance(free_recovered, inputs["targets"], eu_plants,
@@ -310,7 +317,7 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
     return replace(result, verify_seconds=time.perf_counter() - started)
 
 
-def _plan_objective(run: HighsRun, lp: HighsRun) -> tuple[float, float]:
+def _plan_objective(run: NetworkSolution, lp: HighsRun) -> tuple[float, float]:
     """Objective and proven gap of the plan returned: the flows of the fixed-network LP.
 
     With the binaries fixed, the LP re-optimises flows and storage, so its objective is at
@@ -320,9 +327,8 @@ def _plan_objective(run: HighsRun, lp: HighsRun) -> tuple[float, float]:
         return float(run.objective), float(run.mip_gap)
     objective = float(lp.objective)
     gap = float(run.mip_gap)
-    if np.isfinite(gap) and objective < run.objective:
-        bound = run.objective - gap * abs(run.objective)
-        gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    if np.isfinite(run.bound) and objective < run.objective:
+        gap = max(0.0, objective - run.bound) / max(abs(objective), 1e-9)
     return objective, gap
 
 

@@ -133,6 +133,12 @@ def recycled_content(new_batteries: pd.DataFrame | None, intensities: pd.DataFra
     return out[columns].sort_values(["year", "material"]).reset_index(drop=True)
 
 
+def _in_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the tie-break order of :func:`first_binding`."""
+    return rows.assign(_plant=rows["scope"].ne("EU")).sort_values(
+        ["year", "target", "material", "_plant", "scope"], kind="stable").drop(columns="_plant")
+
+
 def first_binding(unconstrained: pd.DataFrame, constrained: pd.DataFrame,
                   content: pd.DataFrame) -> dict[str, object]:
     """Which target binds first, which cannot be met, and the first recycled-content gap.
@@ -143,13 +149,17 @@ def first_binding(unconstrained: pd.DataFrame, constrained: pd.DataFrame,
     targets meets it there: it changed the plan. A target the plan with targets still
     misses *cannot be met* with the inputs (``unattainable``). ``content`` is the
     recycled-content table; its first shortfall is reported as ``recycled_content``.
+
+    Ties are broken in a fixed order, so the same plans always give the same answer:
+    earliest year, then target name (``material_recovery`` before
+    ``recycling_efficiency``), then material (``*``, the whole pack, before element
+    names), then scope (``EU`` before any plant, plants by id).
     """
     answer: dict[str, object] = {"processing_target": None, "unattainable": None,
                                  "recycled_content": None}
     keys = ["scope", "year", "target", "material"]
     if not constrained.empty:
-        missed = constrained[~constrained["met"].astype(bool)].sort_values(
-            ["year", "target", "material"])
+        missed = _in_order(constrained[~constrained["met"].astype(bool)])
         if len(missed):
             first = missed.iloc[0]
             answer["unattainable"] = {
@@ -162,7 +172,7 @@ def first_binding(unconstrained: pd.DataFrame, constrained: pd.DataFrame,
         if not constrained.empty:
             met = constrained.loc[constrained["met"].astype(bool), keys]
             short = short.merge(met, on=keys)
-        short = short.sort_values(["year", "target", "material"])
+        short = _in_order(short)
         if len(short):
             first = short.iloc[0]
             answer["processing_target"] = {

@@ -12,6 +12,7 @@ assumption.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,7 @@ def inputs_from_fleet(fleet: Any, **tables: TableSource) -> RecyclingInputs:
 
 def plan_from_run(run: str | Path | Any, *, options: RecyclingOptions | None = None,
                   fleet_options: Any = None, programs: TableSource = None,
+                  progress: Callable[[str], None] | None = None,
                   **tables: TableSource) -> RecyclingResult:
     """Recycling plan for the batteries a core plan puts on the road.
 
@@ -101,6 +103,8 @@ def plan_from_run(run: str | Path | Any, *, options: RecyclingOptions | None = N
         Horizon after the plan and sales after the plan (default: 20 years, flat).
     programs : CSV path or DataFrame, optional
         Pack sizes per program (default: the run's inputs).
+    progress : callable, optional
+        Called with one line of text as each part of the network is solved.
     **tables : CSV path or DataFrame
         Replace any recycling default table.
     """
@@ -112,4 +116,4 @@ def plan_from_run(run: str | Path | Any, *, options: RecyclingOptions | None = N
                          ) from error
     fleet = project_fleet(run, programs=programs, options=fleet_options)
     inputs = inputs_from_fleet(fleet, **tables)
-    return plan_recycling(inputs, options)
+    return plan_recycling(inputs, options, progress=progress)
