@@ -104,8 +104,10 @@ def averaged_block(blocks: Sequence[Block]) -> Block:
     for name in ("cost", "lower", "upper", "row_lower", "row_upper"):
         setattr(mean, name, average(name))
     if first.a is not None:
-        mean.a = sum((block.probability * block.runner.a for block in blocks[1:]),
-                     blocks[0].probability * first.a).tocsr()
+        matrix = blocks[0].probability * first.a
+        for block in blocks[1:]:
+            matrix = matrix + block.probability * block.runner.a  # type: ignore[operator]
+        mean.a = sp.csr_matrix(matrix)
     constant = float(weights @ np.array([block.constant_usd for block in blocks]))
     return Block(mean, 1.0, constant, blocks[0].shared)
 

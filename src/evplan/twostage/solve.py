@@ -30,8 +30,7 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.data.suggest import did_you_mean
-from evplan.errors import InfeasibleError, InputError, Problem, SolverLimitError, \
-    VerificationError
+from evplan.errors import InfeasibleError, InputError, Problem, SolverLimitError, VerificationError
 from evplan.highs import HighsRun, SolverOptions
 from evplan.model.build import build_model
 from evplan.model.index import ModelIndex, build_index
@@ -134,7 +133,7 @@ def _elements(index: ModelIndex, revelation: int | None) -> pd.DataFrame:
 
 
 def _shared_columns(runner: MilpRunner, elements: pd.DataFrame) -> np.ndarray:
-    columns = [runner.columns(name)[group["position"].to_numpy()]
+    columns = [runner.columns(str(name))[group["position"].to_numpy()]
                for name, group in elements.groupby("variable", sort=False)]
     return np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
 
