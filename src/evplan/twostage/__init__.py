@@ -14,7 +14,21 @@ function.
 
 from __future__ import annotations
 
-from evplan.twostage.solve import StochasticResult, stochastic
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from evplan.twostage.tree import Study, StudyScenario
 
+if TYPE_CHECKING:
+    from evplan.twostage.solve import StochasticResult, stochastic
+
 __all__ = ["StochasticResult", "Study", "StudyScenario", "stochastic"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the solver on first use: reading scenarios.yaml needs only the tree."""
+    if name in ("StochasticResult", "stochastic"):
+        value = getattr(importlib.import_module("evplan.twostage.solve"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evplan.twostage' has no attribute {name!r}")
