@@ -32,7 +32,8 @@ def _evplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_stochastic_prints_and_writes_the_hand_solved_values(tmp_path: Path) -> None:
     inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
     (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")
-    done = _evplan("demand", str(inputs), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    done = _evplan("demand", str(inputs), "-o", str(tmp_path / "out"), "--frontier", "0,2",
+                   cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Study demand: 2 scenarios, revealed after the horizon; 3 "
                                   "shared decisions, 3 non-anticipativity rows; status optimal")
@@ -43,6 +44,9 @@ def test_stochastic_prints_and_writes_the_hand_solved_values(tmp_path: Path) -> 
     assert summary["vss_usd"] == pytest.approx(0.75e6)
     regret = pd.read_csv(tmp_path / "out" / "regret.csv")
     assert set(regret["plan"]) == {"high", "low", "stochastic", "expected-value"}
+    frontier = pd.read_csv(tmp_path / "out" / "frontier.csv")
+    # CVaR_0.9 is the low scenario: at lambda 2, 1 module (1.84 + 2 x 1.3 > 2.59 + 2 x 0.7)
+    assert frontier["decisions_changed"].tolist() == [0, 1]
     first = pd.read_csv(tmp_path / "out" / "first_stage.csv")
     assert first.set_index("variable")["value"]["plant_modules"] == 2
 

@@ -116,3 +116,16 @@ def test_revelation_year_decides_what_is_shared() -> None:
     assert values["first"].metadata["nonanticipativity_rows"] == 3
     assert (values["all"].objective_usd <= values["first"].objective_usd + 1.0
             <= values["none"].objective_usd + 2.0)
+
+
+def test_efficient_frontier_by_hand() -> None:
+    # E + lambda x CVaR_0.5: 2 modules 2.59 + 0.7 lambda, 1 module 1.84 + 1.3 lambda; the
+    # plan switches at lambda = 1.25 (one shared value, plant_modules, changes).
+    from evplan.twostage.frontier import efficient_frontier
+
+    frontier = efficient_frontier(strategic_lane(), "demand", [0.0, 1.0, 2.0],
+                                  catalog=_catalog(weight=0.0, alpha=0.5))
+    assert frontier["expected_margin_usd"].tolist() == pytest.approx([2.59 * M, 2.59 * M,
+                                                                     1.84 * M])
+    assert frontier["cvar_usd"].tolist() == pytest.approx([0.7 * M, 0.7 * M, 1.3 * M])
+    assert frontier["decisions_changed"].tolist() == [0, 0, 1]

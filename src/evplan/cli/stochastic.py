@@ -35,6 +35,17 @@ def _write(result: object, output: Path) -> None:
                                          encoding="utf-8")
 
 
+def _weights(text: str) -> list[float]:
+    try:
+        weights = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        weights = []
+    if not weights or any(not weight >= 0 or weight == float("inf") for weight in weights):
+        raise typer.BadParameter(f"--frontier {text!r}: give risk weights >= 0 separated by "
+                                 "commas, e.g. 0,0.5,1,2.")
+    return weights
+
+
 @app.command()
 def stochastic(
     study: Annotated[str, typer.Argument(help="A study declared under studies: in "
@@ -53,6 +64,9 @@ def stochastic(
                                                              "plan (VSS).")] = True,
     regret: Annotated[bool, typer.Option("--regret/--no-regret", help="Each scenario's plan "
                                          "in every scenario (scenarios² solves).")] = True,
+    frontier: Annotated[str | None, typer.Option(
+        "--frontier", help="Also solve at these risk weights, e.g. 0,0.5,1,2: expected margin "
+                           "against CVaR and how many shared decisions change.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write first_stage.csv, scenarios.csv, regret.csv and "
                                "summary.json to this new folder.")] = None,
@@ -68,12 +82,24 @@ def stochastic(
         result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
                                                         mip_gap=mip_gap),
                              evpi=evpi, vss=vss, regret=regret)
+        table = None
+        if frontier:
+            from evplan.twostage.frontier import efficient_frontier
+
+            table = efficient_frontier(data, study, _weights(frontier),
+                                       SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
         if output is not None:
             _write(result, output)
+            if table is not None:
+                from evplan.outputs import write_csv
+
+                write_csv(table, output / "frontier.csv")
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
     _show(result)
+    if table is not None:
+        console.print(table.to_string(index=False))
     if output is not None:
         console.print(f"Tables written to {output}")
 
