@@ -153,7 +153,8 @@ def _matrix(blocks: Sequence[Block], risk: bool) -> tuple[sp.csr_matrix, np.ndar
 
 def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None, *,
                     risk_weight: float = 0.0, alpha: float = 0.9,
-                    fixed: np.ndarray | None = None) -> ExtensiveRun:
+                    fixed: np.ndarray | None = None,
+                    cutoff_usd: float | None = None) -> ExtensiveRun:
     """Build and solve the extensive form of ``blocks`` (see the module docstring).
 
     Parameters
@@ -161,6 +162,10 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
     fixed : numpy.ndarray, optional
         Values of the shared first-stage elements to fix in every block (to evaluate a
         given first-stage plan).
+    cutoff_usd : float, optional
+        The objective of a known plan (e.g. the expected-value plan's, EEV): HiGHS prunes
+        what cannot beat it, less a margin of 10⁻⁷ relative + 1 USD so that plan stays
+        admissible. A cutoff, not a MIP start (see :mod:`evplan.strategic.milp`).
     """
     options = solver or SolverOptions()
     risk = risk_weight > 0
@@ -196,11 +201,15 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
     if a.shape[0]:
         h.addRows(a.shape[0], row_lower, row_upper, a.nnz, a.indptr, a.indices, a.data)
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    constant = sum(block.probability * block.constant_usd for block in blocks)
+    if cutoff_usd is not None and np.isfinite(cutoff_usd):
+        margin = 1e-7 * abs(cutoff_usd) + 1.0
+        # HiGHS reads objective_bound in its internal minimisation sense: negate.
+        h.setOptionValue("objective_bound", float(-(cutoff_usd - margin + constant) * SCALE))
     h.run()
     status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2
-    constant = sum(block.probability * block.constant_usd for block in blocks)
     mip = bool(len(integer))
     runs = []
     margins = np.full(count, np.nan)

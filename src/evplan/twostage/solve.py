@@ -247,6 +247,27 @@ def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOpti
     return margins, statuses
 
 
+def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
+                         solver: SolverOptions, metadata: dict[str, Any]) -> np.ndarray | None:
+    """Each scenario's margin with the expected-value plan's shared decisions fixed."""
+    try:
+        mean = averaged_block(blocks)
+    except ValueError as error:
+        metadata["eev_status"] = f"not computed: {error}"
+        return None
+    ev_run = solve_extensive([mean], solver)
+    if not ev_run.has_solution:
+        _raise_no_plan(ev_run, "the expected-value problem")
+    values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
+    margins, statuses = _evaluate(scenarios, values, solver)
+    metadata["expected_value_problem_usd"] = ev_run.objective_usd
+    bad = [sc.name for sc, status in zip(scenarios, statuses, strict=True)
+           if status != "optimal"]
+    metadata["eev_status"] = ("optimal" if not bad else "the expected-value plan has no "
+                              f"feasible completion in {', '.join(bad)}: VSS is unbounded")
+    return margins
+
+
 def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | None = None, *,
                evpi: bool = True, vss: bool = True, regret: bool = True,
                catalog: Catalog | None = None) -> StochasticResult:
@@ -284,8 +305,18 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     scenarios, elements = _build(data, study, catalog)
     blocks = [scenario.block for scenario in scenarios]
     timings["build_seconds"] = time.perf_counter() - clock
+    metadata: dict[str, Any] = {}
     clock = time.perf_counter()
-    run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha)
+    ev_margins = _expected_value_plan(scenarios, blocks, solver, metadata) if vss else None
+    eev = (risk_objective(ev_margins, np.array([b.probability for b in blocks]),
+                          study.risk_weight, study.alpha)
+           if ev_margins is not None and np.isfinite(ev_margins).all() else None)
+    timings["vss_seconds"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha,
+                          cutoff_usd=eev)
+    if eev is not None and not run.has_solution and run.status == "infeasible":
+        run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha)
     timings["solve_seconds"] = time.perf_counter() - clock
     if not run.has_solution:
         _raise_no_plan(run, f"study '{study.name}'")
@@ -303,7 +334,6 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     frame = pd.DataFrame({"scenario": names, "probability": probabilities,
                           "margin_usd": margins})
     regret_rows: list[pd.DataFrame] = []
-    metadata: dict[str, Any] = {}
     objective = run.objective_usd
     evpi_usd = vss_usd = None
     clock = time.perf_counter()
@@ -330,35 +360,15 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
                                              "margin_usd": margins,
                                              "regret_usd": wait - margins}))
     timings["wait_and_see_seconds"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    if vss:
-        try:
-            mean = averaged_block(blocks)
-        except ValueError as error:
-            metadata["eev_status"] = f"not computed: {error}"
-        else:
-            ev_run = solve_extensive([mean], solver)
-            if not ev_run.has_solution:
-                _raise_no_plan(ev_run, "the expected-value problem")
-            values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
-            ev_margins, statuses = _evaluate(scenarios, values, solver)
-            frame["ev_plan_margin_usd"] = ev_margins
-            metadata["expected_value_problem_usd"] = ev_run.objective_usd
-            if np.isfinite(ev_margins).all():
-                eev = risk_objective(ev_margins, probabilities, study.risk_weight, study.alpha)
-                metadata["eev_usd"] = eev
-                metadata["eev_status"] = "optimal"
-                vss_usd = objective - eev
-            else:
-                bad = [n for n, status in zip(names, statuses, strict=True)
-                       if status != "optimal"]
-                metadata["eev_status"] = ("the expected-value plan has no feasible completion "
-                                          f"in {', '.join(bad)}: VSS is unbounded")
-            if "wait_and_see_usd" in frame and regret:
-                regret_rows.append(pd.DataFrame({
-                    "plan": "expected-value", "scenario": names, "margin_usd": ev_margins,
-                    "regret_usd": frame["wait_and_see_usd"].to_numpy() - ev_margins}))
-    timings["vss_seconds"] = time.perf_counter() - clock
+    if ev_margins is not None:
+        frame["ev_plan_margin_usd"] = ev_margins
+        if eev is not None:
+            metadata["eev_usd"] = eev
+            vss_usd = objective - eev
+        if "wait_and_see_usd" in frame and regret:
+            regret_rows.append(pd.DataFrame({
+                "plan": "expected-value", "scenario": names, "margin_usd": ev_margins,
+                "regret_usd": frame["wait_and_see_usd"].to_numpy() - ev_margins}))
     timings["cpu_seconds"] = time.process_time() - cpu
     first = scenarios[0]
     values = _fixed_values(run, first)
