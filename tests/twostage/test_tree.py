@@ -93,3 +93,15 @@ def test_inputs_without_strategic_tables() -> None:
         evplan.stochastic(evplan.examples.china_export(), "s", catalog=catalog)
     assert str(caught.value.problems[0]).startswith(
         "study 's': the inputs have no strategic table (plant_strategy.csv, ...)")
+
+
+def test_china_strategic_declares_its_studies() -> None:
+    from evplan.examples import china_strategic_path
+    from evplan.scenarios.overrides import load_catalog
+
+    studies = load_catalog(china_strategic_path()).studies
+    assert len(studies["duty-risk"].scenarios) == 27
+    assert len(studies["duty-risk-small"].scenarios) == 4
+    for study in studies.values():
+        assert sum(s.probability for s in study.scenarios) == pytest.approx(1.0)
+        assert study.revelation_year == 2026
