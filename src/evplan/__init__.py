@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from evplan.scenarios import sweep
     from evplan.solve import optimize
     from evplan.strategic import optimize_strategic
+    from evplan.twostage import stochastic
 
 #: Public name -> (module, attribute; None for the module itself).
 _LAZY: dict[str, tuple[str, str | None]] = {
@@ -49,6 +50,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "optimize": ("evplan.solve", "optimize"),
     "optimize_strategic": ("evplan.strategic", "optimize_strategic"),
     "scenarios": ("evplan.scenarios", None),
+    "stochastic": ("evplan.twostage", "stochastic"),
     "sweep": ("evplan.scenarios", "sweep"),
     "write_result": ("evplan.results", "write_result"),
 }
@@ -68,6 +70,7 @@ __all__ = [
     "optimize",
     "optimize_strategic",
     "scenarios",
+    "stochastic",
     "sweep",
     "write_result",
 ]

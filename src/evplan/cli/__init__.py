@@ -20,11 +20,12 @@ from evplan.errors import EXIT_OK, EXIT_USAGE
 # Modules register their commands on import, in the order `evplan --help` lists them.
 # isort: off
 from evplan.cli import plan, reporting, study, endoflife, validation
+from evplan.cli import stochastic
 # isort: on
 
 __all__ = ["app", "main"]
 
-COMMAND_MODULES = (plan, reporting, study, endoflife, validation)
+COMMAND_MODULES = (plan, reporting, study, endoflife, validation, stochastic)
 
 
 def main() -> None:

@@ -149,6 +149,7 @@ class Catalog:
     sweeps: Mapping[str, Mapping[str, tuple[float, ...]]] = field(default_factory=dict)
     montecarlo: Mapping[str, MonteCarloSpec] = field(default_factory=dict)
     descriptions: Mapping[str, str] = field(default_factory=dict)
+    studies: Mapping[str, Any] = field(default_factory=dict)  # evplan.twostage.tree.Study
 
     def names(self) -> list[str]:
         """Every name :func:`evplan.scenarios.apply` accepts: scenarios, then overrides."""
@@ -477,7 +478,8 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
     """
     raw = dict(raw or {})
     problems: list[Problem] = []
-    sections = ("overrides", "scenarios", "parameters", "sweeps", "montecarlo", "descriptions")
+    sections = ("overrides", "scenarios", "parameters", "sweeps", "montecarlo", "descriptions",
+                "studies")
     for key in raw:
         if key not in sections:
             problems.append(Problem(LABEL, f"'{key}' is not a section."
@@ -486,7 +488,8 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
     section = {key: _mapping(raw.get(key), key, what, problems) for key, what in (
         ("overrides", "name: {table: patch}"), ("scenarios", "name: [override, ...]"),
         ("parameters", "name: {table: patch}"), ("sweeps", "name: {parameter: [values]}"),
-        ("montecarlo", "name: {samples, seed, parameters}"), ("descriptions", "name: text"))}
+        ("montecarlo", "name: {samples, seed, parameters}"), ("descriptions", "name: text"),
+        ("studies", "name: {branches or scenarios, revelation_year, risk}"))}
     overrides = {str(name): parse_patches(str(name), spec, problems)
                  for name, spec in section["overrides"].items()}
     scenarios: dict[str, tuple[str, ...]] = {}
@@ -528,10 +531,13 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
         study = _montecarlo(str(name), spec, parameters, problems)
         if study is not None:
             montecarlo[str(name)] = study
+    from evplan.twostage.tree import parse_studies  # two-stage studies (issue 14)
+
+    studies = parse_studies(section["studies"], overrides, problems)
     if problems:
         raise InputError(problems)
     return Catalog(overrides, scenarios, parameters, sweeps, montecarlo,
-                   {str(k): str(v) for k, v in section["descriptions"].items()})
+                   {str(k): str(v) for k, v in section["descriptions"].items()}, studies)
 
 
 def sweep_values(values: Any, what: str, problems: list[Problem], label: str = LABEL

@@ -1,0 +1,91 @@
+"""Benchmark: the extensive form of china-strategic's two-stage studies.
+
+Cases:
+
+* ``small``: study ``duty-risk-small`` (2 x 2 = 4 scenarios, E[margin] + 0.5 x CVaR_0.8);
+* ``default``: study ``duty-risk`` (3 x 3 x 3 = 27 scenarios, expected margin).
+
+Each case solves the expected-value plan and evaluates it in every scenario (EEV, whose
+value is the extensive form's cutoff, as in ``evplan stochastic``), then the extensive form
+to ``--gap`` (default 0.5 %) within ``--time-limit`` (default 300 s, per HiGHS run), and
+checks every scenario's plan. ``--no-vss`` skips the EV plan (no cutoff); EVPI and regret
+run only with ``--full`` (one solve per scenario, and scenarios² for regret).
+Printed per case: build, solve and check wall seconds, the process's CPU seconds, peak
+memory, columns, rows, non-anticipativity rows, status, gap, objective and bound; the load
+average before and after.
+
+Usage::
+
+    python benchmarks/stochastic.py --cases small
+    python benchmarks/stochastic.py --cases default --time-limit 300
+
+Timings are printed, never asserted; on a shared machine they are noisy (see the load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+
+CASES = {"small": "duty-risk-small", "default": "duty-risk"}
+
+
+def run_case(name: str, gap: float, limit: float, threads: int | None, full: bool,
+             vss: bool) -> None:
+    import evplan
+    from evplan.examples import china_strategic
+
+    data = china_strategic()
+    load = os.getloadavg()
+    cpu = time.process_time()
+    wall = time.perf_counter()
+    result = evplan.stochastic(data, CASES[name],
+                               evplan.SolverOptions(mip_gap=gap, time_limit_s=limit,
+                                                    threads=threads),
+                               evpi=full, vss=vss or full, regret=full)
+    wall = time.perf_counter() - wall
+    cpu = time.process_time() - cpu
+    meta = result.metadata
+    timings = meta["timings"]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"case {name} (study {CASES[name]}): {meta['scenarios']} scenarios, "
+          f"{meta['columns']:,} columns, {meta['rows']:,} rows, "
+          f"{meta['nonanticipativity_rows']:,} non-anticipativity rows, "
+          f"{meta['shared_elements']:,} shared elements")
+    print(f"  build {timings['build_seconds']:.1f} s, solve {timings['solve_seconds']:.1f} s, "
+          f"check {timings['check_seconds']:.1f} s, EV plan and EEV "
+          f"{timings['vss_seconds']:.1f} s, total wall {wall:.1f} s, "
+          f"CPU {cpu:.1f} s, peak memory {peak:,.0f} MB")
+    print(f"  status {result.status}, gap {meta['mip_gap']:.3%}, objective "
+          f"{result.objective_usd / 1e9:,.4f} bn USD, bound {meta['bound_usd'] / 1e9:,.4f} bn "
+          f"USD, E[margin] {result.expected_margin_usd / 1e9:,.4f} bn, CVaR "
+          f"{result.cvar_usd / 1e9:,.4f} bn")
+    if vss or full:
+        print(f"  EEV {meta.get('eev_usd', float('nan')) / 1e9:,.4f} bn USD (the cutoff), VSS "
+              f"{(result.vss_usd or float('nan')) / 1e9:,.4f} bn USD")
+    if full:
+        print(f"  EVPI {result.evpi_usd}, VSS {result.vss_usd}, EEV status "
+              f"{meta.get('eev_status')}; wait-and-see {timings['wait_and_see_seconds']:.1f} "
+              f"s, VSS {timings['vss_seconds']:.1f} s")
+    print(f"  load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after "
+          + " ".join(f"{value:.2f}" for value in os.getloadavg()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", nargs="+", choices=list(CASES), default=["small"])
+    parser.add_argument("--gap", type=float, default=5e-3)
+    parser.add_argument("--time-limit", type=float, default=300.0)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--full", action="store_true", help="also EVPI and regret")
+    parser.add_argument("--no-vss", dest="vss", action="store_false",
+                        help="skip the expected-value plan (and so the cutoff)")
+    args = parser.parse_args()
+    for name in args.cases:
+        run_case(name, args.gap, args.time_limit, args.threads, args.full, args.vss)
+
+
+if __name__ == "__main__":
+    main()

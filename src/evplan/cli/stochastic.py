@@ -1,0 +1,135 @@
+"""``evplan stochastic STUDY [INPUTS]``: the two-stage plan of a study of scenarios.yaml."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evplan.cli.app import DebugOption, app, console, exit_with_error, finite, load_inputs
+from evplan.errors import EvplanError, InputError, Problem
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"{value / 1e6:,.1f} M"
+
+
+def _check_output(output: Path | None) -> None:
+    if output is not None and output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise InputError([Problem(str(output), f"--output {output} exists and is not an empty "
+                                  "folder; evplan writes nothing over it. Give a new folder.")])
+
+
+def _write(result: object, output: Path) -> None:
+    from evplan.outputs import write_csv
+
+    output.mkdir(parents=True, exist_ok=True)
+    for name in ("first_stage", "scenarios", "regret"):
+        write_csv(getattr(result, name), output / f"{name}.csv")
+    summary = {key: getattr(result, key) for key in (
+        "status", "objective_usd", "expected_margin_usd", "cvar_usd", "evpi_usd", "vss_usd")}
+    summary["metadata"] = result.metadata  # type: ignore[attr-defined]
+    (output / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n",
+                                         encoding="utf-8")
+
+
+def _weights(text: str) -> list[float]:
+    try:
+        weights = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        weights = []
+    if not weights or any(not weight >= 0 or weight == float("inf") for weight in weights):
+        raise typer.BadParameter(f"--frontier {text!r}: give risk weights >= 0 separated by "
+                                 "commas, e.g. 0,0.5,1,2.")
+    return weights
+
+
+@app.command()
+def stochastic(
+    study: Annotated[str, typer.Argument(help="A study declared under studies: in "
+                                              "scenarios.yaml (e.g. duty-risk).")],
+    inputs: Annotated[Path | None, typer.Argument(
+        help="Input folder or workbook, or an embedded example (default: china-strategic).")
+    ] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", help="Solver time limit in seconds, per solve.", min=0,
+        callback=finite)] = None,
+    mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.", min=0,
+                                           callback=finite)] = 1e-4,
+    evpi: Annotated[bool, typer.Option("--evpi/--no-evpi", help="Solve each scenario alone "
+                                                                "(EVPI).")] = True,
+    vss: Annotated[bool, typer.Option("--vss/--no-vss", help="Evaluate the expected-value "
+                                                             "plan (VSS).")] = True,
+    regret: Annotated[bool, typer.Option("--regret/--no-regret", help="Each scenario's plan "
+                                         "in every scenario (scenarios² solves).")] = True,
+    frontier: Annotated[str | None, typer.Option(
+        "--frontier", help="Also solve at these risk weights, e.g. 0,0.5,1,2: expected margin "
+                           "against CVaR and how many shared decisions change.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write first_stage.csv, scenarios.csv, regret.csv and "
+                               "summary.json to this new folder.")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Decide the network before the uncertainty is known (two-stage, expected margin + CVaR)."""
+    from evplan.highs import SolverOptions
+    from evplan.twostage import stochastic as solve_study
+
+    try:
+        _check_output(output)
+        data = load_inputs(inputs or Path("china-strategic"))
+        result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
+                                                        mip_gap=mip_gap),
+                             evpi=evpi, vss=vss, regret=regret)
+        table = None
+        if frontier:
+            from evplan.twostage.frontier import efficient_frontier
+
+            table = efficient_frontier(data, study, _weights(frontier),
+                                       SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
+        if output is not None:
+            _write(result, output)
+            if table is not None:
+                from evplan.outputs import write_csv
+
+                write_csv(table, output / "frontier.csv")
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    _show(result)
+    if table is not None:
+        console.print(table.to_string(index=False))
+    if output is not None:
+        console.print(f"Tables written to {output}")
+
+
+def _show(result: object) -> None:
+    from rich.table import Table
+
+    meta = result.metadata  # type: ignore[attr-defined]
+    study = result.study  # type: ignore[attr-defined]
+    console.print(f"Study {study.name}: {meta['scenarios']} scenarios, revealed "
+                  f"{study.revelation_year or 'after the horizon'}; {meta['shared_elements']} "
+                  f"shared decisions, {meta['nonanticipativity_rows']} non-anticipativity rows; "
+                  f"status {result.status}, gap {meta['mip_gap']:.2%}.")  # type: ignore[attr-defined]
+    table = Table("value", "USD")
+    for label, value in (
+            ("objective (E + λ CVaR)", result.objective_usd),  # type: ignore[attr-defined]
+            ("expected margin", result.expected_margin_usd),  # type: ignore[attr-defined]
+            (f"CVaR {study.alpha:g}", result.cvar_usd),  # type: ignore[attr-defined]
+            ("EVPI", result.evpi_usd), ("VSS", result.vss_usd)):  # type: ignore[attr-defined]
+        table.add_row(label, _money(value))
+    console.print(table)
+    scenarios = result.scenarios  # type: ignore[attr-defined]
+    per = Table(*scenarios.columns)
+    for row in scenarios.itertuples(index=False):
+        per.add_row(*[f"{value:.3f}" if name == "probability" else
+                      (_money(value) if isinstance(value, float) else str(value))
+                      for name, value in zip(scenarios.columns, row, strict=True)])
+    console.print(per)
+    changed = result.first_stage  # type: ignore[attr-defined]
+    console.print(f"First stage: {len(changed)} shared values "
+                  f"({int((changed['value'] > 0).sum())} non-zero); --output writes them.")
+    if "eev_status" in meta and meta["eev_status"] != "optimal":
+        console.print(f"VSS: {meta['eev_status']}")

@@ -1,0 +1,246 @@
+r"""The extensive form of a two-stage study, handed to HiGHS in memory.
+
+Each scenario :math:`s` (probability :math:`p_s`) is the strategic model of its own inputs:
+columns :math:`x_s`, rows :math:`A_s x_s \in [l_s, u_s]`, objective :math:`c_s^\top x_s` and
+the constant :math:`K_s` (fixed cost of plants without a strategy row), so its margin is
+:math:`M_s = c_s^\top x_s - K_s`. The extensive form stacks the blocks and adds
+
+* **non-anticipativity**, one equality row per shared first-stage element :math:`j` and
+  scenario :math:`s \ge 1`: :math:`x_{s,j} - x_{1,j} = 0`;
+* with a risk weight :math:`\lambda > 0`, the Rockafellar-Uryasev variables :math:`\eta`
+  (free) and :math:`u_s \ge 0` with rows :math:`u_s - \eta + c_s^\top x_s \ge K_s`
+  (:math:`u_s \ge \eta - M_s`).
+
+It maximises :math:`\sum_s p_s M_s + \lambda\,(\eta - \frac{1}{1-\alpha}\sum_s p_s u_s)`.
+At an optimum :math:`\eta - \frac{1}{1-\alpha}\sum_s p_s u_s` is CVaR\ :sub:`α` of the margin
+(the mean of its worst :math:`1-\alpha` of probability). HiGHS sees USD millions, like
+:class:`~evplan.strategic.milp.MilpRunner`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from evplan.highs import _STATUS, HighsRun, SolverOptions, new_highs, set_threads
+from evplan.strategic.milp import MilpRunner
+
+__all__ = ["Block", "ExtensiveRun", "averaged_block", "solve_extensive"]
+
+SCALE = MilpRunner.objective_scale
+
+
+@dataclass(frozen=True)
+class Block:
+    """One scenario's model in the extensive form.
+
+    Attributes
+    ----------
+    runner : MilpRunner
+        The scenario's matrices.
+    probability : float
+        p_s.
+    constant_usd : float
+        K_s, subtracted from c_s x_s to give the margin.
+    shared : numpy.ndarray
+        Columns (in the runner's column order) of the shared first-stage elements, in the
+        same element order in every block.
+    """
+
+    runner: MilpRunner
+    probability: float
+    constant_usd: float
+    shared: np.ndarray
+
+
+@dataclass(frozen=True)
+class ExtensiveRun:
+    """A solved extensive form: the value, the proof, and each scenario's own run."""
+
+    status: str
+    has_solution: bool
+    objective_usd: float
+    bound_usd: float
+    mip_gap: float
+    seconds: float
+    nodes: int
+    runs: tuple[HighsRun, ...]
+    margins_usd: np.ndarray
+    eta_usd: float
+    cvar_usd: float | None
+    nonanticipativity_rows: int
+    columns: int
+    rows: int
+
+
+def averaged_block(blocks: Sequence[Block]) -> Block:
+    """The expected-value model: every coefficient, bound and constant probability-weighted.
+
+    Needs the same columns and rows in every block (raises ValueError otherwise). This is
+    the model of the mean inputs wherever a coefficient is linear in the uncertain data
+    (duty rates, prices, volumes, costs, capacities); see ``docs/stochastic.md``.
+    """
+    first = blocks[0].runner
+    for block in blocks[1:]:
+        other = block.runner
+        if (not np.array_equal(other.vlabels, first.vlabels)
+                or not np.array_equal(other.clabels, first.clabels)
+                or not np.array_equal(other.integer, first.integer)):
+            raise ValueError("the scenarios' models differ in their columns or rows")
+    weights = np.array([block.probability for block in blocks])
+    mean = copy.copy(first)
+
+    def average(name: str) -> np.ndarray:
+        stacked = np.vstack([getattr(block.runner, name) for block in blocks])
+        same = (stacked == stacked[0]).all(axis=0)  # keeps infinite bounds infinite
+        return np.where(same, stacked[0], np.nan_to_num(weights @ np.where(
+            np.isfinite(stacked), stacked, 0.0)))
+
+    for name in ("cost", "lower", "upper", "row_lower", "row_upper"):
+        setattr(mean, name, average(name))
+    if first.a is not None:
+        matrix = blocks[0].probability * first.a
+        for block in blocks[1:]:
+            matrix = matrix + block.probability * block.runner.a  # type: ignore[operator]
+        mean.a = sp.csr_matrix(matrix)
+    constant = float(weights @ np.array([block.constant_usd for block in blocks]))
+    return Block(mean, 1.0, constant, blocks[0].shared)
+
+
+def _matrix(blocks: Sequence[Block], risk: bool) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray,
+                                                          np.ndarray]:
+    """Stacked rows: the blocks, non-anticipativity, and the CVaR rows when ``risk``."""
+    sizes = [len(block.runner.vlabels) for block in blocks]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    count = len(blocks)
+    n_columns = int(offsets[-1]) + (1 + count if risk else 0)
+    parts = [sp.block_diag([block.runner.a for block in blocks], format="csr")]
+    parts[0].resize((parts[0].shape[0], n_columns))
+    lower = [np.concatenate([block.runner.row_lower for block in blocks])]
+    upper = [np.concatenate([block.runner.row_upper for block in blocks])]
+    shared = blocks[0].shared
+    if count > 1 and len(shared):
+        rows = np.arange((count - 1) * len(shared))
+        first_columns = np.tile(shared + offsets[0], count - 1)
+        other_columns = np.concatenate([block.shared + offsets[i + 1]
+                                        for i, block in enumerate(blocks[1:])])
+        na = sp.csr_matrix((np.concatenate([np.ones(len(rows)), -np.ones(len(rows))]),
+                            (np.concatenate([rows, rows]),
+                             np.concatenate([other_columns, first_columns]))),
+                           shape=(len(rows), n_columns))
+        parts.append(na)
+        lower.append(np.zeros(len(rows)))
+        upper.append(np.zeros(len(rows)))
+    if risk:
+        eta = int(offsets[-1])
+        risk_rows = sp.lil_matrix((count, n_columns))
+        for s, block in enumerate(blocks):
+            columns = np.arange(offsets[s], offsets[s + 1])
+            risk_rows[s, columns] = block.runner.cost * SCALE
+            risk_rows[s, eta] = -1.0
+            risk_rows[s, eta + 1 + s] = 1.0
+        parts.append(risk_rows.tocsr())
+        lower.append(np.array([block.constant_usd * SCALE for block in blocks]))
+        upper.append(np.full(count, np.inf))
+    return (sp.vstack(parts, format="csr"), np.concatenate(lower), np.concatenate(upper),
+            offsets)
+
+
+def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None, *,
+                    risk_weight: float = 0.0, alpha: float = 0.9,
+                    fixed: np.ndarray | None = None,
+                    cutoff_usd: float | None = None) -> ExtensiveRun:
+    """Build and solve the extensive form of ``blocks`` (see the module docstring).
+
+    Parameters
+    ----------
+    fixed : numpy.ndarray, optional
+        Values of the shared first-stage elements to fix in every block (to evaluate a
+        given first-stage plan).
+    cutoff_usd : float, optional
+        The objective of a known plan (e.g. the expected-value plan's, EEV): HiGHS prunes
+        what cannot beat it, less a margin of 10⁻⁷ relative + 1 USD so that plan stays
+        admissible. A cutoff, not a MIP start (see :mod:`evplan.strategic.milp`).
+    """
+    options = solver or SolverOptions()
+    risk = risk_weight > 0
+    a, row_lower, row_upper, offsets = _matrix(blocks, risk)
+    count = len(blocks)
+    cost = [block.probability * block.runner.cost * SCALE for block in blocks]
+    lower = [block.runner.lower for block in blocks]
+    upper = [block.runner.upper for block in blocks]
+    if risk:
+        cost.append(np.array([risk_weight]))
+        cost.append(-risk_weight / (1 - alpha) * np.array([b.probability for b in blocks]))
+        lower += [np.array([-np.inf]), np.zeros(count)]
+        upper += [np.array([np.inf]), np.full(count, np.inf)]
+    lower_all, upper_all = np.concatenate(lower), np.concatenate(upper)
+    if fixed is not None:
+        for s, block in enumerate(blocks):
+            lower_all[block.shared + offsets[s]] = fixed
+            upper_all[block.shared + offsets[s]] = fixed
+    h = new_highs()
+    h.setOptionValue("output_flag", bool(options.log))
+    if options.time_limit_s is not None:
+        h.setOptionValue("time_limit", float(options.time_limit_s))
+    if options.threads is not None:
+        set_threads(h, options.threads)
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.addVars(len(lower_all), lower_all, upper_all)
+    integer = np.concatenate([block.runner.integer + offsets[s]
+                              for s, block in enumerate(blocks)]).astype(np.int32)
+    if len(integer):
+        h.changeColsIntegrality(len(integer), integer, np.ones(len(integer), dtype=np.uint8))
+    objective = np.concatenate(cost)
+    h.changeColsCost(len(objective), np.arange(len(objective), dtype=np.int32), objective)
+    if a.shape[0]:
+        h.addRows(a.shape[0], row_lower, row_upper, a.nnz, a.indptr, a.indices, a.data)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    constant = sum(block.probability * block.constant_usd for block in blocks)
+    if cutoff_usd is not None and np.isfinite(cutoff_usd):
+        margin = 1e-7 * abs(cutoff_usd) + 1.0
+        # HiGHS reads objective_bound in its internal minimisation sense: negate.
+        h.setOptionValue("objective_bound", float(-(cutoff_usd - margin + constant) * SCALE))
+    h.run()
+    status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2
+    mip = bool(len(integer))
+    runs = []
+    margins = np.full(count, np.nan)
+    eta = float("nan")
+    cvar = None
+    values = np.asarray(h.getSolution().col_value) if has_solution else None
+    for s, block in enumerate(blocks):
+        runner = block.runner
+        primal = np.full(runner.n_labels[0], np.nan)
+        value = float("nan")
+        if values is not None:
+            columns = values[offsets[s]:offsets[s + 1]]
+            primal[runner.vlabels] = columns
+            value = float(runner.cost @ columns)
+            margins[s] = value - block.constant_usd
+        runs.append(HighsRun(status=status, has_solution=has_solution, objective=value,
+                             primal=primal, dual=np.full(runner.n_labels[1], np.nan),
+                             mip_gap=float(info.mip_gap) if mip else 0.0,
+                             seconds=float(h.getRunTime()), bound=value, nodes=0))
+    if values is not None and risk:
+        eta = float(values[offsets[-1]]) / SCALE
+        u = values[offsets[-1] + 1:] / SCALE
+        cvar = eta - float(np.dot([b.probability for b in blocks], u)) / (1 - alpha)
+    unscale = 1.0 / SCALE
+    value = (float(info.objective_function_value) * unscale - constant
+             if has_solution else float("nan"))
+    bound = (float(info.mip_dual_bound) * unscale - constant if mip else value)
+    return ExtensiveRun(status=status, has_solution=has_solution, objective_usd=value,
+                        bound_usd=bound, mip_gap=float(info.mip_gap) if mip else 0.0,
+                        seconds=float(h.getRunTime()),
+                        nodes=int(info.mip_node_count) if mip else 0, runs=tuple(runs),
+                        margins_usd=margins, eta_usd=eta, cvar_usd=cvar,
+                        nonanticipativity_rows=(count - 1) * len(blocks[0].shared),
+                        columns=len(lower_all), rows=int(a.shape[0]))

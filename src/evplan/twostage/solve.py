@@ -1,0 +1,389 @@
+"""Solve a two-stage study: the stochastic plan, its checks, EVPI, VSS and regret.
+
+:func:`stochastic` runs, in order:
+
+1. apply each scenario's overrides to the inputs and build its strategic model;
+2. pick the shared first-stage elements (:data:`evplan.model.strategic.FIRST_STAGE`
+   variables of years up to the revelation year) and check they are the same elements in
+   every scenario;
+3. solve the extensive form (:mod:`evplan.twostage.extensive`): the recourse problem RP;
+4. check every scenario's plan against that scenario's tables
+   (:func:`evplan.strategic.check.check_plan` and :func:`evplan.solve.certify`), the
+   shared values against non-anticipativity, and the CVaR value against the sorted
+   definition (:func:`evplan.twostage.risk.cvar`); any violation raises VerificationError;
+5. wait-and-see: each scenario alone (WS, EVPI = WS - RP);
+6. the expected-value plan (every coefficient probability-weighted), its first stage fixed
+   in every scenario (EEV, VSS = RP - EEV);
+7. regret: each scenario's own plan (its first stage) fixed in every scenario.
+
+All values are on the study's objective, E[margin] + lambda x CVaR_alpha(margin).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evplan.data import NetworkData
+from evplan.data.suggest import did_you_mean
+from evplan.errors import InfeasibleError, InputError, Problem, SolverLimitError, VerificationError
+from evplan.highs import HighsRun, SolverOptions
+from evplan.model.build import build_model
+from evplan.model.index import ModelIndex, build_index
+from evplan.model.strategic import FIRST_STAGE, has_strategic
+from evplan.model.strategic.objective import strategic_constant_usd
+from evplan.results import Result
+from evplan.scenarios.apply import apply_scenario, catalog_for
+from evplan.scenarios.overrides import Catalog
+from evplan.strategic.milp import MilpRunner
+from evplan.twostage.extensive import Block, ExtensiveRun, averaged_block, solve_extensive
+from evplan.twostage.risk import cvar, risk_objective
+from evplan.twostage.tree import Study
+from evplan.twostage.verify import scenario_result
+
+__all__ = ["StochasticResult", "stochastic"]
+
+#: Element frame of each first-stage variable and the columns that name an element.
+ELEMENTS = {"plant_open": ("plant_years", ("plant",)),
+            "plant_running": ("plant_years", ("plant",)),
+            "plant_modules": ("plant_years", ("plant",)),
+            "program_allocated": ("allocations", ("plant", "program")),
+            "variant_added": ("variants", ("plant", "program")),
+            "market_present": ("market_years", ("market",)),
+            "homologated": ("homologations", ("program", "market")),
+            "site_open": ("site_years", ("site",))}
+#: Relative tolerance of the CVaR and expected-margin checks.
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class StochasticResult:
+    """What :func:`stochastic` returns.
+
+    Attributes
+    ----------
+    study : Study
+    status : str
+        ``optimal`` (proven within the MIP gap) or the solver's status.
+    objective_usd : float
+        RP: E[margin] + lambda x CVaR_alpha(margin) of the stochastic plan.
+    expected_margin_usd, cvar_usd : float
+        Its two parts (``cvar_usd`` is computed from the sorted margins also when lambda = 0).
+    evpi_usd, vss_usd : float or None
+        WS - RP and RP - EEV (None when not computed; VSS None also when the EV plan has
+        no feasible completion in some scenario, see ``metadata['eev_status']``).
+    first_stage : DataFrame
+        variable, element, year, value: the shared decisions.
+    scenarios : DataFrame
+        scenario, probability, margin_usd (stochastic plan), wait_and_see_usd,
+        ev_plan_margin_usd, regret_usd (wait-and-see minus the stochastic plan's margin).
+    regret : DataFrame
+        plan (whose first stage is fixed: each scenario's own plan, ``expected-value`` and
+        ``stochastic``), scenario, margin_usd, regret_usd.
+    results : dict of str to Result
+        Each scenario's checked plan.
+    metadata : dict
+        Sizes, timings, gap, bound, statuses.
+    """
+
+    study: Study
+    status: str
+    objective_usd: float
+    expected_margin_usd: float
+    cvar_usd: float
+    evpi_usd: float | None
+    vss_usd: float | None
+    first_stage: pd.DataFrame
+    scenarios: pd.DataFrame
+    regret: pd.DataFrame
+    results: dict[str, Result] = field(repr=False)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _study(data: NetworkData, study: str | Study, catalog: Catalog) -> Study:
+    if isinstance(study, Study):
+        return study
+    if study not in catalog.studies:
+        known = list(catalog.studies)
+        raise InputError([Problem("scenarios.yaml", f"'{study}' is not a study."
+                                  + (did_you_mean(study, known) or (
+                                      f" Known: {', '.join(known)}." if known else
+                                      " scenarios.yaml declares none under studies:.")))])
+    return catalog.studies[study]
+
+
+def _elements(index: ModelIndex, revelation: int | None) -> pd.DataFrame:
+    """The shared first-stage elements: variable, position, element name, year."""
+    frames = []
+    for name in FIRST_STAGE:
+        frame_name, keys = ELEMENTS[name]
+        frame = getattr(index.strategic, frame_name)
+        years = frame["year"].to_numpy(dtype=int)
+        keep = np.ones(len(frame), dtype=bool) if revelation is None else years <= revelation
+        element = frame[list(keys)].astype(str).agg("/".join, axis=1) if len(frame) else \
+            pd.Series([], dtype=object)
+        frames.append(pd.DataFrame({"variable": name, "position": np.flatnonzero(keep),
+                                    "element": element.to_numpy()[keep],
+                                    "year": years[keep]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _shared_columns(runner: MilpRunner, elements: pd.DataFrame) -> np.ndarray:
+    columns = [runner.columns(str(name))[group["position"].to_numpy()]
+               for name, group in elements.groupby("variable", sort=False)]
+    return np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Scenario:
+    name: str
+    probability: float
+    data: NetworkData
+    m: Any
+    index: ModelIndex
+    block: Block
+    overrides: tuple[dict[str, Any], ...]
+
+
+def _build(data: NetworkData, study: Study, catalog: Catalog) -> tuple[list[_Scenario],
+                                                                        pd.DataFrame]:
+    scenarios: list[_Scenario] = []
+    elements: pd.DataFrame | None = None
+    problems: list[Problem] = []
+    for scenario in study.scenarios:
+        applied = apply_scenario(data, list(scenario.overrides), catalog)
+        if not has_strategic(applied.data):
+            raise InputError([Problem("scenarios.yaml", f"study '{study.name}': the inputs "
+                                      "have no strategic table (plant_strategy.csv, ...), so "
+                                      "there is no first-stage decision to share. Run it on "
+                                      "strategic inputs such as china-strategic.")])
+        index = build_index(applied.data)
+        m, index = build_model(applied.data, index=index)
+        runner = MilpRunner(m)
+        mine = _elements(index, study.revelation_year)
+        shared = _shared_columns(runner, mine)
+        if elements is None:
+            elements = mine
+        elif not mine[["variable", "element", "year"]].equals(
+                elements[["variable", "element", "year"]]) or len(shared) != len(
+                scenarios[0].block.shared):
+            problems.append(Problem("scenarios.yaml", f"study '{study.name}': scenario "
+                                    f"'{scenario.name}' changes which network decisions exist "
+                                    "(its overrides add or remove plants, programs, markets "
+                                    "or sites, or change their years). Overrides of a study may "
+                                    "change numbers only; change them in scenarios.yaml."))
+            continue
+        if (shared < 0).any():
+            raise VerificationError([f"stochastic: scenario '{scenario.name}': a shared "
+                                     "first-stage element has no model column."])
+        block = Block(runner, scenario.probability, strategic_constant_usd(index), shared)
+        scenarios.append(_Scenario(scenario.name, scenario.probability, applied.data, m,
+                                   index, block, applied.overrides))
+    if problems:
+        raise InputError(problems)
+    assert elements is not None
+    return scenarios, elements
+
+
+def _raise_no_plan(run: ExtensiveRun, what: str) -> None:
+    if run.status in ("infeasible", "unbounded"):
+        raise InfeasibleError([f"{what} is {run.status}: some scenario has no feasible plan "
+                               "with the shared network. Solve each scenario with evplan run "
+                               "--scenario to see which."])
+    raise SolverLimitError(f"evplan: the solver stopped ({run.status}) after "
+                           f"{run.seconds:.1f} s without a plan for {what}. Raise "
+                           "--time-limit.")
+
+
+def _check_values(study: Study, run: ExtensiveRun, scenarios: list[_Scenario],
+                  results: dict[str, Result]) -> list[str]:
+    """Non-anticipativity, expected margin and CVaR from the checked scenario plans."""
+    problems = []
+    shared = [run.runs[s].primal[sc.block.runner.vlabels][sc.block.shared]
+              for s, sc in enumerate(scenarios)]
+    for s, values in enumerate(shared[1:], start=1):
+        worst = float(np.max(np.abs(values - shared[0]))) if len(values) else 0.0
+        if worst > 1e-6:
+            problems.append(f"scenario '{scenarios[s].name}' departs from the shared first "
+                            f"stage by {worst:g} (non-anticipativity).")
+    margins = np.array([results[sc.name].objective_usd for sc in scenarios])
+    probabilities = np.array([sc.probability for sc in scenarios])
+    scale = max(1.0, float(np.max(np.abs(margins))))
+    sorted_cvar = cvar(margins, probabilities, study.alpha)
+    if run.cvar_usd is not None and abs(run.cvar_usd - sorted_cvar) > TOLERANCE * scale * 10:
+        problems.append(f"the model's CVaR {run.cvar_usd:,.2f} USD differs from the sorted-"
+                        f"scenario CVaR {sorted_cvar:,.2f} USD.")
+    value = risk_objective(margins, probabilities, study.risk_weight, study.alpha)
+    if abs(value - run.objective_usd) > TOLERANCE * scale * 10:
+        problems.append(f"the objective {run.objective_usd:,.2f} USD differs from the checked "
+                        f"plans' E[margin] + lambda x CVaR = {value:,.2f} USD.")
+    return problems
+
+
+def _fixed_values(run: ExtensiveRun | HighsRun, scenario: _Scenario) -> np.ndarray:
+    runs = run.runs if isinstance(run, ExtensiveRun) else (run,)
+    primal = runs[0].primal
+    return np.round(primal[scenario.block.runner.vlabels][scenario.block.shared])
+
+
+def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOptions
+              ) -> tuple[np.ndarray, list[str]]:
+    """Each scenario's best margin with the shared first stage fixed to ``values``."""
+    margins = np.full(len(scenarios), -np.inf)
+    statuses = []
+    for s, scenario in enumerate(scenarios):
+        block = Block(scenario.block.runner, 1.0, scenario.block.constant_usd,
+                      scenario.block.shared)
+        run = solve_extensive([block], solver, fixed=values)
+        statuses.append(run.status)
+        if run.has_solution:
+            margins[s] = run.objective_usd
+        elif run.status not in ("infeasible", "unbounded"):
+            _raise_no_plan(run, f"scenario '{scenario.name}' with a fixed first stage")
+    return margins, statuses
+
+
+def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
+                         solver: SolverOptions, metadata: dict[str, Any]) -> np.ndarray | None:
+    """Each scenario's margin with the expected-value plan's shared decisions fixed."""
+    try:
+        mean = averaged_block(blocks)
+    except ValueError as error:
+        metadata["eev_status"] = f"not computed: {error}"
+        return None
+    ev_run = solve_extensive([mean], solver)
+    if not ev_run.has_solution:
+        _raise_no_plan(ev_run, "the expected-value problem")
+    values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
+    margins, statuses = _evaluate(scenarios, values, solver)
+    metadata["expected_value_problem_usd"] = ev_run.objective_usd
+    bad = [sc.name for sc, status in zip(scenarios, statuses, strict=True)
+           if status != "optimal"]
+    metadata["eev_status"] = ("optimal" if not bad else "the expected-value plan has no "
+                              f"feasible completion in {', '.join(bad)}: VSS is unbounded")
+    return margins
+
+
+def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | None = None, *,
+               evpi: bool = True, vss: bool = True, regret: bool = True,
+               catalog: Catalog | None = None) -> StochasticResult:
+    """Plan the network before the uncertainty is revealed (see the module docstring).
+
+    Parameters
+    ----------
+    data : NetworkData
+        Strategic inputs (with plant_strategy.csv or another strategic table).
+    study : str or Study
+        A study of ``scenarios.yaml`` (beside the inputs, or ``catalog``).
+    evpi, vss, regret : bool
+        Compute the wait-and-see value (EVPI; also needed by regret), the expected-value
+        plan (VSS) and the regret table (one solve per plan and scenario).
+
+    Raises
+    ------
+    InputError, InfeasibleError, SolverLimitError, VerificationError
+
+    Examples
+    --------
+    >>> from evplan.twostage.tree import Study, StudyScenario
+    >>> from evplan.examples import strategic_lane
+    >>> study = Study("one", (StudyScenario("base", 1.0, ()),))
+    >>> result = stochastic(strategic_lane(), study, regret=False)
+    >>> round(result.objective_usd), round(result.evpi_usd)
+    (3400000, 0)
+    """
+    solver = solver or SolverOptions()
+    catalog = catalog if catalog is not None else catalog_for(data)
+    study = _study(data, study, catalog)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    cpu = time.process_time()
+    scenarios, elements = _build(data, study, catalog)
+    blocks = [scenario.block for scenario in scenarios]
+    timings["build_seconds"] = time.perf_counter() - clock
+    metadata: dict[str, Any] = {}
+    clock = time.perf_counter()
+    ev_margins = _expected_value_plan(scenarios, blocks, solver, metadata) if vss else None
+    eev = (risk_objective(ev_margins, np.array([b.probability for b in blocks]),
+                          study.risk_weight, study.alpha)
+           if ev_margins is not None and np.isfinite(ev_margins).all() else None)
+    timings["vss_seconds"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha,
+                          cutoff_usd=eev)
+    if eev is not None and not run.has_solution and run.status == "infeasible":
+        run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha)
+    timings["solve_seconds"] = time.perf_counter() - clock
+    if not run.has_solution:
+        _raise_no_plan(run, f"study '{study.name}'")
+    clock = time.perf_counter()
+    results = {scenario.name: scenario_result(scenario.name, scenario.data, scenario.m,
+                                              scenario.index, run.runs[s], scenario.overrides)
+               for s, scenario in enumerate(scenarios)}
+    problems = _check_values(study, run, scenarios, results)
+    if problems:
+        raise VerificationError([f"stochastic: {line}" for line in problems])
+    timings["check_seconds"] = time.perf_counter() - clock
+    probabilities = np.array([scenario.probability for scenario in scenarios])
+    margins = np.array([results[scenario.name].objective_usd for scenario in scenarios])
+    names = [scenario.name for scenario in scenarios]
+    frame = pd.DataFrame({"scenario": names, "probability": probabilities,
+                          "margin_usd": margins})
+    regret_rows: list[pd.DataFrame] = []
+    objective = run.objective_usd
+    evpi_usd = vss_usd = None
+    clock = time.perf_counter()
+    if evpi or regret:
+        own = [solve_extensive([Block(sc.block.runner, 1.0, sc.block.constant_usd,
+                                      sc.block.shared)], solver) for sc in scenarios]
+        for scenario, alone in zip(scenarios, own, strict=True):
+            if not alone.has_solution:
+                _raise_no_plan(alone, f"scenario '{scenario.name}' alone")
+        wait = np.array([alone.objective_usd for alone in own])
+        frame["wait_and_see_usd"] = wait
+        frame["regret_usd"] = wait - margins
+        evpi_usd = risk_objective(wait, probabilities, study.risk_weight, study.alpha) \
+            - objective
+        metadata["wait_and_see_usd"] = evpi_usd + objective
+        if regret:
+            for scenario, alone in zip(scenarios, own, strict=True):
+                values = _fixed_values(alone, scenario)
+                plan, _ = _evaluate(scenarios, values, solver)
+                regret_rows.append(pd.DataFrame({"plan": scenario.name, "scenario": names,
+                                                 "margin_usd": plan,
+                                                 "regret_usd": wait - plan}))
+            regret_rows.append(pd.DataFrame({"plan": "stochastic", "scenario": names,
+                                             "margin_usd": margins,
+                                             "regret_usd": wait - margins}))
+    timings["wait_and_see_seconds"] = time.perf_counter() - clock
+    if ev_margins is not None:
+        frame["ev_plan_margin_usd"] = ev_margins
+        if eev is not None:
+            metadata["eev_usd"] = eev
+            vss_usd = objective - eev
+        if "wait_and_see_usd" in frame and regret:
+            regret_rows.append(pd.DataFrame({
+                "plan": "expected-value", "scenario": names, "margin_usd": ev_margins,
+                "regret_usd": frame["wait_and_see_usd"].to_numpy() - ev_margins}))
+    timings["cpu_seconds"] = time.process_time() - cpu
+    first = scenarios[0]
+    values = _fixed_values(run, first)
+    first_stage = elements[["variable", "element", "year"]].assign(value=values)
+    metadata |= {"status": run.status, "mip_gap": run.mip_gap, "bound_usd": run.bound_usd,
+                 "mip_nodes": run.nodes, "columns": run.columns, "rows": run.rows,
+                 "nonanticipativity_rows": run.nonanticipativity_rows,
+                 "shared_elements": len(elements), "scenarios": len(scenarios),
+                 "timings": timings, "study": study.as_dict(),
+                 "overrides": {sc.name: list(sc.overrides) for sc in scenarios}}
+    return StochasticResult(
+        study=study, status=run.status, objective_usd=objective,
+        expected_margin_usd=float(probabilities @ margins),
+        cvar_usd=cvar(margins, probabilities, study.alpha), evpi_usd=evpi_usd,
+        vss_usd=vss_usd, first_stage=first_stage, scenarios=frame,
+        regret=(pd.concat(regret_rows, ignore_index=True) if regret_rows else
+                pd.DataFrame(columns=["plan", "scenario", "margin_usd", "regret_usd"])),
+        results=results, metadata=metadata)

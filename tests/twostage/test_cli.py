@@ -1,0 +1,61 @@
+"""``evplan stochastic`` end to end: the hand-solved tree from a folder, and its errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evplan.data import write_inputs
+from evplan.examples import strategic_lane
+
+STUDY = """overrides:
+  high: {demand: {set: {volume_vehicles: 1000}}}
+  low: {demand: {set: {volume_vehicles: 300}}}
+studies:
+  demand:
+    scenarios:
+      high: {probability: 0.3, overrides: [high]}
+      low: {probability: 0.7, overrides: [low]}
+"""
+
+
+def _evplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "evplan.cli", "stochastic", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_stochastic_prints_and_writes_the_hand_solved_values(tmp_path: Path) -> None:
+    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")
+    done = _evplan("demand", str(inputs), "-o", str(tmp_path / "out"), "--frontier", "0,2",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Study demand: 2 scenarios, revealed after the horizon; 3 "
+                                  "shared decisions, 3 non-anticipativity rows; status optimal")
+    assert "EVPI" in done.stdout and "0.4 M" in done.stdout
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["objective_usd"] == pytest.approx(2.59e6)
+    assert summary["evpi_usd"] == pytest.approx(0.42e6)
+    assert summary["vss_usd"] == pytest.approx(0.75e6)
+    regret = pd.read_csv(tmp_path / "out" / "regret.csv")
+    assert set(regret["plan"]) == {"high", "low", "stochastic", "expected-value"}
+    frontier = pd.read_csv(tmp_path / "out" / "frontier.csv")
+    # CVaR_0.9 is the low scenario: at lambda 2, 1 module (1.84 + 2 x 1.3 > 2.59 + 2 x 0.7)
+    assert frontier["decisions_changed"].tolist() == [0, 1]
+    first = pd.read_csv(tmp_path / "out" / "first_stage.csv")
+    assert first.set_index("variable")["value"]["plant_modules"] == 2
+
+
+def test_unknown_study_exits_1_and_writes_nothing(tmp_path: Path) -> None:
+    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")
+    done = _evplan("demnd", str(inputs), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1].endswith("'demnd' is not a study. Did you mean "
+                                                 "'demand'?")
+    assert not (tmp_path / "out").exists()
