@@ -10,6 +10,7 @@ import typer
 from evplan.cli.app import (
     DebugOption,
     ForceOption,
+    InputsArgument,
     InputsOption,
     RecordOption,
     ScenarioOption,
@@ -18,7 +19,9 @@ from evplan.cli.app import (
     console,
     default_store,
     exit_with_error,
+    is_inputs,
     load_inputs,
+    pick_inputs,
     record_run,
 )
 from evplan.errors import EvplanError
@@ -79,7 +82,10 @@ def _check_csv(csv: Path | None, force: bool) -> None:
 @app.command()
 def sweep(
     name: Annotated[str | None, typer.Argument(
-        help="A sweep declared in scenarios.yaml (e.g. eu-duty-x-freight).")] = None,
+        metavar="NAME", help="A sweep declared in scenarios.yaml (e.g. eu-duty-x-freight); "
+                             "without it (and without --grid), the sweeps of INPUTS are "
+                             "listed.")] = None,
+    path: InputsArgument = None,
     grid: Annotated[list[str] | None, typer.Option(
         "--grid", "-g", help="PARAMETER=start:stop:count or PARAMETER=v1,v2,... (repeat for a "
                              "grid), e.g. -g eu-bev-cvd=0:0.5:6 -g freight=0.5,1,2.")] = None,
@@ -94,21 +100,27 @@ def sweep(
     force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Run a grid of cases over parameters (warm re-solves; local processes or Dask)."""
+    """Run a grid of cases over parameters (warm re-solves; local processes or Dask).
+
+    `evplan sweep [INPUTS]` with no sweep name lists the sweeps of INPUTS."""
     from evplan.scenarios import parse_values, run_sweep
 
+    if path is None and is_inputs(name):  # `evplan sweep my-inputs/`: list its sweeps
+        name, path = None, Path(str(name))
+    source = pick_inputs(path, inputs)
+    if not name and not grid:
+        _list_catalog(source, debug, sections=("sweeps",))
+        return
     try:
         _check_csv(csv, force)
-        data = load_inputs(inputs)
+        data = load_inputs(source)
         if grid:
             spec: dict | str = {}
             for item in grid:
                 parameter, _, values = item.partition("=")
                 spec[parameter.strip()] = parse_values(values)  # type: ignore[index]
-        elif name:
-            spec = name
         else:
-            raise typer.BadParameter("give a sweep name or --grid PARAMETER=VALUES")
+            spec = str(name)
         study = run_sweep(spec, data, scenario=scenario,
                           **_study_options(workers, scheduler, store, record, tables))
     except (EvplanError, OSError) as error:
@@ -121,7 +133,8 @@ def sweep(
 @app.command()
 def montecarlo(
     name: Annotated[str, typer.Argument(
-        help="A Monte Carlo study declared in scenarios.yaml.")] = "uncertainty",
+        metavar="NAME", help="A Monte Carlo study declared in scenarios.yaml.")] = "uncertainty",
+    path: InputsArgument = None,
     samples: Annotated[int | None, typer.Option("--samples", "-n", help="Samples.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
     inputs: InputsOption = None,
@@ -138,9 +151,12 @@ def montecarlo(
     """Sample demand, duties, freight and prices (N samples, a seed: reproducible)."""
     from evplan.scenarios import run_montecarlo
 
+    if path is None and is_inputs(name):  # `evplan montecarlo my-inputs/`
+        name, path = "uncertainty", Path(name)
+    source = pick_inputs(path, inputs)
     try:
         _check_csv(csv, force)
-        data = load_inputs(inputs)
+        data = load_inputs(source)
         study = run_montecarlo(name, data, samples=samples, seed=seed, scenario=scenario,
                                **_study_options(workers, scheduler, store, record, tables))
     except (EvplanError, OSError) as error:
@@ -151,6 +167,7 @@ def montecarlo(
 
 @app.command()
 def breakeven(
+    path: InputsArgument = None,
     inputs: InputsOption = None,
     scenario: ScenarioOption = None,
     year: Annotated[int | None, typer.Option("--year", help="Year to show (default: last).")
@@ -168,7 +185,7 @@ def breakeven(
     from evplan.scenarios.display import breakeven_table
 
     try:
-        data = load_inputs(inputs)
+        data = load_inputs(pick_inputs(path, inputs))
         applied = apply_scenario(data, scenario or "base")
         warm = WarmModel(applied.data)
         result = warm.solve(applied.data)
@@ -191,6 +208,35 @@ def breakeven(
     if run_id:
         console.print(f"Recorded with run {run_id} in {store or default_store()} "
                       "(table 'breakeven').")
+
+
+@app.command()
+def scenarios(path: InputsArgument = None, debug: DebugOption = False) -> None:
+    """List the scenarios, overrides, sweeps and Monte Carlo studies of INPUTS' scenarios.yaml,
+    with their descriptions."""
+    _list_catalog(path, debug)
+
+
+def _list_catalog(path: Path | None, debug: bool,
+                  sections: tuple[str, ...] = ("scenarios", "overrides", "sweeps",
+                                               "montecarlo")) -> None:
+    from evplan.scenarios.listing import catalog_tables, inputs_folder
+
+    try:
+        folder, label = inputs_folder(path)
+        tables = catalog_tables(folder, sections)
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    if not tables:
+        console.print(f"{label}: no scenarios.yaml (or nothing declared in it); see "
+                      "docs/scenarios.md to write one.")
+        return
+    console.print(f"{label}: scenarios.yaml", markup=False)
+    for table in tables:
+        console.print(table)
+    console.print("Run one with `evplan run INPUTS --scenario NAME`, `evplan sweep NAME INPUTS`"
+                  " or `evplan montecarlo NAME INPUTS`.", markup=False)
 
 
 @app.command()
