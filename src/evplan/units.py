@@ -86,6 +86,12 @@ def row_scale(values: Iterable[float], unit: str) -> Scale:
         if size >= 0.9995e9:
             return Scale(1e9, "USD bn", 1 if size >= 9.995e9 else 2)
         return Scale(1e6, "USD m", 0)
+    if unit == "t CO2":
+        if size >= 999_500:
+            return Scale(1e6, "Mt CO2", 2)
+        if size >= 999.5:
+            return Scale(1e3, "kt CO2", 1)
+        return Scale(1.0, "t CO2", 0)
     if unit == "vehicles":
         if size >= 999_500:
             return Scale(1e6, "M vehicles", 2)

@@ -76,7 +76,7 @@ def run(
     from evplan.results.write import write_run
     from evplan.solve import optimize
     from evplan.strategic import decision_lines
-    from evplan.summary import kpi_summary_table
+    from evplan.summary import kpi_summary_tables
 
     watch.lap("imports")
     try:
@@ -119,7 +119,8 @@ def run(
         return
     for line in decision_lines(result):  # strategic plans: the decisions first, in words
         console.print(line, markup=False)
-    console.print(kpi_summary_table(result))
+    for table in kpi_summary_tables(result, console.width):
+        console.print(table)
     meta = result.metadata
     console.print(f"{meta['variables']:,} variables, {meta['constraints']:,} constraints; built "
                   f"in {meta['build_seconds']:.2f} s, solved in {meta['solve_seconds']:.2f} s.")

@@ -50,10 +50,12 @@ CsvOption = Annotated[Path | None, typer.Option(
 
 
 def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool) -> None:
-    from evplan.scenarios.display import montecarlo_table, sweep_table
+    from evplan.scenarios.display import montecarlo_table, sweep_tables
 
-    console.print(montecarlo_table(study, title) if montecarlo  # type: ignore[arg-type]
-                  else sweep_table(study, title))  # type: ignore[arg-type]
+    tables = ([montecarlo_table(study, title)] if montecarlo  # type: ignore[arg-type]
+              else sweep_tables(study, title, width=console.width))  # type: ignore[arg-type]
+    for table in tables:
+        console.print(table)
     cases = study.cases  # type: ignore[attr-defined]
     failed = cases[~cases["status"].isin(["optimal", "time_limit"])]
     warm = int(cases["solve_mode"].str.startswith("warm").sum())
@@ -126,7 +128,7 @@ def sweep(
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
-    _finish_study(study, f"sweep {name or ''} on {data.scenario.name}"
+    _finish_study(study, f"sweep {name or 'grid'} on {data.scenario.name}"
                   + (f" + {scenario}" if scenario else ""), csv, montecarlo=False)
 
 
@@ -248,7 +250,7 @@ def runs(
     debug: DebugOption = False,
 ) -> None:
     """List the runs recorded in the results store, newest first."""
-    from evplan.scenarios.display import runs_table
+    from evplan.scenarios.display import runs_tables
     from evplan.store import ResultsStore
 
     try:
@@ -256,7 +258,8 @@ def runs(
     except EvplanError as error:
         exit_with_error(error, debug)
         return
-    console.print(runs_table(frame, limit))
+    for table in runs_tables(frame, limit, console.width):
+        console.print(table)
 
 
 @app.command()
