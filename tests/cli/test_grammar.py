@@ -105,3 +105,26 @@ def test_scenarios_of_a_folder_without_scenarios_yaml(tmp_path: Path) -> None:
     assert "no scenarios.yaml (or nothing declared in it)" in done.output
     missing = CliRunner().invoke(app, ["scenarios", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1
+
+
+def test_template_writes_a_csv_folder_that_loads_back(tmp_path: Path) -> None:
+    from evplan.data import load
+    from evplan.examples import china_export
+
+    done = evplan("template", "inputs/", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "inputs"
+    assert "Edit the CSV files, then: evplan run inputs" in done.stdout
+    assert {"plants.csv", "demand.csv", "scenario.yaml", "scenarios.yaml"} <= {
+        path.name for path in folder.iterdir()}
+    loaded, embedded = load(folder), china_export()
+    assert loaded.summary() == {name: rows for name, rows in embedded.summary().items()}
+    for name in ("plants", "demand", "duties", "routes"):
+        left = loaded[name].drop(columns="row").reset_index(drop=True)
+        right = embedded[name].drop(columns="row").reset_index(drop=True)
+        assert left.equals(right), name
+    listed = evplan("scenarios", "inputs", cwd=tmp_path)  # the scenarios came along
+    assert listed.returncode == 0 and "│ trade-war " in listed.stdout
+    again = evplan("template", "inputs/", cwd=tmp_path)  # never over a folder with files
+    assert again.returncode == 1 and "is not an empty folder" in again.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["inputs"]  # no staging left
