@@ -116,4 +116,7 @@ def format_kpi(value: float, unit: str, digits: int = 1) -> str:
         return usd(value)
     if unit == "vehicles":
         return vehicles(value)
+    if unit == "t CO2":
+        scale = row_scale([value], unit)
+        return f"{scaled(value, scale)} {scale.label}"
     return _unsigned_zero(f"{value:,.{digits}f} {unit}".rstrip())

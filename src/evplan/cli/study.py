@@ -267,11 +267,14 @@ def compare(
     run_ids: Annotated[list[str], typer.Argument(help="Two or more run ids (unique prefixes "
                                                       "are enough).")],
     store: StoreOption = None,
-    limit: Annotated[int, typer.Option("--limit", help="KPI rows to show.")] = 60,
+    limit: Annotated[int, typer.Option("--limit", help="KPI rows to show with --all.")] = 60,
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="After the headline KPIs, every other KPI row that differs.")] = False,
     debug: DebugOption = False,
 ) -> None:
-    """Print the KPI deltas of runs against the first one."""
-    from evplan.scenarios.display import compare_table
+    """Print the headline KPIs of runs side by side (share sold in and built in the focus
+    country, utilisation, exports, margin, duties) with deltas against the first run."""
+    from evplan.scenarios.compare_screen import compare_tables
     from evplan.store import ResultsStore
 
     try:
@@ -282,6 +285,11 @@ def compare(
     except EvplanError as error:
         exit_with_error(error, debug)
         return
-    console.print(compare_table(wide, ids, objectives, limit))
+    tables, note = compare_tables(wide, ids, objectives, show_all=show_all, limit=limit,
+                                  width=console.width)
+    for table in tables:
+        console.print(table)
+    if note:
+        console.print(note)
 
 

@@ -1,4 +1,5 @@
-"""Rich tables the CLI prints for sweeps, Monte Carlo studies, break-even, runs and compare."""
+"""Rich tables the CLI prints for sweeps, Monte Carlo studies, break-even and runs
+(``evplan compare``: :mod:`evplan.scenarios.compare_screen`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from evplan.scenarios.runners import StudyResult
 from evplan.screen import Column, fit_tables
 from evplan.units import row_scale, scaled
 
-__all__ = ["breakeven_table", "compare_table", "montecarlo_table", "runs_table", "runs_tables",
+__all__ = ["breakeven_table", "montecarlo_table", "runs_table", "runs_tables",
            "sweep_table", "sweep_tables"]
 
 
@@ -141,30 +142,3 @@ def runs_tables(runs: pd.DataFrame, limit: int, width: int = 160) -> list[Table]
                              [float(value) for value in shown["objective_usd"]], "USD"),
               Column("inputs", [str(digest)[:8] for digest in shown["inputs_hash"]], "left")]
     return fit_tables(f"{len(runs)} runs", keys, values, width)
-
-
-def compare_table(wide: pd.DataFrame, run_ids: list[str], objectives: list[float],
-                  limit: int) -> Table:
-    """KPI values of the first run and deltas of the others, rows that differ first."""
-    deltas = [column for column in wide.columns if str(column).startswith("delta ")]
-    table = Table(title="KPI deltas against " + run_ids[0], title_justify="left")
-    table.add_column("kpi")
-    table.add_column("year", justify="right")
-    table.add_column("key")
-    table.add_column(run_ids[0][-8:], justify="right")
-    for column in deltas:
-        table.add_column("Δ " + str(column)[6:][-8:], justify="right")
-    table.add_row("objective (bn USD)", "", "", f"{objectives[0] / 1e9:,.3f}",
-                  *(f"{(value - objectives[0]) / 1e9:+,.3f}" for value in objectives[1:]))
-    if deltas:
-        size = wide[deltas].abs().max(axis=1)
-        wide = wide[size > 1e-9 * (1 + wide[run_ids[0]].abs())]
-    for position, row in wide.head(limit).iterrows():
-        kpi, year, key = (str(part) for part in position)  # type: ignore[attr-defined]
-        share = kpi.startswith(("sales_share", "utilisation"))
-        fmt = (lambda v: f"{v:+.2%}") if share else (lambda v: f"{v:+,.0f}")
-        base = f"{row[run_ids[0]]:.2%}" if share else f"{row[run_ids[0]]:,.0f}"
-        table.add_row(kpi, year, key, base, *(fmt(row[c]) for c in deltas))
-    if len(wide) > limit:
-        table.caption = f"... {len(wide) - limit} more KPI rows differ"
-    return table
