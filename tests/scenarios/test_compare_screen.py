@@ -65,7 +65,7 @@ def test_all_adds_the_other_rows_that_differ() -> None:
     tables, note = compare_tables(wide_frame(), IDS, [92.94e9, 93.4e9], show_all=True,
                                   width=160)
     screen = text(tables, 160)
-    assert "global_sales" in screen and "3.30 M" in screen and "−70.0 k" in screen
+    assert "global_sales" in screen and "3.30 M" in screen and "-70.0 k" in screen
     assert "exports_by_origin JP" in screen  # differs too (312.0 k -> 300.0 k)
     assert note == ""
 

@@ -57,7 +57,7 @@ def _delta(value: float, unit: str) -> str:
     shown = format_kpi(abs(value), unit)
     if shown.strip("USD ").strip() in ("0", "0.0"):
         return shown
-    return ("+" if value > 0 else "−") + shown
+    return ("+" if value > 0 else "-") + shown
 
 
 def _rows(wide: pd.DataFrame, run_ids: Sequence[str], objectives: Sequence[float],
