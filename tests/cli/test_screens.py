@@ -9,8 +9,6 @@ its data, are checked for the rules instead.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +20,7 @@ from evplan.screen import Column, fit_tables
 from evplan.store import ResultsStore
 from evplan.summary import kpi_summary_rows, kpi_summary_tables
 from evplan.units import pct
+from tests.cli.terminal import Screen, run_in_terminal
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 WIDTHS = (80, 120)
@@ -37,10 +36,9 @@ def render(tables: list, width: int) -> str:
     return text
 
 
-def evplan_cli(*args: str, cwd: Path, columns: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "evplan.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "COLUMNS": str(columns)})
+def evplan_cli(*args: str, cwd: Path, columns: int) -> Screen:
+    """``evplan ARGS`` in a real terminal ``columns`` wide (a pty)."""
+    return run_in_terminal(*args, cwd=cwd, columns=columns)
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +85,10 @@ def test_fit_tables_wraps_columns_never_values() -> None:
 def test_run_screen_fits_and_shows_every_value_whole(width: int, tmp_path: Path) -> None:
     done = evplan_cli("run", "--no-record", "--no-report", "-o", str(tmp_path / "run"),
                       cwd=tmp_path, columns=width)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.text
+    lines = done.lines
     assert max(len(line) for line in lines) <= width
-    assert "…" not in done.stdout
+    assert "…" not in done.text
     result_kpis = pd.read_parquet(tmp_path / "run" / "kpis.parquet")
     result = Result("optimal", 0.0, {}, result_kpis, {"name": "china-export"})
     for label, _, _, cells in kpi_summary_rows(result):
@@ -105,8 +103,8 @@ def test_run_screen_fits_and_shows_every_value_whole(width: int, tmp_path: Path)
     assert pct(float(sold["value"].item()), 1) == "23.5 %"
     cn = next(line for line in lines if line.startswith("│   sold in CN (%) "))
     assert " 23.5 │" in cn
-    assert "objective USD" in done.stdout and "(discounted margin)" in done.stdout
-    assert "Margin, undiscounted (USD bn)" in done.stdout
+    assert "objective USD" in done.text and "(discounted margin)" in done.text
+    assert "Margin, undiscounted (USD bn)" in done.text
     if width == 120:  # all eight years side by side
         assert sum(line.startswith("┃ KPI ") for line in lines) == 1
     else:  # the years wrap into a second table with the same rows
@@ -118,18 +116,18 @@ def test_sweep_and_runs_screens_keep_run_ids_whole_at_80_columns(tmp_path: Path)
     store = tmp_path / "evplan.duckdb"
     done = evplan_cli("sweep", "-g", "freight=1,2", "--workers", "1", "--store", str(store),
                       "--kpis-only", cwd=tmp_path, columns=80)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, done.text
     ids = list(ResultsStore(store).runs()["run_id"])
     assert len(ids) == 2
-    for screen in (done.stdout, evplan_cli("runs", "--store", str(store), cwd=tmp_path,
-                                           columns=80).stdout):
+    for screen in (done.text, evplan_cli("runs", "--store", str(store), cwd=tmp_path,
+                                         columns=80).text):
         lines = screen.splitlines()
         table_lines = [line for line in lines if line.startswith(("│", "┃", "┏", "└"))]
         assert max(len(line) for line in table_lines) <= 80
         for run_id in ids:
             assert run_id in screen  # whole, copyable for `evplan compare`
         assert "…" not in screen
-    header = [line for line in done.stdout.splitlines() if line.startswith("┃")]
+    header = [line for line in done.lines if line.startswith("┃")]
     words = " ".join(" ".join(line.strip("┃ ").split()) for line in header)
     for word in ("objective,", "discounted", "margin sum,", "undiscounted", "(USD bn)"):
         assert word in words  # the headers name discounted vs undiscounted (they wrap)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -26,8 +25,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Plan an automaker's export network: which plant builds what for "
                        "which market, year by year.")
-# A terminal's width, or COLUMNS when set (rich reads it); 160 when piped without COLUMNS.
-console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
+# A terminal's width (rich reads COLUMNS or asks the terminal); 160 when piped.
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def _print_version(value: bool) -> None:
