@@ -191,7 +191,7 @@ def test_cli_template_run_workbook_and_report(tmp_path: Path, run_folder: Path) 
     done = evplan_cli("report", "missing-folder", cwd=tmp_path)
     assert done.returncode == 1 and "is not a run folder" in done.stderr
     done = evplan_cli("template", "book.csv", cwd=tmp_path)
-    assert done.returncode == 1 and "name it something.xlsx" in done.stderr
+    assert done.returncode == 1 and "an Excel workbook (something.xlsx) or a folder" in done.stderr
 
 
 def test_focus_can_be_chosen_and_must_be_a_producing_country(china_result: Result) -> None:

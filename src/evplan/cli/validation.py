@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from evplan.cli.app import DebugOption, app, console, exit_with_error, load_inputs
 from evplan.errors import EvplanError
+
+if TYPE_CHECKING:  # pandas only when a command runs, not for --help
+    import pandas as pd
 
 PathArgument = Annotated[Path | None, typer.Argument(
     help="Input folder with base_demand.csv, elasticities.csv (and actuals.csv); default: the "
@@ -24,6 +26,8 @@ def _folder(path: Path | None) -> Path:
 
 
 def _number(value: float, unit: str) -> str:
+    import pandas as pd
+
     if pd.isna(value):
         return "n/a"
     if unit == "fraction":
@@ -33,6 +37,8 @@ def _number(value: float, unit: str) -> str:
 
 def backtest_table(table: pd.DataFrame, base_year: int, target_year: int) -> Table:
     """The backtest as a rich table: calibrated base year, prediction, actual, error."""
+    import pandas as pd
+
     out = Table(title=f"BACKTEST · calibrated on {base_year} (identity) · {target_year} "
                       "predicted out of sample", title_justify="left")
     for name in ("", f"{base_year} calibrated", f"{target_year} predicted",
@@ -52,6 +58,8 @@ def backtest_table(table: pd.DataFrame, base_year: int, target_year: int) -> Tab
 
 def backtest_markdown(table: pd.DataFrame, base_year: int, target_year: int) -> str:
     """The backtest table as Markdown (for README and docs)."""
+    import pandas as pd
+
     lines = [f"| | {base_year} calibrated | {target_year} predicted | {target_year} actual | "
              "error | error % |", "|---|---:|---:|---:|---:|---:|"]
     for _, row in table.iterrows():
