@@ -89,4 +89,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names only (not ``annotations``, ``importlib`` or other module plumbing)."""
+    return sorted(__all__)

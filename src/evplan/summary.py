@@ -1,4 +1,11 @@
-"""The compact KPI summary the CLI prints after a run."""
+"""The compact KPI summary the CLI prints after a run, in the words of docs/glossary.md.
+
+Each row is one KPI of the table by name with its unit in the label (``sold in CN (%)`` is
+``sales_share_by_market``, ``built in CN (%)`` is ``sales_share_by_origin``); the cells are
+numbers scaled by :func:`evplan.units.row_scale`, the same scales the report's cards use. The
+table fits the terminal: when the years do not fit beside the labels, they wrap to a second
+table (:mod:`evplan.screen`); values are never cut.
+"""
 
 from __future__ import annotations
 
@@ -6,54 +13,73 @@ import pandas as pd
 from rich.table import Table
 
 from evplan.results import Result
+from evplan.screen import Column, fit_tables
+from evplan.units import row_scale, scaled, usd
 
-__all__ = ["kpi_summary_table"]
+__all__ = ["kpi_summary_rows", "kpi_summary_table", "kpi_summary_tables", "summary_title"]
+
+UNITS = {"fraction": "%", "USD": "USD", "vehicles": "vehicles"}
+
+
+def summary_title(result: Result) -> str:
+    """``evplan · china-export · optimal · objective USD 92.9 bn (discounted margin)``."""
+    return (f"evplan · {result.scenario['name']} · {result.status} · objective "
+            f"{usd(result.objective_usd)} (discounted margin)")
+
+
+def kpi_summary_rows(result: Result) -> list[tuple[str, str, str, list[str]]]:
+    """Rows of the summary: (label, KPI name, key, one cell per year).
+
+    Rows: global sales; the share of global sales sold in each of the six largest markets
+    and built in each producing country; exports by origin; plant utilisation by country;
+    margin a year (undiscounted) and duties paid; with CO2 rules, their KPIs.
+    """
+    kpis = result.kpis
+    years = sorted(int(year) for year in kpis["year"].unique())
+    units = dict(zip(kpis["kpi"], kpis["unit"], strict=False))
+    rows: list[tuple[str, str, str, list[str]]] = []
+
+    def row(label: str, kpi: str, key: str = "all") -> None:
+        values = kpis[(kpis["kpi"] == kpi) & (kpis["key"] == key)].set_index("year")["value"]
+        numbers = [float(values.get(year, 0.0)) for year in years]
+        scale = row_scale(numbers, str(units.get(kpi, "")))
+        rows.append((f"{label} ({scale.label})", kpi, key,
+                     [scaled(number, scale) for number in numbers]))
+
+    row("Global sales", "global_sales")
+    for market in _ordered_keys(kpis[kpis["kpi"] == "sales_share_by_market"])[:6]:
+        row(f"  sold in {market}", "sales_share_by_market", market)
+    for origin in _ordered_keys(kpis[kpis["kpi"] == "sales_share_by_origin"]):
+        row(f"  built in {origin}", "sales_share_by_origin", origin)
+    for origin in _ordered_keys(kpis[kpis["kpi"] == "exports_by_origin"]):
+        row(f"Exports from {origin}", "exports_by_origin", origin)
+    for country in _ordered_keys(kpis[kpis["kpi"] == "utilisation_by_country"]):
+        row(f"Utilisation {country}", "utilisation_by_country", country)
+    row("Margin, undiscounted", "margin")
+    row("Duties paid", "duties_paid")
+    if "compliance_cost" in set(kpis["kpi"]):  # issue 16: CO2 and zero-emission rules
+        row("Compliance cost", "compliance_cost")
+        row("CO2 built + shipped", "co2_total")
+        for market in _ordered_keys(kpis[kpis["kpi"] == "fleet_co2_g_per_km"]):
+            row(f"Fleet CO2 {market}", "fleet_co2_g_per_km", market)
+        for market in _ordered_keys(kpis[kpis["kpi"] == "zev_share"]):
+            row(f"ZEV share {market}", "zev_share", market)
+    return rows
+
+
+def kpi_summary_tables(result: Result, width: int = 160) -> list[Table]:
+    """The summary as tables that fit ``width`` columns (the years wrap, never a value)."""
+    years = sorted(int(year) for year in result.kpis["year"].unique())
+    rows = kpi_summary_rows(result)
+    keys = [Column("KPI", [label for label, *_ in rows], "left")]
+    values = [Column(str(year), [cells[number] for *_, cells in rows])
+              for number, year in enumerate(years)]
+    return fit_tables(summary_title(result), keys, values, width)
 
 
 def kpi_summary_table(result: Result) -> Table:
-    """Return a rich table: one column per year, one row per headline figure.
-
-    Rows: global sales, each market's and each producing country's share of them,
-    exports by origin, plant utilisation by country, margin and duties paid.
-    """
-    kpis = result.kpis
-    years = sorted(kpis["year"].unique())
-    table = Table(title=f"evplan · {result.scenario['name']} · {result.status} · margin "
-                        f"{result.objective_usd / 1e9:,.2f} bn USD (discounted)",
-                  title_justify="left")
-    table.add_column("KPI", no_wrap=True)
-    for year in years:
-        table.add_column(str(year), justify="right", no_wrap=True)
-
-    def row(label: str, kpi: str, key: str, fmt: str) -> None:
-        values = kpis[(kpis["kpi"] == kpi) & (kpis["key"] == key)].set_index("year")["value"]
-        cells = [format(values.get(year, 0.0) / (1e3 if fmt == "k" else 1e9 if fmt == "bn"
-                                                 else 1), "%" if fmt == "%" else ",.0f"
-                        if fmt == "k" else ",.2f") for year in years]
-        if fmt == "%":
-            cells = [f"{values.get(year, 0.0) * 100:.1f}%" for year in years]
-        table.add_row(label, *cells)
-
-    row("Global sales (k vehicles)", "global_sales", "all", "k")
-    shares = kpis[kpis["kpi"] == "sales_share_by_market"]
-    for market in _ordered_keys(shares)[:6]:
-        row(f"  sold in {market}", "sales_share_by_market", market, "%")
-    for origin in _ordered_keys(kpis[kpis["kpi"] == "sales_share_by_origin"]):
-        row(f"  built in {origin}", "sales_share_by_origin", origin, "%")
-    for origin in _ordered_keys(kpis[kpis["kpi"] == "exports_by_origin"]):
-        row(f"Exports from {origin} (k)", "exports_by_origin", origin, "k")
-    for country in _ordered_keys(kpis[kpis["kpi"] == "utilisation_by_country"]):
-        row(f"Utilisation {country}", "utilisation_by_country", country, "%")
-    row("Margin (bn USD)", "margin", "all", "bn")
-    row("Duties paid (bn USD)", "duties_paid", "all", "bn")
-    if "compliance_cost" in set(kpis["kpi"]):  # issue 16: CO2 and zero-emission rules
-        row("Compliance cost (bn USD)", "compliance_cost", "all", "bn")
-        row("CO2 built + shipped (kt)", "co2_total", "all", "k")
-        for market in _ordered_keys(kpis[kpis["kpi"] == "fleet_co2_g_per_km"]):
-            row(f"Fleet g CO2/km {market}", "fleet_co2_g_per_km", market, "1")
-        for market in _ordered_keys(kpis[kpis["kpi"] == "zev_share"]):
-            row(f"ZEV share {market}", "zev_share", market, "%")
-    return table
+    """The summary as one table, whatever its width (see :func:`kpi_summary_tables`)."""
+    return kpi_summary_tables(result, width=10_000)[0]
 
 
 def _ordered_keys(rows: pd.DataFrame) -> list[str]:

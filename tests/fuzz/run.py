@@ -85,13 +85,13 @@ def cli_args(command: tuple[str, ...], path: Path, output: Path) -> list[list[st
     if kind == "scenario":
         return [["run", str(path), "--scenario", args[0], "-o", str(output), "--no-report"]]
     if kind == "sweep":
-        return [["sweep", args[0], "-i", str(path), "--no-record", "--workers", "1"]]
+        return [["sweep", args[0], str(path), "--no-record", "--workers", "1"]]
     if kind == "grid":
         grid = [part for item in args for part in ("-g", item)]
-        return [["sweep", *grid, "-i", str(path), "--no-record", "--workers", "1"]]
+        return [["sweep", *grid, str(path), "--no-record", "--workers", "1"]]
     if kind == "montecarlo":
-        return [["montecarlo", *args, "-i", str(path), "--no-record", "--workers", "1"]]
+        return [["montecarlo", *args, str(path), "--no-record", "--workers", "1"]]
     if kind == "scheduler":
-        return [["sweep", "brazil-demand", "-i", str(path), "--no-record", "--scheduler",
+        return [["sweep", "brazil-demand", str(path), "--no-record", "--scheduler",
                  args[0]]]
     raise ValueError(kind)

@@ -170,7 +170,7 @@ def test_carry_on_commands_write_only_into_marked_run_folders(home: Path,
         done = cli(command, "docs", cwd=work, home=home)
         assert done.returncode == 1, done.stderr
         assert "is not a run folder evplan wrote" in done.stderr
-    csv = cli("sweep", "-g", "freight=1,2", "-i", str(china_export_path()), "--csv", "afile",
+    csv = cli("sweep", "-g", "freight=1,2", str(china_export_path()), "--csv", "afile",
               "--no-record", cwd=work, home=home)
     assert csv.returncode == 1 and "afile exists" in csv.stderr
     assert tree(tmp_path) == before

@@ -346,7 +346,7 @@ def sweep_prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return prepared
 
 
-SWEEP = ["sweep", "-g", "freight=0.5,1,1.5,2", "-i", str(china_export_path()), "--store",
+SWEEP = ["sweep", "-g", "freight=0.5,1,1.5,2", str(china_export_path()), "--store",
          "sweep.duckdb", "--csv", "kpis.csv"]
 
 

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from evplan.report import write_report
+from evplan.report import load_run, write_report
+from evplan.report.page import kpi_cards
 from evplan.report.scripts import ASSETS_FOLDER, plotlyjs_file_name
+from evplan.report.style import pct
 from tests.report.chromium import find_chromium, network_requests, open_page
 from tests.report.test_report import CHARTS
 
@@ -54,6 +56,10 @@ PROBES = {
     "bars": "document.querySelectorAll('#chart-production .bars .point, "
             "#chart-markets .bars .point').length",
     "cards": "document.querySelectorAll('#kpi-cards .card').length",
+    "card_text": "Array.from(document.querySelectorAll('#kpi-cards .card')).map(c => "
+                 "[c.querySelector('h3').innerText, c.querySelector('.before').innerText, "
+                 "c.querySelector('.after').innerText])",
+    "story": "(document.querySelector('.story') || {innerText: ''}).innerText",
     "title": "document.querySelector('h1').textContent",
 }
 
@@ -72,7 +78,19 @@ def test_report_draws_every_chart_offline(chromium: str, run_folder: Path) -> No
     assert page.probes["sankey_nodes"] > 20 and page.probes["sankey_links"] > 40
     assert page.probes["heatmaps"] == 2
     assert page.probes["bars"] > 100
-    assert page.probes["cards"] == 6
+    assert page.probes["cards"] == 7
+    # what a reader sees on each card is the KPI table's value, by name (issue 18)
+    run = load_run(run_folder)
+    assert page.probes["card_text"] == [[card.title.upper(), card.before, card.after]
+                                        for card in kpi_cards(run)]
+    seen = {title: (before, after) for title, before, after in page.probes["card_text"]}
+    first, last = run.years[0], run.years[-1]
+    sold = [run.kpis[(run.kpis["kpi"] == "sales_share_by_market") & (run.kpis["key"] == "CN")
+                     & (run.kpis["year"] == year)]["value"].item() for year in (first, last)]
+    assert seen["SHARE OF GLOBAL SALES SOLD IN CHINA"] == (pct(sold[0], 1), pct(sold[1], 1))
+    assert sold[1] < sold[0]
+    assert (f"the share of global sales sold in China falls from {pct(sold[0], 1)} to "
+            f"{pct(sold[1], 1)}") in page.probes["story"]
     assert page.probes["title"].startswith("china-export: China's plants")
 
 
@@ -82,13 +100,23 @@ def test_comparison_page_draws_offline(chromium: str, run_folder: Path, variant_
     ids = ["chart-compare-utilisation", "chart-compare-exports-trend", "chart-compare-margin",
            "chart-compare-exports", "chart-sankey-1", "chart-sankey-2"]
     page = open_page(html, {"charts": drawn(ids),
-                            "rows": "document.querySelectorAll('#kpi-deltas tbody tr').length"},
+                            "rows": "document.querySelectorAll('#kpi-deltas tbody tr').length",
+                            "first_row": "Array.from(document.querySelectorAll("
+                                         "'#kpi-deltas tbody tr td')).slice(0, 3)"
+                                         ".map(td => td.textContent)",
+                            "story": PROBES["story"]},
                      binary=chromium)
     assert page.probes["rendered"] == [str(len(ids)), None]
     assert page.console_errors == [] and page.exceptions == []
     assert network_requests(page) == []
     assert page.probes["charts"] == dict.fromkeys(ids, True)
-    assert page.probes["rows"] == 12
+    assert page.probes["rows"] == 14
+    base = load_run(run_folder)
+    sold = base.kpis[(base.kpis["kpi"] == "sales_share_by_market") & (base.kpis["key"] == "CN")
+                     & (base.kpis["year"] == base.years[0])]["value"].item()
+    assert page.probes["first_row"] == ["Share of global sales sold in China",
+                                        str(base.years[0]), pct(sold, 1)]
+    assert page.probes["story"].count("the share of global sales sold in China") == 2
 
 
 def test_report_with_shared_plotlyjs_draws_every_chart_offline(
@@ -100,7 +128,7 @@ def test_report_with_shared_plotlyjs_draws_every_chart_offline(
     assert network_requests(page) == [script.as_uri()]  # the shared file, nothing else
     assert page.probes["charts"] == dict.fromkeys(CHARTS, True)
     assert page.probes["countries"] > 10_000 and page.probes["sankey_nodes"] > 20
-    assert page.probes["cards"] == 6
+    assert page.probes["cards"] == 7
 
 
 def test_report_without_its_shared_plotlyjs_says_so(chromium: str, shared_run_folder: Path,

@@ -79,17 +79,24 @@ def test_story_and_cards_tell_the_china_export_story(china_result: Result) -> No
     run = RunData.from_result(china_result)
     assert run.focus == "CN"
     cards = {card.title: card for card in kpi_cards(run)}
-    share = cards["China's share of global sales"]
-    assert (share.before, share.years) == ("23.5 %", "2023 → 2030")
+    sold = cards["Share of global sales sold in China"]
+    assert (sold.before, sold.years) == ("23.5 %", "2023 → 2030")
+    built = cards["Share of global sales built in China"]
+    assert built.before == "23.5 %"
+    # the seed's core fact: China's own market shrinks as a share of global sales, while
+    # Chinese plants build a growing share of them (for export)
+    assert float(sold.after.split()[0]) < 20.0 < float(built.after.split()[0])
     assert cards["China plant utilisation"].before == "50 %"
     assert cards["Exports from China"].before == "0"
     text = " ".join(story(run))
     # china-export is calibrated to 2023: the story says its 2023 figures restate the inputs.
     assert text.startswith("In 2023 (calibration: demand was fitted so that 2023 reproduces "
-                           "the observed sales; these figures restate the inputs), China builds "
-                           "23.5 % of the 3.37 M vehicles sold worldwide, and its plants run "
-                           "50 % full.")
+                           "the observed sales; these figures restate the inputs), of the "
+                           "3.37 M vehicles sold worldwide 23.5 % are sold in China, 23.5 % "
+                           "are built in China, and its plants run 50 % full.")
+    assert f"the share of global sales sold in China falls from 23.5 % to {sold.after}" in text
     assert "By 2030, exports from China go from 0 to" in text
+    assert f"{built.after} of global sales are then built in China" in text
     assert "Figures after 2023 are model predictions" in text
 
 
@@ -184,7 +191,7 @@ def test_cli_template_run_workbook_and_report(tmp_path: Path, run_folder: Path) 
     done = evplan_cli("report", "missing-folder", cwd=tmp_path)
     assert done.returncode == 1 and "is not a run folder" in done.stderr
     done = evplan_cli("template", "book.csv", cwd=tmp_path)
-    assert done.returncode == 1 and "name it something.xlsx" in done.stderr
+    assert done.returncode == 1 and "an Excel workbook (something.xlsx) or a folder" in done.stderr
 
 
 def test_focus_can_be_chosen_and_must_be_a_producing_country(china_result: Result) -> None:

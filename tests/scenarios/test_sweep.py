@@ -113,6 +113,6 @@ def test_cli_sweep_runs_and_compare(tmp_path: Path) -> None:
     assert listed.returncode == 0 and ids[0] in listed.stdout
     compared = evplan_cli("compare", ids[1], ids[0], "--store", str(store))
     assert compared.returncode == 0, compared.stderr
-    assert "KPI deltas against" in compared.stdout and "objective" in compared.stdout
+    assert "Compared with" in compared.stdout and "objective (discounted margin)" in compared.stdout
     typo = evplan_cli("sweep", "-g", "frieght=1,2", "--workers", "1", "--no-record")
     assert typo.returncode == 1 and "Did you mean 'freight'?" in typo.stderr

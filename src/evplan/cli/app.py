@@ -22,9 +22,28 @@ if TYPE_CHECKING:
     from evplan.timing import Stopwatch
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Plan an automaker's export network: which plant builds what for "
                        "which market, year by year.")
+# A terminal's width (rich reads COLUMNS or asks the terminal); 160 when piped.
 console = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from evplan import __version__
+
+        console.print(f"evplan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    """Plan an automaker's export network: which plant builds what for which market, year by
+    year. Every command takes its inputs (a folder, a workbook or an embedded example's name)
+    as its first argument; without it, the embedded china-export scenario."""
 
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 ScenarioOption = Annotated[str | None, typer.Option(
@@ -38,7 +57,34 @@ ForceOption = Annotated[bool, typer.Option(
     "--force", help="Replace the output when it is one evplan wrote (never a user's file or "
                     "folder).")]
 InputsOption = Annotated[Path | None, typer.Option(
-    "--inputs", "-i", help="Input folder or workbook (default: the embedded china-export).")]
+    "--inputs", "-i", hidden=True,
+    help="Deprecated: give the inputs as the positional INPUTS argument.")]
+InputsArgument = Annotated[Path | None, typer.Argument(
+    metavar="INPUTS", show_default=False,
+    help="Input folder (CSV files + scenario.yaml), .xlsx workbook, or an embedded example's "
+         "name; default: the embedded china-export.")]
+
+
+def pick_inputs(positional: Path | None, option: Path | None) -> Path | None:
+    """The inputs of a command: the positional INPUTS, or the deprecated ``--inputs``."""
+    if option is None:
+        return positional
+    if positional is not None and positional != option:
+        raise typer.BadParameter(f"inputs given twice ({positional} and --inputs {option}); "
+                                 "give them once, as the positional INPUTS.")
+    sys.stderr.write("evplan: --inputs is deprecated; give the inputs as the positional "
+                     f"argument, e.g. `evplan sweep NAME {option}`.\n")
+    return option
+
+
+def is_inputs(text: str | None) -> bool:
+    """Whether a command's first word names inputs (an existing path or an embedded example)
+    rather than a sweep or study: ``evplan sweep my-inputs/`` lists that folder's sweeps."""
+    if text is None:
+        return False
+    from evplan.examples import example_path
+
+    return Path(text).exists() or example_path(text) is not None
 SelfContainedOption = Annotated[bool, typer.Option(
     "--self-contained", help="Embed plotly.js in report.html (one 5 MB file that opens "
                              "anywhere) instead of sharing one copy per output folder "

@@ -12,6 +12,8 @@ from evplan import __version__
 from evplan.cli.app import (
     DebugOption,
     ForceOption,
+    InputsArgument,
+    InputsOption,
     RecordOption,
     ScenarioOption,
     SelfContainedOption,
@@ -22,6 +24,7 @@ from evplan.cli.app import (
     exit_with_error,
     finite,
     load_inputs,
+    pick_inputs,
     run_commit,
     shown_path,
     stage_table,
@@ -33,6 +36,7 @@ from evplan.outputs.names import safe_component
 @app.command()
 def run(
     path: Annotated[Path | None, typer.Argument(
+        metavar="INPUTS",
         help="Input folder (CSV files + scenario.yaml), .xlsx workbook, or an embedded "
              "example's name (china-strategic: the network-design MILP); default: the "
              "embedded china-export scenario.")] = None,
@@ -72,7 +76,7 @@ def run(
     from evplan.results.write import write_run
     from evplan.solve import optimize
     from evplan.strategic import decision_lines
-    from evplan.summary import kpi_summary_table
+    from evplan.summary import kpi_summary_tables
 
     watch.lap("imports")
     try:
@@ -115,7 +119,8 @@ def run(
         return
     for line in decision_lines(result):  # strategic plans: the decisions first, in words
         console.print(line, markup=False)
-    console.print(kpi_summary_table(result))
+    for table in kpi_summary_tables(result, console.width):
+        console.print(table)
     meta = result.metadata
     console.print(f"{meta['variables']:,} variables, {meta['constraints']:,} constraints; built "
                   f"in {meta['build_seconds']:.2f} s, solved in {meta['solve_seconds']:.2f} s.")
@@ -137,19 +142,20 @@ def run(
 
 @app.command()
 def validate(
-    path: Annotated[Path, typer.Argument(help="Input folder or .xlsx workbook.")],
+    path: InputsArgument = None,
+    inputs: InputsOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Check inputs and list every problem found (exit code 1 if any)."""
-    from evplan.data import load
-
     try:
-        data = load(path)
+        path = pick_inputs(path, inputs)
+        data = load_inputs(path)
     except EvplanError as error:
         exit_with_error(error, debug)
         return
     counts = ", ".join(f"{name} {rows}" for name, rows in data.summary().items())
-    console.print(f"{path}: scenario '{data.scenario.name}' "
+    shown = path if path is not None else "embedded china-export"
+    console.print(f"{shown}: scenario '{data.scenario.name}' "
                   f"{data.scenario.first_year}-{data.scenario.last_year} is valid ({counts}).")
 
 

@@ -56,20 +56,35 @@ def report(
 
 @app.command()
 def template(
-    file: Annotated[Path, typer.Argument(help="The .xlsx workbook to write.")],
+    file: Annotated[Path, typer.Argument(
+        metavar="FILE.xlsx|DIR/", help="The .xlsx workbook to write, or a new (or empty) "
+                                      "folder for CSV files + scenario.yaml + scenarios.yaml.")],
     inputs: Annotated[Path | None, typer.Option(
         "--from", help="Input folder or workbook to fill in (default: the embedded "
                        "china-export scenario).")] = None,
     force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Write an input workbook (one sheet per table, units, validation), ready to edit."""
+    """Write the inputs to edit: a workbook (one sheet per table, units, validation) or a CSV
+    folder (one file per table, scenario.yaml, and the scenarios.yaml of the source)."""
     from evplan.data import load
     from evplan.report import write_template
 
     if file.suffix.lower() != ".xlsx":
-        sys.stderr.write(f"{file}: the template is an Excel workbook; name it something.xlsx.\n")
-        raise typer.Exit(1)
+        if file.suffix and not str(file).endswith(("/", "\\")) and not file.is_dir():
+            sys.stderr.write(f"{file}: the template is an Excel workbook (something.xlsx) or "
+                             "a folder (name it DIR/).\n")
+            raise typer.Exit(1)
+        from evplan.data.template import write_csv_template
+
+        try:
+            written = write_csv_template(file, load(inputs) if inputs is not None else None)
+        except (EvplanError, OSError) as error:
+            exit_with_error(error, debug)
+            return
+        console.print(f"Input folder: {written} ({len(list(written.iterdir()))} files). Edit "
+                      f"the CSV files, then: evplan run {file}")
+        return
     from evplan.outputs.targets import check_file_target
 
     try:

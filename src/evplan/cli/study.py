@@ -10,6 +10,7 @@ import typer
 from evplan.cli.app import (
     DebugOption,
     ForceOption,
+    InputsArgument,
     InputsOption,
     RecordOption,
     ScenarioOption,
@@ -18,7 +19,9 @@ from evplan.cli.app import (
     console,
     default_store,
     exit_with_error,
+    is_inputs,
     load_inputs,
+    pick_inputs,
     record_run,
 )
 from evplan.errors import EvplanError
@@ -47,10 +50,12 @@ CsvOption = Annotated[Path | None, typer.Option(
 
 
 def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool) -> None:
-    from evplan.scenarios.display import montecarlo_table, sweep_table
+    from evplan.scenarios.display import montecarlo_table, sweep_tables
 
-    console.print(montecarlo_table(study, title) if montecarlo  # type: ignore[arg-type]
-                  else sweep_table(study, title))  # type: ignore[arg-type]
+    tables = ([montecarlo_table(study, title)] if montecarlo  # type: ignore[arg-type]
+              else sweep_tables(study, title, width=console.width))  # type: ignore[arg-type]
+    for table in tables:
+        console.print(table)
     cases = study.cases  # type: ignore[attr-defined]
     failed = cases[~cases["status"].isin(["optimal", "time_limit"])]
     warm = int(cases["solve_mode"].str.startswith("warm").sum())
@@ -79,7 +84,10 @@ def _check_csv(csv: Path | None, force: bool) -> None:
 @app.command()
 def sweep(
     name: Annotated[str | None, typer.Argument(
-        help="A sweep declared in scenarios.yaml (e.g. eu-duty-x-freight).")] = None,
+        metavar="NAME", help="A sweep declared in scenarios.yaml (e.g. eu-duty-x-freight); "
+                             "without it (and without --grid), the sweeps of INPUTS are "
+                             "listed.")] = None,
+    path: InputsArgument = None,
     grid: Annotated[list[str] | None, typer.Option(
         "--grid", "-g", help="PARAMETER=start:stop:count or PARAMETER=v1,v2,... (repeat for a "
                              "grid), e.g. -g eu-bev-cvd=0:0.5:6 -g freight=0.5,1,2.")] = None,
@@ -94,34 +102,41 @@ def sweep(
     force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Run a grid of cases over parameters (warm re-solves; local processes or Dask)."""
+    """Run a grid of cases over parameters (warm re-solves; local processes or Dask).
+
+    `evplan sweep [INPUTS]` with no sweep name lists the sweeps of INPUTS."""
     from evplan.scenarios import parse_values, run_sweep
 
+    if path is None and is_inputs(name):  # `evplan sweep my-inputs/`: list its sweeps
+        name, path = None, Path(str(name))
+    source = pick_inputs(path, inputs)
+    if not name and not grid:
+        _list_catalog(source, debug, sections=("sweeps",))
+        return
     try:
         _check_csv(csv, force)
-        data = load_inputs(inputs)
+        data = load_inputs(source)
         if grid:
             spec: dict | str = {}
             for item in grid:
                 parameter, _, values = item.partition("=")
                 spec[parameter.strip()] = parse_values(values)  # type: ignore[index]
-        elif name:
-            spec = name
         else:
-            raise typer.BadParameter("give a sweep name or --grid PARAMETER=VALUES")
+            spec = str(name)
         study = run_sweep(spec, data, scenario=scenario,
                           **_study_options(workers, scheduler, store, record, tables))
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
-    _finish_study(study, f"sweep {name or ''} on {data.scenario.name}"
+    _finish_study(study, f"sweep {name or 'grid'} on {data.scenario.name}"
                   + (f" + {scenario}" if scenario else ""), csv, montecarlo=False)
 
 
 @app.command()
 def montecarlo(
     name: Annotated[str, typer.Argument(
-        help="A Monte Carlo study declared in scenarios.yaml.")] = "uncertainty",
+        metavar="NAME", help="A Monte Carlo study declared in scenarios.yaml.")] = "uncertainty",
+    path: InputsArgument = None,
     samples: Annotated[int | None, typer.Option("--samples", "-n", help="Samples.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
     inputs: InputsOption = None,
@@ -138,9 +153,12 @@ def montecarlo(
     """Sample demand, duties, freight and prices (N samples, a seed: reproducible)."""
     from evplan.scenarios import run_montecarlo
 
+    if path is None and is_inputs(name):  # `evplan montecarlo my-inputs/`
+        name, path = "uncertainty", Path(name)
+    source = pick_inputs(path, inputs)
     try:
         _check_csv(csv, force)
-        data = load_inputs(inputs)
+        data = load_inputs(source)
         study = run_montecarlo(name, data, samples=samples, seed=seed, scenario=scenario,
                                **_study_options(workers, scheduler, store, record, tables))
     except (EvplanError, OSError) as error:
@@ -151,6 +169,7 @@ def montecarlo(
 
 @app.command()
 def breakeven(
+    path: InputsArgument = None,
     inputs: InputsOption = None,
     scenario: ScenarioOption = None,
     year: Annotated[int | None, typer.Option("--year", help="Year to show (default: last).")
@@ -168,7 +187,7 @@ def breakeven(
     from evplan.scenarios.display import breakeven_table
 
     try:
-        data = load_inputs(inputs)
+        data = load_inputs(pick_inputs(path, inputs))
         applied = apply_scenario(data, scenario or "base")
         warm = WarmModel(applied.data)
         result = warm.solve(applied.data)
@@ -194,6 +213,35 @@ def breakeven(
 
 
 @app.command()
+def scenarios(path: InputsArgument = None, debug: DebugOption = False) -> None:
+    """List the scenarios, overrides, sweeps and Monte Carlo studies of INPUTS' scenarios.yaml,
+    with their descriptions."""
+    _list_catalog(path, debug)
+
+
+def _list_catalog(path: Path | None, debug: bool,
+                  sections: tuple[str, ...] = ("scenarios", "overrides", "sweeps",
+                                               "montecarlo")) -> None:
+    from evplan.scenarios.listing import catalog_tables, inputs_folder
+
+    try:
+        folder, label = inputs_folder(path)
+        tables = catalog_tables(folder, sections)
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
+    if not tables:
+        console.print(f"{label}: no scenarios.yaml (or nothing declared in it); see "
+                      "docs/scenarios.md to write one.")
+        return
+    console.print(f"{label}: scenarios.yaml", markup=False)
+    for table in tables:
+        console.print(table)
+    console.print("Run one with `evplan run INPUTS --scenario NAME`, `evplan sweep NAME INPUTS`"
+                  " or `evplan montecarlo NAME INPUTS`.", markup=False)
+
+
+@app.command()
 def runs(
     store: StoreOption = None,
     limit: Annotated[int, typer.Option("--limit", help="Runs to show.")] = 30,
@@ -202,7 +250,7 @@ def runs(
     debug: DebugOption = False,
 ) -> None:
     """List the runs recorded in the results store, newest first."""
-    from evplan.scenarios.display import runs_table
+    from evplan.scenarios.display import runs_tables
     from evplan.store import ResultsStore
 
     try:
@@ -210,7 +258,8 @@ def runs(
     except EvplanError as error:
         exit_with_error(error, debug)
         return
-    console.print(runs_table(frame, limit))
+    for table in runs_tables(frame, limit, console.width):
+        console.print(table)
 
 
 @app.command()
@@ -218,11 +267,14 @@ def compare(
     run_ids: Annotated[list[str], typer.Argument(help="Two or more run ids (unique prefixes "
                                                       "are enough).")],
     store: StoreOption = None,
-    limit: Annotated[int, typer.Option("--limit", help="KPI rows to show.")] = 60,
+    limit: Annotated[int, typer.Option("--limit", help="KPI rows to show with --all.")] = 60,
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="After the headline KPIs, every other KPI row that differs.")] = False,
     debug: DebugOption = False,
 ) -> None:
-    """Print the KPI deltas of runs against the first one."""
-    from evplan.scenarios.display import compare_table
+    """Print the headline KPIs of runs side by side (share sold in and built in the focus
+    country, utilisation, exports, margin, duties) with deltas against the first run."""
+    from evplan.scenarios.compare_screen import compare_tables
     from evplan.store import ResultsStore
 
     try:
@@ -233,6 +285,11 @@ def compare(
     except EvplanError as error:
         exit_with_error(error, debug)
         return
-    console.print(compare_table(wide, ids, objectives, limit))
+    tables, note = compare_tables(wide, ids, objectives, show_all=show_all, limit=limit,
+                                  width=console.width)
+    for table in tables:
+        console.print(table)
+    if note:
+        console.print(note)
 
 

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.table import Table
 
 from evplan.cli.app import DebugOption, app, console, exit_with_error, load_inputs
 from evplan.errors import EvplanError
 
-if TYPE_CHECKING:  # imported in the commands: `evplan --help` stays light
+if TYPE_CHECKING:  # pandas only when a command runs, not for --help
     import pandas as pd
-    from rich.table import Table
 
 PathArgument = Annotated[Path | None, typer.Argument(
     help="Input folder with base_demand.csv, elasticities.csv (and actuals.csv); default: the "
          "embedded china-export scenario.")]
-
-
-def _missing(value: object) -> bool:
-    """A blank cell: None or NaN (pandas' NA too)."""
-    if value is None:
-        return True
-    try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value) in {"<NA>", "NaT"}
 
 
 def _folder(path: Path | None) -> Path:
@@ -37,7 +26,9 @@ def _folder(path: Path | None) -> Path:
 
 
 def _number(value: float, unit: str) -> str:
-    if _missing(value):
+    import pandas as pd
+
+    if pd.isna(value):
         return "n/a"
     if unit == "fraction":
         return f"{value * 100:.1f}%"
@@ -46,7 +37,7 @@ def _number(value: float, unit: str) -> str:
 
 def backtest_table(table: pd.DataFrame, base_year: int, target_year: int) -> Table:
     """The backtest as a rich table: calibrated base year, prediction, actual, error."""
-    from rich.table import Table
+    import pandas as pd
 
     out = Table(title=f"BACKTEST · calibrated on {base_year} (identity) · {target_year} "
                       "predicted out of sample", title_justify="left")
@@ -56,9 +47,9 @@ def backtest_table(table: pd.DataFrame, base_year: int, target_year: int) -> Tab
     for _, row in table.iterrows():
         unit = str(row["unit"])
         error = row["error"]
-        error_text = "n/a" if _missing(error) else (
+        error_text = "n/a" if pd.isna(error) else (
             f"{error * 100:+.1f} pts" if unit == "fraction" else f"{error:+,.0f}")
-        pct = "" if _missing(row["error_pct"]) else f"{row['error_pct'] * 100:+.1f}%"
+        pct = "" if pd.isna(row["error_pct"]) else f"{row['error_pct'] * 100:+.1f}%"
         out.add_row(str(row["row"]), _number(row[f"calibrated_{base_year}"], unit),
                     _number(row[f"predicted_{target_year}"], unit),
                     _number(row[f"actual_{target_year}"], unit), error_text, pct)
@@ -67,14 +58,16 @@ def backtest_table(table: pd.DataFrame, base_year: int, target_year: int) -> Tab
 
 def backtest_markdown(table: pd.DataFrame, base_year: int, target_year: int) -> str:
     """The backtest table as Markdown (for README and docs)."""
+    import pandas as pd
+
     lines = [f"| | {base_year} calibrated | {target_year} predicted | {target_year} actual | "
              "error | error % |", "|---|---:|---:|---:|---:|---:|"]
     for _, row in table.iterrows():
         unit = str(row["unit"])
         error = row["error"]
-        error_text = "n/a" if _missing(error) else (
+        error_text = "n/a" if pd.isna(error) else (
             f"{error * 100:+.1f} pts" if unit == "fraction" else f"{error:+,.0f}")
-        pct = "" if _missing(row["error_pct"]) else f"{row['error_pct'] * 100:+.1f}%"
+        pct = "" if pd.isna(row["error_pct"]) else f"{row['error_pct'] * 100:+.1f}%"
         lines.append(f"| {row['row']} | {_number(row[f'calibrated_{base_year}'], unit)} | "
                      f"{_number(row[f'predicted_{target_year}'], unit)} | "
                      f"{_number(row[f'actual_{target_year}'], unit)} | {error_text} | {pct} |")
@@ -103,8 +96,6 @@ def calibrate(
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
-    from rich.table import Table
-
     table = Table(title=f"CALIBRATION · fitted to {result.base_year} · an identity, not a "
                         "prediction", title_justify="left")
     for name in ("market", "observed", "solved", "residual", "wedge USD/veh", "wedge % price"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -52,7 +52,7 @@ class ScenarioSettings:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class NetworkData:
     """Validated inputs: one DataFrame per table of :data:`evplan.schema.TABLES`.
 
@@ -80,6 +80,40 @@ class NetworkData:
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
+
+    def __contains__(self, table: object) -> bool:
+        """``"plants" in data``: whether the inputs have that table."""
+        return table in self.tables
+
+    def __iter__(self) -> Iterator[str]:
+        """The table names (``list(data)``)."""
+        return iter(self.tables)
+
+    def __repr__(self) -> str:
+        from evplan.results.display import summary_text
+
+        return summary_text(*self._summary())
+
+    def _repr_html_(self) -> str:
+        from evplan.results.display import summary_html
+
+        return summary_html(*self._summary())
+
+    def _summary(self) -> tuple[str, list[tuple[str, str]]]:
+        from evplan.results.display import table_sizes, years_text
+
+        tables = {name: frame for name, frame in self.tables.items() if len(frame)}
+        empty = len(self.tables) - len(tables)
+        rows = [("years", years_text(self.years)),
+                ("from", self.origin),
+                ("size", f"{len(self.plants)} plants, {len(self.programs)} programs, "
+                         f"{len(self.markets)} markets"),
+                ("tables", f"{len(tables)} with rows" + (f" ({empty} empty)" if empty else "")
+                           + f": {table_sizes(tables, 56)}"),
+                ("use", 'data["plants"], evplan.optimize(data), data.replace(tables=...)')]
+        if self.scenario.description:
+            rows.insert(0, ("about", self.scenario.description))
+        return f"evplan.NetworkData {self.scenario.name!r}", rows
 
     @property
     def years(self) -> list[int]:

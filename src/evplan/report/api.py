@@ -8,7 +8,7 @@ from pathlib import Path
 
 from evplan.errors import InputError, Problem
 from evplan.outputs.files import atomic_write
-from evplan.report.compare import comparison_charts, kpi_delta_table
+from evplan.report.compare import comparison_charts, comparison_story, kpi_delta_table
 from evplan.report.figures import Chart, run_charts
 from evplan.report.page import ChartGroup, kpi_cards, render_page, story
 from evplan.report.run import RunData, load_run
@@ -110,6 +110,7 @@ def _comparison(runs: Sequence[RunData], plotlyjs_src: str | None = None) -> str
     footer = [line for run in runs for line in _footer(run)]
     return render_page(title=title, subtitle=f"Focus: {country_name(focus)}. The first run, "
                        f"{runs[0].label}, is the reference.", groups=groups,
+                       story_lines=comparison_story(runs),
                        kpi_table=kpi_delta_table(runs), footer=footer,
                        plotlyjs_src=plotlyjs_src)
 

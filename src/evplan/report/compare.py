@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from evplan.report.figures import Chart, base_layout, sankey
+from evplan.report.page import focus_markets, kpi_sum, sold_sentence
 from evplan.report.run import RunData
 from evplan.report.style import PALETTE, country_name, pct, usd, vehicles
 
-__all__ = ["comparison_charts", "kpi_delta_table"]
+__all__ = ["comparison_charts", "comparison_story", "kpi_delta_table"]
 
 ROWS: tuple[tuple[str, str, str], ...] = (
+    ("sales_share_by_market", "focus_markets", "share"),
     ("sales_share_by_origin", "focus", "share"),
     ("utilisation_by_country", "focus", "share"),
     ("exports_by_origin", "focus", "vehicles"),
@@ -19,10 +21,12 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("margin", "all", "usd"),
     ("duties_paid", "all", "usd"),
 )
-LABELS = {"sales_share_by_origin": "{name}'s share of global sales",
+LABELS = {"sales_share_by_market": "Share of global sales sold in {name}",
+          "sales_share_by_origin": "Share of global sales built in {name}",
           "utilisation_by_country": "{name} plant utilisation",
           "exports_by_origin": "Exports from {name}",
-          "global_sales": "Global sales", "margin": "Margin", "duties_paid": "Duties paid"}
+          "global_sales": "Global sales", "margin": "Margin a year (undiscounted)",
+          "duties_paid": "Duties paid"}
 
 
 def _format(kind: str, value: float) -> str:
@@ -46,15 +50,18 @@ def kpi_delta_table(runs: Sequence[RunData]) -> dict[str, Any]:
     for run in runs[1:]:
         header += [run.label, "Δ"]
     rows = []
+    markets = focus_markets(base)
     for kpi, key, kind in ROWS:
-        key = focus if key == "focus" else key
+        keys = markets if key == "focus_markets" else (focus if key == "focus" else key,)
+        if not keys:
+            continue
         for year in years:
-            reference = base.kpi(kpi, year, key)
+            reference = kpi_sum(base, kpi, year, keys)
             row: list[dict[str, str]] = [{"text": LABELS[kpi].format(name=name), "css": ""},
                                          {"text": str(year), "css": ""},
                                          {"text": _format(kind, reference), "css": ""}]
             for run in runs[1:]:
-                value = run.kpi(kpi, year, key)
+                value = kpi_sum(run, kpi, year, keys)
                 difference = value - reference
                 css = "" if abs(difference) < 1e-9 * max(1.0, abs(reference)) else (
                     "up" if difference > 0 else "down")
@@ -67,6 +74,11 @@ def kpi_delta_table(runs: Sequence[RunData]) -> dict[str, Any]:
             "caption": f"Each run's headline numbers in {' and '.join(map(str, years))}; Δ is "
                        f"the difference from the first run, {base.label} (green: better).",
             "header": header, "rows": rows}
+
+
+def comparison_story(runs: Sequence[RunData]) -> list[str]:
+    """One sentence per run on sales in the focus country (what is *sold* there)."""
+    return [f"{run.label}: {line}" for run in runs if (line := sold_sentence(run))]
 
 
 def _lines(runs: Sequence[RunData], kpi: str, key: str, title: str, caption: str,

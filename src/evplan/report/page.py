@@ -27,12 +27,17 @@ from evplan.report.figures import Chart
 from evplan.report.run import RunData
 from evplan.report.style import country_name, pct, usd, vehicles, world_topojson
 
-__all__ = ["Card", "ChartGroup", "kpi_cards", "render_page", "story"]
+__all__ = ["Card", "ChartGroup", "focus_markets", "kpi_cards", "kpi_sum", "render_page",
+           "sold_sentence", "story"]
 
 
 @dataclass(frozen=True)
 class Card:
-    """A KPI card: first year -> last year."""
+    """A KPI card: first year -> last year.
+
+    ``kpi`` and ``keys`` name the rows of the KPI table the card shows (the value is the sum
+    over ``keys``), so a test can tie every card to the table by name.
+    """
 
     title: str
     before: str
@@ -40,6 +45,8 @@ class Card:
     years: str
     note: str = ""
     focus: bool = False
+    kpi: str = ""
+    keys: tuple[str, ...] = ("all",)
 
 
 @dataclass(frozen=True)
@@ -50,70 +57,139 @@ class ChartGroup:
     title: str = ""
 
 
+def focus_markets(run: RunData) -> tuple[str, ...]:
+    """The markets of the focus country (``CN`` -> ``("CN",)``); what is *sold* there."""
+    return tuple(market for market, country in sorted(run.market_country.items())
+                 if country == run.focus)
+
+
+def kpi_sum(run: RunData, kpi: str, year: int, keys: Sequence[str]) -> float:
+    """A KPI summed over keys (a country with several markets), 0.0 without rows."""
+    return sum(run.kpi(kpi, year, key) for key in keys)
+
+
+def _trend(before: float, after: float, tolerance: float = 5e-4) -> str:
+    """``falls``, ``rises`` or ``stays`` (within ``tolerance`` of ``before``)."""
+    if abs(after - before) <= tolerance * max(1.0, abs(before)):
+        return "stays"
+    return "rises" if after > before else "falls"
+
+
 def kpi_cards(run: RunData) -> list[Card]:
-    """The headline numbers of a run, first year against last year."""
+    """The headline numbers of a run, first year against last year.
+
+    Share *sold* in the focus country (``sales_share_by_market``) and share *built* there
+    (``sales_share_by_origin``) are two cards with those words in their titles; the margin
+    card is the undiscounted margin of each year (``margin``); the plan's objective, the
+    discounted margin over all years, is in its note.
+    """
     first, last = run.years[0], run.years[-1]
     focus = run.focus
     name = country_name(focus)
     years = f"{first} → {last}"
 
-    def pair(kpi: str, key: str = "all") -> tuple[float, float]:
-        return run.kpi(kpi, first, key), run.kpi(kpi, last, key)
+    def pair(kpi: str, keys: Sequence[str] = ("all",)) -> tuple[float, float]:
+        return kpi_sum(run, kpi, first, keys), kpi_sum(run, kpi, last, keys)
 
-    share = pair("sales_share_by_origin", focus)
-    util = pair("utilisation_by_country", focus)
-    exports = pair("exports_by_origin", focus)
+    markets = focus_markets(run)
+    sold = pair("sales_share_by_market", markets)
+    share = pair("sales_share_by_origin", (focus,))
+    util = pair("utilisation_by_country", (focus,))
+    exports = pair("exports_by_origin", (focus,))
     sales = pair("global_sales")
     margin = pair("margin")
     duties = pair("duties_paid")
     total_margin = float(run.kpis.loc[run.kpis["kpi"] == "margin", "value"].sum())
-    return [
-        Card(f"{name}'s share of global sales", pct(share[0], 1), pct(share[1], 1), years,
-             f"of {vehicles(sales[0])} and {vehicles(sales[1])} vehicles sold", True),
+    objective = run.manifest.get("objective_usd")
+    discounted = (f"; the plan's objective, the discounted margin, is {usd(float(objective))}"
+                  if objective is not None else "")
+    cards = []
+    if markets:
+        cards.append(Card(f"Share of global sales sold in {name}", pct(sold[0], 1),
+                          pct(sold[1], 1), years,
+                          f"{vehicles(sold[0] * sales[0])} → {vehicles(sold[1] * sales[1])} "
+                          f"vehicles sold in {name}", True, "sales_share_by_market", markets))
+    cards += [
+        Card(f"Share of global sales built in {name}", pct(share[0], 1), pct(share[1], 1),
+             years, f"of {vehicles(sales[0])} and {vehicles(sales[1])} vehicles sold",
+             True, "sales_share_by_origin", (focus,)),
         Card(f"{name} plant utilisation", pct(util[0]), pct(util[1]), years,
-             "production / capacity of its plants", True),
+             "production / capacity of its plants", True, "utilisation_by_country", (focus,)),
         Card(f"Exports from {name}", vehicles(exports[0]), vehicles(exports[1]), years,
-             "vehicles a year shipped across a border", True),
+             "vehicles a year shipped across a border", True, "exports_by_origin", (focus,)),
         Card("Global sales", vehicles(sales[0]), vehicles(sales[1]), years,
-             "vehicles a year, every market"),
-        Card("Margin", usd(margin[0]), usd(margin[1]), years,
-             f"after fixed cost; {usd(total_margin)} over {first}–{last} (undiscounted)"),
+             "vehicles a year, every market", kpi="global_sales"),
+        Card("Margin a year (undiscounted)", usd(margin[0]), usd(margin[1]), years,
+             f"after fixed cost; {usd(total_margin)} over {first}–{last} "
+             f"(undiscounted){discounted}", kpi="margin"),
         Card("Duties paid", usd(duties[0]), usd(duties[1]), years,
-             "import duties on every cross-border vehicle"),
+             "import duties on every cross-border vehicle", kpi="duties_paid"),
     ]
+    return cards
+
+
+def sold_sentence(run: RunData) -> str:
+    """What happens to sales in the focus country: the share of global sales *sold* there.
+
+    Empty when the focus country has no market.
+    """
+    markets = focus_markets(run)
+    if not markets:
+        return ""
+    first, last = run.years[0], run.years[-1]
+    name = country_name(run.focus)
+    share = (kpi_sum(run, "sales_share_by_market", first, markets),
+             kpi_sum(run, "sales_share_by_market", last, markets))
+    sold = (share[0] * run.kpi("global_sales", first), share[1] * run.kpi("global_sales", last))
+    trend = _trend(share[0], share[1])
+    moves = "stays at" if trend == "stays" else f"{trend} from {pct(share[0], 1)} to"
+    return (f"Sales in {name} go from {vehicles(sold[0])} to {vehicles(sold[1])} vehicles a "
+            f"year: the share of global sales sold in {name} {moves} {pct(share[1], 1)} "
+            f"({first} → {last}).")
 
 
 def story(run: RunData) -> list[str]:
-    """Two or three sentences that tell what the plan does, written from its numbers."""
+    """Sentences that tell what the plan does, written from its KPI table.
+
+    "sold in" is ``sales_share_by_market`` (the focus country's markets), "builds"/"built in"
+    is ``sales_share_by_origin``, margin is the undiscounted ``margin`` of a year.
+    """
     first, last = run.years[0], run.years[-1]
     focus = run.focus
     name = country_name(focus)
     calibrated = run.scenario.get("calibrated_year")
     label = (f" (calibration: demand was fitted so that {first} reproduces the observed sales; "
              "these figures restate the inputs)" if calibrated == first else "")
+    markets = focus_markets(run)
+    sold_first = (f"{pct(kpi_sum(run, 'sales_share_by_market', first, markets), 1)} are "
+                  f"sold in {name}, " if markets else "")
     lines = [
-        f"In {first}{label}, {name} builds "
-        f"{pct(run.kpi('sales_share_by_origin', first, focus), 1)} "
-        f"of the {vehicles(run.kpi('global_sales', first))} vehicles sold worldwide, and its "
-        f"plants run {pct(run.kpi('utilisation_by_country', first, focus))} full.",
+        f"In {first}{label}, of the {vehicles(run.kpi('global_sales', first))} vehicles sold "
+        f"worldwide {sold_first}{pct(run.kpi('sales_share_by_origin', first, focus), 1)} are "
+        f"built in {name}, and its plants run "
+        f"{pct(run.kpi('utilisation_by_country', first, focus))} full.",
     ]
+    sold = sold_sentence(run)
+    if sold:
+        lines.append(sold)
     exports_first = run.kpi("exports_by_origin", first, focus)
     exports_last = run.kpi("exports_by_origin", last, focus)
     shipments = run.tables["shipments"]
     to = shipments[shipments["export"] & (shipments["origin"] == focus)
                    & (shipments["year"] == last)].groupby("market")["shipment_vehicles"].sum()
     to = to[to > 0.5].sort_values(ascending=False)
-    markets = ", ".join(f"{m} ({vehicles(v)})" for m, v in to.head(4).items())
+    markets_text = ", ".join(f"{m} ({vehicles(v)})" for m, v in to.head(4).items())
     sentence = (f"By {last}, exports from {name} go from {vehicles(exports_first)} to "
                 f"{vehicles(exports_last)} vehicles a year and its plants run "
-                f"{pct(run.kpi('utilisation_by_country', last, focus))} full; {name} then "
-                f"builds {pct(run.kpi('sales_share_by_origin', last, focus), 1)} of global "
-                "sales.")
+                f"{pct(run.kpi('utilisation_by_country', last, focus))} full; "
+                f"{pct(run.kpi('sales_share_by_origin', last, focus), 1)} of global sales "
+                f"are then built in {name}.")
     lines.append(sentence)
-    if markets:
-        lines.append(f"The markets that absorb them in {last}: {markets}. Margin goes from "
-                     f"{usd(run.kpi('margin', first))} to {usd(run.kpi('margin', last))} a "
-                     f"year; duties paid from {usd(run.kpi('duties_paid', first))} to "
+    if markets_text:
+        lines.append(f"The markets that absorb them in {last}: {markets_text}. Margin "
+                     f"(undiscounted) goes from {usd(run.kpi('margin', first))} to "
+                     f"{usd(run.kpi('margin', last))} a year; duties paid from "
+                     f"{usd(run.kpi('duties_paid', first))} to "
                      f"{usd(run.kpi('duties_paid', last))}.")
     if calibrated is not None:
         lines.append(f"Figures after {calibrated} are model predictions under the scenario's "

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-import math
 from functools import cache
 from importlib import resources
 
 import pandas as pd
+
+from evplan.units import pct, usd, vehicles  # one formatter for every surface
 
 __all__ = ["centroids", "country_colour", "country_name", "pct", "usd", "vehicles",
            "world_topojson"]
@@ -58,36 +59,3 @@ def with_alpha(colour: str, alpha: float) -> str:
     """``#rrggbb`` -> ``rgba(r,g,b,alpha)``."""
     red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({red},{green},{blue},{alpha})"
-
-
-def vehicles(value: float) -> str:
-    """``1234567`` -> ``1.23 M``; ``45600`` -> ``45.6 k``."""
-    if not math.isfinite(value):
-        return "-"
-    size = abs(value)
-    if size >= 1e6:
-        return f"{value / 1e6:.2f} M"
-    if size >= 1e3:
-        return f"{value / 1e3:.1f} k"
-    return f"{value:,.0f}"
-
-
-def usd(value: float) -> str:
-    """``1.234e9`` -> ``USD 1.23 bn``."""
-    if not math.isfinite(value):
-        return "-"
-    size = abs(value)
-    if size >= 1e10:
-        return f"USD {value / 1e9:.1f} bn"
-    if size >= 1e9:
-        return f"USD {value / 1e9:.2f} bn"
-    if size >= 1e6:
-        return f"USD {value / 1e6:.0f} m"
-    return f"USD {value:,.0f}"
-
-
-def pct(value: float, digits: int = 0) -> str:
-    """``0.4912`` -> ``49 %``."""
-    if not math.isfinite(value):
-        return "-"
-    return f"{value * 100:.{digits}f} %"

@@ -57,7 +57,8 @@ def write_run(result: Result, target: Target, *, run_id: str,
 
 
 def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = ("parquet", "csv"),
-                 extra: Callable[[Path], object] | None = None, *, force: bool = False) -> Path:
+                 extra: Callable[[Path], object] | None = None, *, force: bool = False,
+                 report: bool = False) -> Path:
     """Write every table (Parquet and CSV), the KPIs and ``run.json`` into ``folder``.
 
     Everything is written into a hidden sibling folder first, which is then renamed into
@@ -76,6 +77,10 @@ def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = 
         must appear together with the tables.
     force : bool
         Replace ``folder`` when it is a run folder evplan wrote.
+    report : bool
+        Also write ``report.html`` (self-contained) into the folder, as ``evplan run`` does;
+        pass a result from :func:`evplan.report.with_report_tables` for the duty schedule
+        and the map.
 
     Returns
     -------
@@ -89,4 +94,18 @@ def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = 
         and ``force`` is False.
     """
     target = new_folder_target(Path(folder), "run", force=force)
+    if report:
+        extra = _with_report(result, extra)
     return write_run(result, target, run_id=new_run_id(), formats=formats, extra=extra)
+
+
+def _with_report(result: Result, extra: Callable[[Path], object] | None
+                 ) -> Callable[[Path], object]:
+    """``extra`` that also writes the run's report.html into the staging folder."""
+    def write(staging: Path) -> None:
+        from evplan.report import write_run_extras  # the report only when asked for
+
+        write_run_extras(result, staging)
+        if extra is not None:
+            extra(staging)
+    return write

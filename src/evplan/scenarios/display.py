@@ -1,4 +1,5 @@
-"""Rich tables the CLI prints for sweeps, Monte Carlo studies, break-even, runs and compare."""
+"""Rich tables the CLI prints for sweeps, Monte Carlo studies, break-even and runs
+(``evplan compare``: :mod:`evplan.scenarios.compare_screen`)."""
 
 from __future__ import annotations
 
@@ -7,30 +8,46 @@ import pandas as pd
 from rich.table import Table
 
 from evplan.scenarios.runners import StudyResult
+from evplan.screen import Column, fit_tables
+from evplan.units import row_scale, scaled
 
-__all__ = ["breakeven_table", "compare_table", "montecarlo_table", "runs_table", "sweep_table"]
+__all__ = ["breakeven_table", "montecarlo_table", "runs_table", "runs_tables",
+           "sweep_table", "sweep_tables"]
 
 
 def _headline(kpis: pd.DataFrame) -> pd.DataFrame:
-    """Per case: total margin, last-year exports from China and Chinese utilisation."""
+    """Per case: margin summed over the years (undiscounted), last-year exports from China
+    and Chinese utilisation, in raw units (USD, vehicles, fraction)."""
     if kpis.empty:
         return pd.DataFrame(columns=["case"])
     last = int(kpis["year"].max())
     pick = {
-        "margin_bn": (kpis["kpi"] == "margin"),
-        f"cn_exports_{last}_k": (kpis["kpi"] == "exports_by_origin") & (kpis["key"] == "CN")
+        "margin_usd": (kpis["kpi"] == "margin"),
+        "cn_exports": (kpis["kpi"] == "exports_by_origin") & (kpis["key"] == "CN")
         & (kpis["year"] == last),
-        f"cn_utilisation_{last}": (kpis["kpi"] == "utilisation_by_country")
+        "cn_utilisation": (kpis["kpi"] == "utilisation_by_country")
         & (kpis["key"] == "CN") & (kpis["year"] == last),
     }
-    scale = {"margin_bn": 1e9, f"cn_exports_{last}_k": 1e3, f"cn_utilisation_{last}": 0.01}
-    columns = {name: kpis[mask].groupby("case")["value"].sum() / scale[name]
-               for name, mask in pick.items()}
-    return pd.DataFrame(columns).fillna(0.0).reset_index()
+    columns = {name: kpis[mask].groupby("case")["value"].sum() for name, mask in pick.items()}
+    frame = pd.DataFrame(columns).fillna(0.0).reset_index()
+    frame.attrs["last_year"] = last
+    return frame
 
 
-def sweep_table(study: StudyResult, title: str, limit: int = 60) -> Table:
-    """One row per case: parameters, status, objective and headline KPIs."""
+HEADLINE = {"margin_usd": ("margin sum, undiscounted", "USD"),
+            "cn_exports": ("CN exports {last}", "vehicles"),
+            "cn_utilisation": ("CN utilisation {last}", "fraction")}
+
+
+def _scaled_column(header: str, values: list[float], unit: str) -> Column:
+    scale = row_scale(values, unit)
+    return Column(f"{header} ({scale.label})", [scaled(value, scale) for value in values])
+
+
+def sweep_tables(study: StudyResult, title: str, limit: int = 60, width: int = 160
+                 ) -> list[Table]:
+    """One row per case: case and run id (whole, repeated when the table wraps), parameters,
+    status, objective (discounted margin), headline KPIs, solve mode."""
     cases = study.cases
     fixed = {"case", "label", "run_id", "status", "objective_usd", "solve_mode", "seconds",
              "error"}
@@ -38,47 +55,51 @@ def sweep_table(study: StudyResult, title: str, limit: int = 60) -> Table:
     headline = _headline(study.kpis)
     merged = cases.merge(headline, on="case", how="left") if len(headline.columns) > 1 \
         else cases
-    table = Table(title=title, title_justify="left")
-    table.add_column("case", justify="right")
-    for parameter in parameters:
-        table.add_column(parameter, justify="right")
-    table.add_column("status")
-    table.add_column("objective bn USD", justify="right")
-    extra = [column for column in headline.columns if column != "case"]
-    for column in extra:
-        table.add_column(column.replace("_", " ").replace("cn ", "CN "), justify="right")
-    table.add_column("mode")
-    table.add_column("run id")
-    for _, row in merged.head(limit).iterrows():
-        cells = [str(row["case"]), *[f"{row[p]:.4g}" for p in parameters], str(row["status"]),
-                 f"{row['objective_usd'] / 1e9:,.2f}" if np.isfinite(row["objective_usd"])
-                 else "-"]
-        for column in extra:
-            value = row.get(column, np.nan)
-            cells.append("-" if pd.isna(value) else (f"{value:.1f}%" if "utilisation" in column
-                                                     else f"{value:,.1f}"))
-        cells += [str(row["solve_mode"]).split(":")[0], str(row["run_id"])]
-        table.add_row(*cells)
-    if len(merged) > limit:
-        table.caption = f"... {len(merged) - limit} more cases (all in the store and --csv)"
-    return table
+    shown = merged.head(limit)
+    keys = [Column("case", [str(case) for case in shown["case"]]),
+            Column("run id", [str(run_id) for run_id in shown["run_id"]], "left")]
+    values = [Column(parameter, [f"{value:.4g}" for value in shown[parameter]])
+              for parameter in parameters]
+    values.append(Column("status", [str(status) for status in shown["status"]], "left"))
+    values.append(_scaled_column("objective, discounted margin",
+                                 [float(value) for value in shown["objective_usd"]], "USD"))
+    last = headline.attrs.get("last_year", "")
+    for column, (header, unit) in HEADLINE.items():
+        if column in shown:
+            values.append(_scaled_column(header.format(last=last),
+                                         [float(value) for value in shown[column]], unit))
+    values.append(Column("mode", [str(mode).split(":")[0] for mode in shown["solve_mode"]],
+                         "left"))
+    caption = (f"... {len(merged) - limit} more cases (all in the store and --csv)"
+               if len(merged) > limit else None)
+    return fit_tables(title, keys, values, width, caption)
+
+
+def sweep_table(study: StudyResult, title: str, limit: int = 60) -> Table:
+    """The sweep as one table, whatever its width (see :func:`sweep_tables`)."""
+    return sweep_tables(study, title, limit, width=10_000)[0]
 
 
 def montecarlo_table(study: StudyResult, title: str) -> Table:
     """Percentiles of the objective and the headline KPIs over the samples."""
     headline = _headline(study.kpis)
     values = study.cases[["case", "objective_usd"]].merge(headline, on="case", how="left")
-    values["objective_bn"] = values.pop("objective_usd") / 1e9
+    last = headline.attrs.get("last_year", "")
+    labels = {"objective_usd": ("objective, discounted margin", "USD")} | {
+        column: (header.format(last=last), unit) for column, (header, unit) in HEADLINE.items()}
     table = Table(title=title, title_justify="left")
     for column in ("figure", "mean", "P5", "P50", "P95"):
-        table.add_column(column, justify="left" if column == "figure" else "right")
-    for column in [c for c in values.columns if c != "case"]:
+        table.add_column(column, justify="left" if column == "figure" else "right",
+                         no_wrap=column != "figure")
+    for column in [c for c in values.columns if c in labels]:
         series = values[column].dropna()
         if series.empty:
             continue
         p5, p50, p95 = np.percentile(series, [5, 50, 95])
-        table.add_row(column.replace("_", " "), *(f"{v:,.2f}" for v in (series.mean(), p5, p50,
-                                                                        p95)))
+        numbers = [float(series.mean()), float(p5), float(p50), float(p95)]
+        header, unit = labels[column]
+        scale = row_scale(numbers, unit)
+        table.add_row(f"{header} ({scale.label})", *(scaled(v, scale) for v in numbers))
     return table
 
 
@@ -104,40 +125,20 @@ def breakeven_table(frame: pd.DataFrame, year: int, limit: int) -> Table:
     return table
 
 
-def runs_table(runs: pd.DataFrame, limit: int) -> Table:
-    """The most recent runs."""
-    table = Table(title=f"{len(runs)} runs", title_justify="left")
-    for column in ("run id", "time (UTC)", "scenario", "status", "objective bn USD", "inputs"):
-        table.add_column(column, justify="right" if "objective" in column else "left")
-    for _, row in runs.head(limit).iterrows():
-        table.add_row(str(row["run_id"]), f"{row['created_at']:%Y-%m-%d %H:%M:%S}",
-                      str(row["scenario"]), str(row["status"]),
-                      f"{row['objective_usd'] / 1e9:,.2f}", str(row["inputs_hash"])[:8])
-    return table
+def runs_table(runs: pd.DataFrame, limit: int, width: int = 10_000) -> Table:
+    """The most recent runs; run ids whole (``evplan compare`` takes them)."""
+    return runs_tables(runs, limit, width)[0]
 
 
-def compare_table(wide: pd.DataFrame, run_ids: list[str], objectives: list[float],
-                  limit: int) -> Table:
-    """KPI values of the first run and deltas of the others, rows that differ first."""
-    deltas = [column for column in wide.columns if str(column).startswith("delta ")]
-    table = Table(title="KPI deltas against " + run_ids[0], title_justify="left")
-    table.add_column("kpi")
-    table.add_column("year", justify="right")
-    table.add_column("key")
-    table.add_column(run_ids[0][-8:], justify="right")
-    for column in deltas:
-        table.add_column("Δ " + str(column)[6:][-8:], justify="right")
-    table.add_row("objective (bn USD)", "", "", f"{objectives[0] / 1e9:,.3f}",
-                  *(f"{(value - objectives[0]) / 1e9:+,.3f}" for value in objectives[1:]))
-    if deltas:
-        size = wide[deltas].abs().max(axis=1)
-        wide = wide[size > 1e-9 * (1 + wide[run_ids[0]].abs())]
-    for position, row in wide.head(limit).iterrows():
-        kpi, year, key = (str(part) for part in position)  # type: ignore[attr-defined]
-        share = kpi.startswith(("sales_share", "utilisation"))
-        fmt = (lambda v: f"{v:+.2%}") if share else (lambda v: f"{v:+,.0f}")
-        base = f"{row[run_ids[0]]:.2%}" if share else f"{row[run_ids[0]]:,.0f}"
-        table.add_row(kpi, year, key, base, *(fmt(row[c]) for c in deltas))
-    if len(wide) > limit:
-        table.caption = f"... {len(wide) - limit} more KPI rows differ"
-    return table
+def runs_tables(runs: pd.DataFrame, limit: int, width: int = 160) -> list[Table]:
+    """The most recent runs as tables that fit ``width``; run ids are never cut."""
+    shown = runs.head(limit)
+    keys = [Column("run id", [str(run_id) for run_id in shown["run_id"]], "left")]
+    values = [Column("time (UTC)", [f"{time:%Y-%m-%d %H:%M:%S}" for time in
+                                    shown["created_at"]], "left"),
+              Column("scenario", [str(name) for name in shown["scenario"]], "left"),
+              Column("status", [str(status) for status in shown["status"]], "left"),
+              _scaled_column("objective, discounted margin",
+                             [float(value) for value in shown["objective_usd"]], "USD"),
+              Column("inputs", [str(digest)[:8] for digest in shown["inputs_hash"]], "left")]
+    return fit_tables(f"{len(runs)} runs", keys, values, width)

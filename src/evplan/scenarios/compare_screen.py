@@ -1,0 +1,128 @@
+"""``evplan compare``: the KPIs that matter first, in human units; the rest with ``--all``.
+
+First the headline rows, by KPI name, for the *focus* country (the producing country whose
+exports grow most in the first run, as in the report): the objective (discounted margin),
+the share of global sales sold in it and built in it, its plant utilisation and exports, the
+margin a year (undiscounted) and duties paid, in the first and last year. Each run has a
+column headed by its whole run id, and every later run a ``Δ`` column against the first.
+Shares differ in percentage points (``pt``). Words and units: docs/glossary.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+from rich.table import Table
+
+from evplan.screen import Column, fit_tables
+from evplan.units import format_kpi
+
+__all__ = ["HEADLINE_KPIS", "compare_tables", "focus_country"]
+
+#: (KPI name, key: "focus" or "all", label) of the headline rows, in order.
+HEADLINE_KPIS: tuple[tuple[str, str, str], ...] = (
+    ("sales_share_by_market", "focus", "share of global sales sold in {focus}"),
+    ("sales_share_by_origin", "focus", "share of global sales built in {focus}"),
+    ("utilisation_by_country", "focus", "plant utilisation {focus}"),
+    ("exports_by_origin", "focus", "exports from {focus}"),
+    ("margin", "all", "margin a year, undiscounted"),
+    ("duties_paid", "all", "duties paid"),
+)
+UNITS = {"sales_share_by_market": "fraction", "sales_share_by_origin": "fraction",
+         "utilisation_by_country": "fraction", "exports_by_origin": "vehicles",
+         "margin": "USD", "duties_paid": "USD"}
+
+
+def focus_country(wide: pd.DataFrame, first_run: str) -> str:
+    """The origin whose exports grow most from the first to the last year in ``first_run``
+    (the largest exporter when none grows); ``""`` without exports."""
+    rows = wide[wide.index.get_level_values("kpi") == "exports_by_origin"]
+    if rows.empty:
+        return ""
+    table = rows[first_run].droplevel("kpi").unstack("key").fillna(0.0)
+    if table.empty:
+        return ""
+    growth = table.iloc[-1] - table.iloc[0]
+    return str(growth.idxmax() if growth.max() > 0.5 else table.sum().idxmax())
+
+
+def _delta(value: float, unit: str) -> str:
+    if not math.isfinite(value):
+        return "-"
+    if unit == "fraction":
+        text = f"{value * 100:+.1f} pt"
+        return "0.0 pt" if text in ("+0.0 pt", "-0.0 pt") else text
+    shown = format_kpi(abs(value), unit)
+    if shown.strip("USD ").strip() in ("0", "0.0"):
+        return shown
+    return ("+" if value > 0 else "-") + shown
+
+
+def _rows(wide: pd.DataFrame, run_ids: Sequence[str], objectives: Sequence[float],
+          show_all: bool, limit: int) -> tuple[list[tuple[str, str, list[float], str]], int]:
+    """(label, year, one value per run, unit) rows: headline, then (with show_all) the rest."""
+    rows: list[tuple[str, str, list[float], str]] = [
+        ("objective (discounted margin)", "all", list(objectives), "USD")]
+    focus = focus_country(wide, run_ids[0])
+    years = sorted({int(year) for _, year, _ in wide.index})
+    shown: set[tuple[str, int, str]] = set()
+    for kpi, key, label in HEADLINE_KPIS:
+        key = focus if key == "focus" else key
+        if not key:
+            continue
+        for year in (years[0], years[-1]) if years else ():
+            position = (kpi, year, key)
+            values = ([float(wide.at[position, run_id]) for run_id in run_ids]  # type: ignore[arg-type]
+                      if position in wide.index else [0.0] * len(run_ids))
+            rows.append((label.format(focus=focus), str(year), values, UNITS[kpi]))
+            shown.add(position)
+    deltas = [column for column in wide.columns if str(column).startswith("delta ")]
+    rest = wide.drop(index=[p for p in shown if p in wide.index])
+    if deltas:
+        rest = rest[rest[deltas].abs().max(axis=1) > 1e-9 * (1 + rest[run_ids[0]].abs())]
+    if show_all:
+        units = _units(rest.index)
+        for place, row in rest.head(limit).iterrows():
+            name, when, which = (str(part) for part in place)  # type: ignore[attr-defined]
+            label = name if which == "all" else f"{name} {which}"
+            rows.append((label, when, [float(row[run_id]) for run_id in run_ids],
+                         units.get(name, "")))
+        return rows, max(0, len(rest) - limit)
+    return rows, len(rest)
+
+
+def _units(index: pd.Index) -> dict[str, str]:
+    from evplan.results.kpis import KPI_UNITS
+
+    units = dict(KPI_UNITS)
+    try:
+        from evplan.results.compliance import COMPLIANCE_KPI_UNITS
+
+        units |= COMPLIANCE_KPI_UNITS
+    except ImportError:  # pragma: no cover - part of evplan
+        pass
+    return {str(kpi): units.get(str(kpi), "") for kpi, _, _ in index}
+
+
+def compare_tables(wide: pd.DataFrame, run_ids: Sequence[str], objectives: Sequence[float],
+                   *, show_all: bool = False, limit: int = 60, width: int = 160
+                   ) -> tuple[list[Table], str]:
+    """The comparison as tables that fit ``width`` and a closing line (what ``--all`` adds)."""
+    rows, hidden = _rows(wide, run_ids, objectives, show_all, limit)
+    keys = [Column("KPI", [label for label, *_ in rows], "left"),
+            Column("year", [year for _, year, _, _ in rows])]
+    values = [Column(run_id, [format_kpi(values[number], unit)
+                              for _, _, values, unit in rows])
+              for number, run_id in enumerate(run_ids)]
+    values[1:] = [column for number, column in enumerate(values[1:], start=1) for column in (
+        column, Column(f"Δ {run_ids[number]}", [_delta(values[number] - values[0], unit)
+                                                for _, _, values, unit in rows]))]
+    tables = fit_tables(f"Compared with {run_ids[0]}", keys, values, width)
+    if show_all:
+        note = f"... {hidden} more KPI rows differ (--limit)" if hidden else ""
+    else:
+        note = (f"{hidden} more KPI rows differ between the runs: add --all to show them."
+                if hidden else "No other KPI differs.")
+    return tables, note

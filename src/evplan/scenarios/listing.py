@@ -1,0 +1,85 @@
+"""What a ``scenarios.yaml`` declares, as tables for ``evplan scenarios`` and ``evplan sweep``.
+
+Scenarios with their overrides and description; overrides with the tables they patch; sweeps
+with their parameters and case count; Monte Carlo studies with their samples and parameters.
+A name's description is its entry under ``descriptions:`` (any name may have one).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from rich.table import Table
+
+from evplan.errors import InputError, Problem
+from evplan.scenarios.overrides import Catalog, load_catalog
+
+__all__ = ["catalog_tables", "inputs_folder"]
+
+
+def inputs_folder(path: Path | None) -> tuple[Path, str]:
+    """The folder whose ``scenarios.yaml`` belongs to the inputs ``path`` and how to name it.
+
+    ``None`` is the embedded china-export; an embedded example's name is its folder; a
+    workbook's scenarios.yaml is the one beside it (as :func:`evplan.scenarios.catalog_for`).
+    """
+    from evplan.examples import china_export_path, example_path
+
+    if path is None:
+        return china_export_path(), "embedded china-export"
+    if not path.exists():
+        embedded = example_path(str(path))
+        if embedded is None:
+            raise InputError([Problem(str(path), f"{path} does not exist. Give an input "
+                                      "folder, a workbook or an embedded example's name "
+                                      "(china-export, china-strategic).")])
+        return embedded, f"embedded {path}"
+    return (path if path.is_dir() else path.parent), str(path)
+
+
+def _table(title: str, headers: tuple[str, ...]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for number, header in enumerate(headers):
+        table.add_column(header, no_wrap=number == 0, overflow="fold")
+    return table
+
+
+def catalog_tables(folder: Path, sections: tuple[str, ...] = (
+        "scenarios", "overrides", "sweeps", "montecarlo")) -> list[Table]:
+    """One table per non-empty section of ``folder/scenarios.yaml`` (none without the file).
+
+    Names are never cut (``no_wrap``); descriptions wrap.
+    """
+    catalog = load_catalog(folder) if (folder / "scenarios.yaml").exists() else Catalog()
+    about = catalog.descriptions
+    tables = []
+    if "scenarios" in sections and catalog.scenarios:
+        table = _table("Scenarios (evplan run INPUTS --scenario NAME)",
+                       ("scenario", "description", "overrides"))
+        for name, parts in catalog.scenarios.items():
+            table.add_row(name, about.get(name, ""), ", ".join(parts))
+        tables.append(table)
+    if "overrides" in sections and catalog.overrides:
+        table = _table("Overrides (usable as --scenario NAME too)",
+                       ("override", "description", "tables"))
+        for name, patches in catalog.overrides.items():
+            tables_patched = ", ".join(dict.fromkeys(patch.table for patch in patches))
+            table.add_row(name, about.get(name, ""), tables_patched)
+        tables.append(table)
+    if "sweeps" in sections and catalog.sweeps:
+        table = _table("Sweeps (evplan sweep NAME INPUTS)", ("sweep", "description", "cases"))
+        for name, grid in catalog.sweeps.items():
+            cases = math.prod(len(values) for values in grid.values())
+            varies = " × ".join(f"{parameter} ({len(values)})"
+                                for parameter, values in grid.items())
+            table.add_row(name, about.get(name, ""), f"{cases}: {varies}")
+        tables.append(table)
+    if "montecarlo" in sections and catalog.montecarlo:
+        table = _table("Monte Carlo studies (evplan montecarlo NAME INPUTS)",
+                       ("study", "description", "samples"))
+        for name, study in catalog.montecarlo.items():
+            table.add_row(name, about.get(name, ""), f"{study.samples} (seed {study.seed}): "
+                          + ", ".join(study.distributions))
+        tables.append(table)
+    return tables
