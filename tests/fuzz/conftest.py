@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 from evplan.data import NetworkData, load
+from evplan.errors import InputError
 from evplan.examples import china_export_path
 from evplan.scenarios import Catalog, load_catalog
+from evplan.schema import TABLES
 from tests.fuzz.variants import COMMITTED_ROWS, WORKBOOK
 
 #: Seconds each variant took, by kind ("in-process", "cli wall", "cli cpu"), for the summary.
@@ -41,8 +43,22 @@ def references(fuzz_base: Path, tmp_path_factory: pytest.TempPathFactory
     (no_cvd / "countervailing_duties.csv").unlink()
     committed = shutil.copytree(fuzz_base, root / "with-committed")
     (committed / "committed_sales.csv").write_text(COMMITTED_ROWS, encoding="utf-8")
-    return {"original": load(fuzz_base), "no-cvd": load(no_cvd),
-            "with-committed": load(committed), "catalog": load_catalog(fuzz_base)}
+    found: dict[str, NetworkData | Catalog] = {
+        "original": load(fuzz_base), "no-cvd": load(no_cvd), "with-committed": load(committed),
+        "catalog": load_catalog(fuzz_base)}
+    for table in TABLES.values():  # an optional table missing (or header only): no rows
+        if table.required:
+            continue
+        if not (fuzz_base / table.file).exists():  # not shipped: no rows already
+            found[f"without:{table.name}"] = found["original"]
+            continue
+        without = shutil.copytree(fuzz_base, root / f"without-{table.name}")
+        (without / table.file).unlink()
+        try:
+            found[f"without:{table.name}"] = load(without)
+        except InputError:
+            continue  # needed by another table: its variants expect the error
+    return found
 
 
 def evplan_cli(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], float, float]:

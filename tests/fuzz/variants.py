@@ -203,18 +203,29 @@ FILE_EDITS: dict[str, Callable[[bytes], bytes]] = {
         b",extra,cells\n", b"\n", 1),
 }
 CSV_ONLY = ("header-only", "semicolon", "trailing-comma", "ragged-row")
+#: Optional tables the default scenario's other tables need (see file_variants).
+NEEDED_BY_OTHER_TABLES = ("program_emissions", "grid_intensity")
 
 
-def file_variants() -> list[Variant]:
-    """Every input CSV: missing, empty, header only, BOM, UTF-16, CRLF, ';', Latin-1, binary."""
+def file_variants(example: Path) -> list[Variant]:
+    """Every input CSV: missing, empty, header only, BOM, UTF-16, CRLF, ';', Latin-1, binary.
+
+    Edits need a file: tables the example does not ship (the strategic ones) get only the
+    "missing" variant, except committed_sales, which the copy creates (``_ensure``).
+    """
     found = []
     for table in TABLES.values():
-        optional = not table.required
-        reference = "no-cvd" if table.name == "countervailing_duties" else "original"
+        # Optional, but the default's other tables refer to them (program g/km for the
+        # fleet targets, grid intensity for the plants' CO2): without rows, an input error.
+        optional = not table.required and table.name not in NEEDED_BY_OTHER_TABLES
+        reference = ("no-cvd" if table.name == "countervailing_duties" else
+                     f"without:{table.name}" if optional else "original")
         found.append(Variant(
             f"file/{table.name}/missing", "file-optional-missing" if optional else
             "file-missing", _remove(table.file), expect="same" if optional else "error",
             file=table.file, reference=reference))
+        if not (example / table.file).exists() and table.name != "committed_sales":
+            continue
         for name, change in FILE_EDITS.items():
             accepted = name in ("bom", "crlf", "bom-crlf") or (optional and name == "header-only")
             group = {"bom-crlf": "file-bom", "header-only": "file-optional-header"
@@ -684,7 +695,7 @@ def _zip_with(path: Path, parts: dict[str, bytes]) -> None:
 
 def all_variants(example: Path) -> list[Variant]:
     """Every variant, in a fixed order (ids are unique)."""
-    found = (cell_variants(example) + file_variants() + scenario_variants()
+    found = (cell_variants(example) + file_variants(example) + scenario_variants()
              + catalog_variants() + workbook_variants())
     ids = [variant.id for variant in found]
     assert len(ids) == len(set(ids)), "duplicate variant ids"
