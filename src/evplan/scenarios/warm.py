@@ -354,8 +354,9 @@ class WarmModel:
     def _partner_cost(self, numbers: CaseNumbers) -> np.ndarray | float:
         """Per-vehicle cost an attributable strategic objective charges a flow (partners'
         shares of a joint venture); 0 otherwise."""
-        if self.index.strategic is None:
-            return 0.0
+        strategic = self.index.strategic
+        if strategic is None or strategic.objective_basis != "attributable":
+            return 0.0  # (before building the case's index: this runs on every case)
         from evplan.scenarios.warm_network import strategic_shipment_cost
 
         return strategic_shipment_cost(numbers.index(self.index))
