@@ -59,3 +59,15 @@ def test_unknown_study_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     assert done.stderr.splitlines()[-1].endswith("'demnd' is not a study. Did you mean "
                                                  "'demand'?")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_of_the_users_is_refused_before_the_solve(tmp_path: Path) -> None:
+    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep", encoding="utf-8")
+    done = _evplan("demand", str(inputs), "-o", str(mine), cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert [path.name for path in mine.iterdir()] == ["notes.txt"]
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep"

@@ -9,23 +9,16 @@ from typing import Annotated
 import typer
 
 from evplan.cli.app import DebugOption, app, console, exit_with_error, finite, load_inputs
-from evplan.errors import EvplanError, InputError, Problem
+from evplan.errors import EvplanError
 
 
 def _money(value: float | None) -> str:
     return "-" if value is None else f"{value / 1e6:,.1f} M"
 
 
-def _check_output(output: Path | None) -> None:
-    if output is not None and output.exists() and (not output.is_dir() or any(output.iterdir())):
-        raise InputError([Problem(str(output), f"--output {output} exists and is not an empty "
-                                  "folder; evplan writes nothing over it. Give a new folder.")])
-
-
 def _write(result: object, output: Path) -> None:
     from evplan.outputs import write_csv
 
-    output.mkdir(parents=True, exist_ok=True)
     for name in ("first_stage", "scenarios", "regret"):
         write_csv(getattr(result, name), output / f"{name}.csv")
     summary = {key: getattr(result, key) for key in (
@@ -77,7 +70,11 @@ def stochastic(
     from evplan.twostage import stochastic as solve_study
 
     try:
-        _check_output(output)
+        target = None
+        if output is not None:  # refused before the solve when it is not evplan's to write
+            from evplan.outputs.targets import new_folder_target
+
+            target = new_folder_target(output, f"stochastic-{study}", kind="stochastic")
         data = load_inputs(inputs or Path("china-strategic"))
         result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
                                                         mip_gap=mip_gap),
@@ -88,12 +85,18 @@ def stochastic(
 
             table = efficient_frontier(data, study, _weights(frontier),
                                        SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
-        if output is not None:
-            _write(result, output)
-            if table is not None:
-                from evplan.outputs import write_csv
+        if target is not None:  # the folder appears whole (evplan.outputs.transaction)
+            from evplan.outputs import write_csv
+            from evplan.outputs.marker import new_run_id
+            from evplan.outputs.transaction import write_folder
 
-                write_csv(table, output / "frontier.csv")
+            def fill(staging: Path) -> None:
+                _write(result, staging)
+                if table is not None:
+                    write_csv(table, staging / "frontier.csv")
+
+            output = write_folder(target, fill, kind="stochastic", run_id=new_run_id(),
+                                  command="stochastic")
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
