@@ -9,7 +9,7 @@ compliance certificate.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import evplan
@@ -19,6 +19,7 @@ from .compliance_oracle import compliance_oracle_objective, random_compliance_ne
 
 @settings(max_examples=12, deadline=None, derandomize=True)
 @given(seed=st.integers(min_value=0, max_value=10_000))
+@example(seed=3095)  # no shipment meets a fleet target: the check's empty frames stay numeric
 def test_random_compliance_networks_match_independent_scipy_formulation(seed: int) -> None:
     data = random_compliance_network(seed)
     expected = compliance_oracle_objective(data)

@@ -240,7 +240,7 @@ def site_chargers(
         capacity = np.array([load_capacity(int(k), session_hours, target) / session_hours
                              for k in sites["max_ports"]])
         within = pairs[pairs["distance_km"] <= service_radius_km]
-        lam = within["zone"].map(dict(zip(zones["zone"], arrivals, strict=True)))
+        lam = within["zone"].map(dict(zip(zones["zone"], arrivals, strict=True))).astype(float)
         costs = pd.DataFrame({"site": within["site"], "customer": within["zone"],
                               "cost": access_usd_per_vehicle_km * lam * within["distance_km"]})
         with np.errstate(invalid="ignore"):  # inf x 0 on pairs outside the radius
@@ -257,7 +257,7 @@ def site_chargers(
     zone_arrivals = dict(zip(zones["zone"], arrivals, strict=True))
     assignment = assignment.copy()
     fraction = assignment.pop("fraction") if "fraction" in assignment else 1.0
-    assignment["peak_hour_arrivals"] = assignment["zone"].map(zone_arrivals) * fraction
+    assignment["peak_hour_arrivals"] = assignment["zone"].map(zone_arrivals).astype(float) * fraction
     per_site = assignment.groupby("site")["peak_hour_arrivals"].sum()
     zone_count = assignment.groupby("site")["zone"].nunique()
     table = sites[["site", "lat", "lon", "max_ports", "cost_usd"]].copy()

@@ -142,7 +142,7 @@ def energy_demand(fleet: pd.DataFrame, parameters: ChargingParameters, markets: 
     demand["public_energy_kwh_per_day"] *= demand.pop("public_energy_share")
     demand["sessions_per_day"] = demand["public_energy_kwh_per_day"] / demand["session_kwh"]
     demand["peak_hour_arrivals"] = demand["sessions_per_day"] * demand["market"].map(
-        rows["peak_hour_share"]).to_numpy()
+        rows["peak_hour_share"]).to_numpy(dtype=float)
     demand["session_hours"] = demand["session_minutes"] / 60.0
     demand["offered_load_erlangs"] = demand["peak_hour_arrivals"] * demand["session_hours"]
     columns = ["market", "year", "charger_class", "power_kw", "max_ports_per_station",

@@ -347,7 +347,7 @@ def _check_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
                                     "the pack mass or lower the intensities.",
                                     int(record["row"])))
     given = retired["tonnes"].notna() & retired["chemistry"].isin(packs.index)
-    minimum = retired["kwh"] * retired["chemistry"].map(per_kwh).fillna(0.0) / 1000.0
+    minimum = retired["kwh"] * retired["chemistry"].map(per_kwh).astype(float).fillna(0.0) / 1000.0
     light = retired.index[given & (retired["tonnes"] < minimum - 1e-6)]
     for index in light[:MAX_ROWS_PER_KIND]:
         tonnes, kwh = retired.loc[index, "tonnes"], retired.loc[index, "kwh"]
@@ -429,7 +429,7 @@ def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
     if problems:
         raise InputError(problems)
     mass = retired_typed["chemistry"].map(typed["packs"].set_index("chemistry")[
-        "pack_kg_per_kwh"])
+        "pack_kg_per_kwh"]).astype(float)
     retired_typed["tonnes"] = retired_typed["tonnes"].fillna(retired_typed["kwh"] * mass / 1000.0)
     retired_typed = retired_typed[retired_typed["tonnes"] > 0].reset_index(drop=True)
     return RecyclingInputs(retired=retired_typed, tables=typed)

@@ -192,8 +192,8 @@ def _co2(m: linopy.Model, run: HighsRun, data: NetworkData, compliance: Complian
     by_year["cap_shadow_price_usd_per_t"] = by_year["year"].map(shadow).astype(float)
     programs = data.programs.set_index("program")["battery_kwh"]
     plants = data["plant_emissions"].set_index("plant")["battery_kg_co2_per_kwh"]
-    battery = flows[flows["program"].map(programs).fillna(0.0) > 0].copy()
-    battery["battery_kwh"] = battery["program"].map(programs)
+    battery = flows[flows["program"].map(programs).astype(float).fillna(0.0) > 0].copy()
+    battery["battery_kwh"] = battery["program"].map(programs).astype(float)
     battery["eu_vehicles"] = np.where(battery["market"].map(
         data.markets.set_index("market")["country"]).eq("EU"), battery["vehicles"], 0.0)
     battery = battery.groupby(["plant", "program", "year", "battery_kwh"], as_index=False)[

@@ -47,7 +47,7 @@ def _fleet(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> lis
     grams = data["program_emissions"].set_index("program")["co2_g_per_km"]
     rows = shipped.merge(targets[["market", "year", "target_g_per_km", "averaging_group"]],
                          on=["market", "year"])
-    co2 = rows["program"].map(grams)
+    co2 = rows["program"].map(grams).astype(float)
     co2 = co2.where(co2.notna() | rows["powertrain"].ne("BEV"), 0.0)
     rows["balance"] = (co2 - rows["target_g_per_km"]) * rows["shipment_vehicles"]
     rows["unit"] = np.where(rows["averaging_group"].ne(""), "group " + rows["averaging_group"],
