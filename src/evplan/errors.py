@@ -116,10 +116,11 @@ class InfeasibleError(EvplanError):
 
     exit_code = EXIT_INFEASIBLE
 
-    def __init__(self, explanations: Sequence[str]) -> None:
+    def __init__(self, explanations: Sequence[str],
+                 headline: str = "the model is infeasible") -> None:
         self.explanations = list(explanations)
         body = "\n".join(f"  * {line}" for line in self.explanations)
-        super().__init__(f"evplan: the model is infeasible.\n{body}")
+        super().__init__(f"evplan: {headline}.\n{body}")
 
 
 class SolverLimitError(EvplanError):

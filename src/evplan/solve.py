@@ -80,8 +80,10 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     watch.lap("solve")
     if run.status in ("infeasible", "unbounded") and not run.has_solution:
         if run.status == "unbounded":
-            raise InfeasibleError(["the model is unbounded; check for negative costs or "
-                                   "missing capacities."])
+            raise InfeasibleError(
+                ["some plan earns without limit: look for a negative cost, a missing capacity, "
+                 "or a price that pays more than the same thing costs elsewhere."],
+                headline="the model is unbounded (no plan is best)")
         raise InfeasibleError(explain_infeasibility(data, index, solver))
     if not run.has_solution:
         raise SolverLimitError(f"evplan: the solver stopped ({run.status}) after "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import evplan
 from evplan.errors import InputError
 from evplan.examples.compliance import two_powertrains
 
@@ -50,3 +51,36 @@ def test_column_rules_apply_to_the_new_tables() -> None:
                for text in found), found
     assert any("banking = 'maybe' is not one of" in text for text in found), found
     assert any("market 'M9' is not in markets.csv" in text for text in found), found
+
+
+def test_a_sale_price_above_the_penalty_is_named() -> None:
+    # A missing credit counts like a held one: at 1,000 a piece against a sale at 2,000, the
+    # plan could sell credits it never earned without limit.
+    found = messages(zev_mandates=[{"market": "M1", "year": 2025, "zev_share": 0.2,
+                                    "penalty_usd_per_vehicle": 1_000,
+                                    "credit_sale_price_usd": 2_000}])
+    assert found == [
+        "row 2, zev_mandates 'M1/2025': credit_sale_price_usd 2,000 is above its "
+        "penalty_usd_per_vehicle 1,000; credits obtained at that price could be sold without "
+        "limit. Lower the sale price (or raise the penalty or purchase price)."]
+
+
+def test_a_sale_price_above_an_earlier_banked_purchase_price_is_named() -> None:
+    rows = [{"market": "M1", "year": 2025, "zev_share": 0.2, "penalty_usd_per_vehicle": 5_000,
+             "credit_price_usd": 1_000, "banking": "yes"},
+            {"market": "M1", "year": 2026, "zev_share": 0.2, "penalty_usd_per_vehicle": 5_000,
+             "credit_price_usd": 2_000, "credit_sale_price_usd": 1_500, "banking": "no"}]
+    found = messages(years=(2025, 2026), zev_mandates=rows)
+    assert found == [
+        "row 3, zev_mandates 'M1/2026': credit_sale_price_usd 1,500 is above year 2025's "
+        "credit_price_usd (banked) 1,000; credits obtained at that price could be sold "
+        "without limit. Lower the sale price (or raise the penalty or purchase price)."]
+
+
+def test_without_banking_an_earlier_cheaper_purchase_cannot_reach_a_later_sale() -> None:
+    rows = [{"market": "M1", "year": 2025, "zev_share": 0.2, "penalty_usd_per_vehicle": 5_000,
+             "credit_price_usd": 1_000, "banking": "no"},
+            {"market": "M1", "year": 2026, "zev_share": 0.2, "penalty_usd_per_vehicle": 5_000,
+             "credit_price_usd": 2_000, "credit_sale_price_usd": 1_500, "banking": "no"}]
+    result = evplan.optimize(two_powertrains(years=(2025, 2026), zev_mandates=rows))
+    assert result.status == "optimal"

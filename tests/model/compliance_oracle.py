@@ -76,7 +76,8 @@ def random_compliance_network(seed: int) -> NetworkData:
         "zev_share": np.round(rng.uniform(0.05, 0.6, len(years)), 3),
         "bev_credits_per_vehicle": 1.0,
         "phev_credits_per_vehicle": round(float(rng.uniform(0, 0.6)), 3),
-        "penalty_usd_per_vehicle": float(rng.integers(2_000, 20_000)),
+        # at least the purchase price: a sale price above the penalty is an input error
+        "penalty_usd_per_vehicle": max(float(rng.integers(2_000, 20_000)), price),
         "credit_price_usd": price if rng.random() < 0.6 else "",
         "credit_sale_price_usd": price * 0.7 if rng.random() < 0.5 else "",
         "banking": "yes" if rng.random() < 0.7 else "no",

@@ -67,16 +67,6 @@ def _duty(draw: _Draw, origin: str, market: str, powertrain: str, quota: float |
     return row
 
 
-def _empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
-
-
-EMPTY = {"plant_programs": ["plant", "program", "variable_cost_usd_per_vehicle"],
-         "routes": ["plant", "market", "freight_usd_per_vehicle"],
-         "demand": ["market", "year", "product", "tier", "volume_vehicles",
-                    "price_usd_per_vehicle"]}
-
-
 @st.composite
 def networks(draw: Any) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Tables and scenario of one small valid network.
@@ -126,6 +116,17 @@ def networks(draw: Any) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
                                    "volume_vehicles": d.pick([50.0, 200.0, 600.0]),
                                    "price_usd_per_vehicle": price - (tier - 1) * d.pick(
                                        [2_000.0, 6_000.0])})
+    # plant_programs, routes and demand are required tables and must have rows (an empty one
+    # is an input error, tested in tests/data): keep one row of each when the draw left none.
+    if not plant_programs:
+        plant_programs.append({"plant": "P0", "program": "V0",
+                               "variable_cost_usd_per_vehicle": 10_000.0})
+    if not routes:
+        routes.append({"plant": "P0", "market": "M0", "freight_usd_per_vehicle": 1_000.0,
+                       "capacity_vehicles_per_year": None})
+    if not demand:
+        demand.append({"market": "M0", "year": years[0], "product": "V0", "tier": 1,
+                       "volume_vehicles": 200.0, "price_usd_per_vehicle": 26_000.0})
     default_rate = 0.05 if on["default_rate"] else None
     duties = []
     for market in markets:
@@ -168,8 +169,7 @@ def networks(draw: Any) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
               "markets": markets, "routes": routes, "demand": demand, "duties": duties,
               "countervailing_duties": list(countervailing.values()),
               "committed_sales": list(committed.values())}
-    frames = {name: pd.DataFrame(rows) if rows else _empty(EMPTY[name])
-              for name, rows in tables.items() if rows or name in EMPTY}
+    frames = {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
     scenario = {"name": "generated", "first_year": years[0], "last_year": years[-1],
                 "discount_rate": d.pick([0.0, 0.05, 0.1]),
                 "transfer_price_markup": d.pick([0.0, 0.1]),

@@ -102,9 +102,50 @@ def _prices(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> 
     _add(problems, labels["fleet_targets"], found)
 
 
+def _zev_resale(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+    """ZEV credits that sell for more than a missing credit's penalty or a banked purchase.
+
+    A missing credit (penalty) counts in the balance like a held one, and a banked credit
+    reaches every later year while ``banking`` is yes; a sale price above either lets the plan
+    sell credits it never earned without limit (the model is unbounded). The comparison is
+    undiscounted, so it holds at every discount rate. Sale prices above the same row's purchase
+    price are reported by :func:`_prices`.
+    """
+    frame = tables["zev_mandates"]
+    label = labels["zev_mandates"]
+    found = []
+    for _, rows in frame.sort_values("year").groupby("market", sort=False):
+        banked: tuple[float, str] | None = None   # cheapest credit carried in, and its origin
+        for i in rows.index:
+            row = frame.loc[i]
+            here = [(float(row["penalty_usd_per_vehicle"]), "its penalty_usd_per_vehicle")]
+            if pd.notna(row["credit_price_usd"]):
+                here.append((float(row["credit_price_usd"]), "its credit_price_usd"))
+            cheapest = min([*here, *([banked] if banked else [])])
+            sale = row["credit_sale_price_usd"]
+            above_own_purchase = pd.notna(row["credit_price_usd"]) and sale > row[
+                "credit_price_usd"]
+            if pd.notna(sale) and sale > cheapest[0] and not above_own_purchase:
+                found.append(Problem(
+                    label, f"{row_label(TABLES['zev_mandates'], frame, i)}: "
+                    f"credit_sale_price_usd {sale:,.0f} is above {cheapest[1]} "
+                    f"{cheapest[0]:,.0f}; credits obtained at that price could be sold "
+                    "without limit. Lower the sale price (or raise the penalty or purchase "
+                    "price).", int(row["row"])))
+            if row["banking"] != "yes":
+                banked = None
+            elif cheapest[1].startswith("its "):
+                banked = (cheapest[0], f"year {int(row['year'])}'s "
+                          f"{cheapest[1].removeprefix('its ')} (banked)")
+            else:
+                banked = cheapest
+    _add(problems, label, found)
+
+
 def check_compliance_tables(tables: Tables, labels: dict[str, str],
                             problems: list[Problem]) -> None:
     """Run the compliance checks (a no-op when the compliance tables are empty)."""
     _missing_emissions(tables, labels, problems)
     _missing_grids(tables, labels, problems)
     _prices(tables, labels, problems)
+    _zev_resale(tables, labels, problems)

@@ -59,5 +59,8 @@ ZEV_MANDATES = Table(
     notes=(
         "Debt must be repaid by the market's last mandate year in the horizon.",
         "credit_sale_price_usd may not exceed credit_price_usd (buying to resell would pay).",
+        "credit_sale_price_usd may not exceed penalty_usd_per_vehicle, nor the purchase price or "
+        "penalty of an earlier year whose credits can be banked into it (a missing or banked "
+        "credit counts like an earned one, so selling it would pay without limit).",
     ),
 )
