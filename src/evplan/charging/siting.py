@@ -257,7 +257,8 @@ def site_chargers(
     zone_arrivals = dict(zip(zones["zone"], arrivals, strict=True))
     assignment = assignment.copy()
     fraction = assignment.pop("fraction") if "fraction" in assignment else 1.0
-    assignment["peak_hour_arrivals"] = assignment["zone"].map(zone_arrivals).astype(float) * fraction
+    arrivals_of_zone = assignment["zone"].map(zone_arrivals).astype(float)
+    assignment["peak_hour_arrivals"] = arrivals_of_zone * fraction
     per_site = assignment.groupby("site")["peak_hour_arrivals"].sum()
     zone_count = assignment.groupby("site")["zone"].nunique()
     table = sites[["site", "lat", "lon", "max_ports", "cost_usd"]].copy()
