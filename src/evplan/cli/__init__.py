@@ -7,7 +7,8 @@ montecarlo, breakeven, runs, compare), ``endoflife`` (fleet, charging, recycling
 
 Exit codes: 0 ok; 1 input error (or a refused output); 2 infeasible model; 3 solver limit
 without a plan; 4 a plan failed its certificate (a bug in evplan); 64 usage error (unknown
-option, missing argument, bad option value: ``EXIT_USAGE``).
+option, missing argument, bad option value: ``EXIT_USAGE``); 130 interrupted by Ctrl-C
+(``EXIT_INTERRUPTED``; nothing written).
 """
 
 from __future__ import annotations

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from evplan.errors import EvplanError
+from evplan.errors import EXIT_INTERRUPTED, EvplanError
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -85,6 +86,37 @@ def is_inputs(text: str | None) -> bool:
     from evplan.examples import example_path
 
     return Path(text).exists() or example_path(text) is not None
+ProgressOption = Annotated[bool | None, typer.Option(
+    "--progress/--no-progress", show_default=False,
+    help="Show a progress line (step, solver gap, elapsed time) on standard error; default: "
+         "when standard error is a terminal.")]
+
+
+@contextlib.contextmanager
+def long_work(title: str, show: bool | None = None) -> Iterator[object]:
+    """Run a command's long part: progress on standard error, Ctrl-C stops it promptly.
+
+    On Ctrl-C the solve stops, one line says so on standard error and the command exits
+    130 (128 + SIGINT). Output folders are written by :func:`evplan.outputs.write_folder`,
+    which removes its staging folder when interrupted: nothing is left half written.
+    """
+    from evplan.progress import work
+
+    try:
+        with work(title, show=show) as progress:
+            yield progress
+    except KeyboardInterrupt:
+        sys.stderr.write(f"evplan: interrupted after {_seconds_so_far():.0f} s; nothing "
+                         "written.\n")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _seconds_so_far() -> float:
+    from evplan.timing import process_wall_seconds
+
+    return process_wall_seconds() or 0.0
+
+
 SelfContainedOption = Annotated[bool, typer.Option(
     "--self-contained", help="Embed plotly.js in report.html (one 5 MB file that opens "
                              "anywhere) instead of sharing one copy per output folder "

@@ -36,6 +36,7 @@ from evplan.highs import (
     run_solver,
     set_threads,
 )
+from evplan.progress import current as current_work
 from evplan.recycling.index import NetworkIndex
 from evplan.recycling.network import NetworkModel, build_network
 from evplan.recycling.options import RecyclingOptions
@@ -265,6 +266,9 @@ def solve_parts(index: NetworkIndex, options: RecyclingOptions,
                 if name in VARIABLES and len(start[name])})
         if deadline is not None:
             limits = replace(limits, time_limit_s=max(deadline - time.monotonic(), 1.0))
+        work = current_work()
+        if work is not None:  # the CLI's progress line (evplan.progress)
+            work.step(f"part {number + 1}/{len(parts)} ({part.name})")
         run = _run(model, limits, part_start, absolute_gap)
         seconds += run.seconds
         if run.has_solution:
