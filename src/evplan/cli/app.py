@@ -93,12 +93,14 @@ ProgressOption = Annotated[bool | None, typer.Option(
 
 
 @contextlib.contextmanager
-def long_work(title: str, show: bool | None = None) -> Iterator[object]:
+def long_work(title: str, show: bool | None = None, stopped: str = "nothing written"
+              ) -> Iterator[object]:
     """Run a command's long part: progress on standard error, Ctrl-C stops it promptly.
 
-    On Ctrl-C the solve stops, one line says so on standard error and the command exits
-    130 (128 + SIGINT). Output folders are written by :func:`evplan.outputs.write_folder`,
-    which removes its staging folder when interrupted: nothing is left half written.
+    On Ctrl-C the solve stops, one line says so on standard error (``stopped`` says what
+    is left; default: nothing written) and the command exits 130 (128 + SIGINT). Output
+    folders are written by :func:`evplan.outputs.write_folder`, which removes its staging
+    folder when interrupted: nothing is left half written.
     """
     from evplan.progress import work
 
@@ -106,8 +108,7 @@ def long_work(title: str, show: bool | None = None) -> Iterator[object]:
         with work(title, show=show) as progress:
             yield progress
     except KeyboardInterrupt:
-        sys.stderr.write(f"evplan: interrupted after {_seconds_so_far():.0f} s; nothing "
-                         "written.\n")
+        sys.stderr.write(f"evplan: interrupted after {_seconds_so_far():.0f} s; {stopped}.\n")
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
