@@ -108,14 +108,16 @@ def long_work(title: str, show: bool | None = None, stopped: str = "nothing writ
         with work(title, show=show) as progress:
             yield progress
     except KeyboardInterrupt:
-        sys.stderr.write(f"evplan: interrupted after {_seconds_so_far():.0f} s; {stopped}.\n")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        say_interrupted(stopped)
+        raise SystemExit(EXIT_INTERRUPTED) from None  # not typer.Exit: main() says nothing more
 
 
-def _seconds_so_far() -> float:
+def say_interrupted(stopped: str = "nothing written") -> None:
+    """The one line a Ctrl-C leaves on standard error."""
     from evplan.timing import process_wall_seconds
 
-    return process_wall_seconds() or 0.0
+    sys.stderr.write(f"evplan: interrupted after {process_wall_seconds() or 0.0:.0f} s; "
+                     f"{stopped}.\n")
 
 
 SelfContainedOption = Annotated[bool, typer.Option(
