@@ -126,10 +126,11 @@ def _display(progress: Work, show: bool | None, console: Console | None
     from rich.live import Live
 
     # Lines printed to standard output meanwhile go above the live line only when both
-    # streams are the same terminal; a piped standard output is left alone.
+    # streams are the same terminal (a piped standard output is left alone); lines printed
+    # to standard error go above it.
     return Live(progress, console=console, refresh_per_second=4, transient=True,
                 redirect_stdout=sys.stdout.isatty() and console.is_terminal,
-                redirect_stderr=False)
+                redirect_stderr=console.stderr)
 
 
 @contextlib.contextmanager
