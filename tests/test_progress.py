@@ -76,6 +76,8 @@ def test_a_real_solve_reports_its_gap_on_a_recorded_console() -> None:
         assert str(h.getModelStatus()).endswith("kOptimal")
         assert progress.solver.startswith("MIP gap ")
         assert progress.line().startswith("recycling · part 1/1 (EU) · MIP gap ")
+        run_solver(_knapsacks(30, 5), "MILP of 2 scenarios")  # a solve that names itself
+        assert progress.line().startswith("recycling · MILP of 2 scenarios · MIP gap ")
     assert current() is None and signal.getsignal(signal.SIGINT) is before
     shown = console.export_text()
     assert "recycling · part 1/1 (EU)" in shown and "Ctrl-C stops" in shown

@@ -172,13 +172,16 @@ def work(title: str, *, show: bool | None = None, console: Console | None = None
         _CURRENT.reset(token)
 
 
-def run_solver(h: Any) -> object:
+def run_solver(h: Any, what: str | None = None) -> object:
     """``h.run()`` that reports progress and stops on Ctrl-C inside :func:`work`.
 
     Parameters
     ----------
     h : highspy.Highs
         A loaded model.
+    what : str, optional
+        What this solve is, for the progress line (``MILP of 4 scenarios``); without it the
+        line keeps the step its caller set.
 
     Returns
     -------
@@ -195,6 +198,8 @@ def run_solver(h: Any) -> object:
         return h.run()
     if progress.stop_requested.is_set():
         raise KeyboardInterrupt
+    if what:
+        progress.step(what)
 
     mip_seen = False
 
