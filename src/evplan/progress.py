@@ -65,6 +65,8 @@ class Work:
         self.started = clock()
         self.stop_requested = threading.Event()
         self.in_solver = False
+        self.redraw: Any = None  # the live display's refresh, when there is one
+        self._drawn = 0.0
 
     @property
     def elapsed_s(self) -> float:
@@ -85,6 +87,12 @@ class Work:
             self.solver = gap + (f", {nodes:,} nodes" if nodes else "")
         elif iterations is not None:
             self.solver = f"LP, {iterations:,} iterations"
+        now = self._clock()
+        if self.redraw is not None and now - self._drawn >= 0.25:
+            # HiGHS holds the GIL while it runs: the display's own thread may not get to
+            # redraw, so the solver's callbacks do
+            self._drawn = now
+            self.redraw()
 
     def line(self) -> str:
         """The display line: title, step, solver progress, elapsed time, how to stop."""
@@ -114,6 +122,7 @@ def _display(progress: Work, show: bool | None, console: Console | None
              ) -> contextlib.AbstractContextManager[object]:
     """A live line on standard error (or ``console``), or nothing."""
     if console is None:
+        show_given = show is not None
         if show is None:
             show = sys.stderr.isatty()
         if not show:
@@ -121,6 +130,8 @@ def _display(progress: Work, show: bool | None, console: Console | None
         from rich.console import Console
 
         console = Console(stderr=True)
+        if console.is_dumb_terminal and not show_given:  # TERM=dumb: no live line
+            return contextlib.nullcontext()
     elif show is False:
         return contextlib.nullcontext()
     from rich.live import Live
@@ -164,7 +175,9 @@ def work(title: str, *, show: bool | None = None, console: Console | None = None
     if main:  # signal handlers can only be set from the main thread
         previous = signal.signal(signal.SIGINT, progress._on_sigint)
     try:
-        with _display(progress, show, console):
+        display = _display(progress, show, console)
+        progress.redraw = getattr(display, "refresh", None)
+        with display:
             yield progress
     finally:
         if main:

@@ -24,6 +24,7 @@ from evplan.cli.app import (
     exit_with_error,
     finite,
     load_inputs,
+    long_work,
     pick_inputs,
     run_commit,
     shown_path,
@@ -85,14 +86,15 @@ def run(
         name = "-".join(filter(None, [data.scenario.name, scenario]))
         target = new_folder_target(output, name, force=force)
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
-        if scenario:
-            from evplan.scenarios import apply_scenario, solve_applied
+        with long_work(f"run {name}"):  # progress on a terminal's stderr; Ctrl-C: exit 130
+            if scenario:
+                from evplan.scenarios import apply_scenario, solve_applied
 
-            applied = apply_scenario(data, scenario)
-            data = applied.data
-            result = solve_applied(applied, solver)
-        else:
-            result = optimize(data, solver)
+                applied = apply_scenario(data, scenario)
+                data = applied.data
+                result = solve_applied(applied, solver)
+            else:
+                result = optimize(data, solver)
         watch.lap_parts(result.metadata.get("timings", {}), rest="scenario + other")
         result = with_report_tables(result, data)
         watch.lap("report tables")
