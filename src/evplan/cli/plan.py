@@ -14,6 +14,7 @@ from evplan.cli.app import (
     ForceOption,
     InputsArgument,
     InputsOption,
+    ProgressOption,
     RecordOption,
     ScenarioOption,
     SelfContainedOption,
@@ -64,6 +65,7 @@ def run(
         "--verbose", "-v", help="Print wall and CPU seconds per stage (start-up, imports, "
                                 "load, validate, build, solve, results, write, report, "
                                 "record).")] = False,
+    show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Load, validate and optimise a scenario; write the result tables; print the KPIs."""
@@ -86,7 +88,7 @@ def run(
         name = "-".join(filter(None, [data.scenario.name, scenario]))
         target = new_folder_target(output, name, force=force)
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
-        with long_work(f"run {name}"):  # progress on a terminal's stderr; Ctrl-C: exit 130
+        with long_work(f"run {name}", show_progress):  # progress on a terminal's stderr; Ctrl-C: exit 130
             if scenario:
                 from evplan.scenarios import apply_scenario, solve_applied
 
