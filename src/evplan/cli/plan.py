@@ -88,7 +88,7 @@ def run(
         name = "-".join(filter(None, [data.scenario.name, scenario]))
         target = new_folder_target(output, name, force=force)
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
-        with long_work(f"run {name}", show_progress):  # progress on a terminal's stderr; Ctrl-C: exit 130
+        with long_work(f"run {name}", show_progress):  # progress on stderr; Ctrl-C: exit 130
             if scenario:
                 from evplan.scenarios import apply_scenario, solve_applied
 
