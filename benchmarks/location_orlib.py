@@ -24,13 +24,21 @@ worker process (single-threaded HiGHS, ``--jobs`` workers at once); a solve unde
 seconds is repeated (``--repeats``, default 3) and its median reported. A solve that hits
 its limit counts its limit, so a capped textbook total understates the textbook's true
 time. The load average is printed at start and end. Never asserted in tests.
+
+While it runs, a progress line on standard error (when it is a terminal, or ``--progress``)
+says which solve runs, its MIP gap (``--jobs 1``: the solves run in this process) or how
+many solves are done, and the elapsed time. Ctrl-C stops the running solves within a
+second or two, prints ``# interrupted after N s; ...`` and exits 130 (no table).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import multiprocessing
 import os
 import re
+import signal
 import statistics
 import sys
 import time
@@ -58,6 +66,7 @@ from evplan.location import (
 from evplan.location.formulations import build_facility_model
 from evplan.location.highs import Milp, solve_milp
 from evplan.location.tables import to_dense
+from evplan.progress import current, work
 
 CAP_FILES = [f"cap{g}{k}" for g in (4, 6, 7, 8, 9, 10, 11, 12, 13) for k in (1, 2, 3, 4)]
 CAP_FILES.insert(4, "cap51")
@@ -217,7 +226,14 @@ def run(task: tuple[Path, str, str, str, SolveOptions, int]) -> Outcome:
     """Solve one instance with one formulation (in a worker process); median of repeats
     when a solve takes under 10 CPU seconds."""
     folder, family, key, formulation, options, repeats = task
-    solve = solver(folder, family, key, formulation)
+    # a worker process: its own work, so that Ctrl-C stops its HiGHS run at once
+    with work(key, show=False) if current() is None else contextlib.nullcontext():
+        return _repeat(solve=solver(folder, family, key, formulation), key=key,
+                       formulation=formulation, options=options, repeats=repeats)
+
+
+def _repeat(solve: Solver, key: str, formulation: str, options: SolveOptions, repeats: int
+            ) -> Outcome:
     outcomes: list[Outcome] = []
     while len(outcomes) < repeats:
         cpu, wall = time.process_time(), time.perf_counter()
@@ -261,6 +277,43 @@ def _seconds(outcome: Outcome | None) -> str:
     return f"{outcome.cpu:>9.2f}{mark}"
 
 
+def _solve_all(
+    tasks: list[tuple[Path, str, str, str, SolveOptions, int]],
+    jobs: int,
+    outcomes: dict[tuple[str, str], Outcome],
+    step: Callable[[str], None],
+) -> None:
+    """Run every task (here with ``jobs`` 1, else in worker processes) into ``outcomes``."""
+
+    def done(key: str, formulation: str, outcome: Outcome) -> None:
+        outcomes[key, formulation] = outcome
+        print(f"  done {key} ({formulation}) in {outcome.cpu:.1f} s CPU", file=sys.stderr,
+              flush=True)
+
+    if jobs == 1:  # in this process: the progress line shows each solve's gap
+        for number, task in enumerate(tasks, 1):
+            step(f"solve {number}/{len(tasks)}: {task[2]} ({task[3]})")
+            done(task[2], task[3], run(task))
+        return
+    # forkserver: workers do not inherit this process's live display (its thread and locks)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"))
+    try:
+        futures = {pool.submit(run, task): task for task in tasks}
+        step(f"0/{len(tasks)} solves done, {jobs} at once")
+        for future in as_completed(futures):
+            done(futures[future][2], futures[future][3], future.result())
+            step(f"{len(outcomes)}/{len(tasks)} solves done, {jobs} at once")
+    except KeyboardInterrupt:
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:  # stop their HiGHS runs (a terminal's Ctrl-C reached them too)
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, signal.SIGINT)
+        raise
+    pool.shutdown()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=60.0)
@@ -274,6 +327,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs of a solve under 10 s")
     parser.add_argument("--match", default=None, help="regular expression on instance names")
     parser.add_argument("--orlib", type=Path, default=None)
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress line on stderr (default: when stderr is a terminal)")
     arguments = parser.parse_args()
     print(f"# load average at start: {_load()}", flush=True)
     folder = arguments.orlib or default_orlib_dir(Path(__file__).resolve().parent)
@@ -308,16 +363,17 @@ def main() -> None:
     )
     started, cpu_started = time.perf_counter(), time.process_time()
     outcomes: dict[tuple[str, str], Outcome] = {}
-    with ProcessPoolExecutor(max_workers=arguments.jobs) as pool:
-        futures = {pool.submit(run, task): task for task in tasks}
-        for future in as_completed(futures):
-            key, formulation = futures[future][2], futures[future][3]
-            outcomes[key, formulation] = outcome = future.result()
-            print(
-                f"  done {key} ({formulation}) in {outcome.cpu:.1f} s CPU",
-                file=sys.stderr,
-                flush=True,
-            )
+    try:
+        with work("location benchmark", show=arguments.progress) as progress:
+            _solve_all(tasks, arguments.jobs, outcomes, progress.step)
+    except KeyboardInterrupt:
+        print(
+            f"# interrupted after {time.perf_counter() - started:.0f} s; "
+            f"{len(outcomes)} of {len(tasks)} solves done, no table printed",
+            file=sys.stderr,
+            flush=True,
+        )
+        raise SystemExit(130) from None
     header = (
         f"{'instance':<20}{'optimum':>16}{'found':>16}{'gap':>10}{'CPU s':>10}"
         f"{'aggr. s':>10}{'strong s':>10}{'aggr/ev':>9}{'strong/ev':>10}"

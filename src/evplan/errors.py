@@ -23,7 +23,8 @@ A solver that stops on a limit *with* a feasible solution does not raise: the
 The command line adds one code of its own: a usage error (an unknown option, a missing
 argument, an option value of the wrong type or out of range) exits with
 ``EXIT_USAGE`` = 64 (``EX_USAGE`` of BSD's sysexits.h), so that scripts can tell "I called
-evplan wrongly" from "the model is infeasible" (2).
+evplan wrongly" from "the model is infeasible" (2); Ctrl-C during a long command exits
+``EXIT_INTERRUPTED`` = 130 (128 + SIGINT, as a shell reports it) with nothing written.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 __all__ = [
     "EXIT_INFEASIBLE",
     "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_SOLVER_LIMIT",
     "EXIT_USAGE",
@@ -53,6 +55,7 @@ EXIT_INFEASIBLE = 2
 EXIT_SOLVER_LIMIT = 3
 EXIT_VERIFICATION = 4
 EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,13 @@ import highspy
 import numpy as np
 
 from evplan.lazy_dask import defer_dask_import
+from evplan.progress import run_solver
 
 if TYPE_CHECKING:
     import linopy
 
-__all__ = ["HighsRun", "SolverOptions", "has_plan", "new_highs", "run_highs", "set_threads"]
+__all__ = ["HighsRun", "SolverOptions", "has_plan", "new_highs", "run_highs", "run_solver",
+           "set_threads"]
 
 if "xarray" in sys.modules:  # linopy is loaded: its arrays hold NumPy data, no dask import
     defer_dask_import()
@@ -189,7 +191,7 @@ def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun
     if options.threads is not None:
         set_threads(h, options.threads)
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-    h.run()
+    run_solver(h)  # h.run(); reports progress and stops on Ctrl-C inside evplan.progress.work
     model_status = h.getModelStatus()
     status = _STATUS.get(str(model_status).split(".")[-1], "error")
     info = h.getInfo()

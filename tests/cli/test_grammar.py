@@ -129,3 +129,38 @@ def test_template_writes_a_csv_folder_that_loads_back(tmp_path: Path) -> None:
     again = evplan("template", "inputs/", cwd=tmp_path)  # never over a folder with files
     assert again.returncode == 1 and "is not an empty folder" in again.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["inputs"]  # no staging left
+
+
+def _options_named(name: str) -> list[tuple[str, object]]:
+    """(command, click option) for every option of every command spelled ``name``."""
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    return [(command_name, option) for command_name, command in commands.items()
+            for option in command.params if name in getattr(option, "opts", [])]
+
+
+def test_tables_is_the_same_switch_in_every_command() -> None:
+    """``--tables`` is one thing: the switch ``--tables/--kpis-only`` (which result tables are
+    stored). Folders of input CSVs are named for what they hold (``recycling --defaults``);
+    the old path-valued ``recycling --tables DIR`` is a hidden, deprecated alias."""
+    found = _options_named("--tables")
+    assert {command for command, _ in found} >= {"sweep", "montecarlo"}
+    for command, option in found:
+        if option.hidden:  # type: ignore[attr-defined]
+            assert command == "recycling"
+            continue
+        assert option.is_flag and option.secondary_opts == ["--kpis-only"], command  # type: ignore[attr-defined]
+    defaults = _options_named("--defaults")
+    assert [command for command, _ in defaults] == ["recycling"]
+    assert not defaults[0][1].is_flag  # type: ignore[attr-defined]
+
+
+def test_recycling_tables_alias_says_it_is_deprecated(tmp_path: Path) -> None:
+    """``recycling --tables DIR`` still reads DIR (with a warning); given twice differently,
+    it is a usage error (64)."""
+    both = evplan("recycling", "--retired", "packs.csv", "--defaults", "a", "--tables", "b",
+                  cwd=tmp_path)
+    assert both.returncode == 64, both.stderr
+    assert "given twice" in both.stderr and list(tmp_path.iterdir()) == []
+    alias = evplan("recycling", "--retired", "missing.csv", "--tables", "mine", cwd=tmp_path)
+    assert "`recycling --tables DIR` is deprecated; use --defaults mine." in alias.stderr
+    assert alias.returncode == 1  # missing.csv: an input error, after the warning

@@ -288,7 +288,7 @@ def recycling_prepared(run_prepared: Path, tmp_path_factory: pytest.TempPathFact
     return prepared
 
 
-RECYCLING = ["recycling", "--retired", "packs.csv", "--tables", "tables", "-o",
+RECYCLING = ["recycling", "--retired", "packs.csv", "--defaults", "tables", "-o",
              "evplan-output/base", "--mip-gap", "0"]
 
 

@@ -76,7 +76,7 @@ def test_cli_with_a_retired_csv(tmp_path):
         frame.to_csv(folder / f"{name}.csv", index=False)
     retired(500.0).to_csv(tmp_path / "packs.csv", index=False)
     done = subprocess.run([sys.executable, "-m", "evplan.cli", "recycling", "--retired",
-                           str(tmp_path / "packs.csv"), "--tables", str(folder), "-o",
+                           str(tmp_path / "packs.csv"), "--defaults", str(folder), "-o",
                            str(tmp_path / "out"), "--no-record", "--mip-gap", "0"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

@@ -7,7 +7,8 @@ montecarlo, breakeven, runs, compare), ``endoflife`` (fleet, charging, recycling
 
 Exit codes: 0 ok; 1 input error (or a refused output); 2 infeasible model; 3 solver limit
 without a plan; 4 a plan failed its certificate (a bug in evplan); 64 usage error (unknown
-option, missing argument, bad option value: ``EXIT_USAGE``).
+option, missing argument, bad option value: ``EXIT_USAGE``); 130 interrupted by Ctrl-C
+(``EXIT_INTERRUPTED``; nothing written).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import sys
 
 from evplan.cli.app import app
-from evplan.errors import EXIT_OK, EXIT_USAGE
+from evplan.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 # Modules register their commands on import, in the order `evplan --help` lists them.
 # isort: off
@@ -54,6 +55,10 @@ def main() -> None:
         raise SystemExit(1) from None
     except SystemExit as exit_:
         raise SystemExit(exit_.code if exit_.code is not None else EXIT_OK) from None
+    if code == EXIT_INTERRUPTED:  # typer's answer to a Ctrl-C outside long_work
+        from evplan.cli.app import say_interrupted
+
+        say_interrupted()
     raise SystemExit(code if isinstance(code, int) else EXIT_OK)
 
 

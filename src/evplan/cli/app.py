@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from evplan.errors import EvplanError
+from evplan.errors import EXIT_INTERRUPTED, EvplanError
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -85,6 +86,40 @@ def is_inputs(text: str | None) -> bool:
     from evplan.examples import example_path
 
     return Path(text).exists() or example_path(text) is not None
+ProgressOption = Annotated[bool | None, typer.Option(
+    "--progress/--no-progress", show_default=False,
+    help="Show a progress line (step, solver gap, elapsed time) on standard error; default: "
+         "when standard error is a terminal.")]
+
+
+@contextlib.contextmanager
+def long_work(title: str, show: bool | None = None, stopped: str = "nothing written"
+              ) -> Iterator[object]:
+    """Run a command's long part: progress on standard error, Ctrl-C stops it promptly.
+
+    On Ctrl-C the solve stops, one line says so on standard error (``stopped`` says what
+    is left; default: nothing written) and the command exits 130 (128 + SIGINT). Output
+    folders are written by :func:`evplan.outputs.write_folder`, which removes its staging
+    folder when interrupted: nothing is left half written.
+    """
+    from evplan.progress import work
+
+    try:
+        with work(title, show=show) as progress:
+            yield progress
+    except KeyboardInterrupt:
+        say_interrupted(stopped)
+        raise SystemExit(EXIT_INTERRUPTED) from None  # not typer.Exit: main() says nothing more
+
+
+def say_interrupted(stopped: str = "nothing written") -> None:
+    """The one line a Ctrl-C leaves on standard error."""
+    from evplan.timing import process_wall_seconds
+
+    sys.stderr.write(f"evplan: interrupted after {process_wall_seconds() or 0.0:.0f} s; "
+                     f"{stopped}.\n")
+
+
 SelfContainedOption = Annotated[bool, typer.Option(
     "--self-contained", help="Embed plotly.js in report.html (one 5 MB file that opens "
                              "anywhere) instead of sharing one copy per output folder "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,12 +11,14 @@ import typer
 
 from evplan.cli.app import (
     DebugOption,
+    ProgressOption,
     RecordOption,
     StoreOption,
     app,
     console,
     exit_with_error,
     finite,
+    long_work,
     shown_path,
 )
 from evplan.errors import EvplanError
@@ -48,6 +51,7 @@ def fleet(
     after_plan: AfterPlanOption = "flat",
     store: StoreOption = None,
     record: RecordOption = True,
+    show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Vehicles in use by vintage, retirements and battery packs retired; tables into the run
@@ -65,32 +69,33 @@ def fleet(
     from evplan.outputs.transaction import table_files
 
     try:
-        folder = run_folder or _latest(default_run_folder)
-        target = existing_folder_target(folder, command="evplan fleet")
-        result = project_fleet(folder, history=history, survival=survival, battery=battery,
-                               chemistry=chemistry, options=FleetOptions(
-                                   years_after_plan, after_plan))  # type: ignore[arg-type]
-        store = store or default_store(folder)
-        parameters = {"years_after_plan": years_after_plan, "after_plan": after_plan,
-                      **{name: str(path) for name, path in (
-                          ("history", history), ("survival", survival), ("battery", battery),
-                          ("chemistry", chemistry)) if path is not None}}
-        run_id = new_run_id()
-        reports: list[str] = []
+        with long_work("fleet", show_progress):
+            folder = run_folder or _latest(default_run_folder)
+            target = existing_folder_target(folder, command="evplan fleet")
+            result = project_fleet(folder, history=history, survival=survival, battery=battery,
+                                   chemistry=chemistry, options=FleetOptions(
+                                       years_after_plan, after_plan))  # type: ignore[arg-type]
+            store = store or default_store(folder)
+            parameters = {"years_after_plan": years_after_plan, "after_plan": after_plan,
+                          **{name: str(path) for name, path in (
+                              ("history", history), ("survival", survival), ("battery", battery),
+                              ("chemistry", chemistry)) if path is not None}}
+            run_id = new_run_id()
+            reports: list[str] = []
 
-        def fill(staging: Path) -> None:
-            write_fleet(result, staging)
-            reports.extend(path.name for path in [refresh_report(staging)] if path)
+            def fill(staging: Path) -> None:
+                write_fleet(result, staging)
+                reports.extend(path.name for path in [refresh_report(staging)] if path)
 
-        def commit(final: Path) -> None:
-            record_fleet(result, store, scenario=f"{final.name}:fleet", folder=final,
-                         parameters=parameters, run_id=run_id)
+            def commit(final: Path) -> None:
+                record_fleet(result, store, scenario=f"{final.name}:fleet", folder=final,
+                             parameters=parameters, run_id=run_id)
 
-        folder = write_folder(target, fill, kind="run", run_id=run_id, command="fleet",
-                              store=store if record else None,
-                              run_ids=[run_id] if record else [],
-                              commit=commit if record else None, drop=table_files("fleet"))
-        report_file = folder / reports[0] if reports else None
+            folder = write_folder(target, fill, kind="run", run_id=run_id, command="fleet",
+                                  store=store if record else None,
+                                  run_ids=[run_id] if record else [],
+                                  commit=commit if record else None, drop=table_files("fleet"))
+            report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -132,6 +137,7 @@ def charging(
     after_plan: AfterPlanOption = "flat",
     store: StoreOption = None,
     record: RecordOption = True,
+    show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Fleet, public energy, ports by class (AFIR and benchmark ratios vs Erlang-C queueing),
@@ -157,45 +163,47 @@ def charging(
     from evplan.outputs.transaction import table_files
 
     try:
-        folder = run_folder or _latest(default_run_folder)
-        target = existing_folder_target(folder, command="evplan charging")
-        fleet_result = project_fleet(folder, history=history, options=FleetOptions(
-            years_after_plan, after_plan))  # type: ignore[arg-type]
-        options = ChargingOptions(
-            markets=tuple(m.strip() for m in markets.split(",")) if markets else None,
-            last_year=last_year, target=QueueTarget(max_wait_probability, max_mean_wait_minutes))
-        result = plan_charging(fleet_result, options=options)
-        example = siting_example(result, market=siting_market, zones=zones, sites=sites,
-                                 corridor=corridor)
-        store = store or default_store(folder)
-        parameters = {"markets": markets, "last_year": last_year,
-                      "max_wait_probability": max_wait_probability,
-                      "max_mean_wait_minutes": max_mean_wait_minutes,
-                      "siting_market": siting_market, "years_after_plan": years_after_plan,
-                      "after_plan": after_plan,
-                      **{name: str(path) for name, path in (
-                          ("history", history), ("zones", zones), ("sites", sites),
-                          ("corridor", corridor)) if path is not None}}
-        run_id = new_run_id()
-        reports: list[str] = []
+        with long_work("charging", show_progress):
+            folder = run_folder or _latest(default_run_folder)
+            target = existing_folder_target(folder, command="evplan charging")
+            fleet_result = project_fleet(folder, history=history, options=FleetOptions(
+                years_after_plan, after_plan))  # type: ignore[arg-type]
+            options = ChargingOptions(
+                markets=tuple(m.strip() for m in markets.split(",")) if markets else None,
+                last_year=last_year,
+                target=QueueTarget(max_wait_probability, max_mean_wait_minutes))
+            result = plan_charging(fleet_result, options=options)
+            example = siting_example(result, market=siting_market, zones=zones, sites=sites,
+                                     corridor=corridor)
+            store = store or default_store(folder)
+            parameters = {"markets": markets, "last_year": last_year,
+                          "max_wait_probability": max_wait_probability,
+                          "max_mean_wait_minutes": max_mean_wait_minutes,
+                          "siting_market": siting_market, "years_after_plan": years_after_plan,
+                          "after_plan": after_plan,
+                          **{name: str(path) for name, path in (
+                              ("history", history), ("zones", zones), ("sites", sites),
+                              ("corridor", corridor)) if path is not None}}
+            run_id = new_run_id()
+            reports: list[str] = []
 
-        def fill(staging: Path) -> None:
-            write_fleet(fleet_result, staging)
-            write_charging(result, staging, example)
-            reports.extend(path.name for path in [refresh_report(staging)] if path)
+            def fill(staging: Path) -> None:
+                write_fleet(fleet_result, staging)
+                write_charging(result, staging, example)
+                reports.extend(path.name for path in [refresh_report(staging)] if path)
 
-        def commit(final: Path) -> None:
-            record_charging(
-                fleet_result, result, store, example, scenario=f"{final.name}:charging",
-                folder=final, parameters={k: v for k, v in parameters.items() if v is not None},
-                run_id=run_id)
+            def commit(final: Path) -> None:
+                record_charging(
+                    fleet_result, result, store, example, scenario=f"{final.name}:charging",
+                    folder=final, parameters={k: v for k, v in parameters.items() if v is not None},
+                    run_id=run_id)
 
-        folder = write_folder(target, fill, kind="run", run_id=run_id, command="charging",
-                              store=store if record else None,
-                              run_ids=[run_id] if record else [],
-                              commit=commit if record else None,
-                              drop=table_files("fleet", "charging"))
-        report_file = folder / reports[0] if reports else None
+            folder = write_folder(target, fill, kind="run", run_id=run_id, command="charging",
+                                  store=store if record else None,
+                                  run_ids=[run_id] if record else [],
+                                  commit=commit if record else None,
+                                  drop=table_files("fleet", "charging"))
+            report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -212,9 +220,12 @@ def recycling(
     retired: Annotated[Path | None, typer.Option(
         "--retired", help="Retired packs CSV (collection_point, year, chemistry, kwh[, "
                           "tonnes]) instead of the fleet of a run.")] = None,
+    defaults: Annotated[Path | None, typer.Option(
+        "--defaults", help="Folder of CSVs replacing recycling defaults (prices.csv, "
+                                   "candidate_plants.csv, lanes.csv, ...).")] = None,
     tables: Annotated[Path | None, typer.Option(
-        "--tables", help="Folder of CSVs replacing recycling defaults (prices.csv, "
-                         "candidate_plants.csv, lanes.csv, ...).")] = None,
+        "--tables", hidden=True, help="Deprecated: use --defaults DIR (--tables is "
+                                      "the sweep switch --tables/--kpis-only).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Folder for the recycling tables: new or empty, or one evplan "
                                "wrote (default: the run folder; with --retired a new "
@@ -234,6 +245,7 @@ def recycling(
                                            max=1, callback=finite)] = 0.01,
     store: StoreOption = None,
     record: RecordOption = True,
+    show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Recycling network for the packs a plan's vehicles retire: plants, process, recovered
@@ -254,39 +266,40 @@ def recycling(
     )
 
     try:
-        options = RecyclingOptions(
-            objective=objective,  # type: ignore[arg-type]
-            target_penalty_usd_per_tonne=None if hard_targets else 100_000.0,
-            build_every_years=build_every,
-            solver=SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
-        sources = table_sources(tables)
-        # The target is settled before the (possibly long) solve.
-        run = None if retired is not None else run_folder or _latest(default_run_folder)
-        if output is None and run is not None:
-            target = existing_folder_target(run, command="evplan recycling")
-        else:
-            target = new_folder_target(output, "recycling", kind="recycling",
-                                       update_kinds=("run", "recycling"))
+        with long_work("recycling", show_progress):
+            options = RecyclingOptions(
+                objective=objective,  # type: ignore[arg-type]
+                target_penalty_usd_per_tonne=None if hard_targets else 100_000.0,
+                build_every_years=build_every,
+                solver=SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
+            sources = table_sources(_recycling_inputs(defaults, tables))
+            # The target is settled before the (possibly long) solve.
+            run = None if retired is not None else run_folder or _latest(default_run_folder)
+            if output is None and run is not None:
+                target = existing_folder_target(run, command="evplan recycling")
+            else:
+                target = new_folder_target(output, "recycling", kind="recycling",
+                                           update_kinds=("run", "recycling"))
 
-        def progress(line: str) -> None:
-            console.print(f"  {line}", style="dim", highlight=False)
+            def progress(line: str) -> None:
+                console.print(f"  {line}", style="dim", highlight=False)
 
-        if run is None:
-            result = plan_recycling(load_inputs(retired, **sources), options,
-                                    progress=progress)
-        else:
-            result = plan_from_run(run, options=options, progress=progress, **sources)
-        store = store or target.path.parent / "evplan.duckdb"
-        run_id = new_run_id()
+            if run is None:
+                result = plan_recycling(load_inputs(retired, **sources), options,
+                                        progress=progress)
+            else:
+                result = plan_from_run(run, options=options, progress=progress, **sources)
+            store = store or target.path.parent / "evplan.duckdb"
+            run_id = new_run_id()
 
-        def commit(final: Path) -> None:
-            record_recycling(result, store, scenario=f"{final.name}:recycling", run_id=run_id)
+            def commit(final: Path) -> None:
+                record_recycling(result, store, scenario=f"{final.name}:recycling", run_id=run_id)
 
-        folder = write_folder(target, lambda staging: write_recycling(result, staging),
-                              kind="recycling", run_id=run_id, command="recycling",
-                              store=store if record else None,
-                              run_ids=[run_id] if record else [],
-                              commit=commit if record else None, drop=table_files("recycling"))
+            folder = write_folder(target, lambda staging: write_recycling(result, staging),
+                                  kind="recycling", run_id=run_id, command="recycling",
+                                  store=store if record else None,
+                                  run_ids=[run_id] if record else [],
+                                  commit=commit if record else None, drop=table_files("recycling"))
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -297,6 +310,19 @@ def recycling(
                   + _replaced(target.previous, "recycling"))
     if record:
         console.print(f"Recorded as run {run_id} in {shown_path(store)}")
+
+
+def _recycling_inputs(folder: Path | None, deprecated: Path | None) -> Path | None:
+    """The folder of recycling input CSVs: ``--defaults``, or the deprecated
+    ``--tables DIR`` (in evplan ``--tables`` is the sweep switch ``--tables/--kpis-only``)."""
+    if deprecated is None:
+        return folder
+    if folder is not None and folder != deprecated:
+        raise typer.BadParameter(f"recycling inputs given twice (--defaults {folder} "
+                                 f"and --tables {deprecated}); give --defaults once.")
+    sys.stderr.write("evplan: `recycling --tables DIR` is deprecated; use "
+                     f"--defaults {deprecated}.\n")
+    return deprecated
 
 
 def _latest(default_run_folder: Callable[[], Path]) -> Path:

@@ -14,6 +14,7 @@ from evplan.cli.app import (
     ForceOption,
     InputsArgument,
     InputsOption,
+    ProgressOption,
     RecordOption,
     ScenarioOption,
     SelfContainedOption,
@@ -24,6 +25,7 @@ from evplan.cli.app import (
     exit_with_error,
     finite,
     load_inputs,
+    long_work,
     pick_inputs,
     run_commit,
     shown_path,
@@ -63,6 +65,7 @@ def run(
         "--verbose", "-v", help="Print wall and CPU seconds per stage (start-up, imports, "
                                 "load, validate, build, solve, results, write, report, "
                                 "record).")] = False,
+    show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Load, validate and optimise a scenario; write the result tables; print the KPIs."""
@@ -85,14 +88,15 @@ def run(
         name = "-".join(filter(None, [data.scenario.name, scenario]))
         target = new_folder_target(output, name, force=force)
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
-        if scenario:
-            from evplan.scenarios import apply_scenario, solve_applied
+        with long_work(f"run {name}", show_progress):  # progress on stderr; Ctrl-C: exit 130
+            if scenario:
+                from evplan.scenarios import apply_scenario, solve_applied
 
-            applied = apply_scenario(data, scenario)
-            data = applied.data
-            result = solve_applied(applied, solver)
-        else:
-            result = optimize(data, solver)
+                applied = apply_scenario(data, scenario)
+                data = applied.data
+                result = solve_applied(applied, solver)
+            else:
+                result = optimize(data, solver)
         watch.lap_parts(result.metadata.get("timings", {}), rest="scenario + other")
         result = with_report_tables(result, data)
         watch.lap("report tables")

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from evplan.cli.app import DebugOption, app, console, exit_with_error, finite, load_inputs
+from evplan.cli.app import (
+    DebugOption,
+    ProgressOption,
+    app,
+    console,
+    exit_with_error,
+    finite,
+    load_inputs,
+    long_work,
+)
 from evplan.errors import EvplanError
 
 
@@ -63,6 +72,7 @@ def stochastic(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write first_stage.csv, scenarios.csv, regret.csv and "
                                "summary.json to this new folder.")] = None,
+    show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Decide the network before the uncertainty is known (two-stage, expected margin + CVaR)."""
@@ -70,33 +80,34 @@ def stochastic(
     from evplan.twostage import stochastic as solve_study
 
     try:
-        target = None
-        if output is not None:  # refused before the solve when it is not evplan's to write
-            from evplan.outputs.targets import new_folder_target
+        with long_work(f"stochastic {study}", show_progress):
+            target = None
+            if output is not None:  # refused before the solve when it is not evplan's to write
+                from evplan.outputs.targets import new_folder_target
 
-            target = new_folder_target(output, f"stochastic-{study}", kind="stochastic")
-        data = load_inputs(inputs or Path("china-strategic"))
-        result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
-                                                        mip_gap=mip_gap),
-                             evpi=evpi, vss=vss, regret=regret)
-        table = None
-        if frontier:
-            from evplan.twostage.frontier import efficient_frontier
+                target = new_folder_target(output, f"stochastic-{study}", kind="stochastic")
+            data = load_inputs(inputs or Path("china-strategic"))
+            result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
+                                                            mip_gap=mip_gap),
+                                 evpi=evpi, vss=vss, regret=regret)
+            table = None
+            if frontier:
+                from evplan.twostage.frontier import efficient_frontier
 
-            table = efficient_frontier(data, study, _weights(frontier),
-                                       SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
-        if target is not None:  # the folder appears whole (evplan.outputs.transaction)
-            from evplan.outputs import write_csv
-            from evplan.outputs.marker import new_run_id
-            from evplan.outputs.transaction import write_folder
+                table = efficient_frontier(data, study, _weights(frontier),
+                                           SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
+            if target is not None:  # the folder appears whole (evplan.outputs.transaction)
+                from evplan.outputs import write_csv
+                from evplan.outputs.marker import new_run_id
+                from evplan.outputs.transaction import write_folder
 
-            def fill(staging: Path) -> None:
-                _write(result, staging)
-                if table is not None:
-                    write_csv(table, staging / "frontier.csv")
+                def fill(staging: Path) -> None:
+                    _write(result, staging)
+                    if table is not None:
+                        write_csv(table, staging / "frontier.csv")
 
-            output = write_folder(target, fill, kind="stochastic", run_id=new_run_id(),
-                                  command="stochastic")
+                output = write_folder(target, fill, kind="stochastic", run_id=new_run_id(),
+                                      command="stochastic")
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return

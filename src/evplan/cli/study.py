@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from evplan.cli.app import (
     ForceOption,
     InputsArgument,
     InputsOption,
+    ProgressOption,
     RecordOption,
     ScenarioOption,
     StoreOption,
@@ -21,6 +23,7 @@ from evplan.cli.app import (
     exit_with_error,
     is_inputs,
     load_inputs,
+    long_work,
     pick_inputs,
     record_run,
 )
@@ -28,10 +31,11 @@ from evplan.errors import EvplanError
 
 
 def _study_options(workers: int | None, scheduler: str | None, store: Path | None,
-                   record: bool, tables: bool) -> dict:
+                   record: bool, tables: bool, show_progress: bool | None = None) -> dict:
     from evplan.store import ResultsStore
 
-    return {"workers": workers, "scheduler": scheduler, "progress": True,
+    return {"workers": workers, "scheduler": scheduler,
+            "progress": sys.stderr.isatty() if show_progress is None else show_progress,
             "store": ResultsStore(store or default_store()) if record else None,
             "with_tables": tables}
 
@@ -43,10 +47,16 @@ SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: local "
                         "processes).")]
 TablesOption = Annotated[bool, typer.Option(
-    "--tables/--kpis-only", help="Store every case's result tables, or only its KPIs.")]
+    "--tables/--kpis-only", help="Store every case's result tables, or only its KPIs (a "
+                                 "switch: folders of input CSVs are named for what they hold, "
+                                 "e.g. recycling --defaults DIR).")]
 CsvOption = Annotated[Path | None, typer.Option(
     "--csv", help="Also write the tidy KPIs per case to this CSV file (a new file, or "
                   "--force).")]
+
+
+STOPPED = ("the cases solved so far are in the results store (their batch is in `evplan runs`); "
+           "no --csv written")
 
 
 def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool) -> None:
@@ -100,6 +110,7 @@ def sweep(
     tables: TablesOption = True,
     csv: CsvOption = None,
     force: ForceOption = False,
+    show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Run a grid of cases over parameters (warm re-solves; local processes or Dask).
@@ -123,8 +134,10 @@ def sweep(
                 spec[parameter.strip()] = parse_values(values)  # type: ignore[index]
         else:
             spec = str(name)
-        study = run_sweep(spec, data, scenario=scenario,
-                          **_study_options(workers, scheduler, store, record, tables))
+        with long_work(f"sweep {name or 'grid'}", False,
+                       STOPPED if record else "nothing written"):
+            study = run_sweep(spec, data, scenario=scenario, **_study_options(
+                workers, scheduler, store, record, tables, show_progress))
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -148,6 +161,7 @@ def montecarlo(
     tables: TablesOption = True,
     csv: CsvOption = None,
     force: ForceOption = False,
+    show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Sample demand, duties, freight and prices (N samples, a seed: reproducible)."""
@@ -159,8 +173,11 @@ def montecarlo(
     try:
         _check_csv(csv, force)
         data = load_inputs(source)
-        study = run_montecarlo(name, data, samples=samples, seed=seed, scenario=scenario,
-                               **_study_options(workers, scheduler, store, record, tables))
+        with long_work(f"montecarlo {name}", False,
+                       STOPPED if record else "nothing written"):
+            study = run_montecarlo(name, data, samples=samples, seed=seed, scenario=scenario,
+                                   **_study_options(workers, scheduler, store, record, tables,
+                                                    show_progress))
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return

@@ -16,7 +16,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from evplan.highs import new_highs, set_threads
+from evplan.highs import new_highs, run_solver, set_threads
 from evplan.location.options import SolveOptions
 
 __all__ = ["Milp", "MilpSolution", "load_highs", "solve_milp"]
@@ -143,7 +143,7 @@ def solve_milp(
     """
     started = time.perf_counter()
     highs = load_highs(model, options, time_limit, cutoff)
-    highs.run()
+    run_solver(highs)
     status = highs.getModelStatus()
     info = highs.getInfo()
     seconds = time.perf_counter() - started

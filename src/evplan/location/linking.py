@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from evplan.highs import run_solver
 from evplan.location.formulations import build_facility_model
 from evplan.location.highs import load_highs
 from evplan.location.options import SolveOptions
@@ -109,7 +110,7 @@ def separate_linking(
     bound, complete, rounds = -np.inf, False, 0
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - reported below
         highs.setOptionValue("time_limit", max(1.0, time_limit - (time.perf_counter() - started)))
-        highs.run()
+        run_solver(highs)
         if highs.getModelStatus().name != "kOptimal":
             break
         values = np.asarray(highs.getSolution().col_value)

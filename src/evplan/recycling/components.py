@@ -28,7 +28,15 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from evplan.highs import _STATUS, SolverOptions, _to_highs, has_plan, set_threads
+from evplan.highs import (
+    _STATUS,
+    SolverOptions,
+    _to_highs,
+    has_plan,
+    run_solver,
+    set_threads,
+)
+from evplan.progress import current as current_work
 from evplan.recycling.index import NetworkIndex
 from evplan.recycling.network import NetworkModel, build_network
 from evplan.recycling.options import RecyclingOptions
@@ -183,7 +191,7 @@ def _run(model: NetworkModel, limits: SolverOptions, start: np.ndarray | None,
     if start is not None:
         columns = np.arange(len(matrices.vlabels), dtype=np.int32)
         h.setSolution(len(columns), columns, np.asarray(start[matrices.vlabels], dtype=float))
-    h.run()
+    run_solver(h)
     status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
     info = h.getInfo()
     primal = np.full(m._xCounter, np.nan)
@@ -258,6 +266,9 @@ def solve_parts(index: NetworkIndex, options: RecyclingOptions,
                 if name in VARIABLES and len(start[name])})
         if deadline is not None:
             limits = replace(limits, time_limit_s=max(deadline - time.monotonic(), 1.0))
+        work = current_work()
+        if work is not None:  # the CLI's progress line (evplan.progress)
+            work.step(f"part {number + 1}/{len(parts)} ({part.name})")
         run = _run(model, limits, part_start, absolute_gap)
         seconds += run.seconds
         if run.has_solution:

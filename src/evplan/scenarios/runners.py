@@ -137,6 +137,7 @@ class _Progress:
     def __init__(self, total: int, description: str, enabled: bool) -> None:
         self.bar: Any = None
         if enabled:
+            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -147,7 +148,8 @@ class _Progress:
             )
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
                                 MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-                                TimeRemainingColumn(), transient=False)
+                                TimeRemainingColumn(), transient=False,
+                                console=Console(stderr=True))  # progress: never on stdout
             self.bar.start()
             self.task = self.bar.add_task(description, total=total)
 

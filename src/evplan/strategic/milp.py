@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
-from evplan.highs import _STATUS, HighsRun, SolverOptions, new_highs, set_threads
+from evplan.highs import _STATUS, HighsRun, SolverOptions, new_highs, run_solver, set_threads
 from evplan.model.index import ModelIndex
 from evplan.model.strategic import FIRST_STAGE
 
@@ -170,7 +170,7 @@ class MilpRunner:
             margin = 1e-7 * abs(cutoff) + 1.0
             h.setOptionValue("objective_bound",
                              float(-(cutoff - margin) * self.objective_scale))
-        h.run()
+        run_solver(h)
         status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2

@@ -27,7 +27,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from evplan.highs import _STATUS, HighsRun, SolverOptions, new_highs, set_threads
+from evplan.highs import _STATUS, HighsRun, SolverOptions, new_highs, run_solver, set_threads
 from evplan.strategic.milp import MilpRunner
 
 __all__ = ["Block", "ExtensiveRun", "averaged_block", "solve_extensive"]
@@ -206,7 +206,7 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
         margin = 1e-7 * abs(cutoff_usd) + 1.0
         # HiGHS reads objective_bound in its internal minimisation sense: negate.
         h.setOptionValue("objective_bound", float(-(cutoff_usd - margin + constant) * SCALE))
-    h.run()
+    run_solver(h, f"MILP of {len(blocks)} scenario{'s' if len(blocks) > 1 else ''}")
     status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2
