@@ -49,6 +49,11 @@ def test_stochastic_prints_and_writes_the_hand_solved_values(tmp_path: Path) -> 
     assert frontier["decisions_changed"].tolist() == [0, 1]
     first = pd.read_csv(tmp_path / "out" / "first_stage.csv")
     assert first.set_index("variable")["value"]["plant_modules"] == 2
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert '<h2 class="section" id="decisions-under-uncertainty">Decisions under uncertainty' \
+        in page
+    assert 'data-evplan-plotlyjs="shared"' in page  # plotly.js shared beside the folder
+    assert any((tmp_path / "_assets").glob("plotly-*.min.js"))
 
 
 def test_unknown_study_exits_1_and_writes_nothing(tmp_path: Path) -> None:

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from evplan.cli.app import DebugOption, app, console, exit_with_error, finite, load_inputs
+from evplan.cli.app import (
+    DebugOption,
+    SelfContainedOption,
+    app,
+    console,
+    exit_with_error,
+    finite,
+    load_inputs,
+)
 from evplan.errors import EvplanError
 
 
@@ -61,8 +69,9 @@ def stochastic(
         "--frontier", help="Also solve at these risk weights, e.g. 0,0.5,1,2: expected margin "
                            "against CVaR and how many shared decisions change.")] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write first_stage.csv, scenarios.csv, regret.csv and "
-                               "summary.json to this new folder.")] = None,
+        "--output", "-o", help="Write first_stage.csv, scenarios.csv, regret.csv, "
+                               "summary.json and report.html to this new folder.")] = None,
+    self_contained: SelfContainedOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Decide the network before the uncertainty is known (two-stage, expected margin + CVaR)."""
@@ -90,10 +99,19 @@ def stochastic(
             from evplan.outputs.marker import new_run_id
             from evplan.outputs.transaction import write_folder
 
+            final = target.path
+
             def fill(staging: Path) -> None:
+                from evplan.report.scripts import shared_src
+                from evplan.report.stochastic import stochastic_report_html
+
                 _write(result, staging)
                 if table is not None:
                     write_csv(table, staging / "frontier.csv")
+                src = (None if self_contained
+                       else shared_src(final.parent, final))
+                (staging / "report.html").write_text(
+                    stochastic_report_html(result, table, src), encoding="utf-8")
 
             output = write_folder(target, fill, kind="stochastic", run_id=new_run_id(),
                                   command="stochastic")
