@@ -54,6 +54,19 @@ def test_stochastic_prints_and_writes_the_hand_solved_values(tmp_path: Path) -> 
         in page
     assert 'data-evplan-plotlyjs="shared"' in page  # plotly.js shared beside the folder
     assert any((tmp_path / "_assets").glob("plotly-*.min.js"))
+    # recorded beside the folder; `evplan studies` lists it and shows its scenarios
+    assert "Recorded as run " in done.stdout
+    listed = subprocess.run([sys.executable, "-m", "evplan.cli", "studies", "--store",
+                             str(tmp_path / "evplan.duckdb")], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=600)
+    assert listed.returncode == 0, listed.stderr
+    assert "demand" in listed.stdout and "0.4 M" in listed.stdout  # EVPI 0.42 M
+    run_id = done.stdout.split("Recorded as run ", 1)[1].split()[0]
+    shown = subprocess.run([sys.executable, "-m", "evplan.cli", "studies", run_id,
+                            "--store", str(tmp_path / "evplan.duckdb")], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=600)
+    assert shown.returncode == 0, shown.stderr
+    assert "high" in shown.stdout and "low" in shown.stdout
 
 
 def test_unknown_study_exits_1_and_writes_nothing(tmp_path: Path) -> None:
