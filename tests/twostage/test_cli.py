@@ -89,3 +89,19 @@ def test_a_folder_of_the_users_is_refused_before_the_solve(tmp_path: Path) -> No
     assert done.returncode == 1, done.stderr
     assert [path.name for path in mine.iterdir()] == ["notes.txt"]
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep"
+
+
+def test_objective_minimax_regret_from_the_command_line(tmp_path: Path) -> None:
+    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")
+    done = _evplan("demand", str(inputs), "--objective", "minimax-regret", "--no-vss",
+                   "--no-regret", "--store", str(tmp_path / "s.duckdb"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    # 2 modules: regret 0 (high), 0.6 M (low); 1 module: 3.9 M (high)
+    assert "objective (minus the worst regret)" in done.stdout
+    assert "-0.6 M" in done.stdout
+    from evplan.store import ResultsStore
+
+    row = ResultsStore(tmp_path / "s.duckdb").studies().iloc[0]
+    assert row["objective_usd"] == pytest.approx(-0.6e6)
+    assert row["evpi_usd"] == pytest.approx(0.6e6)

@@ -67,6 +67,10 @@ def stochastic(
                                                              "plan (VSS).")] = True,
     regret: Annotated[bool, typer.Option("--regret/--no-regret", help="Each scenario's plan "
                                          "in every scenario (scenarios² solves).")] = True,
+    objective: Annotated[str | None, typer.Option(
+        "--objective", help="expected (E[margin] + λ CVaR, the default) or minimax-regret "
+                            "(smallest worst regret); overrides the study's risk: objective."
+    )] = None,
     frontier: Annotated[str | None, typer.Option(
         "--frontier", help="Also solve at these risk weights, e.g. 0,0.5,1,2: expected margin "
                            "against CVaR and how many shared decisions change.")] = None,
@@ -91,7 +95,7 @@ def stochastic(
         data = load_inputs(inputs or Path("china-strategic"))
         result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
                                                         mip_gap=mip_gap),
-                             evpi=evpi, vss=vss, regret=regret)
+                             evpi=evpi, vss=vss, regret=regret, objective_kind=objective)
         table = None
         if frontier:
             from evplan.twostage.frontier import efficient_frontier
@@ -167,7 +171,8 @@ def _show(result: object) -> None:
                   f"status {result.status}, gap {meta['mip_gap']:.2%}.")  # type: ignore[attr-defined]
     table = Table("value", "USD")
     for label, value in (
-            ("objective (E + λ CVaR)", result.objective_usd),  # type: ignore[attr-defined]
+            ("objective (minus the worst regret)" if study.objective == "minimax-regret"
+             else "objective (E + λ CVaR)", result.objective_usd),  # type: ignore[attr-defined]
             ("expected margin", result.expected_margin_usd),  # type: ignore[attr-defined]
             (f"CVaR {study.alpha:g}", result.cvar_usd),  # type: ignore[attr-defined]
             ("EVPI", result.evpi_usd), ("VSS", result.vss_usd)):  # type: ignore[attr-defined]

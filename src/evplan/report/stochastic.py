@@ -42,7 +42,8 @@ def stochastic_cards(result: Any) -> list[Card]:
     ``stochastic`` plan in the regret table)."""
     study = result.study
     meta = result.metadata
-    objective = ("max regret" if getattr(study, "objective", "expected") == "minimax-regret"
+    objective = ("minus the worst regret (minimax regret)"
+                 if getattr(study, "objective", "expected") == "minimax-regret"
                  else f"E + {study.risk_weight:g} × CVaR" if study.risk_weight > 0
                  else "expected margin")
     cards = [
