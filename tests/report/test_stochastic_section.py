@@ -132,3 +132,16 @@ def test_the_section_draws_in_chromium(solved: tuple[Any, pd.DataFrame], chromiu
     assert report.probes["tables"] == ["first-stage", "regret-table"]
     assert report.probes["drawn"] == dict.fromkeys(CHARTS, True)
     assert report.probes["heatmap"] == 1
+
+
+def test_a_negative_regret_is_explained_as_solver_tolerance(
+        solved: tuple[Any, pd.DataFrame]) -> None:
+    import dataclasses
+
+    result, _ = solved
+    assert "A negative regret" not in stochastic_report_html(result)  # exact solves here
+    regret = result.regret.copy()
+    regret.loc[0, "regret_usd"] = -5e6
+    noisy = dataclasses.replace(result, regret=regret)
+    assert "A negative regret means a plan beat a scenario&#39;s own optimum" in \
+        stochastic_report_html(noisy)

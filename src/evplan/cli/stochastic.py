@@ -222,9 +222,12 @@ def studies(
 def _frame_table(frame: object) -> object:
     from rich.table import Table
 
-    table = Table(*[str(column) for column in frame.columns])  # type: ignore[attr-defined]
+    table = Table()
+    for column in frame.columns:  # type: ignore[attr-defined]
+        table.add_column(str(column), no_wrap=column == "run_id")  # ids are never cut
     for row in frame.itertuples(index=False):  # type: ignore[attr-defined]
         table.add_row(*[_money(value) if isinstance(value, float) and abs(value) >= 1e4
-                        else f"{value:.4g}" if isinstance(value, float) else str(value)
-                        for value in row])
+                        else f"{value:.4g}" if isinstance(value, float)
+                        else f"{value:%Y-%m-%d %H:%M}" if hasattr(value, "strftime")
+                        else str(value) for value in row])
     return table

@@ -109,7 +109,7 @@ def stochastic_tables(result: Any) -> list[dict[str, Any]]:
             "caption": "Row: whose first stage is fixed (each scenario's own plan, the "
                        "expected-value plan, the stochastic plan); column: the scenario that "
                        "happens. Regret = that scenario's own optimum minus the margin the "
-                       "plan earns there (regret.csv).",
+                       "plan earns there (regret.csv)." + _gap_note(result),
             "header": ["plan", *scenarios, "worst"],
             "rows": [[_cell(str(plan)), *[_cell(usd(float(v))) for v in row],
                       _cell(usd(float(np.max(row))), "down" if np.max(row) > 0.5 else "")]
@@ -162,16 +162,26 @@ def _heatmap(result: Any) -> Chart:
     values = table.to_numpy(dtype=float)
     data = [{"type": "heatmap", "x": scenarios, "y": list(table.index), "z": values.tolist(),
              "text": [[usd(v) for v in row] for row in values], "texttemplate": "%{text}",
-             "colorscale": [[0, "#f7fbff"], [1, FOCUS_COLOUR]], "zmin": 0,
+             "colorscale": [[0, "#f7fbff"], [1, FOCUS_COLOUR]],
              "colorbar": {"title": {"text": "USD"}},
              "hovertemplate": "plan %{y} in %{x}: regret %{text}<extra></extra>"}]
     layout = base_layout(xaxis={"title": {"text": "scenario that happens"}},
                          yaxis={"title": {"text": "plan fixed"}, "autorange": "reversed"},
                          margin={"l": 140, "r": 20, "t": 30, "b": 60})
     return Chart("chart-regret", "Regret heatmap",
-                 "Each scenario's own optimum minus the margin of the plan in that scenario; "
-                 "0 on a scenario's own row and column.", {"data": data, "layout": layout},
-                 height=max(320, 60 + 46 * len(table)))
+                 "Each scenario's own optimum minus the margin of the plan in that scenario "
+                 "(a scenario's own plan has regret 0 in it)." + _gap_note(result),
+                 {"data": data, "layout": layout}, height=max(320, 60 + 46 * len(table)))
+
+
+def _gap_note(result: Any) -> str:
+    """A sentence when some regret is negative: the solves are optimal only to the MIP gap."""
+    if not len(result.regret) or float(result.regret["regret_usd"].min()) >= -1.0:
+        return ""
+    return (" A negative regret means a plan beat a scenario's own optimum: each MILP is "
+            f"solved to the relative MIP gap (here {pct(result.metadata.get('mip_gap', 0.0), 2)}"
+            " for the extensive form), so differences that small are within the solver's "
+            "tolerance, not real gains.")
 
 
 def _frontier(frontier: pd.DataFrame) -> Chart:
