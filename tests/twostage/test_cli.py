@@ -49,6 +49,24 @@ def test_stochastic_prints_and_writes_the_hand_solved_values(tmp_path: Path) -> 
     assert frontier["decisions_changed"].tolist() == [0, 1]
     first = pd.read_csv(tmp_path / "out" / "first_stage.csv")
     assert first.set_index("variable")["value"]["plant_modules"] == 2
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert '<h2 class="section" id="decisions-under-uncertainty">Decisions under uncertainty' \
+        in page
+    assert 'data-evplan-plotlyjs="shared"' in page  # plotly.js shared beside the folder
+    assert any((tmp_path / "_assets").glob("plotly-*.min.js"))
+    # recorded beside the folder; `evplan studies` lists it and shows its scenarios
+    assert "Recorded as run " in done.stdout
+    listed = subprocess.run([sys.executable, "-m", "evplan.cli", "studies", "--store",
+                             str(tmp_path / "evplan.duckdb")], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=600)
+    assert listed.returncode == 0, listed.stderr
+    assert "demand" in listed.stdout and "0.4 M" in listed.stdout  # EVPI 0.42 M
+    run_id = done.stdout.split("Recorded as run ", 1)[1].split()[0]
+    shown = subprocess.run([sys.executable, "-m", "evplan.cli", "studies", run_id,
+                            "--store", str(tmp_path / "evplan.duckdb")], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=600)
+    assert shown.returncode == 0, shown.stderr
+    assert "high" in shown.stdout and "low" in shown.stdout
 
 
 def test_unknown_study_exits_1_and_writes_nothing(tmp_path: Path) -> None:
@@ -71,3 +89,19 @@ def test_a_folder_of_the_users_is_refused_before_the_solve(tmp_path: Path) -> No
     assert done.returncode == 1, done.stderr
     assert [path.name for path in mine.iterdir()] == ["notes.txt"]
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep"
+
+
+def test_objective_minimax_regret_from_the_command_line(tmp_path: Path) -> None:
+    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")
+    done = _evplan("demand", str(inputs), "--objective", "minimax-regret", "--no-vss",
+                   "--no-regret", "--store", str(tmp_path / "s.duckdb"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    # 2 modules: regret 0 (high), 0.6 M (low); 1 module: 3.9 M (high)
+    assert "objective (minus the worst regret)" in done.stdout
+    assert "-0.6 M" in done.stdout
+    from evplan.store import ResultsStore
+
+    row = ResultsStore(tmp_path / "s.duckdb").studies().iloc[0]
+    assert row["objective_usd"] == pytest.approx(-0.6e6)
+    assert row["evpi_usd"] == pytest.approx(0.6e6)

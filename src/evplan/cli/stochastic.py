@@ -11,6 +11,9 @@ import typer
 from evplan.cli.app import (
     DebugOption,
     ProgressOption,
+    RecordOption,
+    SelfContainedOption,
+    StoreOption,
     app,
     console,
     exit_with_error,
@@ -66,12 +69,19 @@ def stochastic(
                                                              "plan (VSS).")] = True,
     regret: Annotated[bool, typer.Option("--regret/--no-regret", help="Each scenario's plan "
                                          "in every scenario (scenarios² solves).")] = True,
+    objective: Annotated[str | None, typer.Option(
+        "--objective", help="expected (E[margin] + λ CVaR, the default) or minimax-regret "
+                            "(smallest worst regret); overrides the study's risk: objective."
+    )] = None,
     frontier: Annotated[str | None, typer.Option(
         "--frontier", help="Also solve at these risk weights, e.g. 0,0.5,1,2: expected margin "
                            "against CVaR and how many shared decisions change.")] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write first_stage.csv, scenarios.csv, regret.csv and "
-                               "summary.json to this new folder.")] = None,
+        "--output", "-o", help="Write first_stage.csv, scenarios.csv, regret.csv, "
+                               "summary.json and report.html to this new folder.")] = None,
+    self_contained: SelfContainedOption = False,
+    store: StoreOption = None,
+    record: RecordOption = True,
     show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -89,25 +99,58 @@ def stochastic(
             data = load_inputs(inputs or Path("china-strategic"))
             result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
                                                             mip_gap=mip_gap),
-                                 evpi=evpi, vss=vss, regret=regret)
+                                 evpi=evpi, vss=vss, regret=regret, objective_kind=objective)
             table = None
             if frontier:
                 from evplan.twostage.frontier import efficient_frontier
 
                 table = efficient_frontier(data, study, _weights(frontier),
                                            SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
+            # Recorded when --store is given, or with -o in evplan.duckdb beside the folder.
+            store = store or (target.path.parent / "evplan.duckdb" if target is not None else None)
+            entry = None
+            if record and store is not None:
+                from evplan.store import study_record
+
+                entry = study_record(result, data=data, frontier=table)
+            recorded = entry.run_id if entry is not None else None
             if target is not None:  # the folder appears whole (evplan.outputs.transaction)
                 from evplan.outputs import write_csv
                 from evplan.outputs.marker import new_run_id
                 from evplan.outputs.transaction import write_folder
 
+                final = target.path
+
                 def fill(staging: Path) -> None:
+                    from evplan.report.scripts import shared_src
+                    from evplan.report.stochastic import stochastic_report_html
+
                     _write(result, staging)
                     if table is not None:
                         write_csv(table, staging / "frontier.csv")
+                    src = (None if self_contained
+                           else shared_src(final.parent, final))
+                    (staging / "report.html").write_text(
+                        stochastic_report_html(result, table, src), encoding="utf-8")
 
-                output = write_folder(target, fill, kind="stochastic", run_id=new_run_id(),
-                                      command="stochastic")
+                def commit(folder: Path) -> None:
+                    import dataclasses
+
+                    from evplan.store import ResultsStore
+
+                    assert entry is not None and store is not None
+                    ResultsStore(store).record(dataclasses.replace(
+                        entry, metadata={**entry.metadata, "run_folder": str(folder)}))
+
+                output = write_folder(target, fill, kind="stochastic",
+                                      run_id=recorded or new_run_id(), command="stochastic",
+                                      store=store if entry is not None else None,
+                                      run_ids=[recorded] if recorded else [],
+                                      commit=commit if entry is not None else None)
+            elif entry is not None and store is not None:
+                from evplan.store import ResultsStore
+
+                ResultsStore(store).record(entry)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -116,6 +159,9 @@ def stochastic(
         console.print(table.to_string(index=False))
     if output is not None:
         console.print(f"Tables written to {output}")
+    if recorded is not None:
+        console.print(f"Recorded as run {recorded} in {store}; list studies with `evplan "
+                      f"studies --store {store}`.")
 
 
 def _show(result: object) -> None:
@@ -129,7 +175,8 @@ def _show(result: object) -> None:
                   f"status {result.status}, gap {meta['mip_gap']:.2%}.")  # type: ignore[attr-defined]
     table = Table("value", "USD")
     for label, value in (
-            ("objective (E + λ CVaR)", result.objective_usd),  # type: ignore[attr-defined]
+            ("objective (minus the worst regret)" if study.objective == "minimax-regret"
+             else "objective (E + λ CVaR)", result.objective_usd),  # type: ignore[attr-defined]
             ("expected margin", result.expected_margin_usd),  # type: ignore[attr-defined]
             (f"CVaR {study.alpha:g}", result.cvar_usd),  # type: ignore[attr-defined]
             ("EVPI", result.evpi_usd), ("VSS", result.vss_usd)):  # type: ignore[attr-defined]
@@ -147,3 +194,44 @@ def _show(result: object) -> None:
                   f"({int((changed['value'] > 0).sum())} non-zero); --output writes them.")
     if "eev_status" in meta and meta["eev_status"] != "optimal":
         console.print(f"VSS: {meta['eev_status']}")
+
+
+@app.command()
+def studies(
+    run_id: Annotated[str | None, typer.Argument(
+        help="A recorded study's run id (a unique prefix is enough): its scenarios.")] = None,
+    store: StoreOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List the two-stage studies recorded in the results store, or one study's scenarios."""
+    from evplan.cli.app import default_store
+    from evplan.store import ResultsStore
+
+    try:
+        results = ResultsStore(store or default_store())
+        if run_id is None:
+            frame = results.studies()
+        else:
+            (run_id,) = results.resolve([run_id])
+            frame = results.table(run_id, "study_scenarios")
+    except EvplanError as error:
+        exit_with_error(error, debug)
+        return
+    if frame.empty:
+        console.print("No study recorded: run `evplan stochastic STUDY INPUTS --store FILE`.")
+        return
+    console.print(_frame_table(frame))
+
+
+def _frame_table(frame: object) -> object:
+    from rich.table import Table
+
+    table = Table()
+    for column in frame.columns:  # type: ignore[attr-defined]
+        table.add_column(str(column), no_wrap=column == "run_id")  # ids are never cut
+    for row in frame.itertuples(index=False):  # type: ignore[attr-defined]
+        table.add_row(*[_money(value) if isinstance(value, float) and abs(value) >= 1e4
+                        else f"{value:.4g}" if isinstance(value, float)
+                        else f"{value:%Y-%m-%d %H:%M}" if hasattr(value, "strftime")
+                        else str(value) for value in row])
+    return table

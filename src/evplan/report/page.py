@@ -248,11 +248,14 @@ def _clean(figure: dict[str, Any]) -> dict[str, Any]:
 def render_page(*, title: str, subtitle: str, groups: Sequence[ChartGroup],
                 story_lines: Sequence[str] = (), cards: Sequence[Card] = (),
                 kpi_table: dict[str, Any] | None = None, footer: Sequence[str] = (),
-                plotlyjs_src: str | None = None) -> str:
+                plotlyjs_src: str | None = None, heading: dict[str, str] | None = None,
+                tables: Sequence[dict[str, Any]] = ()) -> str:
     """Render one HTML page: self-contained, or loading plotly.js from ``plotlyjs_src``.
 
     ``plotlyjs_src`` is a relative URL of a shared plotly.js file
     (:func:`evplan.report.scripts.shared_plotlyjs`); None embeds plotly.js in the page.
+    ``heading`` (id, title, caption) opens the page's section above the cards; ``tables``
+    are shaped like ``kpi_table`` with an ``id`` each, drawn after it.
     """
     charts = [chart for group in groups for chart in group.charts]
     figures = [{"id": chart.id, "data": chart.figure["data"],
@@ -264,6 +267,7 @@ def render_page(*, title: str, subtitle: str, groups: Sequence[ChartGroup],
     return _template().render(
         title=title, subtitle=subtitle, story=list(story_lines), cards=list(cards),
         kpi_table=kpi_table, groups=list(groups), version=__version__,
+        heading=heading or {}, tables=list(tables),
         footer=[*footer, f"Made by evplan {__version__} on {stamp}. " + (
             "One file, no network: plotly.js and the Natural Earth 1:110m map are embedded."
             if plotlyjs_src is None else

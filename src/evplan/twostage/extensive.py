@@ -112,13 +112,14 @@ def averaged_block(blocks: Sequence[Block]) -> Block:
     return Block(mean, 1.0, constant, blocks[0].shared)
 
 
-def _matrix(blocks: Sequence[Block], risk: bool) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray,
-                                                          np.ndarray]:
-    """Stacked rows: the blocks, non-anticipativity, and the CVaR rows when ``risk``."""
+def _matrix(blocks: Sequence[Block], risk: bool, wait: np.ndarray | None = None
+            ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
+    """Stacked rows: the blocks, non-anticipativity, and the CVaR rows when ``risk`` (the
+    minimax-regret rows when ``wait``, the scenarios' own optima, is given)."""
     sizes = [len(block.runner.vlabels) for block in blocks]
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     count = len(blocks)
-    n_columns = int(offsets[-1]) + (1 + count if risk else 0)
+    n_columns = int(offsets[-1]) + (1 + count if risk else 0) + (1 if wait is not None else 0)
     parts = [sp.block_diag([block.runner.a for block in blocks], format="csr")]
     parts[0].resize((parts[0].shape[0], n_columns))
     lower = [np.concatenate([block.runner.row_lower for block in blocks])]
@@ -147,6 +148,15 @@ def _matrix(blocks: Sequence[Block], risk: bool) -> tuple[sp.csr_matrix, np.ndar
         parts.append(risk_rows.tocsr())
         lower.append(np.array([block.constant_usd * SCALE for block in blocks]))
         upper.append(np.full(count, np.inf))
+    if wait is not None:  # t + c_s x_s >= WS_s + K_s, i.e. t >= WS_s - M_s (USD millions)
+        regret_rows = sp.lil_matrix((count, n_columns))
+        for s, block in enumerate(blocks):
+            regret_rows[s, np.arange(offsets[s], offsets[s + 1])] = block.runner.cost * SCALE
+            regret_rows[s, n_columns - 1] = 1.0
+        parts.append(regret_rows.tocsr())
+        lower.append((np.asarray(wait, dtype=float)
+                      + np.array([block.constant_usd for block in blocks])) * SCALE)
+        upper.append(np.full(count, np.inf))
     return (sp.vstack(parts, format="csr"), np.concatenate(lower), np.concatenate(upper),
             offsets)
 
@@ -154,7 +164,8 @@ def _matrix(blocks: Sequence[Block], risk: bool) -> tuple[sp.csr_matrix, np.ndar
 def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None, *,
                     risk_weight: float = 0.0, alpha: float = 0.9,
                     fixed: np.ndarray | None = None,
-                    cutoff_usd: float | None = None) -> ExtensiveRun:
+                    cutoff_usd: float | None = None,
+                    minimax_wait_usd: np.ndarray | None = None) -> ExtensiveRun:
     """Build and solve the extensive form of ``blocks`` (see the module docstring).
 
     Parameters
@@ -166,12 +177,20 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
         The objective of a known plan (e.g. the expected-value plan's, EEV): HiGHS prunes
         what cannot beat it, less a margin of 10⁻⁷ relative + 1 USD so that plan stays
         admissible. A cutoff, not a MIP start (see :mod:`evplan.strategic.milp`).
+    minimax_wait_usd : numpy.ndarray, optional
+        Each scenario's own optimum WS_s: minimise the largest regret instead, i.e.
+        maximise -t subject to t >= WS_s - M_s for every s (t free, the last column);
+        ``objective_usd`` is then -t and ``risk_weight`` must be 0.
     """
     options = solver or SolverOptions()
     risk = risk_weight > 0
-    a, row_lower, row_upper, offsets = _matrix(blocks, risk)
+    minimax = minimax_wait_usd is not None
+    if risk and minimax:
+        raise ValueError("minimax regret takes no CVaR weight")
+    a, row_lower, row_upper, offsets = _matrix(blocks, risk, minimax_wait_usd)
     count = len(blocks)
-    cost = [block.probability * block.runner.cost * SCALE for block in blocks]
+    cost = [block.probability * block.runner.cost * SCALE * (0.0 if minimax else 1.0)
+            for block in blocks]
     lower = [block.runner.lower for block in blocks]
     upper = [block.runner.upper for block in blocks]
     if risk:
@@ -179,6 +198,10 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
         cost.append(-risk_weight / (1 - alpha) * np.array([b.probability for b in blocks]))
         lower += [np.array([-np.inf]), np.zeros(count)]
         upper += [np.array([np.inf]), np.full(count, np.inf)]
+    if minimax:
+        cost.append(np.array([-1.0]))
+        lower.append(np.array([-np.inf]))
+        upper.append(np.array([np.inf]))
     lower_all, upper_all = np.concatenate(lower), np.concatenate(upper)
     if fixed is not None:
         for s, block in enumerate(blocks):
@@ -201,7 +224,8 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
     if a.shape[0]:
         h.addRows(a.shape[0], row_lower, row_upper, a.nnz, a.indptr, a.indices, a.data)
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    constant = sum(block.probability * block.constant_usd for block in blocks)
+    constant = 0.0 if minimax else sum(block.probability * block.constant_usd
+                                       for block in blocks)
     if cutoff_usd is not None and np.isfinite(cutoff_usd):
         margin = 1e-7 * abs(cutoff_usd) + 1.0
         # HiGHS reads objective_bound in its internal minimisation sense: negate.

@@ -33,7 +33,9 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
                        solver: SolverOptions | None = None, *,
                        catalog: Catalog | None = None) -> pd.DataFrame:
     """One row per risk weight: risk_weight, expected_margin_usd, cvar_usd, objective_usd,
-    decisions_changed (shared values that differ from the first weight's plan).
+    decisions_changed (shared values that differ from the first weight's plan) and
+    changed_decisions (those values, ``variable element year: before -> after``, joined by
+    ``; ``).
 
     Examples
     --------
@@ -45,7 +47,7 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
     """
     catalog = catalog if catalog is not None else catalog_for(data)
     study = _study(data, study, catalog)
-    scenarios, _ = _build(data, study, catalog)
+    scenarios, elements = _build(data, study, catalog)
     blocks = [scenario.block for scenario in scenarios]
     probabilities = np.array([scenario.probability for scenario in scenarios])
     rows = []
@@ -70,5 +72,14 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
                      "cvar_usd": cvar(margins, probabilities, study.alpha),
                      "objective_usd": run.objective_usd, "status": run.status,
                      "mip_gap": run.mip_gap,
-                     "decisions_changed": int((values != reference).sum())})
+                     "decisions_changed": int((values != reference).sum()),
+                     "changed_decisions": _changed(elements, reference, values)})
     return pd.DataFrame(rows)
+
+
+def _changed(elements: pd.DataFrame, reference: np.ndarray, values: np.ndarray) -> str:
+    """``plant_modules P1 2025: 2 -> 1; ...`` for the shared values that differ."""
+    differ = [int(j) for j in np.flatnonzero(values != reference)]
+    return "; ".join(f"{elements['variable'].iat[j]} {elements['element'].iat[j]} "
+                     f"{elements['year'].iat[j]}: {reference[j]:g} -> {values[j]:g}"
+                     for j in differ)

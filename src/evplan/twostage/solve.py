@@ -116,6 +116,21 @@ def _study(data: NetworkData, study: str | Study, catalog: Catalog) -> Study:
     return catalog.studies[study]
 
 
+def _with_objective(study: Study, objective: str) -> Study:
+    from dataclasses import replace
+
+    from evplan.twostage.tree import OBJECTIVES
+
+    if objective not in OBJECTIVES:
+        raise InputError([Problem("--objective", f"'{objective}' is not an objective: use "
+                                  f"{' or '.join(OBJECTIVES)}.")])
+    if objective == "minimax-regret" and study.risk_weight > 0:
+        raise InputError([Problem("--objective", f"study '{study.name}' has risk weight "
+                                  f"{study.risk_weight:g}; minimax-regret takes no weight. "
+                                  "Drop the weight from the study's risk: in scenarios.yaml.")])
+    return replace(study, objective=objective)
+
+
 def _elements(index: ModelIndex, revelation: int | None) -> pd.DataFrame:
     """The shared first-stage elements: variable, position, element name, year."""
     frames = []
@@ -270,7 +285,8 @@ def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
 
 def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | None = None, *,
                evpi: bool = True, vss: bool = True, regret: bool = True,
-               catalog: Catalog | None = None) -> StochasticResult:
+               catalog: Catalog | None = None,
+               objective_kind: str | None = None) -> StochasticResult:
     """Plan the network before the uncertainty is revealed (see the module docstring).
 
     Parameters
@@ -282,6 +298,9 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     evpi, vss, regret : bool
         Compute the wait-and-see value (EVPI; also needed by regret), the expected-value
         plan (VSS) and the regret table (one solve per plan and scenario).
+    objective_kind : str, optional
+        Overrides the study's objective: ``expected`` or ``minimax-regret``
+        (:mod:`evplan.twostage.minimax`; it always solves the scenarios alone).
 
     Raises
     ------
@@ -299,6 +318,12 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     solver = solver or SolverOptions()
     catalog = catalog if catalog is not None else catalog_for(data)
     study = _study(data, study, catalog)
+    if objective_kind is not None:
+        study = _with_objective(study, objective_kind)
+    if study.objective == "minimax-regret":
+        from evplan.twostage.minimax import minimax_regret
+
+        return minimax_regret(data, study, catalog, solver, vss=vss, regret=regret)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     cpu = time.process_time()

@@ -41,7 +41,9 @@ __all__ = ["MAX_SCENARIOS", "Study", "StudyScenario", "parse_studies"]
 LABEL = "scenarios.yaml"
 STUDY_KEYS = ("branches", "scenarios", "revelation_year", "risk", "description")
 OUTCOME_KEYS = ("probability", "overrides")
-RISK_KEYS = ("weight", "alpha")
+RISK_KEYS = ("weight", "alpha", "objective")
+#: The objectives a study may take: E[margin] + lambda x CVaR, or the smallest worst regret.
+OBJECTIVES = ("expected", "minimax-regret")
 #: Most scenarios one study may expand to (the extensive form grows with each one).
 MAX_SCENARIOS = 1_000
 #: How far the probabilities of a branch may sum from 1.
@@ -76,6 +78,9 @@ class Study:
         CVaR level in (0, 1): CVaR is the mean margin of the worst 1 - alpha of probability.
     description : str
         Free text for the report.
+    objective : str
+        ``expected`` (E[margin] + lambda x CVaR_alpha) or ``minimax-regret`` (minimise the
+        largest regret WS_s - M_s over the scenarios; docs/stochastic.md).
     """
 
     name: str
@@ -84,11 +89,13 @@ class Study:
     risk_weight: float = 0.0
     alpha: float = 0.9
     description: str = ""
+    objective: str = "expected"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data, for the result record."""
         return {"name": self.name, "revelation_year": self.revelation_year,
                 "risk_weight": self.risk_weight, "alpha": self.alpha,
+                "objective": self.objective,
                 "scenarios": [{"name": s.name, "probability": s.probability,
                                "overrides": list(s.overrides)} for s in self.scenarios]}
 
@@ -153,7 +160,7 @@ def _risk(name: str, spec: Any, problems: list[Problem]) -> tuple[float, float]:
         if key not in RISK_KEYS:
             problems.append(Problem(LABEL, f"study '{name}': risk: '{key}' is not a key."
                                     + (did_you_mean(str(key), RISK_KEYS)
-                                       or " The keys are weight and alpha.")))
+                                       or " The keys are weight, alpha and objective.")))
     weight = _number(spec.get("weight", 0.0))
     if weight is None or weight < 0:
         problems.append(Problem(LABEL, f"study '{name}': risk weight = {spec.get('weight')!r} "
@@ -167,6 +174,20 @@ def _risk(name: str, spec: Any, problems: list[Problem]) -> tuple[float, float]:
                                 "worst 10 %)."))
         alpha = 0.9
     return weight, alpha
+
+
+def _objective(name: str, spec: Any, weight: float, problems: list[Problem]) -> str:
+    objective = spec.get("objective", "expected") if isinstance(spec, Mapping) else "expected"
+    if objective not in OBJECTIVES:
+        problems.append(Problem(LABEL, f"study '{name}': risk objective = {objective!r} is "
+                                f"not one of {', '.join(OBJECTIVES)}."
+                                + (did_you_mean(str(objective), OBJECTIVES) or "")))
+        return "expected"
+    if objective == "minimax-regret" and weight > 0:
+        problems.append(Problem(LABEL, f"study '{name}': risk objective minimax-regret takes "
+                                f"no weight (found weight: {weight:g}); drop the weight, or "
+                                "use objective: expected for E[margin] + weight x CVaR."))
+    return str(objective)
 
 
 def _study(name: str, spec: Any, overrides: Mapping[str, Any],
@@ -192,6 +213,7 @@ def _study(name: str, spec: Any, overrides: Mapping[str, Any],
                                 "not a year. Give e.g. revelation_year: 2026."))
         revelation = None
     weight, alpha = _risk(name, spec.get("risk"), problems)
+    objective = _objective(name, spec.get("risk"), weight, problems)
     before = len(problems)
     if has_list:
         scenarios = _outcomes(f"study '{name}': scenarios", spec["scenarios"], overrides,
@@ -217,7 +239,7 @@ def _study(name: str, spec: Any, overrides: Mapping[str, Any],
     if len(problems) > before:
         return None
     return Study(name, tuple(scenarios), None if revelation is None else int(revelation),
-                 weight, alpha, str(spec.get("description", "")))
+                 weight, alpha, str(spec.get("description", "")), objective)
 
 
 def parse_studies(raw: Mapping[str, Any], overrides: Mapping[str, Any],

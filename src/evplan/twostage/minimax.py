@@ -1,0 +1,183 @@
+r"""Minimax regret: the first stage whose worst regret over the scenarios is smallest.
+
+Scenario :math:`s`'s regret under a first stage :math:`x` is :math:`WS_s - M_s(x)`: its own
+optimum (the wait-and-see value, each scenario solved alone, as for EVPI) minus the best
+margin it earns with :math:`x` fixed. :func:`minimax_regret` runs, in order:
+
+1. the wait-and-see solves (:math:`WS_s`);
+2. the extensive form (:func:`evplan.twostage.extensive.solve_extensive` with
+   ``minimax_wait_usd``): maximise :math:`-t` subject to :math:`t \ge WS_s - M_s` for every
+   :math:`s`, every scenario's block and the non-anticipativity rows, :math:`t` free;
+3. the returned plan: the shared first stage :math:`x^*` of that solution, fixed in every
+   scenario and the rest re-optimised (the extensive form is indifferent to the margins of
+   scenarios whose regret is not the largest; re-optimising only raises them);
+4. the checks: every scenario's plan as in :func:`evplan.stochastic`
+   (:func:`evplan.twostage.verify.scenario_result`), the shared values equal, and the
+   regret vector recomputed from the scenario solves, :math:`WS_s - M_s`, whose largest
+   value must not exceed :math:`t^*` (relative 10⁻⁶ + 1 USD);
+5. EVPI and VSS on this objective, written to maximise (objective = -max regret): the
+   wait-and-see plans have no regret, so EVPI = max regret; VSS = max regret of the
+   expected-value plan - max regret of this plan.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evplan.errors import VerificationError
+from evplan.highs import SolverOptions
+from evplan.results import Result
+from evplan.twostage.extensive import Block, ExtensiveRun, averaged_block, solve_extensive
+from evplan.twostage.risk import cvar
+from evplan.twostage.solve import (
+    StochasticResult,
+    _build,
+    _evaluate,
+    _fixed_values,
+    _raise_no_plan,
+    _Scenario,
+)
+from evplan.twostage.tree import Study
+from evplan.twostage.verify import scenario_result
+
+__all__ = ["max_regret", "minimax_regret"]
+
+#: Relative tolerance of the recomputed worst regret against the extensive form's t.
+TOLERANCE = 1e-6
+
+
+def max_regret(wait_usd: np.ndarray, margins_usd: np.ndarray) -> float:
+    """The largest regret max_s (WS_s - M_s).
+
+    Examples
+    --------
+    >>> max_regret(np.array([7.0, 1.3]), np.array([7.0, 0.7]))
+    0.6000000000000001
+    """
+    return float(np.max(np.asarray(wait_usd) - np.asarray(margins_usd)))
+
+
+def _alone(scenario: _Scenario, solver: SolverOptions,
+           fixed: np.ndarray | None = None) -> ExtensiveRun:
+    block = Block(scenario.block.runner, 1.0, scenario.block.constant_usd,
+                  scenario.block.shared)
+    return solve_extensive([block], solver, fixed=fixed)
+
+
+def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions, *,
+                   vss: bool = True, regret: bool = True) -> StochasticResult:
+    """Solve ``study`` for the smallest worst regret (see the module docstring).
+
+    Called by :func:`evplan.stochastic` when the study's objective is ``minimax-regret``.
+
+    Raises
+    ------
+    InfeasibleError, SolverLimitError, VerificationError
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    cpu = time.process_time()
+    scenarios, elements = _build(data, study, catalog)
+    blocks = [scenario.block for scenario in scenarios]
+    names = [scenario.name for scenario in scenarios]
+    probabilities = np.array([scenario.probability for scenario in scenarios])
+    timings["build_seconds"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    own = [_alone(scenario, solver) for scenario in scenarios]
+    for scenario, alone in zip(scenarios, own, strict=True):
+        if not alone.has_solution:
+            _raise_no_plan(alone, f"scenario '{scenario.name}' alone")
+    wait = np.array([alone.objective_usd for alone in own])
+    timings["wait_and_see_seconds"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    run = solve_extensive(blocks, solver, minimax_wait_usd=wait)
+    if not run.has_solution:
+        _raise_no_plan(run, f"study '{study.name}' (minimax regret)")
+    t_usd = -run.objective_usd
+    timings["solve_seconds"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    values = _fixed_values(run, scenarios[0])
+    fixed = [_alone(scenario, solver, values) for scenario in scenarios]
+    for scenario, completed in zip(scenarios, fixed, strict=True):
+        if not completed.has_solution:
+            _raise_no_plan(completed, f"scenario '{scenario.name}' with the minimax plan")
+    results: dict[str, Result] = {
+        sc.name: scenario_result(sc.name, sc.data, sc.m, sc.index, completed.runs[0],
+                                 sc.overrides)
+        for sc, completed in zip(scenarios, fixed, strict=True)}
+    margins = np.array([results[name].objective_usd for name in names])
+    regrets = wait - margins
+    worst = float(np.max(regrets))
+    scale = max(1.0, float(np.max(np.abs(wait))))
+    problems = []
+    for scenario, completed in zip(scenarios, fixed, strict=True):
+        shared = completed.runs[0].primal[scenario.block.runner.vlabels][scenario.block.shared]
+        if len(shared) and float(np.max(np.abs(shared - values))) > 1e-6:
+            problems.append(f"scenario '{scenario.name}' departs from the shared first stage.")
+    if worst > t_usd + TOLERANCE * scale + 1.0:
+        problems.append(f"the recomputed worst regret {worst:,.2f} USD exceeds the extensive "
+                        f"form's t = {t_usd:,.2f} USD.")
+    if problems:
+        raise VerificationError([f"stochastic (minimax regret): {line}" for line in problems])
+    timings["check_seconds"] = time.perf_counter() - clock
+    metadata: dict[str, Any] = {"objective": "minimax-regret", "minimax_t_usd": t_usd,
+                                "wait_and_see_usd": 0.0}
+    frame = pd.DataFrame({"scenario": names, "probability": probabilities,
+                          "margin_usd": margins, "wait_and_see_usd": wait,
+                          "regret_usd": regrets})
+    rows = []
+    clock = time.perf_counter()
+    if regret:
+        for scenario, alone in zip(scenarios, own, strict=True):
+            plan, _ = _evaluate(scenarios, _fixed_values(alone, scenario), solver)
+            rows.append(pd.DataFrame({"plan": scenario.name, "scenario": names,
+                                      "margin_usd": plan, "regret_usd": wait - plan}))
+        rows.append(pd.DataFrame({"plan": "stochastic", "scenario": names,
+                                  "margin_usd": margins, "regret_usd": regrets}))
+    vss_usd = None
+    if vss:
+        try:
+            mean = averaged_block(blocks)
+        except ValueError as error:
+            metadata["eev_status"] = f"not computed: {error}"
+        else:
+            ev_run = solve_extensive([mean], solver)
+            if not ev_run.has_solution:
+                _raise_no_plan(ev_run, "the expected-value problem")
+            ev_values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
+            ev_margins, statuses = _evaluate(scenarios, ev_values, solver)
+            frame["ev_plan_margin_usd"] = ev_margins
+            bad = [name for name, status in zip(names, statuses, strict=True)
+                   if status != "optimal"]
+            metadata["expected_value_problem_usd"] = ev_run.objective_usd
+            metadata["eev_status"] = ("optimal" if not bad else "the expected-value plan has "
+                                      f"no feasible completion in {', '.join(bad)}: VSS is "
+                                      "unbounded")
+            if not bad:
+                metadata["eev_usd"] = -max_regret(wait, ev_margins)
+                vss_usd = -worst - metadata["eev_usd"]
+            if regret:
+                rows.append(pd.DataFrame({"plan": "expected-value", "scenario": names,
+                                          "margin_usd": ev_margins,
+                                          "regret_usd": wait - ev_margins}))
+    timings["regret_seconds"] = time.perf_counter() - clock
+    timings["cpu_seconds"] = time.process_time() - cpu
+    metadata |= {"status": run.status, "mip_gap": run.mip_gap, "bound_usd": run.bound_usd,
+                 "mip_nodes": run.nodes, "columns": run.columns, "rows": run.rows,
+                 "nonanticipativity_rows": run.nonanticipativity_rows,
+                 "shared_elements": len(elements), "scenarios": len(scenarios),
+                 "timings": timings, "study": study.as_dict(),
+                 "overrides": {sc.name: list(sc.overrides) for sc in scenarios}}
+    return StochasticResult(
+        study=study, status=run.status, objective_usd=-worst,
+        expected_margin_usd=float(probabilities @ margins),
+        cvar_usd=cvar(margins, probabilities, study.alpha), evpi_usd=worst, vss_usd=vss_usd,
+        first_stage=elements[["variable", "element", "year"]].assign(value=values),
+        scenarios=frame,
+        regret=(pd.concat(rows, ignore_index=True) if rows else
+                pd.DataFrame(columns=["plan", "scenario", "margin_usd", "regret_usd"])),
+        results=results, metadata=metadata)

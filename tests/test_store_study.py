@@ -1,0 +1,85 @@
+"""A two-stage study in the results store: one run row, its scenarios, margins, first
+stage, EVPI and VSS, in a real DuckDB file, read back through ResultsStore and plain SQL.
+
+The study is the hand-solved tree of docs/stochastic.md (RP 2.59 M, EVPI 0.42 M, VSS 0.75 M).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import evplan
+from evplan.examples import strategic_lane
+from evplan.scenarios.overrides import parse_catalog
+from evplan.store import ResultsStore, study_record
+
+M = 1e6
+CATALOG = parse_catalog({
+    "overrides": {"high": {"demand": {"set": {"volume_vehicles": 1000}}},
+                  "low": {"demand": {"set": {"volume_vehicles": 300}}}},
+    "studies": {"demand": {"risk": {"alpha": 0.5}, "scenarios": {
+        "high": {"probability": 0.3, "overrides": ["high"]},
+        "low": {"probability": 0.7, "overrides": ["low"]}}}}})
+
+
+def test_a_study_is_one_run_with_its_scenarios(tmp_path: Path) -> None:
+    data = strategic_lane()
+    result = evplan.stochastic(data, "demand", catalog=CATALOG)
+    store = ResultsStore(tmp_path / "evplan.duckdb")
+    run_id = store.record(study_record(result, data=data))
+    other = store.record(evplan.optimize_strategic(data))  # an ordinary run beside it
+
+    assert set(store.runs()["run_id"]) == {run_id, other}
+    studies = store.studies()
+    assert studies["run_id"].tolist() == [run_id]  # only the study
+    row = studies.iloc[0]
+    assert row["study"] == "demand" and row["scenarios"] == 2
+    assert row["objective_usd"] == pytest.approx(2.59 * M)
+    assert row["evpi_usd"] == pytest.approx(0.42 * M)
+    assert row["vss_usd"] == pytest.approx(0.75 * M)
+    assert row["cvar_usd"] == pytest.approx(0.7 * M)
+
+    run = store.run(run_id)
+    assert run["scenario"] == "study:demand" and run["case_label"] == "stochastic"
+    assert run["overrides"] == [{"scenario": "high", "probability": 0.3, "overrides": ["high"]},
+                                {"scenario": "low", "probability": 0.7, "overrides": ["low"]}]
+    assert run["parameters"]["alpha"] == 0.5 and run["parameters"]["evpi_usd"] == \
+        pytest.approx(0.42 * M)
+
+    scenarios = store.table(run_id, "study_scenarios").set_index("scenario")
+    assert scenarios["probability"].to_dict() == {"high": 0.3, "low": 0.7}
+    assert json.loads(scenarios.loc["low", "overrides"]) == ["low"]
+    assert scenarios["margin_usd"].to_dict() == pytest.approx({"high": 7.0 * M,
+                                                               "low": 0.7 * M})
+    first = store.table(run_id, "study_first_stage").set_index("variable")["value"]
+    assert first["plant_modules"] == 2
+    regret = store.table(run_id, "study_regret").set_index(["plan", "scenario"])
+    assert regret.loc[("low", "high"), "regret_usd"] == pytest.approx(3.9 * M)
+
+    kpis = store.kpis([run_id]).set_index(["kpi", "key"])["value"]
+    assert kpis[("study_margin", "low")] == pytest.approx(0.7 * M)
+    assert kpis[("study_evpi", "all")] == pytest.approx(0.42 * M)
+
+    # the file is plain DuckDB: any SQL client reads it
+    with duckdb.connect(str(tmp_path / "evplan.duckdb"), read_only=True) as connection:
+        total = connection.execute(
+            "SELECT sum(probability * margin_usd) FROM result_study_scenarios "
+            "WHERE run_id = ?", [run_id]).fetchone()
+    assert total is not None and total[0] == pytest.approx(2.59 * M)
+
+
+def test_without_evpi_and_vss_the_values_are_null(tmp_path: Path) -> None:
+    data = strategic_lane()
+    result = evplan.stochastic(data, "demand", catalog=CATALOG, evpi=False, vss=False,
+                               regret=False)
+    store = ResultsStore(tmp_path / "evplan.duckdb")
+    run_id = store.record(study_record(result))
+    row = store.studies().iloc[0]
+    assert row["run_id"] == run_id
+    assert row["expected_margin_usd"] == pytest.approx(2.59 * M)
+    assert row[["evpi_usd", "vss_usd"]].isna().all()
+    assert store.table(run_id, "study_regret").empty
