@@ -56,8 +56,13 @@ class Applied:
 
 
 def catalog_for(data: NetworkData) -> Catalog:
-    """The Catalog of ``scenarios.yaml`` beside the inputs ``data`` came from (may be empty)."""
+    """The Catalog of ``scenarios.yaml`` beside the inputs ``data`` came from (may be empty);
+    for a workbook, its ``scenarios`` sheet (:mod:`evplan.scenarios.workbook`)."""
     origin = Path(data.origin)
+    if origin.suffix.lower() in (".xlsx", ".xlsm") and origin.is_file():
+        from evplan.scenarios.workbook import read_workbook_catalog
+
+        return read_workbook_catalog(origin)
     folder = origin if origin.is_dir() else origin.parent
     return load_catalog(folder) if folder.exists() else Catalog()
 
