@@ -9,6 +9,9 @@ table (:mod:`evplan.screen`); values are never cut.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 from rich.table import Table
 
@@ -16,14 +19,34 @@ from evplan.results import Result
 from evplan.screen import Column, fit_tables
 from evplan.units import row_scale, scaled, usd
 
-__all__ = ["kpi_summary_rows", "kpi_summary_table", "kpi_summary_tables", "summary_title"]
+__all__ = ["kpi_summary_rows", "kpi_summary_table", "kpi_summary_tables", "run_title",
+           "summary_title"]
 
 UNITS = {"fraction": "%", "USD": "USD", "vehicles": "vehicles"}
 
 
+def run_title(scenario: Mapping[str, Any]) -> str:
+    """A run's name for every surface: ``china-export``, or ``china-export · trade-war`` when
+    a named scenario of ``scenarios.yaml`` was applied (its name is ``scenario['scenario']``).
+
+    Examples
+    --------
+    >>> run_title({"name": "china-export", "scenario": "trade-war"})
+    'china-export · trade-war'
+    >>> run_title({"name": "china-export"})
+    'china-export'
+    """
+    applied = str(scenario.get("scenario") or "")
+    return " · ".join(part for part in (str(scenario.get("name") or ""),
+                                        "" if applied in ("", "base") else applied) if part)
+
+
 def summary_title(result: Result) -> str:
-    """``evplan · china-export · optimal · objective USD 92.9 bn (discounted margin)``."""
-    return (f"evplan · {result.scenario['name']} · {result.status} · objective "
+    """``evplan · china-export · optimal · objective USD 92.9 bn (discounted margin)``.
+
+    A scenario run names its scenario: ``evplan · china-export · trade-war · optimal ...``.
+    """
+    return (f"evplan · {run_title(result.scenario)} · {result.status} · objective "
             f"{usd(result.objective_usd)} (discounted margin)")
 
 

@@ -59,14 +59,17 @@ def test_set_and_scale_change_only_matching_rows_and_keep_data_pure(data: Networ
     before = {name: frame.copy() for name, frame in data.tables.items()}
     applied = apply_scenario(data, "freight-shock")
     routes = applied.data["routes"]
+    cross = routes["plant"].map(data.plants.set_index("plant")["country"]).to_numpy() != routes[
+        "market"].map(data.markets.set_index("market")["country"]).to_numpy()
     assert np.allclose(routes["freight_usd_per_vehicle"],
-                       2 * data["routes"]["freight_usd_per_vehicle"])
-    assert np.allclose(routes["transit_days"], 1.3 * data["routes"]["transit_days"])
+                       np.where(cross, 2, 1) * data["routes"]["freight_usd_per_vehicle"])
+    assert np.allclose(routes["transit_days"],
+                       np.where(cross, 1.3, 1) * data["routes"]["transit_days"])
     assert applied.data["duties"] is data["duties"]  # untouched tables are shared
     for name, frame in before.items():
         pd.testing.assert_frame_equal(data[name], frame)
     (record,) = applied.overrides
-    assert record["override"] == "freight-shock" and len(record["rows"]) == len(routes)
+    assert record["override"] == "freight-shock" and len(record["rows"]) == cross.sum()
 
 
 def test_from_year_splits_ranged_rows(data: NetworkData) -> None:

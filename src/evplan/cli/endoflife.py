@@ -291,15 +291,23 @@ def recycling(
                 result = plan_from_run(run, options=options, progress=progress, **sources)
             store = store or target.path.parent / "evplan.duckdb"
             run_id = new_run_id()
+            reports: list[str] = []
+
+            def fill(staging: Path) -> None:
+                write_recycling(result, staging)
+                if run is not None and output is None:  # into a run folder: its report shows them
+                    from evplan.charging.commands import refresh_report
+
+                    reports.extend(path.name for path in [refresh_report(staging)] if path)
 
             def commit(final: Path) -> None:
                 record_recycling(result, store, scenario=f"{final.name}:recycling", run_id=run_id)
 
-            folder = write_folder(target, lambda staging: write_recycling(result, staging),
-                                  kind="recycling", run_id=run_id, command="recycling",
-                                  store=store if record else None,
+            folder = write_folder(target, fill, kind="recycling", run_id=run_id,
+                                  command="recycling", store=store if record else None,
                                   run_ids=[run_id] if record else [],
                                   commit=commit if record else None, drop=table_files("recycling"))
+            report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -308,8 +316,7 @@ def recycling(
     console.print(*closing_note(result), sep="\n")
     console.print(f"Recycling tables written to {shown_path(folder)}"
                   + _replaced(target.previous, "recycling"))
-    if record:
-        console.print(f"Recorded as run {run_id} in {shown_path(store)}")
+    _print_recorded(run_id if record else None, store, report_file)
 
 
 def _recycling_inputs(folder: Path | None, deprecated: Path | None) -> Path | None:

@@ -251,7 +251,9 @@ def _list_catalog(path: Path | None, debug: bool,
         console.print(f"{label}: no scenarios.yaml (or nothing declared in it); see "
                       "docs/scenarios.md to write one.")
         return
-    console.print(f"{label}: scenarios.yaml", markup=False)
+    source = ("sheet scenarios" if folder.suffix.lower() in (".xlsx", ".xlsm")
+              else "scenarios.yaml")
+    console.print(f"{label}: {source}", markup=False)
     for table in tables:
         console.print(table)
     console.print("Run one with `evplan run INPUTS --scenario NAME`, `evplan sweep NAME INPUTS`"

@@ -14,6 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import yaml
+
 from evplan.data.network import NetworkData
 from evplan.errors import OutputError
 
@@ -42,7 +44,14 @@ def write_csv_template(folder: str | Path, data: NetworkData | None = None) -> P
         write_inputs(source, staging)
         origin = Path(source.origin)
         catalog = (origin if origin.is_dir() else origin.parent) / "scenarios.yaml"
-        if source.origin != "<memory>" and catalog.is_file():
+        if origin.suffix.lower() in (".xlsx", ".xlsm"):  # a workbook's scenarios sheet
+            from evplan.scenarios.workbook import raw_catalog_of_origin
+
+            raw = raw_catalog_of_origin(origin)
+            if raw is not None:
+                (staging / "scenarios.yaml").write_text(yaml.safe_dump(
+                    raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        elif source.origin != "<memory>" and catalog.is_file():
             shutil.copyfile(catalog, staging / "scenarios.yaml")
         if target.exists():
             target.rmdir()  # empty, checked above

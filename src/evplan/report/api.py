@@ -15,6 +15,7 @@ from evplan.report.run import RunData, load_run
 from evplan.report.scripts import shared_src
 from evplan.report.style import country_name
 from evplan.results.result import Result
+from evplan.summary import run_title
 
 __all__ = ["REPORT_FILE", "report_file", "report_html", "uses_shared_plotlyjs", "write_report",
            "write_run_extras"]
@@ -56,7 +57,7 @@ def inputs_label(origin: str) -> str:
 
 def _single(run: RunData, plotlyjs_src: str | None = None) -> str:
     scenario = run.scenario
-    name = str(scenario.get("name") or run.label)
+    name = run_title(scenario) or run.label  # "china-export · trade-war" for a scenario run
     first, last = run.years[0], run.years[-1]
     title = f"{name}: {country_name(run.focus)}'s plants and their markets, {first}–{last}"
     charts = run_charts(run)

@@ -199,6 +199,30 @@ def _sources_sheet(book: Workbook, data: NetworkData | None) -> None:
     sheet.column_dimensions["B"].width = 120
 
 
+def _scenarios_sheet(book: Workbook, data: NetworkData | None) -> None:
+    """The source's ``scenarios.yaml`` as rows (:mod:`evplan.scenarios.workbook`)."""
+    from evplan.scenarios.workbook import (
+        SCENARIOS_SHEET,
+        SHEET_COLUMNS,
+        catalog_rows,
+        raw_catalog_of_origin,
+    )
+
+    raw = raw_catalog_of_origin(data.origin) if data is not None else None
+    if raw is None:
+        return
+    sheet = book.create_sheet(SCENARIOS_SHEET)
+    _header(sheet, list(SHEET_COLUMNS), [
+        "A section of scenarios.yaml: overrides, scenarios, parameters, sweeps, montecarlo, "
+        "studies (or descriptions for a description alone).", "The entry's name.",
+        "What the section holds under the name, as one line of YAML (docs/scenarios.md).",
+        "One line of text (evplan scenarios shows it)."], [False, False, False, True])
+    for row in catalog_rows(raw):
+        sheet.append([_cell_value(value) or None for value in row])
+    for letter, width in (("A", 14), ("B", 28), ("C", 110), ("D", 90)):
+        sheet.column_dimensions[letter].width = width
+
+
 def _readme_sheet(book: Workbook, data: NetworkData | None) -> None:
     sheet = book.create_sheet("README", 0)
     name = data.scenario.name if data is not None else "(empty)"
@@ -216,7 +240,9 @@ def _readme_sheet(book: Workbook, data: NetworkData | None) -> None:
         ("Messages name the sheet and the row as the spreadsheet numbers it, e.g. "
          "'workbook.xlsx, sheet routes: row 14, ...'.", False),
         ("The scenario sheet holds the settings as key/value rows; the sources sheet the "
-         "source ids the tables quote. Other sheets (like this one) are ignored.", False),
+         "source ids the tables quote; the scenarios sheet (when the inputs have one) the "
+         "named overrides, scenarios, sweeps and studies, one per row (evplan run book.xlsx "
+         "--scenario NAME). Other sheets (like this one) are ignored.", False),
         ("", False),
         ("sheet", True),
     ]
@@ -271,6 +297,7 @@ def write_template(path: str | Path, data: NetworkData | None = None) -> Path:
         _table_sheet(book, table, data.tables.get(name))
     _scenario_sheet(book, data)
     _sources_sheet(book, data)
+    _scenarios_sheet(book, data)
     return _save_atomically(book, Path(path))
 
 

@@ -107,6 +107,10 @@ def production_by_country(run: RunData) -> Chart:
                  {"data": traces, "layout": layout}, 420)
 
 
+SANKEY_PAD_PX = 16
+"""Gap between Sankey nodes: above the 11 px labels' line height, so labels never overlap."""
+
+
 def _sankey_trace(run: RunData, year: int, shipped: pd.DataFrame,
                   nodes: list[tuple[str, str]], colours: list[str], visible: bool
                   ) -> dict[str, Any]:
@@ -127,7 +131,8 @@ def _sankey_trace(run: RunData, year: int, shipped: pd.DataFrame,
     return {
         "type": "sankey", "visible": visible, "arrangement": "snap", "valueformat": ",.0f",
         "valuesuffix": " vehicles",
-        "node": {"label": labels, "color": colours, "pad": 7, "thickness": 14,
+        # pad at least a label's height: adjacent nodes' labels never overlap (issue 18)
+        "node": {"label": labels, "color": colours, "pad": SANKEY_PAD_PX, "thickness": 14,
                  "line": {"width": 0}},
         "textfont": {"size": 11},
         "link": {"source": sources, "target": targets, "value": values,
@@ -190,7 +195,42 @@ def sankey(run: RunData) -> Chart:
     layout = base_layout(updatemenus=year_buttons(run.years, [1] * len(run.years), last),
                          margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return Chart("chart-sankey", "From plant to market", caption,
-                 {"data": traces, "layout": layout}, max(720, 18 * len(markets) + 420))
+                 {"data": traces, "layout": layout},
+                 max(720, (SANKEY_PAD_PX + 6) * max(len(markets), len(plants)) + 300))
+
+
+def great_circle_latitudes(start: tuple[float, float], end: tuple[float, float],
+                           steps: int = 64) -> np.ndarray:
+    """Latitudes (degrees) along the great circle from ``start`` to ``end`` ((lat, lon)),
+    the path plotly draws a geo line on.
+
+    Examples
+    --------
+    >>> round(float(great_circle_latitudes((35.0, 139.0), (40.0, -100.0)).max()), 1)
+    57.4
+    """
+    def unit(point: tuple[float, float]) -> np.ndarray:
+        lat, lon = np.radians(point[0]), np.radians(point[1])
+        return np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+    a, b = unit(start), unit(end)
+    angle = float(np.arccos(np.clip(a @ b, -1.0, 1.0)))
+    if angle < 1e-9:
+        return np.array([start[0]])
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    path = (np.sin((1 - t) * angle) * a + np.sin(t * angle) * b) / np.sin(angle)
+    return np.degrees(np.arcsin(np.clip(path[:, 2], -1.0, 1.0)))
+
+
+def _latitude_range(lanes: pd.DataFrame, points: dict[str, tuple[float, float]],
+                    margin: float = 8.0) -> list[float]:
+    """The map's latitude range: every lane's whole great circle and every end, plus a margin
+    (the default world band when there are no lanes)."""
+    latitudes = [-48.0, 72.0] if lanes.empty else []
+    for origin, to in lanes[["origin", "to"]].drop_duplicates().itertuples(index=False):
+        latitudes.extend(great_circle_latitudes(points[origin], points[to]).tolist())
+    return [max(-90.0, round(min(latitudes) - margin, 1)),
+            min(90.0, round(max(latitudes) + margin, 1))]
 
 
 def export_map(run: RunData) -> Chart:
@@ -255,9 +295,14 @@ def export_map(run: RunData) -> Chart:
                        "color": "#1d2733", "opacity": 0.8, "line": {"width": 0}},
             "showlegend": False, "name": f"markets {year}",
         })
+        labelled = {market for market, to in imports if market == to}
         traces.append({
-            "type": "scattergeo", "mode": "markers", "visible": visible,
+            "type": "scattergeo", "mode": "markers+text", "visible": visible,
             "lon": [points[o][1] for o in exported], "lat": [points[o][0] for o in exported],
+            # every origin is labelled (once: a market dot of the same name already is)
+            "text": ["" if o in labelled else o for o in exported],
+            "textposition": "top center",
+            "textfont": {"size": 11, "color": "#1d2733"},
             "hovertext": [f"<b>{country_name(o)}</b> exports {year}: {v:,.0f} vehicles"
                           for o, v in exported.items()],
             "hoverinfo": "text",
@@ -277,7 +322,8 @@ def export_map(run: RunData) -> Chart:
     geo = {"projection": {"type": "natural earth"}, "showland": True, "landcolor": "#eceff3",
            "showcountries": True, "countrycolor": "#c3c9d1", "showocean": True,
            "oceancolor": "#f6f9fc", "coastlinecolor": "#aab3bf", "showframe": False,
-           "lataxis": {"range": [-48, 72]}, "resolution": 110, "scope": "world"}
+           "lataxis": {"range": _latitude_range(lanes, points)}, "resolution": 110,
+           "scope": "world"}
     layout = base_layout(geo=geo, updatemenus=year_buttons(run.years, counts, last),
                          margin={"l": 0, "r": 0, "t": 40, "b": 0})
     return Chart("chart-map", "Export flows on the map", caption,
@@ -316,10 +362,11 @@ def utilisation_heatmap(run: RunData) -> Chart:
                f"capacity). {country_name(run.focus)}'s plants run "
                f"{pct(run.kpi('utilisation_by_country', first, run.focus))} full in {first} and "
                f"{pct(run.kpi('utilisation_by_country', last, run.focus))} in {last}.")
-    layout = base_layout(margin={"l": 80, "r": 20, "t": 20, "b": 40},
+    # t=44: room for plotly's mode bar (about 30 px) above the first row (issue 18)
+    layout = base_layout(margin={"l": 80, "r": 20, "t": 44, "b": 40},
                          yaxis={"automargin": True}, xaxis={"side": "bottom"})
     return Chart("chart-utilisation", "How full the plants run", caption,
-                 {"data": [trace], "layout": layout}, max(380, 26 * len(plants) + 90))
+                 {"data": [trace], "layout": layout}, max(380, 26 * len(plants) + 114))
 
 
 def utilisation_by_country(run: RunData) -> Chart:

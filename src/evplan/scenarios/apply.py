@@ -1,7 +1,8 @@
 """Apply overrides to NetworkData: a pure function returning new, revalidated inputs.
 
 Patches run in order, each on the tables as the previous ones left them. A patch selects
-rows with ``where`` (every listed column must hold one of the listed values), narrows them
+rows with ``where`` (every listed column must hold one of the listed values; on routes,
+``cross_border: true`` keeps lanes whose plant's country is not the market's), narrows them
 with ``from_year``, then ``set`` assigns and ``scale`` multiplies. ``from_year`` filters rows
 of tables with a ``year`` column; a row with a ``first_year``/``last_year`` range that spans
 ``from_year`` is split in two, the first part keeping its values up to ``from_year - 1``
@@ -28,7 +29,7 @@ import pandas as pd
 from evplan.data import NetworkData, validate_tables
 from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import InputError, Problem
-from evplan.scenarios.overrides import LABEL, Catalog, Patch, load_catalog
+from evplan.scenarios.overrides import CROSS_BORDER, LABEL, Catalog, Patch, load_catalog
 from evplan.schema import TABLES
 
 __all__ = ["Applied", "apply", "apply_patches", "apply_scenario", "catalog_for"]
@@ -55,8 +56,13 @@ class Applied:
 
 
 def catalog_for(data: NetworkData) -> Catalog:
-    """The Catalog of ``scenarios.yaml`` beside the inputs ``data`` came from (may be empty)."""
+    """The Catalog of ``scenarios.yaml`` beside the inputs ``data`` came from (may be empty);
+    for a workbook, its ``scenarios`` sheet (:mod:`evplan.scenarios.workbook`)."""
     origin = Path(data.origin)
+    if origin.suffix.lower() in (".xlsx", ".xlsm") and origin.is_file():
+        from evplan.scenarios.workbook import read_workbook_catalog
+
+        return read_workbook_catalog(origin)
     folder = origin if origin.is_dir() else origin.parent
     return load_catalog(folder) if folder.exists() else Catalog()
 
@@ -130,6 +136,15 @@ def _scale(frame: pd.DataFrame, mask: np.ndarray, column: str, factor: float) ->
     return False
 
 
+def _cross_border(routes: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> np.ndarray:
+    """True for lanes whose plant's country is not the market's country."""
+    plant_country = tables["plants"].set_index("plant")["country"]
+    market_country = tables["markets"].set_index("market")["country"]
+    origin = routes["plant"].map(plant_country).astype(object).to_numpy()
+    destination = routes["market"].map(market_country).astype(object).to_numpy()
+    return np.asarray(origin != destination, dtype=bool)
+
+
 def _split(frame: pd.DataFrame, mask: np.ndarray, patch: Patch, years: list[int], where: str,
            problems: list[Problem]) -> tuple[pd.DataFrame, np.ndarray, list[int]]:
     """Narrow ``mask`` to from_year on; split ranged rows that span it."""
@@ -180,6 +195,9 @@ def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int]
     mask = np.ones(len(frame), dtype=bool)
     before = len(problems)
     for column, values in patch.where.items():
+        if column == CROSS_BORDER and patch.table == "routes":
+            mask &= _cross_border(frame, tables) == bool(values[0])
+            continue
         mask &= _matches(frame, column, values, where, problems).to_numpy()
     split_rows: list[int] = []
     if patch.from_year is not None and len(problems) == before:
@@ -347,8 +365,9 @@ def apply(data: NetworkData, scenario: str | Sequence[str] | Sequence[Patch],
     >>> from evplan.scenarios import apply
     >>> data = evplan.examples.china_export()
     >>> shocked = apply(data, "freight-shock")
-    >>> bool((shocked["routes"]["freight_usd_per_vehicle"]
-    ...       > data["routes"]["freight_usd_per_vehicle"]).all())
-    True
+    >>> raised = shocked["routes"]["freight_usd_per_vehicle"] > data["routes"][
+    ...     "freight_usd_per_vehicle"]     # cross-border lanes only: domestic ones keep theirs
+    >>> bool(raised.any()), bool(raised.all())
+    (True, False)
     """
     return apply_scenario(data, scenario, catalog).data

@@ -22,7 +22,7 @@ def inputs_folder(path: Path | None) -> tuple[Path, str]:
     """The folder whose ``scenarios.yaml`` belongs to the inputs ``path`` and how to name it.
 
     ``None`` is the embedded china-export; an embedded example's name is its folder; a
-    workbook's scenarios.yaml is the one beside it (as :func:`evplan.scenarios.catalog_for`).
+    workbook is itself (its ``scenarios`` sheet, as :func:`evplan.scenarios.catalog_for`).
     """
     from evplan.examples import china_export_path, example_path
 
@@ -35,6 +35,8 @@ def inputs_folder(path: Path | None) -> tuple[Path, str]:
                                       "folder, a workbook or an embedded example's name "
                                       "(china-export, china-strategic).")])
         return embedded, f"embedded {path}"
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return path, str(path)  # a workbook carries its scenarios on a sheet
     return (path if path.is_dir() else path.parent), str(path)
 
 
@@ -51,7 +53,12 @@ def catalog_tables(folder: Path, sections: tuple[str, ...] = (
 
     Names are never cut (``no_wrap``); descriptions wrap.
     """
-    catalog = load_catalog(folder) if (folder / "scenarios.yaml").exists() else Catalog()
+    if folder.suffix.lower() in (".xlsx", ".xlsm") and folder.is_file():
+        from evplan.scenarios.workbook import read_workbook_catalog
+
+        catalog = read_workbook_catalog(folder)  # its scenarios sheet
+    else:
+        catalog = load_catalog(folder) if (folder / "scenarios.yaml").exists() else Catalog()
     about = catalog.descriptions
     tables = []
     if "scenarios" in sections and catalog.scenarios:

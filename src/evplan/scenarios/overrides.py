@@ -57,6 +57,9 @@ __all__ = [
 
 LABEL = "scenarios.yaml"
 PATCH_KEYS = ("where", "set", "scale", "from_year")
+#: A ``where`` filter that is not a column: on routes, ``cross_border: true`` keeps lanes whose
+#: plant's country differs from the market's country (``false``: domestic lanes only).
+CROSS_BORDER = "cross_border"
 DISTRIBUTIONS = ("normal", "lognormal", "uniform", "triangular", "choice")
 #: Most samples one Monte Carlo study may draw, and most values one sweep parameter may take.
 MAX_SAMPLES = 100_000
@@ -224,6 +227,17 @@ def _check_columns(table: str, columns: Sequence[str], what: str, where: str,
                                                    or f" Its columns are {', '.join(known)}.")))
 
 
+def _check_cross_border(table: str, filters: Mapping[str, tuple[Any, ...]], where: str,
+                        problems: list[Problem]) -> None:
+    """``where: {cross_border: true|false}``: routes only, one boolean."""
+    if CROSS_BORDER not in filters or table != "routes":
+        return
+    values = filters[CROSS_BORDER]
+    if len(values) != 1 or not isinstance(values[0], bool):
+        problems.append(Problem(LABEL, f"{where}: where cross_border = {list(values)!r} must be "
+                                "true (lanes between countries) or false (domestic lanes)."))
+
+
 def _numeric(table: str, column: str) -> bool:
     found = [c for c in TABLES[table].columns if c.name == column]
     return bool(found) and found[0].dtype in ("float", "int")
@@ -279,7 +293,9 @@ def _patch(table: str, body: Any, override: str, problems: list[Problem]) -> Pat
                                            "column: value", problems).items()}
     scales = {str(k): v for k, v in _mapping(body.get("scale"), f"{where}: scale",
                                              "column: factor", problems).items()}
-    _check_columns(table, list(filters), "where", where, problems)
+    _check_cross_border(table, filters, where, problems)
+    _check_columns(table, [c for c in filters if c != CROSS_BORDER or table != "routes"],
+                   "where", where, problems)
     _check_columns(table, list(sets), "set", where, problems)
     _check_columns(table, list(scales), "scale", where, problems)
     for column, value in sets.items():

@@ -1,0 +1,147 @@
+"""Scenarios in an input workbook: the ``scenarios`` sheet (issue 18, item 5).
+
+``evplan template book.xlsx`` writes the source's ``scenarios.yaml`` as one sheet, so a user
+who edits the workbook keeps its overrides, scenarios, sweeps, Monte Carlo and two-stage
+studies. One row per named entry:
+
+==========  ===============  ====================================================  ===========
+section     name             entry (YAML, one line)                                description
+==========  ===============  ====================================================  ===========
+overrides   eu-cvd-up        {countervailing_duties: {where: {origin: CN, ...}}}   every ...
+scenarios   trade-war        [eu-cvd-up, br-100pct-ev, mx-100pct-ev]               from 2026 ...
+sweeps      brazil-demand    {br-demand: [0.5, 0.75, 1.0, 1.25]}                   Brazil's ...
+==========  ===============  ====================================================  ===========
+
+``section`` is a section of ``scenarios.yaml`` (docs/scenarios.md); ``entry`` is what that
+section holds under ``name``, written as one line of YAML; ``description`` is the name's line
+under ``descriptions:`` (a name with a description only has section ``descriptions`` and no
+entry). Reading the workbook rebuilds the mapping and checks it as ``scenarios.yaml`` is
+checked; ``evplan run book.xlsx --scenario trade-war`` then finds the scenario there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evplan.data.files import MAX_YAML_BYTES, load_yaml, read_text_file
+from evplan.data.suggest import did_you_mean
+from evplan.errors import InputError, Problem
+from evplan.scenarios.overrides import LABEL, Catalog, parse_catalog
+
+__all__ = ["SCENARIOS_SHEET", "SHEET_COLUMNS", "catalog_rows", "raw_catalog_of_origin",
+           "read_workbook_catalog"]
+
+SCENARIOS_SHEET = "scenarios"
+SHEET_COLUMNS = ("section", "name", "entry", "description")
+SECTIONS = ("overrides", "scenarios", "parameters", "sweeps", "montecarlo", "studies")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _one_line(value: Any) -> str:
+    """``value`` as one line of flow-style YAML (what the sheet's entry column holds)."""
+    text = yaml.safe_dump(value, default_flow_style=True, width=10**9, sort_keys=False,
+                          allow_unicode=True)
+    return text.strip().removesuffix("...").strip()
+
+
+def catalog_rows(raw: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The sheet's rows (section, name, entry, description) of a ``scenarios.yaml`` mapping.
+
+    Examples
+    --------
+    >>> catalog_rows({"overrides": {"x2": {"routes": {"scale": {"transit_days": 2}}}},
+    ...               "scenarios": {"shock": ["x2"]}, "descriptions": {"shock": "doubled"}})
+    [('overrides', 'x2', '{routes: {scale: {transit_days: 2}}}', ''), \
+('scenarios', 'shock', '[x2]', 'doubled')]
+    """
+    descriptions = {str(k): str(v) for k, v in dict(raw.get("descriptions") or {}).items()}
+    described: set[str] = set()
+    rows = []
+    for section in SECTIONS:
+        for name, entry in dict(raw.get(section) or {}).items():
+            text = descriptions.get(str(name), "") if str(name) not in described else ""
+            described.add(str(name))
+            rows.append((section, str(name), _one_line(entry), text))
+    rows.extend(("descriptions", name, "", text) for name, text in descriptions.items()
+                if name not in described)
+    return rows
+
+
+def raw_catalog_of_origin(origin: str | Path) -> dict[str, Any] | None:
+    """The ``scenarios.yaml`` mapping beside inputs read from ``origin`` (a folder, a file in
+    it, or a workbook with a ``scenarios`` sheet); None when there is none."""
+    path = Path(origin)
+    if str(origin) == "<memory>":
+        return None
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return _raw_from_workbook(path) if path.is_file() else None
+    file = (path if path.is_dir() else path.parent) / "scenarios.yaml"
+    if not file.is_file():
+        return None
+    raw = load_yaml(read_text_file(file, LABEL, MAX_YAML_BYTES), LABEL)
+    return dict(raw) if isinstance(raw, Mapping) else None
+
+
+def _raw_from_workbook(workbook: Path) -> dict[str, Any] | None:
+    from evplan.data.excel import read_sheets
+
+    sheets = read_sheets(workbook, read={SCENARIOS_SHEET})
+    if SCENARIOS_SHEET not in sheets:
+        return None
+    frame = sheets[SCENARIOS_SHEET]
+    label = f"{workbook.name}, sheet {SCENARIOS_SHEET}"
+    problems: list[Problem] = []
+    missing = [column for column in SHEET_COLUMNS if column not in frame.columns]
+    if missing:
+        raise InputError([Problem(label, f"the sheet has no column {', '.join(missing)}. Row 1 "
+                                  f"must read {', '.join(SHEET_COLUMNS)}.")])
+    raw: dict[str, Any] = {}
+    descriptions: dict[str, str] = {}
+    for record in frame.to_dict("records"):
+        row, section, name = int(record["row"]), str(record["section"]), str(record["name"])
+        entry, text = str(record["entry"]), str(record["description"])
+        where = f"row {row}"
+        if not name:
+            problems.append(Problem(label, f"{where}: name is blank. Give the entry a name.",
+                                    row))
+            continue
+        if text:
+            descriptions.setdefault(name, text)
+        if section == "descriptions" and not entry:
+            continue
+        if section not in SECTIONS:
+            problems.append(Problem(label, f"{where}: section '{section}' is not one of "
+                                    f"{', '.join(SECTIONS)}, descriptions."
+                                    + did_you_mean(section, SECTIONS), row))
+            continue
+        if name in raw.get(section, {}):
+            problems.append(Problem(label, f"{where}: {section} '{name}' is given twice. Keep "
+                                    "one row per name and section.", row))
+            continue
+        try:
+            value = load_yaml(entry, f"{label}, {where} ({name})")
+        except InputError as error:
+            problems.extend(error.problems)
+            continue
+        raw.setdefault(section, {})[name] = value
+    if problems:
+        raise InputError(problems)
+    if descriptions:
+        raw["descriptions"] = descriptions
+    return raw
+
+
+def read_workbook_catalog(workbook: str | Path) -> Catalog:
+    """The Catalog of a workbook's ``scenarios`` sheet (empty when it has none).
+
+    Raises
+    ------
+    InputError
+        For a bad row (naming sheet and row) or a bad entry (as ``scenarios.yaml`` reports).
+    """
+    raw = _raw_from_workbook(Path(workbook))
+    return parse_catalog(raw) if raw is not None else Catalog()

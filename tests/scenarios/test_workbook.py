@@ -1,0 +1,82 @@
+"""Workbooks carry scenarios (issue 18, item 5): ``evplan template book.xlsx`` writes a
+``scenarios`` sheet; ``evplan run book.xlsx --scenario NAME`` reads it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+import evplan
+from evplan.data.template import write_csv_template
+from evplan.errors import InputError
+from evplan.examples import china_export
+from evplan.report import write_template
+from evplan.scenarios import apply, catalog_for, load_catalog
+from evplan.scenarios.workbook import read_workbook_catalog
+from tests.cli.test_grammar import evplan as run_cli
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_template(tmp_path_factory.mktemp("book") / "book.xlsx")
+
+
+def test_the_template_carries_every_scenario_sweep_and_study(book: Path) -> None:
+    workbook = openpyxl.load_workbook(book, read_only=True)
+    assert "scenarios" in workbook.sheetnames
+    assert read_workbook_catalog(book) == catalog_for(china_export())
+
+
+def test_run_scenario_from_the_workbook_matches_the_csv_folder(book: Path, tmp_path: Path
+                                                               ) -> None:
+    done = run_cli("run", str(book), "--scenario", "trade-war", "-o", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert record["scenario"]["scenario"] == "trade-war"
+    assert [patch["override"] for patch in record["scenario"]["overrides"]] == [
+        "eu-cvd-up", "br-100pct-ev", "mx-100pct-ev"]
+    folder = evplan.optimize(apply(china_export(), "trade-war"))
+    assert record["objective_usd"] == pytest.approx(folder.objective_usd, rel=1e-9)
+
+
+def test_a_csv_template_of_the_workbook_keeps_its_scenarios(book: Path, tmp_path: Path) -> None:
+    folder = write_csv_template(tmp_path / "inputs", evplan.load(book))
+    assert load_catalog(folder) == catalog_for(china_export())
+
+
+def test_descriptions_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
+    folder = write_csv_template(tmp_path / "inputs")
+    raw = yaml.safe_load((folder / "scenarios.yaml").read_text(encoding="utf-8"))
+    raw["descriptions"]["trade-war"] = '=HYPERLINK("http://example.com", "click")'
+    raw["descriptions"]["freight-shock"] = "+1 freight"
+    (folder / "scenarios.yaml").write_text(yaml.safe_dump(raw, sort_keys=False),
+                                           encoding="utf-8")
+    book = write_template(tmp_path / "book.xlsx", evplan.load(folder))
+    sheet = openpyxl.load_workbook(book)["scenarios"]
+    cells = {row[1].value: row[3] for row in sheet.iter_rows(min_row=2)}
+    assert cells["trade-war"].data_type == "s" and cells["freight-shock"].data_type == "s"
+    assert cells["trade-war"].value == '=HYPERLINK("http://example.com", "click")'
+    descriptions = read_workbook_catalog(book).descriptions
+    assert descriptions["trade-war"] == '=HYPERLINK("http://example.com", "click")'
+    assert descriptions["freight-shock"] == "+1 freight"
+
+
+def test_bad_rows_name_the_sheet_and_row(book: Path, tmp_path: Path) -> None:
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["scenarios"]
+    sheet["A2"] = "overide"
+    sheet["C3"] = "{countervailing_duties: {where: [unclosed"
+    broken = tmp_path / "broken.xlsx"
+    workbook.save(broken)
+    with pytest.raises(InputError) as error:
+        read_workbook_catalog(broken)
+    messages = [f"{problem.file}: {problem.message}" for problem in error.value.problems]
+    assert messages[0] == ("broken.xlsx, sheet scenarios: row 2: section 'overide' is not one "
+                           "of overrides, scenarios, parameters, sweeps, montecarlo, studies, "
+                           "descriptions. Did you mean 'overrides'?")
+    assert messages[1].startswith("broken.xlsx, sheet scenarios, row 3 (eu-cvd-off)")
+    assert len(messages) == 2
