@@ -293,7 +293,8 @@ def _sample(name: str, spec: Any, overrides: Mapping[str, Any],
     if "count" not in spec:
         problems.append(Problem(LABEL, f"{where}: count is missing. Give the number of "
                                 "scenarios to draw, e.g. count: 200."))
-    count = _whole(spec.get("count"), f"{where}: count", 1, MAX_SCENARIOS, problems)         if "count" in spec else None
+    count = (_whole(spec.get("count"), f"{where}: count", 1, MAX_SCENARIOS, problems)
+             if "count" in spec else None)
     seed = _whole(spec.get("seed", 0), f"{where}: seed", 0, 2**63 - 1, problems)
     if "branches" not in spec and "parameters" not in spec:
         problems.append(Problem(LABEL, f"{where} draws nothing: give branches: (outcomes with "
