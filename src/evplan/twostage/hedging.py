@@ -252,7 +252,8 @@ def progressive_hedging(data: NetworkData, study: str | Study,
     first_stage = first["elements"].assign(value=best_x)
     status = "optimal" if gap <= options.gap else "gap_not_met"
     metadata = {
-        "method": "progressive-hedging", "status": status, "mip_gap": gap, "bound_usd": best_ub, "lower_bound_usd": best_lb,
+        "method": "progressive-hedging", "status": status, "mip_gap": gap,
+        "bound_usd": best_ub, "lower_bound_usd": best_lb,
         "iterations": len(history) - 1, "history": history, "rho_factor": options.rho,
         "target_gap": options.gap, "workers": len(shards), "wait_and_see_usd": ws,
         "columns": int(sum(item["columns"] for item in described)), "rows": None,

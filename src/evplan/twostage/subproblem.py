@@ -150,7 +150,8 @@ class _Scenario:
         t_cost = np.zeros(k) if rho is None else -0.5 * rho
         h.changeColsCost(2 * k, columns,
                          np.concatenate([self.runner.cost[self.shared] - w, t_cost]) * SCALE)
-        h.changeRowsBounds(2 * k, self.prox_rows,  # type: ignore[attr-defined] np.concatenate([-xbar, xbar]),
+        change_rows_bounds = getattr(h, "changeRowsBounds")  # noqa: B009 (not in the stubs)
+        change_rows_bounds(2 * k, self.prox_rows, np.concatenate([-xbar, xbar]),
                            np.full(2 * k, np.inf))
 
     def _run(self, xbar: np.ndarray) -> tuple[str, bool, np.ndarray | None, float]:
