@@ -16,7 +16,7 @@ import pytest
 import evplan
 from evplan.errors import InputError
 from evplan.examples import random_strategic_network, strategic_lane
-from evplan.scenarios.overrides import parse_catalog
+from evplan.scenarios.overrides import Catalog, parse_catalog
 from evplan.twostage.extensive import solve_extensive
 from evplan.twostage.hedging import HedgingOptions, progressive_hedging
 from evplan.twostage.solve import _build
@@ -25,7 +25,7 @@ EXACT = evplan.SolverOptions(mip_gap=1e-9)
 M = 1e6
 
 
-def _random_catalog(seed: int, sampled: bool = False) -> object:
+def _random_catalog(seed: int, sampled: bool = False) -> Catalog:
     rng = np.random.default_rng(seed)
     low = float(rng.uniform(0.1, 0.9))
     demand = {"low": {"probability": round(low, 3), "overrides": ["demand-low"]},
@@ -47,9 +47,9 @@ def _random_catalog(seed: int, sampled: bool = False) -> object:
         "studies": {"random": study}})
 
 
-def _extensive(data: evplan.NetworkData, catalog: object) -> float:
-    study = catalog.studies["random"]  # type: ignore[attr-defined]
-    scenarios, _ = _build(data, study, catalog)  # type: ignore[arg-type]
+def _extensive(data: evplan.NetworkData, catalog: Catalog) -> float:
+    study = catalog.studies["random"]
+    scenarios, _ = _build(data, study, catalog)
     run = solve_extensive([s.block for s in scenarios], EXACT)
     assert run.status == "optimal"
     return run.objective_usd

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import evplan
@@ -107,7 +109,7 @@ def test_china_strategic_declares_its_studies() -> None:
         assert study.revelation_year == 2026
 
 
-SAMPLED = {"overrides": OVERRIDES,
+SAMPLED: dict[str, Any] = {"overrides": OVERRIDES,
            "parameters": {"freight": {"routes": {"scale": "freight_usd_per_vehicle"}}},
            "studies": {"mc": {"revelation_year": 2026, "sample": {
                "count": 400, "seed": 11,
