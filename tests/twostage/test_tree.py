@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import evplan
@@ -52,11 +54,11 @@ def test_every_problem_at_once_word_for_word() -> None:
         "the worst 10 %).",
         "study 'b': scenarios: outcome 'x': probability = 1.5 is not a number in (0, 1]. Give "
         "e.g. probability: 0.25.",
-        "study 'c' must give exactly one of branches: (a product of outcomes) and scenarios: (a "
-        "list); found neither.",
-        "study 'd' must be a mapping with branches: or scenarios:, found [1, 2].",
-        "study 'e' must give exactly one of branches: (a product of outcomes) and scenarios: (a "
-        "list); found both.",
+        "study 'c' must give exactly one of branches: (a product of outcomes), scenarios: (a "
+        "list) and sample: (Monte Carlo draws); found none.",
+        "study 'd' must be a mapping with branches:, scenarios: or sample:, found [1, 2].",
+        "study 'e' must give exactly one of branches: (a product of outcomes), scenarios: (a "
+        "list) and sample: (Monte Carlo draws); found branches and scenarios.",
         "study 'f': scenarios: outcome 'x': 'override' is not a key. Did you mean 'overrides'?",
         "study 'g': revelation_year = 2026.5 is not a year. Give e.g. revelation_year: 2026.",
     ]
@@ -105,3 +107,75 @@ def test_china_strategic_declares_its_studies() -> None:
     for study in studies.values():
         assert sum(s.probability for s in study.scenarios) == pytest.approx(1.0)
         assert study.revelation_year == 2026
+
+
+SAMPLED: dict[str, Any] = {"overrides": OVERRIDES,
+           "parameters": {"freight": {"routes": {"scale": "freight_usd_per_vehicle"}}},
+           "studies": {"mc": {"revelation_year": 2026, "sample": {
+               "count": 400, "seed": 11,
+               "branches": {"eu": {"stays": {"probability": 0.7},
+                                   "rises": {"probability": 0.3, "overrides": ["eu-up"]}}},
+               "parameters": {"freight": {"distribution": "uniform", "low": 0.5,
+                                          "high": 1.5}}}}}}
+
+
+def test_sampled_study_is_reproducible_and_follows_its_distributions() -> None:
+    study = parse_catalog(SAMPLED).studies["mc"]
+    again = parse_catalog(SAMPLED).studies["mc"]
+    assert study.scenarios == again.scenarios  # same seed, same scenarios
+    assert study.sample == {"count": 400, "seed": 11}
+    assert len(study.scenarios) == 400
+    assert all(s.probability == 1 / 400 for s in study.scenarios)
+    rises = [s for s in study.scenarios if s.name.endswith(":rises")]
+    assert all(s.overrides == ("eu-up",) for s in rises)
+    assert all(s.overrides == () for s in study.scenarios if s.name.endswith(":stays"))
+    assert 0.3 - 0.08 < len(rises) / 400 < 0.3 + 0.08  # 3.5 standard deviations
+    factors = [s.patches[0].scale["freight_usd_per_vehicle"] for s in study.scenarios]
+    assert all(0.5 <= f <= 1.5 for f in factors)
+    assert study.scenarios[0].patches[0].override.startswith("freight=")
+    other = parse_catalog(SAMPLED | {"studies": {"mc": SAMPLED["studies"]["mc"] | {
+        "sample": SAMPLED["studies"]["mc"]["sample"] | {"seed": 12}}}}).studies["mc"]
+    assert [s.patches for s in other.scenarios] != [s.patches for s in study.scenarios]
+
+
+def test_sample_errors_word_for_word() -> None:
+    raw = {"overrides": OVERRIDES, "parameters": SAMPLED["parameters"], "studies": {
+        "a": {"sample": {"count": 0, "seed": -1, "branches": {
+            "eu": {"stays": {"probability": 0.5}}}}},
+        "b": {"sample": {"count": 5, "parameters": {
+            "freigth": {"distribution": "uniform", "low": 0, "high": 1},
+            "freight": {"distribution": "uniform", "low": 2, "high": 1}}}},
+        "c": {"sample": {"seed": 3, "cuont": 3}},
+        "d": {"sample": {"count": 3}, "scenarios": {"x": {"probability": 1}}}}}
+    with pytest.raises(InputError) as caught:
+        parse_catalog(raw)
+    assert [problem.message for problem in caught.value.problems] == [
+        "study 'a': sample: count = 0 is not a whole number from 1 to 1,000. Give e.g. "
+        "count: 200.",
+        "study 'a': sample: seed = -1 is not a whole number from 0 to "
+        "9,223,372,036,854,775,807. Give e.g. seed: 200.",
+        "study 'a': sample: branch 'eu': the probabilities sum to 0.5, not 1. Change them so "
+        "they sum to 1.",
+        "study 'b': sample: 'freigth' is not a parameter. Did you mean 'freight'?",
+        "study 'b': sample: parameter 'freight': low = 2 is above high = 1. Swap them.",
+        "study 'c': sample: 'cuont' is not a key. Did you mean 'count'?",
+        "study 'c': sample: count is missing. Give the number of scenarios to draw, e.g. "
+        "count: 200.",
+        "study 'c': sample draws nothing: give branches: (outcomes with probabilities) "
+        "and/or parameters: (distributions).",
+        "study 'd' must give exactly one of branches: (a product of outcomes), scenarios: (a "
+        "list) and sample: (Monte Carlo draws); found scenarios and sample.",
+    ]
+
+
+def test_sampled_scenarios_apply_their_drawn_values() -> None:
+    from evplan.scenarios.apply import apply_scenario
+
+    catalog = parse_catalog(SAMPLED)
+    data = strategic_lane()
+    scenario = catalog.studies["mc"].scenarios[0]
+    factor = scenario.patches[0].scale["freight_usd_per_vehicle"]
+    applied = apply_scenario(data, scenario.resolve(catalog), catalog)
+    before = data.tables["routes"]["freight_usd_per_vehicle"].to_numpy()
+    after = applied.data.tables["routes"]["freight_usd_per_vehicle"].to_numpy()
+    assert after == pytest.approx(before * factor)

@@ -83,6 +83,18 @@ def stochastic(
     store: StoreOption = None,
     record: RecordOption = True,
     show_progress: ProgressOption = None,
+    method: Annotated[str, typer.Option(
+        "--method", help="extensive (one model) or progressive-hedging (scenario "
+                         "subproblems; expected margin only).")] = "extensive",
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="progressive-hedging: run the subproblems on this Dask "
+                            "scheduler (tcp://HOST:PORT).")] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="progressive-hedging: a local Dask cluster of N processes "
+                          "(1: in this process).", min=1)] = 1,
+    gap: Annotated[float, typer.Option(
+        "--gap", help="progressive-hedging: stop at this relative bound gap.", min=0,
+        callback=finite)] = 0.01,
     debug: DebugOption = False,
 ) -> None:
     """Decide the network before the uncertainty is known (two-stage, expected margin + CVaR)."""
@@ -97,9 +109,23 @@ def stochastic(
 
                 target = new_folder_target(output, f"stochastic-{study}", kind="stochastic")
             data = load_inputs(inputs or Path("china-strategic"))
-            result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
-                                                            mip_gap=mip_gap),
-                                 evpi=evpi, vss=vss, regret=regret, objective_kind=objective)
+            if method not in ("extensive", "progressive-hedging"):
+                raise typer.BadParameter(f"--method {method!r}: give extensive or "
+                                         "progressive-hedging.")
+            if method == "progressive-hedging":  # issue 14: docs/stochastic.md, "Scale"
+                from evplan.twostage.hedging import HedgingOptions, hedge_on
+
+                if objective not in (None, "expected"):
+                    raise typer.BadParameter(f"--objective {objective} is solved by the "
+                                             "extensive form only; drop --method "
+                                             "progressive-hedging.")
+                result = hedge_on(data, study, SolverOptions(time_limit_s=time_limit,
+                                                             mip_gap=mip_gap),
+                                  HedgingOptions(gap=gap), scheduler=scheduler, workers=workers)
+            else:
+                result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
+                                                                mip_gap=mip_gap),
+                                     evpi=evpi, vss=vss, regret=regret, objective_kind=objective)
             table = None
             if frontier:
                 from evplan.twostage.frontier import efficient_frontier
@@ -192,6 +218,10 @@ def _show(result: object) -> None:
     changed = result.first_stage  # type: ignore[attr-defined]
     console.print(f"First stage: {len(changed)} shared values "
                   f"({int((changed['value'] > 0).sum())} non-zero); --output writes them.")
+    if meta.get("method") == "progressive-hedging":
+        console.print(f"Progressive hedging: {meta['iterations']} iterations on "
+                      f"{meta['workers']} worker(s); bound {_money(meta['bound_usd'])}, gap "
+                      f"{meta['mip_gap']:.3%} (target {meta['target_gap']:.2%}).")
     if "eev_status" in meta and meta["eev_status"] != "optimal":
         console.print(f"VSS: {meta['eev_status']}")
 

@@ -549,7 +549,7 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
             montecarlo[str(name)] = study
     from evplan.twostage.tree import parse_studies  # two-stage studies (issue 14)
 
-    studies = parse_studies(section["studies"], overrides, problems)
+    studies = parse_studies(section["studies"], overrides, problems, parameters)
     if problems:
         raise InputError(problems)
     return Catalog(overrides, scenarios, parameters, sweeps, montecarlo,

@@ -170,7 +170,8 @@ def _build(data: NetworkData, study: Study, catalog: Catalog) -> tuple[list[_Sce
     elements: pd.DataFrame | None = None
     problems: list[Problem] = []
     for scenario in study.scenarios:
-        applied = apply_scenario(data, list(scenario.overrides), catalog)
+        applied = apply_scenario(data, scenario.resolve(catalog) if scenario.patches
+                                 else list(scenario.overrides), catalog)
         if not has_strategic(applied.data):
             raise InputError([Problem("scenarios.yaml", f"study '{study.name}': the inputs "
                                       "have no strategic table (plant_strategy.csv, ...), so "

@@ -21,8 +21,12 @@ which year the uncertainty is revealed and how risk is weighed::
           storm: {probability: 0.3, overrides: [eu-cvd-up, cn-falls-40]}
 
 Product scenarios are named by their outcomes joined with ``+`` (``rises+falls``) and
-their probability is the product of the outcomes' probabilities. Every problem is
-collected and reported at once, naming the study, key and value and a fix.
+their probability is the product of the outcomes' probabilities. A study may instead draw
+its scenarios by Monte Carlo (``sample: {count, seed, branches, parameters}``, see
+:func:`draw_sample`): ``count`` scenarios of probability 1/count, each an outcome of every
+branch drawn with the outcomes' probabilities and a value of every parameter drawn from its
+distribution (the syntax of ``montecarlo:`` studies). Every problem is collected and
+reported at once, naming the study, key and value and a fix.
 """
 
 from __future__ import annotations
@@ -31,15 +35,21 @@ import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from evplan.data.suggest import did_you_mean
 from evplan.errors import Problem
 
-__all__ = ["MAX_SCENARIOS", "Study", "StudyScenario", "parse_studies"]
+if TYPE_CHECKING:
+    from evplan.scenarios.overrides import Catalog, Distribution, Parameter, Patch
+
+__all__ = ["MAX_SCENARIOS", "Study", "StudyScenario", "draw_sample", "parse_studies"]
 
 LABEL = "scenarios.yaml"
-STUDY_KEYS = ("branches", "scenarios", "revelation_year", "risk", "description")
+STUDY_KEYS = ("branches", "scenarios", "sample", "revelation_year", "risk", "description")
+SAMPLE_KEYS = ("count", "seed", "branches", "parameters")
 OUTCOME_KEYS = ("probability", "overrides")
 RISK_KEYS = ("weight", "alpha", "objective")
 #: The objectives a study may take: E[margin] + lambda x CVaR, or the smallest worst regret.
@@ -52,11 +62,21 @@ PROBABILITY_TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class StudyScenario:
-    """One scenario of a study: its name, probability and the overrides applied in order."""
+    """One scenario of a study: its name, probability and the overrides applied in order.
+
+    ``patches`` are the drawn parameter values of a sampled scenario (applied after the
+    overrides); empty otherwise.
+    """
 
     name: str
     probability: float
     overrides: tuple[str, ...]
+    patches: tuple[Patch, ...] = ()
+
+    def resolve(self, catalog: Catalog) -> list[Patch]:
+        """Every patch of this scenario, in order: its overrides', then its drawn ones."""
+        return [patch for name in self.overrides for patch in catalog.resolve(name)] + list(
+            self.patches)
 
 
 @dataclass(frozen=True)
@@ -78,6 +98,8 @@ class Study:
         CVaR level in (0, 1): CVaR is the mean margin of the worst 1 - alpha of probability.
     description : str
         Free text for the report.
+    sample : dict or None
+        For a sampled study, ``{"count": N, "seed": S}``; None otherwise.
     objective : str
         ``expected`` (E[margin] + lambda x CVaR_alpha) or ``minimax-regret`` (minimise the
         largest regret WS_s - M_s over the scenarios; docs/stochastic.md).
@@ -89,6 +111,7 @@ class Study:
     risk_weight: float = 0.0
     alpha: float = 0.9
     description: str = ""
+    sample: dict[str, int] | None = None
     objective: str = "expected"
 
     def as_dict(self) -> dict[str, Any]:
@@ -96,8 +119,12 @@ class Study:
         return {"name": self.name, "revelation_year": self.revelation_year,
                 "risk_weight": self.risk_weight, "alpha": self.alpha,
                 "objective": self.objective,
+                "sample": self.sample,
                 "scenarios": [{"name": s.name, "probability": s.probability,
-                               "overrides": list(s.overrides)} for s in self.scenarios]}
+                               "overrides": list(s.overrides)}
+                              | ({"parameters": [p.override for p in s.patches]}
+                                 if s.patches else {})
+                              for s in self.scenarios]}
 
 
 def _number(value: Any) -> float | None:
@@ -190,23 +217,147 @@ def _objective(name: str, spec: Any, weight: float, problems: list[Problem]) -> 
     return str(objective)
 
 
-def _study(name: str, spec: Any, overrides: Mapping[str, Any],
-           problems: list[Problem]) -> Study | None:
+def _sample_distributions(name: str, spec: Any, parameters: Mapping[str, Parameter],
+                          problems: list[Problem]) -> dict[str, Distribution]:
+    """The ``parameters:`` of a sample: declared parameters with montecarlo distributions."""
+    from evplan.scenarios.overrides import _distribution
+
+    if not isinstance(spec, Mapping) or not spec:
+        problems.append(Problem(LABEL, f"study '{name}': sample: parameters must map "
+                                f"parameter names to distributions, found {spec!r}. Example: "
+                                "{freight: {distribution: uniform, low: 0.8, high: 1.2}}."))
+        return {}
+    distributions = {}
+    for parameter, body in spec.items():
+        if str(parameter) not in parameters:
+            problems.append(Problem(LABEL, f"study '{name}': sample: '{parameter}' is not a "
+                                    "parameter." + (did_you_mean(str(parameter), parameters)
+                                                    or " Declare it under parameters:.")))
+            continue
+        mine: list[Problem] = []
+        distribution = _distribution(name, str(parameter), body, mine)
+        problems.extend(Problem(p.file, p.message.replace(
+            f"montecarlo '{name}', parameter", f"study '{name}': sample: parameter", 1))
+            for p in mine)
+        if distribution is not None:
+            distributions[str(parameter)] = distribution
+    return distributions
+
+
+def _whole(value: Any, what: str, low: int, high: int, problems: list[Problem]) -> int | None:
+    number = _number(value)
+    if number is None or number != int(number) or not low <= number <= high:
+        problems.append(Problem(LABEL, f"{what} = {value!r} is not a whole number from "
+                                f"{low:,} to {high:,}. Give e.g. {what.rsplit(' ', 1)[-1]}: "
+                                f"{min(max(low, 200), high)}."))
+        return None
+    return int(number)
+
+
+def draw_sample(count: int, seed: int, branches: list[tuple[str, list[StudyScenario]]],
+                parameters: Mapping[str, tuple[Parameter, Distribution]]
+                ) -> tuple[StudyScenario, ...]:
+    """``count`` scenarios of probability 1/count drawn with ``numpy.random.default_rng(seed)``.
+
+    Draws in this order: for each branch (declared order) ``count`` outcome positions with
+    the outcomes' probabilities (``rng.choice``), then for each parameter (declared order)
+    ``count`` values from its distribution exactly as a ``montecarlo:`` study draws them
+    (:func:`evplan.scenarios.cases.sample`, negative values clipped to 0). Scenario ``i``
+    is named ``s<i>`` (zero-padded), then ``:`` and its outcomes joined with ``+`` when the
+    sample has branches. The same seed gives the same scenarios on every machine.
+
+    Examples
+    --------
+    >>> outcomes = [StudyScenario("stays", 0.5, ()), StudyScenario("rises", 0.5, ("up",))]
+    >>> [s.name for s in draw_sample(4, 1, [("eu", outcomes)], {})]
+    ['s0:rises', 's1:rises', 's2:stays', 's3:rises']
+    """
+    from evplan.scenarios.cases import sample
+
+    rng = np.random.default_rng(seed)
+    picks = [rng.choice(len(outcomes), size=count,
+                        p=np.array([o.probability for o in outcomes]) / sum(
+                            o.probability for o in outcomes))
+             for _, outcomes in branches]
+    draws = {name: np.maximum(sample(distribution, count, rng), 0.0)
+             for name, (_, distribution) in parameters.items()}
+    width = len(str(count - 1))
+    scenarios = []
+    for i in range(count):
+        chosen = [outcomes[int(pick[i])] for (_, outcomes), pick in zip(branches, picks,
+                                                                        strict=True)]
+        label = f"s{i:0{width}d}" + (":" + "+".join(o.name for o in chosen) if chosen else "")
+        patches = tuple(patch for name, (parameter, _) in parameters.items()
+                        for patch in parameter.bind(float(draws[name][i])))
+        scenarios.append(StudyScenario(label, 1.0 / count,
+                                       tuple(part for o in chosen for part in o.overrides),
+                                       patches))
+    return tuple(scenarios)
+
+
+def _sample(name: str, spec: Any, overrides: Mapping[str, Any],
+            parameters: Mapping[str, Parameter], problems: list[Problem]
+            ) -> tuple[tuple[StudyScenario, ...], dict[str, int]] | None:
+    """Parse ``sample: {count, seed, branches, parameters}`` and draw its scenarios."""
+    where = f"study '{name}': sample"
     if not isinstance(spec, Mapping):
-        problems.append(Problem(LABEL, f"study '{name}' must be a mapping with branches: or "
-                                f"scenarios:, found {spec!r}."))
+        problems.append(Problem(LABEL, f"{where} must be a mapping {{count, seed, branches, "
+                                f"parameters}}, found {spec!r}. Example: {{count: 200, seed: 7, "
+                                "branches: {...}}."))
+        return None
+    for key in spec:
+        if key not in SAMPLE_KEYS:
+            problems.append(Problem(LABEL, f"{where}: '{key}' is not a key."
+                                    + (did_you_mean(str(key), SAMPLE_KEYS)
+                                       or f" The keys are {', '.join(SAMPLE_KEYS)}.")))
+    before = len(problems)
+    if "count" not in spec:
+        problems.append(Problem(LABEL, f"{where}: count is missing. Give the number of "
+                                "scenarios to draw, e.g. count: 200."))
+    count = (_whole(spec.get("count"), f"{where}: count", 1, MAX_SCENARIOS, problems)
+             if "count" in spec else None)
+    seed = _whole(spec.get("seed", 0), f"{where}: seed", 0, 2**63 - 1, problems)
+    if "branches" not in spec and "parameters" not in spec:
+        problems.append(Problem(LABEL, f"{where} draws nothing: give branches: (outcomes with "
+                                "probabilities) and/or parameters: (distributions)."))
+    branches: list[tuple[str, list[StudyScenario]]] = []
+    if "branches" in spec:
+        raw = spec["branches"]
+        if not isinstance(raw, Mapping) or not raw:
+            problems.append(Problem(LABEL, f"{where}: branches must map branch names to "
+                                    f"outcomes, found {raw!r}."))
+        else:
+            branches = [(str(branch), _outcomes(f"{where}: branch '{branch}'", outcomes,
+                                                overrides, problems))
+                        for branch, outcomes in raw.items()]
+    distributions = (_sample_distributions(name, spec["parameters"], parameters, problems)
+                     if "parameters" in spec else {})
+    if len(problems) > before or count is None or seed is None:
+        return None
+    chosen = {key: (parameters[key], value) for key, value in distributions.items()}
+    return draw_sample(count, seed, branches, chosen), {"count": count, "seed": seed}
+
+
+def _study(name: str, spec: Any, overrides: Mapping[str, Any],
+           problems: list[Problem],
+           parameters: Mapping[str, Parameter] | None = None) -> Study | None:
+    if not isinstance(spec, Mapping):
+        problems.append(Problem(LABEL, f"study '{name}' must be a mapping with branches:, "
+                                f"scenarios: or sample:, found {spec!r}."))
         return None
     for key in spec:
         if key not in STUDY_KEYS:
             problems.append(Problem(LABEL, f"study '{name}': '{key}' is not a key."
                                     + (did_you_mean(str(key), STUDY_KEYS)
                                        or f" The keys are {', '.join(STUDY_KEYS)}.")))
-    has_branches, has_list = "branches" in spec, "scenarios" in spec
-    if has_branches == has_list:
+    given = [key for key in ("branches", "scenarios", "sample") if key in spec]
+    if len(given) != 1:
         problems.append(Problem(LABEL, f"study '{name}' must give exactly one of branches: (a "
-                                "product of outcomes) and scenarios: (a list); found "
-                                + ("both." if has_branches else "neither.")))
+                                "product of outcomes), scenarios: (a list) and sample: (Monte "
+                                "Carlo draws); found "
+                                + (" and ".join(given) + "." if given else "none.")))
         return None
+    has_list = "scenarios" in spec
     revelation = spec.get("revelation_year")
     if revelation is not None and (_number(revelation) is None or revelation != int(revelation)):
         problems.append(Problem(LABEL, f"study '{name}': revelation_year = {revelation!r} is "
@@ -215,6 +366,12 @@ def _study(name: str, spec: Any, overrides: Mapping[str, Any],
     weight, alpha = _risk(name, spec.get("risk"), problems)
     objective = _objective(name, spec.get("risk"), weight, problems)
     before = len(problems)
+    if "sample" in spec:
+        drawn = _sample(name, spec["sample"], overrides, parameters or {}, problems)
+        if drawn is None or len(problems) > before:
+            return None
+        return Study(name, drawn[0], None if revelation is None else int(revelation), weight,
+                     alpha, str(spec.get("description", "")), drawn[1], objective)
     if has_list:
         scenarios = _outcomes(f"study '{name}': scenarios", spec["scenarios"], overrides,
                               problems)
@@ -239,12 +396,15 @@ def _study(name: str, spec: Any, overrides: Mapping[str, Any],
     if len(problems) > before:
         return None
     return Study(name, tuple(scenarios), None if revelation is None else int(revelation),
-                 weight, alpha, str(spec.get("description", "")), objective)
+                 weight, alpha, str(spec.get("description", "")), objective=objective)
 
 
 def parse_studies(raw: Mapping[str, Any], overrides: Mapping[str, Any],
-                  problems: list[Problem]) -> dict[str, Study]:
+                  problems: list[Problem],
+                  parameters: Mapping[str, Parameter] | None = None) -> dict[str, Study]:
     """Check the ``studies:`` section against the declared overrides; append problems.
+
+    ``parameters`` are the declared ``parameters:`` a sampled study may draw.
 
     Examples
     --------
@@ -256,7 +416,7 @@ def parse_studies(raw: Mapping[str, Any], overrides: Mapping[str, Any],
     """
     studies = {}
     for name, spec in raw.items():
-        study = _study(str(name), spec, overrides, problems)
+        study = _study(str(name), spec, overrides, problems, parameters)
         if study is not None:
             studies[str(name)] = study
     return studies
