@@ -53,8 +53,10 @@ def _line(label: str, result: Any, wall: float, cpu: float) -> None:
           f"{meta['timings']['solve_seconds']:.1f} s, checks "
           f"{meta['timings']['check_seconds']:.1f} s)")
     for row in meta["history"]:
+        lower, gap = row["lower_bound_usd"], row["gap"]  # None before a candidate exists
         print(f"    iteration {row['iteration']:>2}: UB {row['upper_bound_usd']:,.0f}  LB "
-              f"{row['lower_bound_usd']:,.0f}  gap {row['gap']:.4%}  metric "
+              f"{'-' if lower is None else f'{lower:,.0f}'}  gap "
+              f"{'-' if gap is None else f'{gap:.4%}'}  metric "
               f"{row['metric']:.4f}  {row['seconds']:.1f} s")
 
 

@@ -83,3 +83,17 @@ def test_without_evpi_and_vss_the_values_are_null(tmp_path: Path) -> None:
     assert row["expected_margin_usd"] == pytest.approx(2.59 * M)
     assert row[["evpi_usd", "vss_usd"]].isna().all()
     assert store.table(run_id, "study_regret").empty
+
+
+def test_a_study_without_regret_first_does_not_block_later_regret_tables(tmp_path: Path
+                                                                         ) -> None:
+    # The first study recorded in a store has no regret rows (--no-regret, or progressive
+    # hedging); the table it creates must keep typed columns for the next study's rows.
+    data = strategic_lane()
+    store = ResultsStore(tmp_path / "evplan.duckdb")
+    bare = evplan.stochastic(data, "demand", catalog=CATALOG, regret=False)
+    assert bare.regret.empty
+    store.record(study_record(bare, data=data))
+    full = evplan.stochastic(data, "demand", catalog=CATALOG)
+    run_id = store.record(study_record(full, data=data))
+    assert len(store.table(run_id, "study_regret")) == len(full.regret) > 0

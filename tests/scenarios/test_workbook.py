@@ -80,3 +80,16 @@ def test_bad_rows_name_the_sheet_and_row(book: Path, tmp_path: Path) -> None:
                            "descriptions. Did you mean 'overrides'?")
     assert messages[1].startswith("broken.xlsx, sheet scenarios, row 3 (eu-cvd-off)")
     assert len(messages) == 2
+
+
+def test_a_workbook_without_the_sheet_uses_the_scenarios_yaml_beside_it(book: Path,
+                                                                         tmp_path: Path) -> None:
+    workbook = openpyxl.load_workbook(book)
+    del workbook["scenarios"]
+    old = tmp_path / "old.xlsx"
+    workbook.save(old)
+    assert read_workbook_catalog(old).scenarios == {}  # nothing beside it yet
+    folder = write_csv_template(tmp_path / "inputs")
+    (tmp_path / "scenarios.yaml").write_text(
+        (folder / "scenarios.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert read_workbook_catalog(old) == catalog_for(china_export())

@@ -295,10 +295,10 @@ def recycling(
 
             def fill(staging: Path) -> None:
                 write_recycling(result, staging)
-                if run is not None and output is None:  # into a run folder: its report shows them
-                    from evplan.charging.commands import refresh_report
+                # Into a run folder (the latest, RUN, or -o naming one): its report shows them.
+                from evplan.charging.commands import refresh_report
 
-                    reports.extend(path.name for path in [refresh_report(staging)] if path)
+                reports.extend(path.name for path in [refresh_report(staging)] if path)
 
             def commit(final: Path) -> None:
                 record_recycling(result, store, scenario=f"{final.name}:recycling", run_id=run_id)

@@ -101,6 +101,12 @@ def stochastic(
     from evplan.highs import SolverOptions
     from evplan.twostage import stochastic as solve_study
 
+    if method not in ("extensive", "progressive-hedging"):
+        raise typer.BadParameter(f"--method {method!r}: give extensive or progressive-hedging.")
+    if method == "progressive-hedging" and frontier:
+        raise typer.BadParameter("--frontier solves the extensive form at every weight; "
+                                 "progressive hedging solves the expected margin only. Drop "
+                                 "--frontier or use --method extensive.")
     try:
         with long_work(f"stochastic {study}", show_progress):
             target = None
@@ -109,19 +115,22 @@ def stochastic(
 
                 target = new_folder_target(output, f"stochastic-{study}", kind="stochastic")
             data = load_inputs(inputs or Path("china-strategic"))
-            if method not in ("extensive", "progressive-hedging"):
-                raise typer.BadParameter(f"--method {method!r}: give extensive or "
-                                         "progressive-hedging.")
             if method == "progressive-hedging":  # issue 14: docs/stochastic.md, "Scale"
+                from evplan.scenarios.apply import catalog_for
                 from evplan.twostage.hedging import HedgingOptions, hedge_on
+                from evplan.twostage.solve import _study, _with_objective
 
                 if objective not in (None, "expected"):
                     raise typer.BadParameter(f"--objective {objective} is solved by the "
                                              "extensive form only; drop --method "
                                              "progressive-hedging.")
-                result = hedge_on(data, study, SolverOptions(time_limit_s=time_limit,
-                                                             mip_gap=mip_gap),
-                                  HedgingOptions(gap=gap), scheduler=scheduler, workers=workers)
+                catalog = catalog_for(data)
+                chosen = _study(data, study, catalog)  # --objective expected overrides it
+                chosen = _with_objective(chosen, objective) if objective else chosen
+                result = hedge_on(data, chosen, SolverOptions(time_limit_s=time_limit,
+                                                              mip_gap=mip_gap),
+                                  HedgingOptions(gap=gap), scheduler=scheduler, workers=workers,
+                                  catalog=catalog)
             else:
                 result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
                                                                 mip_gap=mip_gap),

@@ -180,7 +180,7 @@ def _gap_note(result: Any) -> str:
         return ""
     return (" A negative regret means a plan beat a scenario's own optimum: each MILP is "
             f"solved to the relative MIP gap (here {pct(result.metadata.get('mip_gap', 0.0), 2)}"
-            " for the extensive form), so differences that small are within the solver's "
+            " for the study's solve), so differences that small are within the solver's "
             "tolerance, not real gains.")
 
 
@@ -227,10 +227,14 @@ def stochastic_report_html(result: Any, frontier: pd.DataFrame | None = None,
                 else "revealed after the horizon")
     charts = stochastic_charts(result, frontier)
     groups = [ChartGroup([chart]) for chart in charts]
+    how = (f"progressive hedging, {meta.get('iterations', 0)} iterations, bound gap "
+           f"{pct(meta.get('mip_gap', 0.0), 2)}"
+           if meta.get("method") == "progressive-hedging"
+           else f"{meta.get('nonanticipativity_rows', 0)} non-anticipativity rows")
     caption = (f"{meta.get('scenarios', len(result.scenarios))} scenarios, {revealed}; "
                f"{meta.get('shared_elements', len(result.first_stage))} first-stage decisions "
-               f"shared by all of them ({meta.get('nonanticipativity_rows', 0)} "
-               "non-anticipativity rows). Values are discounted margins (docs/stochastic.md).")
+               f"shared by all of them ({how}). Values are discounted margins "
+               "(docs/stochastic.md).")
     return render_page(
         title=f"Study {study.name}: {HEADING.lower()}", subtitle=study.description,
         heading={"id": "decisions-under-uncertainty", "title": HEADING, "caption": caption},

@@ -77,8 +77,10 @@ def raw_catalog_of_origin(origin: str | Path) -> dict[str, Any] | None:
     path = Path(origin)
     if str(origin) == "<memory>":
         return None
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        return _raw_from_workbook(path) if path.is_file() else None
+    if path.suffix.lower() in WORKBOOK_SUFFIXES and path.is_file():
+        sheet = _raw_from_workbook(path)
+        if sheet is not None:  # a workbook without the sheet: scenarios.yaml beside it
+            return sheet
     file = (path if path.is_dir() else path.parent) / "scenarios.yaml"
     if not file.is_file():
         return None
@@ -136,12 +138,13 @@ def _raw_from_workbook(workbook: Path) -> dict[str, Any] | None:
 
 
 def read_workbook_catalog(workbook: str | Path) -> Catalog:
-    """The Catalog of a workbook's ``scenarios`` sheet (empty when it has none).
+    """The Catalog of a workbook's ``scenarios`` sheet; without the sheet, of the
+    ``scenarios.yaml`` beside the workbook (empty when there is neither).
 
     Raises
     ------
     InputError
         For a bad row (naming sheet and row) or a bad entry (as ``scenarios.yaml`` reports).
     """
-    raw = _raw_from_workbook(Path(workbook))
+    raw = raw_catalog_of_origin(Path(workbook))
     return parse_catalog(raw) if raw is not None else Catalog()

@@ -52,6 +52,7 @@ from evplan.errors import InputError, Problem, VerificationError
 from evplan.highs import SolverOptions
 from evplan.scenarios.apply import catalog_for
 from evplan.scenarios.overrides import Catalog
+from evplan.twostage.risk import empty_regret
 from evplan.twostage.subproblem import ScenarioSpec, Shard, StepResult
 from evplan.twostage.tree import Study
 
@@ -214,12 +215,15 @@ def progressive_hedging(data: NetworkData, study: str | Study,
             w = w + rho * (x - xbar)
         else:
             w = rho * (x - xbar)
+        # Exactly sum_s p_s w_s = 0 (the probabilities may sum to 1 within 1e-6 only), so
+        # the Lagrangian upper bound stays valid.
+        w = w - (p @ w) / p.sum()
         gap = (best_ub - best_lb) / max(abs(best_ub), 1.0) if math.isfinite(best_lb) \
             else math.inf
-        history.append({"iteration": iteration, "upper_bound_usd": ub,
-                        "best_upper_bound_usd": best_ub, "lower_bound_usd": lb,
-                        "best_lower_bound_usd": best_lb, "gap": gap, "metric": metric,
-                        "seconds": time.perf_counter() - started})
+        history.append({key: value if math.isfinite(value) else None for key, value in {
+            "iteration": iteration, "upper_bound_usd": ub, "best_upper_bound_usd": best_ub,
+            "lower_bound_usd": lb, "best_lower_bound_usd": best_lb, "gap": gap,
+            "metric": metric, "seconds": time.perf_counter() - started}.items()})
         if gap <= options.gap:
             break
         if metric == 0 and candidate is not None and np.array_equal(candidate, np.round(xbar)):
@@ -248,7 +252,7 @@ def progressive_hedging(data: NetworkData, study: str | Study,
                         f"the lower bound {best_lb:,.2f} USD.")
     if problems:
         raise VerificationError([f"progressive hedging: {line}" for line in problems])
-    gap = (best_ub - max(objective, best_lb)) / max(abs(best_ub), 1.0)
+    gap = max(0.0, best_ub - objective) / max(abs(best_ub), 1.0)  # of the plan returned
     assert wait_and_see is not None
     ws = float(p @ wait_and_see)
     frame = pd.DataFrame({"scenario": order, "probability": p, "margin_usd": margins,
@@ -274,7 +278,7 @@ def progressive_hedging(data: NetworkData, study: str | Study,
         study=study, status=status, objective_usd=objective,
         expected_margin_usd=objective, cvar_usd=cvar(margins, p, study.alpha),
         evpi_usd=ws - objective, vss_usd=None, first_stage=first_stage, scenarios=frame,
-        regret=pd.DataFrame(columns=["plan", "scenario", "margin_usd", "regret_usd"]),
+        regret=empty_regret(),
         results=results, metadata=metadata)
 
 

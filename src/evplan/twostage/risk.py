@@ -8,8 +8,9 @@ until :math:`1-\alpha` is reached (the last scenario only in part) and average.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["cvar", "risk_objective"]
+__all__ = ["cvar", "empty_regret", "risk_objective"]
 
 
 def cvar(margins: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
@@ -40,3 +41,10 @@ def risk_objective(margins: np.ndarray, probabilities: np.ndarray, weight: float
     """E[margin] + weight x CVaR_alpha(margin) (just E[margin] when weight is 0)."""
     expected = float(np.dot(probabilities, margins))
     return expected + (weight * cvar(margins, probabilities, alpha) if weight > 0 else 0.0)
+
+
+def empty_regret() -> pd.DataFrame:
+    """A regret table with no rows but typed columns (a store table is created from it)."""
+    return pd.DataFrame({"plan": pd.Series(dtype=str), "scenario": pd.Series(dtype=str),
+                         "margin_usd": pd.Series(dtype=float),
+                         "regret_usd": pd.Series(dtype=float)})

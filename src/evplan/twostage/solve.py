@@ -41,7 +41,7 @@ from evplan.scenarios.apply import apply_scenario, catalog_for
 from evplan.scenarios.overrides import Catalog
 from evplan.strategic.milp import MilpRunner
 from evplan.twostage.extensive import Block, ExtensiveRun, averaged_block, solve_extensive
-from evplan.twostage.risk import cvar, risk_objective
+from evplan.twostage.risk import cvar, empty_regret, risk_objective
 from evplan.twostage.tree import Study
 from evplan.twostage.verify import scenario_result
 
@@ -411,5 +411,5 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
         cvar_usd=cvar(margins, probabilities, study.alpha), evpi_usd=evpi_usd,
         vss_usd=vss_usd, first_stage=first_stage, scenarios=frame,
         regret=(pd.concat(regret_rows, ignore_index=True) if regret_rows else
-                pd.DataFrame(columns=["plan", "scenario", "margin_usd", "regret_usd"])),
+                empty_regret()),
         results=results, metadata=metadata)

@@ -29,6 +29,7 @@ from evplan.model.build import build_model
 from evplan.model.index import build_index
 from evplan.model.strategic import has_strategic
 from evplan.model.strategic.objective import strategic_constant_usd
+from evplan.progress import run_solver
 from evplan.scenarios.apply import apply_scenario
 from evplan.scenarios.overrides import Patch
 from evplan.strategic.milp import MilpRunner
@@ -163,15 +164,16 @@ class _Scenario:
             solution.col_value = start.tolist()
             solution.value_valid = True
             h.setSolution(solution)
-        h.run()
+        run_solver(h, f"progressive hedging · scenario {self.spec.name}")
         status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
         info = h.getInfo()
         has = info.primal_solution_status == 2
         values = np.asarray(h.getSolution().col_value) if has else None
         if values is not None:
             self.start = values
+        # A MIP's dual bound is valid whatever stopped it; an LP's value only when optimal.
         bound = float(info.mip_dual_bound) / SCALE if len(self.runner.integer) else (
-            float(info.objective_function_value) / SCALE if has else np.inf)
+            float(info.objective_function_value) / SCALE if status == "optimal" else np.inf)
         return status, has, values, bound
 
     def lagrangian(self, w: np.ndarray) -> tuple[np.ndarray, float, float]:
