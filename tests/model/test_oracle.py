@@ -32,14 +32,21 @@ def test_plain_transport_networks_match_oracle(seed: int) -> None:
 
 
 def _default_scenario_cut(years: tuple[int, int], markets: set[str]) -> evplan.NetworkData:
-    """The embedded china-export inputs on a short horizon and a few markets."""
+    """The embedded china-export inputs on a short horizon and a few markets, without the
+    trade terms (exchange rates, transfer prices, quota shares, inventory in transit) and the
+    CO2/ZEV rules, which this oracle does not model (tests/model/compliance_oracle.py and the
+    trade-terms tests cover them)."""
     data = china_export()
-    tables = {name: frame.drop(columns="row") for name, frame in data.tables.items()}
+    kept = ("plants", "programs", "plant_programs", "markets", "routes", "demand", "duties",
+            "countervailing_duties", "committed_sales")
+    tables = {name: frame.drop(columns="row") for name, frame in data.tables.items()
+              if name in kept}
     for name in ("markets", "demand", "routes", "duties", "countervailing_duties"):
         tables[name] = tables[name][tables[name]["market"].isin(markets)]
     demand = tables["demand"]
     tables["demand"] = demand[demand["year"].between(*years)]
-    scenario = {**data.scenario.as_dict(), "first_year": years[0], "last_year": years[1]}
+    scenario = {**data.scenario.as_dict(), "first_year": years[0], "last_year": years[1],
+                "inventory_carrying_rate": 0.0, "calibrated_year": None}
     return validate_tables(tables, scenario)
 
 
