@@ -246,9 +246,13 @@ def _fixed_values(run: ExtensiveRun | HighsRun, scenario: _Scenario) -> np.ndarr
     return np.round(primal[scenario.block.runner.vlabels][scenario.block.shared])
 
 
-def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOptions
-              ) -> tuple[np.ndarray, list[str]]:
-    """Each scenario's best margin with the shared first stage fixed to ``values``."""
+def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOptions,
+              plans: list[np.ndarray] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Each scenario's best margin with the shared first stage fixed to ``values``.
+
+    When ``plans`` is a list, each scenario's plan (column values in its runner's order;
+    NaN where it has none) is appended to it.
+    """
     margins = np.full(len(scenarios), -np.inf)
     statuses = []
     for s, scenario in enumerate(scenarios):
@@ -260,12 +264,16 @@ def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOpti
             margins[s] = run.objective_usd
         elif run.status not in ("infeasible", "unbounded"):
             _raise_no_plan(run, f"scenario '{scenario.name}' with a fixed first stage")
+        if plans is not None:
+            plans.append(run.runs[0].primal[block.runner.vlabels])
     return margins, statuses
 
 
 def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
-                         solver: SolverOptions, metadata: dict[str, Any]) -> np.ndarray | None:
-    """Each scenario's margin with the expected-value plan's shared decisions fixed."""
+                         solver: SolverOptions, metadata: dict[str, Any],
+                         plans: list[np.ndarray] | None = None) -> np.ndarray | None:
+    """Each scenario's margin with the expected-value plan's shared decisions fixed (and,
+    into ``plans``, each scenario's completed plan)."""
     try:
         mean = averaged_block(blocks)
     except ValueError as error:
@@ -275,7 +283,7 @@ def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
     if not ev_run.has_solution:
         _raise_no_plan(ev_run, "the expected-value problem")
     values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
-    margins, statuses = _evaluate(scenarios, values, solver)
+    margins, statuses = _evaluate(scenarios, values, solver, plans)
     metadata["expected_value_problem_usd"] = ev_run.objective_usd
     bad = [sc.name for sc, status in zip(scenarios, statuses, strict=True)
            if status != "optimal"]
@@ -333,14 +341,20 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     timings["build_seconds"] = time.perf_counter() - clock
     metadata: dict[str, Any] = {}
     clock = time.perf_counter()
-    ev_margins = _expected_value_plan(scenarios, blocks, solver, metadata) if vss else None
+    ev_plans: list[np.ndarray] = []
+    ev_margins = (_expected_value_plan(scenarios, blocks, solver, metadata, ev_plans)
+                  if vss else None)
     eev = (risk_objective(ev_margins, np.array([b.probability for b in blocks]),
                           study.risk_weight, study.alpha)
            if ev_margins is not None and np.isfinite(ev_margins).all() else None)
     timings["vss_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    # The EV plan completed in every scenario is a feasible plan of the extensive form:
+    # HiGHS starts from it (and its value is the cutoff)
+    start = ev_plans if eev is not None else None
     run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha,
-                          cutoff_usd=eev)
+                          cutoff_usd=eev, start=start)
+    metadata["mip_start"] = "expected-value plan" if start is not None else "none"
     if eev is not None and not run.has_solution and run.status == "infeasible":
         run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha)
     timings["solve_seconds"] = time.perf_counter() - clock
