@@ -87,11 +87,12 @@ def stochastic(
         "--method", help="extensive (one model) or progressive-hedging (scenario "
                          "subproblems; expected margin only).")] = "extensive",
     scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="progressive-hedging: run the subproblems on this Dask "
-                            "scheduler (tcp://HOST:PORT).")] = None,
+        "--scheduler", help="Build and solve the scenario models on this Dask scheduler "
+                            "(tcp://HOST:PORT); extensive: builds, completions and checks "
+                            "there, the extensive form here.")] = None,
     workers: Annotated[int, typer.Option(
-        "--workers", help="progressive-hedging: a local Dask cluster of N processes "
-                          "(1: in this process).", min=1)] = 1,
+        "--workers", help="The same on a local Dask cluster of N processes (1: in this "
+                          "process).", min=1)] = 1,
     gap: Annotated[float, typer.Option(
         "--gap", help="progressive-hedging: stop at this relative bound gap.", min=0,
         callback=finite)] = 0.01,
@@ -107,6 +108,9 @@ def stochastic(
         raise typer.BadParameter("--frontier solves the extensive form at every weight; "
                                  "progressive hedging solves the expected margin only. Drop "
                                  "--frontier or use --method extensive.")
+    if objective == "minimax-regret" and (workers > 1 or scheduler is not None):
+        raise typer.BadParameter("--objective minimax-regret runs in this process; drop "
+                                 "--workers and --scheduler.")
     try:
         with long_work(f"stochastic {study}", show_progress):
             target = None
@@ -132,9 +136,13 @@ def stochastic(
                                   HedgingOptions(gap=gap), scheduler=scheduler, workers=workers,
                                   catalog=catalog)
             else:
-                result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
-                                                                mip_gap=mip_gap),
-                                     evpi=evpi, vss=vss, regret=regret, objective_kind=objective)
+                from evplan.twostage.hedging import study_client
+
+                with study_client(scheduler, workers) as client:
+                    result = solve_study(data, study, SolverOptions(time_limit_s=time_limit,
+                                                                    mip_gap=mip_gap),
+                                         evpi=evpi, vss=vss, regret=regret,
+                                         objective_kind=objective, client=client)
             table = None
             if frontier:
                 from evplan.twostage.frontier import efficient_frontier

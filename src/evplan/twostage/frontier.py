@@ -22,9 +22,15 @@ from evplan.scenarios.apply import catalog_for
 from evplan.scenarios.overrides import Catalog
 from evplan.twostage.extensive import solve_extensive
 from evplan.twostage.risk import cvar
-from evplan.twostage.solve import _build, _check_values, _fixed_values, _raise_no_plan, _study
+from evplan.twostage.solve import (
+    _build,
+    _certify,
+    _check_values,
+    _fixed_values,
+    _raise_no_plan,
+    _study,
+)
 from evplan.twostage.tree import Study
-from evplan.twostage.verify import scenario_result
 
 __all__ = ["efficient_frontier"]
 
@@ -58,8 +64,7 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
                               alpha=weighted.alpha)
         if not run.has_solution:
             _raise_no_plan(run, f"study '{study.name}' at risk weight {weight:g}")
-        results = {sc.name: scenario_result(sc.name, sc.data, sc.m, sc.index, run.runs[s],
-                                            sc.overrides) for s, sc in enumerate(scenarios)}
+        results = _certify(scenarios, run, None)
         problems = _check_values(weighted, run, scenarios, results)
         if problems:
             raise VerificationError([f"stochastic (risk weight {weight:g}): {line}"

@@ -39,8 +39,10 @@ and first-stage values travel; each worker keeps its scenarios' HiGHS models
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -283,23 +285,32 @@ def progressive_hedging(data: NetworkData, study: str | Study,
 
 
 
-def hedge_on(data: NetworkData, study: str | Study, solver: SolverOptions | None = None,
-             options: HedgingOptions | None = None, *, scheduler: str | None = None,
-             workers: int = 1, catalog: Catalog | None = None) -> Any:
-    """:func:`progressive_hedging` on a Dask scheduler (``tcp://HOST:PORT``), on a local
-    cluster of ``workers`` processes (loopback), or in this process (neither)."""
+@contextlib.contextmanager
+def study_client(scheduler: str | None = None, workers: int = 1) -> Iterator[Any]:
+    """A Dask client on ``scheduler`` (``tcp://HOST:PORT``), on a local cluster of
+    ``workers`` processes (loopback), or None (neither: work in this process)."""
     if scheduler is None and workers <= 1:
-        return progressive_hedging(data, study, solver, options, catalog=catalog)
+        yield None
+        return
     if scheduler is not None:
         from evplan.scenarios.runners import _connect
 
         with _connect(scheduler) as client:
-            return progressive_hedging(data, study, solver, options, client=client,
-                                       catalog=catalog)
+            yield client
+        return
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       host="127.0.0.1", dashboard_address=None) as cluster, \
             Client(cluster) as client:
+        yield client
+
+
+def hedge_on(data: NetworkData, study: str | Study, solver: SolverOptions | None = None,
+             options: HedgingOptions | None = None, *, scheduler: str | None = None,
+             workers: int = 1, catalog: Catalog | None = None) -> Any:
+    """:func:`progressive_hedging` on a Dask scheduler (``tcp://HOST:PORT``), on a local
+    cluster of ``workers`` processes (loopback), or in this process (neither)."""
+    with study_client(scheduler, workers) as client:
         return progressive_hedging(data, study, solver, options, client=client,
                                    catalog=catalog)

@@ -38,13 +38,13 @@ from evplan.twostage.risk import cvar, empty_regret
 from evplan.twostage.solve import (
     StochasticResult,
     _build,
+    _certified,
     _evaluate,
     _fixed_values,
     _raise_no_plan,
     _Scenario,
 )
 from evplan.twostage.tree import Study
-from evplan.twostage.verify import scenario_result
 
 __all__ = ["max_regret", "minimax_regret"]
 
@@ -108,8 +108,7 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
         if not completed.has_solution:
             _raise_no_plan(completed, f"scenario '{scenario.name}' with the minimax plan")
     results: dict[str, Result] = {
-        sc.name: scenario_result(sc.name, sc.data, sc.m, sc.index, completed.runs[0],
-                                 sc.overrides)
+        sc.name: _certified(sc, completed.runs[0])
         for sc, completed in zip(scenarios, fixed, strict=True)}
     margins = np.array([results[name].objective_usd for name in names])
     regrets = wait - margins

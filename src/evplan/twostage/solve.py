@@ -155,13 +155,121 @@ def _shared_columns(runner: MilpRunner, elements: pd.DataFrame) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Scenario:
+    """One scenario's model: here (data, m, index) or on a Dask worker (those None)."""
+
     name: str
     probability: float
-    data: NetworkData
+    data: NetworkData | None
     m: Any
-    index: ModelIndex
+    index: ModelIndex | None
     block: Block
     overrides: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class _Remote:
+    """Scenario models held by Dask actors (:class:`~evplan.twostage.subproblem.Shard`):
+    shard k holds the scenarios ``owned[k]`` (indices into the study's scenarios)."""
+
+    shards: list[Any]
+    owned: list[list[int]]
+
+    def gather(self, method: str, *args: Any, per_shard: list[tuple[Any, ...]] | None = None
+               ) -> list[Any]:
+        """Call ``method`` on every shard at once; the answers in scenario order."""
+        from evplan.twostage.hedging import _call
+
+        calls = per_shard if per_shard is not None else [args] * len(self.shards)
+        answers = _call(self.shards, method, calls)
+        out: list[Any] = [None] * sum(len(owned) for owned in self.owned)
+        for owned, answer in zip(self.owned, answers, strict=True):
+            for s, item in zip(owned, answer, strict=True):
+                out[s] = item
+        return out
+
+
+def _no_strategic(study: Study) -> InputError:
+    return InputError([Problem("scenarios.yaml", f"study '{study.name}': the inputs have no "
+                               "strategic table (plant_strategy.csv, ...), so there is no "
+                               "first-stage decision to share. Run it on strategic inputs "
+                               "such as china-strategic.")])
+
+
+def _changes_decisions(study: Study, name: str) -> Problem:
+    return Problem("scenarios.yaml", f"study '{study.name}': scenario '{name}' changes which "
+                   "network decisions exist (its overrides add or remove plants, programs, "
+                   "markets or sites, or change their years). Overrides of a study may change "
+                   "numbers only; change them in scenarios.yaml.")
+
+
+def _same_elements(mine: pd.DataFrame, elements: pd.DataFrame) -> bool:
+    columns = ["variable", "element", "year"]
+    return bool(mine[columns].equals(elements[columns]))
+
+
+def _build_remote(client: Any, data: NetworkData, study: Study, catalog: Catalog,
+                  solver: SolverOptions) -> tuple[list[_Scenario], pd.DataFrame, _Remote]:
+    """Build the scenario models on the client's workers (one Shard each); bring back only
+    their matrices."""
+    from evplan.twostage.hedging import _shards, _specs
+
+    if not has_strategic(data):
+        raise _no_strategic(study)
+    specs = _specs(study, catalog)
+    shards = _shards(client, data, specs, study.revelation_year, solver)
+    count = len(specs)
+    owned = [list(range(count))[k::len(shards)] for k in range(len(shards))]
+    remote = _Remote(shards, [part for part in owned if part])
+    described = remote.gather("blocks")
+    elements = described[0]["elements"]
+    problems = [_changes_decisions(study, item["name"]) for item in described[1:]
+                if not _same_elements(item["elements"], elements)
+                or len(item["shared"]) != len(described[0]["shared"])]
+    if problems:
+        raise InputError(problems)
+    scenarios = []
+    for spec, item in zip(specs, described, strict=True):
+        if (item["shared"] < 0).any():
+            raise VerificationError([f"stochastic: scenario '{spec.name}': a shared "
+                                     "first-stage element has no model column."])
+        block = Block(item["runner"], spec.probability, item["constant_usd"], item["shared"])
+        scenarios.append(_Scenario(spec.name, spec.probability, None, None, None, block,
+                                   item["overrides"]))
+    return scenarios, elements, remote
+
+
+def _alone(scenario: _Scenario) -> Block:
+    block = scenario.block
+    return Block(block.runner, 1.0, block.constant_usd, block.shared)
+
+
+def _fixed_runs(scenarios: list[_Scenario], values: np.ndarray | None, solver: SolverOptions,
+                remote: _Remote | None) -> list[ExtensiveRun]:
+    """Each scenario alone, its shared first stage fixed to ``values`` (free when None)."""
+    if remote is not None:
+        return remote.gather("fixed_runs", values)
+    return [solve_extensive([_alone(scenario)], solver, fixed=values)
+            for scenario in scenarios]
+
+
+def _certify(scenarios: list[_Scenario], run: ExtensiveRun, remote: _Remote | None
+             ) -> dict[str, Result]:
+    """Each scenario's plan checked against its own tables (where its model lives)."""
+    if remote is not None:
+        checked = remote.gather("certify", per_shard=[
+            ([run.runs[s] for s in owned],) for owned in remote.owned])
+        return {scenario.name: result for scenario, result in zip(scenarios, checked,
+                                                                  strict=True)}
+    return {scenario.name: _certified(scenario, run.runs[s])
+            for s, scenario in enumerate(scenarios)}
+
+
+def _certified(scenario: _Scenario, run: HighsRun) -> Result:
+    """One scenario's plan checked here (its model is in this process)."""
+    if scenario.data is None or scenario.index is None:
+        raise ValueError(f"scenario '{scenario.name}' was built on a worker")
+    return scenario_result(scenario.name, scenario.data, scenario.m, scenario.index, run,
+                           scenario.overrides)
 
 
 def _build(data: NetworkData, study: Study, catalog: Catalog) -> tuple[list[_Scenario],
@@ -173,10 +281,7 @@ def _build(data: NetworkData, study: Study, catalog: Catalog) -> tuple[list[_Sce
         applied = apply_scenario(data, scenario.resolve(catalog) if scenario.patches
                                  else list(scenario.overrides), catalog)
         if not has_strategic(applied.data):
-            raise InputError([Problem("scenarios.yaml", f"study '{study.name}': the inputs "
-                                      "have no strategic table (plant_strategy.csv, ...), so "
-                                      "there is no first-stage decision to share. Run it on "
-                                      "strategic inputs such as china-strategic.")])
+            raise _no_strategic(study)
         index = build_index(applied.data)
         m, index = build_model(applied.data, index=index)
         runner = MilpRunner(m)
@@ -184,14 +289,9 @@ def _build(data: NetworkData, study: Study, catalog: Catalog) -> tuple[list[_Sce
         shared = _shared_columns(runner, mine)
         if elements is None:
             elements = mine
-        elif not mine[["variable", "element", "year"]].equals(
-                elements[["variable", "element", "year"]]) or len(shared) != len(
+        elif not _same_elements(mine, elements) or len(shared) != len(
                 scenarios[0].block.shared):
-            problems.append(Problem("scenarios.yaml", f"study '{study.name}': scenario "
-                                    f"'{scenario.name}' changes which network decisions exist "
-                                    "(its overrides add or remove plants, programs, markets "
-                                    "or sites, or change their years). Overrides of a study may "
-                                    "change numbers only; change them in scenarios.yaml."))
+            problems.append(_changes_decisions(study, scenario.name))
             continue
         if (shared < 0).any():
             raise VerificationError([f"stochastic: scenario '{scenario.name}': a shared "
@@ -247,7 +347,8 @@ def _fixed_values(run: ExtensiveRun | HighsRun, scenario: _Scenario) -> np.ndarr
 
 
 def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOptions,
-              plans: list[np.ndarray] | None = None) -> tuple[np.ndarray, list[str]]:
+              plans: list[np.ndarray] | None = None, remote: _Remote | None = None
+              ) -> tuple[np.ndarray, list[str]]:
     """Each scenario's best margin with the shared first stage fixed to ``values``.
 
     When ``plans`` is a list, each scenario's plan (column values in its runner's order;
@@ -255,10 +356,9 @@ def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOpti
     """
     margins = np.full(len(scenarios), -np.inf)
     statuses = []
-    for s, scenario in enumerate(scenarios):
-        block = Block(scenario.block.runner, 1.0, scenario.block.constant_usd,
-                      scenario.block.shared)
-        run = solve_extensive([block], solver, fixed=values)
+    runs = _fixed_runs(scenarios, values, solver, remote)
+    for s, (scenario, run) in enumerate(zip(scenarios, runs, strict=True)):
+        block = scenario.block
         statuses.append(run.status)
         if run.has_solution:
             margins[s] = run.objective_usd
@@ -271,7 +371,8 @@ def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOpti
 
 def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
                          solver: SolverOptions, metadata: dict[str, Any],
-                         plans: list[np.ndarray] | None = None) -> np.ndarray | None:
+                         plans: list[np.ndarray] | None = None,
+                         remote: _Remote | None = None) -> np.ndarray | None:
     """Each scenario's margin with the expected-value plan's shared decisions fixed (and,
     into ``plans``, each scenario's completed plan)."""
     try:
@@ -283,7 +384,7 @@ def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
     if not ev_run.has_solution:
         _raise_no_plan(ev_run, "the expected-value problem")
     values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
-    margins, statuses = _evaluate(scenarios, values, solver, plans)
+    margins, statuses = _evaluate(scenarios, values, solver, plans, remote)
     metadata["expected_value_problem_usd"] = ev_run.objective_usd
     bad = [sc.name for sc, status in zip(scenarios, statuses, strict=True)
            if status != "optimal"]
@@ -295,7 +396,7 @@ def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
 def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | None = None, *,
                evpi: bool = True, vss: bool = True, regret: bool = True,
                catalog: Catalog | None = None,
-               objective_kind: str | None = None) -> StochasticResult:
+               objective_kind: str | None = None, client: Any = None) -> StochasticResult:
     """Plan the network before the uncertainty is revealed (see the module docstring).
 
     Parameters
@@ -310,6 +411,13 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     objective_kind : str, optional
         Overrides the study's objective: ``expected`` or ``minimax-regret``
         (:mod:`evplan.twostage.minimax`; it always solves the scenarios alone).
+    client : distributed.Client, optional
+        Build the scenario models on the client's workers (one
+        :class:`~evplan.twostage.subproblem.Shard` actor each) and run there every
+        per-scenario step: the expected-value plan's completion, the checks of the
+        stochastic plan, the wait-and-see and regret solves. Only matrices, plans and
+        checked results travel; the extensive form is solved here. Not with
+        minimax-regret (InputError).
 
     Raises
     ------
@@ -332,17 +440,25 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     if study.objective == "minimax-regret":
         from evplan.twostage.minimax import minimax_regret
 
+        if client is not None:
+            raise InputError([Problem("--workers", f"study '{study.name}' minimises the "
+                                      "worst regret, which runs in this process; drop "
+                                      "--workers and --scheduler.")])
         return minimax_regret(data, study, catalog, solver, vss=vss, regret=regret)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     cpu = time.process_time()
-    scenarios, elements = _build(data, study, catalog)
+    remote = None
+    if client is None:
+        scenarios, elements = _build(data, study, catalog)
+    else:
+        scenarios, elements, remote = _build_remote(client, data, study, catalog, solver)
     blocks = [scenario.block for scenario in scenarios]
     timings["build_seconds"] = time.perf_counter() - clock
     metadata: dict[str, Any] = {}
     clock = time.perf_counter()
     ev_plans: list[np.ndarray] = []
-    ev_margins = (_expected_value_plan(scenarios, blocks, solver, metadata, ev_plans)
+    ev_margins = (_expected_value_plan(scenarios, blocks, solver, metadata, ev_plans, remote)
                   if vss else None)
     eev = (risk_objective(ev_margins, np.array([b.probability for b in blocks]),
                           study.risk_weight, study.alpha)
@@ -361,9 +477,7 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     if not run.has_solution:
         _raise_no_plan(run, f"study '{study.name}'")
     clock = time.perf_counter()
-    results = {scenario.name: scenario_result(scenario.name, scenario.data, scenario.m,
-                                              scenario.index, run.runs[s], scenario.overrides)
-               for s, scenario in enumerate(scenarios)}
+    results = _certify(scenarios, run, remote)
     problems = _check_values(study, run, scenarios, results)
     if problems:
         raise VerificationError([f"stochastic: {line}" for line in problems])
@@ -378,8 +492,7 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     evpi_usd = vss_usd = None
     clock = time.perf_counter()
     if evpi or regret:
-        own = [solve_extensive([Block(sc.block.runner, 1.0, sc.block.constant_usd,
-                                      sc.block.shared)], solver) for sc in scenarios]
+        own = _fixed_runs(scenarios, None, solver, remote)
         for scenario, alone in zip(scenarios, own, strict=True):
             if not alone.has_solution:
                 _raise_no_plan(alone, f"scenario '{scenario.name}' alone")
@@ -392,7 +505,7 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
         if regret:
             for scenario, alone in zip(scenarios, own, strict=True):
                 values = _fixed_values(alone, scenario)
-                plan, _ = _evaluate(scenarios, values, solver)
+                plan, _ = _evaluate(scenarios, values, solver, remote=remote)
                 regret_rows.append(pd.DataFrame({"plan": scenario.name, "scenario": names,
                                                  "margin_usd": plan,
                                                  "regret_usd": wait - plan}))
@@ -413,7 +526,8 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     first = scenarios[0]
     values = _fixed_values(run, first)
     first_stage = elements[["variable", "element", "year"]].assign(value=values)
-    metadata |= {"status": run.status, "mip_gap": run.mip_gap, "bound_usd": run.bound_usd,
+    metadata |= {"workers": len(remote.shards) if remote is not None else 1,
+                 "status": run.status, "mip_gap": run.mip_gap, "bound_usd": run.bound_usd,
                  "mip_nodes": run.nodes, "columns": run.columns, "rows": run.rows,
                  "nonanticipativity_rows": run.nonanticipativity_rows,
                  "shared_elements": len(elements), "scenarios": len(scenarios),

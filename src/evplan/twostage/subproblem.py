@@ -100,13 +100,25 @@ class _Scenario:
         self.shared = _shared_columns(self.runner, self.elements)
         self.constant_usd = strategic_constant_usd(self.index)
         self.solver = solver
-        self.h = self._highs()
+        self._h: highspy.Highs | None = None  # built on first use (PH only)
         self.start: np.ndarray | None = None
         self.last_candidate: tuple[tuple[float, ...], float] | None = None
 
     @property
     def n(self) -> int:
         return len(self.runner.vlabels)
+
+    @property
+    def h(self) -> highspy.Highs:
+        """The warm HiGHS model with the proximal columns (made on first use)."""
+        if self._h is None:
+            self._h = self._highs()
+        return self._h
+
+    @property
+    def block(self) -> Block:
+        """This scenario alone (probability 1), for :func:`solve_extensive`."""
+        return Block(self.runner, 1.0, self.constant_usd, self.shared)
 
     def _highs(self) -> highspy.Highs:
         runner, k, n = self.runner, len(self.shared), self.n
@@ -267,6 +279,24 @@ class Shard:
                  else lagrangian_x)
             out.append(StepResult(x, bound, lagrangian_x, value, margin))
         return out
+
+    def blocks(self) -> list[dict[str, Any]]:
+        """Per scenario what the extensive form needs: name, runner (the matrices),
+        constant_usd, shared columns, elements and the overrides applied."""
+        return [{"name": sc.spec.name, "runner": sc.runner, "constant_usd": sc.constant_usd,
+                 "shared": sc.shared, "elements": sc.elements, "overrides": sc.overrides}
+                for sc in self.scenarios]
+
+    def fixed_runs(self, xhat: np.ndarray | None) -> list[Any]:
+        """Each scenario solved cold and alone, its first stage fixed to ``xhat`` (free
+        when None): a list of :class:`~evplan.twostage.extensive.ExtensiveRun`."""
+        return [solve_extensive([sc.block], sc.solver, fixed=xhat) for sc in self.scenarios]
+
+    def certify(self, runs: Sequence[Any]) -> list[Any]:
+        """Each scenario's plan (a :class:`~evplan.highs.HighsRun` of its model) checked
+        against its own tables: a list of Result (raises VerificationError)."""
+        return [scenario_result(sc.spec.name, sc.data, sc.m, sc.index, run, sc.overrides)
+                for sc, run in zip(self.scenarios, runs, strict=True)]
 
     def verify(self, xhat: np.ndarray) -> list[tuple[str, Any, np.ndarray]]:
         """Each scenario solved cold with the first stage fixed to ``xhat``, as a checked

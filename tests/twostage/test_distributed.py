@@ -1,0 +1,88 @@
+"""The extensive form with its scenario models on a real Dask cluster (loopback).
+
+Builds, the expected-value plan's completions, the checks of the stochastic plan, the
+wait-and-see and regret solves run on two worker processes; the extensive form is solved
+in the test process. Every number must equal the serial run's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evplan
+from evplan.errors import InputError
+from evplan.examples import random_strategic_network, strategic_lane
+from evplan.scenarios.overrides import parse_catalog
+from evplan.twostage.hedging import study_client
+
+from .test_bruteforce import _catalog
+
+EXACT = evplan.SolverOptions(mip_gap=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
+@pytest.mark.slow
+def test_two_workers_give_the_serial_study() -> None:
+    data = random_strategic_network(4, features=("plants",))  # E + 2 x CVaR
+    catalog = _catalog(4)
+    serial = evplan.stochastic(data, "random", EXACT, catalog=catalog)
+    with study_client(workers=2) as client:
+        spread = evplan.stochastic(data, "random", EXACT, catalog=catalog, client=client)
+    assert spread.metadata["workers"] == 2 and serial.metadata["workers"] == 1
+    assert spread.metadata["mip_start"] == serial.metadata["mip_start"] == (
+        "expected-value plan")
+    assert spread.objective_usd == pytest.approx(serial.objective_usd, rel=1e-9)
+    assert spread.evpi_usd == pytest.approx(serial.evpi_usd, rel=1e-9, abs=1e-3)
+    assert spread.vss_usd == pytest.approx(serial.vss_usd, rel=1e-9, abs=1e-3)
+    assert spread.first_stage["value"].tolist() == serial.first_stage["value"].tolist()
+    pd.testing.assert_frame_equal(spread.scenarios, serial.scenarios, rtol=1e-9)
+    pd.testing.assert_frame_equal(spread.regret, serial.regret, rtol=1e-9)
+    assert list(spread.results) == list(serial.results)
+    for name, result in spread.results.items():  # checked on the workers, whole Results back
+        assert result.objective_usd == pytest.approx(serial.results[name].objective_usd,
+                                                     rel=1e-9)
+        assert list(result) == list(serial.results[name])
+        pd.testing.assert_frame_equal(result.kpis, serial.results[name].kpis, rtol=1e-9)
+    assert spread.metadata["overrides"] == serial.metadata["overrides"]
+
+
+def test_minimax_regret_with_workers_is_refused() -> None:
+    catalog = parse_catalog({"studies": {"s": {"risk": {"objective": "minimax-regret"},
+                                               "scenarios": {"a": {"probability": 1}}}}})
+    with pytest.raises(InputError) as caught:
+        evplan.stochastic(strategic_lane(), "s", catalog=catalog, client=object())
+    assert caught.value.problems[0].message == (
+        "study 's' minimises the worst regret, which runs in this process; drop --workers "
+        "and --scheduler.")
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_cli_extensive_form_on_two_workers(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from evplan.data import write_inputs
+
+    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    (inputs / "scenarios.yaml").write_text(
+        "overrides:\n  high: {demand: {set: {volume_vehicles: 1000}}}\n"
+        "  low: {demand: {set: {volume_vehicles: 300}}}\n"
+        "studies:\n  demand:\n    scenarios:\n      high: {probability: 0.3, overrides: [high]}\n"
+        "      low: {probability: 0.7, overrides: [low]}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "evplan.cli", "stochastic", "demand",
+                           str(inputs), "--workers", "2", "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["objective_usd"] == pytest.approx(2.59e6)
+    assert summary["metadata"]["workers"] == 2
+    refused = subprocess.run([sys.executable, "-m", "evplan.cli", "stochastic", "demand",
+                              str(inputs), "--workers", "2", "--objective", "minimax-regret"],
+                             capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert refused.returncode == 64  # a usage error (EX_USAGE), like other refused options
+    assert "runs in this process" in refused.stderr + refused.stdout
