@@ -11,14 +11,17 @@ stochastic``), then the extensive form
 to ``--gap`` (default 0.5 %) within ``--time-limit`` (default 300 s, per HiGHS run), and
 checks every scenario's plan. ``--no-vss`` skips the EV plan (no cutoff); EVPI and regret
 run only with ``--full`` (one solve per scenario, and scenarios² for regret).
-Printed per case: build, solve and check wall seconds, the process's CPU seconds, peak
-memory, columns, rows, non-anticipativity rows, status, gap, objective and bound; the load
-average before and after.
+With ``--workers 2`` the scenario models are built, completed and checked on a local Dask
+cluster of two processes (the extensive form is solved in this one); the workers' CPU is
+printed beside this process's. Printed per case: build, solve and check wall seconds, the
+process's CPU seconds, peak memory, columns, rows, non-anticipativity rows, status, gap,
+objective and bound; the load average before and after.
 
 Usage::
 
     python benchmarks/stochastic.py --cases small
     python benchmarks/stochastic.py --cases default --time-limit 300
+    python benchmarks/stochastic.py --cases default --workers 1 2   # serial, then 2 workers
 
 Timings are printed, never asserted; on a shared machine they are noisy (see the load).
 """
@@ -34,24 +37,36 @@ CASES = {"small": "duty-risk-small", "default": "duty-risk"}
 
 
 def run_case(name: str, gap: float, limit: float, threads: int | None, full: bool,
-             vss: bool) -> None:
+             vss: bool, workers: int) -> None:
     import evplan
     from evplan.examples import china_strategic
+    from evplan.twostage.hedging import study_client
 
     data = china_strategic()
     load = os.getloadavg()
-    cpu = time.process_time()
-    wall = time.perf_counter()
-    result = evplan.stochastic(data, CASES[name],
-                               evplan.SolverOptions(mip_gap=gap, time_limit_s=limit,
-                                                    threads=threads),
-                               evpi=full, vss=vss or full, regret=full)
-    wall = time.perf_counter() - wall
-    cpu = time.process_time() - cpu
+    started = time.perf_counter()
+    with study_client(workers=workers) as client:
+        if client is not None:
+            print(f"case {name}: a local Dask cluster of {workers} worker processes started in "
+                  f"{time.perf_counter() - started:.1f} s (outside the clock)")
+            worker_cpu = client.run(time.process_time)
+        cpu = time.process_time()
+        wall = time.perf_counter()
+        result = evplan.stochastic(data, CASES[name],
+                                   evplan.SolverOptions(mip_gap=gap, time_limit_s=limit,
+                                                        threads=threads),
+                                   evpi=full, vss=vss or full, regret=full, client=client)
+        wall = time.perf_counter() - wall
+        cpu = time.process_time() - cpu
+        if client is not None:
+            after = client.run(time.process_time)
+            spent = sum(after[key] - worker_cpu[key] for key in after)
+            print(f"  workers' CPU {spent:.1f} s (beside this process's)")
     meta = result.metadata
     timings = meta["timings"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"case {name} (study {CASES[name]}): {meta['scenarios']} scenarios, "
+    print(f"case {name} (study {CASES[name]}, {workers} worker(s)): {meta['scenarios']} "
+          f"scenarios, "
           f"{meta['columns']:,} columns, {meta['rows']:,} rows, "
           f"{meta['nonanticipativity_rows']:,} non-anticipativity rows, "
           f"{meta['shared_elements']:,} shared elements")
@@ -84,9 +99,14 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also EVPI and regret")
     parser.add_argument("--no-vss", dest="vss", action="store_false",
                         help="skip the expected-value plan (and so the cutoff)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1],
+                        help="run each case in this process (1) and/or on a local Dask "
+                             "cluster of N workers, e.g. --workers 1 2")
     args = parser.parse_args()
     for name in args.cases:
-        run_case(name, args.gap, args.time_limit, args.threads, args.full, args.vss)
+        for workers in args.workers:
+            run_case(name, args.gap, args.time_limit, args.threads, args.full, args.vss,
+                     workers)
 
 
 if __name__ == "__main__":

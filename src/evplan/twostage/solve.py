@@ -21,6 +21,7 @@ All values are on the study's objective, E[margin] + lambda x CVaR_alpha(margin)
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -216,6 +217,9 @@ def _build_remote(client: Any, data: NetworkData, study: Study, catalog: Catalog
     if not has_strategic(data):
         raise _no_strategic(study)
     specs = _specs(study, catalog)
+    # A worker is one process for one core: its solves use one thread unless told
+    if solver.threads is None:
+        solver = dataclasses.replace(solver, threads=1)
     shards = _shards(client, data, specs, study.revelation_year, solver)
     count = len(specs)
     owned = [list(range(count))[k::len(shards)] for k in range(len(shards))]
