@@ -13,7 +13,9 @@ option, missing argument, bad option value: ``EXIT_USAGE``); 130 interrupted by 
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import NoReturn
 
 from evplan.cli.app import app
 from evplan.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
@@ -54,12 +56,33 @@ def main() -> None:
         sys.stderr.write("Aborted!\n")
         raise SystemExit(1) from None
     except SystemExit as exit_:
+        if exit_.code == EXIT_INTERRUPTED:
+            _exit_interrupted()
         raise SystemExit(exit_.code if exit_.code is not None else EXIT_OK) from None
     if code == EXIT_INTERRUPTED:  # typer's answer to a Ctrl-C outside long_work
         from evplan.cli.app import say_interrupted
 
         say_interrupted()
+        _exit_interrupted()
     raise SystemExit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _exit_interrupted() -> NoReturn:
+    """Leave with ``EXIT_INTERRUPTED`` (130) after a Ctrl-C that evplan has handled.
+
+    After a handled Ctrl-C, CPython sometimes still ends the process by SIGINT at exit
+    (status -2, not 130): seen when the signal came a few seconds into ``evplan
+    stochastic``, while Python code was running (CPython flags a KeyboardInterrupt that
+    escaped code it ran through its C API, even when evplan later caught it). Everything is
+    cleaned up by then (nothing written, staging folders removed, solvers and clusters
+    closed), so flush the streams and leave at once.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more to say
+            pass
+    os._exit(EXIT_INTERRUPTED)
 
 
 def _show(error: Exception) -> None:

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from evplan.highs import _STATUS, HighsRun, SolverOptions, new_highs, run_solver, set_threads
 from evplan.strategic.milp import MilpRunner
 
-__all__ = ["Block", "ExtensiveRun", "averaged_block", "solve_extensive", "start_columns"]
+__all__ = ["Block", "ExtensiveRun", "averaged_block", "solve_extensive"]
 
 SCALE = MilpRunner.objective_scale
 
@@ -76,6 +76,7 @@ class ExtensiveRun:
     nonanticipativity_rows: int
     columns: int
     rows: int
+    stopped_at_known: bool = False
 
 
 def averaged_block(blocks: Sequence[Block]) -> Block:
@@ -161,45 +162,12 @@ def _matrix(blocks: Sequence[Block], risk: bool, wait: np.ndarray | None = None
             offsets)
 
 
-def start_columns(blocks: Sequence[Block], start: Sequence[np.ndarray], *,
-                  risk_weight: float = 0.0, alpha: float = 0.9,
-                  wait: np.ndarray | None = None) -> np.ndarray:
-    """The extensive form's column values of a plan given block by block.
-
-    ``start[s]`` is block s's column values (its runner's column order). The CVaR columns
-    (with ``risk_weight`` > 0) are set to their best values for the plan's margins M:
-    eta the best of the M_s (an optimal eta is a quantile of M, one of its values) and
-    u_s = max(0, eta - M_s); the minimax-regret column (with ``wait``) to
-    t = max_s (WS_s - M_s). All in HiGHS's units (USD millions for the added columns).
-    """
-    if len(start) != len(blocks) or any(
-            len(part) != len(block.runner.vlabels)
-            for block, part in zip(blocks, start, strict=False)):
-        raise ValueError(f"the start has {[len(part) for part in start]} columns per block, "
-                         f"the model {[len(block.runner.vlabels) for block in blocks]}")
-    values = np.concatenate([np.asarray(part, dtype=float) for part in start])
-    margins = np.array([float(block.runner.cost @ np.asarray(part, dtype=float))
-                        - block.constant_usd for block, part in zip(blocks, start, strict=True)])
-    if risk_weight > 0:
-        p = np.array([block.probability for block in blocks])
-
-        def tail(eta: float) -> float:
-            return eta - float(p @ np.maximum(eta - margins, 0.0)) / (1 - alpha)
-
-        eta = float(max(margins, key=tail))
-        values = np.concatenate([values, [eta * SCALE],
-                                 np.maximum(eta - margins, 0.0) * SCALE])
-    if wait is not None:
-        values = np.concatenate([values, [float(np.max(np.asarray(wait) - margins)) * SCALE]])
-    return values
-
-
 def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None, *,
                     risk_weight: float = 0.0, alpha: float = 0.9,
                     fixed: np.ndarray | None = None,
                     cutoff_usd: float | None = None,
                     minimax_wait_usd: np.ndarray | None = None,
-                    start: Sequence[np.ndarray] | None = None) -> ExtensiveRun:
+                    known_usd: float | None = None) -> ExtensiveRun:
     """Build and solve the extensive form of ``blocks`` (see the module docstring).
 
     Parameters
@@ -215,14 +183,12 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
         Each scenario's own optimum WS_s: minimise the largest regret instead, i.e.
         maximise -t subject to t >= WS_s - M_s for every s (t free, the last column);
         ``objective_usd`` is then -t and ``risk_weight`` must be 0.
-    start : sequence of numpy.ndarray, optional
-        A feasible plan of every block (its column values, in the runner's column order),
-        handed to HiGHS as a MIP start (e.g. the expected-value plan completed in every
-        scenario): HiGHS checks it and, when it is feasible, starts from it as its
-        incumbent. The extensive form has no objective offset (the constants are added
-        outside HiGHS), so the start's objective is not at risk of the offset loss that
-        keeps :mod:`evplan.strategic.milp` on cutoffs. The CVaR and regret columns of the
-        start are set to their best values for that plan.
+    known_usd : float, optional
+        The objective of a known feasible plan of this model (e.g. the expected-value plan
+        completed in every scenario, EEV). HiGHS is stopped as soon as its proven bound is
+        within the MIP gap of it: (bound - known) <= mip_gap x |known|; the run then has
+        ``stopped_at_known`` set, and the caller returns the better of the two plans with
+        that bound. No MIP start is handed to HiGHS (see :mod:`evplan.strategic.milp`).
     """
     options = solver or SolverOptions()
     risk = risk_weight > 0
@@ -272,14 +238,26 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
         margin = 1e-7 * abs(cutoff_usd) + 1.0
         # HiGHS reads objective_bound in its internal minimisation sense: negate.
         h.setOptionValue("objective_bound", float(-(cutoff_usd - margin + constant) * SCALE))
-    if start is not None:
-        begin = start_columns(blocks, start, risk_weight=risk_weight, alpha=alpha,
-                              wait=minimax_wait_usd)
-        solution = highspy.HighsSolution()
-        solution.col_value = begin.tolist()
-        solution.value_valid = True
-        h.setSolution(solution)
-    run_solver(h, f"MILP of {len(blocks)} scenario{'s' if len(blocks) > 1 else ''}")
+    stopped = False
+
+    def enough(event: object) -> None:  # HiGHS reports the bound in the user's (max) sense
+        nonlocal stopped
+        assert known_usd is not None
+        bound = float(event.data_out.mip_dual_bound)  # type: ignore[attr-defined]
+        if np.isfinite(bound) and abs(bound) < 1e20 and (
+                bound / SCALE - constant - known_usd
+                <= float(options.mip_gap) * max(abs(known_usd), 1e-9)):
+            stopped = True
+            event.interrupt()  # type: ignore[attr-defined]
+
+    watch = known_usd is not None and np.isfinite(known_usd) and bool(len(integer))
+    if watch:
+        h.cbMipInterrupt.subscribe(enough)
+    try:
+        run_solver(h, f"MILP of {len(blocks)} scenario{'s' if len(blocks) > 1 else ''}")
+    finally:
+        if watch:
+            h.cbMipInterrupt.unsubscribe(enough)
     status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2
@@ -314,6 +292,7 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
                         bound_usd=bound, mip_gap=float(info.mip_gap) if mip else 0.0,
                         seconds=float(h.getRunTime()),
                         nodes=int(info.mip_node_count) if mip else 0, runs=tuple(runs),
+                        stopped_at_known=stopped,
                         margins_usd=margins, eta_usd=eta, cvar_usd=cvar,
                         nonanticipativity_rows=(count - 1) * len(blocks[0].shared),
                         columns=len(lower_all), rows=int(a.shape[0]))

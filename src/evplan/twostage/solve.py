@@ -351,31 +351,29 @@ def _fixed_values(run: ExtensiveRun | HighsRun, scenario: _Scenario) -> np.ndarr
 
 
 def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOptions,
-              plans: list[np.ndarray] | None = None, remote: _Remote | None = None
+              plans: list[HighsRun] | None = None, remote: _Remote | None = None
               ) -> tuple[np.ndarray, list[str]]:
     """Each scenario's best margin with the shared first stage fixed to ``values``.
 
-    When ``plans`` is a list, each scenario's plan (column values in its runner's order;
-    NaN where it has none) is appended to it.
+    When ``plans`` is a list, each scenario's run (its plan, when it has one) is appended.
     """
     margins = np.full(len(scenarios), -np.inf)
     statuses = []
     runs = _fixed_runs(scenarios, values, solver, remote)
     for s, (scenario, run) in enumerate(zip(scenarios, runs, strict=True)):
-        block = scenario.block
         statuses.append(run.status)
         if run.has_solution:
             margins[s] = run.objective_usd
         elif run.status not in ("infeasible", "unbounded"):
             _raise_no_plan(run, f"scenario '{scenario.name}' with a fixed first stage")
         if plans is not None:
-            plans.append(run.runs[0].primal[block.runner.vlabels])
+            plans.append(run.runs[0])
     return margins, statuses
 
 
 def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
                          solver: SolverOptions, metadata: dict[str, Any],
-                         plans: list[np.ndarray] | None = None,
+                         plans: list[HighsRun] | None = None,
                          remote: _Remote | None = None) -> np.ndarray | None:
     """Each scenario's margin with the expected-value plan's shared decisions fixed (and,
     into ``plans``, each scenario's completed plan)."""
@@ -395,6 +393,34 @@ def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
     metadata["eev_status"] = ("optimal" if not bad else "the expected-value plan has no "
                               f"feasible completion in {', '.join(bad)}: VSS is unbounded")
     return margins
+
+
+def _better_of(run: ExtensiveRun, ev_runs: list[HighsRun], ev_margins: np.ndarray,
+               eev: float, study: Study, solver: SolverOptions) -> tuple[ExtensiveRun, str]:
+    """The extensive form's plan, or the expected-value plan completed in every scenario
+    when that is better (or HiGHS has none), with HiGHS's bound and the returned plan's gap.
+
+    HiGHS's MIP dual bound bounds every plan of the extensive form, so it proves the gap of
+    whichever plan is returned. When HiGHS was stopped because its bound came within the
+    MIP gap of EEV (``stopped_at_known``), the returned plan is ``optimal`` at that gap.
+    """
+    source = "extensive form"
+    if not run.has_solution or run.objective_usd < eev:
+        probabilities = np.array([scenario.probability for scenario in study.scenarios])
+        run = dataclasses.replace(
+            run, has_solution=True, objective_usd=eev, runs=tuple(ev_runs),
+            margins_usd=np.asarray(ev_margins, dtype=float).copy(), eta_usd=float("nan"),
+            cvar_usd=(cvar(ev_margins, probabilities, study.alpha)
+                      if study.risk_weight > 0 else None))
+        source = "expected-value plan"
+    if run.stopped_at_known or source != "extensive form":
+        bound = run.bound_usd
+        gap = (max(0.0, bound - run.objective_usd) / max(abs(run.objective_usd), 1e-9)
+               if np.isfinite(bound) else float("inf"))
+        optimal = gap <= float(solver.mip_gap) * (1 + 1e-9)
+        run = dataclasses.replace(run, mip_gap=gap,
+                                  status="optimal" if optimal else run.status)
+    return run, source
 
 
 def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | None = None, *,
@@ -461,22 +487,23 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     timings["build_seconds"] = time.perf_counter() - clock
     metadata: dict[str, Any] = {}
     clock = time.perf_counter()
-    ev_plans: list[np.ndarray] = []
-    ev_margins = (_expected_value_plan(scenarios, blocks, solver, metadata, ev_plans, remote)
+    ev_runs: list[HighsRun] = []
+    ev_margins = (_expected_value_plan(scenarios, blocks, solver, metadata, ev_runs, remote)
                   if vss else None)
     eev = (risk_objective(ev_margins, np.array([b.probability for b in blocks]),
                           study.risk_weight, study.alpha)
            if ev_margins is not None and np.isfinite(ev_margins).all() else None)
     timings["vss_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    # The EV plan completed in every scenario is a feasible plan of the extensive form:
-    # HiGHS starts from it (and its value is the cutoff)
-    start = ev_plans if eev is not None else None
+    # The EV plan completed in every scenario is a feasible plan of the extensive form: its
+    # value is HiGHS's cutoff, and HiGHS stops once its bound is within the gap of it
     run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha,
-                          cutoff_usd=eev, start=start)
-    metadata["mip_start"] = "expected-value plan" if start is not None else "none"
+                          cutoff_usd=eev, known_usd=eev)
     if eev is not None and not run.has_solution and run.status == "infeasible":
         run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha)
+    metadata["plan_from"] = "extensive form"
+    if eev is not None and ev_margins is not None:
+        run, metadata["plan_from"] = _better_of(run, ev_runs, ev_margins, eev, study, solver)
     timings["solve_seconds"] = time.perf_counter() - clock
     if not run.has_solution:
         _raise_no_plan(run, f"study '{study.name}'")
