@@ -5,9 +5,8 @@ Cases:
 * ``small``: study ``duty-risk-small`` (2 x 2 = 4 scenarios, E[margin] + 0.5 x CVaR_0.8);
 * ``default``: study ``duty-risk`` (3 x 3 x 3 = 27 scenarios, expected margin).
 
-Each case solves the expected-value plan and evaluates it in every scenario (EEV; that
-plan, completed in every scenario, is the extensive form's MIP start, as in ``evplan
-stochastic``), then the extensive form
+Each case solves the expected-value plan and evaluates it in every scenario (EEV: the
+extensive form's cutoff and known plan, as in ``evplan stochastic``), then the extensive form
 to ``--gap`` (default 0.5 %) within ``--time-limit`` (default 300 s, per HiGHS run), and
 checks every scenario's plan. ``--no-vss`` skips the EV plan (no cutoff); EVPI and regret
 run only with ``--full`` (one solve per scenario, and scenarios² for regret).
@@ -74,7 +73,7 @@ def run_case(name: str, gap: float, limit: float, threads: int | None, full: boo
           f"check {timings['check_seconds']:.1f} s, EV plan and EEV "
           f"{timings['vss_seconds']:.1f} s, total wall {wall:.1f} s, "
           f"CPU {cpu:.1f} s, peak memory {peak:,.0f} MB")
-    print(f"  MIP start: {meta.get('mip_start', 'none')}")
+    print(f"  plan from: {meta.get('plan_from', 'extensive form')}")
     print(f"  status {result.status}, gap {meta['mip_gap']:.3%}, objective "
           f"{result.objective_usd / 1e9:,.4f} bn USD, bound {meta['bound_usd'] / 1e9:,.4f} bn "
           f"USD, E[margin] {result.expected_margin_usd / 1e9:,.4f} bn, CVaR "

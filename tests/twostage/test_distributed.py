@@ -85,3 +85,16 @@ def test_cli_extensive_form_on_two_workers(tmp_path: Path) -> None:
                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert refused.returncode == 64  # a usage error (EX_USAGE), like other refused options
     assert "runs in this process" in refused.stderr + refused.stdout
+
+
+def test_a_scheduler_without_workers_is_an_input_error() -> None:
+    from evplan.twostage.hedging import _shards
+
+    class NoWorkers:
+        def scheduler_info(self) -> dict[str, dict[str, object]]:
+            return {"workers": {}}
+
+    with pytest.raises(InputError) as caught:
+        _shards(NoWorkers(), strategic_lane(), [], None, EXACT)
+    assert caught.value.problems[0].message.startswith(
+        "the Dask scheduler has no workers.")

@@ -97,6 +97,10 @@ def _shards(client: Any, data: NetworkData, specs: list[ScenarioSpec], revelatio
     if client is None:
         return [Shard(data, specs, revelation, solver)]
     workers = sorted(client.scheduler_info()["workers"])
+    if not workers:
+        raise InputError([Problem("--scheduler", "the Dask scheduler has no workers. Start "
+                                  "some (dask worker tcp://HOST:8786 --nthreads 1) and run "
+                                  "again.")])
     parts = [specs[i::len(workers)] for i in range(len(workers))]
     futures = [client.submit(Shard, data, part, revelation, solver, actor=True,
                              workers=[address], allow_other_workers=False,
