@@ -79,8 +79,9 @@ def run_case(name: str, gap: float, limit: float, threads: int | None, full: boo
           f"USD, E[margin] {result.expected_margin_usd / 1e9:,.4f} bn, CVaR "
           f"{result.cvar_usd / 1e9:,.4f} bn")
     if vss or full:
-        print(f"  EEV {meta.get('eev_usd', float('nan')) / 1e9:,.4f} bn USD (the cutoff), VSS "
-              f"{(result.vss_usd or float('nan')) / 1e9:,.4f} bn USD")
+        vss_usd = result.vss_usd if result.vss_usd is not None else float("nan")
+        print(f"  EEV {meta.get('eev_usd', float('nan')) / 1e9:,.4f} bn USD (the cutoff and "
+              f"known plan), VSS {vss_usd / 1e9:,.4f} bn USD")
     if full:
         print(f"  EVPI {result.evpi_usd}, VSS {result.vss_usd}, EEV status "
               f"{meta.get('eev_status')}; wait-and-see {timings['wait_and_see_seconds']:.1f} "
