@@ -19,6 +19,7 @@ from evplan.scenarios.overrides import parse_catalog
 from evplan.twostage.hedging import study_client
 
 from .test_bruteforce import _catalog
+from .test_hedging import demand_study_inputs
 
 EXACT = evplan.SolverOptions(mip_gap=1e-9)
 
@@ -65,14 +66,7 @@ def test_cli_extensive_form_on_two_workers(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from evplan.data import write_inputs
-
-    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
-    (inputs / "scenarios.yaml").write_text(
-        "overrides:\n  high: {demand: {set: {volume_vehicles: 1000}}}\n"
-        "  low: {demand: {set: {volume_vehicles: 300}}}\n"
-        "studies:\n  demand:\n    scenarios:\n      high: {probability: 0.3, overrides: [high]}\n"
-        "      low: {probability: 0.7, overrides: [low]}\n", encoding="utf-8")
+    inputs = demand_study_inputs(tmp_path)
     done = subprocess.run([sys.executable, "-m", "evplan.cli", "stochastic", "demand",
                            str(inputs), "--workers", "2", "-o", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=600, cwd=tmp_path)

@@ -156,14 +156,12 @@ def test_two_worker_local_cluster_equals_serial() -> None:
     assert set(spread.results) == set(serial.results)
 
 
-def test_cli_progressive_hedging(tmp_path: Path) -> None:
-    import json
-    import subprocess
-    import sys
-
+def demand_study_inputs(folder: Path) -> Path:
+    """strategic_lane's inputs with a two-scenario study ``demand`` (optimum 2.59 M USD)
+    and a one-scenario study ``risky`` with a CVaR weight."""
     from evplan.data import write_inputs
 
-    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    inputs = write_inputs(strategic_lane(), folder / "inputs")
     (inputs / "scenarios.yaml").write_text(
         "overrides:\n  high: {demand: {set: {volume_vehicles: 1000}}}\n"
         "  low: {demand: {set: {volume_vehicles: 300}}}\n"
@@ -171,6 +169,15 @@ def test_cli_progressive_hedging(tmp_path: Path) -> None:
         "      low: {probability: 0.7, overrides: [low]}\n"
         "  risky:\n    risk: {weight: 1}\n    scenarios:\n      high: {probability: 1}\n",
         encoding="utf-8")
+    return inputs
+
+
+def test_cli_progressive_hedging(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    inputs = demand_study_inputs(tmp_path)
     done = subprocess.run([sys.executable, "-m", "evplan.cli", "stochastic", "demand",
                            str(inputs), "--method", "progressive-hedging", "--gap", "0.001",
                            "-o", str(tmp_path / "out")],

@@ -57,6 +57,10 @@ class Block:
     constant_usd: float
     shared: np.ndarray
 
+    def alone(self) -> Block:
+        """This scenario's model on its own (probability 1)."""
+        return Block(self.runner, 1.0, self.constant_usd, self.shared)
+
 
 @dataclass(frozen=True)
 class ExtensiveRun:

@@ -33,16 +33,16 @@ import pandas as pd
 from evplan.errors import VerificationError
 from evplan.highs import SolverOptions
 from evplan.results import Result
-from evplan.twostage.extensive import Block, ExtensiveRun, averaged_block, solve_extensive
+from evplan.twostage.extensive import averaged_block, solve_extensive
 from evplan.twostage.risk import cvar, empty_regret
 from evplan.twostage.solve import (
     StochasticResult,
     _build,
     _certified,
     _evaluate,
+    _fixed_runs,
     _fixed_values,
     _raise_no_plan,
-    _Scenario,
 )
 from evplan.twostage.tree import Study
 
@@ -61,13 +61,6 @@ def max_regret(wait_usd: np.ndarray, margins_usd: np.ndarray) -> float:
     0.6000000000000001
     """
     return float(np.max(np.asarray(wait_usd) - np.asarray(margins_usd)))
-
-
-def _alone(scenario: _Scenario, solver: SolverOptions,
-           fixed: np.ndarray | None = None) -> ExtensiveRun:
-    block = Block(scenario.block.runner, 1.0, scenario.block.constant_usd,
-                  scenario.block.shared)
-    return solve_extensive([block], solver, fixed=fixed)
 
 
 def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions, *,
@@ -89,7 +82,7 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
     probabilities = np.array([scenario.probability for scenario in scenarios])
     timings["build_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    own = [_alone(scenario, solver) for scenario in scenarios]
+    own = _fixed_runs(scenarios, None, solver, None)
     for scenario, alone in zip(scenarios, own, strict=True):
         if not alone.has_solution:
             _raise_no_plan(alone, f"scenario '{scenario.name}' alone")
@@ -103,7 +96,7 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
     timings["solve_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
     values = _fixed_values(run, scenarios[0])
-    fixed = [_alone(scenario, solver, values) for scenario in scenarios]
+    fixed = _fixed_runs(scenarios, values, solver, None)
     for scenario, completed in zip(scenarios, fixed, strict=True):
         if not completed.has_solution:
             _raise_no_plan(completed, f"scenario '{scenario.name}' with the minimax plan")

@@ -203,9 +203,19 @@ def _changes_decisions(study: Study, name: str) -> Problem:
                    "numbers only; change them in scenarios.yaml.")
 
 
-def _same_elements(mine: pd.DataFrame, elements: pd.DataFrame) -> bool:
+def _check_shared(study: Study, name: str, mine: pd.DataFrame, shared: np.ndarray,
+                  first: tuple[pd.DataFrame, np.ndarray] | None) -> Problem | None:
+    """The problem when scenario ``name``'s shared first-stage elements differ from the
+    first scenario's (``first``: its elements and columns; None for the first itself);
+    raises VerificationError when an element has no model column."""
     columns = ["variable", "element", "year"]
-    return bool(mine[columns].equals(elements[columns]))
+    if first is not None and (not mine[columns].equals(first[0][columns])
+                              or len(shared) != len(first[1])):
+        return _changes_decisions(study, name)
+    if (shared < 0).any():
+        raise VerificationError([f"stochastic: scenario '{name}': a shared first-stage "
+                                 "element has no model column."])
+    return None
 
 
 def _build_remote(client: Any, data: NetworkData, study: Study, catalog: Catalog,
@@ -221,30 +231,25 @@ def _build_remote(client: Any, data: NetworkData, study: Study, catalog: Catalog
     if solver.threads is None:
         solver = dataclasses.replace(solver, threads=1)
     shards = _shards(client, data, specs, study.revelation_year, solver)
-    count = len(specs)
-    owned = [list(range(count))[k::len(shards)] for k in range(len(shards))]
-    remote = _Remote(shards, [part for part in owned if part])
+    # _shards gives shard k the specs k, k + W, ... (W = shards, none of them empty)
+    remote = _Remote(shards, [list(range(len(specs)))[k::len(shards)]
+                              for k in range(len(shards))])
     described = remote.gather("blocks")
-    elements = described[0]["elements"]
-    problems = [_changes_decisions(study, item["name"]) for item in described[1:]
-                if not _same_elements(item["elements"], elements)
-                or len(item["shared"]) != len(described[0]["shared"])]
-    if problems:
-        raise InputError(problems)
+    first = described[0]
+    problems = []
     scenarios = []
-    for spec, item in zip(specs, described, strict=True):
-        if (item["shared"] < 0).any():
-            raise VerificationError([f"stochastic: scenario '{spec.name}': a shared "
-                                     "first-stage element has no model column."])
+    for s, (spec, item) in enumerate(zip(specs, described, strict=True)):
+        problem = _check_shared(study, spec.name, item["elements"], item["shared"],
+                                (first["elements"], first["shared"]) if s else None)
+        if problem is not None:
+            problems.append(problem)
+            continue
         block = Block(item["runner"], spec.probability, item["constant_usd"], item["shared"])
         scenarios.append(_Scenario(spec.name, spec.probability, None, None, None, block,
                                    item["overrides"]))
-    return scenarios, elements, remote
-
-
-def _alone(scenario: _Scenario) -> Block:
-    block = scenario.block
-    return Block(block.runner, 1.0, block.constant_usd, block.shared)
+    if problems:
+        raise InputError(problems)
+    return scenarios, first["elements"], remote
 
 
 def _fixed_runs(scenarios: list[_Scenario], values: np.ndarray | None, solver: SolverOptions,
@@ -252,7 +257,7 @@ def _fixed_runs(scenarios: list[_Scenario], values: np.ndarray | None, solver: S
     """Each scenario alone, its shared first stage fixed to ``values`` (free when None)."""
     if remote is not None:
         return remote.gather("fixed_runs", values)
-    return [solve_extensive([_alone(scenario)], solver, fixed=values)
+    return [solve_extensive([scenario.block.alone()], solver, fixed=values)
             for scenario in scenarios]
 
 
@@ -291,15 +296,14 @@ def _build(data: NetworkData, study: Study, catalog: Catalog) -> tuple[list[_Sce
         runner = MilpRunner(m)
         mine = _elements(index, study.revelation_year)
         shared = _shared_columns(runner, mine)
+        problem = _check_shared(study, scenario.name, mine, shared,
+                                None if elements is None else
+                                (elements, scenarios[0].block.shared))
         if elements is None:
             elements = mine
-        elif not _same_elements(mine, elements) or len(shared) != len(
-                scenarios[0].block.shared):
-            problems.append(_changes_decisions(study, scenario.name))
+        if problem is not None:
+            problems.append(problem)
             continue
-        if (shared < 0).any():
-            raise VerificationError([f"stochastic: scenario '{scenario.name}': a shared "
-                                     "first-stage element has no model column."])
         block = Block(runner, scenario.probability, strategic_constant_usd(index), shared)
         scenarios.append(_Scenario(scenario.name, scenario.probability, applied.data, m,
                                    index, block, applied.overrides))

@@ -303,8 +303,7 @@ class Shard:
         Result (:func:`evplan.twostage.verify.scenario_result`), with its shared values."""
         out = []
         for sc in self.scenarios:
-            block = Block(sc.runner, 1.0, sc.constant_usd, sc.shared)
-            run = solve_extensive([block], sc.solver, fixed=xhat)
+            run = solve_extensive([sc.block], sc.solver, fixed=xhat)
             if not run.has_solution:
                 raise InputError([Problem("scenarios.yaml", f"scenario '{sc.spec.name}' has no "
                                           f"plan with the hedged first stage ({run.status}).")])
