@@ -7,8 +7,9 @@ first stage :math:`\bar x`, and returns only first-stage values and numbers. Per
 the HiGHS model has the scenario's columns :math:`x` plus one column :math:`t_j \ge 0` per
 shared element :math:`j`, with rows :math:`t_j - x_j \ge -\bar x_j` and
 :math:`t_j + x_j \ge \bar x_j` (so :math:`t_j \ge |x_j - \bar x_j|`); between iterations only
-costs and the bounds of these rows change, and the previous solution is handed to HiGHS as
-a start. See :mod:`evplan.twostage.hedging` for the algorithm.
+costs and the bounds of these rows change. The previous solution is not handed to HiGHS as
+a MIP start: with presolve, HiGHS 1.16 can lose a start's objective offset and misstate the
+bound PH's upper bound is made of (docs/location.md). See :mod:`evplan.twostage.hedging` for the algorithm.
 """
 
 from __future__ import annotations
@@ -101,7 +102,6 @@ class _Scenario:
         self.constant_usd = strategic_constant_usd(self.index)
         self.solver = solver
         self._h: highspy.Highs | None = None  # built on first use (PH only)
-        self.start: np.ndarray | None = None
         self.last_candidate: tuple[tuple[float, ...], float] | None = None
 
     @property
@@ -167,22 +167,16 @@ class _Scenario:
         change_rows_bounds(2 * k, self.prox_rows, np.concatenate([-xbar, xbar]),
                            np.full(2 * k, np.inf))
 
-    def _run(self, xbar: np.ndarray) -> tuple[str, bool, np.ndarray | None, float]:
+    def _run(self) -> tuple[str, bool, np.ndarray | None, float]:
+        # No MIP start from the last plan: with presolve, HiGHS 1.16 can lose the objective
+        # offset of a start and misstate the bound (docs/location.md), and PH's upper bound
+        # is built from these bounds. The model itself stays built between iterations.
         h = self.h
-        if self.start is not None:  # the last plan is feasible: only costs changed
-            start = self.start.copy()
-            start[self.n:] = np.abs(start[self.shared] - xbar)
-            solution = highspy.HighsSolution()
-            solution.col_value = start.tolist()
-            solution.value_valid = True
-            h.setSolution(solution)
         run_solver(h, f"progressive hedging · scenario {self.spec.name}")
         status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
         info = h.getInfo()
         has = info.primal_solution_status == 2
         values = np.asarray(h.getSolution().col_value) if has else None
-        if values is not None:
-            self.start = values
         # A MIP's dual bound is valid whatever stopped it; an LP's value only when optimal.
         bound = float(info.mip_dual_bound) / SCALE if len(self.runner.integer) else (
             float(info.objective_function_value) / SCALE if status == "optimal" else np.inf)
@@ -192,7 +186,7 @@ class _Scenario:
         """max_x M_s(x) - w x: the plan's first stage, its value and an upper bound."""
         k = len(self.shared)
         self._set(w, np.zeros(k), None)
-        status, has, values, bound = self._run(np.zeros(k))
+        status, has, values, bound = self._run()
         if not has or values is None:
             raise InputError([Problem("scenarios.yaml", f"scenario '{self.spec.name}' has no "
                                       f"feasible plan ({status}). Solve it alone with evplan "
@@ -204,7 +198,7 @@ class _Scenario:
     def proximal(self, w: np.ndarray, xbar: np.ndarray, rho: np.ndarray) -> np.ndarray:
         """The PH subproblem: max M_s(x) - w x - rho/2 |x - xbar|; its first stage."""
         self._set(w, xbar, rho)
-        status, has, values, _ = self._run(xbar)
+        status, has, values, _ = self._run()
         if not has or values is None:
             raise InputError([Problem("scenarios.yaml", f"scenario '{self.spec.name}': the "
                                       f"hedging subproblem has no plan ({status}).")])
@@ -220,12 +214,10 @@ class _Scenario:
         columns = self.shared.astype(np.int32)
         h.changeColsBounds(k, columns, xhat, xhat)
         self._set(np.zeros(k), xhat, None)
-        start, self.start = self.start, None
         try:
-            status, has, values, _ = self._run(xhat)
+            status, has, values, _ = self._run()
         finally:
             h.changeColsBounds(k, columns, lower, upper)
-            self.start = start
         if has and values is not None:
             margin = float(self.runner.cost @ values[:self.n]) - self.constant_usd
         elif status in ("infeasible", "unbounded"):
