@@ -9,7 +9,8 @@ shared element :math:`j`, with rows :math:`t_j - x_j \ge -\bar x_j` and
 :math:`t_j + x_j \ge \bar x_j` (so :math:`t_j \ge |x_j - \bar x_j|`); between iterations only
 costs and the bounds of these rows change. The previous solution is not handed to HiGHS as
 a MIP start: with presolve, HiGHS 1.16 can lose a start's objective offset and misstate the
-bound PH's upper bound is made of (docs/location.md). See :mod:`evplan.twostage.hedging` for the algorithm.
+bound PH's upper bound is made of (docs/location.md). See :mod:`evplan.twostage.hedging`
+for the algorithm.
 """
 
 from __future__ import annotations
