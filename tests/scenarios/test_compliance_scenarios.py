@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
 import pytest
 
 import evplan
@@ -57,3 +60,74 @@ def test_warm_re_solves_keep_the_rules_and_fall_back_cold_when_they_change() -> 
     result = warm.solve(priced)
     assert result.metadata["solve_mode"].startswith("cold")
     assert result.objective_usd == pytest.approx(evplan.optimize(priced).objective_usd, rel=1e-9)
+
+
+@pytest.mark.slow
+def test_warm_compliance_tables_kpis_and_check_equal_the_cold_ones(monkeypatch) -> None:
+    # A warm model makes the compliance tables' layout, KPI rows and check joins once; every
+    # case must still give the tables and KPIs the cold path makes of the same solution
+    # (from the case's own index and inputs), and be checked on its own numbers.
+    from evplan.errors import VerificationError
+    from evplan.model.index import build_index
+    from evplan.results.compliance import compliance_kpis, compliance_tables
+    from evplan.scenarios import WarmModel, apply_patches, catalog_for
+
+    data = china_export()
+    warm = WarmModel(data)
+    runs = []
+    run = warm._run
+    monkeypatch.setattr(warm, "_run", lambda: runs.append(run()) or runs[-1])
+    catalog = catalog_for(data)
+    names = ("fleet_compliance", "zev_compliance", "production_credit_compliance",
+             "co2_by_plant", "co2_by_lane", "co2_by_year", "battery_footprint")
+    cases = [apply_patches(data, catalog.parameter(parameter).bind(value)).data
+             for parameter, value in (("freight", 1.3), ("eu-bev-cvd", 0.45), ("demand", 0.8))]
+    for case in cases:
+        hot = warm.solve(case)
+        assert hot.metadata["solve_mode"] == "warm"
+        assert hot.metadata["compliance_check"] == "passed"
+        reference = compliance_tables(warm.linopy_model, runs[-1], build_index(case), case)
+        for name in names:
+            pd.testing.assert_frame_equal(hot[name], reference[name])
+        kpis = compliance_kpis(reference)
+        mine = hot.kpis[hot.kpis["kpi"].isin(set(kpis["kpi"]))].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, kpis)
+        assert hot.objective_usd == pytest.approx(evplan.optimize(case).objective_usd,
+                                                  rel=1e-9)
+    # The rules' costs are discounted at the base's rate: another rate is solved cold
+    # (it raised VerificationError before, a wrong objective caught by the certificate).
+    discounted = data.replace(scenario=replace(data.scenario, discount_rate=0.12))
+    result = warm.solve(discounted)
+    assert result.metadata["solve_mode"] == (
+        "cold: the scenario changes the discount rate of the CO2 rules' costs")
+    assert result.objective_usd == pytest.approx(evplan.optimize(discounted).objective_usd,
+                                                 rel=1e-9)
+    assert warm._compliance_check is not None  # the joins were kept ...
+    layout = warm._compliance_layout()
+    numbers = layout.numbers
+
+    def fewer_credits_bought(*args, **kwargs):
+        found = numbers(*args, **kwargs)
+        found["zev_compliance"]["credits_bought"] = found["zev_compliance"][
+            "credits_bought"] * 0.5
+        return found
+
+    monkeypatch.setattr(layout, "numbers", fewer_credits_bought)
+    case = apply_patches(data, catalog.parameter("freight").bind(1.1)).data
+    with pytest.raises(VerificationError, match="ZEV mandate"):  # ... and read every case
+        warm.solve(case, tables=False)
+
+
+def test_a_plant_moved_to_another_country_is_not_solved_warm() -> None:
+    # The grid intensity and production-credit regime follow the plant's country, so the
+    # compliance coefficients of the warm model would be wrong for the case.
+    from evplan.scenarios import WarmModel
+
+    data = china_export()
+    warm = WarmModel(data)
+    plants = data.plants.copy()
+    plants.loc[plants["plant"] == "CN-HUA", "country"] = "JP"
+    moved = data.replace(tables={**data.tables, "plants": plants})
+    numbers, mode = warm.numbers_for(moved)
+    assert numbers is None
+    assert mode == "cold: the scenario changes the CO2 or zero-emission inputs"

@@ -30,9 +30,18 @@ one more unit of allowance: g/km x vehicle, credit, tonne); for a fleet
 target this is the shadow price times the target (a BEV sold instead of nothing lowers
 the g/km x vehicles sum by ``T``), for a ZEV mandate the credit shadow price times
 ``c_BEV - s``.
+
+The tables are made in two steps: :class:`ComplianceLayout` holds what does not change with
+the plan (the rows, their keys and constants, the variable and row labels, the group codes
+of the CO2 sums), and :meth:`ComplianceLayout.numbers` reads one solution into arrays. A
+warm re-solve keeps one layout and one :class:`ComplianceKpis` for every case;
+:func:`compliance_tables` and :func:`compliance_kpis` do both steps for one plan.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import linopy
 import numpy as np
@@ -43,7 +52,8 @@ from evplan.highs import HighsRun
 from evplan.model.compliance_index import ComplianceIndex, build_compliance_index
 from evplan.model.index import ModelIndex
 
-__all__ = ["COMPLIANCE_KPI_UNITS", "compliance_kpis", "compliance_tables"]
+__all__ = ["COMPLIANCE_KPI_UNITS", "ComplianceKpis", "ComplianceLayout", "compliance_kpis",
+           "compliance_tables"]
 
 COMPLIANCE_KPI_UNITS = {
     "compliance_cost": "USD",
@@ -56,22 +66,32 @@ COMPLIANCE_KPI_UNITS = {
     "bev_compliance_value": "USD/vehicle",
 }
 
+# Column order of each table: keys and constants (from the layout), then the plan's numbers.
+_ORDER = {
+    "fleet_compliance": ["market", "year", "target_g_per_km", "averaging_group", "vehicles",
+                         "bev_vehicles", "co2_g_per_km_average", "balance_g_km_vehicles",
+                         "group_excess_g_km_vehicles", "group_pooled_g_km_vehicles",
+                         "premium_usd", "pooling_usd", "shadow_price_usd_per_g_km_vehicle",
+                         "bev_value_usd_per_vehicle"],
+    "zev_compliance": ["market", "year", "zev_share_required", "vehicles", "zev_vehicles",
+                       "zev_share_achieved", "credits_earned", "credits_required",
+                       "credits_bought", "credits_sold", "credits_banked", "credits_owed",
+                       "credits_missing", "penalty_usd", "credit_trade_usd",
+                       "shadow_price_usd_per_credit", "bev_value_usd_per_vehicle"],
+    "production_credit_compliance": ["country", "year", "requirement_share", "vehicles_built",
+                                     "nev_built", "credits_earned", "credits_required",
+                                     "credits_bought", "credits_sold", "credit_trade_usd",
+                                     "shadow_price_usd_per_credit"],
+    "co2_by_plant": ["plant", "country", "year", "vehicles", "production_t_co2"],
+    "co2_by_lane": ["plant", "market", "year", "vehicles", "shipping_t_co2"],
+    "co2_by_year": ["year", "production_t_co2", "shipping_t_co2", "use_phase_t_co2",
+                    "counted_t_co2", "carbon_price_usd_per_t", "cap_t_co2", "carbon_cost_usd",
+                    "cap_shadow_price_usd_per_t"],
+    "battery_footprint": ["plant", "program", "year", "battery_kwh", "vehicles", "eu_vehicles",
+                          "footprint_kg_co2_per_kwh", "footprint_t_co2"],
+}
 
-def _values(m: linopy.Model, run: HighsRun, name: str, size: int, kind: str | None = None
-            ) -> np.ndarray:
-    """Solution values of a variable (or of one ``kind`` column of a rule's block)."""
-    if name not in m.variables:
-        return np.zeros(size)
-    variable = m.variables[name]
-    if kind is not None:
-        variable = variable.sel({f"{variable.dims[0]}_kind": kind})
-    return np.nan_to_num(run.primal[variable.labels.values.ravel()])
-
-
-def _duals(m: linopy.Model, run: HighsRun, name: str, size: int) -> np.ndarray:
-    if name not in m.constraints:
-        return np.zeros(size)
-    return np.nan_to_num(run.dual[m.constraints[name].labels.values.ravel()])
+Numbers = dict[str, dict[str, np.ndarray]]
 
 
 def _sum_by(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -79,149 +99,267 @@ def _sum_by(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(codes[keep], weights=values[keep], minlength=size)[:size]
 
 
-def _fleet(m: linopy.Model, run: HighsRun, compliance: ComplianceIndex, shipped: np.ndarray,
-           discount: pd.Series) -> pd.DataFrame:
-    years, groups, flows = compliance.fleet_years, compliance.fleet_groups, compliance.flows
-    count = len(years)
-    code = flows["fleet_year"].to_numpy()
-    vehicles = _sum_by(code, shipped, count)
-    grams = _sum_by(code, shipped * np.nan_to_num(flows["co2_g_per_km"].to_numpy()), count)
-    bev = _sum_by(code, shipped * (flows["powertrain"].to_numpy() == "BEV"), count)
-    table = years[["market", "year", "target_g_per_km", "averaging_group"]].copy()
-    table["vehicles"] = vehicles
-    table["bev_vehicles"] = bev
-    table["co2_g_per_km_average"] = np.divide(grams, vehicles, out=np.full(count, np.nan),
-                                              where=vehicles > 0)
-    table["balance_g_km_vehicles"] = grams - years["target_g_per_km"].to_numpy() * vehicles
-    group = years["group"].to_numpy()
-    excess = _values(m, run, "fleet_cover", len(groups), "excess")
-    pooled = _values(m, run, "fleet_cover", len(groups), "pooled")
-    last = (years["year"].to_numpy() == groups["last_year"].to_numpy()[group])
-    table["group_excess_g_km_vehicles"] = np.where(last, excess[group], 0.0)
-    table["group_pooled_g_km_vehicles"] = np.where(last, pooled[group], 0.0)
-    table["premium_usd"] = table["group_excess_g_km_vehicles"] * groups[
-        "premium_usd_per_g_km"].to_numpy()[group]
-    table["pooling_usd"] = table["group_pooled_g_km_vehicles"] * np.nan_to_num(
-        groups["pool_price_usd_per_g_km"].to_numpy(dtype=float)[group])
-    group_delta = groups["last_year"].map(discount).to_numpy(dtype=float)
-    shadow = _duals(m, run, "fleet-target", len(groups)) / group_delta
-    table["shadow_price_usd_per_g_km_vehicle"] = shadow[group]
-    table["bev_value_usd_per_vehicle"] = shadow[group] * years["target_g_per_km"].to_numpy()
-    return table
+def _groups(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The sorted distinct ``keys`` of ``frame`` and each row's group (as a groupby sum)."""
+    codes = frame.groupby(keys, sort=True).ngroup().to_numpy(dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    first = order[np.r_[True, codes[order][1:] != codes[order][:-1]]] if len(codes) else order
+    return frame[keys].iloc[first].reset_index(drop=True), codes
 
 
-def _zev(m: linopy.Model, run: HighsRun, compliance: ComplianceIndex, shipped: np.ndarray,
-         discount: pd.Series) -> pd.DataFrame:
-    years, flows = compliance.zev_years, compliance.flows
-    count = len(years)
-    code = flows["zev_year"].to_numpy()
-    vehicles = _sum_by(code, shipped, count)
-    zev = _sum_by(code, shipped * (flows["powertrain"].to_numpy() == "BEV"), count)
-    table = years[["market", "year", "zev_share"]].rename(
-        columns={"zev_share": "zev_share_required"}).copy()
-    table["vehicles"] = vehicles
-    table["zev_vehicles"] = zev
-    table["zev_share_achieved"] = np.divide(zev, vehicles, out=np.zeros(count),
-                                            where=vehicles > 0)
-    table["credits_earned"] = _sum_by(code, shipped * flows["zev_credits"].to_numpy(), count)
-    table["credits_required"] = years["zev_share"].to_numpy() * vehicles
-    for column, kind in (("credits_bought", "bought"), ("credits_sold", "sold"),
-                         ("credits_banked", "bank"), ("credits_owed", "debt"),
-                         ("credits_missing", "missing")):
-        table[column] = _values(m, run, "zev_credits", count, kind)
-    table["penalty_usd"] = table["credits_missing"] * years["penalty_usd_per_vehicle"].to_numpy()
-    table["credit_trade_usd"] = (
-        table["credits_bought"] * np.nan_to_num(years["credit_price_usd"].to_numpy(dtype=float))
-        - table["credits_sold"] * np.nan_to_num(
-            years["credit_sale_price_usd"].to_numpy(dtype=float)))
-    delta = years["year"].map(discount).to_numpy(dtype=float)
-    shadow = -_duals(m, run, "zev-balance", count) / delta
-    table["shadow_price_usd_per_credit"] = shadow
-    bev_coefficient = years["bev_credits_per_vehicle"].to_numpy() - years["zev_share"].to_numpy()
-    table["bev_value_usd_per_vehicle"] = shadow * bev_coefficient
-    return table
+class ComplianceLayout:
+    """What the compliance tables of a model hold whatever its solution (see the module
+    docstring): built once per model, then :meth:`numbers` and :meth:`frames` per plan.
 
+    Parameters
+    ----------
+    m : linopy.Model
+        The built model (read for variable and row labels only).
+    index : ModelIndex
+        Its flat indices.
+    data : NetworkData
+        The inputs it was built from.
+    compliance : ComplianceIndex, optional
+        Its compliance index (built from ``data`` when not given).
+    """
 
-def _credits(m: linopy.Model, run: HighsRun, compliance: ComplianceIndex, shipped: np.ndarray,
-             discount: pd.Series) -> pd.DataFrame:
-    years, flows = compliance.credit_years, compliance.flows
-    count = len(years)
-    code = flows["credit_year"].to_numpy()
-    table = years[["country", "year", "requirement_share"]].copy()
-    table["vehicles_built"] = _sum_by(code, shipped, count)
-    table["nev_built"] = _sum_by(code, shipped * np.isin(flows["powertrain"], ("BEV", "PHEV")),
-                                 count)
-    table["credits_earned"] = _sum_by(code, shipped * flows["production_credits"].to_numpy(),
-                                      count)
-    table["credits_required"] = _sum_by(
-        code, shipped * flows["production_credit_required"].to_numpy(), count)
-    table["credits_bought"] = _values(m, run, "credit_trade", count, "bought")
-    table["credits_sold"] = _values(m, run, "credit_trade", count, "sold")
-    table["credit_trade_usd"] = (
-        table["credits_bought"] * years["credit_price_usd"].to_numpy()
-        - table["credits_sold"] * np.nan_to_num(
-            years["credit_sale_price_usd"].to_numpy(dtype=float)))
-    delta = years["year"].map(discount).to_numpy(dtype=float)
-    table["shadow_price_usd_per_credit"] = -_duals(m, run, "production-credit", count) / delta
-    return table
+    def __init__(self, m: linopy.Model, index: ModelIndex, data: NetworkData,
+                 compliance: ComplianceIndex | None = None) -> None:
+        compliance = compliance or build_compliance_index(data, index)
+        self.compliance = compliance
+        self.years = np.asarray(index.discount.index)
+        flows = compliance.flows
+        self.shipment = self._labels(m, "shipment")
+        self.values = {(name, kind): self._labels(m, name, kind) for name, kind in (
+            ("fleet_cover", "excess"), ("fleet_cover", "pooled"), ("zev_credits", "bought"),
+            ("zev_credits", "sold"), ("zev_credits", "bank"), ("zev_credits", "debt"),
+            ("zev_credits", "missing"), ("credit_trade", "bought"),
+            ("credit_trade", "sold"))}
+        self.duals = {name: (m.constraints[name].labels.values.ravel()
+                             if name in m.constraints else None)
+                      for name in ("fleet-target", "zev-balance", "production-credit",
+                                   "carbon-cap")}
+        self.powertrain = flows["powertrain"].to_numpy()
+        self.keys = self._keys(data, compliance)
 
+    @staticmethod
+    def _labels(m: linopy.Model, name: str, kind: str | None = None) -> np.ndarray | None:
+        if name not in m.variables:
+            return None
+        variable = m.variables[name]
+        if kind is not None:
+            variable = variable.sel({f"{variable.dims[0]}_kind": kind})
+        return np.asarray(variable.labels.values.ravel())
 
-def _co2(m: linopy.Model, run: HighsRun, data: NetworkData, compliance: ComplianceIndex,
-         shipped: np.ndarray, discount: pd.Series) -> dict[str, pd.DataFrame]:
-    flows = compliance.flows.assign(vehicles=shipped)
-    flows["production_t_co2"] = shipped * flows["production_t"]
-    flows["shipping_t_co2"] = shipped * flows["shipping_t"]
-    flows["use_phase_t_co2"] = shipped * flows["use_t"]
-    flows["counted_t_co2"] = shipped * flows["carbon_t"]
-    by_plant = flows.groupby(["plant", "origin", "year"], as_index=False)[
-        ["vehicles", "production_t_co2"]].sum().rename(columns={"origin": "country"})
-    by_lane = flows.groupby(["plant", "market", "year"], as_index=False)[
-        ["vehicles", "shipping_t_co2"]].sum()
-    by_year = flows.groupby("year", as_index=False)[
-        ["production_t_co2", "shipping_t_co2", "use_phase_t_co2", "counted_t_co2"]].sum()
-    carbon = compliance.carbon_years
-    by_year = by_year.merge(carbon[["year", "carbon_price_usd_per_t", "cap_t_co2"]],
-                            on="year", how="left")
-    by_year["carbon_price_usd_per_t"] = by_year["carbon_price_usd_per_t"].fillna(0.0)
-    by_year["carbon_cost_usd"] = by_year["counted_t_co2"] * by_year["carbon_price_usd_per_t"]
-    capped = carbon[carbon["cap_t_co2"].notna()]
-    duals = _duals(m, run, "carbon-cap", len(capped)) / capped["year"].map(discount).to_numpy(
-        dtype=float)
-    shadow = pd.Series(duals if len(capped) else [], index=capped["year"].to_numpy(),
-                       dtype=float)
-    by_year["cap_shadow_price_usd_per_t"] = by_year["year"].map(shadow).astype(float)
-    programs = data.programs.set_index("program")["battery_kwh"]
-    plants = data["plant_emissions"].set_index("plant")["battery_kg_co2_per_kwh"]
-    battery = flows[flows["program"].map(programs).astype(float).fillna(0.0) > 0].copy()
-    battery["battery_kwh"] = battery["program"].map(programs).astype(float)
-    battery["eu_vehicles"] = np.where(battery["market"].map(
-        data.markets.set_index("market")["country"]).eq("EU"), battery["vehicles"], 0.0)
-    battery = battery.groupby(["plant", "program", "year", "battery_kwh"], as_index=False)[
-        ["vehicles", "eu_vehicles"]].sum()
-    battery["footprint_kg_co2_per_kwh"] = battery["plant"].map(plants).astype(float)
-    battery["footprint_t_co2"] = (battery["vehicles"] * battery["battery_kwh"]
-                                  * battery["footprint_kg_co2_per_kwh"].fillna(0.0) / 1e3)
-    return {"co2_by_plant": by_plant, "co2_by_lane": by_lane, "co2_by_year": by_year,
-            "battery_footprint": battery}
+    def _keys(self, data: NetworkData, compliance: ComplianceIndex) -> dict[str, Any]:
+        """Each table's keys and constants, and the codes that sum flows into its rows."""
+        flows = compliance.flows
+        fleet, groups = compliance.fleet_years, compliance.fleet_groups
+        zev, credit = compliance.zev_years, compliance.credit_years
+        keys: dict[str, Any] = {
+            "fleet_compliance": fleet[["market", "year", "target_g_per_km",
+                                       "averaging_group"]].copy(),
+            "zev_compliance": zev[["market", "year", "zev_share"]].rename(
+                columns={"zev_share": "zev_share_required"}).copy(),
+            "production_credit_compliance": credit[["country", "year",
+                                                    "requirement_share"]].copy(),
+        }
+        by_plant, self.plant_code = _groups(flows, ["plant", "origin", "year"])
+        keys["co2_by_plant"] = by_plant.rename(columns={"origin": "country"})
+        keys["co2_by_lane"], self.lane_code = _groups(flows, ["plant", "market", "year"])
+        years, self.year_code = _groups(flows, ["year"])
+        carbon = compliance.carbon_years
+        by_year = years.merge(carbon[["year", "carbon_price_usd_per_t", "cap_t_co2"]],
+                              on="year", how="left")
+        by_year["carbon_price_usd_per_t"] = by_year["carbon_price_usd_per_t"].fillna(0.0)
+        keys["co2_by_year"] = by_year
+        capped = carbon[carbon["cap_t_co2"].notna()]
+        self.capped_years = capped["year"].to_numpy()
+        self.cap_position = pd.Series(np.arange(len(capped)), index=self.capped_years,
+                                      dtype=float).reindex(by_year["year"]).to_numpy()
+        programs = data.programs.set_index("program")["battery_kwh"]
+        plants = data["plant_emissions"].set_index("plant")["battery_kg_co2_per_kwh"]
+        kwh = flows["program"].map(programs).astype(float).fillna(0.0)
+        battery = flows[kwh > 0].assign(battery_kwh=flows["program"].map(programs).astype(
+            float))
+        self.battery_rows = np.flatnonzero((kwh > 0).to_numpy())
+        self.battery_eu = battery["market"].map(data.markets.set_index("market")[
+            "country"]).eq("EU").to_numpy()
+        footprint, self.battery_code = _groups(battery, ["plant", "program", "year",
+                                                         "battery_kwh"])
+        footprint["footprint_kg_co2_per_kwh"] = footprint["plant"].map(plants).astype(float)
+        keys["battery_footprint"] = footprint
+        self.fleet_group = fleet["group"].to_numpy()
+        self.fleet_last = fleet["year"].to_numpy() == groups["last_year"].to_numpy()[
+            self.fleet_group] if len(fleet) else np.zeros(0, dtype=bool)
+        return keys
+
+    def _value(self, run: HighsRun, name: str, kind: str, size: int) -> np.ndarray:
+        labels = self.values[(name, kind)]
+        return np.zeros(size) if labels is None else np.nan_to_num(run.primal[labels])
+
+    def _dual(self, run: HighsRun, name: str, size: int) -> np.ndarray:
+        labels = self.duals[name]
+        return np.zeros(size) if labels is None else np.nan_to_num(run.dual[labels])
+
+    def numbers(self, run: HighsRun, discount: pd.Series) -> Numbers:
+        """The plan-dependent columns of every table, from one solution.
+
+        ``discount`` is the discount factor per year of the case (``ModelIndex.discount``).
+        """
+        compliance, keys = self.compliance, self.keys
+        flows = compliance.flows
+        shipped = (np.zeros(len(flows)) if self.shipment is None
+                   else np.nan_to_num(run.primal[self.shipment]))
+        out: Numbers = {}
+        out["fleet_compliance"] = self._fleet(run, shipped, discount)
+        out["zev_compliance"] = self._zev(run, shipped, discount)
+        out["production_credit_compliance"] = self._credits(run, shipped, discount)
+        count = len(keys["co2_by_plant"])
+        out["co2_by_plant"] = {
+            "vehicles": _sum_by(self.plant_code, shipped, count),
+            "production_t_co2": _sum_by(self.plant_code,
+                                        shipped * flows["production_t"].to_numpy(), count)}
+        count = len(keys["co2_by_lane"])
+        out["co2_by_lane"] = {
+            "vehicles": _sum_by(self.lane_code, shipped, count),
+            "shipping_t_co2": _sum_by(self.lane_code, shipped * flows["shipping_t"].to_numpy(),
+                                      count)}
+        by_year = keys["co2_by_year"]
+        count = len(by_year)
+        year = {column: _sum_by(self.year_code, shipped * flows[source].to_numpy(), count)
+                for column, source in (("production_t_co2", "production_t"),
+                                       ("shipping_t_co2", "shipping_t"),
+                                       ("use_phase_t_co2", "use_t"),
+                                       ("counted_t_co2", "carbon_t"))}
+        year["carbon_cost_usd"] = year["counted_t_co2"] * by_year[
+            "carbon_price_usd_per_t"].to_numpy(dtype=float)
+        duals = self._dual(run, "carbon-cap", len(self.capped_years)) / discount.reindex(
+            self.capped_years).to_numpy(dtype=float)
+        where = self.cap_position
+        year["cap_shadow_price_usd_per_t"] = np.where(
+            np.isnan(where), np.nan, duals[np.nan_to_num(where).astype(np.int64)]
+            if len(duals) else np.nan)
+        out["co2_by_year"] = year
+        battery = keys["battery_footprint"]
+        count = len(battery)
+        rows = self.battery_rows
+        vehicles = _sum_by(self.battery_code, shipped[rows], count)
+        out["battery_footprint"] = {
+            "vehicles": vehicles,
+            "eu_vehicles": _sum_by(self.battery_code, np.where(self.battery_eu, shipped[rows],
+                                                               0.0), count),
+            "footprint_t_co2": vehicles * battery["battery_kwh"].to_numpy(dtype=float)
+            * battery["footprint_kg_co2_per_kwh"].fillna(0.0).to_numpy(dtype=float) / 1e3}
+        return out
+
+    def _fleet(self, run: HighsRun, shipped: np.ndarray, discount: pd.Series
+               ) -> dict[str, np.ndarray]:
+        compliance = self.compliance
+        years, groups, flows = compliance.fleet_years, compliance.fleet_groups, compliance.flows
+        count = len(years)
+        code = flows["fleet_year"].to_numpy()
+        vehicles = _sum_by(code, shipped, count)
+        grams = _sum_by(code, shipped * np.nan_to_num(flows["co2_g_per_km"].to_numpy()), count)
+        target = years["target_g_per_km"].to_numpy(dtype=float)
+        group, last = self.fleet_group, self.fleet_last
+        excess = self._value(run, "fleet_cover", "excess", len(groups))
+        pooled = self._value(run, "fleet_cover", "pooled", len(groups))
+        table = {"vehicles": vehicles,
+                 "bev_vehicles": _sum_by(code, shipped * (self.powertrain == "BEV"), count),
+                 "co2_g_per_km_average": np.divide(grams, vehicles, out=np.full(count, np.nan),
+                                                   where=vehicles > 0),
+                 "balance_g_km_vehicles": grams - target * vehicles,
+                 "group_excess_g_km_vehicles": np.where(last, excess[group], 0.0),
+                 "group_pooled_g_km_vehicles": np.where(last, pooled[group], 0.0)}
+        table["premium_usd"] = table["group_excess_g_km_vehicles"] * groups[
+            "premium_usd_per_g_km"].to_numpy(dtype=float)[group]
+        table["pooling_usd"] = table["group_pooled_g_km_vehicles"] * np.nan_to_num(
+            groups["pool_price_usd_per_g_km"].to_numpy(dtype=float)[group])
+        group_delta = discount.reindex(groups["last_year"]).to_numpy(dtype=float)
+        shadow = self._dual(run, "fleet-target", len(groups)) / group_delta
+        table["shadow_price_usd_per_g_km_vehicle"] = shadow[group]
+        table["bev_value_usd_per_vehicle"] = shadow[group] * target
+        return table
+
+    def _zev(self, run: HighsRun, shipped: np.ndarray, discount: pd.Series
+             ) -> dict[str, np.ndarray]:
+        years, flows = self.compliance.zev_years, self.compliance.flows
+        count = len(years)
+        code = flows["zev_year"].to_numpy()
+        vehicles = _sum_by(code, shipped, count)
+        zev = _sum_by(code, shipped * (self.powertrain == "BEV"), count)
+        share = years["zev_share"].to_numpy(dtype=float)
+        table = {"vehicles": vehicles, "zev_vehicles": zev,
+                 "zev_share_achieved": np.divide(zev, vehicles, out=np.zeros(count),
+                                                 where=vehicles > 0),
+                 "credits_earned": _sum_by(code, shipped * flows["zev_credits"].to_numpy(),
+                                           count),
+                 "credits_required": share * vehicles}
+        for column, kind in (("credits_bought", "bought"), ("credits_sold", "sold"),
+                             ("credits_banked", "bank"), ("credits_owed", "debt"),
+                             ("credits_missing", "missing")):
+            table[column] = self._value(run, "zev_credits", kind, count)
+        table["penalty_usd"] = table["credits_missing"] * years[
+            "penalty_usd_per_vehicle"].to_numpy(dtype=float)
+        table["credit_trade_usd"] = (
+            table["credits_bought"] * np.nan_to_num(years["credit_price_usd"].to_numpy(
+                dtype=float))
+            - table["credits_sold"] * np.nan_to_num(years["credit_sale_price_usd"].to_numpy(
+                dtype=float)))
+        delta = discount.reindex(years["year"]).to_numpy(dtype=float)
+        shadow = -self._dual(run, "zev-balance", count) / delta
+        table["shadow_price_usd_per_credit"] = shadow
+        table["bev_value_usd_per_vehicle"] = shadow * (
+            years["bev_credits_per_vehicle"].to_numpy(dtype=float) - share)
+        return table
+
+    def _credits(self, run: HighsRun, shipped: np.ndarray, discount: pd.Series
+                 ) -> dict[str, np.ndarray]:
+        years, flows = self.compliance.credit_years, self.compliance.flows
+        count = len(years)
+        code = flows["credit_year"].to_numpy()
+        table = {
+            "vehicles_built": _sum_by(code, shipped, count),
+            "nev_built": _sum_by(code, shipped * np.isin(self.powertrain, ("BEV", "PHEV")),
+                                 count),
+            "credits_earned": _sum_by(code, shipped * flows["production_credits"].to_numpy(),
+                                      count),
+            "credits_required": _sum_by(
+                code, shipped * flows["production_credit_required"].to_numpy(), count),
+            "credits_bought": self._value(run, "credit_trade", "bought", count),
+            "credits_sold": self._value(run, "credit_trade", "sold", count)}
+        table["credit_trade_usd"] = (
+            table["credits_bought"] * years["credit_price_usd"].to_numpy(dtype=float)
+            - table["credits_sold"] * np.nan_to_num(years["credit_sale_price_usd"].to_numpy(
+                dtype=float)))
+        delta = discount.reindex(years["year"]).to_numpy(dtype=float)
+        table["shadow_price_usd_per_credit"] = -self._dual(run, "production-credit",
+                                                           count) / delta
+        return table
+
+    def frames(self, numbers: Numbers) -> dict[str, pd.DataFrame]:
+        """The tables as DataFrames (keys and constants of the layout, ``numbers``)."""
+        frames = {}
+        for name, order in _ORDER.items():
+            keys = self.keys[name]
+            frames[name] = pd.DataFrame(
+                {column: (numbers[name][column] if column in numbers[name]
+                          else keys[column].array) for column in order},
+                index=pd.RangeIndex(len(keys)))
+        return frames
 
 
 def compliance_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: NetworkData,
                       compliance: ComplianceIndex | None = None) -> dict[str, pd.DataFrame]:
     """Return the compliance and CO2 tables of a solved model (see the module docstring)."""
-    compliance = compliance or build_compliance_index(data, index)
-    shipped = _values(m, run, "shipment", len(index.flows))
-    discount = index.discount
-    tables = {
-        "fleet_compliance": _fleet(m, run, compliance, shipped, discount),
-        "zev_compliance": _zev(m, run, compliance, shipped, discount),
-        "production_credit_compliance": _credits(m, run, compliance, shipped, discount),
-    }
-    tables |= _co2(m, run, data, compliance, shipped, discount)
-    return tables
+    layout = ComplianceLayout(m, index, data, compliance)
+    return layout.frames(layout.numbers(run, index.discount))
 
 
-def compliance_kpis(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """KPIs of the compliance tables: ``kpi``, ``year``, ``key``, ``value``, ``unit``.
+class ComplianceKpis:
+    """The KPI rows of compliance tables with given keys (:func:`compliance_kpis`), made
+    once; :meth:`frame` fills in the values of a plan's tables.
 
     ======================  ============================================================
     kpi                     meaning (per year; key as given)
@@ -237,33 +375,77 @@ def compliance_kpis(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     bev_compliance_value    what the rules pay for one more BEV sold (key: market)
     ======================  ============================================================
     """
-    frames = []
-    fleet, zev = tables["fleet_compliance"], tables["zev_compliance"]
-    credits, by_year = tables["production_credit_compliance"], tables["co2_by_year"]
-    cost = pd.concat([
-        fleet[["year"]].assign(value=fleet["premium_usd"] + fleet["pooling_usd"]),
-        zev[["year"]].assign(value=zev["penalty_usd"] + zev["credit_trade_usd"]),
-        credits[["year"]].assign(value=credits["credit_trade_usd"]),
-        by_year[["year"]].assign(value=by_year["carbon_cost_usd"]),
-    ]).groupby("year", as_index=False)["value"].sum()
-    frames.append(cost.assign(kpi="compliance_cost", key="all"))
-    totals = by_year.assign(co2_total=by_year["production_t_co2"] + by_year["shipping_t_co2"])
-    for kpi, column in (("co2_total", "co2_total"), ("co2_production", "production_t_co2"),
-                        ("co2_shipping", "shipping_t_co2"),
-                        ("co2_use_phase", "use_phase_t_co2")):
-        frames.append(totals[["year"]].assign(value=totals[column], kpi=kpi, key="all"))
-    frames.append(fleet[["year", "market"]].assign(
-        value=fleet["co2_g_per_km_average"].fillna(0.0), kpi="fleet_co2_g_per_km").rename(
-        columns={"market": "key"}))
-    frames.append(zev[["year", "market"]].assign(
-        value=zev["zev_share_achieved"], kpi="zev_share").rename(columns={"market": "key"}))
-    value = pd.concat([fleet[["year", "market", "bev_value_usd_per_vehicle"]],
-                       zev[["year", "market", "bev_value_usd_per_vehicle"]]]).groupby(
-        ["year", "market"], as_index=False)["bev_value_usd_per_vehicle"].sum()
-    frames.append(value.set_axis(["year", "key", "value"], axis=1)
-                  .assign(kpi="bev_compliance_value"))
-    kpis = pd.concat(frames, ignore_index=True)[["kpi", "year", "key", "value"]]
-    kpis["unit"] = kpis["kpi"].map(COMPLIANCE_KPI_UNITS)
-    kpis["year"] = kpis["year"].astype(int)
-    kpis["value"] = kpis["value"].astype(float)
-    return kpis.sort_values(["kpi", "year", "key"]).reset_index(drop=True)
+
+    def __init__(self, tables: Mapping[str, Any]) -> None:
+        fleet, zev = tables["fleet_compliance"], tables["zev_compliance"]
+        credits, by_year = tables["production_credit_compliance"], tables["co2_by_year"]
+
+        def years(table: Any) -> np.ndarray:
+            return np.asarray(table["year"]).astype(int)
+
+        def markets(table: Any) -> np.ndarray:
+            return np.asarray(table["market"], dtype=object)
+
+        cost_years, self.cost_code = np.unique(np.concatenate(
+            [years(fleet), years(zev), years(credits), years(by_year)]), return_inverse=True)
+        pairs = pd.MultiIndex.from_arrays([
+            np.concatenate([years(fleet), years(zev)]),
+            np.concatenate([markets(fleet), markets(zev)])])
+        self.bev_code, bev_pairs = pd.factorize(pairs, sort=True)
+        bev_years = np.asarray([pair[0] for pair in bev_pairs], dtype=int)
+        bev_markets = np.asarray([pair[1] for pair in bev_pairs], dtype=object)
+        self.counts = (len(cost_years), len(bev_pairs))
+        blocks = [("compliance_cost", cost_years, np.full(len(cost_years), "all", object))]
+        blocks += [(kpi, years(by_year), np.full(len(by_year), "all", object))
+                   for kpi in ("co2_total", "co2_production", "co2_shipping", "co2_use_phase")]
+        blocks += [("fleet_co2_g_per_km", years(fleet), markets(fleet)),
+                   ("zev_share", years(zev), markets(zev)),
+                   ("bev_compliance_value", bev_years, bev_markets)]
+        rows = pd.DataFrame({
+            "kpi": np.concatenate([np.full(len(y), kpi, dtype=object) for kpi, y, _ in blocks]),
+            "year": np.concatenate([y for _, y, _ in blocks]).astype(int),
+            "key": np.concatenate([k for _, _, k in blocks])})
+        self.order = rows.sort_values(["kpi", "year", "key"]).index.to_numpy()
+        rows = rows.iloc[self.order].reset_index(drop=True)
+        rows["unit"] = rows["kpi"].map(COMPLIANCE_KPI_UNITS)
+        self.rows = rows
+
+    def values(self, tables: Mapping[str, Any]) -> np.ndarray:
+        """The KPI values of ``tables``, in the order of :attr:`rows`."""
+        def column(table: str, name: str) -> np.ndarray:
+            return np.asarray(tables[table][name], dtype=float)
+
+        cost = np.concatenate([
+            column("fleet_compliance", "premium_usd") + column("fleet_compliance",
+                                                               "pooling_usd"),
+            column("zev_compliance", "penalty_usd") + column("zev_compliance",
+                                                             "credit_trade_usd"),
+            column("production_credit_compliance", "credit_trade_usd"),
+            column("co2_by_year", "carbon_cost_usd")])
+        production = column("co2_by_year", "production_t_co2")
+        shipping = column("co2_by_year", "shipping_t_co2")
+        average = column("fleet_compliance", "co2_g_per_km_average")
+        bev = np.concatenate([column("fleet_compliance", "bev_value_usd_per_vehicle"),
+                              column("zev_compliance", "bev_value_usd_per_vehicle")])
+        values = np.concatenate([
+            np.bincount(self.cost_code, weights=np.nan_to_num(cost),
+                        minlength=self.counts[0])[:self.counts[0]],
+            production + shipping, production, shipping,
+            column("co2_by_year", "use_phase_t_co2"),
+            np.where(np.isnan(average), 0.0, average),
+            column("zev_compliance", "zev_share_achieved"),
+            np.bincount(self.bev_code, weights=np.nan_to_num(bev),
+                        minlength=self.counts[1])[:self.counts[1]]])
+        return values[self.order]
+
+    def frame(self, tables: Mapping[str, Any]) -> pd.DataFrame:
+        """KPIs of ``tables``: ``kpi``, ``year``, ``key``, ``value``, ``unit``."""
+        rows = self.rows
+        return pd.DataFrame({"kpi": rows["kpi"], "year": rows["year"], "key": rows["key"],
+                             "value": self.values(tables), "unit": rows["unit"]})
+
+
+def compliance_kpis(tables: Mapping[str, Any]) -> pd.DataFrame:
+    """KPIs of the compliance tables: ``kpi``, ``year``, ``key``, ``value``, ``unit``
+    (the rows are listed in :class:`ComplianceKpis`)."""
+    return ComplianceKpis(tables).frame(tables)

@@ -57,6 +57,9 @@ if TYPE_CHECKING:
     import highspy
     import linopy
 
+    from evplan.results.compliance import ComplianceKpis, ComplianceLayout, Numbers
+    from evplan.verify.compliance import ComplianceCheck
+
 __all__ = ["WarmModel", "WarmState", "WarmStats"]
 
 _VALUE_COLUMNS = {
@@ -175,6 +178,11 @@ class WarmModel:
     1
     """
 
+    # Made on the first warm case with CO2 or zero-emission rules, kept for the others.
+    _compliance_tables: ComplianceLayout | None
+    _compliance_kpis: ComplianceKpis | None
+    _compliance_check: ComplianceCheck | None
+
     def __init__(self, base: NetworkData, solver: SolverOptions | None = None,
                  fixed: Mapping[str, np.ndarray] | None = None) -> None:
         from evplan.highs import _to_highs
@@ -191,6 +199,7 @@ class WarmModel:
             self._templates: ResultTemplates | None = None
             self._templates_ok = False
             self._compliance: ComplianceIndex | None = None
+            self._compliance_tables = self._compliance_kpis = self._compliance_check = None
             self._built_cost: np.ndarray | None = None
             self.enabled = False
             self.stats.reasons.append("strategic tables: every case is solved as its own "
@@ -239,6 +248,7 @@ class WarmModel:
         warm._gather = state.gather
         warm._holes = requirement_holes(state.index)
         warm._compliance = None
+        warm._compliance_tables = warm._compliance_kpis = warm._compliance_check = None
         warm._compliance_cost = np.zeros(warm.layout.n_columns)
         if has_compliance(warm.base):  # its coefficients need the linopy model: built once
             warm._init_compliance(warm.linopy_model)
@@ -272,6 +282,7 @@ class WarmModel:
         from evplan.model.families.compliance import compliance_objective
 
         self._compliance = None
+        self._compliance_tables = self._compliance_kpis = self._compliance_check = None
         self._compliance_cost = np.zeros(self.layout.n_columns)
         if not has_compliance(self.base):
             return
@@ -297,6 +308,12 @@ class WarmModel:
         for name, column in (("routes", "co2_kg_per_vehicle"), ("programs", "battery_kwh")):
             same = same and np.array_equal(data[name][column].to_numpy(dtype=float),
                                            self.base[name][column].to_numpy(dtype=float))
+        # What the rules' coefficients and the compliance check join on besides: the
+        # plants' and markets' countries (grid, credit regimes) and the powertrains.
+        for name, columns in (("plants", ["plant", "country"]), ("markets", ["market", "country"]),
+                              ("programs", ["program", "powertrain"])):
+            same = same and (data[name] is self.base[name]
+                             or data[name][columns].equals(self.base[name][columns]))
         return bool(same)
 
     def _configure(self, h: highspy.Highs) -> None:
@@ -409,6 +426,10 @@ class WarmModel:
             return None, "cold: warm solving is off"
         if not self._same_compliance(data):
             return None, "cold: the scenario changes the CO2 or zero-emission inputs"
+        if self._compliance is not None and (
+                data.scenario.discount_rate != self.base.scenario.discount_rate):
+            # The rules' costs are a constant vector discounted at the base's rate.
+            return None, "cold: the scenario changes the discount rate of the CO2 rules' costs"
         if self.fixed is not None:
             from evplan.scenarios.warm_network import same_network
 
@@ -490,15 +511,21 @@ class WarmModel:
             raise SolverLimitError(f"evplan: the solver stopped ({run.status}) without a "
                                    "feasible plan. Raise --time-limit.")
         result_tables, kpis, columns, plan_tables = self._tables(run, numbers, data, keep)
+        found = None
         if self._compliance is not None:  # issue 16: compliance tables and KPIs
-            from evplan.results.compliance import compliance_kpis, compliance_tables
+            layout = self._compliance_layout()
+            found = layout.numbers(run, pd.Series(numbers.discount,
+                                                  index=self.index.discount.index))
+            if self._compliance_kpis is None:
+                from evplan.results.compliance import ComplianceKpis
 
-            found = compliance_tables(self.linopy_model, run, numbers.index(self.index), data,
-                                      self._compliance)
-            kpis = pd.concat([kpis, compliance_kpis(found)], ignore_index=True)
-            plan_tables = {**plan_tables, **found}
-            if keep == "frames":
-                result_tables = {**result_tables, **found}
+                self._compliance_kpis = ComplianceKpis(layout.frames(found))
+            kpis = pd.concat([kpis, self._compliance_kpis.frame(found)], ignore_index=True)
+            if keep == "frames" or self._templates is None:
+                frames = layout.frames(found)
+                plan_tables = {**plan_tables, **frames}
+                if keep == "frames":
+                    result_tables = {**result_tables, **frames}
         metadata = {
             "evplan_version": __version__,
             "sizes": dict(self.layout.sizes),
@@ -515,7 +542,7 @@ class WarmModel:
                         objective_usd=run.objective - self._constant(numbers),
                         tables=result_tables, kpis=kpis, scenario=data.scenario.as_dict(),
                         metadata=metadata)
-        return self._certify(data, result, run, plan_tables), columns
+        return self._certify(data, result, run, plan_tables, found), columns
 
     def _tables(self, run: HighsRun, numbers: CaseNumbers, data: NetworkData, keep: str
                 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, Columns | None,
@@ -555,11 +582,14 @@ class WarmModel:
         return (tables if keep else {}), kpis, None, tables
 
     def _certify(self, data: NetworkData, result: Result, run: HighsRun,
-                 plan_tables: dict[str, pd.DataFrame]) -> Result:
+                 plan_tables: dict[str, pd.DataFrame],
+                 compliance: Numbers | None) -> Result:
         """Check the plan against ``data``'s tables (:func:`evplan.verify.verify_network`).
 
         The HiGHS duals, keyed by the base index (the rows the warm LP holds), are the
-        candidate optimality certificate. Raises VerificationError on any violation.
+        candidate optimality certificate. ``compliance`` holds the compliance tables'
+        numbers (:meth:`ComplianceLayout.numbers`). Raises VerificationError on any
+        violation.
         """
         from dataclasses import replace
 
@@ -570,9 +600,31 @@ class WarmModel:
             from evplan.strategic.check import network_skip
 
             skip = network_skip(data)
+        check, plan = None, None
+        if compliance is not None and self._templates is not None:
+            # Every warm case has the templates' shipments and the layout's rows, and the
+            # inputs the check joins are the base's (numbers_for): its joins are made once.
+            plan = {"shipments": plan_tables["shipments"], **compliance}
+            if self._compliance_check is None:
+                from evplan.verify.compliance import ComplianceCheck
+
+                frames = self._compliance_layout().frames(compliance)
+                self._compliance_check = ComplianceCheck(
+                    data, {"shipments": plan_tables["shipments"], **frames})
+            check = self._compliance_check
         checked = certify(data, replace(result, tables=plan_tables),
-                          self.layout.constraint_labels, run, self.index, lp=True, skip=skip)
+                          self.layout.constraint_labels, run, self.index, lp=True, skip=skip,
+                          compliance_check=check, compliance_plan=plan)
         return replace(result, metadata=checked.metadata)
+
+    def _compliance_layout(self) -> ComplianceLayout:
+        """The compliance tables' layout of the built model (made on the first case)."""
+        if self._compliance_tables is None:
+            from evplan.results.compliance import ComplianceLayout
+
+            self._compliance_tables = ComplianceLayout(self.linopy_model, self.index,
+                                                       self.base, self._compliance)
+        return self._compliance_tables
 
     def _requirements_empty(self, data: NetworkData, numbers: CaseNumbers) -> bool:
         """Does a commitment or plant minimum of this case have no variable to serve it?"""

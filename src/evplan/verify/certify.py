@@ -6,6 +6,7 @@ warm cases from a shipped state certifies its plans without the modelling layer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -22,7 +23,8 @@ __all__ = ["certify"]
 
 def certify(data: NetworkData, result: Result, m: Any, run: Any,
             index: Any, lp: bool | None = None,
-            skip: frozenset[str] = frozenset()) -> Result:
+            skip: frozenset[str] = frozenset(), compliance_check: Any = None,
+            compliance_plan: Mapping[str, Any] | None = None) -> Result:
     """Check ``result`` against the input tables before it is returned.
 
     :func:`evplan.verify.verify_network` re-checks every network row and recomputes the
@@ -41,6 +43,12 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
         Whether the model is an LP (default: read from ``m``, which must then be a model).
     skip : frozenset of str, optional
         Families another certificate checks (see :func:`evplan.verify.verify_network`).
+    compliance_check : evplan.verify.compliance.ComplianceCheck, optional
+        The compliance check's joins made for plans with ``result``'s keys (a warm model
+        keeps one for all its cases); made here from ``data`` when not given.
+    compliance_plan : mapping, optional
+        The tables the compliance check reads (``shipments`` and the compliance tables,
+        as DataFrames or mappings of column to array); default ``result.tables``.
     """
     from evplan.errors import VerificationError
 
@@ -49,12 +57,14 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
     extra_cost = 0.0
     compliance = has_compliance(data)
     if compliance:
-        from evplan.verify.compliance import check_compliance, compliance_cost_usd
+        from evplan.verify.compliance import ComplianceCheck
 
-        problems = check_compliance(data, result.tables)
+        plan = result.tables if compliance_plan is None else compliance_plan
+        check = compliance_check or ComplianceCheck(data, plan)
+        problems = check.problems(plan)
         if problems:
             raise VerificationError([f"compliance: {line}" for line in problems])
-        extra_cost = compliance_cost_usd(data, result.tables)
+        extra_cost = check.cost_usd(data, plan)
     duals = (duals_from_run(m, run, index)
              if lp and not compliance and not skip and np.isfinite(run.dual).any() else None)
     certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost, skip=skip)

@@ -14,172 +14,412 @@ coefficient, a missed flow) as well as a solver tolerance problem:
   mandate year, the borrowing limit, no bank where banking is ``no``, no debt at the end;
 * production credits: credits earned + bought - sold >= required;
 * carbon: the cap, and the carbon cost reported is price x tonnes counted.
+
+The check runs in two steps (:class:`ComplianceCheck`): the joins of the plan's keys
+(plant, program, market, year of each shipment; market and year of each reported row)
+with the input tables, done once, and the sums of the plan's numbers, done per plan. A warm
+re-solve (:mod:`evplan.scenarios.warm`) keeps the first step for every case whose inputs
+and keys are the base's, so each case costs a few NumPy sums; :func:`check_compliance` does
+both steps for one plan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
 
-__all__ = ["check_compliance"]
+__all__ = ["ComplianceCheck", "check_compliance", "compliance_cost_usd"]
 
 TOLERANCE = 1e-6
+MAX_LINES = 5
+SHIPMENT_KEYS = ["plant", "origin", "program", "powertrain", "market", "year"]
+
+# What each reported table is keyed by, and its USD columns the objective sums.
+_COST_COLUMNS = (("fleet_compliance", ("premium_usd", "pooling_usd")),
+                 ("zev_compliance", ("penalty_usd", "credit_trade_usd")),
+                 ("production_credit_compliance", ("credit_trade_usd",)),
+                 ("co2_by_year", ("carbon_cost_usd",)))
+_MONEY = (
+    ("fleet_compliance", "fleet_targets", ["market", "year"],
+     {"pooling_usd": [("group_pooled_g_km_vehicles", "pool_price_usd_per_g_km", 1.0)]}),
+    ("zev_compliance", "zev_mandates", ["market", "year"],
+     {"penalty_usd": [("credits_missing", "penalty_usd_per_vehicle", 1.0)],
+      "credit_trade_usd": [("credits_bought", "credit_price_usd", 1.0),
+                           ("credits_sold", "credit_sale_price_usd", -1.0)]}),
+    ("production_credit_compliance", "production_credits", ["country", "year"],
+     {"credit_trade_usd": [("credits_bought", "credit_price_usd", 1.0),
+                           ("credits_sold", "credit_sale_price_usd", -1.0)]}),
+)
+
+Tables = Mapping[str, Any]  # table name -> DataFrame, or a mapping of column -> array
 
 
-def _close(value: float, bound: float, scale: float) -> bool:
-    return value <= bound + TOLERANCE * max(1.0, abs(scale))
+def _close(value: Any, bound: Any, scale: Any) -> Any:
+    """``value <= bound`` within the tolerance (element-wise on arrays)."""
+    return value <= bound + TOLERANCE * np.maximum(1.0, np.abs(scale))
 
 
-def _shipped(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    shipments = tables["shipments"][["plant", "origin", "program", "powertrain", "market", "year",
-                                     "shipment_vehicles"]]
-    return shipments[shipments["shipment_vehicles"] > 0].copy()
+def _column(tables: Tables, table: str, column: str) -> np.ndarray:
+    return np.asarray(tables[table][column], dtype=float)
 
 
-def _fleet(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> list[str]:
-    targets = data["fleet_targets"]
-    if targets.empty:
-        return []
-    grams = data["program_emissions"].set_index("program")["co2_g_per_km"]
-    rows = shipped.merge(targets[["market", "year", "target_g_per_km", "averaging_group"]],
-                         on=["market", "year"])
-    co2 = rows["program"].map(grams).astype(float)
-    co2 = co2.where(co2.notna() | rows["powertrain"].ne("BEV"), 0.0)
-    rows["balance"] = (co2 - rows["target_g_per_km"]) * rows["shipment_vehicles"]
-    rows["unit"] = np.where(rows["averaging_group"].ne(""), "group " + rows["averaging_group"],
-                            "year " + rows["year"].astype(str))
-    balance = rows.groupby(["market", "unit"])["balance"].sum()
-    reported = table.assign(unit=np.where(table["averaging_group"].ne(""),
-                                          "group " + table["averaging_group"],
-                                          "year " + table["year"].astype(str)))
-    covered = reported.groupby(["market", "unit"])[
-        ["group_excess_g_km_vehicles", "group_pooled_g_km_vehicles"]].sum().sum(axis=1)
-    problems = []
-    if balance.isna().any():
-        problems.append("fleet target: a program sold has no certified g/km")
-    for key, raw in balance.items():
-        assert isinstance(key, tuple)
-        value = float(raw)
-        cover = float(covered.get(key, 0.0))
-        if not _close(value, cover, value):
-            problems.append(f"fleet target {key[0]} {key[1]}: sum (g/km - target) x vehicles "
-                            f"= {value:,.3f} exceeds excess + pooled = {cover:,.3f}")
-    premium = targets.set_index(["market", "year"])["premium_usd_per_g_km"]
-    expected = table["group_excess_g_km_vehicles"].to_numpy() * premium.reindex(
-        pd.MultiIndex.from_frame(table[["market", "year"]])).to_numpy()
-    if not np.allclose(expected, table["premium_usd"].to_numpy(), rtol=1e-9, atol=1e-3):
-        problems.append("fleet target: premium_usd is not premium x excess")
-    return problems
+def _positions(keys: pd.DataFrame, lookup: pd.DataFrame, on: list[str]) -> np.ndarray:
+    """Position in ``lookup`` of each row of ``keys`` on columns ``on`` (the first row when
+    ``lookup`` repeats a key; -1: absent)."""
+    if lookup.empty or keys.empty:
+        return np.full(len(keys), -1, dtype=np.int64)
+    index = pd.MultiIndex.from_arrays([lookup[c].astype(object).to_numpy() for c in on])
+    first = np.flatnonzero(~index.duplicated(keep="first"))
+    found = index[first].get_indexer(pd.MultiIndex.from_arrays(
+        [keys[c].astype(object).to_numpy() for c in on]))
+    return np.where(found >= 0, first[np.maximum(found, 0)], -1).astype(np.int64)
 
 
-def _zev(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> list[str]:
-    mandates = data["zev_mandates"]
-    if mandates.empty:
-        return []
-    rows = shipped.merge(mandates, on=["market", "year"])
-    credit = np.select([rows["powertrain"].eq("BEV"), rows["powertrain"].eq("PHEV")],
-                       [rows["bev_credits_per_vehicle"], rows["phev_credits_per_vehicle"]], 0.0)
-    rows["net"] = (credit - rows["zev_share"]) * rows["shipment_vehicles"]
-    rows["required"] = rows["zev_share"] * rows["shipment_vehicles"]
-    net = rows.groupby(["market", "year"])["net"].sum()
-    required = rows.groupby(["market", "year"])["required"].sum()
-    reported = table.set_index(["market", "year"]).sort_index()
-    settings = mandates.set_index(["market", "year"]).sort_index()
-    problems = []
-    for market in sorted(set(settings.index.get_level_values(0))):
-        carried = 0.0
-        years = sorted(settings.loc[market].index)
-        for position, year in enumerate(years):
-            got = reported.loc[(market, year)]
-            rule = settings.loc[(market, year)]
-            flows = float(net.get((market, year), 0.0))
-            balance = (flows + carried - got["credits_banked"] + got["credits_owed"]
-                       + got["credits_bought"] - got["credits_sold"] + got["credits_missing"])
-            if not _close(0.0, balance, flows):
+def _pairs(shipments: pd.DataFrame, rules: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    """The inner join of the shipments' keys with ``rules`` on ``on``; ``at`` is the
+    shipment row of each pair."""
+    keys = shipments.assign(at=np.arange(len(shipments)))
+    return keys.merge(rules, on=on)
+
+
+def _sums(code: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Sums of ``values`` by ``code`` (NaN counted as 0, as a pandas groupby sum does)."""
+    return np.bincount(code, weights=np.nan_to_num(values), minlength=size)[:size]
+
+
+class ComplianceCheck:
+    """The compliance certificate of plans with given keys (see the module docstring).
+
+    Parameters
+    ----------
+    data : NetworkData
+        The inputs the plans are made from.
+    tables : mapping
+        A plan's result tables; only their key columns are read here (the shipments'
+        plant, origin, program, powertrain, market and year, the compliance tables' market
+        or country and year), so any plan with the same keys can be checked with
+        :meth:`problems`.
+
+    Examples
+    --------
+    >>> import evplan
+    >>> from evplan.examples.compliance import two_powertrains
+    >>> data = two_powertrains(carbon_prices=[{"year": 2025, "carbon_price_usd_per_t": 40}])
+    >>> result = evplan.optimize(data)
+    >>> ComplianceCheck(data, result.tables).problems(result.tables)
+    []
+    """
+
+    def __init__(self, data: NetworkData, tables: Tables) -> None:
+        shipments = tables["shipments"]
+        keys = pd.DataFrame({column: shipments[column] for column in SHIPMENT_KEYS})
+        self.shipments = len(keys)
+        self.sizes = {name: len(tables[name][columns[0]]) for name, columns in _COST_COLUMNS
+                      if name in tables}
+        self._fleet = self._fleet_of(data, keys, tables)
+        self._zev = self._zev_of(data, keys, tables)
+        self._credits = self._credits_of(data, keys, tables)
+        self._carbon = self._carbon_of(data, keys, tables)
+        self._money = self._money_of(data, tables)
+        self._years = {name: np.asarray(tables[name]["year"], dtype=float)
+                       for name, _ in _COST_COLUMNS if name in tables}
+
+    # ---- the joins (once) ----------------------------------------------------------------
+
+    @staticmethod
+    def _fleet_of(data: NetworkData, keys: pd.DataFrame, tables: Tables
+                  ) -> dict[str, Any] | None:
+        targets = data["fleet_targets"]
+        if targets.empty:
+            return None
+        grams = data["program_emissions"].set_index("program")["co2_g_per_km"]
+        rows = _pairs(keys, targets[["market", "year", "target_g_per_km", "averaging_group"]],
+                      ["market", "year"])
+        co2 = rows["program"].map(grams).astype(float)
+        co2 = co2.where(co2.notna() | rows["powertrain"].ne("BEV"), 0.0)
+
+        def unit(frame: pd.DataFrame) -> pd.Series:
+            group = pd.Series(np.asarray(frame["averaging_group"], dtype=object))
+            year = pd.Series(np.asarray(frame["year"])).astype(str)
+            return pd.Series(np.where(group.ne(""), "group " + group, "year " + year))
+
+        table = pd.DataFrame({column: tables["fleet_compliance"][column]
+                              for column in ("market", "year", "averaging_group")})
+        both = pd.concat([
+            pd.DataFrame({"market": rows["market"].to_numpy(dtype=object),
+                          "unit": unit(rows).to_numpy(dtype=object)}),
+            pd.DataFrame({"market": table["market"].to_numpy(dtype=object),
+                          "unit": unit(table).to_numpy(dtype=object)})], ignore_index=True)
+        codes, units = pd.factorize(pd.MultiIndex.from_frame(both), sort=True)
+        premium = targets.drop_duplicates(["market", "year"]).set_index(["market", "year"])[
+            "premium_usd_per_g_km"]
+        return {"at": rows["at"].to_numpy(),
+                "coefficient": (co2 - rows["target_g_per_km"]).to_numpy(dtype=float),
+                "code": codes[:len(rows)], "reported": codes[len(rows):],
+                "units": list(units), "premium": premium.reindex(
+                    pd.MultiIndex.from_frame(table[["market", "year"]])).to_numpy(dtype=float)}
+
+    @staticmethod
+    def _zev_of(data: NetworkData, keys: pd.DataFrame, tables: Tables) -> dict[str, Any] | None:
+        mandates = data["zev_mandates"]
+        if mandates.empty:
+            return None
+        settings = mandates.sort_values(["market", "year"], kind="stable").drop_duplicates(
+            ["market", "year"]).reset_index(drop=True)
+        rows = _pairs(keys, settings.assign(rule=np.arange(len(settings)))[
+            ["market", "year", "rule", "zev_share", "bev_credits_per_vehicle",
+             "phev_credits_per_vehicle"]], ["market", "year"])
+        credit = np.select([rows["powertrain"].eq("BEV"), rows["powertrain"].eq("PHEV")],
+                           [rows["bev_credits_per_vehicle"], rows["phev_credits_per_vehicle"]],
+                           0.0)
+        share = rows["zev_share"].to_numpy(dtype=float)
+        market = settings["market"].to_numpy(dtype=object)
+        table = pd.DataFrame({"market": tables["zev_compliance"]["market"],
+                              "year": tables["zev_compliance"]["year"]})
+        return {"at": rows["at"].to_numpy(), "rule": rows["rule"].to_numpy(),
+                "net": credit.astype(float) - share, "required": share,
+                "settings": settings, "count": len(settings),
+                "reported": _positions(settings, table, ["market", "year"]),
+                "first": np.r_[True, market[1:] != market[:-1]] if len(market) else
+                np.zeros(0, dtype=bool),
+                "last": np.r_[market[1:] != market[:-1], True] if len(market) else
+                np.zeros(0, dtype=bool),
+                "borrow": settings["borrow_share"].to_numpy(dtype=float),
+                "no_bank": settings["banking"].eq("no").to_numpy(),
+                "no_buy": settings["credit_price_usd"].isna().to_numpy(),
+                "no_sell": settings["credit_sale_price_usd"].isna().to_numpy()}
+
+    @staticmethod
+    def _credits_of(data: NetworkData, keys: pd.DataFrame, tables: Tables
+                    ) -> dict[str, Any] | None:
+        regimes = data["production_credits"]
+        if regimes.empty:
+            return None
+        rows = _pairs(keys.rename(columns={"origin": "country"}), regimes, ["country", "year"])
+        earned = np.select([rows["powertrain"].eq("BEV"), rows["powertrain"].eq("PHEV")],
+                           [rows["bev_credits_per_vehicle"], rows["phev_credits_per_vehicle"]],
+                           0.0)
+        required = np.where(rows["powertrain"].isin(["ICE", "HEV"]), rows["requirement_share"],
+                            0.0)
+        groups = rows[["country", "year"]].drop_duplicates().reset_index(drop=True)
+        table = pd.DataFrame({"country": tables["production_credit_compliance"]["country"],
+                              "year": tables["production_credit_compliance"]["year"]})
+        return {"at": rows["at"].to_numpy(),
+                "coefficient": (earned - required).astype(float),
+                "code": _positions(rows, groups, ["country", "year"]), "count": len(groups),
+                "reported": _positions(table, groups, ["country", "year"]), "table": table}
+
+    @staticmethod
+    def _carbon_of(data: NetworkData, keys: pd.DataFrame, tables: Tables
+                   ) -> dict[str, Any] | None:
+        prices = data["carbon_prices"]
+        if prices.empty:
+            return None
+        grid = data["grid_intensity"].set_index("country")["grid_g_co2_per_kwh"]
+        plants = data["plant_emissions"].merge(data.plants[["plant", "country"]], on="plant")
+        plants = plants.set_index("plant")
+        battery = data.programs.set_index("program")["battery_kwh"]
+        assembly_t = plants["assembly_kwh_per_vehicle"].astype(float) * plants["country"].map(
+            grid).astype(float).fillna(0.0) / 1e6
+        production = (keys["plant"].map(assembly_t).astype(float).fillna(0.0)
+                      + keys["program"].map(battery).astype(float).fillna(0.0)
+                      * keys["plant"].map(plants["battery_kg_co2_per_kwh"]).astype(
+                          float).fillna(0.0) / 1e3)
+        lanes = data["routes"].set_index(["plant", "market"])["co2_kg_per_vehicle"]
+        shipping = lanes.reindex(pd.MultiIndex.from_frame(keys[["plant", "market"]])).to_numpy(
+            dtype=float) / 1e3
+        emissions = data["program_emissions"].set_index("program")
+        country = keys["market"].map(data.markets.set_index("market")["country"])
+        use = (keys["program"].map(emissions["lifetime_km"]).astype(float).fillna(0.0)
+               * (keys["program"].map(emissions["co2_g_per_km"]).astype(float).fillna(0.0)
+                  + keys["program"].map(emissions["electricity_kwh_per_100km"]).astype(
+                      float).fillna(0.0) / 100 * country.map(grid).astype(float).fillna(0.0))
+               / 1e6)
+        rules = prices.reset_index(drop=True)
+        with_use = keys["year"].map(rules.drop_duplicates("year").set_index("year")[
+            "include_use_phase"]).eq("yes").to_numpy()
+        table = pd.DataFrame({"year": tables["co2_by_year"]["year"]})
+        return {"coefficient": production.to_numpy(dtype=float) + shipping
+                + np.where(with_use, use.to_numpy(dtype=float), 0.0),
+                "code": _positions(keys, rules.drop_duplicates("year"), ["year"]),
+                "rules": rules, "reported": _positions(rules, table, ["year"]),
+                "by_year": _positions(rules, rules.drop_duplicates("year"), ["year"])}
+
+    @staticmethod
+    def _money_of(data: NetworkData, tables: Tables) -> list[tuple[Any, ...]]:
+        checks = []
+        for name, rules, keys, columns in _MONEY:
+            table = tables.get(name)
+            if table is None or len(table["year"]) == 0:
+                continue
+            prices = data[rules].drop_duplicates(keys).set_index(keys)
+            frame = pd.DataFrame({key: table[key] for key in keys})
+            at = pd.MultiIndex.from_frame(frame)
+            for column, terms in columns.items():
+                units = [(quantity, sign, np.nan_to_num(prices[price].reindex(at).to_numpy(
+                    dtype=float))) for quantity, price, sign in terms]
+                checks.append((name, frame, column, units))
+        return checks
+
+    # ---- the sums (per plan) -------------------------------------------------------------
+
+    def problems(self, tables: Tables) -> list[str]:
+        """Every violated compliance row of the plan ``tables`` (empty: certified)."""
+        shipped = _column(tables, "shipments", "shipment_vehicles")
+        if len(shipped) != self.shipments or any(
+                len(tables[name][columns[0]]) != self.sizes[name]
+                for name, columns in _COST_COLUMNS if name in self.sizes):
+            raise ValueError("ComplianceCheck: the plan's keys are not the ones it was made "
+                             "for")
+        positive = shipped > 0
+        vehicles = np.where(positive, shipped, 0.0)
+        return (self._fleet_problems(tables, vehicles, positive)
+                + self._zev_problems(tables, vehicles)
+                + self._credit_problems(tables, vehicles)
+                + self._carbon_problems(tables, vehicles)
+                + self._money_problems(tables))
+
+    def _fleet_problems(self, tables: Tables, vehicles: np.ndarray, positive: np.ndarray
+                        ) -> list[str]:
+        fleet = self._fleet
+        if fleet is None:
+            return []
+        size = len(fleet["units"])
+        at = fleet["at"]
+        terms = fleet["coefficient"] * vehicles[at]
+        problems = []
+        if (np.isnan(fleet["coefficient"]) & positive[at]).any():
+            problems.append("fleet target: a program sold has no certified g/km")
+        balance = _sums(fleet["code"], terms, size)
+        present = np.bincount(fleet["code"], weights=positive[at].astype(float),
+                              minlength=size)[:size] > 0
+        excess = _column(tables, "fleet_compliance", "group_excess_g_km_vehicles")
+        pooled = _column(tables, "fleet_compliance", "group_pooled_g_km_vehicles")
+        covered = _sums(fleet["reported"], np.nan_to_num(excess) + np.nan_to_num(pooled), size)
+        for k in np.flatnonzero(present & ~_close(balance, covered, balance)):
+            market, unit = fleet["units"][k]
+            problems.append(f"fleet target {market} {unit}: sum (g/km - target) x vehicles "
+                            f"= {balance[k]:,.3f} exceeds excess + pooled = {covered[k]:,.3f}")
+        premium = _column(tables, "fleet_compliance", "premium_usd")
+        if not np.allclose(excess * fleet["premium"], premium, rtol=1e-9, atol=1e-3):
+            problems.append("fleet target: premium_usd is not premium x excess")
+        return problems
+
+    def _zev_problems(self, tables: Tables, vehicles: np.ndarray) -> list[str]:
+        zev = self._zev
+        if zev is None:
+            return []
+        count, at = zev["count"], zev["at"]
+        net = _sums(zev["rule"], zev["net"] * vehicles[at], count)
+        required = _sums(zev["rule"], zev["required"] * vehicles[at], count)
+        where = zev["reported"]
+        got = {}
+        for column in ("credits_banked", "credits_owed", "credits_bought", "credits_sold",
+                       "credits_missing"):
+            values = _column(tables, "zev_compliance", column)
+            got[column] = np.where(where >= 0, values[np.maximum(where, 0)], 0.0) if len(
+                values) else np.zeros(count)
+        carried = np.zeros(count)
+        carried[1:] = (got["credits_banked"] - got["credits_owed"])[:-1]
+        carried[zev["first"]] = 0.0
+        balance = (net + carried - got["credits_banked"] + got["credits_owed"]
+                   + got["credits_bought"] - got["credits_sold"] + got["credits_missing"])
+        limit = np.where(zev["last"], 0.0, zev["borrow"] * required)
+        short = ~_close(0.0, balance, net)
+        owed = ~_close(got["credits_owed"], limit, limit)
+        banked = zev["no_bank"] & (got["credits_banked"] > TOLERANCE)
+        bought = zev["no_buy"] & (got["credits_bought"] > TOLERANCE)
+        sold = zev["no_sell"] & (got["credits_sold"] > TOLERANCE)
+        missing = where < 0
+        problems = []
+        settings = zev["settings"]
+        for k in np.flatnonzero(short | owed | banked | bought | sold | missing):
+            market, year = settings["market"].iloc[k], settings["year"].iloc[k]
+            if missing[k]:
+                problems.append(f"ZEV mandate {market} {year}: no row in zev_compliance")
+            if short[k]:
                 problems.append(f"ZEV mandate {market} {year}: credit balance is short by "
-                                f"{-balance:,.3f}")
-            limit = rule["borrow_share"] * float(required.get((market, year), 0.0))
-            if position == len(years) - 1:
-                limit = 0.0
-            if not _close(got["credits_owed"], limit, limit):
-                problems.append(f"ZEV mandate {market} {year}: {got['credits_owed']:,.3f} "
-                                f"credits owed, above the limit {limit:,.3f}")
-            if rule["banking"] == "no" and got["credits_banked"] > TOLERANCE:
+                                f"{-balance[k]:,.3f}")
+            if owed[k]:
+                problems.append(f"ZEV mandate {market} {year}: "
+                                f"{got['credits_owed'][k]:,.3f} credits owed, above the limit "
+                                f"{limit[k]:,.3f}")
+            if banked[k]:
                 problems.append(f"ZEV mandate {market} {year}: credits banked without banking")
-            for column, price in (("credits_bought", "credit_price_usd"),
-                                  ("credits_sold", "credit_sale_price_usd")):
-                if pd.isna(rule[price]) and got[column] > TOLERANCE:
+            for flag, column in ((bought, "credits_bought"), (sold, "credits_sold")):
+                if flag[k]:
                     problems.append(f"ZEV mandate {market} {year}: {column} without a price")
-            carried = got["credits_banked"] - got["credits_owed"]
-    return problems
+        return problems
+
+    def _credit_problems(self, tables: Tables, vehicles: np.ndarray) -> list[str]:
+        credits = self._credits
+        if credits is None:
+            return []
+        net = _sums(credits["code"], credits["coefficient"] * vehicles[credits["at"]],
+                    credits["count"])
+        where = credits["reported"]
+        flows = np.where(where >= 0, net[np.maximum(where, 0)], 0.0) if len(net) else np.zeros(
+            len(where))
+        balance = (flows + _column(tables, "production_credit_compliance", "credits_bought")
+                   - _column(tables, "production_credit_compliance", "credits_sold"))
+        table = credits["table"]
+        return [f"production credits {table['country'].iloc[k]} {table['year'].iloc[k]}: short "
+                f"by {-balance[k]:,.3f}" for k in np.flatnonzero(~_close(0.0, balance, flows))]
+
+    def _carbon_problems(self, tables: Tables, vehicles: np.ndarray) -> list[str]:
+        carbon = self._carbon
+        if carbon is None:
+            return []
+        rules = carbon["rules"]
+        count = int(carbon["by_year"].max()) + 1 if len(rules) else 0
+        totals = _sums(carbon["code"][carbon["code"] >= 0],
+                       (vehicles * carbon["coefficient"])[carbon["code"] >= 0], count)
+        total = totals[carbon["by_year"]]
+        reported = _column(tables, "co2_by_year", "carbon_cost_usd")
+        where = carbon["reported"]
+        cost = np.where(where >= 0, reported[np.maximum(where, 0)], 0.0) if len(
+            reported) else np.zeros(len(rules))
+        cap = rules["cap_t_co2"].to_numpy(dtype=float)
+        price = rules["carbon_price_usd_per_t"].to_numpy(dtype=float)
+        over = ~np.isnan(cap) & ~_close(total, cap, total)
+        wrong = ~np.isclose(cost, total * price, rtol=1e-6, atol=1e-3)
+        problems = []
+        for k in np.flatnonzero(over | wrong):
+            year = rules["year"].iloc[k]
+            if over[k]:
+                problems.append(f"carbon cap {year}: {total[k]:,.3f} t above the cap "
+                                f"{cap[k]:,.3f} t")
+            if wrong[k]:
+                problems.append(f"carbon {year}: reported carbon cost {cost[k]:,.2f} USD is not "
+                                f"price x {total[k]:,.3f} t")
+        return problems
+
+    def _money_problems(self, tables: Tables) -> list[str]:
+        """The USD columns the objective sums, re-derived from the quantities and prices."""
+        problems = []
+        for name, frame, column, units in self._money:
+            expected = np.zeros(len(frame))
+            for quantity, sign, unit in units:
+                expected += sign * _column(tables, name, quantity) * unit
+            reported = _column(tables, name, column)
+            bad = ~np.isclose(reported, expected, rtol=1e-9, atol=1e-3)
+            for i in np.flatnonzero(bad)[:MAX_LINES]:
+                problems.append(f"{name} {tuple(frame.iloc[i])}: {column} "
+                                f"{reported[i]:,.2f} USD, the input prices give "
+                                f"{expected[i]:,.2f}")
+        return problems
+
+    def cost_usd(self, data: NetworkData, tables: Tables) -> float:
+        """Discounted compliance cost of the plan ``tables`` (:func:`compliance_cost_usd`)."""
+        return _cost_usd(data, tables, self._years)
 
 
-def _credits(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> list[str]:
-    regimes = data["production_credits"]
-    if regimes.empty:
-        return []
-    rows = shipped.rename(columns={"origin": "country"}).merge(regimes, on=["country", "year"])
-    earned = np.select([rows["powertrain"].eq("BEV"), rows["powertrain"].eq("PHEV")],
-                       [rows["bev_credits_per_vehicle"], rows["phev_credits_per_vehicle"]], 0.0)
-    required = np.where(rows["powertrain"].isin(["ICE", "HEV"]), rows["requirement_share"], 0.0)
-    rows["net"] = (earned - required) * rows["shipment_vehicles"]
-    net = rows.groupby(["country", "year"])["net"].sum()
-    problems = []
-    for record in table.to_dict("records"):
-        flows = float(net.get((record["country"], record["year"]), 0.0))
-        balance = flows + float(record["credits_bought"]) - float(record["credits_sold"])
-        if not _close(0.0, balance, flows):
-            problems.append(f"production credits {record['country']} {record['year']}: short "
-                            f"by {-balance:,.3f}")
-    return problems
-
-
-def _carbon(data: NetworkData, shipped: pd.DataFrame, table: pd.DataFrame) -> list[str]:
-    prices = data["carbon_prices"]
-    if prices.empty:
-        return []
-    grid = data["grid_intensity"].set_index("country")["grid_g_co2_per_kwh"]
-    plants = data["plant_emissions"].merge(data.plants[["plant", "country"]], on="plant")
-    plants = plants.set_index("plant")
-    battery = data.programs.set_index("program")["battery_kwh"]
-    assembly_t = plants["assembly_kwh_per_vehicle"].astype(float) * plants["country"].map(
-        grid).astype(float).fillna(0.0) / 1e6
-    production = (shipped["plant"].map(assembly_t).astype(float).fillna(0.0)
-        + shipped["program"].map(battery).astype(float).fillna(0.0)
-        * shipped["plant"].map(plants["battery_kg_co2_per_kwh"]).astype(float).fillna(0.0) / 1e3)
-    lanes = data["routes"].set_index(["plant", "market"])["co2_kg_per_vehicle"]
-    shipping = lanes.reindex(pd.MultiIndex.from_frame(shipped[["plant", "market"]])).to_numpy(
-        dtype=float) / 1e3
-    emissions = data["program_emissions"].set_index("program")
-    country = shipped["market"].map(data.markets.set_index("market")["country"])
-    use = (shipped["program"].map(emissions["lifetime_km"]).astype(float).fillna(0.0)
-           * (shipped["program"].map(emissions["co2_g_per_km"]).astype(float).fillna(0.0)
-              + shipped["program"].map(emissions["electricity_kwh_per_100km"]).astype(
-                  float).fillna(0.0) / 100 * country.map(grid).astype(float).fillna(0.0)) / 1e6)
-    rules = prices.set_index("year")
-    with_use = shipped["year"].map(rules["include_use_phase"]).eq("yes").to_numpy()
-    counted = shipped["shipment_vehicles"].to_numpy() * (
-        production.to_numpy() + shipping + np.where(with_use, use.to_numpy(), 0.0))
-    totals = pd.Series(counted, index=shipped["year"].to_numpy()).groupby(level=0).sum()
-    problems = []
-    reported = table.set_index("year")
-    for year, rule in rules.iterrows():
-        total = float(totals.get(year, 0.0))
-        if pd.notna(rule["cap_t_co2"]) and not _close(total, rule["cap_t_co2"], total):
-            problems.append(f"carbon cap {year}: {total:,.3f} t above the cap "
-                            f"{rule['cap_t_co2']:,.3f} t")
-        cost = float(reported["carbon_cost_usd"].get(year, 0.0))
-        if not np.isclose(cost, total * rule["carbon_price_usd_per_t"], rtol=1e-6, atol=1e-3):
-            problems.append(f"carbon {year}: reported carbon cost {cost:,.2f} USD is not price x "
-                            f"{total:,.3f} t")
-    return problems
-
-
-def check_compliance(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> list[str]:
+def check_compliance(data: NetworkData, tables: Tables) -> list[str]:
     """Return every violated compliance row of a plan (empty: certified).
 
     Parameters
@@ -195,49 +435,22 @@ def check_compliance(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> l
     list of str
         One sentence per violation.
     """
-    shipped = _shipped(data, tables)
-    return (_fleet(data, shipped, tables["fleet_compliance"])
-            + _zev(data, shipped, tables["zev_compliance"])
-            + _credits(data, shipped, tables["production_credit_compliance"])
-            + _carbon(data, shipped, tables["co2_by_year"])
-            + _money(data, tables))
+    return ComplianceCheck(data, tables).problems(tables)
 
 
-def _money(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> list[str]:
-    """The USD columns the objective sums, re-derived from the quantities and input prices."""
-    problems = []
-    checks = (
-        ("fleet_compliance", "fleet_targets", ["market", "year"],
-         {"pooling_usd": [("group_pooled_g_km_vehicles", "pool_price_usd_per_g_km", 1.0)]}),
-        ("zev_compliance", "zev_mandates", ["market", "year"],
-         {"penalty_usd": [("credits_missing", "penalty_usd_per_vehicle", 1.0)],
-          "credit_trade_usd": [("credits_bought", "credit_price_usd", 1.0),
-                               ("credits_sold", "credit_sale_price_usd", -1.0)]}),
-        ("production_credit_compliance", "production_credits", ["country", "year"],
-         {"credit_trade_usd": [("credits_bought", "credit_price_usd", 1.0),
-                               ("credits_sold", "credit_sale_price_usd", -1.0)]}),
-    )
-    for name, rules, keys, columns in checks:
-        table = tables.get(name)
-        if table is None or table.empty:
+def _cost_usd(data: NetworkData, tables: Tables, years: Mapping[str, np.ndarray]) -> float:
+    scenario = data.scenario
+    total = 0.0
+    for name, columns in _COST_COLUMNS:
+        if name not in years or len(years[name]) == 0:
             continue
-        prices = data[rules].drop_duplicates(keys).set_index(keys)
-        at = pd.MultiIndex.from_frame(table[keys])
-        for column, terms in columns.items():
-            expected = np.zeros(len(table))
-            for quantity, price, sign in terms:
-                unit = np.nan_to_num(prices[price].reindex(at).to_numpy(dtype=float))
-                expected += sign * table[quantity].to_numpy(dtype=float) * unit
-            reported = table[column].to_numpy(dtype=float)
-            bad = ~np.isclose(reported, expected, rtol=1e-9, atol=1e-3)
-            for i in np.flatnonzero(bad)[:5]:
-                problems.append(f"{name} {tuple(table[keys].iloc[i])}: {column} "
-                                f"{reported[i]:,.2f} USD, the input prices give "
-                                f"{expected[i]:,.2f}")
-    return problems
+        discount = (1.0 + scenario.discount_rate) ** -(years[name] - scenario.first_year)
+        amount = sum(_column(tables, name, column) for column in columns)
+        total += float(np.sum(np.nan_to_num(amount) * discount))
+    return total
 
 
-def compliance_cost_usd(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> float:
+def compliance_cost_usd(data: NetworkData, tables: Tables) -> float:
     """Discounted compliance cost of a plan: the part of the objective the rules add.
 
     Premiums and pooling (booked in each assessment group's last year), ZEV penalties and
@@ -251,18 +464,6 @@ def compliance_cost_usd(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -
     >>> compliance_cost_usd(single_lane(), {})
     0.0
     """
-    scenario = data.scenario
-    parts = (("fleet_compliance", ("premium_usd", "pooling_usd")),
-             ("zev_compliance", ("penalty_usd", "credit_trade_usd")),
-             ("production_credit_compliance", ("credit_trade_usd",)),
-             ("co2_by_year", ("carbon_cost_usd",)))
-    total = 0.0
-    for name, columns in parts:
-        table = tables.get(name)
-        if table is None or table.empty:
-            continue
-        years = table["year"].to_numpy(dtype=float)
-        discount = (1.0 + scenario.discount_rate) ** -(years - scenario.first_year)
-        amount = table[list(columns)].to_numpy(dtype=float).sum(axis=1)
-        total += float(np.sum(np.nan_to_num(amount) * discount))
-    return total
+    years = {name: np.asarray(tables[name]["year"], dtype=float)
+             for name, _ in _COST_COLUMNS if name in tables}
+    return _cost_usd(data, tables, years)
