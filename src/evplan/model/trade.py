@@ -50,6 +50,7 @@ __all__ = [
     "exchange_factor",
     "in_transit_cost",
     "quota_share",
+    "transfer_markup",
 ]
 
 
@@ -90,24 +91,35 @@ def exchange_factor(data: NetworkData, countries: pd.Series | np.ndarray,
     return np.where(np.isnan(factor), 1.0, factor)
 
 
+def transfer_markup(data: NetworkData, origin: np.ndarray, market: np.ndarray) -> np.ndarray:
+    """The ``transfer_prices`` markup of each (origin, market): the exact row, else the
+    origin's ``*`` row, else NaN (the scenario's default markup applies)."""
+    table = data["transfer_prices"]
+    if table.empty:
+        return np.full(len(origin), np.nan)
+    markups = table.set_index(["origin", "market"])["markup_on_full_cost"]
+    exact = markups.reindex(pd.MultiIndex.from_arrays(
+        [np.asarray(origin), np.asarray(market)])).to_numpy(dtype=float)
+    wildcard = markups.reindex(pd.MultiIndex.from_arrays(
+        [np.asarray(origin), np.full(len(origin), "*")])).to_numpy(dtype=float)
+    return np.where(np.isnan(exact), wildcard, exact)
+
+
 def customs_transfer_price(data: NetworkData, flows: pd.DataFrame | Mapping[str, np.ndarray],
-                           plant_years: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+                           plant_years: pd.DataFrame | Mapping[str, np.ndarray],
+                           markup: np.ndarray | None = None) -> np.ndarray:
     """Declared transfer price :math:`T_f` per vehicle of each flow (see the module docstring).
 
     ``flows`` needs ``origin``, ``market``, ``variable_cost_usd_per_vehicle`` and
     ``plant_year`` (the position in ``plant_years``); costs already in year-``y`` USD.
+    ``markup`` is :func:`transfer_markup` of the flows, if the caller has it.
     """
     variable = np.asarray(flows["variable_cost_usd_per_vehicle"], dtype=float)
     default = variable * (1 + data.scenario.transfer_price_markup)
-    table = data["transfer_prices"]
-    if table.empty:
+    if data["transfer_prices"].empty:
         return default
-    markups = table.set_index(["origin", "market"])["markup_on_full_cost"]
-    exact = markups.reindex(pd.MultiIndex.from_arrays(
-        [np.asarray(flows["origin"]), np.asarray(flows["market"])])).to_numpy(dtype=float)
-    wildcard = markups.reindex(pd.MultiIndex.from_arrays(
-        [np.asarray(flows["origin"]), np.full(len(variable), "*")])).to_numpy(dtype=float)
-    markup = np.where(np.isnan(exact), wildcard, exact)
+    if markup is None:
+        markup = transfer_markup(data, np.asarray(flows["origin"]), np.asarray(flows["market"]))
     capacity = np.asarray(plant_years["capacity_vehicles_per_year"], dtype=float)
     fixed = np.asarray(plant_years["fixed_cost_usd_per_year"], dtype=float)
     per_plant_year = np.divide(fixed, capacity, out=np.zeros(len(capacity)), where=capacity > 0)

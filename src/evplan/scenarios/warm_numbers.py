@@ -25,7 +25,6 @@ from evplan.data.duties import resolve_countervailing, resolve_duties
 from evplan.model.index import ModelIndex
 from evplan.model.trade import (
     customs_transfer_price,
-    exchange_factor,
     in_transit_cost,
     quota_share,
 )
@@ -108,6 +107,14 @@ def _take(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return out
 
 
+def _factor(rates: np.ndarray, rows: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Exchange factor f(c, first year) / f(c, y) from ``rates`` by row (1 where absent),
+    as :func:`evplan.model.trade.exchange_factor` computes it by key."""
+    now, base = rows
+    factor = _take(rates, base) / _take(rates, now)
+    return np.where(np.isnan(factor), 1.0, factor)
+
+
 def _float(frame: pd.DataFrame, column: str) -> np.ndarray:
     return frame[column].to_numpy(dtype=float)
 
@@ -132,10 +139,14 @@ class Gather:
     flow_market: np.ndarray
     flow_year: np.ndarray
     flow_plant_year: np.ndarray
-    plant_year_country: np.ndarray
-    plant_year_year: np.ndarray
-    pool_country: np.ndarray
-    pool_year: np.ndarray
+    # Rows of exchange_rates for (country, year) and (country, first year) of each flow,
+    # plant-year and pool (-1: no row, factor 1): the factor of model/trade.exchange_factor
+    # gathered by position, since a warm case keeps the base's rows.
+    # Rows of transfer_prices for each flow: (origin, market), else (origin, "*").
+    flow_markup: tuple[np.ndarray, np.ndarray]
+    flow_fx: tuple[np.ndarray, np.ndarray]
+    plant_year_fx: tuple[np.ndarray, np.ndarray]
+    pool_fx: tuple[np.ndarray, np.ndarray]
 
     @classmethod
     def of(cls, data: NetworkData, index: ModelIndex) -> Gather:
@@ -150,6 +161,24 @@ class Gather:
             cvd_table.assign(cvd_rate=np.arange(len(cvd_table), dtype=float) + 1), data.years)
         quota_first_flow = index.quota_flows.drop_duplicates("quota_group").sort_values(
             "quota_group")["flow"].to_numpy(dtype=np.int64)
+        rates = data["exchange_rates"]
+        first_year = data.scenario.first_year
+
+        def fx(countries: pd.Series, years: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+            keys = pd.DataFrame({"country": countries.to_numpy(dtype=object),
+                                 "year": years.to_numpy(dtype=np.int64)})
+            return (_positions(keys, rates, ["country", "year"]),
+                    _positions(keys.assign(year=first_year), rates, ["country", "year"]))
+
+        prices = data["transfer_prices"]
+
+        def markup_rows(origin: pd.Series, market: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+            keys = pd.DataFrame({"origin": origin.to_numpy(dtype=object),
+                                 "market": market.to_numpy(dtype=object)})
+            return (_positions(keys, prices, ["origin", "market"]),
+                    _positions(keys.assign(market="*"), prices, ["origin", "market"]))
+
+        pool_country = index.pools["market"].map(data.markets.set_index("market")["country"])
         return cls(
             flow_plant_program=_positions(flows, data["plant_programs"], ["plant", "program"]),
             flow_route=_positions(flows, data["routes"], ["plant", "market"]),
@@ -167,11 +196,10 @@ class Gather:
             flow_market=flows["market"].to_numpy(dtype=object),
             flow_year=flows["year"].to_numpy(dtype=np.int64),
             flow_plant_year=flows["plant_year"].to_numpy(dtype=np.int64),
-            plant_year_country=index.plant_years["country"].to_numpy(dtype=object),
-            plant_year_year=index.plant_years["year"].to_numpy(dtype=np.int64),
-            pool_country=index.pools["market"].map(
-                data.markets.set_index("market")["country"]).to_numpy(dtype=object),
-            pool_year=index.pools["year"].to_numpy(dtype=np.int64),
+            flow_markup=markup_rows(flows["origin"], flows["market"]),
+            flow_fx=fx(flows["origin"], flows["year"]),
+            plant_year_fx=fx(index.plant_years["country"], index.plant_years["year"]),
+            pool_fx=fx(pool_country, index.pools["year"]),
         )
 
     def numbers(self, data: NetworkData) -> CaseNumbers:
@@ -183,18 +211,20 @@ class Gather:
                        PARAMETERS["plant_years"]}
         # Trade terms (model/trade.py), applied as build_index applies them.
         fx = not data["exchange_rates"].empty
+        rates = _float(data["exchange_rates"], "local_per_usd")
         if fx:
             plant_years["fixed_cost_usd_per_year"] = plant_years["fixed_cost_usd_per_year"] * (
-                exchange_factor(data, self.plant_year_country, self.plant_year_year))
+                _factor(rates, self.plant_year_fx))
         variable = _float(lanes, "variable_cost_usd_per_vehicle")[self.flow_plant_program]
         if fx:
-            variable = variable * exchange_factor(data, self.flow_origin, self.flow_year)
+            variable = variable * _factor(rates, self.flow_fx)
         freight = _float(routes, "freight_usd_per_vehicle")[self.flow_route]
         transit_days = _float(routes, "transit_days")[self.flow_route]
         transfer = customs_transfer_price(
             data, {"origin": self.flow_origin, "market": self.flow_market,
                    "variable_cost_usd_per_vehicle": variable,
-                   "plant_year": self.flow_plant_year}, plant_years)
+                   "plant_year": self.flow_plant_year}, plant_years,
+            markup=self._markup(data))
         inventory = in_transit_cost(data, transfer, transit_days)
         value = transfer + np.where(self.flow_cif, freight, 0.0)
         rate = _take(_float(duties, "ad_valorem_rate"), self.flow_duty)
@@ -232,7 +262,7 @@ class Gather:
         demand = data["demand"]
         pool_price = _float(demand, "price_usd_per_vehicle")
         if fx:
-            pool_price = pool_price * exchange_factor(data, self.pool_country, self.pool_year)
+            pool_price = pool_price * _factor(rates, self.pool_fx)
         group_quota = duty_quota[self.quota_group_duty]
         first_year = scenario.first_year
         discount = (1 + scenario.discount_rate) ** -(self.years - first_year).astype(float)
@@ -252,6 +282,12 @@ class Gather:
             discount=discount,
             penalty_usd_per_vehicle=float(scenario.unmet_committed_penalty_usd_per_vehicle
                                           or 0.0))
+
+    def _markup(self, data: NetworkData) -> np.ndarray:
+        """:func:`~evplan.model.trade.transfer_markup` of the flows, gathered by row."""
+        markups = _float(data["transfer_prices"], "markup_on_full_cost")
+        exact, wildcard = (_take(markups, rows) for rows in self.flow_markup)
+        return np.where(np.isnan(exact), wildcard, exact)
 
     def index(self, base: ModelIndex, data: NetworkData) -> ModelIndex:
         """The base index with every parameter recomputed from ``data`` (same structure)."""
