@@ -10,10 +10,12 @@ and the second carrying the new ones (tables keyed by their first year only: dut
 countervailing duties; plants and routes have one row per plant or lane and cannot split).
 
 The result goes through :func:`evplan.data.validate_tables`, so a bad override gets the
-normal input messages. When every patch only changed numbers in value columns (not keys,
-years or text), the checks those numbers can fail are run directly (bounds, tier prices,
-quota rates, capacity floors); only if one trips is the full validation run, for its
-messages. Either way the returned NetworkData is one the full validation accepts.
+normal input messages. When every patch only changed numbers in the value columns whose
+cross-table checks are known (``_FAST_COLUMNS``: costs, capacities, rates, prices, volumes;
+not keys, years, text, quota volumes, compliance or strategic tables), the checks those
+numbers can fail are run directly (bounds, tier prices, quota rates, capacity floors); only
+if one trips is the full validation run, for its messages. Either way the returned
+NetworkData is one the full validation accepts (tested against it on random patches).
 """
 
 from __future__ import annotations
@@ -224,9 +226,33 @@ def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int]
     return record, typed
 
 
+# The value columns whose only cross-table checks are the ones _fast_checks runs; a change
+# to any other column (a quota volume shared by a quota group, a ZEV credit price bounded by
+# the penalty, a compliance or strategic table, ...) gets the full validation.
+_FAST_COLUMNS = {
+    "plants": {"capacity_vehicles_per_year", "fixed_cost_usd_per_year", "min_utilisation"},
+    "plant_programs": {"variable_cost_usd_per_vehicle"},
+    "routes": {"freight_usd_per_vehicle", "transit_days", "capacity_vehicles_per_year",
+               "co2_kg_per_vehicle"},
+    "duties": {"ad_valorem_rate", "specific_usd_per_vehicle", "minimum_usd_per_vehicle",
+               "in_quota_rate"},
+    "countervailing_duties": {"cvd_rate"},
+    "demand": {"volume_vehicles", "price_usd_per_vehicle"},
+    "committed_sales": {"min_vehicles"},
+    "exchange_rates": {"local_per_usd"},
+    "transfer_prices": {"markup_on_full_cost"},
+}
+
+
 def _fast_checks(data: NetworkData, tables: dict[str, pd.DataFrame],
                  changed: Mapping[str, set[str]]) -> bool:
     """True when value-only changes pass every check that values can fail."""
+    from evplan.model.strategic import has_strategic
+
+    if any(not columns <= _FAST_COLUMNS.get(name, set()) for name, columns in changed.items()):
+        return False
+    if "plants" in changed and has_strategic(data):  # module sizes, capacity decisions
+        return False
     for name, columns in changed.items():
         frame = tables[name]
         for column in TABLES[name].columns:
