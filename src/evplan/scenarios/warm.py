@@ -250,7 +250,10 @@ class WarmModel:
         warm._compliance = None
         warm._compliance_tables = warm._compliance_kpis = warm._compliance_check = None
         warm._compliance_cost = np.zeros(warm.layout.n_columns)
-        if has_compliance(warm.base):  # its coefficients need the linopy model: built once
+        if state.compliance is not None:  # made by the sender: no linopy model here
+            (warm._compliance, warm._compliance_cost, warm._compliance_tables,
+             warm._compliance_kpis, warm._compliance_check) = state.compliance
+        elif has_compliance(warm.base):  # its coefficients need the linopy model: built once
             warm._init_compliance(warm.linopy_model)
         warm._templates = state.templates
         warm._templates_ok = state.templates is not None
@@ -271,9 +274,17 @@ class WarmModel:
         """Everything a worker needs to solve cases warm, picklable (templates checked)."""
         if self._templates is None and self._templates_ok and self.enabled:
             self.solve(self.base, tables=False)  # makes and checks the result templates
+        compliance = None
+        if self._compliance is not None and self.enabled and self._templates is not None:
+            if self._compliance_kpis is None or self._compliance_check is None:
+                self.solve(self.base, tables=False)  # makes the layout, KPI rows and check
+            # The rules' coefficients, tables' layout, KPI rows and check joins travel, so
+            # a worker needs no linopy model (they hold arrays and frames only).
+            compliance = (self._compliance, self._compliance_cost, self._compliance_layout(),
+                          self._compliance_kpis, self._compliance_check)
         lp, basis = lp_of(self.highs)
         return WarmState.of(self.base, self.solver, self.index, lp, basis, self.layout,
-                            self._gather, self._templates, self.enabled)
+                            self._gather, self._templates, self.enabled, compliance)
 
     def _init_compliance(self, model: linopy.Model) -> None:
         """CO2 and zero-emission rules (issue 16) stay warm only while their inputs are the

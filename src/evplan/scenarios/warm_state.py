@@ -7,8 +7,10 @@ objective and bounds are NumPy gathers (:meth:`evplan.scenarios.warm.WarmModel.s
 
 :class:`WarmState` bundles a built warm model for another process: the inputs, the layout,
 the gather positions, the checked result templates, the HiGHS model as arrays
-(:func:`lp_of`) and its optimal basis. :func:`highs_from_lp` makes a ``highspy.Highs``
-from them in a few milliseconds, and HiGHS starts from that basis.
+(:func:`lp_of`) and its optimal basis, and with CO2 and zero-emission rules what the
+compliance tables, KPIs and check need (so a worker builds no linopy model).
+:func:`highs_from_lp` makes a ``highspy.Highs`` from them in a few milliseconds, and HiGHS
+starts from that basis.
 """
 
 from __future__ import annotations
@@ -189,13 +191,17 @@ class WarmState:
     gather: Gather
     templates: ResultTemplates | None
     enabled: bool
+    # With CO2 and zero-emission rules: their compliance index, cost per column, the
+    # tables' layout, the KPI rows and the check's joins (see WarmModel.state); else None.
+    compliance: tuple[Any, ...] | None = None
 
     @classmethod
     def of(cls, base: NetworkData, solver: SolverOptions, index: ModelIndex,
            lp: dict[str, Any], basis: np.ndarray | None, layout: Layout, gather: Gather,
-           templates: ResultTemplates | None, enabled: bool) -> WarmState:
+           templates: ResultTemplates | None, enabled: bool,
+           compliance: tuple[Any, ...] | None = None) -> WarmState:
         return cls(base.scenario, dict(base.tables), base.origin, solver, index, lp, basis,
-                   layout, gather, templates, enabled)
+                   layout, gather, templates, enabled, compliance)
 
     def base(self) -> NetworkData:
         """The inputs the model was built for."""
