@@ -118,16 +118,24 @@ def test_warm_compliance_tables_kpis_and_check_equal_the_cold_ones(monkeypatch) 
         warm.solve(case, tables=False)
 
 
-def test_a_plant_moved_to_another_country_is_not_solved_warm() -> None:
-    # The grid intensity and production-credit regime follow the plant's country, so the
-    # compliance coefficients of the warm model would be wrong for the case.
+@pytest.mark.parametrize(("table", "key", "name", "column", "value"), [
+    ("plants", "plant", "CN-HUA", "country", "JP"),
+    ("markets", "market", "EU", "country", "GB"),
+    ("programs", "program", None, "powertrain", "PHEV"),
+])
+def test_a_case_that_moves_what_the_rules_read_is_not_solved_warm(table, key, name, column,
+                                                                   value) -> None:
+    # The grid intensity, production-credit regime and credits follow the plant's and the
+    # market's country and the powertrain, so the warm model's compliance coefficients
+    # would be wrong for the case.
     from evplan.scenarios import WarmModel
 
     data = china_export()
     warm = WarmModel(data)
-    plants = data.plants.copy()
-    plants.loc[plants["plant"] == "CN-HUA", "country"] = "JP"
-    moved = data.replace(tables={**data.tables, "plants": plants})
+    frame = data[table].copy()
+    name = name if name is not None else frame.loc[frame[column].ne(value), key].iloc[0]
+    frame.loc[frame[key] == name, column] = value
+    moved = data.replace(tables={**data.tables, table: frame})
     numbers, mode = warm.numbers_for(moved)
     assert numbers is None
     assert mode == "cold: the scenario changes the CO2 or zero-emission inputs"

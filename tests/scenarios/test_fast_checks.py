@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import importlib
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evplan.data import NetworkData
 from evplan.errors import InputError
 from evplan.examples import china_export
 from evplan.scenarios.apply import apply_patches
@@ -32,12 +34,12 @@ TARGETS = sorted(
     and column.name not in ("first_year", "last_year"))
 
 
-def verdict(patches: list[Patch]) -> str:
+def verdict(patches: list[Patch]) -> str | NetworkData:
+    """The patched inputs, or "refused"."""
     try:
-        apply_patches(DATA, patches)
+        return apply_patches(DATA, patches).data
     except InputError:
         return "refused"
-    return "accepted"
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -55,10 +57,38 @@ def test_fast_path_verdict_equals_full_validation(target, position, change) -> N
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(apply_module, "_fast_checks", lambda *args: False)
         full = verdict([patch])
-    assert fast == full, (table, column, row, change)
+    assert isinstance(fast, str) == isinstance(full, str), (table, column, row, change)
+    if not isinstance(fast, str) and not isinstance(full, str):  # the same inputs either way
+        for name in fast.tables:
+            pd.testing.assert_frame_equal(fast[name], full[name], check_dtype=False)
 
 
 def test_a_zev_credit_resale_above_the_penalty_is_an_input_error() -> None:
     # It made the LP unbounded (exit 2) when the fast path skipped the compliance checks.
     with pytest.raises(InputError, match="credit_sale_price_usd"):
         apply_patches(DATA, [Patch("zev_mandates", set={"credit_sale_price_usd": 1e6})])
+
+
+@pytest.mark.parametrize(("patches", "expected"), [
+    # in-quota rate above the ad-valorem rate
+    ([Patch("duties", where={"row": (27,)}, set={"in_quota_rate": 1.5})], "refused"),
+    # tier 2 dearer than tier 1
+    ([Patch("demand", where={"row": (3,)}, set={"price_usd_per_vehicle": 20_000.0})],
+     "refused"),
+    # a utilisation floor on a plant with no capacity
+    ([Patch("plants", where={"plant": ("CN-HUA",)}, set={"capacity_vehicles_per_year": 0.0,
+                                                          "min_utilisation": 0.5})], "refused"),
+    # a blank where a value was, and a value where a blank was (the lane limit shapes rows)
+    ([Patch("routes", where={"row": (2,)}, set={"capacity_vehicles_per_year": 1_000.0})],
+     "accepted"),
+    ([Patch("duties", where={"row": (27,)}, set={"in_quota_rate": None})], "refused"),
+    ([Patch("demand", where={"row": (2,)}, scale={"price_usd_per_vehicle": 1.1})],
+     "accepted"),
+])
+def test_cross_column_rules_give_the_full_validations_verdict(patches, expected) -> None:
+    fast = verdict(patches)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(apply_module, "_fast_checks", lambda *args: False)
+        full = verdict(patches)
+    assert ("refused" if isinstance(fast, str) else "accepted") == expected
+    assert ("refused" if isinstance(full, str) else "accepted") == expected

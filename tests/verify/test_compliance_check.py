@@ -64,3 +64,15 @@ def test_extra_shipments_break_the_carbon_cap(solved) -> None:
     tables["shipments"] = shipments
     problems = check_compliance(data, tables)
     assert any("carbon cap 2025" in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("table", ["zev_compliance", "co2_by_year",
+                                   "production_credit_compliance", "fleet_compliance"])
+def test_two_rows_for_one_rule_year_fail_the_certificate(solved, table: str) -> None:
+    # The second row's balance would not be checked while its money counts.
+    data, result = solved
+    tables = dict(result.tables)
+    tables[table] = pd.concat([tables[table], tables[table].iloc[[0]]], ignore_index=True)
+    problems = check_compliance(data, tables)
+    assert any(problem.startswith(f"{table} (") and "more than one row" in problem
+               for problem in problems), problems

@@ -51,7 +51,13 @@ from evplan.model.requirements import requirement_holes
 from evplan.results.result import Result
 from evplan.scenarios.warm_numbers import CaseNumbers, Gather
 from evplan.scenarios.warm_results import Columns, ResultTemplates, same_tables
-from evplan.scenarios.warm_state import Layout, WarmState, highs_from_lp, lp_of
+from evplan.scenarios.warm_state import (
+    Layout,
+    WarmCompliance,
+    WarmState,
+    highs_from_lp,
+    lp_of,
+)
 
 if TYPE_CHECKING:
     import highspy
@@ -179,7 +185,7 @@ class WarmModel:
     """
 
     # Made on the first warm case with CO2 or zero-emission rules, kept for the others.
-    _compliance_tables: ComplianceLayout | None
+    _compliance_layout_cache: ComplianceLayout | None
     _compliance_kpis: ComplianceKpis | None
     _compliance_check: ComplianceCheck | None
 
@@ -199,7 +205,7 @@ class WarmModel:
             self._templates: ResultTemplates | None = None
             self._templates_ok = False
             self._compliance: ComplianceIndex | None = None
-            self._compliance_tables = self._compliance_kpis = self._compliance_check = None
+            self._compliance_layout_cache = self._compliance_kpis = self._compliance_check = None
             self._built_cost: np.ndarray | None = None
             self.enabled = False
             self.stats.reasons.append("strategic tables: every case is solved as its own "
@@ -248,11 +254,13 @@ class WarmModel:
         warm._gather = state.gather
         warm._holes = requirement_holes(state.index)
         warm._compliance = None
-        warm._compliance_tables = warm._compliance_kpis = warm._compliance_check = None
+        warm._compliance_layout_cache = warm._compliance_kpis = warm._compliance_check = None
         warm._compliance_cost = np.zeros(warm.layout.n_columns)
         if state.compliance is not None:  # made by the sender: no linopy model here
-            (warm._compliance, warm._compliance_cost, warm._compliance_tables,
-             warm._compliance_kpis, warm._compliance_check) = state.compliance
+            shipped = state.compliance
+            warm._compliance, warm._compliance_cost = shipped.index, shipped.cost
+            warm._compliance_layout_cache = shipped.layout
+            warm._compliance_kpis, warm._compliance_check = shipped.kpis, shipped.check
         elif has_compliance(warm.base):  # its coefficients need the linopy model: built once
             warm._init_compliance(warm.linopy_model)
         warm._templates = state.templates
@@ -280,8 +288,9 @@ class WarmModel:
                 self.solve(self.base, tables=False)  # makes the layout, KPI rows and check
             # The rules' coefficients, tables' layout, KPI rows and check joins travel, so
             # a worker needs no linopy model (they hold arrays and frames only).
-            compliance = (self._compliance, self._compliance_cost, self._compliance_layout(),
-                          self._compliance_kpis, self._compliance_check)
+            compliance = WarmCompliance(self._compliance, self._compliance_cost,
+                                        self._compliance_layout(), self._compliance_kpis,
+                                        self._compliance_check)
         lp, basis = lp_of(self.highs)
         return WarmState.of(self.base, self.solver, self.index, lp, basis, self.layout,
                             self._gather, self._templates, self.enabled, compliance)
@@ -293,7 +302,7 @@ class WarmModel:
         from evplan.model.families.compliance import compliance_objective
 
         self._compliance = None
-        self._compliance_tables = self._compliance_kpis = self._compliance_check = None
+        self._compliance_layout_cache = self._compliance_kpis = self._compliance_check = None
         self._compliance_cost = np.zeros(self.layout.n_columns)
         if not has_compliance(self.base):
             return
@@ -316,13 +325,13 @@ class WarmModel:
             return not has_compliance(data)
         same = all(data[name] is self.base[name] or data[name].equals(self.base[name])
                    for name in COMPLIANCE_TABLES)
-        for name, column in (("routes", "co2_kg_per_vehicle"), ("programs", "battery_kwh")):
-            same = same and np.array_equal(data[name][column].to_numpy(dtype=float),
-                                           self.base[name][column].to_numpy(dtype=float))
-        # What the rules' coefficients and the compliance check join on besides: the
-        # plants' and markets' countries (grid, credit regimes) and the powertrains.
-        for name, columns in (("plants", ["plant", "country"]), ("markets", ["market", "country"]),
-                              ("programs", ["program", "powertrain"])):
+        # What the rules' coefficients and the compliance check read besides, by key: the
+        # lanes' CO2, the batteries, the plants' and markets' countries (grid, credit
+        # regimes) and the powertrains.
+        for name, columns in (("routes", ["plant", "market", "co2_kg_per_vehicle"]),
+                              ("programs", ["program", "battery_kwh", "powertrain"]),
+                              ("plants", ["plant", "country"]),
+                              ("markets", ["market", "country"])):
             same = same and (data[name] is self.base[name]
                              or data[name][columns].equals(self.base[name][columns]))
         return bool(same)
@@ -630,12 +639,12 @@ class WarmModel:
 
     def _compliance_layout(self) -> ComplianceLayout:
         """The compliance tables' layout of the built model (made on the first case)."""
-        if self._compliance_tables is None:
+        if self._compliance_layout_cache is None:
             from evplan.results.compliance import ComplianceLayout
 
-            self._compliance_tables = ComplianceLayout(self.linopy_model, self.index,
+            self._compliance_layout_cache = ComplianceLayout(self.linopy_model, self.index,
                                                        self.base, self._compliance)
-        return self._compliance_tables
+        return self._compliance_layout_cache
 
     def _requirements_empty(self, data: NetworkData, numbers: CaseNumbers) -> bool:
         """Does a commitment or plant minimum of this case have no variable to serve it?"""

@@ -139,11 +139,11 @@ class Gather:
     flow_market: np.ndarray
     flow_year: np.ndarray
     flow_plant_year: np.ndarray
+    # Rows of transfer_prices for each flow: (origin, market), else (origin, "*").
+    flow_markup: tuple[np.ndarray, np.ndarray]
     # Rows of exchange_rates for (country, year) and (country, first year) of each flow,
     # plant-year and pool (-1: no row, factor 1): the factor of model/trade.exchange_factor
     # gathered by position, since a warm case keeps the base's rows.
-    # Rows of transfer_prices for each flow: (origin, market), else (origin, "*").
-    flow_markup: tuple[np.ndarray, np.ndarray]
     flow_fx: tuple[np.ndarray, np.ndarray]
     plant_year_fx: tuple[np.ndarray, np.ndarray]
     pool_fx: tuple[np.ndarray, np.ndarray]

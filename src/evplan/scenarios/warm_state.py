@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from evplan.scenarios.warm_numbers import Gather
     from evplan.scenarios.warm_results import ResultTemplates
 
-__all__ = ["Layout", "WarmState", "highs_from_lp", "lp_of"]
+__all__ = ["Layout", "WarmCompliance", "WarmState", "highs_from_lp", "lp_of"]
 
 #: Constraint families whose right-hand side is input data, in the order bounds are sent.
 BOUND_FAMILIES = ("plant-capacity", "demand-tier", "route-capacity", "duty-quota",
@@ -177,6 +177,19 @@ def highs_from_lp(arrays: dict[str, Any], basis: np.ndarray | None) -> highspy.H
 
 
 @dataclass(frozen=True)
+class WarmCompliance:
+    """What a warm model with CO2 and zero-emission rules ships to a worker: the rules'
+    compliance index and cost per column, the compliance tables' layout, KPI rows and the
+    check's joins (arrays and frames only: no linopy model is needed to use them)."""
+
+    index: Any
+    cost: np.ndarray
+    layout: Any
+    kpis: Any
+    check: Any
+
+
+@dataclass(frozen=True)
 class WarmState:
     """A built warm model as plain, picklable data (see the module docstring)."""
 
@@ -191,15 +204,13 @@ class WarmState:
     gather: Gather
     templates: ResultTemplates | None
     enabled: bool
-    # With CO2 and zero-emission rules: their compliance index, cost per column, the
-    # tables' layout, the KPI rows and the check's joins (see WarmModel.state); else None.
-    compliance: tuple[Any, ...] | None = None
+    compliance: WarmCompliance | None = None  # with CO2 and zero-emission rules
 
     @classmethod
     def of(cls, base: NetworkData, solver: SolverOptions, index: ModelIndex,
            lp: dict[str, Any], basis: np.ndarray | None, layout: Layout, gather: Gather,
            templates: ResultTemplates | None, enabled: bool,
-           compliance: tuple[Any, ...] | None = None) -> WarmState:
+           compliance: WarmCompliance | None = None) -> WarmState:
         return cls(base.scenario, dict(base.tables), base.origin, solver, index, lp, basis,
                    layout, gather, templates, enabled, compliance)
 

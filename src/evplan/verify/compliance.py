@@ -20,7 +20,11 @@ The check runs in two steps (:class:`ComplianceCheck`): the joins of the plan's 
 with the input tables, done once, and the sums of the plan's numbers, done per plan. A warm
 re-solve (:mod:`evplan.scenarios.warm`) keeps the first step for every case whose inputs
 and keys are the base's, so each case costs a few NumPy sums; :func:`check_compliance` does
-both steps for one plan.
+both steps for one plan. Against the pandas check it replaced (December 2026) it is stricter
+in three ways: a shipped program with no certified g/km is reported (the old groupby skipped
+it), a mandate year with no ``zev_compliance`` row is reported (the old check crashed), and a
+reported table with two rows for one key is reported (the old check crashed on some and
+would count the second row's money without checking its balance).
 """
 
 from __future__ import annotations
@@ -100,10 +104,12 @@ class ComplianceCheck:
     data : NetworkData
         The inputs the plans are made from.
     tables : mapping
-        A plan's result tables; only their key columns are read here (the shipments'
-        plant, origin, program, powertrain, market and year, the compliance tables' market
-        or country and year), so any plan with the same keys can be checked with
-        :meth:`problems`.
+        A plan's result tables; their key columns are read here (the shipments' plant,
+        origin, program, powertrain, market and year, the compliance tables' market or
+        country, year and averaging group) and joined with ``data``. :meth:`problems` checks
+        any plan with the same keys made from the same inputs; it verifies only the row
+        counts, so the caller must ensure the rest (a warm model does: its plans' keys are
+        its templates').
 
     Examples
     --------
@@ -128,6 +134,23 @@ class ComplianceCheck:
         self._money = self._money_of(data, tables)
         self._years = {name: np.asarray(tables[name]["year"], dtype=float)
                        for name, _ in _COST_COLUMNS if name in tables}
+        self._repeated = self._repeated_keys(tables)
+
+    @staticmethod
+    def _repeated_keys(tables: Tables) -> list[str]:
+        """Reported tables with two rows for one key (each key is one rule-year)."""
+        problems = []
+        for name, keys in (("fleet_compliance", ["market", "year"]),
+                           ("zev_compliance", ["market", "year"]),
+                           ("production_credit_compliance", ["country", "year"]),
+                           ("co2_by_year", ["year"])):
+            if name not in tables:
+                continue
+            frame = pd.DataFrame({key: np.asarray(tables[name][key]) for key in keys})
+            repeated = frame[frame.duplicated(keep="first")].drop_duplicates()
+            for row in repeated.itertuples(index=False):
+                problems.append(f"{name} {tuple(row)}: more than one row for this key")
+        return problems
 
     # ---- the joins (once) ----------------------------------------------------------------
 
@@ -274,11 +297,11 @@ class ComplianceCheck:
         if len(shipped) != self.shipments or any(
                 len(tables[name][columns[0]]) != self.sizes[name]
                 for name, columns in _COST_COLUMNS if name in self.sizes):
-            raise ValueError("ComplianceCheck: the plan's keys are not the ones it was made "
-                             "for")
+            raise ValueError("ComplianceCheck: the plan's row counts are not those of the "
+                             "plan it was made for")
         positive = shipped > 0
         vehicles = np.where(positive, shipped, 0.0)
-        return (self._fleet_problems(tables, vehicles, positive)
+        return (list(self._repeated) + self._fleet_problems(tables, vehicles, positive)
                 + self._zev_problems(tables, vehicles)
                 + self._credit_problems(tables, vehicles)
                 + self._carbon_problems(tables, vehicles)
