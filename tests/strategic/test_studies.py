@@ -15,7 +15,7 @@ import evplan
 from evplan.examples import random_strategic_network
 from evplan.scenarios import apply_patches, breakeven_duties, grid_cases, montecarlo_cases
 from evplan.scenarios.breakeven import bisect_breakeven
-from evplan.scenarios.overrides import parse_catalog
+from evplan.scenarios.overrides import Patch, parse_catalog
 from evplan.scenarios.warm import WarmModel
 from evplan.strategic.milp import network_values
 
@@ -69,3 +69,9 @@ def test_breakeven_holds_the_network_and_matches_a_fixed_resolve(
     cold = WarmModel(data)
     assert not cold.enabled
     assert "every case is solved as its own MILP" in cold.stats.reasons[0]
+    # More demand would need new coefficients in the market-presence rows (sales <= V x
+    # present): on a fixed network only the base inputs are re-solved warm.
+    more = apply_patches(data, [Patch("demand", scale={"volume_vehicles": 1.5})]).data
+    numbers, mode = warm.numbers_for(more)
+    assert numbers is None
+    assert mode.startswith("cold: on a strategic plan only the base inputs")

@@ -455,6 +455,15 @@ class WarmModel:
 
             if not same_network(self.base, data):
                 return None, "cold: the scenario changes plants or strategic tables"
+            # The strategic rows hold input numbers as coefficients (demand volumes in the
+            # market-presence links, kit costs and duties), which a warm case cannot change:
+            # on a fixed network only the base inputs are re-solved warm (break-even changes
+            # costs in the HiGHS model directly).
+            if data.scenario != self.base.scenario or any(
+                    not (data.tables[name] is frame or data.tables[name].equals(frame))
+                    for name, frame in self.base.tables.items()):
+                return None, ("cold: on a strategic plan only the base inputs are re-solved "
+                              "warm (its rows read demand volumes and kit costs)")
         if _same_shape_tables(self.base, data):
             return self._gather.numbers(data), "warm"
         index = build_index(data)
