@@ -102,8 +102,8 @@ def test_warm_compliance_tables_kpis_and_check_equal_the_cold_ones(monkeypatch) 
         "cold: the scenario changes the discount rate of the CO2 rules' costs")
     assert result.objective_usd == pytest.approx(evplan.optimize(discounted).objective_usd,
                                                  rel=1e-9)
-    assert warm._compliance_check is not None  # the joins were kept ...
-    layout = warm._compliance_layout()
+    assert warm._rules is not None and warm._rules.check is not None  # joins kept ...
+    layout = warm._rules.layout
     numbers = layout.numbers
 
     def fewer_credits_bought(*args, **kwargs):

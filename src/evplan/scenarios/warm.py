@@ -41,19 +41,15 @@ from evplan import __version__
 from evplan.data import NetworkData
 from evplan.errors import InfeasibleError, SolverLimitError
 from evplan.highs import _STATUS, HighsRun, SolverOptions, has_plan
-from evplan.model.compliance_index import (
-    ComplianceIndex,
-    build_compliance_index,
-    has_compliance,
-)
+from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.requirements import requirement_holes
 from evplan.results.result import Result
 from evplan.scenarios.warm_numbers import CaseNumbers, Gather
 from evplan.scenarios.warm_results import Columns, ResultTemplates, same_tables
+from evplan.scenarios.warm_rules import WarmRules
 from evplan.scenarios.warm_state import (
     Layout,
-    WarmCompliance,
     WarmState,
     highs_from_lp,
     lp_of,
@@ -63,8 +59,7 @@ if TYPE_CHECKING:
     import highspy
     import linopy
 
-    from evplan.results.compliance import ComplianceKpis, ComplianceLayout, Numbers
-    from evplan.verify.compliance import ComplianceCheck
+    from evplan.results.compliance import Numbers
 
 __all__ = ["WarmModel", "WarmState", "WarmStats"]
 
@@ -184,11 +179,6 @@ class WarmModel:
     1
     """
 
-    # Made on the first warm case with CO2 or zero-emission rules, kept for the others.
-    _compliance_layout_cache: ComplianceLayout | None
-    _compliance_kpis: ComplianceKpis | None
-    _compliance_check: ComplianceCheck | None
-
     def __init__(self, base: NetworkData, solver: SolverOptions | None = None,
                  fixed: Mapping[str, np.ndarray] | None = None) -> None:
         from evplan.highs import _to_highs
@@ -204,8 +194,7 @@ class WarmModel:
             self.model: linopy.Model | None = None
             self._templates: ResultTemplates | None = None
             self._templates_ok = False
-            self._compliance: ComplianceIndex | None = None
-            self._compliance_layout_cache = self._compliance_kpis = self._compliance_check = None
+            self._rules: WarmRules | None = None
             self._built_cost: np.ndarray | None = None
             self.enabled = False
             self.stats.reasons.append("strategic tables: every case is solved as its own "
@@ -226,7 +215,9 @@ class WarmModel:
         self.layout = Layout.of(model, matrices, self.index)
         self._gather = Gather.of(base, self.index)
         self._holes = requirement_holes(self.index)
-        self._init_compliance(model)
+        self._rules = WarmRules.of(base, self.index, model, self.layout)
+        self._compliance_cost = (self._rules.cost if self._rules is not None
+                                 else np.zeros(self.layout.n_columns))
         # A strategic model with its network fixed keeps the costs of its other columns
         # (modules, capex ...) as built; only the network columns' costs are recomputed.
         self._built_cost = (np.asarray(matrices.c, dtype=float) - self._compliance_cost
@@ -253,16 +244,13 @@ class WarmModel:
         warm.layout = state.layout
         warm._gather = state.gather
         warm._holes = requirement_holes(state.index)
-        warm._compliance = None
-        warm._compliance_layout_cache = warm._compliance_kpis = warm._compliance_check = None
-        warm._compliance_cost = np.zeros(warm.layout.n_columns)
-        if state.compliance is not None:  # made by the sender: no linopy model here
-            shipped = state.compliance
-            warm._compliance, warm._compliance_cost = shipped.index, shipped.cost
-            warm._compliance_layout_cache = shipped.layout
-            warm._compliance_kpis, warm._compliance_check = shipped.kpis, shipped.check
-        elif has_compliance(warm.base):  # its coefficients need the linopy model: built once
-            warm._init_compliance(warm.linopy_model)
+        # The sender's rules come ready (no linopy model needed here); without them the
+        # rules' coefficients need the linopy model, built once.
+        warm._rules = state.rules if state.rules is not None else (
+            WarmRules.of(warm.base, warm.index, warm.linopy_model, warm.layout)
+            if has_compliance(warm.base) else None)
+        warm._compliance_cost = (warm._rules.cost if warm._rules is not None
+                                 else np.zeros(warm.layout.n_columns))
         warm._templates = state.templates
         warm._templates_ok = state.templates is not None
         warm.enabled = state.enabled
@@ -282,59 +270,15 @@ class WarmModel:
         """Everything a worker needs to solve cases warm, picklable (templates checked)."""
         if self._templates is None and self._templates_ok and self.enabled:
             self.solve(self.base, tables=False)  # makes and checks the result templates
-        compliance = None
-        if self._compliance is not None and self.enabled and self._templates is not None:
-            if self._compliance_kpis is None or self._compliance_check is None:
+        rules = self._rules
+        if rules is not None and self.enabled and self._templates is not None:
+            if not rules.ready:
                 self.solve(self.base, tables=False)  # makes the layout, KPI rows and check
-            # The rules' coefficients, tables' layout, KPI rows and check joins travel, so
-            # a worker needs no linopy model (they hold arrays and frames only).
-            compliance = WarmCompliance(self._compliance, self._compliance_cost,
-                                        self._compliance_layout(), self._compliance_kpis,
-                                        self._compliance_check)
+        else:
+            rules = None  # not ready to travel: the worker makes its own
         lp, basis = lp_of(self.highs)
         return WarmState.of(self.base, self.solver, self.index, lp, basis, self.layout,
-                            self._gather, self._templates, self.enabled, compliance)
-
-    def _init_compliance(self, model: linopy.Model) -> None:
-        """CO2 and zero-emission rules (issue 16) stay warm only while their inputs are the
-        base's: their costs are then a constant vector added to the network's."""
-        from evplan.model.build import BuildOptions
-        from evplan.model.families.compliance import compliance_objective
-
-        self._compliance = None
-        self._compliance_layout_cache = self._compliance_kpis = self._compliance_check = None
-        self._compliance_cost = np.zeros(self.layout.n_columns)
-        if not has_compliance(self.base):
-            return
-        self._compliance = build_compliance_index(self.base, self.index)
-        terms = compliance_objective(model, self._compliance, self.index, BuildOptions())
-        if terms is None:
-            return
-        column_of = np.full(self.layout.n_variable_labels, -1, dtype=np.int64)
-        column_of[self.layout.vlabels] = np.arange(len(self.layout.vlabels))
-        labels = terms.data["vars"].values.ravel()
-        coeffs = terms.data["coeffs"].values.ravel()
-        keep = labels >= 0
-        np.add.at(self._compliance_cost, column_of[labels[keep]], coeffs[keep])
-
-    def _same_compliance(self, data: NetworkData) -> bool:
-        """Do the compliance coefficients of ``data`` equal the base's (issue 16)?"""
-        from evplan.schema import COMPLIANCE_TABLES
-
-        if self._compliance is None:
-            return not has_compliance(data)
-        same = all(data[name] is self.base[name] or data[name].equals(self.base[name])
-                   for name in COMPLIANCE_TABLES)
-        # What the rules' coefficients and the compliance check read besides, by key: the
-        # lanes' CO2, the batteries, the plants' and markets' countries (grid, credit
-        # regimes) and the powertrains.
-        for name, columns in (("routes", ["plant", "market", "co2_kg_per_vehicle"]),
-                              ("programs", ["program", "battery_kwh", "powertrain"]),
-                              ("plants", ["plant", "country"]),
-                              ("markets", ["market", "country"])):
-            same = same and (data[name] is self.base[name]
-                             or data[name][columns].equals(self.base[name][columns]))
-        return bool(same)
+                            self._gather, self._templates, self.enabled, rules)
 
     def _configure(self, h: highspy.Highs) -> None:
         h.setOptionValue("output_flag", bool(self.solver.log))
@@ -444,12 +388,11 @@ class WarmModel:
         """The numbers of ``data`` if it fits the built model, and how they were obtained."""
         if not self.enabled:
             return None, "cold: warm solving is off"
-        if not self._same_compliance(data):
+        if self._rules is None and has_compliance(data):
             return None, "cold: the scenario changes the CO2 or zero-emission inputs"
-        if self._compliance is not None and (
-                data.scenario.discount_rate != self.base.scenario.discount_rate):
-            # The rules' costs are a constant vector discounted at the base's rate.
-            return None, "cold: the scenario changes the discount rate of the CO2 rules' costs"
+        why = None if self._rules is None else self._rules.why_not(data)
+        if why is not None:
+            return None, why
         if self.fixed is not None:
             from evplan.scenarios.warm_network import same_network
 
@@ -541,17 +484,11 @@ class WarmModel:
                                    "feasible plan. Raise --time-limit.")
         result_tables, kpis, columns, plan_tables = self._tables(run, numbers, data, keep)
         found = None
-        if self._compliance is not None:  # issue 16: compliance tables and KPIs
-            layout = self._compliance_layout()
-            found = layout.numbers(run, pd.Series(numbers.discount,
-                                                  index=self.index.discount.index))
-            if self._compliance_kpis is None:
-                from evplan.results.compliance import ComplianceKpis
-
-                self._compliance_kpis = ComplianceKpis(layout.frames(found))
-            kpis = pd.concat([kpis, self._compliance_kpis.frame(found)], ignore_index=True)
+        if self._rules is not None:  # issue 16: compliance tables and KPIs
+            found = self._rules.numbers(lambda: self.linopy_model, run, numbers.discount)
+            kpis = pd.concat([kpis, self._rules.kpi_frame(found)], ignore_index=True)
             if keep == "frames" or self._templates is None:
-                frames = layout.frames(found)
+                frames = self._rules.frames(found)
                 plan_tables = {**plan_tables, **frames}
                 if keep == "frames":
                     result_tables = {**result_tables, **frames}
@@ -630,30 +567,14 @@ class WarmModel:
 
             skip = network_skip(data)
         check, plan = None, None
-        if compliance is not None and self._templates is not None:
-            # Every warm case has the templates' shipments and the layout's rows, and the
-            # inputs the check joins are the base's (numbers_for): its joins are made once.
+        if compliance is not None and self._rules is not None and self._templates is not None:
+            # The inputs the check joins are the base's (numbers_for): its joins are kept.
             plan = {"shipments": plan_tables["shipments"], **compliance}
-            if self._compliance_check is None:
-                from evplan.verify.compliance import ComplianceCheck
-
-                frames = self._compliance_layout().frames(compliance)
-                self._compliance_check = ComplianceCheck(
-                    data, {"shipments": plan_tables["shipments"], **frames})
-            check = self._compliance_check
+            check = self._rules.checker(data, plan_tables["shipments"], compliance)
         checked = certify(data, replace(result, tables=plan_tables),
                           self.layout.constraint_labels, run, self.index, lp=True, skip=skip,
                           compliance_check=check, compliance_plan=plan)
         return replace(result, metadata=checked.metadata)
-
-    def _compliance_layout(self) -> ComplianceLayout:
-        """The compliance tables' layout of the built model (made on the first case)."""
-        if self._compliance_layout_cache is None:
-            from evplan.results.compliance import ComplianceLayout
-
-            self._compliance_layout_cache = ComplianceLayout(self.linopy_model, self.index,
-                                                       self.base, self._compliance)
-        return self._compliance_layout_cache
 
     def _requirements_empty(self, data: NetworkData, numbers: CaseNumbers) -> bool:
         """Does a commitment or plant minimum of this case have no variable to serve it?"""

@@ -7,8 +7,8 @@ objective and bounds are NumPy gathers (:meth:`evplan.scenarios.warm.WarmModel.s
 
 :class:`WarmState` bundles a built warm model for another process: the inputs, the layout,
 the gather positions, the checked result templates, the HiGHS model as arrays
-(:func:`lp_of`) and its optimal basis, and with CO2 and zero-emission rules what the
-compliance tables, KPIs and check need (so a worker builds no linopy model).
+(:func:`lp_of`) and its optimal basis, and with CO2 and zero-emission rules their
+:class:`~evplan.scenarios.warm_rules.WarmRules`, made ready (so a worker builds no linopy model).
 :func:`highs_from_lp` makes a ``highspy.Highs`` from them in a few milliseconds, and HiGHS
 starts from that basis.
 """
@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
     from evplan.scenarios.warm_numbers import Gather
     from evplan.scenarios.warm_results import ResultTemplates
+    from evplan.scenarios.warm_rules import WarmRules
 
-__all__ = ["Layout", "WarmCompliance", "WarmState", "highs_from_lp", "lp_of"]
+__all__ = ["Layout", "WarmState", "highs_from_lp", "lp_of"]
 
 #: Constraint families whose right-hand side is input data, in the order bounds are sent.
 BOUND_FAMILIES = ("plant-capacity", "demand-tier", "route-capacity", "duty-quota",
@@ -177,19 +178,6 @@ def highs_from_lp(arrays: dict[str, Any], basis: np.ndarray | None) -> highspy.H
 
 
 @dataclass(frozen=True)
-class WarmCompliance:
-    """What a warm model with CO2 and zero-emission rules ships to a worker: the rules'
-    compliance index and cost per column, the compliance tables' layout, KPI rows and the
-    check's joins (arrays and frames only: no linopy model is needed to use them)."""
-
-    index: Any
-    cost: np.ndarray
-    layout: Any
-    kpis: Any
-    check: Any
-
-
-@dataclass(frozen=True)
 class WarmState:
     """A built warm model as plain, picklable data (see the module docstring)."""
 
@@ -204,15 +192,15 @@ class WarmState:
     gather: Gather
     templates: ResultTemplates | None
     enabled: bool
-    compliance: WarmCompliance | None = None  # with CO2 and zero-emission rules
+    rules: WarmRules | None = None  # with CO2 and zero-emission rules, made ready
 
     @classmethod
     def of(cls, base: NetworkData, solver: SolverOptions, index: ModelIndex,
            lp: dict[str, Any], basis: np.ndarray | None, layout: Layout, gather: Gather,
            templates: ResultTemplates | None, enabled: bool,
-           compliance: WarmCompliance | None = None) -> WarmState:
+           rules: WarmRules | None = None) -> WarmState:
         return cls(base.scenario, dict(base.tables), base.origin, solver, index, lp, basis,
-                   layout, gather, templates, enabled, compliance)
+                   layout, gather, templates, enabled, rules)
 
     def base(self) -> NetworkData:
         """The inputs the model was built for."""

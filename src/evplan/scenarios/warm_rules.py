@@ -1,0 +1,145 @@
+"""The CO2 and zero-emission rules of a warm model (issue 16), made once and kept per case.
+
+A warm case keeps the rules' inputs of the base (:meth:`WarmRules.fits` says whether a case
+does), so their costs are one constant vector added to the network's, and the compliance
+tables' layout (:class:`~evplan.results.compliance.ComplianceLayout`), their KPI rows
+(:class:`~evplan.results.compliance.ComplianceKpis`) and the certificate's joins
+(:class:`~evplan.verify.compliance.ComplianceCheck`) are made on the first case and reused:
+a case adds NumPy sums only. A WarmRules pickles with everything made, so a worker that
+receives it in a :class:`~evplan.scenarios.warm_state.WarmState` needs no linopy model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from evplan.data import NetworkData
+from evplan.highs import HighsRun
+from evplan.model.compliance_index import build_compliance_index, has_compliance
+from evplan.model.index import ModelIndex
+
+if TYPE_CHECKING:
+    import linopy
+
+    from evplan.results.compliance import ComplianceKpis, ComplianceLayout, Numbers
+    from evplan.scenarios.warm_state import Layout
+    from evplan.verify.compliance import ComplianceCheck
+
+__all__ = ["WarmRules"]
+
+# What the rules' coefficients and the compliance check read besides the compliance tables,
+# by key: the lanes' CO2, the batteries and powertrains, the plants' and markets' countries
+# (grid intensity, credit regimes).
+_READ = (("routes", ["plant", "market", "co2_kg_per_vehicle"]),
+         ("programs", ["program", "battery_kwh", "powertrain"]),
+         ("plants", ["plant", "country"]),
+         ("markets", ["market", "country"]))
+
+
+class WarmRules:
+    """The rules of a warm model's base (see the module docstring).
+
+    Parameters
+    ----------
+    base : NetworkData
+        The warm model's base inputs (with at least one compliance row).
+    index : ModelIndex
+        The base's flat indices.
+    model : linopy.Model
+        The built model (read for the rules' objective terms and, later, row labels).
+    layout : Layout
+        The warm model's layout (where each linopy variable label is a HiGHS column).
+    """
+
+    def __init__(self, base: NetworkData, index: ModelIndex, model: linopy.Model,
+                 layout: Layout) -> None:
+        from evplan.model.build import BuildOptions
+        from evplan.model.families.compliance import compliance_objective
+
+        # The base's parts, not the NetworkData (whose table mapping does not pickle).
+        self._scenario, self._tables, self._origin = base.scenario, dict(base.tables), base.origin
+        self.index = index
+        self.compliance = build_compliance_index(base, index)
+        self.cost = np.zeros(layout.n_columns)
+        column_of = np.full(layout.n_variable_labels, -1, dtype=np.int64)
+        column_of[layout.vlabels] = np.arange(len(layout.vlabels))
+        terms = compliance_objective(model, self.compliance, index, BuildOptions())
+        if terms is not None:
+            labels = terms.data["vars"].values.ravel()
+            coeffs = terms.data["coeffs"].values.ravel()
+            keep = labels >= 0
+            np.add.at(self.cost, column_of[labels[keep]], coeffs[keep])
+        self.layout: ComplianceLayout | None = None
+        self.kpis: ComplianceKpis | None = None
+        self.check: ComplianceCheck | None = None
+
+    @classmethod
+    def of(cls, base: NetworkData, index: ModelIndex, model: linopy.Model,
+           layout: Layout) -> WarmRules | None:
+        """The rules of ``base``, or None when it has no compliance row."""
+        return cls(base, index, model, layout) if has_compliance(base) else None
+
+    @property
+    def base(self) -> NetworkData:
+        """The base inputs the rules were made for."""
+        return NetworkData(scenario=self._scenario, tables=self._tables, origin=self._origin)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the layout, KPI rows and check are made (what a worker needs)."""
+        return self.layout is not None and self.kpis is not None and self.check is not None
+
+    def why_not(self, data: NetworkData) -> str | None:
+        """Why ``data`` cannot be solved with these rules kept (None: it can)."""
+        from evplan.schema import COMPLIANCE_TABLES
+
+        base = self._tables
+        same = all(data[name] is base[name] or data[name].equals(base[name])
+                   for name in COMPLIANCE_TABLES) and all(
+            data[name] is base[name] or data[name][columns].equals(base[name][columns])
+            for name, columns in _READ)
+        if not same:
+            return "cold: the scenario changes the CO2 or zero-emission inputs"
+        if data.scenario.discount_rate != self._scenario.discount_rate:
+            # The rules' costs are a constant vector discounted at the base's rate.
+            return "cold: the scenario changes the discount rate of the CO2 rules' costs"
+        return None
+
+    def numbers(self, model: Callable[[], linopy.Model], run: HighsRun,
+                discount: np.ndarray) -> Numbers:
+        """The compliance tables' numbers of one solution (``discount`` per base year);
+        ``model`` gives the linopy model if the layout is not made yet."""
+        if self.layout is None:
+            from evplan.results.compliance import ComplianceLayout
+
+            self.layout = ComplianceLayout(model(), self.index, self.base, self.compliance)
+        found = self.layout.numbers(run, pd.Series(discount, index=self.index.discount.index))
+        if self.kpis is None:
+            from evplan.results.compliance import ComplianceKpis
+
+            self.kpis = ComplianceKpis(self.layout.frames(found))
+        return found
+
+    def frames(self, found: Numbers) -> dict[str, pd.DataFrame]:
+        """The compliance tables of :meth:`numbers` as DataFrames."""
+        assert self.layout is not None
+        return self.layout.frames(found)
+
+    def kpi_frame(self, found: Numbers) -> pd.DataFrame:
+        """The compliance KPIs of :meth:`numbers`."""
+        assert self.kpis is not None
+        return self.kpis.frame(found)
+
+    def checker(self, data: NetworkData, shipments: pd.DataFrame, found: Numbers
+                ) -> ComplianceCheck:
+        """The certificate's joins for plans with these keys (made on the first case: every
+        warm case has the templates' shipments and the layout's rows)."""
+        if self.check is None:
+            from evplan.verify.compliance import ComplianceCheck
+
+            self.check = ComplianceCheck(data, {"shipments": shipments, **self.frames(found)})
+        return self.check
