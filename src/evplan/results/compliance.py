@@ -41,9 +41,8 @@ warm re-solve keeps one layout and one :class:`ComplianceKpis` for every case;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import linopy
 import numpy as np
 import pandas as pd
 
@@ -51,6 +50,9 @@ from evplan.data import NetworkData
 from evplan.highs import HighsRun
 from evplan.model.compliance_index import ComplianceIndex, build_compliance_index
 from evplan.model.index import ModelIndex
+
+if TYPE_CHECKING:
+    import linopy  # a sweep worker makes compliance tables without importing linopy
 
 __all__ = ["COMPLIANCE_KPI_UNITS", "ComplianceKpis", "ComplianceLayout", "compliance_kpis",
            "compliance_tables"]
