@@ -37,6 +37,7 @@ import pandas as pd
 from evplan.data import NetworkData
 from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
+from evplan.model.strategic import has_strategic
 from evplan.scenarios.cases import Case
 from evplan.scenarios.warm import WarmModel, WarmState
 from evplan.scenarios.worker import (
@@ -162,13 +163,27 @@ class _Progress:
             self.bar.stop()
 
 
+#: What the fork server imports once for all workers: the worker module and what a warm
+#: case imports on first use (the certificate and the compliance tables).
+WORKER_PRELOAD = ["evplan.scenarios.worker", "evplan.verify.certify", "evplan.results.compliance"]
+
+
 def _pool_context() -> Any:
     """A fork server that has imported the worker module (``spawn`` where there is none)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["evplan.scenarios.worker"])
+        context.set_forkserver_preload(WORKER_PRELOAD)
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _start_fork_server() -> None:
+    """Start the pool's fork server now, so it imports the worker modules in parallel with
+    this process's work (it is started on first use otherwise; once per process)."""
+    if _pool_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
@@ -280,6 +295,8 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     run_ids: dict[int, str] = {}
     recording = None if store is None else Recording(
         store.path, store.lock_timeout_s, scenario, data.scenario.name, batch_id)
+    if not serial and scheduler is None and not has_strategic(data):
+        _start_fork_server()  # its imports overlap the warm model's build below
     warm = WarmModel(data, solver)
     templates = warm.result_templates
     serial = serial or not warm.travels  # strategic MILPs per case: solved here, in turn
