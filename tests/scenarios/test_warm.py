@@ -99,3 +99,32 @@ def test_result_templates_equal_the_pandas_tables(data: NetworkData, warm: WarmM
     fast = warm._templates.tables(run, index)
     assert same_tables(reference, fast)
     assert same_tables({"kpis": compute_kpis(reference)}, {"kpis": warm._templates.kpis(fast)})
+
+
+def test_warm_cases_keep_the_certificates_name_codes_and_still_catch_a_wrong_plan(
+        data: NetworkData, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A warm model keeps the network certificate's name codes across its warm cases (only
+    # the numbers are read per case); a plan that breaks a row must still fail.
+    from evplan.errors import VerificationError
+
+    warm = WarmModel(data)
+    catalog = catalog_for(data)
+    first, second = (apply_patches(data, catalog.parameter("freight").bind(value)).data
+                     for value in (1.2, 0.6))
+    assert warm.solve(first).metadata["solve_mode"] == "warm"
+    kept = warm._names._vocabulary
+    assert kept is not None
+    assert warm.solve(second).metadata["solve_mode"] == "warm"
+    assert warm._names._vocabulary is kept
+    templates = warm.result_templates
+    assert templates is not None
+    columns = templates.columns
+
+    def more_sold(*args, **kwargs):  # (the compliance check reads shipments, not sales)
+        found = columns(*args, **kwargs)
+        found["sales"]["sales_vehicles"] = found["sales"]["sales_vehicles"] * 1.5
+        return found
+
+    monkeypatch.setattr(templates, "columns", more_sold)
+    with pytest.raises(VerificationError, match="market-balance"):
+        warm.solve(first, tables=False)

@@ -25,6 +25,7 @@ from evplan.results import Result, compute_kpis, result_tables
 from evplan.verify import verify_network
 from evplan.verify.network import Tolerance
 from evplan.verify.network_dual import NetworkDuals, duals_from_run
+from evplan.verify.network_tables import NameCodes
 
 
 def solved(data: NetworkData) -> tuple[Result, NetworkDuals]:
@@ -287,3 +288,45 @@ def test_the_cli_exits_4_and_writes_nothing_when_a_plan_fails_its_certificate(
     assert done.exit_code == 4
     assert "failed its certificate check; this is a bug in evplan" in done.output
     assert not (tmp_path / "out").exists()
+
+
+def _verdict(data: NetworkData, plan: Result, duals: NetworkDuals | None,
+             names: NameCodes | None) -> list[str] | tuple[float | None, ...]:
+    """The violations, or the certificate's numbers when the plan passes."""
+    try:
+        certificate = verify_network(data, plan, duals, names=names)
+    except VerificationError as error:
+        return list(error.violations)
+    return (certificate.objective_usd, certificate.bound_usd, certificate.worst_violation,
+            certificate.rows)
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_kept_name_codes_give_the_verdicts_of_a_fresh_encoding(seed: int) -> None:
+    # A warm model keeps the certificate's name codes across cases whose inputs differ only
+    # in value columns; every verdict must be the one a fresh encoding gives.
+    data = random_network(seed)
+    result, duals = solved(data)
+    codes = NameCodes()
+    assert _verdict(data, result, duals, codes) == _verdict(data, result, duals, None)
+    kept = codes.of(data, result.tables, duals.families())
+    dearer = replace(data, tables={**data.tables, "routes": rescaled(
+        data["routes"], "freight_usd_per_vehicle", 1.7)})
+    dearer_result, dearer_duals = solved(dearer)
+    cases = [
+        (dearer, dearer_result, dearer_duals),  # another optimum, same names
+        (dearer, result, duals),  # the old plan misstates the objective and is not optimal
+        (data, corrupted(result, shipments=rescaled(result["shipments"], "shipment_vehicles",
+                                                    1.3)), duals),
+        (data, corrupted(result, sales=rescaled(result["sales"], "sales_vehicles", -1.0)),
+         duals),
+        (data, corrupted(result, objective=result.objective_usd + 1e4), duals),
+    ]
+    for case_data, plan, case_duals in cases:
+        assert _verdict(case_data, plan, case_duals, codes) == _verdict(
+            case_data, plan, case_duals, None)
+    assert codes.of(data, result.tables, duals.families()) is kept
+    # Another number of rows (a shipment dropped): the codes are made again.
+    fewer = corrupted(result, shipments=result["shipments"].iloc[1:])
+    assert _verdict(data, fewer, duals, codes) == _verdict(data, fewer, duals, None)
+    assert codes.of(data, fewer.tables, duals.families()) is not kept

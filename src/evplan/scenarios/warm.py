@@ -54,6 +54,7 @@ from evplan.scenarios.warm_state import (
     highs_from_lp,
     lp_of,
 )
+from evplan.verify.network_tables import NameCodes
 
 if TYPE_CHECKING:
     import highspy
@@ -189,6 +190,7 @@ class WarmModel:
         self.base = base
         self.stats = WarmStats()
         self.fixed = fixed
+        self._names = NameCodes()  # the certificate's name codes, kept across warm cases
         if has_strategic(base) and fixed is None:
             # A network-design MILP: no basis to keep; every case is its own full MILP.
             self.model: linopy.Model | None = None
@@ -236,6 +238,7 @@ class WarmModel:
         warm.solver = state.solver
         warm.base = base if base is not None else state.base()
         warm.stats = WarmStats()
+        warm._names = NameCodes()
         warm.index = state.index
         warm.model = None
         warm.highs = highs_from_lp(state.lp, state.basis)
@@ -508,7 +511,7 @@ class WarmModel:
                         objective_usd=run.objective - self._constant(numbers),
                         tables=result_tables, kpis=kpis, scenario=data.scenario.as_dict(),
                         metadata=metadata)
-        return self._certify(data, result, run, plan_tables, found), columns
+        return self._certify(data, result, run, plan_tables, found, mode), columns
 
     def _tables(self, run: HighsRun, numbers: CaseNumbers, data: NetworkData, keep: str
                 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, Columns | None,
@@ -549,13 +552,15 @@ class WarmModel:
 
     def _certify(self, data: NetworkData, result: Result, run: HighsRun,
                  plan_tables: dict[str, pd.DataFrame],
-                 compliance: Numbers | None) -> Result:
+                 compliance: Numbers | None, mode: str) -> Result:
         """Check the plan against ``data``'s tables (:func:`evplan.verify.verify_network`).
 
         The HiGHS duals, keyed by the base index (the rows the warm LP holds), are the
         candidate optimality certificate. ``compliance`` holds the compliance tables'
-        numbers (:meth:`ComplianceLayout.numbers`). Raises VerificationError on any
-        violation.
+        numbers (:meth:`ComplianceLayout.numbers`). In ``warm`` mode the inputs' name
+        columns are the base's (:func:`_same_shape_tables`) and the plan's come from the
+        templates, so the certificate keeps its name codes. Raises VerificationError on
+        any violation.
         """
         from dataclasses import replace
 
@@ -573,7 +578,9 @@ class WarmModel:
             check = self._rules.checker(data, plan_tables["shipments"], compliance)
         checked = certify(data, replace(result, tables=plan_tables),
                           self.layout.constraint_labels, run, self.index, lp=True, skip=skip,
-                          compliance_check=check, compliance_plan=plan)
+                          compliance_check=check, compliance_plan=plan,
+                          names=self._names if mode == "warm" and self._templates is not None
+                          else None)
         return replace(result, metadata=checked.metadata)
 
     def _requirements_empty(self, data: NetworkData, numbers: CaseNumbers) -> bool:

@@ -17,6 +17,7 @@ from evplan.model.compliance_index import has_compliance
 from evplan.results.result import Result
 from evplan.verify.network import verify_network
 from evplan.verify.network_dual import duals_from_run
+from evplan.verify.network_tables import NameCodes
 
 __all__ = ["certify"]
 
@@ -24,7 +25,8 @@ __all__ = ["certify"]
 def certify(data: NetworkData, result: Result, m: Any, run: Any,
             index: Any, lp: bool | None = None,
             skip: frozenset[str] = frozenset(), compliance_check: Any = None,
-            compliance_plan: Mapping[str, Any] | None = None) -> Result:
+            compliance_plan: Mapping[str, Any] | None = None,
+            names: NameCodes | None = None) -> Result:
     """Check ``result`` against the input tables before it is returned.
 
     :func:`evplan.verify.verify_network` re-checks every network row and recomputes the
@@ -49,6 +51,9 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
     compliance_plan : mapping, optional
         The tables the compliance check reads (``shipments`` and the compliance tables,
         as DataFrames or mappings of column to array); default ``result.tables``.
+    names : evplan.verify.network_tables.NameCodes, optional
+        The network certificate's name codes kept across plans with the same names (see
+        :func:`evplan.verify.verify_network`).
     """
     from evplan.errors import VerificationError
 
@@ -67,7 +72,8 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
         extra_cost = check.cost_usd(data, plan)
     duals = (duals_from_run(m, run, index)
              if lp and not compliance and not skip and np.isfinite(run.dual).any() else None)
-    certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost, skip=skip)
+    certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost, skip=skip,
+                                 names=names)
     metadata = {**result.metadata, "certificate": certificate.as_dict()}
     if compliance:
         metadata["compliance_check"] = "passed"

@@ -42,7 +42,7 @@ from evplan.data import NetworkData
 from evplan.errors import VerificationError
 from evplan.verify.keys import YEAR_RADIX, combine, find, sum_by, unique_first, years_of
 from evplan.verify.network_dual import NetworkDuals, dual_bound
-from evplan.verify.network_tables import NetworkTables, build_tables, encode
+from evplan.verify.network_tables import NameCodes, NetworkTables, build_tables, encode
 
 __all__ = ["Certificate", "Tolerance", "verify_network"]
 
@@ -358,7 +358,8 @@ def _objective(tables: NetworkTables, x: np.ndarray, z: np.ndarray, sold_per_row
 
 def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = None,
                    tolerance: Tolerance | None = None, extra_cost_usd: float = 0.0,
-                   skip: frozenset[str] = frozenset()) -> Certificate:
+                   skip: frozenset[str] = frozenset(), names: NameCodes | None = None
+                   ) -> Certificate:
     """Check a plan against the input tables; raise on any violation.
 
     Parameters
@@ -384,6 +385,10 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
         :func:`evplan.strategic.check.check_plan` checks ``plant-capacity``,
         ``plant-minimum`` and the objective, and local assembly supplies
         ``market-balance`` rows with kits. No dual bound is computed with a skip.
+    names : NameCodes, optional
+        Codes of the names kept from an earlier plan with the same names (a warm model's
+        cases); only the encoding is reused, every number is read from ``data`` and the
+        plan.
 
     Returns
     -------
@@ -408,7 +413,9 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
     check = _Checker(tolerance, skip)
     frames = _plan(result)
     dual_frames = None if duals is None else duals.families()
-    tables = build_tables(data, encode(data, frames, dual_frames))
+    vocabulary = (encode(data, frames, dual_frames) if names is None
+                  else names.of(data, frames, dual_frames))
+    tables = build_tables(data, vocabulary)
     plan = _Plan(tables, frames)
     x, z = _flows(tables, plan, check)
     sold_per_row = _sales(tables, plan, check)

@@ -39,7 +39,7 @@ from evplan.verify.keys import (
     years_of,
 )
 
-__all__ = ["NetworkTables", "build_tables", "encode"]
+__all__ = ["NameCodes", "NetworkTables", "build_tables", "encode"]
 
 Columns = dict[str, np.ndarray]
 
@@ -113,6 +113,50 @@ def _quota_names(duties: pd.DataFrame) -> np.ndarray:
     named = np.where(group != "", np.char.add("group:", group), np.char.add("row:", row))
     names[~np.isnan(quota)] = named[~np.isnan(quota)]
     return names
+
+
+class NameCodes:
+    """The vocabulary of one set of name columns, kept for the next plan with the same names.
+
+    A warm model certifies every case on inputs that differ from its base only in value
+    columns, with plans whose name columns come from the same templates: their names, and
+    so their codes, are the base's, and encoding them again was a third of each case's
+    certificate. The caller vouches for that (the warm model checks every non-value column
+    against the base before it re-solves a case warm); as a guard, the vocabulary is made
+    again whenever a table, the plan or the dual frames have another number of rows.
+
+    Examples
+    --------
+    >>> from evplan.examples import single_lane
+    >>> import evplan
+    >>> data = single_lane(capacity=500)
+    >>> plan = evplan.optimize(data)
+    >>> codes = NameCodes()
+    >>> codes.of(data, plan.tables, None) is codes.of(data, plan.tables, None)
+    True
+    """
+
+    def __init__(self) -> None:
+        self._vocabulary: Vocabulary | None = None
+        self._shape: tuple[Any, ...] = ()
+
+    def of(self, data: NetworkData, plan: dict[str, pd.DataFrame],
+           duals: dict[str, Any] | None) -> Vocabulary:
+        """The vocabulary of ``data``, ``plan`` and ``duals`` (the kept one when it fits)."""
+        shape = _shape(data, plan, duals)
+        if self._vocabulary is None or shape != self._shape:
+            self._vocabulary, self._shape = encode(data, plan, duals), shape
+        return self._vocabulary
+
+
+def _shape(data: NetworkData, plan: dict[str, pd.DataFrame], duals: dict[str, Any] | None
+           ) -> tuple[Any, ...]:
+    """Rows of every table the names come from."""
+    return (tuple((name, len(frame)) for name, frame in data.tables.items()),
+            tuple(len(plan[table]) for table in PLAN_NAMES),
+            None if duals is None else tuple(
+                (family, len(duals[family].column(column)))
+                for family, columns in DUAL_NAMES.items() for column in columns))
 
 
 def encode(data: NetworkData, plan: dict[str, pd.DataFrame],
