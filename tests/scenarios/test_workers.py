@@ -213,3 +213,21 @@ def test_dask_workers_send_numbers_and_this_process_records_the_tables(
     label = study.cases["label"].iloc[-1]
     _same_plan(_first_shipments(store, study.kpis, label),
                _first_shipments(serial, serial_frame, label))
+
+
+@pytest.mark.slow
+def test_this_process_and_two_children_share_the_chunks_and_record_each_case_once(
+        data: NetworkData, tmp_path: Path) -> None:
+    # --workers 3: this process takes one-case chunks from the end of the list while two
+    # children take them from the front; every case is solved and recorded exactly once.
+    grid = {"eu-bev-cvd": [0.0, 0.25, 0.5], "freight": [0.8, 1.2, 1.6]}
+    serial = run_sweep(grid, data, workers=1)
+    store = ResultsStore(tmp_path / "evplan.duckdb")
+    study = run_sweep(grid, data, workers=3, store=store, chunk_size=1)
+    assert study.workers == 3 and set(study.cases["status"]) == {"optimal"}
+    assert sorted(study.cases["case"]) == sorted(serial.cases["case"])
+    assert study.cases["case"].is_unique and len(study.cases) == 9
+    assert study.cases.sort_values("case")["objective_usd"].to_numpy() == pytest.approx(
+        serial.cases.sort_values("case")["objective_usd"].to_numpy(), rel=1e-9)
+    runs = store.runs(study.batch_id)
+    assert len(runs) == 9 and set(runs["run_id"]) == set(study.cases["run_id"])

@@ -41,8 +41,8 @@ def _study_options(workers: int | None, scheduler: str | None, store: Path | Non
 
 
 WorkersOption = Annotated[int | None, typer.Option(
-    "--workers", help="Local worker processes (default: this process below 50 cases per "
-                      "CPU, else the CPU count).")]
+    "--workers", help="Local processes that solve cases: this one and N-1 workers (default: "
+                      "this process alone below 50 cases per CPU, else the CPU count).")]
 SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: local "
                         "processes).")]

@@ -6,8 +6,10 @@ worker gets that warm model once (see :mod:`evplan.scenarios.worker`) and solves
 cases on it:
 
 * ``workers=1`` (or one chunk): in this process, with per-case progress;
-* otherwise local processes (``concurrent.futures``; started from a fork server that has
-  imported the worker module, ``spawn`` where there is none); each worker records its own
+* otherwise ``workers`` local processes: this one, which already holds the warm model, and
+  ``workers - 1`` children (``concurrent.futures``; started from a fork server that has
+  imported the worker modules, ``spawn`` where there is none); the children take chunks
+  from the front of the list and this process from the end; each child records its own
   chunks in the results store (one transaction per chunk, retried while another process
   holds the file) and sends back KPIs only;
 * ``scheduler="tcp://host:8786"``: an existing ``dask.distributed`` cluster (or pass a
@@ -27,8 +29,9 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -187,13 +190,29 @@ def _start_fork_server() -> None:
 
 
 def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
-           recording: Recording | None, tables: bool) -> Iterator[ChunkResult]:
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+           recording: Recording | None, tables: bool,
+           solve_here: Callable[[list[Case]], ChunkResult]) -> Iterator[ChunkResult]:
+    """Solve ``chunks`` with ``workers`` processes in all: this one and ``workers - 1``
+    children. This process already holds the warm model, so it takes chunks from the end of
+    the list (``solve_here``) while the children take them from the front; it hands them out
+    two at a time, so neither side waits for the other."""
+    pending = deque(chunks)
+    in_flight = 2 * (workers - 1)
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context(),
                              initializer=start_process, initargs=(key, state)) as pool:
-        futures = [pool.submit(solve_in_process, key, chunk, recording, tables)
-                   for chunk in chunks]
-        for future in as_completed(futures):
-            yield future.result()
+        running: set[Future[ChunkResult]] = set()
+        while pending or running:
+            while pending and len(running) < in_flight:
+                running.add(pool.submit(solve_in_process, key, pending.popleft(), recording,
+                                        tables))
+            done = {future for future in running if future.done()}
+            if not done and not pending:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                running.discard(future)
+                yield future.result()
+            if pending:
+                yield solve_here(pending.pop())
 
 
 def _dask(key: str, state: WarmState, chunks: list[list[Case]], tables: bool, hashes: bool,
@@ -254,8 +273,9 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     solver : SolverOptions, optional
         Limits for every solve.
     workers : int, optional
-        Local worker processes; 1 runs in this process (default: 1 below 50 cases per CPU,
-        where starting processes costs more than it saves, else the CPU count).
+        Local processes that solve cases: this one and ``workers - 1`` children; 1 runs in
+        this process only (default: 1 below 50 cases per CPU, where starting processes costs
+        more than it saves, else the CPU count).
     scheduler : str or distributed.Client, optional
         A Dask scheduler address (``tcp://host:8786``) or a Client: run there instead.
     store : ResultsStore, optional
@@ -338,13 +358,20 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
         else:
             state = warm.state()  # checks the result templates on the base case
             templates = warm.result_templates
-            key = Solver(data, warm).key
+            here = Solver(data, warm)  # this process solves chunks too (local processes)
+            key = here.key
             if scheduler is not None:
                 before = _dask_cpu(scheduler)
                 runner = _dask(key, state, chunks, keep_tables, store is not None, scheduler)
             else:
+
+                def solve_here(chunk: list[Case]) -> ChunkResult:
+                    # Recorded by record() below; its CPU is this process's, counted once.
+                    return ChunkResult(here.solve(chunk, "frames" if keep_tables else "",
+                                                  hashes=store is not None), os.getpid(), 0.0)
+
                 runner = _local(key, state, chunks, min(workers, len(chunks)), recording,
-                                keep_tables)
+                                keep_tables, solve_here)
             for chunk in runner:
                 worker_cpu[chunk.pid] = max(worker_cpu.get(chunk.pid, 0.0), chunk.cpu_seconds)
                 record(chunk.outcomes)
