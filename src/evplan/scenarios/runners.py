@@ -193,26 +193,37 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
            recording: Recording | None, tables: bool,
            solve_here: Callable[[list[Case]], ChunkResult]) -> Iterator[ChunkResult]:
     """Solve ``chunks`` with ``workers`` processes in all: this one and ``workers - 1``
-    children. This process already holds the warm model, so it takes chunks from the end of
-    the list (``solve_here``) while the children take them from the front; it hands them out
-    two at a time, so neither side waits for the other."""
+    children.
+
+    The children take chunks from the front of the list, each with one more queued behind
+    the one it solves (so it never waits for this process), and never the last chunk left.
+    This process already holds the warm model: it takes chunks from the end and solves
+    them a case at a time (``solve_here``), handing the children new chunks between cases.
+    """
     pending = deque(chunks)
     in_flight = 2 * (workers - 1)
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context(),
                              initializer=start_process, initargs=(key, state)) as pool:
         running: set[Future[ChunkResult]] = set()
-        while pending or running:
-            while pending and len(running) < in_flight:
+        mine: deque[Case] = deque()
+        solved: list[CaseOutcome] = []
+        while pending or running or mine:
+            while len(pending) > 1 and len(running) < in_flight:
                 running.add(pool.submit(solve_in_process, key, pending.popleft(), recording,
                                         tables))
+            if not mine and pending:
+                mine.extend(pending.pop())
             done = {future for future in running if future.done()}
-            if not done and not pending:
+            if not done and not mine:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 running.discard(future)
                 yield future.result()
-            if pending:
-                yield solve_here(pending.pop())
+            if mine:
+                solved.extend(solve_here([mine.popleft()]).outcomes)
+                if not mine:  # a chunk done here: record it as one batch
+                    yield ChunkResult(solved, os.getpid(), 0.0)
+                    solved = []
 
 
 def _dask(key: str, state: WarmState, chunks: list[list[Case]], tables: bool, hashes: bool,
