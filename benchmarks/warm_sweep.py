@@ -12,7 +12,8 @@ seconds are the steadier figure):
     re-solve from the previous basis, make the same tables and KPIs (``WarmModel.solve``);
   and their ratio;
 * for the 24-case sweep ``eu-duty-x-freight`` and a larger grid (``--cases``), serially, on
-  2 local processes and on a 2-worker Dask ``LocalCluster`` (started before the clock):
+  2 local processes (this one and a child) and on a 2-worker Dask ``LocalCluster`` (started
+  before the clock, after the local runs, so its processes do not run beside them):
   wall seconds, CPU seconds of this process plus its workers, cases per minute, and the
   ratios to serial. Each is the median of ``--repeats`` runs when a run takes under 10 CPU
   seconds (CPU, not wall: on a busy machine wall time stretches).
@@ -82,30 +83,31 @@ def per_case(data: Any, cases: list, cold_cases: int) -> None:
           "wall per scenario")
 
 
-def sweep_modes(data: Any, cases: list, title: str, repeats: int, dask_client: Any) -> None:
-    modes: list[tuple[str, dict[str, Any]]] = [("serial", {"workers": 1}),
-                                               ("2 processes", {"workers": 2})]
-    if dask_client is not None:
-        modes.append(("Dask 2 workers", {"scheduler": dask_client}))
+def sweep_runs(data: Any, cases: list, repeats: int, options: dict[str, Any]
+               ) -> tuple[float, float, list[float]]:
+    """(median wall s, median CPU s, load at the start of each run) of one sweep mode."""
+    runs = []
+    for _ in range(repeats):
+        load = os.getloadavg()[0]
+        study = run_cases(data, cases, **options)
+        runs.append((study.seconds, study.cpu_seconds, load))
+        if study.cpu_seconds >= 10:
+            break
+    return (statistics.median(run[0] for run in runs), statistics.median(run[1] for run in runs),
+            [run[2] for run in runs])
+
+
+def print_modes(title: str, cases: list, rows: list[tuple[str, float, float, list[float]]],
+                repeats: int) -> None:
     print(f"\n{title}: {len(cases)} cases (median of up to {repeats} runs; a run of 10 CPU "
           "seconds or more is not repeated)")
     print(f"  {'mode':16s} {'wall s':>8s} {'CPU s':>8s} {'cases/min':>10s} "
           f"{'x serial (speed)':>17s} {'x serial (CPU)':>15s}  load at start")
-    serial: tuple[float, float] | None = None
-    for name, options in modes:
-        runs = []
-        for _ in range(repeats):
-            load = os.getloadavg()[0]
-            study = run_cases(data, cases, **options)
-            runs.append((study.seconds, study.cpu_seconds, load))
-            if study.cpu_seconds >= 10:
-                break
-        wall = statistics.median(run[0] for run in runs)
-        cpu = statistics.median(run[1] for run in runs)
-        serial = serial or (wall, cpu)
+    serial_wall, serial_cpu = rows[0][1], rows[0][2]
+    for name, wall, cpu, loads in rows:
         print(f"  {name:16s} {wall:8.2f} {cpu:8.2f} {60 * len(cases) / wall:10.1f} "
-              f"{serial[0] / wall:16.2f}x {cpu / serial[1]:14.2f}x  "
-              f"{', '.join(f'{run[2]:.1f}' for run in runs)}")
+              f"{serial_wall / wall:16.2f}x {cpu / serial_cpu:14.2f}x  "
+              f"{', '.join(f'{load:.1f}' for load in loads)}")
 
 
 def main() -> None:
@@ -128,23 +130,26 @@ def main() -> None:
         "eu-bev-cvd": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], "freight": [0.5, 1.0, 1.5, 2.0],
         "demand": [round(0.8 + 0.4 * i / max(demand - 1, 1), 4) for i in range(demand)]})
 
-    client = cluster = None
+    sweeps = [("sweep eu-duty-x-freight", cases), ("grid eu-bev-cvd x freight x demand", large)]
+    Row = tuple[str, float, float, list[float]]
+    rows: dict[str, list[Row]] = {title: [] for title, _ in sweeps}
+    # The local modes first, with no Dask cluster alive: its scheduler, nanny and client
+    # threads would take CPU (and this process's GIL) from the sweep.
+    for title, grid in sweeps:
+        for name, options in (("serial", {"workers": 1}), ("2 processes", {"workers": 2})):
+            rows[title].append((name, *sweep_runs(data, grid, arguments.repeats, options)))
     if not arguments.no_dask:
         from distributed import Client, LocalCluster
 
-        cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                               host="127.0.0.1", dashboard_address=None)
-        client = Client(cluster)
-        client.run(lambda: __import__("evplan.scenarios.worker"))  # imports, before the clock
-    try:
-        sweep_modes(data, cases, "sweep eu-duty-x-freight", arguments.repeats, client)
-        sweep_modes(data, large, "grid eu-bev-cvd x freight x demand", arguments.repeats,
-                    client)
-    finally:
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+        with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                          host="127.0.0.1", dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            client.run(lambda: __import__("evplan.scenarios.worker"))  # imports, before the clock
+            for title, grid in sweeps:
+                rows[title].append(("Dask 2 workers", *sweep_runs(
+                    data, grid, arguments.repeats, {"scheduler": client})))
+    for title, grid in sweeps:
+        print_modes(title, grid, rows[title], arguments.repeats)
     print(f"\nfork server of the local pools (once per process, imports the worker module): "
           f"{forkserver_cpu():.2f} s CPU")
     print(f"load average at end: {load_average()}")

@@ -79,6 +79,7 @@ _VALUE_COLUMNS = {
     "transfer_prices": ("markup_on_full_cost",),
     "quota_shares": ("share_of_quota",),
 }
+_PLAN = ("shipments", "sales")  # the result tables the certificates read
 _FREE_COLUMNS = ("row", "source", "name", "notes", "note", "comment", "battery_kwh")
 # Optional value columns whose blank cells shape the model (a quota row, a lane limit).
 _BLANK_SHAPES = {"routes": ("capacity_vehicles_per_year",),
@@ -516,12 +517,14 @@ class WarmModel:
     def _tables(self, run: HighsRun, numbers: CaseNumbers, data: NetworkData, keep: str
                 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, Columns | None,
                            dict[str, pd.DataFrame]]:
-        """Result tables or their numbers (see :meth:`_solve`), KPIs, and the full tables
-        the certificate checks: from the templates once they are checked."""
+        """Result tables or their numbers (see :meth:`_solve`), KPIs, and the tables the
+        certificates read (shipments and sales; every table when they are kept): from the
+        templates once they are checked."""
         if self._templates is not None:
             columns = self._templates.columns(run, numbers)
             kpis = self._templates.kpis_of(columns)
-            frames = self._templates.frames(columns)  # the certificate reads every case's plan
+            # The certificate reads every case's plan: its shipments and sales at least.
+            frames = self._templates.frames(columns, None if keep == "frames" else _PLAN)
             if keep == "numbers":
                 return {}, kpis, columns, frames
             return (frames if keep else {}), kpis, None, frames

@@ -217,10 +217,14 @@ class ResultTemplates:
             / numbers.discount[self.pool_year]}
         return out
 
-    def frames(self, columns: Columns) -> dict[str, pd.DataFrame]:
-        """The result tables: the reference's keys with these numbers."""
+    def frames(self, columns: Columns, names: tuple[str, ...] | None = None
+               ) -> dict[str, pd.DataFrame]:
+        """The result tables (those in ``names``, default all): the reference's keys with
+        these numbers."""
         out = {}
         for name, skeleton in self.skeletons.items():
+            if names is not None and name not in names:
+                continue
             frame = skeleton.copy(deep=False)  # copy-on-write: the skeleton stays as it is
             for column, values in columns[name].items():
                 frame[column] = values
