@@ -386,9 +386,9 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
         ``plant-minimum`` and the objective, and local assembly supplies
         ``market-balance`` rows with kits. No dual bound is computed with a skip.
     names : NameCodes, optional
-        Codes of the names kept from an earlier plan with the same names (a warm model's
-        cases); only the encoding is reused, every number is read from ``data`` and the
-        plan.
+        Codes of the names, and the positions of the joins made with them, kept from an
+        earlier plan with the same names and years (a warm model's cases); every number is
+        read from ``data`` and the plan.
 
     Returns
     -------
@@ -415,7 +415,7 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
     dual_frames = None if duals is None else duals.families()
     vocabulary = (encode(data, frames, dual_frames) if names is None
                   else names.of(data, frames, dual_frames))
-    tables = build_tables(data, vocabulary)
+    tables = build_tables(data, vocabulary, None if names is None else names.memo)
     plan = _Plan(tables, frames)
     x, z = _flows(tables, plan, check)
     sold_per_row = _sales(tables, plan, check)

@@ -29,6 +29,7 @@ import pandas as pd
 from evplan.data import NetworkData
 from evplan.verify.keys import (
     YEAR_RADIX,
+    Finder,
     Vocabulary,
     as_float,
     as_objects,
@@ -39,7 +40,7 @@ from evplan.verify.keys import (
     years_of,
 )
 
-__all__ = ["NameCodes", "NetworkTables", "build_tables", "encode"]
+__all__ = ["Memo", "NameCodes", "NetworkTables", "build_tables", "encode"]
 
 Columns = dict[str, np.ndarray]
 
@@ -119,11 +120,13 @@ class NameCodes:
     """The vocabulary of one set of name columns, kept for the next plan with the same names.
 
     A warm model certifies every case on inputs that differ from its base only in value
-    columns, with plans whose name columns come from the same templates: their names, and
-    so their codes, are the base's, and encoding them again was a third of each case's
+    columns, with plans whose name columns come from the same templates: their names and
+    years, and so their codes and the positions the certificate's joins find
+    (:attr:`memo`), are the base's; encoding and joining them again was most of each case's
     certificate. The caller vouches for that (the warm model checks every non-value column
-    against the base before it re-solves a case warm); as a guard, the vocabulary is made
-    again whenever a table, the plan or the dual frames have another number of rows.
+    against the base before it re-solves a case warm); as a guard, both are made again
+    whenever the planning years change or a table, the plan or the dual frames have another
+    number of rows. Every number is still read from each case's inputs and plan.
 
     Examples
     --------
@@ -139,20 +142,23 @@ class NameCodes:
     def __init__(self) -> None:
         self._vocabulary: Vocabulary | None = None
         self._shape: tuple[Any, ...] = ()
+        self.memo = Memo()
 
     def of(self, data: NetworkData, plan: dict[str, pd.DataFrame],
            duals: dict[str, Any] | None) -> Vocabulary:
-        """The vocabulary of ``data``, ``plan`` and ``duals`` (the kept one when it fits)."""
+        """The vocabulary of ``data``, ``plan`` and ``duals`` (the kept one when it fits);
+        :attr:`memo` holds the positions :func:`build_tables` found with it."""
         shape = _shape(data, plan, duals)
         if self._vocabulary is None or shape != self._shape:
             self._vocabulary, self._shape = encode(data, plan, duals), shape
+            self.memo = Memo()
         return self._vocabulary
 
 
 def _shape(data: NetworkData, plan: dict[str, pd.DataFrame], duals: dict[str, Any] | None
            ) -> tuple[Any, ...]:
-    """Rows of every table the names come from."""
-    return (tuple((name, len(frame)) for name, frame in data.tables.items()),
+    """Rows of every table the names come from, and the planning years."""
+    return (tuple(data.years), tuple((name, len(frame)) for name, frame in data.tables.items()),
             tuple(len(plan[table]) for table in PLAN_NAMES),
             None if duals is None else tuple(
                 (family, len(duals[family].column(column)))
@@ -204,37 +210,69 @@ def encode(data: NetworkData, plan: dict[str, pd.DataFrame],
     return Vocabulary(kinds)
 
 
+class Memo:
+    """Positions that depend on names and years only, kept with a :class:`NameCodes`.
+
+    Every lookup of :func:`build_tables` is a join of codes and years; the numbers are then
+    gathered at the positions it found. For plans on inputs whose names and years are the
+    same (a warm model's cases) the positions are the same too, so a ``Memo`` keeps them;
+    :func:`build_tables` without one finds them again. Kept arrays are read-only.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, Any] = {}
+
+    def __call__(self, key: str, make: Any) -> Any:
+        """``make()``, or what it returned the first time ``key`` was asked for."""
+        if key not in self._kept:
+            made = make()
+            parts = made.values() if isinstance(made, dict) else (
+                made if isinstance(made, tuple) else (made,))
+            for array in parts:
+                if isinstance(array, np.ndarray):
+                    array.setflags(write=False)
+            self._kept[key] = made
+        return self._kept[key]
+
+
 def _discount(data: NetworkData, years: np.ndarray) -> np.ndarray:
     scenario = data.scenario
     return (1.0 + scenario.discount_rate) ** -(np.asarray(years, dtype=float)
                                                - scenario.first_year)
 
 
-def _fx(data: NetworkData, vocabulary: Vocabulary, country: np.ndarray, year: np.ndarray
-        ) -> np.ndarray:
+def _fx(data: NetworkData, vocabulary: Vocabulary, memo: Memo, key: str,
+        country: np.ndarray, year: np.ndarray) -> np.ndarray:
     """Base-year USD -> year-``y`` USD of a local amount: rate(first year) / rate(y); 1 for a
     country (or a year) without an ``exchange_rates`` row."""
     rates = data["exchange_rates"]
     if rates.empty:
         return np.ones(len(year))
-    size = vocabulary.size("country")
-    table = combine((vocabulary.codes("exchange_rates.country"), size),
-                    (years_of(rates["year"]), YEAR_RADIX))
+
+    def positions() -> tuple[np.ndarray, np.ndarray]:
+        size = vocabulary.size("country")
+        finder = Finder(combine((vocabulary.codes("exchange_rates.country"), size),
+                                (years_of(rates["year"]), YEAR_RADIX)))
+        first = np.full(len(year), data.scenario.first_year, dtype=np.int64)
+        return (finder(combine((country, size), (first, YEAR_RADIX))),
+                finder(combine((country, size), (year, YEAR_RADIX))))
+
+    at_first, at_year = memo(f"fx:{key}", positions)
     values = as_float(rates["local_per_usd"])
 
-    def rate(years: np.ndarray) -> np.ndarray:
-        at = find(table, combine((country, size), (years, YEAR_RADIX)))
+    def rate(at: np.ndarray) -> np.ndarray:
         return np.where(at >= 0, values[np.maximum(at, 0)], np.nan)
 
-    factor = rate(np.full(len(year), data.scenario.first_year, dtype=np.int64)) / rate(year)
+    factor = rate(at_first) / rate(at_year)
     return np.where(np.isnan(factor), 1.0, factor)
 
 
-def _plant_years(data: NetworkData, vocabulary: Vocabulary) -> Columns:
+def _plant_years(data: NetworkData, vocabulary: Vocabulary, memo: Memo) -> Columns:
     plants = data.plants
-    rows, years = expand_rows(plants["first_year"], plants["last_year"], data.years)
+    rows, years = memo("plant_years", lambda: expand_rows(
+        plants["first_year"], plants["last_year"], data.years))
     capacity = plants["capacity_vehicles_per_year"].to_numpy(float)
-    fx = _fx(data, vocabulary, vocabulary.codes("plants.country")[rows], years)
+    fx = _fx(data, vocabulary, memo, "plants", vocabulary.codes("plants.country")[rows], years)
     return {"plant": vocabulary.codes("plants")[rows], "year": years,
             "capacity": capacity[rows],
             "floor": (plants["min_utilisation"].to_numpy(float) * capacity)[rows],
@@ -242,9 +280,11 @@ def _plant_years(data: NetworkData, vocabulary: Vocabulary) -> Columns:
             "row": plants["row"].to_numpy()[rows], "discount": _discount(data, years)}
 
 
-def _lanes(data: NetworkData, vocabulary: Vocabulary) -> Columns:
-    """Lane-years: plant_programs x routes of the same plant x years both are open."""
-    plants, routes, lanes_table = data.plants, data["routes"], data["plant_programs"]
+def _lane_positions(data: NetworkData, vocabulary: Vocabulary) -> tuple[np.ndarray, ...]:
+    """(plant_programs row, routes row, plants row, year, program position, market
+    position) of every lane-year: plant_programs x routes of the same plant x years both
+    are open."""
+    plants, routes = data.plants, data["routes"]
     pair_lane, pair_route = join(vocabulary.codes("plant_programs.plant"),
                                  vocabulary.codes("routes.plant"))
     plant_of_code = np.full(vocabulary.size("plant") + 1, -1, dtype=np.int64)
@@ -255,22 +295,32 @@ def _lanes(data: NetworkData, vocabulary: Vocabulary) -> Columns:
     last = np.fmin(as_float(routes["last_year"])[pair_route],
                    as_float(plants["last_year"])[plant_at])
     rows, years = expand_rows(first, last, data.years)
-    lane, route, plant = pair_lane[rows], pair_route[rows], plant_at[rows]
-    program = vocabulary.codes("plant_programs.program")[lane]
-    market = vocabulary.codes("routes.market")[route]
-    program_at = find(vocabulary.codes("programs"), program)
-    market_at = find(vocabulary.codes("markets"), market)
+    lane, route = pair_lane[rows], pair_route[rows]
+    program_at = find(vocabulary.codes("programs"),
+                      vocabulary.codes("plant_programs.program")[lane])
+    market_at = find(vocabulary.codes("markets"), vocabulary.codes("routes.market")[route])
+    return lane, route, plant_at[rows], years, program_at, market_at
+
+
+def _lanes(data: NetworkData, vocabulary: Vocabulary, memo: Memo) -> Columns:
+    """Lane-years (see :func:`_lane_positions`) with their costs and terms."""
+    routes, lanes_table = data["routes"], data["plant_programs"]
+    lane, route, plant, years, program_at, market_at = memo(
+        "lanes", lambda: _lane_positions(data, vocabulary))
     basis = data.markets["customs_basis"].to_numpy(dtype=object)
+    origin = vocabulary.codes("plants.country")[plant]
     return {
-        "plant": vocabulary.codes("routes.plant")[route], "program": program, "market": market,
+        "plant": vocabulary.codes("routes.plant")[route],
+        "program": vocabulary.codes("plant_programs.program")[lane],
+        "market": vocabulary.codes("routes.market")[route],
         "year": years, "plant_position": plant,
         "variable": lanes_table["variable_cost_usd_per_vehicle"].to_numpy(float)[lane] * _fx(
-            data, vocabulary, vocabulary.codes("plants.country")[plant], years),
+            data, vocabulary, memo, "lanes", origin, years),
         "transit_days": as_float(routes["transit_days"])[route],
         "freight": routes["freight_usd_per_vehicle"].to_numpy(float)[route],
         "route_capacity": as_float(routes["capacity_vehicles_per_year"])[route],
         "route_row": routes["row"].to_numpy()[route],
-        "origin": vocabulary.codes("plants.country")[plant],
+        "origin": origin,
         "market_country": vocabulary.codes("markets.country")[market_at],
         "cif": basis[market_at] == "CIF",
         "powertrain": vocabulary.codes("programs.powertrain")[program_at],
@@ -278,13 +328,12 @@ def _lanes(data: NetworkData, vocabulary: Vocabulary) -> Columns:
     }
 
 
-def _duties(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -> None:
-    """Add the duty per vehicle (full and in-quota) and the quota of each lane-year."""
-    scenario = data.scenario
+def _duty_positions(data: NetworkData, vocabulary: Vocabulary, lanes: Columns
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(found, duties row) of each lane-year: its powertrain's row for the year, else the
+    ``'*'`` row."""
     duties = data["duties"]
     sizes = [vocabulary.size(kind) for kind in ("country", "market", "powertrain")]
-    value = lanes["transfer"] + np.where(lanes["cif"], lanes["freight"], 0.0)
-    cross = lanes["origin"] != lanes["market_country"]
     rows, years = expand_rows(duties["first_year"], duties["last_year"], data.years)
 
     def key(origin: np.ndarray, market: np.ndarray, powertrain: np.ndarray,
@@ -292,14 +341,24 @@ def _duties(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -> None:
         return combine((origin, sizes[0]), (market, sizes[1]), (powertrain, sizes[2]),
                        (year, YEAR_RADIX))
 
-    table = key(vocabulary.codes("duties.origin")[rows], vocabulary.codes("duties.market")[rows],
-                vocabulary.codes("duties.powertrain")[rows], years)
-    star = np.full(len(value), vocabulary.codes("star.powertrain")[0])
-    at = find(table, key(lanes["origin"], lanes["market"], lanes["powertrain"], lanes["year"]))
-    at = np.where(at >= 0, at, find(table, key(lanes["origin"], lanes["market"], star,
-                                               lanes["year"])))
+    finder = Finder(key(vocabulary.codes("duties.origin")[rows],
+                        vocabulary.codes("duties.market")[rows],
+                        vocabulary.codes("duties.powertrain")[rows], years))
+    star = np.full(len(lanes["year"]), vocabulary.codes("star.powertrain")[0])
+    at = finder(key(lanes["origin"], lanes["market"], lanes["powertrain"], lanes["year"]))
+    at = np.where(at >= 0, at, finder(key(lanes["origin"], lanes["market"], star,
+                                          lanes["year"])))
     found = at >= 0
-    source = np.where(found, rows[np.maximum(at, 0)] if len(rows) else -1, -1)
+    return found, np.where(found, rows[np.maximum(at, 0)] if len(rows) else -1, -1)
+
+
+def _duties(data: NetworkData, vocabulary: Vocabulary, lanes: Columns, memo: Memo) -> None:
+    """Add the duty per vehicle (full and in-quota) and the quota of each lane-year."""
+    scenario = data.scenario
+    duties = data["duties"]
+    value = lanes["transfer"] + np.where(lanes["cif"], lanes["freight"], 0.0)
+    cross = lanes["origin"] != lanes["market_country"]
+    found, source = memo("duties", lambda: _duty_positions(data, vocabulary, lanes))
 
     def pick(column: str) -> np.ndarray:
         values = as_float(duties[column])
@@ -309,7 +368,7 @@ def _duties(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -> None:
     rate = np.where(found, pick("ad_valorem_rate"), default)
     quota = np.where(cross, pick("quota_vehicles_per_year"), np.nan) * _quota_share(
         data, source, found)
-    cvd = _countervailing(data, vocabulary, lanes)
+    cvd = _countervailing(data, vocabulary, lanes, memo)
     full = (np.maximum(rate * value, np.nan_to_num(pick("minimum_usd_per_vehicle")))
             + cvd * value + np.nan_to_num(pick("specific_usd_per_vehicle")))
     inside = (np.nan_to_num(pick("in_quota_rate")) * value + cvd * value
@@ -341,7 +400,7 @@ def _quota_share(data: NetworkData, source: np.ndarray, found: np.ndarray) -> np
 
 
 def _transfer(data: NetworkData, vocabulary: Vocabulary, lanes: Columns,
-              plant_years: Columns) -> None:
+              plant_years: Columns, memo: Memo) -> None:
     """Declared transfer price and in-transit inventory cost of each lane-year.
 
     The (origin, market) markup on full cost beats the (origin, '*') one; a lane without
@@ -352,14 +411,17 @@ def _transfer(data: NetworkData, vocabulary: Vocabulary, lanes: Columns,
     table = data["transfer_prices"]
     transfer = default
     if not table.empty:
-        sizes = (vocabulary.size("country"), vocabulary.size("market"))
-        keys = combine((vocabulary.codes("transfer_prices.origin"), sizes[0]),
-                       (vocabulary.codes("transfer_prices.market"), sizes[1]))
+        def positions() -> np.ndarray:
+            sizes = (vocabulary.size("country"), vocabulary.size("market"))
+            finder = Finder(combine((vocabulary.codes("transfer_prices.origin"), sizes[0]),
+                                    (vocabulary.codes("transfer_prices.market"), sizes[1])))
+            star = np.full(len(default), vocabulary.codes("star.market")[0])
+            at = finder(combine((lanes["origin"], sizes[0]), (lanes["market"], sizes[1])))
+            return np.where(at >= 0, at, finder(combine((lanes["origin"], sizes[0]),
+                                                        (star, sizes[1]))))
+
+        at = memo("transfer", positions)
         markups = as_float(table["markup_on_full_cost"])
-        star = np.full(len(default), vocabulary.codes("star.market")[0])
-        at = find(keys, combine((lanes["origin"], sizes[0]), (lanes["market"], sizes[1])))
-        at = np.where(at >= 0, at, find(keys, combine((lanes["origin"], sizes[0]),
-                                                      (star, sizes[1]))))
         capacity = plant_years["capacity"][lanes["plant_year"]]
         fixed = plant_years["fixed"][lanes["plant_year"]]
         per_vehicle = np.divide(fixed, capacity, out=np.zeros(len(fixed)), where=capacity > 0)
@@ -371,11 +433,11 @@ def _transfer(data: NetworkData, vocabulary: Vocabulary, lanes: Columns,
         lanes["transit_days"]) / 365.0
 
 
-def _countervailing(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -> np.ndarray:
-    """The maker's own rate first, then the all-others ('*' maker) rate; 0 where none."""
+def _cvd_positions(data: NetworkData, vocabulary: Vocabulary, lanes: Columns
+                   ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(expanded cvd rows, their position for each lane-year under each of the four
+    probes: maker and powertrain, maker and '*', '*' and powertrain, '*' and '*')."""
     cvd = data["countervailing_duties"]
-    if cvd.empty:
-        return np.zeros(len(lanes["year"]))
     sizes = [vocabulary.size(kind) for kind in ("country", "market", "powertrain", "maker")]
     rows, years = expand_rows(cvd["first_year"], cvd["last_year"], data.years)
 
@@ -384,53 +446,94 @@ def _countervailing(data: NetworkData, vocabulary: Vocabulary, lanes: Columns) -
         return combine((origin, sizes[0]), (market, sizes[1]), (powertrain, sizes[2]),
                        (maker, sizes[3]), (year, YEAR_RADIX))
 
-    table = key(vocabulary.codes("cvd.origin")[rows], vocabulary.codes("cvd.market")[rows],
-                vocabulary.codes("cvd.powertrain")[rows], vocabulary.codes("cvd.maker")[rows],
-                years)
+    finder = Finder(key(vocabulary.codes("cvd.origin")[rows], vocabulary.codes("cvd.market")[rows],
+                        vocabulary.codes("cvd.powertrain")[rows],
+                        vocabulary.codes("cvd.maker")[rows], years))
+    any_powertrain = np.full(len(lanes["year"]), vocabulary.codes("star.powertrain")[0])
+    any_maker = np.full(len(lanes["year"]), vocabulary.codes("star.maker")[0])
+    probes = [finder(key(lanes["origin"], lanes["market"], powertrain, maker, lanes["year"]))
+              for powertrain, maker in ((lanes["powertrain"], lanes["maker"]),
+                                        (any_powertrain, lanes["maker"]),
+                                        (lanes["powertrain"], any_maker),
+                                        (any_powertrain, any_maker))]
+    for probe in probes:
+        probe.setflags(write=False)
+    return rows, probes
+
+
+def _countervailing(data: NetworkData, vocabulary: Vocabulary, lanes: Columns, memo: Memo
+                    ) -> np.ndarray:
+    """The maker's own rate first, then the all-others ('*' maker) rate; 0 where none."""
+    cvd = data["countervailing_duties"]
+    if cvd.empty:
+        return np.zeros(len(lanes["year"]))
+    rows, probes = memo("cvd", lambda: _cvd_positions(data, vocabulary, lanes))
     values = cvd["cvd_rate"].to_numpy(float)[rows]
     if not len(values):  # no row covers a planning year
         return np.zeros(len(lanes["year"]))
-    any_powertrain = np.full(len(lanes["year"]), vocabulary.codes("star.powertrain")[0])
-    any_maker = np.full(len(lanes["year"]), vocabulary.codes("star.maker")[0])
     rate = np.full(len(lanes["year"]), np.nan)
-    for powertrain, maker in ((lanes["powertrain"], lanes["maker"]),
-                              (any_powertrain, lanes["maker"]),
-                              (lanes["powertrain"], any_maker), (any_powertrain, any_maker)):
-        at = find(table, key(lanes["origin"], lanes["market"], powertrain, maker, lanes["year"]))
+    for at in probes:
         rate = np.where(np.isnan(rate) & (at >= 0), values[np.maximum(at, 0)], rate)
     return np.nan_to_num(rate)
 
 
-def build_tables(data: NetworkData, vocabulary: Vocabulary) -> NetworkTables:
-    """Rebuild the lane-years, plant-years, demand and commitments of ``data``."""
-    plant_years = _plant_years(data, vocabulary)
-    lanes = _lanes(data, vocabulary)
+def _structure(data: NetworkData, vocabulary: Vocabulary, lanes: Columns,
+               plant_years: Columns) -> dict[str, np.ndarray]:
+    """Positions and keys of the lane-years, demand rows and commitments."""
     plant_count = vocabulary.size("plant")
-    lanes["plant_year"] = find(combine((plant_years["plant"], plant_count),
-                                       (plant_years["year"], YEAR_RADIX)),
-                               combine((lanes["plant"], plant_count), (lanes["year"], YEAR_RADIX)))
-    _transfer(data, vocabulary, lanes, plant_years)
-    _duties(data, vocabulary, lanes)
-    lanes["discount"] = _discount(data, lanes["year"])
+    demand_table, committed_table = data["demand"], data["committed_sales"]
     members = {"product": np.concatenate([vocabulary.codes(f"members.{level}")
                                           for level in ("program", "segment", "powertrain")]),
                "program": np.tile(vocabulary.codes("programs"), 3)}
+    out = {
+        "plant_year": find(combine((plant_years["plant"], plant_count),
+                                   (plant_years["year"], YEAR_RADIX)),
+                           combine((lanes["plant"], plant_count), (lanes["year"], YEAR_RADIX))),
+        "members.product": members["product"], "members.program": members["program"],
+        "demand.year": years_of(demand_table["year"]), "demand.tier": years_of(
+            demand_table["tier"]),
+        "demand.market_at": find(vocabulary.codes("markets"), vocabulary.codes("demand.market")),
+        "committed.year": years_of(committed_table["year"]),
+        "key": combine((lanes["plant"], plant_count), (lanes["program"],
+                                                       vocabulary.size("program")),
+                       (lanes["market"], vocabulary.size("market")),
+                       (lanes["year"], YEAR_RADIX)),
+    }
+    return out
+
+
+def build_tables(data: NetworkData, vocabulary: Vocabulary, memo: Memo | None = None
+                 ) -> NetworkTables:
+    """Rebuild the lane-years, plant-years, demand and commitments of ``data``.
+
+    ``memo`` keeps the positions the joins found for the next inputs with the same names and
+    years (see :class:`Memo`); without one every join is made here.
+    """
+    memo = memo if memo is not None else Memo()
+    plant_years = _plant_years(data, vocabulary, memo)
+    lanes = _lanes(data, vocabulary, memo)
+    found = memo("structure", lambda: _structure(data, vocabulary, lanes, plant_years))
+    lanes["plant_year"] = found["plant_year"]
+    _transfer(data, vocabulary, lanes, plant_years, memo)
+    _duties(data, vocabulary, lanes, memo)
+    lanes["discount"] = _discount(data, lanes["year"])
+    members = {"product": found["members.product"], "program": found["members.program"]}
     demand_table = data["demand"]
     demand = {"market": vocabulary.codes("demand.market"),
-              "year": years_of(demand_table["year"]),
+              "year": found["demand.year"],
               "product": vocabulary.codes("demand.product"),
-              "tier": years_of(demand_table["tier"]),
+              "tier": found["demand.tier"],
               "volume": demand_table["volume_vehicles"].to_numpy(float),
               "price": demand_table["price_usd_per_vehicle"].to_numpy(float),
               "row": demand_table["row"].to_numpy()}
-    market_at = find(vocabulary.codes("markets"), demand["market"])
+    market_at = found["demand.market_at"]
     demand["price"] = demand["price"] * _fx(
-        data, vocabulary, vocabulary.codes("markets.country")[np.maximum(market_at, 0)],
-        demand["year"])
+        data, vocabulary, memo, "demand",
+        vocabulary.codes("markets.country")[np.maximum(market_at, 0)], demand["year"])
     demand["discount"] = _discount(data, demand["year"])
     committed_table = data["committed_sales"]
     committed = {"market": vocabulary.codes("committed.market"),
-                 "year": years_of(committed_table["year"]),
+                 "year": found["committed.year"],
                  "product": vocabulary.codes("committed.product"),
                  "minimum": committed_table["min_vehicles"].to_numpy(float),
                  "row": committed_table["row"].to_numpy()}
@@ -438,13 +541,15 @@ def build_tables(data: NetworkData, vocabulary: Vocabulary) -> NetworkTables:
     tables = NetworkTables(vocabulary=vocabulary, lanes=lanes, plant_years=plant_years,
                            demand=demand, committed=committed, members=members,
                            penalty=data.scenario.unmet_committed_penalty_usd_per_vehicle)
-    lanes["key"] = combine((lanes["plant"], plant_count), (lanes["program"],
-                                                           vocabulary.size("program")),
-                           (lanes["market"], vocabulary.size("market")),
-                           (lanes["year"], YEAR_RADIX))
-    lanes["balance"] = tables.balance_key(lanes["program"], lanes["market"], lanes["year"])
-    tier_at, member_at = join(demand["product"], members["product"])
-    sellable = tables.balance_key(members["program"][member_at], demand["market"][tier_at],
-                                  demand["year"][tier_at])
-    lanes["sellable"] = find(sellable, lanes["balance"]) >= 0
+    lanes["key"] = found["key"]
+
+    def sellable() -> tuple[np.ndarray, np.ndarray]:
+        """(balance key, sellable) of each lane-year."""
+        balance = tables.balance_key(lanes["program"], lanes["market"], lanes["year"])
+        tier_at, member_at = join(demand["product"], members["product"])
+        sellable_keys = tables.balance_key(members["program"][member_at],
+                                           demand["market"][tier_at], demand["year"][tier_at])
+        return balance, find(sellable_keys, balance) >= 0
+
+    lanes["balance"], lanes["sellable"] = memo("sellable", sellable)
     return tables
