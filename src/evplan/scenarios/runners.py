@@ -51,6 +51,7 @@ from evplan.scenarios.worker import (
     run_record,
     solve_in_process,
     start_process,
+    without_tables,
 )
 from evplan.store import ResultsStore, new_run_id
 
@@ -172,7 +173,8 @@ WORKER_PRELOAD = ["evplan.scenarios.worker", "evplan.verify.certify", "evplan.re
 
 
 def _pool_context() -> Any:
-    """A fork server that has imported the worker module (``spawn`` where there is none)."""
+    """A fork server that has imported :data:`WORKER_PRELOAD` (``spawn`` where there is
+    none)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(WORKER_PRELOAD)
@@ -196,9 +198,10 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
     children.
 
     The children take chunks from the front of the list, each with one more queued behind
-    the one it solves (so it never waits for this process), and never the last chunk left.
-    This process already holds the warm model: it takes chunks from the end and solves
-    them a case at a time (``solve_here``), handing the children new chunks between cases.
+    the one it solves (so it never waits for this process) while more chunks are left than
+    they hold, and never the last chunk left. This process already holds the warm model: it
+    takes chunks from the end and solves them a case at a time (``solve_here``), handing the
+    children new chunks between cases.
     """
     pending = deque(chunks)
     in_flight = 2 * (workers - 1)
@@ -208,13 +211,13 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
         mine: deque[Case] = deque()
         solved: list[CaseOutcome] = []
         while pending or running or mine:
-            while len(pending) > 1 and len(running) < in_flight:
+            while len(pending) > len(running) + 1 and len(running) < in_flight:
                 running.add(pool.submit(solve_in_process, key, pending.popleft(), recording,
                                         tables))
             if not mine and pending:
                 mine.extend(pending.pop())
             done = {future for future in running if future.done()}
-            if not done and not mine:
+            if not done and not mine and running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 running.discard(future)
@@ -333,15 +336,17 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     serial = serial or not warm.travels  # strategic MILPs per case: solved here, in turn
 
     def record(batch: list[CaseOutcome]) -> None:
-        outcomes.extend(batch)
         if recording is None or store is None:
+            outcomes.extend(batch)
             return
         records = []
         for outcome in batch:
             if outcome.run_id:  # a worker recorded it
                 run_ids[outcome.case.number] = outcome.run_id
+                outcomes.append(outcome)
                 continue
             if outcome.kpis is None:
+                outcomes.append(outcome)
                 continue
             if outcome.table_numbers is not None and templates is not None:
                 outcome = replace(outcome, table_numbers=None,
@@ -349,6 +354,7 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
             run_id = new_run_id()
             run_ids[outcome.case.number] = run_id
             records.append(run_record(outcome, recording, run_id))
+            outcomes.append(without_tables(outcome, run_id))  # the store holds its tables
         store.record_many(records)
 
     worker_cpu: dict[Any, float] = {}

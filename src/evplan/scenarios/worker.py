@@ -5,18 +5,20 @@ inputs, one :class:`~evplan.scenarios.warm.WarmModel`, and the base's table hash
 case's inputs hash reads only the tables it changed). The sweep's process builds the warm
 model once and sends its :class:`~evplan.scenarios.warm_state.WarmState` to the workers:
 
-* local processes get it once each, through the pool's initializer
+* local child processes get it once each, through the pool's initializer
   (:func:`start_process`), and keep their :class:`Solver` for every chunk they are given;
-  they start from a fork server that imported this module once, so no worker imports
-  evplan again, and none imports linopy;
+  they start from a fork server that imported this module (and the certificate and
+  compliance modules a case needs) once, so no worker imports evplan again, and none
+  imports linopy; the sweep's own process solves chunks too, on the warm model it built;
 * Dask workers get it through a worker plugin
   (:class:`~evplan.scenarios.dask_plugin.WarmModelPlugin`) named after the base's inputs
   hash, registered for the sweep: each worker, and any that joins later, builds its Solver
   once.
 
-Workers send back KPIs; result tables are made only when they are stored: a local worker
+Workers send back KPIs; result tables are made only when they are stored: a local child
 records its cases in the results store itself (one transaction per chunk), a Dask worker
-(which may run on another machine) sends their numbers, which the sweep's process records.
+(which may run on another machine) sends their numbers, which the sweep's process records
+with the cases it solved itself.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from evplan.scenarios.warm import WarmModel, WarmState
 from evplan.store import ResultsStore, RunRecord, inputs_hash, new_run_id, table_hash_parts
 
 __all__ = ["CaseOutcome", "ChunkResult", "Recording", "Solver", "run_record",
-           "solve_in_process", "start_process"]
+           "solve_in_process", "start_process", "without_tables"]
 
 #: This process's Solvers, by base inputs hash. Only worker processes fill it (through
 #: :func:`start_process`); it is the per-process cache a pool initializer needs.
@@ -175,13 +177,13 @@ def solve_in_process(key: str, cases: Sequence[Case], recording: Recording | Non
                 continue
             run_id = new_run_id()
             records.append(run_record(outcome, recording, run_id))
-            kept.append(_without_tables(outcome, run_id))
+            kept.append(without_tables(outcome, run_id))
         store.record_many(records)
         outcomes = kept
     return ChunkResult(outcomes, os.getpid(), time.process_time())
 
 
-def _without_tables(outcome: CaseOutcome, run_id: str) -> CaseOutcome:
+def without_tables(outcome: CaseOutcome, run_id: str) -> CaseOutcome:
     return CaseOutcome(case=outcome.case, status=outcome.status,
                        objective_usd=outcome.objective_usd, kpis=outcome.kpis,
                        overrides=outcome.overrides, inputs_hash=outcome.inputs_hash,

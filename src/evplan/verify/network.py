@@ -387,8 +387,9 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
         ``market-balance`` rows with kits. No dual bound is computed with a skip.
     names : NameCodes, optional
         Codes of the names, and the positions of the joins made with them, kept from an
-        earlier plan with the same names and years (a warm model's cases); every number is
-        read from ``data`` and the plan.
+        earlier plan with the same names and years. For :class:`~evplan.scenarios.WarmModel`,
+        which checks that a case's names and years are its base's before it passes one; the
+        codes guard row counts only. Every number is read from ``data`` and the plan.
 
     Returns
     -------
