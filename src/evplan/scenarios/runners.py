@@ -197,9 +197,9 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
     """Solve ``chunks`` with ``workers`` processes in all: this one and ``workers - 1``
     children.
 
-    The children take chunks from the front of the list, each with one more queued behind
-    the one it solves (so it never waits for this process) while more chunks are left than
-    they hold, and never the last chunk left. This process already holds the warm model: it
+    The children take chunks from the front of the list, never the last one left: each
+    idle child gets one, and one more queued behind it (so it never waits for this process)
+    while more chunks are left than the children hold. This process already holds the warm model: it
     takes chunks from the end and solves them a case at a time (``solve_here``), handing the
     children new chunks between cases.
     """
@@ -211,7 +211,8 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
         mine: deque[Case] = deque()
         solved: list[CaseOutcome] = []
         while pending or running or mine:
-            while len(pending) > len(running) + 1 and len(running) < in_flight:
+            while len(pending) > 1 and (len(running) < workers - 1 or (
+                    len(running) < in_flight and len(pending) > len(running) + 1)):
                 running.add(pool.submit(solve_in_process, key, pending.popleft(), recording,
                                         tables))
             if not mine and pending:
