@@ -337,7 +337,7 @@ def test_kept_join_positions_give_the_tables_of_a_fresh_build(example: str) -> N
     # The positions the certificate's joins found are kept for inputs with the same names
     # and years; every value column changed row by row must come out as a fresh build has it.
     from evplan.examples import china_export
-    from evplan.scenarios.warm import _VALUE_COLUMNS  # what a warm case may change
+    from evplan.scenarios.warm_fit import VALUE_COLUMNS  # what a warm case may change
     from evplan.verify.network_tables import Memo, build_tables, encode
 
     data = china_export() if example == "china_export" else random_network(
@@ -348,7 +348,7 @@ def test_kept_join_positions_give_the_tables_of_a_fresh_build(example: str) -> N
     build_tables(data, encode(data, plan, None), memo)
     generator = np.random.default_rng(7)
     tables = {}
-    for name, columns in _VALUE_COLUMNS.items():
+    for name, columns in VALUE_COLUMNS.items():
         frame = data[name].copy()
         for column in columns:
             if column in frame and len(frame):

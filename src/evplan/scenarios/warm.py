@@ -45,6 +45,7 @@ from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.requirements import requirement_holes
 from evplan.results.result import Result
+from evplan.scenarios.warm_fit import same_shape_tables, same_structure
 from evplan.scenarios.warm_numbers import CaseNumbers, Gather
 from evplan.scenarios.warm_results import Columns, ResultTemplates, same_tables
 from evplan.scenarios.warm_rules import WarmRules
@@ -64,26 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = ["WarmModel", "WarmState", "WarmStats"]
 
-_VALUE_COLUMNS = {
-    "plants": ("capacity_vehicles_per_year", "fixed_cost_usd_per_year", "min_utilisation"),
-    "plant_programs": ("variable_cost_usd_per_vehicle",),
-    "routes": ("freight_usd_per_vehicle", "transit_days", "co2_kg_per_vehicle",
-               "capacity_vehicles_per_year"),
-    "duties": ("ad_valorem_rate", "specific_usd_per_vehicle", "minimum_usd_per_vehicle",
-               "quota_vehicles_per_year", "in_quota_rate"),
-    "countervailing_duties": ("cvd_rate",),
-    "demand": ("volume_vehicles", "price_usd_per_vehicle"),
-    "committed_sales": ("min_vehicles",),
-    # Trade terms (model/trade.py): Gather.numbers recomputes them for every case.
-    "exchange_rates": ("local_per_usd",),
-    "transfer_prices": ("markup_on_full_cost",),
-    "quota_shares": ("share_of_quota",),
-}
 _PLAN = ("shipments", "sales")  # the result tables the certificates read
-_FREE_COLUMNS = ("row", "source", "name", "notes", "note", "comment", "battery_kwh")
-# Optional value columns whose blank cells shape the model (a quota row, a lane limit).
-_BLANK_SHAPES = {"routes": ("capacity_vehicles_per_year",),
-                 "duties": ("quota_vehicles_per_year",)}
 
 
 @dataclass
@@ -94,67 +76,6 @@ class WarmStats:
     warm_reindexed: int = 0
     cold: int = 0
     reasons: list[str] = field(default_factory=list)
-
-
-def _structure(index: ModelIndex) -> list[Any]:
-    """What must be equal for two indices to give the same rows and columns."""
-    floor = (index.plant_years["min_utilisation"]
-             * index.plant_years["capacity_vehicles_per_year"]).to_numpy() > 0
-    return [
-        index.flows[["year", "plant", "program", "market", "plant_year", "balance",
-                     "route_year"]],
-        index.sales[["pool", "balance", "program"]],
-        index.pools[["market", "year", "product", "tier"]],
-        index.balances,
-        index.plant_years[["plant", "year"]],
-        index.route_years[["plant", "market", "year"]],
-        index.quota_flows[["flow", "quota_group"]],
-        index.quota_groups[["year"]],
-        index.committed[["market", "year", "product"]],
-        index.committed_terms,
-        pd.Series(floor),
-        index.discount.index.to_series(),
-    ]
-
-
-def _same_structure(left: ModelIndex, right: ModelIndex) -> bool:
-    return all(
-        len(a) == len(b) and a.reset_index(drop=True).equals(b.reset_index(drop=True))
-        for a, b in zip(_structure(left), _structure(right), strict=True))
-
-
-def _same_shape_tables(base: NetworkData, data: NetworkData) -> bool:
-    """True when only value columns differ (so positions recorded on ``base`` still hold)."""
-    if (base.scenario.first_year, base.scenario.last_year) != (
-            data.scenario.first_year, data.scenario.last_year):
-        return False
-    if (base.scenario.unmet_committed_penalty_usd_per_vehicle is None) != (
-            data.scenario.unmet_committed_penalty_usd_per_vehicle is None):
-        return False
-    for name, frame in base.tables.items():
-        other = data.tables[name]
-        if other is frame:  # apply() keeps tables it did not touch
-            continue
-        if len(frame) != len(other):
-            return False
-        skip = set(_VALUE_COLUMNS.get(name, ())) | set(_FREE_COLUMNS)
-        for column in frame.columns:
-            if column in skip:
-                continue
-            if column not in other.columns:
-                return False
-            left, right = frame[column].array, other[column].array
-            if left is not right and (left.dtype != right.dtype or not left.equals(right)):
-                return False
-        for column in _BLANK_SHAPES.get(name, ()):
-            if not np.array_equal(frame[column].isna().to_numpy(),
-                                  other[column].isna().to_numpy()):
-                return False
-    if data.plants is base.plants:
-        return True
-    floor = base.plants["min_utilisation"] * base.plants["capacity_vehicles_per_year"] > 0
-    other_floor = data.plants["min_utilisation"] * data.plants["capacity_vehicles_per_year"] > 0
-    return bool(np.array_equal(floor.to_numpy(), other_floor.to_numpy()))
 
 
 class WarmModel:
@@ -411,10 +332,10 @@ class WarmModel:
                     for name, frame in self.base.tables.items()):
                 return None, ("cold: on a strategic plan only the base inputs are re-solved "
                               "warm (its rows read demand volumes and kit costs)")
-        if _same_shape_tables(self.base, data):
+        if same_shape_tables(self.base, data):
             return self._gather.numbers(data), "warm"
         index = build_index(data)
-        if _same_structure(self.index, index):
+        if same_structure(self.index, index):
             return CaseNumbers.of_index(
                 index, data.scenario.unmet_committed_penalty_usd_per_vehicle), "warm-reindexed"
         return None, "cold: the scenario changes which flows, sales or rows exist"
@@ -561,9 +482,9 @@ class WarmModel:
         The HiGHS duals, keyed by the base index (the rows the warm LP holds), are the
         candidate optimality certificate. ``compliance`` holds the compliance tables'
         numbers (:meth:`ComplianceLayout.numbers`). In ``warm`` mode the inputs' name
-        columns are the base's (:func:`_same_shape_tables`) and the plan's come from the
-        templates, so the certificate keeps its name codes. Raises VerificationError on
-        any violation.
+        and year columns are the base's (:func:`~.warm_fit.same_shape_tables`) and the
+        plan's come from the templates, so the certificate keeps its name codes and join
+        positions. Raises VerificationError on any violation.
         """
         from dataclasses import replace
 
