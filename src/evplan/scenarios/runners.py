@@ -199,9 +199,9 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
 
     The children take chunks from the front of the list, never the last one left: each
     idle child gets one, and one more queued behind it (so it never waits for this process)
-    while more chunks are left than the children hold. This process already holds the warm model: it
-    takes chunks from the end and solves them a case at a time (``solve_here``), handing the
-    children new chunks between cases.
+    while more chunks are left than the children hold. This process already holds the warm
+    model: it takes chunks from the end and solves them a case at a time (``solve_here``),
+    handing the children new chunks between cases.
     """
     pending = deque(chunks)
     in_flight = 2 * (workers - 1)

@@ -52,8 +52,8 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
         The tables the compliance check reads (``shipments`` and the compliance tables,
         as DataFrames or mappings of column to array); default ``result.tables``.
     names : evplan.verify.network_tables.NameCodes, optional
-        The network certificate's name codes kept across plans with the same names (see
-        :func:`evplan.verify.verify_network`).
+        The network certificate's name codes and join positions kept across plans with the
+        same names and years (a warm model's cases; see :func:`evplan.verify.verify_network`).
     """
     from evplan.errors import VerificationError
 
