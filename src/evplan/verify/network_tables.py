@@ -93,14 +93,19 @@ class NetworkTables:
     def balance_key(self, program: np.ndarray, market: np.ndarray, year: np.ndarray
                     ) -> np.ndarray:
         """Key of (program, market, year)."""
-        return combine((program, self.size("program")), (market, self.size("market")),
-                       (year, YEAR_RADIX))
+        return _balance_key(self.vocabulary, program, market, year)
 
     def committed_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(commitment, balance key) for every program a commitment's product names."""
         at, member_at = join(self.committed["product"], self.members["product"])
         return at, self.balance_key(self.members["program"][member_at],
                                     self.committed["market"][at], self.committed["year"][at])
+
+
+def _balance_key(vocabulary: Vocabulary, program: np.ndarray, market: np.ndarray,
+                 year: np.ndarray) -> np.ndarray:
+    return combine((program, vocabulary.size("program")), (market, vocabulary.size("market")),
+                   (year, YEAR_RADIX))
 
 
 def _quota_names(duties: pd.DataFrame) -> np.ndarray:
@@ -434,8 +439,8 @@ def _transfer(data: NetworkData, vocabulary: Vocabulary, lanes: Columns,
 
 
 def _cvd_positions(data: NetworkData, vocabulary: Vocabulary, lanes: Columns
-                   ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(expanded cvd rows, their position for each lane-year under each of the four
+                   ) -> tuple[np.ndarray, ...]:
+    """(expanded cvd rows, then their position for each lane-year under each of the four
     probes: maker and powertrain, maker and '*', '*' and powertrain, '*' and '*')."""
     cvd = data["countervailing_duties"]
     sizes = [vocabulary.size(kind) for kind in ("country", "market", "powertrain", "maker")]
@@ -451,14 +456,12 @@ def _cvd_positions(data: NetworkData, vocabulary: Vocabulary, lanes: Columns
                         vocabulary.codes("cvd.maker")[rows], years))
     any_powertrain = np.full(len(lanes["year"]), vocabulary.codes("star.powertrain")[0])
     any_maker = np.full(len(lanes["year"]), vocabulary.codes("star.maker")[0])
-    probes = [finder(key(lanes["origin"], lanes["market"], powertrain, maker, lanes["year"]))
-              for powertrain, maker in ((lanes["powertrain"], lanes["maker"]),
-                                        (any_powertrain, lanes["maker"]),
-                                        (lanes["powertrain"], any_maker),
-                                        (any_powertrain, any_maker))]
-    for probe in probes:
-        probe.setflags(write=False)
-    return rows, probes
+    return rows, *(finder(key(lanes["origin"], lanes["market"], powertrain, maker,
+                              lanes["year"]))
+                   for powertrain, maker in ((lanes["powertrain"], lanes["maker"]),
+                                             (any_powertrain, lanes["maker"]),
+                                             (lanes["powertrain"], any_maker),
+                                             (any_powertrain, any_maker)))
 
 
 def _countervailing(data: NetworkData, vocabulary: Vocabulary, lanes: Columns, memo: Memo
@@ -467,7 +470,7 @@ def _countervailing(data: NetworkData, vocabulary: Vocabulary, lanes: Columns, m
     cvd = data["countervailing_duties"]
     if cvd.empty:
         return np.zeros(len(lanes["year"]))
-    rows, probes = memo("cvd", lambda: _cvd_positions(data, vocabulary, lanes))
+    rows, *probes = memo("cvd", lambda: _cvd_positions(data, vocabulary, lanes))
     values = cvd["cvd_rate"].to_numpy(float)[rows]
     if not len(values):  # no row covers a planning year
         return np.zeros(len(lanes["year"]))
@@ -477,29 +480,34 @@ def _countervailing(data: NetworkData, vocabulary: Vocabulary, lanes: Columns, m
     return np.nan_to_num(rate)
 
 
-def _structure(data: NetworkData, vocabulary: Vocabulary, lanes: Columns,
-               plant_years: Columns) -> dict[str, np.ndarray]:
-    """Positions and keys of the lane-years, demand rows and commitments."""
+def _keys(data: NetworkData, vocabulary: Vocabulary, lanes: Columns,
+          plant_years: Columns) -> dict[str, np.ndarray]:
+    """Positions and keys of the lane-years, demand rows and commitments, and which
+    lane-years a demand row can buy from."""
     plant_count = vocabulary.size("plant")
-    demand_table, committed_table = data["demand"], data["committed_sales"]
-    members = {"product": np.concatenate([vocabulary.codes(f"members.{level}")
-                                          for level in ("program", "segment", "powertrain")]),
-               "program": np.tile(vocabulary.codes("programs"), 3)}
-    out = {
+    demand_table = data["demand"]
+    members_product = np.concatenate([vocabulary.codes(f"members.{level}")
+                                      for level in ("program", "segment", "powertrain")])
+    members_program = np.tile(vocabulary.codes("programs"), 3)
+    demand_market, demand_year = vocabulary.codes("demand.market"), years_of(demand_table["year"])
+    balance = _balance_key(vocabulary, lanes["program"], lanes["market"], lanes["year"])
+    tier_at, member_at = join(vocabulary.codes("demand.product"), members_product)
+    sellable = _balance_key(vocabulary, members_program[member_at], demand_market[tier_at],
+                            demand_year[tier_at])
+    return {
         "plant_year": find(combine((plant_years["plant"], plant_count),
                                    (plant_years["year"], YEAR_RADIX)),
                            combine((lanes["plant"], plant_count), (lanes["year"], YEAR_RADIX))),
-        "members.product": members["product"], "members.program": members["program"],
-        "demand.year": years_of(demand_table["year"]), "demand.tier": years_of(
-            demand_table["tier"]),
-        "demand.market_at": find(vocabulary.codes("markets"), vocabulary.codes("demand.market")),
-        "committed.year": years_of(committed_table["year"]),
+        "members.product": members_product, "members.program": members_program,
+        "demand.year": demand_year, "demand.tier": years_of(demand_table["tier"]),
+        "demand.market_at": find(vocabulary.codes("markets"), demand_market),
+        "committed.year": years_of(data["committed_sales"]["year"]),
         "key": combine((lanes["plant"], plant_count), (lanes["program"],
                                                        vocabulary.size("program")),
                        (lanes["market"], vocabulary.size("market")),
                        (lanes["year"], YEAR_RADIX)),
+        "balance": balance, "sellable": find(sellable, balance) >= 0,
     }
-    return out
 
 
 def build_tables(data: NetworkData, vocabulary: Vocabulary, memo: Memo | None = None
@@ -512,7 +520,7 @@ def build_tables(data: NetworkData, vocabulary: Vocabulary, memo: Memo | None = 
     memo = memo if memo is not None else Memo()
     plant_years = _plant_years(data, vocabulary, memo)
     lanes = _lanes(data, vocabulary, memo)
-    found = memo("structure", lambda: _structure(data, vocabulary, lanes, plant_years))
+    found = memo("keys", lambda: _keys(data, vocabulary, lanes, plant_years))
     lanes["plant_year"] = found["plant_year"]
     _transfer(data, vocabulary, lanes, plant_years, memo)
     _duties(data, vocabulary, lanes, memo)
@@ -541,15 +549,6 @@ def build_tables(data: NetworkData, vocabulary: Vocabulary, memo: Memo | None = 
     tables = NetworkTables(vocabulary=vocabulary, lanes=lanes, plant_years=plant_years,
                            demand=demand, committed=committed, members=members,
                            penalty=data.scenario.unmet_committed_penalty_usd_per_vehicle)
-    lanes["key"] = found["key"]
-
-    def sellable() -> tuple[np.ndarray, np.ndarray]:
-        """(balance key, sellable) of each lane-year."""
-        balance = tables.balance_key(lanes["program"], lanes["market"], lanes["year"])
-        tier_at, member_at = join(demand["product"], members["product"])
-        sellable_keys = tables.balance_key(members["program"][member_at],
-                                           demand["market"][tier_at], demand["year"][tier_at])
-        return balance, find(sellable_keys, balance) >= 0
-
-    lanes["balance"], lanes["sellable"] = memo("sellable", sellable)
+    for name in ("key", "balance", "sellable"):
+        lanes[name] = found[name]
     return tables
