@@ -139,9 +139,7 @@ class WarmModel:
         self.layout = Layout.of(model, matrices, self.index)
         self._gather = Gather.of(base, self.index)
         self._holes = requirement_holes(self.index)
-        self._rules = WarmRules.of(base, self.index, model, self.layout)
-        self._compliance_cost = (self._rules.cost if self._rules is not None
-                                 else np.zeros(self.layout.n_columns))
+        self._use_rules(WarmRules.of(base, self.index, model, self.layout))
         # A strategic model with its network fixed keeps the costs of its other columns
         # (modules, capex ...) as built; only the network columns' costs are recomputed.
         self._built_cost = (np.asarray(matrices.c, dtype=float) - self._compliance_cost
@@ -171,11 +169,9 @@ class WarmModel:
         warm._holes = requirement_holes(state.index)
         # The sender's rules come ready (no linopy model needed here); without them the
         # rules' coefficients need the linopy model, built once.
-        warm._rules = state.rules if state.rules is not None else (
+        warm._use_rules(state.rules if state.rules is not None else (
             WarmRules.of(warm.base, warm.index, warm.linopy_model, warm.layout)
-            if has_compliance(warm.base) else None)
-        warm._compliance_cost = (warm._rules.cost if warm._rules is not None
-                                 else np.zeros(warm.layout.n_columns))
+            if has_compliance(warm.base) else None))
         warm._templates = state.templates
         warm._templates_ok = state.templates is not None
         warm.enabled = state.enabled
@@ -184,6 +180,12 @@ class WarmModel:
         if state.index.strategic is not None:  # strategic warm models stay in-process
             warm.enabled = False
         return warm
+
+    def _use_rules(self, rules: WarmRules | None) -> None:
+        """Keep the CO2/ZEV rules and their cost per column (zeros without rules)."""
+        self._rules = rules
+        self._compliance_cost = (rules.cost if rules is not None
+                                 else np.zeros(self.layout.n_columns))
 
     @property
     def travels(self) -> bool:
