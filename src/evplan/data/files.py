@@ -38,12 +38,17 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_NODES",
     "MAX_YAML_BYTES",
+    "SCENARIO_FILE",
     "LimitedSafeLoader",
     "decode_text",
     "load_yaml",
     "read_csv_table",
+    "read_scenario_file",
     "read_text_file",
 ]
+
+#: The scenario file of an input folder.
+SCENARIO_FILE = "scenario.yaml"
 
 #: Largest YAML document accepted, in bytes (the default scenario.yaml is 20 kB).
 MAX_YAML_BYTES = 5_000_000
@@ -282,6 +287,30 @@ def load_yaml(text: str, label: str) -> Any:
                                   "': ' or starts with a special character.")]) from None
     finally:
         loader.dispose()
+
+
+def read_scenario_file(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """A folder's parsed ``scenario.yaml`` (``{}`` when it cannot be read) and its problems.
+
+    The overlay reader (which needs ``base_inputs``) and the folder reader both take this,
+    so the file is read and parsed once per folder.
+    """
+    path = folder / SCENARIO_FILE
+    if not path.exists():
+        return {}, [Problem(SCENARIO_FILE, f"{SCENARIO_FILE} is missing from {folder}. Add one "
+                            "with at least name, first_year and last_year.")]
+    try:
+        loaded = load_yaml(read_text_file(path, SCENARIO_FILE, MAX_YAML_BYTES), SCENARIO_FILE)
+    except InputError as error:
+        return {}, list(error.problems)
+    if loaded is None:
+        return {}, [Problem(SCENARIO_FILE, f"{SCENARIO_FILE} is empty. Write at least name, "
+                            "first_year and last_year.")]
+    if not isinstance(loaded, dict):
+        return {}, [Problem(SCENARIO_FILE, f"{SCENARIO_FILE} must be a mapping of keys to "
+                            "values ('first_year: 2023'), found "
+                            f"{'a list' if isinstance(loaded, list) else 'text'}.")]
+    return loaded, []
 
 
 def _yaml_error(error: yaml.YAMLError) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from evplan.data.files import MAX_YAML_BYTES, load_yaml, read_text_file
+from evplan.data.files import read_scenario_file
 from evplan.errors import InputError, Problem
 from evplan.schema import TABLES
 
@@ -30,19 +30,6 @@ __all__ = ["OVERLAY_ROW_OFFSET", "read_layered_folder"]
 
 OVERLAY_ROW_OFFSET = 10_000
 MAX_DEPTH = 5
-
-
-def _base_of(folder: Path) -> str:
-    """The ``base_inputs`` value of the folder's scenario.yaml ('' when none or unreadable)."""
-    path = folder / "scenario.yaml"
-    if not path.exists():
-        return ""
-    try:  # the one limited YAML loader (size, aliases, duplicate keys)
-        loaded = load_yaml(read_text_file(path, "scenario.yaml", MAX_YAML_BYTES),
-                           "scenario.yaml") or {}
-    except InputError:
-        return ""  # the normal reader reports the problem
-    return str(loaded.get("base_inputs") or "").strip() if isinstance(loaded, dict) else ""
 
 
 def _merge_table(table_name: str, base: pd.DataFrame, overlay: pd.DataFrame
@@ -71,16 +58,18 @@ def read_layered_folder(folder: Path, read_folder: Callable[..., RawInputs],
     folder : Path
         The input folder.
     read_folder : callable
-        ``read_folder(folder, complete=...)`` reads one folder (see :mod:`evplan.data.read`).
+        ``read_folder(folder, complete=..., read_scenario=...)`` reads one folder (see
+        :mod:`evplan.data.read`); ``read_scenario`` is the folder's parsed scenario.yaml.
 
     Raises
     ------
     InputError
         When the base folder does not exist or the bases loop.
     """
-    base_name = _base_of(folder)
+    scenario_file = read_scenario_file(folder)
+    base_name = str(scenario_file[0].get("base_inputs") or "").strip()
     if not base_name:
-        return read_folder(folder)
+        return read_folder(folder, read_scenario=scenario_file)
     base_path = (folder / base_name).resolve()
     label = f"{folder / 'scenario.yaml'}"
     if not base_path.is_dir():
@@ -91,7 +80,7 @@ def read_layered_folder(folder: Path, read_folder: Callable[..., RawInputs],
         raise InputError([Problem(label, f"base_inputs go more than {MAX_DEPTH} folders deep "
                                   "(a loop?). Point base_inputs at a complete folder.")])
     base = read_layered_folder(base_path, read_folder, depth + 1)
-    top = read_folder(folder, complete=False)
+    top = read_folder(folder, complete=False, read_scenario=scenario_file)
     tables = dict(base.tables)
     labels = dict(base.labels)
     for name, frame in top.tables.items():

@@ -13,14 +13,12 @@ from typing import Any
 import pandas as pd
 
 from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET, read_sheets, scenario_from_sheets
-from evplan.data.files import MAX_YAML_BYTES, load_yaml, read_csv_table, read_text_file
+from evplan.data.files import SCENARIO_FILE, read_csv_table, read_scenario_file
 from evplan.data.overlay import read_layered_folder
 from evplan.errors import InputError, Problem
 from evplan.schema import TABLES
 
 __all__ = ["RawInputs", "read_inputs", "read_raw_table"]
-
-SCENARIO_FILE = "scenario.yaml"
 
 
 @dataclass
@@ -117,8 +115,14 @@ def _empty_file(label: str, columns: tuple[str, ...] = ()) -> str:
             "and the data below it; delete the file if the table has no rows and is optional.")
 
 
-def _read_folder(folder: Path, complete: bool = True) -> RawInputs:
-    """Read a folder; ``complete=False``: a missing required table is no problem (an overlay)."""
+def _read_folder(folder: Path, complete: bool = True,
+                 read_scenario: tuple[dict[str, Any], list[Problem]] | None = None
+                 ) -> RawInputs:
+    """Read a folder; ``complete=False``: a missing required table is no problem (an overlay).
+
+    ``read_scenario`` is the folder's :func:`~evplan.data.files.read_scenario_file`, when the
+    caller has read it already.
+    """
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
@@ -140,28 +144,9 @@ def _read_folder(folder: Path, complete: bool = True) -> RawInputs:
             problems.append(Problem(table.file, _empty_file(table.file, table.column_names)))
             continue
         tables[name] = _with_row_numbers(frame)
-    scenario_path = folder / SCENARIO_FILE
-    scenario: dict[str, Any] = {}
-    if not scenario_path.exists():
-        problems.append(Problem(SCENARIO_FILE, f"{SCENARIO_FILE} is missing from {folder}. Add "
-                                "one with at least name, first_year and last_year."))
-    else:
-        try:
-            loaded = load_yaml(read_text_file(scenario_path, SCENARIO_FILE, MAX_YAML_BYTES),
-                               SCENARIO_FILE)
-        except InputError as error:
-            problems.extend(error.problems)
-            loaded = {}
-        if loaded is None:
-            problems.append(Problem(SCENARIO_FILE, f"{SCENARIO_FILE} is empty. Write at least "
-                                    "name, first_year and last_year."))
-            loaded = {}
-        if not isinstance(loaded, dict):
-            problems.append(Problem(SCENARIO_FILE, f"{SCENARIO_FILE} must be a mapping of keys "
-                                    f"to values ('first_year: 2023'), found "
-                                    f"{'a list' if isinstance(loaded, list) else 'text'}."))
-            loaded = {}
-        scenario = loaded
+    scenario, scenario_problems = read_scenario if read_scenario is not None else (
+        read_scenario_file(folder))
+    problems.extend(scenario_problems)
     return RawInputs(tables, labels, scenario, SCENARIO_FILE, str(folder), problems)
 
 
