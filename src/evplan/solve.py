@@ -94,7 +94,7 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     if has_compliance(data):  # issue 16: compliance tables and KPIs (certified below)
         from evplan.results.compliance import compliance_kpis, compliance_tables
 
-        tables |= compliance_tables(m, run, index, data)
+        tables |= compliance_tables(m, run, index, data, index.compliance)
         kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
     watch.lap("results")
     objective = run.objective - fixed_cost_usd(index)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import linopy
 import numpy as np
 import pandas as pd
@@ -95,6 +97,7 @@ def build_model(data: NetworkData, options: BuildOptions | None = None,
         add_production_credits(m, compliance, options)
         add_carbon_cap(m, compliance, options)
         extra = compliance_objective(m, compliance, index, options)
+        index = dataclasses.replace(index, compliance=compliance)
     if index.strategic is not None:  # strategic tables present: the network-design MILP
         add_strategic_families(m, index, options)
     add_objective(m, index, options, penalty, extra)

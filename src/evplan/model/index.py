@@ -68,6 +68,9 @@ class ModelIndex:
     committed_terms: pd.DataFrame
     discount: pd.Series
     strategic: Any = None  # StrategicIndex when a strategic table has rows (a MILP)
+    #: ComplianceIndex of the inputs' CO2/ZEV rules, set by build_model when it built one
+    #: (the result and compliance tables reuse it instead of joining the rules again).
+    compliance: Any = None
 
     def sizes(self) -> dict[str, int]:
         """Element counts per index, for logs and benchmarks."""

@@ -143,7 +143,7 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
     if has_compliance(data):  # CO2 and zero-emission rules (issue 16) on the designed network
         from evplan.results.compliance import compliance_kpis, compliance_tables
 
-        tables |= compliance_tables(m, run, index, data)
+        tables |= compliance_tables(m, run, index, data, index.compliance)
         kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
     value = value_by_year(tables)
     discount = index.discount

@@ -46,7 +46,7 @@ def scenario_result(name: str, data: NetworkData, m: Any, index: ModelIndex, run
     if has_compliance(data):
         from evplan.results.compliance import compliance_kpis, compliance_tables
 
-        tables |= compliance_tables(m, run, index, data)
+        tables |= compliance_tables(m, run, index, data, index.compliance)
         kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
     objective = run.objective - strategic_constant_usd(index)
     problems = check_plan(data, tables, objective, index.strategic.objective_basis)
