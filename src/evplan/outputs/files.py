@@ -226,10 +226,9 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
             series = series.astype(object)
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
-        values = series.to_numpy(dtype=object)  # plain Python: Series.map costs 0.5 ms
-        if any(isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
-               for value in values):
-            changed[column] = pd.Series([safe(value) for value in values], index=series.index,
+        cells = series.to_numpy(dtype=object)  # plain Python: Series.map costs 0.5 ms
+        if any(isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES) for cell in cells):
+            changed[column] = pd.Series([safe(cell) for cell in cells], index=series.index,
                                         dtype=object)
     headers = {column: safe(column) for column in frame.columns
                if isinstance(column, str) and column.startswith(FORMULA_PREFIXES)}
