@@ -90,3 +90,29 @@ def test_solver_limit_without_a_plan_exits_3(tmp_path: Path) -> None:
     assert done.returncode == 3
     assert "without a feasible plan. Raise --time-limit." in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+CONSOLE = """
+import atexit, sys, threading, time
+atexit.register(lambda: print("exit handlers ran", flush=True))
+if {thread!r}:
+    threading.Thread(target=time.sleep, args=(0.2,), daemon=True).start()
+sys.argv = ["evplan", *{argv!r}]
+from evplan.cli import console
+console()
+"""
+
+
+def test_the_program_keeps_exit_codes_and_exit_handlers_when_it_skips_teardown(
+        tmp_path: Path) -> None:
+    """``console`` ends by os._exit when no other thread runs: the exit code and the atexit
+    handlers (temporary folders, child processes, logging) must be those of a normal exit."""
+    inputs = write_inputs(single_lane(), tmp_path / "inputs")
+    for argv, thread, code in ((["validate", str(inputs)], False, 0),
+                               (["run", str(tmp_path / "missing")], False, 1),
+                               (["run", "--no-such-option"], False, 64),
+                               (["validate", str(inputs)], True, 0)):
+        done = subprocess.run([sys.executable, "-c", CONSOLE.format(argv=argv, thread=thread)],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        assert done.returncode == code, (argv, done.stderr)
+        assert done.stdout.rstrip().endswith("exit handlers ran"), (argv, done.stdout)

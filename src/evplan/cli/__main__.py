@@ -1,5 +1,5 @@
 """``python -m evplan.cli``."""
 
-from evplan.cli import main
+from evplan.cli import console
 
-main()
+console()
