@@ -35,6 +35,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
@@ -261,10 +262,12 @@ def _tidy(outcomes: list[CaseOutcome], run_ids: dict[int, str]) -> tuple[pd.Data
         "solve_mode": outcome.metadata.get("solve_mode", ""),
         "seconds": outcome.seconds, "error": outcome.error,
     } for outcome in outcomes])
-    frames = [outcome.kpis.assign(case=outcome.case.number) for outcome in outcomes
-              if outcome.kpis is not None]
-    if frames:
-        kpis = pd.concat(frames, ignore_index=True)
+    solved = [outcome for outcome in outcomes if outcome.kpis is not None]
+    if solved:  # one concat, then the case numbers (an assign per case costs 0.2 ms)
+        kpis = pd.concat([outcome.kpis for outcome in solved], ignore_index=True)
+        kpis["case"] = np.repeat(np.array([outcome.case.number for outcome in solved],
+                                          dtype=np.int64),
+                                 [len(outcome.kpis) for outcome in solved])  # type: ignore[arg-type]
         kpis = cases.drop(columns=["seconds", "error"]).merge(kpis, on="case")
     else:
         kpis = cases.iloc[:0]
