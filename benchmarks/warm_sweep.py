@@ -1,6 +1,7 @@
 """Warm re-solves against cold build-and-solve on the default scenario, and sweep throughput.
 
     python benchmarks/warm_sweep.py [--cold-cases 6] [--cases 120] [--repeats 3] [--no-dask]
+                                    [--dask-malloc-trim BYTES]
 
 Prints, with the load average at start and end (timings on a busy machine are noisy; CPU
 seconds are the steadier figure):
@@ -13,7 +14,9 @@ seconds are the steadier figure):
   and their ratio;
 * for the 24-case sweep ``eu-duty-x-freight`` and a larger grid (``--cases``), serially, on
   2 local processes (this one and a child) and on a 2-worker Dask ``LocalCluster`` (started
-  before the clock, after the local runs, so its processes do not run beside them):
+  before the clock, after the local runs, so its processes do not run beside them; its
+  workers' ``MALLOC_TRIM_THRESHOLD_`` is ``--dask-malloc-trim``, 128 MiB by default, where
+  Dask's own 64 KiB costs a warm case about 16 % more CPU):
   wall seconds, CPU seconds of this process plus its workers, cases per minute, and the
   ratios to serial. Each is the median of ``--repeats`` runs when a run takes under 10 CPU
   seconds (CPU, not wall: on a busy machine wall time stretches).
@@ -116,6 +119,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=120, help="cases of the larger grid")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--dask-malloc-trim", type=int, default=128 * 1024 * 1024,
+                        help="MALLOC_TRIM_THRESHOLD_ of the Dask workers, bytes (default 128 "
+                        "MiB; 65536 is Dask's own default)")
     arguments = parser.parse_args()
     print(f"load average at start: {load_average()}")
 
@@ -139,12 +145,21 @@ def main() -> None:
         for name, options in (("serial", {"workers": 1}), ("2 processes", {"workers": 2})):
             rows[title].append((name, *sweep_runs(data, grid, arguments.repeats, options)))
     if not arguments.no_dask:
+        import dask
         from distributed import Client, LocalCluster
 
-        with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                          host="127.0.0.1", dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+        # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536 (freed memory goes
+        # back to the OS at once): a warm case then costs about 16 % more CPU. The sweep's
+        # workers are started with --dask-malloc-trim (docs/scenarios.md says how to set it
+        # on a cluster).
+        trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_":
+                arguments.dask_malloc_trim}
+        with dask.config.set(trim), LocalCluster(
+                n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                dashboard_address=None) as cluster, Client(cluster) as client:
             client.run(lambda: __import__("evplan.scenarios.worker"))  # imports, before the clock
+            seen = set(client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values())
+            print(f"Dask workers: MALLOC_TRIM_THRESHOLD_={', '.join(map(str, seen))}")
             for title, grid in sweeps:
                 rows[title].append(("Dask 2 workers", *sweep_runs(
                     data, grid, arguments.repeats, {"scheduler": client})))
