@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -52,6 +53,20 @@ def test_record_read_and_compare(tmp_path: Path, result: evplan.Result) -> None:
     assert margin[f"delta {second}"] == pytest.approx(100 * 9_000)
     with pytest.raises(StoreError, match="matches no run"):
         store.run("nope")
+
+
+def test_a_table_with_a_new_column_widens_the_stored_table(tmp_path: Path,
+                                                           result: evplan.Result) -> None:
+    """A run whose table has a column the store's table lacks (a newer evplan, or a
+    strategic run after a plain one) adds it: earlier runs read NULL there."""
+    store = ResultsStore(tmp_path / "runs.duckdb")
+    first = store.record(result, scenario="base")
+    shipments = result.tables["shipments"].assign(kit_vehicles=7.0, kit_route="CN>MX")
+    wider = dataclasses.replace(result, tables={**result.tables, "shipments": shipments})
+    second = store.record(wider, scenario="wider")
+    assert store.table(second, "shipments")["kit_vehicles"].eq(7.0).all()
+    assert store.table(second, "shipments")["kit_route"].eq("CN>MX").all()
+    assert store.table(first, "shipments")["kit_vehicles"].isna().all()
 
 
 def test_two_processes_write_at_once(tmp_path: Path) -> None:

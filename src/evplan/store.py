@@ -364,7 +364,7 @@ class ResultsStore:
         if missing:  # a newer evplan added a column: widen the table, old runs get NULL
             connection.register("_evplan_rows", pa.Table.from_pandas(
                 frame[missing].head(0), preserve_index=False))
-            types = dict(connection.execute("SELECT column_name, data_type FROM "
+            types = dict(connection.execute("SELECT column_name, column_type FROM "
                                             "(DESCRIBE _evplan_rows)").fetchall())
             connection.unregister("_evplan_rows")
             for column in missing:
