@@ -152,3 +152,15 @@ def test_written_inputs_load_back_the_same(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(table.drop(columns="row"),
                                       again[name].drop(columns="row"), check_dtype=False)
     assert again.scenario == data.scenario
+
+
+def test_a_repeated_header_in_a_table_given_as_a_frame_is_an_error() -> None:
+    network = single_lane()
+    plants = network.tables["plants"].drop(columns="row").astype(str)
+    plants.insert(len(plants.columns), "name", "a second name", allow_duplicates=True)
+    tables = {name: frame.drop(columns="row") for name, frame in network.tables.items()}
+    with pytest.raises(evplan.InputError) as caught:
+        evplan.data.validate_tables({**tables, "plants": plants}, network.scenario)
+    messages = [problem.message for problem in caught.value.problems]
+    assert messages == ["column 'name' appears 2 times in the header. Keep one column named "
+                        "name: delete or rename the others."]

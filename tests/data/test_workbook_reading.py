@@ -112,3 +112,23 @@ def test_sheets_evplan_does_not_read_may_hold_merges_and_formulas(book: Path,
     mutate.edit_workbook(book, {"README": lambda xml: mutate.add_merge(
         mutate.replace_cell(xml, "A1", mutate.formula_cell("A1", "1+1")), "A1:C1")})
     same_tables(evplan.load(book), network)
+
+
+def test_a_column_named_twice_is_an_error_naming_it(book: Path, network: NetworkData) -> None:
+    """A workbook keeps both headers of a repeated column (a CSV reader renames the second):
+    evplan names the column and reads the first one, so the other problems are still listed
+    and the second column's cells are never mixed into the values."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["markets"]
+    headers = [cell.value for cell in sheet[1]]
+    extra = len(headers) + 1
+    sheet.cell(row=1, column=extra, value="market")  # a second 'market' column
+    for row in range(2, sheet.max_row + 1):
+        sheet.cell(row=row, column=extra, value=f"OTHER{row}")
+    workbook.save(book)
+    text = error_text(book)
+    assert "column 'market' appears 2 times in the header" in text
+    assert "OTHER" not in text and "is not in" not in text  # the first column is the one read
+    assert text.count("\n  * ") == 1, text

@@ -222,6 +222,13 @@ def coerce_table(
         Columns ``row`` plus the schema's columns in schema order.
     """
     known = set(table.column_names)
+    repeated = frame.columns[frame.columns.duplicated()].unique()
+    for name in repeated:
+        count = int((frame.columns == name).sum())
+        problems.append(Problem(label, f"column '{name}' appears {count} times in the header. "
+                                f"Keep one column named {name}: delete or rename the others."))
+    if len(repeated):  # the first of each name is read, so its cells are still checked
+        frame = frame.loc[:, ~frame.columns.duplicated()]
     for name in frame.columns:
         if name not in known and name not in ALWAYS_ALLOWED:
             problems.append(Problem(label, f"column '{name}' is not a column of {table.name}."

@@ -38,7 +38,9 @@ ACCEPTED_TEXT = (
     "missing or has a header and no rows has no rows. In a workbook every row is read, "
     "whatever the sheet's stored dimension says; a formula cell is read as its calculated "
     "value, and one saved without a calculated value, a merged cell, or a sheet that cannot be "
-    "read is an error naming sheet and row.",
+    "read is an error naming sheet and row. A header that names a column twice (a sheet keeps "
+    "both; a CSV file's second one reads as `name.1`, an unknown column) is an error naming "
+    "the column; the first one is read, so the rest of the table is still checked.",
     "",
     "Every number must be finite: NaN, infinity and values outside a column's allowed range "
     "(below) are refused. A column without a declared maximum takes the ceiling of its unit "
