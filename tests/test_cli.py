@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -116,3 +117,8 @@ def test_the_program_keeps_exit_codes_and_exit_handlers_when_it_skips_teardown(
                               cwd=tmp_path, capture_output=True, text=True, timeout=600)
         assert done.returncode == code, (argv, done.stderr)
         assert done.stdout.rstrip().endswith("exit handlers ran"), (argv, done.stdout)
+    # Started with stderr closed (`2>&-`): sys.stderr is None, the exit code still 0.
+    closed = subprocess.run([sys.executable, "-m", "evplan.cli", "validate", str(inputs)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, text=True, timeout=600,
+                            preexec_fn=lambda: os.close(2))
+    assert closed.returncode == 0 and "valid" in closed.stdout.lower(), closed.stdout

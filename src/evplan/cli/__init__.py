@@ -103,6 +103,8 @@ def console() -> NoReturn:
 
 def _flush_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with that descriptor closed (`2>&-`)
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: nothing more to say
