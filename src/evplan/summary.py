@@ -61,14 +61,14 @@ def kpi_summary_rows(result: Result) -> list[tuple[str, str, str, list[str]]]:
     years = sorted(int(year) for year in kpis["year"].unique())
     units = dict(zip(kpis["kpi"], kpis["unit"], strict=False))
     rows: list[tuple[str, str, str, list[str]]] = []
-    by_year: dict[tuple[str, str], dict[int, float]] = {}  # one pass, not a filter per row
+    by_year: dict[tuple[str, str], dict[int, Any]] = {}  # one pass, not a filter per row
     for kpi_name, kpi_key, year, value in zip(kpis["kpi"], kpis["key"], kpis["year"],
                                               kpis["value"], strict=True):
-        by_year.setdefault((kpi_name, kpi_key), {})[int(year)] = float(value)
+        by_year.setdefault((kpi_name, kpi_key), {})[int(year)] = value
 
     def row(label: str, kpi: str, key: str = "all") -> None:
         values = by_year.get((kpi, key), {})
-        numbers = [values.get(year, 0.0) for year in years]
+        numbers = [float(values.get(year, 0.0)) for year in years]
         scale = row_scale(numbers, str(units.get(kpi, "")))
         rows.append((f"{label} ({scale.label})", kpi, key,
                      [scaled(number, scale) for number in numbers]))

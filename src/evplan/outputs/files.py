@@ -228,8 +228,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         cells = series.to_numpy(dtype=object)  # plain Python: Series.map costs 0.5 ms
         if any(isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES) for cell in cells):
-            changed[column] = pd.Series([safe(cell) for cell in cells], index=series.index,
-                                        dtype=object)
+            changed[column] = series.astype(object).map(safe)  # rare: same dtypes as before
     headers = {column: safe(column) for column in frame.columns
                if isinstance(column, str) and column.startswith(FORMULA_PREFIXES)}
     if not changed and not headers:
