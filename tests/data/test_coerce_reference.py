@@ -92,10 +92,19 @@ def _reference(column: Column, cells: list[object]) -> tuple[list[object], set[i
     return typed, bad
 
 
+def _as_read(cell: object) -> object:
+    """The cell as a file reader gives it: text, or missing."""
+    return None if _text(cell) == "" and not isinstance(cell, str) else str(cell)
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(*[CELLS] * len(COLUMNS)), min_size=1, max_size=8))
-def test_coerce_table_types_and_reports_each_cell_as_the_reference(rows: list[tuple]) -> None:
-    frame = pd.DataFrame({column.name: pd.Series([row[k] for row in rows], dtype=object)
+@given(st.lists(st.tuples(*[CELLS] * len(COLUMNS)), min_size=1, max_size=8), st.booleans())
+def test_coerce_table_types_and_reports_each_cell_as_the_reference(rows: list[tuple],
+                                                                   read: bool) -> None:
+    """``read``: the columns are text as the CSV reader gives them (a string dtype, trimmed
+    by Arrow); else objects of any kind (a workbook's or a frame's cells)."""
+    frame = pd.DataFrame({column.name: pd.Series([_as_read(row[k]) for row in rows], dtype=str)
+                          if read else pd.Series([row[k] for row in rows], dtype=object)
                           for k, column in enumerate(COLUMNS)})
     frame.insert(0, "row", np.arange(2, len(rows) + 2))
     problems: list[Problem] = []

@@ -74,10 +74,13 @@ def _report(
 def _as_text(series: pd.Series) -> np.ndarray:
     """Cells as stripped strings (an object array), missing values (None, NaN, pd.NA) as ``""``.
 
-    Plain Python over the cells: on the tables evplan reads (tens to thousands of rows) this
-    is about a tenth of the CPU of the same steps as pandas calls, each of which costs tens
-    of microseconds whatever the length; a million rows take about 0.1 s a column.
+    Text read from a file (a string dtype) is trimmed by Arrow: 60 us for 200 rows, 75 ms
+    for a million. Other cells (a workbook's numbers, a frame's objects) go through plain
+    Python: 30 us for 200 rows, 0.2 s for a million. The pandas steps this replaces cost
+    tens of microseconds each whatever the length.
     """
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.str.strip().to_numpy(dtype=object, na_value="")
     cells = series.to_numpy(dtype=object, na_value="")
     stripped = np.empty(len(cells), dtype=object)
     stripped[:] = [cell.strip() if type(cell) is str else str(cell).strip() for cell in cells]
