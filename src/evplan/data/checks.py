@@ -32,9 +32,9 @@ def _limited(problems: list[Problem], label: str, found: list[Problem]) -> None:
                                 count=more))
 
 
-def _all_distinct(columns: list[pd.Series]) -> bool:
-    """True when no two rows hold the same values in ``columns`` (strings)."""
-    keys = list(zip(*(column.tolist() for column in columns), strict=True))
+def _all_distinct(keyed: pd.DataFrame) -> bool:
+    """True when no two rows of ``keyed`` hold the same values."""
+    keys = list(zip(*(keyed[column].tolist() for column in keyed.columns), strict=True))
     return len(set(keys)) == len(keys)
 
 
@@ -43,9 +43,11 @@ def check_duplicate_keys(tables: Tables, labels: dict[str, str], problems: list[
     for name, frame in tables.items():
         table = TABLES[name]
         key = list(table.key)
-        if len(frame) < 2 or _all_distinct([frame[column].astype(str) for column in key]):
-            continue  # the usual case, found without pandas' duplicated (1 ms a table)
+        if len(frame) < 2:
+            continue
         keyed = frame[key].astype(str)
+        if _all_distinct(keyed):
+            continue  # the usual case, found without pandas' duplicated (1 ms a table)
         repeated = keyed.duplicated(keep=False)
         found: list[Problem] = []
         for _, group in frame[repeated].groupby(key, sort=False, dropna=False):

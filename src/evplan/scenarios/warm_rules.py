@@ -63,7 +63,8 @@ class WarmRules:
         # The base's parts, not the NetworkData (whose table mapping does not pickle).
         self._scenario, self._tables, self._origin = base.scenario, dict(base.tables), base.origin
         self.index = index
-        self.compliance = index.compliance or build_compliance_index(base, index)
+        self.compliance = (index.compliance if index.compliance is not None
+                           else build_compliance_index(base, index))
         self.cost = np.zeros(layout.n_columns)
         column_of = np.full(layout.n_variable_labels, -1, dtype=np.int64)
         column_of[layout.vlabels] = np.arange(len(layout.vlabels))
