@@ -28,6 +28,34 @@ WRITER = textwrap.dedent("""
         store.record(RunRecord.from_result(result, scenario=f"{sys.argv[2]}-{number}"))
 """)
 
+RACERS = textwrap.dedent("""
+    import multiprocessing, sys
+    from pathlib import Path
+    import pandas as pd
+    from evplan.store import ResultsStore, RunRecord
+
+    def racer(folder, rounds, barrier, name):
+        kpis = pd.DataFrame({"kpi": ["margin"], "year": [2025], "key": ["all"],
+                             "value": [1.0], "unit": ["USD"]})
+        for number in range(rounds):
+            barrier.wait(timeout=120)   # all start on a store that does not exist yet
+            ResultsStore(Path(folder) / f"{number}.duckdb").record(RunRecord(
+                run_id=f"{name}-{number}", scenario=name, status="optimal",
+                objective_usd=1.0, kpis=kpis))
+
+    if __name__ == "__main__":
+        folder, rounds, racers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+        context = multiprocessing.get_context("fork")
+        barrier = context.Barrier(racers)
+        workers = [context.Process(target=racer, args=(folder, rounds, barrier, f"p{n}"))
+                   for n in range(racers)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        sys.exit(max(worker.exitcode for worker in workers))
+""")
+
 
 @pytest.fixture(scope="module")
 def result() -> evplan.Result:
@@ -84,6 +112,75 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
     assert len(counts) == 12 and counts.nunique() == 1  # every run recorded whole
     for run_id in runs["run_id"]:
         assert len(store.table(run_id, "shipments")) == 1
+
+
+@pytest.mark.slow
+def test_processes_creating_one_new_store_at_once_all_record(tmp_path: Path) -> None:
+    """Eight processes record into the same new store at the same moment, thirty times over:
+    none may open the file while DuckDB is still writing its header (CI once saw "exists,
+    but it is not a valid DuckDB database file" from a sweep worker). A race, so this test
+    does not fail every time the fault is there: before stores were created whole, one run
+    of twenty rounds in three failed here."""
+    script = tmp_path / "racers.py"
+    script.write_text(RACERS, encoding="utf-8")
+    folder = tmp_path / "stores"
+    folder.mkdir()
+    racers = subprocess.run([sys.executable, str(script), str(folder), "30", "8"],
+                            capture_output=True, text=True, timeout=900)
+    assert racers.returncode == 0, racers.stderr[-3000:]
+    for number in range(30):
+        runs = ResultsStore(folder / f"{number}.duckdb").runs()
+        assert sorted(runs["run_id"]) == [f"p{n}-{number}" for n in range(8)]
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        f"{number}.duckdb" for number in range(30))   # no private file left behind
+
+
+def test_a_store_made_by_another_process_first_is_kept(tmp_path: Path,
+                                                       result: evplan.Result,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Losing the race to create a new store: the other process's store (and its run) stays,
+    this process records into it, and its private file is gone."""
+    path = tmp_path / "runs.duckdb"
+    real_link = os.link
+    calls = []
+
+    def other_process_first(source: str, target: str) -> None:
+        calls.append(target)
+        monkeypatch.setattr("evplan.store.os.link", real_link)
+        ResultsStore(path).record(result, scenario="other process")
+        real_link(source, target)   # FileExistsError, as a real second link would get
+
+    monkeypatch.setattr("evplan.store.os.link", other_process_first)
+    ResultsStore(path).record(result, scenario="this process")
+    assert calls == [path]
+    assert sorted(ResultsStore(path).runs()["scenario"]) == ["other process", "this process"]
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.duckdb"]
+
+
+def test_without_hard_links_the_store_is_made_in_place(tmp_path: Path, result: evplan.Result,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def no_links(source: str, target: str) -> None:
+        calls.append(target)
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("evplan.store.os.link", no_links)
+    store = ResultsStore(tmp_path / "runs.duckdb")
+    store.record(result, scenario="base")
+    assert calls == [tmp_path / "runs.duckdb"]
+    assert list(store.runs()["scenario"]) == ["base"]
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.duckdb"]
+
+
+def test_a_file_that_is_not_a_store_is_left_as_it_is(tmp_path: Path,
+                                                     result: evplan.Result) -> None:
+    path = tmp_path / "notes.duckdb"
+    path.write_text("my notes", encoding="utf-8")
+    with pytest.raises(StoreError, match="could not be opened"):
+        ResultsStore(path).record(result, scenario="base")
+    assert path.read_text(encoding="utf-8") == "my notes"
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.duckdb"]
 
 
 def test_killed_writer_leaves_no_partial_record(tmp_path: Path) -> None:

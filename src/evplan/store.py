@@ -10,7 +10,9 @@ process killed part-way leaves nothing behind (DuckDB only makes a transaction d
 DuckDB lets one process at a time open a file for writing. The store therefore holds a
 connection only while it reads or writes, and when another process holds the file it
 retries with exponential backoff (up to ``lock_timeout_s``), so several processes can
-record runs into one store at once.
+record runs into one store at once. A new store file is made whole (written under a private
+name, then hard-linked to its own), so processes that start together on a new store never
+open it half-written.
 
     >>> store = ResultsStore("evplan-output/evplan.duckdb")   # doctest: +SKIP
     >>> run_id = store.record(result, scenario="trade-war")    # doctest: +SKIP
@@ -25,6 +27,7 @@ import json
 import os
 import random
 import re
+import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -221,6 +224,32 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=default, sort_keys=True)
 
 
+def _create(path: Path) -> None:
+    """Make a new store file whole, so that no other process ever opens it half-written.
+
+    DuckDB writes a new file's header after creating it; a second process opening the path
+    in between fails with "not a valid DuckDB database file" (seen with several sweep
+    workers recording into a new store). The schema is written to a private file beside
+    the store, which is then hard-linked to the store's name: atomically, and never over a
+    file that is already there (whoever links first wins; the others open that file). On a
+    file system without hard links the store is created in place, as DuckDB does.
+    """
+    private = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.new")
+    try:
+        connection = duckdb.connect(str(private))
+        try:
+            connection.execute(_SCHEMA)
+        finally:
+            connection.close()
+        with contextlib.suppress(FileExistsError):
+            os.link(private, path)
+    except (OSError, duckdb.Error):
+        pass   # no hard links (or no room) here: connect() creates it in place, or says why
+    finally:
+        private.unlink(missing_ok=True)
+        private.with_name(private.name + ".wal").unlink(missing_ok=True)
+
+
 def _locked(error: Exception) -> bool:
     text = str(error).lower()
     return "lock" in text or "conflicting" in text or "resource temporarily unavailable" in text
@@ -248,6 +277,8 @@ class ResultsStore:
             raise StoreError(f"evplan: no results store at {self.path}. Run a plan with "
                              "--store, or pass the right --store path.")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only and not self.path.exists():
+            _create(self.path)
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.02
         while True:
