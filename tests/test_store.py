@@ -8,9 +8,11 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import evplan
@@ -205,3 +207,17 @@ def test_killed_writer_leaves_no_partial_record(tmp_path: Path) -> None:
             assert count == 0
     store.record(evplan.optimize(single_lane(capacity=500)), scenario="after")
     assert sorted(store.runs()["scenario"]) == ["after", "before"]
+
+
+def test_ctrl_c_while_duckdb_runs_is_an_interrupt(tmp_path: Path) -> None:
+    """DuckDB catches the KeyboardInterrupt of a Ctrl-C and raises RuntimeError('Query
+    interrupted'); the store raises it as the interrupt it is (the CLI then exits 130, not
+    1 for a failed write)."""
+    store = ResultsStore(tmp_path / "runs.duckdb")
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    with pytest.raises(KeyboardInterrupt) as raised:
+        with store.connect() as connection:
+            timer.start()
+            connection.execute("SELECT count(*) FROM range(1000000000000) a, range(10) b")
+    timer.join()
+    assert isinstance(raised.value.__cause__, RuntimeError | duckdb.Error)

@@ -250,6 +250,13 @@ def _create(path: Path) -> None:
         private.with_name(private.name + ".wal").unlink(missing_ok=True)
 
 
+def _interrupted(error: Exception) -> bool:
+    """Whether DuckDB stopped a query for a Ctrl-C: it catches the KeyboardInterrupt and
+    raises ``RuntimeError('Query interrupted')`` (or an ``InterruptException``)."""
+    return isinstance(error, duckdb.InterruptException) or (
+        isinstance(error, RuntimeError) and str(error).strip() == "Query interrupted")
+
+
 def _locked(error: Exception) -> bool:
     text = str(error).lower()
     return "lock" in text or "conflicting" in text or "resource temporarily unavailable" in text
@@ -295,6 +302,10 @@ class ResultsStore:
             if not read_only:
                 connection.execute(_SCHEMA)
             yield connection
+        except (RuntimeError, duckdb.Error) as error:
+            if _interrupted(error):  # Ctrl-C while DuckDB ran: an interrupt, not a failure
+                raise KeyboardInterrupt from error
+            raise
         finally:
             connection.close()
 
@@ -369,26 +380,34 @@ class ResultsStore:
             columns.setdefault(table, set()).add(column)
         return columns
 
-    @staticmethod
-    def _insert(connection: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame
+    @classmethod
+    def _insert(cls, connection: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame
                 ) -> None:
+        cls._from_rows(connection, f"INSERT INTO {target} BY NAME SELECT * FROM _evplan_rows",
+                       frame)
+
+    @staticmethod
+    def _from_rows(connection: duckdb.DuckDBPyConnection, sql: str, frame: pd.DataFrame
+                   ) -> None:
+        """Run ``sql`` with ``frame`` registered as the view ``_evplan_rows``."""
         connection.register("_evplan_rows", pa.Table.from_pandas(frame, preserve_index=False))
         try:
-            connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _evplan_rows")
-        finally:
-            connection.unregister("_evplan_rows")
+            connection.execute(sql)
+        except BaseException:
+            # a failed insert (a Ctrl-C) aborts the transaction; unregistering then raises
+            # "Current transaction is aborted" and would hide what went wrong
+            with contextlib.suppress(duckdb.Error):
+                connection.unregister("_evplan_rows")
+            raise
+        connection.unregister("_evplan_rows")
 
     @classmethod
     def _write_table(cls, connection: duckdb.DuckDBPyConnection, target: str,
                      frame: pd.DataFrame, existing: dict[str, set[str]]) -> None:
         frame = frame[["run_id", *[c for c in frame.columns if c != "run_id"]]]
         if target not in existing:
-            connection.register("_evplan_rows", pa.Table.from_pandas(frame,
-                                                                     preserve_index=False))
-            try:
-                connection.execute(f"CREATE TABLE {target} AS SELECT * FROM _evplan_rows")
-            finally:
-                connection.unregister("_evplan_rows")
+            cls._from_rows(connection, f"CREATE TABLE {target} AS SELECT * FROM _evplan_rows",
+                           frame)
             existing[target] = set(frame.columns)
             return
         missing = [column for column in frame.columns if column not in existing[target]]

@@ -5,6 +5,7 @@ behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -91,3 +92,74 @@ def test_stochastic_stops_on_ctrl_c_and_writes_nothing(tmp_path: Path) -> None:
     assert seconds < STOP_WITHIN_S, seconds
     assert stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def _session_alive(session: int) -> list[str]:
+    """The live (not zombie) processes of a session, as 'pid state command' lines."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+        except OSError:  # it ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # state, ppid, pgrp, session, ...
+        if int(fields[3]) == session and fields[0] != "Z":
+            alive.append(f"{entry.name} {fields[0]} {command}")
+    return alive
+
+
+@pytest.mark.slow  # two sweeps of 400 cases, each stopped part-way: ~15-30 s
+@pytest.mark.parametrize("when", ["while starting", "while recording"])
+def test_sweep_on_two_processes_stops_on_ctrl_c_in_a_terminal(tmp_path: Path, when: str
+                                                              ) -> None:
+    """Ctrl-C in a terminal signals every process of the foreground group: the sweep, its
+    fork server and its worker. The sweep exits 130 with its one line (no traceback, no
+    "Query interrupted"), no process of the group outlives it, and every run the store
+    holds is whole. Before: exit 1 from an interrupted DuckDB query, a KeyboardInterrupt
+    traceback from the fork server, or a worker and fork server left running for ever."""
+    store = tmp_path / "runs.duckdb"
+    with (tmp_path / "stderr.txt").open("w", encoding="utf-8") as errors:
+        # (a file, not a pipe: a process left running would hold a pipe open)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "evplan.cli", "sweep", "-g", "eu-bev-cvd=0:0.5:40",
+             "-g", "freight=0.5:2:10", "--workers", "2", "--store", str(store)],
+            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=errors, text=True,
+            env=_env(tmp_path), start_new_session=True)  # a process group, as a terminal has
+    try:
+        if when == "while starting":
+            time.sleep(1.5)  # imports, the warm build, the fork server's preload
+        else:
+            deadline = time.monotonic() + 240
+            while not store.exists():  # the first chunk is being recorded
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            time.sleep(0.5)
+        assert process.poll() is None, "the sweep ended before the signal"
+        os.killpg(process.pid, signal.SIGINT)
+        sent = time.monotonic()
+        code = process.wait(timeout=120)
+        seconds = time.monotonic() - sent
+        deadline = time.monotonic() + 10
+        while _session_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = _session_alive(process.pid)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    stderr = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert left == [], left
+    assert code == EXIT_INTERRUPTED, stderr
+    assert re.fullmatch(r"evplan: interrupted after \d+ s; the cases solved so far are in the "
+                        r"results store[^\n]*\n", stderr), stderr
+    assert seconds < STOP_WITHIN_S, seconds
+    if store.exists():
+        from evplan.store import ResultsStore
+
+        results = ResultsStore(store)
+        runs = results.runs()
+        if len(runs):
+            kpis = results.kpis(list(runs["run_id"])).groupby("run_id").size()
+            assert len(kpis) == len(runs) and kpis.nunique() == 1  # every run whole

@@ -23,14 +23,17 @@ how many CPU seconds the study used here and in its workers.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import re
+import signal
+import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any
@@ -185,16 +188,32 @@ def _pool_context() -> Any:
 
 def _start_fork_server() -> None:
     """Start the pool's fork server now, so it imports the worker modules in parallel with
-    this process's work (it is started on first use otherwise; once per process)."""
-    if _pool_context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
+    this process's work (once per process).
 
+    It starts with Ctrl-C ignored (an ignored signal stays ignored across ``exec``, and
+    Python then installs no KeyboardInterrupt handler), and so do the workers it forks: a
+    Ctrl-C in a terminal reaches every process of the group, and only this one acts on it
+    (it stops handing out chunks and waits for the workers' current chunks; see
+    :func:`_local`). Otherwise the fork server died with a traceback when the signal came
+    while it imported, and workers stopped mid-chunk with DuckDB's "Query interrupted".
+    """
+    if _pool_context().get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()   # signal handlers can only be set on the main thread
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
         forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
            recording: Recording | None, tables: bool,
-           solve_here: Callable[[list[Case]], ChunkResult]) -> Iterator[ChunkResult]:
+           solve_here: Callable[[list[Case]], ChunkResult]) -> Generator[ChunkResult, None, None]:
     """Solve ``chunks`` with ``workers`` processes in all: this one and ``workers - 1``
     children.
 
@@ -206,8 +225,10 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
     """
     pending = deque(chunks)
     in_flight = 2 * (workers - 1)
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context(),
-                             initializer=start_process, initargs=(key, state)) as pool:
+    _start_fork_server()  # started by run_cases already; if not, started as it says
+    pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context(),
+                               initializer=start_process, initargs=(key, state))
+    try:
         running: set[Future[ChunkResult]] = set()
         mine: deque[Case] = deque()
         solved: list[CaseOutcome] = []
@@ -229,21 +250,31 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
                 if not mine:  # a chunk done here: record it as one batch
                     yield ChunkResult(solved, os.getpid(), 0.0)
                     solved = []
+    except BaseException:
+        # Ctrl-C, an error, or the caller closing this generator: start no more chunks,
+        # let the workers finish (and record) the ones they hold, then stop them.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _dask(key: str, state: WarmState, chunks: list[list[Case]], tables: bool, hashes: bool,
-          client: Any) -> Iterator[ChunkResult]:
+          client: Any) -> Generator[ChunkResult, None, None]:
     from distributed import as_completed as dask_completed
 
     from evplan.scenarios.dask_plugin import WarmModelPlugin, solve_on_dask
 
     plugin = WarmModelPlugin(key, state)
     client.register_plugin(plugin, name=plugin.name)
+    futures: list[Any] = []
     try:
         futures = [client.submit(solve_on_dask, plugin.name, chunk, tables, hashes,
                                  pure=False) for chunk in chunks]
         for future in dask_completed(futures):
             yield future.result()
+    except BaseException:  # Ctrl-C, an error, or the caller closing this generator
+        client.cancel(futures)
+        raise
     finally:
         client.unregister_worker_plugin(plugin.name)
 
@@ -393,10 +424,12 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
 
                 runner = _local(key, state, chunks, min(workers, len(chunks)), recording,
                                 keep_tables, solve_here)
-            for chunk in runner:
-                worker_cpu[chunk.pid] = max(worker_cpu.get(chunk.pid, 0.0), chunk.cpu_seconds)
-                record(chunk.outcomes)
-                bar.advance(len(chunk.outcomes))
+            with contextlib.closing(runner):  # an interrupt while recording stops it too
+                for chunk in runner:
+                    worker_cpu[chunk.pid] = max(worker_cpu.get(chunk.pid, 0.0),
+                                                chunk.cpu_seconds)
+                    record(chunk.outcomes)
+                    bar.advance(len(chunk.outcomes))
             if scheduler is not None:
                 after = _dask_cpu(scheduler)
                 worker_cpu = {address: after[address] - before.get(address, 0.0)
