@@ -273,7 +273,8 @@ def _dask(key: str, state: WarmState, chunks: list[list[Case]], tables: bool, ha
         for future in dask_completed(futures):
             yield future.result()
     except BaseException:  # Ctrl-C, an error, or the caller closing this generator
-        client.cancel(futures)
+        with contextlib.suppress(Exception):  # a closing client: what stopped us matters
+            client.cancel(futures)
         raise
     finally:
         client.unregister_worker_plugin(plugin.name)
