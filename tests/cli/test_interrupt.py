@@ -111,6 +111,51 @@ def _session_alive(session: int) -> list[str]:
     return alive
 
 
+def _start_sweep(tmp_path: Path, store: Path) -> subprocess.Popen[str]:
+    """``evplan sweep`` of 400 cases on two processes, in a session (and process group) of
+    its own, as a terminal starts it; standard error to stderr.txt (a file, not a pipe: a
+    process left running would hold a pipe open)."""
+    with (tmp_path / "stderr.txt").open("w", encoding="utf-8") as errors:
+        return subprocess.Popen(
+            [sys.executable, "-m", "evplan.cli", "sweep", "-g", "eu-bev-cvd=0:0.5:40",
+             "-g", "freight=0.5:2:10", "--workers", "2", "--store", str(store)],
+            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=errors, text=True,
+            env=_env(tmp_path), start_new_session=True)
+
+
+def _wait_for(path: Path, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 240
+    while not path.exists():
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def _left_after(session: int, seconds: float) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while _session_alive(session) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _session_alive(session)
+
+
+@pytest.mark.slow  # a sweep of 400 cases killed part-way: ~10-20 s
+def test_a_killed_sweep_leaves_no_worker_running(tmp_path: Path) -> None:
+    """SIGKILL (or the out-of-memory killer) ends the sweep's own process with no chance to
+    stop its pool: its workers, which wait for work on a queue they hold open themselves,
+    end within seconds by their watchdog, and the fork server and resource tracker after
+    them. Before: all three ran for ever."""
+    store = tmp_path / "runs.duckdb"
+    process = _start_sweep(tmp_path, store)
+    try:
+        _wait_for(store, process)
+        process.kill()
+        process.wait(timeout=60)
+        left = _left_after(process.pid, 15)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert left == [], left
+
+
 @pytest.mark.slow  # two sweeps of 400 cases, each stopped part-way: ~15-30 s
 @pytest.mark.parametrize("when", ["while starting", "while recording"])
 def test_sweep_on_two_processes_stops_on_ctrl_c_in_a_terminal(tmp_path: Path, when: str
@@ -121,31 +166,19 @@ def test_sweep_on_two_processes_stops_on_ctrl_c_in_a_terminal(tmp_path: Path, wh
     holds is whole. Before: exit 1 from an interrupted DuckDB query, a KeyboardInterrupt
     traceback from the fork server, or a worker and fork server left running for ever."""
     store = tmp_path / "runs.duckdb"
-    with (tmp_path / "stderr.txt").open("w", encoding="utf-8") as errors:
-        # (a file, not a pipe: a process left running would hold a pipe open)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "evplan.cli", "sweep", "-g", "eu-bev-cvd=0:0.5:40",
-             "-g", "freight=0.5:2:10", "--workers", "2", "--store", str(store)],
-            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=errors, text=True,
-            env=_env(tmp_path), start_new_session=True)  # a process group, as a terminal has
+    process = _start_sweep(tmp_path, store)
     try:
         if when == "while starting":
             time.sleep(1.5)  # imports, the warm build, the fork server's preload
         else:
-            deadline = time.monotonic() + 240
-            while not store.exists():  # the first chunk is being recorded
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.05)
+            _wait_for(store, process)  # the first chunk is being recorded
             time.sleep(0.5)
         assert process.poll() is None, "the sweep ended before the signal"
         os.killpg(process.pid, signal.SIGINT)
         sent = time.monotonic()
         code = process.wait(timeout=120)
         seconds = time.monotonic() - sent
-        deadline = time.monotonic() + 10
-        while _session_alive(process.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        left = _session_alive(process.pid)
+        left = _left_after(process.pid, 10)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)

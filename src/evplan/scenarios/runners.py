@@ -227,7 +227,7 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
     in_flight = 2 * (workers - 1)
     _start_fork_server()  # started by run_cases already; if not, started as it says
     pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context(),
-                               initializer=start_process, initargs=(key, state))
+                               initializer=start_process, initargs=(key, state, os.getpid()))
     try:
         running: set[Future[ChunkResult]] = set()
         mine: deque[Case] = deque()

@@ -24,6 +24,7 @@ with the cases it solved itself.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -152,9 +153,41 @@ class Solver:
 
 # ---- local worker processes -------------------------------------------------------------
 
-def start_process(key: str, state: WarmState) -> None:
-    """Pool initializer: build this worker's Solver once (no linopy, no evplan import)."""
+def start_process(key: str, state: WarmState, sweep_pid: int | None = None) -> None:
+    """Pool initializer: build this worker's Solver once (no linopy, no evplan import).
+
+    With ``sweep_pid``, a watchdog thread ends this worker within a second of that process
+    ending. A pool's workers wait for work on a queue they also hold open, so a sweep killed
+    outright (SIGKILL, out of memory) would otherwise leave them, and the fork server that
+    started them, waiting for ever.
+    """
     _PROCESS_SOLVERS[key] = Solver.of_state(state)
+    if sweep_pid is not None:
+        threading.Thread(target=_end_with, args=(sweep_pid,), name="evplan-watchdog",
+                         daemon=True).start()
+
+
+def _end_with(pid: int, every_s: float = 1.0) -> None:
+    """End this process (exit 1, at once) when process ``pid`` has ended."""
+    while True:
+        time.sleep(every_s)
+        if not _alive(pid):
+            os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (an ended one its parent has not reaped yet does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # run by another user: a reused pid, in theory
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:  # no /proc (macOS) or it ended meanwhile: kill() said it was there
+        return True
+    return stat[stat.rindex(")") + 2:][:1] != "Z"
 
 
 def solve_in_process(key: str, cases: Sequence[Case], recording: Recording | None,
