@@ -195,17 +195,19 @@ def _start_fork_server() -> None:
     Ctrl-C in a terminal reaches every process of the group, and only this one acts on it
     (it stops handing out chunks and waits for the workers' current chunks; see
     :func:`_local`). Otherwise the fork server died with a traceback when the signal came
-    while it imported, and workers stopped mid-chunk with DuckDB's "Query interrupted".
+    while it imported, and workers stopped mid-chunk with DuckDB's "Query interrupted". (A
+    Ctrl-C in the millisecond this process takes to start the server is ignored here too.)
     """
     if _pool_context().get_start_method() != "forkserver":
         return
     from multiprocessing import forkserver
 
-    if threading.current_thread() is not threading.main_thread():
-        forkserver.ensure_running()   # signal handlers can only be set on the main thread
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        forkserver.ensure_running()   # handlers are set on the main thread, from Python
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (a blocked signal would not stay so:
+    try:                                          # the spawn clears the child's mask)
         forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, previous)
