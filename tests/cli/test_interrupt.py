@@ -168,8 +168,11 @@ def test_sweep_on_two_processes_stops_on_ctrl_c_in_a_terminal(tmp_path: Path, wh
     store = tmp_path / "runs.duckdb"
     process = _start_sweep(tmp_path, store)
     try:
-        if when == "while starting":
-            time.sleep(1.5)  # imports, the warm build, the fork server's preload
+        if when == "while starting":  # the fork server imports beside the warm build
+            deadline = time.monotonic() + 240
+            while not any("forkserver" in line for line in _session_alive(process.pid)):
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
         else:
             _wait_for(store, process)  # the first chunk is being recorded
             time.sleep(0.5)

@@ -4,7 +4,10 @@ the sweep's inputs are hashed once, and patching never touches the base tables."
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 import pickle
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -231,3 +234,36 @@ def test_this_process_and_two_children_share_the_chunks_and_record_each_case_onc
         serial.cases.sort_values("case")["objective_usd"].to_numpy(), rel=1e-9)
     runs = store.runs(study.batch_id)
     assert len(runs) == 9 and set(runs["run_id"]) == set(study.cases["run_id"])
+
+
+def test_the_fork_server_starts_with_ctrl_c_ignored_and_none_is_lost(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fork server (and so every worker) is spawned while SIGINT is ignored, so only the
+    sweep's process acts on a terminal's Ctrl-C; a Ctrl-C that reaches the sweep's process
+    in that moment is delivered once the handler is back, not lost (a sweep then ran to
+    the end, found by signalling the moment the fork server appeared)."""
+    from multiprocessing import forkserver, resource_tracker
+
+    from evplan.scenarios import runners
+
+    seen = []
+
+    def tracker() -> None:  # its spawn unblocks SIGINT (bpo-33613): it must come first
+        seen.append("tracker")
+
+    def spawn() -> None:  # stands in for spawning the server: the Ctrl-C comes meanwhile
+        seen.append(signal.getsignal(signal.SIGINT))
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(resource_tracker, "ensure_running", tracker)
+    monkeypatch.setattr(forkserver, "ensure_running", spawn)
+    monkeypatch.setattr(runners, "_pool_context",
+                        lambda: multiprocessing.get_context("forkserver"))
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        runners._start_fork_server()
+        for _ in range(1000):  # a handled signal is raised between bytecodes
+            pass
+    assert seen == ["tracker", signal.SIG_IGN]
+    assert signal.getsignal(signal.SIGINT) is before
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())

@@ -195,22 +195,31 @@ def _start_fork_server() -> None:
     Ctrl-C in a terminal reaches every process of the group, and only this one acts on it
     (it stops handing out chunks and waits for the workers' current chunks; see
     :func:`_local`). Otherwise the fork server died with a traceback when the signal came
-    while it imported, and workers stopped mid-chunk with DuckDB's "Query interrupted". (A
-    Ctrl-C in the millisecond this process takes to start the server is ignored here too.)
+    while it imported, and workers stopped mid-chunk with DuckDB's "Query interrupted".
     """
     if _pool_context().get_start_method() != "forkserver":
         return
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
+    # The fork server starts the resource tracker first, which unblocks SIGINT when it is
+    # spawned (bpo-33613): started here beforehand, it leaves the block below in place.
+    resource_tracker.ensure_running()
     previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is not threading.main_thread() or previous is None:
         forkserver.ensure_running()   # handlers are set on the main thread, from Python
         return
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (a blocked signal would not stay so:
-    try:                                          # the spawn clears the child's mask)
-        forkserver.ensure_running()
+    # Ignored while the server is spawned (it and its workers keep that), and blocked
+    # meanwhile, so a Ctrl-C to this process in that moment stays pending (Linux never
+    # discards a blocked signal) and arrives once the handler is back, instead of being lost.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
