@@ -190,7 +190,7 @@ def _start_fork_server() -> None:
     """Start the pool's fork server now, so it imports the worker modules in parallel with
     this process's work (once per process).
 
-    It starts with Ctrl-C ignored (an ignored signal stays ignored across ``exec``, and
+    It starts with Ctrl-C ignored and blocked (both survive ``fork`` and ``exec``, and
     Python then installs no KeyboardInterrupt handler), and so do the workers it forks: a
     Ctrl-C in a terminal reaches every process of the group, and only this one acts on it
     (it stops handing out chunks and waits for the workers' current chunks; see
