@@ -199,3 +199,40 @@ def test_sweep_on_two_processes_stops_on_ctrl_c_in_a_terminal(tmp_path: Path, wh
         if len(runs):
             kpis = results.kpis(list(runs["run_id"])).groupby("run_id").size()
             assert len(kpis) == len(runs) and kpis.nunique() == 1  # every run whole
+
+
+@pytest.mark.slow  # a local Dask cluster of two workers, stopped part-way: ~15-25 s
+def test_stochastic_on_a_local_dask_cluster_stops_on_ctrl_c_in_a_terminal(tmp_path: Path
+                                                                          ) -> None:
+    """Ctrl-C to the whole group (evplan and its cluster's worker processes) while the
+    workers solve: exit 130 with the interrupted line last, nothing written, no worker left
+    running. (Dask's own log of the cancelled tasks is not shown from evplan's process; a
+    worker may still log one line of its own.)"""
+    with (tmp_path / "stderr.txt").open("w", encoding="utf-8") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "evplan.cli", "stochastic", "duty-risk", "china-strategic",
+             "--workers", "2", "-o", "two-stage"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+            stderr=errors, text=True, env=_env(tmp_path), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while sum("distributed" in line or "spawn" in line
+                  for line in _session_alive(process.pid)) < 2:  # both workers are up
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        time.sleep(2.0)  # the workers solve scenario shards
+        assert process.poll() is None, "the study ended before the signal"
+        os.killpg(process.pid, signal.SIGINT)
+        sent = time.monotonic()
+        code = process.wait(timeout=120)
+        seconds = time.monotonic() - sent
+        left = _left_after(process.pid, 10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    stderr = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert left == [], left
+    assert code == EXIT_INTERRUPTED, stderr
+    assert INTERRUPTED.fullmatch(stderr.splitlines(keepends=True)[-1]), stderr
+    assert "distributed.nanny" not in stderr, stderr
+    assert seconds < STOP_WITHIN_S, seconds
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["stderr.txt"]

@@ -40,6 +40,7 @@ and first-stage values travel; each worker keeps its scenarios' HiGHS models
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import time
 from collections.abc import Iterator
@@ -307,7 +308,14 @@ def study_client(scheduler: str | None = None, workers: int = 1) -> Iterator[Any
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       host="127.0.0.1", dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        yield client
+        try:
+            yield client
+        except KeyboardInterrupt:
+            # Ctrl-C: the cluster is closed on purpose, with its tasks running; Dask logs
+            # every cancelled task and the nannies' clean-up, which is not news to the user
+            # (the command says in one line that it was interrupted).
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
+            raise
 
 
 def hedge_on(data: NetworkData, study: str | Study, solver: SolverOptions | None = None,
