@@ -7,6 +7,7 @@ in the test process. Every number must equal the serial run's.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -92,3 +93,21 @@ def test_a_scheduler_without_workers_is_an_input_error() -> None:
         _shards(NoWorkers(), strategic_lane(), [], None, EXACT)
     assert caught.value.problems[0].message.startswith(
         "the Dask scheduler has no workers.")
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.slow
+def test_a_ctrl_c_quietens_the_local_cluster_only_while_it_closes() -> None:
+    """After a KeyboardInterrupt in the study, the local cluster closes without Dask's log
+    of what it cancelled, and the 'distributed' logger is left as it was (a notebook goes
+    on after a Ctrl-C)."""
+    dask_log = logging.getLogger("distributed")
+    dask_log.setLevel(logging.INFO)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with study_client(workers=2) as client:
+                assert len(client.scheduler_info()["workers"]) == 2
+                raise KeyboardInterrupt
+        assert dask_log.level == logging.INFO
+    finally:
+        dask_log.setLevel(logging.NOTSET)

@@ -305,17 +305,22 @@ def study_client(scheduler: str | None = None, workers: int = 1) -> Iterator[Any
         return
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        try:
-            yield client
-        except KeyboardInterrupt:
-            # Ctrl-C: the cluster is closed on purpose, with its tasks running; Dask logs
-            # every cancelled task and the nannies' clean-up, which is not news to the user
-            # (the command says in one line that it was interrupted).
-            logging.getLogger("distributed").setLevel(logging.CRITICAL)
-            raise
+    dask_log = logging.getLogger("distributed")
+    level = dask_log.level
+    try:
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          host="127.0.0.1", dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            try:
+                yield client
+            except KeyboardInterrupt:
+                # Ctrl-C: the cluster is closed on purpose, with its tasks running; Dask
+                # logs every cancelled task and the nannies' clean-up, which is not news to
+                # the user (the command says in one line that it was interrupted).
+                dask_log.setLevel(logging.CRITICAL)
+                raise
+    finally:
+        dask_log.setLevel(level)  # as it was (a notebook goes on after a Ctrl-C)
 
 
 def hedge_on(data: NetworkData, study: str | Study, solver: SolverOptions | None = None,
