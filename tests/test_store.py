@@ -17,6 +17,7 @@ import pytest
 
 import evplan
 from evplan.examples import single_lane
+from evplan.outputs.files import OwnerToken
 from evplan.store import PAUSE_ENV, ResultsStore, StoreError, inputs_hash
 
 WRITER = textwrap.dedent("""
@@ -221,3 +222,18 @@ def test_ctrl_c_while_duckdb_runs_is_an_interrupt(tmp_path: Path) -> None:
             connection.execute("SELECT count(*) FROM range(1000000000000) a, range(10) b")
     timer.join()
     assert isinstance(raised.value.__cause__, RuntimeError | duckdb.Error)
+
+
+def test_a_new_store_removes_what_a_killed_creator_left(tmp_path: Path,
+                                                        result: evplan.Result) -> None:
+    """A creator killed while it wrote the private file leaves ``.<store>.<token>.part``
+    (and DuckDB's ``.wal`` beside it); the next creator of that store removes them when
+    their owner is dead, and never a live owner's or another file's."""
+    dead = tmp_path / ".runs.duckdb.999999999-1-0badcafe.part"
+    live = tmp_path / f".runs.duckdb.{OwnerToken.new()}.part"
+    other = tmp_path / ".notes.duckdb.999999999-1-0badcafe.part"
+    for path in (dead, dead.with_name(dead.name + ".wal"), live, other):
+        path.write_bytes(b"left")
+    ResultsStore(tmp_path / "runs.duckdb").record(result, scenario="base")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [live.name, other.name, "runs.duckdb"])

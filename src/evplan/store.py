@@ -27,7 +27,6 @@ import json
 import os
 import random
 import re
-import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ import pyarrow as pa
 
 from evplan.data import NetworkData
 from evplan.errors import EvplanError
-from evplan.outputs.files import announce_write
+from evplan.outputs.files import OwnerToken, announce_write, remove_stale_parts
 from evplan.outputs.marker import new_run_id
 from evplan.results import Result
 
@@ -230,11 +229,15 @@ def _create(path: Path) -> None:
     DuckDB writes a new file's header after creating it; a second process opening the path
     in between fails with "not a valid DuckDB database file" (seen with several sweep
     workers recording into a new store). The schema is written to a private file beside
-    the store, which is then hard-linked to the store's name: atomically, and never over a
-    file that is already there (whoever links first wins; the others open that file). On a
-    file system without hard links the store is created in place, as DuckDB does.
+    the store (``.<name>.<owner token>.part``, as :func:`~evplan.outputs.files.atomic_write`
+    names its own), which is then hard-linked to the store's name: atomically, and never
+    over a file that is already there (whoever links first wins; the others open that
+    file). What a killed creator left of this store is removed first. On a file system
+    without hard links the store is created in place, as DuckDB does.
     """
-    private = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.new")
+    remove_stale_parts(path.parent, path.name, also=(".wal",))
+    private = path.with_name(f".{path.name}.{OwnerToken.new()}.part")
+    wal = private.with_name(private.name + ".wal")
     try:
         connection = duckdb.connect(str(private))
         try:
@@ -246,8 +249,8 @@ def _create(path: Path) -> None:
     except (OSError, duckdb.Error):
         pass   # no hard links (or no room) here: connect() creates it in place, or says why
     finally:
+        wal.unlink(missing_ok=True)  # (first: a part is never left without its own name)
         private.unlink(missing_ok=True)
-        private.with_name(private.name + ".wal").unlink(missing_ok=True)
 
 
 def _interrupted(error: Exception) -> bool:
