@@ -10,9 +10,9 @@ process killed part-way leaves nothing behind (DuckDB only makes a transaction d
 DuckDB lets one process at a time open a file for writing. The store therefore holds a
 connection only while it reads or writes, and when another process holds the file it
 retries with exponential backoff (up to ``lock_timeout_s``), so several processes can
-record runs into one store at once. A new store file is made whole (written under a private
-name, then hard-linked to its own), so processes that start together on a new store never
-open it half-written.
+record runs into one store at once. A new store file is created under an advisory lock on
+its folder that every opening process shares, so processes that start together on a new
+store never open it half-written.
 
     >>> store = ResultsStore("evplan-output/evplan.duckdb")   # doctest: +SKIP
     >>> run_id = store.record(result, scenario="trade-war")    # doctest: +SKIP
@@ -41,7 +41,7 @@ import pyarrow as pa
 
 from evplan.data import NetworkData
 from evplan.errors import EvplanError
-from evplan.outputs.files import OwnerToken, announce_write, remove_stale_parts
+from evplan.outputs.files import announce_write
 from evplan.outputs.marker import new_run_id
 from evplan.results import Result
 
@@ -223,34 +223,29 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=default, sort_keys=True)
 
 
-def _create(path: Path) -> None:
-    """Make a new store file whole, so that no other process ever opens it half-written.
+@contextlib.contextmanager
+def _folder_lock(folder: Path, exclusive: bool) -> Iterator[None]:
+    """Hold an advisory lock on the store's folder itself (``flock`` on the directory: no
+    file is made), exclusive while a new store file is created, shared while one is opened.
 
-    DuckDB writes a new file's header after creating it; a second process opening the path
-    in between fails with "not a valid DuckDB database file" (seen with several sweep
-    workers recording into a new store). The schema is written to a private file beside
-    the store (``.<name>.<owner token>.part``, as :func:`~evplan.outputs.files.atomic_write`
-    names its own), which is then hard-linked to the store's name: atomically, and never
-    over a file that is already there (whoever links first wins; the others open that
-    file). What a killed creator left of this store is removed first. On a file system
-    without hard links the store is created in place, as DuckDB does.
+    DuckDB creates a new database file and writes its header a moment later; a process that
+    opened the path in between failed with "not a valid DuckDB database file" (seen with
+    several sweep workers recording into a new store). Under this lock no evplan process
+    opens the file while another is creating it. Where the system has no such locks (no
+    ``fcntl``, a file system that refuses them), the store is opened as DuckDB alone would.
     """
-    remove_stale_parts(path.parent, path.name, also=(".wal",))
-    private = path.with_name(f".{path.name}.{OwnerToken.new()}.part")
-    wal = private.with_name(private.name + ".wal")
     try:
-        connection = duckdb.connect(str(private))
-        try:
-            connection.execute(_SCHEMA)
-        finally:
-            connection.close()
-        with contextlib.suppress(FileExistsError):
-            os.link(private, path)
-    except (OSError, duckdb.Error):
-        pass   # no hard links (or no room) here: connect() creates it in place, or says why
+        import fcntl
+        descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(descriptor, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
     finally:
-        wal.unlink(missing_ok=True)  # (first: a part is never left without its own name)
-        private.unlink(missing_ok=True)
+        os.close(descriptor)  # releases the lock
 
 
 def _interrupted(error: Exception) -> bool:
@@ -287,13 +282,13 @@ class ResultsStore:
             raise StoreError(f"evplan: no results store at {self.path}. Run a plan with "
                              "--store, or pass the right --store path.")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not read_only and not self.path.exists():
-            _create(self.path)
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.02
         while True:
             try:
-                connection = duckdb.connect(str(self.path), read_only=read_only)
+                creating = not read_only and not self.path.exists()
+                with _folder_lock(self.path.parent, exclusive=creating):
+                    connection = duckdb.connect(str(self.path), read_only=read_only)
                 break
             except (duckdb.IOException, duckdb.ConnectionException) as error:
                 if not _locked(error) or time.monotonic() > deadline:

@@ -132,13 +132,10 @@ def host() -> str:
     return socket.gethostname()
 
 
-def remove_stale_parts(folder: Path, name: str | None = None, also: tuple[str, ...] = ()
-                       ) -> list[Path]:
+def remove_stale_parts(folder: Path, name: str | None = None) -> list[Path]:
     """Remove ``.<name>.<token>.part`` files in ``folder`` whose writer is dead.
 
-    Only names of exactly that form are touched (``name`` limits it to one target), and
-    with ``also`` the same names with those endings (``.part.wal``: DuckDB's log beside a
-    database written as a part).
+    Only names of exactly that form are touched (``name`` limits it to one target).
     """
     removed: list[Path] = []
     try:
@@ -152,8 +149,6 @@ def remove_stale_parts(folder: Path, name: str | None = None, also: tuple[str, .
         token = OwnerToken.parse(match["token"])
         if token is None or token.alive() or not entry.is_file() or entry.is_symlink():
             continue
-        for ending in also:
-            entry.with_name(entry.name + ending).unlink(missing_ok=True)
         entry.unlink(missing_ok=True)
         removed.append(entry)
     return removed
