@@ -10,6 +10,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -259,11 +260,45 @@ def test_the_fork_server_starts_with_ctrl_c_ignored_and_none_is_lost(
     monkeypatch.setattr(forkserver, "ensure_running", spawn)
     monkeypatch.setattr(runners, "_pool_context",
                         lambda: multiprocessing.get_context("forkserver"))
-    before = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt):
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            runners._start_fork_server()
+            for _ in range(1000):  # a handled signal is raised between bytecodes
+                pass
+        assert seen == ["tracker", signal.SIG_IGN]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_the_fork_server_started_off_the_main_thread_has_ctrl_c_blocked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """From another thread (a notebook's, a web server's) no handler can be set, but the
+    spawning thread's signal mask, which the server inherits, blocks SIGINT; it is lifted
+    after."""
+    from multiprocessing import forkserver, resource_tracker
+
+    from evplan.scenarios import runners
+
+    seen = []
+
+    def spawn() -> None:
+        seen.append((signal.getsignal(signal.SIGINT),
+                     signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())))
+
+    monkeypatch.setattr(resource_tracker, "ensure_running", lambda: None)
+    monkeypatch.setattr(forkserver, "ensure_running", spawn)
+    monkeypatch.setattr(runners, "_pool_context",
+                        lambda: multiprocessing.get_context("forkserver"))
+    after = []
+
+    def start() -> None:
         runners._start_fork_server()
-        for _ in range(1000):  # a handled signal is raised between bytecodes
-            pass
-    assert seen == ["tracker", signal.SIG_IGN]
-    assert signal.getsignal(signal.SIGINT) is before
-    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+        after.append(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set()))
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    thread.join(timeout=60)
+    assert seen == [(signal.getsignal(signal.SIGINT), True)] and after == [False]

@@ -99,15 +99,20 @@ def test_a_scheduler_without_workers_is_an_input_error() -> None:
 @pytest.mark.slow
 def test_a_ctrl_c_quietens_the_local_cluster_only_while_it_closes() -> None:
     """After a KeyboardInterrupt in the study, the local cluster closes without Dask's log
-    of what it cancelled, and the 'distributed' logger is left as it was (a notebook goes
-    on after a Ctrl-C)."""
-    dask_log = logging.getLogger("distributed")
+    of what it cancelled, and Dask's loggers are left as they were ('distributed' and
+    'distributed.client', which has a level and handler of its own; a notebook goes on
+    after a Ctrl-C)."""
+    dask_log, client_log = logging.getLogger("distributed"), logging.getLogger(
+        "distributed.client")
+    levels = (dask_log.level, client_log.level)
     dask_log.setLevel(logging.INFO)
+    client_log.setLevel(logging.WARNING)
     try:
         with pytest.raises(KeyboardInterrupt):
             with study_client(workers=2) as client:
                 assert len(client.scheduler_info()["workers"]) == 2
                 raise KeyboardInterrupt
-        assert dask_log.level == logging.INFO
+        assert (dask_log.level, client_log.level) == (logging.INFO, logging.WARNING)
     finally:
-        dask_log.setLevel(logging.NOTSET)
+        dask_log.setLevel(levels[0])
+        client_log.setLevel(levels[1])

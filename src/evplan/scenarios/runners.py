@@ -45,6 +45,7 @@ from evplan.data import NetworkData
 from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
 from evplan.model.strategic import has_strategic
+from evplan.outputs.files import OwnerToken
 from evplan.scenarios.cases import Case
 from evplan.scenarios.warm import WarmModel, WarmState
 from evplan.scenarios.worker import (
@@ -190,12 +191,13 @@ def _start_fork_server() -> None:
     """Start the pool's fork server now, so it imports the worker modules in parallel with
     this process's work (once per process).
 
-    It starts with Ctrl-C ignored and blocked (both survive ``fork`` and ``exec``, and
-    Python then installs no KeyboardInterrupt handler), and so do the workers it forks: a
-    Ctrl-C in a terminal reaches every process of the group, and only this one acts on it
-    (it stops handing out chunks and waits for the workers' current chunks; see
+    It starts with Ctrl-C blocked and, from the main thread, ignored (both survive ``fork``
+    and ``exec``; Python then installs no KeyboardInterrupt handler), and so do the workers
+    it forks: a Ctrl-C in a terminal reaches every process of the group, and only this one
+    acts on it (it stops handing out chunks and waits for the ones its workers hold; see
     :func:`_local`). Otherwise the fork server died with a traceback when the signal came
-    while it imported, and workers stopped mid-chunk with DuckDB's "Query interrupted".
+    while it imported, and workers stopped mid-chunk with DuckDB's "Query interrupted". A
+    Ctrl-C to this process while the server is spawned stays pending and arrives after.
     """
     if _pool_context().get_start_method() != "forkserver":
         return
@@ -205,19 +207,20 @@ def _start_fork_server() -> None:
     # spawned (bpo-33613): started here beforehand, it leaves the block below in place.
     resource_tracker.ensure_running()
     previous = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is not threading.main_thread() or previous is None:
-        forkserver.ensure_running()   # handlers are set on the main thread, from Python
-        return
-    # Ignored while the server is spawned (it and its workers keep that), and blocked
-    # meanwhile, so a Ctrl-C to this process in that moment stays pending (Linux never
-    # discards a blocked signal) and arrives once the handler is back, instead of being lost.
+    # Handlers can only be set from the main thread (and restored when set from Python);
+    # the mask is per thread and inherited by what this thread spawns, so blocking alone
+    # keeps the server and its workers from Ctrl-C elsewhere. Linux never discards a
+    # blocked signal: one that comes meanwhile arrives once the handler is back.
+    ignore = threading.current_thread() is threading.main_thread() and previous is not None
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if ignore:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             forkserver.ensure_running()
         finally:
-            signal.signal(signal.SIGINT, previous)
+            if ignore:
+                signal.signal(signal.SIGINT, previous)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
@@ -238,7 +241,8 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
     in_flight = 2 * (workers - 1)
     _start_fork_server()  # started by run_cases already; if not, started as it says
     pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context(),
-                               initializer=start_process, initargs=(key, state, os.getpid()))
+                               initializer=start_process,
+                               initargs=(key, state, OwnerToken.new()))
     try:
         running: set[Future[ChunkResult]] = set()
         mine: deque[Case] = deque()
@@ -262,8 +266,9 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
                     yield ChunkResult(solved, os.getpid(), 0.0)
                     solved = []
     except BaseException:
-        # Ctrl-C, an error, or the caller closing this generator: start no more chunks,
-        # let the workers finish (and record) the ones they hold, then stop them.
+        # Ctrl-C, an error, or the caller closing this generator: start no more chunks, let
+        # the workers finish (and record) the ones already handed to them (up to two each:
+        # the one solving and the one queued behind it), then stop them.
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)

@@ -36,6 +36,7 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.errors import EvplanError
+from evplan.outputs.files import OwnerToken
 from evplan.scenarios.apply import apply_patches
 from evplan.scenarios.cases import Case
 from evplan.scenarios.warm import WarmModel, WarmState
@@ -153,41 +154,28 @@ class Solver:
 
 # ---- local worker processes -------------------------------------------------------------
 
-def start_process(key: str, state: WarmState, sweep_pid: int | None = None) -> None:
+def start_process(key: str, state: WarmState, sweep: str | None = None) -> None:
     """Pool initializer: build this worker's Solver once (no linopy, no evplan import).
 
-    With ``sweep_pid``, a watchdog thread ends this worker within a second of that process
+    With ``sweep`` (the sweep process's :class:`~evplan.outputs.files.OwnerToken`: its pid
+    and start time), a watchdog thread ends this worker within a second of that process
     ending. A pool's workers wait for work on a queue they also hold open, so a sweep killed
     outright (SIGKILL, out of memory) would otherwise leave them, and the fork server that
     started them, waiting for ever.
     """
     _PROCESS_SOLVERS[key] = Solver.of_state(state)
-    if sweep_pid is not None:
-        threading.Thread(target=_end_with, args=(sweep_pid,), name="evplan-watchdog",
+    if sweep is not None:
+        threading.Thread(target=_end_with, args=(OwnerToken(sweep),), name="evplan-watchdog",
                          daemon=True).start()
 
 
-def _end_with(pid: int, every_s: float = 1.0) -> None:
-    """End this process (exit 1, at once) when process ``pid`` has ended."""
+def _end_with(owner: OwnerToken, every_s: float = 1.0) -> None:
+    """End this process (exit 1, at once) when the process ``owner`` names has ended (a
+    zombie, or its pid now another process's, counts as ended)."""
     while True:
         time.sleep(every_s)
-        if not _alive(pid):
+        if not owner.alive():
             os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (an ended one its parent has not reaped yet does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # run by another user: a reused pid, in theory
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
-    except OSError:  # no /proc (macOS) or it ended meanwhile: kill() said it was there
-        return True
-    return stat[stat.rindex(")") + 2:][:1] != "Z"
 
 
 def solve_in_process(key: str, cases: Sequence[Case], recording: Recording | None,

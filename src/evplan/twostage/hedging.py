@@ -305,8 +305,8 @@ def study_client(scheduler: str | None = None, workers: int = 1) -> Iterator[Any
         return
     from distributed import Client, LocalCluster
 
-    dask_log = logging.getLogger("distributed")
-    level = dask_log.level
+    before = _dask_log_levels()
+    quietened: dict[str, int] = {}
     try:
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           host="127.0.0.1", dashboard_address=None) as cluster, \
@@ -316,11 +316,23 @@ def study_client(scheduler: str | None = None, workers: int = 1) -> Iterator[Any
             except KeyboardInterrupt:
                 # Ctrl-C: the cluster is closed on purpose, with its tasks running; Dask
                 # logs every cancelled task and the nannies' clean-up, which is not news to
-                # the user (the command says in one line that it was interrupted).
-                dask_log.setLevel(logging.CRITICAL)
+                # the user (the command says in one line that it was interrupted). Some of
+                # Dask's loggers (distributed.client) have levels of their own.
+                quietened = _dask_log_levels()
+                for name in quietened:
+                    logging.getLogger(name).setLevel(logging.CRITICAL)
                 raise
     finally:
-        dask_log.setLevel(level)  # as it was (a notebook goes on after a Ctrl-C)
+        for name, level in {**quietened, **before}.items():
+            if name in quietened:  # as they were (a notebook goes on after a Ctrl-C)
+                logging.getLogger(name).setLevel(level)
+
+
+def _dask_log_levels() -> dict[str, int]:
+    """The levels of Dask's loggers that exist now (``distributed`` and below)."""
+    names = [name for name in list(logging.root.manager.loggerDict)
+             if name == "distributed" or name.startswith("distributed.")]
+    return {name: logging.getLogger(name).level for name in names}
 
 
 def hedge_on(data: NetworkData, study: str | Study, solver: SolverOptions | None = None,
