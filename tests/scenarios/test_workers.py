@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-import os
 import pickle
 import signal
 import subprocess
@@ -237,24 +236,26 @@ def test_this_process_and_two_children_share_the_chunks_and_record_each_case_onc
     assert len(runs) == 9 and set(runs["run_id"]) == set(study.cases["run_id"])
 
 
-def test_the_fork_server_starts_with_ctrl_c_ignored_and_none_is_lost(
+def test_the_fork_server_starts_with_ctrl_c_blocked_and_none_is_lost(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fork server (and so every worker) is spawned while SIGINT is ignored, so only the
-    sweep's process acts on a terminal's Ctrl-C; a Ctrl-C that reaches the sweep's process
-    in that moment is delivered once the handler is back, not lost (a sweep then ran to
-    the end, found by signalling the moment the fork server appeared)."""
+    """The fork server (and so every worker) is spawned while SIGINT is blocked in the
+    spawning thread, so only the sweep's process acts on a terminal's Ctrl-C; the sweep's
+    own handler is left alone, and a Ctrl-C that reaches its thread in that moment is
+    raised once the block is lifted, not lost (an earlier version set SIG_IGN meanwhile: a
+    sweep signalled the moment its fork server appeared ran to the end and exited 0)."""
     from multiprocessing import forkserver, resource_tracker
 
     from evplan.scenarios import runners
 
-    seen = []
+    seen: list[object] = []
 
     def tracker() -> None:  # its spawn unblocks SIGINT (bpo-33613): it must come first
         seen.append("tracker")
 
     def spawn() -> None:  # stands in for spawning the server: the Ctrl-C comes meanwhile
-        seen.append(signal.getsignal(signal.SIGINT))
-        os.kill(os.getpid(), signal.SIGINT)
+        seen.append((signal.getsignal(signal.SIGINT),
+                     signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())))
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
 
     monkeypatch.setattr(resource_tracker, "ensure_running", tracker)
     monkeypatch.setattr(forkserver, "ensure_running", spawn)
@@ -266,8 +267,7 @@ def test_the_fork_server_starts_with_ctrl_c_ignored_and_none_is_lost(
             runners._start_fork_server()
             for _ in range(1000):  # a handled signal is raised between bytecodes
                 pass
-        assert seen == ["tracker", signal.SIG_IGN]
-        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert seen == ["tracker", (signal.default_int_handler, True)]
         assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
     finally:
         signal.signal(signal.SIGINT, before)
@@ -275,9 +275,8 @@ def test_the_fork_server_starts_with_ctrl_c_ignored_and_none_is_lost(
 
 def test_the_fork_server_started_off_the_main_thread_has_ctrl_c_blocked(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """From another thread (a notebook's, a web server's) no handler can be set, but the
-    spawning thread's signal mask, which the server inherits, blocks SIGINT; it is lifted
-    after."""
+    """From another thread (a notebook's, a web server's) the same: the spawning thread's
+    signal mask, which the server inherits, blocks SIGINT; it is lifted after."""
     from multiprocessing import forkserver, resource_tracker
 
     from evplan.scenarios import runners
@@ -285,8 +284,7 @@ def test_the_fork_server_started_off_the_main_thread_has_ctrl_c_blocked(
     seen = []
 
     def spawn() -> None:
-        seen.append((signal.getsignal(signal.SIGINT),
-                     signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())))
+        seen.append(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set()))
 
     monkeypatch.setattr(resource_tracker, "ensure_running", lambda: None)
     monkeypatch.setattr(forkserver, "ensure_running", spawn)
@@ -301,4 +299,4 @@ def test_the_fork_server_started_off_the_main_thread_has_ctrl_c_blocked(
     thread = threading.Thread(target=start)
     thread.start()
     thread.join(timeout=60)
-    assert seen == [(signal.getsignal(signal.SIGINT), True)] and after == [False]
+    assert seen == [True] and after == [False]

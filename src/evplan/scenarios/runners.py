@@ -29,7 +29,6 @@ import multiprocessing
 import os
 import re
 import signal
-import threading
 import time
 import uuid
 from collections import deque
@@ -191,13 +190,14 @@ def _start_fork_server() -> None:
     """Start the pool's fork server now, so it imports the worker modules in parallel with
     this process's work (once per process).
 
-    It starts with Ctrl-C blocked and, from the main thread, ignored (both survive ``fork``
-    and ``exec``; Python then installs no KeyboardInterrupt handler), and so do the workers
-    it forks: a Ctrl-C in a terminal reaches every process of the group, and only this one
-    acts on it (it stops handing out chunks and waits for the ones its workers hold; see
-    :func:`_local`). Otherwise the fork server died with a traceback when the signal came
-    while it imported, and workers stopped mid-chunk with DuckDB's "Query interrupted". A
-    Ctrl-C to this process while the server is spawned stays pending and arrives after.
+    It is spawned with Ctrl-C (SIGINT) blocked in the spawning thread; the block survives
+    ``fork`` and ``exec``, so the server and every worker it forks have it too: a Ctrl-C in
+    a terminal reaches every process of the group, and only this one acts on it (it stops
+    handing out chunks and waits for the ones its workers hold; see :func:`_local`).
+    Otherwise the fork server died with a traceback when the signal came while it imported,
+    and workers stopped mid-chunk with DuckDB's "Query interrupted". This process's handler
+    is never changed: a Ctrl-C that comes meanwhile is handled as ever (by another thread's
+    delivery, or once the block is lifted).
     """
     if _pool_context().get_start_method() != "forkserver":
         return
@@ -206,21 +206,9 @@ def _start_fork_server() -> None:
     # The fork server starts the resource tracker first, which unblocks SIGINT when it is
     # spawned (bpo-33613): started here beforehand, it leaves the block below in place.
     resource_tracker.ensure_running()
-    previous = signal.getsignal(signal.SIGINT)
-    # Handlers can only be set from the main thread (and restored when set from Python);
-    # the mask is per thread and inherited by what this thread spawns, so blocking alone
-    # keeps the server and its workers from Ctrl-C elsewhere. Linux never discards a
-    # blocked signal: one that comes meanwhile arrives once the handler is back.
-    ignore = threading.current_thread() is threading.main_thread() and previous is not None
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        if ignore:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            forkserver.ensure_running()
-        finally:
-            if ignore:
-                signal.signal(signal.SIGINT, previous)
+        forkserver.ensure_running()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
