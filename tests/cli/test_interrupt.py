@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -111,16 +112,40 @@ def _session_alive(session: int) -> list[str]:
     return alive
 
 
-def _start_sweep(tmp_path: Path, store: Path) -> subprocess.Popen[str]:
-    """``evplan sweep`` of 400 cases on two processes, in a session (and process group) of
-    its own, as a terminal starts it; standard error to stderr.txt (a file, not a pipe: a
-    process left running would hold a pipe open)."""
+def _start_in_group(tmp_path: Path, args: list[str]) -> subprocess.Popen[str]:
+    """``evplan ARGS`` in a session (and process group) of its own, as a terminal starts
+    it; standard error to stderr.txt (a file, not a pipe: a process left running would
+    hold a pipe open)."""
     with (tmp_path / "stderr.txt").open("w", encoding="utf-8") as errors:
-        return subprocess.Popen(
-            [sys.executable, "-m", "evplan.cli", "sweep", "-g", "eu-bev-cvd=0:0.5:40",
-             "-g", "freight=0.5:2:10", "--workers", "2", "--store", str(store)],
-            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=errors, text=True,
-            env=_env(tmp_path), start_new_session=True)
+        return subprocess.Popen([sys.executable, "-m", "evplan.cli", *args], cwd=tmp_path,
+                                stdout=subprocess.DEVNULL, stderr=errors, text=True,
+                                env=_env(tmp_path), start_new_session=True)
+
+
+def _start_sweep(tmp_path: Path, store: Path) -> subprocess.Popen[str]:
+    """``evplan sweep`` of 400 cases on two processes (see :func:`_start_in_group`)."""
+    return _start_in_group(tmp_path, ["sweep", "-g", "eu-bev-cvd=0:0.5:40",
+                                      "-g", "freight=0.5:2:10", "--workers", "2",
+                                      "--store", str(store)])
+
+
+def _ctrl_c_to_group(process: subprocess.Popen[str], tmp_path: Path,
+                     ready: Callable[[], None]) -> tuple[int, float, list[str], str]:
+    """Once ``ready()`` returns, SIGINT to the whole group, as a terminal's Ctrl-C; (exit
+    code, seconds from the signal to the exit, live processes of the session left after
+    up to 10 s, standard error). The group is killed afterwards whatever happened."""
+    try:
+        ready()
+        assert process.poll() is None, "the command ended before the signal"
+        os.killpg(process.pid, signal.SIGINT)
+        sent = time.monotonic()
+        code = process.wait(timeout=120)
+        seconds = time.monotonic() - sent
+        left = _left_after(process.pid, 10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    return code, seconds, left, (tmp_path / "stderr.txt").read_text(encoding="utf-8")
 
 
 def _wait_for(path: Path, process: subprocess.Popen[str]) -> None:
@@ -167,7 +192,8 @@ def test_sweep_on_two_processes_stops_on_ctrl_c_in_a_terminal(tmp_path: Path, wh
     traceback from the fork server, or a worker and fork server left running for ever."""
     store = tmp_path / "runs.duckdb"
     process = _start_sweep(tmp_path, store)
-    try:
+
+    def ready() -> None:
         if when == "while starting":  # the fork server imports beside the warm build
             deadline = time.monotonic() + 240
             while not any("forkserver" in line for line in _session_alive(process.pid)):
@@ -176,16 +202,8 @@ def test_sweep_on_two_processes_stops_on_ctrl_c_in_a_terminal(tmp_path: Path, wh
         else:
             _wait_for(store, process)  # the first chunk is being recorded
             time.sleep(0.5)
-        assert process.poll() is None, "the sweep ended before the signal"
-        os.killpg(process.pid, signal.SIGINT)
-        sent = time.monotonic()
-        code = process.wait(timeout=120)
-        seconds = time.monotonic() - sent
-        left = _left_after(process.pid, 10)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-    stderr = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+
+    code, seconds, left, stderr = _ctrl_c_to_group(process, tmp_path, ready)
     assert left == [], left
     assert code == EXIT_INTERRUPTED, stderr
     assert re.fullmatch(r"evplan: interrupted after \d+ s; the cases solved so far are in the "
@@ -208,28 +226,18 @@ def test_stochastic_on_a_local_dask_cluster_stops_on_ctrl_c_in_a_terminal(tmp_pa
     workers solve: exit 130 with the interrupted line last, nothing written, no worker left
     running. (Dask's own log of the cancelled tasks is not shown from evplan's process; a
     worker may still log one line of its own.)"""
-    with (tmp_path / "stderr.txt").open("w", encoding="utf-8") as errors:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "evplan.cli", "stochastic", "duty-risk", "china-strategic",
-             "--workers", "2", "-o", "two-stage"], cwd=tmp_path, stdout=subprocess.DEVNULL,
-            stderr=errors, text=True, env=_env(tmp_path), start_new_session=True)
-    try:
+    process = _start_in_group(tmp_path, ["stochastic", "duty-risk", "china-strategic",
+                                         "--workers", "2", "-o", "two-stage"])
+
+    def ready() -> None:
         deadline = time.monotonic() + 240
         while sum("distributed" in line or "spawn" in line
                   for line in _session_alive(process.pid)) < 2:  # both workers are up
             assert process.poll() is None and time.monotonic() < deadline
             time.sleep(0.1)
         time.sleep(2.0)  # the workers solve scenario shards
-        assert process.poll() is None, "the study ended before the signal"
-        os.killpg(process.pid, signal.SIGINT)
-        sent = time.monotonic()
-        code = process.wait(timeout=120)
-        seconds = time.monotonic() - sent
-        left = _left_after(process.pid, 10)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-    stderr = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+
+    code, seconds, left, stderr = _ctrl_c_to_group(process, tmp_path, ready)
     assert left == [], left
     assert code == EXIT_INTERRUPTED, stderr
     assert INTERRUPTED.fullmatch(stderr.splitlines(keepends=True)[-1]), stderr
