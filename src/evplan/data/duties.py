@@ -61,10 +61,31 @@ def expand_years(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:
 def _first_match(
     keys: pd.DataFrame, table: pd.DataFrame, on: list[str], values: list[str]
 ) -> pd.DataFrame:
-    """Left-merge ``keys`` with ``table`` on ``on``, keeping ``keys``' order and length."""
-    merged = keys[on].merge(table[[*on, *values]].drop_duplicates(on), on=on, how="left")
-    merged.index = keys.index
-    return merged[values]
+    """Left-merge ``keys`` with ``table`` on ``on``, keeping ``keys``' order and length.
+
+    The first ``table`` row of each key matches (as after ``drop_duplicates(on)``); blank
+    keys match blank keys, as in a pandas merge. The key columns become one integer code
+    first, and its rows are found by position (a pandas merge on four text columns took
+    3.6 ms a call, 14 calls a run).
+    """
+    n_keys = len(keys)
+    key_code = np.zeros(n_keys, dtype=np.int64)
+    table_code = np.zeros(len(table), dtype=np.int64)
+    for column in on:
+        both = np.concatenate([keys[column].to_numpy(dtype=object),
+                               table[column].to_numpy(dtype=object)])
+        codes, uniques = pd.factorize(both, use_na_sentinel=False)
+        combined, _ = pd.factorize(np.concatenate([key_code, table_code]) * (len(uniques) + 1)
+                                   + codes)  # renumbered: no overflow however many columns
+        key_code, table_code = combined[:n_keys], combined[n_keys:]
+    first_codes, first_rows = np.unique(table_code, return_index=True)  # first occurrences
+    at = np.minimum(np.searchsorted(first_codes, key_code), max(len(first_codes) - 1, 0))
+    found = first_codes[at] == key_code if len(first_codes) else np.zeros(n_keys, bool)
+    rows = np.where(found, first_rows[at] if len(first_codes) else -1, -1)
+    # reindex fills the keys without a row as a left merge does (ints become floats)
+    matched = table[values].reset_index(drop=True).reindex(rows)
+    matched.index = keys.index
+    return matched
 
 
 def resolve_duties(
