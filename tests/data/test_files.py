@@ -139,3 +139,25 @@ def test_scenario_yaml_problems_in_a_folder_are_input_errors(tmp_path: Path) -> 
             evplan.load(folder)
         assert caught.value.problems[0].file == "scenario.yaml"
         assert caught.value.problems[0].message.startswith(start)
+
+
+def test_cells_and_headers_are_stripped_as_python_strips_them() -> None:
+    """Text cells lose the spaces around them exactly as ``str.strip`` on every cell would
+    (tabs, no-break spaces, unit separators too); numbers and blanks from a workbook stay
+    as they are; the caller's frame is not changed."""
+    import pandas as pd
+
+    from evplan.data.read import _with_row_numbers
+
+    frame = pd.DataFrame({" plant ": [" CN-1", "CN-2\t", None, "CN-1 "],
+                          "capacity": [" 10", 20, float("nan"), "\x1f30\xa0"],
+                          "year": pd.array([" 2024", "2025", None, "2024"], dtype="str"),
+                          "note": [["a "], "b ", "c", "d"]})  # an unhashable cell
+    read = _with_row_numbers(frame)
+    cellwise = frame.map(lambda value: value.strip() if isinstance(value, str) else value)
+    cellwise.columns = ["plant", "capacity", "year", "note"]
+    cellwise.insert(0, "row", range(2, 6))
+    pd.testing.assert_frame_equal(read, cellwise)
+    assert read["plant"].tolist()[::3] == ["CN-1", "CN-1"] and read["capacity"][3] == "30"
+    assert read["capacity"][1] == 20 and read["note"][1] == "b"
+    assert frame[" plant "][0] == " CN-1"

@@ -76,9 +76,22 @@ def read_inputs(path: str | Path) -> RawInputs:
 
 
 def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with stripped headers and text cells and a ``row`` column (2, 3, ...)."""
     frame = frame.copy()
     frame.columns = [str(column).strip() for column in frame.columns]
-    frame = frame.map(lambda value: value.strip() if isinstance(value, str) else value)
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+            continue
+        try:  # the distinct cells only: a column repeats a few ids over thousands of rows
+            distinct = series.unique()
+        except TypeError:  # unhashable cells
+            distinct = series.to_numpy(dtype=object)
+        stripped = {value: value.strip() for value in distinct
+                    if isinstance(value, str) and value != value.strip()}
+        if stripped:
+            frame.isetitem(position, series.map(
+                lambda value: stripped.get(value, value) if isinstance(value, str) else value))
     frame.insert(0, "row", range(2, len(frame) + 2))
     return frame
 
