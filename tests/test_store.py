@@ -247,3 +247,19 @@ def test_a_store_with_a_long_name(tmp_path: Path, result: evplan.Result) -> None
     store = ResultsStore(tmp_path / ("a" * 240 + ".duckdb"))
     store.record(result, scenario="base")
     assert list(store.runs()["scenario"]) == ["base"]
+
+
+@pytest.mark.parametrize("stem", ["system", "temp", "main", "memory", "runs.v2", "my store"])
+def test_a_store_named_like_a_duckdb_catalog_records_again_and_widens(
+        tmp_path: Path, result: evplan.Result, stem: str) -> None:
+    """The store finds its own tables by DuckDB's name for the file's catalog
+    (``system.duckdb`` is ``system_db``): a second run inserts into, and widens, the tables
+    the first one made instead of creating them again."""
+    store = ResultsStore(tmp_path / f"{stem}.duckdb")
+    first = store.record(result, scenario="base")
+    shipments = result.tables["shipments"].assign(kit_vehicles=7.0)
+    second = store.record(dataclasses.replace(result, tables={**result.tables,
+                                                              "shipments": shipments}))
+    assert sorted(store.runs()["run_id"]) == sorted([first, second])
+    assert store.table(first, "shipments")["kit_vehicles"].isna().all()
+    assert len(store.table(second, "shipments")) == len(result.tables["shipments"])
