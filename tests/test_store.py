@@ -263,3 +263,24 @@ def test_a_store_named_like_a_duckdb_catalog_records_again_and_widens(
     assert sorted(store.runs()["run_id"]) == sorted([first, second])
     assert store.table(first, "shipments")["kit_vehicles"].isna().all()
     assert len(store.table(second, "shipments")) == len(result.tables["shipments"])
+
+
+def test_a_connection_the_user_holds_to_the_store_does_not_stop_a_record(
+        tmp_path: Path, result: evplan.Result) -> None:
+    """DuckDB shares one database per file in a process only between connections opened
+    with the same settings: the store opens its file as a plain ``duckdb.connect`` does, so
+    a notebook's own connection to it, held while evplan records, and one opened while the
+    store's is open, both work (a single-threaded write connection broke both; review)."""
+    store = ResultsStore(tmp_path / "runs.duckdb")
+    first = store.record(result, scenario="base")
+    held = duckdb.connect(str(store.path))
+    try:
+        second = store.record(result, scenario="again")
+        with store.connect() as connection:
+            other = duckdb.connect(str(store.path))
+            other.close()
+            assert connection.execute("SELECT count(*) FROM runs").fetchone() == (2,)
+        assert held.execute("SELECT count(*) FROM runs").fetchone() == (2,)
+    finally:
+        held.close()
+    assert sorted(store.runs()["run_id"]) == sorted([first, second])

@@ -255,12 +255,6 @@ def _interrupted(error: Exception) -> bool:
         isinstance(error, RuntimeError) and str(error).strip() == "Query interrupted")
 
 
-_WRITE_CONFIG = {"threads": 1}
-"""DuckDB settings of a writing connection. One thread: a run's tables are small and the
-thread pool costs more than it saves (measured recording the default scenario's run: 133
--> 119 ms CPU for one run, 540 -> 435 ms CPU and 514 -> 449 ms wall for 24 at once)."""
-
-
 def _locked(error: Exception) -> bool:
     text = str(error).lower()
     return "lock" in text or "conflicting" in text or "resource temporarily unavailable" in text
@@ -294,8 +288,7 @@ class ResultsStore:
             try:
                 creating = not read_only and not self.path.exists()
                 with _folder_lock(self.path.parent, exclusive=creating):
-                    connection = duckdb.connect(str(self.path), read_only=read_only,
-                                                config={} if read_only else _WRITE_CONFIG)
+                    connection = duckdb.connect(str(self.path), read_only=read_only)
                 break
             except (duckdb.IOException, duckdb.ConnectionException) as error:
                 if not _locked(error) or time.monotonic() > deadline:
