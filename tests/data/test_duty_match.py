@@ -67,3 +67,16 @@ def test_a_key_takes_the_first_of_repeated_rows_and_a_missing_key_nan() -> None:
     found = _first_match(keys, table, ON, VALUES)
     assert found["rate"].tolist()[0] == 0.1 and np.isnan(found["rate"].tolist()[1])
     assert found["row"].dtype == np.float64  # as a merge: an unmatched key makes ints floats
+
+
+def test_a_year_as_text_against_numbers_raises_as_the_merge_did() -> None:
+    """A number never equals its text: a lookup whose key holds years as text would match
+    nothing and silently drop every duty; it raises, as the pandas merge did (review)."""
+    import pytest
+
+    keys = _frame([("CN", "DE", "BEV", 2024)], values=False).astype({"year": str})
+    table = _frame([("CN", "DE", "BEV", 2024, 0.1, 5, "a")], values=True)
+    with pytest.raises(ValueError, match="year"):
+        _first_match(keys, table, ON, VALUES)
+    with pytest.raises(ValueError):
+        _merged(keys, table)

@@ -143,8 +143,9 @@ def test_scenario_yaml_problems_in_a_folder_are_input_errors(tmp_path: Path) -> 
 
 def test_cells_and_headers_are_stripped_as_python_strips_them() -> None:
     """Text cells lose the spaces around them exactly as ``str.strip`` on every cell would
-    (tabs, no-break spaces, unit separators too); numbers and blanks from a workbook stay
-    as they are; the caller's frame is not changed."""
+    (tabs, no-break spaces, unit separators too); other cells stay as they are and the
+    caller's frame is not changed. (Readers pass text columns; an object column of numbers
+    alone would keep dtype object here where the cell-by-cell map re-guessed int64: review.)"""
     import pandas as pd
 
     from evplan.data.read import _with_row_numbers

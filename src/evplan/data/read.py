@@ -76,7 +76,11 @@ def read_inputs(path: str | Path) -> RawInputs:
 
 
 def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with stripped headers and text cells and a ``row`` column (2, 3, ...)."""
+    """``frame`` with stripped headers and text cells and a ``row`` column (2, 3, ...).
+
+    Its callers pass text (CSV cells read as str): other cells and column dtypes stay as
+    they are.
+    """
     frame = frame.copy()
     frame.columns = [str(column).strip() for column in frame.columns]
     for position in range(frame.shape[1]):
