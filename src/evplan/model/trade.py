@@ -133,9 +133,9 @@ def quota_share(data: NetworkData, quota_groups: pd.Series) -> np.ndarray:
     shares = data["quota_shares"]
     if shares.empty:
         return np.ones(len(quota_groups))
-    found = quota_groups.fillna("").map(
-        shares.set_index("quota_group")["share_of_quota"]).to_numpy(dtype=float)
-    return np.where(np.isnan(found), 1.0, found)
+    at = pd.Index(shares["quota_group"]).get_indexer(quota_groups.fillna(""))  # -1: unlisted
+    found = shares["share_of_quota"].to_numpy(dtype=float)[at]
+    return np.where((at < 0) | np.isnan(found), 1.0, found)
 
 
 def in_transit_cost(data: NetworkData, transfer_price: np.ndarray,
