@@ -164,3 +164,40 @@ def test_a_repeated_header_in_a_table_given_as_a_frame_is_an_error() -> None:
     messages = [problem.message for problem in caught.value.problems]
     assert messages == ["column 'name' appears 2 times in the header. Keep one column named "
                         "name: delete or rename the others."]
+
+
+def _china_export_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from evplan.examples import china_export_path
+
+    return Path(shutil.copytree(china_export_path(), tmp_path / "inputs"))
+
+
+def test_an_exchange_rate_of_zero_and_a_missing_year_are_input_errors(tmp_path: Path) -> None:
+    """A rate of 0 made the country's amounts infinite (an 'optimal' plan that sold nothing
+    in China, or exit 3 'the solver stopped'), and a missing year silently became a factor
+    of 1: both are now input errors naming the row or the country (audit)."""
+    folder = _china_export_copy(tmp_path)
+    rates = pd.read_csv(folder / "exchange_rates.csv", dtype=str, keep_default_na=False)
+    rates.loc[(rates["country"] == "CN") & (rates["year"] == "2023"), "local_per_usd"] = "0"
+    rates.loc[(rates["country"] == "CN") & (rates["year"] == "2025"), "country"] = "abc"
+    rates.to_csv(folder / "exchange_rates.csv", index=False)
+    found = problems(folder)
+    assert found[0] == ("row 2, exchange_rates 'CN/2023': local_per_usd = 0 is below the "
+                        "minimum 1e-06. Fix the sign or the value.")
+    assert found[1].startswith("country 'CN' (first at row 2) has no rate for 2025: a country "
+                               "listed needs local_per_usd for every planning year (2023-2030)")
+    assert found[2].startswith("country 'abc' (first at row 4) has no rate for 2023, 2024, "
+                               "2026, 2027, 2028, 2029, 2030:")
+    assert found[1].endswith("Add those rows, or delete the country's rows to price it in US "
+                             "dollars.")
+    assert len(found) == 3
+
+
+def test_a_plant_capacity_below_one_vehicle_is_an_input_error(tmp_path: Path) -> None:
+    folder = inputs(tmp_path)
+    edit(folder, "plants", 2, "capacity_vehicles_per_year", "1e-300")
+    assert problems(folder) == [
+        "row 2, plant 'P1': capacity_vehicles_per_year 1e-300 is less than one vehicle a year. "
+        "Write 0 for a plant without capacity, or its capacity in vehicles per year."]

@@ -291,6 +291,29 @@ def _check_route_duty_coverage(
     _limited(problems, labels["routes"], found)
 
 
+def check_exchange_rate_years(tables: Tables, labels: dict[str, str],
+                              scenario: ScenarioSettings, problems: list[Problem]) -> None:
+    """A country in exchange_rates needs a rate for every planning year (docs/inputs.md)."""
+    rates = tables.get("exchange_rates")
+    if rates is None or rates.empty:
+        return
+    horizon = set(range(scenario.first_year, scenario.last_year + 1))
+    found = []
+    for country, group in rates.groupby("country", sort=False, dropna=False):
+        missing = sorted(horizon - set(group["year"].dropna().astype(int)))
+        if missing:
+            years = ", ".join(str(year) for year in missing[:8]) + (
+                f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+            found.append(Problem(
+                labels["exchange_rates"], f"country '{country}' (first at row "
+                f"{int(group['row'].iloc[0])}) has no rate for {years}: a country listed "
+                f"needs local_per_usd for every planning year "
+                f"({scenario.first_year}-{scenario.last_year}), the first being the base of "
+                "the conversion. Add those rows, or delete the country's rows to price it in "
+                "US dollars.", int(group["row"].iloc[0])))
+    _limited(problems, labels["exchange_rates"], found)
+
+
 def check_tables(
     tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem]
 ) -> None:
@@ -304,7 +327,16 @@ def check_tables(
     check_countervailing(tables, labels, scenario, problems)
     check_compliance_tables(tables, labels, problems)
     check_strategic_tables(tables, labels, scenario, problems)
+    check_exchange_rate_years(tables, labels, scenario, problems)
     plants = tables["plants"]
+    fractional = plants.index[(plants["capacity_vehicles_per_year"] > 0)
+                              & (plants["capacity_vehicles_per_year"] < 1)]
+    _limited(problems, labels["plants"], [
+        Problem(labels["plants"], f"{row_label(TABLES['plants'], plants, i)}: "
+                f"capacity_vehicles_per_year {plants.loc[i, 'capacity_vehicles_per_year']:g} "
+                "is less than one vehicle a year. Write 0 for a plant without capacity, or its "
+                "capacity in vehicles per year.", int(plants.loc[i, "row"]))
+        for i in fractional])
     no_capacity = plants.index[np.isclose(plants["capacity_vehicles_per_year"].fillna(1), 0)
                                & (plants["min_utilisation"] > 0)]
     _limited(problems, labels["plants"], [

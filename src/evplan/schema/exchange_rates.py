@@ -20,7 +20,8 @@ EXCHANGE_RATES = Table(
         Column("year", "int", "year", "Year.", minimum=1900, maximum=2200),
         Column(
             "local_per_usd", "float", "local currency/USD",
-            "Units of the country's currency per US dollar (yearly average).", minimum=0,
+            "Units of the country's currency per US dollar (yearly average); above 0 (a "
+            "rate of 0 would make the country's amounts infinite).", minimum=1e-6,
         ),
         source_column(),
     ),
