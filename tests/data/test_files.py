@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import doctest
 import re
 from pathlib import Path
@@ -162,3 +163,22 @@ def test_cells_and_headers_are_stripped_as_python_strips_them() -> None:
     assert read["plant"].tolist()[::3] == ["CN-1", "CN-1"] and read["capacity"][3] == "30"
     assert read["capacity"][1] == 20 and read["note"][1] == "b"
     assert frame[" plant "][0] == " CN-1"
+
+
+def test_a_device_a_pipe_and_an_oversize_file_are_refused_at_once(tmp_path: Path) -> None:
+    """A table that is a link to /dev/zero was read until memory ran out, and a pipe waited
+    for ever (audit): only regular files are read, at most MAX_TEXT_BYTES."""
+    zero = tmp_path / "plants.csv"
+    zero.symlink_to("/dev/zero")
+    assert message(read_csv_table, zero, "plants.csv") == (
+        "plants.csv is not a regular file (a device, a pipe or a socket). Put the file there "
+        "instead.")
+    pipe = tmp_path / "routes.csv"
+    os.mkfifo(pipe)
+    assert message(read_csv_table, pipe, "routes.csv").startswith(
+        "routes.csv is not a regular file")
+    big = tmp_path / "demand.csv"
+    big.write_text("a,b\n" + "1,2\n" * 10)
+    assert message(files.read_text_file, big, "demand.csv", 20) == (
+        "demand.csv is more than 20 bytes; evplan reads at most 20. Is it the right file?")
+    assert files.read_text_file(big, "demand.csv", 44) == "a,b\n" + "1,2\n" * 10

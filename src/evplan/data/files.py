@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "MAX_CHARS",
     "MAX_DEPTH",
     "MAX_NODES",
+    "MAX_TEXT_BYTES",
     "MAX_YAML_BYTES",
     "SCENARIO_FILE",
     "LimitedSafeLoader",
@@ -50,6 +52,9 @@ __all__ = [
 #: The scenario file of an input folder.
 SCENARIO_FILE = "scenario.yaml"
 
+#: Largest input text file (a CSV table) read, in bytes: pandas holds a table in several
+#: times its size in memory.
+MAX_TEXT_BYTES = 500_000_000
 #: Largest YAML document accepted, in bytes (the default scenario.yaml is 20 kB).
 MAX_YAML_BYTES = 5_000_000
 #: Most aliases (``*name``) one YAML document may use.
@@ -104,18 +109,29 @@ def decode_text(raw: bytes, label: str) -> str:
 
 
 def read_text_file(path: Path, label: str, limit: int | None = None) -> str:
-    """Read and decode a text file (see :func:`decode_text`); refuse files over ``limit`` bytes.
+    """Read and decode a text file (see :func:`decode_text`); refuse files over ``limit`` bytes
+    (default :data:`MAX_TEXT_BYTES`) and anything but a regular file.
 
     Raises
     ------
     InputError
-        When the file cannot be read, is too large, or is not UTF-8 text.
+        When the file cannot be read, is not a regular file (a device such as ``/dev/zero``
+        would be read for ever, a pipe would wait for ever), is too large, or is not UTF-8
+        text.
     """
+    limit = MAX_TEXT_BYTES if limit is None else limit
     try:
-        if limit is not None and path.stat().st_size > limit:
-            raise InputError([Problem(label, f"{label} is {path.stat().st_size:,} bytes; evplan "
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(label, f"{label} is not a regular file (a device, a pipe "
+                                      "or a socket). Put the file there instead.")])
+        with path.open("rb") as file:
+            raw = file.read(limit + 1)
+        if len(raw) > limit:
+            raise InputError([Problem(label, f"{label} is more than {limit:,} bytes; evplan "
                                       f"reads at most {limit:,}. Is it the right file?")])
-        raw = path.read_bytes()
     except IsADirectoryError:
         raise InputError([Problem(label, f"{label} is a folder, not a file. Put the file "
                                   "there instead.")]) from None
