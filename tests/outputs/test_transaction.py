@@ -201,3 +201,35 @@ def test_a_clean_folder_is_only_read(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     assert reconcile(tmp_path) == []
     assert names(tmp_path) == ["notes.txt", "run"]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_users_empty_folder_keeps_its_permissions_and_is_never_removed(
+        tmp_path: Path, fails: bool) -> None:
+    """``-o`` naming an empty folder the user made (private, 0o700): the run fills it with
+    the folder's permissions; a failed commit leaves it empty, not deleted (audit: it came
+    back 0o755, or was removed with the failed run)."""
+    store = tmp_path / "evplan.duckdb"
+    users = tmp_path / "mine"
+    users.mkdir()
+    os.chmod(users, 0o700)
+    target = new_folder_target(users, "run")
+
+    def commit(folder: Path) -> None:
+        if fails:
+            raise RuntimeError("the store refused the run")
+
+    def fill(staging: Path) -> None:
+        (staging / "a.csv").write_text("new")
+
+    if fails:
+        with pytest.raises(RuntimeError):
+            write_folder(target, fill, kind="run", run_id="r", store=store, run_ids=["r"],
+                         commit=commit)
+        assert users.is_dir() and list(users.iterdir()) == []
+    else:
+        write_folder(target, fill, kind="run", run_id="r", store=store, run_ids=["r"],
+                     commit=commit)
+        assert (users / "a.csv").read_text() == "new"
+    assert stat.S_IMODE(users.stat().st_mode) == 0o700
+    assert names(tmp_path) == ["mine"]

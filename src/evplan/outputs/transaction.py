@@ -29,10 +29,12 @@ Readers never see a half folder: a visible run folder is always a complete one (
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
 import signal
+import stat
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -93,6 +95,18 @@ def _copy_kept(source: Path, staging: Path, drop: Callable[[str], bool]) -> None
             os.link(entry, destination, follow_symlinks=False)
         except OSError:
             shutil.copy2(entry, destination, follow_symlinks=False)
+
+
+def _empty_folder_mode(path: Path) -> int | None:
+    """The permission bits of ``path`` when it is an empty folder (the user's: evplan's own
+    folders hold a marker), else None."""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISDIR(info.st_mode) or any(os.scandir(path)):
+            return None
+    except OSError:
+        return None
+    return stat.S_IMODE(info.st_mode)
 
 
 def _place_new(staging: Path, target: Target) -> Path:
@@ -163,6 +177,9 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
         marker = Marker(kind=kind, run_id=run_id, evplan=__version__, pending=pending)
     staging = parent / f".{target.path.name}.{token}.tmp"
     os.mkdir(staging)  # mode 0o777 less the umask: shareable like any folder the user makes
+    users_empty_mode = _empty_folder_mode(target.path) if target.mode == "create" else None
+    if users_empty_mode is not None:  # the user's empty folder: the run keeps its permissions
+        os.chmod(staging, users_empty_mode)
     try:
         step()
         write_marker(staging, marker)
@@ -203,6 +220,10 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
         os.rename(final, trash)
         if retired is not None:
             os.rename(retired, final)
+        elif users_empty_mode is not None and final == target.path:
+            with contextlib.suppress(OSError):  # the user's empty folder, as it was
+                os.mkdir(final)
+                os.chmod(final, users_empty_mode)
         remove_tree(trash, keep_last=MARKER)
         raise
     if target.latest:
