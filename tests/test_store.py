@@ -284,3 +284,24 @@ def test_a_connection_the_user_holds_to_the_store_does_not_stop_a_record(
     finally:
         held.close()
     assert sorted(store.runs()["run_id"]) == sorted([first, second])
+
+
+def test_a_users_own_duckdb_database_is_refused_and_left_as_it_is(
+        tmp_path: Path, result: evplan.Result) -> None:
+    """A DuckDB file with the store's name that evplan did not make (the user's own tables,
+    or a table called runs of another shape) gets a StoreError and no table of evplan's
+    (audit: evplan added runs, kpis and its result tables to it)."""
+    for name, sql in (("mine.duckdb", "CREATE TABLE mydata (a INTEGER); INSERT INTO mydata "
+                                      "VALUES (1)"),
+                      ("runs.duckdb", "CREATE TABLE runs (run_id VARCHAR, note VARCHAR)")):
+        path = tmp_path / name
+        connection = duckdb.connect(str(path))
+        connection.execute(sql)
+        connection.close()
+        before = path.read_bytes()
+        with pytest.raises(StoreError, match="evplan did not make"):
+            ResultsStore(path).record(result, scenario="base")
+        assert path.read_bytes() == before
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()  # a database without tables: evplan may start it
+    assert len(ResultsStore(empty).record(result, scenario="base")) > 0

@@ -255,6 +255,25 @@ def _interrupted(error: Exception) -> bool:
         isinstance(error, RuntimeError) and str(error).strip() == "Query interrupted")
 
 
+_STORE_COLUMNS = frozenset({"run_id", "created_at", "inputs_hash", "status", "objective_usd"})
+
+
+def _refuse_foreign(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Raise StoreError when the database holds tables but is not an evplan store (no
+    ``runs`` table with evplan's columns): evplan adds nothing to a user's own database."""
+    columns: dict[str, set[str]] = {}
+    for table, column in connection.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database()").fetchall():
+        columns.setdefault(table, set()).add(column)
+    if columns and not _STORE_COLUMNS <= columns.get("runs", set()):
+        named = ", ".join(sorted(columns)[:5]) + (", ..." if len(columns) > 5 else "")
+        connection.close()
+        raise StoreError(f"evplan: {path} is a DuckDB database that evplan did not make (it "
+                         f"holds {named}); evplan leaves it as it is. Pass --store with "
+                         "another file name.")
+
+
 def _locked(error: Exception) -> bool:
     text = str(error).lower()
     return "lock" in text or "conflicting" in text or "resource temporarily unavailable" in text
@@ -298,6 +317,8 @@ class ResultsStore:
                 delay = min(delay * 2, 1.0)
         try:
             if not read_only:
+                if not creating:
+                    _refuse_foreign(connection, self.path)
                 connection.execute(_SCHEMA)
             yield connection
         except (RuntimeError, duckdb.Error) as error:
