@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import codecs
-import os
 import doctest
+import os
 import re
 from pathlib import Path
 

@@ -7,6 +7,7 @@ wrong with a cell and says so in the planner's terms.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,10 @@ def read_inputs(path: str | Path) -> RawInputs:
                               "scenario.yaml.")])
 
 
+def _stripped(table: dict[str, str], value: object) -> object:
+    return table.get(value, value) if isinstance(value, str) else value
+
+
 def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with stripped headers and text cells and a ``row`` column (2, 3, ...).
 
@@ -94,8 +99,7 @@ def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
         stripped = {value: value.strip() for value in distinct
                     if isinstance(value, str) and value != value.strip()}
         if stripped:
-            frame.isetitem(position, series.map(
-                lambda value: stripped.get(value, value) if isinstance(value, str) else value))
+            frame.isetitem(position, series.map(partial(_stripped, stripped)).array)
     frame.insert(0, "row", range(2, len(frame) + 2))
     return frame
 
