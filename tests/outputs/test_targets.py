@@ -144,3 +144,26 @@ def test_single_files(tmp_path: Path) -> None:
         check_file_target(tmp_path, force=True, what="x")
     assert read_marker(tmp_path) is None
     assert sorted(os.listdir(tmp_path)) == ["book.xlsx", "page.html"]
+
+
+def test_latest_replaces_only_evplans_own_pointer(tmp_path: Path) -> None:
+    """``evplan-output/latest`` that the user made (a file with other text, a folder, a
+    link) stays as it is and the run still succeeds (audit: a user's file was overwritten; a
+    folder failed the run after it was written and recorded)."""
+    from evplan.outputs.targets import write_latest
+
+    runs = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        write_marker(tmp_path / name, Marker(kind="run", run_id=name, evplan="test"))
+        runs.append(tmp_path / name)
+    assert write_latest(tmp_path, runs[0]) == tmp_path / LATEST
+    assert write_latest(tmp_path, runs[1]) == tmp_path / LATEST  # evplan's: replaced
+    assert (tmp_path / LATEST).read_text() == "second\n"
+    (tmp_path / LATEST).write_text("my notes\n")
+    assert write_latest(tmp_path, runs[0]) is None
+    assert (tmp_path / LATEST).read_text() == "my notes\n"
+    (tmp_path / LATEST).unlink()
+    (tmp_path / LATEST).mkdir()
+    assert write_latest(tmp_path, runs[0]) is None and (tmp_path / LATEST).is_dir()
+    assert latest_run_folder(tmp_path) in runs

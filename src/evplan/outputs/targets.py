@@ -259,10 +259,36 @@ def _is_root(parent: Path, root: Path) -> bool:
     return parent.resolve() == root.resolve()
 
 
-def write_latest(root: Path, folder: Path) -> Path:
-    """Point ``root/latest`` at ``folder`` (a one-line file holding its name)."""
+def write_latest(root: Path, folder: Path) -> Path | None:
+    """Point ``root/latest`` at ``folder`` (a one-line file holding its name).
+
+    Only evplan's own pointer is replaced: a ``latest`` that is a folder, a link, or a file
+    not naming one of evplan's folders in ``root`` is the user's and stays as it is (None is
+    returned; :func:`latest_run_folder` then finds the newest run by its marker). A pointer
+    that cannot be written does not fail the run it points at.
+    """
+    pointer = root / LATEST
+    if os.path.lexists(pointer) and not _evplan_pointer(root, pointer):
+        return None
     text = folder.name + "\n"
-    return atomic_write(root / LATEST, lambda path: path.write_text(text, encoding="utf-8"))
+    try:
+        return atomic_write(pointer, lambda path: path.write_text(text, encoding="utf-8"))
+    except OSError:
+        return None
+
+
+def _evplan_pointer(root: Path, pointer: Path) -> bool:
+    """Is ``pointer`` a ``latest`` file evplan wrote: one line naming a folder of ``root``
+    that holds evplan's marker?"""
+    try:
+        if pointer.is_symlink() or not pointer.is_file() or pointer.stat().st_size > 1024:
+            return False
+        text = pointer.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    name = text.strip()
+    return (text == name + "\n" and bool(name) and name == safe_component(name)
+            and (root / name).is_dir() and read_marker(root / name) is not None)
 
 
 def latest_run_folder(root: Path = DEFAULT_ROOT) -> Path | None:
