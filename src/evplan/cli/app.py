@@ -57,6 +57,9 @@ RecordOption = Annotated[bool, typer.Option(
 ForceOption = Annotated[bool, typer.Option(
     "--force", help="Replace the output when it is one evplan wrote (never a user's file or "
                     "folder).")]
+ForceFileOption = Annotated[bool, typer.Option(
+    "--force", help="Overwrite an existing output file, also one evplan did not write (its "
+                    "contents are lost; without --force such a file is refused).")]
 InputsOption = Annotated[Path | None, typer.Option(
     "--inputs", "-i", hidden=True,
     help="Deprecated: give the inputs as the positional INPUTS argument.")]

@@ -10,7 +10,7 @@ import typer
 
 from evplan.cli.app import (
     DebugOption,
-    ForceOption,
+    ForceFileOption,
     SelfContainedOption,
     app,
     console,
@@ -32,7 +32,7 @@ def report(
         "--focus", help="Producing country the story is about (default: the one whose "
                         "exports grow most).")] = None,
     self_contained: SelfContainedOption = False,
-    force: ForceOption = False,
+    force: ForceFileOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Write the offline HTML report of a run, or compare several runs."""
@@ -62,7 +62,7 @@ def template(
     inputs: Annotated[Path | None, typer.Option(
         "--from", help="Input folder or workbook to fill in (default: the embedded "
                        "china-export scenario).")] = None,
-    force: ForceOption = False,
+    force: ForceFileOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Write the inputs to edit: a workbook (one sheet per table, units, validation) or a CSV

@@ -10,7 +10,7 @@ import typer
 
 from evplan.cli.app import (
     DebugOption,
-    ForceOption,
+    ForceFileOption,
     InputsArgument,
     InputsOption,
     ProgressOption,
@@ -109,7 +109,7 @@ def sweep(
     record: RecordOption = True,
     tables: TablesOption = True,
     csv: CsvOption = None,
-    force: ForceOption = False,
+    force: ForceFileOption = False,
     show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -160,7 +160,7 @@ def montecarlo(
     record: RecordOption = True,
     tables: TablesOption = True,
     csv: CsvOption = None,
-    force: ForceOption = False,
+    force: ForceFileOption = False,
     show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
