@@ -84,10 +84,11 @@ def _first_match(
         combined, _ = pd.factorize(np.concatenate([key_code, table_code]) * (len(uniques) + 1)
                                    + codes)  # renumbered: no overflow however many columns
         key_code, table_code = combined[:n_keys], combined[n_keys:]
-    first_codes, first_rows = np.unique(table_code, return_index=True)  # first occurrences
-    at = np.minimum(np.searchsorted(first_codes, key_code), max(len(first_codes) - 1, 0))
-    found = first_codes[at] == key_code if len(first_codes) else np.zeros(n_keys, bool)
-    rows = np.where(found, first_rows[at] if len(first_codes) else -1, -1)
+    rows = np.full(n_keys, -1)  # -1: no table row
+    if len(table):
+        first_codes, first_rows = np.unique(table_code, return_index=True)  # first occurrences
+        at = np.minimum(np.searchsorted(first_codes, key_code), len(first_codes) - 1)
+        rows = np.where(first_codes[at] == key_code, first_rows[at], -1)
     # reindex fills the keys without a row as a left merge does (ints become floats)
     matched = table[values].reset_index(drop=True).reindex(rows)
     matched.index = keys.index
