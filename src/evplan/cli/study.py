@@ -150,9 +150,8 @@ def montecarlo(
     name: Annotated[str, typer.Argument(
         metavar="NAME", help="A Monte Carlo study declared in scenarios.yaml.")] = "uncertainty",
     path: InputsArgument = None,
-    samples: Annotated[int | None, typer.Option(
-        "--samples", "-n", min=1, max=100_000, help="Samples.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed.")] = None,
+    samples: Annotated[int | None, typer.Option("--samples", "-n", help="Samples.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
     inputs: InputsOption = None,
     scenario: ScenarioOption = None,
     workers: WorkersOption = None,
