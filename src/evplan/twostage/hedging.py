@@ -325,9 +325,8 @@ def study_client(scheduler: str | None = None, workers: int = 1) -> Iterator[Any
                     logging.getLogger(name).setLevel(logging.CRITICAL)
                 raise
     finally:
-        for name, level in {**quietened, **before}.items():
-            if name in quietened:  # as they were (a notebook goes on after a Ctrl-C)
-                logging.getLogger(name).setLevel(level)
+        for name, level in quietened.items():  # as they were before the cluster started
+            logging.getLogger(name).setLevel(before.get(name, level))  # (a notebook goes on)
 
 
 WORKER_MALLOC_TRIM_BYTES = 128 * 2**20
