@@ -17,6 +17,7 @@ from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET, read_sheets, scenar
 from evplan.data.files import SCENARIO_FILE, read_csv_table, read_scenario_file
 from evplan.data.overlay import read_layered_folder
 from evplan.errors import InputError, Problem
+from evplan.outputs.files import distinct_cells
 from evplan.schema import TABLES
 
 __all__ = ["RawInputs", "read_inputs", "read_raw_table"]
@@ -92,11 +93,7 @@ def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
         series = frame.iloc[:, position]
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
-        try:  # the distinct cells only: a column repeats a few ids over thousands of rows
-            distinct = series.unique()
-        except TypeError:  # unhashable cells
-            distinct = series.to_numpy(dtype=object)
-        stripped = {value: value.strip() for value in distinct
+        stripped = {value: value.strip() for value in distinct_cells(series)
                     if isinstance(value, str) and value != value.strip()}
         if stripped:
             frame.isetitem(position, series.map(partial(_stripped, stripped)).array)

@@ -227,7 +227,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
         if any(isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES)
-               for cell in _distinct(series)):
+               for cell in distinct_cells(series)):
             changed[column] = series.astype(object).map(safe)  # rare: same dtypes as before
     headers = {column: safe(column) for column in frame.columns
                if isinstance(column, str) and column.startswith(FORMULA_PREFIXES)}
@@ -239,11 +239,12 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=headers)
 
 
-def _distinct(series: pd.Series) -> Iterable[object]:
+def distinct_cells(series: pd.Series) -> Iterable[object]:
     """The distinct cells of ``series`` (all its cells when they cannot be hashed).
 
-    A result table repeats a few ids over thousands of rows: hashing them in C and testing
-    the distinct ones is about 20x faster than testing every cell in Python.
+    A table repeats a few ids over thousands of rows: hashing them in C and testing the
+    distinct ones is about 20x faster than testing every cell in Python (the CSV writer's
+    formula check here, the input reader's strip in :mod:`evplan.data.read`).
     """
     try:
         return series.unique()
