@@ -60,12 +60,15 @@ def _reference(column: Column, cells: list[object]) -> tuple[list[object], set[i
     for position, cell in enumerate(cells):
         text = _text(cell)
         if column.dtype == "str":
-            blank = text == "" or text.lower() in ("nan", "<na>")
-            if blank and column.required:
+            blank = text == ""
+            # "nan" written out: refused, except in free text (docs/inputs.md)
+            written = column.name not in ("name", "source") and text.lower() in ("nan", "<na>")
+            if written or (blank and column.required):
                 bad.add(position)
             if blank and column.default is not None:
                 text = str(column.default)
-            if column.choices is not None and not blank and text not in column.choices:
+            if column.choices is not None and not (blank or written) and (
+                    text not in column.choices):
                 bad.add(position)
             typed.append(text)
             continue

@@ -201,3 +201,66 @@ def test_a_plant_capacity_below_one_vehicle_is_an_input_error(tmp_path: Path) ->
     assert problems(folder) == [
         "row 2, plant 'P1': capacity_vehicles_per_year 1e-300 is less than one vehicle a year. "
         "Write 0 for a plant without capacity, or its capacity in vehicles per year."]
+
+
+def test_the_text_nan_is_refused_in_ids_choices_and_groups_and_kept_in_free_text(
+        tmp_path: Path) -> None:
+    """'nan' counted as a blank cell: a choice got its default and a quota group vanished
+    (audit). Now it is an error in every text column but name and source."""
+    folder = _china_export_copy(tmp_path)
+    edit(folder, "markets", 2, "customs_basis", "nan")
+    edit(folder, "markets", 3, "name", "NaN")
+    edit(folder, "markets", 3, "source", "nan")
+    edit(folder, "plants", 2, "plant", "<NA>")
+    duties = pd.read_csv(folder / "duties.csv", dtype=str, keep_default_na=False)
+    row = int(duties.index[duties["quota_group"].ne("")][0]) + 2
+    edit(folder, "duties", row, "quota_group", "NaN")
+    found = problems(folder)
+    assert ("row 2, market 'CN': customs_basis = 'nan' is a missing value written as text "
+            "(pandas writes 'nan' for an empty cell). Leave the cell blank for the default "
+            "'CIF', or write one of 'CIF', 'FOB'.") in found
+    assert ("row 2, plant '<NA>': plant = '<NA>' is a missing value written as text (pandas "
+            "writes '<NA>' for an empty cell). Write the plant id, e.g. 'CN-HUA'.") in found
+    assert any(message.startswith(f"row {row}, duty ") and "quota_group = 'NaN' is a missing "
+               "value written as text" in message and "Leave the cell blank, or write the "
+               in message for message in found)
+    assert not any("market 'JP'" in message for message in found)  # name and source: text
+    assert not any("is blank" in message or "is not one of" in message for message in found)
+
+
+def test_a_country_code_that_differs_only_in_case_is_an_error(tmp_path: Path) -> None:
+    """'Cn' in countervailing_duties.origin silently dropped the EU's CVD on Chinese BEVs
+    (audit). A code matching no country at all still never applies, by design."""
+    folder = _china_export_copy(tmp_path)
+    edit(folder, "countervailing_duties", 2, "origin", "Cn")
+    edit(folder, "countervailing_duties", 3, "origin", "KR")  # no plant or market: allowed
+    edit(folder, "transfer_prices", 2, "origin", "cN")
+    found = problems(folder)
+    assert found[0].startswith("row 2, countervailing duty 'Cn>EU BEV * from 2024': origin 'Cn' "
+                               "is not the country of any plant or market, but 'CN' is: "
+                               "country codes are case-sensitive, so this row would never "
+                               "apply. Write 'CN'.")
+    assert found[1].startswith("row 2, ") and "origin 'cN' is not the country" in found[1]
+    assert len(found) == 2
+
+
+def test_a_csv_row_with_fewer_cells_reads_them_as_blank(tmp_path: Path) -> None:
+    """Excel leaves out a row's trailing empty cells: they read as blank (docs/inputs.md),
+    so the inputs load as written; a missing required cell is then reported as blank."""
+    folder = inputs(tmp_path)
+    reference = evplan.load(folder)
+    path = folder / "plants.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    trailing = len(cells)
+    while trailing and cells[trailing - 1] == "":
+        trailing -= 1
+    assert trailing < len(header)  # the row ends in empty cells to leave out
+    path.write_text("\n".join([lines[0], ",".join(cells[:trailing]), *lines[2:]]) + "\n",
+                    encoding="utf-8")
+    loaded = evplan.load(folder)
+    pd.testing.assert_frame_equal(loaded.tables["plants"], reference.tables["plants"])
+    path.write_text("\n".join([lines[0], ",".join(cells[:2]), *lines[2:]]) + "\n",
+                    encoding="utf-8")
+    assert any("capacity_vehicles_per_year is blank" in message for message in problems(folder))

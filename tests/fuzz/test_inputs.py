@@ -83,7 +83,8 @@ def test_at_least_500_variants_and_every_acceptance_documented() -> None:
     assert accepted <= set(ACCEPTED)
     docs = (Path(__file__).parents[2] / "docs" / "inputs.md").read_text(encoding="utf-8")
     for phrase in ("byte-order mark", "CRLF", "missing or has a header and no rows",
-                   "whatever the sheet's stored dimension says", "calculated value"):
+                   "whatever the sheet's stored dimension says", "calculated value",
+                   "fewer cells than the header"):
         assert phrase in docs
 
 

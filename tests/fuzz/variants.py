@@ -41,6 +41,8 @@ ACCEPTED = {
     "workbook-cached-formula": "a formula cell saved with its calculated value: the value is "
                                "read",
     "workbook-optional-sheet": "a workbook without an optional sheet means no rows",
+    "file-short-rows": "CSV rows without their trailing empty cells (as Excel saves them): "
+                       "the missing cells read as blank",
 }
 
 
@@ -106,6 +108,8 @@ def _text_values(table: Table, column: Column) -> dict[str, str]:
     if column.references or column.choices or (table.name in ("demand", "committed_sales")
                                                 and column.name == "product"):
         values["unknown-id"] = "ZZ-UNKNOWN"
+    if column.name not in ("name", "source"):  # free text keeps "nan" as written
+        values["nan-word"] = "nan"
     return values
 
 
@@ -114,11 +118,17 @@ LAST_ROW_TOO = ("nan", "inf", "huge")
 
 
 def cell_variants(example: Path) -> list[Variant]:
-    """Every table x column x bad value in the first data row; garbage numbers in the last too."""
+    """Every table x column x bad value in the first data row; garbage numbers in the last too.
+
+    Tables the example does not ship (the strategic ones) have no cell to edit; their cells
+    are checked by tests/data/test_garbage.py and tests/strategic/test_inputs.py.
+    """
     rows = {name: len(mutate.read_csv(example / table.file)) if (example / table.file).exists()
             else 2 for name, table in TABLES.items()}
     found = []
     for table in TABLES.values():
+        if not (example / table.file).exists() and table.name != "committed_sales":
+            continue
         for column in table.columns:
             if column.dtype in ("int", "float"):
                 values, kind = _numeric_values(column), "numeric"
@@ -187,6 +197,35 @@ def _semicolons(data: bytes) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def _short_rows(data: bytes) -> bytes:
+    """Every data row without its trailing empty cells, as Excel saves some rows.
+
+    The ``source`` column (filled in every shipped row) moves to the front first, so that
+    rows end in the blank optional columns they have.
+    """
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    if "source" in rows[0]:
+        at = rows[0].index("source")
+        rows = [[row[at], *row[:at], *row[at + 1:]] for row in rows]
+    for row in rows[1:]:
+        while len(row) > 1 and row[-1] == "":
+            row.pop()
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _shortens(path: Path) -> bool:
+    """True when :func:`_short_rows` leaves out a cell of the file ``path`` (if it exists)."""
+    if not path.exists():
+        return False
+    data = path.read_bytes()
+    return _short_rows(data).count(b",") < data.count(b",")
+
+
 FILE_EDITS: dict[str, Callable[[bytes], bytes]] = {
     "empty": lambda data: b"",
     "header-only": _header_only,
@@ -201,8 +240,9 @@ FILE_EDITS: dict[str, Callable[[bytes], bytes]] = {
     "trailing-comma": lambda data: data.replace(b"\n", b",\n").replace(b",\n", b"\n", 1),
     "ragged-row": lambda data: data.replace(b"\n", b",extra,cells\n", 2).replace(
         b",extra,cells\n", b"\n", 1),
+    "short-rows": _short_rows,
 }
-CSV_ONLY = ("header-only", "semicolon", "trailing-comma", "ragged-row")
+CSV_ONLY = ("header-only", "semicolon", "trailing-comma", "ragged-row", "short-rows")
 #: Optional tables the default scenario's other tables need (see file_variants).
 NEEDED_BY_OTHER_TABLES = ("program_emissions", "grid_intensity")
 
@@ -227,7 +267,10 @@ def file_variants(example: Path) -> list[Variant]:
         if not (example / table.file).exists() and table.name != "committed_sales":
             continue
         for name, change in FILE_EDITS.items():
-            accepted = name in ("bom", "crlf", "bom-crlf") or (optional and name == "header-only")
+            if name == "short-rows" and not _shortens(example / table.file):
+                continue  # no row ends in a blank cell: the edit would change nothing
+            accepted = name in ("bom", "crlf", "bom-crlf", "short-rows") or (
+                optional and name == "header-only")
             group = {"bom-crlf": "file-bom", "header-only": "file-optional-header"
                      if optional else "file-header-only"}.get(name, f"file-{name}")
             ref = ("with-committed" if table.name == "committed_sales" else "original") if (

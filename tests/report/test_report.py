@@ -100,6 +100,20 @@ def test_story_and_cards_tell_the_china_export_story(china_result: Result) -> No
     assert "Figures after 2023 are model predictions" in text
 
 
+def test_calibrated_year_only_labels_the_first_year_when_it_is_that_year(
+        china_result: Result) -> None:
+    """calibrated_year is a label (docs/inputs.md): a base year before the horizon, or none,
+    leaves the story's first sentence without the calibration remark."""
+    import dataclasses
+
+    run = RunData.from_result(china_result)
+    for year in (2021, None):
+        other = dataclasses.replace(run, manifest={
+            **run.manifest, "scenario": {**run.scenario, "calibrated_year": year}})
+        assert story(other)[0].startswith("In 2023, of the 3.37 M vehicles sold worldwide")
+    assert story(run)[0].startswith("In 2023 (calibration: ")
+
+
 def test_every_map_place_has_a_centroid(china_result: Result) -> None:
     places = set(china_result["network_sites"]["country"])
     assert places <= set(centroids().index)

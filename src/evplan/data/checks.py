@@ -314,6 +314,44 @@ def check_exchange_rate_years(tables: Tables, labels: dict[str, str],
     _limited(problems, labels["exchange_rates"], found)
 
 
+#: Columns that name a country, checked against the countries of plants.csv and markets.csv
+#: by :func:`check_country_codes`.
+COUNTRY_COLUMNS = (("duties", "origin"), ("countervailing_duties", "origin"),
+                   ("transfer_prices", "origin"), ("kit_duties", "origin"),
+                   ("exchange_rates", "country"), ("grid_intensity", "country"),
+                   ("production_credits", "country"))
+
+
+def check_country_codes(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+    """A country code that differs from a plant's or market's country only in case ('Cn').
+
+    A code that matches none at all is allowed (a tariff schedule lists origins where the
+    maker has no plant, and such a row never applies). One that matches a known country
+    but for case would never apply either, silently (a countervailing duty on 'Cn' is not
+    charged on vehicles from 'CN'), so it is an error with the code to write.
+    """
+    known = set(tables["plants"]["country"]) | set(tables["markets"]["country"])
+    by_case: dict[str, str] = {}
+    for country in sorted(known):
+        by_case.setdefault(country.casefold(), country)
+    for name, column in COUNTRY_COLUMNS:
+        frame = tables.get(name)
+        if frame is None or frame.empty:
+            continue
+        codes = frame[column].astype(str)
+        distinct = {code for code in set(codes) if code not in known
+                    and code.casefold() in by_case}
+        if not distinct:
+            continue
+        table = TABLES[name]
+        _limited(problems, labels[name], [
+            Problem(labels[name], f"{row_label(table, frame, i)}: {column} '{codes[i]}' is not "
+                    f"the country of any plant or market, but '{by_case[codes[i].casefold()]}' "
+                    "is: country codes are case-sensitive, so this row would never apply. "
+                    f"Write '{by_case[codes[i].casefold()]}'.", int(frame.loc[i, "row"]))
+            for i in frame.index[codes.isin(distinct)]])
+
+
 def check_tables(
     tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem]
 ) -> None:
@@ -328,6 +366,7 @@ def check_tables(
     check_compliance_tables(tables, labels, problems)
     check_strategic_tables(tables, labels, scenario, problems)
     check_exchange_rate_years(tables, labels, scenario, problems)
+    check_country_codes(tables, labels, problems)
     plants = tables["plants"]
     fractional = plants.index[(plants["capacity_vehicles_per_year"] > 0)
                               & (plants["capacity_vehicles_per_year"] < 1)]

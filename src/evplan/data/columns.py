@@ -163,12 +163,39 @@ def _check_numeric(
     return pd.Series(numbers, index=frame.index, dtype=float)
 
 
+#: Text columns whose cells are free text (a label or a citation), where a word such as
+#: "nan" is kept as written. In every other text column (ids, choices, group names) such a
+#: word is refused: it is what pandas writes for an empty cell, not a value.
+FREE_TEXT = frozenset({"name", "source"})
+#: Words that stand for a missing value (compared in lower case).
+MISSING_WORDS = frozenset({"nan", "<na>"})
+
+
+def _missing_word(column: Column, text: str) -> str:
+    """Why ``text`` ("nan") is refused in ``column``, and what to write instead."""
+    found = (f"{column.name} = '{text}' is a missing value written as text (pandas writes "
+             f"'{text}' for an empty cell)")
+    if column.choices is not None:
+        wanted = f"one of {quoted_list(column.choices)}"
+    else:
+        wanted = f"the {column.description[:1].lower()}{column.description[1:].rstrip('.')}"
+    if column.required:
+        return f"{found}. Write {wanted}."
+    default = f" for the default '{column.default}'" if column.default else ""
+    return f"{found}. Leave the cell blank{default}, or write {wanted}."
+
+
 def _check_text(
     problems: list[Problem], label: str, table: Table, frame: pd.DataFrame, column: Column
 ) -> pd.Series:
     text = _as_text(frame[column.name])
-    blank = np.fromiter((cell == "" or cell.lower() in ("nan", "<na>") for cell in text),
-                        dtype=bool, count=len(text))
+    blank = text == ""
+    written = np.zeros(len(text), dtype=bool)
+    if column.name not in FREE_TEXT:
+        written = np.fromiter((cell.lower() in MISSING_WORDS for cell in text), dtype=bool,
+                              count=len(text))
+        _report(problems, label, table, frame, written,
+                lambda i: _missing_word(column, str(text[i])))
     if column.required:
         _report(problems, label, table, frame, blank,
                 lambda i: f"{column.name} is blank. Give the {column.description.lower()}")
@@ -178,7 +205,7 @@ def _check_text(
         choices = column.choices
         allowed = set(choices)
         bad = np.fromiter((cell not in allowed for cell in text), dtype=bool,
-                          count=len(text)) & ~blank
+                          count=len(text)) & ~blank & ~written
         _report(problems, label, table, frame, bad,
                 lambda i: f"{column.name} = '{text[i]}' is not one of {quoted_list(choices)}."
                 + (did_you_mean(str(text[i]), choices) or f" Use one of {quoted_list(choices)}."))

@@ -40,7 +40,16 @@ ACCEPTED_TEXT = (
     "value, and one saved without a calculated value, a merged cell, or a sheet that cannot be "
     "read is an error naming sheet and row. A header that names a column twice (a sheet keeps "
     "both; a CSV file's second one reads as `name.1`, an unknown column) is an error naming "
-    "the column; the first one is read, so the rest of the table is still checked.",
+    "the column; the first one is read, so the rest of the table is still checked. A CSV "
+    "row with fewer cells than the header (Excel leaves out a row's trailing empty cells) "
+    "reads the missing cells as blank; a row with more cells than the header is refused.",
+    "",
+    "The words `nan` and `<NA>` (in any case) in a text column other than `name` and "
+    "`source` are refused: they are what pandas writes for an empty cell, not a value; leave "
+    "the cell blank for the default. A country code that differs from a country of "
+    "plants.csv or markets.csv only in case (`Cn` for `CN`) is refused, since such a row would "
+    "never apply; a code that matches no plant or market country at all is accepted (a "
+    "tariff schedule may list origins where the maker has no plant) and never applies.",
     "",
     "Every number must be finite: NaN, infinity and values outside a column's allowed range "
     "(below) are refused. A column without a declared maximum takes the ceiling of its unit "

@@ -69,7 +69,9 @@ SCENARIO_FIELDS: tuple[ScenarioField, ...] = (
     ScenarioField(
         "calibrated_year", "int", "year",
         "The year demand.csv was calibrated to with `evplan calibrate` (its figures then "
-        "reproduce the inputs and are labelled calibration); blank: not calibrated.",
+        "reproduce the inputs and are labelled calibration); blank: not calibrated. A label "
+        "only: the report calls the figures of the first planning year calibration when it "
+        "is that year; any other year (a base year before the horizon) changes nothing.",
         minimum=1900, maximum=2200,
     ),
     ScenarioField(
