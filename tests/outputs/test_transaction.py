@@ -233,3 +233,34 @@ def test_the_users_empty_folder_keeps_its_permissions_and_is_never_removed(
         assert (users / "a.csv").read_text() == "new"
     assert stat.S_IMODE(users.stat().st_mode) == 0o700
     assert names(tmp_path) == ["mine"]
+
+
+KILLED_AT_COMMIT = """
+import os, sys
+from pathlib import Path
+from evplan.outputs import new_folder_target, write_folder
+write_folder(new_folder_target(Path(sys.argv[1]), "run"),
+             lambda staging: (staging / "a.csv").write_text("new"), kind="run", run_id="r",
+             store=Path(sys.argv[2]), run_ids=["r"], commit=lambda folder: os._exit(9))
+"""
+
+
+def test_a_kill_before_the_commit_puts_the_users_empty_folder_back(tmp_path: Path) -> None:
+    """Killed after the run folder took the place of the user's empty folder and before the
+    store commit: the next start rolls the run back and leaves the empty folder with its
+    permissions (audit: it was removed with the run)."""
+    users = tmp_path / "mine"
+    users.mkdir()
+    os.chmod(users, 0o700)
+    killed = subprocess.run([sys.executable, "-c", KILLED_AT_COMMIT, str(users),
+                             str(tmp_path / "evplan.duckdb")], check=False)
+    assert killed.returncode == 9
+    marker = read_marker(users)
+    assert marker is not None and marker.pending is not None
+    assert marker.pending.empty_mode == 0o700
+    notes = reconcile(tmp_path)
+    assert notes == ["rolled back mine, left by an evplan stopped before its run was recorded "
+                     "(the empty folder it was filling is back)"]
+    assert users.is_dir() and list(users.iterdir()) == []
+    assert stat.S_IMODE(users.stat().st_mode) == 0o700
+    assert names(tmp_path) == [".evplan-lock", "mine"]  # the repair's advisory lock

@@ -52,6 +52,9 @@ class Pending:
         Runs that must be in ``store`` for the write to count.
     latest : bool
         Point ``latest`` at the folder once finished.
+    empty_mode : int or None
+        The permission bits of the user's empty folder the write fills (``-o`` naming an
+        empty folder): a rollback leaves an empty folder with them. None: a new folder.
     """
 
     token: str
@@ -59,6 +62,7 @@ class Pending:
     store: str | None = None
     run_ids: tuple[str, ...] = ()
     latest: bool = False
+    empty_mode: int | None = None
 
 
 @dataclass(frozen=True)
@@ -116,10 +120,18 @@ def read_marker(folder: Path) -> Marker | None:
             pending=Pending(token=str(pending["token"]), host=str(pending.get("host", "")),
                             store=pending.get("store"),
                             run_ids=tuple(str(r) for r in pending.get("run_ids") or ()),
-                            latest=bool(pending.get("latest")))
+                            latest=bool(pending.get("latest")),
+                            empty_mode=_mode(pending.get("empty_mode")))
             if isinstance(pending, dict) and "token" in pending else None)
     except (TypeError, KeyError, AttributeError):
         return Marker(kind="unknown", run_id="")
+
+
+def _mode(value: object) -> int | None:
+    """Permission bits read from a marker (None unless a whole number of 0 to 0o7777)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0o7777:
+        return value
+    return None
 
 
 def write_marker(folder: Path, marker: Marker) -> Path:

@@ -29,6 +29,7 @@ from pathlib import Path
 from evplan.outputs.files import OwnerToken, host, remove_stale_parts, remove_tree
 from evplan.outputs.marker import MARKER, Marker, read_marker, write_marker
 from evplan.outputs.targets import write_latest
+from evplan.outputs.transaction import restore_empty_folder
 
 __all__ = ["HIDDEN", "reconcile"]
 
@@ -89,9 +90,13 @@ def _settle_pending(folder: Path, marker: Marker, notes: list[str]) -> None:
     restored = retired.is_dir()
     if restored:
         os.rename(retired, folder)
+    elif marker.pending.empty_mode is not None:
+        restore_empty_folder(folder, marker.pending.empty_mode)
     remove_tree(trash, keep_last=MARKER)
     notes.append(f"rolled back {folder.name}, left by an evplan stopped before its run was "
-                 "recorded" + (" (the folder it was replacing is back)" if restored else ""))
+                 "recorded" + (" (the folder it was replacing is back)" if restored else
+                               " (the empty folder it was filling is back)"
+                               if marker.pending.empty_mode is not None else ""))
 
 
 def _settle_hidden(entry: Path, notes: list[str]) -> None:

@@ -109,6 +109,14 @@ def _empty_folder_mode(path: Path) -> int | None:
     return stat.S_IMODE(info.st_mode)
 
 
+def restore_empty_folder(path: Path, mode: int) -> None:
+    """Put back the user's empty folder ``path`` (with its permission bits ``mode``) that a
+    rolled-back write had filled; nothing when the name is taken meanwhile."""
+    with contextlib.suppress(OSError):
+        os.mkdir(path)
+        os.chmod(path, mode)
+
+
 def _place_new(staging: Path, target: Target) -> Path:
     """Rename the staging folder to the target (or, for evplan's own names, the next free
     name when another process took it meanwhile)."""
@@ -168,16 +176,17 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
     token = OwnerToken.new()
     parent = target.path.parent
     parent.mkdir(parents=True, exist_ok=True)
+    users_empty_mode = _empty_folder_mode(target.path) if target.mode == "create" else None
     pending = Pending(token=token, host=host(),
                       store=str(Path(store).resolve()) if store is not None and run_ids
-                      else None, run_ids=tuple(run_ids), latest=target.latest)
+                      else None, run_ids=tuple(run_ids), latest=target.latest,
+                      empty_mode=users_empty_mode)
     if target.mode == "update" and target.previous is not None:
         marker = replace(target.previous.with_update(command, run_id), pending=pending)
     else:
         marker = Marker(kind=kind, run_id=run_id, evplan=__version__, pending=pending)
     staging = parent / f".{target.path.name}.{token}.tmp"
     os.mkdir(staging)  # mode 0o777 less the umask: shareable like any folder the user makes
-    users_empty_mode = _empty_folder_mode(target.path) if target.mode == "create" else None
     if users_empty_mode is not None:  # the user's empty folder: the run keeps its permissions
         os.chmod(staging, users_empty_mode)
     try:
@@ -221,9 +230,7 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
         if retired is not None:
             os.rename(retired, final)
         elif users_empty_mode is not None and final == target.path:
-            with contextlib.suppress(OSError):  # the user's empty folder, as it was
-                os.mkdir(final)
-                os.chmod(final, users_empty_mode)
+            restore_empty_folder(final, users_empty_mode)
         remove_tree(trash, keep_last=MARKER)
         raise
     if target.latest:
