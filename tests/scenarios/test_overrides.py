@@ -131,3 +131,37 @@ def test_default_catalog_ships_meaningful_scenarios(data: NetworkData) -> None:
     assert catalog.sweeps["eu-duty-x-freight"]["freight"] == (0.5, 1.0, 1.5, 2.0)
     for name in catalog.names():
         assert apply_scenario(data, name, catalog).overrides
+
+
+def _matches_by_pandas(series: pd.Series, values: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+    """The text match as it was written with pandas (astype(str), isin): hit rows, missing."""
+    text = series.astype(str)
+    hit = text.isin([str(value) for value in values]).to_numpy()
+    found = set(text[hit].unique())
+    return hit, [value for value in values if value not in found]
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_where_on_text_matches_as_pandas_isin_did(dtype: str) -> None:
+    """The sweep's cell-by-cell text match gives pandas' rows and missing values, on string
+    and object columns, with repeats, empty text and unicode."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from evplan.errors import Problem
+    from evplan.scenarios.apply import _matches
+
+    words = st.sampled_from(["CN", "EU", "", "cn", "EU ", "Ünï", "*", "0"])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(words, max_size=12), st.lists(words, min_size=1, max_size=3))
+    def check(cells: list[str], values: list[str]) -> None:
+        frame = pd.DataFrame({"market": pd.Series(cells, dtype=dtype)})
+        frame.attrs["table"] = "markets"
+        problems: list[Problem] = []
+        hit = _matches(frame, "market", tuple(values), "where", problems).to_numpy()
+        expected_hit, missing = _matches_by_pandas(frame["market"], tuple(values))
+        assert hit.tolist() == expected_hit.tolist()
+        assert [p.message.split("'")[1] for p in problems] == missing
+
+    check()
