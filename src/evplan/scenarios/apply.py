@@ -94,7 +94,7 @@ def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: s
     else:
         # Compared cell by cell in Python: a sweep's patches meet small tables, where the
         # pandas steps (astype(str), isin) cost 0.1-0.2 ms each whatever the length.
-        cells = (series.to_numpy(dtype=object, na_value=None)
+        cells = (series.to_numpy(dtype=object, na_value=np.nan)  # NaN: matches no text
                  if isinstance(series.dtype, pd.StringDtype) else
                  series.astype(str).to_numpy(dtype=object))
         wanted_text = [str(value) for value in values]
@@ -102,7 +102,8 @@ def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: s
         hit = np.fromiter((cell in wanted_set for cell in cells), dtype=bool, count=len(cells))
         found = set(cells[hit].tolist())
         missing = [value for value in wanted_text if value not in found]
-        known = sorted({cell for cell in cells.tolist() if cell is not None}) if missing else []
+        known = sorted({cell for cell in cells.tolist() if isinstance(cell, str)}) if (
+            missing) else []
     for value in missing:
         problems.append(Problem(LABEL, f"{where}: {column} '{value}' is in no row of "
                                 f"{frame.attrs['table']}." + (did_you_mean(str(value), known)
