@@ -143,6 +143,7 @@ class ComplianceLayout:
                                    "carbon-cap")}
         self.powertrain = flows["powertrain"].to_numpy()
         self.keys = self._keys(data, compliance)
+        self.constant = self._constants()
 
     @staticmethod
     def _labels(m: linopy.Model, name: str, kind: str | None = None) -> np.ndarray | None:
@@ -196,6 +197,61 @@ class ComplianceLayout:
             self.fleet_group] if len(fleet) else np.zeros(0, dtype=bool)
         return keys
 
+    def _constants(self) -> dict[str, np.ndarray]:
+        """The columns :meth:`numbers` reads whatever the plan, as arrays made once (a warm
+        sweep calls it for every case: the pandas look-ups cost more than the sums)."""
+        compliance, keys = self.compliance, self.keys
+        flows = compliance.flows
+        fleet, groups = compliance.fleet_years, compliance.fleet_groups
+        zev, credit = compliance.zev_years, compliance.credit_years
+
+        def floats(frame: pd.DataFrame, column: str) -> np.ndarray:
+            return frame[column].to_numpy(dtype=float)
+
+        battery = keys["battery_footprint"]
+        constant = {
+            "bev": (self.powertrain == "BEV").astype(float),
+            "nev": np.isin(self.powertrain, ("BEV", "PHEV")).astype(float),
+            "carbon_price": floats(keys["co2_by_year"], "carbon_price_usd_per_t"),
+            "battery_kwh": floats(battery, "battery_kwh"),
+            "battery_kg_co2_per_kwh": np.nan_to_num(floats(battery, "footprint_kg_co2_per_kwh")),
+            "fleet_code": flows["fleet_year"].to_numpy(),
+            "fleet_g_per_km": np.nan_to_num(floats(flows, "co2_g_per_km")),
+            "fleet_target": floats(fleet, "target_g_per_km"),
+            "fleet_premium": floats(groups, "premium_usd_per_g_km"),
+            "fleet_pool_price": np.nan_to_num(floats(groups, "pool_price_usd_per_g_km")),
+            "zev_code": flows["zev_year"].to_numpy(),
+            "zev_share": floats(zev, "zev_share"),
+            "zev_penalty": floats(zev, "penalty_usd_per_vehicle"),
+            "zev_credit_price": np.nan_to_num(floats(zev, "credit_price_usd")),
+            "zev_credit_sale_price": np.nan_to_num(floats(zev, "credit_sale_price_usd")),
+            "zev_bev_credits": floats(zev, "bev_credits_per_vehicle"),
+            "credit_code": flows["credit_year"].to_numpy(),
+            "credit_price": floats(credit, "credit_price_usd"),
+            "credit_sale_price": np.nan_to_num(floats(credit, "credit_sale_price_usd")),
+        }
+        for column in ("production_t", "shipping_t", "use_t", "carbon_t", "zev_credits",
+                       "production_credits", "production_credit_required"):
+            constant[column] = flows[column].to_numpy()
+        # Positions of each table's years among the model's years (-1: not a model year).
+        model_years = pd.Index(self.years)
+        for name, years in (("fleet_years", groups["last_year"]), ("zev_years", zev["year"]),
+                            ("credit_years", credit["year"]),
+                            ("capped_years", pd.Series(self.capped_years))):
+            constant[name] = model_years.get_indexer(pd.Index(years))
+        return constant
+
+    def _discount_at(self, discount: pd.Series, name: str, years: Any) -> np.ndarray:
+        """``discount.reindex(years)`` as floats (NaN for a year it lacks), by the positions
+        of :meth:`_constants` when ``discount`` is indexed by the model's years."""
+        index = discount.index
+        if len(index) == len(self.years) and (index.to_numpy() == self.years).all():
+            positions = self.constant[name]
+            values = discount.to_numpy(dtype=float)
+            return np.where(positions >= 0, values[positions], np.nan) if len(
+                positions) else np.zeros(0)
+        return discount.reindex(years).to_numpy(dtype=float)
+
     def _value(self, run: HighsRun, name: str, kind: str, size: int) -> np.ndarray:
         labels = self.values[(name, kind)]
         return np.zeros(size) if labels is None else np.nan_to_num(run.primal[labels])
@@ -218,67 +274,63 @@ class ComplianceLayout:
         out["zev_compliance"] = self._zev(run, shipped, discount)
         out["production_credit_compliance"] = self._credits(run, shipped, discount)
         count = len(keys["co2_by_plant"])
+        constant = self.constant
         out["co2_by_plant"] = {
             "vehicles": _sum_by(self.plant_code, shipped, count),
-            "production_t_co2": _sum_by(self.plant_code,
-                                        shipped * flows["production_t"].to_numpy(), count)}
+            "production_t_co2": _sum_by(self.plant_code, shipped * constant["production_t"],
+                                        count)}
         count = len(keys["co2_by_lane"])
         out["co2_by_lane"] = {
             "vehicles": _sum_by(self.lane_code, shipped, count),
-            "shipping_t_co2": _sum_by(self.lane_code, shipped * flows["shipping_t"].to_numpy(),
-                                      count)}
-        by_year = keys["co2_by_year"]
-        count = len(by_year)
-        year = {column: _sum_by(self.year_code, shipped * flows[source].to_numpy(), count)
+            "shipping_t_co2": _sum_by(self.lane_code, shipped * constant["shipping_t"], count)}
+        count = len(keys["co2_by_year"])
+        year = {column: _sum_by(self.year_code, shipped * constant[source], count)
                 for column, source in (("production_t_co2", "production_t"),
                                        ("shipping_t_co2", "shipping_t"),
                                        ("use_phase_t_co2", "use_t"),
                                        ("counted_t_co2", "carbon_t"))}
-        year["carbon_cost_usd"] = year["counted_t_co2"] * by_year[
-            "carbon_price_usd_per_t"].to_numpy(dtype=float)
-        duals = self._dual(run, "carbon-cap", len(self.capped_years)) / discount.reindex(
-            self.capped_years).to_numpy(dtype=float)
+        year["carbon_cost_usd"] = year["counted_t_co2"] * constant["carbon_price"]
+        duals = self._dual(run, "carbon-cap", len(self.capped_years)) / self._discount_at(
+            discount, "capped_years", self.capped_years)
         where = self.cap_position
         year["cap_shadow_price_usd_per_t"] = np.where(
             np.isnan(where), np.nan, duals[np.nan_to_num(where).astype(np.int64)]
             if len(duals) else np.nan)
         out["co2_by_year"] = year
-        battery = keys["battery_footprint"]
-        count = len(battery)
+        count = len(keys["battery_footprint"])
         rows = self.battery_rows
         vehicles = _sum_by(self.battery_code, shipped[rows], count)
         out["battery_footprint"] = {
             "vehicles": vehicles,
             "eu_vehicles": _sum_by(self.battery_code, np.where(self.battery_eu, shipped[rows],
                                                                0.0), count),
-            "footprint_t_co2": vehicles * battery["battery_kwh"].to_numpy(dtype=float)
-            * battery["footprint_kg_co2_per_kwh"].fillna(0.0).to_numpy(dtype=float) / 1e3}
+            "footprint_t_co2": vehicles * constant["battery_kwh"]
+            * constant["battery_kg_co2_per_kwh"] / 1e3}
         return out
 
     def _fleet(self, run: HighsRun, shipped: np.ndarray, discount: pd.Series
                ) -> dict[str, np.ndarray]:
-        compliance = self.compliance
-        years, groups, flows = compliance.fleet_years, compliance.fleet_groups, compliance.flows
-        count = len(years)
-        code = flows["fleet_year"].to_numpy()
+        constant, groups = self.constant, self.compliance.fleet_groups
+        count = len(self.compliance.fleet_years)
+        code = constant["fleet_code"]
         vehicles = _sum_by(code, shipped, count)
-        grams = _sum_by(code, shipped * np.nan_to_num(flows["co2_g_per_km"].to_numpy()), count)
-        target = years["target_g_per_km"].to_numpy(dtype=float)
+        grams = _sum_by(code, shipped * constant["fleet_g_per_km"], count)
+        target = constant["fleet_target"]
         group, last = self.fleet_group, self.fleet_last
         excess = self._value(run, "fleet_cover", "excess", len(groups))
         pooled = self._value(run, "fleet_cover", "pooled", len(groups))
         table = {"vehicles": vehicles,
-                 "bev_vehicles": _sum_by(code, shipped * (self.powertrain == "BEV"), count),
+                 "bev_vehicles": _sum_by(code, shipped * constant["bev"], count),
                  "co2_g_per_km_average": np.divide(grams, vehicles, out=np.full(count, np.nan),
                                                    where=vehicles > 0),
                  "balance_g_km_vehicles": grams - target * vehicles,
                  "group_excess_g_km_vehicles": np.where(last, excess[group], 0.0),
                  "group_pooled_g_km_vehicles": np.where(last, pooled[group], 0.0)}
-        table["premium_usd"] = table["group_excess_g_km_vehicles"] * groups[
-            "premium_usd_per_g_km"].to_numpy(dtype=float)[group]
-        table["pooling_usd"] = table["group_pooled_g_km_vehicles"] * np.nan_to_num(
-            groups["pool_price_usd_per_g_km"].to_numpy(dtype=float)[group])
-        group_delta = discount.reindex(groups["last_year"]).to_numpy(dtype=float)
+        table["premium_usd"] = table["group_excess_g_km_vehicles"] * constant[
+            "fleet_premium"][group]
+        table["pooling_usd"] = table["group_pooled_g_km_vehicles"] * constant[
+            "fleet_pool_price"][group]
+        group_delta = self._discount_at(discount, "fleet_years", groups["last_year"])
         shadow = self._dual(run, "fleet-target", len(groups)) / group_delta
         table["shadow_price_usd_per_g_km_vehicle"] = shadow[group]
         table["bev_value_usd_per_vehicle"] = shadow[group] * target
@@ -286,56 +338,48 @@ class ComplianceLayout:
 
     def _zev(self, run: HighsRun, shipped: np.ndarray, discount: pd.Series
              ) -> dict[str, np.ndarray]:
-        years, flows = self.compliance.zev_years, self.compliance.flows
+        constant, years = self.constant, self.compliance.zev_years
         count = len(years)
-        code = flows["zev_year"].to_numpy()
+        code = constant["zev_code"]
         vehicles = _sum_by(code, shipped, count)
-        zev = _sum_by(code, shipped * (self.powertrain == "BEV"), count)
-        share = years["zev_share"].to_numpy(dtype=float)
+        zev = _sum_by(code, shipped * constant["bev"], count)
+        share = constant["zev_share"]
         table = {"vehicles": vehicles, "zev_vehicles": zev,
                  "zev_share_achieved": np.divide(zev, vehicles, out=np.zeros(count),
                                                  where=vehicles > 0),
-                 "credits_earned": _sum_by(code, shipped * flows["zev_credits"].to_numpy(),
-                                           count),
+                 "credits_earned": _sum_by(code, shipped * constant["zev_credits"], count),
                  "credits_required": share * vehicles}
         for column, kind in (("credits_bought", "bought"), ("credits_sold", "sold"),
                              ("credits_banked", "bank"), ("credits_owed", "debt"),
                              ("credits_missing", "missing")):
             table[column] = self._value(run, "zev_credits", kind, count)
-        table["penalty_usd"] = table["credits_missing"] * years[
-            "penalty_usd_per_vehicle"].to_numpy(dtype=float)
+        table["penalty_usd"] = table["credits_missing"] * constant["zev_penalty"]
         table["credit_trade_usd"] = (
-            table["credits_bought"] * np.nan_to_num(years["credit_price_usd"].to_numpy(
-                dtype=float))
-            - table["credits_sold"] * np.nan_to_num(years["credit_sale_price_usd"].to_numpy(
-                dtype=float)))
-        delta = discount.reindex(years["year"]).to_numpy(dtype=float)
+            table["credits_bought"] * constant["zev_credit_price"]
+            - table["credits_sold"] * constant["zev_credit_sale_price"])
+        delta = self._discount_at(discount, "zev_years", years["year"])
         shadow = -self._dual(run, "zev-balance", count) / delta
         table["shadow_price_usd_per_credit"] = shadow
-        table["bev_value_usd_per_vehicle"] = shadow * (
-            years["bev_credits_per_vehicle"].to_numpy(dtype=float) - share)
+        table["bev_value_usd_per_vehicle"] = shadow * (constant["zev_bev_credits"] - share)
         return table
 
     def _credits(self, run: HighsRun, shipped: np.ndarray, discount: pd.Series
                  ) -> dict[str, np.ndarray]:
-        years, flows = self.compliance.credit_years, self.compliance.flows
+        constant, years = self.constant, self.compliance.credit_years
         count = len(years)
-        code = flows["credit_year"].to_numpy()
+        code = constant["credit_code"]
         table = {
             "vehicles_built": _sum_by(code, shipped, count),
-            "nev_built": _sum_by(code, shipped * np.isin(self.powertrain, ("BEV", "PHEV")),
-                                 count),
-            "credits_earned": _sum_by(code, shipped * flows["production_credits"].to_numpy(),
-                                      count),
+            "nev_built": _sum_by(code, shipped * constant["nev"], count),
+            "credits_earned": _sum_by(code, shipped * constant["production_credits"], count),
             "credits_required": _sum_by(
-                code, shipped * flows["production_credit_required"].to_numpy(), count),
+                code, shipped * constant["production_credit_required"], count),
             "credits_bought": self._value(run, "credit_trade", "bought", count),
             "credits_sold": self._value(run, "credit_trade", "sold", count)}
         table["credit_trade_usd"] = (
-            table["credits_bought"] * years["credit_price_usd"].to_numpy(dtype=float)
-            - table["credits_sold"] * np.nan_to_num(years["credit_sale_price_usd"].to_numpy(
-                dtype=float)))
-        delta = discount.reindex(years["year"]).to_numpy(dtype=float)
+            table["credits_bought"] * constant["credit_price"]
+            - table["credits_sold"] * constant["credit_sale_price"])
+        delta = self._discount_at(discount, "credit_years", years["year"])
         table["shadow_price_usd_per_credit"] = -self._dual(run, "production-credit",
                                                            count) / delta
         return table
