@@ -122,6 +122,7 @@ def test_warm_compliance_tables_kpis_and_check_equal_the_cold_ones(monkeypatch) 
     ("plants", "plant", "CN-HUA", "country", "JP"),
     ("markets", "market", "EU", "country", "GB"),
     ("programs", "program", None, "powertrain", "PHEV"),
+    ("routes", "plant", "CN-HUA", "co2_kg_per_vehicle", 999.0),
 ])
 def test_a_case_that_moves_what_the_rules_read_is_not_solved_warm(table, key, name, column,
                                                                    value) -> None:

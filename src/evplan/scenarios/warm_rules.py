@@ -99,9 +99,11 @@ class WarmRules:
         from evplan.schema import COMPLIANCE_TABLES
 
         base = self._tables
+        # Column by column: selecting the columns first copied them (0.7 ms a warm case).
         same = all(data[name] is base[name] or data[name].equals(base[name])
                    for name in COMPLIANCE_TABLES) and all(
-            data[name] is base[name] or data[name][columns].equals(base[name][columns])
+            data[name] is base[name] or all(data[name][column].equals(base[name][column])
+                                            for column in columns)
             for name, columns in _READ)
         if not same:
             return "cold: the scenario changes the CO2 or zero-emission inputs"
