@@ -409,11 +409,12 @@ class WarmModel:
                 raise InfeasibleError([f"the model is {run.status}."])
             raise SolverLimitError(f"evplan: the solver stopped ({run.status}) without a "
                                    "feasible plan. Raise --time-limit.")
+        from_templates = self._templates is not None  # KPIs with the templates' rows
         result_tables, kpis, columns, plan_tables = self._tables(run, numbers, data, keep)
         found = None
         if self._rules is not None:  # issue 16: compliance tables and KPIs
             found = self._rules.numbers(lambda: self.linopy_model, run, numbers.discount)
-            kpis = pd.concat([kpis, self._rules.kpi_frame(found)], ignore_index=True)
+            kpis = self._rules.kpis_with(kpis, found, same_rows=from_templates)
             if keep == "frames" or self._templates is None:
                 frames = self._rules.frames(found)
                 plan_tables = {**plan_tables, **frames}

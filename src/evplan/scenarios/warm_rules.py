@@ -77,6 +77,7 @@ class WarmRules:
         self.layout: ComplianceLayout | None = None
         self.kpis: ComplianceKpis | None = None
         self.check: ComplianceCheck | None = None
+        self._joined: pd.DataFrame | None = None  # see kpis_with
 
     @classmethod
     def of(cls, base: NetworkData, index: ModelIndex, model: linopy.Model,
@@ -136,6 +137,25 @@ class WarmRules:
         """The compliance KPIs of :meth:`numbers`."""
         assert self.kpis is not None
         return self.kpis.frame(found)
+
+    def kpis_with(self, kpis: pd.DataFrame, found: Numbers, same_rows: bool) -> pd.DataFrame:
+        """``kpis`` followed by the compliance KPIs of :meth:`numbers`, as one frame.
+
+        ``same_rows``: ``kpis`` holds the rows it held at every earlier call so marked (the
+        result templates' KPIs), so the joined rows are made once and only the values
+        change (a concat cost 0.4 ms a warm case).
+        """
+        assert self.kpis is not None
+        joined = self._joined
+        if not same_rows or joined is None or len(joined) != len(kpis) + len(self.kpis.rows):
+            joined = pd.concat([kpis, self.kpi_frame(found)], ignore_index=True)
+            if same_rows:
+                self._joined = joined.copy()
+            return joined
+        joined = joined.copy(deep=False)  # copy-on-write: the kept rows stay as they are
+        joined["value"] = np.concatenate([kpis["value"].to_numpy(dtype=float),
+                                          self.kpis.values(found)])
+        return joined
 
     def checker(self, data: NetworkData, shipments: pd.DataFrame, found: Numbers
                 ) -> ComplianceCheck:
