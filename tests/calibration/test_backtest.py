@@ -90,3 +90,34 @@ def test_fx_shock_scenario_moves_costs_in_the_reporting_currency() -> None:
     assert shocked.kpi("exports_by_origin", 2027, "CN") > base.kpi("exports_by_origin", 2027,
                                                                     "CN")
     assert shocked.kpi("global_sales", 2024) == pytest.approx(base.kpi("global_sales", 2024))
+
+
+def test_calibrate_and_backtest_never_write_into_a_users_folder(tmp_path: Path) -> None:
+    """-o naming the user's folder (audit: calibrate replaced the user's demand.csv there,
+    backtest its backtest.md) is refused before any work, and nothing in it changes; a
+    folder the command wrote is replaced only with --force."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "demand.csv").write_text("my hand-edited demand\n", encoding="utf-8")
+    (mine / "backtest.md").write_text("my notes\n", encoding="utf-8")
+    for command in ("calibrate", "backtest"):
+        done = subprocess.run([sys.executable, "-m", "evplan.cli", command, "-o", str(mine)],
+                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        assert "is not empty and is not a folder evplan wrote" in done.stderr
+    assert sorted(p.name for p in mine.iterdir()) == ["backtest.md", "demand.csv"]
+    assert (mine / "demand.csv").read_text(encoding="utf-8") == "my hand-edited demand\n"
+    assert (mine / "backtest.md").read_text(encoding="utf-8") == "my notes\n"
+    ours = tmp_path / "cal"
+    first = subprocess.run([sys.executable, "-m", "evplan.cli", "calibrate", "-o", str(ours)],
+                           capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run([sys.executable, "-m", "evplan.cli", "calibrate", "-o", str(ours)],
+                           capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert again.returncode == 1 and "Pass --force to replace it" in again.stderr
+    forced = subprocess.run([sys.executable, "-m", "evplan.cli", "calibrate", "-o", str(ours),
+                             "--force"], capture_output=True, text=True, timeout=600,
+                            cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert sorted(p.name for p in ours.iterdir()) == [
+        ".evplan-run", "calibration_fit.csv", "calibration_pools.csv", "demand.csv"]

@@ -191,3 +191,21 @@ def test_marker_records_the_run_and_what_was_added(tmp_path: Path) -> None:
     store = ResultsStore(tmp_path / "evplan.duckdb")
     assert store.has_runs([marker.run_id, *(u["run_id"] for u in marker.updates)])
     assert store.run(marker.run_id)["metadata"]["run_folder"] == str(tmp_path / "run")
+
+
+def test_carry_on_commands_leave_a_report_html_evplan_did_not_write(tmp_path: Path) -> None:
+    """fleet (like charging and recycling) re-renders only a report.html evplan wrote; the
+    user's own page there stays byte for byte (audit: it was re-rendered, the user's notes
+    lost, while `evplan report` refused the same file)."""
+    inputs = small_inputs(tmp_path / "inputs")
+    assert cli("run", str(inputs), "-o", "run", cwd=tmp_path).returncode == 0
+    page = tmp_path / "run" / "report.html"
+    assert b'<meta name="generator" content="evplan' in page.read_bytes()[:4096]
+    ours = cli("fleet", "run", cwd=tmp_path)
+    assert ours.returncode == 0, ours.stderr
+    assert "Report: " in ours.stdout and b"fleet" in page.read_bytes().lower()
+    page.write_text("<p>my notes</p>", encoding="utf-8")
+    theirs = cli("fleet", "run", cwd=tmp_path)
+    assert theirs.returncode == 0, theirs.stderr
+    assert page.read_text(encoding="utf-8") == "<p>my notes</p>"
+    assert "is not a page evplan wrote: left as it is" in " ".join(theirs.stdout.split())

@@ -26,15 +26,20 @@ def default_store(folder: Path) -> Path:
 
 
 def refresh_report(folder: Path) -> Path | None:
-    """Re-render the run folder's ``report.html`` from its tables, when it has one.
+    """Re-render the run folder's ``report.html`` from its tables, when it has one evplan
+    wrote.
 
     The report then shows the "Fleet and charging" section; the file is replaced whole and
-    keeps its kind (self-contained, or loading the shared plotly.js).
-    Returns the file, or None when the folder has no report.
+    keeps its kind (self-contained, or loading the shared plotly.js). A ``report.html``
+    without evplan's generator tag (the user's own page, or an edited one) is left as it is,
+    as ``evplan report`` leaves it without ``--force``.
+    Returns the file, or None when the folder has no report evplan wrote.
     """
+    from evplan.outputs.targets import evplan_html
     from evplan.report.api import REPORT_FILE, uses_shared_plotlyjs, write_report
 
-    if not (folder / REPORT_FILE).exists():
+    page = folder / REPORT_FILE
+    if page.is_symlink() or not page.is_file() or not evplan_html(page):
         return None
     return write_report([folder], self_contained=not uses_shared_plotlyjs(folder / REPORT_FILE))
 

@@ -106,7 +106,7 @@ def fleet(
     console.print(*result.assumptions, sep="\n")
     console.print(f"Fleet tables written to {shown_path(folder)}"
                   + _replaced(target.previous, "fleet"))
-    _print_recorded(run_id if record else None, store, report_file)
+    _print_recorded(run_id if record else None, store, report_file, folder)
 
 
 @app.command()
@@ -211,7 +211,7 @@ def charging(
         console.print(table)
     console.print(f"Fleet and charging tables written to {shown_path(folder)}"
                   + _replaced(target.previous, "fleet", "charging"))
-    _print_recorded(run_id if record else None, store, report_file)
+    _print_recorded(run_id if record else None, store, report_file, folder)
 
 
 @app.command()
@@ -316,7 +316,7 @@ def recycling(
     console.print(*closing_note(result), sep="\n")
     console.print(f"Recycling tables written to {shown_path(folder)}"
                   + _replaced(target.previous, "recycling"))
-    _print_recorded(run_id if record else None, store, report_file)
+    _print_recorded(run_id if record else None, store, report_file, folder)
 
 
 def _recycling_inputs(folder: Path | None, deprecated: Path | None) -> Path | None:
@@ -353,9 +353,17 @@ def _replaced(previous: Marker | None, *commands: str) -> str:
             "them)")
 
 
-def _print_recorded(run_id: str | None, store: Path, report_file: Path | None) -> None:
-    """Say where the run was recorded and which report was refreshed, if any."""
+def _print_recorded(run_id: str | None, store: Path, report_file: Path | None,
+                    folder: Path) -> None:
+    """Say where the run was recorded and which report was refreshed, if any (or that the
+    folder's report.html is not evplan's and was left as it is)."""
+    from evplan.report.api import REPORT_FILE
+
     if run_id:
         console.print(f"Recorded as run {run_id} in {shown_path(store)}")
     if report_file:
         console.print(f"Report: {shown_path(report_file)}")
+    elif (folder / REPORT_FILE).exists() or (folder / REPORT_FILE).is_symlink():
+        console.print(f"{shown_path(folder / REPORT_FILE)} is not a page evplan wrote: left as "
+                      "it is. Write the report elsewhere with evplan report "
+                      f"{shown_path(folder)} -o FILE.")

@@ -8,11 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from evplan.cli.app import DebugOption, app, console, exit_with_error, load_inputs
+from evplan.cli.app import DebugOption, ForceOption, app, console, exit_with_error, load_inputs
 from evplan.errors import EvplanError
 
 if TYPE_CHECKING:  # pandas only when a command runs, not for --help
+    from collections.abc import Callable
+
     import pandas as pd
+
+    from evplan.outputs.targets import Target
 
 PathArgument = Annotated[Path | None, typer.Argument(
     help="Input folder with base_demand.csv, elasticities.csv (and actuals.csv); default: the "
@@ -23,6 +27,29 @@ def _folder(path: Path | None) -> Path:
     from evplan.examples import china_export_path
 
     return path if path is not None else china_export_path()
+
+
+def _target(output: Path | None, kind: str, force: bool) -> Target:
+    """Where the command's folder goes (refused before any work when it is not evplan's to
+    write): ``-o`` new or empty, or a ``kind`` folder evplan wrote (replaced with --force);
+    without ``-o``, the next free ``evplan-output/<kind>``."""
+    from evplan.outputs.targets import new_folder_target
+
+    return new_folder_target(output, kind, force=force, kind=kind)
+
+
+def _write(target: Target, kind: str, fill: Callable[[Path], object]) -> Path:
+    """Write the folder whole (evplan.outputs.transaction) and return where it went."""
+    from evplan.outputs.marker import new_run_id
+    from evplan.outputs.transaction import write_folder
+
+    return write_folder(target, fill, kind=kind, run_id=new_run_id(), command=kind)
+
+
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", show_default=False,
+    help="A new or empty folder for the files, or one this command wrote (with --force); "
+         "default: the next free evplan-output/<command> folder.")]
 
 
 def _number(value: float, unit: str) -> str:
@@ -79,16 +106,20 @@ def calibrate(
     path: PathArgument = None,
     base_year: Annotated[int | None, typer.Option(
         "--base-year", help="Observed year to fit (default: the scenario's first year).")] = None,
-    output: Annotated[Path, typer.Option(
-        "--output", "-o", help="Folder for demand.csv (calibrated tiers), calibration_fit.csv "
-                               "and calibration_pools.csv.")] = Path("evplan-output/calibration"),
+    output: OutputOption = None,
+    force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Fit demand tiers so the observed base year is the optimum (calibration, not a forecast)."""
+    """Fit demand tiers so the observed base year is the optimum (calibration, not a forecast).
+
+    Writes demand.csv (the calibrated tiers, an input table), calibration_fit.csv and
+    calibration_pools.csv into a folder of its own.
+    """
     from evplan.calibration import calibrate as run_calibration
     from evplan.calibration import read_calibration_inputs
 
     try:
+        target = _target(output, "calibration", force)
         folder = _folder(path)
         data = load_inputs(path)
         inputs = read_calibration_inputs(folder)
@@ -105,14 +136,25 @@ def calibrate(
                       f"{row['solved_vehicles']:,.0f}", f"{row['residual_vehicles']:+,.3f}",
                       f"{row['wedge_usd_per_vehicle']:+,.0f}",
                       f"{row['wedge_share_of_price'] * 100:+.1f}%")
-    output.mkdir(parents=True, exist_ok=True)
-    result.demand.to_csv(output / "demand.csv", index=False, lineterminator="\n")
-    result.fit.to_csv(output / "calibration_fit.csv", index=False, lineterminator="\n")
-    result.pools.to_csv(output / "calibration_pools.csv", index=False, lineterminator="\n")
+
+    def fill(staging: Path) -> None:
+        from evplan.outputs import write_csv
+
+        # demand.csv is an input table (read back as written, like evplan template's);
+        # the fit tables are results (spreadsheet-safe).
+        result.demand.to_csv(staging / "demand.csv", index=False, lineterminator="\n")
+        write_csv(result.fit, staging / "calibration_fit.csv")
+        write_csv(result.pools, staging / "calibration_pools.csv")
+
+    try:
+        written = _write(target, "calibration", fill)
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
     console.print(table)
     console.print(f"Residuals are solved - observed base-year volumes (zero: the identity holds). "
                   f"The wedge is the calibrated gap between marginal landed cost and marginal "
-                  f"revenue. Calibrated demand written to {output / 'demand.csv'}.")
+                  f"revenue. Calibrated demand written to {written / 'demand.csv'}.")
 
 
 @app.command()
@@ -120,27 +162,39 @@ def backtest(
     path: PathArgument = None,
     base_year: Annotated[int, typer.Option("--base-year", help="Year to calibrate on.")] = 2023,
     target_year: Annotated[int, typer.Option("--target-year", help="Year to predict.")] = 2024,
-    output: Annotated[Path, typer.Option(
-        "--output", "-o", help="Folder for backtest.csv and backtest.md.")] = Path(
-        "evplan-output/backtest"),
+    output: OutputOption = None,
+    force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Calibrate on one year, predict the next from what changed, compare with the actuals."""
+    """Calibrate on one year, predict the next from what changed, compare with the actuals.
+
+    Writes backtest.csv and backtest.md into a folder of its own.
+    """
     from evplan.calibration import backtest as run_backtest
     from evplan.calibration import read_calibration_inputs
 
     try:
+        target = _target(output, "backtest", force)
         data = load_inputs(path)
         inputs = read_calibration_inputs(_folder(path))
         result = run_backtest(data, inputs, base_year, target_year)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
-    output.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(output / "backtest.csv", index=False, lineterminator="\n")
-    (output / "backtest.md").write_text(backtest_markdown(result.table, base_year, target_year),
-                                        encoding="utf-8")
+
+    def fill(staging: Path) -> None:
+        from evplan.outputs import write_csv
+
+        write_csv(result.table, staging / "backtest.csv")
+        (staging / "backtest.md").write_text(
+            backtest_markdown(result.table, base_year, target_year), encoding="utf-8")
+
+    try:
+        written = _write(target, "backtest", fill)
+    except (EvplanError, OSError) as error:
+        exit_with_error(error, debug)
+        return
     console.print(backtest_table(result.table, base_year, target_year))
     console.print(f"error = predicted - actual. The {base_year} column is calibration (it "
                   f"reproduces the inputs); the {target_year} column is the prediction, made "
-                  f"without the {target_year} actuals. Written to {output}.")
+                  f"without the {target_year} actuals. Written to {written}.")
