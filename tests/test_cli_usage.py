@@ -34,6 +34,10 @@ def test_exit_usage_is_its_own_documented_code() -> None:
     ("run", "--bogus"), ("validate", "a", "b"), ("frobnicate",), (), ("run", "--threads", "abc"),
     ("run", "--threads", "0"), ("run", "--mip-gap", "nan"), ("recycling", "--build-every", "0"),
     ("sweep", "a", "b", "c"), ("compare",),
+    # audit 2: a typo silently planned "zero" sales; workers 0 raised ZeroDivisionError
+    ("fleet", "--after-plan", "Flat"), ("charging", "--after-plan", "bogus"),
+    ("sweep", "eu-duty-x-freight", "--workers", "0"),
+    ("montecarlo", "uncertainty", "--workers", "-1"),
 ], ids=lambda args: " ".join(args) or "bare")
 def test_usage_errors_exit_64(args: tuple[str, ...], tmp_path: Path) -> None:
     done = evplan(*args, cwd=tmp_path)

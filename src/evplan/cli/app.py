@@ -136,6 +136,18 @@ def finite(value: float | None) -> float | None:
     return value
 
 
+def one_of(*choices: str) -> Callable[[str | None], str | None]:
+    """Option callback: a value not among ``choices`` is a usage error (exit 64)."""
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:
+            from evplan.data.suggest import did_you_mean, quoted_list
+
+            raise typer.BadParameter(f"{value!r} is not one of {quoted_list(choices)}."
+                                     + (did_you_mean(value, choices) or ""))
+        return value
+    return check
+
+
 def exit_with_error(error: BaseException, debug: bool) -> None:
     if debug:
         traceback.print_exception(error, file=sys.stderr)

@@ -19,6 +19,7 @@ from evplan.cli.app import (
     exit_with_error,
     finite,
     long_work,
+    one_of,
     shown_path,
 )
 from evplan.errors import EvplanError
@@ -35,7 +36,8 @@ HistoryOption = Annotated[Path | None, typer.Option(
 YearsAfterOption = Annotated[int, typer.Option(
     "--years-after-plan", help="Years projected after the plan's last year.", min=0, max=200)]
 AfterPlanOption = Annotated[str, typer.Option(
-    "--after-plan", help="Sales after the plan: flat (held at the last plan year) or zero.")]
+    "--after-plan", help="Sales after the plan: flat (held at the last plan year) or zero.",
+    callback=one_of("flat", "zero"))]
 
 
 @app.command()

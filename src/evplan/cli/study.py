@@ -42,7 +42,8 @@ def _study_options(workers: int | None, scheduler: str | None, store: Path | Non
 
 WorkersOption = Annotated[int | None, typer.Option(
     "--workers", help="Local processes that solve cases: this one and N-1 workers (default: "
-                      "this process alone below 50 cases per CPU, else the CPU count).")]
+                      "this process alone below 50 cases per CPU, else the CPU count).",
+    min=1)]
 SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: local "
                         "processes).")]

@@ -69,6 +69,20 @@ class FleetOptions:
     years_after_plan: int = 20
     after_plan: Literal["flat", "zero"] = "flat"
 
+    def __post_init__(self) -> None:
+        problems = []
+        if self.after_plan not in ("flat", "zero"):
+            problems.append(Problem("options", f"after_plan = {self.after_plan!r} is not 'flat' "
+                                    "or 'zero'." + (did_you_mean(str(self.after_plan),
+                                                                 ("flat", "zero"))
+                                                    or " Use one of them.")))
+        if isinstance(self.years_after_plan, bool) or not isinstance(
+                self.years_after_plan, int) or not 0 <= self.years_after_plan <= 200:
+            problems.append(Problem("options", f"years_after_plan = {self.years_after_plan!r} "
+                                    "is not a whole number of years in [0, 200]."))
+        if problems:
+            raise InputError(problems)
+
 
 @dataclass(frozen=True)
 class FleetResult:
