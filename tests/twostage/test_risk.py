@@ -44,3 +44,31 @@ def test_rockafellar_uryasev_equals_sorted(pairs: list[tuple[float, float]],
     assert _cvar_lp(margins, probabilities, alpha) == pytest.approx(
         cvar(margins, probabilities, alpha), abs=1e-6)
     assert cvar(margins, probabilities, alpha) <= float(probabilities @ margins) + 1e-9
+
+
+def test_a_stopped_plans_cvar_only_has_to_be_bounded_by_its_checked_margins() -> None:
+    """Rockafellar-Uryasev: eta - E[(eta - M)+]/(1 - alpha) <= CVaR_alpha(M) for any eta, equal
+    at the value at risk. A plan HiGHS stopped on at a time limit may hold a eta short of it
+    (audit 2: such a feasible plan was reported as a bug, exit 4); a proven optimum may not."""
+    from evplan.twostage.solve import risk_problems
+    from evplan.twostage.tree import Study, StudyScenario
+
+    study = Study("two", (StudyScenario("low", 0.5, ()), StudyScenario("high", 0.5, ())),
+                  risk_weight=1.0, alpha=0.5)
+    margins, probabilities = np.array([1.0e6, 3.0e6]), np.array([0.5, 0.5])
+    exact_cvar, exact_value = 1.0e6, 2.0e6 + 1.0e6  # worst half: the low scenario
+    for eta in (0.0, 0.5e6, 1.0e6, 2.0e6):  # any eta: the bracket is at most the CVaR
+        bracket = eta - float(probabilities @ np.maximum(eta - margins, 0.0)) / 0.5
+        assert bracket <= exact_cvar + 1e-9
+    short = 0.0 - float(probabilities @ np.maximum(0.0 - margins, 0.0)) / 0.5  # eta = 0: 0
+    assert risk_problems(study, margins, probabilities, exact_cvar, exact_value,
+                         proven=True) == []
+    assert risk_problems(study, margins, probabilities, short, 2.0e6 + short,
+                         proven=False) == []
+    assert len(risk_problems(study, margins, probabilities, short, 2.0e6 + short,
+                             proven=True)) == 2
+    above = risk_problems(study, margins, probabilities, exact_cvar + 1e3, exact_value + 1e3,
+                          proven=False)
+    assert [line.split(" USD ")[1] for line in above] == [
+        "is above the sorted-scenario CVaR 1,000,000.00 USD.",
+        "is above the checked plans' E[margin] + lambda x CVaR = 3,000,000.00 USD."]
