@@ -62,6 +62,31 @@ def test_unknown_market_suggests_the_closest() -> None:
     assert messages(caught) == ["market 'THA' is not a market of the fleet. Did you mean 'TH'?"]
 
 
+def test_options_no_port_count_can_meet_are_input_errors_and_markets_count_once() -> None:
+    """Audit 2: --max-wait-probability 1, --last-year before the plan and --markets TH,TH
+    ended in tracebacks (a root finder without a sign change, a cumulative sum of nothing,
+    a reindex on repeated labels)."""
+    from evplan.charging import QueueTarget
+
+    for chance in (0.0, 1.0, float("nan")):
+        with pytest.raises(InputError, match="max_wait_probability .* is not strictly between"):
+            QueueTarget(max_wait_probability=chance)
+    with pytest.raises(InputError, match="max_mean_wait_minutes = 0.0 is not a positive"):
+        QueueTarget(max_mean_wait_minutes=0.0)
+    history = pd.DataFrame({"market": ["TH", "EU"], "year": 2029, "powertrain": "BEV",
+                            "sales_vehicles": 1000.0})
+    fleet = project_fleet(history=history, options=FleetOptions(years_after_plan=0))
+    with pytest.raises(InputError) as caught:
+        plan_charging(fleet, options=ChargingOptions(last_year=fleet.first_year - 1))
+    assert messages(caught)[0].startswith(f"no year to size: first_year {fleet.first_year} "
+                                          f"is after last_year {fleet.first_year - 1}")
+    twice = plan_charging(fleet, options=ChargingOptions(markets=("TH", "TH")))
+    once = plan_charging(fleet, options=ChargingOptions(markets=("TH",)))
+    assert twice.markets == ("TH",)
+    pd.testing.assert_frame_equal(twice.tables["charging_summary"],
+                                  once.tables["charging_summary"])
+
+
 def test_every_default_row_names_a_known_source() -> None:
     known = set(sources())
     for file in ("markets.csv", "charger_classes.csv", "charger_costs.csv"):

@@ -139,10 +139,19 @@ def plan_charging(
     known = fleet.markets
     chosen = list(options.markets) if options.markets is not None else (
         [m for m in fleet.export_markets if m in known] or known)
+    chosen = list(dict.fromkeys(chosen))  # a market listed twice is sized once
     check_markets(chosen, known)
     first = options.first_year or fleet.plan_first_year or fleet.first_year
     last = options.last_year or fleet.plan_last_year or fleet.last_year
     years = list(range(first, min(last, fleet.last_year) + 1))
+    if not years:
+        from evplan.errors import InputError, Problem
+
+        raise InputError([Problem("options", f"no year to size: first_year {first} is after "
+                                  f"last_year {min(last, fleet.last_year)} (the fleet runs "
+                                  f"{fleet.first_year}-{fleet.last_year}, the plan "
+                                  f"{fleet.plan_first_year}-{fleet.plan_last_year}). Give a "
+                                  f"last year from {first} to {fleet.last_year}.")])
     energy, demand = energy_demand(fleet["fleet"], parameters, chosen, years)
     ports = ports_by_method(energy, demand, parameters, options.afir(), options.target)
     ports = port_costs(ports, parameters)

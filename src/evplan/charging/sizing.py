@@ -69,6 +69,24 @@ class QueueTarget:
     max_wait_probability: float | None = 0.2
     max_mean_wait_minutes: float | None = None
 
+    def __post_init__(self) -> None:
+        from evplan.errors import InputError, Problem
+
+        problems = []
+        chance = self.max_wait_probability
+        if chance is not None and not (0.0 < chance < 1.0):  # also NaN
+            problems.append(Problem("options", f"max_wait_probability = {chance} is not "
+                                    "strictly between 0 and 1: no number of ports makes the "
+                                    "chance of waiting 0, and 1 asks for none. Give a share "
+                                    "such as 0.2."))
+        minutes = self.max_mean_wait_minutes
+        if minutes is not None and not (0.0 < minutes < float("inf")):
+            problems.append(Problem("options", f"max_mean_wait_minutes = {minutes} is not a "
+                                    "positive number of minutes: no number of ports makes the "
+                                    "mean wait 0. Give minutes such as 5, or leave it out."))
+        if problems:
+            raise InputError(problems)
+
     def ports(self, load: np.ndarray, service_hours: np.ndarray) -> np.ndarray:
         """Fewest ports meeting the target for each load."""
         mean_wait = (None if self.max_mean_wait_minutes is None
