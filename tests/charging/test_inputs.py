@@ -69,9 +69,9 @@ def test_options_no_port_count_can_meet_are_input_errors_and_markets_count_once(
     from evplan.charging import QueueTarget
 
     for chance in (0.0, 1.0, float("nan")):
-        with pytest.raises(InputError, match="max_wait_probability .* is not strictly between"):
+        with pytest.raises(InputError, match=r"max_wait_probability = .* is not strictly between"):
             QueueTarget(max_wait_probability=chance)
-    with pytest.raises(InputError, match="max_mean_wait_minutes = 0.0 is not a positive"):
+    with pytest.raises(InputError, match=r"max_mean_wait_minutes = 0\.0 is not a positive"):
         QueueTarget(max_mean_wait_minutes=0.0)
     history = pd.DataFrame({"market": ["TH", "EU"], "year": 2029, "powertrain": "BEV",
                             "sales_vehicles": 1000.0})
