@@ -99,3 +99,41 @@ def test_defaults_carry_sources_and_close_the_mass_balance():
     assert shares.sum(axis=1).to_numpy() == pytest.approx(1.0)
     # BatPaC NMC811: 0.6584 kg nickel per kWh of a 4.99 kg/kWh pack
     assert shares.loc["NMC811", "nickel"] == pytest.approx(0.6584 / 4.99)
+
+
+def test_empty_tables_unpriced_materials_and_a_misspelled_table_file(tmp_path):
+    """Audit 2: a header-only prices table made every material worth 0 (exit 0), a
+    header-only candidate_plants table was blamed on lanes, a retired-packs file without
+    rows crashed (NaN to int), and pricez.csv in --defaults was silently left out."""
+    from evplan.recycling.summary import table_sources
+
+    tables = tiny_tables()
+    tables["prices"] = tables["prices"].iloc[:0]
+    tables["candidate_plants"] = tables["candidate_plants"].iloc[:0]
+    with pytest.raises(InputError) as caught:
+        load_inputs(retired(10.0), **tables)
+    assert _messages(caught.value) == [
+        "prices.csv has a header but no rows. Add its rows, or leave the file out to use "
+        "evplan's default.",
+        "candidate_plants.csv has a header but no rows. Add its rows, or leave the file out "
+        "to use evplan's default."]
+    tables = tiny_tables()
+    tables["prices"] = tables["prices"][tables["prices"]["material"] != "lithium"]
+    with pytest.raises(InputError) as caught:
+        load_inputs(retired(10.0), **tables)
+    assert _messages(caught.value) == [
+        "material 'lithium' of materials has no row in prices.csv, so its recovered tonnes "
+        "would be worth nothing. Add its usd_per_tonne (0 if it sells for nothing)."]
+    for packs in (retired(10.0).iloc[:0], retired(0.0)):
+        with pytest.raises(InputError) as caught:
+            load_inputs(packs, **tiny_tables())
+        assert _messages(caught.value) == [
+            "retired_packs.csv holds no pack to recycle (no row, or every kwh and tonnes is "
+            "0). Give at least one row with kwh above 0."]
+    (tmp_path / "pricez.csv").write_text("material,usd_per_tonne\n", encoding="utf-8")
+    (tmp_path / "my_retired_packs.csv").write_text("x\n", encoding="utf-8")  # not close
+    with pytest.raises(InputError) as caught:
+        table_sources(tmp_path)
+    assert _messages(caught.value) == [
+        f"pricez.csv in {tmp_path} is not a recycling table, so it would be left out. Did "
+        "you mean 'prices.csv'? Rename it, or move it out of the folder."]

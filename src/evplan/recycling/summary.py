@@ -16,15 +16,37 @@ SHOWN = ("lithium", "nickel", "cobalt", "copper")
 
 
 def table_sources(folder: Path | None) -> dict[str, TableSource]:
-    """CSV files in ``folder`` named after recycling tables (``prices.csv``, ...)."""
+    """CSV files in ``folder`` named after recycling tables (``prices.csv``, ...).
+
+    Other CSV files may sit there (the retired packs, notes), but one whose name is close
+    to a table's (``pricez.csv``) is an input error: it would be silently left out.
+    """
     if folder is None:
         return {}
     found: dict[str, TableSource] = {}
+    names: set[str] = set()
     for name, (_, default) in TABLES.items():
+        names |= {f"{name}.csv", default}
         for candidate in (folder / f"{name}.csv", folder / default):
             if candidate.exists():
                 found[name] = candidate
                 break
+    import difflib
+
+    from evplan.errors import InputError, Problem
+
+    problems = []
+    for path in sorted(folder.glob("*.csv")):
+        # Close: a letter or two off (pricez.csv, price.csv), not a file that merely ends
+        # like one (my_retired_packs.csv beside packs.csv).
+        close = [] if path.name in names else difflib.get_close_matches(
+            path.name, sorted(names), n=1, cutoff=0.85)
+        if close:
+            problems.append(Problem(path.name, f"{path.name} in {folder} is not a recycling "
+                                    f"table, so it would be left out. Did you mean "
+                                    f"'{close[0]}'? Rename it, or move it out of the folder."))
+    if problems:
+        raise InputError(problems)
     return found
 
 

@@ -201,6 +201,10 @@ TARGET_TABLE = Table(
              source_column()),
 )
 
+#: Tables a study cannot do without rows of (the targets and lanes may be empty).
+NEEDS_ROWS = ("materials", "packs", "processes", "recovery", "prices", "plant_tiers",
+              "collection_points", "candidate_plants", "transport")
+
 TABLES: dict[str, tuple[Table, str]] = {
     "materials": (MATERIAL_TABLE, "materials.csv"),
     "packs": (PACKS, "packs.csv"),
@@ -332,6 +336,12 @@ def _check_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
     for chemistry in sorted(chemistries - with_materials):
         problems.append(Problem(labels["materials"], f"chemistry '{chemistry}' of packs.csv has "
                                 "no rows in materials. Add its kg_per_kwh per material."))
+    priced = set(tables["prices"]["material"])
+    for material in sorted(set(tables["materials"]["material"]) - priced):
+        problems.append(Problem(labels["prices"], f"material '{material}' of materials has no "
+                                f"row in {labels['prices']}, so its recovered tonnes would be "
+                                "worth nothing. Add its usd_per_tonne (0 if it sells for "
+                                "nothing)."))
     problems += _unknown(RECOVERY, tables["recovery"], "process",
                          set(tables["processes"]["process"]), labels["recovery"],
                          "in processes.csv", "Add it to processes.csv.")
@@ -424,6 +434,12 @@ def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
     labels["retired"] = Path(retired).name if isinstance(retired, str | Path) else (
         "retired_packs.csv")
     retired_typed = read_table(RETIRED, retired, None, problems)
+    for name in NEEDS_ROWS:  # a header alone: every later check would blame another table
+        if name in typed and typed[name].empty and not any(
+                problem.file == labels[name] for problem in problems):
+            problems.append(Problem(labels[name], f"{labels[name]} has a header but no rows. "
+                                    "Add its rows, or leave the file out to use evplan's "
+                                    "default."))
     if not problems:
         problems += _check_references(retired_typed, typed, labels)
     if problems:
@@ -432,4 +448,8 @@ def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
         "pack_kg_per_kwh"]).astype(float)
     retired_typed["tonnes"] = retired_typed["tonnes"].fillna(retired_typed["kwh"] * mass / 1000.0)
     retired_typed = retired_typed[retired_typed["tonnes"] > 0].reset_index(drop=True)
+    if retired_typed.empty:
+        raise InputError([Problem(labels["retired"], f"{labels['retired']} holds no pack to "
+                                  "recycle (no row, or every kwh and tonnes is 0). Give at least "
+                                  "one row with kwh above 0.")])
     return RecyclingInputs(retired=retired_typed, tables=typed)
