@@ -179,3 +179,25 @@ def test_sampled_scenarios_apply_their_drawn_values() -> None:
     before = data.tables["routes"]["freight_usd_per_vehicle"].to_numpy()
     after = applied.data.tables["routes"]["freight_usd_per_vehicle"].to_numpy()
     assert after == pytest.approx(before * factor)
+
+
+@pytest.mark.parametrize("year", [1999, 2099])
+def test_a_revelation_year_outside_the_horizon_is_an_input_error(year: int) -> None:
+    """Audit 2: 1999 solved a study with nothing shared (wait-and-see), 2099 one with every
+    decision shared, both with exit 0 and no word; the horizon is checked before any solve."""
+    from dataclasses import replace
+
+    from evplan.examples import china_strategic_path
+    from evplan.scenarios.overrides import load_catalog
+    from evplan.twostage import stochastic
+
+    data = evplan.load(china_strategic_path())
+    catalog = load_catalog(china_strategic_path())
+    study = replace(catalog.studies["duty-risk-small"], revelation_year=year)
+    first, last = data.scenario.first_year, data.scenario.last_year
+    with pytest.raises(InputError) as caught:
+        stochastic(data, study, catalog=catalog)
+    assert [p.message for p in caught.value.problems] == [
+        f"study 'duty-risk-small': revelation_year {year} is outside the planning horizon "
+        f"{first}-{last}. Give a year from {first} to {last} (decisions of years up to it are "
+        "shared), or leave it out to share every year."]

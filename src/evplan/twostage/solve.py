@@ -106,15 +106,26 @@ class StochasticResult:
 
 
 def _study(data: NetworkData, study: str | Study, catalog: Catalog) -> Study:
-    if isinstance(study, Study):
-        return study
-    if study not in catalog.studies:
-        known = list(catalog.studies)
-        raise InputError([Problem("scenarios.yaml", f"'{study}' is not a study."
-                                  + (did_you_mean(study, known) or (
-                                      f" Known: {', '.join(known)}." if known else
-                                      " scenarios.yaml declares none under studies:.")))])
-    return catalog.studies[study]
+    if not isinstance(study, Study):
+        if study not in catalog.studies:
+            known = list(catalog.studies)
+            raise InputError([Problem("scenarios.yaml", f"'{study}' is not a study."
+                                      + (did_you_mean(study, known) or (
+                                          f" Known: {', '.join(known)}." if known else
+                                          " scenarios.yaml declares none under studies:.")))])
+        study = catalog.studies[study]
+    first, last = data.scenario.first_year, data.scenario.last_year
+    revelation = study.revelation_year
+    if revelation is not None and not first <= revelation <= last:
+        # Before the horizon nothing would be decided before the uncertainty is known (the
+        # wait-and-see value, reported as WS); after it, everything would be (as without
+        # revelation_year). Both are likelier a typo than a study.
+        raise InputError([Problem("scenarios.yaml", f"study '{study.name}': revelation_year "
+                                  f"{revelation} is outside the planning horizon {first}-"
+                                  f"{last}. Give a year from {first} to {last} (decisions of "
+                                  "years up to it are shared), or leave it out to share every "
+                                  "year.")])
+    return study
 
 
 def _with_objective(study: Study, objective: str) -> Study:
