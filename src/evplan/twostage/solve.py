@@ -105,15 +105,17 @@ class StochasticResult:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def _study(data: NetworkData, study: str | Study, catalog: Catalog) -> Study:
-    if not isinstance(study, Study):
-        if study not in catalog.studies:
-            known = list(catalog.studies)
-            raise InputError([Problem("scenarios.yaml", f"'{study}' is not a study."
-                                      + (did_you_mean(study, known) or (
-                                          f" Known: {', '.join(known)}." if known else
-                                          " scenarios.yaml declares none under studies:.")))])
-        study = catalog.studies[study]
+def _study(data: NetworkData, named: str | Study, catalog: Catalog) -> Study:
+    if isinstance(named, Study):
+        study = named
+    elif named in catalog.studies:
+        study = catalog.studies[named]
+    else:
+        known = list(catalog.studies)
+        raise InputError([Problem("scenarios.yaml", f"'{named}' is not a study."
+                                  + (did_you_mean(named, known) or (
+                                      f" Known: {', '.join(known)}." if known else
+                                      " scenarios.yaml declares none under studies:.")))])
     first, last = data.scenario.first_year, data.scenario.last_year
     revelation = study.revelation_year
     if revelation is not None and not first <= revelation <= last:
