@@ -167,3 +167,12 @@ def test_latest_replaces_only_evplans_own_pointer(tmp_path: Path) -> None:
     (tmp_path / LATEST).mkdir()
     assert write_latest(tmp_path, runs[0]) is None and (tmp_path / LATEST).is_dir()
     assert latest_run_folder(tmp_path) in runs
+
+
+def test_an_output_root_that_is_a_file_is_refused_with_a_fix(tmp_path: Path) -> None:
+    """Audit 2: a file named evplan-output gave a bare '[Errno 17] File exists'."""
+    root = tmp_path / "evplan-output"
+    root.write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match="is a file, not a folder; evplan keeps its results"):
+        new_folder_target(None, "run", root=root)
+    assert root.read_text(encoding="utf-8") == "mine"

@@ -166,6 +166,10 @@ def new_folder_target(output: Path | None, name: str, *, force: bool = False,
 
     if output is None:
         parent = root.resolve()
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"evplan: {root} is a file, not a folder; evplan keeps its "
+                              f"results in a folder of that name. Move or rename the file, "
+                              "or choose where to write with -o DIR.")
         reconcile(parent)
         return Target(free_folder(parent, safe_component(name)), "create", auto_name=True,
                       latest=kind == "run")
