@@ -67,3 +67,27 @@ def test_bad_study_options_are_input_errors(args: tuple[str, ...], said: str,
     assert said in done.stderr
     assert "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_study_without_any_solved_case_does_not_exit_0(tmp_path: Path) -> None:
+    """Audit 2: a Monte Carlo study whose every sample broke the inputs (a CVD drawn above
+    the 5 ceiling) exited 0 with an empty table, and each failure said only "15 problems in
+    scenarios.yaml"; now each names its first problem and the study exits 1."""
+    import shutil
+
+    from evplan.examples import china_export_path
+
+    inputs = Path(shutil.copytree(china_export_path(), tmp_path / "inputs"))
+    catalog = inputs / "scenarios.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    drawn = "eu-bev-cvd: {distribution: uniform, low: 0.0, high: 0.4}"
+    assert drawn in text
+    catalog.write_text(text.replace(drawn, "eu-bev-cvd: {distribution: uniform, low: 10, "
+                                           "high: 20}"), encoding="utf-8")
+    done = evplan("montecarlo", "uncertainty", str(inputs), "-n", "3", "--no-record",
+                  cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "none of the 3 cases has a plan (the first: input_error)" in done.stderr
+    out = " ".join(done.stdout.split())
+    assert "case 0 (sample 0): input_error: evplan: 15 problems in scenarios.yaml * " in out
+    assert "is outside [0, 5]" in out and "Traceback" not in done.stderr

@@ -75,13 +75,29 @@ def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool)
                   f"{study.workers} worker(s), {study.cpu_seconds:.1f} CPU s; "  # type: ignore[attr-defined]
                   f"{warm} solved warm; batch {study.batch_id}.")  # type: ignore[attr-defined]
     for _, row in failed.head(5).iterrows():
+        # The error's first lines: its heading and first problem ("evplan: 15 problems in
+        # scenarios.yaml" alone did not say which).
+        lines = [line.strip() for line in str(row["error"] or "").splitlines() if line.strip()]
         console.print(f"case {row['case']} ({row['label']}): {row['status']}: "
-                      f"{str(row['error']).splitlines()[0] if row['error'] else ''}")
+                      + " ".join(lines[:2]) + (" ..." if len(lines) > 2 else ""))
+    if len(failed) > 5:
+        console.print(f"... and {len(failed) - 5} more cases without a plan (their errors are "
+                      "in the cases table of the store, or --csv).")
+    if 0 < len(failed) < len(cases) and montecarlo:
+        console.print(f"The statistics above are over the {len(cases) - len(failed)} of "
+                      f"{len(cases)} samples that were solved: the {len(failed)} others are "
+                      "left out, which biases them if the failures are not random.")
     if csv is not None:
         from evplan.outputs import write_csv
 
         write_csv(study.kpis, csv)  # type: ignore[attr-defined]
         console.print(f"Tidy KPIs written to {csv} (spreadsheet-safe CSV)")
+    if len(cases) and len(failed) == len(cases):  # no case has a plan: not a success
+        first = str(failed["status"].iloc[0])
+        code = {"infeasible": 2, "solver_limit": 3, "verification_failed": 4}.get(first, 1)
+        sys.stderr.write(f"evplan: none of the {len(cases)} cases has a plan (the first: "
+                         f"{first}); see the cases above.\n")
+        raise typer.Exit(code)
 
 
 def _check_csv(csv: Path | None, force: bool) -> None:
