@@ -121,3 +121,37 @@ def test_calibrate_and_backtest_never_write_into_a_users_folder(tmp_path: Path) 
     assert forced.returncode == 0, forced.stderr
     assert sorted(p.name for p in ours.iterdir()) == [
         ".evplan-run", "calibration_fit.csv", "calibration_pools.csv", "demand.csv"]
+
+
+def test_actuals_that_name_nothing_repeat_a_row_or_are_not_finite_are_input_errors(
+        tmp_path: Path) -> None:
+    """Audit 2: sales of 'ZZ' were compared with a prediction of 0 (-100 %) and taken out of
+    the rest of the world; a repeated row was silently dropped; inf was a figure."""
+    import shutil
+
+    import pandas as pd
+
+    from evplan.errors import InputError
+
+    folder = Path(shutil.copytree(china_export_path(), tmp_path / "inputs"))
+    actuals = pd.read_csv(folder / "actuals.csv", dtype=str, keep_default_na=False)
+    extra = pd.DataFrame([{"kpi": "sales", "key": "CN", "year": "2024", "value": "1",
+                           "source": "x"},
+                          {"kpi": "exports", "key": "CN", "year": "2030", "value": "inf",
+                           "source": "x"}])
+    pd.concat([actuals, extra]).to_csv(folder / "actuals.csv", index=False)
+    with pytest.raises(InputError) as caught:
+        read_calibration_inputs(folder)
+    last = len(actuals) + 3
+    assert [p.message for p in caught.value.problems] == [
+        f"row {last}, value = inf is not a finite number. Write the published figure.",
+        f"row {last - 1} repeats kpi sales, key CN, year 2024 of row 3: only one would be "
+        "compared. Keep one row."]
+    actuals.loc[actuals["key"].eq("JP") & actuals["year"].eq("2024"), "key"] = "JPN"
+    actuals.to_csv(folder / "actuals.csv", index=False)
+    with pytest.raises(InputError) as caught:
+        backtest(china_export(), read_calibration_inputs(folder), 2023, 2024)
+    assert [p.message for p in caught.value.problems] == [
+        "row 5, sales key = 'JPN' is not a market of markets.csv. Did you mean 'JP'?",
+        "row 14, production key = 'JPN' is not a plant country of plants.csv. Did you mean "
+        "'JP'?"]

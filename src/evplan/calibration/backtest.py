@@ -39,6 +39,7 @@ import pandas as pd
 from evplan.calibration.calibrate import Calibration, CalibrationOptions, calibrate, restrict_years
 from evplan.calibration.inputs import CalibrationInputs
 from evplan.data import NetworkData
+from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
 from evplan.results import Result
@@ -165,6 +166,30 @@ def _table(result: Result, actuals: pd.DataFrame, y0: int, y1: int) -> pd.DataFr
     return table
 
 
+def actual_key_problems(data: NetworkData, actuals: pd.DataFrame) -> list[Problem]:
+    """Actuals whose key names nothing of the scenario: a market for ``sales``, a plant
+    country for ``production`` and ``exports``, ``all`` for ``global_sales``. Such a row
+    would be compared with a prediction of 0 (a -100 % error) and, for sales, taken out of
+    the rest of the world's figure."""
+    markets = sorted(set(data.markets["market"]))
+    countries = sorted(set(data.plants["country"]))
+    allowed = {"sales": markets, "global_sales": ["all"], "production": countries,
+               "exports": countries}
+    nouns = {"sales": "a market of markets.csv", "global_sales": "'all'",
+             "production": "a plant country of plants.csv",
+             "exports": "a plant country of plants.csv"}
+    problems = []
+    for _, record in actuals.iterrows():
+        kpi, key = str(record["kpi"]), str(record["key"])
+        if kpi in allowed and key not in allowed[kpi]:
+            problems.append(Problem("actuals.csv", f"row {record['row']}, {kpi} key = {key!r} "
+                                    f"is not {nouns[kpi]}."
+                                    + (did_you_mean(key, allowed[kpi])
+                                       or f" Use one of {', '.join(allowed[kpi])}."),
+                                    int(record["row"])))
+    return problems
+
+
 def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, target_year: int,
              options: CalibrationOptions | None = None, solver: SolverOptions | None = None
              ) -> Backtest:
@@ -198,6 +223,7 @@ def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, targe
     if inputs.actuals.empty or not (inputs.actuals["year"] == target_year).any():
         problems.append(Problem("actuals.csv", f"no actual figures for {target_year}. Add rows "
                                 "kpi,key,year,value,source (see docs/validation.md)."))
+    problems += actual_key_problems(data, inputs.actuals)
     if problems:
         raise InputError(problems)
     window = restrict_years(data, base_year, target_year)

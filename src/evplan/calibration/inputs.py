@@ -92,6 +92,19 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
             problems.append(Problem(label, f"row {out.loc[position, 'row']}, kpi = "
                                     f"{out.loc[position, 'kpi']!r} is not one of "
                                     f"{', '.join(ACTUAL_KPIS)}.", int(out.loc[position, "row"])))
+        values = pd.to_numeric(out["value"], errors="coerce")
+        for position in out.index[values.notna() & ~values.abs().lt(float("inf"))]:
+            problems.append(Problem(label, f"row {out.loc[position, 'row']}, value = "
+                                    f"{out.loc[position, 'value']} is not a finite number. "
+                                    "Write the published figure.", int(out.loc[position, "row"])))
+        keyed = out[["kpi", "key", "year"]].astype(str)
+        for position in out.index[keyed.duplicated(keep="first")]:
+            first = out.loc[keyed.index[(keyed == keyed.loc[position]).all(axis=1)][0], "row"]
+            problems.append(Problem(label, f"row {out.loc[position, 'row']} repeats kpi "
+                                    f"{out.loc[position, 'kpi']}, key {out.loc[position, 'key']}"
+                                    f", year {out.loc[position, 'year']} of row {first}: only "
+                                    "one would be compared. Keep one row.",
+                                    int(out.loc[position, "row"])))
     return out
 
 
