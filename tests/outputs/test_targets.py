@@ -176,3 +176,17 @@ def test_an_output_root_that_is_a_file_is_refused_with_a_fix(tmp_path: Path) -> 
     with pytest.raises(OutputError, match="is a file, not a folder; evplan keeps its results"):
         new_folder_target(None, "run", root=root)
     assert root.read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_file_target_that_is_a_link_is_refused_also_with_force(tmp_path: Path,
+                                                                 force: bool) -> None:
+    """Audit 2: `evplan template link.xlsx --force` wrote the workbook into the file the link
+    pointed to (a user's text file), which the command never named."""
+    mine = tmp_path / "userfile.txt"
+    mine.write_text("user data", encoding="utf-8")
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(mine)
+    with pytest.raises(OutputError, match="is a symbolic link; evplan does not write through"):
+        check_file_target(link, force=force, what="the workbook")
+    assert mine.read_text(encoding="utf-8") == "user data" and link.is_symlink()

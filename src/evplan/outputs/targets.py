@@ -239,16 +239,19 @@ def check_file_target(path: Path, *, force: bool, what: str, option: str = "",
     """Check a file a command is about to write; return it.
 
     A new file is fine; an existing one only with ``force`` or when ``replaceable`` says
-    evplan wrote it (a report page). A folder, or a link to nothing, is refused.
+    evplan wrote it (a report page). A folder, or a symbolic link (to anything: writing it
+    would write the file it points to, which the command did not name), is refused, also
+    with ``force``.
 
     Raises
     ------
     OutputError
         Saying what to do (another name, or ``--force``).
     """
-    if path.is_symlink() and not path.exists():
-        raise OutputError(f"evplan: {path} is a link to something that does not exist. "
-                          f"Choose another file name{option}.")
+    if path.is_symlink():
+        raise OutputError(f"evplan: {path} is a symbolic link; evplan does not write through "
+                          "links (it would replace the file the link points to). Name the "
+                          f"file itself, or choose another file name{option}.")
     if path.is_dir():
         raise OutputError(f"evplan: {path} is a folder; {what} is a file. Choose a file "
                           f"name{option}, e.g. {path / path.name}.")
