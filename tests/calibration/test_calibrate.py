@@ -92,3 +92,34 @@ def test_base_year_must_be_the_first_planning_year() -> None:
     with pytest.raises(InputError, match="the base year 2026 is not the first_year 2025"):
         calibrate(single_lane(first_year=2025, last_year=2026), base_of(years=(2026,)),
                   ELASTICITY, base_year=2026)
+
+
+def test_base_demand_rows_are_checked_in_the_file_the_user_wrote(tmp_path) -> None:
+    """Audit 2: an unknown market and a repeated row in base_demand.csv came back as
+    problems of the generated demand.csv (row 6020, "tier list is not concave"), and an
+    elasticity of 1e308 as 40 "not concave" messages."""
+    (tmp_path / "base_demand.csv").write_text(
+        "market,year,product,volume_vehicles,price_usd_per_vehicle,source\n"
+        "M1,2025,V1,600,20000,x\nM2,2025,V1,600,20000,x\nM1,2025,V9,600,20000,x\n"
+        "M1,2025,V1,700,20000,x\n", encoding="utf-8")
+    (tmp_path / "elasticities.csv").write_text(
+        "market,segment,own_price_elasticity,source\n*,C,4.5,x\nM1,C,1e308,x\n",
+        encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_inputs(tmp_path)
+    assert [p.message for p in error.value.problems] == [
+        "row 3, own_price_elasticity = 1e+308 is above 100: the tiers' prices would be equal "
+        "to the last cent and demand flat. Published car-demand elasticities are about 1 to "
+        "10."]
+    (tmp_path / "elasticities.csv").write_text(
+        "market,segment,own_price_elasticity,source\n*,C,4.5,x\n", encoding="utf-8")
+    inputs = read_inputs(tmp_path)
+    with pytest.raises(InputError) as error:
+        calibrate(single_lane(), inputs.base_demand, inputs.elasticities)
+    messages = [p.message for p in error.value.problems]
+    assert messages[0].startswith("row 3, market = 'M2' is not a market of markets.csv.")
+    assert messages[1].startswith("row 4, product = 'V9' is not a program, segment or "
+                                  "powertrain of programs.csv.")
+    assert messages[2] == ("row 5 repeats market M1, year 2025, product V1 of row 2. Keep one "
+                           "row (one volume and price per product, market and year).")
+    assert all(p.file == "base_demand.csv" for p in error.value.problems)

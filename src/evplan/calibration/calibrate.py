@@ -247,6 +247,9 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
         raise InputError([Problem("scenario.yaml", f"the base year {base_year} is not the "
                                   f"first_year {data.scenario.first_year}. Calibrate on the "
                                   "first planning year (set first_year to the observed year).")])
+    problems = base_demand_problems(data, base_demand)
+    if problems:
+        raise InputError(problems)
     base = base_demand[(base_demand["year"] >= data.scenario.first_year)
                        & (base_demand["year"] <= data.scenario.last_year)
                        & (base_demand["volume_vehicles"] > 0)].reset_index(drop=True)
@@ -277,6 +280,41 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
     fit = _fit(identity, pools)
     return Calibration(base_year=base_year, demand=demand, pools=pools, fit=fit,
                        data=calibrated)
+
+
+def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame) -> list[Problem]:
+    """Rows of ``base_demand.csv`` that name no market or product of the scenario, or repeat
+    a market, year and product: found here, in the file the user wrote, rather than in the
+    demand.csv the calibration makes of it (whose rows the user never saw)."""
+    from evplan.data.products import product_members
+    from evplan.data.suggest import did_you_mean
+
+    if base_demand.empty:
+        return []
+    problems = []
+    markets = sorted(set(data.markets["market"]))
+    products = sorted(set(product_members(data.programs)["product"]))
+    for column, known, noun in (("market", markets, "a market of markets.csv"),
+                                ("product", products, "a program, segment or powertrain of "
+                                                      "programs.csv")):
+        for _, record in base_demand[~base_demand[column].astype(str).isin(known)].iterrows():
+            value = str(record[column])
+            problems.append(Problem("base_demand.csv", f"row {record['row']}, {column} = "
+                                    f"{value!r} is not {noun}."
+                                    + (did_you_mean(value, known) or " Fix the id or delete "
+                                       "the row."), int(record["row"])))
+    keyed = base_demand[["market", "year", "product"]].astype(str)
+    repeated = keyed.duplicated(keep="first")
+    for position in base_demand.index[repeated]:
+        record = base_demand.loc[position]
+        first = base_demand.loc[keyed.index[(keyed == keyed.loc[position]).all(axis=1)][0],
+                                "row"]
+        problems.append(Problem("base_demand.csv", f"row {record['row']} repeats market "
+                                f"{record['market']}, year {record['year']}, product "
+                                f"{record['product']} of row {first}. Keep one row (one volume "
+                                "and price per product, market and year).",
+                                int(record["row"])))
+    return problems
 
 
 def _fit(identity: pd.DataFrame, pools: pd.DataFrame) -> pd.DataFrame:

@@ -32,6 +32,8 @@ from evplan.errors import InputError, Problem
 __all__ = ["ACTUAL_KPIS", "CalibrationInputs", "read_calibration_inputs"]
 
 ACTUAL_KPIS = ("sales", "global_sales", "production", "exports")
+#: Largest own-price elasticity accepted (the magnitude; published ones are about 1-10).
+MAX_ELASTICITY = 100.0
 
 _SPECS: dict[str, dict[str, str]] = {
     "base_demand": {"market": "str", "year": "int", "product": "str",
@@ -70,7 +72,16 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
                                     int(out.loc[position, "row"])))
         out[column] = values
     if name == "elasticities":
-        low = out.index[pd.to_numeric(out["own_price_elasticity"], errors="coerce") <= 1]
+        elasticity = pd.to_numeric(out["own_price_elasticity"], errors="coerce")
+        for position in out.index[elasticity > MAX_ELASTICITY]:
+            written = out.loc[position, "own_price_elasticity"]
+            problems.append(Problem(label, f"row {out.loc[position, 'row']}, "
+                                    f"own_price_elasticity = {written} is above "
+                                    f"{MAX_ELASTICITY:g}: the tiers' prices would be "
+                                    "equal to the last cent and demand flat. Published "
+                                    "car-demand elasticities are about 1 to 10.",
+                                    int(out.loc[position, "row"])))
+        low = out.index[elasticity <= 1]
         for position in low:
             problems.append(Problem(label, f"row {out.loc[position, 'row']}, "
                                     "own_price_elasticity = "
