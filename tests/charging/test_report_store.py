@@ -189,3 +189,24 @@ def test_fleet_command_records_in_the_default_store(planned: dict[str, Path]) ->
     assert set(kpis["kpi"]) == {"fleet_vehicles_in_use", "fleet_retired_vehicles",
                                 "fleet_packs_retired_tonnes"}
     assert GROUP in (planned["folder"] / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_synthetic_siting_example_too_small_for_the_market_is_left_out_not_fatal(
+        planned: dict[str, Path], tmp_path: Path) -> None:
+    """Audit 2: `charging --markets EU` failed whole (exit 2, nothing written) because the
+    synthetic siting example's 14 sites could not take the EU's demand; the sizing stands
+    without it, and the terminal says why it is left out."""
+    import shutil
+
+    folder = Path(shutil.copytree(planned["folder"], tmp_path / "big"))
+    history = pd.DataFrame([{"market": "TH", "year": year, "powertrain": "BEV",
+                             "sales_vehicles": 3_000_000.0} for year in (2020, 2021, 2022)])
+    history.to_csv(tmp_path / "history.csv", index=False)
+    done = evplan_cli("charging", folder, "--history", tmp_path / "history.csv",
+                      "--years-after-plan", "2", "--no-record")
+    said = " ".join(done.stdout.split())
+    assert ("The siting example (synthetic zones, sites and corridor) was left out: siting: "
+            "the zones'") in said
+    assert "so it ignores coverage." in said
+    assert (folder / "charging_summary.csv").exists()
+    assert not (folder / "charging_sites.csv").exists()

@@ -90,3 +90,27 @@ def test_capacitated_siting_serves_everyone_within_the_radius() -> None:
 def test_example_data_says_synthetic() -> None:
     for table in (read_zones(), read_sites(), read_corridor()):
         assert table["notes"].str.startswith("synthetic").all()
+
+
+def test_a_corridor_gap_and_too_little_site_capacity_are_explained_in_the_planners_terms(
+        ) -> None:
+    """Audit 2: a 5,000 km gap between two candidates gave 1,180 lines of "distances:
+    customer 1233 ... has no row in distances", and sites too small for the demand "sites:
+    total capacity ... in customers" (the location module's table names)."""
+    from evplan.errors import InfeasibleError
+
+    corridor = pd.DataFrame({"site": ["A", "B"], "km": [0.0, 5000.0]})
+    with pytest.raises(InfeasibleError) as caught:
+        corridor_pools(corridor, 5000.0, max_spacing_km=60.0)
+    (line,) = caught.value.explanations
+    assert line.startswith("corridor: no candidate site is within 30 km of km 30.5-4969.5 of the "
+                           "5000 km road, so no choice of pools is at most 60 km apart")
+    zones, sites = random_case(0)
+    sites = sites.assign(max_ports=1)
+    with pytest.raises(InfeasibleError) as caught:
+        site_chargers(zones, sites, peak_hour_arrivals=10_000.0, session_hours=0.5,
+                      service_radius_km=25.0, method="capacitated")
+    (line,) = caught.value.explanations
+    assert line.startswith(f"siting: the zones' 10,000 peak-hour arrivals need more than the "
+                           f"{len(sites)} candidate sites can serve at the queueing target: "
+                           f"their {len(sites)} ports (max_ports) take at most ")

@@ -123,12 +123,13 @@ def charging_tables(charging: ChargingResult, example: SitingExample | None) -> 
                       f"{road.pools['pool_kw'].iloc[0] / road.pools['ports'].iloc[0]:g} kW "
                       f"each (AFIR pool {road.pools['pool_kw'].iloc[0]:g} kW in "
                       f"{example.year}), {road.pools['capex_usd'].sum() / 1e6:.1f} M USD.")
-    tables.append(method_note(charging))
+    tables.append(method_note(charging, siting=example is not None))
     return tables
 
 
-def method_note(charging: ChargingResult) -> str:
-    """One paragraph on where the methods disagree, over all markets in the last year."""
+def method_note(charging: ChargingResult, siting: bool = True) -> str:
+    """One paragraph on where the methods disagree, over all markets in the last year
+    (``siting``: the siting example is shown beside it)."""
     ports = charging["charging_ports"]
     year = charging.years[-1]
     last = ports[ports["year"] == year]
@@ -140,12 +141,15 @@ def method_note(charging: ChargingResult) -> str:
                         / max(queue["ports"].sum(), 1))
     parts = [f"{m}: {total.get(m, 0):,.0f} ports ({dc.get(m, 0):,.0f} DC), "
              f"{power.get(m, 0):,.0f} MW" for m in ("afir", "benchmark", "queueing")]
-    return (f"In {year}, over {len(charging.markets)} markets — " + "; ".join(parts) + ". "
+    count = len(charging.markets)
+    return (f"In {year}, over {count} market{'s' if count != 1 else ''} — "
+            + "; ".join(parts) + ". "
             "AFIR fixes public power per vehicle whatever the vehicles drive; the benchmark "
             "copies today's EVs-per-point ratios (China-like dense or US-like sparse); "
             "queueing sizes ports for the public energy actually bought at the peak hour, "
             f"pooled into stations of at most the class's size (peak load per port "
-            f"{utilisation:.2f}), so it ignores coverage: the siting example adds that.")
+            f"{utilisation:.2f}), so it ignores coverage"
+            + (": the siting example adds that." if siting else "."))
 
 
 def summarise_markets(charging: ChargingResult, markets: list[str]) -> pd.DataFrame:

@@ -39,7 +39,7 @@ import pandas as pd
 from evplan.charging.erlang import erlang_c, mean_wait_hours
 from evplan.charging.params import load_afir
 from evplan.charging.sizing import QueueTarget, load_capacity
-from evplan.errors import InputError, Problem
+from evplan.errors import InfeasibleError, InputError, Problem
 from evplan.fleet.tables import TableSource, default_table_path, read_parameter_table
 from evplan.location import SolveOptions, capacitated, maximal_covering, set_covering
 from evplan.schema import Column, Table
@@ -239,6 +239,13 @@ def site_chargers(
     elif method == "capacitated":
         capacity = np.array([load_capacity(int(k), session_hours, target) / session_hours
                              for k in sites["max_ports"]])
+        if capacity.sum() < peak_hour_arrivals:  # in the planner's terms, not the solver's
+            raise InfeasibleError([
+                f"siting: the zones' {peak_hour_arrivals:,.0f} peak-hour arrivals need more "
+                f"than the {len(sites)} candidate sites can serve at the queueing target: "
+                f"their {int(sites['max_ports'].sum()):,} ports (max_ports) take at most "
+                f"{capacity.sum():,.0f} arrivals an hour. Add candidate sites or ports, or "
+                "site a market with less demand."])
         within = pairs[pairs["distance_km"] <= service_radius_km]
         lam = within["zone"].map(dict(zip(zones["zone"], arrivals, strict=True))).astype(float)
         costs = pd.DataFrame({"site": within["site"], "customer": within["zone"],
@@ -348,6 +355,17 @@ def corridor_pools(
     points = points[(points >= 0) & (points <= road_length_km)]
     distance = np.abs(corridor["km"].to_numpy(dtype=float)[:, None] - points[None, :])
     within = distance <= spacing / 2 + 1e-9
+    bare = ~within.any(axis=0)
+    if bare.any():  # explained here, not as one "no row" per point of the road
+        first = np.flatnonzero(bare & ~np.concatenate([[False], bare[:-1]]))
+        last = np.flatnonzero(bare & ~np.concatenate([bare[1:], [False]]))
+        stretches = ", ".join(f"km {points[a]:g}-{points[b]:g}" for a, b in
+                              zip(first[:5], last[:5], strict=True))
+        more = f" and {len(first) - 5} more" if len(first) > 5 else ""
+        raise InfeasibleError([f"corridor: no candidate site is within {spacing / 2:g} km of "
+                               f"{stretches}{more} of the {road_length_km:g} km road, so no "
+                               f"choice of pools is at most {spacing:g} km apart (AFIR's "
+                               "spacing). Add candidate sites (site, km) in those stretches."])
     site_index, point_index = np.nonzero(within)
     pairs = pd.DataFrame({"site": corridor["site"].to_numpy()[site_index],
                           "customer": point_index, "distance": distance[within]})

@@ -22,7 +22,7 @@ from evplan.cli.app import (
     one_of,
     shown_path,
 )
-from evplan.errors import EvplanError
+from evplan.errors import EvplanError, InfeasibleError
 
 if TYPE_CHECKING:
     from evplan.outputs.marker import Marker
@@ -175,8 +175,15 @@ def charging(
                 last_year=last_year,
                 target=QueueTarget(max_wait_probability, max_mean_wait_minutes))
             result = plan_charging(fleet_result, options=options)
-            example = siting_example(result, market=siting_market, zones=zones, sites=sites,
-                                     corridor=corridor)
+            skipped = ""
+            try:
+                example = siting_example(result, market=siting_market, zones=zones,
+                                         sites=sites, corridor=corridor)
+            except InfeasibleError as error:
+                if (zones, sites, corridor) != (None, None, None):
+                    raise  # the user's own tables: explained, exit 2
+                # The synthetic example cannot serve this market: the sizing stands alone.
+                example, skipped = None, " ".join(error.explanations)
             store = store or default_store(folder)
             parameters = {"markets": markets, "last_year": last_year,
                           "max_wait_probability": max_wait_probability,
@@ -211,6 +218,10 @@ def charging(
         return
     for table in charging_tables(result, example):
         console.print(table)
+    if skipped:
+        console.print(f"The siting example (synthetic zones, sites and corridor) was left out: "
+                      f"{skipped} Give --zones, --sites and --corridor of your own, or "
+                      "--siting-market.")
     console.print(f"Fleet and charging tables written to {shown_path(folder)}"
                   + _replaced(target.previous, "fleet", "charging"))
     _print_recorded(run_id if record else None, store, report_file, folder)
