@@ -38,6 +38,9 @@ def test_exit_usage_is_its_own_documented_code() -> None:
     ("fleet", "--after-plan", "Flat"), ("charging", "--after-plan", "bogus"),
     ("sweep", "eu-duty-x-freight", "--workers", "0"),
     ("montecarlo", "uncertainty", "--workers", "-1"),
+    # audit 2: an empty table after a solve; a bad --frontier only after the main solve
+    ("breakeven", "--year", "1999", "--no-record"),
+    ("stochastic", "duty-risk-small", "china-strategic", "--frontier", "abc"),
 ], ids=lambda args: " ".join(args) or "bare")
 def test_usage_errors_exit_64(args: tuple[str, ...], tmp_path: Path) -> None:
     done = evplan(*args, cwd=tmp_path)
@@ -91,3 +94,13 @@ def test_a_study_without_any_solved_case_does_not_exit_0(tmp_path: Path) -> None
     out = " ".join(done.stdout.split())
     assert "case 0 (sample 0): input_error: evplan: 15 problems in scenarios.yaml * " in out
     assert "is outside [0, 5]" in out and "Traceback" not in done.stderr
+
+
+def test_template_takes_an_embedded_examples_name(tmp_path: Path) -> None:
+    """README: every command that reads inputs accepts an embedded example's name (audit 2:
+    `template --from china-strategic` said it does not exist)."""
+    made = evplan("template", "t/", "--from", "china-strategic", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    checked = evplan("validate", "t", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "plant_strategy 17" in " ".join(checked.stdout.split())

@@ -15,6 +15,7 @@ from evplan.cli.app import (
     app,
     console,
     exit_with_error,
+    load_inputs,
     shown_path,
 )
 from evplan.errors import EvplanError
@@ -67,7 +68,6 @@ def template(
 ) -> None:
     """Write the inputs to edit: a workbook (one sheet per table, units, validation) or a CSV
     folder (one file per table, scenario.yaml, and the scenarios.yaml of the source)."""
-    from evplan.data import load
     from evplan.report import write_template
 
     if file.suffix.lower() != ".xlsx":
@@ -78,7 +78,7 @@ def template(
         from evplan.data.template import write_csv_template
 
         try:
-            written = write_csv_template(file, load(inputs) if inputs is not None else None)
+            written = write_csv_template(file, load_inputs(inputs) if inputs is not None else None)
         except (EvplanError, OSError) as error:
             exit_with_error(error, debug)
             return
@@ -89,7 +89,7 @@ def template(
 
     try:
         check_file_target(file, force=force, what="the template")
-        written = write_template(file, load(inputs) if inputs is not None else None)
+        written = write_template(file, load_inputs(inputs) if inputs is not None else None)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return

@@ -108,6 +108,7 @@ def stochastic(
         raise typer.BadParameter("--frontier solves the extensive form at every weight; "
                                  "progressive hedging solves the expected margin only. Drop "
                                  "--frontier or use --method extensive.")
+    weights = _weights(frontier) if frontier else None  # a usage error before any solve
     if objective == "minimax-regret" and (workers > 1 or scheduler is not None):
         raise typer.BadParameter("--objective minimax-regret runs in this process; drop "
                                  "--workers and --scheduler.")
@@ -144,10 +145,10 @@ def stochastic(
                                          evpi=evpi, vss=vss, regret=regret,
                                          objective_kind=objective, client=client)
             table = None
-            if frontier:
+            if weights is not None:
                 from evplan.twostage.frontier import efficient_frontier
 
-                table = efficient_frontier(data, study, _weights(frontier),
+                table = efficient_frontier(data, study, weights,
                                            SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
             # Recorded when --store is given, or with -o in evplan.duckdb beside the folder.
             store = store or (target.path.parent / "evplan.duckdb" if target is not None else None)

@@ -222,6 +222,10 @@ def breakeven(
 
     try:
         data = load_inputs(pick_inputs(path, inputs))
+        first, last = data.scenario.first_year, data.scenario.last_year
+        if year is not None and not first <= year <= last:  # before the solve
+            raise typer.BadParameter(f"{year} is outside the planning horizon {first}-{last}.",
+                                     param_hint="'--year'")
         applied = apply_scenario(data, scenario or "base")
         warm = WarmModel(applied.data)
         result = warm.solve(applied.data)
