@@ -112,3 +112,22 @@ def test_a_market_without_a_curve_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         project_fleet(history=history, survival=file)
     assert messages(caught) == ["market 'CNN' has no survival curve. Did you mean 'CN'?"]
+
+
+def test_a_weibull_row_with_scale_and_mean_must_agree(tmp_path: Path) -> None:
+    """Audit 2: with both, scale_years was used and mean_years silently dropped."""
+    from scipy.special import gamma
+
+    file = tmp_path / "survival.csv"
+    agreeing = 14.46 * gamma(1 + 1 / 4.79)  # the CN row: 13.2 years
+    file.write_text("market,curve,scale_years,shape,mean_years\n"
+                    f"CN,weibull,14.46,4.79,{agreeing:.4f}\nXX,weibull,14.46,4.79,20\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_survival(file)
+    assert messages(caught) == [
+        "row 3, market 'XX': scale_years 14.46 and mean_years 20 disagree (with shape 4.79 "
+        "the scale means a mean life of 13.2 years). Give one of them."]
+    file.write_text("market,curve,scale_years,shape,mean_years\n"
+                    f"CN,weibull,14.46,4.79,{agreeing:.4f}\n", encoding="utf-8")
+    assert load_survival(file)["scale_years"].tolist() == [14.46]

@@ -151,6 +151,21 @@ def load_survival(source: TableSource = None) -> pd.DataFrame:
                 problems.append(Problem(label, f"{row_label(SURVIVAL, table, index)}: a "
                                         f"{table.loc[index, 'curve']} curve needs {what}. Fill "
                                         "it in.", int(table.loc[index, "row"])))
+        # A Weibull row with both: scale_years would be used and mean_years dropped, so
+        # they must say the same (mean = scale x Gamma(1 + 1/shape), within 0.5 %).
+        from scipy.special import gamma
+
+        both = weibull & table["scale_years"].notna() & table["mean_years"].notna() & table[
+            "shape"].notna()
+        implied = table["scale_years"] * gamma(1.0 + 1.0 / table["shape"])
+        for index in table.index[both & ((implied - table["mean_years"]).abs()
+                                         > 0.005 * table["mean_years"])]:
+            problems.append(Problem(label, f"{row_label(SURVIVAL, table, index)}: scale_years "
+                                    f"{table.loc[index, 'scale_years']:g} and mean_years "
+                                    f"{table.loc[index, 'mean_years']:g} disagree (with shape "
+                                    f"{table.loc[index, 'shape']:g} the scale means a mean life "
+                                    f"of {implied[index]:.3g} years). Give one of them.",
+                                    int(table.loc[index, "row"])))
     if problems:
         raise InputError(problems)
     from scipy.special import gamma
