@@ -100,11 +100,17 @@ def test_a_bad_override_is_blamed_on_scenarios_yaml() -> None:
         "evplan: 1 problem in scenarios.yaml\n"
         "  * override 'cheap-ships' makes routes invalid: row 2, route 'P1>M1': "
         "freight_usd_per_vehicle = -5 is below the minimum 0. Fix the sign or the value. Change "
-        "the override in scenarios.yaml.")
+        "the override's value (in scenarios.yaml, or the value given on the command line).")
     with pytest.raises(InputError) as caught:
         apply_patches(data, [Patch("routes", scale={"freight_usd_per_vehicle": 1e300},
                                    override="x")])
     assert "freight_usd_per_vehicle = 1e+303 is above 1e+07 USD/vehicle" in str(caught.value)
+    # Overflowing to inf is reported like any bad value, without numpy's RuntimeWarning on
+    # the terminal (pytest turns warnings into errors here; audit 2 saw it leak).
+    with pytest.raises(InputError) as caught:
+        apply_patches(data, [Patch("routes", scale={"freight_usd_per_vehicle": 1e308},
+                                   override="x")])
+    assert "freight_usd_per_vehicle = 'inf' is not a number" in str(caught.value)
 
 
 def test_grid_options() -> None:

@@ -87,7 +87,8 @@ def _map_chart(tables: Mapping[str, pd.DataFrame], points: pd.DataFrame | None
     geo = {"projection": {"type": "natural earth"}, "showland": True, "landcolor": "#eceff3",
            "showcountries": True, "countrycolor": "#c3c9d1", "showframe": False}
     return {"id": "recycling-map", "title": "Recycling plants and collection lanes",
-            "caption": f"{len(plants)} plants opened (squares, coloured by process); lines "
+            "caption": f"{len(plants)} plant{'s' if len(plants) != 1 else ''} opened "
+                       "(squares, coloured by process); lines "
                        f"are the lanes used in {last}, width growing with tonnes. Sites and "
                        "collection points are synthetic examples.",
             "figure": {"data": traces, "layout": _layout(geo=geo)}}

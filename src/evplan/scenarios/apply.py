@@ -135,7 +135,8 @@ def _scale(frame: pd.DataFrame, mask: np.ndarray, column: str, factor: float) ->
     series = frame[column]
     if series.dtype == "float64":
         numbers = series.to_numpy(copy=True)
-        numbers[mask] = numbers[mask] * factor
+        with np.errstate(over="ignore"):  # a huge factor gives inf: validation reports it
+            numbers[mask] = numbers[mask] * factor
         frame[column] = numbers
         return True
     values = series.astype(object)
@@ -357,8 +358,9 @@ def _blame(problems: Sequence[Problem], patches: Sequence[Patch]) -> list[Proble
                                        patch.override or "custom" for patch in patches))
         who = " and ".join(f"'{name}'" for name in names)
         blamed.append(Problem(LABEL, f"override {who} makes {table} invalid: {problem.message}"
-                              + (" Change the override in scenarios.yaml." if problem.count == 1
-                                 else ""),
+                              + (" Change the override's value (in scenarios.yaml, or "
+                                 "the value given on the command line)."
+                                 if problem.count == 1 else ""),
                               count=problem.count))
     return blamed
 

@@ -70,7 +70,8 @@ def sweep_tables(study: StudyResult, title: str, limit: int = 60, width: int = 1
                                          [float(value) for value in shown[column]], unit))
     values.append(Column("mode", [str(mode).split(":")[0] for mode in shown["solve_mode"]],
                          "left"))
-    caption = (f"... {len(merged) - limit} more cases (all in the store and --csv)"
+    caption = (f"... {len(merged) - limit} more cases (every case is in the study's KPI "
+               "table: the results store when recorded, and --csv)"
                if len(merged) > limit else None)
     return fit_tables(title, keys, values, width, caption)
 
