@@ -41,6 +41,7 @@ def test_exit_usage_is_its_own_documented_code() -> None:
     # audit 2: an empty table after a solve; a bad --frontier only after the main solve
     ("breakeven", "--year", "1999", "--no-record"),
     ("stochastic", "duty-risk-small", "china-strategic", "--frontier", "abc"),
+    ("charging", "--markets", ",,"),
 ], ids=lambda args: " ".join(args) or "bare")
 def test_usage_errors_exit_64(args: tuple[str, ...], tmp_path: Path) -> None:
     done = evplan(*args, cwd=tmp_path)

@@ -190,3 +190,14 @@ def test_a_file_target_that_is_a_link_is_refused_also_with_force(tmp_path: Path,
     with pytest.raises(OutputError, match="is a symbolic link; evplan does not write through"):
         check_file_target(link, force=force, what="the workbook")
     assert mine.read_text(encoding="utf-8") == "user data" and link.is_symlink()
+
+
+def test_a_folder_given_for_a_file_suggests_the_file_inside_it(tmp_path: Path) -> None:
+    """Audit 2: `report -o userdir` suggested userdir/userdir."""
+    folder = tmp_path / "userdir"
+    folder.mkdir()
+    with pytest.raises(OutputError) as caught:
+        check_file_target(folder, force=True, what="the report page", option=" with -o",
+                          name="report.html")
+    assert str(caught.value).endswith(f"Choose a file name with -o, e.g. "
+                                      f"{folder / 'report.html'}.")

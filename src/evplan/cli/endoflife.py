@@ -164,6 +164,7 @@ def charging(
     from evplan.outputs.marker import new_run_id
     from evplan.outputs.transaction import table_files
 
+    chosen = _market_list(markets)  # a usage error before any work
     try:
         with long_work("charging", show_progress):
             folder = run_folder or _latest(default_run_folder)
@@ -171,7 +172,7 @@ def charging(
             fleet_result = project_fleet(folder, history=history, options=FleetOptions(
                 years_after_plan, after_plan))  # type: ignore[arg-type]
             options = ChargingOptions(
-                markets=tuple(m.strip() for m in markets.split(",")) if markets else None,
+                markets=chosen,
                 last_year=last_year,
                 target=QueueTarget(max_wait_probability, max_mean_wait_minutes))
             result = plan_charging(fleet_result, options=options)
@@ -364,6 +365,17 @@ def _replaced(previous: Marker | None, *commands: str) -> str:
     return (f" (replacing the {last.get('command')} tables of run {last.get('run_id')}, "
             f"{str(last.get('at', ''))[:16].replace('T', ' ')} UTC; the results store keeps "
             "them)")
+
+
+def _market_list(markets: str | None) -> tuple[str, ...] | None:
+    """``--markets TH,EU`` as a tuple (blank items dropped); None when not given."""
+    if markets is None:
+        return None
+    chosen = tuple(market.strip() for market in markets.split(",") if market.strip())
+    if not chosen:
+        raise typer.BadParameter(f"{markets!r} names no market; give ids such as TH,EU.",
+                                 param_hint="'--markets'")
+    return chosen
 
 
 def _print_recorded(run_id: str | None, store: Path, report_file: Path | None,

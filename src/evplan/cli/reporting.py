@@ -47,6 +47,7 @@ def report(
 
             folders = [default_run_folder()]
         check_file_target(report_file(folders, output), force=force, what="the report page",
+                          name="report.html" if len(folders) == 1 else "comparison.html",
                           option=" with -o", replaceable=evplan_html)
         written = write_report(folders, output, focus, self_contained=self_contained)
     except (EvplanError, OSError) as error:
@@ -88,7 +89,7 @@ def template(
     from evplan.outputs.targets import check_file_target
 
     try:
-        check_file_target(file, force=force, what="the template")
+        check_file_target(file, force=force, what="the template", name="inputs.xlsx")
         written = write_template(file, load_inputs(inputs) if inputs is not None else None)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)

@@ -105,7 +105,8 @@ def _check_csv(csv: Path | None, force: bool) -> None:
     if csv is not None:
         from evplan.outputs.targets import check_file_target
 
-        check_file_target(csv, force=force, what="the KPI table", option=" for --csv")
+        check_file_target(csv, force=force, what="the KPI table", option=" for --csv",
+                          name="kpis.csv")
 
 
 @app.command()

@@ -235,13 +235,16 @@ def evplan_html(path: Path) -> bool:
 
 
 def check_file_target(path: Path, *, force: bool, what: str, option: str = "",
-                      replaceable: Callable[[Path], bool] | None = None) -> Path:
+                      replaceable: Callable[[Path], bool] | None = None,
+                      name: str | None = None) -> Path:
     """Check a file a command is about to write; return it.
 
     A new file is fine; an existing one only with ``force`` or when ``replaceable`` says
     evplan wrote it (a report page). A folder, or a symbolic link (to anything: writing it
     would write the file it points to, which the command did not name), is refused, also
     with ``force``.
+
+    ``name`` is the file name to suggest inside a folder given instead of a file.
 
     Raises
     ------
@@ -254,7 +257,7 @@ def check_file_target(path: Path, *, force: bool, what: str, option: str = "",
                           f"file itself, or choose another file name{option}.")
     if path.is_dir():
         raise OutputError(f"evplan: {path} is a folder; {what} is a file. Choose a file "
-                          f"name{option}, e.g. {path / path.name}.")
+                          f"name{option}, e.g. {path / (name or path.name)}.")
     if path.exists() and not force and not (replaceable is not None and replaceable(path)):
         raise OutputError(f"evplan: {path} exists and evplan did not write it, or it may hold "
                           f"your edits; {what} would replace it. Choose another file "
