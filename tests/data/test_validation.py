@@ -185,7 +185,7 @@ def test_an_exchange_rate_of_zero_and_a_missing_year_are_input_errors(tmp_path: 
     rates.to_csv(folder / "exchange_rates.csv", index=False)
     found = problems(folder)
     assert found[0] == ("row 2, exchange_rates 'CN/2023': local_per_usd = 0 is below the "
-                        "minimum 1e-06. Fix the sign or the value.")
+                        "minimum 1e-06. Check the value.")
     assert found[1].startswith("country 'CN' (first at row 2) has no rate for 2025: a country "
                                "listed needs local_per_usd for every planning year (2023-2030)")
     assert found[2].startswith("country 'abc' (first at row 4) has no rate for 2023, 2024, "

@@ -143,8 +143,8 @@ def _check_numeric(
                     f"value evplan accepts for this unit. Check the value and its unit.")
         bounds = f"outside {declared}" if column.maximum is not None else declared
         hint = _fraction_hint(column, value)
-        if not hint and value < low:
-            hint = " Fix the sign or the value."
+        if not hint and value < low:  # a sign slip, or (year 1800) a value too small
+            hint = " Fix the sign or the value." if value < 0 else " Check the value."
         elif not hint:
             hint = f" Check the value and its unit ({column.unit})."
         return f"{column.name} = {value:g} is {bounds}.{hint}"
