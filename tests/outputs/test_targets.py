@@ -201,3 +201,21 @@ def test_a_folder_given_for_a_file_suggests_the_file_inside_it(tmp_path: Path) -
                           name="report.html")
     assert str(caught.value).endswith(f"Choose a file name with -o, e.g. "
                                       f"{folder / 'report.html'}.")
+
+
+def test_force_replaces_only_a_folder_of_the_commands_own_kind(tmp_path: Path) -> None:
+    """Review: `calibrate -o RUN --force` replaced a run folder (its tables, report and
+    fleet tables) with a calibration, and `backtest --force` a calibration folder."""
+    run = tmp_path / "r1"
+    run.mkdir()
+    write_marker(run, Marker(kind="run", run_id="r1"))
+    for kind in ("calibration", "backtest", "recycling"):
+        with pytest.raises(OutputError, match=f"not a {kind} folder; --force replaces only"):
+            new_folder_target(run, kind, force=True, kind=kind)
+    assert new_folder_target(run, "run", force=True).mode == "replace"
+    calibration = tmp_path / "c1"
+    calibration.mkdir()
+    write_marker(calibration, Marker(kind="calibration", run_id="c1"))
+    with pytest.raises(OutputError) as caught:
+        new_folder_target(calibration, "calibration", kind="calibration")
+    assert "results store" not in str(caught.value)  # calibrate records nothing there

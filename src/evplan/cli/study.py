@@ -87,17 +87,18 @@ def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool)
         console.print(f"The statistics above are over the {len(cases) - len(failed)} of "
                       f"{len(cases)} samples that were solved: the {len(failed)} others are "
                       "left out, which biases them if the failures are not random.")
+    if len(cases) and len(failed) == len(cases):  # no case has a plan: not a success
+        first = str(failed["status"].iloc[0])
+        code = {"infeasible": 2, "solver_limit": 3, "verification_failed": 4}.get(first, 1)
+        sys.stderr.write(f"evplan: none of the {len(cases)} cases has a plan (the first: "
+                         f"{first}); see the cases above. Nothing was written"
+                         + (" (no --csv)" if csv is not None else "") + ".\n")
+        raise typer.Exit(code)
     if csv is not None:
         from evplan.outputs import write_csv
 
         write_csv(study.kpis, csv)  # type: ignore[attr-defined]
         console.print(f"Tidy KPIs written to {csv} (spreadsheet-safe CSV)")
-    if len(cases) and len(failed) == len(cases):  # no case has a plan: not a success
-        first = str(failed["status"].iloc[0])
-        code = {"infeasible": 2, "solver_limit": 3, "verification_failed": 4}.get(first, 1)
-        sys.stderr.write(f"evplan: none of the {len(cases)} cases has a plan (the first: "
-                         f"{first}); see the cases above.\n")
-        raise typer.Exit(code)
 
 
 def _check_csv(csv: Path | None, force: bool) -> None:

@@ -135,6 +135,10 @@ def _busy(given: Path, marker: Marker) -> None:
                           "Wait for it to finish, or choose another folder.")
 
 
+#: Folder kinds whose runs the results store records (a replaced folder's record stays).
+RECORDED_KINDS = ("run", "recycling", "stochastic")
+
+
 def new_folder_target(output: Path | None, name: str, *, force: bool = False,
                       kind: str = "run", root: Path = DEFAULT_ROOT,
                       update_kinds: tuple[str, ...] = ()) -> Target:
@@ -189,10 +193,15 @@ def new_folder_target(output: Path | None, name: str, *, force: bool = False,
     _busy(output, marker)
     if marker.kind in update_kinds:
         return Target(path, "update", previous=marker)
+    if marker.kind != kind:  # --force replaces a folder of this command's own kind only
+        raise OutputError(f"evplan: {output} holds an evplan {marker.describe()}, not a "
+                          f"{kind} folder; --force replaces only a {kind} folder. Choose a "
+                          "new folder.")
     if not force:
+        kept = ("; the results store keeps its record" if kind in RECORDED_KINDS else "")
         raise OutputError(f"evplan: {output} already holds an evplan {marker.describe()}. "
-                          "Pass --force to replace it (its files go; the results store keeps "
-                          "its record), or choose a new folder.")
+                          f"Pass --force to replace it (its files go{kept}), or choose a new "
+                          "folder.")
     return Target(path, "replace", previous=marker,
                   latest=kind == "run" and _is_root(path.parent, root))
 
