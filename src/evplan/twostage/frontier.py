@@ -29,6 +29,7 @@ from evplan.twostage.solve import (
     _fixed_values,
     _raise_no_plan,
     _study,
+    restated,
 )
 from evplan.twostage.tree import Study
 
@@ -70,6 +71,7 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
             raise VerificationError([f"stochastic (risk weight {weight:g}): {line}"
                                      for line in problems])
         margins = np.array([results[sc.name].objective_usd for sc in scenarios])
+        run = restated(run, weighted, margins, probabilities)  # a stopped plan's own value
         values = _fixed_values(run, scenarios[0])
         reference = values if reference is None else reference
         rows.append({"risk_weight": float(weight),

@@ -353,6 +353,20 @@ def _check_values(study: Study, run: ExtensiveRun, scenarios: list[_Scenario],
                                     run.objective_usd, proven=run.status == "optimal")
 
 
+def restated(run: ExtensiveRun, study: Study, margins: np.ndarray,
+             probabilities: np.ndarray) -> ExtensiveRun:
+    """``run`` at the value of its checked margins when HiGHS stopped on it (its CVaR helper
+    may be short of the value at risk, :func:`risk_problems`), with the gap to HiGHS's
+    bound recomputed; a proven optimum as it is."""
+    if run.status == "optimal":
+        return run
+    objective = risk_objective(margins, probabilities, study.risk_weight, study.alpha)
+    bound = run.bound_usd
+    return dataclasses.replace(run, objective_usd=objective, mip_gap=(
+        max(0.0, bound - objective) / max(abs(objective), 1e-9) if np.isfinite(bound)
+        else float("inf")))
+
+
 def risk_problems(study: Study, margins: np.ndarray, probabilities: np.ndarray,
                   model_cvar_usd: float | None, model_objective_usd: float, *, proven: bool
                   ) -> list[str]:
@@ -370,18 +384,28 @@ def risk_problems(study: Study, margins: np.ndarray, probabilities: np.ndarray,
     scale = max(1.0, float(np.max(np.abs(margins))))
     tolerance = TOLERANCE * scale * 10
     sorted_cvar = cvar(margins, probabilities, study.alpha)
+    weight = study.risk_weight
+    # Only the CVaR helper may be short in a stopped plan: with no helper (lambda = 0, or
+    # no CVaR row) the plan is checked as a proven one.
+    bounded = not proven and model_cvar_usd is not None and weight > 0
     if model_cvar_usd is not None:
         excess = model_cvar_usd - sorted_cvar
-        if (abs(excess) if proven else excess) > tolerance:
+        if (excess if bounded else abs(excess)) > tolerance:
             problems.append(f"the model's CVaR {model_cvar_usd:,.2f} USD "
-                            + ("differs from" if proven else "is above")
+                            + ("is above" if bounded else "differs from")
                             + f" the sorted-scenario CVaR {sorted_cvar:,.2f} USD.")
-    value = risk_objective(margins, probabilities, study.risk_weight, study.alpha)
-    excess = model_objective_usd - value
-    if (abs(excess) if proven else excess) > tolerance:
-        problems.append(f"the objective {model_objective_usd:,.2f} USD "
-                        + ("differs from" if proven else "is above")
-                        + f" the checked plans' E[margin] + lambda x CVaR = {value:,.2f} USD.")
+    value = risk_objective(margins, probabilities, weight, study.alpha)
+    if bounded:  # the expected margin exactly; the CVaR part is checked above
+        assert model_cvar_usd is not None
+        expected = float(probabilities @ margins)
+        stated = model_objective_usd - weight * model_cvar_usd
+        if abs(stated - expected) > tolerance:
+            problems.append(f"the objective less lambda x the model's CVaR, "
+                            f"{stated:,.2f} USD, differs from the checked plans' "
+                            f"E[margin] {expected:,.2f} USD.")
+    elif abs(model_objective_usd - value) > tolerance:
+        problems.append(f"the objective {model_objective_usd:,.2f} USD differs from the "
+                        f"checked plans' E[margin] + lambda x CVaR = {value:,.2f} USD.")
     return problems
 
 
@@ -560,13 +584,8 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     frame = pd.DataFrame({"scenario": names, "probability": probabilities,
                           "margin_usd": margins})
     regret_rows: list[pd.DataFrame] = []
+    run = restated(run, study, margins, probabilities)
     objective = run.objective_usd
-    if run.status != "optimal":  # stopped: its value is that of its checked margins
-        objective = risk_objective(margins, probabilities, study.risk_weight, study.alpha)
-        bound = run.bound_usd
-        run = dataclasses.replace(run, objective_usd=objective, mip_gap=(
-            max(0.0, bound - objective) / max(abs(objective), 1e-9) if np.isfinite(bound)
-            else float("inf")))
     evpi_usd = vss_usd = None
     clock = time.perf_counter()
     if evpi or regret:
