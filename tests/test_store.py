@@ -305,3 +305,16 @@ def test_a_users_own_duckdb_database_is_refused_and_left_as_it_is(
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()  # a database without tables: evplan may start it
     assert len(ResultsStore(empty).record(result, scenario="base")) > 0
+
+
+def test_a_store_under_a_file_is_refused_when_made(tmp_path: Path) -> None:
+    """Review: a file named evplan-output let a sweep solve every case, then fail with a
+    bare '[Errno 17] File exists'; the store now says so when it is made, before any work,
+    and leaves the file as it is."""
+    blocker = tmp_path / "evplan-output"
+    blocker.write_text("hi", encoding="utf-8")
+    with pytest.raises(StoreError, match="is a file, not a folder, so the results store"):
+        ResultsStore(blocker / "evplan.duckdb")
+    with pytest.raises(StoreError, match="is a file, not a folder"):
+        ResultsStore(blocker / "deeper" / "evplan.duckdb")
+    assert blocker.read_text(encoding="utf-8") == "hi"

@@ -302,6 +302,14 @@ class ResultsStore:
     def __init__(self, path: str | Path = DEFAULT_STORE, lock_timeout_s: float = 120.0) -> None:
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
+        for folder in (self.path.parent, *self.path.parent.parents):
+            if folder.exists():  # checked when made: a study learns it before its solves
+                if not folder.is_dir():
+                    raise StoreError(f"evplan: {folder} is a file, not a folder, so the results "
+                                     f"store {self.path} cannot be made there. Move or rename "
+                                     "the file, or pass --store with another path (or "
+                                     "--no-record).")
+                break
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
