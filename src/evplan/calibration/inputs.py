@@ -119,8 +119,11 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
     return out
 
 
-def read_calibration_inputs(folder: str | Path) -> CalibrationInputs:
+def read_calibration_inputs(folder: str | Path, actuals: bool = True) -> CalibrationInputs:
     """Read ``base_demand.csv``, ``elasticities.csv`` and (optional) ``actuals.csv``.
+
+    ``actuals=False`` leaves ``actuals.csv`` unread (``evplan calibrate`` does not use it,
+    so its problems are not the calibration's).
 
     Raises
     ------
@@ -132,7 +135,7 @@ def read_calibration_inputs(folder: str | Path) -> CalibrationInputs:
     frames: dict[str, pd.DataFrame] = {}
     for name in _SPECS:
         path = folder / f"{name}.csv"
-        if not path.exists():
+        if not path.exists() or (name == "actuals" and not actuals):
             if name != "actuals":
                 problems.append(Problem(f"{name}.csv", f"{path} is missing. Add it with the "
                                         f"columns {', '.join(_SPECS[name])}, source (see "
