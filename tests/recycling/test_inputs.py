@@ -132,6 +132,7 @@ def test_empty_tables_unpriced_materials_and_a_misspelled_table_file(tmp_path):
             "0). Give at least one row with kwh above 0."]
     (tmp_path / "pricez.csv").write_text("material,usd_per_tonne\n", encoding="utf-8")
     (tmp_path / "my_retired_packs.csv").write_text("x\n", encoding="utf-8")  # not close
+    (tmp_path / "prices_eu.csv").write_text("x\n", encoding="utf-8")  # an alternative
     with pytest.raises(InputError) as caught:
         table_sources(tmp_path)
     assert _messages(caught.value) == [

@@ -38,9 +38,11 @@ def table_sources(folder: Path | None) -> dict[str, TableSource]:
     problems = []
     for path in sorted(folder.glob("*.csv")):
         # Close: a letter or two off (pricez.csv, price.csv), not a file that merely ends
-        # like one (my_retired_packs.csv beside packs.csv).
-        close = [] if path.name in names else difflib.get_close_matches(
-            path.name, sorted(names), n=1, cutoff=0.85)
+        # like one (my_retired_packs.csv beside packs.csv) or an alternative (prices_eu.csv).
+        close = [] if path.name in names else [
+            name for name in difflib.get_close_matches(path.name, sorted(names), n=1,
+                                                       cutoff=0.85)
+            if abs(len(name) - len(path.name)) <= 2]
         if close:
             problems.append(Problem(path.name, f"{path.name} in {folder} is not a recycling "
                                     f"table, so it would be left out. Did you mean "
