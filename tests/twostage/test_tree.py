@@ -200,4 +200,4 @@ def test_a_revelation_year_outside_the_horizon_is_an_input_error(year: int) -> N
     assert [p.message for p in caught.value.problems] == [
         f"study 'duty-risk-small': revelation_year {year} is outside the planning horizon "
         f"{first}-{last}. Give a year from {first} to {last} (decisions of years up to it are "
-        "shared), or leave it out to share every year."]
+        f"shared), {first - 1} to share nothing, or leave it out to share every year."]

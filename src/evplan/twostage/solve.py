@@ -118,15 +118,14 @@ def _study(data: NetworkData, named: str | Study, catalog: Catalog) -> Study:
                                       " scenarios.yaml declares none under studies:.")))])
     first, last = data.scenario.first_year, data.scenario.last_year
     revelation = study.revelation_year
-    if revelation is not None and not first <= revelation <= last:
-        # Before the horizon nothing would be decided before the uncertainty is known (the
-        # wait-and-see value, reported as WS); after it, everything would be (as without
-        # revelation_year). Both are likelier a typo than a study.
+    if revelation is not None and not first - 1 <= revelation <= last:
+        # The year before the horizon shares nothing (RP = WS, a study of its own); earlier
+        # or after the horizon is likelier a typo (1999, 2099) than a study.
         raise InputError([Problem("scenarios.yaml", f"study '{study.name}': revelation_year "
                                   f"{revelation} is outside the planning horizon {first}-"
                                   f"{last}. Give a year from {first} to {last} (decisions of "
-                                  "years up to it are shared), or leave it out to share every "
-                                  "year.")])
+                                  f"years up to it are shared), {first - 1} to share nothing, "
+                                  "or leave it out to share every year.")])
     return study
 
 
