@@ -50,7 +50,7 @@ def test_a_stopped_plans_cvar_only_has_to_be_bounded_by_its_checked_margins() ->
     """Rockafellar-Uryasev: eta - E[(eta - M)+]/(1 - alpha) <= CVaR_alpha(M) for any eta, equal
     at the value at risk. A plan HiGHS stopped on at a time limit may hold a eta short of it
     (audit 2: such a feasible plan was reported as a bug, exit 4); a proven optimum may not."""
-    from evplan.twostage.solve import risk_problems
+    from evplan.twostage.risk import risk_problems
     from evplan.twostage.tree import Study, StudyScenario
 
     study = Study("two", (StudyScenario("low", 0.5, ()), StudyScenario("high", 0.5, ())),

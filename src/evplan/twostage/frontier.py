@@ -21,7 +21,7 @@ from evplan.highs import SolverOptions
 from evplan.scenarios.apply import catalog_for
 from evplan.scenarios.overrides import Catalog
 from evplan.twostage.extensive import solve_extensive
-from evplan.twostage.risk import cvar
+from evplan.twostage.risk import cvar, restated
 from evplan.twostage.solve import (
     _build,
     _certify,
@@ -29,7 +29,6 @@ from evplan.twostage.solve import (
     _fixed_values,
     _raise_no_plan,
     _study,
-    restated,
 )
 from evplan.twostage.tree import Study
 

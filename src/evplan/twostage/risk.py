@@ -7,10 +7,20 @@ until :math:`1-\alpha` is reached (the last scenario only in part) and average.
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["cvar", "empty_regret", "risk_objective"]
+if TYPE_CHECKING:
+    from evplan.twostage.extensive import ExtensiveRun
+    from evplan.twostage.tree import Study
+
+__all__ = ["TOLERANCE", "cvar", "empty_regret", "restated", "risk_objective", "risk_problems"]
+
+#: Relative tolerance of the CVaR and expected-margin checks of a returned plan.
+TOLERANCE = 1e-6
 
 
 def cvar(margins: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
@@ -48,3 +58,59 @@ def empty_regret() -> pd.DataFrame:
     return pd.DataFrame({"plan": pd.Series(dtype=str), "scenario": pd.Series(dtype=str),
                          "margin_usd": pd.Series(dtype=float),
                          "regret_usd": pd.Series(dtype=float)})
+
+
+def restated(run: ExtensiveRun, study: Study, margins: np.ndarray,
+             probabilities: np.ndarray) -> ExtensiveRun:
+    """``run`` at the value of its checked margins when HiGHS stopped on it (its CVaR helper
+    may be short of the value at risk, :func:`risk_problems`), with the gap to HiGHS's
+    bound recomputed; a proven optimum as it is."""
+    if run.status == "optimal":
+        return run
+    objective = risk_objective(margins, probabilities, study.risk_weight, study.alpha)
+    bound = run.bound_usd
+    return dataclasses.replace(run, objective_usd=objective, mip_gap=(
+        max(0.0, bound - objective) / max(abs(objective), 1e-9) if np.isfinite(bound)
+        else float("inf")))
+
+
+def risk_problems(study: Study, margins: np.ndarray, probabilities: np.ndarray,
+                  model_cvar_usd: float | None, model_objective_usd: float, *, proven: bool
+                  ) -> list[str]:
+    """The CVaR and objective of a returned plan against its checked scenario margins.
+
+    The model's CVaR, eta - sum p u / (1 - alpha), is at most the sorted-scenario CVaR of the
+    plan's margins for any feasible eta and u (Rockafellar-Uryasev), and equal to it once
+    eta and u are optimal for the plan. A proven optimum (``proven``) must have them equal,
+    and its objective equal to E + lambda x CVaR of the checked margins. A plan the solver
+    stopped on (a time limit) may still hold a eta short of the value at risk: then only the
+    bound must hold (the model's CVaR and objective not above the plan's), and the plan is
+    reported at the value of its checked margins (:func:`stochastic`).
+    """
+    problems = []
+    scale = max(1.0, float(np.max(np.abs(margins))))
+    tolerance = TOLERANCE * scale * 10
+    sorted_cvar = cvar(margins, probabilities, study.alpha)
+    weight = study.risk_weight
+    # Only the CVaR helper may be short in a stopped plan: with no helper (lambda = 0, or
+    # no CVaR row) the plan is checked as a proven one.
+    bounded = not proven and model_cvar_usd is not None and weight > 0
+    if model_cvar_usd is not None:
+        excess = model_cvar_usd - sorted_cvar
+        if (excess if bounded else abs(excess)) > tolerance:
+            problems.append(f"the model's CVaR {model_cvar_usd:,.2f} USD "
+                            + ("is above" if bounded else "differs from")
+                            + f" the sorted-scenario CVaR {sorted_cvar:,.2f} USD.")
+    value = risk_objective(margins, probabilities, weight, study.alpha)
+    if bounded:  # the expected margin exactly; the CVaR part is checked above
+        assert model_cvar_usd is not None
+        expected = float(probabilities @ margins)
+        stated = model_objective_usd - weight * model_cvar_usd
+        if abs(stated - expected) > tolerance:
+            problems.append(f"the objective less lambda x the model's CVaR, "
+                            f"{stated:,.2f} USD, differs from the checked plans' "
+                            f"E[margin] {expected:,.2f} USD.")
+    elif abs(model_objective_usd - value) > tolerance:
+        problems.append(f"the objective {model_objective_usd:,.2f} USD differs from the "
+                        f"checked plans' E[margin] + lambda x CVaR = {value:,.2f} USD.")
+    return problems
