@@ -219,3 +219,12 @@ def test_force_replaces_only_a_folder_of_the_commands_own_kind(tmp_path: Path) -
     with pytest.raises(OutputError) as caught:
         new_folder_target(calibration, "calibration", kind="calibration")
     assert "results store" not in str(caught.value)  # calibrate records nothing there
+
+
+def test_stochastic_takes_force_for_its_own_folder() -> None:
+    """Its refusal said "Pass --force" while the command had no --force option."""
+    import inspect
+
+    from evplan.cli.stochastic import stochastic
+
+    assert "force" in inspect.signature(stochastic).parameters

@@ -10,6 +10,7 @@ import typer
 
 from evplan.cli.app import (
     DebugOption,
+    ForceOption,
     ProgressOption,
     RecordOption,
     SelfContainedOption,
@@ -96,6 +97,7 @@ def stochastic(
     gap: Annotated[float, typer.Option(
         "--gap", help="progressive-hedging: stop at this relative bound gap.", min=0,
         callback=finite)] = 0.01,
+    force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Decide the network before the uncertainty is known (two-stage, expected margin + CVaR)."""
@@ -118,7 +120,8 @@ def stochastic(
             if output is not None:  # refused before the solve when it is not evplan's to write
                 from evplan.outputs.targets import new_folder_target
 
-                target = new_folder_target(output, f"stochastic-{study}", kind="stochastic")
+                target = new_folder_target(output, f"stochastic-{study}", kind="stochastic",
+                                           force=force)
             data = load_inputs(inputs or Path("china-strategic"))
             if method == "progressive-hedging":  # issue 14: docs/stochastic.md, "Scale"
                 from evplan.scenarios.apply import catalog_for
