@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.calibration.curve import average_marginal_revenue, marginal_revenue, tier_breakpoints
+from evplan.calibration.inputs import repeated_rows
 from evplan.data import NetworkData, validate_tables
 from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
@@ -303,12 +304,8 @@ def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame) -> list[P
                                     f"{value!r} is not {noun}."
                                     + (did_you_mean(value, known) or " Fix the id or delete "
                                        "the row."), int(record["row"])))
-    keyed = base_demand[["market", "year", "product"]].astype(str)
-    repeated = keyed.duplicated(keep="first")
-    for position in base_demand.index[repeated]:
+    for position, first in repeated_rows(base_demand, ("market", "year", "product")):
         record = base_demand.loc[position]
-        first = base_demand.loc[keyed.index[(keyed == keyed.loc[position]).all(axis=1)][0],
-                                "row"]
         problems.append(Problem("base_demand.csv", f"row {record['row']} repeats market "
                                 f"{record['market']}, year {record['year']}, product "
                                 f"{record['product']} of row {first}. Keep one row (one volume "

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -50,6 +51,15 @@ class CalibrationInputs:
     base_demand: pd.DataFrame
     elasticities: pd.DataFrame
     actuals: pd.DataFrame
+
+
+def repeated_rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[Any, Any]]:
+    """``(index, first)`` for every row of ``frame`` whose ``columns`` repeat an earlier row's:
+    its index and the spreadsheet ``row`` of the first row with the same values."""
+    keyed = frame[list(columns)].astype(str)
+    first = frame["row"].groupby([keyed[column] for column in columns],
+                                 sort=False).transform("first")
+    return [(index, first[index]) for index in frame.index[keyed.duplicated(keep="first")]]
 
 
 def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
@@ -108,9 +118,7 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
             problems.append(Problem(label, f"row {out.loc[position, 'row']}, value = "
                                     f"{out.loc[position, 'value']} is not a finite number. "
                                     "Write the published figure.", int(out.loc[position, "row"])))
-        keyed = out[["kpi", "key", "year"]].astype(str)
-        for position in out.index[keyed.duplicated(keep="first")]:
-            first = out.loc[keyed.index[(keyed == keyed.loc[position]).all(axis=1)][0], "row"]
+        for position, first in repeated_rows(out, ("kpi", "key", "year")):
             problems.append(Problem(label, f"row {out.loc[position, 'row']} repeats kpi "
                                     f"{out.loc[position, 'kpi']}, key {out.loc[position, 'key']}"
                                     f", year {out.loc[position, 'year']} of row {first}: only "
