@@ -61,20 +61,22 @@ def test_bad_history_rows(tmp_path: Path) -> None:
         "2023. History covers earlier years; delete the row or leave out the plan."]
 
 
+def survival_problems(file: Path, text: str) -> list[str]:
+    """The messages load_survival raises for a survival table written as ``text``."""
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_survival(file)
+    return messages(caught)
+
+
 def test_survival_rows_need_their_parameters(tmp_path: Path) -> None:
     file = tmp_path / "survival.csv"
-    file.write_text("market,curve,shape,mean_years,sd_years\nXX,weibull,,12,\n"
-                    "YY,logistc,,12,3\nZZ,logistic,,12,\n", encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_survival(file)
-    assert messages(caught) == [
+    assert survival_problems(file, "market,curve,shape,mean_years,sd_years\nXX,weibull,,12,\n"
+                             "YY,logistc,,12,3\nZZ,logistic,,12,\n") == [
         "row 3, market 'YY': curve = 'logistc' is not one of 'weibull', 'logistic'. Did you "
         "mean 'logistic'?"]
-    file.write_text("market,curve,shape,mean_years,sd_years\nXX,weibull,,12,\n"
-                    "ZZ,logistic,,12,\n", encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_survival(file)
-    assert messages(caught) == [
+    assert survival_problems(file, "market,curve,shape,mean_years,sd_years\nXX,weibull,,12,\n"
+                             "ZZ,logistic,,12,\n") == [
         "row 2, market 'XX': a weibull curve needs shape. Fill it in.",
         "row 3, market 'ZZ': a logistic curve needs sd_years. Fill it in."]
 
@@ -120,12 +122,9 @@ def test_a_weibull_row_with_scale_and_mean_must_agree(tmp_path: Path) -> None:
 
     file = tmp_path / "survival.csv"
     agreeing = 14.46 * gamma(1 + 1 / 4.79)  # the CN row: 13.2 years
-    file.write_text("market,curve,scale_years,shape,mean_years\n"
-                    f"CN,weibull,14.46,4.79,{agreeing:.4f}\nXX,weibull,14.46,4.79,20\n",
-                    encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_survival(file)
-    assert messages(caught) == [
+    assert survival_problems(file, "market,curve,scale_years,shape,mean_years\n"
+                             f"CN,weibull,14.46,4.79,{agreeing:.4f}\n"
+                             "XX,weibull,14.46,4.79,20\n") == [
         "row 3, market 'XX': scale_years 14.46 and mean_years 20 disagree (with shape 4.79 "
         "the scale means a mean life of 13.2 years). Give one of them."]
     file.write_text("market,curve,scale_years,shape,mean_years\n"
