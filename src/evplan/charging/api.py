@@ -18,6 +18,7 @@ from evplan.charging.siting import (
     site_chargers,
 )
 from evplan.charging.sizing import QueueTarget, energy_demand, port_costs, ports_by_method
+from evplan.errors import InputError, Problem
 from evplan.fleet.sales import check_markets
 from evplan.fleet.stock import FleetResult
 from evplan.fleet.tables import TableSource
@@ -145,8 +146,6 @@ def plan_charging(
     last = options.last_year or fleet.plan_last_year or fleet.last_year
     years = list(range(first, min(last, fleet.last_year) + 1))
     if not years:
-        from evplan.errors import InputError, Problem
-
         raise InputError([Problem("options", f"no year to size: first_year {first} is after "
                                   f"last_year {min(last, fleet.last_year)} (the fleet runs "
                                   f"{fleet.first_year}-{fleet.last_year}, the plan "

@@ -45,6 +45,7 @@ from scipy.optimize import brentq
 
 from evplan.charging.erlang import erlang_c, mean_wait_hours, ports_needed
 from evplan.charging.params import Afir, ChargingParameters, for_markets
+from evplan.errors import InputError, Problem
 
 __all__ = ["METHODS", "QueueTarget", "energy_demand", "load_capacity", "port_costs",
            "ports_by_method"]
@@ -70,8 +71,6 @@ class QueueTarget:
     max_mean_wait_minutes: float | None = None
 
     def __post_init__(self) -> None:
-        from evplan.errors import InputError, Problem
-
         problems = []
         chance = self.max_wait_probability
         if chance is not None and not (0.0 < chance < 1.0):  # also NaN
