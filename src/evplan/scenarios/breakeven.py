@@ -197,3 +197,4 @@ def bisect_breakeven(warm: WarmModel, data: NetworkData, flow: int, tolerance: f
     finally:
         h.changeColCost(column, cost[column])
         h.run()
+        warm.bases.forget_current()  # HiGHS's basis is now the bisection's

@@ -11,7 +11,8 @@ model and its :class:`highspy.Highs` object once, and for each new NetworkData
 2. checks the index structure is the base's (same flows, sales and rows in the same
    order) -- otherwise the case is built and solved cold, and the run says so;
 3. calls ``changeColsCost`` and ``changeRowsBounds`` and runs HiGHS again, which starts
-   from the basis of the previous solve.
+   from the basis of the nearest case solved so far
+   (:class:`~evplan.scenarios.warm_bases.BasisBank`; often the previous one).
 
 The column order of the HiGHS model is linopy's ``m.matrices.vlabels`` and the row order
 ``m.matrices.clabels``; both are read once, with every variable's columns and every data
@@ -45,6 +46,7 @@ from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.requirements import requirement_holes
 from evplan.results.result import Result
+from evplan.scenarios.warm_bases import BasisBank
 from evplan.scenarios.warm_fit import same_shape_tables, same_structure
 from evplan.scenarios.warm_numbers import CaseNumbers, Gather
 from evplan.scenarios.warm_results import Columns, ResultTemplates, same_tables
@@ -135,6 +137,7 @@ class WarmModel:
 
             fix_integers(model, self.highs, fixed)
         self._configure(self.highs)
+        self.bases = BasisBank()
         self.build_seconds = time.perf_counter() - started
         self.layout = Layout.of(model, matrices, self.index)
         self._gather = Gather.of(base, self.index)
@@ -163,6 +166,7 @@ class WarmModel:
         warm.model = None
         warm.highs = highs_from_lp(state.lp, state.basis)
         warm._configure(warm.highs)
+        warm.bases = BasisBank()
         warm.build_seconds = 0.0
         warm.layout = state.layout
         warm._gather = state.gather
@@ -395,8 +399,14 @@ class WarmModel:
         h = self.highs
         h.changeColsCost(len(cost), self.layout.all_columns, cost)
         h.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
+        vector = np.concatenate((cost, lower, upper))
+        self.bases.start(h, vector, len(cost))
         update_seconds = time.perf_counter() - started
         run = self._run()
+        if run.status == "optimal":
+            self.bases.keep(h.getBasis(), vector)
+        else:
+            self.bases.forget_current()
         if not run.has_solution:
             if run.status in ("infeasible", "unbounded"):
                 from evplan.solve import optimize
