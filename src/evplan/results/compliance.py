@@ -50,6 +50,7 @@ from evplan.data import NetworkData
 from evplan.highs import HighsRun
 from evplan.model.compliance_index import ComplianceIndex, build_compliance_index
 from evplan.model.index import ModelIndex
+from evplan.results.frames import FrameMaker
 
 if TYPE_CHECKING:
     import linopy  # a sweep worker makes compliance tables without importing linopy
@@ -144,6 +145,7 @@ class ComplianceLayout:
         self.powertrain = flows["powertrain"].to_numpy()
         self.keys = self._keys(data, compliance)
         self.constant = self._constants()
+        self._makers: dict[tuple[str, tuple[str, ...]], FrameMaker] = {}  # made when used
 
     @staticmethod
     def _labels(m: linopy.Model, name: str, kind: str | None = None) -> np.ndarray | None:
@@ -387,13 +389,24 @@ class ComplianceLayout:
     def frames(self, numbers: Numbers) -> dict[str, pd.DataFrame]:
         """The tables as DataFrames (keys and constants of the layout, ``numbers``)."""
         frames = {}
+        makers = self._makers
         for name, order in _ORDER.items():
+            key = (name, tuple(numbers[name]))
+            if key in makers:
+                frames[name] = makers[key].frame(numbers[name])
+                continue
             keys = self.keys[name]
             frames[name] = pd.DataFrame(
                 {column: (numbers[name][column] if column in numbers[name]
                           else keys[column].array) for column in order},
                 index=pd.RangeIndex(len(keys)))
+            # The next plan's frames: these keys with its numbers (results/frames.py).
+            makers[key] = FrameMaker(frames[name].copy(), numbers[name])
         return frames
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the frame makers (made again where frames are wanted)."""
+        return {**self.__dict__, "_makers": {}}
 
 
 def compliance_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: NetworkData,

@@ -25,6 +25,7 @@ import pandas as pd
 
 from evplan.highs import HighsRun
 from evplan.model.index import ModelIndex
+from evplan.results.frames import FrameMaker
 from evplan.results.kpis import KPI_UNITS
 from evplan.scenarios.warm_numbers import CaseNumbers
 
@@ -64,6 +65,7 @@ class ResultTemplates:
                  in_quota_labels: np.ndarray | None, capacity_rows: np.ndarray,
                  demand_rows: np.ndarray) -> None:
         self.skeletons = {name: table.copy() for name, table in tables.items()}
+        self._makers: dict[tuple[str, tuple[str, ...]], FrameMaker] = {}  # made when used
         self.kpi_skeleton = kpis.copy()
         self.kpi_units = kpis["kpi"].map(KPI_UNITS)
         self.labels = (shipment_labels, sales_labels, in_quota_labels)
@@ -225,11 +227,15 @@ class ResultTemplates:
         for name, skeleton in self.skeletons.items():
             if names is not None and name not in names:
                 continue
-            frame = skeleton.copy(deep=False)  # copy-on-write: the skeleton stays as it is
-            for column, values in columns[name].items():
-                frame[column] = values
-            out[name] = frame
+            key = (name, tuple(columns[name]))
+            if key not in self._makers:
+                self._makers[key] = FrameMaker(skeleton, columns[name])
+            out[name] = self._makers[key].frame(columns[name])
         return out
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the frame makers (a worker makes its own when it keeps tables)."""
+        return {**self.__dict__, "_makers": {}}
 
     def kpis_of(self, columns: Columns) -> pd.DataFrame:
         """The KPIs of a case (same rows as the reference), from its numeric columns."""
