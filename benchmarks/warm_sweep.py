@@ -10,7 +10,8 @@ seconds are the steadier figure):
   - cold: apply the case's overrides, build the linopy model, hand it to HiGHS, solve, make
     the result tables and KPIs (``evplan.optimize``);
   - warm: apply the overrides, update costs and row bounds of the kept HiGHS model,
-    re-solve from the previous basis, make the same tables and KPIs (``WarmModel.solve``);
+    re-solve from the basis of the nearest case solved before (by the case's parameters, as
+    a sweep does), make the same tables and KPIs (``WarmModel.solve``);
   and their ratio;
 * for the 24-case sweep ``eu-duty-x-freight`` and a larger grid (``--cases``), serially, on
   2 local processes (this one and a child) and on a 2-worker Dask ``LocalCluster`` (started
@@ -70,7 +71,8 @@ def per_case(data: Any, cases: list, cold_cases: int) -> None:
             for case in cases[:cold_cases]]
     build_wall, build_cpu, warm = clocked(lambda: WarmModel(data))
     warm.solve(apply_patches(data, cases[0].patches).data)  # checks the result templates
-    hot = [clocked(lambda case=case: warm.solve(apply_patches(data, case.patches).data))
+    hot = [clocked(lambda case=case: warm.solve(apply_patches(data, case.patches).data,
+                                                parameters=case.parameters))
            for case in cases]
     cold_wall = statistics.median(w for w, _, _ in cold)
     cold_cpu = statistics.median(c for _, c, _ in cold)

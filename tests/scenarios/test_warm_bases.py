@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import pytest
 
@@ -10,31 +11,86 @@ from evplan.errors import InfeasibleError
 from evplan.examples import china_export, single_lane
 from evplan.scenarios import WarmModel, apply_patches, catalog_for, grid_cases
 from evplan.scenarios.overrides import Patch
-from evplan.scenarios.warm_bases import BasisBank
+from evplan.scenarios.warm_bases import DUAL_SIMPLEX, PRIMAL_SIMPLEX, BasisBank
 
 
-def test_nearest_is_the_kept_case_with_fewest_changed_entries_ties_to_the_latest() -> None:
-    bank = BasisBank(size=4)
-    bank.keep("a", np.array([1.0, 1.0, 1.0, 1.0]))
-    bank.keep("b", np.array([2.0, 2.0, 1.0, 1.0]))
-    bank.keep("c", np.array([1.0, 1.0, 5.0, 1.0]))  # HiGHS holds c
-    # Two costs then two bounds. a and c are one entry away, b two: the latest of a and c.
-    assert bank.nearest(np.array([1.0, 1.0, 3.0, 1.0]), costs=2) == (None, False)
-    assert bank.nearest(np.array([3.0, 1.0, 1.0, 1.0]), costs=2) == (0, True)
-    bank.forget_current()  # e.g. an infeasible case cleared HiGHS's basis
-    assert bank.nearest(np.array([1.0, 1.0, 5.0, 1.0]), costs=2) == (2, True)
+def test_nearest_differs_in_fewest_parameters_then_least_learned_work() -> None:
+    bank = BasisBank(size=8)
+    vector = np.zeros(3)
+    bank.keep("a", vector, {"cvd": 0.0, "freight": 0.5})
+    bank.keep("b", vector, {"cvd": 0.0, "freight": 1.0})  # HiGHS holds b
+    # One parameter away from a, two from b: start from a.
+    assert bank.nearest({"cvd": 0.1, "freight": 0.5}) == 0
+    # One away from b (held) and none nearer: keep HiGHS's basis.
+    assert bank.nearest({"cvd": 0.0, "freight": 1.5}) is None
+    # A case without parameters, or with other parameter names, starts from the held basis.
+    assert bank.nearest(None) is None
+    assert bank.nearest({"demand": 1.0}) is None
+
+
+def _tiny_highs() -> highspy.Highs:
+    """A real two-column LP (max x + y, x + y <= 1) solved once: its basis is a real one."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    highs.passModel(highspy.HighsLp())
+    highs.addVars(2, np.zeros(2), np.full(2, inf))
+    highs.changeColsCost(2, np.arange(2, dtype=np.int32), np.array([-1.0, -1.0]))
+    highs.addRow(-inf, 1.0, 2, np.arange(2, dtype=np.int32), np.ones(2))
+    highs.run()
+    return highs
+
+
+def _strategy(highs: highspy.Highs) -> int:
+    value = highs.getOptionValue("simplex_strategy")
+    return int(value[1] if isinstance(value, tuple) else value)
+
+
+def test_a_parameter_whose_steps_took_many_iterations_is_avoided() -> None:
+    highs = _tiny_highs()
+    basis = highs.getBasis()
+    bank = BasisBank()
+    costs = np.array([1.0, 0.0])  # one cost, one bound: the same bound in every case
+
+    def solve(key: dict[str, float], iterations: int) -> None:
+        bank.start(highs, costs, 1, key)
+        bank.keep(basis, costs, key, iterations)
+
+    solve({"cvd": 0.0, "freight": 0.5}, 500)
+    solve({"cvd": 0.0, "freight": 1.0}, 900)  # a freight step: 900 iterations
+    solve({"cvd": 0.1, "freight": 0.5}, 10)  # from slot 0 (a CVD step): 10 iterations
+    assert bank.switches == 1
+    # (0.1, 1.0) is one step from slot 2 (freight, held) and from slot 1 (CVD): the CVD step.
+    assert bank.nearest({"cvd": 0.1, "freight": 1.0}) == 1
+    bank.start(highs, costs, 1, {"cvd": 0.1, "freight": 1.0})
+    assert bank.current == 1 and bank.switches == 2
+    assert _strategy(highs) == PRIMAL_SIMPLEX  # the start has the same bounds
+
+
+def test_samples_start_from_the_nearest_sample_and_bounds_pick_the_dual_simplex() -> None:
+    highs = _tiny_highs()
+    basis = highs.getBasis()
+    bank = BasisBank()
+    bank.keep(basis, np.array([1.0, 5.0]), {"demand": 1.3, "freight": 0.6})
+    bank.keep(basis, np.array([1.0, 6.0]), {"demand": 1.0, "freight": 1.1})
+    bank.keep(basis, np.array([1.0, 7.0]), {"demand": 0.7, "freight": 1.9})
+    sample = {"demand": 1.05, "freight": 1.0}
+    assert bank.nearest(sample) == 1  # every parameter differs: the nearest sample
+    bank.start(highs, np.array([2.0, 6.0]), 1, sample)
+    assert bank.current == 1 and _strategy(highs) == PRIMAL_SIMPLEX  # a cost changed
+    bank.start(highs, np.array([1.0, 9.0]), 1, sample)
+    assert _strategy(highs) == DUAL_SIMPLEX  # a bound changed
+    assert highs.run() == highspy.HighsStatus.kOk  # the bases handed over are real ones
 
 
 def test_the_ring_forgets_the_oldest_and_size_zero_keeps_nothing() -> None:
     bank = BasisBank(size=2)
     for value in (1.0, 2.0, 3.0):
-        bank.keep(f"basis-{value}", np.array([value, 0.0]))
-    bank.forget_current()
-    assert bank.nearest(np.array([2.0, 0.0]), costs=1) == (1, True)
-    assert bank.nearest(np.array([1.0, 0.0]), costs=1) == (0, True)  # 1.0 went: a tie, latest
+        bank.keep(f"basis-{value}", np.zeros(1), {"x": value, "y": 0.0})
+    assert bank.nearest({"x": 1.0, "y": 1.0}) == 1  # 1.0 went; 2.0 is nearer than 3.0 (held)
     nothing = BasisBank(size=0)
-    nothing.keep("basis", np.array([1.0, 0.0]))
-    assert nothing.nearest(np.array([1.0, 0.0]), costs=1) == (None, False)
+    nothing.keep("basis", np.zeros(1), {"x": 1.0})
+    assert nothing.nearest({"x": 2.0}) is None
 
 
 def test_a_case_after_an_infeasible_one_starts_from_a_kept_basis() -> None:
@@ -50,10 +106,12 @@ def test_a_case_after_an_infeasible_one_starts_from_a_kept_basis() -> None:
         warm.solve(short)
     assert warm.bases.current is None
     cheaper = apply_patches(data, [Patch("routes", scale={"freight_usd_per_vehicle": 0.5})]).data
-    result = warm.solve(cheaper)
+    result = warm.solve(cheaper, parameters={"freight": 0.5})
     assert result.metadata["solve_mode"] == "warm"
     assert result.objective_usd == pytest.approx(4_750_000)
-    assert warm.bases.switches == 1
+    assert warm.bases.switches == 0  # nothing kept with parameters: HiGHS starts cold
+    again = warm.solve(data, parameters={"freight": 1.0})
+    assert again.objective_usd == pytest.approx(4_500_000)
 
 
 @pytest.mark.slow
@@ -64,13 +122,14 @@ def test_nearest_starts_reach_the_same_optima_in_far_fewer_iterations() -> None:
     and three cases against a cold build-and-solve."""
     data = china_export()
     catalog = catalog_for(data)
-    cases = [apply_patches(data, case.patches).data
-             for case in grid_cases(catalog, catalog.sweeps["eu-duty-x-freight"])]
+    grid = grid_cases(catalog, catalog.sweeps["eu-duty-x-freight"])
+    cases = [apply_patches(data, case.patches).data for case in grid]
     nearest, previous = WarmModel(data), WarmModel(data)
     previous.bases = BasisBank(size=0)
     iterations = {"nearest": 0, "previous": 0}
-    for number, case in enumerate(cases):
-        near, prev = nearest.solve(case, tables=False), previous.solve(case, tables=False)
+    for number, (case, grid_case) in enumerate(zip(cases, grid, strict=True)):
+        near = nearest.solve(case, False, grid_case.parameters)
+        prev = previous.solve(case, False, grid_case.parameters)
         assert near.metadata["solve_mode"] == prev.metadata["solve_mode"] == "warm"
         assert near.objective_usd == pytest.approx(prev.objective_usd, rel=1e-9)
         if number in (4, 13, 23):

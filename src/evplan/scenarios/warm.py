@@ -11,8 +11,8 @@ model and its :class:`highspy.Highs` object once, and for each new NetworkData
 2. checks the index structure is the base's (same flows, sales and rows in the same
    order) -- otherwise the case is built and solved cold, and the run says so;
 3. calls ``changeColsCost`` and ``changeRowsBounds`` and runs HiGHS again, which starts
-   from the basis of the nearest case solved so far
-   (:class:`~evplan.scenarios.warm_bases.BasisBank`; often the previous one).
+   from the basis of the previous case, or in a study of the nearest case solved so far
+   (:class:`~evplan.scenarios.warm_bases.BasisBank`).
 
 The column order of the HiGHS model is linopy's ``m.matrices.vlabels`` and the row order
 ``m.matrices.clabels``; both are read once, with every variable's columns and every data
@@ -351,29 +351,35 @@ class WarmModel:
         numbers, mode = self.numbers_for(data)
         return (None if numbers is None else numbers.index(self.index)), mode
 
-    def solve(self, data: NetworkData, tables: bool = True) -> Result:
+    def solve(self, data: NetworkData, tables: bool = True,
+              parameters: Mapping[str, float] | None = None) -> Result:
         """Solve ``data`` warm when its structure is the base's, else cold.
 
         ``Result.metadata["solve_mode"]`` says which: ``warm`` (parameters gathered),
         ``warm-reindexed`` (index rebuilt, same structure) or ``cold: <why>``. With
         ``tables=False`` the Result holds the KPIs only (``tables`` is empty).
+        ``parameters`` (a study case's, e.g. ``{"freight": 1.5}``) picks the solved case
+        whose basis HiGHS starts from (:class:`~evplan.scenarios.warm_bases.BasisBank`);
+        without them it starts from the previous case's.
         """
-        return self._solve(data, "frames" if tables else "")[0]
+        return self._solve(data, "frames" if tables else "", parameters)[0]
 
-    def solve_numbers(self, data: NetworkData) -> tuple[Result, Columns | None]:
+    def solve_numbers(self, data: NetworkData, parameters: Mapping[str, float] | None = None
+                      ) -> tuple[Result, Columns | None]:
         """Solve ``data``; return the KPIs and the result tables' numeric columns.
 
         The columns fill :meth:`result_templates`' frames. When there are no templates (or
         the case was solved cold) they are None and the Result holds the tables instead.
         """
-        return self._solve(data, "numbers")
+        return self._solve(data, "numbers", parameters)
 
     @property
     def result_templates(self) -> ResultTemplates | None:
         """The checked result templates (None before the first warm solve, or when off)."""
         return self._templates
 
-    def _solve(self, data: NetworkData, keep: str) -> tuple[Result, Columns | None]:
+    def _solve(self, data: NetworkData, keep: str,
+               parameters: Mapping[str, float] | None = None) -> tuple[Result, Columns | None]:
         """Solve; ``keep`` is ``"frames"`` (tables), ``"numbers"`` or ``""`` (KPIs only)."""
         started = time.perf_counter()
         numbers, mode = self.numbers_for(data)
@@ -400,11 +406,12 @@ class WarmModel:
         h.changeColsCost(len(cost), self.layout.all_columns, cost)
         h.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
         vector = np.concatenate((cost, lower, upper))
-        self.bases.start(h, vector, len(cost))
+        self.bases.start(h, vector, len(cost), parameters)
         update_seconds = time.perf_counter() - started
         run = self._run()
         if run.status == "optimal":
-            self.bases.keep(h.getBasis(), vector)
+            self.bases.keep(h.getBasis(), vector, parameters,
+                            int(h.getInfo().simplex_iteration_count))
         else:
             self.bases.forget_current()
         if not run.has_solution:

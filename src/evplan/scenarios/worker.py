@@ -130,9 +130,9 @@ class Solver:
                 applied = apply_patches(self.data, case.patches, case.label)
                 numbers = None
                 if tables == "numbers":  # None without templates: the Result has frames
-                    result, numbers = self.warm.solve_numbers(applied.data)
+                    result, numbers = self.warm.solve_numbers(applied.data, case.parameters)
                 else:
-                    result = self.warm.solve(applied.data, tables=tables == "frames")
+                    result = self.warm.solve(applied.data, tables == "frames", case.parameters)
                 outcome = CaseOutcome(
                     case=case, status=result.status, objective_usd=result.objective_usd,
                     kpis=result.kpis, tables=dict(result.tables), overrides=applied.overrides,
