@@ -300,3 +300,19 @@ def test_the_fork_server_started_off_the_main_thread_has_ctrl_c_blocked(
     thread.start()
     thread.join(timeout=60)
     assert seen == [True] and after == [False]
+
+
+@pytest.mark.parametrize(("cases", "workers"), [(480, 2), (24, 2), (7, 3), (1, 4), (100, 1)])
+def test_default_chunks_keep_the_order_and_shrink_towards_the_end(cases: int,
+                                                                  workers: int) -> None:
+    from evplan.scenarios.runners import MAX_CHUNK, _chunks
+
+    chunks = _chunks(list(range(cases)), workers, None)
+    assert [case for chunk in chunks for case in chunk] == list(range(cases))
+    sizes = [len(chunk) for chunk in chunks]
+    assert sizes == sorted(sizes, reverse=True) and max(sizes) <= MAX_CHUNK
+    # Guided self-scheduling: the cases not yet in a chunk over twice the workers.
+    for number, size in enumerate(sizes):
+        left = cases - sum(sizes[:number])
+        assert size == max(1, min(MAX_CHUNK, -(-left // (2 * workers))))
+    assert [len(chunk) for chunk in _chunks(list(range(10)), 2, 4)] == [4, 4, 2]

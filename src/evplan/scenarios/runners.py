@@ -8,10 +8,10 @@ cases on it:
 * ``workers=1`` (or one chunk): in this process, with per-case progress;
 * otherwise ``workers`` local processes: this one, which already holds the warm model, and
   ``workers - 1`` children (``concurrent.futures``; started from a fork server that has
-  imported the worker modules, ``spawn`` where there is none); the children take chunks
-  from the front of the list and this process from the end; each child records its own
-  chunks in the results store (one transaction per chunk, retried while another process
-  holds the file) and sends back KPIs only;
+  imported the worker modules, ``spawn`` where there is none); each takes the next chunk
+  (chunks shrink towards the end of the list, so all finish close together); each child
+  records its own chunks in the results store (one transaction per chunk, retried while
+  another process holds the file) and sends back KPIs only;
 * ``scheduler="tcp://host:8786"``: an existing ``dask.distributed`` cluster (or pass a
   ``distributed.Client``); the warm model goes to every worker once, as a worker plugin,
   and the workers send back KPIs, plus the tables' numbers when tables are stored, which
@@ -134,10 +134,25 @@ def _connect(address: str) -> Any:
 
 
 def _chunks(cases: Sequence[Case], workers: int, chunk_size: int | None) -> list[list[Case]]:
-    if chunk_size is None:
-        count = workers * max(1, math.ceil(len(cases) / (workers * MAX_CHUNK)))
-        chunk_size = max(1, math.ceil(len(cases) / count))
-    return [list(cases[start:start + chunk_size]) for start in range(0, len(cases), chunk_size)]
+    """The cases in chunks: of ``chunk_size`` each, or by default shrinking as the list
+    goes on (guided self-scheduling: a chunk is the cases not yet in a chunk divided by twice
+    the workers, at most :data:`MAX_CHUNK`), so the last chunks, which decide when the study
+    ends, are short and the workers finish close together.
+
+    Examples
+    --------
+    >>> [len(chunk) for chunk in _chunks(list(range(24)), 2, None)]
+    [6, 5, 4, 3, 2, 1, 1, 1, 1]
+    """
+    if chunk_size is not None:
+        return [list(cases[start:start + chunk_size])
+                for start in range(0, len(cases), chunk_size)]
+    chunks, start = [], 0
+    while start < len(cases):
+        size = max(1, min(MAX_CHUNK, math.ceil((len(cases) - start) / (2 * workers))))
+        chunks.append(list(cases[start:start + size]))
+        start += size
+    return chunks
 
 
 class _Progress:
@@ -219,11 +234,12 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
     """Solve ``chunks`` with ``workers`` processes in all: this one and ``workers - 1``
     children.
 
-    The children take chunks from the front of the list, never the last one left: each
-    idle child gets one, and one more queued behind it (so it never waits for this process)
+    Every process takes the next chunk from the front of the list (the chunks shrink
+    towards its end: :func:`_chunks`), the children never the last one left: each idle
+    child gets one, and one more queued behind it (so it never waits for this process)
     while more chunks are left than the children hold. This process already holds the warm
-    model: it takes chunks from the end and solves them a case at a time (``solve_here``),
-    handing the children new chunks between cases.
+    model: it solves its chunks a case at a time (``solve_here``), handing the children new
+    chunks between cases.
     """
     pending = deque(chunks)
     in_flight = 2 * (workers - 1)
@@ -241,7 +257,7 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
                 running.add(pool.submit(solve_in_process, key, pending.popleft(), recording,
                                         tables))
             if not mine and pending:
-                mine.extend(pending.pop())
+                mine.extend(pending.popleft())
             done = {future for future in running if future.done()}
             if not done and not mine and running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -344,8 +360,8 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     progress : bool
         Show a progress bar with ETA on the terminal.
     chunk_size : int, optional
-        Cases per task sent to a worker (default: spread evenly, at most 25); each worker
-        keeps one warm model for all its tasks.
+        Cases per task sent to a worker (default: shrinking towards the end of the list, at
+        most 25, see :func:`_chunks`); each worker keeps one warm model for all its tasks.
     """
     started, cpu_started = time.perf_counter(), time.process_time()
     client_given = scheduler
