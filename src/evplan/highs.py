@@ -23,8 +23,8 @@ from evplan.progress import run_solver
 if TYPE_CHECKING:
     import linopy
 
-__all__ = ["HighsRun", "SolverOptions", "has_plan", "new_highs", "run_highs", "run_solver",
-           "set_threads"]
+__all__ = ["HighsRun", "SolverOptions", "allow_seconds", "has_plan", "new_highs", "run_highs",
+           "run_solver", "set_threads"]
 
 if "xarray" in sys.modules:  # linopy is loaded: its arrays hold NumPy data, no dask import
     defer_dask_import()
@@ -166,6 +166,19 @@ def has_plan(h: highspy.Highs) -> bool:
     """Whether HiGHS holds a feasible plan (an empty model's empty plan counts)."""
     empty = str(h.getModelStatus()).split(".")[-1] == "kModelEmpty"
     return bool(h.getInfo().primal_solution_status == 2 or empty)
+
+
+def allow_seconds(h: highspy.Highs, seconds: float | None) -> None:
+    """Let the next ``h.run()`` take ``seconds`` of wall time (None: leave the limit as it is).
+
+    HiGHS compares its ``time_limit`` option with the Highs object's run clock
+    (``getRunTime``), which keeps counting across runs. A Highs object that is run again
+    (warm re-solves of a sweep, progressive hedging's subproblems, a cut loop) would stop
+    at once, with status ``time_limit``, as soon as its earlier runs had used the limit
+    up; so the limit is set from the clock's reading before each run.
+    """
+    if seconds is not None:
+        h.setOptionValue("time_limit", h.getRunTime() + float(seconds))
 
 
 def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun:

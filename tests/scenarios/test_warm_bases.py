@@ -141,3 +141,28 @@ def test_nearest_starts_reach_the_same_optima_in_far_fewer_iterations() -> None:
     # other HiGHS versions; the old behaviour cannot pass it.
     assert iterations["nearest"] * 4 < iterations["previous"]
     assert nearest.bases.switches > 0
+
+
+def test_a_time_limit_holds_for_each_warm_case_not_for_all_of_them() -> None:
+    """HiGHS's run clock keeps counting across runs of one Highs object: with the limit set
+    once, every case after the first `limit` seconds of HiGHS stopped at once as
+    `time_limit` (0 iterations). Each case now gets the limit from the clock's reading."""
+    import itertools
+
+    from evplan.highs import SolverOptions
+
+    data = china_export()
+    catalog = catalog_for(data)
+    grid = grid_cases(catalog, {"freight": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0],
+                                "demand": [0.8, 0.9, 1.0, 1.1, 1.2]})
+    cases = [(apply_patches(data, case.patches).data, case.parameters) for case in grid]
+    limit_s = 0.2
+    warm = WarmModel(data, SolverOptions(time_limit_s=limit_s))
+    warm.bases = BasisBank(size=0)  # from the previous case: hundreds of iterations each
+    statuses = []
+    for case, parameters in itertools.islice(itertools.cycle(cases), 300):
+        statuses.append(warm.solve(case, False, parameters).status)
+        if warm.highs.getRunTime() > 2 * limit_s:
+            break
+    assert warm.highs.getRunTime() > 2 * limit_s  # the runs went past the limit in all
+    assert set(statuses) == {"optimal"}

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from evplan.highs import run_solver
+from evplan.highs import allow_seconds, run_solver
 from evplan.location.formulations import build_facility_model
 from evplan.location.highs import load_highs
 from evplan.location.options import SolveOptions
@@ -109,7 +109,7 @@ def separate_linking(
     site_value = np.zeros(cost.shape[0])
     bound, complete, rounds = -np.inf, False, 0
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - reported below
-        highs.setOptionValue("time_limit", max(1.0, time_limit - (time.perf_counter() - started)))
+        allow_seconds(highs, max(1.0, time_limit - (time.perf_counter() - started)))
         run_solver(highs)
         if highs.getModelStatus().name != "kOptimal":
             break

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
-from evplan.highs import SolverOptions
+from evplan.highs import SolverOptions, allow_seconds
 from evplan.model.strategic import has_strategic
 from evplan.scenarios.warm import WarmModel
 
@@ -171,6 +171,7 @@ def bisect_breakeven(warm: WarmModel, data: NetworkData, flow: int, tolerance: f
 
     def used_at(extra: float) -> bool:
         h.changeColCost(column, cost[column] - extra * discount)
+        allow_seconds(h, warm.solver.time_limit_s)
         h.run()
         return float(np.asarray(h.getSolution().col_value)[column]) > USED_VEHICLES
 
@@ -196,5 +197,6 @@ def bisect_breakeven(warm: WarmModel, data: NetworkData, flow: int, tolerance: f
         return high if want_used else low
     finally:
         h.changeColCost(column, cost[column])
+        allow_seconds(h, warm.solver.time_limit_s)
         h.run()
         warm.bases.forget_current()  # HiGHS's basis is now the bisection's

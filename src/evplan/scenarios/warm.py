@@ -41,7 +41,7 @@ import pandas as pd
 from evplan import __version__
 from evplan.data import NetworkData
 from evplan.errors import InfeasibleError, SolverLimitError
-from evplan.highs import _STATUS, HighsRun, SolverOptions, has_plan
+from evplan.highs import _STATUS, HighsRun, SolverOptions, allow_seconds, has_plan
 from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.requirements import requirement_holes
@@ -213,8 +213,6 @@ class WarmModel:
 
     def _configure(self, h: highspy.Highs) -> None:
         h.setOptionValue("output_flag", bool(self.solver.log))
-        if self.solver.time_limit_s is not None:
-            h.setOptionValue("time_limit", float(self.solver.time_limit_s))
         if self.solver.threads is not None:
             from evplan.highs import set_threads
 
@@ -540,6 +538,7 @@ class WarmModel:
         h = self.highs
         layout = self.layout
         started = time.perf_counter()
+        allow_seconds(h, self.solver.time_limit_s)  # per case: HiGHS's run clock keeps going
         h.run()
         status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
         info = h.getInfo()

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from evplan.data import NetworkData
 from evplan.errors import InputError, Problem
-from evplan.highs import _STATUS, SolverOptions, new_highs, set_threads
+from evplan.highs import _STATUS, SolverOptions, allow_seconds, new_highs, set_threads
 from evplan.model.build import build_model
 from evplan.model.index import build_index
 from evplan.model.strategic import has_strategic
@@ -125,8 +125,6 @@ class _Scenario:
         runner, k, n = self.runner, len(self.shared), self.n
         h = new_highs()
         h.setOptionValue("output_flag", bool(self.solver.log))
-        if self.solver.time_limit_s is not None:
-            h.setOptionValue("time_limit", float(self.solver.time_limit_s))
         if self.solver.threads is not None:
             set_threads(h, self.solver.threads)
         h.setOptionValue("mip_rel_gap", float(self.solver.mip_gap))
@@ -173,6 +171,7 @@ class _Scenario:
         # offset of a start and misstate the bound (docs/location.md), and PH's upper bound
         # is built from these bounds. The model itself stays built between iterations.
         h = self.h
+        allow_seconds(h, self.solver.time_limit_s)  # per run: HiGHS's run clock keeps going
         run_solver(h, f"progressive hedging · scenario {self.spec.name}")
         status = _STATUS.get(str(h.getModelStatus()).split(".")[-1], "error")
         info = h.getInfo()
