@@ -48,11 +48,12 @@ def test_blocks_and_columns_make_equal_frames_of_every_result_table(warm: WarmMo
             pd.testing.assert_frame_equal(made, tables[name])
 
 
-def test_editing_a_frame_changes_no_other_frame_nor_the_template() -> None:
+@pytest.mark.parametrize("fast", [True, False])
+def test_editing_a_frame_changes_no_other_frame_nor_the_template(fast: bool) -> None:
     skeleton = _skeleton()
     before = skeleton.copy()
-    maker = FrameMaker(skeleton, ["vehicles", "price_usd"])
-    assert maker.fast
+    maker = FrameMaker(skeleton, ["vehicles", "price_usd"], fast=fast)
+    assert maker.fast is fast
     numbers = {"vehicles": np.array([1.0, 2.0, 3.0]), "price_usd": np.array([9.0, 8.0, 7.0])}
     first, second = maker.frame(numbers), maker.frame(numbers)
     first.loc[0, "plant"] = "XX"
@@ -65,6 +66,22 @@ def test_editing_a_frame_changes_no_other_frame_nor_the_template() -> None:
     pd.testing.assert_frame_equal(second, maker.frame(numbers))
     assert numbers["vehicles"].tolist() == [1.0, 2.0, 3.0]  # the caller's arrays are copied
     assert second["plant"].tolist() == ["P1", "P2", "P3"]
+    first.index.name = "row"
+    first.columns.name = "column"
+    assert second.index.name is None and maker.frame(numbers).index.name is None
+    assert skeleton.index.name is None and skeleton.columns.name is None
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_key_columns_keep_their_dtypes(fast: bool) -> None:
+    skeleton = _skeleton()
+    skeleton["plant"] = pd.array(["P1", "P2", None], dtype=pd.StringDtype("python"))
+    skeleton["name"] = pd.array(["a", "b", "c"], dtype=pd.StringDtype("pyarrow"))
+    skeleton["kind"] = pd.Categorical(["x", "y", "x"])
+    made = FrameMaker(skeleton, ["vehicles", "price_usd"], fast=fast).frame(
+        {"vehicles": np.ones(3), "price_usd": np.zeros(3)})
+    assert made.dtypes.to_dict() == skeleton.dtypes.to_dict()
+    assert made["plant"].tolist()[:2] == ["P1", "P2"] and made["plant"].isna().tolist()[2]
 
 
 def test_numbers_that_are_not_float_arrays_are_set_column_by_column() -> None:

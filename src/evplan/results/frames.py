@@ -10,8 +10,9 @@ older pandas, or numbers that are not one-dimensional float64 arrays of the tabl
 it fills a copy column by column as before; both ways make equal frames (tested).
 
 Each frame gets its own copy of the key columns (for text columns a new wrapper of the same
-immutable Arrow buffers), so a caller that edits one frame in place changes no other frame
-and not the template.
+immutable Arrow buffers) and of its index and column labels, so a caller that edits one frame
+in place changes no other frame and not the template. Key columns keep their dtypes (text in
+pandas' Python storage stays text, not ``object``).
 """
 
 from __future__ import annotations
@@ -75,18 +76,21 @@ class FrameMaker:
         blocks = [(_own(array), position) for array, position in self.keys]
         blocks.append((block, self.value_positions))
         assert create_dataframe_from_blocks is not None
-        return create_dataframe_from_blocks(blocks, index=self.skeleton.index,
-                                            columns=self.skeleton.columns)
+        # Copies of the labels too: renaming one frame's index must not rename the others'.
+        return create_dataframe_from_blocks(blocks, index=self.skeleton.index.copy(),
+                                            columns=self.skeleton.columns.copy())
 
     def _by_column(self, values: Mapping[str, np.ndarray]) -> pd.DataFrame:
-        frame = self.skeleton.copy(deep=False)  # copy-on-write: the skeleton stays as it is
+        # A deep copy: without copy-on-write (pandas 2) a shallow one shares the key columns.
+        frame = self.skeleton.copy()
         for column in self.value_columns:
             frame[column] = values[column]
         return frame
 
 
-def _own(array: object) -> object:
-    """A copy of a key column for one frame (numpy arrays as 2-D blocks of one row)."""
-    if isinstance(array, pd.arrays.NumpyExtensionArray):
+def _own(array: pd.api.extensions.ExtensionArray) -> object:
+    """A copy of a key column for one frame: NumPy data as a 2-D block of one row, an
+    extension array (text, nullable integers ...) as itself."""
+    if type(array) is pd.arrays.NumpyExtensionArray:  # not its subclasses (Python text)
         return array.to_numpy().reshape(1, -1).copy()
-    return array.copy()  # type: ignore[attr-defined]
+    return array.copy()

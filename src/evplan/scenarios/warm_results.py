@@ -294,6 +294,8 @@ def same_tables(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -
             return False
         for column in frame.columns:
             a, b = frame[column], other[column]
+            if a.dtype != b.dtype:
+                return False
             if pd.api.types.is_float_dtype(a) and pd.api.types.is_float_dtype(b):
                 if not np.allclose(a.to_numpy(), b.to_numpy(), rtol=1e-9, atol=1e-6,
                                    equal_nan=True):
