@@ -50,11 +50,11 @@ def test_a_parameter_whose_steps_took_many_iterations_is_avoided() -> None:
     highs = _tiny_highs()
     basis = highs.getBasis()
     bank = BasisBank()
-    costs = np.array([1.0, 0.0])  # one cost, one bound: the same bound in every case
+    bounds = np.array([0.0, 1.0])  # the same row bounds in every case
 
     def solve(key: dict[str, float], iterations: int) -> None:
-        bank.start(highs, costs, 1, key)
-        bank.keep(basis, costs, key, iterations)
+        bank.start(highs, bounds, key)
+        bank.keep(basis, bounds, key, iterations)
 
     solve({"cvd": 0.0, "freight": 0.5}, 500)
     solve({"cvd": 0.0, "freight": 1.0}, 900)  # a freight step: 900 iterations
@@ -62,7 +62,7 @@ def test_a_parameter_whose_steps_took_many_iterations_is_avoided() -> None:
     assert bank.switches == 1
     # (0.1, 1.0) is one step from slot 2 (freight, held) and from slot 1 (CVD): the CVD step.
     assert bank.nearest({"cvd": 0.1, "freight": 1.0}) == 1
-    bank.start(highs, costs, 1, {"cvd": 0.1, "freight": 1.0})
+    bank.start(highs, bounds, {"cvd": 0.1, "freight": 1.0})
     assert bank.current == 1 and bank.switches == 2
     assert _strategy(highs) == PRIMAL_SIMPLEX  # the start has the same bounds
 
@@ -71,23 +71,30 @@ def test_samples_start_from_the_nearest_sample_and_bounds_pick_the_dual_simplex(
     highs = _tiny_highs()
     basis = highs.getBasis()
     bank = BasisBank()
-    bank.keep(basis, np.array([1.0, 5.0]), {"demand": 1.3, "freight": 0.6})
-    bank.keep(basis, np.array([1.0, 6.0]), {"demand": 1.0, "freight": 1.1})
-    bank.keep(basis, np.array([1.0, 7.0]), {"demand": 0.7, "freight": 1.9})
+    bank.keep(basis, np.array([5.0]), {"demand": 1.3, "freight": 0.6})
+    bank.keep(basis, np.array([6.0]), {"demand": 1.0, "freight": 1.1})
+    bank.keep(basis, np.array([7.0]), {"demand": 0.7, "freight": 1.9})
     sample = {"demand": 1.05, "freight": 1.0}
     assert bank.nearest(sample) == 1  # every parameter differs: the nearest sample
-    bank.start(highs, np.array([2.0, 6.0]), 1, sample)
-    assert bank.current == 1 and _strategy(highs) == PRIMAL_SIMPLEX  # a cost changed
-    bank.start(highs, np.array([1.0, 9.0]), 1, sample)
+    bank.start(highs, np.array([6.0]), sample)
+    assert bank.current == 1 and _strategy(highs) == PRIMAL_SIMPLEX  # the same bounds
+    bank.start(highs, np.array([9.0]), sample)
     assert _strategy(highs) == DUAL_SIMPLEX  # a bound changed
     assert highs.run() == highspy.HighsStatus.kOk  # the bases handed over are real ones
 
 
-def test_the_ring_forgets_the_oldest_and_size_zero_keeps_nothing() -> None:
+def test_the_ring_forgets_the_oldest_a_nan_is_a_value_and_size_zero_keeps_nothing() -> None:
     bank = BasisBank(size=2)
     for value in (1.0, 2.0, 3.0):
         bank.keep(f"basis-{value}", np.zeros(1), {"x": value, "y": 0.0})
     assert bank.nearest({"x": 1.0, "y": 1.0}) == 1  # 1.0 went; 2.0 is nearer than 3.0 (held)
+    nan = float("nan")
+    odd = BasisBank()
+    odd.keep("nan", np.zeros(1), {"x": nan, "y": 0.0})
+    odd.keep("near", np.zeros(1), {"x": 1.0, "y": 1.0})
+    odd.keep("far", np.zeros(1), {"x": 2.0, "y": 5.0})
+    assert odd.nearest({"x": 1.0, "y": 0.0}) == 1  # NaN is not nearer than anything
+    assert odd.nearest({"x": nan, "y": 0.0}) == 0  # NaN is the same value as NaN
     nothing = BasisBank(size=0)
     nothing.keep("basis", np.zeros(1), {"x": 1.0})
     assert nothing.nearest({"x": 2.0}) is None

@@ -403,12 +403,12 @@ class WarmModel:
         h = self.highs
         h.changeColsCost(len(cost), self.layout.all_columns, cost)
         h.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
-        vector = np.concatenate((cost, lower, upper))
-        self.bases.start(h, vector, len(cost), parameters)
+        bounds = np.concatenate((lower, upper))
+        self.bases.start(h, bounds, parameters)
         update_seconds = time.perf_counter() - started
         run = self._run()
         if run.status == "optimal":
-            self.bases.keep(h.getBasis(), vector, parameters,
+            self.bases.keep(h.getBasis(), bounds, parameters,
                             int(h.getInfo().simplex_iteration_count))
         else:
             self.bases.forget_current()
