@@ -64,8 +64,9 @@ def test_the_expected_value_plan_replaces_a_worse_highs_plan() -> None:
     probabilities = np.array([scenario.probability for scenario in scenarios])
     eev = risk_objective(margins, probabilities, study.risk_weight, study.alpha)
     run = solve_extensive(blocks, EXACT, risk_weight=study.risk_weight, alpha=study.alpha)
-    # as if HiGHS had stopped with a plan worse than the EV plan
-    worse = dataclasses.replace(run, objective_usd=eev - 1e5, status="time_limit")
+    # as if HiGHS had stopped with a plan worse than the EV plan in every scenario
+    worse = dataclasses.replace(run, objective_usd=eev - 1e5, status="time_limit",
+                                margins_usd=margins - 1e5)
     chosen, source = _better_of(worse, ev_runs, margins, eev, study, EXACT)
     assert source == "expected-value plan"
     assert chosen.objective_usd == eev
@@ -81,6 +82,12 @@ def test_the_expected_value_plan_replaces_a_worse_highs_plan() -> None:
     kept, source = _better_of(run, ev_runs, margins, min(eev, run.objective_usd) - 1.0,
                               study, EXACT)
     assert source == "extensive form" and kept is run
+    # a stopped plan is judged at the value of its margins: a CVaR helper short of the
+    # value at risk understates the model's objective, not the plan
+    value = risk_objective(run.margins_usd, probabilities, study.risk_weight, study.alpha)
+    understated = dataclasses.replace(run, objective_usd=value - 2e5, status="time_limit")
+    kept, source = _better_of(understated, ev_runs, margins, value - 1e5, study, EXACT)
+    assert source == "extensive form" and kept is understated
 
 
 def test_highs_stops_once_its_bound_reaches_the_known_plan() -> None:

@@ -415,9 +415,16 @@ def _better_of(run: ExtensiveRun, ev_runs: list[HighsRun], ev_margins: np.ndarra
     HiGHS's MIP dual bound bounds every plan of the extensive form, so it proves the gap of
     whichever plan is returned. When HiGHS was stopped because its bound came within the
     MIP gap of EEV (``stopped_at_known``), the returned plan is ``optimal`` at that gap.
+    A plan HiGHS stopped on is judged at the value of its scenario margins (its CVaR
+    helper may be short of the value at risk, so the model's objective can understate it;
+    the plan is reported at that value too: :func:`~.risk.restated`).
     """
     source = "extensive form"
-    if not run.has_solution or run.objective_usd < eev:
+    value = run.objective_usd
+    if run.has_solution and run.status != "optimal" and np.isfinite(run.margins_usd).all():
+        probabilities = np.array([scenario.probability for scenario in study.scenarios])
+        value = risk_objective(run.margins_usd, probabilities, study.risk_weight, study.alpha)
+    if not run.has_solution or value < eev:
         probabilities = np.array([scenario.probability for scenario in study.scenarios])
         run = dataclasses.replace(
             run, has_solution=True, objective_usd=eev, runs=tuple(ev_runs),
