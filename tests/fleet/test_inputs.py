@@ -29,6 +29,20 @@ def test_every_default_row_names_a_known_source() -> None:
             assert cited or "estimate" in text or "derived" in text or "no traction" in text
 
 
+def test_a_history_rows_unknown_chemistry_names_the_row(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text("market,year,powertrain,sales_vehicles,chemistry\n"
+                       "TH,2020,BEV,5,LFPX\nTH,2021,BEV,10,\nTH,2022,PHEV,10,NMC811\n",
+                       encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        project_fleet(history=history)
+    assert [(problem.file, problem.row) for problem in caught.value.problems] == [
+        ("history.csv", 2)]
+    assert messages(caught)[0].startswith(
+        "row 2, sales_history 'TH/BEV/2020': chemistry 'LFPX' is not a chemistry of "
+        "battery.csv. Did you mean")
+
+
 def test_bad_history_rows(tmp_path: Path) -> None:
     history = tmp_path / "history.csv"
     history.write_text("market,year,powertrain,sales_vehicles\n"

@@ -87,7 +87,8 @@ def project_fleet(
     if history is not None:
         history_table = read_history(
             history, plan_sales_.markets if plan_sales_ is not None else None,
-            plan_sales_.first_year if plan_sales_ is not None else None)
+            plan_sales_.first_year if plan_sales_ is not None else None,
+            set(battery_table["chemistry"]))
     sales = assign_chemistry(combine_sales(plan_sales_, history_table), chemistry_table)
     plan_last = plan_sales_.last_year if plan_sales_ is not None else int(sales["year"].max())
     last_year = plan_last + options.years_after_plan

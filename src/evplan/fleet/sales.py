@@ -153,13 +153,16 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
 
 
 def read_history(source: TableSource, known_markets: list[str] | None,
-                 first_plan_year: int | None) -> pd.DataFrame:
-    """Read a sales-history CSV; years must lie before the plan, markets must be known.
+                 first_plan_year: int | None,
+                 known_chemistries: set[str] | None = None) -> pd.DataFrame:
+    """Read a sales-history CSV; years must lie before the plan, markets must be known, and
+    so must a chemistry a row names (``known_chemistries``: those of battery.csv).
 
     Raises
     ------
     InputError
-        With every problem: bad cells, duplicates, years inside the plan, unknown markets.
+        With every problem: bad cells, duplicates, years inside the plan, unknown markets
+        and chemistries.
     """
     problems: list[Problem] = []
     label = Path(source).name if isinstance(source, str | Path) else SALES_HISTORY.file
@@ -169,6 +172,11 @@ def read_history(source: TableSource, known_markets: list[str] | None,
         problems += unknown_ids(SALES_HISTORY, history, "market", set(known_markets), label,
                                 "a market of the plan",
                                 "Use a market id of the run or fix the id.")
+    if known_chemistries is not None and not problems:
+        problems += unknown_ids(SALES_HISTORY, history, "chemistry", known_chemistries, label,
+                                "a chemistry of battery.csv",
+                                "Add it to battery.csv, fix the id, or leave it blank (the "
+                                "chemistry then comes from chemistry.csv).")
     if first_plan_year is not None and not problems:
         inside = history.index[history["year"] >= first_plan_year]
         problems += [Problem(label, f"{row_label(SALES_HISTORY, history, i)}: year "
