@@ -17,8 +17,8 @@ varying fastest, those measures jumped to the freight neighbour and took 11 time
 iterations of the previous case's basis.
 
 :class:`BasisBank` keeps the optimal basis of the last ``size`` solved cases with their
-parameters and a digest of their row bounds :math:`(l, u)`. For a new case it picks the kept case
-that differs in the fewest parameters; among those, the one whose differing parameters'
+parameters and a digest of their row bounds :math:`(l, u)`. For a new case it picks the kept
+case that differs in the fewest parameters; among those, the one whose differing parameters'
 single steps took the fewest simplex iterations so far (learned as the study runs: in the
 grid above a CVD step takes a few, a freight step about 900); then the nearest in the
 parameters scaled by their spread (so a Monte Carlo sample, which differs from every kept
@@ -30,8 +30,8 @@ took 23,389 iterations instead of 35,323, and 100 Monte Carlo samples 73,443 ins
 
 The simplex follows the textbook rule: when the start's row bounds are the case's (only
 costs changed), its basis is still primal feasible and HiGHS runs the primal simplex; when
-bounds changed, the basis stays dual feasible for the costs it was optimal for and HiGHS
-runs its default dual simplex. Measured on the sweep above with the nearest start, per case
+bounds changed, HiGHS runs its default dual simplex (a basis stays dual feasible when only
+bounds change). Measured on the sweep above with the nearest start, per case
 (median of 24): 5.6 ms of HiGHS with the dual simplex always, 4.2 ms with the rule.
 
 A basis is only a start: the choice changes how fast HiGHS gets to an optimum, never
