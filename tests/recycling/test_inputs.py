@@ -33,6 +33,21 @@ def test_every_problem_is_collected():
     assert len(messages) == 2  # references are checked once the cells are clean
 
 
+def test_retired_cells_and_references_are_reported_together():
+    bad = pd.DataFrame({"collection_point": ["P", "Q"], "year": [2030, 2031],
+                        "chemistry": ["X", "Y"], "kwh": [-5.0, 100.0]})
+    with pytest.raises(InputError) as caught:
+        load_inputs(bad, **tiny_tables())
+    messages = _messages(caught.value)
+    assert ("row 2, retired_packs 'P/2030/X': kwh = -5 is below the minimum 0. Fix the "
+            "sign or the value.") in messages
+    assert any(message.startswith("row 3, retired_packs 'Q/2031/Y': chemistry 'Y' is not in "
+                                  "packs.csv.") for message in messages)
+    assert any(message.startswith("row 3, retired_packs 'Q/2031/Y': collection_point 'Q' is "
+                                  "not a collection point.") for message in messages)
+    assert len(messages) == 3
+
+
 def test_references_are_checked_with_suggestions():
     tables = tiny_tables()
     tables["candidate_plants"]["processes"] = ["hydor", "*"]

@@ -321,16 +321,28 @@ class RecyclingInputs:
         return self.tables[name]
 
 
+def _retired_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                        labels: dict[str, str]) -> list[Problem]:
+    """Retired rows naming a chemistry or collection point the tables do not have (rows
+    whose cell could not be read are left to that cell's own problem)."""
+    problems: list[Problem] = []
+    for column, known, where, fix in (
+            ("chemistry", set(tables["packs"]["chemistry"]), "in packs.csv",
+             "Add a row to packs.csv and materials.csv for it."),
+            ("collection_point", set(tables["collection_points"]["collection_point"]),
+             "a collection point", "Add it to collection_points.csv.")):
+        if column in retired:
+            problems += _unknown(RETIRED, retired[retired[column].notna()], column, known,
+                                 labels["retired"], where, fix)
+    return problems
+
+
 def _check_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
                       labels: dict[str, str]) -> list[Problem]:
-    problems: list[Problem] = []
+    problems: list[Problem] = _retired_references(retired, tables, labels)
     chemistries = set(tables["packs"]["chemistry"])
     with_materials = set(tables["materials"]["chemistry"])
     points = set(tables["collection_points"]["collection_point"])
-    problems += _unknown(RETIRED, retired, "chemistry", chemistries, labels["retired"],
-                         "in packs.csv", "Add a row to packs.csv and materials.csv for it.")
-    problems += _unknown(RETIRED, retired, "collection_point", points, labels["retired"],
-                         "a collection point", "Add it to collection_points.csv.")
     problems += _unknown(MATERIAL_TABLE, tables["materials"], "chemistry", chemistries,
                          labels["materials"], "in packs.csv", "Add a row to packs.csv for it.")
     for chemistry in sorted(chemistries - with_materials):
@@ -433,6 +445,7 @@ def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
                                   "DataFrame with collection_point, year, chemistry, kwh.")])
     labels["retired"] = Path(retired).name if isinstance(retired, str | Path) else (
         "retired_packs.csv")
+    in_tables = len(problems)  # the parameter tables' own problems
     retired_typed = read_table(RETIRED, retired, None, problems)
     for name in NEEDS_ROWS:  # a header alone: every later check would blame another table
         if name in typed and typed[name].empty and not any(
@@ -442,6 +455,10 @@ def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
                                     "default."))
     if not problems:
         problems += _check_references(retired_typed, typed, labels)
+    elif in_tables == 0 and not any(problem.file != labels["retired"] for problem in problems):
+        # Only cells of the retired packs are wrong: the tables they refer to are clean, so
+        # their chemistries and collection points are checked too, in the same report.
+        problems += _retired_references(retired_typed, typed, labels)
     if problems:
         raise InputError(problems)
     mass = retired_typed["chemistry"].map(typed["packs"].set_index("chemistry")[
