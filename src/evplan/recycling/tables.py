@@ -445,7 +445,6 @@ def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
                                   "DataFrame with collection_point, year, chemistry, kwh.")])
     labels["retired"] = Path(retired).name if isinstance(retired, str | Path) else (
         "retired_packs.csv")
-    in_tables = len(problems)  # the parameter tables' own problems
     retired_typed = read_table(RETIRED, retired, None, problems)
     for name in NEEDS_ROWS:  # a header alone: every later check would blame another table
         if name in typed and typed[name].empty and not any(
@@ -455,7 +454,7 @@ def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
                                     "default."))
     if not problems:
         problems += _check_references(retired_typed, typed, labels)
-    elif in_tables == 0 and not any(problem.file != labels["retired"] for problem in problems):
+    elif all(problem.file == labels["retired"] for problem in problems):
         # Only cells of the retired packs are wrong: the tables they refer to are clean, so
         # their chemistries and collection points are checked too, in the same report.
         problems += _retired_references(retired_typed, typed, labels)

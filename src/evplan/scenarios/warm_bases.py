@@ -153,15 +153,13 @@ class BasisBank:
         slot = self._next
         pending, self._pending = self._pending, None
         digest = pending[1] if pending is not None and pending[0] is bounds else _digest(bounds)
-        entry = (basis, digest, dict(key) if key else None)
-        if slot < len(self._bases):
-            self._bases[slot], self._bounds[slot], self._keys[slot] = entry
-            self._age[slot] = self._clock
-        else:
+        if slot == len(self._bases):  # the ring is still filling
             self._bases.append(basis)
             self._bounds.append(digest)
-            self._keys.append(entry[2])
-            self._age.append(self._clock)
+            self._keys.append(None)
+            self._age.append(0)
+        self._bases[slot], self._bounds[slot] = basis, digest
+        self._keys[slot], self._age[slot] = (dict(key) if key else None), self._clock
         self._clock += 1
         self._next = (slot + 1) % self.size
         self.current = slot

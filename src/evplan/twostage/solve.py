@@ -420,12 +420,11 @@ def _better_of(run: ExtensiveRun, ev_runs: list[HighsRun], ev_margins: np.ndarra
     the plan is reported at that value too: :func:`~.risk.restated`).
     """
     source = "extensive form"
+    probabilities = np.array([scenario.probability for scenario in study.scenarios])
     value = run.objective_usd
     if run.has_solution and run.status != "optimal" and np.isfinite(run.margins_usd).all():
-        probabilities = np.array([scenario.probability for scenario in study.scenarios])
         value = risk_objective(run.margins_usd, probabilities, study.risk_weight, study.alpha)
     if not run.has_solution or value < eev:
-        probabilities = np.array([scenario.probability for scenario in study.scenarios])
         run = dataclasses.replace(
             run, has_solution=True, objective_usd=eev, runs=tuple(ev_runs),
             margins_usd=np.asarray(ev_margins, dtype=float).copy(), eta_usd=float("nan"),
