@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import evplan
 
 HEAVY = ("pandas", "linopy", "scipy", "dask", "distributed", "duckdb", "xarray", "openpyxl",
@@ -106,3 +108,62 @@ def test_stopwatch_laps_and_parts() -> None:
     assert names[:3] == ["first", "second", "inner"]
     assert all(wall >= 0 and cpu >= 0 for _, wall, cpu in watch.rows())
     assert set(watch.as_dict()) == set(names)
+
+
+DEFERRED_RUN = """
+import json, sys
+import pytest
+
+import evplan
+import linopy
+names = ("requests", "numpy.f2py", "numpy.testing", "numpy.polynomial")
+print(json.dumps({name: type(sys.modules[name]).__name__ for name in names}))
+print(json.dumps({name: name in sys.modules for name in ("urllib3",
+                                                         "numpy.f2py.crackfortran")}))
+import numpy
+print(numpy.polynomial.Polynomial([1, 2])(3))
+from numpy.testing import assert_allclose
+assert_allclose(1.0, 1.0)
+import requests
+print(requests.RequestException.__name__, "urllib3" in sys.modules)
+"""
+
+
+def test_linopy_and_scipy_leave_what_a_plan_never_uses_unrun_until_it_is_used() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("requests") is None:  # pragma: no cover - linopy's extra
+        pytest.skip("requests is not installed")
+    done = subprocess.run([sys.executable, "-c", DEFERRED_RUN], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert json.loads(lines[0]) == dict.fromkeys(
+        ("requests", "numpy.f2py", "numpy.testing", "numpy.polynomial"), "_LazyModule")
+    assert json.loads(lines[1]) == {"urllib3": False, "numpy.f2py.crackfortran": False}
+    assert lines[2] == "7.0"  # the lazy module ran on first use and works
+    assert lines[3] == "RequestException True"
+
+
+def test_other_imports_of_those_modules_run_at_once() -> None:
+    code = ("import sys, evplan, numpy.testing\n"
+            "print(type(sys.modules['numpy.testing']).__name__, 'unittest' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=600)
+    assert done.stdout.split() == ["module", "True"], done.stderr
+
+
+def test_the_finder_answers_only_for_its_modules_and_importers() -> None:
+    from evplan.lazy_imports import DeferUnusedImports, _asked_by, defer_unused_imports
+
+    assert _asked_by(["linopy.remote.oetc"], ("linopy.remote.oetc",))
+    assert not _asked_by(["linopy.remote"], ("linopy.remote.oetc",))
+    assert _asked_by(["numpy", "scipy._lib.array_api_compat._internal"],
+                     ("numpy", "scipy._lib.array_api_compat."))
+    assert not _asked_by(["numpy", "__main__"], ("numpy", "scipy._lib.array_api_compat."))
+    assert not _asked_by(["numpy"], ("numpy", "scipy._lib.array_api_compat."))
+    finder = DeferUnusedImports()
+    assert finder.find_spec("pandas") is None
+    assert finder.find_spec("requests") is None  # asked by this test, not by linopy
+    assert defer_unused_imports() is False  # `import evplan` installed it already
+    assert sum(isinstance(f, DeferUnusedImports) for f in sys.meta_path) == 1

@@ -16,7 +16,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from evplan.lazy_imports import defer_unused_imports
+
 __version__ = "0.1.0"
+
+defer_unused_imports()  # what linopy and SciPy import but a plan never uses: on first use
 
 if TYPE_CHECKING:
     from evplan import examples, scenarios
