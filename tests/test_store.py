@@ -14,11 +14,12 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 import evplan
 from evplan.examples import single_lane
-from evplan.store import PAUSE_ENV, ResultsStore, StoreError, inputs_hash
+from evplan.store import PAUSE_ENV, ResultsStore, RunRecord, StoreError, inputs_hash
 
 WRITER = textwrap.dedent("""
     import sys
@@ -98,6 +99,34 @@ def test_a_table_with_a_new_column_widens_the_stored_table(tmp_path: Path,
     assert store.table(second, "shipments")["kit_vehicles"].eq(7.0).all()
     assert store.table(second, "shipments")["kit_route"].eq("CN>MX").all()
     assert store.table(first, "shipments")["kit_vehicles"].isna().all()
+
+
+def test_one_record_and_a_batch_store_the_same_rows(tmp_path: Path,
+                                                   result: evplan.Result) -> None:
+    """One record's tables go to DuckDB through Arrow, a batch's through one pandas concat:
+    the stored rows and column types are the same, and a table's own run_id column is
+    replaced by the record's."""
+    own = pd.DataFrame({"run_id": ["theirs", "theirs"], "value": [1.5, 2.5]})
+    tables = {**result.tables, "own_ids": own}
+    records = [RunRecord.from_result(dataclasses.replace(result, tables=tables))
+               for _ in range(2)]
+    single, batch = ResultsStore(tmp_path / "one.duckdb"), ResultsStore(tmp_path / "two.duckdb")
+    for record in records:
+        single.record(record)
+    batch.record_many(records)
+    for record in records:
+        for name in tables:
+            alone, together = single.table(record.run_id, name), batch.table(record.run_id, name)
+            pd.testing.assert_frame_equal(alone, together)
+            assert list(alone.columns) == list(tables[name].columns.drop("run_id",
+                                                                         errors="ignore"))
+            assert len(alone) == len(tables[name])
+    with single.connect(read_only=True) as one, batch.connect(read_only=True) as two:
+        sql = "SELECT * FROM result_own_ids ORDER BY run_id, value"
+        assert one.execute(sql).fetchall() == two.execute(sql).fetchall()
+        assert {row[0] for row in one.execute(sql).fetchall()} == {r.run_id for r in records}
+        described = "SELECT column_name, column_type FROM (DESCRIBE result_shipments)"
+        assert one.execute(described).fetchall() == two.execute(described).fetchall()
 
 
 def test_two_processes_write_at_once(tmp_path: Path) -> None:

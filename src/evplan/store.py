@@ -269,6 +269,30 @@ def _table_columns(connection: duckdb.DuckDBPyConnection, main_only: bool = True
     return columns
 
 
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as an Arrow table, without its index, converted on this thread (a pool
+    costs more than it saves on result tables of a few thousand rows)."""
+    return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
+
+
+def _rows_of(records: Sequence[RunRecord], name: str) -> pa.Table:
+    """The rows of table ``name`` of every record that has it, ``run_id`` first.
+
+    A ``run_id`` column of the table itself is replaced by the record's. One record's table
+    is converted as it is and gets the column in Arrow (no pandas copy); several are
+    concatenated by pandas, which unifies their dtypes.
+    """
+    parts = [(record.run_id, record.tables[name]) for record in records
+             if name in record.tables]
+    if len(parts) == 1:
+        run_id, table = parts[0]
+        rows = _arrow(table.drop(columns="run_id") if "run_id" in table.columns else table)
+        return rows.add_column(0, "run_id", pa.array([run_id] * rows.num_rows, pa.string()))
+    frame = pd.concat([table.reset_index(drop=True).assign(run_id=run_id)
+                       for run_id, table in parts], ignore_index=True)
+    return _arrow(frame[["run_id", *[c for c in frame.columns if c != "run_id"]]])
+
+
 _STORE_COLUMNS = frozenset({"run_id", "created_at", "inputs_hash", "status", "objective_usd"})
 
 
@@ -394,9 +418,8 @@ class ResultsStore:
             for name in names:
                 if not _TABLE_NAME.match(name):
                     raise StoreError(f"evplan: '{name}' is not a valid result table name.")
-                frame = pd.concat([r.tables[name].reset_index(drop=True).assign(
-                    run_id=r.run_id) for r in records if name in r.tables], ignore_index=True)
-                self._write_table(connection, f"result_{name}", frame, existing)
+                self._write_table(connection, f"result_{name}", _rows_of(records, name),
+                                  existing)
             pause = os.environ.get(PAUSE_ENV)
             if pause:  # test hook: announce, then wait inside the open transaction
                 Path(pause).write_text(records[0].run_id, encoding="utf-8")
@@ -408,16 +431,16 @@ class ResultsStore:
             raise
 
     @classmethod
-    def _insert(cls, connection: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame
-                ) -> None:
+    def _insert(cls, connection: duckdb.DuckDBPyConnection, target: str,
+                rows: pd.DataFrame | pa.Table) -> None:
         cls._from_rows(connection, f"INSERT INTO {target} BY NAME SELECT * FROM _evplan_rows",
-                       frame)
+                       rows)
 
     @staticmethod
-    def _from_rows(connection: duckdb.DuckDBPyConnection, sql: str, frame: pd.DataFrame
-                   ) -> None:
-        """Run ``sql`` with ``frame`` registered as the view ``_evplan_rows``."""
-        connection.register("_evplan_rows", pa.Table.from_pandas(frame, preserve_index=False))
+    def _from_rows(connection: duckdb.DuckDBPyConnection, sql: str,
+                   rows: pd.DataFrame | pa.Table) -> None:
+        """Run ``sql`` with ``rows`` registered as the view ``_evplan_rows``."""
+        connection.register("_evplan_rows", rows if isinstance(rows, pa.Table) else _arrow(rows))
         try:
             connection.execute(sql)
         except BaseException:
@@ -430,17 +453,16 @@ class ResultsStore:
 
     @classmethod
     def _write_table(cls, connection: duckdb.DuckDBPyConnection, target: str,
-                     frame: pd.DataFrame, existing: dict[str, set[str]]) -> None:
-        frame = frame[["run_id", *[c for c in frame.columns if c != "run_id"]]]
+                     rows: pa.Table, existing: dict[str, set[str]]) -> None:
+        """Insert ``rows`` (run_id first) into ``target``, made or widened as needed."""
         if target not in existing:
             cls._from_rows(connection, f"CREATE TABLE {target} AS SELECT * FROM _evplan_rows",
-                           frame)
-            existing[target] = set(frame.columns)
+                           rows)
+            existing[target] = set(rows.column_names)
             return
-        missing = [column for column in frame.columns if column not in existing[target]]
+        missing = [column for column in rows.column_names if column not in existing[target]]
         if missing:  # a newer evplan added a column: widen the table, old runs get NULL
-            connection.register("_evplan_rows", pa.Table.from_pandas(
-                frame[missing].head(0), preserve_index=False))
+            connection.register("_evplan_rows", rows.select(missing).slice(0, 0))
             types = dict(connection.execute("SELECT column_name, column_type FROM "
                                             "(DESCRIBE _evplan_rows)").fetchall())
             connection.unregister("_evplan_rows")
@@ -448,7 +470,7 @@ class ResultsStore:
                 connection.execute(f'ALTER TABLE {target} ADD COLUMN "{column}" '
                                    f"{types[column]}")
             existing[target].update(missing)
-        cls._insert(connection, target, frame)
+        cls._insert(connection, target, rows)
 
     # ---- reading -------------------------------------------------------------------------
 
