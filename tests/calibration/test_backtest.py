@@ -144,7 +144,8 @@ def test_actuals_that_name_nothing_repeat_a_row_or_are_not_finite_are_input_erro
         read_calibration_inputs(folder)
     last = len(actuals) + 3
     assert [p.message for p in caught.value.problems] == [
-        f"row {last}, value = inf is not a finite number. Write the published figure.",
+        f"row {last}, value = 'inf' is not a finite number. Write a plain number such as "
+        "1250 or 0.5.",
         f"row {last - 1} repeats kpi sales, key CN, year 2024 of row 3: only one would be "
         "compared. Keep one row."]
     # calibrate does not read actuals.csv, so its problems do not stop a calibration (review)

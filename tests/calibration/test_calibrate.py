@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -123,3 +124,45 @@ def test_base_demand_rows_are_checked_in_the_file_the_user_wrote(tmp_path) -> No
     assert messages[2] == ("row 5 repeats market M1, year 2025, product V1 of row 2. Keep one "
                            "row (one volume and price per product, market and year).")
     assert all(p.file == "base_demand.csv" for p in error.value.problems)
+
+
+def test_calibration_numbers_are_finite_whole_where_counted_and_in_range(tmp_path) -> None:
+    """Audit 3: inf in base_demand.csv was calibrated (exit 0) into a demand.csv without
+    that product's tiers; year 2023.9 was read as 2023 and year inf was a traceback; an
+    actual of -1 or 1e300 was "the published figure"."""
+    (tmp_path / "base_demand.csv").write_text(
+        "market,year,product,volume_vehicles,price_usd_per_vehicle,source\n"
+        "M1,2025,V1,600,inf,x\nM1,2026,V1,inf,20000,x\nM1,2025.9,V1,600,20000,x\n"
+        "M1,inf,V1,600,20000,x\nM1,2027,V1,1e300,20000,x\nM1,2028,V1,600,-inf,x\n",
+        encoding="utf-8")
+    (tmp_path / "elasticities.csv").write_text(
+        "market,segment,own_price_elasticity,source\n*,C,4.5,x\n", encoding="utf-8")
+    (tmp_path / "actuals.csv").write_text(
+        "kpi,key,year,value,source\nsales,M1,2025,-1,x\nsales,M1,2026,1e300,x\n"
+        "sales,M1,2024.5,10,x\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_inputs(tmp_path)
+    found = {(p.file, p.row, p.message.split(" is ")[0]) for p in error.value.problems}
+    assert found == {
+        ("base_demand.csv", 2, "row 2, price_usd_per_vehicle = 'inf'"),
+        ("base_demand.csv", 3, "row 3, volume_vehicles = 'inf'"),
+        ("base_demand.csv", 4, "row 4, year = 2025.9"),
+        ("base_demand.csv", 5, "row 5, year = 'inf'"),
+        ("base_demand.csv", 6, "row 6, volume_vehicles = 1e300"),
+        ("base_demand.csv", 7, "row 7, price_usd_per_vehicle = '-inf'"),
+        ("actuals.csv", 2, "row 2, value = -1"),
+        ("actuals.csv", 3, "row 3, value = 1e300"),
+        ("actuals.csv", 4, "row 4, year = 2024.5"),
+    }
+    assert all("finite" in p.message or "outside" in p.message or "whole" in p.message
+               for p in error.value.problems)
+
+
+def test_a_curve_without_finite_tier_prices_is_an_input_error_not_dropped_tiers() -> None:
+    """The tiers' guard: a non-finite tier price (here a wedge that overflowed) is reported
+    with its base_demand.csv row instead of being left out as 'priced at or below zero'."""
+    from evplan.calibration.calibrate import CalibrationOptions, _tiers
+
+    base = base_of().assign(segment="C")
+    with pytest.raises(InputError, match=r"rows 2: their demand curve has no finite tier"):
+        _tiers(base, np.array([5.0]), np.array([np.inf]), CalibrationOptions())

@@ -196,6 +196,14 @@ def _tiers(base: pd.DataFrame, elasticity: np.ndarray, wedge: np.ndarray,
     eps = np.repeat(elasticity, n)
     low, high = np.tile(points[:-1], len(base)), np.tile(points[1:], len(base))
     tier_price = average_marginal_revenue(volume, price, eps, low, high) + np.repeat(wedge, n)
+    unpriced = ~np.isfinite(tier_price) | ~np.isfinite(volume)
+    if unpriced.any():  # never dropped below as "priced at or below zero"
+        rows = sorted({int(row) for row in np.repeat(base["row"].to_numpy(), n)[unpriced]})
+        raise InputError([Problem("base_demand.csv", f"rows {', '.join(map(str, rows))}: "
+                                  "their demand curve has no finite tier price (volume, "
+                                  "price, elasticity and the base year's cost wedge overflow "
+                                  "a float). Check the volume and price of these rows and "
+                                  "the elasticity of their segment.", rows[0])])
     tiers = pd.DataFrame({
         "market": np.repeat(base["market"].to_numpy(), n),
         "year": np.repeat(base["year"].to_numpy(), n),

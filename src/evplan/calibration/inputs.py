@@ -25,16 +25,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evplan.data.read import read_raw_table
 from evplan.errors import InputError, Problem
+from evplan.schema.columns import UNIT_CEILINGS
 
 __all__ = ["ACTUAL_KPIS", "CalibrationInputs", "read_calibration_inputs"]
 
 ACTUAL_KPIS = ("sales", "global_sales", "production", "exports")
 #: Largest own-price elasticity accepted (the magnitude; published ones are about 1-10).
 MAX_ELASTICITY = 100.0
+
+#: Accepted range of each numeric column (inclusive; NaN and infinity never): years as in
+#: the model's tables, volumes and published figures as vehicle counts (at most the
+#: ceiling of docs/inputs.md), prices up to its USD/vehicle ceiling (``price > 0`` and
+#: the elasticity's range are checked on their own below).
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "year": (1900, 2200),
+    "volume_vehicles": (-np.inf, UNIT_CEILINGS["vehicles"]),
+    "price_usd_per_vehicle": (-np.inf, UNIT_CEILINGS["USD/vehicle"]),
+    "own_price_elasticity": (-np.inf, np.inf),
+    "value": (0, UNIT_CEILINGS["vehicles"]),
+}
 
 _SPECS: dict[str, dict[str, str]] = {
     "base_demand": {"market": "str", "year": "int", "product": "str",
@@ -75,11 +89,29 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
         if dtype == "str":
             continue
         values = pd.to_numeric(out[column], errors="coerce")
-        for position in values.index[values.isna()]:
+        finite = np.isfinite(values.to_numpy(dtype=float))
+        for position in values.index[~finite]:
             problems.append(Problem(label, f"row {out.loc[position, 'row']}, {column} = "
-                                    f"{out.loc[position, column]!r} is not a number. Write a "
-                                    "plain number such as 1250 or 0.5.",
+                                    f"{out.loc[position, column]!r} is not a "
+                                    f"{'finite ' if values.notna()[position] else ''}number. "
+                                    "Write a plain number such as 1250 or 0.5.",
                                     int(out.loc[position, "row"])))
+        lowest, highest = _BOUNDS[column]
+        outside = finite & ((values < lowest) | (values > highest)).to_numpy()
+        for position in values.index[outside]:
+            whole = "whole " if dtype == "int" else ""
+            problems.append(Problem(label, f"row {out.loc[position, 'row']}, {column} = "
+                                    f"{out.loc[position, column]} is outside [{lowest:g}, "
+                                    f"{highest:g}]. Write a {whole}number in that range (check "
+                                    "its unit).", int(out.loc[position, "row"])))
+        if dtype == "int":
+            fractional = finite & (values.to_numpy(dtype=float)
+                                   != np.round(values.to_numpy(dtype=float)))
+            for position in values.index[fractional]:
+                problems.append(Problem(label, f"row {out.loc[position, 'row']}, {column} = "
+                                        f"{out.loc[position, column]} is not a whole number. "
+                                        "Write the year without decimals.",
+                                        int(out.loc[position, "row"])))
         out[column] = values
     if name == "elasticities":
         elasticity = pd.to_numeric(out["own_price_elasticity"], errors="coerce")
@@ -100,9 +132,10 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
                                     "sell nothing at the margin). Write the magnitude, e.g. 4.5.",
                                     int(out.loc[position, "row"])))
     if name == "base_demand":
-        negative = out.index[(pd.to_numeric(out["volume_vehicles"], errors="coerce") < 0)
-                             | (pd.to_numeric(out["price_usd_per_vehicle"], errors="coerce")
-                                <= 0)]
+        volume = pd.to_numeric(out["volume_vehicles"], errors="coerce")
+        price = pd.to_numeric(out["price_usd_per_vehicle"], errors="coerce")
+        finite = volume.abs().lt(np.inf) & price.abs().lt(np.inf)  # else reported above
+        negative = out.index[finite & ((volume < 0) | (price <= 0))]
         for position in negative:
             problems.append(Problem(label, f"row {out.loc[position, 'row']}: volume must be >= 0 "
                                     "and price > 0. Fix the row or delete it.",
@@ -113,11 +146,6 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
             problems.append(Problem(label, f"row {out.loc[position, 'row']}, kpi = "
                                     f"{out.loc[position, 'kpi']!r} is not one of "
                                     f"{', '.join(ACTUAL_KPIS)}.", int(out.loc[position, "row"])))
-        values = pd.to_numeric(out["value"], errors="coerce")
-        for position in out.index[values.notna() & ~values.abs().lt(float("inf"))]:
-            problems.append(Problem(label, f"row {out.loc[position, 'row']}, value = "
-                                    f"{out.loc[position, 'value']} is not a finite number. "
-                                    "Write the published figure.", int(out.loc[position, "row"])))
         for position, first in repeated_rows(out, ("kpi", "key", "year")):
             problems.append(Problem(label, f"row {out.loc[position, 'row']} repeats kpi "
                                     f"{out.loc[position, 'kpi']}, key {out.loc[position, 'key']}"
