@@ -61,6 +61,33 @@ def test_duty_schedule_is_what_the_inputs_say(china_result: Result) -> None:
     assert lanes[["origin", "market"]].drop_duplicates().values.tolist() == [["AA", "M1"]]
 
 
+def test_duty_schedule_of_a_duty_row_split_by_from_year() -> None:
+    """Audit 3: a scenario whose from_year splits a duties.csv row (two rows sharing the
+    spreadsheet row) made the schedule's merge on the row number duplicate rows, and
+    `evplan run --scenario` ended in a traceback."""
+    from evplan.examples import china_export
+    from evplan.scenarios import apply_scenario, parse_catalog
+
+    catalog = parse_catalog({"overrides": {"up": {"duties": {
+        "where": {"origin": "CN", "market": "EU"}, "set": {"ad_valorem_rate": 0.3},
+        "from_year": 2026}}}, "scenarios": {"eu-up": ["up"]}})
+    data = china_export()
+    applied = apply_scenario(data, "eu-up", catalog)
+    (record,) = applied.overrides
+    assert record["split_rows"]  # the row was split
+    schedule = duty_schedule(applied.data)
+    keys = ["origin", "market", "powertrain", "maker", "year"]
+    assert not schedule.duplicated(keys).any()
+    assert len(schedule) == len(duty_schedule(data))
+    lane = schedule[(schedule["origin"] == "CN") & (schedule["market"] == "EU")
+                    & (schedule["powertrain"] == "ICE")].set_index("year")
+    assert lane.loc[2025, "ad_valorem_rate"] == pytest.approx(0.10)
+    assert lane.loc[2026, "ad_valorem_rate"] == pytest.approx(0.30)
+    assert lane.loc[2025, "duty_row"] == lane.loc[2026, "duty_row"] == 19
+    assert lane["source"].str.startswith("[S85]").all()
+    assert str(schedule["duty_row"].dtype) == "Int64"
+
+
 def test_report_is_one_self_contained_file_with_every_chart(run_folder: Path) -> None:
     html = (run_folder / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=", html, re.I)

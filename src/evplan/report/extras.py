@@ -56,7 +56,12 @@ def duty_schedule(data: NetworkData) -> pd.DataFrame:
         pd.DataFrame({"year": data.years}), how="cross")
     keys = keys.sort_values(["origin", "market", "powertrain", "maker", "year"]).reset_index(
         drop=True)
-    resolved = resolve_duties(keys, data["duties"], data.years)
+    # Resolved by position: a scenario's from_year splits a duty row in two that share
+    # the spreadsheet row (and maybe not the source), so the row number is no key.
+    duties = data["duties"].reset_index(drop=True)
+    resolved = resolve_duties(keys, duties.assign(row=np.arange(len(duties))), data.years)
+    position = resolved["duty_row"].fillna(-1).to_numpy(dtype=np.int64)
+    found = position >= 0
     default_rate = data.scenario.default_duty_rate
     ad_valorem = resolved["ad_valorem_rate"].astype(float)
     if default_rate is not None:
@@ -69,13 +74,12 @@ def duty_schedule(data: NetworkData) -> pd.DataFrame:
     for column in ("specific_usd_per_vehicle", "minimum_usd_per_vehicle",
                    "quota_vehicles_per_year", "in_quota_rate"):
         schedule[column] = resolved[column].astype(float).to_numpy()
-    schedule["duty_row"] = resolved["duty_row"].astype("Int64").to_numpy()
-    sources = data["duties"][["row", "source"]].rename(columns={"row": "duty_row"})
-    sources["duty_row"] = sources["duty_row"].astype("Int64")
-    schedule = schedule.merge(sources, on="duty_row", how="left")
+    rows = duties["row"].to_numpy(dtype=np.int64)[np.where(found, position, 0)]
+    schedule["duty_row"] = pd.array(np.where(found, rows, 0), dtype="Int64")
+    schedule.loc[~found, "duty_row"] = pd.NA
     unmatched = "default_duty_rate" if default_rate is not None else "no duty row"
-    schedule["source"] = np.where(resolved["matched"].to_numpy(),
-                                  schedule["source"].fillna("").astype(str), unmatched)
+    sources = duties["source"].fillna("").astype(str).to_numpy(dtype=object)
+    schedule["source"] = np.where(found, sources[np.where(found, position, 0)], unmatched)
     return schedule.reset_index(drop=True)
 
 
