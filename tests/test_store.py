@@ -178,6 +178,31 @@ def test_a_file_that_is_not_a_store_is_left_as_it_is(tmp_path: Path,
     assert [p.name for p in tmp_path.iterdir()] == ["notes.duckdb"]
 
 
+def test_a_run_refuses_a_store_that_cannot_be_one_before_it_writes_anything(
+        tmp_path: Path) -> None:
+    """Audit 3: `evplan run -o o1 --store user.txt` was refused only when recording, after
+    the run folder (rolled back) and the shared plotly.js (left: 4.8 MB) were written."""
+    (tmp_path / "user.txt").write_text("precious", encoding="utf-8")
+    (tmp_path / "empty.duckdb").write_bytes(b"")
+    (tmp_path / "folder.duckdb").mkdir()
+    for store, said in (("user.txt", "is not a DuckDB database"),
+                        ("empty.duckdb", "is not a DuckDB database"),
+                        ("folder.duckdb", "is a folder")):
+        done = subprocess.run([sys.executable, "-m", "evplan.cli", "run", "-o", "o1",
+                               "--store", store], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=600)
+        assert done.returncode == 1, done.stderr
+        assert said in done.stderr and "--no-record" in done.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "empty.duckdb", "folder.duckdb", "user.txt"]
+    assert (tmp_path / "user.txt").read_text(encoding="utf-8") == "precious"
+    assert list((tmp_path / "folder.duckdb").iterdir()) == []
+    ResultsStore(tmp_path / "new" / "runs.duckdb").refuse_early()  # absent: made on record
+    real = tmp_path / "real.duckdb"
+    ResultsStore(real).record(evplan.optimize(single_lane(capacity=500)), scenario="x")
+    ResultsStore(real).refuse_early()
+
+
 def test_killed_writer_leaves_no_partial_record(tmp_path: Path) -> None:
     path = tmp_path / "killed.duckdb"
     ResultsStore(path).record(evplan.optimize(single_lane(capacity=500)), scenario="before")

@@ -293,6 +293,9 @@ def _rows_of(records: Sequence[RunRecord], name: str) -> pa.Table:
     return _arrow(frame[["run_id", *[c for c in frame.columns if c != "run_id"]]])
 
 
+#: Bytes 8-11 of every DuckDB database file.
+_DUCKDB_MAGIC = b"DUCK"
+
 _STORE_COLUMNS = frozenset({"run_id", "created_at", "inputs_hash", "status", "objective_usd"})
 
 
@@ -334,6 +337,29 @@ class ResultsStore:
                                      "the file, or pass --store with another path (or "
                                      "--no-record).")
                 break
+
+    def refuse_early(self) -> None:
+        """Raise StoreError now for a store path that cannot be opened: a folder, or a file
+        that is not a DuckDB database (checked by its header, without opening DuckDB).
+
+        A command calls this before it solves or writes, so such a store leaves nothing
+        behind (no run folder, no shared report asset). A DuckDB database of another
+        program is refused when the run is recorded (:func:`_refuse_foreign`).
+        """
+        fix = "Pass --store with another file name, or --no-record."
+        if self.path.is_dir():
+            raise StoreError(f"evplan: the results store {self.path} is a folder. {fix}")
+        try:
+            with self.path.open("rb") as file:
+                header = file.read(12)
+        except FileNotFoundError:
+            return  # made when the run is recorded
+        except OSError as error:
+            raise StoreError(f"evplan: the results store {self.path} cannot be read "
+                             f"({error.strerror}). {fix}") from None
+        if header[8:12] != _DUCKDB_MAGIC:
+            raise StoreError(f"evplan: {self.path} is not a DuckDB database, so it is not a "
+                             f"results store; evplan leaves it as it is. {fix}")
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

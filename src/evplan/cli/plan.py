@@ -87,6 +87,14 @@ def run(
         # Where the run goes is settled before the solve: a refused target costs nothing.
         name = "-".join(filter(None, [data.scenario.name, scenario]))
         target = new_folder_target(output, name, force=force)
+        # The run is recorded by default in evplan.duckdb in the folder that holds the run
+        # folder; a path that cannot be a store is refused now, before anything is written.
+        store = store or (shown_path(target.path.parent / "evplan.duckdb") if output
+                          else default_store())
+        if record:
+            from evplan.store import ResultsStore
+
+            ResultsStore(store).refuse_early()
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
         with long_work(f"run {name}", show_progress):  # progress on stderr; Ctrl-C: exit 130
             if scenario:
@@ -110,10 +118,7 @@ def run(
             watch.lap("report" + (" + workbook" if excel else ""))
 
         # The run folder (tables, report, workbook) appears whole, then the run is
-        # recorded, by default in evplan.duckdb in the folder that holds the run folder;
-        # a kill in between is settled by the next start (evplan.outputs.transaction).
-        store = store or (shown_path(target.path.parent / "evplan.duckdb") if output
-                          else default_store())
+        # recorded; a kill in between is settled by the next start (outputs.transaction).
         run_id, commit = run_commit(result, data, store, record)
         written = write_run(result, target, run_id=run_id, extra=write_extras,
                             store=store if record else None, commit=commit)
