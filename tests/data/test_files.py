@@ -182,3 +182,16 @@ def test_a_device_a_pipe_and_an_oversize_file_are_refused_at_once(tmp_path: Path
     assert message(files.read_text_file, big, "demand.csv", 20) == (
         "demand.csv is more than 20 bytes; evplan reads at most 20. Is it the right file?")
     assert files.read_text_file(big, "demand.csv", 44) == "a,b\n" + "1,2\n" * 10
+
+
+def test_yaml_booleans_are_true_and_false_only() -> None:
+    """Audit 3: YAML 1.1 read no/yes/on/off as booleans, so Norway's market code NO in a
+    where filter became False, and a branch named no a scenario 'False+flat'."""
+    loaded = load_yaml("a: no\nb: NO\nc: yes\nd: on\ne: Off\nf: true\ng: FALSE\nh: [True, n]\n"
+                       "no: 1\n", "scenarios.yaml")
+    assert loaded == {"a": "no", "b": "NO", "c": "yes", "d": "on", "e": "Off", "f": True,
+                      "g": False, "h": [True, "n"], "no": 1}
+    assert load_yaml("x: 1.5\ny: ~\nz: 2026\n", "s.yaml") == {"x": 1.5, "y": None, "z": 2026}
+    import yaml
+
+    assert yaml.safe_load("a: no") == {"a": False}  # PyYAML's own loader is left as it was

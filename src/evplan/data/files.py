@@ -11,19 +11,22 @@ Encodings
     accented letters, and binary files are refused with the fix "save it as UTF-8".
 
 YAML limits (:class:`LimitedSafeLoader`, a :class:`yaml.SafeLoader`)
-    Only plain data: tags that build Python objects (``!!python/...``) or unknown tags are
-    refused. A document may hold at most :data:`MAX_YAML_BYTES` bytes,
-    :data:`MAX_ALIASES` aliases (``*name``), and its tree, with every alias expanded, at most
-    :data:`MAX_NODES` values, :data:`MAX_CHARS` characters of text and :data:`MAX_DEPTH`
-    levels of nesting. A recursive alias is refused. The expanded size is computed on the
-    composed node graph (each anchored node counted once per use, in linear time), so an
-    alias bomb ("billion laughs") is refused in milliseconds, before any value is built.
+    Booleans are YAML 1.2's: ``true`` and ``false`` only (``yes``, ``no``, ``on``, ``off`` are
+    text, so the market code ``NO`` stays ``"NO"``). Only plain data: tags that build Python
+    objects (``!!python/...``) or unknown tags are refused. A document may hold at most
+    :data:`MAX_YAML_BYTES` bytes, :data:`MAX_ALIASES` aliases (``*name``), and its tree, with
+    every alias expanded, at most :data:`MAX_NODES` values, :data:`MAX_CHARS` characters of text
+    and :data:`MAX_DEPTH` levels of nesting. A recursive alias is refused. The expanded size is
+    computed on the composed node graph (each anchored node counted once per use, in linear
+    time), so an alias bomb ("billion laughs") is refused in milliseconds, before any value is
+    built.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -68,6 +71,7 @@ MAX_DEPTH = 50
 
 _SAVE_UTF8 = "Save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in an editor: encoding UTF-8)."
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
 class YamlLimitError(yaml.YAMLError):
@@ -209,6 +213,16 @@ class LimitedSafeLoader(yaml.SafeLoader):
     def construct_document(self, node: Any) -> Any:
         _check_expanded(node)
         return super().construct_document(node)
+
+
+# YAML 1.2 booleans: only true and false (any case PyYAML knows). YAML 1.1 also reads yes,
+# no, on and off as booleans, so Norway's market code NO, or a branch named no, became
+# False (audit 3); they are text here, as in YAML 1.2.
+LimitedSafeLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+LimitedSafeLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
