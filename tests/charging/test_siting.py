@@ -114,3 +114,20 @@ def test_a_corridor_gap_and_too_little_site_capacity_are_explained_in_the_planne
     assert line.startswith(f"siting: the zones' 10,000 peak-hour arrivals need more than the "
                            f"{len(sites)} candidate sites can serve at the queueing target: "
                            f"their {len(sites)} ports (max_ports) take at most ")
+
+
+def test_a_zone_beyond_the_radius_of_every_site_is_explained_in_the_planners_terms() -> None:
+    """Audit 3: a zone at lat 0 gave "customer 'SZ01' has no row in costs ... Add a
+    site-customer row to costs", a table the planner never sees."""
+    from evplan.errors import InfeasibleError
+
+    zones, sites = read_zones(), read_sites()
+    zones.loc[0, "lat"] = 0.0
+    with pytest.raises(InfeasibleError) as caught:
+        site_chargers(zones, sites, peak_hour_arrivals=60.0, session_hours=35 / 60,
+                      service_radius_km=25.0, method="capacitated")
+    (line,) = caught.value.explanations
+    zone = zones.loc[0, "zone"]
+    assert line.startswith(f"siting: 1 zone(s) have no candidate site within the service "
+                           f"radius of 25 km (nearest site in brackets): '{zone}' (")
+    assert "costs" not in line and "lat and lon" in line

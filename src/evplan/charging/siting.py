@@ -165,6 +165,24 @@ def read_corridor(source: TableSource = None) -> pd.DataFrame:
                                 default_table_path("charging", "synthetic_corridor.csv"))
 
 
+def _check_every_zone_reaches_a_site(zones: pd.DataFrame, pairs: pd.DataFrame,
+                                     within: pd.DataFrame, service_radius_km: float) -> None:
+    """Raise InfeasibleError, in the planner's terms, for zones with no candidate site
+    within the service radius (``capacitated`` serves every zone within it)."""
+    stranded = [zone for zone in zones["zone"] if zone not in set(within["zone"])]
+    if not stranded:
+        return
+    nearest = pairs.groupby("zone")["distance_km"].min()
+    shown = ", ".join(f"'{zone}' ({nearest.get(zone, float('inf')):,.1f} km)"
+                      for zone in stranded[:8]) + (f" and {len(stranded) - 8} more"
+                                                    if len(stranded) > 8 else "")
+    raise InfeasibleError([
+        f"siting: {len(stranded)} zone(s) have no candidate site within the service radius "
+        f"of {service_radius_km:g} km (nearest site in brackets): {shown}. Method "
+        "capacitated serves every zone within the radius. Check these zones' lat and lon, "
+        "or add candidate sites near them."])
+
+
 def site_chargers(
     zones: pd.DataFrame,
     sites: pd.DataFrame,
@@ -247,6 +265,7 @@ def site_chargers(
                 f"{capacity.sum():,.0f} arrivals an hour. Add candidate sites or ports, or "
                 "site a market with less demand."])
         within = pairs[pairs["distance_km"] <= service_radius_km]
+        _check_every_zone_reaches_a_site(zones, pairs, within, service_radius_km)
         lam = within["zone"].map(dict(zip(zones["zone"], arrivals, strict=True))).astype(float)
         costs = pd.DataFrame({"site": within["site"], "customer": within["zone"],
                               "cost": access_usd_per_vehicle_km * lam * within["distance_km"]})
