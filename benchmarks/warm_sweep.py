@@ -1,7 +1,7 @@
 """Warm re-solves against cold build-and-solve on the default scenario, and sweep throughput.
 
     python benchmarks/warm_sweep.py [--cold-cases 6] [--cases 120] [--repeats 3] [--no-dask]
-                                    [--dask-malloc-trim BYTES]
+                                    [--dask-malloc-trim BYTES] [--dask-defaults]
 
 Prints, with the load average at start and end (timings on a busy machine are noisy; CPU
 seconds are the steadier figure):
@@ -124,6 +124,10 @@ def main() -> None:
     parser.add_argument("--dask-malloc-trim", type=int, default=128 * 1024 * 1024,
                         help="MALLOC_TRIM_THRESHOLD_ of the Dask workers, bytes (default 128 "
                         "MiB; 65536 is Dask's own default)")
+    parser.add_argument("--dask-defaults", action="store_true",
+                        help="start the Dask cluster with Dask's own background settings "
+                        "(tick 20ms, system monitor 500ms) instead of "
+                        "evplan.dask_local's")
     arguments = parser.parse_args()
     print(f"load average at start: {load_average()}")
 
@@ -150,13 +154,18 @@ def main() -> None:
         import dask
         from distributed import Client, LocalCluster
 
-        # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536 (freed memory goes
-        # back to the OS at once): a warm case then costs about 16 % more CPU. The sweep's
-        # workers are started with --dask-malloc-trim (docs/scenarios.md says how to set it
-        # on a cluster).
-        trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_":
-                arguments.dask_malloc_trim}
-        with dask.config.set(trim), LocalCluster(
+        # The cluster evplan starts itself (evplan.dask_local): Dask's nannies start
+        # workers with MALLOC_TRIM_THRESHOLD_=65536 (freed memory goes back to the OS at
+        # once), which costs a warm case about 16 % more CPU, so --dask-malloc-trim (128
+        # MiB); and quieter background tasks (--dask-defaults: Dask's own). docs/scenarios.md
+        # says how to set both on a cluster.
+        from evplan.dask_local import DASK_DEFAULTS, LOCAL_CLUSTER_SETTINGS, TRIM_KEY
+
+        settings = {**(DASK_DEFAULTS if arguments.dask_defaults else LOCAL_CLUSTER_SETTINGS),
+                    TRIM_KEY: arguments.dask_malloc_trim}
+        print("Dask settings: " + ", ".join(f"{key.removeprefix('distributed.')}={value}"
+                                            for key, value in settings.items()))
+        with dask.config.set(settings), LocalCluster(
                 n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
                 dashboard_address=None) as cluster, Client(cluster) as client:
             client.run(lambda: __import__("evplan.scenarios.worker"))  # imports, before the clock

@@ -130,7 +130,7 @@ def test_the_local_cluster_keeps_freed_memory_unless_the_user_chose_a_threshold(
 
     import dask
 
-    from evplan.twostage.hedging import WORKER_MALLOC_TRIM_BYTES
+    from evplan.dask_local import WORKER_MALLOC_TRIM_BYTES
 
     key = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
@@ -141,6 +141,17 @@ def test_the_local_cluster_keeps_freed_memory_unless_the_user_chose_a_threshold(
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     with study_client(workers=2) as client:
         assert thresholds(client) == {str(WORKER_MALLOC_TRIM_BYTES)}
+        # the quieter background of evplan.dask_local, on the workers and the scheduler
+        ticks = client.run(lambda: dask.config.get("distributed.admin.tick.interval"))
+        assert set(ticks.values()) == {"1s"}
+        monitor = client.run_on_scheduler(
+            lambda: dask.config.get("distributed.admin.system-monitor.interval"))
+        assert monitor == "5s"
+    with dask.config.set({"distributed.admin.tick.interval": "40ms"}), \
+            study_client(workers=2) as client:
+        ticks = client.run(lambda: dask.config.get("distributed.admin.tick.interval"))
+        assert set(ticks.values()) == {"40ms"}  # the user's choice is kept
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     with dask.config.set({key: 4096}), study_client(workers=2) as client:
         assert thresholds(client) == {"4096"}

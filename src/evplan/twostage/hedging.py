@@ -306,10 +306,12 @@ def study_client(scheduler: str | None = None, workers: int = 1) -> Iterator[Any
     import dask
     from distributed import Client, LocalCluster
 
+    from evplan.dask_local import local_cluster_settings
+
     before = _dask_log_levels()
     quietened: dict[str, int] = {}
     try:
-        with dask.config.set(_local_worker_environ()), \
+        with dask.config.set(local_cluster_settings()), \
                 LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                              host="127.0.0.1", dashboard_address=None) as cluster, \
                 Client(cluster) as client:
@@ -327,29 +329,6 @@ def study_client(scheduler: str | None = None, workers: int = 1) -> Iterator[Any
     finally:
         for name, level in quietened.items():  # as they were before the cluster started
             logging.getLogger(name).setLevel(before.get(name, level))  # (a notebook goes on)
-
-
-WORKER_MALLOC_TRIM_BYTES = 128 * 2**20
-"""``MALLOC_TRIM_THRESHOLD_`` of the workers of a local cluster evplan starts itself.
-
-Dask's nannies set 64 KiB, which hands freed memory back to the system after every task
-and takes it again for the next: a warm case cost about 16 % more CPU on such a worker
-(docs/scenarios.md). A value the user set (in the environment, which the nanny keeps, or in
-Dask's configuration) is left as it is."""
-_TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
-_DASK_DEFAULT_TRIM = 65536
-
-
-def _local_worker_environ() -> dict[str, Any]:
-    """Dask settings for a local cluster evplan starts: :data:`WORKER_MALLOC_TRIM_BYTES`
-    unless the user's Dask configuration chose another threshold than Dask's default."""
-    import dask
-
-    try:
-        chosen = int(dask.config.get(_TRIM_KEY, _DASK_DEFAULT_TRIM))
-    except (TypeError, ValueError):
-        return {}  # something the user wrote: theirs
-    return {_TRIM_KEY: WORKER_MALLOC_TRIM_BYTES} if chosen == _DASK_DEFAULT_TRIM else {}
 
 
 def _dask_log_levels() -> dict[str, int]:
