@@ -153,3 +153,22 @@ def test_empty_tables_unpriced_materials_and_a_misspelled_table_file(tmp_path):
     assert _messages(caught.value) == [
         f"pricez.csv in {tmp_path} is not a recycling table, so it would be left out. Did "
         "you mean 'prices.csv'? Rename it, or move it out of the folder."]
+
+
+def test_two_files_of_the_same_name_are_told_apart(tmp_path):
+    """Audit 3: a retired-packs file named packs.csv and the packs table's packs.csv were
+    one heading in the report (and a problem of the table counted as the retired file's)."""
+    folder = tmp_path / "retired"
+    folder.mkdir()
+    retired_file = folder / "packs.csv"
+    retired(10.0).assign(kwh=[-1.0]).to_csv(retired_file, index=False)
+    tables = tiny_tables()
+    packs_file = tmp_path / "packs.csv"
+    tables["packs"].assign(pack_kg_per_kwh=-1.0).to_csv(packs_file, index=False)
+    tables["packs"] = packs_file
+    with pytest.raises(InputError) as caught:
+        load_inputs(retired_file, **tables)
+    files = {problem.file for problem in caught.value.problems}
+    assert files == {str(retired_file), str(packs_file)}
+    text = str(caught.value)
+    assert f"in {retired_file}" in text and f"in {packs_file}" in text

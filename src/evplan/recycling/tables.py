@@ -13,6 +13,7 @@ Sourced defaults ship in ``evplan/recycling/data/`` (a source id in every row; i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -250,16 +251,22 @@ def _booleans(table: Table, typed: pd.DataFrame, label: str, problems: list[Prob
         typed[column.name] = text.isin(_TRUE)
 
 
+def _label(table: Table, source: TableSource, default: str | None) -> str:
+    """How messages name a table's file: its file name, the default's, or ``<table>.csv``."""
+    return Path(source).name if isinstance(source, str | Path) else (
+        default if source is None and default is not None else f"{table.name}.csv")
+
+
 def read_table(table: Table, source: TableSource, default: str | None,
-               problems: list[Problem]) -> pd.DataFrame:
+               problems: list[Problem], label: str | None = None) -> pd.DataFrame:
     """Read ``table`` from ``source`` (or the shipped ``default`` file), typed and checked.
 
-    Problems are appended to ``problems``; the caller raises once for all tables.
+    Problems are appended to ``problems`` under ``label`` (default: :func:`_label`); the
+    caller raises once for all tables.
     """
     if source is None and default is None:
         raise ValueError(f"{table.name}: no source and no default")
-    label = Path(source).name if isinstance(source, str | Path) else (
-        default if source is None and default is not None else f"{table.name}.csv")
+    label = label or _label(table, source, default)
     chosen: str | Path | pd.DataFrame
     if source is None:
         chosen = default_path(str(default))
@@ -401,6 +408,28 @@ def _check_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
     return problems
 
 
+def _labels(sources: dict[str, TableSource]) -> dict[str, str]:
+    """Each input's label for messages: its file name; where two inputs share a name
+    (``--retired packs.csv`` beside the ``packs.csv`` table) each says which it is: the
+    path (absolute when the name alone was given), evplan's default, or a DataFrame."""
+    names = {name: _label(TABLES[name][0], source, TABLES[name][1]) if name in TABLES
+             else (Path(source).name if isinstance(source, str | Path)
+                   else "retired_packs.csv")
+             for name, source in sources.items()}
+    counts = Counter(names.values())
+    labels = dict(names)
+    for name, source in sources.items():
+        if counts[names[name]] < 2:
+            continue
+        if isinstance(source, str | Path):
+            given = str(source)
+            labels[name] = given if given != names[name] else str(Path(source).absolute())
+        else:
+            labels[name] = names[name] + (" (evplan's default)" if source is None
+                                          else " (a DataFrame)")
+    return labels
+
+
 def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
     """Read and check every table of a recycling study; raise once with every problem.
 
@@ -432,20 +461,17 @@ def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
         raise InputError([Problem("options", f"table '{name}' is not a recycling table."
                                   + (did_you_mean(name, TABLES) or " Use one of "
                                      + ", ".join(TABLES) + ".")) for name in unknown])
-    problems: list[Problem] = []
-    typed: dict[str, pd.DataFrame] = {}
-    labels: dict[str, str] = {}
-    for name, (table, default) in TABLES.items():
-        source = tables.get(name)
-        typed[name] = read_table(table, source, default, problems)
-        labels[name] = Path(source).name if isinstance(source, str | Path) else (
-            default if source is None else f"{table.name}.csv")
     if retired is None:
         raise InputError([Problem("retired_packs.csv", "no retired packs given. Pass a CSV or "
                                   "DataFrame with collection_point, year, chemistry, kwh.")])
-    labels["retired"] = Path(retired).name if isinstance(retired, str | Path) else (
-        "retired_packs.csv")
-    retired_typed = read_table(RETIRED, retired, None, problems)
+    sources: dict[str, TableSource] = {name: tables.get(name) for name in TABLES}
+    sources["retired"] = retired
+    labels = _labels(sources)
+    problems: list[Problem] = []
+    typed: dict[str, pd.DataFrame] = {}
+    for name, (table, default) in TABLES.items():
+        typed[name] = read_table(table, sources[name], default, problems, labels[name])
+    retired_typed = read_table(RETIRED, retired, None, problems, labels["retired"])
     for name in NEEDS_ROWS:  # a header alone: every later check would blame another table
         if name in typed and typed[name].empty and not any(
                 problem.file == labels[name] for problem in problems):
