@@ -46,8 +46,8 @@ def test_every_problem_at_once_word_for_word() -> None:
         "study 'a': 'revelation_yeer' is not a key. Did you mean 'revelation_year'?",
         "study 'a': branch 'eu': outcome 'rises': 'eu-upp' is not an override. Did you mean "
         "'eu-up'?",
-        "study 'a': branch 'eu': the probabilities sum to 0.9, not 1. Change them so they sum "
-        "to 1.",
+        "study 'a': branch 'eu': the probabilities sum to 0.9, not 1 (off by -0.1; evplan "
+        "allows 1e-06). Change them so they sum to 1.",
         "study 'b': risk weight = -1 is not a number >= 0. Give e.g. weight: 0.5 (0: expected "
         "margin only).",
         "study 'b': risk alpha = 1.0 is not a number in (0, 1). Give e.g. alpha: 0.9 (CVaR of "
@@ -154,8 +154,8 @@ def test_sample_errors_word_for_word() -> None:
         "count: 200.",
         "study 'a': sample: seed = -1 is not a whole number from 0 to "
         "9,223,372,036,854,775,807. Give e.g. seed: 200.",
-        "study 'a': sample: branch 'eu': the probabilities sum to 0.5, not 1. Change them so "
-        "they sum to 1.",
+        "study 'a': sample: branch 'eu': the probabilities sum to 0.5, not 1 (off by -0.5; "
+        "evplan allows 1e-06). Change them so they sum to 1.",
         "study 'b': sample: 'freigth' is not a parameter. Did you mean 'freight'?",
         "study 'b': sample: parameter 'freight': low = 2 is above high = 1. Swap them.",
         "study 'c': sample: 'cuont' is not a key. Did you mean 'count'?",
@@ -201,3 +201,16 @@ def test_a_revelation_year_outside_the_horizon_is_an_input_error(year: int) -> N
         f"study 'duty-risk-small': revelation_year {year} is outside the planning horizon "
         f"{first}-{last}. Give a year from {first} to {last} (decisions of years up to it are "
         f"shared), {first - 1} to share nothing, or leave it out to share every year."]
+
+
+def test_a_sum_just_outside_the_tolerance_is_shown_with_its_digits() -> None:
+    """Audit 4: 0.3 + 0.700002 was refused as "the probabilities sum to 1, not 1"."""
+    raw = {"overrides": {"eu-up": {"duties": {"where": {"market": "EU"},
+                                              "set": {"ad_valorem_rate": 0.2}}}},
+           "studies": {"a": {"scenarios": {"x": {"probability": 0.3},
+                                           "y": {"probability": 0.700002,
+                                                 "overrides": ["eu-up"]}}}}}
+    with pytest.raises(InputError) as caught:
+        parse_catalog(raw)
+    (problem,) = caught.value.problems
+    assert "sum to 1.000002, not 1 (off by +2e-06; evplan allows 1e-06)" in problem.message

@@ -171,8 +171,9 @@ def _outcomes(where: str, spec: Any, overrides: Mapping[str, Any],
                                           tuple(str(part) for part in names)))
     total = sum(outcome.probability for outcome in outcomes)
     if len(outcomes) == len(spec) and abs(total - 1) > PROBABILITY_TOLERANCE:
-        problems.append(Problem(LABEL, f"{where}: the probabilities sum to {total:g}, not 1. "
-                                "Change them so they sum to 1."))
+        problems.append(Problem(LABEL, f"{where}: the probabilities sum to {total:.12g}, not 1 "
+                                f"(off by {total - 1:+.3g}; evplan allows "
+                                f"{PROBABILITY_TOLERANCE:g}). Change them so they sum to 1."))
     return outcomes
 
 
