@@ -69,14 +69,27 @@ def test_sweep_returns_tidy_kpis_and_records_every_case(serial: pd.DataFrame,
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
-def test_dask_local_cluster_sweep_equals_serial(serial: pd.DataFrame,
-                                                data: NetworkData) -> None:
+def test_dask_local_cluster_sweep_equals_serial(serial: pd.DataFrame, data: NetworkData,
+                                                tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
+    store = ResultsStore(tmp_path / "dask.duckdb")
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        study = run_sweep(GRID, data, scheduler=client)
+        study = run_sweep(GRID, data, scheduler=client, store=store)
     assert study.workers == 2
+    # Audit 4: Dask workers sent the template tables' numbers only, so warm cases were
+    # stored without the 7 CO2/ZEV tables a serial sweep stores. The same tables, with the
+    # same columns and rows (their numbers may differ where the LP has several optimal
+    # plans, docs/scenarios.md; the KPIs below may not).
+    local_store: ResultsStore = serial.attrs["store"]
+    local_ids = serial.drop_duplicates("case").set_index("label")["run_id"]
+    for label, run_id in study.cases.set_index("label")["run_id"].items():
+        stored, expected = store.run(run_id)["tables"], local_store.run(local_ids[label])["tables"]
+        assert sorted(stored) == sorted(expected) and "zev_compliance" in stored
+        for name in stored:
+            ours, theirs = store.table(run_id, name), local_store.table(local_ids[label], name)
+            assert list(ours.columns) == list(theirs.columns) and len(ours) == len(theirs)
     distributed = study.kpis.sort_values(["case", "kpi", "year", "key"]).reset_index(drop=True)
     local = serial.sort_values(["case", "kpi", "year", "key"]).reset_index(drop=True)
     objectives = distributed.drop_duplicates("case")["objective_usd"].to_numpy()

@@ -405,8 +405,9 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
                 outcomes.append(outcome)
                 continue
             if outcome.table_numbers is not None and templates is not None:
-                outcome = replace(outcome, table_numbers=None,
-                                  tables=templates.frames(outcome.table_numbers))
+                # the templates' tables from their numbers, beside the tables sent whole
+                outcome = replace(outcome, table_numbers=None, tables={
+                    **templates.frames(outcome.table_numbers), **outcome.tables})
             run_id = new_run_id()
             run_ids[outcome.case.number] = run_id
             records.append(run_record(outcome, recording, run_id))

@@ -366,8 +366,9 @@ class WarmModel:
                       ) -> tuple[Result, Columns | None]:
         """Solve ``data``; return the KPIs and the result tables' numeric columns.
 
-        The columns fill :meth:`result_templates`' frames. When there are no templates (or
-        the case was solved cold) they are None and the Result holds the tables instead.
+        The columns fill :meth:`result_templates`' frames; the Result holds the tables the
+        templates do not make (the CO2/ZEV compliance tables). When there are no templates
+        (or the case was solved cold) the columns are None and the Result holds every table.
         """
         return self._solve(data, "numbers", parameters)
 
@@ -430,10 +431,10 @@ class WarmModel:
         if self._rules is not None:  # issue 16: compliance tables and KPIs
             found = self._rules.numbers(lambda: self.linopy_model, run, numbers.discount)
             kpis = self._rules.kpis_with(kpis, found, same_rows=from_templates)
-            if keep == "frames" or self._templates is None:
+            if keep or self._templates is None:
                 frames = self._rules.frames(found)
                 plan_tables = {**plan_tables, **frames}
-                if keep == "frames":
+                if keep:  # with "numbers" too: the templates hold no compliance table
                     result_tables = {**result_tables, **frames}
         metadata = {
             "evplan_version": __version__,
