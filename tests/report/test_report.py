@@ -88,6 +88,19 @@ def test_duty_schedule_of_a_duty_row_split_by_from_year() -> None:
     assert str(schedule["duty_row"].dtype) == "Int64"
 
 
+def test_duty_schedule_without_any_duty_row() -> None:
+    """Every lane falls back (no duties.csv rows): no row number, 'no duty row' as source."""
+    import dataclasses
+
+    data = single_lane()
+    empty = dataclasses.replace(data, tables={**data.tables,
+                                              "duties": data["duties"].iloc[:0]})
+    schedule = duty_schedule(empty)
+    assert len(schedule) == len(duty_schedule(data)) > 0
+    assert schedule["duty_row"].isna().all() and str(schedule["duty_row"].dtype) == "Int64"
+    assert set(schedule["source"]) == {"no duty row"}
+
+
 def test_report_is_one_self_contained_file_with_every_chart(run_folder: Path) -> None:
     html = (run_folder / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=", html, re.I)

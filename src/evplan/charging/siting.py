@@ -169,7 +169,8 @@ def _check_every_zone_reaches_a_site(zones: pd.DataFrame, pairs: pd.DataFrame,
                                      within: pd.DataFrame, service_radius_km: float) -> None:
     """Raise InfeasibleError, in the planner's terms, for zones with no candidate site
     within the service radius (``capacitated`` serves every zone within it)."""
-    stranded = [zone for zone in zones["zone"] if zone not in set(within["zone"])]
+    reached = set(within["zone"])
+    stranded = [zone for zone in zones["zone"] if zone not in reached]
     if not stranded:
         return
     nearest = pairs.groupby("zone")["distance_km"].min()

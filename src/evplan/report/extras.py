@@ -74,12 +74,14 @@ def duty_schedule(data: NetworkData) -> pd.DataFrame:
     for column in ("specific_usd_per_vehicle", "minimum_usd_per_vehicle",
                    "quota_vehicles_per_year", "in_quota_rate"):
         schedule[column] = resolved[column].astype(float).to_numpy()
-    rows = duties["row"].to_numpy(dtype=np.int64)[np.where(found, position, 0)]
-    schedule["duty_row"] = pd.array(np.where(found, rows, 0), dtype="Int64")
-    schedule.loc[~found, "duty_row"] = pd.NA
+    row_numbers = np.zeros(len(position), dtype=np.int64)
+    row_numbers[found] = duties["row"].to_numpy(dtype=np.int64)[position[found]]
+    schedule["duty_row"] = pd.arrays.IntegerArray(row_numbers, ~found)  # <NA>: no duty row
     unmatched = "default_duty_rate" if default_rate is not None else "no duty row"
-    sources = duties["source"].fillna("").astype(str).to_numpy(dtype=object)
-    schedule["source"] = np.where(found, sources[np.where(found, position, 0)], unmatched)
+    source = np.full(len(position), unmatched, dtype=object)
+    source[found] = duties["source"].fillna("").astype(str).to_numpy(dtype=object)[
+        position[found]]
+    schedule["source"] = source
     return schedule.reset_index(drop=True)
 
 
