@@ -15,7 +15,8 @@ import pytest
 import evplan
 from evplan.examples import strategic_lane
 from evplan.scenarios.overrides import parse_catalog
-from evplan.store import ResultsStore, study_record
+from evplan.store import ResultsStore
+from evplan.store_study import study_record
 
 M = 1e6
 CATALOG = parse_catalog({

@@ -157,7 +157,7 @@ def stochastic(
             store = store or (target.path.parent / "evplan.duckdb" if target is not None else None)
             entry = None
             if record and store is not None:
-                from evplan.store import study_record
+                from evplan.store_study import study_record
 
                 entry = study_record(result, data=data, frontier=table)
             recorded = entry.run_id if entry is not None else None
