@@ -132,3 +132,63 @@ def test_a_column_named_twice_is_an_error_naming_it(book: Path, network: Network
     assert "column 'market' appears 2 times in the header" in text
     assert "OTHER" not in text and "is not in" not in text  # the first column is the one read
     assert text.count("\n  * ") == 1, text
+
+
+def error_cell(ref: str, code: str, formula: str | None = None) -> str:
+    """A cell of type ``e`` as Excel writes it (a stored error, or a formula's cached one)."""
+    inner = f"<f>{formula}</f>" if formula else ""
+    return f'<c r="{ref}" t="e">{inner}<v>{code}</v></c>'
+
+
+def test_excel_error_values_are_errors_not_text(book: Path) -> None:
+    """Audit 5: a #N/A in countervailing_duties.origin read as the origin '#N/A' (matching
+    nothing, so the 20.7 % duty silently went), #REF! in plants.country as a country, and a
+    formula's cached #DIV/0! as text."""
+    mutate.edit_workbook(book, {
+        "plants": lambda xml: mutate.replace_cell(
+            mutate.replace_cell(xml, "C2", error_cell("C2", "#REF!")), "D2",
+            error_cell("D2", "#DIV/0!", "B7/0")),
+        "demand": lambda xml: mutate.replace_cell(xml, "A2", error_cell("A2", "#N/A"))})
+    text = error_text(book)
+    assert "row 2, country (cell C2) holds the Excel error #REF!" in text
+    assert "row 2, capacity_vehicles_per_year (cell D2) holds the Excel error #DIV/0!" in text
+    assert "sheet demand" in text and "(cell A2) holds the Excel error #N/A" in text
+    assert text.count("Fix it or type the value.") == 3
+
+
+def test_a_text_cell_that_looks_like_an_error_is_text(book: Path, network: NetworkData) -> None:
+    """Only cells Excel stores as errors are refused; typed text '#N/A' is validated as text
+    (here an unknown market)."""
+    mutate.edit_workbook(book, {"demand": lambda xml: mutate.replace_cell(
+        xml, "A2", mutate.text_cell("A2", "#N/A"))})
+    text = error_text(book)
+    assert "Excel error" not in text and "'#N/A'" in text
+
+
+def test_a_value_under_no_header_and_a_repeated_scenario_key_are_errors(
+        book: Path, tmp_path: Path) -> None:
+    """Audit 5: a value right of the last header was dropped (a CSV file's extra cell is
+    refused); a scenario key given twice took the last value; a scenario value typed '#x'
+    read as a YAML comment, i.e. the default. (Cells that cannot be read, like merged ones,
+    are reported before the values are validated.)"""
+    import shutil
+
+    import openpyxl
+
+    other = Path(shutil.copy(book, tmp_path / "other.xlsx"))
+    workbook = openpyxl.load_workbook(book)
+    workbook["plants"].cell(3, 30).value = 12345
+    workbook.save(book)
+    assert "row 3, column 30 (cell AD3) holds '12345' under no header" in error_text(book)
+    workbook = openpyxl.load_workbook(other)
+    scenario = workbook["scenario"]
+    rows = {scenario.cell(r, 1).value: r for r in range(2, scenario.max_row + 1)}
+    scenario.cell(rows["discount_rate"], 2).value = "#x"
+    last = scenario.max_row + 1
+    scenario.cell(last, 1).value = "first_year"
+    scenario.cell(last, 2).value = 2020
+    workbook.save(other)
+    text = error_text(other)
+    assert (f"row {last}: key 'first_year' is given twice (first in row "
+            f"{rows['first_year']}). Keep one row.") in text
+    assert "discount_rate" in text and "'#x'" in text  # text, so not a number

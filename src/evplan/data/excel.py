@@ -34,6 +34,8 @@ __all__ = ["SCENARIO_SHEET", "SOURCES_SHEET", "cell_text", "read_sheets", "scena
 
 SCENARIO_SHEET = "scenario"
 SOURCES_SHEET = "sources"
+#: Cell texts YAML reads as "no value" on purpose (a blank cell is one too).
+_NULLS = frozenset({"~", "null", "Null", "NULL"})
 
 
 def cell_text(value: Any) -> str:
@@ -94,8 +96,8 @@ def read_sheets(workbook: Path, read: Collection[str] | None = None) -> dict[str
         if found:
             formulas[sheet.title] = found
         _merged(sheet, f"{workbook.name}, sheet {sheet.title}", problems)
-    if formulas:
-        cached = _open(workbook, data_only=True)
+    cached = _open(workbook, data_only=True) if formulas else None
+    if cached is not None:
         for title, cells in formulas.items():
             sheet = cached[title]
             label = f"{workbook.name}, sheet {title}"
@@ -116,12 +118,55 @@ def read_sheets(workbook: Path, read: Collection[str] | None = None) -> dict[str
                 more = len(missing) - MAX_CELLS_NAMED
                 problems.append(Problem(label, f"... and {more} more formula cells without a "
                                         "calculated value.", count=more))
+    for sheet in book.worksheets:
+        if sheet.title in grids:
+            source = cached[sheet.title] if cached is not None and sheet.title in formulas \
+                else sheet
+            _cell_problems(source, grids[sheet.title], f"{workbook.name}, sheet {sheet.title}",
+                           problems)
     if problems:
         raise InputError(problems)
     return {title: _frame(grid) for title, grid in grids.items()}
 
 
+def _cell_problems(sheet: Any, grid: list[list[Any]], label: str,
+                   problems: list[Problem]) -> None:
+    """Excel error values (``#N/A``, ``#REF!`` ...) and values under no header, by cell.
+
+    An error cell would read as the text ``#N/A`` (an id that matches nothing, so a duty
+    or a plant silently drops out); a value right of the last header would be ignored,
+    where a CSV file's extra cell is refused.
+    """
+    header = [cell_text(value) for value in (grid[0] if grid else [])]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    found: list[tuple[int, int, str]] = []
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value in _ERROR_CODES and sheet.cell(
+                    row=r + 1, column=c + 1).data_type == "e":
+                found.append((r, c, f"holds the Excel error {value} (a formula that failed, "
+                                    "or a lookup that found nothing). Fix it or type the "
+                                    "value"))
+            elif r > 0 and c >= width and cell_text(value):
+                found.append((r, c, f"holds {cell_text(value)[:40]!r} under no header: it "
+                                    "would be ignored. Name its column in row 1, or clear the "
+                                    "cell"))
+    for r, c, what in found[:MAX_CELLS_NAMED]:
+        column = header[c] if c < width and header[c] else f"column {c + 1}"
+        problems.append(Problem(label, f"row {r + 1}, {column} (cell {_cell_name(r, c)}) "
+                                f"{what}.", r + 1))
+    if len(found) > MAX_CELLS_NAMED:
+        more = len(found) - MAX_CELLS_NAMED
+        problems.append(Problem(label, f"... and {more} more such cells.", count=more))
+
+
 MAX_CELLS_NAMED = 10
+#: Excel's error values (``openpyxl.cell.cell.ERROR_CODES``), as a cell of type ``e`` holds.
+_ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
+                          "#CONNECT!", "#UNKNOWN!", "#BUSY!", "#EXTERNAL!", "#PYTHON!"})
 
 
 def _open(workbook: Path, data_only: bool) -> Any:
@@ -205,6 +250,8 @@ def _scenario_value(key: str, text: str, label: str, problems: list[Problem]) ->
                             for problem in error.problems)
             return None
         return text
+    if parsed is None and text not in _NULLS:
+        return text  # '#...' is a YAML comment; in a cell it is what was typed
     if key == "sources" or isinstance(parsed, int | float | bool) or parsed is None:
         return parsed
     return text
@@ -225,9 +272,17 @@ def scenario_from_sheets(sheets: dict[str, pd.DataFrame], workbook_name: str,
         problems.append(Problem(label, "the scenario sheet needs the columns 'key' and "
                                 "'value'."))
         return scenario
-    for key, value in zip(sheet["key"], sheet["value"], strict=True):
-        if key.strip():
-            scenario[key.strip()] = _scenario_value(key.strip(), value.strip(), label, problems)
+    first_row: dict[str, int] = {}
+    for row, key, value in zip(sheet["row"], sheet["key"], sheet["value"], strict=True):
+        if not key.strip():
+            continue
+        if key.strip() in first_row:
+            problems.append(Problem(label, f"row {row}: key '{key.strip()}' is given twice "
+                                    f"(first in row {first_row[key.strip()]}). Keep one "
+                                    "row.", int(row)))
+            continue
+        first_row[key.strip()] = int(row)
+        scenario[key.strip()] = _scenario_value(key.strip(), value.strip(), label, problems)
     if SOURCES_SHEET in sheets:
         sources = sheets[SOURCES_SHEET]
         sources_label = f"{workbook_name}, sheet {SOURCES_SHEET}"
@@ -236,8 +291,18 @@ def scenario_from_sheets(sheets: dict[str, pd.DataFrame], workbook_name: str,
                                     "and 'citation'."))
         else:
             merged = dict(scenario.get("sources") or {})
-            for source_id, citation in zip(sources["id"], sources["citation"], strict=True):
-                if source_id.strip():
-                    merged[source_id.strip()] = citation
+            seen: dict[str, int] = {}
+            for row, source_id, citation in zip(sources["row"], sources["id"],
+                                                sources["citation"], strict=True):
+                if not source_id.strip():
+                    continue
+                if source_id.strip() in seen:
+                    problems.append(Problem(sources_label, f"row {row}: source id "
+                                            f"'{source_id.strip()}' is given twice (first in "
+                                            f"row {seen[source_id.strip()]}). Keep one row.",
+                                            int(row)))
+                    continue
+                seen[source_id.strip()] = int(row)
+                merged[source_id.strip()] = citation
             scenario["sources"] = merged
     return scenario
