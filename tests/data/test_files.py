@@ -195,3 +195,15 @@ def test_yaml_booleans_are_true_and_false_only() -> None:
     import yaml
 
     assert yaml.safe_load("a: no") == {"a": False}  # PyYAML's own loader is left as it was
+
+
+def test_a_yaml_key_given_twice_is_refused_but_a_merge_may_be_overridden() -> None:
+    """Audit 5: `discount_rate` written twice in scenario.yaml took the last value silently."""
+    with pytest.raises(evplan.InputError) as caught:
+        load_yaml("name: x\ndiscount_rate: 0.08\nfirst_year: 2025\ndiscount_rate: 0.5\n",
+                  "scenario.yaml")
+    assert caught.value.problems[0].message == (
+        "scenario.yaml is refused: line 4: the key 'discount_rate' is given twice (first on "
+        "line 2); only one would be read. Keep one.")
+    merged = load_yaml("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 5\n", "scenarios.yaml")
+    assert merged["c"] == {"x": 5, "y": 2}

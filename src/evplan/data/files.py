@@ -12,14 +12,15 @@ Encodings
 
 YAML limits (:class:`LimitedSafeLoader`, a :class:`yaml.SafeLoader`)
     Booleans are YAML 1.2's: ``true`` and ``false`` only (``yes``, ``no``, ``on``, ``off`` are
-    text, so the market code ``NO`` stays ``"NO"``). Only plain data: tags that build Python
-    objects (``!!python/...``) or unknown tags are refused. A document may hold at most
-    :data:`MAX_YAML_BYTES` bytes, :data:`MAX_ALIASES` aliases (``*name``), and its tree, with
-    every alias expanded, at most :data:`MAX_NODES` values, :data:`MAX_CHARS` characters of text
-    and :data:`MAX_DEPTH` levels of nesting. A recursive alias is refused. The expanded size is
-    computed on the composed node graph (each anchored node counted once per use, in linear
-    time), so an alias bomb ("billion laughs") is refused in milliseconds, before any value is
-    built.
+    text, so the market code ``NO`` stays ``"NO"``). A key written twice in one mapping is
+    refused (keys a merge ``<<: *base`` brings in may be overridden). Only plain data: tags that
+    build Python objects (``!!python/...``) or unknown tags are refused. A document may hold at
+    most :data:`MAX_YAML_BYTES` bytes, :data:`MAX_ALIASES` aliases (``*name``), and its tree,
+    with every alias expanded, at most :data:`MAX_NODES` values, :data:`MAX_CHARS` characters of
+    text and :data:`MAX_DEPTH` levels of nesting. A recursive alias is refused. The expanded
+    size is computed on the composed node graph (each anchored node counted once per use, in
+    linear time), so an alias bomb ("billion laughs") is refused in milliseconds, before any
+    value is built.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ MAX_DEPTH = 50
 _SAVE_UTF8 = "Save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in an editor: encoding UTF-8)."
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class YamlLimitError(yaml.YAMLError):
@@ -213,6 +215,23 @@ class LimitedSafeLoader(yaml.SafeLoader):
     def construct_document(self, node: Any) -> Any:
         _check_expanded(node)
         return super().construct_document(node)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        """Refuse a key written twice in one mapping (YAML would keep the last silently);
+        keys a merge (``<<: *base``) brings in may be overridden, as YAML intends."""
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+                    continue
+                key = (key_node.tag, key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise YamlLimitError(f"line {line}: the key '{key_node.value}' is given "
+                                         f"twice (first on line {seen[key]}); only one would "
+                                         "be read. Keep one")
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 # YAML 1.2 booleans: only true and false (any case PyYAML knows). YAML 1.1 also reads yes,
