@@ -207,3 +207,25 @@ def test_a_yaml_key_given_twice_is_refused_but_a_merge_may_be_overridden() -> No
         "line 2); only one would be read. Keep one.")
     merged = load_yaml("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 5\n", "scenarios.yaml")
     assert merged["c"] == {"x": 5, "y": 2}
+
+
+def test_input_folders_evplan_writes_hold_formula_text_as_text_and_read_back(
+        tmp_path: Path) -> None:
+    """Audit 5: `evplan template DIR --from` wrote a market named =HYPERLINK(...) into
+    markets.csv as it was, a formula a spreadsheet runs. Such text (and text starting with
+    ') now gets a leading ', which the reader drops again."""
+    import dataclasses
+
+    from evplan.data import write_inputs
+    from evplan.examples import single_lane
+
+    data = single_lane()
+    markets = data["markets"].assign(name=['=HYPERLINK("http://x")'],
+                                     source=["'quoted"])
+    data = dataclasses.replace(data, tables={**data.tables, "markets": markets})
+    folder = write_inputs(evplan.load(write_inputs(data, tmp_path / "a")), tmp_path / "b")
+    text = (folder / "markets.csv").read_text(encoding="utf-8")
+    assert '\'=HYPERLINK(""http://x"")' in text and "''quoted" in text
+    loaded = evplan.load(folder)
+    assert loaded["markets"]["name"].tolist() == ['=HYPERLINK("http://x")']
+    assert loaded["markets"]["source"].tolist() == ["'quoted"]

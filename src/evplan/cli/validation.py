@@ -138,11 +138,13 @@ def calibrate(
                       f"{row['wedge_share_of_price'] * 100:+.1f}%")
 
     def fill(staging: Path) -> None:
+        from evplan.data.write import quoted
         from evplan.outputs import write_csv
 
-        # demand.csv is an input table (read back as written, like evplan template's);
-        # the fit tables are results (spreadsheet-safe).
-        result.demand.to_csv(staging / "demand.csv", index=False, lineterminator="\n")
+        # demand.csv is an input table, quoted as evplan template's are (read back as
+        # written, and never run by a spreadsheet); the fit tables are results.
+        quoted(result.demand).to_csv(staging / "demand.csv", index=False,
+                                     lineterminator="\n")
         write_csv(result.fit, staging / "calibration_fit.csv")
         write_csv(result.pools, staging / "calibration_pools.csv")
 

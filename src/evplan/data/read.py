@@ -17,7 +17,7 @@ from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET, read_sheets, scenar
 from evplan.data.files import SCENARIO_FILE, read_csv_table, read_scenario_file
 from evplan.data.overlay import read_layered_folder
 from evplan.errors import InputError, Problem
-from evplan.outputs.files import distinct_cells
+from evplan.outputs.files import FORMULA_PREFIXES, distinct_cells
 from evplan.schema import TABLES
 
 __all__ = ["RawInputs", "read_inputs", "read_raw_table"]
@@ -77,6 +77,29 @@ def read_inputs(path: str | Path) -> RawInputs:
                               "scenario.yaml.")])
 
 
+#: First characters of text :func:`evplan.data.write.write_inputs` marks with a ``'``.
+QUOTED_STARTS = (*FORMULA_PREFIXES, "'")
+
+
+def _plain_text(value: str) -> str:
+    """A cell's text, stripped, without the ``'`` that marks text as text.
+
+    :func:`evplan.data.write.write_inputs` writes text that starts like a formula (``=``,
+    ``+``, ``-``, ``@``, tab, CR) or with ``'`` with one more ``'`` in front, as Excel shows
+    text typed that way, so that a spreadsheet never runs it; reading drops that one ``'``,
+    so a folder evplan writes reads back unchanged.
+
+    Examples
+    --------
+    >>> [_plain_text(v) for v in (" CN ", "'=1+1", "'-x", "'abc", "''=1")]
+    ['CN', '=1+1', '-x', "'abc", "'=1"]
+    """
+    text = value.strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in QUOTED_STARTS:
+        return text[1:]
+    return text
+
+
 def _stripped(table: dict[str, str], value: object) -> object:
     return table.get(value, value) if isinstance(value, str) else value
 
@@ -93,8 +116,8 @@ def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
         series = frame.iloc[:, position]
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
-        stripped = {value: value.strip() for value in distinct_cells(series)
-                    if isinstance(value, str) and value != value.strip()}
+        stripped = {value: _plain_text(value) for value in distinct_cells(series)
+                    if isinstance(value, str) and value != _plain_text(value)}
         if stripped:
             frame.isetitem(position, series.map(partial(_stripped, stripped)).array)
     frame.insert(0, "row", range(2, len(frame) + 2))
