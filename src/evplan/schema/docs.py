@@ -45,7 +45,10 @@ ACCEPTED_TEXT = (
     "both; a CSV file's second one reads as `name.1`, an unknown column) is an error naming "
     "the column; the first one is read, so the rest of the table is still checked. A CSV "
     "row with fewer cells than the header (Excel leaves out a row's trailing empty cells) "
-    "reads the missing cells as blank; a row with more cells than the header is refused.",
+    "reads the missing cells as blank; a row with more cells than the header is refused. "
+    "Text cells are stripped; one leading `'` before `=`, `+`, `-`, `@`, a tab, a CR or "
+    "another `'` is dropped (Excel's mark for text: `evplan template` and `evplan calibrate` "
+    "write formula-like text that way, so a spreadsheet never runs it).",
     "",
     "The words `nan` and `<NA>` (in any case) in a text column other than `name` and "
     "`source` are refused: they are what pandas writes for an empty cell, not a value; leave "
