@@ -158,3 +158,30 @@ def test_actuals_that_name_nothing_repeat_a_row_or_are_not_finite_are_input_erro
         "row 5, sales key = 'JPN' is not a market of markets.csv. Did you mean 'JP'?",
         "row 14, production key = 'JPN' is not a plant country of plants.csv. Did you mean "
         "'JP'?"]
+
+
+def test_actual_keys_and_cells_are_reported_together(tmp_path: Path) -> None:
+    """Carried over from audit 2: an actuals.csv key that names nothing was reported only
+    after the cells were fixed; with the scenario given, the reader reports both at once."""
+    import shutil
+
+    import pandas as pd
+
+    from evplan.errors import InputError
+
+    folder = Path(shutil.copytree(china_export_path(), tmp_path / "inputs"))
+    actuals = pd.read_csv(folder / "actuals.csv", dtype=str, keep_default_na=False)
+    actuals.loc[0, "value"] = "inf"  # row 2: sales CN 2023
+    actuals.loc[1, "key"] = "JPN"    # row 3: sales CN 2024 -> sales JPN
+    actuals.to_csv(folder / "actuals.csv", index=False)
+    with pytest.raises(InputError) as caught:
+        read_calibration_inputs(folder, data=china_export())
+    assert [p.message for p in caught.value.problems] == [
+        "row 2, value = 'inf' is not a finite number. Write a plain number such as 1250 or "
+        "0.5.",
+        "row 3, sales key = 'JPN' is not a market of markets.csv. Did you mean 'JP'?"]
+    done = subprocess.run([sys.executable, "-m", "evplan.cli", "backtest", str(folder), "-o",
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path)
+    assert done.returncode == 1 and "'inf'" in done.stderr and "'JPN'" in done.stderr
+    assert not (tmp_path / "out").exists()

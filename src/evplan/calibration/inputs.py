@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evplan.data.network import NetworkData
 from evplan.data.read import read_raw_table
 from evplan.errors import InputError, Problem
 from evplan.schema.columns import UNIT_CEILINGS
@@ -155,11 +156,14 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
     return out
 
 
-def read_calibration_inputs(folder: str | Path, actuals: bool = True) -> CalibrationInputs:
+def read_calibration_inputs(folder: str | Path, actuals: bool = True,
+                            data: NetworkData | None = None) -> CalibrationInputs:
     """Read ``base_demand.csv``, ``elasticities.csv`` and (optional) ``actuals.csv``.
 
     ``actuals=False`` leaves ``actuals.csv`` unread (``evplan calibrate`` does not use it,
-    so its problems are not the calibration's).
+    so its problems are not the calibration's). With ``data`` (the scenario), the actuals'
+    keys are checked against it in the same report as the cells
+    (:func:`evplan.calibration.backtest.actual_key_problems`).
 
     Raises
     ------
@@ -180,6 +184,10 @@ def read_calibration_inputs(folder: str | Path, actuals: bool = True) -> Calibra
                                          for column in ("row", *_SPECS[name], "source")})
             continue
         frames[name] = _typed(name, read_raw_table(path, f"{name}.csv"), problems)
+    if data is not None and {"kpi", "key", "row"} <= set(frames["actuals"].columns):
+        from evplan.calibration.backtest import actual_key_problems
+
+        problems += actual_key_problems(data, frames["actuals"])
     if problems:
         raise InputError(problems)
     for name in ("base_demand", "actuals"):

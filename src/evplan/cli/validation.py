@@ -178,7 +178,7 @@ def backtest(
     try:
         target = _target(output, "backtest", force)
         data = load_inputs(path)
-        inputs = read_calibration_inputs(_folder(path))
+        inputs = read_calibration_inputs(_folder(path), data=data)  # keys in one report
         result = run_backtest(data, inputs, base_year, target_year)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
