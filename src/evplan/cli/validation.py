@@ -138,13 +138,13 @@ def calibrate(
                       f"{row['wedge_share_of_price'] * 100:+.1f}%")
 
     def fill(staging: Path) -> None:
-        from evplan.data.write import quoted
         from evplan.outputs import write_csv
+        from evplan.outputs.files import MARKED_STARTS, spreadsheet_safe
 
         # demand.csv is an input table, quoted as evplan template's are (read back as
         # written, and never run by a spreadsheet); the fit tables are results.
-        quoted(result.demand).to_csv(staging / "demand.csv", index=False,
-                                     lineterminator="\n")
+        spreadsheet_safe(result.demand, MARKED_STARTS).to_csv(
+            staging / "demand.csv", index=False, lineterminator="\n")
         write_csv(result.fit, staging / "calibration_fit.csv")
         write_csv(result.pools, staging / "calibration_pools.csv")
 

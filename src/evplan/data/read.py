@@ -17,7 +17,7 @@ from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET, read_sheets, scenar
 from evplan.data.files import SCENARIO_FILE, read_csv_table, read_scenario_file
 from evplan.data.overlay import read_layered_folder
 from evplan.errors import InputError, Problem
-from evplan.outputs.files import FORMULA_PREFIXES, distinct_cells
+from evplan.outputs.files import MARKED_STARTS, distinct_cells
 from evplan.schema import TABLES
 
 __all__ = ["RawInputs", "read_inputs", "read_raw_table"]
@@ -77,10 +77,6 @@ def read_inputs(path: str | Path) -> RawInputs:
                               "scenario.yaml.")])
 
 
-#: First characters of text :func:`evplan.data.write.write_inputs` marks with a ``'``.
-QUOTED_STARTS = (*FORMULA_PREFIXES, "'")
-
-
 def _plain_text(value: str) -> str:
     """A cell's text, stripped, without the ``'`` that marks text as text.
 
@@ -95,7 +91,7 @@ def _plain_text(value: str) -> str:
     ['CN', '=1+1', '-x', "'abc", "'=1"]
     """
     text = value.strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in QUOTED_STARTS:
+    if len(text) > 1 and text[0] == "'" and text[1] in MARKED_STARTS:
         return text[1:]
     return text
 
@@ -116,8 +112,8 @@ def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
         series = frame.iloc[:, position]
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
-        stripped = {value: _plain_text(value) for value in distinct_cells(series)
-                    if isinstance(value, str) and value != _plain_text(value)}
+        stripped = {value: plain for value in distinct_cells(series)
+                    if isinstance(value, str) and value != (plain := _plain_text(value))}
         if stripped:
             frame.isetitem(position, series.map(partial(_stripped, stripped)).array)
     frame.insert(0, "row", range(2, len(frame) + 2))

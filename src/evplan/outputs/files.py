@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "MARKED_STARTS",
     "WRITE_STARTED_ENV",
     "OwnerToken",
     "announce_write",
@@ -42,6 +43,9 @@ __all__ = [
 ]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: What an input file evplan writes marks with a leading ``'``: formula-like text, and text
+#: that starts with ``'`` itself (the reader drops one ``'`` before any of these).
+MARKED_STARTS = (*FORMULA_PREFIXES, "'")
 """First characters that make a spreadsheet read a text cell as a formula."""
 
 _PART = re.compile(r"^\.(?P<name>.+)\.(?P<token>\d+-\d+-[0-9a-f]{8})\.part$")
@@ -196,23 +200,27 @@ def announce_write() -> None:
         Path(path).touch()
 
 
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+def spreadsheet_safe(frame: pd.DataFrame, starts: tuple[str, ...] = FORMULA_PREFIXES
+                     ) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and headers cannot run as spreadsheet formulas.
 
     Text (not numbers: ``-5`` in a numeric column stays a number) that starts with one of
-    :data:`FORMULA_PREFIXES` gets a leading ``'``. Returns ``frame`` itself when nothing
-    needs changing.
+    ``starts`` (:data:`FORMULA_PREFIXES`) gets a leading ``'``. Returns ``frame`` itself
+    when nothing needs changing. Input folders evplan writes pass :data:`MARKED_STARTS`, so
+    that the reader's dropping of one ``'`` gives every value back.
 
     Examples
     --------
     >>> import pandas as pd
     >>> spreadsheet_safe(pd.DataFrame({"id": ["=1+1", "CN"], "x": [-1, 2]}))["id"].tolist()
     ["'=1+1", 'CN']
+    >>> spreadsheet_safe(pd.DataFrame({"id": ["'x", "CN"]}), MARKED_STARTS)["id"].tolist()
+    ["''x", 'CN']
     """
     import pandas as pd
 
     def safe(value: object) -> object:
-        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        if isinstance(value, str) and value.startswith(starts):
             return "'" + value
         return value
 
@@ -226,11 +234,11 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
             series = series.astype(object)
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
-        if any(isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES)
+        if any(isinstance(cell, str) and cell.startswith(starts)
                for cell in distinct_cells(series)):
             changed[column] = series.astype(object).map(safe)  # rare: same dtypes as before
     headers = {column: safe(column) for column in frame.columns
-               if isinstance(column, str) and column.startswith(FORMULA_PREFIXES)}
+               if isinstance(column, str) and column.startswith(starts)}
     if not changed and not headers:
         return frame
     out = frame.copy()
