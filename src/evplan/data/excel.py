@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import warnings
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,7 @@ def read_sheets(workbook: Path, read: Collection[str] | None = None) -> dict[str
         for title, cells in formulas.items():
             sheet = cached[title]
             label = f"{workbook.name}, sheet {title}"
-            header = [cell_text(value) for value in (grids[title][0] if grids[title] else [])]
+            header = _header(grids[title])
             missing = []
             for r, c in cells:
                 value = sheet.cell(row=r + 1, column=c + 1).value
@@ -137,9 +137,7 @@ def _cell_problems(sheet: Any, grid: list[list[Any]], label: str,
     or a plant silently drops out); a value right of the last header would be ignored,
     where a CSV file's extra cell is refused.
     """
-    header = [cell_text(value) for value in (grid[0] if grid else [])]
-    while header and not header[-1]:
-        header.pop()
+    header = _header(grid)
     width = len(header)
     found: list[tuple[int, int, str]] = []
     for r, row in enumerate(grid):
@@ -210,11 +208,17 @@ def _merged(sheet: Any, label: str, problems: list[Problem]) -> None:
         problems.append(Problem(label, f"... and {more} more merged ranges.", count=more))
 
 
-def _frame(grid: list[list[Any]]) -> pd.DataFrame:
-    """A sheet's cells as a frame of text: header in row 1, fully blank rows skipped."""
+def _header(grid: list[list[Any]]) -> list[str]:
+    """Row 1 of a sheet as text, without its blank cells at the right."""
     header = [cell_text(value) for value in (grid[0] if grid else [])]
     while header and not header[-1]:
         header.pop()
+    return header
+
+
+def _frame(grid: list[list[Any]]) -> pd.DataFrame:
+    """A sheet's cells as a frame of text: header in row 1, fully blank rows skipped."""
+    header = _header(grid)
     width = len(header)
     records: list[list[str]] = []
     numbers: list[int] = []
@@ -257,6 +261,23 @@ def _scenario_value(key: str, text: str, label: str, problems: list[Problem]) ->
     return text
 
 
+def _once(sheet: pd.DataFrame, key: str, value: str, label: str, noun: str,
+          problems: list[Problem]) -> Iterator[tuple[str, str]]:
+    """``(key, value)`` of each row with a key (stripped), the first row of a key only; a
+    key given again is a problem naming both rows (a mapping would keep the last)."""
+    first: dict[str, int] = {}
+    for row, name, text in zip(sheet["row"], sheet[key], sheet[value], strict=True):
+        name = name.strip()
+        if not name:
+            continue
+        if name in first:
+            problems.append(Problem(label, f"row {row}: {noun} '{name}' is given twice "
+                                    f"(first in row {first[name]}). Keep one row.", int(row)))
+            continue
+        first[name] = int(row)
+        yield name, text
+
+
 def scenario_from_sheets(sheets: dict[str, pd.DataFrame], workbook_name: str,
                          problems: list[Problem]) -> dict[str, Any]:
     """Return the scenario mapping held by the ``scenario`` (and ``sources``) sheets."""
@@ -272,17 +293,8 @@ def scenario_from_sheets(sheets: dict[str, pd.DataFrame], workbook_name: str,
         problems.append(Problem(label, "the scenario sheet needs the columns 'key' and "
                                 "'value'."))
         return scenario
-    first_row: dict[str, int] = {}
-    for row, key, value in zip(sheet["row"], sheet["key"], sheet["value"], strict=True):
-        if not key.strip():
-            continue
-        if key.strip() in first_row:
-            problems.append(Problem(label, f"row {row}: key '{key.strip()}' is given twice "
-                                    f"(first in row {first_row[key.strip()]}). Keep one "
-                                    "row.", int(row)))
-            continue
-        first_row[key.strip()] = int(row)
-        scenario[key.strip()] = _scenario_value(key.strip(), value.strip(), label, problems)
+    for key, value in _once(sheet, "key", "value", label, "key", problems):
+        scenario[key] = _scenario_value(key, value.strip(), label, problems)
     if SOURCES_SHEET in sheets:
         sources = sheets[SOURCES_SHEET]
         sources_label = f"{workbook_name}, sheet {SOURCES_SHEET}"
@@ -291,18 +303,8 @@ def scenario_from_sheets(sheets: dict[str, pd.DataFrame], workbook_name: str,
                                     "and 'citation'."))
         else:
             merged = dict(scenario.get("sources") or {})
-            seen: dict[str, int] = {}
-            for row, source_id, citation in zip(sources["row"], sources["id"],
-                                                sources["citation"], strict=True):
-                if not source_id.strip():
-                    continue
-                if source_id.strip() in seen:
-                    problems.append(Problem(sources_label, f"row {row}: source id "
-                                            f"'{source_id.strip()}' is given twice (first in "
-                                            f"row {seen[source_id.strip()]}). Keep one row.",
-                                            int(row)))
-                    continue
-                seen[source_id.strip()] = int(row)
-                merged[source_id.strip()] = citation
+            for source_id, citation in _once(sources, "id", "citation", sources_label,
+                                             "source id", problems):
+                merged[source_id] = citation
             scenario["sources"] = merged
     return scenario
