@@ -86,61 +86,53 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
                                 f"(columns: {', '.join(spec)}, source)."))
         return frame
     out = frame.copy()
+
+    def report(mask: Any, column: str, message: str) -> None:
+        """A problem for each row of ``mask``: ``row N, `` and ``message`` formatted with the
+        row's ``column``, the cell as typed (``text``), as a number (``number``) and
+        ``infinite`` ("finite " when it reads as infinity)."""
+        for position in out.index[np.asarray(mask, dtype=bool)]:
+            row, text = int(out.loc[position, "row"]), frame.loc[position, column]
+            infinite = np.isinf(pd.to_numeric(pd.Series([text]), errors="coerce")).iloc[0]
+            problems.append(Problem(label, f"row {row}, " + message.format(
+                column=column, text=text, number=out.loc[position, column],
+                infinite="finite " if infinite else ""), row))
+
     for column, dtype in spec.items():
         if dtype == "str":
             continue
         values = pd.to_numeric(out[column], errors="coerce")
-        finite = np.isfinite(values.to_numpy(dtype=float))
-        for position in values.index[~finite]:
-            problems.append(Problem(label, f"row {out.loc[position, 'row']}, {column} = "
-                                    f"{out.loc[position, column]!r} is not a "
-                                    f"{'finite ' if values.notna()[position] else ''}number. "
-                                    "Write a plain number such as 1250 or 0.5.",
-                                    int(out.loc[position, "row"])))
+        numbers = values.to_numpy(dtype=float)
+        finite = np.isfinite(numbers)
+        report(~finite, column, "{column} = {text!r} is not a {infinite}number. Write a "
+               "plain number such as 1250 or 0.5.")
         lowest, highest = _BOUNDS[column]
-        outside = finite & ((values < lowest) | (values > highest)).to_numpy()
-        for position in values.index[outside]:
-            whole = "whole " if dtype == "int" else ""
-            problems.append(Problem(label, f"row {out.loc[position, 'row']}, {column} = "
-                                    f"{out.loc[position, column]} is outside [{lowest:g}, "
-                                    f"{highest:g}]. Write a {whole}number in that range (check "
-                                    "its unit).", int(out.loc[position, "row"])))
+        report(finite & ((numbers < lowest) | (numbers > highest)), column,
+               f"{{column}} = {{text}} is outside [{lowest:g}, {highest:g}]. Write a "
+               f"{'whole ' if dtype == 'int' else ''}number in that range (check its unit).")
         if dtype == "int":
-            fractional = finite & (values.to_numpy(dtype=float)
-                                   != np.round(values.to_numpy(dtype=float)))
-            for position in values.index[fractional]:
-                problems.append(Problem(label, f"row {out.loc[position, 'row']}, {column} = "
-                                        f"{out.loc[position, column]} is not a whole number. "
-                                        "Write the year without decimals.",
-                                        int(out.loc[position, "row"])))
+            report(finite & (numbers != np.round(numbers)), column, "{column} = {text} is not "
+                   "a whole number. Write the year without decimals.")
         out[column] = values
-    if name == "elasticities":
-        elasticity = pd.to_numeric(out["own_price_elasticity"], errors="coerce")
-        for position in out.index[elasticity > MAX_ELASTICITY]:
-            written = out.loc[position, "own_price_elasticity"]
-            problems.append(Problem(label, f"row {out.loc[position, 'row']}, "
-                                    f"own_price_elasticity = {written} is above "
-                                    f"{MAX_ELASTICITY:g}: the tiers' prices would be "
-                                    "equal to the last cent and demand flat. Published "
-                                    "car-demand elasticities are about 1 to 10.",
-                                    int(out.loc[position, "row"])))
-        low = out.index[elasticity <= 1]
-        for position in low:
-            problems.append(Problem(label, f"row {out.loc[position, 'row']}, "
-                                    "own_price_elasticity = "
-                                    f"{out.loc[position, 'own_price_elasticity']}"
-                                    " must be above 1 (a seller facing inelastic demand would "
-                                    "sell nothing at the margin). Write the magnitude, e.g. 4.5.",
-                                    int(out.loc[position, "row"])))
-    if name == "base_demand":
-        volume = pd.to_numeric(out["volume_vehicles"], errors="coerce")
-        price = pd.to_numeric(out["price_usd_per_vehicle"], errors="coerce")
-        finite = volume.abs().lt(np.inf) & price.abs().lt(np.inf)  # else reported above
-        negative = out.index[finite & ((volume < 0) | (price <= 0))]
-        for position in negative:
-            problems.append(Problem(label, f"row {out.loc[position, 'row']}: volume must be >= 0 "
-                                    "and price > 0. Fix the row or delete it.",
-                                    int(out.loc[position, "row"])))
+    if name == "elasticities":  # finite ones: the others are reported above
+        elasticity = out["own_price_elasticity"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            report(np.isfinite(elasticity) & (elasticity > MAX_ELASTICITY),
+                   "own_price_elasticity", f"{{column}} = {{number}} is above "
+                   f"{MAX_ELASTICITY:g}: the tiers' prices would be equal to the last cent and "
+                   "demand flat. Published car-demand elasticities are about 1 to 10.")
+            report(np.isfinite(elasticity) & (elasticity <= 1), "own_price_elasticity",
+                   "{column} = {number} must be above 1 (a seller facing inelastic demand "
+                   "would sell nothing at the margin). Write the magnitude, e.g. 4.5.")
+    if name == "base_demand":  # finite ones: the others are reported above
+        volume = out["volume_vehicles"].to_numpy(dtype=float)
+        price = out["price_usd_per_vehicle"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            for position in out.index[np.isfinite(volume) & np.isfinite(price)
+                                      & ((volume < 0) | (price <= 0))]:
+                problems.append(Problem(label, f"row {out.loc[position, 'row']}: volume must "
+                                        "be >= 0 and price > 0. Fix the row or delete it.",
+                                        int(out.loc[position, "row"])))
     if name == "actuals":
         unknown = out.index[~out["kpi"].isin(ACTUAL_KPIS)]
         for position in unknown:
