@@ -412,9 +412,8 @@ def _labels(sources: dict[str, TableSource]) -> dict[str, str]:
     """Each input's label for messages: its file name; where two inputs share a name
     (``--retired packs.csv`` beside the ``packs.csv`` table) each says which it is: the
     path (absolute when the name alone was given), evplan's default, or a DataFrame."""
-    names = {name: _label(TABLES[name][0], source, TABLES[name][1]) if name in TABLES
-             else (Path(source).name if isinstance(source, str | Path)
-                   else "retired_packs.csv")
+    tables = {**TABLES, "retired": (RETIRED, None)}
+    names = {name: _label(tables[name][0], source, tables[name][1])
              for name, source in sources.items()}
     counts = Counter(names.values())
     labels = dict(names)
