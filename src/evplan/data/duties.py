@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
-__all__ = ["expand_years", "resolve_countervailing", "resolve_duties"]
+__all__ = ["expand_years", "resolve_countervailing", "resolve_duties", "resolve_duty_positions"]
 
 DUTY_VALUES = (
     "ad_valorem_rate",
@@ -126,6 +126,20 @@ def resolve_duties(
     resolved = resolved.rename(columns={"row": "duty_row"})
     resolved["matched"] = resolved["duty_row"].notna()
     return resolved
+
+
+def resolve_duty_positions(keys: pd.DataFrame, duties: pd.DataFrame, years: list[int]
+                           ) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`resolve_duties`, and the position in ``duties`` of the row that applied to each
+    key (-1: none).
+
+    A position, not the spreadsheet row, identifies the duty row: a scenario's ``from_year``
+    splits a row in two that share the spreadsheet row. ``duty_row`` of the result is then
+    the position too.
+    """
+    table = duties.reset_index(drop=True)
+    resolved = resolve_duties(keys, table.assign(row=np.arange(len(table))), years)
+    return resolved, resolved["duty_row"].fillna(-1).to_numpy(dtype=np.int64)
 
 
 def resolve_countervailing(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evplan.data.duties import resolve_countervailing, resolve_duties
+from evplan.data.duties import resolve_countervailing, resolve_duty_positions
 from evplan.data.network import NetworkData
 from evplan.results.result import Result
 
@@ -59,8 +59,7 @@ def duty_schedule(data: NetworkData) -> pd.DataFrame:
     # Resolved by position: a scenario's from_year splits a duty row in two that share
     # the spreadsheet row (and maybe not the source), so the row number is no key.
     duties = data["duties"].reset_index(drop=True)
-    resolved = resolve_duties(keys, duties.assign(row=np.arange(len(duties))), data.years)
-    position = resolved["duty_row"].fillna(-1).to_numpy(dtype=np.int64)
+    resolved, position = resolve_duty_positions(keys, duties, data.years)
     found = position >= 0
     default_rate = data.scenario.default_duty_rate
     ad_valorem = resolved["ad_valorem_rate"].astype(float)

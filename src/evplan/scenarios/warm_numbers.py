@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
-from evplan.data.duties import resolve_countervailing, resolve_duties
+from evplan.data.duties import resolve_countervailing, resolve_duty_positions
 from evplan.model.index import ModelIndex
 from evplan.model.trade import (
     customs_transfer_price,
@@ -151,10 +151,8 @@ class Gather:
     @classmethod
     def of(cls, data: NetworkData, index: ModelIndex) -> Gather:
         flows = index.flows
-        duties = data["duties"].reset_index(drop=True)
-        duty = resolve_duties(flows[["origin", "market", "powertrain", "year"]],
-                              duties.assign(row=np.arange(len(duties))), data.years)
-        duty_position = duty["duty_row"].fillna(-1).to_numpy(dtype=np.int64)
+        _, duty_position = resolve_duty_positions(
+            flows[["origin", "market", "powertrain", "year"]], data["duties"], data.years)
         cvd_table = data["countervailing_duties"].reset_index(drop=True)
         cvd = resolve_countervailing(
             flows[["origin", "market", "powertrain", "maker", "year"]],
