@@ -55,7 +55,7 @@ def _importers(frame: FrameType | None, count: int) -> list[str]:
     names: list[str] = []
     while frame is not None and len(names) < count:
         name = frame.f_globals.get("__name__")
-        if isinstance(name, str) and name and not name.startswith(("importlib.", "_frozen")):
+        if isinstance(name, str) and name and not name.startswith("importlib."):
             names.append(name)
         frame = frame.f_back
     return names
