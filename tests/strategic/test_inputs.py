@@ -40,13 +40,49 @@ def test_strategic_problems_are_all_reported_at_once() -> None:
     assert ("row 2, plant 'P1': modules_max 2 is below modules_initial 3. Raise modules_max "
             "(removing modules is a decision the plan makes).") in text
     assert ("row 2, program_lifecycle 'V1'" not in text)  # single-key tables name the id
-    assert ("row 2, program 'V1': max_plants 1 is below the 2 plants that build V1 without a "
-            "plant_program_options row (they build it every year). Add or open option rows, or "
-            "raise max_plants.") in text
+    assert ("row 2, program 'V1': max_plants 1 is below the 2 plants that must build V1 in "
+            "2025 (2 without a plant_program_options row, which build it every year their plant "
+            "operates). Add or open option rows, or raise max_plants.") in text
     assert "program 'V9' is not in programs.csv" in text
     assert ("preferential_rate is given but rvc_threshold is blank") in text
     assert "preferential_rate 0.2 is above kit_duty_rate 0.1" in text
     assert "objective_basis = 'attributable-ish' is not one of" in text
+
+
+def test_max_plants_counts_only_the_years_of_the_programs_life() -> None:
+    """P2 holds V1 (existing, frozen until 2026) but V1 is built only from 2026, when P2 may
+    stop: one plant suffices (found by an audit: it was refused as an input error)."""
+    data = two_plants(years=2, extra={
+        "plant_program_options": {"plant": ["P2"], "program": ["V1"], "existing": ["yes"],
+                                  "first_year": [2026]},
+        "program_lifecycle": {"program": ["V1"], "first_year": [2026], "max_plants": [1]}})
+    result = evplan.optimize(data)
+    assert result.status == "optimal"
+    assert result.objective_usd == pytest.approx(600 * (20_000 - 10_000 - 1_000)
+                                                 - 3_500_000 * 2)
+    # the same cap while V1 is built in 2025 too: P1 and the frozen P2 must both build it
+    with pytest.raises(InputError, match=r"max_plants 1 is below the 2 plants that must build "
+                                         r"V1 in 2025 \(1 without a plant_program_options row, "
+                                         r"which build it every year their plant operates; 1 "
+                                         r"existing option rows whose first_year is later\)"):
+        two_plants(years=2, extra={
+            "plant_program_options": {"plant": ["P2"], "program": ["V1"],
+                                      "existing": ["yes"], "first_year": [2026]},
+            "program_lifecycle": {"program": ["V1"], "max_plants": [1]}})
+
+
+def test_max_plants_counts_a_plant_only_in_the_years_it_operates() -> None:
+    """P2 closes after 2025 (plants.last_year) and V1 is built from 2026: P1 alone builds it."""
+    data = two_plants(years=2, extra={
+        "plants": {"plant": ["P1", "P2"], "country": ["AA", "AA"],
+                   "capacity_vehicles_per_year": [1_000.0, 1_000.0],
+                   "fixed_cost_usd_per_year": [2_000_000.0, 1_500_000.0],
+                   "last_year": pd.array([pd.NA, 2025], dtype="Int64")},
+        "program_lifecycle": {"program": ["V1"], "first_year": [2026], "max_plants": [1]}})
+    result = evplan.optimize(data)
+    assert result.status == "optimal"
+    assert result.objective_usd == pytest.approx(600 * (20_000 - 10_000 - 1_000) - 2_000_000 * 2
+                                                 - 1_500_000)
 
 
 def test_a_kit_lane_without_a_kit_duty_is_an_input_error() -> None:

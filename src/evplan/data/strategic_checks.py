@@ -58,6 +58,9 @@ def _modules(tables: Tables, labels: dict[str, str], problems: list[Problem]) ->
 
 def _max_plants(tables: Tables, labels: dict[str, str], scenario: ScenarioSettings,
                 problems: list[Problem]) -> None:
+    """Refuse a ``max_plants`` below the plants that must build the program in a year of its
+    life: plant_programs pairs without an option row (every year their plant operates) and
+    existing option rows before their ``first_year`` (their allocation is frozen)."""
     lifecycle = tables["program_lifecycle"]
     capped = lifecycle[lifecycle["max_plants"].notna()]
     if capped.empty:
@@ -65,29 +68,45 @@ def _max_plants(tables: Tables, labels: dict[str, str], scenario: ScenarioSettin
     option_rows = tables["plant_program_options"]
     options = set(zip(option_rows["plant"], option_rows["program"], strict=True))
     lanes = tables["plant_programs"]
+    operating = expand_years(tables["plants"], scenario.years)[["plant", "year"]]
     fixed = lanes[[(plant, program) not in options for plant, program in
-                   zip(lanes["plant"], lanes["program"], strict=True)]]
-    counts = fixed.groupby("program")["plant"].nunique()
-    first = min(scenario.years)
-    frozen = option_rows[option_rows["existing"].eq("yes") & (
-        option_rows["first_year"].astype("Float64").fillna(first).to_numpy(dtype=float) > first)]
-    frozen_counts = frozen.groupby("program")["plant"].nunique()
+                   zip(lanes["plant"], lanes["program"], strict=True)]][["plant", "program"]]
+    fixed = fixed.drop_duplicates().merge(operating, on="plant")
+    held = option_rows[option_rows["existing"].eq("yes")][["plant", "program", "first_year"]]
+    held = held.merge(operating, on="plant")
+    held = held[held["year"].to_numpy() < held["first_year"].astype("Float64").fillna(
+        min(scenario.years)).to_numpy(dtype=float)]
+    must = pd.concat([fixed.assign(held=0), held[["plant", "program", "year"]].assign(held=1)],
+                     ignore_index=True).drop_duplicates(["plant", "program", "year"])
     found = []
     for i in capped.index:
         program = capped.loc[i, "program"]
-        count = int(counts.get(program, 0))
-        held = int(frozen_counts.get(program, 0))
-        if count + held > int(capped.loc[i, "max_plants"]):
-            why = (f"the {count} plants that build {program} without a plant_program_options "
-                   "row (they build it every year)" if not held else
-                   f"the {count + held} plants that must build {program} in {first} ({held} "
-                   "existing option rows whose first_year is later)")
-            found.append(Problem(labels["program_lifecycle"],
-                                 f"{row_label(TABLES['program_lifecycle'], capped, i)}: "
-                                 f"max_plants {capped.loc[i, 'max_plants']} is below {why}. "
-                                 "Add or open option rows, or raise max_plants.",
-                                 int(capped.loc[i, "row"])))
+        start = _year_or(capped.loc[i, "first_year"], min(scenario.years))
+        end = _year_or(capped.loc[i, "last_year"], max(scenario.years))
+        rows = must[must["program"].eq(program) & must["year"].between(start, end)]
+        if rows.empty:
+            continue
+        per_year = rows.groupby("year").agg(plants=("plant", "size"), held=("held", "sum"))
+        year = int(per_year["plants"].idxmax())
+        count, frozen = int(per_year.loc[year, "plants"]), int(per_year.loc[year, "held"])
+        if count <= int(capped.loc[i, "max_plants"]):
+            continue
+        why = (f"the {count} plants that must build {program} in {year} ("
+               + (f"{count - frozen} without a plant_program_options row, which build it "
+                  "every year their plant operates" if count > frozen else "")
+               + ("; " if 0 < frozen < count else "")
+               + (f"{frozen} existing option rows whose first_year is later" if frozen else "")
+               + ")")
+        found.append(Problem(labels["program_lifecycle"],
+                             f"{row_label(TABLES['program_lifecycle'], capped, i)}: "
+                             f"max_plants {capped.loc[i, 'max_plants']} is below {why}. "
+                             "Add or open option rows, or raise max_plants.",
+                             int(capped.loc[i, "row"])))
     _add(problems, labels["program_lifecycle"], found)
+
+
+def _year_or(value: object, default: int) -> int:
+    return default if pd.isna(value) else int(value)  # type: ignore[call-overload]
 
 
 def _kit_duty_rows(tables: Tables, labels: dict[str, str], scenario: ScenarioSettings,

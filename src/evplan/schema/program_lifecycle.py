@@ -16,7 +16,9 @@ PROGRAM_LIFECYCLE = Table(
         last_year_column("the program is built (its end of production)"),
         Column(
             "max_plants", "int", "plants",
-            "Most plants that may build the program in one year (blank: no limit).",
+            "Most plants that may build the program in one year of its life (blank: no "
+            "limit). A plant_programs pair without an option row counts in every year its "
+            "plant operates; an existing option row counts until its first_year.",
             required=False, minimum=1, maximum=1000,
         ),
         source_column(),

@@ -168,8 +168,8 @@ def _programs(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list
             if (year < start or year > end) and volume > TOLERANCE_VEHICLES:
                 problems.append(f"{rule.program} is built in {year}, outside its life "
                                 f"{start}-{end}.")
-            if pd.isna(rule.max_plants):
-                continue
+            if pd.isna(rule.max_plants) or year < start or year > end:
+                continue  # the cap binds in the program's life only
             fixed = {row.plant for row in _rows(data["plant_programs"])
                      if row.program == rule.program and (row.plant, row.program) not in options
                      and row.plant in operating_plants.get(year, set())}
