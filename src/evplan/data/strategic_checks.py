@@ -87,8 +87,10 @@ def _max_plants(tables: Tables, labels: dict[str, str], scenario: ScenarioSettin
         if rows.empty:
             continue
         per_year = rows.groupby("year").agg(plants=("plant", "size"), held=("held", "sum"))
-        year = int(per_year["plants"].idxmax())
-        count, frozen = int(per_year.loc[year, "plants"]), int(per_year.loc[year, "held"])
+        worst = int(per_year["plants"].to_numpy().argmax())
+        year = int(per_year.index[worst])
+        count = int(per_year["plants"].to_numpy()[worst])
+        frozen = int(per_year["held"].to_numpy()[worst])
         if count <= int(capped.loc[i, "max_plants"]):
             continue
         why = (f"the {count} plants that must build {program} in {year} ("
