@@ -8,7 +8,7 @@ import pytest
 import evplan
 from evplan.strategic.check import check_plan
 from tests.strategic.networks import two_plants
-from tests.strategic.test_hand_solvable import kit_network
+from tests.strategic.test_hand_solvable import kit_exchange_network, kit_network
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,21 @@ def test_a_preference_claimed_below_the_threshold_is_caught() -> None:
     problems = check_plan(data, tables, result.objective_usd)
     assert any("regional value content of 0.150, below 0.300" in problem
                for problem in problems)
+
+
+def test_a_kit_valued_without_the_exchange_rate_is_caught() -> None:
+    """The kit value and the assembly cost are recomputed from the inputs (an audit found
+    kits valued at the first year's rate; the check read the value back from the table)."""
+    data = kit_exchange_network()
+    result = evplan.optimize(data)
+    tables = dict(result.tables)
+    assert check_plan(data, tables, result.objective_usd) == []
+    kits = tables["kit_shipments"].copy()
+    kits["kit_value_usd"] = kits["kits"] * 5_000.0
+    tables["kit_shipments"] = kits
+    problems = check_plan(data, tables, result.objective_usd)
+    assert ("P1>S1 CKD V1 2026: kit_value_usd is 3,000,000.00; 600.0 kits at the inputs' "
+            "4,000.00 make 2,400,000.00.") in problems
 
 
 def test_sales_in_a_market_not_entered_are_caught() -> None:

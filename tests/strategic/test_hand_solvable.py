@@ -194,6 +194,43 @@ def test_local_assembly_mixes_kits_to_meet_the_rules_of_origin() -> None:
     assert solve(kit_network(0.50)).objective_usd == pytest.approx(2_860_000)
 
 
+def kit_exchange_network() -> evplan.NetworkData:
+    """P1 (AA) ships CKD kits to S1 in M1 (BB); AA's currency 100 -> 125 per USD and BB's
+    10 -> 8 between 2025 and 2026."""
+    extra = {
+        "assembly_sites": {"site": ["S1"], "market": ["M1"], "capacity_vehicles_per_year":
+                           [1_000.0], "existing": ["yes"]},
+        "kit_routes": {"plant": ["P1"], "site": ["S1"], "kit": ["CKD"],
+                       "kit_value_share": [0.5], "freight_usd_per_vehicle": [500.0],
+                       "assembly_cost_usd_per_vehicle": [2_000.0]},
+        "kit_duties": {"origin": ["AA"], "market": ["M1"], "powertrain": ["*"],
+                       "kit_duty_rate": [0.1]},
+        "exchange_rates": {"country": ["AA", "AA", "BB", "BB"],
+                           "year": [2025, 2026, 2025, 2026],
+                           "local_per_usd": [100.0, 125.0, 10.0, 8.0]},
+    }
+    return two_plants(years=2, fixed=(0.0, 0.0), costs=(10_000.0, 30_000.0),
+                      capacities=(1_000.0, 0.0), market_country="BB", extra=extra)
+
+
+def test_kits_are_valued_at_the_years_exchange_rates() -> None:
+    # A kit is a share of the plant's variable cost, a local-currency cost like the built-up
+    # vehicle's (the plant country's rate); the assembly is a cost in the site's country.
+    # 2025: kit 5,000 + 500 freight + 2,000 assembly + 10 % x 5,500 (CIF) = 8,050 against
+    #   built-up 10,000 + 1,000 freight; price 20,000.
+    # 2026: the plant's cost is 8,000 USD, so the kit is 4,000 + 500 + 2,000 x 10/8 + 450 =
+    #   7,450 against built-up 9,000; the price is 20,000 x 10/8 = 25,000.
+    # 600 x (20,000 - 8,050) + 600 x (25,000 - 7,450) = 7,170,000 + 10,530,000. (Kits
+    # valued without the rates, as before an audit found it: 17,340,000.)
+    result = solve(kit_exchange_network())
+    assert result.objective_usd == pytest.approx(17_700_000)
+    kits = result["kit_shipments"].set_index("year")
+    assert kits["kits"].tolist() == pytest.approx([600.0, 600.0])
+    assert kits.loc[2026, "kit_value_usd"] == pytest.approx(600 * 4_000)
+    assert kits.loc[2026, "assembly_usd"] == pytest.approx(600 * 2_500)
+    assert kits.loc[2026, "duty_usd"] == pytest.approx(600 * 450)
+
+
 def test_attributable_basis_can_choose_a_different_plant_than_consolidated() -> None:
     # P1 is a 50/50 JV selling at cost x 1.5 to the automaker; both plants cost 1 M a year
     # and may close for free. One year.

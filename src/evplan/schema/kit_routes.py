@@ -24,7 +24,9 @@ KIT_ROUTES = Table(
         Column("freight_usd_per_vehicle", "float", "USD/vehicle",
                "Freight of one vehicle's kit, plant to site.", minimum=0),
         Column("assembly_cost_usd_per_vehicle", "float", "USD/vehicle",
-               "Assembly at the site per vehicle: labour, local parts, overhead.", minimum=0),
+               "Assembly at the site per vehicle: labour, local parts, overhead (a cost in "
+               "the site's country: exchange_rates convert it as they convert plant costs).",
+               minimum=0),
         Column(
             "local_content_usd_per_vehicle", "float", "USD/vehicle",
             "Value added at the site that counts as originating under the rules of origin "

@@ -17,7 +17,8 @@ decision event from consecutive states, and returns one sentence per rule the pl
   only where it can be);
 * markets: sales only while present (and approved, for homologated pairs);
 * sites: kits only into open sites, within capacity; preferential kits only where the
-  site's regional value content meets the threshold;
+  site's regional value content meets the threshold; each kit row's value, freight and
+  assembly cost recomputed from the inputs (exchange rates applied);
 * the objective: recomputed from the tables and the input costs, it equals the solver's.
 
 An empty list means the plan passed. The network rows themselves (capacity, demand,
@@ -26,6 +27,7 @@ duties, quotas) are checked by the network model's own verification.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -222,12 +224,52 @@ def _markets(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[
                             "homologation.")
 
 
-def _kit_terms(data: NetworkData, row: Any) -> tuple[float, float, float]:
+def _kit_costs(data: NetworkData) -> Callable[[Any], tuple[float, float, float]]:
+    """Per kit row: (kit value, assembly cost, local content) per kit in year-y USD, from the
+    inputs. The kit is a share of the plant's variable cost (the plant country's rate); the
+    assembly and the local content are costs in the site's country (its market's)."""
+    fx = _exchange(data)
+    routes = _by(data["kit_routes"], "plant", "site", "kit")
+    costs = _by(data["plant_programs"], "plant", "program")
+    plants = _by(data.plants, "plant")
+    markets = _by(data.markets, "market")
+
+    def per_kit(row: Any) -> tuple[float, float, float]:
+        route = routes[(row.plant, row.site, row.kit)]
+        cost = costs[(row.plant, row.program)].variable_cost_usd_per_vehicle
+        local = route.assembly_cost_usd_per_vehicle if pd.isna(
+            route.local_content_usd_per_vehicle) else route.local_content_usd_per_vehicle
+        at_site = fx(markets[row.market].country, int(row.year))
+        return (float(route.kit_value_share * cost * fx(plants[row.plant].country,
+                                                         int(row.year))),
+                float(route.assembly_cost_usd_per_vehicle * at_site), float(local * at_site))
+
+    return per_kit
+
+
+def _kit_values(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]
+                ) -> None:
+    """Each kit row's value, freight and assembly cost equal its kits times the inputs'."""
+    routes = _by(data["kit_routes"], "plant", "site", "kit")
+    per_kit = _kit_costs(data)
+    for row in _rows(tables["kit_shipments"]):
+        kit_value, assembly, _ = per_kit(row)
+        expected = {"kit_value_usd": kit_value, "assembly_usd": assembly, "freight_usd": float(
+            routes[(row.plant, row.site, row.kit)].freight_usd_per_vehicle)}
+        for column, unit in expected.items():
+            want, got = row.kits * unit, float(getattr(row, column))
+            if abs(got - want) > 1e-6 * max(1.0, abs(want)) + 1e-3:
+                problems.append(f"{row.plant}>{row.site} {row.kit} {row.program} {row.year}: "
+                                f"{column} is {got:,.2f}; {row.kits:,.1f} kits at the "
+                                f"inputs' {unit:,.2f} make {want:,.2f}.")
+
+
+def _kit_terms(data: NetworkData, row: Any, per_kit: Callable[[Any], tuple[float, float, float]]
+               ) -> tuple[float, float, float]:
     """(originating value, vehicle value, RVC threshold) of one kit, from the input tables."""
     route = _by(data["kit_routes"], "plant", "site", "kit")[(row.plant, row.site, row.kit)]
-    cost = _by(data["plant_programs"], "plant", "program")[(row.plant, row.program)]
     market = _by(data.markets, "market")[row.market]
-    kit_value = route.kit_value_share * cost.variable_cost_usd_per_vehicle
+    kit_value, assembly, local = per_kit(row)
     customs = kit_value * (1 + data.scenario.transfer_price_markup) + (
         route.freight_usd_per_vehicle if market.customs_basis == "CIF" else 0.0)
     duties = expand_years(data["kit_duties"], data.years)
@@ -239,10 +281,7 @@ def _kit_terms(data: NetworkData, row: Any) -> tuple[float, float, float]:
     share = 0.0 if duty is None else float(duty.kit_originating_share)
     threshold = np.nan if duty is None or pd.isna(duty.rvc_threshold) else float(
         duty.rvc_threshold)
-    local = route.assembly_cost_usd_per_vehicle if pd.isna(
-        route.local_content_usd_per_vehicle) else route.local_content_usd_per_vehicle
-    return (float(local + share * customs),
-            float(customs + route.assembly_cost_usd_per_vehicle), threshold)
+    return float(local + share * customs), float(customs + assembly), threshold
 
 
 def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
@@ -259,6 +298,7 @@ def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[st
         if row.open and rule.existing != "yes" and row.year < _year_or(rule.first_year, first):
             problems.append(f"{row.site} is open in {row.year}, before its first_year.")
     kits = _rows(tables["kit_shipments"])
+    per_kit = _kit_costs(data)
     claimed = {(row.site, row.program, row.year) for row in kits
                if row.preferential_kits > TOLERANCE_VEHICLES}
     groups: dict[tuple[Any, Any, Any], list[float]] = {}
@@ -266,7 +306,7 @@ def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[st
         key = (row.site, row.program, row.year)
         if key not in claimed:
             continue
-        originating, value, threshold = _kit_terms(data, row)
+        originating, value, threshold = _kit_terms(data, row, per_kit)
         total = groups.setdefault(key, [0.0, 0.0, 0.0])
         total[0] += row.kits * originating
         total[1] += row.kits * value
@@ -429,5 +469,6 @@ def check_plan(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
     _steering(data, tables, problems)
     _markets(data, tables, problems)
     _sites(data, tables, problems)
+    _kit_values(data, tables, problems)
     _objective(data, tables, objective, basis, problems)
     return problems

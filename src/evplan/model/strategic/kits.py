@@ -3,9 +3,11 @@
 One element of the ``kit`` index is (plant, site, kit type, program, year), enumerated
 only where it can happen: the kit lane is open, the plant operates and builds the
 program, the site may be open in that year, and the program has a demand tier in the
-site's market. Its parameters per vehicle::
+site's market. Its parameters per vehicle (``fx_plant`` and ``fx_site``: the year's factor
+of the plant's and the site's country, model/trade.exchange_factor, 1 without rates)::
 
-    kit_value    = kit_value_share x variable_cost(plant, program)
+    kit_value    = kit_value_share x variable_cost(plant, program) x fx_plant
+    assembly     = assembly cost x fx_site ; local content x fx_site (blank: assembly)
     customs      = kit_value x (1 + transfer_price_markup) + [CIF] kit freight
     duty_full    = kit_duty_rate x customs               (0 inside one country)
     duty_pref    = preferential_rate x customs           (where a preference exists)
@@ -21,6 +23,7 @@ import pandas as pd
 
 from evplan.data import NetworkData, product_members
 from evplan.data.duties import expand_years
+from evplan.model.trade import exchange_factor
 
 __all__ = ["KIT_COLUMNS", "kit_flows", "resolve_kit_duties"]
 
@@ -87,17 +90,22 @@ def kit_flows(data: NetworkData, plant_years: pd.DataFrame, pools: pd.DataFrame
     cross = (kits["origin"] != kits["market_country"]).to_numpy()
     duty = resolve_kit_duties(kits[["origin", "market", "powertrain", "year"]],
                               data["kit_duties"], data.years)
+    # Local-currency costs in year-y USD, as the built-up flows' (docs/formulation.md):
+    # the kit is a share of the plant's cost, the assembly a cost in the site's country.
+    fx_plant = exchange_factor(data, kits["origin"], kits["year"])
+    fx_site = exchange_factor(data, kits["market_country"], kits["year"])
     kit_value = kits["kit_value_share"].to_numpy() * kits[
-        "variable_cost_usd_per_vehicle"].to_numpy()
+        "variable_cost_usd_per_vehicle"].to_numpy() * fx_plant
     freight = kits["freight_usd_per_vehicle"].to_numpy()
     customs = kit_value * (1 + scenario.transfer_price_markup) + np.where(
         kits["customs_basis"].eq("CIF"), freight, 0.0)
     rate = duty["kit_duty_rate"].astype(float).fillna(scenario.default_duty_rate or 0.0)
     preferential = duty["preferential_rate"].astype(float).to_numpy()
     has_preference = cross & ~np.isnan(preferential) & (preferential < rate.to_numpy())
-    assembly = kits["assembly_cost_usd_per_vehicle"].to_numpy()
+    assembly = kits["assembly_cost_usd_per_vehicle"].to_numpy(dtype=float) * fx_site
     local = kits["local_content_usd_per_vehicle"].astype(float).fillna(
-        kits["assembly_cost_usd_per_vehicle"]).to_numpy()
+        kits["assembly_cost_usd_per_vehicle"]).to_numpy(dtype=float) * fx_site
+    kits["assembly_cost_usd_per_vehicle"] = assembly
     originating_share = duty["kit_originating_share"].astype(float).fillna(0.0).to_numpy()
     kits["kit_value_usd_per_vehicle"] = kit_value
     kits["kit_customs_value_usd_per_vehicle"] = np.where(cross, customs, 0.0)
