@@ -244,6 +244,24 @@ def test_a_country_code_that_differs_only_in_case_is_an_error(tmp_path: Path) ->
     assert len(found) == 2
 
 
+def test_a_quota_share_or_a_cvd_maker_that_never_applies_is_an_error(tmp_path: Path) -> None:
+    """A quota share naming no quota group, and a countervailing duty's maker that differs
+    from a program's maker only in case, never applied, silently: the full quota, or no
+    duty (audit). A maker of no program at all (another importer) stays allowed."""
+    folder = _china_export_copy(tmp_path)
+    edit(folder, "quota_shares", 2, "quota_group", "ca-cn-ev")
+    edit(folder, "countervailing_duties", 2, "maker", "nissan")
+    edit(folder, "countervailing_duties", 3, "maker", "Xpeng-Test")
+    found = problems(folder)
+    assert ("row 2, quota_group 'ca-cn-ev': no duties.csv row with a quota has this "
+            "quota_group, so the share would never apply. Did you mean 'CA-CN-EV'? Write the "
+            "group's name as duties.csv does, or delete the row.") in found
+    assert any(message.startswith("row 2, countervailing duty ") and "maker 'nissan' is not "
+               "the maker of any program, but 'Nissan' is: makers are case-sensitive, so this "
+               "row would never apply. Write 'Nissan'." in message for message in found)
+    assert len(found) == 2
+
+
 def test_a_csv_row_with_fewer_cells_reads_them_as_blank(tmp_path: Path) -> None:
     """Excel leaves out a row's trailing empty cells: they read as blank (docs/inputs.md),
     so the inputs load as written; a missing required cell is then reported as blank."""

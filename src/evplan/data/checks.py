@@ -352,6 +352,55 @@ def check_country_codes(tables: Tables, labels: dict[str, str], problems: list[P
             for i in frame.index[codes.isin(distinct)]])
 
 
+def check_quota_shares(tables: Tables, labels: dict[str, str], problems: list[Problem]
+                       ) -> None:
+    """A quota_shares row must name a quota_group of duties.csv that has a quota: any other
+    row would never apply, and the quota would stay the maker's in full, silently."""
+    shares = tables.get("quota_shares")
+    if shares is None or shares.empty:
+        return
+    duties = tables["duties"]
+    groups = sorted(set(duties.loc[duties["quota_group"].ne("")
+                                   & duties["quota_vehicles_per_year"].notna(), "quota_group"]))
+    table = TABLES["quota_shares"]
+    label = labels["quota_shares"]
+    _limited(problems, label, [
+        Problem(label, f"{row_label(table, shares, i)}: no duties.csv row with a quota has "
+                "this quota_group, so the share would never apply."
+                + (did_you_mean(str(shares.loc[i, "quota_group"]), groups)
+                   or (f" The quota groups are {', '.join(groups)}." if groups else
+                       " duties.csv names no quota group."))
+                + " Write the group's name as duties.csv does, or delete the row.",
+                int(shares.loc[i, "row"]))
+        for i in shares.index if shares.loc[i, "quota_group"] not in groups])
+
+
+def check_maker_names(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
+    """A countervailing duty's maker that differs from a program's maker only in case.
+
+    A maker that matches no program is allowed (duty schedules list every investigated
+    maker). One that matches a program's maker but for case would never apply, silently,
+    so it is an error with the name to write (as :func:`check_country_codes` does).
+    """
+    duties = tables.get("countervailing_duties")
+    if duties is None or duties.empty:
+        return
+    known = set(tables["programs"]["maker"].astype(str))
+    by_case: dict[str, str] = {}
+    for maker in sorted(known):
+        by_case.setdefault(maker.casefold(), maker)
+    makers = duties["maker"].astype(str)
+    table = TABLES["countervailing_duties"]
+    label = labels["countervailing_duties"]
+    _limited(problems, label, [
+        Problem(label, f"{row_label(table, duties, i)}: maker '{makers[i]}' is not the maker "
+                f"of any program, but '{by_case[makers[i].casefold()]}' is: makers are "
+                "case-sensitive, so this row would never apply. Write "
+                f"'{by_case[makers[i].casefold()]}'.", int(duties.loc[i, "row"]))
+        for i in duties.index if makers[i] not in known and makers[i] != "*"
+        and makers[i].casefold() in by_case])
+
+
 def check_tables(
     tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem]
 ) -> None:
@@ -367,6 +416,8 @@ def check_tables(
     check_strategic_tables(tables, labels, scenario, problems)
     check_exchange_rate_years(tables, labels, scenario, problems)
     check_country_codes(tables, labels, problems)
+    check_quota_shares(tables, labels, problems)
+    check_maker_names(tables, labels, problems)
     plants = tables["plants"]
     fractional = plants.index[(plants["capacity_vehicles_per_year"] > 0)
                               & (plants["capacity_vehicles_per_year"] < 1)]

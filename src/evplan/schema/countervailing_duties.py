@@ -38,5 +38,8 @@ COUNTERVAILING_DUTIES = Table(
         "duties.csv or from default_duty_rate; lanes inside one country pay none.",
         "Year ranges of rows with the same origin, market, powertrain and maker may not "
         "overlap.",
+        "A maker that no program has is allowed (a schedule lists every investigated maker; "
+        "its rows never apply); one that differs from a program's maker only in case is an "
+        "error, since makers are case-sensitive and the row would never apply.",
     ),
 )

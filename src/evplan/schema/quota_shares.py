@@ -22,5 +22,7 @@ QUOTA_SHARES = Table(
         ),
         source_column(),
     ),
-    notes=("Quota groups without a row here are the maker's in full.",),
+    notes=("Quota groups without a row here are the maker's in full.",
+           "A row whose quota_group no duties.csv row with a quota names is an error (it "
+           "would never apply).",),
 )
