@@ -64,7 +64,8 @@ def test_inputs_alias_still_works_and_says_it_is_deprecated(tmp_path: Path) -> N
     done = evplan("validate", "--inputs", str(folder), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{folder}: scenario 'china-export'" in done.stdout
-    assert "--inputs is deprecated; give the inputs as the positional argument" in done.stderr
+    assert ("--inputs is deprecated; give the inputs as the positional argument: "
+            f"`evplan validate {folder}`") in done.stderr
     twice = evplan("validate", str(folder), "-i", str(tmp_path), cwd=tmp_path)
     assert twice.returncode == 64 and "inputs given twice" in twice.stdout + twice.stderr
 
@@ -85,6 +86,16 @@ def test_scenarios_lists_scenarios_overrides_sweeps_and_studies(tmp_path: Path) 
     assert "the escalation plus a Mexican" in text  # the description (it may wrap)
     assert "24: eu-bev-cvd (6) × freight (4)" in text
     assert all(len(line) <= 120 for line in text.splitlines())
+
+
+def test_scenarios_lists_two_stage_studies(tmp_path: Path) -> None:
+    done = run_in_terminal("scenarios", "china-strategic", cwd=tmp_path, columns=120)
+    assert done.returncode == 0, done.text
+    assert "Two-stage studies (evplan stochastic NAME INPUTS)" in done.text
+    assert "│ duty-risk-small │" in done.text
+    row = next(line for line in done.lines if "│ duty-risk-small │" in line)
+    assert "4 scenarios, revealed" in row  # the summary's start, on the study's own line
+    assert all(len(line) <= 120 for line in done.text.splitlines())
 
 
 def test_sweep_without_a_name_lists_the_sweeps_of_its_inputs(tmp_path: Path) -> None:

@@ -69,15 +69,19 @@ InputsArgument = Annotated[Path | None, typer.Argument(
          "name; default: the embedded china-export.")]
 
 
-def pick_inputs(positional: Path | None, option: Path | None) -> Path | None:
-    """The inputs of a command: the positional INPUTS, or the deprecated ``--inputs``."""
+def pick_inputs(positional: Path | None, option: Path | None, usage: str) -> Path | None:
+    """The inputs of a command: the positional INPUTS, or the deprecated ``--inputs``.
+
+    ``usage`` is the command line the warning suggests, with ``{inputs}`` where the inputs
+    go (e.g. ``"evplan sweep NAME {inputs}"``).
+    """
     if option is None:
         return positional
     if positional is not None and positional != option:
         raise typer.BadParameter(f"inputs given twice ({positional} and --inputs {option}); "
                                  "give them once, as the positional INPUTS.")
     sys.stderr.write("evplan: --inputs is deprecated; give the inputs as the positional "
-                     f"argument, e.g. `evplan sweep NAME {option}`.\n")
+                     f"argument: `{usage.format(inputs=option)}`.\n")
     return option
 
 

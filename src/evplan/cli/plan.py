@@ -157,7 +157,7 @@ def validate(
 ) -> None:
     """Check inputs and list every problem found (exit code 1 if any)."""
     try:
-        path = pick_inputs(path, inputs)
+        path = pick_inputs(path, inputs, "evplan validate {inputs}")
         data = load_inputs(path)
     except EvplanError as error:
         exit_with_error(error, debug)

@@ -139,7 +139,7 @@ def sweep(
 
     if path is None and is_inputs(name):  # `evplan sweep my-inputs/`: list its sweeps
         name, path = None, Path(str(name))
-    source = pick_inputs(path, inputs)
+    source = pick_inputs(path, inputs, "evplan sweep NAME {inputs}")
     if not name and not grid:
         _list_catalog(source, debug, sections=("sweeps",))
         return
@@ -188,7 +188,7 @@ def montecarlo(
 
     if path is None and is_inputs(name):  # `evplan montecarlo my-inputs/`
         name, path = "uncertainty", Path(name)
-    source = pick_inputs(path, inputs)
+    source = pick_inputs(path, inputs, "evplan montecarlo NAME {inputs}")
     try:
         _check_csv(csv, force)
         data = load_inputs(source)
@@ -223,7 +223,7 @@ def breakeven(
     from evplan.scenarios.display import breakeven_table
 
     try:
-        data = load_inputs(pick_inputs(path, inputs))
+        data = load_inputs(pick_inputs(path, inputs, "evplan breakeven {inputs}"))
         first, last = data.scenario.first_year, data.scenario.last_year
         if year is not None and not first <= year <= last:  # before the solve
             raise typer.BadParameter(f"{year} is outside the planning horizon {first}-{last}.",
@@ -254,14 +254,14 @@ def breakeven(
 
 @app.command()
 def scenarios(path: InputsArgument = None, debug: DebugOption = False) -> None:
-    """List the scenarios, overrides, sweeps and Monte Carlo studies of INPUTS' scenarios.yaml,
-    with their descriptions."""
+    """List the scenarios, overrides, sweeps, Monte Carlo and two-stage studies of INPUTS'
+    scenarios.yaml, with their descriptions."""
     _list_catalog(path, debug)
 
 
 def _list_catalog(path: Path | None, debug: bool,
                   sections: tuple[str, ...] = ("scenarios", "overrides", "sweeps",
-                                               "montecarlo")) -> None:
+                                               "montecarlo", "studies")) -> None:
     from evplan.scenarios.listing import catalog_tables, inputs_folder
 
     try:
@@ -279,8 +279,9 @@ def _list_catalog(path: Path | None, debug: bool,
     console.print(f"{label}: {source}", markup=False)
     for table in tables:
         console.print(table)
-    console.print("Run one with `evplan run INPUTS --scenario NAME`, `evplan sweep NAME INPUTS`"
-                  " or `evplan montecarlo NAME INPUTS`.", markup=False)
+    console.print("Run one with `evplan run INPUTS --scenario NAME`, `evplan sweep NAME INPUTS`,"
+                  " `evplan montecarlo NAME INPUTS` or `evplan stochastic NAME INPUTS`.",
+                  markup=False)
 
 
 @app.command()

@@ -1,7 +1,8 @@
 """What a ``scenarios.yaml`` declares, as tables for ``evplan scenarios`` and ``evplan sweep``.
 
 Scenarios with their overrides and description; overrides with the tables they patch; sweeps
-with their parameters and case count; Monte Carlo studies with their samples and parameters.
+with their parameters and case count; Monte Carlo studies with their samples and parameters;
+two-stage studies with their scenarios, revelation year and objective.
 A name's description is its entry under ``descriptions:`` (any name may have one).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 from rich.table import Table
 
@@ -48,7 +50,7 @@ def _table(title: str, headers: tuple[str, ...]) -> Table:
 
 
 def catalog_tables(folder: Path, sections: tuple[str, ...] = (
-        "scenarios", "overrides", "sweeps", "montecarlo")) -> list[Table]:
+        "scenarios", "overrides", "sweeps", "montecarlo", "studies")) -> list[Table]:
     """One table per non-empty section of ``folder/scenarios.yaml`` (none without the file).
 
     Names are never cut (``no_wrap``); descriptions wrap.
@@ -89,4 +91,26 @@ def catalog_tables(folder: Path, sections: tuple[str, ...] = (
             table.add_row(name, about.get(name, ""), f"{study.samples} (seed {study.seed}): "
                           + ", ".join(study.distributions))
         tables.append(table)
+    if "studies" in sections and catalog.studies:
+        table = _table("Two-stage studies (evplan stochastic NAME INPUTS)",
+                       ("study", "description", "scenarios"))
+        for name, study in catalog.studies.items():
+            table.add_row(name, about.get(name, study.description), _study_summary(study))
+        tables.append(table)
     return tables
+
+
+def _study_summary(study: Any) -> str:
+    """'4 scenarios, revealed after 2025, E + 0.5 x CVaR_0.8' for an
+    :class:`evplan.twostage.tree.Study`."""
+    count = (f"{study.sample['count']} sampled (seed {study.sample['seed']})"
+             if study.sample else f"{len(study.scenarios)}")
+    revealed = ("every year shared" if study.revelation_year is None
+                else f"revealed after {study.revelation_year}")
+    if study.objective == "minimax-regret":
+        objective = "minimax regret"
+    elif study.risk_weight:
+        objective = f"E + {study.risk_weight:g} x CVaR_{study.alpha:g}"
+    else:
+        objective = "expected margin"
+    return f"{count} scenarios, {revealed}, {objective}"
