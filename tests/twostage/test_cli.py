@@ -91,6 +91,18 @@ def test_a_folder_of_the_users_is_refused_before_the_solve(tmp_path: Path) -> No
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep"
 
 
+def test_no_regret_writes_no_regret_table(tmp_path: Path) -> None:
+    """--no-regret computes no regret table, so -o writes none (it wrote an empty file)."""
+    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")
+    done = _evplan("demand", str(inputs), "-o", str(tmp_path / "out"), "--no-regret",
+                   "--no-vss", "--no-evpi", "--no-record", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    written = {path.name for path in (tmp_path / "out").iterdir()}
+    assert {"first_stage.csv", "scenarios.csv", "summary.json"} <= written
+    assert "regret.csv" not in written
+
+
 def test_objective_minimax_regret_from_the_command_line(tmp_path: Path) -> None:
     inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
     (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")

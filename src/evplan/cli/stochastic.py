@@ -29,10 +29,11 @@ def _money(value: float | None) -> str:
     return "-" if value is None else f"{value / 1e6:,.1f} M"
 
 
-def _write(result: object, output: Path) -> None:
+def _write(result: object, output: Path, regret: bool) -> None:
     from evplan.outputs import write_csv
 
-    for name in ("first_stage", "scenarios", "regret"):
+    with_regret = regret or len(result.regret)  # type: ignore[attr-defined]
+    for name in ("first_stage", "scenarios", *(("regret",) if with_regret else ())):
         write_csv(getattr(result, name), output / f"{name}.csv")
     summary = {key: getattr(result, key) for key in (
         "status", "objective_usd", "expected_margin_usd", "cvar_usd", "evpi_usd", "vss_usd")}
@@ -78,8 +79,9 @@ def stochastic(
         "--frontier", help="Also solve at these risk weights, e.g. 0,0.5,1,2: expected margin "
                            "against CVaR and how many shared decisions change.")] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write first_stage.csv, scenarios.csv, regret.csv, "
-                               "summary.json and report.html to this new folder.")] = None,
+        "--output", "-o", help="Write first_stage.csv, scenarios.csv, regret.csv (not with "
+                               "--no-regret), summary.json and report.html to this new "
+                               "folder.")] = None,
     self_contained: SelfContainedOption = False,
     store: StoreOption = None,
     record: RecordOption = True,
@@ -172,7 +174,7 @@ def stochastic(
                     from evplan.report.scripts import shared_src
                     from evplan.report.stochastic import stochastic_report_html
 
-                    _write(result, staging)
+                    _write(result, staging, regret)
                     if table is not None:
                         write_csv(table, staging / "frontier.csv")
                     src = (None if self_contained
