@@ -191,6 +191,26 @@ def test_fleet_command_records_in_the_default_store(planned: dict[str, Path]) ->
     assert GROUP in (planned["folder"] / "report.html").read_text(encoding="utf-8")
 
 
+def test_fleet_and_charging_keep_the_plans_tables_named_like_theirs(
+        planned: dict[str, Path], tmp_path: Path) -> None:
+    """The plan's `fleet_compliance` (EU fleet CO2) starts like fleet's own tables: fleet and
+    charging replaced it as theirs, so it vanished from the run folder (audit)."""
+    import shutil
+
+    folder = Path(shutil.copytree(planned["folder"], tmp_path / "run", symlinks=True))
+    pd.DataFrame({"market": ["TH"], "year": [2023]}).to_csv(folder / "fleet_compliance.csv",
+                                                            index=False)
+    manifest = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    manifest["tables"] = [*manifest["tables"], "fleet_compliance"]
+    (folder / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for command in ("fleet", "charging"):
+        evplan_cli(command, folder, "--history", planned["history"], "--years-after-plan",
+                   "2", "--no-record")
+        assert (folder / "fleet_compliance.csv").read_text(encoding="utf-8") == (
+            "market,year\nTH,2023\n"), command
+        assert (folder / "fleet_packs_retired.csv").exists()
+
+
 def test_a_synthetic_siting_example_too_small_for_the_market_is_left_out_not_fatal(
         planned: dict[str, Path], tmp_path: Path) -> None:
     """Audit 2: `charging --markets EU` failed whole (exit 2, nothing written) because the

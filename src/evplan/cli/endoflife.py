@@ -68,7 +68,7 @@ def fleet(
     from evplan.fleet import FleetOptions, project_fleet, write_fleet
     from evplan.outputs import existing_folder_target, write_folder
     from evplan.outputs.marker import new_run_id
-    from evplan.outputs.transaction import table_files
+    from evplan.outputs.transaction import plan_tables, table_files
 
     try:
         with long_work("fleet", show_progress):
@@ -96,7 +96,8 @@ def fleet(
             folder = write_folder(target, fill, kind="run", run_id=run_id, command="fleet",
                                   store=store if record else None,
                                   run_ids=[run_id] if record else [],
-                                  commit=commit if record else None, drop=table_files("fleet"))
+                                  commit=commit if record else None, drop=table_files(
+                                      "fleet", keep=plan_tables(folder)))
             report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
@@ -162,7 +163,7 @@ def charging(
     from evplan.fleet import FleetOptions, project_fleet, write_fleet
     from evplan.outputs import existing_folder_target, write_folder
     from evplan.outputs.marker import new_run_id
-    from evplan.outputs.transaction import table_files
+    from evplan.outputs.transaction import plan_tables, table_files
 
     chosen = _market_list(markets)  # a usage error before any work
     try:
@@ -212,7 +213,8 @@ def charging(
                                   store=store if record else None,
                                   run_ids=[run_id] if record else [],
                                   commit=commit if record else None,
-                                  drop=table_files("fleet", "charging"))
+                                  drop=table_files("fleet", "charging",
+                                                   keep=plan_tables(folder)))
             report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
@@ -267,7 +269,7 @@ def recycling(
     from evplan.highs import SolverOptions
     from evplan.outputs import existing_folder_target, new_folder_target, write_folder
     from evplan.outputs.marker import new_run_id
-    from evplan.outputs.transaction import table_files
+    from evplan.outputs.transaction import plan_tables, table_files
     from evplan.recycling import RecyclingOptions, load_inputs, plan_recycling
     from evplan.recycling.output import record_recycling, write_recycling
     from evplan.recycling.scenario import plan_from_run
@@ -320,7 +322,8 @@ def recycling(
             folder = write_folder(target, fill, kind="recycling", run_id=run_id,
                                   command="recycling", store=store if record else None,
                                   run_ids=[run_id] if record else [],
-                                  commit=commit if record else None, drop=table_files("recycling"))
+                                  commit=commit if record else None, drop=table_files(
+                                      "recycling", keep=plan_tables(target.path)))
             report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import shutil
 import signal
 import stat
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,7 +45,7 @@ from evplan.outputs.files import OwnerToken, announce_write, host, remove_tree
 from evplan.outputs.marker import MARKER, Marker, Pending, write_marker
 from evplan.outputs.targets import OutputError, Target, free_folder, write_latest
 
-__all__ = ["KILL_AT_STEP_ENV", "WRITE_DELAY_ENV", "table_files", "write_folder"]
+__all__ = ["KILL_AT_STEP_ENV", "WRITE_DELAY_ENV", "plan_tables", "table_files", "write_folder"]
 
 KILL_AT_STEP_ENV = "EVPLAN_TEST_KILL_AT_STEP"
 """Test hook: SIGKILL this process when the write reaches step N (1-based)."""
@@ -71,14 +72,32 @@ class _Steps:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def table_files(*prefixes: str) -> Callable[[str], bool]:
+def table_files(*prefixes: str, keep: Iterable[str] = ()) -> Callable[[str], bool]:
     """File names a command owns in a run folder: ``<prefix>.json``, ``<prefix>.parquet``,
-    ``<prefix>_<table>.parquet`` / ``.csv`` for each prefix (``fleet``, ``recycling``...)."""
+    ``<prefix>_<table>.parquet`` / ``.csv`` for each prefix (``fleet``, ``recycling``...),
+    except the tables named in ``keep`` (the plan's own, e.g. ``fleet_compliance``: see
+    :func:`plan_tables`)."""
+    kept = frozenset(keep)
+
     def owned(name: str) -> bool:
         stem, _, extension = name.rpartition(".")
-        return extension in ("parquet", "csv", "json") and any(
+        return extension in ("parquet", "csv", "json") and stem not in kept and any(
             stem == prefix or stem.startswith(f"{prefix}_") for prefix in prefixes)
     return owned
+
+
+def plan_tables(folder: Path) -> frozenset[str]:
+    """The tables ``evplan run`` wrote into the run ``folder`` (its run.json's ``tables``).
+
+    A later command (fleet, charging, recycling) replaces its own tables and must keep these,
+    whatever their names (the plan's ``fleet_compliance`` starts like fleet's tables). An
+    unreadable run.json keeps nothing more: the command reading the folder reports it.
+    """
+    try:
+        tables = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("tables")
+    except (OSError, ValueError, AttributeError):
+        return frozenset()
+    return frozenset(str(name) for name in tables) if isinstance(tables, list) else frozenset()
 
 
 def _copy_kept(source: Path, staging: Path, drop: Callable[[str], bool]) -> None:
