@@ -29,7 +29,7 @@ Build = Callable[[Path], Path]
 
 WORKBOOK = "book.xlsx"
 
-#: Every harmless acceptance, as documented in docs/inputs.md ("What evplan accepts").
+#: Every harmless acceptance, as the opening paragraphs of docs/inputs.md describe them.
 ACCEPTED = {
     "file-bom": "a CSV file or scenario.yaml saved as UTF-8 with a byte-order mark",
     "file-crlf": "Windows line ends (CRLF)",
