@@ -12,7 +12,6 @@ The result is one tidy table with columns ``market``, ``year``, ``powertrain``,
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from evplan.fleet.tables import (
     read_parameter_table,
     unknown_ids,
 )
+from evplan.results.run_files import check_volumes, read_manifest, read_programs, read_table_file
 
 __all__ = ["PlanSales", "assign_chemistry", "combine_sales", "plan_sales", "read_run_folder"]
 
@@ -134,21 +134,29 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
         raise InputError([Problem(str(root), f"{root} is not a run folder: "
                                   f"{' and '.join(missing)} missing. Pass the folder that "
                                   "`evplan run -o FOLDER` wrote.")])
-    manifest = json.loads((root / "run.json").read_text(encoding="utf-8"))
-    shipments = pd.read_parquet(root / "shipments.parquet")
+    manifest = read_manifest(root)
+    shipments = read_table_file(root / "shipments.parquet")
+    check_volumes(shipments, {"text": ("origin", "program", "powertrain", "market"),
+                              "year": ("year",), "volume": ("shipment_vehicles",)},
+                  str(root / "shipments.parquet"))
     program_table: pd.DataFrame | None = None
-    if isinstance(programs, pd.DataFrame):
-        program_table = programs
-    elif programs is not None:
-        program_table = pd.read_csv(programs)
+    if programs is not None:
+        program_table = read_programs(programs, "programs" if isinstance(
+            programs, pd.DataFrame) else str(programs))
     else:
-        origin = Path(str(manifest.get("metadata", {}).get("origin", "")))
-        if (origin / "programs.csv").exists():
-            program_table = pd.read_csv(origin / "programs.csv")
+        metadata = manifest.get("metadata")
+        origin = Path(str(metadata.get("origin", "") if isinstance(metadata, dict) else ""))
+        if (origin / "programs.csv").is_file():  # checked as `evplan validate` checks it
+            program_table = read_programs(origin / "programs.csv",
+                                          str(origin / "programs.csv"))
     markets = None
     if (root / "margin_by_market.parquet").exists():
-        markets = sorted(set(pd.read_parquet(root / "margin_by_market.parquet")["market"])
-                         | set(shipments["market"]))
+        by_market = read_table_file(root / "margin_by_market.parquet")
+        if "market" not in by_market.columns:
+            raise InputError([Problem(str(root / "margin_by_market.parquet"), "it has no "
+                                      "market column. Write the folder again with `evplan "
+                                      "run -o FOLDER --force`.")])
+        markets = sorted(set(by_market["market"].astype(str)) | set(shipments["market"]))
     return plan_sales(shipments, program_table, manifest["scenario"], markets)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,6 +12,7 @@ import pandas as pd
 
 from evplan.errors import InputError, Problem
 from evplan.results.result import Result
+from evplan.results.run_files import check_volumes, read_manifest, read_table_file
 
 __all__ = ["RunData", "load_run"]
 
@@ -141,14 +141,17 @@ def load_run(folder: str | Path, label: str | None = None) -> RunData:
                                   "by `evplan run`, or run it again.")])
     tables: dict[str, pd.DataFrame] = {}
     for file in sorted(path.glob("*.parquet")):
-        tables[file.stem] = pd.read_parquet(file)
+        tables[file.stem] = read_table_file(file)
     for file in sorted(path.glob("*.csv")):
         if file.stem not in tables:
-            tables[file.stem] = pd.read_csv(file)
+            tables[file.stem] = read_table_file(file)
     manifest: dict[str, Any] = {}
     if (path / "run.json").exists():
-        manifest = json.loads((path / "run.json").read_text(encoding="utf-8"))
+        manifest = read_manifest(path, scenario=False)
     kpis = tables.pop("kpis")
+    check_volumes(kpis, {"text": ("kpi",), "year": ("year",)}, str(path / "kpis"))
     kpis["year"] = kpis["year"].astype(int)
-    name = label or str((manifest.get("scenario") or {}).get("name") or path.name)
+    settings = manifest.get("scenario")
+    name = label or str((settings.get("name") if isinstance(settings, dict) else None)
+                        or path.name)
     return RunData(name, tables, kpis, manifest)
