@@ -106,23 +106,30 @@ def test_base_demand_rows_are_checked_in_the_file_the_user_wrote(tmp_path) -> No
     (tmp_path / "elasticities.csv").write_text(
         "market,segment,own_price_elasticity,source\n*,C,4.5,x\nM1,C,1e308,x\n",
         encoding="utf-8")
+    repeat = ("row 5 repeats market M1, year 2025, product V1 of row 2. Keep one row (one "
+              "volume and price per product, market and year).")
     with pytest.raises(InputError) as error:
         read_inputs(tmp_path)
-    assert [p.message for p in error.value.problems] == [
+    assert [p.message for p in error.value.problems] == [  # the repeat with the cells (audit B)
+        repeat,
         "row 3, own_price_elasticity = 1e+308 is above 100: the tiers' prices would be equal "
         "to the last cent and demand flat. Published car-demand elasticities are about 1 to "
         "10."]
     (tmp_path / "elasticities.csv").write_text(
         "market,segment,own_price_elasticity,source\n*,C,4.5,x\n", encoding="utf-8")
+    base = tmp_path / "base_demand.csv"
+    base.write_text(base.read_text(encoding="utf-8").replace("M1,2025,V1,700,20000,x\n", ""),
+                    encoding="utf-8")
     inputs = read_inputs(tmp_path)
+    repeated = pd.concat([inputs.base_demand, inputs.base_demand.iloc[[0]].assign(
+        row=5, volume_vehicles=700.0)], ignore_index=True)  # the API checks it too
     with pytest.raises(InputError) as error:
-        calibrate(single_lane(), inputs.base_demand, inputs.elasticities)
+        calibrate(single_lane(), repeated, inputs.elasticities)
     messages = [p.message for p in error.value.problems]
     assert messages[0].startswith("row 3, market = 'M2' is not a market of markets.csv.")
     assert messages[1].startswith("row 4, product = 'V9' is not a program, segment or "
                                   "powertrain of programs.csv.")
-    assert messages[2] == ("row 5 repeats market M1, year 2025, product V1 of row 2. Keep one "
-                           "row (one volume and price per product, market and year).")
+    assert messages[2] == repeat
     assert all(p.file == "base_demand.csv" for p in error.value.problems)
 
 

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.calibration.curve import average_marginal_revenue, marginal_revenue, tier_breakpoints
-from evplan.calibration.inputs import repeated_rows
+from evplan.calibration.inputs import key_problems
 from evplan.data import NetworkData, validate_tables
 from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
@@ -256,7 +256,8 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
         raise InputError([Problem("scenario.yaml", f"the base year {base_year} is not the "
                                   f"first_year {data.scenario.first_year}. Calibrate on the "
                                   "first planning year (set first_year to the observed year).")])
-    problems = base_demand_problems(data, base_demand)
+    problems = base_demand_problems(data, base_demand) + key_problems("elasticities",
+                                                                      elasticities)
     if problems:
         raise InputError(problems)
     base = base_demand[(base_demand["year"] >= data.scenario.first_year)
@@ -312,14 +313,7 @@ def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame) -> list[P
                                     f"{value!r} is not {noun}."
                                     + (did_you_mean(value, known) or " Fix the id or delete "
                                        "the row."), int(record["row"])))
-    for position, first in repeated_rows(base_demand, ("market", "year", "product")):
-        record = base_demand.loc[position]
-        problems.append(Problem("base_demand.csv", f"row {record['row']} repeats market "
-                                f"{record['market']}, year {record['year']}, product "
-                                f"{record['product']} of row {first}. Keep one row (one volume "
-                                "and price per product, market and year).",
-                                int(record["row"])))
-    return problems
+    return problems + key_problems("base_demand", base_demand)
 
 
 def _fit(identity: pd.DataFrame, pools: pd.DataFrame) -> pd.DataFrame:

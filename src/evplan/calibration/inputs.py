@@ -15,12 +15,17 @@ elasticities.csv  the own-price elasticity of demand of a segment     market ('*
 actuals.csv       a published figure to check a prediction against    kpi, key, year, value
 ================  ==================================================  ======================
 
-Every file also has a ``source`` column. Problems are collected and raised together, each
-naming file, row, column, value and a fix.
+Every file also has a ``source`` column (and may have ``notes``); any other column, a column
+named twice and a row repeating an earlier row's key (the first columns above: market,
+year, product; market, segment; kpi, key, year) are input errors. Problems are collected
+and raised together, each naming file, row, column, value and a fix.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +33,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evplan.data.columns import ALWAYS_ALLOWED
+from evplan.data.files import read_text_file
 from evplan.data.network import NetworkData
 from evplan.data.read import read_raw_table
+from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.schema.columns import UNIT_CEILINGS
 
-__all__ = ["ACTUAL_KPIS", "CalibrationInputs", "read_calibration_inputs"]
+__all__ = ["ACTUAL_KPIS", "CalibrationInputs", "key_problems", "read_calibration_inputs"]
 
 ACTUAL_KPIS = ("sales", "global_sales", "production", "exports")
 #: Largest own-price elasticity accepted (the magnitude; published ones are about 1-10).
@@ -58,6 +66,15 @@ _SPECS: dict[str, dict[str, str]] = {
     "actuals": {"kpi": "str", "key": "str", "year": "int", "value": "float"},
 }
 
+#: Per table, the columns that identify a row and the end of the message for a repeat.
+_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "base_demand": (("market", "year", "product"), ". Keep one row (one volume and price per "
+                    "product, market and year)."),
+    "elasticities": (("market", "segment"), ": the calibration would not know which "
+                     "own_price_elasticity to use. Keep one row per market and segment."),
+    "actuals": (("kpi", "key", "year"), ": only one would be compared. Keep one row."),
+}
+
 
 @dataclass(frozen=True)
 class CalibrationInputs:
@@ -77,7 +94,109 @@ def repeated_rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[A
     return [(index, first[index]) for index in frame.index[keyed.duplicated(keep="first")]]
 
 
+def _shown(value: Any) -> Any:
+    """``value`` as a message shows it: a whole float (a year read as a number) without
+    ``.0``."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def key_problems(name: str, frame: pd.DataFrame) -> list[Problem]:
+    """A problem for every row of table ``name`` that repeats an earlier row's key.
+
+    Parameters
+    ----------
+    name : str
+        ``"base_demand"``, ``"elasticities"`` or ``"actuals"`` (see ``_KEYS``).
+    frame : pandas.DataFrame
+        The table, as typed or as given to :func:`evplan.calibration.calibrate`; without a
+        ``row`` column its rows are numbered 2, 3, ... as a spreadsheet shows them. Rows
+        whose key holds a number that could not be read (NaN) are skipped: their cell is
+        reported on its own.
+
+    Returns
+    -------
+    list of Problem
+        Each naming the repeating row, its key and the first row with that key.
+    """
+    columns, fix = _KEYS[name]
+    if frame.empty or not set(columns) <= set(frame.columns):
+        return []
+    if "row" not in frame:
+        frame = frame.assign(row=range(2, len(frame) + 2))
+    frame = frame[frame[list(columns)].notna().all(axis=1)]
+    problems = []
+    for position, first in repeated_rows(frame, columns):
+        row = int(frame.loc[position, "row"])
+        key = ", ".join(f"{column} {_shown(frame.loc[position, column])}" for column in columns)
+        problems.append(Problem(f"{name}.csv", f"row {row} repeats {key} of row {first}{fix}",
+                                row))
+    return problems
+
+
+def _header(path: Path, label: str) -> list[str] | None:
+    """The header row of a CSV file as written (cells stripped): ``pandas`` renames a
+    repeated ``x`` to ``x.1``, which would hide the repeat."""
+    for record in csv.reader(io.StringIO(read_text_file(path, label))):
+        if record:
+            return [cell.strip() for cell in record]
+    return None
+
+
+def _column_problems(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Report repeated and unknown columns of table ``name``, as the model's tables do
+    (:func:`evplan.data.columns.coerce_table`); return ``frame`` with the first of each
+    repeated column (its cells are still checked)."""
+    label, known = f"{name}.csv", (*_SPECS[name], "source")
+    names = frame.columns[1:]  # after "row"
+    for column in names[names.duplicated()].unique():
+        problems.append(Problem(label, f"column '{column}' appears {int((names == column).sum())}"
+                                f" times in the header. Keep one column named {column}: delete "
+                                "or rename the others."))
+    for column in names.unique():
+        if not column:
+            problems.append(Problem(label, f"a column of {label} has no name (an empty cell in "
+                                    f"the header row). Delete that column, or name it: the "
+                                    f"columns are {', '.join(known)}."))
+        elif column not in known and column not in ALWAYS_ALLOWED:
+            problems.append(Problem(label, f"column '{column}' is not a column of {name}."
+                                    + (did_you_mean(column, known)
+                                       or f" The columns are {', '.join(known)}.")))
+    return frame.loc[:, ~frame.columns.duplicated()]
+
+
+def _read(name: str, path: Path, problems: list[Problem]) -> pd.DataFrame:
+    """Table ``name`` from ``path``, its columns and cells checked into ``problems``."""
+    label = f"{name}.csv"
+    frame = read_raw_table(path, label)
+    header = _header(path, label)
+    if header is not None and len(header) == frame.shape[1] - 1:
+        frame.columns = pd.Index(["row", *header])
+    return _typed(name, _column_problems(name, frame, problems), problems)
+
+
+Report = Callable[[Any, str, str], None]
+
+
+def _reporter(label: str, frame: pd.DataFrame, out: pd.DataFrame,
+              problems: list[Problem]) -> Report:
+    """``report(mask, column, message)``: a problem for each row of ``mask``: ``row N, ``
+    and ``message`` formatted with the row's ``column``, the cell as typed in ``frame``
+    (``text``), as a number in ``out`` (``number``) and ``infinite`` ("finite " when it
+    reads as infinity)."""
+
+    def report(mask: Any, column: str, message: str) -> None:
+        for position in out.index[np.asarray(mask, dtype=bool)]:
+            row, text = int(out.loc[position, "row"]), frame.loc[position, column]
+            infinite = np.isinf(pd.to_numeric(pd.Series([text]), errors="coerce")).iloc[0]
+            problems.append(Problem(label, f"row {row}, " + message.format(
+                column=column, text=text, number=out.loc[position, column],
+                infinite="finite " if infinite else ""), row))
+
+    return report
+
+
 def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Table ``name`` with its numbers read, its cells' and keys' problems in ``problems``."""
     label = f"{name}.csv"
     spec = _SPECS[name]
     missing = [column for column in spec if column not in frame]
@@ -86,66 +205,68 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
                                 f"(columns: {', '.join(spec)}, source)."))
         return frame
     out = frame.copy()
-
-    def report(mask: Any, column: str, message: str) -> None:
-        """A problem for each row of ``mask``: ``row N, `` and ``message`` formatted with the
-        row's ``column``, the cell as typed (``text``), as a number (``number``) and
-        ``infinite`` ("finite " when it reads as infinity)."""
-        for position in out.index[np.asarray(mask, dtype=bool)]:
-            row, text = int(out.loc[position, "row"]), frame.loc[position, column]
-            infinite = np.isinf(pd.to_numeric(pd.Series([text]), errors="coerce")).iloc[0]
-            problems.append(Problem(label, f"row {row}, " + message.format(
-                column=column, text=text, number=out.loc[position, column],
-                infinite="finite " if infinite else ""), row))
-
+    report = _reporter(label, frame, out, problems)
     for column, dtype in spec.items():
-        if dtype == "str":
-            continue
-        values = pd.to_numeric(out[column], errors="coerce")
-        numbers = values.to_numpy(dtype=float)
-        finite = np.isfinite(numbers)
-        report(~finite, column, "{column} = {text!r} is not a {infinite}number. Write a "
-               "plain number such as 1250 or 0.5.")
-        lowest, highest = _BOUNDS[column]
-        report(finite & ((numbers < lowest) | (numbers > highest)), column,
-               f"{{column}} = {{text}} is outside [{lowest:g}, {highest:g}]. Write a "
-               f"{'whole ' if dtype == 'int' else ''}number in that range (check its unit).")
-        if dtype == "int":
-            report(finite & (numbers != np.round(numbers)), column, "{column} = {text} is not "
-                   "a whole number. Write the year without decimals.")
-        out[column] = values
-    if name == "elasticities":  # finite ones: the others are reported above
-        elasticity = out["own_price_elasticity"].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            report(np.isfinite(elasticity) & (elasticity > MAX_ELASTICITY),
-                   "own_price_elasticity", f"{{column}} = {{number}} is above "
-                   f"{MAX_ELASTICITY:g}: the tiers' prices would be equal to the last cent and "
-                   "demand flat. Published car-demand elasticities are about 1 to 10.")
-            report(np.isfinite(elasticity) & (elasticity <= 1), "own_price_elasticity",
-                   "{column} = {number} must be above 1 (a seller facing inelastic demand "
-                   "would sell nothing at the margin). Write the magnitude, e.g. 4.5.")
-    if name == "base_demand":  # finite ones: the others are reported above
-        volume = out["volume_vehicles"].to_numpy(dtype=float)
-        price = out["price_usd_per_vehicle"].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            for position in out.index[np.isfinite(volume) & np.isfinite(price)
-                                      & ((volume < 0) | (price <= 0))]:
-                problems.append(Problem(label, f"row {out.loc[position, 'row']}: volume must "
-                                        "be >= 0 and price > 0. Fix the row or delete it.",
-                                        int(out.loc[position, "row"])))
+        if dtype != "str":
+            out[column] = _numbers(out[column], column, dtype, report)
+    if name == "elasticities":
+        _elasticity_rules(out, report)
+    if name == "base_demand":
+        _base_demand_rules(out, report)
     if name == "actuals":
         unknown = out.index[~out["kpi"].isin(ACTUAL_KPIS)]
         for position in unknown:
             problems.append(Problem(label, f"row {out.loc[position, 'row']}, kpi = "
                                     f"{out.loc[position, 'kpi']!r} is not one of "
                                     f"{', '.join(ACTUAL_KPIS)}.", int(out.loc[position, "row"])))
-        for position, first in repeated_rows(out, ("kpi", "key", "year")):
-            problems.append(Problem(label, f"row {out.loc[position, 'row']} repeats kpi "
-                                    f"{out.loc[position, 'kpi']}, key {out.loc[position, 'key']}"
-                                    f", year {out.loc[position, 'year']} of row {first}: only "
-                                    "one would be compared. Keep one row.",
-                                    int(out.loc[position, "row"])))
+    problems += key_problems(name, out)
     return out
+
+
+def _numbers(cells: pd.Series, column: str, dtype: str, report: Report) -> pd.Series:
+    """``cells`` as numbers (NaN where unreadable), reporting the unreadable, non-finite,
+    out-of-range (``_BOUNDS``) and, for ``int``, fractional ones."""
+    values = pd.to_numeric(cells, errors="coerce")
+    numbers = values.to_numpy(dtype=float)
+    finite = np.isfinite(numbers)
+    report(~finite, column, "{column} = {text!r} is not a {infinite}number. Write a "
+           "plain number such as 1250 or 0.5.")
+    lowest, highest = _BOUNDS[column]
+    report(finite & ((numbers < lowest) | (numbers > highest)), column,
+           f"{{column}} = {{text}} is outside [{lowest:g}, {highest:g}]. Write a "
+           f"{'whole ' if dtype == 'int' else ''}number in that range (check its unit).")
+    if dtype == "int":
+        report(finite & (numbers != np.round(numbers)), column, "{column} = {text} is not "
+               "a whole number. Write the year without decimals.")
+    return values
+
+
+def _elasticity_rules(out: pd.DataFrame, report: Report) -> None:
+    """An elasticity must be above 1 and at most ``MAX_ELASTICITY`` (finite ones: the
+    others are reported by :func:`_numbers`)."""
+    elasticity = out["own_price_elasticity"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        report(np.isfinite(elasticity) & (elasticity > MAX_ELASTICITY),
+               "own_price_elasticity", f"{{column}} = {{number}} is above "
+               f"{MAX_ELASTICITY:g}: the tiers' prices would be equal to the last cent and "
+               "demand flat. Published car-demand elasticities are about 1 to 10.")
+        report(np.isfinite(elasticity) & (elasticity <= 1), "own_price_elasticity",
+               "{column} = {number} must be above 1 (a seller facing inelastic demand "
+               "would sell nothing at the margin). Write the magnitude, e.g. 4.5.")
+
+
+def _base_demand_rules(out: pd.DataFrame, report: Report) -> None:
+    """A volume must be at least 0 and a price above 0 (finite ones: the others are
+    reported by :func:`_numbers`)."""
+    volume = out["volume_vehicles"].to_numpy(dtype=float)
+    price = out["price_usd_per_vehicle"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        report(np.isfinite(volume) & (volume < 0), "volume_vehicles",
+               "{column} = {text} is below 0. Write the volume in vehicles (0 or more), or "
+               "delete the row.")
+        report(np.isfinite(price) & (price <= 0), "price_usd_per_vehicle",
+               "{column} = {text} must be above 0. Write the net price per vehicle in USD, "
+               "or delete the row.")
 
 
 def read_calibration_inputs(folder: str | Path, actuals: bool = True,
@@ -175,7 +296,7 @@ def read_calibration_inputs(folder: str | Path, actuals: bool = True,
             frames[name] = pd.DataFrame({column: pd.Series(dtype=object)
                                          for column in ("row", *_SPECS[name], "source")})
             continue
-        frames[name] = _typed(name, read_raw_table(path, f"{name}.csv"), problems)
+        frames[name] = _read(name, path, problems)
     if data is not None and {"kpi", "key", "row"} <= set(frames["actuals"].columns):
         from evplan.calibration.backtest import actual_key_problems
 
