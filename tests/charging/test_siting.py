@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -131,3 +132,24 @@ def test_a_zone_beyond_the_radius_of_every_site_is_explained_in_the_planners_ter
     assert line.startswith(f"siting: 1 zone(s) have no candidate site within the service "
                            f"radius of 25 km (nearest site in brackets): '{zone}' (")
     assert "costs" not in line and "lat and lon" in line
+
+
+def test_every_bad_siting_file_is_reported_at_once(tmp_path: Path) -> None:
+    """Zones header-only, sites with a bad cell, corridor with a wrong column: one error
+    names the three files (it stopped at the zones and blamed 'customers'; audit)."""
+    from evplan.charging.api import read_siting_tables
+    from evplan.errors import InputError
+
+    zones, sites, corridor = tmp_path / "z.csv", tmp_path / "s.csv", tmp_path / "c.csv"
+    zones.write_text("zone,lat,lon,demand_weight\n", encoding="utf-8")
+    sites.write_text("site,lat,lon,max_ports,cost_usd\nS1,abc,100.5,10,1000\n",
+                     encoding="utf-8")
+    corridor.write_text("pool\nP1\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_siting_tables(zones, sites, corridor)
+    problems = caught.value.problems
+    assert list(dict.fromkeys(problem.file for problem in problems)) == [
+        "z.csv", "s.csv", "c.csv"]
+    assert problems[0].message == ("z.csv has a header but no rows. Add the rows, or leave "
+                                   "the option out to use the synthetic example.")
+    assert any("lat = 'abc' is not a number" in problem.message for problem in problems)

@@ -144,3 +144,32 @@ def test_a_weibull_row_with_scale_and_mean_must_agree(tmp_path: Path) -> None:
     file.write_text("market,curve,scale_years,shape,mean_years\n"
                     f"CN,weibull,14.46,4.79,{agreeing:.4f}\n", encoding="utf-8")
     assert load_survival(file)["scale_years"].tolist() == [14.46]
+
+
+def test_every_bad_file_is_reported_at_once(tmp_path: Path) -> None:
+    """--history, --survival and --battery each with a bad cell: one error lists all three
+    files (fleet stopped at the first; audit)."""
+    history = tmp_path / "h.csv"
+    history.write_text("market,year,powertrain,sales_vehicles\nEU,2020,BEV,nan\n",
+                       encoding="utf-8")
+    survival = tmp_path / "s.csv"
+    survival.write_text("market,curve,scale_years,shape\n*,weibull,nan,4\n", encoding="utf-8")
+    battery = tmp_path / "b.csv"
+    battery.write_text("chemistry,pack_kg_per_kwh,capacity_fade_per_year,"
+                       "retirement_state_of_health,life_sd_years,second_life_share,"
+                       "second_life_max_age_years\nLFP,nan,0.02,0.7,4,0.5,12\n",
+                       encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        project_fleet(history=history, survival=survival, battery=battery)
+    files = [problem.file for problem in caught.value.problems]
+    assert files == ["s.csv", "b.csv", "h.csv"]
+
+
+def test_a_market_without_a_curve_is_blamed_on_the_file_given(tmp_path: Path) -> None:
+    file = tmp_path / "my_curves.csv"
+    file.write_text("market,curve,scale_years,shape\nCN,weibull,14.46,4.79\n", encoding="utf-8")
+    history = pd.DataFrame({"market": ["TH"], "year": [2020], "powertrain": ["BEV"],
+                            "sales_vehicles": [1.0]})
+    with pytest.raises(InputError) as caught:
+        project_fleet(history=history, survival=file)
+    assert [problem.file for problem in caught.value.problems] == ["my_curves.csv"]

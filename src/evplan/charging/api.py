@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -184,6 +185,37 @@ class SitingExample:
                 "charging_corridor": labelled(self.corridor.pools)}
 
 
+def read_siting_tables(zones: TableSource = None, sites: TableSource = None,
+                       corridor: TableSource = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The zones, candidate sites and corridor tables, each file's problems reported at once.
+
+    Raises
+    ------
+    InputError
+        With every problem of the three files; a table without rows is one (its file named).
+    """
+    problems: list[Problem] = []
+    frames = []
+    for read, source, default in ((read_zones, zones, "synthetic_zones.csv"),
+                                  (read_sites, sites, "synthetic_sites.csv"),
+                                  (read_corridor, corridor, "synthetic_corridor.csv")):
+        label = Path(source).name if isinstance(source, str | Path) else default
+        try:
+            frame = read(source)
+        except InputError as error:
+            problems.extend(error.problems)
+            frames.append(pd.DataFrame())
+            continue
+        if frame.empty:
+            problems.append(Problem(label, f"{label} has a header but no rows. Add the rows, "
+                                    "or leave the option out to use the synthetic example."))
+        frames.append(frame)
+    if problems:
+        raise InputError(problems)
+    return frames[0], frames[1], frames[2]
+
+
 def siting_example(
     charging: ChargingResult,
     *,
@@ -206,6 +238,7 @@ def siting_example(
     of ``charger_class`` in ``year`` (from ``charging``) are spread over the zones by
     weight.
     """
+    zone_table, site_table, corridor_table = read_siting_tables(zones, sites, corridor)
     demand = charging["charging_demand"]
     market = market or ("TH" if "TH" in charging.markets else charging.markets[0])
     check_markets([market], list(charging.markets))
@@ -218,12 +251,12 @@ def siting_example(
     cost_rows = ports[(ports["market"] == market) & (ports["charger_class"] == charger_class)]
     capex = float((cost_rows["capex_usd_per_port"] + cost_rows["grid_usd_per_port"]).iloc[0]
                   ) if len(cost_rows) else 0.0
-    zoned = site_chargers(read_zones(zones), read_sites(sites), peak_hour_arrivals=arrivals,
+    zoned = site_chargers(zone_table, site_table, peak_hour_arrivals=arrivals,
                           session_hours=hours, service_radius_km=service_radius_km,
                           method=method,  # type: ignore[arg-type]
                           sites_to_open=sites_to_open, capex_usd_per_port=capex,
                           target=charging.options.target)
-    road = corridor_pools(read_corridor(corridor), road_length_km, year=year,
+    road = corridor_pools(corridor_table, road_length_km, year=year,
                           port_power_kw=float(rows["power_kw"].iloc[0]) if len(rows) else 150.0,
                           capex_usd_per_port=capex)
     notes = ("Zones, candidate sites and the corridor are synthetic examples, not data.",)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -22,10 +22,12 @@ from evplan.cli.app import (
     one_of,
     shown_path,
 )
-from evplan.errors import EvplanError, InfeasibleError
+from evplan.errors import EvplanError, InfeasibleError, InputError, Problem
 
 if TYPE_CHECKING:
     from evplan.outputs.marker import Marker
+
+T = TypeVar("T")
 
 RunFolderArgument = Annotated[Path | None, typer.Argument(
     help="Run folder written by `evplan run` (default: the latest run in evplan-output, see "
@@ -170,8 +172,10 @@ def charging(
         with long_work("charging", show_progress):
             folder = run_folder or _latest(default_run_folder)
             target = existing_folder_target(folder, command="evplan charging")
-            fleet_result = project_fleet(folder, history=history, options=FleetOptions(
-                years_after_plan, after_plan))  # type: ignore[arg-type]
+            fleet_result = _with_siting_problems(
+                lambda: project_fleet(folder, history=history, options=FleetOptions(
+                    years_after_plan, after_plan)),  # type: ignore[arg-type]
+                zones, sites, corridor)
             options = ChargingOptions(
                 markets=chosen,
                 last_year=last_year,
@@ -334,6 +338,27 @@ def recycling(
     console.print(f"Recycling tables written to {shown_path(folder)}"
                   + _replaced(target.previous, "recycling"))
     _print_recorded(run_id if record else None, store, report_file, folder)
+
+
+def _with_siting_problems(project: Callable[[], T], zones: Path | None, sites: Path | None,
+                          corridor: Path | None) -> T:
+    """``project()``, with the problems of the user's siting tables reported beside its own
+    (before the charging sizing runs): every bad file in one error."""
+    from evplan.charging.api import read_siting_tables
+
+    problems: list[Problem] = []
+    if (zones, sites, corridor) != (None, None, None):
+        try:
+            read_siting_tables(zones, sites, corridor)
+        except InputError as error:
+            problems = error.problems
+    try:
+        result = project()
+    except InputError as error:
+        raise InputError([*error.problems, *problems]) from None
+    if problems:
+        raise InputError(problems)
+    return result
 
 
 def _recycling_inputs(folder: Path | None, deprecated: Path | None) -> Path | None:

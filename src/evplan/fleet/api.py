@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -19,6 +20,8 @@ from evplan.fleet.sales import (
 )
 from evplan.fleet.stock import FleetOptions, FleetResult, stock_model
 from evplan.fleet.tables import TableSource
+
+T = TypeVar("T")
 
 __all__ = ["project_fleet"]
 
@@ -79,16 +82,29 @@ def project_fleet(
     3000
     """
     options = options or FleetOptions()
-    plan_sales_ = _plan(plan, programs)
-    survival_table = load_survival(survival)
-    battery_table = load_battery(battery)
-    chemistry_table = load_chemistry(chemistry, battery_table)
+    problems: list[Problem] = []  # every file's problems at once
+
+    def attempt(load: Callable[..., T], *arguments: Any) -> T | None:
+        try:
+            return load(*arguments)
+        except InputError as error:
+            problems.extend(error.problems)
+            return None
+
+    plan_sales_ = _plan(plan, programs)  # a bad run folder: nothing else can be checked
+    survival_table = attempt(load_survival, survival)
+    battery_table = attempt(load_battery, battery)
+    chemistry_table = attempt(load_chemistry, chemistry, battery_table)
     history_table = None
     if history is not None:
-        history_table = read_history(
-            history, plan_sales_.markets if plan_sales_ is not None else None,
+        history_table = attempt(
+            read_history, history, plan_sales_.markets if plan_sales_ is not None else None,
             plan_sales_.first_year if plan_sales_ is not None else None,
-            set(battery_table["chemistry"]))
+            None if battery_table is None else set(battery_table["chemistry"]))
+    if problems:
+        raise InputError(problems)
+    assert survival_table is not None and battery_table is not None
+    assert chemistry_table is not None
     sales = assign_chemistry(combine_sales(plan_sales_, history_table), chemistry_table)
     plan_last = plan_sales_.last_year if plan_sales_ is not None else int(sales["year"].max())
     last_year = plan_last + options.years_after_plan

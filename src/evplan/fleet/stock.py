@@ -131,7 +131,8 @@ def _curves_for(markets: pd.Series, curves: pd.DataFrame) -> pd.DataFrame:
     known = list(by_market.index)
     missing = sorted(set(markets) - set(known))
     if missing and "*" not in by_market.index:
-        raise InputError([Problem("survival.csv", f"market '{market}' has no survival curve."
+        raise InputError([Problem(str(curves.attrs.get("file", "survival.csv")),
+                                  f"market '{market}' has no survival curve."
                                   + (did_you_mean(market, known)
                                      or " Add a row for it, or a '*' row for every other "
                                      "market.")) for market in missing])

@@ -76,6 +76,7 @@ def read_parameter_table(
         problems.extend(own)
     elif own:
         raise InputError(own)
+    typed.attrs["file"] = label  # later checks name the file the user gave
     return typed
 
 
