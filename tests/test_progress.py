@@ -7,6 +7,7 @@ import io
 import os
 import signal
 import threading
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -107,3 +108,24 @@ def test_ctrl_c_outside_the_solver_raises_at_once() -> None:
         for _ in range(10_000_000):  # Python code: interrupted at the next bytecode
             pass
     assert progress.stop_requested.is_set()
+
+
+def test_ctrl_c_after_a_folder_is_written_says_so(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A Ctrl-C after write_folder committed a folder (and its store record) said "nothing
+    written" (audit): the line now names the folder."""
+    from evplan.cli.app import long_work
+    from evplan.outputs import write_folder
+    from evplan.outputs.marker import new_run_id
+    from evplan.outputs.targets import new_folder_target
+
+    target = new_folder_target(tmp_path / "out", "out", kind="run")
+    with pytest.raises(SystemExit) as stopped, long_work("fleet", False):
+        folder = write_folder(target, lambda staging: (staging / "x.csv").write_text("a\n"),
+                              kind="run", run_id=new_run_id(), command="test")
+        raise KeyboardInterrupt
+    assert stopped.value.code == 130
+    assert f"; {folder} had been written whole before it.\n" in capsys.readouterr().err
+    with pytest.raises(SystemExit), long_work("fleet", False):
+        raise KeyboardInterrupt
+    assert capsys.readouterr().err.endswith("; nothing written.\n")

@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class Work:
         self.in_solver = False
         self.redraw: Any = None  # the live display's refresh, when there is one
         self._drawn = 0.0
+        self.written: list[str] = []  # folders written whole during the work
 
     @property
     def elapsed_s(self) -> float:
@@ -142,6 +144,14 @@ def _display(progress: Work, show: bool | None, console: Console | None
     return Live(progress, console=console, refresh_per_second=4, transient=True,
                 redirect_stdout=sys.stdout.isatty() and console.is_terminal,
                 redirect_stderr=console.stderr)
+
+
+def note_written(folder: Path) -> None:
+    """Say that ``folder`` is written whole (by :func:`evplan.outputs.write_folder`), so a
+    Ctrl-C later in the same work reports it rather than "nothing written"."""
+    current = _CURRENT.get(None)
+    if current is not None:
+        current.written.append(str(folder))
 
 
 @contextlib.contextmanager

@@ -109,13 +109,16 @@ def long_work(title: str, show: bool | None = None, stopped: str = "nothing writ
     folders are written by :func:`evplan.outputs.write_folder`, which removes its staging
     folder when interrupted: nothing is left half written.
     """
-    from evplan.progress import work
+    from evplan.progress import Work, work
 
+    progress: Work | None = None
     try:
         with work(title, show=show) as progress:
             yield progress
     except KeyboardInterrupt:
-        say_interrupted(stopped)
+        written = progress.written if progress is not None else []
+        say_interrupted(stopped if not written else
+                        f"{' and '.join(written)} had been written whole before it")
         raise SystemExit(EXIT_INTERRUPTED) from None  # not typer.Exit: main() says nothing more
 
 

@@ -44,6 +44,7 @@ from pathlib import Path
 from evplan.outputs.files import OwnerToken, announce_write, host, remove_tree
 from evplan.outputs.marker import MARKER, Marker, Pending, write_marker
 from evplan.outputs.targets import OutputError, Target, free_folder, write_latest
+from evplan.progress import note_written
 
 __all__ = ["KILL_AT_STEP_ENV", "WRITE_DELAY_ENV", "plan_tables", "table_files", "write_folder"]
 
@@ -252,6 +253,7 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
             restore_empty_folder(final, users_empty_mode)
         remove_tree(trash, keep_last=MARKER)
         raise
+    note_written(final)  # in place (and recorded): a Ctrl-C from here on must not deny it
     if target.latest:
         write_latest(parent, final)
         step()
