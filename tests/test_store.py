@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
 import evplan
 from evplan.examples import single_lane
@@ -372,3 +374,127 @@ def test_a_store_under_a_file_is_refused_when_made(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="is a file, not a folder"):
         ResultsStore(blocker / "deeper" / "evplan.duckdb")
     assert blocker.read_text(encoding="utf-8") == "hi"
+
+
+def _cli(*args: str) -> Result:
+    from evplan.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.mark.parametrize("command", [["runs"], ["studies"], ["compare", "a", "b"]])
+def test_reading_a_file_that_is_not_a_store_says_so_and_leaves_it_as_it_is(
+        tmp_path: Path, command: list[str]) -> None:
+    """Audit B: `evplan runs|studies|compare --store FILE` ended in a traceback for a CSV
+    file ("Cannot launch in-memory database in read-only mode") and for a DuckDB database
+    evplan did not make ("Table with name runs does not exist"): the read path skipped the
+    checks the write path makes. Each is now a StoreError naming the file, exit 1, and the
+    file is left byte for byte as it was, with nothing made beside it."""
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (tmp_path / "zero.duckdb").write_bytes(b"")
+    (tmp_path / "folder.duckdb").mkdir()
+    with duckdb.connect(str(tmp_path / "mine.duckdb")) as connection:
+        connection.execute("CREATE TABLE foo (a INTEGER); INSERT INTO foo VALUES (1)")
+    duckdb.connect(str(tmp_path / "blank.duckdb")).close()
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()}
+    for store, said in (("data.csv", "is not a DuckDB database"),
+                        ("zero.duckdb", "is not a DuckDB database"),
+                        ("folder.duckdb", "is a folder"),
+                        ("mine.duckdb", "is a DuckDB database that evplan did not make"),
+                        ("blank.duckdb", "not an evplan results store")):
+        path = tmp_path / store
+        done = _cli(*command, "--store", str(path))
+        assert done.exit_code == 1 and isinstance(done.exception, SystemExit), done.output
+        assert said in done.stderr and str(path) in done.stderr and "--store" in done.stderr
+        with pytest.raises(StoreError, match=said):
+            ResultsStore(path).runs()
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()
+            if path.is_file()} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([*before,
+                                                                        "folder.duckdb"])
+    assert list((tmp_path / "folder.duckdb").iterdir()) == []
+
+
+def test_a_pending_run_is_not_in_a_database_without_evplans_tables(tmp_path: Path) -> None:
+    """has_runs (crash recovery) still answers False for another program's database or an
+    empty one (the runs are not there), and raises StoreError for a file it cannot read."""
+    with duckdb.connect(str(tmp_path / "mine.duckdb")) as connection:
+        connection.execute("CREATE TABLE foo (a INTEGER)")
+    duckdb.connect(str(tmp_path / "blank.duckdb")).close()
+    (tmp_path / "data.csv").write_text("a,b\n", encoding="utf-8")
+    assert not ResultsStore(tmp_path / "mine.duckdb").has_runs(["x"])
+    assert not ResultsStore(tmp_path / "blank.duckdb").has_runs(["x"])
+    with pytest.raises(StoreError, match="is not a DuckDB database"):
+        ResultsStore(tmp_path / "data.csv").has_runs(["x"])
+
+
+def _tampered(path: Path, *sql: str) -> bytes:
+    with duckdb.connect(str(path)) as connection:
+        for statement in sql:
+            connection.execute(statement)
+    return path.read_bytes()
+
+
+def test_a_store_with_damaged_values_is_read_with_blanks(tmp_path: Path,
+                                                         result: evplan.Result) -> None:
+    """Audit B: a NULL created_at ("NaTType does not support strftime") and an objective
+    changed to text ("could not convert string to float") crashed `evplan runs` and
+    `compare`. evplan never writes either; they now read as a blank time and a missing
+    objective ("-"), and a KPI value changed to text as a missing value."""
+    store = ResultsStore(tmp_path / "runs.duckdb")
+    first, second = store.record(result, scenario="one"), store.record(result, scenario="two")
+    before = _tampered(store.path, "UPDATE runs SET created_at = NULL WHERE scenario = 'one'",
+                       "ALTER TABLE runs ALTER COLUMN objective_usd TYPE VARCHAR",
+                       "UPDATE runs SET objective_usd = 'abc' WHERE scenario = 'two'",
+                       "ALTER TABLE kpis ALTER COLUMN value TYPE VARCHAR",
+                       "UPDATE kpis SET value = 'x' WHERE kpi = 'margin'")
+    runs = store.runs().set_index("run_id")
+    assert pd.isna(runs.loc[first, "created_at"]) and runs.index[-1] == first
+    assert isinstance(runs.loc[second, "created_at"], pd.Timestamp)
+    assert pd.isna(runs.loc[second, "objective_usd"])
+    assert runs.loc[first, "objective_usd"] == pytest.approx(result.objective_usd)
+    assert store.kpis([first]).query("kpi == 'margin'")["value"].isna().all()
+    assert pd.isna(store.run(second)["objective_usd"])
+    listed = _cli("runs", "--store", str(store.path))
+    assert listed.exit_code == 0 and first in listed.output and second in listed.output, \
+        listed.output
+    compared = _cli("compare", first, second, "--store", str(store.path))
+    assert compared.exit_code == 0, compared.output
+    assert store.path.read_bytes() == before
+
+
+def test_a_store_with_damaged_tables_is_an_error_naming_it(tmp_path: Path,
+                                                           result: evplan.Result) -> None:
+    """A column the store reads dropped, metadata that is not JSON, or any DuckDB error on
+    the read path: a StoreError naming the store and what to do, never a traceback."""
+    path = tmp_path / "runs.duckdb"
+    run_id = ResultsStore(path).record(result, scenario="one")
+    before = _tampered(path, "ALTER TABLE runs DROP COLUMN case_label")
+    with pytest.raises(StoreError, match=r"runs.duckdb lacks runs.case_label: it was changed "
+                                         "outside evplan"):
+        ResultsStore(path).runs()
+    assert path.read_bytes() == before
+
+    bad = tmp_path / "json.duckdb"
+    other = ResultsStore(bad).record(result, scenario="one")
+    again = ResultsStore(bad).record(result, scenario="two")
+    _tampered(bad, "UPDATE runs SET metadata = '{not json'")
+    done = _cli("compare", other, again, "--store", str(bad))
+    assert done.exit_code == 1 and isinstance(done.exception, SystemExit), done.output
+    assert f"the metadata of run {other} in the results store {bad}" in done.stderr
+
+    with pytest.raises(StoreError, match=r"could not be read \(BinderException"):
+        with ResultsStore(bad).connect(read_only=True) as connection:
+            connection.execute("SELECT no_such_column FROM runs")
+    assert run_id and path.read_bytes() == before
+
+
+def test_comparing_a_run_with_itself_is_an_error(tmp_path: Path, result: evplan.Result
+                                                 ) -> None:
+    """`evplan compare ID ID` (or two prefixes of one run) ended in a pandas ValueError."""
+    store = ResultsStore(tmp_path / "runs.duckdb")
+    run_id = store.record(result, scenario="one")
+    with pytest.raises(StoreError, match=f"{run_id} is given more than once"):
+        store.compare([run_id, run_id[:-2]])
+    done = _cli("compare", run_id, run_id, "--store", str(store.path))
+    assert done.exit_code == 1 and "more than once" in done.stderr, done.output

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 import evplan
@@ -98,3 +99,32 @@ def test_a_study_without_regret_first_does_not_block_later_regret_tables(tmp_pat
     full = evplan.stochastic(data, "demand", catalog=CATALOG)
     run_id = store.record(study_record(full, data=data))
     assert len(store.table(run_id, "study_regret")) == len(full.regret) > 0
+
+
+def test_a_study_without_a_time_or_objective_is_listed_with_blanks(tmp_path: Path) -> None:
+    """Audit B: a NULL created_at ended `evplan studies` in "NaTType does not support
+    strftime"; a study's time that is missing, and an objective and KPI values changed to
+    text, are listed blank (NULL) instead, and the file is not changed by reading it."""
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+
+    data = strategic_lane()
+    path = tmp_path / "evplan.duckdb"
+    store = ResultsStore(path)
+    run_id = store.record(study_record(evplan.stochastic(data, "demand", catalog=CATALOG,
+                                                         evpi=False, vss=False, regret=False)))
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("UPDATE runs SET created_at = NULL")
+        connection.execute("ALTER TABLE runs ALTER COLUMN objective_usd TYPE VARCHAR")
+        connection.execute("UPDATE runs SET objective_usd = 'abc'")
+        connection.execute("ALTER TABLE kpis ALTER COLUMN value TYPE VARCHAR")
+        connection.execute("UPDATE kpis SET value = 'x' WHERE kpi = 'study_cvar'")
+    before = path.read_bytes()
+    row = store.studies().iloc[0]
+    assert row["run_id"] == run_id and pd.isna(row["created_at"])
+    assert pd.isna(row["objective_usd"]) and pd.isna(row["cvar_usd"])
+    assert row["expected_margin_usd"] == pytest.approx(2.59 * M)
+    done = CliRunner().invoke(app, ["studies", "--store", str(path)])
+    assert done.exit_code == 0 and run_id in done.output, done.output
+    assert path.read_bytes() == before

@@ -44,6 +44,12 @@ from evplan.errors import EvplanError
 from evplan.outputs.files import announce_write
 from evplan.outputs.marker import new_run_id
 from evplan.results import Result
+from evplan.store_checks import (
+    foreign_tables,
+    header_problem,
+    missing_columns,
+    table_columns,
+)
 
 __all__ = ["DEFAULT_STORE", "STUDY_TABLES", "ResultsStore", "RunRecord", "StoreError",
            "inputs_hash", "table_hash_parts"]
@@ -51,6 +57,9 @@ __all__ = ["DEFAULT_STORE", "STUDY_TABLES", "ResultsStore", "RunRecord", "StoreE
 DEFAULT_STORE = Path("evplan-output") / "evplan.duckdb"
 PAUSE_ENV = "EVPLAN_STORE_PAUSE_IN_TRANSACTION"
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# read as evplan writes them: a value changed outside evplan to another type reads as NULL
+_TIME = "TRY_CAST(created_at AS TIMESTAMP) AS created_at"
+_OBJECTIVE = "TRY_CAST(objective_usd AS DOUBLE) AS objective_usd"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -208,20 +217,6 @@ def _interrupted(error: Exception) -> bool:
         isinstance(error, RuntimeError) and str(error).strip() == "Query interrupted")
 
 
-def _table_columns(connection: duckdb.DuckDBPyConnection, main_only: bool = True
-                   ) -> dict[str, set[str]]:
-    """The column names of each table in the store's database (its ``main`` schema only
-    when ``main_only``). Filtering on the database takes 1 ms, where also listing DuckDB's
-    system catalog (``WHERE NOT internal``) took 10-12 ms on a new connection."""
-    sql = ("SELECT table_name, column_name FROM duckdb_columns() "
-           "WHERE database_name = current_database()")
-    columns: dict[str, set[str]] = {}
-    for table, column in connection.execute(
-            sql + (" AND schema_name = 'main'" if main_only else "")).fetchall():
-        columns.setdefault(table, set()).add(column)
-    return columns
-
-
 def _arrow(frame: pd.DataFrame) -> pa.Table:
     """``frame`` as an Arrow table, without its index, converted on this thread (a pool
     costs more than it saves on result tables of a few thousand rows)."""
@@ -246,21 +241,34 @@ def _rows_of(records: Sequence[RunRecord], name: str) -> pa.Table:
     return _arrow(frame[["run_id", *[c for c in frame.columns if c != "run_id"]]])
 
 
-#: Bytes 8-11 of every DuckDB database file.
-_DUCKDB_MAGIC = b"DUCK"
-
-_STORE_COLUMNS = frozenset({"run_id", "created_at", "inputs_hash", "status", "objective_usd"})
+class _NotAStore(StoreError):
+    """The file is a DuckDB database without evplan's tables (another program's, or empty)."""
 
 
 def _refuse_foreign(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Raise StoreError when the database holds tables but is not an evplan store (no
     ``runs`` table with evplan's columns): evplan adds nothing to a user's own database."""
-    columns = _table_columns(connection, main_only=False)  # a table in any schema counts
-    if columns and not _STORE_COLUMNS <= columns.get("runs", set()):
-        named = ", ".join(sorted(columns)[:5]) + (", ..." if len(columns) > 5 else "")
-        raise StoreError(f"evplan: {path} is a DuckDB database that evplan did not make (it "
+    named = foreign_tables(table_columns(connection, main_only=False))  # any schema counts
+    if named:
+        raise _NotAStore(f"evplan: {path} is a DuckDB database that evplan did not make (it "
                          f"holds {named}); evplan leaves it as it is. Pass --store with "
                          "another file name.")
+
+
+def _refuse_unreadable(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Raise StoreError unless the database is an evplan store with every table and column
+    the store reads (another program's database, an empty one, or damaged tables)."""
+    _refuse_foreign(connection, path)
+    columns = table_columns(connection)
+    if "runs" not in columns:
+        raise _NotAStore(f"evplan: {path} is an empty DuckDB database, not an evplan results "
+                         "store (no run was recorded in it); evplan leaves it as it is. Pass "
+                         "--store with the file `evplan run --store` recorded into.")
+    missing = missing_columns(columns)
+    if missing:
+        raise StoreError(f"evplan: the results store {path} lacks {', '.join(missing)}: it "
+                         "was changed outside evplan, so it cannot be read. Pass --store with "
+                         "another store, or record the runs again into a new one.")
 
 
 def _locked(error: Exception) -> bool:
@@ -299,28 +307,29 @@ class ResultsStore:
         behind (no run folder, no shared report asset). A DuckDB database of another
         program is refused when the run is recorded (:func:`_refuse_foreign`).
         """
-        fix = "Pass --store with another file name, or --no-record."
-        if self.path.is_dir():
-            raise StoreError(f"evplan: the results store {self.path} is a folder. {fix}")
-        try:
-            with self.path.open("rb") as file:
-                header = file.read(12)
-        except FileNotFoundError:
-            return  # made when the run is recorded
-        except OSError as error:
-            raise StoreError(f"evplan: the results store {self.path} cannot be read "
-                             f"({error.strerror}). {fix}") from None
-        if header[8:12] != _DUCKDB_MAGIC:
-            raise StoreError(f"evplan: {self.path} is not a DuckDB database, so it is not a "
-                             f"results store; evplan leaves it as it is. {fix}")
+        self._refuse_header("Pass --store with another file name, or --no-record.")
+
+    def _refuse_header(self, fix: str) -> None:
+        problem = header_problem(self.path)
+        if problem is not None:
+            raise StoreError(f"evplan: {problem}. {fix}")
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the file, retrying with backoff while another process holds it."""
-        if read_only and not self.path.exists():
-            raise StoreError(f"evplan: no results store at {self.path}. Run a plan with "
-                             "--store, or pass the right --store path.")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Open the file, retrying with backoff while another process holds it.
+
+        ``read_only`` opens only an existing evplan store and changes nothing: a folder, a
+        file that is not a DuckDB database, another program's database and a failed query
+        raise StoreError naming the file.
+        """
+        if read_only:
+            if not self.path.exists():
+                raise StoreError(f"evplan: no results store at {self.path}. Run a plan with "
+                                 "--store, or pass the right --store path.")
+            self._refuse_header("Pass --store with the file `evplan run --store` recorded "
+                                "into.")
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.02
         while True:
@@ -329,14 +338,19 @@ class ResultsStore:
                 with _folder_lock(self.path.parent, exclusive=creating):
                     connection = duckdb.connect(str(self.path), read_only=read_only)
                 break
-            except (duckdb.IOException, duckdb.ConnectionException) as error:
+            except duckdb.Error as error:
+                if not (read_only or isinstance(error, duckdb.IOException
+                                                | duckdb.ConnectionException)):
+                    raise
                 if not _locked(error) or time.monotonic() > deadline:
                     raise StoreError(f"evplan: the results store {self.path} could not be "
                                      f"opened: {error}") from error
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 1.0)
         try:
-            if not read_only:
+            if read_only:
+                _refuse_unreadable(connection, self.path)
+            else:
                 if not creating:
                     _refuse_foreign(connection, self.path)
                 connection.execute(_SCHEMA)
@@ -344,6 +358,11 @@ class ResultsStore:
         except (RuntimeError, duckdb.Error) as error:
             if _interrupted(error):  # Ctrl-C while DuckDB ran: an interrupt, not a failure
                 raise KeyboardInterrupt from error
+            if read_only and isinstance(error, duckdb.Error):
+                raise StoreError(f"evplan: the results store {self.path} could not be read "
+                                 f"({type(error).__name__}: {error}). It may have been changed "
+                                 "outside evplan: pass --store with another store, or record "
+                                 "the runs again into a new one.") from error
             raise
         finally:
             connection.close()
@@ -393,7 +412,7 @@ class ResultsStore:
         try:
             self._insert(connection, "runs", runs)
             self._insert(connection, "kpis", kpis)
-            existing = _table_columns(connection)
+            existing = table_columns(connection)
             for name in names:
                 if not _TABLE_NAME.match(name):
                     raise StoreError(f"evplan: '{name}' is not a valid result table name.")
@@ -455,26 +474,27 @@ class ResultsStore:
 
     def runs(self, batch_id: str | None = None) -> pd.DataFrame:
         """Every recorded run, newest first (one row per run, without the tables)."""
-        query = ("SELECT run_id, created_at, scenario, status, objective_usd, inputs_hash, "
+        query = (f"SELECT run_id, {_TIME}, scenario, status, {_OBJECTIVE}, inputs_hash, "
                  "batch_id, case_label, parameters, overrides FROM runs")
         arguments: list[Any] = []
         if batch_id:
             query += " WHERE batch_id = ?"
             arguments.append(batch_id)
         with self.connect(read_only=True) as connection:
-            return connection.execute(query + " ORDER BY created_at DESC, run_id DESC",
-                                      arguments).df()
+            return connection.execute(
+                query + " ORDER BY created_at DESC, run_id DESC", arguments).df()
 
     def studies(self) -> pd.DataFrame:
         """Every recorded two-stage study, newest first: run_id, created_at, study, status,
         scenarios, objective_usd, expected_margin_usd, cvar_usd, evpi_usd, vss_usd (from its
         KPI rows; NULL when not computed)."""
-        pivots = ", ".join(f"max(value) FILTER (WHERE kpi = '{kpi}') AS {field}"
+        pivots = ", ".join(f"max(TRY_CAST(value AS DOUBLE)) FILTER (WHERE kpi = '{kpi}') "
+                           f"AS {field}"
                            for kpi, field in STUDY_KPIS.items() if kpi != "study_objective")
         query = (f"WITH k AS (SELECT run_id, {pivots}, count(*) FILTER (WHERE kpi = "
                  "'study_margin') AS scenarios FROM kpis GROUP BY run_id) "
-                 "SELECT r.run_id, r.created_at, r.base_scenario AS study, r.status, "
-                 "k.scenarios, r.objective_usd, k.expected_margin_usd, k.cvar_usd, "
+                 f"SELECT r.run_id, {_TIME}, r.base_scenario AS study, r.status, "
+                 f"k.scenarios, {_OBJECTIVE}, k.expected_margin_usd, k.cvar_usd, "
                  "k.evpi_usd, k.vss_usd FROM runs r JOIN k USING (run_id) "
                  "WHERE r.case_label = 'stochastic' ORDER BY r.created_at DESC, r.run_id DESC")
         with self.connect(read_only=True) as connection:
@@ -484,19 +504,20 @@ class ResultsStore:
         """True when every one of ``run_ids`` is recorded (False when the store is absent)."""
         if not self.path.exists():
             return False
-        with self.connect(read_only=True) as connection:
-            try:
+        try:
+            with self.connect(read_only=True) as connection:
                 found = connection.execute("SELECT count(DISTINCT run_id) FROM runs WHERE "
                                            "list_contains(?, run_id)", [list(run_ids)]
                                            ).fetchone()
-            except duckdb.CatalogException:
-                return False
+        except _NotAStore:  # no evplan runs table: the runs are not there
+            return False
         return found is not None and int(found[0]) == len(set(run_ids))
 
     def resolve(self, run_ids: Sequence[str]) -> list[str]:
         """Expand unique prefixes to full run ids; fail on unknown or ambiguous ones."""
         with self.connect(read_only=True) as connection:
-            known = [row[0] for row in connection.execute("SELECT run_id FROM runs").fetchall()]
+            known = [row[0] for row in connection.execute(
+                "SELECT run_id FROM runs WHERE run_id IS NOT NULL").fetchall()]
         resolved = []
         for run_id in run_ids:
             matches = [known_id for known_id in known if known_id.startswith(run_id)]
@@ -513,10 +534,16 @@ class ResultsStore:
         """One run's row, with overrides, parameters and metadata parsed."""
         (run_id,) = self.resolve([run_id])
         with self.connect(read_only=True) as connection:
-            frame = connection.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
+            frame = connection.execute(f"SELECT * REPLACE ({_TIME}, {_OBJECTIVE}) FROM runs "
+                                       "WHERE run_id = ?", [run_id]).df()
         row: dict[str, Any] = {str(k): v for k, v in frame.iloc[0].to_dict().items()}
         for key in ("overrides", "parameters", "metadata", "tables"):
-            row[key] = json.loads(row[key]) if row[key] else None
+            try:
+                row[key] = json.loads(row[key]) if row[key] else None
+            except (TypeError, ValueError):
+                raise StoreError(f"evplan: the {key} of run {run_id} in the results store "
+                                 f"{self.path} are not the JSON evplan writes: the store was "
+                                 "changed outside evplan. Record the run again.") from None
         return row
 
     def kpis(self, run_ids: Sequence[str]) -> pd.DataFrame:
@@ -524,7 +551,8 @@ class ResultsStore:
         ids = self.resolve(run_ids)
         with self.connect(read_only=True) as connection:
             return connection.execute(
-                "SELECT run_id, kpi, year, key, value, unit FROM kpis WHERE list_contains(?, "
+                "SELECT run_id, kpi, TRY_CAST(year AS INTEGER) AS year, key, TRY_CAST(value "
+                "AS DOUBLE) AS value, unit FROM kpis WHERE list_contains(?, "
                 "run_id) ORDER BY run_id, kpi, year, key", [ids]).df()
 
     def table(self, run_id: str, name: str) -> pd.DataFrame:
@@ -547,6 +575,10 @@ class ResultsStore:
         ``delta <id>`` column for every run after the first.
         """
         ids = self.resolve(run_ids)
+        twice = sorted({run_id for run_id in ids if ids.count(run_id) > 1})
+        if twice:
+            raise StoreError(f"evplan: run {', '.join(twice)} is given more than once; "
+                             "compare different runs.")
         kpis = self.kpis(ids)
         wide = kpis.pivot_table(index=["kpi", "year", "key"], columns="run_id",
                                 values="value", aggfunc="first").reindex(columns=ids)

@@ -277,6 +277,7 @@ def studies(
 
 
 def _frame_table(frame: object) -> object:
+    import pandas as pd
     from rich.table import Table
 
     table = Table()
@@ -285,6 +286,7 @@ def _frame_table(frame: object) -> object:
     for row in frame.itertuples(index=False):  # type: ignore[attr-defined]
         table.add_row(*[_money(value) if isinstance(value, float) and abs(value) >= 1e4
                         else f"{value:.4g}" if isinstance(value, float)
+                        else "" if value is pd.NaT
                         else f"{value:%Y-%m-%d %H:%M}" if hasattr(value, "strftime")
                         else str(value) for value in row])
     return table

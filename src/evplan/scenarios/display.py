@@ -135,8 +135,8 @@ def runs_tables(runs: pd.DataFrame, limit: int, width: int = 160) -> list[Table]
     """The most recent runs as tables that fit ``width``; run ids are never cut."""
     shown = runs.head(limit)
     keys = [Column("run id", [str(run_id) for run_id in shown["run_id"]], "left")]
-    values = [Column("time (UTC)", [f"{time:%Y-%m-%d %H:%M:%S}" for time in
-                                    shown["created_at"]], "left"),
+    values = [Column("time (UTC)", ["" if pd.isna(time) else f"{time:%Y-%m-%d %H:%M:%S}"
+                                    for time in shown["created_at"]], "left"),
               Column("scenario", [str(name) for name in shown["scenario"]], "left"),
               Column("status", [str(status) for status in shown["status"]], "left"),
               _scaled_column("objective, discounted margin",

@@ -1,0 +1,68 @@
+"""What the results store checks before it trusts a file (see :mod:`evplan.store`).
+
+A path given as ``--store`` may be a folder, a file of another kind, a DuckDB database of
+another program, or a store whose tables were changed outside evplan. These helpers say
+which, without changing the file; :class:`evplan.store.ResultsStore` raises the StoreError.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+#: Bytes 8-11 of every DuckDB database file.
+DUCKDB_MAGIC = b"DUCK"
+#: The ``runs`` columns that make a DuckDB database an evplan results store.
+STORE_COLUMNS = frozenset({"run_id", "created_at", "inputs_hash", "status", "objective_usd"})
+#: Every column the store's readers use, by table.
+READ_COLUMNS = {"runs": frozenset({*STORE_COLUMNS, "scenario", "base_scenario", "overrides",
+                                   "batch_id", "case_label", "parameters", "metadata",
+                                   "tables"}),
+                "kpis": frozenset({"run_id", "kpi", "year", "key", "value", "unit"})}
+
+
+def table_columns(connection: duckdb.DuckDBPyConnection, main_only: bool = True
+                  ) -> dict[str, set[str]]:
+    """The column names of each table in the store's database (its ``main`` schema only
+    when ``main_only``). Filtering on the database takes 1 ms, where also listing DuckDB's
+    system catalog (``WHERE NOT internal``) took 10-12 ms on a new connection."""
+    sql = ("SELECT table_name, column_name FROM duckdb_columns() "
+           "WHERE database_name = current_database()")
+    columns: dict[str, set[str]] = {}
+    for table, column in connection.execute(
+            sql + (" AND schema_name = 'main'" if main_only else "")).fetchall():
+        columns.setdefault(table, set()).add(column)
+    return columns
+
+
+def header_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be opened as a store (a folder, unreadable, not a DuckDB database),
+    judged by its first bytes without opening DuckDB; None when it may be one or is absent."""
+    if path.is_dir():
+        return f"the results store {path} is a folder"
+    try:
+        with path.open("rb") as file:
+            header = file.read(12)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return f"the results store {path} cannot be read ({error.strerror})"
+    if header[8:12] != DUCKDB_MAGIC:
+        return (f"{path} is not a DuckDB database, so it is not a results store; evplan "
+                "leaves it as it is")
+    return None
+
+
+def foreign_tables(columns: dict[str, set[str]]) -> str | None:
+    """The tables (first five) of a database that holds tables but is not an evplan store
+    (no ``runs`` table with evplan's columns); None for a store or an empty database."""
+    if columns and not STORE_COLUMNS <= columns.get("runs", set()):
+        return ", ".join(sorted(columns)[:5]) + (", ..." if len(columns) > 5 else "")
+    return None
+
+
+def missing_columns(columns: dict[str, set[str]]) -> list[str]:
+    """``table.column`` of every column the readers use that the store lacks."""
+    return [f"{table}.{column}" for table, wanted in READ_COLUMNS.items()
+            for column in sorted(wanted - columns.get(table, set()))]
