@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,19 @@ def test_grid_and_montecarlo_cases(data: NetworkData) -> None:
     assert [case.parameters for case in first] == [case.parameters for case in again]
     assert [case.parameters for case in first] != [case.parameters for case in other]
     assert parse_values("0:0.5:6") == (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1_0", "'1_0' is not a list of finite numbers"),  # float() reads it as 10
+    ("\uff11", "is not a list of finite numbers"),  # a full-width 1
+    ("1,,2", "'1,,2' has an empty value between commas"),  # dropped silently before
+    ("1,1", "1 given more than once (each value is one case)"),  # two identical cases
+])
+def test_grid_values_are_plain_numbers_each_once(text: str, expected: str) -> None:
+    """An audit found these read leniently: a 10 from '1_0', a case lost or doubled."""
+    with pytest.raises(evplan.InputError, match=re.escape(expected)):
+        parse_values(text)
+    assert parse_values(" 1 , 2e-1 ") == (1.0, 0.2)
 
 
 @pytest.fixture(scope="module")

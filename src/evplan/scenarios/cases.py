@@ -90,10 +90,15 @@ def parse_values(text: str) -> tuple[float, ...]:
                 values = np.linspace(start, stop, int(count))
                 return tuple(round(float(value), 12) for value in values)
     else:
-        items = [item for item in text.split(",") if item.strip()]
-        listed = sweep_values(items, f"'{text}'", problems, label="--grid")
-        if listed is not None:
-            return listed
+        items = text.split(",")
+        if len(items) > 1 and not all(item.strip() for item in items):
+            problems.append(Problem("--grid", f"'{text}' has an empty value between commas. "
+                                    f"{fix}"))
+        else:
+            listed = sweep_values([item for item in items if item.strip()], f"'{text}'",
+                                  problems, label="--grid")
+            if listed is not None:
+                return listed
     raise InputError(problems)
 
 

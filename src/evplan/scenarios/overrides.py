@@ -30,6 +30,7 @@ parameters fail with a "did you mean" that names the closest spelling.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,11 +211,17 @@ def finite_number(value: Any) -> float | None:
     """
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
+    if isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
+        return None  # float() also reads '1_0' as 10 and full-width digits: not numbers here
     try:
         number = float(value)
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+#: A number as a user writes one: ASCII digits, an optional sign, point and exponent.
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 def _check_columns(table: str, columns: Sequence[str], what: str, where: str,
@@ -573,6 +580,13 @@ def sweep_values(values: Any, what: str, problems: list[Problem], label: str = L
     if len(numbers) > MAX_SWEEP_VALUES:
         problems.append(Problem(label, f"{what}: {len(numbers):,} values; a sweep takes at most "
                                 f"{MAX_SWEEP_VALUES:,} per parameter."))
+        return None
+    repeated = sorted({number for number in numbers
+                       if number is not None and numbers.count(number) > 1})
+    if repeated:
+        problems.append(Problem(label, f"{what}: {', '.join(f'{n:g}' for n in repeated)} "
+                                "given more than once (each value is one case). Give each "
+                                "value once."))
         return None
     return tuple(float(number) for number in numbers if number is not None)
 
