@@ -229,3 +229,12 @@ def test_input_folders_evplan_writes_hold_formula_text_as_text_and_read_back(
     loaded = evplan.load(folder)
     assert loaded["markets"]["name"].tolist() == ['=HYPERLINK("http://x")']
     assert loaded["markets"]["source"].tolist() == ["'quoted"]
+
+
+def test_yaml_numbers_with_a_bare_exponent_are_numbers() -> None:
+    """YAML 1.1 reads 1e308 (no point, no exponent sign) as text: a Monte Carlo `mean: 1e308`
+    was refused as "not a finite number" (audit). evplan reads numbers as YAML 1.2 does."""
+    from evplan.data.files import load_yaml
+
+    read = load_yaml("a: 1e308\nb: 2E5\nc: -3e-2\nd: 1e\ne: e5\nf: 1.0e+3\n", "x.yaml")
+    assert read == {"a": 1e308, "b": 2e5, "c": -0.03, "d": "1e", "e": "e5", "f": 1000.0}

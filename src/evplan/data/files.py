@@ -242,6 +242,12 @@ LimitedSafeLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 LimitedSafeLoader.add_implicit_resolver(
     _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+# YAML 1.2 floats with an exponent but no point or exponent sign (1e308, 2E5, 1.5e3): YAML
+# 1.1 reads them as text, so `mean: 1e308` was refused as "not a finite number" (audit).
+LimitedSafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
