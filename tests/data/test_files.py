@@ -238,3 +238,22 @@ def test_yaml_numbers_with_a_bare_exponent_are_numbers() -> None:
 
     read = load_yaml("a: 1e308\nb: 2E5\nc: -3e-2\nd: 1e\ne: e5\nf: 1.0e+3\n", "x.yaml")
     assert read == {"a": 1e308, "b": 2e5, "c": -0.03, "d": "1e", "e": "e5", "f": 1000.0}
+
+
+def test_a_csv_header_naming_a_column_twice_names_it_as_written(tmp_path: Path) -> None:
+    """pandas reads a repeated 'plant' as 'plant.1', which was reported as an unknown column
+    'plant.1'; the message now says the column appears twice (as for a workbook sheet)."""
+    import shutil
+
+    from evplan.examples import china_export_path
+
+    folder = Path(shutil.copytree(china_export_path(), tmp_path / "inputs"))
+    path = folder / "plants.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",plant", *(line + ",X" for line in lines[1:])])
+                    + "\n", encoding="utf-8")
+    with pytest.raises(evplan.InputError) as caught:
+        evplan.load(folder)
+    assert [problem.message for problem in caught.value.problems] == [
+        "column 'plant' appears 2 times in the header. Keep one column named plant: delete or "
+        "rename the others."]

@@ -26,6 +26,7 @@ YAML limits (:class:`LimitedSafeLoader`, a :class:`yaml.SafeLoader`)
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import re
 import stat
@@ -180,6 +181,9 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
                 raise InputError([Problem(label, f"{label} uses {name} to separate columns "
                                           f"(header '{header[:60]}'); evplan reads commas. Save "
                                           "it as CSV with a comma separator.")])
+    names = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    if len(names) == len(frame.columns) and len(set(names)) < len(names):
+        frame.columns = pd.Index(names)  # pandas renamed a repeat 'x.1': name it as written
     return frame
 
 
