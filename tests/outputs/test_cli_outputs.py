@@ -209,3 +209,19 @@ def test_carry_on_commands_leave_a_report_html_evplan_did_not_write(tmp_path: Pa
     assert theirs.returncode == 0, theirs.stderr
     assert page.read_text(encoding="utf-8") == "<p>my notes</p>"
     assert "is not a page evplan wrote: left as it is" in " ".join(theirs.stdout.split())
+
+
+def test_force_never_replaces_a_file_evplan_did_not_write(tmp_path: Path) -> None:
+    """`template FILE.xlsx`, `report -o FILE` and `sweep --csv FILE` with --force replaced a
+    user's file (audit); --force now confirms only replacing evplan's own files."""
+    mine = {"mine.xlsx": b"my workbook", "mine.html": b"<html>my page</html>",
+            "mine.csv": b"case,label,my,own\n"}
+    for name, content in mine.items():
+        (tmp_path / name).write_bytes(content)
+    for arguments in (("template", "mine.xlsx"), ("report", "-o", "mine.html"),
+                      ("sweep", "-g", "freight=1", "--csv", "mine.csv", "--no-record")):
+        done = cli(*arguments, "--force", cwd=tmp_path)
+        assert done.returncode == 1, (arguments, done.stdout, done.stderr)
+        assert "evplan never replaces a file it did not write, also with --force" in done.stderr
+    for name, content in mine.items():
+        assert (tmp_path / name).read_bytes() == content

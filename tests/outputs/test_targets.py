@@ -127,23 +127,45 @@ def test_latest_names_the_newest_finished_run(tmp_path: Path) -> None:
 
 
 def test_single_files(tmp_path: Path) -> None:
+    from evplan.outputs.targets import evplan_kpi_csv, evplan_workbook
+    from evplan.report import write_template
+
     new = tmp_path / "book.xlsx"
     assert check_file_target(new, force=False, what="the template") == new
     new.write_bytes(b"my edits")
-    with pytest.raises(OutputError, match="pass --force to replace it"):
-        check_file_target(new, force=False, what="the template")
-    assert check_file_target(new, force=True, what="the template") == new
+    for force in (False, True):  # a file evplan did not write: never replaced (audit)
+        with pytest.raises(OutputError, match="evplan never replaces a file it did not "
+                                              "write, also with --force"):
+            check_file_target(new, force=force, what="the template", ours=evplan_workbook)
+    assert new.read_bytes() == b"my edits"
+    new.unlink()
+    write_template(new)
+    assert evplan_workbook(new)
+    with pytest.raises(OutputError, match="evplan wrote it, but it may hold your edits"):
+        check_file_target(new, force=False, what="the template", ours=evplan_workbook)
+    assert check_file_target(new, force=True, what="the template", ours=evplan_workbook) == new
+    table = tmp_path / "kpis.csv"
+    table.write_text("case,label,freight,run_id,status,objective_usd,solve_mode,kpi,year,key,"
+                     "value,unit\n0,freight=1,1.0,,optimal,1.0,warm,x,2023,all,1.0,USD\n")
+    assert evplan_kpi_csv(table)
+    assert check_file_target(table, force=True, what="x", ours=evplan_kpi_csv) == table
+    table.write_text("case,label,my,own,table\n")
+    assert not evplan_kpi_csv(table)
+    with pytest.raises(OutputError, match="evplan did not write it"):
+        check_file_target(table, force=True, what="x", ours=evplan_kpi_csv)
     page = tmp_path / "page.html"
     page.write_text('<html><head><meta name="generator" content="evplan 0.1.0">')
     assert evplan_html(page)
     assert check_file_target(page, force=False, what="x", replaceable=evplan_html) == page
     page.write_text("<html>my own page</html>")
-    with pytest.raises(OutputError):
-        check_file_target(page, force=False, what="x", replaceable=evplan_html)
+    for force in (False, True):
+        with pytest.raises(OutputError):
+            check_file_target(page, force=force, what="x", replaceable=evplan_html,
+                              ours=evplan_html)
     with pytest.raises(OutputError, match="is a folder"):
         check_file_target(tmp_path, force=True, what="x")
     assert read_marker(tmp_path) is None
-    assert sorted(os.listdir(tmp_path)) == ["book.xlsx", "page.html"]
+    assert sorted(os.listdir(tmp_path)) == ["book.xlsx", "kpis.csv", "page.html"]
 
 
 def test_latest_replaces_only_evplans_own_pointer(tmp_path: Path) -> None:

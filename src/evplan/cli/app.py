@@ -58,8 +58,9 @@ ForceOption = Annotated[bool, typer.Option(
     "--force", help="Replace the output when it is one evplan wrote (never a user's file or "
                     "folder).")]
 ForceFileOption = Annotated[bool, typer.Option(
-    "--force", help="Overwrite an existing output file, also one evplan did not write (its "
-                    "contents are lost; without --force such a file is refused).")]
+    "--force", help="Replace an existing output file that evplan wrote (it may hold your "
+                    "edits, so it is refused without --force); a file evplan did not write "
+                    "is never replaced.")]
 InputsOption = Annotated[Path | None, typer.Option(
     "--inputs", "-i", hidden=True,
     help="Deprecated: give the inputs as the positional INPUTS argument.")]

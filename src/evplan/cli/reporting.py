@@ -48,7 +48,7 @@ def report(
             folders = [default_run_folder()]
         check_file_target(report_file(folders, output), force=force, what="the report page",
                           name="report.html" if len(folders) == 1 else "comparison.html",
-                          option=" with -o", replaceable=evplan_html)
+                          option=" with -o", replaceable=evplan_html, ours=evplan_html)
         written = write_report(folders, output, focus, self_contained=self_contained)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
@@ -86,10 +86,11 @@ def template(
         console.print(f"Input folder: {written} ({len(list(written.iterdir()))} files). Edit "
                       f"the CSV files, then: evplan run {file}")
         return
-    from evplan.outputs.targets import check_file_target
+    from evplan.outputs.targets import check_file_target, evplan_workbook
 
     try:
-        check_file_target(file, force=force, what="the template", name="inputs.xlsx")
+        check_file_target(file, force=force, what="the template", name="inputs.xlsx",
+                          ours=evplan_workbook)
         written = write_template(file, load_inputs(inputs) if inputs is not None else None)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)

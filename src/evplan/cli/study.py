@@ -102,12 +102,13 @@ def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool)
 
 
 def _check_csv(csv: Path | None, force: bool) -> None:
-    """Refuse an existing --csv file before the study runs (unless --force)."""
+    """Refuse an existing --csv file before the study runs (one evplan wrote: unless
+    --force; any other: always)."""
     if csv is not None:
-        from evplan.outputs.targets import check_file_target
+        from evplan.outputs.targets import check_file_target, evplan_kpi_csv
 
         check_file_target(csv, force=force, what="the KPI table", option=" for --csv",
-                          name="kpis.csv")
+                          name="kpis.csv", ours=evplan_kpi_csv)
 
 
 @app.command()

@@ -243,15 +243,41 @@ def evplan_html(path: Path) -> bool:
     return b'<meta name="generator" content="evplan' in head
 
 
+def evplan_workbook(path: Path) -> bool:
+    """True when ``path`` is an .xlsx workbook evplan wrote (its creator property is evplan;
+    Excel keeps the creator when a user saves the file)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            core = book.read("docProps/core.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return b"<dc:creator>evplan</dc:creator>" in core
+
+
+def evplan_kpi_csv(path: Path) -> bool:
+    """True when ``path`` is a sweep or Monte Carlo KPI table evplan wrote (its header)."""
+    try:
+        with path.open("rb") as file:
+            header = file.readline(4096).rstrip(b"\r\n")
+    except OSError:
+        return False
+    return header.startswith(b"case,label,") and header.endswith(
+        b",run_id,status,objective_usd,solve_mode,kpi,year,key,value,unit")
+
+
 def check_file_target(path: Path, *, force: bool, what: str, option: str = "",
                       replaceable: Callable[[Path], bool] | None = None,
+                      ours: Callable[[Path], bool] | None = None,
                       name: str | None = None) -> Path:
     """Check a file a command is about to write; return it.
 
-    A new file is fine; an existing one only with ``force`` or when ``replaceable`` says
-    evplan wrote it (a report page). A folder, or a symbolic link (to anything: writing it
-    would write the file it points to, which the command did not name), is refused, also
-    with ``force``.
+    A new file is fine. An existing one is replaced when ``replaceable`` says so (a report
+    page evplan wrote), or with ``force`` when ``ours`` says evplan wrote it (a template or a
+    KPI table, which may hold the user's edits: hence --force). A file evplan did not write
+    is never replaced, also with ``force``; nor is a folder or a symbolic link (writing it
+    would write the file it points to, which the command did not name).
 
     ``name`` is the file name to suggest inside a folder given instead of a file.
 
@@ -267,9 +293,16 @@ def check_file_target(path: Path, *, force: bool, what: str, option: str = "",
     if path.is_dir():
         raise OutputError(f"evplan: {path} is a folder; {what} is a file. Choose a file "
                           f"name{option}, e.g. {path / (name or path.name)}.")
-    if path.exists() and not force and not (replaceable is not None and replaceable(path)):
-        raise OutputError(f"evplan: {path} exists and evplan did not write it, or it may hold "
-                          f"your edits; {what} would replace it. Choose another file "
+    if not path.exists() or (replaceable is not None and replaceable(path)):
+        return path
+    if not (ours is not None and ours(path)):
+        raise OutputError(f"evplan: {path} exists and evplan did not write it; {what} would "
+                          f"replace it, and evplan never replaces a file it did not write, "
+                          f"also with --force. Choose another file name{option}, or move "
+                          "the file away yourself.")
+    if not force:
+        raise OutputError(f"evplan: {path} exists (evplan wrote it, but it may hold your "
+                          f"edits); {what} would replace it. Choose another file "
                           f"name{option}, or pass --force to replace it.")
     return path
 
