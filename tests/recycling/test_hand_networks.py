@@ -119,6 +119,14 @@ def test_efficiency_target_binds_and_forces_hydro(exact_options):
     assert bool(eu["met"])
 
 
+def test_a_share_is_shown_with_its_digits() -> None:
+    """A 0.999 target was reported "of 100%" (audit)."""
+    from evplan.recycling.plan import percent
+
+    assert [percent(share) for share in (0.999, 0.95, 1.0, 0.1234)] == [
+        "99.9%", "95%", "100%", "12.34%"]
+
+
 def test_targets_outside_the_eu_do_not_bind(exact_options):
     targets = [("recycling_efficiency", "*", 2025, 0.5)]
     result = _plan(500.0, exact_options, lithium_price=0.0, eu=False, targets=targets)

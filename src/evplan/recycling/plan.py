@@ -121,10 +121,11 @@ def _explain(index: NetworkIndex, options: RecyclingOptions) -> list[str]:
     short = run.values("shortfall")
     rows = index.targets.assign(shortfall=short)
     rows = rows[rows["shortfall"] > TOL].sort_values(["year", "plant", "target", "material"])
-    lines = [f"EU target {row.target} ({row.material}) of {row.share:.0%} in {row.year} at plant "
-             f"'{row.plant}' cannot be met: short by {row.shortfall:,.1f} t with every process "
-             "available. Allow a shortfall (target_penalty_usd_per_tonne), change the recovery "
-             "rates, or let the packs go to other plants." for row in rows.head(8).itertuples()]
+    lines = [f"EU target {row.target} ({row.material}) of {percent(row.share)} in {row.year} "
+             f"at plant '{row.plant}' cannot be met: short by {row.shortfall:,.1f} t with every "
+             "process available. Allow a shortfall (target_penalty_usd_per_tonne), change the "
+             "recovery rates, or let the packs go to other plants."
+             for row in rows.head(8).itertuples()]
     if len(rows) > 8:
         lines.append(f"... and {len(rows) - 8} more plant-year targets.")
     return lines or ["the model is infeasible for a reason other than the EU targets."]
@@ -350,3 +351,8 @@ def _model_assumptions(options: RecyclingOptions) -> list[str]:
                     f"{options.target_penalty_usd_per_tonne:,.0f} per tonne; shortfalls are "
                     "reported.")
     return text
+
+
+def percent(share: Any) -> str:
+    """``share`` as a percentage with the digits it has (0.999 is 99.9 %, not 100 %)."""
+    return f"{round(100 * float(share), 2):g}%"

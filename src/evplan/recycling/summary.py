@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.table import Table
 
 from evplan.examples import default_run_folder
-from evplan.recycling.plan import RecyclingResult
+from evplan.recycling.plan import RecyclingResult, percent
 from evplan.recycling.tables import TABLES, TableSource
 
 __all__ = ["closing_note", "default_run_folder", "plants_table", "table_sources", "years_table"]
@@ -117,7 +117,7 @@ def closing_note(result: RecyclingResult) -> list[str]:
     if binding:
         name = "recycling efficiency" if binding["target"] == "recycling_efficiency" else (
             f"{binding['material']} recovery")
-        lines.append(f"First EU target to bind: {name} of {binding['share_required']:.0%} in "
+        lines.append(f"First EU target to bind: {name} of {percent(binding['share_required'])} in "
                      f"{binding['year']} (the plan without targets reaches "
                      f"{binding['share_without_target']:.1%} at {binding['scope']}).")
     else:
@@ -137,7 +137,7 @@ def closing_note(result: RecyclingResult) -> list[str]:
         lines.append("EU plants meet every recycling-efficiency and material-recovery target.")
     content = result.binding.get("recycled_content")
     if content:
-        lines.append(f"Recycled content: {content['material']} {content['share_required']:.0%}"
+        lines.append(f"Recycled content: {content['material']} {percent(content['share_required'])}"
                      f" falls short in {content['year']} by {content['shortfall_tonnes']:,.0f} t"
                      " of EU-recovered supply.")
     elif len(result["recycled_content"]):
