@@ -19,15 +19,13 @@ from evplan.errors import InputError, Problem
 from evplan.scenarios.overrides import (
     LABEL,
     MAX_SAMPLES,
-    MAX_SWEEP_VALUES,
     Catalog,
     Distribution,
     MonteCarloSpec,
     Patch,
     count_option,
-    finite_number,
-    sweep_values,
 )
+from evplan.scenarios.values import MAX_SWEEP_VALUES, finite_number, sweep_values
 
 #: Most cases one sweep may have (the product of its parameters' value counts).
 MAX_CASES = 100_000
@@ -64,7 +62,7 @@ def parse_values(text: str) -> tuple[float, ...]:
     ------
     InputError
         For text that is neither, for NaN or infinity, for no values, and for more than
-        :data:`~evplan.scenarios.overrides.MAX_SWEEP_VALUES` values.
+        :data:`~evplan.scenarios.values.MAX_SWEEP_VALUES` values.
 
     Examples
     --------

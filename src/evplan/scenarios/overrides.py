@@ -29,8 +29,6 @@ parameters fail with a "did you mean" that names the closest spelling.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +37,8 @@ from typing import Any
 from evplan.data.files import MAX_YAML_BYTES, load_yaml, read_text_file
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
+from evplan.scenarios.values import LABEL, finite_number, sweep_values
+from evplan.scenarios.values import as_tuple as _values
 from evplan.schema import TABLES
 
 __all__ = [
@@ -56,7 +56,6 @@ __all__ = [
     "sweep_values",
 ]
 
-LABEL = "scenarios.yaml"
 PATCH_KEYS = ("where", "set", "scale", "from_year")
 #: A ``where`` filter that is not a column: on routes, ``cross_border: true`` keeps lanes whose
 #: plant's country differs from the market's country (``false``: domestic lanes only).
@@ -64,7 +63,6 @@ CROSS_BORDER = "cross_border"
 DISTRIBUTIONS = ("normal", "lognormal", "uniform", "triangular", "choice")
 #: Most samples one Monte Carlo study may draw, and most values one sweep parameter may take.
 MAX_SAMPLES = 100_000
-MAX_SWEEP_VALUES = 1_000
 
 
 @dataclass(frozen=True)
@@ -188,10 +186,6 @@ class Catalog:
         return self.parameters[name]
 
 
-def _values(value: Any) -> tuple[Any, ...]:
-    return tuple(value) if isinstance(value, list | tuple) else (value,)
-
-
 def _mapping(value: Any, where: str, what: str, problems: list[Problem]) -> Mapping[Any, Any]:
     """``value`` when it is a mapping (or absent); else a problem and an empty mapping."""
     if value is None or isinstance(value, Mapping):
@@ -199,29 +193,6 @@ def _mapping(value: Any, where: str, what: str, problems: list[Problem]) -> Mapp
     found = "a list" if isinstance(value, list) else f"{value!r}"
     problems.append(Problem(LABEL, f"{where} must be a mapping ({what}), found {found}."))
     return {}
-
-
-def finite_number(value: Any) -> float | None:
-    """``value`` as a finite float, or None (text, booleans, NaN and infinity are not numbers).
-
-    Examples
-    --------
-    >>> [finite_number(v) for v in (2, "0.5", float("nan"), True, "abc")]
-    [2.0, 0.5, None, None, None]
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    if isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
-        return None  # float() also reads '1_0' as 10 and full-width digits: not numbers here
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-#: A number as a user writes one: ASCII digits, an optional sign, point and exponent.
-_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 def _check_columns(table: str, columns: Sequence[str], what: str, where: str,
@@ -561,34 +532,6 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
         raise InputError(problems)
     return Catalog(overrides, scenarios, parameters, sweeps, montecarlo,
                    {str(k): str(v) for k, v in section["descriptions"].items()}, studies)
-
-
-def sweep_values(values: Any, what: str, problems: list[Problem], label: str = LABEL
-                 ) -> tuple[float, ...] | None:
-    """The values of one sweep parameter: 1 to MAX_SWEEP_VALUES finite numbers, else None."""
-    items = _values(values)
-    numbers = [finite_number(value) for value in items]
-    if not items:
-        problems.append(Problem(label, f"{what}: no values. Give values such as [0.5, 1, 2]."))
-        return None
-    if isinstance(values, Mapping) or None in numbers:
-        bad = next((value for value, number in zip(items, numbers, strict=True)
-                    if number is None), values)
-        problems.append(Problem(label, f"{what}: {bad!r} is not a list of finite numbers. "
-                                "Give values such as [0.5, 1, 2]."))
-        return None
-    if len(numbers) > MAX_SWEEP_VALUES:
-        problems.append(Problem(label, f"{what}: {len(numbers):,} values; a sweep takes at most "
-                                f"{MAX_SWEEP_VALUES:,} per parameter."))
-        return None
-    repeated = sorted({number for number in numbers
-                       if number is not None and numbers.count(number) > 1})
-    if repeated:
-        problems.append(Problem(label, f"{what}: {', '.join(f'{n:g}' for n in repeated)} "
-                                "given more than once (each value is one case). Give each "
-                                "value once."))
-        return None
-    return tuple(float(number) for number in numbers if number is not None)
 
 
 def load_catalog(path: str | Path) -> Catalog:

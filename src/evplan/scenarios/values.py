@@ -1,0 +1,76 @@
+"""Numbers read from scenarios.yaml and the command line: finite, written as numbers are.
+
+Sweep values (a ``sweeps:`` entry or ``--grid``) and every number an override or a
+distribution takes pass through :func:`finite_number`; a sweep's values through
+:func:`sweep_values`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from evplan.errors import Problem
+
+__all__ = ["MAX_SWEEP_VALUES", "as_tuple", "finite_number", "sweep_values"]
+
+LABEL = "scenarios.yaml"
+MAX_SWEEP_VALUES = 1_000
+
+
+def as_tuple(value: Any) -> tuple[Any, ...]:
+    """``value`` as a tuple: a list or tuple as it is, anything else as one item."""
+    return tuple(value) if isinstance(value, list | tuple) else (value,)
+
+
+def finite_number(value: Any) -> float | None:
+    """``value`` as a finite float, or None (text, booleans, NaN and infinity are not numbers).
+
+    Examples
+    --------
+    >>> [finite_number(v) for v in (2, "0.5", float("nan"), True, "abc")]
+    [2.0, 0.5, None, None, None]
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    if isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
+        return None  # float() also reads '1_0' as 10 and full-width digits: not numbers here
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+#: A number as a user writes one: ASCII digits, an optional sign, point and exponent.
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def sweep_values(values: Any, what: str, problems: list[Problem], label: str = LABEL
+                 ) -> tuple[float, ...] | None:
+    """The values of one sweep parameter: 1 to MAX_SWEEP_VALUES finite numbers, else None."""
+    items = as_tuple(values)
+    numbers = [finite_number(value) for value in items]
+    if not items:
+        problems.append(Problem(label, f"{what}: no values. Give values such as [0.5, 1, 2]."))
+        return None
+    if isinstance(values, Mapping) or None in numbers:
+        bad = next((value for value, number in zip(items, numbers, strict=True)
+                    if number is None), values)
+        problems.append(Problem(label, f"{what}: {bad!r} is not a list of finite numbers. "
+                                "Give values such as [0.5, 1, 2]."))
+        return None
+    if len(numbers) > MAX_SWEEP_VALUES:
+        problems.append(Problem(label, f"{what}: {len(numbers):,} values; a sweep takes at most "
+                                f"{MAX_SWEEP_VALUES:,} per parameter."))
+        return None
+    repeated = sorted({number for number in numbers
+                       if number is not None and numbers.count(number) > 1})
+    if repeated:
+        problems.append(Problem(label, f"{what}: {', '.join(f'{n:g}' for n in repeated)} "
+                                "given more than once (each value is one case). Give each "
+                                "value once."))
+        return None
+    return tuple(float(number) for number in numbers if number is not None)
