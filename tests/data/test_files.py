@@ -250,10 +250,12 @@ def test_a_csv_header_naming_a_column_twice_names_it_as_written(tmp_path: Path) 
     folder = Path(shutil.copytree(china_export_path(), tmp_path / "inputs"))
     path = folder / "plants.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join([lines[0] + ",plant", *(line + ",X" for line in lines[1:])])
-                    + "\n", encoding="utf-8")
-    with pytest.raises(evplan.InputError) as caught:
-        evplan.load(folder)
-    assert [problem.message for problem in caught.value.problems] == [
-        "column 'plant' appears 2 times in the header. Keep one column named plant: delete or "
-        "rename the others."]
+    for before in ("", "\n"):  # also after a blank first line, which pandas skips
+        path.write_text(before + "\n".join([lines[0] + ",plant",
+                                            *(line + ",X" for line in lines[1:])]) + "\n",
+                        encoding="utf-8")
+        with pytest.raises(evplan.InputError) as caught:
+            evplan.load(folder)
+        assert [problem.message for problem in caught.value.problems] == [
+            "column 'plant' appears 2 times in the header. Keep one column named plant: delete "
+            "or rename the others."]

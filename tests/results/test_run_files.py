@@ -100,3 +100,14 @@ def test_programs_csv_is_checked_as_validate_checks_it(run_folder: Path, tmp_pat
         read_run_folder(folder)
     assert "row 2, program 'V1': " + expected in messages(caught)
     assert str(inputs / "programs.csv") in str(caught.value)
+
+
+def test_a_solvers_rounding_below_zero_is_accepted(run_folder: Path, tmp_path: Path) -> None:
+    """A certified strategic plan writes volumes like -1.8e-11: they are not an edit (the
+    second read found fleet refusing a fresh china-strategic run)."""
+    folder = damaged(run_folder, tmp_path)
+    shipments = pd.read_parquet(folder / "shipments.parquet")
+    shipments["shipment_vehicles"] = shipments["shipment_vehicles"].astype(float)
+    shipments.loc[0, "shipment_vehicles"] = -1.8e-11
+    shipments.to_parquet(folder / "shipments.parquet")
+    assert read_run_folder(folder).sales["sales_vehicles"].min() > -1e-9

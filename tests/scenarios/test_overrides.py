@@ -165,3 +165,16 @@ def test_where_on_text_matches_as_pandas_isin_did(dtype: str) -> None:
         assert [p.message.split("'")[1] for p in problems] == missing
 
     check()
+
+
+def test_an_override_removing_a_quota_leaves_its_share_moot(data: NetworkData) -> None:
+    """Canada drops its quota on Chinese EVs: the quota_shares row of the group no longer
+    applies. It is left out under the override, not refused as the typo it would be in the
+    inputs themselves (the second read found this scenario refused)."""
+    off = [Patch("duties", where={"origin": ("CN",), "market": ("CA",)},
+                 set={"quota_vehicles_per_year": None, "in_quota_rate": None,
+                      "quota_group": None})]
+    applied = apply(data, off)
+    assert not (applied["duties"]["quota_group"] != "").any()
+    assert applied["quota_shares"].empty
+    assert len(data["quota_shares"]) == 1

@@ -181,9 +181,11 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
                 raise InputError([Problem(label, f"{label} uses {name} to separate columns "
                                           f"(header '{header[:60]}'); evplan reads commas. Save "
                                           "it as CSV with a comma separator.")])
-    names = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
-    if len(names) == len(frame.columns) and len(set(names)) < len(names):
-        frame.columns = pd.Index(names)  # pandas renamed a repeat 'x.1': name it as written
+    names = next((row for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if row), [])
+    repeated = {name for name in names if name.strip() and names.count(name) > 1}
+    if repeated and len(names) == len(frame.columns):  # pandas renamed a repeat 'x.1':
+        frame.columns = pd.Index([name if name in repeated else read  # name it as written
+                                  for name, read in zip(names, frame.columns, strict=True)])
     return frame
 
 

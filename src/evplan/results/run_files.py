@@ -22,6 +22,9 @@ __all__ = ["check_volumes", "read_manifest", "read_programs", "read_table_file"]
 
 _RERUN = "Write the folder again with `evplan run -o FOLDER --force`."
 
+#: Volumes this far below 0 are a solver's rounding (the certificate's tolerance is 1e-3).
+VOLUME_TOLERANCE = 1e-6
+
 
 def read_manifest(folder: Path, scenario: bool = True) -> dict[str, Any]:
     """``folder/run.json`` as a mapping; with ``scenario``, its ``scenario`` must give whole
@@ -93,7 +96,8 @@ def check_volumes(frame: pd.DataFrame, columns: dict[str, tuple[str, ...]], labe
         problems += _rows(frame, column, bad, label, "is not a whole year")
     for column in columns.get("volume", ()):
         values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(values) | (values < 0)
+        # a solver's rounding leaves volumes like -1e-11 in a plan evplan certified
+        bad = ~np.isfinite(values) | (values < -VOLUME_TOLERANCE)
         problems += _rows(frame, column, bad, label, "is not a finite number >= 0")
     if problems:
         raise InputError([*problems, Problem(label, f"evplan writes {label} with finite "

@@ -329,11 +329,30 @@ def apply_patches(data: NetworkData, patches: Sequence[Patch], scenario: str = "
                                    or _default_index(frame) else frame.reset_index(drop=True)
                                    for name, frame in tables.items()})
     else:
+        _drop_shares_of_removed_quotas(data, tables)
         try:
             new = validate_tables(tables, data.scenario, origin=data.origin)
         except InputError as error:
             raise InputError(_blame(error.problems, patches)) from None
     return Applied(new, scenario, tuple(records))
+
+
+def _quota_groups(duties: pd.DataFrame) -> set[str]:
+    with_quota = duties["quota_group"].fillna("").astype(str).ne("") & duties[
+        "quota_vehicles_per_year"].notna()
+    return set(duties.loc[with_quota, "quota_group"].astype(str))
+
+
+def _drop_shares_of_removed_quotas(data: NetworkData, tables: dict[str, pd.DataFrame]) -> None:
+    """An override that removes a quota (Canada drops its quota) leaves the group's
+    quota_shares row without a quota to share: the row is moot under the override, not a
+    typo (which validation refuses in the inputs themselves), so it is left out here."""
+    shares = tables.get("quota_shares")
+    if shares is None or shares.empty:
+        return
+    removed = _quota_groups(data["duties"]) - _quota_groups(tables["duties"])
+    if removed:
+        tables["quota_shares"] = shares[~shares["quota_group"].astype(str).isin(removed)]
 
 
 def _default_index(frame: pd.DataFrame) -> bool:
