@@ -60,7 +60,7 @@ def test_structural_changes_reindex_or_fall_back_cold(data: NetworkData, warm: W
 def test_ranging_break_even_agrees_with_bisection(data: NetworkData, warm: WarmModel) -> None:
     table = breakeven_duties(data, warm)
     assert set(table["meaning"]) <= {"stops above", "starts below", "unused even at 0 %",
-                                     "used at any rate"}
+                                     "used at any rate", "quota lane: --exact bisects it"}
     exact_used = table[table["used"] & table["exact"]].head(3)
     lower_bounds = table[table["used"] & ~table["exact"]].head(2)
     unused = table[table["meaning"] == "starts below"].head(3)

@@ -81,8 +81,9 @@ def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool)
         console.print(f"case {row['case']} ({row['label']}): {row['status']}: "
                       + " ".join(lines[:2]) + (" ..." if len(lines) > 2 else ""))
     if len(failed) > 5:
-        console.print(f"... and {len(failed) - 5} more cases without a plan (their errors are "
-                      "in the cases table of the store, or --csv).")
+        console.print(f"... and {len(failed) - 5} more cases without a plan (neither the store "
+                      "nor --csv holds cases without a plan; in Python, "
+                      "evplan.scenarios.run_cases(...).cases lists every case's error).")
     if 0 < len(failed) < len(cases) and montecarlo:
         console.print(f"The statistics above are over the {len(cases) - len(failed)} of "
                       f"{len(cases)} samples that were solved: the {len(failed)} others are "
@@ -220,8 +221,9 @@ def breakeven(
     debug: DebugOption = False,
 ) -> None:
     """Duty rate at which each used lane stops being used, and each unused one would start."""
+    from evplan.model.strategic import has_strategic
     from evplan.scenarios import WarmModel, apply_scenario, breakeven_duties
-    from evplan.scenarios.display import breakeven_table
+    from evplan.scenarios.display import breakeven_summary, breakeven_table
 
     try:
         data = load_inputs(pick_inputs(path, inputs, "evplan breakeven {inputs}"))
@@ -230,7 +232,12 @@ def breakeven(
             raise typer.BadParameter(f"{year} is outside the planning horizon {first}-{last}.",
                                      param_hint="'--year'")
         applied = apply_scenario(data, scenario or "base")
-        warm = WarmModel(applied.data)
+        fixed = None
+        if has_strategic(applied.data):  # break-even in the plan's network (held fixed)
+            from evplan.strategic.milp import network_values
+
+            fixed = network_values(applied.data, None)
+        warm = WarmModel(applied.data, fixed=fixed)
         result = warm.solve(applied.data)
         table = breakeven_duties(applied.data, warm, refine_all=exact)
         from evplan.results import Result
@@ -245,9 +252,7 @@ def breakeven(
         exit_with_error(error, debug)
         return
     console.print(breakeven_table(table, year or int(table["year"].max()), limit))
-    console.print(f"{int(table['used'].sum())} used and {int((~table['used']).sum())} unused "
-                  f"cross-border flows; {int((~table['exact']).sum())} stop rates are lower "
-                  "bounds from cost ranging (--exact bisects them).")
+    console.print(breakeven_summary(table))
     if run_id:
         console.print(f"Recorded with run {run_id} in {store or default_store()} "
                       "(table 'breakeven').")

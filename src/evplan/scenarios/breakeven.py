@@ -19,10 +19,19 @@ With strategic tables the network (every integer decision) is first fixed at the
 plan's (:func:`evplan.strategic.milp.network_values`): the break-even rates then say when
 a lane stops paying *in that network*, not when the network itself would change.
 
-For an unused flow this is exact (its reduced cost reaches zero). For a used flow it is the
-rate up to which the current plan stays optimal; past it the flow may shrink before it
-stops, so it is a lower bound of the stop rate. ``method="bisection"`` finds the exact stop
-rate by warm re-solves (about 30 per flow), for the flows asked for.
+For a used flow ranging gives the rate up to which the current plan stays optimal; past it
+the flow may shrink before it stops, so it is a lower bound of the stop rate. For an unused
+flow it gives the rate at which its reduced cost reaches zero; in a degenerate plan the flow
+may enter at zero volume there and start carrying vehicles only at a lower rate, so it is an
+upper bound of the start rate. ``method="bisection"`` finds the exact rate by warm re-solves
+(about 30 per flow), for the flows asked for.
+
+A minimum duty makes the duty ``max(r V, minimum)``: the rate is solved on that, so a lane
+whose minimum binds starts only if ``minimum`` itself is low enough ("unused even at 0 %"
+otherwise). A lane with a tariff-rate quota pays the in-quota rate on its quota whatever the
+rate: its row is about the vehicles *outside* the quota ("out of quota: ..."), and only
+bisection, which moves the in-quota column's credit with the rate, computes it (ranging
+moves one column, so it leaves those rows blank).
 """
 
 from __future__ import annotations
@@ -91,11 +100,19 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
     index, _ = warm.index_for(data)
     assert index is not None
     flows_frame = index.flows
-    shipped = _shipments(warm)
+    solution = np.asarray(warm.highs.getSolution().col_value)
+    shipped = solution[warm._columns("shipment")]
+    quota_column = np.full(len(flows_frame), -1, dtype=np.int64)
+    if len(index.quota_flows):
+        quota_column[index.quota_flows["flow"].to_numpy(dtype=np.int64)] = warm._columns(
+            "in_quota")
+    has_quota = quota_column >= 0
+    in_quota = np.where(has_quota, solution[np.maximum(quota_column, 0)], 0.0)
     cross = flows_frame["cross_border"].to_numpy(dtype=bool)
     discount = flows_frame["year"].map(index.discount).to_numpy()
     columns = warm._columns("shipment")
     used = shipped > USED_VEHICLES
+    moving = shipped - in_quota > USED_VEHICLES  # the vehicles the full rate applies to
     extra = np.full(len(flows_frame), np.nan)
     exact = np.ones(len(flows_frame), dtype=bool)
     if method == "ranging":
@@ -103,13 +120,15 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
         cost = np.asarray(warm.highs.getLp().col_cost_)[columns]
         down = np.asarray(ranging.col_cost_dn.value_)[columns]
         up = np.asarray(ranging.col_cost_up.value_)[columns]
-        extra = np.where(used, (cost - down) / discount, (cost - up) / discount)
+        extra = np.where(moving, (cost - down) / discount, (cost - up) / discount)
         leaving = np.asarray(ranging.col_cost_dn.ou_var_)[columns]
-        exact = ~used | (leaving == columns)
-        if method == "ranging" and flows is not None:
+        exact = moving & (leaving == columns)  # unused: an upper bound of the start rate
+        extra = np.where(has_quota, np.nan, extra)  # one column moved: not a quota lane's
+        exact &= ~has_quota
+        if flows is not None:
             refine = np.asarray(flows, dtype=np.int64)
         else:
-            refine = np.flatnonzero(cross & used & ~exact) if refine_all else np.empty(0, int)
+            refine = np.flatnonzero(cross & ~exact) if refine_all else np.empty(0, int)
         for flow in refine:
             extra[flow] = bisect_breakeven(warm, data, int(flow))
             exact[flow] = True
@@ -119,26 +138,17 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
             extra[flow] = bisect_breakeven(warm, data, int(flow))
     else:
         raise ValueError(f"method must be 'ranging' or 'bisection', not {method!r}")
-    value = flows_frame["customs_value_usd_per_vehicle"].to_numpy()
-    duty = flows_frame["duty_usd_per_vehicle"].to_numpy()
-    cvd = flows_frame["cvd_rate"].to_numpy()
-    specific = duty - np.maximum(flows_frame["ad_valorem_rate"].to_numpy() * value, 0.0) - (
-        cvd * value)
-    specific = np.where(np.isfinite(specific), np.maximum(specific, 0.0), 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = (duty + extra - cvd * value - specific) / value
-    meaning = np.where(used, "stops above", "starts below")
-    meaning = np.where(used & np.isinf(extra), "used at any rate", meaning)
-    meaning = np.where(~used & ((rate < 0) | np.isinf(extra)), "unused even at 0 %", meaning)
-    rate = np.where(np.isinf(extra) | (~used & (rate < 0)), np.nan, rate)
+    rate, meaning = _rates(data, flows_frame, extra, moving, has_quota)
     table = flows_frame[["plant", "origin", "program", "powertrain", "market", "year"]].copy()
     table["flow"] = np.arange(len(flows_frame))
     table["shipment_vehicles"] = shipped
+    table["in_quota_vehicles"] = in_quota
     table["used"] = used
     table["ad_valorem_rate"] = flows_frame["ad_valorem_rate"].to_numpy()
-    table["cvd_rate"] = cvd
-    table["customs_value_usd_per_vehicle"] = value
-    table["duty_usd_per_vehicle"] = duty
+    table["cvd_rate"] = flows_frame["cvd_rate"].to_numpy()
+    table["customs_value_usd_per_vehicle"] = flows_frame[
+        "customs_value_usd_per_vehicle"].to_numpy()
+    table["duty_usd_per_vehicle"] = flows_frame["duty_usd_per_vehicle"].to_numpy()
     table["breakeven_extra_duty_usd_per_vehicle"] = extra
     table["breakeven_rate"] = rate
     table["meaning"] = meaning
@@ -149,19 +159,52 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
     return table[cross[table["flow"].to_numpy()]].reset_index(drop=True)
 
 
+def _rates(data: NetworkData, flows: pd.DataFrame, extra: np.ndarray, moving: np.ndarray,
+           has_quota: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ad valorem rate at which each flow's use flips, and what the row means.
+
+    The duty is ``max(r V, minimum) + cvd V + specific`` (model/index.py): an extra duty
+    ``extra`` per vehicle moves ``max(r V, minimum)`` from its value now to ``now + extra``,
+    which a rate reaches only above the minimum.
+    """
+    from evplan.data.duties import resolve_duties
+
+    value = flows["customs_value_usd_per_vehicle"].to_numpy(dtype=float)
+    rate_now = flows["ad_valorem_rate"].to_numpy(dtype=float)
+    terms = resolve_duties(flows[["origin", "market", "powertrain", "year"]], data["duties"],
+                           data.years)
+    minimum = terms["minimum_usd_per_vehicle"].fillna(0.0).to_numpy(dtype=float)
+    target = np.maximum(rate_now * value, minimum) + extra
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = target / value
+    never = ~moving & ((target < minimum - 1e-9) | (rate < 0) | np.isneginf(extra))
+    meaning = np.where(moving, "stops above", "starts below")
+    meaning = np.where(moving & np.isposinf(extra), "used at any rate", meaning)
+    meaning = np.where(never, "unused even at 0 %", meaning)
+    rate = np.where(np.isinf(extra) | never, np.nan, rate)
+    meaning = np.where(has_quota & np.isnan(extra), "quota lane: --exact bisects it", meaning)
+    meaning = np.where(has_quota & ~np.isnan(extra),
+                       np.char.add("out of quota: ", meaning.astype(str)), meaning)
+    return rate, meaning
+
+
 def bisect_breakeven(warm: WarmModel, data: NetworkData, flow: int, tolerance: float = 0.5,
                      iterations: int = 40) -> float:
     """Extra duty per vehicle on one flow at which its use flips, by warm bisection.
 
     For a used flow: the smallest extra duty (>= 0) at which it is no longer shipped
     (``inf`` when even a 500 % rate keeps it). For an unused flow: the (negative) change
-    at which it starts (``-inf`` when even a zero duty would not do). ``data``'s own costs
-    are restored afterwards.
+    at which it starts (``-inf`` when even a zero duty would not do). With a tariff-rate
+    quota the extra duty applies outside the quota only (the in-quota saving grows with it)
+    and "shipped" means outside the quota. ``data``'s own costs are restored afterwards.
     """
     index, _ = warm.index_for(data)
     assert index is not None
     cost, rows, lower, upper = warm._vectors(index, data)
     column = int(warm._columns("shipment")[flow])
+    quota = index.quota_flows["flow"].to_numpy(dtype=np.int64)
+    credit = int(warm._columns("in_quota")[np.flatnonzero(quota == flow)[0]]) if (
+        flow in quota) else -1  # the in-quota vehicles' saving moves with the full rate
     discount = float(index.discount[index.flows["year"].iloc[flow]])
     value = float(index.flows["customs_value_usd_per_vehicle"].iloc[flow])
     duty = float(index.flows["duty_usd_per_vehicle"].iloc[flow])
@@ -171,9 +214,13 @@ def bisect_breakeven(warm: WarmModel, data: NetworkData, flow: int, tolerance: f
 
     def used_at(extra: float) -> bool:
         h.changeColCost(column, cost[column] - extra * discount)
+        if credit >= 0:
+            h.changeColCost(credit, cost[credit] + extra * discount)
         allow_seconds(h, warm.solver.time_limit_s)
         h.run()
-        return float(np.asarray(h.getSolution().col_value)[column]) > USED_VEHICLES
+        solution = np.asarray(h.getSolution().col_value)
+        outside = solution[column] - (solution[credit] if credit >= 0 else 0.0)
+        return float(outside) > USED_VEHICLES
 
     try:
         if used_at(0.0):
@@ -197,6 +244,8 @@ def bisect_breakeven(warm: WarmModel, data: NetworkData, flow: int, tolerance: f
         return high if want_used else low
     finally:
         h.changeColCost(column, cost[column])
+        if credit >= 0:
+            h.changeColCost(credit, cost[credit])
         allow_seconds(h, warm.solver.time_limit_s)
         h.run()
         warm.bases.forget_current()  # HiGHS's basis is now the bisection's

@@ -168,8 +168,11 @@ def sample(distribution: Distribution, size: int, rng: np.random.Generator) -> n
     if kind == "uniform":
         return rng.uniform(float(args["low"]), float(args["high"]), size)
     if kind == "triangular":
-        return rng.triangular(float(args["low"]), float(args["mode"]), float(args["high"]),
-                              size)
+        low, high = float(args["low"]), float(args["high"])
+        if low == high:  # low = mode = high (allowed): NumPy refuses it, the value is certain
+            rng.random(size)  # the draws the stream would use, so later parameters match
+            return np.full(size, low)
+        return rng.triangular(low, float(args["mode"]), high, size)
     if kind == "choice":
         return rng.choice(np.asarray(args["values"], dtype=float), size)
     raise InputError([Problem(LABEL, f"'{kind}' is not a distribution.")])

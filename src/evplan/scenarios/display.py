@@ -104,6 +104,27 @@ def montecarlo_table(study: StudyResult, title: str) -> Table:
     return table
 
 
+def _bound(row: pd.Series) -> str:
+    """What an inexact break-even rate is: ranging bounds a stop rate from below and a start
+    rate from above (exact ones, and blank ones, say nothing more)."""
+    if row["exact"] or pd.isna(row["breakeven_rate"]):
+        return ""
+    return " (at least)" if "stops above" in str(row["meaning"]) else " (at most)"
+
+
+def breakeven_summary(frame: pd.DataFrame) -> str:
+    """One line: the lanes, and which rates are bounds or left to --exact."""
+    inexact = frame[~frame["exact"]]
+    meaning = inexact["meaning"].astype(str)
+    stops = int(meaning.str.contains("stops above").sum())
+    starts = int(meaning.str.contains("starts below").sum())
+    quota = int(meaning.str.startswith("quota lane").sum())
+    return (f"{int(frame['used'].sum())} used and {int((~frame['used']).sum())} unused "
+            f"cross-border flows; from cost ranging, {stops} stop rates are lower bounds and "
+            f"{starts} start rates upper bounds, and {quota} quota lanes are not computed "
+            "(--exact bisects them all).")
+
+
 def breakeven_table(frame: pd.DataFrame, year: int, limit: int) -> Table:
     """Used lanes (the rate at which they stop) and the closest unused ones (start rate)."""
     rows = frame[frame["year"] == year]
@@ -111,8 +132,8 @@ def breakeven_table(frame: pd.DataFrame, year: int, limit: int) -> Table:
     unused = rows[~rows["used"] & rows["breakeven_rate"].notna()].assign(
         gap=lambda f: f["ad_valorem_rate"] - f["breakeven_rate"]).sort_values("gap").head(
         limit // 2)
-    table = Table(title=f"Break-even duty rates, {year} (rate on that lane alone)",
-                  title_justify="left")
+    table = Table(title=f"Break-even duty rates, {year} (ad valorem + countervailing, on "
+                        "that lane alone)", title_justify="left")
     for column in ("lane", "program", "vehicles", "duty now", "break-even", "meaning"):
         table.add_column(column, justify="left" if column in ("lane", "program", "meaning")
                          else "right")
@@ -122,7 +143,7 @@ def breakeven_table(frame: pd.DataFrame, year: int, limit: int) -> Table:
                       f"{row['shipment_vehicles']:,.0f}",
                       f"{row['ad_valorem_rate'] + row['cvd_rate']:.1%}",
                       "-" if pd.isna(rate) else f"{rate + row['cvd_rate']:.1%}",
-                      str(row["meaning"]) + ("" if row["exact"] else " (at least)"))
+                      str(row["meaning"]) + _bound(row))
     return table
 
 
