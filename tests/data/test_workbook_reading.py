@@ -192,3 +192,4 @@ def test_a_value_under_no_header_and_a_repeated_scenario_key_are_errors(
     assert (f"row {last}: key 'first_year' is given twice (first in row "
             f"{rows['first_year']}). Keep one row.") in text
     assert "discount_rate" in text and "'#x'" in text  # text, so not a number
+

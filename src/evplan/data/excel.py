@@ -172,9 +172,11 @@ def _open(workbook: Path, data_only: bool) -> Any:
     from openpyxl import load_workbook
 
     try:
-        with warnings.catch_warnings():
+        # evplan's own handle, closed also when openpyxl fails half-way (openpyxl closes its
+        # archive only after a whole read: a broken workbook left the file open).
+        with warnings.catch_warnings(), workbook.open("rb") as stream:
             warnings.simplefilter("ignore")  # unsupported extensions, odd styles
-            return load_workbook(workbook, read_only=False, data_only=data_only)
+            return load_workbook(stream, read_only=False, data_only=data_only)
     except Exception as error:  # openpyxl raises many types for a broken file
         detail = str(error).strip() or type(error).__name__
         raise InputError([Problem(workbook.name, f"{workbook.name} cannot be read as an Excel "
