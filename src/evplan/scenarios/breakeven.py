@@ -125,6 +125,8 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
         exact = moving & (leaving == columns)  # unused: an upper bound of the start rate
         extra = np.where(has_quota, np.nan, extra)  # one column moved: not a quota lane's
         exact &= ~has_quota
+        # an unused flow whose upper bound is below every rate never starts: that is exact
+        exact |= _rates(data, flows_frame, extra, moving, has_quota)[1] == "unused even at 0 %"
         if flows is not None:
             refine = np.asarray(flows, dtype=np.int64)
         else:
