@@ -120,14 +120,15 @@ def test_battery_shares_above_one_and_unknown_chemistry(tmp_path: Path) -> None:
         "add up to 1."]
 
 
-def test_a_market_without_a_curve_is_named(tmp_path: Path) -> None:
-    file = tmp_path / "survival.csv"
+def test_a_market_without_a_curve_is_named_in_the_file_given(tmp_path: Path) -> None:
+    file = tmp_path / "my_curves.csv"  # the problem names this file, not survival.csv
     file.write_text("market,curve,scale_years,shape\nCN,weibull,14.46,4.79\n", encoding="utf-8")
     history = pd.DataFrame({"market": ["CNN"], "year": [2020], "powertrain": ["BEV"],
                             "sales_vehicles": [1.0]})
     with pytest.raises(InputError) as caught:
         project_fleet(history=history, survival=file)
     assert messages(caught) == ["market 'CNN' has no survival curve. Did you mean 'CN'?"]
+    assert [problem.file for problem in caught.value.problems] == ["my_curves.csv"]
 
 
 def test_a_weibull_row_with_scale_and_mean_must_agree(tmp_path: Path) -> None:
@@ -164,12 +165,3 @@ def test_every_bad_file_is_reported_at_once(tmp_path: Path) -> None:
     files = [problem.file for problem in caught.value.problems]
     assert files == ["s.csv", "b.csv", "h.csv"]
 
-
-def test_a_market_without_a_curve_is_blamed_on_the_file_given(tmp_path: Path) -> None:
-    file = tmp_path / "my_curves.csv"
-    file.write_text("market,curve,scale_years,shape\nCN,weibull,14.46,4.79\n", encoding="utf-8")
-    history = pd.DataFrame({"market": ["TH"], "year": [2020], "powertrain": ["BEV"],
-                            "sales_vehicles": [1.0]})
-    with pytest.raises(InputError) as caught:
-        project_fleet(history=history, survival=file)
-    assert [problem.file for problem in caught.value.problems] == ["my_curves.csv"]
