@@ -11,7 +11,7 @@ import pandas as pd
 
 from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
 from evplan.data.compliance_checks import check_compliance_tables
-from evplan.data.duties import expand_years, resolve_duties
+from evplan.data.duties import expand_years, quota_groups, resolve_duties
 from evplan.data.network import ScenarioSettings
 from evplan.data.products import product_members
 from evplan.data.strategic_checks import check_strategic_tables
@@ -360,8 +360,7 @@ def check_quota_shares(tables: Tables, labels: dict[str, str], problems: list[Pr
     if shares is None or shares.empty:
         return
     duties = tables["duties"]
-    groups = sorted(set(duties.loc[duties["quota_group"].ne("")
-                                   & duties["quota_vehicles_per_year"].notna(), "quota_group"]))
+    groups = sorted(quota_groups(duties))
     table = TABLES["quota_shares"]
     label = labels["quota_shares"]
     _limited(problems, label, [

@@ -11,11 +11,14 @@ Everything is a merge on expanded year tables: no loop over rows.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
-__all__ = ["expand_years", "resolve_countervailing", "resolve_duties", "resolve_duty_positions"]
+__all__ = ["expand_years", "quota_groups", "resolve_countervailing", "resolve_duties",
+           "resolve_duty_positions", "year_or"]
 
 DUTY_VALUES = (
     "ad_valorem_rate",
@@ -25,6 +28,17 @@ DUTY_VALUES = (
     "in_quota_rate",
     "quota_group",
 )
+
+
+def year_or(value: Any, default: int) -> int:
+    """A nullable year cell as an int, ``default`` when blank (``first_year``/``last_year``)."""
+    return default if value is None or pd.isna(value) else int(value)
+
+
+def quota_groups(duties: pd.DataFrame) -> set[str]:
+    """The ``quota_group`` names of the duties rows that carry a quota (blank names left out)."""
+    named = duties["quota_group"].fillna("").astype(str)
+    return set(named[named.ne("") & duties["quota_vehicles_per_year"].notna()])
 
 
 def expand_years(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:

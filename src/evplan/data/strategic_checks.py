@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
-from evplan.data.duties import expand_years
+from evplan.data.duties import expand_years, year_or
 from evplan.data.network import ScenarioSettings
 from evplan.errors import Problem
 from evplan.schema import TABLES
@@ -81,8 +81,8 @@ def _max_plants(tables: Tables, labels: dict[str, str], scenario: ScenarioSettin
     found = []
     for i in capped.index:
         program = capped.loc[i, "program"]
-        start = _year_or(capped.loc[i, "first_year"], min(scenario.years))
-        end = _year_or(capped.loc[i, "last_year"], max(scenario.years))
+        start = year_or(capped.loc[i, "first_year"], min(scenario.years))
+        end = year_or(capped.loc[i, "last_year"], max(scenario.years))
         rows = must[must["program"].eq(program) & must["year"].between(start, end)]
         if rows.empty:
             continue
@@ -105,10 +105,6 @@ def _max_plants(tables: Tables, labels: dict[str, str], scenario: ScenarioSettin
                              "Add or open option rows, or raise max_plants.",
                              int(capped.loc[i, "row"])))
     _add(problems, labels["program_lifecycle"], found)
-
-
-def _year_or(value: object, default: int) -> int:
-    return default if pd.isna(value) else int(value)  # type: ignore[call-overload]
 
 
 def _kit_duty_rows(tables: Tables, labels: dict[str, str], scenario: ScenarioSettings,

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData, validate_tables
+from evplan.data.duties import quota_groups
 from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import InputError, Problem
 from evplan.scenarios.overrides import CROSS_BORDER, LABEL, Catalog, Patch, load_catalog
@@ -337,12 +338,6 @@ def apply_patches(data: NetworkData, patches: Sequence[Patch], scenario: str = "
     return Applied(new, scenario, tuple(records))
 
 
-def _quota_groups(duties: pd.DataFrame) -> set[str]:
-    with_quota = duties["quota_group"].fillna("").astype(str).ne("") & duties[
-        "quota_vehicles_per_year"].notna()
-    return set(duties.loc[with_quota, "quota_group"].astype(str))
-
-
 def _drop_shares_of_removed_quotas(data: NetworkData, tables: dict[str, pd.DataFrame]) -> None:
     """An override that removes a quota (Canada drops its quota) leaves the group's
     quota_shares row without a quota to share: the row is moot under the override, not a
@@ -350,7 +345,7 @@ def _drop_shares_of_removed_quotas(data: NetworkData, tables: dict[str, pd.DataF
     shares = tables.get("quota_shares")
     if shares is None or shares.empty:
         return
-    removed = _quota_groups(data["duties"]) - _quota_groups(tables["duties"])
+    removed = quota_groups(data["duties"]) - quota_groups(tables["duties"])
     if removed:
         tables["quota_shares"] = shares[~shares["quota_group"].astype(str).isin(removed)]
 

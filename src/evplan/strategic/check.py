@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
-from evplan.data.duties import expand_years
+from evplan.data.duties import expand_years, year_or
 from evplan.strategic.records import by_key as _by
 from evplan.strategic.records import records as _rows
 
@@ -57,10 +57,6 @@ def network_skip(data: NetworkData) -> frozenset[str]:
 RELATIVE = 1e-6
 
 
-def _year_or(value: Any, default: int) -> int:
-    return default if value is None or pd.isna(value) else int(value)
-
-
 def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
     first = min(data.years)
     plants = _by(data.plants, "plant")
@@ -76,8 +72,8 @@ def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[s
         plant = rule.plant
         initial = int(rule.modules_initial)
         top = initial if pd.isna(rule.modules_max) else int(rule.modules_max)
-        change = _year_or(rule.earliest_change_year, first)
-        closure = max(_year_or(rule.earliest_closure_year, change), change)
+        change = year_or(rule.earliest_change_year, first)
+        closure = max(year_or(rule.earliest_closure_year, change), change)
         add_year = max(change, first + int(rule.add_lead_time_years))
         module = float(plants[plant].capacity_vehicles_per_year) / initial
         floor = float(plants[plant].min_utilisation)
@@ -155,15 +151,15 @@ def _programs(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list
                             "allocated it.")
     for row in allocations.values():
         option = options[(row.plant, row.program)]
-        if row.year < _year_or(option.first_year, first) and bool(row.allocated) != (
+        if row.year < year_or(option.first_year, first) and bool(row.allocated) != (
                 option.existing == "yes"):
             problems.append(f"{row.plant} {row.program}: allocation changes in {row.year}, "
                             f"before first_year {option.first_year}.")
     operating = expand_years(data.plants, data.years)
     operating_plants = {year: set(group["plant"]) for year, group in operating.groupby("year")}
     for rule in _rows(data["program_lifecycle"]):
-        start = _year_or(rule.first_year, first)
-        end = _year_or(rule.last_year, last)
+        start = year_or(rule.first_year, first)
+        end = year_or(rule.last_year, last)
         for year in data.years:
             volume = sum(value for (_, program, when), value in built.items()
                          if program == rule.program and when == year)
@@ -295,7 +291,7 @@ def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[st
         if row.assembled_vehicles > rule.capacity_vehicles_per_year + TOLERANCE_VEHICLES:
             problems.append(f"{row.site} assembles {row.assembled_vehicles:,.1f} in {row.year}, "
                             f"above its capacity {rule.capacity_vehicles_per_year:,.0f}.")
-        if row.open and rule.existing != "yes" and row.year < _year_or(rule.first_year, first):
+        if row.open and rule.existing != "yes" and row.year < year_or(rule.first_year, first):
             problems.append(f"{row.site} is open in {row.year}, before its first_year.")
     kits = _rows(tables["kit_shipments"])
     per_kit = _kit_costs(data)
