@@ -65,6 +65,41 @@ def test_corridor_matches_brute_force(seed: int) -> None:
     assert result.max_gap_km <= 60.0 + 1e-9
 
 
+def test_pools_off_a_half_km_grid_are_never_more_than_the_spacing_apart() -> None:
+    """Audit 4: road points every 0.5 km let pools at km 0.2 and 60.4 (60.2 km apart) pass
+    as an optimal 60 km corridor; km 30.2-30.4 is within 30 km of neither."""
+    from evplan.errors import InfeasibleError
+
+    corridor = pd.DataFrame({"site": ["A", "B", "C"], "km": [0.2, 60.4, 90.0]})
+    with pytest.raises(InfeasibleError) as caught:
+        corridor_pools(corridor, 90.0, max_spacing_km=60.0)
+    (line,) = caught.value.explanations
+    assert "within 30 km of km 30.2-30.4 of the 90 km road" in line
+    corridor.loc[1, "km"] = 60.2
+    result = corridor_pools(corridor, 90.0, max_spacing_km=60.0)
+    assert result.pools["site"].tolist() == ["A", "B"]
+    assert result.max_gap_km == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_corridor_with_fractional_km_matches_brute_force(seed: int) -> None:
+    from evplan.errors import InfeasibleError
+
+    rng = np.random.default_rng(100 + seed)
+    length = 150.0
+    km = np.unique(np.round(rng.uniform(0, length, 7), 1))
+    corridor = pd.DataFrame({"site": [f"c{i}" for i in range(len(km))], "km": km})
+    try:
+        expected = brute_force_pools(km, length, 40.0)
+    except AssertionError:
+        with pytest.raises(InfeasibleError):
+            corridor_pools(corridor, length, max_spacing_km=40.0)
+        return
+    result = corridor_pools(corridor, length, max_spacing_km=40.0)
+    assert len(result.pools) == expected
+    assert result.max_gap_km <= 40.0 + 1e-9
+
+
 def test_corridor_uses_afir_spacing_and_pool_power() -> None:
     corridor = read_corridor()
     result = corridor_pools(corridor, 620.0, year=2027, port_power_kw=150.0)
@@ -104,7 +139,7 @@ def test_a_corridor_gap_and_too_little_site_capacity_are_explained_in_the_planne
     with pytest.raises(InfeasibleError) as caught:
         corridor_pools(corridor, 5000.0, max_spacing_km=60.0)
     (line,) = caught.value.explanations
-    assert line.startswith("corridor: no candidate site is within 30 km of km 30.5-4969.5 of the "
+    assert line.startswith("corridor: no candidate site is within 30 km of km 30-4970 of the "
                            "5000 km road, so no choice of pools is at most 60 km apart")
     zones, sites = random_case(0)
     sites = sites.assign(max_ports=1)

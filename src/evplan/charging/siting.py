@@ -22,10 +22,13 @@ at most :math:`K_i`; a site short of ports says so.
 **Corridor.** A road from km 0 to km :math:`L` with candidate pools at kilometre points;
 AFIR asks for pools at most :math:`S` = 60 km apart on the TEN-T core network. Every
 point of the road within :math:`S/2` of a pool is the same as consecutive pools at most
-:math:`S` apart with the ends within :math:`S/2` (conservative at the ends). Road points
-every ``resolution_km`` are the customers of a set covering
-(:func:`evplan.location.set_covering`); this is exact when candidates lie on the grid.
-Each pool gets the AFIR pool power of the year in ports of one class.
+:math:`S` apart with the ends within :math:`S/2` (conservative at the ends). Pool :math:`i`
+covers the interval :math:`[k_i - S/2, k_i + S/2]`; the ends of these intervals, 0 and
+:math:`L` cut the road into pieces each wholly inside or outside every interval, so the
+pieces' ends and midpoints are the customers of an exact set covering
+(:func:`evplan.location.set_covering`). The chosen pools' largest gap is checked against
+:math:`S` before they are returned. Each pool gets the AFIR pool power of the year in ports
+of one class.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import pandas as pd
 from evplan.charging.erlang import erlang_c, mean_wait_hours
 from evplan.charging.params import load_afir
 from evplan.charging.sizing import QueueTarget, load_capacity
-from evplan.errors import InfeasibleError, InputError, Problem
+from evplan.errors import InfeasibleError, InputError, Problem, VerificationError
 from evplan.fleet.tables import TableSource, default_table_path, read_parameter_table
 from evplan.location import SolveOptions, capacitated, maximal_covering, set_covering
 from evplan.schema import Column, Table
@@ -311,6 +314,23 @@ def site_chargers(
                         {"method": method, "service_radius_km": service_radius_km})
 
 
+def _road_points(km: np.ndarray, road_length_km: float, reach_km: float) -> np.ndarray:
+    """Road points whose coverage is the whole road's: interval ends and piece midpoints.
+
+    Pool ``i`` covers ``[km_i - reach, km_i + reach]``. Between two consecutive ends of
+    these intervals (and 0 and the road length) no interval starts or stops, so a piece is
+    covered exactly when its midpoint is; the ends are kept too (a zero-length road).
+
+    Examples
+    --------
+    >>> _road_points(np.array([10.0]), 40.0, 30.0).tolist()
+    [0.0, 20.0, 40.0]
+    """
+    ends = np.concatenate([[0.0, road_length_km], km - reach_km, km + reach_km])
+    ends = np.unique(ends[(ends >= 0) & (ends <= road_length_km)])
+    return np.unique(np.concatenate([ends, (ends[:-1] + ends[1:]) / 2]))
+
+
 @dataclass(frozen=True)
 class CorridorResult:
     """Pools chosen along a corridor.
@@ -341,7 +361,6 @@ def corridor_pools(
     year: int = 2027,
     port_power_kw: float = 150.0,
     capex_usd_per_port: float = 0.0,
-    resolution_km: float = 0.5,
     options: SolveOptions | None = None,
 ) -> CorridorResult:
     """Fewest pools along a road so that pools are at most ``max_spacing_km`` apart.
@@ -369,18 +388,18 @@ def corridor_pools(
     afir = load_afir()
     spacing = afir.core_spacing_km if max_spacing_km is None else max_spacing_km
     options = options or SolveOptions(time_limit=60.0)
-    points = np.unique(np.concatenate([np.arange(0.0, road_length_km, resolution_km),
-                                       [road_length_km],
-                                       corridor["km"].to_numpy(dtype=float)]))
-    points = points[(points >= 0) & (points <= road_length_km)]
+    points = _road_points(corridor["km"].to_numpy(dtype=float), road_length_km, spacing / 2)
     distance = np.abs(corridor["km"].to_numpy(dtype=float)[:, None] - points[None, :])
     within = distance <= spacing / 2 + 1e-9
     bare = ~within.any(axis=0)
     if bare.any():  # explained here, not as one "no row" per point of the road
         first = np.flatnonzero(bare & ~np.concatenate([[False], bare[:-1]]))
         last = np.flatnonzero(bare & ~np.concatenate([bare[1:], [False]]))
-        stretches = ", ".join(f"km {points[a]:g}-{points[b]:g}" for a, b in
-                              zip(first[:5], last[:5], strict=True))
+        # a bare run of points lies strictly between the covered points around it
+        before = points[np.maximum(first - 1, 0)]
+        after = points[np.minimum(last + 1, len(points) - 1)]
+        stretches = ", ".join(f"km {a:g}-{b:g}" for a, b in
+                              zip(before[:5], after[:5], strict=True))
         more = f" and {len(first) - 5} more" if len(first) > 5 else ""
         raise InfeasibleError([f"corridor: no candidate site is within {spacing / 2:g} km of "
                                f"{stretches}{more} of the {road_length_km:g} km road, so no "
@@ -403,5 +422,9 @@ def corridor_pools(
                                           capex_usd=ports * capex_usd_per_port)
     ends = [2 * kms[0], 2 * (road_length_km - kms[-1])] if len(kms) else [np.inf]
     max_gap = float(max([*np.diff(kms), *ends])) if len(kms) else float("inf")
+    if location.status == "optimal" and max_gap > spacing + 1e-6:
+        raise VerificationError([f"corridor: the chosen pools are up to {max_gap:g} km apart "
+                                 f"(ends counted twice), more than the {spacing:g} km spacing "
+                                 "the set covering was to meet."])
     return CorridorResult(pools.reset_index(drop=True), max_gap, len(corridor), location,
                           road_length_km)
