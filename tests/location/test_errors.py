@@ -32,15 +32,30 @@ def test_every_problem_is_listed_once() -> None:
         "Enter a non-negative number in fixed_cost.",
         "row 3, customer 'y': demand = -3.0 is not a number >= 0. "
         "Enter a non-negative number in demand.",
+        # audit 4: the unknown site was only reported once the numbers were fixed
+        "row 5: site 'Z' is not in the sites table. Add it to sites or fix the id.",
     ]
-    sites.loc[0, "fixed_cost"] = 5.0
-    customers.loc[1, "demand"] = 6.0
+    assert caught.value.problems[2].row == 5
+
+
+def test_every_duplicated_id_a_duplicated_pair_and_an_infinite_cost_are_listed_at_once(
+) -> None:
+    """Audit 4: only the first duplicated id was named, a repeated pair waited for the ids
+    to be fixed, and ``cost = inf`` was called "not a number >= 0"."""
+    sites, customers, costs = _tables()
+    sites = pd.concat([sites, sites], ignore_index=True)
+    costs = pd.concat([costs, costs.iloc[[0]]], ignore_index=True)
+    costs["cost"] = costs["cost"].astype(float)
+    costs.loc[1, "cost"] = float("inf")
     with pytest.raises(InputError) as caught:
         capacitated(sites, customers, costs)
-    assert str(caught.value.problems[0]) == (
-        "row 5: site 'Z' is not in the sites table. Add it to sites or fix the id."
-    )
-    assert caught.value.problems[0].row == 5
+    assert [problem.message for problem in caught.value.problems] == [
+        "rows 2 and 4: duplicate site 'A' (2 rows share this id). Give each site one row.",
+        "rows 3 and 5: duplicate site 'B' (2 rows share this id). Give each site one row.",
+        "row 3, site 'A': cost = inf is not a finite number >= 0. "
+        "Enter a finite non-negative number in cost.",
+        "row 6: the pair site 'A', customer 'x' appears again. Keep one row per pair.",
+    ]
 
 
 def test_missing_column_names_the_table_and_fix() -> None:
@@ -66,8 +81,13 @@ def test_too_little_capacity_is_infeasible() -> None:
 
 def test_bad_number_of_medians() -> None:
     sites, customers, costs = _tables()
-    with pytest.raises(InputError, match="medians = 3 must be between 1"):
-        p_median(sites, customers, costs.rename(columns={"cost": "distance"}), 3)
+    distances = costs.rename(columns={"cost": "distance"})
+    with pytest.raises(InputError, match="medians = 3 must be a whole number between 1"):
+        p_median(sites, customers, distances, 3)
+    for medians in (1.5, True, "2"):  # audit 4: 1.5 crashed in the heuristics, True was 1
+        with pytest.raises(InputError, match=f"medians = {medians!r} must be a whole number"):
+            p_median(sites, customers, distances, medians)
+    assert p_median(sites, customers, distances, 2.0).open_sites == ["A", "B"]
 
 
 def test_uncoverable_customer_is_named() -> None:

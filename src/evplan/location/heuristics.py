@@ -225,7 +225,7 @@ def _site_knapsacks(
     demand_sorted = np.where(benefit_sorted, demand[order], 0.0)
     used_before = np.cumsum(demand_sorted, axis=1) - demand_sorted
     room = capacity[:, None] - used_before
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         fraction = np.where(demand_sorted > 0, room / np.maximum(demand_sorted, 1e-300), 1.0)
     fraction = np.where(benefit_sorted, np.clip(fraction, 0.0, 1.0), 0.0)
     # Forbidden pairs carry an infinite cost: take the product only where it counts.

@@ -353,20 +353,26 @@ def _with_abs_gap(options: SolveOptions, gap: float) -> SolveOptions:
     return replace(options, mip_abs_gap=max(options.mip_abs_gap, gap))
 
 
-def _validate_medians(medians: int, instance: DenseInstance) -> None:
-    if not 1 <= int(medians) <= len(instance.site_ids):
+def _validate_medians(medians: int, instance: DenseInstance) -> int:
+    """``medians`` as an int, or an InputError (a fraction crashed the heuristics)."""
+    try:
+        whole = not isinstance(medians, bool | str) and float(medians).is_integer()
+    except (TypeError, ValueError):
+        whole = False
+    if not whole or not 1 <= int(medians) <= len(instance.site_ids):
         raise InputError(
             [
                 Problem(
                     file="options",
                     message=(
-                        f"medians = {medians!r} must be between 1 and the number of sites "
-                        f"({len(instance.site_ids)}). Choose a number of sites to open in "
-                        "that range."
+                        f"medians = {medians!r} must be a whole number between 1 and the "
+                        f"number of sites ({len(instance.site_ids)}). Choose a number of "
+                        "sites to open in that range."
                     ),
                 )
             ]
         )
+    return int(medians)
 
 
 def p_median(
@@ -415,7 +421,7 @@ def p_median(
         need_fixed_cost=False,
         need_capacity=False,
     )
-    _validate_medians(medians, instance)
+    medians = _validate_medians(medians, instance)
     check_assignable(instance, "distances")
     cover = covering_start(instance, medians, options)
     weighted = weighted_distance(instance)

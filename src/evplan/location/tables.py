@@ -82,15 +82,17 @@ def _check_numbers(
     bad = np.isnan(values) | (values < 0) | (~allow_inf & np.isinf(values))
     positions = np.flatnonzero(bad)
     for position in positions[:_MAX_PER_CHECK]:
-        identifier = table[id_column].iloc[position] if id_column in table else "?"
+        identifier = _plain(table[id_column].iloc[position]) if id_column in table else "?"
+        infinite = np.isinf(values[position]) and values[position] > 0
         problems.append(
             Problem(
                 file=name,
                 row=_row(position),
                 message=(
                     f"row {_row(position)}, {id_column} {identifier!r}: {column} = "
-                    f"{_plain(table[column].iloc[position])!r} is not a number >= 0. Enter a "
-                    f"non-negative number in {column}."
+                    f"{_plain(table[column].iloc[position])!r} is not a "
+                    f"{'finite ' if infinite else ''}number >= 0. Enter a "
+                    f"{'finite ' if infinite else ''}non-negative number in {column}."
                 ),
             )
         )
@@ -108,17 +110,27 @@ def _check_numbers(
 
 def _check_unique(table: pd.DataFrame, name: str, column: str, problems: list[Problem]) -> None:
     duplicated = table[column].duplicated(keep=False).to_numpy()
-    if duplicated.any():
-        first = table[column][duplicated].iloc[0]
-        rows = [_row(int(p)) for p in np.flatnonzero((table[column] == first).to_numpy())]
+    repeated = pd.unique(table[column][duplicated])
+    for identifier in repeated[:_MAX_PER_CHECK]:
+        rows = [_row(int(p)) for p in np.flatnonzero((table[column] == identifier).to_numpy())]
         problems.append(
             Problem(
                 file=name,
                 row=rows[0],
                 message=(
-                    f"rows {' and '.join(map(str, rows[:3]))}: duplicate {column} {first!r} "
-                    f"({int(duplicated.sum())} rows share an id). Give each {column} one row."
+                    f"rows {' and '.join(map(str, rows[:3]))}: duplicate {column} "
+                    f"{_plain(identifier)!r} ({len(rows)} rows share this id). Give each "
+                    f"{column} one row."
                 ),
+            )
+        )
+    if len(repeated) > _MAX_PER_CHECK:
+        problems.append(
+            Problem(
+                file=name,
+                message=f"... and {len(repeated) - _MAX_PER_CHECK} more duplicated {column} "
+                "ids; fix them the same way.",
+                count=len(repeated) - _MAX_PER_CHECK,
             )
         )
 
@@ -172,22 +184,20 @@ def to_dense(
     values = _check_numbers(costs, "costs", "site", value_column, problems)
     site_ids = pd.Index(sites["site"])
     customer_ids = pd.Index(customers["customer"])
-    if problems:
-        raise InputError(problems)
-    site_position = site_ids.get_indexer(costs["site"])
-    customer_position = customer_ids.get_indexer(costs["customer"])
-    for column, positions, known in (
-        ("site", site_position, "sites"),
-        ("customer", customer_position, "customers"),
+    # Ids and pairs are checked even when numbers are bad: every problem at once.
+    for column, ids, known in (
+        ("site", site_ids, "sites"),
+        ("customer", customer_ids, "customers"),
     ):
-        unknown = np.flatnonzero(positions < 0)
+        unknown = np.flatnonzero(~costs[column].isin(ids).to_numpy())
         for position in unknown[:_MAX_PER_CHECK]:
             problems.append(
                 Problem(
                     file="costs",
                     row=_row(position),
                     message=(
-                        f"row {_row(position)}: {column} {costs[column].iloc[position]!r} is "
+                        f"row {_row(position)}: {column} "
+                        f"{_plain(costs[column].iloc[position])!r} is "
                         f"not in the {known} table. Add it to {known} or fix the id."
                     ),
                 )
@@ -201,24 +211,24 @@ def to_dense(
                     count=len(unknown) - _MAX_PER_CHECK,
                 )
             )
-    if problems:
-        raise InputError(problems)
-    pair = site_position.astype(np.int64) * len(customer_ids) + customer_position
-    duplicate = pd.Series(pair).duplicated(keep="first").to_numpy()
+    duplicate = costs[["site", "customer"]].duplicated(keep="first").to_numpy()
     for position in np.flatnonzero(duplicate)[:_MAX_PER_CHECK]:
         problems.append(
             Problem(
                 file="costs",
                 row=_row(position),
                 message=(
-                    f"row {_row(position)}: the pair site {costs['site'].iloc[position]!r}, "
-                    f"customer {costs['customer'].iloc[position]!r} appears again. "
+                    f"row {_row(position)}: the pair site "
+                    f"{_plain(costs['site'].iloc[position])!r}, customer "
+                    f"{_plain(costs['customer'].iloc[position])!r} appears again. "
                     "Keep one row per pair."
                 ),
             )
         )
-    matrix = np.full((len(site_ids), len(customer_ids)), np.inf)
-    matrix[site_position, customer_position] = values
     if problems:
         raise InputError(problems)
+    site_position = site_ids.get_indexer(costs["site"])
+    customer_position = customer_ids.get_indexer(costs["customer"])
+    matrix = np.full((len(site_ids), len(customer_ids)), np.inf)
+    matrix[site_position, customer_position] = values
     return DenseInstance(site_ids, customer_ids, fixed_cost, capacity, demand, matrix)
