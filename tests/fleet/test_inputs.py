@@ -58,6 +58,9 @@ def test_bad_history_rows(tmp_path: Path) -> None:
         "'PHEV', 'HEV', 'ICE'. Did you mean 'BEV'?",
         "row 2, sales_history 'TH/BEV/2020': sales_vehicles = -5 is below the minimum 0. "
         "Fix the sign or the value.",
+        # audit 4: the rows that parsed are checked too, so every problem comes at once
+        "row 4, sales_history 'THX/BEV/2021': market 'THX' is not a market of the plan. "
+        "Did you mean 'TH'?",
     ]
     history.write_text("market,year,powertrain,sales_vehicles\nTHX,2021,BEV,10\n"
                        "TH,2024,BEV,10\n", encoding="utf-8")
@@ -65,7 +68,9 @@ def test_bad_history_rows(tmp_path: Path) -> None:
         project_fleet(plan, history=history)
     assert messages(caught) == [
         "row 2, sales_history 'THX/BEV/2021': market 'THX' is not a market of the plan. "
-        "Did you mean 'TH'?"]
+        "Did you mean 'TH'?",
+        "row 3, sales_history 'TH/BEV/2024': year 2024 is not before the plan's first year "
+        "2023. History covers earlier years; delete the row or leave out the plan."]
     history.write_text("market,year,powertrain,sales_vehicles\nTH,2024,BEV,10\n",
                        encoding="utf-8")
     with pytest.raises(InputError) as caught:
@@ -88,7 +93,10 @@ def test_survival_rows_need_their_parameters(tmp_path: Path) -> None:
     assert survival_problems(file, "market,curve,shape,mean_years,sd_years\nXX,weibull,,12,\n"
                              "YY,logistc,,12,3\nZZ,logistic,,12,\n") == [
         "row 3, market 'YY': curve = 'logistc' is not one of 'weibull', 'logistic'. Did you "
-        "mean 'logistic'?"]
+        "mean 'logistic'?",
+        # audit 4: the other rows' missing parameters are no longer held back
+        "row 2, market 'XX': a weibull curve needs shape. Fill it in.",
+        "row 4, market 'ZZ': a logistic curve needs sd_years. Fill it in."]
     assert survival_problems(file, "market,curve,shape,mean_years,sd_years\nXX,weibull,,12,\n"
                              "ZZ,logistic,,12,\n") == [
         "row 2, market 'XX': a weibull curve needs shape. Fill it in.",

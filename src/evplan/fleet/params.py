@@ -136,9 +136,12 @@ def load_survival(source: TableSource = None) -> pd.DataFrame:
     table = read_parameter_table(SURVIVAL, source, default_table_path("fleet", "survival.csv"),
                                  problems)
     label = Path(source).name if isinstance(source, str | Path) else SURVIVAL.file
-    if not problems:
-        weibull = table["curve"].eq("weibull")
-        logistic = table["curve"].eq("logistic")
+    # The rows' own checks run on every row no cell problem names: all problems at once.
+    file_level = any(problem.row is None for problem in problems)
+    if not file_level:
+        parsed = ~table["row"].isin({problem.row for problem in problems})
+        weibull = table["curve"].eq("weibull") & parsed
+        logistic = table["curve"].eq("logistic") & parsed
         needs = {
             "shape": weibull & table["shape"].isna(),
             "scale_years": weibull & table["scale_years"].isna() & table["mean_years"].isna(),

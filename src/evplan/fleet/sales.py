@@ -160,6 +160,14 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
     return plan_sales(shipments, program_table, manifest["scenario"], markets)
 
 
+def _rows_without_problems(table: pd.DataFrame, problems: list[Problem]
+                           ) -> pd.DataFrame | None:
+    """``table`` without the rows a problem names; None after a file-level problem."""
+    if any(problem.row is None for problem in problems):
+        return None
+    return table[~table["row"].isin({problem.row for problem in problems})]
+
+
 def read_history(source: TableSource, known_markets: list[str] | None,
                  first_plan_year: int | None,
                  known_chemistries: set[str] | None = None) -> pd.DataFrame:
@@ -176,22 +184,28 @@ def read_history(source: TableSource, known_markets: list[str] | None,
     label = Path(source).name if isinstance(source, str | Path) else SALES_HISTORY.file
     history = read_parameter_table(SALES_HISTORY, source, Path("sales_history.csv"), problems,
                                    unique_key=False)
-    if known_markets is not None and not problems:
-        problems += unknown_ids(SALES_HISTORY, history, "market", set(known_markets), label,
+    # Each check runs on the rows whose cells parsed, so every problem is listed at once
+    # (a bad year in one row no longer hid an unknown market in another).
+    clean = _rows_without_problems(history, problems)
+    if known_markets is not None and clean is not None:
+        problems += unknown_ids(SALES_HISTORY, clean, "market", set(known_markets), label,
                                 "a market of the plan",
                                 "Use a market id of the run or fix the id.")
-    if known_chemistries is not None and not problems:
-        problems += unknown_ids(SALES_HISTORY, history, "chemistry", known_chemistries, label,
+    if known_chemistries is not None and clean is not None:
+        problems += unknown_ids(SALES_HISTORY, clean, "chemistry", known_chemistries, label,
                                 "a chemistry of battery.csv",
                                 "Add it to battery.csv, fix the id, or leave it blank (the "
                                 "chemistry then comes from chemistry.csv).")
-    if first_plan_year is not None and not problems:
-        inside = history.index[history["year"] >= first_plan_year]
-        problems += [Problem(label, f"{row_label(SALES_HISTORY, history, i)}: year "
-                             f"{history.loc[i, 'year']} is not before the plan's first year "
+    if first_plan_year is not None and clean is not None:
+        inside = clean.index[clean["year"] >= first_plan_year]
+        problems += [Problem(label, f"{row_label(SALES_HISTORY, clean, i)}: year "
+                             f"{int(clean.loc[i, 'year'])} is not before the plan's first year "
                              f"{first_plan_year}. History covers earlier years; delete the row "
-                             "or leave out the plan.", int(history.loc[i, "row"]))
+                             "or leave out the plan.", int(clean.loc[i, "row"]))
                      for i in inside[:10]]
+        if len(inside) > 10:
+            problems.append(Problem(label, f"... and {len(inside) - 10} more rows with a year "
+                                    "inside the plan.", count=len(inside) - 10))
     if problems:
         raise InputError(problems)
     defaults = powertrain_battery_kwh()
