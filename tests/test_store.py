@@ -475,6 +475,15 @@ def test_a_store_with_damaged_tables_is_an_error_naming_it(tmp_path: Path,
         ResultsStore(path).runs()
     assert path.read_bytes() == before
 
+    key = tmp_path / "key.duckdb"  # even the key column: still evplan's store, damaged
+    ResultsStore(key).record(result, scenario="one")
+    key_before = _tampered(key, "CREATE TABLE kept AS SELECT * EXCLUDE (run_id) FROM runs; "
+                       "DROP TABLE runs; ALTER TABLE kept RENAME TO runs")
+    with pytest.raises(StoreError, match=r"key.duckdb lacks runs.run_id: it was changed "
+                                         "outside evplan"):
+        ResultsStore(key).runs()
+    assert key.read_bytes() == key_before
+
     bad = tmp_path / "json.duckdb"
     other = ResultsStore(bad).record(result, scenario="one")
     again = ResultsStore(bad).record(result, scenario="two")

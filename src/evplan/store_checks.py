@@ -54,10 +54,25 @@ def header_problem(path: Path) -> str | None:
     return None
 
 
+def _made_by_evplan(columns: dict[str, set[str]]) -> bool:
+    """Whether the tables are an evplan store's, perhaps damaged: a ``runs`` table with
+    evplan's columns, or ``runs`` and ``kpis`` tables that between them hold most of the
+    columns evplan's readers use (a store that lost a column, even ``run_id``, is still
+    evplan's: it gets :func:`missing_columns`' message, not "another program's")."""
+    runs = columns.get("runs", set())
+    if STORE_COLUMNS <= runs:
+        return True
+    if "kpis" not in columns:
+        return False
+    wanted = sum(len(names) for names in READ_COLUMNS.values())
+    held = sum(len(names & columns.get(table, set())) for table, names in READ_COLUMNS.items())
+    return held >= wanted - 2
+
+
 def foreign_tables(columns: dict[str, set[str]]) -> str | None:
     """The tables (first five) of a database that holds tables but is not an evplan store
-    (no ``runs`` table with evplan's columns); None for a store or an empty database."""
-    if columns and not STORE_COLUMNS <= columns.get("runs", set()):
+    (see :func:`_made_by_evplan`); None for a store, a damaged one, or an empty database."""
+    if columns and not _made_by_evplan(columns):
         return ", ".join(sorted(columns)[:5]) + (", ..." if len(columns) > 5 else "")
     return None
 
