@@ -333,3 +333,44 @@ def test_zero_demand_customer_keeps_its_only_site_open_in_the_textbook_model() -
             )
             assert result.objective == pytest.approx(9.0)
             assert result.open_sites == ["A", "B"]
+
+
+def test_single_source_packing_that_cannot_fit_names_the_customers_and_the_shortfall() -> None:
+    """Audit 4: each customer fits a site and capacity covers demand, but whole customers
+    do not pack: only "no single-source assignment respects the capacities" was said.
+
+    A and B hold 6 each; x, y, z need 4 each (12 = 12), one 4 fits in a 6: at most 8
+    whole. w (5) has its own sites C and D and fits; v (demand 0) is left out.
+    """
+    sites = pd.DataFrame({"site": ["A", "B", "C", "D"], "capacity": [6, 6, 9, 100],
+                          "fixed_cost": [1.0] * 4})
+    customers = pd.DataFrame({"customer": ["x", "y", "z", "w", "v"],
+                              "demand": [4.0, 4.0, 4.0, 5.0, 0.0]})
+    costs = pd.DataFrame({"site": ["A", "A", "A", "B", "B", "B", "C", "D", "A"],
+                          "customer": ["x", "y", "z", "x", "y", "z", "w", "w", "v"],
+                          "cost": 1.0})
+    with pytest.raises(InfeasibleError) as caught:
+        capacitated(sites, customers, costs, single_source=True)
+    assert caught.value.explanations == [
+        "costs: customers 'x' (4), 'y' (4), 'z' (4) (demand 12 in total) may only be served "
+        "from sites 'A' (6), 'B' (6), capacity 12 in total; with single_source=True each "
+        "customer is served whole by one site, and at most 8 of the 12 fits (4 short). "
+        "Allow pairs to other sites in costs, add capacity there, or allow splitting "
+        "(single_source=False)."]
+    # splittable: feasible; A and B open for x, y, z (and v), C or D for w: 3 fixed + 5 x 1
+    split = capacitated(sites, customers, costs)
+    assert (split.status, split.objective) == ("optimal", 8.0)
+
+
+def test_capacities_in_the_billions_solve_without_an_overflow_warning() -> None:
+    """Audit 4: a site's room divided by a zero demand's 1e-300 floor overflowed (a
+    RuntimeWarning, an error under -W error) once capacity passed about 2e8.
+
+    Both sites open (fixed 1 each): x at A (1e9), y at either (2e9), z at B (1e9).
+    """
+    sites = pd.DataFrame({"site": ["A", "B"], "capacity": [1e12, 1e12], "fixed_cost": 1.0})
+    customers = pd.DataFrame({"customer": ["x", "y", "z"], "demand": 1e11})
+    costs = pd.DataFrame({"site": ["A"] * 3 + ["B"] * 3, "customer": ["x", "y", "z"] * 2,
+                          "cost": [1e9, 2e9, 3e9, 3e9, 2e9, 1e9]})
+    result = capacitated(sites, customers, costs)
+    assert (result.status, result.objective) == ("optimal", 4e9 + 2)

@@ -39,6 +39,7 @@ from evplan.location.feasibility import (
     check_assignable,
     check_reachable_capacity,
     check_single_source_sizes,
+    explain_single_source,
 )
 from evplan.location.formulations import build_facility_model, transport
 from evplan.location.heuristics import (
@@ -273,8 +274,10 @@ def _solve_facility(
     if solution.status == "infeasible" and incumbent is not None:
         lower_bound = incumbent.objective  # nothing beats the incumbent
     if solution.status == "infeasible" and incumbent is None:
+        explained = explain_single_source(instance, options) if single_source else []
         raise InfeasibleError(
-            [
+            explained
+            or [
                 f"no {'single-source ' if single_source else ''}assignment respects the "
                 "capacities and allowed site-customer pairs; add capacity or allow more "
                 "pairs in costs."

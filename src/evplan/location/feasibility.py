@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from evplan.errors import InfeasibleError, SolverLimitError
 from evplan.location.highs import Milp, solve_milp
@@ -37,6 +38,7 @@ __all__ = [
     "check_reachable_capacity",
     "check_single_source_sizes",
     "covering_start",
+    "explain_single_source",
 ]
 
 _NAMED = 8  # customers (or sites) named in one message before "and k more"
@@ -161,6 +163,82 @@ def check_single_source_sizes(instance: DenseInstance) -> None:
             for j in too_big[:_NAMED]
         ]
     )
+
+
+def _most_served_whole(instance: DenseInstance, sites: np.ndarray, customers: np.ndarray,
+                       options: SolveOptions) -> float | None:
+    """Most demand of ``customers`` that ``sites`` hold with each customer whole at one site.
+
+    ``None`` when HiGHS cannot decide within the time limit.
+    """
+    value = instance.value[np.ix_(sites, customers)]
+    site_index, customer_index = np.nonzero(np.isfinite(value))
+    demand = instance.demand[customers]
+    limited = np.isfinite(instance.capacity[sites])
+    rows = [sp.csc_matrix((np.ones(len(site_index)), (customer_index, np.arange(len(site_index)))),
+                          shape=(len(customers), len(site_index)))]
+    limits = [np.ones(len(customers))]
+    if limited.any():
+        row_of = np.cumsum(limited) - 1
+        on = limited[site_index]
+        rows.append(sp.csc_matrix((demand[customer_index[on]],
+                                   (row_of[site_index[on]], np.flatnonzero(on))),
+                                  shape=(int(limited.sum()), len(site_index))))
+        limits.append(instance.capacity[sites][limited])
+    matrix = sp.vstack(rows, format="csc")
+    solution = solve_milp(
+        Milp(cost=-demand[customer_index].astype(float), lower=np.zeros(len(site_index)),
+             upper=np.ones(len(site_index)), integer=np.ones(len(site_index), dtype=bool),
+             matrix=matrix, row_lower=np.full(matrix.shape[0], -np.inf),
+             row_upper=np.concatenate(limits)),
+        options)
+    if solution.status != "optimal" or solution.values is None:
+        return None
+    return float(demand[customer_index] @ (solution.values > 0.5))
+
+
+def explain_single_source(instance: DenseInstance, options: SolveOptions) -> list[str]:
+    """Why no single-source assignment exists, once the splittable problem is feasible.
+
+    Customers and sites linked by allowed pairs form groups that share no capacity. For
+    each group whose demand cannot be packed whole into its sites (a 0-1 MILP of the most
+    demand served whole), the message names the customers, their sites and capacities,
+    and how much demand is left over.
+
+    Examples
+    --------
+    Sites A and B hold 6 each; x, y and z need 4 each: the capacity (12) covers the demand
+    (12), but only one 4 fits in a 6, so at most 8 is served whole.
+    """
+    allowed = np.isfinite(instance.value)
+    site_count, customer_count = allowed.shape
+    graph = sp.bmat([[None, sp.csr_matrix(allowed)], [sp.csr_matrix(allowed.T), None]])
+    _, label = connected_components(graph, directed=False)
+    lines = []
+    for group in np.unique(label[site_count:]):
+        sites = np.flatnonzero(label[:site_count] == group)
+        customers = np.flatnonzero((label[site_count:] == group) & (instance.demand > 0))
+        if len(customers) == 0:
+            continue
+        need = float(instance.demand[customers].sum())
+        served = _most_served_whole(instance, sites, customers, options)
+        if served is None or served >= need * (1 - _TOLERANCE):
+            continue
+        capacities = ", ".join(f"{_plain(instance.site_ids[i])!r} ({instance.capacity[i]:g})"
+                               for i in sites[:_NAMED])
+        capacities += f" and {len(sites) - _NAMED} more" if len(sites) > _NAMED else ""
+        demands = ", ".join(f"{_plain(instance.customer_ids[j])!r} ({instance.demand[j]:g})"
+                            for j in customers[:_NAMED])
+        demands += f" and {len(customers) - _NAMED} more" if len(customers) > _NAMED else ""
+        lines.append(
+            f"costs: customers {demands} (demand {need:g} in total) may only be served from "
+            f"sites {capacities}, capacity {float(instance.capacity[sites].sum()):g} in "
+            f"total; with single_source=True each customer is served whole by one site, and "
+            f"at most {served:g} of the {need:g} fits ({need - served:g} short). Allow pairs "
+            "to other sites in costs, add capacity there, or allow splitting "
+            "(single_source=False)."
+        )
+    return lines
 
 
 def _greedy_cover(allowed: np.ndarray) -> np.ndarray:
