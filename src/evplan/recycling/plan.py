@@ -19,6 +19,7 @@ import pandas as pd
 
 from evplan.errors import InfeasibleError, InputError, Problem, SolverLimitError
 from evplan.highs import HighsRun
+from evplan.recycling.capacity import check_capacity
 from evplan.recycling.components import NetworkSolution, solve_parts
 from evplan.recycling.index import NetworkIndex, build_index
 from evplan.recycling.materials import mass_balance, material_flows
@@ -110,9 +111,10 @@ def _solve(index: NetworkIndex, options: RecyclingOptions,
 def _explain(index: NetworkIndex, options: RecyclingOptions) -> list[str]:
     """Re-solve with elastic targets and name those that cannot be met."""
     if index.targets.empty or options.target_penalty_usd_per_tonne is not None:
-        return ["the retired packs cannot all be processed: plant capacity, opening years or "
-                "lanes are too tight. Add candidate plants or lanes, or use objective "
-                "'max_value'."]
+        # capacity, lanes and opening years were checked before the solve (capacity.py)
+        return ["the model is infeasible although the largest network can process every "
+                "retired tonne and no EU target is hard: this is a bug in evplan. Please "
+                "report it with the input tables."]
     elastic = replace(options, target_penalty_usd_per_tonne=1e7)
     run = solve_parts(index, elastic)
     if not run.has_solution:
@@ -223,6 +225,8 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
     options = options or RecyclingOptions()
     index = build_index(inputs, options)
     _check_reachable(index, options)
+    if options.objective == "meet_all":
+        check_capacity(index, inputs, options.max_storage_years)
     run = _solve(index, options, progress)
     is_open = np.round(run.values("open"))
     fixed = build_network(index, options, fixed_open=is_open)
