@@ -261,8 +261,9 @@ def explain_bottleneck(bottleneck: Bottleneck, inputs: RecyclingInputs,
     """One sentence: where and when, tonnes needed against capacity, who binds, the fixes."""
     b = bottleneck
     tiers = inputs["plant_tiers"]
-    largest = tiers.loc[tiers["capacity_tonnes_per_year"].idxmax()]
-    size = float(largest["capacity_tonnes_per_year"])
+    position = int(tiers["capacity_tonnes_per_year"].to_numpy(dtype=float).argmax())
+    size = float(tiers["capacity_tonnes_per_year"].iloc[position])
+    tier = str(tiers["tier"].iloc[position])
     years = _years_text(b.years)
     need = b.retired_tonnes - b.may_wait_tonnes
     where = f"{b.retired_tonnes:,.1f} t retired at {_names(list(b.points))} in {years}"
@@ -277,17 +278,18 @@ def explain_bottleneck(bottleneck: Bottleneck, inputs: RecyclingInputs,
         text += f": no plant they may ship to can run in {years}"
     else:
         shown = b.plants.head(_SHOWN_PLANTS)
-        parts = [f"'{row.plant}' {row.capacity_tonnes:,.0f} t ({_years_text(row.years)})"
-                 for row in shown.itertuples()]
+        parts = [f"'{plant}' {tonnes:,.0f} t ({_years_text(tuple(years_open))})"
+                 for plant, years_open, tonnes in shown[["plant", "years", "capacity_tonnes"]]
+                 .itertuples(index=False)]
         more = (f" and {len(b.plants) - _SHOWN_PLANTS} more"
                 if len(b.plants) > _SHOWN_PLANTS else "")
         text += (f" then: {', '.join(parts)}{more}, each at most {size:,.0f} t/yr (the largest "
-                 f"tier '{largest['tier']}')")
+                 f"tier '{tier}')")
     text += f". Short by {b.short_tonnes:,.1f} t. Fix: "
     fixes = []
     if b.plant_years:
         needed = need / b.plant_years
-        fixes.append(f"raise capacity_tonnes_per_year of tier '{largest['tier']}' in "
+        fixes.append(f"raise capacity_tonnes_per_year of tier '{tier}' in "
                      f"plant_tiers.csv from {size:,.0f} to at least {np.ceil(needed):,.0f} t/yr "
                      "(or add a larger tier)")
     if len(b.later_plants):
