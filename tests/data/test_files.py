@@ -142,6 +142,30 @@ def test_scenario_yaml_problems_in_a_folder_are_input_errors(tmp_path: Path) -> 
         assert caught.value.problems[0].message.startswith(start)
 
 
+def test_a_scenario_value_that_yaml_reads_as_a_comment_is_named(tmp_path: Path) -> None:
+    """``inventory_carrying_rate: #N/A`` (a value pasted from a spreadsheet) is a YAML
+    comment, so the key silently took its default. It is an input error naming the line;
+    explicit ``null``, ``~`` and a value followed by a comment stay allowed."""
+    from evplan.data import write_inputs
+    from evplan.examples import single_lane
+
+    folder = write_inputs(single_lane(), tmp_path / "inputs")
+    scenario = folder / "scenario.yaml"
+    original = re.sub(r"(?m)^inventory_carrying_rate:.*\n", "",
+                      scenario.read_text(encoding="utf-8"))
+    scenario.write_text(original + "inventory_carrying_rate: #N/A\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        evplan.load(folder)
+    line = len(original.splitlines()) + 1
+    assert [problem.message for problem in caught.value.problems] == [
+        f"line {line}: inventory_carrying_rate has no value: '#N/A' is a YAML comment. Write "
+        "the value (quoted if it is text), or remove the line to use the default."]
+    for allowed in ("inventory_carrying_rate: null\n", "inventory_carrying_rate: ~\n",
+                    "inventory_carrying_rate: 0.1  # per year\n"):
+        scenario.write_text(original + allowed, encoding="utf-8")
+        evplan.load(folder)
+
+
 def test_cells_and_headers_are_stripped_as_python_strips_them() -> None:
     """Text cells lose the spaces around them exactly as ``str.strip`` on every cell would
     (tabs, no-break spaces, unit separators too); other cells stay as they are and the

@@ -361,7 +361,8 @@ def read_scenario_file(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
         return {}, [Problem(SCENARIO_FILE, f"{SCENARIO_FILE} is missing from {folder}. Add one "
                             "with at least name, first_year and last_year.")]
     try:
-        loaded = load_yaml(read_text_file(path, SCENARIO_FILE, MAX_YAML_BYTES), SCENARIO_FILE)
+        text = read_text_file(path, SCENARIO_FILE, MAX_YAML_BYTES)
+        loaded = load_yaml(text, SCENARIO_FILE)
     except InputError as error:
         return {}, list(error.problems)
     if loaded is None:
@@ -371,7 +372,25 @@ def read_scenario_file(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
         return {}, [Problem(SCENARIO_FILE, f"{SCENARIO_FILE} must be a mapping of keys to "
                             "values ('first_year: 2023'), found "
                             f"{'a list' if isinstance(loaded, list) else 'text'}.")]
-    return loaded, []
+    return loaded, _values_hidden_by_comments(loaded, text)
+
+
+def _values_hidden_by_comments(loaded: dict[Any, Any], text: str) -> list[Problem]:
+    """A top-level key whose value starts with ``#`` (``inventory_carrying_rate: #N/A``, a
+    value pasted from a spreadsheet): YAML reads the rest of the line as a comment, so the
+    key would silently take its default. Explicit ``null``, ``~`` or an empty value stay
+    allowed. Scans the text only when some value is empty (YAML null)."""
+    empty = [key for key, value in loaded.items() if value is None and isinstance(key, str)]
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for key in empty:
+            match = re.match(rf"{re.escape(key)}\s*:\s+(#.*)$", line)
+            if match:
+                problems.append(Problem(SCENARIO_FILE, f"line {number}: {key} has no value: "
+                                        f"'{match.group(1).strip()[:40]}' is a YAML comment. "
+                                        "Write the value (quoted if it is text), or remove the "
+                                        "line to use the default."))
+    return problems
 
 
 def _yaml_error(error: yaml.YAMLError) -> str:
