@@ -188,3 +188,24 @@ def test_every_bad_siting_file_is_reported_at_once(tmp_path: Path) -> None:
     assert problems[0].message == ("z.csv has a header but no rows. Add the rows, or leave "
                                    "the option out to use the synthetic example.")
     assert any("lat = 'abc' is not a number" in problem.message for problem in problems)
+
+
+def test_zones_whose_nearby_sites_are_too_small_are_explained_in_the_planners_terms() -> None:
+    """Audit 4: enough ports overall (42) but zone 'a' (18 of the 20 arrivals) reaches only
+    S1 (2 ports, 1.5 arrivals an hour at P(wait) <= 0.2) gave "costs: customers 'a'
+    (demand 18 in total) may only be served from sites 'S1', whose capacity totals
+    1.48062; allow pairs to other sites in costs", tables the planner never sees."""
+    from evplan.errors import InfeasibleError
+
+    zones = pd.DataFrame({"zone": ["a", "b"], "lat": [0.0, 0.0], "lon": [0.0, 5.0],
+                          "demand_weight": [9.0, 1.0]})
+    sites = pd.DataFrame({"site": ["S1", "S2"], "lat": [0.0, 0.0], "lon": [0.01, 5.01],
+                          "max_ports": [2, 40], "cost_usd": [1.0, 1.0]})
+    with pytest.raises(InfeasibleError) as caught:
+        site_chargers(zones, sites, peak_hour_arrivals=20.0, session_hours=0.5,
+                      service_radius_km=25.0, method="capacitated")
+    assert caught.value.explanations == [
+        "siting: zone(s) 'a' (18.0 peak-hour arrivals in total) have only site(s) 'S1' within "
+        "the service radius of 25 km, whose 2 ports (max_ports) take at most 1.5 arrivals an "
+        "hour at the queueing target (16.5 short). Add candidate sites or ports near these "
+        "zones, or widen the service radius."]

@@ -39,6 +39,7 @@ __all__ = [
     "check_single_source_sizes",
     "covering_start",
     "explain_single_source",
+    "short_of_capacity",
 ]
 
 _NAMED = 8  # customers (or sites) named in one message before "and k more"
@@ -104,19 +105,22 @@ def _max_flow(instance: DenseInstance, options: SolveOptions) -> np.ndarray:
     return flow
 
 
-def check_reachable_capacity(instance: DenseInstance, options: SolveOptions) -> None:
-    """Raise when some customers' allowed sites cannot hold their demand, with all open.
+def short_of_capacity(instance: DenseInstance, options: SolveOptions
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Customers (mask) whose allowed sites (mask) cannot hold their demand, or None.
 
-    Skipped when every pair is allowed (then total capacity decides, checked before).
+    Returns ``(customers, sites, short)``: the set read off the maximum flow with every
+    site open (see :func:`check_reachable_capacity`) and each customer's demand left
+    unshipped. None when all demand can be shipped.
     """
     allowed = np.isfinite(instance.value)
-    if allowed.all():
-        return
+    if allowed.all() and float(instance.capacity.sum()) >= float(instance.demand.sum()):
+        return None
     flow = _max_flow(instance, options)
     scale = max(1.0, float(instance.demand.max(initial=0.0)))
     short = instance.demand - flow.sum(axis=0)
     if not (short > 1e-7 * scale).any():
-        return
+        return None
     # Residual graph: customer -> every allowed site; site -> customers it ships to.
     customers = short > 1e-7 * scale
     sites = np.zeros(len(instance.site_ids), dtype=bool)
@@ -127,6 +131,21 @@ def check_reachable_capacity(instance: DenseInstance, options: SolveOptions) -> 
         if not new_sites.any() and not new_customers.any():
             break
         customers |= new_customers
+    return customers, sites, short
+
+
+def check_reachable_capacity(instance: DenseInstance, options: SolveOptions) -> None:
+    """Raise when some customers' allowed sites cannot hold their demand, with all open.
+
+    Skipped when every pair is allowed (then total capacity decides, checked before).
+    """
+    allowed = np.isfinite(instance.value)
+    if allowed.all():
+        return
+    found = short_of_capacity(instance, options)
+    if found is None:
+        return
+    customers, sites, short = found
     need = float(instance.demand[customers].sum())
     have = float(instance.capacity[sites].sum())
     customer_ids = list(instance.customer_ids[np.flatnonzero(customers)])
