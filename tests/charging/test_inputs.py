@@ -87,6 +87,25 @@ def test_options_no_port_count_can_meet_are_input_errors_and_markets_count_once(
                                   once.tables["charging_summary"])
 
 
+def test_a_last_year_after_the_fleets_is_an_input_error() -> None:
+    """Audit 4: --last-year 2100 on a fleet to 2050 sized 2023-2050 without a word."""
+    from evplan.fleet.sales import plan_sales
+
+    shipments = pd.DataFrame({"origin": "CN", "program": "P1", "powertrain": "BEV",
+                              "market": "TH", "year": [2023], "export": True,
+                              "shipment_vehicles": [100.0]})
+    plan = plan_sales(shipments, None, {"first_year": 2023, "last_year": 2023}, ["TH"])
+    fleet = project_fleet(plan, options=FleetOptions(years_after_plan=2))
+    with pytest.raises(InputError) as caught:
+        plan_charging(fleet, options=ChargingOptions(last_year=2030))
+    assert messages(caught) == [
+        "last_year 2030 is after the fleet's last year 2025 (the plan's last year 2023 + "
+        "years_after_plan 2): there are no vehicles to size for. Give a last year up to "
+        "2025, or project the fleet further (--years-after-plan 7)."]
+    assert plan_charging(fleet, options=ChargingOptions(last_year=2025)).years == (
+        2023, 2024, 2025)
+
+
 def test_every_default_row_names_a_known_source() -> None:
     known = set(sources())
     for file in ("markets.csv", "charger_classes.csv", "charger_costs.csv"):

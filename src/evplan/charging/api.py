@@ -145,6 +145,14 @@ def plan_charging(
     check_markets(chosen, known)
     first = options.first_year or fleet.plan_first_year or fleet.first_year
     last = options.last_year or fleet.plan_last_year or fleet.last_year
+    if last > fleet.last_year:  # was cut to the fleet's last year without a word
+        after = (f" (the plan's last year {fleet.plan_last_year} + years_after_plan "
+                 f"{fleet.options.years_after_plan})" if fleet.plan_last_year else "")
+        more = (f", or project the fleet further (--years-after-plan "
+                f"{last - fleet.plan_last_year})" if fleet.plan_last_year else "")
+        raise InputError([Problem("options", f"last_year {last} is after the fleet's last year "
+                                  f"{fleet.last_year}{after}: there are no vehicles to size "
+                                  f"for. Give a last year up to {fleet.last_year}{more}.")])
     years = list(range(first, min(last, fleet.last_year) + 1))
     if not years:
         raise InputError([Problem("options", f"no year to size: first_year {first} is after "
