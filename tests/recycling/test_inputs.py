@@ -30,7 +30,37 @@ def test_every_problem_is_collected():
             "sign or the value.") in messages
     assert ("row 2, recovery 'pyro/nickel': recovery = 94 is outside [0, 1]. Rates are "
             "fractions (94 % -> 0.94).") in messages
-    assert len(messages) == 2  # references are checked once the cells are clean
+    # references between clean tables come in the same report (they waited for every
+    # cell of every table to be clean: a second round of errors after the first fix)
+    assert ("row 2, retired_packs 'P/2030/x': chemistry 'x' is not in packs.csv. Did you "
+            "mean 'X'?") in messages
+    assert ("row 2, plant 'A': process 'hydor' is not in processes.csv. Did you mean "
+            "'hydro'?") in messages
+    assert len(messages) == 4
+
+
+def test_a_reference_into_a_broken_table_waits_for_its_cells():
+    """A table with a bad cell, a missing column or no rows is left to its own problem."""
+    tables = tiny_tables()
+    tables["processes"].loc[0, "processing_usd_per_tonne"] = -1.0
+    tables["candidate_plants"]["processes"] = ["hydor", "*"]  # refers to processes: waits
+    tables["transport"] = tables["transport"].drop(columns="usd_per_tonne_km")
+    tables["lanes"].loc[0, "mode"] = "rail"  # refers to transport: waits
+    tables["lanes"].loc[1, "to"] = "BB"  # refers to candidate_plants: clean, reported
+    tables["packs"] = tables["packs"].iloc[0:0]
+    with pytest.raises(InputError) as caught:
+        load_inputs(retired(10.0).assign(collection_point="Q"), **tables)
+    messages = _messages(caught.value)
+    assert messages == [
+        "row 2, process 'pyro': processing_usd_per_tonne = -1 is below the minimum 0. Fix the "
+        "sign or the value.",
+        "column 'usd_per_tonne_km' is missing. Add it: Cost per tonne-km. (USD/t-km).",
+        "packs.csv has a header but no rows. Add its rows, or leave the file out to use "
+        "evplan's default.",
+        "row 2, retired_packs 'Q/2030/X': collection_point 'Q' is not a collection point. "
+        "Add it to collection_points.csv.",
+        "row 3, lanes 'P/BB': to 'BB' is not a plant or region. Did you mean 'B'?",
+    ]
 
 
 def test_retired_cells_and_references_are_reported_together():

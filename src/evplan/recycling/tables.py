@@ -329,82 +329,104 @@ class RecyclingInputs:
 
 
 def _retired_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                        labels: dict[str, str]) -> list[Problem]:
+                        labels: dict[str, str], clean: set[str]) -> list[Problem]:
     """Retired rows naming a chemistry or collection point the tables do not have (rows
-    whose cell could not be read are left to that cell's own problem)."""
+    whose cell could not be read are left to that cell's own problem; so is a reference
+    into a table that is not ``clean``)."""
     problems: list[Problem] = []
-    for column, known, where, fix in (
-            ("chemistry", set(tables["packs"]["chemistry"]), "in packs.csv",
+    for column, table, where, fix in (
+            ("chemistry", "packs", "in packs.csv",
              "Add a row to packs.csv and materials.csv for it."),
-            ("collection_point", set(tables["collection_points"]["collection_point"]),
-             "a collection point", "Add it to collection_points.csv.")):
-        if column in retired:
+            ("collection_point", "collection_points", "a collection point",
+             "Add it to collection_points.csv.")):
+        if column in retired and table in clean:
+            known = set(tables[table][column])
             problems += _unknown(RETIRED, retired[retired[column].notna()], column, known,
                                  labels["retired"], where, fix)
     return problems
 
 
 def _check_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                      labels: dict[str, str]) -> list[Problem]:
-    problems: list[Problem] = _retired_references(retired, tables, labels)
-    chemistries = set(tables["packs"]["chemistry"])
-    with_materials = set(tables["materials"]["chemistry"])
-    points = set(tables["collection_points"]["collection_point"])
-    problems += _unknown(MATERIAL_TABLE, tables["materials"], "chemistry", chemistries,
-                         labels["materials"], "in packs.csv", "Add a row to packs.csv for it.")
-    for chemistry in sorted(chemistries - with_materials):
-        problems.append(Problem(labels["materials"], f"chemistry '{chemistry}' of packs.csv has "
-                                "no rows in materials. Add its kg_per_kwh per material."))
-    priced = set(tables["prices"]["material"])
-    for material in sorted(set(tables["materials"]["material"]) - priced):
-        problems.append(Problem(labels["prices"], f"material '{material}' of materials has no "
-                                f"row in {labels['prices']}, so its recovered tonnes would be "
-                                "worth nothing. Add its usd_per_tonne (0 if it sells for "
-                                "nothing)."))
-    problems += _unknown(RECOVERY, tables["recovery"], "process",
-                         set(tables["processes"]["process"]), labels["recovery"],
-                         "in processes.csv", "Add it to processes.csv.")
-    # mass: the tracked materials of a chemistry must fit into its pack mass
-    per_kwh = tables["materials"].groupby("chemistry")["kg_per_kwh"].sum()
-    packs = tables["packs"].set_index("chemistry")
-    for index, record in tables["packs"].iterrows():
-        tracked = float(per_kwh.get(record["chemistry"], 0.0))
-        if tracked > float(record["pack_kg_per_kwh"]) + 1e-9:
-            problems.append(Problem(labels["packs"], f"{row_label(PACKS, tables['packs'], index)}"
-                                    f": pack_kg_per_kwh = {record['pack_kg_per_kwh']:g} is below "
-                                    f"the {tracked:.4g} kg/kWh of materials in materials. Raise "
-                                    "the pack mass or lower the intensities.",
-                                    int(record["row"])))
-    given = retired["tonnes"].notna() & retired["chemistry"].isin(packs.index)
-    minimum = retired["kwh"] * retired["chemistry"].map(per_kwh).astype(float).fillna(0.0) / 1000.0
-    light = retired.index[given & (retired["tonnes"] < minimum - 1e-6)]
-    for index in light[:MAX_ROWS_PER_KIND]:
-        tonnes, kwh = retired.loc[index, "tonnes"], retired.loc[index, "kwh"]
-        problems.append(Problem(labels["retired"], f"{row_label(RETIRED, retired, index)}: "
-                                f"tonnes = {tonnes:g} is below the {minimum[index]:.4g} t of "
-                                f"materials in {kwh:g} kWh. Check the unit (tonnes, not kg) or "
-                                "leave it blank.", int(retired.loc[index, "row"])))
-    # plants: processes and regions
+                      labels: dict[str, str], clean: set[str]) -> list[Problem]:
+    """Every reference between tables whose cells are all readable (``clean`` names them,
+    ``retired`` among them): a table with a bad cell, a missing column or no rows is left to
+    its own problems, and every other pair is still checked, in the same report."""
+    def ready(*names: str) -> bool:
+        return all(name in clean for name in names)
+
+    problems: list[Problem] = []
+    problems += _retired_references(retired, tables, labels, clean)
+    if ready("materials", "packs"):
+        chemistries = set(tables["packs"]["chemistry"])
+        with_materials = set(tables["materials"]["chemistry"])
+        problems += _unknown(MATERIAL_TABLE, tables["materials"], "chemistry", chemistries,
+                             labels["materials"], "in packs.csv", "Add a row to packs.csv for it.")
+        for chemistry in sorted(chemistries - with_materials):
+            problems.append(Problem(labels["materials"], f"chemistry '{chemistry}' of packs.csv "
+                                    "has no rows in materials. Add its kg_per_kwh per "
+                                    "material."))
+    if ready("materials", "prices"):
+        priced = set(tables["prices"]["material"])
+        for material in sorted(set(tables["materials"]["material"]) - priced):
+            problems.append(Problem(labels["prices"], f"material '{material}' of materials has "
+                                    f"no row in {labels['prices']}, so its recovered tonnes "
+                                    "would be worth nothing. Add its usd_per_tonne (0 if it "
+                                    "sells for nothing)."))
+    if ready("recovery", "processes"):
+        problems += _unknown(RECOVERY, tables["recovery"], "process",
+                             set(tables["processes"]["process"]), labels["recovery"],
+                             "in processes.csv", "Add it to processes.csv.")
+    if ready("materials", "packs"):
+        # mass: the tracked materials of a chemistry must fit into its pack mass
+        per_kwh = tables["materials"].groupby("chemistry")["kg_per_kwh"].sum()
+        for index, record in tables["packs"].iterrows():
+            tracked = float(per_kwh.get(record["chemistry"], 0.0))
+            if tracked > float(record["pack_kg_per_kwh"]) + 1e-9:
+                problems.append(Problem(labels["packs"],
+                                        f"{row_label(PACKS, tables['packs'], index)}: "
+                                        f"pack_kg_per_kwh = {record['pack_kg_per_kwh']:g} is "
+                                        f"below the {tracked:.4g} kg/kWh of materials in "
+                                        "materials. Raise the pack mass or lower the "
+                                        "intensities.", int(record["row"])))
+    if ready("retired", "materials", "packs"):
+        per_kwh = tables["materials"].groupby("chemistry")["kg_per_kwh"].sum()
+        packs = tables["packs"].set_index("chemistry")
+        given = retired["tonnes"].notna() & retired["chemistry"].isin(packs.index)
+        minimum = retired["kwh"] * retired["chemistry"].map(per_kwh).astype(float).fillna(
+            0.0) / 1000.0
+        light = retired.index[given & (retired["tonnes"] < minimum - 1e-6)]
+        for index in light[:MAX_ROWS_PER_KIND]:
+            tonnes, kwh = retired.loc[index, "tonnes"], retired.loc[index, "kwh"]
+            problems.append(Problem(labels["retired"], f"{row_label(RETIRED, retired, index)}: "
+                                    f"tonnes = {tonnes:g} is below the {minimum[index]:.4g} t of "
+                                    f"materials in {kwh:g} kWh. Check the unit (tonnes, not kg) "
+                                    "or leave it blank.", int(retired.loc[index, "row"])))
     plants = tables["candidate_plants"]
-    known_processes = set(tables["processes"]["process"])
-    for index, record in plants.iterrows():
-        for name in str(record["processes"]).split(";"):
-            name = name.strip()
-            if name and name != "*" and name not in known_processes:
-                fix = did_you_mean(name, known_processes) or (
-                    " Use one of " + ", ".join(sorted(known_processes)) + ".")
-                problems.append(Problem(labels["candidate_plants"],
-                                        f"{row_label(PLANTS, plants, index)}: process '{name}' "
-                                        f"is not in processes.csv.{fix}", int(record["row"])))
+    if ready("candidate_plants", "processes"):
+        known_processes = set(tables["processes"]["process"])
+        for index, record in plants.iterrows():
+            for name in str(record["processes"]).split(";"):
+                name = name.strip()
+                if name and name != "*" and name not in known_processes:
+                    fix = did_you_mean(name, known_processes) or (
+                        " Use one of " + ", ".join(sorted(known_processes)) + ".")
+                    problems.append(Problem(labels["candidate_plants"],
+                                            f"{row_label(PLANTS, plants, index)}: process "
+                                            f"'{name}' is not in processes.csv.{fix}",
+                                            int(record["row"])))
     lanes = tables["lanes"]
-    from_known = points | set(tables["collection_points"]["region"])
-    to_known = set(plants["plant"]) | set(plants["region"])
-    problems += _unknown(LANES, lanes, "from", from_known, labels["lanes"],
-                         "a collection point or region", "Use an id, a region or '*'.", {"*"})
-    problems += _unknown(LANES, lanes, "to", to_known, labels["lanes"], "a plant or region",
-                         "Use an id, a region or '*'.", {"*"})
-    problems += _unknown(LANES, lanes, "mode", set(tables["transport"]["mode"]), labels["lanes"],
-                         "in transport.csv", "Add the mode to transport.csv.")
+    if ready("lanes", "collection_points"):
+        points = tables["collection_points"]
+        problems += _unknown(LANES, lanes, "from", set(points["collection_point"])
+                             | set(points["region"]), labels["lanes"],
+                             "a collection point or region", "Use an id, a region or '*'.", {"*"})
+    if ready("lanes", "candidate_plants"):
+        problems += _unknown(LANES, lanes, "to", set(plants["plant"]) | set(plants["region"]),
+                             labels["lanes"], "a plant or region", "Use an id, a region or '*'.",
+                             {"*"})
+    if ready("lanes", "transport"):
+        problems += _unknown(LANES, lanes, "mode", set(tables["transport"]["mode"]),
+                             labels["lanes"], "in transport.csv", "Add the mode to transport.csv.")
     return problems
 
 
@@ -477,12 +499,9 @@ def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
             problems.append(Problem(labels[name], f"{labels[name]} has a header but no rows. "
                                     "Add its rows, or leave the file out to use evplan's "
                                     "default."))
-    if not problems:
-        problems += _check_references(retired_typed, typed, labels)
-    elif all(problem.file == labels["retired"] for problem in problems):
-        # Only cells of the retired packs are wrong: the tables they refer to are clean, so
-        # their chemistries and collection points are checked too, in the same report.
-        problems += _retired_references(retired_typed, typed, labels)
+    dirty = {problem.file for problem in problems}
+    clean = {name for name, label in labels.items() if label not in dirty}
+    problems += _check_references(retired_typed, typed, labels, clean)
     if problems:
         raise InputError(problems)
     mass = retired_typed["chemistry"].map(typed["packs"].set_index("chemistry")[
