@@ -8,7 +8,7 @@ from typing import Any
 from evplan.report.figures import Chart, base_layout, sankey
 from evplan.report.page import focus_markets, kpi_sum, sold_sentence
 from evplan.report.run import RunData
-from evplan.report.style import PALETTE, country_name, pct, usd, vehicles
+from evplan.report.style import PALETTE, country_name, pct, plotly_text, usd, vehicles
 
 __all__ = ["comparison_charts", "comparison_story", "kpi_delta_table"]
 
@@ -89,7 +89,8 @@ def _lines(runs: Sequence[RunData], kpi: str, key: str, title: str, caption: str
         traces.append({"type": "scatter", "mode": "lines+markers", "name": run.label,
                        "x": [str(y) for y in rows["year"]], "y": rows["value"].tolist(),
                        "line": {"width": 3, "color": PALETTE[number % len(PALETTE)]},
-                       "hovertemplate": f"{run.label} %{{x}}: %{{y:{fmt}}}<extra></extra>"})
+                       "hovertemplate": f"{plotly_text(run.label)} %{{x}}: %{{y:{fmt}}}"
+                                        "<extra></extra>"})
     layout = base_layout(yaxis={"tickformat": fmt, "gridcolor": "#e6e9ee", "rangemode": "tozero"})
     return Chart(chart_id, title, caption, {"data": traces, "layout": layout}, 380)
 
@@ -107,7 +108,8 @@ def _exports_by_market(runs: Sequence[RunData], focus: str) -> Chart:
     traces = [{"type": "bar", "name": label, "x": markets,
                "y": series.reindex(markets, fill_value=0.0).round().tolist(),
                "marker": {"color": PALETTE[number % len(PALETTE)]},
-               "hovertemplate": f"{label}: %{{x}} %{{y:,.0f}} vehicles<extra></extra>"}
+               "hovertemplate": f"{plotly_text(label)}: %{{x}} %{{y:,.0f}} vehicles"
+                                "<extra></extra>"}
               for number, (label, series) in enumerate(totals.items())]
     layout = base_layout(barmode="group", yaxis={"title": {"text": "vehicles"},
                                                  "gridcolor": "#e6e9ee"})

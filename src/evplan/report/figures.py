@@ -21,6 +21,7 @@ from evplan.report.style import (
     country_colour,
     country_name,
     pct,
+    plotly_text,
     vehicles,
     with_alpha,
 )
@@ -91,7 +92,8 @@ def production_by_country(run: RunData) -> Chart:
             "type": "bar", "name": country_name(country), "x": [str(y) for y in run.years],
             "y": values,
             "marker": {"color": country_colour(country, countries, run.focus)},
-            "hovertemplate": f"{country_name(country)}<br>%{{x}}: %{{y:,.0f}} vehicles"
+            "hovertemplate": f"{plotly_text(country_name(country))}<br>%{{x}}: "
+                             "%{y:,.0f} vehicles"
                              "<extra></extra>",
         })
     first, last = run.years[0], run.years[-1]
@@ -280,9 +282,9 @@ def export_map(run: RunData) -> Chart:
             exported[origin] = exported.get(origin, 0.0) + volume
         hover = []
         for (market, _), sources in imports.items():
-            parts = "<br>".join(f"from {country_name(o)}: {v:,.0f}" for o, v in sorted(
-                sources, key=lambda item: -item[1]))
-            hover.append(f"<b>{market}</b> imports {year}<br>{parts}")
+            parts = "<br>".join(f"from {plotly_text(country_name(o))}: {v:,.0f}"
+                                for o, v in sorted(sources, key=lambda item: -item[1]))
+            hover.append(f"<b>{plotly_text(market)}</b> imports {year}<br>{parts}")
         traces.append({
             "type": "scattergeo", "mode": "markers+text", "visible": visible,
             "lon": [points[to][1] for _, to in imports],
@@ -303,7 +305,8 @@ def export_map(run: RunData) -> Chart:
             "text": ["" if o in labelled else o for o in exported],
             "textposition": "top center",
             "textfont": {"size": 11, "color": "#1d2733"},
-            "hovertext": [f"<b>{country_name(o)}</b> exports {year}: {v:,.0f} vehicles"
+            "hovertext": [f"<b>{plotly_text(country_name(o))}</b> exports {year}: "
+                          f"{v:,.0f} vehicles"
                           for o, v in exported.items()],
             "hoverinfo": "text",
             "marker": {"size": 14, "symbol": "square",
@@ -381,7 +384,8 @@ def utilisation_by_country(run: RunData) -> Chart:
             "x": [str(y) for y in rows["year"]], "y": rows["value"].round(4).tolist(),
             "line": {"width": 4 if country == run.focus else 2,
                      "color": country_colour(country, countries, run.focus)},
-            "hovertemplate": f"{country_name(country)} %{{x}}: %{{y:.0%}}<extra></extra>",
+            "hovertemplate": f"{plotly_text(country_name(country))} %{{x}}: "
+                             "%{y:.0%}<extra></extra>",
         })
     caption = ("Production over capacity for each producing country's plants together; the "
                f"thick line is {country_name(run.focus)}.")
@@ -424,7 +428,8 @@ def markets(run: RunData) -> Chart:
                 "x": rows.round(0).tolist(), "xaxis": f"x{axis}", "yaxis": f"y{axis}",
                 "marker": {"color": colours[year]}, "legendgroup": str(year),
                 "showlegend": number == 1,
-                "hovertemplate": f"%{{y}} {year}: %{{x:{fmt}}}<extra>{title}</extra>",
+                "hovertemplate": f"%{{y}} {year}: %{{x:{fmt}}}<extra>{plotly_text(title)}"
+                                 "</extra>",
             })
         start = (number - 1) * (width + gap)
         layout[f"xaxis{axis}"] = {"domain": [start, start + width], "gridcolor": "#e6e9ee",
@@ -432,8 +437,8 @@ def markets(run: RunData) -> Chart:
         layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "showticklabels": number == 1,
                                   "categoryorder": "array", "categoryarray": order,
                                   **({"matches": "y"} if number > 1 else {})}
-        annotations.append({"text": f"<b>{title}</b>", "x": start + width / 2, "y": 1.0,
-                            "xref": "paper", "yref": "paper", "showarrow": False,
+        annotations.append({"text": f"<b>{plotly_text(title)}</b>", "x": start + width / 2,
+                            "y": 1.0, "xref": "paper", "yref": "paper", "showarrow": False,
                             "yanchor": "bottom", "font": {"size": 12}})
     layout["annotations"] = annotations
     top = imports[imports["year"] == last].sort_values("shipment_vehicles", ascending=False)
@@ -484,7 +489,8 @@ def duty_schedule(run: RunData) -> Chart:
             "colorscale": [[0, "#f7fbff"], [0.25, "#9ecae1"], [0.6, "#3182bd"],
                            [1, "#08306b"]],
             "colorbar": {"title": {"text": "duty"}, "tickformat": ".0%"},
-            "hovertemplate": f"{powertrain} from {country_name(run.focus)} to %{{y}}, %{{x}}:"
+            "hovertemplate": f"{plotly_text(powertrain)} from "
+                             f"{plotly_text(country_name(run.focus))} to %{{y}}, %{{x}}:"
                              " %{z:.1%}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             "xgap": 2, "ygap": 2,
         })

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from evplan import __version__
 from evplan.report.figures import Chart
 from evplan.report.run import RunData
-from evplan.report.style import country_name, pct, usd, vehicles, world_topojson
+from evplan.report.style import country_name, pct, plotly_text, usd, vehicles, world_topojson
 
 __all__ = ["Card", "ChartGroup", "focus_markets", "kpi_cards", "kpi_sum", "render_page",
            "sold_sentence", "story"]
@@ -245,6 +245,44 @@ def _clean(figure: dict[str, Any]) -> dict[str, Any]:
     return fix(figure)
 
 
+#: Trace keys whose strings are data (names, ids, values), never evplan's own markup.
+_DATA_TEXT_KEYS = ("x", "y", "text", "name", "labels", "customdata")
+#: Axis keys that hold category names.
+_AXIS_TEXT_KEYS = ("categoryarray", "ticktext")
+
+
+def _literal(value: Any) -> Any:
+    """Strings in ``value`` (nested lists too) as plotly.js shows them literally."""
+    if isinstance(value, str):
+        return plotly_text(value)
+    if isinstance(value, list | tuple):
+        return [_literal(item) for item in value]
+    return value
+
+
+def _as_typed(figure: dict[str, Any]) -> dict[str, Any]:
+    """``figure`` with every data string escaped for plotly.js's HTML dialect.
+
+    A plant, market or folder named ``<a href="https://...">`` is a link in a chart, and
+    ``<b>M1</b>`` is a bold ``M1``, when plotly.js reads the name as markup: the names in
+    traces (axis values, labels, legend names, text, hover data) and the axis categories are
+    written as entities, so every chart shows them as typed. Hover templates, hover texts
+    and annotations hold evplan's own markup; their names are escaped where they are built.
+    """
+    data = []
+    for trace in figure["data"]:
+        trace = {key: _literal(value) if key in _DATA_TEXT_KEYS else value
+                 for key, value in trace.items()}
+        if isinstance(trace.get("node"), dict) and "label" in trace["node"]:
+            trace["node"] = {**trace["node"], "label": _literal(trace["node"]["label"])}
+        data.append(trace)
+    layout = {key: ({name: _literal(item) if name in _AXIS_TEXT_KEYS else item
+                     for name, item in value.items()}
+                    if key.startswith(("xaxis", "yaxis")) and isinstance(value, dict) else value)
+              for key, value in figure["layout"].items()}
+    return {**figure, "data": data, "layout": layout}
+
+
 def render_page(*, title: str, subtitle: str, groups: Sequence[ChartGroup],
                 story_lines: Sequence[str] = (), cards: Sequence[Card] = (),
                 kpi_table: dict[str, Any] | None = None, footer: Sequence[str] = (),
@@ -258,8 +296,9 @@ def render_page(*, title: str, subtitle: str, groups: Sequence[ChartGroup],
     are shaped like ``kpi_table`` with an ``id`` each, drawn after it.
     """
     charts = [chart for group in groups for chart in group.charts]
-    figures = [{"id": chart.id, "data": chart.figure["data"],
-                "layout": {**chart.figure["layout"], "height": chart.height}}
+    figures = [{"id": chart.id, **_as_typed({"data": chart.figure["data"],
+                                             "layout": {**chart.figure["layout"],
+                                                        "height": chart.height}})}
                for chart in charts]
     has_geo = any(trace.get("type") == "scattergeo" for figure in figures
                   for trace in figure["data"])

@@ -186,7 +186,8 @@ def _gap_note(result: Any) -> str:
 
 def _frontier(frontier: pd.DataFrame) -> Chart:
     changed = frontier.get("changed_decisions", pd.Series([""] * len(frontier)))
-    notes = [f"λ = {w:g}: {int(n)} decisions changed" + (f"<br>{c[:300]}" if c else "")
+    # [line, decisions]: data strings (escaped with the trace), the line break is the template's
+    notes = [[f"λ = {w:g}: {int(n)} decisions changed", c[:300]]
              for w, n, c in zip(frontier["risk_weight"], frontier["decisions_changed"],
                                 changed.fillna(""), strict=True)]
     data = [{"type": "scatter", "mode": "lines+markers+text", "name": "efficient frontier",
@@ -194,7 +195,8 @@ def _frontier(frontier: pd.DataFrame) -> Chart:
              "text": [f"λ {w:g}" for w in frontier["risk_weight"]],
              "textposition": "top center", "customdata": notes,
              "marker": {"size": 10, "color": PALETTE[0]},
-             "hovertemplate": "%{customdata}<br>CVaR %{x:.4s}, E %{y:.4s} USD<extra></extra>"}]
+             "hovertemplate": "%{customdata[0]}<br>%{customdata[1]}<br>CVaR %{x:.4s}, "
+                              "E %{y:.4s} USD<extra></extra>"}]
     layout = base_layout(xaxis={"title": {"text": "CVaR of margin (USD)"}},
                          yaxis={"title": {"text": "expected margin (USD)"}})
     moves = [f"λ {w:g}: {c}" for w, c in zip(frontier["risk_weight"], changed.fillna(""),

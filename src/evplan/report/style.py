@@ -10,8 +10,8 @@ import pandas as pd
 
 from evplan.units import pct, usd, vehicles  # one formatter for every surface
 
-__all__ = ["centroids", "country_colour", "country_name", "pct", "usd", "vehicles",
-           "world_topojson"]
+__all__ = ["centroids", "country_colour", "country_name", "pct", "plotly_text", "usd",
+           "vehicles", "world_topojson"]
 
 PALETTE = ("#1f6fb2", "#2a9d55", "#8e5bb5", "#e08a1e", "#17a2b8", "#8c564b", "#d45d9c",
            "#6b7f2a", "#5d6d7e", "#b8860b", "#3b5b92", "#0f7b6c")
@@ -44,6 +44,23 @@ def _country_names() -> dict[str, str]:
 def country_name(code: str) -> str:
     """``CN`` -> ``China``; an unknown code is returned as is."""
     return _country_names().get(code, code)
+
+
+def plotly_text(text: object) -> str:
+    """``text`` as plotly.js shows it literally: its markup characters written as entities.
+
+    plotly.js reads chart text (labels, legend names, hovers, tick labels) as a small HTML
+    dialect: ``<b>`` is bold, ``<a href=...>`` a link, ``%{y}`` in a hover template a value.
+    A name from the inputs (a plant id, a market, a folder) goes through this before it
+    reaches a chart, so it is shown as typed; plotly.js decodes the entities when it draws.
+
+    Examples
+    --------
+    >>> plotly_text('<a href="https://x">P&G</a> %{y}')
+    '&lt;a href="https://x"&gt;P&amp;G&lt;/a&gt; &#37;{y}'
+    """
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("%", "&#37;"))
 
 
 def country_colour(code: str, countries: list[str], focus: str) -> str:
