@@ -225,3 +225,25 @@ def test_force_never_replaces_a_file_evplan_did_not_write(tmp_path: Path) -> Non
         assert "evplan never replaces a file it did not write, also with --force" in done.stderr
     for name, content in mine.items():
         assert (tmp_path / name).read_bytes() == content
+
+
+def test_template_folder_through_a_link(tmp_path: Path) -> None:
+    """`template LINK/`: a link to an empty folder is written through (it said "[Errno 20]
+    Not a directory"); a link to nothing or to a file is refused by name, and left as it is."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("real")
+    done = cli("template", "link/", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "real" / "plants.csv").is_file()
+    (tmp_path / "dangling").symlink_to("nowhere")
+    (tmp_path / "mine.txt").write_text("keep")
+    (tmp_path / "to-file").symlink_to("mine.txt")
+    for name in ("dangling", "to-file"):
+        refused = cli("template", name, cwd=tmp_path)
+        assert refused.returncode == 1
+        assert f"{name} is a symbolic link to" in refused.stderr
+        assert "Errno" not in refused.stderr
+        assert (tmp_path / name).is_symlink()
+    assert not (tmp_path / "nowhere").exists()
+    assert (tmp_path / "mine.txt").read_text() == "keep"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -28,12 +28,22 @@ def write_csv_template(folder: str | Path, data: NetworkData | None = None) -> P
     Raises
     ------
     OutputError
-        When ``folder`` is a file or a folder that is not empty.
+        When ``folder`` is a file, a folder that is not empty, or a symbolic link to
+        anything but a folder (a link to a new or empty folder is written through).
     """
     from evplan.data.write import write_inputs
     from evplan.examples import china_export
 
     target = Path(folder)
+    if target.is_symlink():
+        # a link to a folder is written through, as `evplan run -o LINK` is; a link to
+        # nothing would be replaced by the folder (os.replace does not follow it)
+        if not target.is_dir():
+            raise OutputError(f"evplan: {target} is a symbolic link to "
+                              f"{os.readlink(target)}, which is not a folder; evplan does not "
+                              "replace links. Give a new folder name, or make the folder the "
+                              "link points to.")
+        target = target.resolve()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise OutputError(f"evplan: {target} exists and is not an empty folder; the template "
                           "is written only into a new or empty folder. Give a new folder name.")
