@@ -61,3 +61,43 @@ def test_optima_table(orlib_dir: Path) -> None:
     assert optima["capb_8000"] == pytest.approx(13082516.496)
     assert optima["pmed40"] == 5128
     assert len(optima) == 104
+
+
+def test_malformed_files_name_the_file_line_and_value(tmp_path: Path) -> None:
+    """Audit 4: a short or garbled file raised a bare ValueError ('cannot reshape array',
+    'could not convert string to float'), an edge to vertex 9 of 4 an IndexError."""
+    from evplan.errors import InputError
+
+    cases = {
+        "short.txt": ("2 1\n10 5\n", read_capacitated,
+                      "short.txt ends early: 4 numbers expected for the warehouse lines "
+                      "(capacity, fixed cost) from token 3, 2 found. Re-download the file."),
+        "garbled.txt": ("2 1\n10 5\ncapacity 6\n3 1 x\n", read_capacitated,
+                        "garbled.txt: not a number in the 1 customers (demand, then 2 costs "
+                        "each) (line 4: 'x'). Fix those values or re-download the file."),
+        "header.txt": ("2.5 1\n", read_capacitated,
+                       "header.txt line 1: warehouses = 2.5 must be whole numbers >= 1. Fix "
+                       "the first line or re-download the file."),
+        "vertex.txt": ("4 2 1\n1 2 5\n3 9 1\n", read_pmedian,
+                       "vertex.txt: edges must join vertices 1 to 4 with a length >= 0 (line "
+                       "3: 3 9 1). Fix those edges or re-download the file."),
+    }
+    for name, (text, reader, message) in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(InputError) as caught:
+            reader(tmp_path / name, **({"capacity": 7} if reader is read_capacitated else {}))
+        assert [problem.message for problem in caught.value.problems] == [message]
+
+
+def test_a_disconnected_graph_leaves_unreachable_pairs_out(tmp_path: Path) -> None:
+    """Audit 4: unreachable pairs came out as distance inf, which p_median refused as 'not a
+    finite number' in rows of a table the user never wrote."""
+    from evplan.errors import InfeasibleError
+    from evplan.location import p_median
+
+    (tmp_path / "two.txt").write_text("4 2 1\n1 2 5\n3 4 1\n", encoding="utf-8")
+    instance = read_pmedian(tmp_path / "two.txt")
+    assert len(instance.distances) == 8  # 2 components of 2 vertices: 2 x 2 x 2 pairs
+    with pytest.raises(InfeasibleError, match="customers 1, 3 have no allowed site in common"):
+        p_median(instance.sites, instance.customers, instance.distances, instance.medians)
+    assert p_median(instance.sites, instance.customers, instance.distances, 2).objective == 6.0

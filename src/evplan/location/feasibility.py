@@ -105,8 +105,9 @@ def _max_flow(instance: DenseInstance, options: SolveOptions) -> np.ndarray:
     return flow
 
 
-def short_of_capacity(instance: DenseInstance, options: SolveOptions
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def short_of_capacity(
+    instance: DenseInstance, options: SolveOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Customers (mask) whose allowed sites (mask) cannot hold their demand, or None.
 
     Returns ``(customers, sites, short)``: the set read off the maximum flow with every
@@ -184,8 +185,9 @@ def check_single_source_sizes(instance: DenseInstance) -> None:
     )
 
 
-def _most_served_whole(instance: DenseInstance, sites: np.ndarray, customers: np.ndarray,
-                       options: SolveOptions) -> float | None:
+def _most_served_whole(
+    instance: DenseInstance, sites: np.ndarray, customers: np.ndarray, options: SolveOptions
+) -> float | None:
     """Most demand of ``customers`` that ``sites`` hold with each customer whole at one site.
 
     ``None`` when HiGHS cannot decide within the time limit.
@@ -194,23 +196,36 @@ def _most_served_whole(instance: DenseInstance, sites: np.ndarray, customers: np
     site_index, customer_index = np.nonzero(np.isfinite(value))
     demand = instance.demand[customers]
     limited = np.isfinite(instance.capacity[sites])
-    rows = [sp.csc_matrix((np.ones(len(site_index)), (customer_index, np.arange(len(site_index)))),
-                          shape=(len(customers), len(site_index)))]
+    rows = [
+        sp.csc_matrix(
+            (np.ones(len(site_index)), (customer_index, np.arange(len(site_index)))),
+            shape=(len(customers), len(site_index)),
+        )
+    ]
     limits = [np.ones(len(customers))]
     if limited.any():
         row_of = np.cumsum(limited) - 1
         on = limited[site_index]
-        rows.append(sp.csc_matrix((demand[customer_index[on]],
-                                   (row_of[site_index[on]], np.flatnonzero(on))),
-                                  shape=(int(limited.sum()), len(site_index))))
+        rows.append(
+            sp.csc_matrix(
+                (demand[customer_index[on]], (row_of[site_index[on]], np.flatnonzero(on))),
+                shape=(int(limited.sum()), len(site_index)),
+            )
+        )
         limits.append(instance.capacity[sites][limited])
     matrix = sp.vstack(rows, format="csc")
     solution = solve_milp(
-        Milp(cost=-demand[customer_index].astype(float), lower=np.zeros(len(site_index)),
-             upper=np.ones(len(site_index)), integer=np.ones(len(site_index), dtype=bool),
-             matrix=matrix, row_lower=np.full(matrix.shape[0], -np.inf),
-             row_upper=np.concatenate(limits)),
-        options)
+        Milp(
+            cost=-demand[customer_index].astype(float),
+            lower=np.zeros(len(site_index)),
+            upper=np.ones(len(site_index)),
+            integer=np.ones(len(site_index), dtype=bool),
+            matrix=matrix,
+            row_lower=np.full(matrix.shape[0], -np.inf),
+            row_upper=np.concatenate(limits),
+        ),
+        options,
+    )
     if solution.status != "optimal" or solution.values is None:
         return None
     return float(demand[customer_index] @ (solution.values > 0.5))
@@ -230,7 +245,7 @@ def explain_single_source(instance: DenseInstance, options: SolveOptions) -> lis
     (12), but only one 4 fits in a 6, so at most 8 is served whole.
     """
     allowed = np.isfinite(instance.value)
-    site_count, customer_count = allowed.shape
+    site_count = allowed.shape[0]
     graph = sp.bmat([[None, sp.csr_matrix(allowed)], [sp.csr_matrix(allowed.T), None]])
     _, label = connected_components(graph, directed=False)
     lines = []
@@ -243,11 +258,14 @@ def explain_single_source(instance: DenseInstance, options: SolveOptions) -> lis
         served = _most_served_whole(instance, sites, customers, options)
         if served is None or served >= need * (1 - _TOLERANCE):
             continue
-        capacities = ", ".join(f"{_plain(instance.site_ids[i])!r} ({instance.capacity[i]:g})"
-                               for i in sites[:_NAMED])
+        capacities = ", ".join(
+            f"{_plain(instance.site_ids[i])!r} ({instance.capacity[i]:g})" for i in sites[:_NAMED]
+        )
         capacities += f" and {len(sites) - _NAMED} more" if len(sites) > _NAMED else ""
-        demands = ", ".join(f"{_plain(instance.customer_ids[j])!r} ({instance.demand[j]:g})"
-                            for j in customers[:_NAMED])
+        demands = ", ".join(
+            f"{_plain(instance.customer_ids[j])!r} ({instance.demand[j]:g})"
+            for j in customers[:_NAMED]
+        )
         demands += f" and {len(customers) - _NAMED} more" if len(customers) > _NAMED else ""
         lines.append(
             f"costs: customers {demands} (demand {need:g} in total) may only be served from "

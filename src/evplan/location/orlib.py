@@ -142,8 +142,63 @@ def read_optima(folder: Path | str | None = None) -> pd.Series:
     return table.set_index("instance")["optimal_value"].astype(float)
 
 
-def _tokens(path: Path) -> list[str]:
-    return path.read_text().split()
+class _Tokens:
+    """The whitespace-separated numbers of an OR-Library file, read with their line numbers
+    so that a bad or missing number is named where it is."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.words: list[str] = []
+        self.lines: list[int] = []
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            words = line.split()
+            self.words += words
+            self.lines += [number] * len(words)
+
+    def _problem(self, message: str) -> InputError:
+        return InputError([Problem(file=self.path.name, message=message)])
+
+    def numbers(
+        self, start: int, count: int, what: str, *, words: tuple[str, ...] = ()
+    ) -> np.ndarray:
+        """``count`` numbers from token ``start`` (``words`` may stand in for a number)."""
+        chunk = self.words[start : start + count]
+        if len(chunk) < count:
+            raise self._problem(
+                f"{self.path.name} ends early: {count} numbers expected for {what} from "
+                f"token {start + 1}, {len(chunk)} found. Re-download the file."
+            )
+        values = np.empty(count, dtype=object)
+        bad = []
+        for index, word in enumerate(chunk):
+            try:
+                values[index] = word if word in words else float(word)
+            except ValueError:
+                bad.append(index)
+        if bad:
+            shown = "; ".join(f"line {self.lines[start + i]}: {chunk[i]!r}" for i in bad[:5])
+            more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+            raise self._problem(
+                f"{self.path.name}: not a number in {what} ({shown}{more}). Fix those "
+                "values or re-download the file."
+            )
+        return values
+
+    def counts(self, how_many: int, names: tuple[str, ...]) -> list[int]:
+        """The header: ``how_many`` whole numbers >= 1 (e.g. sites and customers)."""
+        values = self.numbers(0, how_many, "the first line")
+        bad = [
+            (name, value)
+            for name, value in zip(names, values, strict=True)
+            if not float(value).is_integer() or value < 1
+        ]
+        if bad:
+            raise self._problem(
+                f"{self.path.name} line 1: "
+                + ", ".join(f"{name} = {value:g}" for name, value in bad)
+                + " must be whole numbers >= 1. Fix the first line or re-download the file."
+            )
+        return [int(value) for value in values]
 
 
 def read_capacitated(path: Path | str, capacity: float | None = None) -> FacilityInstance:
@@ -164,9 +219,11 @@ def read_capacitated(path: Path | str, capacity: float | None = None) -> Facilit
     (16, 3)
     """
     path = Path(path)
-    tokens = _tokens(path)
-    site_count, customer_count = int(tokens[0]), int(tokens[1])
-    site_tokens = np.array(tokens[2 : 2 + 2 * site_count], dtype=object).reshape(site_count, 2)
+    tokens = _Tokens(path)
+    site_count, customer_count = tokens.counts(2, ("warehouses", "customers"))
+    site_tokens = tokens.numbers(
+        2, 2 * site_count, "the warehouse lines (capacity, fixed cost)", words=("capacity",)
+    ).reshape(site_count, 2)
     raw_capacity = site_tokens[:, 0]
     symbolic = raw_capacity == "capacity"
     if capacity is None and symbolic.any():
@@ -185,23 +242,15 @@ def read_capacitated(path: Path | str, capacity: float | None = None) -> Facilit
         np.full(site_count, float(capacity)) if capacity is not None else raw_capacity.astype(float)
     )
     fixed_costs = site_tokens[:, 1].astype(float)
-    body = np.array(
-        tokens[2 + 2 * site_count : 2 + 2 * site_count + customer_count * (site_count + 1)],
-        dtype=float,
-    )
-    if body.size != customer_count * (site_count + 1):
-        raise InputError(
-            [
-                Problem(
-                    file=path.name,
-                    message=(
-                        f"{path.name} ends early: expected {customer_count} customers with "
-                        f"{site_count} costs each. Re-download the file."
-                    ),
-                )
-            ]
+    body = (
+        tokens.numbers(
+            2 + 2 * site_count,
+            customer_count * (site_count + 1),
+            f"the {customer_count} customers (demand, then {site_count} costs each)",
         )
-    body = body.reshape(customer_count, site_count + 1)
+        .astype(float)
+        .reshape(customer_count, site_count + 1)
+    )
     demand = body[:, 0]
     cost_matrix = body[:, 1:].T  # site x customer
     site_ids = np.arange(1, site_count + 1)
@@ -252,6 +301,9 @@ def shortest_path_distances(edges: pd.DataFrame, vertex_count: int) -> np.ndarra
 def read_pmedian(path: Path | str) -> PMedianInstance:
     """Read an OR-Library ``pmedN.txt`` file, the last cost of a repeated edge winning.
 
+    Vertices with no path between them are no pair of ``distances`` (not allowed), so a
+    disconnected graph is explained by :func:`~evplan.location.p_median`'s checks.
+
     Examples
     --------
     >>> instance = read_pmedian(default_orlib_dir() / "pmed1.txt")  # doctest: +SKIP
@@ -259,9 +311,37 @@ def read_pmedian(path: Path | str) -> PMedianInstance:
     5
     """
     path = Path(path)
-    tokens = _tokens(path)
-    vertex_count, edge_count, medians = int(tokens[0]), int(tokens[1]), int(tokens[2])
-    raw = np.array(tokens[3 : 3 + 3 * edge_count], dtype=float).reshape(edge_count, 3)
+    tokens = _Tokens(path)
+    vertex_count, edge_count, medians = tokens.counts(3, ("vertices", "edges", "p"))
+    raw = (
+        tokens.numbers(3, 3 * edge_count, f"the {edge_count} edges (tail, head, length)")
+        .astype(float)
+        .reshape(edge_count, 3)
+    )
+    wrong = np.flatnonzero(
+        (raw[:, :2] < 1).any(axis=1)
+        | (raw[:, :2] > vertex_count).any(axis=1)
+        | (raw[:, :2] % 1 != 0).any(axis=1)
+        | ~(raw[:, 2] >= 0)
+        | ~np.isfinite(raw[:, 2])
+    )
+    if len(wrong):
+        shown = "; ".join(
+            f"line {tokens.lines[3 + 3 * int(e)]}: {raw[e, 0]:g} {raw[e, 1]:g} {raw[e, 2]:g}"
+            for e in wrong[:5]
+        )
+        more = f" and {len(wrong) - 5} more" if len(wrong) > 5 else ""
+        raise InputError(
+            [
+                Problem(
+                    file=path.name,
+                    message=(
+                        f"{path.name}: edges must join vertices 1 to {vertex_count} with a "
+                        f"length >= 0 ({shown}{more}). Fix those edges or re-download the file."
+                    ),
+                )
+            ]
+        )
     ends = np.sort(raw[:, :2].astype(int), axis=1)
     edges = (
         pd.DataFrame({"tail": ends[:, 0], "head": ends[:, 1], "length": raw[:, 2]})
@@ -271,11 +351,13 @@ def read_pmedian(path: Path | str) -> PMedianInstance:
     )
     matrix = shortest_path_distances(edges, vertex_count)
     vertex_ids = np.arange(1, vertex_count + 1)
+    distances = _long_table(matrix, vertex_ids, vertex_ids, "distance")
     return PMedianInstance(
         name=path.stem,
         medians=medians,
         edges=edges,
         sites=pd.DataFrame({"site": vertex_ids}),
         customers=pd.DataFrame({"customer": vertex_ids, "demand": np.ones(vertex_count)}),
-        distances=_long_table(matrix, vertex_ids, vertex_ids, "distance"),
+        # no path, no pair: a vertex may not serve one it cannot reach
+        distances=distances[np.isfinite(distances["distance"])].reset_index(drop=True),
     )
