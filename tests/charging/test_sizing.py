@@ -132,3 +132,25 @@ def test_cost_counts_ports_added_once() -> None:
         "method == 'afir' and charger_class == 'DC150'").sort_values("year")
     assert ports["ports_added"].sum() == ports["ports"].iloc[-1]
     assert ports["capex_usd"].sum() == pytest.approx(ports["ports"].iloc[-1] * (64_800 + 30_000))
+
+
+def test_the_queueing_certificate_refuses_stations_that_miss_the_target() -> None:
+    """Audit 4: the queueing ports were returned unchecked. The facts' example (4.2
+    erlangs) needs 7 ports for P(wait) <= 0.2 (6 give 0.336); stations may hold 6, so two
+    stations of 5 (2.1 erlangs each, P(wait) 0.07) pass and one of 7 or two of 3 do not."""
+    from evplan.charging.sizing import check_queue_ports
+    from evplan.errors import VerificationError
+
+    demand = pd.DataFrame({"offered_load_erlangs": [4.2], "max_ports_per_station": [6],
+                           "session_hours": [0.7]})
+
+    def table(stations: float, each: float) -> pd.DataFrame:
+        return pd.DataFrame({"market": ["TH"], "year": [2030], "charger_class": ["DC150"],
+                             "stations": [stations], "ports_per_station": [each]})
+
+    check_queue_ports(table(2, 5), demand, QueueTarget(0.2))
+    for stations, each in ((1, 7), (2, 3), (1, 6)):
+        with pytest.raises(VerificationError, match="do not meet the target"):
+            check_queue_ports(table(stations, each), demand, QueueTarget(0.2))
+    with pytest.raises(VerificationError):  # 2 x 5 ports: mean wait 1.03 min > 0.1 min
+        check_queue_ports(table(2, 5), demand, QueueTarget(None, 0.1))

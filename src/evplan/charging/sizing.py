@@ -45,7 +45,7 @@ from scipy.optimize import brentq
 
 from evplan.charging.erlang import erlang_c, mean_wait_hours, ports_needed
 from evplan.charging.params import Afir, ChargingParameters, for_markets
-from evplan.errors import InputError, Problem
+from evplan.errors import InputError, Problem, VerificationError
 
 __all__ = ["METHODS", "QueueTarget", "energy_demand", "load_capacity", "port_costs",
            "ports_by_method"]
@@ -223,7 +223,35 @@ def _queue_ports(demand: pd.DataFrame, target: QueueTarget) -> pd.DataFrame:
     table["utilisation_at_peak"] = np.divide(station_load, ports_each,
                                              out=np.zeros_like(station_load),
                                              where=ports_each > 0)
+    check_queue_ports(table, demand, target)
     return table
+
+
+def check_queue_ports(table: pd.DataFrame, demand: pd.DataFrame, target: QueueTarget) -> None:
+    """Raise VerificationError unless every queueing row carries its class's load in
+    stations of at most ``max_ports_per_station`` ports that meet ``target``.
+
+    ``table`` and ``demand`` are aligned row by row (as :func:`_queue_ports` builds them).
+    """
+    load = demand["offered_load_erlangs"].to_numpy(dtype=float)
+    stations = table["stations"].to_numpy(dtype=float)
+    each = table["ports_per_station"].to_numpy(dtype=float)
+    largest = demand["max_ports_per_station"].to_numpy(dtype=float)
+    station_load = np.divide(load, stations, out=np.zeros_like(load), where=stations > 0)
+    wrong = (load > 0) & ((stations < 1) | (each > largest) | (each <= station_load))
+    if target.max_wait_probability is not None:
+        wrong |= (load > 0) & ~(erlang_c(np.maximum(each, 1), station_load)
+                                <= target.max_wait_probability + 1e-12)
+    if target.max_mean_wait_minutes is not None:
+        service = demand["session_hours"].to_numpy(dtype=float)
+        wait = mean_wait_hours(np.maximum(each, 1), station_load / service, service) * 60.0
+        wrong |= (load > 0) & ~(wait <= target.max_mean_wait_minutes + 1e-9)
+    if wrong.any():
+        raise VerificationError([
+            f"queueing: {table['market'].iloc[i]} {table['year'].iloc[i]} "
+            f"{table['charger_class'].iloc[i]}: {stations[i]:g} stations of {each[i]:g} ports "
+            f"(at most {largest[i]:g}) for {load[i]:g} erlangs do not meet the target"
+            for i in np.flatnonzero(wrong)[:8]])
 
 
 def ports_by_method(energy: pd.DataFrame, demand: pd.DataFrame, parameters: ChargingParameters,
