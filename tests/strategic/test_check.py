@@ -45,7 +45,16 @@ def test_production_above_the_decided_capacity_is_caught(
     decisions["production_vehicles"] = 5_000.0
     tables["plant_decisions"] = decisions
     problems = check_plan(data, tables, result.objective_usd)
-    assert any("builds 5,000.0 with 1,000.0 capacity" in problem for problem in problems)
+    assert any("reports production of 5,000.0, its shipments add up to" in problem
+               for problem in problems)
+    # Capacity is checked on the shipments themselves, not on the reported production.
+    tables = dict(result.tables)
+    shipments = tables["shipments"].copy()
+    shipments.loc[shipments["plant"] == "P2", "shipment_vehicles"] += 4_000.0
+    tables["shipments"] = shipments
+    problems = check_plan(data, tables, result.objective_usd)
+    assert any(problem.startswith("P2 2025: builds 4,") and "with 1,000.0 capacity" in problem
+               for problem in problems), problems
 
 
 def test_a_preference_claimed_below_the_threshold_is_caught() -> None:
@@ -71,8 +80,8 @@ def test_a_kit_valued_without_the_exchange_rate_is_caught() -> None:
     kits["kit_value_usd"] = kits["kits"] * 5_000.0
     tables["kit_shipments"] = kits
     problems = check_plan(data, tables, result.objective_usd)
-    assert ("P1>S1 CKD V1 2026: kit_value_usd is 3,000,000.00; 600.0 kits at the inputs' "
-            "4,000.00 make 2,400,000.00.") in problems
+    assert ("P1>S1 CKD V1 2026: kit_value_usd is 3,000,000.00; 600.0 kits (0.0 preferential) "
+            "at the inputs' terms make 2,400,000.00.") in problems
 
 
 def test_sales_in_a_market_not_entered_are_caught() -> None:

@@ -9,16 +9,22 @@ decision event from consecutive states, and returns one sentence per rule the pl
   ``min_mothball_years`` and with the modules left as they are; a running plant runs at
   least one module; nothing changes before ``earliest_change_year``; modules are
   whole, within ``modules_max`` and not above ``modules_initial`` before the add lead
-  time; production (with kits' capacity share) within the decided capacity; the break-even
-  floor on the running capacity;
+  time; production (the shipments table's, with kits' capacity share) within the decided
+  capacity, and the break-even floor on the running capacity; plants without a strategy
+  row within their plants.csv capacity and floor (the network certificate leaves both
+  families to this check);
 * programs: built only where and when allocated, inside their lifecycle, on at most
   ``max_plants`` plants; allocations frozen before their ``first_year``;
 * steering: vehicles for a market of the other side only after the variant is added (and
   only where it can be);
 * markets: sales only while present (and approved, for homologated pairs);
 * sites: kits only into open sites, within capacity; preferential kits only where the
-  site's regional value content meets the threshold; each kit row's value, freight and
-  assembly cost recomputed from the inputs (exchange rates applied);
+  site's regional value content meets the threshold; each kit row on a kit lane of the
+  inputs, with its value, freight, assembly cost, inventory and duty (transfer price,
+  countervailing duty, exchange rates) recomputed from the inputs
+  (:mod:`evplan.strategic.check_kits`);
+* market balance: vehicles shipped plus kits assembled = vehicles sold, per program,
+  market and year;
 * the objective: recomputed from the tables and the input costs, it equals the solver's.
 
 An empty list means the plan passed. The network rows themselves (capacity, demand,
@@ -27,7 +33,6 @@ duties, quotas) are checked by the network model's own verification.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,6 +40,7 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.data.duties import expand_years, year_or
+from evplan.strategic.check_kits import KitTerms, check_kit_rows, exchange
 from evplan.strategic.records import by_key as _by
 from evplan.strategic.records import records as _rows
 
@@ -57,6 +63,40 @@ def network_skip(data: NetworkData) -> frozenset[str]:
 RELATIVE = 1e-6
 
 
+def _capacity_rows(label: str, built: float, capacity: float, floor: float, what: str,
+                   problems: list[str]) -> None:
+    """A plant-year's vehicles (and kits' capacity share) within capacity and above its floor."""
+    if built > capacity + TOLERANCE_VEHICLES + RELATIVE * capacity:
+        problems.append(f"{label}: builds {built:,.1f} with {capacity:,.1f} capacity "
+                        f"({what}).")
+    if floor > 0 and built < floor * capacity - TOLERANCE_VEHICLES - RELATIVE * capacity:
+        problems.append(f"{label}: builds {built:,.1f}, below min_utilisation "
+                        f"{floor:g} of {capacity:,.0f}.")
+
+
+def _balance(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    """Vehicles shipped plus kits assembled in a market = vehicles sold there, per program
+    and year (the market-balance rows, which the network certificate leaves to this check
+    when kits are assembled)."""
+    net: dict[tuple[Any, Any, int], float] = {}
+    scale: dict[tuple[Any, Any, int], float] = {}
+    site_market = {row.site: row.market for row in _rows(data["assembly_sites"])}
+    supplies = [(row.program, row.market, row.year, float(row.shipment_vehicles))
+                for row in _rows(tables["shipments"])]
+    supplies += [(row.program, site_market.get(row.site, row.market), row.year, float(row.kits))
+                 for row in _rows(tables["kit_shipments"])]
+    supplies += [(row.program, row.market, row.year, -float(row.sales_vehicles))
+                 for row in _rows(tables["sales"])]
+    for program, market, year, volume in supplies:
+        key = (program, market, int(year))
+        net[key] = net.get(key, 0.0) + volume
+        scale[key] = scale.get(key, 0.0) + abs(volume)
+    for (program, market, year), off in net.items():
+        if abs(off) > TOLERANCE_VEHICLES + RELATIVE * scale[(program, market, year)]:
+            problems.append(f"{program} in {market} in {year}: shipped and assembled minus "
+                            f"sold is {off:,.3f} vehicles (market balance).")
+
+
 def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
     first = min(data.years)
     plants = _by(data.plants, "plant")
@@ -67,7 +107,20 @@ def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[s
         key = (row.plant, row.year)
         kit_load[key] = kit_load.get(key, 0.0) + row.kits * shares.get(
             (row.plant, row.site, row.kit), 0.0)
+    shipped: dict[tuple[Any, Any], float] = {}
+    for row in _rows(tables["shipments"]):  # from the shipments, not the decisions table
+        key = (row.plant, int(row.year))
+        shipped[key] = shipped.get(key, 0.0) + float(row.shipment_vehicles)
     decisions = tables["plant_decisions"].sort_values(["plant", "year"])
+    strategic = set(data["plant_strategy"]["plant"])
+    for row in _rows(expand_years(data.plants, data.years)):  # plants without a strategy
+        if row.plant in strategic:
+            continue
+        capacity = float(row.capacity_vehicles_per_year)
+        built = shipped.get((row.plant, int(row.year)), 0.0) + kit_load.get(
+            (row.plant, row.year), 0.0)
+        _capacity_rows(f"{row.plant} {row.year}", built, capacity, float(row.min_utilisation),
+                       "plants.csv capacity", problems)
     for rule in _rows(data["plant_strategy"]):
         plant = rule.plant
         initial = int(rule.modules_initial)
@@ -115,13 +168,13 @@ def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[s
                 problems.append(f"{label}: changed before earliest_change_year {change}.")
             running = installed if row.state == "running" else 0.0
             capacity = module * running
-            built = float(row.production_vehicles) + kit_load.get((plant, row.year), 0.0)
-            if built > capacity + TOLERANCE_VEHICLES + RELATIVE * capacity:
-                problems.append(f"{label}: builds {built:,.1f} with {capacity:,.1f} capacity "
-                                f"({running:g} running modules of {module:,.0f}).")
-            if floor > 0 and built < floor * capacity - TOLERANCE_VEHICLES - RELATIVE * capacity:
-                problems.append(f"{label}: builds {built:,.1f}, below min_utilisation "
-                                f"{floor:g} of {capacity:,.0f}.")
+            own = shipped.get((plant, int(row.year)), 0.0)
+            if abs(float(row.production_vehicles) - own) > TOLERANCE_VEHICLES + RELATIVE * own:
+                problems.append(f"{label}: reports production of {row.production_vehicles:,.1f}"
+                                f", its shipments add up to {own:,.1f}.")
+            built = own + kit_load.get((plant, row.year), 0.0)
+            _capacity_rows(label, built, capacity, floor,
+                           f"{running:g} running modules of {module:,.0f}", problems)
             state_before = row.state
             modules_before = installed
 
@@ -220,66 +273,6 @@ def _markets(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[
                             "homologation.")
 
 
-def _kit_costs(data: NetworkData) -> Callable[[Any], tuple[float, float, float]]:
-    """Per kit row: (kit value, assembly cost, local content) per kit in year-y USD, from the
-    inputs. The kit is a share of the plant's variable cost (the plant country's rate); the
-    assembly and the local content are costs in the site's country (its market's)."""
-    fx = _exchange(data)
-    routes = _by(data["kit_routes"], "plant", "site", "kit")
-    costs = _by(data["plant_programs"], "plant", "program")
-    plants = _by(data.plants, "plant")
-    markets = _by(data.markets, "market")
-
-    def per_kit(row: Any) -> tuple[float, float, float]:
-        route = routes[(row.plant, row.site, row.kit)]
-        cost = costs[(row.plant, row.program)].variable_cost_usd_per_vehicle
-        local = route.assembly_cost_usd_per_vehicle if pd.isna(
-            route.local_content_usd_per_vehicle) else route.local_content_usd_per_vehicle
-        at_site = fx(markets[row.market].country, int(row.year))
-        return (float(route.kit_value_share * cost * fx(plants[row.plant].country,
-                                                         int(row.year))),
-                float(route.assembly_cost_usd_per_vehicle * at_site), float(local * at_site))
-
-    return per_kit
-
-
-def _kit_values(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]
-                ) -> None:
-    """Each kit row's value, freight and assembly cost equal its kits times the inputs'."""
-    routes = _by(data["kit_routes"], "plant", "site", "kit")
-    per_kit = _kit_costs(data)
-    for row in _rows(tables["kit_shipments"]):
-        kit_value, assembly, _ = per_kit(row)
-        expected = {"kit_value_usd": kit_value, "assembly_usd": assembly, "freight_usd": float(
-            routes[(row.plant, row.site, row.kit)].freight_usd_per_vehicle)}
-        for column, unit in expected.items():
-            want, got = row.kits * unit, float(getattr(row, column))
-            if abs(got - want) > 1e-6 * max(1.0, abs(want)) + 1e-3:
-                problems.append(f"{row.plant}>{row.site} {row.kit} {row.program} {row.year}: "
-                                f"{column} is {got:,.2f}; {row.kits:,.1f} kits at the "
-                                f"inputs' {unit:,.2f} make {want:,.2f}.")
-
-
-def _kit_terms(data: NetworkData, row: Any, per_kit: Callable[[Any], tuple[float, float, float]]
-               ) -> tuple[float, float, float]:
-    """(originating value, vehicle value, RVC threshold) of one kit, from the input tables."""
-    route = _by(data["kit_routes"], "plant", "site", "kit")[(row.plant, row.site, row.kit)]
-    market = _by(data.markets, "market")[row.market]
-    kit_value, assembly, local = per_kit(row)
-    customs = kit_value * (1 + data.scenario.transfer_price_markup) + (
-        route.freight_usd_per_vehicle if market.customs_basis == "CIF" else 0.0)
-    duties = expand_years(data["kit_duties"], data.years)
-    match = _rows(duties[(duties["origin"] == row.origin) & (duties["market"] == row.market)
-                         & (duties["year"] == row.year)])
-    exact = [duty for duty in match if duty.powertrain == row.powertrain]
-    wildcard = [duty for duty in match if duty.powertrain == "*"]
-    duty = (exact or wildcard or [None])[0]
-    share = 0.0 if duty is None else float(duty.kit_originating_share)
-    threshold = np.nan if duty is None or pd.isna(duty.rvc_threshold) else float(
-        duty.rvc_threshold)
-    return float(local + share * customs), float(customs + assembly), threshold
-
-
 def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
     first = min(data.years)
     rules = _by(data["assembly_sites"], "site")
@@ -294,18 +287,19 @@ def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[st
         if row.open and rule.existing != "yes" and row.year < year_or(rule.first_year, first):
             problems.append(f"{row.site} is open in {row.year}, before its first_year.")
     kits = _rows(tables["kit_shipments"])
-    per_kit = _kit_costs(data)
+    terms = KitTerms(data)
     claimed = {(row.site, row.program, row.year) for row in kits
                if row.preferential_kits > TOLERANCE_VEHICLES}
     groups: dict[tuple[Any, Any, Any], list[float]] = {}
     for row in kits:
         key = (row.site, row.program, row.year)
-        if key not in claimed:
+        if key not in claimed or terms.known(row) is not None:
             continue
-        originating, value, threshold = _kit_terms(data, row, per_kit)
+        unit = terms(row)
+        threshold = unit["threshold"]
         total = groups.setdefault(key, [0.0, 0.0, 0.0])
-        total[0] += row.kits * originating
-        total[1] += row.kits * value
+        total[0] += row.kits * unit["originating"]
+        total[1] += row.kits * unit["value"]
         total[2] = max(total[2], 0.0 if np.isnan(threshold) else threshold)
     for (site, program, year), (originating, value, threshold) in groups.items():
         rvc = originating / value if value > 0 else 1.0
@@ -314,26 +308,12 @@ def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[st
                             f"regional value content of {rvc:.3f}, below {threshold:.3f}.")
 
 
-def _exchange(data: NetworkData) -> Any:
-    """Factor that turns a country's base-year USD into year-y USD: the first planning
-    year's local-per-USD rate over year y's (1 without both rows)."""
-    rates = {(row.country, int(row.year)): float(row.local_per_usd)
-             for row in _rows(data["exchange_rates"])}
-    first = int(data.scenario.first_year)
-
-    def factor(country: Any, year: int) -> float:
-        base, now = rates.get((country, first)), rates.get((country, year))
-        return 1.0 if base is None or now is None or not now else base / now
-
-    return factor
-
-
 def _plant_costs(data: NetworkData, tables: dict[str, pd.DataFrame],
                  charge: Any) -> None:
     """Charge every plant's fixed and one-off costs (weights applied by ``charge``)."""
     strategy = _by(data["plant_strategy"], "plant")
     plants = _by(data.plants, "plant")
-    fx = _exchange(data)
+    fx = exchange(data)
 
     def local(plant: Any, year: Any) -> float:  # local currency -> year-y USD
         return fx(plants[plant].country, int(year))
@@ -426,7 +406,8 @@ def _objective(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
         value[row.year] -= (row.variable_cost_usd + row.freight_usd + row.duty_usd
                             + getattr(row, "inventory_usd", 0.0))
     for row in _rows(tables["kit_shipments"]):
-        value[row.year] -= row.kit_value_usd + row.freight_usd + row.assembly_usd + row.duty_usd
+        value[row.year] -= (row.kit_value_usd + row.freight_usd + row.assembly_usd
+                            + row.duty_usd + getattr(row, "inventory_usd", 0.0))
 
     def weight(plant: Any) -> float:
         if basis != "attributable" or plant not in equity:
@@ -465,6 +446,7 @@ def check_plan(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
     _steering(data, tables, problems)
     _markets(data, tables, problems)
     _sites(data, tables, problems)
-    _kit_values(data, tables, problems)
+    check_kit_rows(data, tables, problems)
+    _balance(data, tables, problems)
     _objective(data, tables, objective, basis, problems)
     return problems

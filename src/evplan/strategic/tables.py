@@ -161,7 +161,8 @@ def _kits(m: linopy.Model, run: HighsRun, index: ModelIndex) -> dict[str, pd.Dat
     if not len(kits):
         table = pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
         for column in ("kits", "preferential_kits", "kit_value_usd", "freight_usd",
-                       "assembly_usd", "duty_usd", "rvc"):
+                       "assembly_usd", "inventory_usd", "duty_usd",
+                       "customs_value_usd_per_vehicle", "cvd_rate", "rvc"):
             table[column] = pd.Series(dtype=float)
         table["rvc_met"] = pd.Series(dtype=bool)
     else:
@@ -176,10 +177,14 @@ def _kits(m: linopy.Model, run: HighsRun, index: ModelIndex) -> dict[str, pd.Dat
         table["kit_value_usd"] = shipped * kits["kit_value_usd_per_vehicle"].to_numpy()
         table["freight_usd"] = shipped * kits["freight_usd_per_vehicle"].to_numpy()
         table["assembly_usd"] = shipped * kits["assembly_cost_usd_per_vehicle"].to_numpy()
+        table["inventory_usd"] = shipped * kits["inventory_usd_per_vehicle"].to_numpy()
         table["duty_usd"] = (shipped * kits["kit_duty_usd_per_vehicle"].to_numpy()
                              - preferential * (kits["kit_duty_usd_per_vehicle"]
                                                - kits["preferential_duty_usd_per_vehicle"]
                                                ).to_numpy())
+        table["customs_value_usd_per_vehicle"] = kits[
+            "kit_customs_value_usd_per_vehicle"].to_numpy()
+        table["cvd_rate"] = kits["cvd_rate"].to_numpy()
         group = kits["rvc_group"].to_numpy()
         met = np.round(values_of(m, run, "rvc_met")) > 0.5
         table["rvc_met"] = np.where(group >= 0, met[np.maximum(group, 0)] if len(met) else
@@ -257,9 +262,11 @@ def _patch_network_tables(tables: dict[str, pd.DataFrame], index: ModelIndex
     kit_costs = kits.assign(revenue_usd=kit_revenue,
                             variable_cost_usd=kits["kit_value_usd"] + kits["assembly_usd"])
     by_plant = kit_costs.groupby(["plant", "year"])[
-        ["kits", "revenue_usd", "variable_cost_usd", "freight_usd", "duty_usd"]].sum()
+        ["kits", "revenue_usd", "variable_cost_usd", "freight_usd", "inventory_usd",
+         "duty_usd"]].sum()
     margin = tables["margin_by_plant"].copy()
-    for column in ("revenue_usd", "variable_cost_usd", "freight_usd", "duty_usd"):
+    for column in ("revenue_usd", "variable_cost_usd", "freight_usd", "inventory_usd",
+                   "duty_usd"):
         margin[column] = margin[column] + lookup(margin, by_plant[column], 0.0)
     margin["kits"] = lookup(margin, by_plant["kits"], 0.0)
     fixed = lookup(margin, decisions["fixed_cost_usd"])
@@ -267,14 +274,15 @@ def _patch_network_tables(tables: dict[str, pd.DataFrame], index: ModelIndex
     margin["fixed_cost_usd"] = np.where(np.isnan(fixed), margin["fixed_cost_usd"], fixed).astype(
         float) + lookup(margin, program_fixed, 0.0)
     margin["margin_usd"] = margin["revenue_usd"] - margin[
-        ["variable_cost_usd", "freight_usd", "duty_usd", "fixed_cost_usd"]].sum(axis=1)
+        ["variable_cost_usd", "freight_usd", "inventory_usd", "duty_usd",
+         "fixed_cost_usd"]].sum(axis=1)
     by_market = kit_costs.groupby(["market", "year"])[
-        ["variable_cost_usd", "freight_usd", "duty_usd"]].sum()
+        ["variable_cost_usd", "freight_usd", "inventory_usd", "duty_usd"]].sum()
     market = tables["margin_by_market"].copy()
-    for column in ("variable_cost_usd", "freight_usd", "duty_usd"):
+    for column in ("variable_cost_usd", "freight_usd", "inventory_usd", "duty_usd"):
         market[column] = market[column] + lookup(market, by_market[column], 0.0)
     market["margin_usd"] = market["revenue_usd"] - market[
-        ["variable_cost_usd", "freight_usd", "duty_usd"]].sum(axis=1)
+        ["variable_cost_usd", "freight_usd", "inventory_usd", "duty_usd"]].sum(axis=1)
     del index
     return {"utilisation": utilisation, "margin_by_plant": margin, "margin_by_market": market}
 

@@ -8,12 +8,24 @@ of the plant's and the site's country, model/trade.exchange_factor, 1 without ra
 
     kit_value    = kit_value_share x variable_cost(plant, program) x fx_plant
     assembly     = assembly cost x fx_site ; local content x fx_site (blank: assembly)
-    customs      = kit_value x (1 + transfer_price_markup) + [CIF] kit freight
-    duty_full    = kit_duty_rate x customs               (0 inside one country)
-    duty_pref    = preferential_rate x customs           (where a preference exists)
-    unit_cost    = kit_value + kit freight + assembly cost
+    transfer     = kit_value_share x (variable_cost x fx_plant + fixed cost / capacity)
+                   x (1 + markup_o,k)           where transfer_prices has a row for the
+                                                origin and the site's market (or '*'),
+                 = kit_value x (1 + transfer_price_markup)   otherwise
+    customs      = transfer + [CIF] kit freight
+    duty_full    = (kit_duty_rate + cvd_rate) x customs      (0 inside one country)
+    duty_pref    = (preferential_rate + cvd_rate) x customs  (where a preference exists)
+    inventory    = transfer x inventory_carrying_rate x transit_days / 365
+    unit_cost    = kit_value + kit freight + assembly cost + inventory
     rvc_value    = customs + assembly cost               (vehicle value at the site)
     originating  = local content + kit_originating_share x customs
+
+The kit is valued like a built-up vehicle of the same lane (model/trade.py): the declared
+transfer price of ``transfer_prices`` on the kit's share of the full cost, the
+countervailing duty of ``countervailing_duties`` for the program's maker and powertrain
+from the plant's country into the site's market (a trade remedy, so a preferential rate
+does not waive it), and the carrying cost of the transfer price for the transit days of
+the plant's route to that market (``routes.csv``; 0 without a route).
 """
 
 from __future__ import annotations
@@ -22,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData, product_members
-from evplan.data.duties import expand_years
-from evplan.model.trade import exchange_factor
+from evplan.data.duties import expand_years, resolve_countervailing
+from evplan.model.trade import customs_transfer_price, exchange_factor, in_transit_cost
 
 __all__ = ["KIT_COLUMNS", "kit_flows", "resolve_kit_duties"]
 
@@ -82,7 +94,7 @@ def kit_flows(data: NetworkData, plant_years: pd.DataFrame, pools: pd.DataFrame
     sellable = pools[["market", "year", "product"]].drop_duplicates().merge(
         members, on="product")[["market", "year", "program"]].drop_duplicates()
     kits = kits.merge(sellable, on=["market", "year", "program"])
-    kits = kits.merge(data.programs[["program", "powertrain"]], on="program")
+    kits = kits.merge(data.programs[["program", "powertrain", "maker"]], on="program")
     kits = kits.merge(data.markets[["market", "country", "customs_basis"]].rename(
         columns={"country": "market_country"}), on="market")
     kits = kits.rename(columns={"country": "origin"})
@@ -94,11 +106,23 @@ def kit_flows(data: NetworkData, plant_years: pd.DataFrame, pools: pd.DataFrame
     # the kit is a share of the plant's cost, the assembly a cost in the site's country.
     fx_plant = exchange_factor(data, kits["origin"], kits["year"])
     fx_site = exchange_factor(data, kits["market_country"], kits["year"])
-    kit_value = kits["kit_value_share"].to_numpy() * kits[
-        "variable_cost_usd_per_vehicle"].to_numpy() * fx_plant
+    share = kits["kit_value_share"].to_numpy(dtype=float)
+    variable = kits["variable_cost_usd_per_vehicle"].to_numpy(dtype=float) * fx_plant
+    kit_value = share * variable
     freight = kits["freight_usd_per_vehicle"].to_numpy()
-    customs = kit_value * (1 + scenario.transfer_price_markup) + np.where(
-        kits["customs_basis"].eq("CIF"), freight, 0.0)
+    # The declared transfer price of the lane, on the kit's share of the full cost
+    # (model/trade.py); plant_years holds the year's converted fixed cost.
+    transfer = share * customs_transfer_price(
+        data, {"origin": kits["origin"].to_numpy(), "market": kits["market"].to_numpy(),
+               "variable_cost_usd_per_vehicle": variable,
+               "plant_year": kits["plant_year"].to_numpy()}, plant_years)
+    customs = transfer + np.where(kits["customs_basis"].eq("CIF"), freight, 0.0)
+    cvd = resolve_countervailing(kits[["origin", "market", "powertrain", "maker", "year"]],
+                                 data["countervailing_duties"], data.years).to_numpy()
+    transit = kits[["plant", "market"]].merge(
+        data["routes"][["plant", "market", "transit_days"]], on=["plant", "market"],
+        how="left")["transit_days"].fillna(0.0).to_numpy(dtype=float)
+    inventory = in_transit_cost(data, transfer, transit)
     rate = duty["kit_duty_rate"].astype(float).fillna(scenario.default_duty_rate or 0.0)
     preferential = duty["preferential_rate"].astype(float).to_numpy()
     has_preference = cross & ~np.isnan(preferential) & (preferential < rate.to_numpy())
@@ -108,17 +132,22 @@ def kit_flows(data: NetworkData, plant_years: pd.DataFrame, pools: pd.DataFrame
     kits["assembly_cost_usd_per_vehicle"] = assembly
     originating_share = duty["kit_originating_share"].astype(float).fillna(0.0).to_numpy()
     kits["kit_value_usd_per_vehicle"] = kit_value
+    kits["transfer_price_usd_per_vehicle"] = transfer
     kits["kit_customs_value_usd_per_vehicle"] = np.where(cross, customs, 0.0)
     kits["kit_duty_rate"] = np.where(cross, rate, 0.0)
-    kits["kit_duty_usd_per_vehicle"] = np.where(cross, rate * customs, 0.0)
+    kits["cvd_rate"] = np.where(cross, cvd, 0.0)
+    kits["kit_duty_usd_per_vehicle"] = np.where(cross, (rate + cvd) * customs, 0.0)
     kits["preferential_duty_usd_per_vehicle"] = np.where(
-        has_preference, np.nan_to_num(preferential) * customs, kits["kit_duty_usd_per_vehicle"])
+        has_preference, (np.nan_to_num(preferential) + cvd) * customs,
+        kits["kit_duty_usd_per_vehicle"])
+    kits["transit_days"] = transit
+    kits["inventory_usd_per_vehicle"] = inventory
     kits["has_preference"] = has_preference
     kits["rvc_threshold"] = np.where(has_preference,
                                      duty["rvc_threshold"].astype(float).fillna(0.0), np.nan)
     kits["rvc_value_usd_per_vehicle"] = customs + assembly
     kits["originating_usd_per_vehicle"] = local + originating_share * customs
-    kits["unit_cost_usd_per_vehicle"] = kit_value + freight + assembly
+    kits["unit_cost_usd_per_vehicle"] = kit_value + freight + assembly + inventory
     kits["cross_border"] = cross
     kits["kit_duty_row"] = duty["kit_duty_row"].to_numpy()
     return kits.drop(columns=["site_first_year", "existing"])
