@@ -193,3 +193,68 @@ def test_a_value_under_no_header_and_a_repeated_scenario_key_are_errors(
             f"{rows['first_year']}). Keep one row.") in text
     assert "discount_rate" in text and "'#x'" in text  # text, so not a number
 
+
+
+def rename_sheet(book: Path, old: str, new: str) -> None:
+    """Rename a sheet in the workbook's sheet list (as Excel does when a tab is renamed)."""
+    mutate.edit_workbook(book, {"xl/workbook.xml": lambda xml: xml.replace(
+        f'name="{old}"', f'name="{new}"', 1)})
+
+
+@pytest.mark.parametrize(("old", "new"), [("plants", "Plants"), ("plants", "plants "),
+                                          ("plant_programs", "Plant Programs"),
+                                          ("scenario", "Scenario")])
+def test_a_sheet_named_differently_is_named_not_missing(book: Path, old: str,
+                                                        new: str) -> None:
+    """A tab renamed `Plants` was ignored: "no sheet 'plants'" and one problem for every id
+    that refers to a plant (hundreds); the message now names the sheet to rename."""
+    rename_sheet(book, old, new)
+    assert error_text(book) == (
+        f"evplan: 1 problem in inputs.xlsx, sheet {new}\n"
+        f"  * the sheet '{new}' is not read: evplan reads a sheet named exactly '{old}' (case, "
+        f"spaces and underscores count). Rename the sheet to {old}.")
+
+
+def test_a_sheet_of_both_names_reads_the_exact_one(book: Path, network: NetworkData) -> None:
+    """`Plants` beside `plants` is another sheet of the user's, ignored as any other."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(book)
+    workbook.create_sheet("Plants ")["A1"] = "my notes"
+    workbook.save(book)
+    same_tables(evplan.load(book), network)
+
+
+def test_read_sheets_can_hand_its_problems_to_the_caller(book: Path) -> None:
+    """With a ``problems`` list, the reader's problems (merged cells, formulas without a value)
+    join the caller's list and the sheets are returned, so validation can list every problem of
+    the workbook at once (the reader raised, hiding the tables' own problems)."""
+    from evplan.data.excel import read_sheets
+
+    mutate.edit_workbook(book, {"routes": lambda xml: mutate.add_merge(xml, "A2:A4"),
+                                "plants": lambda xml: mutate.replace_cell(
+                                    xml, "D2", mutate.formula_cell("D2", "B7*2"))})
+    problems: list = []
+    sheets = read_sheets(book, read={"plants", "routes"}, problems=problems)
+    assert [(problem.file, problem.row) for problem in problems] == [
+        ("inputs.xlsx, sheet routes", 2), ("inputs.xlsx, sheet plants", 2)]
+    assert set(sheets) == {"plants", "routes"}
+    assert sheets["plants"].loc[0, "capacity_vehicles_per_year"] == ""  # no value: blank
+    assert sheets["routes"].loc[1, "plant"] == ""  # A3, merged into A2
+    with pytest.raises(InputError):
+        read_sheets(book, read={"plants", "routes"})
+
+
+def test_hidden_rows_and_sheets_and_percent_formats_read_as_held(book: Path,
+                                                                  network: NetworkData) -> None:
+    """What docs/report.md says: a hidden row or sheet is read (a CSV saved from it holds
+    it too), and a number shown as a percentage is the fraction Excel holds."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(book)
+    workbook["plants"].row_dimensions[3].hidden = True
+    workbook["routes"].sheet_state = "hidden"
+    for row in workbook["duties"].iter_rows(min_row=2, min_col=6, max_col=6):
+        row[0].number_format = "0%"
+    workbook.save(book)
+    same_tables(evplan.load(book), network)

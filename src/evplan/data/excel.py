@@ -61,7 +61,8 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_sheets(workbook: Path, read: Collection[str] | None = None) -> dict[str, pd.DataFrame]:
+def read_sheets(workbook: Path, read: Collection[str] | None = None,
+                problems: list[Problem] | None = None) -> dict[str, pd.DataFrame]:
     """Read the sheets of ``workbook`` as text, with a ``row`` column of sheet row numbers.
 
     Every stored cell is read, whatever the sheet's ``<dimension>`` tag says (a stale tag
@@ -74,16 +75,27 @@ def read_sheets(workbook: Path, read: Collection[str] | None = None) -> dict[str
         The ``.xlsx`` file.
     read : collection of str, optional
         Names of the sheets to read (default: all); other sheets (a README, notes) are
-        ignored, merged cells and formulas included.
+        ignored, merged cells and formulas included. A sheet whose name differs from one of
+        them only in case, spaces, hyphens or underscores (``Plants``, ``plant programs``)
+        while that name is missing is a problem naming both: it would be ignored.
+    problems : list of Problem, optional
+        When given, the problems found (below) are appended to it and the sheets are
+        returned as read (a merged range's other cells blank, a formula without a value
+        blank), so a caller can list them with the tables' own problems, all at once.
 
     Raises
     ------
     InputError
-        When the file cannot be opened as a workbook; when a formula was saved without its
-        calculated value; when cells are merged (naming sheet, cell and row).
+        When the file cannot be opened as a workbook; without ``problems``, also when a
+        formula was saved without its calculated value, when cells are merged, when a cell
+        holds an Excel error or a value under no header (naming sheet, cell and row), or a
+        sheet's name is one of ``read`` written differently.
     """
     book = _open(workbook, data_only=False)
-    problems: list[Problem] = []
+    raising = problems is None
+    problems = [] if problems is None else problems
+    if read is not None:
+        _misnamed(workbook.name, [sheet.title for sheet in book.worksheets], read, problems)
     formulas: dict[str, list[tuple[int, int]]] = {}
     grids: dict[str, list[list[Any]]] = {}
     for sheet in book.worksheets:
@@ -124,9 +136,31 @@ def read_sheets(workbook: Path, read: Collection[str] | None = None) -> dict[str
                 else sheet
             _cell_problems(source, grids[sheet.title], f"{workbook.name}, sheet {sheet.title}",
                            problems)
-    if problems:
+    if problems and raising:
         raise InputError(problems)
     return {title: _frame(grid) for title, grid in grids.items()}
+
+
+def _sheet_key(title: str) -> str:
+    return "_".join(title.replace("-", " ").replace("_", " ").split()).casefold()
+
+
+def _misnamed(workbook_name: str, titles: list[str], read: Collection[str],
+              problems: list[Problem]) -> None:
+    """A sheet named like a sheet evplan reads, but not exactly, while that one is missing.
+
+    ``Plants`` or ``plants `` (a trailing space Excel keeps) would be ignored and the table
+    reported missing, with every id that refers to it; the message names the sheet to rename.
+    """
+    wanted = {_sheet_key(name): name for name in read}
+    present = set(titles)
+    for title in titles:
+        name = wanted.get(_sheet_key(title))
+        if name is not None and title != name and name not in present:
+            problems.append(Problem(f"{workbook_name}, sheet {title}", f"the sheet {title!r} is "
+                                    f"not read: evplan reads a sheet named exactly {name!r} "
+                                    "(case, spaces and underscores count). Rename the sheet "
+                                    f"to {name}."))
 
 
 def _cell_problems(sheet: Any, grid: list[list[Any]], label: str,
