@@ -209,3 +209,61 @@ def test_zones_whose_nearby_sites_are_too_small_are_explained_in_the_planners_te
         "the service radius of 25 km, whose 2 ports (max_ports) take at most 1.5 arrivals an "
         "hour at the queueing target (16.5 short). Add candidate sites or ports near these "
         "zones, or widen the service radius."]
+
+
+def _th_charging():  # type: ignore[no-untyped-def]
+    from evplan.charging import plan_charging
+    from evplan.fleet import FleetOptions, project_fleet
+
+    history = pd.DataFrame({"market": "TH", "year": [2020, 2021], "powertrain": "BEV",
+                            "sales_vehicles": 5000.0})
+    return plan_charging(project_fleet(history=history,
+                                       options=FleetOptions(years_after_plan=0)))
+
+
+def test_your_own_corridor_runs_its_own_length_and_your_tables_are_not_called_synthetic(
+        tmp_path: Path) -> None:
+    """Audit 4: a corridor file of one's own was laid on the synthetic 620 km road (a 300 km
+    road came out infeasible from km 320), and the terminal, the tables' notes and the
+    report called the user's zones and corridor "synthetic"."""
+    from evplan.charging import siting_example
+    from evplan.charging.commands import charging_tables
+    from evplan.charging.report import charging_charts
+
+    charging = _th_charging()
+    corridor = tmp_path / "road.csv"
+    corridor.write_text("site,km,road_length_km\nA,10,\nB,60,300\nC,110,\nD,160,\nE,210,\n"
+                        "F,260,\nG,290,\n", encoding="utf-8")
+    zones = tmp_path / "zones.csv"
+    read_zones().drop(columns="row").to_csv(zones, index=False)
+    example = siting_example(charging, zones=zones, corridor=corridor)
+    assert example.corridor.road_length_km == 300.0
+    assert example.corridor.pools["site"].tolist() == list("ABCDEFG")
+    assert example.notes == ("The sites are synthetic examples, not data.",
+                             "Zones from zones.csv.", "Corridor from road.csv.")
+    tables = example.tables()
+    assert set(tables["charging_zones"]["source"]) == {"zones.csv"}
+    assert set(tables["charging_sites"]["source"]) == {"synthetic_sites.csv"}
+    assert set(tables["charging_corridor"]["source"]) == {"road.csv"}
+    text = [part if isinstance(part, str) else part.title
+            for part in charging_tables(charging, example)]
+    assert any("zones from zones.csv, synthetic sites" in str(part) for part in text)
+    assert any(str(part).startswith("Corridor (300 km road, from road.csv; 7 candidates)")
+               for part in text)
+    (chart,) = [c for c in charging_charts(tables) if c["id"] == "charging-map"]
+    assert chart["caption"].endswith("Siting tables: zones from zones.csv, synthetic sites.")
+    # without the column the road ends at the last candidate; two lengths are an error
+    corridor.write_text("site,km\nA,10\nB,60\n", encoding="utf-8")
+    assert siting_example(charging, corridor=corridor).corridor.road_length_km == 60.0
+    corridor.write_text("site,km,road_length_km\nA,10,70\nB,60,80\n", encoding="utf-8")
+    from evplan.errors import InputError
+
+    with pytest.raises(InputError, match="road_length_km is 70, 80 on different rows of "
+                                         "road.csv; the road has one length"):
+        siting_example(charging, corridor=corridor)
+    shipped = siting_example(charging)
+    assert shipped.corridor.road_length_km == 620.0
+    assert shipped.notes == ("The zones, sites and corridor are synthetic examples, not data.",)
+    (chart,) = [c for c in charging_charts(shipped.tables()) if c["id"] == "charging-map"]
+    assert chart["caption"].endswith("The shipped zones and sites are synthetic examples; pass "
+                                     "--zones and --sites for a real study.")

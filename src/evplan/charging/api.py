@@ -179,18 +179,82 @@ class SitingExample:
     zones: SitingResult
     corridor: CorridorResult
     notes: tuple[str, ...] = ()
+    sources: dict[str, str] = field(default_factory=lambda: dict(SYNTHETIC))
+
+    @property
+    def synthetic(self) -> dict[str, bool]:
+        """Which of zones, sites and corridor are the shipped synthetic tables."""
+        return {kind: self.sources.get(kind) == SYNTHETIC[kind] for kind in SYNTHETIC}
+
+    def describe(self, *kinds: str) -> str:
+        """``synthetic zones and sites`` or ``zones from z.csv, synthetic sites``."""
+        return describe_sources(self.sources, *kinds)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``charging_sites``, ``charging_site_assignment``, ``charging_zones``,
-        ``charging_corridor``."""
-        def labelled(table: pd.DataFrame) -> pd.DataFrame:
+        ``charging_corridor``; zones, sites and corridor say their ``source`` (the file)."""
+        def labelled(table: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
+            extra = {} if source is None else {"source": self.sources[source]}
             return table.assign(market=self.market, year=self.year,
-                                charger_class=self.charger_class)
+                                charger_class=self.charger_class, **extra)
 
-        return {"charging_sites": labelled(self.zones.sites),
+        return {"charging_sites": labelled(self.zones.sites, "sites"),
                 "charging_site_assignment": labelled(self.zones.assignment),
-                "charging_zones": labelled(self.zones.zones),
-                "charging_corridor": labelled(self.corridor.pools)}
+                "charging_zones": labelled(self.zones.zones, "zones"),
+                "charging_corridor": labelled(self.corridor.pools, "corridor")}
+
+
+SYNTHETIC = {"zones": "synthetic_zones.csv", "sites": "synthetic_sites.csv",
+             "corridor": "synthetic_corridor.csv"}
+"""The shipped synthetic siting tables, by kind."""
+
+
+def _and(words: list[str] | tuple[str, ...]) -> str:
+    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def describe_sources(sources: dict[str, str], *kinds: str) -> str:
+    """How the siting tables of ``kinds`` are labelled in text (synthetic or the file).
+
+    Examples
+    --------
+    >>> describe_sources(dict(SYNTHETIC), "zones", "sites")
+    'synthetic zones and sites'
+    >>> describe_sources({"zones": "z.csv", "sites": "synthetic_sites.csv"}, "zones", "sites")
+    'zones from z.csv, synthetic sites'
+    """
+    shipped = [kind for kind in kinds if sources.get(kind) == SYNTHETIC.get(kind)]
+    if len(shipped) == len(kinds):
+        return "synthetic " + _and(kinds)
+    return ", ".join([f"{kind} from {sources[kind]}" for kind in kinds if kind not in shipped]
+                     + [f"synthetic {kind}" for kind in shipped])
+
+
+def _source_name(source: TableSource, kind: str) -> str:
+    if source is None:
+        return SYNTHETIC[kind]
+    return Path(source).name if isinstance(source, str | Path) else f"the {kind} table given"
+
+
+def _road_length(corridor: pd.DataFrame, source: TableSource, given: float | None) -> float:
+    """The road's length: ``given``, else the corridor's ``road_length_km`` (one value),
+    else 620 km for the synthetic road or the largest km of the user's candidates."""
+    if given is not None:
+        return float(given)
+    if source is None:
+        return SYNTHETIC_ROAD_KM
+    stated = corridor["road_length_km"].dropna().unique() if (
+        "road_length_km" in corridor) else []
+    if len(stated) > 1:
+        label = _source_name(source, "corridor")
+        lengths = ", ".join(f"{value:g}" for value in sorted(stated))
+        raise InputError([Problem(label, f"road_length_km is {lengths} on different rows of "
+                                  f"{label}; the road has one length. Give it once (or the "
+                                  "same on every row).")])
+    return float(stated[0]) if len(stated) else float(corridor["km"].max())
+
+
+SYNTHETIC_ROAD_KM = 620.0
 
 
 def read_siting_tables(zones: TableSource = None, sites: TableSource = None,
@@ -233,7 +297,7 @@ def siting_example(
     zones: TableSource = None,
     sites: TableSource = None,
     corridor: TableSource = None,
-    road_length_km: float = 620.0,
+    road_length_km: float | None = None,
     service_radius_km: float = 25.0,
     sites_to_open: int | None = None,
     method: str = "capacitated",
@@ -244,7 +308,9 @@ def siting_example(
     ``synthetic_corridor.csv``: random points around an arbitrary centre and a made-up
     620 km road); pass your own tables for a real study. The market's peak-hour arrivals
     of ``charger_class`` in ``year`` (from ``charging``) are spread over the zones by
-    weight.
+    weight. The road runs from km 0 to ``road_length_km``; by default 620 km for the
+    synthetic road, else the corridor's ``road_length_km`` column, else its largest km.
+    The notes, the tables' ``source`` column and the terminal name each table's file.
     """
     zone_table, site_table, corridor_table = read_siting_tables(zones, sites, corridor)
     demand = charging["charging_demand"]
@@ -264,8 +330,14 @@ def siting_example(
                           method=method,  # type: ignore[arg-type]
                           sites_to_open=sites_to_open, capex_usd_per_port=capex,
                           target=charging.options.target)
-    road = corridor_pools(corridor_table, road_length_km, year=year,
+    road = corridor_pools(corridor_table, _road_length(corridor_table, corridor,
+                                                      road_length_km), year=year,
                           port_power_kw=float(rows["power_kw"].iloc[0]) if len(rows) else 150.0,
                           capex_usd_per_port=capex)
-    notes = ("Zones, candidate sites and the corridor are synthetic examples, not data.",)
-    return SitingExample(market, year, charger_class, zoned, road, notes)
+    sources = {"zones": _source_name(zones, "zones"), "sites": _source_name(sites, "sites"),
+               "corridor": _source_name(corridor, "corridor")}
+    shipped = [kind for kind in SYNTHETIC if sources[kind] == SYNTHETIC[kind]]
+    notes = (f"The {_and(shipped)} are synthetic examples, not data.",) if shipped else ()
+    notes += tuple(f"{kind.capitalize()} from {sources[kind]}." for kind in SYNTHETIC
+                   if kind not in shipped)
+    return SitingExample(market, year, charger_class, zoned, road, notes, sources)

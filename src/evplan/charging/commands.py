@@ -102,7 +102,7 @@ def charging_tables(charging: ChargingResult, example: SitingExample | None) -> 
     if example is not None:
         sites = example.zones.sites[example.zones.sites["open"]]
         site_table = Table(title=f"Siting example ({example.charger_class}, {example.market} "
-                                 f"{example.year}; synthetic zones and sites): "
+                                 f"{example.year}; {example.describe('zones', 'sites')}): "
                                  f"{len(sites)} sites, "
                                  f"{example.zones.covered_share:.0%} of demand within "
                                  f"{example.zones.details['service_radius_km']:g} km")
@@ -117,7 +117,9 @@ def charging_tables(charging: ChargingResult, example: SitingExample | None) -> 
                 f"{(site['site_cost_usd'] + site['port_capex_usd']) / 1e6:.2f}")
         tables.append(site_table)
         road = example.corridor
-        tables.append(f"Corridor ({road.road_length_km:.0f} km road, synthetic; "
+        road_source = ("synthetic" if example.synthetic["corridor"]
+                       else f"from {example.sources['corridor']}")
+        tables.append(f"Corridor ({road.road_length_km:g} km road, {road_source}; "
                       f"{road.candidates} candidates): {len(road.pools)} pools, largest gap "
                       f"{road.max_gap_km:.1f} km, {int(road.pools['ports'].iloc[0])} ports of "
                       f"{road.pools['pool_kw'].iloc[0] / road.pools['ports'].iloc[0]:g} kW "

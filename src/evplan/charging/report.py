@@ -67,8 +67,8 @@ def report_figures(fleet: FleetResult, charging: ChargingResult | None = None,
         road = example.corridor.pools
         figures["corridor"] = px.scatter(
             road, x="km", y=[0] * len(road), size="ports", hover_name="site",
-            title=f"Corridor pools (max gap {example.corridor.max_gap_km:.0f} km; synthetic "
-                  "road)")
+            title=f"Corridor pools (max gap {example.corridor.max_gap_km:.0f} km; "
+                  f"{example.describe('corridor')})")
     return figures
 
 
@@ -79,7 +79,8 @@ def _site_map(example: SitingExample) -> go.Figure:
     sites = example.zones.sites
     figure = go.Figure()
     figure.add_trace(go.Scattergeo(
-        lat=zones["lat"], lon=zones["lon"], mode="markers", name="zones (synthetic)",
+        lat=zones["lat"], lon=zones["lon"], mode="markers",
+        name="zones (synthetic)" if example.synthetic["zones"] else "zones",
         marker={"size": 4 + 20 * zones["demand_weight"] / max(zones["demand_weight"].max(), 1),
                 "color": zones["covered"].map({True: "#2b8cbe", False: "#bbbbbb"})},
         text=zones["zone"]))
@@ -98,7 +99,7 @@ def _site_map(example: SitingExample) -> go.Figure:
     figure.update_geos(fitbounds="locations", lataxis_range=[span["lat"].min(),
                                                               span["lat"].max()])
     figure.update_layout(title=f"Chosen {example.charger_class} sites, {example.market} "
-                               f"{example.year} (synthetic zones)")
+                               f"{example.year} ({example.describe('zones', 'sites')})")
     return figure
 
 
@@ -317,12 +318,28 @@ def _site_map_chart(sites: pd.DataFrame, zones: pd.DataFrame | None,
                       ) if weight.sum() > 0 else 0.0
         caption += (f" {share:.0%} of the {len(zones)} zones' demand weight is assigned to a "
                     "chosen site (dots sized by weight; lines join zone and site).")
-    caption += (" The shipped zones and sites are synthetic examples; pass --zones and "
-                "--sites for a real study.")
+    caption += " " + _sources_sentence(sites, zones)
     return {"id": "charging-map", "title": "Siting example: zones, candidate and chosen sites",
             "caption": caption, "height": 520,
             "figure": {"data": traces, "layout": _layout(
                 geo=GEO, margin={"l": 0, "r": 0, "t": 30, "b": 0})}}
+
+
+def _sources_sentence(sites: pd.DataFrame, zones: pd.DataFrame | None) -> str:
+    """Whether the map's zones and sites are the shipped synthetic ones (their ``source``
+    column; tables written before it existed were always synthetic)."""
+    from evplan.charging.api import describe_sources
+
+    def source(table: pd.DataFrame | None, kind: str) -> str:
+        if table is not None and "source" in table and len(table):
+            return str(table["source"].iloc[0])
+        return f"synthetic_{kind}.csv"
+
+    sources = {"zones": source(zones, "zones"), "sites": source(sites, "sites")}
+    if sources == {"zones": "synthetic_zones.csv", "sites": "synthetic_sites.csv"}:
+        return ("The shipped zones and sites are synthetic examples; pass --zones and --sites "
+                "for a real study.")
+    return f"Siting tables: {describe_sources(sources, 'zones', 'sites')}."
 
 
 def charging_charts(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, Any]]:

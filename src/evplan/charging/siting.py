@@ -89,6 +89,9 @@ CORRIDOR = Table(
     columns=(
         Column("site", "str", "-", "Candidate pool id."),
         Column("km", "float", "km", "Kilometre point along the road.", minimum=0),
+        Column("road_length_km", "float", "km", "Length of the road, from km 0, on one row or "
+               "the same on every row that gives it (blank everywhere: the largest km).",
+               required=False, minimum=0),
         Column("notes", "str", "-", "Free text.", required=False, default=""),
     ),
 )
