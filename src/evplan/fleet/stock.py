@@ -96,7 +96,8 @@ class FleetResult:
         vehicles_in_use, retired_vehicles); ``packs_retired`` (market, year, chemistry,
         packs, kwh, tonnes); ``pack_end_of_life`` (the same by ``route``:
         ``second_life`` or ``recycling``); ``packs_in_use`` (market, year, chemistry, packs,
-        kwh); ``fleet_sales`` (the sales used, with ``basis``: history, plan, after-plan).
+        kwh); ``fleet_sales`` (the sales given, with ``basis``: history or plan;
+        the sales after the plan are in ``fleet``'s ``sales_vehicles``).
     first_year, last_year : int
         Years projected.
     plan_first_year, plan_last_year : int or None
