@@ -258,3 +258,15 @@ def test_hidden_rows_and_sheets_and_percent_formats_read_as_held(book: Path,
         row[0].number_format = "0%"
     workbook.save(book)
     same_tables(evplan.load(book), network)
+
+
+@pytest.mark.parametrize("text", ["true", "1e3", "0x10", ".5", "null", "~", "2030"])
+def test_text_settings_read_back_as_typed(network: NetworkData, tmp_path: Path,
+                                          text: str) -> None:
+    """A scenario named 'true' came back 'True', '1e3' as '1000.0', 'null' as no name: the
+    scenario sheet's cells were read as YAML whatever the setting; text settings are text."""
+    from dataclasses import replace
+
+    data = network.replace(scenario=replace(network.scenario, name=text, description=text))
+    loaded = evplan.load(write_template(tmp_path / "named.xlsx", data))
+    assert (loaded.scenario.name, loaded.scenario.description) == (text, text)

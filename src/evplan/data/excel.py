@@ -29,11 +29,14 @@ import pandas as pd
 
 from evplan.data.files import load_yaml
 from evplan.errors import InputError, Problem
+from evplan.schema.scenario import SCENARIO_FIELDS
 
 __all__ = ["SCENARIO_SHEET", "SOURCES_SHEET", "cell_text", "read_sheets", "scenario_from_sheets"]
 
 SCENARIO_SHEET = "scenario"
 SOURCES_SHEET = "sources"
+#: Scenario settings that are text (name, description, ...): read as typed, never as YAML.
+_TEXT_SETTINGS = frozenset(field.name for field in SCENARIO_FIELDS if field.dtype == "str")
 #: Cell texts YAML reads as "no value" on purpose (a blank cell is one too).
 _NULLS = frozenset({"~", "null", "Null", "NULL"})
 
@@ -330,7 +333,10 @@ def scenario_from_sheets(sheets: dict[str, pd.DataFrame], workbook_name: str,
                                 "'value'."))
         return scenario
     for key, value in _once(sheet, "key", "value", label, "key", problems):
-        scenario[key] = _scenario_value(key, value.strip(), label, problems)
+        text = value.strip()
+        # a text setting is the cell as typed: a name 'true', '1e3' or 'null' stays that text
+        scenario[key] = (text or None) if key in _TEXT_SETTINGS else _scenario_value(
+            key, text, label, problems)
     if SOURCES_SHEET in sheets:
         sources = sheets[SOURCES_SHEET]
         sources_label = f"{workbook_name}, sheet {SOURCES_SHEET}"
