@@ -142,12 +142,22 @@ def test_scenario_yaml_problems_in_a_folder_are_input_errors(tmp_path: Path) -> 
         assert caught.value.problems[0].message.startswith(start)
 
 
-def test_a_scenario_value_that_yaml_reads_as_a_comment_is_named(tmp_path: Path) -> None:
-    """``inventory_carrying_rate: #N/A`` (a value pasted from a spreadsheet) is a YAML
-    comment, so the key silently took its default. It is an input error naming the line;
-    explicit ``null``, ``~`` and a value followed by a comment stay allowed."""
+def test_a_value_that_yaml_reads_as_a_comment_is_refused(tmp_path: Path) -> None:
+    """``inventory_carrying_rate: #N/A`` (a value pasted from a spreadsheet) or an
+    override's ``from_year: #2026`` is a YAML comment: the key silently took its default, and
+    the override applied in every year. Both are refused naming the line; explicit ``null``,
+    ``~``, a value followed by a comment and a comment before a nested block stay allowed."""
     from evplan.data import write_inputs
     from evplan.examples import single_lane
+
+    assert message(load_yaml, "rate: #N/A\n", "scenario.yaml") == (
+        "scenario.yaml is refused: line 1: 'rate' has no value: '#N/A' is a YAML comment, so "
+        "the key would be read as empty. Write the value (quote text that starts with '#'), or "
+        "write null to leave it empty.")
+    assert "line 3: 'from_year' has no value: '#2026'" in message(
+        load_yaml, "up:\n  duties:\n    from_year:   #2026\n", "scenarios.yaml")
+    assert load_yaml("a: null\nb: ~\nc: 0.1  # per year\nd: '#x'\ne:  # note\n  f: 1\n",
+                     "s.yaml") == {"a": None, "b": None, "c": 0.1, "d": "#x", "e": {"f": 1}}
 
     folder = write_inputs(single_lane(), tmp_path / "inputs")
     scenario = folder / "scenario.yaml"
@@ -157,13 +167,8 @@ def test_a_scenario_value_that_yaml_reads_as_a_comment_is_named(tmp_path: Path) 
     with pytest.raises(InputError) as caught:
         evplan.load(folder)
     line = len(original.splitlines()) + 1
-    assert [problem.message for problem in caught.value.problems] == [
-        f"line {line}: inventory_carrying_rate has no value: '#N/A' is a YAML comment. Write "
-        "the value (quoted if it is text), or remove the line to use the default."]
-    for allowed in ("inventory_carrying_rate: null\n", "inventory_carrying_rate: ~\n",
-                    "inventory_carrying_rate: 0.1  # per year\n"):
-        scenario.write_text(original + allowed, encoding="utf-8")
-        evplan.load(folder)
+    assert caught.value.problems[0].message.startswith(
+        f"scenario.yaml is refused: line {line}: 'inventory_carrying_rate' has no value")
 
 
 def test_cells_and_headers_are_stripped_as_python_strips_them() -> None:

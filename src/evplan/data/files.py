@@ -75,6 +75,7 @@ _SAVE_UTF8 = "Save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in an editor: e
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NULL_TAG = "tag:yaml.org,2002:null"
 
 
 class YamlLimitError(yaml.YAMLError):
@@ -224,10 +225,11 @@ class LimitedSafeLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         """Refuse a key written twice in one mapping (YAML would keep the last silently);
-        keys a merge (``<<: *base``) brings in may be overridden, as YAML intends."""
+        keys a merge (``<<: *base``) brings in may be overridden, as YAML intends. Refuse a
+        value hidden by a comment (:func:`_hidden_value`)."""
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
-            for key_node, _ in node.value:
+            for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
                     continue
                 key = (key_node.tag, key_node.value)
@@ -237,7 +239,30 @@ class LimitedSafeLoader(yaml.SafeLoader):
                                          f"twice (first on line {seen[key]}); only one would "
                                          "be read. Keep one")
                 seen[key] = line
+                comment = _hidden_value(key_node, value_node)
+                if comment:
+                    raise YamlLimitError(
+                        f"line {line}: '{key_node.value}' has no value: '{comment}' is a YAML "
+                        "comment, so the key would be read as empty. Write the value (quote "
+                        "text that starts with '#'), or write null to leave it empty")
         return super().construct_mapping(node, deep=deep)
+
+
+def _hidden_value(key_node: yaml.Node, value_node: yaml.Node) -> str:
+    """The comment (first 40 characters) that follows ``key:`` on its line when the key has
+    no value, else ''. ``from_year: #2026`` or ``cvd_rate: #N/A`` (pasted from a
+    spreadsheet) read as an empty value, so the key silently took its default or cleared a
+    cell. An explicit ``null`` or ``~``, and a value with a comment after it, are kept."""
+    if not (isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL_TAG
+            and value_node.value == ""):
+        return ""
+    mark = key_node.end_mark
+    buffer = getattr(mark, "buffer", None)
+    if not isinstance(buffer, str):
+        return ""
+    end = buffer.find("\n", mark.pointer)
+    match = re.match(r"\s*:\s+(#.*)", buffer[mark.pointer:end if end >= 0 else len(buffer)])
+    return match.group(1).strip()[:40] if match else ""
 
 
 # YAML 1.2 booleans: only true and false (any case PyYAML knows). YAML 1.1 also reads yes,
@@ -361,8 +386,7 @@ def read_scenario_file(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
         return {}, [Problem(SCENARIO_FILE, f"{SCENARIO_FILE} is missing from {folder}. Add one "
                             "with at least name, first_year and last_year.")]
     try:
-        text = read_text_file(path, SCENARIO_FILE, MAX_YAML_BYTES)
-        loaded = load_yaml(text, SCENARIO_FILE)
+        loaded = load_yaml(read_text_file(path, SCENARIO_FILE, MAX_YAML_BYTES), SCENARIO_FILE)
     except InputError as error:
         return {}, list(error.problems)
     if loaded is None:
@@ -372,25 +396,8 @@ def read_scenario_file(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
         return {}, [Problem(SCENARIO_FILE, f"{SCENARIO_FILE} must be a mapping of keys to "
                             "values ('first_year: 2023'), found "
                             f"{'a list' if isinstance(loaded, list) else 'text'}.")]
-    return loaded, _values_hidden_by_comments(loaded, text)
+    return loaded, []
 
-
-def _values_hidden_by_comments(loaded: dict[Any, Any], text: str) -> list[Problem]:
-    """A top-level key whose value starts with ``#`` (``inventory_carrying_rate: #N/A``, a
-    value pasted from a spreadsheet): YAML reads the rest of the line as a comment, so the
-    key would silently take its default. Explicit ``null``, ``~`` or an empty value stay
-    allowed. Scans the text only when some value is empty (YAML null)."""
-    empty = [key for key, value in loaded.items() if value is None and isinstance(key, str)]
-    problems = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        for key in empty:
-            match = re.match(rf"{re.escape(key)}\s*:\s+(#.*)$", line)
-            if match:
-                problems.append(Problem(SCENARIO_FILE, f"line {number}: {key} has no value: "
-                                        f"'{match.group(1).strip()[:40]}' is a YAML comment. "
-                                        "Write the value (quoted if it is text), or remove the "
-                                        "line to use the default."))
-    return problems
 
 
 def _yaml_error(error: yaml.YAMLError) -> str:
