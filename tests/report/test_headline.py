@@ -132,3 +132,29 @@ def test_comparison_page_carries_the_sold_story(run_folder: Path, variant_folder
 def test_no_ambiguous_share_title(china_result: Result, title: str) -> None:
     titles = [card.title for card in kpi_cards(RunData.from_result(china_result))]
     assert title not in titles
+
+
+def test_a_year_a_run_does_not_plan_is_no_value_not_a_zero() -> None:
+    """Comparing a 2030-2031 plan with a 2030-only one showed the shorter run's 2031 global
+    sales, margin and shares as 0, with a delta of minus the whole first run."""
+    from dataclasses import replace
+
+    import evplan
+    from evplan.examples import random_network
+
+    data = random_network(3)
+    short = data.replace(scenario=replace(data.scenario, last_year=data.years[0]))
+    runs = [RunData.from_result(evplan.optimize(data)), RunData.from_result(
+        evplan.optimize(short))]
+    assert runs[0].years == [2030, 2031] and runs[1].years == [2030]
+    table = kpi_delta_table(runs)
+    for row in table["rows"]:
+        if row[1]["text"] == "2031":
+            assert [cell["text"] for cell in row[3:]] == ["—", "—"], row
+        else:
+            assert "—" not in [cell["text"] for cell in row]
+    sales_2030 = next(row for row in table["rows"]
+                      if row[0]["text"] == "Global sales" and row[1]["text"] == "2030")
+    assert sales_2030[3]["text"] == vehicles(table_value(runs[1].kpis, "global_sales", 2030,
+                                                         "all"))
+    assert "— : a year the run does not plan" in table["caption"]

@@ -61,6 +61,9 @@ def kpi_delta_table(runs: Sequence[RunData]) -> dict[str, Any]:
                                          {"text": str(year), "css": ""},
                                          {"text": _format(kind, reference), "css": ""}]
             for run in runs[1:]:
+                if year not in run.years:  # not planned: no value, not a zero
+                    row += [{"text": "—", "css": ""}, {"text": "—", "css": ""}]
+                    continue
                 value = kpi_sum(run, kpi, year, keys)
                 difference = value - reference
                 css = "" if abs(difference) < 1e-9 * max(1.0, abs(reference)) else (
@@ -72,7 +75,10 @@ def kpi_delta_table(runs: Sequence[RunData]) -> dict[str, Any]:
             rows.append(row)
     return {"title": "KPIs side by side",
             "caption": f"Each run's headline numbers in {' and '.join(map(str, years))}; Δ is "
-                       f"the difference from the first run, {base.label} (green: better).",
+                       f"the difference from the first run, {base.label} (green: better)"
+                       + ("; — : a year the run does not plan." if any(
+                           year not in run.years for run in runs[1:] for year in years)
+                          else "."),
             "header": header, "rows": rows}
 
 
