@@ -421,8 +421,9 @@ def corridor_pools(
     --------
     >>> import pandas as pd
     >>> corridor = pd.DataFrame({"site": list("ABCDE"), "km": [10, 40, 70, 100, 115]})
-    >>> corridor_pools(corridor, 120.0).pools["site"].tolist()
-    ['B', 'D']
+    >>> result = corridor_pools(corridor, 120.0)  # km 0-10 needs A; B and D leave it bare
+    >>> len(result.pools), result.pools["site"].iloc[0], result.max_gap_km <= 60.0
+    (3, 'A', True)
     """
     afir = load_afir()
     spacing = afir.core_spacing_km if max_spacing_km is None else max_spacing_km

@@ -215,7 +215,7 @@ def read_capacitated(path: Path | str, capacity: float | None = None) -> Facilit
     Examples
     --------
     >>> instance = read_capacitated(default_orlib_dir() / "cap41.txt")  # doctest: +SKIP
-    >>> instance.sites.shape
+    >>> instance.sites.shape  # doctest: +SKIP
     (16, 3)
     """
     path = Path(path)
@@ -307,7 +307,7 @@ def read_pmedian(path: Path | str) -> PMedianInstance:
     Examples
     --------
     >>> instance = read_pmedian(default_orlib_dir() / "pmed1.txt")  # doctest: +SKIP
-    >>> instance.medians
+    >>> instance.medians  # doctest: +SKIP
     5
     """
     path = Path(path)
