@@ -20,6 +20,7 @@ import pandas as pd
 from evplan.errors import InfeasibleError, InputError, Problem, SolverLimitError
 from evplan.highs import HighsRun
 from evplan.recycling.capacity import check_capacity
+from evplan.recycling.certify import check_derived_tables
 from evplan.recycling.components import NetworkSolution, solve_parts
 from evplan.recycling.index import NetworkIndex, build_index
 from evplan.recycling.materials import mass_balance, material_flows
@@ -319,6 +320,7 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
         return result
     started = time.perf_counter()
     check_recycling(result, inputs)
+    check_derived_tables(result, inputs)
     return replace(result, verify_seconds=time.perf_counter() - started)
 
 

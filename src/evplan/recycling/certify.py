@@ -1,0 +1,231 @@
+"""Certificate of the tables a recycling plan reports beside its decisions.
+
+:func:`evplan.verify.recycling.check_recycling` certifies the decisions (flows, storage,
+open plants) against every row of the model and the objective. The tables derived from
+them are what users read, so :func:`check_derived_tables` re-derives them from the input
+tables and the certified ``flows``, ``plants`` and ``plant_years`` with code of its own:
+
+==========================  ===============================================================
+table                       checked
+==========================  ===============================================================
+``recovered``               per plant, process, year and material: input = flow tonnes x
+                            mass share, recovered = input x recovery rate, lost = input -
+                            recovered, revenue = recovered x price (a row on one side only
+                            must be zeros)
+``recovered_by_year``       the sums of ``recovered`` by year and material
+``plant_years``             throughput, transport, processing and revenue of each open
+                            plant-year are the sums of its flows; utilisation = throughput /
+                            capacity
+``material_flows``          tonnes of each material in the retired packs (retired tonnes x
+                            mass share)
+``marginal_costs``          one row per collection point, chemistry and year of ``storage``,
+                            with its retired tonnes
+``recycled_content``        demand = new EU batteries' kWh x kg/kWh, required = share x
+                            demand, supply = what EU plants recover, shortfall and met
+``summary``                 retired, processed and recovered tonnes, revenue, cost, net value
+                            and plants opened
+==========================  ===============================================================
+
+A mismatch raises :class:`~evplan.errors.VerificationError` (a bug; no plan is returned).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from evplan.errors import VerificationError
+
+if TYPE_CHECKING:
+    from evplan.recycling.plan import RecyclingResult
+    from evplan.recycling.tables import RecyclingInputs
+
+__all__ = ["check_derived_tables"]
+
+_REL = 1e-6
+_ABS = 1e-4  # tonnes or USD
+_SHOWN = 5
+
+
+def _shares(inputs: RecyclingInputs) -> dict[tuple[str, str], float]:
+    """(chemistry, material) -> mass share of a tonne of pack; ``other`` closes to one."""
+    pack = dict(zip(inputs["packs"]["chemistry"], inputs["packs"]["pack_kg_per_kwh"],
+                    strict=True))
+    shares: dict[tuple[str, str], float] = {}
+    for chemistry, material, kg in inputs["materials"][
+            ["chemistry", "material", "kg_per_kwh"]].itertuples(index=False):
+        key = (str(chemistry), str(material))
+        shares[key] = shares.get(key, 0.0) + float(kg) / float(pack[chemistry])
+    for chemistry in pack:
+        shares[str(chemistry), "other"] = 1.0 - sum(
+            value for (chem, _), value in shares.items() if chem == chemistry)
+    return shares
+
+
+def _compare(found: pd.DataFrame, expected: pd.DataFrame, keys: list[str],
+             columns: list[str], what: str, lines: list[str]) -> None:
+    """Rows of ``found`` and ``expected`` on ``keys``; a row on one side only counts as
+    zeros on the other (the tables list every tracked material, zero or not)."""
+    merged = found[[*keys, *columns]].merge(expected[[*keys, *columns]], on=keys, how="outer",
+                                            suffixes=("", "_expected"))
+    if merged[keys].duplicated().any():
+        lines.append(f"{what} has repeated rows for the same {', '.join(keys)}.")
+    for column in columns:
+        got = merged[column].astype(float).fillna(0.0).to_numpy()
+        want = merged[f"{column}_expected"].astype(float).fillna(0.0).to_numpy()
+        off = ~np.isclose(got, want, rtol=_REL, atol=_ABS)
+        for position in np.flatnonzero(off)[:_SHOWN]:
+            key = ", ".join(str(merged[k].iloc[position]) for k in keys)
+            lines.append(f"{what} ({key}): {column} reported {got[position]:,.6g}, recomputed "
+                         f"{want[position]:,.6g}.")
+
+
+def _recovered(inputs: RecyclingInputs, flows: pd.DataFrame) -> pd.DataFrame:
+    shares = _shares(inputs)
+    rate = {(str(p), str(m)): float(r) for p, m, r in inputs["recovery"][
+        ["process", "material", "recovery"]].itertuples(index=False)}
+    price = {str(m): float(v) for m, v in inputs["prices"][
+        ["material", "usd_per_tonne"]].itertuples(index=False)}
+    materials = sorted({material for _, material in shares})
+    rows = []
+    for plant, process, chemistry, year, tonnes in flows[
+            ["plant", "process", "chemistry", "year", "tonnes"]].itertuples(index=False):
+        for material in materials:
+            inflow = float(tonnes) * shares.get((str(chemistry), material), 0.0)
+            back = inflow * rate.get((str(process), material), 0.0)
+            rows.append((plant, process, int(year), material, inflow, back, inflow - back,
+                         back * price.get(material, 0.0)))
+    frame = pd.DataFrame(rows, columns=["plant", "process", "year", "material", "input_tonnes",
+                                        "recovered_tonnes", "lost_tonnes", "revenue_usd"])
+    return frame.groupby(["plant", "process", "year", "material"], as_index=False).sum()
+
+
+def check_derived_tables(result: RecyclingResult, inputs: RecyclingInputs) -> None:
+    """Re-derive the reported tables (see the module docstring); raise on a mismatch.
+
+    Parameters
+    ----------
+    result : RecyclingResult
+        A plan whose decisions :func:`evplan.verify.recycling.check_recycling` certified.
+    inputs : RecyclingInputs
+        The inputs it was solved from.
+
+    Raises
+    ------
+    evplan.errors.VerificationError
+        Listing every mismatch.
+    """
+    lines: list[str] = []
+    flows = result["flows"].astype({"year": int, "tonnes": float})
+    values = ["input_tonnes", "recovered_tonnes", "lost_tonnes", "revenue_usd"]
+    recovered = _recovered(inputs, flows)
+    _compare(result["recovered"].astype({"year": int}), recovered,
+             ["plant", "process", "year", "material"], values, "recovered", lines)
+    by_year = recovered.groupby(["year", "material"], as_index=False)[values].sum()
+    _compare(result["recovered_by_year"].astype({"year": int}), by_year, ["year", "material"],
+             values, "recovered_by_year", lines)
+
+    plant_years = result["plant_years"].astype({"year": int})
+    sums = flows.groupby(["plant", "year"], as_index=False)[
+        ["tonnes", "transport_usd", "processing_usd"]].sum().rename(
+        columns={"tonnes": "throughput_tonnes"})
+    revenue = recovered.groupby(["plant", "year"], as_index=False)["revenue_usd"].sum()
+    expected = plant_years[["plant", "year", "capacity_tonnes"]].merge(
+        sums, on=["plant", "year"], how="left").merge(revenue, on=["plant", "year"],
+                                                     how="left").fillna(0.0)
+    expected["utilisation"] = expected["throughput_tonnes"] / expected["capacity_tonnes"]
+    _compare(plant_years, expected, ["plant", "year"],
+             ["throughput_tonnes", "transport_usd", "processing_usd", "revenue_usd",
+              "utilisation"], "plant_years", lines)
+
+    shares = _shares(inputs)
+    retired = inputs.retired
+    material_rows = [(point, int(year), chemistry, material, float(tonnes) * share)
+                     for point, year, chemistry, tonnes in retired[
+                         ["collection_point", "year", "chemistry", "tonnes"]].itertuples(
+                         index=False)
+                     for (chem, material), share in shares.items() if chem == chemistry]
+    material_keys = ["collection_point", "year", "chemistry", "material"]
+    material_flows = pd.DataFrame(material_rows, columns=[*material_keys, "tonnes"]).groupby(
+        material_keys, as_index=False)[["tonnes"]].sum()
+    _compare(result["material_flows"].astype({"year": int}), material_flows,
+             ["collection_point", "year", "chemistry", "material"], ["tonnes"],
+             "material_flows", lines)
+
+    storage = result["storage"].astype({"year": int})
+    _compare(result["marginal_costs"].astype({"year": int}), storage,
+             ["collection_point", "chemistry", "year"], ["supply_tonnes"], "marginal_costs",
+             lines)
+
+    _check_content(result, inputs, recovered, lines)
+    _check_summary(result, inputs, flows, recovered, lines)
+    if lines:
+        raise VerificationError([f"recycling: {line}" for line in lines])
+
+
+def _check_content(result: RecyclingResult, inputs: RecyclingInputs,
+                   recovered: pd.DataFrame, lines: list[str]) -> None:
+    content = result["recycled_content"]
+    batteries = inputs.new_batteries
+    targets = inputs["targets"]
+    rows = targets[targets["target"] == "recycled_content"]
+    if batteries is None or batteries.empty or rows.empty:
+        if len(content):
+            lines.append("recycled_content has rows without new batteries or targets.")
+        return
+    years = sorted(int(y) for y in result["economics"]["year"])
+    eu = set(inputs["candidate_plants"].loc[inputs["candidate_plants"]["eu"].astype(bool),
+                                            "plant"])
+    supply = recovered[recovered["plant"].isin(eu)].groupby(["year", "material"])[
+        "recovered_tonnes"].sum()
+    kg = inputs["materials"].groupby(["chemistry", "material"])["kg_per_kwh"].sum()
+    expected = []
+    for material in sorted(set(rows["material"])):
+        mine = rows[rows["material"] == material].sort_values("from_year")
+        for year in years:
+            started = mine[mine["from_year"] <= year]
+            if started.empty:
+                continue
+            share = float(started["share"].iloc[-1])
+            new = batteries[batteries["year"] == year]
+            demand = float(sum(float(kwh) * float(kg.get((chemistry, material), 0.0)) / 1000.0
+                               for chemistry, kwh in new[["chemistry", "kwh"]].itertuples(
+                                   index=False)))
+            have = float(supply.get((year, material), 0.0))
+            short = max(share * demand - have, 0.0)
+            expected.append((year, material, share, demand, share * demand, have, short,
+                             short <= 1e-9))
+    frame = pd.DataFrame(expected, columns=[
+        "year", "material", "share_required", "demand_tonnes", "required_tonnes",
+        "recycled_supply_tonnes", "shortfall_tonnes", "met"])
+    _compare(content.astype({"year": int}), frame, ["year", "material"],
+             ["share_required", "demand_tonnes", "required_tonnes", "recycled_supply_tonnes",
+              "shortfall_tonnes"], "recycled_content", lines)
+    merged = content.astype({"year": int}).merge(frame, on=["year", "material"],
+                                                 suffixes=("", "_expected"))
+    wrong = merged[merged["met"].astype(bool) != merged["met_expected"].astype(bool)]
+    for row in wrong.head(_SHOWN).itertuples():
+        lines.append(f"recycled_content {row.year} {row.material}: met {row.met}, "
+                     f"recomputed {row.met_expected}.")
+
+
+def _check_summary(result: RecyclingResult, inputs: RecyclingInputs, flows: pd.DataFrame,
+                   recovered: pd.DataFrame, lines: list[str]) -> None:
+    summary = result["summary"].iloc[0]
+    economics = result["economics"]
+    first, last = int(summary["first_year"]), int(summary["last_year"])
+    retired = inputs.retired[inputs.retired["year"].between(first, last)]
+    cost = float(economics[["processing_usd", "transport_usd", "plant_usd",
+                            "storage_usd"]].to_numpy(dtype=float).sum())
+    revenue = float(recovered["revenue_usd"].sum())
+    expected = {"retired_tonnes": float(retired["tonnes"].sum()),
+                "processed_tonnes": float(flows["tonnes"].sum()),
+                "recovered_tonnes": float(recovered["recovered_tonnes"].sum()),
+                "revenue_usd": revenue, "cost_usd": cost, "net_value_usd": revenue - cost,
+                "plants_opened": float(len(result["plants"]))}
+    for name, value in expected.items():
+        got = float(summary[name])
+        if not np.isclose(got, value, rtol=_REL, atol=_ABS):
+            lines.append(f"summary {name}: reported {got:,.6g}, recomputed {value:,.6g}.")
