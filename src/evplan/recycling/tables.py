@@ -502,14 +502,17 @@ def load_inputs(retired: TableSource, **tables: TableSource) -> RecyclingInputs:
     dirty = {problem.file for problem in problems}
     clean = {name for name, label in labels.items() if label not in dirty}
     problems += _check_references(retired_typed, typed, labels, clean)
+    # a pack weighs kwh x pack_kg_per_kwh (>= 0.5), so it has mass exactly when kwh > 0
+    if "retired" in clean and not (
+            (retired_typed["tonnes"] > 0)
+            | (retired_typed["tonnes"].isna() & (retired_typed["kwh"] > 0))).any():
+        problems.append(Problem(labels["retired"], f"{labels['retired']} holds no pack to "
+                                "recycle (no row, or every kwh and tonnes is 0). Give at least "
+                                "one row with kwh above 0."))
     if problems:
         raise InputError(problems)
     mass = retired_typed["chemistry"].map(typed["packs"].set_index("chemistry")[
         "pack_kg_per_kwh"]).astype(float)
     retired_typed["tonnes"] = retired_typed["tonnes"].fillna(retired_typed["kwh"] * mass / 1000.0)
     retired_typed = retired_typed[retired_typed["tonnes"] > 0].reset_index(drop=True)
-    if retired_typed.empty:
-        raise InputError([Problem(labels["retired"], f"{labels['retired']} holds no pack to "
-                                  "recycle (no row, or every kwh and tonnes is 0). Give at least "
-                                  "one row with kwh above 0.")])
     return RecyclingInputs(retired=retired_typed, tables=typed)
