@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from tests.recycling.conftest import EXACT, retired, tiny_tables
 
@@ -139,8 +140,33 @@ def test_material_recovery_target_above_every_process(exact_options):
     hard = replace(exact_options, target_penalty_usd_per_tonne=None)
     with pytest.raises(InfeasibleError) as caught:
         _plan(500.0, hard, eu=True, targets=targets)
-    assert ("EU target material_recovery (nickel) of 95% in 2030 at plant 'A' cannot be met: "
-            "short by 12.5 t") in str(caught.value)
+    assert ("EU target material_recovery (nickel) of 95% at plant 'A' cannot be met in 2030: "
+            "no process the plant may run recovers that share of nickel (the best, hydro, "
+            "recovers 90%), so every tonne of packs holding nickel it processes falls short. "
+            "In the plan that falls least short, the plant processes 500.0 t of X packs in "
+            "2030 and misses the target by 12.5 t. Fix: allow a shortfall (leave out "
+            "--hard-targets; target_penalty_usd_per_tonne)") in str(caught.value)
+    # years of one target at one plant are one line (they were a line per year)
+    packs = pd.concat([retired(500.0, 2030), retired(300.0, 2031), retired(100.0, 2032)])
+    with pytest.raises(InfeasibleError) as caught:
+        plan_recycling(load_inputs(packs, **tiny_tables(eu=True, targets=targets)), hard)
+    assert caught.value.explanations == [
+        "EU target material_recovery (nickel) of 95% at plant 'A' cannot be met in 2030-2032: "
+        "no process the plant may run recovers that share of nickel (the best, hydro, "
+        "recovers 90%), so every tonne of packs holding nickel it processes falls short. In "
+        "the plan that falls least short, the plant processes 900.0 t of X packs in "
+        "2030-2032 and misses the target by 22.5 t (12.5 t in 2030). Fix: allow a shortfall "
+        "(leave out --hard-targets; target_penalty_usd_per_tonne), change the recovery "
+        "rates in recovery.csv, or allow lanes that let these packs go to plants outside "
+        "the EU."]
+    efficiency = [("recycling_efficiency", "*", 2025, 0.6)]
+    with pytest.raises(InfeasibleError) as caught:
+        _plan(500.0, hard, eu=True, targets=efficiency)
+    assert ("EU target recycling_efficiency of the pack mass of 60% at plant 'A' cannot be "
+            "met in 2030: the processes the plant may run recover at most 54% of X packs "
+            "(hydro), and the packs it must take cannot be blended up to the share. In the "
+            "plan that falls least short, the plant processes 500.0 t of X packs in 2030 and "
+            "misses the target by 30.0 t.") in str(caught.value)
     soft = _plan(500.0, replace(exact_options, explain_targets=True), eu=True, targets=targets)
     compliance = soft["compliance"].set_index("scope")
     # 250 t nickel in, 225 recovered, 237.5 required

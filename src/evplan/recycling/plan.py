@@ -22,6 +22,7 @@ from evplan.highs import HighsRun
 from evplan.recycling.capacity import check_capacity
 from evplan.recycling.certify import check_derived_tables
 from evplan.recycling.components import NetworkSolution, solve_parts
+from evplan.recycling.explain import explain_targets
 from evplan.recycling.index import NetworkIndex, build_index
 from evplan.recycling.materials import mass_balance, material_flows
 from evplan.recycling.network import build_network, duals, solve_network, values
@@ -121,16 +122,7 @@ def _explain(index: NetworkIndex, options: RecyclingOptions) -> list[str]:
     if not run.has_solution:
         return _explain(replace(index, targets=index.targets.iloc[0:0]),
                         replace(elastic, eu_targets=False))
-    short = run.values("shortfall")
-    rows = index.targets.assign(shortfall=short)
-    rows = rows[rows["shortfall"] > TOL].sort_values(["year", "plant", "target", "material"])
-    lines = [f"EU target {row.target} ({row.material}) of {percent(row.share)} in {row.year} "
-             f"at plant '{row.plant}' cannot be met: short by {row.shortfall:,.1f} t with every "
-             "process available. Allow a shortfall (target_penalty_usd_per_tonne), change the "
-             "recovery rates, or let the packs go to other plants."
-             for row in rows.head(8).itertuples()]
-    if len(rows) > 8:
-        lines.append(f"... and {len(rows) - 8} more plant-year targets.")
+    lines = explain_targets(index, run.values("shortfall"), run.values("flow"))
     return lines or ["the model is infeasible for a reason other than the EU targets."]
 
 
