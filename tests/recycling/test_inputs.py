@@ -202,3 +202,16 @@ def test_two_files_of_the_same_name_are_told_apart(tmp_path):
     assert files == {str(retired_file), str(packs_file)}
     text = str(caught.value)
     assert f"in {retired_file}" in text and f"in {packs_file}" in text
+
+
+@pytest.mark.parametrize("years", [{"first_year": 2040}, {"last_year": 2020},
+                                   {"first_year": 2031, "last_year": 2035}])
+def test_years_planned_without_packs_are_an_input_error(years):
+    """They crashed (IndexError from an empty horizon, a ValueError from the solver)."""
+    from evplan.recycling import plan_recycling
+
+    with pytest.raises(InputError) as caught:
+        plan_recycling(load_inputs(retired(10.0), **tiny_tables()),
+                       RecyclingOptions(explain_targets=False, **years))
+    assert "hold no retired packs (they retire in 2030-2030)" in str(caught.value)
+    assert caught.value.problems[0].file == "options"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evplan.errors import InputError, Problem
 from evplan.recycling.lanes import resolve_lanes
 from evplan.recycling.materials import mass_shares, recovery_matrix
 from evplan.recycling.options import RecyclingOptions
@@ -93,6 +94,13 @@ def _years(inputs: RecyclingInputs, options: RecyclingOptions) -> np.ndarray:
     retired_years = inputs.retired["year"].astype(int)
     first = int(options.first_year) if options.first_year is not None else int(retired_years.min())
     last = int(options.last_year) if options.last_year is not None else int(retired_years.max())
+    inside = retired_years.between(first, last) & (inputs.retired["tonnes"] > 0)
+    if first > last or not inside.any():
+        raise InputError([Problem("options", f"the years planned, first_year {first} to "
+                                  f"last_year {last}, hold no retired packs (they retire in "
+                                  f"{int(retired_years.min())}-{int(retired_years.max())}). "
+                                  "Choose first_year and last_year around those years, or "
+                                  "leave them out.")])
     return np.arange(first, last + 1)
 
 
