@@ -184,6 +184,18 @@ def test_reported_duty_differs_from_the_duty_tables() -> None:
     assert "reports full_duty_usd_per_vehicle 550.00, the duty tables give 1,100.00" in str(error)
 
 
+def test_money_columns_of_the_run_folder_come_from_the_inputs() -> None:
+    """The shipments' and sales' USD columns are what the run folder reports; a duty or a
+    revenue written wrong (the objective unchanged) was not caught."""
+    data = single_lane(ad_valorem_rate=0.1)
+    result, duals = solved(data)
+    plan = corrupted(result, shipments=rescaled(result["shipments"], "duty_usd", 0.5),
+                     sales=rescaled(result["sales"], "revenue_usd", 1.1))
+    error = assert_caught(data, plan, duals, "money")
+    assert "reports duty_usd 330,000.00, the input tables give 660,000.00" in str(error)
+    assert "report revenue_usd 13,200,000.00, the input tables give 12,000,000.00" in str(error)
+
+
 def test_objective() -> None:
     data = single_lane()
     result, duals = solved(data)

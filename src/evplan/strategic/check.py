@@ -41,6 +41,7 @@ import pandas as pd
 from evplan.data import NetworkData
 from evplan.data.duties import expand_years, year_or
 from evplan.strategic.check_kits import KitTerms, check_kit_rows, exchange
+from evplan.strategic.check_money import check_money
 from evplan.strategic.records import by_key as _by
 from evplan.strategic.records import records as _rows
 
@@ -61,6 +62,20 @@ def network_skip(data: NetworkData) -> frozenset[str]:
         skip.add("market-balance")
     return frozenset(skip)
 RELATIVE = 1e-6
+
+
+def _monotone(frame: pd.DataFrame, keys: list[str], column: str, what: str,
+              problems: list[str]) -> None:
+    """A state that only switches on (sites, approvals, variants) never switches off."""
+    for key, group in frame.sort_values([*keys, "year"]).groupby(keys):
+        states = group[column].astype(bool).to_numpy()
+        years = group["year"].to_numpy()
+        for position in range(1, len(states)):
+            if states[position - 1] and not states[position]:
+                name = " ".join(str(part) for part in (key if isinstance(key, tuple) else
+                                                       (key,)))
+                problems.append(f"{name}: {what} in {years[position - 1]} but not in "
+                                f"{years[position]} (it is for good).")
 
 
 def _capacity_rows(label: str, built: float, capacity: float, floor: float, what: str,
@@ -202,7 +217,11 @@ def _programs(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list
                 and bool(allocations[(plant, program, year)].allocated)):
             problems.append(f"{plant} builds {volume:,.1f} {program} in {year} without being "
                             "allocated it.")
+    states = {(row.plant, row.year): row.state for row in _rows(tables["plant_decisions"])}
     for row in allocations.values():
+        if bool(row.allocated) and states.get((row.plant, row.year), "running") == "closed":
+            problems.append(f"{row.plant} {row.program}: allocated in {row.year} at a closed "
+                            "plant.")
         option = options[(row.plant, row.program)]
         if row.year < year_or(option.first_year, first) and bool(row.allocated) != (
                 option.existing == "yes"):
@@ -241,6 +260,8 @@ def _steering(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list
              for row in _rows(tables["shipments"])]
     flows += [(row.plant, row.program, site_market[row.site], row.year, float(row.kits))
               for row in _rows(tables["kit_shipments"])]
+    _monotone(tables["steering_variants_added"], ["plant", "program"], "other_side_built",
+              "the other steering side is built", problems)
     for plant, program, market, year, volume in flows:
         side = sides.get(market)
         built = built_sides.get((plant, program), "both")
@@ -260,6 +281,8 @@ def _markets(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[
                 for row in _rows(tables["market_presence"])}
     approvals = {(row.program, row.market, row.year): bool(row.homologated)
                  for row in _rows(tables["program_homologations"])}
+    _monotone(tables["program_homologations"], ["program", "market"], "homologated",
+              "homologated", problems)
     entry = set(data["market_entry"]["market"])
     gated = {(row.program, row.market) for row in _rows(data["homologations"])}
     for (program, market, year), volume in sold.items():
@@ -286,6 +309,7 @@ def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[st
                             f"above its capacity {rule.capacity_vehicles_per_year:,.0f}.")
         if row.open and rule.existing != "yes" and row.year < year_or(rule.first_year, first):
             problems.append(f"{row.site} is open in {row.year}, before its first_year.")
+    _monotone(tables["assembly"], ["site"], "open", "open", problems)
     kits = _rows(tables["kit_shipments"])
     terms = KitTerms(data)
     claimed = {(row.site, row.program, row.year) for row in kits
@@ -447,6 +471,7 @@ def check_plan(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
     _markets(data, tables, problems)
     _sites(data, tables, problems)
     check_kit_rows(data, tables, problems)
+    check_money(data, tables, problems)
     _balance(data, tables, problems)
     _objective(data, tables, objective, basis, problems)
     return problems

@@ -79,8 +79,10 @@ class KitTerms:
         if not year_or(route.first_year, first) <= int(row.year) <= year_or(route.last_year,
                                                                              last):
             return "the kit lane is closed that year"
-        if row.plant not in self.plants:
-            return "no such plant"
+        plant = self.plants[row.plant]
+        if not year_or(getattr(plant, "first_year", None), first) <= int(row.year) <= year_or(
+                getattr(plant, "last_year", None), last):
+            return "the plant does not operate that year"
         return None
 
     def _duty_row(self, row: Any, origin: Any, powertrain: Any) -> Any:
@@ -100,6 +102,25 @@ class KitTerms:
                         return float(duty.cvd_rate)
         return 0.0
 
+    def variable_cost(self, plant: Any, program: Any, year: int) -> float:
+        """The plant's variable cost of the program in year-y USD."""
+        return float(self.costs[(plant, program)].variable_cost_usd_per_vehicle) * self.fx(
+            self.plants[plant].country, year)
+
+    def transfer(self, plant: Any, program: Any, market: Any, year: int, share: float
+                 ) -> float:
+        """Declared transfer price of ``share`` of a vehicle (1: a built-up vehicle):
+        transfer_prices' markup on full cost, else transfer_price_markup on variable cost."""
+        origin = self.plants[plant].country
+        variable = self.variable_cost(plant, program, year)
+        markup = self.markups.get((origin, market), self.markups.get((origin, "*")))
+        if markup is None:
+            return share * variable * (1 + self.data.scenario.transfer_price_markup)
+        capacity = float(self.plants[plant].capacity_vehicles_per_year)
+        fixed = float(self.plants[plant].fixed_cost_usd_per_year) * self.fx(origin, year) / (
+            capacity) if capacity > 0 else 0.0
+        return share * (variable + fixed) * (1 + markup)
+
     def __call__(self, row: Any) -> dict[str, float]:
         data, year = self.data, int(row.year)
         route = self.routes[(row.plant, row.site, row.kit)]
@@ -113,14 +134,7 @@ class KitTerms:
                          ) * at_plant
         local = route.assembly_cost_usd_per_vehicle if pd.isna(
             route.local_content_usd_per_vehicle) else route.local_content_usd_per_vehicle
-        markup = self.markups.get((origin, row.market), self.markups.get((origin, "*")))
-        if markup is None:
-            transfer = share * variable * (1 + data.scenario.transfer_price_markup)
-        else:
-            capacity = float(plant.capacity_vehicles_per_year)
-            fixed = float(plant.fixed_cost_usd_per_year) * at_plant / capacity if (
-                capacity > 0) else 0.0
-            transfer = share * (variable + fixed) * (1 + markup)
+        transfer = self.transfer(row.plant, row.program, row.market, year, share)
         freight = float(route.freight_usd_per_vehicle)
         customs = transfer + (freight if market.customs_basis == "CIF" else 0.0)
         duty = self._duty_row(row, origin, program.powertrain)

@@ -19,6 +19,9 @@ family                    check
 ``committed-sales``       sales of the product >= the commitment (or the shortfall is
                           penalised)
 ``duty``                  the duty per vehicle the result reports = the duty looked up here
+``money``                 each shipment's variable cost, freight, inventory and duty and
+                          each sale's revenue (USD columns of the run folder) = its
+                          vehicles x the input tables' terms
 ``objective``             the margin recomputed from prices, costs, freight, duties,
                           quotas, penalties, discounting and fixed cost
 ``optimality``            (LP, status ``optimal``) the dual bound of
@@ -207,6 +210,21 @@ def _flows(tables: NetworkTables, plan: _Plan, check: _Checker
                               expected=expected: (
                                   f"flow {flow(i)} reports {column} {reported[i]:,.2f}, the "
                                   f"duty tables give {expected[i]:,.2f}"))
+    if "duty_usd" in shipments and len(lanes["key"]):
+        full, quota = lanes["full_duty"][position], lanes["quota_duty"][position]
+        for column, expected in (
+                ("variable_cost_usd", shipped * lanes["variable"][position]),
+                ("freight_usd", shipped * lanes["freight"][position]),
+                ("inventory_usd", shipped * lanes["inventory"][position]),
+                ("duty_usd", shipped * full - in_quota * (full - quota))):
+            if column not in shipments:
+                continue
+            reported = shipments[column].to_numpy(dtype=float)
+            check.rows_exceed("money", np.where(known, np.abs(reported - expected), 0.0),
+                              expected, lambda i, amount, column=column, reported=reported,
+                              expected=expected: (
+                                  f"flow {flow(i)} reports {column} {reported[i]:,.2f}, the "
+                                  f"input tables give {expected[i]:,.2f}"))
     size = len(lanes["key"])
     return (sum_by(np.where(known, at, -1), shipped, size),
             sum_by(np.where(known, at, -1), in_quota, size))
@@ -242,6 +260,13 @@ def _sales(tables: NetworkTables, plan: _Plan, check: _Checker) -> np.ndarray:
     check.rows_exceed("nonnegativity", -sold, np.zeros(len(sold)),
                       lambda i, amount: f"sales {sale(i)} are negative by {amount:,.3f} "
                                         "vehicles")
+    if "revenue_usd" in plan.sales and len(demand["price"]):
+        reported = plan.sales["revenue_usd"].to_numpy(dtype=float)
+        expected = sold * demand["price"][np.maximum(at, 0)]
+        check.rows_exceed("money", np.where(at >= 0, np.abs(reported - expected), 0.0),
+                          expected, lambda i, amount: (
+                              f"sales {sale(i)} report revenue_usd {reported[i]:,.2f}, the "
+                              f"input tables give {expected[i]:,.2f}"))
     per_row = sum_by(np.where(allowed, at, -1), sold, len(demand["volume"]))
     volume = demand["volume"]
     check.rows_exceed("demand-tier", per_row - volume, volume, lambda i, amount: (

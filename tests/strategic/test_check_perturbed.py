@@ -1,0 +1,220 @@
+"""Wrong strategic plans must fail their certificate: each test solves a small network,
+breaks one rule in the result tables, and asserts that the checks evplan runs before it
+returns a strategic plan (:func:`evplan.strategic.check.check_plan` and
+:func:`evplan.verify.verify_network` with :func:`network_skip`) name the broken row.
+
+Where a test also moves the objective so that it agrees with the broken tables, only a
+check that reads the input tables (not the tables' own money columns) can catch it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+import evplan
+from evplan.errors import VerificationError
+from evplan.strategic.check import check_plan, network_skip
+from evplan.verify import verify_network
+from tests.strategic.networks import two_plants
+from tests.strategic.test_hand_solvable import kit_network
+
+
+def problems_of(data: evplan.NetworkData, result: evplan.Result,
+                changes: dict[str, pd.DataFrame], objective: float | None = None
+                ) -> list[str]:
+    """Every line both certificates report for ``result`` with ``changes`` applied."""
+    tables = {**dict(result.tables), **changes}
+    value = result.objective_usd if objective is None else objective
+    problems = check_plan(data, tables, value)
+    changed = dataclasses.replace(result, tables=tables, objective_usd=value)
+    try:
+        verify_network(data, changed, skip=network_skip(data))
+    except VerificationError as error:
+        problems += error.violations
+    return problems
+
+
+@pytest.fixture(scope="module")
+def closing() -> tuple[evplan.NetworkData, evplan.Result]:
+    """P2 (12,000 a vehicle, fixed 1.5 M) closes in 2026 for 0.1 M; P1 (no strategy row)
+    builds 600 a year; 20 % duty into M1 (country BB), a 200-vehicle quota at 0 %; V1's life
+    ends in 2026."""
+    extra = {
+        "plant_strategy": {"plant": ["P2"], "modules_initial": [1], "closure_cost_usd": [1e5],
+                           "earliest_closure_year": [2026]},
+        "program_lifecycle": {"program": ["V1"], "last_year": [2026]},
+        "duties": {"origin": ["AA"], "market": ["M1"], "powertrain": ["*"],
+                   "ad_valorem_rate": [0.2], "in_quota_rate": [0.0],
+                   "quota_vehicles_per_year": [200.0]},
+    }
+    data = two_plants(years=3, demand=[600.0, 600.0, 0.0], market_country="BB",
+                      capacities=(700.0, 1_000.0), extra=extra)
+    return data, evplan.optimize(data)
+
+
+def test_the_solved_plan_passes(closing: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    data, result = closing
+    assert problems_of(data, result, {}) == []
+    states = result["plant_decisions"].set_index("year")["state"]
+    assert states.to_dict() == {2025: "running", 2026: "closed", 2027: "closed"}
+
+
+def _move(result: evplan.Result, plant: str, year: int, vehicles: float) -> dict[str, pd.DataFrame]:
+    """Ship ``vehicles`` more from ``plant`` in ``year`` and sell them in tier 1, so that
+    the market balance and the money columns stay consistent."""
+    shipments = result["shipments"].copy()
+    at = (shipments["plant"] == plant) & (shipments["year"] == year)
+    per_vehicle = (shipments.loc[at, ["variable_cost_usd", "freight_usd", "duty_usd"]].sum()
+                   / shipments.loc[at, "shipment_vehicles"].sum())
+    if not per_vehicle.notna().all():  # nothing shipped: the plant's cost, freight, full duty
+        per_vehicle = pd.Series({"variable_cost_usd": 10_000.0 if plant == "P1" else 12_000.0,
+                                 "freight_usd": 1_000.0,
+                                 "duty_usd": float(shipments.loc[at, "full_duty_usd_per_vehicle"]
+                                                   .iloc[0])})
+    shipments.loc[at, "shipment_vehicles"] += vehicles
+    for column, unit in per_vehicle.items():
+        shipments.loc[at, column] += vehicles * unit
+    sales = result["sales"].copy()
+    sold = (sales["year"] == year) & (sales["tier"] == 1)
+    sales.loc[sold, "sales_vehicles"] += vehicles
+    sales.loc[sold, "revenue_usd"] += vehicles * sales.loc[sold, "price_usd_per_vehicle"]
+    return {"shipments": shipments, "sales": sales}
+
+
+def test_a_plant_without_a_strategy_row_over_capacity_is_caught(
+        closing: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    """The network certificate leaves plant-capacity to check_plan, which checked only the
+    plants of plant_strategy.csv (an audit found P1 could build 900 of 700 unnoticed)."""
+    data, result = closing
+    problems = problems_of(data, result, _move(result, "P1", 2025, 300.0))
+    assert any(line.startswith("P1 2025: builds 900.0 with 700.0 capacity")
+               for line in problems), problems
+
+
+def test_a_closed_plant_that_builds_is_caught(
+        closing: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    data, result = closing
+    problems = problems_of(data, result, _move(result, "P2", 2026, 50.0))
+    assert any(line.startswith("P2 2026: builds 50.0 with 0.0 capacity") for line in problems)
+
+
+def test_a_program_built_after_its_life_is_caught(
+        closing: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    data, result = closing
+    changes = _move(result, "P1", 2027, 40.0)
+    problems = problems_of(data, result, changes)
+    assert "V1 is built in 2027, outside its life 2025-2026." in problems
+
+
+def test_an_overused_quota_is_caught(closing: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    data, result = closing
+    shipments = result["shipments"].copy()
+    at = (shipments["plant"] == "P1") & (shipments["year"] == 2025)
+    shipments.loc[at, "in_quota_vehicles"] = 300.0
+    problems = problems_of(data, result, {"shipments": shipments})
+    assert any(line.startswith("duty-quota: quota") and "300.000 in-quota vehicles, quota "
+               "200.000" in line for line in problems), problems
+
+
+def test_a_duty_computed_wrong_is_caught_even_when_the_objective_agrees(
+        closing: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    """check_plan recomputed the objective from the shipments' duty_usd and passed a plan
+    whose duty and objective were both wrong (an audit found it); the duty now comes from
+    the inputs' per-vehicle duty and the in-quota vehicles."""
+    data, result = closing
+    shipments = result["shipments"].copy()
+    at = (shipments["plant"] == "P1") & (shipments["year"] == 2025)
+    shipments.loc[at, "duty_usd"] -= 100_000.0
+    problems = problems_of(data, result, {"shipments": shipments},
+                           objective=result.objective_usd + 100_000.0)
+    assert any(line.startswith("shipments P1>M1 V1 2025: duty_usd is") for line in problems)
+    assert not any("objective" in line for line in problems)
+    # The per-vehicle duty itself is checked against duties.csv by the network certificate.
+    shipments = result["shipments"].copy()
+    shipments.loc[at, "full_duty_usd_per_vehicle"] = 1.0
+    problems = problems_of(data, result, {"shipments": shipments})
+    assert any(line.startswith("duty: flow P1/V1/M1/2025 reports full_duty_usd_per_vehicle")
+               for line in problems), problems
+
+
+def test_a_cost_or_revenue_not_from_the_inputs_is_caught(
+        closing: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    data, result = closing
+    shipments = result["shipments"].copy()
+    at = (shipments["plant"] == "P1") & (shipments["year"] == 2025)
+    shipments.loc[at, "variable_cost_usd"] *= 0.9
+    sales = result["sales"].copy()
+    sales["revenue_usd"] *= 1.01
+    problems = problems_of(data, result, {"shipments": shipments, "sales": sales},
+                           objective=result.objective_usd + 1e6)
+    assert any(line.startswith("shipments P1>M1 V1 2025: variable_cost_usd is")
+               for line in problems)
+    assert any(line.startswith("sales M1 2025 V1 tier 1 V1: revenue_usd is")
+               for line in problems), problems
+
+
+def test_an_allocation_at_a_closed_plant_is_caught() -> None:
+    extra = {"plant_strategy": {"plant": ["P2"], "modules_initial": [1]},
+             "plant_program_options": {"plant": ["P2"], "program": ["V1"],
+                                       "existing": ["yes"], "exit_cost_usd": [0.0]}}
+    data = two_plants(years=1, extra=extra)
+    result = evplan.optimize(data)
+    assert result["plant_decisions"]["state"].tolist() == ["closed"]
+    allocations = result["program_allocations"].copy()
+    allocations["allocated"] = True
+    problems = problems_of(data, result, {"program_allocations": allocations})
+    assert "P2 V1: allocated in 2025 at a closed plant." in problems
+
+
+@pytest.fixture(scope="module")
+def kits() -> tuple[evplan.NetworkData, evplan.Result]:
+    data = kit_network(0.30)
+    return data, evplan.optimize(data)
+
+
+def test_sales_beyond_what_is_shipped_and_assembled_are_caught(
+        kits: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    """With kits the network certificate leaves market-balance to check_plan, which did not
+    check it (an audit found 100 vehicles sold from nowhere passed)."""
+    data, result = kits
+    sales = result["sales"].copy()
+    sales["sales_vehicles"] -= 100.0
+    sales["revenue_usd"] = sales["sales_vehicles"] * sales["price_usd_per_vehicle"]
+    problems = problems_of(data, result, {"sales": sales},
+                           objective=result.objective_usd - 100 * 20_000.0)
+    assert ("V1 in M1 in 2025: shipped and assembled minus sold is 100.000 vehicles (market "
+            "balance).") in problems
+
+
+def test_kits_off_the_kit_lanes_or_into_a_closing_site_are_caught(
+        kits: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    data, result = kits
+    table = result["kit_shipments"].copy()
+    table["kit"] = ["SKD", "XKD"]
+    problems = problems_of(data, result, {"kit_shipments": table})
+    assert any("kits on a lane the inputs do not open (no kit_routes.csv row)" in line
+               for line in problems), problems
+    table = result["kit_shipments"].copy()
+    table.loc[table["kit"] == "CKD", "preferential_kits"] = 1_000.0
+    problems = problems_of(data, result, {"kit_shipments": table})
+    assert any("1,000.0 preferential kits of 179.1" in line for line in problems), problems
+
+
+def test_a_site_or_an_approval_switched_off_again_is_caught() -> None:
+    """Sites, homologations and steering variants switch on for good (site-monotone,
+    homologation-monotone, variant-monotone); the check did not read them."""
+    from evplan.examples import random_strategic_network
+
+    data = random_strategic_network(2, features=("kits", "markets"))
+    result = evplan.optimize(data)
+    assembly = result["assembly"].copy()
+    assembly["open"] = [True, False]
+    approvals = result["program_homologations"].copy()
+    approvals["homologated"] = [True, False]
+    problems = check_plan(data, {**dict(result.tables), "assembly": assembly,
+                                 "program_homologations": approvals}, result.objective_usd)
+    assert "S1: open in 2030 but not in 2031 (it is for good)." in problems
+    assert "V0 M1: homologated in 2030 but not in 2031 (it is for good)." in problems
