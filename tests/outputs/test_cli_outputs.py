@@ -247,3 +247,33 @@ def test_template_folder_through_a_link(tmp_path: Path) -> None:
     assert not (tmp_path / "nowhere").exists()
     assert (tmp_path / "mine.txt").read_text() == "keep"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_force_keeps_a_run_folder_that_holds_the_users_files(tmp_path: Path) -> None:
+    """`run -o RUN --force` replaced the run folder whole, deleting the notes and the folder a
+    user had put into it; the marker now lists the files evplan wrote (also those fleet adds,
+    and the report `evplan report` rewrites), and --force is refused while others are there."""
+    inputs = small_inputs(tmp_path / "inputs")
+    assert cli("run", str(inputs), "-o", "out", cwd=tmp_path).returncode == 0
+    assert cli("fleet", "out", cwd=tmp_path).returncode == 0
+    assert cli("report", "out", cwd=tmp_path).returncode == 0
+    marker = read_marker(tmp_path / "out")
+    assert marker is not None and marker.files is not None
+    assert {"run.json", "report.html", "production.csv", "fleet.json"} <= set(marker.files)
+    again = cli("run", str(inputs), "-o", "out", "--force", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr  # only evplan's files: replaced
+    (tmp_path / "out" / "notes.txt").write_text("my notes")
+    (tmp_path / "out" / "mine").mkdir()
+    (tmp_path / "out" / "mine" / "chart.png").write_bytes(b"png")
+    before = tree(tmp_path / "out")
+    refused = cli("run", str(inputs), "-o", "out", "--force", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "and also mine/, notes.txt, which evplan did not write; --force replaces the " \
+           "whole folder, so evplan will not. Move them out of the folder" in refused.stderr
+    assert tree(tmp_path / "out") == before
+    # fleet keeps them (an update); they stay the user's: --force is still refused
+    assert cli("fleet", "out", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "out" / "notes.txt").read_text() == "my notes"
+    marker = read_marker(tmp_path / "out")
+    assert marker is not None and "notes.txt" not in (marker.files or ())
+    assert cli("run", str(inputs), "-o", "out", "--force", cwd=tmp_path).returncode == 1

@@ -6,13 +6,15 @@ JSON file ``.evplan-run``::
     {"evplan_run": 1, "evplan": "0.1.0", "kind": "run", "run_id": "20250101-...",
      "created_at": "2025-01-01T12:00:00+00:00",
      "updates": [{"command": "fleet", "run_id": "...", "at": "..."}],
-     "pending": null}
+     "pending": null, "files": ["production.csv", "production.parquet", ...]}
 
 evplan replaces or adds to a folder only when it holds this marker; any other non-empty
 folder is the user's and is never touched. ``pending`` is set while a write is under
 way (who writes, which store records must commit); a folder whose writer died with
 ``pending`` set is finished or rolled back by the next evplan start (see
-:mod:`evplan.outputs.transaction`).
+:mod:`evplan.outputs.transaction`). ``files`` names the entries evplan wrote into the folder
+(a file the user put there is not among them, and ``--force`` will not delete it); markers
+written before it existed have none (``None``: not known).
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Marker:
     evplan: str = ""
     updates: tuple[dict[str, Any], ...] = ()
     pending: Pending | None = None
+    files: tuple[str, ...] | None = None
 
     def with_update(self, command: str, run_id: str) -> Marker:
         """The marker after ``command`` (fleet, charging, recycling) added its tables."""
@@ -91,6 +94,7 @@ class Marker:
     def to_json(self) -> str:
         data = asdict(self)
         data["updates"] = list(self.updates)
+        data["files"] = None if self.files is None else list(self.files)
         if self.pending is not None:
             data["pending"]["run_ids"] = list(self.pending.run_ids)
         return json.dumps({"evplan_run": 1, **data}, indent=2)
@@ -122,9 +126,17 @@ def read_marker(folder: Path) -> Marker | None:
                             run_ids=tuple(str(r) for r in pending.get("run_ids") or ()),
                             latest=bool(pending.get("latest")),
                             empty_mode=_mode(pending.get("empty_mode")))
-            if isinstance(pending, dict) and "token" in pending else None)
+            if isinstance(pending, dict) and "token" in pending else None,
+            files=_names(data.get("files")))
     except (TypeError, KeyError, AttributeError):
         return Marker(kind="unknown", run_id="")
+
+
+def _names(value: object) -> tuple[str, ...] | None:
+    """The ``files`` list of a marker (None when absent or not a list of names)."""
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return tuple(value)
+    return None
 
 
 def _mode(value: object) -> int | None:

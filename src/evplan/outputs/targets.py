@@ -19,6 +19,7 @@ The rules, the same for every command that writes a folder:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,8 +203,49 @@ def new_folder_target(output: Path | None, name: str, *, force: bool = False,
         raise OutputError(f"evplan: {output} already holds an evplan {marker.describe()}. "
                           f"Pass --force to replace it (its files go{kept}), or choose a new "
                           "folder.")
+    _refuse_users_entries(output, path, marker)
     return Target(path, "replace", previous=marker,
                   latest=kind == "run" and _is_root(path.parent, root))
+
+
+#: Pages and workbooks evplan writes into a folder it made, outside the folder protocol
+#: (``evplan report RUN``, ``write_run_extras``): evplan's when their content says so.
+_IN_PLACE = {"report.html": lambda path: evplan_html(path),
+             "results.xlsx": lambda path: evplan_workbook(path)}
+
+
+def users_entries(path: Path, marker: Marker) -> list[str]:
+    """Entries of the marked folder ``path`` that evplan did not write (a user's notes, a
+    folder of theirs): not in the marker's ``files``, not evplan's own report or workbook,
+    not a hidden temporary file of a write. Empty when the marker does not list its files
+    (a folder from before the list: not known)."""
+    if marker.files is None:
+        return []
+    ours = set(marker.files) | {MARKER}
+    found = []
+    for entry in sorted(os.scandir(path), key=lambda entry: entry.name):
+        name = entry.name
+        if name in ours or _PART_FILE.match(name):
+            continue
+        check = _IN_PLACE.get(name)
+        if check is not None and not entry.is_symlink() and check(Path(entry.path)):
+            continue
+        found.append(name + ("/" if entry.is_dir(follow_symlinks=False) else ""))
+    return found
+
+
+_PART_FILE = re.compile(r"^\..+\.\d+-\d+-[0-9a-f]{8}\.part$")
+
+
+def _refuse_users_entries(output: Path, path: Path, marker: Marker) -> None:
+    """--force replaces a folder whole: not when it holds files evplan did not write."""
+    found = users_entries(path, marker)
+    if found:
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        raise OutputError(f"evplan: {output} holds an evplan {marker.describe()}, and also "
+                          f"{shown}, which evplan did not write; --force replaces the whole "
+                          "folder, so evplan will not. Move them out of the folder, or choose "
+                          "a new folder.")
 
 
 def existing_folder_target(folder: Path, kinds: tuple[str, ...] = ("run",),

@@ -117,6 +117,29 @@ def _copy_kept(source: Path, staging: Path, drop: Callable[[str], bool]) -> None
             shutil.copy2(entry, destination, follow_symlinks=False)
 
 
+def _inodes(folder: Path) -> dict[str, int]:
+    """Entry name -> inode of ``folder``'s entries but the marker."""
+    return {entry.name: entry.inode() for entry in os.scandir(folder) if entry.name != MARKER}
+
+
+def _files_written(staging: Path, kept: dict[str, int], target: Target
+                   ) -> tuple[str, ...] | None:
+    """The entries of the folder evplan wrote, for its marker's ``files``.
+
+    New or rewritten by this command (a new inode: files are written beside and renamed), and
+    for an update the kept entries an earlier command wrote. An update of a folder whose
+    marker has no list keeps not knowing (None): its entries may be the user's.
+    """
+    now = _inodes(staging)
+    written = {name for name, inode in now.items() if kept.get(name) != inode}
+    if target.mode != "update":
+        return tuple(sorted(written))
+    earlier = target.previous.files if target.previous is not None else None
+    if earlier is None:
+        return None
+    return tuple(sorted(written | (set(kept) & set(earlier))))
+
+
 def _empty_folder_mode(path: Path) -> int | None:
     """The permission bits of ``path`` when it is an empty folder (the user's: evplan's own
     folders hold a marker), else None."""
@@ -214,11 +237,15 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
         write_marker(staging, marker)
         step()
         snapshot = b""
+        kept: dict[str, int] = {}
         if target.mode == "update":
             snapshot = (target.path / MARKER).read_bytes()
             _copy_kept(target.path, staging, drop or (lambda name: False))
+            kept = _inodes(staging)
             step()
         fill(staging)
+        marker = replace(marker, files=_files_written(staging, kept, target))
+        write_marker(staging, marker)
         step()
         retired: Path | None = None
         if target.mode == "create":
