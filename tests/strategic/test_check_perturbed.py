@@ -218,3 +218,15 @@ def test_a_site_or_an_approval_switched_off_again_is_caught() -> None:
                                  "program_homologations": approvals}, result.objective_usd)
     assert "S1: open in 2030 but not in 2031 (it is for good)." in problems
     assert "V0 M1: homologated in 2030 but not in 2031 (it is for good)." in problems
+
+
+def test_kits_above_the_site_capacity_are_caught_from_the_kit_rows(
+        kits: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    """Site capacity was checked on the assembly table's own total, not on the kits."""
+    data, result = kits
+    table = result["kit_shipments"].copy()
+    table.loc[table["kit"] == "CKD", "kits"] += 100.0
+    problems = check_plan(data, {**dict(result.tables), "kit_shipments": table},
+                          result.objective_usd)
+    assert "S1 assembles 500.0 in 2025, above its capacity 400." in problems
+    assert "S1 2025: reports 400.0 assembled, its kits add up to 500.0." in problems
