@@ -211,6 +211,35 @@ def test_fleet_and_charging_keep_the_plans_tables_named_like_theirs(
         assert (folder / "fleet_packs_retired.csv").exists()
 
 
+def test_fleet_charging_and_recycling_keep_a_users_files_named_like_their_tables(
+        planned: dict[str, Path], tmp_path: Path) -> None:
+    """Audit: every ``fleet_*``/``charging_*`` file a run folder held was dropped when fleet
+    or charging replaced its tables, so a user's ``charging_notes.csv`` or ``fleet_mine.json``
+    vanished. Only the files the earlier commands' manifests list are replaced now; a table
+    an earlier run wrote and this one does not is still removed."""
+    import shutil
+
+    folder = Path(shutil.copytree(planned["folder"], tmp_path / "run", symlinks=True))
+    evplan_cli("charging", folder, "--history", planned["history"], "--years-after-plan", "2",
+               "--no-record")
+    stale = folder / "fleet_gone_table.csv"  # as if an older fleet run had written it
+    stale.write_text("a\n1\n", encoding="utf-8")
+    manifest = json.loads((folder / "fleet.json").read_text(encoding="utf-8"))
+    manifest["tables"] = [*manifest["tables"], "gone_table"]
+    (folder / "fleet.json").write_text(json.dumps(manifest), encoding="utf-8")
+    mine = {"charging_notes.csv": "my,notes\n", "fleet_mine.json": "{}",
+            "recycling_plan.txt": "keep"}
+    for name, text in mine.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    for command in ("fleet", "charging"):
+        evplan_cli(command, folder, "--history", planned["history"], "--years-after-plan",
+                   "2", "--no-record")
+        for name, text in mine.items():
+            assert (folder / name).read_text(encoding="utf-8") == text, (command, name)
+        assert (folder / "fleet_packs_retired.csv").exists()
+        assert not stale.exists(), command
+
+
 def test_a_synthetic_siting_example_too_small_for_the_market_is_left_out_not_fatal(
         planned: dict[str, Path], tmp_path: Path) -> None:
     """Audit 2: `charging --markets EU` failed whole (exit 2, nothing written) because the

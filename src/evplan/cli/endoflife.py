@@ -70,7 +70,6 @@ def fleet(
     from evplan.fleet import FleetOptions, project_fleet, write_fleet
     from evplan.outputs import existing_folder_target, write_folder
     from evplan.outputs.marker import new_run_id
-    from evplan.outputs.transaction import plan_tables, table_files
 
     try:
         with long_work("fleet", show_progress):
@@ -98,8 +97,8 @@ def fleet(
             folder = write_folder(target, fill, kind="run", run_id=run_id, command="fleet",
                                   store=store if record else None,
                                   run_ids=[run_id] if record else [],
-                                  commit=commit if record else None, drop=table_files(
-                                      "fleet", keep=plan_tables(folder)))
+                                  commit=commit if record else None, drop=_earlier_tables(
+                                      folder, "fleet"))
             report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
@@ -165,7 +164,6 @@ def charging(
     from evplan.fleet import FleetOptions, project_fleet, write_fleet
     from evplan.outputs import existing_folder_target, write_folder
     from evplan.outputs.marker import new_run_id
-    from evplan.outputs.transaction import plan_tables, table_files
 
     chosen = _market_list(markets)  # a usage error before any work
     try:
@@ -217,8 +215,7 @@ def charging(
                                   store=store if record else None,
                                   run_ids=[run_id] if record else [],
                                   commit=commit if record else None,
-                                  drop=table_files("fleet", "charging",
-                                                   keep=plan_tables(folder)))
+                                  drop=_earlier_tables(folder, "fleet", "charging"))
             report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
@@ -273,7 +270,6 @@ def recycling(
     from evplan.highs import SolverOptions
     from evplan.outputs import existing_folder_target, new_folder_target, write_folder
     from evplan.outputs.marker import new_run_id
-    from evplan.outputs.transaction import plan_tables, table_files
     from evplan.recycling import RecyclingOptions, load_inputs, plan_recycling
     from evplan.recycling.output import record_recycling, write_recycling
     from evplan.recycling.scenario import plan_from_run
@@ -326,8 +322,8 @@ def recycling(
             folder = write_folder(target, fill, kind="recycling", run_id=run_id,
                                   command="recycling", store=store if record else None,
                                   run_ids=[run_id] if record else [],
-                                  commit=commit if record else None, drop=table_files(
-                                      "recycling", keep=plan_tables(target.path)))
+                                  commit=commit if record else None, drop=_earlier_tables(
+                                      target.path, "recycling"))
             report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
@@ -372,6 +368,23 @@ def _recycling_inputs(folder: Path | None, deprecated: Path | None) -> Path | No
     sys.stderr.write("evplan: `recycling --tables DIR` is deprecated; use "
                      f"--defaults {deprecated}.\n")
     return deprecated
+
+
+def _earlier_tables(folder: Path, *prefixes: str) -> Callable[[str], bool]:
+    """The files a fleet/charging/recycling command replaces in a run ``folder``: those
+    the earlier ``<prefix>`` commands wrote, by their manifests (``fleet.json`` ...), except
+    the plan's own tables (run.json's, e.g. ``fleet_compliance``). A user's
+    ``charging_notes.csv`` or ``fleet_mine.json`` is kept (every ``fleet_*`` file was
+    dropped before)."""
+    from evplan.fleet.write import written_files
+    from evplan.outputs.transaction import plan_tables
+
+    earlier = written_files(folder, *prefixes)
+    plan = plan_tables(folder)
+
+    def dropped(name: str) -> bool:
+        return name in earlier and name.rpartition(".")[0] not in plan
+    return dropped
 
 
 def _latest(default_run_folder: Callable[[], Path]) -> Path:
