@@ -11,6 +11,7 @@ import subprocess
 import sys
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from tests.recycling.conftest import EXACT, retired, tiny_tables
@@ -127,3 +128,33 @@ def test_cli_hard_targets_capacity_is_explained_and_nothing_is_written(tmp_path)
     assert "Short by 500.0 t" in said
     assert "'A' 1,000 t (2030), 'B' 1,000 t (2030)" in said
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bottlenecks_add_up_to_what_no_plan_can_process(seed):
+    """Sum of the cut's shortfalls = retired tonnes - the most any plan processes, the
+    latter from the independent oracle (max_value with every cost 0 and a value of 1 USD
+    per tonne: its optimum is minus the most tonnes that can be processed)."""
+    from tests.recycling.oracle import solve_oracle
+
+    rng = np.random.default_rng(seed)
+    years = list(range(2030, 2035))
+    packs = pd.concat([retired(float(rng.uniform(0, 2500)), year) for year in years])
+    tables = tiny_tables(lithium_price=0.0)
+    tables["candidate_plants"]["first_year"] = rng.choice(years, 2)
+    tables["plant_tiers"]["capital_usd"] = [0.0]
+    tables["processes"]["processing_usd_per_tonne"] = [0.0, 0.0]
+    tables["transport"]["usd_per_tonne_km"] = [0.0]
+    tables["prices"]["usd_per_tonne"] = [1.0 / 0.45, 0.0]  # 0.5 nickel x 0.9 recovered
+    storage = int(rng.integers(0, 3))
+    inputs = load_inputs(packs, **tables)
+    found = capacity_bottlenecks(build_index(inputs, replace(HARD, max_storage_years=storage)),
+                                 inputs)
+    most = -solve_oracle(inputs, objective="max_value", discount_rate=0.0,
+                         max_storage_years=storage, storage_usd_per_tonne_year=0.0,
+                         build_every_years=1, eu_targets=False, target_penalty=None).objective
+    total = float(inputs.retired["tonnes"].sum())
+    assert sum(b.short_tonnes for b in found) == pytest.approx(total - most, abs=1e-3)
+    for b in found:
+        assert b.short_tonnes == pytest.approx(b.retired_tonnes - b.may_wait_tonnes
+                                               - b.capacity_tonnes)
