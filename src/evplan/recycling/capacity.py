@@ -39,7 +39,8 @@ from evplan.errors import InfeasibleError
 from evplan.recycling.index import NetworkIndex, codes
 from evplan.recycling.tables import RecyclingInputs
 
-__all__ = ["Bottleneck", "capacity_bottlenecks", "check_capacity", "explain_bottleneck"]
+__all__ = ["Bottleneck", "capacity_bottlenecks", "check_capacity", "explain_bottleneck",
+           "years_text"]
 
 _SHOWN_PLANTS = 6
 
@@ -243,7 +244,8 @@ def capacity_bottlenecks(index: NetworkIndex, inputs: RecyclingInputs) -> list[B
     return sorted(found, key=lambda b: (b.years[0], b.points))
 
 
-def _years_text(years: tuple[int, ...]) -> str:
+def years_text(years: tuple[int, ...]) -> str:
+    """``2030``, ``2030-2032`` (a run of years) or ``2030, 2033``."""
     if len(years) == 1:
         return str(years[0])
     if list(years) == list(range(years[0], years[-1] + 1)):
@@ -264,7 +266,7 @@ def explain_bottleneck(bottleneck: Bottleneck, inputs: RecyclingInputs,
     position = int(tiers["capacity_tonnes_per_year"].to_numpy(dtype=float).argmax())
     size = float(tiers["capacity_tonnes_per_year"].iloc[position])
     tier = str(tiers["tier"].iloc[position])
-    years = _years_text(b.years)
+    years = years_text(b.years)
     need = b.retired_tonnes - b.may_wait_tonnes
     where = f"{b.retired_tonnes:,.1f} t retired at {_names(list(b.points))} in {years}"
     if b.may_wait_tonnes > 0:
@@ -278,7 +280,7 @@ def explain_bottleneck(bottleneck: Bottleneck, inputs: RecyclingInputs,
         text += f": no plant they may ship to can run in {years}"
     else:
         shown = b.plants.head(_SHOWN_PLANTS)
-        parts = [f"'{plant}' {tonnes:,.0f} t ({_years_text(tuple(years_open))})"
+        parts = [f"'{plant}' {tonnes:,.0f} t ({years_text(tuple(years_open))})"
                  for plant, years_open, tonnes in shown[["plant", "years", "capacity_tonnes"]]
                  .itertuples(index=False)]
         more = (f" and {len(b.plants) - _SHOWN_PLANTS} more"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evplan.recycling.capacity import _years_text
+from evplan.recycling.capacity import years_text
 from evplan.recycling.index import NetworkIndex
 
 __all__ = ["explain_targets"]
@@ -103,9 +103,9 @@ def explain_targets(index: NetworkIndex, shortfall: np.ndarray, flow_tonnes: np.
         reason = _best(index, plant, target, material, share, chemistries)
         lines.append(
             f"EU target {target} {what} of {_percent(share)} at plant '{plant}' cannot be met "
-            f"in {_years_text(years)}" + (f": {reason}" if reason else "")
+            f"in {years_text(years)}" + (f": {reason}" if reason else "")
             + f". In the plan that falls least short, the plant processes {tonnes:,.1f} t of "
-            f"{', '.join(chemistries)} packs in {_years_text(years)} and misses the target by "
+            f"{', '.join(chemistries)} packs in {years_text(years)} and misses the target by "
             f"{total:,.1f} t" + (f" ({first:,.1f} t in {years[0]})" if len(years) > 1 else "")
             + ". Fix: allow a shortfall (leave out "
             "--hard-targets; target_penalty_usd_per_tonne), change the recovery rates in "
