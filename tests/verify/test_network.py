@@ -207,9 +207,14 @@ def test_objective() -> None:
 def test_feasible_but_suboptimal_plan_called_optimal() -> None:
     data = single_lane(capacity=1_000)
     result, duals = solved(data)
-    half = corrupted(result, objective=result.objective_usd / 2,
-                     shipments=rescaled(result["shipments"], "shipment_vehicles", 0.5),
-                     sales=rescaled(result["sales"], "sales_vehicles", 0.5))
+    shipments, sales = result["shipments"], result["sales"]
+    for column in ("shipment_vehicles", "variable_cost_usd", "freight_usd", "inventory_usd",
+                   "duty_usd"):  # half of every vehicle and every USD column
+        shipments = rescaled(shipments, column, 0.5)
+    for column in ("sales_vehicles", "revenue_usd"):
+        sales = rescaled(sales, column, 0.5)
+    half = corrupted(result, objective=result.objective_usd / 2, shipments=shipments,
+                     sales=sales)
     error = assert_caught(data, half, duals, "optimality")
     assert "no plan can earn more than 5,400,000.00 USD" in str(error)
     # The same plan with status time_limit is only checked for feasibility.
