@@ -10,9 +10,11 @@ process killed part-way leaves nothing behind (DuckDB only makes a transaction d
 DuckDB lets one process at a time open a file for writing. The store therefore holds a
 connection only while it reads or writes, and when another process holds the file it
 retries with exponential backoff (up to ``lock_timeout_s``), so several processes can
-record runs into one store at once. A new store file is created under an advisory lock on
-its folder that every opening process shares, so processes that start together on a new
-store never open it half-written.
+record runs into one store at once. Writers also take an advisory lock on the store's
+folder, exclusively, from before they open the file until after they have closed it, and
+readers share it while they open one, so processes that start together on a new store never
+open it half-written, and no evplan process opens a store while another is still writing or
+closing it.
 
     >>> store = ResultsStore("evplan-output/evplan.duckdb")   # doctest: +SKIP
     >>> run_id = store.record(result, scenario="trade-war")    # doctest: +SKIP
@@ -185,16 +187,26 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=default, sort_keys=True)
 
 
+class _FolderBusy(Exception):
+    """Another process holds the store folder's lock in a mode that excludes ours."""
+
+
 @contextlib.contextmanager
 def _folder_lock(folder: Path, exclusive: bool) -> Iterator[None]:
     """Hold an advisory lock on the store's folder itself (``flock`` on the directory: no
-    file is made), exclusive while a new store file is created, shared while one is opened.
+    file is made): exclusive while a process creates or writes a store there, shared while
+    one opens a store to read. Raises :class:`_FolderBusy` at once when it is held in a
+    mode that excludes this one (the caller retries with backoff up to its timeout).
 
     DuckDB creates a new database file and writes its header a moment later; a process that
     opened the path in between failed with "not a valid DuckDB database file" (seen with
-    several sweep workers recording into a new store). Under this lock no evplan process
-    opens the file while another is creating it. Where the system has no such locks (no
-    ``fcntl``, a file system that refuses them), the store is opened as DuckDB alone would.
+    several sweep workers recording into a new store). And with eight processes recording
+    into one new store at once, one committed run was once missing from the file (one store
+    in about 240, under load; DuckDB's own file lock alone let it happen). So a writer holds
+    the lock from before it opens the file until after it has closed it (DuckDB checkpoints
+    on close): no other evplan process opens the file meanwhile. Where the system has no
+    such locks (no ``fcntl``, a file system that refuses them), the store is opened as
+    DuckDB alone would.
     """
     try:
         import fcntl
@@ -203,8 +215,13 @@ def _folder_lock(folder: Path, exclusive: bool) -> Iterator[None]:
         yield
         return
     try:
-        with contextlib.suppress(OSError):
-            fcntl.flock(descriptor, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            fcntl.flock(descriptor, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+                        | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _FolderBusy from None
+        except OSError:
+            pass  # the file system refuses locks: as DuckDB alone
         yield
     finally:
         os.close(descriptor)  # releases the lock
@@ -332,21 +349,35 @@ class ResultsStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.02
+        held = contextlib.ExitStack()  # the folder lock: a writer's until it has closed
         while True:
             try:
                 creating = not read_only and not self.path.exists()
-                with _folder_lock(self.path.parent, exclusive=creating):
-                    connection = duckdb.connect(str(self.path), read_only=read_only)
+                held.enter_context(_folder_lock(self.path.parent, exclusive=not read_only))
+                connection = duckdb.connect(str(self.path), read_only=read_only)
+                if read_only:
+                    held.close()
                 break
+            except _FolderBusy:
+                held.close()
+                if time.monotonic() > deadline:
+                    raise StoreError(f"evplan: the results store {self.path} could not be "
+                                     "opened: another evplan process kept writing into its "
+                                     f"folder for {self.lock_timeout_s:g} s. Try again when "
+                                     "it has finished.") from None
             except duckdb.Error as error:
+                held.close()
                 if not (read_only or isinstance(error, duckdb.IOException
                                                 | duckdb.ConnectionException)):
                     raise
                 if not _locked(error) or time.monotonic() > deadline:
                     raise StoreError(f"evplan: the results store {self.path} could not be "
                                      f"opened: {error}") from error
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 1.0)
+            except BaseException:
+                held.close()
+                raise
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.25)
         try:
             if read_only:
                 _refuse_unreadable(connection, self.path)
@@ -365,7 +396,10 @@ class ResultsStore:
                                  "the runs again into a new one.") from error
             raise
         finally:
-            connection.close()
+            try:
+                connection.close()
+            finally:
+                held.close()
 
     def record(self, record: RunRecord | Result, **details: Any) -> str:
         """Record one run whole (one transaction); return its run id.
