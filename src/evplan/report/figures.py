@@ -176,14 +176,19 @@ def sankey(run: RunData) -> Chart:
                                                      run.focus), 0.7))
         else:
             colours.append("#5d6d7e")
-    last = len(run.years) - 1
     flows = used.groupby(["year", "origin", "plant", "market"])[
         "shipment_vehicles"].sum().reset_index()
     per_year: dict[Any, pd.DataFrame] = {year: frame for year, frame in flows.groupby("year")}
-    empty = flows.head(0)
-    traces = [_sankey_trace(run, year, per_year.get(year, empty), nodes, colours,
-                            position == last) for position, year in enumerate(run.years)]
-    year = run.years[-1]
+    # plotly.js throws on a Sankey without a link (the page stopped drawing there), so a year
+    # without flows has no trace: it is named in the caption instead
+    years = [year for year in run.years if year in per_year]
+    idle = [str(year) for year in run.years if year not in per_year]
+    if not years:
+        return _no_flows_chart()
+    last = len(years) - 1
+    traces = [_sankey_trace(run, year, per_year[year], nodes, colours, position == last)
+              for position, year in enumerate(years)]
+    year = years[-1]
     exports = shipments[(shipments["year"] == year) & shipments["export"]
                         & (shipments["origin"] == run.focus)]
     top = exports.groupby("market")["shipment_vehicles"].sum().sort_values(ascending=False)
@@ -193,12 +198,24 @@ def sankey(run: RunData) -> Chart:
     caption = (f"Every vehicle from the country that builds it, through its plant, to the "
                f"market that buys it (pick a year; {year} shown). Red flows start in "
                f"{country_name(run.focus)}"
-               + (f"; its largest export markets in {year} are {named}." if named else "."))
-    layout = base_layout(updatemenus=year_buttons(run.years, [1] * len(run.years), last),
+               + (f"; its largest export markets in {year} are {named}." if named else ".")
+               + (f" No vehicle is shipped in {', '.join(idle)}." if idle else ""))
+    layout = base_layout(updatemenus=year_buttons(years, [1] * len(years), last),
                          margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return Chart("chart-sankey", "From plant to market", caption,
                  {"data": traces, "layout": layout},
                  max(720, (SANKEY_PAD_PX + 6) * max(len(markets), len(plants)) + 300))
+
+
+def _no_flows_chart() -> Chart:
+    """The Sankey's place when the plan ships no vehicle in any year."""
+    layout = base_layout(xaxis={"visible": False}, yaxis={"visible": False},
+                         annotations=[{"text": "No vehicle is shipped in any year of the plan.",
+                                       "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                                       "showarrow": False, "font": {"size": 15}}])
+    return Chart("chart-sankey", "From plant to market", "The plan builds and sells no "
+                 "vehicle in any year, so there are no flows to draw.",
+                 {"data": [], "layout": layout}, 300)
 
 
 def great_circle_latitudes(start: tuple[float, float], end: tuple[float, float],
