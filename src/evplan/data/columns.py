@@ -101,8 +101,8 @@ def _not_a_number(column: Column, text: str, kind: str) -> str:
         blank = (" or leave the cell blank" + (f" for the default {column.default:g}"
                                                if isinstance(column.default, float) else "")
                  if not column.required else "")
-        return (f"{found}: evplan takes finite numbers only. Write {kind} in "
-                f"{column.unit}{blank}.")
+        return (f"{found}: evplan takes finite numbers only. Write {kind}"
+                f"{_in_unit(column)}{blank}.")
     if text.endswith("%") and column.is_fraction:
         try:
             share = float(text[:-1]) / 100
@@ -110,8 +110,13 @@ def _not_a_number(column: Column, text: str, kind: str) -> str:
             pass
         else:
             return f"{found}. Rates are fractions ({text} -> {share:g})."
-    return (f"{found}. Write {kind} in {column.unit}"
+    return (f"{found}. Write {kind}{_in_unit(column)}"
             + (", without thousands separators." if "," in text else "."))
+
+
+def _in_unit(column: Column) -> str:
+    """`` in km`` for a column with a unit; '' for a pure number (unit ``-``)."""
+    return "" if column.unit in ("", "-") else f" in {column.unit}"
 
 
 def _check_numeric(
@@ -152,7 +157,7 @@ def _check_numeric(
     _report(problems, label, table, frame, outside, describe)
     if column.required:
         _report(problems, label, table, frame, blank,
-                lambda i: f"{column.name} is blank. Give {kind} in {column.unit}.")
+                lambda i: f"{column.name} is blank. Give {kind}{_in_unit(column)}.")
     elif column.default is not None:
         numbers = np.where(blank, float(column.default), numbers)  # type: ignore[arg-type]
     if column.dtype == "int":
