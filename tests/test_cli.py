@@ -75,10 +75,14 @@ def test_rerun_onto_a_run_folder_needs_force_and_then_replaces_it_whole(tmp_path
     refused = evplan("run", str(inputs), "-o", str(out), cwd=tmp_path)
     assert refused.returncode == 1 and "Pass --force to replace it" in refused.stderr
     assert (out / "stale.txt").exists()
+    kept = evplan("run", str(inputs), "-o", str(out), "--force", cwd=tmp_path)
+    assert kept.returncode == 1 and "and also stale.txt, which evplan did not write" in \
+        " ".join(kept.stderr.split())  # --force never deletes a user's file
+    assert (out / "stale.txt").read_text() == "from an older run"
+    (out / "stale.txt").unlink()
     forced = evplan("run", str(inputs), "-o", str(out), "--force", cwd=tmp_path)
     assert forced.returncode == 0, forced.stderr
     assert "Replaced out: it held run" in forced.stdout
-    assert not (out / "stale.txt").exists()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["_assets", "evplan.duckdb",
                                                                  "inputs", "out"]
 
