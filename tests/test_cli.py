@@ -87,6 +87,23 @@ def test_rerun_onto_a_run_folder_needs_force_and_then_replaces_it_whole(tmp_path
                                                                  "inputs", "out"]
 
 
+def test_names_are_printed_as_written_not_as_rich_markup(tmp_path: Path) -> None:
+    """Audit: a market id ``[/]`` made the terminal summary raise rich's MarkupError (exit 1,
+    a traceback) after the run was written and recorded; ``[b]`` and ``:cn:`` would have
+    been styled or replaced by an emoji."""
+    inputs = write_inputs(single_lane(), tmp_path / "inputs")
+    for path in inputs.glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"\bP1\b", ":cn:[b]", re.sub(r"\bM1\b", "[/]", text)),
+                        encoding="utf-8")
+    done = evplan("run", str(inputs), "-o", str(tmp_path / "out"), "--no-record",
+                  cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "sold in [/] (%)" in done.stdout
+    listed = evplan("scenarios", str(inputs), cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+
+
 def test_solver_limit_without_a_plan_exits_3(tmp_path: Path) -> None:
     inputs = write_inputs(random_network(1, plants=10, programs=10, markets=20, years=3),
                           tmp_path / "inputs")

@@ -131,7 +131,7 @@ def _display(progress: Work, show: bool | None, console: Console | None
             return contextlib.nullcontext()
         from rich.console import Console
 
-        console = Console(stderr=True)
+        console = Console(stderr=True, markup=False, emoji=False)
         if console.is_dumb_terminal and not show_given:  # TERM=dumb: no live line
             return contextlib.nullcontext()
     elif show is False:

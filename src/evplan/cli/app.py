@@ -26,8 +26,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Plan an automaker's export network: which plant builds what for "
                        "which market, year by year.")
-# A terminal's width (rich reads COLUMNS or asks the terminal); 160 when piped.
-console = Console(width=None if sys.stdout.isatty() else 160)
+# A terminal's width (rich reads COLUMNS or asks the terminal); 160 when piped. Names from
+# the inputs are printed as written: no rich markup ([b], [/]) and no :emoji: codes in them.
+console = Console(width=None if sys.stdout.isatty() else 160, markup=False,
+                  emoji=False)
 
 
 def _print_version(value: bool) -> None:

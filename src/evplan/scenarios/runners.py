@@ -170,10 +170,11 @@ class _Progress:
                 TimeElapsedColumn,
                 TimeRemainingColumn,
             )
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+            self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                                 MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
                                 TimeRemainingColumn(), transient=False,
-                                console=Console(stderr=True))  # progress: never on stdout
+                                console=Console(stderr=True, markup=False,
+                                                emoji=False))  # never on stdout
             self.bar.start()
             self.task = self.bar.add_task(description, total=total)
 
