@@ -230,3 +230,46 @@ def test_kits_above_the_site_capacity_are_caught_from_the_kit_rows(
                           result.objective_usd)
     assert "S1 assembles 500.0 in 2025, above its capacity 400." in problems
     assert "S1 2025: reports 400.0 assembled, its kits add up to 500.0." in problems
+
+
+def test_a_strategic_plants_fixed_cost_is_reported_in_the_years_dollars() -> None:
+    """plant_decisions and margin_by_plant reported a strategic plant's fixed cost at the
+    first year's exchange rate (the objective converted it); the check now compares each
+    reported cost with the inputs and caught it."""
+    from tests.strategic.kit_oracle import random_kit_network
+
+    data = random_kit_network(0)
+    result = evplan.optimize(data)
+    rates = data["exchange_rates"].set_index(["country", "year"])["local_per_usd"]
+    fixed = float(data.plants.set_index("plant").loc["P0", "fixed_cost_usd_per_year"])
+    want = fixed * rates[("AA", 2030)] / rates[("AA", 2031)]
+    decisions = result["plant_decisions"].set_index("year")
+    assert decisions.loc[2031, "state"] == "running"
+    assert decisions.loc[2031, "fixed_cost_usd"] == pytest.approx(want)
+    margin = result["margin_by_plant"].set_index(["plant", "year"])
+    assert margin.loc[("P0", 2031), "fixed_cost_usd"] == pytest.approx(want)
+
+
+def test_reported_events_costs_prices_and_kit_terms_are_checked(
+        kits: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    data, result = kits
+    assembly = result["assembly"].copy()
+    assembly["opened_this_year"] = False
+    assembly["one_off_cost_usd"] = 0.0
+    sales = result["sales"].copy()
+    sales["price_usd_per_vehicle"] += 1.0
+    table = result["kit_shipments"].copy()
+    table["customs_value_usd_per_vehicle"] = 0.0
+    table["cvd_rate"] = 0.1
+    table["rvc"] = 0.5
+    problems = check_plan(data, {**dict(result.tables), "assembly": assembly, "sales": sales,
+                                 "kit_shipments": table}, result.objective_usd)
+    assert "assembly S1 2025: opened_this_year is 0.00; the inputs give 1.00." in problems
+    assert "assembly S1 2025: one_off_cost_usd is 0.00; the inputs give 1,000,000.00." in problems
+    assert any(line.startswith("sales M1 2025 V1 tier 1 V1: price_usd_per_vehicle is 20,001.00")
+               for line in problems), problems
+    assert "P1>S1 CKD V1 2025: reports customs_value_usd_per_vehicle 0.0000; the inputs give " \
+           "5,500.0000." in problems
+    assert "P1>S1 SKD V1 2025: reports cvd_rate 0.1000; the inputs give 0.0000." in problems
+    assert "S1 V1 2025: reports a regional value content of 0.5000; its kits make 0.3000." \
+        in problems

@@ -183,6 +183,10 @@ def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[s
                 problems.append(f"{label}: changed before earliest_change_year {change}.")
             running = installed if row.state == "running" else 0.0
             capacity = module * running
+            reported = float(row.capacity_vehicles_per_year)
+            if abs(reported - capacity) > TOLERANCE_VEHICLES + RELATIVE * capacity:
+                problems.append(f"{label}: reports capacity {reported:,.1f}; {running:g} "
+                                f"running modules of {module:,.0f} make {capacity:,.1f}.")
             own = shipped.get((plant, int(row.year)), 0.0)
             if abs(float(row.production_vehicles) - own) > TOLERANCE_VEHICLES + RELATIVE * own:
                 problems.append(f"{label}: reports production of {row.production_vehicles:,.1f}"
@@ -301,8 +305,8 @@ def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[st
     rules = _by(data["assembly_sites"], "site")
     assembled: dict[tuple[Any, int], float] = {}  # from the kits, not the assembly table
     for row in _rows(tables["kit_shipments"]):
-        key = (row.site, int(row.year))
-        assembled[key] = assembled.get(key, 0.0) + float(row.kits)
+        site_year = (row.site, int(row.year))
+        assembled[site_year] = assembled.get(site_year, 0.0) + float(row.kits)
     opened = {(row.site, int(row.year)): row for row in _rows(tables["assembly"])}
     for site, year in sorted(set(assembled) | set(opened), key=str):
         row = opened.get((site, year))
@@ -346,8 +350,9 @@ def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[st
 
 
 def _plant_costs(data: NetworkData, tables: dict[str, pd.DataFrame],
-                 charge: Any) -> None:
-    """Charge every plant's fixed and one-off costs (weights applied by ``charge``)."""
+                 charge: Any, compare: Any) -> None:
+    """Charge every plant's fixed and one-off costs (weights applied by ``charge``); the
+    tables' own cost columns must be these (``compare``)."""
     strategy = _by(data["plant_strategy"], "plant")
     plants = _by(data.plants, "plant")
     fx = exchange(data)
@@ -370,16 +375,28 @@ def _plant_costs(data: NetworkData, tables: dict[str, pd.DataFrame],
             cost = (((1 - share) * fixed * running + share * fixed / initial
                      * (row.modules_installed if running else 0.0)) * local(plant, row.year)
                     + rule.mothball_cost_usd_per_year * (row.state == "mothballed"))
+            one_off = 0.0
             if row.state == "closed" and state != "closed":
-                cost += rule.closure_cost_usd
+                one_off += rule.closure_cost_usd
             elif row.state != "closed":
-                cost += rule.add_module_cost_usd * max(row.modules_installed - modules, 0.0)
-                cost += rule.remove_module_cost_usd * max(modules - row.modules_installed, 0.0)
+                one_off += rule.add_module_cost_usd * max(row.modules_installed - modules, 0.0)
+                one_off += rule.remove_module_cost_usd * max(modules - row.modules_installed,
+                                                             0.0)
             if row.state == "mothballed" and state == "running":
-                cost += rule.mothball_cost_usd
+                one_off += rule.mothball_cost_usd
             if running and state == "mothballed":
-                cost += rule.reopen_cost_usd
-            charge(row.year, cost, plant)
+                one_off += rule.reopen_cost_usd
+            compare(f"plant_decisions {plant} {row.year}", row,
+                    {"fixed_cost_usd": cost, "one_off_cost_usd": one_off,
+                     "modules_running": row.modules_installed if running else 0.0,
+                     "modules_added": 0.0 if row.state == "closed" else max(
+                         row.modules_installed - modules, 0.0),
+                     "modules_removed": 0.0 if row.state == "closed" else max(
+                         modules - row.modules_installed, 0.0),
+                     "closed_this_year": row.state == "closed" and state != "closed",
+                     "mothballed_this_year": row.state == "mothballed" and state == "running",
+                     "reopened_this_year": running and state == "mothballed"})
+            charge(row.year, cost + one_off, plant)
             state, modules = row.state, float(row.modules_installed)
     options = _by(data["plant_program_options"], "plant", "program")
     allocations = tables["program_allocations"].sort_values(["plant", "program", "year"])
@@ -389,42 +406,61 @@ def _plant_costs(data: NetworkData, tables: dict[str, pd.DataFrame],
                              & (allocations["program"] == program)]
         for row in _rows(chosen):
             allocated = bool(row.allocated)
-            charge(row.year, option.fixed_cost_usd_per_year * allocated
-                   + option.tooling_cost_usd * (allocated and not before)
-                   + option.exit_cost_usd * (before and not allocated), plant)
+            costs = {"fixed_cost_usd": option.fixed_cost_usd_per_year * allocated,
+                     "one_off_cost_usd": option.tooling_cost_usd * (allocated and not before)
+                     + option.exit_cost_usd * (before and not allocated)}
+            compare(f"program_allocations {plant} {program} {row.year}", row,
+                    {**costs, "started": allocated and not before,
+                     "stopped": before and not allocated})
+            charge(row.year, sum(costs.values()), plant)
             before = allocated
     variants = _by(data["steering_variants"], "plant", "program")
     for row in _rows(tables["steering_variants_added"]):
-        if row.added_this_year:
-            charge(row.year, float(variants[(row.plant, row.program)].add_other_cost_usd),
-                   row.plant)
+        cost = float(variants[(row.plant, row.program)].add_other_cost_usd) * bool(
+            row.added_this_year)
+        compare(f"steering_variants_added {row.plant} {row.program} {row.year}", row,
+                {"one_off_cost_usd": cost})
+        charge(row.year, cost, row.plant)
 
 
-def _market_costs(data: NetworkData, tables: dict[str, pd.DataFrame], charge: Any) -> None:
-    """Charge market presence, homologation and assembly-site costs."""
+def _market_costs(data: NetworkData, tables: dict[str, pd.DataFrame], charge: Any,
+                  compare: Any) -> None:
+    """Charge market presence, homologation and assembly-site costs; the tables' own cost
+    columns must be these (``compare``)."""
     for rule in _rows(data["market_entry"]):
         before = rule.present == "yes"
         rows = tables["market_presence"]
         for row in _rows(rows[rows["market"] == rule.market].sort_values("year")):
             present = bool(row.present)
-            charge(row.year, rule.presence_cost_usd_per_year * present
-                   + rule.entry_cost_usd * (present and not before)
-                   + rule.exit_cost_usd * (before and not present), None)
+            costs = {"presence_cost_usd": rule.presence_cost_usd_per_year * present,
+                     "one_off_cost_usd": rule.entry_cost_usd * (present and not before)
+                     + rule.exit_cost_usd * (before and not present)}
+            compare(f"market_presence {rule.market} {row.year}", row,
+                    {**costs, "entered": present and not before,
+                     "exited": before and not present})
+            charge(row.year, sum(costs.values()), None)
             before = present
     for rule in _rows(data["homologations"]):
         before = rule.homologated == "yes"
         rows = tables["program_homologations"]
         chosen = rows[(rows["program"] == rule.program) & (rows["market"] == rule.market)]
         for row in _rows(chosen.sort_values("year")):
-            charge(row.year, rule.cost_usd * (bool(row.homologated) and not before), None)
+            cost = rule.cost_usd * (bool(row.homologated) and not before)
+            compare(f"program_homologations {rule.program} {rule.market} {row.year}", row,
+                    {"one_off_cost_usd": cost,
+                     "approved_this_year": bool(row.homologated) and not before})
+            charge(row.year, cost, None)
             before = bool(row.homologated)
     for rule in _rows(data["assembly_sites"]):
         before = rule.existing == "yes"
         rows = tables["assembly"]
         for row in _rows(rows[rows["site"] == rule.site].sort_values("year")):
             opened = bool(row.open)
-            charge(row.year, rule.fixed_cost_usd_per_year * opened
-                   + rule.opening_cost_usd * (opened and not before), None)
+            costs = {"fixed_cost_usd": rule.fixed_cost_usd_per_year * opened,
+                     "one_off_cost_usd": rule.opening_cost_usd * (opened and not before)}
+            compare(f"assembly {rule.site} {row.year}", row,
+                    {**costs, "opened_this_year": opened and not before})
+            charge(row.year, sum(costs.values()), None)
             before = opened
 
 
@@ -454,8 +490,17 @@ def _objective(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
     def charge(year: Any, amount: float, plant: Any) -> None:
         value[int(year)] -= weight(plant) * float(amount)
 
-    _plant_costs(data, tables, charge)
-    _market_costs(data, tables, charge)
+    def compare(label: str, row: Any, costs: dict[str, Any]) -> None:
+        """A reported cost, event or count of a decision row = the one its states give."""
+        for column, want in costs.items():
+            got = getattr(row, column, None)
+            if got is not None and abs(float(got) - float(want)) > 1e-6 * max(
+                    1.0, abs(float(want))) + 1e-3:
+                problems.append(f"{label}: {column} is {float(got):,.2f}; the inputs give "
+                                f"{float(want):,.2f}.")
+
+    _plant_costs(data, tables, charge, compare)
+    _market_costs(data, tables, charge, compare)
     if basis == "attributable":
         for row in [*_rows(tables["shipments"]), *_rows(tables["kit_shipments"])]:
             if row.plant in equity:

@@ -153,11 +153,13 @@ class KitTerms:
             duty.rvc_threshold)
         days = self.transit.get((row.plant, row.market), 0.0)
         return {"kit_value": share * variable, "assembly": assembly, "freight": freight,
-                "transfer": transfer, "customs": customs, "full_duty": full,
+                "transfer": transfer, "customs": customs if cross else 0.0,
+                "cvd_rate": cvd if cross else 0.0, "full_duty": full,
                 "preferential_duty": preferred,
                 "inventory": transfer * data.scenario.inventory_carrying_rate * days / 365.0,
                 "originating": float(local) * at_site + originating_share * customs,
-                "value": customs + assembly, "threshold": threshold}
+                "value": customs + assembly, "threshold": threshold,
+                "rvc_customs": customs}
 
 
 def check_kit_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]
@@ -166,6 +168,7 @@ def check_kit_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems:
     inventory and duty equal its kits times the inputs' (the duty with its preferential
     kits at the preferential rate)."""
     terms = KitTerms(data)
+    rvc_groups: dict[tuple[Any, Any, int], list[Any]] = {}
     for row in _rows(tables["kit_shipments"]):
         label = f"{row.plant}>{row.site} {row.kit} {row.program} {row.year}"
         kits, preferred = float(row.kits), float(row.preferential_kits)
@@ -193,3 +196,23 @@ def check_kit_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems:
                 problems.append(f"{label}: {column} is {got:,.2f}; {kits:,.1f} kits "
                                 f"({preferred:,.1f} preferential) at the inputs' terms make "
                                 f"{want:,.2f}.")
+        for column, key in (("customs_value_usd_per_vehicle", "customs"),
+                            ("cvd_rate", "cvd_rate")):
+            cell = getattr(row, column, None)
+            if cell is not None and abs(float(cell) - unit[key]) > 1e-6 * max(
+                    1.0, abs(unit[key])) + 1e-6:
+                problems.append(f"{label}: reports {column} {float(cell):,.4f}; the inputs "
+                                f"give {unit[key]:,.4f}.")
+        groups = rvc_groups.setdefault((row.site, row.program, int(row.year)), [0.0, 0.0, []])
+        groups[0] += kits * unit["originating"]
+        groups[1] += kits * unit["value"]
+        groups[2].append(row)
+    for (site, program, year), (originating, value, rows) in rvc_groups.items():
+        want = originating / value if value > 0 else np.nan
+        for row in rows:
+            share = float(getattr(row, "rvc", np.nan))
+            if np.isnan(share) != np.isnan(want) or abs(np.nan_to_num(share) - np.nan_to_num(
+                    want)) > 1e-6:
+                problems.append(f"{site} {program} {year}: reports a regional value content "
+                                f"of {share:.4f}; its kits make {want:.4f}.")
+                break

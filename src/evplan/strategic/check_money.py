@@ -9,7 +9,8 @@ arrays (a model that valued a flow wrongly would otherwise agree with itself):
   transfer price x inventory_carrying_rate x transit days / 365; ``duty_usd`` = vehicles x
   the full duty less the in-quota vehicles' saving, at the per-vehicle duties that
   :func:`evplan.verify.verify_network` checks against the duty tables;
-* ``sales``: ``revenue_usd`` = vehicles x the demand row's price in year-y USD.
+* ``sales``: ``price_usd_per_vehicle`` = the demand row's price in year-y USD, and
+  ``revenue_usd`` = vehicles x that price.
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ def check_money(data: NetworkData, tables: dict[str, pd.DataFrame], problems: li
         price = float(tier.price_usd_per_vehicle) * terms.fx(terms.markets[row.market].country,
                                                              year)
         want = float(row.sales_vehicles) * price
+        if _differs(float(row.price_usd_per_vehicle), price):
+            problems.append(f"sales {row.market} {year} {row.product} tier {row.tier} "
+                            f"{row.program}: price_usd_per_vehicle is "
+                            f"{row.price_usd_per_vehicle:,.2f}; the inputs give {price:,.2f}.")
         if _differs(float(row.revenue_usd), want):
             problems.append(f"sales {row.market} {year} {row.product} tier {row.tier} "
                             f"{row.program}: revenue_usd is {row.revenue_usd:,.2f}; "

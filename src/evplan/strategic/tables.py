@@ -83,8 +83,10 @@ def _plant_decisions(m: linopy.Model, run: HighsRun, index: ModelIndex,
 
     running = (value["plant_running"] > 0.5).astype(float)
     idle = ((value["plant_open"] > 0.5) & (value["plant_running"] < 0.5)).astype(float)
-    table["fixed_cost_usd"] = (per("site_fixed_cost_usd_per_year") * running
-                               + per("module_fixed_cost_usd_per_year") * table["modules_running"]
+    fx = years["fx"].to_numpy(dtype=float)  # the plant's fixed cost is local: year-y USD
+    table["fixed_cost_usd"] = ((per("site_fixed_cost_usd_per_year") * running
+                                + per("module_fixed_cost_usd_per_year")
+                                * table["modules_running"]) * fx
                                + per("mothball_cost_usd_per_year") * idle)
     table["modules_added"] = np.round(value["modules_added"])
     table["modules_removed"] = np.round(value["modules_removed"])
