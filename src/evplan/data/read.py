@@ -189,8 +189,15 @@ def _read_folder(folder: Path, complete: bool = True,
 
 def _read_workbook(workbook: Path) -> RawInputs:
     """Read a workbook laid out as :mod:`evplan.data.excel` describes (header in row 1)."""
-    sheets = read_sheets(workbook, read={*TABLES, SCENARIO_SHEET, SOURCES_SHEET})
+    # The reader's problems (merged cells, formulas without a value, Excel errors) are
+    # listed with the tables' own (validate_inputs leaves out a table problem on a row the
+    # reader already named). A missing required sheet stops here: with it gone, every id
+    # that refers to it would be a problem too, so the reader's problems (a sheet named
+    # 'Plants', which names the sheet to rename) or else the missing sheets are listed alone.
     problems: list[Problem] = []
+    sheets = read_sheets(workbook, read={*TABLES, SCENARIO_SHEET, SOURCES_SHEET},
+                         problems=problems)
+    missing: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     for name, table in TABLES.items():
@@ -198,10 +205,13 @@ def _read_workbook(workbook: Path) -> RawInputs:
         if name not in sheets:
             if table.required:
                 columns = ", ".join(table.column_names)
-                problems.append(Problem(labels[name], f"{workbook.name} has no sheet '{name}'. "
-                                        f"Add it with the columns {columns}."))
+                missing.append(Problem(labels[name], f"{workbook.name} has no sheet '{name}'. "
+                                       f"Add it with the columns {columns}."))
             continue
         tables[name] = sheets[name]
+    if missing or SCENARIO_SHEET not in sheets:
+        scenario_from_sheets(sheets, workbook.name, missing)  # names a missing scenario sheet
+        raise InputError(problems or missing)
     scenario = scenario_from_sheets(sheets, workbook.name, problems)
     scenario_label = f"{workbook.name}, sheet {SCENARIO_SHEET}"
     return RawInputs(tables, labels, scenario, scenario_label, str(workbook), problems)

@@ -192,11 +192,21 @@ def validate_inputs(raw: RawInputs) -> NetworkData:
             if not column_problems:
                 raise
     if problems:
-        raise InputError(problems)
+        raise InputError(_without_follow_ons(problems, len(raw.problems)))
     assert scenario is not None
     return NetworkData(scenario=scenario, tables={name: frame.reset_index(drop=True)
                                                   for name, frame in typed.items()},
                        origin=raw.origin)
+
+
+def _without_follow_ons(problems: list[Problem], read: int) -> list[Problem]:
+    """The first ``read`` problems (the reader's: a merged cell, a formula saved without its
+    value) and the rest except those on a row the reader already named: a cell the reader
+    could not read is blank, and "is blank" on that row says nothing more."""
+    named = {(problem.file, problem.row) for problem in problems[:read]
+             if problem.row is not None}
+    return problems[:read] + [problem for problem in problems[read:]
+                              if (problem.file, problem.row) not in named]
 
 
 def load(path: str | Path) -> NetworkData:
