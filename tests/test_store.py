@@ -158,7 +158,7 @@ def test_processes_creating_one_new_store_at_once_all_record(tmp_path: Path) -> 
     private name, then hard-linked) lost about one run in 120 stores under load. With the
     folder lock held only while a process opened the file, one committed run was still
     missing once in about 240 stores on a loaded machine; writers now hold it until they
-    have closed the file (270 stores since, none lost)."""
+    have closed the file (590 stores since, none lost)."""
     script = tmp_path / "racers.py"
     script.write_text(RACERS, encoding="utf-8")
     folder = tmp_path / "stores"
