@@ -111,3 +111,53 @@ def test_a_solvers_rounding_below_zero_is_accepted(run_folder: Path, tmp_path: P
     shipments.loc[0, "shipment_vehicles"] = -1.8e-11
     shipments.to_parquet(folder / "shipments.parquet")
     assert read_run_folder(folder).sales["sales_vehicles"].min() > -1e-9
+
+
+def test_a_run_folder_records_its_pack_sizes_for_the_fleet(tmp_path: Path) -> None:
+    """Audit: after `evplan run FILE.xlsx` the fleet used the powertrain defaults (60 kWh)
+    for every program, silently: only an input *folder's* programs.csv was read, and only
+    from the path as typed. The run now records each program's battery_kwh in run.json;
+    the fleet reads them there, says where its pack sizes came from, and refuses a damaged
+    record naming it."""
+    import subprocess
+    import sys
+
+    from evplan.report import write_template
+
+    data = single_lane(first_year=2023, last_year=2025)
+    data.tables["programs"]["battery_kwh"] = 77.0
+    book = write_template(tmp_path / "inputs.xlsx", data)
+    done = subprocess.run([sys.executable, "-m", "evplan.cli", "run", str(book), "-o",
+                           str(tmp_path / "run"), "--no-record", "--no-report"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    book.unlink()  # what the run planned holds, whatever became of its inputs
+    sales = read_run_folder(tmp_path / "run")
+    assert set(sales.sales["battery_kwh"]) == {77.0}
+    assert sales.pack_sizes == ("Pack sizes are the programs' battery_kwh of the inputs the "
+                                "run planned.")
+
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
+    manifest["metadata"]["battery_kwh_by_program"] = {"V1": "abc"}
+    (tmp_path / "run" / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(evplan.InputError) as caught:
+        read_run_folder(tmp_path / "run")
+    assert messages(caught) == ("program 'V1': battery_kwh = 'abc' is not a number >= 0. Write "
+                                "the folder again with `evplan run -o FOLDER --force`.")
+
+
+def test_a_run_folder_without_recorded_pack_sizes_says_where_they_came_from(
+        run_folder: Path, tmp_path: Path) -> None:
+    """A folder written by the Python API (or an older evplan) records no pack sizes: the
+    inputs' programs.csv as it is now, else the powertrain defaults, each said in words."""
+    folder = damaged(run_folder, tmp_path)
+    assert "battery_kwh_by_program" not in json.loads(
+        (folder / "run.json").read_text(encoding="utf-8"))["metadata"]
+    sales = read_run_folder(folder)
+    assert sales.pack_sizes.startswith("Pack sizes are the programs' battery_kwh in ")
+    assert "programs.csv as it is now" in sales.pack_sizes
+    manifest = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    manifest["metadata"]["origin"] = str(tmp_path / "gone")
+    (folder / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert read_run_folder(folder).pack_sizes.startswith(
+        "Pack sizes are the powertrain defaults")

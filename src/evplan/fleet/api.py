@@ -20,6 +20,7 @@ from evplan.fleet.sales import (
 )
 from evplan.fleet.stock import FleetOptions, FleetResult, stock_model
 from evplan.fleet.tables import TableSource
+from evplan.results.run_files import read_programs
 
 T = TypeVar("T")
 
@@ -32,11 +33,16 @@ def _plan(plan: Any, programs: TableSource) -> PlanSales | None:
     if isinstance(plan, str | Path):
         return read_run_folder(plan, programs)
     if hasattr(plan, "tables") and "shipments" in plan.tables:  # an evplan Result
-        program_table = programs if isinstance(programs, pd.DataFrame) else (
-            pd.read_csv(programs) if programs is not None else None)
+        label = "programs" if isinstance(programs, pd.DataFrame) else str(programs)
+        program_table = None if programs is None else read_programs(programs, label)
         margin = plan.tables.get("margin_by_market")
         markets = sorted(set(margin["market"])) if margin is not None else None
-        return plan_sales(plan["shipments"], program_table, dict(plan.scenario), markets)
+        sales = plan_sales(plan["shipments"], program_table, dict(plan.scenario), markets)
+        sales.pack_sizes = (f"Pack sizes are the programs' battery_kwh in {label}."
+                            if programs is not None else "Pack sizes are the powertrain "
+                            "defaults: pass programs= (e.g. data.tables['programs']) to use "
+                            "the programs' own.")
+        return sales
     raise InputError([Problem("plan", f"cannot read a plan from {type(plan).__name__}. Pass a "
                               "run folder, an evplan Result, or None with a history CSV.")])
 
@@ -122,6 +128,8 @@ def project_fleet(
         "Retired packs younger than the second-life age limit go to second life with the "
         "chemistry's share; the rest go to recycling. kWh are nominal (as built).",
     ]
+    if plan_sales_ is not None and plan_sales_.pack_sizes:
+        assumptions.append(plan_sales_.pack_sizes)
     if history_table is None:
         assumptions.append(f"No sales history: vehicles in use count only vintages from "
                            f"{int(sales['year'].min())} on.")

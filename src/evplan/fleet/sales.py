@@ -12,6 +12,8 @@ The result is one tidy table with columns ``market``, ``year``, ``powertrain``,
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,13 @@ from evplan.fleet.tables import (
     read_parameter_table,
     unknown_ids,
 )
-from evplan.results.run_files import check_volumes, read_manifest, read_programs, read_table_file
+from evplan.results.run_files import (
+    PACK_SIZES_KEY,
+    check_volumes,
+    read_manifest,
+    read_programs,
+    read_table_file,
+)
 
 __all__ = ["PlanSales", "assign_chemistry", "combine_sales", "plan_sales", "read_run_folder"]
 
@@ -50,17 +58,20 @@ class PlanSales:
         The scenario settings of the run.
     shipments : pandas.DataFrame or None
         The plan's shipments (to find export markets).
+    pack_sizes : str
+        Where the programs' pack sizes came from, in words ('' when not said).
     """
 
     def __init__(self, sales: pd.DataFrame, first_year: int, last_year: int,
                  markets: list[str], scenario: dict[str, Any] | None = None,
-                 shipments: pd.DataFrame | None = None) -> None:
+                 shipments: pd.DataFrame | None = None, pack_sizes: str = "") -> None:
         self.sales = sales
         self.first_year = int(first_year)
         self.last_year = int(last_year)
         self.markets = markets
         self.scenario = dict(scenario or {})
         self.shipments = shipments
+        self.pack_sizes = pack_sizes
 
     def export_markets(self, origin: str = "CN") -> list[str]:
         """Markets that receive cross-border shipments from ``origin`` in any plan year."""
@@ -77,6 +88,26 @@ def _battery_by_program(programs: pd.DataFrame | None) -> dict[str, float]:
         return {}
     return dict(zip(programs["program"].astype(str),
                     pd.to_numeric(programs["battery_kwh"], errors="coerce"), strict=True))
+
+
+def _recorded_pack_sizes(metadata: Any, label: str) -> pd.DataFrame | None:
+    """The programs' pack sizes run.json recorded (None for a run.json written before it
+    recorded them); a value that is not a finite number >= 0 is an input error naming it."""
+    recorded = metadata.get(PACK_SIZES_KEY) if isinstance(metadata, dict) else None
+    if recorded is None:
+        return None
+    fix = "Write the folder again with `evplan run -o FOLDER --force`."
+    if not isinstance(recorded, dict):
+        raise InputError([Problem(label, f"it must map each program to its pack size in kWh, "
+                                  f"found {type(recorded).__name__}. {fix}")])
+    problems = [Problem(label, f"program {program!r}: battery_kwh = {kwh!r} is not a number "
+                        f">= 0. {fix}") for program, kwh in recorded.items()
+                if isinstance(kwh, bool) or not isinstance(kwh, int | float)
+                or not math.isfinite(kwh) or kwh < 0]
+    if problems:
+        raise InputError(problems)
+    return pd.DataFrame({"program": [str(program) for program in recorded],
+                         "battery_kwh": [float(kwh) for kwh in recorded.values()]})
 
 
 def powertrain_battery_kwh() -> dict[str, float]:
@@ -140,15 +171,24 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
                               "year": ("year",), "volume": ("shipment_vehicles",)},
                   str(root / "shipments.parquet"))
     program_table: pd.DataFrame | None = None
+    metadata = manifest.get("metadata")
+    origin = Path(str(metadata.get("origin", "") if isinstance(metadata, dict) else ""))
     if programs is not None:
-        program_table = read_programs(programs, "programs" if isinstance(
-            programs, pd.DataFrame) else str(programs))
+        label = "programs" if isinstance(programs, pd.DataFrame) else str(programs)
+        program_table = read_programs(programs, label)
+        source = f"Pack sizes are the programs' battery_kwh in {label}."
+    elif (recorded := _recorded_pack_sizes(
+            metadata, f"{root / 'run.json'}, metadata.{PACK_SIZES_KEY}")) is not None:
+        program_table = recorded
+        source = "Pack sizes are the programs' battery_kwh of the inputs the run planned."
+    elif (origin / "programs.csv").is_file():  # checked as `evplan validate` checks it
+        program_table = read_programs(origin / "programs.csv", str(origin / "programs.csv"))
+        source = (f"Pack sizes are the programs' battery_kwh in {origin / 'programs.csv'} as "
+                  "it is now (this run folder does not record them).")
     else:
-        metadata = manifest.get("metadata")
-        origin = Path(str(metadata.get("origin", "") if isinstance(metadata, dict) else ""))
-        if (origin / "programs.csv").is_file():  # checked as `evplan validate` checks it
-            program_table = read_programs(origin / "programs.csv",
-                                          str(origin / "programs.csv"))
+        source = ("Pack sizes are the powertrain defaults (this run folder does not record "
+                  "the programs' battery_kwh, and its inputs' programs.csv was not found); "
+                  "plan it again with `evplan run` to record them.")
     markets = None
     if (root / "margin_by_market.parquet").exists():
         by_market = read_table_file(root / "margin_by_market.parquet")
@@ -157,7 +197,9 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
                                       "market column. Write the folder again with `evplan "
                                       "run -o FOLDER --force`.")])
         markets = sorted(set(by_market["market"].astype(str)) | set(shipments["market"]))
-    return plan_sales(shipments, program_table, manifest["scenario"], markets)
+    sales = plan_sales(shipments, program_table, manifest["scenario"], markets)
+    sales.pack_sizes = source
+    return sales
 
 
 def _rows_without_problems(table: pd.DataFrame, problems: list[Problem]

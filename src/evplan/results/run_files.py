@@ -18,7 +18,8 @@ import pandas as pd
 
 from evplan.errors import InputError, Problem
 
-__all__ = ["check_volumes", "read_manifest", "read_programs", "read_table_file"]
+__all__ = ["PACK_SIZES_KEY", "check_volumes", "pack_sizes", "read_manifest", "read_programs",
+           "read_table_file"]
 
 _RERUN = "Write the folder again with `evplan run -o FOLDER --force`."
 
@@ -138,3 +139,15 @@ def read_programs(source: str | Path | pd.DataFrame, label: str) -> pd.DataFrame
 
 def _shown(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
+
+
+#: run.json ``metadata`` key: each program's pack size (kWh) from the inputs the run planned.
+PACK_SIZES_KEY = "battery_kwh_by_program"
+
+
+def pack_sizes(programs: pd.DataFrame) -> dict[str, float]:
+    """``{program: battery_kwh}`` of a validated ``programs`` table, for run.json (so the
+    fleet of a run folder uses the packs of the inputs that run planned, wherever they are
+    now: a workbook, a folder edited or moved since)."""
+    return {str(program): float(kwh) for program, kwh in zip(
+        programs["program"], programs["battery_kwh"], strict=True)}
