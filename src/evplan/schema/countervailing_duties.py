@@ -9,7 +9,9 @@ COUNTERVAILING_DUTIES = Table(
     name="countervailing_duties",
     description=(
         "An extra ad valorem rate a market levies on one maker's vehicles from an origin "
-        "('*' maker: every maker without its own row)."
+        "('*' maker: every maker without its own row). It applies to the maker's kits "
+        "assembled in the market as well, also when they enter under a preferential rate "
+        "(a trade remedy, not an ordinary duty)."
     ),
     key=("origin", "market", "powertrain", "maker", "first_year"),
     required=False,

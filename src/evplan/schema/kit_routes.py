@@ -10,7 +10,11 @@ KIT_ROUTES = Table(
     description=(
         "A kit lane: the plant ships kits of the programs it builds to an assembly site. "
         "A vehicle assembled from a kit costs kit_value_share x the plant's variable cost, kit "
-        "freight, kit duty and the assembly cost."
+        "freight, kit duty (with the maker's countervailing duty), inventory in transit (the "
+        "carrying rate on the kit's transfer price over the transit days of the plant's route "
+        "to the site's market, 0 without one) and the assembly cost. The kit is declared at "
+        "its share of full cost with transfer_prices' markup, or of variable cost with "
+        "transfer_price_markup (docs/formulation.md, 'Local assembly and rules of origin')."
     ),
     key=("plant", "site", "kit"),
     required=False,

@@ -10,7 +10,9 @@ TRANSFER_PRICES = Table(
     description=(
         "The markup on full cost (variable cost + the plant's fixed cost per vehicle of "
         "capacity) at which vehicles from an origin are invoiced to a market's importer; the "
-        "customs value starts from this declared transfer price."
+        "customs value starts from this declared transfer price. Kits from the origin to an "
+        "assembly site in the market are declared on the same row, at their kit_value_share "
+        "of full cost."
     ),
     key=("origin", "market"),
     required=False,
