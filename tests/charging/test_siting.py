@@ -263,6 +263,13 @@ def test_your_own_corridor_runs_its_own_length_and_your_tables_are_not_called_sy
         siting_example(charging, corridor=corridor)
     shipped = siting_example(charging)
     assert shipped.corridor.road_length_km == 620.0
+    # a site named like markup is shown as typed in the map's hover (audit)
+    named = dict(shipped.tables())
+    named["charging_sites"] = named["charging_sites"].assign(
+        site=lambda frame: "<b>" + frame["site"].astype(str) + "</b>")
+    (chart,) = [c for c in charging_charts(named) if c["id"] == "charging-map"]
+    hovers = [text for trace in chart["figure"]["data"] for text in trace.get("hovertext", [])]
+    assert hovers and all(text.startswith("&lt;b&gt;") for text in hovers), hovers
     assert shipped.notes == ("The zones, sites and corridor are synthetic examples, not data.",)
     (chart,) = [c for c in charging_charts(shipped.tables()) if c["id"] == "charging-map"]
     assert chart["caption"].endswith("The shipped zones and sites are synthetic examples; pass "

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from evplan.report.style import plotly_text
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
@@ -297,7 +299,8 @@ def _site_map_chart(sites: pd.DataFrame, zones: pd.DataFrame | None,
         "lon": chosen["lon"].tolist(), "lat": chosen["lat"].tolist(),
         "text": [f"{row.site} ({row.ports})" for row in chosen.itertuples()],
         "textposition": "top center",
-        "hovertext": [f"{row.site}: {row.ports} ports, {row.zones} zones, "
+        "hovertext": [f"{plotly_text(row.site)}: {row.ports} ports, "
+                      f"{plotly_text(row.zones)} zones, "
                       f"{row.peak_hour_arrivals:.1f} arrivals/h, P(wait) "
                       f"{row.wait_probability:.2f}" for row in chosen.itertuples()],
         "hoverinfo": "text",
