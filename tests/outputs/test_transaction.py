@@ -21,7 +21,6 @@ from evplan.outputs import OutputError, new_folder_target, read_marker, reconcil
 from evplan.outputs.files import OwnerToken
 from evplan.outputs.marker import Marker, Pending, write_marker
 from evplan.outputs.targets import existing_folder_target
-from evplan.outputs.transaction import table_files
 from evplan.results import write_result
 from evplan.solve import optimize
 from evplan.store import ResultsStore, RunRecord
@@ -111,7 +110,8 @@ def test_an_update_keeps_other_files_and_replaces_its_own(tmp_path: Path) -> Non
         (staging / "fleet.csv").write_text("new")
 
     written = write_folder(existing_folder_target(run), fill, kind="run", run_id="f1",
-                           command="fleet", drop=table_files("fleet"))
+                           command="fleet",
+                           drop={"fleet.csv", "fleet_stock.csv", "fleet.json"}.__contains__)
     assert names(written) == [".evplan-run", "fleet.csv", "fleetwood.csv", "shipments.csv"]
     assert (written / "fleet.csv").read_text() == "new"
     assert (written / "shipments.csv").stat().st_ino == inode   # linked, not copied

@@ -37,7 +37,7 @@ import shutil
 import signal
 import stat
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,7 +46,7 @@ from evplan.outputs.marker import MARKER, Marker, Pending, write_marker
 from evplan.outputs.targets import OutputError, Target, free_folder, write_latest
 from evplan.progress import note_written
 
-__all__ = ["KILL_AT_STEP_ENV", "WRITE_DELAY_ENV", "plan_tables", "table_files", "write_folder"]
+__all__ = ["KILL_AT_STEP_ENV", "WRITE_DELAY_ENV", "plan_tables", "write_folder"]
 
 KILL_AT_STEP_ENV = "EVPLAN_TEST_KILL_AT_STEP"
 """Test hook: SIGKILL this process when the write reaches step N (1-based)."""
@@ -71,20 +71,6 @@ class _Steps:
             time.sleep(self.delay)
         if self.count == self.kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
-
-
-def table_files(*prefixes: str, keep: Iterable[str] = ()) -> Callable[[str], bool]:
-    """File names a command owns in a run folder: ``<prefix>.json``, ``<prefix>.parquet``,
-    ``<prefix>_<table>.parquet`` / ``.csv`` for each prefix (``fleet``, ``recycling``...),
-    except the tables named in ``keep`` (the plan's own, e.g. ``fleet_compliance``: see
-    :func:`plan_tables`)."""
-    kept = frozenset(keep)
-
-    def owned(name: str) -> bool:
-        stem, _, extension = name.rpartition(".")
-        return extension in ("parquet", "csv", "json") and stem not in kept and any(
-            stem == prefix or stem.startswith(f"{prefix}_") for prefix in prefixes)
-    return owned
 
 
 def plan_tables(folder: Path) -> frozenset[str]:
