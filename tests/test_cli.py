@@ -143,3 +143,16 @@ def test_the_program_keeps_exit_codes_and_exit_handlers_when_it_skips_teardown(
                             cwd=tmp_path, stdout=subprocess.PIPE, text=True, timeout=600,
                             preexec_fn=lambda: os.close(2))
     assert closed.returncode == 0 and "valid" in closed.stdout.lower(), closed.stdout
+
+
+def test_an_operating_system_error_names_the_folder_not_evplans_staging_file() -> None:
+    """Audit: a read-only target printed only "[Errno 30] Read-only file system:
+    '.../.run.<token>.tmp'", a hidden path the user never chose, and no fix."""
+    from evplan.cli.app import os_error_message
+
+    said = os_error_message(OSError(30, "Read-only file system", "/mnt/ro/.run.ab12.tmp"))
+    assert said == ("evplan: Read-only file system (/mnt/ro). Check that the folder exists, "
+                    "that you may read and write there and that it has space, or choose "
+                    "another.")
+    assert os_error_message(OSError(13, "Permission denied", "runs/a.csv")).startswith(
+        "evplan: Permission denied (runs/a.csv).")

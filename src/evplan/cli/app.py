@@ -161,9 +161,27 @@ def one_of(*choices: str) -> Callable[[str | None], str | None]:
 def exit_with_error(error: BaseException, debug: bool) -> None:
     if debug:
         traceback.print_exception(error, file=sys.stderr)
-    sys.stderr.write(f"{error}\n")
+    sys.stderr.write(f"{os_error_message(error) if isinstance(error, OSError) else error}\n")
     code = error.exit_code if isinstance(error, EvplanError) else 1
     raise typer.Exit(code)
+
+
+def os_error_message(error: OSError) -> str:
+    """An operating-system error in the user's words: the reason, the place and what to
+    check. A file evplan stages beside its target (``.run.<token>.tmp``) is named by its
+    folder, the one the user chose.
+
+    Examples
+    --------
+    >>> print(os_error_message(OSError(30, "Read-only file system", "out/.run.ab12.tmp"))[:44])
+    evplan: Read-only file system (out). Check t
+    """
+    where = Path(error.filename) if error.filename else None
+    if where is not None and where.name.startswith(".") and where.name.endswith(".tmp"):
+        where = where.parent
+    place = f" ({where})" if where is not None else ""
+    return (f"evplan: {error.strerror or error}{place}. Check that the folder exists, that "
+            "you may read and write there and that it has space, or choose another.")
 
 
 
