@@ -5,8 +5,9 @@ network, each repetition builds the index and the model, solves it with HiGHS, m
 tables (with the CO2 and zero-emission tables where the inputs have rules), then runs the
 certificate (:func:`evplan.verify.certify`, exactly as :func:`evplan.optimize` does: the network
 rows, the objective, the compliance rows and, for a plain export LP only, the dual bound from the
-HiGHS duals). The last column says whether a dual bound was computed. CPU seconds are printed beside wall seconds because a
-shared machine inflates wall time; the overhead is the certificate's share of build + solve.
+HiGHS duals). The last column says whether a dual bound was computed. CPU seconds are printed
+beside wall seconds because a shared machine inflates wall time; the overhead is the
+certificate's share of build + solve.
 
 Usage::
 
@@ -26,8 +27,8 @@ from evplan.data import NetworkData
 from evplan.examples import china_export, random_network
 from evplan.highs import run_highs
 from evplan.model.build import build_model
-from evplan.model.index import build_index
 from evplan.model.compliance_index import has_compliance
+from evplan.model.index import build_index
 from evplan.model.objective import fixed_cost_usd
 from evplan.results import Result, compute_kpis, result_tables
 from evplan.verify.certify import certify

@@ -258,8 +258,8 @@ def test_your_own_corridor_runs_its_own_length_and_your_tables_are_not_called_sy
     corridor.write_text("site,km,road_length_km\nA,10,70\nB,60,80\n", encoding="utf-8")
     from evplan.errors import InputError
 
-    with pytest.raises(InputError, match="road_length_km is 70, 80 on different rows of "
-                                         "road.csv; the road has one length"):
+    with pytest.raises(InputError, match=r"road_length_km is 70, 80 on different rows of "
+                                         r"road\.csv; the road has one length"):
         siting_example(charging, corridor=corridor)
     shipped = siting_example(charging)
     assert shipped.corridor.road_length_km == 620.0

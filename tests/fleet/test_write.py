@@ -38,5 +38,5 @@ def test_evplans_own_tables_are_replaced_and_listed_by_the_manifest(tmp_path: Pa
     owned = written_files(tmp_path, "fleet", "charging")
     assert {path.name for path in first} | {"fleet.json"} == owned
     assert "fleet_notes.csv" not in owned and "charging_notes.csv" not in owned
-    with pytest.raises(OutputError, match="charging_notes.csv"):
+    with pytest.raises(OutputError, match=r"charging_notes\.csv"):
         write_tables({"notes": pd.DataFrame({"a": [1]})}, tmp_path, "charging", {})

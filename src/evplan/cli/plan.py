@@ -73,10 +73,10 @@ def run(
 
     watch = Stopwatch()
     watch.add("start-up", process_wall_seconds() or 0.0, cpu_seconds())
-    from evplan.highs import SolverOptions
-    from evplan.outputs import new_folder_target
     from dataclasses import replace
 
+    from evplan.highs import SolverOptions
+    from evplan.outputs import new_folder_target
     from evplan.report import with_report_tables, write_run_extras
     from evplan.results.run_files import PACK_SIZES_KEY, pack_sizes
     from evplan.results.write import write_run

@@ -13,7 +13,6 @@ The result is one tidy table with columns ``market``, ``year``, ``powertrain``,
 from __future__ import annotations
 
 import math
-
 from pathlib import Path
 from typing import Any
 
