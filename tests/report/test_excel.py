@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -144,3 +145,21 @@ def test_result_workbook_has_one_sheet_per_table(tmp_path: Path, china_result: R
                                   check_dtype=False, check_exact=False)
     small = write_result_workbook({"a" * 40: pd.DataFrame({"x": [1, 2]})}, tmp_path / "s.xlsx")
     assert load_workbook(small).sheetnames == ["run", "a" * 31]
+
+
+def test_a_result_table_beyond_excels_limits_is_said_not_broken(tmp_path: Path) -> None:
+    """Audit: a table of more rows than a sheet holds, or text longer than a cell holds,
+    made a workbook Excel must repair (rows lost without a word). The sheet now says where
+    the rows are; a long text is cut, saying so."""
+    from openpyxl import load_workbook
+
+    big = pd.DataFrame({"flow": np.zeros(1_048_576, dtype=np.int8)})
+    long = pd.DataFrame({"note": ["x" * 40_000], "value": [1.5]})
+    path = write_result_workbook({"shipments": big, "notes": long}, tmp_path / "r.xlsx")
+    book = load_workbook(path, read_only=True)
+    assert [row for row in book["shipments"].iter_rows(values_only=True)] == [(
+        "shipments: 1,048,576 rows, more than an Excel sheet holds (1,048,575 below a "
+        "header); the run folder's CSV and Parquet files hold them all.",)]
+    note, value = list(book["notes"].iter_rows(values_only=True))[1]
+    assert len(note) <= 32_767 and note.endswith(" ... (cut: 40,000 chars)") and value == 1.5
+    book.close()

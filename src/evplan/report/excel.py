@@ -37,6 +37,9 @@ __all__ = ["write_result_workbook", "write_template"]
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 OPTIONAL_FILL = PatternFill("solid", fgColor="4F6D8F")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+#: Excel's limits: rows in a sheet (the header included) and characters in a cell.
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CELL_CHARACTERS = 32_767
 VALIDATION_ROWS = 20_000
 """Rows below the header that data validation covers (Excel keeps it cheap: one range)."""
 
@@ -82,8 +85,10 @@ def _as_text(book: Workbook) -> None:
 
 
 def _write_rows(sheet: Worksheet, frame: pd.DataFrame, columns: list[str],
-                text_columns: set[str]) -> None:
-    """Append rows (text cells become text, never formulas, when the book is saved)."""
+                text_columns: set[str], cut: bool = False) -> None:
+    """Append rows (text cells become text, never formulas, when the book is saved). With
+    ``cut``, text longer than an Excel cell holds is cut, saying so (result workbooks: the
+    run folder's CSV holds it whole)."""
     values = frame[columns].astype(object).to_numpy()
     for record in values:
         row = []
@@ -91,6 +96,8 @@ def _write_rows(sheet: Worksheet, frame: pd.DataFrame, columns: list[str],
             cell = _cell_value(value)
             if column in text_columns and cell is not None:
                 cell = str(cell)
+            if cut and isinstance(cell, str) and len(cell) > EXCEL_MAX_CELL_CHARACTERS:
+                cell = cell[:EXCEL_MAX_CELL_CHARACTERS - 40] + f" ... (cut: {len(cell):,} chars)"
             row.append(cell)
         sheet.append(row)
 
@@ -324,10 +331,15 @@ def write_result_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
     run_sheet.column_dimensions["B"].width = 80
     for name, frame in tables.items():
         sheet = book.create_sheet(name[:31])
+        if len(frame) >= EXCEL_MAX_ROWS:  # a sheet holds 1,048,576 rows, the header one
+            sheet.append([_cell_value(f"{name}: {len(frame):,} rows, more than an Excel sheet "
+                                      f"holds ({EXCEL_MAX_ROWS - 1:,} below a header); the "
+                                      "run folder's CSV and Parquet files hold them all.")])
+            continue
         columns = [str(column) for column in frame.columns]
         _header(sheet, columns, [None] * len(columns), [False] * len(columns))
         text = {column for column in columns if not pd.api.types.is_numeric_dtype(frame[column])
                 and not pd.api.types.is_bool_dtype(frame[column])}
-        _write_rows(sheet, frame, columns, text)
+        _write_rows(sheet, frame, columns, text, cut=True)
         sheet.auto_filter.ref = sheet.dimensions
     return _save_atomically(book, Path(path))
