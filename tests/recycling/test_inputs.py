@@ -215,3 +215,20 @@ def test_years_planned_without_packs_are_an_input_error(years):
                        RecyclingOptions(explain_targets=False, **years))
     assert "hold no retired packs (they retire in 2030-2030)" in str(caught.value)
     assert caught.value.problems[0].file == "options"
+
+
+def test_packs_retiring_outside_the_years_planned_are_said_to_be_left_out():
+    """Audit: with first_year after some retirements the earlier packs were left out of the
+    plan without a word; the assumptions now say how many tonnes and which years."""
+    from evplan.recycling import plan_recycling
+
+    packs = pd.concat([retired(500.0, 2029), retired(500.0, 2030), retired(200.0, 2032)],
+                      ignore_index=True)
+    plan = plan_recycling(load_inputs(packs, **tiny_tables()),
+                          RecyclingOptions(explain_targets=False, first_year=2030,
+                                           last_year=2031))
+    assert ("700 t of packs retiring in 2029-2032, outside the years planned (2030-2031), are "
+            "not in this plan.") in plan.assumptions
+    whole = plan_recycling(load_inputs(packs, **tiny_tables()),
+                           RecyclingOptions(explain_targets=False))
+    assert not any("outside the years planned" in line for line in whole.assumptions)

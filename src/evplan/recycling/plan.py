@@ -304,7 +304,8 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
                   ["collection_point", "name", "region", "eu", "lat", "lon"]].reset_index(
                   drop=True),
               "summary": summary}
-    assumptions = (*inputs.assumptions, *_model_assumptions(options))
+    assumptions = (*inputs.assumptions, *_model_assumptions(options),
+                   *_years_left_out(inputs.retired, int(index.years[0]), int(index.years[-1])))
     result = RecyclingResult(tables=tables, status=run.status, objective_usd=objective,
                              mip_gap=gap, binding=binding, assumptions=assumptions,
                              options=options, seconds=seconds, sizes=index.sizes())
@@ -329,6 +330,18 @@ def _plan_objective(run: NetworkSolution, lp: HighsRun) -> tuple[float, float]:
     if np.isfinite(run.bound) and objective < run.objective:
         gap = max(0.0, objective - run.bound) / max(abs(objective), 1e-9)
     return objective, gap
+
+
+def _years_left_out(retired: pd.DataFrame, first: int, last: int) -> list[str]:
+    """A sentence for the packs retiring outside the years planned (first_year/last_year):
+    they are not in the plan, and the summary's retired tonnes count only the years in it."""
+    outside = retired[~retired["year"].between(first, last)]
+    if not len(outside):
+        return []
+    years = sorted(int(year) for year in outside["year"].unique())
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}"
+    return [f"{float(outside['tonnes'].sum()):,.0f} t of packs retiring in {span}, outside the "
+            f"years planned ({first}-{last}), are not in this plan."]
 
 
 def _model_assumptions(options: RecyclingOptions) -> list[str]:
