@@ -264,3 +264,28 @@ def test_a_kill_before_the_commit_puts_the_users_empty_folder_back(tmp_path: Pat
     assert users.is_dir() and list(users.iterdir()) == []
     assert stat.S_IMODE(users.stat().st_mode) == 0o700
     assert names(tmp_path) == [".evplan-lock", "mine"]  # the repair's advisory lock
+
+
+@pytest.mark.parametrize("stop_at", [1, 2, 3, 4, 5, 6])
+def test_an_interrupt_at_any_step_of_an_update_leaves_the_folder_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop_at: int) -> None:
+    """Second read: a Ctrl-C right after the run folder was moved aside (step 5) left only
+    `.run.<token>.old`: the folder was gone and the terminal said nothing was written."""
+    from evplan.outputs import transaction
+
+    run = folder_with(tmp_path / "run", "core", {"shipments.csv": "core", "notes.txt": "mine"})
+    calls = {"n": 0}
+    real = transaction._Steps.__call__
+
+    def interrupting(self: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == stop_at:
+            raise KeyboardInterrupt
+        real(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transaction._Steps, "__call__", interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        write_folder(existing_folder_target(run), lambda staging: (staging / "fleet.csv")
+                     .write_text("new"), kind="run", run_id="f1", command="fleet")
+    assert names(tmp_path) == ["run"]
+    assert (run / "notes.txt").read_text() == "mine" and not (run / "fleet.csv").exists()

@@ -243,17 +243,18 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
                                   "one ran; nothing was written. Run this command again.")
             retired = parent / f".{final.name}.{token}.old"
             os.rename(final, retired)
-            step()
-            try:
+            try:  # from here the user's folder is away: any stop puts it back first
+                step()
                 os.rename(staging, final)
             except BaseException:
-                os.rename(retired, final)
+                if not final.exists():
+                    os.rename(retired, final)
                 raise
-        step()
     except BaseException:
         remove_tree(staging, keep_last=MARKER)
         raise
-    try:
+    try:  # the new folder is in place, not yet recorded: any stop takes it back
+        step()
         if commit is not None:
             commit(final)
         step()
