@@ -274,3 +274,64 @@ def test_your_own_corridor_runs_its_own_length_and_your_tables_are_not_called_sy
     (chart,) = [c for c in charging_charts(shipped.tables()) if c["id"] == "charging-map"]
     assert chart["caption"].endswith("The shipped zones and sites are synthetic examples; pass "
                                      "--zones and --sites for a real study.")
+
+
+def test_pools_exactly_the_spacing_apart_at_fractional_km_are_feasible_and_fewest() -> None:
+    """Review: pairs kept within spacing/2 + 1e-9 were filtered again by set_covering with
+    a strict ``<=``; float rounding (65.74 - 35.74 > 30) made this road infeasible, and a
+    lone pool at km 36.9 of an 86.9 km road (50 km from either end) came with a second one."""
+    corridor = pd.DataFrame({"site": ["a", "b", "c"], "km": [5.74, 65.74, 125.74]})
+    result = corridor_pools(corridor, 155.74, max_spacing_km=60.0)
+    assert result.pools["site"].tolist() == ["a", "b", "c"]
+    assert result.location.status == "optimal"
+    assert result.max_gap_km == pytest.approx(60.0)
+    result = corridor_pools(pd.DataFrame({"site": ["a"], "km": [36.9]}), 86.9,
+                            max_spacing_km=100.0)
+    assert result.pools["site"].tolist() == ["a"]
+    assert result.max_gap_km == pytest.approx(100.0)
+
+
+def _random_exact_corridor(rng: np.random.Generator) -> tuple[pd.DataFrame, float, float]:
+    """A corridor whose pools sit at exact multiples of half the spacing from a fractional
+    offset (gaps that equal the spacing up to float rounding), with ties and pools at the
+    road's ends; every other distance is at least 0.01 km from a spacing boundary."""
+    spacing = float(rng.choice([60.0, 25.5, 40.3, 100.0, 0.3]))
+    offset = round(float(rng.uniform(0, spacing / 2)), 2)
+    steps = int(rng.integers(1, 6))
+    length = round(offset + steps * spacing / 2 + float(rng.choice([0.0, 0.0, -0.01, 0.01])), 2)
+    length = max(length, 0.0)
+    grid = [round(offset + k * spacing / 2, 2) for k in range(steps + 1)]
+    pool = [*grid, 0.0, length, *np.round(rng.uniform(0, length, 3), 2).tolist()]
+    km = [float(rng.choice(pool)) for _ in range(int(rng.integers(1, 8)))]
+    if len(km) > 1 and rng.random() < 0.4:
+        km[1] = km[0]  # two candidate sites at the same km
+    corridor = pd.DataFrame({"site": [f"s{i}" for i in range(len(km))], "km": km})
+    return corridor, length, spacing
+
+
+def _fewest_pools(km: list[float], length: float, spacing: float) -> int | None:
+    """Fewest pools by enumeration, or None when no choice is at most ``spacing`` apart."""
+    for count in range(1, len(km) + 1):
+        for pick in itertools.combinations(sorted(km), count):
+            gaps = np.diff([-pick[0], *pick, 2 * length - pick[-1]])
+            if (gaps <= spacing + 1e-6).all():
+                return count
+    return None
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_corridor_at_exact_spacing_matches_brute_force(seed: int) -> None:
+    from evplan.errors import InfeasibleError
+
+    corridor, length, spacing = _random_exact_corridor(np.random.default_rng(7000 + seed))
+    expected = _fewest_pools(corridor["km"].tolist(), length, spacing)
+    if expected is None:
+        with pytest.raises(InfeasibleError) as caught:
+            corridor_pools(corridor, length, max_spacing_km=spacing)
+        (line,) = caught.value.explanations
+        assert f"of the {length:g} km road" in line and "pools" in line
+        return
+    result = corridor_pools(corridor, length, max_spacing_km=spacing)
+    assert result.location.status == "optimal"
+    assert len(result.pools) == expected
+    assert result.max_gap_km <= spacing + 1e-6

@@ -446,8 +446,12 @@ def corridor_pools(
                                f"choice of pools is at most {spacing:g} km apart (AFIR's "
                                "spacing). Add candidate sites (site, km) in those stretches."])
     site_index, point_index = np.nonzero(within)
+    # a pair kept by the 1e-9 slack above may lie a rounding error beyond spacing / 2, which
+    # set_covering's strict ``<=`` would drop (a solvable road made infeasible, or a pool
+    # too many): the pairs kept here are the ones the road may use, so clip them to reach
     pairs = pd.DataFrame({"site": corridor["site"].to_numpy()[site_index],
-                          "customer": point_index, "distance": distance[within]})
+                          "customer": point_index,
+                          "distance": np.minimum(distance[within], spacing / 2)})
     location = set_covering(pd.DataFrame({"site": corridor["site"]}),
                             pd.DataFrame({"customer": np.arange(len(points)), "demand": 1.0}),
                             pairs, spacing / 2, options=options)
