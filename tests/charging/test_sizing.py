@@ -154,3 +154,20 @@ def test_the_queueing_certificate_refuses_stations_that_miss_the_target() -> Non
             check_queue_ports(table(stations, each), demand, QueueTarget(0.2))
     with pytest.raises(VerificationError):  # 2 x 5 ports: mean wait 1.03 min > 0.1 min
         check_queue_ports(table(2, 5), demand, QueueTarget(None, 0.1))
+
+
+@pytest.mark.parametrize("load", [1e-12, 1e-10, 5e-10, 1e-6, 0.0])
+def test_a_tiny_queueing_load_gets_one_station_and_no_load_gets_zero(load: float) -> None:
+    """Review: a load below ~1e-9 of a station's capacity rounded to 0 ("-0") stations and
+    the certificate check then called it a bug in evplan."""
+    from evplan.charging.sizing import _queue_ports
+
+    demand = pd.DataFrame({"market": ["M"], "year": [2030], "charger_class": ["c"],
+                           "power_kw": [150.0], "max_ports_per_station": [10],
+                           "session_hours": [0.5], "offered_load_erlangs": [load]})
+    table = _queue_ports(demand, QueueTarget())
+    stations = table["stations"].to_numpy()
+    assert stations.tolist() == [1.0 if load > 0 else 0.0]
+    assert not np.signbit(stations).any() and not np.signbit(table["ports"].to_numpy()).any()
+    if load > 0:
+        assert table["ports_per_station"].iloc[0] >= 1

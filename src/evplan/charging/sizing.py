@@ -208,8 +208,10 @@ def _queue_ports(demand: pd.DataFrame, target: QueueTarget) -> pd.DataFrame:
                             demand[["max_ports_per_station", "session_hours"]].itertuples(
                                 index=False)])
     load = demand["offered_load_erlangs"].to_numpy()
-    stations = np.where(load > 0, np.ceil(np.divide(load, per_station, out=np.full_like(
-        load, np.inf), where=per_station > 0) - 1e-9), 0.0)
+    # at least one station for any load: a load below 1e-9 of a station's capacity would
+    # round to 0 (printed "-0") stations, leaving it unserved
+    stations = np.where(load > 0, np.maximum(1.0, np.ceil(np.divide(
+        load, per_station, out=np.full_like(load, np.inf), where=per_station > 0) - 1e-9)), 0.0)
     stations = np.where(np.isfinite(stations), stations, np.ceil(load))  # K too small: 1/port
     station_load = np.divide(load, stations, out=np.zeros_like(load), where=stations > 0)
     service = demand["session_hours"].to_numpy()
