@@ -217,6 +217,7 @@ def oracle_objective(data: NetworkData) -> float:
     site_capacity = float(site.capacity_vehicles_per_year)
     kit_load: dict[int, dict[int, float]] = {}
     groups: dict[tuple[str, int], list[tuple[int, int, float]]] = {}
+    sent: dict[tuple[str, int], list[int]] = {}  # kit variables per (plant, year)
     for kit in _table(data, "kit_routes"):
         origin, country = plants[kit.plant].country, markets[site.market].country
         share = float(kit.kit_value_share)
@@ -239,6 +240,7 @@ def oracle_objective(data: NetworkData) -> float:
                 p.row({zp: 1.0, z: -1.0}, -np.inf, 0.0)
                 supply[(program, site.market, year)][z] = 1.0
                 load[(kit.plant, year)][z] = float(kit.plant_capacity_share)
+                sent.setdefault((kit.plant, year), []).append(z)
                 kit_load.setdefault(year, {})[z] = 1.0
                 slack = (float(local) + float(duty_row.kit_originating_share) * value
                          - float(duty_row.rvc_threshold) * (value + assembly))
@@ -277,6 +279,8 @@ def oracle_objective(data: NetworkData) -> float:
                 continue
             o = p.var(("o", year), -delta[year] * fixed, upper=1, integer=True)
             p.row({**load[(plant, year)], o: -capacity}, -np.inf, 0.0)
+            for z in sent.get((plant, year), []):  # kits only while the plant runs (o = r)
+                p.row({z: 1.0, o: -site_capacity}, -np.inf, 0.0)
             closing = p.var(("c", year), -delta[year] * float(strategy.closure_cost_usd),
                             upper=1)
             if before is None:  # c = 1 - o in the first year

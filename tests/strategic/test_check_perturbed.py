@@ -273,3 +273,18 @@ def test_reported_events_costs_prices_and_kit_terms_are_checked(
     assert "P1>S1 SKD V1 2025: reports cvd_rate 0.1000; the inputs give 0.0000." in problems
     assert "S1 V1 2025: reports a regional value content of 0.5000; its kits make 0.3000." \
         in problems
+
+
+def test_kits_from_a_closed_plant_are_caught() -> None:
+    """A kit lane with plant_capacity_share 0 was not tied to its plant running: a plan
+    with P0 closed that still shipped CKD kits passed the certificate (review, seed 8)."""
+    from tests.strategic.kit_oracle import random_kit_network
+
+    data = random_kit_network(8, years=3)
+    result = evplan.optimize(data)
+    decisions = result["plant_decisions"].copy()
+    decisions["state"] = "closed"
+    problems = check_plan(data, {**dict(result.tables), "plant_decisions": decisions},
+                          result.objective_usd)
+    assert "P0 2030: ships 361.0 kits while closed (kits leave a plant only in years it runs)." \
+        in problems, problems

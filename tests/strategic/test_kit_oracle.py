@@ -41,6 +41,20 @@ def test_kit_milp_matches_the_scipy_oracle_over_three_years(seed: int) -> None:
     _agrees(seed, years=3)
 
 
+def test_a_closed_plant_ships_no_kits_even_without_a_capacity_share() -> None:
+    """Seed 8 over three years: CKD kits (plant_capacity_share 0) were not tied to P0
+    running; the MILP closed P0 in 2030-2032 and still shipped 361 CKD kits a year, and the
+    certificate passed it. Now the plan keeps P0 running and matches the oracle, which
+    links every kit to its plant running."""
+    _, result = _solved(8, 3)
+    states = result["plant_decisions"].set_index("year")["state"]
+    kits = result["kit_shipments"].groupby("year")["kits"].sum()
+    for year, sent in kits.items():
+        assert sent <= 1e-6 or states[year] == "running", (year, sent, states[year])
+    assert kits.sum() > 1.0
+    _agrees(8, 3)
+
+
 def test_the_instances_exercise_every_term() -> None:
     """The fast seeds hold kits, preferential kits, transfer prices, countervailing duties,
     exchange rates and a closure or an opening decision (a test that could not fail on

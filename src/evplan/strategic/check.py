@@ -9,7 +9,8 @@ decision event from consecutive states, and returns one sentence per rule the pl
   ``min_mothball_years`` and with the modules left as they are; a running plant runs at
   least one module; nothing changes before ``earliest_change_year``; modules are
   whole, within ``modules_max`` and not above ``modules_initial`` before the add lead
-  time; production (the shipments table's, with kits' capacity share) within the decided
+  time; kits only from a plant-year that runs (whatever their capacity share);
+  production (the shipments table's, with kits' capacity share) within the decided
   capacity, and the break-even floor on the running capacity; plants without a strategy
   row within their plants.csv capacity and floor (the network certificate leaves both
   families to this check);
@@ -118,10 +119,13 @@ def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[s
     shares = {(row.plant, row.site, row.kit): float(row.plant_capacity_share)
               for row in _rows(data["kit_routes"])}
     kit_load: dict[tuple[Any, Any], float] = {}
+    kits_sent: dict[tuple[Any, int], float] = {}
     for row in _rows(tables["kit_shipments"]):
         key = (row.plant, row.year)
         kit_load[key] = kit_load.get(key, 0.0) + row.kits * shares.get(
             (row.plant, row.site, row.kit), 0.0)
+        kits_sent[(row.plant, int(row.year))] = kits_sent.get(
+            (row.plant, int(row.year)), 0.0) + float(row.kits)
     shipped: dict[tuple[Any, Any], float] = {}
     for row in _rows(tables["shipments"]):  # from the shipments, not the decisions table
         key = (row.plant, int(row.year))
@@ -172,6 +176,10 @@ def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[s
                     and row.year - idle_since < int(rule.min_mothball_years)):
                 problems.append(f"{label}: reopens after {row.year - idle_since} idle year(s); "
                                 f"min_mothball_years is {rule.min_mothball_years}.")
+            sent = kits_sent.get((plant, int(row.year)), 0.0)
+            if row.state != "running" and not (sent <= TOLERANCE_VEHICLES):
+                problems.append(f"{label}: ships {sent:,.1f} kits while {row.state} (kits leave "
+                                "a plant only in years it runs).")
             if row.state == "running" and installed < 1:
                 problems.append(f"{label}: runs with no module (that is a closure).")
             if abs(installed - round(installed)) > 1e-6 or installed < -1e-9 or installed > top:

@@ -15,7 +15,8 @@ For a plant p of plant_strategy.csv in year y (``splant_year``), with module cap
     R_{p,y} \le n_{p,y}, \quad R_{p,y} \le \bar n_p r_{p,y}, \quad
     R_{p,y} \ge n_{p,y} - \bar n_p (1 - r_{p,y})
 
-    \sum_{f \in F(p,y)} x_f + \sum_{k \in K(p,y)} \sigma_k z_k \le \kappa_p R_{p,y}
+    \sum_{f \in F(p,y)} x_f + \sum_{k \in K(p,y)} \sigma_k z_k \le \kappa_p R_{p,y}, \qquad
+    z_k \le M_k r_{p,y} \quad (k \in K(p,y))
 
     a^+_{p,y} \ge n_{p,y} - n_{p,y-1}, \quad
     a^-_{p,y} \ge n_{p,y-1} - n_{p,y} - \bar n_p c_{p,y}
@@ -44,11 +45,14 @@ c       ``plant_closing``              the closure event (its one-off cost)
 b, e    ``mothball_started``,          mothball and reopening events
         ``plant_reopened``
 σ_k     ``kit_routes.plant_capacity_share``  plant capacity a kit uses
+M_k     ``kits.site_bound``            min(site capacity, demand the kit can serve)
 L_p     ``min_mothball_years``         minimum years idle
 ======  =============================  =============================================
 
 The running-module product :math:`R = n r` is linearised exactly (r is 0-1 and n is at most
-:math:`\bar n`); capacity then needs no big-M. The count is also the sum of one 0-1
+:math:`\bar n`); capacity then needs no big-M. A kit k from the plant ships only in
+years the plant runs (``kit-plant-running``), whatever its capacity share: with σ_k = 0 the
+capacity row does not see it. The count is also the sum of one 0-1
 variable per possible module, :math:`n = \sum_j u_j` (``plant-module-count``): the binary
 expansion gives HiGHS stronger cuts than the general integer alone. The symmetry between
 identical modules (:math:`\binom{\bar n}{n}` equivalent solutions) is left to HiGHS's own
@@ -63,7 +67,7 @@ import numpy as np
 
 from evplan.model.index import ModelIndex
 from evplan.model.options import BuildOptions
-from evplan.model.strategic.rows import add_rows, new_variable, own, shifted
+from evplan.model.strategic.rows import add_rows, fan_out, new_variable, own, shifted
 from evplan.model.terms import Part
 
 __all__ = ["add_plant_decisions", "add_strategic_capacity"]
@@ -202,6 +206,8 @@ def add_strategic_capacity(m: linopy.Model, index: ModelIndex, options: BuildOpt
         dtype=float)
     production: list[Part] = [(v["shipment"], flow_codes, 1.0)]
     if len(kits):
+        _add_kit_running(m, kits, flow_row[kit_plant_year])
+    if len(kits):
         production.append((v["kit_shipment"], kit_codes, kit_share))
     if size:
         add_rows(m, [*production, (v["modules_running"], own(size), -module_capacity)], size,
@@ -230,3 +236,20 @@ def add_strategic_capacity(m: linopy.Model, index: ModelIndex, options: BuildOpt
                      len(plant_years), "plant_capacity_kits", "<=",
                      plant_years["capacity_vehicles_per_year"].to_numpy(dtype=float),
                      "plant-capacity-kits", rows=other)
+def _add_kit_running(m: linopy.Model, kits: object, plant_row: np.ndarray) -> None:
+    """Kits from a strategic plant only in years it runs: z_k <= M_k r_{p,y}.
+
+    ``plant_row`` is each kit's strategic plant-year (-1: a plant without a strategy row,
+    which operates in every year it has). M_k (``site_bound``: the smaller of the site's
+    capacity and the demand the kit can serve) is an upper bound of z_k, so the row only
+    forbids kits from a closed or mothballed plant (whatever their capacity share).
+    """
+    chosen = np.flatnonzero(plant_row >= 0)
+    if not len(chosen):
+        return
+    v = m.variables
+    size = len(plant_row)
+    bound = kits["site_bound"].to_numpy(dtype=float)  # type: ignore[index]
+    add_rows(m, [(v["kit_shipment"], own(size), 1.0),
+                 *fan_out(v["plant_running"], np.where(plant_row >= 0, plant_row, -1), -bound)],
+             size, "kit_plant_running", "<=", 0.0, "kit-plant-running", rows=chosen)
