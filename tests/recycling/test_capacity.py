@@ -158,3 +158,40 @@ def test_bottlenecks_add_up_to_what_no_plan_can_process(seed):
     for b in found:
         assert b.short_tonnes == pytest.approx(b.retired_tonnes - b.may_wait_tonnes
                                                - b.capacity_tonnes)
+
+
+@pytest.mark.parametrize(("tonnes", "short", "retired_text", "capacity_text"), [
+    (2000.001, "0.001", "2,000.001", "2,000.000"),
+    (2000.0015, "0.0015", "2,000.002", "2,000.000"),
+    (2000.00001, "1e-05", "2,000.00001", "2,000.00000"),
+])
+def test_a_tiny_shortfall_is_explained_as_capacity_not_as_a_bug(
+        tonnes, short, retired_text, capacity_text, exact_options):
+    """Review: 0.001 t short of 2,000 t passed the check (it ignored 1e-6 of the tonnes),
+    the MILP found it infeasible, and the message called it a bug in evplan."""
+    with pytest.raises(InfeasibleError) as caught:
+        plan_recycling(load_inputs(retired(tonnes), **tiny_tables()), exact_options)
+    text = str(caught.value)
+    assert "bug in evplan" not in text
+    assert f"the model is infeasible: {short} t of retired packs cannot be processed" in text
+    assert (f"{retired_text} t retired at 'P' in 2030 must all be processed by 2030, but the "
+            f"plants they may ship to can process at most {capacity_text} t then") in text
+    assert f"Short by {short} t." in text
+
+
+def test_a_bottleneck_in_the_last_year_planned_suggests_a_later_last_year():
+    """Review: a cut that ends in the last year planned suggested longer storage, but
+    nothing waits past the last year; only planning later years helps."""
+    last = _infeasible(retired(2500.0), replace(HARD, max_storage_years=2, last_year=2030))
+    assert ("plan beyond 2030 (a later last_year) so packs may wait past 2030, the last "
+            "year planned") in last
+    assert "max_storage_years" not in last
+    none_may_wait = _infeasible(retired(2500.0), HARD)
+    assert ("plan beyond 2030 (a later last_year and max_storage_years of at least 1) so "
+            "packs may wait past 2030") in none_may_wait
+    # the docs' example: the cut ends in 2032, the horizon in 2033
+    packs = pd.concat([retired(1800.0, 2030), retired(1800.0, 2031)])
+    earlier = _infeasible(packs, replace(HARD, max_storage_years=1, last_year=2033),
+                          first_years=[2030, 2033])
+    assert "let packs wait longer (max_storage_years)" in earlier
+    assert "a later last_year" not in earlier
