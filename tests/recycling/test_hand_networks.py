@@ -214,3 +214,28 @@ def test_mass_balance_closes(exact_options):
     by_material = flows.set_index("material")["tonnes"]
     assert by_material["nickel"] == pytest.approx(750.0)
     assert by_material["other"] == pytest.approx(600.0)
+
+
+def test_two_targets_that_need_different_processes_are_named(exact_options):
+    """Review: a nickel target pyro meets (99%) was explained as "no process the plant may
+    run recovers that share of nickel (the best, pyro, recovers 99%)"; it fails because the
+    efficiency target needs hydro. Chemistry X: nickel 5 and lithium 4 of 10 kg/kWh; pyro
+    recovers 99% of nickel, hydro 50% of nickel and 99% of lithium, so pyro recovers 49.5%
+    of the pack mass and hydro 64.6%."""
+    targets = [("material_recovery", "nickel", 2025, 0.55),
+               ("recycling_efficiency", "*", 2025, 0.64)]
+    tables = tiny_tables(eu=True, targets=targets)
+    tables["materials"]["kg_per_kwh"] = [5.0, 4.0]
+    tables["recovery"]["recovery"] = [0.99, 0.0, 0.5, 0.99]
+    hard = replace(exact_options, target_penalty_usd_per_tonne=None)
+    with pytest.raises(InfeasibleError) as caught:
+        plan_recycling(load_inputs(retired(500.0), **tables), hard)
+    text = str(caught.value)
+    assert "(the best, pyro, recovers 99%)" not in text
+    assert "no process the plant may run recovers that share" not in text
+    lines = [line for line in caught.value.explanations if "material_recovery (nickel)" in line]
+    assert lines and all(
+        "only pyro meets it (recovering pyro 99%, hydro 50% of nickel), but the plant's "
+        "recycling_efficiency target of 64% needs hydro (recovering hydro 64.6%, pyro 49.5% "
+        "of the pack mass of X packs): no process the plant may run meets both" in line
+        for line in lines)

@@ -10,7 +10,10 @@ the years 2034-2050, not one per year), with the reason when it lies in the tabl
   *m* (``recovery.csv``), every tonne of packs holding *m* the plant processes falls
   short, so the target holds only if the plant processes none of them;
 * recycling efficiency *T*: the chemistries whose best process recovers less than *T* of
-  the pack mass; blending other packs in is the only way to meet it.
+  the pack mass; blending other packs in is the only way to meet it;
+* a target some process meets, while another target of the plant in those years needs a
+  different process (none the plant may run meets both): the two targets and the
+  processes each needs.
 
 The years are those of the elastic plan: packs that may wait (``max_storage_years``) wait,
 so the first year named is the first in which processing them can no longer be avoided.
@@ -34,13 +37,75 @@ def _percent(share: float) -> str:
     return f"{round(100 * float(share), 2):g}%"
 
 
+def _rates_by_process(index: NetworkIndex, processes: list[str], target: str, material: str,
+                      chemistries: list[str]) -> pd.Series:
+    """Per process: its recovery of ``material``, or (recycling efficiency) the least share
+    of the pack mass it recovers over ``chemistries``."""
+    rates = index.recovery.reindex(index=processes).fillna(0.0)
+    if target == "material_recovery":
+        return (rates[material] if material in rates else pd.Series(0.0, index=processes)
+                ).astype(float)
+    shares = index.shares.reindex(chemistries).fillna(0.0)
+    if shares.empty:
+        return pd.Series(np.nan, index=processes)
+    efficiency = shares.to_numpy() @ rates.reindex(columns=shares.columns).fillna(
+        0.0).to_numpy().T  # chemistry x process
+    return pd.Series(efficiency.min(axis=0), index=processes)
+
+
+def _what(target: str, material: str, chemistries: list[str]) -> str:
+    if target == "material_recovery":
+        return f"of {material}"
+    return f"of the pack mass of {', '.join(chemistries)} packs"
+
+
+def _conflict(index: NetworkIndex, plant: str, years: tuple[int, ...], target: str,
+              material: str, share: float, chemistries: list[str], processes: list[str]
+              ) -> str:
+    """Another target of the plant in ``years`` that only processes failing this one meet."""
+    this = _rates_by_process(index, processes, target, material, chemistries)
+    meets = set(this.index[this >= share - 1e-12])
+    others = index.targets[(index.targets["plant"] == plant)
+                           & index.targets["year"].isin(years)][
+        ["target", "material", "share"]].drop_duplicates()
+    for other, other_material, other_share in others.itertuples(index=False):
+        other, other_material = str(other), str(other_material)
+        if (other, other_material, float(other_share)) == (target, material, share):
+            continue
+        rates = _rates_by_process(index, processes, other, other_material, chemistries)
+        needs = set(rates.index[rates >= float(other_share) - 1e-12])
+        if not needs or needs & meets:
+            continue  # unattainable on its own (its own line says so), or no conflict
+
+        def recovers(values: pd.Series, kind: str, material_: str) -> str:
+            return ", ".join(f"{process} {_percent(value)}" for process, value
+                             in values.sort_values(ascending=False).items()) + (
+                f" {_what(kind, material_, chemistries)}")
+
+        label = (f"{other} target ({other_material})" if other == "material_recovery"
+                 else f"{other} target")
+        return (f"only {_names(sorted(meets))} meets it (recovering "
+                f"{recovers(this, target, material)}), but the plant's {label} of "
+                f"{_percent(other_share)} needs {_names(sorted(needs))} (recovering "
+                f"{recovers(rates, other, other_material)}): no process the plant may run "
+                "meets both")
+    return ""
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 def _best(index: NetworkIndex, plant: str, target: str, material: str, share: float,
-          chemistries: list[str]) -> str:
+          chemistries: list[str], years: tuple[int, ...] = ()) -> str:
     """The reason in the tables, or an empty string when the mix is the problem."""
     processes = sorted(set(index.configs.loc[index.configs["plant"] == plant, "process"]))
     rates = index.recovery.reindex(index=processes).fillna(0.0)
     if target == "material_recovery":
         column = rates[material] if material in rates else pd.Series(0.0, index=processes)
+        if len(column) and float(column.max()) >= share - 1e-12:
+            return _conflict(index, plant, years, target, material, share, chemistries,
+                             processes)
         best = str(column.idxmax()) if len(column) else "-"
         return (f"no process the plant may run recovers that share of {material} (the best, "
                 f"{best}, recovers {_percent(float(column.max()) if len(column) else 0.0)}), "
@@ -55,9 +120,10 @@ def _best(index: NetworkIndex, plant: str, target: str, material: str, share: fl
     parts = [f"{_percent(value)} of {chemistry} packs ({process})"
              for chemistry, value, process in zip(chemistries, best, which, strict=True)
              if value < share]
-    return ("the processes the plant may run recover at most " + ", ".join(parts)
-            + ", and the packs it must take cannot be blended up to the share"
-            if parts else "")
+    if parts:
+        return ("the processes the plant may run recover at most " + ", ".join(parts)
+                + ", and the packs it must take cannot be blended up to the share")
+    return _conflict(index, plant, years, target, material, share, chemistries, processes)
 
 
 def explain_targets(index: NetworkIndex, shortfall: np.ndarray, flow_tonnes: np.ndarray
@@ -100,7 +166,7 @@ def explain_targets(index: NetworkIndex, shortfall: np.ndarray, flow_tonnes: np.
     for (_, target, material, plant, share, years, total, first, tonnes,
          chemistries) in groups[:SHOWN]:
         what = "of the pack mass" if target == "recycling_efficiency" else f"({material})"
-        reason = _best(index, plant, target, material, share, chemistries)
+        reason = _best(index, plant, target, material, share, chemistries, years)
         lines.append(
             f"EU target {target} {what} of {_percent(share)} at plant '{plant}' cannot be met "
             f"in {years_text(years)}" + (f": {reason}" if reason else "")
