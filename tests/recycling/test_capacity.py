@@ -195,3 +195,19 @@ def test_a_bottleneck_in_the_last_year_planned_suggests_a_later_last_year():
                           first_years=[2030, 2033])
     assert "let packs wait longer (max_storage_years)" in earlier
     assert "a later last_year" not in earlier
+
+
+def test_an_infeasible_milp_reruns_the_capacity_check_counting_any_shortfall(exact_options):
+    """Should the MILP find a shortfall the check took as rounding, the check is rerun with
+    no tolerance, so the message explains capacity instead of calling it a bug in evplan
+    (the solve here skips the check before it)."""
+    from evplan.recycling.plan import _solve
+
+    inputs = load_inputs(retired(2000.001), **tiny_tables())
+    index = build_index(inputs, exact_options)
+    with pytest.raises(InfeasibleError) as caught:
+        _solve(index, exact_options, inputs=inputs)
+    assert "bug in evplan" not in str(caught.value)
+    assert "Short by 0.001 t." in str(caught.value)
+    with pytest.raises(InfeasibleError, match="bug in evplan"):  # without the tables
+        _solve(index, exact_options)
