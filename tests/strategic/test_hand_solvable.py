@@ -258,3 +258,22 @@ def test_plain_inputs_stay_a_linear_programme() -> None:
     assert "network_decisions" not in result.tables
     assert "strategic" not in result.metadata
     assert isinstance(result["utilisation"], pd.DataFrame)
+
+
+def test_the_floor_of_a_plant_without_a_strategy_row_counts_its_kits() -> None:
+    """kit_network with both kit lanes using P1's capacity (share 1) and a 50 % floor on
+    P1's 1,000: the plan of the 30 % case (200 built-up + 400 kits = 600 >= 500) meets the
+    floor, so the optimum stays 3,410,447.76. The model counted built-up vehicles only
+    (500 built-up, 100 kits: a worse plan) while check_plan counted the kits (review)."""
+    base = kit_network(0.30)
+    extra = {name: base[name].drop(columns=["row"]) for name in
+             ("assembly_sites", "kit_routes", "kit_duties")}
+    extra["kit_routes"]["plant_capacity_share"] = 1.0
+    extra["plants"] = base.plants.drop(columns=["row"]).assign(
+        min_utilisation=[0.5, 0.0])
+    data = two_plants(years=1, fixed=(0.0, 0.0), costs=(10_000.0, 30_000.0),
+                      capacities=(1_000.0, 0.0), market_country="BB", duty=0.5, extra=extra)
+    result = solve(data)
+    assert result.metadata["strategic_check"] == "passed"
+    assert result.objective_usd == pytest.approx(3_410_447.76, abs=0.05)
+    assert result["kit_shipments"]["kits"].sum() == pytest.approx(400.0)

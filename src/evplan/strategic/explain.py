@@ -119,5 +119,17 @@ def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
                          "Allow it to shrink, close or mothball earlier, or lower "
                          "min_utilisation.")
 
+    if "kit_minimum_shortfall" in m.variables:
+        shortfall = values_of(m, run, "kit_minimum_shortfall")
+        floors = index.strategic.kit_floors
+        for position in np.flatnonzero(shortfall > TOLERANCE_VEHICLES):
+            row = index.plant_years.iloc[int(floors.index[position])]
+            need = float(floors.iloc[position]) * float(row["capacity_vehicles_per_year"])
+            lines.append(f"minimum production of {need:,.0f} vehicles (built-up plus the kits' "
+                         f"capacity share) at {row['plant']} in {row['year']} (plants.csv row "
+                         f"{row['row']}) cannot be reached: short by {shortfall[position]:,.0f}."
+                         " Lower min_utilisation, or let the plant change "
+                         "(plant_strategy.csv).")
+
     return lines or ["HiGHS reported the model infeasible but the elastic copy needs no "
                      "shortfall; rerun with --debug and report this as a bug."]

@@ -44,7 +44,10 @@ def extend_index(data: NetworkData, index: ModelIndex) -> ModelIndex:
 
     For plants of plant_strategy.csv, ``plant_years`` then holds the largest capacity the
     plant may have (the ``plant-capacity`` row becomes a ceiling) and no minimum (the
-    ``strategic-plant-minimum`` row applies it to the running capacity).
+    ``strategic-plant-minimum`` row applies it to the running capacity). Other plant-years
+    whose kits use plant capacity lose their minimum too: ``plant-minimum-kits``
+    (``strategic.kit_floors``) applies it to built-up vehicles plus the kits' capacity share,
+    as ``plant-capacity-kits`` counts them against capacity.
     """
     if not has_strategic(data):
         return index
@@ -65,4 +68,13 @@ def extend_index(data: NetworkData, index: ModelIndex) -> ModelIndex:
     plant_years.loc[chosen, "capacity_vehicles_per_year"] = plant_years.loc[
         chosen, "plant"].map(strategic.plant_max_capacity).to_numpy(dtype=float)
     plant_years.loc[chosen, "min_utilisation"] = 0.0
+    floors = pd.Series(dtype=float)
+    if len(kits):
+        loaded = np.unique(kits.loc[kits["plant_capacity_share"].astype(float).to_numpy() > 0,
+                                    "plant_year"].to_numpy(dtype=np.int64))
+        loaded = loaded[~chosen[loaded]]
+        floors = plant_years["min_utilisation"].iloc[loaded].astype(float)
+        floors = floors[floors.to_numpy() > 0]
+        plant_years.loc[floors.index, "min_utilisation"] = 0.0
+    strategic = replace(strategic, kit_floors=floors)
     return replace(index, plant_years=plant_years, strategic=strategic)

@@ -27,7 +27,7 @@ big constant (see ``docs/formulation.md``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -58,6 +58,9 @@ class StrategicIndex:
     sale_homologation: np.ndarray
     objective_basis: str
     plant_max_capacity: pd.Series
+    #: min_utilisation of plant-years without a strategy row whose kits use plant capacity
+    #: (indexed by network plant-year); ``plant-minimum-kits`` counts their kits' share.
+    kit_floors: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
 
     def sizes(self) -> dict[str, int]:
         """Element counts, for logs and benchmarks."""

@@ -183,9 +183,9 @@ def add_strategic_objective(m: linopy.Model, index: ModelIndex, options: BuildOp
             "variable_cost_usd_per_vehicle"].to_numpy(dtype=float))
         if (partner > 0).any():
             terms.append(_term(m, "shipment", -partner * flows["year"].map(discount).to_numpy()))
-    if "strategic_minimum_shortfall" in m.variables:
-        terms.append(-options.elastic_penalty_usd_per_vehicle * m.variables[
-            "strategic_minimum_shortfall"].sum())
+    for name in ("strategic_minimum_shortfall", "kit_minimum_shortfall"):
+        if name in m.variables:
+            terms.append(-options.elastic_penalty_usd_per_vehicle * m.variables[name].sum())
     if terms:
         expression = m.objective.expression
         for term in terms:

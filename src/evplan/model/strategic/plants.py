@@ -186,7 +186,8 @@ def add_strategic_capacity(m: linopy.Model, index: ModelIndex, options: BuildOpt
     Rows ``strategic-plant-capacity`` (every strategic plant-year) and
     ``strategic-plant-minimum`` (plants with min_utilisation > 0; a shortfall variable in
     the elastic copy). Plants without a strategy row but with kit lanes that use plant
-    capacity get ``plant-capacity-kits``: built-up vehicles plus kits within capacity.
+    capacity get ``plant-capacity-kits``: built-up vehicles plus kits within capacity, and
+    ``plant-minimum-kits``: the same sum at least min_utilisation of that capacity.
     """
     strategic = index.strategic
     years = strategic.plant_years
@@ -236,6 +237,34 @@ def add_strategic_capacity(m: linopy.Model, index: ModelIndex, options: BuildOpt
                      len(plant_years), "plant_capacity_kits", "<=",
                      plant_years["capacity_vehicles_per_year"].to_numpy(dtype=float),
                      "plant-capacity-kits", rows=other)
+    _add_kit_floors(m, index, options, kit_plant_year, kit_share)
+
+
+def _add_kit_floors(m: linopy.Model, index: ModelIndex, options: BuildOptions,
+                    kit_plant_year: np.ndarray, kit_share: np.ndarray) -> None:
+    """``plant-minimum-kits``: the break-even floor of a plant without a strategy row whose
+    kits use its capacity, on built-up vehicles plus the kits' capacity share (as
+    ``plant-capacity-kits``): sum_f x_f + sum_k σ_k z_k + s >= u K (s: elastic copy only).
+    """
+    floors = index.strategic.kit_floors
+    if not len(floors):
+        return
+    v = m.variables
+    plant_years = index.plant_years
+    chosen = floors.index.to_numpy(dtype=np.int64)
+    capacity = plant_years["capacity_vehicles_per_year"].to_numpy(dtype=float)
+    rhs = np.zeros(len(plant_years))
+    rhs[chosen] = floors.to_numpy(dtype=float) * capacity[chosen]
+    parts: list[Part] = [(v["shipment"], index.flows["plant_year"].to_numpy(), 1.0),
+                         (v["kit_shipment"], np.where(kit_share > 0, kit_plant_year, -1),
+                          kit_share)]
+    if options.elastic:
+        shortfall = new_variable(m, "kit_minimum_shortfall", len(chosen), "kit_minimum")
+        parts.append((shortfall, chosen, 1.0))
+    add_rows(m, parts, len(plant_years), "plant_minimum_kits", ">=", rhs,
+             "plant-minimum-kits", rows=chosen)
+
+
 def _add_kit_running(m: linopy.Model, kits: object, plant_row: np.ndarray) -> None:
     """Kits from a strategic plant only in years it runs: z_k <= M_k r_{p,y}.
 
