@@ -288,3 +288,59 @@ def test_kits_from_a_closed_plant_are_caught() -> None:
                           result.objective_usd)
     assert "P0 2030: ships 361.0 kits while closed (kits leave a plant only in years it runs)." \
         in problems, problems
+
+
+def test_not_a_number_in_a_kit_row_or_the_objective_is_caught(
+        kits: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    """Comparisons written abs(got - want) > tolerance are False for NaN, so a NaN duty on a
+    kit row and a NaN objective passed every check (review)."""
+    data, result = kits
+    table = result["kit_shipments"].copy()
+    table.loc[table.index[0], "duty_usd"] = float("nan")
+    problems = check_plan(data, {**dict(result.tables), "kit_shipments": table},
+                          result.objective_usd)
+    assert any("duty_usd is nan" in line for line in problems), problems
+    problems = check_plan(data, dict(result.tables), float("nan"))
+    assert any("the objective recomputed" in line and "the solver's nan" in line
+               for line in problems), problems
+    sales = result["sales"].copy()
+    sales.loc[sales.index[0], "revenue_usd"] = float("nan")
+    problems = check_plan(data, {**dict(result.tables), "sales": sales}, result.objective_usd)
+    assert any("revenue_usd" in line for line in problems), problems
+
+
+def test_kits_into_a_site_the_inputs_do_not_have_are_named(
+        kits: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    """check_plan raised KeyError on a kit row into an unknown site (review)."""
+    data, result = kits
+    table = result["kit_shipments"].copy()
+    table["site"] = "S9"
+    problems = check_plan(data, {**dict(result.tables), "kit_shipments": table},
+                          result.objective_usd)
+    assert ("kit_shipments P1>S9 CKD V1 2025: 179.1 kits into site S9, which "
+            "assembly_sites.csv does not have.") in problems, problems
+
+
+def test_rvc_met_is_checked_against_the_kits_and_the_customs_columns_are_required(
+        kits: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    """rvc_met was never read, and a kit table without customs_value_usd_per_vehicle or
+    cvd_rate passed (those checks were skipped; review)."""
+    data, result = kits
+    table = result["kit_shipments"].copy()
+    table["rvc_met"] = False
+    problems = check_plan(data, {**dict(result.tables), "kit_shipments": table},
+                          result.objective_usd)
+    assert "S1 V1 2025: 179.1 preferential kits with rvc_met false." in problems, problems
+    table = result["kit_shipments"].drop(columns=["customs_value_usd_per_vehicle", "cvd_rate"])
+    problems = check_plan(data, {**dict(result.tables), "kit_shipments": table},
+                          result.objective_usd)
+    assert ("kit_shipments has no cvd_rate column (the certificate checks each kit row's)."
+            in problems), problems
+    strict = kit_network(0.50)  # CKD alone is 47.6 %: no mix meets 50 %
+    solved = evplan.optimize(strict)
+    table = solved["kit_shipments"].copy()
+    table["rvc_met"] = True
+    problems = check_plan(strict, {**dict(solved.tables), "kit_shipments": table},
+                          solved.objective_usd)
+    assert ("S1 V1 2025: rvc_met is true at a regional value content of 0.4762, below "
+            "0.5000.") in problems, problems

@@ -159,7 +159,30 @@ class KitTerms:
                 "inventory": transfer * data.scenario.inventory_carrying_rate * days / 365.0,
                 "originating": float(local) * at_site + originating_share * customs,
                 "value": customs + assembly, "threshold": threshold,
-                "rvc_customs": customs}
+                "rvc_customs": customs,
+                "has_preference": float(cross and preferential is not None
+                                        and preferential < rate)}
+
+
+def _check_rvc_met(groups: dict[tuple[Any, Any, int], list[Any]], problems: list[str]
+                   ) -> None:
+    """rvc_met (the model's beta of the site, program and year) is true only where the kits
+    with a preference meet the threshold on average, and true wherever such kits enter at
+    the preferential rate."""
+    for (site, program, year), (originating, value, threshold, rows) in groups.items():
+        rvc = originating / value if value > 0 else 1.0
+        for row in rows:
+            met = getattr(row, "rvc_met", None)
+            if met is None:
+                continue
+            if bool(met) and rvc < threshold - 1e-6:
+                problems.append(f"{site} {program} {year}: rvc_met is true at a regional value "
+                                f"content of {rvc:.4f}, below {threshold:.4f}.")
+                break
+            if not bool(met) and float(row.preferential_kits) > TOLERANCE_VEHICLES:
+                problems.append(f"{site} {program} {year}: {float(row.preferential_kits):,.1f} "
+                                "preferential kits with rvc_met false.")
+                break
 
 
 def check_kit_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]
@@ -169,9 +192,18 @@ def check_kit_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems:
     kits at the preferential rate)."""
     terms = KitTerms(data)
     rvc_groups: dict[tuple[Any, Any, int], list[Any]] = {}
+    preference_groups: dict[tuple[Any, Any, int], list[Any]] = {}
+    for column in ("customs_value_usd_per_vehicle", "cvd_rate"):
+        if column not in tables["kit_shipments"].columns:
+            problems.append(f"kit_shipments has no {column} column (the certificate checks "
+                            "each kit row's).")
     for row in _rows(tables["kit_shipments"]):
         label = f"{row.plant}>{row.site} {row.kit} {row.program} {row.year}"
         kits, preferred = float(row.kits), float(row.preferential_kits)
+        if not (np.isfinite(kits) and np.isfinite(preferred)):
+            problems.append(f"{label}: kits {kits} and preferential_kits {preferred} must be "
+                            "numbers.")
+            continue
         if kits < -TOLERANCE_VEHICLES or preferred < -TOLERANCE_VEHICLES:
             problems.append(f"{label}: negative kits ({kits:,.3f}, {preferred:,.3f} "
                             "preferential).")
@@ -192,21 +224,32 @@ def check_kit_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems:
                         unit["full_duty"] - unit["preferential_duty"])}
         for column, want in expected.items():
             got = float(getattr(row, column, 0.0))
-            if abs(got - want) > 1e-6 * max(1.0, abs(want)) + 1e-3:
+            if not (abs(got - want) <= 1e-6 * max(1.0, abs(want)) + 1e-3):  # NaN: differs
                 problems.append(f"{label}: {column} is {got:,.2f}; {kits:,.1f} kits "
                                 f"({preferred:,.1f} preferential) at the inputs' terms make "
                                 f"{want:,.2f}.")
         for column, key in (("customs_value_usd_per_vehicle", "customs"),
                             ("cvd_rate", "cvd_rate")):
             cell = getattr(row, column, None)
-            if cell is not None and abs(float(cell) - unit[key]) > 1e-6 * max(
-                    1.0, abs(unit[key])) + 1e-6:
+            if cell is not None and not (abs(float(cell) - unit[key]) <= 1e-6 * max(
+                    1.0, abs(unit[key])) + 1e-6):
                 problems.append(f"{label}: reports {column} {float(cell):,.4f}; the inputs "
                                 f"give {unit[key]:,.4f}.")
         groups = rvc_groups.setdefault((row.site, row.program, int(row.year)), [0.0, 0.0, []])
         groups[0] += kits * unit["originating"]
         groups[1] += kits * unit["value"]
         groups[2].append(row)
+        if unit["has_preference"]:
+            threshold = 0.0 if np.isnan(unit["threshold"]) else unit["threshold"]
+            chosen = preference_groups.setdefault((row.site, row.program, int(row.year)),
+                                                  [0.0, 0.0, threshold, []])
+            chosen[0] += kits * unit["originating"]
+            chosen[1] += kits * unit["value"]
+            chosen[3].append(row)
+        elif bool(getattr(row, "rvc_met", False)):
+            problems.append(f"{label}: rvc_met is true on a kit lane without a preferential "
+                            "kit duty.")
+    _check_rvc_met(preference_groups, problems)
     for (site, program, year), (originating, value, rows) in rvc_groups.items():
         want = originating / value if value > 0 else np.nan
         for row in rows:

@@ -26,7 +26,8 @@ __all__ = ["check_money"]
 
 
 def _differs(got: float, want: float) -> bool:
-    return abs(got - want) > 1e-6 * max(1.0, abs(want)) + 1e-3
+    """True unless ``got`` is within tolerance of ``want`` (a NaN on either side differs)."""
+    return not (abs(got - want) <= 1e-6 * max(1.0, abs(want)) + 1e-3)
 
 
 def check_money(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]
