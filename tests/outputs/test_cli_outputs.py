@@ -277,3 +277,39 @@ def test_force_keeps_a_run_folder_that_holds_the_users_files(tmp_path: Path) -> 
     marker = read_marker(tmp_path / "out")
     assert marker is not None and "notes.txt" not in (marker.files or ())
     assert cli("run", str(inputs), "-o", "out", "--force", cwd=tmp_path).returncode == 1
+
+
+def test_force_judges_a_report_by_its_content_and_knows_a_legacy_folders_files(
+        tmp_path: Path) -> None:
+    """Second read: (1) `run --force` deleted the user's own report.html, which `evplan
+    report` had just refused to touch: a listed report.html skipped the content check.
+    (2) A folder whose marker predates `files` got no protection: --force deleted the user's
+    notes without naming them; its files are now known from its manifests."""
+    import json
+
+    inputs = small_inputs(tmp_path / "inputs")
+    assert cli("run", str(inputs), "-o", "out", cwd=tmp_path).returncode == 0
+    (tmp_path / "out" / "report.html").write_text("<html>my own page</html>")
+    refused = cli("run", str(inputs), "-o", "out", "--force", cwd=tmp_path)
+    assert refused.returncode == 1 and "and also report.html, which evplan did not write" in \
+        " ".join(refused.stderr.split())
+    assert (tmp_path / "out" / "report.html").read_text() == "<html>my own page</html>"
+    (tmp_path / "out" / "report.html").unlink()
+
+    assert cli("fleet", "out", cwd=tmp_path).returncode == 0
+    marker_file = tmp_path / "out" / ".evplan-run"
+    legacy = json.loads(marker_file.read_text(encoding="utf-8"))
+    del legacy["files"]  # as an evplan from before the list wrote it
+    marker_file.write_text(json.dumps(legacy), encoding="utf-8")
+    (tmp_path / "out" / "notes.txt").write_text("my notes")
+    (tmp_path / "out" / "fleet_notes.csv").write_text("a\n1\n")
+    refused = cli("run", str(inputs), "-o", "out", "--force", cwd=tmp_path)
+    assert refused.returncode == 1 and "and also fleet_notes.csv, notes.txt, which evplan did " \
+        "not write" in " ".join(refused.stderr.split())
+    assert cli("fleet", "out", cwd=tmp_path).returncode == 0  # an update lists its files again
+    marker = read_marker(tmp_path / "out")
+    assert marker is not None and marker.files is not None
+    assert "fleet.json" in marker.files and "notes.txt" not in marker.files
+    (tmp_path / "out" / "notes.txt").unlink()
+    (tmp_path / "out" / "fleet_notes.csv").unlink()
+    assert cli("run", str(inputs), "-o", "out", "--force", cwd=tmp_path).returncode == 0

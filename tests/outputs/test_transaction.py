@@ -58,7 +58,8 @@ def folder_with(path: Path, run_id: str, files: dict[str, str],
     path.mkdir(parents=True)
     for name, text in files.items():
         (path / name).write_text(text)
-    write_marker(path, Marker(kind="run", run_id=run_id, pending=pending))
+    write_marker(path, Marker(kind="run", run_id=run_id, pending=pending,
+                              files=tuple(sorted(files))))  # as evplan lists what it wrote
     return path
 
 

@@ -18,6 +18,7 @@ The rules, the same for every command that writes a folder:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -214,21 +215,41 @@ _IN_PLACE = {"report.html": lambda path: evplan_html(path),
              "results.xlsx": lambda path: evplan_workbook(path)}
 
 
+def known_files(path: Path) -> frozenset[str]:
+    """The files evplan wrote into the marked folder ``path``, read from its manifests, for
+    a marker from before it listed its ``files``: ``run.json`` and the tables it names (CSV
+    and Parquet), and ``fleet.json``, ``charging.json``, ``recycling.json`` with theirs. A
+    manifest that cannot be read names nothing (its files then count as the user's)."""
+    from evplan.fleet.write import written_files
+
+    names = {MARKER} | set(written_files(path, "fleet", "charging", "recycling"))
+    try:
+        tables = json.loads((path / "run.json").read_text(encoding="utf-8")).get("tables")
+    except (OSError, ValueError, AttributeError):
+        return frozenset(names)
+    names.add("run.json")
+    if isinstance(tables, list):
+        names |= {f"{table}.{extension}" for table in map(str, tables)
+                  for extension in ("csv", "parquet")}
+    return frozenset(names)
+
+
 def users_entries(path: Path, marker: Marker) -> list[str]:
     """Entries of the marked folder ``path`` that evplan did not write (a user's notes, a
-    folder of theirs): not in the marker's ``files``, not evplan's own report or workbook,
-    not a hidden temporary file of a write. Empty when the marker does not list its files
-    (a folder from before the list: not known)."""
-    if marker.files is None:
-        return []
-    ours = set(marker.files) | {MARKER}
+    folder of theirs): not in the marker's ``files`` (for a marker from before that list:
+    not in :func:`known_files`), not a hidden temporary file of a write. ``report.html``
+    and ``results.xlsx`` are judged by their content, listed or not (a user may have put
+    their own page there since)."""
+    ours = (set(marker.files) if marker.files is not None else set(known_files(path))
+            ) | {MARKER}
     found = []
     for entry in sorted(os.scandir(path), key=lambda entry: entry.name):
         name = entry.name
-        if name in ours or _PART_FILE.match(name):
-            continue
         check = _IN_PLACE.get(name)
-        if check is not None and not entry.is_symlink() and check(Path(entry.path)):
+        if check is not None:
+            if not entry.is_symlink() and check(Path(entry.path)):
+                continue
+        elif name in ours or _PART_FILE.match(name):
             continue
         found.append(name + ("/" if entry.is_dir(follow_symlinks=False) else ""))
     return found

@@ -43,7 +43,7 @@ from pathlib import Path
 
 from evplan.outputs.files import OwnerToken, announce_write, host, remove_tree
 from evplan.outputs.marker import MARKER, Marker, Pending, write_marker
-from evplan.outputs.targets import OutputError, Target, free_folder, write_latest
+from evplan.outputs.targets import OutputError, Target, free_folder, known_files, write_latest
 from evplan.progress import note_written
 
 __all__ = ["KILL_AT_STEP_ENV", "WRITE_DELAY_ENV", "plan_tables", "write_folder"]
@@ -113,16 +113,16 @@ def _files_written(staging: Path, kept: dict[str, int], target: Target
     """The entries of the folder evplan wrote, for its marker's ``files``.
 
     New or rewritten by this command (a new inode: files are written beside and renamed), and
-    for an update the kept entries an earlier command wrote. An update of a folder whose
-    marker has no list keeps not knowing (None): its entries may be the user's.
+    for an update the kept entries an earlier command wrote (for a marker from before the
+    list, those its manifests name: :func:`~evplan.outputs.targets.known_files`).
     """
     now = _inodes(staging)
     written = {name for name, inode in now.items() if kept.get(name) != inode}
     if target.mode != "update":
         return tuple(sorted(written))
     earlier = target.previous.files if target.previous is not None else None
-    if earlier is None:
-        return None
+    if earlier is None:  # a marker from before the list: what the manifests say
+        earlier = tuple(known_files(target.path))
     return tuple(sorted(written | (set(kept) & set(earlier))))
 
 
