@@ -26,6 +26,7 @@ from evplan.model.objective import fixed_cost_usd
 from evplan.model.requirements import commitment_gaps, empty_requirements, minimum_gaps
 from evplan.model.strategic import has_strategic
 from evplan.results import Result, compute_kpis, result_tables
+from evplan.results.run_files import PACK_SIZES_KEY, pack_sizes
 from evplan.timing import Stopwatch
 from evplan.verify.certify import certify
 
@@ -64,9 +65,13 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     """
     solver = solver or SolverOptions()
     if has_strategic(data):  # strategic tables: the network-design MILP (evplan.strategic)
+        from dataclasses import replace
+
         from evplan.strategic import optimize_strategic
 
-        return optimize_strategic(data, solver)
+        planned = optimize_strategic(data, solver)
+        return replace(planned, metadata={**planned.metadata, PACK_SIZES_KEY: pack_sizes(
+            data.tables["programs"])})
     watch = Stopwatch()
     started = time.perf_counter()
     index = build_index(data)
@@ -107,6 +112,7 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
         "solve_seconds": run.seconds,
         "mip_gap": run.mip_gap,
         "origin": data.origin,
+        PACK_SIZES_KEY: pack_sizes(data.tables["programs"]),  # for the fleet of a run folder
         "timings": watch.as_dict(),
     }
     result = Result(status=run.status, objective_usd=objective, tables=tables, kpis=kpis,

@@ -92,6 +92,7 @@ def test_programs_csv_is_checked_as_validate_checks_it(run_folder: Path, tmp_pat
     folder = damaged(run_folder, tmp_path)
     manifest = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     manifest["metadata"]["origin"] = str(inputs)
+    del manifest["metadata"]["battery_kwh_by_program"]  # a folder that records none
     (folder / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
     programs = pd.read_csv(inputs / "programs.csv", dtype=str, keep_default_na=False)
     programs["battery_kwh"] = value
@@ -148,11 +149,16 @@ def test_a_run_folder_records_its_pack_sizes_for_the_fleet(tmp_path: Path) -> No
 
 def test_a_run_folder_without_recorded_pack_sizes_says_where_they_came_from(
         run_folder: Path, tmp_path: Path) -> None:
-    """A folder written by the Python API (or an older evplan) records no pack sizes: the
-    inputs' programs.csv as it is now, else the powertrain defaults, each said in words."""
+    """A folder an older evplan wrote records no pack sizes: the inputs' programs.csv as it
+    is now, else the powertrain defaults, each said in words. (The Python API's
+    write_result records them as `evplan run` does: evplan.optimize puts them in the
+    result's metadata.)"""
     folder = damaged(run_folder, tmp_path)
-    assert "battery_kwh_by_program" not in json.loads(
-        (folder / "run.json").read_text(encoding="utf-8"))["metadata"]
+    manifest = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert read_run_folder(folder).pack_sizes == (
+        "Pack sizes are the programs' battery_kwh of the inputs the run planned.")
+    del manifest["metadata"]["battery_kwh_by_program"]
+    (folder / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
     sales = read_run_folder(folder)
     assert sales.pack_sizes.startswith("Pack sizes are the programs' battery_kwh in ")
     assert "programs.csv as it is now" in sales.pack_sizes

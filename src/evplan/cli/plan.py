@@ -110,7 +110,8 @@ def run(
                 result = optimize(data, solver)
         watch.lap_parts(result.metadata.get("timings", {}), rest="scenario + other")
         result = with_report_tables(result, data)
-        # the programs' pack sizes go into run.json, for `evplan fleet` on this folder
+        # the programs' pack sizes go into run.json, for `evplan fleet` on this folder (the
+        # plan's own: a scenario that changes battery_kwh is applied to `data` above)
         result = replace(result, metadata={
             **result.metadata, PACK_SIZES_KEY: pack_sizes(data.tables["programs"])})
         watch.lap("report tables")
