@@ -158,6 +158,18 @@ def test_a_value_that_yaml_reads_as_a_comment_is_refused(tmp_path: Path) -> None
         load_yaml, "up:\n  duties:\n    from_year:   #2026\n", "scenarios.yaml")
     assert load_yaml("a: null\nb: ~\nc: 0.1  # per year\nd: '#x'\ne:  # note\n  f: 1\n",
                      "s.yaml") == {"a": None, "b": None, "c": 0.1, "d": "#x", "e": {"f": 1}}
+    # second read: the same behind an anchor or a tag, and inside [ ] or { } where a value
+    # is due (a sweep's [0.5, 0.75, #N/A / 1.25] ran 3 cases, not 4)
+    for text, line, comment in (("from_year: &y #2026\n", 1, "'from_year' has no value"),
+                                ("name: !!str #x\n", 1, "'name' has no value"),
+                                ("v: [0.5, 0.75, #N/A\n   1.25]\n", 1, "a comment where a "
+                                 "value is due inside [ ] or { } ('#N/A')"),
+                                ("v: [0.5,\n   #N/A\n   1.25]\n", 2, "a comment where"),
+                                ("v: {a: #x\n   1}\n", 1, "a comment where")):
+        assert f"line {line}: {comment}" in message(load_yaml, text, "scenarios.yaml"), text
+    assert load_yaml("v: [1, 2]  # ok\nw: {a: [1, 2],  # the next key\n   b: 3}\n"
+                     "x: [1, 2 # after a value\n   , 3]\n", "s.yaml") == {
+        "v": [1, 2], "w": {"a": [1, 2], "b": 3}, "x": [1, 2, 3]}
 
     folder = write_inputs(single_lane(), tmp_path / "inputs")
     scenario = folder / "scenario.yaml"

@@ -75,7 +75,6 @@ _SAVE_UTF8 = "Save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in an editor: e
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_NULL_TAG = "tag:yaml.org,2002:null"
 
 
 class YamlLimitError(yaml.YAMLError):
@@ -200,6 +199,7 @@ class LimitedSafeLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
         self._aliases = 0
+        self._flow_kinds: list[str] = []  # the open flow collections, '[' or '{'
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -218,6 +218,45 @@ class LimitedSafeLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def scan_to_next_token(self) -> None:
+        """PyYAML's skipping of spaces, line breaks and comments, refusing inside ``[ ]`` or
+        ``{ }`` a comment where a value is due (``[0.5, 0.75, #N/A`` then ``1.25]`` on the
+        next line read as three values: a sweep ran one case fewer without a word; ``{a:
+        #x`` read ``a`` as empty). A comment after a value, or where a mapping's next key is
+        due, stays allowed."""
+        if not self.flow_level:
+            super().scan_to_next_token()
+            return
+        while True:
+            while self.peek() == " ":
+                self.forward()
+            if self.peek() == "#":
+                before = self.buffer[:self.pointer].rstrip(" \t\r\n")
+                due = (":", ",", "[") if self._flow_kinds[-1:] == ["["] else (":",)
+                if before.endswith(due):  # in { }, after ',' a key is due: a comment is fine
+                    raise YamlLimitError(
+                        f"line {self.line + 1}: a comment where a value is due inside [ ] or "
+                        f"{{ }} ('{self.buffer[self.pointer:self.pointer + 20].splitlines()[0]}')"
+                        ": YAML reads it as nothing, so that value would be left out. Write "
+                        "the value (quoted if it starts with '#'), or remove the comment")
+                while self.peek() not in "\0\r\n\x85\u2028\u2029":
+                    self.forward()
+            if not self.scan_line_break():
+                return
+
+    def fetch_flow_sequence_start(self) -> None:
+        self._flow_kinds.append("[")
+        super().fetch_flow_sequence_start()
+
+    def fetch_flow_mapping_start(self) -> None:
+        self._flow_kinds.append("{")
+        super().fetch_flow_mapping_start()
+
+    def fetch_flow_collection_end(self, token_class: Any) -> None:
+        if self._flow_kinds:
+            self._flow_kinds.pop()
+        super().fetch_flow_collection_end(token_class)
 
     def construct_document(self, node: Any) -> Any:
         _check_expanded(node)
@@ -253,15 +292,16 @@ def _hidden_value(key_node: yaml.Node, value_node: yaml.Node) -> str:
     no value, else ''. ``from_year: #2026`` or ``cvd_rate: #N/A`` (pasted from a
     spreadsheet) read as an empty value, so the key silently took its default or cleared a
     cell. An explicit ``null`` or ``~``, and a value with a comment after it, are kept."""
-    if not (isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL_TAG
-            and value_node.value == ""):
+    if not (isinstance(value_node, yaml.ScalarNode) and value_node.value == ""
+            and value_node.style is None):  # nothing written (a quoted '' is a value)
         return ""
     mark = key_node.end_mark
     buffer = getattr(mark, "buffer", None)
     if not isinstance(buffer, str):
         return ""
     end = buffer.find("\n", mark.pointer)
-    match = re.match(r"\s*:\s+(#.*)", buffer[mark.pointer:end if end >= 0 else len(buffer)])
+    match = re.match(r"\s*:\s+(?:[&!]\S*\s+)*(#.*)",  # an anchor or tag may stand first
+                     buffer[mark.pointer:end if end >= 0 else len(buffer)])
     return match.group(1).strip()[:40] if match else ""
 
 
