@@ -344,3 +344,14 @@ def test_rvc_met_is_checked_against_the_kits_and_the_customs_columns_are_require
                           solved.objective_usd)
     assert ("S1 V1 2025: rvc_met is true at a regional value content of 0.4762, below "
             "0.5000.") in problems, problems
+
+
+def test_a_module_count_that_is_not_a_number_is_caught_not_a_crash(
+        closing: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    """Second read: a NaN modules_installed raised ValueError in round() inside the check."""
+    data, result = closing
+    decisions = result["plant_decisions"].copy()
+    decisions["modules_installed"] = decisions["modules_installed"].astype(float)
+    decisions.loc[decisions["year"] == 2025, "modules_installed"] = float("nan")
+    problems = problems_of(data, result, {"plant_decisions": decisions})
+    assert any(line.startswith("P2 2025: nan modules installed") for line in problems), problems

@@ -34,6 +34,8 @@ duties, quotas) are checked by the network model's own verification.
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 import numpy as np
@@ -183,7 +185,8 @@ def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[s
                                 "a plant only in years it runs).")
             if row.state == "running" and installed < 1:
                 problems.append(f"{label}: runs with no module (that is a closure).")
-            if abs(installed - round(installed)) > 1e-6 or installed < -1e-9 or installed > top:
+            if not math.isfinite(installed) or abs(installed - round(installed)) > 1e-6 or (
+                    installed < -1e-9 or installed > top):  # NaN: a problem, not a crash
                 problems.append(f"{label}: {installed:g} modules installed, outside 0..{top}.")
             if row.year < add_year and installed > initial + 1e-9:
                 problems.append(f"{label}: {installed:g} modules before the add lead time "
