@@ -262,6 +262,8 @@ def test_reported_events_costs_prices_and_kit_terms_are_checked(
     table["customs_value_usd_per_vehicle"] = 0.0
     table["cvd_rate"] = 0.1
     table["rvc"] = 0.5
+    table["origin"] = "ZZ"  # second read: neither was compared with the inputs
+    table["powertrain"] = "ICE"
     problems = check_plan(data, {**dict(result.tables), "assembly": assembly, "sales": sales,
                                  "kit_shipments": table}, result.objective_usd)
     assert "assembly S1 2025: opened_this_year is 0.00; the inputs give 1.00." in problems
@@ -273,6 +275,8 @@ def test_reported_events_costs_prices_and_kit_terms_are_checked(
     assert "P1>S1 SKD V1 2025: reports cvd_rate 0.1000; the inputs give 0.0000." in problems
     assert "S1 V1 2025: reports a regional value content of 0.5000; its kits make 0.3000." \
         in problems
+    assert "P1>S1 CKD V1 2025: origin is 'ZZ'; the inputs make it 'AA'." in problems
+    assert "P1>S1 CKD V1 2025: powertrain is 'ICE'; the inputs make it 'BEV'." in problems
 
 
 def test_kits_from_a_closed_plant_are_caught() -> None:

@@ -197,8 +197,17 @@ def check_kit_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems:
         if column not in tables["kit_shipments"].columns:
             problems.append(f"kit_shipments has no {column} column (the certificate checks "
                             "each kit row's).")
+    country = dict(zip(data.tables["plants"]["plant"].astype(str),
+                       data.tables["plants"]["country"].astype(str), strict=True))
+    powertrain = dict(zip(data.tables["programs"]["program"].astype(str),
+                          data.tables["programs"]["powertrain"].astype(str), strict=True))
     for row in _rows(tables["kit_shipments"]):
         label = f"{row.plant}>{row.site} {row.kit} {row.program} {row.year}"
+        for column, want in (("origin", country.get(str(row.plant))),
+                             ("powertrain", powertrain.get(str(row.program)))):
+            got = getattr(row, column, None)
+            if got is not None and want is not None and str(got) != want:
+                problems.append(f"{label}: {column} is {got!r}; the inputs make it {want!r}.")
         kits, preferred = float(row.kits), float(row.preferential_kits)
         if not (np.isfinite(kits) and np.isfinite(preferred)):
             problems.append(f"{label}: kits {kits} and preferential_kits {preferred} must be "
