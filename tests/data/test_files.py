@@ -165,7 +165,9 @@ def test_a_value_that_yaml_reads_as_a_comment_is_refused(tmp_path: Path) -> None
                                 ("v: [0.5, 0.75, #N/A\n   1.25]\n", 1, "a comment where a "
                                  "value is due inside [ ] or { } ('#N/A')"),
                                 ("v: [0.5,\n   #N/A\n   1.25]\n", 2, "a comment where"),
-                                ("v: {a: #x\n   1}\n", 1, "a comment where")):
+                                ("v: {a: #x\n   1}\n", 1, "a comment where"),
+                                ("v:\n  - 1\n  - #N/A\n", 3, "a list item has no value: "
+                                 "'#N/A' is a YAML comment")):
         assert f"line {line}: {comment}" in message(load_yaml, text, "scenarios.yaml"), text
     assert load_yaml("v: [1, 2]  # ok\nw: {a: [1, 2],  # the next key\n   b: 3}\n"
                      "x: [1, 2 # after a value\n   , 3]\n", "s.yaml") == {

@@ -258,6 +258,18 @@ class LimitedSafeLoader(yaml.SafeLoader):
             self._flow_kinds.pop()
         super().fetch_flow_collection_end(token_class)
 
+    def construct_sequence(self, node: Any, deep: bool = False) -> Any:
+        """Refuse a list item hidden by a comment (``- #N/A``: :func:`_hidden_value`)."""
+        if isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                comment = _hidden_value(None, item)
+                if comment:
+                    raise YamlLimitError(
+                        f"line {item.start_mark.line + 1}: a list item has no value: "
+                        f"'{comment}' is a YAML comment, so the item would be read as empty. "
+                        "Write the value (quote text that starts with '#'), or remove the item")
+        return super().construct_sequence(node, deep=deep)
+
     def construct_document(self, node: Any) -> Any:
         _check_expanded(node)
         return super().construct_document(node)
@@ -287,20 +299,22 @@ class LimitedSafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _hidden_value(key_node: yaml.Node, value_node: yaml.Node) -> str:
-    """The comment (first 40 characters) that follows ``key:`` on its line when the key has
-    no value, else ''. ``from_year: #2026`` or ``cvd_rate: #N/A`` (pasted from a
-    spreadsheet) read as an empty value, so the key silently took its default or cleared a
-    cell. An explicit ``null`` or ``~``, and a value with a comment after it, are kept."""
+def _hidden_value(key_node: yaml.Node | None, value_node: yaml.Node) -> str:
+    """The comment (first 40 characters) that follows ``key:`` (or a list's ``-`` when
+    ``key_node`` is None) on its line when nothing else is written there, else ''.
+    ``from_year: #2026`` or ``- #N/A`` (pasted from a spreadsheet) read as an empty value,
+    so the key silently took its default, cleared a cell, or a list held a blank. An
+    explicit ``null`` or ``~``, and a value with a comment after it, are kept."""
     if not (isinstance(value_node, yaml.ScalarNode) and value_node.value == ""
             and value_node.style is None):  # nothing written (a quoted '' is a value)
         return ""
-    mark = key_node.end_mark
+    mark = key_node.end_mark if key_node is not None else value_node.start_mark
     buffer = getattr(mark, "buffer", None)
     if not isinstance(buffer, str):
         return ""
     end = buffer.find("\n", mark.pointer)
-    match = re.match(r"\s*:\s+(?:[&!]\S*\s+)*(#.*)",  # an anchor or tag may stand first
+    match = re.match(r"\s*:\s+(?:[&!]\S*\s+)*(#.*)" if key_node is not None  # an anchor or
+                     else r"\s*(?:[&!]\S*\s+)*(#.*)",                       # tag may come first
                      buffer[mark.pointer:end if end >= 0 else len(buffer)])
     return match.group(1).strip()[:40] if match else ""
 
