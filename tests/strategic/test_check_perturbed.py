@@ -359,3 +359,33 @@ def test_a_module_count_that_is_not_a_number_is_caught_not_a_crash(
     decisions.loc[decisions["year"] == 2025, "modules_installed"] = float("nan")
     problems = problems_of(data, result, {"plant_decisions": decisions})
     assert any(line.startswith("P2 2025: nan modules installed") for line in problems), problems
+
+
+def test_kits_without_a_preference_do_not_count_in_the_rules_of_origin_check() -> None:
+    """Second read: the certificate averaged the regional value content over every kit of a
+    site's program and year, the model over the kits with a preference only. A valid plan
+    mixing P1's preferential CKD kits (47.6 %, threshold 45 %) with P2's SKD kits from a
+    country without a preference (all kits: 30 %) was refused as 'a bug in evplan'."""
+    extra = {
+        "plants": {"plant": ["P1", "P2"], "country": ["AA", "CC"],
+                   "capacity_vehicles_per_year": [1_000.0, 200.0],
+                   "fixed_cost_usd_per_year": [0.0, 0.0]},
+        "duties": {"origin": ["AA", "CC"], "market": ["M1", "M1"], "powertrain": ["*", "*"],
+                   "ad_valorem_rate": [0.5, 0.5]},
+        "assembly_sites": {"site": ["S1"], "market": ["M1"], "capacity_vehicles_per_year":
+                           [400.0], "opening_cost_usd": [1e5], "fixed_cost_usd_per_year": [0.0]},
+        "kit_routes": {"plant": ["P1", "P2"], "site": ["S1", "S1"], "kit": ["CKD", "SKD"],
+                       "kit_value_share": [0.5, 0.8], "freight_usd_per_vehicle": [500.0, 500.0],
+                       "assembly_cost_usd_per_vehicle": [5_000.0, 1_000.0],
+                       "plant_capacity_share": [0.0, 1.0]},
+        "kit_duties": {"origin": ["AA", "CC"], "market": ["M1", "M1"], "powertrain": ["*", "*"],
+                       "kit_duty_rate": [0.2, 0.05], "preferential_rate": [0.0, None],
+                       "rvc_threshold": [0.45, None]},
+    }
+    data = two_plants(years=1, costs=(10_000.0, 10_000.0), market_country="BB", duty=0.5,
+                      demand=1_000.0, extra=extra)
+    result = evplan.optimize(data)  # raised VerificationError before
+    kits = result["kit_shipments"].set_index("plant")
+    assert kits.loc["P1", "preferential_kits"] == pytest.approx(200.0)
+    assert kits.loc["P2", "kits"] == pytest.approx(200.0)
+    assert result.metadata["strategic_check"] == "passed"

@@ -356,6 +356,8 @@ def _sites(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[st
         if key not in claimed or terms.known(row) is not None:
             continue
         unit = terms(row)
+        if not unit["has_preference"]:
+            continue  # as the model's rule: the average is over the kits with a preference
         threshold = unit["threshold"]
         total = groups.setdefault(key, [0.0, 0.0, 0.0])
         total[0] += row.kits * unit["originating"]
