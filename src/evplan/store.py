@@ -52,6 +52,7 @@ from evplan.store_checks import (
     missing_columns,
     table_columns,
 )
+from evplan.store_lock import FolderBusy, duckdb_locked, folder_lock
 
 __all__ = ["DEFAULT_STORE", "STUDY_TABLES", "ResultsStore", "RunRecord", "StoreError",
            "inputs_hash", "table_hash_parts"]
@@ -187,46 +188,6 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=default, sort_keys=True)
 
 
-class _FolderBusy(Exception):
-    """Another process holds the store folder's lock in a mode that excludes ours."""
-
-
-@contextlib.contextmanager
-def _folder_lock(folder: Path, exclusive: bool) -> Iterator[None]:
-    """Hold an advisory lock on the store's folder itself (``flock`` on the directory: no
-    file is made): exclusive while a process creates or writes a store there, shared while
-    one opens a store to read. Raises :class:`_FolderBusy` at once when it is held in a
-    mode that excludes this one (the caller retries with backoff up to its timeout).
-
-    DuckDB creates a new database file and writes its header a moment later; a process that
-    opened the path in between failed with "not a valid DuckDB database file" (seen with
-    several sweep workers recording into a new store). And with eight processes recording
-    into one new store at once, one committed run was once missing from the file (one store
-    in about 240, under load; DuckDB's own file lock alone let it happen). So a writer holds
-    the lock from before it opens the file until after it has closed it (DuckDB checkpoints
-    on close): no other evplan process opens the file meanwhile. Where the system has no
-    such locks (no ``fcntl``, a file system that refuses them), the store is opened as
-    DuckDB alone would.
-    """
-    try:
-        import fcntl
-        descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except (ImportError, OSError):
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(descriptor, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-                        | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise _FolderBusy from None
-        except OSError:
-            pass  # the file system refuses locks: as DuckDB alone
-        yield
-    finally:
-        os.close(descriptor)  # releases the lock
-
-
 def _interrupted(error: Exception) -> bool:
     """Whether DuckDB stopped a query for a Ctrl-C: it catches the KeyboardInterrupt and
     raises ``RuntimeError('Query interrupted')`` (or an ``InterruptException``)."""
@@ -286,11 +247,6 @@ def _refuse_unreadable(connection: duckdb.DuckDBPyConnection, path: Path) -> Non
         raise StoreError(f"evplan: the results store {path} lacks {', '.join(missing)}: it "
                          "was changed outside evplan, so it cannot be read. Pass --store with "
                          "another store, or record the runs again into a new one.")
-
-
-def _locked(error: Exception) -> bool:
-    text = str(error).lower()
-    return "lock" in text or "conflicting" in text or "resource temporarily unavailable" in text
 
 
 class ResultsStore:
@@ -353,12 +309,12 @@ class ResultsStore:
         while True:
             try:
                 creating = not read_only and not self.path.exists()
-                held.enter_context(_folder_lock(self.path.parent, exclusive=not read_only))
+                held.enter_context(folder_lock(self.path.parent, exclusive=not read_only))
                 connection = duckdb.connect(str(self.path), read_only=read_only)
                 if read_only:
                     held.close()
                 break
-            except _FolderBusy:
+            except FolderBusy:
                 held.close()
                 if time.monotonic() > deadline:
                     raise StoreError(f"evplan: the results store {self.path} could not be "
@@ -370,7 +326,7 @@ class ResultsStore:
                 if not (read_only or isinstance(error, duckdb.IOException
                                                 | duckdb.ConnectionException)):
                     raise
-                if not _locked(error) or time.monotonic() > deadline:
+                if not duckdb_locked(error) or time.monotonic() > deadline:
                     raise StoreError(f"evplan: the results store {self.path} could not be "
                                      f"opened: {error}") from error
             except BaseException:

@@ -35,7 +35,6 @@ duties, quotas) are checked by the network model's own verification.
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 import numpy as np
