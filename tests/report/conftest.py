@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,18 @@ def shared_run_folder(china_result: Result, tmp_path_factory: pytest.TempPathFac
     folder = evplan.write_result(china_result, tmp_path_factory.mktemp("shared") / "base")
     write_run_extras(china_result, folder, self_contained=False)
     return folder
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's headless Chromium for the report's browser tests (.ci/run installs it); a
+    failure on CI when it is missing, a skip elsewhere."""
+    from tests.report.chromium import find_chromium
+
+    binary = find_chromium()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
+        pytest.skip("chromium is not installed (apt-get install chromium); the report's "
+                    "browser tests need it")
+    return binary

@@ -7,7 +7,6 @@ except in CI (``CI=true``), where a missing browser is a failure.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -16,21 +15,11 @@ from evplan.report import load_run, write_report
 from evplan.report.page import kpi_cards
 from evplan.report.scripts import ASSETS_FOLDER, plotlyjs_file_name
 from evplan.report.style import pct
-from tests.report.chromium import find_chromium, network_requests, open_page
+from tests.report.chromium import network_requests, open_page
 from tests.report.test_report import CHARTS
 
 pytestmark = pytest.mark.slow
 
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
-        pytest.skip("chromium is not installed (apt-get install chromium); the report's "
-                    "browser tests need it")
-    return binary
 
 
 def drawn(ids: list[str]) -> str:

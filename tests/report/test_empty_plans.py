@@ -7,7 +7,6 @@ and is named in the caption; a plan without any has a note in the Sankey's place
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from evplan.data import NetworkData
 from evplan.examples import random_network
 from evplan.report import RunData, with_report_tables, write_run_extras
 from evplan.report.figures import run_charts, sankey
-from tests.report.chromium import find_chromium, network_requests, open_page
+from tests.report.chromium import network_requests, open_page
 
 
 def _unsold(data: NetworkData, years: set[int]) -> NetworkData:
@@ -56,15 +55,6 @@ def test_a_plan_without_flows_has_a_note_in_place_of_the_sankey() -> None:
     assert chart.figure["data"] == []
     assert "no flows to draw" in chart.caption
 
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return binary
 
 
 @pytest.mark.slow

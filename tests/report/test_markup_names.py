@@ -8,7 +8,6 @@ was a clickable link to the network in an offline report, and a market ``<b>M3</
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from evplan.data import NetworkData
 from evplan.examples import random_network
 from evplan.report import with_report_tables, write_report, write_run_extras
 from evplan.report.style import plotly_text
-from tests.report.chromium import find_chromium, network_requests, open_page
+from tests.report.chromium import network_requests, open_page
 
 LINK = '<a href="https://evil.example/">P2</a>'
 BOLD = "<b>M3</b>%{y}"
@@ -71,15 +70,6 @@ def test_chart_data_holds_names_as_entities(hostile_run: Path) -> None:
     assert json.dumps(plotly_text(LINK))[1:-1] in text
     assert json.dumps(plotly_text(BOLD))[1:-1] in text
 
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return binary
 
 
 PROBES = {

@@ -8,7 +8,6 @@ drops a module.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from evplan.report.stochastic import (
 from evplan.report.style import usd
 from evplan.scenarios.overrides import parse_catalog
 from evplan.twostage.frontier import efficient_frontier
-from tests.report.chromium import find_chromium, network_requests, open_page
+from tests.report.chromium import network_requests, open_page
 
 M = 1e6
 CATALOG = parse_catalog({
@@ -87,15 +86,6 @@ def test_the_frontier_names_the_decision_that_changes(solved: tuple[Any, pd.Data
     html = stochastic_report_html(solved[0], frontier)
     assert "λ 2: plant_modules P1 2025: 2 -&gt; 1" in html
 
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return binary
 
 
 CHARTS = ("chart-scenario-margins", "chart-regret", "chart-frontier")
