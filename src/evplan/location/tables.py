@@ -96,16 +96,15 @@ def _check_numbers(
                 ),
             )
         )
-    if len(positions) > _MAX_PER_CHECK:
-        problems.append(
-            Problem(
-                file=name,
-                message=f"... and {len(positions) - _MAX_PER_CHECK} more rows with a bad "
-                f"{column}; fix them the same way.",
-                count=len(positions) - _MAX_PER_CHECK,
-            )
-        )
+    _more(problems, name, len(positions), f"rows with a bad {column}; fix them the same way")
     return values
+
+
+def _more(problems: list[Problem], name: str, found: int, what: str) -> None:
+    """``... and N more <what>.`` for the problems beyond the first :data:`_MAX_PER_CHECK`."""
+    if found > _MAX_PER_CHECK:
+        problems.append(Problem(file=name, message=f"... and {found - _MAX_PER_CHECK} more "
+                                f"{what}.", count=found - _MAX_PER_CHECK))
 
 
 def _check_unique(table: pd.DataFrame, name: str, column: str, problems: list[Problem]) -> None:
@@ -124,15 +123,7 @@ def _check_unique(table: pd.DataFrame, name: str, column: str, problems: list[Pr
                 ),
             )
         )
-    if len(repeated) > _MAX_PER_CHECK:
-        problems.append(
-            Problem(
-                file=name,
-                message=f"... and {len(repeated) - _MAX_PER_CHECK} more duplicated {column} "
-                "ids; fix them the same way.",
-                count=len(repeated) - _MAX_PER_CHECK,
-            )
-        )
+    _more(problems, name, len(repeated), f"duplicated {column} ids; fix them the same way")
 
 
 def to_dense(
@@ -202,15 +193,7 @@ def to_dense(
                     ),
                 )
             )
-        if len(unknown) > _MAX_PER_CHECK:
-            problems.append(
-                Problem(
-                    file="costs",
-                    message=f"... and {len(unknown) - _MAX_PER_CHECK} more rows with an "
-                    f"unknown {column}.",
-                    count=len(unknown) - _MAX_PER_CHECK,
-                )
-            )
+        _more(problems, "costs", len(unknown), f"rows with an unknown {column}")
     duplicate = costs[["site", "customer"]].duplicated(keep="first").to_numpy()
     for position in np.flatnonzero(duplicate)[:_MAX_PER_CHECK]:
         problems.append(
