@@ -35,6 +35,7 @@ duties, quotas) are checked by the network model's own verification.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -421,19 +422,16 @@ def _plant_costs(data: NetworkData, tables: dict[str, pd.DataFrame],
     options = _by(data["plant_program_options"], "plant", "program")
     allocations = tables["program_allocations"].sort_values(["plant", "program", "year"])
     for (plant, program), option in options.items():
-        before = option.existing == "yes"
         chosen = allocations[(allocations["plant"] == plant)
                              & (allocations["program"] == program)]
-        for row in _rows(chosen):
-            allocated = bool(row.allocated)
+        for row, allocated, started, stopped in _switches(chosen, "allocated",
+                                                          option.existing == "yes"):
             costs = {"fixed_cost_usd": option.fixed_cost_usd_per_year * allocated,
-                     "one_off_cost_usd": option.tooling_cost_usd * (allocated and not before)
-                     + option.exit_cost_usd * (before and not allocated)}
+                     "one_off_cost_usd": option.tooling_cost_usd * started
+                     + option.exit_cost_usd * stopped}
             compare(f"program_allocations {plant} {program} {row.year}", row,
-                    {**costs, "started": allocated and not before,
-                     "stopped": before and not allocated})
+                    {**costs, "started": started, "stopped": stopped})
             charge(row.year, sum(costs.values()), plant)
-            before = allocated
     variants = _by(data["steering_variants"], "plant", "program")
     for row in _rows(tables["steering_variants_added"]):
         cost = float(variants[(row.plant, row.program)].add_other_cost_usd) * bool(
@@ -448,40 +446,43 @@ def _market_costs(data: NetworkData, tables: dict[str, pd.DataFrame], charge: An
     """Charge market presence, homologation and assembly-site costs; the tables' own cost
     columns must be these (``compare``)."""
     for rule in _rows(data["market_entry"]):
-        before = rule.present == "yes"
         rows = tables["market_presence"]
-        for row in _rows(rows[rows["market"] == rule.market].sort_values("year")):
-            present = bool(row.present)
+        for row, present, entered, exited in _switches(
+                rows[rows["market"] == rule.market], "present", rule.present == "yes"):
             costs = {"presence_cost_usd": rule.presence_cost_usd_per_year * present,
-                     "one_off_cost_usd": rule.entry_cost_usd * (present and not before)
-                     + rule.exit_cost_usd * (before and not present)}
+                     "one_off_cost_usd": rule.entry_cost_usd * entered
+                     + rule.exit_cost_usd * exited}
             compare(f"market_presence {rule.market} {row.year}", row,
-                    {**costs, "entered": present and not before,
-                     "exited": before and not present})
+                    {**costs, "entered": entered, "exited": exited})
             charge(row.year, sum(costs.values()), None)
-            before = present
     for rule in _rows(data["homologations"]):
-        before = rule.homologated == "yes"
         rows = tables["program_homologations"]
         chosen = rows[(rows["program"] == rule.program) & (rows["market"] == rule.market)]
-        for row in _rows(chosen.sort_values("year")):
-            cost = rule.cost_usd * (bool(row.homologated) and not before)
+        for row, _, approved, _ in _switches(chosen, "homologated",
+                                             rule.homologated == "yes"):
+            cost = rule.cost_usd * approved
             compare(f"program_homologations {rule.program} {rule.market} {row.year}", row,
-                    {"one_off_cost_usd": cost,
-                     "approved_this_year": bool(row.homologated) and not before})
+                    {"one_off_cost_usd": cost, "approved_this_year": approved})
             charge(row.year, cost, None)
-            before = bool(row.homologated)
     for rule in _rows(data["assembly_sites"]):
-        before = rule.existing == "yes"
         rows = tables["assembly"]
-        for row in _rows(rows[rows["site"] == rule.site].sort_values("year")):
-            opened = bool(row.open)
+        for row, opened, opened_now, _ in _switches(rows[rows["site"] == rule.site], "open",
+                                                    rule.existing == "yes"):
             costs = {"fixed_cost_usd": rule.fixed_cost_usd_per_year * opened,
-                     "one_off_cost_usd": rule.opening_cost_usd * (opened and not before)}
+                     "one_off_cost_usd": rule.opening_cost_usd * opened_now}
             compare(f"assembly {rule.site} {row.year}", row,
-                    {**costs, "opened_this_year": opened and not before})
+                    {**costs, "opened_this_year": opened_now})
             charge(row.year, sum(costs.values()), None)
-            before = opened
+
+
+def _switches(rows: pd.DataFrame, flag: str, before: bool
+              ) -> Iterator[tuple[Any, bool, bool, bool]]:
+    """(row, on, switched on, switched off) for each row in year order: ``flag`` the row's
+    state column, ``before`` the state before the first year (the inputs' existing one)."""
+    for row in _rows(rows.sort_values("year")):
+        on = bool(getattr(row, flag))
+        yield row, on, on and not before, before and not on
+        before = on
 
 
 def _objective(data: NetworkData, tables: dict[str, pd.DataFrame], objective: float,
