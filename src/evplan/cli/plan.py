@@ -73,12 +73,9 @@ def run(
 
     watch = Stopwatch()
     watch.add("start-up", process_wall_seconds() or 0.0, cpu_seconds())
-    from dataclasses import replace
-
     from evplan.highs import SolverOptions
     from evplan.outputs import new_folder_target
     from evplan.report import with_report_tables, write_run_extras
-    from evplan.results.run_files import PACK_SIZES_KEY, pack_sizes
     from evplan.results.write import write_run
     from evplan.solve import optimize
     from evplan.strategic import decision_lines
@@ -110,10 +107,6 @@ def run(
                 result = optimize(data, solver)
         watch.lap_parts(result.metadata.get("timings", {}), rest="scenario + other")
         result = with_report_tables(result, data)
-        # the programs' pack sizes go into run.json, for `evplan fleet` on this folder (the
-        # plan's own: a scenario that changes battery_kwh is applied to `data` above)
-        result = replace(result, metadata={
-            **result.metadata, PACK_SIZES_KEY: pack_sizes(data.tables["programs"])})
         watch.lap("report tables")
         extras: list[str] = []
 
