@@ -18,7 +18,7 @@ from evplan.report import load_run, write_report
 from evplan.report.figures import export_map, great_circle_latitudes
 from tests.recycling.conftest import EXACT, retired, tiny_tables
 from tests.report.chromium import open_page
-from tests.report.test_browser import chromium, drawn  # noqa: F401  (the fixture)
+from tests.report.test_browser import drawn
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,7 @@ PROBES = {
 }
 
 
-def test_heatmap_toolbar_map_labels_and_sankey_labels(chromium: str, run_folder: Path  # noqa: F811
+def test_heatmap_toolbar_map_labels_and_sankey_labels(chromium: str, run_folder: Path
                                                       ) -> None:
     page = open_page(run_folder / "report.html", PROBES, binary=chromium)
     assert page.console_errors == [] and page.exceptions == []
@@ -77,7 +77,7 @@ def test_the_map_extent_holds_every_lane(run_folder: Path) -> None:
     assert high > 72  # the old fixed band cut lanes over the Arctic
 
 
-def test_comparison_sankey_labels_do_not_overlap(chromium: str, run_folder: Path,  # noqa: F811
+def test_comparison_sankey_labels_do_not_overlap(chromium: str, run_folder: Path,
                                                  variant_folder: Path, tmp_path: Path) -> None:
     html = write_report([run_folder, variant_folder], tmp_path / "comparison.html")
     page = open_page(html, {name: OVERLAPS + f"('#{name} .sankey-node text')"
@@ -88,7 +88,7 @@ def test_comparison_sankey_labels_do_not_overlap(chromium: str, run_folder: Path
         assert labels > 20 and overlapping == 0, name
 
 
-def test_recycling_tables_bring_the_recycling_section(chromium: str, run_folder: Path,  # noqa: F811
+def test_recycling_tables_bring_the_recycling_section(chromium: str, run_folder: Path,
                                                       tmp_path: Path) -> None:
     folder = tmp_path / "run"
     shutil.copytree(run_folder, folder)
