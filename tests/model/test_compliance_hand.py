@@ -188,3 +188,38 @@ def test_absent_compliance_tables_leave_the_model_unchanged() -> None:
     assert priced.objective_usd == pytest.approx(plain.objective_usd)
     assert priced.metadata["variables"] == plain.metadata["variables"]
     assert priced.metadata["constraints"] == plain.metadata["constraints"]
+
+
+def test_a_penalty_cannot_be_paid_early_and_banked_into_a_dearer_year() -> None:
+    # Share 0.5, ten ICE a year, no BEV: 5 credits short in 2025 and in 2026. The balance
+    # row counts a missing credit like a held one, so with 2025's penalty at 1,000 and
+    # 2026's at 10,000 the LP paid 2025's penalty on 10 credits and banked 5 into 2026
+    # (objective 190,000, "optimal"). A penalty settles only its own year: by the rule 2026
+    # pays 5 x 10,000. Such inputs are refused, naming the row; without banking the plan is
+    # the rule's: 200,000 - 5 x 1,000 - 5 x 10,000.
+    rows = zev({"year": 2025, "penalty_usd_per_vehicle": 1_000.0},
+               {"year": 2026, "penalty_usd_per_vehicle": 10_000.0})
+    with pytest.raises(evplan.InputError, match=r"zev_mandates 'M1/2025': "
+                       r"penalty_usd_per_vehicle 1,000 is below 10,000"):
+        two_powertrains(years=(2025, 2026), bev={"volume": 0.0}, zev_mandates=rows)
+    rows[0]["banking"] = "no"
+    data = two_powertrains(years=(2025, 2026), bev={"volume": 0.0}, zev_mandates=rows)
+    result = evplan.optimize(data)
+    assert result.objective_usd == pytest.approx(200_000 - 5 * 1_000 - 5 * 10_000)
+    assert result["zev_compliance"]["credits_missing"].tolist() == pytest.approx([5.0, 5.0])
+
+
+def test_each_year_reports_its_own_missing_credits_when_paying_early_ties() -> None:
+    # Equal penalties at a zero discount rate: paying 2026's shortfall as a 2025 penalty
+    # and banking it costs the same, and HiGHS returned that vertex (2025 missing 10,
+    # 2026 none). The table reports what the rule says: 5 missing in each year.
+    data = two_powertrains(years=(2025, 2026), bev={"volume": 0.0},
+                           zev_mandates=zev({"year": 2025}, {"year": 2026}))
+    assert data.scenario.discount_rate == 0.0
+    result = evplan.optimize(data)
+    assert result.objective_usd == pytest.approx(200_000 - 10 * 10_000)
+    table = result["zev_compliance"]
+    assert table["credits_missing"].tolist() == pytest.approx([5.0, 5.0])
+    assert table["credits_banked"].tolist() == pytest.approx([0.0, 0.0])
+    assert table["penalty_usd"].tolist() == pytest.approx([50_000.0, 50_000.0])
+    assert result.metadata["compliance_check"] == "passed"

@@ -142,6 +142,47 @@ def _zev_resale(tables: Tables, labels: dict[str, str], problems: list[Problem])
     _add(problems, label, found)
 
 
+def _zev_penalty_banked(tables: Tables, labels: dict[str, str],
+                        problems: list[Problem]) -> None:
+    """ZEV penalties below the cost of a credit in a later year the bank reaches.
+
+    The balance row counts a missing credit like a held one, so the LP could pay a year's
+    penalty on more credits than the year lacks and bank them into a later year where a
+    credit costs more (a penalty settles only its own year: the plan would be cheaper than
+    the rule allows). That pays only while the penalty is below the cheaper of a later
+    reachable year's penalty and purchase price (every year between has banking yes). The
+    comparison is undiscounted: discounting only makes the earlier penalty dearer, so the
+    rule holds at every discount rate, and the LP is then exact.
+    """
+    frame = tables["zev_mandates"]
+    label = labels["zev_mandates"]
+    found = []
+    for _, rows in frame.sort_values("year").groupby("market", sort=False):
+        index = list(rows.index)
+        for position, i in enumerate(index):
+            penalty = float(frame.loc[i, "penalty_usd_per_vehicle"])
+            for j in index[position + 1:]:
+                if frame.loc[index[index.index(j) - 1], "banking"] != "yes":
+                    break
+                cover = float(frame.loc[j, "penalty_usd_per_vehicle"])
+                if pd.notna(frame.loc[j, "credit_price_usd"]):
+                    cover = min(cover, float(frame.loc[j, "credit_price_usd"]))
+                if penalty < cover:
+                    year, later = int(frame.loc[i, "year"]), int(frame.loc[j, "year"])
+                    found.append(Problem(
+                        label, f"{row_label(TABLES['zev_mandates'], frame, i)}: "
+                        f"penalty_usd_per_vehicle {penalty:,.0f} is below {cover:,.0f}, the "
+                        f"cheapest credit of {later} (its penalty or credit_price_usd), and "
+                        f"banking carries {year}'s credits into {later}. The model counts a "
+                        f"missing credit like a held one, so it would pay {year}'s penalty "
+                        f"on credits it banks into {later}, which the rule does not allow (a "
+                        f"penalty settles only its own year). Raise {year}'s penalty to at "
+                        f"least {cover:,.0f}, or set banking to no between the two years.",
+                        int(frame.loc[i, "row"])))
+                    break
+    _add(problems, label, found)
+
+
 def check_compliance_tables(tables: Tables, labels: dict[str, str],
                             problems: list[Problem]) -> None:
     """Run the compliance checks (a no-op when the compliance tables are empty)."""
@@ -149,3 +190,4 @@ def check_compliance_tables(tables: Tables, labels: dict[str, str],
     _missing_grids(tables, labels, problems)
     _prices(tables, labels, problems)
     _zev_resale(tables, labels, problems)
+    _zev_penalty_banked(tables, labels, problems)

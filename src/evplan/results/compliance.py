@@ -110,6 +110,38 @@ def _groups(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndar
     return frame[keys].iloc[first].reset_index(drop=True), codes
 
 
+def _settle(table: Mapping[str, np.ndarray], first: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Credits banked and missing of each mandate year, with a penalty settling its own year.
+
+    The balance row (``families/compliance.py``) counts a missing credit like a held one,
+    so where paying a penalty early costs the same as paying it later (equal penalties at
+    a zero discount rate) the LP may report a year's penalty in an earlier year and bank
+    the "credit" into it. That misstates which year falls short. Walking each market's
+    years in order, the bank is capped at the credits held (earned - required + carried
+    + borrowed + bought - sold) and what is still short is missing in its own year (the
+    least the balance row allows, which is what an optimum with a positive penalty
+    pays). Where the LP did not bank a penalty this returns its values; where it did, the
+    penalties cost the same (``verify.compliance`` fails a plan for which they would not).
+    """
+    banked = np.asarray(table["credits_banked"], dtype=float).copy()
+    missing = np.asarray(table["credits_missing"], dtype=float).copy()
+    owed = np.asarray(table["credits_owed"], dtype=float)
+    own = (np.asarray(table["credits_earned"], dtype=float)
+           - np.asarray(table["credits_required"], dtype=float) + owed
+           + np.asarray(table["credits_bought"], dtype=float)
+           - np.asarray(table["credits_sold"], dtype=float))
+    carried = 0.0
+    for k in range(len(own)):
+        if first[k]:
+            carried = 0.0
+        held = own[k] + carried
+        banked[k] = min(max(banked[k], 0.0), max(held, 0.0))
+        missing[k] = max(0.0, banked[k] - held)
+        carried = banked[k] - owed[k]
+    return banked, missing
+
+
 class ComplianceLayout:
     """What the compliance tables of a model hold whatever its solution (see the module
     docstring): built once per model, then :meth:`numbers` and :meth:`frames` per plan.
@@ -194,6 +226,8 @@ class ComplianceLayout:
                                                          "battery_kwh"])
         footprint["footprint_kg_co2_per_kwh"] = footprint["plant"].map(plants).astype(float)
         keys["battery_footprint"] = footprint
+        self.zev_first = (zev["previous"].to_numpy() < 0) if len(zev) else np.zeros(
+            0, dtype=bool)
         self.fleet_group = fleet["group"].to_numpy()
         self.fleet_last = fleet["year"].to_numpy() == groups["last_year"].to_numpy()[
             self.fleet_group] if len(fleet) else np.zeros(0, dtype=bool)
@@ -355,6 +389,8 @@ class ComplianceLayout:
                              ("credits_banked", "bank"), ("credits_owed", "debt"),
                              ("credits_missing", "missing")):
             table[column] = self._value(run, "zev_credits", kind, count)
+        table["credits_banked"], table["credits_missing"] = _settle(
+            table, self.zev_first)
         table["penalty_usd"] = table["credits_missing"] * constant["zev_penalty"]
         table["credit_trade_usd"] = (
             table["credits_bought"] * constant["zev_credit_price"]

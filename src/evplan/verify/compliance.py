@@ -11,8 +11,14 @@ coefficient, a missed flow) as well as a solver tolerance problem:
 * fleet target: :math:`\sum (e - T) x \le E + P` per assessment group, and the premium
   reported is :math:`\pi E`;
 * ZEV mandate: the credit balance with the bank and debt carried from the previous
-  mandate year, the borrowing limit, no bank where banking is ``no``, no debt at the end;
-* production credits: credits earned + bought - sold >= required;
+  mandate year, the borrowing limit, no bank where banking is ``no``, no debt at the end,
+  and no credit banked out of a penalty: a missing credit settles its own year only, so
+  the penalties are recomputed year by year with the bank capped at the credits held, and
+  a plan whose discounted penalties would then be higher than it reports fails;
+* production credits: credits earned + bought - sold >= required for every country-year
+  the plan builds in, and no sale where no sale price is given;
+* every excess, pooled, bought, sold, banked, owed and missing quantity is >= 0, and
+  nothing is pooled where no pooling price is given;
 * carbon: the cap, and the carbon cost reported is price x tonnes counted.
 
 The check runs in two steps (:class:`ComplianceCheck`): the joins of the plan's keys
@@ -63,6 +69,13 @@ _MONEY = (
 Tables = Mapping[str, Any]  # table name -> DataFrame, or a mapping of column -> array
 
 
+def _discount(data: NetworkData, years: np.ndarray) -> np.ndarray:
+    """Discount factor of each year, as the model discounts its margin."""
+    scenario = data.scenario
+    return (1.0 + scenario.discount_rate) ** -(np.asarray(years, dtype=float)
+                                                - scenario.first_year)
+
+
 def _close(value: Any, bound: Any, scale: Any) -> Any:
     """``value <= bound`` within the tolerance (element-wise on arrays)."""
     return value <= bound + TOLERANCE * np.maximum(1.0, np.abs(scale))
@@ -94,6 +107,29 @@ def _pairs(shipments: pd.DataFrame, rules: pd.DataFrame, on: list[str]) -> pd.Da
 def _sums(code: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """Sums of ``values`` by ``code`` (NaN counted as 0, as a pandas groupby sum does)."""
     return np.bincount(code, weights=np.nan_to_num(values), minlength=size)[:size]
+
+
+# The decision quantities each reported table carries: all are nonnegative in the model.
+_QUANTITIES = (("fleet_compliance", ("group_excess_g_km_vehicles",
+                                     "group_pooled_g_km_vehicles")),
+               ("zev_compliance", ("credits_bought", "credits_sold", "credits_banked",
+                                   "credits_owed", "credits_missing")),
+               ("production_credit_compliance", ("credits_bought", "credits_sold")))
+
+
+def _negative(tables: Tables) -> list[str]:
+    """A negative excess, pooled, bought, sold, banked, owed or missing quantity: each is
+    one-signed (a negative debt would be an unrecorded bank, a negative sale a purchase at
+    the sale price), so the balances and the money alone would not catch it."""
+    problems = []
+    for name, columns in _QUANTITIES:
+        if name not in tables:
+            continue
+        for column in columns:
+            values = _column(tables, name, column)
+            for i in np.flatnonzero(values < -TOLERANCE)[:MAX_LINES]:
+                problems.append(f"{name} row {i}: {column} = {values[i]:,.6g} is negative")
+    return problems
 
 
 class ComplianceCheck:
@@ -179,9 +215,13 @@ class ComplianceCheck:
             pd.DataFrame({"market": table["market"].to_numpy(dtype=object),
                           "unit": unit(table).to_numpy(dtype=object)})], ignore_index=True)
         codes, units = pd.factorize(pd.MultiIndex.from_frame(both), sort=True)
-        premium = targets.drop_duplicates(["market", "year"]).set_index(["market", "year"])[
-            "premium_usd_per_g_km"]
-        return {"at": rows["at"].to_numpy(),
+        prices = targets.drop_duplicates(["market", "year"]).set_index(["market", "year"])
+        premium = prices["premium_usd_per_g_km"]
+        at = pd.MultiIndex.from_frame(table[["market", "year"]])
+        return {"names": [f"{market} {year}" for market, year in at],
+                "no_pool": np.isnan(prices["pool_price_usd_per_g_km"].reindex(at).to_numpy(
+                    dtype=float)),
+                "at": rows["at"].to_numpy(),
                 "coefficient": (co2 - rows["target_g_per_km"]).to_numpy(dtype=float),
                 "code": codes[:len(rows)], "reported": codes[len(rows):],
                 "units": list(units), "premium": premium.reindex(
@@ -213,6 +253,10 @@ class ComplianceCheck:
                 "last": np.r_[market[1:] != market[:-1], True] if len(market) else
                 np.zeros(0, dtype=bool),
                 "borrow": settings["borrow_share"].to_numpy(dtype=float),
+                "penalty": settings["penalty_usd_per_vehicle"].to_numpy(dtype=float),
+                "cover": np.fmin(settings["penalty_usd_per_vehicle"].to_numpy(dtype=float),
+                                 settings["credit_price_usd"].to_numpy(dtype=float)),
+                "delta": _discount(data, settings["year"].to_numpy(dtype=float)),
                 "no_bank": settings["banking"].eq("no").to_numpy(),
                 "no_buy": settings["credit_price_usd"].isna().to_numpy(),
                 "no_sell": settings["credit_sale_price_usd"].isna().to_numpy()}
@@ -232,10 +276,14 @@ class ComplianceCheck:
         groups = rows[["country", "year"]].drop_duplicates().reset_index(drop=True)
         table = pd.DataFrame({"country": tables["production_credit_compliance"]["country"],
                               "year": tables["production_credit_compliance"]["year"]})
+        sale = regimes.drop_duplicates(["country", "year"]).set_index(["country", "year"])[
+            "credit_sale_price_usd"].reindex(pd.MultiIndex.from_frame(table)).to_numpy(
+            dtype=float)
         return {"at": rows["at"].to_numpy(),
                 "coefficient": (earned - required).astype(float),
                 "code": _positions(rows, groups, ["country", "year"]), "count": len(groups),
-                "reported": _positions(table, groups, ["country", "year"]), "table": table}
+                "reported": _positions(table, groups, ["country", "year"]), "table": table,
+                "groups": groups, "no_sell": np.isnan(sale)}
 
     @staticmethod
     def _carbon_of(data: NetworkData, keys: pd.DataFrame, tables: Tables
@@ -301,7 +349,8 @@ class ComplianceCheck:
                              "plan it was made for")
         positive = shipped > 0
         vehicles = np.where(positive, shipped, 0.0)
-        return (list(self._repeated) + self._fleet_problems(tables, vehicles, positive)
+        return (list(self._repeated) + _negative(tables)
+                + self._fleet_problems(tables, vehicles, positive)
                 + self._zev_problems(tables, vehicles)
                 + self._credit_problems(tables, vehicles)
                 + self._carbon_problems(tables, vehicles)
@@ -328,6 +377,9 @@ class ComplianceCheck:
             market, unit = fleet["units"][k]
             problems.append(f"fleet target {market} {unit}: sum (g/km - target) x vehicles "
                             f"= {balance[k]:,.3f} exceeds excess + pooled = {covered[k]:,.3f}")
+        for i in np.flatnonzero(fleet["no_pool"] & (np.abs(pooled) > TOLERANCE))[:MAX_LINES]:
+            problems.append(f"fleet target {fleet['names'][i]}: "
+                            f"{pooled[i]:,.3f} g/km x vehicles pooled without a pooling price")
         premium = _column(tables, "fleet_compliance", "premium_usd")
         if not np.allclose(excess * fleet["premium"], premium, rtol=1e-9, atol=1e-3):
             problems.append("fleet target: premium_usd is not premium x excess")
@@ -361,6 +413,7 @@ class ComplianceCheck:
         missing = where < 0
         problems = []
         settings = zev["settings"]
+        problems += self._penalty_banked(got, net)
         for k in np.flatnonzero(short | owed | banked | bought | sold | missing):
             market, year = settings["market"].iloc[k], settings["year"].iloc[k]
             if missing[k]:
@@ -379,6 +432,41 @@ class ComplianceCheck:
                     problems.append(f"ZEV mandate {market} {year}: {column} without a price")
         return problems
 
+    def _penalty_banked(self, got: dict[str, np.ndarray], net: np.ndarray) -> list[str]:
+        """Markets whose plan banks (or repays debt with) credits it only has as penalties.
+
+        A penalty settles the missing credits of its own year; it gives no credit to carry.
+        The balance row counts a missing credit like a held one, so an LP may pay a cheap
+        early penalty and bank the "credit" into a year whose penalty is higher. Walk each
+        market's years with the bank capped at the credits actually held (earned + carried
+        + borrowed + bought - sold - required, before any penalty): the missing credits that
+        follow, at each year's penalty and discount factor, must cost no more than the
+        plan reports. A credit short there is priced at the cheaper of the year's penalty and
+        purchase price, so a plan that ties with the rule's own optimum passes.
+        """
+        zev = self._zev
+        settings = zev["settings"]
+        penalty, cover, delta = zev["penalty"], zev["cover"], zev["delta"]
+        problems = []
+        reported = real = 0.0
+        bank = 0.0
+        for k in range(zev["count"]):
+            if zev["first"][k]:
+                bank, reported, real = 0.0, 0.0, 0.0
+            carried = 0.0 if zev["first"][k] else bank - got["credits_owed"][k - 1]
+            held = (net[k] + carried + got["credits_owed"][k] + got["credits_bought"][k]
+                    - got["credits_sold"][k])
+            bank = min(max(got["credits_banked"][k], 0.0), max(held, 0.0))
+            real += cover[k] * delta[k] * max(0.0, bank - held)
+            reported += penalty[k] * delta[k] * max(got["credits_missing"][k], 0.0)
+            if zev["last"][k] and not _close(real, reported, reported):
+                problems.append(
+                    f"ZEV mandate {settings['market'].iloc[k]}: credits paid for as penalties "
+                    f"are banked into later years (a penalty settles only its own year); "
+                    f"with the bank capped at the credits held the discounted penalties are "
+                    f"{real:,.2f} USD, the plan reports {reported:,.2f}")
+        return problems
+
     def _credit_problems(self, tables: Tables, vehicles: np.ndarray) -> list[str]:
         credits = self._credits
         if credits is None:
@@ -391,8 +479,20 @@ class ComplianceCheck:
         balance = (flows + _column(tables, "production_credit_compliance", "credits_bought")
                    - _column(tables, "production_credit_compliance", "credits_sold"))
         table = credits["table"]
-        return [f"production credits {table['country'].iloc[k]} {table['year'].iloc[k]}: short "
-                f"by {-balance[k]:,.3f}" for k in np.flatnonzero(~_close(0.0, balance, flows))]
+        problems = [f"production credits {table['country'].iloc[k]} {table['year'].iloc[k]}: "
+                    f"short by {-balance[k]:,.3f}"
+                    for k in np.flatnonzero(~_close(0.0, balance, flows))]
+        groups = credits["groups"]
+        unreported = np.ones(credits["count"], dtype=bool)
+        unreported[where[where >= 0]] = False
+        problems += [f"production credits {groups['country'].iloc[k]} {groups['year'].iloc[k]}:"
+                     " no row in production_credit_compliance" for k in
+                     np.flatnonzero(unreported & (np.abs(net) > TOLERANCE))]
+        sold = _column(tables, "production_credit_compliance", "credits_sold")
+        problems += [f"production credits {table['country'].iloc[k]} {table['year'].iloc[k]}: "
+                     "credits_sold without a sale price"
+                     for k in np.flatnonzero(credits["no_sell"] & (sold > TOLERANCE))]
+        return problems
 
     def _carbon_problems(self, tables: Tables, vehicles: np.ndarray) -> list[str]:
         carbon = self._carbon
