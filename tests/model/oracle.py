@@ -13,7 +13,12 @@ rules docs/formulation.md states:
   minimum duty does not apply;
 * fixed cost is charged in every planning year a plant is open;
 * a commitment counts the sales of every program its product names; without a penalty
-  it is a hard row (an empty one makes the model infeasible).
+  it is a hard row (an empty one makes the model infeasible);
+* trade terms ("Trade terms"): prices convert at the market country's exchange rate,
+  variable and fixed costs at the plant country's, freight not; a declared transfer price
+  (market row, else the origin's '*' row) is a markup on full cost in year-y USD; a quota
+  group listed in quota_shares is open at its share; vehicles in transit carry
+  ``transfer x h x transit_days / 365``.
 
 :func:`oracle_objective` solves it; :func:`oracle_check` evaluates one of evplan's plans
 against the same rows.
@@ -58,6 +63,21 @@ def _cvd(cvds: list[dict], origin: str, market: str, powertrain: str, maker: str
                     and _open(row, year)):
                 return float(row["cvd_rate"])
     return 0.0
+
+
+def _fx(rates: dict[tuple, float], country: str, year: int, first_year: int) -> float:
+    """Year-y USD per base-rate USD of ``country`` (1 for a country without rows)."""
+    if (country, first_year) not in rates:
+        return 1.0
+    return rates[(country, first_year)] / rates[(country, year)]
+
+
+def _markup(transfer: list[dict], origin: str, market: str) -> float | None:
+    for wanted in (market, "*"):
+        for row in transfer:
+            if row["origin"] == origin and row["market"] == wanted:
+                return float(row["markup_on_full_cost"])
+    return None
 
 
 def _members(data: NetworkData, product: str) -> list[str]:
@@ -117,6 +137,13 @@ def oracle_lp(data: NetworkData) -> OracleLP:
     lp = OracleLP(penalty=scenario.unmet_committed_penalty_usd_per_vehicle)
     duties = data["duties"].to_dict("records")
     cvds = data["countervailing_duties"].to_dict("records")
+    rates = {(row["country"], int(row["year"])): float(row["local_per_usd"])
+             for row in data["exchange_rates"].to_dict("records")}
+    transfer_rows = data["transfer_prices"].to_dict("records")
+    shares = {row["quota_group"]: float(row["share_of_quota"])
+              for row in data["quota_shares"].to_dict("records")}
+    carrying = scenario.inventory_carrying_rate or 0.0
+    first_year = scenario.first_year
     by_plant_year: dict[tuple, list[int]] = defaultdict(list)
     by_lane_year: dict[tuple, list[int]] = defaultdict(list)
     lane_capacity: dict[tuple, float] = {}
@@ -133,8 +160,19 @@ def oracle_lp(data: NetworkData) -> OracleLP:
             for year in years:
                 if not (_open(plants.loc[plant], year) and _open(route, year)):
                     continue
-                value = lane["variable_cost_usd_per_vehicle"] * (
-                    1 + scenario.transfer_price_markup)
+                plant_fx = _fx(rates, origin, year, first_year)
+                variable = lane["variable_cost_usd_per_vehicle"] * plant_fx
+                markup = _markup(transfer_rows, origin, market)
+                if markup is None:
+                    transfer = variable * (1 + scenario.transfer_price_markup)
+                else:
+                    capacity = float(plants.loc[plant, "capacity_vehicles_per_year"])
+                    fixed = float(plants.loc[plant, "fixed_cost_usd_per_year"]) * plant_fx
+                    transfer = (variable + (fixed / capacity if capacity > 0 else 0.0)) * (
+                        1 + markup)
+                days = _number(route["transit_days"]) if "transit_days" in route else 0.0
+                inventory = transfer * carrying * (0.0 if math.isnan(days) else days) / 365
+                value = transfer
                 if markets.loc[market, "customs_basis"] == "CIF":
                     value += route["freight_usd_per_vehicle"]
                 full = inside = 0.0
@@ -153,11 +191,12 @@ def oracle_lp(data: NetworkData) -> OracleLP:
                     if row is not None and not math.isnan(_number(row["quota_vehicles_per_year"])):
                         owner = row["quota_group"] or f"row {int(row['row'])}"
                         quota_key = (owner, year)
-                        quota_volume[quota_key] = float(row["quota_vehicles_per_year"])
+                        group = row["quota_group"] if isinstance(row["quota_group"], str) else ""
+                        quota_volume[quota_key] = float(row["quota_vehicles_per_year"]) * (
+                            shares.get(group, 1.0) if group else 1.0)
                         inside = row["in_quota_rate"] * value + cvd * value + specific
                 lp.duties[(plant, program, market, year)] = (full, inside)
-                unit = (lane["variable_cost_usd_per_vehicle"] + route["freight_usd_per_vehicle"]
-                        + full)
+                unit = variable + route["freight_usd_per_vehicle"] + inventory + full
                 x = lp.add(("x", plant, program, market, year), unit * discount[year])
                 by_plant_year[(plant, year)].append(x)
                 if not math.isnan(_number(route["capacity_vehicles_per_year"])):
@@ -176,7 +215,9 @@ def oracle_lp(data: NetworkData) -> OracleLP:
         market, year = pool["market"], int(pool["year"])
         tier_terms = {}
         for program in _members(data, pool["product"]):
-            q = lp.add(("q", position, program), -pool["price_usd_per_vehicle"] * discount[year])
+            price = pool["price_usd_per_vehicle"] * _fx(
+                rates, markets.loc[market, "country"], year, first_year)
+            q = lp.add(("q", position, program), -price * discount[year])
             tier_terms[q] = 1.0
             by_balance[(program, market, year)][q] = -1.0
             sales_by_program[(program, market, year)].append(q)
@@ -193,7 +234,8 @@ def oracle_lp(data: NetworkData) -> OracleLP:
                 terms = {x: -1.0 for x in by_plant_year.get((plant, year), [])}
                 lp.upper.append((terms, -floor, f"minimum {plant} {year}"))
             if _open(plant_row, year):
-                lp.fixed += plant_row["fixed_cost_usd_per_year"] * discount[year]
+                lp.fixed += plant_row["fixed_cost_usd_per_year"] * discount[year] * _fx(
+                    rates, plant_row["country"], year, first_year)
     for key, members in by_lane_year.items():
         lp.upper.append((dict.fromkeys(members, 1.0), lane_capacity[key], f"lane {key}"))
     for key, terms in by_balance.items():

@@ -33,9 +33,8 @@ def test_plain_transport_networks_match_oracle(seed: int) -> None:
 
 def _default_scenario_cut(years: tuple[int, int], markets: set[str]) -> evplan.NetworkData:
     """The embedded china-export inputs on a short horizon and a few markets, without the
-    trade terms (exchange rates, transfer prices, quota shares, inventory in transit) and the
-    CO2/ZEV rules, which this oracle does not model (tests/model/compliance_oracle.py and the
-    trade-terms tests cover them)."""
+    trade terms (test_trade_oracle.py checks them against the same oracle) and the CO2/ZEV
+    rules, which this oracle does not model (tests/model/compliance_oracle.py covers them)."""
     data = china_export()
     kept = ("plants", "programs", "plant_programs", "markets", "routes", "demand", "duties",
             "countervailing_duties", "committed_sales")
