@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+from scipy.optimize import LinearConstraint, linprog, milp
 
 from evplan.data import NetworkData, validate_tables
 
@@ -76,8 +76,10 @@ def random_compliance_network(seed: int) -> NetworkData:
         "zev_share": np.round(rng.uniform(0.05, 0.6, len(years)), 3),
         "bev_credits_per_vehicle": 1.0,
         "phev_credits_per_vehicle": round(float(rng.uniform(0, 0.6)), 3),
-        # at least the purchase price: a sale price above the penalty is an input error
-        "penalty_usd_per_vehicle": max(float(rng.integers(2_000, 20_000)), price),
+        # at least the purchase price: a sale price above the penalty is an input error;
+        # one per year, falling: a penalty below a later year's is an input error too
+        "penalty_usd_per_vehicle": sorted((max(float(p), price) for p in rng.integers(
+            2_000, 20_000, len(years))), reverse=True),
         "credit_price_usd": price if rng.random() < 0.6 else "",
         "credit_sale_price_usd": price * 0.7 if rng.random() < 0.5 else "",
         "banking": "yes" if rng.random() < 0.7 else "no",
@@ -107,8 +109,14 @@ def random_compliance_network(seed: int) -> NetworkData:
     return validate_tables(tables, scenario)
 
 
-def compliance_oracle_objective(data: NetworkData) -> float:
-    """Optimal discounted margin of a :func:`random_compliance_network`, via linprog."""
+def compliance_oracle_objective(data: NetworkData, exact: bool = False) -> float:
+    """Optimal discounted margin of a :func:`random_compliance_network`, via linprog.
+
+    With ``exact`` the ZEV rule is the regulation's rather than evplan's LP row: a penalty
+    settles only its own year, so a year with credits missing banks and sells none (one
+    binary per mandate year, solved by ``scipy.optimize.milp``). Where evplan's inputs
+    are valid the two agree; the LP alone would bank a cheap early penalty.
+    """
     scenario = data.scenario
     years = list(range(scenario.first_year, scenario.last_year + 1))
     delta = {year: (1 + scenario.discount_rate) ** -(year - years[0]) for year in years}
@@ -182,6 +190,7 @@ def compliance_oracle_objective(data: NetworkData) -> float:
 
     mandates = data["zev_mandates"].sort_values("year")
     carried: dict[int, float] = {}
+    settles: list[tuple[int, int, int]] = []   # (bank, sold, missing) per mandate year
     for position, mandate in enumerate(mandates.itertuples()):
         year = int(mandate.year)
         last = position == len(mandates) - 1
@@ -195,6 +204,7 @@ def compliance_oracle_objective(data: NetworkData) -> float:
             mandate.credit_sale_price_usd) else 0.0) * d,
             None if not np.isnan(mandate.credit_sale_price_usd) else 0.0)
         missing = add(("missing", year), mandate.penalty_usd_per_vehicle * d)
+        settles.append((bank, sold, missing))
         # -(credits - required + carried - bank + debt + bought - sold + missing) <= 0
         row = {column: -value for column, value in carried.items()}
         limit: dict[int, float] = {debt: 1.0}
@@ -250,7 +260,26 @@ def compliance_oracle_objective(data: NetworkData) -> float:
     for position, row in enumerate(rows_ub):
         for column, value in row.items():
             matrix[position, column] += value
-    solution = linprog(np.array(cost), A_ub=matrix, b_ub=np.array(rhs_ub), bounds=bounds,
-                       method="highs")
+    if not exact:
+        solution = linprog(np.array(cost), A_ub=matrix, b_ub=np.array(rhs_ub), bounds=bounds,
+                           method="highs")
+        assert solution.status == 0, solution.message
+        return -float(solution.fun)
+    # One binary z per mandate year: bank + sold <= big z, missing <= big (1 - z). No
+    # optimum moves more credits than ten per vehicle the horizon could sell.
+    big = 10.0 * (float(data["demand"]["volume_vehicles"].sum()) + 1.0)
+    width = len(columns) + len(settles)
+    links = np.zeros((2 * len(settles), width))
+    for k, (bank, sold, missing) in enumerate(settles):
+        z = len(columns) + k
+        links[2 * k, [bank, sold, z]] = [1.0, 1.0, -big]
+        links[2 * k + 1, [missing, z]] = [1.0, big]
+    upper = [np.inf if high is None else high for _, high in bounds] + [1.0] * len(settles)
+    solution = milp(np.r_[np.array(cost), np.zeros(len(settles))],
+                    constraints=[LinearConstraint(np.hstack([matrix, np.zeros(
+                        (len(matrix), len(settles)))]), -np.inf, np.array(rhs_ub)),
+                        LinearConstraint(links, -np.inf, np.tile([0.0, big], len(settles)))],
+                    integrality=np.r_[np.zeros(len(columns)), np.ones(len(settles))],
+                    bounds=(np.zeros(width), np.array(upper)))
     assert solution.status == 0, solution.message
     return -float(solution.fun)
