@@ -219,6 +219,36 @@ def test_dask_workers_send_numbers_and_this_process_records_the_tables(
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_a_dask_worker_that_joins_mid_study_takes_a_stretch_and_every_case_is_solved_once(
+        data: NetworkData, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dask
+    from distributed import Client, LocalCluster
+
+    from evplan.scenarios import runners
+
+    monkeypatch.setattr(runners, "MEMBERS_EVERY_S", 0.0)  # look at every chunk that returns
+    catalog = catalog_for(data)
+    cases = grid_cases(catalog, {"eu-bev-cvd": [0.0, 0.2, 0.4, 0.6], "freight": [0.8, 1.0, 1.2,
+                                                                                 1.4, 1.6, 1.8]})
+    warm = WarmModel(data)
+    state, key = warm.state(), Solver(data, warm).key
+    # Dask's own work stealing off: only the study can give the new worker its chunks.
+    with dask.config.set({"distributed.scheduler.work-stealing": False}), LocalCluster(
+            n_workers=1, processes=True, threads_per_worker=1, host="127.0.0.1",
+            dashboard_address=None) as cluster, Client(cluster) as client:
+        runner = runners._dask(key, state, cases, 2, False, False, client)
+        chunks = [next(runner)]  # the one worker holds the other chunk of its two
+        cluster.scale(2)
+        client.wait_for_workers(2, timeout=120)
+        chunks.extend(runner)
+    solved = sorted(outcome.case.number for chunk in chunks for outcome in chunk.outcomes)
+    assert solved == sorted(case.number for case in cases)
+    assert len({chunk.pid for chunk in chunks}) == 2  # the worker that joined solved some
+    assert {outcome.status for chunk in chunks for outcome in chunk.outcomes} == {"optimal"}
+
+
+@pytest.mark.slow
 def test_this_process_and_two_children_share_the_chunks_and_record_each_case_once(
         data: NetworkData, tmp_path: Path) -> None:
     # --workers 3: this process takes one-case chunks from the end of the list while two
@@ -300,19 +330,3 @@ def test_the_fork_server_started_off_the_main_thread_has_ctrl_c_blocked(
     thread.start()
     thread.join(timeout=60)
     assert seen == [True] and after == [False]
-
-
-@pytest.mark.parametrize(("cases", "workers"), [(480, 2), (24, 2), (7, 3), (1, 4), (100, 1)])
-def test_default_chunks_keep_the_order_and_shrink_towards_the_end(cases: int,
-                                                                  workers: int) -> None:
-    from evplan.scenarios.runners import MAX_CHUNK, _chunks
-
-    chunks = _chunks(list(range(cases)), workers, None)
-    assert [case for chunk in chunks for case in chunk] == list(range(cases))
-    sizes = [len(chunk) for chunk in chunks]
-    assert sizes == sorted(sizes, reverse=True) and max(sizes) <= MAX_CHUNK
-    # Guided self-scheduling: the cases not yet in a chunk over twice the workers.
-    for number, size in enumerate(sizes):
-        left = cases - sum(sizes[:number])
-        assert size == max(1, min(MAX_CHUNK, -(-left // (2 * workers))))
-    assert [len(chunk) for chunk in _chunks(list(range(10)), 2, 4)] == [4, 4, 2]

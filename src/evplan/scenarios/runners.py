@@ -8,8 +8,9 @@ cases on it:
 * ``workers=1`` (or one chunk): in this process, with per-case progress;
 * otherwise ``workers`` local processes: this one, which already holds the warm model, and
   ``workers - 1`` children (``concurrent.futures``; started from a fork server that has
-  imported the worker modules, ``spawn`` where there is none); each takes the next chunk
-  (chunks shrink towards the end of the list, so all finish close together); each child
+  imported the worker modules, ``spawn`` where there is none); each walks its own stretch
+  of the list in chunks, and one done early takes half of the largest stretch left
+  (:class:`~evplan.scenarios.segments.Segments`), so all finish close together; each child
   records its own chunks in the results store (one transaction per chunk, retried while
   another process holds the file) and sends back KPIs only;
 * ``scheduler="tcp://host:8786"``: an existing ``dask.distributed`` cluster (or pass a
@@ -24,7 +25,6 @@ how many CPU seconds the study used here and in its workers.
 from __future__ import annotations
 
 import contextlib
-import math
 import multiprocessing
 import os
 import re
@@ -46,6 +46,7 @@ from evplan.highs import SolverOptions
 from evplan.model.strategic import has_strategic
 from evplan.outputs.files import OwnerToken
 from evplan.scenarios.cases import Case
+from evplan.scenarios.segments import MAX_CHUNK, Segments
 from evplan.scenarios.warm import WarmModel, WarmState
 from evplan.scenarios.worker import (
     CaseOutcome,
@@ -61,7 +62,8 @@ from evplan.store import ResultsStore, new_run_id
 
 __all__ = ["CaseOutcome", "StudyResult", "check_scheduler_address", "run_cases", "solve_chunk"]
 
-MAX_CHUNK = 25
+QUEUE_WHILE_LEFT = 4  # cases left per process above which a child holds two chunks
+MEMBERS_EVERY_S = 1.0  # how often a Dask study looks for workers that joined or left
 CONNECT_TIMEOUT_S = 30  # seconds to reach a Dask scheduler before giving up
 SERIAL_BELOW = 50  # cases per CPU under which a default run stays in this process
 
@@ -131,28 +133,6 @@ def _connect(address: str) -> Any:
                                   f"{address} within {CONNECT_TIMEOUT_S} s ({error}). Start it "
                                   "(`dask scheduler`), or check the address and the "
                                   "firewall.")]) from None
-
-
-def _chunks(cases: Sequence[Case], workers: int, chunk_size: int | None) -> list[list[Case]]:
-    """The cases in chunks: of ``chunk_size`` each, or by default shrinking as the list
-    goes on (guided self-scheduling: a chunk is the cases not yet in a chunk divided by twice
-    the workers, at most :data:`MAX_CHUNK`), so the last chunks, which decide when the study
-    ends, are short and the workers finish close together.
-
-    Examples
-    --------
-    >>> [len(chunk) for chunk in _chunks(list(range(24)), 2, None)]
-    [6, 5, 4, 3, 2, 1, 1, 1, 1]
-    """
-    if chunk_size is not None:
-        return [list(cases[start:start + chunk_size])
-                for start in range(0, len(cases), chunk_size)]
-    chunks, start = [], 0
-    while start < len(cases):
-        size = max(1, min(MAX_CHUNK, math.ceil((len(cases) - start) / (2 * workers))))
-        chunks.append(list(cases[start:start + size]))
-        start += size
-    return chunks
 
 
 class _Progress:
@@ -229,41 +209,47 @@ def _start_fork_server() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
-def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
+def _local(key: str, state: WarmState, cases: Sequence[Case], segments: Segments,
            recording: Recording | None, tables: bool,
            solve_here: Callable[[list[Case]], ChunkResult]) -> Generator[ChunkResult, None, None]:
-    """Solve ``chunks`` with ``workers`` processes in all: this one and ``workers - 1``
-    children.
+    """Solve ``cases`` with ``segments.workers`` processes in all: this one (worker 0) and a
+    child for each other worker.
 
-    Every process takes the next chunk from the front of the list (the chunks shrink
-    towards its end: :func:`_chunks`), the children never the last one left: each idle
-    child gets one, and one more queued behind it (so it never waits for this process)
-    while more chunks are left than the children hold. This process already holds the warm
-    model: it solves its chunks a case at a time (``solve_here``), handing the children new
-    chunks between cases.
+    Each process walks its own stretch of the list (:class:`Segments`). A child has a pool
+    of its own (so its chunks run in that process) and holds up to two chunks (one solving,
+    one queued behind it, so it never waits for this process) while more than
+    :data:`QUEUE_WHILE_LEFT` cases per process are left, else one. This process already
+    holds the warm model: it solves its chunks a case at a time (``solve_here``), handing
+    the children new chunks between cases.
     """
-    pending = deque(chunks)
-    in_flight = 2 * (workers - 1)
+    workers = segments.workers
     _start_fork_server()  # started by run_cases already; if not, started as it says
-    pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=_pool_context(),
-                               initializer=start_process,
-                               initargs=(key, state, OwnerToken.new()))
+    context, owner = _pool_context(), OwnerToken.new()
+    pools = [ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=start_process,
+                                 initargs=(key, state, owner)) for _ in range(workers - 1)]
     try:
-        running: set[Future[ChunkResult]] = set()
+        running: dict[Future[ChunkResult], int] = {}
         mine: deque[Case] = deque()
         solved: list[CaseOutcome] = []
-        while pending or running or mine:
-            while len(pending) > 1 and (len(running) < workers - 1 or (
-                    len(running) < in_flight and len(pending) > len(running) + 1)):
-                running.add(pool.submit(solve_in_process, key, pending.popleft(), recording,
-                                        tables))
-            if not mine and pending:
-                mine.extend(pending.popleft())
+        while True:
+            depth = 2 if segments.left > QUEUE_WHILE_LEFT * workers else 1
+            for child in range(1, workers):
+                while sum(1 for held in running.values() if held == child) < depth:
+                    chunk = segments.take(child)
+                    if chunk is None:
+                        break
+                    running[pools[child - 1].submit(solve_in_process, key,
+                                                    [cases[at] for at in chunk], recording,
+                                                    tables)] = child
+            if not mine and (chunk := segments.take(0)) is not None:
+                mine.extend(cases[at] for at in chunk)
+            if not mine and not running:
+                break
             done = {future for future in running if future.done()}
-            if not done and not mine and running:
+            if not done and not mine:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                running.discard(future)
+                del running[future]
                 yield future.result()
             if mine:
                 solved.extend(solve_here([mine.popleft()]).outcomes)
@@ -274,31 +260,78 @@ def _local(key: str, state: WarmState, chunks: list[list[Case]], workers: int,
         # Ctrl-C, an error, or the caller closing this generator: start no more chunks, let
         # the workers finish (and record) the ones already handed to them (up to two each:
         # the one solving and the one queued behind it), then stop them.
-        pool.shutdown(wait=True, cancel_futures=True)
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+        for pool in pools:
+            pool.shutdown(wait=True)
         raise
-    pool.shutdown(wait=True)
+    for pool in pools:
+        pool.shutdown(wait=True)
 
 
-def _dask(key: str, state: WarmState, chunks: list[list[Case]], tables: bool, hashes: bool,
-          client: Any) -> Generator[ChunkResult, None, None]:
+def _dask(key: str, state: WarmState, cases: Sequence[Case], chunk_size: int | None,
+          tables: bool, hashes: bool, client: Any) -> Generator[ChunkResult, None, None]:
+    """Solve ``cases`` on the cluster's workers, each walking its own stretch of the list
+    (:class:`Segments`): a chunk is submitted for a worker (a loose restriction: Dask runs
+    it elsewhere if that worker leaves) when one of its two in flight comes back; a worker
+    that joins gets a stretch, one that leaves gives up the rest of its own."""
     from distributed import as_completed as dask_completed
 
     from evplan.scenarios.dask_plugin import WarmModelPlugin, solve_on_dask
 
     plugin = WarmModelPlugin(key, state)
     client.register_plugin(plugin, name=plugin.name)
-    futures: list[Any] = []
+    addresses: list[str | None] = [*sorted(_members(client))] or [None]
+    segments = Segments(len(cases), len(addresses), chunk_size)
+    owners: dict[Any, int] = {}
+
+    def submit(worker: int) -> Any:
+        chunk = segments.take(worker)
+        if chunk is None:
+            return None
+        address = addresses[worker]
+        future = client.submit(solve_on_dask, plugin.name, [cases[at] for at in chunk], tables,
+                               hashes, pure=False, workers=None if address is None else [address],
+                               allow_other_workers=True)
+        owners[future] = worker
+        return future
+
+    futures = dask_completed()
     try:
-        futures = [client.submit(solve_on_dask, plugin.name, chunk, tables, hashes,
-                                 pure=False) for chunk in chunks]
-        for future in dask_completed(futures):
-            yield future.result()
+        for worker in range(len(addresses)):
+            for _ in range(2):
+                if (future := submit(worker)) is not None:
+                    futures.add(future)
+        present, checked = set(addresses), time.monotonic()
+        for future in futures:
+            worker = owners.pop(future)
+            result = future.result()
+            if time.monotonic() - checked >= MEMBERS_EVERY_S:  # a round trip: not per chunk
+                present, checked = _members(client), time.monotonic()
+                for number, address in enumerate(addresses):
+                    if address is not None and address not in present:
+                        segments.retire(number)
+                for address in sorted(present - set(addresses)):  # joined since the start
+                    addresses.append(address)
+                    joined = segments.add_worker()
+                    for _ in range(2):
+                        if (new := submit(joined)) is not None:
+                            futures.add(new)
+            if addresses[worker] is None or addresses[worker] in present:
+                if (new := submit(worker)) is not None:
+                    futures.add(new)
+            yield result
     except BaseException:  # Ctrl-C, an error, or the caller closing this generator
         with contextlib.suppress(Exception):  # a closing client: what stopped us matters
-            client.cancel(futures)
+            client.cancel(list(owners))
         raise
     finally:
         client.unregister_worker_plugin(plugin.name)
+
+
+def _members(client: Any) -> set[str]:
+    """The addresses of the cluster's workers now (asks the scheduler)."""
+    return set(client.scheduler_info().get("workers", {}))
 
 
 def _dask_cpu(client: Any) -> dict[str, float]:
@@ -362,7 +395,8 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
         Show a progress bar with ETA on the terminal.
     chunk_size : int, optional
         Cases per task sent to a worker (default: shrinking towards the end of the list, at
-        most 25, see :func:`_chunks`); each worker keeps one warm model for all its tasks.
+        most 25, see :class:`~evplan.scenarios.segments.Segments`); each worker keeps one
+        warm model for all its tasks.
     """
     started, cpu_started = time.perf_counter(), time.process_time()
     client_given = scheduler
@@ -378,8 +412,8 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
         workers = max(1, len(scheduler.scheduler_info().get("workers", {})))
     else:
         owned_client = None
-    chunks = _chunks(cases, workers, chunk_size)
-    serial = scheduler is None and (workers == 1 or len(chunks) == 1)
+    workers = max(1, min(workers, len(cases)))  # a worker per case at most
+    serial = scheduler is None and (workers == 1 or (chunk_size or 0) >= len(cases))
     keep_tables = with_tables and store is not None  # tables only go to the store
     bar = _Progress(len(cases), scenario, progress)
     outcomes: list[CaseOutcome] = []
@@ -437,7 +471,8 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
             key = here.key
             if scheduler is not None:
                 before = _dask_cpu(scheduler)
-                runner = _dask(key, state, chunks, keep_tables, store is not None, scheduler)
+                runner = _dask(key, state, cases, chunk_size, keep_tables, store is not None,
+                               scheduler)
             else:
 
                 def solve_here(chunk: list[Case]) -> ChunkResult:
@@ -445,8 +480,8 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
                     return ChunkResult(here.solve(chunk, "frames" if keep_tables else "",
                                                   hashes=store is not None), os.getpid(), 0.0)
 
-                runner = _local(key, state, chunks, min(workers, len(chunks)), recording,
-                                keep_tables, solve_here)
+                runner = _local(key, state, cases, Segments(len(cases), workers, chunk_size),
+                                recording, keep_tables, solve_here)
             with contextlib.closing(runner):  # an interrupt while recording stops it too
                 for chunk in runner:
                     worker_cpu[chunk.pid] = max(worker_cpu.get(chunk.pid, 0.0),
@@ -462,7 +497,7 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
         if owned_client is not None and owned_client is not client_given:
             owned_client.close()
     kpis, table = _tidy(outcomes, run_ids)
-    used = 1 if serial else min(workers, len(chunks))
+    used = 1 if serial else workers
     worker_seconds = float(sum(worker_cpu.values()))
     return StudyResult(kpis=kpis, cases=table, batch_id=batch_id,
                        seconds=time.perf_counter() - started, workers=used,
