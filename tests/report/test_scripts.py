@@ -48,6 +48,24 @@ def test_a_foreign_file_in_the_shared_place_is_never_replaced(tmp_path: Path) ->
     assert (tmp_path / "other").read_text() == "x"
 
 
+def test_nothing_is_written_through_an_assets_link(tmp_path: Path) -> None:
+    # _assets as a link to a user's folder: evplan writes nothing there and embeds plotly.js;
+    # a link that already leads to the right file is read (reading touches nothing).
+    users = tmp_path / "users-scripts"
+    users.mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ASSETS_FOLDER).symlink_to(users, target_is_directory=True)
+    assert shared_plotlyjs(tmp_path / "out") is None
+    assert list(users.iterdir()) == []
+    (users / plotlyjs_file_name()).write_bytes(plotlyjs_bytes())
+    assert shared_plotlyjs(tmp_path / "out") == tmp_path / "out" / ASSETS_FOLDER / (
+        plotlyjs_file_name())
+    dangling = tmp_path / "dangling"
+    (dangling / ASSETS_FOLDER).mkdir(parents=True)
+    (dangling / ASSETS_FOLDER / plotlyjs_file_name()).symlink_to(tmp_path / "nowhere.js")
+    assert shared_plotlyjs(dangling) is None and not (tmp_path / "nowhere.js").exists()
+
+
 def test_relative_src_is_a_url_from_the_page(tmp_path: Path) -> None:
     script = tmp_path / "out put" / ASSETS_FOLDER / "plotly.js"
     assert relative_src(script, tmp_path / "out put" / "run 1") == "../_assets/plotly.js"

@@ -9,7 +9,8 @@ embeds it instead, for a single file to send to someone.
 
 The shared file is written atomically and only when it is missing, so concurrent runs end
 with the right bytes; a file there that holds other bytes (an edited copy, a user's file) is
-left alone and the page embeds plotly.js instead. The version in its name is the one in
+left alone and the page embeds plotly.js instead, as it does when ``_assets`` is a symbolic
+link that does not already lead to the file (nothing is written through it). The version in its name is the one in
 plotly.js's own header.
 """
 
@@ -60,9 +61,10 @@ def plotlyjs_file_name() -> str:
 def shared_plotlyjs(root: str | Path) -> Path | None:
     """Make sure ``root/_assets/plotly-<version>.min.js`` holds the package's plotly.js.
 
-    A file evplan did not write is never replaced: when that path already holds other
-    bytes (or ``_assets`` is not a folder), None is returned and the caller embeds
-    plotly.js in the page instead.
+    A file evplan did not write is never replaced, and nothing is written through a link:
+    when that path already holds other bytes, or ``_assets`` is not a folder, or is a
+    symbolic link and does not hold the file already, None is returned and the caller
+    embeds plotly.js in the page instead.
 
     Parameters
     ----------
@@ -82,6 +84,8 @@ def shared_plotlyjs(root: str | Path) -> Path | None:
         pass
     except OSError:  # a folder, or unreadable: not ours
         return None
+    if path.parent.is_symlink() or path.is_symlink():
+        return None  # leads somewhere evplan did not make: write nothing there
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
