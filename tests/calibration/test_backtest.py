@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from evplan.calibration import Backtest, backtest, read_calibration_inputs
@@ -58,6 +59,27 @@ def test_backtest_errors_stay_within_the_reported_bounds(result: Backtest) -> No
     assert abs(row(result, "utilisation CN")["error"]) <= 0.10
     # Exports from China are not published; the model exports none in 2024 (lanes open 2025).
     assert row(result, "exports from CN")["predicted_2024"] == 0.0
+
+
+def test_persistence_benchmark_is_the_base_years_actual(result: Backtest) -> None:
+    # "2024 as 2023" from actuals.csv alone, by hand: CN 793,768 - 697,631 = +96,137;
+    # global 3,374,271 - 3,348,687 = +25,584 (+0.8 %, where the model is +3.4 %);
+    # production JP 718,527 - 656,990 = +61,537; CN share 793,768 / 3,374,271 - 697,631 /
+    # 3,348,687 = +2.69 points. MX has no 2023 actual (its base volume is an estimate), so
+    # neither it nor the rest of the world has a benchmark.
+    assert row(result, "sales CN")["persistence_error"] == pytest.approx(96_137)
+    assert row(result, "global sales")["persistence_2024"] == pytest.approx(3_374_271)
+    assert row(result, "global sales")["persistence_error"] == pytest.approx(25_584)
+    assert row(result, "production JP")["persistence_error"] == pytest.approx(61_537)
+    assert row(result, "CN share of global sales")["persistence_error"] == pytest.approx(
+        793_768 / 3_374_271 - 697_631 / 3_348_687)
+    assert np.isnan(row(result, "sales MX")["persistence_error"])
+    assert np.isnan(row(result, "sales rest of world (not CN, JP, US, MX)")["persistence_2024"])
+    # What docs/validation.md reports: on global sales and on every production row the
+    # model is further from 2024 than "no change" is.
+    for label in ("global sales", "production CN", "production JP", "production US",
+                  "production MX"):
+        assert abs(row(result, label)["error"]) > abs(row(result, label)["persistence_error"])
 
 
 def test_backtest_command_prints_and_writes_the_table(tmp_path: Path) -> None:

@@ -6,13 +6,24 @@ between the base year :math:`y_0` and :math:`y_1`:
 * the duty schedules, exchange rates, plant capacities and openings/closures, lanes and
   costs of :math:`y_1` as the inputs state them (announced before or during the year);
 * programs new in :math:`y_1` (``base_demand.csv`` rows of :math:`y_1` for a product and
-  market with no :math:`y_0` row);
+  market with no :math:`y_0` row), with the volume and price those rows state;
 
 and *not* the demand of :math:`y_1`: every product and market keeps its calibrated
 :math:`y_0` curve (volume, local-currency price, elasticity, wedge). Whatever the markets
 did that the inputs do not describe (a price war, a model change, a lost dealer network)
-shows up as error. Nothing in the prediction is tuned to the :math:`y_1` actuals, which
-are read only to be compared with.
+shows up as error. Nothing in the prediction is tuned to the ``actuals.csv`` figures of
+:math:`y_1`, which are read only to be compared with.
+
+It is a *conditional* (ex-post) forecast, not one made before :math:`y_1`: the inputs of
+:math:`y_1` may hold what was only known during or after it (china-export's 2024 exchange
+rates are April-June 2024 averages, its 2024 duties and the Changzhou closure were
+announced in 2024). A new program's :math:`y_1` row enters as given: in a backtest it must
+be the launch plan known before :math:`y_1`, not the volume it went on to sell, or the
+actual leaks into the prediction.
+
+Each row also carries the benchmark a forecast has to beat, *persistence*: the
+:math:`y_0` figure of ``actuals.csv`` taken as the :math:`y_1` forecast
+(``persistence_<y1>``, ``persistence_error``; NaN where :math:`y_0` has no actual).
 
 The comparison, per region and for the headline KPIs (``actuals.csv``):
 
@@ -60,7 +71,9 @@ class Backtest:
         Calibrated on ``base_year``; ``target_year`` is predicted.
     table : pandas.DataFrame
         ``row, unit, calibrated_<base>, predicted_<target>, actual_<target>, error,
-        error_pct, actual_source``; ``error`` = predicted - actual.
+        error_pct, actual_source, persistence_<target>, persistence_error``; ``error`` =
+        predicted - actual; ``persistence_<target>`` is the base year's actual (the
+        no-change forecast) and ``persistence_error`` its error.
     calibration : Calibration
         The base-year calibration (an identity: its figures are not predictions).
     result : Result
@@ -118,43 +131,52 @@ def _capacity(result: Result, country: str, year: int) -> float:
 
 def _table(result: Result, actuals: pd.DataFrame, y0: int, y1: int) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
+    naive: list[float] = []
 
     def add(label: str, unit: str, base: float, predicted: float, actual: float,
-            source: str) -> None:
+            source: str, persistence: float = float("nan")) -> None:
         rows.append({"row": label, "unit": unit, f"calibrated_{y0}": base,
                      f"predicted_{y1}": predicted, f"actual_{y1}": actual,
                      "actual_source": source})
+        naive.append(persistence)
+
+    def before(kpi: str, key: str) -> float:
+        return _actual(actuals, kpi, key, y0)[0]
 
     markets = [key for key in dict.fromkeys(actuals.loc[(actuals["kpi"] == "sales")
                                                         & (actuals["year"] == y1), "key"])]
     for market in markets:
         actual, source = _actual(actuals, "sales", market, y1)
         add(f"sales {market}", "vehicles", _sales(result, market, y0),
-            _sales(result, market, y1), actual, source)
+            _sales(result, market, y1), actual, source, before("sales", market))
     global_actual, global_source = _actual(actuals, "global_sales", "all", y1)
     listed = [market for market in markets]
     rest = [float(sum(_sales(result, m, y) for m in listed)) for y in (y0, y1)]
     listed_actual = sum(_actual(actuals, "sales", m, y1)[0] for m in listed)
     add(f"sales rest of world (not {', '.join(listed)})", "vehicles",
         _kpi(result, "global_sales", y0) - rest[0], _kpi(result, "global_sales", y1) - rest[1],
-        global_actual - listed_actual, f"derived: global {global_source} minus the rows above")
+        global_actual - listed_actual, f"derived: global {global_source} minus the rows above",
+        before("global_sales", "all") - sum(before("sales", m) for m in listed))
     add("global sales", "vehicles", _kpi(result, "global_sales", y0),
-        _kpi(result, "global_sales", y1), global_actual, global_source)
+        _kpi(result, "global_sales", y1), global_actual, global_source,
+        before("global_sales", "all"))
     china_actual, china_source = _actual(actuals, "sales", FOCUS, y1)
     add(f"{FOCUS} share of global sales", "fraction",
         _kpi(result, "sales_share_by_market", y0, FOCUS),
         _kpi(result, "sales_share_by_market", y1, FOCUS), china_actual / global_actual,
-        f"derived: {china_source} / {global_source}")
+        f"derived: {china_source} / {global_source}",
+        before("sales", FOCUS) / before("global_sales", "all"))
     for country in dict.fromkeys(actuals.loc[(actuals["kpi"] == "production")
                                              & (actuals["year"] == y1), "key"]):
         actual, source = _actual(actuals, "production", country, y1)
         add(f"production {country}", "vehicles", _production(result, country, y0),
-            _production(result, country, y1), actual, source)
+            _production(result, country, y1), actual, source, before("production", country))
     produced, source = _actual(actuals, "production", FOCUS, y1)
     capacity = _capacity(result, FOCUS, y1)
     add(f"utilisation {FOCUS}", "fraction", _kpi(result, "utilisation_by_country", y0, FOCUS),
         _kpi(result, "utilisation_by_country", y1, FOCUS), produced / capacity,
-        f"derived: {source} / the model's {FOCUS} capacity {capacity:,.0f}")
+        f"derived: {source} / the model's {FOCUS} capacity {capacity:,.0f}",
+        before("production", FOCUS) / capacity)
     exports, source = _actual(actuals, "exports", FOCUS, y1)
     add(f"exports from {FOCUS}", "vehicles", _kpi(result, "exports_by_origin", y0, FOCUS),
         _kpi(result, "exports_by_origin", y1, FOCUS), exports,
@@ -163,6 +185,9 @@ def _table(result: Result, actuals: pd.DataFrame, y0: int, y1: int) -> pd.DataFr
     table["error"] = table[f"predicted_{y1}"] - table[f"actual_{y1}"]
     table["error_pct"] = np.where(table["unit"] == "fraction", np.nan,
                                   table["error"] / table[f"actual_{y1}"])
+    # The benchmark a forecast must beat: "y1 as y0", the base year's own actual (no model).
+    table[f"persistence_{y1}"] = naive
+    table["persistence_error"] = table[f"persistence_{y1}"] - table[f"actual_{y1}"]
     return table
 
 
