@@ -178,3 +178,63 @@ def test_an_override_removing_a_quota_leaves_its_share_moot(data: NetworkData) -
     assert not (applied["duties"]["quota_group"] != "").any()
     assert applied["quota_shares"].empty
     assert len(data["quota_shares"]) == 1
+
+
+def test_entries_that_would_change_nothing_are_refused() -> None:
+    """An audit found these accepted: a scenario, override, parameter or Monte Carlo study
+    that changes nothing, run as if it were a shock (the base run under another name)."""
+    freight = {"routes": {"scale": "freight_usd_per_vehicle"}}
+    with pytest.raises(InputError) as error:
+        parse_catalog({
+            "overrides": {"none": [], "blank": {}, "x2": {
+                "routes": {"scale": {"freight_usd_per_vehicle": 2}}}},
+            "scenarios": {"empty": []},
+            "parameters": {"freight": freight, "nothing": {"routes": {"scale": []}}},
+            "montecarlo": {"still": {"parameters": {}}},
+        })
+    assert messages(error) == [
+        "override 'none' patches no table (found []), so it would change nothing. Give "
+        "table: patch, e.g. {routes: {scale: {freight_usd_per_vehicle: 2}}}.",
+        "override 'blank' patches no table (found {}), so it would change nothing. Give "
+        "table: patch, e.g. {routes: {scale: {freight_usd_per_vehicle: 2}}}.",
+        "scenario 'empty' lists no override, so it would be the base run under another name. "
+        "List its overrides, e.g. [eu-cvd-up, freight-shock].",
+        "parameter 'nothing': scale names no column, so the parameter would change nothing. "
+        "Name the column(s), e.g. scale: freight_usd_per_vehicle.",
+        "montecarlo 'still' varies no parameter, so every sample would be the same case. "
+        "Give parameters: {name: {distribution: ...}}.",
+    ]
+
+
+def test_a_parameter_takes_cross_border_like_an_override(data: NetworkData) -> None:
+    """docs/scenarios.md: on routes, where takes cross_border; a parameter refused it as an
+    unknown column. Domestic lanes (19 of 210) scale, cross-border ones keep their freight."""
+    catalog = parse_catalog({"parameters": {"domestic-freight": {"routes": {
+        "where": {"cross_border": False}, "scale": "freight_usd_per_vehicle"}}}})
+    patches = catalog.parameter("domestic-freight").bind(3.0)
+    applied = apply_scenario(data, list(patches))
+    factor = (applied.data["routes"]["freight_usd_per_vehicle"]
+              / data["routes"]["freight_usd_per_vehicle"]).round(12)
+    assert factor.value_counts().to_dict() == {1.0: 191, 3.0: 19}
+    with pytest.raises(InputError, match="where cross_border = \\['yes'\\] must be true"):
+        parse_catalog({"parameters": {"p": {"routes": {
+            "where": {"cross_border": "yes"}, "scale": "freight_usd_per_vehicle"}}}})
+
+
+def test_a_numeric_where_matches_that_number_only(data: NetworkData) -> None:
+    """np.isclose's default relative 1e-5 matched a demand volume of 204,290.02 to the row
+    holding 204,289.x: an override patched a row the user did not name. Now a value no
+    row holds is refused, naming the nearest one; the same number written with a rounding
+    difference still matches."""
+    demand = data["demand"]
+    volume = float(demand["volume_vehicles"].iloc[0])
+    near = volume * (1 + 5e-6)
+    with pytest.raises(InputError) as error:
+        apply(data, [Patch("demand", {"volume_vehicles": (near,)},
+                           set={"price_usd_per_vehicle": 30_000.0}, override="near")])
+    assert messages(error) == [f"override 'near' (demand): volume_vehicles '{near}' is in no "
+                               f"row of demand. The nearest value is {volume:.12g}."]
+    same = apply_scenario(data, [Patch("demand", {"volume_vehicles": (volume * (1 + 1e-15),)},
+                                       scale={"volume_vehicles": 1.0}, override="same")])
+    assert same.overrides[0]["rows"] == (demand.index[
+        demand["volume_vehicles"] == volume] + 2).tolist()

@@ -71,6 +71,9 @@ def catalog_for(data: NetworkData) -> Catalog:
 
 
 _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
+#: Relative tolerance of a numeric ``where`` value: the same number written another way
+#: (``0.1`` against ``0.1000000000000001``) matches, a different number does not.
+WHERE_RTOL = 1e-12
 
 
 def _is_numeric(series: pd.Series) -> bool:
@@ -88,10 +91,16 @@ def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: s
                                     "number."))
             return pd.Series(False, index=frame.index)
         numbers = series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        hit = np.isclose(numbers[:, None], wanted[None, :]).any(axis=1)
-        present = np.isclose(numbers[:, None], wanted[None, :]).any(axis=0)
+        # Equal up to rounding in the last digits only: np.isclose's default (a relative
+        # 1e-5) made `where: {volume_vehicles: 100000}` also match 100001.
+        same = np.isclose(numbers[:, None], wanted[None, :], rtol=WHERE_RTOL, atol=0.0)
+        hit = same.any(axis=1)
+        present = same.any(axis=0)
         missing = [value for value, found in zip(values, present, strict=True) if not found]
-        known = sorted({f"{v:g}" for v in numbers[~np.isnan(numbers)]})
+        held = numbers[~np.isnan(numbers)]
+        known = sorted({f"{v:g}" for v in held})
+        nearest: dict[Any, str] = {value: f"{held[np.argmin(np.abs(held - float(value)))]:.12g}"
+                   for value in missing} if len(held) else {}
     else:
         # Compared cell by cell in Python: a sweep's patches meet small tables, where the
         # pandas steps (astype(str), isin) cost 0.1-0.2 ms each whatever the length.
@@ -105,9 +114,12 @@ def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: s
         missing = [value for value in wanted_text if value not in found]
         known = sorted({cell for cell in cells.tolist() if isinstance(cell, str)}) if (
             missing) else []
+        nearest = {}
     for value in missing:
+        hint = (f" The nearest value is {nearest[value]}." if value in nearest else
+                did_you_mean(str(value), known))
         problems.append(Problem(LABEL, f"{where}: {column} '{value}' is in no row of "
-                                f"{frame.attrs['table']}." + (did_you_mean(str(value), known)
+                                f"{frame.attrs['table']}." + (hint
                                                              or f" Values: {quoted_list(known)}.")))
     return pd.Series(hit, index=frame.index)
 

@@ -312,6 +312,10 @@ def parse_patches(name: str, spec: Any, problems: list[Problem]) -> tuple[Patch,
             patch = _patch(str(table), body, name, problems)
             if patch is not None:
                 patches.append(patch)
+    if all(isinstance(item, Mapping) and not item for item in items):  # [] or {}: no patch
+        problems.append(Problem(LABEL, f"override '{name}' patches no table (found "
+                                f"{spec!r}), so it would change nothing. Give table: patch, "
+                                "e.g. {routes: {scale: {freight_usd_per_vehicle: 2}}}."))
     return tuple(patches)
 
 
@@ -340,9 +344,15 @@ def _parameter(name: str, spec: Any, problems: list[Problem]) -> Parameter | Non
                                 f"to, e.g. {mode}: freight_usd_per_vehicle; found a mapping."))
         return None
     columns = tuple(str(column) for column in _values(body[mode]))
+    if not columns:
+        problems.append(Problem(LABEL, f"{where}: {mode} names no column, so the parameter "
+                                f"would change nothing. Name the column(s), e.g. {mode}: "
+                                "freight_usd_per_vehicle."))
     filters = {str(column): _values(value) for column, value in _mapping(
         body.get("where"), f"{where}: where", "column: value", problems).items()}
-    _check_columns(str(table), list(filters), "where", where, problems)
+    _check_cross_border(str(table), filters, where, problems)
+    _check_columns(str(table), [c for c in filters if c != CROSS_BORDER or table != "routes"],
+                   "where", where, problems)
     _check_columns(str(table), columns, mode, where, problems)
     for column in columns:
         if column in TABLES[str(table)].column_names and not _numeric(str(table), column):
@@ -439,6 +449,10 @@ def _montecarlo(name: str, spec: Any, parameters: Mapping[str, Parameter],
         distribution = _distribution(name, parameter, body, problems)
         if distribution is not None:
             distributions[str(parameter)] = distribution
+    if not spec["parameters"]:
+        problems.append(Problem(LABEL, f"montecarlo '{name}' varies no parameter, so every "
+                                "sample would be the same case. Give parameters: {name: "
+                                "{distribution: ...}}."))
     if samples is None or seed is None:
         return None
     return MonteCarloSpec(name, samples, seed, distributions)
@@ -493,6 +507,10 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
                                     "[eu-cvd-up, freight-shock]."))
             continue
         parts = tuple(str(part) for part in _values(parts))
+        if not parts:
+            problems.append(Problem(LABEL, f"scenario '{name}' lists no override, so it would "
+                                    "be the base run under another name. List its overrides, "
+                                    "e.g. [eu-cvd-up, freight-shock]."))
         for part in parts:
             if part not in overrides:
                 problems.append(Problem(LABEL, f"scenario '{name}': '{part}' is not an "
