@@ -52,6 +52,29 @@ def test_grid_values_are_plain_numbers_each_once(text: str, expected: str) -> No
     assert parse_values(" 1 , 2e-1 ") == (1.0, 0.2)
 
 
+def test_a_grid_parameter_given_twice_or_beside_a_sweep_name_is_refused() -> None:
+    """An audit found `-g freight=1 -g freight=2` ran freight=2 alone (the later -g replaced
+    the earlier) and `evplan sweep eu-duty-x-freight -g freight=1` ran the -g grid under the
+    sweep's name: both are refused before anything is solved."""
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+    from evplan.scenarios import parse_grid
+
+    with pytest.raises(evplan.InputError, match=re.escape(
+            "' freight =2': freight is given twice (the later -g would replace the earlier)")):
+        parse_grid(["freight=1", "eu-bev-cvd=0,0.1", " freight =2"])
+    assert parse_grid(["freight=1", "eu-bev-cvd=0,0.1"]) == {"freight": (1.0,),
+                                                             "eu-bev-cvd": (0.0, 0.1)}
+    runner = CliRunner()
+    twice = runner.invoke(app, ["sweep", "-g", "freight=1", "-g", "freight=2", "--no-record"])
+    assert twice.exit_code == 1
+    assert "freight is given twice" in twice.output
+    both = runner.invoke(app, ["sweep", "eu-duty-x-freight", "-g", "freight=1", "--no-record"])
+    assert both.exit_code == 1
+    assert "give a sweep name (eu-duty-x-freight) or --grid, not both" in both.output
+
+
 @pytest.fixture(scope="module")
 def serial(data: NetworkData, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     store = ResultsStore(tmp_path_factory.mktemp("store") / "evplan.duckdb")

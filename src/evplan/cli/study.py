@@ -137,7 +137,7 @@ def sweep(
     """Run a grid of cases over parameters (warm re-solves; local processes or Dask).
 
     `evplan sweep [INPUTS]` with no sweep name lists the sweeps of INPUTS."""
-    from evplan.scenarios import parse_values, run_sweep
+    from evplan.scenarios import parse_grid, run_sweep
 
     if path is None and is_inputs(name):  # `evplan sweep my-inputs/`: list its sweeps
         name, path = None, Path(str(name))
@@ -146,15 +146,15 @@ def sweep(
         _list_catalog(source, debug, sections=("sweeps",))
         return
     try:
+        if name and grid:  # the grid would replace the named sweep without a word
+            from evplan.errors import InputError, Problem
+
+            raise InputError([Problem("--grid", f"give a sweep name ({name}) or --grid, not "
+                                      "both: --grid runs its own grid. Drop one (to change a "
+                                      "declared sweep's values, give its parameters with -g).")])
         _check_csv(csv, force)
         data = load_inputs(source)
-        if grid:
-            spec: dict | str = {}
-            for item in grid:
-                parameter, _, values = item.partition("=")
-                spec[parameter.strip()] = parse_values(values)  # type: ignore[index]
-        else:
-            spec = str(name)
+        spec: dict | str = parse_grid(grid) if grid else str(name)
         with long_work(f"sweep {name or 'grid'}", False,
                        STOPPED if record else "nothing written"):
             study = run_sweep(spec, data, scenario=scenario, **_study_options(

@@ -116,6 +116,12 @@ def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
             problems.append(Problem("--grid", f"'{item}' is not PARAMETER=VALUES. Write e.g. "
                                     "-g freight=0.5,1,2 (a parameter of scenarios.yaml)."))
             continue
+        if parameter.strip() in grid:
+            problems.append(Problem("--grid", f"'{item}': {parameter.strip()} is given twice "
+                                    "(the later -g would replace the earlier). Give each "
+                                    "parameter once, with all its values: -g "
+                                    f"{parameter.strip()}=0.5,1,2."))
+            continue
         try:
             grid[parameter.strip()] = parse_values(values)
         except InputError as error:
