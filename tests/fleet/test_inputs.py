@@ -103,6 +103,15 @@ def test_survival_rows_need_their_parameters(tmp_path: Path) -> None:
         "row 3, market 'ZZ': a logistic curve needs sd_years. Fill it in."]
 
 
+def test_a_repeated_survival_row_still_has_its_parameters_checked(tmp_path: Path) -> None:
+    # The repeat named row 2, and row 2's missing shape waited for the repeat to be fixed.
+    assert survival_problems(tmp_path / "survival.csv", "market,curve,scale_years,shape\n"
+                             "CN,weibull,,\nCN,weibull,14,4\n") == [
+        "rows 2 and 3: duplicate market 'CN'. Keep one row and delete the others.",
+        "row 2, market 'CN': a weibull curve needs shape. Fill it in.",
+        "row 2, market 'CN': a weibull curve needs scale_years or mean_years. Fill it in."]
+
+
 def test_battery_shares_above_one_and_unknown_chemistry(tmp_path: Path) -> None:
     battery = pd.read_csv(default_table_path("fleet", "battery.csv"))
     battery.loc[0, "second_life_share"] = 50

@@ -139,7 +139,7 @@ def load_survival(source: TableSource = None) -> pd.DataFrame:
     # The rows' own checks run on every row no cell problem names: all problems at once.
     file_level = any(problem.row is None for problem in problems)
     if not file_level:
-        parsed = ~table["row"].isin({problem.row for problem in problems})
+        parsed = ~table["row"].isin(table.attrs["unparsed_rows"])  # a repeat is checked too
         weibull = table["curve"].eq("weibull") & parsed
         logistic = table["curve"].eq("logistic") & parsed
         needs = {

@@ -58,12 +58,17 @@ def read_parameter_table(
     Returns
     -------
     pandas.DataFrame
-        A ``row`` column (spreadsheet row) and the declared columns, typed.
+        A ``row`` column (spreadsheet row) and the declared columns, typed;
+        ``attrs["unparsed_rows"]`` holds the rows with a cell that could not be read.
     """
     label = Path(source).name if isinstance(source, str | Path) else table.file
     own: list[Problem] = []
     raw = read_raw_table(default if source is None else source, label)
     typed = coerce_table(table, raw, label, own)
+    # Rows a cell could not be read in: later checks of a row's values skip them (a blank
+    # left by a bad cell is not a second problem); a repeated key is not such a row.
+    typed.attrs["unparsed_rows"] = frozenset(problem.row for problem in own
+                                             if problem.row is not None)
     key = [column for column in table.key if column in typed]
     if unique_key and key and len(typed):
         repeated = typed[key].astype(str).duplicated(keep=False)
