@@ -166,3 +166,36 @@ def test_cli_sweep_runs_and_compare(tmp_path: Path) -> None:
     assert "Compared with" in compared.stdout and "objective (discounted margin)" in compared.stdout
     typo = evplan_cli("sweep", "-g", "frieght=1,2", "--workers", "1", "--no-record")
     assert typo.returncode == 1 and "Did you mean 'freight'?" in typo.stderr
+
+
+def test_montecarlo_table_is_over_the_solved_samples_and_the_focus_country() -> None:
+    """The Monte Carlo table took its statistics over every case with an objective (a case
+    without a plan included) and named China whatever the inputs ("CN exports 0" for a
+    network without it). Three samples: objectives 1, 2 and 3 bn; the third failed its check.
+    MX exports 100, 200 (and 900 in the failed one) in the last year: mean 150, P50 150."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from evplan.scenarios.display import montecarlo_table
+
+    rows = []
+    for case, exports in ((0, 100.0), (1, 200.0), (2, 900.0)):
+        rows += [{"case": case, "kpi": "margin", "year": 2031, "key": "all", "value": 1e9},
+                 {"case": case, "kpi": "exports_by_origin", "year": 2030, "key": "MX",
+                  "value": 50.0},
+                 {"case": case, "kpi": "exports_by_origin", "year": 2031, "key": "MX",
+                  "value": exports},
+                 {"case": case, "kpi": "utilisation_by_country", "year": 2031, "key": "MX",
+                  "value": 0.5}]
+    cases = pd.DataFrame({"case": [0, 1, 2], "objective_usd": [1e9, 2e9, 3e9],
+                          "status": ["optimal", "time_limit", "verification_failed"]})
+    study = SimpleNamespace(kpis=pd.DataFrame(rows), cases=cases)
+    console = Console(width=200, record=True)
+    console.print(montecarlo_table(study, "mc"))  # type: ignore[arg-type]
+    text = console.export_text()
+    assert "CN" not in text
+    objective = next(line for line in text.splitlines() if "objective" in line)
+    assert [float(cell) for cell in objective.split("│")[2:6]] == [1.5, 1.05, 1.5, 1.95]
+    exports = next(line for line in text.splitlines() if "MX exports 2031" in line)
+    assert [float(cell) for cell in exports.split("│")[2:6]] == [150, 105, 150, 195]

@@ -15,28 +15,49 @@ __all__ = ["breakeven_table", "montecarlo_table", "runs_table", "runs_tables",
            "sweep_table", "sweep_tables"]
 
 
+def _focus(kpis: pd.DataFrame) -> str:
+    """The origin whose exports grow most from the first to the last year in the first case
+    (the largest exporter when none grows), as ``evplan compare`` picks its focus country;
+    ``""`` without exports."""
+    exports = kpis[kpis["kpi"] == "exports_by_origin"]
+    exports = exports[exports["case"] == exports["case"].min()]
+    if exports.empty:
+        return ""
+    table = exports.pivot_table(index="year", columns="key", values="value",
+                                aggfunc="sum").fillna(0.0)
+    growth = table.iloc[-1] - table.iloc[0]
+    return str(growth.idxmax() if growth.max() > 0.5 else table.sum().idxmax())
+
+
 def _headline(kpis: pd.DataFrame) -> pd.DataFrame:
-    """Per case: margin summed over the years (undiscounted), last-year exports from China
-    and Chinese utilisation, in raw units (USD, vehicles, fraction)."""
+    """Per case: margin summed over the years (undiscounted), the focus country's last-year
+    exports and utilisation (see :func:`_focus`), in raw units (USD, vehicles, fraction).
+
+    ``frame.attrs`` holds ``last_year`` and ``country``; without exports there are no
+    country columns (the table named China whatever the inputs, and showed 0 for a network
+    without it)."""
     if kpis.empty:
         return pd.DataFrame(columns=["case"])
     last = int(kpis["year"].max())
-    pick = {
-        "margin_usd": (kpis["kpi"] == "margin"),
-        "cn_exports": (kpis["kpi"] == "exports_by_origin") & (kpis["key"] == "CN")
-        & (kpis["year"] == last),
-        "cn_utilisation": (kpis["kpi"] == "utilisation_by_country")
-        & (kpis["key"] == "CN") & (kpis["year"] == last),
-    }
+    country = _focus(kpis)
+    pick = {"margin_usd": (kpis["kpi"] == "margin")}
+    if country:
+        pick["focus_exports"] = ((kpis["kpi"] == "exports_by_origin") & (kpis["key"] == country)
+                                 & (kpis["year"] == last))
+        pick["focus_utilisation"] = ((kpis["kpi"] == "utilisation_by_country")
+                                     & (kpis["key"] == country) & (kpis["year"] == last))
     columns = {name: kpis[mask].groupby("case")["value"].sum() for name, mask in pick.items()}
-    frame = pd.DataFrame(columns).fillna(0.0).reset_index()
-    frame.attrs["last_year"] = last
+    cases = pd.Index(kpis["case"].unique(), name="case")
+    frame = pd.DataFrame(columns).reindex(cases).fillna(0.0).reset_index()
+    frame.attrs.update(last_year=last, country=country)
     return frame
 
 
+#: Statuses of a case with a plan (the Monte Carlo statistics are over these).
+SOLVED = ("optimal", "time_limit")
 HEADLINE = {"margin_usd": ("margin sum, undiscounted", "USD"),
-            "cn_exports": ("CN exports {last}", "vehicles"),
-            "cn_utilisation": ("CN utilisation {last}", "fraction")}
+            "focus_exports": ("{country} exports {last}", "vehicles"),
+            "focus_utilisation": ("{country} utilisation {last}", "fraction")}
 
 
 def _scaled_column(header: str, values: list[float], unit: str) -> Column:
@@ -64,9 +85,10 @@ def sweep_tables(study: StudyResult, title: str, limit: int = 60, width: int = 1
     values.append(_scaled_column("objective, discounted margin",
                                  [float(value) for value in shown["objective_usd"]], "USD"))
     last = headline.attrs.get("last_year", "")
+    country = headline.attrs.get("country", "")
     for column, (header, unit) in HEADLINE.items():
         if column in shown:
-            values.append(_scaled_column(header.format(last=last),
+            values.append(_scaled_column(header.format(last=last, country=country),
                                          [float(value) for value in shown[column]], unit))
     values.append(Column("mode", [str(mode).split(":")[0] for mode in shown["solve_mode"]],
                          "left"))
@@ -84,10 +106,13 @@ def sweep_table(study: StudyResult, title: str, limit: int = 60) -> Table:
 def montecarlo_table(study: StudyResult, title: str) -> Table:
     """Percentiles of the objective and the headline KPIs over the samples."""
     headline = _headline(study.kpis)
-    values = study.cases[["case", "objective_usd"]].merge(headline, on="case", how="left")
+    solved = study.cases[study.cases["status"].isin(SOLVED)]  # the samples with a plan only
+    values = solved[["case", "objective_usd"]].merge(headline, on="case", how="left")
     last = headline.attrs.get("last_year", "")
+    country = headline.attrs.get("country", "")
     labels = {"objective_usd": ("objective, discounted margin", "USD")} | {
-        column: (header.format(last=last), unit) for column, (header, unit) in HEADLINE.items()}
+        column: (header.format(last=last, country=country), unit)
+        for column, (header, unit) in HEADLINE.items()}
     table = Table(title=title, title_justify="left")
     for column in ("figure", "mean", "P5", "P50", "P95"):
         table.add_column(column, justify="left" if column == "figure" else "right",
