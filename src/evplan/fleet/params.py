@@ -133,13 +133,14 @@ def load_survival(source: TableSource = None) -> pd.DataFrame:
         For a bad cell, a duplicate market, or a row that lacks the parameters of its curve.
     """
     problems: list[Problem] = []
+    unparsed: set[int] = set()  # rows with a cell that could not be read (not a repeat)
     table = read_parameter_table(SURVIVAL, source, default_table_path("fleet", "survival.csv"),
-                                 problems)
+                                 problems, unparsed_rows=unparsed)
     label = Path(source).name if isinstance(source, str | Path) else SURVIVAL.file
     # The rows' own checks run on every row no cell problem names: all problems at once.
     file_level = any(problem.row is None for problem in problems)
     if not file_level:
-        parsed = ~table["row"].isin(table.attrs["unparsed_rows"])  # a repeat is checked too
+        parsed = ~table["row"].isin(unparsed)
         weibull = table["curve"].eq("weibull") & parsed
         logistic = table["curve"].eq("logistic") & parsed
         needs = {

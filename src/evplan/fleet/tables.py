@@ -36,7 +36,7 @@ def default_table_path(package: str, file: str) -> Path:
 
 def read_parameter_table(
     table: Table, source: TableSource, default: Path, problems: list[Problem] | None = None,
-    *, unique_key: bool = True,
+    *, unique_key: bool = True, unparsed_rows: set[int] | None = None,
 ) -> pd.DataFrame:
     """Return ``table`` read from ``source`` (or ``default``), typed and checked.
 
@@ -54,21 +54,21 @@ def read_parameter_table(
     unique_key : bool
         Report rows that repeat another row's key (False: repeats are allowed, e.g. sales
         rows that add up).
+    unparsed_rows : set of int, optional
+        Filled with the rows that hold a cell that could not be read, which later checks of
+        a row's values skip (a blank left by a bad cell is not a second problem).
 
     Returns
     -------
     pandas.DataFrame
-        A ``row`` column (spreadsheet row) and the declared columns, typed;
-        ``attrs["unparsed_rows"]`` holds the rows with a cell that could not be read.
+        A ``row`` column (spreadsheet row) and the declared columns, typed.
     """
     label = Path(source).name if isinstance(source, str | Path) else table.file
     own: list[Problem] = []
     raw = read_raw_table(default if source is None else source, label)
     typed = coerce_table(table, raw, label, own)
-    # Rows a cell could not be read in: later checks of a row's values skip them (a blank
-    # left by a bad cell is not a second problem); a repeated key is not such a row.
-    typed.attrs["unparsed_rows"] = frozenset(problem.row for problem in own
-                                             if problem.row is not None)
+    if unparsed_rows is not None:  # a repeated key (below) is not such a row
+        unparsed_rows.update(problem.row for problem in own if problem.row is not None)
     key = [column for column in table.key if column in typed]
     if unique_key and key and len(typed):
         repeated = typed[key].astype(str).duplicated(keep=False)
