@@ -223,3 +223,21 @@ def test_each_year_reports_its_own_missing_credits_when_paying_early_ties() -> N
     assert table["credits_banked"].tolist() == pytest.approx([0.0, 0.0])
     assert table["penalty_usd"].tolist() == pytest.approx([50_000.0, 50_000.0])
     assert result.metadata["compliance_check"] == "passed"
+
+
+def test_a_tie_with_a_later_purchase_reports_the_purchase_in_its_year() -> None:
+    # Zero discount rate: 2025's penalty (3,000) equals 2026's credit price, so paying
+    # 2026's five credits as a 2025 penalty and banking them ties with buying them in 2026.
+    # HiGHS took the first; by the rule a penalty settles only 2025, so the table reports
+    # the purchase in 2026 (same cost: 200,000 - 5 x 3,000 - 5 x 3,000).
+    data = two_powertrains(years=(2025, 2026), bev={"volume": 0.0}, zev_mandates=zev(
+        {"year": 2025, "penalty_usd_per_vehicle": 3_000.0},
+        {"year": 2026, "credit_price_usd": 3_000.0}))
+    result = evplan.optimize(data)
+    assert result.objective_usd == pytest.approx(170_000.0)
+    table = result["zev_compliance"]
+    assert table["credits_missing"].tolist() == pytest.approx([5.0, 0.0])
+    assert table["credits_bought"].tolist() == pytest.approx([0.0, 5.0])
+    assert table["credits_banked"].tolist() == pytest.approx([0.0, 0.0])
+    assert table["credit_trade_usd"].tolist() == pytest.approx([0.0, 15_000.0])
+    assert result.metadata["compliance_check"] == "passed"

@@ -110,8 +110,8 @@ def _groups(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndar
     return frame[keys].iloc[first].reset_index(drop=True), codes
 
 
-def _settle(table: Mapping[str, np.ndarray], first: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _settle(table: Mapping[str, np.ndarray], first: np.ndarray, buy: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Credits banked and missing of each mandate year, with a penalty settling its own year.
 
     The balance row (``families/compliance.py``) counts a missing credit like a held one,
@@ -119,10 +119,12 @@ def _settle(table: Mapping[str, np.ndarray], first: np.ndarray
     a zero discount rate) the LP may report a year's penalty in an earlier year and bank
     the "credit" into it. That misstates which year falls short. Walking each market's
     years in order, the bank is capped at the credits held (earned - required + carried
-    + borrowed + bought - sold) and what is still short is missing in its own year (the
-    least the balance row allows, which is what an optimum with a positive penalty
-    pays). Where the LP did not bank a penalty this returns its values; where it did, the
-    penalties cost the same (``verify.compliance`` fails a plan for which they would not).
+    + borrowed + bought - sold) and what is still short is bought in its own year where
+    a credit costs less than the penalty (``buy``), else missing (the least the balance
+    row allows, which is what an optimum with a positive penalty pays). Where the LP did
+    not bank a penalty this returns its values; where it did, the year's cheapest cover
+    costs the same, so the plan's cost is unchanged (``verify.compliance`` fails a plan for
+    which it would not be).
     """
     banked = np.asarray(table["credits_banked"], dtype=float).copy()
     missing = np.asarray(table["credits_missing"], dtype=float).copy()
@@ -131,15 +133,20 @@ def _settle(table: Mapping[str, np.ndarray], first: np.ndarray
            - np.asarray(table["credits_required"], dtype=float) + owed
            + np.asarray(table["credits_bought"], dtype=float)
            - np.asarray(table["credits_sold"], dtype=float))
+    bought = np.asarray(table["credits_bought"], dtype=float).copy()
     carried = 0.0
     for k in range(len(own)):
         if first[k]:
             carried = 0.0
         held = own[k] + carried
         banked[k] = min(max(banked[k], 0.0), max(held, 0.0))
-        missing[k] = max(0.0, banked[k] - held)
+        short = max(0.0, banked[k] - held)
+        if buy[k] and short > missing[k] + 1e-9:   # a penalty "credit" banked in, bought
+            bought[k] += short - max(missing[k], 0.0)
+            short = max(missing[k], 0.0)
+        missing[k] = short
         carried = banked[k] - owed[k]
-    return banked, missing
+    return banked, missing, bought
 
 
 class ComplianceLayout:
@@ -261,6 +268,8 @@ class ComplianceLayout:
             "zev_penalty": floats(zev, "penalty_usd_per_vehicle"),
             "zev_credit_price": np.nan_to_num(floats(zev, "credit_price_usd")),
             "zev_credit_sale_price": np.nan_to_num(floats(zev, "credit_sale_price_usd")),
+            "zev_buy_below_penalty": (floats(zev, "credit_price_usd")
+                                      < floats(zev, "penalty_usd_per_vehicle")),
             "zev_bev_credits": floats(zev, "bev_credits_per_vehicle"),
             "credit_code": flows["credit_year"].to_numpy(),
             "credit_price": floats(credit, "credit_price_usd"),
@@ -389,8 +398,8 @@ class ComplianceLayout:
                              ("credits_banked", "bank"), ("credits_owed", "debt"),
                              ("credits_missing", "missing")):
             table[column] = self._value(run, "zev_credits", kind, count)
-        table["credits_banked"], table["credits_missing"] = _settle(
-            table, self.zev_first)
+        table["credits_banked"], table["credits_missing"], table["credits_bought"] = _settle(
+            table, self.zev_first, constant["zev_buy_below_penalty"])
         table["penalty_usd"] = table["credits_missing"] * constant["zev_penalty"]
         table["credit_trade_usd"] = (
             table["credits_bought"] * constant["zev_credit_price"]
