@@ -241,3 +241,23 @@ def test_a_tie_with_a_later_purchase_reports_the_purchase_in_its_year() -> None:
     assert table["credits_banked"].tolist() == pytest.approx([0.0, 0.0])
     assert table["credit_trade_usd"].tolist() == pytest.approx([0.0, 15_000.0])
     assert result.metadata["compliance_check"] == "passed"
+
+
+def test_the_zev_chart_compares_credits_earned_with_the_mandate() -> None:
+    # A BEV earns 2 credits against a share of 0.5 and loses 100: the plan sells just
+    # enough, b with 2 b = 0.5 (10 + b), b = 10/3. Its 6.67 credits over 13.33 cars are
+    # 50 per 100, on the mandate, while the BEV share (25 %) the chart used to draw
+    # looked like half the mandate missed.
+    from evplan.results.compliance_report import compliance_charts_of_run
+
+    data = two_powertrains(bev={"price": 15_900.0, "volume": 20.0},
+                           zev_mandates=zev({"year": 2025, "bev_credits_per_vehicle": 2.0}))
+    result = evplan.optimize(data)
+    table = result["zev_compliance"].iloc[0]
+    assert table["zev_vehicles"] == pytest.approx(10 / 3)
+    assert table["credits_missing"] == pytest.approx(0.0, abs=1e-9)
+    chart = next(chart for chart in compliance_charts_of_run(result.tables)
+                 if chart["id"] == "compliance-zev")
+    earned, mandate = chart["figure"]["data"]
+    assert earned["y"] == [pytest.approx(50.0)]
+    assert mandate["y"] == [pytest.approx(50.0)]

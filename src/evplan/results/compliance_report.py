@@ -53,21 +53,30 @@ def _fleet_chart(fleet: pd.DataFrame) -> dict[str, Any]:
 def _zev_chart(zev: pd.DataFrame) -> dict[str, Any]:
     traces: list[dict[str, Any]] = []
     for market, group in zev.groupby("market"):
-        traces.append({"type": "scatter", "mode": "lines+markers", "name": f"{market} ZEV share",
-                       "x": group["year"].tolist(),
-                       "y": (group["zev_share_achieved"] * 100).round(1).tolist()})
+        # The mandate is in credits per vehicle sold: a BEV may earn more or less than one
+        # credit and a PHEV some (ACC II), so the BEV share is not what it is compared with.
+        vehicles = group["vehicles"].to_numpy(dtype=float)
+        earned = group["credits_earned"].to_numpy(dtype=float)
+        per_vehicle = [round(100 * e / v, 1) if v > 0 else 0.0
+                       for e, v in zip(earned, vehicles, strict=True)]
+        traces.append({"type": "scatter", "mode": "lines+markers",
+                       "name": f"{market} credits earned", "x": group["year"].tolist(),
+                       "y": per_vehicle})
         traces.append({"type": "scatter", "mode": "lines", "name": f"{market} mandate",
                        "x": group["year"].tolist(),
                        "y": (group["zev_share_required"] * 100).round(1).tolist(),
                        "line": {"dash": "dot"}})
     missing = zev[zev["credits_missing"] > 0.5]
-    caption = "Share of the plan's sales that are zero-emission against each mandate (dotted)."
+    caption = ("ZEV credits the plan's sales earn per 100 vehicles sold against each mandate "
+               "(dotted; with one credit per BEV and none per PHEV this is the ZEV share). "
+               "Banked, borrowed and bought credits cover the rest.")
     if len(missing):
         caption += " Credits missing (penalised): " + ", ".join(
             f"{row.market} {row.year} {row.credits_missing:,.0f}"
             for row in missing.head(6).itertuples()) + "."
     return {"id": "compliance-zev", "title": "ZEV mandates", "caption": caption,
-            "figure": {"data": traces, "layout": _layout(yaxis={"title": "%"})}}
+            "figure": {"data": traces, "layout": _layout(
+                yaxis={"title": "credits per 100 vehicles"})}}
 
 
 def _value_chart(fleet: pd.DataFrame, zev: pd.DataFrame) -> dict[str, Any]:
