@@ -82,6 +82,29 @@ def test_bad_rows_name_the_sheet_and_row(book: Path, tmp_path: Path) -> None:
     assert len(messages) == 2
 
 
+def test_a_bad_entry_names_the_sheet_and_row_not_scenarios_yaml(book: Path, tmp_path: Path
+                                                                ) -> None:
+    """An audit found an entry that reads as YAML but breaks a rule (a typo in a column, an
+    empty override) blamed on "scenarios.yaml", a file the workbook's user does not have,
+    without the row. Rows 2 and 3 hold eu-cvd-up and eu-cvd-off."""
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["scenarios"]
+    assert (sheet["B2"].value, sheet["B3"].value) == ("eu-cvd-up", "eu-cvd-off")
+    sheet["C2"] = "{countervailing_duties: {where: {orign: CN}, set: {cvd_rate: 0.353}}}"
+    sheet["C3"] = "{}"
+    broken = tmp_path / "entries.xlsx"
+    workbook.save(broken)
+    with pytest.raises(InputError) as error:
+        read_workbook_catalog(broken)
+    assert [(problem.file, problem.row, problem.message) for problem in error.value.problems
+            ] == [("entries.xlsx, sheet scenarios", 2, "row 2, entry: override 'eu-cvd-up': "
+                   "where column 'orign' is not in countervailing_duties. Did you mean "
+                   "'origin'?"),
+                  ("entries.xlsx, sheet scenarios", 3, "row 3, entry: override 'eu-cvd-off' "
+                   "patches no table (found {}), so it would change nothing. Give table: "
+                   "patch, e.g. {routes: {scale: {freight_usd_per_vehicle: 2}}}.")]
+
+
 def test_a_workbook_without_the_sheet_uses_the_scenarios_yaml_beside_it(book: Path,
                                                                          tmp_path: Path) -> None:
     workbook = openpyxl.load_workbook(book)

@@ -21,6 +21,7 @@ checked; ``evplan run book.xlsx --scenario trade-war`` then finds the scenario t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,10 @@ def raw_catalog_of_origin(origin: str | Path) -> dict[str, Any] | None:
     return dict(raw) if isinstance(raw, Mapping) else None
 
 
-def _raw_from_workbook(workbook: Path) -> dict[str, Any] | None:
+def _raw_from_workbook(workbook: Path, rows: dict[tuple[str, str], int] | None = None
+                       ) -> dict[str, Any] | None:
+    """The sheet as a ``scenarios.yaml`` mapping (None without the sheet); ``rows`` (when
+    given) receives each entry's sheet row by (section, name)."""
     from evplan.data.excel import read_sheets
 
     sheets = read_sheets(workbook, read={SCENARIOS_SHEET})
@@ -130,6 +134,8 @@ def _raw_from_workbook(workbook: Path) -> dict[str, Any] | None:
             problems.extend(error.problems)
             continue
         raw.setdefault(section, {})[name] = value
+        if rows is not None:
+            rows[(section, name)] = row
     if problems:
         raise InputError(problems)
     if descriptions:
@@ -146,5 +152,33 @@ def read_workbook_catalog(workbook: str | Path) -> Catalog:
     InputError
         For a bad row (naming sheet and row) or a bad entry (as ``scenarios.yaml`` reports).
     """
-    raw = raw_catalog_of_origin(Path(workbook))
-    return parse_catalog(raw) if raw is not None else Catalog()
+    path = Path(workbook)
+    rows: dict[tuple[str, str], int] = {}
+    sheet = _raw_from_workbook(path, rows) if path.is_file() else None
+    if sheet is None:  # no sheet: the scenarios.yaml beside the workbook, named as such
+        raw = raw_catalog_of_origin(path)
+        return parse_catalog(raw) if raw is not None else Catalog()
+    try:
+        return parse_catalog(sheet)
+    except InputError as error:
+        raise InputError(_on_sheet(error.problems, f"{path.name}, sheet {SCENARIOS_SHEET}",
+                                   rows)) from None
+
+
+#: The words parse_catalog opens a problem with, and the section each names an entry of.
+_ENTRY = re.compile(r"(override|scenario|parameter|sweep|montecarlo|study) '([^']*)'")
+_SECTION_OF = {"override": "overrides", "scenario": "scenarios", "parameter": "parameters",
+               "sweep": "sweeps", "montecarlo": "montecarlo", "study": "studies"}
+
+
+def _on_sheet(problems: list[Problem], label: str, rows: Mapping[tuple[str, str], int]
+              ) -> list[Problem]:
+    """``scenarios.yaml`` problems of a sheet's entries, named by the sheet and the entry's
+    row (there is no scenarios.yaml to fix: the rows are)."""
+    named = []
+    for problem in problems:
+        found = _ENTRY.match(problem.message)
+        row = rows.get((_SECTION_OF[found.group(1)], found.group(2))) if found else None
+        named.append(Problem(label, (f"row {row}, entry: " if row else "") + problem.message,
+                             row, count=problem.count))
+    return named
