@@ -121,8 +121,8 @@ def random_network(
     Examples
     --------
     >>> data = random_network(1)
-    >>> sorted(data.tables)[:2]
-    ['committed_sales', 'countervailing_duties']
+    >>> {"committed_sales", "countervailing_duties"} <= set(data.tables)
+    True
     """
     rng = np.random.default_rng(seed)
     programs_per_plant = programs_per_plant or programs

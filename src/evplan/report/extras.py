@@ -47,8 +47,9 @@ def duty_schedule(data: NetworkData) -> pd.DataFrame:
     Examples
     --------
     >>> from evplan.examples import single_lane
-    >>> list(duty_schedule(single_lane())[["origin", "market", "year"]].iloc[0])
-    ['AA', 'M1', 2025]
+    >>> row = duty_schedule(single_lane()).iloc[0]
+    >>> row["origin"], row["market"], int(row["year"])
+    ('AA', 'M1', 2025)
     """
     lanes = _lanes(data)
     programs = data.programs[["powertrain", "maker"]].drop_duplicates()

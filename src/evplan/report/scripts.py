@@ -10,8 +10,8 @@ embeds it instead, for a single file to send to someone.
 The shared file is written atomically and only when it is missing, so concurrent runs end
 with the right bytes; a file there that holds other bytes (an edited copy, a user's file) is
 left alone and the page embeds plotly.js instead, as it does when ``_assets`` is a symbolic
-link that does not already lead to the file (nothing is written through it). The version in its name is the one in
-plotly.js's own header.
+link that does not already lead to the file (nothing is written through it). The version in
+its name is the one in plotly.js's own header.
 """
 
 from __future__ import annotations

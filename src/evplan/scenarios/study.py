@@ -134,7 +134,7 @@ def sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | None = 
     --------
     >>> import evplan
     >>> kpis = evplan.sweep({"freight": [1.0, 2.0]}, workers=1)
-    >>> sorted(kpis["freight"].unique())
+    >>> sorted(kpis["freight"].unique().tolist())
     [1.0, 2.0]
     """
     study = run_sweep(grid, data, **options)

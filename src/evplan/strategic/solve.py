@@ -92,9 +92,9 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
     Examples
     --------
     >>> from evplan.examples import strategic_lane
-    >>> result = optimize_strategic(strategic_lane())
+    >>> result = optimize_strategic(strategic_lane())  # 600 x (20,000 - 11,000) - 2,000,000
     >>> result.status, round(result.objective_usd)
-    ('optimal', 9000000)
+    ('optimal', 3400000)
     """
     solver = solver or SolverOptions()
     options = options or StrategicOptions()
