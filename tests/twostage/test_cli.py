@@ -79,6 +79,18 @@ def test_unknown_study_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_a_mip_gap_above_1_is_refused_before_the_solve(tmp_path: Path) -> None:
+    """An audit found `--mip-gap 5` accepted: every plan within 500 % of the bound, and
+    still called optimal (evplan run refuses a gap above 1)."""
+    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")
+    done = _evplan("demand", str(inputs), "--mip-gap", "5", "-o", str(tmp_path / "out"),
+                   cwd=tmp_path)
+    assert done.returncode == 64
+    assert "5.0 is not in the range 0<=x<=1" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_folder_of_the_users_is_refused_before_the_solve(tmp_path: Path) -> None:
     inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
     (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")

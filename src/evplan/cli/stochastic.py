@@ -64,7 +64,7 @@ def stochastic(
         "--time-limit", help="Solver time limit in seconds, per solve.", min=0,
         callback=finite)] = None,
     mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.", min=0,
-                                           callback=finite)] = 1e-4,
+                                           max=1, callback=finite)] = 1e-4,
     evpi: Annotated[bool, typer.Option("--evpi/--no-evpi", help="Solve each scenario alone "
                                                                 "(EVPI).")] = True,
     vss: Annotated[bool, typer.Option("--vss/--no-vss", help="Evaluate the expected-value "
