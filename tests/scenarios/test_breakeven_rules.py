@@ -86,3 +86,23 @@ def test_a_triangular_with_low_mode_and_high_equal_is_that_value() -> None:
     drawn = sample(Distribution("triangular", {"low": 0.2, "mode": 0.2, "high": 0.2}), 4,
                    np.random.default_rng(1))
     assert drawn.tolist() == [0.2] * 4
+
+
+def test_breakeven_on_a_network_without_cross_border_flows_says_so(tmp_path: Path) -> None:
+    """An audit found `evplan breakeven` ended in a traceback (NaN to integer: the table's
+    last year) on inputs whose every lane is domestic; and `--limit -5` showed all lanes but
+    five. strategic_lane: plant P1 and market M1 are both in country AA."""
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+    from evplan.data import write_inputs
+    from evplan.examples import strategic_lane
+
+    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    runner = CliRunner()
+    done = runner.invoke(app, ["breakeven", str(inputs), "--no-record"])
+    assert done.exit_code == 0, done.output
+    assert "No cross-border flow: every lane ships within one country" in done.output
+    negative = runner.invoke(app, ["breakeven", str(inputs), "--limit", "-5", "--no-record"])
+    assert negative.exit_code == 2  # a usage error (64 from the evplan command)
+    assert "-5 is not in the range x>=1" in negative.output

@@ -212,7 +212,7 @@ def breakeven(
     scenario: ScenarioOption = None,
     year: Annotated[int | None, typer.Option("--year", help="Year to show (default: last).")
                     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Lanes to show.")] = 30,
+    limit: Annotated[int, typer.Option("--limit", help="Lanes to show.", min=1)] = 30,
     exact: Annotated[bool, typer.Option(
         "--exact", help="Bisect the used lanes whose ranging value is only a lower bound.")
     ] = False,
@@ -251,8 +251,12 @@ def breakeven(
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
-    console.print(breakeven_table(table, year or int(table["year"].max()), limit))
-    console.print(breakeven_summary(table))
+    if table.empty:  # every lane is domestic: no duty to break even on
+        console.print("No cross-border flow: every lane ships within one country, so no duty "
+                      "applies and there is no break-even rate.")
+    else:
+        console.print(breakeven_table(table, year or int(table["year"].max()), limit))
+        console.print(breakeven_summary(table))
     if run_id:
         console.print(f"Recorded with run {run_id} in {store or default_store()} "
                       "(table 'breakeven').")
@@ -293,7 +297,7 @@ def _list_catalog(path: Path | None, debug: bool,
 @app.command()
 def runs(
     store: StoreOption = None,
-    limit: Annotated[int, typer.Option("--limit", help="Runs to show.")] = 30,
+    limit: Annotated[int, typer.Option("--limit", help="Runs to show.", min=1)] = 30,
     batch: Annotated[str | None, typer.Option("--batch", help="Only this sweep batch.")
                      ] = None,
     debug: DebugOption = False,
@@ -316,7 +320,8 @@ def compare(
     run_ids: Annotated[list[str], typer.Argument(help="Two or more run ids (unique prefixes "
                                                       "are enough).")],
     store: StoreOption = None,
-    limit: Annotated[int, typer.Option("--limit", help="KPI rows to show with --all.")] = 60,
+    limit: Annotated[int, typer.Option("--limit", help="KPI rows to show with --all.",
+                                       min=1)] = 60,
     show_all: Annotated[bool, typer.Option(
         "--all", help="After the headline KPIs, every other KPI row that differs.")] = False,
     debug: DebugOption = False,
