@@ -91,6 +91,37 @@ def test_a_mip_gap_above_1_is_refused_before_the_solve(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_a_frontier_of_a_minimax_regret_study_is_refused(tmp_path: Path) -> None:
+    """An audit found `--frontier` beside minimax regret (from --objective or the study)
+    printed the E + lambda CVaR frontier of other plans (1 module at P(high) = 0.1) under
+    the minimax plan (2 modules), its changes counted from neither. Refused before the solve,
+    from the command line and from Python; --objective expected keeps the frontier."""
+    import yaml
+
+    from evplan.errors import InputError
+    from evplan.scenarios.overrides import parse_catalog
+    from evplan.twostage.frontier import efficient_frontier
+
+    inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
+    study = STUDY + "    risk: {objective: minimax-regret}\n"
+    (inputs / "scenarios.yaml").write_text(study, encoding="utf-8")
+    message = ("study 'demand' minimises the worst regret, which has no risk weight to vary: "
+               "the frontier trades expected margin against CVaR. Drop --frontier, or give "
+               "--objective expected.")
+    done = _evplan("demand", str(inputs), "--frontier", "0,1", "-o", str(tmp_path / "out"),
+                   cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1].endswith(message)
+    assert not (tmp_path / "out").exists()
+    catalog = parse_catalog(yaml.safe_load(study))
+    with pytest.raises(InputError, match="minimises the worst regret"):
+        efficient_frontier(strategic_lane(), "demand", [0, 1], catalog=catalog)
+    kept = _evplan("demand", str(inputs), "--objective", "expected", "--frontier", "0,1",
+                   "--no-record", cwd=tmp_path)
+    assert kept.returncode == 0, kept.stderr
+    assert "risk_weight" in kept.stdout
+
+
 def test_a_folder_of_the_users_is_refused_before_the_solve(tmp_path: Path) -> None:
     inputs = write_inputs(strategic_lane(), tmp_path / "inputs")
     (inputs / "scenarios.yaml").write_text(STUDY, encoding="utf-8")

@@ -125,6 +125,8 @@ def stochastic(
                 target = new_folder_target(output, f"stochastic-{study}", kind="stochastic",
                                            force=force)
             data = load_inputs(inputs or Path("china-strategic"))
+            if weights is not None:  # before the solve: a frontier of E + lambda CVaR only
+                _check_frontier(data, study, objective)
             if method == "progressive-hedging":  # issue 14: docs/stochastic.md, "Scale"
                 from evplan.scenarios.apply import catalog_for
                 from evplan.twostage.hedging import HedgingOptions, hedge_on
@@ -153,7 +155,7 @@ def stochastic(
             if weights is not None:
                 from evplan.twostage.frontier import efficient_frontier
 
-                table = efficient_frontier(data, study, weights,
+                table = efficient_frontier(data, result.study, weights,  # type: ignore[attr-defined]
                                            SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
             # Recorded when --store is given, or with -o in evplan.duckdb beside the folder.
             store = store or (target.path.parent / "evplan.duckdb" if target is not None else None)
@@ -211,6 +213,21 @@ def stochastic(
     if recorded is not None:
         console.print(f"Recorded as run {recorded} in {store}; list studies with `evplan "
                       f"studies --store {store}`.")
+
+
+def _check_frontier(data: object, study: str, objective: str | None) -> None:
+    """Refuse --frontier for a study solved by minimax regret (from --objective or the
+    study's risk: objective): the frontier varies the CVaR weight, which it has not."""
+    from evplan.errors import InputError, Problem
+    from evplan.scenarios.apply import catalog_for
+    from evplan.twostage.solve import _study
+
+    chosen = _study(data, study, catalog_for(data))  # type: ignore[arg-type]
+    if (objective or chosen.objective) == "minimax-regret":
+        raise InputError([Problem("--frontier", f"study '{chosen.name}' minimises the worst "
+                                  "regret, which has no risk weight to vary: the frontier "
+                                  "trades expected margin against CVaR. Drop --frontier, or "
+                                  "give --objective expected.")])
 
 
 def _show(result: object) -> None:

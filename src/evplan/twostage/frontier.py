@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
-from evplan.errors import VerificationError
+from evplan.errors import InputError, Problem, VerificationError
 from evplan.highs import SolverOptions
 from evplan.scenarios.apply import catalog_for
 from evplan.scenarios.overrides import Catalog
@@ -53,6 +53,11 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
     """
     catalog = catalog if catalog is not None else catalog_for(data)
     study = _study(data, study, catalog)
+    if study.objective == "minimax-regret":  # it was solved as E + lambda CVaR regardless
+        raise InputError([Problem("--frontier", f"study '{study.name}' minimises the worst "
+                                  "regret, which has no risk weight to vary: the frontier "
+                                  "trades expected margin against CVaR. Drop --frontier, or "
+                                  "give --objective expected.")])
     scenarios, elements = _build(data, study, catalog)
     blocks = [scenario.block for scenario in scenarios]
     probabilities = np.array([scenario.probability for scenario in scenarios])
