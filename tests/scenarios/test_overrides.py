@@ -238,3 +238,16 @@ def test_a_numeric_where_matches_that_number_only(data: NetworkData) -> None:
                                        scale={"volume_vehicles": 1.0}, override="same")])
     assert same.overrides[0]["rows"] == (demand.index[
         demand["volume_vehicles"] == volume] + 2).tolist()
+
+
+def test_a_description_of_no_entry_is_refused() -> None:
+    """A description under a misspelt name was kept and shown nowhere."""
+    with pytest.raises(InputError) as error:
+        parse_catalog({"overrides": {"x2": {"routes": {"scale": {"transit_days": 2}}}},
+                       "scenarios": {"shock": ["x2"]},
+                       "descriptions": {"shock": "fine", "shok": "typo", "zzz": "?"}})
+    assert messages(error) == [
+        "descriptions: 'shok' names no entry, so its description would show nowhere. Did "
+        "you mean 'shock'?",
+        "descriptions: 'zzz' names no entry, so its description would show nowhere. "
+        "Describe a name declared above it."]

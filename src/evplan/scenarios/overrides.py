@@ -546,6 +546,13 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
     from evplan.twostage.tree import parse_studies  # two-stage studies (issue 14)
 
     studies = parse_studies(section["studies"], overrides, problems, parameters)
+    named = {str(name) for key in (*sections[:5], "studies") for name in section[key]}
+    for name in section["descriptions"]:
+        if str(name) not in named:  # a typo: the description would show nowhere
+            problems.append(Problem(LABEL, f"descriptions: '{name}' names no entry, so its "
+                                    "description would show nowhere."
+                                    + (did_you_mean(str(name), sorted(named))
+                                       or " Describe a name declared above it.")))
     if problems:
         raise InputError(problems)
     return Catalog(overrides, scenarios, parameters, sweeps, montecarlo,
