@@ -52,6 +52,16 @@ def test_grid_values_are_plain_numbers_each_once(text: str, expected: str) -> No
     assert parse_values(" 1 , 2e-1 ") == (1.0, 0.2)
 
 
+def test_case_labels_tell_values_apart(data: NetworkData) -> None:
+    """Labels were cut to 6 digits: 0.1234561 and 0.1234562 were both 'freight=0.123456'.
+    Where 6 digits do not tell the cases apart, every label carries 15."""
+    catalog = catalog_for(data)
+    close = grid_cases(catalog, {"freight": [0.1234561, 0.1234562]})
+    assert [case.label for case in close] == ["freight=0.1234561", "freight=0.1234562"]
+    assert [case.label for case in grid_cases(catalog, {"freight": [0.5, 1]})] == [
+        "freight=0.5", "freight=1"]
+
+
 def test_a_grid_parameter_given_twice_or_beside_a_sweep_name_is_refused() -> None:
     """An audit found `-g freight=1 -g freight=2` ran freight=2 alone (the later -g replaced
     the earlier) and `evplan sweep eu-duty-x-freight -g freight=1` ran the -g grid under the

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -132,8 +132,8 @@ def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
     return grid
 
 
-def _label(values: Mapping[str, float]) -> str:
-    return " ".join(f"{name}={value:.6g}" for name, value in values.items())
+def _label(values: Mapping[str, float], digits: int = 6) -> str:
+    return " ".join(f"{name}={value:.{digits}g}" for name, value in values.items())
 
 
 def grid_cases(catalog: Catalog, grid: Mapping[str, Sequence[float]],
@@ -160,6 +160,8 @@ def grid_cases(catalog: Catalog, grid: Mapping[str, Sequence[float]],
         patches = tuple(base) + tuple(patch for p in parameters for patch in p.bind(
             chosen[p.name]))
         cases.append(Case(number, _label(chosen), chosen, patches))
+    if len({case.label for case in cases}) < len(cases):  # values alike to 6 digits
+        cases = [replace(case, label=_label(case.parameters, 15)) for case in cases]
     return cases
 
 
