@@ -343,6 +343,15 @@ def test_kept_name_codes_give_the_verdicts_of_a_fresh_encoding(seed: int) -> Non
         assert _verdict(case_data, plan, case_duals, codes) == _verdict(
             case_data, plan, case_duals, None)
     assert codes.of(data, result.tables, duals.families()) is kept
+    # The same number of rows, the shipments put on other plants: the plan's names are
+    # never vouched for, so the kept codes are not used and the wrong plan is caught.
+    shipments = result["shipments"].copy()
+    shipments["plant"] = shipments["plant"].to_numpy()[::-1]
+    relabelled = corrupted(result, shipments=shipments)
+    verdict = _verdict(data, relabelled, duals, codes)
+    assert verdict == _verdict(data, relabelled, duals, None)
+    assert isinstance(verdict, list) and any(line.startswith("lane:") for line in verdict)
+    assert codes.of(data, result.tables, duals.families()) is not kept
     # Another number of rows (a shipment dropped): the codes are made again.
     fewer = corrupted(result, shipments=result["shipments"].iloc[1:])
     assert _verdict(data, fewer, duals, codes) == _verdict(data, fewer, duals, None)

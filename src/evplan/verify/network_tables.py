@@ -128,10 +128,12 @@ class NameCodes:
     columns, with plans whose name columns come from the same templates: their names and
     years, and so their codes and the positions the certificate's joins find
     (:attr:`memo`), are the base's; encoding and joining them again was most of each case's
-    certificate. The caller vouches for that (the warm model checks every non-value column
-    against the base before it re-solves a case warm); as a guard, both are made again
-    whenever the planning years change or a table, the plan or the dual frames have another
-    number of rows. Every number is still read from each case's inputs and plan.
+    certificate. The caller vouches for the inputs' names (the warm model checks every
+    non-value column against the base before it re-solves a case warm), never for the
+    plan's: both are made again whenever the planning years change, a table, the plan or
+    the dual frames have another number of rows, or a name column of the plan holds other
+    names than the kept one (a plan that puts its vehicles on other plants was passed).
+    Every number is still read from each case's inputs and plan.
 
     Examples
     --------
@@ -147,17 +149,66 @@ class NameCodes:
     def __init__(self) -> None:
         self._vocabulary: Vocabulary | None = None
         self._shape: tuple[Any, ...] = ()
+        self._plan_names: list[_KeptNames] = []
         self.memo = Memo()
 
     def of(self, data: NetworkData, plan: dict[str, pd.DataFrame],
            duals: dict[str, Any] | None) -> Vocabulary:
         """The vocabulary of ``data``, ``plan`` and ``duals`` (the kept one when it fits);
-        :attr:`memo` holds the positions :func:`build_tables` found with it."""
+        :attr:`memo` holds the positions :func:`build_tables` found with it.
+
+        The plan is what is certified, so its name columns are never vouched for: each is
+        compared with the kept one (the same Arrow buffers, or equal names), and the
+        vocabulary is made again when one differs.
+        """
         shape = _shape(data, plan, duals)
-        if self._vocabulary is None or shape != self._shape:
+        names = [plan[table][column] for table, columns in PLAN_NAMES.items()
+                 for column in columns]
+        if (self._vocabulary is None or shape != self._shape
+                or not all(kept.holds(now)
+                           for now, kept in zip(names, self._plan_names, strict=True))):
             self._vocabulary, self._shape = encode(data, plan, duals), shape
+            self._plan_names = [_KeptNames(column) for column in names]
             self.memo = Memo()
         return self._vocabulary
+
+
+class _KeptNames:
+    """A plan's name column as it was encoded, to tell whether a later plan's column holds
+    the same names.
+
+    Text in Arrow storage is immutable: a column wrapping the very buffers kept here (a
+    warm model's result templates hand every case such a wrapper) holds the same names, and
+    keeping the buffers alive stops another column from taking their addresses. Any other
+    column is compared name by name (about 0.3 ms per 1,000 rows).
+    """
+
+    def __init__(self, column: pd.Series) -> None:
+        self.names = column.to_numpy(dtype=object)
+        self.arrow = _arrow(column)  # kept alive: its buffers' addresses stay its own
+
+    def holds(self, column: pd.Series) -> bool:
+        """Whether ``column`` holds the kept names, row by row."""
+        arrow = _arrow(column)
+        if arrow is not None and self.arrow is not None and _buffers(arrow) == _buffers(
+                self.arrow):
+            return True
+        return bool(np.array_equal(column.to_numpy(dtype=object), self.names))
+
+
+def _arrow(column: pd.Series) -> Any:
+    """The column's Arrow data if it is stored as Arrow text, else None."""
+    array = column.array
+    if not isinstance(array, pd.arrays.ArrowStringArray):
+        return None
+    return array.__arrow_array__()
+
+
+def _buffers(arrow: Any) -> tuple[Any, ...]:
+    """Where an Arrow array's data live: each chunk's offset, length and buffer addresses."""
+    return tuple((chunk.offset, len(chunk), tuple(
+        None if buffer is None else (buffer.address, buffer.size)
+        for buffer in chunk.buffers())) for chunk in arrow.chunks)
 
 
 def _shape(data: NetworkData, plan: dict[str, pd.DataFrame], duals: dict[str, Any] | None
