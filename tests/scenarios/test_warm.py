@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import evplan
-from evplan.data import NetworkData
+from evplan.data import NetworkData, validate_tables
 from evplan.examples import china_export
 from evplan.scenarios import WarmModel, apply_patches, apply_scenario, breakeven_duties, catalog_for
 from evplan.scenarios.breakeven import bisect_breakeven
@@ -128,3 +129,102 @@ def test_warm_cases_keep_the_certificates_name_codes_and_still_catch_a_wrong_pla
     monkeypatch.setattr(templates, "columns", more_sold)
     with pytest.raises(VerificationError, match="market-balance"):
         warm.solve(first, tables=False)
+
+
+# Value columns a warm case may change (warm_fit.VALUE_COLUMNS), and a name column to pick
+# the rows a patch touches.
+_RANDOM_COLUMNS = {
+    "plants": ("plant", ["capacity_vehicles_per_year", "fixed_cost_usd_per_year",
+                         "min_utilisation"]),
+    "plant_programs": ("program", ["variable_cost_usd_per_vehicle"]),
+    "routes": ("market", ["freight_usd_per_vehicle", "transit_days",
+                          "capacity_vehicles_per_year"]),
+    "duties": ("market", ["ad_valorem_rate", "specific_usd_per_vehicle",
+                          "minimum_usd_per_vehicle", "in_quota_rate"]),
+    "countervailing_duties": ("market", ["cvd_rate"]),
+    "demand": ("market", ["volume_vehicles", "price_usd_per_vehicle"]),
+    "committed_sales": ("market", ["min_vehicles"]),
+    "exchange_rates": ("country", ["local_per_usd"]),
+    "transfer_prices": ("origin", ["markup_on_full_cost"]),
+    "quota_shares": ("quota_group", ["share_of_quota"]),
+}
+
+
+def _random_patches(rng: np.random.Generator, data: NetworkData) -> list:
+    from evplan.scenarios.overrides import Patch
+
+    patches = []
+    for _ in range(int(rng.integers(1, 4))):
+        tables = [name for name in _RANDOM_COLUMNS if len(data[name])]
+        table = tables[int(rng.integers(len(tables)))]
+        key, columns = _RANDOM_COLUMNS[table]
+        column = columns[int(rng.integers(len(columns)))]
+        frame = data[table]
+        where = ({key: (frame[key].iloc[int(rng.integers(len(frame)))],)}
+                 if rng.random() < 0.5 else {})
+        ranged = "year" in frame or "first_year" in frame
+        from_year = (int(data.years[-1]) if ranged and len(data.years) > 1
+                     and rng.random() < 0.3 else None)
+        factor = float(rng.choice([0.0, 0.5, 0.9, 1.1, 1.5, 3.0]))
+        patches.append(Patch(table, where=where, scale={column: factor}, from_year=from_year,
+                             override="random"))
+    return patches
+
+
+@pytest.mark.parametrize("seed", [0, 3, 8, 9, 12])
+def test_random_cases_in_sequence_match_the_oracle_warm_and_shipped(seed: int) -> None:
+    """Generated networks with every duty mechanism and trade term (tests/model/generate.py);
+    random value overrides solved one after another by a warm model and by one rebuilt from
+    its pickled state (basis bank, infeasible cases between feasible ones) must give the
+    oracle's verdict and objective, and the oracle's rows must accept each warm plan."""
+    import pickle
+
+    from evplan.errors import InputError
+    from tests.model.generate import generated_network
+    from tests.model.oracle import oracle_check, oracle_objective
+
+    base = generated_network(seed)
+    local = WarmModel(base)
+    shipped = WarmModel.from_state(pickle.loads(pickle.dumps(local.state())))
+    rng = np.random.default_rng(seed)
+    verdicts = set()
+    for case in range(10):
+        try:
+            data = apply_patches(base, _random_patches(rng, base)).data
+        except InputError:  # a scale the inputs refuse (a tier price no longer falling ...)
+            continue
+        expected = oracle_objective(data)
+        verdicts.add(expected is None)
+        for warm in (local, shipped):
+            try:
+                result = warm.solve(data, parameters={"case": float(case % 3)})
+            except evplan.InfeasibleError:
+                assert expected is None, f"case {case}: warm says infeasible, oracle {expected}"
+                continue
+            assert expected is not None, f"case {case}: warm found {result.objective_usd}"
+            assert result.objective_usd == pytest.approx(expected, rel=1e-6, abs=1e-3)
+            assert oracle_check(data, result) == []
+    assert verdicts  # at least one case ran
+    assert local.stats.warm_fast > 0
+
+
+@pytest.mark.xfail(strict=True, raises=evplan.InfeasibleError,
+                   reason="WarmModel.state() solves the base to make its result templates and "
+                          "raises when the base is infeasible: a sweep with workers > 1 then "
+                          "fails whole, while workers=1 solves the feasible cases")
+def test_a_warm_model_of_an_infeasible_base_travels() -> None:
+    from evplan.examples import single_lane
+    from evplan.scenarios.overrides import Patch
+
+    base = single_lane(capacity=500)
+    tables = {name: frame.drop(columns="row") for name, frame in base.tables.items()}
+    tables["committed_sales"] = pd.DataFrame({"market": ["M1"], "year": [base.years[0]],
+                                              "product": ["V1"], "min_vehicles": [700.0]})
+    infeasible = validate_tables(tables, base.scenario)
+    with pytest.raises(evplan.InfeasibleError):
+        evplan.optimize(infeasible)
+    half = apply_patches(infeasible, [Patch("committed_sales",
+                                            scale={"min_vehicles": 0.5})]).data
+    expected = evplan.optimize(half).objective_usd
+    state = WarmModel(infeasible).state()  # what runners.run_cases ships to its workers
+    assert WarmModel.from_state(state).solve(half).objective_usd == pytest.approx(expected)
