@@ -106,3 +106,22 @@ def test_breakeven_on_a_network_without_cross_border_flows_says_so(tmp_path: Pat
     negative = runner.invoke(app, ["breakeven", str(inputs), "--limit", "-5", "--no-record"])
     assert negative.exit_code == 2  # a usage error (64 from the evplan command)
     assert "-5 is not in the range x>=1" in negative.output
+
+
+def test_a_bisection_step_that_hits_the_time_limit_raises() -> None:
+    """An audit found bisection read the solution HiGHS holds when a re-solve stopped at the
+    time limit: flow 35 of the default inputs (stops about USD 84 above its duty now) came
+    out as "used at any rate" (inf) under a 1e-9 s limit. It now raises SolverLimitError."""
+    import dataclasses
+
+    from evplan.scenarios import WarmModel
+    from evplan.scenarios.breakeven import bisect_breakeven
+
+    data = evplan.examples.china_export()
+    warm = WarmModel(data)
+    table = breakeven_duties(data, warm)
+    row = table[(table["meaning"] == "stops above") & table["exact"]].iloc[0]
+    assert 0 < row["breakeven_extra_duty_usd_per_vehicle"] < 1e4
+    warm.solver = dataclasses.replace(warm.solver, time_limit_s=1e-9)
+    with pytest.raises(evplan.SolverLimitError, match="HiGHS stopped \\(Time limit reached\\)"):
+        bisect_breakeven(warm, data, int(row["flow"]))

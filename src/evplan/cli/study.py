@@ -214,7 +214,8 @@ def breakeven(
                     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Lanes to show.", min=1)] = 30,
     exact: Annotated[bool, typer.Option(
-        "--exact", help="Bisect the used lanes whose ranging value is only a lower bound.")
+        "--exact", help="Bisect every lane whose ranging value is only a bound (stop rates "
+                        "of used lanes, start rates of unused ones, quota lanes).")
     ] = False,
     store: StoreOption = None,
     record: RecordOption = True,

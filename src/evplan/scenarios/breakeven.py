@@ -38,10 +38,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import highspy
 import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.errors import SolverLimitError
 from evplan.highs import SolverOptions, allow_seconds
 from evplan.model.strategic import has_strategic
 from evplan.scenarios.warm import WarmModel
@@ -220,6 +222,12 @@ def bisect_breakeven(warm: WarmModel, data: NetworkData, flow: int, tolerance: f
             h.changeColCost(credit, cost[credit] + extra * discount)
         allow_seconds(h, warm.solver.time_limit_s)
         h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # no plan to read
+            raise SolverLimitError(
+                f"evplan: break-even of flow {flow}: HiGHS stopped "
+                f"({h.modelStatusToString(h.getModelStatus())}) at an extra duty of USD "
+                f"{extra:,.2f} per vehicle, so whether the flow is used there is unknown. "
+                "Raise --time-limit (it holds for each re-solve).")
         solution = np.asarray(h.getSolution().col_value)
         outside = solution[column] - (solution[credit] if credit >= 0 else 0.0)
         return float(outside) > USED_VEHICLES
