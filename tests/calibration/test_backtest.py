@@ -91,6 +91,20 @@ def test_backtest_command_prints_and_writes_the_table(tmp_path: Path) -> None:
     assert "sales CN" in done.stdout and "utilisation CN" in done.stdout
     assert (tmp_path / "bt" / "backtest.csv").exists()
     assert "| global sales |" in (tmp_path / "bt" / "backtest.md").read_text(encoding="utf-8")
+    assert "persistence error" in done.stdout and "conditional forecast" in " ".join(
+        done.stdout.split())
+
+
+def test_the_backtest_tables_show_the_persistence_error_beside_the_models(
+        result: Backtest) -> None:
+    from evplan.cli.validation import backtest_markdown
+
+    lines = {line.split(" | ")[0].removeprefix("| "): line.rstrip(" |").split(" | ")
+             for line in backtest_markdown(result.table, 2023, 2024).splitlines()[2:]}
+    # global sales: model +3.4 %, "2024 like 2023" (3,374,271 less 3,348,687 actual) +0.8 %
+    assert lines["global sales"][-2:] == ["+3.4%", "+0.8%"]
+    assert lines["CN share of global sales"][-1] == "+2.7 pts"
+    assert lines["sales MX"][-1] == "n/a"  # no 2023 actual
 
 
 def test_calibrate_command_labels_its_output_calibration(tmp_path: Path) -> None:

@@ -64,40 +64,58 @@ def _number(value: float, unit: str) -> str:
 
 def backtest_table(table: pd.DataFrame, base_year: int, target_year: int) -> Table:
     """The backtest as a rich table: calibrated base year, prediction, actual, error."""
-    import pandas as pd
 
     out = Table(title=f"BACKTEST · calibrated on {base_year} (identity) · {target_year} "
-                      "predicted out of sample", title_justify="left")
+                      f"predicted from the {target_year} inputs, without its actuals",
+                title_justify="left")
     for name in ("", f"{base_year} calibrated", f"{target_year} predicted",
-                 f"{target_year} actual", "error", "error %"):
+                 f"{target_year} actual", "error", "error %", "persistence error"):
         out.add_column(name, justify="left" if not name else "right", no_wrap=True)
     for _, row in table.iterrows():
         unit = str(row["unit"])
-        error = row["error"]
-        error_text = "n/a" if pd.isna(error) else (
-            f"{error * 100:+.1f} pts" if unit == "fraction" else f"{error:+,.0f}")
-        pct = "" if pd.isna(row["error_pct"]) else f"{row['error_pct'] * 100:+.1f}%"
+        error_text, pct = _error_texts(row["error"], row["error_pct"], unit)
         out.add_row(str(row["row"]), _number(row[f"calibrated_{base_year}"], unit),
                     _number(row[f"predicted_{target_year}"], unit),
-                    _number(row[f"actual_{target_year}"], unit), error_text, pct)
+                    _number(row[f"actual_{target_year}"], unit), error_text, pct,
+                    _persistence_text(row, unit, target_year))
     return out
+
+
+def _error_texts(error: float, error_pct: float, unit: str) -> tuple[str, str]:
+    """An error as text (points for a share) and its percentage (blank when none)."""
+    import pandas as pd
+
+    error_text = "n/a" if pd.isna(error) else (
+        f"{error * 100:+.1f} pts" if unit == "fraction" else f"{error:+,.0f}")
+    return error_text, "" if pd.isna(error_pct) else f"{error_pct * 100:+.1f}%"
+
+
+def _persistence_text(row: pd.Series, unit: str, target_year: int) -> str:
+    """The error of "the target year is like the base year" (its actual as the forecast):
+    in points for a share, else in % of the actual; n/a without a base-year actual."""
+    import pandas as pd
+
+    error = row.get("persistence_error", float("nan"))
+    actual = row[f"actual_{target_year}"]
+    if pd.isna(error):
+        return "n/a"
+    if unit == "fraction":
+        return f"{error * 100:+.1f} pts"
+    return f"{error / actual * 100:+.1f}%" if actual else f"{error:+,.0f}"
 
 
 def backtest_markdown(table: pd.DataFrame, base_year: int, target_year: int) -> str:
     """The backtest table as Markdown (for README and docs)."""
-    import pandas as pd
 
     lines = [f"| | {base_year} calibrated | {target_year} predicted | {target_year} actual | "
-             "error | error % |", "|---|---:|---:|---:|---:|---:|"]
+             "error | error % | persistence error |", "|---|---:|---:|---:|---:|---:|---:|"]
     for _, row in table.iterrows():
         unit = str(row["unit"])
-        error = row["error"]
-        error_text = "n/a" if pd.isna(error) else (
-            f"{error * 100:+.1f} pts" if unit == "fraction" else f"{error:+,.0f}")
-        pct = "" if pd.isna(row["error_pct"]) else f"{row['error_pct'] * 100:+.1f}%"
+        error_text, pct = _error_texts(row["error"], row["error_pct"], unit)
         lines.append(f"| {row['row']} | {_number(row[f'calibrated_{base_year}'], unit)} | "
                      f"{_number(row[f'predicted_{target_year}'], unit)} | "
-                     f"{_number(row[f'actual_{target_year}'], unit)} | {error_text} | {pct} |")
+                     f"{_number(row[f'actual_{target_year}'], unit)} | {error_text} | {pct} | "
+                     f"{_persistence_text(row, unit, target_year)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -199,4 +217,7 @@ def backtest(
     console.print(backtest_table(result.table, base_year, target_year))
     console.print(f"error = predicted - actual. The {base_year} column is calibration (it "
                   f"reproduces the inputs); the {target_year} column is the prediction, made "
-                  f"without the {target_year} actuals. Written to {written}.")
+                  f"without the {target_year} actuals but from the {target_year} inputs "
+                  f"(exchange rates, duties, capacity: a conditional forecast). Persistence "
+                  f"error: the error of taking the {base_year} actual as the {target_year} "
+                  f"forecast, the benchmark a forecast has to beat. Written to {written}.")
