@@ -55,6 +55,23 @@ def test_exchange_rates_convert_local_prices_and_costs_each_year() -> None:
         pytest.approx([0.8, 1.25, 1.0])
 
 
+def test_exchange_rates_lower_the_customs_value_but_not_a_minimum_or_specific_duty() -> None:
+    # AA's currency weakens 100 -> 125 per USD: cost 10,000 -> 8,000 USD in 2026, CIF value
+    # 11,000 -> 9,000. 10 % or a US$1,000 minimum, plus US$300 specific: 2025 pays
+    # max(1,100, 1,000) + 300 = 1,400; 2026 pays max(900, 1,000) + 300 = 1,300 (the minimum
+    # and the specific duty are USD and do not convert).
+    rates = pd.DataFrame({"country": ["AA", "AA"], "year": [2025, 2026],
+                          "local_per_usd": [100.0, 125.0]})
+    data = with_tables(single_lane(first_year=2025, last_year=2026, ad_valorem_rate=0.1,
+                                   minimum_duty=1_000.0, specific_duty=300.0),
+                       exchange_rates=rates)
+    result = evplan.optimize(data)
+    duty = result["shipments"].set_index("year")["full_duty_usd_per_vehicle"]
+    assert duty.to_dict() == pytest.approx({2025: 1_400.0, 2026: 1_300.0})
+    assert result.objective_usd == pytest.approx(600 * (9_000 - 1_400)
+                                                 + 600 * (20_000 - 8_000 - 1_000 - 1_300))
+
+
 def test_national_quota_is_shared_and_the_maker_uses_its_share() -> None:
     # 50 % duty on 11,000 CIF = 5,500; quota 200 at 0 %, of which the maker may use 25 %.
     duties = single_lane(ad_valorem_rate=0.5, quota=200, in_quota_rate=0.0)
