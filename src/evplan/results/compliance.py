@@ -10,6 +10,9 @@ table                           one row is
                                 the group's excess, pooling, premium and shadow price
 ``zev_compliance``              a market-year with a ZEV mandate: ZEV share vs mandate,
                                 credits earned, required, bought, sold, banked, owed, missing
+                                (``zev_vehicles`` and ``zev_share_achieved`` count BEVs only;
+                                a PHEV's credits, where the mandate gives it any, are in
+                                ``credits_earned``, the figure the mandate is met on)
 ``production_credit_compliance``  a country-year with a production credit regime
 ``co2_by_plant``                a plant-year: vehicles built and production CO2
 ``co2_by_lane``                 a lane-year: vehicles shipped and shipping CO2
