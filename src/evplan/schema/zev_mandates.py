@@ -62,5 +62,9 @@ ZEV_MANDATES = Table(
         "credit_sale_price_usd may not exceed penalty_usd_per_vehicle, nor the purchase price or "
         "penalty of an earlier year whose credits can be banked into it (a missing or banked "
         "credit counts like an earned one, so selling it would pay without limit).",
+        "A penalty settles only its own year: penalty_usd_per_vehicle may not be below the "
+        "cheapest credit (penalty or credit_price_usd) of a later year that banking reaches, "
+        "else the plan would pay the early penalty and bank the credits it stands for (refused "
+        "naming the row; raise the penalty or set banking to no between the years).",
     ),
 )
