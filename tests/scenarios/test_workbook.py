@@ -105,6 +105,31 @@ def test_a_bad_entry_names_the_sheet_and_row_not_scenarios_yaml(book: Path, tmp_
                    "patch, e.g. {routes: {scale: {freight_usd_per_vehicle: 2}}}.")]
 
 
+def test_an_override_that_fails_when_applied_names_its_sheet_row(book: Path,
+                                                                   tmp_path: Path) -> None:
+    """A workbook override whose where matches no row (found when it is applied, not when
+    the sheet is read) was blamed on "scenarios.yaml"; it names the sheet and its row, and
+    so does a sweep parameter's patch."""
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["scenarios"]
+    rows = {sheet.cell(row, 2).value: row for row in range(2, sheet.max_row + 1)}
+    row = rows["freight-shock"]
+    sheet.cell(row, 3).value = ("{routes: {where: {plant: CN-XXX}, scale: "
+                                "{freight_usd_per_vehicle: 2.0}}}")
+    moved = tmp_path / "moved.xlsx"
+    workbook.save(moved)
+    data = evplan.load(moved)
+    with pytest.raises(InputError) as error:
+        apply(data, "freight-shock")
+    assert [(problem.file, problem.message) for problem in error.value.problems] == [
+        (f"moved.xlsx, sheet scenarios, row {row}", "override 'freight-shock' (routes): plant "
+         "'CN-XXX' is in no row of routes. Did you mean 'CN-XYG'?")]
+    catalog = catalog_for(data)
+    parameter = catalog.parameter("freight")
+    assert parameter.source == f"moved.xlsx, sheet scenarios, row {rows['freight']}"
+    assert parameter.bind(2.0)[0].source == parameter.source
+
+
 def test_a_workbook_without_the_sheet_uses_the_scenarios_yaml_beside_it(book: Path,
                                                                          tmp_path: Path) -> None:
     workbook = openpyxl.load_workbook(book)

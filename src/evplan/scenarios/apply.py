@@ -81,13 +81,13 @@ def _is_numeric(series: pd.Series) -> bool:
 
 
 def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: str,
-             problems: list[Problem]) -> pd.Series:
+             problems: list[Problem], source: str = LABEL) -> pd.Series:
     series = frame[column]
     if _is_numeric(series):
         try:
             wanted = np.asarray([float(value) for value in values])
         except (TypeError, ValueError):
-            problems.append(Problem(LABEL, f"{where}: where {column} = {values!r} is not a "
+            problems.append(Problem(source, f"{where}: where {column} = {values!r} is not a "
                                     "number."))
             return pd.Series(False, index=frame.index)
         numbers = series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -118,7 +118,7 @@ def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: s
     for value in missing:
         hint = (f" The nearest value is {nearest[value]}." if value in nearest else
                 did_you_mean(str(value), known))
-        problems.append(Problem(LABEL, f"{where}: {column} '{value}' is in no row of "
+        problems.append(Problem(source, f"{where}: {column} '{value}' is in no row of "
                                 f"{frame.attrs['table']}." + (hint
                                                              or f" Values: {quoted_list(known)}.")))
     return pd.Series(hit, index=frame.index)
@@ -184,7 +184,7 @@ def _split(frame: pd.DataFrame, mask: np.ndarray, patch: Patch, years: list[int]
     if "first_year" not in table.key:
         rows = frame.loc[spans, "row"].tolist()
         key = ", ".join(table.key)
-        problems.append(Problem(LABEL, f"{where}: {patch.table} has one row per {key}, so "
+        problems.append(Problem(patch.source, f"{where}: {patch.table} has one row per {key}, so "
                                 f"from_year {year} cannot split row{'s' if len(rows) > 1 else ''}"
                                 f" {', '.join(map(str, rows[:5]))}. Set first_year/last_year "
                                 "instead (set: {last_year: " f"{year - 1}" "} closes from "
@@ -220,7 +220,7 @@ def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int]
         if column == CROSS_BORDER and patch.table == "routes":
             mask &= _cross_border(frame, tables) == bool(values[0])
             continue
-        mask &= _matches(frame, column, values, where, problems).to_numpy()
+        mask &= _matches(frame, column, values, where, problems, patch.source).to_numpy()
     split_rows: list[int] = []
     if patch.from_year is not None and len(problems) == before:
         frame, mask, split_rows = _split(frame, mask, patch, years, where, problems)
@@ -229,7 +229,7 @@ def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int]
     if not mask.any():
         conditions = " and ".join(f"{column} in {list(values)}"
                                   for column, values in patch.where.items()) or "every row"
-        problems.append(Problem(LABEL, f"{where}: no row has {conditions}"
+        problems.append(Problem(patch.source, f"{where}: no row has {conditions}"
                                 + (f" from {patch.from_year}" if patch.from_year else "")
                                 + ". Loosen where or from_year."))
         return {}, False
@@ -383,9 +383,11 @@ def _blame(problems: Sequence[Problem], patches: Sequence[Patch]) -> list[Proble
                                    if patch.table == table)) or list(dict.fromkeys(
                                        patch.override or "custom" for patch in patches))
         who = " and ".join(f"'{name}'" for name in names)
-        blamed.append(Problem(LABEL, f"override {who} makes {table} invalid: {problem.message}"
-                              + (" Change the override's value (in scenarios.yaml, or "
-                                 "the value given on the command line)."
+        source = " and ".join(dict.fromkeys(patch.source for patch in patches
+                                            if (patch.override or "custom") in names)) or LABEL
+        blamed.append(Problem(source, f"override {who} makes {table} invalid: {problem.message}"
+                              + (f" Change the override's value (in {source}, or the value "
+                                 "given on the command line)."
                                  if problem.count == 1 else ""),
                               count=problem.count))
     return blamed

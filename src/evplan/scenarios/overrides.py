@@ -85,6 +85,9 @@ class Patch:
         rows with a ``first_year``/``last_year`` range that spans it are split in two.
     override : str
         Name of the override the patch belongs to (for the record).
+    source : str
+        Where the override is written, for error messages: ``scenarios.yaml``, or a
+        workbook's sheet and row.
     """
 
     table: str
@@ -93,6 +96,7 @@ class Patch:
     scale: Mapping[str, float] = field(default_factory=dict)
     from_year: int | None = None
     override: str = ""
+    source: str = field(default=LABEL, compare=False)  # where it is written (for errors)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data, for the result record and the store."""
@@ -114,13 +118,14 @@ class Parameter:
     mode: str  # "set" or "scale"
     columns: tuple[str, ...]
     from_year: int | None = None
+    source: str = field(default=LABEL, compare=False)  # where it is written (for errors)
 
     def bind(self, value: float) -> tuple[Patch, ...]:
         """Return the patch this parameter makes at ``value``."""
         values = {column: float(value) for column in self.columns}
         return (Patch(self.table, self.where, set=values if self.mode == "set" else {},
                       scale=values if self.mode == "scale" else {}, from_year=self.from_year,
-                      override=f"{self.name}={value:g}"),)
+                      override=f"{self.name}={value:g}", source=self.source),)
 
 
 @dataclass(frozen=True)

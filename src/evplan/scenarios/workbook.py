@@ -21,6 +21,7 @@ checked; ``evplan run book.xlsx --scenario trade-war`` then finds the scenario t
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -158,11 +159,18 @@ def read_workbook_catalog(workbook: str | Path) -> Catalog:
     if sheet is None:  # no sheet: the scenarios.yaml beside the workbook, named as such
         raw = raw_catalog_of_origin(path)
         return parse_catalog(raw) if raw is not None else Catalog()
+    label = f"{path.name}, sheet {SCENARIOS_SHEET}"
     try:
-        return parse_catalog(sheet)
+        catalog = parse_catalog(sheet)
     except InputError as error:
-        raise InputError(_on_sheet(error.problems, f"{path.name}, sheet {SCENARIOS_SHEET}",
-                                   rows)) from None
+        raise InputError(_on_sheet(error.problems, label, rows)) from None
+    # Problems an override or parameter meets when applied name its row, not scenarios.yaml.
+    return dataclasses.replace(catalog, overrides={
+        name: tuple(dataclasses.replace(patch, source=f"{label}, row {rows[('overrides', name)]}")
+                    for patch in patches) for name, patches in catalog.overrides.items()},
+        parameters={name: dataclasses.replace(
+            parameter, source=f"{label}, row {rows[('parameters', name)]}")
+            for name, parameter in catalog.parameters.items()})
 
 
 #: The words parse_catalog opens a problem with, and the section each names an entry of.
