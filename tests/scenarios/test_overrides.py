@@ -206,6 +206,17 @@ def test_entries_that_would_change_nothing_are_refused() -> None:
     ]
 
 
+def test_a_parameter_named_like_a_study_column_is_refused() -> None:
+    # A parameter 'case' replaced the case numbers of the study's table (the row dict took
+    # it after 'case'); 'value' came back as value_x and value_y beside the KPI values.
+    freight = {"routes": {"scale": "freight_usd_per_vehicle"}}
+    with pytest.raises(InputError) as error:
+        parse_catalog({"parameters": {"case": freight, "value": freight, "ok": freight}})
+    assert [message.split(":")[0] for message in messages(error)] == [
+        "parameter 'case'", "parameter 'value'"]
+    assert "Rename the parameter, e.g. 'value-factor'." in messages(error)[1]
+
+
 def test_a_parameter_takes_cross_border_like_an_override(data: NetworkData) -> None:
     """docs/scenarios.md: on routes, where takes cross_border; a parameter refused it as an
     unknown column. Domestic lanes (19 of 210) scale, cross-border ones keep their freight."""

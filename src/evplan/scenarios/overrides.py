@@ -324,8 +324,19 @@ def parse_patches(name: str, spec: Any, problems: list[Problem]) -> tuple[Patch,
     return tuple(patches)
 
 
+#: Columns of a study's tables (one row per case, one per case and KPI value): a parameter,
+#: which becomes a column beside them, may not take one of these names.
+STUDY_COLUMNS = ("case", "label", "run_id", "status", "objective_usd", "solve_mode", "seconds",
+                 "error", "kpi", "year", "key", "value", "unit")
+
+
 def _parameter(name: str, spec: Any, problems: list[Problem]) -> Parameter | None:
     where = f"parameter '{name}'"
+    if name in STUDY_COLUMNS:
+        problems.append(Problem(LABEL, f"{where}: '{name}' is a column of every study's tables "
+                                f"({', '.join(STUDY_COLUMNS)}), where each parameter gets a "
+                                f"column of its own. Rename the parameter, e.g. '{name}-factor'."))
+        return None
     if not isinstance(spec, Mapping) or len(spec) != 1:
         problems.append(Problem(LABEL, f"{where} must map one table to a patch whose set or "
                                 "scale names the column(s), e.g. {routes: {scale: "
