@@ -236,3 +236,54 @@ def test_a_warm_model_of_an_infeasible_base_travels() -> None:
     expected = evplan.optimize(half).objective_usd
     state = WarmModel(infeasible).state()  # what runners.run_cases ships to its workers
     assert WarmModel.from_state(state).solve(half).objective_usd == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("base_penalty", [None, 50.0])
+def test_a_case_that_switches_the_shortfall_penalty_is_not_solved_on_the_bases_lp(
+        base_penalty: float | None) -> None:
+    # single_lane: 500 capacity, 600 demand at 9,000 a vehicle; 600 committed. Without a
+    # penalty the commitment cannot be met (infeasible); at 50 a vehicle short the plan
+    # earns 500 x 9,000 - 100 x 50 = 4,495,000. The case's duties gain a row for an origin
+    # no plant is in, so its tables have another shape and only its index is rebuilt: the
+    # base's LP has (or lacks) the shortfall columns, and reusing it said "infeasible" for
+    # 4,495,000, or returned a plan short of a hard commitment (exit 4).
+    from evplan.examples import single_lane
+
+    lane = single_lane(capacity=500)
+    tables = {name: frame.drop(columns="row") for name, frame in lane.tables.items()}
+    tables["committed_sales"] = pd.DataFrame({"market": ["M1"], "year": [lane.years[0]],
+                                              "product": ["V1"], "min_vehicles": [600.0]})
+    settings = lane.scenario.as_dict()
+    base = validate_tables(tables, {**settings,
+                                    "unmet_committed_penalty_usd_per_vehicle": base_penalty})
+    extra = tables["duties"].iloc[[0]].assign(origin="ZZ")
+    case_tables = {**tables, "duties": pd.concat([tables["duties"], extra], ignore_index=True)}
+    case_penalty = 50.0 if base_penalty is None else None
+    case = validate_tables(case_tables, {**settings,
+                                         "unmet_committed_penalty_usd_per_vehicle": case_penalty})
+    warm = WarmModel(base)
+    if case_penalty is None:
+        with pytest.raises(evplan.InfeasibleError, match="short by 100"):
+            warm.solve(case)
+    else:
+        assert warm.solve(case).objective_usd == pytest.approx(500 * 9_000 - 100 * 50)
+
+
+@pytest.mark.parametrize("table", ["plants", "routes", "demand"])
+def test_the_same_inputs_numbered_otherwise_are_not_certified_with_the_bases_rows(
+        table: str) -> None:
+    # The certificate finds the warm LP's duals by the base's spreadsheet rows; the same
+    # inputs read from a file with one more line (every row one further down) failed their
+    # certificate with a right plan (exit 4). Such a case is solved cold now.
+    import dataclasses
+
+    from evplan.examples import random_network
+
+    base = random_network(1)
+    warm = WarmModel(base)
+    shifted = dataclasses.replace(base, tables={
+        **base.tables, table: base[table].assign(row=base[table]["row"] + 1)})
+    result = warm.solve(shifted)
+    assert result.objective_usd == pytest.approx(evplan.optimize(shifted).objective_usd,
+                                                 rel=1e-9)
+    assert warm.solve(base).metadata["solve_mode"] == "warm"

@@ -71,6 +71,11 @@ class ModelIndex:
     #: ComplianceIndex of the inputs' CO2/ZEV rules, set by build_model when it built one
     #: (the result and compliance tables reuse it instead of joining the rules again).
     compliance: Any = None
+    #: Whether commitments may fall short at a penalty (scenario.yaml sets
+    #: ``unmet_committed_penalty_usd_per_vehicle``): the model then has a shortfall column per
+    #: commitment, so it is part of the structure two indices must share
+    #: (:func:`evplan.scenarios.warm_fit.same_structure`).
+    penalised: bool = False
 
     def sizes(self) -> dict[str, int]:
         """Element counts per index, for logs and benchmarks."""
@@ -237,5 +242,7 @@ def build_index(data: NetworkData) -> ModelIndex:
     index = ModelIndex(flows=flows, sales=sales, pools=pools, balances=balances,
                        plant_years=plant_years, route_years=route_years,
                        quota_groups=quota_groups, quota_flows=quota_flows, committed=committed,
-                       committed_terms=committed_terms, discount=discount)
+                       committed_terms=committed_terms, discount=discount,
+                       penalised=data.scenario.unmet_committed_penalty_usd_per_vehicle
+                       is not None)
     return extend_index(data, index)

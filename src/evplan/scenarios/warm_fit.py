@@ -34,7 +34,12 @@ VALUE_COLUMNS = {
     "transfer_prices": ("markup_on_full_cost",),
     "quota_shares": ("share_of_quota",),
 }
-FREE_COLUMNS = ("row", "source", "name", "notes", "note", "comment", "battery_kwh")
+# Columns no number of the LP reads. Not ``row``: the certificate finds the warm LP's duals by
+# the base's spreadsheet rows (plants, routes, demand, commitments, a quota without a group),
+# so a case whose rows are numbered otherwise (the same inputs read from a file with one
+# more line) is not warm: its duals were looked up at the wrong rows and a right plan failed
+# its certificate (exit 4).
+FREE_COLUMNS = ("source", "name", "notes", "note", "comment", "battery_kwh")
 # Optional value columns whose blank cells shape the model (a quota row, a lane limit).
 BLANK_SHAPES = {"routes": ("capacity_vehicles_per_year",),
                  "duties": ("quota_vehicles_per_year",)}
@@ -50,14 +55,16 @@ def _structure(index: ModelIndex) -> list[Any]:
         index.sales[["pool", "balance", "program"]],
         index.pools[["market", "year", "product", "tier"]],
         index.balances,
-        index.plant_years[["plant", "year"]],
-        index.route_years[["plant", "market", "year"]],
+        index.plant_years[["plant", "year", "row"]],
+        index.route_years[["plant", "market", "year", "route_row"]],
+        index.pools[["row"]],  # the rows that key the duals (see FREE_COLUMNS)
         index.quota_flows[["flow", "quota_group"]],
-        index.quota_groups[["year"]],
-        index.committed[["market", "year", "product"]],
+        index.quota_groups[["year", "quota_key"]],
+        index.committed[["market", "year", "product", "row"]],
         index.committed_terms,
         pd.Series(floor),
         index.discount.index.to_series(),
+        pd.Series([index.penalised]),  # a shortfall column per commitment, or none
     ]
 
 
