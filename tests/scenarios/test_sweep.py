@@ -209,3 +209,49 @@ def test_montecarlo_table_is_over_the_solved_samples_and_the_focus_country() -> 
     assert [float(cell) for cell in objective.split("│")[2:6]] == [1.5, 1.05, 1.5, 1.95]
     exports = next(line for line in text.splitlines() if "MX exports 2031" in line)
     assert [float(cell) for cell in exports.split("│")[2:6]] == [150, 105, 150, 195]
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_a_sweep_over_an_infeasible_base_solves_its_feasible_cases_on_workers(
+        tmp_path: Path) -> None:
+    # single_lane: 500 vehicles of capacity against a commitment of 700: the base has no
+    # plan, half the commitment has. With workers > 1 the sweep failed whole (the warm
+    # state solved the base to make its result templates); workers=1 did not.
+    from distributed import Client, LocalCluster
+
+    from evplan.data import validate_tables
+    from evplan.examples import single_lane
+    from evplan.scenarios import parse_catalog, run_cases
+
+    base = single_lane(capacity=500)
+    tables = {name: frame.drop(columns="row") for name, frame in base.tables.items()}
+    tables["committed_sales"] = pd.DataFrame({"market": ["M1"], "year": [base.years[0]],
+                                              "product": ["V1"], "min_vehicles": [700.0]})
+    data = validate_tables(tables, base.scenario)
+    catalog = parse_catalog({"parameters": {"commit": {"committed_sales": {
+        "scale": "min_vehicles"}}}})
+    cases = grid_cases(catalog, {"commit": [0.5, 0.6, 1.0, 1.1]})
+    expected = {case.parameters["commit"]: status for case, status in zip(
+        cases, ["optimal", "optimal", "infeasible", "infeasible"], strict=True)}
+    serial = run_cases(data, cases, workers=1)
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        studies = {"serial": serial,
+                   "local": run_cases(data, cases, workers=2, chunk_size=1,
+                                      store=ResultsStore(tmp_path / "local.duckdb")),
+                   "dask": run_cases(data, cases, scheduler=client, chunk_size=1,
+                                     store=ResultsStore(tmp_path / "dask.duckdb"))}
+    for name, study in studies.items():
+        statuses = dict(zip(study.cases["commit"], study.cases["status"], strict=True))
+        assert statuses == expected, name
+        solved = study.cases[study.cases["status"] == "optimal"].sort_values("commit")
+        assert solved["objective_usd"].to_numpy() == pytest.approx(
+            serial.cases[serial.cases["status"] == "optimal"].sort_values("commit")[
+                "objective_usd"].to_numpy(), rel=1e-9), name
+    for name in ("local", "dask"):  # the solved cases are stored with their tables
+        store = ResultsStore(tmp_path / f"{name}.duckdb")
+        runs = store.runs(studies[name].batch_id)
+        assert len(runs) == 2, name
+        for run_id in runs["run_id"]:
+            assert store.table(run_id, "shipments")["shipment_vehicles"].sum() > 0, name

@@ -34,6 +34,9 @@ class WarmModelPlugin(WorkerPlugin):
         self.key = key
         self.name = f"evplan-warm-{key}"
         self.state = state
+        # Tables travel as numbers only when the sweep's process holds the same templates
+        # (the state's); without them (an infeasible base) they travel as frames.
+        self.numbers = state.templates is not None
         self.solver: Solver | None = None
 
     def setup(self, worker: Any) -> None:
@@ -48,11 +51,14 @@ def solve_on_dask(name: str, cases: Sequence[Case], tables: bool, hashes: bool =
     """Solve a chunk on this Dask worker's Solver (its plugin ``name``).
 
     With ``tables``, each outcome carries its tables' numbers (not frames): the sweep's
-    process, which holds the same templates, makes the frames and records them.
+    process, which holds the same templates, makes the frames and records them; frames
+    when the warm state had no templates to share.
     """
     plugin = get_worker().plugins[name]
     solver = plugin.solver if isinstance(plugin, WarmModelPlugin) else None
     if solver is None:
         raise RuntimeError(f"evplan: the Dask worker plugin {name} is not set up")
-    outcomes = solver.solve(cases, tables="numbers" if tables else "", hashes=hashes)
+    mode = ("numbers" if isinstance(plugin, WarmModelPlugin) and plugin.numbers else "frames"
+            ) if tables else ""
+    outcomes = solver.solve(cases, tables=mode, hashes=hashes)
     return ChunkResult(outcomes, os.getpid(), time.process_time())

@@ -177,7 +177,7 @@ class WarmModel:
             WarmRules.of(warm.base, warm.index, warm.linopy_model, warm.layout)
             if has_compliance(warm.base) else None))
         warm._templates = state.templates
-        warm._templates_ok = state.templates is not None
+        warm._templates_ok = state.templates is not None or state.templates_pending
         warm.enabled = state.enabled
         warm.fixed = None
         warm._built_cost = None
@@ -198,9 +198,17 @@ class WarmModel:
         return hasattr(self, "highs")
 
     def state(self) -> WarmState:
-        """Everything a worker needs to solve cases warm, picklable (templates checked)."""
+        """Everything a worker needs to solve cases warm, picklable (templates checked).
+
+        The templates are made and checked on the base case; when the base has no plan
+        (infeasible, or stopped at a limit) a sweep's other cases still may, so the state
+        travels without them and each worker makes its own on its first case with a plan.
+        """
         if self._templates is None and self._templates_ok and self.enabled:
-            self.solve(self.base, tables=False)  # makes and checks the result templates
+            try:
+                self.solve(self.base, tables=False)  # makes and checks the result templates
+            except (InfeasibleError, SolverLimitError):
+                pass  # the base has no plan: the templates wait for a case that has one
         rules = self._rules
         if rules is not None and self.enabled and self._templates is not None:
             if not rules.ready:
@@ -208,8 +216,9 @@ class WarmModel:
         else:
             rules = None  # not ready to travel: the worker makes its own
         lp, basis = lp_of(self.highs)
+        pending = self._templates is None and self._templates_ok and self.enabled
         return WarmState.of(self.base, self.solver, self.index, lp, basis, self.layout,
-                            self._gather, self._templates, self.enabled, rules)
+                            self._gather, self._templates, self.enabled, rules, pending)
 
     def _configure(self, h: highspy.Highs) -> None:
         h.setOptionValue("output_flag", bool(self.solver.log))

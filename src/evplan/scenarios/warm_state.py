@@ -193,14 +193,17 @@ class WarmState:
     templates: ResultTemplates | None
     enabled: bool
     rules: WarmRules | None = None  # with CO2 and zero-emission rules, made ready
+    #: No templates yet because the base case has no plan (infeasible, or stopped): a
+    #: worker makes and checks them on its first case that has one.
+    templates_pending: bool = False
 
     @classmethod
     def of(cls, base: NetworkData, solver: SolverOptions, index: ModelIndex,
            lp: dict[str, Any], basis: np.ndarray | None, layout: Layout, gather: Gather,
            templates: ResultTemplates | None, enabled: bool,
-           rules: WarmRules | None = None) -> WarmState:
+           rules: WarmRules | None = None, templates_pending: bool = False) -> WarmState:
         return cls(base.scenario, dict(base.tables), base.origin, solver, index, lp, basis,
-                   layout, gather, templates, enabled, rules)
+                   layout, gather, templates, enabled, rules, templates_pending)
 
     def base(self) -> NetworkData:
         """The inputs the model was built for."""
