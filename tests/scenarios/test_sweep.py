@@ -213,6 +213,7 @@ def test_montecarlo_table_is_over_the_solved_samples_and_the_focus_country() -> 
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
 def test_a_sweep_over_an_infeasible_base_solves_its_feasible_cases_on_workers(
         tmp_path: Path) -> None:
     # single_lane: 500 vehicles of capacity against a commitment of 700: the base has no
