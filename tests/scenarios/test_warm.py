@@ -286,3 +286,28 @@ def test_the_same_inputs_numbered_otherwise_are_not_certified_with_the_bases_row
     assert result.objective_usd == pytest.approx(evplan.optimize(shifted).objective_usd,
                                                  rel=1e-9)
     assert warm.solve(base).metadata["solve_mode"] == "warm"
+
+
+def test_a_warm_lp_that_says_infeasible_where_the_cold_build_finds_a_plan_returns_that_plan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Should the kept LP ever call a case infeasible that has a plan (a fault injected here:
+    # a row bound of the warm LP's made impossible), the cold build that explains an
+    # infeasible case finds the plan, and that plan is returned, not "infeasible".
+    from evplan.examples import single_lane
+
+    data = single_lane()
+    warm = WarmModel(data)
+    expected = evplan.optimize(data).objective_usd
+    vectors = WarmModel._vectors_of
+
+    def broken(self: WarmModel, numbers: object) -> tuple[np.ndarray, ...]:
+        cost, rows, lower, upper = vectors(self, numbers)  # type: ignore[arg-type]
+        lower, upper = lower.copy(), upper.copy()
+        lower[0], upper[0] = 1.0, 0.0  # lower above upper: no point satisfies the row
+        return cost, rows, lower, upper
+
+    monkeypatch.setattr(WarmModel, "_vectors_of", broken)
+    result = warm.solve(data)
+    assert result.status == "optimal" and result.objective_usd == pytest.approx(expected)
+    assert result.metadata["solve_mode"].startswith("cold: the warm LP said infeasible")
+    assert warm.stats.cold == 1

@@ -426,12 +426,20 @@ class WarmModel:
             if run.status in ("infeasible", "unbounded"):
                 from evplan.solve import optimize
 
-                # Let the cold path explain it with its elastic re-solve.
+                # Let the cold path explain it with its elastic re-solve; should the cold
+                # build find a plan after all, that plan (checked as every cold plan is) is
+                # the answer, never the warm LP's "infeasible".
                 try:
-                    optimize(data, self.solver)
+                    result = optimize(data, self.solver)
                 finally:
                     self.highs.clearSolver()
-                raise InfeasibleError([f"the model is {run.status}."])
+                self.stats.cold += 1
+                reason = f"cold: the warm LP said {run.status}, the cold build found a plan"
+                self.stats.reasons.append(reason)
+                return Result(status=result.status, objective_usd=result.objective_usd,
+                              tables=result.tables if keep else {}, kpis=result.kpis,
+                              scenario=result.scenario,
+                              metadata={**result.metadata, "solve_mode": reason}), None
             raise SolverLimitError(f"evplan: the solver stopped ({run.status}) without a "
                                    "feasible plan. Raise --time-limit.")
         from_templates = self._templates is not None  # KPIs with the templates' rows
