@@ -59,15 +59,24 @@ def _duty(d: Draw, origin: str, market: str, powertrain: str, quota: float | Non
     return row
 
 
-def generated_tables(seed: int, trade: bool = True
+FEATURES = ("minimums", "years", "lane_capacity", "quotas", "powertrain_rows", "cvd",
+            "commitments", "default_rate", "penalty", "fx", "transfer", "shares", "carrying")
+
+
+def generated_tables(seed: int, trade: bool = True, *, year_count: int | None = None,
+                     sizes: dict[str, int] | None = None, on: dict[str, bool] | None = None
                      ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """Tables and scenario settings of one small network drawn from ``seed``."""
+    """Tables and scenario settings of one small network drawn from ``seed``.
+
+    ``year_count`` (1-3), ``sizes`` (plants, programs, markets: 1-3 each) and ``on`` (which
+    of :data:`FEATURES` are on) are drawn from the seed unless given (a property test gives
+    them, so Hypothesis can shrink them); the rows are always drawn from the seed.
+    """
     d = Draw(seed)
-    years = list(range(FIRST_YEAR, FIRST_YEAR + d.pick([1, 2, 3])))
-    sizes = {kind: d.pick([1, 2, 3]) for kind in ("plants", "programs", "markets")}
-    on = {feature: d.chance(0.5) for feature in (
-        "minimums", "years", "lane_capacity", "quotas", "powertrain_rows", "cvd",
-        "commitments", "default_rate", "penalty", "fx", "transfer", "shares", "carrying")}
+    years = list(range(FIRST_YEAR, FIRST_YEAR + (year_count or d.pick([1, 2, 3]))))
+    sizes = sizes or {kind: d.pick([1, 2, 3]) for kind in ("plants", "programs", "markets")}
+    on = {feature: d.chance(0.5) for feature in FEATURES} if on is None else {
+        feature: bool(on.get(feature, False)) for feature in FEATURES}
     plants = [{"plant": f"P{i}", "country": d.pick(COUNTRIES),
                "capacity_vehicles_per_year": d.pick([150.0, 400.0, 900.0]),
                "fixed_cost_usd_per_year": d.pick([0.0, 2e5, 1e6]),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -24,159 +23,24 @@ from hypothesis import strategies as st
 import evplan
 from evplan.data import validate_tables
 
+from .generate import FEATURES, generated_tables
 from .oracle import oracle_check, oracle_objective
 
 EXAMPLES = int(os.environ.get("EVPLAN_PROPERTY_EXAMPLES", "200"))
-COUNTRIES = ("AA", "BB", "CC")
-POWERTRAINS = ("BEV", "PHEV", "HEV", "ICE")
-FIRST_YEAR = 2030
-
-
-class _Draw:
-    """The details of one network, from a seeded NumPy generator (uniform, unlike shrinking)."""
-
-    def __init__(self, seed: int) -> None:
-        self.rng = np.random.default_rng(seed)
-
-    def pick(self, options: Any) -> Any:
-        return options[int(self.rng.integers(len(options)))]
-
-    def chance(self, probability: float) -> bool:
-        return bool(self.rng.random() < probability)
-
-    def span(self, years: list[int], probability: float) -> dict[str, Any]:
-        """A year range inside the horizon (from, to, or between), or open."""
-        if not self.chance(probability):
-            return {}
-        first, last = sorted(self.pick(years) for _ in range(2))
-        return self.pick([{"first_year": first}, {"last_year": last},
-                          {"first_year": first, "last_year": last}])
-
-
-def _duty(draw: _Draw, origin: str, market: str, powertrain: str, quota: float | None,
-          group: str, **years: Any) -> dict[str, Any]:
-    rate = draw.pick([0.0, 0.1, 0.25, 0.5, 1.0])
-    row = {"origin": origin, "market": market, "powertrain": powertrain, **years,
-           "ad_valorem_rate": rate,
-           "minimum_usd_per_vehicle": draw.pick([0.0, 0.0, 3_000.0]),
-           "specific_usd_per_vehicle": draw.pick([0.0, 0.0, 300.0])}
-    if quota is not None and rate > 0 and draw.chance(0.5):
-        row["quota_vehicles_per_year"] = quota
-        row["in_quota_rate"] = draw.pick([0.0, rate / 2])
-        row["quota_group"] = group if draw.chance(0.5) else ""
-    return row
 
 
 @st.composite
 def networks(draw: Any) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """Tables and scenario of one small valid network.
+    """Tables and scenario of one small valid network (tests/model/generate.py).
 
     Hypothesis draws the sizes, which mechanisms are on, and a seed; the seed fills in the
-    rows uniformly (so every mechanism shows up often, whatever Hypothesis favours).
+    rows uniformly (so every mechanism shows up often, whatever Hypothesis favours). The
+    trade terms stay off here (tests/model/test_trade_oracle.py turns them on).
     """
-    years = list(range(FIRST_YEAR, FIRST_YEAR + draw(st.integers(1, 3))))
-    sizes = {kind: draw(st.integers(1, 3)) for kind in ("plants", "programs", "markets")}
-    on = {feature: draw(st.booleans()) for feature in (
-        "minimums", "years", "lane_capacity", "quotas", "powertrain_rows", "cvd",
-        "commitments", "default_rate", "penalty")}
-    d = _Draw(draw(st.integers(0, 2**32 - 1)))
-    plants = [{"plant": f"P{i}", "country": d.pick(COUNTRIES),
-               "capacity_vehicles_per_year": d.pick([150.0, 400.0, 900.0]),
-               "fixed_cost_usd_per_year": d.pick([0.0, 2e5, 1e6]),
-               "min_utilisation": d.pick([0.1, 0.3, 0.8]) if on["minimums"] and d.chance(0.25)
-               else 0.0, **d.span(years, 0.4 if on["years"] else 0.0)}
-              for i in range(sizes["plants"])]
-    programs = [{"program": f"V{i}", "powertrain": d.pick(POWERTRAINS),
-                 "segment": d.pick(["S1", "S2"]), "maker": d.pick(["MA", "MB"])}
-                for i in range(sizes["programs"])]
-    plant_programs = [{"plant": plant["plant"], "program": program["program"],
-                       "variable_cost_usd_per_vehicle": d.pick([8_000.0, 10_000.0, 14_000.0])}
-                      for plant in plants for program in programs if d.chance(0.75)]
-    markets = [{"market": f"M{i}", "country": d.pick(COUNTRIES),
-                "customs_basis": d.pick(["CIF", "FOB"])} for i in range(sizes["markets"])]
-    routes = [{"plant": plant["plant"], "market": market["market"],
-               "freight_usd_per_vehicle": d.pick([300.0, 1_000.0, 2_500.0]),
-               "capacity_vehicles_per_year": d.pick([100.0, 300.0])
-               if on["lane_capacity"] and d.chance(0.5) else None,
-               **d.span(years, 0.3 if on["years"] else 0.0)}
-              for plant in plants for market in markets if d.chance(0.75)]
-    demand = []
-    for market in markets:
-        for year in years:
-            level = d.pick(["program", "program", "segment", "powertrain", "none"])
-            if level == "none":
-                continue
-            for product in sorted({program[level] for program in programs}):
-                if not d.chance(0.85):
-                    continue
-                price = d.pick([15_000.0, 20_000.0, 26_000.0, 32_000.0])
-                for tier in range(1, d.pick([1, 2]) + 1):
-                    demand.append({"market": market["market"], "year": year,
-                                   "product": product, "tier": tier,
-                                   "volume_vehicles": d.pick([50.0, 200.0, 600.0]),
-                                   "price_usd_per_vehicle": price - (tier - 1) * d.pick(
-                                       [2_000.0, 6_000.0])})
-    # plant_programs, routes and demand are required tables and must have rows (an empty one
-    # is an input error, tested in tests/data): keep one row of each when the draw left none.
-    if not plant_programs:
-        plant_programs.append({"plant": "P0", "program": "V0",
-                               "variable_cost_usd_per_vehicle": 10_000.0})
-    if not routes:
-        routes.append({"plant": "P0", "market": "M0", "freight_usd_per_vehicle": 1_000.0,
-                       "capacity_vehicles_per_year": None})
-    if not demand:
-        demand.append({"market": "M0", "year": years[0], "product": "V0", "tier": 1,
-                       "volume_vehicles": 200.0, "price_usd_per_vehicle": 26_000.0})
-    default_rate = 0.05 if on["default_rate"] else None
-    duties = []
-    for market in markets:
-        quota = d.pick([50.0, 150.0]) if on["quotas"] else None
-        group = f"G-{market['market']}"
-        for origin in COUNTRIES:
-            if origin == market["country"] or (default_rate is not None and d.chance(0.3)):
-                continue
-            cut = d.pick(years)
-            if cut == years[0]:
-                duties.append(_duty(d, origin, market["market"], "*", quota, group))
-            else:  # a '*' schedule that changes in year `cut`
-                duties.append(_duty(d, origin, market["market"], "*", quota, group,
-                                    last_year=cut - 1))
-                duties.append(_duty(d, origin, market["market"], "*", quota, group,
-                                    first_year=cut))
-            if on["powertrain_rows"]:
-                for powertrain in POWERTRAINS:
-                    if d.chance(0.3):
-                        duties.append(_duty(d, origin, market["market"], powertrain, quota,
-                                            group, **d.span(years, 0.6)))
-    if not duties:  # the table is required; a row for an origin no plant has is harmless
-        duties.append({"origin": "ZZ", "market": markets[0]["market"], "powertrain": "*",
-                       "ad_valorem_rate": 0.0})
-    countervailing: dict[tuple, dict[str, Any]] = {}
-    for _ in range(d.pick([1, 2, 3]) if on["cvd"] else 0):
-        key = (d.pick(COUNTRIES), d.pick([m["market"] for m in markets]),
-               d.pick(["*", *POWERTRAINS]), d.pick(["*", "MA", "MB"]))
-        countervailing[key] = {"origin": key[0], "market": key[1], "powertrain": key[2],
-                               "maker": key[3], "cvd_rate": d.pick([0.1, 0.2, 0.35]),
-                               **d.span(years, 0.5)}
-    products = sorted({program["program"] for program in programs}
-                      | {program["segment"] for program in programs})
-    committed: dict[tuple, dict[str, Any]] = {}
-    for _ in range(d.pick([1, 2]) if on["commitments"] else 0):
-        key = (d.pick([m["market"] for m in markets]), d.pick(years), d.pick(products))
-        committed[key] = {"market": key[0], "year": key[1], "product": key[2],
-                          "min_vehicles": d.pick([20.0, 50.0, 100.0, 400.0, 5_000.0])}
-    tables = {"plants": plants, "programs": programs, "plant_programs": plant_programs,
-              "markets": markets, "routes": routes, "demand": demand, "duties": duties,
-              "countervailing_duties": list(countervailing.values()),
-              "committed_sales": list(committed.values())}
-    frames = {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
-    scenario = {"name": "generated", "first_year": years[0], "last_year": years[-1],
-                "discount_rate": d.pick([0.0, 0.05, 0.1]),
-                "transfer_price_markup": d.pick([0.0, 0.1]),
-                "default_duty_rate": default_rate,
-                "unmet_committed_penalty_usd_per_vehicle": d.pick([5_000.0, 100_000.0])
-                if on["penalty"] else None}
-    return frames, scenario
+    return generated_tables(
+        draw(st.integers(0, 2**32 - 1)), trade=False, year_count=draw(st.integers(1, 3)),
+        sizes={kind: draw(st.integers(1, 3)) for kind in ("plants", "programs", "markets")},
+        on={feature: draw(st.booleans()) for feature in FEATURES})
 
 
 @pytest.mark.slow
