@@ -30,6 +30,7 @@ from evplan.data import NetworkData
 from evplan.verify.keys import (
     YEAR_RADIX,
     Finder,
+    KeptNames,
     Vocabulary,
     as_float,
     as_objects,
@@ -149,7 +150,7 @@ class NameCodes:
     def __init__(self) -> None:
         self._vocabulary: Vocabulary | None = None
         self._shape: tuple[Any, ...] = ()
-        self._plan_names: list[_KeptNames] = []
+        self._plan_names: list[KeptNames] = []
         self.memo = Memo()
 
     def of(self, data: NetworkData, plan: dict[str, pd.DataFrame],
@@ -168,47 +169,9 @@ class NameCodes:
                 or not all(kept.holds(now)
                            for now, kept in zip(names, self._plan_names, strict=True))):
             self._vocabulary, self._shape = encode(data, plan, duals), shape
-            self._plan_names = [_KeptNames(column) for column in names]
+            self._plan_names = [KeptNames(column) for column in names]
             self.memo = Memo()
         return self._vocabulary
-
-
-class _KeptNames:
-    """A plan's name column as it was encoded, to tell whether a later plan's column holds
-    the same names.
-
-    Text in Arrow storage is immutable: a column wrapping the very buffers kept here (a
-    warm model's result templates hand every case such a wrapper) holds the same names, and
-    keeping the buffers alive stops another column from taking their addresses. Any other
-    column is compared name by name (about 0.3 ms per 1,000 rows).
-    """
-
-    def __init__(self, column: pd.Series) -> None:
-        self.names = column.to_numpy(dtype=object)
-        self.arrow = _arrow(column)  # kept alive: its buffers' addresses stay its own
-
-    def holds(self, column: pd.Series) -> bool:
-        """Whether ``column`` holds the kept names, row by row."""
-        arrow = _arrow(column)
-        if arrow is not None and self.arrow is not None and _buffers(arrow) == _buffers(
-                self.arrow):
-            return True
-        return bool(np.array_equal(column.to_numpy(dtype=object), self.names))
-
-
-def _arrow(column: pd.Series) -> Any:
-    """The column's Arrow data if it is stored as Arrow text, else None."""
-    array = column.array
-    if not isinstance(array, pd.arrays.ArrowStringArray):
-        return None
-    return array.__arrow_array__()
-
-
-def _buffers(arrow: Any) -> tuple[Any, ...]:
-    """Where an Arrow array's data live: each chunk's offset, length and buffer addresses."""
-    return tuple((chunk.offset, len(chunk), tuple(
-        None if buffer is None else (buffer.address, buffer.size)
-        for buffer in chunk.buffers())) for chunk in arrow.chunks)
 
 
 def _shape(data: NetworkData, plan: dict[str, pd.DataFrame], duals: dict[str, Any] | None
