@@ -140,3 +140,38 @@ def test_a_case_that_moves_what_the_rules_read_is_not_solved_warm(table, key, na
     numbers, mode = warm.numbers_for(moved)
     assert numbers is None
     assert mode == "cold: the scenario changes the CO2 or zero-emission inputs"
+
+
+def test_the_compliance_joins_are_made_again_for_a_plan_with_other_keys(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A warm model joins the compliance certificate's inputs on the first case's shipment
+    # keys and keeps the joins for later cases, whose keys are its templates'. The plan is
+    # what is certified, so its keys are compared each time: the same keys keep the joins,
+    # shipments moved to other years (the same number of rows) get new ones.
+    from evplan.examples.compliance import two_powertrains
+    from evplan.scenarios import WarmModel
+    from evplan.scenarios.warm_rules import WarmRules
+
+    data = two_powertrains(years=(2025, 2026), zev_mandates=[
+        {"market": "M1", "year": year, "zev_share": 0.2, "penalty_usd_per_vehicle": 5_000.0}
+        for year in (2025, 2026)])
+    seen: list[tuple] = []
+    checker = WarmRules.checker
+
+    def spy(self: WarmRules, *args: object) -> object:
+        seen.append(args)
+        return checker(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(WarmRules, "checker", spy)
+    warm = WarmModel(data)
+    warm.solve(data)
+    warm.solve(data)
+    rules = warm._rules
+    assert rules is not None and len(seen) >= 2
+    kept = rules.check
+    inputs, shipments, found = seen[-1]
+    assert checker(rules, inputs, shipments, found) is kept  # the same keys
+    moved = shipments.copy()
+    moved["year"] = moved["year"].to_numpy()[::-1]
+    assert len(moved) > 1 and not moved["year"].equals(shipments["year"])
+    assert checker(rules, inputs, moved, found) is not kept

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from evplan.results.compliance import ComplianceKpis, ComplianceLayout, Numbers
     from evplan.scenarios.warm_state import Layout
     from evplan.verify.compliance import ComplianceCheck
+    from evplan.verify.keys import KeptNames
 
 __all__ = ["WarmRules"]
 
@@ -77,6 +78,7 @@ class WarmRules:
         self.layout: ComplianceLayout | None = None
         self.kpis: ComplianceKpis | None = None
         self.check: ComplianceCheck | None = None
+        self._check_keys: list[KeptNames] = []  # the shipments' keys self.check was joined on
         self._joined: pd.DataFrame | None = None  # see kpis_with
 
     @classmethod
@@ -160,9 +162,17 @@ class WarmRules:
     def checker(self, data: NetworkData, shipments: pd.DataFrame, found: Numbers
                 ) -> ComplianceCheck:
         """The certificate's joins for plans with these keys (made on the first case: every
-        warm case has the templates' shipments and the layout's rows)."""
-        if self.check is None:
+        warm case has the templates' shipments and the layout's rows). The plan is what is
+        certified, so its shipments' keys are compared with the joined ones each time (the
+        same Arrow buffers, else key by key) and the joins made again when one differs."""
+        from evplan.verify.compliance import SHIPMENT_KEYS
+        from evplan.verify.keys import KeptNames
+
+        if self.check is None or not self._check_keys or not all(
+                names.holds(shipments[column]) for names, column in zip(
+                    self._check_keys, SHIPMENT_KEYS, strict=True)):
             from evplan.verify.compliance import ComplianceCheck
 
             self.check = ComplianceCheck(data, {"shipments": shipments, **self.frames(found)})
+            self._check_keys = [KeptNames(shipments[column]) for column in SHIPMENT_KEYS]
         return self.check

@@ -183,26 +183,35 @@ def as_float(values: Sequence[Any] | pd.Series | np.ndarray) -> np.ndarray:
 
 
 class KeptNames:
-    """A plan's name column as it was encoded, to tell whether a later plan's column holds
-    the same names.
+    """A plan's key column as it was encoded, to tell whether a later plan's column holds
+    the same keys.
 
     Text in Arrow storage is immutable: a column wrapping the very buffers kept here (a
     warm model's result templates hand every case such a wrapper) holds the same names, and
     keeping the buffers alive stops another column from taking their addresses. Any other
-    column is compared name by name (about 0.3 ms per 1,000 rows).
+    text column is compared name by name (about 0.3 ms per 1,000 rows), and when it holds
+    the same names its buffers are kept instead (a kept column that travelled to another
+    process compares name by name once); a numeric column (years) is compared as numbers.
     """
 
     def __init__(self, column: pd.Series) -> None:
-        self.names = column.to_numpy(dtype=object)
         self.arrow = _arrow(column)  # kept alive: its buffers' addresses stay its own
+        self.numeric = self.arrow is None and pd.api.types.is_numeric_dtype(column.dtype)
+        self.names = column.to_numpy() if self.numeric else column.to_numpy(dtype=object)
 
     def holds(self, column: pd.Series) -> bool:
-        """Whether ``column`` holds the kept names, row by row."""
+        """Whether ``column`` holds the kept keys, row by row."""
+        if self.numeric:
+            return bool(pd.api.types.is_numeric_dtype(column.dtype)
+                        and np.array_equal(column.to_numpy(), self.names))
         arrow = _arrow(column)
         if arrow is not None and self.arrow is not None and _buffers(arrow) == _buffers(
                 self.arrow):
             return True
-        return bool(np.array_equal(column.to_numpy(dtype=object), self.names))
+        same = bool(np.array_equal(column.to_numpy(dtype=object), self.names))
+        if same and arrow is not None:
+            self.arrow = arrow  # the same names: the next case's wrapper of these buffers
+        return same
 
 
 def _arrow(column: pd.Series) -> Any:
