@@ -96,6 +96,7 @@ def test_a_scheduler_without_workers_is_an_input_error() -> None:
 
 
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
 @pytest.mark.slow
 def test_a_ctrl_c_quietens_the_local_cluster_only_while_it_closes() -> None:
     """After a KeyboardInterrupt in the study, the local cluster closes without Dask's log
