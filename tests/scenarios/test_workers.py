@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -220,6 +221,7 @@ def test_dask_workers_send_numbers_and_this_process_records_the_tables(
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
 def test_a_dask_worker_that_joins_mid_study_takes_a_stretch_and_every_case_is_solved_once(
         data: NetworkData, monkeypatch: pytest.MonkeyPatch) -> None:
     import dask
@@ -227,7 +229,7 @@ def test_a_dask_worker_that_joins_mid_study_takes_a_stretch_and_every_case_is_so
 
     from evplan.scenarios import runners
 
-    monkeypatch.setattr(runners, "MEMBERS_EVERY_S", 0.0)  # look at every chunk that returns
+    monkeypatch.setattr(runners, "MEMBERS_EVERY_S", 0.2)  # look at the members often
     catalog = catalog_for(data)
     cases = grid_cases(catalog, {"eu-bev-cvd": [0.0, 0.2, 0.4, 0.6], "freight": [0.8, 1.0, 1.2,
                                                                                  1.4, 1.6, 1.8]})
@@ -245,6 +247,73 @@ def test_a_dask_worker_that_joins_mid_study_takes_a_stretch_and_every_case_is_so
     solved = sorted(outcome.case.number for chunk in chunks for outcome in chunk.outcomes)
     assert solved == sorted(case.number for case in cases)
     assert len({chunk.pid for chunk in chunks}) == 2  # the worker that joined solved some
+    assert {outcome.status for chunk in chunks for outcome in chunk.outcomes} == {"optimal"}
+
+
+def _dask_study_cases(data: NetworkData) -> tuple[list, str, object]:
+    cases = grid_cases(catalog_for(data), {"eu-bev-cvd": [0.0, 0.2, 0.4, 0.6],
+                                           "freight": [0.8, 1.2, 1.6]})
+    warm = WarmModel(data)
+    return cases, Solver(data, warm).key, warm.state()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
+def test_a_dask_study_on_a_cluster_without_workers_yet_runs_on_the_first_that_joins(
+        data: NetworkData, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No worker at the start: the chunks wait for one (a loose restriction without a
+    # worker was refused by Dask: "Only use allow_other_workers= if using workers=").
+    from distributed import Client, LocalCluster
+
+    from evplan.scenarios import runners
+
+    monkeypatch.setattr(runners, "MEMBERS_EVERY_S", 0.2)
+    cases, key, state = _dask_study_cases(data)
+    with LocalCluster(n_workers=0, processes=True, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        runner = runners._dask(key, state, cases, 2, False, False, client)
+        timer = threading.Timer(1.0, cluster.scale, (1,))
+        timer.start()
+        try:
+            chunks = list(runner)
+        finally:
+            timer.join()
+    solved = sorted(outcome.case.number for chunk in chunks for outcome in chunk.outcomes)
+    assert solved == [case.number for case in cases]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
+def test_a_dask_study_whose_workers_all_leave_ends_on_one_that_joins_each_case_once(
+        data: NetworkData, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every worker leaves mid-study, then another joins: the chunks held for the ones that
+    # left are handed out again without a restriction (Dask left them waiting for the
+    # workers that had gone, and the study hung), and every case comes back once.
+    from distributed import Client, LocalCluster
+
+    from evplan.scenarios import runners
+
+    monkeypatch.setattr(runners, "MEMBERS_EVERY_S", 0.2)
+    cases, key, state = _dask_study_cases(data)
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        runner = runners._dask(key, state, cases, 1, False, False, client)
+        chunks = [next(runner)]
+        cluster.scale(0)
+        while client.scheduler_info()["workers"]:
+            time.sleep(0.1)
+        timer = threading.Timer(1.0, cluster.scale, (1,))
+        timer.start()
+        try:
+            chunks.extend(runner)
+        finally:
+            timer.join()
+    solved = sorted(outcome.case.number for chunk in chunks for outcome in chunk.outcomes)
+    assert solved == [case.number for case in cases]
     assert {outcome.status for chunk in chunks for outcome in chunk.outcomes} == {"optimal"}
 
 

@@ -25,6 +25,7 @@ how many CPU seconds the study used here and in its workers.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import re
@@ -259,11 +260,20 @@ def _local(key: str, state: WarmState, cases: Sequence[Case], segments: Segments
     except BaseException:
         # Ctrl-C, an error, or the caller closing this generator: start no more chunks, let
         # the workers finish (and record) the ones already handed to them (up to two each:
-        # the one solving and the one queued behind it), then stop them.
+        # the one solving and the one queued behind it), then stop them. Chunks not yet
+        # taken by a child are cancelled in every pool first; shutdown(wait=False) is never
+        # called: it drops the pool's queues without waiting, so a later shutdown(wait=True)
+        # waited for nothing (and the queues' semaphores leaked).
+        for future in running:
+            future.cancel()
         for pool in pools:
-            pool.shutdown(wait=False, cancel_futures=True)
-        for pool in pools:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True, cancel_futures=True)
+        # The pools' queues (five semaphores each) are freed only when collected: collect
+        # them now, or a process that exits on this Ctrl-C leaves the resource tracker to
+        # warn of leaked semaphores on the terminal.
+        running.clear()
+        pools.clear()
+        gc.collect()
         raise
     for pool in pools:
         pool.shutdown(wait=True)
@@ -274,59 +284,89 @@ def _dask(key: str, state: WarmState, cases: Sequence[Case], chunk_size: int | N
     """Solve ``cases`` on the cluster's workers, each walking its own stretch of the list
     (:class:`Segments`): a chunk is submitted for a worker (a loose restriction: Dask runs
     it elsewhere if that worker leaves) when one of its two in flight comes back; a worker
-    that joins gets a stretch, one that leaves gives up the rest of its own."""
-    from distributed import as_completed as dask_completed
+    that joins gets a stretch, one that leaves gives up the rest of its own.
+
+    The cluster's workers are looked up every :data:`MEMBERS_EVERY_S`, also while no chunk
+    comes back. A chunk held for a worker that has left is cancelled and submitted again
+    without a restriction: Dask leaves a task whose restricted workers are all gone waiting
+    for them even when other workers join later (its loose restrictions are not looked at
+    then), so a study whose workers were all replaced hung. A chunk is submitted without a
+    restriction too while the cluster has no worker (Dask refuses a loose restriction
+    without one), and a worker that left still gets one when none is in flight, so the
+    study never ends with cases not handed out.
+    """
+    from distributed import wait as dask_wait
 
     from evplan.scenarios.dask_plugin import WarmModelPlugin, solve_on_dask
 
     plugin = WarmModelPlugin(key, state)
     client.register_plugin(plugin, name=plugin.name)
-    addresses: list[str | None] = [*sorted(_members(client))] or [None]
+    present = _members(client)
+    addresses: list[str | None] = [*sorted(present)] or [None]
     segments = Segments(len(cases), len(addresses), chunk_size)
-    owners: dict[Any, int] = {}
+    owners: dict[Any, tuple[int, range]] = {}  # chunks in flight: their worker and cases
 
-    def submit(worker: int) -> Any:
-        chunk = segments.take(worker)
+    def submit(worker: int, chunk: range | None = None) -> None:
+        chunk = segments.take(worker) if chunk is None else chunk
         if chunk is None:
-            return None
+            return
         address = addresses[worker]
-        future = client.submit(solve_on_dask, plugin.name, [cases[at] for at in chunk], tables,
-                               hashes, pure=False, workers=None if address is None else [address],
-                               allow_other_workers=True)
-        owners[future] = worker
-        return future
+        where = {"workers": [address], "allow_other_workers": True} if (
+            address is not None and address in present) else {}
+        owners[client.submit(solve_on_dask, plugin.name, [cases[at] for at in chunk], tables,
+                             hashes, pure=False, **where)] = (worker, chunk)
 
-    futures = dask_completed()
+    def look_up_members() -> None:
+        nonlocal present
+        present = _members(client)
+        for number, address in enumerate(addresses):
+            if address is not None and address not in present:
+                segments.retire(number)
+        stranded = [future for future, (worker, _) in owners.items()
+                    if addresses[worker] is not None and addresses[worker] not in present
+                    and not future.done()]
+        for future in stranded:  # held for a worker that left: anywhere, once
+            worker, chunk = owners.pop(future)
+            client.cancel([future])
+            submit(worker, chunk)  # no longer present: unrestricted
+        for address in sorted(present - set(addresses)):  # joined since the start
+            addresses.append(address)
+            joined = segments.add_worker()
+            for _ in range(2):
+                submit(joined)
+
     try:
         for worker in range(len(addresses)):
             for _ in range(2):
-                if (future := submit(worker)) is not None:
-                    futures.add(future)
-        present, checked = set(addresses), time.monotonic()
-        for future in futures:
-            worker = owners.pop(future)
-            result = future.result()
+                submit(worker)
+        checked = time.monotonic()
+        while owners:
+            try:
+                done = dask_wait(list(owners), timeout=max(MEMBERS_EVERY_S, 0.05),
+                                 return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                done = set()
             if time.monotonic() - checked >= MEMBERS_EVERY_S:  # a round trip: not per chunk
-                present, checked = _members(client), time.monotonic()
-                for number, address in enumerate(addresses):
-                    if address is not None and address not in present:
-                        segments.retire(number)
-                for address in sorted(present - set(addresses)):  # joined since the start
-                    addresses.append(address)
-                    joined = segments.add_worker()
-                    for _ in range(2):
-                        if (new := submit(joined)) is not None:
-                            futures.add(new)
-            if addresses[worker] is None or addresses[worker] in present:
-                if (new := submit(worker)) is not None:
-                    futures.add(new)
-            yield result
+                look_up_members()
+                checked = time.monotonic()
+            for future in done:
+                if future not in owners:
+                    continue
+                worker, _ = owners.pop(future)
+                result = future.result()
+                address = addresses[worker]
+                if address is None or address in present or not owners:
+                    submit(worker)
+                yield result
+        if segments.left:  # cannot happen: every chunk handed out comes back
+            raise RuntimeError(f"{segments.left} cases of the study were never handed out")
     except BaseException:  # Ctrl-C, an error, or the caller closing this generator
         with contextlib.suppress(Exception):  # a closing client: what stopped us matters
             client.cancel(list(owners))
         raise
     finally:
-        client.unregister_worker_plugin(plugin.name)
+        with contextlib.suppress(Exception):  # a closed client: what stopped us matters
+            client.unregister_worker_plugin(plugin.name)
 
 
 def _members(client: Any) -> set[str]:
