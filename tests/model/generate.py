@@ -204,3 +204,32 @@ def generated_network(seed: int, trade: bool = True) -> NetworkData:
     """:func:`generated_tables` validated."""
     frames, scenario = generated_tables(seed, trade)
     return validate_tables(frames, scenario)
+
+
+def default_scenario_cut(years: tuple[int, int], markets: set[str], trade: bool = False
+                         ) -> NetworkData:
+    """The embedded china-export inputs on a short horizon and a few markets, without the
+    CO2/ZEV rules (tests/model/compliance_oracle.py covers them); with ``trade``, its
+    exchange rates, declared transfer prices, quota shares and inventory carrying too."""
+    from evplan.examples import china_export
+
+    data = china_export()
+    kept = ("plants", "programs", "plant_programs", "markets", "routes", "demand", "duties",
+            "countervailing_duties", "committed_sales") + (
+        ("exchange_rates", "transfer_prices", "quota_shares") if trade else ())
+    tables = {name: frame.drop(columns="row") for name, frame in data.tables.items()
+              if name in kept}
+    for name in ("markets", "demand", "routes", "duties", "countervailing_duties",
+                 "committed_sales"):
+        tables[name] = tables[name][tables[name]["market"].isin(markets)]
+    if trade:
+        prices = tables["transfer_prices"]
+        tables["transfer_prices"] = prices[prices["market"].isin(markets | {"*"})]
+    for name in ("demand", "committed_sales", "exchange_rates"):
+        if name in tables:
+            tables[name] = tables[name][tables[name]["year"].between(*years)]
+    scenario = {**data.scenario.as_dict(), "first_year": years[0], "last_year": years[1],
+                "calibrated_year": None}
+    if not trade:
+        scenario["inventory_carrying_rate"] = 0.0
+    return validate_tables(tables, scenario)

@@ -313,3 +313,15 @@ def oracle_check(data: NetworkData, result: Any, tolerance: float = 1e-6) -> lis
         problems.append(f"objective: the plan reports {result.objective_usd}, its values give "
                         f"{objective}")
     return problems
+
+
+def assert_duties_match(lp: OracleLP, shipments: Any) -> None:
+    """Every shipment's full and in-quota duty per vehicle is the oracle's for its flow."""
+    import pytest
+
+    for _, flow in shipments.iterrows():
+        full, inside = lp.duties[(flow["plant"], flow["program"], flow["market"],
+                                  int(flow["year"]))]
+        assert flow["full_duty_usd_per_vehicle"] == pytest.approx(full, rel=1e-9, abs=1e-6)
+        assert flow["in_quota_duty_usd_per_vehicle"] == pytest.approx(inside, rel=1e-9,
+                                                                      abs=1e-6)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 import evplan
-from evplan.data import validate_tables
-from evplan.examples import china_export, random_network
+from evplan.examples import random_network
 
-from .oracle import oracle_check, oracle_lp, oracle_objective
+from .generate import default_scenario_cut
+from .oracle import assert_duties_match, oracle_check, oracle_lp, oracle_objective
 
 SEEDS = list(range(12))
 
@@ -31,39 +31,16 @@ def test_plain_transport_networks_match_oracle(seed: int) -> None:
     assert evplan.optimize(data).objective_usd == pytest.approx(oracle_objective(data), rel=1e-6)
 
 
-def _default_scenario_cut(years: tuple[int, int], markets: set[str]) -> evplan.NetworkData:
-    """The embedded china-export inputs on a short horizon and a few markets, without the
-    trade terms (test_trade_oracle.py checks them against the same oracle) and the CO2/ZEV
-    rules, which this oracle does not model (tests/model/compliance_oracle.py covers them)."""
-    data = china_export()
-    kept = ("plants", "programs", "plant_programs", "markets", "routes", "demand", "duties",
-            "countervailing_duties", "committed_sales")
-    tables = {name: frame.drop(columns="row") for name, frame in data.tables.items()
-              if name in kept}
-    for name in ("markets", "demand", "routes", "duties", "countervailing_duties"):
-        tables[name] = tables[name][tables[name]["market"].isin(markets)]
-    demand = tables["demand"]
-    tables["demand"] = demand[demand["year"].between(*years)]
-    scenario = {**data.scenario.as_dict(), "first_year": years[0], "last_year": years[1],
-                "inventory_carrying_rate": 0.0, "calibrated_year": None}
-    return validate_tables(tables, scenario)
-
-
 @pytest.mark.slow
 def test_the_default_scenarios_duty_mechanics_match_the_oracle() -> None:
     """Time-varying BEV/PHEV rows over '*' rows, Turkiye's minimum, the EU CVD ('*' maker),
     Canada's shared EV quota at a non-zero in-quota rate, FTAs at 0 %, domestic lanes."""
-    data = _default_scenario_cut((2025, 2026), {"CN", "JP", "CA", "TR", "EU", "BR", "MX", "US",
+    data = default_scenario_cut((2025, 2026), {"CN", "JP", "CA", "TR", "EU", "BR", "MX", "US",
                                                 "TH"})
     lp = oracle_lp(data)
     result = evplan.optimize(data)
     shipments = result["shipments"]
-    for _, flow in shipments.iterrows():
-        full, inside = lp.duties[(flow["plant"], flow["program"], flow["market"],
-                                  int(flow["year"]))]
-        assert flow["full_duty_usd_per_vehicle"] == pytest.approx(full, rel=1e-9, abs=1e-6)
-        assert flow["in_quota_duty_usd_per_vehicle"] == pytest.approx(inside, rel=1e-9,
-                                                                      abs=1e-6)
+    assert_duties_match(lp, shipments)
     # The mechanics are really there: a quota with a non-zero in-quota rate shared by two
     # powertrains, Turkiye's US$7,000 minimum (the ad valorem part is higher for these
     # programs), a CVD, rates that change from year to year.

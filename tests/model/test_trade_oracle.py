@@ -13,11 +13,9 @@ from __future__ import annotations
 import pytest
 
 import evplan
-from evplan.data import validate_tables
-from evplan.examples import china_export
 
-from .generate import generated_network, generated_tables
-from .oracle import oracle_check, oracle_lp, oracle_objective
+from .generate import default_scenario_cut, generated_network, generated_tables
+from .oracle import assert_duties_match, oracle_check, oracle_lp, oracle_objective
 
 SEEDS = list(range(40))
 
@@ -52,34 +50,12 @@ def test_networks_with_trade_terms_match_the_oracle(seed: int) -> None:
 def test_the_default_scenarios_trade_terms_match_the_oracle() -> None:
     """china-export on 2025-2027 and nine markets with its exchange rates, declared transfer
     prices, Canada's quota share and 10 % inventory carrying (CO2/ZEV rules left out)."""
-    data = china_export()
-    kept = ("plants", "programs", "plant_programs", "markets", "routes", "demand", "duties",
-            "countervailing_duties", "committed_sales", "exchange_rates", "transfer_prices",
-            "quota_shares")
-    markets = {"CN", "JP", "CA", "TR", "EU", "BR", "MX", "US", "TH"}
-    years = (2025, 2027)
-    tables = {name: frame.drop(columns="row") for name, frame in data.tables.items()
-              if name in kept}
-    for name in ("markets", "demand", "routes", "duties", "countervailing_duties",
-                 "committed_sales"):
-        tables[name] = tables[name][tables[name]["market"].isin(markets)]
-    prices = tables["transfer_prices"]
-    tables["transfer_prices"] = prices[prices["market"].isin(markets | {"*"})]
-    for name in ("demand", "committed_sales", "exchange_rates"):
-        tables[name] = tables[name][tables[name]["year"].between(*years)]
-    scenario = {**data.scenario.as_dict(), "first_year": years[0], "last_year": years[1],
-                "calibrated_year": None}
-    cut = validate_tables(tables, scenario)
+    cut = default_scenario_cut((2025, 2027), {"CN", "JP", "CA", "TR", "EU", "BR", "MX", "US",
+                                              "TH"}, trade=True)
     assert not cut["exchange_rates"].empty and not cut["quota_shares"].empty
     assert cut.scenario.inventory_carrying_rate > 0
     result = evplan.optimize(cut)
     lp = oracle_lp(cut)
-    shipments = result["shipments"]
-    for _, flow in shipments.iterrows():
-        full, inside = lp.duties[(flow["plant"], flow["program"], flow["market"],
-                                  int(flow["year"]))]
-        assert flow["full_duty_usd_per_vehicle"] == pytest.approx(full, rel=1e-9, abs=1e-6)
-        assert flow["in_quota_duty_usd_per_vehicle"] == pytest.approx(inside, rel=1e-9,
-                                                                      abs=1e-6)
+    assert_duties_match(lp, result["shipments"])
     assert result.objective_usd == pytest.approx(oracle_objective(cut), rel=1e-9)
     assert oracle_check(cut, result) == []
