@@ -34,9 +34,6 @@ class WarmModelPlugin(WorkerPlugin):
         self.key = key
         self.name = f"evplan-warm-{key}"
         self.state = state
-        # Tables travel as numbers only when the sweep's process holds the same templates
-        # (the state's); without them (an infeasible base) they travel as frames.
-        self.numbers = state.templates is not None
         self.solver: Solver | None = None
 
     def setup(self, worker: Any) -> None:
@@ -58,7 +55,8 @@ def solve_on_dask(name: str, cases: Sequence[Case], tables: bool, hashes: bool =
     solver = plugin.solver if isinstance(plugin, WarmModelPlugin) else None
     if solver is None:
         raise RuntimeError(f"evplan: the Dask worker plugin {name} is not set up")
-    mode = ("numbers" if isinstance(plugin, WarmModelPlugin) and plugin.numbers else "frames"
-            ) if tables else ""
+    # Numbers only when the sweep's process holds the same templates (the state's); without
+    # them (a base case with no plan) the tables travel as frames.
+    mode = ("numbers" if plugin.state.templates is not None else "frames") if tables else ""
     outcomes = solver.solve(cases, tables=mode, hashes=hashes)
     return ChunkResult(outcomes, os.getpid(), time.process_time())

@@ -392,15 +392,7 @@ class WarmModel:
         started = time.perf_counter()
         numbers, mode = self.numbers_for(data)
         if numbers is None:
-            from evplan.solve import optimize
-
-            self.stats.cold += 1
-            self.stats.reasons.append(mode)
-            result = optimize(data, self.solver)
-            return Result(status=result.status, objective_usd=result.objective_usd,
-                          tables=result.tables if keep else {}, kpis=result.kpis,
-                          scenario=result.scenario,
-                          metadata={**result.metadata, "solve_mode": mode}), None
+            return self._cold(data, keep, mode), None
         if self._requirements_empty(data, numbers):
             from evplan.solve import optimize
 
@@ -424,22 +416,14 @@ class WarmModel:
             self.bases.forget_current()
         if not run.has_solution:
             if run.status in ("infeasible", "unbounded"):
-                from evplan.solve import optimize
-
                 # Let the cold path explain it with its elastic re-solve; should the cold
                 # build find a plan after all, that plan (checked as every cold plan is) is
                 # the answer, never the warm LP's "infeasible".
                 try:
-                    result = optimize(data, self.solver)
+                    return self._cold(data, keep, f"cold: the warm LP said {run.status}, the "
+                                      "cold build found a plan"), None
                 finally:
                     self.highs.clearSolver()
-                self.stats.cold += 1
-                reason = f"cold: the warm LP said {run.status}, the cold build found a plan"
-                self.stats.reasons.append(reason)
-                return Result(status=result.status, objective_usd=result.objective_usd,
-                              tables=result.tables if keep else {}, kpis=result.kpis,
-                              scenario=result.scenario,
-                              metadata={**result.metadata, "solve_mode": reason}), None
             raise SolverLimitError(f"evplan: the solver stopped ({run.status}) without a "
                                    "feasible plan. Raise --time-limit.")
         from_templates = self._templates is not None  # KPIs with the templates' rows
@@ -470,6 +454,17 @@ class WarmModel:
                         tables=result_tables, kpis=kpis, scenario=data.scenario.as_dict(),
                         metadata=metadata)
         return self._certify(data, result, run, plan_tables, found, mode), columns
+
+    def _cold(self, data: NetworkData, keep: str, mode: str) -> Result:
+        """``data`` built and solved cold (:func:`evplan.optimize`), labelled ``mode``."""
+        from evplan.solve import optimize
+
+        self.stats.cold += 1
+        self.stats.reasons.append(mode)
+        result = optimize(data, self.solver)  # raises InfeasibleError with its explanation
+        return Result(status=result.status, objective_usd=result.objective_usd,
+                      tables=result.tables if keep else {}, kpis=result.kpis,
+                      scenario=result.scenario, metadata={**result.metadata, "solve_mode": mode})
 
     def _tables(self, run: HighsRun, numbers: CaseNumbers, data: NetworkData, keep: str
                 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, Columns | None,
