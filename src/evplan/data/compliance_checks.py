@@ -161,8 +161,9 @@ def _zev_penalty_banked(tables: Tables, labels: dict[str, str],
         index = list(rows.index)
         for position, i in enumerate(index):
             penalty = float(frame.loc[i, "penalty_usd_per_vehicle"])
-            for j in index[position + 1:]:
-                if frame.loc[index[index.index(j) - 1], "banking"] != "yes":
+            for later in range(position + 1, len(index)):
+                j = index[later]
+                if frame.loc[index[later - 1], "banking"] != "yes":
                     break
                 cover = float(frame.loc[j, "penalty_usd_per_vehicle"])
                 if pd.notna(frame.loc[j, "credit_price_usd"]):
