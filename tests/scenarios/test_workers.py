@@ -97,7 +97,7 @@ from evplan.scenarios.cases import Case
 from evplan.scenarios.overrides import Patch
 solver = Solver.of_state(pickle.loads(open({str(state_file)!r}, "rb").read()))
 case = pickle.loads({pickle.dumps(case)!r})
-outcome, = solver.solve([case], hashes=False)
+outcome, = solver.solve([case], stored=False)
 print(repr(outcome.objective_usd), outcome.metadata["solve_mode"])
 print(sorted(m for m in ("linopy", "xarray", "polars", "scipy", "dask") if m in sys.modules))
 """
@@ -105,6 +105,27 @@ print(sorted(m for m in ("linopy", "xarray", "polars", "scipy", "dask") if m in 
                           timeout=600)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
+
+
+def test_a_case_carries_its_overrides_and_inputs_hash_only_for_the_store(
+        data: NetworkData, warm: WarmModel) -> None:
+    # Only the store reads them; a demand scale's overrides list every row it changed
+    # (18 KB a case), which workers sent back for nothing when no store kept them.
+    case = grid_cases(catalog_for(data), {"demand": [1.1]})[0]
+    applied = apply_patches(data, case.patches, case.label)
+    solver = Solver(data, warm)
+    kept, = solver.solve([case], stored=True)
+    assert kept.overrides == applied.overrides and len(kept.overrides[0]["rows"]) > 100
+    assert kept.inputs_hash == inputs_hash(applied.data)
+    sent, = solver.solve([case], stored=False)
+    assert sent.overrides == () and sent.inputs_hash == ""
+    pd.testing.assert_frame_equal(sent.kpis, kept.kpis)
+
+
+def _stored_overrides(store: ResultsStore, frame: pd.DataFrame) -> dict[str, object]:
+    """Each case label's resolved overrides as the store holds them."""
+    return {label: store.run(run_id)["overrides"]
+            for label, run_id in zip(frame["label"], frame["run_id"], strict=True)}
 
 
 def test_a_worker_solves_from_the_state_without_linopy(data: NetworkData, warm: WarmModel,
@@ -195,6 +216,9 @@ def test_local_workers_record_their_cases_with_tables(
                _first_shipments(serial, serial_frame, label))
     assert set(runs["inputs_hash"]) == set(serial.runs(serial_frame.attrs["batch_id"])[
         "inputs_hash"])
+    overrides = _stored_overrides(store, study.cases)  # recorded by the child or by this one
+    assert overrides == _stored_overrides(serial, serial_frame.drop_duplicates("label"))
+    assert all(overrides.values())
 
 
 @pytest.mark.slow
@@ -214,6 +238,9 @@ def test_dask_workers_send_numbers_and_this_process_records_the_tables(
             lambda dask_worker: list(dask_worker.plugins)).values() for name in plugins)
     assert study.workers == 2 and len(store.runs(study.batch_id)) == 4
     assert study.worker_cpu_seconds > 0
+    overrides = _stored_overrides(store, study.cases)
+    assert overrides == _stored_overrides(serial, serial_frame.drop_duplicates("label"))
+    assert all(overrides.values())
     label = study.cases["label"].iloc[-1]
     _same_plan(_first_shipments(store, study.kpis, label),
                _first_shipments(serial, serial_frame, label))

@@ -43,7 +43,7 @@ class WarmModelPlugin(WorkerPlugin):
         self.solver = None
 
 
-def solve_on_dask(name: str, cases: Sequence[Case], tables: bool, hashes: bool = True
+def solve_on_dask(name: str, cases: Sequence[Case], tables: bool, stored: bool = True
                   ) -> ChunkResult:
     """Solve a chunk on this Dask worker's Solver (its plugin ``name``).
 
@@ -58,5 +58,5 @@ def solve_on_dask(name: str, cases: Sequence[Case], tables: bool, hashes: bool =
     # Numbers only when the sweep's process holds the same templates (the state's); without
     # them (a base case with no plan) the tables travel as frames.
     mode = ("numbers" if plugin.state.templates is not None else "frames") if tables else ""
-    outcomes = solver.solve(cases, tables=mode, hashes=hashes)
+    outcomes = solver.solve(cases, tables=mode, stored=stored)
     return ChunkResult(outcomes, os.getpid(), time.process_time())

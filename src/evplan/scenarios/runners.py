@@ -280,7 +280,7 @@ def _local(key: str, state: WarmState, cases: Sequence[Case], segments: Segments
 
 
 def _dask(key: str, state: WarmState, cases: Sequence[Case], chunk_size: int | None,
-          tables: bool, hashes: bool, client: Any) -> Generator[ChunkResult, None, None]:
+          tables: bool, stored: bool, client: Any) -> Generator[ChunkResult, None, None]:
     """Solve ``cases`` on the cluster's workers, each walking its own stretch of the list
     (:class:`Segments`): a chunk is submitted for a worker (a loose restriction: Dask runs
     it elsewhere if that worker leaves) when one of its two in flight comes back; a worker
@@ -314,7 +314,7 @@ def _dask(key: str, state: WarmState, cases: Sequence[Case], chunk_size: int | N
         where = {"workers": [address], "allow_other_workers": True} if (
             address is not None and address in present) else {}
         owners[client.submit(solve_on_dask, plugin.name, [cases[at] for at in chunk], tables,
-                             hashes, pure=False, **where)] = (worker, chunk)
+                             stored, pure=False, **where)] = (worker, chunk)
 
     def look_up_members() -> None:
         nonlocal present
@@ -505,7 +505,7 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
                     pending.clear()
 
             Solver(data, warm).solve(cases, "frames" if keep_tables else "", on_case,
-                                     hashes=store is not None)
+                                     stored=store is not None)
             record(pending)
         else:
             state = warm.state()  # checks the result templates on the base case
@@ -521,7 +521,7 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
                 def solve_here(chunk: list[Case]) -> ChunkResult:
                     # Recorded by record() below; its CPU is this process's, counted once.
                     return ChunkResult(here.solve(chunk, "frames" if keep_tables else "",
-                                                  hashes=store is not None), os.getpid(), 0.0)
+                                                  stored=store is not None), os.getpid(), 0.0)
 
                 runner = _local(key, state, cases, Segments(len(cases), workers, chunk_size),
                                 recording, keep_tables, solve_here)

@@ -115,13 +115,15 @@ class Solver:
         return cls(data, WarmModel.from_state(state, data))
 
     def solve(self, cases: Sequence[Case], tables: str = "",
-              on_case: Callable[[CaseOutcome], None] | None = None, hashes: bool = True
+              on_case: Callable[[CaseOutcome], None] | None = None, stored: bool = True
               ) -> list[CaseOutcome]:
         """Solve ``cases`` in order.
 
         ``tables``: ``""`` (KPIs only), ``"frames"`` or ``"numbers"`` (the tables' numeric
-        columns, for a process holding the same templates). ``hashes``: compute each case's
-        inputs hash (only the store needs it).
+        columns, for a process holding the same templates). ``stored``: the cases go to the
+        results store, so each outcome carries its inputs hash and its resolved overrides (a
+        demand scale lists every row it changed: 18 KB a case, sent back from workers for
+        nothing when no store keeps them).
         """
         outcomes = []
         for case in cases:
@@ -135,8 +137,9 @@ class Solver:
                     result = self.warm.solve(applied.data, tables == "frames", case.parameters)
                 outcome = CaseOutcome(
                     case=case, status=result.status, objective_usd=result.objective_usd,
-                    kpis=result.kpis, tables=dict(result.tables), overrides=applied.overrides,
-                    inputs_hash=inputs_hash(applied.data, self.known_hashes) if hashes else "",
+                    kpis=result.kpis, tables=dict(result.tables),
+                    overrides=applied.overrides if stored else (),
+                    inputs_hash=inputs_hash(applied.data, self.known_hashes) if stored else "",
                     metadata=dict(result.metadata), seconds=time.perf_counter() - started,
                     table_numbers=numbers)
             except EvplanError as error:
@@ -187,7 +190,7 @@ def solve_in_process(key: str, cases: Sequence[Case], recording: Recording | Non
     """
     solver = _PROCESS_SOLVERS[key]
     outcomes = solver.solve(cases, tables="frames" if recording is not None and tables
-                            else "", hashes=recording is not None)
+                            else "", stored=recording is not None)
     if recording is not None:
         store = ResultsStore(recording.store, recording.lock_timeout_s)
         kept = []
@@ -205,8 +208,10 @@ def solve_in_process(key: str, cases: Sequence[Case], recording: Recording | Non
 
 
 def without_tables(outcome: CaseOutcome, run_id: str) -> CaseOutcome:
+    """A recorded case as the sweep keeps it: its KPIs and run id, its tables and resolved
+    overrides left to the store."""
     return CaseOutcome(case=outcome.case, status=outcome.status,
                        objective_usd=outcome.objective_usd, kpis=outcome.kpis,
-                       overrides=outcome.overrides, inputs_hash=outcome.inputs_hash,
+                       inputs_hash=outcome.inputs_hash,
                        metadata=outcome.metadata, error=outcome.error,
                        seconds=outcome.seconds, run_id=run_id)
