@@ -2,7 +2,7 @@
 
 A local cluster shares the machine with its workers: the scheduler, the nannies and the
 client run in the process that starts it, and every background task they run takes CPU
-from the workers. For evplan's studies (a few long tasks per worker, KPIs back) three of
+from the workers. For evplan's studies (a few long tasks per worker, KPIs back) four of
 Dask's defaults cost more than they give:
 
 * ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_``: Dask 65536, evplan
@@ -10,16 +10,20 @@ Dask's defaults cost more than they give:
 * ``distributed.admin.tick.interval``: Dask 20ms, evplan 1s (each process's watch for a
   blocked event loop; it still warns of one);
 * ``distributed.admin.system-monitor.interval``: Dask 500ms, evplan 5s (CPU and memory
-  samples for a dashboard; evplan's clusters start none).
+  samples for a dashboard; evplan's clusters start none);
+* ``distributed.worker.profile.enabled``: Dask True, evplan False (each worker's event
+  loop samples the stack of the thread running a task every 10 ms and folds the samples
+  into a call tree for the dashboard's profile page).
 
 Measured on a 480-case sweep of the default scenario on 2 workers (benchmarks/README.md):
-the trim threshold saves about 16 % of a worker's CPU per warm case, the other two about 5 %
-of the sweep's CPU. Work stealing (every 100 ms on the scheduler) and the nanny's memory
-monitor (which restarts a worker near its memory limit) keep Dask's settings: turning
-stealing off made no difference that 4 paired runs could tell apart. Each setting applies
-only while the user's Dask configuration still holds Dask's default: a value the user chose
-is kept. evplan never changes a cluster it did not start; docs/scenarios.md shows the same
-settings for one.
+the trim threshold saves about 16 % of a worker's CPU per warm case, the tick and monitor
+intervals about 5 % of the sweep's CPU, and the profiler 0.2 of the 0.7 CPU seconds the
+workers' event loops used (2 % of the sweep's CPU; medians of 4 paired runs). Work stealing
+(every 100 ms on the scheduler) and the nanny's memory monitor (which restarts a worker
+near its memory limit) keep Dask's settings: turning stealing off made no difference that
+4 paired runs could tell apart. Each setting applies only while the user's Dask
+configuration still holds Dask's default: a value the user chose is kept. evplan never
+changes a cluster it did not start; docs/scenarios.md shows the same settings for one.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ LOCAL_CLUSTER_SETTINGS: dict[str, Any] = {
     TRIM_KEY: WORKER_MALLOC_TRIM_BYTES,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.profile.enabled": False,
 }
 
 #: Dask's own default for each key of :data:`LOCAL_CLUSTER_SETTINGS`.
@@ -50,6 +55,7 @@ DASK_DEFAULTS: dict[str, Any] = {
     TRIM_KEY: 65536,
     "distributed.admin.tick.interval": "20ms",
     "distributed.admin.system-monitor.interval": "500ms",
+    "distributed.worker.profile.enabled": True,
 }
 
 
@@ -61,6 +67,8 @@ def _is_default(key: str, value: Any) -> bool:
             return int(value) == default
         except (TypeError, ValueError):
             return False  # something the user wrote: theirs
+    if isinstance(default, bool):
+        return value is default
     return str(value).replace(" ", "") == default
 
 

@@ -148,6 +148,8 @@ def test_the_local_cluster_keeps_freed_memory_unless_the_user_chose_a_threshold(
         monitor = client.run_on_scheduler(
             lambda: dask.config.get("distributed.admin.system-monitor.interval"))
         assert monitor == "5s"
+        profiling = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        assert set(profiling.values()) == {False}
     with dask.config.set({"distributed.admin.tick.interval": "40ms"}), \
             study_client(workers=2) as client:
         ticks = client.run(lambda: dask.config.get("distributed.admin.tick.interval"))
