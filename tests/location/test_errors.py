@@ -108,3 +108,38 @@ def test_public_api() -> None:
         "set_covering",
         "LocationResult",
     } <= set(location.__all__)
+
+
+def test_a_distance_problem_names_the_distances_table() -> None:
+    """Audit 5: a bad distance of p_median or set_covering was reported "in costs", a table
+    the user never passed."""
+    sites, customers, costs = _tables()
+    distances = costs.rename(columns={"cost": "distance"}).astype({"distance": float})
+    distances.loc[0, "distance"] = -1.0
+    distances.loc[3, "site"] = "Z"
+    for solve in (lambda: p_median(sites, customers, distances, 1),
+                  lambda: set_covering(sites, customers, distances, 5.0)):
+        with pytest.raises(InputError) as caught:
+            solve()
+        assert [problem.file for problem in caught.value.problems] == ["distances"] * 2
+        assert "problems in distances" in str(caught.value)
+    with pytest.raises(InputError) as caught:
+        capacitated(sites, customers, costs.assign(cost=[-1, 2, 2, 1]))
+    assert [problem.file for problem in caught.value.problems] == ["costs"]
+
+
+def test_a_blank_site_or_customer_id_is_an_input_error() -> None:
+    """Audit 5: a site or customer with no id was dropped without a word (only the pairs
+    naming the lost id were reported, or nothing when it had none)."""
+    sites, customers, costs = _tables()
+    sites = pd.concat([sites, pd.DataFrame({"site": [None], "capacity": [3.0],
+                                            "fixed_cost": [1.0]})], ignore_index=True)
+    customers.loc[1, "customer"] = " "
+    with pytest.raises(InputError) as caught:
+        capacitated(sites, customers, costs)
+    messages = [(problem.file, problem.row, problem.message)
+                for problem in caught.value.problems]
+    assert ("sites", 4, "row 4: site is blank (None). Give every site an id, or delete the "
+            "row.") in messages
+    assert ("customers", 3, "row 3: customer is blank (' '). Give every customer an id, or "
+            "delete the row.") in messages

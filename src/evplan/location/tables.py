@@ -4,9 +4,10 @@ Tables (``file`` names in messages are the table names):
 
 * ``sites``: ``site`` (id), ``fixed_cost`` and ``capacity`` where the problem needs them.
 * ``customers``: ``customer`` (id), ``demand`` (>= 0).
-* ``costs``: long table ``site``, ``customer`` and a value column (``cost`` or
-  ``distance``). A pair that is absent is not allowed (the customer cannot be served
-  from that site).
+* ``costs`` (``cost``) or ``distances`` (``distance``): long table ``site``, ``customer``
+  and the value column; messages name it ``costs`` or ``distances`` by that column. A pair
+  that is absent is not allowed (the customer cannot be served from that site).
+* ids: a blank id (empty or NaN) in ``sites`` or ``customers`` is an input error.
 
 Rows in messages are spreadsheet rows: the header is row 1, the first data row is 2.
 """
@@ -107,6 +108,26 @@ def _more(problems: list[Problem], name: str, found: int, what: str) -> None:
                                 f"{what}.", count=found - _MAX_PER_CHECK))
 
 
+def _check_blank_ids(table: pd.DataFrame, name: str, column: str,
+                     problems: list[Problem]) -> None:
+    """A missing (NaN/None) or empty id: it would match no pair and vanish from the plan."""
+    ids = table[column]
+    blank = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+    positions = np.flatnonzero(blank)
+    for position in positions[:_MAX_PER_CHECK]:
+        problems.append(
+            Problem(
+                file=name,
+                row=_row(position),
+                message=(
+                    f"row {_row(position)}: {column} is blank ({_plain(ids.iloc[position])!r}). "
+                    f"Give every {column} an id, or delete the row."
+                ),
+            )
+        )
+    _more(problems, name, len(positions), f"rows with a blank {column}; fix them the same way")
+
+
 def _check_unique(table: pd.DataFrame, name: str, column: str, problems: list[Problem]) -> None:
     duplicated = table[column].duplicated(keep=False).to_numpy()
     repeated = pd.unique(table[column][duplicated])
@@ -145,10 +166,11 @@ def to_dense(
         input error: each problem decides (see :mod:`evplan.location.feasibility`).
     """
     problems: list[Problem] = []
+    pairs = "costs" if value_column == "cost" else "distances"
     site_columns = ["site"] + ["fixed_cost"] * need_fixed_cost + ["capacity"] * need_capacity
     ok = _check_columns(sites, "sites", site_columns, problems)
     ok &= _check_columns(customers, "customers", ["customer", "demand"], problems)
-    ok &= _check_columns(costs, "costs", ["site", "customer", value_column], problems)
+    ok &= _check_columns(costs, pairs, ["site", "customer", value_column], problems)
     if not ok:
         raise InputError(problems)
     if len(sites) == 0 or len(customers) == 0:
@@ -159,6 +181,8 @@ def to_dense(
             )
         )
         raise InputError(problems)
+    _check_blank_ids(sites, "sites", "site", problems)
+    _check_blank_ids(customers, "customers", "customer", problems)
     _check_unique(sites, "sites", "site", problems)
     _check_unique(customers, "customers", "customer", problems)
     fixed_cost = (
@@ -172,7 +196,7 @@ def to_dense(
         else np.full(len(sites), np.inf)
     )
     demand = _check_numbers(customers, "customers", "customer", "demand", problems)
-    values = _check_numbers(costs, "costs", "site", value_column, problems)
+    values = _check_numbers(costs, pairs, "site", value_column, problems)
     site_ids = pd.Index(sites["site"])
     customer_ids = pd.Index(customers["customer"])
     # Ids and pairs are checked even when numbers are bad: every problem at once.
@@ -184,7 +208,7 @@ def to_dense(
         for position in unknown[:_MAX_PER_CHECK]:
             problems.append(
                 Problem(
-                    file="costs",
+                    file=pairs,
                     row=_row(position),
                     message=(
                         f"row {_row(position)}: {column} "
@@ -193,12 +217,12 @@ def to_dense(
                     ),
                 )
             )
-        _more(problems, "costs", len(unknown), f"rows with an unknown {column}")
+        _more(problems, pairs, len(unknown), f"rows with an unknown {column}")
     duplicate = costs[["site", "customer"]].duplicated(keep="first").to_numpy()
     for position in np.flatnonzero(duplicate)[:_MAX_PER_CHECK]:
         problems.append(
             Problem(
-                file="costs",
+                file=pairs,
                 row=_row(position),
                 message=(
                     f"row {_row(position)}: the pair site "
