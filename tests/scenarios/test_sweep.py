@@ -85,6 +85,29 @@ def test_a_grid_parameter_given_twice_or_beside_a_sweep_name_is_refused() -> Non
     assert "give a sweep name (eu-duty-x-freight) or --grid, not both" in both.output
 
 
+def test_cases_made_in_python_with_one_number_or_a_study_column_parameter_are_refused(
+        data: NetworkData) -> None:
+    # grid_cases numbers cases and study files refuse such names; cases made in Python went
+    # through: two cases numbered 0 swapped runs in the cases table, and a parameter 'value'
+    # came back as a second 'value' column beside the KPI values.
+    from evplan.errors import InputError
+    from evplan.scenarios import run_cases
+    from evplan.scenarios.cases import Case
+
+    first, second = grid_cases(catalog_for(data), {"freight": [1.0, 1.5]})
+    clash = Case(number=1, label="value=2", parameters={"value": 2.0, "kpi": 1.0},
+                 patches=second.patches)
+    with pytest.raises(InputError) as error:
+        run_cases(data, [first, Case(0, second.label, second.parameters, second.patches),
+                         clash, clash])
+    assert [problem.message.split(":")[0] for problem in error.value.problems] == [
+        "cases 'freight=1' and 'freight=1.5' are both number 0",
+        "cases 'value=2' and 'value=2' are both number 1",
+        "case 'value=2'", "case 'value=2'"]
+    assert "parameter 'kpi' is a column of every study's tables" in str(error.value)
+    assert "Rename it, e.g. 'value-factor'." in str(error.value)
+
+
 @pytest.fixture(scope="module")
 def serial(data: NetworkData, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     store = ResultsStore(tmp_path_factory.mktemp("store") / "evplan.duckdb")

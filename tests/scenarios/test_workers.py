@@ -296,17 +296,22 @@ def test_a_dask_study_on_a_cluster_without_workers_yet_runs_on_the_first_that_jo
 
     from evplan.scenarios import runners
 
+    # Until one joins, the study says once that it waits (it waited silently).
     monkeypatch.setattr(runners, "MEMBERS_EVERY_S", 0.2)
+    monkeypatch.setattr(runners, "NO_WORKER_WARN_S", 0.3)
     cases, key, state = _dask_study_cases(data)
     with LocalCluster(n_workers=0, processes=True, threads_per_worker=1, host="127.0.0.1",
                       dashboard_address=None) as cluster, Client(cluster) as client:
         runner = runners._dask(key, state, cases, 2, False, False, client)
-        timer = threading.Timer(1.0, cluster.scale, (1,))
+        timer = threading.Timer(1.5, cluster.scale, (1,))
         timer.start()
         try:
-            chunks = list(runner)
+            with pytest.warns(RuntimeWarning, match="has had no worker for 0.3 s") as said:
+                chunks = list(runner)
         finally:
             timer.join()
+    waits = [w for w in said if "no worker" in str(w.message)]
+    assert len(waits) == 1 and cluster.scheduler_address in str(waits[0].message)
     solved = sorted(outcome.case.number for chunk in chunks for outcome in chunk.outcomes)
     assert solved == [case.number for case in cases]
 

@@ -32,6 +32,7 @@ import re
 import signal
 import time
 import uuid
+import warnings
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -47,6 +48,7 @@ from evplan.highs import SolverOptions
 from evplan.model.strategic import has_strategic
 from evplan.outputs.files import OwnerToken
 from evplan.scenarios.cases import Case
+from evplan.scenarios.overrides import STUDY_COLUMNS
 from evplan.scenarios.segments import MAX_CHUNK, Segments
 from evplan.scenarios.warm import WarmModel, WarmState
 from evplan.scenarios.worker import (
@@ -65,6 +67,7 @@ __all__ = ["CaseOutcome", "StudyResult", "check_scheduler_address", "run_cases",
 
 QUEUE_WHILE_LEFT = 4  # cases left per process above which a child holds two chunks
 MEMBERS_EVERY_S = 1.0  # how often a Dask study looks for workers that joined or left
+NO_WORKER_WARN_S = 10.0  # a Dask study without a worker this long says so (once)
 CONNECT_TIMEOUT_S = 30  # seconds to reach a Dask scheduler before giving up
 SERIAL_BELOW = 50  # cases per CPU under which a default run stays in this process
 
@@ -316,9 +319,22 @@ def _dask(key: str, state: WarmState, cases: Sequence[Case], chunk_size: int | N
         owners[client.submit(solve_on_dask, plugin.name, [cases[at] for at in chunk], tables,
                              stored, pure=False, **where)] = (worker, chunk)
 
+    waiting_since = None if present else time.monotonic()  # with no worker in the cluster
+
     def look_up_members() -> None:
-        nonlocal present
+        nonlocal present, waiting_since
         present = _members(client)
+        if present:
+            waiting_since = None
+        elif waiting_since is None:
+            waiting_since = time.monotonic()
+        elif waiting_since != -1.0 and time.monotonic() - waiting_since >= NO_WORKER_WARN_S:
+            waiting_since = -1.0  # said once
+            address = getattr(getattr(client, "scheduler", None), "address", "the scheduler")
+            warnings.warn(f"evplan: the Dask cluster at {address} has had no worker for "
+                          f"{NO_WORKER_WARN_S:g} s; the study waits for one. Start workers "
+                          f"(`dask worker {address}`), or stop the study with Ctrl-C.",
+                          RuntimeWarning, stacklevel=2)
         for number, address in enumerate(addresses):
             if address is not None and address not in present:
                 segments.retire(number)
@@ -403,6 +419,29 @@ def _tidy(outcomes: list[CaseOutcome], run_ids: dict[int, str]) -> tuple[pd.Data
     return kpis, cases
 
 
+def _check_cases(cases: Sequence[Case]) -> None:
+    """InputError when two cases share a number (their runs and rows would be mixed up) or
+    a parameter takes the name of a study table's column (cases made in Python; a study file's
+    parameters are checked when it is read)."""
+    problems: list[Problem] = []
+    seen: dict[int, str] = {}
+    for case in cases:
+        if case.number in seen:
+            problems.append(Problem("cases", f"cases '{seen[case.number]}' and '{case.label}' "
+                                    f"are both number {case.number}: a study's rows and runs "
+                                    "are kept by case number. Number the cases 0, 1, 2, ... "
+                                    "(grid_cases and montecarlo_cases do)."))
+        seen.setdefault(case.number, case.label)
+    clashes = {name: case.label for case in reversed(cases) for name in case.parameters
+               if name in STUDY_COLUMNS}  # each name with the first case that has it
+    problems.extend(Problem("cases", f"case '{label}': parameter '{name}' is a column of every "
+                            f"study's tables ({', '.join(STUDY_COLUMNS)}), where each parameter "
+                            f"gets a column of its own. Rename it, e.g. '{name}-factor'.")
+                    for name, label in sorted(clashes.items()))
+    if problems:
+        raise InputError(problems)
+
+
 def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions | None = None,
               workers: int | None = None, scheduler: Any = None,
               store: ResultsStore | None = None, scenario: str = "sweep",
@@ -442,6 +481,7 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
         warm model for all its tasks.
     """
     started, cpu_started = time.perf_counter(), time.process_time()
+    _check_cases(cases)
     client_given = scheduler
     batch_id = batch_id or f"{scenario.split()[0]}-{uuid.uuid4().hex[:8]}"
     if workers is None:  # starting processes costs seconds: worth it for many cases only
