@@ -15,7 +15,7 @@ from evplan.data.template import write_csv_template
 from evplan.errors import InputError
 from evplan.examples import china_export
 from evplan.report import write_template
-from evplan.scenarios import apply, catalog_for, load_catalog
+from evplan.scenarios import apply, catalog_for, load_catalog, montecarlo
 from evplan.scenarios.workbook import read_workbook_catalog
 from tests.cli.test_grammar import evplan as run_cli
 
@@ -80,6 +80,23 @@ def test_bad_rows_name_the_sheet_and_row(book: Path, tmp_path: Path) -> None:
                            "descriptions. Did you mean 'overrides'?")
     assert messages[1].startswith("broken.xlsx, sheet scenarios, row 3 (eu-cvd-off)")
     assert len(messages) == 2
+
+
+def test_an_unknown_name_is_looked_for_in_the_workbooks_sheet_not_scenarios_yaml(
+        book: Path, tmp_path: Path) -> None:
+    # The workbook's user has no scenarios.yaml; the errors named one.
+    done = run_cli("run", str(book), "--scenario", "trade-wars", "-o", "out", cwd=tmp_path)
+    assert done.returncode == 1 and "scenarios.yaml" not in done.stderr
+    assert "book.xlsx, sheet scenarios" in done.stderr and "trade-war" in done.stderr
+    catalog = read_workbook_catalog(book)
+    for lookup in (lambda: catalog.parameter("fright"),
+                   lambda: evplan.sweep("eu-duty-x-fright", evplan.load(book), catalog=catalog),
+                   lambda: montecarlo("uncertainty-x", evplan.load(book), catalog=catalog)):
+        with pytest.raises(InputError) as error:
+            lookup()
+        assert [problem.file for problem in error.value.problems] == [
+            "book.xlsx, sheet scenarios"]
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_bad_entry_names_the_sheet_and_row_not_scenarios_yaml(book: Path, tmp_path: Path

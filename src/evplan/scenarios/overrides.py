@@ -157,6 +157,8 @@ class Catalog:
     montecarlo: Mapping[str, MonteCarloSpec] = field(default_factory=dict)
     descriptions: Mapping[str, str] = field(default_factory=dict)
     studies: Mapping[str, Any] = field(default_factory=dict)  # evplan.twostage.tree.Study
+    #: Where the catalog was read, for errors: ``scenarios.yaml``, or a workbook's sheet.
+    source: str = field(default=LABEL, compare=False)
 
     def names(self) -> list[str]:
         """Every name :func:`evplan.scenarios.apply` accepts: scenarios, then overrides."""
@@ -177,15 +179,15 @@ class Catalog:
         if name in self.overrides:
             return self.overrides[name]
         known = self.names()
-        raise InputError([Problem(LABEL, f"'{name}' is not a scenario or override."
+        raise InputError([Problem(self.source, f"'{name}' is not a scenario or override."
                                   + (did_you_mean(name, known) or (
                                       f" Known: {', '.join(known)}." if known else
-                                      " scenarios.yaml declares none.")))])
+                                      f" {self.source} declares none.")))])
 
     def parameter(self, name: str) -> Parameter:
         """Return a declared parameter, or fail with the closest name."""
         if name not in self.parameters:
-            raise InputError([Problem(LABEL, f"'{name}' is not a parameter."
+            raise InputError([Problem(self.source, f"'{name}' is not a parameter."
                                       + (did_you_mean(name, self.parameters)
                                          or f" Known: {', '.join(self.parameters)}."))])
         return self.parameters[name]

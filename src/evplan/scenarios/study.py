@@ -20,7 +20,7 @@ from evplan.highs import SolverOptions
 from evplan.results import Result
 from evplan.scenarios.apply import Applied, apply_patches, apply_scenario, catalog_for
 from evplan.scenarios.cases import grid_cases, montecarlo_cases
-from evplan.scenarios.overrides import LABEL, Catalog, MonteCarloSpec, Patch, sweep_values
+from evplan.scenarios.overrides import Catalog, MonteCarloSpec, Patch, sweep_values
 from evplan.scenarios.runners import StudyResult, run_cases
 from evplan.solve import optimize
 from evplan.store import ResultsStore, RunRecord, inputs_hash
@@ -81,7 +81,7 @@ def run_sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | Non
     label = "sweep"
     if isinstance(grid, str):
         if grid not in catalog.sweeps:
-            raise InputError([Problem(LABEL, f"'{grid}' is not a sweep."
+            raise InputError([Problem(catalog.source, f"'{grid}' is not a sweep."
                                       + (did_you_mean(grid, catalog.sweeps)
                                          or f" Known: {', '.join(catalog.sweeps) or 'none'}."))])
         label = f"sweep {grid}"
@@ -95,7 +95,8 @@ def run_sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | Non
         grid = {name: values for name, values in checked.items() if values is not None}
     base = catalog.resolve(scenario) if scenario else ()
     cases = grid_cases(catalog, grid, base)
-    _check_values(data, catalog, grid, base, label, LABEL if label != "sweep" else "--grid")
+    _check_values(data, catalog, grid, base, label,
+                  catalog.source if label != "sweep" else "--grid")
     if "store" in options:
         options["store"] = _store(options["store"])
     return run_cases(data, cases, scenario=label + (f" on {scenario}" if scenario else ""),
@@ -153,7 +154,7 @@ def run_montecarlo(study: str | MonteCarloSpec = "uncertainty", data: NetworkDat
     catalog = catalog if catalog is not None else catalog_for(data)
     if isinstance(study, str):
         if study not in catalog.montecarlo:
-            raise InputError([Problem(LABEL, f"'{study}' is not a Monte Carlo study."
+            raise InputError([Problem(catalog.source, f"'{study}' is not a Monte Carlo study."
                                       + (did_you_mean(study, catalog.montecarlo)
                                          or f" Known: {', '.join(catalog.montecarlo) or 'none'}."
                                          ))])

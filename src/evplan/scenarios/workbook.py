@@ -165,7 +165,7 @@ def read_workbook_catalog(workbook: str | Path) -> Catalog:
     except InputError as error:
         raise InputError(_on_sheet(error.problems, label, rows)) from None
     # Problems an override or parameter meets when applied name its row, not scenarios.yaml.
-    return dataclasses.replace(catalog, overrides={
+    return dataclasses.replace(catalog, source=label, overrides={
         name: tuple(dataclasses.replace(patch, source=f"{label}, row {rows[('overrides', name)]}")
                     for patch in patches) for name, patches in catalog.overrides.items()},
         parameters={name: dataclasses.replace(
