@@ -387,7 +387,9 @@ def _dask(key: str, state: WarmState, cases: Sequence[Case], chunk_size: int | N
 
 def _members(client: Any) -> set[str]:
     """The addresses of the cluster's workers now (asks the scheduler)."""
-    return set(client.scheduler_info().get("workers", {}))
+    from evplan.dask_members import worker_addresses
+
+    return worker_addresses(client)
 
 
 def _dask_cpu(client: Any) -> dict[str, float]:
@@ -492,7 +494,7 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
 
         scheduler = scheduler if isinstance(scheduler, Client) else _connect(scheduler)
         owned_client = scheduler if scheduler is not None else None
-        workers = max(1, len(scheduler.scheduler_info().get("workers", {})))
+        workers = max(1, len(_members(scheduler)))
     else:
         owned_client = None
     workers = max(1, min(workers, len(cases)))  # a worker per case at most
