@@ -4,7 +4,8 @@
 the input tables (plant_strategy.csv, plant_program_options.csv, ...), re-derives every
 decision event from consecutive states, and returns one sentence per rule the plan breaks:
 
-* plants: closure is for good, not before ``earliest_closure_year`` and never with
+* plants: one ``plant_decisions`` row per strategic plant and year it operates;
+  closure is for good, not before ``earliest_closure_year`` and never with
   ``can_close = no``; mothballing only with ``can_mothball = yes``, for at least
   ``min_mothball_years`` and with the modules left as they are; a running plant runs at
   least one module; nothing changes before ``earliest_change_year``; modules are
@@ -116,6 +117,37 @@ def _balance(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[
                             f"sold is {off:,.3f} vehicles (market balance).")
 
 
+def _decision_rows(data: NetworkData, decisions: pd.DataFrame,
+                   shipped: dict[tuple[Any, Any], float], kits_sent: dict[tuple[Any, int], float],
+                   strategic: set[Any], problems: list[str]) -> None:
+    """One plant_decisions row per strategic plant and year it operates, and none else.
+
+    The capacity, floor and cost checks read these rows: a missing row would leave that
+    plant-year's production unbounded and its costs uncharged, a repeated one charged twice.
+    """
+    expected = {(row.plant, int(row.year)) for row in _rows(expand_years(data.plants,
+                                                                          data.years))
+                if row.plant in strategic}
+    counts = pd.Series(list(zip(decisions["plant"], decisions["year"].astype(int),
+                                strict=True)), dtype=object).value_counts()
+    seen = {key: int(count) for key, count in counts.items()}
+    for plant, year in sorted(expected - set(seen), key=str):
+        problems.append(f"{plant} {year}: no plant_decisions row (its state, modules and "
+                        "capacity are not reported), building "
+                        f"{shipped.get((plant, year), 0.0):,.1f} vehicles and "
+                        f"{kits_sent.get((plant, year), 0.0):,.1f} kits.")
+    for (plant, year), count in sorted(seen.items(), key=str):
+        if (plant, year) not in expected:
+            problems.append(f"{plant} {year}: a plant_decisions row for a plant-year without "
+                            "a plant_strategy.csv row or outside the plant's years.")
+        elif count > 1:
+            problems.append(f"{plant} {year}: {count} plant_decisions rows; one is expected.")
+    for (plant, year), volume in sorted(shipped.items(), key=str):
+        if plant in strategic and (plant, year) not in expected and volume > TOLERANCE_VEHICLES:
+            problems.append(f"{plant} {year}: ships {volume:,.1f} vehicles in a year it does "
+                            "not operate.")
+
+
 def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
     first = min(data.years)
     plants = _by(data.plants, "plant")
@@ -135,6 +167,7 @@ def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[s
         shipped[key] = shipped.get(key, 0.0) + float(row.shipment_vehicles)
     decisions = tables["plant_decisions"].sort_values(["plant", "year"])
     strategic = set(data["plant_strategy"]["plant"])
+    _decision_rows(data, decisions, shipped, kits_sent, strategic, problems)
     for row in _rows(expand_years(data.plants, data.years)):  # plants without a strategy
         if row.plant in strategic:
             continue
@@ -172,7 +205,7 @@ def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[s
                     problems.append(f"{label}: mothballed, but can_mothball is not yes.")
                 if state_before != "mothballed":
                     idle_since = int(row.year)
-                elif installed != modules_before:
+                if state_before != "closed" and installed != modules_before:
                     problems.append(f"{label}: modules change while mothballed.")
             if (row.state == "running" and state_before == "mothballed"
                     and idle_since is not None
