@@ -162,7 +162,8 @@ def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
         selected = np.flatnonzero((index.plant_years["min_utilisation"]
                                    * index.plant_years["capacity_vehicles_per_year"]).to_numpy()
                                   > 0)
-        for position in np.flatnonzero(shortfall > TOLERANCE_VEHICLES):
+        short_positions = np.flatnonzero(shortfall > TOLERANCE_VEHICLES)
+        for position in short_positions:
             plant_year = index.plant_years.iloc[selected[position]]
             floor = plant_year["min_utilisation"] * plant_year["capacity_vehicles_per_year"]
             label = (f"minimum production of {floor:,.0f} vehicles at {plant_year['plant']} in "
@@ -176,6 +177,8 @@ def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
                 continue
             lines.append(label + "the markets its programs can reach take no more. Lower "
                          "min_utilisation, add lanes or programs, or add demand.")
+        lines += _shared_shortfalls(index, flows, selected[short_positions],
+                                    shortfall[short_positions])
     if "carbon_cap_excess" in m.variables:  # issue 16: a carbon cap no plan can meet
         excess = run.primal[m.variables["carbon_cap_excess"].labels.values.ravel()]
         capped = data["carbon_prices"][data["carbon_prices"]["cap_t_co2"].notna()].sort_values(
@@ -189,6 +192,34 @@ def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
                 "or relax committed sales and min_utilisation.")
     return lines or ["HiGHS reported the model infeasible but the elastic copy needs no "
                      "shortfall; rerun with --debug and report this as a bug."]
+
+
+def _shared_shortfalls(index: ModelIndex, flows: pd.DataFrame, plant_years: np.ndarray,
+                       shortfalls: np.ndarray) -> list[str]:
+    """A sentence per group of short plant minimums that sell into the same markets: the
+    elastic re-solve splits their total shortfall between them in one of several ways that
+    are all as short, so each plant's figure is one split, and the total is what binds."""
+    reach = flows[flows["plant_year"].isin(plant_years)].groupby("plant_year")["balance"].agg(
+        set)
+    groups: list[list[int]] = []  # positions into plant_years, joined while they share
+    for position, plant_year in enumerate(plant_years):
+        balances = reach.get(plant_year, set())
+        joined = [group for group in groups
+                  if any(balances & reach.get(plant_years[other], set()) for other in group)]
+        merged = [position, *(other for group in joined for other in group)]
+        groups = [group for group in groups if group not in joined] + [sorted(merged)]
+    lines = []
+    for group in groups:
+        if len(group) < 2:
+            continue
+        rows = index.plant_years.iloc[plant_years[group]]
+        names = ", ".join(f"{plant} {year}" for plant, year in zip(rows["plant"], rows["year"],
+                                                                     strict=True))
+        lines.append(f"together, the minimum production at {names} is short by "
+                     f"{float(shortfalls[group].sum()):,.0f}: these plants sell into the same "
+                     "markets, so how that shortfall is split between them above is one of "
+                     "several splits, all as short; the total is what no plan can avoid.")
+    return lines
 
 
 def _explain_committed(data: NetworkData, index: ModelIndex, flows: pd.DataFrame,

@@ -110,6 +110,51 @@ def test_minimum_production_that_demand_cannot_absorb_is_explained() -> None:
         "Lower min_utilisation, add lanes or programs, or add demand."]
 
 
+def _second_plant(data: evplan.NetworkData, own_market: bool) -> evplan.NetworkData:
+    """P2 like P1 (capacity 1,000, minimum 80 %), selling into M1 beside P1, or into an M2
+    of its own (600 vehicles at 20,000)."""
+    from evplan.data import validate_tables
+
+    tables = {name: frame.drop(columns="row") for name, frame in data.tables.items()}
+    for name in ("plants", "plant_programs", "routes"):
+        tables[name] = pd.concat([tables[name], tables[name].assign(plant="P2")],
+                                 ignore_index=True)
+    if own_market:
+        tables["routes"].loc[1, "market"] = "M2"
+        tables["markets"] = pd.concat([tables["markets"], tables["markets"].assign(
+            market="M2")], ignore_index=True)
+        tables["demand"] = pd.concat([tables["demand"], tables["demand"].assign(
+            market="M2")], ignore_index=True)
+        tables["duties"] = pd.concat([tables["duties"], tables["duties"].assign(
+            market="M2")], ignore_index=True)
+    return validate_tables(tables, data.scenario)
+
+
+def test_minimums_of_plants_sharing_a_market_are_explained_as_one_total() -> None:
+    # Two minimums of 800 and 600 vehicles of demand: 1,000 short in all. The elastic
+    # re-solve splits that between P1 and P2 in one of many ways (800 + 200, 500 + 500...);
+    # the explanation said each plant's share as if it were the only one.
+    shared = _second_plant(single_lane(capacity=1_000, min_utilisation=0.8), own_market=False)
+    with pytest.raises(evplan.InfeasibleError) as caught:
+        evplan.optimize(shared)
+    *plants, together = caught.value.explanations
+    shorts = [float(line.split("short by ")[1].split(";")[0].replace(",", "")) for line in plants]
+    assert len(plants) == 2 and sum(shorts) == pytest.approx(1_000)
+    assert together == (
+        "together, the minimum production at P1 2025, P2 2025 is short by 1,000: these plants "
+        "sell into the same markets, so how that shortfall is split between them above is one "
+        "of several splits, all as short; the total is what no plan can avoid.")
+    # Each in a market of its own: each is short by 200, and there is no split to explain.
+    apart = _second_plant(single_lane(capacity=1_000, min_utilisation=0.8), own_market=True)
+    with pytest.raises(evplan.InfeasibleError) as caught:
+        evplan.optimize(apart)
+    assert [line.split(": ")[0] for line in caught.value.explanations] == [
+        "minimum production of 800 vehicles at P1 in 2025 (plants.csv row 2, min_utilisation "
+        "0.8) cannot be reached", "minimum production of 800 vehicles at P2 in 2025 "
+        "(plants.csv row 3, min_utilisation 0.8) cannot be reached"]
+    assert all("short by 200;" in line for line in caught.value.explanations)
+
+
 def test_minimum_production_forces_loss_making_sales() -> None:
     tiers = ((600.0, 20_000.0), (400.0, 10_000.0))
     result = evplan.optimize(single_lane(capacity=1_000, min_utilisation=0.8, tiers=tiers))
