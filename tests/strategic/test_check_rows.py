@@ -85,3 +85,29 @@ def test_modules_removed_in_the_year_a_plant_is_mothballed_are_caught() -> None:
     decisions.loc[p1 & (decisions["year"] == 2028), "modules_added"] = 1.0
     assert consistent(data, result, decisions) == [
         "P1 2026: modules change while mothballed."]
+
+
+def test_a_plant_state_the_model_does_not_have_is_caught(
+        closing: tuple[evplan.NetworkData, evplan.Result]) -> None:
+    """Before, a year 'paused' between two running years (no production, no fixed cost, no
+    mothball permission or cost) passed once the objective agreed."""
+    data, result = closing
+    decisions = result.tables["plant_decisions"].copy()
+    middle = (decisions["plant"] == "P2") & (decisions["year"] == 2026)
+    decisions.loc[middle, ["state", "modules_running", "capacity_vehicles_per_year",
+                           "production_vehicles", "fixed_cost_usd"]] = ["paused", 0, 0, 0, 0]
+    shipments = result.tables["shipments"].copy()
+    moved = (shipments["plant"] == "P2") & (shipments["year"] == 2026)
+    shipments.loc[moved, ["shipment_vehicles", "variable_cost_usd", "freight_usd",
+                          "duty_usd", "inventory_usd"]] = 0.0
+    sales = result.tables["sales"].copy()
+    sold = sales["year"] == 2026
+    sales.loc[sold, "sales_vehicles"] -= 200.0
+    sales.loc[sold, "revenue_usd"] = sales.loc[sold, "sales_vehicles"] * sales.loc[
+        sold, "price_usd_per_vehicle"]
+    tables = {**dict(result.tables), "plant_decisions": decisions, "shipments": shipments,
+              "sales": sales}
+    problems = check_plan(data, tables, result.objective_usd)
+    if any(p.startswith("the objective recomputed") for p in problems):
+        problems = check_plan(data, tables, recomputed(problems))
+    assert problems == ["P2 2026: state 'paused' is not running, mothballed or closed."]

@@ -191,6 +191,9 @@ def _plants(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[s
         modules_before = float(initial)
         for row in _rows(decisions[decisions["plant"] == plant]):
             label = f"{plant} {row.year}"
+            if row.state not in ("running", "mothballed", "closed"):
+                problems.append(f"{label}: state {row.state!r} is not running, mothballed or "
+                                "closed.")
             installed = float(row.modules_installed)
             if closed and row.state != "closed":
                 problems.append(f"{label}: reopens after closing for good.")
