@@ -65,3 +65,37 @@ def test_an_altered_table_is_caught(planned, table, column, row, said):
     with pytest.raises(VerificationError) as caught:
         check_derived_tables(_altered(result, table, column, row, value), inputs)
     assert said in str(caught.value)
+
+
+@pytest.mark.parametrize(("table", "column", "row", "value", "said"), [
+    # the plants table: tier figures and site attributes (nothing compared them)
+    ("plants", "capacity_tonnes_per_year", 0, 1501.0, "plants (A): capacity_tonnes_per_year"),
+    ("plants", "capital_usd", 1, 150_001.0, "plants (B): capital_usd"),
+    ("plants", "annual_cost_usd", 0, 150_001.0, "plants (A): annual_cost_usd"),
+    ("plants", "eu", 0, False, "plants (A): eu"),
+    ("plants", "lon", 1, 4.0, "plants (B): lon"),
+    ("plants", "region", 0, "RZ", "plants (A): region"),
+    # economics' net value, compliance's tonnes and target, the summary's years and per tonne
+    ("economics", "net_value_usd", 0, 18_450_001.0, "economics net_value_usd in 2030"),
+    ("economics", "net_value_usd_per_tonne", 0, 12_301.0, "economics net_value_usd_per_tonne"),
+    ("compliance", "input_tonnes", 0, 2251.0, "compliance (EU, 2030, recycling_efficiency, *): input"),
+    ("compliance", "recovered_tonnes", 2, 406.0, "recovered_tonnes reported 406"),
+    ("compliance", "share_required", 1, 0.75, "share_required reported 0.75"),
+    ("summary", "last_year", 0, 2031, "summary years 2030-2031"),
+    ("summary", "net_value_usd_per_tonne", 0, 12_301.0, "summary net_value_usd_per_tonne"),
+    ("collection_points", "lat", 0, 1.0, "collection_points (P): lat"),
+    ("collection_points", "collection_point", 0, "Q", "collection_points lists ['Q']"),
+    # a zero row renamed to a plant or material that has nothing behind it
+    ("recovered", "plant", 0, "AZ", "recovered has a row for (AZ, hydro, 2030)"),
+    ("recovered_by_year", "material", 0, "aluminiumZ", "has a row for (aluminiumZ)"),
+    ("material_flows", "year", 0, 2031, "material_flows has a row for (P, 2031, X)"),
+])
+def test_every_reported_column_is_certified(planned, table, column, row, value, said):
+    """Each of these alterations passed both certificates before (audit fcr-2): they are
+    the values a user reads beside the decisions."""
+    result, inputs = planned
+    assert float(result[table][column].iloc[row]) != value if not isinstance(value, str) \
+        else result[table][column].iloc[row] != value
+    with pytest.raises(VerificationError) as caught:
+        check_derived_tables(_altered(result, table, column, row, value), inputs)
+    assert said in str(caught.value)

@@ -22,9 +22,22 @@ table                       checked
                             with its retired tonnes
 ``recycled_content``        demand = new EU batteries' kWh x kg/kWh, required = share x
                             demand, supply = what EU plants recover, shortfall and met
-``summary``                 retired, processed and recovered tonnes, revenue, cost, net value
-                            and plants opened
+``summary``                 first and last year, retired, processed and recovered tonnes,
+                            revenue, cost, net value (and per tonne) and plants opened
+``plants``                  each open plant's tier capacity and capital (``plant_tiers``),
+                            annual cost (its certified ``plant_years``) and the site's name,
+                            region, country, eu, lat and lon (``candidate_plants``)
+``economics``               net value = revenue - processing - transport - plant - storage,
+                            and per tonne processed (empty when nothing is processed)
+``compliance``              share required (the target in force), input and recovered tonnes
+                            per EU plant and EU-wide (share, shortfall and met are checked by
+                            :func:`~evplan.verify.recycling.check_recycling`)
+``collection_points``       the input rows of the collection points with retired packs
 ==========================  ===============================================================
+
+A row whose keys name a plant, process, year, collection point or chemistry with nothing
+behind it (say ``recovered`` for a plant that processes nothing) counts as a mismatch too,
+even with zero values: only the materials may be listed beyond what the flows hold.
 
 A mismatch raises :class:`~evplan.errors.VerificationError` (a bug; no plan is returned).
 """
@@ -37,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.errors import VerificationError
+from evplan.recycling.tables import MATERIALS
 
 if TYPE_CHECKING:
     from evplan.recycling.plan import RecyclingResult
@@ -65,13 +79,28 @@ def _shares(inputs: RecyclingInputs) -> dict[tuple[str, str], float]:
 
 
 def _compare(found: pd.DataFrame, expected: pd.DataFrame, keys: list[str],
-             columns: list[str], what: str, lines: list[str]) -> None:
+             columns: list[str], what: str, lines: list[str],
+             materials: frozenset[str] = frozenset()) -> None:
     """Rows of ``found`` and ``expected`` on ``keys``; a row on one side only counts as
-    zeros on the other (the tables list every tracked material, zero or not)."""
+    zeros on the other (the tables list every tracked material, zero or not), but a row of
+    ``found`` whose keys other than ``material`` match no row of ``expected``, or whose
+    material is none of ``materials``, is reported."""
     merged = found[[*keys, *columns]].merge(expected[[*keys, *columns]], on=keys, how="outer",
-                                            suffixes=("", "_expected"))
+                                            suffixes=("", "_expected"), indicator=True)
     if merged[keys].duplicated().any():
         lines.append(f"{what} has repeated rows for the same {', '.join(keys)}.")
+    outer = [key for key in keys if key != "material"]
+    if outer:
+        known = set(expected[outer].astype(str).itertuples(index=False, name=None))
+        alone = merged[merged["_merge"] == "left_only"]
+        stray = [key for key in alone[outer].astype(str).itertuples(index=False, name=None)
+                 if key not in known]
+        if "material" in keys:
+            stray += [(str(name),) for name in alone["material"].astype(str)
+                      if name not in materials]
+        for key in stray[:_SHOWN]:
+            lines.append(f"{what} has a row for ({', '.join(key)}), which has nothing behind "
+                         "it.")
     for column in columns:
         got = merged[column].astype(float).fillna(0.0).to_numpy()
         want = merged[f"{column}_expected"].astype(float).fillna(0.0).to_numpy()
@@ -80,6 +109,12 @@ def _compare(found: pd.DataFrame, expected: pd.DataFrame, keys: list[str],
             key = ", ".join(str(merged[k].iloc[position]) for k in keys)
             lines.append(f"{what} ({key}): {column} reported {got[position]:,.6g}, recomputed "
                          f"{want[position]:,.6g}.")
+
+
+def _materials(inputs: RecyclingInputs) -> frozenset[str]:
+    """Every tracked material, every material an input table names, and ``other``."""
+    return frozenset({"other", *MATERIALS} | {str(name) for table in ("materials", "recovery", "prices")
+                                  for name in inputs[table]["material"]})
 
 
 def _recovered(inputs: RecyclingInputs, flows: pd.DataFrame) -> pd.DataFrame:
@@ -120,12 +155,13 @@ def check_derived_tables(result: RecyclingResult, inputs: RecyclingInputs) -> No
     lines: list[str] = []
     flows = result["flows"].astype({"year": int, "tonnes": float})
     values = ["input_tonnes", "recovered_tonnes", "lost_tonnes", "revenue_usd"]
+    known = _materials(inputs)
     recovered = _recovered(inputs, flows)
     _compare(result["recovered"].astype({"year": int}), recovered,
-             ["plant", "process", "year", "material"], values, "recovered", lines)
+             ["plant", "process", "year", "material"], values, "recovered", lines, known)
     by_year = recovered.groupby(["year", "material"], as_index=False)[values].sum()
     _compare(result["recovered_by_year"].astype({"year": int}), by_year, ["year", "material"],
-             values, "recovered_by_year", lines)
+             values, "recovered_by_year", lines, known)
 
     plant_years = result["plant_years"].astype({"year": int})
     sums = flows.groupby(["plant", "year"], as_index=False)[
@@ -152,7 +188,7 @@ def check_derived_tables(result: RecyclingResult, inputs: RecyclingInputs) -> No
         material_keys, as_index=False)[["tonnes"]].sum()
     _compare(result["material_flows"].astype({"year": int}), material_flows,
              ["collection_point", "year", "chemistry", "material"], ["tonnes"],
-             "material_flows", lines)
+             "material_flows", lines, known)
 
     storage = result["storage"].astype({"year": int})
     _compare(result["marginal_costs"].astype({"year": int}), storage,
@@ -161,6 +197,10 @@ def check_derived_tables(result: RecyclingResult, inputs: RecyclingInputs) -> No
 
     _check_content(result, inputs, recovered, lines)
     _check_summary(result, inputs, flows, recovered, lines)
+    _check_plants(result, inputs, lines)
+    _check_economics(result, lines)
+    _check_compliance(result, inputs, recovered, lines)
+    _check_collection_points(result, inputs, lines)
     if lines:
         raise VerificationError([f"recycling: {line}" for line in lines])
 
@@ -224,8 +264,139 @@ def _check_summary(result: RecyclingResult, inputs: RecyclingInputs, flows: pd.D
                 "processed_tonnes": float(flows["tonnes"].sum()),
                 "recovered_tonnes": float(recovered["recovered_tonnes"].sum()),
                 "revenue_usd": revenue, "cost_usd": cost, "net_value_usd": revenue - cost,
-                "plants_opened": float(len(result["plants"]))}
+                "plants_opened": float(len(result["plants"])),
+                "net_value_usd_per_tonne": (revenue - cost) / float(flows["tonnes"].sum())
+                if float(flows["tonnes"].sum()) > 0 else float("nan")}
+    years = economics["year"].astype(int)
+    if len(years) and (first != int(years.min()) or last != int(years.max())):
+        lines.append(f"summary years {first}-{last}, economics {int(years.min())}-"
+                     f"{int(years.max())}.")
     for name, value in expected.items():
         got = float(summary[name])
-        if not np.isclose(got, value, rtol=_REL, atol=_ABS):
+        if not np.isclose(got, value, rtol=_REL, atol=_ABS, equal_nan=True):
             lines.append(f"summary {name}: reported {got:,.6g}, recomputed {value:,.6g}.")
+
+
+def _same(found: object, wanted: object) -> bool:
+    """Equal as numbers when both read as numbers, else as text (blank = missing)."""
+    if isinstance(found, bool | np.bool_) or isinstance(wanted, bool | np.bool_):
+        return bool(found) == bool(wanted)
+    try:
+        a, b = float(found), float(wanted)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ("" if pd.isna(found) else str(found)) == ("" if pd.isna(wanted)  # type: ignore[call-overload]
+                                                         else str(wanted))
+    return bool(np.isclose(a, b, rtol=_REL, atol=_ABS, equal_nan=True))
+
+
+def _check_plants(result: RecyclingResult, inputs: RecyclingInputs, lines: list[str]) -> None:
+    """Each open plant's tier figures and site attributes as the inputs give them."""
+    tiers = inputs["plant_tiers"].set_index("tier")
+    sites = inputs["candidate_plants"].drop_duplicates("plant").set_index("plant")
+    yearly = result["plant_years"].sort_values("year").drop_duplicates("plant").set_index(
+        "plant")["annual_cost_usd"]
+    wrong = 0
+    for row in result["plants"].to_dict("records"):
+        plant, tier = row["plant"], row["tier"]
+        wanted: dict[str, object] = {}
+        if tier in tiers.index:
+            wanted |= {"capacity_tonnes_per_year": tiers.at[tier, "capacity_tonnes_per_year"],
+                       "capital_usd": tiers.at[tier, "capital_usd"]}
+        if plant in yearly.index:
+            wanted["annual_cost_usd"] = yearly.at[plant]
+        if plant in sites.index:
+            wanted |= {column: sites.at[plant, column] for column in
+                       ("name", "region", "country", "eu", "lat", "lon")
+                       if column in sites.columns and column in row}
+        for column, value in wanted.items():
+            if not _same(row[column], value):
+                wrong += 1
+                if wrong <= _SHOWN:
+                    lines.append(f"plants ({plant}): {column} reported {row[column]!r}, the "
+                                 f"inputs give {value!r}.")
+
+
+def _check_economics(result: RecyclingResult, lines: list[str]) -> None:
+    """Net value by year from the (certified) revenue and cost columns."""
+    economics = result["economics"]
+    cost = economics[["processing_usd", "transport_usd", "plant_usd",
+                      "storage_usd"]].to_numpy(dtype=float).sum(axis=1)
+    net = economics["revenue_usd"].to_numpy(dtype=float) - cost
+    tonnes = economics["tonnes_processed"].to_numpy(dtype=float)
+    per = np.divide(net, tonnes, out=np.full_like(net, np.nan), where=tonnes > 0)
+    for column, wanted in (("net_value_usd", net), ("net_value_usd_per_tonne", per)):
+        got = economics[column].to_numpy(dtype=float)
+        off = ~np.isclose(got, wanted, rtol=_REL, atol=_ABS, equal_nan=True)
+        for position in np.flatnonzero(off)[:_SHOWN]:
+            lines.append(f"economics {column} in {economics['year'].iloc[position]}: reported "
+                         f"{got[position]:,.6g}, recomputed {wanted[position]:,.6g}.")
+
+
+def _check_compliance(result: RecyclingResult, inputs: RecyclingInputs,
+                      recovered: pd.DataFrame, lines: list[str]) -> None:
+    """Share required, input and recovered tonnes of every compliance row."""
+    compliance = result["compliance"]
+    if compliance.empty:
+        return
+    plants = inputs["candidate_plants"]
+    eu = set(plants.loc[plants["eu"].astype(bool), "plant"])
+    mine = recovered[recovered["plant"].isin(eu)]
+    by_plant = mine.groupby(["plant", "year", "material"], as_index=False)[
+        ["input_tonnes", "recovered_tonnes"]].sum().rename(columns={"plant": "scope"})
+    pooled = by_plant.groupby(["year", "material"], as_index=False)[
+        ["input_tonnes", "recovered_tonnes"]].sum().assign(scope="EU")
+    rows = pd.concat([by_plant, pooled], ignore_index=True)
+    whole = rows.groupby(["scope", "year"], as_index=False)[
+        ["input_tonnes", "recovered_tonnes"]].sum().assign(material="*")
+    rows = pd.concat([rows, whole], ignore_index=True)
+    targets = inputs["targets"]
+    targets = targets[targets["target"] != "recycled_content"]
+    required = []
+    for target, material, year in compliance[["target", "material", "year"]].drop_duplicates(
+            ).itertuples(index=False):
+        started = targets[(targets["target"] == target) & (targets["material"] == material)
+                          & (targets["from_year"].astype(int) <= int(year))]
+        share = (float(started.sort_values("from_year", kind="stable")["share"].iloc[-1])
+                 if len(started) else float("nan"))
+        required.append((target, material, int(year), share))
+    expected = pd.DataFrame(required, columns=["target", "material", "year", "share_required"]
+                            ).merge(rows, on=["year", "material"], how="left").fillna(
+        {"input_tonnes": 0.0, "recovered_tonnes": 0.0})
+    keys = ["scope", "year", "target", "material"]
+    merged = compliance.astype({"year": int}).merge(expected, on=keys, how="left",
+                                                    suffixes=("", "_expected"))
+    for column in ("share_required", "input_tonnes", "recovered_tonnes"):
+        got = merged[column].to_numpy(dtype=float)
+        wanted = merged[f"{column}_expected"].to_numpy(dtype=float)
+        off = ~np.isclose(got, wanted, rtol=_REL, atol=_ABS)
+        for position in np.flatnonzero(off)[:_SHOWN]:
+            key = ", ".join(str(merged[k].iloc[position]) for k in keys)
+            lines.append(f"compliance ({key}): {column} reported {got[position]:,.6g}, "
+                         f"recomputed {wanted[position]:,.6g}.")
+
+
+def _check_collection_points(result: RecyclingResult, inputs: RecyclingInputs,
+                             lines: list[str]) -> None:
+    """The collection points with retired packs, as the inputs give them."""
+    reported = result.tables.get("collection_points")
+    if reported is None:
+        return
+    points = inputs["collection_points"].drop_duplicates("collection_point").set_index(
+        "collection_point")
+    with_packs = set(inputs.retired["collection_point"].astype(str))
+    listed = reported["collection_point"].astype(str)
+    if sorted(listed) != sorted(with_packs & set(points.index.astype(str))):
+        lines.append(f"collection_points lists {sorted(listed)}; the collection points with "
+                     f"retired packs are {sorted(with_packs)}.")
+    wrong = 0
+    for row in reported.to_dict("records"):
+        point = row["collection_point"]
+        if point not in points.index:
+            continue
+        for column in reported.columns:
+            if column in points.columns and not _same(row[column], points.at[point, column]):
+                wrong += 1
+                if wrong <= _SHOWN:
+                    lines.append(f"collection_points ({point}): {column} reported "
+                                 f"{row[column]!r}, the inputs give "
+                                 f"{points.at[point, column]!r}.")
