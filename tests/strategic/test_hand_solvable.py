@@ -76,6 +76,26 @@ def test_high_demand_adds_a_module_after_its_lead_time() -> None:
     assert sentences(result) == ["add 1 line at P1 in 2026 (2 -> 3) (one-off US$ 1 M)"]
 
 
+def test_the_lead_time_caps_the_module_count_at_today_so_a_removed_line_may_return() -> None:
+    """The add lead time bounds the installed count by modules_initial before it ends; it
+    does not stop a line removed earlier from being added back (docs/formulation.md,
+    "Plants"; audit 5 found the rule stated only in the check's docstring)."""
+    # P1: 2 lines of 500, fixed 2 M = 0.8 M site + 0.6 M a line; removing or adding a line
+    # costs 0.1 M; lead time 2 years (more than 2 lines from 2027). Demand 400, then 1,000.
+    #   keep 2 lines:              (3.6 - 2.0) + (9.0 - 2.0)             = 8.6 M
+    #   1 line in 2025, 2 in 2026: (3.6 - 1.4 - 0.1) + (9.0 - 2.0 - 0.1) = 9.0 M  <- optimum
+    #   1 line in both years:      2.1 + (4.5 - 1.4)                     = 5.2 M
+    strategy = {"plant": ["P1"], "modules_initial": [2], "module_name": ["line"],
+                "remove_module_cost_usd": [1e5], "add_module_cost_usd": [1e5],
+                "add_lead_time_years": [2]}
+    data = two_plants(years=2, demand=[400.0, 1_000.0], capacities=(1_000.0, 0.0),
+                      fixed=(2e6, 0.0), extra={"plant_strategy": strategy})
+    result = solve(data)
+    assert result.objective_usd == pytest.approx(9.0e6)
+    assert sentences(result) == ["close 1 of 2 lines at P1 in 2025 (one-off US$ 100 k)",
+                                 "add 1 line at P1 in 2026 (1 -> 2) (one-off US$ 100 k)"]
+
+
 def test_mothball_through_a_trough_unless_it_must_stay_idle_too_long() -> None:
     # Demand 600, 0, 0, 600; fixed 2 M (one line). Mothballing costs 0.3 M, 0.2 M per idle
     # year and 0.4 M to reopen; closing costs 5 M.
