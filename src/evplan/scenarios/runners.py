@@ -320,16 +320,17 @@ def _dask(key: str, state: WarmState, cases: Sequence[Case], chunk_size: int | N
                              stored, pure=False, **where)] = (worker, chunk)
 
     waiting_since = None if present else time.monotonic()  # with no worker in the cluster
+    said_waiting = False
 
     def look_up_members() -> None:
-        nonlocal present, waiting_since
+        nonlocal present, waiting_since, said_waiting
         present = _members(client)
         if present:
             waiting_since = None
         elif waiting_since is None:
             waiting_since = time.monotonic()
-        elif waiting_since != -1.0 and time.monotonic() - waiting_since >= NO_WORKER_WARN_S:
-            waiting_since = -1.0  # said once
+        elif not said_waiting and time.monotonic() - waiting_since >= NO_WORKER_WARN_S:
+            said_waiting = True
             address = getattr(getattr(client, "scheduler", None), "address", "the scheduler")
             warnings.warn(f"evplan: the Dask cluster at {address} has had no worker for "
                           f"{NO_WORKER_WARN_S:g} s; the study waits for one. Start workers "
