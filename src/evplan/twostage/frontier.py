@@ -68,7 +68,8 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
         run = solve_extensive(blocks, solver, risk_weight=weighted.risk_weight,
                               alpha=weighted.alpha)
         if not run.has_solution:
-            _raise_no_plan(run, f"study '{study.name}' at risk weight {weight:g}")
+            _raise_no_plan(run, f"study '{study.name}' at risk weight {weight:g}", scenarios,
+                           solver, study.revelation_year)
         results = _certify(scenarios, run, None)
         problems = _check_values(weighted, run, scenarios, results)
         if problems:

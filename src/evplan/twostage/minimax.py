@@ -36,6 +36,7 @@ from evplan.results import Result
 from evplan.twostage.extensive import averaged_block, solve_extensive
 from evplan.twostage.risk import cvar, empty_regret
 from evplan.twostage.solve import (
+    EV_INFEASIBLE,
     StochasticResult,
     _build,
     _certified,
@@ -85,13 +86,15 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
     own = _fixed_runs(scenarios, None, solver, None)
     for scenario, alone in zip(scenarios, own, strict=True):
         if not alone.has_solution:
-            _raise_no_plan(alone, f"scenario '{scenario.name}' alone")
+            _raise_no_plan(alone, f"scenario '{scenario.name}' alone", [scenario], solver,
+                           study.revelation_year)
     wait = np.array([alone.objective_usd for alone in own])
     timings["wait_and_see_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
     run = solve_extensive(blocks, solver, minimax_wait_usd=wait)
     if not run.has_solution:
-        _raise_no_plan(run, f"study '{study.name}' (minimax regret)")
+        _raise_no_plan(run, f"study '{study.name}' (minimax regret)", scenarios, solver,
+                       study.revelation_year)
     t_usd = -run.objective_usd
     timings["solve_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -142,24 +145,27 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
             metadata["eev_status"] = f"not computed: {error}"
         else:
             ev_run = solve_extensive([mean], solver)
-            if not ev_run.has_solution:
+            if not ev_run.has_solution and ev_run.status == "infeasible":
+                metadata["eev_status"] = f"not computed: {EV_INFEASIBLE}"
+            elif not ev_run.has_solution:
                 _raise_no_plan(ev_run, "the expected-value problem")
-            ev_values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
-            ev_margins, statuses = _evaluate(scenarios, ev_values, solver)
-            frame["ev_plan_margin_usd"] = ev_margins
-            bad = [name for name, status in zip(names, statuses, strict=True)
-                   if status != "optimal"]
-            metadata["expected_value_problem_usd"] = ev_run.objective_usd
-            metadata["eev_status"] = ("optimal" if not bad else "the expected-value plan has "
-                                      f"no feasible completion in {', '.join(bad)}: VSS is "
-                                      "unbounded")
-            if not bad:
-                metadata["eev_usd"] = -max_regret(wait, ev_margins)
-                vss_usd = -worst - metadata["eev_usd"]
-            if regret:
-                rows.append(pd.DataFrame({"plan": "expected-value", "scenario": names,
-                                          "margin_usd": ev_margins,
-                                          "regret_usd": wait - ev_margins}))
+            else:
+                ev_values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
+                ev_margins, statuses = _evaluate(scenarios, ev_values, solver)
+                frame["ev_plan_margin_usd"] = ev_margins
+                bad = [name for name, status in zip(names, statuses, strict=True)
+                       if status != "optimal"]
+                metadata["expected_value_problem_usd"] = ev_run.objective_usd
+                metadata["eev_status"] = ("optimal" if not bad else "the expected-value plan "
+                                          f"has no feasible completion in {', '.join(bad)}: "
+                                          "VSS is unbounded")
+                if not bad:
+                    metadata["eev_usd"] = -max_regret(wait, ev_margins)
+                    vss_usd = -worst - metadata["eev_usd"]
+                if regret:
+                    rows.append(pd.DataFrame({"plan": "expected-value", "scenario": names,
+                                              "margin_usd": ev_margins,
+                                              "regret_usd": wait - ev_margins}))
     timings["regret_seconds"] = time.perf_counter() - clock
     timings["cpu_seconds"] = time.process_time() - cpu
     metadata |= {"status": run.status, "mip_gap": run.mip_gap, "bound_usd": run.bound_usd,

@@ -329,7 +329,58 @@ def _build(data: NetworkData, study: Study, catalog: Catalog) -> tuple[list[_Sce
     return scenarios, elements
 
 
-def _raise_no_plan(run: ExtensiveRun, what: str) -> None:
+EV_INFEASIBLE = ("the expected-value problem (every coefficient the scenarios' "
+                 "probability-weighted mean) is infeasible, so there is no expected-value "
+                 "plan and no VSS; the stochastic plan does not depend on it")
+
+
+def _why_no_plan(scenarios: list[_Scenario], solver: SolverOptions, revelation: int | None
+                 ) -> list[str]:
+    """Which scenarios have no plan on their own (with what binds), or which cannot share.
+
+    Each scenario is solved alone (nothing shared); one without a plan is explained by the
+    strategic model's elastic re-solve (:func:`~evplan.strategic.explain.
+    explain_strategic_infeasibility`). When every scenario has a plan alone, each is paired
+    with the first to name those whose network decisions cannot be shared.
+    """
+    from evplan.strategic.explain import explain_strategic_infeasibility
+
+    shared = ("the network decisions of every year" if revelation is None else
+              f"the network decisions up to {revelation}")
+    lines: list[str] = []
+    for scenario in scenarios:
+        alone = solve_extensive([scenario.block.alone()], solver)
+        if alone.has_solution or alone.status != "infeasible":
+            continue
+        if scenario.data is None or scenario.index is None:  # built on a Dask worker
+            lines.append(f"scenario '{scenario.name}' has no feasible plan even on its own; "
+                         "run the study without --workers to see what binds.")
+            continue
+        lines += [f"scenario '{scenario.name}' has no feasible plan even on its own: {line}"
+                  for line in explain_strategic_infeasibility(scenario.data, scenario.index,
+                                                              solver)]
+    if lines or len(scenarios) < 2:
+        return lines
+    first = scenarios[0]
+    for scenario in scenarios[1:]:
+        pair = solve_extensive([first.block.alone(), scenario.block.alone()], solver)
+        if not pair.has_solution and pair.status == "infeasible":
+            lines.append(f"scenarios '{first.name}' and '{scenario.name}' each have a plan on "
+                         f"their own, but no plan shares {shared}: what one needs, the "
+                         "other cannot run (e.g. a plant one must keep and the other must "
+                         "idle). Move revelation_year earlier, or relax the rule that "
+                         "binds in one of them.")
+    return lines or [f"every scenario has a plan on its own, and each one with "
+                     f"'{first.name}', but no plan shares {shared} across all of them. "
+                     "Move revelation_year earlier, or solve subsets of the scenarios to "
+                     "find the conflict."]
+
+
+def _raise_no_plan(run: ExtensiveRun, what: str, scenarios: list[_Scenario] | None = None,
+                   solver: SolverOptions | None = None, revelation: int | None = None) -> None:
+    if run.status == "infeasible" and scenarios:
+        reasons = _why_no_plan(scenarios, solver or SolverOptions(), revelation)
+        raise InfeasibleError([f"{what} is infeasible.", *reasons])
     if run.status in ("infeasible", "unbounded"):
         raise InfeasibleError([f"{what} is {run.status}: some scenario has no feasible plan "
                                "with the shared network. Solve each scenario with evplan run "
@@ -395,6 +446,9 @@ def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
         metadata["eev_status"] = f"not computed: {error}"
         return None
     ev_run = solve_extensive([mean], solver)
+    if not ev_run.has_solution and ev_run.status == "infeasible":
+        metadata["eev_status"] = f"not computed: {EV_INFEASIBLE}"
+        return None
     if not ev_run.has_solution:
         _raise_no_plan(ev_run, "the expected-value problem")
     values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
@@ -524,7 +578,7 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
         run, metadata["plan_from"] = _better_of(run, ev_runs, ev_margins, eev, study, solver)
     timings["solve_seconds"] = time.perf_counter() - clock
     if not run.has_solution:
-        _raise_no_plan(run, f"study '{study.name}'")
+        _raise_no_plan(run, f"study '{study.name}'", scenarios, solver, study.revelation_year)
     clock = time.perf_counter()
     results = _certify(scenarios, run, remote)
     problems = _check_values(study, run, scenarios, results)
