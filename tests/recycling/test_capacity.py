@@ -211,3 +211,22 @@ def test_an_infeasible_milp_reruns_the_capacity_check_counting_any_shortfall(exa
     assert "Short by 0.001 t." in str(caught.value)
     with pytest.raises(InfeasibleError, match="bug in evplan"):  # without the tables
         _solve(index, exact_options)
+
+
+def test_a_plant_that_opens_inside_the_bottleneck_is_asked_to_open_earlier():
+    # 2,300 t in 2030 and in 2031, one year of storage; A runs from 2030, B from 2032. The
+    # cut is 2030-2032: 4,600 t against A's 3,000 t and B's 1,000 t in 2032, 600 t short.
+    # B already opens by 2032, so "open by 2032" would change nothing (the old fix said
+    # so): opening it from 2030 gives 6,000 t.
+    packs = pd.concat([retired(2300.0, 2030), retired(2300.0, 2031)])
+    options = replace(HARD, max_storage_years=1, last_year=2033)
+    text = _infeasible(packs, options, first_years=[2030, 2032])
+    assert "'A' 3,000 t (2030-2032), 'B' 1,000 t (2032)" in text
+    assert "Short by 600.0 t." in text
+    assert "let 'B' (first_year 2032) open from 2030 in candidate_plants.csv" in text
+    assert "open by 2032" not in text
+    # the fix works: B from 2030
+    tables = tiny_tables(eu=True, targets=TARGETS)
+    tables["candidate_plants"]["first_year"] = [2030, 2030]
+    plan = plan_recycling(load_inputs(packs, **tables), options)
+    assert plan["flows"]["tonnes"].sum() == pytest.approx(4600.0)

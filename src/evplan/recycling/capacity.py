@@ -67,7 +67,8 @@ class Bottleneck:
         ``plant``, ``years`` (a tuple), ``capacity_tonnes``: the plant-years of the cut.
     later_plants : pandas.DataFrame
         ``plant``, ``first_year``: plants ``points`` may ship to that open only after
-        some year of the cut (opening them earlier is a fix).
+        some year of the cut (opening them earlier is a fix: by the cut's last year for a
+        plant that opens after it, from its first year for one that opens inside it).
     plant_years : int
         Number of plant-years in the cut.
     """
@@ -336,9 +337,15 @@ def explain_bottleneck(bottleneck: Bottleneck, inputs: RecyclingInputs,
                      f"plant_tiers.csv from {size:,.0f} to at least {np.ceil(needed):,.0f} t/yr "
                      "(or add a larger tier)")
     if len(b.later_plants):
-        later = [f"'{row.plant}' (first_year {row.first_year})"
-                 for row in b.later_plants.head(_SHOWN_PLANTS).itertuples()]
-        fixes.append(f"let {', '.join(later)} open by {b.years[-1]} in candidate_plants.csv")
+        shown = b.later_plants.head(_SHOWN_PLANTS)
+        # a plant opening after the cut helps once it opens by the cut's last year; one
+        # opening inside the cut already does, and helps more only by opening earlier
+        for inside, when in ((False, f"open by {b.years[-1]}"),
+                             (True, f"open from {b.years[0]}")):
+            names = [f"'{row.plant}' (first_year {row.first_year})" for row in
+                     shown.itertuples() if (row.first_year <= b.years[-1]) == inside]
+            if names:
+                fixes.append(f"let {', '.join(names)} {when} in candidate_plants.csv")
     fixes.append(f"allow lanes from {_names(list(b.points))} to more plants in lanes.csv or "
                  "add candidate plants")
     if last_year is not None and b.years[-1] >= last_year:
