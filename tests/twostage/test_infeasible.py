@@ -95,3 +95,24 @@ def test_a_scenario_without_a_plan_of_its_own_is_explained() -> None:
     with pytest.raises(InfeasibleError) as minimax:
         stochastic(_data(), "s", EXACT, catalog=catalog, objective_kind="minimax-regret")
     assert minimax.value.explanations == ["scenario 'both' alone is infeasible.", lines[1]]
+
+
+def test_progressive_hedging_explains_a_scenario_without_a_plan() -> None:
+    """Before: InputError "scenario 'both' has no feasible plan (infeasible). Solve it alone
+    with evplan run to see why." (exit 1, nothing about what binds)."""
+    from evplan.twostage.hedging import progressive_hedging
+
+    catalog = parse_catalog({
+        "overrides": {"firm": {"committed_sales": {"set": {"min_vehicles": 500.0}}},
+                      "slump": {"demand": {"scale": {"volume_vehicles": 0.1},
+                                           "from_year": 2026}}},
+        "studies": {"s": {"revelation_year": 2025, "scenarios": {
+            "base": {"probability": 0.5},
+            "both": {"probability": 0.5, "overrides": ["firm", "slump"]}}}}})
+    with pytest.raises(InfeasibleError) as caught:
+        progressive_hedging(_data(), "s", EXACT, catalog=catalog)
+    assert caught.value.exit_code == 2
+    assert len(caught.value.explanations) == 1
+    assert caught.value.explanations[0].startswith(
+        "scenario 'both' has no feasible plan even on its own: committed sales of 500 V1 in "
+        "M1 in 2026 (committed_sales.csv row 2) cannot be supplied: short by 500")

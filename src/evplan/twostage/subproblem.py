@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from evplan.data import NetworkData
-from evplan.errors import InputError, Problem
+from evplan.errors import InfeasibleError, InputError, Problem
 from evplan.highs import _STATUS, SolverOptions, allow_seconds, new_highs, set_threads
 from evplan.model.build import build_model
 from evplan.model.index import build_index
@@ -187,6 +187,13 @@ class _Scenario:
         k = len(self.shared)
         self._set(w, np.zeros(k), None)
         status, has, values, bound = self._run()
+        if (not has or values is None) and status == "infeasible":
+            from evplan.strategic.explain import explain_strategic_infeasibility
+
+            raise InfeasibleError([f"scenario '{self.spec.name}' has no feasible plan even on "
+                                   f"its own: {line}" for line in
+                                   explain_strategic_infeasibility(self.data, self.index,
+                                                                   self.solver)])
         if not has or values is None:
             raise InputError([Problem("scenarios.yaml", f"scenario '{self.spec.name}' has no "
                                       f"feasible plan ({status}). Solve it alone with evplan "
