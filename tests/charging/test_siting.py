@@ -335,3 +335,31 @@ def test_corridor_at_exact_spacing_matches_brute_force(seed: int) -> None:
     assert result.location.status == "optimal"
     assert len(result.pools) == expected
     assert result.max_gap_km <= spacing + 1e-6
+
+
+def test_zones_that_all_weigh_nothing_are_an_input_error(tmp_path: Path) -> None:
+    """Audit fcr-2: zones whose demand_weight are all 0 spread the market's arrivals over
+    no zone; the siting example then sited 0 arrivals ("0% of demand"), opened a site with
+    one port and exited 0. It is an input error naming the file, beside the other files'."""
+    from evplan.charging.api import read_siting_tables
+    from evplan.errors import InputError
+
+    zones, sites = tmp_path / "zones.csv", tmp_path / "sites.csv"
+    zones.write_text("zone,lat,lon,demand_weight\nz1,13.7,100.5,0\nz2,13.8,100.6,0\n",
+                     encoding="utf-8")
+    sites.write_text("site,lat,lon,max_ports,cost_usd\nS1,13.7,100.5,0,1000\n",
+                     encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_siting_tables(zones, sites, None)
+    problems = caught.value.problems
+    assert [problem.file for problem in problems] == ["zones.csv", "sites.csv"]
+    assert problems[0].message.startswith("every demand_weight in zones.csv is 0")
+    table = pd.read_csv(zones)
+    _, site_table = random_case(0)
+    with pytest.raises(InputError, match="every zone's demand_weight is 0, so the 12 "):
+        site_chargers(table, site_table, peak_hour_arrivals=12.0, session_hours=0.5,
+                      service_radius_km=50.0, method="capacitated")
+    # no demand at all to site is still fine
+    empty = site_chargers(table, site_table, peak_hour_arrivals=0.0, session_hours=0.5,
+                          service_radius_km=50.0, sites_to_open=1)
+    assert empty.sites["peak_hour_arrivals"].sum() == 0.0

@@ -282,6 +282,11 @@ def read_siting_tables(zones: TableSource = None, sites: TableSource = None,
         if frame.empty:
             problems.append(Problem(label, f"{label} has a header but no rows. Add the rows, "
                                     "or leave the option out to use the synthetic example."))
+        elif read is read_zones and not frame["demand_weight"].to_numpy(dtype=float).sum() > 0:
+            problems.append(Problem(label, f"every demand_weight in {label} is 0: the "
+                                    "market's peak-hour arrivals would be spread over no zone "
+                                    "and vanish from the siting. Give at least one zone a "
+                                    "demand_weight above 0."))
         frames.append(frame)
     if problems:
         raise InputError(problems)

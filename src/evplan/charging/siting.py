@@ -283,6 +283,11 @@ def site_chargers(
     pairs = _distances(zones, sites, distances)
     weight = zones["demand_weight"].to_numpy(dtype=float)
     total_weight = weight.sum()
+    if peak_hour_arrivals > 0 and not total_weight > 0:
+        raise InputError([Problem("zones", f"every zone's demand_weight is 0, so the "
+                                  f"{peak_hour_arrivals:g} peak-hour arrivals would be spread "
+                                  "over no zone and vanish from the siting. Give at least one "
+                                  "zone a demand_weight above 0.")])
     arrivals = (peak_hour_arrivals * weight / total_weight if total_weight > 0
                 else np.zeros(len(zones)))
     customers = pd.DataFrame({"customer": zones["zone"], "demand": arrivals})
