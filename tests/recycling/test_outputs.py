@@ -87,3 +87,26 @@ def test_cli_with_a_retired_csv(tmp_path):
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 1
     assert "missing.csv does not exist" in bad.stderr
+
+
+def test_a_users_file_of_a_table_name_is_refused_and_kept(result, tmp_path):
+    """Audit fcr-2: write_recycling (what `evplan recycling` writes with) overwrote a
+    user's ``recycling_summary.csv`` that no recycling.json lists; `evplan fleet` and
+    `evplan charging` refuse such a file. Now recycling does too, writing nothing."""
+    from evplan.errors import OutputError
+
+    mine = tmp_path / "recycling_summary.csv"
+    mine.write_text("my own notes\n", encoding="utf-8")
+    notes = tmp_path / "recycling_notes.csv"
+    notes.write_text("kept\n", encoding="utf-8")
+    with pytest.raises(OutputError, match="recycling_summary.csv, which evplan did not write"):
+        write_recycling(result, tmp_path)
+    assert mine.read_text(encoding="utf-8") == "my own notes\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["recycling_notes.csv",
+                                                                 "recycling_summary.csv"]
+    # evplan's own earlier tables (listed by its recycling.json) are replaced
+    mine.unlink()
+    write_recycling(result, tmp_path)
+    again = write_recycling(result, tmp_path)
+    assert tmp_path / "recycling.json" in again
+    assert notes.read_text(encoding="utf-8") == "kept\n"

@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 
-from evplan.outputs.files import atomic_write, write_table
 from evplan.recycling.plan import RecyclingResult
 
 __all__ = ["PREFIX", "read_recycling", "record_recycling", "recycling_kpis", "write_recycling"]
@@ -36,16 +35,16 @@ def _manifest(result: RecyclingResult) -> dict[str, Any]:
 
 def write_recycling(result: RecyclingResult, folder: str | Path,
                     formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
-    """Write every result table and ``recycling.json`` into ``folder``; return the paths."""
-    root = Path(folder)
-    root.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for name, table in result.tables.items():
-        written.extend(write_table(table, root, f"{PREFIX}_{name}", formats))
-    text = json.dumps(_manifest(result), indent=2, default=str)
-    written.append(atomic_write(root / f"{PREFIX}.json",
-                                lambda path: path.write_text(text, encoding="utf-8")))
-    return written
+    """Write every result table and ``recycling.json`` into ``folder``; return the paths.
+
+    A ``recycling_<table>`` file (or ``recycling.json``) already in ``folder`` that no
+    earlier ``recycling.json`` lists was not written by evplan: it is refused before
+    anything is written (``OutputError``), as :func:`evplan.fleet.write.write_tables` does.
+    """
+    from evplan.fleet.write import write_tables
+
+    written = write_tables(result.tables, folder, PREFIX, _manifest(result), formats)
+    return [*written, Path(folder) / f"{PREFIX}.json"]
 
 
 def read_recycling(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
