@@ -40,3 +40,15 @@ def test_evplans_own_tables_are_replaced_and_listed_by_the_manifest(tmp_path: Pa
     assert "fleet_notes.csv" not in owned and "charging_notes.csv" not in owned
     with pytest.raises(OutputError, match=r"charging_notes\.csv"):
         write_tables({"notes": pd.DataFrame({"a": [1]})}, tmp_path, "charging", {})
+
+
+def test_the_refusal_names_the_run_folder_not_its_staging_copy(tmp_path: Path) -> None:
+    """Audit fcr-2: the commands write into a hidden staging copy ``.<name>.<token>.tmp``
+    of the run folder, and the refusal named that copy (`evplan recycling` said
+    '.../.china-export.22723-3714984-0c65b359.tmp holds recycling_summary.csv')."""
+    staging = tmp_path / ".china-export.22723-3714984-0c65b359.tmp"
+    staging.mkdir()
+    (staging / "fleet.csv").write_text("my,own\n", encoding="utf-8")
+    with pytest.raises(OutputError) as caught:
+        write_fleet(_fleet(), staging)
+    assert str(caught.value).startswith(f"evplan: {tmp_path / 'china-export'} holds fleet.csv")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,19 @@ _FORMATS = ("parquet", "csv")
 
 def _stem(name: str, prefix: str) -> str:
     return name if name.startswith(prefix) else f"{prefix}_{name}"
+
+
+def _shown(folder: Path) -> Path:
+    """The folder a user knows: a command writes into a hidden staging copy
+    ``.<name>.<token>.tmp`` beside the run folder ``<name>`` (evplan.outputs.transaction).
+
+    Examples
+    --------
+    >>> str(_shown(Path("runs/.base.123-4-ab.tmp"))), str(_shown(Path("runs/base")))
+    ('runs/base', 'runs/base')
+    """
+    found = re.fullmatch(r"\.(.+)\.[^.]+\.tmp", folder.name)
+    return folder.with_name(found.group(1)) if found else folder
 
 
 def written_files(folder: str | Path, *prefixes: str) -> frozenset[str]:
@@ -73,7 +87,8 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: str | Path, prefix:
     foreign = [path.name for path in targets
                if (path.exists() or path.is_symlink()) and path.name not in ours]
     if foreign:
-        raise OutputError(f"evplan: {root} holds {', '.join(foreign)}, which evplan did not "
+        raise OutputError(f"evplan: {_shown(root)} holds {', '.join(foreign)}, which evplan "
+                          "did not "
                           f"write (no {prefix}.json lists it); nothing was written. Move or "
                           "rename those files, or write the tables into another folder.")
     written = []
