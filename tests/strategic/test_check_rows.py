@@ -111,3 +111,48 @@ def test_a_plant_state_the_model_does_not_have_is_caught(
     if any(p.startswith("the objective recomputed") for p in problems):
         problems = check_plan(data, tables, recomputed(problems))
     assert problems == ["P2 2026: state 'paused' is not running, mothballed or closed."]
+
+
+def test_a_missing_program_allocation_row_is_caught() -> None:
+    """P2 builds V1 (existing option, 1 M a year while allocated, exit 0.2 M, tooling
+    0.3 M); no demand in 2026, so the plan stops V1 there and restarts it in 2027 (0.5 M
+    against 1 M; P1 earns only 4,000 a vehicle). Before, dropping the 2026 row (and the
+    2027 restart's flag and cost) hid the stop and the restart and the year's fixed cost:
+    with the objective moved to agree, the plan passed."""
+    options = {"plant": ["P2"], "program": ["V1"], "existing": ["yes"],
+               "fixed_cost_usd_per_year": [1e6], "exit_cost_usd": [2e5],
+               "tooling_cost_usd": [3e5]}
+    data = two_plants(years=3, demand=[600.0, 0.0, 600.0], costs=(15_000.0, 10_000.0),
+                      extra={"plant_program_options": options})
+    result = evplan.optimize(data, EXACT)
+    allocations = result.tables["program_allocations"]
+    assert allocations["allocated"].tolist() == [True, False, True]
+    tables = dict(result.tables)
+    kept = allocations[allocations["year"] != 2026].copy()
+    kept.loc[kept["year"] == 2027, ["started", "one_off_cost_usd"]] = [False, 0.0]
+    tables["program_allocations"] = kept
+    problems = check_plan(data, tables, result.objective_usd)
+    problems = check_plan(data, tables, recomputed(problems))
+    assert problems == ["P2 V1 2026: no program_allocations row (whether the plant is "
+                        "allocated the program that year is not reported)."]
+
+
+def test_a_missing_market_presence_row_is_caught() -> None:
+    """M1 costs 3 M a year while present, 0.2 M to leave and 0.3 M to re-enter; no demand
+    in 2026, so the plan leaves then and comes back in 2027. Before, dropping the 2026 row
+    (and the 2027 re-entry's flag and cost) passed once the objective agreed; each table
+    of yearly states (market_presence, program_homologations, assembly) is now checked
+    for one row per input row and year."""
+    entry = {"market": ["M1"], "present": ["yes"], "presence_cost_usd_per_year": [3e6],
+             "exit_cost_usd": [2e5], "entry_cost_usd": [3e5]}
+    data = two_plants(years=3, demand=[600.0, 0.0, 600.0], extra={"market_entry": entry})
+    result = evplan.optimize(data, EXACT)
+    presence = result.tables["market_presence"]
+    assert presence["present"].tolist() == [True, False, True]
+    kept = presence[presence["year"] != 2026].copy()
+    kept.loc[kept["year"] == 2027, ["entered", "one_off_cost_usd"]] = [False, 0.0]
+    tables = {**dict(result.tables), "market_presence": kept}
+    problems = check_plan(data, tables, result.objective_usd)
+    problems = check_plan(data, tables, recomputed(problems))
+    assert problems == ["M1 2026: no market_presence row (market_entry.csv has a row, so the "
+                        "plan must report every year)."]

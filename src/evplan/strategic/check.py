@@ -15,11 +15,13 @@ decision event from consecutive states, and returns one sentence per rule the pl
   capacity, and the break-even floor on the running capacity; plants without a strategy
   row within their plants.csv capacity and floor (the network certificate leaves both
   families to this check);
-* programs: built only where and when allocated, inside their lifecycle, on at most
+* programs: one ``program_allocations`` row per option and year of its plant and the
+  program's life; built only where and when allocated, inside their lifecycle, on at most
   ``max_plants`` plants; allocations frozen before their ``first_year``;
 * steering: vehicles for a market of the other side only after the variant is added (and
   only where it can be);
-* markets: sales only while present (and approved, for homologated pairs);
+* markets: sales only while present (and approved, for homologated pairs); one
+  market_presence, program_homologations and assembly row per input row and year;
 * sites: kits only into open sites, within capacity; preferential kits only where the
   site's regional value content meets the threshold; each kit row on a kit lane of the
   inputs, with its value, freight, assembly cost, inventory and duty (transfer price,
@@ -259,9 +261,42 @@ def _built(tables: dict[str, pd.DataFrame]) -> dict[tuple[Any, Any, Any], float]
     return {key: value for key, value in built.items() if value > TOLERANCE_VEHICLES}
 
 
+def _allocation_rows(data: NetworkData, table: pd.DataFrame, problems: list[str]) -> None:
+    """One program_allocations row per option row of plant_program_options.csv and year its
+    plant operates inside the program's life, and none else.
+
+    Starts, stops and their costs are read from consecutive rows: a missing row would hide
+    a stop and a restart (their exit and tooling costs), a repeated one count a year twice.
+    """
+    first, last = min(data.years), max(data.years)
+    life = {row.program: (year_or(row.first_year, first), year_or(row.last_year, last))
+            for row in _rows(data["program_lifecycle"])}
+    options = {(row.plant, row.program) for row in _rows(data["plant_program_options"])}
+    expected = {(row.plant, program, int(row.year))
+                for row in _rows(expand_years(data.plants, data.years))
+                for plant, program in options if plant == row.plant
+                and life.get(program, (first, last))[0] <= int(row.year)
+                <= life.get(program, (first, last))[1]}
+    keys = list(zip(table["plant"], table["program"], table["year"].astype(int), strict=True))
+    counts = pd.Series(keys, dtype=object).value_counts()
+    seen = {key: int(count) for key, count in counts.items()}
+    for plant, program, year in sorted(expected - set(seen), key=str):
+        problems.append(f"{plant} {program} {year}: no program_allocations row (whether the "
+                        "plant is allocated the program that year is not reported).")
+    for (plant, program, year), count in sorted(seen.items(), key=str):
+        if (plant, program, year) not in expected:
+            problems.append(f"{plant} {program} {year}: a program_allocations row without a "
+                            "plant_program_options.csv row, or outside the plant's years or "
+                            "the program's life.")
+        elif count > 1:
+            problems.append(f"{plant} {program} {year}: {count} program_allocations rows; one "
+                            "is expected.")
+
+
 def _programs(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
     first, last = min(data.years), max(data.years)
     built = _built(tables)
+    _allocation_rows(data, tables["program_allocations"], problems)
     allocations = _by(tables["program_allocations"], "plant", "program", "year")
     options = _by(data["plant_program_options"], "plant", "program")
     for (plant, program, year), volume in built.items():
@@ -477,6 +512,35 @@ def _plant_costs(data: NetworkData, tables: dict[str, pd.DataFrame],
         charge(row.year, cost, row.plant)
 
 
+def _yearly_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list[str]
+                 ) -> None:
+    """One row per input row and planning year in market_presence (market_entry.csv),
+    program_homologations (homologations.csv) and assembly (assembly_sites.csv): their
+    events and costs are read from consecutive rows, so a missing row could hide an exit
+    and a re-entry, a repeated one count a year twice."""
+    for table, source, keys in (("market_presence", "market_entry", ["market"]),
+                                ("program_homologations", "homologations",
+                                 ["program", "market"]),
+                                ("assembly", "assembly_sites", ["site"])):
+        inputs = data[source]
+        expected = {(*(getattr(row, key) for key in keys), int(year))
+                    for row in _rows(inputs) for year in data.years}
+        frame = tables[table]
+        columns = [frame[key] for key in keys] + [frame["year"].astype(int)]
+        counts = pd.Series(list(zip(*columns, strict=True)), dtype=object).value_counts()
+        seen = {key: int(count) for key, count in counts.items()}
+        for key in sorted(expected - set(seen), key=str):
+            problems.append(f"{' '.join(map(str, key))}: no {table} row ({source}.csv has "
+                            "a row, so the plan must report every year).")
+        for key, count in sorted(seen.items(), key=str):
+            if key not in expected:
+                problems.append(f"{' '.join(map(str, key))}: a {table} row without a "
+                                f"{source}.csv row or outside the planning years.")
+            elif count > 1:
+                problems.append(f"{' '.join(map(str, key))}: {count} {table} rows; one is "
+                                "expected.")
+
+
 def _market_costs(data: NetworkData, tables: dict[str, pd.DataFrame], charge: Any,
                   compare: Any) -> None:
     """Charge market presence, homologation and assembly-site costs; the tables' own cost
@@ -585,6 +649,7 @@ def check_plan(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
     _steering(data, tables, problems)
     _markets(data, tables, problems)
     _sites(data, tables, problems)
+    _yearly_rows(data, tables, problems)
     check_kit_rows(data, tables, problems)
     check_money(data, tables, problems)
     _balance(data, tables, problems)
