@@ -78,7 +78,8 @@ def test_an_altered_table_is_caught(planned, table, column, row, said):
     # economics' net value, compliance's tonnes and target, the summary's years and per tonne
     ("economics", "net_value_usd", 0, 18_450_001.0, "economics net_value_usd in 2030"),
     ("economics", "net_value_usd_per_tonne", 0, 12_301.0, "economics net_value_usd_per_tonne"),
-    ("compliance", "input_tonnes", 0, 2251.0, "compliance (EU, 2030, recycling_efficiency, *): input"),
+    ("compliance", "input_tonnes", 0, 2251.0,
+     "compliance (EU, 2030, recycling_efficiency, *): input"),
     ("compliance", "recovered_tonnes", 2, 406.0, "recovered_tonnes reported 406"),
     ("compliance", "share_required", 1, 0.75, "share_required reported 0.75"),
     ("summary", "last_year", 0, 2031, "summary years 2030-2031"),

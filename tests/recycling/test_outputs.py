@@ -99,7 +99,7 @@ def test_a_users_file_of_a_table_name_is_refused_and_kept(result, tmp_path):
     mine.write_text("my own notes\n", encoding="utf-8")
     notes = tmp_path / "recycling_notes.csv"
     notes.write_text("kept\n", encoding="utf-8")
-    with pytest.raises(OutputError, match="recycling_summary.csv, which evplan did not write"):
+    with pytest.raises(OutputError, match=r"recycling_summary\.csv, which evplan did not write"):
         write_recycling(result, tmp_path)
     assert mine.read_text(encoding="utf-8") == "my own notes\n"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["recycling_notes.csv",

@@ -342,8 +342,9 @@ def explain_bottleneck(bottleneck: Bottleneck, inputs: RecyclingInputs,
         # opening inside the cut already does, and helps more only by opening earlier
         for inside, when in ((False, f"open by {b.years[-1]}"),
                              (True, f"open from {b.years[0]}")):
-            names = [f"'{row.plant}' (first_year {row.first_year})" for row in
-                     shown.itertuples() if (row.first_year <= b.years[-1]) == inside]
+            names = [f"'{plant}' (first_year {first})" for plant, first in
+                     zip(shown["plant"], shown["first_year"].astype(int), strict=True)
+                     if (first <= b.years[-1]) == inside]
             if names:
                 fixes.append(f"let {', '.join(names)} {when} in candidate_plants.csv")
     fixes.append(f"allow lanes from {_names(list(b.points))} to more plants in lanes.csv or "

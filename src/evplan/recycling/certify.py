@@ -98,9 +98,9 @@ def _compare(found: pd.DataFrame, expected: pd.DataFrame, keys: list[str],
         if "material" in keys:
             stray += [(str(name),) for name in alone["material"].astype(str)
                       if name not in materials]
-        for key in stray[:_SHOWN]:
-            lines.append(f"{what} has a row for ({', '.join(key)}), which has nothing behind "
-                         "it.")
+        for names in stray[:_SHOWN]:
+            lines.append(f"{what} has a row for ({', '.join(names)}), which has nothing "
+                         "behind it.")
     for column in columns:
         got = merged[column].astype(float).fillna(0.0).to_numpy()
         want = merged[f"{column}_expected"].astype(float).fillna(0.0).to_numpy()
@@ -113,8 +113,9 @@ def _compare(found: pd.DataFrame, expected: pd.DataFrame, keys: list[str],
 
 def _materials(inputs: RecyclingInputs) -> frozenset[str]:
     """Every tracked material, every material an input table names, and ``other``."""
-    return frozenset({"other", *MATERIALS} | {str(name) for table in ("materials", "recovery", "prices")
-                                  for name in inputs[table]["material"]})
+    named = {str(name) for table in ("materials", "recovery", "prices")
+             for name in inputs[table]["material"]}
+    return frozenset({"other", *MATERIALS} | named)
 
 
 def _recovered(inputs: RecyclingInputs, flows: pd.DataFrame) -> pd.DataFrame:
