@@ -38,6 +38,7 @@ duties, quotas) are checked by the network model's own verification.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -130,9 +131,7 @@ def _decision_rows(data: NetworkData, decisions: pd.DataFrame,
     expected = {(row.plant, int(row.year)) for row in _rows(expand_years(data.plants,
                                                                           data.years))
                 if row.plant in strategic}
-    counts = pd.Series(list(zip(decisions["plant"], decisions["year"].astype(int),
-                                strict=True)), dtype=object).value_counts()
-    seen = {key: int(count) for key, count in counts.items()}
+    seen = Counter(zip(decisions["plant"], decisions["year"].astype(int), strict=True))
     for plant, year in sorted(expected - set(seen), key=str):
         problems.append(f"{plant} {year}: no plant_decisions row (its state, modules and "
                         "capacity are not reported), building "
@@ -277,9 +276,8 @@ def _allocation_rows(data: NetworkData, table: pd.DataFrame, problems: list[str]
                 for plant, program in options if plant == row.plant
                 and life.get(program, (first, last))[0] <= int(row.year)
                 <= life.get(program, (first, last))[1]}
-    keys = list(zip(table["plant"], table["program"], table["year"].astype(int), strict=True))
-    counts = pd.Series(keys, dtype=object).value_counts()
-    seen = {key: int(count) for key, count in counts.items()}
+    seen = Counter(zip(table["plant"], table["program"], table["year"].astype(int),
+                       strict=True))
     for plant, program, year in sorted(expected - set(seen), key=str):
         problems.append(f"{plant} {program} {year}: no program_allocations row (whether the "
                         "plant is allocated the program that year is not reported).")
@@ -527,8 +525,7 @@ def _yearly_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems: l
                     for row in _rows(inputs) for year in data.years}
         frame = tables[table]
         columns = [frame[key] for key in keys] + [frame["year"].astype(int)]
-        counts = pd.Series(list(zip(*columns, strict=True)), dtype=object).value_counts()
-        seen = {key: int(count) for key, count in counts.items()}
+        seen: Counter[tuple[Any, ...]] = Counter(zip(*columns, strict=True))
         for key in sorted(expected - set(seen), key=str):
             problems.append(f"{' '.join(map(str, key))}: no {table} row ({source}.csv has "
                             "a row, so the plan must report every year).")
