@@ -214,3 +214,21 @@ def test_a_sum_just_outside_the_tolerance_is_shown_with_its_digits() -> None:
         parse_catalog(raw)
     (problem,) = caught.value.problems
     assert "sum to 1.000002, not 1 (off by +2e-06; evplan allows 1e-06)" in problem.message
+
+
+def test_two_scenarios_with_one_name_are_an_input_error() -> None:
+    """Audit 5: outcomes 'a+b' x 'c' and 'a' x 'b+c' both made scenario 'a+b+c'; the study
+    solved, and its check reported a bug in evplan (one scenario's plan stood for both)."""
+    raw = {"overrides": OVERRIDES, "studies": {
+        "p": {"branches": {"x": {"a+b": {"probability": 0.5, "overrides": ["eu-up"]},
+                                 "a": {"probability": 0.5}},
+                           "y": {"c": {"probability": 0.5}, "b+c": {"probability": 0.5}}}},
+        "l": {"scenarios": {1: {"probability": 0.5}, "1": {"probability": 0.5}}}}}
+    with pytest.raises(InputError) as caught:
+        parse_catalog(raw)
+    assert [problem.message for problem in caught.value.problems] == [
+        "study 'p': 2 scenarios are named 'a+b+c' (a product scenario joins its outcomes' "
+        "names with '+'); rename the outcomes so that each scenario has its own name, e.g. "
+        "without '+'.",
+        "study 'l': 2 scenarios are named '1'; rename the outcomes so that each scenario has "
+        "its own name."]

@@ -31,6 +31,7 @@ reported at once, naming the study, key and value and a fix.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 from collections.abc import Mapping
@@ -394,6 +395,15 @@ def _study(name: str, spec: Any, overrides: Mapping[str, Any],
                                    math.prod(o.probability for o in combo),
                                    tuple(part for o in combo for part in o.overrides))
                      for combo in itertools.product(*levels)]
+    named = collections.Counter(scenario.name for scenario in scenarios)
+    for twice, times in named.items():
+        if times > 1:  # e.g. outcomes 'a+b' x 'c' and 'a' x 'b+c'
+            why = ("" if has_list else " (a product scenario joins its outcomes' names "
+                   "with '+')")
+            problems.append(Problem(LABEL, f"study '{name}': {times} scenarios are named "
+                                    f"'{twice}'{why}; rename the outcomes so that each "
+                                    "scenario has its own name"
+                                    + ("." if has_list else ", e.g. without '+'.")))
     if len(problems) > before:
         return None
     return Study(name, tuple(scenarios), None if revelation is None else int(revelation),
