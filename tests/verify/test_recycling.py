@@ -54,6 +54,23 @@ def test_broken_mass_balance_is_caught(two_plants) -> None:  # type: ignore[no-u
             "1400 t, but 1500 t retired.") in violations
 
 
+def test_a_plan_naming_a_point_or_plant_the_inputs_lack_is_caught_not_a_crash(
+        two_plants) -> None:  # type: ignore[no-untyped-def]
+    # Renamed in the flows (or storage), they raised KeyError('P0Z') in the lane rules: no
+    # plan came back, but as a crash, not as the broken rule.
+    inputs, result = two_plants
+    flows = result["flows"].copy()
+    flows["collection_point"] = flows["collection_point"] + "Z"
+    flows.loc[flows["plant"] == "B", "plant"] = "BZ"
+    assert _violations(_with(result, flows=flows), inputs) == [
+        "recycling: the flows table names collection_point PZ, which the inputs do not "
+        "declare.", "recycling: the flows table names plant BZ, which the inputs do not "
+        "declare."]
+    storage = result["storage"].assign(chemistry="Y")
+    assert _violations(_with(result, storage=storage), inputs) == [
+        "recycling: the storage table names chemistry Y, which the inputs do not declare."]
+
+
 def test_capacity_overload_is_caught(two_plants) -> None:  # type: ignore[no-untyped-def]
     inputs, result = two_plants
     flows = result["flows"].copy()

@@ -427,6 +427,27 @@ def _check_objective(inputs: RecyclingInputs, result: RecyclingResult, years: np
         report.lines.append("the summary's status, objective or gap differ from the result's.")
 
 
+def _unknown_names(inputs: RecyclingInputs, result: RecyclingResult) -> list[str]:
+    """Collection points, plants, chemistries and processes of the plan's flows and storage
+    that the inputs do not declare (the other checks look each one up)."""
+    known = {"collection_point": set(inputs["collection_points"]["collection_point"].astype(str)),
+             "plant": set(inputs["candidate_plants"]["plant"].astype(str)),
+             "chemistry": set(inputs["packs"]["chemistry"].astype(str)),
+             "process": set(inputs["processes"]["process"].astype(str))}
+    lines = []
+    for table in ("flows", "storage", "plant_years"):
+        frame = result[table]
+        for column, names in known.items():
+            if column not in frame:
+                continue
+            unknown = sorted(set(frame[column].astype(str)) - names)
+            if unknown:
+                lines.append(f"the {table} table names {column} {', '.join(unknown[:_SHOWN])}"
+                             f"{' ...' if len(unknown) > _SHOWN else ''}, which the inputs do "
+                             "not declare.")
+    return lines
+
+
 def check_recycling(result: RecyclingResult, inputs: RecyclingInputs) -> None:
     """Re-evaluate a recycling plan against its input tables; raise on any broken rule.
 
@@ -443,6 +464,9 @@ def check_recycling(result: RecyclingResult, inputs: RecyclingInputs) -> None:
     evplan.errors.VerificationError
         Listing every rule the plan breaks.
     """
+    unknown = _unknown_names(inputs, result)
+    if unknown:  # every later check looks these names up
+        raise VerificationError([f"recycling: {line}" for line in unknown])
     report = _Report()
     years = _years(inputs, result)
     flows = result["flows"].astype({"year": int, "tonnes": float, "distance_km": float,
