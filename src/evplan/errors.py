@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "EXIT_INFEASIBLE",
@@ -87,9 +88,20 @@ class Problem:
 
 
 class EvplanError(Exception):
-    """Base class of every error evplan raises on purpose."""
+    """Base class of every error evplan raises on purpose.
+
+    Errors pickle with what they were made from (a worker process or a Dask worker sends
+    them back): an exception pickles its message by default, which the subclasses below
+    would read as their list of problems, explanations or violations.
+    """
 
     exit_code = 1
+
+    def _made_from(self) -> tuple[Any, ...]:
+        return self.args
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), self._made_from(), self.__dict__
 
 
 class InputError(EvplanError):
@@ -100,6 +112,9 @@ class InputError(EvplanError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__(self.render())
+
+    def _made_from(self) -> tuple[Any, ...]:
+        return (self.problems,)
 
     def render(self) -> str:
         """Return the problems as the CLI prints them, grouped by file."""
@@ -122,8 +137,12 @@ class InfeasibleError(EvplanError):
     def __init__(self, explanations: Sequence[str],
                  headline: str = "the model is infeasible") -> None:
         self.explanations = list(explanations)
+        self.headline = headline
         body = "\n".join(f"  * {line}" for line in self.explanations)
         super().__init__(f"evplan: {headline}.\n{body}")
+
+    def _made_from(self) -> tuple[Any, ...]:
+        return self.explanations, self.headline
 
 
 class SolverLimitError(EvplanError):
@@ -147,6 +166,9 @@ class VerificationError(EvplanError):
         super().__init__("evplan: the plan failed its certificate check; this is a bug in "
                          "evplan, not in your inputs. Please report it with the inputs.\n"
                          + body)
+
+    def _made_from(self) -> tuple[Any, ...]:
+        return (self.violations,)
 
 
 class OutputError(EvplanError):
