@@ -88,6 +88,9 @@ def test_an_unknown_name_is_looked_for_in_the_workbooks_sheet_not_scenarios_yaml
     done = run_cli("run", str(book), "--scenario", "trade-wars", "-o", "out", cwd=tmp_path)
     assert done.returncode == 1 and "scenarios.yaml" not in done.stderr
     assert "book.xlsx, sheet scenarios" in done.stderr and "trade-war" in done.stderr
+    study = run_cli("stochastic", "no-such-study", str(book), "-o", "out", cwd=tmp_path)
+    assert study.returncode == 1 and "scenarios.yaml" not in study.stderr
+    assert "book.xlsx, sheet scenarios" in study.stderr and "not a study" in study.stderr
     catalog = read_workbook_catalog(book)
     for lookup in (lambda: catalog.parameter("fright"),
                    lambda: evplan.sweep("eu-duty-x-fright", evplan.load(book), catalog=catalog),

@@ -97,7 +97,9 @@ def _shards(client: Any, data: NetworkData, specs: list[ScenarioSpec], revelatio
     """One Shard per Dask worker (an actor pinned to it), or one in-process Shard."""
     if client is None:
         return [Shard(data, specs, revelation, solver)]
-    workers = sorted(client.scheduler_info()["workers"])
+    from evplan.dask_members import worker_addresses
+
+    workers = sorted(worker_addresses(client))
     if not workers:
         raise InputError([Problem("--scheduler", "the Dask scheduler has no workers. Start "
                                   "some (dask worker tcp://HOST:8786 --nthreads 1) and run "

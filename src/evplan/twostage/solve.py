@@ -116,10 +116,10 @@ def _study(data: NetworkData, named: str | Study, catalog: Catalog) -> Study:
         study = catalog.studies[named]
     else:
         known = list(catalog.studies)
-        raise InputError([Problem("scenarios.yaml", f"'{named}' is not a study."
+        raise InputError([Problem(catalog.source, f"'{named}' is not a study."
                                   + (did_you_mean(named, known) or (
                                       f" Known: {', '.join(known)}." if known else
-                                      " scenarios.yaml declares none under studies:.")))])
+                                      f" {catalog.source} declares none under studies:.")))])
     first, last = data.scenario.first_year, data.scenario.last_year
     revelation = study.revelation_year
     if revelation is not None and not first - 1 <= revelation <= last:
