@@ -43,7 +43,8 @@ PLANT_STRATEGY = Table(
                      "One-off cost of each module removed (severance, write-off)."),
         Column(
             "add_lead_time_years", "int", "years",
-            "Years from the first planning year until an added module can run.",
+            "Years from the first planning year until the plant may have more than "
+            "modules_initial modules (a module removed meanwhile may come back earlier).",
             required=False, default=0, minimum=0, maximum=50,
         ),
         Column(
