@@ -21,13 +21,13 @@ from evplan.highs import SolverOptions
 from evplan.scenarios.apply import catalog_for
 from evplan.scenarios.overrides import Catalog
 from evplan.twostage.extensive import solve_extensive
+from evplan.twostage.no_plan import raise_no_plan
 from evplan.twostage.risk import cvar, restated
 from evplan.twostage.solve import (
     _build,
     _certify,
     _check_values,
     _fixed_values,
-    _raise_no_plan,
     _study,
 )
 from evplan.twostage.tree import Study
@@ -68,7 +68,7 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
         run = solve_extensive(blocks, solver, risk_weight=weighted.risk_weight,
                               alpha=weighted.alpha)
         if not run.has_solution:
-            _raise_no_plan(run, f"study '{study.name}' at risk weight {weight:g}", scenarios,
+            raise_no_plan(run, f"study '{study.name}' at risk weight {weight:g}", scenarios,
                            solver, study.revelation_year)
         results = _certify(scenarios, run, None)
         problems = _check_values(weighted, run, scenarios, results)

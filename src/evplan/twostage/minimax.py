@@ -34,6 +34,7 @@ from evplan.errors import VerificationError
 from evplan.highs import SolverOptions
 from evplan.results import Result
 from evplan.twostage.extensive import averaged_block, solve_extensive
+from evplan.twostage.no_plan import raise_no_plan
 from evplan.twostage.risk import cvar, empty_regret
 from evplan.twostage.solve import (
     EV_INFEASIBLE,
@@ -43,7 +44,6 @@ from evplan.twostage.solve import (
     _evaluate,
     _fixed_runs,
     _fixed_values,
-    _raise_no_plan,
 )
 from evplan.twostage.tree import Study
 
@@ -86,14 +86,14 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
     own = _fixed_runs(scenarios, None, solver, None)
     for scenario, alone in zip(scenarios, own, strict=True):
         if not alone.has_solution:
-            _raise_no_plan(alone, f"scenario '{scenario.name}' alone", [scenario], solver,
+            raise_no_plan(alone, f"scenario '{scenario.name}' alone", [scenario], solver,
                            study.revelation_year)
     wait = np.array([alone.objective_usd for alone in own])
     timings["wait_and_see_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
     run = solve_extensive(blocks, solver, minimax_wait_usd=wait)
     if not run.has_solution:
-        _raise_no_plan(run, f"study '{study.name}' (minimax regret)", scenarios, solver,
+        raise_no_plan(run, f"study '{study.name}' (minimax regret)", scenarios, solver,
                        study.revelation_year)
     t_usd = -run.objective_usd
     timings["solve_seconds"] = time.perf_counter() - clock
@@ -102,7 +102,7 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
     fixed = _fixed_runs(scenarios, values, solver, None)
     for scenario, completed in zip(scenarios, fixed, strict=True):
         if not completed.has_solution:
-            _raise_no_plan(completed, f"scenario '{scenario.name}' with the minimax plan")
+            raise_no_plan(completed, f"scenario '{scenario.name}' with the minimax plan")
     results: dict[str, Result] = {
         sc.name: _certified(sc, completed.runs[0])
         for sc, completed in zip(scenarios, fixed, strict=True)}
@@ -148,7 +148,7 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
             if not ev_run.has_solution and ev_run.status == "infeasible":
                 metadata["eev_status"] = f"not computed: {EV_INFEASIBLE}"
             elif not ev_run.has_solution:
-                _raise_no_plan(ev_run, "the expected-value problem")
+                raise_no_plan(ev_run, "the expected-value problem")
             else:
                 ev_values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
                 ev_margins, statuses = _evaluate(scenarios, ev_values, solver)

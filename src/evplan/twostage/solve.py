@@ -31,7 +31,7 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.data.suggest import did_you_mean
-from evplan.errors import InfeasibleError, InputError, Problem, SolverLimitError, VerificationError
+from evplan.errors import InputError, Problem, VerificationError
 from evplan.highs import HighsRun, SolverOptions
 from evplan.model.build import build_model
 from evplan.model.index import ModelIndex, build_index
@@ -42,6 +42,7 @@ from evplan.scenarios.apply import apply_scenario, catalog_for
 from evplan.scenarios.overrides import Catalog
 from evplan.strategic.milp import MilpRunner
 from evplan.twostage.extensive import Block, ExtensiveRun, averaged_block, solve_extensive
+from evplan.twostage.no_plan import raise_no_plan
 from evplan.twostage.risk import (
     cvar,
     empty_regret,
@@ -334,62 +335,6 @@ EV_INFEASIBLE = ("the expected-value problem (every coefficient the scenarios' "
                  "plan and no VSS; the stochastic plan does not depend on it")
 
 
-def _why_no_plan(scenarios: list[_Scenario], solver: SolverOptions, revelation: int | None
-                 ) -> list[str]:
-    """Which scenarios have no plan on their own (with what binds), or which cannot share.
-
-    Each scenario is solved alone (nothing shared); one without a plan is explained by the
-    strategic model's elastic re-solve (:func:`~evplan.strategic.explain.
-    explain_strategic_infeasibility`). When every scenario has a plan alone, each is paired
-    with the first to name those whose network decisions cannot be shared.
-    """
-    from evplan.strategic.explain import explain_strategic_infeasibility
-
-    shared = ("the network decisions of every year" if revelation is None else
-              f"the network decisions up to {revelation}")
-    lines: list[str] = []
-    for scenario in scenarios:
-        alone = solve_extensive([scenario.block.alone()], solver)
-        if alone.has_solution or alone.status != "infeasible":
-            continue
-        if scenario.data is None or scenario.index is None:  # built on a Dask worker
-            lines.append(f"scenario '{scenario.name}' has no feasible plan even on its own; "
-                         "run the study without --workers to see what binds.")
-            continue
-        lines += [f"scenario '{scenario.name}' has no feasible plan even on its own: {line}"
-                  for line in explain_strategic_infeasibility(scenario.data, scenario.index,
-                                                              solver)]
-    if lines or len(scenarios) < 2:
-        return lines
-    first = scenarios[0]
-    for scenario in scenarios[1:]:
-        pair = solve_extensive([first.block.alone(), scenario.block.alone()], solver)
-        if not pair.has_solution and pair.status == "infeasible":
-            lines.append(f"scenarios '{first.name}' and '{scenario.name}' each have a plan on "
-                         f"their own, but no plan shares {shared}: what one needs, the "
-                         "other cannot run (e.g. a plant one must keep and the other must "
-                         "idle). Move revelation_year earlier, or relax the rule that "
-                         "binds in one of them.")
-    return lines or [f"every scenario has a plan on its own, and each one with "
-                     f"'{first.name}', but no plan shares {shared} across all of them. "
-                     "Move revelation_year earlier, or solve subsets of the scenarios to "
-                     "find the conflict."]
-
-
-def _raise_no_plan(run: ExtensiveRun, what: str, scenarios: list[_Scenario] | None = None,
-                   solver: SolverOptions | None = None, revelation: int | None = None) -> None:
-    if run.status == "infeasible" and scenarios:
-        reasons = _why_no_plan(scenarios, solver or SolverOptions(), revelation)
-        raise InfeasibleError([f"{what} is infeasible.", *reasons])
-    if run.status in ("infeasible", "unbounded"):
-        raise InfeasibleError([f"{what} is {run.status}: some scenario has no feasible plan "
-                               "with the shared network. Solve each scenario with evplan run "
-                               "--scenario to see which."])
-    raise SolverLimitError(f"evplan: the solver stopped ({run.status}) after "
-                           f"{run.seconds:.1f} s without a plan for {what}. Raise "
-                           "--time-limit.")
-
-
 def _check_values(study: Study, run: ExtensiveRun, scenarios: list[_Scenario],
                   results: dict[str, Result]) -> list[str]:
     """Non-anticipativity, expected margin and CVaR from the checked scenario plans."""
@@ -428,7 +373,7 @@ def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOpti
         if run.has_solution:
             margins[s] = run.objective_usd
         elif run.status not in ("infeasible", "unbounded"):
-            _raise_no_plan(run, f"scenario '{scenario.name}' with a fixed first stage")
+            raise_no_plan(run, f"scenario '{scenario.name}' with a fixed first stage")
         if plans is not None:
             plans.append(run.runs[0])
     return margins, statuses
@@ -450,7 +395,7 @@ def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
         metadata["eev_status"] = f"not computed: {EV_INFEASIBLE}"
         return None
     if not ev_run.has_solution:
-        _raise_no_plan(ev_run, "the expected-value problem")
+        raise_no_plan(ev_run, "the expected-value problem")
     values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
     margins, statuses = _evaluate(scenarios, values, solver, plans, remote)
     metadata["expected_value_problem_usd"] = ev_run.objective_usd
@@ -578,7 +523,7 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
         run, metadata["plan_from"] = _better_of(run, ev_runs, ev_margins, eev, study, solver)
     timings["solve_seconds"] = time.perf_counter() - clock
     if not run.has_solution:
-        _raise_no_plan(run, f"study '{study.name}'", scenarios, solver, study.revelation_year)
+        raise_no_plan(run, f"study '{study.name}'", scenarios, solver, study.revelation_year)
     clock = time.perf_counter()
     results = _certify(scenarios, run, remote)
     problems = _check_values(study, run, scenarios, results)
@@ -599,7 +544,7 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
         own = _fixed_runs(scenarios, None, solver, remote)
         for scenario, alone in zip(scenarios, own, strict=True):
             if not alone.has_solution:
-                _raise_no_plan(alone, f"scenario '{scenario.name}' alone")
+                raise_no_plan(alone, f"scenario '{scenario.name}' alone")
         wait = np.array([alone.objective_usd for alone in own])
         frame["wait_and_see_usd"] = wait
         frame["regret_usd"] = wait - margins

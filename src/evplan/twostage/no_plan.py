@@ -1,0 +1,73 @@
+"""Why a two-stage study has no plan: the scenarios with none on their own, or those that
+cannot share the network decisions (see docs/stochastic.md)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from evplan.errors import InfeasibleError, SolverLimitError
+from evplan.highs import SolverOptions
+from evplan.twostage.extensive import ExtensiveRun, solve_extensive
+
+if TYPE_CHECKING:
+    from evplan.twostage.solve import _Scenario
+
+__all__ = ["raise_no_plan", "why_no_plan"]
+
+
+def why_no_plan(scenarios: list[_Scenario], solver: SolverOptions, revelation: int | None
+                ) -> list[str]:
+    """Which scenarios have no plan on their own (with what binds), or which cannot share.
+
+    Each scenario is solved alone (nothing shared); one without a plan is explained by the
+    strategic model's elastic re-solve (:func:`~evplan.strategic.explain.
+    explain_strategic_infeasibility`). When every scenario has a plan alone, each is paired
+    with the first to name those whose network decisions cannot be shared.
+    """
+    from evplan.strategic.explain import explain_strategic_infeasibility
+
+    shared = ("the network decisions of every year" if revelation is None else
+              f"the network decisions up to {revelation}")
+    lines: list[str] = []
+    for scenario in scenarios:
+        alone = solve_extensive([scenario.block.alone()], solver)
+        if alone.has_solution or alone.status != "infeasible":
+            continue
+        if scenario.data is None or scenario.index is None:  # built on a Dask worker
+            lines.append(f"scenario '{scenario.name}' has no feasible plan even on its own; "
+                         "run the study without --workers to see what binds.")
+            continue
+        lines += [f"scenario '{scenario.name}' has no feasible plan even on its own: {line}"
+                  for line in explain_strategic_infeasibility(scenario.data, scenario.index,
+                                                              solver)]
+    if lines or len(scenarios) < 2:
+        return lines
+    first = scenarios[0]
+    for scenario in scenarios[1:]:
+        pair = solve_extensive([first.block.alone(), scenario.block.alone()], solver)
+        if not pair.has_solution and pair.status == "infeasible":
+            lines.append(f"scenarios '{first.name}' and '{scenario.name}' each have a plan on "
+                         f"their own, but no plan shares {shared}: what one needs, the "
+                         "other cannot run (e.g. a plant one must keep and the other must "
+                         "idle). Move revelation_year earlier, or relax the rule that "
+                         "binds in one of them.")
+    return lines or [f"every scenario has a plan on its own, and each one with "
+                     f"'{first.name}', but no plan shares {shared} across all of them. "
+                     "Move revelation_year earlier, or solve subsets of the scenarios to "
+                     "find the conflict."]
+
+
+def raise_no_plan(run: ExtensiveRun, what: str, scenarios: list[_Scenario] | None = None,
+                  solver: SolverOptions | None = None, revelation: int | None = None) -> None:
+    """Raise InfeasibleError (with :func:`why_no_plan` when ``scenarios`` are given) or
+    SolverLimitError for a run without a plan."""
+    if run.status == "infeasible" and scenarios:
+        reasons = why_no_plan(scenarios, solver or SolverOptions(), revelation)
+        raise InfeasibleError([f"{what} is infeasible.", *reasons])
+    if run.status in ("infeasible", "unbounded"):
+        raise InfeasibleError([f"{what} is {run.status}: some scenario has no feasible plan "
+                               "with the shared network. Solve each scenario with evplan run "
+                               "--scenario to see which."])
+    raise SolverLimitError(f"evplan: the solver stopped ({run.status}) after "
+                           f"{run.seconds:.1f} s without a plan for {what}. Raise "
+                           "--time-limit.")
