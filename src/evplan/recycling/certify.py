@@ -339,17 +339,9 @@ def _check_compliance(result: RecyclingResult, inputs: RecyclingInputs,
     compliance = result["compliance"]
     if compliance.empty:
         return
-    plants = inputs["candidate_plants"]
-    eu = set(plants.loc[plants["eu"].astype(bool), "plant"])
-    mine = recovered[recovered["plant"].isin(eu)]
-    by_plant = mine.groupby(["plant", "year", "material"], as_index=False)[
-        ["input_tonnes", "recovered_tonnes"]].sum().rename(columns={"plant": "scope"})
-    pooled = by_plant.groupby(["year", "material"], as_index=False)[
-        ["input_tonnes", "recovered_tonnes"]].sum().assign(scope="EU")
-    rows = pd.concat([by_plant, pooled], ignore_index=True)
-    whole = rows.groupby(["scope", "year"], as_index=False)[
-        ["input_tonnes", "recovered_tonnes"]].sum().assign(material="*")
-    rows = pd.concat([rows, whole], ignore_index=True)
+    from evplan.verify.recycling import eu_scope_tonnes
+
+    rows = eu_scope_tonnes(inputs, recovered)
     targets = inputs["targets"]
     targets = targets[targets["target"] != "recycled_content"]
     required = []

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from evplan.recycling.plan import RecyclingResult
     from evplan.recycling.tables import RecyclingInputs
 
-__all__ = ["TOLERANCE", "check_recycling"]
+__all__ = ["TOLERANCE", "check_recycling", "eu_scope_tonnes"]
 
 TOLERANCE = 1e-6
 """Relative tolerance on rows and the objective (flows under 1e-6 t are not reported)."""
@@ -306,6 +306,26 @@ def _check_plants(inputs: RecyclingInputs, result: RecyclingResult, years: np.nd
     return rows
 
 
+def eu_scope_tonnes(inputs: RecyclingInputs, tonnes: pd.DataFrame) -> pd.DataFrame:
+    """Input and recovered tonnes by EU target scope: each EU plant and ``EU`` pooled, by
+    year and material, plus ``*`` (all materials) for each scope and year.
+
+    ``tonnes`` has plant, year, material, input_tonnes and recovered_tonnes (any rows; the
+    plants outside the EU are left out). Columns: scope, year, material and the two sums.
+    """
+    plants = inputs["candidate_plants"]
+    eu = set(plants.loc[plants["eu"].astype(bool), "plant"])
+    sums = ["input_tonnes", "recovered_tonnes"]
+    by_plant = tonnes[tonnes["plant"].isin(eu)].groupby(
+        ["plant", "year", "material"], as_index=False)[sums].sum().rename(
+        columns={"plant": "scope"})
+    pooled = by_plant.groupby(["year", "material"], as_index=False)[sums].sum().assign(
+        scope="EU")
+    rows = pd.concat([by_plant, pooled], ignore_index=True)
+    whole = rows.groupby(["scope", "year"], as_index=False)[sums].sum().assign(material="*")
+    return pd.concat([rows, whole], ignore_index=True)
+
+
 def _shortfalls(inputs: RecyclingInputs, result: RecyclingResult, years: np.ndarray,
                 flows: pd.DataFrame) -> pd.DataFrame:
     """Per EU plant (and ``EU`` pooled), year and target in force: input, recovered, short."""
@@ -317,17 +337,7 @@ def _shortfalls(inputs: RecyclingInputs, result: RecyclingResult, years: np.ndar
                          "material": np.tile(np.asarray(materials), len(flows)),
                          "input_tonnes": (tonnes * content).ravel(),
                          "recovered_tonnes": (tonnes * recovered).ravel()})
-    plants = inputs["candidate_plants"]
-    eu = set(plants.loc[plants["eu"].astype(bool), "plant"])
-    long = long[long["plant"].isin(eu)]
-    by_plant = long.groupby(["plant", "year", "material"], as_index=False)[
-        ["input_tonnes", "recovered_tonnes"]].sum()
-    pooled = by_plant.groupby(["year", "material"], as_index=False)[
-        ["input_tonnes", "recovered_tonnes"]].sum().assign(plant="EU")
-    rows = pd.concat([by_plant, pooled], ignore_index=True)
-    total = rows.groupby(["plant", "year"], as_index=False)[
-        ["input_tonnes", "recovered_tonnes"]].sum().assign(material="*")
-    rows = pd.concat([rows, total], ignore_index=True)
+    rows = eu_scope_tonnes(inputs, long)
     targets = inputs["targets"]
     targets = targets.loc[targets["target"] != "recycled_content",
                           ["target", "material", "from_year", "share"]]
@@ -339,7 +349,7 @@ def _shortfalls(inputs: RecyclingInputs, result: RecyclingResult, years: np.ndar
     out = out[out["input_tonnes"] > 1e-9]
     out["share_achieved"] = out["recovered_tonnes"] / out["input_tonnes"]
     out["short"] = np.maximum(out["share"] * out["input_tonnes"] - out["recovered_tonnes"], 0.0)
-    return out.rename(columns={"plant": "scope"}).reset_index(drop=True)
+    return out.reset_index(drop=True)
 
 
 def _check_targets(result: RecyclingResult, shortfalls: pd.DataFrame, report: _Report) -> None:
