@@ -204,7 +204,7 @@ class SitingExample:
                 "charging_corridor": labelled(self.corridor.pools, "corridor")}
 
 
-SYNTHETIC = {"zones": "synthetic_zones.csv", "sites": "synthetic_sites.csv",
+SYNTHETIC: dict[str, str] = {"zones": "synthetic_zones.csv", "sites": "synthetic_sites.csv",
              "corridor": "synthetic_corridor.csv"}
 """The shipped synthetic siting tables, by kind."""
 
@@ -243,7 +243,7 @@ def _road_length(corridor: pd.DataFrame, source: TableSource, given: float | Non
         return float(given)
     if source is None:
         return SYNTHETIC_ROAD_KM
-    stated = corridor["road_length_km"].dropna().unique() if (
+    stated: Any = corridor["road_length_km"].dropna().unique() if (
         "road_length_km" in corridor) else []
     if len(stated) > 1:
         label = _source_name(source, "corridor")
@@ -342,7 +342,8 @@ def siting_example(
     sources = {"zones": _source_name(zones, "zones"), "sites": _source_name(sites, "sites"),
                "corridor": _source_name(corridor, "corridor")}
     shipped = [kind for kind in SYNTHETIC if sources[kind] == SYNTHETIC[kind]]
-    notes = (f"The {_and(shipped)} are synthetic examples, not data.",) if shipped else ()
+    notes: tuple[str, ...] = (
+        (f"The {_and(shipped)} are synthetic examples, not data.",) if shipped else ())
     notes += tuple(f"{kind.capitalize()} from {sources[kind]}." for kind in SYNTHETIC
                    if kind not in shipped)
     return SitingExample(market, year, charger_class, zoned, road, notes, sources)

@@ -155,7 +155,7 @@ def stochastic(
             if weights is not None:
                 from evplan.twostage.frontier import efficient_frontier
 
-                table = efficient_frontier(data, result.study, weights,  # type: ignore[attr-defined]
+                table = efficient_frontier(data, result.study, weights,
                                            SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
             # Recorded when --store is given, or with -o in evplan.duckdb beside the folder.
             store = store or (target.path.parent / "evplan.duckdb" if target is not None else None)

@@ -53,7 +53,7 @@ def solve_on_dask(name: str, cases: Sequence[Case], tables: bool, stored: bool =
     """
     plugin = get_worker().plugins[name]
     solver = plugin.solver if isinstance(plugin, WarmModelPlugin) else None
-    if solver is None:
+    if solver is None or not isinstance(plugin, WarmModelPlugin):
         raise RuntimeError(f"evplan: the Dask worker plugin {name} is not set up")
     # Numbers only when the sweep's process holds the same templates (the state's); without
     # them (a base case with no plan) the tables travel as frames.

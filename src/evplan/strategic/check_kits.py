@@ -231,12 +231,12 @@ def check_kit_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems:
                     "inventory_usd": kits * unit["inventory"],
                     "duty_usd": kits * unit["full_duty"] - preferred * (
                         unit["full_duty"] - unit["preferential_duty"])}
-        for column, want in expected.items():
-            got = float(getattr(row, column, 0.0))
-            if not (abs(got - want) <= 1e-6 * max(1.0, abs(want)) + 1e-3):  # NaN: differs
-                problems.append(f"{label}: {column} is {got:,.2f}; {kits:,.1f} kits "
+        for column, want_usd in expected.items():
+            got_usd = float(getattr(row, column, 0.0))
+            if not (abs(got_usd - want_usd) <= 1e-6 * max(1.0, abs(want_usd)) + 1e-3):  # NaN
+                problems.append(f"{label}: {column} is {got_usd:,.2f}; {kits:,.1f} kits "
                                 f"({preferred:,.1f} preferential) at the inputs' terms make "
-                                f"{want:,.2f}.")
+                                f"{want_usd:,.2f}.")
         for column, key in (("customs_value_usd_per_vehicle", "customs"),
                             ("cvd_rate", "cvd_rate")):
             cell = getattr(row, column, None)
@@ -260,11 +260,11 @@ def check_kit_rows(data: NetworkData, tables: dict[str, pd.DataFrame], problems:
                             "kit duty.")
     _check_rvc_met(preference_groups, problems)
     for (site, program, year), (originating, value, rows) in rvc_groups.items():
-        want = originating / value if value > 0 else np.nan
+        made = originating / value if value > 0 else np.nan
         for row in rows:
             share = float(getattr(row, "rvc", np.nan))
-            if np.isnan(share) != np.isnan(want) or abs(np.nan_to_num(share) - np.nan_to_num(
-                    want)) > 1e-6:
+            if np.isnan(share) != np.isnan(made) or abs(np.nan_to_num(share) - np.nan_to_num(
+                    made)) > 1e-6:
                 problems.append(f"{site} {program} {year}: reports a regional value content "
-                                f"of {share:.4f}; its kits make {want:.4f}.")
+                                f"of {share:.4f}; its kits make {made:.4f}.")
                 break
