@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import evplan
-from evplan.errors import InputError
+from evplan.errors import InfeasibleError, InputError
 from evplan.examples import random_strategic_network, strategic_lane
 from evplan.scenarios.overrides import parse_catalog
 from evplan.twostage.hedging import study_client
@@ -49,6 +49,21 @@ def test_two_workers_give_the_serial_study() -> None:
         assert list(result) == list(serial.results[name])
         pd.testing.assert_frame_equal(result.kpis, serial.results[name].kpis, rtol=1e-9)
     assert spread.metadata["overrides"] == serial.metadata["overrides"]
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
+def test_a_scenario_without_a_plan_is_explained_by_the_worker_that_holds_it() -> None:
+    """Before: "scenario 'both' has no feasible plan even on its own; run the study without
+    --workers to see what binds" (its model lives on a worker). Now the worker explains it,
+    in the same words as the serial study."""
+    from .test_infeasible import BOTH_BINDS, _data, both_catalog
+
+    with study_client(workers=2) as client, pytest.raises(InfeasibleError) as caught:
+        evplan.stochastic(_data(), "s", EXACT, catalog=both_catalog(), client=client)
+    lines = caught.value.explanations
+    assert lines[0] == "study 's' is infeasible."
+    assert len(lines) == 2 and lines[1].startswith(BOTH_BINDS)
 
 
 def test_minimax_regret_with_workers_is_refused() -> None:

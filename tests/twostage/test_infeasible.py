@@ -44,6 +44,22 @@ def _catalog(revelation: int | None, **extra: object) -> object:
         "studies": {"s": study}})
 
 
+def both_catalog() -> object:
+    """Study 's' (shares 2025): 'base', and 'both', which commits 500 sales in 2026 where
+    demand is 100, so it has no plan even alone."""
+    return parse_catalog({
+        "overrides": {"firm": {"committed_sales": {"set": {"min_vehicles": 500.0}}},
+                      "slump": {"demand": {"scale": {"volume_vehicles": 0.1},
+                                           "from_year": 2026}}},
+        "studies": {"s": {"revelation_year": 2025, "scenarios": {
+            "base": {"probability": 0.5},
+            "both": {"probability": 0.5, "overrides": ["firm", "slump"]}}}}})
+
+
+BOTH_BINDS = ("scenario 'both' has no feasible plan even on its own: committed sales of 500 "
+              "V1 in M1 in 2026 (committed_sales.csv row 2) cannot be supplied: short by 500")
+
+
 @pytest.mark.parametrize("objective", ["expected", "minimax-regret"])
 def test_a_study_plans_when_only_its_mean_scenario_has_no_plan(objective: str) -> None:
     """The mean scenario (550 vehicles in 2026, 250 committed) cannot run P1 (floor 900)
@@ -78,20 +94,12 @@ def test_a_scenario_without_a_plan_of_its_own_is_explained() -> None:
     """Scenario 'both' commits 500 sales in 2026 where demand is 100: it has no plan even
     alone. Before: 'some scenario has no feasible plan ... Solve each scenario with evplan
     run --scenario to see which' (a study's outcome is no scenario evplan run knows)."""
-    catalog = parse_catalog({
-        "overrides": {"firm": {"committed_sales": {"set": {"min_vehicles": 500.0}}},
-                      "slump": {"demand": {"scale": {"volume_vehicles": 0.1},
-                                           "from_year": 2026}}},
-        "studies": {"s": {"revelation_year": 2025, "scenarios": {
-            "base": {"probability": 0.5},
-            "both": {"probability": 0.5, "overrides": ["firm", "slump"]}}}}})
-    because = ("scenario 'both' has no feasible plan even on its own: committed sales of 500 "
-               "V1 in M1 in 2026 (committed_sales.csv row 2) cannot be supplied: short by 500")
+    catalog = both_catalog()
     with pytest.raises(InfeasibleError) as caught:
         stochastic(_data(), "s", EXACT, catalog=catalog)
     lines = caught.value.explanations
     assert lines[0] == "study 's' is infeasible."
-    assert len(lines) == 2 and lines[1].startswith(because)
+    assert len(lines) == 2 and lines[1].startswith(BOTH_BINDS)
     with pytest.raises(InfeasibleError) as minimax:
         stochastic(_data(), "s", EXACT, catalog=catalog, objective_kind="minimax-regret")
     assert minimax.value.explanations == ["scenario 'both' alone is infeasible.", lines[1]]
@@ -102,17 +110,9 @@ def test_progressive_hedging_explains_a_scenario_without_a_plan() -> None:
     with evplan run to see why." (exit 1, nothing about what binds)."""
     from evplan.twostage.hedging import progressive_hedging
 
-    catalog = parse_catalog({
-        "overrides": {"firm": {"committed_sales": {"set": {"min_vehicles": 500.0}}},
-                      "slump": {"demand": {"scale": {"volume_vehicles": 0.1},
-                                           "from_year": 2026}}},
-        "studies": {"s": {"revelation_year": 2025, "scenarios": {
-            "base": {"probability": 0.5},
-            "both": {"probability": 0.5, "overrides": ["firm", "slump"]}}}}})
+    catalog = both_catalog()
     with pytest.raises(InfeasibleError) as caught:
         progressive_hedging(_data(), "s", EXACT, catalog=catalog)
     assert caught.value.exit_code == 2
     assert len(caught.value.explanations) == 1
-    assert caught.value.explanations[0].startswith(
-        "scenario 'both' has no feasible plan even on its own: committed sales of 500 V1 in "
-        "M1 in 2026 (committed_sales.csv row 2) cannot be supplied: short by 500")
+    assert caught.value.explanations[0].startswith(BOTH_BINDS)

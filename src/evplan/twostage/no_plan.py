@@ -10,36 +10,42 @@ from evplan.highs import SolverOptions
 from evplan.twostage.extensive import ExtensiveRun, solve_extensive
 
 if TYPE_CHECKING:
-    from evplan.twostage.solve import _Scenario
+    from evplan.twostage.solve import _Remote, _Scenario
 
 __all__ = ["raise_no_plan", "why_no_plan"]
 
 
-def why_no_plan(scenarios: list[_Scenario], solver: SolverOptions, revelation: int | None
-                ) -> list[str]:
+def why_no_plan(scenarios: list[_Scenario], solver: SolverOptions, revelation: int | None,
+                remote: _Remote | None = None) -> list[str]:
     """Which scenarios have no plan on their own (with what binds), or which cannot share.
 
     Each scenario is solved alone (nothing shared); one without a plan is explained by the
     strategic model's elastic re-solve (:func:`~evplan.strategic.explain.
-    explain_strategic_infeasibility`). When every scenario has a plan alone, each is paired
+    explain_strategic_infeasibility`), on the Dask worker that holds its model when the
+    study runs on ``remote`` shards. When every scenario has a plan alone, each is paired
     with the first to name those whose network decisions cannot be shared.
     """
     from evplan.strategic.explain import explain_strategic_infeasibility
 
     shared = ("the network decisions of every year" if revelation is None else
               f"the network decisions up to {revelation}")
+    lonely = [scenario for scenario in scenarios
+              if (alone := solve_extensive([scenario.block.alone()], solver)).status
+              == "infeasible" and not alone.has_solution]
+    held = {scenario.name for scenario in lonely if scenario.data is None}  # on a worker
+    remote_lines = (dict(zip((scenario.name for scenario in scenarios),
+                             remote.gather("explain", sorted(held)), strict=True))
+                    if held and remote is not None else {})
     lines: list[str] = []
-    for scenario in scenarios:
-        alone = solve_extensive([scenario.block.alone()], solver)
-        if alone.has_solution or alone.status != "infeasible":
-            continue
-        if scenario.data is None or scenario.index is None:  # built on a Dask worker
-            lines.append(f"scenario '{scenario.name}' has no feasible plan even on its own; "
-                         "run the study without --workers to see what binds.")
-            continue
+    for scenario in lonely:
+        if scenario.data is not None and scenario.index is not None:
+            binds = explain_strategic_infeasibility(scenario.data, scenario.index, solver)
+        else:
+            binds = remote_lines.get(scenario.name) or [
+                "its model is held on a Dask worker that was not asked; run the study "
+                "without --workers to see what binds."]
         lines += [f"scenario '{scenario.name}' has no feasible plan even on its own: {line}"
-                  for line in explain_strategic_infeasibility(scenario.data, scenario.index,
-                                                              solver)]
+                  for line in binds]
     if lines or len(scenarios) < 2:
         return lines
     first = scenarios[0]
@@ -58,16 +64,23 @@ def why_no_plan(scenarios: list[_Scenario], solver: SolverOptions, revelation: i
 
 
 def raise_no_plan(run: ExtensiveRun, what: str, scenarios: list[_Scenario] | None = None,
-                  solver: SolverOptions | None = None, revelation: int | None = None) -> None:
+                  solver: SolverOptions | None = None, revelation: int | None = None,
+                  remote: _Remote | None = None) -> None:
     """Raise InfeasibleError (with :func:`why_no_plan` when ``scenarios`` are given) or
-    SolverLimitError for a run without a plan."""
+    SolverLimitError for a run without a plan.
+
+    Without ``scenarios``, ``run`` is a re-solve whose plan the study's own solves imply (a
+    scenario alone after the study had a plan, the study's plan completed in a scenario):
+    infeasible or unbounded there is a contradiction, said as such.
+    """
     if run.status == "infeasible" and scenarios:
-        reasons = why_no_plan(scenarios, solver or SolverOptions(), revelation)
+        reasons = why_no_plan(scenarios, solver or SolverOptions(), revelation, remote)
         raise InfeasibleError([f"{what} is infeasible.", *reasons])
     if run.status in ("infeasible", "unbounded"):
-        raise InfeasibleError([f"{what} is {run.status}: some scenario has no feasible plan "
-                               "with the shared network. Solve each scenario with evplan run "
-                               "--scenario to see which."])
+        raise InfeasibleError([f"{what} is {run.status}, which evplan does not expect "
+                               "here: it points to a numerical problem in the inputs "
+                               "(numbers many orders of magnitude apart) or to a bug in "
+                               "evplan. Please report it with the inputs."])
     raise SolverLimitError(f"evplan: the solver stopped ({run.status}) after "
                            f"{run.seconds:.1f} s without a plan for {what}. Raise "
                            "--time-limit.")

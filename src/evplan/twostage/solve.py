@@ -523,7 +523,8 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
         run, metadata["plan_from"] = _better_of(run, ev_runs, ev_margins, eev, study, solver)
     timings["solve_seconds"] = time.perf_counter() - clock
     if not run.has_solution:
-        raise_no_plan(run, f"study '{study.name}'", scenarios, solver, study.revelation_year)
+        raise_no_plan(run, f"study '{study.name}'", scenarios, solver, study.revelation_year,
+                      remote)
     clock = time.perf_counter()
     results = _certify(scenarios, run, remote)
     problems = _check_values(study, run, scenarios, results)

@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from evplan.data import NetworkData
-from evplan.errors import InfeasibleError, InputError, Problem
+from evplan.errors import InfeasibleError, InputError, Problem, SolverLimitError, VerificationError
 from evplan.highs import _STATUS, SolverOptions, allow_seconds, new_highs, set_threads
 from evplan.model.build import build_model
 from evplan.model.index import build_index
@@ -195,9 +195,9 @@ class _Scenario:
                                    explain_strategic_infeasibility(self.data, self.index,
                                                                    self.solver)])
         if not has or values is None:
-            raise InputError([Problem("scenarios.yaml", f"scenario '{self.spec.name}' has no "
-                                      f"feasible plan ({status}). Solve it alone with evplan "
-                                      "run to see why.")])
+            raise SolverLimitError(f"evplan: the solver stopped ({status}) without a plan for "
+                                   f"scenario '{self.spec.name}''s hedging subproblem. Raise "
+                                   "--time-limit.")
         x = values[:self.n]
         value = float(self.runner.cost @ x - w @ x[self.shared]) - self.constant_usd
         return np.round(x[self.shared]), value, bound - self.constant_usd
@@ -230,9 +230,9 @@ class _Scenario:
         elif status in ("infeasible", "unbounded"):
             margin = -np.inf
         else:
-            raise InputError([Problem("scenarios.yaml", f"scenario '{self.spec.name}' with a "
-                                      f"fixed first stage stopped ({status}). Raise "
-                                      "--time-limit.")])
+            raise SolverLimitError(f"evplan: the solver stopped ({status}) without a plan for "
+                                   f"scenario '{self.spec.name}' with a fixed first stage. "
+                                   "Raise --time-limit.")
         self.last_candidate = (key, margin)
         return margin
 
@@ -291,6 +291,14 @@ class Shard:
         when None): a list of :class:`~evplan.twostage.extensive.ExtensiveRun`."""
         return [solve_extensive([sc.block], sc.solver, fixed=xhat) for sc in self.scenarios]
 
+    def explain(self, names: Sequence[str]) -> list[list[str]]:
+        """What binds in each of this shard's scenarios named in ``names`` (those with no
+        plan on their own), by the strategic model's elastic re-solve; [] for the others."""
+        from evplan.strategic.explain import explain_strategic_infeasibility
+
+        return [explain_strategic_infeasibility(sc.data, sc.index, sc.solver)
+                if sc.spec.name in names else [] for sc in self.scenarios]
+
     def certify(self, runs: Sequence[Any]) -> list[Any]:
         """Each scenario's plan (a :class:`~evplan.highs.HighsRun` of its model) checked
         against its own tables: a list of Result (raises VerificationError)."""
@@ -303,9 +311,14 @@ class Shard:
         out = []
         for sc in self.scenarios:
             run = solve_extensive([sc.block], sc.solver, fixed=xhat)
+            if not run.has_solution and run.status in ("infeasible", "unbounded"):
+                raise VerificationError([f"scenario '{sc.spec.name}' is {run.status} with the "
+                                         "hedged first stage, which its hedging subproblem "
+                                         "completed."])
             if not run.has_solution:
-                raise InputError([Problem("scenarios.yaml", f"scenario '{sc.spec.name}' has no "
-                                          f"plan with the hedged first stage ({run.status}).")])
+                raise SolverLimitError(f"evplan: the solver stopped ({run.status}) without a "
+                                       f"plan for scenario '{sc.spec.name}' with the hedged "
+                                       "first stage. Raise --time-limit.")
             result = scenario_result(sc.spec.name, sc.data, sc.m, sc.index, run.runs[0],
                                      sc.overrides)
             shared = run.runs[0].primal[sc.runner.vlabels][sc.shared]
