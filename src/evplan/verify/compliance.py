@@ -167,6 +167,7 @@ class ComplianceCheck:
         self._zev = self._zev_of(data, keys, tables)
         self._credits = self._credits_of(data, keys, tables)
         self._carbon = self._carbon_of(data, keys, tables)
+        self._unpriced_carbon = self._unpriced_carbon_of(data, tables)
         self._money = self._money_of(data, tables)
         self._years = {name: np.asarray(tables[name]["year"], dtype=float)
                        for name, _ in _COST_COLUMNS if name in tables}
@@ -286,6 +287,20 @@ class ComplianceCheck:
                 "groups": groups, "no_sell": np.isnan(sale)}
 
     @staticmethod
+    def _unpriced_carbon_of(data: NetworkData, tables: Tables) -> np.ndarray:
+        """Rows of ``co2_by_year`` whose year has no carbon_prices row: no carbon cost.
+
+        The price check below compares the reported cost of the years with a rule only; a
+        year without one (or a plan without carbon_prices) must report 0 USD, or a cost the
+        inputs never charge would reach the objective unchecked (within its tolerance).
+        """
+        if "co2_by_year" not in tables:
+            return np.zeros(0, dtype=np.int64)
+        years = np.asarray(tables["co2_by_year"]["year"], dtype=float)
+        priced = data["carbon_prices"]["year"].to_numpy(dtype=float)
+        return np.flatnonzero(~np.isin(years, priced))
+
+    @staticmethod
     def _carbon_of(data: NetworkData, keys: pd.DataFrame, tables: Tables
                    ) -> dict[str, Any] | None:
         prices = data["carbon_prices"]
@@ -354,7 +369,18 @@ class ComplianceCheck:
                 + self._zev_problems(tables, vehicles)
                 + self._credit_problems(tables, vehicles)
                 + self._carbon_problems(tables, vehicles)
+                + self._unpriced_carbon_problems(tables)
                 + self._money_problems(tables))
+
+    def _unpriced_carbon_problems(self, tables: Tables) -> list[str]:
+        rows = self._unpriced_carbon
+        if len(rows) == 0:
+            return []
+        cost = np.nan_to_num(_column(tables, "co2_by_year", "carbon_cost_usd")[rows])
+        years = _column(tables, "co2_by_year", "year")[rows]
+        return [f"carbon {int(years[k])}: reported carbon cost {cost[k]:,.2f} USD in a year "
+                "carbon_prices.csv does not price (0 USD)"
+                for k in np.flatnonzero(np.abs(cost) > 1e-3)[:MAX_LINES]]
 
     def _fleet_problems(self, tables: Tables, vehicles: np.ndarray, positive: np.ndarray
                         ) -> list[str]:
