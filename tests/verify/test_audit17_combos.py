@@ -51,3 +51,18 @@ def test_a_carbon_cost_without_a_carbon_prices_table_fails() -> None:
     assert "co2_by_year" in result.tables
     problems = check_compliance(data, _with_carbon_cost(result, 2025, 1.0))
     assert any("carbon 2025" in line for line in problems), problems
+
+
+@pytest.mark.parametrize("tables", [True, False])
+def test_warm_cases_check_unpriced_carbon_years(priced_in_2025_only, tables: bool) -> None:
+    # A warm model's plans carry the compliance tables' cost columns only (no year): the
+    # check of the unpriced years reads the years of the template it was made with.
+    from evplan.scenarios import WarmModel
+
+    data, cold = priced_in_2025_only
+    warm = WarmModel(data)
+    warm.solve(data)
+    again = warm.solve(data, tables=tables)
+    assert again.metadata["solve_mode"] == "warm"
+    assert again.metadata["compliance_check"] == "passed"
+    assert again.objective_usd == pytest.approx(cold.objective_usd, rel=1e-9)

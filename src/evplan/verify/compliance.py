@@ -168,6 +168,8 @@ class ComplianceCheck:
         self._credits = self._credits_of(data, keys, tables)
         self._carbon = self._carbon_of(data, keys, tables)
         self._unpriced_carbon = self._unpriced_carbon_of(data, tables)
+        self._unpriced_years = (np.asarray(tables["co2_by_year"]["year"], dtype=float)[
+            self._unpriced_carbon] if len(self._unpriced_carbon) else np.zeros(0))
         self._money = self._money_of(data, tables)
         self._years = {name: np.asarray(tables[name]["year"], dtype=float)
                        for name, _ in _COST_COLUMNS if name in tables}
@@ -376,8 +378,9 @@ class ComplianceCheck:
         rows = self._unpriced_carbon
         if len(rows) == 0:
             return []
+        # a warm model's plans carry the cost columns only: the years are the template's
         cost = np.nan_to_num(_column(tables, "co2_by_year", "carbon_cost_usd")[rows])
-        years = _column(tables, "co2_by_year", "year")[rows]
+        years = self._unpriced_years
         return [f"carbon {int(years[k])}: reported carbon cost {cost[k]:,.2f} USD in a year "
                 "carbon_prices.csv does not price (0 USD)"
                 for k in np.flatnonzero(np.abs(cost) > 1e-3)[:MAX_LINES]]
