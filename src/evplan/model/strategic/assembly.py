@@ -9,8 +9,8 @@ For kit flow k (plant -> site s, program v, year y) with kits :math:`z_k`:
 
     z^P_k \le z_k, \qquad \sum_{k \in g} z^P_k \le \bar Z_g\, \beta_g
 
-    \sum_{k \in g} (O_k - \theta_k W_k)\, z_k \ge -B_g (1 - \beta_g),
-    \qquad B_g = \bar Z_g \max_{k \in g} (\theta_k W_k - O_k)^+
+    \sum_{k \in g} (O_k - \theta_g W_k)\, z_k \ge -B_g (1 - \beta_g),
+    \qquad B_g = \bar Z_g \max_{k \in g} (\theta_g W_k - O_k)^+
 
 where g = (site, program, year) groups the kits that claim a preferential rate. Kits also
 enter the market balance of (v, market of s, y) as supply, the program-allocation and
@@ -27,7 +27,7 @@ z^P_k   ``kit_preferential``                 kits entering at the preferential r
 β_g     ``rvc_met``                          the site's program meets the RVC threshold
 O_k     ``originating_usd_per_vehicle``      local content + originating share of the kit
 W_k     ``rvc_value_usd_per_vehicle``        kit customs value + assembly cost
-θ_k     ``kit_duties.rvc_threshold``         regional value content needed
+θ_g     ``kit_duties.rvc_threshold``         the strictest of the group's kits (sites_index)
 Z̄_g     ``rvc_groups.volume_bound``          min(C_s, demand the group can reach)
 ======  ===================================  ==============================================
 

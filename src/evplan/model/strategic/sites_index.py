@@ -70,9 +70,17 @@ def build_site_frames(data: NetworkData, sales: pd.DataFrame, pools: pd.DataFram
     if len(preferred):
         chosen = np.flatnonzero(kits["rvc_group"].to_numpy() >= 0)
         kits.loc[chosen, "kit_pref"] = np.arange(len(chosen))
+        group_code = kits["rvc_group"].to_numpy()
+        # One threshold per group: the strictest of its kits' kit_duties rows (kits from
+        # origins under different agreements share the site's average), as the plan check
+        # (strategic/check.py) applies it; a kit's own lower threshold would let the others
+        # claim the preference below theirs.
+        strictest = np.zeros(len(groups))
+        np.maximum.at(strictest, group_code[chosen],
+                      kits["rvc_threshold"].fillna(0.0).to_numpy(dtype=float)[chosen])
+        kits.loc[chosen, "rvc_threshold"] = strictest[group_code[chosen]]
         shortfall = (kits["rvc_threshold"].fillna(0.0) * kits["rvc_value_usd_per_vehicle"]
                      - kits["originating_usd_per_vehicle"]).clip(lower=0.0).to_numpy()
-        group_code = kits["rvc_group"].to_numpy()
         worst = np.zeros(len(groups))
         np.maximum.at(worst, group_code[chosen], shortfall[chosen])
         reach = np.zeros(len(groups))
