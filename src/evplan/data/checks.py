@@ -12,6 +12,7 @@ import pandas as pd
 from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
 from evplan.data.compliance_checks import check_compliance_tables
 from evplan.data.duties import expand_years, quota_groups, resolve_duties
+from evplan.data.lookalike import difference, folded
 from evplan.data.network import ScenarioSettings
 from evplan.data.products import product_members
 from evplan.data.strategic_checks import check_strategic_tables
@@ -43,6 +44,13 @@ def check_duplicate_keys(tables: Tables, labels: dict[str, str], problems: list[
     for name, frame in tables.items():
         table = TABLES[name]
         key = list(table.key)
+        # A required key cell that is blank (or a required key column that is missing) is
+        # reported by the column checks; rows without it are no one's duplicates.
+        required = [column.name for column in table.columns
+                    if column.name in key and column.required]
+        blank = (frame[required].isna() | frame[required].astype(object).eq("")).any(axis=1)
+        if blank.any():
+            frame = frame[~blank]
         if len(frame) < 2:
             continue
         keyed = frame[key].astype(str)
@@ -74,7 +82,9 @@ def check_references(tables: Tables, labels: dict[str, str], problems: list[Prob
             values = frame[column.name].astype(str)
             if valid.issuperset(values.tolist()):
                 continue  # every id known, checked without pandas' isin
-            unknown = frame.index[~values.isin(valid) & values.ne("")]
+            # A blank cell (or a missing column) is reported by the column checks.
+            unknown = frame.index[~values.isin(valid) & values.ne("")
+                                  & frame[column.name].notna()]
             found = [
                 Problem(labels[name], f"{row_label(table, frame, i)}: {column.name} "
                         f"'{values[i]}' is not in {labels[target_table]}."
@@ -330,26 +340,38 @@ def check_country_codes(tables: Tables, labels: dict[str, str], problems: list[P
     but for case would never apply either, silently (a countervailing duty on 'Cn' is not
     charged on vehicles from 'CN'), so it is an error with the code to write.
     """
-    known = set(tables["plants"]["country"]) | set(tables["markets"]["country"])
-    by_case: dict[str, str] = {}
+    known = _texts(tables["plants"]["country"]) | _texts(tables["markets"]["country"])
+    by_fold: dict[str, str] = {}
     for country in sorted(known):
-        by_case.setdefault(country.casefold(), country)
+        by_fold.setdefault(folded(country), country)
     for name, column in COUNTRY_COLUMNS:
         frame = tables.get(name)
-        if frame is None or frame.empty:
+        if frame is None or frame.empty or column not in frame:
             continue
-        codes = frame[column].astype(str)
-        distinct = {code for code in set(codes) if code not in known
-                    and code.casefold() in by_case}
+        codes = frame[column]
+        distinct = {code for code in _texts(codes) if code not in known
+                    and folded(code) in by_fold}
         if not distinct:
             continue
         table = TABLES[name]
         _limited(problems, labels[name], [
             Problem(labels[name], f"{row_label(table, frame, i)}: {column} '{codes[i]}' is not "
-                    f"the country of any plant or market, but '{by_case[codes[i].casefold()]}' "
-                    "is: country codes are case-sensitive, so this row would never apply. "
-                    f"Write '{by_case[codes[i].casefold()]}'.", int(frame.loc[i, "row"]))
+                    f"the country of any plant or market, but '{by_fold[folded(codes[i])]}' "
+                    f"is: {_unseen(codes[i], 'country codes')}, so this row would never apply. "
+                    f"Write '{by_fold[folded(codes[i])]}'.", int(frame.loc[i, "row"]))
             for i in frame.index[codes.isin(distinct)]])
+
+
+def _texts(column: pd.Series) -> set[str]:
+    """The distinct text cells of ``column``: a blank cell (a missing required column's
+    NaN, already reported) is none."""
+    return {value for value in column if isinstance(value, str)}
+
+
+def _unseen(found: str, noun: str) -> str:
+    """Why ``found`` matches nothing though it reads like a known code (for messages)."""
+    why = difference(found)
+    return f"{noun} are case-sensitive" if why == "they differ in case" else why
 
 
 def check_quota_shares(tables: Tables, labels: dict[str, str], problems: list[Problem]
@@ -384,20 +406,20 @@ def check_maker_names(tables: Tables, labels: dict[str, str], problems: list[Pro
     duties = tables.get("countervailing_duties")
     if duties is None or duties.empty:
         return
-    known = set(tables["programs"]["maker"].astype(str))
-    by_case: dict[str, str] = {}
+    known = _texts(tables["programs"]["maker"])
+    by_fold: dict[str, str] = {}
     for maker in sorted(known):
-        by_case.setdefault(maker.casefold(), maker)
-    makers = duties["maker"].astype(str)
+        by_fold.setdefault(folded(maker), maker)
+    makers = duties["maker"]
     table = TABLES["countervailing_duties"]
     label = labels["countervailing_duties"]
     _limited(problems, label, [
         Problem(label, f"{row_label(table, duties, i)}: maker '{makers[i]}' is not the maker "
-                f"of any program, but '{by_case[makers[i].casefold()]}' is: makers are "
-                "case-sensitive, so this row would never apply. Write "
-                f"'{by_case[makers[i].casefold()]}'.", int(duties.loc[i, "row"]))
-        for i in duties.index if makers[i] not in known and makers[i] != "*"
-        and makers[i].casefold() in by_case])
+                f"of any program, but '{by_fold[folded(makers[i])]}' is: "
+                f"{_unseen(makers[i], 'makers')}, so this row would never apply. Write "
+                f"'{by_fold[folded(makers[i])]}'.", int(duties.loc[i, "row"]))
+        for i in duties.index if isinstance(makers[i], str) and makers[i] not in known
+        and makers[i] != "*" and folded(makers[i]) in by_fold])
 
 
 def check_tables(

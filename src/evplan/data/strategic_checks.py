@@ -160,6 +160,8 @@ def _kit_duty_coverage(tables: Tables, labels: dict[str, str], scenario: Scenari
                    need["country"], need["market"], need["powertrain"], need["year"],
                    strict=True)]
     missing = need[[not hit for hit in covered]]
+    if missing.empty:  # also when no kit route reaches a site (reported as unknown ids)
+        return
     found = []
     for (plant, site, powertrain), group in missing.groupby(["plant", "site", "powertrain"],
                                                            sort=False):

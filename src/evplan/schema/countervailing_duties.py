@@ -41,7 +41,8 @@ COUNTERVAILING_DUTIES = Table(
         "Year ranges of rows with the same origin, market, powertrain and maker may not "
         "overlap.",
         "A maker that no program has is allowed (a schedule lists every investigated maker; "
-        "its rows never apply); one that differs from a program's maker only in case is an "
-        "error, since makers are case-sensitive and the row would never apply.",
+        "its rows never apply); one that differs from a program's maker only in case or in "
+        "look-alike letters of another alphabet (a Greek `Ν` in `Νissan`) is an error, since "
+        "the row would never apply.",
     ),
 )

@@ -53,7 +53,8 @@ ACCEPTED_TEXT = (
     "The words `nan` and `<NA>` (in any case) in a text column other than `name` and "
     "`source` are refused: they are what pandas writes for an empty cell, not a value; leave "
     "the cell blank for the default. A country code that differs from a country of "
-    "plants.csv or markets.csv only in case (`Cn` for `CN`) is refused, since such a row would "
+    "plants.csv or markets.csv only in case (`Cn` for `CN`) or in look-alike letters of "
+    "another alphabet (a Cyrillic `С`, fullwidth `ＣＮ`) is refused, since such a row would "
     "never apply; a code that matches no plant or market country at all is accepted (a "
     "tariff schedule may list origins where the maker has no plant) and never applies.",
     "",

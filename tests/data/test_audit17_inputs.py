@@ -1,0 +1,139 @@
+"""Audit 17 of bad input values: a missing key column, and look-alike letters in a code.
+
+Each case was found by mutating one cell, column or header of the embedded china-export
+inputs and loading them (scratch generator of the audit).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evplan
+from evplan.examples import china_export_path
+
+
+def _china_export_copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(china_export_path(), tmp_path / "inputs"))
+
+
+def _edit(folder: Path, table: str, row: int, column: str, value: str) -> None:
+    """Set one cell; ``row`` is the spreadsheet row (2 = first data row)."""
+    frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+    frame.loc[row - 2, column] = value
+    frame.to_csv(folder / f"{table}.csv", index=False)
+
+
+def _drop_column(folder: Path, table: str, column: str) -> None:
+    frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+    frame.drop(columns=[column]).to_csv(folder / f"{table}.csv", index=False)
+
+
+def _problems(folder: Path) -> list[str]:
+    with pytest.raises(evplan.InputError) as caught:
+        evplan.load(folder)
+    return [problem.message for problem in caught.value.problems]
+
+
+@pytest.mark.parametrize(("table", "column"), [
+    ("duties", "origin"), ("countervailing_duties", "origin"), ("exchange_rates", "country"),
+    ("grid_intensity", "country"), ("production_credits", "country"),
+    ("countervailing_duties", "maker"), ("programs", "maker"),
+])
+def test_a_missing_country_or_maker_column_is_one_input_error(
+        tmp_path: Path, table: str, column: str) -> None:
+    """Without the column (or with its header in capitals) the country-code and maker checks
+    called str.casefold on pandas' NaN: a traceback, not the missing column (audit 17)."""
+    folder = _china_export_copy(tmp_path)
+    _drop_column(folder, table, column)
+    found = _problems(folder)
+    assert found[0].startswith(f"column '{column}' is missing. Add it: ")
+    assert not any("duplicate" in message or "'nan'" in message for message in found), found
+
+
+@pytest.mark.parametrize(("table", "column"), [
+    ("routes", "plant"), ("demand", "market"), ("plant_programs", "program"),
+    ("duties", "market"),
+])
+def test_a_missing_key_column_names_no_duplicates_and_no_unknown_ids(
+        tmp_path: Path, table: str, column: str) -> None:
+    """A missing key column read as blank in every row: the rows then 'duplicated' each
+    other ("Keep one row and delete the others": a fix that deletes good rows) and each
+    named id 'nan' as unknown, hundreds of lines after the one true problem (audit 17)."""
+    folder = _china_export_copy(tmp_path)
+    _drop_column(folder, table, column)
+    found = _problems(folder)
+    assert found[0].startswith(f"column '{column}' is missing. "), found[:4]
+    assert not any("duplicate" in message or "'nan'" in message for message in found), found
+
+
+def test_two_rows_with_a_blank_key_are_blank_not_duplicates(tmp_path: Path) -> None:
+    """Two routes rows whose plant is blank: two 'is blank' problems, no duplicate."""
+    folder = _china_export_copy(tmp_path)
+    _edit(folder, "routes", 2, "plant", "")
+    _edit(folder, "routes", 22, "plant", "")  # CN-XYG>CN: the same market as row 2
+    found = _problems(folder)
+    assert len(found) == 2, found
+    assert all("plant is blank" in message for message in found)
+
+
+def test_a_genuine_duplicate_is_still_reported(tmp_path: Path) -> None:
+    folder = _china_export_copy(tmp_path)
+    frame = pd.read_csv(folder / "routes.csv", dtype=str, keep_default_na=False)
+    pd.concat([frame, frame.iloc[[0]]]).to_csv(folder / "routes.csv", index=False)
+    found = _problems(folder)
+    assert found == [f"rows 2 and {len(frame) + 2}: duplicate route 'CN-HUA>CN'. Keep one row "
+                     "and delete the others."]
+
+
+def test_a_country_code_with_a_cyrillic_letter_is_an_error(tmp_path: Path) -> None:
+    """'СN' with a Cyrillic 'С' (U+0421) in countervailing_duties.origin matched no plant,
+    so the EU's CVD on Chinese BEVs silently never applied, while 'Cn' was refused
+    (audit 17). Fullwidth letters are the same case."""
+    folder = _china_export_copy(tmp_path)
+    _edit(folder, "countervailing_duties", 2, "origin", "\u0421N")
+    _edit(folder, "duties", 2, "origin", "\uff23\uff2e")
+    _edit(folder, "countervailing_duties", 3, "origin", "KR")  # no plant or market: allowed
+    found = _problems(folder)
+    assert len(found) == 2, found
+    assert any(message.startswith("row 2, duty ") and "origin 'ＣＮ' is not the country of any "
+               "plant or market, but 'CN' is: 'ＣＮ' has letters from another alphabet that "
+               "look like Latin ones (U+FF23 FULLWIDTH LATIN CAPITAL LETTER C, U+FF2E "
+               "FULLWIDTH LATIN CAPITAL LETTER N), so this row would never apply. Write 'CN'."
+               in message for message in found), found
+    assert any(message.startswith("row 2, countervailing duty ") and "origin 'СN' is not the "
+               "country of any plant or market, but 'CN' is: 'СN' has a letter from another "
+               "alphabet that looks like a Latin one (U+0421 CYRILLIC CAPITAL LETTER ES), so "
+               "this row would never apply. Write 'CN'." in message for message in found), found
+
+
+def test_a_cvd_maker_with_a_greek_letter_is_an_error(tmp_path: Path) -> None:
+    folder = _china_export_copy(tmp_path)
+    _edit(folder, "countervailing_duties", 2, "maker", "\u039dissan")  # Greek capital Nu
+    found = _problems(folder)
+    assert len(found) == 1, found
+    assert ("maker 'Νissan' is not the maker of any program, but 'Nissan' is: 'Νissan' has a "
+            "letter from another alphabet that looks like a Latin one (U+039D GREEK CAPITAL "
+            "LETTER NU), so this row would never apply. Write 'Nissan'.") in found[0], found
+
+
+@pytest.mark.parametrize("content", ["", None])
+def test_kit_routes_without_assembly_sites_name_the_unknown_sites(
+        tmp_path: Path, content: str | None) -> None:
+    """china-strategic with assembly_sites.csv header-only or deleted: the kit-duty coverage
+    check grouped an empty frame by 'plant' and raised KeyError, a traceback (audit 17)."""
+    from evplan.data import write_inputs
+    from evplan.examples import example_path
+
+    folder = write_inputs(evplan.load(example_path("china-strategic")), tmp_path / "inputs")
+    sites = folder / "assembly_sites.csv"
+    if content is None:
+        sites.unlink()
+    else:
+        sites.write_text(sites.read_text().splitlines()[0] + "\n")
+    found = _problems(folder)
+    assert found and all("is not in assembly_sites.csv" in message or "more rows" in message
+                         for message in found), found
