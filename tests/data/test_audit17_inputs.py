@@ -137,3 +137,20 @@ def test_kit_routes_without_assembly_sites_name_the_unknown_sites(
     found = _problems(folder)
     assert found and all("is not in assembly_sites.csv" in message or "more rows" in message
                          for message in found), found
+
+
+@pytest.mark.parametrize("table", ["routes", "plant_programs", "demand"])
+def test_a_semicolon_file_with_commas_in_its_cells_is_named_as_such(
+        tmp_path: Path, table: str) -> None:
+    """A ';'-separated file (Excel in a decimal-comma locale) whose cells hold commas read
+    as 'Error tokenizing data. C error: Expected 1 fields...' or as 'one cell more than
+    the header (a comma at the end of each line?)', a fix that does not apply (audit 17)."""
+    folder = _china_export_copy(tmp_path)
+    frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+    frame.iloc[0, -1] = "a, b"  # a source with a comma
+    frame.iloc[1, 2] = frame.iloc[1, 2].replace(".", ",")  # a decimal comma
+    frame.to_csv(folder / f"{table}.csv", index=False, sep=";")
+    found = _problems(folder)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{table}.csv uses ';' to separate columns (header "), found
+    assert found[0].endswith("evplan reads commas. Save it as CSV with a comma separator.")

@@ -160,6 +160,12 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
     text = read_text_file(path, label)
     if not text.strip():
         return None
+    # The separator, from the header alone: a ';' file whose cells hold commas (decimal
+    # commas, a source with a list) otherwise parses into misleading cell counts.
+    first = next((line for line in text.lstrip("\ufeff").splitlines() if line.strip()), "")
+    header_cells = next(csv.reader([first]), [])
+    if len(header_cells) == 1:
+        _refuse_other_separator(label, header_cells[0])
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                             skip_blank_lines=True)
@@ -175,18 +181,22 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
                                   "more than the header row (a comma at the end of each line?). "
                                   "Remove the extra commas, or name the extra column.")])
     if len(frame.columns) == 1:
-        header = str(frame.columns[0])
-        for separator, name in ((";", "';'"), ("\t", "tabs")):
-            if separator in header:
-                raise InputError([Problem(label, f"{label} uses {name} to separate columns "
-                                          f"(header '{header[:60]}'); evplan reads commas. Save "
-                                          "it as CSV with a comma separator.")])
+        _refuse_other_separator(label, str(frame.columns[0]))
     names = next((row for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if row), [])
     repeated = {name for name in names if name.strip() and names.count(name) > 1}
     if repeated and len(names) == len(frame.columns):  # pandas renamed a repeat 'x.1':
         frame.columns = pd.Index([name if name in repeated else read  # name it as written
                                   for name, read in zip(names, frame.columns, strict=True)])
     return frame
+
+
+def _refuse_other_separator(label: str, header: str) -> None:
+    """Raise when a one-cell header is columns separated by ';' or tabs."""
+    for separator, name in ((";", "';'"), ("\t", "tabs")):
+        if separator in header:
+            raise InputError([Problem(label, f"{label} uses {name} to separate columns "
+                                      f"(header '{header[:60]}'); evplan reads commas. Save "
+                                      "it as CSV with a comma separator.")])
 
 
 class LimitedSafeLoader(yaml.SafeLoader):
