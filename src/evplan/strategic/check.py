@@ -49,7 +49,7 @@ import pandas as pd
 from evplan.data import NetworkData
 from evplan.data.duties import expand_years, year_or
 from evplan.strategic.check_kits import KitTerms, check_kit_rows, exchange
-from evplan.strategic.check_money import check_money
+from evplan.strategic.check_money import check_money, commitment_penalty_usd
 from evplan.strategic.check_rows import allocation_rows, decision_rows, yearly_rows
 from evplan.strategic.records import by_key as _by
 from evplan.strategic.records import records as _rows
@@ -542,6 +542,7 @@ def _objective(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
                 cost = row.kit_value_usd if cost is None else cost
                 value[int(row.year)] -= (1 - rule.equity_share) * margin * cost
     total = sum(discount[year] * value[year] for year in data.years)
+    total -= commitment_penalty_usd(data, tables["sales"], discount)
     if "co2_by_year" in tables:  # CO2 and zero-emission rules: their discounted cost
         from evplan.verify.compliance import compliance_cost_usd
 

@@ -22,7 +22,7 @@ from evplan.strategic.check_kits import KitTerms
 from evplan.strategic.records import by_key as _by
 from evplan.strategic.records import records as _rows
 
-__all__ = ["check_money"]
+__all__ = ["check_money", "commitment_penalty_usd"]
 
 
 def _differs(got: float, want: float) -> bool:
@@ -76,3 +76,29 @@ def check_money(data: NetworkData, tables: dict[str, pd.DataFrame], problems: li
                             f"{row.program}: revenue_usd is {row.revenue_usd:,.2f}; "
                             f"{row.sales_vehicles:,.1f} vehicles at the inputs' "
                             f"{price:,.2f} make {want:,.2f}.")
+
+
+def commitment_penalty_usd(data: NetworkData, sales: pd.DataFrame,
+                           discount: dict[int, float]) -> float:
+    """Discounted penalty of the plan's unmet commitments (0 without
+    ``unmet_committed_penalty_usd_per_vehicle``): for each committed_sales row in the
+    horizon, the penalty x max(0, committed - sold), sold counting the sales (built-up and
+    kit-assembled) of every program its product names (the program, its segment or its
+    powertrain) in that market and year, as in the export model."""
+    penalty = data.scenario.unmet_committed_penalty_usd_per_vehicle
+    committed = data["committed_sales"]
+    if penalty is None or committed.empty:
+        return 0.0
+    programs = data["programs"]
+    sold = sales.groupby(["program", "market", "year"])["sales_vehicles"].sum()
+    total = 0.0
+    for row in _rows(committed):
+        year = int(row.year)
+        if year not in discount:
+            continue
+        named = programs.loc[(programs["program"] == row.product)
+                             | (programs["segment"] == row.product)
+                             | (programs["powertrain"] == row.product), "program"]
+        got = sum(float(sold.get((program, row.market, year), 0.0)) for program in named)
+        total += float(penalty) * discount[year] * max(0.0, float(row.min_vehicles) - got)
+    return total

@@ -17,6 +17,7 @@ from evplan.highs import SolverOptions
 from evplan.model.build import build_model
 from evplan.model.index import ModelIndex
 from evplan.model.options import BuildOptions
+from evplan.model.requirements import minimum_gaps
 from evplan.solve import TOLERANCE_VEHICLES, _explain_committed
 from evplan.strategic.milp import solve_milp
 from evplan.strategic.tables import values_of
@@ -97,9 +98,11 @@ def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
         selected = np.flatnonzero(floor.to_numpy() > 0)
         for position in np.flatnonzero(shortfall > TOLERANCE_VEHICLES):
             row = plant_years.iloc[selected[position]]
+            gaps = minimum_gaps(data, row["plant"], int(row["year"]))
+            why = f"; no vehicle can be built there: {'; '.join(gaps)}" if gaps else ""
             lines.append(f"minimum production of {floor.iloc[selected[position]]:,.0f} vehicles "
                          f"at {row['plant']} in {row['year']} (plants.csv row {row['row']}) "
-                         f"cannot be reached: short by {shortfall[position]:,.0f}. Lower "
+                         f"cannot be reached: short by {shortfall[position]:,.0f}{why}. Lower "
                          "min_utilisation, or let the plant change (plant_strategy.csv).")
     if "strategic_minimum_shortfall" in m.variables:
         shortfall = values_of(m, run, "strategic_minimum_shortfall")

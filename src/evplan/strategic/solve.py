@@ -36,6 +36,7 @@ from evplan.model.build import build_model
 from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.options import BuildOptions
+from evplan.model.requirements import empty_requirements
 from evplan.model.strategic.objective import strategic_constant_usd
 from evplan.results import Result, compute_kpis, result_tables
 from evplan.strategic.check import check_plan, network_skip
@@ -74,6 +75,16 @@ class StrategicOptions:
     fixed: Mapping[str, np.ndarray] | None = None
 
 
+def _empty_requirements(data: NetworkData, index: ModelIndex) -> bool:
+    """Is there a commitment no sale can serve, or a plant minimum of a plant that can
+    neither close (no plant_strategy row) nor ship kits, with no flow? Such a row reads
+    0 >= M, which linopy drops, so the plan would break it; the model is infeasible."""
+    holes = empty_requirements(index, data.scenario.unmet_committed_penalty_usd_per_vehicle)
+    flexible = set(data["plant_strategy"]["plant"]) | set(data["kit_routes"]["plant"])
+    fixed = ~index.plant_years["plant"].iloc[holes.plant_minimum].isin(flexible).to_numpy()
+    return bool(len(holes.committed) or fixed.any())
+
+
 def _objective(run: HighsRun, index: ModelIndex) -> float:
     return run.objective - strategic_constant_usd(index)
 
@@ -101,6 +112,10 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
     timings: dict[str, float] = {}
     started = time.perf_counter()
     index = build_index(data)
+    if _empty_requirements(data, index):
+        from evplan.strategic.explain import explain_strategic_infeasibility
+
+        raise InfeasibleError(explain_strategic_infeasibility(data, index, solver))
     m, index = build_model(data, BuildOptions(strategic_formulation=options.formulation,
                                               strategic_module_order=options.module_order),
                            index)
