@@ -52,6 +52,8 @@ def test_a_missing_country_or_maker_column_is_one_input_error(
     found = _problems(folder)
     assert found[0].startswith(f"column '{column}' is missing. Add it: ")
     assert not any("duplicate" in message or "'nan'" in message for message in found), found
+    assert len(found) <= 2 and all(" come from the missing column(s) of " in message
+                                   for message in found[1:]), found
 
 
 @pytest.mark.parametrize(("table", "column"), [
@@ -154,3 +156,46 @@ def test_a_semicolon_file_with_commas_in_its_cells_is_named_as_such(
     assert len(found) == 1, found
     assert found[0].startswith(f"{table}.csv uses ';' to separate columns (header "), found
     assert found[0].endswith("evplan reads commas. Save it as CSV with a comma separator.")
+
+
+@pytest.mark.parametrize(("table", "column", "follow_ons"), [
+    ("duties", "origin", 300), ("plants", "country", 338), ("grid_intensity", "country", 22),
+])
+def test_problems_that_follow_from_a_missing_column_are_one_note(
+        tmp_path: Path, table: str, column: str, follow_ons: int) -> None:
+    """Without duties.origin every route read as uncovered: 300 lines of 'no duty row
+    covers CN>JP ... Add a row to duties.csv' after the one true problem, a fix that does
+    not apply (audit 17). They are one note now; a real problem elsewhere still shows."""
+    folder = _china_export_copy(tmp_path)
+    _drop_column(folder, table, column)
+    _edit(folder, "markets", 3, "customs_basis", "FOBB")  # an unrelated problem
+    with pytest.raises(evplan.InputError) as caught:
+        evplan.load(folder)
+    found = caught.value.problems
+    messages = [problem.message for problem in found]
+    assert any(message.startswith(f"column '{column}' is missing. Add it: ")
+               for message in messages), messages
+    assert any("customs_basis = 'FOBB'" in message for message in messages), messages
+    notes = [problem for problem in found if " come from the missing column(s)" in problem.message]
+    assert len(notes) == 1 and notes[0].count == 0, messages
+    assert notes[0].message.startswith(f"{follow_ons} more problem(s) in other rows or tables "
+                                       f"come from the missing column(s) of {table}.csv;")
+    assert len(found) == 3, messages
+
+
+def test_an_unquoted_decimal_comma_in_one_row_names_that_row(tmp_path: Path) -> None:
+    """'1,5' unquoted in the first data row made pandas read the first column as an index;
+    the message blamed 'a comma at the end of each line' though one row had it (audit 17)."""
+    from evplan.data.files import read_csv_table
+
+    path = tmp_path / "retired.csv"
+    path.write_text("collection_point,year,chemistry,kwh\nEU,2030,LFP,1,5\nEU,2030,NMC811,10\n",
+                    encoding="utf-8")
+    with pytest.raises(evplan.InputError) as caught:
+        read_csv_table(path, "retired.csv")
+    [problem] = caught.value.problems
+    assert problem.row == 2
+    assert problem.message == (
+        "retired.csv cannot be read as CSV: row 2 has more cells than the header row (4). "
+        "Write a decimal point, not a comma (1.5, not 1,5), put text that holds commas in "
+        "quotes (\"a, b\"), or remove the comma at the end of the line.")

@@ -177,9 +177,7 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
                                   "that holds commas (\"a, b\") and give every row the same "
                                   "number of cells as the header.")]) from None
     if not isinstance(frame.index, pd.RangeIndex):  # pandas took a first column as the index
-        raise InputError([Problem(label, f"{label} cannot be read as CSV: its rows have one cell "
-                                  "more than the header row (a comma at the end of each line?). "
-                                  "Remove the extra commas, or name the extra column.")])
+        _refuse_longer_rows(label, text)
     if len(frame.columns) == 1:
         _refuse_other_separator(label, str(frame.columns[0]))
     names = next((row for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if row), [])
@@ -188,6 +186,29 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
         frame.columns = pd.Index([name if name in repeated else read  # name it as written
                                   for name, read in zip(names, frame.columns, strict=True)])
     return frame
+
+
+def _refuse_longer_rows(label: str, text: str) -> None:
+    """Raise for rows with more cells than the header (pandas read the first as an index).
+
+    When every row has one cell more, a comma ends each line; when only some have, those
+    rows are named: an unquoted decimal comma ('1,5') is the usual cause.
+    """
+    rows = [row for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if row]
+    width = len(rows[0])
+    longer = [number for number, row in enumerate(rows[1:], start=2) if len(row) > width]
+    if not longer or len(longer) == len(rows) - 1:
+        raise InputError([Problem(label, f"{label} cannot be read as CSV: its rows have one cell "
+                                  "more than the header row (a comma at the end of each line?). "
+                                  "Remove the extra commas, or name the extra column.")])
+    shown = ", ".join(str(number) for number in longer[:10]) + (
+        f" and {len(longer) - 10} more" if len(longer) > 10 else "")
+    rows_have = f"rows {shown} have" if len(longer) > 1 else f"row {shown} has"
+    raise InputError([Problem(label, f"{label} cannot be read as CSV: {rows_have} more cells "
+                              f"than the header row ({width}). Write a decimal point, not a "
+                              "comma (1.5, not 1,5), put text that holds commas in quotes "
+                              "(\"a, b\"), or remove the comma at the end of the line.",
+                              longer[0])])
 
 
 def _refuse_other_separator(label: str, header: str) -> None:

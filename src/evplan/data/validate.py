@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -191,12 +192,53 @@ def validate_inputs(raw: RawInputs) -> NetworkData:
             # reported, a check that trips over a blank cell adds nothing the user needs.
             if not column_problems:
                 raise
+        problems[column_problems:] = _without_missing_column_follow_ons(
+            raw, problems[column_problems:])
     if problems:
         raise InputError(_without_follow_ons(problems, len(raw.problems)))
     assert scenario is not None
     return NetworkData(scenario=scenario, tables={name: frame.reset_index(drop=True)
                                                   for name, frame in typed.items()},
                        origin=raw.origin)
+
+
+def _without_missing_column_follow_ons(raw: RawInputs, found: list[Problem]
+                                       ) -> list[Problem]:
+    """Cross-table ``found`` without those that follow from a missing required column.
+
+    A table without a required column (already reported: "column 'origin' is missing")
+    reads as blank in that column, so every cross-table check that uses it fails row by
+    row: hundreds of "no duty row covers CN>JP ... Add a row to duties.csv" whose fix
+    does not apply. A cross-table problem in such a table, or naming it, is dropped; one
+    line says how many, and that they are checked once the column is there (a note:
+    it counts as no problem of its own).
+    """
+    incomplete = [raw.labels.get(name, table.file) for name, table in TABLES.items()
+                  if name in raw.tables and any(
+                      column.required and column.name not in raw.tables[name].columns
+                      for column in table.columns)]
+    if not incomplete:
+        return found
+    # 'duties.csv' must not match inside 'kit_duties.csv'; 'nan' is the missing cell itself
+    # (an id is never 'nan': the column checks refuse it)
+    named = re.compile("|".join([rf"(?<![\w.]){re.escape(label)}" for label in incomplete]
+                                + [r"\bnan\b"]))
+    kept: list[Problem] = []
+    dropped = 0
+    follows = False  # the previous problem was dropped: its "... and N more" line goes too
+    for problem in found:
+        more = problem.row is None and problem.message.startswith("... and ")
+        follows = (follows and more) or problem.file in incomplete or (
+            not more and named.search(problem.message) is not None)
+        if follows:
+            dropped += problem.count
+        else:
+            kept.append(problem)
+    if dropped:
+        kept.append(Problem(incomplete[0], f"{dropped} more problem(s) in other rows or tables "
+                            f"come from the missing column(s) of {', '.join(incomplete)}; "
+                            "they are checked again once the column is there.", count=0))  # a note
+    return kept
 
 
 def _without_follow_ons(problems: list[Problem], read: int) -> list[Problem]:
