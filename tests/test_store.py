@@ -103,6 +103,36 @@ def test_a_table_with_a_new_column_widens_the_stored_table(tmp_path: Path,
     assert store.table(first, "shipments")["kit_vehicles"].isna().all()
 
 
+def test_an_empty_text_column_first_then_values(tmp_path: Path, result: evplan.Result) -> None:
+    """A strategic run with no network decision recorded first stored its empty text
+    columns with DuckDB's NULL type; the next run's decisions then failed with
+    'Conversion Error: Unimplemented type for cast (VARCHAR -> "NULL")' (audit 17)."""
+    import duckdb
+    import pyarrow as pa
+
+    store = ResultsStore(tmp_path / "runs.duckdb")
+    empty = pd.DataFrame({"year": pd.Series(dtype=int), "kind": pd.Series(dtype=object)})
+    decided = pd.DataFrame({"year": [2026], "kind": ["close"]})
+    first = store.record(dataclasses.replace(result, tables={"decisions": empty}),
+                         scenario="nothing decided")
+    second = store.record(dataclasses.replace(result, tables={"decisions": decided}),
+                          scenario="closes a plant")
+    assert store.table(first, "decisions").empty
+    assert store.table(second, "decisions")["kind"].tolist() == ["close"]
+    # A store an older evplan left with a NULL-typed column takes the values' type.
+    old = tmp_path / "old.duckdb"
+    ResultsStore(old).record(dataclasses.replace(result, tables={"other": decided}),
+                             scenario="makes the store")
+    with duckdb.connect(str(old)) as connection:  # as the old code made it, from Arrow
+        connection.register("made", pa.table({"run_id": pa.array([], pa.string()),
+                                               "year": pa.array([], pa.int64()),
+                                               "kind": pa.array([], pa.null())}))
+        connection.execute("CREATE TABLE result_decisions AS SELECT * FROM made")
+    later = ResultsStore(old).record(dataclasses.replace(result, tables={"decisions": decided}),
+                                     scenario="closes a plant")
+    assert ResultsStore(old).table(later, "decisions")["kind"].tolist() == ["close"]
+
+
 def test_one_record_and_a_batch_store_the_same_rows(tmp_path: Path,
                                                    result: evplan.Result) -> None:
     """One record's tables go to DuckDB through Arrow, a batch's through one pandas concat:

@@ -51,6 +51,7 @@ from evplan.store_checks import (
     header_problem,
     missing_columns,
     table_columns,
+    untyped_columns,
 )
 from evplan.store_lock import FolderBusy, duckdb_locked, folder_lock
 
@@ -199,6 +200,15 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
     """``frame`` as an Arrow table, without its index, converted on this thread (a pool
     costs more than it saves on result tables of a few thousand rows)."""
     return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
+
+
+def _typed(rows: pa.Table) -> pa.Table:
+    """``rows`` with each column of Arrow type null (no value in any row) as text."""
+    nulls = [i for i, field in enumerate(rows.schema) if pa.types.is_null(field.type)]
+    for i in nulls:
+        rows = rows.set_column(i, rows.schema.field(i).name,
+                               pa.nulls(rows.num_rows, pa.string()))
+    return rows
 
 
 def _rows_of(records: Sequence[RunRecord], name: str) -> pa.Table:
@@ -403,11 +413,12 @@ class ResultsStore:
             self._insert(connection, "runs", runs)
             self._insert(connection, "kpis", kpis)
             existing = table_columns(connection)
+            untyped = untyped_columns(connection)
             for name in names:
                 if not _TABLE_NAME.match(name):
                     raise StoreError(f"evplan: '{name}' is not a valid result table name.")
                 self._write_table(connection, f"result_{name}", _rows_of(records, name),
-                                  existing)
+                                  existing, untyped)
             pause = os.environ.get(PAUSE_ENV)
             if pause:  # test hook: announce, then wait inside the open transaction
                 Path(pause).write_text(records[0].run_id, encoding="utf-8")
@@ -441,8 +452,24 @@ class ResultsStore:
 
     @classmethod
     def _write_table(cls, connection: duckdb.DuckDBPyConnection, target: str,
-                     rows: pa.Table, existing: dict[str, set[str]]) -> None:
-        """Insert ``rows`` (run_id first) into ``target``, made or widened as needed."""
+                     rows: pa.Table, existing: dict[str, set[str]],
+                     untyped: set[tuple[str, str]] | None = None) -> None:
+        """Insert ``rows`` (run_id first) into ``target``, made or widened as needed.
+
+        A column with no value at all (an empty table's text column: Arrow type null) is
+        stored as text, so a later run's values fit; a column an older evplan stored with
+        DuckDB's NULL type takes the type of the first values that come.
+        """
+        rows = _typed(rows)
+        for column in rows.column_names:
+            if untyped and (target, column) in untyped and not pa.types.is_null(rows.schema.field(
+                    column).type):
+                connection.register("_evplan_rows", rows.select([column]).slice(0, 0))
+                kind = connection.execute("SELECT column_type FROM (DESCRIBE _evplan_rows)"
+                                          ).fetchall()[0][0]
+                connection.unregister("_evplan_rows")
+                connection.execute(f'ALTER TABLE {target} ALTER "{column}" TYPE {kind}')
+                untyped.discard((target, column))
         if target not in existing:
             cls._from_rows(connection, f"CREATE TABLE {target} AS SELECT * FROM _evplan_rows",
                            rows)

@@ -36,6 +36,15 @@ def table_columns(connection: duckdb.DuckDBPyConnection, main_only: bool = True
     return columns
 
 
+def untyped_columns(connection: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(table, column) of the ``main`` schema's columns of DuckDB type NULL: made by
+    evplan before December 2026 from a table whose text column was empty in the first run
+    recorded (its Arrow type was null), they refused any later value."""
+    sql = ("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
+           "current_database() AND schema_name = 'main' AND data_type = '\"NULL\"'")
+    return {(str(table), str(column)) for table, column in connection.execute(sql).fetchall()}
+
+
 def header_problem(path: Path) -> str | None:
     """Why ``path`` cannot be opened as a store (a folder, unreadable, not a DuckDB database),
     judged by its first bytes without opening DuckDB; None when it may be one or is absent."""
