@@ -35,7 +35,10 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
     (:func:`evplan.verify.compliance_cost_usd`) joins the recomputed objective. For a plain
     export LP the HiGHS duals are the candidate optimality certificate (a dual bound from
     the tables); with compliance rows no independent bound is computed (the certificate
-    says so: ``bound_usd`` is None). Raises VerificationError on any violation.
+    says so: ``bound_usd`` is None). A whole result's summary tables (production,
+    utilisation, duties, margins, demand rows) and network KPIs are then re-derived from
+    the certified plan (:mod:`evplan.verify.derived`; family ``derived``). Raises
+    VerificationError on any violation.
 
     Parameters
     ----------
@@ -74,7 +77,25 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
              if lp and not compliance and not skip and np.isfinite(run.dual).any() else None)
     certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost, skip=skip,
                                  names=names)
+    if "utilisation" in result.tables:  # a whole result (a warm case certifies its plan only)
+        problems = _derived(data, result, getattr(index, "strategic", None) is not None)
+        if problems:
+            raise VerificationError([f"derived: {line}" for line in problems])
     metadata = {**result.metadata, "certificate": certificate.as_dict()}
     if compliance:
         metadata["compliance_check"] = "passed"
     return replace(result, metadata=metadata)
+
+
+def _derived(data: NetworkData, result: Result, strategic: bool) -> list[str]:
+    """The summary tables and network KPIs re-derived from the certified plan
+    (:mod:`evplan.verify.derived`; the strategic corrections by
+    :mod:`evplan.strategic.check_derived`)."""
+    from evplan.verify.derived import derived_problems, kpi_problems
+
+    problems = derived_problems(data, result.tables, strategic=strategic)
+    if strategic:
+        from evplan.strategic.check_derived import strategic_derived_problems
+
+        problems += strategic_derived_problems(data, result.tables)
+    return problems + kpi_problems(result.kpis, result.tables)
