@@ -116,3 +116,20 @@ def test_progressive_hedging_explains_a_scenario_without_a_plan() -> None:
     assert caught.value.exit_code == 2
     assert len(caught.value.explanations) == 1
     assert caught.value.explanations[0].startswith(BOTH_BINDS)
+
+
+def test_a_commitment_no_sale_can_serve_is_explained_per_scenario() -> None:
+    """Every scenario commits 50 V1 in M2, where no demand tier sells it: the row had no
+    variable, linopy dropped it, and the study's plan failed its certificate (exit 4)."""
+    data = two_plants(years=2, demand=[1_000.0, 1_000.0], extra={
+        "plant_strategy": {"plant": ["P1"], "modules_initial": [1]},
+        "markets": {"market": ["M1", "M2"], "country": ["AA", "AA"]},
+        "committed_sales": {"market": ["M2"], "year": [2025], "product": ["V1"],
+                            "min_vehicles": [50.0]}})
+    with pytest.raises(InfeasibleError) as caught:
+        stochastic(data, "s", EXACT, catalog=_catalog(2025))
+    lines = caught.value.explanations
+    assert caught.value.exit_code == 2 and len(lines) == 1
+    assert lines[0].startswith("scenario 'slump' has no feasible plan even on its own: "
+                               "committed sales of 50 V1 in M2 in 2025 (committed_sales.csv "
+                               "row 2) cannot be supplied: short by 50; no flow can serve it")

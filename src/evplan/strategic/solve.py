@@ -46,7 +46,7 @@ from evplan.strategic.milp import MilpRunner, rounded_values, solve_milp, status
 from evplan.strategic.tables import strategic_tables
 from evplan.verify.certify import certify
 
-__all__ = ["StrategicOptions", "optimize_strategic"]
+__all__ = ["StrategicOptions", "empty_strategic_requirements", "optimize_strategic"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class StrategicOptions:
     fixed: Mapping[str, np.ndarray] | None = None
 
 
-def _empty_requirements(data: NetworkData, index: ModelIndex) -> bool:
+def empty_strategic_requirements(data: NetworkData, index: ModelIndex) -> bool:
     """Is there a commitment no sale can serve, or a plant minimum of a plant that can
     neither close (no plant_strategy row) nor ship kits, with no flow? Such a row reads
     0 >= M, which linopy drops, so the plan would break it; the model is infeasible."""
@@ -112,7 +112,7 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
     timings: dict[str, float] = {}
     started = time.perf_counter()
     index = build_index(data)
-    if _empty_requirements(data, index):
+    if empty_strategic_requirements(data, index):
         from evplan.strategic.explain import explain_strategic_infeasibility
 
         raise InfeasibleError(explain_strategic_infeasibility(data, index, solver))

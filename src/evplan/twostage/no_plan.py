@@ -10,9 +10,11 @@ from evplan.highs import SolverOptions
 from evplan.twostage.extensive import ExtensiveRun, solve_extensive
 
 if TYPE_CHECKING:
+    from evplan.data import NetworkData
+    from evplan.model.index import ModelIndex
     from evplan.twostage.solve import _Remote, _Scenario
 
-__all__ = ["raise_no_plan", "why_no_plan"]
+__all__ = ["raise_if_unservable", "raise_no_plan", "why_no_plan"]
 
 
 def why_no_plan(scenarios: list[_Scenario], solver: SolverOptions, revelation: int | None,
@@ -84,3 +86,17 @@ def raise_no_plan(run: ExtensiveRun, what: str, scenarios: list[_Scenario] | Non
     raise SolverLimitError(f"evplan: the solver stopped ({run.status}) after "
                            f"{run.seconds:.1f} s without a plan for {what}. Raise "
                            "--time-limit.")
+
+
+def raise_if_unservable(name: str, data: NetworkData, index: ModelIndex,
+                        solver: SolverOptions | None = None) -> None:
+    """Raise InfeasibleError, explained, when scenario ``name`` has a commitment no sale can
+    serve or a fixed plant's minimum with no flow: linopy drops such an empty row, so the
+    study would plan without it (:func:`evplan.strategic.solve.empty_strategic_requirements`)."""
+    from evplan.strategic.explain import explain_strategic_infeasibility
+    from evplan.strategic.solve import empty_strategic_requirements
+
+    if empty_strategic_requirements(data, index):
+        raise InfeasibleError([f"scenario '{name}' has no feasible plan even on its own: "
+                               f"{line}" for line in
+                               explain_strategic_infeasibility(data, index, solver)])

@@ -42,7 +42,7 @@ from evplan.scenarios.apply import apply_scenario, catalog_for
 from evplan.scenarios.overrides import Catalog
 from evplan.strategic.milp import MilpRunner
 from evplan.twostage.extensive import Block, ExtensiveRun, averaged_block, solve_extensive
-from evplan.twostage.no_plan import raise_no_plan
+from evplan.twostage.no_plan import raise_if_unservable, raise_no_plan
 from evplan.twostage.risk import (
     cvar,
     empty_regret,
@@ -309,6 +309,7 @@ def _build(data: NetworkData, study: Study, catalog: Catalog) -> tuple[list[_Sce
         if not has_strategic(applied.data):
             raise _no_strategic(study)
         index = build_index(applied.data)
+        raise_if_unservable(scenario.name, applied.data, index)
         m, index = build_model(applied.data, index=index)
         runner = MilpRunner(m)
         mine = _elements(index, study.revelation_year)

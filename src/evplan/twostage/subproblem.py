@@ -36,6 +36,7 @@ from evplan.scenarios.apply import apply_scenario
 from evplan.scenarios.overrides import Patch
 from evplan.strategic.milp import MilpRunner
 from evplan.twostage.extensive import Block, solve_extensive
+from evplan.twostage.no_plan import raise_if_unservable
 from evplan.twostage.verify import scenario_result
 
 __all__ = ["ScenarioSpec", "Shard", "StepResult"]
@@ -96,6 +97,7 @@ class _Scenario:
         self.data = applied.data
         self.overrides = applied.overrides
         index = build_index(applied.data)
+        raise_if_unservable(spec.name, applied.data, index, solver)
         self.m, self.index = build_model(applied.data, index=index)
         self.runner = MilpRunner(self.m)
         self.elements = _elements(self.index, revelation)
