@@ -31,7 +31,8 @@ KIT_DUTIES = Table(
         Column(
             "rvc_threshold", "float", "fraction",
             "Regional value content needed for the preferential rate: originating value / "
-            "vehicle value at the site (needed with a preferential rate).",
+            "vehicle value at the site (needed with a preferential rate). A site's kits of "
+            "one program and year are held to the strictest threshold among their rows.",
             required=False, minimum=0, maximum=1,
         ),
         Column(
