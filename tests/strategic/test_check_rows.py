@@ -14,9 +14,20 @@ import pytest
 
 import evplan
 from evplan.strategic.check import check_plan
+from evplan.strategic.check_reported import reported_problems
 from tests.strategic.networks import two_plants
 
 EXACT = evplan.SolverOptions(mip_gap=1e-9)
+
+
+def rules(data: evplan.NetworkData, tables: dict[str, pd.DataFrame], objective: float
+          ) -> list[str]:
+    """check_plan's problems less the reported columns re-derived from the broken tables
+    (check_reported.py: these tests break a decision table but not the tables made from
+    it, and test the rules of the decisions themselves)."""
+    reported = set(reported_problems(data, tables))
+    return [problem for problem in check_plan(data, tables, objective)
+            if problem not in reported]
 
 
 def recomputed(problems: list[str]) -> float:
@@ -29,9 +40,9 @@ def consistent(data: evplan.NetworkData, result: evplan.Result,
                decisions: pd.DataFrame) -> list[str]:
     """Problems of the plan with ``decisions`` and the objective they imply."""
     tables = {**dict(result.tables), "plant_decisions": decisions}
-    problems = check_plan(data, tables, result.objective_usd)
+    problems = rules(data, tables, result.objective_usd)
     if any(p.startswith("the objective recomputed") for p in problems):
-        problems = check_plan(data, tables, recomputed(problems))
+        problems = rules(data, tables, recomputed(problems))
     return problems
 
 
@@ -107,9 +118,9 @@ def test_a_plant_state_the_model_does_not_have_is_caught(
         sold, "price_usd_per_vehicle"]
     tables = {**dict(result.tables), "plant_decisions": decisions, "shipments": shipments,
               "sales": sales}
-    problems = check_plan(data, tables, result.objective_usd)
+    problems = rules(data, tables, result.objective_usd)
     if any(p.startswith("the objective recomputed") for p in problems):
-        problems = check_plan(data, tables, recomputed(problems))
+        problems = rules(data, tables, recomputed(problems))
     assert problems == ["P2 2026: state 'paused' is not running, mothballed or closed."]
 
 
@@ -131,8 +142,8 @@ def test_a_missing_program_allocation_row_is_caught() -> None:
     kept = allocations[allocations["year"] != 2026].copy()
     kept.loc[kept["year"] == 2027, ["started", "one_off_cost_usd"]] = [False, 0.0]
     tables["program_allocations"] = kept
-    problems = check_plan(data, tables, result.objective_usd)
-    problems = check_plan(data, tables, recomputed(problems))
+    problems = rules(data, tables, result.objective_usd)
+    problems = rules(data, tables, recomputed(problems))
     assert problems == ["P2 V1 2026: no program_allocations row (whether the plant is "
                         "allocated the program that year is not reported)."]
 
@@ -152,7 +163,7 @@ def test_a_missing_market_presence_row_is_caught() -> None:
     kept = presence[presence["year"] != 2026].copy()
     kept.loc[kept["year"] == 2027, ["entered", "one_off_cost_usd"]] = [False, 0.0]
     tables = {**dict(result.tables), "market_presence": kept}
-    problems = check_plan(data, tables, result.objective_usd)
-    problems = check_plan(data, tables, recomputed(problems))
+    problems = rules(data, tables, result.objective_usd)
+    problems = rules(data, tables, recomputed(problems))
     assert problems == ["M1 2026: no market_presence row (market_entry.csv has a row, so the "
                         "plan must report every year)."]

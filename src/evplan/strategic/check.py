@@ -50,6 +50,7 @@ from evplan.data import NetworkData
 from evplan.data.duties import expand_years, year_or
 from evplan.strategic.check_kits import KitTerms, check_kit_rows, exchange
 from evplan.strategic.check_money import check_money, commitment_penalty_usd
+from evplan.strategic.check_reported import reported_problems
 from evplan.strategic.check_rows import allocation_rows, decision_rows, yearly_rows
 from evplan.strategic.records import by_key as _by
 from evplan.strategic.records import records as _rows
@@ -566,4 +567,5 @@ def check_plan(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
     check_money(data, tables, problems)
     _balance(data, tables, problems)
     _objective(data, tables, objective, basis, problems)
+    problems += reported_problems(data, tables)
     return problems
