@@ -227,8 +227,9 @@ class ComplianceLayout:
         programs = data.programs.set_index("program")["battery_kwh"]
         plants = data["plant_emissions"].set_index("plant")["battery_kg_co2_per_kwh"]
         kwh = flows["program"].map(programs).astype(float).fillna(0.0)
-        battery = flows[kwh > 0].assign(battery_kwh=flows["program"].map(programs).astype(
-            float))
+        # kwh[kwh > 0], not the full column: on an empty selection (no program with a
+        # battery) assign would take the full Series' index and the frame its length.
+        battery = flows[kwh > 0].assign(battery_kwh=kwh[kwh > 0])
         self.battery_rows = np.flatnonzero((kwh > 0).to_numpy())
         self.battery_eu = battery["market"].map(data.markets.set_index("market")[
             "country"]).eq("EU").to_numpy()

@@ -19,7 +19,10 @@ coefficient, a missed flow) as well as a solver tolerance problem:
   the plan builds in, and no sale where no sale price is given;
 * every excess, pooled, bought, sold, banked, owed and missing quantity is >= 0, and
   nothing is pooled where no pooling price is given;
-* carbon: the cap, and the carbon cost reported is price x tonnes counted.
+* carbon: the cap, and the carbon cost reported is price x tonnes counted;
+* every descriptive column (vehicles, shares, averages, credits earned and required,
+  tonnes, constants repeated from the inputs) re-derived cell by cell
+  (:mod:`evplan.verify.compliance_reported`).
 
 The check runs in two steps (:class:`ComplianceCheck`): the joins of the plan's keys
 (plant, program, market, year of each shipment; market and year of each reported row)
@@ -42,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.verify.compliance_reported import ReportedCheck
 
 __all__ = ["ComplianceCheck", "check_compliance", "compliance_cost_usd"]
 
@@ -174,6 +178,7 @@ class ComplianceCheck:
         self._years = {name: np.asarray(tables[name]["year"], dtype=float)
                        for name, _ in _COST_COLUMNS if name in tables}
         self._repeated = self._repeated_keys(tables)
+        self._reported = ReportedCheck(data, tables)
 
     @staticmethod
     def _repeated_keys(tables: Tables) -> list[str]:
@@ -372,7 +377,8 @@ class ComplianceCheck:
                 + self._credit_problems(tables, vehicles)
                 + self._carbon_problems(tables, vehicles)
                 + self._unpriced_carbon_problems(tables)
-                + self._money_problems(tables))
+                + self._money_problems(tables)
+                + self._reported.problems(tables, vehicles))
 
     def _unpriced_carbon_problems(self, tables: Tables) -> list[str]:
         rows = self._unpriced_carbon
