@@ -183,7 +183,10 @@ def test_scenario_messages_word_for_word(tmp_path: Path) -> None:
         "first_year must be a number, found a list. Write a single value."]
     assert _scenario_problems(tmp_path, "unmet_committed_penalty_usd_per_vehicle",
                               "1e300") == [
-        "unmet_committed_penalty_usd_per_vehicle = 1e+300 is outside [0, 1e+09]."]
+        "unmet_committed_penalty_usd_per_vehicle = 1e+300 is outside [0, 1e+09]. Write a "
+        "value in that range (USD/vehicle)."]
+    assert _scenario_problems(tmp_path, "last_year", "2030.5") == [
+        "last_year = 2030.5 is not a whole number. Write a whole number (year)."]
     assert _scenario_problems(tmp_path, "name", "{a: 1}") == [
         "name must be text, found a mapping. Write a single value."]
 

@@ -65,7 +65,8 @@ def _scenario_value(field: ScenarioField, value: Any, label: str,
                                 + ("." if field.required else " or leave the key out.")))
         return field.default
     if field.dtype == "int" and number != int(number):
-        problems.append(Problem(label, f"{field.name} = {value!r} is not a whole number."))
+        problems.append(Problem(label, f"{field.name} = {value!r} is not a whole number. "
+                                f"Write a whole number ({field.unit})."))
         return field.default
     low, high = field.minimum, field.maximum
     if (low is not None and number < low) or (high is not None and number > high):
@@ -73,8 +74,9 @@ def _scenario_value(field: ScenarioField, value: Any, label: str,
                 if field.unit.startswith("fraction") and 1 < number <= 100 else "")
         lower = f"{low:g}" if low is not None else "-inf"
         upper = f"{high:g}" if high is not None else "inf"
+        fix = hint or f" Write a value in that range ({field.unit})."
         problems.append(Problem(label, f"{field.name} = {number:g} is outside [{lower}, "
-                                f"{upper}].{hint}"))
+                                f"{upper}].{fix}"))
         return field.default
     return int(number) if field.dtype == "int" else number
 
