@@ -48,7 +48,7 @@ def check_duplicate_keys(tables: Tables, labels: dict[str, str], problems: list[
         # reported by the column checks; rows without it are no one's duplicates.
         required = [column.name for column in table.columns
                     if column.name in key and column.required]
-        blank = (frame[required].isna() | frame[required].astype(object).eq("")).any(axis=1)
+        blank = (frame[required].isna() | (frame[required].astype(object) == "")).any(axis=1)
         if blank.any():
             frame = frame[~blank]
         if len(frame) < 2:

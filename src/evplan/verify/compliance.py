@@ -480,6 +480,8 @@ class ComplianceCheck:
         purchase price, so a plan that ties with the rule's own optimum passes.
         """
         zev = self._zev
+        if zev is None:  # no ZEV mandate: nothing to bank
+            return []
         settings = zev["settings"]
         penalty, cover, delta = zev["penalty"], zev["cover"], zev["delta"]
         problems = []

@@ -182,7 +182,7 @@ def _match(name: str, got_keys: list[np.ndarray], want_keys: list[np.ndarray]
     for position in first[counts > 1][:MAX_LINES]:
         lines.append(f"{name}: the row {_label(got_keys, position)} is reported more than "
                      "once.")
-    where = pd.Index(want_code).get_indexer(got_code)
+    where = pd.Index(want_code).get_indexer(pd.Index(got_code))
     for position in np.flatnonzero(where < 0)[:MAX_LINES]:
         lines.append(f"{name}: row {_label(got_keys, position)} is reported, but the plan "
                      "makes no such row.")
