@@ -37,10 +37,12 @@ by cell (and row by row where the row set is not checked elsewhere):
   count, one-off cost and the sentence;
 * ``network_comparison``: the plan side (``plan_consolidated_usd`` = the year's revenue
   less every cost of the tables, ``plan_attributable_usd`` = that less the partners'
-  shares re-derived above), ``discount_factor`` and the identities ``gain = plan - today``.
+  shares re-derived above), ``discount_factor`` and the identities ``gain = plan - today``,
+  and today's ``consolidated = margin_usd - network_costs_usd`` and ``attributable =
+  consolidated - partner_share_usd``.
 
 Not re-derivable here: ``network_comparison``'s ``today_*`` columns (today's network is a
-second solve; only its gains are checked against them), and ``rvc_met`` of a site's
+second solve; only the identities above tie its columns together), and ``rvc_met`` of a site's
 program-year whose kits meet the threshold but claim no preference (the model may set it
 either way; it is checked to be one value for the group). An event's
 ``one_off_cost_usd`` is its plant-year's (or program start plus stop for a move), as
@@ -353,18 +355,23 @@ def _comparison(data: NetworkData, tables: Mapping[str, pd.DataFrame], partner: 
         want[(year,)] = {"plan_consolidated_usd": value.get(year, 0.0),
                          "plan_attributable_usd": value.get(year, 0.0) - shares.get(year, 0.0),
                          "discount_factor": (1 + rate) ** -(year - first)}
-    tolerance = {(year,): 1e-9 * size + 1e-2 for year, size in scale.items()}
+    del scale
     _compare("network_comparison", frame, ["year"], want, problems,
              absolute={"discount_factor": 1e-9})
+    identities = [(f"gain_{basis}_usd", f"plan_{basis}_usd", f"today_{basis}_usd")
+                  for basis in ("consolidated", "attributable")]
+    if {"margin_usd", "network_costs_usd", "partner_share_usd"} <= set(frame.columns):
+        identities += [("today_consolidated_usd", "margin_usd", "network_costs_usd"),
+                       ("today_attributable_usd", "today_consolidated_usd",
+                        "partner_share_usd")]
     for row in _rows(frame):
-        for basis in ("consolidated", "attributable"):
-            plan, today = (float(getattr(row, f"{side}_{basis}_usd")) for side in ("plan",
-                                                                                   "today"))
-            gain = float(getattr(row, f"gain_{basis}_usd"))
-            if not _same(gain, plan - today, tolerance.get((int(row.year),), 1e-2)):
-                problems.append(f"network_comparison {row.year}: gain_{basis}_usd is "
-                                f"{gain:,.2f}; plan {plan:,.2f} less today {today:,.2f} is "
-                                f"{plan - today:,.2f}.")
+        for column, left, right in identities:  # column = left - right, as the tables make it
+            got, first, second = (float(getattr(row, name)) for name in (column, left, right))
+            tolerance = 1e-12 * (abs(first) + abs(second)) + 1e-3
+            if not _same(got, first - second, tolerance):
+                problems.append(f"network_comparison {row.year}: {column} is {got:,.2f}; "
+                                f"{left} {first:,.2f} less {right} {second:,.2f} is "
+                                f"{first - second:,.2f}.")
 
 
 def _money(value: float) -> str:
