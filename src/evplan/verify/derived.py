@@ -28,7 +28,7 @@ table                    re-derived as
                          revenue of its vehicles at the average price of their program,
                          market and year, the plant's fixed cost in the year's USD (as the
                          objective charges it); margin = revenue - costs - fixed cost
-``demand_shadow_prices`` one row per demand row in the horizon: its volume and price, and
+``demand_shadow_prices`` one row per demand row: its volume and price, and
                          the sales of that market, year, product and tier
 ``kpis`` (network rows)  from the tables above (:func:`kpi_problems`): global sales, each
                          market's and origin's share, exports by origin, utilisation by
@@ -72,7 +72,7 @@ def derived_problems(data: NetworkData, tables: Mapping[str, pd.DataFrame],
     demand = _demand_rows(data)
     problems = _attributes(data, shipments, sales, demand)
     expected = {"production": _production(shipments), "duties": _duties(shipments),
-                "demand_shadow_prices": _demand(data, sales, demand)}
+                "demand_shadow_prices": _demand(sales, demand)}
     if not strategic:
         capacity, fixed = _plant_years(data)
         expected["utilisation"] = _utilisation(shipments, capacity)
@@ -290,11 +290,9 @@ def _duties(shipments: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
     return keys, paid
 
 
-def _demand(data: NetworkData, sales: pd.DataFrame, demand: pd.DataFrame
-            ) -> tuple[list[str], pd.DataFrame]:
+def _demand(sales: pd.DataFrame, demand: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
     keys = ["market", "year", "product", "tier"]
-    rows = demand[demand["year"].isin(list(data.years))][
-        [*keys, "volume_vehicles", "price_usd_per_vehicle"]].reset_index(drop=True)
+    rows = demand[[*keys, "volume_vehicles", "price_usd_per_vehicle"]].reset_index(drop=True)
     sold_at, row_at, size = joint_codes(sales, rows, keys)
     sold = np.bincount(sold_at, sales["sales_vehicles"].to_numpy(dtype=float), size)
     rows["sales_vehicles"] = sold[row_at]
