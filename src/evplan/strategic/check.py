@@ -40,6 +40,7 @@ verification.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -251,7 +252,11 @@ def _programs(data: NetworkData, tables: dict[str, pd.DataFrame], problems: list
         if bool(row.allocated) and states.get((row.plant, row.year), "running") == "closed":
             problems.append(f"{row.plant} {row.program}: allocated in {row.year} at a closed "
                             "plant.")
-        option = options[(row.plant, row.program)]
+        option = options.get((row.plant, row.program))
+        if option is None:
+            problems.append(f"program_allocations: {row.plant} {row.program} {row.year} is "
+                            "no plant_program_options row.")
+            continue
         if row.year < year_or(option.first_year, first) and bool(row.allocated) != (
                 option.existing == "yes"):
             problems.append(f"{row.plant} {row.program}: allocation changes in {row.year}, "
@@ -446,8 +451,12 @@ def _plant_costs(data: NetworkData, tables: dict[str, pd.DataFrame],
             charge(row.year, sum(costs.values()), plant)
     variants = _by(data["steering_variants"], "plant", "program")
     for row in _rows(tables["steering_variants_added"]):
-        cost = float(variants[(row.plant, row.program)].add_other_cost_usd) * bool(
-            row.added_this_year)
+        variant = variants.get((row.plant, row.program))
+        if variant is None:  # a NaN cost differs from any reported one: the row is named
+            compare(f"steering_variants_added {row.plant} {row.program} {row.year} (no "
+                    "steering_variants row)", row, {"one_off_cost_usd": float("nan")})
+            continue
+        cost = float(variant.add_other_cost_usd) * bool(row.added_this_year)
         compare(f"steering_variants_added {row.plant} {row.program} {row.year}", row,
                 {"one_off_cost_usd": cost})
         charge(row.year, cost, row.plant)
@@ -505,7 +514,7 @@ def _objective(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
     discount = {year: (1 + rate) ** -(year - first) for year in data.years}
     equity = _by(data["plant_equity"], "plant")
     markup = data.scenario.transfer_price_markup
-    value = dict.fromkeys(data.years, 0.0)
+    value: dict[int, float] = defaultdict(float, dict.fromkeys(data.years, 0.0))
     for row in _rows(tables["sales"]):
         value[row.year] += row.revenue_usd
     for row in _rows(tables["shipments"]):
@@ -542,6 +551,9 @@ def _objective(data: NetworkData, tables: dict[str, pd.DataFrame], objective: fl
                 cost = getattr(row, "variable_cost_usd", None)
                 cost = row.kit_value_usd if cost is None else cost
                 value[int(row.year)] -= (1 - rule.equity_share) * margin * cost
+    for year in sorted(set(value) - set(data.years)):
+        problems.append(f"rows of {year}, outside the planning years, carry "
+                        f"{value[year]:,.2f} USD of the objective.")
     total = sum(discount[year] * value[year] for year in data.years)
     total -= commitment_penalty_usd(data, tables["sales"], discount)
     if "co2_by_year" in tables:  # CO2 and zero-emission rules: their discounted cost

@@ -62,6 +62,7 @@ from evplan.data import NetworkData
 from evplan.data.duties import expand_years, year_or
 from evplan.data.products import product_members
 from evplan.strategic.check_kits import KitTerms, exchange
+from evplan.strategic.decisions import money
 from evplan.strategic.records import by_key as _by
 from evplan.strategic.records import records as _rows
 
@@ -374,17 +375,8 @@ def _comparison(data: NetworkData, tables: Mapping[str, pd.DataFrame], partner: 
                                 f"{first - second:,.2f}.")
 
 
-def _money(value: float) -> str:
-    size = abs(value)
-    if size >= 1e9:
-        return f"US$ {value / 1e9:,.1f} bn"
-    if size >= 1e6:
-        return f"US$ {value / 1e6:,.0f} M"
-    return f"US$ {value / 1e3:,.0f} k"
-
-
 def _cost(value: float) -> str:
-    return f" (one-off {_money(value)})" if value > 0.5 else ""
+    return f" (one-off {money(value)})" if value > 0.5 else ""
 
 
 def _event(want: Want, year: Any, kind: str, subject: Any, program: Any, count: int,
