@@ -64,15 +64,20 @@ def _lookup(keys: pd.DataFrame, table: pd.DataFrame, on: list[str]) -> np.ndarra
     if table.empty or keys.empty:
         return np.full(len(keys), -1, dtype=np.int64)
 
-    def index(frame: pd.DataFrame) -> pd.MultiIndex:
-        return pd.MultiIndex.from_arrays([
-            (pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float) if c == "year"
-             else frame[c].astype(str).to_numpy(dtype=object)) for c in on])
+    def column(frame: pd.DataFrame, name: str) -> np.ndarray:
+        if name == "year":
+            return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+        return frame[name].astype(str).to_numpy(dtype=object)
 
-    lookup = index(table)
-    first = np.flatnonzero(~lookup.duplicated(keep="first"))
-    found = lookup[first].get_indexer(index(keys))
-    return np.where(found >= 0, first[np.maximum(found, 0)], -1).astype(np.int64)
+    code = np.zeros(len(table) + len(keys), dtype=np.int64)
+    for name in on:  # one code per distinct key of both frames (a blank year is its own)
+        values, uniques = pd.factorize(np.concatenate([column(table, name),
+                                                       column(keys, name)]))
+        code = pd.factorize(code * (len(uniques) + 2) + values + 1)[0].astype(np.int64)
+    size = int(code.max()) + 1
+    first = np.full(size, -1, dtype=np.int64)
+    first[code[:len(table)][::-1]] = np.arange(len(table))[::-1]  # a key's first row
+    return first[code[len(table):]]
 
 
 def _take(values: Any, at: np.ndarray, fill: Any = np.nan) -> np.ndarray:
