@@ -535,7 +535,7 @@ class WarmModel:
                           self.layout.constraint_labels, run, self.index, lp=True, skip=skip,
                           compliance_check=check, compliance_plan=plan,
                           names=self._names if mode == "warm" and self._templates is not None
-                          else None)
+                          else None, derived=False)
         return replace(result, metadata=checked.metadata)
 
     def _requirements_empty(self, data: NetworkData, numbers: CaseNumbers) -> bool:

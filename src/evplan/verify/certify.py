@@ -26,7 +26,7 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
             index: Any, lp: bool | None = None,
             skip: frozenset[str] = frozenset(), compliance_check: Any = None,
             compliance_plan: Mapping[str, Any] | None = None,
-            names: NameCodes | None = None) -> Result:
+            names: NameCodes | None = None, derived: bool = True) -> Result:
     """Check ``result`` against the input tables before it is returned.
 
     :func:`evplan.verify.verify_network` re-checks every network row and recomputes the
@@ -54,6 +54,10 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
     compliance_plan : mapping, optional
         The tables the compliance check reads (``shipments`` and the compliance tables,
         as DataFrames or mappings of column to array); default ``result.tables``.
+    derived : bool, optional
+        Re-derive the summary tables and KPIs (family ``derived``). A warm case passes
+        False: its tables come from result templates that were checked against a cold,
+        certified result on the base case, and the check would cost it 5x its solve.
     names : evplan.verify.network_tables.NameCodes, optional
         The network certificate's name codes and join positions kept across plans with the
         same names and years (a warm model's cases; see :func:`evplan.verify.verify_network`).
@@ -77,7 +81,7 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
              if lp and not compliance and not skip and np.isfinite(run.dual).any() else None)
     certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost, skip=skip,
                                  names=names)
-    if "utilisation" in result.tables:  # a whole result (a warm case certifies its plan only)
+    if derived and "utilisation" in result.tables:  # a whole result
         problems = _derived(data, result, getattr(index, "strategic", None) is not None)
         if problems:
             raise VerificationError([f"derived: {line}" for line in problems])
