@@ -50,7 +50,9 @@ from evplan.store_checks import (
     foreign_tables,
     header_problem,
     missing_columns,
+    retype_untyped,
     table_columns,
+    typed_rows,
     untyped_columns,
 )
 from evplan.store_lock import FolderBusy, duckdb_locked, folder_lock
@@ -200,15 +202,6 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
     """``frame`` as an Arrow table, without its index, converted on this thread (a pool
     costs more than it saves on result tables of a few thousand rows)."""
     return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
-
-
-def _typed(rows: pa.Table) -> pa.Table:
-    """``rows`` with each column of Arrow type null (no value in any row) as text."""
-    nulls = [i for i, field in enumerate(rows.schema) if pa.types.is_null(field.type)]
-    for i in nulls:
-        rows = rows.set_column(i, rows.schema.field(i).name,
-                               pa.nulls(rows.num_rows, pa.string()))
-    return rows
 
 
 def _rows_of(records: Sequence[RunRecord], name: str) -> pa.Table:
@@ -460,16 +453,9 @@ class ResultsStore:
         stored as text, so a later run's values fit; a column an older evplan stored with
         DuckDB's NULL type takes the type of the first values that come.
         """
-        rows = _typed(rows)
-        for column in rows.column_names:
-            if untyped and (target, column) in untyped and not pa.types.is_null(rows.schema.field(
-                    column).type):
-                connection.register("_evplan_rows", rows.select([column]).slice(0, 0))
-                kind = connection.execute("SELECT column_type FROM (DESCRIBE _evplan_rows)"
-                                          ).fetchall()[0][0]
-                connection.unregister("_evplan_rows")
-                connection.execute(f'ALTER TABLE {target} ALTER "{column}" TYPE {kind}')
-                untyped.discard((target, column))
+        rows = typed_rows(rows)
+        if untyped:
+            retype_untyped(connection, target, rows, untyped)
         if target not in existing:
             cls._from_rows(connection, f"CREATE TABLE {target} AS SELECT * FROM _evplan_rows",
                            rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 #: Bytes 8-11 of every DuckDB database file.
 DUCKDB_MAGIC = b"DUCK"
@@ -43,6 +44,30 @@ def untyped_columns(connection: duckdb.DuckDBPyConnection) -> set[tuple[str, str
     sql = ("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
            "current_database() AND schema_name = 'main' AND data_type = '\"NULL\"'")
     return {(str(table), str(column)) for table, column in connection.execute(sql).fetchall()}
+
+
+def typed_rows(rows: pa.Table) -> pa.Table:
+    """``rows`` with each column of Arrow type null (no value in any row) as text, so the
+    table DuckDB makes from them takes a later run's values."""
+    for i, field in enumerate(rows.schema):
+        if pa.types.is_null(field.type):
+            rows = rows.set_column(i, field.name, pa.nulls(rows.num_rows, pa.string()))
+    return rows
+
+
+def retype_untyped(connection: duckdb.DuckDBPyConnection, target: str, rows: pa.Table,
+                   untyped: set[tuple[str, str]]) -> None:
+    """Give each NULL-typed column of ``target`` (:func:`untyped_columns`; removed from the
+    set) the type of ``rows``' column, when that one has values."""
+    for column in rows.column_names:
+        if (target, column) in untyped and not pa.types.is_null(
+                rows.schema.field(column).type):
+            connection.register("_evplan_rows", rows.select([column]).slice(0, 0))
+            kind = connection.execute("SELECT column_type FROM (DESCRIBE _evplan_rows)"
+                                      ).fetchall()[0][0]
+            connection.unregister("_evplan_rows")
+            connection.execute(f'ALTER TABLE {target} ALTER "{column}" TYPE {kind}')
+            untyped.discard((target, column))
 
 
 def header_problem(path: Path) -> str | None:
