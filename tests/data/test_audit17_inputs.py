@@ -122,6 +122,20 @@ def test_a_cvd_maker_with_a_greek_letter_is_an_error(tmp_path: Path) -> None:
             "LETTER NU), so this row would never apply. Write 'Nissan'.") in found[0], found
 
 
+def test_a_program_maker_with_a_greek_letter_is_an_error(tmp_path: Path) -> None:
+    """The other way round: a program whose maker is 'Νissan' (Greek Ν) silently escaped
+    Nissan's countervailing duty (audit 17, not fixed then)."""
+    folder = _china_export_copy(tmp_path)
+    _edit(folder, "countervailing_duties", 2, "maker", "Nissan")  # a duty on Nissan
+    _edit(folder, "programs", 2, "maker", "\u039dissan")  # Greek capital Nu
+    found = _problems(folder)
+    assert len(found) == 1, found
+    assert ("maker 'Νissan' is not a maker countervailing_duties names, but 'Nissan' is: "
+            "'Νissan' has a letter from another alphabet that looks like a Latin one (U+039D "
+            "GREEK CAPITAL LETTER NU), so its countervailing duties would never apply. Write "
+            "'Nissan'.") in found[0], found
+
+
 @pytest.mark.parametrize("content", ["", None])
 def test_kit_routes_without_assembly_sites_name_the_unknown_sites(
         tmp_path: Path, content: str | None) -> None:

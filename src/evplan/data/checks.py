@@ -420,6 +420,25 @@ def check_maker_names(tables: Tables, labels: dict[str, str], problems: list[Pro
                 f"'{by_fold[folded(makers[i])]}'.", int(duties.loc[i, "row"]))
         for i in duties.index if isinstance(makers[i], str) and makers[i] not in known
         and makers[i] != "*" and folded(makers[i]) in by_fold])
+    # The other way round: a program's maker typed with look-alike letters of another
+    # alphabet ('Νissan', Greek Ν) escapes its maker's duty (a case difference is named
+    # once, on the duty's row, above).
+    named: dict[str, str] = {}
+    for maker in sorted(_texts(makers)):
+        if maker != "*" and maker.isascii():
+            named.setdefault(folded(maker), maker)
+    programs = tables["programs"]
+    label = labels["programs"]
+    _limited(problems, label, [
+        Problem(label, f"{row_label(TABLES['programs'], programs, i)}: maker "
+                f"'{programs.loc[i, 'maker']}' is not a maker countervailing_duties names, but "
+                f"'{named[folded(programs.loc[i, 'maker'])]}' is: "
+                f"{_unseen(programs.loc[i, 'maker'], 'makers')}, so its countervailing duties "
+                f"would never apply. Write '{named[folded(programs.loc[i, 'maker'])]}'.",
+                int(programs.loc[i, "row"]))
+        for i in programs.index if isinstance(programs.loc[i, "maker"], str)
+        and not programs.loc[i, "maker"].isascii()
+        and folded(programs.loc[i, "maker"]) in named])
 
 
 def check_tables(

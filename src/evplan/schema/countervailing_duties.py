@@ -43,6 +43,7 @@ COUNTERVAILING_DUTIES = Table(
         "A maker that no program has is allowed (a schedule lists every investigated maker; "
         "its rows never apply); one that differs from a program's maker only in case or in "
         "look-alike letters of another alphabet (a Greek `Ν` in `Νissan`) is an error, since "
-        "the row would never apply.",
+        "the row would never apply; so is a program's maker in look-alike letters of a maker "
+        "this table names (programs.csv), since its duty would never apply.",
     ),
 )
