@@ -367,12 +367,12 @@ def _comparison(data: NetworkData, tables: Mapping[str, pd.DataFrame], partner: 
                         "partner_share_usd")]
     for row in _rows(frame):
         for column, left, right in identities:  # column = left - right, as the tables make it
-            got, first, second = (float(getattr(row, name)) for name in (column, left, right))
-            tolerance = 1e-12 * (abs(first) + abs(second)) + 1e-3
-            if not _same(got, first - second, tolerance):
+            got, minuend, subtrahend = (float(getattr(row, name)) for name in (column, left, right))
+            tolerance = 1e-12 * (abs(minuend) + abs(subtrahend)) + 1e-3
+            if not _same(got, minuend - subtrahend, tolerance):
                 problems.append(f"network_comparison {row.year}: {column} is {got:,.2f}; "
-                                f"{left} {first:,.2f} less {right} {second:,.2f} is "
-                                f"{first - second:,.2f}.")
+                                f"{left} {minuend:,.2f} less {right} {subtrahend:,.2f} is "
+                                f"{minuend - subtrahend:,.2f}.")
 
 
 def _cost(value: float) -> str:
