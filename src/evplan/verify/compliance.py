@@ -46,6 +46,7 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.verify.compliance_reported import ReportedCheck
+from evplan.verify.keys import first_rows
 
 __all__ = ["ComplianceCheck", "check_compliance", "compliance_cost_usd"]
 
@@ -87,18 +88,6 @@ def _close(value: Any, bound: Any, scale: Any) -> Any:
 
 def _column(tables: Tables, table: str, column: str) -> np.ndarray:
     return np.asarray(tables[table][column], dtype=float)
-
-
-def _positions(keys: pd.DataFrame, lookup: pd.DataFrame, on: list[str]) -> np.ndarray:
-    """Position in ``lookup`` of each row of ``keys`` on columns ``on`` (the first row when
-    ``lookup`` repeats a key; -1: absent)."""
-    if lookup.empty or keys.empty:
-        return np.full(len(keys), -1, dtype=np.int64)
-    index = pd.MultiIndex.from_arrays([lookup[c].astype(object).to_numpy() for c in on])
-    first = np.flatnonzero(~index.duplicated(keep="first"))
-    found = index[first].get_indexer(pd.MultiIndex.from_arrays(
-        [keys[c].astype(object).to_numpy() for c in on]))
-    return np.where(found >= 0, first[np.maximum(found, 0)], -1).astype(np.int64)
 
 
 def _pairs(shipments: pd.DataFrame, rules: pd.DataFrame, on: list[str]) -> pd.DataFrame:
@@ -255,7 +244,7 @@ class ComplianceCheck:
         return {"at": rows["at"].to_numpy(), "rule": rows["rule"].to_numpy(),
                 "net": credit.astype(float) - share, "required": share,
                 "settings": settings, "count": len(settings),
-                "reported": _positions(settings, table, ["market", "year"]),
+                "reported": first_rows(settings, table, ["market", "year"]),
                 "first": np.r_[True, market[1:] != market[:-1]] if len(market) else
                 np.zeros(0, dtype=bool),
                 "last": np.r_[market[1:] != market[:-1], True] if len(market) else
@@ -289,8 +278,8 @@ class ComplianceCheck:
             dtype=float)
         return {"at": rows["at"].to_numpy(),
                 "coefficient": (earned - required).astype(float),
-                "code": _positions(rows, groups, ["country", "year"]), "count": len(groups),
-                "reported": _positions(table, groups, ["country", "year"]), "table": table,
+                "code": first_rows(rows, groups, ["country", "year"]), "count": len(groups),
+                "reported": first_rows(table, groups, ["country", "year"]), "table": table,
                 "groups": groups, "no_sell": np.isnan(sale)}
 
     @staticmethod
@@ -339,9 +328,9 @@ class ComplianceCheck:
         table = pd.DataFrame({"year": tables["co2_by_year"]["year"]})
         return {"coefficient": production.to_numpy(dtype=float) + shipping
                 + np.where(with_use, use.to_numpy(dtype=float), 0.0),
-                "code": _positions(keys, rules.drop_duplicates("year"), ["year"]),
-                "rules": rules, "reported": _positions(rules, table, ["year"]),
-                "by_year": _positions(rules, rules.drop_duplicates("year"), ["year"])}
+                "code": first_rows(keys, rules.drop_duplicates("year"), ["year"]),
+                "rules": rules, "reported": first_rows(rules, table, ["year"]),
+                "by_year": first_rows(rules, rules.drop_duplicates("year"), ["year"])}
 
     @staticmethod
     def _money_of(data: NetworkData, tables: Tables) -> list[tuple[Any, ...]]:

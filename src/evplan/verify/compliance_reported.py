@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.verify.keys import first_rows
 
 __all__ = ["ReportedCheck"]
 
@@ -58,28 +59,6 @@ _LABELS = {"fleet_compliance": ["market", "year"], "zev_compliance": ["market", 
 Tables = Mapping[str, Any]
 
 
-def _lookup(keys: pd.DataFrame, table: pd.DataFrame, on: list[str]) -> np.ndarray:
-    """Position in ``table`` of each row of ``keys`` on ``on`` (first row of a repeated key;
-    -1: absent). Years compare as integers, names as strings."""
-    if table.empty or keys.empty:
-        return np.full(len(keys), -1, dtype=np.int64)
-
-    def column(frame: pd.DataFrame, name: str) -> np.ndarray:
-        if name == "year":
-            return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
-        return frame[name].astype(str).to_numpy(dtype=object)
-
-    code = np.zeros(len(table) + len(keys), dtype=np.int64)
-    for name in on:  # one code per distinct key of both frames (a blank year is its own)
-        values, uniques = pd.factorize(np.concatenate([column(table, name),
-                                                       column(keys, name)]))
-        code = pd.factorize(code * (len(uniques) + 2) + values + 1)[0].astype(np.int64)
-    size = int(code.max()) + 1
-    first = np.full(size, -1, dtype=np.int64)
-    first[code[:len(table)][::-1]] = np.arange(len(table))[::-1]  # a key's first row
-    return first[code[len(table):]]
-
-
 def _take(values: Any, at: np.ndarray, fill: Any = np.nan) -> np.ndarray:
     values = np.asarray(values)
     dtype = float if fill is not None and not isinstance(fill, str) else object
@@ -92,7 +71,7 @@ def _take(values: Any, at: np.ndarray, fill: Any = np.nan) -> np.ndarray:
 def _map(keys: pd.Series, frame: pd.DataFrame, key: str, column: str) -> np.ndarray:
     """``frame[column]`` of each key (NaN where ``frame`` has no row)."""
     return _take(frame[column].to_numpy(dtype=float),
-                 _lookup(keys.to_frame(key), frame, [key]))
+                 first_rows(keys.to_frame(key), frame, [key]))
 
 
 class ReportedCheck:
@@ -135,9 +114,9 @@ class ReportedCheck:
         certified = data["program_emissions"].drop_duplicates("program")
         markets = data.markets.drop_duplicates("market")
         plant_country = _take(plants["country"].astype(str).to_numpy(dtype=object),
-                              _lookup(keys[["plant"]], plants, ["plant"]), "")
+                              first_rows(keys[["plant"]], plants, ["plant"]), "")
         market_country = _take(markets["country"].astype(str).to_numpy(dtype=object),
-                               _lookup(keys[["market"]], markets, ["market"]), "")
+                               first_rows(keys[["market"]], markets, ["market"]), "")
         powertrain = keys["powertrain"].astype(str).to_numpy(dtype=object)
 
         def grid_of(countries: np.ndarray) -> np.ndarray:
@@ -155,7 +134,7 @@ class ReportedCheck:
         lifetime = np.nan_to_num(_map(keys["program"], certified, "program", "lifetime_km"))
         routes = data["routes"].drop_duplicates(["plant", "market"])
         shipping = np.nan_to_num(_take(routes["co2_kg_per_vehicle"].to_numpy(dtype=float),
-                                       _lookup(keys, routes, ["plant", "market"]))) / 1e3
+                                       first_rows(keys, routes, ["plant", "market"]))) / 1e3
         return {
             "one": np.ones(len(keys)), "bev": (powertrain == "BEV").astype(float),
             "phev": (powertrain == "PHEV").astype(float),
@@ -177,7 +156,7 @@ class ReportedCheck:
             ship = keys.assign(country=flow["plant_country"])
         else:
             ship = keys
-        at = _lookup(ship, rows, _KEYS[name])
+        at = first_rows(ship, rows, _KEYS[name])
         applies = np.ones(len(keys), dtype=bool)
 
         keep = np.flatnonzero(at >= 0)
@@ -192,7 +171,7 @@ class ReportedCheck:
 
         if name == "fleet_compliance":
             rules = data["fleet_targets"]
-            rule = _lookup(rows, rules, ["market", "year"])
+            rule = first_rows(rows, rules, ["market", "year"])
             target = _take(rules["target_g_per_km"].to_numpy(dtype=float), rule)
             constant("target_g_per_km", target)
             constant("averaging_group", _take(rules["averaging_group"].fillna("").astype(
@@ -204,11 +183,11 @@ class ReportedCheck:
             self.ratios.append((name, "co2_g_per_km_average", "grams", "vehicles", np.nan))
             self.values.append((name, "bev_value_usd_per_vehicle",
                                 "shadow_price_usd_per_g_km_vehicle", target))
-            applies = _lookup(ship, rules, ["market", "year"]) >= 0
+            applies = first_rows(ship, rules, ["market", "year"]) >= 0
             self._rule_rows(name, rules[["market", "year"]], rows, "fleet_targets.csv")
         elif name == "zev_compliance":
             rules = data["zev_mandates"]
-            rule = _lookup(rows, rules, ["market", "year"])
+            rule = first_rows(rows, rules, ["market", "year"])
             share = _take(rules["zev_share"].to_numpy(dtype=float), rule)
             bev = _take(rules["bev_credits_per_vehicle"].to_numpy(dtype=float), rule)
             phev = _take(rules["phev_credits_per_vehicle"].to_numpy(dtype=float), rule)
@@ -221,10 +200,10 @@ class ReportedCheck:
             self.ratios.append((name, "zev_share_achieved", "zev_vehicles", "vehicles", 0.0))
             self.values.append((name, "bev_value_usd_per_vehicle",
                                 "shadow_price_usd_per_credit", bev - share))
-            applies = _lookup(ship, rules, ["market", "year"]) >= 0
+            applies = first_rows(ship, rules, ["market", "year"]) >= 0
         elif name == "production_credit_compliance":
             rules = data["production_credits"]
-            rule = _lookup(rows, rules, ["country", "year"])
+            rule = first_rows(rows, rules, ["country", "year"])
             share = _take(rules["requirement_share"].to_numpy(dtype=float), rule)
             bev = _take(rules["bev_credits_per_vehicle"].to_numpy(dtype=float), rule)
             phev = _take(rules["phev_credits_per_vehicle"].to_numpy(dtype=float), rule)
@@ -234,11 +213,11 @@ class ReportedCheck:
             total("credits_earned", flow["bev"] * _take(bev, at) + flow["phev"] * _take(
                 phev, at))
             total("credits_required", flow["conventional"] * _take(share, at))
-            applies = _lookup(ship, rules, ["country", "year"]) >= 0
+            applies = first_rows(ship, rules, ["country", "year"]) >= 0
         elif name == "co2_by_plant":
             plants = data.plants.drop_duplicates("plant")
             constant("country", _take(plants["country"].astype(str).to_numpy(dtype=object),
-                                      _lookup(rows, plants, ["plant"]), ""))
+                                      first_rows(rows, plants, ["plant"]), ""))
             total("vehicles", one)
             total("production_t_co2", flow["production"])
         elif name == "co2_by_lane":
@@ -246,11 +225,11 @@ class ReportedCheck:
             total("shipping_t_co2", flow["shipping"])
         elif name == "co2_by_year":
             prices = data["carbon_prices"].drop_duplicates("year")
-            rule = _lookup(rows, prices, ["year"])
+            rule = first_rows(rows, prices, ["year"])
             constant("carbon_price_usd_per_t", np.nan_to_num(_take(
                 prices["carbon_price_usd_per_t"].to_numpy(dtype=float), rule)))
             constant("cap_t_co2", _take(prices["cap_t_co2"].to_numpy(dtype=float), rule))
-            priced = _lookup(keys, prices, ["year"])
+            priced = first_rows(keys, prices, ["year"])
             use = _take(prices["include_use_phase"].astype(str).eq("yes").to_numpy(
                 dtype=float), priced, 0.0)
             total("production_t_co2", flow["production"])
@@ -262,10 +241,10 @@ class ReportedCheck:
             programs = data.programs.drop_duplicates("program")
             emissions = data["plant_emissions"].drop_duplicates("plant")
             constant("battery_kwh", np.nan_to_num(_take(programs["battery_kwh"].to_numpy(
-                dtype=float), _lookup(rows, programs, ["program"]))))
+                dtype=float), first_rows(rows, programs, ["program"]))))
             constant("footprint_kg_co2_per_kwh", _take(
                 emissions["battery_kg_co2_per_kwh"].to_numpy(dtype=float),
-                _lookup(rows, emissions, ["plant"])))
+                first_rows(rows, emissions, ["plant"])))
             total("vehicles", one)
             total("eu_vehicles", flow["eu"])
             total("footprint_t_co2", flow["battery_t"])
@@ -277,7 +256,7 @@ class ReportedCheck:
     def _rule_rows(self, name: str, rules: pd.DataFrame, rows: pd.DataFrame, source: str
                    ) -> None:
         """Rule rows (market-years of ``source``) the table has no row for."""
-        absent = _lookup(rules, rows, ["market", "year"]) < 0
+        absent = first_rows(rules, rows, ["market", "year"]) < 0
         self.static += [f"{name} {tuple(row)}: no row for this {source} row"
                         for row in rules[absent].itertuples(index=False)][:MAX_LINES]
 

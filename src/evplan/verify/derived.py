@@ -49,10 +49,10 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
-from evplan.verify.keys import expand_rows
+from evplan.verify.keys import expand_rows, first_rows, frame_codes
 
 __all__ = ["NETWORK_KPIS", "average_price", "compare_table", "derived_problems",
-           "fixed_cost_by_plant_year", "fx_factor", "joint_codes", "kpi_problems", "lookup_by"]
+           "fixed_cost_by_plant_year", "fx_factor", "kpi_problems", "lookup_by"]
 
 MAX_LINES = 5
 RELATIVE = 1e-9
@@ -149,7 +149,7 @@ def compare_table(name: str, got: pd.DataFrame, keys: Sequence[str], want: pd.Da
         mine, theirs = np.arange(len(got)), np.arange(len(want))  # same rows, same order
         lines: list[str] = []
     else:
-        mine, theirs, lines = _match(name, got_keys, want_keys)
+        mine, theirs, lines = _match(name, got, want, keys, got_keys, want_keys)
     for column in (c for c in want.columns if c not in keys):
         reported = got[column].to_numpy()[mine]
         derived = want[column].to_numpy()[theirs]
@@ -167,16 +167,12 @@ def compare_table(name: str, got: pd.DataFrame, keys: Sequence[str], want: pd.Da
     return lines
 
 
-def _match(name: str, got_keys: list[np.ndarray], want_keys: list[np.ndarray]
+def _match(name: str, got: pd.DataFrame, want: pd.DataFrame, keys: list[str],
+           got_keys: list[np.ndarray], want_keys: list[np.ndarray]
            ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Positions of the rows ``got`` and ``want`` share (by key), and the lines for rows
     that are extra, missing or reported twice."""
-    size_got = len(got_keys[0])
-    code = np.zeros(size_got + len(want_keys[0]), dtype=np.int64)
-    for a, b in zip(got_keys, want_keys, strict=True):
-        values, uniques = pd.factorize(np.concatenate([a, b]).astype(str))
-        code = pd.factorize(code * (len(uniques) + 1) + values)[0].astype(np.int64)
-    got_code, want_code = code[:size_got], code[size_got:]
+    got_code, want_code, _ = frame_codes(got, want, keys)
     lines: list[str] = []
     _, first, counts = np.unique(got_code, return_index=True, return_counts=True)
     for position in first[counts > 1][:MAX_LINES]:
@@ -194,26 +190,11 @@ def _match(name: str, got_keys: list[np.ndarray], want_keys: list[np.ndarray]
     return mine, where[mine], lines
 
 
-def joint_codes(left: pd.DataFrame, right: pd.DataFrame, keys: Sequence[str]
-                ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Integer codes of ``keys`` shared by the rows of ``left`` and ``right``, and their
-    count (equal keys, equal codes)."""
-    code = np.zeros(len(left) + len(right), dtype=np.int64)
-    for key in keys:
-        values, uniques = pd.factorize(pd.concat([left[key], right[key]], ignore_index=True))
-        code = pd.factorize(code * (len(uniques) + 1) + values)[0].astype(np.int64)
-    size = int(code.max()) + 1 if len(code) else 0
-    return code[:len(left)], code[len(left):], size
-
-
 def lookup_by(table: pd.DataFrame, keys: Sequence[str], column: str, rows: pd.DataFrame
               ) -> np.ndarray:
     """``table[column]`` of the first ``table`` row with each row of ``rows``'s ``keys``
     (NaN where there is none)."""
-    at, want, size = joint_codes(table, rows, keys)
-    first = np.full(size, -1, dtype=np.int64)
-    first[at[::-1]] = np.arange(len(at))[::-1]  # the first row of each key
-    position = first[want]
+    position = first_rows(rows, table, keys)
     values = table[column].to_numpy(dtype=float)
     return np.where(position >= 0, values[np.maximum(position, 0)] if len(values) else np.nan,
                     np.nan)
@@ -222,7 +203,7 @@ def lookup_by(table: pd.DataFrame, keys: Sequence[str], column: str, rows: pd.Da
 def average_price(sales: pd.DataFrame, flows: pd.DataFrame) -> np.ndarray:
     """Per row of ``flows``: the sales' revenue over vehicles of its program, market and
     year (0 where none are sold)."""
-    sold_at, flow_at, size = joint_codes(sales, flows, ["program", "market", "year"])
+    sold_at, flow_at, size = frame_codes(sales, flows, ["program", "market", "year"])
     vehicles = np.bincount(sold_at, sales["sales_vehicles"].to_numpy(dtype=float), size)
     revenue = np.bincount(sold_at, sales["revenue_usd"].to_numpy(dtype=float), size)
     price = np.divide(revenue, vehicles, out=np.zeros(size), where=vehicles > 0)
@@ -293,7 +274,7 @@ def _duties(shipments: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
 def _demand(sales: pd.DataFrame, demand: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
     keys = ["market", "year", "product", "tier"]
     rows = demand[[*keys, "volume_vehicles", "price_usd_per_vehicle"]].reset_index(drop=True)
-    sold_at, row_at, size = joint_codes(sales, rows, keys)
+    sold_at, row_at, size = frame_codes(sales, rows, keys)
     sold = np.bincount(sold_at, sales["sales_vehicles"].to_numpy(dtype=float), size)
     rows["sales_vehicles"] = sold[row_at]
     return keys, rows

@@ -24,6 +24,8 @@ __all__ = [
     "combine",
     "expand_rows",
     "find",
+    "first_rows",
+    "frame_codes",
     "join",
     "sum_by",
     "unique_first",
@@ -227,3 +229,37 @@ def _buffers(arrow: Any) -> tuple[Any, ...]:
     return tuple((chunk.offset, len(chunk), tuple(
         None if buffer is None else (buffer.address, buffer.size)
         for buffer in chunk.buffers())) for chunk in arrow.chunks)
+
+
+def _key_column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A key column for :func:`frame_codes`: years as numbers, names as text."""
+    if name == "year":
+        return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+    return frame[name].astype(str).to_numpy(dtype=object)
+
+
+def frame_codes(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str]
+                ) -> tuple[np.ndarray, np.ndarray, int]:
+    """One integer code per distinct key ``on`` of the rows of both frames (equal keys,
+    equal codes; a blank year is a key of its own), and the number of codes.
+
+    Years compare as numbers and names as text, so ``2025`` and ``2025.0`` match.
+    """
+    code = np.zeros(len(left) + len(right), dtype=np.int64)
+    for name in on:
+        values, uniques = pd.factorize(np.concatenate([_key_column(left, name),
+                                                       _key_column(right, name)]))
+        code = pd.factorize(code * (len(uniques) + 2) + values + 1)[0].astype(np.int64)
+    size = int(code.max()) + 1 if len(code) else 0
+    return code[:len(left)], code[len(left):], size
+
+
+def first_rows(rows: pd.DataFrame, table: pd.DataFrame, on: Sequence[str]) -> np.ndarray:
+    """Position in ``table`` of each row of ``rows`` on ``on`` (the first row of a repeated
+    key; -1: absent)."""
+    if table.empty or rows.empty:
+        return np.full(len(rows), -1, dtype=np.int64)
+    at, wanted, size = frame_codes(table, rows, on)
+    first = np.full(size, -1, dtype=np.int64)
+    first[at[::-1]] = np.arange(len(at))[::-1]
+    return first[wanted]
