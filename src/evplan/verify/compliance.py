@@ -45,6 +45,8 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.verify.compliance_cost import COST_COLUMNS as _COST_COLUMNS
+from evplan.verify.compliance_cost import compliance_cost_usd, discounted_cost_usd
 from evplan.verify.compliance_reported import ReportedCheck
 from evplan.verify.keys import first_rows
 
@@ -54,11 +56,6 @@ TOLERANCE = 1e-6
 MAX_LINES = 5
 SHIPMENT_KEYS = ["plant", "origin", "program", "powertrain", "market", "year"]
 
-# What each reported table is keyed by, and its USD columns the objective sums.
-_COST_COLUMNS = (("fleet_compliance", ("premium_usd", "pooling_usd")),
-                 ("zev_compliance", ("penalty_usd", "credit_trade_usd")),
-                 ("production_credit_compliance", ("credit_trade_usd",)),
-                 ("co2_by_year", ("carbon_cost_usd",)))
 _MONEY = (
     ("fleet_compliance", "fleet_targets", ["market", "year"],
      {"pooling_usd": [("group_pooled_g_km_vehicles", "pool_price_usd_per_g_km", 1.0)]}),
@@ -565,7 +562,7 @@ class ComplianceCheck:
 
     def cost_usd(self, data: NetworkData, tables: Tables) -> float:
         """Discounted compliance cost of the plan ``tables`` (:func:`compliance_cost_usd`)."""
-        return _cost_usd(data, tables, self._years)
+        return discounted_cost_usd(data, tables, self._years)
 
 
 def check_compliance(data: NetworkData, tables: Tables) -> list[str]:
@@ -585,34 +582,3 @@ def check_compliance(data: NetworkData, tables: Tables) -> list[str]:
         One sentence per violation.
     """
     return ComplianceCheck(data, tables).problems(tables)
-
-
-def _cost_usd(data: NetworkData, tables: Tables, years: Mapping[str, np.ndarray]) -> float:
-    scenario = data.scenario
-    total = 0.0
-    for name, columns in _COST_COLUMNS:
-        if name not in years or len(years[name]) == 0:
-            continue
-        discount = (1.0 + scenario.discount_rate) ** -(years[name] - scenario.first_year)
-        amount = sum(_column(tables, name, column) for column in columns)
-        total += float(np.sum(np.nan_to_num(amount) * discount))
-    return total
-
-
-def compliance_cost_usd(data: NetworkData, tables: Tables) -> float:
-    """Discounted compliance cost of a plan: the part of the objective the rules add.
-
-    Premiums and pooling (booked in each assessment group's last year), ZEV penalties and
-    credit trades, production-credit trades and the carbon cost, each in USD of its year
-    and discounted as the network's margin is. Read from the compliance tables, whose
-    amounts :func:`check_compliance` has re-derived from the input tables first.
-
-    Examples
-    --------
-    >>> from evplan.examples import single_lane
-    >>> compliance_cost_usd(single_lane(), {})
-    0.0
-    """
-    years = {name: np.asarray(tables[name]["year"], dtype=float)
-             for name, _ in _COST_COLUMNS if name in tables}
-    return _cost_usd(data, tables, years)

@@ -68,6 +68,17 @@ def _take(values: Any, at: np.ndarray, fill: Any = np.nan) -> np.ndarray:
     return out
 
 
+def _credit_terms(rules: pd.DataFrame, rows: pd.DataFrame, on: list[str], share: str
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each reported row's rule: its required share and credits per BEV and per PHEV."""
+    rule = first_rows(rows, rules, on)
+
+    def take(column: str) -> np.ndarray:
+        return _take(rules[column].to_numpy(dtype=float), rule)
+
+    return take(share), take("bev_credits_per_vehicle"), take("phev_credits_per_vehicle")
+
+
 def _map(keys: pd.Series, frame: pd.DataFrame, key: str, column: str) -> np.ndarray:
     """``frame[column]`` of each key (NaN where ``frame`` has no row)."""
     return _take(frame[column].to_numpy(dtype=float),
@@ -187,10 +198,7 @@ class ReportedCheck:
             self._rule_rows(name, rules[["market", "year"]], rows, "fleet_targets.csv")
         elif name == "zev_compliance":
             rules = data["zev_mandates"]
-            rule = first_rows(rows, rules, ["market", "year"])
-            share = _take(rules["zev_share"].to_numpy(dtype=float), rule)
-            bev = _take(rules["bev_credits_per_vehicle"].to_numpy(dtype=float), rule)
-            phev = _take(rules["phev_credits_per_vehicle"].to_numpy(dtype=float), rule)
+            share, bev, phev = _credit_terms(rules, rows, ["market", "year"], "zev_share")
             constant("zev_share_required", share)
             total("vehicles", one)
             total("zev_vehicles", flow["bev"])
@@ -203,10 +211,8 @@ class ReportedCheck:
             applies = first_rows(ship, rules, ["market", "year"]) >= 0
         elif name == "production_credit_compliance":
             rules = data["production_credits"]
-            rule = first_rows(rows, rules, ["country", "year"])
-            share = _take(rules["requirement_share"].to_numpy(dtype=float), rule)
-            bev = _take(rules["bev_credits_per_vehicle"].to_numpy(dtype=float), rule)
-            phev = _take(rules["phev_credits_per_vehicle"].to_numpy(dtype=float), rule)
+            share, bev, phev = _credit_terms(rules, rows, ["country", "year"],
+                                             "requirement_share")
             constant("requirement_share", share)
             total("vehicles_built", one)
             total("nev_built", flow["bev"] + flow["phev"])
