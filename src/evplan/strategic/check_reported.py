@@ -45,8 +45,12 @@ Not re-derivable here: ``network_comparison``'s ``today_*`` columns (today's net
 second solve; only the identities above tie its columns together), and ``rvc_met`` of a site's
 program-year whose kits meet the threshold but claim no preference (the model may set it
 either way; it is checked to be one value for the group). An event's
-``one_off_cost_usd`` is its plant-year's (or program start plus stop for a move), as
-reported by the tables whose costs :func:`~evplan.strategic.check.check_plan` checks.
+``one_off_cost_usd`` is the cost the model charges for that event alone: a plant event's
+from plant_strategy.csv (closure, mothball, reopen, or the module cost times the count), any
+other event's from the table row whose cost :func:`~evplan.strategic.check.check_plan` checks
+(a move: its start's plus its stop's); and in each year the column sums to the one-off kinds
+of ``network_costs`` (a plant-year with two events, a reopening that adds or removes lines,
+is not counted twice).
 """
 
 from __future__ import annotations
@@ -390,29 +394,32 @@ def _plant_events(data: NetworkData, decisions: pd.DataFrame, want: Want) -> Non
         state, before = "running", int(rule.modules_initial)
         noun = "module" if pd.isna(getattr(rule, "module_name", None)) else str(rule.module_name)
         for row in _rows(decisions[decisions["plant"] == rule.plant].sort_values("year")):
-            plant, year, cost = row.plant, int(row.year), float(row.one_off_cost_usd)
+            plant, year = row.plant, int(row.year)
             modules = float(row.modules_installed)
             if not np.isfinite(modules):
                 continue  # check.py names the count that is not a number
             installed = round(modules)
             if row.state == "closed" and state != "closed":
                 verb = "stops" if before == 1 else "stop"
-                _event(want, year, "close", plant, "", before, cost,
+                _event(want, year, "close", plant, "", before, float(rule.closure_cost_usd),
                        f"close {plant} for good in {year} (its {before} {noun}"
                        f"{'' if before == 1 else 's'} {verb})")
             elif row.state != "closed":
                 if row.state == "mothballed" and state == "running":
-                    _event(want, year, "mothball", plant, "", 0, cost,
+                    _event(want, year, "mothball", plant, "", 0, float(rule.mothball_cost_usd),
                            f"mothball {plant} from {year} (idle, kept for a restart)")
                 if row.state == "running" and state == "mothballed":
-                    _event(want, year, "reopen", plant, "", 0, cost, f"reopen {plant} in {year}")
+                    _event(want, year, "reopen", plant, "", 0, float(rule.reopen_cost_usd),
+                           f"reopen {plant} in {year}")
                 if installed < before:
-                    _event(want, year, "remove_modules", plant, "", before - installed, cost,
-                           f"close {before - installed} of {before} {noun}s at {plant} in "
-                           f"{year}")
+                    count = before - installed
+                    _event(want, year, "remove_modules", plant, "", count,
+                           float(rule.remove_module_cost_usd) * count,
+                           f"close {count} of {before} {noun}s at {plant} in {year}")
                 if installed > before:
                     count = installed - before
-                    _event(want, year, "add_modules", plant, "", count, cost,
+                    _event(want, year, "add_modules", plant, "", count,
+                           float(rule.add_module_cost_usd) * count,
                            f"add {count} {noun}{'' if count == 1 else 's'} at {plant} in "
                            f"{year} ({before} -> {installed})")
             state, before = row.state, installed
@@ -542,5 +549,19 @@ def reported_problems(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> 
         _compare("network_decisions", tables["network_decisions"],
                  ["year", "kind", "subject", "program"], event_rows(data, tables), problems)
         _event_order(tables["network_decisions"], problems)
+        _one_off_total(tables, problems)
     return problems
+
+
+def _one_off_total(tables: Mapping[str, pd.DataFrame], problems: list[str]) -> None:
+    """network_decisions' one-off costs sum, year by year, to network_costs' one-off kinds."""
+    costs = tables["network_costs"]
+    one_off = costs[costs["kind"].astype(str).str.endswith("one-off")]
+    want = _sums(one_off, ["year"], "cost_usd")
+    got = _sums(tables["network_decisions"], ["year"], "one_off_cost_usd")
+    for key in sorted(set(want) | set(got)):
+        total, events = want.get(key, 0.0), got.get(key, 0.0)
+        if not _same(events, total, 1e-3 + 1e-9 * abs(total)):
+            problems.append(f"network_decisions {key[0]}: the events' one-off costs sum to "
+                            f"{events:,.2f}; network_costs' one-off kinds to {total:,.2f}.")
 

@@ -6,6 +6,14 @@ add_variant, enter_market, leave_market, homologate, open_site), ``subject`` (th
 market or site), ``program``, ``count``, ``one_off_cost_usd`` and ``sentence``, e.g.
 ``"close 1 of 2 lines at GB-SUN in 2026 (one-off US$ 45 M)"``. :func:`decision_lines`
 returns the sentences ``evplan run`` prints first.
+
+Each event carries the one-off cost the model charges for that event, so the column sums
+to the plan's one-off costs (``network_costs``' one-off kinds): a reopening carries
+``reopen_cost_usd``, a mothballing ``mothball_cost_usd``, a module change the module cost
+times its count, a closure its plant-year's one-off (``closure_cost_usd``: the model
+charges nothing else in that plant-year), a move its start's and its stop's costs. A
+plant-year with two events (a reopening that adds or removes lines) splits its one-off
+cost between them (docs/formulation.md, "The plan's network decisions").
 """
 
 from __future__ import annotations
@@ -43,7 +51,8 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _plant_events(plants: pd.DataFrame) -> list[dict[str, Any]]:
+def _plant_events(plants: pd.DataFrame, rates: pd.DataFrame) -> list[dict[str, Any]]:
+    """Plant events; ``rates`` (``plant_strategy`` by plant) prices each event alone."""
     events = []
     previous = plants.sort_values(["plant", "year"]).groupby("plant")["modules_installed"].shift()
     plants = plants.assign(before=previous.fillna(plants["modules_initial"]).astype(int))
@@ -58,31 +67,31 @@ def _plant_events(plants: pd.DataFrame) -> list[dict[str, Any]]:
                                        f"{'stops' if int(row.before) == 1 else 'stop'})"
                                        f"{_cost(row.one_off_cost_usd)}"})
             continue
+        rate = rates.loc[row.plant]
         if row.mothballed_this_year:
-            events.append({**common, "kind": "mothball", "count": 0,
-                           "one_off_cost_usd": row.one_off_cost_usd,
+            cost = float(rate["mothball_cost_usd"])
+            events.append({**common, "kind": "mothball", "count": 0, "one_off_cost_usd": cost,
                            "sentence": f"mothball {row.plant} from {row.year} (idle, kept for "
-                                       f"a restart){_cost(row.one_off_cost_usd)}"})
+                                       f"a restart){_cost(cost)}"})
         if row.reopened_this_year:
-            events.append({**common, "kind": "reopen", "count": 0,
-                           "one_off_cost_usd": row.one_off_cost_usd,
-                           "sentence": f"reopen {row.plant} in {row.year}"
-                                       f"{_cost(row.one_off_cost_usd)}"})
+            cost = float(rate["reopen_cost_usd"])
+            events.append({**common, "kind": "reopen", "count": 0, "one_off_cost_usd": cost,
+                           "sentence": f"reopen {row.plant} in {row.year}{_cost(cost)}"})
         if row.modules_removed > 0.5:
             count = round(float(row.modules_removed))
+            cost = float(rate["remove_module_cost_usd"]) * count
             events.append({**common, "kind": "remove_modules", "count": count,
-                           "one_off_cost_usd": row.one_off_cost_usd,
+                           "one_off_cost_usd": cost,
                            "sentence": f"close {count} of {int(row.before)} {noun}s at "
-                                       f"{row.plant} in {row.year}"
-                                       f"{_cost(row.one_off_cost_usd)}"})
+                                       f"{row.plant} in {row.year}{_cost(cost)}"})
         if row.modules_added > 0.5:
             count = round(float(row.modules_added))
+            cost = float(rate["add_module_cost_usd"]) * count
             events.append({**common, "kind": "add_modules", "count": count,
-                           "one_off_cost_usd": row.one_off_cost_usd,
+                           "one_off_cost_usd": cost,
                            "sentence": f"add {_plural(count, noun)} at {row.plant} in "
                                        f"{row.year} ({int(row.before)} -> "
-                                       f"{int(row.before) + count})"
-                                       f"{_cost(row.one_off_cost_usd)}"})
+                                       f"{int(row.before) + count}){_cost(cost)}"})
     return events
 
 
@@ -158,8 +167,10 @@ def _market_events(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, Any]]:
 
 
 def decision_table(tables: Mapping[str, pd.DataFrame], index: ModelIndex) -> pd.DataFrame:
-    """Every network decision of the plan as an event with its sentence (by year)."""
-    events = [*_plant_events(tables["plant_decisions"]),
+    """Every network decision of the plan as an event with its sentence (by year); each
+    event's ``one_off_cost_usd`` is the model's charge for that event alone."""
+    rates = index.strategic.plants.set_index("plant")
+    events = [*_plant_events(tables["plant_decisions"], rates),
               *_program_events(tables["program_allocations"]), *_market_events(tables)]
     columns = ["year", "kind", "subject", "program", "count", "one_off_cost_usd", "sentence"]
     if not events:
@@ -169,7 +180,6 @@ def decision_table(tables: Mapping[str, pd.DataFrame], index: ModelIndex) -> pd.
     frame = pd.DataFrame(events)[columns]
     frame["order"] = frame["kind"].map({kind: rank for rank, kind in enumerate(KIND_ORDER)})
     frame = frame.sort_values(["year", "order", "subject", "program"]).drop(columns="order")
-    del index
     return frame.reset_index(drop=True)
 
 
