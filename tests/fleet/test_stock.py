@@ -104,3 +104,18 @@ def test_plan_and_history_together_and_flat_after_the_plan(tmp_path) -> None:
     assert set(used["basis"]) == {"history", "plan"}
     zero = project_fleet(plan, options=FleetOptions(years_after_plan=2, after_plan="zero"))
     assert zero["fleet"].set_index("year")["sales_vehicles"].loc[2025] == 0.0
+
+
+def test_a_row_without_a_pack_adds_no_packs_to_its_group_year() -> None:
+    """Packs count the vehicles sold with one (battery_kwh > 0), row by row: a 0 kWh row in
+    the same market, powertrain, chemistry and year as a 50 kWh row used to count its 1,000
+    vehicles as packs too (2,000 packs retired for 1,000 packs sold)."""
+    history = pd.DataFrame({"market": ["CN", "CN"], "year": [2020, 2020],
+                            "powertrain": ["BEV", "BEV"], "sales_vehicles": [1000.0, 1000.0],
+                            "battery_kwh": [0.0, 50.0]})
+    fleet = project_fleet(history=history,
+                          options=FleetOptions(years_after_plan=60, after_plan="zero"))
+    assert fleet["packs_retired"]["packs"].sum() == pytest.approx(1000.0, rel=1e-9)
+    assert fleet["packs_retired"]["kwh"].sum() == pytest.approx(50_000.0, rel=1e-9)
+    first = fleet["packs_in_use"].query("year == 2020")
+    assert first["kwh"].iloc[0] / first["packs"].iloc[0] == pytest.approx(50.0)

@@ -149,21 +149,23 @@ def _battery_curves(chemistries: pd.Series, battery: pd.DataFrame) -> pd.DataFra
 
 
 def _extend(sales: pd.DataFrame, years: np.ndarray, plan_last: int, after: str
-            ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Group sales into (group x year) arrays of vehicles and kWh, extended after the plan."""
-    sales = sales.assign(kwh=sales["sales_vehicles"] * sales["battery_kwh"])
-    grouped = sales.groupby([*GROUP, "year"])[["sales_vehicles", "kwh"]].sum()
-    vehicles = grouped["sales_vehicles"].unstack("year").reindex(columns=years, fill_value=0.0)
-    kwh = grouped["kwh"].unstack("year").reindex(columns=years, fill_value=0.0)
-    vehicles, kwh = vehicles.fillna(0.0), kwh.fillna(0.0)
-    later = years > plan_last
-    if later.any():
-        held = (vehicles[plan_last] if after == "flat" and plan_last in vehicles
-                else 0.0 * vehicles.iloc[:, 0])
-        held_kwh = kwh[plan_last] if after == "flat" and plan_last in kwh else 0.0 * held
-        vehicles.loc[:, later] = np.repeat(np.asarray(held)[:, None], later.sum(), axis=1)
-        kwh.loc[:, later] = np.repeat(np.asarray(held_kwh)[:, None], later.sum(), axis=1)
-    return vehicles, kwh
+            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Group sales into (group x year) arrays of vehicles, kWh and vehicles with a traction
+    pack (``battery_kwh`` > 0), extended after the plan."""
+    sales = sales.assign(kwh=sales["sales_vehicles"] * sales["battery_kwh"],
+                         with_pack=sales["sales_vehicles"].where(sales["battery_kwh"] > 0, 0.0))
+    grouped = sales.groupby([*GROUP, "year"])[["sales_vehicles", "kwh", "with_pack"]].sum()
+    frames = []
+    for column in ("sales_vehicles", "kwh", "with_pack"):
+        frame = grouped[column].unstack("year").reindex(columns=years, fill_value=0.0)
+        frame = frame.fillna(0.0)
+        later = years > plan_last
+        if later.any():
+            held = (frame[plan_last] if after == "flat" and plan_last in frame
+                    else 0.0 * frame.iloc[:, 0])
+            frame.loc[:, later] = np.repeat(np.asarray(held)[:, None], later.sum(), axis=1)
+        frames.append(frame)
+    return frames[0], frames[1], frames[2]
 
 
 def _flows(curve_values: np.ndarray, lag: np.ndarray, amount: np.ndarray
@@ -214,7 +216,7 @@ def stock_model(
     """
     first_year = int(sales["year"].min())
     years = np.arange(first_year, last_year + 1)
-    vehicles, kwh = _extend(sales, years, plan_last_year, after_plan)
+    vehicles, kwh, with_pack = _extend(sales, years, plan_last_year, after_plan)
     groups = vehicles.index.to_frame(index=False)
     span = len(years)
     lag = years[:, None] - years[None, :]
@@ -230,8 +232,8 @@ def stock_model(
     pack_curve = vehicle_curve * survival(_battery_curves(groups["chemistry"], battery), mid_ages)
 
     in_use, retired = _flows(vehicle_curve, lag, vehicles.to_numpy())
-    with_pack = np.where(kwh.to_numpy() > 0, vehicles.to_numpy(), 0.0)
-    packs_in_use, packs_retired = _flows(pack_curve, lag, with_pack)
+    # packs: only vehicles sold with one (a 0 kWh row of a group-year has none)
+    packs_in_use, packs_retired = _flows(pack_curve, lag, with_pack.to_numpy())
     kwh_in_use, kwh_retired = _flows(pack_curve, lag, kwh.to_numpy())
     eligible = lag[None, :, :] <= chem["second_life_max_age_years"].to_numpy()[:, None, None]
     second_share = chem["second_life_share"].to_numpy()[:, None]
