@@ -50,7 +50,7 @@ from evplan.twostage.risk import (
     risk_objective,
     risk_problems,
 )
-from evplan.twostage.tree import Study
+from evplan.twostage.tree import Study, check_study
 from evplan.twostage.verify import scenario_result
 
 __all__ = ["StochasticResult", "stochastic"]
@@ -121,16 +121,9 @@ def _study(data: NetworkData, named: str | Study, catalog: Catalog) -> Study:
                                   + (did_you_mean(named, known) or (
                                       f" Known: {', '.join(known)}." if known else
                                       f" {catalog.source} declares none under studies:.")))])
-    first, last = data.scenario.first_year, data.scenario.last_year
-    revelation = study.revelation_year
-    if revelation is not None and not first - 1 <= revelation <= last:
-        # The year before the horizon shares nothing (RP = WS, a study of its own); earlier
-        # or after the horizon is likelier a typo (1999, 2099) than a study.
-        raise InputError([Problem("scenarios.yaml", f"study '{study.name}': revelation_year "
-                                  f"{revelation} is outside the planning horizon {first}-"
-                                  f"{last}. Give a year from {first} to {last} (decisions of "
-                                  f"years up to it are shared), {first - 1} to share nothing, "
-                                  "or leave it out to share every year.")])
+    problems = check_study(study, data.scenario.first_year, data.scenario.last_year)
+    if problems:  # a study built in Python was not checked when scenarios.yaml was read
+        raise InputError(problems)
     return study
 
 

@@ -46,7 +46,8 @@ from evplan.errors import Problem
 if TYPE_CHECKING:
     from evplan.scenarios.overrides import Catalog, Distribution, Parameter, Patch
 
-__all__ = ["MAX_SCENARIOS", "Study", "StudyScenario", "draw_sample", "parse_studies"]
+__all__ = ["MAX_SCENARIOS", "Study", "StudyScenario", "check_study", "draw_sample",
+           "parse_studies"]
 
 LABEL = "scenarios.yaml"
 STUDY_KEYS = ("branches", "scenarios", "sample", "revelation_year", "risk", "description")
@@ -408,6 +409,75 @@ def _study(name: str, spec: Any, overrides: Mapping[str, Any],
         return None
     return Study(name, tuple(scenarios), None if revelation is None else int(revelation),
                  weight, alpha, str(spec.get("description", "")), objective=objective)
+
+
+def check_study(study: Study, first_year: int, last_year: int) -> list[Problem]:
+    """The problems of a study built in Python (:class:`Study`), as scenarios.yaml states them.
+
+    A study read from scenarios.yaml passed these checks when it was read; one built in
+    Python did not: its probabilities must be numbers in (0, 1] summing to 1 (within
+    10⁻⁶), its scenario names distinct, ``risk_weight`` a number >= 0 (0 with
+    minimax-regret), ``alpha`` in (0, 1), the objective known, and ``revelation_year``
+    from ``first_year - 1`` to ``last_year``.
+
+    Examples
+    --------
+    >>> bad = Study("s", (StudyScenario("a", 0.5, ()), StudyScenario("a", 0.6, ())))
+    >>> [p.message[:40] for p in check_study(bad, 2025, 2030)]
+    ["study 's': the probabilities sum to 1.1,", "study 's': 2 scenarios are named 'a'; re"]
+    """
+    name = study.name
+    problems = []
+    if not study.scenarios:
+        problems.append(Problem(LABEL, f"study '{name}' has no scenario. Give at least one, "
+                                "e.g. StudyScenario('base', 1.0, ())."))
+    for scenario in study.scenarios:
+        probability = _number(scenario.probability)
+        if probability is None or not 0 < probability <= 1:
+            problems.append(Problem(LABEL, f"study '{name}': scenario '{scenario.name}': "
+                                    f"probability = {scenario.probability!r} is not a number "
+                                    "in (0, 1]. Give e.g. probability: 0.25."))
+    total = sum(float(s.probability) for s in study.scenarios)
+    if study.scenarios and len(problems) == 0 and abs(total - 1) > PROBABILITY_TOLERANCE:
+        problems.append(Problem(LABEL, f"study '{name}': the probabilities sum to {total:.12g}, "
+                                f"not 1 (off by {total - 1:+.3g}; evplan allows "
+                                f"{PROBABILITY_TOLERANCE:g}). Change them so they sum to 1."))
+    for twice, times in collections.Counter(s.name for s in study.scenarios).items():
+        if times > 1:
+            problems.append(Problem(LABEL, f"study '{name}': {times} scenarios are named "
+                                    f"'{twice}'; rename them so that each has its own name."))
+    weight = _number(study.risk_weight)
+    if weight is None or weight < 0:
+        problems.append(Problem(LABEL, f"study '{name}': risk weight = {study.risk_weight!r} "
+                                "is not a number >= 0. Give e.g. weight: 0.5 (0: expected "
+                                "margin only)."))
+    alpha = _number(study.alpha)
+    if alpha is None or not 0 < alpha < 1:
+        problems.append(Problem(LABEL, f"study '{name}': risk alpha = {study.alpha!r} is not "
+                                "a number in (0, 1). Give e.g. alpha: 0.9 (CVaR of the worst "
+                                "10 %)."))
+    if study.objective not in OBJECTIVES:
+        problems.append(Problem(LABEL, f"study '{name}': risk objective = {study.objective!r} "
+                                f"is not one of {', '.join(OBJECTIVES)}."
+                                + (did_you_mean(str(study.objective), OBJECTIVES) or "")))
+    elif study.objective == "minimax-regret" and weight is not None and weight > 0:
+        problems.append(Problem(LABEL, f"study '{name}': risk objective minimax-regret takes "
+                                f"no weight (found weight: {weight:g}); drop the weight, or "
+                                "use objective: expected for E[margin] + weight x CVaR."))
+    revelation = study.revelation_year
+    if revelation is not None and (isinstance(revelation, bool) or _number(revelation) is None
+                                   or revelation != int(revelation)):
+        problems.append(Problem(LABEL, f"study '{name}': revelation_year = {revelation!r} is "
+                                "not a year. Give e.g. revelation_year: 2026."))
+    elif revelation is not None and not first_year - 1 <= revelation <= last_year:
+        # The year before the horizon shares nothing (RP = WS, a study of its own); earlier
+        # or after the horizon is likelier a typo (1999, 2099) than a study.
+        problems.append(Problem(LABEL, f"study '{name}': revelation_year {revelation} is "
+                                f"outside the planning horizon {first_year}-{last_year}. Give "
+                                f"a year from {first_year} to {last_year} (decisions of years "
+                                f"up to it are shared), {first_year - 1} to share nothing, or "
+                                "leave it out to share every year."))
+    return problems
 
 
 def parse_studies(raw: Mapping[str, Any], overrides: Mapping[str, Any],
