@@ -32,6 +32,22 @@ OVERLAY_ROW_OFFSET = 10_000
 MAX_DEPTH = 5
 
 
+def _one_column_each(frame: pd.DataFrame, label: str, problems: list[Problem]
+                     ) -> pd.DataFrame:
+    """``frame`` with the first of each repeated header name, each repeat a problem.
+
+    Rows of the base and the overlay are matched by name, which a repeated name makes
+    ambiguous, so the repeat is reported here (as :func:`~evplan.data.columns.coerce_table`
+    does for a folder of its own) and the first column of that name is read.
+    """
+    repeated = frame.columns[frame.columns.duplicated()].unique()
+    for name in repeated:
+        count = int((frame.columns == name).sum())
+        problems.append(Problem(label, f"column '{name}' appears {count} times in the header. "
+                                f"Keep one column named {name}: delete or rename the others."))
+    return frame.loc[:, ~frame.columns.duplicated()] if len(repeated) else frame
+
+
 def _merge_table(table_name: str, base: pd.DataFrame, overlay: pd.DataFrame
                  ) -> tuple[pd.DataFrame, int]:
     """Base rows not replaced, then the overlay's rows; and the overlay's row offset."""
@@ -83,12 +99,15 @@ def read_layered_folder(folder: Path, read_folder: Callable[..., RawInputs],
     top = read_folder(folder, complete=False, read_scenario=scenario_file)
     tables = dict(base.tables)
     labels = dict(base.labels)
+    problems = [*base.problems, *top.problems]
     for name, frame in top.tables.items():
         if name not in tables:
             tables[name] = frame
             labels[name] = f"{folder.name}/{TABLES[name].file}"
             continue
-        tables[name], offset = _merge_table(name, tables[name], frame)
+        overlay = _one_column_each(frame, f"{folder.name}/{TABLES[name].file}", problems)
+        tables[name], offset = _merge_table(
+            name, _one_column_each(tables[name], labels[name], problems), overlay)
         labels[name] = (f"{TABLES[name].file} ({base_path.name} with {folder.name} laid over "
                         f"it: row {offset + 2} on = row 2 on of {folder.name}/"
                         f"{TABLES[name].file})")
@@ -96,5 +115,4 @@ def read_layered_folder(folder: Path, read_folder: Callable[..., RawInputs],
     sources = {**(base.scenario.get("sources") or {}), **(top.scenario.get("sources") or {})}
     if sources:
         scenario["sources"] = sources
-    return type(base)(tables, labels, scenario, top.scenario_label, top.origin,
-                      [*base.problems, *top.problems])
+    return type(base)(tables, labels, scenario, top.scenario_label, top.origin, problems)
