@@ -141,3 +141,20 @@ def test_default_scenario_in_one_command(tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert bad.stderr.strip() == ("evplan: 1 problem in options\n  * market 'THA' is not a "
                                   "market of the fleet. Did you mean 'TH'?")
+
+
+def test_a_parameter_market_with_look_alike_letters_is_an_input_error() -> None:
+    """A markets.csv row 'ТН' (Cyrillic Т and Н) named no market: TH silently took the '*'
+    row (its 30,000 km a year were dropped)."""
+    history = pd.DataFrame({"market": ["TH", "EU"], "year": 2022, "powertrain": "BEV",
+                            "sales_vehicles": 1e5})
+    fleet = project_fleet(history=history, options=FleetOptions(years_after_plan=0))
+    table = pd.read_csv(default_table_path("charging", "markets.csv"))
+    twin = table[table["market"] == "*"].assign(market="\u0422\u041d", annual_km=30_000)
+    with pytest.raises(InputError) as error:
+        plan_charging(fleet, markets=pd.concat([table, twin], ignore_index=True))
+    assert [problem.message for problem in error.value.problems] == [
+        f"row {len(table) + 2}, market '\u0422\u041d': market '\u0422\u041d' looks like 'TH' "
+        "but is typed with '\u0422' (CYRILLIC CAPITAL LETTER TE), '\u041d' (CYRILLIC CAPITAL "
+        "LETTER EN), so it is another id and market TH would take the '*' row instead of this "
+        "one. Type 'TH' in Latin letters."]

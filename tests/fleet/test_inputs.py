@@ -182,3 +182,49 @@ def test_every_bad_file_is_reported_at_once(tmp_path: Path) -> None:
     files = [problem.file for problem in caught.value.problems]
     assert files == ["s.csv", "b.csv", "h.csv"]
 
+
+
+def _history(market: str = "CN") -> pd.DataFrame:
+    return pd.DataFrame({"market": [market], "year": [2020], "powertrain": ["BEV"],
+                         "sales_vehicles": [1000.0], "origin": ["CN"]})
+
+
+def test_a_survival_market_with_look_alike_letters_is_an_input_error(tmp_path: Path) -> None:
+    """'СN' (Cyrillic С) named no market: China's vehicles silently took the '*' logistic
+    curve (mean 17 years) instead of its Weibull row (13.2 years)."""
+    path = tmp_path / "survival.csv"
+    text = default_table_path("fleet", "survival.csv").read_text(encoding="utf-8")
+    path.write_text(text.replace("\nCN,weibull", "\n\u0421N,weibull"), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        project_fleet(history=_history(), survival=path)
+    assert messages(error) == [
+        "row 2, market '\u0421N': market '\u0421N' looks like 'CN' but is typed with '\u0421' "
+        "(CYRILLIC CAPITAL LETTER ES), so it is another id and market CN would take the '*' "
+        "curve instead of this row. Type 'CN' in Latin letters."]
+    assert error.value.problems[0].file == "survival.csv"
+
+
+def test_a_chemistry_origin_with_look_alike_letters_is_an_input_error(tmp_path: Path) -> None:
+    """'СN' as a rule's origin matched no vehicle: China-built BEVs silently took NMC622."""
+    path = tmp_path / "chemistry.csv"
+    text = default_table_path("fleet", "chemistry.csv").read_text(encoding="utf-8")
+    path.write_text(text.replace("*,CN,BEV,LFP", "*,\u0421N,BEV,LFP"), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        project_fleet(history=_history(), chemistry=path)
+    assert len(error.value.problems) == 1
+    problem = error.value.problems[0]
+    assert (problem.file, problem.row) == ("chemistry.csv", 2)
+    assert "origin '\u0421N' looks like 'CN'" in problem.message
+    assert "Type 'CN' in Latin letters." in problem.message
+
+
+def test_an_unknown_history_market_with_look_alike_letters_names_its_twin() -> None:
+    shipments = pd.DataFrame({"origin": "CN", "program": "V1", "powertrain": "BEV",
+                              "market": "EU", "year": 2025, "shipment_vehicles": 10.0,
+                              "export": True}, index=[0])
+    plan = plan_sales(shipments, None, {"first_year": 2025, "last_year": 2025})
+    with pytest.raises(InputError) as error:
+        project_fleet(plan, history=_history("\u0415U"))
+    assert messages(error)[0].endswith(
+        "market '\u0415U' is not a market of the plan. Did you mean 'EU'? It is typed with "
+        "'\u0415' (CYRILLIC CAPITAL LETTER IE).")

@@ -8,7 +8,15 @@ from typing import Any
 
 import pandas as pd
 
-from evplan.charging.params import Afir, load_afir, load_parameters
+from evplan.charging.params import (
+    CHARGER_CLASSES,
+    CHARGER_COSTS,
+    CHARGING_MARKETS,
+    Afir,
+    ChargingParameters,
+    load_afir,
+    load_parameters,
+)
 from evplan.charging.siting import (
     CorridorResult,
     SitingResult,
@@ -22,7 +30,7 @@ from evplan.charging.sizing import QueueTarget, energy_demand, port_costs, ports
 from evplan.errors import InputError, Problem
 from evplan.fleet.sales import check_markets
 from evplan.fleet.stock import FleetResult
-from evplan.fleet.tables import TableSource
+from evplan.fleet.tables import TableSource, look_alike_ids
 
 __all__ = ["ChargingOptions", "ChargingResult", "SitingExample", "plan_charging",
            "siting_example"]
@@ -101,6 +109,20 @@ def _summary(ports: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _look_alikes(parameters: ChargingParameters, markets: list[str]) -> None:
+    """Raise for a parameter row whose market is typed with look-alike letters of a market
+    sized ('ТН' with Cyrillic Т and Н): the market would silently take the '*' row."""
+    problems = []
+    for table, frame in ((CHARGING_MARKETS, parameters.markets),
+                         (CHARGER_CLASSES, parameters.classes),
+                         (CHARGER_COSTS, parameters.costs)):
+        problems += look_alike_ids(table, frame, "market", markets,
+                                   str(frame.attrs.get("file", table.file)),
+                                   "market {id} would take the '*' row instead of this one")
+    if problems:
+        raise InputError(problems)
+
+
 def plan_charging(
     fleet: FleetResult,
     *,
@@ -143,6 +165,7 @@ def plan_charging(
         [m for m in fleet.export_markets if m in known] or known)
     chosen = list(dict.fromkeys(chosen))  # a market listed twice is sized once
     check_markets(chosen, known)
+    _look_alikes(parameters, chosen)
     first = options.first_year or fleet.plan_first_year or fleet.first_year
     last = options.last_year or fleet.plan_last_year or fleet.last_year
     if last > fleet.last_year:  # was cut to the fleet's last year without a word

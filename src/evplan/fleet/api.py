@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from evplan.errors import InputError, Problem
-from evplan.fleet.params import load_battery, load_chemistry, load_survival
+from evplan.fleet.params import (
+    CHEMISTRY,
+    SURVIVAL,
+    load_battery,
+    load_chemistry,
+    load_survival,
+)
 from evplan.fleet.sales import (
     PlanSales,
     assign_chemistry,
@@ -19,7 +25,7 @@ from evplan.fleet.sales import (
     read_run_folder,
 )
 from evplan.fleet.stock import FleetOptions, FleetResult, stock_model
-from evplan.fleet.tables import TableSource
+from evplan.fleet.tables import TableSource, look_alike_ids
 from evplan.results.run_files import read_programs
 
 T = TypeVar("T")
@@ -45,6 +51,22 @@ def _plan(plan: Any, programs: TableSource) -> PlanSales | None:
         return sales
     raise InputError([Problem("plan", f"cannot read a plan from {type(plan).__name__}. Pass a "
                               "run folder, an evplan Result, or None with a history CSV.")])
+
+
+def _look_alikes(sales: pd.DataFrame, survival: pd.DataFrame, chemistry: pd.DataFrame) -> None:
+    """Raise for a survival market, or a chemistry rule's program or origin, typed with
+    look-alike letters of an id of the sales ('СN' with a Cyrillic С): the row would apply
+    to nothing and the sales' own id would silently take the '*' row."""
+    problems = look_alike_ids(SURVIVAL, survival, "market", set(sales["market"]),
+                              str(survival.attrs.get("file", SURVIVAL.file)),
+                              "market {id} would take the '*' curve instead of this row")
+    for column in ("program", "origin"):
+        problems += look_alike_ids(CHEMISTRY, chemistry, column, set(sales[column]) - {""},
+                                   str(chemistry.attrs.get("file", CHEMISTRY.file)),
+                                   "the vehicles of " + column + " {id} would not follow "
+                                   "this rule")
+    if problems:
+        raise InputError(problems)
 
 
 def project_fleet(
@@ -111,7 +133,9 @@ def project_fleet(
         raise InputError(problems)
     assert survival_table is not None and battery_table is not None
     assert chemistry_table is not None
-    sales = assign_chemistry(combine_sales(plan_sales_, history_table), chemistry_table)
+    combined = combine_sales(plan_sales_, history_table)
+    _look_alikes(combined, survival_table, chemistry_table)
+    sales = assign_chemistry(combined, chemistry_table)
     plan_last = plan_sales_.last_year if plan_sales_ is not None else int(sales["year"].max())
     last_year = plan_last + options.years_after_plan
     tables = stock_model(sales, survival_table, battery_table, plan_last_year=plan_last,

@@ -12,6 +12,8 @@ sourced default shipped inside the package is then used.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -24,9 +26,58 @@ from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.schema import Table
 
-__all__ = ["TableSource", "default_table_path", "read_parameter_table", "unknown_ids"]
+__all__ = ["TableSource", "default_table_path", "latin_look_alike", "look_alike_ids",
+           "read_parameter_table", "unknown_ids"]
 
 TableSource = str | Path | pd.DataFrame | None
+
+
+# Cyrillic and Greek letters drawn like Latin ones (capital and small), to their Latin twin
+_TWINS = dict(zip("АВЕЗІЈКМНОРСТУХЅаеіјорсуххѕԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιν",
+                  "ABE3IJKMHOPCTYXSaeijopcyxxsdqwABEZHIKMNOPTYXoiv", strict=True))
+
+
+def latin_look_alike(value: str) -> str:
+    """``value`` with its look-alike letters made Latin (NFKC, then Cyrillic and Greek
+    twins): ``'ЕU'`` (Cyrillic Е) gives ``'EU'``; a plain Latin id is returned unchanged.
+
+    Examples
+    --------
+    >>> latin_look_alike("\u0421N")  # Cyrillic Es
+    'CN'
+    """
+    folded = unicodedata.normalize("NFKC", str(value))
+    return "".join(_TWINS.get(character, character) for character in folded)
+
+
+def _odd_letters(value: str) -> str:
+    """The non-ASCII letters of ``value`` with their Unicode names."""
+    return ", ".join(f"'{character}' ({unicodedata.name(character, f'U+{ord(character):04X}')})"
+                     for character in dict.fromkeys(value) if not character.isascii())
+
+
+def look_alike_ids(table: Table, frame: pd.DataFrame, column: str, ids: Iterable[str],
+                   label: str, meaning: str) -> list[Problem]:
+    """Problems for rows whose ``column`` is not one of ``ids`` but reads as one of them
+    once its look-alike letters are made Latin (a silent miss otherwise: the row would
+    apply to no id, and the id would fall back to another row).
+
+    ``meaning`` says what the row was to do, e.g. ``"market CN would use the '*' curve"``
+    (``{id}`` is replaced by the id it looks like).
+    """
+    known = {str(value) for value in ids}
+    by_look = {latin_look_alike(value): value for value in known}
+    found = []
+    for index in frame.index:
+        value = str(frame.loc[index, column])
+        twin = by_look.get(latin_look_alike(value))
+        if value in known or twin is None or value.isascii():
+            continue
+        found.append(Problem(label, f"{row_label(table, frame, index)}: {column} '{value}' "
+                             f"looks like '{twin}' but is typed with {_odd_letters(value)}, "
+                             f"so it is another id and {meaning.format(id=twin)}. Type "
+                             f"'{twin}' in Latin letters.", int(frame.loc[index, "row"])))
+    return found
 
 
 def default_table_path(package: str, file: str) -> Path:
@@ -98,9 +149,20 @@ def unknown_ids(
     unknown = frame.index[~values.isin(known) & values.ne("*") & values.ne("")]
     found = [
         Problem(label, f"{row_label(table, frame, i)}: {column} '{values[i]}' is not {where}."
-                + (did_you_mean(values[i], known) or f" {fix}"), int(frame.loc[i, "row"]))
+                + (_twin(values[i], known) or did_you_mean(values[i], known) or f" {fix}"),
+                int(frame.loc[i, "row"]))
         for i in unknown[:MAX_ROWS_PER_KIND]]
     if len(unknown) > MAX_ROWS_PER_KIND:
         found.append(Problem(label, f"... and {len(unknown) - MAX_ROWS_PER_KIND} more rows "
                              "with the same problem.", count=len(unknown) - MAX_ROWS_PER_KIND))
     return found
+
+
+def _twin(value: str, known: Iterable[str]) -> str:
+    """`` Did you mean 'EU'? ...`` when ``value`` is a known id typed with look-alike
+    letters."""
+    by_look = {latin_look_alike(str(name)): str(name) for name in known}
+    twin = by_look.get(latin_look_alike(value))
+    if twin is None or value.isascii():
+        return ""
+    return f" Did you mean '{twin}'? It is typed with {_odd_letters(value)}."
