@@ -232,3 +232,31 @@ def test_packs_retiring_outside_the_years_planned_are_said_to_be_left_out():
     whole = plan_recycling(load_inputs(packs, **tiny_tables()),
                            RecyclingOptions(explain_targets=False))
     assert not any("outside the years planned" in line for line in whole.assumptions)
+
+
+def test_a_region_or_id_typed_with_look_alike_letters_is_an_input_error():
+    """Plant B in region 'ΕU' (Greek capital Epsilon) was accepted: the lane rule EU -> EU
+    did not apply to it, so B was silently unreachable (audit s18)."""
+    tables = tiny_tables()
+    tables["collection_points"]["region"] = ["EU"]
+    tables["candidate_plants"]["region"] = ["EU", "\u0395U"]
+    tables["lanes"] = pd.DataFrame({"from": ["EU"], "to": ["EU"], "allowed": [True],
+                                    "mode": ["road"]})
+    with pytest.raises(InputError) as caught:
+        load_inputs(retired(100.0), **tables)
+    said = str(caught.value)
+    assert ("row 3, plant 'B': region '\u0395U' looks like 'EU' but is typed with "
+            "'\u0395' (GREEK CAPITAL LETTER EPSILON), so it is another id and the lane rules "
+            "for 'EU' do not apply to it. Type 'EU' in Latin letters.") in said, said
+    tables["candidate_plants"]["region"] = ["EU", "EU"]
+    tables["collection_points"]["collection_point"] = ["\u0420"]  # Cyrillic Er, like 'P'
+    tables["lanes"] = pd.DataFrame({"from": ["P", "EU"], "to": ["A", "EU"],
+                                    "allowed": [False, True], "mode": ["road", "road"]})
+    with pytest.raises(InputError) as caught:
+        load_inputs(retired(100.0).assign(collection_point="\u0420"), **tables)
+    assert "collection_point '\u0420' looks like 'P'" in str(caught.value)
+    # plain Latin names and non-Latin names without a twin stay allowed
+    tables["collection_points"]["collection_point"] = ["P\u00fc"]
+    tables["lanes"] = pd.DataFrame({"from": ["EU"], "to": ["EU"], "allowed": [True],
+                                    "mode": ["road"]})
+    load_inputs(retired(100.0).assign(collection_point="P\u00fc"), **tables)

@@ -28,6 +28,7 @@ from evplan.data.files import load_yaml, read_text_file
 from evplan.data.read import read_raw_table
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
+from evplan.fleet.tables import look_alike_ids
 from evplan.schema import Column, Table
 from evplan.schema.common import source_column
 
@@ -427,6 +428,25 @@ def _check_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
     if ready("lanes", "transport"):
         problems += _unknown(LANES, lanes, "mode", set(tables["transport"]["mode"]),
                              labels["lanes"], "in transport.csv", "Add the mode to transport.csv.")
+    return problems + _look_alikes(tables, labels, clean)
+
+
+def _look_alikes(tables: dict[str, pd.DataFrame], labels: dict[str, str],
+                 clean: set[str]) -> list[Problem]:
+    """Regions and ids of collection points and candidate plants typed with look-alike
+    letters of a name in Latin letters that the lane rules or another row use (``'ΕU'``,
+    Greek Ε): the lane rules for that name would silently not apply to the row."""
+    problems: list[Problem] = []
+    for name, table, id_column, side in (("collection_points", POINTS, "collection_point",
+                                          "from"), ("candidate_plants", PLANTS, "plant", "to")):
+        if not {name, "lanes"} <= clean:
+            continue
+        frame = tables[name]
+        names = {str(value) for value in (*tables["lanes"][side], *frame["region"],
+                                          *frame[id_column]) if str(value).isascii()}
+        for column in ("region", id_column):
+            problems += look_alike_ids(table, frame, column, names - {"*"}, labels[name],
+                                       "the lane rules for '{id}' do not apply to it")
     return problems
 
 
