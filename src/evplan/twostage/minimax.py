@@ -46,6 +46,7 @@ from evplan.twostage.solve import (
     _fixed_values,
 )
 from evplan.twostage.tree import Study
+from evplan.twostage.verify import checked_study
 
 __all__ = ["max_regret", "minimax_regret"]
 
@@ -174,7 +175,8 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
                  "shared_elements": len(elements), "scenarios": len(scenarios),
                  "timings": timings, "study": study.as_dict(),
                  "overrides": {sc.name: list(sc.overrides) for sc in scenarios}}
-    return StochasticResult(
+    metadata["solver_mip_gap"] = float(solver.mip_gap)
+    return checked_study(StochasticResult(
         study=study, status=run.status, objective_usd=-worst,
         expected_margin_usd=float(probabilities @ margins),
         cvar_usd=cvar(margins, probabilities, study.alpha), evpi_usd=worst, vss_usd=vss_usd,
@@ -182,4 +184,4 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
         scenarios=frame,
         regret=(pd.concat(rows, ignore_index=True) if rows else
                 empty_regret()),
-        results=results, metadata=metadata)
+        results=results, metadata=metadata))

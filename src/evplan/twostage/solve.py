@@ -51,7 +51,7 @@ from evplan.twostage.risk import (
     risk_problems,
 )
 from evplan.twostage.tree import Study, check_study
-from evplan.twostage.verify import scenario_result
+from evplan.twostage.verify import checked_study, scenario_result
 
 __all__ = ["StochasticResult", "stochastic"]
 
@@ -577,11 +577,12 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
                  "shared_elements": len(elements), "scenarios": len(scenarios),
                  "timings": timings, "study": study.as_dict(),
                  "overrides": {sc.name: list(sc.overrides) for sc in scenarios}}
-    return StochasticResult(
+    metadata["solver_mip_gap"] = float(solver.mip_gap)
+    return checked_study(StochasticResult(
         study=study, status=run.status, objective_usd=objective,
         expected_margin_usd=float(probabilities @ margins),
         cvar_usd=cvar(margins, probabilities, study.alpha), evpi_usd=evpi_usd,
         vss_usd=vss_usd, first_stage=first_stage, scenarios=frame,
         regret=(pd.concat(regret_rows, ignore_index=True) if regret_rows else
                 empty_regret()),
-        results=results, metadata=metadata)
+        results=results, metadata=metadata))
