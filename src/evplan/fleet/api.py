@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from evplan.errors import InputError, Problem
+from evplan.errors import InputError, Problem, VerificationError
+from evplan.fleet.check import fleet_problems
 from evplan.fleet.params import (
     CHEMISTRY,
     SURVIVAL,
@@ -140,6 +141,10 @@ def project_fleet(
     last_year = plan_last + options.years_after_plan
     tables = stock_model(sales, survival_table, battery_table, plan_last_year=plan_last,
                          last_year=last_year, after_plan=options.after_plan)
+    wrong = fleet_problems(tables, sales, battery_table, plan_last_year=plan_last,
+                           last_year=last_year, after_plan=options.after_plan)
+    if wrong:  # evplan's own bug: the tables contradict the sales they came from
+        raise VerificationError(wrong)
     tables["fleet_sales"] = pd.DataFrame(sales.groupby(
         ["market", "year", "powertrain", "program", "origin", "chemistry", "battery_kwh",
          "basis"], as_index=False)["sales_vehicles"].sum())
