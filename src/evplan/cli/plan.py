@@ -31,6 +31,7 @@ from evplan.cli.app import (
     shown_path,
     stage_table,
 )
+from evplan.cli.collector import ImportsAside
 from evplan.errors import EvplanError
 from evplan.outputs.names import safe_component
 
@@ -73,14 +74,17 @@ def run(
 
     watch = Stopwatch()
     watch.add("start-up", process_wall_seconds() or 0.0, cpu_seconds())
-    from evplan.highs import SolverOptions
-    from evplan.outputs import new_folder_target
-    from evplan.report import with_report_tables, write_run_extras
-    from evplan.results.write import write_run
-    from evplan.solve import optimize
-    from evplan.strategic import decision_lines
-    from evplan.summary import kpi_summary_tables
-
+    aside = ImportsAside()  # no cyclic collection while importing (evplan.cli.collector)
+    try:
+        from evplan.highs import SolverOptions
+        from evplan.outputs import new_folder_target
+        from evplan.report import with_report_tables, write_run_extras
+        from evplan.results.write import write_run
+        from evplan.solve import optimize
+        from evplan.strategic import decision_lines
+        from evplan.summary import kpi_summary_tables
+    finally:
+        aside.imported()
     watch.lap("imports")
     try:
         data = load_inputs(path, watch)
@@ -126,6 +130,8 @@ def run(
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
+    finally:
+        aside.release()
     for line in decision_lines(result):  # strategic plans: the decisions first, in words
         console.print(line, markup=False)
     for table in kpi_summary_tables(result, console.width):
