@@ -90,3 +90,10 @@ def test_a_valid_python_study_still_solves() -> None:
                                regret=False, vss=False, catalog=CATALOG)
     assert result.objective_usd == pytest.approx(0.3000004 * 7.0e6 + 0.6999999 * 0.7e6,
                                                  rel=1e-9)
+
+
+@pytest.mark.parametrize("weights", [[-1.0], [float("nan")], [float("inf")], [], [0, "1"]])
+def test_frontier_weights_are_numbers_at_least_zero(weights: list[object]) -> None:
+    # before: -1 and NaN gave "optimal" rows, inf a solver error, [] an empty frame
+    with pytest.raises(InputError, match="must be one or more numbers >= 0"):
+        efficient_frontier(strategic_lane(), _two(), weights, catalog=CATALOG)  # type: ignore[arg-type]

@@ -10,6 +10,8 @@ never raises E[margin] and never lowers CVaR (each plan is optimal for its own w
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -58,6 +60,14 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
                                   "regret, which has no risk weight to vary: the frontier "
                                   "trades expected margin against CVaR. Drop --frontier, or "
                                   "give --objective expected.")])
+    bad = [weight for weight in weights if isinstance(weight, bool)
+           or not isinstance(weight, numbers.Real) or not math.isfinite(weight)
+           or weight < 0]
+    if bad or not len(weights):
+        raise InputError([Problem("--frontier", f"study '{study.name}': the risk weights "
+                                  f"{list(weights)} must be one or more numbers >= 0"
+                                  + (f" ({', '.join(map(repr, bad))} is not)" if bad else "")
+                                  + ". Give e.g. --frontier 0,0.5,1,2.")])
     scenarios, elements = _build(data, study, catalog)
     blocks = [scenario.block for scenario in scenarios]
     probabilities = np.array([scenario.probability for scenario in scenarios])
