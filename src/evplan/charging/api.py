@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from evplan.charging.check import charging_problems
 from evplan.charging.params import (
     CHARGER_CLASSES,
     CHARGER_COSTS,
@@ -27,7 +28,7 @@ from evplan.charging.siting import (
     site_chargers,
 )
 from evplan.charging.sizing import QueueTarget, energy_demand, port_costs, ports_by_method
-from evplan.errors import InputError, Problem
+from evplan.errors import InputError, Problem, VerificationError
 from evplan.fleet.sales import check_markets
 from evplan.fleet.stock import FleetResult
 from evplan.fleet.tables import TableSource, look_alike_ids
@@ -186,10 +187,14 @@ def plan_charging(
     energy, demand = energy_demand(fleet["fleet"], parameters, chosen, years)
     ports = ports_by_method(energy, demand, parameters, options.afir(), options.target)
     ports = port_costs(ports, parameters)
-    return ChargingResult(
-        tables={"charging_energy": energy, "charging_demand": demand,
-                "charging_ports": ports, "charging_summary": _summary(ports)},
-        markets=tuple(chosen), years=tuple(years), options=options)
+    tables = {"charging_energy": energy, "charging_demand": demand, "charging_ports": ports,
+              "charging_summary": _summary(ports)}
+    wrong = charging_problems(tables, fleet["fleet"], parameters, options.afir(),
+                              options.target, chosen, years)
+    if wrong:  # evplan's own bug: a table the fleet and parameters contradict
+        raise VerificationError(wrong)
+    return ChargingResult(tables=tables, markets=tuple(chosen), years=tuple(years),
+                          options=options)
 
 
 @dataclass(frozen=True)
