@@ -41,6 +41,7 @@ import pandas as pd
 
 from evplan.charging.erlang import erlang_c, mean_wait_hours
 from evplan.charging.params import load_afir
+from evplan.charging.siting_check import siting_problems
 from evplan.charging.sizing import QueueTarget, load_capacity
 from evplan.errors import InfeasibleError, InputError, Problem, VerificationError
 from evplan.fleet.tables import TableSource, default_table_path, read_parameter_table
@@ -354,8 +355,13 @@ def site_chargers(
         peak_hour_arrivals=arrivals, covered=zones["zone"].isin(assignment["zone"]))
     covered = float(weight[zone_table["covered"].to_numpy()].sum() / total_weight
                     ) if total_weight > 0 else 0.0
-    return SitingResult(table, assignment.reset_index(drop=True), zone_table, covered, location,
-                        {"method": method, "service_radius_km": service_radius_km})
+    result = SitingResult(table, assignment.reset_index(drop=True), zone_table, covered,
+                          location, {"method": method, "service_radius_km": service_radius_km})
+    wrong = siting_problems(result, zones, sites, pairs, arrivals, session_hours,
+                            service_radius_km, method, target, capex_usd_per_port)
+    if wrong:  # evplan's own bug: tables the inputs and the chosen sites contradict
+        raise VerificationError(wrong)
+    return result
 
 
 def _road_points(km: np.ndarray, road_length_km: float, reach_km: float) -> np.ndarray:
