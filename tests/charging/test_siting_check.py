@@ -70,3 +70,26 @@ def test_one_changed_cell_is_named(sited: tuple[Any, dict[str, Any]], table: str
             changed = float(value) + 1.0
         frame.iloc[row, frame.columns.get_loc(column)] = changed
         assert _problems(replace(result, **{table: frame}), context), (table, column, row)
+
+
+@pytest.mark.parametrize("column", ["site", "km", "gap_before_km", "ports", "pool_kw",
+                                    "capex_usd"])
+def test_one_changed_cell_of_the_corridor_is_named(column: str) -> None:
+    from evplan.charging.siting import corridor_pools, read_corridor
+    from evplan.charging.siting_check import corridor_problems
+
+    corridor = read_corridor()
+    result = corridor_pools(corridor, 620.0, year=2027, capex_usd_per_port=100_000.0)
+    pools = result.pools
+    ports = int(pools["ports"].iloc[0])
+    assert corridor_problems(pools, corridor, ports, 150.0, 100_000.0) == []
+    for row in (0, len(pools) // 2, len(pools) - 1):
+        frame = pools.copy()
+        value = frame.iloc[row][column]
+        if isinstance(value, str):
+            changed: object = value + "X"
+        else:
+            changed = float(value) + 1.0
+            frame[column] = frame[column].astype(float)
+        frame.iloc[row, frame.columns.get_loc(column)] = changed
+        assert corridor_problems(frame, corridor, ports, 150.0, 100_000.0), (column, row)

@@ -41,7 +41,7 @@ import pandas as pd
 
 from evplan.charging.erlang import erlang_c, mean_wait_hours
 from evplan.charging.params import load_afir
-from evplan.charging.siting_check import siting_problems
+from evplan.charging.siting_check import corridor_problems, siting_problems
 from evplan.charging.sizing import QueueTarget, load_capacity
 from evplan.errors import InfeasibleError, InputError, Problem, VerificationError
 from evplan.fleet.tables import TableSource, default_table_path, read_parameter_table
@@ -481,5 +481,8 @@ def corridor_pools(
         raise VerificationError([f"corridor: the chosen pools are up to {max_gap:g} km apart "
                                  f"(ends counted twice), more than the {spacing:g} km spacing "
                                  "the set covering was to meet."])
+    wrong = corridor_problems(pools, corridor, ports, port_power_kw, capex_usd_per_port)
+    if wrong:  # evplan's own bug: a pool row the candidates and AFIR contradict
+        raise VerificationError(wrong)
     return CorridorResult(pools.reset_index(drop=True), max_gap, len(corridor), location,
                           road_length_km)

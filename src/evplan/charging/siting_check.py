@@ -10,7 +10,10 @@ From the zones, the candidate sites, the distances, the arrivals and the queuein
   ``peak_hour_arrivals`` the assignment's; ``ports`` 0 when closed, else the fewest (at
   least 1) meeting the target at the site's load, capped at ``max_ports`` with
   ``short_of_ports`` saying so; the wait probability, mean wait, site cost and port capex;
-* ``zones``: each zone's arrivals (its weight's share) and ``covered``; ``covered_share``.
+* ``zones``: each zone's arrivals (its weight's share) and ``covered``; ``covered_share``;
+* the corridor's ``pools``: candidates at their km, in km order, each ``gap_before_km`` the
+  distance from the pool before (twice its km for the first), the AFIR ports, their power and
+  capex.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pandas as pd
 
 from evplan.charging.erlang import erlang_c, mean_wait_hours
 
-__all__ = ["siting_problems"]
+__all__ = ["corridor_problems", "siting_problems"]
 
 
 def _near(got: Any, want: float) -> bool:
@@ -116,4 +119,30 @@ def siting_problems(result: Any, zones: pd.DataFrame, sites: pd.DataFrame,
     if not _near(result.covered_share, want_share):
         problems.append(f"siting: covered_share is {result.covered_share}; the zones served "
                         f"weigh {want_share}.")
+    return problems
+
+
+def corridor_problems(pools: pd.DataFrame, corridor: pd.DataFrame, ports: int,
+                      port_power_kw: float, capex_usd_per_port: float) -> list[str]:
+    """Every cell of the chosen pools that the candidates and the AFIR pool contradict (the
+    largest gap, ends included, is checked beside the solve)."""
+    problems: list[str] = []
+    km_of = dict(zip(corridor["site"], corridor["km"].astype(float), strict=True))
+    before = 0.0
+    for row_number, row in enumerate(pools.to_dict("records")):
+        label = f"charging_corridor {row['site']}"
+        km = km_of.get(row["site"])
+        if km is None or not _near(row["km"], km) or km < before - 1e-9:
+            problems.append(f"{label}: not a candidate at its km, in km order.")
+            continue
+        # the first pool's gap is twice its distance from km 0 (ends counted twice, as the
+        # spacing check counts them)
+        gap = km - before if row_number else 2 * km
+        want = {"gap_before_km": gap, "ports": float(ports),
+                "pool_kw": ports * port_power_kw, "capex_usd": ports * capex_usd_per_port}
+        for column, value in want.items():
+            if not _near(row[column], value):
+                problems.append(f"{label}: {column} is {row[column]!r}; re-derived it is "
+                                f"{value!r}.")
+        before = km
     return problems
