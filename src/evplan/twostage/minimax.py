@@ -34,6 +34,7 @@ from evplan.errors import VerificationError
 from evplan.highs import SolverOptions
 from evplan.results import Result
 from evplan.twostage.extensive import averaged_block, solve_extensive
+from evplan.twostage.mean_inputs import mean_block
 from evplan.twostage.no_plan import raise_no_plan
 from evplan.twostage.risk import cvar, empty_regret
 from evplan.twostage.solve import (
@@ -141,7 +142,7 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
     vss_usd = None
     if vss:
         try:
-            mean = averaged_block(blocks)
+            mean = mean_block(scenarios) or averaged_block(blocks)
         except ValueError as error:
             metadata["eev_status"] = f"not computed: {error}"
         else:

@@ -42,6 +42,7 @@ from evplan.scenarios.apply import apply_scenario, catalog_for
 from evplan.scenarios.overrides import Catalog
 from evplan.strategic.milp import MilpRunner
 from evplan.twostage.extensive import Block, ExtensiveRun, averaged_block, solve_extensive
+from evplan.twostage.mean_inputs import mean_block
 from evplan.twostage.no_plan import raise_if_unservable, raise_no_plan
 from evplan.twostage.risk import (
     cvar,
@@ -380,7 +381,7 @@ def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
     """Each scenario's margin with the expected-value plan's shared decisions fixed (and,
     into ``plans``, each scenario's completed plan)."""
     try:
-        mean = averaged_block(blocks)
+        mean = mean_block(scenarios) or averaged_block(blocks)
     except ValueError as error:
         metadata["eev_status"] = f"not computed: {error}"
         return None
