@@ -100,3 +100,76 @@ def test_every_reported_column_is_certified(planned, table, column, row, value, 
     with pytest.raises(VerificationError) as caught:
         check_derived_tables(_altered(result, table, column, row, value), inputs)
     assert said in str(caught.value)
+
+
+def test_marginal_costs_and_shadow_prices_are_certified_where_the_lp_fixes_them():
+    """The duals were reported and checked by nothing (audit s18: an altered marginal cost
+    passed). A flow with tonnes at a plant with spare capacity is basic in the fixed LP, so
+    its cost per tonne = marginal cost + shadow price x its target coefficient; stored
+    packs tie a year's marginal cost to the next one's.
+
+    Hand case: 400 t in 2030 and 100 t in 2031 at P, plant A only (one tier of 1,000 t,
+    rate 0), hydro value 4,500 + 0.09 x 50,000 = 9,000 per tonne, cost 100 + 500: marginal
+    cost -8,400 in both years; with an EU efficiency target of 50 % at A (hydro reaches
+    0.5 x 0.9 + 0.1 x 0.9 = 54 %) the row is slack and its shadow price 0.
+    """
+    targets = [("recycling_efficiency", "*", 2030, 0.5)]
+    tables = tiny_tables(eu=True, targets=targets)
+    tables["lanes"] = tables["lanes"].iloc[:1]
+    tables["candidate_plants"] = tables["candidate_plants"].iloc[:1]
+    packs = pd.concat([retired(400.0, 2030), retired(100.0, 2031)], ignore_index=True)
+    options = RecyclingOptions(discount_rate=0.0, max_storage_years=0, explain_targets=False,
+                               build_every_years=1, solver=EXACT)
+    inputs = load_inputs(packs, **tables)
+    result = plan_recycling(inputs, options)
+    marginal = result["marginal_costs"]["marginal_cost_usd_per_tonne"]
+    assert marginal.tolist() == pytest.approx([-8400.0, -8400.0])
+    for row in (0, 1):
+        with pytest.raises(VerificationError) as caught:
+            check_derived_tables(_altered(result, "marginal_costs",
+                                          "marginal_cost_usd_per_tonne", row, -8300.0), inputs)
+        assert "marginal_cost_usd_per_tonne -8,300 plus the target shadow prices" in str(
+            caught.value)
+    compliance = result["compliance"]
+    at_a = compliance.index[compliance["scope"] == "A"][0]
+    with pytest.raises(VerificationError) as caught:
+        check_derived_tables(_altered(result, "compliance", "shadow_price_usd_per_tonne",
+                                      compliance.index.get_loc(at_a), 1000.0), inputs)
+    assert "should equal -8,400, the cost per tonne of its flow to 'A'" in str(caught.value)
+
+
+def _stored():
+    tables = tiny_tables()
+    tables["lanes"] = tables["lanes"].iloc[:1]
+    tables["candidate_plants"] = tables["candidate_plants"].iloc[:1]
+    packs = pd.concat([retired(1500.0, 2030), retired(1.0, 2031)], ignore_index=True)
+    options = RecyclingOptions(discount_rate=0.0, max_storage_years=1, explain_targets=False,
+                               build_every_years=1, storage_usd_per_tonne_year=10.0,
+                               solver=EXACT)
+    inputs = load_inputs(packs, **tables)
+    return plan_recycling(inputs, options), inputs
+
+
+def test_stored_packs_tie_the_marginal_costs_of_two_years():
+    """2030 has 1,500 t at P and A holds 1,000 t a year: 500 t wait a year at 10 USD/t, so
+    the marginal tonne of 2030 costs what one of 2031 costs plus the storage (rate 0).
+    A runs full in 2030, so no flow of 2030 pins its marginal cost: only storage does."""
+    result, inputs = _stored()
+    assert result["storage"]["stored_tonnes"].tolist() == pytest.approx([500.0, 0.0])
+    first, second = result["marginal_costs"]["marginal_cost_usd_per_tonne"]
+    assert first == pytest.approx(second + 10.0)
+    with pytest.raises(VerificationError) as caught:
+        check_derived_tables(_altered(result, "marginal_costs", "marginal_cost_usd_per_tonne",
+                                      0, first - 5.0), inputs)
+    assert "should equal the storage cost 10 plus 2031's" in str(caught.value)
+
+
+def test_a_repeated_marginal_cost_row_is_reported_not_a_traceback():
+    """With packs in storage the storage check looked marginal costs up by key and crashed
+    (TypeError) on a repeated row instead of reporting it."""
+    result, inputs = _stored()
+    frame = pd.concat([result["marginal_costs"]] * 2, ignore_index=True)
+    with pytest.raises(VerificationError) as caught:
+        check_derived_tables(replace(result, tables={**result.tables,
+                                                     "marginal_costs": frame}), inputs)
+    assert "marginal_costs has repeated rows" in str(caught.value)

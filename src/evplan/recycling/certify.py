@@ -19,7 +19,8 @@ table                       checked
 ``material_flows``          tonnes of each material in the retired packs (retired tonnes x
                             mass share)
 ``marginal_costs``          one row per collection point, chemistry and year of ``storage``,
-                            with its retired tonnes
+                            with its retired tonnes; the marginal cost (and the shadow prices)
+                            where the fixed-network LP pins them (:func:`_check_duals`)
 ``recycled_content``        demand = new EU batteries' kWh x kg/kWh, required = share x
                             demand, supply = what EU plants recover, shortfall and met
 ``summary``                 first and last year, retired, processed and recovered tonnes,
@@ -202,6 +203,7 @@ def check_derived_tables(result: RecyclingResult, inputs: RecyclingInputs) -> No
     _check_economics(result, lines)
     _check_compliance(result, inputs, recovered, lines)
     _check_collection_points(result, inputs, lines)
+    _check_duals(result, inputs, flows, lines)
     if lines:
         raise VerificationError([f"recycling: {line}" for line in lines])
 
@@ -393,3 +395,103 @@ def _check_collection_points(result: RecyclingResult, inputs: RecyclingInputs,
                     lines.append(f"collection_points ({point}): {column} reported "
                                  f"{row[column]!r}, the inputs give "
                                  f"{points.at[point, column]!r}.")
+
+
+def _check_duals(result: RecyclingResult, inputs: RecyclingInputs, flows: pd.DataFrame,
+                 lines: list[str]) -> None:
+    """Marginal costs and shadow prices where the fixed-network LP determines them.
+
+    A flow with tonnes is basic in that LP, so its reduced cost is zero; when its
+    plant-year has spare capacity the capacity row's dual is zero too, and the flow's cost
+    per tonne (transport + processing - recovered value) equals the marginal cost of its
+    collection point, chemistry and year plus, over the plant's EU target rows of the year,
+    shadow price x the flow's coefficient in the row (w (r - T), or sum_m w r - T). Stored
+    tonnes inside their bounds chain the years (:func:`_check_storage_duals`).
+    """
+    marginal = result["marginal_costs"].astype({"year": int})
+    if flows.empty or marginal.empty:
+        return
+    shares = _shares(inputs)
+    rate = {(str(p), str(m)): float(r) for p, m, r in inputs["recovery"][
+        ["process", "material", "recovery"]].itertuples(index=False)}
+    price = {str(m): float(v) for m, v in inputs["prices"][
+        ["material", "usd_per_tonne"]].itertuples(index=False)}
+    plant_years = result["plant_years"].astype({"year": int})
+    spare = plant_years.loc[plant_years["throughput_tonnes"].astype(float) < plant_years[
+        "capacity_tonnes"].astype(float) * (1 - 1e-6) - 1e-6, ["plant", "year"]]
+    chosen = flows[flows["tonnes"] > 1e-6].merge(spare, on=["plant", "year"]).merge(
+        marginal, on=["collection_point", "chemistry", "year"], how="left")
+    compliance = result["compliance"]
+    rows: dict[tuple[str, int], list[tuple[str, str, float, float]]] = {}
+    if len(compliance) and "shadow_price_usd_per_tonne" in compliance:
+        for scope, year, target, material, share, shadow in compliance.loc[
+                compliance["scope"].astype(str) != "EU", ["scope", "year", "target", "material",
+                                                          "share_required",
+                                                          "shadow_price_usd_per_tonne"]
+                ].itertuples(index=False):
+            if not pd.isna(shadow):
+                rows.setdefault((str(scope), int(year)), []).append(
+                    (str(target), str(material), float(share), float(shadow)))
+    wrong = _check_storage_duals(result, marginal, lines)
+    for flow in chosen.itertuples(index=False):
+        lam = float(flow.marginal_cost_usd_per_tonne)
+        if np.isnan(lam):
+            continue  # a balance row the LP did not price (no dual reported)
+        content = {m: w for (c, m), w in shares.items() if c == str(flow.chemistry)}
+        back = {m: w * rate.get((str(flow.process), m), 0.0) for m, w in content.items()}
+        cost = (float(flow.transport_usd) + float(flow.processing_usd)) / float(
+            flow.tonnes) - sum(v * price.get(m, 0.0) for m, v in back.items())
+        terms = [lam]
+        for target, material, share, shadow in rows.get((str(flow.plant), int(flow.year)), []):
+            coefficient = (sum(back.values()) - share if target == "recycling_efficiency"
+                           else back.get(material, 0.0) - content.get(material, 0.0) * share)
+            terms.append(shadow * coefficient)
+        scale = max(abs(cost), *(abs(term) for term in terms), 1.0)
+        if abs(cost - sum(terms)) > 1e-6 * scale + 1e-3:
+            wrong += 1
+            if wrong <= _SHOWN:
+                lines.append(
+                    f"marginal_costs ({flow.collection_point}, {flow.chemistry}, {flow.year}): "
+                    f"marginal_cost_usd_per_tonne {lam:,.6g} plus the target shadow prices "
+                    f"({sum(terms) - lam:,.6g}) should equal {cost:,.6g}, the cost per tonne "
+                    f"of its flow to '{flow.plant}' ({flow.process}), which has spare capacity.")
+
+
+def _check_storage_duals(result: RecyclingResult, marginal: pd.DataFrame,
+                         lines: list[str]) -> int:
+    """Packs stored strictly between 0 and the storage window's bound (the tonnes retired
+    in the last ``max_storage_years`` years; 0 in the last year for meet_all) are basic, so
+    ``marginal(y) delta(y) = storage cost delta(y) + marginal(y + 1) delta(y + 1)`` (the
+    next year's term is 0 when it has no balance row). Returns the mismatches found."""
+    options = result.options
+    storage = result["storage"].astype({"year": int})
+    window = int(options.max_storage_years)
+    if storage.empty or window <= 0:
+        return 0
+    years = result["economics"]["year"].astype(int)
+    first, last = int(years.min()), int(years.max())
+    keys = ["collection_point", "chemistry", "year"]  # repeated keys: reported by _compare
+    priced = marginal.drop_duplicates(keys).set_index(keys)[
+        "marginal_cost_usd_per_tonne"].astype(float)
+    supply = storage.drop_duplicates(keys).set_index(keys)["supply_tonnes"].astype(float)
+    rate, cost = float(options.discount_rate), float(options.storage_usd_per_tonne_year)
+    wrong = 0
+    for point, chemistry, year, stored in storage[
+            ["collection_point", "chemistry", "year", "stored_tonnes"]].itertuples(index=False):
+        bound = 0.0 if (year == last and options.objective == "meet_all") else sum(
+            float(supply.get((point, chemistry, y), 0.0)) for y in range(year - window + 1,
+                                                                          year + 1))
+        here = float(priced.get((point, chemistry, year), np.nan))
+        later = float(priced.get((point, chemistry, year + 1), 0.0))
+        if not (1e-6 < stored < bound - 1e-6 * max(bound, 1.0)) or np.isnan(here + later):
+            continue
+        now, then = (1 + rate) ** -(year - first), (1 + rate) ** -(year + 1 - first)
+        scale = max(abs(here) * now, abs(later) * then, cost * now, 1.0)
+        if abs(here * now - cost * now - later * then) > 1e-6 * scale + 1e-3:
+            wrong += 1
+            if wrong <= _SHOWN:
+                lines.append(f"marginal_costs ({point}, {chemistry}, {year}): "
+                             f"marginal_cost_usd_per_tonne {here:,.6g} should equal the "
+                             f"storage cost {cost:,.6g} plus {year + 1}'s {later:,.6g} "
+                             "discounted to it, since packs wait there.")
+    return wrong
