@@ -110,3 +110,14 @@ def test_a_users_file_of_a_table_name_is_refused_and_kept(result, tmp_path):
     again = write_recycling(result, tmp_path)
     assert tmp_path / "recycling.json" in again
     assert notes.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_the_closing_note_says_one_plant_not_one_plants():
+    """'1 plants opened.' was printed for a plan with one plant (audit s18)."""
+    from tests.recycling.test_certify import _stored
+
+    from evplan.recycling.summary import closing_note
+
+    result, _ = _stored()
+    assert len(result["plants"]) == 1
+    assert "; 1 plant opened." in closing_note(result)[1]

@@ -111,7 +111,8 @@ def closing_note(result: RecyclingResult) -> list[str]:
         f"Revenue {summary['revenue_usd'] / 1e9:,.2f} bn USD, cost "
         f"{summary['cost_usd'] / 1e9:,.2f} bn USD, net {summary['net_value_usd'] / 1e9:,.2f} bn "
         f"USD ({summary['net_value_usd_per_tonne']:,.0f} USD per tonne processed); "
-        f"{int(summary['plants_opened'])} plants opened.",
+        f"{int(summary['plants_opened'])} plant{'' if int(summary['plants_opened']) == 1 else 's'}"
+        " opened.",
     ]
     binding = result.binding.get("processing_target")
     if binding:
