@@ -19,6 +19,7 @@ import pytest
 import evplan
 from evplan.examples import strategic_lane
 from evplan.scenarios.overrides import parse_catalog
+from evplan.twostage.hedging import progressive_hedging
 from evplan.twostage.risk import cvar
 from evplan.twostage.verify import study_problems
 
@@ -31,6 +32,8 @@ CATALOG = parse_catalog({
                    "scenarios": {"high": {"probability": 0.3, "overrides": ["high"]},
                                  "mid": {"probability": 0.2, "overrides": ["mid"]},
                                  "low": {"probability": 0.5, "overrides": ["low"]}}},
+        "plain": {"scenarios": {"high": {"probability": 0.3, "overrides": ["high"]},
+                                "low": {"probability": 0.7, "overrides": ["low"]}}},
         "regret": {"risk": {"objective": "minimax-regret"},
                    "scenarios": {"high": {"probability": 0.1, "overrides": ["high"]},
                                  "low": {"probability": 0.9, "overrides": ["low"]}}}}})
@@ -103,3 +106,12 @@ def test_a_regret_table_without_a_plan_is_named(result: evplan.StochasticResult)
     regret = result.regret
     short = dataclasses.replace(result, regret=regret[regret["plan"] != "stochastic"])
     assert any("the regret table's plans" in line for line in study_problems(short))
+
+
+def test_progressive_hedging_reports_what_its_checked_plans_give() -> None:
+    hedged = progressive_hedging(strategic_lane(), "plain", catalog=CATALOG)
+    assert study_problems(hedged) == []
+    frame = hedged.scenarios.copy()
+    frame.loc[1, "margin_usd"] += 1.0
+    altered = dataclasses.replace(hedged, scenarios=frame)
+    assert any("margin_usd" in line for line in study_problems(altered))

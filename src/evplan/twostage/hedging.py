@@ -282,13 +282,15 @@ def progressive_hedging(data: NetworkData, study: str | Study,
         "study": study.as_dict(), "overrides": {s.name: list(s.overrides)
                                                 for s in study.scenarios}}
     from evplan.twostage.risk import cvar
+    from evplan.twostage.verify import checked_study
 
-    return StochasticResult(
+    metadata["solver_mip_gap"] = float(solver.mip_gap)
+    return checked_study(StochasticResult(
         study=study, status=status, objective_usd=objective,
         expected_margin_usd=objective, cvar_usd=cvar(margins, p, study.alpha),
         evpi_usd=ws - objective, vss_usd=None, first_stage=first_stage, scenarios=frame,
         regret=empty_regret(),
-        results=results, metadata=metadata)
+        results=results, metadata=metadata))
 
 
 
