@@ -433,16 +433,17 @@ def _check_duals(result: RecyclingResult, inputs: RecyclingInputs, flows: pd.Dat
                 rows.setdefault((str(scope), int(year)), []).append(
                     (str(target), str(material), float(share), float(shadow)))
     wrong = _check_storage_duals(result, marginal, lines)
-    for flow in chosen.itertuples(index=False):
-        lam = float(flow.marginal_cost_usd_per_tonne)
+    for flow in chosen.to_dict("records"):
+        lam = float(flow["marginal_cost_usd_per_tonne"])
         if np.isnan(lam):
             continue  # a balance row the LP did not price (no dual reported)
-        content = {m: w for (c, m), w in shares.items() if c == str(flow.chemistry)}
-        back = {m: w * rate.get((str(flow.process), m), 0.0) for m, w in content.items()}
-        cost = (float(flow.transport_usd) + float(flow.processing_usd)) / float(
-            flow.tonnes) - sum(v * price.get(m, 0.0) for m, v in back.items())
+        content = {m: w for (c, m), w in shares.items() if c == str(flow["chemistry"])}
+        back = {m: w * rate.get((str(flow["process"]), m), 0.0) for m, w in content.items()}
+        cost = (float(flow["transport_usd"]) + float(flow["processing_usd"])) / float(
+            flow["tonnes"]) - sum(v * price.get(m, 0.0) for m, v in back.items())
         terms = [lam]
-        for target, material, share, shadow in rows.get((str(flow.plant), int(flow.year)), []):
+        plant, year = str(flow["plant"]), int(flow["year"])
+        for target, material, share, shadow in rows.get((plant, year), []):
             coefficient = (sum(back.values()) - share if target == "recycling_efficiency"
                            else back.get(material, 0.0) - content.get(material, 0.0) * share)
             terms.append(shadow * coefficient)
@@ -450,11 +451,12 @@ def _check_duals(result: RecyclingResult, inputs: RecyclingInputs, flows: pd.Dat
         if abs(cost - sum(terms)) > 1e-6 * scale + 1e-3:
             wrong += 1
             if wrong <= _SHOWN:
+                point, chemistry = flow["collection_point"], flow["chemistry"]
                 lines.append(
-                    f"marginal_costs ({flow.collection_point}, {flow.chemistry}, {flow.year}): "
+                    f"marginal_costs ({point}, {chemistry}, {year}): "
                     f"marginal_cost_usd_per_tonne {lam:,.6g} plus the target shadow prices "
                     f"({sum(terms) - lam:,.6g}) should equal {cost:,.6g}, the cost per tonne "
-                    f"of its flow to '{flow.plant}' ({flow.process}), which has spare capacity.")
+                    f"of its flow to '{plant}' ({flow['process']}), which has spare capacity.")
 
 
 def _check_storage_duals(result: RecyclingResult, marginal: pd.DataFrame,
