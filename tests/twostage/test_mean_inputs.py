@@ -68,3 +68,19 @@ def test_mean_data_averages_the_differing_numbers_and_keeps_the_rest() -> None:
     tables["demand"] = tables["demand"].iloc[1:]
     shorter = validate_tables(tables, data.scenario.as_dict())
     assert mean_data([data, shorter], np.array([0.5, 0.5])) is None
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:.*Port 8787 is already in use.*:UserWarning")
+@pytest.mark.slow
+def test_a_study_on_two_workers_plans_for_the_same_mean() -> None:
+    # the scenario models live on the workers; the mean inputs are applied here
+    from evplan.twostage.hedging import study_client
+
+    data = random_kit_network(40, years=3)
+    mean = evplan.optimize(_mean_by_hand(data), EXACT).objective_usd
+    with study_client(workers=2) as client:
+        spread = evplan.stochastic(data, "s", EXACT, catalog=_catalog(), regret=False,
+                                   client=client)
+    assert spread.metadata["workers"] == 2
+    assert spread.metadata["expected_value_problem_usd"] == pytest.approx(mean, rel=1e-7)

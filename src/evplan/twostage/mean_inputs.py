@@ -28,7 +28,7 @@ from evplan.model.strategic.objective import strategic_constant_usd
 from evplan.strategic.milp import MilpRunner
 from evplan.twostage.extensive import Block
 
-__all__ = ["mean_data", "mean_block"]
+__all__ = ["applied_inputs", "mean_block", "mean_data"]
 
 
 def mean_data(datas: Sequence[NetworkData], probabilities: np.ndarray) -> NetworkData | None:
@@ -62,17 +62,20 @@ def mean_data(datas: Sequence[NetworkData], probabilities: np.ndarray) -> Networ
     return first.replace(tables=tables, origin=f"{first.origin} (mean of the scenarios)")
 
 
-def mean_block(scenarios: Sequence[Any]) -> Block | None:
+def mean_block(scenarios: Sequence[Any],
+               datas: Sequence[NetworkData | None] | None = None) -> Block | None:
     """The strategic model of the scenarios' mean inputs as a one-scenario Block, or None
     when :func:`mean_data` finds no mean, a scenario's inputs are not here (built on a Dask
     worker) or the mean's model has other columns than the first scenario's.
 
     ``scenarios`` are :func:`evplan.twostage.solve.stochastic`'s (probability, data and
-    block of each); the mean shares the first scenario's first-stage columns.
+    block of each); ``datas`` their inputs when the models were built on workers (see
+    :func:`applied_inputs`). The mean shares the first scenario's first-stage columns.
     """
-    if any(scenario.data is None for scenario in scenarios):
+    datas = [scenario.data for scenario in scenarios] if datas is None else list(datas)
+    if any(data is None for data in datas):
         return None
-    data = mean_data([scenario.data for scenario in scenarios],
+    data = mean_data([d for d in datas if d is not None],
                      np.array([scenario.probability for scenario in scenarios]))
     if data is None:
         return None
@@ -83,3 +86,14 @@ def mean_block(scenarios: Sequence[Any]) -> Block | None:
     if not np.array_equal(runner.vlabels, first.runner.vlabels):
         return None
     return Block(runner, 1.0, strategic_constant_usd(index), first.shared)
+
+
+def applied_inputs(data: NetworkData, study: Any, catalog: Any) -> list[NetworkData]:
+    """Each scenario's inputs (its overrides applied), as the workers build them: the mean
+    inputs of a study built on Dask are computed here, so that its expected-value problem
+    is the serial one."""
+    from evplan.scenarios.apply import apply_scenario
+
+    return [apply_scenario(data, scenario.resolve(catalog) if scenario.patches
+                           else list(scenario.overrides), catalog).data
+            for scenario in study.scenarios]

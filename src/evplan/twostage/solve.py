@@ -42,7 +42,7 @@ from evplan.scenarios.apply import apply_scenario, catalog_for
 from evplan.scenarios.overrides import Catalog
 from evplan.strategic.milp import MilpRunner
 from evplan.twostage.extensive import Block, ExtensiveRun, averaged_block, solve_extensive
-from evplan.twostage.mean_inputs import mean_block
+from evplan.twostage.mean_inputs import applied_inputs, mean_block
 from evplan.twostage.no_plan import raise_if_unservable, raise_no_plan
 from evplan.twostage.risk import (
     cvar,
@@ -377,11 +377,12 @@ def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOpti
 def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
                          solver: SolverOptions, metadata: dict[str, Any],
                          plans: list[HighsRun] | None = None,
-                         remote: _Remote | None = None) -> np.ndarray | None:
+                         remote: _Remote | None = None, datas: list[Any] | None = None
+                         ) -> np.ndarray | None:
     """Each scenario's margin with the expected-value plan's shared decisions fixed (and,
     into ``plans``, each scenario's completed plan)."""
     try:
-        mean = mean_block(scenarios) or averaged_block(blocks)
+        mean = mean_block(scenarios, datas) or averaged_block(blocks)
     except ValueError as error:
         metadata["eev_status"] = f"not computed: {error}"
         return None
@@ -500,8 +501,9 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     metadata: dict[str, Any] = {}
     clock = time.perf_counter()
     ev_runs: list[HighsRun] = []
-    ev_margins = (_expected_value_plan(scenarios, blocks, solver, metadata, ev_runs, remote)
-                  if vss else None)
+    datas = applied_inputs(data, study, catalog) if remote is not None and vss else None
+    ev_margins = (_expected_value_plan(scenarios, blocks, solver, metadata, ev_runs, remote,
+                                       datas) if vss else None)
     eev = (risk_objective(ev_margins, np.array([b.probability for b in blocks]),
                           study.risk_weight, study.alpha)
            if ev_margins is not None and np.isfinite(ev_margins).all() else None)
