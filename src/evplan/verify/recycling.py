@@ -416,7 +416,17 @@ def _check_objective(inputs: RecyclingInputs, result: RecyclingResult, years: np
     if abs(result.objective_usd - objective) > TOLERANCE * max(scale, 1.0) + 1.0:
         report.lines.append(f"objective_usd {result.objective_usd:,.2f} differs from "
                             f"{objective:,.2f}, recomputed from the input tables.")
-    reported = result["economics"].set_index("year")
+    economics = result["economics"]
+    repeated = sorted({int(year) for year in economics["year"][economics["year"].duplicated()]})
+    extra = sorted({int(year) for year in economics["year"]} - {int(year) for year in years})
+    if repeated or extra:  # each plan year is one row: compare nothing else
+        report.lines.append("economics has " + "; ".join(
+            ([f"more than one row for {', '.join(map(str, repeated[:_SHOWN]))}"]
+             if repeated else [])
+            + ([f"rows for {', '.join(map(str, extra[:_SHOWN]))}, outside the plan's years"]
+               if extra else [])) + ".")
+        sums = {}
+    reported = economics.drop_duplicates("year").set_index("year")
     for name in sums:
         found = reported[name].reindex(years).fillna(0.0).to_numpy(dtype=float)
         expected = yearly[name].to_numpy()
