@@ -34,7 +34,7 @@ def scenario_problem(data: NetworkData) -> ScenarioBlock:
         captured["problem"] = problem
         return 0.0
 
-    kit_oracle._Problem.solve = keep  # type: ignore[method-assign]
+    kit_oracle._Problem.solve = keep  # type: ignore[method-assign,assignment]
     try:
         constant = kit_oracle.oracle_objective(data)
     finally:
@@ -44,9 +44,9 @@ def scenario_problem(data: NetworkData) -> ScenarioBlock:
     return problem, constant, first
 
 
-def solve(blocks: Sequence[ScenarioBlock], probabilities: Sequence[float],
+def solve(blocks: Sequence[ScenarioBlock], probabilities: Sequence[float] | np.ndarray,
           revelation: int | None, weight: float = 0.0, alpha: float = 0.9, *,
-          wait: Sequence[float] | None = None,
+          wait: Sequence[float] | np.ndarray | None = None,
           fixed: dict[tuple[str, int], float] | None = None
           ) -> tuple[float, np.ndarray] | None:
     """The extensive form's optimum and each scenario's margin (None if infeasible).

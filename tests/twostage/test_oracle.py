@@ -104,31 +104,31 @@ def test_a_random_study_equals_the_independent_extensive_form(seed: int) -> None
     frame = result.scenarios.set_index("scenario").loc[names]
     margins = frame["margin_usd"].to_numpy()
     scale = max(1.0, float(np.max(np.abs(margins))))
-    close = {"rel": 1e-6, "abs": 1e-6 * scale}
+    tol = 1e-6 * scale
     alone = [solve([block], [1.0], None) for block in blocks]
     wait = np.array([value for value, _ in alone])  # type: ignore[misc]
-    assert frame["wait_and_see_usd"].to_numpy() == pytest.approx(wait, **close)
+    assert frame["wait_and_see_usd"].to_numpy() == pytest.approx(wait, rel=1e-6, abs=tol)
     minimax = kind == "minimax"
     weight = study.risk_weight
     best = solve(blocks, probabilities, study.revelation_year, weight, study.alpha,
                  wait=wait if minimax else None)
     assert best is not None
-    assert result.objective_usd == pytest.approx(best[0], **close)
+    assert result.objective_usd == pytest.approx(best[0], rel=1e-6, abs=tol)
     shared = {("o" if row.variable == "plant_open" else "u", int(row.year)): float(row.value)
               for row in result.first_stage.itertuples()
               if row.variable in ("plant_open", "site_open")}
     for s, block in enumerate(blocks):  # evplan's first stage, completed by the oracle
         completed = solve([block], [1.0], None, fixed=shared)
         assert completed is not None, f"evplan's first stage has no plan in {names[s]}"
-        assert margins[s] == pytest.approx(completed[0], **close)
-    assert result.expected_margin_usd == pytest.approx(probabilities @ margins, **close)
+        assert margins[s] == pytest.approx(completed[0], rel=1e-6, abs=tol)
+    assert result.expected_margin_usd == pytest.approx(probabilities @ margins, rel=1e-6, abs=tol)
     assert result.cvar_usd == pytest.approx(sorted_cvar(margins, probabilities, study.alpha),
-                                            **close)
+                                            rel=1e-6, abs=tol)
     if minimax:
-        assert result.objective_usd == pytest.approx(-np.max(wait - margins), **close)
+        assert result.objective_usd == pytest.approx(-np.max(wait - margins), rel=1e-6, abs=tol)
     else:
         value = probabilities @ margins + weight * sorted_cvar(margins, probabilities,
                                                                study.alpha)
-        assert result.objective_usd == pytest.approx(value, **close)
+        assert result.objective_usd == pytest.approx(value, rel=1e-6, abs=tol)
         perfect = probabilities @ wait + weight * sorted_cvar(wait, probabilities, study.alpha)
-        assert result.evpi_usd == pytest.approx(perfect - result.objective_usd, **close)
+        assert result.evpi_usd == pytest.approx(perfect - result.objective_usd, rel=1e-6, abs=tol)
