@@ -316,10 +316,47 @@ def runs(
         console.print(table)
 
 
+def _compared_ids(arguments: list[str]) -> list[str]:
+    """The run ids ``evplan compare`` was given: two or more, a run folder standing for the
+    run its ``.evplan-run`` marker names.
+
+    Raises
+    ------
+    StoreError
+        For fewer than two runs (one run compared with nothing showed every KPI row as
+        "differing"), or a folder evplan did not write as a run.
+    """
+    import json
+
+    from evplan.store import StoreError
+
+    if len(arguments) < 2:
+        raise StoreError("evplan: compare needs two or more runs (run ids from `evplan runs`, "
+                         f"or run folders); got {len(arguments)}. Add the run to compare "
+                         "with, e.g. `evplan compare RUN_A RUN_B`.")
+    ids = []
+    for argument in arguments:
+        folder = Path(argument)
+        if not folder.is_dir():
+            ids.append(argument)
+            continue
+        try:
+            marker = json.loads((folder / ".evplan-run").read_text(encoding="utf-8"))
+            run_id = marker["run_id"] if marker.get("kind") == "run" else None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            run_id = None
+        if not isinstance(run_id, str) or not run_id:
+            raise StoreError(f"evplan: {argument} is a folder, not a run id, and not a run "
+                             "folder `evplan run` wrote (it has no .evplan-run marker naming "
+                             "a run). Give a run id from `evplan runs`, or a run folder.")
+        ids.append(run_id)
+    return ids
+
+
 @app.command()
 def compare(
     run_ids: Annotated[list[str], typer.Argument(help="Two or more run ids (unique prefixes "
-                                                      "are enough).")],
+                                                      "are enough) or run folders.")],
     store: StoreOption = None,
     limit: Annotated[int, typer.Option("--limit", help="KPI rows to show with --all.",
                                        min=1)] = 60,
@@ -334,7 +371,7 @@ def compare(
 
     try:
         results_store = ResultsStore(store or default_store())
-        ids = results_store.resolve(run_ids)
+        ids = results_store.resolve(_compared_ids(run_ids))
         wide = results_store.compare(ids)
         objectives = [float(results_store.run(run_id)["objective_usd"]) for run_id in ids]
     except EvplanError as error:
