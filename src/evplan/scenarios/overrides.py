@@ -37,6 +37,7 @@ from typing import Any
 from evplan.data.files import MAX_YAML_BYTES, load_yaml, read_text_file
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
+from evplan.scenarios.patch_columns import check_patch_columns
 from evplan.scenarios.values import LABEL, finite_number, sweep_values
 from evplan.scenarios.values import as_tuple as _values
 from evplan.schema import TABLES
@@ -283,13 +284,7 @@ def _patch(table: str, body: Any, override: str, problems: list[Problem]) -> Pat
                    "where", where, problems)
     _check_columns(table, list(sets), "set", where, problems)
     _check_columns(table, list(scales), "scale", where, problems)
-    for column, value in sets.items():
-        if value is None or not _numeric(table, column):
-            continue
-        if finite_number(value) is None:
-            problems.append(Problem(LABEL, f"{where}: set {column} = {value!r} is not a finite "
-                                    "number. Write a number, or null to clear an optional "
-                                    "cell."))
+    check_patch_columns(table, sets, scales, where, problems)  # keys, years, whole numbers
     for column, factor in scales.items():
         if column in TABLES[table].column_names and not _numeric(table, column):
             problems.append(Problem(LABEL, f"{where}: scale needs a numeric column; {table}."
@@ -372,6 +367,8 @@ def _parameter(name: str, spec: Any, problems: list[Problem]) -> Parameter | Non
     _check_columns(str(table), [c for c in filters if c != CROSS_BORDER or table != "routes"],
                    "where", where, problems)
     _check_columns(str(table), columns, mode, where, problems)
+    check_patch_columns(str(table), dict.fromkeys(columns) if mode == "set" else {},
+                        dict.fromkeys(columns, 1.0) if mode == "scale" else {}, where, problems)
     for column in columns:
         if column in TABLES[str(table)].column_names and not _numeric(str(table), column):
             problems.append(Problem(LABEL, f"{where}: {table}.{column} is text; a parameter "
