@@ -209,7 +209,8 @@ def _split(frame: pd.DataFrame, mask: np.ndarray, patch: Patch, years: list[int]
 def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int],
                  problems: list[Problem]) -> tuple[dict[str, Any], bool]:
     """Apply one patch in place on ``tables``; return its record and whether it stayed typed."""
-    where = f"override '{patch.override}' ({patch.table})"
+    where = (f"line {patch.line}: " if patch.line else "") + (
+        f"override '{patch.override}' ({patch.table})")
     # With copy-on-write (pandas >= 3) columns the patch does not set stay shared with the
     # base table, which makes the warm model's shape check cheap.
     frame = tables[patch.table].copy(deep=not _COPY_ON_WRITE)
@@ -383,9 +384,12 @@ def _blame(problems: Sequence[Problem], patches: Sequence[Patch]) -> list[Proble
                                    if patch.table == table)) or list(dict.fromkeys(
                                        patch.override or "custom" for patch in patches))
         who = " and ".join(f"'{name}'" for name in names)
+        lines = sorted({patch.line for patch in patches if patch.line
+                        and (patch.override or "custom") in names})
+        at = f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}: " if lines else ""
         source = " and ".join(dict.fromkeys(patch.source for patch in patches
                                             if (patch.override or "custom") in names)) or LABEL
-        blamed.append(Problem(source, f"override {who} makes {table} invalid: {problem.message}"
+        blamed.append(Problem(source, f"{at}override {who} makes {table} invalid: {problem.message}"
                               + (f" Change the override's value (in {source}, or the value "
                                  "given on the command line)."
                                  if problem.count == 1 else ""),

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evplan.data.files import MAX_YAML_BYTES, load_yaml, read_text_file
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.scenarios.patch_columns import check_patch_columns
@@ -98,6 +97,7 @@ class Patch:
     from_year: int | None = None
     override: str = ""
     source: str = field(default=LABEL, compare=False)  # where it is written (for errors)
+    line: int | None = field(default=None, compare=False)  # its line in scenarios.yaml
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data, for the result record and the store."""
@@ -120,13 +120,14 @@ class Parameter:
     columns: tuple[str, ...]
     from_year: int | None = None
     source: str = field(default=LABEL, compare=False)  # where it is written (for errors)
+    line: int | None = field(default=None, compare=False)  # its line in scenarios.yaml
 
     def bind(self, value: float) -> tuple[Patch, ...]:
         """Return the patch this parameter makes at ``value``."""
         values = {column: float(value) for column in self.columns}
         return (Patch(self.table, self.where, set=values if self.mode == "set" else {},
                       scale=values if self.mode == "scale" else {}, from_year=self.from_year,
-                      override=f"{self.name}={value:g}", source=self.source),)
+                      override=f"{self.name}={value:g}", source=self.source, line=self.line),)
 
 
 @dataclass(frozen=True)
@@ -575,17 +576,11 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
 
 
 def load_catalog(path: str | Path) -> Catalog:
-    """Read ``scenarios.yaml`` (a file, or the input folder that holds it).
+    """Read ``scenarios.yaml`` (a file, or the input folder that holds it); problems and
+    patches name their line (:func:`evplan.scenarios.catalog_file.read_catalog`).
 
     A folder without one gives an empty Catalog.
     """
-    path = Path(path)
-    if path.is_dir():
-        path = path / "scenarios.yaml"
-    if not path.exists():
-        return Catalog()
-    raw = load_yaml(read_text_file(path, LABEL, MAX_YAML_BYTES), LABEL)
-    if raw is not None and not isinstance(raw, Mapping):
-        raise InputError([Problem(LABEL, "scenarios.yaml must be a mapping with overrides:, "
-                                  "scenarios:, parameters:, sweeps: and montecarlo:.")])
-    return parse_catalog(raw)
+    from evplan.scenarios.catalog_file import read_catalog
+
+    return read_catalog(path)
