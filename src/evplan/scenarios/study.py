@@ -111,14 +111,22 @@ def _check_values(data: NetworkData, catalog: Catalog, grid: Mapping[str, Sequen
     Problems name ``file``: scenarios.yaml for a declared sweep, ``--grid`` for a grid given
     on the command line (or in Python).
     """
+    if base:  # the scenario's own problems are its own, not the first value's
+        apply_patches(data, base, label)
     for name, values in grid.items():
         parameter = catalog.parameter(name)
         for value in sorted({min(values), max(values)}):
             try:
                 apply_patches(data, (*base, *parameter.bind(value)), label)
             except InputError as error:
-                raise InputError([Problem(file, f"{label}: {name} = {value:g} makes the inputs "
-                                          "invalid; narrow its values.", count=0),
+                # A where or from_year that selects no row fails before any value is set:
+                # every value would, so the parameter is to fix, not its values.
+                valued = any(f"'{parameter.name}={value:g}' makes " in problem.message
+                             for problem in error.problems)
+                lead = (f"{label}: {name} = {value:g} makes the inputs invalid; narrow its "
+                        "values." if valued else f"{label}: parameter '{name}' cannot be "
+                        "applied at any value; fix its where or from_year.")
+                raise InputError([Problem(file, lead, count=0),
                                   *(Problem(file, problem.message, count=problem.count)
                                     for problem in error.problems)]) from None
 
