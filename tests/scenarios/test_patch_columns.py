@@ -51,7 +51,7 @@ def test_refused_when_read(name: str) -> None:
 
 
 def test_a_parameter_on_a_key_column_is_refused() -> None:
-    with pytest.raises(InputError, match="demand.year is a key column"):
+    with pytest.raises(InputError, match=r"demand\.year is a key column"):
         parse_catalog({"parameters": {"shift": {"demand": {"scale": "year"}}}})
 
 

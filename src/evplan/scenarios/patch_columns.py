@@ -81,4 +81,4 @@ def check_patch_columns(table: str, sets: Mapping[str, Any], scales: Mapping[str
             problems.append(Problem(LABEL, f"{where}: set {column} = {value!r} is not a whole "
                                     f"number, and {table}.{column} holds whole numbers (years,"
                                     " counts). Write one such as "
-                                    f"{int(round(number))}."))
+                                    f"{round(number)}."))
