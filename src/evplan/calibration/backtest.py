@@ -47,7 +47,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evplan.calibration.calibrate import Calibration, CalibrationOptions, calibrate, restrict_years
+from evplan.calibration.calibrate import (
+    Calibration,
+    CalibrationOptions,
+    base_demand_problems,
+    calibrate,
+    restrict_years,
+)
+from evplan.calibration.check import verify_backtest
 from evplan.calibration.inputs import CalibrationInputs
 from evplan.data import NetworkData
 from evplan.data.suggest import did_you_mean
@@ -104,6 +111,12 @@ def _actual(actuals: pd.DataFrame, kpi: str, key: str, year: int) -> tuple[float
     if rows.empty:
         return float("nan"), ""
     return float(rows["value"].iloc[0]), str(rows["source"].iloc[0])
+
+
+def _share(part: float, whole: float) -> float:
+    """``part / whole``; NaN when ``whole`` is 0 or unknown (an actual of 0, a country with
+    no capacity): a share of nothing is not a number, never a ZeroDivisionError."""
+    return part / whole if whole and not np.isnan(whole) else float("nan")
 
 
 def _kpi(result: Result, name: str, year: int, key: str = "all") -> float:
@@ -163,9 +176,9 @@ def _table(result: Result, actuals: pd.DataFrame, y0: int, y1: int) -> pd.DataFr
     china_actual, china_source = _actual(actuals, "sales", FOCUS, y1)
     add(f"{FOCUS} share of global sales", "fraction",
         _kpi(result, "sales_share_by_market", y0, FOCUS),
-        _kpi(result, "sales_share_by_market", y1, FOCUS), china_actual / global_actual,
+        _kpi(result, "sales_share_by_market", y1, FOCUS), _share(china_actual, global_actual),
         f"derived: {china_source} / {global_source}",
-        before("sales", FOCUS) / before("global_sales", "all"))
+        _share(before("sales", FOCUS), before("global_sales", "all")))
     for country in dict.fromkeys(actuals.loc[(actuals["kpi"] == "production")
                                              & (actuals["year"] == y1), "key"]):
         actual, source = _actual(actuals, "production", country, y1)
@@ -174,17 +187,19 @@ def _table(result: Result, actuals: pd.DataFrame, y0: int, y1: int) -> pd.DataFr
     produced, source = _actual(actuals, "production", FOCUS, y1)
     capacity = _capacity(result, FOCUS, y1)
     add(f"utilisation {FOCUS}", "fraction", _kpi(result, "utilisation_by_country", y0, FOCUS),
-        _kpi(result, "utilisation_by_country", y1, FOCUS), produced / capacity,
+        _kpi(result, "utilisation_by_country", y1, FOCUS), _share(produced, capacity),
         f"derived: {source} / the model's {FOCUS} capacity {capacity:,.0f}",
-        before("production", FOCUS) / capacity)
+        _share(before("production", FOCUS), capacity))
     exports, source = _actual(actuals, "exports", FOCUS, y1)
     add(f"exports from {FOCUS}", "vehicles", _kpi(result, "exports_by_origin", y0, FOCUS),
         _kpi(result, "exports_by_origin", y1, FOCUS), exports,
         source or "not published (Nissan reports exports from Japan only)")
     table = pd.DataFrame(rows)
     table["error"] = table[f"predicted_{y1}"] - table[f"actual_{y1}"]
-    table["error_pct"] = np.where(table["unit"] == "fraction", np.nan,
-                                  table["error"] / table[f"actual_{y1}"])
+    figures = table[f"actual_{y1}"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # an actual of 0 has no error %
+        table["error_pct"] = np.where((table["unit"] == "fraction") | (figures == 0), np.nan,
+                                      table["error"].to_numpy(float) / figures)
     # The benchmark a forecast must beat: "y1 as y0", the base year's own actual (no model).
     table[f"persistence_{y1}"] = naive
     table["persistence_error"] = table[f"persistence_{y1}"] - table[f"actual_{y1}"]
@@ -195,7 +210,7 @@ def actual_key_problems(data: NetworkData, actuals: pd.DataFrame) -> list[Proble
     """Actuals whose key names nothing of the scenario: a market for ``sales``, a plant
     country for ``production`` and ``exports``, ``all`` for ``global_sales``. Such a row
     would be compared with a prediction of 0 (a -100 % error) and, for sales, taken out of
-    the rest of the world's figure."""
+    the rest of the world's figure. A year outside the scenario's horizon is one too."""
     markets = sorted(set(data.markets["market"]))
     countries = sorted(set(data.plants["country"]))
     allowed = {"sales": markets, "global_sales": ["all"], "production": countries,
@@ -204,14 +219,42 @@ def actual_key_problems(data: NetworkData, actuals: pd.DataFrame) -> list[Proble
              "production": "a plant country of plants.csv",
              "exports": "a plant country of plants.csv"}
     problems = []
+    first, last = data.scenario.first_year, data.scenario.last_year
     for _, record in actuals.iterrows():
         kpi, key = str(record["kpi"]), str(record["key"])
+        year = pd.to_numeric(pd.Series([record["year"]]), errors="coerce").iloc[0]
+        if 1900 <= year <= 2200 and not first <= year <= last:  # else its cell's problem
+            problems.append(Problem("actuals.csv", f"row {record['row']}, year = {year:g} is "
+                                    f"outside the scenario's horizon {first}-{last} "
+                                    "(scenario.yaml): no prediction can be compared with it. "
+                                    "Delete the row, or widen first_year/last_year.",
+                                    int(record["row"])))
         if kpi in allowed and key not in allowed[kpi]:
             problems.append(Problem("actuals.csv", f"row {record['row']}, {kpi} key = {key!r} "
                                     f"is not {nouns[kpi]}."
                                     + (did_you_mean(key, allowed[kpi])
                                        or f" Use one of {', '.join(allowed[kpi])}."),
                                     int(record["row"])))
+    return problems + _global_problems(actuals)
+
+
+def _global_problems(actuals: pd.DataFrame) -> list[Problem]:
+    """A ``global_sales`` figure below the sum of that year's ``sales`` rows: the rest of the
+    world would be compared with a negative number of vehicles."""
+    values = pd.to_numeric(actuals["value"], errors="coerce")
+    finite = pd.Series(np.isfinite(values.to_numpy(float)), index=actuals.index)
+    problems = []
+    for position in actuals.index[(actuals["kpi"] == "global_sales") & finite]:
+        year = actuals.loc[position, "year"]
+        markets = (actuals["kpi"] == "sales") & (actuals["year"] == year)
+        listed = float(values[markets].sum())
+        if finite[markets].all() and values[position] < listed:  # else a cell's problem
+            problems.append(Problem("actuals.csv", f"row {actuals.loc[position, 'row']}, "
+                                    f"global_sales value = {values[position]:,.0f} is below the "
+                                    f"sum of the {year} sales rows, {listed:,.0f} (rows "
+                                    f"{', '.join(str(r) for r in actuals.loc[markets, 'row'])})."
+                                    " Check both: global sales count every market.",
+                                    int(actuals.loc[position, "row"])))
     return problems
 
 
@@ -238,6 +281,9 @@ def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, targe
     ------
     InputError
         When the years are outside the horizon or no actual of the target year exists.
+    VerificationError
+        When a cell of the table does not re-derive from the plan and the actuals
+        (:func:`evplan.calibration.check.verify_backtest`): evplan's bug.
     """
     scenario = data.scenario
     problems = []
@@ -249,6 +295,8 @@ def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, targe
         problems.append(Problem("actuals.csv", f"no actual figures for {target_year}. Add rows "
                                 "kpi,key,year,value,source (see docs/validation.md)."))
     problems += actual_key_problems(data, inputs.actuals)
+    # The whole file against the whole scenario: the window below keeps only two years of it.
+    problems += base_demand_problems(data, inputs.base_demand)
     if problems:
         raise InputError(problems)
     window = restrict_years(data, base_year, target_year)
@@ -256,4 +304,6 @@ def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, targe
     calibration = calibrate(window, base, inputs.elasticities, base_year, options, solver)
     result = optimize(calibration.data, solver)
     table = _table(result, inputs.actuals, base_year, target_year)
+    verify_backtest(table, calibration.data, result, inputs.actuals, base_year, target_year,
+                    FOCUS)
     return Backtest(base_year, target_year, table, calibration, result)

@@ -31,8 +31,10 @@ strictly negative above, complementary slackness forces *every* optimal solution
 exactly :math:`Q_0`: the identity is unique, and ``tests/calibration`` checks it by
 solving the calibrated base year.
 
-A product the base year cannot supply (no lane, or capacity short) has no :math:`c_0`;
-it keeps :math:`\lambda = 0` and its residual is reported.
+A product the base year cannot supply in full (no lane, or capacity short) has no
+:math:`c_0` and no wedge can make its observed volume the optimum: calibration stops with
+an input error naming its ``base_demand.csv`` row, the shortfall and what binds
+(:mod:`evplan.calibration.explain`), rather than fit an approximation.
 """
 
 from __future__ import annotations
@@ -42,11 +44,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from evplan.calibration.check import verify_calibration
 from evplan.calibration.curve import average_marginal_revenue, marginal_revenue, tier_breakpoints
+from evplan.calibration.explain import unserved_problems
 from evplan.calibration.inputs import key_problems
 from evplan.data import NetworkData, validate_tables
 from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
+from evplan.results import Result
 from evplan.solve import optimize
 
 __all__ = [
@@ -156,8 +161,9 @@ def elasticity_of(base: pd.DataFrame, data: NetworkData, elasticities: pd.DataFr
 
 
 def _marginal_supply_cost(data: NetworkData, base: pd.DataFrame, options: CalibrationOptions,
-                          solver: SolverOptions | None) -> pd.DataFrame:
-    """Step 1: c0 per base pool from the tier duals of the fixed-demand base year."""
+                          solver: SolverOptions | None) -> tuple[pd.DataFrame, Result]:
+    """Step 1: c0 per base pool from the tier duals of the fixed-demand base year (and the
+    step's plan, which says what binds when a pool is not served)."""
     big = options.supply_price_usd_per_vehicle
     demand = base[["market", "year", "product", "volume_vehicles"]].assign(
         tier=1, price_usd_per_vehicle=big, source="calibration step 1")
@@ -172,7 +178,7 @@ def _marginal_supply_cost(data: NetworkData, base: pd.DataFrame, options: Calibr
     out["marginal_cost_usd_per_vehicle"] = np.where(
         served, big - out["shadow_price_usd_per_vehicle"].fillna(big), np.nan)
     out["served"] = served.to_numpy()
-    return out
+    return out, result
 
 
 def solve_identity(data: NetworkData, base: pd.DataFrame, solver: SolverOptions | None = None
@@ -256,8 +262,9 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
         raise InputError([Problem("scenario.yaml", f"the base year {base_year} is not the "
                                   f"first_year {data.scenario.first_year}. Calibrate on the "
                                   "first planning year (set first_year to the observed year).")])
-    problems = base_demand_problems(data, base_demand) + key_problems("elasticities",
-                                                                      elasticities)
+    problems = (base_demand_problems(data, base_demand) + key_problems("elasticities",
+                                                                       elasticities)
+                + elasticity_problems(data, elasticities))
     if problems:
         raise InputError(problems)
     base = base_demand[(base_demand["year"] >= data.scenario.first_year)
@@ -268,7 +275,10 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
         raise InputError([Problem("base_demand.csv", f"no rows for the base year {base_year}. "
                                   "Add the observed volumes and prices of that year.")])
     year_data = restrict_years(data, base_year, base_year)
-    supply = _marginal_supply_cost(year_data, observed, options, solver)
+    supply, step1 = _marginal_supply_cost(year_data, observed, options, solver)
+    unserved = unserved_problems(year_data, observed, supply, step1, base_year)
+    if unserved:  # no wedge reproduces a volume the inputs cannot supply: say what binds
+        raise InputError(unserved)
     pools = observed[["market", "product", "volume_vehicles", "price_usd_per_vehicle"]].copy()
     pools["elasticity"] = elasticity_of(observed, data, elasticities)
     pools["marginal_revenue_usd_per_vehicle"] = marginal_revenue(
@@ -288,6 +298,8 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
 
     identity = solve_identity(restrict_years(calibrated, base_year, base_year), observed, solver)
     fit = _fit(identity, pools)
+    verify_calibration(observed, pools, demand, fit, base_year,
+                       tier_breakpoints(options.below, options.above))
     return Calibration(base_year=base_year, demand=demand, pools=pools, fit=fit,
                        data=calibrated)
 
@@ -313,7 +325,47 @@ def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame) -> list[P
                                     f"{value!r} is not {noun}."
                                     + (did_you_mean(value, known) or " Fix the id or delete "
                                        "the row."), int(record["row"])))
+    first, last = data.scenario.first_year, data.scenario.last_year
+    years = pd.to_numeric(base_demand["year"], errors="coerce")
+    for _, record in base_demand[(years < first) | (years > last)].iterrows():
+        problems.append(Problem("base_demand.csv", f"row {record['row']}, year = "
+                                f"{record['year']} is outside the scenario's horizon {first}-"
+                                f"{last} (scenario.yaml): it would never be used. Delete the "
+                                "row, or widen first_year/last_year.", int(record["row"])))
     return problems + key_problems("base_demand", base_demand)
+
+
+def elasticity_problems(data: NetworkData, elasticities: pd.DataFrame) -> list[Problem]:
+    """Rows of ``elasticities.csv`` whose market is neither ``*`` nor a market of the
+    scenario, or whose segment differs from one of the scenario's segments only in case or
+    look-alike letters (``\u0421-SUV`` with a Cyrillic C): either would be silently ignored
+    in favour of another row."""
+    from evplan.data.lookalike import folded
+    from evplan.data.products import product_members
+    from evplan.data.suggest import did_you_mean
+
+    if elasticities.empty or not {"market", "segment"} <= set(elasticities.columns):
+        return []
+    frame = elasticities if "row" in elasticities else elasticities.assign(
+        row=range(2, len(elasticities) + 2))
+    markets = sorted(set(data.markets["market"]))
+    members = product_members(data.programs)
+    segments = sorted(set(data.programs["segment"])
+                      | set(members.loc[members["level"] != "program", "product"]))
+    lookalike = {folded(segment) for segment in segments}
+    problems = []
+    for _, record in frame.iterrows():
+        market, segment, row = str(record["market"]), str(record["segment"]), int(record["row"])
+        if market != "*" and market not in markets:
+            problems.append(Problem("elasticities.csv", f"row {row}, market = {market!r} is "
+                                    "neither '*' (every market) nor a market of markets.csv."
+                                    + (did_you_mean(market, markets) or " Write '*' or a "
+                                       "market id."), row))
+        if segment not in segments and folded(segment) in lookalike:
+            problems.append(Problem("elasticities.csv", f"row {row}, segment = {segment!r} is "
+                                    "not a segment of programs.csv."
+                                    + did_you_mean(segment, segments), row))
+    return problems
 
 
 def _fit(identity: pd.DataFrame, pools: pd.DataFrame) -> pd.DataFrame:

@@ -156,8 +156,11 @@ def calibrate(
                       f"{row['wedge_share_of_price'] * 100:+.1f}%")
 
     def fill(staging: Path) -> None:
+        from evplan.calibration.check import recheck_calibration
         from evplan.outputs import write_csv
         from evplan.outputs.files import MARKED_STARTS, spreadsheet_safe
+
+        recheck_calibration(result, inputs.base_demand)  # before any file is written
 
         # demand.csv is an input table, quoted as evplan template's are (read back as
         # written, and never run by a spreadsheet); the fit tables are results.
@@ -203,8 +206,13 @@ def backtest(
         return
 
     def fill(staging: Path) -> None:
+        from evplan.calibration.check import verify_backtest
         from evplan.outputs import write_csv
 
+        # Every cell is re-derived from the plan and actuals.csv once more, right before it
+        # is written: a VerificationError leaves nothing on disk.
+        verify_backtest(result.table, result.calibration.data, result.result, inputs.actuals,
+                        base_year, target_year)
         write_csv(result.table, staging / "backtest.csv")
         (staging / "backtest.md").write_text(
             backtest_markdown(result.table, base_year, target_year), encoding="utf-8")
