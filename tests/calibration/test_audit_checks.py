@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evplan.calibration import Backtest, backtest, calibrate, read_calibration_inputs
+from evplan.calibration import (
+    Backtest,
+    backtest,
+    backtest_base_demand,
+    calibrate,
+    read_calibration_inputs,
+)
 from evplan.calibration.check import recheck_calibration, verify_backtest
 from evplan.errors import InputError, VerificationError
 from evplan.examples import china_export, china_export_path, single_lane
@@ -91,6 +97,13 @@ def test_every_calibration_figure_is_re_derived_before_it_is_written() -> None:
     inputs = read_calibration_inputs(china_export_path(), actuals=False)
     calibration = calibrate(china_export(), inputs.base_demand, inputs.elasticities)
     recheck_calibration(calibration, inputs.base_demand)  # the figures as computed pass
+    for column in ("marginal_revenue_usd_per_vehicle", "volume_vehicles",
+                   "price_usd_per_vehicle"):
+        pools = calibration.pools.copy()
+        pools[column] = pools[column].to_numpy(float) + _first(len(pools), 1.0)
+        with pytest.raises(VerificationError, match=f"calibration pool .*: {column} "):
+            recheck_calibration(dataclasses.replace(calibration, pools=pools),
+                                inputs.base_demand)
     edits = {"pools": ("wedge_usd_per_vehicle", "calibration pool"),
              "demand": ("price_usd_per_vehicle", "calibration tiers"),
              "fit": ("residual_vehicles", "calibration fit")}
@@ -179,3 +192,18 @@ def test_base_demand_and_elasticity_rows_that_would_be_ignored_are_input_errors(
         backtest(china_export(), dataclasses.replace(
             read_calibration_inputs(china_export_path()), base_demand=inputs.base_demand),
             2023, 2024)
+
+
+def test_a_year_between_the_base_and_the_target_year_keeps_the_base_demand() -> None:
+    # Backtest 2023 -> 2025: 2024 was planned with no demand at all (it sold nothing).
+    base = read_calibration_inputs(china_export_path()).base_demand
+    rows = backtest_base_demand(base, 2023, 2025)
+    observed = base[base["year"] == 2023]
+    for year in (2024, 2025):
+        carried = rows[(rows["year"] == year)
+                       & rows["row"].isin(observed["row"])].reset_index(drop=True)
+        assert carried.drop(columns="year").equals(observed.drop(columns="year")
+                                                   .reset_index(drop=True))
+    # Programs new in 2025 enter 2025 with their stated rows, as in a one-year backtest.
+    new_2025 = len(rows[(rows["year"] == 2025) & ~rows["row"].isin(observed["row"])])
+    assert new_2025 == len(base[base["year"] == 2025]) - len(observed)

@@ -96,14 +96,22 @@ class Backtest:
 
 def backtest_base_demand(base_demand: pd.DataFrame, base_year: int, target_year: int
                          ) -> pd.DataFrame:
-    """Base rows of the backtest: y0 as observed, y1 = y0 (demand persists) + new programs."""
+    """Base rows of the backtest: y0 as observed and, in every later year up to y1, y0 again
+    (demand persists) plus that year's rows of programs new since y0.
+
+    A year between y0 and y1 (a backtest over two or more years) is planned too; before,
+    it had no demand at all and sold nothing, so a rule spanning years (a plant's minimum
+    utilisation, banked compliance credits) saw an empty year.
+    """
     base = base_demand[base_demand["year"] == base_year]
-    carried = base.assign(year=target_year)
-    target = base_demand[base_demand["year"] == target_year]
     known = set(zip(base["market"], base["product"], strict=True))
-    new = target[[(market, product) not in known for market, product
-                  in zip(target["market"], target["product"], strict=True)]]
-    return pd.concat([base, carried, new], ignore_index=True)
+    frames = [base]
+    for year in range(base_year + 1, target_year + 1):
+        frames.append(base.assign(year=year))
+        later = base_demand[base_demand["year"] == year]
+        frames.append(later[[(market, product) not in known for market, product
+                             in zip(later["market"], later["product"], strict=True)]])
+    return pd.concat(frames, ignore_index=True)
 
 
 def _actual(actuals: pd.DataFrame, kpi: str, key: str, year: int) -> tuple[float, str]:

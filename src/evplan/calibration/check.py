@@ -181,7 +181,18 @@ def verify_calibration(observed: pd.DataFrame, pools: pd.DataFrame, demand: pd.D
     price = pools["price_usd_per_vehicle"].to_numpy(float)
     volume = pools["volume_vehicles"].to_numpy(float)
     wedge = pools["marginal_cost_usd_per_vehicle"].to_numpy(float) - (1 - 1 / eps) * price
+    stated = observed.set_index(["market", "product"])[["volume_vehicles",
+                                                         "price_usd_per_vehicle"]]
     for i, (market, product) in enumerate(zip(pools["market"], pools["product"], strict=True)):
+        for column, derived in (("marginal_revenue_usd_per_vehicle", (1 - 1 / eps[i]) * price[i]),
+                                ("volume_vehicles", float(stated.loc[(market, product)].iloc[0])
+                                 if (market, product) in stated.index else math.nan),
+                                ("price_usd_per_vehicle", float(stated.loc[(market, product)]
+                                                                .iloc[1])
+                                 if (market, product) in stated.index else math.nan)):
+            if not _same(pools[column].iloc[i], derived):
+                problems.append(f"calibration pool {market} {product}: {column} "
+                                f"{pools[column].iloc[i]!r}, re-derived {derived!r}")
         if not _same(pools["wedge_usd_per_vehicle"].iloc[i], float(wedge[i])):
             problems.append(f"calibration pool {market} {product}: wedge "
                             f"{pools['wedge_usd_per_vehicle'].iloc[i]!r}, re-derived "
