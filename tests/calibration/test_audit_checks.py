@@ -207,3 +207,17 @@ def test_a_year_between_the_base_and_the_target_year_keeps_the_base_demand() -> 
     # Programs new in 2025 enter 2025 with their stated rows, as in a one-year backtest.
     new_2025 = len(rows[(rows["year"] == 2025) & ~rows["row"].isin(observed["row"])])
     assert new_2025 == len(base[base["year"] == 2025]) - len(observed)
+
+
+def test_the_commands_report_cells_and_ids_of_every_file_at_once(tmp_path: Path) -> None:
+    # Before, a bad actuals cell stopped `evplan backtest` before the base_demand year and
+    # elasticities market were looked at: fix one, run again, meet the next.
+    folder = _inputs(tmp_path)
+    _edit(folder / "actuals.csv", lambda f: f.loc.__setitem__((0, "value"), "inf"))
+    _edit(folder / "base_demand.csv", lambda f: f.loc.__setitem__((0, "year"), "2050"))
+    with (folder / "elasticities.csv").open("a", encoding="utf-8") as out:
+        out.write("XX,C-SUV,4,x\n")
+    with pytest.raises(InputError) as caught:
+        read_calibration_inputs(folder, data=china_export())
+    assert [(p.file, p.row) for p in caught.value.problems] == [
+        ("actuals.csv", 2), ("base_demand.csv", 2), ("elasticities.csv", 13)]

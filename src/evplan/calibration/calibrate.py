@@ -304,10 +304,13 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
                        data=calibrated)
 
 
-def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame) -> list[Problem]:
+def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame, repeats: bool = True
+                         ) -> list[Problem]:
     """Rows of ``base_demand.csv`` that name no market or product of the scenario, or repeat
     a market, year and product: found here, in the file the user wrote, rather than in the
-    demand.csv the calibration makes of it (whose rows the user never saw)."""
+    demand.csv the calibration makes of it (whose rows the user never saw). A year outside the
+    scenario's horizon is one too. ``repeats=False`` leaves out the repeated rows (the reader
+    of the file reports those with its cells)."""
     from evplan.data.products import product_members
     from evplan.data.suggest import did_you_mean
 
@@ -332,7 +335,7 @@ def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame) -> list[P
                                 f"{record['year']} is outside the scenario's horizon {first}-"
                                 f"{last} (scenario.yaml): it would never be used. Delete the "
                                 "row, or widen first_year/last_year.", int(record["row"])))
-    return problems + key_problems("base_demand", base_demand)
+    return problems + (key_problems("base_demand", base_demand) if repeats else [])
 
 
 def elasticity_problems(data: NetworkData, elasticities: pd.DataFrame) -> list[Problem]:

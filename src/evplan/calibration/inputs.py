@@ -275,8 +275,11 @@ def read_calibration_inputs(folder: str | Path, actuals: bool = True,
 
     ``actuals=False`` leaves ``actuals.csv`` unread (``evplan calibrate`` does not use it,
     so its problems are not the calibration's). With ``data`` (the scenario), the actuals'
-    keys are checked against it in the same report as the cells
-    (:func:`evplan.calibration.backtest.actual_key_problems`).
+    keys, the base demand's markets, products and years and the elasticities' markets and
+    segments are checked against it in the same report as the cells
+    (:func:`evplan.calibration.backtest.actual_key_problems`,
+    :func:`evplan.calibration.calibrate.base_demand_problems`,
+    :func:`evplan.calibration.calibrate.elasticity_problems`).
 
     Raises
     ------
@@ -301,6 +304,13 @@ def read_calibration_inputs(folder: str | Path, actuals: bool = True,
         from evplan.calibration.backtest import actual_key_problems
 
         problems += actual_key_problems(data, frames["actuals"])
+    if data is not None:  # ids and years against the scenario, in the same report
+        from evplan.calibration.calibrate import base_demand_problems, elasticity_problems
+
+        if {"market", "product", "year", "row"} <= set(frames["base_demand"].columns):
+            problems += base_demand_problems(data, frames["base_demand"], repeats=False)
+        if {"market", "segment", "row"} <= set(frames["elasticities"].columns):
+            problems += elasticity_problems(data, frames["elasticities"])
     if problems:
         raise InputError(problems)
     for name in ("base_demand", "actuals"):

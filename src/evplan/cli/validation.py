@@ -140,7 +140,7 @@ def calibrate(
         target = _target(output, "calibration", force)
         folder = _folder(path)
         data = load_inputs(path)
-        inputs = read_calibration_inputs(folder, actuals=False)  # the backtest's file
+        inputs = read_calibration_inputs(folder, actuals=False, data=data)  # ids: one report
         result = run_calibration(data, inputs.base_demand, inputs.elasticities, base_year)
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
