@@ -221,3 +221,21 @@ def test_the_commands_report_cells_and_ids_of_every_file_at_once(tmp_path: Path)
         read_calibration_inputs(folder, data=china_export())
     assert [(p.file, p.row) for p in caught.value.problems] == [
         ("actuals.csv", 2), ("base_demand.csv", 2), ("elasticities.csv", 13)]
+
+
+def test_backtest_md_is_read_back_against_the_table_before_it_is_written(run: Backtest
+                                                                         ) -> None:
+    from evplan.calibration.check import verify_markdown
+    from evplan.cli.validation import backtest_markdown
+
+    markdown = backtest_markdown(run.table, 2023, 2024)
+    verify_markdown(markdown, run.table, 2023, 2024)
+    # One cell of each column altered in the text (sales JP: 480,578 | 478,178 | 475,379 |
+    # +2,799 | +0.6% | +1.1%; CN share: ... | +2.1 pts | | +2.7 pts).
+    for old, new in (("| 480,578 |", "| 480,579 |"), ("| 478,178 |", "| 487,178 |"),
+                     ("| 475,379 |", "| 475,397 |"), ("| +2,799 |", "| -2,799 |"),
+                     ("| +0.6% |", "| +6.0% |"), ("| +1.1% |", "| +1.2% |"),
+                     ("| +2.1 pts |", "| +2.2 pts |"), ("| +2.7 pts |", "| -2.7 pts |")):
+        assert old in markdown
+        with pytest.raises(VerificationError, match=r"backtest\.md row"):
+            verify_markdown(markdown.replace(old, new, 1), run.table, 2023, 2024)

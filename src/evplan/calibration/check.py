@@ -26,7 +26,7 @@ from evplan.results import Result
 if TYPE_CHECKING:
     from evplan.calibration.calibrate import Calibration
 
-__all__ = ["recheck_calibration", "verify_backtest", "verify_calibration"]
+__all__ = ["recheck_calibration", "verify_backtest", "verify_calibration", "verify_markdown"]
 
 #: Relative and absolute tolerance of a re-derived cell (vehicles, USD or a fraction).
 RTOL, ATOL = 1e-9, 1e-6
@@ -265,3 +265,57 @@ def recheck_calibration(calibration: Calibration, base_demand: pd.DataFrame,
     observed = base_demand[(base_demand["year"] == year) & (base_demand["volume_vehicles"] > 0)]
     verify_calibration(observed, calibration.pools, calibration.demand, calibration.fit, year,
                        points)
+
+
+def _parsed(text: str) -> tuple[float, str]:
+    """A backtest cell as written (``1,234``, ``+2.1 pts``, ``-6.5%``, ``n/a``, blank): its
+    number and its kind (``count``, ``pts``, ``pct`` or ``none``)."""
+    text = text.strip().replace("\u2212", "-")
+    if text in ("", "n/a"):
+        return math.nan, "none"
+    if text.endswith(" pts"):
+        return float(text[:-4]) / 100, "pts"
+    if text.endswith("%"):
+        return float(text[:-1].replace(",", "")) / 100, "pct"
+    return float(text.replace(",", "")), "count"
+
+
+def verify_markdown(markdown: str, table: pd.DataFrame, base_year: int,
+                    target_year: int) -> None:
+    """Raise unless every cell of ``backtest.md`` reads back as its (verified) table's value,
+    to the shown rounding: the text a reader sees is checked, not only the CSV.
+
+    Raises
+    ------
+    VerificationError
+        Naming the row, the column and the text that differs.
+    """
+    y0, y1 = base_year, target_year
+    lines = [line for line in markdown.splitlines()[2:] if line.startswith("|")]
+    problems = []
+    if len(lines) != len(table):
+        problems.append(f"backtest.md has {len(lines)} rows, the table {len(table)}")
+    names = ("calibrated", "predicted", "actual", "error", "error %", "persistence error")
+    for line, (_, row) in zip(lines, table.iterrows(), strict=False):
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        fraction = str(row["unit"]) == "fraction"
+        actual = float(row[f"actual_{y1}"])
+        persistence = float(row["persistence_error"])
+        wanted = (float(row[f"calibrated_{y0}"]), float(row[f"predicted_{y1}"]), actual,
+                  float(row["error"]), float(row["error_pct"]),
+                  persistence if fraction or math.isnan(persistence)
+                  else (_ratio(persistence, actual) if actual else persistence))
+        if cells[0] != str(row["row"]):
+            problems.append(f"backtest.md row {cells[0]!r} is not {row['row']!r}")
+        for name, text, value in zip(names, cells[1:], wanted, strict=False):
+            shown, kind = _parsed(text)
+            step = 0.0005 if kind in ("pts", "pct") else 0.5
+            if math.isnan(value) or math.isnan(shown):
+                same = math.isnan(value) and math.isnan(shown)
+            else:
+                same = abs(shown - value) <= step + 1e-12 * abs(value)
+            if not same:
+                problems.append(f"backtest.md row {row['row']!r}, {name}: shows {text!r}, "
+                                f"the table holds {value!r}")
+    if problems:
+        raise VerificationError(problems)

@@ -206,16 +206,17 @@ def backtest(
         return
 
     def fill(staging: Path) -> None:
-        from evplan.calibration.check import verify_backtest
+        from evplan.calibration.check import verify_backtest, verify_markdown
         from evplan.outputs import write_csv
 
         # Every cell is re-derived from the plan and actuals.csv once more, right before it
         # is written: a VerificationError leaves nothing on disk.
         verify_backtest(result.table, result.calibration.data, result.result, inputs.actuals,
                         base_year, target_year)
+        markdown = backtest_markdown(result.table, base_year, target_year)
+        verify_markdown(markdown, result.table, base_year, target_year)  # the text shown too
         write_csv(result.table, staging / "backtest.csv")
-        (staging / "backtest.md").write_text(
-            backtest_markdown(result.table, base_year, target_year), encoding="utf-8")
+        (staging / "backtest.md").write_text(markdown, encoding="utf-8")
 
     try:
         written = _write(target, "backtest", fill)
