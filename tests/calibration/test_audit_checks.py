@@ -239,3 +239,9 @@ def test_backtest_md_is_read_back_against_the_table_before_it_is_written(run: Ba
         assert old in markdown
         with pytest.raises(VerificationError, match=r"backtest\.md row"):
             verify_markdown(markdown.replace(old, new, 1), run.table, 2023, 2024)
+
+
+def test_a_base_year_of_0_is_refused_not_read_as_the_default() -> None:
+    # `base_year or first_year` took 0 for "not given" and calibrated the first year.
+    with pytest.raises(InputError, match="the base year 0 is not the first_year 2025"):
+        calibrate(single_lane(), base_of(600), ELASTICITY, base_year=0)

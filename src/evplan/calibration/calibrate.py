@@ -255,7 +255,7 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
     Calibration
     """
     options = options or CalibrationOptions()
-    base_year = base_year or data.scenario.first_year
+    base_year = data.scenario.first_year if base_year is None else int(base_year)
     if base_year != data.scenario.first_year:
         # Prices are stated at the first year's exchange rates and discounted from it, so
         # the wedge is only consistent when the observed year is the first year.
