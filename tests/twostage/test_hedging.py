@@ -154,6 +154,10 @@ def test_two_worker_local_cluster_equals_serial() -> None:
     assert spread.metadata["iterations"] == serial.metadata["iterations"]
     assert spread.first_stage["value"].tolist() == serial.first_stage["value"].tolist()
     assert set(spread.results) == set(serial.results)
+    # the scenarios table follows the study on a cluster too (its shards described their
+    # scenarios worker by worker, and the study check refused the plan as a bug)
+    assert (spread.scenarios["scenario"].tolist() == serial.scenarios["scenario"].tolist()
+            == [scenario.name for scenario in spread.study.scenarios])
 
 
 def demand_study_inputs(folder: Path) -> Path:

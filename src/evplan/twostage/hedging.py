@@ -267,6 +267,9 @@ def progressive_hedging(data: NetworkData, study: str | Study,
     frame = pd.DataFrame({"scenario": order, "probability": p, "margin_usd": margins,
                           "wait_and_see_usd": wait_and_see,
                           "regret_usd": wait_and_see - margins})
+    # in the study's order: shards on a Dask cluster describe their scenarios worker by
+    # worker, and the table (and its check, verify.study_problems) follow the study
+    frame = frame.set_index("scenario").loc[[s.name for s in study.scenarios]].reset_index()
     first_stage = first["elements"].assign(value=best_x)
     status = "optimal" if gap <= options.gap else "gap_not_met"
     metadata = {
