@@ -37,7 +37,9 @@ def collector_enabled() -> Iterator[None]:
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
+    if was:  # as it was before the test, whatever the test left
+        gc.enable()
+    else:
         gc.disable()
 
 
@@ -85,3 +87,9 @@ def test_the_collector_is_paused_until_the_imports_are_done(collector_enabled: N
     finally:
         aside.release()
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_the_tests_leave_the_collector_on() -> None:
+    """The tests above disable the collector on purpose; their fixture turns it back on
+    (it did not, and every later test of a full run ran without it)."""
+    assert gc.isenabled()

@@ -15,7 +15,10 @@ collector is left as it is.
 Examples
 --------
 >>> import gc
+>>> gc.enable()
 >>> aside = ImportsAside()
+>>> gc.isenabled()
+False
 >>> import json  # a command's imports
 >>> aside.imported()
 >>> gc.isenabled(), gc.get_freeze_count() > 0
