@@ -87,6 +87,9 @@ def test_record_read_and_compare(tmp_path: Path, result: evplan.Result) -> None:
     assert margin[f"delta {second}"] == pytest.approx(100 * 9_000)
     with pytest.raises(StoreError, match="matches no run"):
         store.run("nope")
+    for empty in ("", "  "):  # a prefix of every run: named as empty, not 'matches 2 runs'
+        with pytest.raises(StoreError, match="an empty run id was given"):
+            store.run(empty)
 
 
 def test_a_table_with_a_new_column_widens_the_stored_table(tmp_path: Path,

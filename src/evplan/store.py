@@ -523,6 +523,9 @@ class ResultsStore:
                 "SELECT run_id FROM runs WHERE run_id IS NOT NULL").fetchall()]
         resolved = []
         for run_id in run_ids:
+            if not run_id.strip():  # every id starts with '': not a prefix of one run
+                raise StoreError(f"evplan: an empty run id was given for {self.path}. Give "
+                                 "a run id (or its first characters) from `evplan runs`.")
             matches = [known_id for known_id in known if known_id.startswith(run_id)]
             if run_id in known:
                 matches = [run_id]
