@@ -54,7 +54,8 @@ def test_a_run_folder_stands_for_its_run(store: tuple[Path, list[str]], tmp_path
     folder.mkdir()
     (folder / ".evplan-run").write_text(json.dumps({"evplan_run": 1, "kind": "run",
                                                     "run_id": first}), encoding="utf-8")
-    by_folder = CliRunner().invoke(app, ["compare", str(folder), second[:15],
+    # a unique prefix: two runs recorded in the same second share their first 15 characters
+    by_folder = CliRunner().invoke(app, ["compare", str(folder), second[:-3],
                                          "--store", str(path)])
     by_id = CliRunner().invoke(app, ["compare", first, second, "--store", str(path)])
     assert by_folder.exit_code == 0, by_folder.output
