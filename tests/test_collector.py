@@ -93,3 +93,13 @@ def test_the_tests_leave_the_collector_on() -> None:
     """The tests above disable the collector on purpose; their fixture turns it back on
     (it did not, and every later test of a full run ran without it)."""
     assert gc.isenabled()
+
+
+def test_an_import_that_fails_gives_the_collector_back(tmp_path: Path, collector_enabled: None,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "evplan.summary", None)  # `from evplan.summary` fails
+    with pytest.raises(ImportError):
+        _main(["run", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out")])
+    assert gc.isenabled() and gc.get_freeze_count() == 0

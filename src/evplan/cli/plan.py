@@ -83,8 +83,10 @@ def run(
         from evplan.solve import optimize
         from evplan.strategic import decision_lines
         from evplan.summary import kpi_summary_tables
-    finally:
-        aside.imported()
+    except BaseException:  # a broken install: the collector back as it was, then the error
+        aside.release()
+        raise
+    aside.imported()
     watch.lap("imports")
     try:
         data = load_inputs(path, watch)
