@@ -10,19 +10,31 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["difference", "folded"]
+__all__ = ["difference", "folded", "latin"]
 
 # Cyrillic and Greek letters drawn like Latin ones (the common homoglyphs of Unicode's
 # confusables list); NFKC already maps fullwidth letters ('ＣＮ') to Latin.
 _LATIN_LOOKALIKES = str.maketrans({
     "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
-    "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I", "Ј": "J", "Ѕ": "S", "Ү": "Y",
+    "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I", "Ј": "J", "Ѕ": "S", "Ү": "Y", "З": "3",
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
     "ј": "j", "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w",
     "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
     "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o", "ν": "v",
     "ι": "i", "κ": "k", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
 })
+
+
+def latin(text: str) -> str:
+    """``text`` with its look-alike letters made Latin (NFKC, then the Cyrillic and Greek
+    twins); case is kept, and a plain Latin code is returned unchanged.
+
+    Examples
+    --------
+    >>> latin("\u0421N"), latin("\uff23\uff2e"), latin("Cn")
+    ('CN', 'CN', 'Cn')
+    """
+    return unicodedata.normalize("NFKC", text).translate(_LATIN_LOOKALIKES)
 
 
 def folded(text: str) -> str:
@@ -35,7 +47,7 @@ def folded(text: str) -> str:
     >>> folded("KR") == folded("CN")
     False
     """
-    return unicodedata.normalize("NFKC", text).translate(_LATIN_LOOKALIKES).casefold()
+    return latin(text).casefold()
 
 
 def difference(found: str) -> str:

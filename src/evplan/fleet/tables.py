@@ -21,6 +21,7 @@ import pandas as pd
 
 from evplan.data.checks import MAX_ROWS_PER_KIND
 from evplan.data.columns import coerce_table, row_label
+from evplan.data.lookalike import latin
 from evplan.data.read import read_raw_table
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
@@ -33,21 +34,16 @@ TableSource = str | Path | pd.DataFrame | None
 
 
 # Cyrillic and Greek letters drawn like Latin ones (capital and small), to their Latin twin
-_TWINS = dict(zip("АВЕЗІЈКМНОРСТУХЅаеіјорсуххѕԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιν",
-                  "ABE3IJKMHOPCTYXSaeijopcyxxsdqwABEZHIKMNOPTYXoiv", strict=True))
-
-
 def latin_look_alike(value: str) -> str:
-    """``value`` with its look-alike letters made Latin (NFKC, then Cyrillic and Greek
-    twins): ``'ЕU'`` (Cyrillic Е) gives ``'EU'``; a plain Latin id is returned unchanged.
+    """``value`` with its look-alike letters made Latin (:func:`evplan.data.lookalike.latin`):
+    ``'ЕU'`` (Cyrillic Е) gives ``'EU'``; a plain Latin id is returned unchanged.
 
     Examples
     --------
     >>> latin_look_alike("\u0421N")  # Cyrillic Es
     'CN'
     """
-    folded = unicodedata.normalize("NFKC", str(value))
-    return "".join(_TWINS.get(character, character) for character in folded)
+    return latin(str(value))
 
 
 def _odd_letters(value: str) -> str:
