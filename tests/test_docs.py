@@ -31,3 +31,79 @@ def test_public_api_is_explicit() -> None:
     for name in evplan.__all__:
         assert hasattr(evplan, name), name
     assert {"load", "optimize", "examples", "Result", "NetworkData"} <= set(evplan.__all__)
+
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def _code_spans(text: str) -> list[str]:
+    """Inline code spans and the lines of fenced code blocks of a Markdown text."""
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S)
+    without_blocks = re.sub(r"```[a-z]*\n.*?```", "", text, flags=re.S)
+    return re.findall(r"`([^`\n]+)`", without_blocks) + [
+        line for block in blocks for line in block.splitlines()]
+
+
+def test_every_evplan_command_and_option_the_docs_quote_exists() -> None:
+    """`evplan CMD ... --option` in README.md and docs/*.md: CMD is a command and each option
+    one of its options (hidden, deprecated ones included), or one of `evplan`'s own."""
+    import typer
+
+    from evplan.cli import app
+
+    group = typer.main.get_command(app)
+    options = {name: {flag for param in command.params
+                      for flag in (*param.opts, *param.secondary_opts)}
+               for name, command in group.commands.items()}
+    own = {flag for param in group.params for flag in (*param.opts, *param.secondary_opts)}
+    wrong = []
+    for doc in DOCS:
+        for span in _code_spans(doc.read_text(encoding="utf-8")):
+            for found in re.finditer(r"(?<![\w./])evplan ([a-z][a-z-]*)((?:[ \t]+[^\s#|&;]+)*)",
+                                     span):
+                command, rest = found.group(1), found.group(2)
+                if command == "import":
+                    continue
+                if command not in options:
+                    wrong.append(f"{doc.name}: unknown command `evplan {command}` in `{span}`")
+                    continue
+                for flag in re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", rest):
+                    if flag not in options[command] | own:
+                        wrong.append(f"{doc.name}: `evplan {command}` has no {flag} (`{span}`)")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_test_file_and_test_the_docs_cite_exists() -> None:
+    """`tests/x.py`, `tests/x.py::test_y` and bare `test_y` names in README.md and docs/*.md
+    name files and test functions that exist, so a renamed test cannot leave a doc citing
+    nothing."""
+    sources = {path: path.read_text(encoding="utf-8") for path in (ROOT / "tests").rglob("*.py")}
+    everything = "\n".join(sources.values())
+    missing = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for path, name in re.findall(r"(tests/[\w/]+(?:\.py)?)(?:::(\w+))?", text):
+            if not (ROOT / path).exists():
+                missing.append(f"{doc.name}: {path}")
+            elif name and f"def {name}(" not in (ROOT / path).read_text(encoding="utf-8"):
+                missing.append(f"{doc.name}: {path}::{name}")
+        for name in set(re.findall(r"\b(test_\w+)\b", text)):
+            if f"def {name}(" not in everything and not any(
+                    path.stem == name for path in sources):
+                missing.append(f"{doc.name}: {name}")
+    assert not missing, "\n".join(missing)
+
+
+def test_readme_exit_codes_are_the_codes_of_evplan_errors() -> None:
+    from evplan import errors
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = dict(re.findall(r"^\| (\d+) \| ([^|]+)\|", readme, flags=re.M))
+    assert set(map(int, table)) == {
+        errors.EXIT_OK, errors.EXIT_INPUT, errors.EXIT_INFEASIBLE, errors.EXIT_SOLVER_LIMIT,
+        errors.EXIT_VERIFICATION, errors.EXIT_USAGE, errors.EXIT_INTERRUPTED}
+    assert table[str(errors.EXIT_INPUT)].startswith("input error")
+    assert table[str(errors.EXIT_INFEASIBLE)].startswith("infeasible")
+    assert table[str(errors.EXIT_VERIFICATION)].startswith("a bug")
+    assert table[str(errors.EXIT_USAGE)].startswith("usage error")
+    assert table[str(errors.EXIT_INTERRUPTED)].startswith("interrupted")
