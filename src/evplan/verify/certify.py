@@ -37,8 +37,10 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
     the tables); with compliance rows no independent bound is computed (the certificate
     says so: ``bound_usd`` is None). A whole result's summary tables (production,
     utilisation, duties, margins, demand rows) and network KPIs are then re-derived from
-    the certified plan (:mod:`evplan.verify.derived`; family ``derived``). Raises
-    VerificationError on any violation.
+    the certified plan (:mod:`evplan.verify.derived`; family ``derived``), and an LP's
+    reported shadow prices are checked against the conditions every correct dual meets
+    (:mod:`evplan.verify.duals`; family ``duals``). Raises VerificationError on any
+    violation.
 
     Parameters
     ----------
@@ -82,9 +84,16 @@ def certify(data: NetworkData, result: Result, m: Any, run: Any,
     certificate = verify_network(data, result, duals, extra_cost_usd=extra_cost, skip=skip,
                                  names=names)
     if derived and "utilisation" in result.tables:  # a whole result
-        problems = _derived(data, result, getattr(index, "strategic", None) is not None)
+        strategic = getattr(index, "strategic", None) is not None
+        problems = _derived(data, result, strategic)
         if problems:
             raise VerificationError([f"derived: {line}" for line in problems])
+        if lp and result.status == "optimal":  # a MIP reports no duals
+            from evplan.verify.duals import dual_problems
+
+            problems = dual_problems(data, result.tables, strategic=strategic)
+            if problems:
+                raise VerificationError([f"duals: {line}" for line in problems])
     metadata = {**result.metadata, "certificate": certificate.as_dict()}
     if compliance:
         metadata["compliance_check"] = "passed"

@@ -1,0 +1,588 @@
+r"""The reported shadow prices checked against conditions every correct dual satisfies.
+
+The run folder reports LP duals as "what one more unit is worth", undiscounted (USD of
+their year; docs/formulation.md, "Solving and duals" and "Shadow prices"). Nothing
+re-derives them (a dual is not unique where the LP is degenerate), but every correct
+dual of the model docs/formulation.md states obeys the conditions below, whatever basis
+HiGHS ends on. Each is checked here from the reported, already certified tables
+(``shipments``, ``sales``, ``utilisation``, ``demand_shadow_prices`` and the compliance
+tables) and the input tables only, never from the linopy model. With :math:`\lambda_r =
+\partial z / \partial b_r` (HiGHS's duals of the maximisation) and the year's discount
+:math:`\delta_y` divided out:
+
+================================  ===========================================================
+family ``duals``                  condition
+================================  ===========================================================
+sign                              every shadow price is >= 0: ``capacity_shadow_price``
+                                  (a ``<=`` row), a tier's ``shadow_price`` (``<=``), the
+                                  cap's (``<=``), the fleet target's (``<=``), and the
+                                  credit prices of ZEV and production credits (``>=`` rows,
+                                  reported as :math:`-\lambda / \delta`); NaN only for a
+                                  plant-year without shipments rows or a tier without
+                                  sales rows (no row in the model), and for the cap of a
+                                  year without one (then it must be NaN)
+slackness                         a capacity price > 0 only where the plant-year builds
+                                  its capacity; a tier's only where it sells its volume; a
+                                  cap's only where ``counted_t_co2`` reaches the cap; a
+                                  production credit's only where earned - required +
+                                  bought - sold = 0; a fleet group's only where its
+                                  g/km x vehicles balance, less excess and pooled, is 0
+one balance, one value            every sale with vehicles in a program-market-year
+                                  (``market-balance`` row :math:`y_b`) has
+                                  :math:`\delta (p_s - \mu_t) = -y_b`: its price less its
+                                  tier's shadow price is the same for all of them, and a
+                                  sale without vehicles there has
+                                  :math:`\mu_t \ge p_s - (p - \mu)` of those (its reduced
+                                  cost is <= 0). Balances that a committed-sales row
+                                  touches without slack are left out (its dual is not
+                                  reported)
+used flow                         a shipment with vehicles whose only rows are its plant's
+                                  capacity and its balance has reduced cost 0:
+                                  :math:`p_s - \mu_t - c_f - \kappa_p = 0` with :math:`c_f`
+                                  its variable cost, freight, inventory and duty per
+                                  vehicle and :math:`\kappa_p` the capacity price. Left out:
+                                  flows whose origin-market has a duty row with a quota,
+                                  lanes with a route capacity, plant-years at their
+                                  ``min_utilisation`` floor, market-years with a fleet
+                                  target or ZEV mandate, origin-years with production
+                                  credits, years with a carbon price or cap, and balances
+                                  a binding commitment touches (each adds a row whose dual
+                                  is not reported)
+credit prices                     a ZEV credit's price <= its purchase price and <= its
+                                  penalty, >= its sale price (where given), = the sale
+                                  price where credits are sold; a production credit's
+                                  likewise (= the purchase price where bought); a fleet
+                                  group's <= its premium and pooling price, = the premium
+                                  where it pays one, = the pooling price where it pools,
+                                  and the same on every row of the group (one row)
+================================  ===========================================================
+
+Tolerances: a price is *nonzero* above 1e-6 x the USD scale (the largest tier price or
+compliance price, at least 1); two prices are *equal* within that plus 1e-9 x their size;
+a row *binds* within 1e-6 x max(1, its right-hand side) of it (the certificate's
+feasibility tolerance). A strategic plan (decided capacity, kits in the balances) gets
+the sign and tier-slackness checks only; a MIP has no duals and is not checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from evplan.data import NetworkData
+from evplan.verify.keys import first_rows
+
+__all__ = ["dual_problems"]
+
+MAX_LINES = 5
+RELATIVE = 1e-6
+SIZE = 1e-9
+
+_FLEET = "shadow_price_usd_per_g_km_vehicle"
+_CREDIT = "shadow_price_usd_per_credit"
+_CAP = "cap_shadow_price_usd_per_t"
+_CAPACITY = "capacity_shadow_price_usd_per_vehicle"
+_TIER = "shadow_price_usd_per_vehicle"
+
+
+class _Label:
+    """The key of a row, as a message names it (``a/b/c``), made only for a violation."""
+
+    def __init__(self, frame: pd.DataFrame, columns: list[str],
+                 rows: np.ndarray | None = None) -> None:
+        self.frame, self.columns, self.rows = frame, columns, rows
+
+    def __call__(self, position: int) -> str:
+        row = position if self.rows is None else int(self.rows[position])
+        return "/".join(str(self.frame[column].iat[row]) for column in self.columns)
+
+
+class _Lines:
+    """Collects violation lines, at most :data:`MAX_LINES` per check."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, table: str, keys: _Label, column: str, values: np.ndarray,
+            bad: np.ndarray, expected: Callable[[int], str]) -> None:
+        """One line per position where ``bad`` (the first few): the row's key, the
+        column's reported value and what a correct dual gives (``expected(position)``)."""
+        for position in np.flatnonzero(bad)[:MAX_LINES]:
+            label = keys(int(position))
+            self.lines.append(f"{table}: {column} of {label} is {_show(values[position])}; "
+                              f"{expected(int(position))}.")
+
+
+def _show(value: float) -> str:
+    return "NaN" if np.isnan(value) else f"{value:,.6g}"
+
+
+def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
+    values = frame[column]
+    if values.dtype.kind in "fiub":
+        return values.to_numpy(dtype=float)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+
+
+def _binds(level: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Whether ``level`` reaches ``bound`` within the certificate's feasibility tolerance."""
+    return level >= bound - RELATIVE * np.maximum(1.0, np.abs(bound))
+
+
+def dual_problems(data: NetworkData, tables: Mapping[str, pd.DataFrame],
+                  strategic: bool = False) -> list[str]:
+    """Violations of the ``duals`` family (module docstring) in ``tables``.
+
+    Parameters
+    ----------
+    data : NetworkData
+        The input tables.
+    tables : mapping of str to pandas.DataFrame
+        A whole, certified result's tables (those it lacks are not checked).
+    strategic : bool
+        A strategic plan: only the sign and tier-slackness checks apply.
+    """
+    lines = _Lines()
+    scale = _usd_scale(data, tables)
+    tolerance = RELATIVE * scale
+    names = {"shipments": "shipments", "sales": "sales", "utilisation": "utilisation",
+             "tiers": "demand_shadow_prices"}
+    keys = _Keys({short: tables[name] for short, name in names.items() if name in tables})
+    have = keys.frames.keys()
+    if {"utilisation", "shipments"} <= have:
+        _capacity(lines, keys, tolerance, strategic)
+    if {"tiers", "sales"} <= have:
+        _tiers(lines, keys, tolerance)
+        if not strategic and {"shipments", "utilisation"} <= have:
+            _balances(lines, data, keys, tolerance)
+    if "co2_by_year" in tables:
+        _cap(lines, tables["co2_by_year"], tolerance)
+    if "production_credit_compliance" in tables and len(data["production_credits"]):
+        _production_credits(lines, data, tables["production_credit_compliance"], tolerance)
+    if "zev_compliance" in tables and len(data["zev_mandates"]):
+        _zev(lines, data, tables["zev_compliance"], tolerance)
+    if "fleet_compliance" in tables and len(data["fleet_targets"]):
+        _fleet(lines, data, tables["fleet_compliance"], tolerance)
+    return lines.lines
+
+
+def _usd_scale(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> float:
+    """The largest per-unit price of the model (tier prices, compliance prices), >= 1."""
+    values = [1.0]
+    if "demand_shadow_prices" in tables and len(tables["demand_shadow_prices"]):
+        values.append(np.nanmax(np.abs(_floats(tables["demand_shadow_prices"],
+                                               "price_usd_per_vehicle"))))
+    for name, columns in (("fleet_targets", ("premium_usd_per_g_km", "pool_price_usd_per_g_km")),
+                          ("zev_mandates", ("penalty_usd_per_vehicle", "credit_price_usd",
+                                            "credit_sale_price_usd")),
+                          ("production_credits", ("credit_price_usd", "credit_sale_price_usd")),
+                          ("carbon_prices", ("carbon_price_usd_per_t",))):
+        frame = data[name] if name in data.tables else pd.DataFrame()
+        for column in columns:
+            if column in frame and len(frame):
+                found = np.abs(_floats(frame, column))
+                if np.isfinite(found).any():
+                    values.append(float(np.nanmax(found)))
+    return float(max(values))
+
+
+def _nonnegative(lines: _Lines, table: str, keys: _Label, column: str,
+                 values: np.ndarray, tolerance: float, absent: np.ndarray) -> None:
+    """Sign: >= 0 where the row exists; NaN only where ``absent`` (no row)."""
+    lines.add(table, keys, column, values, values < -tolerance,
+              lambda _: "a shadow price of this row is >= 0 (one more unit never lowers "
+                        "the optimal margin)")
+    lines.add(table, keys, column, values, np.isnan(values) & ~absent,
+              lambda _: "the row exists in the model, so it has a finite dual")
+
+
+def _capacity(lines: _Lines, keys: _Keys, tolerance: float, strategic: bool) -> None:
+    utilisation = keys.frames["utilisation"]
+    price = _floats(utilisation, _CAPACITY)
+    label = _Label(utilisation, ["plant", "year"])
+    has_rows = np.isin(keys.of("utilisation", ["plant", "year"]),
+                       keys.of("shipments", ["plant", "year"]))
+    _nonnegative(lines, "utilisation", label, _CAPACITY, price, tolerance, ~has_rows)
+    if strategic:
+        return
+    built = _floats(utilisation, "production_vehicles")
+    capacity = _floats(utilisation, "capacity_vehicles_per_year")
+    slack = ~_binds(built, capacity)
+    lines.add("utilisation", label, _CAPACITY, price, slack & (price > tolerance),
+              lambda i: f"the plant-year builds {built[i]:,.6g} of its {capacity[i]:,.6g} "
+                        "vehicles, so one more unit of capacity is worth 0")
+
+
+def _tiers(lines: _Lines, keys: _Keys, tolerance: float) -> None:
+    tiers = keys.frames["tiers"]
+    pool = ["market", "year", "product", "tier"]
+    price = _floats(tiers, _TIER)
+    label = _Label(tiers, pool)
+    has_rows = np.isin(keys.of("tiers", pool), keys.of("sales", pool))
+    _nonnegative(lines, "demand_shadow_prices", label, _TIER, price, tolerance, ~has_rows)
+    sold = _floats(tiers, "sales_vehicles")
+    volume = _floats(tiers, "volume_vehicles")
+    lines.add("demand_shadow_prices", label, _TIER, price,
+              ~_binds(sold, volume) & (price > tolerance),
+              lambda i: f"the tier sells {sold[i]:,.6g} of its {volume[i]:,.6g} vehicles, so "
+                        "one more vehicle of its demand is worth 0")
+
+
+def _members(data: NetworkData) -> pd.DataFrame:
+    """(product, program) for every name a program answers to: id, segment, powertrain."""
+    programs = data["programs"]
+    return pd.concat([pd.DataFrame({"product": programs[column].astype(str).to_numpy(),
+                                    "program": programs["program"].astype(str).to_numpy()})
+                      for column in ("program", "segment", "powertrain")],
+                     ignore_index=True).drop_duplicates()
+
+
+def _committed_balances(data: NetworkData, sales: pd.DataFrame) -> np.ndarray:
+    """A sales row of each (program, market, year) of every commitment that is not slack
+    (its dual may be nonzero and is not reported)."""
+    committed = data["committed_sales"] if "committed_sales" in data.tables else None
+    if committed is None or committed.empty:
+        return np.zeros(0, dtype=np.int64)
+    pairs = committed[["market", "year", "product", "min_vehicles"]].assign(
+        product=committed["product"].astype(str), commitment=np.arange(len(committed))
+    ).merge(_members(data), on="product")
+    sold = sales.groupby(["program", "market", "year"])["sales_vehicles"].sum()
+    pairs["sold"] = sold.reindex(pd.MultiIndex.from_frame(
+        pairs[["program", "market", "year"]])).fillna(0.0).to_numpy(dtype=float)
+    total = pairs.groupby("commitment")["sold"].transform("sum").to_numpy(dtype=float)
+    minimum = pairs["min_vehicles"].to_numpy(dtype=float)
+    slack = total > minimum + RELATIVE * np.maximum(1.0, minimum)
+    held = pairs.loc[~slack, ["program", "market", "year"]]
+    at = first_rows(held, sales, ["program", "market", "year"])
+    return at[at >= 0]
+
+
+def _balances(lines: _Lines, data: NetworkData, keys: _Keys, tolerance: float) -> None:
+    """"One balance, one value" and "used flow" (module docstring)."""
+    tiers, sales = keys.frames["tiers"], keys.frames["sales"]
+    pool = ["market", "year", "product", "tier"]
+    balance = ["program", "market", "year"]
+    tier_at = _positions(keys.of("sales", pool), keys.of("tiers", pool))
+    found = tier_at >= 0
+    safe = np.maximum(tier_at, 0)
+    mu = np.where(found, _floats(tiers, _TIER)[safe], np.nan)
+    price = _floats(sales, "price_usd_per_vehicle")
+    volume = np.where(found, _floats(tiers, "volume_vehicles")[safe], np.nan)
+    sold = _floats(sales, "sales_vehicles")
+    code = keys.of("sales", balance)
+    flow_code = keys.of("shipments", balance)
+    held = _committed_balances(data, sales)
+    touched = np.isin(code, code[held]) if len(held) else np.zeros(len(code), dtype=bool)
+    # a balance's value -y_b / delta = p - mu of its first sale with vehicles
+    used = found & (sold > RELATIVE * np.maximum(1.0, volume)) & ~touched
+    netback = price - mu
+    positions = np.flatnonzero(used)
+    reference = np.full(len(code), -1, dtype=np.int64)
+    if len(positions):
+        reference = positions[np.maximum(_positions(code, code[positions]), 0)]
+        reference[~np.isin(code, code[positions])] = -1
+    value = np.where(reference >= 0, netback[np.maximum(reference, 0)], np.nan)
+    label = _Label(sales, [*pool, "program"])
+    step = tolerance + SIZE * (np.abs(price) + np.abs(mu))
+    expected_mu = price - value
+
+    def said(i: int) -> str:
+        j = reference[i]
+        return (f"program {sales['program'].iat[i]} sells there at {price[i]:,.6g}, and its "
+                f"sale in tier {sales['product'].iat[j]}/{sales['tier'].iat[j]} "
+                f"({sold[j]:,.6g} vehicles at {price[j]:,.6g}, tier price {mu[j]:,.6g}) "
+                f"values the program-market-year at {value[i]:,.6g} a vehicle")
+
+    lines.add("demand_shadow_prices", label, _TIER, mu,
+              used & ~(np.abs(mu - expected_mu) <= step),
+              lambda i: f"{said(i)}; a sale with vehicles has reduced cost 0, so its tier's "
+                        f"price is {expected_mu[i]:,.6g}")
+    idle = found & ~used & (reference >= 0) & ~touched & (sold <= RELATIVE)
+    lines.add("demand_shadow_prices", label, _TIER, mu, idle & (mu < expected_mu - step),
+              lambda i: f"{said(i)}; an unused sale has reduced cost <= 0, so its tier's "
+                        f"price is at least {expected_mu[i]:,.6g}")
+    at = _positions(flow_code, code[positions]) if len(positions) else np.full(
+        len(flow_code), -1)
+    flow_reference = np.where(at >= 0, positions[np.maximum(at, 0)] if len(positions) else -1,
+                              -1)
+    _used_flows(lines, data, keys, flow_reference, netback, mu, tolerance)
+
+
+class _Keys:
+    """Integer codes of key columns shared by several frames, each column factorised once
+    over all of them (names compare as text, years as numbers)."""
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame]) -> None:
+        self.frames = frames
+        self.codes: dict[str, dict[str, np.ndarray]] = {}
+        self.uniques: dict[str, pd.Index] = {}
+        self.made: dict[tuple[str, ...], np.ndarray] = {}
+
+    def _factorise(self, column: str) -> None:
+        owners = [name for name, frame in self.frames.items() if column in frame]
+        parts = [_key_values(self.frames[name][column], column) for name in owners]
+        codes, uniques = pd.factorize(np.concatenate(parts) if parts else np.zeros(0))
+        self.uniques[column] = pd.Index(uniques)
+        self.codes[column] = {}
+        start = 0
+        for name, part in zip(owners, parts, strict=True):
+            self.codes[column][name] = codes[start:start + len(part)].astype(np.int64)
+            start += len(part)
+
+    def of(self, frame: str, columns: list[str]) -> np.ndarray:
+        """One code per row of ``frame`` for its ``columns`` (equal keys, equal codes
+        across the frames)."""
+        made = (frame, *columns)
+        if made not in self.made:
+            code = np.zeros(len(self.frames[frame]), dtype=np.int64)
+            for column in columns:
+                if column not in self.codes:
+                    self._factorise(column)
+                code = code * (len(self.uniques[column]) + 1) + self.codes[column][frame]
+            self.made[made] = code
+        return self.made[made]
+
+    def has(self, frame: str, columns: list[str], table: pd.DataFrame,
+            table_columns: list[str], where: np.ndarray | None = None) -> np.ndarray:
+        """Whether each row of ``frame`` has a row of the (small) ``table``, only its rows
+        ``where`` if given, with the same ``columns`` (named ``table_columns`` there)."""
+        if table.empty:
+            return np.zeros(len(self.frames[frame]), dtype=bool)
+        theirs = np.zeros(len(table), dtype=np.int64)
+        known = np.ones(len(table), dtype=bool) if where is None else np.array(where, bool)
+        for column, other in zip(columns, table_columns, strict=True):
+            if column not in self.codes:
+                self._factorise(column)
+            found = self.uniques[column].get_indexer(pd.Index(_key_values(table[other],
+                                                                          column)))
+            known &= found >= 0
+            theirs = theirs * (len(self.uniques[column]) + 1) + found
+        return np.isin(self.of(frame, columns), theirs[known])
+
+
+def _key_values(values: pd.Series, column: str) -> np.ndarray:
+    """Years as numbers, names as text (the codes of :func:`evplan.verify.keys.frame_codes`)."""
+    if column == "year":
+        if values.dtype.kind in "fiu":
+            return values.to_numpy(dtype=float)
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    if isinstance(values.dtype, pd.StringDtype) and not values.hasnans:
+        return values.to_numpy(dtype=object)
+    return values.astype(str).to_numpy(dtype=object)
+
+
+def _positions(keys: np.ndarray, table_keys: np.ndarray) -> np.ndarray:
+    """Position of each of ``keys`` in ``table_keys`` (its first row; -1: absent)."""
+    order = np.argsort(table_keys, kind="stable")
+    ordered = table_keys[order]
+    at = np.searchsorted(ordered, keys)
+    at = np.minimum(at, max(len(ordered) - 1, 0))
+    hit = (ordered[at] == keys) if len(ordered) else np.zeros(len(keys), dtype=bool)
+    return np.where(hit, order[at] if len(order) else -1, -1)
+
+
+def _used_flows(lines: _Lines, data: NetworkData, keys: _Keys, reference: np.ndarray,
+                netback: np.ndarray, mu: np.ndarray, tolerance: float) -> None:
+    """"Used flow": a shipment with vehicles and no row but capacity and balance.
+
+    ``reference`` is the position in ``sales`` of the sale with vehicles that values each
+    shipment's balance (-1: none, or a balance a binding commitment touches)."""
+    shipments, utilisation, sales = (keys.frames["shipments"], keys.frames["utilisation"],
+                                     keys.frames["sales"])
+    vehicles = _floats(shipments, "shipment_vehicles")
+    plant_at = _positions(keys.of("shipments", ["plant", "year"]),
+                          keys.of("utilisation", ["plant", "year"]))
+    on_plant = plant_at >= 0
+    safe = np.maximum(plant_at, 0)
+    capacity = np.where(on_plant, _floats(utilisation, "capacity_vehicles_per_year")[safe],
+                        np.nan)
+    built = np.where(on_plant, _floats(utilisation, "production_vehicles")[safe], 0.0)
+    kappa = np.where(on_plant, _floats(utilisation, _CAPACITY)[safe], np.nan)
+    free = on_plant & (reference >= 0) & (
+        vehicles > RELATIVE * np.maximum(1.0, np.nan_to_num(capacity)))
+    duties = data["duties"]
+    if len(duties):  # a quota's rows (duty-quota-share, duty-quota)
+        free &= ~keys.has("shipments", ["origin", "market"], duties, ["origin", "market"],
+                          duties["quota_vehicles_per_year"].notna().to_numpy())
+    routes = data["routes"]
+    if "capacity_vehicles_per_year" in routes and len(routes):  # route-capacity
+        free &= ~keys.has("shipments", ["plant", "market"], routes, ["plant", "market"],
+                          routes["capacity_vehicles_per_year"].notna().to_numpy())
+    plants = data.plants.drop_duplicates("plant").set_index("plant")
+    floor = (shipments["plant"].map(plants["min_utilisation"]).fillna(0.0).to_numpy(float)
+             * capacity)
+    free &= ~((floor > 0) & ~(built > floor + RELATIVE * np.maximum(1.0, floor)))
+    for table, columns, table_columns in (
+            ("fleet_targets", ["market", "year"], ["market", "year"]),
+            ("zev_mandates", ["market", "year"], ["market", "year"]),
+            ("production_credits", ["origin", "year"], ["country", "year"])):
+        if table in data.tables and len(data[table]):
+            free &= ~keys.has("shipments", columns, data[table], table_columns)
+    carbon = data["carbon_prices"] if "carbon_prices" in data.tables else pd.DataFrame()
+    if len(carbon):
+        priced = (_floats(carbon, "carbon_price_usd_per_t") != 0) | carbon[
+            "cap_t_co2"].notna().to_numpy()
+        free &= ~np.isin(shipments["year"].to_numpy(dtype=float),
+                         carbon["year"].to_numpy(dtype=float)[priced])
+    cost = sum(_floats(shipments, column) for column in
+               ("variable_cost_usd", "freight_usd", "inventory_usd", "duty_usd"))
+    unit = np.divide(cost, vehicles, out=np.zeros(len(vehicles)), where=vehicles > 0)
+    value = netback[np.maximum(reference, 0)] if len(netback) else np.zeros(len(vehicles))
+    expected = value - unit
+    step = tolerance + SIZE * (np.abs(value) + np.abs(unit))
+    bad = free & ~(np.abs(kappa - expected) <= step)
+    label = _Label(utilisation, ["plant", "year"], safe)
+
+    def said(i: int) -> str:
+        j = reference[i]
+        return (f"shipment {shipments['plant'].iat[i]}/{shipments['program'].iat[i]}/"
+                f"{shipments['market'].iat[i]}/{shipments['year'].iat[i]} carries "
+                f"{vehicles[i]:,.6g} vehicles and is in no row but its plant's capacity and "
+                f"its balance; they sell in tier {sales['product'].iat[j]}/"
+                f"{sales['tier'].iat[j]} at {netback[j] + mu[j]:,.6g} less a tier price of "
+                f"{mu[j]:,.6g} and cost {unit[i]:,.6g} each, so its reduced cost is 0 only "
+                f"with a capacity price of {expected[i]:,.6g}")
+
+    lines.add("utilisation", label, _CAPACITY, kappa, bad, said)
+
+
+def _cap(lines: _Lines, years: pd.DataFrame, tolerance: float) -> None:
+    if _CAP not in years:
+        return
+    price = _floats(years, _CAP)
+    cap = _floats(years, "cap_t_co2")
+    counted = _floats(years, "counted_t_co2")
+    keys = _Label(years, ["year"])
+    _nonnegative(lines, "co2_by_year", keys, _CAP, price, tolerance, np.isnan(cap))
+    lines.add("co2_by_year", keys, _CAP, price, np.isnan(cap) & ~np.isnan(price),
+              lambda _: "the year has no cap, so no cap price (NaN)")
+    lines.add("co2_by_year", keys, _CAP, price,
+              ~np.isnan(cap) & ~_binds(counted, cap) & (price > tolerance),
+              lambda i: f"the year counts {counted[i]:,.6g} t against a cap of "
+                        f"{cap[i]:,.6g} t, so one more tonne of cap is worth 0")
+
+
+def _inputs(data: NetworkData, name: str, table: pd.DataFrame, keys: list[str],
+            columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The input table's ``columns`` for each row of ``table`` (NaN where none)."""
+    rows = data[name].drop_duplicates(keys)
+    at = first_rows(table, rows, keys)
+    return {column: np.where(at >= 0, _floats(rows, column)[np.maximum(at, 0)], np.nan)
+            if column in rows else np.full(len(table), np.nan) for column in columns}
+
+
+def _saying(template: str, values: np.ndarray) -> Callable[[int], str]:
+    """``template`` with the row's value in place of ``{}``."""
+    return lambda i: template.format(f"{values[i]:,.6g}")
+
+
+def _prices(lines: _Lines, table: str, keys: _Label, column: str, price: np.ndarray,
+            tolerance: float, below: list[tuple[np.ndarray, str]],
+            above: list[tuple[np.ndarray, str]],
+            equal: list[tuple[np.ndarray, np.ndarray, str]]) -> None:
+    """A credit price's dual-feasibility bounds (a column that may be bought below its
+    price, sold above it) and the equalities of the trades the plan makes."""
+    for bound, what in below:
+        step = tolerance + SIZE * np.abs(bound)
+        lines.add(table, keys, column, price, ~np.isnan(bound) & (price > bound + step),
+                  _saying(f"a unit can be had at the {what} of {{}}, so it is worth no more",
+                          bound))
+    for bound, what in above:
+        step = tolerance + SIZE * np.abs(bound)
+        lines.add(table, keys, column, price, ~np.isnan(bound) & (price < bound - step),
+                  _saying(f"a unit can be sold at the {what} of {{}}, so it is worth at least "
+                          "that", bound))
+    for used, target, what in equal:
+        step = tolerance + SIZE * np.abs(target)
+        lines.add(table, keys, column, price,
+                  used & ~np.isnan(target) & ~(np.abs(price - target) <= step),
+                  _saying(f"the plan {what}, so the price is {{}}", target))
+
+
+def _production_credits(lines: _Lines, data: NetworkData, table: pd.DataFrame,
+                        tolerance: float) -> None:
+    price = _floats(table, _CREDIT)
+    keys = _Label(table, ["country", "year"])
+    _nonnegative(lines, "production_credit_compliance", keys, _CREDIT, price, tolerance,
+                 np.zeros(len(table), dtype=bool))
+    inputs = _inputs(data, "production_credits", table, ["country", "year"],
+                     ("credit_price_usd", "credit_sale_price_usd"))
+    bought, sold = _floats(table, "credits_bought"), _floats(table, "credits_sold")
+    earned, required = _floats(table, "credits_earned"), _floats(table, "credits_required")
+    size = np.maximum.reduce([np.ones(len(table)), earned, required, bought, sold])
+    _prices(lines, "production_credit_compliance", keys, _CREDIT, price, tolerance,
+            [(inputs["credit_price_usd"], "credit price")],
+            [(inputs["credit_sale_price_usd"], "credit sale price")],
+            [(bought > RELATIVE * size, inputs["credit_price_usd"], "buys credits"),
+             (sold > RELATIVE * size, inputs["credit_sale_price_usd"], "sells credits")])
+    surplus = earned - required + bought - sold
+    lines.add("production_credit_compliance", keys, _CREDIT, price,
+              (surplus > RELATIVE * size) & (price > tolerance),
+              lambda i: f"the country-year holds {surplus[i]:,.6g} credits beyond its "
+                        "requirement, so one more credit is worth 0")
+
+
+def _zev(lines: _Lines, data: NetworkData, table: pd.DataFrame, tolerance: float) -> None:
+    price = _floats(table, _CREDIT)
+    keys = _Label(table, ["market", "year"])
+    _nonnegative(lines, "zev_compliance", keys, _CREDIT, price, tolerance,
+                 np.zeros(len(table), dtype=bool))
+    inputs = _inputs(data, "zev_mandates", table, ["market", "year"],
+                     ("credit_price_usd", "credit_sale_price_usd", "penalty_usd_per_vehicle"))
+    sold = _floats(table, "credits_sold")
+    size = np.maximum(1.0, _floats(table, "credits_required"))
+    _prices(lines, "zev_compliance", keys, _CREDIT, price, tolerance,
+            [(inputs["credit_price_usd"], "credit price"),
+             (inputs["penalty_usd_per_vehicle"], "penalty per missing credit")],
+            [(inputs["credit_sale_price_usd"], "credit sale price")],
+            [(sold > RELATIVE * size, inputs["credit_sale_price_usd"], "sells credits")])
+
+
+def _fleet(lines: _Lines, data: NetworkData, table: pd.DataFrame, tolerance: float) -> None:
+    price = _floats(table, _FLEET)
+    keys = _Label(table, ["market", "year"])
+    _nonnegative(lines, "fleet_compliance", keys, _FLEET, price, tolerance,
+                 np.zeros(len(table), dtype=bool))
+    group = table["averaging_group"].fillna("").astype(str).to_numpy()
+    unit = np.where(group != "", "group " + pd.Series(group).to_numpy(dtype=object),
+                    "year " + table["year"].astype(str).to_numpy(dtype=object))
+    code, _ = pd.factorize(pd.MultiIndex.from_arrays([table["market"].astype(str), unit]))
+    size = int(code.max()) + 1 if len(code) else 0
+    inputs = _inputs(data, "fleet_targets", table, ["market", "year"],
+                     ("premium_usd_per_g_km", "pool_price_usd_per_g_km", "target_g_per_km"))
+
+    def by_group(values: np.ndarray, reduce: np.ufunc, start: float) -> np.ndarray:
+        out = np.full(size, start)
+        reduce.at(out, code, values)
+        return out[code]
+
+    first = np.full(size, -1, dtype=np.int64)
+    first[code[::-1]] = np.arange(len(code))[::-1]
+    lines.add("fleet_compliance", keys, _FLEET, price,
+              ~(np.abs(price - price[first[code]]) <= tolerance + SIZE * np.abs(price)),
+              lambda i: f"its averaging group is one fleet-target row, priced "
+                        f"{price[first[code]][i]:,.6g} on the group's first row")
+    premium, pool = inputs["premium_usd_per_g_km"], inputs["pool_price_usd_per_g_km"]
+    one_premium = by_group(premium, np.maximum, -np.inf) == by_group(premium, np.minimum,
+                                                                      np.inf)
+    one_pool = by_group(np.nan_to_num(pool, nan=-1.0), np.maximum, -np.inf) == by_group(
+        np.nan_to_num(pool, nan=-1.0), np.minimum, np.inf)
+    excess = by_group(_floats(table, "group_excess_g_km_vehicles"), np.add, 0.0)
+    pooled = by_group(_floats(table, "group_pooled_g_km_vehicles"), np.add, 0.0)
+    balance = by_group(_floats(table, "balance_g_km_vehicles"), np.add, 0.0)
+    scale = np.maximum(1.0, by_group(_floats(table, "vehicles") * np.nan_to_num(
+        inputs["target_g_per_km"]), np.add, 0.0))
+    _prices(lines, "fleet_compliance", keys, _FLEET, price, tolerance,
+            [(by_group(premium, np.maximum, -np.inf), "premium per g/km x vehicle"),
+             (np.where(np.isnan(pool), np.nan, by_group(np.nan_to_num(pool, nan=-np.inf),
+                                                         np.maximum, -np.inf)),
+              "pooling price")],
+            [],
+            [(one_premium & (excess > RELATIVE * scale), premium, "pays the premium"),
+             (one_pool & (pooled > RELATIVE * scale), pool, "pools")])
+    slack = balance - excess - pooled < -RELATIVE * scale
+    lines.add("fleet_compliance", keys, _FLEET, price, slack & (price > tolerance),
+              lambda i: f"its group is {-(balance[i] - excess[i] - pooled[i]):,.6g} g/km x "
+                        "vehicles under its targets, so one more unit of allowance is worth 0")
