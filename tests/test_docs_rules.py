@@ -112,3 +112,58 @@ def test_glossary_and_readme_figures_of_the_default_plan(default_plan: evplan.Re
     assert round(default_plan.objective_usd / 1e9) == 93
     margins = [kpi("margin", year, "all") / 1e9 for year in range(2023, 2031)]
     assert (round(min(margins), 1), round(max(margins), 1)) == (14.3, 15.5)
+
+
+def test_inside_a_quota_the_minimum_duty_does_not_apply() -> None:
+    """docs/formulation.md: `duty_f = max(ad_valorem_rate * value_f, minimum_usd) + cvd_rate *
+    value_f + specific_usd`, `duty_quota_f = in_quota_rate * value_f + cvd_rate * value_f +
+    specific_usd`: "inside a quota the minimum does not apply". One lane (customs value 11,000,
+    9,000 before duty, 600 sell): 5 % with a 3,000 minimum and a 300 specific duty, a quota of
+    200 at 0 %: in quota a vehicle pays 300, outside max(550, 3,000) + 300 = 3,300."""
+    data = single_lane(ad_valorem_rate=0.05, minimum_duty=3_000.0, specific_duty=300.0,
+                       quota=200.0, in_quota_rate=0.0)
+    result = evplan.optimize(data)
+    assert result.objective_usd == pytest.approx(200 * (9_000 - 300) + 400 * (9_000 - 3_300))
+    shipments = result["shipments"]
+    assert shipments["in_quota_vehicles"].sum() == pytest.approx(200)
+    assert shipments["duty_usd"].sum() == pytest.approx(200 * 300 + 400 * 3_300)
+
+
+def test_monte_carlo_draws_in_declared_order_from_one_generator_clipped_at_zero() -> None:
+    """docs/scenarios.md: "One `numpy.random.default_rng(seed)` draws every parameter in
+    declared order; negative draws are clipped to 0"."""
+    from evplan.scenarios import montecarlo_cases
+    from evplan.scenarios.overrides import parse_catalog
+
+    catalog = parse_catalog({
+        "parameters": {"freight": {"routes": {"scale": "freight_usd_per_vehicle"}},
+                       "demand": {"demand": {"scale": "volume_vehicles"}}},
+        "montecarlo": {"m": {"samples": 50, "seed": 11, "parameters": {
+            "freight": {"distribution": "normal", "mean": 0.0, "sd": 1.0},
+            "demand": {"distribution": "uniform", "low": 0.5, "high": 1.5}}}}})
+    cases = montecarlo_cases(catalog, catalog.montecarlo["m"])
+    rng = np.random.default_rng(11)
+    freight = np.maximum(rng.normal(0.0, 1.0, 50), 0.0)
+    demand = np.maximum(rng.uniform(0.5, 1.5, 50), 0.0)
+    assert [case.parameters["freight"] for case in cases] == pytest.approx(freight.tolist())
+    assert [case.parameters["demand"] for case in cases] == pytest.approx(demand.tolist())
+    assert min(case.parameters["freight"] for case in cases) == 0.0
+
+
+def test_where_matches_numbers_up_to_the_twelfth_significant_digit() -> None:
+    """docs/scenarios.md: "`where` compares column values (numbers numerically, equal up to
+    rounding in the 12th significant digit: `volume_vehicles: 100000` does not match 100001)";
+    a value no row has fails naming the nearest value a row holds."""
+    from evplan.scenarios import apply
+    from evplan.scenarios.overrides import parse_catalog
+
+    data = single_lane(capacity=200_000.0, tiers=((100_000.0, 20_000.0),))
+
+    def catalog(volume: float) -> object:
+        return parse_catalog({"overrides": {"o": {"demand": {
+            "where": {"volume_vehicles": volume}, "set": {"price_usd_per_vehicle": 19_000.0}}}}})
+
+    near = apply(data, "o", catalog(100_000.000000001))
+    assert near.tables["demand"]["price_usd_per_vehicle"].tolist() == [19_000.0]
+    with pytest.raises(evplan.InputError, match="The nearest value is 100000"):
+        apply(data, "o", catalog(100_001.0))
