@@ -107,3 +107,42 @@ def test_readme_exit_codes_are_the_codes_of_evplan_errors() -> None:
     assert table[str(errors.EXIT_VERIFICATION)].startswith("a bug")
     assert table[str(errors.EXIT_USAGE)].startswith("usage error")
     assert table[str(errors.EXIT_INTERRUPTED)].startswith("interrupted")
+
+
+def _resolves(name: str) -> bool:
+    """Whether a dotted name is a module or an attribute reached from one."""
+    import importlib
+
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            if not hasattr(found, attribute):
+                return False
+            found = getattr(found, attribute)
+        return True
+    return False
+
+
+def test_every_evplan_name_and_import_the_docs_quote_exists() -> None:
+    """A dotted `evplan.x.y` in the docs' code spans, and every `import`/`from evplan ...
+    import` line of their Python blocks, names something the package has (a moved function
+    left `evplan.fleet.write_tables` cited where the code has `evplan.fleet.write`'s)."""
+    missing = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for span in _code_spans(text):
+            for name in re.findall(r"(?<![\w./])(evplan(?:\.[A-Za-z_]\w*)+)", span):
+                if name != "evplan.duckdb" and not _resolves(name):
+                    missing.append(f"{doc.name}: {name} (`{span}`)")
+        for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
+            for line in block.splitlines():
+                found = re.match(r"from (evplan[\w.]*) import ([\w, ]+)", line.strip())
+                if found:
+                    for name in found.group(2).split(","):
+                        if not _resolves(f"{found.group(1)}.{name.strip()}"):
+                            missing.append(f"{doc.name}: {line.strip()}")
+    assert not missing, "\n".join(missing)
