@@ -110,21 +110,24 @@ def test_readme_exit_codes_are_the_codes_of_evplan_errors() -> None:
 
 
 def _resolves(name: str) -> bool:
-    """Whether a dotted name is a module or an attribute reached from one."""
+    """Whether a dotted name is reached from ``evplan`` by attributes, importing a submodule
+    only where no attribute has the name (importing first would let a data folder such as
+    ``evplan/examples/china_export/`` shadow the function ``evplan.examples.china_export``
+    for every later test in the process)."""
     import importlib
 
     parts = name.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            found: object = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for attribute in parts[cut:]:
+    found: object = importlib.import_module(parts[0])
+    for depth, attribute in enumerate(parts[1:], start=2):
+        if not hasattr(found, attribute):
+            try:
+                importlib.import_module(".".join(parts[:depth]))
+            except ImportError:
+                return False
             if not hasattr(found, attribute):
                 return False
-            found = getattr(found, attribute)
-        return True
-    return False
+        found = getattr(found, attribute)
+    return True
 
 
 def test_every_evplan_name_and_import_the_docs_quote_exists() -> None:
