@@ -36,8 +36,10 @@ table                    re-derived as
 ======================== ==============================================================
 
 Duals (``capacity_shadow_price_usd_per_vehicle``, ``shadow_price_usd_per_vehicle``) are
-not re-derived. The strategic model corrects ``utilisation`` and the two margin tables for
-its decisions (decided capacity and fixed costs, kits); those three are checked by
+not re-derived (a degenerate LP has many); :mod:`evplan.verify.duals` checks them against
+the conditions every correct dual meets (sign, slackness, reduced costs). The strategic
+model corrects ``utilisation`` and the two margin tables for its decisions (decided
+capacity and fixed costs, kits); those three are checked by
 :mod:`evplan.strategic.check_derived` instead (``strategic=True`` here skips them).
 """
 
