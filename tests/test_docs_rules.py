@@ -8,6 +8,7 @@ a change of behaviour or data that moves one fails here and must update the page
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -167,3 +168,15 @@ def test_where_matches_numbers_up_to_the_twelfth_significant_digit() -> None:
     assert near.tables["demand"]["price_usd_per_vehicle"].tolist() == [19_000.0]
     with pytest.raises(evplan.InputError, match="The nearest value is 100000"):
         apply(data, "o", catalog(100_001.0))
+
+
+def test_readme_lists_the_result_tables_of_the_default_plan(default_plan: evplan.Result) -> None:
+    """README.md, "Use it from Python": "Result tables (tidy, units in column names): ...,
+    and `kpis`" are the tables `evplan.optimize` returns for the default scenario."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("Result tables (tidy, units in column names):", 1)[1]
+    paragraph = paragraph.split("`evplan run` adds", 1)[0]
+    listed = [name for name in re.findall(r"`(\w+)`", paragraph) if name != "kpis"]
+    assert listed == list(default_plan.tables)
