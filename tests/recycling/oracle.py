@@ -270,6 +270,7 @@ def random_tables(rng: np.random.Generator, *, n_points: int = 2, n_plants: int 
     plant_ids = [f"S{j}" for j in range(n_plants)]
     points = pd.DataFrame({"collection_point": point_ids,
                            "region": [regions[i % 2] for i in range(n_points)],
+                           "eu": False,  # every row says true or false (docs/recycling.md)
                            "lat": rng.uniform(-10, 10, n_points),
                            "lon": rng.uniform(-10, 10, n_points)})
     first_year = [float(rng.choice([np.nan, 2030, 2031, 2032])) for _ in plant_ids]

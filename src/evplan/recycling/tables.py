@@ -13,6 +13,7 @@ Sourced defaults ship in ``evplan/recycling/data/`` (a source id in every row; i
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -141,7 +142,8 @@ POINTS = Table(
     columns=(_id("collection_point", "Collection point id (a market of the plan)."),
              Column("name", "str", "-", "Display name.", required=False, default=""),
              _id("region", "Region the lane rules refer to."),
-             Column("eu", "bool", "-", "In the EU.", required=False, default=False),
+             Column("eu", "bool", "-", "true if the market is in the EU, so that its new "
+                    "batteries count in the recycled-content check; false if not"),
              Column("lat", "float", "degrees", "Latitude.", minimum=-90, maximum=90),
              Column("lon", "float", "degrees", "Longitude.", minimum=-180, maximum=180),
              source_column()),
@@ -154,8 +156,9 @@ PLANTS = Table(
              Column("name", "str", "-", "Display name.", required=False, default=""),
              _id("region", "Region the lane rules refer to."),
              Column("country", "str", "-", "Country code.", required=False, default=""),
-             Column("eu", "bool", "-", "In the EU: the Battery Regulation's recycling targets "
-                    "apply to what it processes.", required=False, default=False),
+             Column("eu", "bool", "-", "true if the site is in the EU, so that the EU "
+                    "Battery Regulation's recycling targets apply to what it processes; false "
+                    "if not"),
              Column("lat", "float", "degrees", "Latitude.", minimum=-90, maximum=90),
              Column("lon", "float", "degrees", "Longitude.", minimum=-180, maximum=180),
              Column("first_year", "int", "year", "First year it may run.", required=False,
@@ -171,7 +174,8 @@ LANES = Table(
     key=("from", "to"),
     columns=(_id("from", "Collection point id, region, or '*'."),
              _id("to", "Plant id, region, or '*'."),
-             Column("allowed", "bool", "-", "Shipments allowed."),
+             Column("allowed", "bool", "-", "true if shipments are allowed, false if they are "
+                    "forbidden"),
              Column("mode", "str", "-", "Transport mode (transport.csv).", required=False,
                     default="road"),
              Column("distance_km", "float", "km", "Distance (blank: great circle x circuity).",
@@ -234,22 +238,71 @@ def sources() -> dict[str, str]:
     return dict(load_yaml(read_text_file(path, path.name), path.name))
 
 
-_TRUE = {"true", "yes", "1", "1.0", "y", "t"}
-_FALSE = {"false", "no", "0", "0.0", "n", "f", "", "nan"}
+_TRUE = frozenset({"true", "yes", "y", "t", "1", "1.0"})
+_FALSE = frozenset({"false", "no", "n", "f", "0", "0.0"})
+#: Cells that stand for a missing value (pandas, spreadsheets, databases), lower case.
+_MISSING = frozenset({"nan", "<na>", "na", "n/a", "none", "null", "#n/a"})
 
 
-def _booleans(table: Table, typed: pd.DataFrame, label: str, problems: list[Problem]) -> None:
-    """Turn the text of ``bool`` columns into True/False; report anything else."""
+def _core_view(table: Table, raw: pd.DataFrame) -> tuple[Table, pd.DataFrame]:
+    """``table`` with each ``bool`` column declared as optional text without a default, and
+    ``raw`` with those columns' cells blank: the core's checks
+    (:func:`evplan.data.columns.coerce_table`: unknown and repeated headers, every other
+    column) leave these cells to :func:`_booleans`, since the core knows no true or false
+    and would read a blank as a default."""
+    names = [column.name for column in table.columns if column.dtype == "bool"]
+    view = dataclasses.replace(table, columns=tuple(
+        dataclasses.replace(column, dtype="str", required=False, default=None)
+        if column.dtype == "bool" else column for column in table.columns))
+    blanked = raw.copy()
+    for position, name in enumerate(raw.columns):
+        if name in names:
+            blanked.iloc[:, position] = ""
+    return view, blanked
+
+
+def _booleans(table: Table, raw: pd.DataFrame, typed: pd.DataFrame, label: str,
+              problems: list[Problem]) -> None:
+    """Read the ``bool`` columns of ``raw`` into ``typed`` as True/False; report the rest.
+
+    Every row must say true or false (or yes/no, 1/0, in any case): a ``bool`` column
+    decides which rules apply (``eu``: the EU targets; ``allowed``: a lane), so a blank
+    cell, a missing value written as text (``nan``) and a missing column are input errors,
+    never read as false.
+    """
+    first = raw.loc[:, ~raw.columns.duplicated()]  # a repeated header: the core reports it
     for column in table.columns:
-        if column.dtype != "bool" or column.name not in typed:
+        if column.dtype != "bool":
             continue
-        text = typed[column.name].astype(str).str.strip().str.lower()
-        bad = typed.index[~text.isin(_TRUE | _FALSE)]
-        for index in bad[:MAX_ROWS_PER_KIND]:
-            problems.append(Problem(label, f"{row_label(table, typed, index)}: {column.name} = "
-                                    f"'{typed.loc[index, column.name]}' is not true or false. "
-                                    "Write true or false.", int(typed.loc[index, "row"])))
-        typed[column.name] = text.isin(_TRUE)
+        meaning = column.description.rstrip(".")
+        if column.name not in first:
+            problems.append(Problem(label, f"column '{column.name}' is missing. Add it and "
+                                    f"write true or false in every row ({meaning})."))
+            typed[column.name] = False
+            continue
+        text = first[column.name].astype(str).str.strip()
+        lower = text.str.lower()
+        blank = lower.eq("")
+        bad = ~blank & ~lower.isin(_TRUE | _FALSE)
+        for mask, kind in ((blank, "blank"), (bad, "bad")):
+            rows = typed.index[mask.to_numpy()]
+            for index in rows[:MAX_ROWS_PER_KIND]:
+                value = text[index]
+                if kind == "blank":
+                    said = f"{column.name} is blank"
+                elif value.lower() in _MISSING:
+                    said = (f"{column.name} = '{value}' is a missing value written as text "
+                            "(not read as false)")
+                else:
+                    said = f"{column.name} = '{value}' is not true or false"
+                problems.append(Problem(label, f"{row_label(table, typed, index)}: {said}. "
+                                        f"Write true or false ({meaning}).",
+                                        int(typed.loc[index, "row"])))
+            if len(rows) > MAX_ROWS_PER_KIND:
+                more = len(rows) - MAX_ROWS_PER_KIND
+                problems.append(Problem(label, f"... and {more} more rows with the same "
+                                        "problem.", count=more))
+        typed[column.name] = lower.isin(_TRUE).to_numpy()
 
 
 def _label(table: Table, source: TableSource, default: str | None) -> str:
@@ -275,8 +328,8 @@ def read_table(table: Table, source: TableSource, default: str | None,
         chosen = source
     raw = read_raw_table(chosen, label)
     own: list[Problem] = []
-    typed = coerce_table(table, raw, label, own)
-    _booleans(table, typed, label, own)
+    typed = coerce_table(*_core_view(table, raw), label, own)
+    _booleans(table, raw, typed, label, own)
     if table.key and len(typed) and all(column in typed for column in table.key):
         repeated = typed[list(table.key)].astype(str).duplicated(keep=False)
         for _, group in typed[repeated].groupby(list(table.key), sort=False, dropna=False):
