@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from evplan.cli.app import (
     finite,
     load_inputs,
     long_work,
+    one_of,
 )
 from evplan.errors import EvplanError
 
@@ -42,15 +44,51 @@ def _write(result: object, output: Path, regret: bool) -> None:
                                          encoding="utf-8")
 
 
+#: What --frontier takes, for every message about it.
+_FRONTIER_RULE = ("The risk weights are finite numbers >= 0, each given once, separated by "
+                  "commas, e.g. 0,0.5,1,2.")
+
+
 def _weights(text: str) -> list[float]:
-    try:
-        weights = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        weights = []
-    if not weights or any(not weight >= 0 or weight == float("inf") for weight in weights):
-        raise typer.BadParameter(f"--frontier {text!r}: give risk weights >= 0 separated by "
-                                 "commas, e.g. 0,0.5,1,2.")
+    """The risk weights of ``--frontier TEXT``; a usage error (exit 64) names each bad item.
+
+    A value typed on the command line is checked as the option is read, before the inputs
+    are: ``-1,0`` (below 0), ``nan``, ``inf``, ``1e999`` (not finite), ``abc`` (not a
+    number), an empty item (``0,,1``), a repeated weight (``0,1,1``) and no weight at all
+    (``''``, ``,``) are refused with the option, the value and the allowed range. The same
+    weights given to :func:`evplan.twostage.frontier.efficient_frontier` in Python are an
+    :class:`~evplan.errors.InputError`.
+    """
+    items = [part.strip() for part in text.split(",")]
+    if not any(items):
+        raise typer.BadParameter(f"{text!r} gives no risk weight. {_FRONTIER_RULE}")
+    weights: list[float] = []
+    wrong: list[str] = []
+    for position, item in enumerate(items, start=1):
+        try:
+            weight = float(item)
+        except ValueError:
+            wrong.append(f"item {position} is empty" if not item
+                         else f"{item!r} is not a number")
+            continue
+        if not math.isfinite(weight):
+            wrong.append(f"{item} is not a finite number")
+        elif weight < 0:
+            wrong.append(f"{item} is below 0")
+        elif weight in weights:
+            wrong.append(f"{item} is given twice")
+        else:
+            weights.append(weight)
+    if wrong:
+        raise typer.BadParameter(f"{text!r}: {'; '.join(wrong)}. {_FRONTIER_RULE}")
     return weights
+
+
+def _frontier_option(value: str | None) -> str | None:
+    """Option callback: ``--frontier`` checked as it is read (:func:`_weights`)."""
+    if value is not None:
+        _weights(value)
+    return value
 
 
 @app.command()
@@ -73,11 +111,12 @@ def stochastic(
                                          "in every scenario (scenarios² solves).")] = True,
     objective: Annotated[str | None, typer.Option(
         "--objective", help="expected (E[margin] + λ CVaR, the default) or minimax-regret "
-                            "(smallest worst regret); overrides the study's risk: objective."
-    )] = None,
+                            "(smallest worst regret); overrides the study's risk: objective.",
+        callback=one_of("expected", "minimax-regret"))] = None,
     frontier: Annotated[str | None, typer.Option(
         "--frontier", help="Also solve at these risk weights, e.g. 0,0.5,1,2: expected margin "
-                           "against CVaR and how many shared decisions change.")] = None,
+                           "against CVaR and how many shared decisions change.",
+        callback=_frontier_option)] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write first_stage.csv, scenarios.csv, regret.csv (not with "
                                "--no-regret), summary.json and report.html to this new "
@@ -88,7 +127,8 @@ def stochastic(
     show_progress: ProgressOption = None,
     method: Annotated[str, typer.Option(
         "--method", help="extensive (one model) or progressive-hedging (scenario "
-                         "subproblems; expected margin only).")] = "extensive",
+                         "subproblems; expected margin only).",
+        callback=one_of("extensive", "progressive-hedging"))] = "extensive",
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Build and solve the scenario models on this Dask scheduler "
                             "(tcp://HOST:PORT); extensive: builds, completions and checks "
@@ -106,13 +146,21 @@ def stochastic(
     from evplan.highs import SolverOptions
     from evplan.twostage import stochastic as solve_study
 
-    if method not in ("extensive", "progressive-hedging"):
-        raise typer.BadParameter(f"--method {method!r}: give extensive or progressive-hedging.")
-    if method == "progressive-hedging" and frontier:
+    # Options that contradict each other are usage errors (exit 64), found before the inputs
+    # are read; a contradiction with the study in scenarios.yaml is an input error (exit 1).
+    if method == "progressive-hedging" and frontier is not None:
         raise typer.BadParameter("--frontier solves the extensive form at every weight; "
                                  "progressive hedging solves the expected margin only. Drop "
                                  "--frontier or use --method extensive.")
-    weights = _weights(frontier) if frontier else None  # a usage error before any solve
+    if method == "progressive-hedging" and objective not in (None, "expected"):
+        raise typer.BadParameter(f"--objective {objective} is solved by the extensive form "
+                                 "only; drop --method progressive-hedging.")
+    if objective == "minimax-regret" and frontier is not None:
+        raise typer.BadParameter("--objective minimax-regret minimises the worst regret, which "
+                                 "has no risk weight to vary: the frontier trades expected "
+                                 "margin against CVaR. Drop --frontier, or give --objective "
+                                 "expected.")
+    weights = _weights(frontier) if frontier is not None else None  # checked when read
     if objective == "minimax-regret" and (workers > 1 or scheduler is not None):
         raise typer.BadParameter("--objective minimax-regret runs in this process; drop "
                                  "--workers and --scheduler.")
@@ -132,10 +180,6 @@ def stochastic(
                 from evplan.twostage.hedging import HedgingOptions, hedge_on
                 from evplan.twostage.solve import _study, _with_objective
 
-                if objective not in (None, "expected"):
-                    raise typer.BadParameter(f"--objective {objective} is solved by the "
-                                             "extensive form only; drop --method "
-                                             "progressive-hedging.")
                 catalog = catalog_for(data)
                 chosen = _study(data, study, catalog)  # --objective expected overrides it
                 chosen = _with_objective(chosen, objective) if objective else chosen

@@ -63,11 +63,16 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
     bad = [weight for weight in weights if isinstance(weight, bool)
            or not isinstance(weight, numbers.Real) or not math.isfinite(weight)
            or weight < 0]
-    if bad or not len(weights):
+    twice = sorted({float(weight) for weight in weights if weight not in bad
+                    and sum(other == weight for other in weights if other not in bad) > 1})
+    if bad or twice or not len(weights):
+        said = ([f"{', '.join(map(repr, bad))} is not"] if bad else []) + (
+            [f"{', '.join(f'{weight:g}' for weight in twice)} is given twice"] if twice
+            else [])
         raise InputError([Problem("--frontier", f"study '{study.name}': the risk weights "
-                                  f"{list(weights)} must be one or more numbers >= 0"
-                                  + (f" ({', '.join(map(repr, bad))} is not)" if bad else "")
-                                  + ". Give e.g. --frontier 0,0.5,1,2.")])
+                                  f"{list(weights)} must be one or more numbers >= 0, each "
+                                  "given once" + (f" ({'; '.join(said)})" if said else "")
+                                  + ". Give e.g. [0, 0.5, 1, 2] (--frontier 0,0.5,1,2).")])
     scenarios, elements = _build(data, study, catalog)
     blocks = [scenario.block for scenario in scenarios]
     probabilities = np.array([scenario.probability for scenario in scenarios])
