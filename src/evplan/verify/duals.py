@@ -67,6 +67,7 @@ the sign and tier-slackness checks only; a MIP has no duals and is not checked.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -321,14 +322,19 @@ class _Keys:
         self.made: dict[tuple[str, ...], np.ndarray] = {}
 
     def _factorise(self, column: str) -> None:
+        """Codes of ``column`` in every frame that has it: each frame's column factorised on
+        its own (Arrow text stays Arrow), then its few distinct values matched."""
         owners = [name for name, frame in self.frames.items() if column in frame]
-        parts = [_key_values(self.frames[name][column], column) for name in owners]
-        codes, uniques = pd.factorize(np.concatenate(parts) if parts else np.zeros(0))
+        local = [pd.factorize(self.frames[name][column]) for name in owners]
+        distinct = [_key_values(uniques, column) for _, uniques in local]
+        joint, uniques = pd.factorize(np.concatenate(distinct) if distinct else np.zeros(0))
         self.uniques[column] = pd.Index(uniques)
         self.codes[column] = {}
         start = 0
-        for name, part in zip(owners, parts, strict=True):
-            self.codes[column][name] = codes[start:start + len(part)].astype(np.int64)
+        blank = len(uniques)  # a missing value: a code of its own
+        for name, (codes, _), part in zip(owners, local, distinct, strict=True):
+            mapping = np.append(joint[start:start + len(part)], blank).astype(np.int64)
+            self.codes[column][name] = mapping[np.where(codes >= 0, codes, len(part))]
             start += len(part)
 
     def of(self, frame: str, columns: list[str]) -> np.ndarray:
@@ -340,7 +346,7 @@ class _Keys:
             for column in columns:
                 if column not in self.codes:
                     self._factorise(column)
-                code = code * (len(self.uniques[column]) + 1) + self.codes[column][frame]
+                code = code * (len(self.uniques[column]) + 2) + self.codes[column][frame]
             self.made[made] = code
         return self.made[made]
 
@@ -355,22 +361,20 @@ class _Keys:
         for column, other in zip(columns, table_columns, strict=True):
             if column not in self.codes:
                 self._factorise(column)
-            found = self.uniques[column].get_indexer(pd.Index(_key_values(table[other],
-                                                                          column)))
+            found = self.uniques[column].get_indexer(pd.Index(_key_values(
+                table[other].to_numpy(dtype=object), column)))
             known &= found >= 0
-            theirs = theirs * (len(self.uniques[column]) + 1) + found
+            theirs = theirs * (len(self.uniques[column]) + 2) + found
         return np.isin(self.of(frame, columns), theirs[known])
 
 
-def _key_values(values: pd.Series, column: str) -> np.ndarray:
-    """Years as numbers, names as text (the codes of :func:`evplan.verify.keys.frame_codes`)."""
+def _key_values(values: Any, column: str) -> np.ndarray:
+    """A few distinct key values: years as numbers, names as text (as
+    :func:`evplan.verify.keys.frame_codes` compares them)."""
+    values = np.asarray(values, dtype=object)
     if column == "year":
-        if values.dtype.kind in "fiu":
-            return values.to_numpy(dtype=float)
-        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    if isinstance(values.dtype, pd.StringDtype) and not values.hasnans:
-        return values.to_numpy(dtype=object)
-    return values.astype(str).to_numpy(dtype=object)
+        return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    return np.array([str(value) for value in values], dtype=object)
 
 
 def _positions(keys: np.ndarray, table_keys: np.ndarray) -> np.ndarray:
@@ -410,10 +414,11 @@ def _used_flows(lines: _Lines, data: NetworkData, keys: _Keys, reference: np.nda
     if "capacity_vehicles_per_year" in routes and len(routes):  # route-capacity
         free &= ~keys.has("shipments", ["plant", "market"], routes, ["plant", "market"],
                           routes["capacity_vehicles_per_year"].notna().to_numpy())
-    plants = data.plants.drop_duplicates("plant").set_index("plant")
-    floor = (shipments["plant"].map(plants["min_utilisation"]).fillna(0.0).to_numpy(float)
-             * capacity)
-    free &= ~((floor > 0) & ~(built > floor + RELATIVE * np.maximum(1.0, floor)))
+    plants = data.plants
+    if (_floats(plants, "min_utilisation") > 0).any():  # plant-minimum rows
+        share = plants.drop_duplicates("plant").set_index("plant")["min_utilisation"]
+        floor = shipments["plant"].map(share).fillna(0.0).to_numpy(float) * capacity
+        free &= ~((floor > 0) & ~(built > floor + RELATIVE * np.maximum(1.0, floor)))
     for table, columns, table_columns in (
             ("fleet_targets", ["market", "year"], ["market", "year"]),
             ("zev_mandates", ["market", "year"], ["market", "year"]),
@@ -467,10 +472,16 @@ def _cap(lines: _Lines, years: pd.DataFrame, tolerance: float) -> None:
 def _inputs(data: NetworkData, name: str, table: pd.DataFrame, keys: list[str],
             columns: tuple[str, ...]) -> dict[str, np.ndarray]:
     """The input table's ``columns`` for each row of ``table`` (NaN where none)."""
-    rows = data[name].drop_duplicates(keys)
-    at = first_rows(table, rows, keys)
+    rows = data[name]
+    where: dict[tuple[Any, ...], int] = {}
+    for position, key in enumerate(zip(*(_key_values(rows[k], k) for k in keys),
+                                       strict=True)):
+        where.setdefault(key, position)  # the first row of a key (a compliance table's
+    at = np.array([where.get(key, -1) for key in zip(  # rows are market- or country-years)
+        *(_key_values(table[k], k) for k in keys), strict=True)], dtype=np.int64)
     return {column: np.where(at >= 0, _floats(rows, column)[np.maximum(at, 0)], np.nan)
-            if column in rows else np.full(len(table), np.nan) for column in columns}
+            if column in rows and len(rows) else np.full(len(table), np.nan)
+            for column in columns}
 
 
 def _saying(template: str, values: np.ndarray) -> Callable[[int], str]:
@@ -545,10 +556,12 @@ def _fleet(lines: _Lines, data: NetworkData, table: pd.DataFrame, tolerance: flo
     keys = _Label(table, ["market", "year"])
     _nonnegative(lines, "fleet_compliance", keys, _FLEET, price, tolerance,
                  np.zeros(len(table), dtype=bool))
-    group = table["averaging_group"].fillna("").astype(str).to_numpy()
-    unit = np.where(group != "", "group " + pd.Series(group).to_numpy(dtype=object),
-                    "year " + table["year"].astype(str).to_numpy(dtype=object))
-    code, _ = pd.factorize(pd.MultiIndex.from_arrays([table["market"].astype(str), unit]))
+    group = table["averaging_group"].fillna("").to_numpy(dtype=object)
+    market = _key_values(table["market"], "market")
+    year = table["year"].to_numpy(dtype=object)
+    code, _ = pd.factorize(np.array(  # a row of its own per market-year, or its group's
+        [f"{m}\x00group {g}" if g else f"{m}\x00year {y}"
+         for m, g, y in zip(market, group, year, strict=True)], dtype=object))
     size = int(code.max()) + 1 if len(code) else 0
     inputs = _inputs(data, "fleet_targets", table, ["market", "year"],
                      ("premium_usd_per_g_km", "pool_price_usd_per_g_km", "target_g_per_km"))
