@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 
 import pytest
 
@@ -93,12 +94,31 @@ def test_kpi_refuses_unknown_names_keys_and_years(small: tuple[NetworkData, Resu
 
 
 def test_kpi_is_zero_for_a_known_key_without_a_row(china_like: Result) -> None:
-    # china-export: China exports nothing in 2023, so there is no row, and that is 0.
+    # china-export: China exports nothing in 2023; its row holds 0 (it had no row before,
+    # tests/results/test_kpis.py), and kpi() reads 0 for a known key without a row too.
     kpis = china_like.kpis
-    assert kpis[(kpis["kpi"] == "exports_by_origin") & (kpis["key"] == "CN")
-                & (kpis["year"] == 2023)].empty
+    row = kpis[(kpis["kpi"] == "exports_by_origin") & (kpis["key"] == "CN")
+               & (kpis["year"] == 2023)]
+    assert row["value"].tolist() == [0.0]
     assert china_like.kpi("exports_by_origin", 2023, "CN") == 0.0
     assert china_like.kpi("exports_by_origin", 2030, "CN") > 0
+
+
+def test_a_rule_kpi_has_no_value_in_a_year_its_rule_does_not_cover(china_like: Result
+                                                                   ) -> None:
+    # china-export: the EU CO2 target starts in 2025 and GB's ZEV mandate in 2024. Before,
+    # kpi() and the terminal summary read 0.0 g/km and a 0 % ZEV share for 2023, while the
+    # plan sells 220,000 cars in the EU and 9,000 BEVs in GB that year.
+    from evplan.summary import kpi_summary_rows
+
+    assert math.isnan(china_like.kpi("fleet_co2_g_per_km", 2023, "EU"))
+    assert math.isnan(china_like.kpi("zev_share", 2023, "GB"))
+    assert china_like.kpi("fleet_co2_g_per_km", 2025, "EU") > 50
+    assert 0 < china_like.kpi("zev_share", 2024, "GB") < 1
+    cells = {label: cells for label, _, _, cells in kpi_summary_rows(china_like)}
+    assert cells["Fleet CO2 EU (g CO2/km)"][:3] == ["-", "-", "103.6"]
+    assert cells["ZEV share GB (%)"][:2] == ["-", "16.9"]
+    assert "-" not in cells["Compliance cost (USD m)"]  # 0 where nothing is paid, as before
 
 
 @pytest.fixture(scope="module")

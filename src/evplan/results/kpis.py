@@ -35,7 +35,8 @@ def compute_kpis(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     global_sales            vehicles sold in every market (key ``all``)
     sales_share_by_market   share of global sales sold in the market (key: market)
     sales_share_by_origin   share of global sales built in a country (key: country)
-    exports_by_origin       vehicles shipped across a border (key: origin country)
+    exports_by_origin       vehicles shipped across a border (key: origin country; a row
+                            for every origin of the year's shipments, 0 without exports)
     utilisation_by_country  production / capacity of a country's plants
     margin                  contribution margin after fixed cost (key ``all``)
     duties_paid             import duties paid (key ``all``)
@@ -52,8 +53,11 @@ def compute_kpis(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     frames.append(_share(sales, "market", "sales_vehicles").assign(kpi="sales_share_by_market"))
     frames.append(_share(shipments, "origin", "shipment_vehicles").assign(
         kpi="sales_share_by_origin"))
-    exports = shipments[shipments["export"]].groupby(["year", "origin"], as_index=False)[
-        ["shipment_vehicles"]].sum().rename(columns={"origin": "key", "shipment_vehicles": "value"})
+    # every origin of the year's shipments rows (the keys of sales_share_by_origin), 0 where
+    # nothing crosses a border: a country without an export lane yet has a row too
+    exported = shipments["shipment_vehicles"].where(shipments["export"].astype(bool), 0.0)
+    exports = shipments[["year", "origin"]].assign(value=exported).groupby(
+        ["year", "origin"], as_index=False)[["value"]].sum().rename(columns={"origin": "key"})
     frames.append(exports.assign(kpi="exports_by_origin"))
     by_country = utilisation.groupby(["year", "country"], as_index=False)[
         ["production_vehicles", "capacity_vehicles_per_year"]].sum()

@@ -94,7 +94,8 @@ def kpi_problems(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list
     """The network KPIs (``kpis`` rows of :data:`NETWORK_KPIS`) made again from ``tables``,
     which the checks above have certified: per year, global sales; each market's and each
     origin's share of them (sold, resp. shipped; 0 in a year without vehicles); vehicles
-    shipped across a border by origin; production over capacity of each country's open
+    shipped across a border by origin (a row for every origin of the year's shipments, 0
+    where none crosses a border); production over capacity of each country's open
     plant-years; the margin (sum of ``margin_by_plant``); duties (sum of the shipments')."""
     needed = ("sales", "shipments", "utilisation", "margin_by_plant")
     if kpis is None or any(name not in tables for name in needed):
@@ -103,8 +104,9 @@ def kpi_problems(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list
     frames = [_by(sales, [], "sales_vehicles", "global_sales"),
               _shares(sales, "market", "sales_vehicles", "sales_share_by_market"),
               _shares(shipments, "origin", "shipment_vehicles", "sales_share_by_origin"),
-              _by(shipments[shipments["export"].astype(bool)], ["origin"],
-                  "shipment_vehicles", "exports_by_origin"),
+              _by(shipments.assign(shipment_vehicles=np.where(  # every origin, 0 if none
+                  shipments["export"].astype(bool), shipments["shipment_vehicles"], 0.0)),
+                  ["origin"], "shipment_vehicles", "exports_by_origin"),
               _by(tables["margin_by_plant"], [], "margin_usd", "margin"),
               _by(shipments, [], "duty_usd", "duties_paid")]
     utilisation = tables["utilisation"].groupby(["year", "country"], as_index=False)[
