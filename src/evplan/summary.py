@@ -9,6 +9,7 @@ table (:mod:`evplan.screen`); values are never cut.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 from rich.table import Table
 
 from evplan.results import Result
+from evplan.results.result import RULE_YEAR_KPIS
 from evplan.screen import Column, fit_tables
 from evplan.units import row_scale, scaled, usd
 
@@ -56,6 +58,9 @@ def kpi_summary_rows(result: Result) -> list[tuple[str, str, str, list[str]]]:
     Rows: global sales; the share of global sales sold in each of the six largest markets
     and built in each producing country; exports by origin; plant utilisation by country;
     margin a year (undiscounted) and duties paid; with CO2 rules, their KPIs.
+
+    A year with no row is 0 (nothing sold, exported or paid), except for the KPIs of
+    :data:`RULE_YEAR_KPIS`, which exist only in the years a rule covers: ``-`` there.
     """
     kpis = result.kpis
     years = sorted(int(year) for year in kpis["year"].unique())
@@ -68,7 +73,8 @@ def kpi_summary_rows(result: Result) -> list[tuple[str, str, str, list[str]]]:
 
     def row(label: str, kpi: str, key: str = "all") -> None:
         values = by_year.get((kpi, key), {})
-        numbers = [float(values.get(year, 0.0)) for year in years]
+        missing = math.nan if kpi in RULE_YEAR_KPIS else 0.0  # shown as "-"
+        numbers = [float(values.get(year, missing)) for year in years]
         scale = row_scale(numbers, str(units.get(kpi, "")))
         rows.append((f"{label} ({scale.label})", kpi, key,
                      [scaled(number, scale) for number in numbers]))

@@ -11,7 +11,11 @@ import pandas as pd
 
 from evplan.results.display import fit, summary_html, summary_text, table_sizes, years_text
 
-__all__ = ["Result", "ResultKeyError"]
+__all__ = ["RULE_YEAR_KPIS", "Result", "ResultKeyError"]
+
+#: KPIs that exist only in the years a rule covers (a CO2 target, a ZEV mandate): a year
+#: without a row has no value (NaN, shown as ``-``), not 0.
+RULE_YEAR_KPIS = frozenset({"fleet_co2_g_per_km", "zev_share"})
 
 
 class ResultKeyError(KeyError):
@@ -77,7 +81,9 @@ class Result:
         """Return one KPI value, e.g. ``result.kpi("sales_share_by_market", 2023, "CN")``.
 
         Returns 0.0 for a known key in a planning year with no row (a market with no sales,
-        a country that exports nothing that year).
+        a country that exports nothing that year), except for :data:`RULE_YEAR_KPIS`
+        (``fleet_co2_g_per_km``, ``zev_share``): in a year the market's target or mandate
+        does not cover there is no value, and it returns NaN.
 
         Raises
         ------
@@ -102,7 +108,9 @@ class Result:
             raise ResultKeyError(f"KPI {name!r} has no key {key!r}.{did_you_mean(str(key), keys)} "
                            f"Keys: {quoted_list(sorted(keys), limit=24)}.")
         match = rows[(rows["year"] == int(year)) & (rows["key"] == key)]
-        return float(match["value"].iloc[0]) if len(match) else 0.0
+        if len(match):
+            return float(match["value"].iloc[0])
+        return float("nan") if name in RULE_YEAR_KPIS else 0.0
 
     def _kpi_keys(self, name: str, rows: pd.DataFrame) -> set[str]:
         """The keys a KPI can take: its own, plus every market or producing country of
