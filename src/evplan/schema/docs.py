@@ -34,7 +34,7 @@ ACCEPTED_TEXT = (
     "Files are read as UTF-8, with or without a byte-order mark, with LF or CRLF line ends; "
     "CSV files use commas. UTF-16, Latin-1 and binary files, other separators, an empty file "
     "and a required table without rows are refused, with the file and the fix named. An "
-    "optional table (countervailing_duties, committed_sales; in a workbook, its sheet) that is "
+    "optional table (a table marked (optional) below; in a workbook, its sheet) that is "
     "missing or has a header and no rows has no rows. In a workbook every row is read, "
     "whatever the sheet's stored dimension says; a formula cell is read as its calculated "
     "value, and one saved without a calculated value, a merged cell, an Excel error value "
