@@ -75,3 +75,27 @@ def test_fits_80_columns_with_ids_whole() -> None:
     screen = text(tables, 80)
     assert max(len(line) for line in screen.splitlines()) <= 80
     assert all(screen.count(run_id) >= 1 for run_id in IDS) and "…" not in screen
+
+
+def test_no_focus_country_when_every_export_row_is_zero() -> None:
+    # exports_by_origin has a 0 row for every producing country (tests/results/test_kpis.py);
+    # a plan that exports nothing has no country to focus on, as the report decides.
+    wide = wide_frame()
+    exports = wide.index.get_level_values("kpi") == "exports_by_origin"
+    wide.loc[exports, IDS[0]] = 0.0
+    assert focus_country(wide, IDS[0]) == ""
+    wide.loc[exports, IDS[1]] = 0.0  # the second run does not decide the focus
+    assert focus_country(wide, IDS[1]) == ""
+
+
+def test_a_sweep_without_exports_has_no_focus_country_columns() -> None:
+    from evplan.scenarios.display import _focus, _headline
+
+    rows = [(case, "exports_by_origin", year, key, 0.0)
+            for case in (0, 1) for year in (2023, 2030) for key in ("CN", "JP")]
+    rows += [(case, "margin", year, "all", 1e9) for case in (0, 1) for year in (2023, 2030)]
+    kpis = pd.DataFrame(rows, columns=["case", "kpi", "year", "key", "value"])
+    assert _focus(kpis) == ""
+    assert "focus_exports" not in _headline(kpis).columns
+    kpis.loc[(kpis["key"] == "JP") & (kpis["year"] == 2030), "value"] = 5.0
+    assert _focus(kpis) == "JP"

@@ -39,7 +39,7 @@ def focus_country(wide: pd.DataFrame, first_run: str) -> str:
     """The origin whose exports grow most from the first to the last year in ``first_run``
     (the largest exporter when none grows); ``""`` without exports."""
     rows = wide[wide.index.get_level_values("kpi") == "exports_by_origin"]
-    if rows.empty:
+    if rows.empty or not rows[first_run].sum() > 0:  # 0 rows: nothing crosses a border
         return ""
     table = rows[first_run].droplevel("kpi").unstack("key").fillna(0.0)
     if table.empty:

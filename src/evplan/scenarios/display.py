@@ -21,7 +21,7 @@ def _focus(kpis: pd.DataFrame) -> str:
     ``""`` without exports."""
     exports = kpis[kpis["kpi"] == "exports_by_origin"]
     exports = exports[exports["case"] == exports["case"].min()]
-    if exports.empty:
+    if exports.empty or not exports["value"].sum() > 0:  # 0 rows: nothing crosses a border
         return ""
     table = exports.pivot_table(index="year", columns="key", values="value",
                                 aggfunc="sum").fillna(0.0)
