@@ -296,7 +296,9 @@ class ResultsStore:
 
         ``read_only`` opens only an existing evplan store and changes nothing: a folder, a
         file that is not a DuckDB database, another program's database and a failed query
-        raise StoreError naming the file.
+        raise StoreError naming the file. A writer likewise refuses a folder, a file that is
+        not a DuckDB database (judged by its header, before DuckDB sees it) and a link to
+        nothing.
         """
         if read_only:
             if not self.path.exists():
@@ -305,6 +307,15 @@ class ResultsStore:
             self._refuse_header("Pass --store with the file `evplan run --store` recorded "
                                 "into.")
         else:
+            # A writer opens only a DuckDB file or a new one: DuckDB itself would open a
+            # SQLite file (downloading its extension to write evplan's tables into the
+            # user's database) or read a CSV file as a table. A dangling link would make
+            # the file it points to, which the user did not name.
+            if self.path.is_symlink() and not self.path.exists():
+                raise StoreError(f"evplan: the results store {self.path} is a link to "
+                                 "something that does not exist; evplan does not make files "
+                                 "through links. Pass --store with another file name, or "
+                                 "--no-record.")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.02
@@ -313,6 +324,11 @@ class ResultsStore:
             try:
                 creating = not read_only and not self.path.exists()
                 held.enter_context(folder_lock(self.path.parent, exclusive=not read_only))
+                problem = None if read_only else header_problem(self.path)
+                if problem is not None:  # under the lock: no writer is half-way making it
+                    raise StoreError(f"evplan: the results store could not be opened: "
+                                     f"{problem}. Pass --store with another file name, or "
+                                     "--no-record.")
                 connection = duckdb.connect(str(self.path), read_only=read_only)
                 if read_only:
                     held.close()

@@ -1,0 +1,72 @@
+"""Safety audit s19: what evplan's commands refuse to touch, and what they write as text.
+
+Each test reproduces a finding of the audit on the old code (see the commit messages).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evplan.store import ResultsStore, RunRecord, StoreError
+
+KPIS = pd.DataFrame({"kpi": ["margin"], "year": [2025], "key": ["all"], "value": [1.0],
+                     "unit": ["USD"]})
+
+
+def _record(path: Path) -> None:
+    ResultsStore(path, lock_timeout_s=1.0).record(RunRecord(
+        run_id="r-1", scenario="s", status="optimal", objective_usd=1.0, kpis=KPIS))
+
+
+def _snapshot(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+def test_recording_into_a_sqlite_file_is_refused_by_its_header(tmp_path: Path) -> None:
+    """A user's SQLite database given as --store to fleet/charging/recycling/sweep/... (every
+    writer but `run`, which checked the header early) made DuckDB try to download and load
+    its sqlite extension, to write evplan's tables into the user's file."""
+    user = tmp_path / "user.db"
+    with sqlite3.connect(user) as connection:
+        connection.execute("PRAGMA user_version = 3")
+    before = _snapshot(user)
+    with pytest.raises(StoreError, match="is not a DuckDB database"):
+        _record(user)
+    assert _snapshot(user) == before
+
+
+def test_recording_into_a_text_file_names_it_as_not_a_database(tmp_path: Path) -> None:
+    """A CSV file given as --store to a writer was called 'a DuckDB database that evplan did
+    not make (it holds file, userfile)': DuckDB read it as a table."""
+    user = tmp_path / "userfile.csv"
+    user.write_text("data\n", encoding="utf-8")
+    before = _snapshot(user)
+    with pytest.raises(StoreError, match="is not a DuckDB database"):
+        _record(user)
+    assert _snapshot(user) == before
+
+
+def test_recording_through_a_dangling_link_is_refused(tmp_path: Path) -> None:
+    """--store naming a link to a file that does not exist made the file the link points
+    to (a file the user did not name)."""
+    link = tmp_path / "store.duckdb"
+    link.symlink_to(tmp_path / "elsewhere" / "target.duckdb")
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(StoreError, match="link to something that does not exist"):
+        _record(link)
+    assert not (tmp_path / "elsewhere" / "target.duckdb").exists()
+    assert link.is_symlink()
+
+
+def test_recording_through_a_link_to_a_store_still_works(tmp_path: Path) -> None:
+    real = tmp_path / "real.duckdb"
+    _record(real)
+    link = tmp_path / "link.duckdb"
+    link.symlink_to(real)
+    ResultsStore(link, lock_timeout_s=1.0).record(RunRecord(
+        run_id="r-2", scenario="s", status="optimal", objective_usd=1.0, kpis=KPIS))
+    assert set(ResultsStore(real).runs()["run_id"]) == {"r-1", "r-2"}
