@@ -327,8 +327,8 @@ class ResultsStore:
                 problem = None if read_only else header_problem(self.path)
                 if problem is not None:  # under the lock: no writer is half-way making it
                     raise StoreError(f"evplan: the results store could not be opened: "
-                                     f"{problem}. Pass --store with another file name, or "
-                                     "--no-record.")
+                                     f"{problem.removeprefix('the results store ')}. Pass --store "
+                                     "with another file name, or --no-record.")
                 connection = duckdb.connect(str(self.path), read_only=read_only)
                 if read_only:
                     held.close()

@@ -70,3 +70,46 @@ def test_recording_through_a_link_to_a_store_still_works(tmp_path: Path) -> None
     ResultsStore(link, lock_timeout_s=1.0).record(RunRecord(
         run_id="r-2", scenario="s", status="optimal", objective_usd=1.0, kpis=KPIS))
     assert set(ResultsStore(real).runs()["run_id"]) == {"r-1", "r-2"}
+
+
+def test_recycling_refuses_an_unusable_store_before_it_reads_and_solves(tmp_path: Path
+                                                                       ) -> None:
+    """`evplan recycling --store user.db` solved its MILPs (35 s for a run's fleet) and only
+    then found that the store could not be one. Now the store is refused first: with a
+    retired-packs file that is wrong too, the store is what the error names (the retired
+    packs are read after the check), and nothing is written."""
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+
+    user = tmp_path / "user.db"
+    user.write_text("my notes\n", encoding="utf-8")
+    retired = tmp_path / "retired.csv"
+    retired.write_text("collection_point,year,chemistry,kwh\nNOWHERE,2031,LFP,1000\n",
+                       encoding="utf-8")
+    result = CliRunner().invoke(app, ["recycling", "--retired", str(retired), "-o",
+                                      str(tmp_path / "out"), "--store", str(user),
+                                      "--no-progress"])
+    assert result.exit_code == 1, result.output
+    assert "is not a DuckDB database" in result.output
+    assert "NOWHERE" not in result.output
+    assert user.read_text(encoding="utf-8") == "my notes\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["retired.csv", "user.db"]
+
+
+def test_runs_of_a_batch_no_run_belongs_to_is_an_error_naming_the_batches(tmp_path: Path
+                                                                          ) -> None:
+    """`evplan runs --batch swep-1` (a typo) printed an empty table and exit code 0, as if
+    the batch had no runs; an unknown run id is an error everywhere else."""
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+
+    path = tmp_path / "runs.duckdb"
+    ResultsStore(path).record(RunRecord(run_id="r-1", scenario="s", status="optimal",
+                                        objective_usd=1.0, kpis=KPIS, batch_id="sweep-1"))
+    typo = CliRunner().invoke(app, ["runs", "--batch", "swep-1", "--store", str(path)])
+    assert typo.exit_code == 1
+    assert "no run of batch 'swep-1'" in typo.output and "sweep-1" in typo.output
+    found = CliRunner().invoke(app, ["runs", "--batch", "sweep-1", "--store", str(path)])
+    assert found.exit_code == 0 and "r-1" in found.output

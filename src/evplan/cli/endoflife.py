@@ -297,6 +297,12 @@ def recycling(
                 target = new_folder_target(output, "recycling", kind="recycling",
                                            update_kinds=("run", "recycling"))
 
+            store = store or target.path.parent / "evplan.duckdb"
+            if record:  # a store that cannot be one is said before the (long) solve
+                from evplan.store import ResultsStore
+
+                ResultsStore(store).refuse_early()
+
             def progress(line: str) -> None:
                 console.print(f"  {line}", style="dim", highlight=False)
 
@@ -305,7 +311,6 @@ def recycling(
                                         progress=progress)
             else:
                 result = plan_from_run(run, options=options, progress=progress, **sources)
-            store = store or target.path.parent / "evplan.duckdb"
             run_id = new_run_id()
             reports: list[str] = []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,6 +28,9 @@ from evplan.cli.app import (
     record_run,
 )
 from evplan.errors import EvplanError
+
+if TYPE_CHECKING:
+    from evplan.store import ResultsStore
 
 
 def _study_options(workers: int | None, scheduler: str | None, store: Path | None,
@@ -308,12 +311,29 @@ def runs(
     from evplan.store import ResultsStore
 
     try:
-        frame = ResultsStore(store or default_store()).runs(batch)
+        results = ResultsStore(store or default_store())
+        frame = results.runs(batch)
+        if batch is not None and frame.empty:  # a mistyped batch is no empty listing
+            _no_batch(batch, results)
     except EvplanError as error:
         exit_with_error(error, debug)
         return
     for table in runs_tables(frame, limit, console.width):
         console.print(table)
+
+
+def _no_batch(batch: str, results: ResultsStore) -> None:
+    """Raise StoreError for a ``--batch`` that no recorded run belongs to, naming the
+    batches there are (newest first)."""
+    from evplan.store import StoreError
+
+    known = [str(name) for name in results.runs()["batch_id"].dropna().unique() if name]
+    shown = ", ".join(known[:5]) + (f" and {len(known) - 5} more" if len(known) > 5 else "")
+    there = (f"its batches are {shown}" if known else "no sweep or Monte Carlo batch is "
+             "recorded in it")
+    raise StoreError(f"evplan: no run of batch {batch!r} in {results.path}; {there}. Give a "
+                     "batch id as `evplan sweep` or `evplan montecarlo` printed it, or leave "
+                     "--batch out to list every run.")
 
 
 def _compared_ids(arguments: list[str]) -> list[str]:
