@@ -10,6 +10,7 @@ module             solver path
 =================  ===========================================================
 ``network``        the export LP (:func:`evplan.optimize`, warm re-solves)
 ``compliance``     the CO2 and zero-emission rows of an export plan (issue 16)
+``duals``          the shadow prices an export LP reports (sign, slackness, reduced cost)
 ``location``       facility location (:mod:`evplan.location`)
 ``recycling``      the recycling network MILP (:mod:`evplan.recycling`)
 =================  ===========================================================
