@@ -113,3 +113,36 @@ def test_runs_of_a_batch_no_run_belongs_to_is_an_error_naming_the_batches(tmp_pa
     assert "no run of batch 'swep-1'" in typo.output and "sweep-1" in typo.output
     found = CliRunner().invoke(app, ["runs", "--batch", "sweep-1", "--store", str(path)])
     assert found.exit_code == 0 and "r-1" in found.output
+
+
+def test_validate_lists_the_problems_of_scenarios_yaml_with_the_tables(tmp_path: Path
+                                                                       ) -> None:
+    """`evplan validate` read the tables only: a scenarios.yaml whose study had a negative
+    probability (and a table with a bad cell beside it) passed as valid, exit 0, until
+    `evplan stochastic` refused it."""
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+    from evplan.data.write import write_inputs
+    from evplan.examples import single_lane
+
+    folder = write_inputs(single_lane(), tmp_path / "inputs")
+    (folder / "scenarios.yaml").write_text(
+        "overrides:\n  up:\n    demand: {scale: {volume_vehicles: 1.1}}\n"
+        "studies:\n  risky:\n    branches:\n      demand:\n"
+        "        low: {probability: -0.2}\n        high: {probability: 1.2, overrides: [up]}\n",
+        encoding="utf-8")
+    clean = CliRunner().invoke(app, ["validate", str(folder)])
+    assert clean.exit_code == 1, clean.output
+    assert "scenarios.yaml" in clean.output and "probability = -0.2" in clean.output
+    plants = folder / "plants.csv"
+    frame = pd.read_csv(plants)
+    frame.loc[0, "capacity_vehicles_per_year"] = -5
+    frame.to_csv(plants, index=False)
+    both = CliRunner().invoke(app, ["validate", str(folder)])
+    assert both.exit_code == 1
+    assert "probability = -0.2" in both.output and "plants.csv" in both.output
+    (folder / "scenarios.yaml").unlink()
+    tables = CliRunner().invoke(app, ["validate", str(folder)])
+    assert tables.exit_code == 1 and "plants.csv" in tables.output
+    assert "scenarios.yaml" not in tables.output

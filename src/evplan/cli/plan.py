@@ -32,7 +32,7 @@ from evplan.cli.app import (
     stage_table,
 )
 from evplan.cli.collector import ImportsAside
-from evplan.errors import EvplanError
+from evplan.errors import EvplanError, Problem
 from evplan.outputs.names import safe_component
 
 
@@ -164,9 +164,20 @@ def validate(
     debug: DebugOption = False,
 ) -> None:
     """Check inputs and list every problem found (exit code 1 if any)."""
+    from evplan.errors import InputError
+
     try:
         path = pick_inputs(path, inputs, "evplan validate {inputs}")
-        data = load_inputs(path)
+        problems: list[Problem] = []
+        try:
+            data = load_inputs(path)
+        except InputError as error:
+            problems.extend(error.problems)
+        # scenarios.yaml (or the workbook's scenarios sheet) is an input too: its problems
+        # are listed with the tables' (it was not read, so `validate` passed a broken one).
+        problems.extend(_catalog_problems(path))
+        if problems:
+            raise InputError(problems)
     except EvplanError as error:
         exit_with_error(error, debug)
         return
@@ -174,6 +185,24 @@ def validate(
     shown = path if path is not None else "embedded china-export"
     console.print(f"{shown}: scenario '{data.scenario.name}' "
                   f"{data.scenario.first_year}-{data.scenario.last_year} is valid ({counts}).")
+
+
+def _catalog_problems(path: Path | None) -> list[Problem]:
+    """The problems of the scenarios.yaml (or scenarios sheet) that belongs to ``path``."""
+    from evplan.errors import InputError
+    from evplan.scenarios.listing import inputs_folder
+    from evplan.scenarios.overrides import load_catalog
+    from evplan.scenarios.workbook import read_workbook_catalog
+
+    folder, _ = inputs_folder(path)
+    try:
+        if folder.suffix.lower() in (".xlsx", ".xlsm") and folder.is_file():
+            read_workbook_catalog(folder)
+        else:
+            load_catalog(folder)
+    except InputError as error:
+        return list(error.problems)
+    return []
 
 
 
