@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -52,10 +53,10 @@ def test_the_program_runs_with_object_text_and_writes_what_arrow_text_writes(
         where = tmp_path / f"mode-{mode}"
         where.mkdir()
         out = where / "out"
-        done = _evplan("run", str(china_export_path()), "-o", "out", "--no-record",
+        done = _evplan("run", str(china_export_path()), "-o", "out", "--store", "runs.duckdb",
                        "--no-report", cwd=where, text_dtype=mode)
         assert done.returncode == 0, done.stderr
-        folders[mode] = (out, done.stdout)
+        folders[mode] = (out, re.sub(r"run \d{8}-\d{6}-[0-9a-f]{8}", "run ID", done.stdout))
     (arrow, arrow_screen), (plain, plain_screen) = folders["1"], folders[None]
     def screen(text: str) -> str:  # the same but for the timings
         return re.sub(r"built in [\d.]+ s, solved in [\d.]+ s", "", text)
@@ -65,6 +66,18 @@ def test_the_program_runs_with_object_text_and_writes_what_arrow_text_writes(
     assert names == sorted(path.name for path in plain.iterdir()
                            if path.suffix in (".csv", ".parquet"))
     assert len(names) >= 30
+    stored = []
+    for out in (arrow, plain):
+        with duckdb.connect(str(out.parent / "runs.duckdb"), read_only=True) as connection:
+            stored.append((connection.execute("SELECT inputs_hash, status, objective_usd FROM runs"
+                                              ).fetchall(),
+                           connection.execute("SELECT * EXCLUDE (run_id) FROM result_shipments"
+                                              ).df(),
+                           connection.execute("SELECT kpi, year, key, value, unit FROM kpis "
+                                              "ORDER BY ALL").df()))
+    assert stored[0][0] == stored[1][0]
+    for arrow_table, plain_table in zip(stored[0][1:], stored[1][1:], strict=True):
+        pd.testing.assert_frame_equal(arrow_table, plain_table, check_exact=True)
     for name in names:
         if name.endswith(".csv"):
             assert (plain / name).read_bytes() == (arrow / name).read_bytes(), name
