@@ -160,3 +160,18 @@ def test_objective_minimax_regret_from_the_command_line(tmp_path: Path) -> None:
     row = ResultsStore(tmp_path / "s.duckdb").studies().iloc[0]
     assert row["objective_usd"] == pytest.approx(-0.6e6)
     assert row["evpi_usd"] == pytest.approx(0.6e6)
+
+
+def test_a_store_evplan_cannot_write_is_refused_before_the_inputs_are_read(tmp_path: Path
+                                                                          ) -> None:
+    # It was refused only after the whole study had been solved (the default study: over
+    # 30 minutes). A missing inputs folder shows the order: the store is named first.
+    user = tmp_path / "user.csv"
+    user.write_text("plant,capacity\nP1,10\n", encoding="utf-8")
+    done = _evplan("demand", str(tmp_path / "no-inputs-here"), "-o", str(tmp_path / "out"),
+                   "--store", str(user), cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "user.csv" in done.stderr and "no-inputs-here" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert user.read_text(encoding="utf-8") == "plant,capacity\nP1,10\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["user.csv"]

@@ -172,6 +172,13 @@ def stochastic(
 
                 target = new_folder_target(output, f"stochastic-{study}", kind="stochastic",
                                            force=force)
+            # Recorded when --store is given, or with -o in evplan.duckdb beside the folder;
+            # a store evplan cannot write is refused before the (long) solve.
+            store = store or (target.path.parent / "evplan.duckdb" if target is not None else None)
+            if record and store is not None:
+                from evplan.store import ResultsStore
+
+                ResultsStore(store).refuse_early()
             data = load_inputs(inputs or Path("china-strategic"))
             if weights is not None:  # before the solve: a frontier of E + lambda CVaR only
                 _check_frontier(data, study, objective)
@@ -201,8 +208,6 @@ def stochastic(
 
                 table = efficient_frontier(data, result.study, weights,
                                            SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
-            # Recorded when --store is given, or with -o in evplan.duckdb beside the folder.
-            store = store or (target.path.parent / "evplan.duckdb" if target is not None else None)
             entry = None
             if record and store is not None:
                 from evplan.store_study import study_record
