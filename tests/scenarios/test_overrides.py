@@ -43,6 +43,27 @@ def test_catalog_names_fail_with_did_you_mean() -> None:
     ]
 
 
+def test_an_override_listed_twice_is_refused_not_applied_twice() -> None:
+    # dup: [up, up] scaled demand by 4 (and a study outcome's [up, up, up] by 8) without a word
+    with pytest.raises(InputError) as error:
+        parse_catalog({
+            "overrides": {"up": {"demand": {"scale": {"volume_vehicles": 2}}},
+                          "low": {"demand": {"set": {"volume_vehicles": 300}}}},
+            "scenarios": {"dup": ["up", "low", "up"], "fine": ["up", "low"]},
+            "studies": {"demand": {"scenarios": {
+                "high": {"probability": 0.3, "overrides": ["up", "up", "up"]},
+                "low": {"probability": 0.7, "overrides": ["low"]}}}},
+        })
+    assert messages(error) == [
+        "scenario 'dup': 'up' is listed 2 times: each listing applies it again (a scale of 2 "
+        "listed twice scales by 4). List it once, or declare an override with the stronger "
+        "change.",
+        "study 'demand': scenarios: outcome 'high': 'up' is listed 3 times: each listing "
+        "applies it again (a scale of 2 listed twice scales by 4). List it once, or declare an "
+        "override with the stronger change.",
+    ]
+
+
 def test_unknown_scenario_and_value_fail_with_did_you_mean(data: NetworkData) -> None:
     with pytest.raises(InputError) as error:
         apply(data, "trade-wars")

@@ -53,6 +53,7 @@ __all__ = [
     "load_catalog",
     "parse_catalog",
     "parse_patches",
+    "repeated_overrides",
     "sweep_values",
 ]
 
@@ -193,6 +194,26 @@ class Catalog:
                                       + (did_you_mean(name, self.parameters)
                                          or f" Known: {', '.join(self.parameters)}."))])
         return self.parameters[name]
+
+
+def repeated_overrides(parts: Sequence[object]) -> list[str]:
+    """A problem text for each override a list names more than once.
+
+    Each listing applies the override again (a freight scale of 2 listed twice scales by
+    4), which a list of names hardly ever means.
+
+    Examples
+    --------
+    >>> repeated_overrides(["freight-shock", "eu-cvd-up", "freight-shock"])
+    ["'freight-shock' is listed 2 times: each listing applies it again (a scale of 2 listed \
+twice scales by 4). List it once, or declare an override with the stronger change."]
+    """
+    counts: dict[str, int] = {}
+    for part in parts:
+        counts[str(part)] = counts.get(str(part), 0) + 1
+    return [f"'{part}' is listed {count} times: each listing applies it again (a scale of 2 "
+            "listed twice scales by 4). List it once, or declare an override with the "
+            "stronger change." for part, count in counts.items() if count > 1]
 
 
 def _mapping(value: Any, where: str, what: str, problems: list[Problem]) -> Mapping[Any, Any]:
@@ -532,6 +553,8 @@ def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
                 problems.append(Problem(LABEL, f"scenario '{name}': '{part}' is not an "
                                         "override." + (did_you_mean(part, overrides)
                                                        or " Declare it under overrides:.")))
+        problems.extend(Problem(LABEL, f"scenario '{name}': {text}")
+                        for text in repeated_overrides(parts))
         scenarios[str(name)] = parts
     parameters = {}
     for name, spec in section["parameters"].items():

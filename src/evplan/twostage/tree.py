@@ -168,6 +168,9 @@ def _outcomes(where: str, spec: Any, overrides: Mapping[str, Any],
                 problems.append(Problem(LABEL, f"{at}: '{part}' is not an override."
                                         + (did_you_mean(str(part), overrides)
                                            or " Declare it under overrides:.")))
+        from evplan.scenarios.overrides import repeated_overrides
+
+        problems.extend(Problem(LABEL, f"{at}: {text}") for text in repeated_overrides(names))
         if probability is not None:
             outcomes.append(StudyScenario(str(name), probability,
                                           tuple(str(part) for part in names)))
