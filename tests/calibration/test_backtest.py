@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from evplan.calibration import Backtest, backtest, read_calibration_inputs
+from evplan.errors import InputError
 from evplan.examples import china_export, china_export_path
 
 
@@ -167,7 +168,6 @@ def test_actuals_that_name_nothing_repeat_a_row_or_are_not_finite_are_input_erro
 
     import pandas as pd
 
-    from evplan.errors import InputError
 
     folder = Path(shutil.copytree(china_export_path(), tmp_path / "inputs"))
     actuals = pd.read_csv(folder / "actuals.csv", dtype=str, keep_default_na=False)
@@ -203,7 +203,6 @@ def test_actual_keys_and_cells_are_reported_together(tmp_path: Path) -> None:
 
     import pandas as pd
 
-    from evplan.errors import InputError
 
     folder = Path(shutil.copytree(china_export_path(), tmp_path / "inputs"))
     actuals = pd.read_csv(folder / "actuals.csv", dtype=str, keep_default_na=False)
@@ -221,3 +220,12 @@ def test_actual_keys_and_cells_are_reported_together(tmp_path: Path) -> None:
                           cwd=tmp_path)
     assert done.returncode == 1 and "'inf'" in done.stderr and "'JPN'" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_target_year_outside_the_horizon_is_named_once_with_its_option() -> None:
+    # --target-year 2031 (the horizon ends 2030) also said "no actual figures for 2031"
+    with pytest.raises(InputError) as caught:
+        backtest(china_export(), read_calibration_inputs(china_export_path()), 2023, 2031)
+    assert [problem.message for problem in caught.value.problems] == [
+        "backtest years 2023 -> 2031 must lie in the horizon 2023-2030, base year first "
+        "(--base-year, --target-year)."]

@@ -295,11 +295,14 @@ def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, targe
     """
     scenario = data.scenario
     problems = []
-    if not scenario.first_year <= base_year < target_year <= scenario.last_year:
+    in_horizon = scenario.first_year <= base_year < target_year <= scenario.last_year
+    if not in_horizon:
         problems.append(Problem("scenario.yaml", f"backtest years {base_year} -> {target_year} "
                                 f"must lie in the horizon {scenario.first_year}-"
-                                f"{scenario.last_year}, base year first."))
-    if inputs.actuals.empty or not (inputs.actuals["year"] == target_year).any():
+                                f"{scenario.last_year}, base year first (--base-year, "
+                                "--target-year)."))
+    # the actuals of a year the plan does not cover are beside the point
+    elif inputs.actuals.empty or not (inputs.actuals["year"] == target_year).any():
         problems.append(Problem("actuals.csv", f"no actual figures for {target_year}. Add rows "
                                 "kpi,key,year,value,source (see docs/validation.md)."))
     problems += actual_key_problems(data, inputs.actuals)
