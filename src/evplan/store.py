@@ -24,7 +24,6 @@ closing it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import random
@@ -55,6 +54,7 @@ from evplan.store_checks import (
     typed_rows,
     untyped_columns,
 )
+from evplan.store_hash import inputs_hash, table_hash_parts
 from evplan.store_lock import FolderBusy, duckdb_locked, folder_lock
 
 __all__ = ["DEFAULT_STORE", "STUDY_TABLES", "ResultsStore", "RunRecord", "StoreError",
@@ -91,36 +91,6 @@ CREATE TABLE IF NOT EXISTS kpis (
 
 class StoreError(EvplanError):
     """The store could not be opened or written (locked too long, unknown run id...)."""
-
-
-def inputs_hash(data: NetworkData, known: Mapping[int, tuple[Any, bytes]] | None = None
-                ) -> str:
-    """A SHA-256 of every input table's values and the scenario settings (16 hex digits).
-
-    ``known`` (from :func:`table_hash_parts` of a base, e.g. once per sweep) lets cases
-    that share most tables with that base hash only the tables they changed; the hash is
-    the same with or without it.
-    """
-    digest = hashlib.sha256()
-    digest.update(json.dumps(data.scenario.as_dict(), sort_keys=True, default=str).encode())
-    for name in sorted(data.tables):
-        table = data.tables[name]
-        hit = known.get(id(table)) if known is not None else None
-        digest.update(hit[1] if hit is not None and hit[0] is table
-                      else _table_hash_part(name, table))
-    return digest.hexdigest()[:16]
-
-
-def table_hash_parts(data: NetworkData) -> dict[int, tuple[Any, bytes]]:
-    """Each table's share of :func:`inputs_hash`, by table object (see ``known`` there)."""
-    return {id(table): (table, _table_hash_part(name, table))
-            for name, table in data.tables.items()}
-
-
-def _table_hash_part(name: str, table: pd.DataFrame) -> bytes:
-    frame = table.drop(columns=["row", "source"], errors="ignore")
-    return (name.encode() + "|".join(frame.columns).encode()
-            + pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
 
 
 @dataclass(frozen=True)

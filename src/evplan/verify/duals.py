@@ -66,71 +66,33 @@ the sign and tier-slackness checks only; a MIP has no duals and is not checked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.verify.duals_common import (
+    CAPACITY,
+    RELATIVE,
+    SIZE,
+    TIER,
+    Label,
+    Lines,
+    binds,
+    floats,
+    key_values,
+    nonnegative,
+)
+from evplan.verify.duals_credits import (
+    cap_prices,
+    fleet_prices,
+    production_credit_prices,
+    zev_prices,
+)
 from evplan.verify.keys import first_rows
 
 __all__ = ["dual_problems"]
-
-MAX_LINES = 5
-RELATIVE = 1e-6
-SIZE = 1e-9
-
-_FLEET = "shadow_price_usd_per_g_km_vehicle"
-_CREDIT = "shadow_price_usd_per_credit"
-_CAP = "cap_shadow_price_usd_per_t"
-_CAPACITY = "capacity_shadow_price_usd_per_vehicle"
-_TIER = "shadow_price_usd_per_vehicle"
-
-
-class _Label:
-    """The key of a row, as a message names it (``a/b/c``), made only for a violation."""
-
-    def __init__(self, frame: pd.DataFrame, columns: list[str],
-                 rows: np.ndarray | None = None) -> None:
-        self.frame, self.columns, self.rows = frame, columns, rows
-
-    def __call__(self, position: int) -> str:
-        row = position if self.rows is None else int(self.rows[position])
-        return "/".join(str(self.frame[column].iat[row]) for column in self.columns)
-
-
-class _Lines:
-    """Collects violation lines, at most :data:`MAX_LINES` per check."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def add(self, table: str, keys: _Label, column: str, values: np.ndarray,
-            bad: np.ndarray, expected: Callable[[int], str]) -> None:
-        """One line per position where ``bad`` (the first few): the row's key, the
-        column's reported value and what a correct dual gives (``expected(position)``)."""
-        for position in np.flatnonzero(bad)[:MAX_LINES]:
-            label = keys(int(position))
-            self.lines.append(f"{table}: {column} of {label} is {_show(values[position])}; "
-                              f"{expected(int(position))}.")
-
-
-def _show(value: float) -> str:
-    return "NaN" if np.isnan(value) else f"{value:,.6g}"
-
-
-def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
-    values = frame[column]
-    if values.dtype.kind in "fiub":
-        return values.to_numpy(dtype=float)
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-
-
-def _binds(level: np.ndarray, bound: np.ndarray) -> np.ndarray:
-    """Whether ``level`` reaches ``bound`` within the certificate's feasibility tolerance."""
-    return level >= bound - RELATIVE * np.maximum(1.0, np.abs(bound))
-
 
 def dual_problems(data: NetworkData, tables: Mapping[str, pd.DataFrame],
                   strategic: bool = False) -> list[str]:
@@ -145,7 +107,7 @@ def dual_problems(data: NetworkData, tables: Mapping[str, pd.DataFrame],
     strategic : bool
         A strategic plan: only the sign and tier-slackness checks apply.
     """
-    lines = _Lines()
+    lines = Lines()
     scale = _usd_scale(data, tables)
     tolerance = RELATIVE * scale
     names = {"shipments": "shipments", "sales": "sales", "utilisation": "utilisation",
@@ -159,13 +121,13 @@ def dual_problems(data: NetworkData, tables: Mapping[str, pd.DataFrame],
         if not strategic and {"shipments", "utilisation"} <= have:
             _balances(lines, data, keys, tolerance)
     if "co2_by_year" in tables:
-        _cap(lines, tables["co2_by_year"], tolerance)
+        cap_prices(lines, tables["co2_by_year"], tolerance)
     if "production_credit_compliance" in tables and len(data["production_credits"]):
-        _production_credits(lines, data, tables["production_credit_compliance"], tolerance)
+        production_credit_prices(lines, data, tables["production_credit_compliance"], tolerance)
     if "zev_compliance" in tables and len(data["zev_mandates"]):
-        _zev(lines, data, tables["zev_compliance"], tolerance)
+        zev_prices(lines, data, tables["zev_compliance"], tolerance)
     if "fleet_compliance" in tables and len(data["fleet_targets"]):
-        _fleet(lines, data, tables["fleet_compliance"], tolerance)
+        fleet_prices(lines, data, tables["fleet_compliance"], tolerance)
     return lines.lines
 
 
@@ -173,7 +135,7 @@ def _usd_scale(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> float:
     """The largest per-unit price of the model (tier prices, compliance prices), >= 1."""
     values = [1.0]
     if "demand_shadow_prices" in tables and len(tables["demand_shadow_prices"]):
-        values.append(np.nanmax(np.abs(_floats(tables["demand_shadow_prices"],
+        values.append(np.nanmax(np.abs(floats(tables["demand_shadow_prices"],
                                                "price_usd_per_vehicle"))))
     for name, columns in (("fleet_targets", ("premium_usd_per_g_km", "pool_price_usd_per_g_km")),
                           ("zev_mandates", ("penalty_usd_per_vehicle", "credit_price_usd",
@@ -183,50 +145,40 @@ def _usd_scale(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> float:
         frame = data[name] if name in data.tables else pd.DataFrame()
         for column in columns:
             if column in frame and len(frame):
-                found = np.abs(_floats(frame, column))
+                found = np.abs(floats(frame, column))
                 if np.isfinite(found).any():
                     values.append(float(np.nanmax(found)))
     return float(max(values))
 
 
-def _nonnegative(lines: _Lines, table: str, keys: _Label, column: str,
-                 values: np.ndarray, tolerance: float, absent: np.ndarray) -> None:
-    """Sign: >= 0 where the row exists; NaN only where ``absent`` (no row)."""
-    lines.add(table, keys, column, values, values < -tolerance,
-              lambda _: "a shadow price of this row is >= 0 (one more unit never lowers "
-                        "the optimal margin)")
-    lines.add(table, keys, column, values, np.isnan(values) & ~absent,
-              lambda _: "the row exists in the model, so it has a finite dual")
-
-
-def _capacity(lines: _Lines, keys: _Keys, tolerance: float, strategic: bool) -> None:
+def _capacity(lines: Lines, keys: _Keys, tolerance: float, strategic: bool) -> None:
     utilisation = keys.frames["utilisation"]
-    price = _floats(utilisation, _CAPACITY)
-    label = _Label(utilisation, ["plant", "year"])
+    price = floats(utilisation, CAPACITY)
+    label = Label(utilisation, ["plant", "year"])
     has_rows = np.isin(keys.of("utilisation", ["plant", "year"]),
                        keys.of("shipments", ["plant", "year"]))
-    _nonnegative(lines, "utilisation", label, _CAPACITY, price, tolerance, ~has_rows)
+    nonnegative(lines, "utilisation", label, CAPACITY, price, tolerance, ~has_rows)
     if strategic:
         return
-    built = _floats(utilisation, "production_vehicles")
-    capacity = _floats(utilisation, "capacity_vehicles_per_year")
-    slack = ~_binds(built, capacity)
-    lines.add("utilisation", label, _CAPACITY, price, slack & (price > tolerance),
+    built = floats(utilisation, "production_vehicles")
+    capacity = floats(utilisation, "capacity_vehicles_per_year")
+    slack = ~binds(built, capacity)
+    lines.add("utilisation", label, CAPACITY, price, slack & (price > tolerance),
               lambda i: f"the plant-year builds {built[i]:,.6g} of its {capacity[i]:,.6g} "
                         "vehicles, so one more unit of capacity is worth 0")
 
 
-def _tiers(lines: _Lines, keys: _Keys, tolerance: float) -> None:
+def _tiers(lines: Lines, keys: _Keys, tolerance: float) -> None:
     tiers = keys.frames["tiers"]
     pool = ["market", "year", "product", "tier"]
-    price = _floats(tiers, _TIER)
-    label = _Label(tiers, pool)
+    price = floats(tiers, TIER)
+    label = Label(tiers, pool)
     has_rows = np.isin(keys.of("tiers", pool), keys.of("sales", pool))
-    _nonnegative(lines, "demand_shadow_prices", label, _TIER, price, tolerance, ~has_rows)
-    sold = _floats(tiers, "sales_vehicles")
-    volume = _floats(tiers, "volume_vehicles")
-    lines.add("demand_shadow_prices", label, _TIER, price,
-              ~_binds(sold, volume) & (price > tolerance),
+    nonnegative(lines, "demand_shadow_prices", label, TIER, price, tolerance, ~has_rows)
+    sold = floats(tiers, "sales_vehicles")
+    volume = floats(tiers, "volume_vehicles")
+    lines.add("demand_shadow_prices", label, TIER, price,
+              ~binds(sold, volume) & (price > tolerance),
               lambda i: f"the tier sells {sold[i]:,.6g} of its {volume[i]:,.6g} vehicles, so "
                         "one more vehicle of its demand is worth 0")
 
@@ -260,7 +212,7 @@ def _committed_balances(data: NetworkData, sales: pd.DataFrame) -> np.ndarray:
     return at[at >= 0]
 
 
-def _balances(lines: _Lines, data: NetworkData, keys: _Keys, tolerance: float) -> None:
+def _balances(lines: Lines, data: NetworkData, keys: _Keys, tolerance: float) -> None:
     """"One balance, one value" and "used flow" (module docstring)."""
     tiers, sales = keys.frames["tiers"], keys.frames["sales"]
     pool = ["market", "year", "product", "tier"]
@@ -268,10 +220,10 @@ def _balances(lines: _Lines, data: NetworkData, keys: _Keys, tolerance: float) -
     tier_at = _positions(keys.of("sales", pool), keys.of("tiers", pool))
     found = tier_at >= 0
     safe = np.maximum(tier_at, 0)
-    mu = np.where(found, _floats(tiers, _TIER)[safe], np.nan)
-    price = _floats(sales, "price_usd_per_vehicle")
-    volume = np.where(found, _floats(tiers, "volume_vehicles")[safe], np.nan)
-    sold = _floats(sales, "sales_vehicles")
+    mu = np.where(found, floats(tiers, TIER)[safe], np.nan)
+    price = floats(sales, "price_usd_per_vehicle")
+    volume = np.where(found, floats(tiers, "volume_vehicles")[safe], np.nan)
+    sold = floats(sales, "sales_vehicles")
     code = keys.of("sales", balance)
     flow_code = keys.of("shipments", balance)
     held = _committed_balances(data, sales)
@@ -285,7 +237,7 @@ def _balances(lines: _Lines, data: NetworkData, keys: _Keys, tolerance: float) -
         reference = positions[np.maximum(_positions(code, code[positions]), 0)]
         reference[~np.isin(code, code[positions])] = -1
     value = np.where(reference >= 0, netback[np.maximum(reference, 0)], np.nan)
-    label = _Label(sales, [*pool, "program"])
+    label = Label(sales, [*pool, "program"])
     step = tolerance + SIZE * (np.abs(price) + np.abs(mu))
     expected_mu = price - value
 
@@ -296,12 +248,12 @@ def _balances(lines: _Lines, data: NetworkData, keys: _Keys, tolerance: float) -
                 f"({sold[j]:,.6g} vehicles at {price[j]:,.6g}, tier price {mu[j]:,.6g}) "
                 f"values the program-market-year at {value[i]:,.6g} a vehicle")
 
-    lines.add("demand_shadow_prices", label, _TIER, mu,
+    lines.add("demand_shadow_prices", label, TIER, mu,
               used & ~(np.abs(mu - expected_mu) <= step),
               lambda i: f"{said(i)}; a sale with vehicles has reduced cost 0, so its tier's "
                         f"price is {expected_mu[i]:,.6g}")
     idle = found & ~used & (reference >= 0) & ~touched & (sold <= RELATIVE)
-    lines.add("demand_shadow_prices", label, _TIER, mu, idle & (mu < expected_mu - step),
+    lines.add("demand_shadow_prices", label, TIER, mu, idle & (mu < expected_mu - step),
               lambda i: f"{said(i)}; an unused sale has reduced cost <= 0, so its tier's "
                         f"price is at least {expected_mu[i]:,.6g}")
     at = _positions(flow_code, code[positions]) if len(positions) else np.full(
@@ -326,7 +278,7 @@ class _Keys:
         its own (Arrow text stays Arrow), then its few distinct values matched."""
         owners = [name for name, frame in self.frames.items() if column in frame]
         local = [pd.factorize(self.frames[name][column]) for name in owners]
-        distinct = [_key_values(uniques, column) for _, uniques in local]
+        distinct = [key_values(uniques, column) for _, uniques in local]
         joint, uniques = pd.factorize(np.concatenate(distinct) if distinct else np.zeros(0))
         self.uniques[column] = pd.Index(uniques)
         self.codes[column] = {}
@@ -361,20 +313,11 @@ class _Keys:
         for column, other in zip(columns, table_columns, strict=True):
             if column not in self.codes:
                 self._factorise(column)
-            found = self.uniques[column].get_indexer(pd.Index(_key_values(
+            found = self.uniques[column].get_indexer(pd.Index(key_values(
                 table[other].to_numpy(dtype=object), column)))
             known &= found >= 0
             theirs = theirs * (len(self.uniques[column]) + 2) + found
         return np.isin(self.of(frame, columns), theirs[known])
-
-
-def _key_values(values: Any, column: str) -> np.ndarray:
-    """A few distinct key values: years as numbers, names as text (as
-    :func:`evplan.verify.keys.frame_codes` compares them)."""
-    values = np.asarray(values, dtype=object)
-    if column == "year":
-        return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
-    return np.array([str(value) for value in values], dtype=object)
 
 
 def _positions(keys: np.ndarray, table_keys: np.ndarray) -> np.ndarray:
@@ -387,7 +330,7 @@ def _positions(keys: np.ndarray, table_keys: np.ndarray) -> np.ndarray:
     return np.where(hit, order[at] if len(order) else -1, -1)
 
 
-def _used_flows(lines: _Lines, data: NetworkData, keys: _Keys, reference: np.ndarray,
+def _used_flows(lines: Lines, data: NetworkData, keys: _Keys, reference: np.ndarray,
                 netback: np.ndarray, mu: np.ndarray, tolerance: float) -> None:
     """"Used flow": a shipment with vehicles and no row but capacity and balance.
 
@@ -395,15 +338,15 @@ def _used_flows(lines: _Lines, data: NetworkData, keys: _Keys, reference: np.nda
     shipment's balance (-1: none, or a balance a binding commitment touches)."""
     shipments, utilisation, sales = (keys.frames["shipments"], keys.frames["utilisation"],
                                      keys.frames["sales"])
-    vehicles = _floats(shipments, "shipment_vehicles")
+    vehicles = floats(shipments, "shipment_vehicles")
     plant_at = _positions(keys.of("shipments", ["plant", "year"]),
                           keys.of("utilisation", ["plant", "year"]))
     on_plant = plant_at >= 0
     safe = np.maximum(plant_at, 0)
-    capacity = np.where(on_plant, _floats(utilisation, "capacity_vehicles_per_year")[safe],
+    capacity = np.where(on_plant, floats(utilisation, "capacity_vehicles_per_year")[safe],
                         np.nan)
-    built = np.where(on_plant, _floats(utilisation, "production_vehicles")[safe], 0.0)
-    kappa = np.where(on_plant, _floats(utilisation, _CAPACITY)[safe], np.nan)
+    built = np.where(on_plant, floats(utilisation, "production_vehicles")[safe], 0.0)
+    kappa = np.where(on_plant, floats(utilisation, CAPACITY)[safe], np.nan)
     free = on_plant & (reference >= 0) & (
         vehicles > RELATIVE * np.maximum(1.0, np.nan_to_num(capacity)))
     duties = data["duties"]
@@ -415,7 +358,7 @@ def _used_flows(lines: _Lines, data: NetworkData, keys: _Keys, reference: np.nda
         free &= ~keys.has("shipments", ["plant", "market"], routes, ["plant", "market"],
                           routes["capacity_vehicles_per_year"].notna().to_numpy())
     plants = data.plants
-    if (_floats(plants, "min_utilisation") > 0).any():  # plant-minimum rows
+    if (floats(plants, "min_utilisation") > 0).any():  # plant-minimum rows
         share = plants.drop_duplicates("plant").set_index("plant")["min_utilisation"]
         floor = shipments["plant"].map(share).fillna(0.0).to_numpy(float) * capacity
         free &= ~((floor > 0) & ~(built > floor + RELATIVE * np.maximum(1.0, floor)))
@@ -427,18 +370,18 @@ def _used_flows(lines: _Lines, data: NetworkData, keys: _Keys, reference: np.nda
             free &= ~keys.has("shipments", columns, data[table], table_columns)
     carbon = data["carbon_prices"] if "carbon_prices" in data.tables else pd.DataFrame()
     if len(carbon):
-        priced = (_floats(carbon, "carbon_price_usd_per_t") != 0) | carbon[
+        priced = (floats(carbon, "carbon_price_usd_per_t") != 0) | carbon[
             "cap_t_co2"].notna().to_numpy()
         free &= ~np.isin(shipments["year"].to_numpy(dtype=float),
                          carbon["year"].to_numpy(dtype=float)[priced])
-    cost = sum(_floats(shipments, column) for column in
+    cost = sum(floats(shipments, column) for column in
                ("variable_cost_usd", "freight_usd", "inventory_usd", "duty_usd"))
     unit = np.divide(cost, vehicles, out=np.zeros(len(vehicles)), where=vehicles > 0)
     value = netback[np.maximum(reference, 0)] if len(netback) else np.zeros(len(vehicles))
     expected = value - unit
     step = tolerance + SIZE * (np.abs(value) + np.abs(unit))
     bad = free & ~(np.abs(kappa - expected) <= step)
-    label = _Label(utilisation, ["plant", "year"], safe)
+    label = Label(utilisation, ["plant", "year"], safe)
 
     def said(i: int) -> str:
         j = reference[i]
@@ -450,152 +393,4 @@ def _used_flows(lines: _Lines, data: NetworkData, keys: _Keys, reference: np.nda
                 f"{mu[j]:,.6g} and cost {unit[i]:,.6g} each, so its reduced cost is 0 only "
                 f"with a capacity price of {expected[i]:,.6g}")
 
-    lines.add("utilisation", label, _CAPACITY, kappa, bad, said)
-
-
-def _cap(lines: _Lines, years: pd.DataFrame, tolerance: float) -> None:
-    if _CAP not in years:
-        return
-    price = _floats(years, _CAP)
-    cap = _floats(years, "cap_t_co2")
-    counted = _floats(years, "counted_t_co2")
-    keys = _Label(years, ["year"])
-    _nonnegative(lines, "co2_by_year", keys, _CAP, price, tolerance, np.isnan(cap))
-    lines.add("co2_by_year", keys, _CAP, price, np.isnan(cap) & ~np.isnan(price),
-              lambda _: "the year has no cap, so no cap price (NaN)")
-    lines.add("co2_by_year", keys, _CAP, price,
-              ~np.isnan(cap) & ~_binds(counted, cap) & (price > tolerance),
-              lambda i: f"the year counts {counted[i]:,.6g} t against a cap of "
-                        f"{cap[i]:,.6g} t, so one more tonne of cap is worth 0")
-
-
-def _inputs(data: NetworkData, name: str, table: pd.DataFrame, keys: list[str],
-            columns: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The input table's ``columns`` for each row of ``table`` (NaN where none)."""
-    rows = data[name]
-    where: dict[tuple[Any, ...], int] = {}
-    for position, key in enumerate(zip(*(_key_values(rows[k], k) for k in keys),
-                                       strict=True)):
-        where.setdefault(key, position)  # the first row of a key (a compliance table's
-    at = np.array([where.get(key, -1) for key in zip(  # rows are market- or country-years)
-        *(_key_values(table[k], k) for k in keys), strict=True)], dtype=np.int64)
-    return {column: np.where(at >= 0, _floats(rows, column)[np.maximum(at, 0)], np.nan)
-            if column in rows and len(rows) else np.full(len(table), np.nan)
-            for column in columns}
-
-
-def _saying(template: str, values: np.ndarray) -> Callable[[int], str]:
-    """``template`` with the row's value in place of ``{}``."""
-    return lambda i: template.format(f"{values[i]:,.6g}")
-
-
-def _prices(lines: _Lines, table: str, keys: _Label, column: str, price: np.ndarray,
-            tolerance: float, below: list[tuple[np.ndarray, str]],
-            above: list[tuple[np.ndarray, str]],
-            equal: list[tuple[np.ndarray, np.ndarray, str]]) -> None:
-    """A credit price's dual-feasibility bounds (a column that may be bought below its
-    price, sold above it) and the equalities of the trades the plan makes."""
-    for bound, what in below:
-        step = tolerance + SIZE * np.abs(bound)
-        lines.add(table, keys, column, price, ~np.isnan(bound) & (price > bound + step),
-                  _saying(f"a unit can be had at the {what} of {{}}, so it is worth no more",
-                          bound))
-    for bound, what in above:
-        step = tolerance + SIZE * np.abs(bound)
-        lines.add(table, keys, column, price, ~np.isnan(bound) & (price < bound - step),
-                  _saying(f"a unit can be sold at the {what} of {{}}, so it is worth at least "
-                          "that", bound))
-    for used, target, what in equal:
-        step = tolerance + SIZE * np.abs(target)
-        lines.add(table, keys, column, price,
-                  used & ~np.isnan(target) & ~(np.abs(price - target) <= step),
-                  _saying(f"the plan {what}, so the price is {{}}", target))
-
-
-def _production_credits(lines: _Lines, data: NetworkData, table: pd.DataFrame,
-                        tolerance: float) -> None:
-    price = _floats(table, _CREDIT)
-    keys = _Label(table, ["country", "year"])
-    _nonnegative(lines, "production_credit_compliance", keys, _CREDIT, price, tolerance,
-                 np.zeros(len(table), dtype=bool))
-    inputs = _inputs(data, "production_credits", table, ["country", "year"],
-                     ("credit_price_usd", "credit_sale_price_usd"))
-    bought, sold = _floats(table, "credits_bought"), _floats(table, "credits_sold")
-    earned, required = _floats(table, "credits_earned"), _floats(table, "credits_required")
-    size = np.maximum.reduce([np.ones(len(table)), earned, required, bought, sold])
-    _prices(lines, "production_credit_compliance", keys, _CREDIT, price, tolerance,
-            [(inputs["credit_price_usd"], "credit price")],
-            [(inputs["credit_sale_price_usd"], "credit sale price")],
-            [(bought > RELATIVE * size, inputs["credit_price_usd"], "buys credits"),
-             (sold > RELATIVE * size, inputs["credit_sale_price_usd"], "sells credits")])
-    surplus = earned - required + bought - sold
-    lines.add("production_credit_compliance", keys, _CREDIT, price,
-              (surplus > RELATIVE * size) & (price > tolerance),
-              lambda i: f"the country-year holds {surplus[i]:,.6g} credits beyond its "
-                        "requirement, so one more credit is worth 0")
-
-
-def _zev(lines: _Lines, data: NetworkData, table: pd.DataFrame, tolerance: float) -> None:
-    price = _floats(table, _CREDIT)
-    keys = _Label(table, ["market", "year"])
-    _nonnegative(lines, "zev_compliance", keys, _CREDIT, price, tolerance,
-                 np.zeros(len(table), dtype=bool))
-    inputs = _inputs(data, "zev_mandates", table, ["market", "year"],
-                     ("credit_price_usd", "credit_sale_price_usd", "penalty_usd_per_vehicle"))
-    sold = _floats(table, "credits_sold")
-    size = np.maximum(1.0, _floats(table, "credits_required"))
-    _prices(lines, "zev_compliance", keys, _CREDIT, price, tolerance,
-            [(inputs["credit_price_usd"], "credit price"),
-             (inputs["penalty_usd_per_vehicle"], "penalty per missing credit")],
-            [(inputs["credit_sale_price_usd"], "credit sale price")],
-            [(sold > RELATIVE * size, inputs["credit_sale_price_usd"], "sells credits")])
-
-
-def _fleet(lines: _Lines, data: NetworkData, table: pd.DataFrame, tolerance: float) -> None:
-    price = _floats(table, _FLEET)
-    keys = _Label(table, ["market", "year"])
-    _nonnegative(lines, "fleet_compliance", keys, _FLEET, price, tolerance,
-                 np.zeros(len(table), dtype=bool))
-    group = table["averaging_group"].fillna("").to_numpy(dtype=object)
-    market = _key_values(table["market"], "market")
-    year = table["year"].to_numpy(dtype=object)
-    code, _ = pd.factorize(np.array(  # a row of its own per market-year, or its group's
-        [f"{m}\x00group {g}" if g else f"{m}\x00year {y}"
-         for m, g, y in zip(market, group, year, strict=True)], dtype=object))
-    size = int(code.max()) + 1 if len(code) else 0
-    inputs = _inputs(data, "fleet_targets", table, ["market", "year"],
-                     ("premium_usd_per_g_km", "pool_price_usd_per_g_km", "target_g_per_km"))
-
-    def by_group(values: np.ndarray, reduce: np.ufunc, start: float) -> np.ndarray:
-        out = np.full(size, start)
-        reduce.at(out, code, values)
-        return out[code]
-
-    first = np.full(size, -1, dtype=np.int64)
-    first[code[::-1]] = np.arange(len(code))[::-1]
-    lines.add("fleet_compliance", keys, _FLEET, price,
-              ~(np.abs(price - price[first[code]]) <= tolerance + SIZE * np.abs(price)),
-              lambda i: f"its averaging group is one fleet-target row, priced "
-                        f"{price[first[code]][i]:,.6g} on the group's first row")
-    premium, pool = inputs["premium_usd_per_g_km"], inputs["pool_price_usd_per_g_km"]
-    one_premium = by_group(premium, np.maximum, -np.inf) == by_group(premium, np.minimum,
-                                                                      np.inf)
-    one_pool = by_group(np.nan_to_num(pool, nan=-1.0), np.maximum, -np.inf) == by_group(
-        np.nan_to_num(pool, nan=-1.0), np.minimum, np.inf)
-    excess = by_group(_floats(table, "group_excess_g_km_vehicles"), np.add, 0.0)
-    pooled = by_group(_floats(table, "group_pooled_g_km_vehicles"), np.add, 0.0)
-    balance = by_group(_floats(table, "balance_g_km_vehicles"), np.add, 0.0)
-    scale = np.maximum(1.0, by_group(_floats(table, "vehicles") * np.nan_to_num(
-        inputs["target_g_per_km"]), np.add, 0.0))
-    _prices(lines, "fleet_compliance", keys, _FLEET, price, tolerance,
-            [(by_group(premium, np.maximum, -np.inf), "premium per g/km x vehicle"),
-             (np.where(np.isnan(pool), np.nan, by_group(np.nan_to_num(pool, nan=-np.inf),
-                                                         np.maximum, -np.inf)),
-              "pooling price")],
-            [],
-            [(one_premium & (excess > RELATIVE * scale), premium, "pays the premium"),
-             (one_pool & (pooled > RELATIVE * scale), pool, "pools")])
-    slack = balance - excess - pooled < -RELATIVE * scale
-    lines.add("fleet_compliance", keys, _FLEET, price, slack & (price > tolerance),
-              lambda i: f"its group is {-(balance[i] - excess[i] - pooled[i]):,.6g} g/km x "
-                        "vehicles under its targets, so one more unit of allowance is worth 0")
+    lines.add("utilisation", label, CAPACITY, kappa, bad, said)
