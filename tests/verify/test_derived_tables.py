@@ -20,6 +20,7 @@ import evplan
 from evplan.examples import china_export, china_strategic, random_network
 from evplan.strategic.check_derived import strategic_derived_problems
 from evplan.verify.derived import NETWORK_KPIS, derived_problems, kpi_problems
+from tests.verify.spy import certify_arguments
 from tests.verify.test_trade_certificate import with_trade_terms
 
 DUALS = {"capacity_shadow_price_usd_per_vehicle", "shadow_price_usd_per_vehicle"}
@@ -99,22 +100,8 @@ def test_a_margin_off_names_the_row_and_both_values(
 def test_the_certificate_refuses_an_altered_summary_table(
         default: tuple[evplan.NetworkData, evplan.Result]) -> None:
     """Through :func:`evplan.verify.certify`, as every solver path calls it."""
-    import evplan.solve as solve
-
     data, _ = default
-    seen: dict[str, tuple] = {}
-    real = solve.certify
-
-    def spy(*args: object, **kwargs: object) -> evplan.Result:
-        seen["args"] = args
-        return real(*args, **kwargs)
-
-    solve.certify = spy  # type: ignore[assignment]
-    try:
-        evplan.optimize(data)
-    finally:
-        solve.certify = real  # type: ignore[assignment]
-    data_, result, m, run, index = seen["args"]  # type: ignore[misc]
+    real, (data_, result, m, run, index) = certify_arguments(data)
     duties = _altered(result.tables["duties"], "duty_usd", 0)
     with pytest.raises(evplan.VerificationError, match="duties: duty_usd of "):
         real(data_, replace(result, tables={**result.tables, "duties": duties}), m, run, index)

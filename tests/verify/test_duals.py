@@ -22,6 +22,7 @@ from evplan.data import validate_tables
 from evplan.examples import china_export, random_network, single_lane
 from evplan.verify.duals import dual_problems
 from tests.model.oracle import oracle_lp
+from tests.verify.spy import certify_arguments
 
 CAPACITY = "capacity_shadow_price_usd_per_vehicle"
 TIER = "shadow_price_usd_per_vehicle"
@@ -289,22 +290,8 @@ def test_zeroing_a_binding_price_is_caught_where_the_dual_is_fixed(default: tupl
 
 def test_the_certificate_refuses_an_altered_dual(default: tuple) -> None:
     """Through :func:`evplan.verify.certify`, as every solver path calls it."""
-    import evplan.solve as solve
-
     data, _ = default
-    seen: dict[str, tuple] = {}
-    real = solve.certify
-
-    def spy(*args: object, **kwargs: object) -> evplan.Result:
-        seen["args"] = args
-        return real(*args, **kwargs)
-
-    solve.certify = spy  # type: ignore[assignment]
-    try:
-        evplan.optimize(data)
-    finally:
-        solve.certify = real  # type: ignore[assignment]
-    data_, result, m, run, index = seen["args"]  # type: ignore[misc]
+    real, (data_, result, m, run, index) = certify_arguments(data)
     utilisation = result.tables["utilisation"].copy()
     row = int(np.flatnonzero(utilisation[CAPACITY].to_numpy() > 1.0)[0])
     utilisation.iloc[row, utilisation.columns.get_loc(CAPACITY)] *= -1
