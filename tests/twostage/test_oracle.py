@@ -71,7 +71,8 @@ def _study(seed: int) -> tuple[evplan.NetworkData, Any, dict[str, list[Any]], st
             market = str(rng.choice(["M0", "M1"]))
             factor = float(rng.choice([0.3, 0.6, 1.5, 2.5] if kind == "volume"
                                       else [0.7, 0.9, 1.2, 2.0]))
-            mine.append((kind, market, factor))
+            if (kind, market, factor) not in mine:  # an override is listed once (evplan
+                mine.append((kind, market, factor))  # refuses a repeat: it applies twice)
         if seed % 10 == 8 and s > 0:  # identical scenarios
             mine = actions["s0"]
         for action in mine:
