@@ -37,7 +37,7 @@ from typing import Any
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.scenarios.patch_columns import check_patch_columns
-from evplan.scenarios.values import LABEL, finite_number, sweep_values
+from evplan.scenarios.values import LABEL, finite_number, repeated_overrides, sweep_values
 from evplan.scenarios.values import as_tuple as _values
 from evplan.schema import TABLES
 
@@ -194,26 +194,6 @@ class Catalog:
                                       + (did_you_mean(name, self.parameters)
                                          or f" Known: {', '.join(self.parameters)}."))])
         return self.parameters[name]
-
-
-def repeated_overrides(parts: Sequence[object]) -> list[str]:
-    """A problem text for each override a list names more than once.
-
-    Each listing applies the override again (a freight scale of 2 listed twice scales by
-    4), which a list of names hardly ever means.
-
-    Examples
-    --------
-    >>> repeated_overrides(["freight-shock", "eu-cvd-up", "freight-shock"])
-    ["'freight-shock' is listed 2 times: each listing applies it again (a scale of 2 listed \
-twice scales by 4). List it once, or declare an override with the stronger change."]
-    """
-    counts: dict[str, int] = {}
-    for part in parts:
-        counts[str(part)] = counts.get(str(part), 0) + 1
-    return [f"'{part}' is listed {count} times: each listing applies it again (a scale of 2 "
-            "listed twice scales by 4). List it once, or declare an override with the "
-            "stronger change." for part, count in counts.items() if count > 1]
 
 
 def _mapping(value: Any, where: str, what: str, problems: list[Problem]) -> Mapping[Any, Any]:

@@ -1,20 +1,23 @@
-"""Numbers read from scenarios.yaml and the command line: finite, written as numbers are.
+"""Numbers read from scenarios.yaml and the command line: finite, written as numbers are;
+and lists of override names, each named once.
 
 Sweep values (a ``sweeps:`` entry or ``--grid``) and every number an override or a
 distribution takes pass through :func:`finite_number`; a sweep's values through
-:func:`sweep_values`.
+:func:`sweep_values`; a scenario's or study outcome's overrides through
+:func:`repeated_overrides`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evplan.errors import Problem
 
-__all__ = ["MAX_SWEEP_VALUES", "as_tuple", "finite_number", "sweep_values"]
+__all__ = ["MAX_SWEEP_VALUES", "as_tuple", "finite_number", "repeated_overrides",
+           "sweep_values"]
 
 LABEL = "scenarios.yaml"
 MAX_SWEEP_VALUES = 1_000
@@ -74,3 +77,23 @@ def sweep_values(values: Any, what: str, problems: list[Problem], label: str = L
                                 "value once."))
         return None
     return tuple(float(number) for number in numbers if number is not None)
+
+
+def repeated_overrides(parts: Sequence[object]) -> list[str]:
+    """A problem text for each override a list names more than once.
+
+    Each listing applies the override again (a freight scale of 2 listed twice scales by
+    4), which a list of names hardly ever means.
+
+    Examples
+    --------
+    >>> repeated_overrides(["freight-shock", "eu-cvd-up", "freight-shock"])
+    ["'freight-shock' is listed 2 times: each listing applies it again (a scale of 2 listed \
+twice scales by 4). List it once, or declare an override with the stronger change."]
+    """
+    counts: dict[str, int] = {}
+    for part in parts:
+        counts[str(part)] = counts.get(str(part), 0) + 1
+    return [f"'{part}' is listed {count} times: each listing applies it again (a scale of 2 "
+            "listed twice scales by 4). List it once, or declare an override with the "
+            "stronger change." for part, count in counts.items() if count > 1]

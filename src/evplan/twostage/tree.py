@@ -42,6 +42,7 @@ import numpy as np
 
 from evplan.data.suggest import did_you_mean
 from evplan.errors import Problem
+from evplan.scenarios.values import repeated_overrides
 
 if TYPE_CHECKING:
     from evplan.scenarios.overrides import Catalog, Distribution, Parameter, Patch
@@ -168,8 +169,6 @@ def _outcomes(where: str, spec: Any, overrides: Mapping[str, Any],
                 problems.append(Problem(LABEL, f"{at}: '{part}' is not an override."
                                         + (did_you_mean(str(part), overrides)
                                            or " Declare it under overrides:.")))
-        from evplan.scenarios.overrides import repeated_overrides
-
         problems.extend(Problem(LABEL, f"{at}: {text}") for text in repeated_overrides(names))
         if probability is not None:
             outcomes.append(StudyScenario(str(name), probability,
