@@ -8,6 +8,7 @@ solved the weight 1 twice, and ``--objective foo`` was found only after the inpu
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,24 +19,16 @@ from evplan.data import write_inputs
 from evplan.examples import strategic_lane
 from evplan.twostage.frontier import efficient_frontier
 from evplan.twostage.tree import Study, StudyScenario
+from tests.twostage.test_cli import STUDY  # the hand-solved two-outcome study
 
 RULE = ("The risk weights are finite numbers >= 0, each given once, separated by commas, "
         "e.g. 0,0.5,1,2.")
-STUDY = """overrides:
-  high: {demand: {set: {volume_vehicles: 1000}}}
-  low: {demand: {set: {volume_vehicles: 300}}}
-studies:
-  demand:
-    scenarios:
-      high: {probability: 0.3, overrides: [high]}
-      low: {probability: 0.7, overrides: [low]}
-"""
 
 
 def _evplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "evplan.cli", "stochastic", *args,
                            "--no-record"], cwd=cwd, capture_output=True, text=True,
-                          timeout=600, env={"COLUMNS": "400", **__import__("os").environ})
+                          timeout=600, env={"COLUMNS": "400", **os.environ})
 
 
 def _said(done: subprocess.CompletedProcess[str]) -> str:
