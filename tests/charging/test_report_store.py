@@ -259,3 +259,30 @@ def test_a_synthetic_siting_example_too_small_for_the_market_is_left_out_not_fat
     assert "so it ignores coverage." in said
     assert (folder / "charging_summary.csv").exists()
     assert not (folder / "charging_sites.csv").exists()
+
+
+def test_fleet_after_charging_removes_the_charging_tables_sized_on_the_fleet_it_replaces(
+        planned: dict[str, Path], tmp_path: Path) -> None:
+    """Audit (session 19): `evplan fleet` after `evplan charging` replaced the fleet tables
+    and left the charging tables sized on the earlier fleet beside them (a folder whose two
+    halves disagree). fleet now removes them too, says so, and keeps a user's files."""
+    import shutil
+
+    folder = Path(shutil.copytree(planned["folder"], tmp_path / "run", symlinks=True))
+    evplan_cli("charging", folder, "--history", planned["history"], "--years-after-plan", "2",
+               "--no-record")
+    charging = json.loads((folder / "charging.json").read_text(encoding="utf-8"))["tables"]
+    assert charging and (folder / "charging_summary.csv").exists()
+    (folder / "charging_notes.csv").write_text("my,notes\n", encoding="utf-8")
+    done = evplan_cli("fleet", folder, "--history", planned["history"], "--years-after-plan",
+                      "3", "--no-record")
+    said = " ".join(done.stdout.split())
+    assert "The charging tables of run " in said and "were removed: they were sized on the " \
+        "fleet this command replaces. Run evplan charging again" in said
+    left = sorted(path.name for path in folder.iterdir() if path.name.startswith("charging"))
+    assert left == ["charging_notes.csv"]
+    assert (folder / "fleet_packs_retired.csv").exists()
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert 'id="charging-fleet"' in report and 'id="charging-ports"' not in report
+    again = evplan_cli("fleet", folder, "--history", planned["history"], "--no-record")
+    assert "charging tables" not in " ".join(again.stdout.split())

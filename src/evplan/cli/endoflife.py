@@ -75,6 +75,8 @@ def fleet(
         with long_work("fleet", show_progress):
             folder = run_folder or _latest(default_run_folder)
             target = existing_folder_target(folder, command="evplan fleet")
+            # Charging was sized on the fleet of its own run: that fleet goes, so do they.
+            sized = _charging_sized(folder, target.previous)
             result = project_fleet(folder, history=history, survival=survival, battery=battery,
                                    chemistry=chemistry, options=FleetOptions(
                                        years_after_plan, after_plan))  # type: ignore[arg-type]
@@ -98,7 +100,7 @@ def fleet(
                                   store=store if record else None,
                                   run_ids=[run_id] if record else [],
                                   commit=commit if record else None, drop=_earlier_tables(
-                                      folder, "fleet"))
+                                      folder, "fleet", "charging"))
             report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
@@ -110,6 +112,10 @@ def fleet(
     console.print(*result.assumptions, sep="\n")
     console.print(f"Fleet tables written to {shown_path(folder)}"
                   + _replaced(target.previous, "fleet"))
+    if sized is not None:
+        console.print(f"The charging tables{sized} were removed: they were sized on the "
+                      "fleet this command replaces. Run evplan charging again for charging "
+                      "on this fleet.")
     _print_recorded(run_id if record else None, store, report_file, folder)
 
 
@@ -398,6 +404,19 @@ def _latest(default_run_folder: Callable[[], Path]) -> Path:
     console.print(f"Run folder: {shown_path(folder)} (the latest run; pass RUN_FOLDER for "
                   "another).")
     return folder
+
+
+def _charging_sized(folder: Path, previous: Marker | None) -> str | None:
+    """Whether ``folder`` holds charging tables (which ``evplan fleet`` removes: they were
+    sized on the fleet it replaces): None when not, else `` of run X`` or ``""`` when no
+    marker names the run."""
+    from evplan.fleet.write import written_files
+
+    if not written_files(folder, "charging"):
+        return None
+    runs = [u.get("run_id") for u in (previous.updates if previous else ())
+            if u.get("command") == "charging"]
+    return f" of run {runs[-1]}" if runs else ""
 
 
 def _replaced(previous: Marker | None, *commands: str) -> str:
