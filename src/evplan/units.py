@@ -13,18 +13,29 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Scale", "format_kpi", "pct", "row_scale", "scaled", "usd", "vehicles"]
+__all__ = ["Scale", "format_kpi", "pct", "row_scale", "scaled", "unsigned_zero", "usd",
+           "vehicles"]
 
 
-def _unsigned_zero(text: str) -> str:
-    """``-0``, ``-0.0`` and ``-0.00`` -> without the sign."""
-    stripped = text.lstrip("-−")
-    if stripped != text and not any(ch in "123456789" for ch in stripped):
-        return stripped
-    return text
+def unsigned_zero(text: str) -> str:
+    """A number shown as zero loses its minus sign (a tiny negative rounded away).
+
+    Examples
+    --------
+    >>> unsigned_zero(f"{-0.04:,.1f} M"), unsigned_zero(f"US$ {-400 / 1e3:,.0f} k")
+    ('0.0 M', 'US$ 0 k')
+    >>> unsigned_zero("-0.5 M to -10"), unsigned_zero("2023-01")
+    ('-0.5 M to -10', '2023-01')
+    """
+    return _SIGNED_ZERO.sub(lambda found: found.group(1), text)
+
+
+_SIGNED_ZERO = re.compile(r"(?<![\w.])[-−]([0,]*(?:\.0*)?)(?![\d.])")
+
 
 
 def vehicles(value: float) -> str:
@@ -33,10 +44,10 @@ def vehicles(value: float) -> str:
         return "-"
     size = abs(value)
     if size >= 999_500:
-        return _unsigned_zero(f"{value / 1e6:.2f} M")
+        return unsigned_zero(f"{value / 1e6:.2f} M")
     if size >= 999.5:
-        return _unsigned_zero(f"{value / 1e3:.1f} k")
-    return _unsigned_zero(f"{value:,.0f}")
+        return unsigned_zero(f"{value / 1e3:.1f} k")
+    return unsigned_zero(f"{value:,.0f}")
 
 
 def usd(value: float) -> str:
@@ -45,19 +56,19 @@ def usd(value: float) -> str:
         return "-"
     size = abs(value)
     if size >= 9.995e9:
-        return _unsigned_zero(f"USD {value / 1e9:.1f} bn")
+        return unsigned_zero(f"USD {value / 1e9:.1f} bn")
     if size >= 0.9995e9:
-        return _unsigned_zero(f"USD {value / 1e9:.2f} bn")
+        return unsigned_zero(f"USD {value / 1e9:.2f} bn")
     if size >= 0.9995e6:
-        return _unsigned_zero(f"USD {value / 1e6:.0f} m")
-    return _unsigned_zero(f"USD {value:,.0f}")
+        return unsigned_zero(f"USD {value / 1e6:.0f} m")
+    return unsigned_zero(f"USD {value:,.0f}")
 
 
 def pct(value: float, digits: int = 0) -> str:
     """``0.4912`` -> ``49 %``; a fraction, printed as percent with a space."""
     if not math.isfinite(value):
         return "-"
-    return _unsigned_zero(f"{value * 100:.{digits}f} %")
+    return unsigned_zero(f"{value * 100:.{digits}f} %")
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,7 @@ def scaled(value: float, scale: Scale) -> str:
     """One bare cell of a row in its :class:`Scale` (``3.37``, ``23.5``)."""
     if not math.isfinite(value):
         return "-"
-    return _unsigned_zero(f"{value / scale.divisor:,.{scale.digits}f}")
+    return unsigned_zero(f"{value / scale.divisor:,.{scale.digits}f}")
 
 
 def format_kpi(value: float, unit: str, digits: int = 1) -> str:
@@ -119,4 +130,4 @@ def format_kpi(value: float, unit: str, digits: int = 1) -> str:
     if unit == "t CO2":
         scale = row_scale([value], unit)
         return f"{scaled(value, scale)} {scale.label}"
-    return _unsigned_zero(f"{value:,.{digits}f} {unit}".rstrip())
+    return unsigned_zero(f"{value:,.{digits}f} {unit}".rstrip())

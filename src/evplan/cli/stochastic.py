@@ -28,7 +28,9 @@ from evplan.errors import EvplanError
 
 
 def _money(value: float | None) -> str:
-    return "-" if value is None else f"{value / 1e6:,.1f} M"
+    from evplan.units import unsigned_zero
+
+    return "-" if value is None else unsigned_zero(f"{value / 1e6:,.1f} M")
 
 
 def _write(result: object, output: Path, regret: bool) -> None:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from evplan.model.index import ModelIndex
 from evplan.strategic.records import records
+from evplan.units import unsigned_zero
 
 __all__ = ["decision_lines", "decision_table", "money"]
 
@@ -40,7 +41,7 @@ def money(value: float) -> str:
         return f"US$ {value / 1e9:,.1f} bn"
     if size >= 1e6:
         return f"US$ {value / 1e6:,.0f} M"
-    return f"US$ {value / 1e3:,.0f} k"
+    return unsigned_zero(f"US$ {value / 1e3:,.0f} k")  # never "US$ -0 k"
 
 
 def _cost(value: float) -> str:

@@ -1,0 +1,26 @@
+"""Numbers on screen: a value that rounds to zero never shows a minus sign."""
+
+from __future__ import annotations
+
+import pytest
+
+from evplan.cli.stochastic import _money
+from evplan.strategic.decisions import money
+from evplan.units import unsigned_zero, usd, vehicles
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("-0", "0"), ("-0.0 M", "0.0 M"), ("USD -0 m", "USD 0 m"), ("US$ -0 k", "US$ 0 k"),
+    ("-0,000.00", "0,000.00"), ("-0.04", "-0.04"), ("-10", "-10"), ("-1,000 M", "-1,000 M"),
+    ("2023-0", "2023-0"), ("a-0", "a-0"), ("-0.0 M to -0.5 M", "0.0 M to -0.5 M")])
+def test_unsigned_zero_drops_the_sign_of_zeros_only(text: str, shown: str) -> None:
+    assert unsigned_zero(text) == shown
+
+
+def test_a_tiny_negative_regret_or_cost_shows_as_zero() -> None:
+    """Audit (session 19): a regret of -1e-7 USD showed as ``-0.0 M`` on the stochastic
+    screen; the strategic decisions said ``US$ -0 k``."""
+    assert _money(-1e-7) == "0.0 M" and _money(-49_999.0) == "0.0 M"
+    assert _money(-50_001.0) == "-0.1 M" and _money(None) == "-"
+    assert money(-1e-3) == "US$ 0 k" and money(-600.0) == "US$ -1 k"
+    assert usd(-1e-6) == "USD 0" and vehicles(-1e-9) == "0"
