@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from evplan.data.network import NetworkData
+    from evplan.errors import Problem
     from evplan.timing import Stopwatch
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -215,6 +216,44 @@ def load_inputs(path: Path | None, watch: Stopwatch | None = None) -> NetworkDat
     data = validate_inputs(raw)
     watch.lap("validate")
     return data
+
+
+def catalog_problems(path: Path | None, data: NetworkData | None = None) -> list[Problem]:
+    """The problems of the scenarios.yaml (or scenarios sheet) that belongs to the inputs
+    ``path``, and of each study's ``revelation_year`` against the planning horizon: that of
+    ``data`` (the inputs loaded), else of the folder's scenario.yaml when it names both years
+    (so the year is listed with the tables' problems, not after they are fixed)."""
+    from evplan.errors import InputError
+    from evplan.scenarios.listing import inputs_folder
+    from evplan.scenarios.overrides import load_catalog
+    from evplan.scenarios.workbook import read_workbook_catalog
+    from evplan.twostage.tree import horizon_problems
+
+    try:
+        folder, _ = inputs_folder(path)
+    except InputError:
+        return []  # no such inputs: the tables' problem says so
+    try:
+        if folder.suffix.lower() in (".xlsx", ".xlsm") and folder.is_file():
+            catalog = read_workbook_catalog(folder)
+        else:
+            catalog = load_catalog(folder)
+    except InputError as error:
+        return list(error.problems)
+    first: object
+    last: object
+    if data is not None:
+        first, last = data.scenario.first_year, data.scenario.last_year
+    else:
+        from evplan.data.files import read_scenario_file
+
+        config = read_scenario_file(folder)[0] if folder.is_dir() else {}
+        first, last = config.get("first_year"), config.get("last_year")
+        if type(first) is not int or type(last) is not int:
+            return []  # the tables' problems say what is wrong with the years
+    assert isinstance(first, int) and isinstance(last, int)
+    return [problem for study in catalog.studies.values()
+            for problem in horizon_problems(study, first, last)]
 
 
 def stage_table(watch: Stopwatch, highs_seconds: float | None = None) -> Table:

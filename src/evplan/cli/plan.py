@@ -20,6 +20,7 @@ from evplan.cli.app import (
     SelfContainedOption,
     StoreOption,
     app,
+    catalog_problems,
     console,
     default_store,
     exit_with_error,
@@ -169,42 +170,24 @@ def validate(
     try:
         path = pick_inputs(path, inputs, "evplan validate {inputs}")
         problems: list[Problem] = []
+        data = None
         try:
             data = load_inputs(path)
         except InputError as error:
             problems.extend(error.problems)
         # scenarios.yaml (or the workbook's scenarios sheet) is an input too: its problems
         # are listed with the tables' (it was not read, so `validate` passed a broken one).
-        problems.extend(_catalog_problems(path))
+        problems.extend(catalog_problems(path, data))
         if problems:
             raise InputError(problems)
     except EvplanError as error:
         exit_with_error(error, debug)
         return
+    assert data is not None  # no problem: the inputs loaded
     counts = ", ".join(f"{name} {rows}" for name, rows in data.summary().items())
     shown = path if path is not None else "embedded china-export"
     console.print(f"{shown}: scenario '{data.scenario.name}' "
                   f"{data.scenario.first_year}-{data.scenario.last_year} is valid ({counts}).")
-
-
-def _catalog_problems(path: Path | None) -> list[Problem]:
-    """The problems of the scenarios.yaml (or scenarios sheet) that belongs to ``path``."""
-    from evplan.errors import InputError
-    from evplan.scenarios.listing import inputs_folder
-    from evplan.scenarios.overrides import load_catalog
-    from evplan.scenarios.workbook import read_workbook_catalog
-
-    folder, _ = inputs_folder(path)
-    try:
-        if folder.suffix.lower() in (".xlsx", ".xlsm") and folder.is_file():
-            read_workbook_catalog(folder)
-        else:
-            load_catalog(folder)
-    except InputError as error:
-        return list(error.problems)
-    return []
-
-
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,7 @@ from evplan.cli.app import (
     SelfContainedOption,
     StoreOption,
     app,
+    catalog_problems,
     console,
     exit_with_error,
     finite,
@@ -26,11 +27,25 @@ from evplan.cli.app import (
 )
 from evplan.errors import EvplanError
 
+if TYPE_CHECKING:
+    from evplan.data.network import NetworkData
+
 
 def _money(value: float | None) -> str:
     from evplan.units import unsigned_zero
 
     return "-" if value is None else unsigned_zero(f"{value / 1e6:,.1f} M")
+
+
+def _inputs(path: Path) -> NetworkData:
+    """The inputs; when their tables have problems, the study file's are listed with them
+    (a revelation_year outside the horizon came only after the tables were fixed)."""
+    from evplan.errors import InputError
+
+    try:
+        return load_inputs(path)
+    except InputError as error:
+        raise InputError([*error.problems, *catalog_problems(path)]) from None
 
 
 def _write(result: object, output: Path, regret: bool) -> None:
@@ -181,7 +196,7 @@ def stochastic(
                 from evplan.store import ResultsStore
 
                 ResultsStore(store).refuse_early()
-            data = load_inputs(inputs or Path("china-strategic"))
+            data = _inputs(inputs or Path("china-strategic"))
             if weights is not None:  # before the solve: a frontier of E + lambda CVaR only
                 _check_frontier(data, study, objective)
             if method == "progressive-hedging":  # issue 14: docs/stochastic.md, "Scale"

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from evplan.scenarios.overrides import Catalog, Distribution, Parameter, Patch
 
 __all__ = ["MAX_SCENARIOS", "Study", "StudyScenario", "check_study", "draw_sample",
-           "parse_studies"]
+           "horizon_problems", "parse_studies"]
 
 LABEL = "scenarios.yaml"
 STUDY_KEYS = ("branches", "scenarios", "sample", "revelation_year", "risk", "description")
@@ -466,20 +466,32 @@ def check_study(study: Study, first_year: int, last_year: int) -> list[Problem]:
         problems.append(Problem(LABEL, f"study '{name}': risk objective minimax-regret takes "
                                 f"no weight (found weight: {weight:g}); drop the weight, or "
                                 "use objective: expected for E[margin] + weight x CVaR."))
-    revelation = study.revelation_year
+    return problems + horizon_problems(study, first_year, last_year)
+
+
+def horizon_problems(study: Study, first_year: int, last_year: int) -> list[Problem]:
+    """The problem of a ``revelation_year`` that is not a year from ``first_year - 1`` to
+    ``last_year`` (the scenario's horizon), if any.
+
+    Examples
+    --------
+    >>> [p.message[:58] for p in horizon_problems(Study("s", (), 2099), 2025, 2030)]
+    ["study 's': revelation_year 2099 is outside the planning ho"]
+    """
+    name, revelation = study.name, study.revelation_year
     if revelation is not None and (isinstance(revelation, bool) or _number(revelation) is None
                                    or revelation != int(revelation)):
-        problems.append(Problem(LABEL, f"study '{name}': revelation_year = {revelation!r} is "
-                                "not a year. Give e.g. revelation_year: 2026."))
-    elif revelation is not None and not first_year - 1 <= revelation <= last_year:
+        return [Problem(LABEL, f"study '{name}': revelation_year = {revelation!r} is not a "
+                        "year. Give e.g. revelation_year: 2026.")]
+    if revelation is not None and not first_year - 1 <= revelation <= last_year:
         # The year before the horizon shares nothing (RP = WS, a study of its own); earlier
         # or after the horizon is likelier a typo (1999, 2099) than a study.
-        problems.append(Problem(LABEL, f"study '{name}': revelation_year {revelation} is "
-                                f"outside the planning horizon {first_year}-{last_year}. Give "
-                                f"a year from {first_year} to {last_year} (decisions of years "
-                                f"up to it are shared), {first_year - 1} to share nothing, or "
-                                "leave it out to share every year."))
-    return problems
+        return [Problem(LABEL, f"study '{name}': revelation_year {revelation} is outside the "
+                        f"planning horizon {first_year}-{last_year}. Give a year from "
+                        f"{first_year} to {last_year} (decisions of years up to it are "
+                        f"shared), {first_year - 1} to share nothing, or leave it out to "
+                        "share every year.")]
+    return []
 
 
 def parse_studies(raw: Mapping[str, Any], overrides: Mapping[str, Any],
