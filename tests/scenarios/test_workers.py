@@ -376,7 +376,7 @@ def test_the_fork_server_starts_with_ctrl_c_blocked_and_none_is_lost(
     sweep signalled the moment its fork server appeared ran to the end and exited 0)."""
     from multiprocessing import forkserver, resource_tracker
 
-    from evplan.scenarios import runners
+    from evplan.scenarios import forkserver as fork_server
 
     seen: list[object] = []
 
@@ -390,12 +390,12 @@ def test_the_fork_server_starts_with_ctrl_c_blocked_and_none_is_lost(
 
     monkeypatch.setattr(resource_tracker, "ensure_running", tracker)
     monkeypatch.setattr(forkserver, "ensure_running", spawn)
-    monkeypatch.setattr(runners, "_pool_context",
+    monkeypatch.setattr(fork_server, "pool_context",
                         lambda: multiprocessing.get_context("forkserver"))
     before = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own
     try:
         with pytest.raises(KeyboardInterrupt):
-            runners._start_fork_server()
+            fork_server.start_fork_server()
             for _ in range(1000):  # a handled signal is raised between bytecodes
                 pass
         assert seen == ["tracker", (signal.default_int_handler, True)]
@@ -410,7 +410,7 @@ def test_the_fork_server_started_off_the_main_thread_has_ctrl_c_blocked(
     signal mask, which the server inherits, blocks SIGINT; it is lifted after."""
     from multiprocessing import forkserver, resource_tracker
 
-    from evplan.scenarios import runners
+    from evplan.scenarios import forkserver as fork_server
 
     seen = []
 
@@ -419,12 +419,12 @@ def test_the_fork_server_started_off_the_main_thread_has_ctrl_c_blocked(
 
     monkeypatch.setattr(resource_tracker, "ensure_running", lambda: None)
     monkeypatch.setattr(forkserver, "ensure_running", spawn)
-    monkeypatch.setattr(runners, "_pool_context",
+    monkeypatch.setattr(fork_server, "pool_context",
                         lambda: multiprocessing.get_context("forkserver"))
     after = []
 
     def start() -> None:
-        runners._start_fork_server()
+        fork_server.start_fork_server()
         after.append(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set()))
 
     thread = threading.Thread(target=start)

@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import re
-import signal
 import time
 import uuid
 import warnings
@@ -48,6 +46,7 @@ from evplan.highs import SolverOptions
 from evplan.model.strategic import has_strategic
 from evplan.outputs.files import OwnerToken
 from evplan.scenarios.cases import Case
+from evplan.scenarios.forkserver import pool_context, start_fork_server
 from evplan.scenarios.overrides import STUDY_COLUMNS
 from evplan.scenarios.segments import MAX_CHUNK, Segments
 from evplan.scenarios.warm import WarmModel, WarmState
@@ -171,48 +170,6 @@ class _Progress:
             self.bar.stop()
 
 
-#: What the fork server imports once for all workers: the worker module and what a warm
-#: case imports on first use (the certificate and the compliance tables).
-WORKER_PRELOAD = ["evplan.scenarios.worker", "evplan.verify.certify", "evplan.results.compliance"]
-
-
-def _pool_context() -> Any:
-    """A fork server that has imported :data:`WORKER_PRELOAD` (``spawn`` where there is
-    none)."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(WORKER_PRELOAD)
-        return context
-    return multiprocessing.get_context("spawn")
-
-
-def _start_fork_server() -> None:
-    """Start the pool's fork server now, so it imports the worker modules in parallel with
-    this process's work (once per process).
-
-    It is spawned with Ctrl-C (SIGINT) blocked in the spawning thread; the block survives
-    ``fork`` and ``exec``, so the server and every worker it forks have it too: a Ctrl-C in
-    a terminal reaches every process of the group, and only this one acts on it (it stops
-    handing out chunks and waits for the ones its workers hold; see :func:`_local`).
-    Otherwise the fork server died with a traceback when the signal came while it imported,
-    and workers stopped mid-chunk with DuckDB's "Query interrupted". This process's handler
-    is never changed: a Ctrl-C that comes meanwhile is handled as ever (by another thread's
-    delivery, or once the block is lifted).
-    """
-    if _pool_context().get_start_method() != "forkserver":
-        return
-    from multiprocessing import forkserver, resource_tracker
-
-    # The fork server starts the resource tracker first, which unblocks SIGINT when it is
-    # spawned (bpo-33613): started here beforehand, it leaves the block below in place.
-    resource_tracker.ensure_running()
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        forkserver.ensure_running()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-
-
 def _local(key: str, state: WarmState, cases: Sequence[Case], segments: Segments,
            recording: Recording | None, tables: bool,
            solve_here: Callable[[list[Case]], ChunkResult]) -> Generator[ChunkResult, None, None]:
@@ -227,8 +184,8 @@ def _local(key: str, state: WarmState, cases: Sequence[Case], segments: Segments
     the children new chunks between cases.
     """
     workers = segments.workers
-    _start_fork_server()  # started by run_cases already; if not, started as it says
-    context, owner = _pool_context(), OwnerToken.new()
+    start_fork_server()  # started by run_cases already; if not, started as it says
+    context, owner = pool_context(), OwnerToken.new()
     pools = [ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=start_process,
                                  initargs=(key, state, owner)) for _ in range(workers - 1)]
     try:
@@ -507,7 +464,7 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     recording = None if store is None else Recording(
         store.path, store.lock_timeout_s, scenario, data.scenario.name, batch_id)
     if not serial and scheduler is None and not has_strategic(data):
-        _start_fork_server()  # its imports overlap the warm model's build below
+        start_fork_server()  # its imports overlap the warm model's build below
     warm = WarmModel(data, solver)
     templates = warm.result_templates
     serial = serial or not warm.travels  # strategic MILPs per case: solved here, in turn

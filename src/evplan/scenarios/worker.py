@@ -23,6 +23,7 @@ with the cases it solved itself.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -167,6 +168,10 @@ def start_process(key: str, state: WarmState, sweep: str | None = None) -> None:
     started them, waiting for ever.
     """
     _PROCESS_SOLVERS[key] = Solver.of_state(state)
+    # This process is the sweep's own (a local child, never a user's or Dask's): what it
+    # holds now (its imports, the Solver) lives as long as it does, so the cyclic collector
+    # need not scan it again at every full collection (about 5 % of a warm case's CPU).
+    gc.freeze()
     if sweep is not None:
         threading.Thread(target=_end_with, args=(OwnerToken(sweep),), name="evplan-watchdog",
                          daemon=True).start()
