@@ -1,12 +1,15 @@
 """Warm re-solves against cold build-and-solve on the default scenario, and sweep throughput.
 
-    python benchmarks/warm_sweep.py [--cold-cases 6] [--cases 120] [--repeats 3] [--no-dask]
+    python benchmarks/warm_sweep.py [--cold-cases 6] [--rounds 3] [--cases 120] [--repeats 3]
+                                    [--no-dask]
                                     [--dask-malloc-trim BYTES] [--dask-defaults]
 
 Prints, with the load average at start and end (timings on a busy machine are noisy; CPU
 seconds are the steadier figure):
 
-* per scenario, CPU and wall medians of
+* per scenario, CPU and wall medians (over ``--rounds`` alternating blocks: ``--cold-cases``
+  split into a cold block per round, each followed by a new warm model's re-solve of every
+  case) of
   - cold: apply the case's overrides, build the linopy model, hand it to HiGHS, solve, make
     the result tables and KPIs (``evplan.optimize``);
   - warm: apply the overrides, update costs and row bounds of the kept HiGHS model,
@@ -65,27 +68,49 @@ def forkserver_cpu() -> float:
         return 0.0
 
 
-def per_case(data: Any, cases: list, cold_cases: int) -> None:
+def per_case(data: Any, cases: list, cold_cases: int, rounds: int) -> None:
+    """Cold and warm CPU per scenario, measured in ``rounds`` alternating blocks (a block of
+    cold solves, then the warm re-solve of every case), so that a host whose speed drifts
+    while the benchmark runs slows both alike; medians over all blocks, and the ratio of
+    each round's medians."""
     evplan.optimize(apply_patches(data, cases[0].patches).data)  # first call: lazy imports
-    cold = [clocked(lambda case=case: evplan.optimize(apply_patches(data, case.patches).data))
-            for case in cases[:cold_cases]]
-    build_wall, build_cpu, warm = clocked(lambda: WarmModel(data))
-    warm.solve(apply_patches(data, cases[0].patches).data)  # checks the result templates
-    hot = [clocked(lambda case=case: warm.solve(apply_patches(data, case.patches).data,
-                                                parameters=case.parameters))
-           for case in cases]
+    per_round = max(1, cold_cases // rounds)
+    cold: list[tuple[float, float, Any]] = []
+    hot: list[tuple[float, float, Any]] = []
+    ratios = []
+
+    def cold_solve(case: Any) -> Callable[[], Any]:
+        return lambda: evplan.optimize(apply_patches(data, case.patches).data)
+
+    def warm_solve(warm: WarmModel, case: Any) -> Callable[[], Any]:
+        return lambda: warm.solve(apply_patches(data, case.patches).data,
+                                  parameters=case.parameters)
+
+    for round_number in range(rounds):
+        block = [cases[(round_number * per_round + at) % len(cases)] for at in range(per_round)]
+        cold_block = [clocked(cold_solve(case)) for case in block]
+        # A new warm model each round: its cases start from bases of this round only, as in
+        # a sweep that solves each case once.
+        build_wall, build_cpu, warm = clocked(lambda: WarmModel(data))
+        warm.solve(apply_patches(data, cases[0].patches).data)  # checks the result templates
+        hot_block = [clocked(warm_solve(warm, case)) for case in cases]
+        cold += cold_block
+        hot += hot_block
+        ratios.append(statistics.median(c for _, c, _ in cold_block)
+                      / statistics.median(c for _, c, _ in hot_block))
     cold_wall = statistics.median(w for w, _, _ in cold)
     cold_cpu = statistics.median(c for _, c, _ in cold)
     hot_wall = statistics.median(w for w, _, _ in hot)
     hot_cpu = statistics.median(c for _, c, _ in hot)
     print(f"cold build-and-solve   {cold_cpu * 1e3:8.1f} ms CPU {cold_wall * 1e3:8.1f} ms wall "
-          f"per scenario (median of {len(cold)})")
+          f"per scenario (median of {len(cold)}, {rounds} rounds)")
     print(f"warm re-solve          {hot_cpu * 1e3:8.1f} ms CPU {hot_wall * 1e3:8.1f} ms wall "
           f"per scenario (median of {len(hot)}; {warm.stats.warm_fast} warm, "
           f"{warm.stats.warm_reindexed} reindexed, {warm.stats.cold} cold)")
     print(f"one-time warm build    {build_cpu * 1e3:8.1f} ms CPU {build_wall * 1e3:8.1f} ms wall")
     print(f"warm/cold ratio        {cold_cpu / hot_cpu:8.1f}x CPU {cold_wall / hot_wall:8.1f}x "
-          "wall per scenario")
+          f"wall per scenario; by round (CPU): "
+          + ", ".join(f"{ratio:.1f}x" for ratio in ratios))
 
 
 def sweep_runs(data: Any, cases: list, repeats: int, options: dict[str, Any]
@@ -118,6 +143,8 @@ def print_modes(title: str, cases: list, rows: list[tuple[str, float, float, lis
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--cold-cases", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating blocks of cold and warm solves (default 3)")
     parser.add_argument("--cases", type=int, default=120, help="cases of the larger grid")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-dask", action="store_true")
@@ -135,7 +162,7 @@ def main() -> None:
     catalog = catalog_for(data)
     cases = grid_cases(catalog, catalog.sweeps["eu-duty-x-freight"])
     print(f"default scenario china-export, sweep eu-duty-x-freight: {len(cases)} cases")
-    per_case(data, cases, arguments.cold_cases)
+    per_case(data, cases, arguments.cold_cases, arguments.rounds)
 
     demand = max(1, round(arguments.cases / 24))
     large = grid_cases(catalog, {
