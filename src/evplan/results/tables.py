@@ -17,13 +17,13 @@ def _values(m: linopy.Model, run: HighsRun, name: str, size: int) -> np.ndarray:
     if name not in m.variables:
         return np.zeros(size)
     labels = m.variables[name].labels.values.ravel()
-    return np.nan_to_num(run.primal[labels])
+    return np.nan_to_num(run.primal[labels]) + 0.0  # + 0.0: HiGHS's -0.0 is 0
 
 
 def _duals(m: linopy.Model, run: HighsRun, name: str, size: int) -> np.ndarray:
     if name not in m.constraints:
         return np.full(size, np.nan)
-    return run.dual[m.constraints[name].labels.values.ravel()]
+    return run.dual[m.constraints[name].labels.values.ravel()] + 0.0  # no -0.0 price
 
 
 def _shipments(m: linopy.Model, run: HighsRun, index: ModelIndex) -> pd.DataFrame:
