@@ -62,3 +62,21 @@ def test_compare_does_not_invent_years_outside_a_horizon(tmp_path) -> None:
     long = store.record(evplan.optimize(single_lane(last_year=2026)))
     wide = store.compare([short, long])
     assert np.isnan(wide.loc[("margin", 2026, "all"), short])
+
+
+def test_two_markets_of_one_country_keep_their_own_sankey_labels() -> None:
+    """Random network 1 has two markets in country C2 (M0 and M3): the Sankey drew two
+    nodes both labelled ``Sold in C2`` and its caption could name ``C2`` twice, so a reader
+    could not tell which flow ends where."""
+    from evplan.report import RunData, with_report_tables
+    from evplan.report.figures import market_name, sankey
+
+    data = random_network(1)
+    run = RunData.from_result(with_report_tables(evplan.optimize(data), data))
+    assert {market: run.market_country[market] for market in ("M0", "M3")} == {
+        "M0": "C2", "M3": "C2"}
+    assert market_name(run, "M0") == "M0 (C2)"
+    assert market_name(run, "M1") == "C0"  # the only market of C0 keeps its country's name
+    labels = list(sankey(run).figure["data"][-1]["node"]["label"])
+    sold = [label for label in labels if label.startswith("Sold in")]
+    assert len(sold) == len(set(sold)) == 4

@@ -144,8 +144,12 @@ def _sankey_trace(run: RunData, year: int, shipped: pd.DataFrame,
 
 
 def market_name(run: RunData, market: str) -> str:
-    """A market's readable name: its country's (``EU`` -> ``European Union``)."""
-    return country_name(run.market_country.get(market, market))
+    """A market's readable name: its country's (``EU`` -> ``European Union``), with the
+    market's id when its country has other markets too (``M0 (C2)``, ``M3 (C2)``), so two
+    markets never share a label."""
+    country = run.market_country.get(market, market)
+    shared = sum(other == country for other in run.market_country.values()) > 1
+    return f"{market} ({country_name(country)})" if shared else country_name(country)
 
 
 def _node_label(run: RunData, kind: str, key: str) -> str:
