@@ -303,11 +303,11 @@ class ComplianceLayout:
 
     def _value(self, run: HighsRun, name: str, kind: str, size: int) -> np.ndarray:
         labels = self.values[(name, kind)]
-        return np.zeros(size) if labels is None else np.nan_to_num(run.primal[labels])
+        return np.zeros(size) if labels is None else np.nan_to_num(run.primal[labels]) + 0.0
 
     def _dual(self, run: HighsRun, name: str, size: int) -> np.ndarray:
         labels = self.duals[name]
-        return np.zeros(size) if labels is None else np.nan_to_num(run.dual[labels])
+        return np.zeros(size) if labels is None else np.nan_to_num(run.dual[labels]) + 0.0
 
     def numbers(self, run: HighsRun, discount: pd.Series) -> Numbers:
         """The plan-dependent columns of every table, from one solution.
@@ -317,7 +317,7 @@ class ComplianceLayout:
         compliance, keys = self.compliance, self.keys
         flows = compliance.flows
         shipped = (np.zeros(len(flows)) if self.shipment is None
-                   else np.nan_to_num(run.primal[self.shipment]))
+                   else np.nan_to_num(run.primal[self.shipment]) + 0.0)  # no -0.0
         out: Numbers = {}
         out["fleet_compliance"] = self._fleet(run, shipped, discount)
         out["zev_compliance"] = self._zev(run, shipped, discount)
