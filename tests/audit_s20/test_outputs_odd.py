@@ -81,3 +81,17 @@ def test_two_markets_of_one_country_keep_their_own_sankey_labels() -> None:
     labels = list(sankey(run).figure["data"][-1]["node"]["label"])
     sold = [label for label in labels if label.startswith("Sold in")]
     assert len(sold) == len(set(sold)) == 4
+
+
+def test_the_story_states_margin_when_the_focus_exports_nothing() -> None:
+    """A plan that ships nothing (every margin negative) still pays its plants' fixed cost:
+    the story dropped its margin and duties sentence whenever the focus country exported
+    nothing in the last year, so the page's text never said the plan loses money."""
+    from evplan.report import RunData, with_report_tables
+    from evplan.report.page import story
+
+    data = single_lane(tiers=((600.0, 5000.0),), fixed_cost=250_000.0)
+    run = RunData.from_result(with_report_tables(evplan.optimize(data), data))
+    assert run.kpi("global_sales", 2025) == 0.0
+    assert ("Margin (undiscounted) goes from USD -250,000 to USD -250,000 a year; duties "
+            "paid from USD 0 to USD 0.") in story(run)

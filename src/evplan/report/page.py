@@ -185,12 +185,12 @@ def story(run: RunData) -> list[str]:
                 f"{pct(run.kpi('sales_share_by_origin', last, focus), 1)} of global sales "
                 f"are then built in {name}.")
     lines.append(sentence)
-    if markets_text:
-        lines.append(f"The markets that absorb them in {last}: {markets_text}. Margin "
-                     f"(undiscounted) goes from {usd(run.kpi('margin', first))} to "
-                     f"{usd(run.kpi('margin', last))} a year; duties paid from "
-                     f"{usd(run.kpi('duties_paid', first))} to "
-                     f"{usd(run.kpi('duties_paid', last))}.")
+    # margin and duties also when the focus country exports nothing in the last year
+    absorb = f"The markets that absorb them in {last}: {markets_text}. " if markets_text else ""
+    lines.append(f"{absorb}Margin (undiscounted) goes from {usd(run.kpi('margin', first))} to "
+                 f"{usd(run.kpi('margin', last))} a year; duties paid from "
+                 f"{usd(run.kpi('duties_paid', first))} to "
+                 f"{usd(run.kpi('duties_paid', last))}.")
     if calibrated is not None:
         lines.append(f"Figures after {calibrated} are model predictions under the scenario's "
                      f"assumptions, not calibration; `evplan backtest` measures how well the "
