@@ -95,3 +95,29 @@ def test_the_story_states_margin_when_the_focus_exports_nothing() -> None:
     assert run.kpi("global_sales", 2025) == 0.0
     assert ("Margin (undiscounted) goes from USD -250,000 to USD -250,000 a year; duties "
             "paid from USD 0 to USD 0.") in story(run)
+
+
+@pytest.mark.xfail(strict=True, reason="compare_screen reads sales_share_by_market under the "
+                   "focus country's code, not the markets in that country "
+                   "(scenarios/compare_screen.py and cli/study.py, not this helper's files)")
+def test_compare_sums_the_share_sold_over_the_focus_countrys_markets(tmp_path) -> None:
+    """In random network 1 the focus country C0 has one market, M1, that takes 30.5 % of
+    2030's sales; ``evplan compare`` printed ``share of global sales sold in C0 | 2030 |
+    0.0 %`` (it looked for a market named ``C0``) while the report's card says 30.5 %."""
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+    from evplan.report import with_report_tables
+
+    data = random_network(1)
+    result = with_report_tables(evplan.optimize(data), data)
+    store = ResultsStore(tmp_path / "evplan.duckdb")
+    ids = [store.record(result), store.record(result)]
+    kpis = result.kpis.set_index(["kpi", "year", "key"])["value"]
+    assert kpis[("sales_share_by_market", 2030, "M1")] == pytest.approx(0.305, abs=5e-4)
+    done = CliRunner().invoke(app, ["compare", *ids, "--store", str(tmp_path / "evplan.duckdb")],
+                              env={"COLUMNS": "250"})
+    assert done.exit_code == 0, done.output
+    line = next(line for line in done.output.splitlines()
+                if "sold in C0" in line and "2030" in line)
+    assert "30.5 %" in line, line
