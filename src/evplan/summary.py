@@ -10,6 +10,7 @@ table (:mod:`evplan.screen`); values are never cut.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,8 +22,8 @@ from evplan.results.result import RULE_YEAR_KPIS
 from evplan.screen import Column, fit_tables
 from evplan.units import row_scale, scaled, usd
 
-__all__ = ["kpi_summary_rows", "kpi_summary_table", "kpi_summary_tables", "run_title",
-           "summary_title"]
+__all__ = ["kpi_summary_rows", "kpi_summary_table", "kpi_summary_tables", "on_screen",
+           "run_title", "summary_title"]
 
 UNITS = {"fraction": "%", "USD": "USD", "vehicles": "vehicles"}
 
@@ -43,13 +44,34 @@ def run_title(scenario: Mapping[str, Any]) -> str:
                                         "" if applied in ("", "base") else applied) if part)
 
 
+def on_screen(text: str) -> str:
+    r"""``text`` for one terminal line: control characters (a newline, a tab) and format
+    characters (a right-to-left override that would show the rest of the line reversed) are
+    written as escapes, so a name from the inputs cannot break or reorder the line.
+
+    Examples
+    --------
+    >>> on_screen("two\nlines \u202eevil")
+    'two\\nlines \\u202eevil'
+    >>> on_screen("Märkt, \"EU\" 北京")
+    'Märkt, "EU" 北京'
+    """
+    if text.isprintable():
+        return text
+    return "".join(character if character.isprintable() or character == " " else (
+        character.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
+        else character) for character in text)
+
+
 def summary_title(result: Result) -> str:
     """``evplan · china-export · optimal · objective USD 92.9 bn (discounted margin)``.
 
     A scenario run names its scenario: ``evplan · china-export · trade-war · optimal ...``.
+    Names are shown :func:`on_screen`.
     """
-    return (f"evplan · {run_title(result.scenario)} · {result.status} · objective "
-            f"{usd(result.objective_usd)} (discounted margin)")
+    return (f"evplan · {on_screen(run_title(result.scenario))} · {result.status} · "
+            f"objective {usd(result.objective_usd)} (discounted margin)")
 
 
 def kpi_summary_rows(result: Result) -> list[tuple[str, str, str, list[str]]]:
@@ -76,7 +98,7 @@ def kpi_summary_rows(result: Result) -> list[tuple[str, str, str, list[str]]]:
         missing = math.nan if kpi in RULE_YEAR_KPIS else 0.0  # shown as "-"
         numbers = [float(values.get(year, missing)) for year in years]
         scale = row_scale(numbers, str(units.get(kpi, "")))
-        rows.append((f"{label} ({scale.label})", kpi, key,
+        rows.append((f"{on_screen(label)} ({scale.label})", kpi, key,
                      [scaled(number, scale) for number in numbers]))
 
     row("Global sales", "global_sales")

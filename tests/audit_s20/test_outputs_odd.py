@@ -121,3 +121,23 @@ def test_compare_sums_the_share_sold_over_the_focus_countrys_markets(tmp_path) -
     line = next(line for line in done.output.splitlines()
                 if "sold in C0" in line and "2030" in line)
     assert "30.5 %" in line, line
+
+
+def test_the_terminal_summary_keeps_a_name_on_its_line() -> None:
+    """A scenario name with a newline split the summary's title over two lines, and a
+    right-to-left override (U+202E) in it or in a market id was printed raw, so a terminal
+    showed the rest of the line, the objective included, reversed."""
+    import dataclasses
+
+    from evplan.summary import kpi_summary_rows, summary_title
+
+    result = evplan.optimize(single_lane())
+    odd = dataclasses.replace(
+        result, scenario=dict(result.scenario) | {"name": "two\nlines \u202eevil"},
+        kpis=result.kpis.assign(key=result.kpis["key"].replace({"M1": "M\u202e1"})))
+    title = summary_title(odd)
+    assert "\n" not in title and "\u202e" not in title
+    assert title.startswith("evplan · two\\nlines \\u202eevil · optimal · objective USD")
+    labels = [label for label, *_ in kpi_summary_rows(odd)]
+    assert "  sold in M\\u202e1 (%)" in labels
+    assert not any("\u202e" in label for label in labels)
