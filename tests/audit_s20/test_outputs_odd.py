@@ -141,3 +141,26 @@ def test_the_terminal_summary_keeps_a_name_on_its_line() -> None:
     labels = [label for label, *_ in kpi_summary_rows(odd)]
     assert "  sold in M\\u202e1 (%)" in labels
     assert not any("\u202e" in label for label in labels)
+
+
+def test_the_workbook_names_the_run_it_holds(tmp_path) -> None:
+    """results.xlsx's ``run`` sheet gave the scenario, status and objective but not the run
+    id that run.json, the results store and ``evplan runs`` use, so a workbook sent on its
+    own could not be matched with its store row (two runs of one scenario look alike)."""
+    import json
+
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+    from evplan.data.write import write_inputs
+
+    inputs = write_inputs(single_lane(), tmp_path / "inputs")
+    done = CliRunner().invoke(app, ["run", str(inputs), "-o", str(tmp_path / "run"), "--excel",
+                                    "--no-report"])
+    assert done.exit_code == 0, done.output
+    run_id = json.loads((tmp_path / "run" / "run.json").read_text())["run_id"]
+    rows = dict(openpyxl.load_workbook(tmp_path / "run" / "results.xlsx")["run"].values)
+    assert rows["run_id"] == run_id
+    assert rows["objective_usd"] == pytest.approx(ResultsStore(
+        tmp_path / "evplan.duckdb").run(run_id)["objective_usd"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -220,10 +221,20 @@ def write_run_extras(result: Result, folder: str | Path, *, report: bool = True,
     if excel:
         from evplan.report.excel import write_result_workbook  # openpyxl only for --excel
 
-        info = {"scenario": result.scenario.get("name", ""), "status": result.status,
-                "objective_usd": result.objective_usd,
+        info = {**_run_id(target), "scenario": result.scenario.get("name", ""),
+                "status": result.status, "objective_usd": result.objective_usd,
                 **{f"scenario.{key}": value for key, value in result.scenario.items()
                    if key != "name" and value is not None}}
         tables = dict(result.tables) | {"kpis": result.kpis}
         written.append(write_result_workbook(tables, target / RESULT_WORKBOOK, info))
     return written
+
+
+def _run_id(folder: Path) -> dict[str, str]:
+    """``{"run_id": ...}`` of the folder's ``run.json`` (the id in the results store), so a
+    workbook that travels alone still names its run; empty when the folder has none."""
+    try:
+        run_id = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("run_id")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {"run_id": run_id} if isinstance(run_id, str) and run_id else {}
