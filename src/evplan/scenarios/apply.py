@@ -20,6 +20,7 @@ NetworkData is one the full validation accepts (tested against it on random patc
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ from evplan.data.duties import quota_groups
 from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import InputError, Problem
 from evplan.scenarios.overrides import CROSS_BORDER, LABEL, Catalog, Patch, load_catalog
+from evplan.scenarios.patch_columns import check_patch_columns
+from evplan.scenarios.values import as_tuple, finite_number
 from evplan.schema import TABLES
 
 __all__ = ["Applied", "apply", "apply_patches", "apply_scenario", "catalog_for"]
@@ -88,7 +91,8 @@ def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: s
             wanted = np.asarray([float(value) for value in values])
         except (TypeError, ValueError):
             problems.append(Problem(source, f"{where}: where {column} = {values!r} is not a "
-                                    "number."))
+                                    "number. Write the number the rows hold (where cannot "
+                                    "select blank cells; select them by another column)."))
             return pd.Series(False, index=frame.index)
         numbers = series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         # Equal up to rounding in the last digits only: np.isclose's default (a relative
@@ -229,10 +233,13 @@ def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int]
         return {}, False
     if not mask.any():
         conditions = " and ".join(f"{column} in {list(values)}"
-                                  for column, values in patch.where.items()) or "every row"
-        problems.append(Problem(patch.source, f"{where}: no row has {conditions}"
-                                + (f" from {patch.from_year}" if patch.from_year else "")
-                                + ". Loosen where or from_year."))
+                                  for column, values in patch.where.items())
+        after = (f" from {patch.from_year}" if patch.from_year else "") + (
+            f" (the horizon ends in {years[-1]})" if patch.from_year and patch.from_year >
+            years[-1] else "")
+        problems.append(Problem(patch.source, f"{where}: no row "
+                                + (f"has {conditions}" if conditions else "is left")
+                                + after + ". Loosen where or from_year."))
         return {}, False
     typed = not split_rows
     key = set(TABLES[patch.table].key) | {"first_year", "last_year"}
@@ -314,6 +321,74 @@ def _fast_checks(data: NetworkData, tables: dict[str, pd.DataFrame],
     return True
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (``np.int64(2)`` -> 2); else ``value``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _checked(patches: Sequence[Patch], problems: list[Problem]) -> list[Patch]:
+    """``patches`` with the checks scenarios.yaml's patches get when the file is read.
+
+    A Patch made in Python skips that reading: before this, ``scale`` by NaN turned a
+    route capacity into "no limit" and ``from_year=True`` patched every year (a plan was
+    returned), and an unknown table or column, or a text factor, raised a bare KeyError or
+    NumPy error. NumPy scalars are read as the numbers they hold; ``where`` values that are
+    not a list or tuple are one value (``{"plant": "P1"}``).
+    """
+    checked = []
+    for patch in patches:
+        where = (f"line {patch.line}: " if patch.line else "") + (
+            f"override '{patch.override or 'custom'}' ({patch.table})")
+        before = len(problems)
+        if patch.table not in TABLES:
+            problems.append(Problem(patch.source, f"{where}: '{patch.table}' is not an input "
+                                    f"table." + (did_you_mean(str(patch.table), TABLES) or
+                                                 f" The tables are {', '.join(TABLES)}.")))
+            continue
+        table = TABLES[patch.table]
+        filters = {str(column): as_tuple(values) for column, values in patch.where.items()}
+        sets = {str(column): _plain(value) for column, value in patch.set.items()}
+        scales = {str(column): _plain(factor) for column, factor in patch.scale.items()}
+        from_year = _plain(patch.from_year)
+        routes = patch.table == "routes"
+        if routes and CROSS_BORDER in filters and (len(filters[CROSS_BORDER]) != 1 or not
+                                                   isinstance(filters[CROSS_BORDER][0], bool)):
+            problems.append(Problem(patch.source, f"{where}: where cross_border = "
+                                    f"{list(filters[CROSS_BORDER])!r} must be true or false."))
+        known = table.column_names
+        for what, columns in (("where", filters), ("set", sets), ("scale", scales)):
+            for column in columns:
+                if column not in known and not (what == "where" and (
+                        column == "row" or (routes and column == CROSS_BORDER))):
+                    problems.append(Problem(patch.source, f"{where}: {what} column '{column}' "
+                                            f"is not in {patch.table}." + (
+                                                did_you_mean(column, known) or
+                                                f" Its columns are {', '.join(known)}.")))
+        check_patch_columns(patch.table, sets, scales, where, problems)
+        dtypes = {column.name: column.dtype for column in table.columns}
+        for column, factor in scales.items():
+            if dtypes.get(column) == "str":
+                problems.append(Problem(patch.source, f"{where}: scale needs a numeric column; "
+                                        f"{patch.table}.{column} is text. Use set instead."))
+            elif isinstance(factor, str) or finite_number(factor) is None:
+                problems.append(Problem(patch.source, f"{where}: scale factor for {column} = "
+                                        f"{factor!r} is not a finite number. Write a factor "
+                                        "such as 1.5."))
+        if from_year is not None:
+            number = None if isinstance(from_year, str) else finite_number(from_year)
+            if "year" not in dtypes and "first_year" not in dtypes:
+                problems.append(Problem(patch.source, f"{where}: {patch.table} has no years, so "
+                                        "from_year cannot apply. Leave out from_year."))
+            elif number is None or number != int(number) or not 1900 <= number <= 2200:
+                problems.append(Problem(patch.source, f"{where}: from_year = {from_year!r} is "
+                                        "not a year. Write a year such as 2027."))
+        if len(problems) == before:
+            checked.append(dataclasses.replace(
+                patch, where=filters, set=sets, scale={k: float(v) for k, v in scales.items()},
+                from_year=None if from_year is None else int(from_year)))
+    return checked
+
+
 def apply_patches(data: NetworkData, patches: Sequence[Patch], scenario: str = "custom"
                   ) -> Applied:
     """Apply ``patches`` to ``data`` and revalidate (see the module docstring).
@@ -321,10 +396,13 @@ def apply_patches(data: NetworkData, patches: Sequence[Patch], scenario: str = "
     Raises
     ------
     InputError
-        When a patch names values no row has, cannot split, or breaks the inputs.
+        When a patch names a table, column or year that is not there, sets or scales a
+        value no override may (a key, text for a number, a factor that is not a finite
+        number), names values no row has, cannot split, or breaks the inputs.
     """
     tables = {name: frame for name, frame in data.tables.items()}
     problems: list[Problem] = []
+    patches = _checked(patches, problems)  # the rest still run: every problem at once
     records = []
     typed = True
     changed: dict[str, set[str]] = {}
