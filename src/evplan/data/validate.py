@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evplan.data.checks import check_tables
@@ -28,7 +29,9 @@ def _is_scalar(value: Any) -> bool:
 
 def _scenario_value(field: ScenarioField, value: Any, label: str,
                     problems: list[Problem]) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if isinstance(value, np.generic):  # np.int64(2025) from a DataFrame: the number it holds
+        value = value.item()
+    if value is None or value is pd.NA or (isinstance(value, str) and not value.strip()):
         if field.required:
             problems.append(Problem(label, f"{field.name} is missing. Add '{field.name}: ...' "
                                     f"({field.description})"))
@@ -138,9 +141,17 @@ def validate_tables(
         With every problem found.
     """
     raw_tables = {}
+    full_labels = {name: table.file for name, table in TABLES.items()} | dict(labels or {})
+    problems: list[Problem] = []
     for name, frame in tables.items():
+        label = full_labels.get(name, str(name))
+        if not isinstance(frame, pd.DataFrame):
+            problems.append(Problem(label, f"{name} must be a pandas DataFrame, found "
+                                    f"{type(frame).__name__}. Pass pandas.DataFrame(rows)."))
+            continue
         frame = frame.copy()
-        if "row" not in frame:
+        if "row" not in frame or _bad_row_numbers(name, frame, label, problems):
+            frame = frame.drop(columns="row", errors="ignore")
             frame.insert(0, "row", range(2, len(frame) + 2))
         for column in frame.columns:
             if column != "row":
@@ -149,9 +160,50 @@ def validate_tables(
                                          if column != "row"})
     if isinstance(scenario, ScenarioSettings):
         scenario = {**scenario.as_dict(), "sources": dict(scenario.sources)}
-    full_labels = {name: table.file for name, table in TABLES.items()} | dict(labels or {})
-    raw = RawInputs(raw_tables, full_labels, dict(scenario), "scenario.yaml", origin)
+    elif not isinstance(scenario, Mapping):
+        problems.append(Problem("scenario.yaml", f"the scenario must be a mapping of settings "
+                                f"or a ScenarioSettings, found {type(scenario).__name__}. "
+                                "Pass {'name': ..., 'first_year': ..., 'last_year': ...}."))
+        scenario = {}
+    raw = RawInputs(raw_tables, full_labels, dict(scenario), "scenario.yaml", origin, problems)
     return validate_inputs(raw)
+
+
+def _bad_row_numbers(name: str, frame: pd.DataFrame, label: str,
+                     problems: list[Problem]) -> bool:
+    """True (with a problem) when a given ``row`` column cannot number the rows.
+
+    Messages and the plan's certificate find a record by its row number, so each must be a
+    whole number from 1 up, one per row; only a duty table may repeat one (an override's
+    from_year splits a row in two that keep its number). Before, a repeated number failed
+    the certificate ("a bug in evplan") and a blank one raised a bare pandas error.
+    """
+    cells = frame["row"].to_numpy(dtype=object)
+    numbers = pd.to_numeric(pd.Series(cells), errors="coerce").to_numpy(dtype=float,
+                                                                          na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (numbers < 1) | np.array(
+            [isinstance(cell, bool | np.bool_) for cell in cells], dtype=bool)
+    if bad.any():
+        at = int(np.flatnonzero(bad)[0])
+        problems.append(Problem(label, f"column 'row' holds {cells[at]!r} at position {at + 1}"
+                                + (f" and {int(bad.sum()) - 1} more" if bad.sum() > 1 else "")
+                                + ": it gives each record's spreadsheet row number, a whole "
+                                "number from 1 up. Fix it, or leave the column out (rows are "
+                                "then numbered 2, 3, ...)."))
+        return True
+    table = TABLES.get(name)
+    if table is not None and "first_year" not in table.key:
+        repeated = sorted({int(number) for number in numbers[pd.Series(numbers).duplicated()]})
+        if repeated:
+            problems.append(Problem(label, f"column 'row' repeats row number"
+                                    f"{'s' if len(repeated) > 1 else ''} "
+                                    f"{', '.join(map(str, repeated[:5]))}"
+                                    + (" ..." if len(repeated) > 5 else "") + ": each record "
+                                    "needs its own. Number the rows once each, or leave the "
+                                    "column out (rows are then numbered 2, 3, ...)."))
+            return True
+    return False
 
 
 def _check_not_empty(raw: RawInputs, typed: Mapping[str, pd.DataFrame],
