@@ -571,10 +571,19 @@ class ResultsStore:
         if twice:
             raise StoreError(f"evplan: run {', '.join(twice)} is given more than once; "
                              "compare different runs.")
-        kpis = self.kpis(ids)
-        wide = kpis.pivot_table(index=["kpi", "year", "key"], columns="run_id",
-                                values="value", aggfunc="first").reindex(columns=ids)
-        wide = wide.fillna(0.0)
+        kpis = self.kpis(ids).drop_duplicates(["run_id", "kpi", "year", "key"])
+        rows = kpis.set_index(["kpi", "year", "key", "run_id"])
+        wide = rows["value"].unstack("run_id").reindex(columns=ids).sort_index()
+        # A row a run lacks is 0 in a year it planned, and has no value (NaN, shown "-") in
+        # a year outside its horizon; a value stored as NaN (a CO2 or ZEV KPI outside the
+        # rule's years) stays NaN.
+        present = rows.assign(present=1.0)["present"].unstack("run_id").reindex(
+            index=wide.index, columns=ids).notna()
+        planned = {run_id: set(years.dropna()) for run_id, years in kpis.groupby("run_id")["year"]}
+        years = wide.index.get_level_values("year")
+        for run_id in ids:
+            fill = ~present[run_id].to_numpy() & years.isin(list(planned.get(run_id, ())))
+            wide.loc[fill, run_id] = 0.0
         for run_id in ids[1:]:
             wide[f"delta {run_id}"] = wide[run_id] - wide[ids[0]]
         wide.columns.name = None

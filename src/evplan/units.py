@@ -120,7 +120,9 @@ def scaled(value: float, scale: Scale) -> str:
 
 
 def format_kpi(value: float, unit: str, digits: int = 1) -> str:
-    """A KPI value with its unit, by the KPI table's ``unit`` column."""
+    """A KPI value with its unit, by the KPI table's ``unit`` column (``-`` for no value)."""
+    if not math.isfinite(value):
+        return "-"
     if unit == "fraction":
         return pct(value, digits)
     if unit == "USD":

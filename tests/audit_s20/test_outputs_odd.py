@@ -52,8 +52,6 @@ def test_a_committed_shortfall_is_reported() -> None:
     assert pytest.approx(300.0) in reported
 
 
-@pytest.mark.xfail(strict=True, reason="ResultsStore.compare fills a year outside a run's "
-                   "horizon with 0 (store.py, not this helper's file)")
 def test_compare_does_not_invent_years_outside_a_horizon(tmp_path) -> None:
     """A one-year run (2025) compared with a two-year run (2025-2026): ``evplan compare``
     showed the one-year run's 2026 margin as USD 0 and a delta of +USD 5 m, a year it never
@@ -97,9 +95,6 @@ def test_the_story_states_margin_when_the_focus_exports_nothing() -> None:
             "paid from USD 0 to USD 0.") in story(run)
 
 
-@pytest.mark.xfail(strict=True, reason="compare_screen reads sales_share_by_market under the "
-                   "focus country's code, not the markets in that country "
-                   "(scenarios/compare_screen.py and cli/study.py, not this helper's files)")
 def test_compare_sums_the_share_sold_over_the_focus_countrys_markets(tmp_path) -> None:
     """In random network 1 the focus country C0 has one market, M1, that takes 30.5 % of
     2030's sales; ``evplan compare`` printed ``share of global sales sold in C0 | 2030 |
@@ -164,3 +159,35 @@ def test_the_workbook_names_the_run_it_holds(tmp_path) -> None:
     assert rows["run_id"] == run_id
     assert rows["objective_usd"] == pytest.approx(ResultsStore(
         tmp_path / "evplan.duckdb").run(run_id)["objective_usd"])
+
+
+def test_a_one_year_plan_is_not_compared_with_itself() -> None:
+    """With first_year = last_year the page read "2025–2025", "exports from AA go from 600
+    to 600", "100 % in 2025 and 100 % in 2025", cards "600 → 600" over "2025 → 2025", and
+    the market panels drew every bar twice (one trace per year of the pair (2025, 2025))."""
+    import re
+
+    from evplan.report import RunData, report_html, with_report_tables
+    from evplan.report.figures import run_charts
+    from evplan.report.page import kpi_cards, story
+
+    data = single_lane(fixed_cost=100_000.0)
+    run = RunData.from_result(with_report_tables(evplan.optimize(data), data))
+    assert run.years == [2025]
+    text = " ".join(story(run))
+    assert "AA exports 600 vehicles in 2025." in text
+    assert "Margin (undiscounted) is USD 5 m and duties paid USD 0 in 2025." in text
+    assert "go from" not in text
+    cards = kpi_cards(run)
+    assert {card.years for card in cards} == {"2025"}
+    assert {card.before for card in cards} == {""}
+    assert "of 600 vehicles sold" in [card.note for card in cards]
+    assert any("USD 5 m in 2025 (undiscounted)" in card.note for card in cards)
+    charts = {chart.id: chart for chart in run_charts(run)}
+    markets = charts["chart-markets"]
+    assert [trace["name"] for trace in markets.figure["data"]] == ["2025"] * 4
+    assert markets.caption.startswith("Per market, 2025: what sells")
+    captions = " ".join(chart.caption for chart in charts.values())
+    assert "in 2025 and" not in captions and "2025 to" not in captions
+    html = report_html([run])
+    assert "2025–2025" not in html and not re.search(r"2025 → 2025", html)

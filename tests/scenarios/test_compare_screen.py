@@ -99,3 +99,38 @@ def test_a_sweep_without_exports_has_no_focus_country_columns() -> None:
     assert "focus_exports" not in _headline(kpis).columns
     kpis.loc[(kpis["key"] == "JP") & (kpis["year"] == 2030), "value"] = 5.0
     assert _focus(kpis) == "JP"
+
+
+def test_a_value_a_run_does_not_have_is_a_dash_and_counts_as_a_difference() -> None:
+    """Session 20 audit: a year outside one run's horizon showed as 0 (USD 0 margin, a
+    delta of the other run's whole margin); a headline row no run has showed 0.0 %."""
+    import math
+
+    frame = wide_frame().sort_index()  # as ResultsStore.compare gives it
+    frame.loc[("margin", 2030, "all"), IDS[0]] = math.nan
+    frame.loc[("global_sales", 2030, "all"), IDS[0]] = math.nan
+    frame[f"delta {IDS[1]}"] = frame[IDS[1]] - frame[IDS[0]]
+    frame = frame.drop(index=[("utilisation_by_country", year, "CN") for year in (2023, 2030)])
+    tables, note = compare_tables(frame, IDS, [1.0, 2.0], width=200)
+    lines = text(tables, 200).splitlines()
+    margin = next(line for line in lines if "margin a year" in line and "2030" in line)
+    assert margin.split()[-3:] == ["-", "USD", "15.5"] or " - " in margin, margin
+    assert "USD 0 " not in margin
+    utilisation = [line for line in lines if "plant utilisation" in line]
+    assert utilisation and all("0.0 %" not in line for line in utilisation), utilisation
+    # global_sales 2030 (no value against 3.30 M), US 2030, JP 2023 and 2030
+    assert note.startswith("4 more KPI rows differ"), note
+    tables, _ = compare_tables(frame, IDS, [1.0, 2.0], width=200, show_all=True)
+    sales = next(line for line in text(tables, 200).splitlines() if "global_sales" in line)
+    assert "2030" in sales and " - " in sales, sales
+
+
+def test_the_share_sold_in_the_focus_country_sums_its_markets() -> None:
+    frame = wide_frame()
+    extra = frame.loc[[("sales_share_by_market", 2030, "US")]].rename(index={"US": "CN-S"})
+    frame = pd.concat([frame, extra])
+    tables, _ = compare_tables(frame, IDS, [1.0, 2.0], width=200, market_country={
+        "CN": "CN", "CN-S": "CN", "US": "US"})
+    line = next(line for line in text(tables, 200).splitlines()
+                if "sold in CN" in line and "2030" in line)
+    assert "50.1 %" in line and "39.2 %" in line, line  # 0.235 + 0.266; 0.155 + 0.237

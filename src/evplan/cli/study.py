@@ -394,14 +394,33 @@ def compare(
         ids = results_store.resolve(_compared_ids(run_ids))
         wide = results_store.compare(ids)
         objectives = [float(results_store.run(run_id)["objective_usd"]) for run_id in ids]
+        market_country = _market_countries(results_store, ids)
     except EvplanError as error:
         exit_with_error(error, debug)
         return
     tables, note = compare_tables(wide, ids, objectives, show_all=show_all, limit=limit,
-                                  width=console.width)
+                                  width=console.width, market_country=market_country)
     for table in tables:
         console.print(table)
     if note:
         console.print(note)
 
 
+def _market_countries(store: ResultsStore, ids: list[str]) -> dict[str, str] | None:
+    """Market -> country from the runs' ``network_sites`` tables (None when a run has none,
+    e.g. a sweep's case, or two runs disagree)."""
+    from evplan.store import StoreError
+
+    found: dict[str, str] = {}
+    for run_id in ids:
+        try:
+            sites = store.table(run_id, "network_sites")
+        except StoreError:
+            return None
+        markets = sites[sites["kind"] == "market"]
+        if markets.empty:
+            return None
+        for market, country in zip(markets["site"], markets["country"], strict=True):
+            if found.setdefault(str(market), str(country)) != str(country):
+                return None
+    return found

@@ -5,13 +5,16 @@ exports grow most in the first run, as in the report): the objective (discounted
 the share of global sales sold in it and built in it, its plant utilisation and exports, the
 margin a year (undiscounted) and duties paid, in the first and last year. Each run has a
 column headed by its whole run id, and every later run a ``Δ`` column against the first.
-Shares differ in percentage points (``pt``). Words and units: docs/glossary.md.
+Shares differ in percentage points (``pt``). Words and units: docs/glossary.md. The share
+sold in the focus country sums its markets (by the runs' ``network_sites`` tables; without
+them, the market named like the country). A value a run does not have (a year outside its
+horizon, a KPI with no value) is ``-``, never 0.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from rich.table import Table
@@ -60,12 +63,30 @@ def _delta(value: float, unit: str) -> str:
     return ("+" if value > 0 else "-") + shown
 
 
+def _headline(wide: pd.DataFrame, run_ids: Sequence[str], kpi: str, year: int, key: str,
+              markets: Sequence[str] | None) -> tuple[list[float], list[tuple[str, int, str]]]:
+    """One headline row's value per run and the KPI rows it shows. The share sold in the
+    focus country sums its markets' rows when ``markets`` (the country's markets) is known;
+    without it, the market of the country's name. A row no run has is no value (NaN, "-"),
+    never an invented 0."""
+    keys = [key] if kpi != "sales_share_by_market" or markets is None else list(markets)
+    positions = [(kpi, year, name) for name in keys if (kpi, year, name) in wide.index]
+    if not positions:
+        return [math.nan] * len(run_ids), []
+    values = wide[list(run_ids)].reindex(pd.MultiIndex.from_tuples(positions))
+    # NaN when every row is NaN (a year outside the run's horizon)
+    return [float(values[run_id].sum(min_count=1)) for run_id in run_ids], positions
+
+
 def _rows(wide: pd.DataFrame, run_ids: Sequence[str], objectives: Sequence[float],
-          show_all: bool, limit: int) -> tuple[list[tuple[str, str, list[float], str]], int]:
+          show_all: bool, limit: int, market_country: Mapping[str, str] | None = None
+          ) -> tuple[list[tuple[str, str, list[float], str]], int]:
     """(label, year, one value per run, unit) rows: headline, then (with show_all) the rest."""
     rows: list[tuple[str, str, list[float], str]] = [
         ("objective (discounted margin)", "all", list(objectives), "USD")]
     focus = focus_country(wide, run_ids[0])
+    markets = None if market_country is None else sorted(
+        market for market, country in market_country.items() if country == focus)
     years = sorted({int(year) for _, year, _ in wide.index})
     shown: set[tuple[str, int, str]] = set()
     for kpi, key, label in HEADLINE_KPIS:
@@ -73,15 +94,16 @@ def _rows(wide: pd.DataFrame, run_ids: Sequence[str], objectives: Sequence[float
         if not key:
             continue
         for year in (years[0], years[-1]) if years else ():
-            position = (kpi, year, key)
-            values = ([float(wide.at[position, run_id]) for run_id in run_ids]  # type: ignore[arg-type]
-                      if position in wide.index else [0.0] * len(run_ids))
+            values, positions = _headline(wide, run_ids, kpi, year, key, markets)
             rows.append((label.format(focus=focus), str(year), values, UNITS[kpi]))
-            shown.add(position)
+            shown.update(positions)
     deltas = [column for column in wide.columns if str(column).startswith("delta ")]
     rest = wide.drop(index=[p for p in shown if p in wide.index])
     if deltas:
-        rest = rest[rest[deltas].abs().max(axis=1) > 1e-9 * (1 + rest[run_ids[0]].abs())]
+        # A value in one run and none in another (a year outside its horizon) differs too.
+        blank = rest[list(run_ids)].isna()
+        rest = rest[(rest[deltas].abs().max(axis=1) > 1e-9 * (1 + rest[run_ids[0]].abs()))
+                    | blank.ne(blank[run_ids[0]], axis=0).any(axis=1)]
     if show_all:
         units = _units(rest.index)
         for place, row in rest.head(limit).iterrows():
@@ -107,10 +129,14 @@ def _units(index: pd.Index) -> dict[str, str]:
 
 
 def compare_tables(wide: pd.DataFrame, run_ids: Sequence[str], objectives: Sequence[float],
-                   *, show_all: bool = False, limit: int = 60, width: int = 160
+                   *, show_all: bool = False, limit: int = 60, width: int = 160,
+                   market_country: Mapping[str, str] | None = None
                    ) -> tuple[list[Table], str]:
-    """The comparison as tables that fit ``width`` and a closing line (what ``--all`` adds)."""
-    rows, hidden = _rows(wide, run_ids, objectives, show_all, limit)
+    """The comparison as tables that fit ``width`` and a closing line (what ``--all`` adds).
+
+    ``market_country`` (market -> country, from the runs' ``network_sites`` tables) lets the
+    share sold in the focus country sum that country's markets."""
+    rows, hidden = _rows(wide, run_ids, objectives, show_all, limit, market_country)
     keys = [Column("KPI", [label for label, *_ in rows], "left"),
             Column("year", [year for _, year, _, _ in rows])]
     values = [Column(run_id, [format_kpi(values[number], unit)
