@@ -13,7 +13,7 @@ import pytest
 
 import evplan
 from evplan.data import validate_tables
-from evplan.data.recheck import check_values
+from evplan.data.recheck import check_ids, check_values
 from evplan.errors import InputError
 from evplan.examples import single_lane
 from evplan.scenarios import apply_patches, run_cases
@@ -209,9 +209,34 @@ def test_check_values_passes_the_shipped_networks() -> None:
     check_values(single_lane(cvd_rate=0.1, committed=10, quota=50, in_quota_rate=0.0))
 
 
+@pytest.mark.parametrize("table, column, value, words", [
+    ("routes", "market", "ZZ", "row 2 of data['routes']: market 'ZZ' is not in markets.market"),
+    ("programs", "powertrain", "XXX", "powertrain 'XXX' is not one of BEV, PHEV, HEV, ICE"),
+    ("markets", "customs_basis", "cif", "customs_basis 'cif' is not one of CIF, FOB"),
+    ("demand", "year", 2030, "year 2030 is outside the horizon 2025-2026"),
+])
+def test_check_ids_finds_ids_choices_and_years_changed_in_place(table, column, value,
+                                                                words) -> None:
+    data = single_lane(first_year=2025, last_year=2026)
+    check_ids(data)
+    data[table].loc[0, column] = value
+    with pytest.raises(InputError) as error:
+        check_ids(data)
+    assert words in message(error)
+
+
+def test_check_ids_passes_the_shipped_networks() -> None:
+    from evplan.examples.strategic_small import random_strategic_network
+
+    for data in (evplan.examples.china_export(), evplan.examples.random_network(seed=3),
+                 random_strategic_network(1)):
+        check_ids(data)
+
+
 NEEDS_SOLVE_CHECK = ("solve paths do not re-check values changed after validation: "
                      "evplan.optimize and WarmModel.solve should call "
-                     "evplan.data.recheck.check_values(data) first (not audit-owned files)")
+                     "evplan.data.recheck.check_values(data) first, optimize check_ids(data) "
+                     "too (not audit-owned files)")
 
 
 @pytest.mark.xfail(strict=True, reason=NEEDS_SOLVE_CHECK)
@@ -220,6 +245,15 @@ def test_optimize_refuses_a_price_changed_in_place(value) -> None:
     # Today: -5 gives a plan reported optimal; NaN a VerificationError ("a bug in evplan").
     data = single_lane()
     data["demand"].loc[0, "price_usd_per_vehicle"] = value
+    with pytest.raises(InputError):
+        evplan.optimize(data)
+
+
+@pytest.mark.xfail(strict=True, reason=NEEDS_SOLVE_CHECK)
+def test_optimize_refuses_a_route_to_a_market_changed_in_place() -> None:
+    # Today: a plan reported optimal with nothing shipped.
+    data = single_lane()
+    data["routes"].loc[0, "market"] = "ZZ"
     with pytest.raises(InputError):
         evplan.optimize(data)
 

@@ -13,7 +13,12 @@ numeric column of the schema is numeric, finite, inside the column's range and n
 where required. Cross-table rules (tiers' prices falling, quota rates, ids) are left to
 :func:`evplan.data.validate_tables`; run that to change a table. About 3.5 ms for the
 default scenario (76 numeric columns; most of it pandas' column lookup): small beside a cold
-solve, about a fifth of a warm case.
+solve, about a fifth of a warm case. :func:`check_ids` adds the text a row is about: ids
+that name a plant, program or market the tables have, choices (powertrain, yes/no ...) and
+demand and commitment years inside the horizon (found by the same audit: a route to a market
+changed to 'ZZ', a powertrain 'XXX' or a demand year moved to 2030 gave plans reported
+optimal). A warm model's warm cases keep the base's ids (it checks them before a warm
+re-solve); its cold cases go through :func:`evplan.optimize`.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import pandas as pd
 from evplan.errors import InputError, Problem
 from evplan.schema import TABLES
 
-__all__ = ["check_values"]
+__all__ = ["check_ids", "check_values"]
 
 #: Most cells named one by one per column; the rest are counted.
 _NAMED = 5
@@ -113,3 +118,70 @@ def check_values(data: object) -> None:
                                         count=int(wrong.sum()) - _NAMED))
     if problems:
         raise InputError(problems)
+
+
+#: Tables whose ``year`` must lie inside the horizon (docs/inputs.md says so for these).
+_HORIZON_TABLES = ("demand", "committed_sales")
+
+
+def check_ids(data: object) -> None:
+    """Raise InputError when an id, a choice or a year in ``data``'s tables is one validation
+    refuses (see the module docstring); every such cell, the first few per column.
+
+    Examples
+    --------
+    >>> from evplan.examples import single_lane
+    >>> data = single_lane()
+    >>> data["routes"].loc[0, "market"] = "ZZ"
+    >>> check_ids(data)
+    Traceback (most recent call last):
+    ...
+    evplan.errors.InputError: evplan: 1 problem in routes.csv
+      * row 2 of data['routes']: market 'ZZ' is not in markets.market. ...
+    """
+    tables: Mapping[str, pd.DataFrame] = getattr(data, "tables", {})
+    scenario = getattr(data, "scenario", None)
+    problems: list[Problem] = []
+    for name, table in TABLES.items():
+        frame = tables.get(name)
+        if frame is None or not len(frame):
+            continue
+        rows = (frame["row"].to_numpy() if "row" in frame
+                else np.arange(2, len(frame) + 2))
+        for column in table.columns:
+            if column.name not in frame or not (column.references or column.choices):
+                continue
+            if column.references:
+                other, key = column.references.split(".")
+                allowed = tables[other][key] if other in tables and key in tables[other] else (
+                    pd.Series([], dtype=object))
+                what = f"is not in {column.references}"
+            else:
+                allowed = pd.Series(column.choices, dtype=object)
+                what = f"is not one of {', '.join(column.choices or ())}"
+            values = frame[column.name]
+            wrong = ~values.isin(allowed).to_numpy()
+            if not column.required:
+                wrong &= values.notna().to_numpy() & (values.astype(str) != "").to_numpy()
+            _name(problems, table.file, name, column.name, values.to_numpy(dtype=object),
+                  rows, wrong, what)
+        if name in _HORIZON_TABLES and scenario is not None and "year" in frame:
+            years = frame["year"].to_numpy(dtype=float, na_value=np.nan)
+            wrong = ~((years >= scenario.first_year) & (years <= scenario.last_year))
+            _name(problems, table.file, name, "year", years, rows, wrong,
+                  f"is outside the horizon {scenario.first_year}-{scenario.last_year}")
+    if problems:
+        raise InputError(problems)
+
+
+def _name(problems: list[Problem], file: str, name: str, column: str, values: np.ndarray,
+          rows: np.ndarray, wrong: np.ndarray, what: str) -> None:
+    """A problem for each of the first few ``wrong`` cells, then a count."""
+    for at in np.flatnonzero(wrong)[:_NAMED]:
+        value = values[at]
+        shown = f"{value:g}" if isinstance(value, float) else repr(value)
+        problems.append(Problem(file, f"row {rows[at]} of data['{name}']: {column} {shown} "
+                                f"{what}. {_FIX}", int(rows[at])))
+    if int(wrong.sum()) > _NAMED:
+        problems.append(Problem(file, f"... and {int(wrong.sum()) - _NAMED} more such values "
+                                f"in {column}.", count=int(wrong.sum()) - _NAMED))
