@@ -60,7 +60,8 @@ def _single(run: RunData, plotlyjs_src: str | None = None) -> str:
     scenario = run.scenario
     name = run_title(scenario) or run.label  # "china-export · trade-war" for a scenario run
     first, last = run.years[0], run.years[-1]
-    title = f"{name}: {country_name(run.focus)}'s plants and their markets, {first}–{last}"
+    span = str(first) if first == last else f"{first}–{last}"  # a one-year plan: its year
+    title = f"{name}: {country_name(run.focus)}'s plants and their markets, {span}"
     charts = run_charts(run)
     groups = [ChartGroup([charts[0]]), ChartGroup([charts[1]]), ChartGroup([charts[2]]),
               ChartGroup(charts[3:5]), ChartGroup([charts[5]]), ChartGroup([charts[6]])]

@@ -100,8 +100,8 @@ def production_by_country(run: RunData) -> Chart:
     share_first = run.kpi("sales_share_by_origin", first, run.focus)
     share_last = run.kpi("sales_share_by_origin", last, run.focus)
     caption = (f"Vehicles built per producing country. {country_name(run.focus)} builds "
-               f"{pct(share_first)} of everything sold in {first} and {pct(share_last)} in "
-               f"{last}.")
+               f"{pct(share_first)} of everything sold in {first}"
+               + (f" and {pct(share_last)} in {last}." if last != first else "."))
     layout = base_layout(barmode="stack", yaxis={"title": {"text": "vehicles"},
                                                  "gridcolor": "#e6e9ee"},
                          legend={"orientation": "h", "y": -0.12})
@@ -337,10 +337,11 @@ def export_map(run: RunData) -> Chart:
         counts.append(len(of_year) + 2)
     focus_exports = [run.kpi("exports_by_origin", year, run.focus) for year in run.years]
     caption = (f"Export lanes between producing countries (squares) and markets (dots); line "
-               f"width grows with volume. Exports from {country_name(run.focus)} go from "
-               f"{vehicles(focus_exports[0])} in {run.years[0]} to "
-               f"{vehicles(focus_exports[-1])} in {run.years[-1]}. Country positions are "
-               "approximate centroids.")
+               f"width grows with volume. Exports from {country_name(run.focus)} "
+               + (f"go from {vehicles(focus_exports[0])} in {run.years[0]} to "
+                  f"{vehicles(focus_exports[-1])} in {run.years[-1]}." if len(run.years) > 1
+                  else f"are {vehicles(focus_exports[0])} in {run.years[0]}.")
+               + " Country positions are approximate centroids.")
     if unplaced:
         caption += f" Not on the map (no centroid shipped): {', '.join(unplaced)}."
     geo = {"projection": {"type": "natural earth"}, "showland": True, "landcolor": "#eceff3",
@@ -384,8 +385,9 @@ def utilisation_heatmap(run: RunData) -> Chart:
     first, last = run.years[0], run.years[-1]
     caption = (f"Each plant's production against its capacity, year by year (blank: no "
                f"capacity). {country_name(run.focus)}'s plants run "
-               f"{pct(run.kpi('utilisation_by_country', first, run.focus))} full in {first} and "
-               f"{pct(run.kpi('utilisation_by_country', last, run.focus))} in {last}.")
+               f"{pct(run.kpi('utilisation_by_country', first, run.focus))} full in {first}"
+               + (f" and {pct(run.kpi('utilisation_by_country', last, run.focus))} in {last}."
+                  if last != first else "."))
     # t=44: room for plotly's mode bar (about 30 px) above the first row (issue 18)
     layout = base_layout(margin={"l": 80, "r": 20, "t": 44, "b": 40},
                          yaxis={"automargin": True}, xaxis={"side": "bottom"})
@@ -441,7 +443,7 @@ def markets(run: RunData) -> Chart:
     annotations = []
     for number, (column, title, frame, fmt) in enumerate(panels, start=1):
         axis = "" if number == 1 else str(number)
-        for year in (first, last):
+        for year in dict.fromkeys((first, last)):  # a one-year plan: one bar per market
             of_year = frame.loc[frame["year"] == year, ["market", column]]
             rows = of_year.groupby("market")[column].sum().reindex(order).fillna(0.0)
             traces.append({
@@ -464,7 +466,8 @@ def markets(run: RunData) -> Chart:
     layout["annotations"] = annotations
     top = imports[imports["year"] == last].sort_values("shipment_vehicles", ascending=False)
     top = top[top["shipment_vehicles"] > 0.5].head(3)
-    caption = (f"Per market, {first} against {last}: what sells, how much of it comes from "
+    caption = (f"Per market, {first if first == last else f'{first} against {last}'}: what "
+               "sells, how much of it comes from "
                f"{country_name(run.focus)}, the margin it earns and the duties it pays. ")
     if len(top):
         caption += ("The markets that absorb most exports from "

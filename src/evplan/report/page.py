@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -125,7 +126,20 @@ def kpi_cards(run: RunData) -> list[Card]:
         Card("Duties paid", usd(duties[0]), usd(duties[1]), years,
              "import duties on every cross-border vehicle", kpi="duties_paid"),
     ]
+    if first == last:  # a one-year plan: its value, not a year against itself
+        cards = [replace(card, before="", years=str(first), note=_one_year(
+            card.note, first)) for card in cards]
     return cards
+
+
+def _one_year(note: str, year: int) -> str:
+    """A card's note for a one-year plan: ``600 → 600 vehicles sold in AA`` and ``of 600 and
+    600 vehicles sold`` name the one figure, ``over 2025–2025`` says ``in 2025``."""
+    for pattern, replacement in ((r"^(\S+(?: \S)?) → \1 ", r"\1 "),
+                                 (r"^of (\S+(?: \S)?) and \1 ", r"of \1 "),
+                                 (rf"over {year}–{year}", f"in {year}")):
+        note = re.sub(pattern, replacement, note)
+    return note
 
 
 def sold_sentence(run: RunData) -> str:
@@ -134,9 +148,9 @@ def sold_sentence(run: RunData) -> str:
     Empty when the focus country has no market.
     """
     markets = focus_markets(run)
-    if not markets:
-        return ""
     first, last = run.years[0], run.years[-1]
+    if not markets or first == last:  # one year: the first sentence says what is sold
+        return ""
     name = country_name(run.focus)
     share = (kpi_sum(run, "sales_share_by_market", first, markets),
              kpi_sum(run, "sales_share_by_market", last, markets))
@@ -184,13 +198,17 @@ def story(run: RunData) -> list[str]:
                 f"{pct(run.kpi('utilisation_by_country', last, focus))} full; "
                 f"{pct(run.kpi('sales_share_by_origin', last, focus), 1)} of global sales "
                 f"are then built in {name}.")
+    if first == last:
+        sentence = f"{name} exports {vehicles(exports_last)} vehicles in {last}."
     lines.append(sentence)
     # margin and duties also when the focus country exports nothing in the last year
     absorb = f"The markets that absorb them in {last}: {markets_text}. " if markets_text else ""
     lines.append(f"{absorb}Margin (undiscounted) goes from {usd(run.kpi('margin', first))} to "
                  f"{usd(run.kpi('margin', last))} a year; duties paid from "
                  f"{usd(run.kpi('duties_paid', first))} to "
-                 f"{usd(run.kpi('duties_paid', last))}.")
+                 f"{usd(run.kpi('duties_paid', last))}." if first != last else
+                 f"{absorb}Margin (undiscounted) is {usd(run.kpi('margin', first))} and duties "
+                 f"paid {usd(run.kpi('duties_paid', first))} in {first}.")
     if calibrated is not None:
         lines.append(f"Figures after {calibrated} are model predictions under the scenario's "
                      f"assumptions, not calibration; `evplan backtest` measures how well the "
