@@ -88,7 +88,7 @@ def test_the_story_states_margin_when_the_focus_exports_nothing() -> None:
     from evplan.report import RunData, with_report_tables
     from evplan.report.page import story
 
-    data = single_lane(tiers=((600.0, 5000.0),), fixed_cost=250_000.0)
+    data = single_lane(tiers=((600.0, 5000.0),), fixed_cost=250_000.0, last_year=2026)
     run = RunData.from_result(with_report_tables(evplan.optimize(data), data))
     assert run.kpi("global_sales", 2025) == 0.0
     assert ("Margin (undiscounted) goes from USD -250,000 to USD -250,000 a year; duties "
