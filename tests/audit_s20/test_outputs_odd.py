@@ -212,3 +212,34 @@ def test_a_warm_sweep_case_has_no_minus_zero() -> None:
         found |= {f"{name} x{factor}": columns for name, table in hot.tables.items()
                   if (columns := _signed_zeros(table))}
     assert found == {}
+
+
+def test_ids_that_look_like_numbers_stay_categories_in_the_charts() -> None:
+    """Plants 7 and 07, markets 1 and 001 (SAP-style numeric plant codes are common):
+    plotly.js put such ids on a numeric axis (headless Chromium: the utilisation and duty
+    heatmaps and the market panels had yaxis.type 'linear'), where 7 and 07, 1 and 001 share
+    one row and the others are spread by value; with layout.autotypenumbers 'strict' they
+    are categories ('category', one row per id)."""
+    from evplan.data import validate_tables
+    from evplan.report import RunData, with_report_tables
+    from evplan.report.figures import run_charts
+
+    base = random_network(1)
+    plants = {"P0": "7", "P1": "07", "P2": "1e1", "P3": "3"}
+    markets = {"M0": "1", "M1": "2", "M2": "10", "M3": "001"}
+    tables = {}
+    for name, frame in base.tables.items():
+        frame = frame.copy()
+        for column, ids in (("plant", plants), ("market", markets)):
+            if column in frame.columns:
+                frame[column] = frame[column].replace(ids)
+        tables[name] = frame
+    data = validate_tables(tables, base.scenario)
+    run = RunData.from_result(with_report_tables(evplan.optimize(data), data))
+    charts = {chart.id: chart for chart in run_charts(run)}
+    heatmap = next(trace for trace in charts["chart-utilisation"].figure["data"]
+                   if trace["type"] == "heatmap")
+    assert sorted(heatmap["y"]) == ["07", "1e1", "3", "7"]
+    for chart in charts.values():
+        layout = chart.figure["layout"]
+        assert layout.get("autotypenumbers") == "strict", chart.id

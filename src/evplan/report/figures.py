@@ -51,6 +51,9 @@ def base_layout(**extra: Any) -> dict[str, Any]:
         "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
         "hoverlabel": {"font": {"family": FONT}},
         "legend": {"orientation": "h", "y": -0.15},
+        # ids that look like numbers (plant "1000", markets "1" and "001") stay categories:
+        # plotly.js would put them on a numeric axis, where "1" and "001" share a row
+        "autotypenumbers": "strict",
     }
     layout.update(extra)
     return layout
