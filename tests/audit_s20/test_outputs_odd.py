@@ -243,3 +243,24 @@ def test_ids_that_look_like_numbers_stay_categories_in_the_charts() -> None:
     for chart in charts.values():
         layout = chart.figure["layout"]
         assert layout.get("autotypenumbers") == "strict", chart.id
+
+
+def test_compliance_charts_leave_a_year_without_sales_blank() -> None:
+    """fleet_compliance has no average g CO2/km in a year the market buys no car (NaN, as
+    it should); the chart drew it as 0 g/km, the best fleet there can be, and a ZEV market
+    without sales as 0 credits per 100 vehicles. Plant ids such as "1000" were numbers on
+    the axis of the per-plant chart."""
+    from evplan.results.compliance_report import _fleet_chart, _plant_chart, _zev_chart
+
+    fleet = pd.DataFrame({"market": ["EU", "EU"], "year": [2025, 2026],
+                          "co2_g_per_km_average": [95.04, np.nan],
+                          "target_g_per_km": [93.6, 93.6], "premium_usd": [0.0, 0.0],
+                          "pooling_usd": [0.0, 0.0]})
+    assert _fleet_chart(fleet)["figure"]["data"][0]["y"] == [95.0, None]
+    zev = pd.DataFrame({"market": ["US", "US"], "year": [2025, 2026], "vehicles": [100.0, 0.0],
+                        "credits_earned": [30.0, 0.0], "zev_share_required": [0.2, 0.3],
+                        "credits_missing": [0.0, 0.0]})
+    assert _zev_chart(zev)["figure"]["data"][0]["y"] == [30.0, None]
+    plants = pd.DataFrame({"plant": ["1000", "1010"], "year": [2025, 2025],
+                           "vehicles": [10.0, 20.0], "production_t_co2": [50.0, 80.0]})
+    assert _plant_chart(plants)["figure"]["layout"]["autotypenumbers"] == "strict"

@@ -24,7 +24,9 @@ COMPLIANCE_RESULT_TABLES = ("fleet_compliance", "zev_compliance",
 def _layout(**extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {"margin": {"l": 60, "r": 20, "t": 30, "b": 50},
                               "legend": {"orientation": "h", "y": -0.2},
-                              "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff"}
+                              "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
+                              # a plant id such as "1000" stays a category, not a number
+                              "autotypenumbers": "strict"}
     layout.update(extra)
     return layout
 
@@ -34,7 +36,9 @@ def _fleet_chart(fleet: pd.DataFrame) -> dict[str, Any]:
     for market, group in fleet.groupby("market"):
         traces.append({"type": "scatter", "mode": "lines+markers", "name": f"{market} fleet",
                        "x": group["year"].tolist(),
-                       "y": group["co2_g_per_km_average"].round(1).fillna(0).tolist()})
+                       # a year without cars has no average: a gap, not 0 g/km
+                       "y": [None if pd.isna(value) else float(value) for value in
+                             group["co2_g_per_km_average"].round(1)]})
         traces.append({"type": "scatter", "mode": "lines", "name": f"{market} target",
                        "x": group["year"].tolist(),
                        "y": group["target_g_per_km"].round(1).tolist(), "line": {"dash": "dot"}})
@@ -57,7 +61,7 @@ def _zev_chart(zev: pd.DataFrame) -> dict[str, Any]:
         # credit and a PHEV some (ACC II), so the BEV share is not what it is compared with.
         vehicles = group["vehicles"].to_numpy(dtype=float)
         earned = group["credits_earned"].to_numpy(dtype=float)
-        per_vehicle = [round(100 * e / v, 1) if v > 0 else 0.0
+        per_vehicle = [round(100 * e / v, 1) if v > 0 else None  # no sales: a gap
                        for e, v in zip(earned, vehicles, strict=True)]
         traces.append({"type": "scatter", "mode": "lines+markers",
                        "name": f"{market} credits earned", "x": group["year"].tolist(),
