@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.table import Table
 
 __all__ = ["Column", "fit_tables", "table_width"]
@@ -29,9 +30,10 @@ class Column:
 
     @property
     def width(self) -> int:
-        """Characters the column needs: its longest cell or header word, never less."""
-        words = [len(word) for word in self.header.split()] or [0]
-        return max([len(cell) for cell in self.cells] + words)
+        """Terminal cells the column needs: its longest cell or header word, never less (a
+        Chinese or Japanese character takes two cells)."""
+        words = [cell_len(word) for word in self.header.split()] or [0]
+        return max([cell_len(cell) for cell in self.cells] + words)
 
 
 def table_width(columns: Sequence[Column]) -> int:

@@ -264,3 +264,23 @@ def test_compliance_charts_leave_a_year_without_sales_blank() -> None:
     plants = pd.DataFrame({"plant": ["1000", "1010"], "year": [2025, 2025],
                            "vehicles": [10.0, 20.0], "production_t_co2": [50.0, 80.0]})
     assert _plant_chart(plants)["figure"]["layout"]["autotypenumbers"] == "strict"
+
+
+def test_a_label_in_chinese_keeps_its_unit_on_its_line() -> None:
+    """Column widths counted characters, not terminal cells: a market named 北京市场北京市场
+    (8 characters, 16 cells) made the label ``sold in 北京市场北京市场 (%)`` fold, leaving
+    its unit ``(%)`` alone on the next line of the summary."""
+    from rich.console import Console
+
+    from evplan.screen import Column, fit_tables
+
+    label = "  sold in 北京市场北京市场 (%)"
+    keys = [Column("KPI", [label, "Global sales (k vehicles)"], "left")]
+    values = [Column("2030", ["23.8", "23.8"]), Column("2031", ["22.9", "21.3"])]
+    assert keys[0].width == 30  # 10 + 16 + 4 cells; len() counted 22 (25 with the other row)
+    console = Console(width=80, record=True, color_system=None)
+    for table in fit_tables("t", keys, values, 80):
+        console.print(table)
+    lines = console.export_text().splitlines()
+    assert any("北京市场北京市场 (%)" in line and "23.8" in line for line in lines)
+    assert not any(line.strip("│ ").startswith("(%)") for line in lines)
