@@ -284,3 +284,22 @@ def test_a_label_in_chinese_keeps_its_unit_on_its_line() -> None:
     lines = console.export_text().splitlines()
     assert any("北京市场北京市场 (%)" in line and "23.8" in line for line in lines)
     assert not any(line.strip("│ ").startswith("(%)") for line in lines)
+
+
+def test_a_country_without_capacity_has_no_utilisation_line_point() -> None:
+    """Plant P2, C2's only plant, with capacity 0: the heatmap leaves its cells blank (no
+    capacity), but the country line drew C2 at 0 % utilisation, a plant standing idle."""
+    from evplan.data import validate_tables
+    from evplan.report import RunData, with_report_tables
+    from evplan.report.figures import utilisation_by_country
+
+    base = random_network(1)
+    tables = {name: frame.copy() for name, frame in base.tables.items()}
+    plants = tables["plants"]
+    plants.loc[plants["plant"] == "P2", "capacity_vehicles_per_year"] = 0.0
+    data = validate_tables(tables, base.scenario)
+    run = RunData.from_result(with_report_tables(evplan.optimize(data), data))
+    lines = {trace["name"]: trace["y"] for trace in
+             utilisation_by_country(run).figure["data"]}
+    assert lines["C2"] == [None, None]
+    assert all(value is not None for value in lines["C0"] + lines["C1"])

@@ -402,12 +402,17 @@ def utilisation_by_country(run: RunData) -> Chart:
     """Lines: utilisation per producing country and year."""
     kpis = run.kpis[run.kpis["kpi"] == "utilisation_by_country"]
     countries = _countries(run)
+    # a country-year without capacity has no utilisation: a gap, as in the heatmap's blank
+    capacity = run.tables["utilisation"].groupby(["country", "year"])[
+        "capacity_vehicles_per_year"].sum()
     traces = []
     for country in sorted(set(kpis["key"]), key=lambda c: (c != run.focus, c)):
         rows = kpis[kpis["key"] == country].sort_values("year")
+        values = [round(float(value), 4) if capacity.get((country, year), 1.0) > 0 else None
+                  for year, value in zip(rows["year"], rows["value"], strict=True)]
         traces.append({
             "type": "scatter", "mode": "lines+markers", "name": country_name(country),
-            "x": [str(y) for y in rows["year"]], "y": rows["value"].round(4).tolist(),
+            "x": [str(y) for y in rows["year"]], "y": values,
             "line": {"width": 4 if country == run.focus else 2,
                      "color": country_colour(country, countries, run.focus)},
             "hovertemplate": f"{plotly_text(country_name(country))} %{{x}}: "
