@@ -303,3 +303,32 @@ def test_a_country_without_capacity_has_no_utilisation_line_point() -> None:
              utilisation_by_country(run).figure["data"]}
     assert lines["C2"] == [None, None]
     assert all(value is not None for value in lines["C0"] + lines["C1"])
+
+
+def test_a_csv_only_run_folder_reads_back_the_names_as_typed(tmp_path) -> None:
+    """``write_result(..., formats=("csv",))`` writes no Parquet; ``evplan report`` then read
+    the CSV as pandas guesses: plant 07 became the number 7 (one row with plant 7), market
+    NA (North America) a blank, and every formula-like id kept the ``'`` that keeps a
+    spreadsheet from running it (the Sankey said "Sold in '=1+1")."""
+    from evplan.data import validate_tables
+    from evplan.report import load_run
+
+    base = random_network(1)
+    plants = {"P0": "7", "P1": "07", "P2": "=HYPERLINK(1)", "P3": "-3"}
+    markets = {"M0": "NA", "M1": "=1+1", "M2": "001", "M3": "@M3"}
+    tables = {}
+    for name, frame in base.tables.items():
+        frame = frame.copy()
+        for column, ids in (("plant", plants), ("market", markets)):
+            if column in frame.columns:
+                frame[column] = frame[column].replace(ids)
+        tables[name] = frame
+    data = validate_tables(tables, base.scenario)
+    result = evplan.optimize(data)
+    folder = evplan.write_result(result, tmp_path / "run", formats=("csv",))
+    assert not list(folder.glob("*.parquet"))
+    run = load_run(folder)
+    for name in ("shipments", "sales", "utilisation", "margin_by_market"):
+        pd.testing.assert_frame_equal(run.tables[name], result.tables[name],
+                                      check_dtype=False, obj=name)
+    pd.testing.assert_frame_equal(run.kpis, result.kpis, check_dtype=False, obj="kpis")

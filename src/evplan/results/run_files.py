@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.errors import InputError, Problem
+from evplan.outputs.files import FORMULA_PREFIXES
 
 __all__ = ["PACK_SIZES_KEY", "check_volumes", "pack_sizes", "read_manifest", "read_programs",
            "read_table_file"]
@@ -68,11 +69,34 @@ def read_table_file(path: Path) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path)
+        return _read_result_csv(path)
     except (OSError, ValueError, ImportError) as error:  # pyarrow's errors are ValueErrors
         raise InputError([Problem(str(path), f"{path} cannot be read ({type(error).__name__}: "
                                   f"{str(error)[:200]}): it was changed or damaged after "
                                   f"evplan wrote it. {_RERUN}")]) from None
+
+
+#: Columns of the result tables that hold names from the inputs: read from CSV as typed
+#: (``07`` stays ``07``, ``NA`` for North America stays ``NA``), never as numbers or blanks.
+ID_COLUMNS = frozenset({"plant", "origin", "program", "powertrain", "market", "country",
+                        "product", "maker", "segment", "site", "kind", "name", "key", "kpi",
+                        "unit", "source", "averaging_group", "quota_group"})
+
+
+def _read_result_csv(path: Path) -> pd.DataFrame:
+    """A result CSV as the Parquet beside it would read: ids as text, and the ``'`` that
+    made a formula-like text safe for spreadsheets (``'=1+1``) dropped again."""
+    frame = pd.read_csv(path)
+    text = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in frame.columns:
+        if column in ID_COLUMNS:
+            frame[column] = text[column]
+        if not (pd.api.types.is_numeric_dtype(frame[column])
+                or pd.api.types.is_bool_dtype(frame[column])):
+            frame[column] = frame[column].map(
+                lambda value: value[1:] if isinstance(value, str) and value.startswith("'")
+                and value[1:].startswith(FORMULA_PREFIXES) else value)
+    return frame
 
 
 def check_volumes(frame: pd.DataFrame, columns: dict[str, tuple[str, ...]], label: str) -> None:
