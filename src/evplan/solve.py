@@ -63,6 +63,12 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     >>> round(result.objective_usd)
     4500000
     """
+    from evplan.data.recheck import check_ids, check_values
+
+    # Tables changed after validation (in place, or data.replace) are checked again: a
+    # negative price or a market 'ZZ' so made gave a plan reported optimal (session 20).
+    check_values(data)
+    check_ids(data)
     solver = solver or SolverOptions()
     if has_strategic(data):  # strategic tables: the network-design MILP (evplan.strategic)
         from dataclasses import replace

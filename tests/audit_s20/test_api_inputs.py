@@ -1,8 +1,8 @@
 """Session-20 audit: bad values reaching a plan through the Python API and Patch objects.
 
 Each test failed on the code before its fix (apply.py's patch checks, validate.py's row
-numbers and scenario scalars, data/recheck.py); the xfail ones need a call in the solve
-paths (solve.py, scenarios/warm.py) that this audit could not edit.
+numbers and scenario scalars, data/recheck.py, and its calls in solve.py and
+scenarios/warm.py).
 """
 
 from __future__ import annotations
@@ -233,32 +233,27 @@ def test_check_ids_passes_the_shipped_networks() -> None:
         check_ids(data)
 
 
-NEEDS_SOLVE_CHECK = ("solve paths do not re-check values changed after validation: "
-                     "evplan.optimize and WarmModel.solve should call "
-                     "evplan.data.recheck.check_values(data) first, optimize check_ids(data) "
-                     "too (not audit-owned files)")
+# Solve paths re-check values changed after validation (evplan.optimize: check_values and
+# check_ids; WarmModel.solve: check_values).
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_SOLVE_CHECK)
 @pytest.mark.parametrize("value", [-5.0, float("nan")])
 def test_optimize_refuses_a_price_changed_in_place(value) -> None:
-    # Today: -5 gives a plan reported optimal; NaN a VerificationError ("a bug in evplan").
+    # Before: -5 gave a plan reported optimal; NaN a VerificationError ("a bug in evplan").
     data = single_lane()
     data["demand"].loc[0, "price_usd_per_vehicle"] = value
     with pytest.raises(InputError):
         evplan.optimize(data)
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_SOLVE_CHECK)
 def test_optimize_refuses_a_route_to_a_market_changed_in_place() -> None:
-    # Today: a plan reported optimal with nothing shipped.
+    # Before: a plan reported optimal with nothing shipped.
     data = single_lane()
     data["routes"].loc[0, "market"] = "ZZ"
     with pytest.raises(InputError):
         evplan.optimize(data)
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_SOLVE_CHECK)
 def test_a_warm_model_refuses_a_price_changed_in_place() -> None:
     from evplan.scenarios import WarmModel
 

@@ -390,6 +390,9 @@ class WarmModel:
                parameters: Mapping[str, float] | None = None) -> tuple[Result, Columns | None]:
         """Solve; ``keep`` is ``"frames"`` (tables), ``"numbers"`` or ``""`` (KPIs only)."""
         started = time.perf_counter()
+        from evplan.data.recheck import check_values
+
+        check_values(data)  # a table changed after validation (its ids: optimize, below)
         numbers, mode = self.numbers_for(data)
         if numbers is None:
             return self._cold(data, keep, mode), None
