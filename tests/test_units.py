@@ -24,3 +24,11 @@ def test_a_tiny_negative_regret_or_cost_shows_as_zero() -> None:
     assert _money(-50_001.0) == "-0.1 M" and _money(None) == "-"
     assert money(-1e-3) == "US$ 0 k" and money(-600.0) == "US$ -1 k"
     assert usd(-1e-6) == "USD 0" and vehicles(-1e-9) == "0"
+
+
+def test_large_values_keep_their_thousands_separator() -> None:
+    """Audit (session 20): ``1000.00 M`` and ``USD 17000.0 bn`` on the title, the report
+    and compare, beside ``1,000.00`` in the summary table."""
+    assert vehicles(1e9) == "1,000.00 M" and vehicles(-2.5e9) == "-2,500.00 M"
+    assert usd(1.7e13) == "USD 17,000.0 bn" and usd(1e9 - 1) == "USD 1.00 bn"
+    assert vehicles(950) == "950" and usd(5e6) == "USD 5 m"

@@ -9,24 +9,50 @@ whole and can be copied (issue 18). ``COLUMNS`` sets the width (rich reads it).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.table import Table
 
-__all__ = ["Column", "fit_tables", "table_width"]
+__all__ = ["Column", "fit_tables", "on_screen", "table_width"]
 
 BORDER = 3  # rich's default box: one border and one space of padding each side per column
 
 
+def on_screen(text: str) -> str:
+    r"""``text`` for one terminal line: control characters (a newline, a tab) and format
+    characters (a right-to-left override that would show the rest of the line reversed) are
+    written as escapes, so a name from the inputs cannot break or reorder the line.
+
+    Examples
+    --------
+    >>> on_screen("two\nlines \u202eevil")
+    'two\\nlines \\u202eevil'
+    >>> on_screen("Märkt, \"EU\" 北京")
+    'Märkt, "EU" 北京'
+    """
+    if text.isprintable():
+        return text
+    return "".join(character if character.isprintable() or character == " " else (
+        character.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
+        else character) for character in text)
+
+
 @dataclass(frozen=True)
 class Column:
-    """A column: its header, its cells (one per row) and how to align them."""
+    """A column: its header, its cells (one per row) and how to align them. Header and
+    cells are shown :func:`on_screen` (a name from the inputs cannot break a row)."""
 
     header: str
     cells: Sequence[str]
     justify: str = "right"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "header", on_screen(str(self.header)))
+        object.__setattr__(self, "cells", [on_screen(str(cell)) for cell in self.cells])
 
     @property
     def width(self) -> int:
@@ -85,7 +111,8 @@ def fit_tables(title: str, keys: Sequence[Column], values: Sequence[Column], wid
     groups = _chunks(keys, values, width)
     tables = []
     for number, group in enumerate(groups):
-        heading = title if len(groups) == 1 else f"{title} ({number + 1}/{len(groups)})"
+        heading = on_screen(title if len(groups) == 1
+                            else f"{title} ({number + 1}/{len(groups)})")
         table = Table(title=heading, title_justify="left")
         for column in [*keys, *group]:
             table.add_column(column.header, justify=column.justify,  # type: ignore[arg-type]

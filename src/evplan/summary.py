@@ -10,7 +10,6 @@ table (:mod:`evplan.screen`); values are never cut.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +18,7 @@ from rich.table import Table
 
 from evplan.results import Result
 from evplan.results.result import RULE_YEAR_KPIS
-from evplan.screen import Column, fit_tables
+from evplan.screen import Column, fit_tables, on_screen
 from evplan.units import row_scale, scaled, usd
 
 __all__ = ["kpi_summary_rows", "kpi_summary_table", "kpi_summary_tables", "on_screen",
@@ -42,26 +41,6 @@ def run_title(scenario: Mapping[str, Any]) -> str:
     applied = str(scenario.get("scenario") or "")
     return " · ".join(part for part in (str(scenario.get("name") or ""),
                                         "" if applied in ("", "base") else applied) if part)
-
-
-def on_screen(text: str) -> str:
-    r"""``text`` for one terminal line: control characters (a newline, a tab) and format
-    characters (a right-to-left override that would show the rest of the line reversed) are
-    written as escapes, so a name from the inputs cannot break or reorder the line.
-
-    Examples
-    --------
-    >>> on_screen("two\nlines \u202eevil")
-    'two\\nlines \\u202eevil'
-    >>> on_screen("Märkt, \"EU\" 北京")
-    'Märkt, "EU" 北京'
-    """
-    if text.isprintable():
-        return text
-    return "".join(character if character.isprintable() or character == " " else (
-        character.encode("unicode_escape").decode("ascii")
-        if unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
-        else character) for character in text)
 
 
 def summary_title(result: Result) -> str:

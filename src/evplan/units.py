@@ -44,9 +44,9 @@ def vehicles(value: float) -> str:
         return "-"
     size = abs(value)
     if size >= 999_500:
-        return unsigned_zero(f"{value / 1e6:.2f} M")
+        return unsigned_zero(f"{value / 1e6:,.2f} M")
     if size >= 999.5:
-        return unsigned_zero(f"{value / 1e3:.1f} k")
+        return unsigned_zero(f"{value / 1e3:,.1f} k")
     return unsigned_zero(f"{value:,.0f}")
 
 
@@ -56,11 +56,11 @@ def usd(value: float) -> str:
         return "-"
     size = abs(value)
     if size >= 9.995e9:
-        return unsigned_zero(f"USD {value / 1e9:.1f} bn")
+        return unsigned_zero(f"USD {value / 1e9:,.1f} bn")
     if size >= 0.9995e9:
         return unsigned_zero(f"USD {value / 1e9:.2f} bn")
     if size >= 0.9995e6:
-        return unsigned_zero(f"USD {value / 1e6:.0f} m")
+        return unsigned_zero(f"USD {value / 1e6:,.0f} m")
     return unsigned_zero(f"USD {value:,.0f}")
 
 

@@ -131,3 +131,25 @@ def test_sweep_and_runs_screens_keep_run_ids_whole_at_80_columns(tmp_path: Path)
     words = " ".join(" ".join(line.strip("┃ ").split()) for line in header)
     for word in ("objective,", "discounted", "margin sum,", "undiscounted", "(USD bn)"):
         assert word in words  # the headers name discounted vs undiscounted (they wrap)
+
+
+def test_names_from_the_inputs_cannot_break_or_reorder_a_table_row() -> None:
+    """Audit (session 20): the runs, compare and sweep tables printed names raw, so a
+    scenario named with a newline split its row and a right-to-left override (U+202E)
+    showed the rest of the row reversed. Every fitted table now escapes them, as the
+    terminal summary does."""
+    from rich.console import Console
+
+    from evplan.screen import Column, fit_tables
+
+    keys = [Column("scenario", ["two\nlines", "\u202eevil"], "left")]
+    values = [Column("margin\tUSD", ["1", "2"])]
+    (table,) = fit_tables("runs of \u202eX", keys, values, 120)
+    console = Console(width=120, record=True, color_system=None, markup=False,
+                      file=open("/dev/null", "w"))
+    console.print(table)
+    console.file.close()
+    shown = console.export_text()
+    assert "two\\nlines" in shown and "\\u202eevil" in shown and "margin\\tUSD" in shown
+    assert "\u202e" not in shown and "runs of \\u202eX" in shown
+    assert len(shown.splitlines()) == 7  # title, 3 rules, header, 2 rows: one line each

@@ -135,11 +135,13 @@ class ResultTemplates:
         """The numeric columns of every result table of ``run`` (keys as the reference)."""
         shipment_labels, sales_labels, in_quota_labels = self.labels
         sizes = self.sizes
-        shipped = np.nan_to_num(run.primal[shipment_labels])
-        sold = np.nan_to_num(run.primal[sales_labels])
+        # + 0.0: HiGHS returns -0.0 for some nonbasic columns; a table shows 0 (as
+        # results/tables.py does for a cold plan)
+        shipped = np.nan_to_num(run.primal[shipment_labels]) + 0.0
+        sold = np.nan_to_num(run.primal[sales_labels]) + 0.0
         in_quota = np.zeros(sizes["flows"])
         if in_quota_labels is not None:
-            in_quota[self.quota_flow] = np.nan_to_num(run.primal[in_quota_labels])
+            in_quota[self.quota_flow] = np.nan_to_num(run.primal[in_quota_labels]) + 0.0
         full = numbers["flows", "duty_usd_per_vehicle"]
         in_quota_duty = numbers["flows", "in_quota_duty_usd_per_vehicle"]
         duty = shipped * full - in_quota * (full - in_quota_duty)
@@ -169,7 +171,7 @@ class ResultTemplates:
             "capacity_vehicles_per_year": capacity, "production_vehicles": built,
             "utilisation": _ratio(built, capacity),
             "capacity_shadow_price_usd_per_vehicle": run.dual[self.capacity_rows]
-            / year_discount}
+            / year_discount + 0.0}
 
         size = len(self.skeletons["duties"])
         duties_shipped = _sum(self.duties, shipped, size)
@@ -216,7 +218,7 @@ class ResultTemplates:
             "price_usd_per_vehicle": numbers["pools", "price_usd_per_vehicle"],
             "sales_vehicles": _sum(self.sale_pool, sold, sizes["pools"]),
             "shadow_price_usd_per_vehicle": run.dual[self.demand_rows]
-            / numbers.discount[self.pool_year]}
+            / numbers.discount[self.pool_year] + 0.0}
         return out
 
     def frames(self, columns: Columns, names: tuple[str, ...] | None = None
