@@ -32,3 +32,4 @@ def test_large_values_keep_their_thousands_separator() -> None:
     assert vehicles(1e9) == "1,000.00 M" and vehicles(-2.5e9) == "-2,500.00 M"
     assert usd(1.7e13) == "USD 17,000.0 bn" and usd(1e9 - 1) == "USD 1.00 bn"
     assert vehicles(950) == "950" and usd(5e6) == "USD 5 m"
+

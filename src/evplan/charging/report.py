@@ -121,7 +121,9 @@ GEO = {"scope": "world", "resolution": 110, "projection": {"type": "mercator"},
 def _layout(**extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {"margin": {"l": 60, "r": 20, "t": 30, "b": 50},
                               "font": {"family": "system-ui, sans-serif", "size": 12},
-                              "plot_bgcolor": "#ffffff", "legend": {"orientation": "h"}}
+                              "plot_bgcolor": "#ffffff", "legend": {"orientation": "h"},
+                              # ids that look like numbers ("07", "1000") stay categories
+                              "autotypenumbers": "strict"}
     layout.update(extra)
     return layout
 

@@ -24,7 +24,9 @@ PROCESS_COLOURS = {"hydro": "#2e86c1", "pyro": "#c0392b", "direct": "#27ae60"}
 def _layout(**extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {"margin": {"l": 60, "r": 20, "t": 30, "b": 50},
                               "font": {"family": "system-ui, sans-serif", "size": 12},
-                              "plot_bgcolor": "#ffffff", "legend": {"orientation": "h"}}
+                              "plot_bgcolor": "#ffffff", "legend": {"orientation": "h"},
+                              # ids that look like numbers ("07", "1000") stay categories
+                              "autotypenumbers": "strict"}
     layout.update(extra)
     return layout
 

@@ -33,7 +33,9 @@ ISO3 = {"CN": "CHN", "JP": "JPN", "GB": "GBR", "US": "USA", "MX": "MEX", "TH": "
 def _layout(**extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {"margin": {"l": 90, "r": 20, "t": 30, "b": 50},
                               "font": {"family": "system-ui, sans-serif", "size": 12},
-                              "plot_bgcolor": "#ffffff", "legend": {"orientation": "h"}}
+                              "plot_bgcolor": "#ffffff", "legend": {"orientation": "h"},
+                              # ids that look like numbers ("07", "1000") stay categories
+                              "autotypenumbers": "strict"}
     layout.update(extra)
     return layout
 
