@@ -35,9 +35,6 @@ def test_unused_lanes_are_zero_not_minus_zero() -> None:
         assert _signed_zeros(result.kpis) == []
 
 
-@pytest.mark.xfail(strict=True, reason="a committed shortfall priced by "
-                   "unmet_committed_penalty_usd_per_vehicle is in no result table or KPI "
-                   "(needs results/tables.py and scenarios/warm_results.py together)")
 def test_a_committed_shortfall_is_reported() -> None:
     """300 committed V1 in M1 that do not pay (price 5,000 < cost 11,000) fall short at a
     penalty of 10 a vehicle: the objective is -3,000 while every table and KPI says margin 0
@@ -333,3 +330,28 @@ def test_a_csv_only_run_folder_reads_back_the_names_as_typed(tmp_path) -> None:
         pd.testing.assert_frame_equal(run.tables[name], result.tables[name],
                                       check_dtype=False, obj=name)
     pd.testing.assert_frame_equal(run.kpis, result.kpis, check_dtype=False, obj="kpis")
+
+
+def test_the_committed_sales_table_names_the_commitment_and_is_certified() -> None:
+    """The committed_sales table (lead's fix of the shortfall finding): which commitment,
+    how much is sold towards it, unmet and the penalty; a wrong cell fails the certificate."""
+    from dataclasses import replace
+
+    from evplan.errors import VerificationError
+    from evplan.verify import verify_network
+
+    data = single_lane(tiers=((600.0, 5000.0),), committed=300.0, unmet_penalty=10.0)
+    result = evplan.optimize(data)
+    table = result.tables["committed_sales"]
+    assert table[["sold_vehicles", "unmet_vehicles", "penalty_usd"]].to_numpy().tolist() == [
+        [0.0, 300.0, 3000.0]]
+    kpis = result.kpis.set_index(["kpi", "year", "key"])["value"]
+    assert kpis[("unmet_committed_vehicles", 2025, "all")] == 300.0
+    assert kpis[("unmet_committed_penalty_usd", 2025, "all")] == 3000.0
+    wrong = table.assign(unmet_vehicles=[0.0])
+    with pytest.raises(VerificationError, match="committed-sales table"):
+        verify_network(data, replace(result, tables={**result.tables,
+                                                     "committed_sales": wrong}))
+    met = evplan.optimize(single_lane(committed=300.0))  # a commitment the plan meets
+    assert met.tables["committed_sales"]["unmet_vehicles"].tolist() == [0.0]
+    assert "committed_sales" not in evplan.optimize(single_lane()).tables

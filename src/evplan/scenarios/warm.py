@@ -440,6 +440,18 @@ class WarmModel:
                 plan_tables = {**plan_tables, **frames}
                 if keep:  # with "numbers" too: the templates hold no compliance table
                     result_tables = {**result_tables, **frames}
+        from evplan.results.commitments import committed_kpis, solved_committed_sales
+
+        # as evplan.optimize reports it; the certificate checks it
+        committed = solved_committed_sales(self.index, run.primal, self.layout.labels["sales"],
+                                           numbers.penalty_usd_per_vehicle,
+                                           numbers["committed", "min_vehicles"])
+        if committed is not None:
+
+            kpis = pd.concat([kpis, committed_kpis(committed)], ignore_index=True)
+            plan_tables = {**plan_tables, "committed_sales": committed}
+            if keep:
+                result_tables = {**result_tables, "committed_sales": committed}
         metadata = {
             "evplan_version": __version__,
             "sizes": dict(self.layout.sizes),

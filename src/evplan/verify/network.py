@@ -365,6 +365,31 @@ def _committed_sold(tables: NetworkTables, plan: _Plan) -> np.ndarray:
     return sum_by(at, per_key[groups[:len(pair_keys)]], len(committed["minimum"]))
 
 
+def _reported_commitments(check: _Checker, result: Any, tables: NetworkTables,
+                          sold: np.ndarray, shortfall: np.ndarray) -> None:
+    """The plan's ``committed_sales`` table, when it has one, against the vehicles its sales
+    give each commitment: sold, unmet (what is committed less what is sold, 0 when met)
+    and the penalty paid on it."""
+    reported = getattr(result, "tables", {}).get("committed_sales")
+    if reported is None:
+        return
+    committed = tables.committed
+    if len(reported) != len(committed["minimum"]):
+        check.lines.append(f"committed-sales table: {len(reported)} rows for "
+                           f"{len(committed['minimum'])} commitments")
+        return
+    penalty = float(tables.penalty or 0.0)
+    for column, expected in (("min_vehicles", committed["minimum"]), ("sold_vehicles", sold),
+                             ("unmet_vehicles", shortfall),
+                             ("penalty_usd", penalty * shortfall)):
+        got = reported[column].to_numpy(dtype=float)
+        check.rows_exceed("committed-sales table", np.abs(got - expected), expected,
+                          lambda i, amount, got=got, expected=expected, column=column: (
+                              f"committed_sales.csv row {committed['row'][i]}: {column} "
+                              f"reported {got[i]:,.3f}, the plan's sales give "
+                              f"{expected[i]:,.3f}"))
+
+
 def _objective(tables: NetworkTables, x: np.ndarray, z: np.ndarray, sold_per_row: np.ndarray,
                shortfall: np.ndarray) -> tuple[float, float, float]:
     """(objective before fixed cost, fixed cost, scale) recomputed from the tables."""
@@ -458,6 +483,7 @@ def verify_network(data: NetworkData, result: Any, duals: NetworkDuals | None = 
             f"({_name(tables, 'market', committed['market'][i])}/{committed['year'][i]}/"
             f"{_name(tables, 'product', committed['product'][i])}): {sold[i]:,.3f} sold, "
             f"{minimum[i]:,.3f} committed (short by {amount:,.3f})"))
+    _reported_commitments(check, result, tables, sold, shortfall)
     value, fixed, scale = _objective(tables, x, z, sold_per_row, shortfall)
     objective = value - fixed - extra_cost_usd
     scale += abs(extra_cost_usd)
