@@ -101,6 +101,21 @@ def test_numpy_numbers_and_a_single_where_value_are_read_as_written(capped) -> N
     assert doubled["routes"]["freight_usd_per_vehicle"].tolist() == [2000.0]
 
 
+@pytest.mark.parametrize("plants", [np.array(["P1"]), pd.Series(["P1"]), {"P1"}, ["P1"],
+                                    pd.Index(["P1"])])
+def test_where_takes_the_values_of_an_array_series_or_set(capped, plants) -> None:
+    """Review of c6ecf08: ``where={"plant": df["plant"].unique()}`` was read as one value
+    (refused: "plant '['P1']' is in no row"); a NumPy bool, a Decimal and a 0-d array too."""
+    from decimal import Decimal
+
+    patched = apply_patches(capped, [
+        Patch("routes", where={"plant": plants, "cross_border": np.True_},
+              scale={"freight_usd_per_vehicle": np.array(2.0)},
+              set={"transit_days": Decimal("12.5")})]).data
+    assert patched["routes"]["freight_usd_per_vehicle"].tolist() == [2000.0]
+    assert patched["routes"]["transit_days"].tolist() == [12.5]
+
+
 def test_a_study_case_with_a_bad_patch_is_an_input_error_not_a_crash(capped) -> None:
     # Before: a text factor stopped the whole study with a bare UFuncTypeError.
     cases = [Case(0, "ok", {"f": 1.0}, (Patch("routes", scale={
@@ -242,7 +257,7 @@ def test_optimize_refuses_a_price_changed_in_place(value) -> None:
     # Before: -5 gave a plan reported optimal; NaN a VerificationError ("a bug in evplan").
     data = single_lane()
     data["demand"].loc[0, "price_usd_per_vehicle"] = value
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="price_usd_per_vehicle"):
         evplan.optimize(data)
 
 
@@ -250,7 +265,7 @@ def test_optimize_refuses_a_route_to_a_market_changed_in_place() -> None:
     # Before: a plan reported optimal with nothing shipped.
     data = single_lane()
     data["routes"].loc[0, "market"] = "ZZ"
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="ZZ"):
         evplan.optimize(data)
 
 
@@ -261,7 +276,7 @@ def test_a_warm_model_refuses_a_price_changed_in_place() -> None:
     warm = WarmModel(base)
     data = single_lane()
     data["demand"].loc[0, "price_usd_per_vehicle"] = -5.0
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="price_usd_per_vehicle"):
         warm.solve(data)
 
 
@@ -281,3 +296,37 @@ def test_from_year_after_the_horizon_says_so() -> None:
         apply_patches(data, [Patch("duties", set={"ad_valorem_rate": 0.5}, from_year=2030)])
     assert "no row is left from 2030 (the horizon ends in 2027). Loosen where or from_year." in (
         message(error))
+
+
+def test_a_patch_that_changes_nothing_is_refused_as_in_scenarios_yaml(capped) -> None:
+    """Review of c6ecf08: scenarios.yaml refuses a patch with neither set nor scale; a
+    Python Patch was a silent no-op."""
+    with pytest.raises(InputError, match="neither sets nor scales anything"):
+        apply_patches(capped, [Patch("routes", where={"plant": "P1"})])
+
+
+@pytest.mark.parametrize(("table", "column", "value"), [
+    ("duties", "powertrain", "XXX"), ("markets", "customs_basis", "cif")])
+def test_a_warm_model_refuses_an_id_or_choice_changed_in_place_as_optimize_does(
+        table, column, value) -> None:
+    """Review of ff0acd8: a duty powertrain 'XXX' set in place failed the warm model's
+    certificate ("a bug in evplan"), a customs basis 'cif' gave a plan reported optimal;
+    optimize refused both."""
+    from evplan.scenarios import WarmModel
+
+    warm = WarmModel(single_lane(last_year=2026))
+    data = single_lane(last_year=2026)
+    data[table].loc[0, column] = value
+    with pytest.raises(InputError, match=column):
+        evplan.optimize(data)
+    with pytest.raises(InputError, match=column):
+        warm.solve(data)
+
+
+def test_a_warm_model_refuses_a_base_changed_in_place() -> None:
+    from evplan.scenarios import WarmModel
+
+    base = single_lane()
+    base["demand"].loc[0, "price_usd_per_vehicle"] = -5.0
+    with pytest.raises(InputError, match="price_usd_per_vehicle"):
+        WarmModel(base)

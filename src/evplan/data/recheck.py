@@ -17,8 +17,10 @@ case. :func:`check_ids` adds the text a row is about: ids that name a plant, pro
 market the tables have, choices (powertrain, yes/no ...) and
 demand and commitment years inside the horizon (found by the same audit: a route to a market
 changed to 'ZZ', a powertrain 'XXX' or a demand year moved to 2030 gave plans reported
-optimal). A warm model's warm cases keep the base's ids (it checks them before a warm
-re-solve); its cold cases go through :func:`evplan.optimize`.
+optimal). A :class:`~evplan.scenarios.WarmModel` checks its base's values and ids when it
+is built, a case's values before each solve (not a sweep's cases: ``apply_patches`` checked
+what it changed) and a case's ids when its index is rebuilt (a warm case keeps the base's
+ids and choices, ``same_shape_tables``); its cold cases go through :func:`evplan.optimize`.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ NetworkData is one the full validation accepts (tested against it on random patc
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import InputError, Problem
 from evplan.scenarios.overrides import CROSS_BORDER, LABEL, Catalog, Patch, load_catalog
 from evplan.scenarios.patch_columns import check_patch_columns
-from evplan.scenarios.values import as_tuple, finite_number
+from evplan.scenarios.values import finite_number
 from evplan.schema import TABLES
 
 __all__ = ["Applied", "apply", "apply_patches", "apply_scenario", "catalog_for"]
@@ -322,8 +323,30 @@ def _fast_checks(data: NetworkData, tables: dict[str, pd.DataFrame],
 
 
 def _plain(value: Any) -> Any:
-    """A NumPy scalar as the Python number it holds (``np.int64(2)`` -> 2); else ``value``."""
-    return value.item() if isinstance(value, np.generic) else value
+    """A NumPy scalar or 0-d array as the Python value it holds (``np.int64(2)`` -> 2), a
+    ``Decimal`` or other real number as a float; else ``value``."""
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value.item()
+    if isinstance(value, numbers.Number) and not isinstance(value, bool | int | float | complex):
+        return float(value)  # type: ignore[arg-type]  # a Decimal, a Fraction
+    return value
+
+
+def _where_values(values: Any) -> tuple[Any, ...]:
+    """A ``where`` entry's values: a list, tuple, set, range, NumPy array or pandas Series
+    or Index is its items (``df["plant"].unique()``), anything else (text, a number) one
+    value; each read by :func:`_plain`.
+
+    Examples
+    --------
+    >>> _where_values(np.array(["P1", "P2"])), _where_values("P1"), _where_values({2, 1})
+    (('P1', 'P2'), ('P1',), (1, 2))
+    """
+    if isinstance(values, set | frozenset):  # before np.ndim, which calls a set 0-d
+        return tuple(sorted((_plain(value) for value in values), key=str))
+    if isinstance(values, str | bytes) or np.ndim(values) == 0:
+        return (_plain(values),)
+    return tuple(_plain(value) for value in values)
 
 
 def _checked(patches: Sequence[Patch], problems: list[Problem]) -> list[Patch]:
@@ -332,8 +355,8 @@ def _checked(patches: Sequence[Patch], problems: list[Problem]) -> list[Patch]:
     A Patch made in Python skips that reading: before this, ``scale`` by NaN turned a
     route capacity into "no limit" and ``from_year=True`` patched every year (a plan was
     returned), and an unknown table or column, or a text factor, raised a bare KeyError or
-    NumPy error. NumPy scalars are read as the numbers they hold; ``where`` values that are
-    not a list or tuple are one value (``{"plant": "P1"}``).
+    NumPy error. NumPy scalars are read as the numbers they hold; ``where`` values are read
+    by :func:`_where_values` (``{"plant": "P1"}`` is one value, an array its items).
     """
     checked = []
     for patch in patches:
@@ -346,7 +369,8 @@ def _checked(patches: Sequence[Patch], problems: list[Problem]) -> list[Patch]:
                                                  f" The tables are {', '.join(TABLES)}.")))
             continue
         table = TABLES[patch.table]
-        filters = {str(column): as_tuple(values) for column, values in patch.where.items()}
+        filters = {str(column): _where_values(values)
+                   for column, values in patch.where.items()}
         sets = {str(column): _plain(value) for column, value in patch.set.items()}
         scales = {str(column): _plain(factor) for column, factor in patch.scale.items()}
         from_year = _plain(patch.from_year)
@@ -364,6 +388,9 @@ def _checked(patches: Sequence[Patch], problems: list[Problem]) -> list[Patch]:
                                             f"is not in {patch.table}." + (
                                                 did_you_mean(column, known) or
                                                 f" Its columns are {', '.join(known)}.")))
+        if not sets and not scales:  # as scenarios.yaml says of such a patch
+            problems.append(Problem(patch.source, f"{where}: the {patch.table} patch neither "
+                                    "sets nor scales anything. Give set or scale."))
         check_patch_columns(patch.table, sets, scales, where, problems)
         dtypes = {column.name: column.dtype for column in table.columns}
         for column, factor in scales.items():

@@ -106,10 +106,13 @@ class WarmModel:
 
     def __init__(self, base: NetworkData, solver: SolverOptions | None = None,
                  fixed: Mapping[str, np.ndarray] | None = None) -> None:
+        from evplan.data.recheck import check_ids, check_values
         from evplan.highs import _to_highs
         from evplan.model.build import BuildOptions, build_model
         from evplan.model.strategic import has_strategic
 
+        check_values(base)  # the base changed after validation is refused (as optimize does)
+        check_ids(base)
         self.solver = solver or SolverOptions()
         self.base = base
         self.stats = WarmStats()
@@ -359,7 +362,8 @@ class WarmModel:
         return (None if numbers is None else numbers.index(self.index)), mode
 
     def solve(self, data: NetworkData, tables: bool = True,
-              parameters: Mapping[str, float] | None = None) -> Result:
+              parameters: Mapping[str, float] | None = None, *, checked: bool = False
+              ) -> Result:
         """Solve ``data`` warm when its structure is the base's, else cold.
 
         ``Result.metadata["solve_mode"]`` says which: ``warm`` (parameters gathered),
@@ -367,19 +371,20 @@ class WarmModel:
         ``tables=False`` the Result holds the KPIs only (``tables`` is empty).
         ``parameters`` (a study case's, e.g. ``{"freight": 1.5}``) picks the solved case
         whose basis HiGHS starts from (:class:`~evplan.scenarios.warm_bases.BasisBank`);
-        without them it starts from the previous case's.
+        without them it starts from the previous case's. ``checked=True``: ``data`` was just
+        made by ``apply_patches`` from this model's base, so it is not checked again.
         """
-        return self._solve(data, "frames" if tables else "", parameters)[0]
+        return self._solve(data, "frames" if tables else "", parameters, checked)[0]
 
-    def solve_numbers(self, data: NetworkData, parameters: Mapping[str, float] | None = None
-                      ) -> tuple[Result, Columns | None]:
+    def solve_numbers(self, data: NetworkData, parameters: Mapping[str, float] | None = None,
+                      *, checked: bool = False) -> tuple[Result, Columns | None]:
         """Solve ``data``; return the KPIs and the result tables' numeric columns.
 
         The columns fill :meth:`result_templates`' frames; the Result holds the tables the
         templates do not make (the CO2/ZEV compliance tables). When there are no templates
         (or the case was solved cold) the columns are None and the Result holds every table.
         """
-        return self._solve(data, "numbers", parameters)
+        return self._solve(data, "numbers", parameters, checked)
 
     @property
     def result_templates(self) -> ResultTemplates | None:
@@ -387,16 +392,22 @@ class WarmModel:
         return self._templates
 
     def _solve(self, data: NetworkData, keep: str,
-               parameters: Mapping[str, float] | None = None) -> tuple[Result, Columns | None]:
-        """Solve; ``keep`` is ``"frames"`` (tables), ``"numbers"`` or ``""`` (KPIs only)."""
+               parameters: Mapping[str, float] | None = None, checked: bool = False
+               ) -> tuple[Result, Columns | None]:
+        """Solve; ``keep`` is ``"frames"`` (tables), ``"numbers"`` or ``""`` (KPIs only);
+        ``checked``: ``data`` is a sweep case's (apply_patches on the checked base)."""
         started = time.perf_counter()
-        from evplan.data.recheck import check_values
+        from evplan.data.recheck import check_ids, check_values
 
-        check_values(data)  # a table changed after validation (its ids: optimize, below)
+        if not checked:  # a table changed after validation; a sweep's cases come checked
+            check_values(data)
         numbers, mode = self.numbers_for(data)
         if numbers is None:
             return self._cold(data, keep, mode), None
-        if self._requirements_empty(data, numbers):
+        if mode != "warm" and not checked:  # rebuilt ids: a warm case keeps the base's
+            check_ids(data)
+        if numbers.requirements_empty(
+                self._holes, data.scenario.unmet_committed_penalty_usd_per_vehicle):
             from evplan.solve import optimize
 
             optimize(data, self.solver)  # raises InfeasibleError naming what is missing
@@ -442,12 +453,10 @@ class WarmModel:
                     result_tables = {**result_tables, **frames}
         from evplan.results.commitments import committed_kpis, solved_committed_sales
 
-        # as evplan.optimize reports it; the certificate checks it
-        committed = solved_committed_sales(self.index, run.primal, self.layout.labels["sales"],
-                                           numbers.penalty_usd_per_vehicle,
-                                           numbers["committed", "min_vehicles"])
+        committed = solved_committed_sales(  # as optimize reports it; the certificate checks it
+            self.index, run.primal, self.layout.labels["sales"],
+            numbers.penalty_usd_per_vehicle, numbers["committed", "min_vehicles"])
         if committed is not None:
-
             kpis = pd.concat([kpis, committed_kpis(committed)], ignore_index=True)
             plan_tables = {**plan_tables, "committed_sales": committed}
             if keep:
@@ -552,15 +561,6 @@ class WarmModel:
                           names=self._names if mode == "warm" and self._templates is not None
                           else None, derived=False)
         return replace(result, metadata=checked.metadata)
-
-    def _requirements_empty(self, data: NetworkData, numbers: CaseNumbers) -> bool:
-        """Does a commitment or plant minimum of this case have no variable to serve it?"""
-        unserved, idle = self._holes
-        floor = (numbers["plant_years", "min_utilisation"][idle]
-                 * numbers["plant_years", "capacity_vehicles_per_year"][idle])
-        committed = numbers["committed", "min_vehicles"][unserved]
-        penalty = data.scenario.unmet_committed_penalty_usd_per_vehicle
-        return bool((floor > 0).any() or (penalty is None and (committed > 0).any()))
 
     def _run(self) -> HighsRun:
         h = self.highs

@@ -80,6 +80,17 @@ class CaseNumbers:
         return cls(columns, index.discount.to_numpy(dtype=float),
                    float(penalty_usd_per_vehicle or 0.0))
 
+    def requirements_empty(self, holes: tuple[np.ndarray, np.ndarray],
+                           penalty_usd_per_vehicle: float | None) -> bool:
+        """Does a commitment or plant minimum have no variable to serve it? ``holes``:
+        :func:`evplan.model.requirements.requirement_holes` of the base index."""
+        unserved, idle = holes
+        floor = (self["plant_years", "min_utilisation"][idle]
+                 * self["plant_years", "capacity_vehicles_per_year"][idle])
+        committed = self["committed", "min_vehicles"][unserved]
+        return bool((floor > 0).any()
+                    or (penalty_usd_per_vehicle is None and (committed > 0).any()))
+
     def index(self, base: ModelIndex) -> ModelIndex:
         """``base`` with these numbers in its parameter columns (same structure)."""
         frames = {}

@@ -132,10 +132,13 @@ class Solver:
             try:
                 applied = apply_patches(self.data, case.patches, case.label)
                 numbers = None
+                # checked: apply_patches checked what it changed; the base was checked once
                 if tables == "numbers":  # None without templates: the Result has frames
-                    result, numbers = self.warm.solve_numbers(applied.data, case.parameters)
+                    result, numbers = self.warm.solve_numbers(applied.data, case.parameters,
+                                                              checked=True)
                 else:
-                    result = self.warm.solve(applied.data, tables == "frames", case.parameters)
+                    result = self.warm.solve(applied.data, tables == "frames", case.parameters,
+                                             checked=True)
                 outcome = CaseOutcome(
                     case=case, status=result.status, objective_usd=result.objective_usd,
                     kpis=result.kpis, tables=dict(result.tables),
