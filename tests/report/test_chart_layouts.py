@@ -14,3 +14,19 @@ def test_every_chart_layout_keeps_number_like_ids_as_categories() -> None:
 
     for layout in (charging, recycling, strategic, base_layout):
         assert layout(barmode="stack")["autotypenumbers"] == "strict", layout
+
+
+def test_year_categories_keep_calendar_order() -> None:
+    """Review of edea6ab: with years as categories, a first trace that starts in 2025 put
+    another trace's 2024 after 2030; the axis now lists the years in order."""
+    import evplan
+    from evplan.examples import china_export
+    from evplan.report import RunData, with_report_tables
+    from evplan.report.figures import utilisation_by_country, year_axis
+
+    assert year_axis([2030, "2024", 2025.0])["categoryarray"] == ["2024", "2025", "2030"]
+    data = china_export()
+    run = RunData.from_result(with_report_tables(evplan.optimize(data), data))
+    layout = utilisation_by_country(run).figure["layout"]
+    assert layout["xaxis"]["categoryarray"] == [str(year) for year in run.years]
+    assert layout["autotypenumbers"] == "strict"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from evplan.report.figures import Chart, base_layout, sankey
+from evplan.report.figures import Chart, base_layout, sankey, year_axis
 from evplan.report.page import focus_markets, kpi_sum, sold_sentence
 from evplan.report.run import RunData
 from evplan.report.style import PALETTE, country_name, pct, plotly_text, usd, vehicles
@@ -97,7 +97,8 @@ def _lines(runs: Sequence[RunData], kpi: str, key: str, title: str, caption: str
                        "line": {"width": 3, "color": PALETTE[number % len(PALETTE)]},
                        "hovertemplate": f"{plotly_text(run.label)} %{{x}}: %{{y:{fmt}}}"
                                         "<extra></extra>"})
-    layout = base_layout(yaxis={"tickformat": fmt, "gridcolor": "#e6e9ee", "rangemode": "tozero"})
+    layout = base_layout(yaxis={"tickformat": fmt, "gridcolor": "#e6e9ee", "rangemode": "tozero"},
+                         xaxis=year_axis(year for run in runs for year in run.years))
     return Chart(chart_id, title, caption, {"data": traces, "layout": layout}, 380)
 
 

@@ -8,6 +8,7 @@ part of the story; its caption is written from the numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,13 @@ def base_layout(**extra: Any) -> dict[str, Any]:
     }
     layout.update(extra)
     return layout
+
+
+def year_axis(years: Iterable[Any]) -> dict[str, Any]:
+    """An x axis of years as categories in calendar order (a trace that starts later, or
+    has a gap, would otherwise put its first year after the others')."""
+    return {"type": "category", "categoryorder": "array",
+            "categoryarray": [str(year) for year in sorted({int(year) for year in years})]}
 
 
 def year_buttons(years: list[int], traces_per_year: list[int], active: int,
@@ -420,8 +428,9 @@ def utilisation_by_country(run: RunData) -> Chart:
         })
     caption = ("Production over capacity for each producing country's plants together; the "
                f"thick line is {country_name(run.focus)}.")
+    # years are categories (autotypenumbers 'strict'): their order is set, not the traces'
     layout = base_layout(yaxis={"tickformat": ".0%", "range": [0, 1.05],
-                                "gridcolor": "#e6e9ee"})
+                                "gridcolor": "#e6e9ee"}, xaxis=year_axis(run.years))
     return Chart("chart-utilisation-country", "Utilisation by producing country", caption,
                  {"data": traces, "layout": layout}, 400)
 
