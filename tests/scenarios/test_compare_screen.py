@@ -134,3 +134,13 @@ def test_the_share_sold_in_the_focus_country_sums_its_markets() -> None:
     line = next(line for line in text(tables, 200).splitlines()
                 if "sold in CN" in line and "2030" in line)
     assert "50.1 %" in line and "39.2 %" in line, line  # 0.235 + 0.266; 0.155 + 0.237
+
+
+def test_a_focus_country_without_a_market_sells_nothing_there() -> None:
+    """Review: with the runs' market countries known and none in the focus country, the
+    share sold there is 0 (it showed '-')."""
+    tables, _ = compare_tables(wide_frame(), IDS, [1.0, 2.0], width=200,
+                               market_country={"US": "US", "JP": "JP"})
+    line = next(line for line in text(tables, 200).splitlines()
+                if "sold in CN" in line and "2030" in line)
+    assert "0.0 %" in line and " - " not in line.split("2030", 1)[1].split("%")[0], line

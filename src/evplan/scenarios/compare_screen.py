@@ -71,6 +71,12 @@ def _headline(wide: pd.DataFrame, run_ids: Sequence[str], kpi: str, year: int, k
     never an invented 0."""
     keys = [key] if kpi != "sales_share_by_market" or markets is None else list(markets)
     positions = [(kpi, year, name) for name in keys if (kpi, year, name) in wide.index]
+    if not positions and markets is not None and kpi == "sales_share_by_market":
+        # the focus country has no market (or none that sells): 0 where the run planned
+        # the year, as its global sales say
+        total = ("global_sales", year, "all")
+        row = wide[list(run_ids)].reindex(pd.MultiIndex.from_tuples([total]))
+        return [0.0 if row[run_id].notna().any() else math.nan for run_id in run_ids], []
     if not positions:
         return [math.nan] * len(run_ids), []
     values = wide[list(run_ids)].reindex(pd.MultiIndex.from_tuples(positions))
