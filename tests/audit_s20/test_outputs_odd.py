@@ -225,14 +225,7 @@ def test_ids_that_look_like_numbers_stay_categories_in_the_charts() -> None:
     base = random_network(1)
     plants = {"P0": "7", "P1": "07", "P2": "1e1", "P3": "3"}
     markets = {"M0": "1", "M1": "2", "M2": "10", "M3": "001"}
-    tables = {}
-    for name, frame in base.tables.items():
-        frame = frame.copy()
-        for column, ids in (("plant", plants), ("market", markets)):
-            if column in frame.columns:
-                frame[column] = frame[column].replace(ids)
-        tables[name] = frame
-    data = validate_tables(tables, base.scenario)
+    data = validate_tables(_renamed(base, plants, markets), base.scenario)
     run = RunData.from_result(with_report_tables(evplan.optimize(data), data))
     charts = {chart.id: chart for chart in run_charts(run)}
     heatmap = next(trace for trace in charts["chart-utilisation"].figure["data"]
@@ -314,14 +307,7 @@ def test_a_csv_only_run_folder_reads_back_the_names_as_typed(tmp_path) -> None:
     base = random_network(1)
     plants = {"P0": "7", "P1": "07", "P2": "=HYPERLINK(1)", "P3": "-3"}
     markets = {"M0": "NA", "M1": "=1+1", "M2": "001", "M3": "@M3"}
-    tables = {}
-    for name, frame in base.tables.items():
-        frame = frame.copy()
-        for column, ids in (("plant", plants), ("market", markets)):
-            if column in frame.columns:
-                frame[column] = frame[column].replace(ids)
-        tables[name] = frame
-    data = validate_tables(tables, base.scenario)
+    data = validate_tables(_renamed(base, plants, markets), base.scenario)
     result = evplan.optimize(data)
     folder = evplan.write_result(result, tmp_path / "run", formats=("csv",))
     assert not list(folder.glob("*.parquet"))
@@ -355,3 +341,15 @@ def test_the_committed_sales_table_names_the_commitment_and_is_certified() -> No
     met = evplan.optimize(single_lane(committed=300.0))  # a commitment the plan meets
     assert met.tables["committed_sales"]["unmet_vehicles"].tolist() == [0.0]
     assert "committed_sales" not in evplan.optimize(single_lane()).tables
+
+
+def _renamed(base, plants: dict[str, str], markets: dict[str, str]) -> dict:
+    """``base``'s tables with plants and markets renamed."""
+    tables = {}
+    for name, frame in base.tables.items():
+        frame = frame.copy()
+        for column, ids in (("plant", plants), ("market", markets)):
+            if column in frame.columns:
+                frame[column] = frame[column].replace(ids)
+        tables[name] = frame
+    return tables

@@ -25,7 +25,8 @@ ids and choices, ``same_shape_tables``); its cold cases go through :func:`evplan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,14 +91,8 @@ def check_values(data: object) -> None:
     evplan.errors.InputError: evplan: 1 problem in demand.csv
       * row 2 of data['demand']: price_usd_per_vehicle is blank (NaN), and it is required. ...
     """
-    tables: Mapping[str, pd.DataFrame] = getattr(data, "tables", {})
     problems: list[Problem] = []
-    for name, table in TABLES.items():
-        frame = tables.get(name)
-        if frame is None or not len(frame):
-            continue
-        rows = (frame["row"].to_numpy() if "row" in frame
-                else np.arange(2, len(frame) + 2))
+    for name, table, frame, rows in _filled(getattr(data, "tables", {})):
         for column in table.columns:
             if column.dtype not in ("int", "float"):
                 continue
@@ -155,12 +150,7 @@ def check_ids(data: object) -> None:
     tables: Mapping[str, pd.DataFrame] = getattr(data, "tables", {})
     scenario = getattr(data, "scenario", None)
     problems: list[Problem] = []
-    for name, table in TABLES.items():
-        frame = tables.get(name)
-        if frame is None or not len(frame):
-            continue
-        rows = (frame["row"].to_numpy() if "row" in frame
-                else np.arange(2, len(frame) + 2))
+    for name, table, frame, rows in _filled(tables):
         for column in table.columns:
             if column.name not in frame or not (column.references or column.choices):
                 continue
@@ -185,6 +175,17 @@ def check_ids(data: object) -> None:
                   f"is outside the horizon {scenario.first_year}-{scenario.last_year}")
     if problems:
         raise InputError(problems)
+
+
+def _filled(tables: Mapping[str, pd.DataFrame]) -> Iterator[tuple[str, Any, pd.DataFrame,
+                                                                  np.ndarray]]:
+    """(name, schema, frame, spreadsheet rows) of each table that has rows."""
+    for name, table in TABLES.items():
+        frame = tables.get(name)
+        if frame is None or not len(frame):
+            continue
+        yield name, table, frame, (frame["row"].to_numpy() if "row" in frame
+                                   else np.arange(2, len(frame) + 2))
 
 
 def _name(problems: list[Problem], file: str, name: str, column: str, values: np.ndarray,
