@@ -114,7 +114,6 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
         index, run.primal, m.variables["sales"].labels.values.ravel(),
         data.scenario.unmet_committed_penalty_usd_per_vehicle)
     if committed is not None:
-
         tables["committed_sales"] = committed
         kpis = pd.concat([kpis, committed_kpis(committed)], ignore_index=True)
     watch.lap("results")

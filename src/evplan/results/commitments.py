@@ -83,7 +83,7 @@ def solved_committed_sales(index: ModelIndex, primal: np.ndarray, sales_labels: 
                            min_vehicles: np.ndarray | None = None) -> pd.DataFrame | None:
     """:func:`committed_sales_table` of a solution: ``primal`` by variable label,
     ``sales_labels`` the labels of the ``sales`` variable."""
-    if index.committed.empty:
+    if index.committed.empty:  # before the gather: no cost to a case without commitments
         return None
     return committed_sales_table(index, np.nan_to_num(primal[sales_labels]),
                                  penalty_usd_per_vehicle, min_vehicles)
