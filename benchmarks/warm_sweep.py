@@ -25,12 +25,19 @@ seconds are the steadier figure):
   ratios to serial. Each is the median of ``--repeats`` runs when a run takes under 10 CPU
   seconds (CPU, not wall: on a busy machine wall time stretches).
   The local workers start from a fork server that imports evplan's worker module once per
-  process; its CPU is printed on its own line (it is not part of any one sweep).
+  process; its CPU is printed on its own line (it is not part of any one sweep);
+* the host's ceiling for two processes: two independent processes (spawned, each with its own
+  inputs and warm model, warmed up before the clock), each solving every other case of the
+  sweep serially, started together; their wall seconds (the later one's) and CPU seconds
+  (both). Nothing passes between them, so no 2-process sweep can do better on this host: it
+  separates what evplan's pool costs from what the machine gives two processes (on a VM, two
+  vCPUs that slow each other down or are not both given at once).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import time
@@ -127,6 +134,39 @@ def sweep_runs(data: Any, cases: list, repeats: int, options: dict[str, Any]
             [run[2] for run in runs])
 
 
+def _independent_half(cases: list, barrier: Any, results: Any) -> None:
+    """One of the two independent processes of :func:`independent_runs` (spawned)."""
+    data = evplan.examples.china_export()
+    run_cases(data, cases[:24], workers=1)  # warm-up: imports, first builds, caches
+    barrier.wait()
+    wall, cpu, _ = clocked(lambda: run_cases(data, cases, workers=1))
+    results.put((wall, cpu))
+
+
+def independent_runs(cases: list, repeats: int) -> tuple[float, float, list[float]]:
+    """(median wall s, median CPU s, load at the start of each run) of two independent
+    spawned processes, each solving every other case serially, started together."""
+    context = multiprocessing.get_context("spawn")
+    runs = []
+    for _ in range(repeats):
+        barrier, results = context.Barrier(3), context.SimpleQueue()
+        children = [context.Process(target=_independent_half, args=(cases[half::2], barrier,
+                                                                    results))
+                    for half in (0, 1)]
+        for child in children:
+            child.start()
+        barrier.wait()
+        load = os.getloadavg()[0]
+        halves = [results.get() for _ in children]
+        for child in children:
+            child.join()
+        runs.append((max(wall for wall, _ in halves), sum(cpu for _, cpu in halves), load))
+        if runs[-1][1] >= 10:
+            break
+    return (statistics.median(run[0] for run in runs), statistics.median(run[1] for run in runs),
+            [run[2] for run in runs])
+
+
 def print_modes(title: str, cases: list, rows: list[tuple[str, float, float, list[float]]],
                 repeats: int) -> None:
     print(f"\n{title}: {len(cases)} cases (median of up to {repeats} runs; a run of 10 CPU "
@@ -177,6 +217,7 @@ def main() -> None:
     for title, grid in sweeps:
         for name, options in (("serial", {"workers": 1}), ("2 processes", {"workers": 2})):
             rows[title].append((name, *sweep_runs(data, grid, arguments.repeats, options)))
+        rows[title].append(("2 independent", *independent_runs(grid, arguments.repeats)))
     if not arguments.no_dask:
         import dask
         from distributed import Client, LocalCluster
@@ -203,7 +244,9 @@ def main() -> None:
                     data, grid, arguments.repeats, {"scheduler": client})))
     for title, grid in sweeps:
         print_modes(title, grid, rows[title], arguments.repeats)
-    print(f"\nfork server of the local pools (once per process, imports the worker module): "
+    print("\n2 independent: the host's ceiling for two processes (two spawned processes, each "
+          "solving every other case serially, nothing shared)")
+    print(f"fork server of the local pools (once per process, imports the worker module): "
           f"{forkserver_cpu():.2f} s CPU")
     print(f"load average at end: {load_average()}")
 
