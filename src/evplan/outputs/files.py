@@ -47,6 +47,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: that starts with ``'`` itself (the reader drops one ``'`` before any of these).
 MARKED_STARTS = (*FORMULA_PREFIXES, "'")
 """First characters that make a spreadsheet read a text cell as a formula."""
+LEADING_SPACE = " \t\r\n\u00a0"
+"""Characters a spreadsheet may trim before it reads the rest of a cell: result CSV files
+mark ``" =1+1"`` as they mark ``"=1+1"``."""
 
 _PART = re.compile(r"^\.(?P<name>.+)\.(?P<token>\d+-\d+-[0-9a-f]{8})\.part$")
 _TOKEN = re.compile(r"^(?P<pid>\d+)-(?P<start>\d+)-[0-9a-f]{8}$")
@@ -205,7 +208,8 @@ def spreadsheet_safe(frame: pd.DataFrame, starts: tuple[str, ...] = FORMULA_PREF
     """A copy of ``frame`` whose text cells and headers cannot run as spreadsheet formulas.
 
     Text (not numbers: ``-5`` in a numeric column stays a number) that starts with one of
-    ``starts`` (:data:`FORMULA_PREFIXES`) gets a leading ``'``. Returns ``frame`` itself
+    ``starts`` (:data:`FORMULA_PREFIXES`; for those, also after :data:`LEADING_SPACE`)
+    gets a leading ``'``. Returns ``frame`` itself
     when nothing needs changing. Input folders evplan writes pass :data:`MARKED_STARTS`, so
     that the reader's dropping of one ``'`` gives every value back.
 
@@ -219,10 +223,15 @@ def spreadsheet_safe(frame: pd.DataFrame, starts: tuple[str, ...] = FORMULA_PREF
     """
     import pandas as pd
 
+    spaced = starts == FORMULA_PREFIXES  # results only: input folders keep their round trip
+
+    def risky(value: object) -> bool:
+        # a spreadsheet may trim leading spaces before it reads " =1+1" as a formula
+        return isinstance(value, str) and (value.startswith(starts) or (
+            spaced and value.lstrip(LEADING_SPACE).startswith(FORMULA_PREFIXES)))
+
     def safe(value: object) -> object:
-        if isinstance(value, str) and value.startswith(starts):
-            return "'" + value
-        return value
+        return "'" + value if isinstance(value, str) and risky(value) else value
 
     columns = [column for column in frame.columns
                if not pd.api.types.is_numeric_dtype(frame[column])
@@ -234,11 +243,9 @@ def spreadsheet_safe(frame: pd.DataFrame, starts: tuple[str, ...] = FORMULA_PREF
             series = series.astype(object)
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
-        if any(isinstance(cell, str) and cell.startswith(starts)
-               for cell in distinct_cells(series)):
+        if any(risky(cell) for cell in distinct_cells(series)):
             changed[column] = series.astype(object).map(safe)  # rare: same dtypes as before
-    headers = {column: safe(column) for column in frame.columns
-               if isinstance(column, str) and column.startswith(starts)}
+    headers = {column: safe(column) for column in frame.columns if risky(column)}
     if not changed and not headers:
         return frame
     out = frame.copy()
