@@ -62,9 +62,10 @@ def test_set_none_still_clears_an_optional_cell(capped) -> None:
     assert cleared.data["routes"]["capacity_vehicles_per_year"].isna().all()
 
 
-@pytest.mark.parametrize("year", [2025.5, True, "2026"])
+@pytest.mark.parametrize("year", [2025.5, True, "2026.5"])
 def test_from_year_must_be_a_year(year) -> None:
-    # Before: 2025.5 patched from 2026 on; True (year >= 1) patched every year; '2026' raised.
+    # Before: 2025.5 patched from 2026 on; True (year >= 1) patched every year. The text
+    # '2026' is a year, as scenarios.yaml reads it (tests/scenarios/test_python_patches.py).
     data = single_lane(first_year=2025, last_year=2027)
     with pytest.raises(InputError, match=r"from_year = .* is not a year"):
         apply_patches(data, [Patch("demand", set={"price_usd_per_vehicle": 1.0},

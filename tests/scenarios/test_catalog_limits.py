@@ -95,12 +95,20 @@ def test_a_bad_override_is_blamed_on_scenarios_yaml() -> None:
     data = single_lane()
     with pytest.raises(InputError) as caught:
         apply_patches(data, [Patch("routes", set={"freight_usd_per_vehicle": -5.0},
-                                   override="cheap-ships")])
+                                   override="cheap-ships", source="scenarios.yaml")])
     assert str(caught.value) == (
         "evplan: 1 problem in scenarios.yaml\n"
         "  * override 'cheap-ships' makes routes invalid: row 2, route 'P1>M1': "
         "freight_usd_per_vehicle = -5 is below the minimum 0. Fix the sign or the value. Change "
         "the override's value (in scenarios.yaml, or the value given on the command line).")
+    with pytest.raises(InputError) as caught:  # made in Python: named so, and no file to edit
+        apply_patches(data, [Patch("routes", set={"freight_usd_per_vehicle": -5.0},
+                                   override="cheap-ships")])
+    assert str(caught.value) == (
+        "evplan: 1 problem in the patches given in Python\n"
+        "  * override 'cheap-ships' makes routes invalid: row 2, route 'P1>M1': "
+        "freight_usd_per_vehicle = -5 is below the minimum 0. Fix the sign or the value. Change "
+        "the patch's value.")
     with pytest.raises(InputError) as caught:
         apply_patches(data, [Patch("routes", scale={"freight_usd_per_vehicle": 1e300},
                                    override="x")])

@@ -36,7 +36,7 @@ from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import InputError, Problem
 from evplan.scenarios.overrides import CROSS_BORDER, LABEL, Catalog, Patch, load_catalog
 from evplan.scenarios.patch_columns import check_patch_columns
-from evplan.scenarios.values import finite_number
+from evplan.scenarios.values import PYTHON_LABEL, finite_number
 from evplan.schema import TABLES
 
 __all__ = ["Applied", "apply", "apply_patches", "apply_scenario", "catalog_for"]
@@ -402,7 +402,7 @@ def _checked(patches: Sequence[Patch], problems: list[Problem]) -> list[Patch]:
                                         f"{factor!r} is not a finite number. Write a factor "
                                         "such as 1.5."))
         if from_year is not None:
-            number = None if isinstance(from_year, str) else finite_number(from_year)
+            number = finite_number(from_year)  # text as scenarios.yaml reads it: '2026'
             if "year" not in dtypes and "first_year" not in dtypes:
                 problems.append(Problem(patch.source, f"{where}: {patch.table} has no years, so "
                                         "from_year cannot apply. Leave out from_year."))
@@ -412,7 +412,7 @@ def _checked(patches: Sequence[Patch], problems: list[Problem]) -> list[Patch]:
         if len(problems) == before:
             checked.append(dataclasses.replace(
                 patch, where=filters, set=sets, scale={k: float(v) for k, v in scales.items()},
-                from_year=None if from_year is None else int(from_year)))
+                from_year=None if from_year is None else int(float(from_year))))
     return checked
 
 
@@ -495,9 +495,10 @@ def _blame(problems: Sequence[Problem], patches: Sequence[Patch]) -> list[Proble
         source = " and ".join(dict.fromkeys(patch.source for patch in patches
                                             if (patch.override or "custom") in names)) or LABEL
         blamed.append(Problem(source, f"{at}override {who} makes {table} invalid: {problem.message}"
-                              + (f" Change the override's value (in {source}, or the value "
-                                 "given on the command line)."
-                                 if problem.count == 1 else ""),
+                              + ("" if problem.count != 1 else " Change the patch's value."
+                                 if source == PYTHON_LABEL else
+                                 f" Change the override's value (in {source}, or the value "
+                                 "given on the command line)."),
                               count=problem.count))
     return blamed
 
@@ -520,15 +521,20 @@ def apply_scenario(data: NetworkData, scenario: str | Sequence[str] | Sequence[P
     -------
     Applied
     """
-    if isinstance(scenario, str):
-        names: list[str] = [scenario]
-    elif all(isinstance(item, Patch) for item in scenario):
-        return apply_patches(data, list(scenario), "custom")  # type: ignore[arg-type]
-    else:
-        names = [str(item) for item in scenario]
+    items: list[Any] = [scenario] if isinstance(scenario, str) else list(scenario)
+    if items and all(isinstance(item, Patch) for item in items):
+        return apply_patches(data, items, "custom")
+    strange = [item for item in items if not isinstance(item, str | Patch)]
+    if strange:
+        raise InputError([Problem(PYTHON_LABEL, f"{item!r} is neither a scenario or override "
+                                  "name nor a Patch. Give names (text) and Patch objects.")
+                          for item in strange])
+    # Names and Patches mixed: each name's patches, then each Patch, in the order given.
     catalog = catalog if catalog is not None else catalog_for(data)
-    patches = [patch for name in names for patch in catalog.resolve(name)]
-    return apply_patches(data, patches, "+".join(names) or "base")
+    patches = [patch for item in items for patch in (
+        catalog.resolve(item) if isinstance(item, str) else (item,))]
+    label = "+".join(item if isinstance(item, str) else "custom" for item in items)
+    return apply_patches(data, patches, label or "base")
 
 
 def apply(data: NetworkData, scenario: str | Sequence[str] | Sequence[Patch],

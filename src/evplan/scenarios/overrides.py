@@ -37,7 +37,13 @@ from typing import Any
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.scenarios.patch_columns import check_patch_columns
-from evplan.scenarios.values import LABEL, finite_number, repeated_overrides, sweep_values
+from evplan.scenarios.values import (
+    LABEL,
+    PYTHON_LABEL,
+    finite_number,
+    repeated_overrides,
+    sweep_values,
+)
 from evplan.scenarios.values import as_tuple as _values
 from evplan.schema import TABLES
 
@@ -87,8 +93,9 @@ class Patch:
     override : str
         Name of the override the patch belongs to (for the record).
     source : str
-        Where the override is written, for error messages: ``scenarios.yaml``, or a
-        workbook's sheet and row.
+        Where the override is written, for error messages: ``scenarios.yaml``, a
+        workbook's sheet and row, or (the default, for a Patch made in Python) "the patches
+        given in Python".
     """
 
     table: str
@@ -97,7 +104,7 @@ class Patch:
     scale: Mapping[str, float] = field(default_factory=dict)
     from_year: int | None = None
     override: str = ""
-    source: str = field(default=LABEL, compare=False)  # where it is written (for errors)
+    source: str = field(default=PYTHON_LABEL, compare=False)  # where it is written (errors)
     line: int | None = field(default=None, compare=False)  # its line in scenarios.yaml
 
     def as_dict(self) -> dict[str, Any]:
@@ -120,7 +127,7 @@ class Parameter:
     mode: str  # "set" or "scale"
     columns: tuple[str, ...]
     from_year: int | None = None
-    source: str = field(default=LABEL, compare=False)  # where it is written (for errors)
+    source: str = field(default=PYTHON_LABEL, compare=False)  # where it is written (errors)
     line: int | None = field(default=None, compare=False)  # its line in scenarios.yaml
 
     def bind(self, value: float) -> tuple[Patch, ...]:
@@ -300,7 +307,8 @@ def _patch(table: str, body: Any, override: str, problems: list[Problem]) -> Pat
     from_year = _from_year(body, table, where, problems)
     return Patch(table, filters, sets, {k: float(v) for k, v in scales.items()
                                         if finite_number(v) is not None
-                                        and not isinstance(v, str)}, from_year, override)
+                                        and not isinstance(v, str)}, from_year, override,
+                 source=LABEL)
 
 
 def parse_patches(name: str, spec: Any, problems: list[Problem]) -> tuple[Patch, ...]:
@@ -376,7 +384,7 @@ def _parameter(name: str, spec: Any, problems: list[Problem]) -> Parameter | Non
             problems.append(Problem(LABEL, f"{where}: {table}.{column} is text; a parameter "
                                     "takes a numeric column."))
     return Parameter(name, str(table), filters, mode, columns,
-                     _from_year(body, str(table), where, problems))
+                     _from_year(body, str(table), where, problems), source=LABEL)
 
 
 def _distribution(study: str, name: str, spec: Any, problems: list[Problem]

@@ -16,10 +16,12 @@ from typing import Any
 
 from evplan.errors import Problem
 
-__all__ = ["MAX_SWEEP_VALUES", "as_tuple", "finite_number", "repeated_overrides",
-           "sweep_values"]
+__all__ = ["LABEL", "MAX_SWEEP_VALUES", "PYTHON_LABEL", "as_tuple", "finite_number",
+           "repeated_overrides", "sweep_values"]
 
 LABEL = "scenarios.yaml"
+#: Where a Patch or Parameter made in Python is "written", for its error messages.
+PYTHON_LABEL = "the patches given in Python"
 MAX_SWEEP_VALUES = 1_000
 
 
