@@ -1,9 +1,10 @@
-"""Codes that differ from a known one only in case or in look-alike letters.
+"""Codes that differ from a known one only in case, look-alike or invisible characters.
 
-A country code or maker typed as 'Cn', or as 'СN' with a Cyrillic 'С' (pasted from a
-document in another alphabet), matches no plant, market or program, so a row keyed to it
-would never apply, silently. :func:`folded` maps such a code to the same text as the code
-it imitates, and :func:`difference` says what differs, for the message.
+A country code or maker typed as 'Cn', as 'СN' with a Cyrillic 'С' (pasted from a
+document in another alphabet), or as 'CN' followed by an invisible zero-width space (pasted
+from a web page) matches no plant, market or program, so a row keyed to it would never
+apply, silently. :func:`folded` maps such a code to the same text as the code it imitates,
+and :func:`difference` says what differs, for the message.
 """
 
 from __future__ import annotations
@@ -25,20 +26,31 @@ _LATIN_LOOKALIKES = str.maketrans({
 })
 
 
+def _invisible(char: str) -> bool:
+    """True for a format character a reader cannot see: a zero-width space or joiner, a
+    byte-order mark, a soft hyphen, a direction mark (Unicode category Cf)."""
+    return unicodedata.category(char) == "Cf"
+
+
 def latin(text: str) -> str:
     """``text`` with its look-alike letters made Latin (NFKC, then the Cyrillic and Greek
-    twins); case is kept, and a plain Latin code is returned unchanged.
+    twins) and its invisible format characters (a zero-width space, a byte-order mark, a
+    soft hyphen) left out; case is kept, and a plain Latin code is returned unchanged.
 
     Examples
     --------
-    >>> latin("\u0421N"), latin("\uff23\uff2e"), latin("Cn")
-    ('CN', 'CN', 'Cn')
+    >>> latin("\u0421N"), latin("\uff23\uff2e"), latin("Cn"), latin("CN\u200b")
+    ('CN', 'CN', 'Cn', 'CN')
     """
-    return unicodedata.normalize("NFKC", text).translate(_LATIN_LOOKALIKES)
+    normal = unicodedata.normalize("NFKC", text)
+    if not normal.isascii():
+        normal = "".join(char for char in normal if not _invisible(char))
+    return normal.translate(_LATIN_LOOKALIKES)
 
 
 def folded(text: str) -> str:
-    """``text`` without the differences a reader does not see: case and look-alike letters.
+    """``text`` without the differences a reader does not see: case, look-alike letters and
+    invisible format characters.
 
     Examples
     --------
@@ -59,10 +71,24 @@ def difference(found: str) -> str:
     'they differ in case'
     >>> difference("\\u0421N").split(" (")[1]
     'U+0421 CYRILLIC CAPITAL LETTER ES)'
+    >>> difference("CN\\u200b").split(" (")[1]
+    'U+200B ZERO WIDTH SPACE)'
     """
     foreign = sorted({char for char in found if not char.isascii()})
     if not foreign:
         return "they differ in case"
+    hidden = [char for char in foreign if _invisible(char)]
+    if hidden:
+        named = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
+                          for char in hidden)
+        what = "an invisible character" if len(hidden) == 1 else "invisible characters"
+        return f"'{found}' holds {what} ({named})"
+    if unicodedata.normalize("NFC", found) != found and all(
+            unicodedata.combining(char) for char in foreign):
+        named = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
+                          for char in foreign)
+        return (f"'{found}' writes an accent as a separate combining mark ({named}), another "
+                "Unicode form of the same letters: type the letter again")
     named = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
                       for char in foreign)
     if len(foreign) == 1:

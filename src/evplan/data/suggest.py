@@ -26,9 +26,11 @@ def did_you_mean(value: str, candidates: Iterable[str]) -> str:
     pool = [str(candidate) for candidate in candidates]
     same = [candidate for candidate in pool if folded(candidate) == folded(str(value))]
     if len(same) == 1 and same[0] != str(value):
-        foreign = any(not char.isascii() for char in str(value))
-        return f" Did you mean '{same[0]}'?" + (f" {difference(str(value))}." if foreign
-                                                 else "")
+        # Say what differs, of whichever of the two holds the odd characters (an id typed
+        # plainly here may be answered by one with an invisible character in its own table).
+        odd = next((text for text in (str(value), same[0])
+                    if any(not char.isascii() for char in text)), None)
+        return f" Did you mean '{same[0]}'?" + (f" {difference(odd)}." if odd else "")
     matches = difflib.get_close_matches(str(value), pool, n=1, cutoff=0.6)
     if not matches:
         lowered = {candidate.lower(): candidate for candidate in pool}

@@ -57,7 +57,8 @@ ACCEPTED_TEXT = (
     "`source` are refused: they are what pandas writes for an empty cell, not a value; leave "
     "the cell blank for the default. A country code that differs from a country of "
     "plants.csv or markets.csv only in case (`Cn` for `CN`) or in look-alike letters of "
-    "another alphabet (a Cyrillic `С`, fullwidth `ＣＮ`) is refused, since such a row would "
+    "another alphabet (a Cyrillic `С`, fullwidth `ＣＮ`) or in an invisible character (a "
+    "zero-width space, a byte-order mark, a soft hyphen) is refused, since such a row would "
     "never apply; a code that matches no plant or market country at all is accepted (a "
     "tariff schedule may list origins where the maker has no plant) and never applies.",
     "",

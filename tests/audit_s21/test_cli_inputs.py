@@ -1,0 +1,97 @@
+"""Bad inputs given to the real CLI, as a user gives them (audit of session 21).
+
+Each case runs ``python -m evplan.cli`` in a subprocess on a copy of an embedded example
+with one mutation, and checks the exit code, the message (file, row, value, fix) and that
+nothing was written (no run folder, no results store). Cases whose fix belongs to a module
+this audit does not own are strict xfails naming that module.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import evplan
+from evplan.data.lookalike import difference, folded
+from evplan.data.suggest import did_you_mean
+from evplan.examples import china_export_path
+
+SOURCE = Path(evplan.__file__).resolve().parents[1]  # the evplan under test
+
+
+def evplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``evplan ARGS`` in ``cwd`` (this checkout's source), output captured."""
+    env = dict(os.environ, COLUMNS="200",
+               PYTHONPATH=os.pathsep.join([str(SOURCE), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.run([sys.executable, "-m", "evplan.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def edit_csv(path: Path, change: Callable[[list[list[str]]], None]) -> None:
+    """Rewrite the CSV file ``path`` with ``change`` applied to its rows (header first)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    change(rows)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+@pytest.fixture()
+def inputs(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    shutil.copytree(china_export_path(), folder)
+    return folder
+
+
+# -- invisible characters in country codes (fixed in evplan.data.lookalike) ---------------
+
+def test_a_cvd_origin_with_a_zero_width_space_is_refused_not_silently_ignored(
+        inputs: Path) -> None:
+    """'CN' + U+200B (pasted from a web page) matched no country, so every EU CVD row
+    silently never applied: `evplan run` planned without the duty (exit 0, a margin
+    US$0.4 bn higher). Now it is refused like a Cyrillic 'С'."""
+    edit_csv(inputs / "countervailing_duties.csv",
+             lambda rows: [row.__setitem__(0, row[0] + "\u200b") for row in rows[1:2]])
+    before = listing(inputs.parent)
+    done = evplan("run", "in", "-o", "out", "--store", "s.duckdb", "--no-report",
+                  cwd=inputs.parent)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "countervailing_duties.csv" in done.stderr
+    assert "row 2" in done.stderr and "origin" in done.stderr
+    assert "U+200B ZERO WIDTH SPACE" in done.stderr and "Write 'CN'" in done.stderr
+    assert listing(inputs.parent) == before  # no run folder, no store
+
+
+@pytest.mark.parametrize("code", ["CN\u200b", "\ufeffCN", "C\u200dN", "CN\u00ad", "C\u2060N"])
+def test_invisible_format_characters_fold_to_the_code_they_hide_in(code: str) -> None:
+    assert folded(code) == folded("CN")
+    assert "invisible character" in difference(code)
+    assert "another alphabet" not in difference(code)
+
+
+def test_a_plain_id_answered_by_one_with_an_invisible_character_says_so() -> None:
+    """plant 'CN-HUA' is not in plants.csv, whose id holds a zero-width space: the old
+    answer was "Did you mean 'CN-HUA'?", the same text to the eye."""
+    text = did_you_mean("CN-HUA", ["CN-HUA\u200b", "JP-OPP"])
+    assert text.startswith(" Did you mean 'CN-HUA\u200b'?")
+    assert "U+200B ZERO WIDTH SPACE" in text
+
+
+def test_a_decomposed_accent_is_not_called_a_letter_of_another_alphabet() -> None:
+    decomposed = unicodedata.normalize("NFD", "CN-HUÉ")
+    text = did_you_mean(decomposed, [unicodedata.normalize("NFC", "CN-HUÉ")])
+    assert "another alphabet" not in text
+    assert "U+0301 COMBINING ACUTE ACCENT" in text and "combining mark" in text
