@@ -33,3 +33,14 @@ def test_large_values_keep_their_thousands_separator() -> None:
     assert usd(1.7e13) == "USD 17,000.0 bn" and usd(1e9 - 1) == "USD 1.00 bn"
     assert vehicles(950) == "950" and usd(5e6) == "USD 5 m"
 
+
+
+def test_a_usd_row_below_a_million_is_in_usd_as_usd_writes_it() -> None:
+    from evplan.units import row_scale, scaled
+
+    small = row_scale([3_000.0, 0.0], "USD")
+    assert small.label == "USD" and [scaled(v, small) for v in (3_000.0, 0.0)] == ["3,000", "0"]
+    assert usd(3_000.0) == "USD 3,000"  # the same threshold as a single value
+    assert row_scale([999_400.0], "USD").label == "USD"
+    assert row_scale([999_600.0], "USD").label == "USD m"
+    assert row_scale([2e9], "USD").label == "USD bn"

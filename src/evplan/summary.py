@@ -58,7 +58,8 @@ def kpi_summary_rows(result: Result) -> list[tuple[str, str, str, list[str]]]:
 
     Rows: global sales; the share of global sales sold in each of the six largest markets
     and built in each producing country; exports by origin; plant utilisation by country;
-    margin a year (undiscounted) and duties paid; with CO2 rules, their KPIs.
+    margin a year (undiscounted) and duties paid; with committed sales, the vehicles
+    committed but unmet and the penalty paid for them; with CO2 rules, their KPIs.
 
     A year with no row is 0 (nothing sold, exported or paid), except for the KPIs of
     :data:`RULE_YEAR_KPIS`, which exist only in the years a rule covers: ``-`` there.
@@ -68,6 +69,7 @@ def kpi_summary_rows(result: Result) -> list[tuple[str, str, str, list[str]]]:
     units = dict(zip(kpis["kpi"], kpis["unit"], strict=False))
     rows: list[tuple[str, str, str, list[str]]] = []
     by_year: dict[tuple[str, str], dict[int, Any]] = {}  # one pass, not a filter per row
+    by_kpi = set(kpis["kpi"])
     for kpi_name, kpi_key, year, value in zip(kpis["kpi"], kpis["key"], kpis["year"],
                                               kpis["value"], strict=True):
         by_year.setdefault((kpi_name, kpi_key), {})[int(year)] = value
@@ -91,7 +93,10 @@ def kpi_summary_rows(result: Result) -> list[tuple[str, str, str, list[str]]]:
         row(f"Utilisation {country}", "utilisation_by_country", country)
     row("Margin, undiscounted", "margin")
     row("Duties paid", "duties_paid")
-    if "compliance_cost" in set(kpis["kpi"]):  # issue 16: CO2 and zero-emission rules
+    if "unmet_committed_vehicles" in by_kpi:  # inputs that commit volumes (committed_sales)
+        row("Committed sales unmet", "unmet_committed_vehicles")
+        row("  penalty paid", "unmet_committed_penalty_usd")
+    if "compliance_cost" in by_kpi:  # issue 16: CO2 and zero-emission rules
         row("Compliance cost", "compliance_cost")
         row("CO2 built + shipped", "co2_total")
         for market in _ordered_keys(kpis[kpis["kpi"] == "fleet_co2_g_per_km"]):

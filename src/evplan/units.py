@@ -96,7 +96,9 @@ def row_scale(values: Iterable[float], unit: str) -> Scale:
     if unit == "USD":
         if size >= 0.9995e9:
             return Scale(1e9, "USD bn", 1 if size >= 9.995e9 else 2)
-        return Scale(1e6, "USD m", 0)
+        if size >= 0.9995e6:
+            return Scale(1e6, "USD m", 0)
+        return Scale(1.0, "USD", 0)  # USD 3,000 is not "0" USD m
     if unit == "t CO2":
         if size >= 999_500:
             return Scale(1e6, "Mt CO2", 2)

@@ -153,3 +153,22 @@ def test_names_from_the_inputs_cannot_break_or_reorder_a_table_row() -> None:
     assert "two\\nlines" in shown and "\\u202eevil" in shown and "margin\\tUSD" in shown
     assert "\u202e" not in shown and "runs of \\u202eX" in shown
     assert len(shown.splitlines()) == 7  # title, 3 rules, header, 2 rows: one line each
+
+
+def test_the_summary_shows_unmet_commitments_only_when_the_inputs_commit_volumes() -> None:
+    """A plan 300 vehicles short of a commitment at USD 10 a vehicle said margin 0 and
+    nothing else on screen; the committed_sales table and its KPIs had the shortfall."""
+    import evplan
+    from evplan.examples import single_lane
+
+    short = evplan.optimize(single_lane(tiers=((600.0, 5000.0),), committed=300.0,
+                                        unmet_penalty=10.0))
+    rows = {label: cells for label, _, _, cells in kpi_summary_rows(short)}
+    unmet = [label for label in rows if label.startswith("Committed sales unmet")]
+    penalty = [label for label in rows if label.startswith("  penalty paid")]
+    assert len(unmet) == 1 and len(penalty) == 1
+    assert unmet[0].endswith("(vehicles)") and rows[unmet[0]] == ["300"]
+    # USD 3,000 in USD, not "0" in USD m (a USD row below 1 m was rounded away)
+    assert penalty[0].endswith("(USD)") and rows[penalty[0]] == ["3,000"]
+    plain = evplan.optimize(single_lane())
+    assert not any(label.startswith("Committed sales") for label, *_ in kpi_summary_rows(plain))
