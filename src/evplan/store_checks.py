@@ -75,10 +75,17 @@ def header_problem(path: Path) -> str | None:
     judged by its first bytes without opening DuckDB; None when it may be one or is absent."""
     if path.is_dir():
         return f"the results store {path} is a folder"
+    log = path.with_name(path.name + ".wal")  # DuckDB's write-ahead log beside the file
+    if log.is_symlink() or (log.exists() and not log.is_file()):
+        return (f"the results store's log {log} is a link or a folder, not a file DuckDB "
+                "wrote; evplan leaves it as it is")
     try:
         with path.open("rb") as file:
             header = file.read(12)
     except FileNotFoundError:
+        if log.exists():  # DuckDB would replay it into the new store, then delete it
+            return (f"{log} exists but {path} does not, so that file is not the log of an "
+                    "evplan store; evplan leaves it as it is")
         return None
     except OSError as error:
         return f"the results store {path} cannot be read ({error.strerror})"

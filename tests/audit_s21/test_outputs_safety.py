@@ -80,3 +80,65 @@ def test_a_template_folder_gets_ordinary_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (_mode(fresh), _mode(kept)) == (0o755, 0o750)
+
+
+# --- the results store never touches a '<store>.wal' evplan did not make --------------------
+
+
+def test_a_wal_file_beside_a_new_store_is_left_alone(tmp_path: Path) -> None:
+    # Before: `evplan run --store s.duckdb` with the user's s.duckdb.wal beside it (and no
+    # s.duckdb) recorded the run and DuckDB deleted the user's file.
+    from evplan.store import ResultsStore, StoreError
+
+    log = tmp_path / "s.duckdb.wal"
+    log.write_text("my notes\n")
+    store = ResultsStore(tmp_path / "s.duckdb")
+    with pytest.raises(StoreError, match=r"s\.duckdb\.wal exists but"):
+        store.refuse_early()
+    with pytest.raises(StoreError, match="leaves it as it is"):
+        with store.connect():
+            pass
+    assert log.read_text() == "my notes\n"
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_a_wal_link_beside_a_store_is_left_alone(tmp_path: Path) -> None:
+    # Before: a link s.duckdb.wal -> notes.txt was removed when the store checkpointed.
+    from evplan.store import ResultsStore, StoreError
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n")
+    store = ResultsStore(tmp_path / "s.duckdb")
+    with store.connect():
+        pass  # an evplan store, made before the link appears
+    (tmp_path / "s.duckdb.wal").symlink_to(notes)
+    for read_only in (False, True):
+        with pytest.raises(StoreError, match="is a link or a folder"):
+            with store.connect(read_only=read_only):
+                pass
+    assert (tmp_path / "s.duckdb.wal").is_symlink() and notes.read_text() == "mine\n"
+
+
+def test_an_evplan_store_with_its_own_wal_still_opens(tmp_path: Path) -> None:
+    # a store killed mid-write leaves its own log: that is DuckDB's to replay
+    import duckdb
+
+    from evplan.store import ResultsStore
+
+    path = tmp_path / "s.duckdb"
+    store = ResultsStore(path)
+    with store.connect():
+        pass
+    connection = duckdb.connect(str(path))
+    connection.execute("SET checkpoint_threshold = '1GB'")
+    connection.execute("CREATE TABLE notes_evplan_test (x INTEGER)")
+    connection.execute("INSERT INTO notes_evplan_test VALUES (1)")
+    wal = path.with_name("s.duckdb.wal")
+    assert wal.is_file()
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "s.duckdb").write_bytes(path.read_bytes())
+    (copy / "s.duckdb.wal").write_bytes(wal.read_bytes())  # as a kill would leave them
+    connection.close()
+    with ResultsStore(copy / "s.duckdb").connect(read_only=True) as reopened:
+        assert reopened.execute("SELECT x FROM notes_evplan_test").fetchall() == [(1,)]
