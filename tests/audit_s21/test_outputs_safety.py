@@ -142,3 +142,18 @@ def test_an_evplan_store_with_its_own_wal_still_opens(tmp_path: Path) -> None:
     connection.close()
     with ResultsStore(copy / "s.duckdb").connect(read_only=True) as reopened:
         assert reopened.execute("SELECT x FROM notes_evplan_test").fetchall() == [(1,)]
+
+
+# --- the repair lock is never made through a link -------------------------------------------
+
+
+def test_the_repair_lock_is_not_made_through_a_link(tmp_path: Path) -> None:
+    # Before: a dangling link .evplan-lock -> elsewhere.txt in an output folder with a
+    # stopped writer's staging folder made elsewhere.txt when evplan settled the folder.
+    from evplan.outputs.recover import reconcile
+
+    (tmp_path / ".run.999999999-1-0123abcd.tmp").mkdir()  # a stopped writer's, no marker
+    (tmp_path / ".evplan-lock").symlink_to(tmp_path / "elsewhere.txt")
+    reconcile(tmp_path)
+    assert not (tmp_path / "elsewhere.txt").exists()
+    assert (tmp_path / ".evplan-lock").is_symlink()

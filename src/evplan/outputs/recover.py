@@ -143,7 +143,9 @@ def _exclusive(root: Path) -> Iterator[None]:
     except ImportError:  # Windows: no advisory locks; the renames still fail safely
         yield
         return
-    descriptor = os.open(root / LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o666)
+    # never through a link: a dangling .evplan-lock would make the file it names
+    descriptor = os.open(root / LOCK_FILE, os.O_CREAT | os.O_RDWR
+                         | getattr(os, "O_NOFOLLOW", 0), 0o666)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
