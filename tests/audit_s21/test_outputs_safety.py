@@ -157,3 +157,26 @@ def test_the_repair_lock_is_not_made_through_a_link(tmp_path: Path) -> None:
     reconcile(tmp_path)
     assert not (tmp_path / "elsewhere.txt").exists()
     assert (tmp_path / ".evplan-lock").is_symlink()
+
+
+# --- a report that cannot be written leaves no empty _assets folder --------------------------
+
+
+def test_a_full_disk_leaves_no_empty_assets_folder(tmp_path: Path, monkeypatch) -> None:
+    # Before: `evplan report RUN -o FULL/x.html` on a full disk failed (exit 1) and left an
+    # empty FULL/_assets behind; an _assets folder that was there already stays.
+    import errno
+
+    from evplan.report import scripts
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(scripts.tempfile, "mkstemp", full)
+    with pytest.raises(OSError):
+        scripts.shared_plotlyjs(tmp_path / "new")
+    assert not (tmp_path / "new" / "_assets").exists()
+    (tmp_path / "old" / "_assets").mkdir(parents=True)
+    with pytest.raises(OSError):
+        scripts.shared_plotlyjs(tmp_path / "old")
+    assert (tmp_path / "old" / "_assets").is_dir()

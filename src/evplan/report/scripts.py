@@ -16,6 +16,7 @@ its name is the one in plotly.js's own header.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -86,21 +87,29 @@ def shared_plotlyjs(root: str | Path) -> Path | None:
         return None
     if path.parent.is_symlink() or path.is_symlink():
         return None  # leads somewhere evplan did not make: write nothing there
+    made = not os.path.lexists(path.parent)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         return None
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(plotlyjs_bytes())
-        os.chmod(staging, 0o644)
+        handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                           dir=path.parent)
         try:
-            os.link(staging, path)  # a new name only: never replaces a file written meanwhile
-        except FileExistsError:
-            return shared_plotlyjs(root) if path.is_file() else None
-    finally:
-        Path(staging).unlink(missing_ok=True)
+            with os.fdopen(handle, "wb") as file:
+                file.write(plotlyjs_bytes())
+            os.chmod(staging, 0o644)
+            try:
+                os.link(staging, path)  # a new name only: never replaces a file written since
+            except FileExistsError:
+                return shared_plotlyjs(root) if path.is_file() else None
+        finally:
+            Path(staging).unlink(missing_ok=True)
+    except BaseException:
+        if made:  # a failed write (a full disk) leaves no empty _assets behind
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
+        raise
     return path
 
 
