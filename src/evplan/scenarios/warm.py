@@ -401,11 +401,10 @@ class WarmModel:
 
         if not checked:  # a table changed after validation; a sweep's cases come checked
             check_values(data)
+            check_ids(data)  # also the base's own tables, should they be changed in place
         numbers, mode = self.numbers_for(data)
         if numbers is None:
             return self._cold(data, keep, mode), None
-        if mode != "warm" and not checked:  # rebuilt ids: a warm case keeps the base's
-            check_ids(data)
         if numbers.requirements_empty(
                 self._holes, data.scenario.unmet_committed_penalty_usd_per_vehicle):
             from evplan.solve import optimize
