@@ -14,7 +14,8 @@ seconds are the steadier figure):
     the result tables and KPIs (``evplan.optimize``);
   - warm: apply the overrides, update costs and row bounds of the kept HiGHS model,
     re-solve from the basis of the nearest case solved before (by the case's parameters, as
-    a sweep does), make the same tables and KPIs (``WarmModel.solve``);
+    a sweep does), make the same tables and KPIs (``WarmModel.solve`` with ``checked=True``,
+    as a sweep's cases: the patched tables were checked by ``apply_patches``);
   and their ratio;
 * for the 24-case sweep ``eu-duty-x-freight`` and a larger grid (``--cases``), serially, on
   2 local processes (this one and a child) and on a 2-worker Dask ``LocalCluster`` (started
@@ -90,8 +91,10 @@ def per_case(data: Any, cases: list, cold_cases: int, rounds: int) -> None:
         return lambda: evplan.optimize(apply_patches(data, case.patches).data)
 
     def warm_solve(warm: WarmModel, case: Any) -> Callable[[], Any]:
+        # checked=True, as a sweep solves its cases: apply_patches has just checked what it
+        # changed (a public solve of inputs from elsewhere re-checks them, about 2.7 ms)
         return lambda: warm.solve(apply_patches(data, case.patches).data,
-                                  parameters=case.parameters)
+                                  parameters=case.parameters, checked=True)
 
     for round_number in range(rounds):
         block = [cases[(round_number * per_round + at) % len(cases)] for at in range(per_round)]
