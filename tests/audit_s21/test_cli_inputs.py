@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-import evplan
+import evplan as evplan_package
 from evplan.data.lookalike import difference, folded
 from evplan.data.suggest import did_you_mean
 from evplan.examples import china_export_path
 
-SOURCE = Path(evplan.__file__).resolve().parents[1]  # the evplan under test
+SOURCE = Path(evplan_package.__file__).resolve().parents[1]  # the evplan under test
 
 
 def evplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -95,6 +95,44 @@ def test_a_decomposed_accent_is_not_called_a_letter_of_another_alphabet() -> Non
     text = did_you_mean(decomposed, [unicodedata.normalize("NFC", "CN-HUÉ")])
     assert "another alphabet" not in text
     assert "U+0301 COMBINING ACUTE ACCENT" in text and "combining mark" in text
+
+
+
+# -- quota groups spelled two ways (fixed in evplan.data.checks) ---------------------------
+
+def _regroup(inputs: Path, powertrain: str, group: str) -> None:
+    edit_csv(inputs / "duties.csv", lambda rows: [
+        row.__setitem__(10, group) for row in rows[1:]
+        if row[10] == "CA-CN-EV" and row[2] == powertrain])
+
+
+def test_a_quota_group_in_another_case_is_refused_not_a_second_full_quota(
+        inputs: Path) -> None:
+    """Canada's EV quota is shared by BEV and PHEV rows ('CA-CN-EV', Nissan's share 10 %).
+    BEV rows spelled 'ca-cn-ev' made a second group with no quota_shares row, so the plan
+    had the full national quota for BEVs: 6,150 in-quota vehicles in 2026 instead of 4,900,
+    exit 0."""
+    _regroup(inputs, "BEV", "ca-cn-ev")
+    before = listing(inputs.parent)
+    done = evplan("run", "in", "-o", "out", "--store", "s.duckdb", "--no-report",
+                  cwd=inputs.parent)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "duties.csv" in done.stderr and "rows 33, 34, 35, 36, 37" in done.stderr
+    assert "quota_group 'ca-cn-ev' is not 'CA-CN-EV'" in done.stderr
+    assert "Write 'CA-CN-EV'." in done.stderr
+    assert listing(inputs.parent) == before
+
+
+def test_a_quota_group_with_an_invisible_character_is_told_to_write_the_plain_one(
+        inputs: Path) -> None:
+    from evplan.errors import InputError
+
+    _regroup(inputs, "PHEV", "CA-CN-EV\u200b")  # the earlier rows hold the odd spelling
+    with pytest.raises(InputError) as caught:
+        evplan_package.load(inputs)
+    text = str(caught.value)
+    assert "U+200B ZERO WIDTH SPACE" in text and "Write 'CA-CN-EV'." in text
 
 
 # -- strict xfails: the fix belongs to a module this audit does not own -------------------
