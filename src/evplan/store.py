@@ -364,7 +364,16 @@ class ResultsStore:
         if records:
             announce_write()   # a test hook (EVPLAN_TEST_WRITE_STARTED); no-op otherwise
             with self.connect() as connection:
-                self._write(connection, records)
+                try:
+                    self._write(connection, records)
+                except (duckdb.IOException, duckdb.TransactionException) as error:
+                    # a full disk, a read-only file: rolled back, said as evplan says it
+                    what = (f"run {records[0].run_id}" if len(records) == 1
+                            else f"{len(records)} runs")
+                    raise StoreError(f"evplan: the results store {self.path} could not "
+                                     f"record {what} ({type(error).__name__}: {error}); "
+                                     "nothing of it was recorded. Free space there, or pass "
+                                     "--store with another file, or --no-record.") from error
         return [record.run_id for record in records]
 
     def _write(self, connection: duckdb.DuckDBPyConnection, records: Sequence[RunRecord]

@@ -180,3 +180,33 @@ def test_a_full_disk_leaves_no_empty_assets_folder(tmp_path: Path, monkeypatch) 
     with pytest.raises(OSError):
         scripts.shared_plotlyjs(tmp_path / "old")
     assert (tmp_path / "old" / "_assets").is_dir()
+
+
+# --- a store that cannot take the run says so, as evplan does -------------------------------
+
+
+def test_a_full_store_disk_is_a_store_error_and_records_nothing(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    # Before: `evplan run -o DIR --store FULL/s.duckdb` on a full disk rolled the folder back
+    # but ended in a raw traceback (duckdb TransactionException: could not write
+    # s.duckdb.wal: No space left on device) instead of an evplan: message.
+    import duckdb
+
+    from evplan.store import ResultsStore, RunRecord, StoreError
+
+    kpis = pd.DataFrame({"kpi": ["margin"], "year": [2025], "key": ["all"], "value": [1.0],
+                         "unit": ["USD"]})
+    store = ResultsStore(tmp_path / "s.duckdb")
+    store.record(RunRecord(run_id="kept", scenario="a", status="optimal", objective_usd=1.0,
+                           kpis=kpis))
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise duckdb.IOException('Could not write file "s.duckdb.wal": No space left on '
+                                 'device')
+
+    monkeypatch.setattr(ResultsStore, "_insert", classmethod(full))
+    with pytest.raises(StoreError, match=r"No space left.*nothing of it was recorded"):
+        store.record(RunRecord(run_id="lost", scenario="b", status="optimal",
+                               objective_usd=2.0, kpis=kpis))
+    monkeypatch.undo()
+    assert store.runs()["run_id"].tolist() == ["kept"]
