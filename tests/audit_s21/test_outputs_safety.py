@@ -210,3 +210,23 @@ def test_a_full_store_disk_is_a_store_error_and_records_nothing(tmp_path: Path,
                                objective_usd=2.0, kpis=kpis))
     monkeypatch.undo()
     assert store.runs()["run_id"].tolist() == ["kept"]
+
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "data/template.py write_csv_template: `evplan template .` in an empty folder makes its "
+    "staging folder inside '.', then target.rmdir() on '.' fails: 'evplan: Invalid argument "
+    "(.)', an OSError, where `evplan run -o .` is refused by name with what to do. Fix: "
+    "resolve the target first (Path.resolve) or refuse '.' and a folder holding the "
+    "current one as evplan.outputs.targets does, raising OutputError."))
+def test_template_dot_is_refused_or_written_by_name(tmp_path: Path, monkeypatch) -> None:
+    from evplan.data.template import write_csv_template
+    from evplan.errors import OutputError
+    from evplan.examples import single_lane
+
+    monkeypatch.chdir(tmp_path)
+    try:
+        write_csv_template(".", single_lane())
+    except OutputError:
+        pass  # refused by name
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]
