@@ -1,0 +1,1 @@
+"""Session 21 audits: independent formulations against evplan."""
