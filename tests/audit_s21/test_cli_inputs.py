@@ -135,6 +135,62 @@ def test_a_quota_group_with_an_invisible_character_is_told_to_write_the_plain_on
     assert "U+200B ZERO WIDTH SPACE" in text and "Write 'CA-CN-EV'." in text
 
 
+
+# -- a plant's or market's own country spelled two ways (fixed in evplan.data.checks) ------
+
+COMPLIANCE = ("grid_intensity", "plant_emissions", "program_emissions", "fleet_targets",
+              "zev_mandates", "production_credits", "carbon_prices")
+
+
+def test_a_plant_country_in_another_case_is_refused_not_charged_duty_at_home(
+        inputs: Path) -> None:
+    """Plant CN-HUA with country 'cn' (markets.csv says 'CN'), in a plain export LP with
+    default_duty_rate: the plant was foreign to China (US$0.7 bn of duty on its home
+    sales) and free of every duty row for origin CN (the US and EU EV duties), exit 0 with
+    a margin US$1.5 bn higher."""
+    for table in COMPLIANCE:
+        (inputs / f"{table}.csv").unlink()
+    edit_csv(inputs / "plants.csv", lambda rows: rows[1].__setitem__(2, "cn"))
+    scenario = inputs / "scenario.yaml"
+    scenario.write_text(scenario.read_text(encoding="utf-8") + "default_duty_rate: 0.1\n",
+                        encoding="utf-8")
+    before = listing(inputs.parent)
+    done = evplan("run", "in", "-o", "out", "--store", "s.duckdb", "--no-report",
+                  cwd=inputs.parent)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "plants.csv" in done.stderr and "row 2, plant 'CN-HUA'" in done.stderr
+    assert "country 'cn' is not 'CN'" in done.stderr and "Write 'CN'." in done.stderr
+    assert listing(inputs.parent) == before
+
+
+def test_a_market_country_with_an_invisible_character_is_refused(inputs: Path) -> None:
+    from evplan.errors import InputError
+
+    edit_csv(inputs / "markets.csv", lambda rows: [
+        row.__setitem__(2, "E\u200bU") for row in rows[1:] if row[2] == "EU"])
+    with pytest.raises(InputError) as caught:
+        evplan_package.load(inputs)
+    found = [problem for problem in caught.value.problems if problem.file == "markets.csv"]
+    assert len(found) == 1 and found[0].row is not None
+    assert "U+200B ZERO WIDTH SPACE" in found[0].message and "Write 'EU'." in found[0].message
+
+
+
+def test_an_averaging_group_in_another_case_is_refused(inputs: Path) -> None:
+    """EU 2025-2027 are assessed together ('EU-2025-2027'); 2026 spelled 'eu-2025-2027'
+    was assessed alone, silently (the plan sold 285k vehicles in the EU in 2026, not 278k)."""
+    from evplan.errors import InputError
+
+    edit_csv(inputs / "fleet_targets.csv", lambda rows: rows[2].__setitem__(5, rows[2][5].lower()))
+    with pytest.raises(InputError) as caught:
+        evplan_package.load(inputs)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "row 3: averaging_group 'eu-2025-2027' of EU is not 'EU-2025-2027' (rows 2, 4): group "
+        "names are case-sensitive, so its years would be assessed as another group. Write "
+        "'EU-2025-2027'."]
+
+
 # -- strict xfails: the fix belongs to a module this audit does not own -------------------
 
 @pytest.mark.xfail(strict=True, reason="evplan.fleet.sales.assign_chemistry names the "

@@ -12,7 +12,7 @@ import pandas as pd
 from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
 from evplan.data.compliance_checks import check_compliance_tables
 from evplan.data.duties import expand_years, quota_groups, resolve_duties
-from evplan.data.lookalike import difference, folded
+from evplan.data.lookalike import difference, folded, latin
 from evplan.data.network import ScenarioSettings
 from evplan.data.products import product_members
 from evplan.data.strategic_checks import check_strategic_tables
@@ -384,6 +384,7 @@ def check_country_codes(tables: Tables, labels: dict[str, str], problems: list[P
     but for case would never apply either, silently (a countervailing duty on 'Cn' is not
     charged on vehicles from 'CN'), so it is an error with the code to write.
     """
+    _check_plant_and_market_countries(tables, labels, problems)
     known = _texts(tables["plants"]["country"]) | _texts(tables["markets"]["country"])
     by_fold: dict[str, str] = {}
     for country in sorted(known):
@@ -401,9 +402,61 @@ def check_country_codes(tables: Tables, labels: dict[str, str], problems: list[P
         _limited(problems, labels[name], [
             Problem(labels[name], f"{row_label(table, frame, i)}: {column} '{codes[i]}' is not "
                     f"the country of any plant or market, but '{by_fold[folded(codes[i])]}' "
-                    f"is: {_unseen(codes[i], 'country codes')}, so this row would never apply. "
+                    f"is: {_unseen(_odd(codes[i], by_fold[folded(codes[i])]), 'country codes')}"
+                    ", so this row would never apply. "
                     f"Write '{by_fold[folded(codes[i])]}'.", int(frame.loc[i, "row"]))
             for i in frame.index[codes.isin(distinct)]])
+
+
+def _check_plant_and_market_countries(tables: Tables, labels: dict[str, str],
+                                      problems: list[Problem]) -> None:
+    """A plant's or market's country spelled another way than the same country elsewhere
+    in plants.csv or markets.csv, but for case, look-alike or invisible characters ('cn'
+    beside 'CN'): the plant would be foreign to its home market (its sales there pay import
+    duty, default_duty_rate if set) and no duty row for 'CN' would apply to its exports,
+    silently; so would one holding an invisible character (a zero-width space) beside the
+    same code typed plainly in another table. The spelling to write is the markets' (first
+    in row order, plain letters first), else the plants', without invisible characters."""
+    spellings: dict[str, list[str]] = {}
+    for name in ("markets", "plants"):
+        for country in tables[name]["country"]:
+            if isinstance(country, str) and country:
+                spellings.setdefault(folded(country), []).append(country)
+    canonical = {fold: next((code for code in codes if code.isascii()), codes[0])
+                 for fold, codes in spellings.items() if len(set(codes)) > 1}
+    if not canonical and all(code.isascii() for codes in spellings.values() for code in codes):
+        return  # the usual case: every country spelled one way, in plain letters
+    for name in ("markets", "plants"):
+        frame, table = tables[name], TABLES[name]
+        found = []
+        for i in frame.index:
+            code = frame.loc[i, "country"]
+            if not isinstance(code, str) or not code:
+                continue
+            want = canonical.get(folded(code))
+            if (want is None or want == code) and any(
+                    not char.isascii() and not latin(char) for char in code):
+                found.append(Problem(labels[name], f"{row_label(table, frame, i)}: country "
+                                     f"'{code}': {difference(code)}, so no row of another "
+                                     f"table written '{latin(code)}' (a duty, an exchange rate)"
+                                     f" would apply to it. Write '{latin(code)}'.",
+                                     int(frame.loc[i, "row"])))
+                continue
+            if want is None or want == code:
+                continue
+            odd = _odd(code, want)
+            found.append(Problem(labels[name], f"{row_label(table, frame, i)}: country "
+                                 f"'{code}' is not '{want}', the country of other plants or "
+                                 f"markets: {_unseen(odd, 'country codes')}, so they would be "
+                                 "two countries (sales between them pay import duty, and duty "
+                                 f"rows for one do not apply to the other). Write '{want}'.",
+                                 int(frame.loc[i, "row"])))
+        _limited(problems, labels[name], found)
+
+
+def _odd(found: str, known: str) -> str:
+    """Of two spellings of one code, the one whose odd characters a message names."""
+    return known if found.isascii() and not known.isascii() else found
 
 
 def _texts(column: pd.Series) -> set[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
+from evplan.data.lookalike import difference, folded
 from evplan.data.products import product_members
 from evplan.errors import Problem
 from evplan.schema import TABLES
@@ -101,7 +102,34 @@ def _prices(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> 
                                  f": averaging_group '{group}' of {market} has different premium "
                                  "or pooling prices. The years of a group are assessed "
                                  "together: give them one price.", int(rows["row"].iloc[0])))
+    found += _group_spellings(grouped, labels["fleet_targets"])
     _add(problems, labels["fleet_targets"], found)
+
+
+def _group_spellings(grouped: pd.DataFrame, label: str) -> list[Problem]:
+    """A market's averaging_group names that differ only in case, look-alike or invisible
+    characters ('eu-2025-2027' beside 'EU-2025-2027'): the years would be assessed as two
+    groups, silently. The spelling to write is the first in row order in plain letters."""
+    found = []
+    for market, rows in grouped.groupby("market", sort=False):
+        spellings: dict[str, dict[str, list[int]]] = {}
+        for group, row in zip(rows["averaging_group"], rows["row"], strict=True):
+            spellings.setdefault(folded(str(group)), {}).setdefault(str(group), []).append(
+                int(row))
+        for variants in spellings.values():
+            first = next((name for name in variants if name.isascii()), next(iter(variants)))
+            for other in (name for name in variants if name != first):
+                odd = first if other.isascii() and not first.isascii() else other
+                why = difference(odd)
+                why = "group names are case-sensitive" if why == "they differ in case" else why
+                rows_text = ", ".join(map(str, variants[other]))
+                found.append(Problem(label, f"row{'s' if len(variants[other]) > 1 else ''} "
+                                     f"{rows_text}: "
+                                     f"averaging_group '{other}' of {market} is not "
+                                     f"'{first}' (rows {', '.join(map(str, variants[first]))})"
+                                     f": {why}, so its years would be assessed as another "
+                                     f"group. Write '{first}'.", variants[other][0]))
+    return found
 
 
 def _zev_resale(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:

@@ -60,7 +60,11 @@ ACCEPTED_TEXT = (
     "another alphabet (a Cyrillic `С`, fullwidth `ＣＮ`) or in an invisible character (a "
     "zero-width space, a byte-order mark, a soft hyphen) is refused, since such a row would "
     "never apply; a code that matches no plant or market country at all is accepted (a "
-    "tariff schedule may list origins where the maker has no plant) and never applies.",
+    "tariff schedule may list origins where the maker has no plant) and never applies. "
+    "The same holds inside plants.csv and markets.csv (a plant in `cn` beside a market in "
+    "`CN` would pay import duty at home; a country holding an invisible character is "
+    "refused) and for duties.csv's quota_group (`ca-cn-ev` beside `CA-CN-EV` would be a "
+    "second quota).",
     "",
     "Every number must be finite: NaN, infinity and values outside a column's allowed range "
     "(below) are refused. A column without a declared maximum takes the ceiling of its unit "
