@@ -248,3 +248,26 @@ def test_a_study_lists_its_revelation_year_with_its_other_problems(tmp_path: Pat
     assert done.returncode == 1 and listing(tmp_path) == before
     assert "no-such-override" in done.stderr
     assert "revelation_year 2040" in done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="evplan.fleet.tables.look_alike_ids skips ASCII "
+                   "values and compares latin() (case kept), so a survival row for 'cn' "
+                   "silently never applies and market CN takes the '*' curve (likewise a "
+                   "chemistry rule's origin 'cn', a charging parameter's market 'th'); "
+                   "compare folded() and drop the isascii() skip, as the core's country "
+                   "codes do")
+def test_a_survival_market_in_another_case_is_refused(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from evplan.errors import InputError
+    from evplan.fleet import project_fleet
+    from evplan.fleet.stock import FleetOptions
+
+    curves = tmp_path / "survival.csv"
+    curves.write_text("market,curve,scale_years,shape\n*,weibull,14,4\ncn,weibull,30,4\n",
+                      encoding="utf-8")
+    history = pd.DataFrame({"market": ["CN"], "year": [2020], "powertrain": ["BEV"],
+                            "sales_vehicles": [1000.0]})
+    with pytest.raises(InputError) as caught:
+        project_fleet(history=history, survival=curves, options=FleetOptions(years_after_plan=0))
+    assert "row 3" in str(caught.value) and "'CN'" in str(caught.value)
