@@ -230,3 +230,47 @@ def test_template_dot_is_refused_or_written_by_name(tmp_path: Path, monkeypatch)
     except OutputError:
         pass  # refused by name
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]
+
+
+# --- a user's file in a run folder does not break its report --------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import evplan
+    from evplan.examples import single_lane
+    from evplan.report import with_report_tables
+
+    data = single_lane()
+    result = with_report_tables(evplan.optimize(data), data)
+    return evplan.write_result(result, tmp_path_factory.mktemp("runs") / "base")
+
+
+def test_a_users_csv_in_a_run_folder_does_not_break_its_report(run_folder: Path) -> None:
+    # Before: a notes CSV that is not a table (here, not even CSV) in a run folder made
+    # `evplan report RUN` fail, and `evplan fleet`/`charging` fail after their solve, with
+    # "my_notes.csv ... was changed or damaged after evplan wrote it. Write the folder again
+    # with `evplan run -o FOLDER --force`" (which refuses a folder holding the user's file).
+    from evplan.report.run import load_run
+
+    notes = run_folder / "my_notes.csv"
+    notes.write_text('a;b\n"unterminated\n')
+    try:
+        run = load_run(run_folder)
+    finally:
+        notes.unlink()
+    assert "my_notes" not in run.tables and "shipments" in run.tables
+
+
+def test_a_damaged_table_evplan_wrote_is_still_an_error(run_folder: Path, tmp_path: Path
+                                                        ) -> None:
+    import shutil
+
+    from evplan.errors import InputError
+    from evplan.report.run import load_run
+
+    copy = tmp_path / "base"
+    shutil.copytree(run_folder, copy)
+    (copy / "sales.parquet").write_bytes(b"not parquet")
+    with pytest.raises(InputError, match=r"sales\.parquet cannot be read"):
+        load_run(copy)

@@ -120,6 +120,21 @@ class RunData:
         return dict(zip(sites["site"], sites["name"].astype(str), strict=True))
 
 
+def _evplan_files(path: Path, manifest: Mapping[str, Any]) -> set[str] | None:
+    """Files of the run folder ``path`` that evplan wrote, or None when it cannot tell (no
+    marker naming them): the plan's tables (``run.json``) and the marker's ``files``."""
+    from evplan.outputs.marker import read_marker
+
+    marker = read_marker(path)
+    if marker is None or marker.files is None:
+        return None
+    named = manifest.get("tables")
+    plan = {f"{name}.{kind}" for name in (named if isinstance(named, list) else [])
+            for kind in ("parquet", "csv")}
+    return {*marker.files, *plan, *(f"{name}.{kind}" for name in REQUIRED
+                                    for kind in ("parquet", "csv"))}
+
+
 def load_run(folder: str | Path, label: str | None = None) -> RunData:
     """Read a run folder written by ``evplan run`` (Parquet tables, ``kpis``, ``run.json``).
 
@@ -139,15 +154,20 @@ def load_run(folder: str | Path, label: str | None = None) -> RunData:
         raise InputError([Problem(str(path), f"{path} has no {', '.join(missing)} table"
                                   f"{'s' if len(missing) > 1 else ''}. Pass a folder written "
                                   "by `evplan run`, or run it again.")])
-    tables: dict[str, pd.DataFrame] = {}
-    for file in sorted(path.glob("*.parquet")):
-        tables[file.stem] = read_table_file(file)
-    for file in sorted(path.glob("*.csv")):
-        if file.stem not in tables:
-            tables[file.stem] = read_table_file(file)
     manifest: dict[str, Any] = {}
     if (path / "run.json").exists():
         manifest = read_manifest(path, scenario=False)
+    ours = _evplan_files(path, manifest)
+    tables: dict[str, pd.DataFrame] = {}
+    for file in [*sorted(path.glob("*.parquet")), *sorted(path.glob("*.csv"))]:
+        if file.stem in tables:
+            continue
+        try:
+            tables[file.stem] = read_table_file(file)
+        except InputError:
+            if ours is None or file.name in ours:
+                raise
+            # a file the user put there (notes.csv): not a table of the run, left alone
     kpis = tables.pop("kpis")
     check_volumes(kpis, {"text": ("kpi",), "year": ("year",)}, str(path / "kpis"))
     kpis["year"] = kpis["year"].astype(int)
