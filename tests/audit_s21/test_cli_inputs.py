@@ -191,6 +191,22 @@ def test_an_averaging_group_in_another_case_is_refused(inputs: Path) -> None:
         "'EU-2025-2027'."]
 
 
+
+# -- calibration inputs (fixed in evplan.calibration.inputs) -------------------------------
+
+def test_an_actuals_kpi_in_another_case_gets_a_fix(inputs: Path) -> None:
+    """'Sales' was refused with the list of KPIs and no fix."""
+    from evplan.calibration.inputs import read_calibration_inputs
+    from evplan.errors import InputError
+
+    edit_csv(inputs / "actuals.csv", lambda rows: rows[1].__setitem__(0, "Sales"))
+    with pytest.raises(InputError) as caught:
+        read_calibration_inputs(inputs)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "row 2, kpi = 'Sales' is not one of sales, global_sales, production, exports. Did you "
+        "mean 'sales'?"]
+
+
 # -- strict xfails: the fix belongs to a module this audit does not own -------------------
 
 @pytest.mark.xfail(strict=True, reason="evplan.fleet.sales.assign_chemistry names the "

@@ -216,9 +216,12 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
     if name == "actuals":
         unknown = out.index[~out["kpi"].isin(ACTUAL_KPIS)]
         for position in unknown:
-            problems.append(Problem(label, f"row {out.loc[position, 'row']}, kpi = "
-                                    f"{out.loc[position, 'kpi']!r} is not one of "
-                                    f"{', '.join(ACTUAL_KPIS)}.", int(out.loc[position, "row"])))
+            kpi = out.loc[position, "kpi"]
+            problems.append(Problem(label, f"row {out.loc[position, 'row']}, kpi = {kpi!r} "
+                                    f"is not one of {', '.join(ACTUAL_KPIS)}."
+                                    + (did_you_mean(str(kpi), ACTUAL_KPIS)
+                                       or " Write one of them, or delete the row."),
+                                    int(out.loc[position, "row"])))
     problems += key_problems(name, out)
     return out
 
