@@ -207,6 +207,20 @@ def test_an_actuals_kpi_in_another_case_gets_a_fix(inputs: Path) -> None:
         "mean 'sales'?"]
 
 
+
+def test_calibrate_on_a_workbook_says_the_calibration_files_live_in_a_folder(
+        tmp_path: Path) -> None:
+    """`evplan calibrate inputs.xlsx` said 'inputs.xlsx/base_demand.csv is missing'."""
+    done = evplan("template", "in.xlsx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    before = listing(tmp_path)
+    done = evplan("calibrate", "in.xlsx", "-o", "out", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "in.xlsx/base_demand.csv" not in done.stderr
+    assert "in.xlsx is a file" in done.stderr and "evplan template DIR/" in done.stderr
+    assert listing(tmp_path) == before
+
+
 # -- strict xfails: the fix belongs to a module this audit does not own -------------------
 
 @pytest.mark.xfail(strict=True, reason="evplan.fleet.sales.assign_chemistry names the "
@@ -287,3 +301,15 @@ def test_a_survival_market_in_another_case_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         project_fleet(history=history, survival=curves, options=FleetOptions(years_after_plan=0))
     assert "row 3" in str(caught.value) and "'CN'" in str(caught.value)
+
+
+
+@pytest.mark.xfail(strict=True, reason="evplan.cli.validation._folder takes INPUTS as a path: "
+                   "`evplan calibrate china-export` (an embedded example's name, accepted by "
+                   "every command that reads inputs) loads the example but reads "
+                   "./china-export/base_demand.csv, 'missing'; resolve the name to the "
+                   "example's folder as load_inputs does")
+def test_calibrate_takes_an_embedded_example_by_name(tmp_path: Path) -> None:
+    done = evplan("calibrate", "china-export", "-o", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "demand.csv").is_file()

@@ -290,6 +290,11 @@ def read_calibration_inputs(folder: str | Path, actuals: bool = True,
         With every problem found, or when a required file is missing.
     """
     folder = Path(folder)
+    if folder.is_file():  # a workbook: its sheets are the model's tables only
+        raise InputError([Problem(folder.name, f"{folder} is a file, but base_demand.csv, "
+                                  "elasticities.csv and actuals.csv are read from a folder. "
+                                  f"Write the inputs as one (evplan template DIR/ --from "
+                                  f"{folder}), add the three files and pass that folder.")])
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     for name in _SPECS:
