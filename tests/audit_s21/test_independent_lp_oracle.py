@@ -209,7 +209,9 @@ def solve(data, plant_state: dict | None = None) -> Solution:
     nk, npf, nsy, ng = len(kits), len(pref), len(site_years), len(groups_rvc)
     col_k, col_p = base, base + nk
     col_u, col_b = base + nk + npf, base + nk + npf + nsy
-    n = base + nk + npf + nsy + ng
+    comp_cols = _compliance_columns(t, years)
+    col_c = base + nk + npf + nsy + ng
+    n = col_c + len(comp_cols)
     c = np.zeros(n)
     for i, kit in enumerate(kits):
         c[col_k + i] = delta[kit["year"]] * kit["cost"]
@@ -347,6 +349,7 @@ def solve(data, plant_state: dict | None = None) -> Solution:
         a[col_b + g] = big
         a_ub.append(a)
         b_ub.append(big)
+    _compliance_rows(t, programs, flows, comp_cols, col_c, c, a_ub, b_ub, row, delta, years)
     constant = 0.0
     for p, plant in plants.iterrows():
         for y in years:
@@ -451,3 +454,111 @@ def _kits(t, sc, years, delta, fx, markup_row, cvd_rate, plant_open, plants, pro
                                 duty=duty, duty_p=duty_p, theta=theta,
                                 o=local + orig_share * value, w=value + assembly))
     return out
+
+
+def _compliance_columns(t, years) -> list[tuple]:
+    """Columns of the fleet-target and ZEV rules: (kind, key...)."""
+    cols = []
+    targets = t.get("fleet_targets")
+    if targets is not None and len(targets):
+        for group in _fleet_groups(targets):
+            cols.append(("E", group))
+            first_row = targets.loc[_fleet_groups(targets)[group][0]]
+            if not _blank(first_row.get("pool_price_usd_per_g_km")):
+                cols.append(("P", group))
+    mandates = t.get("zev_mandates")
+    if mandates is not None and len(mandates):
+        for _, mrow in mandates.iterrows():
+            for kind in ("B", "D", "U", "V", "M"):
+                cols.append((kind, (mrow["market"], int(mrow["year"]))))
+    return cols
+
+
+def _fleet_groups(targets) -> dict:
+    groups: dict = {}
+    for index, trow in targets.iterrows():
+        name = trow.get("averaging_group")
+        key = (trow["market"], ("group", name) if not _blank(name) else ("year", int(
+            trow["year"])))
+        groups.setdefault(key, []).append(index)
+    return groups
+
+
+def _compliance_rows(t, programs, flows, cols, col_c, c, a_ub, b_ub, row, delta, years):
+    if not cols:
+        return
+    where = {col: col_c + i for i, col in enumerate(cols)}
+    emissions = t.get("program_emissions")
+    grams = {} if emissions is None else dict(zip(emissions["program"],
+                                                  emissions["co2_g_per_km"], strict=True))
+    targets = t.get("fleet_targets")
+    if targets is not None and len(targets):
+        for group, indices in _fleet_groups(targets).items():
+            a = row()
+            last = max(int(targets.loc[i, "year"]) for i in indices)
+            for i in indices:
+                trow = targets.loc[i]
+                for j, f in enumerate(flows):
+                    if f["market"] == trow["market"] and f["year"] == int(trow["year"]):
+                        a[j] += float(grams.get(f["program"], 0.0)) - float(
+                            trow["target_g_per_km"])
+            first_row = targets.loc[indices[0]]
+            a[where[("E", group)]] = -1
+            c[where[("E", group)]] += delta[last] * float(first_row["premium_usd_per_g_km"])
+            if ("P", group) in where:
+                a[where[("P", group)]] = -1
+                c[where[("P", group)]] += delta[last] * float(
+                    first_row["pool_price_usd_per_g_km"])
+            a_ub.append(a)
+            b_ub.append(0.0)
+    mandates = t.get("zev_mandates")
+    if mandates is None or len(mandates) == 0:
+        return
+    for market, rows in mandates.sort_values("year").groupby("market"):
+        previous = None
+        rows = list(rows.iterrows())
+        for position, (_, mrow) in enumerate(rows):
+            y = int(mrow["year"])
+            key = (market, y)
+            share = float(mrow["zev_share"])
+            a = row()  # written as <=: minus the balance
+            volume = row()
+            for j, f in enumerate(flows):
+                if f["market"] == market and f["year"] == y:
+                    pt = programs.loc[f["program"], "powertrain"]
+                    credit = float(mrow["bev_credits_per_vehicle"]) if pt == "BEV" else (
+                        float(mrow["phev_credits_per_vehicle"]) if pt == "PHEV" else 0.0)
+                    a[j] = -(credit - share)
+                    volume[j] = 1
+            if previous is not None:
+                a[where[("B", previous)]] = -1
+                a[where[("D", previous)]] = 1
+            a[where[("B", key)]] = 1
+            a[where[("D", key)]] = -1
+            a[where[("U", key)]] = -1
+            a[where[("V", key)]] = 1
+            a[where[("M", key)]] = -1
+            a_ub.append(a)
+            b_ub.append(0.0)
+            # borrowing limit D <= beta s sum x; no debt at the last mandate year
+            limit = row()
+            limit[where[("D", key)]] = 1
+            limit -= float(mrow["borrow_share"] or 0) * share * volume
+            a_ub.append(limit)
+            b_ub.append(0.0)
+            for kind, allowed in (
+                    ("B", str(mrow["banking"]) == "yes" and position < len(rows) - 1),
+                    ("D", position < len(rows) - 1),
+                    ("U", not _blank(mrow.get("credit_price_usd"))),
+                    ("V", not _blank(mrow.get("credit_sale_price_usd")))):
+                if not allowed:
+                    fix = row()
+                    fix[where[(kind, key)]] = 1
+                    a_ub.append(fix)
+                    b_ub.append(0.0)
+            if not _blank(mrow.get("credit_price_usd")):
+                c[where[("U", key)]] += delta[y] * float(mrow["credit_price_usd"])
+            if not _blank(mrow.get("credit_sale_price_usd")):
+                c[where[("V", key)]] -= delta[y] * float(mrow["credit_sale_price_usd"])
+            c[where[("M", key)]] += delta[y] * float(mrow["penalty_usd_per_vehicle"])
+            previous = key

@@ -98,7 +98,7 @@ def make_study(seed: int, data):
                  risk_weight=weight, alpha=alpha)
 
 
-def brute_force(data, study) -> float:
+def brute_force(data, study, *, wait_and_see: bool = False) -> float:
     first = data.scenario.first_year
     shared = study.revelation_year - first + 1  # years of the prefix
     per_scenario = []
@@ -106,6 +106,8 @@ def brute_force(data, study) -> float:
         scenario_data = apply_patches(data, list(scenario.patches)).data \
             if scenario.patches else data
         per_scenario.append(path_values(scenario_data))
+    if wait_and_see:  # each scenario its own network
+        shared = 0
     prefixes = {path[:max(shared, 0)] for values in per_scenario for path in values}
     probabilities = [s.probability for s in study.scenarios]
     best = -np.inf
@@ -137,6 +139,10 @@ def compare(seed: int) -> None:
         return
     assert expected > -np.inf, (seed, result.objective_usd)
     assert result.objective_usd == pytest.approx(expected, rel=1e-6, abs=1e-2), seed
+    if result.evpi_usd is not None:
+        wait_and_see = brute_force(data, study, wait_and_see=True)
+        assert result.evpi_usd == pytest.approx(wait_and_see - expected, rel=1e-6,
+                                                abs=1e-2 + 1e-6 * abs(expected)), seed
 
 
 @pytest.mark.parametrize("seed", range(20))
