@@ -334,3 +334,46 @@ def test_a_sweep_csv_on_a_full_disk_is_an_evplan_message(tmp_path: Path, monkeyp
     assert done.exit_code == 1
     assert not isinstance(done.exception, OSError)
     assert "evplan: " in done.output and "No space left" in done.output
+
+
+# --- a run folder made private stays private when evplan adds to it or replaces it ----------
+
+
+@pytest.mark.parametrize("mode", [0o700, 0o750])
+def test_an_update_or_replace_keeps_the_folders_permissions(run_folder: Path, tmp_path: Path,
+                                                            mode: int) -> None:
+    # Before: `evplan fleet RUN` (and charging, recycling, run -o RUN --force) swapped in a
+    # staging folder made with the default 0o777 & ~umask: a run folder the user had made
+    # rwx------ came back rwxr-xr-x, readable by everyone.
+    import shutil
+
+    import evplan
+    from evplan.outputs.marker import new_run_id
+    from evplan.outputs.targets import existing_folder_target
+    from evplan.outputs.transaction import write_folder
+    from evplan.report.run import load_run
+
+    folder = tmp_path / "base"
+    shutil.copytree(run_folder, folder)
+    folder.chmod(mode)
+    old = os.umask(0o022)
+    try:
+        write_folder(existing_folder_target(folder), lambda staging: (
+            staging / "fleet_notes_evplan.csv").write_text("x\n"), kind="run",
+            run_id=new_run_id(), command="fleet")
+        assert _mode(folder) == mode
+        assert "shipments" in load_run(folder).tables
+        evplan.write_result(_single_lane_result(), folder, force=True)
+    finally:
+        os.umask(old)
+    assert _mode(folder) == mode
+
+
+def _single_lane_result() -> object:
+    """The plan of the shared single-lane run folder, solved again (a Result to write)."""
+    import evplan
+    from evplan.examples import single_lane
+    from evplan.report import with_report_tables
+
+    data = single_lane()
+    return with_report_tables(evplan.optimize(data), data)

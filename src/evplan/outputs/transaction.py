@@ -218,6 +218,9 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
     os.mkdir(staging)  # mode 0o777 less the umask: shareable like any folder the user makes
     if users_empty_mode is not None:  # the user's empty folder: the run keeps its permissions
         os.chmod(staging, users_empty_mode)
+    elif target.mode in ("update", "replace"):  # a folder made private stays private
+        with contextlib.suppress(OSError):
+            os.chmod(staging, stat.S_IMODE(os.lstat(target.path).st_mode) | stat.S_IRWXU)
     try:
         step()
         write_marker(staging, marker)
