@@ -192,6 +192,23 @@ def test_an_averaging_group_in_another_case_is_refused(inputs: Path) -> None:
 
 
 
+
+def test_a_transfer_price_for_a_market_that_does_not_exist_is_refused(inputs: Path) -> None:
+    """transfer_prices rows for market 'eu' (markets.csv: 'EU') or 'XX' never applied and
+    were accepted: CN's exports to the EU kept the '*' markup, silently."""
+    from evplan.errors import InputError
+
+    edit_csv(inputs / "transfer_prices.csv", lambda rows: rows.extend(
+        [["CN", "eu", "0.3", "x"], ["JP", "XX", "0.3", "x"]]))
+    with pytest.raises(InputError) as caught:
+        evplan_package.load(inputs)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "row 10, transfer_prices 'CN/eu': market 'eu' is not in markets.csv, so this row "
+        "would never apply. Did you mean 'EU'?",
+        "row 11, transfer_prices 'JP/XX': market 'XX' is not in markets.csv, so this row "
+        "would never apply. Write a market id, or '*' for every market without its own row."]
+
+
 # -- calibration inputs (fixed in evplan.calibration.inputs) -------------------------------
 
 def test_an_actuals_kpi_in_another_case_gets_a_fix(inputs: Path) -> None:

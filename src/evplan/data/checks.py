@@ -493,6 +493,25 @@ def check_quota_shares(tables: Tables, labels: dict[str, str], problems: list[Pr
         for i in shares.index if shares.loc[i, "quota_group"] not in groups])
 
 
+def check_transfer_price_markets(tables: Tables, labels: dict[str, str],
+                                 problems: list[Problem]) -> None:
+    """A transfer_prices market must be '*' or a market of markets.csv: a row for 'eu' or
+    a market that does not exist would never apply, silently (its flows would keep the
+    '*' row's or scenario.yaml's markup)."""
+    prices = tables.get("transfer_prices")
+    if prices is None or prices.empty or "market" not in prices:
+        return
+    markets = _texts(tables["markets"]["market"])
+    label, table = labels["transfer_prices"], TABLES["transfer_prices"]
+    _limited(problems, label, [
+        Problem(label, f"{row_label(table, prices, i)}: market '{prices.loc[i, 'market']}' is "
+                f"not in {labels['markets']}, so this row would never apply."
+                + (did_you_mean(prices.loc[i, "market"], markets) or " Write a market id, or "
+                   "'*' for every market without its own row."), int(prices.loc[i, "row"]))
+        for i in prices.index if isinstance(prices.loc[i, "market"], str)
+        and prices.loc[i, "market"] not in markets | {"*", ""}])
+
+
 def check_maker_names(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
     """A countervailing duty's maker that differs from a program's maker only in case.
 
@@ -554,6 +573,7 @@ def check_tables(
     check_exchange_rate_years(tables, labels, scenario, problems)
     check_country_codes(tables, labels, problems)
     check_quota_shares(tables, labels, problems)
+    check_transfer_price_markets(tables, labels, problems)
     check_maker_names(tables, labels, problems)
     plants = tables["plants"]
     fractional = plants.index[(plants["capacity_vehicles_per_year"] > 0)
