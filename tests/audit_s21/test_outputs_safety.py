@@ -377,3 +377,20 @@ def _single_lane_result() -> object:
 
     data = single_lane()
     return with_report_tables(evplan.optimize(data), data)
+
+
+def test_a_file_evplan_replaces_keeps_its_permissions(tmp_path: Path) -> None:
+    # Before: `evplan report RUN -o page.html` over an evplan page the user had made
+    # rw------- (and template --force, --csv --force) wrote it back rw-r--r--.
+    from evplan.outputs.files import atomic_write
+
+    page = tmp_path / "page.html"
+    old = os.umask(0o022)
+    try:
+        atomic_write(page, lambda path: path.write_text("one"))
+        assert _mode(page) == 0o644
+        page.chmod(0o600)
+        atomic_write(page, lambda path: path.write_text("two"))
+    finally:
+        os.umask(old)
+    assert (_mode(page), page.read_text()) == (0o600, "two")

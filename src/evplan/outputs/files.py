@@ -19,6 +19,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -165,8 +166,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(temporary_path)``, then rename the file into ``path`` (whole or not at all).
 
     The temporary file is created empty with mode ``0o666`` less the umask before ``write``
-    runs, so the final file has ordinary permissions. Stale temporary files of the same
-    target left by killed writers are removed first.
+    runs, so the final file has ordinary permissions; a file it replaces keeps its own.
+    Stale temporary files of the same target left by killed writers are removed first.
 
     Examples
     --------
@@ -184,11 +185,23 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     os.close(descriptor)
     try:
         write(temporary)
+        mode = _file_mode(target)
+        if mode is not None:  # a file replaced keeps its permissions (a private report)
+            os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+def _file_mode(path: Path) -> int | None:
+    """The permission bits of ``path`` when it is a regular file (not a link), else None."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None
 
 
 WRITE_STARTED_ENV = "EVPLAN_TEST_WRITE_STARTED"
