@@ -429,3 +429,33 @@ def test_a_workbook_on_a_full_disk_fails_once_and_cleanly(tmp_path: Path) -> Non
     assert done.stdout.startswith("refused")
     assert "Exception ignored" not in done.stderr, done.stderr[-400:]
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the Python API's report pages follow evplan report's rules ------------------------------
+
+
+def test_write_report_never_replaces_a_users_page_or_writes_through_a_link(
+        run_folder: Path, tmp_path: Path) -> None:
+    # Before: evplan.report.write_report([a, b]) replaced a user's comparison.html beside
+    # the first folder, and wrote through a link given as output (the CLI refused both).
+    import shutil
+
+    from evplan.errors import OutputError
+    from evplan.report import write_report
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(run_folder, first)
+    shutil.copytree(run_folder, second)
+    mine = tmp_path / "comparison.html"
+    mine.write_text("<p>my notes</p>")
+    with pytest.raises(OutputError, match="did not write"):
+        write_report([first, second])
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    (tmp_path / "page.html").symlink_to(notes)
+    with pytest.raises(OutputError, match="symbolic link"):
+        write_report([first], tmp_path / "page.html")
+    assert (mine.read_text(), notes.read_text()) == ("<p>my notes</p>", "mine")
+    mine.unlink()
+    page = write_report([first, second])  # a new page, then evplan's own page again
+    assert write_report([first, second]) == page

@@ -144,6 +144,15 @@ def report_html(runs: Sequence[RunData], focus: str | None = None,
             else _comparison(runs, plotlyjs_src))
 
 
+def _page_target(path: Path) -> Path:
+    """``path`` when a report page may be written there: new, or a page evplan wrote; a
+    link, a folder or another file raise OutputError (as ``evplan report`` refuses them)."""
+    from evplan.outputs.targets import check_file_target, evplan_html
+
+    return check_file_target(path, force=False, what="the report page", name=path.name,
+                             replaceable=evplan_html, ours=evplan_html)
+
+
 def _write_text_atomically(text: str, path: Path) -> Path:
     return atomic_write(path.resolve(), lambda file: file.write_text(text, encoding="utf-8"))
 
@@ -173,7 +182,7 @@ def write_report(folders: Sequence[str | Path], output: str | Path | None = None
     """
     runs = [load_run(folder, label=None if len(folders) == 1 else Path(folder).name)
             for folder in folders]
-    output = report_file(folders, output)
+    output = _page_target(report_file(folders, output))
     src = None
     if not self_contained:
         own_report = (len(folders) == 1 and output.name == REPORT_FILE
@@ -218,7 +227,7 @@ def write_run_extras(result: Result, folder: str | Path, *, report: bool = True,
             root = Path(assets) if assets is not None else target.resolve().parent
             src = shared_src(root, target)
         html = report_html([RunData.from_result(result)], focus, src)
-        written.append(_write_text_atomically(html, target / REPORT_FILE))
+        written.append(_write_text_atomically(html, _page_target(target / REPORT_FILE)))
     if excel:
         from evplan.report.excel import write_result_workbook  # openpyxl only for --excel
 
