@@ -140,8 +140,13 @@ def combo_network(seed: int, *, big: bool = False):
         k = markets[int(rng.integers(len(markets)))]
         rows = [r for r in demand if r["market"] == k["market"]]
         pick = rows[int(rng.integers(len(rows)))]
+        product = pick["product"]
+        if rng.random() < 0.5:  # commit a segment or powertrain the demand rows split
+            named = [v for v in programs if product in (v["program"], v["segment"],
+                                                        v["powertrain"])]
+            product = named[0][str(rng.choice(["program", "segment", "powertrain"]))]
         tables["committed_sales"] = pd.DataFrame([{
-            "market": pick["market"], "year": pick["year"], "product": pick["product"],
+            "market": pick["market"], "year": pick["year"], "product": product,
             "min_vehicles": float(rng.choice([10, 150, 500]))}])
         if rng.random() < 0.85:
             committed_penalty = float(rng.choice([0, 50, 1e5])) * scale

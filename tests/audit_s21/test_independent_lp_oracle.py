@@ -39,13 +39,14 @@ class Solution:
     x: np.ndarray | None
 
 
-def solve(data, plant_state: dict | None = None) -> Solution:
+def solve(data, plant_state: dict | None = None, blocked: set | None = None) -> Solution:
     """Solve the export LP; ``plant_state[(p, y)]`` = (capacity, fixed cost) or None (closed).
 
     A flat transcription of docs/formulation.md; the plant states let a brute force over
     strategic decisions reuse it.
     """
     plant_state = plant_state or {}
+    blocked = blocked or set()  # (program or '*', market, year) that may not sell
     t = data.tables
     sc = data.scenario
     first, last = int(sc.first_year), int(sc.last_year)
@@ -133,6 +134,8 @@ def solve(data, plant_state: dict | None = None) -> Solution:
         k, y = row["market"], int(row["year"])
         price = float(row["price_usd_per_vehicle"]) * fx(markets.loc[k, "country"], y)
         for v in product_programs(row["product"], k, y):
+            if ("*", k, y) in blocked or (v, k, y) in blocked:
+                continue
             sales.append((i, v, k, y, price))
     sold_keys = {(v, k, y) for (_, v, k, y, _) in sales}
 
@@ -355,6 +358,10 @@ def solve(data, plant_state: dict | None = None) -> Solution:
         for y in years:
             if plant_open(p, y):
                 constant += delta[y] * plant_fixed(p, y) * fx(plant["country"], y)
+    if n == 0:  # nothing can move: feasible when every row reads 0 <= b
+        if all(b >= 0 for b in b_ub):
+            return Solution("optimal", -constant, flows, np.zeros(0))
+        return Solution("infeasible", math.nan, flows, None)
     if nsy or ng:
         lower, upper = np.zeros(n), np.full(n, np.inf)
         integrality = np.zeros(n)
