@@ -209,6 +209,28 @@ def test_a_transfer_price_for_a_market_that_does_not_exist_is_refused(inputs: Pa
         "would never apply. Write a market id, or '*' for every market without its own row."]
 
 
+
+@pytest.mark.parametrize(("column", "value", "expected"), [
+    ("segment", "c-suv", "row 7, program 'ROGUE': segment 'c-suv' is not 'C-SUV' (rows 8, 13, "
+     "15): they differ in case, so a demand row for the segment would not pool this program. "
+     "Write 'C-SUV'."),
+    ("maker", "Nissan\u200b", "row 7, program 'ROGUE': maker 'Nissan\u200b' is not 'Nissan' "
+     "(rows 2, 3, 4): 'Nissan\u200b' holds an invisible character (U+200B ZERO WIDTH SPACE), "
+     "so a countervailing duty on the maker would not apply to this program. Write 'Nissan'."),
+])
+def test_a_program_segment_or_maker_spelled_another_way_is_refused(
+        inputs: Path, column: str, value: str, expected: str) -> None:
+    """ROGUE's segment 'c-suv' (three programs say 'C-SUV') or maker 'Nissan' with a
+    zero-width space were accepted: a segment's demand or a maker's duty would miss it."""
+    from evplan.errors import InputError
+
+    index = {"segment": 3, "maker": 5}[column]
+    edit_csv(inputs / "programs.csv", lambda rows: rows[6].__setitem__(index, value))
+    with pytest.raises(InputError) as caught:
+        evplan_package.load(inputs)
+    assert [str(problem) for problem in caught.value.problems] == [expected]
+
+
 # -- calibration inputs (fixed in evplan.calibration.inputs) -------------------------------
 
 def test_an_actuals_kpi_in_another_case_gets_a_fix(inputs: Path) -> None:

@@ -15,6 +15,7 @@ from evplan.data.duties import expand_years, quota_groups, resolve_duties
 from evplan.data.lookalike import difference, folded, latin
 from evplan.data.network import ScenarioSettings
 from evplan.data.products import product_members
+from evplan.data.spellings import spelled_two_ways
 from evplan.data.strategic_checks import check_strategic_tables
 from evplan.data.suggest import did_you_mean
 from evplan.errors import Problem
@@ -575,6 +576,13 @@ def check_tables(
     check_quota_shares(tables, labels, problems)
     check_transfer_price_markets(tables, labels, problems)
     check_maker_names(tables, labels, problems)
+    named = {problem.row for problem in problems if problem.file == labels["programs"]}
+    for column, consequence in (("segment", "a demand row for the segment would not pool "
+                                 "this program"), ("maker", "a countervailing duty on the "
+                                 "maker would not apply to this program")):
+        problems += [problem for problem in spelled_two_ways(
+            tables["programs"], column, TABLES["programs"], labels["programs"], consequence)
+            if problem.row not in named]  # a maker check_maker_names named already
     plants = tables["plants"]
     fractional = plants.index[(plants["capacity_vehicles_per_year"] > 0)
                               & (plants["capacity_vehicles_per_year"] < 1)]
