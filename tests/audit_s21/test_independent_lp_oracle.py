@@ -150,7 +150,7 @@ def solve(data, plant_state: dict | None = None, blocked: set | None = None) -> 
             for y in years:
                 if not (plant_open(p, y) and _covers(route, y)):
                     continue
-                if (v, k, y) not in sold_keys:
+                if (v, k, y) not in sold_keys or ("flow", p, v, y) in blocked:
                     continue
                 f = fx(pc, y)
                 vc = float(pp["variable_cost_usd_per_vehicle"]) * f
