@@ -148,3 +148,32 @@ def compare(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(20))
 def test_two_stage_studies_agree_with_brute_force(seed: int) -> None:
     compare(seed)
+
+
+def minimax_regret(data, study) -> float:
+    """Smallest largest regret WS_s - M_s over the shared prefixes (regret falls as each
+    scenario's margin rises, so each scenario takes its best suffix)."""
+    per_scenario = [path_values(apply_patches(data, list(s.patches)).data if s.patches
+                                else data) for s in study.scenarios]
+    if any(not values for values in per_scenario):
+        return np.inf
+    wait = [max(values.values()) for values in per_scenario]
+    shared = max(study.revelation_year - data.scenario.first_year + 1, 0)
+    best = np.inf
+    for prefix in {path[:shared] for values in per_scenario for path in values}:
+        margins = [max([v for path, v in values.items() if path[:shared] == prefix],
+                       default=-np.inf) for values in per_scenario]
+        best = min(best, max(w - m for w, m in zip(wait, margins, strict=True)))
+    return best
+
+
+@pytest.mark.parametrize("seed", [22, 24, 26, 27])
+def test_minimax_regret_agrees_with_brute_force(seed: int) -> None:
+    import dataclasses
+
+    data = strategic_network(seed)
+    study = dataclasses.replace(make_study(seed, data), risk_weight=0.0,
+                                objective="minimax-regret")
+    expected = minimax_regret(data, study)
+    result = evplan.stochastic(data, study, regret=False)
+    assert -result.objective_usd == pytest.approx(expected, rel=1e-6, abs=1e-2)
