@@ -394,3 +394,38 @@ def test_a_file_evplan_replaces_keeps_its_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (_mode(page), page.read_text()) == (0o600, "two")
+
+
+def test_a_workbook_on_a_full_disk_fails_once_and_cleanly(tmp_path: Path) -> None:
+    # Before: `evplan template FULL/t.xlsx` printed evplan's message, then Python's
+    # "Exception ignored in: <function ZipFile.__del__ ...> OSError: [Errno 28]" traceback
+    # (openpyxl leaves its archive open when the disk refuses a write).
+    import subprocess
+    import sys
+
+    full = (
+        "import errno, io, sys\n"
+        "from evplan.report import write_template\n"
+        "real = io.open\n"
+        "class Full:  # a file on a disk that is full: every write is refused\n"
+        "    def __init__(self, file): self._file = file\n"
+        "    def write(self, data): raise OSError(errno.ENOSPC, 'No space left on device')\n"
+        "    def __getattr__(self, name): return getattr(self._file, name)\n"
+        "    def __enter__(self): return self\n"
+        "    def __exit__(self, *exc): self._file.close()\n"
+        "def full_open(file, mode='r', *args, **kwargs):\n"
+        "    opened = real(file, mode, *args, **kwargs)\n"
+        "    if str(file).startswith(sys.argv[2]) and 'w' in mode: return Full(opened)\n"
+        "    return opened\n"
+        "io.open = full_open\n"
+        "try:\n"
+        "    write_template(sys.argv[1])\n"
+        "except OSError as error:\n"
+        "    print('refused', error.errno)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", full, str(tmp_path / "t.xlsx"),
+                           str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.startswith("refused")
+    assert "Exception ignored" not in done.stderr, done.stderr[-400:]
+    assert list(tmp_path.iterdir()) == []

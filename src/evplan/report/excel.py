@@ -266,7 +266,18 @@ def _readme_sheet(book: Workbook, data: NetworkData | None) -> None:
 def _save_atomically(book: Workbook, path: Path) -> Path:
     _as_text(book)
     book.properties.creator = "evplan"
-    return atomic_write(path.resolve(), lambda file: book.save(file))
+    return atomic_write(path.resolve(), lambda file: _save(book, file))
+
+
+def _save(book: Workbook, file: Path) -> None:
+    """Save ``book`` to ``file`` through memory: openpyxl leaves its zip archive open when a
+    write to disk fails (a full disk), and Python then printed "Exception ignored in
+    ZipFile.__del__" with a second traceback after evplan's own message."""
+    import io
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    file.write_bytes(buffer.getvalue())
 
 
 def write_template(path: str | Path, data: NetworkData | None = None) -> Path:
