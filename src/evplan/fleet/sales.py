@@ -304,7 +304,8 @@ def assign_chemistry(sales: pd.DataFrame, chemistry: pd.DataFrame) -> pd.DataFra
     unmatched = keys.merge(rules, how="left", indicator=True)
     unmatched = unmatched[unmatched["_merge"] == "left_only"]
     if len(unmatched):
-        raise InputError([Problem("chemistry.csv", f"program '{row.program}', origin "
+        source = str(chemistry.attrs.get("file", "chemistry.csv"))  # the file the user gave
+        raise InputError([Problem(source, f"program '{row.program}', origin "
                                   f"'{row.origin}', powertrain '{row.powertrain}' matches no "
                                   "chemistry rule. Add a row (or a '*' row) for it.")
                           for row in unmatched.itertuples()])

@@ -21,7 +21,7 @@ import pandas as pd
 
 from evplan.data.checks import MAX_ROWS_PER_KIND
 from evplan.data.columns import coerce_table, row_label
-from evplan.data.lookalike import latin
+from evplan.data.lookalike import folded, latin
 from evplan.data.read import read_raw_table
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
@@ -55,24 +55,27 @@ def _odd_letters(value: str) -> str:
 def look_alike_ids(table: Table, frame: pd.DataFrame, column: str, ids: Iterable[str],
                    label: str, meaning: str) -> list[Problem]:
     """Problems for rows whose ``column`` is not one of ``ids`` but reads as one of them
-    once its look-alike letters are made Latin (a silent miss otherwise: the row would
-    apply to no id, and the id would fall back to another row).
+    once its look-alike letters are made Latin, invisible characters dropped and case
+    folded (``'cn'`` for ``'CN'``; a silent miss otherwise: the row would apply to no id,
+    and the id would fall back to another row).
 
     ``meaning`` says what the row was to do, e.g. ``"market CN would use the '*' curve"``
     (``{id}`` is replaced by the id it looks like).
     """
     known = {str(value) for value in ids}
-    by_look = {latin_look_alike(value): value for value in known}
+    by_look = {folded(value): value for value in known}
     found = []
     for index in frame.index:
         value = str(frame.loc[index, column])
-        twin = by_look.get(latin_look_alike(value))
-        if value in known or twin is None or value.isascii():
+        twin = by_look.get(folded(value))
+        if value in known or twin is None:
             continue
+        how, fix = ((f"but is typed with {_odd_letters(value)}", "in Latin letters")
+                    if not value.isascii() else ("but differs in case", "as it is written"))
         found.append(Problem(label, f"{row_label(table, frame, index)}: {column} '{value}' "
-                             f"looks like '{twin}' but is typed with {_odd_letters(value)}, "
-                             f"so it is another id and {meaning.format(id=twin)}. Type "
-                             f"'{twin}' in Latin letters.", int(frame.loc[index, "row"])))
+                             f"looks like '{twin}' {how}, so it is another id and "
+                             f"{meaning.format(id=twin)}. Type '{twin}' {fix}.",
+                             int(frame.loc[index, "row"])))
     return found
 
 

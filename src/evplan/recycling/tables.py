@@ -448,13 +448,18 @@ def _check_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
         given = retired["tonnes"].notna() & retired["chemistry"].isin(packs.index)
         minimum = retired["kwh"] * retired["chemistry"].map(per_kwh).astype(float).fillna(
             0.0) / 1000.0
-        light = retired.index[given & (retired["tonnes"] < minimum - 1e-6)]
-        for index in light[:MAX_ROWS_PER_KIND]:
+        # above the heaviest pack (pack_kg_per_kwh's maximum): kg typed as tonnes
+        heaviest = retired["kwh"] * float(PACKS.column("pack_kg_per_kwh").maximum or 0) / 1e3
+        odd = retired.index[given & ((retired["tonnes"] < minimum - 1e-6) | (
+            (retired["kwh"] > 0) & (retired["tonnes"] > heaviest * (1 + 1e-9))))]
+        for index in odd[:MAX_ROWS_PER_KIND]:
             tonnes, kwh = retired.loc[index, "tonnes"], retired.loc[index, "kwh"]
+            bound = (f"below the {minimum[index]:.4g} t of materials" if tonnes < minimum[index]
+                     else f"above the {heaviest[index]:.4g} t the heaviest pack weighs")
             problems.append(Problem(labels["retired"], f"{row_label(RETIRED, retired, index)}: "
-                                    f"tonnes = {tonnes:g} is below the {minimum[index]:.4g} t of "
-                                    f"materials in {kwh:g} kWh. Check the unit (tonnes, not kg) "
-                                    "or leave it blank.", int(retired.loc[index, "row"])))
+                                    f"tonnes = {tonnes:g} is {bound} in {kwh:g} kWh. Check the "
+                                    "unit (tonnes, not kg) or leave it blank.",
+                                    int(retired.loc[index, "row"])))
     plants = tables["candidate_plants"]
     if ready("candidate_plants", "processes"):
         known_processes = set(tables["processes"]["process"])

@@ -39,7 +39,7 @@ def compute_kpis(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                             for every origin of the year's shipments, 0 without exports)
     utilisation_by_country  production / capacity of a country's plants
     margin                  contribution margin after fixed cost (key ``all``)
-    duties_paid             import duties paid (key ``all``)
+    duties_paid             import duties paid on vehicles and kits (key ``all``)
     ======================  =====================================================
     """
     sales = tables["sales"]
@@ -69,8 +69,11 @@ def compute_kpis(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     margin = tables["margin_by_plant"].groupby("year", as_index=False)[["margin_usd"]].sum(
     ).rename(columns={"margin_usd": "value"})
     frames.append(margin.assign(key="all", kpi="margin"))
-    duties = shipments.groupby("year", as_index=False)[["duty_usd"]].sum().rename(
-        columns={"duty_usd": "value"})
+    paid = [shipments[["year", "duty_usd"]]]  # and a strategic plan's kits' duties
+    if "kit_shipments" in tables:
+        paid.append(tables["kit_shipments"][["year", "duty_usd"]])
+    duties = pd.concat(paid, ignore_index=True).groupby("year", as_index=False)[
+        ["duty_usd"]].sum().rename(columns={"duty_usd": "value"})
     frames.append(duties.assign(key="all", kpi="duties_paid"))
     kpis = pd.concat(frames, ignore_index=True)[["kpi", "year", "key", "value"]]
     kpis["unit"] = kpis["kpi"].map(KPI_UNITS)

@@ -92,9 +92,33 @@ def read_catalog(path: str | Path) -> Catalog:
     try:
         catalog = parse_catalog(raw)
     except InputError as error:
-        raise InputError(_on_lines(list(error.problems), lines)) from None
+        problems = [*error.problems, *_revelation_problems(raw, path.parent)]
+        raise InputError(_on_lines(problems, lines)) from None
     return dataclasses.replace(catalog, overrides={
         name: tuple(dataclasses.replace(patch, line=lines.get(("overrides", name)))
                     for patch in patches) for name, patches in catalog.overrides.items()},
         parameters={name: dataclasses.replace(parameter, line=lines.get(("parameters", name)))
                     for name, parameter in catalog.parameters.items()})
+
+
+def _revelation_problems(raw: Mapping[str, object] | None, folder: Path) -> list[Problem]:
+    """A study's ``revelation_year`` outside the horizon of the folder's scenario.yaml, for
+    a file that has other problems: listed with them (every problem at once), where
+    otherwise it came only once they were fixed. A file without other problems gets it when
+    the study is checked against the inputs (:func:`evplan.twostage.tree.check_study`)."""
+    from evplan.data.files import read_scenario_file
+    from evplan.twostage.tree import Study, horizon_problems
+
+    studies = raw.get("studies") if raw is not None else None
+    if not isinstance(studies, Mapping) or not (folder / "scenario.yaml").is_file():
+        return []
+    try:
+        config = read_scenario_file(folder)[0]
+    except InputError:
+        return []  # the tables' problems say what is wrong with scenario.yaml
+    first, last = config.get("first_year"), config.get("last_year")
+    if type(first) is not int or type(last) is not int:
+        return []
+    return [problem for name, spec in studies.items() if isinstance(spec, Mapping)
+            and type(year := spec.get("revelation_year")) is int
+            for problem in horizon_problems(Study(str(name), (), year), first, last)]

@@ -96,7 +96,8 @@ def kpi_problems(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list
     origin's share of them (sold, resp. shipped; 0 in a year without vehicles); vehicles
     shipped across a border by origin (a row for every origin of the year's shipments, 0
     where none crosses a border); production over capacity of each country's open
-    plant-years; the margin (sum of ``margin_by_plant``); duties (sum of the shipments')."""
+    plant-years; the margin (sum of ``margin_by_plant``); duties (sum of the shipments' and
+    of ``kit_shipments``')."""
     needed = ("sales", "shipments", "utilisation", "margin_by_plant")
     if kpis is None or any(name not in tables for name in needed):
         return []
@@ -108,7 +109,10 @@ def kpi_problems(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list
                   shipments["export"].astype(bool), shipments["shipment_vehicles"], 0.0)),
                   ["origin"], "shipment_vehicles", "exports_by_origin"),
               _by(tables["margin_by_plant"], [], "margin_usd", "margin"),
-              _by(shipments, [], "duty_usd", "duties_paid")]
+              _by(pd.concat([shipments[["year", "duty_usd"]], *(  # kits pay duty too
+                  [tables["kit_shipments"][["year", "duty_usd"]]]
+                  if "kit_shipments" in tables else [])], ignore_index=True),
+                  [], "duty_usd", "duties_paid")]
     utilisation = tables["utilisation"].groupby(["year", "country"], as_index=False)[
         ["production_vehicles", "capacity_vehicles_per_year"]].sum()
     capacity = utilisation["capacity_vehicles_per_year"].to_numpy(dtype=float)
