@@ -260,11 +260,8 @@ def test_calibrate_on_a_workbook_says_the_calibration_files_live_in_a_folder(
     assert listing(tmp_path) == before
 
 
-# -- strict xfails: the fix belongs to a module this audit does not own -------------------
+# -- fixed outside this audit's modules (by the lead; strict xfails until then) ---------
 
-@pytest.mark.xfail(strict=True, reason="evplan.fleet.sales.assign_chemistry names the "
-                   "unmatched rules' file 'chemistry.csv' whatever file was given: use "
-                   "chemistry.attrs['file'] (set by read_parameter_table)")
 def test_a_chemistry_rule_gap_names_the_file_the_user_gave(tmp_path: Path) -> None:
     import pandas as pd
 
@@ -283,10 +280,6 @@ def test_a_chemistry_rule_gap_names_the_file_the_user_gave(tmp_path: Path) -> No
     assert [problem.file for problem in caught.value.problems] == ["my_chemistry.csv"]
 
 
-@pytest.mark.xfail(strict=True, reason="evplan.recycling.tables.load_inputs checks a retired "
-                   "row's tonnes only against the materials' lower bound: tonnes 1,000x the "
-                   "pack mass (kg typed as t: 5,230 for 1,000 kWh of NMC622) is planned. "
-                   "Refuse tonnes / kWh above packs.csv's pack_kg_per_kwh ceiling (50 kg/kWh)")
 def test_retired_tonnes_in_kilograms_are_refused(tmp_path: Path) -> None:
     from evplan.errors import InputError
     from evplan.recycling import load_inputs
@@ -299,10 +292,6 @@ def test_retired_tonnes_in_kilograms_are_refused(tmp_path: Path) -> None:
     assert "row 2" in str(caught.value) and "tonnes" in str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="evplan.twostage: a study's revelation_year outside "
-                   "the horizon is checked only once the study's own problems are gone, so "
-                   "it is not listed with them (every problem at once); check it in the same "
-                   "pass that checks the study against scenarios.yaml")
 def test_a_study_lists_its_revelation_year_with_its_other_problems(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     done = evplan("template", "in", "--from", "china-strategic", cwd=tmp_path)
@@ -319,12 +308,6 @@ def test_a_study_lists_its_revelation_year_with_its_other_problems(tmp_path: Pat
     assert "revelation_year 2040" in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="evplan.fleet.tables.look_alike_ids skips ASCII "
-                   "values and compares latin() (case kept), so a survival row for 'cn' "
-                   "silently never applies and market CN takes the '*' curve (likewise a "
-                   "chemistry rule's origin 'cn', a charging parameter's market 'th'); "
-                   "compare folded() and drop the isascii() skip, as the core's country "
-                   "codes do")
 def test_a_survival_market_in_another_case_is_refused(tmp_path: Path) -> None:
     import pandas as pd
 
@@ -343,11 +326,6 @@ def test_a_survival_market_in_another_case_is_refused(tmp_path: Path) -> None:
 
 
 
-@pytest.mark.xfail(strict=True, reason="evplan.cli.validation._folder takes INPUTS as a path: "
-                   "`evplan calibrate china-export` (an embedded example's name, accepted by "
-                   "every command that reads inputs) loads the example but reads "
-                   "./china-export/base_demand.csv, 'missing'; resolve the name to the "
-                   "example's folder as load_inputs does")
 def test_calibrate_takes_an_embedded_example_by_name(tmp_path: Path) -> None:
     done = evplan("calibrate", "china-export", "-o", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

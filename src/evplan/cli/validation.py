@@ -24,9 +24,16 @@ PathArgument = Annotated[Path | None, typer.Argument(
 
 
 def _folder(path: Path | None) -> Path:
-    from evplan.examples import china_export_path
+    """The inputs folder: ``path``; an embedded example's name (``china-export``) that is
+    no path here is that example's folder, as every command that reads inputs takes it;
+    None is the embedded china-export."""
+    from evplan.examples import china_export_path, example_path
 
-    return path if path is not None else china_export_path()
+    if path is None:
+        return china_export_path()
+    if not path.exists() and (embedded := example_path(str(path))) is not None:
+        return embedded
+    return path
 
 
 def _target(output: Path | None, kind: str, force: bool) -> Target:
