@@ -311,11 +311,6 @@ def test_a_killed_template_leaves_nothing_after_the_next_start(tmp_path: Path) -
 # --- a --csv that cannot be written is said as evplan says it --------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cli/study.py _finish_study calls write_csv(study.kpis, csv) outside any error "
-    "handling: a full disk (OSError ENOSPC) after the study ends in a raw traceback. Fix: "
-    "catch OSError there and exit_with_error (exit 1) saying the cases are recorded in the "
-    "store and the KPI table was not written."))
 def test_a_sweep_csv_on_a_full_disk_is_an_evplan_message(tmp_path: Path, monkeypatch) -> None:
     import errno
 

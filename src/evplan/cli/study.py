@@ -101,7 +101,15 @@ def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool)
     if csv is not None:
         from evplan.outputs import write_csv
 
-        write_csv(study.kpis, csv)  # type: ignore[attr-defined]
+        try:  # evplan.outputs writes it whole or not at all
+            write_csv(study.kpis, csv)  # type: ignore[attr-defined]
+        except OSError as error:  # a full disk: said as evplan says it, not a traceback
+            from evplan.cli.app import os_error_message
+
+            sys.stderr.write(f"{os_error_message(error)} The cases above were solved (and "
+                             f"recorded, with a store); the KPI table {csv} was not "
+                             "written.\n")
+            raise typer.Exit(1) from None
         console.print(f"Tidy KPIs written to {csv} (spreadsheet-safe CSV)")
 
 
