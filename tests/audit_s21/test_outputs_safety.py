@@ -60,12 +60,6 @@ def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "data/template.py write_csv_template stages with tempfile.mkdtemp (mode 0o700) and "
-    "renames it over the target: a new template folder is rwx------ under umask 022, and "
-    "an empty folder the user made (e.g. 0o750) is replaced by a 0o700 one. Fix: chmod the "
-    "staging folder to the empty target's mode, or 0o777 & ~umask for a new one, before "
-    "os.replace (as evplan.outputs.transaction does for run folders)."))
 def test_a_template_folder_gets_ordinary_permissions(tmp_path: Path) -> None:
     from evplan.data.template import write_csv_template
     from evplan.examples import single_lane
@@ -213,12 +207,6 @@ def test_a_full_store_disk_is_a_store_error_and_records_nothing(tmp_path: Path,
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "data/template.py write_csv_template: `evplan template .` in an empty folder makes its "
-    "staging folder inside '.', then target.rmdir() on '.' fails: 'evplan: Invalid argument "
-    "(.)', an OSError, where `evplan run -o .` is refused by name with what to do. Fix: "
-    "resolve the target first (Path.resolve) or refuse '.' and a folder holding the "
-    "current one as evplan.outputs.targets does, raising OutputError."))
 def test_template_dot_is_refused_or_written_by_name(tmp_path: Path, monkeypatch) -> None:
     from evplan.data.template import write_csv_template
     from evplan.errors import OutputError
@@ -276,13 +264,6 @@ def test_a_damaged_table_evplan_wrote_is_still_an_error(run_folder: Path, tmp_pa
         load_run(copy)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "data/template.py write_csv_template stages in tempfile.mkdtemp('.<name>.XXXXXXXX'), a "
-    "name evplan.outputs.reconcile does not know: a template killed part-way (SIGKILL) "
-    "leaves a hidden, half-written folder that no later evplan command removes. Fix: "
-    "stage as `.<name>.<OwnerToken>.tmp` with a marker (evplan.outputs.transaction's "
-    "protocol) and call evplan.outputs.reconcile(parent) first, so the next start removes "
-    "a dead writer's staging folder."))
 def test_a_killed_template_leaves_nothing_after_the_next_start(tmp_path: Path) -> None:
     import subprocess
     import sys

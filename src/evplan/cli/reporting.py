@@ -58,7 +58,7 @@ def report(
 
 @app.command()
 def template(
-    file: Annotated[Path, typer.Argument(
+    name: Annotated[str, typer.Argument(
         metavar="FILE.xlsx|DIR/", help="The .xlsx workbook to write, or a new (or empty) "
                                       "folder for CSV files + scenario.yaml + scenarios.yaml.")],
     inputs: Annotated[Path | None, typer.Option(
@@ -71,8 +71,9 @@ def template(
     folder (one file per table, scenario.yaml, and the scenarios.yaml of the source)."""
     from evplan.report import write_template
 
+    file = Path(name)  # the text as typed: Path drops the slash of 'v1.2/'
     if file.suffix.lower() != ".xlsx":
-        if file.suffix and not str(file).endswith(("/", "\\")) and not file.is_dir():
+        if file.suffix and not name.endswith(("/", "\\")) and not file.is_dir():
             sys.stderr.write(f"{file}: the template is an Excel workbook (something.xlsx) or "
                              "a folder (name it DIR/).\n")
             raise typer.Exit(1)

@@ -3,15 +3,17 @@
 The folder holds one CSV file per table (as :func:`evplan.data.write_inputs` writes them, so
 :func:`evplan.load` reads it back to the same tables), ``scenario.yaml``, and the source's
 ``scenarios.yaml`` (its overrides, scenarios, sweeps and studies) when it has one. The folder
-must be new or empty; it is written beside itself and renamed into place, so it appears whole
-or not at all.
+must be new or empty; it is written beside itself (``.<name>.<owner token>.template``, with
+ordinary permissions, or the empty folder's own) and renamed into place, so it appears whole
+or not at all; such a staging folder whose writer was killed is removed by the next template
+written into the same parent folder.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import tempfile
 from pathlib import Path
 
 import yaml
@@ -20,6 +22,9 @@ from evplan.data.network import NetworkData
 from evplan.errors import OutputError
 
 __all__ = ["write_csv_template"]
+
+#: A template's staging folder: ``.<name>.<owner token>.template``.
+_STAGING = re.compile(r"^\.(?P<name>.+)\.(?P<token>\d+-\d+-[0-9a-f]{8})\.template$")
 
 
 def write_csv_template(folder: str | Path, data: NetworkData | None = None) -> Path:
@@ -47,10 +52,21 @@ def write_csv_template(folder: str | Path, data: NetworkData | None = None) -> P
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise OutputError(f"evplan: {target} exists and is not an empty folder; the template "
                           "is written only into a new or empty folder. Give a new folder name.")
+    cwd = Path.cwd().resolve()
+    if cwd.is_relative_to(target.resolve()):  # '.', '..': it would be swapped under the shell
+        raise OutputError(f"evplan: {folder} is the current folder or holds it; the template is "
+                          "written into a folder of its own. Give a new folder name, e.g. "
+                          "evplan template my-inputs/.")
+    from evplan.outputs.files import OwnerToken
+
     source = data if data is not None else china_export()
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    _remove_dead_staging(target.parent)
+    staging = target.parent / f".{target.name}.{OwnerToken.new()}.template"
+    staging.mkdir()  # mode 0o777 less the umask: ordinary permissions
     try:
+        if target.exists():  # an empty folder the user made keeps its permissions
+            os.chmod(staging, target.stat().st_mode & 0o7777)
         write_inputs(source, staging)
         origin = Path(source.origin)
         catalog = (origin if origin.is_dir() else origin.parent) / "scenarios.yaml"
@@ -70,3 +86,14 @@ def write_csv_template(folder: str | Path, data: NetworkData | None = None) -> P
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _remove_dead_staging(parent: Path) -> None:
+    """Remove the staging folders (:data:`_STAGING`) of templates whose writer is dead."""
+    from evplan.outputs.files import OwnerToken
+
+    for entry in parent.iterdir():
+        match = _STAGING.match(entry.name)
+        token = OwnerToken.parse(match["token"]) if match else None
+        if token is not None and not token.alive() and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
