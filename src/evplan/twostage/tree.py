@@ -141,7 +141,7 @@ def _outcomes(where: str, spec: Any, overrides: Mapping[str, Any],
     """The outcomes of one branch (or the listed scenarios): name, probability, overrides."""
     if not isinstance(spec, Mapping) or not spec:
         problems.append(Problem(LABEL, f"{where} must map outcome names to {{probability, "
-                                "overrides}}, found " f"{spec!r}. Example: stays: "
+                                "overrides}, found " f"{spec!r}. Example: stays: "
                                 "{probability: 0.5}."))
         return []
     outcomes = []
