@@ -27,12 +27,13 @@ seconds are the steadier figure):
   seconds (CPU, not wall: on a busy machine wall time stretches).
   The local workers start from a fork server that imports evplan's worker module once per
   process; its CPU is printed on its own line (it is not part of any one sweep);
-* the host's ceiling for two processes: two independent processes (spawned, each with its own
-  inputs and warm model, warmed up before the clock), each solving every other case of the
-  sweep serially, started together; their wall seconds (the later one's) and CPU seconds
-  (both). Nothing passes between them, so no 2-process sweep can do better on this host: it
-  separates what evplan's pool costs from what the machine gives two processes (on a VM, two
-  vCPUs that slow each other down or are not both given at once).
+* two independent processes (spawned, each with its own inputs and warm model, warmed up
+  before the clock), each solving one half of the sweep's cases (the first and the second
+  half, so each warm-starts from neighbouring cases as a sweep's chunks do) serially,
+  started together; their wall seconds (the later one's) and CPU seconds (both). Nothing
+  passes between them and nothing balances their loads: it shows what the machine gives two
+  processes that share nothing (on a VM, two vCPUs that slow each other down or are not both
+  given at once), beside what evplan's pool gets.
 """
 
 from __future__ import annotations
@@ -148,14 +149,14 @@ def _independent_half(cases: list, barrier: Any, results: Any) -> None:
 
 def independent_runs(cases: list, repeats: int) -> tuple[float, float, list[float]]:
     """(median wall s, median CPU s, load at the start of each run) of two independent
-    spawned processes, each solving every other case serially, started together."""
+    spawned processes, each solving one half of ``cases`` serially, started together."""
     context = multiprocessing.get_context("spawn")
     runs = []
     for _ in range(repeats):
         barrier, results = context.Barrier(3), context.SimpleQueue()
-        children = [context.Process(target=_independent_half, args=(cases[half::2], barrier,
-                                                                    results))
-                    for half in (0, 1)]
+        middle = len(cases) // 2
+        children = [context.Process(target=_independent_half, args=(half, barrier, results))
+                    for half in (cases[:middle], cases[middle:])]
         for child in children:
             child.start()
         barrier.wait()
@@ -247,8 +248,8 @@ def main() -> None:
                     data, grid, arguments.repeats, {"scheduler": client})))
     for title, grid in sweeps:
         print_modes(title, grid, rows[title], arguments.repeats)
-    print("\n2 independent: the host's ceiling for two processes (two spawned processes, each "
-          "solving every other case serially, nothing shared)")
+    print("\n2 independent: two spawned processes, each solving one half of the cases "
+          "serially, nothing shared (what the host gives two processes)")
     print(f"fork server of the local pools (once per process, imports the worker module): "
           f"{forkserver_cpu():.2f} s CPU")
     print(f"load average at end: {load_average()}")
