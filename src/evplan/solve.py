@@ -107,15 +107,12 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
 
         tables |= compliance_tables(m, run, index, data, index.compliance)
         kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
-    from evplan.results.commitments import committed_kpis, solved_committed_sales
+    from evplan.results.commitments import add_committed_sales
 
     # what counts towards each commitment, and what is unmet
-    committed = solved_committed_sales(
-        index, run.primal, m.variables["sales"].labels.values.ravel(),
-        data.scenario.unmet_committed_penalty_usd_per_vehicle)
-    if committed is not None:
-        tables["committed_sales"] = committed
-        kpis = pd.concat([kpis, committed_kpis(committed)], ignore_index=True)
+    kpis = add_committed_sales(tables, kpis, index, run.primal,
+                               m.variables["sales"].labels.values.ravel(),
+                               data.scenario.unmet_committed_penalty_usd_per_vehicle)
     watch.lap("results")
     objective = run.objective - fixed_cost_usd(index)
     metadata = {

@@ -64,3 +64,26 @@ def test_a_fixed_plants_minimum_with_no_lane_is_explained() -> None:
                     "cannot be reached: short by 40; no vehicle can be built there: routes.csv "
                     "has no lane from P2. Lower min_utilisation, or let the plant change "
                     "(plant_strategy.csv).")
+
+
+def test_a_strategic_plan_reports_its_commitments_and_the_certificate_checks_them() -> None:
+    """The committed_sales table and its KPIs, as an export plan has them (a strategic plan
+    had neither: its 200-vehicle shortfall was in the objective only)."""
+    from dataclasses import replace
+
+    from evplan.errors import VerificationError
+    from evplan.verify import verify_network
+
+    data = with_tables(strategic_lane(), {"committed_sales": _committed("C", 800.0)},
+                       unmet_committed_penalty_usd_per_vehicle=50.0)
+    result = evplan.optimize(data)
+    table = result.tables["committed_sales"]
+    assert table[["min_vehicles", "sold_vehicles", "unmet_vehicles", "penalty_usd"]
+                 ].to_numpy().tolist() == [[800.0, 600.0, 200.0, 10_000.0]]
+    kpis = result.kpis.set_index(["kpi", "year", "key"])["value"]
+    assert kpis[("unmet_committed_vehicles", 2025, "all")] == 200.0
+    assert kpis[("unmet_committed_penalty_usd", 2025, "all")] == 10_000.0
+    wrong = table.assign(unmet_vehicles=[0.0])
+    with pytest.raises(VerificationError, match="committed-sales table"):
+        verify_network(data, replace(result, tables={**result.tables,
+                                                     "committed_sales": wrong}))

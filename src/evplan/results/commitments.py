@@ -19,7 +19,8 @@ import pandas as pd
 
 from evplan.model.index import ModelIndex
 
-__all__ = ["COMMITTED_KPI_UNITS", "committed_kpis", "committed_sales_table",
+__all__ = ["COMMITTED_KPI_UNITS", "add_committed_sales", "committed_kpis",
+           "committed_sales_table",
            "solved_committed_sales"]
 
 COMMITTED_KPI_UNITS = {"unmet_committed_vehicles": "vehicles",
@@ -100,3 +101,16 @@ def committed_kpis(table: pd.DataFrame) -> pd.DataFrame:
     kpis["unit"] = kpis["kpi"].map(COMMITTED_KPI_UNITS)
     kpis["year"] = kpis["year"].astype(int)
     return kpis
+
+
+def add_committed_sales(tables: dict[str, pd.DataFrame], kpis: pd.DataFrame,
+                        index: ModelIndex, primal: np.ndarray, sales_labels: np.ndarray,
+                        penalty_usd_per_vehicle: float | None) -> pd.DataFrame:
+    """Put a solution's ``committed_sales`` table into ``tables`` and return ``kpis`` with
+    its KPIs (both unchanged when the inputs commit nothing); the cold, strategic and
+    two-stage plans alike (see :func:`solved_committed_sales`)."""
+    committed = solved_committed_sales(index, primal, sales_labels, penalty_usd_per_vehicle)
+    if committed is None:
+        return kpis
+    tables["committed_sales"] = committed
+    return pd.concat([kpis, committed_kpis(committed)], ignore_index=True)

@@ -160,6 +160,11 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
 
         tables |= compliance_tables(m, run, index, data, index.compliance)
         kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
+    from evplan.results.commitments import add_committed_sales  # what each commitment gets
+
+    kpis = add_committed_sales(tables, kpis, index, run.primal,
+                               m.variables["sales"].labels.values.ravel(),
+                               data.scenario.unmet_committed_penalty_usd_per_vehicle)
     value = value_by_year(tables)
     discount = index.discount
     consolidated = float((value["consolidated_usd"] * value["year"].map(discount)).sum())

@@ -49,6 +49,11 @@ def scenario_result(name: str, data: NetworkData, m: Any, index: ModelIndex, run
 
         tables |= compliance_tables(m, run, index, data, index.compliance)
         kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
+    from evplan.results.commitments import add_committed_sales  # what each commitment gets
+
+    kpis = add_committed_sales(tables, kpis, index, run.primal,
+                               m.variables["sales"].labels.values.ravel(),
+                               data.scenario.unmet_committed_penalty_usd_per_vehicle)
     objective = run.objective - strategic_constant_usd(index)
     problems = check_plan(data, tables, objective, index.strategic.objective_basis)
     if problems:
