@@ -12,9 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import evplan
 from evplan.data import validate_tables
-from evplan.errors import InfeasibleError
+from tests.audit_s21.agree import agree, oracle_value
 from tests.audit_s21.test_independent_export import combo_network
 from tests.audit_s21.test_independent_lp_oracle import solve
 
@@ -65,18 +64,7 @@ def compliance_network(seed: int):
 
 
 def compare(seed: int) -> None:
-    try:
-        data = compliance_network(seed)
-    except evplan.InputError:
-        pytest.skip("inputs refused")
-    oracle = solve(data)
-    try:
-        result = evplan.optimize(data)
-    except InfeasibleError:
-        assert oracle.status == "infeasible", (seed, oracle.objective)
-        return
-    assert oracle.status == "optimal", (seed, result.objective_usd)
-    assert result.objective_usd == pytest.approx(oracle.objective, rel=1e-6, abs=1e-2), seed
+    agree(compliance_network, lambda data: oracle_value(solve(data)), seed, abs_usd=1e-2)
 
 
 @pytest.mark.parametrize("seed", range(30))

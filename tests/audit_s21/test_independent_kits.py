@@ -13,7 +13,7 @@ import pytest
 
 import evplan
 from evplan.data import validate_tables
-from evplan.errors import InfeasibleError
+from tests.audit_s21.agree import agree, oracle_value
 from tests.audit_s21.test_independent_export import combo_network
 from tests.audit_s21.test_independent_lp_oracle import solve
 
@@ -81,35 +81,13 @@ def kit_network(seed: int, *, strategy: bool = False):
 
 
 def compare(seed: int) -> None:
-    try:
-        data = kit_network(seed)
-    except evplan.InputError:
-        pytest.skip("inputs refused")
-    oracle = solve(data)
-    try:
-        result = evplan.optimize(data)
-    except InfeasibleError:
-        assert oracle.status == "infeasible", (seed, oracle.objective)
-        return
-    assert oracle.status == "optimal", (seed, result.objective_usd)
-    assert result.objective_usd == pytest.approx(oracle.objective, rel=1e-6, abs=1e-2), seed
+    agree(kit_network, lambda data: oracle_value(solve(data)), seed, abs_usd=1e-2)
 
 
 def compare_strategic(seed: int) -> None:
     from tests.audit_s21.test_independent_strategic import brute_force
 
-    try:
-        data = kit_network(seed, strategy=True)
-    except evplan.InputError:
-        pytest.skip("inputs refused")
-    expected = brute_force(data)
-    try:
-        result = evplan.optimize(data)
-    except InfeasibleError:
-        assert expected == -np.inf, seed
-        return
-    assert expected > -np.inf, (seed, result.objective_usd)
-    assert result.objective_usd == pytest.approx(expected, rel=1e-6, abs=1e-2), seed
+    agree(lambda seed: kit_network(seed, strategy=True), brute_force, seed, abs_usd=1e-2)
 
 
 @pytest.mark.slow

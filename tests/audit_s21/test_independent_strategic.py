@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import evplan
 from evplan.data import validate_tables
-from evplan.errors import InfeasibleError
+from tests.audit_s21.agree import agree
 from tests.audit_s21.test_independent_export import combo_network
 from tests.audit_s21.test_independent_lp_oracle import solve
 
@@ -84,18 +83,7 @@ def brute_force(data) -> float:
 
 
 def compare(seed: int) -> None:
-    try:
-        data = strategic_network(seed)
-    except evplan.InputError:
-        pytest.skip("inputs refused")
-    expected = brute_force(data)
-    try:
-        result = evplan.optimize(data)
-    except InfeasibleError:
-        assert expected == -np.inf, seed
-        return
-    assert expected > -np.inf, (seed, result.objective_usd)
-    assert result.objective_usd == pytest.approx(expected, rel=1e-6, abs=1e-3), seed
+    agree(strategic_network, brute_force, seed, abs_usd=1e-3)
 
 
 @pytest.mark.parametrize("seed", range(30))
