@@ -140,9 +140,8 @@ def test_a_year_a_run_does_not_plan_is_no_value_not_a_zero() -> None:
     from dataclasses import replace
 
     import evplan
-    from evplan.examples import random_network
-
     from evplan.data import validate_tables
+    from evplan.examples import random_network
 
     data = random_network(3)
     first = data.years[0]
