@@ -65,18 +65,9 @@ def kit_network(seed: int, *, strategy: bool = False):
     if duty_rows:
         tables["kit_duties"] = pd.DataFrame(duty_rows)
     if strategy:  # P0 may close or drop a module (brute-forced by the strategic test)
-        plants["first_year"] = plants["first_year"].astype(object)
-        plants["last_year"] = plants["last_year"].astype(object)
-        plants.loc[0, ["first_year", "last_year"]] = ["", ""]
-        if plants.loc[0, "capacity_vehicles_per_year"] == 0:
-            plants.loc[0, "capacity_vehicles_per_year"] = 800.0
-        plants.loc[0, "fixed_cost_usd_per_year"] = float(rng.choice([2e5, 1e6, 3e6]))
-        tables["plant_strategy"] = pd.DataFrame([{
-            "plant": "P0", "modules_initial": int(rng.integers(1, 3)),
-            "module_fixed_cost_share": float(rng.choice([0.0, 0.6, 1.0])),
-            "remove_module_cost_usd": float(rng.choice([0, 1e5])),
-            "can_close": rng.choice(["yes", "no"]),
-            "closure_cost_usd": float(rng.choice([0, 2e5, 1e6]))}])
+        from tests.audit_s21.test_independent_strategic import closable_p0
+
+        tables["plant_strategy"] = closable_p0(plants, rng, add_module_cost=False)
     return validate_tables(tables, base.scenario.as_dict())
 
 

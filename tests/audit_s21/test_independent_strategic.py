@@ -27,26 +27,34 @@ def strategic_network(seed: int):
     tables = {name: frame.drop(columns=["row"], errors="ignore")
               for name, frame in base.tables.items() if len(frame)}
     plants = tables["plants"].copy()
+    tables["plant_strategy"] = closable_p0(plants, rng)
+    tables["plants"] = plants
+    scenario = base.scenario.as_dict()
+    return validate_tables(tables, scenario)
+
+
+def closable_p0(plants: pd.DataFrame, rng: np.random.Generator, add_module_cost: bool = True
+                ) -> pd.DataFrame:
+    """Make plant P0 (row 0 of ``plants``, changed in place) open every year with capacity
+    and a drawn fixed cost; return its drawn plant_strategy row (closure and modules)."""
     plants["first_year"] = plants["first_year"].astype(object)
     plants["last_year"] = plants["last_year"].astype(object)
     plants.loc[0, ["first_year", "last_year"]] = ["", ""]
     if plants.loc[0, "capacity_vehicles_per_year"] == 0:
         plants.loc[0, "capacity_vehicles_per_year"] = 800.0
     plants.loc[0, "fixed_cost_usd_per_year"] = float(rng.choice([2e5, 1e6, 3e6]))
-    tables["plants"] = plants
-    modules = int(rng.integers(1, 3))
-    tables["plant_strategy"] = pd.DataFrame([{
-        "plant": "P0", "modules_initial": modules,
-        "module_fixed_cost_share": float(rng.choice([0.0, 0.6, 1.0])),
-        "remove_module_cost_usd": float(rng.choice([0, 1e5])),
-        "add_module_cost_usd": float(rng.choice([0, 5e4])),
-        "can_close": rng.choice(["yes", "no"]),
-        "closure_cost_usd": float(rng.choice([0, 2e5, 1e6]))}])
-    scenario = base.scenario.as_dict()
-    return validate_tables(tables, scenario)
+    row = {"plant": "P0", "modules_initial": int(rng.integers(1, 3)),
+           "module_fixed_cost_share": float(rng.choice([0.0, 0.6, 1.0])),
+           "remove_module_cost_usd": float(rng.choice([0, 1e5]))}
+    if add_module_cost:
+        row["add_module_cost_usd"] = float(rng.choice([0, 5e4]))
+    row["can_close"] = rng.choice(["yes", "no"])
+    row["closure_cost_usd"] = float(rng.choice([0, 2e5, 1e6]))
+    return pd.DataFrame([row])
 
 
-def brute_force(data) -> float:
+def path_values(data) -> dict[tuple, float]:
+    """Margin of every feasible state path of P0 (closure and modules)."""
     strategy = data.tables["plant_strategy"].iloc[0]
     plants = data.tables["plants"].set_index("plant")
     first, last = data.scenario.first_year, data.scenario.last_year
@@ -57,7 +65,7 @@ def brute_force(data) -> float:
     fixed = float(plants.loc["P0", "fixed_cost_usd_per_year"])
     share = float(strategy["module_fixed_cost_share"])
     states = list(range(1, n0 + 1)) + (["closed"] if strategy["can_close"] == "yes" else [])
-    best = -np.inf
+    values = {}
     for path in itertools.product(states, repeat=len(years)):
         if any(a == "closed" and b != "closed" for a, b in itertools.pairwise(path)):
             continue
@@ -78,8 +86,13 @@ def brute_force(data) -> float:
             previous = state
         solution = solve(data, plant_state)
         if solution.status == "optimal":
-            best = max(best, solution.objective - one_off)
-    return best
+            values[path] = solution.objective - one_off
+    return values
+
+
+def brute_force(data) -> float:
+    """The best margin over every feasible state path of P0 (-inf: none is feasible)."""
+    return max(path_values(data).values(), default=-np.inf)
 
 
 def compare(seed: int) -> None:

@@ -10,8 +10,6 @@ independent dense formulation.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
@@ -20,8 +18,7 @@ from evplan.errors import InfeasibleError
 from evplan.scenarios.apply import apply_patches
 from evplan.scenarios.overrides import Patch
 from evplan.twostage.tree import Study, StudyScenario
-from tests.audit_s21.test_independent_lp_oracle import solve
-from tests.audit_s21.test_independent_strategic import strategic_network
+from tests.audit_s21.test_independent_strategic import path_values, strategic_network
 
 
 def cvar(margins: list[float], probabilities: list[float], alpha: float) -> float:
@@ -37,41 +34,6 @@ def cvar(margins: list[float], probabilities: list[float], alpha: float) -> floa
     return total / tail
 
 
-def path_values(data) -> dict[tuple, float]:
-    """Margin of every feasible state path of P0 (closure and modules)."""
-    strategy = data.tables["plant_strategy"].iloc[0]
-    plants = data.tables["plants"].set_index("plant")
-    first, last = data.scenario.first_year, data.scenario.last_year
-    years = list(range(first, last + 1))
-    rate = data.scenario.discount_rate
-    n0 = int(strategy["modules_initial"])
-    capacity = float(plants.loc["P0", "capacity_vehicles_per_year"])
-    fixed = float(plants.loc["P0", "fixed_cost_usd_per_year"])
-    share = float(strategy["module_fixed_cost_share"])
-    states = list(range(1, n0 + 1)) + (["closed"] if strategy["can_close"] == "yes" else [])
-    values = {}
-    for path in itertools.product(states, repeat=len(years)):
-        if any(a == "closed" and b != "closed" for a, b in itertools.pairwise(path)):
-            continue
-        plant_state, one_off, previous = {}, 0.0, n0
-        for y, state in zip(years, path, strict=True):
-            delta = (1 + rate) ** -(y - first)
-            if state == "closed":
-                plant_state[("P0", y)] = None
-                if previous != "closed":
-                    one_off += delta * float(strategy["closure_cost_usd"])
-            else:
-                plant_state[("P0", y)] = (capacity / n0 * state,
-                                          (1 - share) * fixed + share * fixed / n0 * state)
-                one_off += delta * max(0, previous - state) * float(
-                    strategy["remove_module_cost_usd"])
-                one_off += delta * max(0, state - previous) * float(
-                    strategy["add_module_cost_usd"])
-            previous = state
-        solution = solve(data, plant_state)
-        if solution.status == "optimal":
-            values[path] = solution.objective - one_off
-    return values
 
 
 def make_study(seed: int, data):
