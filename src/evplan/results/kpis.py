@@ -69,11 +69,12 @@ def compute_kpis(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     margin = tables["margin_by_plant"].groupby("year", as_index=False)[["margin_usd"]].sum(
     ).rename(columns={"margin_usd": "value"})
     frames.append(margin.assign(key="all", kpi="margin"))
-    paid = [shipments[["year", "duty_usd"]]]  # and a strategic plan's kits' duties
-    if "kit_shipments" in tables:
-        paid.append(tables["kit_shipments"][["year", "duty_usd"]])
-    duties = pd.concat(paid, ignore_index=True).groupby("year", as_index=False)[
-        ["duty_usd"]].sum().rename(columns={"duty_usd": "value"})
+    paid = shipments[["year", "duty_usd"]]
+    if "kit_shipments" in tables:  # a strategic plan's kits pay duty too
+        paid = pd.concat([paid, tables["kit_shipments"][["year", "duty_usd"]]],
+                         ignore_index=True)
+    duties = paid.groupby("year", as_index=False)[["duty_usd"]].sum().rename(
+        columns={"duty_usd": "value"})
     frames.append(duties.assign(key="all", kpi="duties_paid"))
     kpis = pd.concat(frames, ignore_index=True)[["kpi", "year", "key", "value"]]
     kpis["unit"] = kpis["kpi"].map(KPI_UNITS)

@@ -102,6 +102,10 @@ def kpi_problems(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list
     if kpis is None or any(name not in tables for name in needed):
         return []
     sales, shipments = tables["sales"], tables["shipments"]
+    paid = shipments
+    if "kit_shipments" in tables:  # a strategic plan's kits pay duty too
+        paid = pd.concat([shipments[["year", "duty_usd"]],
+                          tables["kit_shipments"][["year", "duty_usd"]]], ignore_index=True)
     frames = [_by(sales, [], "sales_vehicles", "global_sales"),
               _shares(sales, "market", "sales_vehicles", "sales_share_by_market"),
               _shares(shipments, "origin", "shipment_vehicles", "sales_share_by_origin"),
@@ -109,10 +113,7 @@ def kpi_problems(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list
                   shipments["export"].astype(bool), shipments["shipment_vehicles"], 0.0)),
                   ["origin"], "shipment_vehicles", "exports_by_origin"),
               _by(tables["margin_by_plant"], [], "margin_usd", "margin"),
-              _by(pd.concat([shipments[["year", "duty_usd"]], *(  # kits pay duty too
-                  [tables["kit_shipments"][["year", "duty_usd"]]]
-                  if "kit_shipments" in tables else [])], ignore_index=True),
-                  [], "duty_usd", "duties_paid")]
+              _by(paid, [], "duty_usd", "duties_paid")]
     utilisation = tables["utilisation"].groupby(["year", "country"], as_index=False)[
         ["production_vehicles", "capacity_vehicles_per_year"]].sum()
     capacity = utilisation["capacity_vehicles_per_year"].to_numpy(dtype=float)
