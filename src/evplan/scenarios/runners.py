@@ -55,6 +55,7 @@ from evplan.scenarios.worker import (
     ChunkResult,
     Recording,
     Solver,
+    frozen_heap,
     run_record,
     solve_in_process,
     start_process,
@@ -493,52 +494,53 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
         store.record_many(records)
 
     worker_cpu: dict[Any, float] = {}
-    try:
-        if serial:
-            pending: list[CaseOutcome] = []
+    with frozen_heap():  # the heap held before the study: not scanned again per case
+        try:
+            if serial:
+                pending: list[CaseOutcome] = []
 
-            def on_case(outcome: CaseOutcome) -> None:
-                pending.append(outcome)
-                bar.advance(1)
-                if len(pending) >= MAX_CHUNK:
-                    record(pending[:])
-                    pending.clear()
+                def on_case(outcome: CaseOutcome) -> None:
+                    pending.append(outcome)
+                    bar.advance(1)
+                    if len(pending) >= MAX_CHUNK:
+                        record(pending[:])
+                        pending.clear()
 
-            Solver(data, warm).solve(cases, "frames" if keep_tables else "", on_case,
-                                     stored=store is not None)
-            record(pending)
-        else:
-            state = warm.state()  # checks the result templates on the base case
-            templates = warm.result_templates
-            here = Solver(data, warm)  # this process solves chunks too (local processes)
-            key = here.key
-            if scheduler is not None:
-                before = _dask_cpu(scheduler)
-                runner = _dask(key, state, cases, chunk_size, keep_tables, store is not None,
-                               scheduler)
+                Solver(data, warm).solve(cases, "frames" if keep_tables else "", on_case,
+                                         stored=store is not None)
+                record(pending)
             else:
+                state = warm.state()  # checks the result templates on the base case
+                templates = warm.result_templates
+                here = Solver(data, warm)  # this process solves chunks too (local processes)
+                key = here.key
+                if scheduler is not None:
+                    before = _dask_cpu(scheduler)
+                    runner = _dask(key, state, cases, chunk_size, keep_tables, store is not None,
+                                   scheduler)
+                else:
 
-                def solve_here(chunk: list[Case]) -> ChunkResult:
-                    # Recorded by record() below; its CPU is this process's, counted once.
-                    return ChunkResult(here.solve(chunk, "frames" if keep_tables else "",
-                                                  stored=store is not None), os.getpid(), 0.0)
+                    def solve_here(chunk: list[Case]) -> ChunkResult:
+                        # Recorded by record() below; its CPU is this process's, counted once.
+                        return ChunkResult(here.solve(chunk, "frames" if keep_tables else "",
+                                                      stored=store is not None), os.getpid(), 0.0)
 
-                runner = _local(key, state, cases, Segments(len(cases), workers, chunk_size),
-                                recording, keep_tables, solve_here)
-            with contextlib.closing(runner):  # an interrupt while recording stops it too
-                for chunk in runner:
-                    worker_cpu[chunk.pid] = max(worker_cpu.get(chunk.pid, 0.0),
-                                                chunk.cpu_seconds)
-                    record(chunk.outcomes)
-                    bar.advance(len(chunk.outcomes))
-            if scheduler is not None:
-                after = _dask_cpu(scheduler)
-                worker_cpu = {address: after[address] - before.get(address, 0.0)
-                              for address in after}
-    finally:
-        bar.close()
-        if owned_client is not None and owned_client is not client_given:
-            owned_client.close()
+                    runner = _local(key, state, cases, Segments(len(cases), workers, chunk_size),
+                                    recording, keep_tables, solve_here)
+                with contextlib.closing(runner):  # an interrupt while recording stops it too
+                    for chunk in runner:
+                        worker_cpu[chunk.pid] = max(worker_cpu.get(chunk.pid, 0.0),
+                                                    chunk.cpu_seconds)
+                        record(chunk.outcomes)
+                        bar.advance(len(chunk.outcomes))
+                if scheduler is not None:
+                    after = _dask_cpu(scheduler)
+                    worker_cpu = {address: after[address] - before.get(address, 0.0)
+                                  for address in after}
+        finally:
+            bar.close()
+            if owned_client is not None and owned_client is not client_given:
+                owned_client.close()
     kpis, table = _tidy(outcomes, run_ids)
     used = 1 if serial else workers
     worker_seconds = float(sum(worker_cpu.values()))
