@@ -281,7 +281,9 @@ def _check_quota_groups(duties: pd.DataFrame, label: str, problems: list[Problem
                                  f"{' and '.join(markets)}. A quota is opened by one market; "
                                  "give each market's quota its own quota_group name.",
                                  int(rows["row"].min())))
-    found += _quota_group_spellings(named, label)
+    found += spelled_two_ways(named, "quota_group", TABLES["duties"], label,
+                              "it would be another quota with its own volume",
+                              case_noun="quota groups")
     without = named[named["quota_vehicles_per_year"].isna()]
     table = TABLES["duties"]
     found += [Problem(label, f"{row_label(table, duties, i)}: quota_group "
@@ -289,31 +291,6 @@ def _check_quota_groups(duties: pd.DataFrame, label: str, problems: list[Problem
                       "blank, so the row has no quota to share. Give the quota or clear "
                       "quota_group.", int(duties.loc[i, "row"])) for i in without.index]
     _limited(problems, label, found)
-
-
-def _quota_group_spellings(named: pd.DataFrame, label: str) -> list[Problem]:
-    """quota_group names that differ only in case, look-alike or invisible characters
-    ('ca-cn-ev' beside 'CA-CN-EV'): they would be two quotas, each a full quota without the
-    other's quota_shares row, silently. The spelling to write is the first in row order
-    without odd characters."""
-    found = []
-    spellings: dict[str, dict[str, list[int]]] = {}
-    for group, row in zip(named["quota_group"], named["row"], strict=True):
-        spellings.setdefault(folded(str(group)), {}).setdefault(str(group), []).append(int(row))
-    for variants in spellings.values():
-        if len(variants) < 2:
-            continue
-        # the spelling to write: the first in row order without odd characters, if any
-        first = next((name for name in variants if name.isascii()), next(iter(variants)))
-        for other in (name for name in variants if name != first):
-            rows = variants[other]
-            odd = other if not other.isascii() or first.isascii() else first
-            found.append(Problem(label, f"{'row' if len(rows) == 1 else 'rows'} "
-                                 f"{', '.join(map(str, rows))}: quota_group '{other}' is "
-                                 f"not '{first}' (rows {', '.join(map(str, variants[first]))})"
-                                 f": {_unseen(odd, 'quota groups')}, so it would be another "
-                                 f"quota with its own volume. Write '{first}'.", rows[0]))
-    return found
 
 
 def _check_route_duty_coverage(
@@ -583,6 +560,11 @@ def check_tables(
         problems += [problem for problem in spelled_two_ways(
             tables["programs"], column, TABLES["programs"], labels["programs"], consequence)
             if problem.row not in named]  # a maker check_maker_names named already
+    for name, column in (("plants", "plant"), ("markets", "market"), ("programs", "program")):
+        problems += spelled_two_ways(  # two ids that read alike: the user meant one of them
+            tables[name], column, TABLES[name], labels[name], f"it reads as the same "
+            f"{column}: a row of another file written either way would reach only one of them",
+            "Give it a name of its own, or remove the row if it repeats '{first}'.")
     plants = tables["plants"]
     fractional = plants.index[(plants["capacity_vehicles_per_year"] > 0)
                               & (plants["capacity_vehicles_per_year"] < 1)]

@@ -22,7 +22,8 @@ __all__ = ["spelled_two_ways"]
 
 
 def spelled_two_ways(frame: pd.DataFrame, column: str, table: Table, label: str,
-                     consequence: str) -> list[Problem]:
+                     consequence: str, fix: str = "Write '{first}'.",
+                     case_noun: str = "") -> list[Problem]:
     """A problem for each row of ``frame`` whose ``column`` is another spelling of a name
     the column already holds (the one to write: in plain letters, on most rows).
 
@@ -39,6 +40,11 @@ def spelled_two_ways(frame: pd.DataFrame, column: str, table: Table, label: str,
     consequence : str
         What the other spelling would do, e.g. ``"a demand row for the segment would not
         pool this program"``.
+    fix : str
+        What to do, with ``{first}`` for the spelling to write (default: write it).
+    case_noun : str, optional
+        Names that differ only in case are said to be case-sensitive ``case_noun``
+        (``"quota groups are case-sensitive"``) rather than to differ in case.
 
     Examples
     --------
@@ -69,10 +75,13 @@ def spelled_two_ways(frame: pd.DataFrame, column: str, table: Table, label: str,
             if value not in variants or value == first:
                 continue
             odd = first if value.isascii() and not first.isascii() else value
+            why = difference(odd)
+            if case_noun and why == "they differ in case":
+                why = f"{case_noun} are case-sensitive"
             found.append(Problem(label, f"{row_label(table, frame, index)}: {column} '{value}' "
                                  f"is not '{first}' (row{'s' if len(variants[first]) > 1 else ''}"
-                                 f" {shown}): {difference(odd)}, so {consequence}. Write "
-                                 f"'{first}'.", int(frame.loc[index, "row"])))
+                                 f" {shown}): {why}, so {consequence}. "
+                                 f"{fix.format(first=first)}", int(frame.loc[index, "row"])))
     if len(found) > MAX_ROWS_PER_KIND:
         more = len(found) - MAX_ROWS_PER_KIND
         found = [*found[:MAX_ROWS_PER_KIND], Problem(
