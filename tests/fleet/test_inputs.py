@@ -125,9 +125,11 @@ def test_battery_shares_above_one_and_unknown_chemistry(tmp_path: Path) -> None:
                          encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load_chemistry(chemistry, load_battery())
-    assert messages(caught) == [
+    assert messages(caught) == [  # every problem at once: the id and the shares' sum
         "row 2, chemistry '*/*/BEV/LPF': chemistry 'LPF' is not in battery.csv. Did you mean "
-        "'LFP'?"]
+        "'LFP'?",
+        "program '*', origin '*', powertrain 'BEV': shares add up to 0.9, not 1. Make them "
+        "add up to 1."]
     chemistry.write_text("powertrain,chemistry,share\nBEV,LFP,0.6\nBEV,NMC811,0.3\n",
                          encoding="utf-8")
     with pytest.raises(InputError) as caught:
@@ -135,6 +137,20 @@ def test_battery_shares_above_one_and_unknown_chemistry(tmp_path: Path) -> None:
     assert messages(caught) == [
         "program '*', origin '*', powertrain 'BEV': shares add up to 0.9, not 1. Make them "
         "add up to 1."]
+
+
+def test_a_bad_share_cell_hides_no_other_groups_sum(tmp_path: Path) -> None:
+    """A cell that does not parse used to skip the shares' sum check of every group: a PHEV
+    group adding up to 0.8 went unreported until the BEV cell was fixed."""
+    chemistry = tmp_path / "chemistry.csv"
+    chemistry.write_text("powertrain,chemistry,share\nBEV,LFP,six\nBEV,NMC811,0.4\n"
+                         "PHEV,LFP,0.8\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_chemistry(chemistry, load_battery())
+    found = messages(caught)
+    assert len(found) == 2 and "share = 'six' is not a number" in found[0], found
+    assert found[1] == ("program '*', origin '*', powertrain 'PHEV': shares add up to 0.8, "
+                        "not 1. Make them add up to 1.")  # the BEV group has no sum to check
 
 
 def test_a_market_without_a_curve_is_named_in_the_file_given(tmp_path: Path) -> None:

@@ -198,18 +198,25 @@ def load_chemistry(source: TableSource = None, battery: pd.DataFrame | None = No
     table = read_parameter_table(CHEMISTRY, source, default_table_path("fleet", "chemistry.csv"),
                                  problems)
     label = Path(source).name if isinstance(source, str | Path) else CHEMISTRY.file
-    if battery is not None and not problems:
+    # Every problem at once: the rows whose cells parsed are checked for unknown ids, and
+    # the groups none of whose rows has a problem for their shares' sum (a group with a bad
+    # cell has no sum to check). A file-level problem (a missing column) stops here.
+    if any(problem.row is None for problem in problems):
+        raise InputError(problems)
+    bad = table["row"].isin({problem.row for problem in problems})
+    keys = ["program", "origin", "powertrain"]
+    if battery is not None:
         from evplan.fleet.tables import unknown_ids
 
-        problems += unknown_ids(CHEMISTRY, table, "chemistry", set(battery["chemistry"]), label,
-                                "in battery.csv", "Add it to battery.csv or fix the id.")
-    if not problems:
-        sums = table.groupby(["program", "origin", "powertrain"], as_index=False)["share"].sum()
-        for program, origin, powertrain, total in sums.itertuples(index=False):
-            if not np.isclose(total, 1.0, atol=1e-6):
-                problems.append(Problem(label, f"program '{program}', origin '{origin}', "
-                                        f"powertrain '{powertrain}': shares add up to "
-                                        f"{total:g}, not 1. Make them add up to 1."))
+        problems += unknown_ids(CHEMISTRY, table[~bad], "chemistry", set(battery["chemistry"]),
+                                label, "in battery.csv", "Add it to battery.csv or fix the id.")
+    spoilt = pd.MultiIndex.from_frame(table.loc[bad, keys])
+    sums = table.groupby(keys, as_index=False)["share"].sum()
+    for program, origin, powertrain, total in sums.itertuples(index=False):
+        if (program, origin, powertrain) not in spoilt and not np.isclose(total, 1.0, atol=1e-6):
+            problems.append(Problem(label, f"program '{program}', origin '{origin}', "
+                                    f"powertrain '{powertrain}': shares add up to "
+                                    f"{total:g}, not 1. Make them add up to 1."))
     if problems:
         raise InputError(problems)
     return table
