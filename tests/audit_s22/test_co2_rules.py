@@ -64,11 +64,9 @@ def test_a_bev_in_an_early_year_of_the_group_is_sold_only_when_worth_its_discoun
     assert bevs.loc[2026] == pytest.approx(1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="audit s22 finding: results/compliance.py divides an "
-                   "averaging group's dual by the discount factor of the group's last year for "
-                   "every year's row, so an early year's bev_value_usd_per_vehicle is in USD "
-                   "of the last year, not of its own year as the module docstring states")
 def test_the_compliance_value_of_a_bev_is_in_usd_of_its_own_year() -> None:
+    """Audit s22: an averaging group's dual was divided by the discount factor of the group's
+    last year on every year's row, so an early year's value was in USD of the last year."""
     # results/compliance.py: value = -sum_r lambda_r a_r / delta_y, y the BEV's year. The
     # premium (100 per g/km x vehicle) is paid in 2026, so lambda = 100 delta_2026 and a
     # 2025 BEV is worth 100 x 100 x delta_2026 / delta_2025 = 10,000 / 1.1 = 9,090.9 USD of
@@ -78,6 +76,9 @@ def test_the_compliance_value_of_a_bev_is_in_usd_of_its_own_year() -> None:
     table = result["fleet_compliance"].set_index("year")
     assert table.loc[2025, "bev_value_usd_per_vehicle"] == pytest.approx(10_000.0 / 1.1)
     assert result.kpi("bev_compliance_value", 2025, "M1") == pytest.approx(10_000.0 / 1.1)
+    assert table.loc[2026, "bev_value_usd_per_vehicle"] == pytest.approx(10_000.0)
+    # the group's one shadow price stays in USD of its last year, on both rows
+    assert table["shadow_price_usd_per_g_km_vehicle"].tolist() == pytest.approx([100.0, 100.0])
 
 
 def test_surplus_zev_credits_are_sold_and_lower_the_compliance_cost() -> None:

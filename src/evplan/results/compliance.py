@@ -285,7 +285,7 @@ class ComplianceLayout:
         # Positions of each table's years among the model's years (-1: not a model year).
         model_years = pd.Index(self.years)
         for name, years in (("fleet_years", groups["last_year"]), ("zev_years", zev["year"]),
-                            ("credit_years", credit["year"]),
+                            ("fleet_row_years", fleet["year"]), ("credit_years", credit["year"]),
                             ("capped_years", pd.Series(self.capped_years))):
             constant[name] = model_years.get_indexer(pd.Index(years))
         return constant
@@ -380,9 +380,14 @@ class ComplianceLayout:
         table["pooling_usd"] = table["group_pooled_g_km_vehicles"] * constant[
             "fleet_pool_price"][group]
         group_delta = self._discount_at(discount, "fleet_years", groups["last_year"])
-        shadow = self._dual(run, "fleet-target", len(groups)) / group_delta
-        table["shadow_price_usd_per_g_km_vehicle"] = shadow[group]
-        table["bev_value_usd_per_vehicle"] = shadow[group] * target
+        dual = self._dual(run, "fleet-target", len(groups))
+        # the group's one price, in USD of its last year (when its premium is paid); what a
+        # BEV saves, in USD of the BEV's own year: an early year's BEV saves a premium paid
+        # later (docs/formulation.md, "Shadow prices")
+        table["shadow_price_usd_per_g_km_vehicle"] = (dual / group_delta)[group]
+        own_delta = self._discount_at(discount, "fleet_row_years",
+                                      self.compliance.fleet_years["year"])
+        table["bev_value_usd_per_vehicle"] = dual[group] / own_delta * target
         return table
 
     def _zev(self, run: HighsRun, shipped: np.ndarray, discount: pd.Series

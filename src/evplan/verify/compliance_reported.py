@@ -22,7 +22,9 @@ and zero-emission rules"), with its own joins (it does not read
   where ``include_use_phase`` is ``yes``) in a year with a ``carbon_prices`` row, 0 in a
   year without one;
 * ``bev_value_usd_per_vehicle`` is the reported shadow price (a dual, not re-derived) times
-  :math:`T_{ky}` (fleet) or :math:`c_{BEV} - s_{ky}` (ZEV);
+  :math:`T_{ky}` (fleet; times :math:`\delta_{last}/\delta_y` in an averaging group, whose
+  one price is in USD of its last year: the value is in USD of the row's year) or
+  :math:`c_{BEV} - s_{ky}` (ZEV);
 * every key of shipments with vehicles has its row.
 
 Only the columns the checked plan holds are compared: a warm re-solve
@@ -57,6 +59,18 @@ _LABELS = {"fleet_compliance": ["market", "year"], "zev_compliance": ["market", 
            "battery_footprint": ["plant", "program", "year"]}
 
 Tables = Mapping[str, Any]
+
+
+def _to_own_year(data: NetworkData, rows: pd.DataFrame, group: np.ndarray) -> np.ndarray:
+    """Per fleet row: delta(last year of its averaging group) / delta(its year), 1 for a
+    row without a group (USD of the group's last year -> USD of the row's year)."""
+    years = rows["year"].to_numpy(dtype=float)
+    frame = pd.DataFrame({"market": rows["market"].to_numpy(dtype=object), "group": group,
+                          "year": years})
+    last = frame.groupby(["market", "group"])["year"].transform("max").to_numpy(dtype=float)
+    last = np.where(group == "", years, last)
+    rate = float(data.scenario.discount_rate)
+    return np.asarray((1.0 + rate) ** -(last - years), dtype=float)
 
 
 def _take(values: Any, at: np.ndarray, fill: Any = np.nan) -> np.ndarray:
@@ -185,15 +199,17 @@ class ReportedCheck:
             rule = first_rows(rows, rules, ["market", "year"])
             target = _take(rules["target_g_per_km"].to_numpy(dtype=float), rule)
             constant("target_g_per_km", target)
-            constant("averaging_group", _take(rules["averaging_group"].fillna("").astype(
-                str).to_numpy(dtype=object), rule, ""))
+            group = _take(rules["averaging_group"].fillna("").astype(str).to_numpy(
+                dtype=object), rule, "")
+            constant("averaging_group", group)
             total("vehicles", one)
             total("bev_vehicles", flow["bev"])
             total("grams", flow["grams"])
             total("balance_g_km_vehicles", flow["grams"] - _take(target, at))
             self.ratios.append((name, "co2_g_per_km_average", "grams", "vehicles", np.nan))
             self.values.append((name, "bev_value_usd_per_vehicle",
-                                "shadow_price_usd_per_g_km_vehicle", target))
+                                "shadow_price_usd_per_g_km_vehicle",
+                                target * _to_own_year(data, rows, group)))
             applies = first_rows(ship, rules, ["market", "year"]) >= 0
             self._rule_rows(name, rules[["market", "year"]], rows, "fleet_targets.csv")
         elif name == "zev_compliance":
