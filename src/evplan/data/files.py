@@ -7,8 +7,15 @@ naming the file and saying how to save it, never a traceback.
 
 Encodings
     UTF-8, with or without a byte-order mark (Excel's "CSV UTF-8" writes one); line ends
-    LF or CRLF. UTF-16 and UTF-32 (Excel's "Unicode text"), Latin-1/Windows-1252 text with
-    accented letters, and binary files are refused with the fix "save it as UTF-8".
+    LF, CRLF or CR (Excel for Mac's "CSV (Macintosh)"). UTF-16 and UTF-32 (Excel's
+    "Unicode text"), Latin-1/Windows-1252 text with accented letters, and binary files are
+    refused with the fix "save it as UTF-8".
+
+CSV layout
+    Blank lines and rows whose every cell is empty are left out, and so are columns whose
+    header cell and every cell are empty (Excel keeps cleared rows and columns); the rows
+    that remain keep the numbers a spreadsheet shows (a frame's index is the record's
+    position under the header).
 
 YAML limits (:class:`LimitedSafeLoader`, a :class:`yaml.SafeLoader`)
     Booleans are YAML 1.2's: ``true`` and ``false`` only (``yes``, ``no``, ``on``, ``off`` are
@@ -30,9 +37,11 @@ import csv
 import io
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -160,6 +169,16 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
     text = read_text_file(path, label)
     if not text.strip():
         return None
+    # Line ends CRLF or a lone CR (Excel for Mac's 'CSV (Macintosh)') read as LF: Python's
+    # csv module raised on a lone CR ("new-line character seen in unquoted field"), a
+    # traceback instead of a plan.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Blank lines above the header are skipped (rows below are still numbered as a
+    # spreadsheet shows them); blank lines below it are read, then left out with rows
+    # of empty cells (:func:`_without_blank_rows`), so that row numbers do not shift.
+    lines = text.lstrip("\ufeff").split("\n")
+    above = next(number for number, line in enumerate(lines) if line.strip())
+    text = "\n".join(lines[above:])
     # The separator, from the header alone: a ';' file whose cells hold commas (decimal
     # commas, a source with a list) otherwise parses into misleading cell counts.
     first = next((line for line in text.lstrip("\ufeff").splitlines() if line.strip()), "")
@@ -168,7 +187,7 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
         _refuse_other_separator(label, header_cells[0])
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            skip_blank_lines=True)
+                            skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         return None
     except (pd.errors.ParserError, ValueError) as error:
@@ -180,12 +199,80 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
         _refuse_longer_rows(label, text)
     if len(frame.columns) == 1:
         _refuse_other_separator(label, str(frame.columns[0]))
-    names = next((row for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if row), [])
+    names = next((row for row in _csv_rows(text, label) if row), [])
     repeated = {name for name in names if name.strip() and names.count(name) > 1}
     if repeated and len(names) == len(frame.columns):  # pandas renamed a repeat 'x.1':
         frame.columns = pd.Index([name if name in repeated else read  # name it as written
                                   for name, read in zip(names, frame.columns, strict=True)])
+    if len(names) == len(frame.columns):
+        frame = _without_blank_header_columns(frame, names)
+    frame = _without_blank_rows(frame)
+    if above:
+        frame.index = frame.index + above
     return frame
+
+
+def _column_letter(position: int) -> str:
+    """The spreadsheet letter of a 0-based column position: 0 -> 'A', 26 -> 'AA'."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _without_blank_header_columns(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """``frame`` without the columns whose header cell and every cell are blank.
+
+    Excel writes a comma for every column it once used, so a sheet whose last columns were
+    cleared saves as ``plant,country,,``: pandas named them ``Unnamed: 2``, ``Unnamed: 3``
+    and the table was refused for columns the user never wrote. A blank-header column that
+    holds a value is kept, named by its spreadsheet letter, so that the message about it
+    says which column to name or delete.
+    """
+    keep: list[int] = []
+    renamed: list[str] = []
+    for position, (name, read) in enumerate(zip(names, frame.columns, strict=True)):
+        if name.strip():
+            keep.append(position)
+            renamed.append(str(read))
+            continue
+        cells = frame.iloc[:, position].astype(str).str.strip()
+        if (cells != "").any():
+            keep.append(position)
+            renamed.append(f"(no header, column {_column_letter(position)})")
+    if len(keep) == len(names) and renamed == [str(column) for column in frame.columns]:
+        return frame
+    kept = frame.iloc[:, keep].copy()
+    kept.columns = pd.Index(renamed)
+    return kept
+
+
+def _without_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without rows whose every cell is blank, keeping each row's position.
+
+    The index stays the record's position in the file (0 for the first row under the
+    header), so that :mod:`evplan.data.read` numbers the rows as a spreadsheet shows them
+    even when blank lines or rows of empty cells (``,,,`` where Excel kept cleared rows)
+    stand between them.
+    """
+    if frame.empty or not len(frame.columns):
+        return frame
+    filled = np.zeros(len(frame), dtype=bool)
+    for position in range(frame.shape[1]):
+        filled |= frame.iloc[:, position].astype(str).str.strip().to_numpy() != ""
+    return frame if filled.all() else frame.loc[filled]
+
+
+def _csv_rows(text: str, label: str) -> Iterator[list[str]]:
+    """The rows of ``text`` as Python's csv module reads them; a csv error (a cell over its
+    131,072-character limit) is an InputError naming the file, not a traceback."""
+    try:
+        yield from csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    except csv.Error as error:
+        raise InputError([Problem(label, f"{label} cannot be read as CSV: {error}. Check that "
+                                  "every quote that opens a cell is closed.")]) from None
 
 
 def _refuse_longer_rows(label: str, text: str) -> None:
@@ -194,7 +281,7 @@ def _refuse_longer_rows(label: str, text: str) -> None:
     When every row has one cell more, a comma ends each line; when only some have, those
     rows are named: an unquoted decimal comma ('1,5') is the usual cause.
     """
-    rows = [row for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if row]
+    rows = [row for row in _csv_rows(text, label) if row]
     width = len(rows[0])
     longer = [number for number, row in enumerate(rows[1:], start=2) if len(row) > width]
     if not longer or len(longer) == len(rows) - 1:

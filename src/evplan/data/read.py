@@ -6,13 +6,16 @@ wrong with a cell and says so in the planner's terms.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
 from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET, read_sheets, scenario_from_sheets
 from evplan.data.files import SCENARIO_FILE, read_csv_table, read_scenario_file
 from evplan.data.overlay import read_layered_folder
@@ -69,12 +72,38 @@ def read_inputs(path: str | Path) -> RawInputs:
         raise InputError([Problem(str(source), f"{source} does not exist. Pass a folder of CSV "
                                   "files with a scenario.yaml, or an .xlsx workbook.")])
     if source.is_dir():
+        _refuse_a_folder_without_inputs(source)
         return read_layered_folder(source, _read_folder)
     if source.suffix.lower() in {".xlsx", ".xlsm"}:
         return _read_workbook(source)
     raise InputError([Problem(str(source), f"{source} is neither a folder nor an .xlsx workbook. "
                               "Pass the folder that holds plants.csv, routes.csv, ... and "
                               "scenario.yaml.")])
+
+
+def _refuse_a_folder_without_inputs(folder: Path) -> None:
+    """Raise one problem for a folder that holds no input file at all (the wrong folder).
+
+    Before, such a folder (``evplan run ~/Downloads``) gave one "is missing" problem per
+    required table and four about scenario.yaml, none saying that the folder was wrong.
+    A subfolder that holds ``scenario.yaml`` or ``plants.csv`` is named as the likely one.
+    """
+    files = [table.file for table in TABLES.values()] + [SCENARIO_FILE]
+    try:
+        if any((folder / name).exists() for name in files):
+            return
+        inside = sorted(child for child in folder.iterdir() if child.is_dir() and any(
+            (child / name).exists() for name in (SCENARIO_FILE, "plants.csv")))
+    except OSError:
+        return  # an unreadable folder: the per-file messages say what cannot be read
+    hint = (f" Did you mean {' or '.join(str(child) for child in inside[:3])}?" if inside
+            else "")
+    required = ", ".join(table.file for table in TABLES.values() if table.required)
+    raise InputError([Problem(str(folder), f"{folder} holds no input files: none of "
+                              f"{SCENARIO_FILE}, {required} is there.{hint} Pass the folder "
+                              "that holds them, a workbook, or an example's name "
+                              "(china-export); `evplan template DIR` writes a folder to "
+                              "start from.")])
 
 
 def _plain_text(value: str) -> str:
@@ -100,13 +129,17 @@ def _stripped(table: dict[str, str], value: object) -> object:
     return table.get(value, value) if isinstance(value, str) else value
 
 
-def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+def _with_row_numbers(frame: pd.DataFrame, by_index: bool = False) -> pd.DataFrame:
     """``frame`` with stripped headers and text cells and a ``row`` column (2, 3, ...).
 
     Its callers pass text (CSV cells read as str): other cells and column dtypes stay as
-    they are.
+    they are. ``by_index``: the frame's index is each record's position under the header
+    (:func:`~evplan.data.files.read_csv_table` keeps it when it leaves out blank rows), so
+    row = position + 2 as a spreadsheet numbers it.
     """
-    frame = frame.copy()
+    rows = (np.asarray(frame.index, dtype=np.int64) + 2 if by_index
+            else np.arange(2, len(frame) + 2))
+    frame = frame.reset_index(drop=True)
     frame.columns = [str(column).strip() for column in frame.columns]
     for position in range(frame.shape[1]):
         series = frame.iloc[:, position]
@@ -116,8 +149,122 @@ def _with_row_numbers(frame: pd.DataFrame) -> pd.DataFrame:
                     if isinstance(value, str) and value != (plain := _plain_text(value))}
         if stripped:
             frame.isetitem(position, series.map(partial(_stripped, stripped)).array)
-    frame.insert(0, "row", range(2, len(frame) + 2))
+    frame.insert(0, "row", rows)
     return frame
+
+
+# How a European-locale spreadsheet writes numbers: a decimal comma ('0,5', '1,25', not
+# '1,250' which may be an English thousands separator), dots between thousands with a
+# decimal comma ('1.234,5') or with two groups or more ('1.234.567').
+_EUROPEAN = re.compile(r"[+-]?(?:\d+,\d+|\d{1,3}(?:\.\d{3})+,\d+|[1-9]\d{0,2}(?:\.\d{3}){2,})")
+_ENGLISH_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+")
+# Numbers that read one way with a decimal point and another with a decimal comma:
+# '600.000' (600 or 600,000?) and '1,250' (1.25 or 1,250?).
+_DOTTED_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3}|,\d{3})")
+
+
+def _may_be_european(series: pd.Series, whole: bool) -> bool:
+    """Whether a column's text holds a comma (or, ``whole``, a dot): a fast first look.
+
+    Arrow text is searched by Arrow; object text is joined once (60 ms for a million
+    cells), where a regular expression per cell would take seconds.
+    """
+    marks = (",", ".") if whole else (",",)
+    if isinstance(series.dtype, pd.StringDtype):
+        return any(bool(series.str.contains(mark, regex=False).any()) for mark in marks)
+    cells = series.to_numpy(dtype=object)
+    try:
+        joined = "".join(cells.tolist())
+    except TypeError:  # a missing cell (None, NaN) among the text
+        joined = "".join(cell for cell in cells if isinstance(cell, str))
+    return any(mark in joined for mark in marks)
+
+
+def _european_numbers(tables: dict[str, pd.DataFrame], labels: dict[str, str]
+                      ) -> list[Problem]:
+    """Problems for numbers written the European way, and for numbers that then mislead.
+
+    A number written with a decimal comma ('0,5') or dots between thousands ('1.234.567')
+    is refused by validation anyway, but as "not a number ... without thousands
+    separators", which sends a European user to the wrong fix. Worse, once one cell of the
+    inputs is written that way, '600.000' in another cell (a Google Sheets or LibreOffice
+    export in a German locale) most likely means 600,000, yet reads as 600 without a
+    word; '1,250' may mean 1.25. Each such cell is named with the cell that shows the
+    convention; the validator's own problem on its row is then left out.
+    """
+    found: list[tuple[str, str, pd.DataFrame, str, pd.Series | np.ndarray, np.ndarray]] = []
+    example = ""
+    for name, frame in tables.items():
+        table = TABLES.get(name)
+        if table is None:
+            continue
+        for column in table.columns:
+            if column.dtype not in ("int", "float") or column.name not in frame.columns:
+                continue
+            # cells are stripped text already (_with_row_numbers, excel.read_sheets)
+            series = frame[column.name]
+            whole = column.dtype == "int"  # '2.025' in a year column: 2025 with a dot
+            if not _may_be_european(series, whole):  # the usual case
+                found.append((name, labels.get(name, table.file), frame, column.name,
+                              series, np.zeros(len(series), dtype=bool)))
+                continue
+            text = series.to_numpy(dtype=object, na_value="")
+            numbers = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=float)
+            unread = np.isnan(numbers)
+            if whole:
+                with np.errstate(invalid="ignore"):
+                    unread |= numbers != np.round(numbers)
+            european = np.zeros(len(text), dtype=bool)
+            for position in np.flatnonzero(unread & (text != "")):
+                cell = str(text[position])
+                european[position] = ((_EUROPEAN.fullmatch(cell) is not None
+                                       and _ENGLISH_THOUSANDS.fullmatch(cell) is None)
+                                      or (whole and _DOTTED_THOUSANDS.fullmatch(cell)
+                                          is not None))
+            if european.any() and not example:
+                first = int(np.flatnonzero(european)[0])
+                example = (f"{labels.get(name, table.file)} row "
+                           f"{int(frame['row'].iloc[first])}, {column.name} = "
+                           f"'{text[first]}'")
+            found.append((name, labels.get(name, table.file), frame, column.name, text,
+                          european))
+    if not example:
+        return []
+    problems: list[Problem] = []
+    for name, label, frame, column_name, cells, european in found:
+        table = TABLES[name]
+        text = np.asarray(cells.to_numpy(dtype=object, na_value="") if isinstance(
+            cells, pd.Series) else cells, dtype=object)
+        ambiguous = np.fromiter((_AMBIGUOUS.fullmatch(str(cell)) is not None for cell in text),
+                                dtype=bool, count=len(text))
+        for kind, mask in (("european", european), ("ambiguous", ambiguous & ~european)):
+            positions = np.flatnonzero(mask)
+            for position in positions[:MAX_ROWS_PER_KIND]:
+                index = frame.index[position]
+                cell = str(text[position])
+                if kind == "european":
+                    plain = cell.replace(".", "").replace(",", ".")
+                    how = " and ".join(way for mark, way in (
+                        (".", "dots between thousands"), (",", "a decimal comma"))
+                        if mark in cell)
+                    why = (f"is written with {how}. Write {plain} (a decimal point, no "
+                           "thousands separators)")
+                else:
+                    grouped = cell.replace(",", "").replace(".", "")
+                    decimal = f"{float(cell.replace(',', '.')):g}"
+                    why = (f"is ambiguous: these inputs write numbers the European way "
+                           f"({example}), so it may mean {grouped} as well as {decimal}. "
+                           "Write the number without thousands separators, with a decimal "
+                           "point")
+                problems.append(Problem(label, f"{row_label(table, frame, index)}: "
+                                        f"{column_name} = '{cell}' {why}.",
+                                        int(frame.loc[index, "row"])))
+            if len(positions) > MAX_ROWS_PER_KIND:
+                more = len(positions) - MAX_ROWS_PER_KIND
+                problems.append(Problem(label, f"... and {more} more rows with the same "
+                                        "problem.", count=more))
+    return problems
 
 
 def read_raw_table(source: str | Path | pd.DataFrame, label: str) -> pd.DataFrame:
@@ -143,7 +290,7 @@ def read_raw_table(source: str | Path | pd.DataFrame, label: str) -> pd.DataFram
         if read is None:
             raise InputError([Problem(label, _empty_file(label))])
         frame = read
-    return _with_row_numbers(frame).reset_index(drop=True)
+    return _with_row_numbers(frame, by_index=not isinstance(source, pd.DataFrame))
 
 
 def _empty_file(label: str, columns: tuple[str, ...] = ()) -> str:
@@ -180,7 +327,8 @@ def _read_folder(folder: Path, complete: bool = True,
         if frame is None:
             problems.append(Problem(table.file, _empty_file(table.file, table.column_names)))
             continue
-        tables[name] = _with_row_numbers(frame)
+        tables[name] = _with_row_numbers(frame, by_index=True)
+    problems.extend(_european_numbers(tables, labels))
     scenario, scenario_problems = read_scenario if read_scenario is not None else (
         read_scenario_file(folder))
     problems.extend(scenario_problems)
@@ -209,6 +357,7 @@ def _read_workbook(workbook: Path) -> RawInputs:
                                        f"Add it with the columns {columns}."))
             continue
         tables[name] = sheets[name]
+    problems.extend(_european_numbers(tables, labels))
     if missing or SCENARIO_SHEET not in sheets:
         scenario_from_sheets(sheets, workbook.name, missing)  # names a missing scenario sheet
         raise InputError(problems or missing)
