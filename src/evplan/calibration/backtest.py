@@ -50,12 +50,12 @@ import pandas as pd
 from evplan.calibration.calibrate import (
     Calibration,
     CalibrationOptions,
-    base_demand_problems,
     calibrate,
+    input_problems,
     restrict_years,
 )
 from evplan.calibration.check import verify_backtest
-from evplan.calibration.inputs import CalibrationInputs
+from evplan.calibration.inputs import CalibrationInputs, cell_problems
 from evplan.data import NetworkData
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
@@ -150,7 +150,18 @@ def _capacity(result: Result, country: str, year: int) -> float:
                                  "capacity_vehicles_per_year"].sum())
 
 
-def _table(result: Result, actuals: pd.DataFrame, y0: int, y1: int) -> pd.DataFrame:
+
+def focus_rows(data: NetworkData, focus: str) -> tuple[bool, bool]:
+    """Whether ``focus`` is a market (its share row) and a plant country (its utilisation
+    and exports rows) of ``data``: a network without it gets none of those rows."""
+    return (focus in set(data.markets["market"]), focus in set(data.plants["country"]))
+
+
+def _table(result: Result, actuals: pd.DataFrame, y0: int, y1: int,
+           focus: tuple[bool, bool] = (True, True)) -> pd.DataFrame:
+    """The backtest rows; ``focus`` says whether :data:`FOCUS` is a market and a plant
+    country of the scenario (:func:`focus_rows`): its share, utilisation and exports
+    rows are left out when it is not, rather than compared with a KPI it has no key for."""
     rows: list[dict[str, object]] = []
     naive: list[float] = []
 
@@ -181,27 +192,31 @@ def _table(result: Result, actuals: pd.DataFrame, y0: int, y1: int) -> pd.DataFr
     add("global sales", "vehicles", _kpi(result, "global_sales", y0),
         _kpi(result, "global_sales", y1), global_actual, global_source,
         before("global_sales", "all"))
-    china_actual, china_source = _actual(actuals, "sales", FOCUS, y1)
-    add(f"{FOCUS} share of global sales", "fraction",
-        _kpi(result, "sales_share_by_market", y0, FOCUS),
-        _kpi(result, "sales_share_by_market", y1, FOCUS), _share(china_actual, global_actual),
-        f"derived: {china_source} / {global_source}",
-        _share(before("sales", FOCUS), before("global_sales", "all")))
+    is_market, is_country = focus
+    if is_market:
+        china_actual, china_source = _actual(actuals, "sales", FOCUS, y1)
+        add(f"{FOCUS} share of global sales", "fraction",
+            _kpi(result, "sales_share_by_market", y0, FOCUS),
+            _kpi(result, "sales_share_by_market", y1, FOCUS),
+            _share(china_actual, global_actual), f"derived: {china_source} / {global_source}",
+            _share(before("sales", FOCUS), before("global_sales", "all")))
     for country in dict.fromkeys(actuals.loc[(actuals["kpi"] == "production")
                                              & (actuals["year"] == y1), "key"]):
         actual, source = _actual(actuals, "production", country, y1)
         add(f"production {country}", "vehicles", _production(result, country, y0),
             _production(result, country, y1), actual, source, before("production", country))
-    produced, source = _actual(actuals, "production", FOCUS, y1)
-    capacity = _capacity(result, FOCUS, y1)
-    add(f"utilisation {FOCUS}", "fraction", _kpi(result, "utilisation_by_country", y0, FOCUS),
-        _kpi(result, "utilisation_by_country", y1, FOCUS), _share(produced, capacity),
-        f"derived: {source} / the model's {FOCUS} capacity {capacity:,.0f}",
-        _share(before("production", FOCUS), capacity))
-    exports, source = _actual(actuals, "exports", FOCUS, y1)
-    add(f"exports from {FOCUS}", "vehicles", _kpi(result, "exports_by_origin", y0, FOCUS),
-        _kpi(result, "exports_by_origin", y1, FOCUS), exports,
-        source or "not published (Nissan reports exports from Japan only)")
+    if is_country:
+        produced, source = _actual(actuals, "production", FOCUS, y1)
+        capacity = _capacity(result, FOCUS, y1)
+        add(f"utilisation {FOCUS}", "fraction",
+            _kpi(result, "utilisation_by_country", y0, FOCUS),
+            _kpi(result, "utilisation_by_country", y1, FOCUS), _share(produced, capacity),
+            f"derived: {source} / the model's {FOCUS} capacity {capacity:,.0f}",
+            _share(before("production", FOCUS), capacity))
+        exports, source = _actual(actuals, "exports", FOCUS, y1)
+        add(f"exports from {FOCUS}", "vehicles", _kpi(result, "exports_by_origin", y0, FOCUS),
+            _kpi(result, "exports_by_origin", y1, FOCUS), exports,
+            source or "not published (Nissan reports exports from Japan only)")
     table = pd.DataFrame(rows)
     table["error"] = table[f"predicted_{y1}"] - table[f"actual_{y1}"]
     figures = table[f"actual_{y1}"].to_numpy(float)
@@ -305,16 +320,18 @@ def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, targe
     elif inputs.actuals.empty or not (inputs.actuals["year"] == target_year).any():
         problems.append(Problem("actuals.csv", f"no actual figures for {target_year}. Add rows "
                                 "kpi,key,year,value,source (see docs/validation.md)."))
-    problems += actual_key_problems(data, inputs.actuals)
+    problems += cell_problems("actuals", inputs.actuals) + actual_key_problems(data,
+                                                                             inputs.actuals)
     # The whole file against the whole scenario: the window below keeps only two years of it.
-    problems += base_demand_problems(data, inputs.base_demand)
+    problems += input_problems(data, inputs.base_demand, inputs.elasticities)
     if problems:
         raise InputError(problems)
     window = restrict_years(data, base_year, target_year)
     base = backtest_base_demand(inputs.base_demand, base_year, target_year)
     calibration = calibrate(window, base, inputs.elasticities, base_year, options, solver)
     result = optimize(calibration.data, solver)
-    table = _table(result, inputs.actuals, base_year, target_year)
+    table = _table(result, inputs.actuals, base_year, target_year,
+                   focus_rows(calibration.data, FOCUS))
     verify_backtest(table, calibration.data, result, inputs.actuals, base_year, target_year,
                     FOCUS)
     return Backtest(base_year, target_year, table, calibration, result)

@@ -47,7 +47,7 @@ import pandas as pd
 from evplan.calibration.check import verify_calibration
 from evplan.calibration.curve import average_marginal_revenue, marginal_revenue, tier_breakpoints
 from evplan.calibration.explain import unserved_problems
-from evplan.calibration.inputs import key_problems
+from evplan.calibration.inputs import cell_problems
 from evplan.data import NetworkData, validate_tables
 from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
@@ -262,9 +262,7 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
         raise InputError([Problem("scenario.yaml", f"the base year {base_year} is not the "
                                   f"first_year {data.scenario.first_year}. Calibrate on the "
                                   "first planning year (set first_year to the observed year).")])
-    problems = (base_demand_problems(data, base_demand) + key_problems("elasticities",
-                                                                       elasticities)
-                + elasticity_problems(data, elasticities))
+    problems = input_problems(data, base_demand, elasticities)
     if problems:
         raise InputError(problems)
     base = base_demand[(base_demand["year"] >= data.scenario.first_year)
@@ -272,6 +270,13 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
                        & (base_demand["volume_vehicles"] > 0)].reset_index(drop=True)
     observed = base[base["year"] == base_year].reset_index(drop=True)
     if observed.empty:
+        zero = base_demand[base_demand["year"] == base_year]
+        if len(zero):  # rows there, every volume 0: no curve passes through 0 sold
+            rows = ", ".join(str(row) for row in zero["row"].iloc[:20])
+            raise InputError([Problem("base_demand.csv", f"every row of the base year "
+                                      f"{base_year} has volume_vehicles = 0 (rows {rows}): "
+                                      "there is no observed sale to calibrate on. Write the "
+                                      "volumes sold that year.", int(zero["row"].iloc[0]))])
         raise InputError([Problem("base_demand.csv", f"no rows for the base year {base_year}. "
                                   "Add the observed volumes and prices of that year.")])
     year_data = restrict_years(data, base_year, base_year)
@@ -335,7 +340,22 @@ def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame, repeats: 
                                 f"{record['year']} is outside the scenario's horizon {first}-"
                                 f"{last} (scenario.yaml): it would never be used. Delete the "
                                 "row, or widen first_year/last_year.", int(record["row"])))
-    return problems + (key_problems("base_demand", base_demand) if repeats else [])
+    if repeats:
+        from evplan.calibration.inputs import key_problems
+
+        problems += key_problems("base_demand", base_demand)
+    return problems
+
+
+def input_problems(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.DataFrame
+                   ) -> list[Problem]:
+    """Every problem of ``base_demand`` and ``elasticities`` as given to the Python API:
+    ids and years against the scenario, cells (NaN, negative, out of range) and repeated
+    rows, as :func:`evplan.calibration.read_calibration_inputs` reports them for the files."""
+    return (base_demand_problems(data, base_demand, repeats=False)
+            + cell_problems("base_demand", base_demand)
+            + cell_problems("elasticities", elasticities)
+            + elasticity_problems(data, elasticities))
 
 
 def elasticity_problems(data: NetworkData, elasticities: pd.DataFrame) -> list[Problem]:

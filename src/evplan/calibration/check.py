@@ -82,14 +82,17 @@ def _expected_rows(data: NetworkData, result: Result, actuals: pd.DataFrame, y0:
         fact("global_sales", "all", y0) - sum(fact("sales", m, y0) for m in listed))
     rows["global sales"] = (g(y0), g(y1), fact("global_sales", "all", y1),
                             fact("global_sales", "all", y0))
-    rows[f"{focus} share of global sales"] = (
-        _ratio(s(focus, y0), g(y0)), _ratio(s(focus, y1), g(y1)),
-        _ratio(fact("sales", focus, y1), fact("global_sales", "all", y1)),
-        _ratio(fact("sales", focus, y0), fact("global_sales", "all", y0)))
+    if focus in set(data.markets["market"]):  # else no share row (a network without it)
+        rows[f"{focus} share of global sales"] = (
+            _ratio(s(focus, y0), g(y0)), _ratio(s(focus, y1), g(y1)),
+            _ratio(fact("sales", focus, y1), fact("global_sales", "all", y1)),
+            _ratio(fact("sales", focus, y0), fact("global_sales", "all", y0)))
     for country in [key for (kpi, key, year) in figures if kpi == "production" and year == y1]:
         rows[f"production {country}"] = (p(country, y0), p(country, y1),
                                          fact("production", country, y1),
                                          fact("production", country, y0))
+    if focus not in set(data.plants["country"]):  # no utilisation or exports rows
+        return rows
     cap1 = float(capacity.get((focus, y1), 0.0))
     rows[f"utilisation {focus}"] = (
         _ratio(p(focus, y0), float(capacity.get((focus, y0), 0.0))), _ratio(p(focus, y1), cap1),

@@ -41,11 +41,15 @@ from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.schema.columns import UNIT_CEILINGS
 
-__all__ = ["ACTUAL_KPIS", "CalibrationInputs", "key_problems", "read_calibration_inputs"]
+__all__ = ["ACTUAL_KPIS", "CalibrationInputs", "cell_problems", "key_problems",
+           "read_calibration_inputs"]
 
 ACTUAL_KPIS = ("sales", "global_sales", "production", "exports")
 #: Largest own-price elasticity accepted (the magnitude; published ones are about 1-10).
 MAX_ELASTICITY = 100.0
+#: Smallest positive base volume: the calibrated tiers are cut to 0.001 vehicle, and the
+#: tenth of a base volume (the 1.0-1.1 tier) must not round to nothing.
+MIN_VOLUME_VEHICLES = 0.01
 
 #: Accepted range of each numeric column (inclusive; NaN and infinity never): years as in
 #: the model's tables, volumes and published figures as vehicle counts (at most the
@@ -130,6 +134,49 @@ def key_problems(name: str, frame: pd.DataFrame) -> list[Problem]:
         key = ", ".join(f"{column} {_shown(frame.loc[position, column])}" for column in columns)
         problems.append(Problem(f"{name}.csv", f"row {row} repeats {key} of row {first}{fix}",
                                 row))
+    return problems
+
+
+def cell_problems(name: str, frame: pd.DataFrame) -> list[Problem]:
+    """The problems :func:`read_calibration_inputs` finds in the cells and keys of table
+    ``name``, for a frame given to the Python API rather than read from its file.
+
+    :func:`evplan.calibration.calibrate` and :func:`evplan.calibration.backtest` check the
+    frames they are given with it, so a NaN, negative or repeated row is the same input
+    error naming its row there as in ``evplan calibrate`` (before, the API read a NaN
+    volume as 0, a NaN price as a float overflow and a repeated actual as evplan's bug).
+
+    Parameters
+    ----------
+    name : str
+        ``"base_demand"``, ``"elasticities"`` or ``"actuals"``.
+    frame : pandas.DataFrame
+        The table; without a ``row`` column its rows are numbered 2, 3, ... as a
+        spreadsheet shows them.
+
+    Returns
+    -------
+    list of Problem
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"market": ["*"], "segment": ["C"],
+    ...                       "own_price_elasticity": [float("nan")]})
+    >>> cell_problems("elasticities", frame)[0].message.split(". ")[0]
+    "row 2, own_price_elasticity = 'nan' is not a number"
+    """
+    if frame.empty:
+        return []
+    if "row" not in frame:
+        frame = frame.assign(row=range(2, len(frame) + 2))
+    # numbers as text, as a file holds them: a message shows 'nan', not np.float64(nan)
+    numeric = [column for column, dtype in _SPECS[name].items()
+               if dtype != "str" and column in frame]
+    frame = frame.assign(**{column: frame[column].map(
+        lambda value: value if isinstance(value, str) else str(_shown(value)))
+        for column in numeric})
+    problems: list[Problem] = []
+    _typed(name, frame.reset_index(drop=True), problems)
     return problems
 
 
@@ -267,6 +314,10 @@ def _base_demand_rules(out: pd.DataFrame, report: Report) -> None:
         report(np.isfinite(volume) & (volume < 0), "volume_vehicles",
                "{column} = {text} is below 0. Write the volume in vehicles (0 or more), or "
                "delete the row.")
+        report(np.isfinite(volume) & (volume > 0) & (volume < MIN_VOLUME_VEHICLES),
+               "volume_vehicles", f"{{column}} = {{text}} is above 0 but below "
+               f"{MIN_VOLUME_VEHICLES:g} vehicles: its calibrated tiers (cut to 0.001 "
+               "vehicle) would be empty. Write 0 (nothing sold) or the volume in vehicles.")
         report(np.isfinite(price) & (price <= 0), "price_usd_per_vehicle",
                "{column} = {text} must be above 0. Write the net price per vehicle in USD, "
                "or delete the row.")
