@@ -61,6 +61,9 @@ NOT_A_NUMBER = "is not a number. Write a plain number such as 1250 or 0.5."
      ("base_demand.csv", "row 2, volume_vehicles = 0.004 is above 0 but below 0.01 vehicles: "
                          "its calibrated tiers (cut to 0.001 vehicle) would be empty. Write 0 "
                          "(nothing sold) or the volume in vehicles.")),
+    (base().assign(year=2025.5), ELASTICITY,  # once: not also "outside the horizon"
+     ("base_demand.csv", "row 2, year = 2025.5 is not a whole number. Write the year without "
+                         "decimals.")),
     (base(volume=0.0), ELASTICITY,
      ("base_demand.csv", "every row of the base year 2025 has volume_vehicles = 0 (rows 2): "
                          "there is no observed sale to calibrate on. Write the volumes sold "

@@ -335,7 +335,8 @@ def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame, repeats: 
                                        "the row."), int(record["row"])))
     first, last = data.scenario.first_year, data.scenario.last_year
     years = pd.to_numeric(base_demand["year"], errors="coerce")
-    for _, record in base_demand[(years < first) | (years > last)].iterrows():
+    whole = years == years.round()  # else its cell's problem (not a whole number)
+    for _, record in base_demand[whole & ((years < first) | (years > last))].iterrows():
         problems.append(Problem("base_demand.csv", f"row {record['row']}, year = "
                                 f"{record['year']} is outside the scenario's horizon {first}-"
                                 f"{last} (scenario.yaml): it would never be used. Delete the "
