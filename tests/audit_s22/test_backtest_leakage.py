@@ -199,3 +199,34 @@ def test_every_pool_steps_to_a_tier_end_as_docs_say(shipped: Backtest) -> None:
                            & ~np.isclose(fraction, 1.0)]
     assert list(japan) == [("JP", "KICKS")]
     assert observed[("JP", "KICKS")] * (1 - 0.8) == pytest.approx(480_578 - 478_178)
+
+
+def test_the_story_of_the_later_years_is_set_by_the_inputs_as_docs_say() -> None:
+    """docs/validation.md: "In `evplan run`, China's share falls from 23.5 % (2023) to 20.6 %
+    (2024) and 15.5 % (2030) ... its 2024 rows add up to 697,000 ...; of the vehicles exported
+    from China in 2025-2030, 61,350 to 213,392 a year (39 % to 67 %) go to market-program pairs
+    with no 2023 row ...; the rest (94,696.5 to 107,118 a year)"."""
+    import evplan
+
+    data = china_export()
+    result = evplan.optimize(data)
+    share = {year: round(result.kpi("sales_share_by_market", year, "CN") * 100, 1)
+             for year in (2023, 2024, 2030)}
+    assert share == {2023: 23.5, 2024: 20.6, 2030: 15.5}
+    base = read_calibration_inputs(china_export_path()).base_demand
+    assert base.loc[(base["year"] == TARGET) & (base["market"] == "CN"),
+                    "volume_vehicles"].sum() == 697_000
+    first = base[base["year"] == BASE]
+    known = set(zip(first["market"], first["product"], strict=True))
+    shipments = result["shipments"]
+    exported = shipments[(shipments["origin"] == "CN") & shipments["export"]]
+    new = [(market, program) not in known for market, program
+           in zip(exported["market"], exported["program"], strict=True)]
+    by_year = exported.assign(new=new).groupby(["year", "new"])["shipment_vehicles"].sum() \
+        .unstack(fill_value=0.0)
+    assert by_year.index.min() == 2025  # the lanes open in 2025: none before
+    assert round(by_year[True].min()) == 61_350 and round(by_year[True].max()) == 213_392
+    assert by_year[False].min() == pytest.approx(94_696.5, abs=0.01)
+    assert round(by_year[False].max()) == 107_118
+    new_share = by_year[True] / by_year.sum(axis=1)
+    assert round(new_share.min() * 100) == 39 and round(new_share.max() * 100) == 67
