@@ -110,3 +110,22 @@ def test_cli_zero_base_year_and_tiny_volume_exit_1_and_write_nothing(tmp_path: P
         assert done.returncode == 1, done.stderr
         assert "base_demand.csv" in done.stderr and says in " ".join(done.stderr.split())
         assert "Traceback" not in done.stderr and not out.exists()
+
+
+def test_api_frames_without_a_row_column_are_numbered_as_a_spreadsheet() -> None:
+    """The docstring's frames without ``row`` (as a notebook builds them) were a KeyError
+    'row' traceback even when every cell was right."""
+    frame = base().drop(columns="row")
+    calibration = calibrate(single_lane(), frame, ELASTICITY)
+    assert calibration.pools["wedge_usd_per_vehicle"].tolist() == pytest.approx([-5_000.0])
+    assert messages(lambda: calibrate(single_lane(), frame.assign(market="M9"), ELASTICITY)) == [
+        ("base_demand.csv", "row 2, market = 'M9' is not a market of markets.csv. Fix the id "
+                            "or delete the row.")]
+    data = single_lane(capacity=1e6, first_year=2025, last_year=2026)
+    actuals = ACTUALS.drop(columns="row")
+    table = backtest(data, CalibrationInputs(frame, ELASTICITY, actuals), 2025, 2026).table
+    assert table.set_index("row").loc["sales M1", "error"] == pytest.approx(600.0 - 640.0)
+    assert messages(lambda: backtest(data, CalibrationInputs(
+        frame, ELASTICITY, actuals.assign(key="M9")), 2025, 2026)) == [
+        ("actuals.csv", "row 2, sales key = 'M9' is not a market of markets.csv. Use one of "
+                        "M1.")]

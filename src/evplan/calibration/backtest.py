@@ -55,7 +55,7 @@ from evplan.calibration.calibrate import (
     restrict_years,
 )
 from evplan.calibration.check import verify_backtest
-from evplan.calibration.inputs import CalibrationInputs, cell_problems
+from evplan.calibration.inputs import CalibrationInputs, cell_problems, numbered
 from evplan.data import NetworkData
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
@@ -309,6 +309,8 @@ def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, targe
         (:func:`evplan.calibration.check.verify_backtest`): evplan's bug.
     """
     scenario = data.scenario
+    inputs = CalibrationInputs(numbered(inputs.base_demand), numbered(inputs.elasticities),
+                               numbered(inputs.actuals))
     problems = []
     in_horizon = scenario.first_year <= base_year < target_year <= scenario.last_year
     if not in_horizon:

@@ -47,7 +47,7 @@ import pandas as pd
 from evplan.calibration.check import verify_calibration
 from evplan.calibration.curve import average_marginal_revenue, marginal_revenue, tier_breakpoints
 from evplan.calibration.explain import unserved_problems
-from evplan.calibration.inputs import cell_problems
+from evplan.calibration.inputs import cell_problems, numbered
 from evplan.data import NetworkData, validate_tables
 from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
@@ -239,8 +239,9 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
     data : NetworkData
         The scenario (its ``demand`` table is replaced).
     base_demand : pandas.DataFrame
-        ``market, year, product, volume_vehicles, price_usd_per_vehicle, row``: observed in
-        the base year, projected in later years.
+        ``market, year, product, volume_vehicles, price_usd_per_vehicle`` (and ``row``, the
+        row of base_demand.csv a message names; without it rows are numbered 2, 3, ...):
+        observed in the base year, projected in later years.
     elasticities : pandas.DataFrame
         ``market, segment, own_price_elasticity``.
     base_year : int, optional
@@ -255,6 +256,7 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
     Calibration
     """
     options = options or CalibrationOptions()
+    base_demand, elasticities = numbered(base_demand), numbered(elasticities)
     base_year = data.scenario.first_year if base_year is None else int(base_year)
     if base_year != data.scenario.first_year:
         # Prices are stated at the first year's exchange rates and discounted from it, so

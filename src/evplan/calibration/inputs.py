@@ -41,7 +41,7 @@ from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.schema.columns import UNIT_CEILINGS
 
-__all__ = ["ACTUAL_KPIS", "CalibrationInputs", "cell_problems", "key_problems",
+__all__ = ["ACTUAL_KPIS", "CalibrationInputs", "cell_problems", "key_problems", "numbered",
            "read_calibration_inputs"]
 
 ACTUAL_KPIS = ("sales", "global_sales", "production", "exports")
@@ -137,6 +137,16 @@ def key_problems(name: str, frame: pd.DataFrame) -> list[Problem]:
     return problems
 
 
+def numbered(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``row`` column: its own, or 2, 3, ... as a spreadsheet numbers the
+    rows under the header (a frame built in Python names its rows so in messages).
+
+    >>> numbered(pd.DataFrame({"kpi": ["sales", "sales"]}))["row"].tolist()
+    [2, 3]
+    """
+    return frame if "row" in frame else frame.assign(row=range(2, len(frame) + 2))
+
+
 def cell_problems(name: str, frame: pd.DataFrame) -> list[Problem]:
     """The problems :func:`read_calibration_inputs` finds in the cells and keys of table
     ``name``, for a frame given to the Python API rather than read from its file.
@@ -167,8 +177,7 @@ def cell_problems(name: str, frame: pd.DataFrame) -> list[Problem]:
     """
     if frame.empty:
         return []
-    if "row" not in frame:
-        frame = frame.assign(row=range(2, len(frame) + 2))
+    frame = numbered(frame)
     # numbers as text, as a file holds them: a message shows 'nan', not np.float64(nan)
     numeric = [column for column, dtype in _SPECS[name].items()
                if dtype != "str" and column in frame]
