@@ -281,9 +281,34 @@ def distinct_cells(series: pd.Series) -> Iterable[object]:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as a spreadsheet-safe CSV (no index), whole or not at all."""
-    safe = spreadsheet_safe(frame)
+    """Write ``frame`` as a spreadsheet-safe CSV (no index), whole or not at all; a float
+    zero is written ``0.0``, never ``-0.0`` (a solver's ``-0.0`` read as a negative amount)."""
+    safe = spreadsheet_safe(_unsigned_zeros(frame))
     return atomic_write(path, lambda temporary: safe.to_csv(temporary, index=False))
+
+
+def _unsigned_zeros(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``, or a copy whose float columns hold ``0.0`` where they held ``-0.0``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> _unsigned_zeros(pd.DataFrame({"x": [-0.0, -1.0]}))["x"].astype(str).tolist()
+    ['0.0', '-1.0']
+    """
+    import numpy as np
+    import pandas as pd
+
+    signed = [at for at, dtype in enumerate(frame.dtypes) if pd.api.types.is_float_dtype(dtype)
+              and np.signbit(values := frame.iloc[:, at].to_numpy(dtype=float,
+                                                                  na_value=np.nan)).any()
+              and (np.signbit(values) & (values == 0)).any()]
+    if not signed:
+        return frame
+    frame = frame.copy()
+    for at in signed:
+        frame.isetitem(at, frame.iloc[:, at] + 0.0)
+    return frame
 
 
 def write_table(frame: pd.DataFrame, folder: str | Path, stem: str,
