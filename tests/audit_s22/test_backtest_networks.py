@@ -61,3 +61,22 @@ def test_backtest_cli_on_a_network_without_cn_writes_its_table(tmp_path: Path) -
                                     "production AA"]
     assert "| sales M1 | 600 | 600 | 640 | -40 | -6.2% | -6.2% |" in (
         tmp_path / "out" / "backtest.md").read_text(encoding="utf-8")
+
+
+def test_a_missing_actuals_file_is_named_as_missing(tmp_path: Path) -> None:
+    """Without actuals.csv the backtest said only "no actual figures for 2026"."""
+    folder = write_inputs(single_lane(capacity=1e6, first_year=2025, last_year=2026),
+                          tmp_path / "inputs")
+    (folder / "base_demand.csv").write_text(
+        "market,year,product,volume_vehicles,price_usd_per_vehicle,source\n"
+        "M1,2025,V1,600,20000,x\n", encoding="utf-8")
+    (folder / "elasticities.csv").write_text(
+        "market,segment,own_price_elasticity,source\n*,C,5,x\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "evplan.cli", "backtest", str(folder),
+                           "--base-year", "2025", "--target-year", "2026", "-o",
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path)
+    assert done.returncode == 1
+    assert ("actuals.csv is missing or empty: no actual figures for 2026. Add rows "
+            "kpi,key,year,value,source") in " ".join(done.stderr.split())
+    assert not (tmp_path / "out").exists()

@@ -320,8 +320,9 @@ def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, targe
                                 "--target-year)."))
     # the actuals of a year the plan does not cover are beside the point
     elif inputs.actuals.empty or not (inputs.actuals["year"] == target_year).any():
-        problems.append(Problem("actuals.csv", f"no actual figures for {target_year}. Add rows "
-                                "kpi,key,year,value,source (see docs/validation.md)."))
+        none = ("actuals.csv is missing or empty: " if inputs.actuals.empty else "")
+        problems.append(Problem("actuals.csv", f"{none}no actual figures for {target_year}. "
+                                "Add rows kpi,key,year,value,source (see docs/validation.md)."))
     problems += cell_problems("actuals", inputs.actuals) + actual_key_problems(data,
                                                                              inputs.actuals)
     # The whole file against the whole scenario: the window below keeps only two years of it.
