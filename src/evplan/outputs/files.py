@@ -307,7 +307,7 @@ def _unsigned_zeros(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     frame = frame.copy()
     for at in signed:
-        frame.isetitem(at, frame.iloc[:, at] + 0.0)
+        frame.isetitem(at, (frame.iloc[:, at] + 0.0).array)
     return frame
 
 
