@@ -138,3 +138,23 @@ def test_the_wrong_folder_is_one_problem_that_names_the_likely_one(folder: Path)
         "plant_programs.csv, markets.csv, demand.csv, routes.csv, duties.csv is there. Did "
         f"you mean {folder}? Pass the folder that holds them, a workbook, or an example's "
         "name (china-export); `evplan template DIR` writes a folder to start from."]
+
+
+def test_an_unreadable_required_file_is_named_alone(folder: Path) -> None:
+    # plants.csv saved as Excel's "Unicode text": before, the UTF-16 problem came with one
+    # "plant 'P1' is not in plants.csv. Add it to plants.csv" per route and plant program,
+    # a fix that does not apply (the plant is in the file, which could not be read).
+    path = folder / "plants.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    assert refused(folder) == [
+        "plants.csv|None|plants.csv is saved as UTF-16 (Excel's 'Unicode text'); evplan reads "
+        "UTF-8. Save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in an editor: encoding "
+        "UTF-8)."]
+
+
+def test_a_repeated_header_row_is_one_problem(folder: Path) -> None:
+    # Before: one "is not a number" per numeric column of that row (five lines).
+    (folder / "plants.csv").write_text(
+        f"{PLANTS_HEADER}\nP1,,AA,1000,0,0,,,\n{PLANTS_HEADER}\n", encoding="utf-8")
+    assert refused(folder) == ["plants.csv|3|row 3 repeats the header row (a second table "
+                               "pasted below the first?). Delete the row."]

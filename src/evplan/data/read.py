@@ -181,6 +181,27 @@ def _may_be_european(series: pd.Series, whole: bool) -> bool:
     return any(mark in joined for mark in marks)
 
 
+def _repeated_header_rows(tables: dict[str, pd.DataFrame], labels: dict[str, str]
+                         ) -> list[Problem]:
+    """A problem for each row that repeats its table's header (two tables pasted one below
+    the other): one line naming the row instead of one "is not a number" per column."""
+    problems: list[Problem] = []
+    for name, frame in tables.items():
+        positions = [position for position, column in enumerate(frame.columns)
+                     if column != "row"]
+        if not positions or frame.empty:
+            continue
+        same = np.ones(len(frame), dtype=bool)
+        for position in positions:  # by position: a header may name a column twice
+            same &= frame.iloc[:, position].to_numpy(dtype=object, na_value="") == str(
+                frame.columns[position])
+        for row in frame["row"].to_numpy()[same][:MAX_ROWS_PER_KIND]:
+            problems.append(Problem(labels.get(name, name), f"row {int(row)} repeats the "
+                                    "header row (a second table pasted below the first?). "
+                                    "Delete the row.", int(row)))
+    return problems
+
+
 def _european_numbers(tables: dict[str, pd.DataFrame], labels: dict[str, str]
                       ) -> list[Problem]:
     """Problems for numbers written the European way, and for numbers that then mislead.
@@ -203,7 +224,7 @@ def _european_numbers(tables: dict[str, pd.DataFrame], labels: dict[str, str]
             if column.dtype not in ("int", "float") or column.name not in frame.columns:
                 continue
             # cells are stripped text already (_with_row_numbers, excel.read_sheets)
-            series = frame[column.name]
+            series = frame.iloc[:, list(frame.columns).index(column.name)]  # the first
             whole = column.dtype == "int"  # '2.025' in a year column: 2025 with a dot
             if not _may_be_european(series, whole):  # the usual case
                 found.append((name, labels.get(name, table.file), frame, column.name,
@@ -307,9 +328,15 @@ def _read_folder(folder: Path, complete: bool = True,
     ``read_scenario`` is the folder's :func:`~evplan.data.files.read_scenario_file`, when the
     caller has read it already.
     """
+    # A required table that is missing or cannot be read stops here, with the reader's
+    # problems of every file (as a workbook's missing sheet does): validating on would name
+    # every id that refers to it ("plant 'CN-HUA' is not in plants.csv. Add it to
+    # plants.csv", hundreds of times, for a plants.csv saved as UTF-16), a fix that does
+    # not apply.
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
+    stop = False
     for name, table in TABLES.items():
         file = folder / table.file
         labels[name] = table.file
@@ -318,20 +345,25 @@ def _read_folder(folder: Path, complete: bool = True,
                 problems.append(Problem(table.file, f"{table.file} is missing from {folder}. "
                                         f"Add it with the columns {', '.join(table.column_names)} "
                                         "(see docs/inputs.md)."))
+                stop = True
             continue
         try:
             frame = read_csv_table(file, table.file)
         except InputError as error:
             problems.extend(error.problems)
+            stop = stop or table.required
             continue
         if frame is None:
             problems.append(Problem(table.file, _empty_file(table.file, table.column_names)))
+            stop = stop or table.required
             continue
         tables[name] = _with_row_numbers(frame, by_index=True)
-    problems.extend(_european_numbers(tables, labels))
+    problems.extend(_repeated_header_rows(tables, labels) + _european_numbers(tables, labels))
     scenario, scenario_problems = read_scenario if read_scenario is not None else (
         read_scenario_file(folder))
     problems.extend(scenario_problems)
+    if stop:
+        raise InputError(problems)
     return RawInputs(tables, labels, scenario, SCENARIO_FILE, str(folder), problems)
 
 
@@ -357,7 +389,7 @@ def _read_workbook(workbook: Path) -> RawInputs:
                                        f"Add it with the columns {columns}."))
             continue
         tables[name] = sheets[name]
-    problems.extend(_european_numbers(tables, labels))
+    problems.extend(_repeated_header_rows(tables, labels) + _european_numbers(tables, labels))
     if missing or SCENARIO_SHEET not in sheets:
         scenario_from_sheets(sheets, workbook.name, missing)  # names a missing scenario sheet
         raise InputError(problems or missing)
