@@ -137,7 +137,8 @@ def test_story_and_cards_tell_the_china_export_story(china_result: Result) -> No
     assert f"the share of global sales sold in China falls from 23.5 % to {sold.after}" in text
     assert "By 2030, exports from China go from 0 to" in text
     assert f"{built.after} of global sales are then built in China" in text
-    assert "Figures after 2023 are model predictions" in text
+    assert "Figures after 2023 are the plan on the scenario's projected inputs, not a " \
+        "forecast" in text
 
 
 def test_calibrated_year_only_labels_the_first_year_when_it_is_that_year(

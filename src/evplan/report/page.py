@@ -210,9 +210,11 @@ def story(run: RunData) -> list[str]:
                  f"{absorb}Margin (undiscounted) is {usd(run.kpi('margin', first))} and duties "
                  f"paid {usd(run.kpi('duties_paid', first))} in {first}.")
     if calibrated is not None:
-        lines.append(f"Figures after {calibrated} are model predictions under the scenario's "
-                     f"assumptions, not calibration; `evplan backtest` measures how well the "
-                     f"model predicts a year it was not fitted to (docs/validation.md).")
+        lines.append(f"Figures after {calibrated} are the plan on the scenario's projected "
+                     "inputs, not a forecast: the volumes follow the inputs' demand projections "
+                     "and the lanes they open; the model chooses which plant serves which "
+                     "market under them. `evplan backtest` measures how well the model predicts "
+                     "a year it was not fitted to (docs/validation.md).")
     return lines
 
 
