@@ -23,8 +23,8 @@ from evplan.progress import run_solver
 if TYPE_CHECKING:
     import linopy
 
-__all__ = ["HighsRun", "SolverOptions", "allow_seconds", "has_plan", "new_highs", "run_highs",
-           "run_solver", "set_threads"]
+__all__ = ["HighsRun", "SolverOptions", "allow_seconds", "has_plan", "lp_gap_and_bound",
+           "new_highs", "run_highs", "run_solver", "set_threads"]
 
 if "xarray" in sys.modules:  # linopy is loaded: its arrays hold NumPy data, no dask import
     defer_dask_import()
@@ -68,13 +68,16 @@ class HighsRun:
     primal : numpy.ndarray
         Value per linopy variable label (NaN for labels not in the model).
     dual : numpy.ndarray
-        Dual value per linopy constraint label (NaN for MIPs or without a solution).
+        Dual value per linopy constraint label (NaN for MIPs, for an LP stopped by a limit,
+        and without a solution).
     mip_gap : float
-        Proven relative gap (0 for LPs solved to optimality).
+        Proven relative gap: HiGHS's for a MIP; 0 for an LP solved to optimality and
+        ``inf`` for an LP stopped by a limit (it proves no bound).
     seconds : float
         HiGHS run time.
     bound : float
-        Best proven bound on the objective (the objective itself for LPs).
+        Best proven bound on the objective: HiGHS's dual bound for a MIP; for an LP the
+        objective itself when optimal, NaN when stopped by a limit.
     nodes : int
         Branch-and-bound nodes (0 for LPs).
     """
@@ -181,6 +184,19 @@ def allow_seconds(h: highspy.Highs, seconds: float | None) -> None:
         h.setOptionValue("time_limit", h.getRunTime() + float(seconds))
 
 
+def lp_gap_and_bound(status: str, objective: float) -> tuple[float, float]:
+    """The gap and bound an LP run proves: 0 and its objective only when it is optimal.
+
+    An LP stopped by a limit (``time_limit``, ``iteration_limit``) with a feasible plan
+    proves no bound: its objective is not the optimum (a primal simplex stopped after 100
+    iterations held 351 M USD of an optimum of 409 M), so the gap is ``inf`` and the bound
+    NaN rather than 0 and the plan's own objective.
+    """
+    if status == "optimal":
+        return 0.0, objective
+    return float("inf"), float("nan")
+
+
 def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun:
     """Solve ``m`` with HiGHS in memory and return values per linopy label.
 
@@ -217,10 +233,12 @@ def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun
         solution = h.getSolution()
         primal[matrices.vlabels] = np.asarray(solution.col_value, dtype=float)
         objective = float(info.objective_function_value)
-        if not mip and solution.dual_valid:
+        if not mip and solution.dual_valid and status == "optimal":
+            # a stopped LP's row prices are no optimum's shadow prices: NaN, as for a MIP
             dual[matrices.clabels] = np.asarray(solution.row_dual)
-    gap = float(info.mip_gap) if mip else 0.0
-    bound = float(info.mip_dual_bound) if mip else objective
+    gap, bound = lp_gap_and_bound(status, objective)
+    if mip:
+        gap, bound = float(info.mip_gap), float(info.mip_dual_bound)
     nodes = int(info.mip_node_count) if mip else 0
     return HighsRun(status=status, has_solution=has_solution, objective=objective,
                     primal=primal, dual=dual, mip_gap=gap, seconds=float(h.getRunTime()),
