@@ -158,3 +158,18 @@ def test_a_repeated_header_row_is_one_problem(folder: Path) -> None:
         f"{PLANTS_HEADER}\nP1,,AA,1000,0,0,,,\n{PLANTS_HEADER}\n", encoding="utf-8")
     assert refused(folder) == ["plants.csv|3|row 3 repeats the header row (a second table "
                                "pasted below the first?). Delete the row."]
+
+
+@pytest.mark.parametrize(("cell", "year"), [("2026-01-01", "2026"), ("01/01/2026", "2026"),
+                                            ("1905-07-18T00:00:00", "2026")])
+def test_a_date_in_a_year_column_names_the_year_to_write(folder: Path, cell: str,
+                                                          year: str) -> None:
+    # 1905-07-18 is what Excel shows for 2026 in a cell formatted as a date: day 2026
+    # counted from 1899-12-30 (Excel's day 0, its 1900 leap-year error included).
+    assert (pd.Timestamp("1899-12-30") + pd.Timedelta(days=2026)).date().isoformat() == \
+        "1905-07-18"
+    (folder / "plants.csv").write_text(
+        f"{PLANTS_HEADER}\nP1,,AA,1000,0,0,{cell},,\n", encoding="utf-8")
+    assert refused(folder) == [
+        f"plants.csv|2|row 2, plant 'P1': first_year = '{cell}' is a date; the column takes a "
+        f"year. Write {year} (in a spreadsheet, format the cell as a number or text first)."]

@@ -6,6 +6,7 @@ wrong with a cell and says so in the planner's terms.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from functools import partial
@@ -164,21 +165,25 @@ _DOTTED_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
 _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3}|,\d{3})")
 
 
-def _may_be_european(series: pd.Series, whole: bool) -> bool:
-    """Whether a column's text holds a comma (or, ``whole``, a dot): a fast first look.
+def _may_hold(series: pd.Series, mark: str) -> bool:
+    """Whether a column's text holds ``mark`` anywhere: a fast first look.
 
     Arrow text is searched by Arrow; object text is joined once (60 ms for a million
     cells), where a regular expression per cell would take seconds.
     """
-    marks = (",", ".") if whole else (",",)
     if isinstance(series.dtype, pd.StringDtype):
-        return any(bool(series.str.contains(mark, regex=False).any()) for mark in marks)
+        return bool(series.str.contains(mark, regex=False).any())
     cells = series.to_numpy(dtype=object)
     try:
         joined = "".join(cells.tolist())
     except TypeError:  # a missing cell (None, NaN) among the text
         joined = "".join(cell for cell in cells if isinstance(cell, str))
-    return any(mark in joined for mark in marks)
+    return mark in joined
+
+
+def _may_be_european(series: pd.Series, whole: bool) -> bool:
+    """Whether a column's text holds a comma (or, ``whole``, a dot)."""
+    return _may_hold(series, ",") or (whole and _may_hold(series, "."))
 
 
 def _repeated_header_rows(tables: dict[str, pd.DataFrame], labels: dict[str, str]
@@ -199,6 +204,59 @@ def _repeated_header_rows(tables: dict[str, pd.DataFrame], labels: dict[str, str
             problems.append(Problem(labels.get(name, name), f"row {int(row)} repeats the "
                                     "header row (a second table pasted below the first?). "
                                     "Delete the row.", int(row)))
+    return problems
+
+
+# A date where a year is due: Excel turns a typed '2026-01-01' into a date, a workbook
+# stores it as one ('2026-01-01T00:00:00'), and a CSV keeps what the cell shows.
+_DATE = re.compile(r"(?P<iso>\d{4})-\d{1,2}-\d{1,2}(?:[T ][\d:.]+)?"
+                   r"|\d{1,2}[/.]\d{1,2}[/.](?P<dmy>\d{4})")
+
+
+def _year_of(cell: str, match: re.Match[str]) -> str:
+    """The year a date cell stands for: its own year, or, for a date in 1905 or 1906, the
+    Excel serial number it shows (a year such as 2026 in a cell formatted as a date reads
+    '1905-07-18')."""
+    year = match.group("iso") or match.group("dmy")
+    if match.group("iso") in ("1905", "1906"):
+        try:
+            day = datetime.date.fromisoformat(cell[:10])
+        except ValueError:
+            return year
+        return str((day - datetime.date(1899, 12, 30)).days)
+    return year
+
+
+def _dates_for_years(tables: dict[str, pd.DataFrame], labels: dict[str, str]
+                     ) -> list[Problem]:
+    """A problem naming the year to write for each date in a year column (else refused as
+    "not a whole number", which does not say that the cell became a date)."""
+    problems: list[Problem] = []
+    for name, frame in tables.items():
+        table = TABLES.get(name)
+        if table is None:
+            continue
+        for column in table.columns:
+            if column.unit != "year" or column.name not in frame.columns:
+                continue
+            series = frame.iloc[:, list(frame.columns).index(column.name)]
+            if not (_may_hold(series, "-") or _may_hold(series, "/")):
+                continue
+            cells = series.to_numpy(dtype=object, na_value="")
+            dates = [(position, match) for position, cell in enumerate(cells)
+                     if isinstance(cell, str) and (match := _DATE.fullmatch(cell))]
+            for position, match in dates[:MAX_ROWS_PER_KIND]:
+                index = frame.index[position]
+                year = _year_of(str(cells[position]), match)
+                problems.append(Problem(
+                    labels.get(name, table.file),
+                    f"{row_label(table, frame, index)}: {column.name} = '{cells[position]}' is "
+                    f"a date; the column takes a year. Write {year} (in a spreadsheet, format "
+                    "the cell as a number or text first).", int(frame.loc[index, "row"])))
+            if len(dates) > MAX_ROWS_PER_KIND:
+                more = len(dates) - MAX_ROWS_PER_KIND
+                problems.append(Problem(labels.get(name, table.file), f"... and {more} more "
+                                        "rows with the same problem.", count=more))
     return problems
 
 
@@ -358,7 +416,8 @@ def _read_folder(folder: Path, complete: bool = True,
             stop = stop or table.required
             continue
         tables[name] = _with_row_numbers(frame, by_index=True)
-    problems.extend(_repeated_header_rows(tables, labels) + _european_numbers(tables, labels))
+    problems.extend(_repeated_header_rows(tables, labels) + _european_numbers(tables, labels)
+                    + _dates_for_years(tables, labels))
     scenario, scenario_problems = read_scenario if read_scenario is not None else (
         read_scenario_file(folder))
     problems.extend(scenario_problems)
@@ -389,7 +448,8 @@ def _read_workbook(workbook: Path) -> RawInputs:
                                        f"Add it with the columns {columns}."))
             continue
         tables[name] = sheets[name]
-    problems.extend(_repeated_header_rows(tables, labels) + _european_numbers(tables, labels))
+    problems.extend(_repeated_header_rows(tables, labels) + _european_numbers(tables, labels)
+                    + _dates_for_years(tables, labels))
     if missing or SCENARIO_SHEET not in sheets:
         scenario_from_sheets(sheets, workbook.name, missing)  # names a missing scenario sheet
         raise InputError(problems or missing)
