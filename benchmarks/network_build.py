@@ -12,14 +12,16 @@ Every layer builds the same formulation from the same sparse flat index
 * ``pyomo-appsi``: the Pyomo model handed to ``appsi_highs.set_instance`` (Pyomo's
   persistent HiGHS interface).
 
-The Pyomo models use Python floats and ints as coefficients and indices (not NumPy
-scalars, which Pyomo's expression system handles more slowly). Both modelling layers are
-imported before any clock starts. Each measurement runs in a fresh subprocess so that peak
-memory (max RSS) belongs to that layer alone; a measurement whose build and solve take
-under 10 CPU seconds runs three times and the medians are printed (CPU, not wall: on a busy
-machine wall time stretches). Wall and CPU seconds
-are both printed, with the load average at start and end: on a shared machine CPU seconds
-are the steadier figure.
+Columns, rows and nonzeros are counted on the model each layer handed to HiGHS (outside
+the clock), and the ratio line says whether they agree: equal counts and objectives mean
+the layers built the same model. The Pyomo models use Python floats and ints as
+coefficients and indices (not NumPy scalars, which Pyomo's expression system handles more
+slowly). Both modelling layers are imported before any clock starts. Each measurement
+runs in a fresh subprocess so that peak memory (max RSS) belongs to that layer alone; a
+measurement whose build and solve take under 10 CPU seconds runs three times and the
+medians are printed (CPU, not wall: on a busy machine wall time stretches). Wall and CPU
+seconds are both printed, with the load average at start and end: on a shared machine CPU
+seconds are the steadier figure.
 
 Usage::
 
@@ -193,10 +195,16 @@ def standard_form_to_highs(model: Any) -> Any:
     return h
 
 
+def highs_counts(h: Any) -> dict[str, int]:
+    """Columns, rows and nonzeros of the model loaded in a ``highspy.Highs``."""
+    return {"variables": int(h.getNumCol()), "constraints": int(h.getNumRow()),
+            "nonzeros": int(h.getNumNz())}
+
+
 def measure(size: str, layer: str, solve: bool) -> dict[str, float | int | str]:
     """Build (and optionally solve) one size with one layer; return the figures."""
     import linopy  # noqa: F401  (both modelling layers load before the clock)
-    import pyomo.environ as pyo
+    import pyomo.environ
     import pyomo.repn.plugins.standard_form  # noqa: F401
     from pyomo.contrib.appsi.solvers import Highs
 
@@ -216,13 +224,9 @@ def measure(size: str, layer: str, solve: bool) -> dict[str, float | int | str]:
         m, _ = build_model(data, index=index)
         figures["model_seconds"], figures["model_cpu"] = clock.read()
         h = _to_highs(m)
-        figures["variables"] = int(m.nvars)
-        figures["constraints"] = int(m.ncons)
     else:
         model = build_pyomo(index, data.scenario.unmet_committed_penalty_usd_per_vehicle)
         figures["model_seconds"], figures["model_cpu"] = clock.read()
-        figures["variables"] = sum(len(v) for v in model.component_objects(pyo.Var))
-        figures["constraints"] = sum(len(c) for c in model.component_objects(pyo.Constraint))
         if layer == "pyomo-sf":
             h = standard_form_to_highs(model)
         else:
@@ -230,6 +234,8 @@ def measure(size: str, layer: str, solve: bool) -> dict[str, float | int | str]:
             solver.config.load_solution = False
             solver.set_instance(model)
     figures["build_seconds"], figures["build_cpu"] = clock.read()
+    # counted outside the clock, on the model HiGHS received: equal counts = the same model
+    figures.update(highs_counts(h if h is not None else solver._solver_model))
     if solve:
         clock.reset()
         if h is not None:
@@ -284,7 +290,8 @@ def main() -> None:
                 continue
             rows.append(row)
             print(f"{size:7s} {layer:11s} flows {row['flows']:>9,}  vars {row['variables']:>9,}"
-                  f"  cons {row['constraints']:>9,}  model {row['model_seconds']:7.2f} s "
+                  f"  cons {row['constraints']:>9,}  nz {row['nonzeros']:>10,}  "
+                  f"model {row['model_seconds']:7.2f} s "
                   f"({row['model_cpu']:.2f} CPU)  build+handoff {row['build_seconds']:7.2f} s "
                   f"({row['build_cpu']:.2f} CPU)  solve "
                   f"{row.get('solve_seconds', float('nan')):7.2f} s "
@@ -306,6 +313,9 @@ def main() -> None:
                 text = (f"{layer} {other['build_seconds'] / base['build_seconds']:5.1f}x wall "
                         f"{other['build_cpu'] / base['build_cpu']:5.1f}x CPU, memory "
                         f"{other['peak_over_data_mib'] / max(base['peak_over_data_mib'], 1):4.1f}x")
+                same = all(other[k] == base[k] for k in ("variables", "constraints",
+                                                          "nonzeros"))
+                text += ", same columns/rows/nonzeros" if same else ", DIFFERENT MODEL SIZE"
                 if "objective" in base and "objective" in other:
                     gap = abs(base["objective"] - other["objective"]) / abs(base["objective"])
                     text += f", objectives agree to {gap:.1e}"
