@@ -173,3 +173,25 @@ def test_a_date_in_a_year_column_names_the_year_to_write(folder: Path, cell: str
     assert refused(folder) == [
         f"plants.csv|2|row 2, plant 'P1': first_year = '{cell}' is a date; the column takes a "
         f"year. Write {year} (in a spreadsheet, format the cell as a number or text first)."]
+
+
+def test_a_workbook_column_without_header_reads_as_a_csv_one(tmp_path: Path) -> None:
+    # An empty column inserted between two headed ones is left out, as in a CSV file;
+    # before, it was "column 'column 3' is not a column of plants".
+    openpyxl = pytest.importorskip("openpyxl")
+    from evplan.report.excel import write_template
+
+    book = tmp_path / "inputs.xlsx"
+    write_template(book, single_lane())
+    clean = evplan.load(book)
+    workbook = openpyxl.load_workbook(book)
+    workbook["plants"].insert_cols(3)
+    workbook.save(book)
+    tables_equal(clean, evplan.load(book))
+    workbook["plants"].cell(row=2, column=3).value = "Asia"
+    workbook.save(book)
+    assert any(problem.endswith("column '(no header, column C)' is not a column of plants. "
+                                "The columns are plant, name, country, "
+                                "capacity_vehicles_per_year, fixed_cost_usd_per_year, "
+                                "min_utilisation, first_year, last_year, source.")
+               for problem in refused(book))

@@ -256,7 +256,8 @@ def _header(grid: list[list[Any]]) -> list[str]:
 
 
 def _frame(grid: list[list[Any]]) -> pd.DataFrame:
-    """A sheet's cells as a frame of text: header in row 1, fully blank rows skipped."""
+    """A sheet's cells as a frame of text: header in row 1, fully blank rows and blank
+    columns without a header skipped."""
     header = _header(grid)
     width = len(header)
     records: list[list[str]] = []
@@ -268,7 +269,14 @@ def _frame(grid: list[list[Any]]) -> pd.DataFrame:
         texts += [""] * (width - len(texts))
         records.append(texts)
         numbers.append(number)
-    columns = [name or f"column {index + 1}" for index, name in enumerate(header)]
+    # A column without a header: left out when every cell is blank too (a cleared
+    # column, as a CSV's), else named by its letter, as a CSV's is, so that the message
+    # says which column to name or delete.
+    keep = [index for index, name in enumerate(header)
+            if name or any(record[index] for record in records)]
+    columns = [header[index] or f"(no header, column {_cell_name(0, index)[:-1]})"
+               for index in keep]
+    records = [[record[index] for index in keep] for record in records]
     frame = pd.DataFrame(records, columns=columns, dtype=object)
     frame = frame.astype(str) if len(frame) else pd.DataFrame(
         {column: pd.Series(dtype=str) for column in columns})
