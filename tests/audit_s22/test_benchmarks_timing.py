@@ -1,6 +1,7 @@
 """Benchmarks repeat a case that takes under 10 CPU seconds and report medians, and print CPU
-beside wall (issue 17): benchmarks/strategic.py and benchmarks/verify_location_overhead.py
-(audit s22, helper-77). Fake clocks and runs: nothing is solved, no timing is asserted."""
+beside wall (issue 17): benchmarks/strategic.py, benchmarks/stochastic.py and
+benchmarks/verify_location_overhead.py (audit s22, helper-77). Fake clocks and runs: nothing
+is solved, no timing is asserted."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ def strategic() -> Iterator[ModuleType]:
 @pytest.fixture(scope="module")
 def verify_location() -> Iterator[ModuleType]:
     yield from _load("verify_location_overhead")
+
+
+@pytest.fixture(scope="module")
+def stochastic() -> Iterator[ModuleType]:
+    yield from _load("stochastic")
 
 
 def _fake_runs(monkeypatch, module: ModuleType, cpu_seconds: list[float]):  # type: ignore[no-untyped-def]
@@ -84,3 +90,24 @@ def test_verify_location_overhead_gives_cpu_and_medians(verify_location, monkeyp
     assert (wall, cpu, check) == (5.0, 2.0, pytest.approx(0.02))
     row = verify_location._row("cap41", wall, cpu, check)
     assert row.split()[:4] == ["cap41", "5.00", "2.00", "20.0"]
+
+
+@pytest.mark.parametrize(("cpu_seconds", "runs"), [([4.0, 8.0, 6.0], 3), ([27.0], 1)])
+def test_stochastic_repeats_a_case_under_ten_cpu_seconds(stochastic, monkeypatch, capsys,
+                                                        cpu_seconds, runs) -> None:
+    module = stochastic
+    calls: list[int] = []
+
+    def run_case(*_args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return 2.0 * cpu_seconds[len(calls) - 1], cpu_seconds[len(calls) - 1]
+
+    monkeypatch.setattr(module, "run_case", run_case)
+    monkeypatch.setattr(sys, "argv", ["stochastic.py", "--cases", "small"])
+    module.main()
+    assert len(calls) == runs
+    printed = capsys.readouterr().out
+    if runs == 3:
+        assert "median of 3 runs: wall 12.0 s, CPU 6.0 s" in printed
+    else:
+        assert "median of" not in printed
