@@ -35,7 +35,7 @@ from evplan.highs import SolverOptions
 from evplan.results import Result
 from evplan.twostage.extensive import averaged_block, solve_extensive
 from evplan.twostage.mean_inputs import mean_block
-from evplan.twostage.no_plan import raise_no_plan
+from evplan.twostage.no_plan import eev_status, raise_no_plan
 from evplan.twostage.risk import cvar, empty_regret
 from evplan.twostage.solve import (
     EV_INFEASIBLE,
@@ -156,11 +156,9 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
                 ev_margins, statuses = _evaluate(scenarios, ev_values, solver)
                 frame["ev_plan_margin_usd"] = ev_margins
                 bad = [name for name, status in zip(names, statuses, strict=True)
-                       if status != "optimal"]
+                       if status in ("infeasible", "unbounded")]
                 metadata["expected_value_problem_usd"] = ev_run.objective_usd
-                metadata["eev_status"] = ("optimal" if not bad else "the expected-value plan "
-                                          f"has no feasible completion in {', '.join(bad)}: "
-                                          "VSS is unbounded")
+                metadata["eev_status"] = eev_status(ev_run, list(names), statuses)
                 if not bad:
                     metadata["eev_usd"] = -max_regret(wait, ev_margins)
                     vss_usd = -worst - metadata["eev_usd"]

@@ -14,7 +14,39 @@ if TYPE_CHECKING:
     from evplan.model.index import ModelIndex
     from evplan.twostage.solve import _Remote, _Scenario
 
-__all__ = ["raise_if_unservable", "raise_no_plan", "why_no_plan"]
+__all__ = ["eev_status", "raise_if_unservable", "raise_no_plan", "why_no_plan"]
+
+
+def eev_status(ev_run: ExtensiveRun, names: list[str], statuses: list[str]) -> str:
+    """``optimal`` when the expected-value problem and its plan's completion in every
+    scenario (``statuses``, by scenario ``names``) were solved to optimality; else what was
+    not: a scenario where the plan has no completion (VSS unbounded), or solves a limit
+    stopped (EEV and VSS are then those of the plans found, not proven).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> print(eev_status(SimpleNamespace(status="time_limit", mip_gap=0.25), ["a", "b"],
+    ...                  ["optimal", "time_limit"]))  # doctest: +NORMALIZE_WHITESPACE
+    the expected-value problem stopped (time_limit, gap 25.0 %); its plan's completion
+    stopped (time_limit) in b: EEV and VSS are those of the plans found, not proven
+    """
+    infeasible = [name for name, status in zip(names, statuses, strict=True)
+                  if status in ("infeasible", "unbounded")]
+    if infeasible:
+        return (f"the expected-value plan has no feasible completion in "
+                f"{', '.join(infeasible)}: VSS is unbounded")
+    parts = []
+    if ev_run.status != "optimal":
+        parts.append(f"the expected-value problem stopped ({ev_run.status}, gap "
+                     f"{100 * ev_run.mip_gap:.1f} %)")
+    stopped = [(name, status) for name, status in zip(names, statuses, strict=True)
+               if status != "optimal"]
+    if stopped:
+        parts.append(f"its plan's completion stopped ({stopped[0][1]}) in "
+                     f"{', '.join(name for name, _ in stopped)}")
+    return "optimal" if not parts else (
+        "; ".join(parts) + ": EEV and VSS are those of the plans found, not proven")
 
 
 def why_no_plan(scenarios: list[_Scenario], solver: SolverOptions, revelation: int | None,

@@ -43,7 +43,7 @@ from evplan.scenarios.overrides import Catalog
 from evplan.strategic.milp import MilpRunner
 from evplan.twostage.extensive import Block, ExtensiveRun, averaged_block, solve_extensive
 from evplan.twostage.mean_inputs import applied_inputs, mean_block
-from evplan.twostage.no_plan import raise_if_unservable, raise_no_plan
+from evplan.twostage.no_plan import eev_status, raise_if_unservable, raise_no_plan
 from evplan.twostage.risk import (
     cvar,
     empty_regret,
@@ -395,10 +395,7 @@ def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
     values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
     margins, statuses = _evaluate(scenarios, values, solver, plans, remote)
     metadata["expected_value_problem_usd"] = ev_run.objective_usd
-    bad = [sc.name for sc, status in zip(scenarios, statuses, strict=True)
-           if status != "optimal"]
-    metadata["eev_status"] = ("optimal" if not bad else "the expected-value plan has no "
-                              f"feasible completion in {', '.join(bad)}: VSS is unbounded")
+    metadata["eev_status"] = eev_status(ev_run, [sc.name for sc in scenarios], statuses)
     return margins
 
 
