@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import linopy
 
 __all__ = ["HighsRun", "SolverOptions", "allow_seconds", "has_plan", "lp_gap_and_bound",
-           "new_highs", "run_highs", "run_solver", "set_threads"]
+           "new_highs", "proven", "run_highs", "run_solver", "set_threads"]
 
 if "xarray" in sys.modules:  # linopy is loaded: its arrays hold NumPy data, no dask import
     defer_dask_import()
@@ -201,6 +201,15 @@ def lp_gap_and_bound(status: str, objective: float) -> tuple[float, float]:
     if status == "optimal":
         return 0.0, objective
     return float("inf"), float("nan")
+
+
+def proven(info: Any, status: str, objective: float) -> tuple[float, float]:
+    """The gap and bound a run proves, from HiGHS's ``info``: its MIP gap and dual bound
+    when it ran the MIP solver (integer columns, even fixed ones), else
+    :func:`lp_gap_and_bound`."""
+    if info.mip_node_count >= 0:  # -1 after an LP
+        return float(info.mip_gap), float(info.mip_dual_bound)
+    return lp_gap_and_bound(status, objective)
 
 
 def run_highs(m: linopy.Model, options: SolverOptions | None = None) -> HighsRun:

@@ -40,8 +40,6 @@ def test_a_stopped_warm_case_is_not_called_optimal() -> None:
     assert result.objective_usd < optimum - 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="scenarios/warm.py's _run keeps the row prices and a gap "
-                   "of 0 of an LP stopped by a limit (evplan.highs.run_highs no longer does)")
 def test_a_stopped_warm_case_claims_no_gap_and_no_shadow_prices() -> None:
     warm, case = stopped_warm_model()
     result = warm.solve(case)
@@ -51,8 +49,6 @@ def test_a_stopped_warm_case_claims_no_gap_and_no_shadow_prices() -> None:
     assert result.tables["utilisation"]["capacity_shadow_price_usd_per_vehicle"].isna().all()
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="scenarios/breakeven.py ignores the "
-                   "warm solve's status and reads HiGHS's ranging, empty for a stopped LP")
 def test_breakeven_on_a_stopped_warm_solve_says_the_solver_stopped() -> None:
     warm, case = stopped_warm_model()
     with pytest.raises(evplan.SolverLimitError, match="stopped"):

@@ -98,7 +98,11 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
 
             fixed = network_values(data, solver)
         warm = WarmModel(data, solver, fixed=fixed)
-    warm.solve(data)
+    base = warm.solve(data)
+    if base.status != "optimal":  # a stopped plan has no ranging, and is not the plan
+        raise SolverLimitError(f"evplan: the solver stopped ({base.status}) before the plan "
+                               "the break-even rates start from was optimal. Raise "
+                               "--time-limit, or solve with more iterations.")
     index, _ = warm.index_for(data)
     assert index is not None
     flows_frame = index.flows

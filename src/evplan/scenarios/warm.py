@@ -41,7 +41,7 @@ import pandas as pd
 from evplan import __version__
 from evplan.data import NetworkData
 from evplan.errors import InfeasibleError, SolverLimitError
-from evplan.highs import _STATUS, HighsRun, SolverOptions, allow_seconds, has_plan
+from evplan.highs import _STATUS, HighsRun, SolverOptions, allow_seconds, has_plan, proven
 from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.requirements import requirement_holes
@@ -577,10 +577,11 @@ class WarmModel:
             solution = h.getSolution()
             primal[layout.vlabels] = np.asarray(solution.col_value, dtype=float)
             objective = float(info.objective_function_value)
-            if solution.dual_valid:
-                dual[layout.clabels] = np.asarray(solution.row_dual)
+            if solution.dual_valid and status == "optimal":  # a stopped LP's prices are not
+                dual[layout.clabels] = np.asarray(solution.row_dual)  # the optimum's
+        gap, bound = proven(info, status, objective)
         return HighsRun(status=status, has_solution=has_solution, objective=objective,
-                        primal=primal, dual=dual, mip_gap=0.0,
+                        primal=primal, dual=dual, mip_gap=gap, bound=bound,
                         seconds=time.perf_counter() - started)
 
     @property
