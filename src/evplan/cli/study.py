@@ -21,6 +21,7 @@ from evplan.cli.app import (
     console,
     default_store,
     exit_with_error,
+    finite,
     is_inputs,
     load_inputs,
     long_work,
@@ -34,15 +35,21 @@ if TYPE_CHECKING:
 
 
 def _study_options(workers: int | None, scheduler: str | None, store: Path | None,
-                   record: bool, tables: bool, show_progress: bool | None = None) -> dict:
+                   record: bool, tables: bool, show_progress: bool | None = None,
+                   time_limit: float | None = None) -> dict:
+    from evplan.highs import SolverOptions
     from evplan.store import ResultsStore
 
     return {"workers": workers, "scheduler": scheduler,
+            "solver": SolverOptions(time_limit_s=time_limit),
             "progress": sys.stderr.isatty() if show_progress is None else show_progress,
             "store": ResultsStore(store or default_store()) if record else None,
             "with_tables": tables}
 
 
+TimeLimitOption = Annotated[float | None, typer.Option(
+    "--time-limit", help="Solver time limit in seconds, per case (a case it stops is "
+                         "reported with its status).", min=0, callback=finite)]
 WorkersOption = Annotated[int | None, typer.Option(
     "--workers", help="Local processes that solve cases: this one and N-1 workers (default: "
                       "this process alone below 50 cases per CPU, else the CPU count).",
@@ -143,6 +150,7 @@ def sweep(
     csv: CsvOption = None,
     force: ForceFileOption = False,
     show_progress: ProgressOption = None,
+    time_limit: TimeLimitOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Run a grid of cases over parameters (warm re-solves; local processes or Dask).
@@ -169,7 +177,7 @@ def sweep(
         with long_work(f"sweep {name or 'grid'}", False,
                        STOPPED if record else "nothing written"):
             study = run_sweep(spec, data, scenario=scenario, **_study_options(
-                workers, scheduler, store, record, tables, show_progress))
+                workers, scheduler, store, record, tables, show_progress, time_limit))
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -194,6 +202,7 @@ def montecarlo(
     csv: CsvOption = None,
     force: ForceFileOption = False,
     show_progress: ProgressOption = None,
+    time_limit: TimeLimitOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Sample demand, duties, freight and prices (N samples, a seed: reproducible)."""
@@ -209,7 +218,7 @@ def montecarlo(
                        STOPPED if record else "nothing written"):
             study = run_montecarlo(name, data, samples=samples, seed=seed, scenario=scenario,
                                    **_study_options(workers, scheduler, store, record, tables,
-                                                    show_progress))
+                                                    show_progress, time_limit))
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return
@@ -230,9 +239,11 @@ def breakeven(
     ] = False,
     store: StoreOption = None,
     record: RecordOption = True,
+    time_limit: TimeLimitOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Duty rate at which each used lane stops being used, and each unused one would start."""
+    from evplan.highs import SolverOptions
     from evplan.model.strategic import has_strategic
     from evplan.scenarios import WarmModel, apply_scenario, breakeven_duties
     from evplan.scenarios.display import breakeven_summary, breakeven_table
@@ -245,11 +256,12 @@ def breakeven(
                                      param_hint="'--year'")
         applied = apply_scenario(data, scenario or "base")
         fixed = None
+        solver = SolverOptions(time_limit_s=time_limit)
         if has_strategic(applied.data):  # break-even in the plan's network (held fixed)
             from evplan.strategic.milp import network_values
 
-            fixed = network_values(applied.data, None)
-        warm = WarmModel(applied.data, fixed=fixed)
+            fixed = network_values(applied.data, solver)
+        warm = WarmModel(applied.data, solver, fixed=fixed)
         result = warm.solve(applied.data)
         table = breakeven_duties(applied.data, warm, refine_all=exact)
         from evplan.results import Result
