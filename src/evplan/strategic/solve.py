@@ -128,6 +128,23 @@ def proven_to_gap(runner: MilpRunner, run: HighsRun, solver: SolverOptions, cons
     return run
 
 
+def _not_worse_than_known(run: HighsRun, known: HighsRun | None, lp_bound: float) -> HighsRun:
+    """A MILP a limit stopped without a plan, or with one worse than a network's plan found
+    before it (today's or the rounded relaxation's): that plan, with the best bound known.
+
+    HiGHS's cutoff prunes what cannot beat the known plan but still accepts a worse
+    incumbent, so a run stopped by its time limit returned a plan worth 5.9e8 USD beside
+    today's network at 8.87e10, or none at all (audit s22).
+    """
+    limited = run.status not in ("optimal", "infeasible", "unbounded")
+    if known is None or not limited or (run.has_solution and run.objective >= known.objective):
+        return run
+    bounds = [bound for bound in (run.bound if run.has_solution else np.inf, lp_bound)
+              if np.isfinite(bound)]
+    return replace(known, status=run.status, bound=min(bounds, default=np.inf),
+                   mip_gap=np.inf, seconds=known.seconds + run.seconds, nodes=run.nodes)
+
+
 def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
                        options: StrategicOptions | None = None) -> Result:
     """Plan the network (decisions) and its flows; see the module docstring.
@@ -161,28 +178,33 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
     runner = MilpRunner(m)
     timings["build_seconds"] = time.perf_counter() - started
     today: HighsRun | None = None
-    incumbent = -np.inf
+    known: list[HighsRun] = []  # plans of networks found before the MILP (today's, rounded)
+    lp_bound = np.inf  # the LP relaxation's value: a bound on every plan
     if options.fixed is None and (options.compare or options.heuristics):
         clock = time.perf_counter()
         today = solve_milp(runner, solver, fixed=status_quo_values(index))
         timings["today_seconds"] = time.perf_counter() - clock
-        if today.has_solution and options.heuristics:
-            incumbent = today.objective
+        known.append(today)
     if options.fixed is None and options.heuristics:
         clock = time.perf_counter()
         relaxed = solve_milp(runner, solver, relax=True)
         if relaxed.has_solution:
-            rounded = solve_milp(runner, solver, fixed=rounded_values(m, relaxed, index))
-            if rounded.has_solution:
-                incumbent = max(incumbent, rounded.objective)
+            known.append(solve_milp(runner, solver, fixed=rounded_values(m, relaxed, index)))
             timings["lp_bound_usd"] = relaxed.objective - strategic_constant_usd(index)
+            if relaxed.status == "optimal":
+                lp_bound = relaxed.objective
         timings["heuristic_seconds"] = time.perf_counter() - clock
+    known = [run for run in known if run.has_solution]
+    best_known = max(known, key=lambda run: run.objective, default=None)
+    incumbent = best_known.objective if best_known is not None and options.heuristics \
+        else -np.inf
     clock = time.perf_counter()
     cutoff = incumbent if np.isfinite(incumbent) else None
     run = solve_milp(runner, solver, fixed=options.fixed, cutoff=cutoff)
     if cutoff is not None and not run.has_solution and run.status == "infeasible":
         run = solve_milp(runner, solver, fixed=options.fixed)  # numerical safety: no cutoff
     run = proven_to_gap(runner, run, solver, strategic_constant_usd(index), options.fixed)
+    run = _not_worse_than_known(run, best_known, lp_bound)
     timings["solve_seconds"] = time.perf_counter() - clock
     if not run.has_solution:
         if run.status in ("infeasible", "unbounded"):
