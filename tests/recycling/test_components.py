@@ -148,3 +148,20 @@ def test_a_stranded_collection_point_is_a_part_without_plants(storage_years):
     assert solution.mip_gap <= EXACT.mip_gap + 1e-12
     result = plan_recycling(inputs, options)
     assert set(result["flows"]["collection_point"]) <= {"P"}
+
+
+def test_a_plan_whose_parts_are_optimal_but_not_proven_together_is_not_optimal(monkeypatch):
+    """Every part optimal at its own gap, but the combined plan not proven within --mip-gap
+    (the re-solves stopped by the deadline or their tries): a limit, not ``optimal``
+    (audit s22, helper-76). The combined gap is forced here to 100 %."""
+    from evplan.recycling import components
+
+    retired, tables = two_regions(np.random.default_rng(7))
+    options = RecyclingOptions(discount_rate=0.05, explain_targets=False,
+                               solver=SolverOptions(mip_gap=0.05))
+    index = build_index(load_inputs(retired, **tables), options)
+    assert solve_parts(index, options).status == "optimal"
+    monkeypatch.setattr(components, "_objective_gap", lambda objective, bound: 1.0)
+    solution = solve_parts(index, options)
+    assert solution.has_solution and solution.mip_gap == 1.0
+    assert solution.status == "time_limit"
