@@ -218,6 +218,21 @@ class SitingExample:
         """``synthetic zones and sites`` or ``zones from z.csv, synthetic sites``."""
         return describe_sources(self.sources, *kinds)
 
+    def solves(self) -> dict[str, dict[str, Any]]:
+        """How the sites' and the corridor's location MILPs ended: status, gap, bound."""
+        return {kind: {"status": str(result.location.status),
+                       "mip_gap": float(result.location.gap),
+                       "bound": float(result.location.bound)}
+                for kind, result in (("sites", self.zones), ("corridor", self.corridor))}
+
+    def unproven(self) -> str:
+        """``""`` when both solves are optimal, else a sentence naming those a limit stopped
+        (their plans are the best found, the gap still open)."""
+        open_ = [f"{kind} {solve['status']} (gap {100 * solve['mip_gap']:.1f} %)"
+                 for kind, solve in self.solves().items() if solve["status"] != "optimal"]
+        return "" if not open_ else (f"Not proven optimal: {', '.join(open_)}; the plans "
+                                     "shown are the best found.")
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """``charging_sites``, ``charging_site_assignment``, ``charging_zones``,
         ``charging_corridor``; zones, sites and corridor say their ``source`` (the file)."""

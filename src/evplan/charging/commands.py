@@ -124,7 +124,8 @@ def charging_tables(charging: ChargingResult, example: SitingExample | None) -> 
                       f"{road.max_gap_km:.1f} km, {int(road.pools['ports'].iloc[0])} ports of "
                       f"{road.pools['pool_kw'].iloc[0] / road.pools['ports'].iloc[0]:g} kW "
                       f"each (AFIR pool {road.pools['pool_kw'].iloc[0]:g} kW in "
-                      f"{example.year}), {road.pools['capex_usd'].sum() / 1e6:.1f} M USD.")
+                      f"{example.year}), {road.pools['capex_usd'].sum() / 1e6:.1f} M USD."
+                      + (f" {example.unproven()}" if example.unproven() else ""))
     tables.append(method_note(charging, siting=example is not None))
     return tables
 

@@ -150,5 +150,6 @@ def record_charging(fleet: FleetResult, charging: ChargingResult, store: str | P
                 "options": asdict(charging.options),
                 "siting": {"market": example.market, "year": example.year,
                            "charger_class": example.charger_class,
-                           "notes": list(example.notes)} if example is not None else None}
+                           "notes": list(example.notes),
+                           "solves": example.solves()} if example is not None else None}
     return _record(store, scenario, kpis, tables, folder, parameters, metadata, run_id)

@@ -477,7 +477,8 @@ def corridor_pools(
                                           capex_usd=ports * capex_usd_per_port)
     ends = [2 * kms[0], 2 * (road_length_km - kms[-1])] if len(kms) else [np.inf]
     max_gap = float(max([*np.diff(kms), *ends])) if len(kms) else float("inf")
-    if location.status == "optimal" and max_gap > spacing + 1e-6:
+    # any cover the set covering returns meets the spacing, a limit-stopped one too
+    if (location.status == "optimal" or len(kms)) and max_gap > spacing + 1e-6:
         raise VerificationError([f"corridor: the chosen pools are up to {max_gap:g} km apart "
                                  f"(ends counted twice), more than the {spacing:g} km spacing "
                                  "the set covering was to meet."])
