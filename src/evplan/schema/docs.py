@@ -31,9 +31,22 @@ def _allowed(column: Column) -> str:
 
 
 ACCEPTED_TEXT = (
-    "Files are read as UTF-8, with or without a byte-order mark, with LF or CRLF line ends; "
-    "CSV files use commas. UTF-16, Latin-1 and binary files, other separators, an empty file "
-    "and a required table without rows are refused, with the file and the fix named. An "
+    "Files are read as UTF-8, with or without a byte-order mark, with LF, CRLF or CR line "
+    "ends (Excel for Mac's); CSV files use commas. UTF-16, Latin-1 and binary files, other "
+    "separators, an empty file and a required table without rows are refused, with the file "
+    "and the fix named; a required file that is missing or cannot be read is listed alone "
+    "with the other files' reading problems (not with every row that would name its ids), "
+    "and a folder holding no input file is one error, which names a subfolder that holds "
+    "inputs. Blank lines, rows whose cells are all empty and columns with neither a header "
+    "nor a value (what Excel keeps after cells are cleared) are left out; messages give the "
+    "row numbers the spreadsheet shows. A column with values but no header, and a row that "
+    "repeats the header, are errors naming the row or column. Numbers are written with a "
+    "decimal point and no thousands separators: a decimal comma (`0,5`) or European "
+    "thousands (`1.234.567`, `1.234,5`) is refused with the fix, and once any cell of the "
+    "inputs is written that way, every cell that reads two ways (`600.000`, `1,250`) is "
+    "refused as ambiguous, naming both readings (a folder with no such cell reads "
+    "`600.000` as 600). A date in a year column (`2026-01-01`, a date-formatted cell) is "
+    "refused naming the year to write. An "
     "optional table (a table marked (optional) below; in a workbook, its sheet) that is "
     "missing or has a header and no rows has no rows. In a workbook every row is read, "
     "whatever the sheet's stored dimension says; a formula cell is read as its calculated "
@@ -64,7 +77,9 @@ ACCEPTED_TEXT = (
     "The same holds inside plants.csv and markets.csv (a plant in `cn` beside a market in "
     "`CN` would pay import duty at home; a country holding an invisible character is "
     "refused) and for duties.csv's quota_group (`ca-cn-ev` beside `CA-CN-EV` would be a "
-    "second quota).",
+    "second quota). Two plants, markets or programs whose ids differ only in case or "
+    "look-alike letters (`cn-hua` beside `CN-HUA`) are refused: a row of another file "
+    "written either way would reach only one of them.",
     "",
     "Every number must be finite: NaN, infinity and values outside a column's allowed range "
     "(below) are refused. A column without a declared maximum takes the ceiling of its unit "
