@@ -43,9 +43,10 @@ class SolverOptions:
         is reported ``optimal`` when HiGHS proves it within this gap of its bound, so at
         ``mip_gap=0.5`` an ``optimal`` plan may earn up to half less than the best plan
         (the strategic case of tests/audit_s22/test_status_limits.py: 22 % less); the gap
-        proven is in ``metadata["mip_gap"]``. HiGHS measures it on the objective it
-        solves, which for the strategic model leaves out the fixed cost of plants without
-        a strategy row (a known gap: the xfail in that file).
+        proven is in ``metadata["mip_gap"]``, on the objective as reported: HiGHS
+        measures its gap on the objective it solves, which for the strategic model leaves
+        out the fixed cost of plants without a strategy row, so evplan re-solves until the
+        reported plan's own gap is proven (``time_limit`` when it is not).
     threads : int or None
         Threads HiGHS may use (None: HiGHS decides).
     log : bool
