@@ -4,7 +4,6 @@ frozen_heap) while it runs, and gives it back when it ends, however it ends."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,32 +12,24 @@ from evplan.examples import single_lane
 from evplan.scenarios import runners
 from evplan.scenarios.cases import Case
 from evplan.scenarios.worker import Solver, frozen_heap
+from tests.test_collector import collector_enabled  # noqa: F401  (the fixture below)
+
+pytestmark = pytest.mark.usefixtures("collector_enabled")  # the collector on, then as it was
 
 
-@pytest.fixture
-def collector_enabled() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if was:  # as it was before the test, whatever the test left
-        gc.enable()
-    else:
-        gc.disable()
-
-
-def test_frozen_while_the_study_runs_and_given_back(collector_enabled: None) -> None:
+def test_frozen_while_the_study_runs_and_given_back() -> None:
     with frozen_heap():
         assert gc.get_freeze_count() > 0 and gc.isenabled()
     assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
-def test_given_back_when_the_study_fails(collector_enabled: None) -> None:
+def test_given_back_when_the_study_fails() -> None:
     with pytest.raises(KeyboardInterrupt), frozen_heap():
         raise KeyboardInterrupt
     assert gc.get_freeze_count() == 0
 
 
-def test_a_freeze_made_by_someone_else_is_left_alone(collector_enabled: None) -> None:
+def test_a_freeze_made_by_someone_else_is_left_alone() -> None:
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
@@ -49,15 +40,14 @@ def test_a_freeze_made_by_someone_else_is_left_alone(collector_enabled: None) ->
         gc.unfreeze()
 
 
-def test_a_disabled_collector_is_not_touched(collector_enabled: None) -> None:
+def test_a_disabled_collector_is_not_touched() -> None:
     gc.disable()
     with frozen_heap():
         assert gc.get_freeze_count() == 0 and not gc.isenabled()
     assert not gc.isenabled()
 
 
-def test_run_cases_solves_with_the_heap_set_aside(collector_enabled: None,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_cases_solves_with_the_heap_set_aside(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[int] = []
 
     class Watching(Solver):
