@@ -100,8 +100,12 @@ def test_empty_new_and_marked_folders(tmp_path: Path) -> None:
 
 def test_tables_are_added_only_to_marked_run_folders(tmp_path: Path) -> None:
     user_folder(tmp_path / "mine")
-    with pytest.raises(OutputError, match="not a run folder evplan wrote"):
+    with pytest.raises(OutputError, match="not a run folder evplan wrote") as refused:
         existing_folder_target(tmp_path / "mine", command="evplan fleet")
+    # evplan is 0.1: the message said "folders from evplan before 0.2 need a new run"
+    assert "0.2" not in str(refused.value)
+    assert "a folder an earlier evplan wrote without the marker needs a new run" in str(
+        refused.value)
     with pytest.raises(OutputError, match="is not a folder"):
         existing_folder_target(tmp_path / "missing")
     marked(tmp_path / "recycling", kind="recycling")

@@ -290,8 +290,8 @@ def existing_folder_target(folder: Path, kinds: tuple[str, ...] = ("run",),
         what = "has no .evplan-run marker" if marker is None else f"holds a {marker.kind}"
         raise OutputError(f"evplan: {folder} is not a run folder evplan wrote (it {what}), so "
                           f"{command} will not write into it. Plan one with `evplan run -o "
-                          "NEW_FOLDER` and pass that folder (folders from evplan before 0.2 "
-                          "need a new run).")
+                          "NEW_FOLDER` and pass that folder (a folder an earlier evplan wrote "
+                          "without the marker needs a new run).")
     _busy(folder, marker)
     return Target(path, "update", previous=marker)
 
