@@ -282,3 +282,20 @@ def test_a_csv_row_with_fewer_cells_reads_them_as_blank(tmp_path: Path) -> None:
     path.write_text("\n".join([lines[0], ",".join(cells[:2]), *lines[2:]]) + "\n",
                     encoding="utf-8")
     assert any("capacity_vehicles_per_year is blank" in message for message in problems(folder))
+
+
+@pytest.mark.parametrize(("cell", "said"), [
+    ("1 000", "is not a number. Write a number in USD/vehicle, without thousands separators "
+              "or spaces."),
+    ("1200\u200b", "is not a number: '1200\u200b' holds an invisible character (U+200B ZERO "
+                   "WIDTH SPACE). Retype the cell as a number in USD/vehicle."),
+    ("1_200", "is not a number. Write a number in USD/vehicle, without thousands "
+              "separators.")])
+def test_a_number_with_a_space_or_an_invisible_character_says_which(
+        tmp_path: Path, cell: str, said: str) -> None:
+    """'1 000' and a number with a zero-width space pasted from a web page were 'not a
+    number' with no word on why (audit s22, helper-75)."""
+    folder = inputs(tmp_path)
+    edit(folder, "routes", 2, "freight_usd_per_vehicle", cell)
+    assert problems(folder) == [f"row 2, route 'P1>M1': freight_usd_per_vehicle = '{cell}' "
+                                + said]

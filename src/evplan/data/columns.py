@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evplan.data.lookalike import difference, latin
 from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import Problem
 from evplan.schema import Column, Table
@@ -110,8 +111,13 @@ def _not_a_number(column: Column, text: str, kind: str) -> str:
             pass
         else:
             return f"{found}. Rates are fractions ({text} -> {share:g})."
+    if not text.isascii() and latin(text) != text:  # an invisible character, pasted
+        return (f"{found}: {difference(text)}. Retype the cell as {kind}"
+                f"{_in_unit(column)}.")
+    spaced = any(character.isspace() for character in text.strip())  # '1 000'
     return (f"{found}. Write {kind}{_in_unit(column)}"
-            + (", without thousands separators." if "," in text else "."))
+            + (", without thousands separators or spaces." if spaced else
+               ", without thousands separators." if "," in text or "_" in text else "."))
 
 
 def _in_unit(column: Column) -> str:
