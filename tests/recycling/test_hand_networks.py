@@ -114,6 +114,20 @@ def test_efficiency_target_binds_and_forces_hydro(exact_options):
     assert bound.objective_usd - free.objective_usd == pytest.approx(500 * 400)
     assert bound.binding["processing_target"]["target"] == "recycling_efficiency"
     assert bound.binding["processing_target"]["share_without_target"] == pytest.approx(0.45)
+    # the two plans compared, both proven: the sentence is a fact
+    assert bound.binding["plans_compared"] == {"with_targets": "optimal",
+                                               "without_targets": "optimal"}
+    from evplan.recycling.summary import closing_note
+
+    said = next(line for line in closing_note(bound) if line.startswith("First EU target"))
+    assert "limit stopped" not in said
+    # a plan a limit stopped: the sentence says so (audit s22: it was printed as a fact from
+    # plans at 545 % and 128 % gaps)
+    stopped = replace(bound, binding={**bound.binding, "plans_compared": {
+        "with_targets": "optimal", "without_targets": "time_limit"}})
+    said = next(line for line in closing_note(stopped) if line.startswith("First EU target"))
+    assert said.endswith("(from plans a limit stopped before they were proven: without "
+                         "targets time_limit; the answer may change with a longer run).")
     compliance = bound["compliance"]
     eu = compliance[compliance["scope"] == "EU"].iloc[0]
     assert eu["share_achieved"] == pytest.approx(0.54)

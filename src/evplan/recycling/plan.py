@@ -279,6 +279,10 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
         unconstrained = target_compliance(free_recovered, inputs["targets"], eu_plants,
                                           index.years)
     binding = first_binding(unconstrained, compliance, content)
+    if options.explain_targets and options.eu_targets and len(index.targets):
+        # which plans the answer compares, and whether each was proven (closing_note)
+        binding["plans_compared"] = {"with_targets": run.status,
+                                     "without_targets": free_run.status}
 
     material_table = material_flows(inputs.retired, index.shares)
     total = economics.sum(numeric_only=True)

@@ -115,15 +115,20 @@ def closing_note(result: RecyclingResult) -> list[str]:
         " opened.",
     ]
     binding = result.binding.get("processing_target")
+    compared = dict(result.binding.get("plans_compared") or {})
+    stopped = ", ".join(f"{which.replace('_', ' ')} {status}"
+                        for which, status in compared.items() if status != "optimal")
+    hedge = (f" (from plans a limit stopped before they were proven: {stopped}; the answer "
+             "may change with a longer run)" if stopped else "")
     if binding:
         name = "recycling efficiency" if binding["target"] == "recycling_efficiency" else (
             f"{binding['material']} recovery")
         lines.append(f"First EU target to bind: {name} of {percent(binding['share_required'])} in "
                      f"{binding['year']} (the plan without targets reaches "
-                     f"{binding['share_without_target']:.1%} at {binding['scope']}).")
+                     f"{binding['share_without_target']:.1%} at {binding['scope']}){hedge}.")
     else:
         lines.append("No EU target changes the plan: the plan without them meets them, or "
-                     "no process meets them.")
+                     f"no process meets them{hedge}.")
     compliance = result["compliance"]
     eu = compliance[compliance["scope"] == "EU"] if len(compliance) else compliance
     missed = eu[~eu["met"].astype(bool)] if len(eu) else eu
