@@ -18,7 +18,7 @@ from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import Problem
 from evplan.schema import Column, Table
 
-__all__ = ["MAX_ROWS_PER_KIND", "coerce_table", "empty_table", "row_label"]
+__all__ = ["MAX_ROWS_PER_KIND", "coerce_table", "empty_table", "report_rows", "row_label"]
 
 MAX_ROWS_PER_KIND = 10
 ALWAYS_ALLOWED = ("row", "notes", "note", "comment")
@@ -48,7 +48,7 @@ def row_label(table: Table, frame: pd.DataFrame, index: Any) -> str:
     return f"row {row}, {ident}"
 
 
-def _report(
+def report_rows(
     problems: list[Problem],
     label: str,
     table: Table,
@@ -134,12 +134,12 @@ def _check_numeric(
     finite = np.isfinite(numbers)
     not_number = ~finite & ~blank
     kind = "a whole number" if column.dtype == "int" else "a number"
-    _report(problems, label, table, frame, not_number,
+    report_rows(problems, label, table, frame, not_number,
             lambda i: _not_a_number(column, str(text[i]), kind))
     numbers = np.where(finite, numbers, np.nan)
     if column.dtype == "int":
         fractional = finite & (numbers != np.round(numbers))
-        _report(problems, label, table, frame, fractional,
+        report_rows(problems, label, table, frame, fractional,
                 lambda i: f"{column.name} = {text[i]} is not a whole number. Write a year or "
                 "count without decimals.")
     low, high = column.lower_bound, column.upper_bound
@@ -160,9 +160,9 @@ def _check_numeric(
             hint = f" Check the value and its unit ({column.unit})."
         return f"{column.name} = {value:g} is {bounds}.{hint}"
 
-    _report(problems, label, table, frame, outside, describe)
+    report_rows(problems, label, table, frame, outside, describe)
     if column.required:
-        _report(problems, label, table, frame, blank,
+        report_rows(problems, label, table, frame, blank,
                 lambda i: f"{column.name} is blank. Give {kind}{_in_unit(column)}.")
     elif column.default is not None:
         numbers = np.where(blank, float(column.default), numbers)  # type: ignore[arg-type]
@@ -205,10 +205,10 @@ def _check_text(
     if column.name not in FREE_TEXT:
         written = np.fromiter((cell.lower() in MISSING_WORDS for cell in text), dtype=bool,
                               count=len(text))
-        _report(problems, label, table, frame, written,
+        report_rows(problems, label, table, frame, written,
                 lambda i: _missing_word(column, str(text[i])))
     if column.required:
-        _report(problems, label, table, frame, blank,
+        report_rows(problems, label, table, frame, blank,
                 lambda i: f"{column.name} is blank. Give the {column.description.lower()}")
     elif column.default is not None:
         text[blank] = str(column.default)
@@ -217,7 +217,7 @@ def _check_text(
         allowed = set(choices)
         bad = np.fromiter((cell not in allowed for cell in text), dtype=bool,
                           count=len(text)) & ~blank & ~written
-        _report(problems, label, table, frame, bad,
+        report_rows(problems, label, table, frame, bad,
                 lambda i: f"{column.name} = '{text[i]}' is not one of {quoted_list(choices)}."
                 + (did_you_mean(str(text[i]), choices) or f" Use one of {quoted_list(choices)}."))
     return pd.Series(text, index=frame.index, dtype=str)

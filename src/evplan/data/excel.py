@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from evplan.data.files import load_yaml
+from evplan.data.files import column_letter, load_yaml
 from evplan.errors import InputError, Problem
 from evplan.schema.scenario import SCENARIO_FIELDS
 
@@ -274,7 +274,7 @@ def _frame(grid: list[list[Any]]) -> pd.DataFrame:
     # says which column to name or delete.
     keep = [index for index, name in enumerate(header)
             if name or any(record[index] for record in records)]
-    columns = [header[index] or f"(no header, column {_cell_name(0, index)[:-1]})"
+    columns = [header[index] or f"(no header, column {column_letter(index)})"
                for index in keep]
     records = [[record[index] for index in keep] for record in records]
     frame = pd.DataFrame(records, columns=columns, dtype=object)

@@ -56,6 +56,7 @@ __all__ = [
     "MAX_YAML_BYTES",
     "SCENARIO_FILE",
     "LimitedSafeLoader",
+    "column_letter",
     "decode_text",
     "load_yaml",
     "read_csv_table",
@@ -212,7 +213,7 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
     return frame
 
 
-def _column_letter(position: int) -> str:
+def column_letter(position: int) -> str:
     """The spreadsheet letter of a 0-based column position: 0 -> 'A', 26 -> 'AA'."""
     letters = ""
     position += 1
@@ -241,7 +242,7 @@ def _without_blank_header_columns(frame: pd.DataFrame, names: list[str]) -> pd.D
         cells = frame.iloc[:, position].astype(str).str.strip()
         if (cells != "").any():
             keep.append(position)
-            renamed.append(f"(no header, column {_column_letter(position)})")
+            renamed.append(f"(no header, column {column_letter(position)})")
     if len(keep) == len(names) and renamed == [str(column) for column in frame.columns]:
         return frame
     kept = frame.iloc[:, keep].copy()

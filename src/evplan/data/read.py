@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
+from evplan.data.columns import MAX_ROWS_PER_KIND, report_rows
 from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET, read_sheets, scenario_from_sheets
 from evplan.data.files import SCENARIO_FILE, read_csv_table, read_scenario_file
 from evplan.data.overlay import read_layered_folder
@@ -243,20 +243,15 @@ def _dates_for_years(tables: dict[str, pd.DataFrame], labels: dict[str, str]
             if not (_may_hold(series, "-") or _may_hold(series, "/")):
                 continue
             cells = series.to_numpy(dtype=object, na_value="")
-            dates = [(position, match) for position, cell in enumerate(cells)
-                     if isinstance(cell, str) and (match := _DATE.fullmatch(cell))]
-            for position, match in dates[:MAX_ROWS_PER_KIND]:
-                index = frame.index[position]
-                year = _year_of(str(cells[position]), match)
-                problems.append(Problem(
-                    labels.get(name, table.file),
-                    f"{row_label(table, frame, index)}: {column.name} = '{cells[position]}' is "
-                    f"a date; the column takes a year. Write {year} (in a spreadsheet, format "
-                    "the cell as a number or text first).", int(frame.loc[index, "row"])))
-            if len(dates) > MAX_ROWS_PER_KIND:
-                more = len(dates) - MAX_ROWS_PER_KIND
-                problems.append(Problem(labels.get(name, table.file), f"... and {more} more "
-                                        "rows with the same problem.", count=more))
+            dates = [_DATE.fullmatch(cell) if isinstance(cell, str) else None
+                     for cell in cells]
+            report_rows(
+                problems, labels.get(name, table.file), table, frame,
+                np.array([match is not None for match in dates], dtype=bool),
+                lambda position, column=column, cells=cells, dates=dates: (
+                    f"{column.name} = '{cells[position]}' is a date; the column takes a "
+                    f"year. Write {_year_of(str(cells[position]), dates[position])} (in a "
+                    "spreadsheet, format the cell as a number or text first)."))
     return problems
 
 
@@ -317,32 +312,28 @@ def _european_numbers(tables: dict[str, pd.DataFrame], labels: dict[str, str]
             cells, pd.Series) else cells, dtype=object)
         ambiguous = np.fromiter((_AMBIGUOUS.fullmatch(str(cell)) is not None for cell in text),
                                 dtype=bool, count=len(text))
-        for kind, mask in (("european", european), ("ambiguous", ambiguous & ~european)):
-            positions = np.flatnonzero(mask)
-            for position in positions[:MAX_ROWS_PER_KIND]:
-                index = frame.index[position]
-                cell = str(text[position])
-                if kind == "european":
-                    plain = cell.replace(".", "").replace(",", ".")
-                    how = " and ".join(way for mark, way in (
-                        (".", "dots between thousands"), (",", "a decimal comma"))
-                        if mark in cell)
-                    why = (f"is written with {how}. Write {plain} (a decimal point, no "
-                           "thousands separators)")
-                else:
-                    grouped = cell.replace(",", "").replace(".", "")
-                    decimal = f"{float(cell.replace(',', '.')):g}"
-                    why = (f"is ambiguous: these inputs write numbers the European way "
-                           f"({example}), so it may mean {grouped} as well as {decimal}. "
-                           "Write the number without thousands separators, with a decimal "
-                           "point")
-                problems.append(Problem(label, f"{row_label(table, frame, index)}: "
-                                        f"{column_name} = '{cell}' {why}.",
-                                        int(frame.loc[index, "row"])))
-            if len(positions) > MAX_ROWS_PER_KIND:
-                more = len(positions) - MAX_ROWS_PER_KIND
-                problems.append(Problem(label, f"... and {more} more rows with the same "
-                                        "problem.", count=more))
+
+        def european_why(position: int, text: np.ndarray = text,
+                         column_name: str = column_name) -> str:
+            cell = str(text[position])
+            plain = cell.replace(".", "").replace(",", ".")
+            how = " and ".join(way for mark, way in (
+                (".", "dots between thousands"), (",", "a decimal comma")) if mark in cell)
+            return (f"{column_name} = '{cell}' is written with {how}. Write {plain} (a "
+                    "decimal point, no thousands separators).")
+
+        def ambiguous_why(position: int, text: np.ndarray = text,
+                          column_name: str = column_name) -> str:
+            cell = str(text[position])
+            grouped = cell.replace(",", "").replace(".", "")
+            decimal = f"{float(cell.replace(',', '.')):g}"
+            return (f"{column_name} = '{cell}' is ambiguous: these inputs write numbers the "
+                    f"European way ({example}), so it may mean {grouped} as well as "
+                    f"{decimal}. Write the number without thousands separators, with a "
+                    "decimal point.")
+
+        report_rows(problems, label, table, frame, european, european_why)
+        report_rows(problems, label, table, frame, ambiguous & ~european, ambiguous_why)
     return problems
 
 
