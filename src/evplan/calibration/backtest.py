@@ -150,7 +150,6 @@ def _capacity(result: Result, country: str, year: int) -> float:
                                  "capacity_vehicles_per_year"].sum())
 
 
-
 def focus_rows(data: NetworkData, focus: str) -> tuple[bool, bool]:
     """Whether ``focus`` is a market (its share row) and a plant country (its utilisation
     and exports rows) of ``data``: a network without it gets none of those rows."""

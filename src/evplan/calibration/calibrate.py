@@ -47,7 +47,7 @@ import pandas as pd
 from evplan.calibration.check import verify_calibration
 from evplan.calibration.curve import average_marginal_revenue, marginal_revenue, tier_breakpoints
 from evplan.calibration.explain import unserved_problems
-from evplan.calibration.inputs import cell_problems, numbered
+from evplan.calibration.inputs import cell_problems, key_problems, numbered
 from evplan.data import NetworkData, validate_tables
 from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
@@ -344,8 +344,6 @@ def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame, repeats: 
                                 f"{last} (scenario.yaml): it would never be used. Delete the "
                                 "row, or widen first_year/last_year.", int(record["row"])))
     if repeats:
-        from evplan.calibration.inputs import key_problems
-
         problems += key_problems("base_demand", base_demand)
     return problems
 
