@@ -42,19 +42,28 @@ def test_backtest_api_on_a_network_without_cn_reports_its_own_rows() -> None:
     assert row["persistence_error"] == pytest.approx(600.0 - 640.0)
 
 
-def test_backtest_cli_on_a_network_without_cn_writes_its_table(tmp_path: Path) -> None:
+def _backtest_cli(tmp_path: Path, base_rows: str, actuals: bool
+                  ) -> subprocess.CompletedProcess[str]:
+    """`evplan backtest` 2025 -> 2026 on single_lane's inputs with these base_demand rows
+    (and ACTUALS when ``actuals``), written to ``tmp_path / "out"``."""
     folder = write_inputs(single_lane(capacity=1e6, first_year=2025, last_year=2026),
                           tmp_path / "inputs")
     (folder / "base_demand.csv").write_text(
-        "market,year,product,volume_vehicles,price_usd_per_vehicle,source\n"
-        "M1,2025,V1,600,20000,x\nM1,2026,V1,900,20000,x\n", encoding="utf-8")
+        "market,year,product,volume_vehicles,price_usd_per_vehicle,source\n" + base_rows,
+        encoding="utf-8")
     (folder / "elasticities.csv").write_text(
         "market,segment,own_price_elasticity,source\n*,C,5,x\n", encoding="utf-8")
-    ACTUALS.drop(columns="row").to_csv(folder / "actuals.csv", index=False)
-    done = subprocess.run([sys.executable, "-m", "evplan.cli", "backtest", str(folder),
+    if actuals:
+        ACTUALS.drop(columns="row").to_csv(folder / "actuals.csv", index=False)
+    return subprocess.run([sys.executable, "-m", "evplan.cli", "backtest", str(folder),
                            "--base-year", "2025", "--target-year", "2026", "-o",
                            str(tmp_path / "out")], capture_output=True, text=True, timeout=600,
                           cwd=tmp_path)
+
+
+def test_backtest_cli_on_a_network_without_cn_writes_its_table(tmp_path: Path) -> None:
+    done = _backtest_cli(tmp_path, "M1,2025,V1,600,20000,x\nM1,2026,V1,900,20000,x\n",
+                         actuals=True)
     assert done.returncode == 0, done.stderr
     written = pd.read_csv(tmp_path / "out" / "backtest.csv")
     assert list(written["row"]) == ["sales M1", "sales rest of world (not M1)", "global sales",
@@ -65,17 +74,7 @@ def test_backtest_cli_on_a_network_without_cn_writes_its_table(tmp_path: Path) -
 
 def test_a_missing_actuals_file_is_named_as_missing(tmp_path: Path) -> None:
     """Without actuals.csv the backtest said only "no actual figures for 2026"."""
-    folder = write_inputs(single_lane(capacity=1e6, first_year=2025, last_year=2026),
-                          tmp_path / "inputs")
-    (folder / "base_demand.csv").write_text(
-        "market,year,product,volume_vehicles,price_usd_per_vehicle,source\n"
-        "M1,2025,V1,600,20000,x\n", encoding="utf-8")
-    (folder / "elasticities.csv").write_text(
-        "market,segment,own_price_elasticity,source\n*,C,5,x\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "evplan.cli", "backtest", str(folder),
-                           "--base-year", "2025", "--target-year", "2026", "-o",
-                           str(tmp_path / "out")], capture_output=True, text=True, timeout=600,
-                          cwd=tmp_path)
+    done = _backtest_cli(tmp_path, "M1,2025,V1,600,20000,x\n", actuals=False)
     assert done.returncode == 1
     assert ("actuals.csv is missing or empty: no actual figures for 2026. Add rows "
             "kpi,key,year,value,source") in " ".join(done.stderr.split())
