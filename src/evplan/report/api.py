@@ -153,6 +153,15 @@ def _page_target(path: Path) -> Path:
                              replaceable=evplan_html, ours=evplan_html)
 
 
+def _workbook_target(path: Path) -> Path:
+    """``path`` when ``results.xlsx`` may be written there: new, or a workbook evplan wrote
+    (its creator property); a link, a folder or a user's file raise OutputError."""
+    from evplan.outputs.targets import check_file_target, evplan_workbook
+
+    return check_file_target(path, force=False, what="the result workbook", name=path.name,
+                             replaceable=evplan_workbook, ours=evplan_workbook)
+
+
 def _write_text_atomically(text: str, path: Path) -> Path:
     return atomic_write(path.resolve(), lambda file: file.write_text(text, encoding="utf-8"))
 
@@ -217,18 +226,25 @@ def write_run_extras(result: Result, folder: str | Path, *, report: bool = True,
     :func:`~evplan.report.with_report_tables`); each file appears whole or not at all.
     With ``self_contained=False`` the report loads plotly.js from
     ``<assets>/_assets/plotly-<version>.min.js`` (``assets`` defaults to the folder that
-    holds the run folder), written there once.
+    holds the run folder), written there once. An existing ``report.html`` or
+    ``results.xlsx`` is replaced only when evplan wrote it (its generator tag, its creator
+    property); a user's file of that name, a folder or a link raises OutputError before
+    anything is written.
     """
     target = Path(folder)
+    # both files checked before either is written: a user's page or workbook there (or a
+    # link) is refused, and nothing is written
+    page = _page_target(target / REPORT_FILE) if report else None
+    workbook = _workbook_target(target / RESULT_WORKBOOK) if excel else None
     written = []
-    if report:
+    if page is not None:
         src = None
         if not self_contained:
             root = Path(assets) if assets is not None else target.resolve().parent
             src = shared_src(root, target)
         html = report_html([RunData.from_result(result)], focus, src)
-        written.append(_write_text_atomically(html, _page_target(target / REPORT_FILE)))
-    if excel:
+        written.append(_write_text_atomically(html, page))
+    if workbook is not None:
         from evplan.report.excel import write_result_workbook  # openpyxl only for --excel
 
         info = {**_run_id(target), "scenario": result.scenario.get("name", ""),
@@ -236,7 +252,7 @@ def write_run_extras(result: Result, folder: str | Path, *, report: bool = True,
                 **{f"scenario.{key}": value for key, value in result.scenario.items()
                    if key != "name" and value is not None}}
         tables = dict(result.tables) | {"kpis": result.kpis}
-        written.append(write_result_workbook(tables, target / RESULT_WORKBOOK, info))
+        written.append(write_result_workbook(tables, workbook, info))
     return written
 
 
