@@ -213,7 +213,11 @@ def report_file(folders: Sequence[str | Path], output: str | Path | None = None)
     if output is not None:
         return Path(output)
     first = Path(folders[0])
-    return first / REPORT_FILE if len(folders) == 1 else first.parent / COMPARISON_FILE
+    if len(folders) == 1:
+        return first / REPORT_FILE
+    # beside the folder also when it is given as "." or "..", whose parent is itself
+    beside = first.parent if first.name not in ("", ".", "..") else first.resolve().parent
+    return beside / COMPARISON_FILE
 
 
 def write_run_extras(result: Result, folder: str | Path, *, report: bool = True,
