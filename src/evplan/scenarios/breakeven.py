@@ -217,8 +217,9 @@ def bisect_breakeven(warm: WarmModel, data: NetworkData, flow: int, tolerance: f
     value = float(index.flows["customs_value_usd_per_vehicle"].iloc[flow])
     duty = float(index.flows["duty_usd_per_vehicle"].iloc[flow])
     h = warm.highs
-    h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
-    h.changeRowsBounds(len(rows), rows.astype(np.int32), lower, upper)  # type: ignore[attr-defined]
+    # Through the warm model's record (the bisection's own cost changes are undone below).
+    warm.loaded.send(h, np.arange(len(cost), dtype=np.int32), cost, rows.astype(np.int32),
+                     lower, upper)
 
     def used_at(extra: float) -> bool:
         h.changeColCost(column, cost[column] - extra * discount)

@@ -10,7 +10,8 @@ model and its :class:`highspy.Highs` object once, and for each new NetworkData
    :func:`~evplan.model.index.build_index` (when rows were added or years moved);
 2. checks the index structure is the base's (same flows, sales and rows in the same
    order) -- otherwise the case is built and solved cold, and the run says so;
-3. calls ``changeColsCost`` and ``changeRowsBounds`` and runs HiGHS again, which starts
+3. calls ``changeColsCost`` and ``changeRowsBounds`` on the entries that changed since the
+   last case (:class:`~evplan.scenarios.warm_load.Loaded`) and runs HiGHS again, which starts
    from the basis of the previous case, or in a study of the nearest case solved so far
    (:class:`~evplan.scenarios.warm_bases.BasisBank`).
 
@@ -48,6 +49,7 @@ from evplan.model.requirements import requirement_holes
 from evplan.results.result import Result
 from evplan.scenarios.warm_bases import BasisBank
 from evplan.scenarios.warm_fit import same_shape_tables, same_structure
+from evplan.scenarios.warm_load import Loaded
 from evplan.scenarios.warm_numbers import CaseNumbers, Gather
 from evplan.scenarios.warm_results import Columns, ResultTemplates, same_tables
 from evplan.scenarios.warm_rules import WarmRules
@@ -141,6 +143,7 @@ class WarmModel:
             fix_integers(model, self.highs, fixed)
         self._configure(self.highs)
         self.bases = BasisBank()
+        self.loaded = Loaded()  # the costs and row bounds HiGHS holds
         self.build_seconds = time.perf_counter() - started
         self.layout = Layout.of(model, matrices, self.index)
         self._gather = Gather.of(base, self.index)
@@ -170,6 +173,7 @@ class WarmModel:
         warm.highs = highs_from_lp(state.lp, state.basis)
         warm._configure(warm.highs)
         warm.bases = BasisBank()
+        warm.loaded = Loaded()
         warm.build_seconds = 0.0
         warm.layout = state.layout
         warm._gather = state.gather
@@ -416,8 +420,7 @@ class WarmModel:
             self.stats.warm_reindexed += 1
         cost, rows, lower, upper = self._vectors_of(numbers)
         h = self.highs
-        h.changeColsCost(len(cost), self.layout.all_columns, cost)
-        h.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
+        self.loaded.send(h, self.layout.all_columns, cost, rows, lower, upper)
         bounds = np.concatenate((lower, upper))
         self.bases.start(h, bounds, parameters)
         update_seconds = time.perf_counter() - started
