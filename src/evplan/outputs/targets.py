@@ -125,6 +125,11 @@ def _resolve(given: Path) -> Path:
     if path.exists() and not path.is_dir():
         raise OutputError(f"evplan: {given} is a file, not a folder; evplan leaves it alone. "
                           f"Choose a new folder name, e.g. -o {_suggest(path)}.")
+    in_the_way = next((folder for folder in path.parents if folder.exists()), None)
+    if in_the_way is not None and not in_the_way.is_dir():  # -o notes.txt/run
+        raise OutputError(f"evplan: {in_the_way} is a file, not a folder, so {given} cannot "
+                          "be made inside it; evplan leaves the file alone. Choose a folder "
+                          f"elsewhere, e.g. -o {_suggest(in_the_way)}.")
     return path
 
 
