@@ -34,10 +34,17 @@ def _format(kind: str, value: float) -> str:
 
 
 def _delta(kind: str, value: float) -> str:
-    if kind == "share":
-        return f"{value * 100:+.1f} pt"
-    sign = "+" if value >= 0 else "−"
-    return sign + _format(kind, abs(value))
+    """``value`` as a signed difference: ``−0.3 pt``, ``+USD 24 m``; a difference that shows
+    as zero at the row's precision is ``+0.0 pt`` / ``+0``, never ``−USD 0``.
+
+    Examples
+    --------
+    >>> _delta("share", -0.0027), _delta("usd", -1.9e-6), _delta("vehicles", -11_700.0)
+    ('−0.3 pt', '+USD 0', '−11.7 k')
+    """
+    shown = f"{abs(value) * 100:.1f} pt" if kind == "share" else _format(kind, abs(value))
+    zero = not any(digit in shown for digit in "123456789")
+    return ("−" if value < 0 and not zero else "+") + shown
 
 
 def kpi_delta_table(runs: Sequence[RunData]) -> dict[str, Any]:
