@@ -26,7 +26,6 @@ from evplan.model.index import ModelIndex
 from evplan.model.trade import (
     customs_transfer_price,
     in_transit_cost,
-    quota_share,
 )
 
 __all__ = ["PARAMETERS", "CaseNumbers", "Gather"]
@@ -158,6 +157,9 @@ class Gather:
     flow_fx: tuple[np.ndarray, np.ndarray]
     plant_year_fx: tuple[np.ndarray, np.ndarray]
     pool_fx: tuple[np.ndarray, np.ndarray]
+    # Row of quota_shares for each duties row's quota_group (-1: unlisted, share 1): the
+    # share of model/trade.quota_share gathered by position (the key columns are the base's).
+    duty_share: np.ndarray
 
     @classmethod
     def of(cls, data: NetworkData, index: ModelIndex) -> Gather:
@@ -187,6 +189,10 @@ class Gather:
             return (_positions(keys, prices, ["origin", "market"]),
                     _positions(keys.assign(market="*"), prices, ["origin", "market"]))
 
+        shares = data["quota_shares"]
+        duty_share = (np.full(len(data["duties"]), -1, dtype=np.int64) if shares.empty else
+                      pd.Index(shares["quota_group"]).get_indexer(
+                          data["duties"]["quota_group"].fillna("")).astype(np.int64))
         pool_country = index.pools["market"].map(data.markets.set_index("market")["country"])
         return cls(
             flow_plant_program=_positions(flows, data["plant_programs"], ["plant", "program"]),
@@ -209,6 +215,7 @@ class Gather:
             flow_fx=fx(flows["origin"], flows["year"]),
             plant_year_fx=fx(index.plant_years["country"], index.plant_years["year"]),
             pool_fx=fx(pool_country, index.pools["year"]),
+            duty_share=duty_share,
         )
 
     def numbers(self, data: NetworkData) -> CaseNumbers:
@@ -246,8 +253,9 @@ class Gather:
                                   self.flow_cvd))
         full = np.maximum(rate * value, minimum) + cvd * value + specific
         in_quota_rate = _take(_float(duties, "in_quota_rate"), self.flow_duty)
-        duty_quota = _float(duties, "quota_vehicles_per_year") * quota_share(
-            data, duties["quota_group"])
+        share = _take(_float(data["quota_shares"], "share_of_quota"), self.duty_share)
+        duty_quota = _float(duties, "quota_vehicles_per_year") * np.where(
+            np.isnan(share), 1.0, share)  # model/trade.quota_share, gathered by position
         quota = _take(duty_quota, self.flow_duty)
         cross = self.flow_cross
         has_quota = cross & ~np.isnan(quota)
