@@ -46,7 +46,7 @@ from evplan.outputs.files import announce_write
 from evplan.outputs.marker import new_run_id
 from evplan.results import Result
 from evplan.store_checks import (
-    foreign_tables,
+    foreign_content,
     header_problem,
     missing_columns,
     retype_untyped,
@@ -198,8 +198,9 @@ class _NotAStore(StoreError):
 
 def _refuse_foreign(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Raise StoreError when the database holds tables but is not an evplan store (no
-    ``runs`` table with evplan's columns): evplan adds nothing to a user's own database."""
-    named = foreign_tables(table_columns(connection, main_only=False))  # any schema counts
+    ``runs`` table with evplan's columns), or holds no table but objects someone made
+    (sequences, macros, types): evplan adds nothing to a user's own database."""
+    named = foreign_content(connection)  # tables of any schema; sequences, macros, types
     if named:
         raise _NotAStore(f"evplan: {path} is a DuckDB database that evplan did not make (it "
                          f"holds {named}); evplan leaves it as it is. Pass --store with "

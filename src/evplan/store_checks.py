@@ -118,6 +118,28 @@ def foreign_tables(columns: dict[str, set[str]]) -> str | None:
     return None
 
 
+def foreign_content(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """What makes a DuckDB database another program's, named for the message: its tables
+    (any schema) when they are not an evplan store's (:func:`foreign_tables`); in a
+    database without tables, its sequences, macros, types and schemas (evplan makes none).
+    None for an evplan store, a damaged one, or a new, empty database."""
+    columns = table_columns(connection, main_only=False)
+    return foreign_tables(columns) if columns else _foreign_objects(connection)
+
+
+def _foreign_objects(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The sequences, macros, types and schemas (first five) of the database, or None."""
+    where = "database_name = current_database()"
+    found = connection.execute(
+        f"SELECT 'sequence ' || sequence_name FROM duckdb_sequences() WHERE {where} "
+        f"UNION ALL SELECT 'macro ' || function_name FROM duckdb_functions() WHERE {where} "
+        f"AND NOT internal UNION ALL SELECT 'type ' || type_name FROM duckdb_types() WHERE "
+        f"{where} AND NOT internal UNION ALL SELECT 'schema ' || schema_name FROM "
+        f"duckdb_schemas() WHERE {where} AND NOT internal").fetchall()
+    names = sorted(str(row[0]) for row in found)
+    return ", ".join(names[:5]) + (", ..." if len(names) > 5 else "") if names else None
+
+
 def missing_columns(columns: dict[str, set[str]]) -> list[str]:
     """``table.column`` of every column the readers use that the store lacks."""
     return [f"{table}.{column}" for table, wanted in READ_COLUMNS.items()
