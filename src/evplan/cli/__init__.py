@@ -35,6 +35,22 @@ __all__ = ["app", "console", "main", "python_text_columns"]
 COMMAND_MODULES = (plan, reporting, study, endoflife, validation, stochastic)
 
 
+def _listed_in_one_paragraph() -> None:
+    """Give each command's line in ``evplan --help`` its docstring's first paragraph as one
+    line: typer's rich listing keeps the docstring's line breaks there ("units, validation)
+    or a CSV" / "folder ..." on two lines in a wide terminal), though a command's own
+    ``--help`` page joins them."""
+    import inspect
+
+    for command in app.registered_commands:
+        if command.short_help is None and command.callback is not None:
+            doc = inspect.getdoc(command.callback) or ""
+            command.short_help = " ".join(doc.split("\n\n")[0].split())
+
+
+_listed_in_one_paragraph()
+
+
 def main() -> None:
     """Console-script entry point: run the app; usage errors exit with ``EXIT_USAGE`` (64).
 
