@@ -89,7 +89,8 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
         ``ad_valorem_rate``, ``cvd_rate``, ``customs_value_usd_per_vehicle``,
         ``duty_usd_per_vehicle``, ``breakeven_extra_duty_usd_per_vehicle``,
         ``breakeven_rate``, ``meaning``, ``exact`` (False: a lower bound of the stop rate
-        from ranging) and ``method``.
+        from ranging) and ``method`` (how that row's rate was found: ``ranging``, or
+        ``bisection`` for the rows ``flows`` or ``refine_all`` bisected).
     """
     if warm is None:
         fixed = None
@@ -121,6 +122,7 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
     moving = shipped - in_quota > USED_VEHICLES  # the vehicles the full rate applies to
     extra = np.full(len(flows_frame), np.nan)
     exact = np.ones(len(flows_frame), dtype=bool)
+    bisected = np.zeros(len(flows_frame), dtype=bool)  # rows whose rate bisection found
     if method == "ranging":
         _, ranging = warm.highs.getRanging()
         cost = np.asarray(warm.highs.getLp().col_cost_)[columns]
@@ -140,6 +142,7 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
         for flow in refine:
             extra[flow] = bisect_breakeven(warm, data, int(flow))
             exact[flow] = True
+            bisected[flow] = True
     elif method == "bisection":
         chosen = np.flatnonzero(cross & used) if flows is None else np.asarray(flows)
         for flow in chosen:
@@ -161,7 +164,9 @@ def breakeven_duties(data: NetworkData, warm: WarmModel | None = None, *,
     table["breakeven_rate"] = rate
     table["meaning"] = meaning
     table["exact"] = exact
-    table["method"] = method
+    # Each row names how its own rate was found: --exact bisects the rows ranging only
+    # bounds, and those said "ranging" beside a rate ranging never gave.
+    table["method"] = np.where(bisected, "bisection", method)
     if method == "bisection":
         table = table[~np.isnan(extra) | np.isin(np.arange(len(table)), chosen)]
     return table[cross[table["flow"].to_numpy()]].reset_index(drop=True)
