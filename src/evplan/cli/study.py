@@ -173,7 +173,12 @@ def sweep(
                                       "declared sweep's values, give its parameters with -g).")])
         _check_csv(csv, force)
         data = load_inputs(source)
-        spec: dict | str = parse_grid(grid) if grid else str(name)
+        if grid:  # the values and the parameters' names, every problem at once
+            from evplan.scenarios.apply import catalog_for
+
+            spec: dict | str = parse_grid(grid, known=catalog_for(data).parameters)
+        else:
+            spec = str(name)
         with long_work(f"sweep {name or 'grid'}", False,
                        STOPPED if record else "nothing written"):
             study = run_sweep(spec, data, scenario=scenario, **_study_options(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.scenarios.overrides import (
     LABEL,
@@ -100,8 +101,13 @@ def parse_values(text: str) -> tuple[float, ...]:
     raise InputError(problems)
 
 
-def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
+def parse_grid(items: Sequence[str], known: Collection[str] | None = None
+               ) -> dict[str, tuple[float, ...]]:
     """Parse ``--grid`` options (``PARAMETER=VALUES``, see :func:`parse_values`) into a grid.
+
+    With ``known`` (the parameters ``scenarios.yaml`` declares), a name that is not one of
+    them is a problem of ``--grid`` too, listed with every other (before, the first unknown
+    name alone was named, as a problem of scenarios.yaml, after the values were fixed).
 
     Examples
     --------
@@ -116,6 +122,11 @@ def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
             problems.append(Problem("--grid", f"'{item}' is not PARAMETER=VALUES. Write e.g. "
                                     "-g freight=0.5,1,2 (a parameter of scenarios.yaml)."))
             continue
+        if known is not None and parameter.strip() not in known:
+            problems.append(Problem("--grid", f"'{item}': '{parameter.strip()}' is not a "
+                                    "parameter of scenarios.yaml." + (
+                                        did_you_mean(parameter.strip(), known)
+                                        or f" Known: {', '.join(known) or 'none'}.")))
         if parameter.strip() in grid:
             problems.append(Problem("--grid", f"'{item}': {parameter.strip()} is given twice "
                                     "(the later -g would replace the earlier). Give each "

@@ -90,6 +90,10 @@ def run_sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | Non
         problems: list[Problem] = []
         checked = {str(name): sweep_values(values, f"grid: {name}", problems, label="--grid")
                    for name, values in grid.items()}
+        problems.extend(Problem("--grid", f"'{name}' is not a parameter of scenarios.yaml."
+                                + (did_you_mean(str(name), catalog.parameters)
+                                   or f" Known: {', '.join(catalog.parameters) or 'none'}."))
+                        for name in checked if name not in catalog.parameters)
         if problems:
             raise InputError(problems)
         grid = {name: values for name, values in checked.items() if values is not None}
@@ -109,10 +113,13 @@ def _check_values(data: NetworkData, catalog: Catalog, grid: Mapping[str, Sequen
     invalid (a rate of 1e300, a negative price) fails the sweep before any case is solved.
 
     Problems name ``file``: scenarios.yaml for a declared sweep, ``--grid`` for a grid given
-    on the command line (or in Python).
+    on the command line (or in Python). Every parameter is checked before one error lists
+    the problems of all of them (before, the first failing parameter's alone: a sweep with
+    ``freight=-1`` and ``demand=-2`` named freight, and demand only once freight was fixed).
     """
     if base:  # the scenario's own problems are its own, not the first value's
         apply_patches(data, base, label)
+    problems: list[Problem] = []
     for name, values in grid.items():
         parameter = catalog.parameter(name)
         for value in sorted({min(values), max(values)}):
@@ -126,9 +133,13 @@ def _check_values(data: NetworkData, catalog: Catalog, grid: Mapping[str, Sequen
                 lead = (f"{label}: {name} = {value:g} makes the inputs invalid; narrow its "
                         "values." if valued else f"{label}: parameter '{name}' cannot be "
                         "applied at any value; fix its where or from_year.")
-                raise InputError([Problem(file, lead, count=0),
-                                  *(Problem(file, problem.message, count=problem.count)
-                                    for problem in error.problems)]) from None
+                problems.extend([Problem(file, lead, count=0),
+                                 *(Problem(file, problem.message, count=problem.count)
+                                   for problem in error.problems)])
+                if not valued:  # its other value would repeat the same problems
+                    break
+    if problems:
+        raise InputError(problems)
 
 
 def sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | None = None,
