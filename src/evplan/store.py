@@ -49,8 +49,11 @@ from evplan.store_checks import (
     foreign_content,
     header_problem,
     missing_columns,
+    recorded_tables,
     retype_untyped,
     table_columns,
+    table_rows,
+    to_arrow,
     typed_rows,
     untyped_columns,
 )
@@ -166,30 +169,6 @@ def _interrupted(error: Exception) -> bool:
     raises ``RuntimeError('Query interrupted')`` (or an ``InterruptException``)."""
     return isinstance(error, duckdb.InterruptException) or (
         isinstance(error, RuntimeError) and str(error).strip() == "Query interrupted")
-
-
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    """``frame`` as an Arrow table, without its index, converted on this thread (a pool
-    costs more than it saves on result tables of a few thousand rows)."""
-    return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
-
-
-def _rows_of(records: Sequence[RunRecord], name: str) -> pa.Table:
-    """The rows of table ``name`` of every record that has it, ``run_id`` first.
-
-    A ``run_id`` column of the table itself is replaced by the record's. One record's table
-    is converted as it is and gets the column in Arrow (no pandas copy); several are
-    concatenated by pandas, which unifies their dtypes.
-    """
-    parts = [(record.run_id, record.tables[name]) for record in records
-             if name in record.tables]
-    if len(parts) == 1:
-        run_id, table = parts[0]
-        rows = _arrow(table.drop(columns="run_id") if "run_id" in table.columns else table)
-        return rows.add_column(0, "run_id", pa.array([run_id] * rows.num_rows, pa.string()))
-    frame = pd.concat([table.reset_index(drop=True).assign(run_id=run_id)
-                       for run_id, table in parts], ignore_index=True)
-    return _arrow(frame[["run_id", *[c for c in frame.columns if c != "run_id"]]])
 
 
 class _NotAStore(StoreError):
@@ -406,8 +385,9 @@ class ResultsStore:
             for name in names:
                 if not _TABLE_NAME.match(name):
                     raise StoreError(f"evplan: '{name}' is not a valid result table name.")
-                self._write_table(connection, f"result_{name}", _rows_of(records, name),
-                                  existing, untyped)
+                parts = [(r.run_id, r.tables[name]) for r in records if name in r.tables]
+                self._write_table(connection, f"result_{name}", table_rows(parts), existing,
+                                  untyped)
             pause = os.environ.get(PAUSE_ENV)
             if pause:  # test hook: announce, then wait inside the open transaction
                 Path(pause).write_text(records[0].run_id, encoding="utf-8")
@@ -428,7 +408,7 @@ class ResultsStore:
     def _from_rows(connection: duckdb.DuckDBPyConnection, sql: str,
                    rows: pd.DataFrame | pa.Table) -> None:
         """Run ``sql`` with ``rows`` registered as the view ``_evplan_rows``."""
-        connection.register("_evplan_rows", rows if isinstance(rows, pa.Table) else _arrow(rows))
+        connection.register("_evplan_rows", rows if isinstance(rows, pa.Table) else to_arrow(rows))
         try:
             connection.execute(sql)
         except BaseException:
@@ -558,11 +538,25 @@ class ResultsStore:
                 "run_id) ORDER BY run_id, kpi, year, key", [ids]).df()
 
     def table(self, run_id: str, name: str) -> pd.DataFrame:
-        """One result table of one run (``shipments``, ``utilisation``, ``breakeven``...)."""
+        """One result table of one run (``shipments``, ``utilisation``, ``breakeven``...;
+        ``kpis``: the run's rows of :meth:`kpis`, as the run folder's ``kpis`` table).
+
+        Raises
+        ------
+        StoreError
+            When the run has no such table (a fleet run has no ``shipments``): never an
+            empty table for a table the run did not record.
+        """
         (run_id,) = self.resolve([run_id])
+        if name == "kpis":
+            return self.kpis([run_id]).drop(columns="run_id")
         if not _TABLE_NAME.match(name):
             raise StoreError(f"evplan: '{name}' is not a valid result table name.")
         with self.connect(read_only=True) as connection:
+            listed = recorded_tables(connection, run_id)
+            if listed is not None and name not in listed:
+                raise StoreError(f"evplan: run {run_id} has no '{name}' table; its tables are "
+                                 f"{', '.join([*listed, 'kpis'])}.")
             try:
                 frame = connection.execute(f"SELECT * FROM result_{name} WHERE run_id = ?",
                                            [run_id]).df()

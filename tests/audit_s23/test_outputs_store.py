@@ -58,3 +58,46 @@ def test_an_empty_database_is_still_a_new_store(tmp_path: Path, lane_result: Res
     store = ResultsStore(path, lock_timeout_s=5)
     run_id = store.record(lane_result)
     assert store.runs()["run_id"].tolist() == [run_id]
+
+
+def test_a_table_the_run_did_not_record_is_an_error_not_an_empty_table(
+        tmp_path: Path, lane_result: Result) -> None:
+    """A fleet run's "shipments" came back as an empty table (as if nothing shipped),
+    because another run of the store had recorded one."""
+    import pandas as pd
+
+    from evplan.store import RunRecord
+
+    store = ResultsStore(tmp_path / "store.duckdb", lock_timeout_s=5)
+    plan = store.record(lane_result)
+    other = RunRecord(run_id="20260101-000000-0000beef", scenario="base:fleet",
+                      status="computed", objective_usd=0.0,
+                      kpis=lane_result.kpis.iloc[:0],
+                      tables={"fleet": pd.DataFrame({"year": [2025], "vehicles": [600.0]})})
+    store.record(other)
+    assert len(store.table(plan, "shipments")) == len(lane_result["shipments"]) > 0
+    with pytest.raises(StoreError) as caught:
+        store.table(other.run_id, "shipments")
+    assert str(caught.value) == ("evplan: run 20260101-000000-0000beef has no 'shipments' "
+                                 "table; its tables are fleet, kpis.")
+    assert store.table(other.run_id, "fleet")["vehicles"].tolist() == [600.0]
+
+
+def test_kpis_read_as_a_table_are_the_run_folders_kpis(tmp_path: Path,
+                                                       lane_result: Result) -> None:
+    """run.json lists ``kpis`` among the tables, and the folder has kpis.csv; the store
+    said it had "no 'kpis' tables"."""
+    import pandas as pd
+
+    store = ResultsStore(tmp_path / "store.duckdb", lock_timeout_s=5)
+    run_id = store.record(lane_result)
+    folder = evplan.write_result(lane_result, tmp_path / "run")
+    written = pd.read_parquet(folder / "kpis.parquet")
+    stored = store.table(run_id, "kpis")
+    assert list(stored.columns) == list(written.columns)
+    keys = ["kpi", "year", "key"]
+    both = written.merge(stored, on=keys, suffixes=("_folder", "_store"), validate="1:1")
+    assert len(both) == len(written) == len(stored)
+    pd.testing.assert_series_equal(both["value_folder"], both["value_store"],
+                                   check_names=False)
+    assert (both["unit_folder"] == both["unit_store"]).all()
