@@ -98,6 +98,11 @@ def _finish_study(study: object, title: str, csv: Path | None, montecarlo: bool)
         console.print(f"The statistics above are over the {len(cases) - len(failed)} of "
                       f"{len(cases)} samples that were solved: the {len(failed)} others are "
                       "left out, which biases them if the failures are not random.")
+    stopped = int((cases["status"] == "time_limit").sum())
+    if stopped and montecarlo:  # the table shows no status: say which plans are unproven
+        console.print(f"{stopped} of the samples in the statistics stopped at the time limit "
+                      "with a plan not proven optimal (status time_limit); raise --time-limit "
+                      "to prove them.")
     if len(cases) and len(failed) == len(cases):  # no case has a plan: not a success
         first = str(failed["status"].iloc[0])
         code = {"infeasible": 2, "solver_limit": 3, "verification_failed": 4}.get(first, 1)
