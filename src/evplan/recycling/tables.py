@@ -30,6 +30,7 @@ from evplan.data.read import read_raw_table
 from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem
 from evplan.fleet.tables import look_alike_ids
+from evplan.recycling.target_rows import target_material_problems
 from evplan.schema import Column, Table
 from evplan.schema.common import source_column
 
@@ -486,6 +487,9 @@ def _check_references(retired: pd.DataFrame, tables: dict[str, pd.DataFrame],
     if ready("lanes", "transport"):
         problems += _unknown(LANES, lanes, "mode", set(tables["transport"]["mode"]),
                              labels["lanes"], "in transport.csv", "Add the mode to transport.csv.")
+    if ready("targets"):
+        problems += target_material_problems(TARGET_TABLE, tables["targets"],
+                                             labels["targets"])
     return problems + _look_alikes(tables, labels, clean)
 
 
