@@ -6,7 +6,8 @@ the pack's recycling efficiency by ``compliance``, so the plan failed its own ce
 ("a bug in evplan", exit 4); ``recycling_efficiency`` of ``nickel`` likewise; a
 ``recycled_content`` row of ``'*'`` was silently never checked. And the closing note said
 "EU plants meet every recycling-efficiency and material-recovery target" while plant A
-missed its 60 % efficiency by 159 t (the targets bind each EU plant, docs/recycling.md §3).
+missed its 60 % efficiency by 159 t (the targets bind each EU plant, docs/recycling.md §3);
+the store's KPIs and the report's compliance chart showed only the EU-wide rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import pytest
 
 from evplan.errors import InputError
 from evplan.recycling import RecyclingOptions, load_inputs, plan_recycling
+from evplan.recycling.output import recycling_kpis
+from evplan.recycling.report import recycling_charts
 from evplan.recycling.summary import closing_note
 
 RETIRED = pd.DataFrame({"collection_point": ["EU"], "year": [2030], "chemistry": ["NMC811"],
@@ -97,3 +100,10 @@ def test_closing_note_names_a_plant_that_misses_a_target_the_eu_meets() -> None:
     assert "EU plants meet every" not in note
     assert ("Not met at single EU plants (each must meet the targets on what it processes), "
             "although the EU plants together do: A efficiency short 159 t from 2030.") in note
+    # the store's KPIs and the report's compliance chart say it too
+    kpis = recycling_kpis(result.tables)
+    plant = kpis[kpis["kpi"] == "recycling_plant_target_shortfall_tonnes"].set_index("key")
+    assert plant.loc["A:recycling_efficiency:*", "value"] == pytest.approx(998.0 * (0.6 - pyro))
+    assert plant.loc["B:recycling_efficiency:*", "value"] == 0.0
+    chart = recycling_charts(result.tables, points)[2]
+    assert "Missed at single plants: A efficiency 2030 (159 t)." in chart["caption"]

@@ -113,6 +113,13 @@ def _compliance_chart(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     short = content[content["shortfall_tonnes"] > 0] if len(content) else content
     caption = "EU plants' recycling efficiency and material recovery against Regulation " \
               "(EU) 2023/1542 (dotted: required)."
+    plants = compliance[(compliance["scope"] != "EU") & ~compliance["met"].astype(bool)] if len(
+        compliance) else compliance
+    if len(plants):  # the targets bind each plant; the lines are of the EU plants together
+        caption += " Missed at single plants: " + ", ".join(
+            f"{row.scope} {'efficiency' if row.target == 'recycling_efficiency' else row.material}"
+            f" {row.year} ({row.shortfall_tonnes:,.0f} t)" for row in plants.head(4).itertuples(
+            )) + (f" and {len(plants) - 4} more" if len(plants) > 4 else "") + "."
     if len(short):
         caption += " Recycled content falls short in " + ", ".join(
             f"{row.year} {row.material} ({row.shortfall_tonnes:,.0f} t)"
