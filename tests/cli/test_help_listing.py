@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import pytest
+
 from evplan.cli import app
 from tests.cli.terminal import run_in_terminal
 
@@ -25,3 +27,23 @@ def test_each_command_is_listed_on_one_line_in_a_wide_terminal(tmp_path: Path) -
         assert after == "" or after.startswith("╰") or after.split()[0] in {
             other.name or (other.callback.__name__ if other.callback else "")
             for other in app.registered_commands}, (name, after)
+
+
+@pytest.mark.parametrize("columns", [80, 110])
+def test_no_option_name_or_help_is_cut_in_an_80_or_110_column_terminal(
+        tmp_path: Path, columns: int) -> None:
+    """Rich's panels cut long tokens with '…' when narrow (``--years-after-pl…``,
+    ``evplan-output/<sc…`` at 80 columns); every option name must show in full."""
+    import typer.main
+
+    group = typer.main.get_command(app)  # typer's own click: no isinstance with pip's click
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        screen = run_in_terminal(name, "--help", cwd=tmp_path, columns=columns)
+        assert screen.returncode == 0, (name, screen.text)
+        assert "…" not in screen.text, (name, columns, screen.text)
+        shown = screen.text
+        for parameter in command.params:
+            for option in parameter.opts:
+                if option.startswith("--") and not getattr(parameter, "hidden", False):
+                    assert option in shown, (name, option, columns)
+        assert all(len(line) <= columns for line in screen.lines), (name, columns)

@@ -50,6 +50,20 @@ def _listed_in_one_paragraph() -> None:
 
 _listed_in_one_paragraph()
 
+# Below this many columns typer's rich help panels cut long option names and paths with
+# "…" (``--years-after-pl…``, ``evplan-output/<sc…`` at 80 columns); click's plain help wraps
+# them instead, so every option name and default stays readable.
+RICH_HELP_MIN_COLUMNS = 110
+
+
+def _plain_help_when_narrow() -> None:
+    """Use click's plain help layout in a terminal narrower than ``RICH_HELP_MIN_COLUMNS``
+    (the width rich would use: ``COLUMNS``, else the terminal's, else 80)."""
+    import shutil
+
+    if shutil.get_terminal_size((80, 24)).columns < RICH_HELP_MIN_COLUMNS:
+        app.rich_markup_mode = None
+
 
 def main() -> None:
     """Console-script entry point: run the app; usage errors exit with ``EXIT_USAGE`` (64).
@@ -64,6 +78,7 @@ def main() -> None:
         cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
     click_error: type[Exception] = next(
         cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
+    _plain_help_when_narrow()
     try:
         code = app(standalone_mode=False)
     except usage_error as error:  # also a bare `evplan`, which prints the help
@@ -178,7 +193,11 @@ def _exit_interrupted() -> NoReturn:
 
 
 def _show(error: Exception) -> None:
-    """Print a click error as typer does (boxed with rich when it is installed)."""
+    """Print a click error as typer does: boxed with rich, or click's plain text where the
+    help is plain (a narrow terminal, see :func:`_plain_help_when_narrow`)."""
+    if app.rich_markup_mode is None:
+        error.show()  # type: ignore[attr-defined]
+        return
     try:
         from typer import rich_utils
 
