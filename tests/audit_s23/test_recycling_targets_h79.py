@@ -107,3 +107,34 @@ def test_closing_note_names_a_plant_that_misses_a_target_the_eu_meets() -> None:
     assert plant.loc["B:recycling_efficiency:*", "value"] == 0.0
     chart = recycling_charts(result.tables, points)[2]
     assert "Missed at single plants: A efficiency 2030 (159 t)." in chart["caption"]
+
+
+def test_limit_on_the_run_without_targets_keeps_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run without EU targets only explains which target binds first. Before, when a
+    limit stopped it without a plan, the command exited 3, 'the recycling model stopped
+    (time_limit) before it found a plan', although the plan with the targets was found.
+    Here a stand-in solve returns no plan for that run alone."""
+    from evplan.recycling import plan as plan_module
+    from evplan.recycling.components import NetworkSolution
+
+    real = plan_module.solve_parts
+
+    def stopped(index, options, **kwargs):  # type: ignore[no-untyped-def]
+        run = real(index, options, **kwargs)
+        if options.eu_targets:
+            return run
+        return NetworkSolution(status="time_limit", has_solution=False, objective=float("nan"),
+                               bound=float("nan"), mip_gap=float("inf"), seconds=0.0,
+                               primal={}, parts=run.parts, part_results={},
+                               part_targets=run.part_targets)
+
+    monkeypatch.setattr(plan_module, "solve_parts", stopped)
+    result = plan_recycling(load_inputs(RETIRED))
+    assert result.status == "optimal"
+    # 500 MWh of NMC811 = 2,495 t (499 kg per 100 kWh), all processed
+    assert result["summary"]["processed_tonnes"].iloc[0] == pytest.approx(2495.0)
+    assert result.binding["processing_target"] is None
+    assert result.binding["plan_without_targets_found"] is False
+    assert ("Which EU target binds first is not known: the plan without targets stopped "
+            "(time_limit) before it found a plan. Raise --time-limit to know it.") in closing_note(
+        result)

@@ -58,7 +58,10 @@ class RecyclingResult:
         ``processing_target`` (the first target that changes the plan),
         ``unattainable`` (the first target the plan cannot meet) and ``recycled_content``
         (the first recycled-content shortfall); see
-        :func:`evplan.recycling.regulation.first_binding`.
+        :func:`evplan.recycling.regulation.first_binding`. With the EU targets explained,
+        also ``plans_compared`` (the statuses of the plans with and without targets) and
+        ``plan_without_targets_found`` (False: a limit stopped that solve without a plan,
+        so ``processing_target`` is None and unknown; the plan itself stands).
     assumptions : tuple of str
         Plain-language assumptions of the inputs and the model.
     options : RecyclingOptions
@@ -269,20 +272,23 @@ def plan_recycling(inputs: RecyclingInputs, options: RecyclingOptions | None = N
         free_index = replace(index, targets=index.targets.iloc[0:0])
         if progress is not None:
             progress("without the EU targets (parts with targets only):")
-        free_run = _solve(free_index, free_options, progress, start=run.primal, reuse={
-            name: result for name, result in run.part_results.items()
-            if name not in run.part_targets})
+        # only to explain the plan: a limit that stops it without a plan loses no plan
+        free_run = solve_parts(free_index, free_options, start=run.primal, progress=progress,
+                               reuse={name: result for name, result in run.part_results.items()
+                                      if name not in run.part_targets})
         seconds += free_run.seconds
-        free_flows = _flows(free_index, free_run.values("flow"))
-        free_recovered = mass_balance(free_flows, index.shares, index.recovery, prices,
-                                      keys=("plant", "process", "year"))
-        unconstrained = target_compliance(free_recovered, inputs["targets"], eu_plants,
-                                          index.years)
+        if free_run.has_solution:
+            free_flows = _flows(free_index, free_run.values("flow"))
+            free_recovered = mass_balance(free_flows, index.shares, index.recovery, prices,
+                                          keys=("plant", "process", "year"))
+            unconstrained = target_compliance(free_recovered, inputs["targets"], eu_plants,
+                                              index.years)
     binding = first_binding(unconstrained, compliance, content)
     if options.explain_targets and options.eu_targets and len(index.targets):
         # which plans the answer compares, and whether each was proven (closing_note)
         binding["plans_compared"] = {"with_targets": run.status,
                                      "without_targets": free_run.status}
+        binding["plan_without_targets_found"] = free_run.has_solution
 
     material_table = material_flows(inputs.retired, index.shares)
     total = economics.sum(numeric_only=True)

@@ -116,10 +116,12 @@ def _compliance_chart(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     plants = compliance[(compliance["scope"] != "EU") & ~compliance["met"].astype(bool)] if len(
         compliance) else compliance
     if len(plants):  # the targets bind each plant; the lines are of the EU plants together
-        caption += " Missed at single plants: " + ", ".join(
-            f"{row.scope} {'efficiency' if row.target == 'recycling_efficiency' else row.material}"
-            f" {row.year} ({row.shortfall_tonnes:,.0f} t)" for row in plants.head(4).itertuples(
-            )) + (f" and {len(plants) - 4} more" if len(plants) > 4 else "") + "."
+        named = [f"{scope} {'efficiency' if target == 'recycling_efficiency' else material} "
+                 f"{year} ({float(short_t):,.0f} t)" for scope, target, material, year, short_t
+                 in plants[["scope", "target", "material", "year", "shortfall_tonnes"]].head(
+                     4).itertuples(index=False)]
+        caption += " Missed at single plants: " + ", ".join(named) + (
+            f" and {len(plants) - 4} more" if len(plants) > 4 else "") + "."
     if len(short):
         caption += " Recycled content falls short in " + ", ".join(
             f"{row.year} {row.material} ({row.shortfall_tonnes:,.0f} t)"

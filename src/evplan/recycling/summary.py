@@ -122,7 +122,11 @@ def closing_note(result: RecyclingResult) -> list[str]:
                         for which, status in compared.items() if status != "optimal")
     hedge = (f" (from plans a limit stopped before they were proven: {stopped}; the answer "
              "may change with a longer run)" if stopped else "")
-    if binding:
+    if result.binding.get("plan_without_targets_found") is False:
+        lines.append("Which EU target binds first is not known: the plan without targets "
+                     f"stopped ({compared.get('without_targets')}) before it found a plan. "
+                     "Raise --time-limit to know it.")
+    elif binding:
         name = "recycling efficiency" if binding["target"] == "recycling_efficiency" else (
             f"{binding['material']} recovery")
         lines.append(f"First EU target to bind: {name} of {percent(binding['share_required'])} in "
