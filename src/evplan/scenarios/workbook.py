@@ -94,11 +94,21 @@ def _raw_from_workbook(workbook: Path, rows: dict[tuple[str, str], int] | None =
                        ) -> dict[str, Any] | None:
     """The sheet as a ``scenarios.yaml`` mapping (None without the sheet); ``rows`` (when
     given) receives each entry's sheet row by (section, name)."""
+    raw, problems, _ = _sheet_entries(workbook, rows)
+    if problems:
+        raise InputError(problems)
+    return raw
+
+
+def _sheet_entries(workbook: Path, rows: dict[tuple[str, str], int] | None = None
+                   ) -> tuple[dict[str, Any] | None, list[Problem], set[str]]:
+    """The sheet's well-formed rows as a ``scenarios.yaml`` mapping (None without the
+    sheet), the problems of the other rows, and the names of the rows left out for them."""
     from evplan.data.excel import read_sheets
 
     sheets = read_sheets(workbook, read={SCENARIOS_SHEET})
     if SCENARIOS_SHEET not in sheets:
-        return None
+        return None, [], set()
     frame = sheets[SCENARIOS_SHEET]
     label = f"{workbook.name}, sheet {SCENARIOS_SHEET}"
     problems: list[Problem] = []
@@ -108,6 +118,7 @@ def _raw_from_workbook(workbook: Path, rows: dict[tuple[str, str], int] | None =
                                   f"must read {', '.join(SHEET_COLUMNS)}.")])
     raw: dict[str, Any] = {}
     descriptions: dict[str, str] = {}
+    left_out: set[str] = set()  # names whose row was not read (their uses may then fail)
     for record in frame.to_dict("records"):
         row, section, name = int(record["row"]), str(record["section"]), str(record["name"])
         entry, text = str(record["entry"]), str(record["description"])
@@ -124,6 +135,7 @@ def _raw_from_workbook(workbook: Path, rows: dict[tuple[str, str], int] | None =
             problems.append(Problem(label, f"{where}: section '{section}' is not one of "
                                     f"{', '.join(SECTIONS)}, descriptions."
                                     + did_you_mean(section, SECTIONS), row))
+            left_out.add(name)
             continue
         if name in raw.get(section, {}):
             problems.append(Problem(label, f"{where}: {section} '{name}' is given twice. Keep "
@@ -133,15 +145,14 @@ def _raw_from_workbook(workbook: Path, rows: dict[tuple[str, str], int] | None =
             value = load_yaml(entry, f"{label}, {where} ({name})")
         except InputError as error:
             problems.extend(error.problems)
+            left_out.add(name)
             continue
         raw.setdefault(section, {})[name] = value
         if rows is not None:
             rows[(section, name)] = row
-    if problems:
-        raise InputError(problems)
     if descriptions:
         raw["descriptions"] = descriptions
-    return raw
+    return raw, problems, left_out
 
 
 def read_workbook_catalog(workbook: str | Path) -> Catalog:
@@ -155,15 +166,24 @@ def read_workbook_catalog(workbook: str | Path) -> Catalog:
     """
     path = Path(workbook)
     rows: dict[tuple[str, str], int] = {}
-    sheet = _raw_from_workbook(path, rows) if path.is_file() else None
+    sheet, problems, left_out = (_sheet_entries(path, rows) if path.is_file()
+                                 else (None, [], set()))
     if sheet is None:  # no sheet: the scenarios.yaml beside the workbook, named as such
         raw = raw_catalog_of_origin(path)
         return parse_catalog(raw) if raw is not None else Catalog()
     label = f"{path.name}, sheet {SCENARIOS_SHEET}"
+    catalog: Catalog | None = None
     try:
         catalog = parse_catalog(sheet)
     except InputError as error:
-        raise InputError(_on_sheet(error.problems, label, rows)) from None
+        # The rows read are checked beside the rows that could not be (every problem at
+        # once; before, a repeated row hid a NaN in another); a use of a name whose row was
+        # not read is left out: that row's own problem says what to fix.
+        problems = problems + [problem for problem in _on_sheet(error.problems, label, rows)
+                               if not any(f"'{name}'" in problem.message
+                                          for name in left_out)]
+    if problems or catalog is None:
+        raise InputError(problems)
     # Problems an override or parameter meets when applied name its row, not scenarios.yaml.
     return dataclasses.replace(catalog, source=label, overrides={
         name: tuple(dataclasses.replace(patch, source=f"{label}, row {rows[('overrides', name)]}")
