@@ -138,3 +138,16 @@ def test_limit_on_the_run_without_targets_keeps_the_plan(monkeypatch: pytest.Mon
     assert ("Which EU target binds first is not known: the plan without targets stopped "
             "(time_limit) before it found a plan. Raise --time-limit to know it.") in closing_note(
         result)
+
+
+def test_blank_chemistry_asks_for_an_id_packs_csv_knows() -> None:
+    """The message for a blank chemistry named 'lfp, nmc811' (the core lower-cases the
+    column's description), ids that packs.csv does not know: it asked for an error."""
+    retired = pd.DataFrame({"collection_point": ["EU"], "year": [2030], "chemistry": [""],
+                            "kwh": [1.0e5]})
+    with pytest.raises(InputError) as caught:
+        load_inputs(retired)
+    message = caught.value.problems[0].message
+    assert message == ("row 2, retired_packs 'EU/2030/': chemistry is blank. Give the cell "
+                       "chemistry, as named in packs.csv.")
+    assert "lfp" not in message

@@ -70,7 +70,7 @@ RETIRED = Table(
     columns=(
         _id("collection_point", "Collection point (a market or region) the packs come from."),
         Column("year", "int", "year", "Year the packs are retired.", minimum=1990, maximum=2200),
-        _id("chemistry", "Cell chemistry, e.g. LFP, NMC811."),
+        _id("chemistry", "Cell chemistry, as named in packs.csv."),
         Column("kwh", "float", "kWh", "Nominal energy of the retired packs.", minimum=0),
         Column("tonnes", "float", "t", "Pack mass (blank: kwh x pack_kg_per_kwh of packs.csv).",
                required=False, minimum=0),
