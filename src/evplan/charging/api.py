@@ -17,17 +17,20 @@ from evplan.charging.params import (
     ChargingParameters,
     load_afir,
     load_parameters,
+    market_problems,
 )
 from evplan.charging.siting import (
     CorridorResult,
     SitingResult,
     corridor_pools,
+    pool_power_problems,
     read_corridor,
     read_sites,
     read_zones,
     site_chargers,
 )
 from evplan.charging.sizing import QueueTarget, energy_demand, port_costs, ports_by_method
+from evplan.data.suggest import did_you_mean
 from evplan.errors import InputError, Problem, VerificationError
 from evplan.fleet.sales import check_markets
 from evplan.fleet.stock import FleetResult
@@ -167,6 +170,8 @@ def plan_charging(
     chosen = list(dict.fromkeys(chosen))  # a market listed twice is sized once
     check_markets(chosen, known)
     _look_alikes(parameters, chosen)
+    if lacking := market_problems(parameters, chosen):  # before a blank cost or a crash
+        raise InputError(lacking)
     first = options.first_year or fleet.plan_first_year or fleet.first_year
     last = options.last_year or fleet.plan_last_year or fleet.last_year
     if last > fleet.last_year:  # was cut to the fleet's last year without a word
@@ -336,6 +341,27 @@ def read_siting_tables(zones: TableSource = None, sites: TableSource = None,
     return frames[0], frames[1], frames[2]
 
 
+def _check_siting_choice(demand: pd.DataFrame, market: str, year: int, charger_class: str,
+                         years: tuple[int, ...]) -> None:
+    """Raise for a year the plan did not size or a class the market has not: the example
+    would site 0 arrivals (and price ports at 0 USD) without a word."""
+    problems = []
+    if year not in years:
+        problems.append(Problem("options", f"year {year} was not sized: the charging plan "
+                                f"covers {years[0]}-{years[-1]}. Give a year in that range."))
+    classes = sorted(set(demand.loc[demand["market"] == market, "charger_class"]))
+    if charger_class not in classes:
+        hint = did_you_mean(charger_class, classes) or f" Use one of {', '.join(classes)}."
+        problems.append(Problem("options", f"charger_class '{charger_class}' is not a class "
+                                f"of market '{market}'.{hint}"))
+    else:  # the corridor's pools are checked before the zones are sited, not after
+        power = demand.loc[(demand["market"] == market)
+                           & (demand["charger_class"] == charger_class), "power_kw"]
+        problems += pool_power_problems(year, float(power.iloc[0]))
+    if problems:
+        raise InputError(problems)
+
+
 def siting_example(
     charging: ChargingResult,
     *,
@@ -363,8 +389,9 @@ def siting_example(
     zone_table, site_table, corridor_table = read_siting_tables(zones, sites, corridor)
     demand = charging["charging_demand"]
     market = market or ("TH" if "TH" in charging.markets else charging.markets[0])
-    check_markets([market], list(charging.markets))
+    check_markets([market], list(charging.markets), kind="a market the charging plan sized")
     year = year or charging.years[-1]
+    _check_siting_choice(demand, market, year, charger_class, charging.years)
     rows = demand[(demand["market"] == market) & (demand["year"] == year)
                   & (demand["charger_class"] == charger_class)]
     arrivals = float(rows["peak_hour_arrivals"].sum())

@@ -30,6 +30,7 @@ __all__ = [
     "for_markets",
     "load_afir",
     "load_parameters",
+    "market_problems",
 ]
 
 CHARGING_MARKETS = Table(
@@ -226,3 +227,53 @@ def for_markets(table: pd.DataFrame, markets: list[str], label: str,
                                      or " Add a row for it, or a '*' row for every market."))
                           for market in lacking])
     return out.reset_index(drop=True)
+
+
+def market_problems(parameters: ChargingParameters, markets: list[str]) -> list[Problem]:
+    """Problems for markets sized that a parameter table does not serve, every one at once.
+
+    A market needs a row of ``markets.csv`` (its own or ``'*'``), charger classes, and for
+    each of its classes a cost row (its own or ``'*'``). Each problem names the file the
+    user gave. A class whose cost rows name other markets only (``US`` but no ``'*'``)
+    would otherwise leave the market's capital cost blank.
+
+    Examples
+    --------
+    >>> costs = pd.DataFrame({"market": ["US", "*"], "charger_class": ["DC150", "AC22"],
+    ...                       "capex_usd_per_port": 1.0, "grid_usd_per_port": 0.0})
+    >>> classes = pd.DataFrame({"market": "*", "charger_class": ["DC150", "AC22"]})
+    >>> rows = pd.DataFrame({"market": ["*"]})
+    >>> [p.message for p in market_problems(ChargingParameters(rows, classes, costs), ["EU"])]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ["market 'EU': charger_class 'DC150' has a cost row for US only. Add a row for market
+     'EU', or a '*' row for every market."]
+    """
+    problems: list[Problem] = []
+
+    def label(frame: pd.DataFrame, table: Table) -> str:
+        return str(frame.attrs.get("file", table.file))
+
+    def resolved(frame: pd.DataFrame, table: Table, keys: tuple[str, ...] = ()
+                 ) -> pd.DataFrame | None:
+        try:
+            return for_markets(frame, markets, label(frame, table), keys)
+        except InputError as error:
+            problems.extend(error.problems)
+            return None
+
+    resolved(parameters.markets, CHARGING_MARKETS)
+    classes = resolved(parameters.classes, CHARGER_CLASSES, ("charger_class",))
+    costs = resolved(parameters.costs, CHARGER_COSTS, ("charger_class",))
+    if classes is None or costs is None:
+        return problems
+    have = set(zip(costs["market"], costs["charger_class"], strict=True))
+    for market, name in zip(classes["market"], classes["charger_class"], strict=True):
+        if (market, name) in have:
+            continue
+        named = sorted(set(parameters.costs.loc[parameters.costs["charger_class"] == name,
+                                                "market"].astype(str)))
+        problems.append(Problem(label(parameters.costs, CHARGER_COSTS),
+                                f"market '{market}': charger_class '{name}' has a cost row "
+                                f"for {', '.join(named)} only. Add a row for market "
+                                f"'{market}', or a '*' row for every market."))
+    return problems

@@ -51,7 +51,7 @@ from evplan.location.tables import to_dense
 from evplan.schema import Column, Table
 
 __all__ = ["CORRIDOR", "SITES", "ZONES", "CorridorResult", "SitingResult", "corridor_pools",
-           "haversine_km", "site_chargers"]
+           "haversine_km", "pool_power_problems", "site_chargers"]
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -403,6 +403,24 @@ class CorridorResult:
     road_length_km: float = 0.0
 
 
+def pool_power_problems(year: int, port_power_kw: float) -> list[Problem]:
+    """A problem when AFIR asks the pools of ``year`` for points of at least 150 kW and
+    ports of ``port_power_kw`` make none (pools of 12 x 50 kW reach 600 kW but are not
+    AFIR's pools).
+
+    Examples
+    --------
+    >>> pool_power_problems(2027, 150.0), len(pool_power_problems(2027, 50.0))
+    ([], 1)
+    """
+    fast_points = load_afir().pool(year)[1]
+    if not fast_points or port_power_kw >= 150.0:
+        return []
+    return [Problem("options", f"AFIR asks each pool in {year} for {fast_points} point(s) of "
+                    f"at least 150 kW; ports of {port_power_kw:g} kW make none. Size the "
+                    "corridor with a class of at least 150 kW (e.g. charger_class 'DC150').")]
+
+
 def corridor_pools(
     corridor: pd.DataFrame,
     road_length_km: float,
@@ -437,6 +455,9 @@ def corridor_pools(
     (3, 'A', True)
     """
     afir = load_afir()
+    pool_kw, fast_points = afir.pool(year)
+    if refused := pool_power_problems(year, port_power_kw):  # pools that are not AFIR's
+        raise InputError(refused)
     spacing = afir.core_spacing_km if max_spacing_km is None else max_spacing_km
     options = options or SolveOptions(time_limit=60.0)
     points = _road_points(corridor["km"].to_numpy(dtype=float), road_length_km, spacing / 2)
@@ -469,7 +490,6 @@ def corridor_pools(
     chosen = corridor[corridor["site"].isin(location.open_sites)].sort_values("km")
     kms = chosen["km"].to_numpy(dtype=float)
     gaps = np.diff(np.concatenate([[-kms[0]], kms])) if len(kms) else np.array([])
-    pool_kw, fast_points = afir.pool(year)
     fast = port_power_kw >= 150.0
     ports = int(max(np.ceil(pool_kw / port_power_kw - 1e-9), fast_points if fast else 0, 1))
     pools = chosen[["site", "km"]].assign(gap_before_km=gaps, ports=ports,

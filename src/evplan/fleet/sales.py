@@ -314,9 +314,11 @@ def assign_chemistry(sales: pd.DataFrame, chemistry: pd.DataFrame) -> pd.DataFra
     return pd.concat([fixed, split], ignore_index=True)
 
 
-def check_markets(requested: list[str], known: list[str], label: str = "options") -> None:
-    """Raise when a requested market is not one the fleet knows, suggesting the closest."""
-    problems = [Problem(label, f"market '{market}' is not a market of the fleet."
+def check_markets(requested: list[str], known: list[str], label: str = "options",
+                  kind: str = "a market of the fleet") -> None:
+    """Raise when a requested market is not one of ``known`` (``kind`` says which: the
+    fleet's, or the markets a charging plan sized), suggesting the closest."""
+    problems = [Problem(label, f"market '{market}' is not {kind}."
                         + (did_you_mean(market, known)
                            or f" Use one of {', '.join(sorted(known))}."))
                 for market in requested if market not in known]
