@@ -241,9 +241,12 @@ def _numeric(table: str, column: str) -> bool:
 def _check_table(table: str, where: str, problems: list[Problem]) -> bool:
     if table in TABLES:
         return True
-    problems.append(Problem(LABEL, f"{where}: '{table}' is not an input table."
-                            + (did_you_mean(table, TABLES)
-                               or f" The tables are {', '.join(TABLES)}.")))
+    calibrate = (f"read by `evplan calibrate`, not by a plan (the tiers it writes to demand.csv "
+                 f"carry volumes and elasticities). Calibrate a copy of the inputs with the "
+                 f"changed {table}.csv, or patch demand (volume_vehicles, price_usd_per_vehicle).")
+    problems.append(Problem(LABEL, f"{where}: '{table}' is " + (
+        calibrate if table in ("base_demand", "elasticities", "actuals") else "not an input "
+        "table." + (did_you_mean(table, TABLES) or f" The tables are {', '.join(TABLES)}."))))
     return False
 
 
