@@ -1,4 +1,4 @@
-"""``-o FILE/run``: the file in the way is named (session 23 audit).
+"""``-o FILE/run`` and ``--force``: what a target check promises still holds (session 23).
 
 Before, ``evplan run -o notes.txt/run`` failed with "evplan: File exists (.../notes.txt).
 Check that the folder exists, ...": the file exists, and the folder is not there to check.
@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 
+import evplan
 from evplan.errors import OutputError
+from evplan.examples import single_lane
 from evplan.outputs import new_folder_target
+from evplan.outputs.marker import new_run_id, read_marker
+from evplan.results import Result
+from evplan.results.write import write_run
 
 
 @pytest.mark.parametrize("inside", ["run", "deeper/run"])
@@ -32,3 +37,57 @@ def test_a_file_in_the_path_is_named(inside: str, tmp_path: Path,
 def test_a_new_folder_under_new_folders_is_still_fine(tmp_path: Path) -> None:
     target = new_folder_target(tmp_path / "a" / "b" / "run", "run")
     assert target.mode == "create" and target.path == tmp_path / "a" / "b" / "run"
+
+
+# --force is checked when the command starts; the replace happens after the solve, which
+# may take minutes. Before, whatever the folder held by then went: a note the user saved
+# into it meanwhile was deleted, and a run another evplan wrote there meanwhile was
+# replaced while the terminal named the run seen at the start.
+
+@pytest.fixture(scope="module")
+def lane_result() -> Result:
+    return evplan.optimize(single_lane())
+
+
+def _listing(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_a_note_saved_during_the_run_is_not_deleted(lane_result: Result, tmp_path: Path
+                                                    ) -> None:
+    folder = evplan.write_result(lane_result, tmp_path / "run")
+    target = new_folder_target(folder, "run", force=True)  # checked: only evplan's files
+    (folder / "notes.txt").write_text("written while it solved", encoding="utf-8")
+    before = _listing(folder)
+    with pytest.raises(OutputError) as caught:
+        write_run(lane_result, target, run_id=new_run_id())
+    assert str(caught.value) == (
+        f"evplan: {folder} now also holds notes.txt, which evplan did not write (put there "
+        "while this command ran); --force replaces the whole folder, so evplan will not, "
+        "and nothing was written. Move them out of the folder, or choose a new folder.")
+    assert _listing(folder) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["run"]  # nothing left over
+
+
+def test_a_run_written_there_meanwhile_is_not_replaced_unseen(lane_result: Result,
+                                                              tmp_path: Path) -> None:
+    folder = evplan.write_result(lane_result, tmp_path / "run")
+    target = new_folder_target(folder, "run", force=True)
+    assert target.previous is not None
+    evplan.write_result(lane_result, folder, force=True)  # another evplan, meanwhile
+    other = read_marker(folder)
+    assert other is not None and other.run_id != target.previous.run_id
+    before = _listing(folder)
+    with pytest.raises(OutputError, match=r"another evplan command changed .* while this one "
+                                          r"ran; nothing was written"):
+        write_run(lane_result, target, run_id=new_run_id())
+    assert _listing(folder) == before
+
+
+def test_the_folder_checked_is_still_replaced(lane_result: Result, tmp_path: Path) -> None:
+    folder = evplan.write_result(lane_result, tmp_path / "run")
+    target = new_folder_target(folder, "run", force=True)
+    run_id = new_run_id()
+    assert write_run(lane_result, target, run_id=run_id) == folder
+    marker = read_marker(folder)
+    assert marker is not None and marker.run_id == run_id

@@ -126,6 +126,29 @@ def _files_written(staging: Path, kept: dict[str, int], target: Target
     return tuple(sorted(written | (set(kept) & set(earlier))))
 
 
+def _check_replaced(retired: Path, final: Path, previous: Marker | None) -> None:
+    """Raise OutputError unless the folder moved aside for ``--force`` is the run folder
+    checked before the run: the same marker (not replaced or updated by another evplan
+    meanwhile) and no file or folder evplan did not write (one put there while the run
+    solved). Checked once the folder is moved aside, so nothing is added after the check;
+    the caller puts the folder back."""
+    from evplan.outputs.marker import read_marker
+    from evplan.outputs.targets import users_entries
+
+    marker = read_marker(retired)
+    if marker is None or marker != previous:
+        raise OutputError(f"evplan: another evplan command changed {final} while this one "
+                          "ran; nothing was written. Run this command again.")
+    found = users_entries(retired, marker)
+    if found:
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5
+                                        else "")
+        raise OutputError(f"evplan: {final} now also holds {shown}, which evplan did not "
+                          "write (put there while this command ran); --force replaces the "
+                          "whole folder, so evplan will not, and nothing was written. Move "
+                          "them out of the folder, or choose a new folder.")
+
+
 def _empty_folder_mode(path: Path) -> int | None:
     """The permission bits of ``path`` when it is an empty folder (the user's: evplan's own
     folders hold a marker), else None."""
@@ -247,6 +270,8 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
             retired = parent / f".{final.name}.{token}.old"
             os.rename(final, retired)
             try:  # from here the user's folder is away: any stop puts it back first
+                if target.mode == "replace":
+                    _check_replaced(retired, final, target.previous)
                 step()
                 os.rename(staging, final)
             except BaseException:
