@@ -186,6 +186,11 @@ def test_a_siting_example_of_nothing_is_refused() -> None:
         siting_example(only_th, market="EU")
     assert [problem.message for problem in caught.value.problems] == [
         "market 'EU' is not a market the charging plan sized. Use one of TH."]
+    with pytest.raises(InputError) as caught:  # sized nothing without a word
+        plan_charging(fleet, options=ChargingOptions(markets=()))
+    assert [problem.message for problem in caught.value.problems] == [
+        "markets is empty: no market to size. Give market ids such as ('TH', 'EU'), or None "
+        "for the plan's export markets."]
     early = corridor_pools(pd.DataFrame({"site": ["a"], "km": [20.0]}), 40.0, year=2024,
                            port_power_kw=50.0)  # before 2025 AFIR asks nothing of a pool
     assert early.pools["ports"].tolist() == [1]

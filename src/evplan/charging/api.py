@@ -168,6 +168,10 @@ def plan_charging(
     chosen = list(options.markets) if options.markets is not None else (
         [m for m in fleet.export_markets if m in known] or known)
     chosen = list(dict.fromkeys(chosen))  # a market listed twice is sized once
+    if not chosen:  # an empty tuple sized nothing, and the siting example then crashed
+        raise InputError([Problem("options", "markets is empty: no market to size. Give "
+                                  "market ids such as ('TH', 'EU'), or None for the plan's "
+                                  "export markets.")])
     check_markets(chosen, known)
     _look_alikes(parameters, chosen)
     if lacking := market_problems(parameters, chosen):  # before a blank cost or a crash
