@@ -63,3 +63,20 @@ def test_every_parameter_that_breaks_the_inputs_is_named_in_one_error(
     # a demand of 600 vehicles)
     assert any("freight_usd_per_vehicle = -1000" in message for message in messages)
     assert any("volume_vehicles = -1200" in message for message in messages)
+
+
+def test_a_parameter_invalid_alike_at_both_ends_is_not_told_to_narrow_its_values(
+        data: evplan.NetworkData) -> None:
+    """A quota set without an in-quota rate is invalid at every value: "narrow its values"
+    (as it was) sent the user to change values that cannot help."""
+    catalog = parse_catalog({"parameters": {
+        "quota": {"duties": {"set": "quota_vehicles_per_year"}}}})
+    with pytest.raises(InputError) as error:
+        run_sweep({"quota": [100.0, 300.0]}, data, catalog=catalog)
+    messages = [problem.message for problem in error.value.problems]
+    assert messages[0] == (
+        "sweep: quota makes the inputs invalid at 100 and at 300 alike, whatever its value: "
+        "the rows below need another change too (give it with --scenario) or another "
+        "parameter.")
+    assert len(messages) == 2  # the row's problem once, not once per end
+    assert "quota_vehicles_per_year is given but in_quota_rate is blank" in messages[1]

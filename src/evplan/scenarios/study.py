@@ -122,24 +122,41 @@ def _check_values(data: NetworkData, catalog: Catalog, grid: Mapping[str, Sequen
     problems: list[Problem] = []
     for name, values in grid.items():
         parameter = catalog.parameter(name)
+        found: dict[float, list[Problem]] = {}
         for value in sorted({min(values), max(values)}):
             try:
                 apply_patches(data, (*base, *parameter.bind(value)), label)
             except InputError as error:
+                found[value] = list(error.problems)
                 # A where or from_year that selects no row fails before any value is set:
                 # every value would, so the parameter is to fix, not its values.
-                valued = any(f"'{parameter.name}={value:g}' makes " in problem.message
-                             for problem in error.problems)
-                lead = (f"{label}: {name} = {value:g} makes the inputs invalid; narrow its "
-                        "values." if valued else f"{label}: parameter '{name}' cannot be "
-                        "applied at any value; fix its where or from_year.")
-                problems.extend([Problem(file, lead, count=0),
-                                 *(Problem(file, problem.message, count=problem.count)
-                                   for problem in error.problems)])
-                if not valued:  # its other value would repeat the same problems
+                if not any(f"'{parameter.name}={value:g}' makes " in problem.message
+                           for problem in error.problems):
+                    problems.extend(_led(file, f"{label}: parameter '{name}' cannot be applied "
+                                         "at any value; fix its where or from_year.",
+                                         found[value]))
                     break
+        else:
+            ends = [[problem.message.replace(f"'{parameter.name}={value:g}' ", "'") for problem
+                     in found[value]] for value in sorted(found)]
+            if len(ends) == 2 and ends[0] == ends[1]:  # the same rows' problems at both ends
+                problems.extend(_led(file, f"{label}: {name} makes the inputs invalid at "
+                                     f"{min(values):g} and at {max(values):g} alike, whatever "
+                                     "its value: the rows below need another change too (give "
+                                     "it with --scenario) or another parameter.",
+                                     found[min(values)]))
+            else:
+                for value, each in found.items():
+                    problems.extend(_led(file, f"{label}: {name} = {value:g} makes the inputs "
+                                         "invalid; narrow its values.", each))
     if problems:
         raise InputError(problems)
+
+
+def _led(file: str, lead: str, problems: Sequence[Problem]) -> list[Problem]:
+    """``lead`` (not counted as a problem) and ``problems``, each named by ``file``."""
+    return [Problem(file, lead, count=0),
+            *(Problem(file, problem.message, count=problem.count) for problem in problems)]
 
 
 def sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | None = None,
