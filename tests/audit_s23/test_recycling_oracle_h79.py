@@ -497,3 +497,33 @@ def test_one_pack_recovered_tonnes_from_the_reference_facts() -> None:
     # revenue at the 2024 prices of facts 6: Li 14,000 USD/t LCE x 5.323, Ni 16,814, ...
     assert rec.loc["lithium", "revenue_usd"] == pytest.approx(99.8 * 0.94 * 14_000 * 5.323)
     assert rec.loc["nickel", "revenue_usd"] == pytest.approx(658.4 * 0.94 * 16_814)
+
+
+@pytest.mark.parametrize("seed", [29, 37])
+def test_first_binding_target_binds_and_no_earlier_one_does(seed: int) -> None:
+    """``binding['processing_target']`` (docs/recycling.md §3): imposing that target alone
+    (hard, at every EU plant) raises the independent optimum without targets, and imposing
+    every target of the years before it does not."""
+    from evplan.highs import SolverOptions
+    from evplan.recycling import RecyclingOptions, plan_recycling
+
+    d = make(seed)
+    o = _options(seed)
+    inputs = _evplan(d)
+    result = plan_recycling(inputs, RecyclingOptions(
+        objective=o["objective"], max_storage_years=int(o["storage_years"]),  # type: ignore[arg-type]
+        build_every_years=int(o["build_every"]),  # type: ignore[arg-type]
+        solver=SolverOptions(time_limit_s=60, mip_gap=1e-9)))
+    first = result.binding["processing_target"]
+    assert first is not None
+    inst = Instance(retired=inputs.retired[["collection_point", "year", "chemistry", "tonnes"]],
+                    points=d["points"], plants=d["plants"], lanes=d["lanes"], tiers=d["tiers"],
+                    transport=d["transport"], targets=d["targets"])
+    kw = {"objective": str(o["objective"]), "storage_years": int(o["storage_years"]),
+          "build_every": int(o["build_every"]), "penalty": None}
+    free = solve(inst, targets_on=False, **kw).objective  # type: ignore[arg-type]
+    key = (first["target"], first["material"], first["year"])
+    alone = solve(inst, keep=lambda s, t, m, y: (t, m, y) == key, **kw)  # type: ignore[arg-type]
+    earlier = solve(inst, keep=lambda s, t, m, y: y < first["year"], **kw)  # type: ignore[arg-type]
+    assert alone.objective > free + 1.0
+    assert earlier.objective == pytest.approx(free, rel=1e-9, abs=1.0)
