@@ -151,3 +151,35 @@ def test_blank_chemistry_asks_for_an_id_packs_csv_knows() -> None:
     assert message == ("row 2, retired_packs 'EU/2030/': chemistry is blank. Give the cell "
                        "chemistry, as named in packs.csv.")
     assert "lfp" not in message
+
+
+def test_closing_note_counts_tonnes_short_at_each_plant() -> None:
+    """A (pyro, 94 % nickel) gets 800 MWh of NMC811, B (hydro, here 99 % nickel) 100 MWh;
+    95 % nickel recovery required. Nickel in: A 3,992 t x 0.6584 / 4.99 = 526.7 t, short
+    526.7 x 0.01 = 5.27 t; B 65.8 t, 2.63 t above. The EU-wide row nets them (2.63 t short);
+    the note said "nickel short 3 t in total", but A alone is 5 t short."""
+    recovery = pd.read_csv(Path(__file__).resolve().parents[2] / "src" / "evplan" / "recycling"
+                           / "data" / "recovery.csv")
+    recovery.loc[(recovery["process"] == "hydro") & (recovery["material"] == "nickel"),
+                 "recovery"] = 0.99
+    retired = pd.DataFrame({"collection_point": ["X", "Y"], "year": [2030, 2030],
+                            "chemistry": ["NMC811", "NMC811"], "kwh": [8.0e5, 1.0e5]})
+    points = pd.DataFrame({"collection_point": ["X", "Y"], "region": ["EU", "EU"],
+                           "eu": ["true", "true"], "lat": [50.0, 48.0], "lon": [8.0, 9.0]})
+    plants = pd.DataFrame({"plant": ["A", "B"], "region": ["EU", "EU"], "eu": ["true", "true"],
+                           "lat": [50.0, 48.0], "lon": [8.0, 9.0],
+                           "processes": ["pyro", "hydro"]})
+    lanes = pd.DataFrame({"from": ["*", "X", "Y"], "to": ["*", "A", "B"],
+                          "allowed": ["false", "true", "true"]})
+    targets = pd.DataFrame({"target": ["material_recovery"], "material": ["nickel"],
+                            "from_year": [2030], "share": [0.95]})
+    result = plan_recycling(load_inputs(retired, collection_points=points, candidate_plants=plants,
+                                        lanes=lanes, targets=targets, recovery=recovery),
+                            RecyclingOptions(explain_targets=False))
+    rows = result["compliance"].set_index("scope")["shortfall_tonnes"]
+    nickel_a = 3992.0 * 0.6584 / 4.99
+    nickel_b = 499.0 * 0.6584 / 4.99
+    assert rows["A"] == pytest.approx(nickel_a * 0.01)
+    assert rows["EU"] == pytest.approx(nickel_a * 0.01 - nickel_b * 0.04)
+    assert ("Not met with the sourced recovery rates: from 2030, nickel short 5 t in total."
+            in closing_note(result))

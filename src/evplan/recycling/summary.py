@@ -138,14 +138,17 @@ def closing_note(result: RecyclingResult) -> list[str]:
     compliance = result["compliance"]
     eu = compliance[compliance["scope"] == "EU"] if len(compliance) else compliance
     missed = eu[~eu["met"].astype(bool)] if len(eu) else eu
+    plant_rows = compliance[compliance["scope"] != "EU"] if len(compliance) else compliance
     if len(missed):
         first = missed.sort_values("year").iloc[0]
-        total = missed.groupby(["target", "material"], as_index=False)["shortfall_tonnes"].sum()
-        parts = [f"{'efficiency' if row.target == 'recycling_efficiency' else row.material} "
-                 f"short {row.shortfall_tonnes:,.0f} t in total" for row in total.itertuples()]
+        # tonnes short at the plants (each is bound), in the years the EU as a whole misses:
+        # another plant's surplus does not make up for them as it does in the EU-wide row
+        short = plant_rows.merge(missed[["year", "target", "material"]])
+        total = short.groupby(["target", "material"], as_index=False)["shortfall_tonnes"].sum()
+        parts = [f"{_target_name(row)} short {row.shortfall_tonnes:,.0f} t in total"
+                 for row in total.itertuples()]
         lines.append(f"Not met with the sourced recovery rates: from {int(first['year'])}, "
                      + "; ".join(parts) + ".")
-    plant_rows = compliance[compliance["scope"] != "EU"] if len(compliance) else compliance
     # the targets bind each EU plant: one can miss while the EU as a whole meets them
     alone = _missed_at_plants_only(plant_rows, eu)
     if len(alone):
