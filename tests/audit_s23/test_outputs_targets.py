@@ -91,3 +91,27 @@ def test_the_folder_checked_is_still_replaced(lane_result: Result, tmp_path: Pat
     assert write_run(lane_result, target, run_id=run_id) == folder
     marker = read_marker(folder)
     assert marker is not None and marker.run_id == run_id
+
+
+def test_an_update_keeps_the_record_of_a_command_that_wrote_meanwhile(lane_result: Result,
+                                                                     tmp_path: Path) -> None:
+    """`evplan recycling RUN` settles its target before a solve of minutes; an `evplan fleet
+    RUN` that finished meanwhile lost its entry in the marker's updates, and its files
+    counted as the user's (so `run --force` then refused the folder, naming fleet.json)."""
+    from evplan.outputs.targets import existing_folder_target, users_entries
+    from evplan.outputs.transaction import write_folder
+
+    folder = evplan.write_result(lane_result, tmp_path / "run")
+    slow = existing_folder_target(folder)  # recycling starts, then solves
+    quick = existing_folder_target(folder)
+    write_folder(quick, lambda staging: (staging / "fleet.json").write_text("{}"),
+                 kind="run", run_id="20260101-000000-0000f1ee", command="fleet")
+    write_folder(slow, lambda staging: (staging / "recycling.json").write_text("{}"),
+                 kind="run", run_id="20260101-000001-0000abcd", command="recycling")
+    marker = read_marker(folder)
+    assert marker is not None and marker.pending is None
+    assert [(entry["command"], entry["run_id"]) for entry in marker.updates] == [
+        ("fleet", "20260101-000000-0000f1ee"), ("recycling", "20260101-000001-0000abcd")]
+    assert marker.files is not None
+    assert {"fleet.json", "recycling.json", "run.json"} <= set(marker.files)
+    assert users_entries(folder, marker) == []

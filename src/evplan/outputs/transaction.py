@@ -108,22 +108,37 @@ def _inodes(folder: Path) -> dict[str, int]:
     return {entry.name: entry.inode() for entry in os.scandir(folder) if entry.name != MARKER}
 
 
-def _files_written(staging: Path, kept: dict[str, int], target: Target
-                   ) -> tuple[str, ...] | None:
+def _files_written(staging: Path, kept: dict[str, int], target: Target,
+                   previous: Marker | None = None) -> tuple[str, ...] | None:
     """The entries of the folder evplan wrote, for its marker's ``files``.
 
     New or rewritten by this command (a new inode: files are written beside and renamed), and
-    for an update the kept entries an earlier command wrote (for a marker from before the
-    list, those its manifests name: :func:`~evplan.outputs.targets.known_files`).
+    for an update the kept entries an earlier command wrote (``previous``: the folder's
+    marker when the update copied its files; for a marker from before the list, those its
+    manifests name: :func:`~evplan.outputs.targets.known_files`).
     """
     now = _inodes(staging)
     written = {name for name, inode in now.items() if kept.get(name) != inode}
     if target.mode != "update":
         return tuple(sorted(written))
-    earlier = target.previous.files if target.previous is not None else None
+    earlier = previous.files if previous is not None else None
     if earlier is None:  # a marker from before the list: what the manifests say
         earlier = tuple(known_files(target.path))
     return tuple(sorted(written | (set(kept) & set(earlier))))
+
+
+def _marker_now(target: Target) -> Marker:
+    """The marker of the folder an update is about to copy: another command may have added
+    its tables since ``target`` was checked. Raises OutputError when the folder is no longer
+    a folder of the kind checked (replaced by another kind meanwhile)."""
+    from evplan.outputs.marker import read_marker
+
+    marker = read_marker(target.path)
+    if marker is None or marker.pending is not None or (
+            target.previous is not None and marker.kind != target.previous.kind):
+        raise OutputError(f"evplan: another evplan command changed {target.path} while this "
+                          "one ran; nothing was written. Run this command again.")
+    return marker
 
 
 def _check_replaced(retired: Path, final: Path, previous: Marker | None) -> None:
@@ -250,13 +265,18 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
         step()
         snapshot = b""
         kept: dict[str, int] = {}
+        current = target.previous
         if target.mode == "update":
             snapshot = (target.path / MARKER).read_bytes()
+            # the folder as it is now, not as it was when the command started: a command
+            # that added tables meanwhile keeps its record and its files (never "yours")
+            current = _marker_now(target)
+            marker = replace(current.with_update(command, run_id), pending=pending)
             _copy_kept(target.path, staging, drop or (lambda name: False))
             kept = _inodes(staging)
             step()
         fill(staging)
-        marker = replace(marker, files=_files_written(staging, kept, target))
+        marker = replace(marker, files=_files_written(staging, kept, target, current))
         write_marker(staging, marker)
         step()
         retired: Path | None = None
