@@ -73,8 +73,10 @@ def check_assignable(instance: DenseInstance, table: str) -> None:
     )
 
 
-def _max_flow(instance: DenseInstance, options: SolveOptions) -> np.ndarray:
-    """Demand units shipped per allowed pair by a maximum flow with every site open."""
+def _max_flow(instance: DenseInstance, options: SolveOptions) -> np.ndarray | None:
+    """Demand units shipped per allowed pair by a maximum flow with every site open; None
+    when the solver stopped (a time limit) before proving the flow maximal, since a smaller
+    flow would show demand short that the sites can carry."""
     site, customer = np.nonzero(np.isfinite(instance.value))
     pair_count = len(site)
     customer_count = len(instance.customer_ids)
@@ -99,9 +101,10 @@ def _max_flow(instance: DenseInstance, options: SolveOptions) -> np.ndarray:
         row_upper=np.concatenate([instance.demand, instance.capacity[limited_sites]]),
     )
     solution = solve_milp(lp, options)
+    if solution.status != "optimal" or solution.values is None:
+        return None
     flow = np.zeros(instance.value.shape)
-    if solution.values is not None:
-        flow[site, customer] = solution.values
+    flow[site, customer] = solution.values
     return flow
 
 
@@ -112,12 +115,16 @@ def short_of_capacity(
 
     Returns ``(customers, sites, short)``: the set read off the maximum flow with every
     site open (see :func:`check_reachable_capacity`) and each customer's demand left
-    unshipped. None when all demand can be shipped.
+    unshipped. None when all demand can be shipped, or when the maximum flow was not proven
+    (a time limit stopped it): then nothing is claimed short, and the solve that follows
+    reports its own status.
     """
     allowed = np.isfinite(instance.value)
     if allowed.all() and float(instance.capacity.sum()) >= float(instance.demand.sum()):
         return None
     flow = _max_flow(instance, options)
+    if flow is None:
+        return None
     scale = max(1.0, float(instance.demand.max(initial=0.0)))
     short = instance.demand - flow.sum(axis=0)
     if not (short > 1e-7 * scale).any():
