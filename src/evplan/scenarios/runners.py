@@ -407,7 +407,8 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
               workers: int | None = None, scheduler: Any = None,
               store: ResultsStore | None = None, scenario: str = "sweep",
               batch_id: str | None = None, with_tables: bool = True, progress: bool = False,
-              chunk_size: int | None = None) -> StudyResult:
+              chunk_size: int | None = None,
+              base_overrides: Sequence[dict[str, Any]] = ()) -> StudyResult:
     """Solve every case (warm where possible) and return tidy KPIs per case.
 
     Parameters
@@ -440,6 +441,9 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
         Cases per task sent to a worker (default: shrinking towards the end of the list, at
         most 25, see :class:`~evplan.scenarios.segments.Segments`); each worker keeps one
         warm model for all its tasks.
+    base_overrides : sequence of dict, optional
+        The resolved overrides that made ``data`` from the user's inputs (a study's
+        ``--scenario``): recorded before each case's own.
     """
     started, cpu_started = time.perf_counter(), time.process_time()
     _check_cases(cases)
@@ -463,7 +467,8 @@ def run_cases(data: NetworkData, cases: Sequence[Case], *, solver: SolverOptions
     outcomes: list[CaseOutcome] = []
     run_ids: dict[int, str] = {}
     recording = None if store is None else Recording(
-        store.path, store.lock_timeout_s, scenario, data.scenario.name, batch_id)
+        store.path, store.lock_timeout_s, scenario, data.scenario.name, batch_id,
+        tuple(base_overrides))
     if not serial and scheduler is None and not has_strategic(data):
         start_fork_server()  # its imports overlap the warm model's build below
     warm = WarmModel(data, solver)

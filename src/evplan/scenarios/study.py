@@ -20,7 +20,7 @@ from evplan.highs import SolverOptions
 from evplan.results import Result
 from evplan.scenarios.apply import Applied, apply_patches, apply_scenario, catalog_for
 from evplan.scenarios.cases import grid_cases, montecarlo_cases
-from evplan.scenarios.overrides import Catalog, MonteCarloSpec, Patch, sweep_values
+from evplan.scenarios.overrides import Catalog, MonteCarloSpec, sweep_values
 from evplan.scenarios.runners import StudyResult, run_cases
 from evplan.solve import optimize
 from evplan.store import ResultsStore, RunRecord, inputs_hash
@@ -97,18 +97,31 @@ def run_sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | Non
         if problems:
             raise InputError(problems)
         grid = {name: values for name, values in checked.items() if values is not None}
-    base = catalog.resolve(scenario) if scenario else ()
-    cases = grid_cases(catalog, grid, base)
-    _check_values(data, catalog, grid, base, label,
+    scenario_data = _with_scenario(data, catalog, scenario, label)
+    cases = grid_cases(catalog, grid)
+    _check_values(scenario_data.data, catalog, grid, label,
                   catalog.source if label != "sweep" else "--grid")
     if "store" in options:
         options["store"] = _store(options["store"])
-    return run_cases(data, cases, scenario=label + (f" on {scenario}" if scenario else ""),
-                     **options)
+    return run_cases(scenario_data.data, cases, scenario=label + (f" on {scenario}" if scenario
+                                                                  else ""),
+                     base_overrides=scenario_data.overrides, **options)
+
+
+def _with_scenario(data: NetworkData, catalog: Catalog, scenario: str | None,
+                   label: str) -> Applied:
+    """The study's base: ``data`` with ``scenario`` applied once, before its warm model is
+    built, so that a scenario that changes which rows exist (closing a plant, adding a
+    quota) leaves the cases warm. Applied to each case instead, it made every case differ
+    from the warm model's base in structure, and each was built and solved cold
+    (``--scenario china-consolidation``: 1 s a case instead of about 20 ms)."""
+    if not scenario:
+        return Applied(data, "base")
+    return apply_patches(data, catalog.resolve(scenario), label)
 
 
 def _check_values(data: NetworkData, catalog: Catalog, grid: Mapping[str, Sequence[float]],
-                  base: Sequence[Patch], label: str, file: str) -> None:
+                  label: str, file: str) -> None:
     """Apply each parameter's smallest and largest value alone: a value that makes the inputs
     invalid (a rate of 1e300, a negative price) fails the sweep before any case is solved.
 
@@ -117,15 +130,13 @@ def _check_values(data: NetworkData, catalog: Catalog, grid: Mapping[str, Sequen
     the problems of all of them (before, the first failing parameter's alone: a sweep with
     ``freight=-1`` and ``demand=-2`` named freight, and demand only once freight was fixed).
     """
-    if base:  # the scenario's own problems are its own, not the first value's
-        apply_patches(data, base, label)
     problems: list[Problem] = []
     for name, values in grid.items():
         parameter = catalog.parameter(name)
         found: dict[float, list[Problem]] = {}
         for value in sorted({min(values), max(values)}):
             try:
-                apply_patches(data, (*base, *parameter.bind(value)), label)
+                apply_patches(data, parameter.bind(value), label)
             except InputError as error:
                 found[value] = list(error.problems)
                 # A where or from_year that selects no row fails before any value is set:
@@ -195,12 +206,14 @@ def run_montecarlo(study: str | MonteCarloSpec = "uncertainty", data: NetworkDat
                                          or f" Known: {', '.join(catalog.montecarlo) or 'none'}."
                                          ))])
         study = catalog.montecarlo[study]
-    base = catalog.resolve(scenario) if scenario else ()
-    cases = montecarlo_cases(catalog, study, samples, seed, base)
+    label = f"montecarlo {study.name}"
+    scenario_data = _with_scenario(data, catalog, scenario, label)
+    cases = montecarlo_cases(catalog, study, samples, seed)
     if "store" in options:
         options["store"] = _store(options["store"])
-    return run_cases(data, cases, scenario=f"montecarlo {study.name}"
-                     + (f" on {scenario}" if scenario else ""), **options)
+    return run_cases(scenario_data.data, cases, scenario=label
+                     + (f" on {scenario}" if scenario else ""),
+                     base_overrides=scenario_data.overrides, **options)
 
 
 def montecarlo(study: str | MonteCarloSpec = "uncertainty", data: NetworkData | None = None,

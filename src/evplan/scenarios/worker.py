@@ -79,6 +79,9 @@ class Recording:
     scenario: str
     base_scenario: str
     batch_id: str
+    #: The resolved overrides of a study's ``--scenario``, applied to the base before the
+    #: warm model was built: recorded before each case's own.
+    base_overrides: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,8 @@ def run_record(outcome: CaseOutcome, recording: Recording, run_id: str) -> RunRe
         run_id=run_id, scenario=f"{recording.scenario} [{outcome.case.label}]",
         base_scenario=recording.base_scenario, status=outcome.status,
         objective_usd=outcome.objective_usd, kpis=outcome.kpis, tables=outcome.tables,
-        overrides=list(outcome.overrides), inputs_hash=outcome.inputs_hash,
-        batch_id=recording.batch_id, case_label=outcome.case.label,
+        overrides=[*recording.base_overrides, *outcome.overrides],
+        inputs_hash=outcome.inputs_hash, batch_id=recording.batch_id, case_label=outcome.case.label,
         parameters=dict(outcome.case.parameters), metadata=outcome.metadata)
 
 
