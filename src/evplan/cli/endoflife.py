@@ -35,6 +35,12 @@ RunFolderArgument = Annotated[Path | None, typer.Argument(
 HistoryOption = Annotated[Path | None, typer.Option(
     "--history", help="CSV of sales before the plan (market, year, powertrain, "
                       "sales_vehicles, ...).")]
+SurvivalOption = Annotated[Path | None, typer.Option(
+    "--survival", help="Survival-curve CSV (default: the shipped curves).")]
+BatteryOption = Annotated[Path | None, typer.Option(
+    "--battery", help="Battery CSV (default: the shipped pack sizes).")]
+ChemistryOption = Annotated[Path | None, typer.Option(
+    "--chemistry", help="Chemistry CSV (default: the shipped shares).")]
 YearsAfterOption = Annotated[int, typer.Option(
     "--years-after-plan", help="Years projected after the plan's last year.", min=0, max=200)]
 AfterPlanOption = Annotated[str, typer.Option(
@@ -46,11 +52,9 @@ AfterPlanOption = Annotated[str, typer.Option(
 def fleet(
     run_folder: RunFolderArgument = None,
     history: HistoryOption = None,
-    survival: Annotated[Path | None, typer.Option("--survival", help="Survival-curve CSV.")
-                        ] = None,
-    battery: Annotated[Path | None, typer.Option("--battery", help="Battery CSV.")] = None,
-    chemistry: Annotated[Path | None, typer.Option("--chemistry", help="Chemistry CSV.")
-                         ] = None,
+    survival: SurvivalOption = None,
+    battery: BatteryOption = None,
+    chemistry: ChemistryOption = None,
     years_after_plan: YearsAfterOption = 20,
     after_plan: AfterPlanOption = "flat",
     store: StoreOption = None,
@@ -143,6 +147,9 @@ def charging(
         "--corridor", help="Corridor candidates CSV (site, km; default: synthetic).")] = None,
     siting_market: Annotated[str | None, typer.Option(
         "--siting-market", help="Market whose demand is sited (default: TH).")] = None,
+    survival: SurvivalOption = None,
+    battery: BatteryOption = None,
+    chemistry: ChemistryOption = None,
     years_after_plan: YearsAfterOption = 20,
     after_plan: AfterPlanOption = "flat",
     store: StoreOption = None,
@@ -152,7 +159,12 @@ def charging(
 ) -> None:
     """Fleet, public energy, ports by class (AFIR and benchmark ratios vs Erlang-C queueing),
     cost per market and year, and a siting example; tables into the run folder, the run in
-    the results store, the run's report refreshed."""
+    the results store, the run's report refreshed.
+
+    The fleet is projected again, as ``evplan fleet`` projects it, with this command's
+    --history, --survival, --battery, --chemistry, --years-after-plan and --after-plan (the
+    shipped tables where not given), and its tables replace the run folder's fleet tables.
+    """
     from evplan.charging import (
         ChargingOptions,
         QueueTarget,
@@ -177,8 +189,10 @@ def charging(
             folder = run_folder or _latest(default_run_folder)
             target = existing_folder_target(folder, command="evplan charging")
             fleet_result = _with_siting_problems(
-                lambda: project_fleet(folder, history=history, options=FleetOptions(
-                    years_after_plan, after_plan)),  # type: ignore[arg-type]
+                lambda: project_fleet(folder, history=history, survival=survival,
+                                      battery=battery, chemistry=chemistry,
+                                      options=FleetOptions(
+                                          years_after_plan, after_plan)),  # type: ignore[arg-type]
                 zones, sites, corridor)
             options = ChargingOptions(
                 markets=chosen,
@@ -201,8 +215,9 @@ def charging(
                           "siting_market": siting_market, "years_after_plan": years_after_plan,
                           "after_plan": after_plan,
                           **{name: str(path) for name, path in (
-                              ("history", history), ("zones", zones), ("sites", sites),
-                              ("corridor", corridor)) if path is not None}}
+                              ("history", history), ("survival", survival),
+                              ("battery", battery), ("chemistry", chemistry), ("zones", zones),
+                              ("sites", sites), ("corridor", corridor)) if path is not None}}
             run_id = new_run_id()
             reports: list[str] = []
 
