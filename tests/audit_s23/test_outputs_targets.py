@@ -115,3 +115,24 @@ def test_an_update_keeps_the_record_of_a_command_that_wrote_meanwhile(lane_resul
     assert marker.files is not None
     assert {"fleet.json", "recycling.json", "run.json"} <= set(marker.files)
     assert users_entries(folder, marker) == []
+
+
+def test_a_folder_name_too_long_for_its_staging_name_is_refused_first(tmp_path: Path) -> None:
+    """A 230-byte folder name is a valid name, but its hidden staging folder is not: the run
+    solved, then failed with "File name too long (<the parent folder>)"."""
+    from evplan.outputs.targets import MAX_GIVEN_NAME_BYTES, check_file_target
+
+    long_name = "é" * 115  # 230 bytes of UTF-8
+    with pytest.raises(OutputError) as caught:
+        new_folder_target(tmp_path / long_name, "run")
+    assert str(caught.value) == (
+        f"evplan: the folder name {'é' * 40}... is 230 bytes long; evplan writes it under a "
+        "hidden temporary name beside it, which needs about 45 bytes more, and a name may "
+        "take 255. Choose a name of at most 210 bytes.")
+    with pytest.raises(OutputError, match="the file name"):
+        check_file_target(tmp_path / ("r" * 240 + ".html"), force=False, what="the page")
+    # the longest name allowed is written whole, staging name and all
+    longest = tmp_path / ("x" * MAX_GIVEN_NAME_BYTES)
+    folder = evplan.write_result(evplan.optimize(single_lane()), longest)
+    assert folder == longest and (folder / "run.json").is_file()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [longest.name]

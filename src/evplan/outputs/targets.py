@@ -115,8 +115,24 @@ def _refuse_special(given: Path, path: Path) -> None:
                       f"-o {_suggest(path)}.")
 
 
+#: Bytes (UTF-8) a folder or file name given with ``-o`` may take: evplan writes it under a
+#: hidden name beside it (``.<name>.<pid>-<start>-<hex>.tmp``, up to 45 bytes more), and
+#: file systems hold names of at most 255 bytes.
+MAX_GIVEN_NAME_BYTES = 210
+
+
+def _refuse_long_name(given: Path, what: str) -> None:
+    size = len(os.fsencode(given.name))
+    if size > MAX_GIVEN_NAME_BYTES:
+        raise OutputError(f"evplan: the {what} name {given.name[:40]}... is {size} bytes long; "
+                          "evplan writes it under a hidden temporary name beside it, which "
+                          "needs about 45 bytes more, and a name may take 255. Choose a name "
+                          f"of at most {MAX_GIVEN_NAME_BYTES} bytes.")
+
+
 def _resolve(given: Path) -> Path:
     given = given.expanduser()  # a quoted "~/runs" means the home folder, not a "~" folder
+    _refuse_long_name(given, "folder")
     if given.is_symlink() and not given.exists():
         raise OutputError(f"evplan: {given} is a link to something that does not exist. "
                           "Choose a new folder name.")
@@ -354,6 +370,7 @@ def check_file_target(path: Path, *, force: bool, what: str, option: str = "",
     OutputError
         Saying what to do (another name, or ``--force``).
     """
+    _refuse_long_name(path, "file")
     if path.is_symlink():
         raise OutputError(f"evplan: {path} is a symbolic link; evplan does not write through "
                           "links (it would replace the file the link points to). Name the "
