@@ -119,7 +119,8 @@ def test_an_update_keeps_the_record_of_a_command_that_wrote_meanwhile(lane_resul
 
 def test_a_folder_name_too_long_for_its_staging_name_is_refused_first(tmp_path: Path) -> None:
     """A 230-byte folder name is a valid name, but its hidden staging folder is not: the run
-    solved, then failed with "File name too long (<the parent folder>)"."""
+    failed with "File name too long (<the parent folder>). Check that the folder exists...",
+    naming neither the name nor the limit."""
     from evplan.outputs.targets import MAX_GIVEN_NAME_BYTES, check_file_target
 
     long_name = "é" * 115  # 230 bytes of UTF-8
