@@ -183,3 +183,37 @@ def test_closing_note_counts_tonnes_short_at_each_plant() -> None:
     assert rows["EU"] == pytest.approx(nickel_a * 0.01 - nickel_b * 0.04)
     assert ("Not met with the sourced recovery rates: from 2030, nickel short 5 t in total."
             in closing_note(result))
+
+
+def test_a_target_that_moves_packs_away_from_a_plant_binds() -> None:
+    """X's packs may go to A (EU, pyro only, near) or C (outside the EU, hydro, 15,000 km);
+    Y's to D (EU, hydro). Without targets X's 998 t go to A (44.0 % recycled, below the
+    60 % efficiency; the EU plants together reach 67.3 %); with the target they go to C,
+    USD 367 k dearer, and A processes nothing. Before, no row for A in the plan with
+    targets meant 'not met', and the note said "No EU target changes the plan"."""
+    retired = pd.DataFrame({"collection_point": ["X", "Y"], "year": [2031, 2031],
+                            "chemistry": ["NMC811", "NMC811"], "kwh": [2.0e5, 6.0e5]})
+    points = pd.DataFrame({"collection_point": ["X", "Y"], "region": ["EU", "EU"],
+                           "eu": ["true", "true"], "lat": [50.0, 48.0], "lon": [8.0, 9.0]})
+    plants = pd.DataFrame({"plant": ["A", "C", "D"], "region": ["EU", "ZZ", "EU"],
+                           "eu": ["true", "false", "true"], "lat": [50.0, 40.0, 48.0],
+                           "lon": [8.0, 9.0, 9.0], "processes": ["pyro", "hydro", "hydro"]})
+    lanes = pd.DataFrame({"from": ["*", "X", "X", "Y"], "to": ["*", "A", "C", "D"],
+                          "allowed": ["false", "true", "true", "true"],
+                          "distance_km": ["", "", "15000", ""]})
+    targets = pd.DataFrame({"target": ["recycling_efficiency"], "material": ["*"],
+                            "from_year": [2031], "share": [0.6]})
+    inputs = load_inputs(retired, collection_points=points, candidate_plants=plants,
+                         lanes=lanes, targets=targets)
+    result = plan_recycling(inputs)
+    free = plan_recycling(inputs, RecyclingOptions(eu_targets=False))
+    moved = result["flows"].set_index("collection_point").loc["X"]
+    assert (moved["plant"], moved["process"]) == ("C", "hydro")
+    assert free["flows"].set_index("collection_point").loc["X", "plant"] == "A"
+    assert result.objective_usd > free.objective_usd + 1e5  # the target costs money
+    pyro = (0.6584 * 0.94 + 0.0826 * 0.94 + 0.3695 * 0.93 + 1.2852 * 0.90) / 4.99
+    first = result.binding["processing_target"]
+    assert (first["year"], first["target"], first["scope"]) == (2031, "recycling_efficiency", "A")
+    assert first["share_without_target"] == pytest.approx(pyro)
+    assert ("First EU target to bind: recycling efficiency of 60% in 2031 (the plan without "
+            "targets reaches 44.0% at A).") in closing_note(result)

@@ -146,7 +146,8 @@ def first_binding(unconstrained: pd.DataFrame, constrained: pd.DataFrame,
     ``unconstrained`` is :func:`target_compliance` of the plan solved *without* the EU
     targets, ``constrained`` that of the plan with them. A target *binds* in a year when
     the plan without targets misses it (EU-wide or at an EU plant) and the plan with
-    targets meets it there: it changed the plan. A target the plan with targets still
+    targets meets it there, or processes nothing there that year (the target moved the
+    packs away): it changed the plan. A target the plan with targets still
     misses *cannot be met* with the inputs (``unattainable``). ``content`` is the
     recycled-content table; its first shortfall is reported as ``recycled_content``.
 
@@ -170,8 +171,11 @@ def first_binding(unconstrained: pd.DataFrame, constrained: pd.DataFrame,
     if not unconstrained.empty:
         short = unconstrained[~unconstrained["met"].astype(bool)]
         if not constrained.empty:
-            met = constrained.loc[constrained["met"].astype(bool), keys]
-            short = short.merge(met, on=keys)
+            # met with the targets, or no row: the plant (or every EU plant) processes
+            # nothing then, so nothing falls short; the target moved the packs away
+            missed = constrained.loc[~constrained["met"].astype(bool), keys]
+            short = short.merge(missed, on=keys, how="left", indicator=True)
+            short = short[short.pop("_merge") == "left_only"]
         short = _in_order(short)
         if len(short):
             first = short.iloc[0]
