@@ -21,6 +21,9 @@ from evplan.results.result import Result
 
 __all__ = ["write_result", "write_run"]
 
+FORMATS = ("parquet", "csv")
+"""The table formats a run folder holds: Parquet (raw values) and CSV (spreadsheet-safe)."""
+
 
 def _fill(result: Result, staging: Path, formats: tuple[str, ...], run_id: str,
           extra: Callable[[Path], object] | None) -> None:
@@ -71,7 +74,7 @@ def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = 
     folder : str or Path
         The run folder: new, empty, or (with ``force``) a run folder evplan wrote.
     formats : tuple of str
-        Any of ``"parquet"`` and ``"csv"``.
+        Any of ``"parquet"`` and ``"csv"`` (one of them may be given alone, as a str).
     extra : callable, optional
         Called with the staging folder to write more files (a report, a workbook) that
         must appear together with the tables.
@@ -92,7 +95,19 @@ def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = 
     OutputError
         When ``folder`` is a file, a non-empty folder evplan did not write, or a run folder
         and ``force`` is False.
+    ValueError
+        When ``formats`` names no format or one other than ``"parquet"`` and ``"csv"`` (a
+        folder without tables; the workbook is :func:`evplan.report.write_run_extras`'s).
     """
+    if isinstance(formats, str):  # formats="csv": one format, not the letters c, s, v
+        formats = (formats,)
+    unknown = [str(name) for name in formats if name not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"write_result: formats {tuple(formats)!r} name "
+                         + (f"{', '.join(map(repr, unknown))}, which evplan does not write"
+                            if unknown else "no format")
+                         + "; use 'parquet' and/or 'csv' (results.xlsx: "
+                         "evplan.report.write_run_extras(result, folder, excel=True)).")
     target = new_folder_target(Path(folder), "run", force=force)
     if report:
         extra = _with_report(result, extra)
