@@ -190,8 +190,12 @@ def calibrate(
 @app.command()
 def backtest(
     path: PathArgument = None,
-    base_year: Annotated[int, typer.Option("--base-year", help="Year to calibrate on.")] = 2023,
-    target_year: Annotated[int, typer.Option("--target-year", help="Year to predict.")] = 2024,
+    base_year: Annotated[int | None, typer.Option(
+        "--base-year", help="Year to calibrate on (default: the scenario's first year).")
+                         ] = None,
+    target_year: Annotated[int | None, typer.Option(
+        "--target-year", help="Year to predict (default: the year after the base year).")
+                           ] = None,
     output: OutputOption = None,
     force: ForceOption = False,
     debug: DebugOption = False,
@@ -206,6 +210,9 @@ def backtest(
     try:
         target = _target(output, "backtest", force)
         data = load_inputs(path)
+        # As calibrate: the scenario's first year, and the year after it, unless given.
+        base_year = data.scenario.first_year if base_year is None else base_year
+        target_year = base_year + 1 if target_year is None else target_year
         inputs = read_calibration_inputs(_folder(path), data=data)  # keys in one report
         result = run_backtest(data, inputs, base_year, target_year)
     except (EvplanError, OSError) as error:
