@@ -80,3 +80,20 @@ def test_a_parameter_invalid_alike_at_both_ends_is_not_told_to_narrow_its_values
         "parameter.")
     assert len(messages) == 2  # the row's problem once, not once per end
     assert "quota_vehicles_per_year is given but in_quota_rate is blank" in messages[1]
+
+
+def test_a_range_that_repeats_a_value_is_refused_as_a_range() -> None:
+    """``1:1:3`` made the values 1, 1, 1: refused later as "1 given more than once", a
+    value the user never typed twice."""
+    from evplan.scenarios import parse_grid
+
+    with pytest.raises(InputError) as error:
+        parse_grid(["freight=1:1:3", "demand=0:1e-12:3"])
+    assert [problem.message for problem in error.value.problems] == [
+        "freight: '1:1:3' makes 3 values but only 1 different ones (a step of 0; values are "
+        "kept to 12 decimals), and each value is one case. Give a count of 1, or a start and "
+        "stop further apart.",
+        "demand: '0:1e-12:3' makes 3 values but only 2 different ones (a step of 5e-13; values "
+        "are kept to 12 decimals), and each value is one case. Give a count of 1, or a start "
+        "and stop further apart."]
+    assert parse_grid(["freight=2:2:1"]) == {"freight": (2.0,)}

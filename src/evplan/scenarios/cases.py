@@ -86,8 +86,16 @@ def parse_values(text: str) -> tuple[float, ...]:
                 problems.append(Problem("--grid", f"'{text}': count {count:g} is not a whole "
                                         f"number from 1 to {MAX_SWEEP_VALUES:,}. {fix}"))
             else:
-                values = np.linspace(start, stop, int(count))
-                return tuple(round(float(value), 12) for value in values)
+                values = tuple(round(float(value), 12)
+                               for value in np.linspace(start, stop, int(count)))
+                if len(set(values)) == len(values):
+                    return values
+                problems.append(Problem("--grid", f"'{text}' makes {count:g} values but only "
+                                        f"{len(set(values))} different ones (a step of "
+                                        f"{(stop - start) / max(count - 1, 1):g}; values are "
+                                        "kept to 12 decimals), and each value is one case. "
+                                        "Give a count of 1, or a start and stop further "
+                                        "apart."))
     else:
         items = text.split(",")
         if len(items) > 1 and not all(item.strip() for item in items):
