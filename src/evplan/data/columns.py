@@ -182,6 +182,15 @@ FREE_TEXT = frozenset({"name", "source"})
 MISSING_WORDS = frozenset({"nan", "<na>"})
 
 
+def _mid_sentence(description: str) -> str:
+    """``description`` inside a sentence: its first word lower-cased when it is an ordinary
+    capitalised word ("Plant id" -> "plant id"), ids and acronyms kept ("LFP", "e.g. NMC811").
+    """
+    if len(description) > 1 and description[0].isupper() and description[1].islower():
+        return description[0].lower() + description[1:]
+    return description
+
+
 def _missing_word(column: Column, text: str) -> str:
     """Why ``text`` ("nan") is refused in ``column``, and what to write instead."""
     found = (f"{column.name} = '{text}' is a missing value written as text (pandas writes "
@@ -209,7 +218,7 @@ def _check_text(
                 lambda i: _missing_word(column, str(text[i])))
     if column.required:
         report_rows(problems, label, table, frame, blank,
-                lambda i: f"{column.name} is blank. Give the {column.description.lower()}")
+                lambda i: f"{column.name} is blank. Give the {_mid_sentence(column.description)}")
     elif column.default is not None:
         text[blank] = str(column.default)
     if column.choices is not None:
