@@ -52,3 +52,33 @@ def test_report_dot_from_inside_the_run_folder(two_runs: tuple[Path, Path],
     assert marker is not None
     assert users_entries(base, marker) == []  # the run folder holds only evplan's files
     assert not (base / "comparison.html").exists() and not (base / "_assets").exists()
+
+
+def test_a_killed_writers_plotlyjs_copy_is_removed(tmp_path: Path) -> None:
+    """The shared plotly.js was staged under a mkstemp name (``.plotly-x.min.js.k3j2.tmp``)
+    that no later run recognised: a run killed while writing it left 4.8 MB in ``_assets``
+    for good. Staged under its writer's token now, a dead writer's copy is removed."""
+    import stat
+    import subprocess
+
+    from evplan.outputs.files import OwnerToken
+    from evplan.report.scripts import (
+        ASSETS_FOLDER,
+        plotlyjs_bytes,
+        plotlyjs_file_name,
+        shared_plotlyjs,
+    )
+
+    assets = tmp_path / ASSETS_FOLDER
+    assets.mkdir()
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    name = plotlyjs_file_name()
+    dead = assets / f".{name}.{finished.pid}-0-deadbeef.part"
+    dead.write_bytes(b"half a plotly.js")
+    alive = assets / f".{name}.{OwnerToken.new()}.part"  # this process: still writing
+    alive.write_bytes(b"being written")
+    path = shared_plotlyjs(tmp_path)
+    assert path == assets / name
+    assert sorted(entry.name for entry in assets.iterdir()) == sorted([name, alive.name])
+    assert path.read_bytes() == plotlyjs_bytes() and stat.S_IMODE(path.stat().st_mode) == 0o644

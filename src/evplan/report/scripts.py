@@ -25,6 +25,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+from evplan.outputs.files import OwnerToken, remove_stale_parts
+
 __all__ = [
     "ASSETS_FOLDER",
     "plotlyjs_bytes",
@@ -93,8 +95,18 @@ def shared_plotlyjs(root: str | Path) -> Path | None:
     except (FileExistsError, NotADirectoryError):
         return None
     try:
-        handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                           dir=path.parent)
+        # written under its writer's name (.<name>.<pid>-<start>-<hex>.part), so a later
+        # run removes what a killed one left (4.8 MB each), and only that
+        remove_stale_parts(path.parent, path.name)
+        handle, made = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                        dir=path.parent)
+        staging = path.parent / f".{path.name}.{OwnerToken.new()}.part"
+        try:
+            os.rename(made, staging)
+        except BaseException:
+            os.close(handle)
+            Path(made).unlink(missing_ok=True)
+            raise
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(plotlyjs_bytes())
@@ -104,7 +116,7 @@ def shared_plotlyjs(root: str | Path) -> Path | None:
             except FileExistsError:
                 return shared_plotlyjs(root) if path.is_file() else None
         finally:
-            Path(staging).unlink(missing_ok=True)
+            staging.unlink(missing_ok=True)
     except BaseException:
         if made:  # a failed write (a full disk) leaves no empty _assets behind
             with contextlib.suppress(OSError):
