@@ -98,14 +98,14 @@ def shared_plotlyjs(root: str | Path) -> Path | None:
         # written under its writer's name (.<name>.<pid>-<start>-<hex>.part), so a later
         # run removes what a killed one left (4.8 MB each), and only that
         remove_stale_parts(path.parent, path.name)
-        handle, made = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                        dir=path.parent)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                             dir=path.parent)
         staging = path.parent / f".{path.name}.{OwnerToken.new()}.part"
         try:
-            os.rename(made, staging)
+            os.rename(temporary, staging)
         except BaseException:
             os.close(handle)
-            Path(made).unlink(missing_ok=True)
+            Path(temporary).unlink(missing_ok=True)
             raise
         try:
             with os.fdopen(handle, "wb") as file:
