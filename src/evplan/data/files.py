@@ -319,6 +319,13 @@ class LimitedSafeLoader(yaml.SafeLoader):
         self._depth = 0
         self._aliases = 0
         self._flow_kinds: list[str] = []  # the open flow collections, '[' or '{'
+        # Keys given twice and values hidden by a comment, all of them (load_yaml reports
+        # them together once the document is read); the limits above raise at once.
+        self.problems: list[str] = []
+
+    def _found(self, message: str) -> None:
+        if message not in self.problems:
+            self.problems.append(message)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -383,7 +390,7 @@ class LimitedSafeLoader(yaml.SafeLoader):
             for item in node.value:
                 comment = _hidden_value(None, item)
                 if comment:
-                    raise YamlLimitError(
+                    self._found(
                         f"line {item.start_mark.line + 1}: a list item has no value: "
                         f"'{comment}' is a YAML comment, so the item would be read as empty. "
                         "Write the value (quote text that starts with '#'), or remove the item")
@@ -405,13 +412,13 @@ class LimitedSafeLoader(yaml.SafeLoader):
                 key = (key_node.tag, key_node.value)
                 line = key_node.start_mark.line + 1
                 if key in seen:
-                    raise YamlLimitError(f"line {line}: the key '{key_node.value}' is given "
-                                         f"twice (first on line {seen[key]}); only one would "
-                                         "be read. Keep one")
-                seen[key] = line
+                    self._found(f"line {line}: the key '{key_node.value}' is given twice "
+                                f"(first on line {seen[key]}); only one would be read. "
+                                "Keep one")
+                seen.setdefault(key, line)
                 comment = _hidden_value(key_node, value_node)
                 if comment:
-                    raise YamlLimitError(
+                    self._found(
                         f"line {line}: '{key_node.value}' has no value: '{comment}' is a YAML "
                         "comment, so the key would be read as empty. Write the value (quote "
                         "text that starts with '#'), or write null to leave it empty")
@@ -532,7 +539,11 @@ def load_yaml(text: str, label: str) -> Any:
                                   f"at most {MAX_YAML_BYTES:,}. Is it the right file?")])
     loader = LimitedSafeLoader(text)
     try:
-        return loader.get_single_data()
+        data = loader.get_single_data()
+        if loader.problems:  # every key given twice and every hidden value, at once
+            raise InputError([Problem(label, f"{label} is refused: {found}.")
+                              for found in loader.problems])
+        return data
     except YamlLimitError as error:
         raise InputError([Problem(label, f"{label} is refused: {error}.")]) from None
     except yaml.constructor.ConstructorError as error:
