@@ -19,10 +19,11 @@ element e of g (a built-up flow or a kit flow) obeys
 symbol  code                                meaning
 ======  ==================================  ===========================================
 a_g     ``program_allocated``               the plant builds the program in the year
-M_g     ``allocations.bound``               min(plant's largest capacity, demand of the
-                                            markets g reaches)
-M_e     ``flow_links.bound`` / ``kits``     min(plant's largest capacity, demand of e's
-                                            market)
+M_g     ``allocations.bound``               min(plant's largest capacity K + sum over
+                                            g's kits of (1 - sigma_k) M_k, demand of
+                                            the markets g reaches)
+M_e     ``flow_links.bound`` / ``kits``     flows: min(K, demand of e's market); kits:
+                                            min(demand, site capacity, K / sigma_k)
 s+, s-  ``program_started/stopped``         start (tooling) and stop events
 P_v     ``program_lifecycle.max_plants``    most plants per program; P^fixed counts the
                                             plants that build v without an option row
@@ -147,19 +148,23 @@ def add_program_decisions(m: linopy.Model, index: ModelIndex, options: BuildOpti
 
 
 def _variant_bounds(index: ModelIndex) -> np.ndarray:
-    """Per variant: min(plant's largest capacity, demand its other-side elements can reach)."""
+    """Per variant: min(plant's largest capacity K plus what its kits may add beyond K, the
+    sum of its other-side elements' own bounds); see ``programs_index._element_bounds``."""
     strategic = index.strategic
     frames = [strategic.flow_links]
     if len(strategic.kits):
-        frames.append(strategic.kits[["variant", "bound"]])
+        frames.append(strategic.kits[["variant", "bound", "capacity_slack"]])
     codes = np.concatenate([frame["variant"].to_numpy(dtype=np.int64) for frame in frames])
     bounds = np.concatenate([frame["bound"].to_numpy(dtype=float) for frame in frames])
+    slack = np.concatenate([frame["capacity_slack"].to_numpy(dtype=float) for frame in frames])
     chosen = codes >= 0
     total = np.bincount(codes[chosen], weights=bounds[chosen],
                         minlength=len(strategic.variants))
+    beyond = np.bincount(codes[chosen], weights=slack[chosen],
+                         minlength=len(strategic.variants))
     plant_max = strategic.variants["plant"].map(strategic.plant_max_capacity).to_numpy(
         dtype=float)
-    return np.minimum(total, plant_max)
+    return np.minimum(total, plant_max + beyond)
 
 
 def _allocation_open(m: linopy.Model, index: ModelIndex) -> None:

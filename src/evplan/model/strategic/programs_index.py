@@ -113,6 +113,38 @@ def _max_plants(data: NetworkData, allocations: pd.DataFrame, plant_years: pd.Da
     return frame.reset_index(drop=True)
 
 
+def _element_bounds(data: NetworkData, production: pd.DataFrame
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Per production element: its own bound M_e and how far it may exceed plant capacity.
+
+    A built-up flow takes a vehicle of capacity: M_e = min(demand, plant's largest capacity
+    K). A kit takes sigma (``plant_capacity_share``) of one: z <= min(demand, site capacity,
+    K / sigma), and since sum x + sum sigma z <= K, the plant's elements together stay below
+    K + sum (1 - sigma) M_kit (the second array; 0 for flows). Capping a group of kits and
+    built-up flows at K alone cut plans that fill the plant with built-up vehicles and send
+    kits of share < 1 beside them (audit s23).
+    """
+    volume = production["volume"].to_numpy(dtype=float)
+    plant_max = production["plant_max"].to_numpy(dtype=float)
+    is_kit = production["kind"].eq("kit").to_numpy()
+    bound = np.minimum(volume, plant_max)
+    slack = np.zeros(len(production))
+    if not is_kit.any():
+        return bound, slack
+    kits = production.loc[is_kit]
+    share = kits["plant_capacity_share"].astype(float).fillna(0.0).to_numpy(dtype=float)
+    site_capacity = data["assembly_sites"].set_index("site")[
+        "capacity_vehicles_per_year"].astype(float)
+    site = kits["site"].map(site_capacity).fillna(np.inf).to_numpy(dtype=float)
+    with np.errstate(divide="ignore"):
+        by_plant = np.where(share > 0, plant_max[is_kit] / np.where(share > 0, share, 1.0),
+                            np.inf)
+    kit_bound = np.minimum(np.minimum(volume[is_kit], site), by_plant)
+    bound[is_kit] = kit_bound
+    slack[is_kit] = (1.0 - share) * kit_bound
+    return bound, slack
+
+
 def build_program_frames(data: NetworkData, flows: pd.DataFrame, kits: pd.DataFrame,
                          plant_years: pd.DataFrame, splant_years: pd.DataFrame,
                          plant_max: pd.Series, balance_volume: np.ndarray
@@ -122,18 +154,23 @@ def build_program_frames(data: NetworkData, flows: pd.DataFrame, kits: pd.DataFr
     allocations = _allocations(data, plant_years, splant_years, lifecycle)
     production = pd.concat([
         flows[["plant", "program", "market", "year", "balance"]].assign(kind="flow"),
-        kits[["plant", "program", "market", "year", "balance"]].assign(kind="kit"),
+        kits.reindex(columns=["plant", "program", "market", "year", "balance", "site",
+                              "plant_capacity_share"]).assign(kind="kit"),
     ], ignore_index=True)
     production["volume"] = balance_volume[production["balance"].to_numpy(dtype=np.int64)]
     production["plant_max"] = production["plant"].map(plant_max).to_numpy(dtype=float)
-    production["bound"] = np.minimum(production["volume"], production["plant_max"])
+    production["bound"], production["capacity_slack"] = _element_bounds(data, production)
     production["allocation"] = _codes(production, allocations, ["plant", "program", "year"])
     reach = production[production["allocation"] >= 0][["allocation", "balance", "volume"]]
     reach = reach.drop_duplicates(["allocation", "balance"])
     demand = np.bincount(reach["allocation"].to_numpy(), weights=reach["volume"].to_numpy(),
                          minlength=len(allocations))
+    linked = production["allocation"].to_numpy(dtype=np.int64) >= 0
+    slack = np.bincount(production["allocation"].to_numpy(dtype=np.int64)[linked],
+                        weights=production["capacity_slack"].to_numpy(dtype=float)[linked],
+                        minlength=len(allocations))
     allocations["bound"] = np.minimum(demand, allocations["plant"].map(plant_max).to_numpy(
-        dtype=float))
+        dtype=float) + slack)
     need_other = _side_needed(data, production)
     variants = _variants(data, production, need_other, plant_years)
     production["variant"] = np.where(
@@ -145,7 +182,7 @@ def build_program_frames(data: NetworkData, flows: pd.DataFrame, kits: pd.DataFr
     production["blocked"] = _codes(production, blocked, ["program", "year"])
     max_plants = _max_plants(data, allocations, plant_years)
     allocations["max_plants_row"] = _codes(allocations, max_plants, ["program", "year"])
-    columns = ["allocation", "variant", "blocked", "bound"]
+    columns = ["allocation", "variant", "blocked", "bound", "capacity_slack"]
     is_flow = production["kind"].eq("flow").to_numpy()
     flow_links = production.loc[is_flow, columns].reset_index(drop=True)
     kit_links = production.loc[~is_flow, columns].reset_index(drop=True)
