@@ -308,6 +308,24 @@ def run_commit(result: object, data: object, store: Path, record: bool
     return run.run_id, commit
 
 
+def refuse_store_early(store: Path | str, folder: Path | None) -> None:
+    """Before the solve, refuse a results store that cannot be one (a folder, a file that is
+    not a DuckDB database) or that lies inside ``folder``, the run folder being written: a
+    run folder holds what evplan writes into it, and the store outlives its runs (a later
+    ``--force`` would refuse the folder for the store evplan did not list there)."""
+    from evplan.store import ResultsStore, StoreError
+
+    if folder is not None:
+        place, inside = Path(store).resolve(), folder.resolve()
+        if place == inside or inside in place.parents:
+            raise StoreError(
+                f"evplan: the results store {store} is inside the run folder "
+                f"{shown_path(folder)}, which holds only what evplan writes for the run. Put "
+                f"the store beside it (e.g. --store {shown_path(folder.parent)}/evplan.duckdb),"
+                " or pass --no-record.")
+    ResultsStore(store).refuse_early()
+
+
 def shown_path(path: Path) -> Path:
     """``path`` relative to the current folder when it is inside it, else absolute."""
     resolved = path.resolve()

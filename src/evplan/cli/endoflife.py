@@ -20,6 +20,7 @@ from evplan.cli.app import (
     finite,
     long_work,
     one_of,
+    refuse_store_early,
     shown_path,
 )
 from evplan.errors import EvplanError, InfeasibleError, InputError, Problem
@@ -85,6 +86,8 @@ def fleet(
                                    chemistry=chemistry, options=FleetOptions(
                                        years_after_plan, after_plan))  # type: ignore[arg-type]
             store = store or default_store(folder)
+            if record:
+                refuse_store_early(store, target.path)
             parameters = {"years_after_plan": years_after_plan, "after_plan": after_plan,
                           **{name: str(path) for name, path in (
                               ("history", history), ("survival", survival), ("battery", battery),
@@ -209,6 +212,8 @@ def charging(
                 # The synthetic example cannot serve this market: the sizing stands alone.
                 example, skipped = None, " ".join(error.explanations)
             store = store or default_store(folder)
+            if record:
+                refuse_store_early(store, target.path)
             parameters = {"markets": markets, "last_year": last_year,
                           "max_wait_probability": max_wait_probability,
                           "max_mean_wait_minutes": max_mean_wait_minutes,
@@ -320,9 +325,7 @@ def recycling(
 
             store = store or target.path.parent / "evplan.duckdb"
             if record:  # a store that cannot be one is said before the (long) solve
-                from evplan.store import ResultsStore
-
-                ResultsStore(store).refuse_early()
+                refuse_store_early(store, target.path)
 
             def progress(line: str) -> None:
                 console.print(f"  {line}", style="dim", highlight=False)

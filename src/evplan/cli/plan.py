@@ -28,6 +28,7 @@ from evplan.cli.app import (
     load_inputs,
     long_work,
     pick_inputs,
+    refuse_store_early,
     run_commit,
     shown_path,
     stage_table,
@@ -99,9 +100,7 @@ def run(
         store = store or (shown_path(target.path.parent / "evplan.duckdb") if output
                           else default_store())
         if record:
-            from evplan.store import ResultsStore
-
-            ResultsStore(store).refuse_early()
+            refuse_store_early(store, target.path)
         solver = SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap, threads=threads)
         with long_work(f"run {name}", show_progress):  # progress on stderr; Ctrl-C: exit 130
             if scenario:

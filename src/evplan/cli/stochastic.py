@@ -24,6 +24,7 @@ from evplan.cli.app import (
     load_inputs,
     long_work,
     one_of,
+    refuse_store_early,
 )
 from evplan.errors import EvplanError
 
@@ -193,9 +194,7 @@ def stochastic(
             # a store evplan cannot write is refused before the (long) solve.
             store = store or (target.path.parent / "evplan.duckdb" if target is not None else None)
             if record and store is not None:
-                from evplan.store import ResultsStore
-
-                ResultsStore(store).refuse_early()
+                refuse_store_early(store, target.path if target is not None else None)
             data = _inputs(inputs or Path("china-strategic"))
             if weights is not None:  # before the solve: a frontier of E + lambda CVaR only
                 _check_frontier(data, study, objective)
