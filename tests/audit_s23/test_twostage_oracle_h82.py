@@ -128,6 +128,10 @@ def test_study_values_equal_the_enumeration(case: str) -> None:
     first = result.first_stage.set_index(["variable", "element"])["value"]
     assert first[("plant_modules", "P1")] == shared[0]
     assert first[("plant_open", "P2")] == float(shared[1])
+    for scenario in result.results.values():  # non-anticipative: 2025 alike in every scenario
+        decisions = scenario["plant_decisions"].set_index(["plant", "year"])
+        assert decisions.loc[("P1", 2025), "modules_installed"] == shared[0]
+        assert decisions.loc[("P2", 2025), "state"] == ("running" if shared[1] else "closed")
     rows = result.scenarios.set_index("scenario")
     assert rows["probability"].to_dict() == money(dict(zip(names, probabilities, strict=True)))
     assert rows["margin_usd"].to_dict() == money(dict(zip(names, rp_margins, strict=True)))
