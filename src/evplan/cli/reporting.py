@@ -87,12 +87,9 @@ def template(
         console.print(f"Input folder: {written} ({len(list(written.iterdir()))} files). Edit "
                       f"the CSV files, then: evplan run {file}")
         return
-    from evplan.outputs.targets import check_file_target, evplan_workbook
-
     try:
-        check_file_target(file, force=force, what="the template", name="inputs.xlsx",
-                          ours=evplan_workbook)
-        written = write_template(file, load_inputs(inputs) if inputs is not None else None)
+        written = write_template(file, load_inputs(inputs) if inputs is not None else None,
+                                 force=force)  # a user's file or a link is refused
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
         return

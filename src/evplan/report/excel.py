@@ -280,13 +280,16 @@ def _save(book: Workbook, file: Path) -> None:
     file.write_bytes(buffer.getvalue())
 
 
-def write_template(path: str | Path, data: NetworkData | None = None) -> Path:
+def write_template(path: str | Path, data: NetworkData | None = None, *,
+                   force: bool = False) -> Path:
     """Write an input workbook for ``data`` (the default scenario when None).
 
     Parameters
     ----------
     path : str or Path
-        The ``.xlsx`` file to write (replaced if it exists).
+        The ``.xlsx`` file to write: a new file, or with ``force`` a workbook evplan wrote
+        (it may hold your edits). A file evplan did not write, a folder or a link raises
+        OutputError, also with ``force``.
     data : NetworkData, optional
         The inputs to fill in; default: the embedded ``china-export`` scenario. Pass
         ``empty=True``-like data by giving a NetworkData with empty tables.
@@ -304,6 +307,10 @@ def write_template(path: str | Path, data: NetworkData | None = None) -> Path:
     >>> evplan.load(book).summary() == single_lane().summary()
     True
     """
+    from evplan.outputs.targets import check_file_target, evplan_workbook
+
+    target = check_file_target(Path(path), force=force, what="the template",
+                               name="inputs.xlsx", ours=evplan_workbook)
     if data is None:
         from evplan.examples import china_export
 
@@ -316,7 +323,7 @@ def write_template(path: str | Path, data: NetworkData | None = None) -> Path:
     _scenario_sheet(book, data)
     _sources_sheet(book, data)
     _scenarios_sheet(book, data)
-    return _save_atomically(book, Path(path))
+    return _save_atomically(book, target)
 
 
 def write_result_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
@@ -328,10 +335,15 @@ def write_result_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
     tables : mapping of str to DataFrame
         Sheet name -> table (names longer than 31 characters are cut, as Excel requires).
     path : str or Path
-        The ``.xlsx`` file to write.
+        The ``.xlsx`` file to write: a new file, or a result workbook evplan wrote (replaced).
+        A file evplan did not write, a folder or a link raises OutputError.
     info : mapping, optional
         Key/value rows for the ``run`` sheet (scenario, status, objective ...).
     """
+    from evplan.outputs.targets import check_file_target, evplan_workbook
+
+    target = check_file_target(Path(path), force=False, what="the result workbook",
+                               name="results.xlsx", replaceable=evplan_workbook)
     book = Workbook()
     run_sheet = book.active
     run_sheet.title = "run"
@@ -353,4 +365,4 @@ def write_result_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
                 and not pd.api.types.is_bool_dtype(frame[column])}
         _write_rows(sheet, frame, columns, text, cut=True)
         sheet.auto_filter.ref = sheet.dimensions
-    return _save_atomically(book, Path(path))
+    return _save_atomically(book, target)
