@@ -3,28 +3,20 @@ runs without Dask when asked (issue 17). Fake runs: nothing is solved, no timing
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.audit_s22.test_benchmarks_timing import _load
+
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "stochastic_ph.py"
 
 
 @pytest.fixture(scope="module")
 def bench() -> Iterator[ModuleType]:
-    spec = importlib.util.spec_from_file_location("stochastic_ph_bench", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.modules.pop(spec.name, None)
+    yield from _load("stochastic_ph")
 
 
 def _work(runs: list[tuple[str, float, float]]):  # type: ignore[no-untyped-def]
