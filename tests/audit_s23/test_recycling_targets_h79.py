@@ -72,13 +72,11 @@ def test_cli_reports_bad_cells_of_every_file_at_once_and_writes_nothing(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["defs", "retired.csv"]
 
 
-def test_closing_note_names_a_plant_that_misses_a_target_the_eu_meets() -> None:
-    """X's packs may go only to A (pyro), Y's only to B (hydro). NMC811 recovered share:
-    pyro (0.6584 x 0.94 + 0.0826 x 0.94 + 0.3695 x 0.93 + 1.2852 x 0.90) / 4.99 = 44.0 %,
-    hydro 75.1 %; 998 t at A and 2,994 t at B: 67.3 % together, above 60 %, but A is
-    998 x (0.60 - 0.440) = 159 t short."""
+def _x_to_pyro_a_y_to_hydro_b(kwh_x: float, kwh_y: float) -> tuple[pd.DataFrame, ...]:
+    """Retired NMC811 packs of 2030 at X and Y (EU); X may ship only to A (pyro), Y only to
+    B (hydro): (retired, collection_points, candidate_plants, lanes)."""
     retired = pd.DataFrame({"collection_point": ["X", "Y"], "year": [2030, 2030],
-                            "chemistry": ["NMC811", "NMC811"], "kwh": [2.0e5, 6.0e5]})
+                            "chemistry": ["NMC811", "NMC811"], "kwh": [kwh_x, kwh_y]})
     points = pd.DataFrame({"collection_point": ["X", "Y"], "region": ["EU", "EU"],
                            "eu": ["true", "true"], "lat": [50.0, 48.0], "lon": [8.0, 9.0]})
     plants = pd.DataFrame({"plant": ["A", "B"], "region": ["EU", "EU"], "eu": ["true", "true"],
@@ -86,6 +84,15 @@ def test_closing_note_names_a_plant_that_misses_a_target_the_eu_meets() -> None:
                            "processes": ["pyro", "hydro"]})
     lanes = pd.DataFrame({"from": ["*", "X", "Y"], "to": ["*", "A", "B"],
                           "allowed": ["false", "true", "true"]})
+    return retired, points, plants, lanes
+
+
+def test_closing_note_names_a_plant_that_misses_a_target_the_eu_meets() -> None:
+    """X's packs may go only to A (pyro), Y's only to B (hydro). NMC811 recovered share:
+    pyro (0.6584 x 0.94 + 0.0826 x 0.94 + 0.3695 x 0.93 + 1.2852 x 0.90) / 4.99 = 44.0 %,
+    hydro 75.1 %; 998 t at A and 2,994 t at B: 67.3 % together, above 60 %, but A is
+    998 x (0.60 - 0.440) = 159 t short."""
+    retired, points, plants, lanes = _x_to_pyro_a_y_to_hydro_b(2.0e5, 6.0e5)
     targets = pd.DataFrame({"target": ["recycling_efficiency"], "material": ["*"],
                             "from_year": [2030], "share": [0.6]})
     result = plan_recycling(load_inputs(retired, collection_points=points, candidate_plants=plants,
@@ -162,15 +169,7 @@ def test_closing_note_counts_tonnes_short_at_each_plant() -> None:
                            / "data" / "recovery.csv")
     recovery.loc[(recovery["process"] == "hydro") & (recovery["material"] == "nickel"),
                  "recovery"] = 0.99
-    retired = pd.DataFrame({"collection_point": ["X", "Y"], "year": [2030, 2030],
-                            "chemistry": ["NMC811", "NMC811"], "kwh": [8.0e5, 1.0e5]})
-    points = pd.DataFrame({"collection_point": ["X", "Y"], "region": ["EU", "EU"],
-                           "eu": ["true", "true"], "lat": [50.0, 48.0], "lon": [8.0, 9.0]})
-    plants = pd.DataFrame({"plant": ["A", "B"], "region": ["EU", "EU"], "eu": ["true", "true"],
-                           "lat": [50.0, 48.0], "lon": [8.0, 9.0],
-                           "processes": ["pyro", "hydro"]})
-    lanes = pd.DataFrame({"from": ["*", "X", "Y"], "to": ["*", "A", "B"],
-                          "allowed": ["false", "true", "true"]})
+    retired, points, plants, lanes = _x_to_pyro_a_y_to_hydro_b(8.0e5, 1.0e5)
     targets = pd.DataFrame({"target": ["material_recovery"], "material": ["nickel"],
                             "from_year": [2030], "share": [0.95]})
     result = plan_recycling(load_inputs(retired, collection_points=points, candidate_plants=plants,
