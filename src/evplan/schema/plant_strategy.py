@@ -59,7 +59,10 @@ PLANT_STRATEGY = Table(
         Column(
             "earliest_closure_year", "int", "year",
             "First year in which the plant may no longer operate (blank: "
-            "earliest_change_year).", required=False, minimum=1900, maximum=2200,
+            "earliest_change_year; a year before earliest_change_year counts as that year, "
+            "since the plant may not change before it; not read when can_close is no, so a "
+            "scenario may set can_close: no and leave the year).", required=False,
+            minimum=1900, maximum=2200,
         ),
         yes_no_column("can_mothball", "Whether the plant may stand idle and reopen later."),
         money_column("mothball_cost_usd", "One-off cost of mothballing the plant."),
