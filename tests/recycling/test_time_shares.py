@@ -1,7 +1,7 @@
 """With --time-limit, the parts of the recycling MILP are solved smallest first, each with the
-time left in proportion to its size among the parts still to solve (audit s23: the first part could use up the whole limit
-and leave 1 s to the others, which then found no plan: exit 3 at --time-limit 4, 20 or 45 s
-on the default inputs)."""
+time left in proportion to its size among the parts still to solve (audit s23: the first
+part could use up the whole limit and leave 1 s to the others, which then found no plan:
+exit 3 at --time-limit 4, 20 or 45 s on the default inputs)."""
 
 from __future__ import annotations
 
