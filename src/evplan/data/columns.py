@@ -8,6 +8,7 @@ named for one kind of problem in one column; the rest are counted.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,13 @@ def _not_a_number(column: Column, text: str, kind: str) -> str:
                  if not column.required else "")
         return (f"{found}: evplan takes finite numbers only. Write {kind}"
                 f"{_in_unit(column)}{blank}.")
+    try:
+        overflow = math.isinf(float(text))  # '1e400': a number too large for a double
+    except ValueError:
+        overflow = False
+    if overflow:
+        return (f"{found}: it is too large (evplan reads numbers up to about 1.8e308). "
+                f"Check the value{_in_unit(column)} and its exponent.")
     if text.endswith("%") and column.is_fraction:
         try:
             share = float(text[:-1]) / 100
