@@ -2,7 +2,8 @@
 
 Run by :func:`evplan.data.checks.check_tables` after the column checks; each appends
 problems and none raises. They check what the model would otherwise get wrong silently: a
-plant-program option for a pair no plant_programs row prices, a lifecycle cap below the
+plant-program option for a pair no plant_programs row prices, a kit route that can never
+ship, a lifecycle cap below the
 plants that must build the program, a preferential kit rate with no rules of origin, and
 a kit lane no kit duty row covers.
 """
@@ -138,6 +139,38 @@ def _kit_duty_rows(tables: Tables, labels: dict[str, str], scenario: ScenarioSet
     _add(problems, label, found)
 
 
+def _kit_routes_open(tables: Tables, labels: dict[str, str], scenario: ScenarioSettings,
+                     problems: list[Problem]) -> bool:
+    """A kit route open in no planning year in which its plant builds vehicles can never
+    ship (the model made no kit rows for it without a word). True when every route can."""
+    kits, plants = tables["kit_routes"], tables["plants"]
+    if kits.empty:
+        return True
+    operating = expand_years(plants[["plant", "first_year", "last_year"]], scenario.years)
+    runs = set(zip(operating["plant"], operating["year"], strict=True))
+    open_years = expand_years(kits[["row", "plant", "first_year", "last_year"]],
+                              scenario.years)
+    shipping = {row for row, plant, year in zip(open_years["row"], open_years["plant"],
+                                                open_years["year"], strict=True)
+                if (plant, year) in runs}
+    known = set(plants["plant"])
+    found = []
+    for i in kits.index:
+        if int(kits.loc[i, "row"]) in shipping or kits.loc[i, "plant"] not in known:
+            continue  # an unknown plant is reported as an unknown id
+        first, last = (kits.loc[i, name] for name in ("first_year", "last_year"))
+        span = ("every year" if pd.isna(first) and pd.isna(last) else f"from {first}"
+                if pd.isna(last) else f"until {last}" if pd.isna(first) else f"{first}-{last}")
+        found.append(Problem(labels["kit_routes"], f"{row_label(TABLES['kit_routes'], kits, i)}"
+                             f": the kit route is open {span}, a span in which plant "
+                             f"'{kits.loc[i, 'plant']}' builds nothing in the planning years "
+                             f"{scenario.years[0]}-{scenario.years[-1]}, so it can never ship. "
+                             "Fix first_year and last_year of the route (or of the plant), or "
+                             "remove the row.", int(kits.loc[i, "row"])))
+    _add(problems, labels["kit_routes"], found)
+    return not found
+
+
 def _kit_duty_coverage(tables: Tables, labels: dict[str, str], scenario: ScenarioSettings,
                        problems: list[Problem]) -> None:
     kits = tables["kit_routes"]
@@ -187,4 +220,5 @@ def check_strategic_tables(tables: Tables, labels: dict[str, str],
     _modules(tables, labels, problems)
     _max_plants(tables, labels, scenario, problems)
     _kit_duty_rows(tables, labels, scenario, problems)
-    _kit_duty_coverage(tables, labels, scenario, problems)
+    if _kit_routes_open(tables, labels, scenario, problems):  # else: no duty for a dead lane
+        _kit_duty_coverage(tables, labels, scenario, problems)
