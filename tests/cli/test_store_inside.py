@@ -39,3 +39,18 @@ def test_fleet_refuses_a_store_inside_the_run_folder_and_leaves_it(tmp_path: Pat
     assert sorted((path.name, path.stat().st_mtime_ns) for path in folder.iterdir()) == before
     beside = _evplan("fleet", "tiny", "--store", "fleet.duckdb", cwd=tmp_path)
     assert beside.returncode == 0, beside.stdout + beside.stderr
+
+
+@pytest.mark.parametrize("command", ["fleet", "charging"])
+def test_the_store_is_refused_before_the_fleet_is_projected(tmp_path: Path,
+                                                            command: str) -> None:
+    """Before any work: a history file that does not exist is not even read."""
+    folder = tmp_path / "tiny"
+    made = subprocess.run([sys.executable, "-c", PLAN, str(folder)], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert made.returncode == 0, made.stderr
+    done = _evplan(command, "tiny", "--store", "tiny/x.duckdb", "--history", "missing.csv",
+                   cwd=tmp_path)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1 and "is inside the run folder tiny" in said, said
+    assert "missing.csv" not in said, said

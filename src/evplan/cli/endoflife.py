@@ -80,14 +80,14 @@ def fleet(
         with long_work("fleet", show_progress):
             folder = run_folder or _latest(default_run_folder)
             target = existing_folder_target(folder, command="evplan fleet")
+            store = store or default_store(folder)
+            if record:  # before the work: a store that cannot be one, or inside the folder
+                refuse_store_early(store, target.path)
             # Charging was sized on the fleet of its own run: that fleet goes, so do they.
             sized = _charging_sized(folder, target.previous)
             result = project_fleet(folder, history=history, survival=survival, battery=battery,
                                    chemistry=chemistry, options=FleetOptions(
                                        years_after_plan, after_plan))  # type: ignore[arg-type]
-            store = store or default_store(folder)
-            if record:
-                refuse_store_early(store, target.path)
             parameters = {"years_after_plan": years_after_plan, "after_plan": after_plan,
                           **{name: str(path) for name, path in (
                               ("history", history), ("survival", survival), ("battery", battery),
@@ -191,6 +191,9 @@ def charging(
         with long_work("charging", show_progress):
             folder = run_folder or _latest(default_run_folder)
             target = existing_folder_target(folder, command="evplan charging")
+            store = store or default_store(folder)
+            if record:  # before the work: a store that cannot be one, or inside the folder
+                refuse_store_early(store, target.path)
             fleet_result = _with_siting_problems(
                 lambda: project_fleet(folder, history=history, survival=survival,
                                       battery=battery, chemistry=chemistry,
@@ -211,9 +214,6 @@ def charging(
                     raise  # the user's own tables: explained, exit 2
                 # The synthetic example cannot serve this market: the sizing stands alone.
                 example, skipped = None, " ".join(error.explanations)
-            store = store or default_store(folder)
-            if record:
-                refuse_store_early(store, target.path)
             parameters = {"markets": markets, "last_year": last_year,
                           "max_wait_probability": max_wait_probability,
                           "max_mean_wait_minutes": max_mean_wait_minutes,
