@@ -47,3 +47,19 @@ def test_no_option_name_or_help_is_cut_in_an_80_or_110_column_terminal(
                 if option.startswith("--") and not getattr(parameter, "hidden", False):
                     assert option in shown, (name, option, columns)
         assert all(len(line) <= columns for line in screen.lines), (name, columns)
+
+
+def test_main_puts_the_help_layout_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """main() in a narrow terminal switches to the plain layout for its command only: a
+    later in-process CliRunner keeps the app's own (the layout no longer leaks between
+    tests or notebook calls)."""
+    import sys
+
+    from evplan.cli import main
+
+    before = app.rich_markup_mode
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(sys, "argv", ["evplan", "--version"])
+    with pytest.raises(SystemExit):
+        main()
+    assert app.rich_markup_mode == before

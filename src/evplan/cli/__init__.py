@@ -78,22 +78,26 @@ def main() -> None:
         cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
     click_error: type[Exception] = next(
         cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
+    kept = app.rich_markup_mode  # put back after the command (main may run again in-process)
     _plain_help_when_narrow()
     try:
-        code = app(standalone_mode=False)
-    except usage_error as error:  # also a bare `evplan`, which prints the help
-        _show(error)
-        raise SystemExit(EXIT_USAGE) from None
-    except click_error as error:
-        _show(error)
-        raise SystemExit(getattr(error, "exit_code", 1)) from None
-    except typer.Abort:
-        sys.stderr.write("Aborted!\n")
-        raise SystemExit(1) from None
-    except SystemExit as exit_:
-        if exit_.code == EXIT_INTERRUPTED:
-            _exit_interrupted()
-        raise SystemExit(exit_.code if exit_.code is not None else EXIT_OK) from None
+        try:
+            code = app(standalone_mode=False)
+        except usage_error as error:  # also a bare `evplan`, which prints the help
+            _show(error)
+            raise SystemExit(EXIT_USAGE) from None
+        except click_error as error:
+            _show(error)
+            raise SystemExit(getattr(error, "exit_code", 1)) from None
+        except typer.Abort:
+            sys.stderr.write("Aborted!\n")
+            raise SystemExit(1) from None
+        except SystemExit as exit_:
+            if exit_.code == EXIT_INTERRUPTED:
+                _exit_interrupted()
+            raise SystemExit(exit_.code if exit_.code is not None else EXIT_OK) from None
+    finally:
+        app.rich_markup_mode = kept
     if code == EXIT_INTERRUPTED:  # typer's answer to a Ctrl-C outside long_work
         from evplan.cli.app import say_interrupted
 
