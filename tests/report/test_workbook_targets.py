@@ -44,3 +44,13 @@ def test_evplan_s_own_workbooks_are_replaced_as_documented(tmp_path: Path) -> No
     assert write_template(template, single_lane(), force=True) == template
     result = write_result_workbook(TABLES, tmp_path / "results.xlsx")
     assert write_result_workbook(TABLES, result) == result  # a result workbook: replaced
+
+
+def test_a_template_is_never_taken_for_a_result_workbook(tmp_path: Path) -> None:
+    """Both carry evplan as their creator; a template may hold the user's edits, so writing
+    results over it is refused (helper-83: write_result_workbook replaced it silently)."""
+    template = write_template(tmp_path / "inputs.xlsx", single_lane())
+    before = template.read_bytes()
+    with pytest.raises(OutputError, match="may hold your edits"):
+        write_result_workbook(TABLES, template)
+    assert template.read_bytes() == before

@@ -233,7 +233,7 @@ def new_folder_target(output: Path | None, name: str, *, force: bool = False,
 #: Pages and workbooks evplan writes into a folder it made, outside the folder protocol
 #: (``evplan report RUN``, ``write_run_extras``): evplan's when their content says so.
 _IN_PLACE = {"report.html": lambda path: evplan_html(path),
-             "results.xlsx": lambda path: evplan_workbook(path)}
+             "results.xlsx": lambda path: evplan_result_workbook(path)}
 
 
 def known_files(path: Path) -> frozenset[str]:
@@ -325,6 +325,22 @@ def evplan_html(path: Path) -> bool:
     except OSError:
         return False
     return b'<meta name="generator" content="evplan' in head
+
+
+def evplan_result_workbook(path: Path) -> bool:
+    """True when ``path`` is a result workbook evplan wrote (:func:`evplan_workbook`, with
+    the ``run`` sheet of ``write_result_workbook`` and no ``scenario`` sheet): not an input
+    template, which holds the same creator and may hold the user's edits."""
+    import zipfile
+
+    if not evplan_workbook(path):
+        return False
+    try:
+        with zipfile.ZipFile(path) as book:
+            sheets = book.read("xl/workbook.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return b'name="run"' in sheets and b'name="scenario"' not in sheets
 
 
 def evplan_workbook(path: Path) -> bool:

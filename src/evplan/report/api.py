@@ -156,10 +156,14 @@ def _page_target(path: Path) -> Path:
 def _workbook_target(path: Path) -> Path:
     """``path`` when ``results.xlsx`` may be written there: new, or a workbook evplan wrote
     (its creator property); a link, a folder or a user's file raise OutputError."""
-    from evplan.outputs.targets import check_file_target, evplan_workbook
+    from evplan.outputs.targets import (
+        check_file_target,
+        evplan_result_workbook,
+        evplan_workbook,
+    )
 
     return check_file_target(path, force=False, what="the result workbook", name=path.name,
-                             replaceable=evplan_workbook, ours=evplan_workbook)
+                             replaceable=evplan_result_workbook, ours=evplan_workbook)
 
 
 def _write_text_atomically(text: str, path: Path) -> Path:

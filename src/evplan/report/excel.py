@@ -336,14 +336,20 @@ def write_result_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
         Sheet name -> table (names longer than 31 characters are cut, as Excel requires).
     path : str or Path
         The ``.xlsx`` file to write: a new file, or a result workbook evplan wrote (replaced).
-        A file evplan did not write, a folder or a link raises OutputError.
+        A file evplan did not write, an input template (it may hold your edits), a folder or
+        a link raises OutputError.
     info : mapping, optional
         Key/value rows for the ``run`` sheet (scenario, status, objective ...).
     """
-    from evplan.outputs.targets import check_file_target, evplan_workbook
+    from evplan.outputs.targets import (
+        check_file_target,
+        evplan_result_workbook,
+        evplan_workbook,
+    )
 
     target = check_file_target(Path(path), force=False, what="the result workbook",
-                               name="results.xlsx", replaceable=evplan_workbook)
+                               name="results.xlsx", replaceable=evplan_result_workbook,
+                               ours=evplan_workbook)
     book = Workbook()
     run_sheet = book.active
     run_sheet.title = "run"
