@@ -166,7 +166,7 @@ def test_a_full_disk_leaves_no_empty_assets_folder(tmp_path: Path, monkeypatch) 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(scripts.tempfile, "mkstemp", full)
+    monkeypatch.setattr(scripts.os, "open", full)  # the staging file cannot be made
     with pytest.raises(OSError):
         scripts.shared_plotlyjs(tmp_path / "new")
     assert not (tmp_path / "new" / "_assets").exists()

@@ -50,3 +50,20 @@ def test_a_failed_write_removes_the_assets_folder_it_made(tmp_path: Path,
     with pytest.raises(OSError):
         scripts.shared_plotlyjs(tmp_path / "new")
     assert not (tmp_path / "new" / "_assets").exists()
+
+
+def test_no_file_but_the_writers_part_is_ever_made(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy is made under its final staging name at once: a kill after the file is made
+    leaves only a .part the next run removes (a mkstemp .tmp, renamed to .part a step later,
+    could be left by a kill between the two and was never removed; helper-83)."""
+    made = []
+    real_open = os.open
+
+    def recording(path, flags, *args):  # type: ignore[no-untyped-def]
+        made.append(Path(path).name)
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(scripts.os, "open", recording)
+    assert scripts.shared_plotlyjs(tmp_path) is not None
+    assert len(made) == 1 and made[0].endswith(".part"), made

@@ -21,7 +21,6 @@ import hashlib
 import importlib.util
 import os
 import re
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -98,15 +97,10 @@ def shared_plotlyjs(root: str | Path) -> Path | None:
         # written under its writer's name (.<name>.<pid>-<start>-<hex>.part), so a later
         # run removes what a killed one left (4.8 MB each), and only that
         remove_stale_parts(path.parent, path.name)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=path.parent)
         staging = path.parent / f".{path.name}.{OwnerToken.new()}.part"
-        try:
-            os.rename(temporary, staging)
-        except BaseException:
-            os.close(handle)
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        # made under its final staging name at once (a new name only): a kill at any point
+        # leaves at most this .part, which the next run's remove_stale_parts clears
+        handle = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(plotlyjs_bytes())
