@@ -37,7 +37,7 @@ def test_a_format_evplan_does_not_write_is_refused(formats: tuple[str, ...], nam
 
 
 def test_one_format_as_a_str(tmp_path: Path, lane_result: Result) -> None:
-    folder = evplan.write_result(lane_result, tmp_path / "run", formats="csv")  # type: ignore[arg-type]
+    folder = evplan.write_result(lane_result, tmp_path / "run", formats="csv")
     tables = sorted(path.stem for path in folder.glob("*.csv"))
     assert tables == sorted([*lane_result.tables, "kpis"])
     assert not list(folder.glob("*.parquet"))

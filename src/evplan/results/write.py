@@ -44,8 +44,23 @@ def _fill(result: Result, staging: Path, formats: tuple[str, ...], run_id: str,
         extra(staging)
 
 
+def _checked_formats(formats: str | tuple[str, ...], caller: str) -> tuple[str, ...]:
+    """``formats`` as a tuple; ValueError when it names no format or one evplan does not
+    write (a folder without tables would be returned as a success)."""
+    if isinstance(formats, str):  # formats="csv": one format, not the letters c, s, v
+        formats = (formats,)
+    unknown = [str(name) for name in formats if name not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"{caller}: formats {tuple(formats)!r} name "
+                         + (f"{', '.join(map(repr, unknown))}, which evplan does not write"
+                            if unknown else "no format")
+                         + "; use 'parquet' and/or 'csv' (results.xlsx: "
+                         "evplan.report.write_run_extras(result, folder, excel=True)).")
+    return formats
+
+
 def write_run(result: Result, target: Target, *, run_id: str,
-              formats: tuple[str, ...] = ("parquet", "csv"),
+              formats: str | tuple[str, ...] = ("parquet", "csv"),
               extra: Callable[[Path], object] | None = None,
               store: str | Path | None = None,
               commit: Callable[[Path], object] | None = None) -> Path:
@@ -53,13 +68,16 @@ def write_run(result: Result, target: Target, *, run_id: str,
 
     ``commit`` (called with the final folder once it is in place) records run ``run_id``
     in ``store``; the folder counts only once it has. Returns the folder written.
+    ``formats`` as :func:`write_result` takes them (ValueError for none or another).
     """
+    formats = _checked_formats(formats, "write_run")
     return write_folder(target, lambda staging: _fill(result, staging, formats, run_id, extra),
                         kind="run", run_id=run_id, store=store,
                         run_ids=[run_id] if commit is not None else [], commit=commit)
 
 
-def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = ("parquet", "csv"),
+def write_result(result: Result, folder: str | Path,
+                 formats: str | tuple[str, ...] = ("parquet", "csv"),
                  extra: Callable[[Path], object] | None = None, *, force: bool = False,
                  report: bool = False) -> Path:
     """Write every table (Parquet and CSV), the KPIs and ``run.json`` into ``folder``.
@@ -99,15 +117,7 @@ def write_result(result: Result, folder: str | Path, formats: tuple[str, ...] = 
         When ``formats`` names no format or one other than ``"parquet"`` and ``"csv"`` (a
         folder without tables; the workbook is :func:`evplan.report.write_run_extras`'s).
     """
-    if isinstance(formats, str):  # formats="csv": one format, not the letters c, s, v
-        formats = (formats,)
-    unknown = [str(name) for name in formats if name not in FORMATS]
-    if unknown or not formats:
-        raise ValueError(f"write_result: formats {tuple(formats)!r} name "
-                         + (f"{', '.join(map(repr, unknown))}, which evplan does not write"
-                            if unknown else "no format")
-                         + "; use 'parquet' and/or 'csv' (results.xlsx: "
-                         "evplan.report.write_run_extras(result, folder, excel=True)).")
+    formats = _checked_formats(formats, "write_result")
     target = new_folder_target(Path(folder), "run", force=force)
     if report:
         extra = _with_report(result, extra)
