@@ -319,7 +319,7 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
 
     HiGHS measures its gap on its own objective, which leaves out the scenarios'
     constants (the fixed costs of plants without a ``plant_strategy`` row): with them
-    large, HiGHS said ``optimal`` on a study whose plan was 157 % below its bound at a
+    large, HiGHS said ``optimal`` on a study whose plan was 77 % below its bound at a
     ``--mip-gap`` of 0.3 (audit s23). While HiGHS says ``optimal`` but the plan's own gap
     is above ``mip_gap``, solve again with HiGHS's gap scaled to the reported objective and
     the plan found as a cutoff; after ``tries`` a plan still not proven has the status
