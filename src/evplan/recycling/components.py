@@ -251,14 +251,14 @@ def solve_parts(index: NetworkIndex, options: RecyclingOptions,
     results: list[tuple[float, float, str, bool]] = []
     seconds = 0.0
 
-    size = [len(part.index.flows) + len(part.index.slots) + 1 for part in parts]
+    elements = [len(part.index.flows) + len(part.index.slots) + 1 for part in parts]
 
     def solve_one(number: int, part: Part, limits: SolverOptions,
-                  absolute_gap: float | None = None, sizes_left: float = 0.0) -> _Run:
+                  absolute_gap: float | None = None, elements_left: float = 0.0) -> _Run:
         nonlocal seconds
         model = build_network(part.index, options)
         if deadline is not None:
-            share = size[number] / max(sizes_left, size[number])
+            share = elements[number] / max(elements_left, elements[number])
             limits = replace(limits, time_limit_s=max(
                 (deadline - time.monotonic()) * share, 1.0))
         work = current_work()
@@ -296,9 +296,9 @@ def solve_parts(index: NetworkIndex, options: RecyclingOptions,
                 progress(f"part {number + 1}/{len(parts)} ({part.name}): unchanged, "
                          f"plan reused")
             continue
-        sizes_left = sum(size[later] for later in range(number, len(parts))
-                         if parts[later].name not in reuse or start is None)
-        run = solve_one(number, part, solver, sizes_left=sizes_left)
+        elements_left = sum(elements[later] for later in range(number, len(parts))
+                            if parts[later].name not in reuse or start is None)
+        run = solve_one(number, part, solver, elements_left=elements_left)
         if not run.has_solution:
             break
     for _ in range(3):
@@ -314,7 +314,7 @@ def solve_parts(index: NetworkIndex, options: RecyclingOptions,
             break
         for at, k in enumerate(redo):
             solve_one(k, parts[k], replace(solver, mip_gap=0.0), absolute_gap=allowed[k],
-                      sizes_left=sum(size[later] for later in redo[at:]))
+                      elements_left=sum(elements[later] for later in redo[at:]))
     has_solution = len(results) == len(parts) and all(r[3] for r in results)
     objective = sum(r[0] for r in results) if has_solution else float("nan")
     bound = sum(r[1] for r in results) if has_solution else float("nan")

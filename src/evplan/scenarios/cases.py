@@ -109,6 +109,13 @@ def parse_values(text: str) -> tuple[float, ...]:
     raise InputError(problems)
 
 
+def not_a_parameter(name: str, known: Collection[str]) -> str:
+    """The problem of a --grid name that is not a parameter of scenarios.yaml, with the
+    nearest known name (or the known ones)."""
+    return (f"'{name}' is not a parameter of scenarios.yaml."
+            + (did_you_mean(name, known) or f" Known: {', '.join(known) or 'none'}."))
+
+
 def parse_grid(items: Sequence[str], known: Collection[str] | None = None
                ) -> dict[str, tuple[float, ...]]:
     """Parse ``--grid`` options (``PARAMETER=VALUES``, see :func:`parse_values`) into a grid.
@@ -131,10 +138,8 @@ def parse_grid(items: Sequence[str], known: Collection[str] | None = None
                                     "-g freight=0.5,1,2 (a parameter of scenarios.yaml)."))
             continue
         if known is not None and parameter.strip() not in known:
-            problems.append(Problem("--grid", f"'{item}': '{parameter.strip()}' is not a "
-                                    "parameter of scenarios.yaml." + (
-                                        did_you_mean(parameter.strip(), known)
-                                        or f" Known: {', '.join(known) or 'none'}.")))
+            problems.append(Problem("--grid", f"'{item}': "
+                                    + not_a_parameter(parameter.strip(), known)))
         if parameter.strip() in grid:
             problems.append(Problem("--grid", f"'{item}': {parameter.strip()} is given twice "
                                     "(the later -g would replace the earlier). Give each "

@@ -19,7 +19,7 @@ from evplan.errors import InputError, Problem
 from evplan.highs import SolverOptions
 from evplan.results import Result
 from evplan.scenarios.apply import Applied, apply_patches, apply_scenario, catalog_for
-from evplan.scenarios.cases import grid_cases, montecarlo_cases
+from evplan.scenarios.cases import grid_cases, montecarlo_cases, not_a_parameter
 from evplan.scenarios.overrides import Catalog, MonteCarloSpec, sweep_values
 from evplan.scenarios.runners import StudyResult, run_cases
 from evplan.solve import optimize
@@ -90,9 +90,7 @@ def run_sweep(grid: Mapping[str, Sequence[float]] | str, data: NetworkData | Non
         problems: list[Problem] = []
         checked = {str(name): sweep_values(values, f"grid: {name}", problems, label="--grid")
                    for name, values in grid.items()}
-        problems.extend(Problem("--grid", f"'{name}' is not a parameter of scenarios.yaml."
-                                + (did_you_mean(str(name), catalog.parameters)
-                                   or f" Known: {', '.join(catalog.parameters) or 'none'}."))
+        problems.extend(Problem("--grid", not_a_parameter(name, list(catalog.parameters)))
                         for name in checked if name not in catalog.parameters)
         if problems:
             raise InputError(problems)
