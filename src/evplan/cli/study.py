@@ -405,8 +405,10 @@ def _compared_ids(arguments: list[str]) -> list[str]:
 
 @app.command()
 def compare(
-    run_ids: Annotated[list[str], typer.Argument(help="Two or more run ids (unique prefixes "
-                                                      "are enough) or run folders.")],
+    run_ids: Annotated[list[str] | None, typer.Argument(
+        metavar="RUN...", show_default=False,
+        help="Two or more run ids (unique prefixes are enough) or run folders; `evplan runs` "
+             "lists the recorded runs.")] = None,
     store: StoreOption = None,
     limit: Annotated[int, typer.Option("--limit", help="KPI rows to show with --all.",
                                        min=1)] = 60,
@@ -419,6 +421,9 @@ def compare(
     from evplan.scenarios.compare_screen import compare_tables
     from evplan.store import ResultsStore
 
+    if not run_ids:  # a usage error (exit 64) that says where the ids come from
+        raise typer.BadParameter("give two or more run ids or run folders to compare; "
+                                 "`evplan runs` lists the recorded runs.", param_hint="RUN...")
     try:
         results_store = ResultsStore(store or default_store())
         ids = results_store.resolve(_compared_ids(run_ids))
