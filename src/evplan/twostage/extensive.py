@@ -168,11 +168,11 @@ def _matrix(blocks: Sequence[Block], risk: bool, wait: np.ndarray | None = None
 
 
 def _solve_once(blocks: Sequence[Block], solver: SolverOptions | None = None, *,
-                    risk_weight: float = 0.0, alpha: float = 0.9,
-                    fixed: np.ndarray | None = None,
-                    cutoff_usd: float | None = None,
-                    minimax_wait_usd: np.ndarray | None = None,
-                    known_usd: float | None = None) -> ExtensiveRun:
+                risk_weight: float = 0.0, alpha: float = 0.9,
+                fixed: np.ndarray | None = None,
+                cutoff_usd: float | None = None,
+                minimax_wait_usd: np.ndarray | None = None,
+                known_usd: float | None = None) -> ExtensiveRun:
     """Build and solve the extensive form of ``blocks`` (see the module docstring).
 
     Parameters
@@ -313,9 +313,13 @@ def _gap_met(run: ExtensiveRun, mip_gap: float) -> bool:
 
 
 def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None, *,
-                    tries: int = 3, **options: object) -> ExtensiveRun:
-    """Solve the extensive form (:func:`_solve_once`, same keywords), proven to
-    ``solver.mip_gap`` on the objective as reported.
+                    risk_weight: float = 0.0, alpha: float = 0.9,
+                    fixed: np.ndarray | None = None,
+                    cutoff_usd: float | None = None,
+                    minimax_wait_usd: np.ndarray | None = None,
+                    known_usd: float | None = None, tries: int = 3) -> ExtensiveRun:
+    """Solve the extensive form (:func:`_solve_once`), proven to ``solver.mip_gap`` on the
+    objective as reported.
 
     HiGHS measures its gap on its own objective, which leaves out the scenarios'
     constants (the fixed costs of plants without a ``plant_strategy`` row): with them
@@ -325,21 +329,40 @@ def solve_extensive(blocks: Sequence[Block], solver: SolverOptions | None = None
     the plan found as a cutoff; after ``tries`` a plan still not proven has the status
     ``time_limit`` (a plan, its gap open, as a limit leaves it), as
     :func:`evplan.strategic.solve.proven_to_gap` does for one scenario.
+
+    Parameters
+    ----------
+    blocks : sequence of Block
+        The scenarios' blocks.
+    solver : SolverOptions, optional
+        Time limit, threads and the relative gap to prove.
+    risk_weight, alpha, fixed, cutoff_usd, minimax_wait_usd, known_usd
+        As :func:`_solve_once` takes them.
+    tries : int
+        Re-solves with a tighter gap before an unproven plan is called ``time_limit``.
+
+    Returns
+    -------
+    ExtensiveRun
+        The run, with its status, plan, objective and bound in USD.
     """
     options_ = solver or SolverOptions()
-    run = _solve_once(blocks, options_, **options)  # type: ignore[arg-type]
-    minimax = options.get("minimax_wait_usd") is not None
+
+    def once(solver_: SolverOptions, cutoff: float | None) -> ExtensiveRun:
+        return _solve_once(blocks, solver_, risk_weight=risk_weight, alpha=alpha,
+                           fixed=fixed, cutoff_usd=cutoff, minimax_wait_usd=minimax_wait_usd,
+                           known_usd=known_usd)
+
+    run = once(options_, cutoff_usd)
+    minimax = minimax_wait_usd is not None
     constant = 0.0 if minimax else sum(b.probability * b.constant_usd for b in blocks)
     for _ in range(tries):
         if run.status != "optimal" or not run.has_solution or _gap_met(run, options_.mip_gap):
             return run
         scale = abs(run.objective_usd) / max(abs(run.objective_usd + constant), 1e-9)
         tighter = dataclasses.replace(options_, mip_gap=max(options_.mip_gap * scale, 1e-9))
-        cutoff = options.get("cutoff_usd")
-        known = run.objective_usd if cutoff is None else max(float(cutoff),  # type: ignore[arg-type]
-                                                             run.objective_usd)
-        again = _solve_once(blocks, tighter, **{**options,  # type: ignore[arg-type]
-                                                "cutoff_usd": known})
+        known = run.objective_usd if cutoff_usd is None else max(cutoff_usd, run.objective_usd)
+        again = once(tighter, known)
         if not again.has_solution or again.objective_usd < run.objective_usd:
             break  # nothing better found (numerically): the gap stays unproven
         run = again
