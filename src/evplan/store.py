@@ -52,13 +52,12 @@ from evplan.store_checks import (
     recorded_tables,
     retype_untyped,
     table_columns,
-    table_rows,
-    to_arrow,
     typed_rows,
     untyped_columns,
 )
 from evplan.store_hash import inputs_hash, table_hash_parts
 from evplan.store_lock import FolderBusy, duckdb_locked, folder_lock
+from evplan.store_rows import table_rows, to_arrow
 
 __all__ = ["DEFAULT_STORE", "STUDY_TABLES", "ResultsStore", "RunRecord", "StoreError",
            "inputs_hash", "table_hash_parts"]

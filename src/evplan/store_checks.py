@@ -1,5 +1,4 @@
-"""What the results store checks before it trusts a file (see :mod:`evplan.store`), and
-how it turns result tables into the Arrow rows it inserts.
+"""What the results store checks before it trusts a file (see :mod:`evplan.store`).
 
 A path given as ``--store`` may be a folder, a file of another kind, a DuckDB database of
 another program, or a store whose tables were changed outside evplan. These helpers say
@@ -9,11 +8,9 @@ which, without changing the file; :class:`evplan.store.ResultsStore` raises the 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 #: Bytes 8-11 of every DuckDB database file.
@@ -148,29 +145,6 @@ def missing_columns(columns: dict[str, set[str]]) -> list[str]:
     """``table.column`` of every column the readers use that the store lacks."""
     return [f"{table}.{column}" for table, wanted in READ_COLUMNS.items()
             for column in sorted(wanted - columns.get(table, set()))]
-
-
-def to_arrow(frame: pd.DataFrame) -> pa.Table:
-    """``frame`` as an Arrow table, without its index, converted on this thread (a pool
-    costs more than it saves on result tables of a few thousand rows)."""
-    return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
-
-
-def table_rows(parts: Sequence[tuple[str, pd.DataFrame]]) -> pa.Table:
-    """The rows of one result table of several runs, given as ``(run_id, table)``, with
-    ``run_id`` first.
-
-    A ``run_id`` column of the table itself is replaced by the run's. One run's table is
-    converted as it is and gets the column in Arrow (no pandas copy); several are
-    concatenated by pandas, which unifies their dtypes.
-    """
-    if len(parts) == 1:
-        run_id, table = parts[0]
-        rows = to_arrow(table.drop(columns="run_id") if "run_id" in table.columns else table)
-        return rows.add_column(0, "run_id", pa.array([run_id] * rows.num_rows, pa.string()))
-    frame = pd.concat([table.reset_index(drop=True).assign(run_id=run_id)
-                       for run_id, table in parts], ignore_index=True)
-    return to_arrow(frame[["run_id", *[c for c in frame.columns if c != "run_id"]]])
 
 
 def recorded_tables(connection: duckdb.DuckDBPyConnection, run_id: str) -> list[str] | None:
