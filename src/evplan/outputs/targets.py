@@ -279,15 +279,19 @@ def users_entries(path: Path, marker: Marker) -> list[str]:
 _PART_FILE = re.compile(r"^\..+\.\d+-\d+-[0-9a-f]{8}\.part$")
 
 
+def shown_entries(found: list[str]) -> str:
+    """The first five of ``found`` and how many more, for a message."""
+    return ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+
+
 def _refuse_users_entries(output: Path, path: Path, marker: Marker) -> None:
     """--force replaces a folder whole: not when it holds files evplan did not write."""
     found = users_entries(path, marker)
     if found:
-        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
         raise OutputError(f"evplan: {output} holds an evplan {marker.describe()}, and also "
-                          f"{shown}, which evplan did not write; --force replaces the whole "
-                          "folder, so evplan will not. Move them out of the folder, or choose "
-                          "a new folder.")
+                          f"{shown_entries(found)}, which evplan did not write; --force "
+                          "replaces the whole folder, so evplan will not. Move them out of the "
+                          "folder, or choose a new folder.")
 
 
 def existing_folder_target(folder: Path, kinds: tuple[str, ...] = ("run",),

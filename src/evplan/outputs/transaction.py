@@ -127,6 +127,12 @@ def _files_written(staging: Path, kept: dict[str, int], target: Target,
     return tuple(sorted(written | (set(kept) & set(earlier))))
 
 
+def _changed_meanwhile(folder: Path) -> OutputError:
+    """The error of a folder another evplan command changed while this one ran."""
+    return OutputError(f"evplan: another evplan command changed {folder} while this one "
+                       "ran; nothing was written. Run this command again.")
+
+
 def _marker_now(target: Target) -> Marker:
     """The marker of the folder an update is about to copy: another command may have added
     its tables since ``target`` was checked. Raises OutputError when the folder is no longer
@@ -136,8 +142,7 @@ def _marker_now(target: Target) -> Marker:
     marker = read_marker(target.path)
     if marker is None or marker.pending is not None or (
             target.previous is not None and marker.kind != target.previous.kind):
-        raise OutputError(f"evplan: another evplan command changed {target.path} while this "
-                          "one ran; nothing was written. Run this command again.")
+        raise _changed_meanwhile(target.path)
     return marker
 
 
@@ -148,20 +153,17 @@ def _check_replaced(retired: Path, final: Path, previous: Marker | None) -> None
     solved). Checked once the folder is moved aside, so nothing is added after the check;
     the caller puts the folder back."""
     from evplan.outputs.marker import read_marker
-    from evplan.outputs.targets import users_entries
+    from evplan.outputs.targets import shown_entries, users_entries
 
     marker = read_marker(retired)
     if marker is None or marker != previous:
-        raise OutputError(f"evplan: another evplan command changed {final} while this one "
-                          "ran; nothing was written. Run this command again.")
+        raise _changed_meanwhile(final)
     found = users_entries(retired, marker)
     if found:
-        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5
-                                        else "")
-        raise OutputError(f"evplan: {final} now also holds {shown}, which evplan did not "
-                          "write (put there while this command ran); --force replaces the "
-                          "whole folder, so evplan will not, and nothing was written. Move "
-                          "them out of the folder, or choose a new folder.")
+        raise OutputError(f"evplan: {final} now also holds {shown_entries(found)}, which "
+                          "evplan did not write (put there while this command ran); --force "
+                          "replaces the whole folder, so evplan will not, and nothing was "
+                          "written. Move them out of the folder, or choose a new folder.")
 
 
 def _empty_folder_mode(path: Path) -> int | None:
@@ -285,8 +287,7 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
         else:
             final = target.path
             if target.mode == "update" and (final / MARKER).read_bytes() != snapshot:
-                raise OutputError(f"evplan: another evplan command changed {final} while this "
-                                  "one ran; nothing was written. Run this command again.")
+                raise _changed_meanwhile(final)
             retired = parent / f".{final.name}.{token}.old"
             os.rename(final, retired)
             try:  # from here the user's folder is away: any stop puts it back first
