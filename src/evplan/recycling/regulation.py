@@ -23,7 +23,13 @@ import pandas as pd
 
 from evplan.recycling.index import active_targets
 
-__all__ = ["first_binding", "recycled_content", "target_compliance"]
+__all__ = ["first_binding", "recycled_content", "target_compliance", "target_name"]
+
+
+def target_name(target: object, material: object) -> str:
+    """How a compliance row's target is named in text: ``efficiency`` for the recycling
+    efficiency, else its material."""
+    return "efficiency" if target == "recycling_efficiency" else str(material)
 
 MATERIAL_OF_TARGET = {"recycling_efficiency": "all materials"}
 

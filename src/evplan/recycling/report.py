@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from evplan.recycling.regulation import target_name
+
 __all__ = ["recycling_charts", "recycling_charts_of_run"]
 
 COLOURS = {"lithium": "#2e86c1", "nickel": "#27ae60", "cobalt": "#8e44ad",
@@ -116,9 +118,9 @@ def _compliance_chart(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     plants = compliance[(compliance["scope"] != "EU") & ~compliance["met"].astype(bool)] if len(
         compliance) else compliance
     if len(plants):  # the targets bind each plant; the lines are of the EU plants together
-        named = [f"{scope} {'efficiency' if target == 'recycling_efficiency' else material} "
-                 f"{year} ({float(short_t):,.0f} t)" for scope, target, material, year, short_t
-                 in plants[["scope", "target", "material", "year", "shortfall_tonnes"]].head(
+        named = [f"{scope} {target_name(target, material)} {year} ({float(short_t):,.0f} t)"
+                 for scope, target, material, year, short_t in plants[
+                     ["scope", "target", "material", "year", "shortfall_tonnes"]].head(
                      4).itertuples(index=False)]
         caption += " Missed at single plants: " + ", ".join(named) + (
             f" and {len(plants) - 4} more" if len(plants) > 4 else "") + "."

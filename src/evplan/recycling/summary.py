@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from rich.table import Table
 
 from evplan.examples import default_run_folder
 from evplan.recycling.plan import RecyclingResult, percent
+from evplan.recycling.regulation import target_name
 from evplan.recycling.tables import TABLES, TableSource
 
 __all__ = ["closing_note", "default_run_folder", "plants_table", "table_sources", "years_table"]
@@ -145,15 +145,15 @@ def closing_note(result: RecyclingResult) -> list[str]:
         # another plant's surplus does not make up for them as it does in the EU-wide row
         short = plant_rows.merge(missed[["year", "target", "material"]])
         total = short.groupby(["target", "material"], as_index=False)["shortfall_tonnes"].sum()
-        parts = [f"{_target_name(row)} short {row.shortfall_tonnes:,.0f} t in total"
-                 for row in total.itertuples()]
+        parts = [f"{target_name(row.target, row.material)} short "
+                 f"{row.shortfall_tonnes:,.0f} t in total" for row in total.itertuples()]
         lines.append(f"Not met with the sourced recovery rates: from {int(first['year'])}, "
                      + "; ".join(parts) + ".")
     # the targets bind each EU plant: one can miss while the EU as a whole meets them
     alone = _missed_at_plants_only(plant_rows, eu)
     if len(alone):
-        parts = [f"{row.scope} {_target_name(row)} short {row.shortfall_tonnes:,.0f} t from "
-                 f"{row.year}" for row in alone.itertuples()]
+        parts = [f"{row.scope} {target_name(row.target, row.material)} short "
+                 f"{row.shortfall_tonnes:,.0f} t from {row.year}" for row in alone.itertuples()]
         lines.append("Not met at single EU plants (each must meet the targets on what it "
                      "processes), although the EU plants together do: " + "; ".join(parts)
                      + ".")
@@ -169,11 +169,6 @@ def closing_note(result: RecyclingResult) -> list[str]:
     if result.status != "optimal" or result.mip_gap > 1e-6:
         lines.append(f"Solver: {result.status}, proven gap {result.mip_gap:.1%}.")
     return lines
-
-
-def _target_name(row: Any) -> str:
-    """``efficiency`` or the material of a compliance row."""
-    return "efficiency" if row.target == "recycling_efficiency" else str(row.material)
 
 
 def _missed_at_plants_only(plant_rows: pd.DataFrame, eu: pd.DataFrame) -> pd.DataFrame:
