@@ -67,3 +67,23 @@ def test_statuses_in_words() -> None:
     stopped = eev_status(solved, ["a", "b"], ["optimal", "time_limit"])
     assert stopped == ("its plan's completion stopped (time_limit) in b: EEV and VSS are "
                        "those of the plans found, not proven")  # not "no feasible completion"
+
+
+def test_the_screen_marks_an_unproven_vss_in_its_row(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The results table printed "VSS 0.0 M" like a proven figure; the row now says it is
+    not proven, and the line below says why."""
+    from evplan.cli import stochastic as screen
+
+    _stopped_mean(solve, monkeypatch)
+    result = evplan.stochastic(strategic_lane(), "demand", catalog=_catalog(), regret=False)
+    screen._show(result)
+    out = capsys.readouterr().out
+    assert "VSS (not proven, see below)" in out
+    assert "VSS: the expected-value problem stopped" in out
+    monkeypatch.undo()
+    proven = evplan.stochastic(strategic_lane(), "demand", catalog=_catalog(), regret=False)
+    screen._show(proven)
+    out = capsys.readouterr().out
+    assert "not proven" not in out and "\nVSS:" not in out
+    assert any(line.lstrip("│┃ ").startswith("VSS ") for line in out.splitlines())

@@ -310,7 +310,9 @@ def _show(result: object) -> None:
              else "objective (E + λ CVaR)", result.objective_usd),  # type: ignore[attr-defined]
             ("expected margin", result.expected_margin_usd),  # type: ignore[attr-defined]
             (f"CVaR {study.alpha:g}", result.cvar_usd),  # type: ignore[attr-defined]
-            ("EVPI", result.evpi_usd), ("VSS", result.vss_usd)):  # type: ignore[attr-defined]
+            ("EVPI", result.evpi_usd),  # type: ignore[attr-defined]
+            ("VSS" if meta.get("eev_status", "optimal") == "optimal"
+             else "VSS (not proven, see below)", result.vss_usd)):  # type: ignore[attr-defined]
         table.add_row(label, _money(value))
     console.print(table)
     scenarios = result.scenarios  # type: ignore[attr-defined]
