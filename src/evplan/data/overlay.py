@@ -48,20 +48,48 @@ def _one_column_each(frame: pd.DataFrame, label: str, problems: list[Problem]
     return frame.loc[:, ~frame.columns.duplicated()] if len(repeated) else frame
 
 
+def _key_texts(table_name: str, frame: pd.DataFrame) -> pd.Series:
+    """Each row's key as a tuple of texts, written one way whatever the file wrote.
+
+    A key column the file leaves out is its default (blank for every key column that may
+    be left out), as it reads once validated: an overlay ``duties.csv`` without
+    ``first_year`` replaced every year's row of its origin, market and powertrain, while
+    the same rows with a blank ``first_year`` column replaced none (they overlapped). A
+    whole number is compared as one (``2023.0`` and ``+2023`` are ``2023``, as pandas writes
+    a year column with a blank in it), so it replaces the base's ``2023`` row.
+    """
+    columns = {column.name: column for column in TABLES[table_name].columns}
+    parts = []
+    for name in TABLES[table_name].key:
+        column = columns[name]
+        if name not in frame:
+            blank = "" if column.default is None else str(column.default)
+            parts.append(pd.Series(blank, index=frame.index))
+            continue
+        texts = frame[name].astype(str).str.strip()
+        parts.append(texts.map(_whole_number) if column.dtype == "int" else texts)
+    return pd.concat(parts, axis=1).apply(tuple, axis=1)
+
+
+def _whole_number(text: str) -> str:
+    """``text`` as a whole number's digits when it is one (``2023.0`` -> ``2023``)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
+
+
 def _merge_table(table_name: str, base: pd.DataFrame, overlay: pd.DataFrame
                  ) -> tuple[pd.DataFrame, int]:
     """Base rows not replaced, then the overlay's rows; and the overlay's row offset."""
-    key = [column for column in TABLES[table_name].key if column in overlay and column in base]
     overlay = overlay.copy()
     offset = OVERLAY_ROW_OFFSET * (1 + int(base["row"].max() if len(base) else 0)
                                    // OVERLAY_ROW_OFFSET)
     overlay["row"] = overlay["row"].astype(int) + offset
-    if key:
-        base_keys = base[key].astype(str).apply(tuple, axis=1) if len(base) else pd.Series(
-            dtype=object)
-        overlay_keys = set(overlay[key].astype(str).apply(tuple, axis=1)) if len(
-            overlay) else set()
-        base = base[~base_keys.isin(overlay_keys)] if len(base) else base
+    if len(base) and len(overlay):
+        replaced = _key_texts(table_name, base).isin(set(_key_texts(table_name, overlay)))
+        base = base[~replaced]
     return pd.concat([base, overlay], ignore_index=True).fillna(""), offset
 
 

@@ -236,8 +236,11 @@ def validate_inputs(raw: RawInputs) -> NetworkData:
             typed[name] = empty_table(table)
             continue
         typed[name] = coerce_table(table, frame, raw.labels.get(name, table.file), problems)
+    before_empty = len(problems)
     _check_not_empty(raw, typed, scenario, problems)
-    if scenario is not None:
+    # A required table without rows is listed alone, as a missing file is: every id that
+    # refers to it (210 routes naming a plant "not in plants.csv") would say nothing more.
+    if scenario is not None and len(problems) == before_empty:
         column_problems = len(problems)
         try:
             check_tables(typed, raw.labels, scenario, problems)

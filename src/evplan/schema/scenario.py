@@ -96,8 +96,9 @@ SCENARIO_FIELDS: tuple[ScenarioField, ...] = (
     ScenarioField(
         "base_inputs", "str", "-",
         "Folder (relative to this one) whose tables this folder overlays: a table here adds "
-        "rows to the base's table, replacing base rows with the same key; tables not here are "
-        "the base's. Folders only; blank: none.",
+        "rows to the base's table, replacing base rows with the same key (a key column left "
+        "out of a table here is blank, as in a row that leaves it blank; 2023.0 is 2023); "
+        "tables not here are the base's. Folders only; blank: none.",
         default="",
     ),
     ScenarioField(
