@@ -128,3 +128,21 @@ def test_a_study_without_a_time_or_objective_is_listed_with_blanks(tmp_path: Pat
     done = CliRunner().invoke(app, ["studies", "--store", str(path)])
     assert done.exit_code == 0 and run_id in done.output, done.output
     assert path.read_bytes() == before
+
+
+def test_studies_of_an_ordinary_run_says_it_is_not_a_study(tmp_path: Path) -> None:
+    """`evplan studies RUN_ID` of a plain run listed the run's tables as if a table were
+    missing; it now says the run is not a two-stage study and where the studies are."""
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+
+    path = tmp_path / "evplan.duckdb"
+    run_id = ResultsStore(path).record(evplan.optimize_strategic(strategic_lane()))
+    done = CliRunner().invoke(app, ["studies", run_id[:12], "--store", str(path)])
+    assert done.exit_code == 1, done.output
+    message = " ".join(done.output.split())
+    assert (f"run {run_id} is not a two-stage study (it is a run of scenario "
+            f"'{strategic_lane().scenario.name}'), so it has no study scenarios") in message
+    assert "`evplan studies` lists the recorded studies" in message
+    assert "has no 'study_scenarios' table" not in message

@@ -342,7 +342,7 @@ def studies(
 ) -> None:
     """List the two-stage studies recorded in the results store, or one study's scenarios."""
     from evplan.cli.app import default_store
-    from evplan.store import ResultsStore
+    from evplan.store import ResultsStore, StoreError
 
     try:
         results = ResultsStore(store or default_store())
@@ -350,6 +350,13 @@ def studies(
             frame = results.studies()
         else:
             (run_id,) = results.resolve([run_id])
+            recorded = results.run(run_id)
+            if recorded.get("case_label") != "stochastic":
+                raise StoreError(
+                    f"evplan: run {run_id} is not a two-stage study (it is a run of "
+                    f"scenario '{recorded.get('scenario')}'), so it has no study scenarios. "
+                    "`evplan studies` lists the recorded studies; `evplan runs`, every "
+                    "run.")
             frame = results.table(run_id, "study_scenarios")
     except EvplanError as error:
         exit_with_error(error, debug)
