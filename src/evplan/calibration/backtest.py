@@ -6,7 +6,8 @@ between the base year :math:`y_0` and :math:`y_1`:
 * the duty schedules, exchange rates, plant capacities and openings/closures, lanes and
   costs of :math:`y_1` as the inputs state them (announced before or during the year);
 * programs new in :math:`y_1` (``base_demand.csv`` rows of :math:`y_1` for a product and
-  market with no :math:`y_0` row), with the volume and price those rows state;
+  market with no :math:`y_0` row, or a :math:`y_0` row of volume 0), with the volume and
+  price those rows state;
 
 and *not* the demand of :math:`y_1`: every product and market keeps its calibrated
 :math:`y_0` curve (volume, local-currency price, elasticity, wedge). Whatever the markets
@@ -37,7 +38,12 @@ China share         sales in CN / global sales
 production <c>      vehicles built in country c
 utilisation CN      production in CN / the model's Chinese capacity of y1
 exports from CN     vehicles shipped from Chinese plants across a border
+exports from <c>    the same from country c, for every other ``exports`` actual
 ==================  ==========================================================
+
+A plan is used only when it is proven optimal (a SolverLimitError otherwise), and a
+scenario with strategic tables (a MILP, without shadow prices) is refused as an input
+error before any solve.
 """
 
 from __future__ import annotations
@@ -52,7 +58,9 @@ from evplan.calibration.calibrate import (
     CalibrationOptions,
     calibrate,
     input_problems,
+    proven_optimal,
     restrict_years,
+    strategic_problems,
 )
 from evplan.calibration.check import verify_backtest
 from evplan.calibration.inputs import CalibrationInputs, cell_problems, numbered
@@ -102,12 +110,17 @@ def backtest_base_demand(base_demand: pd.DataFrame, base_year: int, target_year:
     A year between y0 and y1 (a backtest over two or more years) is planned too; before,
     it had no demand at all and sold nothing, so a rule spanning years (a plant's minimum
     utilisation, banked compliance credits) saw an empty year.
+
+    A y0 row of volume 0 (nothing sold, so no curve) leaves its product new in a later
+    year, as a product without a y0 row is: before, its later rows were dropped and the
+    backtest predicted 0 for a program ``evplan run`` sells.
     """
     base = base_demand[base_demand["year"] == base_year]
-    known = set(zip(base["market"], base["product"], strict=True))
+    sold = base[pd.to_numeric(base["volume_vehicles"], errors="coerce") > 0]
+    known = set(zip(sold["market"], sold["product"], strict=True))
     frames = [base]
     for year in range(base_year + 1, target_year + 1):
-        frames.append(base.assign(year=year))
+        frames.append(sold.assign(year=year))  # a 0 row would repeat a new row's key
         later = base_demand[base_demand["year"] == year]
         frames.append(later[[(market, product) not in known for market, product
                              in zip(later["market"], later["product"], strict=True)]])
@@ -215,7 +228,18 @@ def _table(result: Result, actuals: pd.DataFrame, y0: int, y1: int,
         exports, source = _actual(actuals, "exports", FOCUS, y1)
         add(f"exports from {FOCUS}", "vehicles", _kpi(result, "exports_by_origin", y0, FOCUS),
             _kpi(result, "exports_by_origin", y1, FOCUS), exports,
-            source or "not published (Nissan reports exports from Japan only)")
+            source or "not published (Nissan reports exports from Japan only)",
+            before("exports", FOCUS))
+    # Every other exporting country with an actual of y1 is compared too (it was read,
+    # checked against the plant countries, and then left out without a word).
+    for country in dict.fromkeys(actuals.loc[(actuals["kpi"] == "exports")
+                                             & (actuals["year"] == y1), "key"]):
+        if country != FOCUS:
+            exports, source = _actual(actuals, "exports", country, y1)
+            add(f"exports from {country}", "vehicles",
+                _kpi(result, "exports_by_origin", y0, country),
+                _kpi(result, "exports_by_origin", y1, country), exports, source,
+                before("exports", country))
     table = pd.DataFrame(rows)
     table["error"] = table[f"predicted_{y1}"] - table[f"actual_{y1}"]
     figures = table[f"actual_{y1}"].to_numpy(float)
@@ -326,12 +350,14 @@ def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, targe
                                                                              inputs.actuals)
     # The whole file against the whole scenario: the window below keeps only two years of it.
     problems += input_problems(data, inputs.base_demand, inputs.elasticities)
+    problems += strategic_problems(data)
     if problems:
         raise InputError(problems)
     window = restrict_years(data, base_year, target_year)
     base = backtest_base_demand(inputs.base_demand, base_year, target_year)
     calibration = calibrate(window, base, inputs.elasticities, base_year, options, solver)
-    result = optimize(calibration.data, solver)
+    result = proven_optimal(optimize(calibration.data, solver),
+                            f"the backtest's plan of {base_year}-{target_year}")
     table = _table(result, inputs.actuals, base_year, target_year,
                    focus_rows(calibration.data, FOCUS))
     verify_backtest(table, calibration.data, result, inputs.actuals, base_year, target_year,

@@ -49,7 +49,7 @@ from evplan.calibration.curve import average_marginal_revenue, marginal_revenue,
 from evplan.calibration.explain import unserved_problems
 from evplan.calibration.inputs import cell_problems, key_problems, numbered
 from evplan.data import NetworkData, validate_tables
-from evplan.errors import InputError, Problem
+from evplan.errors import InputError, Problem, SolverLimitError
 from evplan.highs import SolverOptions
 from evplan.results import Result
 from evplan.solve import optimize
@@ -160,6 +160,35 @@ def elasticity_of(base: pd.DataFrame, data: NetworkData, elasticities: pd.DataFr
     return value
 
 
+def proven_optimal(result: Result, step: str) -> Result:
+    """``result`` when its status is ``optimal``; else a :class:`SolverLimitError` naming
+    ``step``. A plan stopped by a limit has no shadow prices (step 1 would blame every
+    base_demand row for them) and is no optimum to report as calibrated or predicted."""
+    if result.status != "optimal":
+        raise SolverLimitError(f"evplan: {step} stopped ({result.status}) before its plan was "
+                               "proven optimal, so it is not reported: calibration needs an "
+                               "optimum's shadow prices and a backtest an optimum's plan. "
+                               "Raise the time limit (or remove it).")
+    return result
+
+
+def strategic_problems(data: NetworkData) -> list[Problem]:
+    """A problem when ``data`` holds strategic tables (a MILP): its plan has no shadow
+    prices, so no base-year sale would get a marginal landed cost, and step 1 would report
+    every ``base_demand.csv`` row as one the inputs cannot supply."""
+    from evplan.schema import STRATEGIC_TABLE_NAMES
+
+    named = [f"{name}.csv" for name in STRATEGIC_TABLE_NAMES
+             if name in data.tables and len(data.tables[name])]
+    if not named:
+        return []
+    return [Problem(named[0], f"the scenario has strategic tables with rows ({', '.join(named)})"
+                    ": with them the plan is a MILP, which has no shadow prices, and "
+                    "calibration reads each base-year sale's marginal landed cost from one. "
+                    "Calibrate the network without its strategic tables (e.g. the folder its "
+                    "base_inputs names) and use that demand.csv.")]
+
+
 def _marginal_supply_cost(data: NetworkData, base: pd.DataFrame, options: CalibrationOptions,
                           solver: SolverOptions | None) -> tuple[pd.DataFrame, Result]:
     """Step 1: c0 per base pool from the tier duals of the fixed-demand base year (and the
@@ -167,7 +196,9 @@ def _marginal_supply_cost(data: NetworkData, base: pd.DataFrame, options: Calibr
     big = options.supply_price_usd_per_vehicle
     demand = base[["market", "year", "product", "volume_vehicles"]].assign(
         tier=1, price_usd_per_vehicle=big, source="calibration step 1")
-    result = optimize(with_demand(data, demand), solver)
+    result = proven_optimal(optimize(with_demand(data, demand), solver),
+                            f"calibration step 1 (the base year {data.scenario.first_year} "
+                            "at its observed volumes)")
     tiers = result["demand_shadow_prices"]
     out = base[["market", "product"]].merge(
         tiers[["market", "product", "sales_vehicles", "shadow_price_usd_per_vehicle"]],
@@ -184,7 +215,7 @@ def _marginal_supply_cost(data: NetworkData, base: pd.DataFrame, options: Calibr
 def solve_identity(data: NetworkData, base: pd.DataFrame, solver: SolverOptions | None = None
                    ) -> pd.DataFrame:
     """Solve ``data`` and return, per base row, the observed and the solved volume."""
-    result = optimize(data, solver)
+    result = proven_optimal(optimize(data, solver), "the calibrated base year's re-solve")
     sold = result["sales"].groupby(["market", "year", "product"])["sales_vehicles"].sum()
     out = base[["market", "year", "product", "volume_vehicles"]].rename(
         columns={"volume_vehicles": "observed_vehicles"})
@@ -264,7 +295,7 @@ def calibrate(data: NetworkData, base_demand: pd.DataFrame, elasticities: pd.Dat
         raise InputError([Problem("scenario.yaml", f"the base year {base_year} is not the "
                                   f"first_year {data.scenario.first_year}. Calibrate on the "
                                   "first planning year (set first_year to the observed year).")])
-    problems = input_problems(data, base_demand, elasticities)
+    problems = input_problems(data, base_demand, elasticities) + strategic_problems(data)
     if problems:
         raise InputError(problems)
     base = base_demand[(base_demand["year"] >= data.scenario.first_year)

@@ -55,9 +55,8 @@ def _expected_rows(data: NetworkData, result: Result, actuals: pd.DataFrame, y0:
         "capacity_vehicles_per_year"].sum()
     country_of = data.markets.set_index("market")["country"]
     shipments = result["shipments"]
-    crossing = shipments[(shipments["origin"] == focus)
-                         & (shipments["market"].map(country_of) != focus)]
-    exported = crossing.groupby("year")["shipment_vehicles"].sum()
+    crossing = shipments[shipments["origin"] != shipments["market"].map(country_of)]
+    exported = crossing.groupby(["origin", "year"])["shipment_vehicles"].sum()
     figures = {(str(k), str(key), int(y)): float(v) for k, key, y, v in zip(
         actuals["kpi"], actuals["key"], actuals["year"], actuals["value"], strict=True)}
 
@@ -72,6 +71,9 @@ def _expected_rows(data: NetworkData, result: Result, actuals: pd.DataFrame, y0:
 
     def p(country: str, year: int) -> float:
         return float(built.get((country, year), 0.0))
+
+    def x(country: str, year: int) -> float:
+        return float(exported.get((country, year), 0.0))
 
     listed = [key for (kpi, key, year) in figures if kpi == "sales" and year == y1]
     rows = {f"sales {m}": (s(m, y0), s(m, y1), fact("sales", m, y1), fact("sales", m, y0))
@@ -91,14 +93,19 @@ def _expected_rows(data: NetworkData, result: Result, actuals: pd.DataFrame, y0:
         rows[f"production {country}"] = (p(country, y0), p(country, y1),
                                          fact("production", country, y1),
                                          fact("production", country, y0))
-    if focus not in set(data.plants["country"]):  # no utilisation or exports rows
-        return rows
-    cap1 = float(capacity.get((focus, y1), 0.0))
-    rows[f"utilisation {focus}"] = (
-        _ratio(p(focus, y0), float(capacity.get((focus, y0), 0.0))), _ratio(p(focus, y1), cap1),
-        _ratio(fact("production", focus, y1), cap1), _ratio(fact("production", focus, y0), cap1))
-    rows[f"exports from {focus}"] = (float(exported.get(y0, 0.0)), float(exported.get(y1, 0.0)),
-                                     fact("exports", focus, y1), math.nan)
+    if focus in set(data.plants["country"]):  # else no utilisation or focus exports rows
+        cap1 = float(capacity.get((focus, y1), 0.0))
+        rows[f"utilisation {focus}"] = (
+            _ratio(p(focus, y0), float(capacity.get((focus, y0), 0.0))),
+            _ratio(p(focus, y1), cap1), _ratio(fact("production", focus, y1), cap1),
+            _ratio(fact("production", focus, y0), cap1))
+        rows[f"exports from {focus}"] = (x(focus, y0), x(focus, y1), fact("exports", focus, y1),
+                                         fact("exports", focus, y0))
+    for country in [key for (kpi, key, year) in figures if kpi == "exports" and year == y1]:
+        if country != focus:
+            rows[f"exports from {country}"] = (x(country, y0), x(country, y1),
+                                               fact("exports", country, y1),
+                                               fact("exports", country, y0))
     return rows
 
 
