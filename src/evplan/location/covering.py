@@ -20,6 +20,7 @@ maximal covering; the covering matrix is built sparse from the pairs within :mat
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import replace
 
@@ -48,7 +49,12 @@ def _instance(
         need_fixed_cost=False,
         need_capacity=False,
     )
-    if not np.isfinite(service_distance) or service_distance < 0:
+    if (
+        not isinstance(service_distance, numbers.Real)
+        or isinstance(service_distance, bool)
+        or not np.isfinite(service_distance)
+        or service_distance < 0
+    ):
         raise InputError(
             [
                 Problem(
@@ -81,6 +87,7 @@ def _uncoverable(instance: DenseInstance, customer: int, service_distance: float
 def _validate_sites_to_open(sites_to_open: int) -> None:
     if (
         isinstance(sites_to_open, bool)
+        or not isinstance(sites_to_open, numbers.Real)
         or not float(sites_to_open).is_integer()
         or (sites_to_open < 0)
     ):

@@ -58,6 +58,7 @@ from evplan.verify.location import certify
 __all__ = ["capacitated", "uncapacitated"]
 
 KERNEL_MAX_SHARE = 0.4  # kernel search only on kernels of at most this share of the sites
+FINAL_MILP_SHARE = 0.1  # of the time limit, kept for the final MILP
 
 
 def _assignment_table(
@@ -136,6 +137,7 @@ def _kernel_search(
     options: SolveOptions,
     incumbent: _Incumbent,
     open_sets: list[np.ndarray],
+    seconds_left: float,
 ) -> None:
     """Solve the MILP restricted to the incumbent's sites and the Lagrangian's last choices.
 
@@ -162,11 +164,24 @@ def _kernel_search(
         keep=kernel,
         linked=nearest_pairs(instance.value, kernel, 3),
     )
-    limit = max(1.0, min(30.0, 0.1 * options.time_limit))
+    limit = min(max(1.0, min(30.0, 0.1 * options.time_limit)), seconds_left)
     solution = solve_milp(model.milp, options, time_limit=limit, cutoff=incumbent.objective)
     if solution.values is not None:
         is_open, _ = model.decode(solution.values, instance.value.shape)
         incumbent.offer(is_open)
+
+
+def _seconds_left(options: SolveOptions, started: float) -> float:
+    """Seconds the steps before the final MILP may still use: the time limit less what
+    has run, keeping a tenth of it for that MILP (see :func:`_final_seconds`)."""
+    return (1.0 - FINAL_MILP_SHARE) * options.time_limit - (time.perf_counter() - started)
+
+
+def _final_seconds(options: SolveOptions, started: float) -> float:
+    """HiGHS' limit for the final MILP: what is left of the time limit, at least a tenth of
+    it (at most 1 s), so that a short limit is not overrun by a fixed minimum."""
+    left = options.time_limit - (time.perf_counter() - started)
+    return max(left, min(1.0, FINAL_MILP_SHARE * options.time_limit))
 
 
 def _solve_strong(
@@ -186,7 +201,7 @@ def _solve_strong(
         # instance is feasible (feasibility.check_reachable_capacity passed).
         incumbent.offer(np.ones_like(heuristic_open))
     heuristic_objective = incumbent.objective
-    budget = max(1.0, 0.25 * options.time_limit)
+    budget = min(max(1.0, 0.25 * options.time_limit), max(0.0, _seconds_left(options, started)))
     lagrangian = lagrangian_cflp(
         cost, instance.demand, capacity, fixed, incumbent.objective, time_limit=budget
     )
@@ -198,7 +213,14 @@ def _solve_strong(
         incumbent.offer(
             interchange(finite, fixed, incumbent.is_open, medians=int(incumbent.is_open.sum()))
         )
-        _kernel_search(instance, options, incumbent, lagrangian.open_sets[-50:])
+        if _seconds_left(options, started) > 0:
+            _kernel_search(
+                instance,
+                options,
+                incumbent,
+                lagrangian.open_sets[-50:],
+                seconds_left=_seconds_left(options, started),
+            )
     tolerance = 1e-9 * abs(incumbent.objective) + 1e-6
     closed = lagrangian.bound_if_open > incumbent.objective + tolerance
     opened = lagrangian.bound_if_closed > incumbent.objective + tolerance
@@ -206,7 +228,8 @@ def _solve_strong(
     opened &= incumbent.is_open
     keep = ~closed
     cuts = None
-    if np.isfinite(capacity).all():
+    if np.isfinite(capacity).all() and _seconds_left(options, started) > 0:
+        # Without time for it every linking row goes to the MILP: exact, just larger.
         cuts = separate_linking(
             cost,
             instance.demand,
@@ -216,7 +239,7 @@ def _solve_strong(
             forced_open=opened,
             linked=nearest_pairs(cost, keep, 3),
             options=options,
-            time_limit=max(1.0, 0.2 * options.time_limit),
+            time_limit=min(max(1.0, 0.2 * options.time_limit), _seconds_left(options, started)),
         )
         for threshold in (0.5, 1e-6):
             incumbent.offer(_repair_capacity(cuts.site_value > threshold, instance, per_unit))
@@ -268,8 +291,9 @@ def _solve_facility(
         # The incumbent's value as a cutoff, not a MIP start: with presolve, HiGHS 1.16
         # can lose the objective offset of a MIP start (see highs.solve_milp).
         cutoff = incumbent.objective
-    remaining = max(1.0, options.time_limit - (time.perf_counter() - started))
-    solution = solve_milp(model.milp, options, time_limit=remaining, cutoff=cutoff)
+    solution = solve_milp(
+        model.milp, options, time_limit=_final_seconds(options, started), cutoff=cutoff
+    )
     details["nodes"] = solution.nodes
     if solution.status == "infeasible" and incumbent is not None:
         lower_bound = incumbent.objective  # nothing beats the incumbent

@@ -109,7 +109,7 @@ def separate_linking(
     site_value = np.zeros(cost.shape[0])
     bound, complete, rounds = -np.inf, False, 0
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - reported below
-        allow_seconds(highs, max(1.0, time_limit - (time.perf_counter() - started)))
+        allow_seconds(highs, max(1e-3, time_limit - (time.perf_counter() - started)))
         run_solver(highs)
         if highs.getModelStatus().name != "kOptimal":
             break

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Literal
+
+from evplan.errors import InputError, Problem
 
 __all__ = ["Formulation", "SolveOptions"]
 
@@ -17,12 +21,14 @@ class SolveOptions:
     Attributes
     ----------
     time_limit : float
-        Seconds for the whole solve (heuristics, reductions and HiGHS). On the limit
-        the best solution found is returned with ``status="time_limit"`` and its gap.
+        Seconds for the whole solve (heuristics, reductions and HiGHS), > 0 (``inf``
+        for none). On the limit the best solution found is returned with
+        ``status="time_limit"`` and its gap. Facility problems keep a tenth of it for the
+        final MILP (see docs/location.md).
     mip_rel_gap, mip_abs_gap : float
-        HiGHS stops when the relative or absolute gap is below these. The defaults
-        prove optimality to the OR-Library's 3 decimals. For integer data the absolute
-        gap is raised automatically to just under the smallest cost step.
+        HiGHS stops when the relative or absolute gap is below these (finite, >= 0). The
+        defaults prove optimality to the OR-Library's 3 decimals. For p-median with
+        integer weighted distances the absolute gap is raised to just under 1.
     threads : int
         HiGHS threads.
     formulation : {"strong", "textbook"}
@@ -63,3 +69,37 @@ class SolveOptions:
     highs_options: tuple[tuple[str, bool | int | float | str], ...] = ()
     tree_max_medians: int = 20
     verify: bool = True
+
+    def __post_init__(self) -> None:
+        """Refuse values that would be ignored or misread (a misspelt ``formulation`` ran
+        the textbook MILP for facility problems and the radius model for p-median; a
+        negative or NaN ``time_limit`` or gap was dropped by HiGHS without a word)."""
+        problems = []
+        if not _real(self.time_limit) or not self.time_limit > 0:
+            problems.append(
+                f"time_limit = {self.time_limit!r} must be a number of seconds > 0 (inf for "
+                "no limit)."
+            )
+        for name in ("mip_rel_gap", "mip_abs_gap"):
+            value = getattr(self, name)
+            if not _real(value) or not (math.isfinite(value) and value >= 0):
+                problems.append(f"{name} = {value!r} must be a finite number >= 0.")
+        for name in ("threads", "tree_max_medians", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+                problems.append(f"{name} = {value!r} must be a whole number >= 0.")
+        if self.formulation not in ("strong", "textbook"):
+            problems.append(
+                f"formulation = {self.formulation!r} must be 'strong' or 'textbook'."
+            )
+        if problems:
+            raise InputError([Problem(file="SolveOptions", message=text) for text in problems])
+
+
+def _real(value: object) -> bool:
+    """A real number, not a bool (``True`` would read as 1) and not NaN."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and not math.isnan(float(value))
+    )

@@ -150,7 +150,16 @@ class _Tokens:
         self.path = path
         self.words: list[str] = []
         self.lines: list[int] = []
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            bad_line = raw[: error.start].count(b"\n") + 1
+            raise self._problem(
+                f"{path.name} line {bad_line}: byte 0x{raw[error.start]:02x} is not text; the file "
+                "holds numbers only. Fix that line or re-download the file."
+            ) from None
+        for number, line in enumerate(text.splitlines(), start=1):
             words = line.split()
             self.words += words
             self.lines += [number] * len(words)
@@ -183,6 +192,31 @@ class _Tokens:
                 "values or re-download the file."
             )
         return values
+
+    def reject(self, start: int, bad: np.ndarray, what: str, rule: str) -> None:
+        """Raise naming the lines of the numbers at offsets ``bad`` from token ``start``."""
+        if len(bad) == 0:
+            return
+        shown = "; ".join(
+            f"line {self.lines[start + int(i)]}: {self.words[start + int(i)]!r}" for i in bad[:5]
+        )
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise self._problem(
+            f"{self.path.name}: {rule} in {what} ({shown}{more}). Fix those values or "
+            "re-download the file."
+        )
+
+    def expect_end(self, end: int, header: str) -> None:
+        """Raise when numbers follow the last one the header asks for (token ``end``): a
+        header that undercounts would otherwise drop customers or edges without a word."""
+        extra = len(self.words) - end
+        if extra > 0:
+            raise self._problem(
+                f"{self.path.name} line {self.lines[end]}: {extra} more number"
+                f"{'s' if extra > 1 else ''} after the last one line 1 asks for ({header}), "
+                f"starting with {self.words[end]!r}. Correct the counts on line 1 or remove "
+                "the extra numbers."
+            )
 
     def counts(self, how_many: int, names: tuple[str, ...]) -> list[int]:
         """The header: ``how_many`` whole numbers >= 1 (e.g. sites and customers)."""
@@ -226,6 +260,17 @@ def read_capacitated(path: Path | str, capacity: float | None = None) -> Facilit
     ).reshape(site_count, 2)
     raw_capacity = site_tokens[:, 0]
     symbolic = raw_capacity == "capacity"
+    numeric = np.where(symbolic, 0.0, raw_capacity).astype(float)
+    # capacity may be inf (unlimited), never NaN or negative; fixed costs finite and >= 0
+    bad_capacity = np.isnan(numeric) | (numeric < 0)
+    fixed_numbers = site_tokens[:, 1].astype(float)
+    bad_fixed = ~np.isfinite(fixed_numbers) | (fixed_numbers < 0)
+    tokens.reject(
+        2,
+        np.flatnonzero(np.column_stack([bad_capacity, bad_fixed]).ravel()),
+        "the warehouse lines (capacity, fixed cost)",
+        "not a number >= 0 (capacity may be inf, a fixed cost must be finite)",
+    )
     if capacity is None and symbolic.any():
         raise InputError(
             [
@@ -250,6 +295,16 @@ def read_capacitated(path: Path | str, capacity: float | None = None) -> Facilit
         )
         .astype(float)
         .reshape(customer_count, site_count + 1)
+    )
+    tokens.reject(
+        2 + 2 * site_count,
+        np.flatnonzero(~np.isfinite(body.ravel()) | (body.ravel() < 0)),
+        f"the {customer_count} customers (demand, then {site_count} costs each)",
+        "not a finite number >= 0",
+    )
+    tokens.expect_end(
+        2 + 2 * site_count + customer_count * (site_count + 1),
+        f"{site_count} warehouses, {customer_count} customers",
     )
     demand = body[:, 0]
     cost_matrix = body[:, 1:].T  # site x customer
@@ -313,6 +368,18 @@ def read_pmedian(path: Path | str) -> PMedianInstance:
     path = Path(path)
     tokens = _Tokens(path)
     vertex_count, edge_count, medians = tokens.counts(3, ("vertices", "edges", "p"))
+    if medians > vertex_count:
+        raise InputError(
+            [
+                Problem(
+                    file=path.name,
+                    message=(
+                        f"{path.name} line 1: p = {medians} is more than the {vertex_count} "
+                        "vertices. Fix the first line or re-download the file."
+                    ),
+                )
+            ]
+        )
     raw = (
         tokens.numbers(3, 3 * edge_count, f"the {edge_count} edges (tail, head, length)")
         .astype(float)
@@ -342,6 +409,7 @@ def read_pmedian(path: Path | str) -> PMedianInstance:
                 )
             ]
         )
+    tokens.expect_end(3 + 3 * edge_count, f"{vertex_count} vertices, {edge_count} edges")
     ends = np.sort(raw[:, :2].astype(int), axis=1)
     edges = (
         pd.DataFrame({"tail": ends[:, 0], "head": ends[:, 1], "length": raw[:, 2]})
