@@ -19,7 +19,10 @@ HiGHS as they are (presolve on, the same threads and limit, or ``--textbook-time
 
 Columns: instance, optimum (``rand``: the best value any solve proved), value found,
 proven gap and CPU seconds of evplan, then CPU seconds of each textbook MILP (``*``: it hit
-its limit) and the textbook's CPU over evplan's. A solve is timed in CPU seconds of its
+its limit) and the textbook's CPU over evplan's. A line ends ``FAILED`` when evplan raised,
+``NOT PROVEN`` or ``MISMATCH`` when its value is unproven or not the optimum, and
+``AGGREGATED MISMATCH`` / ``STRONG MISMATCH`` when a textbook solve called a value other than
+the optimum optimal (its time then compares nothing). A solve is timed in CPU seconds of its
 worker process (single-threaded HiGHS, ``--jobs`` workers at once); a solve under 10 CPU
 seconds is repeated (``--repeats``, default 3) and its median reported. Each timed call
 reads nothing but builds its model (evplan's, the aggregated and the strong one alike). The
@@ -279,6 +282,35 @@ def _repeat(solve: Solver, key: str, formulation: str, options: SolveOptions, re
     )
 
 
+def _matches(objective: float, optimum: float) -> bool:
+    return abs(objective - optimum) <= max(0.01, 1e-8 * abs(optimum))
+
+
+def flags(
+    optimum: float, mine: Outcome, aggregated: Outcome | None, strong: Outcome | None
+) -> str:
+    """What a table line ends with: ``FAILED`` (evplan raised), ``NOT PROVEN`` or
+    ``MISMATCH`` (evplan's value), and ``AGGREGATED MISMATCH`` / ``STRONG MISMATCH`` when a
+    textbook solve called a value other than the optimum optimal (its time compares
+    nothing then)."""
+    text = ""
+    if mine.objective is None:
+        text += "  FAILED"
+    elif not _matches(mine.objective, optimum):
+        text += "  MISMATCH"
+    elif mine.status != "optimal":
+        text += "  NOT PROVEN"
+    for label, other in (("aggregated", aggregated), ("strong", strong)):
+        if (
+            other is not None
+            and other.status == "optimal"
+            and other.objective is not None
+            and not _matches(other.objective, optimum)
+        ):
+            text += f"  {label.upper()} MISMATCH ({other.objective:.3f})"
+    return text
+
+
 def _load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -415,9 +447,7 @@ def main() -> None:
             line += (
                 f"{other.cpu / max(mine.cpu, 1e-9):>9.1f} " if other is not None else f"{'-':>10}"
             )
-        matches = mine.objective is not None and abs(mine.objective - optimum) <= max(
-            0.01, 1e-8 * abs(optimum)
-        )
+        matches = mine.objective is not None and _matches(mine.objective, optimum)
         proven = matches and mine.status == "optimal"
         record = totals.setdefault(
             family,
@@ -453,9 +483,7 @@ def main() -> None:
             record["strong_capped"] += int(strong.status != "optimal")
             record["strong_count"] += 1
             record["strong_ev_cpu"] += mine.cpu
-        if not proven:
-            line += "  NOT PROVEN" if matches else "  MISMATCH"
-        print(line)
+        print(line + flags(optimum, mine, aggregated, strong))
     print()
     for family, record in totals.items():
         summary = (
