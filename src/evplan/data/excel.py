@@ -176,7 +176,17 @@ def _cell_problems(sheet: Any, grid: list[list[Any]], label: str,
     """
     header = _header(grid)
     width = len(header)
+    above = _header_index(grid)
     found: list[tuple[int, int, str]] = []
+    below = next((row for row in grid[above + 1:] if any(cell_text(value) for value in row)),
+                 [])
+    titled = sum(1 for name in header if name) == 1 and any(
+        cell_text(value) for value in below[width:])
+    if titled:  # a title above the column names: one problem, not one per cell under it
+        problems.append(Problem(label, f"row {above + 1} holds only {header[-1][:60]!r}, a "
+                                "title, not the column names: evplan reads the column names "
+                                "from the first row with a value. Delete the title row.",
+                                above + 1))
     for r, row in enumerate(grid):
         for c, value in enumerate(row):
             if isinstance(value, str) and value in _ERROR_CODES and sheet.cell(
@@ -184,10 +194,10 @@ def _cell_problems(sheet: Any, grid: list[list[Any]], label: str,
                 found.append((r, c, f"holds the Excel error {value} (a formula that failed, "
                                     "or a lookup that found nothing). Fix it or type the "
                                     "value"))
-            elif r > 0 and c >= width and cell_text(value):
+            elif not titled and r > above and c >= width and cell_text(value):
                 found.append((r, c, f"holds {cell_text(value)[:40]!r} under no header: it "
-                                    "would be ignored. Name its column in row 1, or clear the "
-                                    "cell"))
+                                    f"would be ignored. Name its column in row {above + 1}, or "
+                                    "clear the cell"))
     for r, c, what in found[:MAX_CELLS_NAMED]:
         column = header[c] if c < width and header[c] else f"column {c + 1}"
         problems.append(Problem(label, f"row {r + 1}, {column} (cell {_cell_name(r, c)}) "
@@ -247,22 +257,33 @@ def _merged(sheet: Any, label: str, problems: list[Problem]) -> None:
         problems.append(Problem(label, f"... and {more} more merged ranges.", count=more))
 
 
+def _header_index(grid: list[list[Any]]) -> int:
+    """The 0-based row of a sheet's header: its first row with a value.
+
+    Blank rows above the header are skipped, as blank lines above a CSV file's header are
+    (a row inserted above it listed every column name as "a value under no header").
+    """
+    return next((index for index, row in enumerate(grid)
+                 if any(cell_text(value) for value in row)), 0)
+
+
 def _header(grid: list[list[Any]]) -> list[str]:
-    """Row 1 of a sheet as text, without its blank cells at the right."""
-    header = [cell_text(value) for value in (grid[0] if grid else [])]
+    """The header row of a sheet as text, without its blank cells at the right."""
+    header = [cell_text(value) for value in (grid[_header_index(grid)] if grid else [])]
     while header and not header[-1]:
         header.pop()
     return header
 
 
 def _frame(grid: list[list[Any]]) -> pd.DataFrame:
-    """A sheet's cells as a frame of text: header in row 1, fully blank rows and blank
-    columns without a header skipped."""
+    """A sheet's cells as a frame of text: header in its first row with a value, fully
+    blank rows and blank columns without a header skipped."""
     header = _header(grid)
     width = len(header)
     records: list[list[str]] = []
     numbers: list[int] = []
-    for number, cells in enumerate(grid[1:], start=2):
+    above = _header_index(grid)
+    for number, cells in enumerate(grid[above + 1:], start=above + 2):
         texts = [cell_text(value) for value in cells[:width]]
         if not any(texts):
             continue
