@@ -88,3 +88,20 @@ def test_a_required_table_without_rows_is_listed_alone(tmp_path: Path) -> None:
         f"row 2, route '{routes.loc[0, 'plant']}>{routes.loc[0, 'market']}': "
         "freight_usd_per_vehicle = -3 is below the minimum 0. Fix the sign or the value.",
     ]), found
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("name: x\n\tfirst_year: 2023\n", "scenario.yaml is not valid YAML: line 2, column 1: "),
+    ("- a\n- b\n", "scenario.yaml must be a mapping of keys to values ('first_year: 2023'), "
+                   "found a list."),
+    ("", "scenario.yaml is empty. Write at least name, first_year and last_year."),
+])
+def test_an_unreadable_scenario_file_is_one_problem(tmp_path: Path, text: str,
+                                                    expected: str) -> None:
+    """It also listed 'name is missing', 'first_year is missing', 'last_year is missing',
+    keys the file may well hold."""
+    folder = tmp_path / "inputs"
+    shutil.copytree(china_export_path(), folder)
+    (folder / "scenario.yaml").write_text(text, encoding="utf-8")
+    found = _problems(folder)
+    assert len(found) == 1 and found[0].startswith(expected), found

@@ -98,6 +98,10 @@ def _kind(value: Any) -> str:
 def validate_scenario(raw: Mapping[str, Any], label: str,
                       problems: list[Problem]) -> ScenarioSettings | None:
     """Check ``scenario.yaml`` and return its settings (None when unusable)."""
+    if not raw and any(problem.file == label for problem in problems):
+        # the file could not be read (not YAML, UTF-16, a list, empty, missing): that one
+        # problem is the fix; "name is missing", "first_year is missing" ... would not be
+        return None
     names = [field.name for field in SCENARIO_FIELDS]
     for key in raw:
         if key not in names:
