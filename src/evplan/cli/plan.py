@@ -50,7 +50,8 @@ def run(
                                "with --force (default: a new evplan-output/<scenario>[-N]).")
                       ] = None,
     time_limit: Annotated[float | None, typer.Option(
-        "--time-limit", help="Solver time limit in seconds.", min=0, callback=finite)] = None,
+        "--time-limit", help="Solver time limit in seconds (a strategic run: for its "
+                             "solves together).", min=0, callback=finite)] = None,
     mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.", min=0,
                                            max=1, callback=finite)] = 1e-4,
     threads: Annotated[int | None, typer.Option("--threads", help="Solver threads.", min=1,

@@ -99,8 +99,39 @@ def true_gap(run: HighsRun, constant_usd: float) -> float:
         0.0 if run.bound <= run.objective else float("inf"))
 
 
+@dataclass(frozen=True)
+class TimeBudget:
+    """``solver.time_limit_s`` for a run's HiGHS solves together: each gets the time left.
+
+    A strategic run solves several times (today's network, the LP relaxation, the rounded
+    network, the MILP and any re-solve for the gap); ``--time-limit 60`` bounds them
+    together, counted from the first solve, so the run's solves take at most about 60 s.
+    A solve the budget leaves no time for stops at once (HiGHS ``time_limit`` 0).
+
+    Attributes
+    ----------
+    end_s : float or None
+        The deadline on :func:`time.perf_counter`'s clock (None: no limit).
+    """
+
+    end_s: float | None
+
+    @classmethod
+    def start(cls, solver: SolverOptions) -> TimeBudget:
+        """The budget of ``solver.time_limit_s`` seconds, from now."""
+        limit_s = solver.time_limit_s
+        return cls(None if limit_s is None else time.perf_counter() + float(limit_s))
+
+    def left(self, solver: SolverOptions) -> SolverOptions:
+        """``solver`` with the time left as its limit."""
+        if self.end_s is None:
+            return solver
+        return replace(solver, time_limit_s=max(0.0, self.end_s - time.perf_counter()))
+
+
 def proven_to_gap(runner: MilpRunner, run: HighsRun, solver: SolverOptions, constant_usd: float,
-                  fixed: Mapping[str, np.ndarray] | None = None, tries: int = 3) -> HighsRun:
+                  fixed: Mapping[str, np.ndarray] | None = None, tries: int = 3,
+                  budget: TimeBudget | None = None) -> HighsRun:
     """``run``, or a re-solve, whose plan is within ``solver.mip_gap`` of its bound on the
     objective as reported.
 
@@ -111,7 +142,8 @@ def proven_to_gap(runner: MilpRunner, run: HighsRun, solver: SolverOptions, cons
     again with HiGHS's gap scaled to the plan's objective and the plan found as a cutoff (the
     next plan is at least as good); after ``tries`` the last run is returned, its status
     ``time_limit`` (a plan, its gap open, as a limit leaves it) when the gap is still not
-    proven.
+    proven. ``budget`` (default: ``solver``'s limit for each re-solve) holds the time the
+    run has left.
     """
     for _ in range(tries):
         if run.status != "optimal" or true_gap(run, constant_usd) <= solver.mip_gap * (
@@ -119,7 +151,8 @@ def proven_to_gap(runner: MilpRunner, run: HighsRun, solver: SolverOptions, cons
             return run
         scale = abs(run.objective - constant_usd) / max(abs(run.objective), 1e-9)
         tighter = replace(solver, mip_gap=max(solver.mip_gap * scale, 1e-9))
-        again = solve_milp(runner, tighter, fixed=fixed, cutoff=run.objective)
+        again = solve_milp(runner, budget.left(tighter) if budget else tighter, fixed=fixed,
+                           cutoff=run.objective)
         if not again.has_solution or again.objective < run.objective:
             break  # nothing better found (numerically): the gap stays unproven
         run = again
@@ -177,19 +210,21 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
                            index)
     runner = MilpRunner(m)
     timings["build_seconds"] = time.perf_counter() - started
+    budget = TimeBudget.start(solver)  # --time-limit: for the solves below together
     today: HighsRun | None = None
     known: list[HighsRun] = []  # plans of networks found before the MILP (today's, rounded)
     lp_bound = np.inf  # the LP relaxation's value: a bound on every plan
     if options.fixed is None and (options.compare or options.heuristics):
         clock = time.perf_counter()
-        today = solve_milp(runner, solver, fixed=status_quo_values(index))
+        today = solve_milp(runner, budget.left(solver), fixed=status_quo_values(index))
         timings["today_seconds"] = time.perf_counter() - clock
         known.append(today)
     if options.fixed is None and options.heuristics:
         clock = time.perf_counter()
-        relaxed = solve_milp(runner, solver, relax=True)
+        relaxed = solve_milp(runner, budget.left(solver), relax=True)
         if relaxed.has_solution:
-            known.append(solve_milp(runner, solver, fixed=rounded_values(m, relaxed, index)))
+            known.append(solve_milp(runner, budget.left(solver),
+                                    fixed=rounded_values(m, relaxed, index)))
             timings["lp_bound_usd"] = relaxed.objective - strategic_constant_usd(index)
             if relaxed.status == "optimal":
                 lp_bound = relaxed.objective
@@ -200,10 +235,11 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
         else -np.inf
     clock = time.perf_counter()
     cutoff = incumbent if np.isfinite(incumbent) else None
-    run = solve_milp(runner, solver, fixed=options.fixed, cutoff=cutoff)
+    run = solve_milp(runner, budget.left(solver), fixed=options.fixed, cutoff=cutoff)
     if cutoff is not None and not run.has_solution and run.status == "infeasible":
-        run = solve_milp(runner, solver, fixed=options.fixed)  # numerical safety: no cutoff
-    run = proven_to_gap(runner, run, solver, strategic_constant_usd(index), options.fixed)
+        run = solve_milp(runner, budget.left(solver), fixed=options.fixed)  # safety: no cutoff
+    run = proven_to_gap(runner, run, solver, strategic_constant_usd(index), options.fixed,
+                        budget=budget)
     run = _not_worse_than_known(run, best_known, lp_bound)
     timings["solve_seconds"] = time.perf_counter() - clock
     if not run.has_solution:
