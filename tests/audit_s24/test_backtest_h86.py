@@ -19,9 +19,10 @@ import math
 import pandas as pd
 import pytest
 
-from evplan.calibration import CalibrationInputs, backtest
+from evplan.calibration import CalibrationInputs, backtest, calibrate
 from evplan.data import validate_tables
 from evplan.data.network import NetworkData
+from evplan.errors import InputError
 from evplan.examples import single_lane
 
 ELASTICITY = pd.DataFrame({"market": ["*"], "segment": ["C"], "own_price_elasticity": [5.0]})
@@ -157,3 +158,51 @@ def test_no_row_of_the_target_year_moves_the_prediction_the_base_year_does() -> 
     row = third.table.set_index("row").loc["sales M1"]
     assert row["calibrated_2025"] == pytest.approx(700.0)
     assert row["predicted_2026"] == pytest.approx(700.0)
+
+
+def _two_programs() -> NetworkData:
+    """single_lane 2025-2026 with a second program V2 (segment C, BEV) built by P1."""
+    tables = {name: frame.drop(columns="row") for name, frame
+              in single_lane(capacity=1e6, first_year=2025, last_year=2026).tables.items()}
+    for name in ("programs", "plant_programs"):
+        tables[name] = pd.concat([tables[name], tables[name].assign(program="V2")],
+                                 ignore_index=True)
+    return validate_tables(tables, {"name": "h86", "first_year": 2025, "last_year": 2026})
+
+
+def _rows(rows: list[tuple[int, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame([{"market": "M1", "year": year, "product": product,
+                          "volume_vehicles": volume, "price_usd_per_vehicle": 20_000.0}
+                         for year, product, volume in rows])
+
+
+SALES_M1 = _actuals([("sales", "M1", 2026, 600.0)])
+
+
+def test_a_program_row_under_a_base_year_segment_row_is_not_new() -> None:
+    """2025 sells segment C (V1 and V2 pooled); 2026 states V1 and V2 on their own. Before:
+    InputError naming 'demand.csv' rows 8, 14 (a file evplan made; the user's demand.csv
+    has other rows). Now both programs keep the 2025 curve: 600 predicted, the identity."""
+    base = _rows([(2025, "C", 600.0), (2026, "V1", 300.0), (2026, "V2", 100.0)])
+    run = backtest(_two_programs(), CalibrationInputs(base, ELASTICITY, SALES_M1), 2025, 2026)
+    row = run.table.set_index("row").loc["sales M1"]
+    assert row["calibrated_2025"] == pytest.approx(600.0)
+    assert row["predicted_2026"] == pytest.approx(600.0)
+
+
+def test_a_program_pooled_twice_is_named_in_base_demand() -> None:
+    """2025 sells V1; 2026 states segment C (V1 and V2): V1 would count under both. The
+    problem names base_demand.csv rows 2 and 3 (was demand.csv's rows 8, 14)."""
+    base = _rows([(2025, "V1", 600.0), (2026, "C", 300.0)])
+    with pytest.raises(InputError) as raised:
+        backtest(_two_programs(), CalibrationInputs(base, ELASTICITY, SALES_M1), 2025, 2026)
+    (problem,) = raised.value.problems
+    assert problem.file == "base_demand.csv"
+    assert problem.message.startswith("rows 2, 3: program 'V1' in M1 2026 is pooled under "
+                                      "both 'V1' and 'C', so its demand would count twice.")
+    same_year = _rows([(2025, "V1", 600.0), (2025, "C", 300.0)])
+    with pytest.raises(InputError) as again:
+        calibrate(_two_programs(), same_year, ELASTICITY)
+    assert [p.file for p in again.value.problems] == ["base_demand.csv"]
+    assert "rows 2, 3: program 'V1' in M1 2025 is pooled under both" in (
+        again.value.problems[0].message)

@@ -102,8 +102,8 @@ class Backtest:
     result: Result
 
 
-def backtest_base_demand(base_demand: pd.DataFrame, base_year: int, target_year: int
-                         ) -> pd.DataFrame:
+def backtest_base_demand(base_demand: pd.DataFrame, base_year: int, target_year: int,
+                         programs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Base rows of the backtest: y0 as observed and, in every later year up to y1, y0 again
     (demand persists) plus that year's rows of programs new since y0.
 
@@ -114,15 +114,32 @@ def backtest_base_demand(base_demand: pd.DataFrame, base_year: int, target_year:
     A y0 row of volume 0 (nothing sold, so no curve) leaves its product new in a later
     year, as a product without a y0 row is: before, its later rows were dropped and the
     backtest predicted 0 for a program ``evplan run`` sells.
+
+    With ``programs`` (programs.csv), a later row whose product pools only programs that a
+    y0 row already pools in that market (a program's row under a y0 segment row) is not
+    new either: those programs keep their y0 curve. Before, both were kept and the demand
+    made of them was refused naming rows of a demand.csv the user never saw.
     """
+    from evplan.data.products import product_members
+
     base = base_demand[base_demand["year"] == base_year]
     sold = base[pd.to_numeric(base["volume_vehicles"], errors="coerce") > 0]
     known = set(zip(sold["market"], sold["product"], strict=True))
+    members = (product_members(programs).groupby("product")["program"].agg(frozenset)
+               if programs is not None else pd.Series(dtype=object))
+    carried = {(market, program) for market, product in known
+               for program in members.get(product, ())}
+
+    def new(market: str, product: str) -> bool:
+        pooled = members.get(product, frozenset())
+        return (market, product) not in known and not (
+            pooled and all((market, program) in carried for program in pooled))
+
     frames = [base]
     for year in range(base_year + 1, target_year + 1):
         frames.append(sold.assign(year=year))  # a 0 row would repeat a new row's key
         later = base_demand[base_demand["year"] == year]
-        frames.append(later[[(market, product) not in known for market, product
+        frames.append(later[[new(market, product) for market, product
                              in zip(later["market"], later["product"], strict=True)]])
     return pd.concat(frames, ignore_index=True)
 
@@ -354,7 +371,7 @@ def backtest(data: NetworkData, inputs: CalibrationInputs, base_year: int, targe
     if problems:
         raise InputError(problems)
     window = restrict_years(data, base_year, target_year)
-    base = backtest_base_demand(inputs.base_demand, base_year, target_year)
+    base = backtest_base_demand(inputs.base_demand, base_year, target_year, data.programs)
     calibration = calibrate(window, base, inputs.elasticities, base_year, options, solver)
     result = proven_optimal(optimize(calibration.data, solver),
                             f"the backtest's plan of {base_year}-{target_year}")

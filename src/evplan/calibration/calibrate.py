@@ -376,6 +376,29 @@ def base_demand_problems(data: NetworkData, base_demand: pd.DataFrame, repeats: 
                                 "row, or widen first_year/last_year.", int(record["row"])))
     if repeats:
         problems += key_problems("base_demand", base_demand)
+    return problems + _pooled_twice(data, base_demand)
+
+
+def _pooled_twice(data: NetworkData, base_demand: pd.DataFrame) -> list[Problem]:
+    """Rows whose products pool one program twice in a market and year (a segment and one
+    of its programs, say): found in base_demand.csv, not in the demand.csv made of it,
+    whose rows the user never saw. Rows of volume 0 make no tiers and clash with none."""
+    from evplan.data.products import product_members
+
+    volume = pd.to_numeric(base_demand["volume_vehicles"], errors="coerce")
+    pools = base_demand[volume > 0].drop_duplicates(["market", "year", "product"])
+    members = product_members(data.programs)[["product", "program"]].drop_duplicates()
+    covered = pools[["market", "year", "product", "row"]].merge(members, on="product")
+    clash = covered[covered.duplicated(["market", "year", "program"], keep=False)]
+    problems = []
+    for (market, year, program), group in clash.groupby(["market", "year", "program"]):
+        rows = sorted({int(row) for row in group["row"]})
+        products = " and ".join(f"'{product}'" for product in group["product"])
+        problems.append(Problem("base_demand.csv", f"rows {', '.join(map(str, rows))}: program "
+                                f"'{program}' in {market} {year} is pooled under both "
+                                f"{products}, so its demand would count twice. Give each "
+                                "program one product per market and year (in a backtest, a "
+                                "base-year row is carried into every later year).", rows[0]))
     return problems
 
 
