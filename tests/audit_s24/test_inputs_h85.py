@@ -105,3 +105,14 @@ def test_an_unreadable_scenario_file_is_one_problem(tmp_path: Path, text: str,
     (folder / "scenario.yaml").write_text(text, encoding="utf-8")
     found = _problems(folder)
     assert len(found) == 1 and found[0].startswith(expected), found
+
+
+def test_an_excel_separator_line_is_named(tmp_path: Path) -> None:
+    """'sep=,' above the header read as a header of two columns 'sep=' and '': "its rows
+    have one cell more than the header row (a comma at the end of each line?)"."""
+    folder = tmp_path / "inputs"
+    shutil.copytree(china_export_path(), folder)
+    plants = folder / "plants.csv"
+    plants.write_bytes(b"sep=,\r\n" + plants.read_bytes())
+    assert _problems(folder) == ["plants.csv starts with Excel's separator line 'sep=,'; evplan "
+                                 "reads the first line as the column names. Delete that line."]

@@ -184,6 +184,10 @@ def read_csv_table(path: Path, label: str) -> pd.DataFrame | None:
     # commas, a source with a list) otherwise parses into misleading cell counts.
     first = next((line for line in text.lstrip("\ufeff").splitlines() if line.strip()), "")
     header_cells = next(csv.reader([first]), [])
+    if first.strip().lower() == "sep=,":  # read as a header 'sep=' and '' (one cell short)
+        raise InputError([Problem(label, f"{label} starts with Excel's separator line 'sep=,'"
+                                  "; evplan reads the first line as the column names. Delete "
+                                  "that line.")])
     if len(header_cells) == 1:
         _refuse_other_separator(label, header_cells[0])
     try:
