@@ -66,3 +66,23 @@ def test_a_title_above_the_header_is_one_problem(tmp_path: Path) -> None:
                            "names: evplan reads the column names from the first row with a "
                            "value. Delete the title row."), messages
     assert not any("under no header" in message for message in messages), messages
+
+
+def test_base_inputs_in_a_workbook_is_refused(tmp_path: Path) -> None:
+    """A workbook's base_inputs was ignored without a word: a sheet the user deleted for
+    the base's rows (countervailing duties, say) silently had none."""
+    path, _ = _workbook(tmp_path)
+    book = load_workbook(path)
+    sheet = book["scenario"]
+    rows = [row for row in range(1, sheet.max_row + 1)
+            if sheet.cell(row=row, column=1).value == "base_inputs"]
+    assert len(rows) == 1
+    sheet.cell(row=rows[0], column=2).value = "../base"
+    book.save(path)
+    with pytest.raises(InputError) as caught:
+        evplan.load(path)
+    assert [problem.message for problem in caught.value.problems] == [
+        "base_inputs '../base' is read from an input folder's scenario.yaml only: a workbook "
+        "holds every table itself, and a sheet it lacks has no rows. Clear the cell; to lay "
+        "tables over a base, write them as CSV files in a folder whose scenario.yaml names "
+        "base_inputs."]

@@ -446,4 +446,11 @@ def _read_workbook(workbook: Path) -> RawInputs:
         raise InputError(problems or missing)
     scenario = scenario_from_sheets(sheets, workbook.name, problems)
     scenario_label = f"{workbook.name}, sheet {SCENARIO_SHEET}"
+    base = str(scenario.get("base_inputs") or "").strip()
+    if base:  # was ignored: a sheet deleted for the base's rows silently had none
+        problems.append(Problem(scenario_label, f"base_inputs '{base}' is read from an input "
+                                "folder's scenario.yaml only: a workbook holds every table "
+                                "itself, and a sheet it lacks has no rows. Clear the cell; to "
+                                "lay tables over a base, write them as CSV files in a folder "
+                                "whose scenario.yaml names base_inputs."))
     return RawInputs(tables, labels, scenario, scenario_label, str(workbook), problems)

@@ -98,7 +98,8 @@ SCENARIO_FIELDS: tuple[ScenarioField, ...] = (
         "Folder (relative to this one) whose tables this folder overlays: a table here adds "
         "rows to the base's table, replacing base rows with the same key (a key column left "
         "out of a table here is blank, as in a row that leaves it blank; 2023.0 is 2023); "
-        "tables not here are the base's. Folders only; blank: none.",
+        "tables not here are the base's. Folders only (set in a workbook, an error); blank: "
+        "none.",
         default="",
     ),
     ScenarioField(
