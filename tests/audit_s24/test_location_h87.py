@@ -348,3 +348,36 @@ def test_benchmark_flags_a_failed_solve_and_a_wrong_textbook_optimal() -> None:
         assert bench.flags(100.0, right, wrong, capped) == "  AGGREGATED MISMATCH (97.000)"
     finally:
         sys.modules.pop("location_orlib_h87", None)
+
+
+def test_the_single_source_explanation_proves_the_most_that_fits() -> None:
+    """The packing MILP behind "at most X of the Y fits (Z short)" ran at the caller's
+    mip_rel_gap: with 0.2 it returned 521 where all 543 fit (4 sites of 137, 14 customers).
+    """
+    from evplan.location.feasibility import _most_served_whole
+    from evplan.location.tables import to_dense
+
+    rng = np.random.default_rng(5)
+    for _ in range(54):  # the 54th draw of the search that found it
+        demand = rng.integers(20, 60, 14).astype(float)
+    sites = pd.DataFrame({"site": [f"S{i}" for i in range(4)],
+                          "capacity": np.floor(demand.sum() / 4) + 1, "fixed_cost": 1.0})
+    customers = pd.DataFrame({"customer": [f"c{j}" for j in range(14)], "demand": demand})
+    costs = pd.DataFrame([(f"S{i}", f"c{j}", 1.0) for i in range(4) for j in range(14)],
+                         columns=["site", "customer", "cost"])
+    instance = to_dense(sites, customers, costs, value_column="cost", need_fixed_cost=True,
+                        need_capacity=True)
+    capacity = float(sites["capacity"].iloc[0])
+    # independent: the most demand packed whole into 4 bins of this capacity (scipy milp)
+    pairs = 4 * 14
+    assign = sp.csr_matrix((np.ones(pairs), (np.tile(np.arange(14), 4), np.arange(pairs))),
+                           shape=(14, pairs))
+    load = sp.csr_matrix((np.tile(demand, 4), (np.repeat(np.arange(4), 14), np.arange(pairs))),
+                         shape=(4, pairs))
+    best = milp(-np.tile(demand, 4), integrality=np.ones(pairs), bounds=Bounds(0, 1),
+                constraints=[LinearConstraint(assign, 0, 1),
+                             LinearConstraint(load, 0, capacity)])
+    for gap in (1e-9, 0.2):
+        served = _most_served_whole(instance, np.arange(4), np.arange(14),
+                                    SolveOptions(mip_rel_gap=gap))
+        assert served == pytest.approx(-best.fun)

@@ -23,6 +23,7 @@ check raises :class:`~evplan.errors.InfeasibleError` naming the customers concer
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -221,6 +222,9 @@ def _most_served_whole(
         )
         limits.append(instance.capacity[sites][limited])
     matrix = sp.vstack(rows, format="csc")
+    # The most that fits, proven: the caller's looser gap would understate it and call
+    # more demand short than is (mip_rel_gap=0.2 gave 521 where 543 of 543 fits).
+    exact = replace(options, mip_rel_gap=1e-9, mip_abs_gap=1e-6)
     solution = solve_milp(
         Milp(
             cost=-demand[customer_index].astype(float),
@@ -231,7 +235,7 @@ def _most_served_whole(
             row_lower=np.full(matrix.shape[0], -np.inf),
             row_upper=np.concatenate(limits),
         ),
-        options,
+        exact,
     )
     if solution.status != "optimal" or solution.values is None:
         return None
