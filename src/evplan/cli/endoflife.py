@@ -286,13 +286,26 @@ def recycling(
         callback=finite)] = 240.0,
     mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.", min=0,
                                            max=1, callback=finite)] = 0.01,
+    history: HistoryOption = None,
+    survival: SurvivalOption = None,
+    battery: BatteryOption = None,
+    chemistry: ChemistryOption = None,
+    years_after_plan: YearsAfterOption = 20,
+    after_plan: AfterPlanOption = "flat",
     store: StoreOption = None,
     record: RecordOption = True,
     show_progress: ProgressOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Recycling network for the packs a plan's vehicles retire: plants, process, recovered
-    tonnes and value, EU Battery Regulation compliance; tables into the run folder."""
+    tonnes and value, EU Battery Regulation compliance; tables into the run folder.
+
+    The fleet is projected again, as ``evplan fleet`` projects it, with this command's
+    --history, --survival, --battery, --chemistry, --years-after-plan and --after-plan (the
+    shipped tables where not given); when the run folder's own fleet tables retire other
+    packs, that is an input error before the solve (give the options evplan fleet had).
+    """
+    from evplan.fleet import FleetOptions
     from evplan.highs import SolverOptions
     from evplan.outputs import existing_folder_target, new_folder_target, write_folder
     from evplan.outputs.marker import new_run_id
@@ -316,6 +329,16 @@ def recycling(
                 solver=SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
             sources = table_sources(_recycling_inputs(defaults, tables))
             # The target is settled before the (possibly long) solve.
+            fleet_given = [name for name, value in (
+                ("--history", history), ("--survival", survival), ("--battery", battery),
+                ("--chemistry", chemistry)) if value is not None] + [name for name, changed in (
+                    ("--years-after-plan", years_after_plan != 20),
+                    ("--after-plan", after_plan != "flat")) if changed]
+            if retired is not None and fleet_given:
+                raise typer.BadParameter(
+                    f"{', '.join(fleet_given)} project the fleet of a run folder; with "
+                    "--retired the retired packs are given and no fleet is projected. Leave "
+                    "out --retired, or these options.")
             run = None if retired is not None else run_folder or _latest(default_run_folder)
             if output is None and run is not None:
                 target = existing_folder_target(run, command="evplan recycling")
@@ -334,7 +357,11 @@ def recycling(
                 result = plan_recycling(load_inputs(retired, **sources), options,
                                         progress=progress)
             else:
-                result = plan_from_run(run, options=options, progress=progress, **sources)
+                result = plan_from_run(
+                    run, options=options, progress=progress, history=history,
+                    survival=survival, battery=battery, chemistry=chemistry,
+                    fleet_options=FleetOptions(years_after_plan, after_plan),  # type: ignore[arg-type]
+                    **sources)
             run_id = new_run_id()
             reports: list[str] = []
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evplan.errors import InputError, Problem
@@ -24,7 +25,10 @@ from evplan.recycling.options import RecyclingOptions
 from evplan.recycling.plan import RecyclingResult, plan_recycling
 from evplan.recycling.tables import RecyclingInputs, TableSource, load_inputs
 
-__all__ = ["inputs_from_fleet", "new_eu_batteries", "plan_from_run", "retired_from_fleet"]
+__all__ = ["folder_fleet_problem", "inputs_from_fleet", "new_eu_batteries", "plan_from_run",
+           "retired_from_fleet"]
+
+_FLEET_OPTIONS = "--history, --survival, --battery, --chemistry, --years-after-plan, --after-plan"
 
 
 def retired_from_fleet(fleet: Any) -> pd.DataFrame:
@@ -87,8 +91,70 @@ def inputs_from_fleet(fleet: Any, **tables: TableSource) -> RecyclingInputs:
                    assumptions=assumptions)
 
 
+def folder_fleet_problem(folder: str | Path, fleet: Any) -> Problem | None:
+    """The run folder's own fleet tables, when they send other packs to recycling than
+    ``fleet`` does; None when they agree or the folder holds none.
+
+    ``evplan fleet`` (and ``evplan charging``) write ``fleet_pack_end_of_life`` into the
+    run folder with the user's ``--survival``, ``--battery``, ... . A recycling plan on a
+    fleet projected with other tables would sit beside them in the folder, planning other
+    packs than the folder's fleet retires, without a word: that is refused instead.
+
+    Parameters
+    ----------
+    folder : path
+        The run folder.
+    fleet : evplan.fleet.FleetResult
+        The fleet the recycling plan would use.
+
+    Returns
+    -------
+    Problem or None
+        Names the file, the first (market, year, chemistry) that differs, both tonnes,
+        the totals and the fix.
+    """
+    from evplan.fleet.write import written_files
+
+    root = Path(folder)
+    name = "fleet_pack_end_of_life"
+    written = written_files(root, "fleet")
+    stored = next((root / f"{name}.{kind}" for kind in ("parquet", "csv")
+                   if f"{name}.{kind}" in written and (root / f"{name}.{kind}").is_file()),
+                  None)
+    if stored is None:
+        return None
+    try:
+        theirs = (pd.read_parquet(stored) if stored.suffix == ".parquet"
+                  else pd.read_csv(stored))
+        theirs = retired_from_fleet({"pack_end_of_life": theirs})
+    except (OSError, ValueError, KeyError) as error:
+        return Problem(stored.name, f"{stored.name} of the run folder cannot be read to "
+                       f"check it against the fleet this plan uses ({error}). Run evplan "
+                       "fleet again on the folder, or remove its fleet tables.")
+    ours = retired_from_fleet(fleet)
+    keys = ["collection_point", "year", "chemistry"]
+    both = (theirs.set_index(keys)["tonnes"].rename("folder").to_frame()
+            .join(ours.set_index(keys)["tonnes"].rename("plan"), how="outer").fillna(0.0))
+    gap = (both["folder"] - both["plan"]).abs()
+    differs = gap > 1e-6 * np.maximum(1.0, both[["folder", "plan"]].abs().max(axis=1))
+    if not differs.any():
+        return None
+    first = both[differs].iloc[0]
+    market, year, chemistry = both.index[differs.to_numpy()][0]
+    return Problem(stored.name, (
+        f"{stored.name} of the run folder (written by an earlier evplan fleet or evplan "
+        f"charging) sends {both['folder'].sum():,.1f} t of packs to recycling in all, the "
+        f"fleet projected for this plan {both['plan'].sum():,.1f} t; they differ first at "
+        f"market {market}, {year}, {chemistry}: {first['folder']:,.3f} t in the file, "
+        f"{first['plan']:,.3f} t here. The folder's fleet was projected with other inputs. "
+        f"Give evplan recycling the options you gave evplan fleet ({_FLEET_OPTIONS}), or "
+        "run evplan fleet again on the folder with the options wanted."))
+
+
 def plan_from_run(run: str | Path | Any, *, options: RecyclingOptions | None = None,
                   fleet_options: Any = None, programs: TableSource = None,
+                  history: TableSource = None, survival: TableSource = None,
+                  battery: TableSource = None, chemistry: TableSource = None,
                   progress: Callable[[str], None] | None = None,
                   **tables: TableSource) -> RecyclingResult:
     """Recycling plan for the batteries a core plan puts on the road.
@@ -103,6 +169,11 @@ def plan_from_run(run: str | Path | Any, *, options: RecyclingOptions | None = N
         Horizon after the plan and sales after the plan (default: 20 years, flat).
     programs : CSV path or DataFrame, optional
         Pack sizes per program (default: the run's inputs).
+    history, survival, battery, chemistry : CSV path or DataFrame, optional
+        The fleet's inputs, as :func:`evplan.fleet.project_fleet` takes them (default: no
+        history, the shipped tables). When ``run`` is a run folder holding fleet tables
+        (``evplan fleet``'s) that retire other packs, an :class:`InputError` says so
+        before the solve (:func:`folder_fleet_problem`).
     progress : callable, optional
         Called with one line of text as each part of the network is solved.
     **tables : CSV path or DataFrame
@@ -114,6 +185,11 @@ def plan_from_run(run: str | Path | Any, *, options: RecyclingOptions | None = N
         raise InputError([Problem("fleet", "evplan.fleet is not available, so retired packs "
                                   "cannot be derived from a run. Pass retired packs as a CSV.")]
                          ) from error
-    fleet = project_fleet(run, programs=programs, options=fleet_options)
+    fleet = project_fleet(run, programs=programs, history=history, survival=survival,
+                          battery=battery, chemistry=chemistry, options=fleet_options)
+    if isinstance(run, str | Path):
+        problem = folder_fleet_problem(run, fleet)
+        if problem is not None:
+            raise InputError([problem])
     inputs = inputs_from_fleet(fleet, **tables)
     return plan_recycling(inputs, options, progress=progress)
