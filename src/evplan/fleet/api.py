@@ -44,7 +44,8 @@ def _plan(plan: Any, programs: TableSource) -> PlanSales | None:
         program_table = None if programs is None else read_programs(programs, label)
         margin = plan.tables.get("margin_by_market")
         markets = sorted(set(margin["market"])) if margin is not None else None
-        sales = plan_sales(plan["shipments"], program_table, dict(plan.scenario), markets)
+        sales = plan_sales(plan["shipments"], program_table, dict(plan.scenario), markets,
+                           plan.tables.get("kit_shipments"))
         sales.pack_sizes = (f"Pack sizes are the programs' battery_kwh in {label}."
                             if programs is not None else "Pack sizes are the powertrain "
                             "defaults: pass programs= (e.g. data.tables['programs']) to use "

@@ -3,7 +3,9 @@
 Sales come from an evplan plan (a :class:`~evplan.results.Result` or a run folder), from a
 CSV of history, or both: history fills the years before the plan's first year. The plan's
 ``shipments`` table is used because it carries the origin of each vehicle (which sets the
-default chemistry); its totals equal the ``sales`` table's by market, program and year.
+default chemistry); with a strategic plan's ``kit_shipments`` (vehicles assembled in the
+market from CKD/SKD kits, with the kit's origin) its totals equal the ``sales`` table's by
+market, program and year.
 Pack size (``battery_kwh``) comes from the inputs' ``programs`` table.
 
 The result is one tidy table with columns ``market``, ``year``, ``powertrain``,
@@ -59,11 +61,14 @@ class PlanSales:
         The plan's shipments (to find export markets).
     pack_sizes : str
         Where the programs' pack sizes came from, in words ('' when not said).
+    kits : pandas.DataFrame or None
+        A strategic plan's kit shipments (kits are exports to the market's assembly site).
     """
 
     def __init__(self, sales: pd.DataFrame, first_year: int, last_year: int,
                  markets: list[str], scenario: dict[str, Any] | None = None,
-                 shipments: pd.DataFrame | None = None, pack_sizes: str = "") -> None:
+                 shipments: pd.DataFrame | None = None, pack_sizes: str = "",
+                 kits: pd.DataFrame | None = None) -> None:
         self.sales = sales
         self.first_year = int(first_year)
         self.last_year = int(last_year)
@@ -71,15 +76,21 @@ class PlanSales:
         self.scenario = dict(scenario or {})
         self.shipments = shipments
         self.pack_sizes = pack_sizes
+        self.kits = kits
 
     def export_markets(self, origin: str = "CN") -> list[str]:
-        """Markets that receive cross-border shipments from ``origin`` in any plan year."""
-        if self.shipments is None:
-            return []
-        shipped = self.shipments[(self.shipments["origin"] == origin)
-                                 & self.shipments["export"].astype(bool)
-                                 & (self.shipments["shipment_vehicles"] > 0.5)]
-        return sorted(set(shipped["market"]))
+        """Markets that receive cross-border shipments of vehicles, or kits, from ``origin``
+        in any plan year."""
+        markets: set[str] = set()
+        if self.shipments is not None:
+            shipped = self.shipments[(self.shipments["origin"] == origin)
+                                     & self.shipments["export"].astype(bool)
+                                     & (self.shipments["shipment_vehicles"] > 0.5)]
+            markets |= set(shipped["market"])
+        if self.kits is not None and len(self.kits):
+            kitted = self.kits[(self.kits["origin"] == origin) & (self.kits["kits"] > 0.5)]
+            markets |= set(kitted["market"])
+        return sorted(markets)
 
 
 def _battery_by_program(programs: pd.DataFrame | None) -> dict[str, float]:
@@ -116,8 +127,9 @@ def powertrain_battery_kwh() -> dict[str, float]:
 
 
 def plan_sales(shipments: pd.DataFrame, programs: pd.DataFrame | None,
-               scenario: dict[str, Any], markets: list[str] | None = None) -> PlanSales:
-    """Sales of a plan from its ``shipments`` table and the inputs' ``programs`` table.
+               scenario: dict[str, Any], markets: list[str] | None = None,
+               kits: pd.DataFrame | None = None) -> PlanSales:
+    """Sales of a plan from its ``shipments`` (and ``kit_shipments``) and ``programs`` tables.
 
     Parameters
     ----------
@@ -130,10 +142,18 @@ def plan_sales(shipments: pd.DataFrame, programs: pd.DataFrame | None,
         At least ``first_year`` and ``last_year``.
     markets : list of str, optional
         All markets of the plan (default: those in ``shipments``).
+    kits : pandas.DataFrame, optional
+        A strategic plan's ``kit_shipments``: ``kits`` of ``origin``, ``program``,
+        ``powertrain`` assembled and sold in ``market`` in ``year``; each is a vehicle sold
+        there, built with the kit's origin (its pack's, which sets the chemistry).
     """
-    sold = pd.DataFrame(shipments.groupby(["market", "year", "powertrain", "program", "origin"],
-                                          as_index=False)["shipment_vehicles"].sum())
-    sold = sold.rename(columns={"shipment_vehicles": "sales_vehicles"})
+    keys = ["market", "year", "powertrain", "program", "origin"]
+    frames = [shipments[[*keys, "shipment_vehicles"]].rename(
+        columns={"shipment_vehicles": "sales_vehicles"})]
+    if kits is not None and len(kits):
+        frames.append(kits[[*keys, "kits"]].rename(columns={"kits": "sales_vehicles"}))
+    sold = pd.DataFrame(pd.concat(frames, ignore_index=True).groupby(
+        keys, as_index=False)["sales_vehicles"].sum())
     by_program = _battery_by_program(programs)
     defaults = powertrain_battery_kwh()
     sold["battery_kwh"] = sold["program"].map(by_program).fillna(
@@ -142,11 +162,12 @@ def plan_sales(shipments: pd.DataFrame, programs: pd.DataFrame | None,
     return PlanSales(sold[SALES_COLUMNS], int(scenario["first_year"]),
                      int(scenario["last_year"]),
                      sorted(markets if markets is not None else set(sold["market"])),
-                     scenario, shipments)
+                     scenario, shipments, kits=kits)
 
 
 def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSales:
-    """Read a run folder written by ``evplan run``: ``shipments.parquet`` and ``run.json``.
+    """Read a run folder written by ``evplan run``: ``shipments.parquet`` and ``run.json``
+    (and a strategic run's ``kit_shipments.parquet``).
 
     The programs table (pack sizes) is read from ``programs`` when given, else from the
     input folder named in ``run.json`` (``metadata.origin``) when it still exists, else the
@@ -196,7 +217,13 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
                                       "market column. Write the folder again with `evplan "
                                       "run -o FOLDER --force`.")])
         markets = sorted(set(by_market["market"].astype(str)) | set(shipments["market"]))
-    sales = plan_sales(shipments, program_table, manifest["scenario"], markets)
+    kits = None
+    if (root / "kit_shipments.parquet").exists():  # a strategic plan's vehicles from kits
+        kits = read_table_file(root / "kit_shipments.parquet")
+        check_volumes(kits, {"text": ("origin", "program", "powertrain", "market"),
+                             "year": ("year",), "volume": ("kits",)},
+                      str(root / "kit_shipments.parquet"))
+    sales = plan_sales(shipments, program_table, manifest["scenario"], markets, kits)
     sales.pack_sizes = source
     return sales
 
