@@ -86,3 +86,20 @@ def test_base_inputs_in_a_workbook_is_refused(tmp_path: Path) -> None:
         "holds every table itself, and a sheet it lacks has no rows. Clear the cell; to lay "
         "tables over a base, write them as CSV files in a folder whose scenario.yaml names "
         "base_inputs."]
+
+
+def test_a_lone_column_name_above_values_is_not_called_a_title(tmp_path: Path) -> None:
+    """Only text that cannot be a column name is taken for a title; a header left with
+    its first name only still names every value under no header."""
+    path, _ = _workbook(tmp_path)
+    book = load_workbook(path)
+    sheet = book["plants"]
+    for cell in sheet[1][1:]:
+        cell.value = None
+    book.save(path)
+    with pytest.raises(InputError) as caught:
+        evplan.load(path)
+    messages = [problem.message for problem in caught.value.problems]
+    assert not any("a title" in message for message in messages), messages
+    assert any(message.startswith("row 2, column 3 (cell C2) holds ") and "under no header"
+               in message for message in messages), messages  # C2: the plant's country

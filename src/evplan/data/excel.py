@@ -20,6 +20,7 @@ without renumbering the rows that follow.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import warnings
 from collections.abc import Collection, Iterator
 from pathlib import Path
@@ -181,7 +182,8 @@ def _cell_problems(sheet: Any, grid: list[list[Any]], label: str,
     below = next((row for row in grid[above + 1:] if any(cell_text(value) for value in row)),
                  [])
     titled = sum(1 for name in header if name) == 1 and any(
-        cell_text(value) for value in below[width:])
+        cell_text(value) for value in below[width:]) and not re.fullmatch(
+        r"[a-z][a-z0-9_]*", header[-1])  # a column name ('plant') is no title
     if titled:  # a title above the column names: one problem, not one per cell under it
         problems.append(Problem(label, f"row {above + 1} holds only {header[-1][:60]!r}, a "
                                 "title, not the column names: evplan reads the column names "
