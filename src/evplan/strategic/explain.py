@@ -5,12 +5,18 @@ the break-even floor of plants without a strategy row (``plant-minimum``) and of
 plants on their running capacity (``strategic-plant-minimum``). Each shortfall becomes a
 sentence naming the input row, the amount and the strategic rule that blocks supply
 (market not entered or not allowed yet, no homologation, program outside its life, no
-plant allowed to build it, a steering side no plant builds).
+plant allowed to build it, a steering side no plant builds, a plant that runs, full, all
+the modules ``modules_max`` or ``add_lead_time_years`` allow it that year), with what to
+change. A strategic rule named replaces the network's fallback "lane capacities or other
+commitments bind", which would blame rows that do not bind.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.highs import SolverOptions
@@ -21,6 +27,8 @@ from evplan.model.requirements import minimum_gaps
 from evplan.solve import TOLERANCE_VEHICLES, _explain_committed
 from evplan.strategic.milp import solve_milp
 from evplan.strategic.tables import values_of
+
+FALLBACK = "; lane capacities or other commitments bind"
 
 __all__ = ["explain_strategic_infeasibility"]
 
@@ -36,25 +44,27 @@ def _strategic_reasons(data: NetworkData, index: ModelIndex, market: str, year: 
         entry = entry[entry["market"] == market]
         reasons.append(f"the automaker cannot be present in {market} before "
                        f"{entry['first_year'].iloc[0]} (market_entry.csv row "
-                       f"{entry['row'].iloc[0]})")
+                       f"{entry['row'].iloc[0]}): move its first_year to {year} or earlier")
     approvals = strategic.homologations
     blocked = approvals[(approvals["market"] == market) & (approvals["year"] == year)
                         & approvals["program"].isin(programs) & (approvals["upper"] < 0.5)]
     if len(blocked):
         reasons.append(f"{', '.join(sorted(blocked['program']))} cannot be homologated in "
-                       f"{market} by {year} (homologations.csv first_year)")
+                       f"{market} by {year} (homologations.csv: set first_year to {year} or "
+                       "earlier)")
     outside = strategic.lifecycle_blocked
     ended = outside[(outside["year"] == year) & outside["program"].isin(programs)]
     if len(ended):
         reasons.append(f"{', '.join(sorted(ended['program']))} is not built in {year} "
-                       "(program_lifecycle.csv)")
+                       f"(program_lifecycle.csv: its first_year to last_year must include {year})")
     allocations = strategic.allocations
     frozen = allocations[(allocations["year"] == year) & allocations["program"].isin(programs)
                          & (allocations["upper"] < 0.5)]
     if len(frozen):
         programs_off = ", ".join(sorted(set(frozen["program"])))
-        reasons.append(f"plant_program_options.csv keeps {programs_off} off "
-                       f"{', '.join(sorted(set(frozen['plant'])))} in {year}")
+        held = ", ".join(sorted(set(frozen["plant"])))
+        reasons.append(f"plant_program_options.csv keeps {programs_off} off {held} in {year} "
+                       f"(set its first_year to {year} or earlier)")
     variants = strategic.variants
     sided = variants[(variants["year"] == year) & variants["program"].isin(programs)
                      & (variants["upper"] < 0.5)]
@@ -64,6 +74,50 @@ def _strategic_reasons(data: NetworkData, index: ModelIndex, market: str, year: 
         reasons.append(f"no plant may build the {side} variant in {year} "
                        f"({', '.join(sorted(set(sided['plant'] + ' ' + sided['program'])))}: "
                        "steering_variants.csv)")
+    return reasons
+
+
+def _module_reasons(m: Any, run: Any, index: ModelIndex, flows: pd.DataFrame, market: str,
+                    year: int, programs: set[str]) -> list[str]:
+    """Strategic plants that could serve the commitment but run, full, every module they may
+    have in ``year`` (``modules_upper``: today's count before the lead time, else
+    ``modules_max``) in the elastic plan."""
+    years = index.strategic.plant_years
+    if not len(years):
+        return []
+    plants = index.strategic.plants.set_index("plant")
+    serving = set(flows[(flows["market"] == market) & (flows["year"] == year)
+                        & flows["program"].isin(programs)]["plant"])
+    kits = index.strategic.kits
+    if len(kits):
+        serving |= set(kits[(kits["market"] == market) & (kits["year"] == year)
+                            & kits["program"].isin(programs)]["plant"])
+    built = flows[flows["year"] == year].groupby("plant")["shipment"].sum()
+    if len(kits) and "kit_shipment" in m.variables:
+        used = kits.assign(share=values_of(m, run, "kit_shipment") * kits["plant_capacity_share"])
+        built = built.add(used[used["year"] == year].groupby("plant")["share"].sum(),
+                          fill_value=0.0)
+    running = values_of(m, run, "modules_running")
+    reasons = []
+    for position in np.flatnonzero((years["year"] == year).to_numpy()
+                                   & years["plant"].isin(serving).to_numpy()):
+        row = years.iloc[position]
+        plant, upper = row["plant"], round(float(row["modules_upper"]))
+        capacity = float(plants.loc[plant, "module_capacity_vehicles_per_year"]) * upper
+        if running[position] < upper - 0.5 or float(built.get(plant, 0.0)) < capacity - 1e-6:
+            continue
+        noun = str(plants.loc[plant, "module_name"])
+        most = int(row["modules_max"])
+        if upper < most:
+            change = plants.loc[plant, "earliest_change_year"]
+            rule = f"add_lead_time_years {plants.loc[plant, 'add_lead_time_years']}" + (
+                "" if pd.isna(change) else f", earliest_change_year {change}")
+            why = (f"more only from {int(row['add_year'])}: plant_strategy.csv {rule}; "
+                   "shorten the lead time")
+        else:
+            why = f"plant_strategy.csv modules_max {most}: raise modules_max"
+        reasons.append(f"{plant} runs, full, all the {upper} {noun}{'' if upper == 1 else 's'} "
+                       f"it may have in {year} ({capacity:,.0f} vehicles a year; {why})")
     return reasons
 
 
@@ -89,8 +143,16 @@ def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
             row = index.committed.iloc[int(position)]
             programs = set(index.committed_terms[index.committed_terms["committed"]
                                                  == position]["program"])
-            extra = _strategic_reasons(data, index, row["market"], int(row["year"]), programs)
-            lines.append(line[:-1] + "; " + " and ".join(extra) + "." if extra else line)
+            extra = [*_strategic_reasons(data, index, row["market"], int(row["year"]),
+                                         programs),
+                     *_module_reasons(m, run, index, flows, row["market"], int(row["year"]),
+                                      programs)]
+            if extra:
+                line = (line[:-1].replace(FALLBACK, "") + "; " + " and ".join(extra)
+                        + ". Change those rows, lower the commitment, or set "
+                        "unmet_committed_penalty_usd_per_vehicle in scenario.yaml to let it "
+                        "fall short at a cost.")
+            lines.append(line)
     if "plant_minimum_shortfall" in m.variables:
         shortfall = values_of(m, run, "plant_minimum_shortfall")
         plant_years = index.plant_years

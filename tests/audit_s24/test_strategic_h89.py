@@ -1,0 +1,89 @@
+"""Audit s24 (helper-89): what a strategic run reports about its decisions and explains.
+
+An infeasible strategic model must name the requirement, how much is short, the rule that
+blocks it and what to change; the network's fallback "lane capacities or other commitments
+bind" blamed lanes that do not bind when a strategic rule was the cause.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import evplan
+from evplan.errors import InfeasibleError
+from evplan.examples.strategic_small import strategic_lane, with_tables
+
+FALLBACK = "lane capacities or other commitments bind"
+
+
+def _tables(data: evplan.NetworkData) -> dict[str, pd.DataFrame]:
+    return {name: frame.drop(columns=["row"]) for name, frame in data.tables.items()
+            if len(frame)}
+
+
+def _explanation(data: evplan.NetworkData) -> str:
+    with pytest.raises(InfeasibleError) as caught:
+        evplan.optimize(data)
+    [line] = caught.value.explanations
+    return str(line)
+
+
+def _committed(year: int, vehicles: float) -> pd.DataFrame:
+    return pd.DataFrame({"market": ["M1"], "year": [year], "product": ["V1"],
+                         "min_vehicles": [vehicles]})
+
+
+def test_a_commitment_the_lead_time_blocks_names_the_lead_time_not_the_lanes() -> None:
+    # P1: 2 lines of 500, up to 4, but more than 2 only from 2025 + 3 = 2028. 1,500 committed
+    # in 2026 against 2 x 500 = 1,000: short by 500, because of the lead time.
+    base = strategic_lane(years=3)
+    tables = _tables(base)
+    data = with_tables(base, {
+        "plant_strategy": tables["plant_strategy"].assign(modules_max=4, add_lead_time_years=3),
+        "committed_sales": _committed(2026, 1_500.0),
+        "demand": tables["demand"].assign(volume_vehicles=2_000.0)})
+    line = _explanation(data)
+    assert "short by 500;" in line
+    assert FALLBACK not in line
+    assert ("P1 runs, full, all the 2 lines it may have in 2026 (1,000 vehicles a year; more "
+            "only from 2028: plant_strategy.csv add_lead_time_years 3; shorten the lead time)"
+            in line)
+    # The same commitment in 2028, when the lead time is over, is met: it was the only block.
+    later = strategic_lane(years=4)
+    later_tables = _tables(later)
+    met = evplan.optimize(with_tables(later, {
+        "plant_strategy": later_tables["plant_strategy"].assign(modules_max=4,
+                                                                add_lead_time_years=3),
+        "committed_sales": _committed(2028, 1_500.0),
+        "demand": later_tables["demand"].assign(volume_vehicles=2_000.0)}))
+    assert met.status == "optimal"
+
+
+@pytest.mark.parametrize(("table", "frame", "rule"), [
+    ("market_entry", pd.DataFrame({"market": ["M1"], "present": ["no"], "first_year": [2026]}),
+     "the automaker cannot be present in M1 before 2026 (market_entry.csv row 2): move its "
+     "first_year to 2025 or earlier"),
+    ("homologations", pd.DataFrame({"program": ["V1"], "market": ["M1"],
+                                    "homologated": ["no"], "first_year": [2026]}),
+     "V1 cannot be homologated in M1 by 2025 (homologations.csv: set first_year to 2025 or "
+     "earlier)"),
+    ("program_lifecycle", pd.DataFrame({"program": ["V1"], "first_year": [2026]}),
+     "V1 is not built in 2025 (program_lifecycle.csv: its first_year to last_year must "
+     "include 2025)"),
+    ("plant_program_options", pd.DataFrame({"plant": ["P1"], "program": ["V1"],
+                                            "existing": ["no"], "first_year": [2026]}),
+     "plant_program_options.csv keeps V1 off P1 in 2025 (set its first_year to 2025 or "
+     "earlier)"),
+])
+def test_a_strategic_rule_that_blocks_a_commitment_is_the_only_culprit_named(
+        table: str, frame: pd.DataFrame, rule: str) -> None:
+    # 300 committed in 2025; P1 has 1,000 capacity and 600 demand, so no lane or plant binds:
+    # only the strategic row does (short by all 300).
+    data = with_tables(strategic_lane(years=3), {table: frame,
+                                                 "committed_sales": _committed(2025, 300.0)})
+    line = _explanation(data)
+    assert "short by 300;" in line
+    assert FALLBACK not in line
+    assert rule in line
+    assert "lower the commitment, or set unmet_committed_penalty_usd_per_vehicle" in line
