@@ -21,7 +21,7 @@ import evplan
 from evplan.examples import china_export
 from evplan.examples.compliance import with_tables
 
-pytestmark = pytest.mark.slow  # ten solves of the default scenario
+pytestmark = pytest.mark.slow  # eleven solves of the default scenario
 
 
 def discount(year: int) -> float:
@@ -85,6 +85,27 @@ def test_zev_shadow_price_is_the_finite_difference_where_borrowing_is_free(base:
         rel=1e-6)
     # a credit bought later is cheaper in 2024 USD: 3,810 (GB's credit price) / 1.08
     assert row["shadow_price_usd_per_credit"] == pytest.approx(3_810.0 / 1.08)
+    assert row["borrow_shadow_price_usd_per_credit"] == 0.0
+
+
+def test_zev_prices_where_the_borrowing_limit_binds(base: Any) -> None:
+    # GB 2025 owes exactly 25 % of its requirement: a higher share also raises the limit,
+    # dz = (-price + 0.25 x limit price) x discount x vehicles x h; the limit is worth a
+    # credit bought now less one bought a year later (3,810 - 3,810 / 1.08), and a BEV the
+    # credit price x 0.72 plus the limit price x 0.25 x 0.28.
+    data, result = base
+    row = result["zev_compliance"].set_index("year").loc[2025]
+    assert row["credits_owed"] == pytest.approx(0.25 * row["credits_required"])
+    limit_price = row["borrow_shadow_price_usd_per_credit"]
+    assert limit_price == pytest.approx(3_810.0 - 3_810.0 / 1.08)
+    assert row["bev_value_usd_per_vehicle"] == pytest.approx(
+        3_810.0 * 0.72 + limit_price * 0.25 * 0.28)
+    rules = data["zev_mandates"].drop(columns="row")
+    rules.loc[rules["year"] == 2025, "zev_share"] += 0.001
+    change = resolve(data, zev_mandates=rules) - result.objective_usd
+    assert change == pytest.approx(
+        (-row["shadow_price_usd_per_credit"] + 0.25 * limit_price) * discount(2025)
+        * row["vehicles"] * 0.001, rel=1e-6)
 
 
 def test_cap_and_carbon_price_against_finite_differences(base: Any) -> None:

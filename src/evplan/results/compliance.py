@@ -32,7 +32,9 @@ the maximisation:
 one more unit of allowance: g/km x vehicle, credit, tonne); for a fleet
 target this is the shadow price times the target (a BEV sold instead of nothing lowers
 the g/km x vehicles sum by ``T``), for a ZEV mandate the credit shadow price times
-``c_BEV - s``.
+``c_BEV - s`` plus the borrowing limit's shadow price
+(``borrow_shadow_price_usd_per_credit``, 0 where the limit does not bind) times
+``borrow_share x s``: a car sold also raises the debt the year may carry.
 
 The tables are made in two steps: :class:`ComplianceLayout` holds what does not change with
 the plan (the rows, their keys and constants, the variable and row labels, the group codes
@@ -83,7 +85,8 @@ _ORDER = {
                        "zev_share_achieved", "credits_earned", "credits_required",
                        "credits_bought", "credits_sold", "credits_banked", "credits_owed",
                        "credits_missing", "penalty_usd", "credit_trade_usd",
-                       "shadow_price_usd_per_credit", "bev_value_usd_per_vehicle"],
+                       "shadow_price_usd_per_credit", "borrow_shadow_price_usd_per_credit",
+                       "bev_value_usd_per_vehicle"],
     "production_credit_compliance": ["country", "year", "requirement_share", "vehicles_built",
                                      "nev_built", "credits_earned", "credits_required",
                                      "credits_bought", "credits_sold", "credit_trade_usd",
@@ -182,8 +185,8 @@ class ComplianceLayout:
             ("credit_trade", "sold"))}
         self.duals = {name: (m.constraints[name].labels.values.ravel()
                              if name in m.constraints else None)
-                      for name in ("fleet-target", "zev-balance", "production-credit",
-                                   "carbon-cap")}
+                      for name in ("fleet-target", "zev-balance", "zev-borrow-limit",
+                                   "production-credit", "carbon-cap")}
         self.powertrain = flows["powertrain"].to_numpy()
         self.keys = self._keys(data, compliance)
         self.constant = self._constants()
@@ -256,6 +259,7 @@ class ComplianceLayout:
             return frame[column].to_numpy(dtype=float)
 
         battery = keys["battery_footprint"]
+        borrows = (floats(zev, "borrow_share") > 0) & ~zev["last"].to_numpy(dtype=bool)
         constant = {
             "bev": (self.powertrain == "BEV").astype(float),
             "nev": np.isin(self.powertrain, ("BEV", "PHEV")).astype(float),
@@ -275,6 +279,10 @@ class ComplianceLayout:
             "zev_buy_below_penalty": (floats(zev, "credit_price_usd")
                                       < floats(zev, "penalty_usd_per_vehicle")),
             "zev_bev_credits": floats(zev, "bev_credits_per_vehicle"),
+            # debt a vehicle sold allows (zev-borrow-limit) and the year's row of that limit
+            "zev_borrow_limit": np.where(borrows, floats(zev, "borrow_share")
+                                         * floats(zev, "zev_share"), 0.0),
+            "zev_borrow_row": np.where(borrows, np.cumsum(borrows) - 1, -1),
             "credit_code": flows["credit_year"].to_numpy(),
             "credit_price": floats(credit, "credit_price_usd"),
             "credit_sale_price": np.nan_to_num(floats(credit, "credit_sale_price_usd")),
@@ -416,7 +424,14 @@ class ComplianceLayout:
         delta = self._discount_at(discount, "zev_years", years["year"])
         shadow = -self._dual(run, "zev-balance", count) / delta
         table["shadow_price_usd_per_credit"] = shadow
-        table["bev_value_usd_per_vehicle"] = shadow * (constant["zev_bev_credits"] - share)
+        # a car sold also raises the year's borrowing limit by borrow_share x share credits
+        row = constant["zev_borrow_row"]
+        limit_dual = self._dual(run, "zev-borrow-limit", int(row.max(initial=-1)) + 1)
+        table["borrow_shadow_price_usd_per_credit"] = np.where(
+            row >= 0, limit_dual[np.maximum(row, 0)] if len(limit_dual) else 0.0, 0.0) / delta
+        table["bev_value_usd_per_vehicle"] = (
+            shadow * (constant["zev_bev_credits"] - share)
+            + table["borrow_shadow_price_usd_per_credit"] * constant["zev_borrow_limit"])
         return table
 
     def _credits(self, run: HighsRun, shipped: np.ndarray, discount: pd.Series

@@ -24,7 +24,8 @@ and zero-emission rules"), with its own joins (it does not read
 * ``bev_value_usd_per_vehicle`` is the reported shadow price (a dual, not re-derived) times
   :math:`T_{ky}` (fleet; times :math:`\delta_{last}/\delta_y` in an averaging group, whose
   one price is in USD of its last year: the value is in USD of the row's year) or
-  :math:`c_{BEV} - s_{ky}` (ZEV);
+  :math:`c_{BEV} - s_{ky}` plus the reported borrowing-limit price times
+  :math:`\beta_{ky} s_{ky}` (ZEV; 0 in a market's last mandate year, which may owe nothing);
 * every key of shipments with vehicles has its row.
 
 Only the columns the checked plan holds are compared: a warm re-solve
@@ -121,7 +122,8 @@ class ReportedCheck:
         self.sums: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, int]] = []
         self.constants: list[tuple[str, str, np.ndarray]] = []
         self.ratios: list[tuple[str, str, str, str, float]] = []
-        self.values: list[tuple[str, str, str, np.ndarray]] = []
+        # (table, column, [(reported price column, factor), ...]): column = sum of price x factor
+        self.values: list[tuple[str, str, list[tuple[str, np.ndarray]]]] = []
         self.unmatched: list[tuple[str, np.ndarray, pd.DataFrame]] = []
         self.labels: dict[str, list[tuple[Any, ...]]] = {}
         self.static: list[str] = []
@@ -207,9 +209,8 @@ class ReportedCheck:
             total("grams", flow["grams"])
             total("balance_g_km_vehicles", flow["grams"] - _take(target, at))
             self.ratios.append((name, "co2_g_per_km_average", "grams", "vehicles", np.nan))
-            self.values.append((name, "bev_value_usd_per_vehicle",
-                                "shadow_price_usd_per_g_km_vehicle",
-                                target * _to_own_year(data, rows, group)))
+            self.values.append((name, "bev_value_usd_per_vehicle", [(
+                "shadow_price_usd_per_g_km_vehicle", target * _to_own_year(data, rows, group))]))
             applies = first_rows(ship, rules, ["market", "year"]) >= 0
             self._rule_rows(name, rules[["market", "year"]], rows, "fleet_targets.csv")
         elif name == "zev_compliance":
@@ -222,8 +223,14 @@ class ReportedCheck:
                 phev, at))
             total("credits_required", _take(share, at))
             self.ratios.append((name, "zev_share_achieved", "zev_vehicles", "vehicles", 0.0))
-            self.values.append((name, "bev_value_usd_per_vehicle",
-                                "shadow_price_usd_per_credit", bev - share))
+            borrow = _take(rules["borrow_share"].to_numpy(dtype=float),
+                           first_rows(rows, rules, ["market", "year"]))
+            last = rows["year"].to_numpy() >= rows["market"].map(
+                rules.groupby("market")["year"].max()).to_numpy(dtype=float)
+            self.values.append((name, "bev_value_usd_per_vehicle", [
+                ("shadow_price_usd_per_credit", bev - share),
+                ("borrow_shadow_price_usd_per_credit",
+                 np.where(last, 0.0, np.nan_to_num(borrow) * share))]))
             applies = first_rows(ship, rules, ["market", "year"]) >= 0
         elif name == "production_credit_compliance":
             rules = data["production_credits"]
@@ -305,9 +312,10 @@ class ReportedCheck:
             derived[name, column] = (ratio, np.abs(ratio))
         for name, column, values in self.constants:
             derived[name, column] = (values, np.zeros(len(values)))
-        for name, column, shadow, factor in self.values:
-            if name in tables and shadow in tables[name]:
-                value = np.asarray(tables[name][shadow], dtype=float) * factor
+        for name, column, terms in self.values:
+            if name in tables and all(shadow in tables[name] for shadow, _ in terms):
+                value = sum(np.asarray(tables[name][shadow], dtype=float) * factor
+                            for shadow, factor in terms)
                 derived[name, column] = (value, np.abs(value))
         for (name, column), (expected, scale) in derived.items():
             if name in tables and column in tables[name]:

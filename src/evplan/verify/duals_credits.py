@@ -124,6 +124,18 @@ def zev_prices(lines: Lines, data: NetworkData, table: pd.DataFrame, tolerance: 
              (inputs["penalty_usd_per_vehicle"], "penalty per missing credit")],
             [(inputs["credit_sale_price_usd"], "credit sale price")],
             [(sold > RELATIVE * size, inputs["credit_sale_price_usd"], "sells credits")])
+    borrow = "borrow_shadow_price_usd_per_credit"
+    if borrow in table:
+        limit_price = floats(table, borrow)
+        nonnegative(lines, "zev_compliance", keys, borrow, limit_price, tolerance,
+                    np.zeros(len(table), dtype=bool))
+        share = _inputs(data, "zev_mandates", table, ["market", "year"], ("borrow_share",))
+        limit = share["borrow_share"] * floats(table, "credits_required")
+        owed = floats(table, "credits_owed")
+        lines.add("zev_compliance", keys, borrow, limit_price,
+                  ~binds(owed, limit) & (limit_price > tolerance),
+                  lambda i: f"it owes {owed[i]:,.6g} credits against a borrowing limit of "
+                            f"{limit[i]:,.6g}, so more borrowing room is worth 0")
 
 
 def fleet_prices(lines: Lines, data: NetworkData, table: pd.DataFrame, tolerance: float) -> None:
