@@ -8,6 +8,9 @@ self-contained for the report:
     per origin country, market, powertrain, maker and year with the ad valorem rate, the
     countervailing duty, specific and minimum duties, any tariff-rate quota and the input
     row and source it came from. ``total_rate`` is ad valorem plus countervailing.
+    ``quota_vehicles_per_year`` is the national quota of the duty row;
+    ``quota_share`` (quota_shares.csv, 1 where the group is not listed) and
+    ``maker_quota_vehicles_per_year`` (their product) are what the plan may ship in quota.
 ``network_sites``
     Every plant and market with its name and country (the map places both by country).
 
@@ -22,6 +25,7 @@ import pandas as pd
 
 from evplan.data.duties import resolve_countervailing, resolve_duty_positions
 from evplan.data.network import NetworkData
+from evplan.model.trade import quota_share
 from evplan.results.result import Result
 
 __all__ = ["REPORT_TABLES", "duty_schedule", "network_sites", "with_report_tables"]
@@ -74,6 +78,15 @@ def duty_schedule(data: NetworkData) -> pd.DataFrame:
     for column in ("specific_usd_per_vehicle", "minimum_usd_per_vehicle",
                    "quota_vehicles_per_year", "in_quota_rate"):
         schedule[column] = resolved[column].astype(float).to_numpy()
+    # The model gives the maker its share of the national quota (quota_shares.csv): Canada's
+    # 49,000 EVs of 2026 are 4,900 at a share of 0.1. Both are shown, each named for what it is.
+    groups = pd.Series(np.full(len(position), "", dtype=object))
+    groups[found] = duties["quota_group"].fillna("").astype(str).to_numpy(dtype=object)[
+        position[found]]
+    share = np.where(np.isnan(schedule["quota_vehicles_per_year"].to_numpy(float)), np.nan,
+                     quota_share(data, groups))
+    schedule["quota_share"] = share
+    schedule["maker_quota_vehicles_per_year"] = schedule["quota_vehicles_per_year"] * share
     row_numbers = np.zeros(len(position), dtype=np.int64)
     row_numbers[found] = duties["row"].to_numpy(dtype=np.int64)[position[found]]
     schedule["duty_row"] = pd.arrays.IntegerArray(row_numbers, ~found)  # <NA>: no duty row

@@ -562,7 +562,10 @@ def _duty_note(record: dict[str, Any]) -> list[str]:
     if record["minimum_usd_per_vehicle"] > 0:
         extra.append(f"min USD {record['minimum_usd_per_vehicle']:,.0f}/vehicle")
     if pd.notna(record["quota_vehicles_per_year"]):
-        extra.append(f"quota {record['quota_vehicles_per_year']:,.0f} at "
+        share = record.get("quota_share", 1.0)  # a run folder written before the column
+        mine = ("" if pd.isna(share) or share == 1.0 else
+                f" (the maker's {share:.0%}: {record['quota_vehicles_per_year'] * share:,.0f})")
+        extra.append(f"quota {record['quota_vehicles_per_year']:,.0f}{mine} at "
                      f"{record['in_quota_rate']:.1%}")
     source = str(record["source"])
     return ["; ".join(extra) or "ad valorem only",
