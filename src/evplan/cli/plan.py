@@ -177,7 +177,9 @@ def validate(
             problems.extend(error.problems)
         # scenarios.yaml (or the workbook's scenarios sheet) is an input too: its problems
         # are listed with the tables' (it was not read, so `validate` passed a broken one).
-        problems.extend(catalog_problems(path, data))
+        # ... once: a workbook that cannot be opened is the tables' and the catalog's problem
+        problems.extend(problem for problem in catalog_problems(path, data)
+                        if problem not in problems)
         if problems:
             raise InputError(problems)
     except EvplanError as error:
