@@ -109,6 +109,7 @@ def test_cli_refuses_before_the_solve_and_accepts_the_same_options(run_folder, t
     routes = pd.read_parquet(run_folder / "fleet_pack_end_of_life.parquet")
     folder_t = routes.loc[routes["route"] == "recycling", "tonnes"].sum()
     assert f"sends {folder_t:,.1f} t of packs to recycling" in text
+    assert "(fleet.json: Pack parameters from nosl.csv (not the shipped battery.csv))" in text
     assert "Traceback" not in refused.output
     assert not (run_folder / "recycling.json").exists()
     # The same --battery passes the check (the plan's own inputs agree with the folder's).

@@ -58,8 +58,24 @@ def test_kit_vehicles_are_sold_with_the_kits_origin_and_its_markets_are_export_m
     assert set(kit_rows["chemistry"]) == {"LFP"} and set(kit_rows["battery_kwh"]) == {60.0}
     # BR and ID receive kits from China: export markets as TH, which receives vehicles
     assert fleet.export_markets == ("BR", "ID", "TH")
+    # the fleet says which plan it projected (a table written elsewhere says where from)
+    assert fleet.assumptions[0] == f"Sales are those of the plan in {tmp_path} (run x: t)."
     in_use = fleet.tables["fleet"].query("market == 'ID' and powertrain == 'BEV'")
     assert in_use["sales_vehicles"].sum() == 250.0
+
+
+def test_the_fleet_names_its_own_tables_and_the_plans_scenario(tmp_path):
+    _folder(tmp_path)
+    manifest = json.loads((tmp_path / "run.json").read_text())
+    manifest["scenario"]["scenario"] = "trade-war"
+    (tmp_path / "run.json").write_text(json.dumps(manifest))
+    survival = tmp_path / "my_curves.csv"
+    survival.write_text("market,curve,mean_years,shape,source\n*,weibull,10,3,mine\n")
+    fleet = project_fleet(tmp_path, survival=survival, options=FleetOptions(0))
+    assert fleet.assumptions[0] == (f"Sales are those of the plan in {tmp_path} (run x: t, "
+                                    "scenario trade-war).")
+    assert "Survival curves from my_curves.csv (not the shipped survival.csv)." in (
+        fleet.assumptions)
 
 
 def test_a_kit_table_with_a_bad_volume_is_an_input_error(tmp_path):

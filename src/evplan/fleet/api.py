@@ -158,8 +158,17 @@ def project_fleet(
         "Retired packs younger than the second-life age limit go to second life with the "
         "chemistry's share; the rest go to recycling. kWh are nominal (as built).",
     ]
+    if plan_sales_ is not None and plan_sales_.plan:
+        assumptions.insert(0, plan_sales_.plan)
     if plan_sales_ is not None and plan_sales_.pack_sizes:
         assumptions.append(plan_sales_.pack_sizes)
+    assumptions += [f"{what} from {Path(source).name}{instead}."
+                    for what, source, instead in (
+                        ("Sales history", history, ""),
+                        ("Survival curves", survival, " (not the shipped survival.csv)"),
+                        ("Pack parameters", battery, " (not the shipped battery.csv)"),
+                        ("Chemistry rules", chemistry, " (not the shipped chemistry.csv)"))
+                    if isinstance(source, str | Path)]
     if history_table is None:
         assumptions.append(f"No sales history: vehicles in use count only vintages from "
                            f"{int(sales['year'].min())} on.")

@@ -63,6 +63,8 @@ class PlanSales:
         Where the programs' pack sizes came from, in words ('' when not said).
     kits : pandas.DataFrame or None
         A strategic plan's kit shipments (kits are exports to the market's assembly site).
+    plan : str
+        Which plan, in words ('' when not known; a run folder's says its run and scenario).
     """
 
     def __init__(self, sales: pd.DataFrame, first_year: int, last_year: int,
@@ -77,6 +79,7 @@ class PlanSales:
         self.shipments = shipments
         self.pack_sizes = pack_sizes
         self.kits = kits
+        self.plan = ""
 
     def export_markets(self, origin: str = "CN") -> list[str]:
         """Markets that receive cross-border shipments of vehicles, or kits, from ``origin``
@@ -225,7 +228,19 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
                       str(root / "kit_shipments.parquet"))
     sales = plan_sales(shipments, program_table, manifest["scenario"], markets, kits)
     sales.pack_sizes = source
+    sales.plan = plan_label(root, manifest)
     return sales
+
+
+def plan_label(root: Path, manifest: dict[str, Any]) -> str:
+    """Which plan a run folder holds, in words: its folder, run id, example and scenario
+    (a fleet, charging or recycling table written elsewhere says where it came from)."""
+    scenario = manifest.get("scenario")
+    scenario = scenario if isinstance(scenario, dict) else {}
+    chosen = scenario.get("scenario")
+    named = f"{scenario.get('name', '?')}" + (f", scenario {chosen}" if chosen else "")
+    return (f"Sales are those of the plan in {root} (run {manifest.get('run_id', '?')}: "
+            f"{named}).")
 
 
 def _rows_without_problems(table: pd.DataFrame, problems: list[Problem]

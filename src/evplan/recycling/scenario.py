@@ -12,6 +12,7 @@ assumption.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -141,14 +142,29 @@ def folder_fleet_problem(folder: str | Path, fleet: Any) -> Problem | None:
         return None
     first = both[differs].iloc[0]
     market, year, chemistry = both.index[differs.to_numpy()][0]
+    said = _fleet_inputs_said(root)
     return Problem(stored.name, (
         f"{stored.name} of the run folder (written by an earlier evplan fleet or evplan "
         f"charging) sends {both['folder'].sum():,.1f} t of packs to recycling in all, the "
         f"fleet projected for this plan {both['plan'].sum():,.1f} t; they differ first at "
         f"market {market}, {year}, {chemistry}: {first['folder']:,.3f} t in the file, "
-        f"{first['plan']:,.3f} t here. The folder's fleet was projected with other inputs. "
+        f"{first['plan']:,.3f} t here. The folder's fleet was projected with other inputs"
+        f"{said}. "
         f"Give evplan recycling the options you gave evplan fleet ({_FLEET_OPTIONS}), or "
         "run evplan fleet again on the folder with the options wanted."))
+
+
+def _fleet_inputs_said(root: Path) -> str:
+    """`` (fleet.json: Survival curves from x.csv ...)``: the tables of its own that the
+    folder's fleet names, or '' when it names none."""
+    try:
+        manifest = json.loads((root / "fleet.json").read_text(encoding="utf-8"))
+        lines = [str(line).rstrip(".") for line in manifest.get("assumptions", ())
+                 if "(not the shipped" in str(line)
+                 or str(line).startswith("Sales history from")]
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return f" (fleet.json: {'; '.join(lines)})" if lines else ""
 
 
 def plan_from_run(run: str | Path | Any, *, options: RecyclingOptions | None = None,
