@@ -94,6 +94,11 @@ def test_backtest_command_prints_and_writes_the_table(tmp_path: Path) -> None:
     assert "| global sales |" in (tmp_path / "bt" / "backtest.md").read_text(encoding="utf-8")
     assert "persistence error" in done.stdout and "conditional forecast" in " ".join(
         done.stdout.split())
+    # production is not fitted (JP 780,718 calibrated, 718,527 actual): not "reproduces the
+    # inputs" for the whole column
+    assert ("The 2023 column is the calibrated plan (its sales reproduce base_demand.csv; "
+            "production, utilisation and exports are not fitted)") in " ".join(
+        done.stdout.split())
 
 
 def test_the_backtest_tables_show_the_persistence_error_beside_the_models(

@@ -238,8 +238,9 @@ def backtest(
         exit_with_error(error, debug)
         return
     console.print(backtest_table(result.table, base_year, target_year))
-    console.print(f"error = predicted - actual. The {base_year} column is calibration (it "
-                  f"reproduces the inputs); the {target_year} column is the prediction, made "
+    console.print(f"error = predicted - actual. The {base_year} column is the calibrated "
+                  "plan (its sales reproduce base_demand.csv; production, utilisation and "
+                  f"exports are not fitted); the {target_year} column is the prediction, made "
                   f"without the {target_year} actuals but from the {target_year} inputs "
                   f"(exchange rates, duties, capacity: a conditional forecast). Persistence "
                   f"error: the error of taking the {base_year} actual as the {target_year} "
