@@ -38,8 +38,9 @@ by cell (and row by row where the row set is not checked elsewhere):
 * ``network_comparison``: the plan side (``plan_consolidated_usd`` = the year's revenue
   less every cost of the tables, ``plan_attributable_usd`` = that less the partners'
   shares re-derived above), ``discount_factor`` and the identities ``gain = plan - today``,
-  and today's ``consolidated = margin_usd - network_costs_usd`` and ``attributable =
-  consolidated - partner_share_usd``.
+  and today's ``consolidated = margin_usd - network_costs_usd - compliance_cost_usd`` and
+  ``attributable = consolidated - partner_share_usd``; with CO2 or zero-emission rules both
+  sides are less the compliance tables' cost of their year, as the objective is.
 
 Not re-derivable here: ``network_comparison``'s ``today_*`` columns (today's network is a
 second solve; only the identities above tie its columns together), and ``rvc_met`` of a site's
@@ -69,6 +70,7 @@ from evplan.strategic.check_kits import KitTerms, exchange
 from evplan.strategic.decisions import money
 from evplan.strategic.records import by_key as _by
 from evplan.strategic.records import records as _rows
+from evplan.verify.compliance_cost import COST_COLUMNS
 
 __all__ = ["reported_problems"]
 
@@ -344,6 +346,11 @@ def _value(data: NetworkData, tables: Mapping[str, pd.DataFrame]
     for _, table, column, _ in COST_KINDS:
         for (year,), amount in _sums(tables[table], ["year"], column).items():
             add(year, -amount)
+    for name, columns in COST_COLUMNS:  # the compliance rules' cost, as the objective's
+        if name in tables:
+            for column in columns:
+                for (year,), amount in _sums(tables[name], ["year"], column).items():
+                    add(year, -amount)
     return value, scale
 
 
@@ -363,20 +370,24 @@ def _comparison(data: NetworkData, tables: Mapping[str, pd.DataFrame], partner: 
     del scale
     _compare("network_comparison", frame, ["year"], want, problems,
              absolute={"discount_factor": 1e-9})
-    identities = [(f"gain_{basis}_usd", f"plan_{basis}_usd", f"today_{basis}_usd")
-                  for basis in ("consolidated", "attributable")]
+    identities: list[tuple[str, str, list[str]]] = [
+        (f"gain_{basis}_usd", f"plan_{basis}_usd", [f"today_{basis}_usd"])
+        for basis in ("consolidated", "attributable")]
     if {"margin_usd", "network_costs_usd", "partner_share_usd"} <= set(frame.columns):
-        identities += [("today_consolidated_usd", "margin_usd", "network_costs_usd"),
+        costs = ["network_costs_usd"] + (["compliance_cost_usd"]
+                                         if "compliance_cost_usd" in frame.columns else [])
+        identities += [("today_consolidated_usd", "margin_usd", costs),
                        ("today_attributable_usd", "today_consolidated_usd",
-                        "partner_share_usd")]
+                        ["partner_share_usd"])]
     for row in _rows(frame):
         for column, left, right in identities:  # column = left - right, as the tables make it
-            got, minuend, subtrahend = (float(getattr(row, name)) for name in (column, left, right))
+            got, minuend = float(getattr(row, column)), float(getattr(row, left))
+            subtrahend = sum(float(getattr(row, name)) for name in right)
             tolerance = 1e-12 * (abs(minuend) + abs(subtrahend)) + 1e-3
             if not _same(got, minuend - subtrahend, tolerance):
                 problems.append(f"network_comparison {row.year}: {column} is {got:,.2f}; "
-                                f"{left} {minuend:,.2f} less {right} {subtrahend:,.2f} is "
-                                f"{minuend - subtrahend:,.2f}.")
+                                f"{left} {minuend:,.2f} less {' + '.join(right)} "
+                                f"{subtrahend:,.2f} is {minuend - subtrahend:,.2f}.")
 
 
 def _cost(value: float) -> str:

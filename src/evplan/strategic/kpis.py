@@ -6,8 +6,9 @@ kpi                         meaning (per year; key as given)
 network_costs               decided costs outside the plants' margins: one-offs (closures,
                             modules, tooling, entries, approvals, sites) and the yearly cost
                             of market presence and assembly sites (key ``all``)
-network_value               margin - network_costs: the year's contribution to the objective
-                            on the consolidated basis (key ``all``)
+network_value               margin - network_costs - compliance cost: the year's
+                            contribution to the objective on the consolidated basis (key
+                            ``all``)
 attributable_value          network_value less the joint-venture partners' shares
 capacity_by_country         decided capacity of a country's plants (key: country)
 locally_assembled           vehicles assembled from kits (key: market)
@@ -17,9 +18,13 @@ plants_running              plants that run (key ``all``)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
-__all__ = ["STRATEGIC_KPI_UNITS", "strategic_kpis", "value_by_year"]
+from evplan.verify.compliance_cost import COST_COLUMNS
+
+__all__ = ["STRATEGIC_KPI_UNITS", "compliance_by_year", "strategic_kpis", "value_by_year"]
 
 STRATEGIC_KPI_UNITS = {
     "network_costs": "USD",
@@ -31,15 +36,31 @@ STRATEGIC_KPI_UNITS = {
 }
 
 
+def compliance_by_year(tables: Mapping[str, pd.DataFrame]) -> pd.Series:
+    """Per year: the compliance tables' cost (CO2 premiums and pooling, ZEV penalties and
+    credit trades, production-credit trades, carbon cost), the part of the objective the
+    rules add (:data:`evplan.verify.compliance_cost.COST_COLUMNS`); empty without them."""
+    parts = [tables[name].groupby("year")[list(columns)].sum().sum(axis=1)
+             for name, columns in COST_COLUMNS if name in tables and len(tables[name])]
+    if not parts:
+        return pd.Series(dtype=float)
+    return pd.concat(parts, axis=1).fillna(0.0).sum(axis=1)
+
+
 def value_by_year(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per year: margin, network costs, consolidated and attributable value (undiscounted)."""
+    """Per year: margin, network costs, compliance cost, consolidated and attributable value
+    (undiscounted). Discounted and summed, consolidated (or attributable) is the objective on
+    that basis."""
     margin = tables["margin_by_plant"].groupby("year")["margin_usd"].sum()
     costs = tables["network_costs"]
     outside = costs[~costs["in_plant_margin"].astype(bool)].groupby("year")["cost_usd"].sum()
     partner = tables["equity_margin"].groupby("year")["partner_share_usd"].sum()
     frame = pd.DataFrame({"margin_usd": margin})
     frame["network_costs_usd"] = outside.reindex(frame.index, fill_value=0.0)
-    frame["consolidated_usd"] = frame["margin_usd"] - frame["network_costs_usd"]
+    frame["compliance_cost_usd"] = compliance_by_year(tables).reindex(frame.index,
+                                                                      fill_value=0.0)
+    frame["consolidated_usd"] = (frame["margin_usd"] - frame["network_costs_usd"]
+                                 - frame["compliance_cost_usd"])
     frame["partner_share_usd"] = partner.reindex(frame.index, fill_value=0.0)
     frame["attributable_usd"] = frame["consolidated_usd"] - frame["partner_share_usd"]
     return frame.rename_axis("year").reset_index()

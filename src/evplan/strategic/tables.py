@@ -15,6 +15,10 @@ table                      one row per
 ``equity_margin``          joint-venture plant and year: JV profit, partner's share
 =========================  ================================================================
 
+With CO2 or zero-emission rules (:func:`~evplan.model.compliance_index.has_compliance`),
+the compliance tables of the plan are added too: their cost is part of the plan's value,
+so today's network is valued with its own (``network_comparison``).
+
 The network's own tables are corrected for the decisions: ``utilisation`` uses the decided
 capacity, ``margin_by_plant`` the decided fixed costs plus the margin of the kits a plant
 ships, and ``margin_by_market`` the kits' costs. Money is undiscounted USD of the year.
@@ -28,6 +32,7 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.highs import HighsRun
+from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex
 
 __all__ = ["lookup", "strategic_tables", "values_of"]
@@ -329,5 +334,8 @@ def strategic_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: Ne
     out |= _patch_network_tables(out, index)
     out["network_costs"] = _network_costs(out)
     out["equity_margin"] = _equity(out, index)
-    del data
+    if has_compliance(data):  # their cost is part of the plan's value (kpis.value_by_year)
+        from evplan.results.compliance import compliance_tables
+
+        out |= compliance_tables(m, run, index, data, index.compliance)
     return out
