@@ -86,3 +86,15 @@ def test_a_kit_table_with_a_bad_volume_is_an_input_error(tmp_path):
         project_fleet(tmp_path, options=FleetOptions(0))
     assert raised.value.problems[0].file.endswith("kit_shipments.parquet")
     assert "kits" in str(raised.value)
+
+
+def test_a_kit_table_run_json_lists_but_the_folder_lacks_is_named(tmp_path):
+    _folder(tmp_path)
+    (tmp_path / "kit_shipments.parquet").unlink()
+    with pytest.raises(InputError, match=r"kit_shipments\.parquet is missing, while run\.json"):
+        project_fleet(tmp_path, options=FleetOptions(0))
+    manifest = json.loads((tmp_path / "run.json").read_text())
+    manifest["tables"] = ["shipments"]  # an export plan: no kits, nothing missing
+    (tmp_path / "run.json").write_text(json.dumps(manifest))
+    assert project_fleet(tmp_path, options=FleetOptions(0)).tables["fleet_sales"][
+        "sales_vehicles"].sum() == 7200.0

@@ -221,6 +221,13 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
                                       "run -o FOLDER --force`.")])
         markets = sorted(set(by_market["market"].astype(str)) | set(shipments["market"]))
     kits = None
+    listed = manifest.get("tables")
+    if (isinstance(listed, list) and "kit_shipments" in listed
+            and not (root / "kit_shipments.parquet").exists()):
+        raise InputError([Problem(str(root / "kit_shipments.parquet"), (
+            f"{root / 'kit_shipments.parquet'} is missing, while run.json lists it: the "
+            "vehicles this strategic plan assembles from kits would be left out of the "
+            "fleet. Write the folder again with `evplan run -o FOLDER --force`."))])
     if (root / "kit_shipments.parquet").exists():  # a strategic plan's vehicles from kits
         kits = read_table_file(root / "kit_shipments.parquet")
         check_volumes(kits, {"text": ("origin", "program", "powertrain", "market"),
