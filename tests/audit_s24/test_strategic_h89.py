@@ -123,3 +123,19 @@ def test_the_value_against_today_counts_the_compliance_cost_as_the_objective_doe
         kpis = result.kpis[result.kpis["kpi"] == "network_value"]
         value = float((kpis["value"] * (1 + rate) ** -(kpis["year"] - 2030)).sum())
         assert value == pytest.approx(result.objective_usd, abs=1.0)
+
+
+def test_the_value_by_basis_counts_the_penalty_of_unmet_commitments() -> None:
+    # 800 committed in 2026 where demand holds 600: 200 short at US$ 5,000 = 1.0 M, which the
+    # objective subtracts: 2 x (600 x 9,000 - 2 M) - 1 M = 5.8 M (no discounting). The value
+    # by basis (objective_consolidated_usd, network_value) said 6.8 M.
+    data = with_tables(strategic_lane(years=2), {"committed_sales": _committed(2026, 800.0)},
+                       unmet_committed_penalty_usd_per_vehicle=5_000.0)
+    result = evplan.optimize(data)
+    assert result.objective_usd == pytest.approx(5_800_000.0, abs=1.0)
+    assert result.metadata["objective_consolidated_usd"] == pytest.approx(5_800_000.0, abs=1.0)
+    costs = result.tables["network_costs"]
+    penalty = costs[costs["kind"] == "unmet commitments penalty"].set_index("year")["cost_usd"]
+    assert penalty.to_dict() == pytest.approx({2026: 1_000_000.0})
+    kpis = result.kpis[result.kpis["kpi"] == "network_value"]
+    assert float(kpis["value"].sum()) == pytest.approx(5_800_000.0, abs=1.0)

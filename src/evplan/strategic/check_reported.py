@@ -29,7 +29,9 @@ by cell (and row by row where the row set is not checked elsewhere):
   one-offs; ``jv_profit_usd`` = cost x markup - fixed - one-off; ``partner_share_usd`` =
   (1 - equity share) x profit;
 * ``network_costs``: per year and kind, the sum of the decision tables' cost column of
-  that kind, with ``in_plant_margin`` true for the plant and program fixed costs only;
+  that kind, with ``in_plant_margin`` true for the plant and program fixed costs only, and,
+  with ``unmet_committed_penalty_usd_per_vehicle``, the penalty of each year's unmet
+  commitments (from the sales);
 * ``network_decisions``: every event re-derived from consecutive states (plants: close,
   mothball, reopen, modules removed or added, with the module count before; programs:
   starts and stops, a start and a stop of one program in one year paired as a move in
@@ -67,6 +69,7 @@ from evplan.data import NetworkData
 from evplan.data.duties import expand_years, year_or
 from evplan.data.products import product_members
 from evplan.strategic.check_kits import KitTerms, exchange
+from evplan.strategic.check_money import commitment_penalty_usd
 from evplan.strategic.decisions import money
 from evplan.strategic.records import by_key as _by
 from evplan.strategic.records import records as _rows
@@ -311,11 +314,25 @@ COST_KINDS = (("plant fixed (decided)", "plant_decisions", "fixed_cost_usd", Tru
               ("assembly site one-off", "assembly", "one_off_cost_usd", False))
 
 
-def _network_costs(tables: Mapping[str, pd.DataFrame]) -> Want:
+PENALTY = "unmet commitments penalty"
+
+
+def _penalties(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> dict[int, float]:
+    """Per year of a commitment: the penalty of its unmet part (only when
+    ``unmet_committed_penalty_usd_per_vehicle`` is set), from the sales."""
+    if data.scenario.unmet_committed_penalty_usd_per_vehicle is None:
+        return {}
+    years = sorted({int(year) for year in data["committed_sales"]["year"]} & set(data.years))
+    return {year: commitment_penalty_usd(data, tables["sales"], {year: 1.0}) for year in years}
+
+
+def _network_costs(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> Want:
     want: Want = {}
     for kind, table, column, inside in COST_KINDS:
         for (year,), value in _sums(tables[table], ["year"], column).items():
             want[(year, kind)] = {"cost_usd": value, "in_plant_margin": inside}
+    for year, value in _penalties(data, tables).items():
+        want[(year, PENALTY)] = {"cost_usd": value, "in_plant_margin": False}
     return want
 
 
@@ -346,6 +363,8 @@ def _value(data: NetworkData, tables: Mapping[str, pd.DataFrame]
     for _, table, column, _ in COST_KINDS:
         for (year,), amount in _sums(tables[table], ["year"], column).items():
             add(year, -amount)
+    for year, amount in _penalties(data, tables).items():
+        add(year, -amount)
     for name, columns in COST_COLUMNS:  # the compliance rules' cost, as the objective's
         if name in tables:
             for column in columns:
@@ -553,7 +572,7 @@ def reported_problems(data: NetworkData, tables: Mapping[str, pd.DataFrame]) -> 
     partner = _equity(data, tables)
     _compare("equity_margin", tables["equity_margin"], ["plant", "year"], partner, problems)
     _compare("network_costs", tables["network_costs"], ["year", "kind"],
-             _network_costs(tables), problems)
+             _network_costs(data, tables), problems)
     if "network_comparison" in tables:
         _comparison(data, tables, partner, problems)
     if "network_decisions" in tables:

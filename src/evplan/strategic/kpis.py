@@ -5,7 +5,8 @@ kpi                         meaning (per year; key as given)
 ==========================  ================================================================
 network_costs               decided costs outside the plants' margins: one-offs (closures,
                             modules, tooling, entries, approvals, sites) and the yearly cost
-                            of market presence and assembly sites (key ``all``)
+                            of market presence and assembly sites, and the penalty of
+                            unmet commitments when one is set (key ``all``)
 network_value               margin - network_costs - compliance cost: the year's
                             contribution to the objective on the consolidated basis (key
                             ``all``)

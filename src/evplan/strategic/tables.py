@@ -11,7 +11,8 @@ table                      one row per
 ``steering_variants_added`` plant-program lacking a steering side, and year
 ``assembly``               assembly site and year: open, vehicles assembled, utilisation
 ``kit_shipments``          kit flow: kits, their costs, duty, preferential kits, RVC
-``network_costs``          year and kind of decided cost (undiscounted USD)
+``network_costs``          year and kind of decided cost (undiscounted USD), with the
+                           penalty of unmet commitments when one is set
 ``equity_margin``          joint-venture plant and year: JV profit, partner's share
 =========================  ================================================================
 
@@ -249,6 +250,22 @@ def _network_costs(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return costs.sort_values(["year", "kind"]).reset_index(drop=True)
 
 
+def _with_penalty(costs: pd.DataFrame, m: linopy.Model, run: HighsRun, index: ModelIndex,
+                  per_vehicle_usd: float | None) -> pd.DataFrame:
+    """``costs`` with the kind ``unmet commitments penalty`` per year of a commitment, when
+    ``unmet_committed_penalty_usd_per_vehicle`` lets commitments fall short: the objective
+    subtracts it, so the plan's value by year (kpis.value_by_year) must too."""
+    if per_vehicle_usd is None or "unmet_committed" not in m.variables:
+        return costs
+    short = values_of(m, run, "unmet_committed")
+    penalty = pd.Series(short * float(per_vehicle_usd)).groupby(
+        index.committed["year"].to_numpy()).sum()
+    rows = pd.DataFrame({"year": penalty.index.astype(int), "kind": "unmet commitments penalty",
+                         "cost_usd": penalty.to_numpy(dtype=float), "in_plant_margin": False})
+    frame = pd.concat([costs, rows], ignore_index=True) if len(costs) else rows
+    return frame.sort_values(["year", "kind"]).reset_index(drop=True)
+
+
 def _patch_network_tables(tables: dict[str, pd.DataFrame], index: ModelIndex
                           ) -> dict[str, pd.DataFrame]:
     """Decided capacity in ``utilisation``; decided fixed cost and kits in the margins."""
@@ -332,7 +349,8 @@ def strategic_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: Ne
     out |= _markets(m, run, index)
     out |= _kits(m, run, index)
     out |= _patch_network_tables(out, index)
-    out["network_costs"] = _network_costs(out)
+    out["network_costs"] = _with_penalty(_network_costs(out), m, run, index,
+                                         data.scenario.unmet_committed_penalty_usd_per_vehicle)
     out["equity_margin"] = _equity(out, index)
     if has_compliance(data):  # their cost is part of the plan's value (kpis.value_by_year)
         from evplan.results.compliance import compliance_tables
