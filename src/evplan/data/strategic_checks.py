@@ -4,8 +4,9 @@ Run by :func:`evplan.data.checks.check_tables` after the column checks; each app
 problems and none raises. They check what the model would otherwise get wrong silently: a
 plant-program option for a pair no plant_programs row prices, a kit route that can never
 ship, a lifecycle cap below the
-plants that must build the program, a preferential kit rate with no rules of origin, and
-a kit lane no kit duty row covers.
+plants that must build the program, a preferential kit rate with no rules of origin,
+a kit lane no kit duty row covers, and a kit route into a market whose CO2 or ZEV rule
+would not count its cars (:mod:`evplan.data.kit_compliance_checks`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pandas as pd
 
 from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
 from evplan.data.duties import expand_years, year_or
+from evplan.data.kit_compliance_checks import check_kit_compliance
 from evplan.data.network import ScenarioSettings
 from evplan.errors import Problem
 from evplan.schema import TABLES
@@ -222,3 +224,4 @@ def check_strategic_tables(tables: Tables, labels: dict[str, str],
     _kit_duty_rows(tables, labels, scenario, problems)
     if _kit_routes_open(tables, labels, scenario, problems):  # else: no duty for a dead lane
         _kit_duty_coverage(tables, labels, scenario, problems)
+    check_kit_compliance(tables, labels, scenario, problems)

@@ -1,0 +1,65 @@
+"""Kit routes into a market with a rule that does not count kits are input errors.
+
+Kit-assembled cars sell in the site's market, but fleet CO2 targets, ZEV mandates and the
+carbon price and cap count built-up vehicles only (docs/formulation.md, "Kits"): a plan that
+supplied such a market with kits understated its fleet CO2 or ZEV requirement and was still
+called optimal. The combination is refused, naming the kit route, the rule and the years.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import evplan
+from evplan.errors import InputError
+from tests.strategic.networks import two_plants
+
+SITE = {"site": ["S1"], "market": ["M1"], "capacity_vehicles_per_year": [100.0]}
+ROUTE = {"plant": ["P1"], "site": ["S1"], "kit": ["CKD"], "kit_value_share": [0.5],
+         "freight_usd_per_vehicle": [100.0], "assembly_cost_usd_per_vehicle": [2_000.0],
+         "first_year": [2026]}
+FREE_DUTY = {"default_duty_rate": 0.0}
+
+
+def _kits(**extra: object) -> evplan.NetworkData:
+    return two_plants(years=3, market_country="BB", scenario=FREE_DUTY,
+                      extra={"assembly_sites": SITE, "kit_routes": ROUTE, **extra})
+
+
+def test_a_kit_route_into_a_market_with_a_fleet_target_is_named() -> None:
+    target = {"market": ["M1"], "year": [2027], "target_g_per_km": [100.0],
+              "premium_usd_per_g_km": [100.0]}
+    with pytest.raises(InputError) as caught:
+        _kits(fleet_targets=target)
+    text = " ".join(str(caught.value).split())
+    assert ("row 2, kit_routes 'P1/S1/CKD': the kits assemble cars sold in M1 in 2026-2027, "
+            "and fleet_targets.csv sets a fleet CO2 target for M1 in 2027. evplan does not "
+            "count kit-assembled cars") in text, text
+
+
+def test_a_zev_mandate_and_a_carbon_price_are_named_together() -> None:
+    mandate = {"market": ["M1", "M1"], "year": [2025, 2026], "zev_share": [0.2, 0.2],
+               "penalty_usd_per_vehicle": [10_000.0, 10_000.0]}
+    prices = {"year": [2025, 2026, 2027], "carbon_price_usd_per_t": [0.0, 0.0, 50.0]}
+    with pytest.raises(InputError) as caught:
+        _kits(zev_mandates=mandate, carbon_prices=prices)
+    text = " ".join(str(caught.value).split())
+    # the 2025 mandate year is before the route opens; a zero price sets nothing
+    assert ("zev_mandates.csv sets a ZEV mandate for M1 in 2026; carbon_prices.csv sets a "
+            "carbon price or cap in 2027.") in text, text
+
+
+def test_rules_outside_the_routes_years_or_markets_are_accepted() -> None:
+    target = {"market": ["M1"], "year": [2025], "target_g_per_km": [100.0],
+              "premium_usd_per_g_km": [100.0]}
+    prices = {"year": [2025, 2026, 2027], "carbon_price_usd_per_t": [0.0, 0.0, 0.0]}
+    data = _kits(fleet_targets=target, carbon_prices=prices)  # kits only from 2026
+    assert evplan.optimize(data).status == "optimal"
+
+
+def test_china_strategic_is_accepted() -> None:
+    """The shipped scenario's kit sites (TH, ID, MY, BR) have no fleet target or ZEV mandate
+    and its carbon price is 0: nothing to refuse."""
+    from evplan.examples import china_strategic
+
+    assert len(china_strategic()["kit_routes"]) > 0
