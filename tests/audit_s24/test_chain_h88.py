@@ -130,3 +130,50 @@ def test_cli_fleet_options_with_retired_packs_are_a_usage_error(tmp_path):
                                       str(SHIPPED_BATTERY), "--no-record"])
     assert result.exit_code == 2
     assert "--battery project the fleet of a run folder" in " ".join(result.output.split())
+
+
+def _fake_recycling_tables(folder: Path, fleet) -> None:
+    """recycling.json and recycling_material_flows as `evplan recycling` writes them, for
+    the packs ``fleet`` sends to recycling (all material counted as `other`)."""
+    import json
+
+    retired = inputs_from_fleet(fleet).retired
+    flows = retired.assign(material="other")[
+        ["collection_point", "year", "chemistry", "material", "tonnes"]]
+    flows.to_parquet(folder / "recycling_material_flows.parquet")
+    flows.to_csv(folder / "recycling_material_flows.csv", index=False)
+    (folder / "recycling.json").write_text(json.dumps({"tables": ["material_flows"]}))
+
+
+def test_fleet_removes_recycling_tables_planned_on_another_fleet(run_folder, tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    for name in folder.glob("fleet*"):  # the other test's fleet tables, if it ran first
+        if name.name not in ("fleet_compliance.csv", "fleet_compliance.parquet"):
+            name.unlink()
+    shipped = project_fleet(folder)
+    _fake_recycling_tables(folder, shipped)
+    runner = CliRunner()
+    same = runner.invoke(app, ["fleet", str(folder), "--no-record"])
+    assert same.exit_code == 0, same.output
+    assert (folder / "recycling.json").exists()  # planned on this very fleet: kept
+    assert "recycling tables" not in same.output
+    battery = tmp_path / "nosl.csv"
+    _no_second_life().to_csv(battery, index=False)
+    other = runner.invoke(app, ["fleet", str(folder), "--battery", str(battery),
+                                "--no-record"])
+    assert other.exit_code == 0, other.output
+    text = " ".join(other.output.split())
+    routes = shipped.tables["pack_end_of_life"]
+    planned_t = routes.loc[routes["route"] == "recycling", "tonnes"].sum()
+    everything_t = project_fleet(folder, battery=battery).tables["packs_retired"]["tonnes"].sum()
+    assert (f"were planned on {planned_t:,.1f} t of retired packs; this fleet sends "
+            f"{everything_t:,.1f} t to recycling") in text
+    assert not (folder / "recycling.json").exists()
+    assert not list(folder.glob("recycling_*"))

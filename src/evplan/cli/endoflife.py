@@ -88,6 +88,7 @@ def fleet(
             result = project_fleet(folder, history=history, survival=survival, battery=battery,
                                    chemistry=chemistry, options=FleetOptions(
                                        years_after_plan, after_plan))  # type: ignore[arg-type]
+            stale = _recycling_stale(folder, target.previous, result)
             parameters = {"years_after_plan": years_after_plan, "after_plan": after_plan,
                           **{name: str(path) for name, path in (
                               ("history", history), ("survival", survival), ("battery", battery),
@@ -107,7 +108,8 @@ def fleet(
                                   store=store if record else None,
                                   run_ids=[run_id] if record else [],
                                   commit=commit if record else None, drop=_earlier_tables(
-                                      folder, "fleet", "charging"))
+                                      folder, "fleet", "charging",
+                                      *(("recycling",) if stale else ())))
             report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
@@ -123,6 +125,8 @@ def fleet(
         console.print(f"The charging tables{sized} were removed: they were sized on the "
                       "fleet this command replaces. Run evplan charging again for charging "
                       "on this fleet.")
+    if stale:
+        console.print(stale)
     _print_recorded(run_id if record else None, store, report_file, folder)
 
 
@@ -204,6 +208,7 @@ def charging(
                 markets=chosen,
                 last_year=last_year,
                 target=QueueTarget(max_wait_probability, max_mean_wait_minutes))
+            stale = _recycling_stale(folder, target.previous, fleet_result)
             result = plan_charging(fleet_result, options=options)
             skipped = ""
             try:
@@ -241,7 +246,8 @@ def charging(
                                   store=store if record else None,
                                   run_ids=[run_id] if record else [],
                                   commit=commit if record else None,
-                                  drop=_earlier_tables(folder, "fleet", "charging"))
+                                  drop=_earlier_tables(folder, "fleet", "charging",
+                                                       *(("recycling",) if stale else ())))
             report_file = folder / reports[0] if reports else None
     except (EvplanError, OSError) as error:
         exit_with_error(error, debug)
@@ -254,6 +260,8 @@ def charging(
                       "--siting-market.")
     console.print(f"Fleet and charging tables written to {shown_path(folder)}"
                   + _replaced(target.previous, "fleet", "charging"))
+    if stale:
+        console.print(stale)
     _print_recorded(run_id if record else None, store, report_file, folder)
 
 
@@ -462,6 +470,22 @@ def _charging_sized(folder: Path, previous: Marker | None) -> str | None:
     runs = [u.get("run_id") for u in (previous.updates if previous else ())
             if u.get("command") == "charging"]
     return f" of run {runs[-1]}" if runs else ""
+
+
+def _recycling_stale(folder: Path, previous: Marker | None, fleet: object) -> str:
+    """The line saying the folder's recycling tables go (planned on other retired packs
+    than ``fleet`` sends to recycling), or '' when they stay or there are none."""
+    from evplan.recycling.scenario import recycling_on_other_fleet
+
+    other = recycling_on_other_fleet(folder, fleet)
+    if other is None:
+        return ""
+    runs = [u.get("run_id") for u in (previous.updates if previous else ())
+            if u.get("command") == "recycling"]
+    of_run = f" of run {runs[-1]}" if runs else ""
+    return (f"The recycling tables{of_run} were removed: they were planned on {other} to "
+            "recycling. Run evplan recycling again, with this command's fleet options, for "
+            "recycling on this fleet.")
 
 
 def _replaced(previous: Marker | None, *commands: str) -> str:

@@ -26,8 +26,14 @@ from evplan.recycling.options import RecyclingOptions
 from evplan.recycling.plan import RecyclingResult, plan_recycling
 from evplan.recycling.tables import RecyclingInputs, TableSource, load_inputs
 
-__all__ = ["folder_fleet_problem", "inputs_from_fleet", "new_eu_batteries", "plan_from_run",
-           "retired_from_fleet"]
+__all__ = [
+    "folder_fleet_problem",
+    "inputs_from_fleet",
+    "new_eu_batteries",
+    "plan_from_run",
+    "recycling_on_other_fleet",
+    "retired_from_fleet",
+]
 
 _FLEET_OPTIONS = "--history, --survival, --battery, --chemistry, --years-after-plan, --after-plan"
 
@@ -152,6 +158,38 @@ def folder_fleet_problem(folder: str | Path, fleet: Any) -> Problem | None:
         f"{said}. "
         f"Give evplan recycling the options you gave evplan fleet ({_FLEET_OPTIONS}), or "
         "run evplan fleet again on the folder with the options wanted."))
+
+
+def recycling_on_other_fleet(folder: str | Path, fleet: Any) -> str | None:
+    """Whether the run folder's recycling tables were planned on other retired packs than
+    ``fleet`` sends to recycling (``evplan fleet`` and ``evplan charging`` then remove them,
+    as they remove charging tables sized on the fleet they replace).
+
+    Returns
+    -------
+    str or None
+        None when the folder has no recycling tables or they plan these packs; else the
+        two totals in words, e.g. ``"1,505,047.1 t of retired packs; this fleet sends
+        1,111,233.2 t"``.
+    """
+    from evplan.fleet.write import written_files
+
+    root = Path(folder)
+    name = "recycling_material_flows.parquet"
+    if name not in written_files(root, "recycling") or not (root / name).is_file():
+        return None
+    keys = ["collection_point", "year", "chemistry"]
+    try:
+        planned = pd.read_parquet(root / name).groupby(keys)["tonnes"].sum().rename("planned")
+    except (OSError, ValueError, KeyError):
+        return "tables that cannot be read"
+    ours = retired_from_fleet(fleet).set_index(keys)["tonnes"].rename("fleet")
+    both = planned.to_frame().join(ours, how="outer").fillna(0.0)
+    gap = (both["planned"] - both["fleet"]).abs()
+    if not (gap > 1e-6 * np.maximum(1.0, both.abs().max(axis=1))).any():
+        return None
+    return (f"{both['planned'].sum():,.1f} t of retired packs; this fleet sends "
+            f"{both['fleet'].sum():,.1f} t")
 
 
 def _fleet_inputs_said(root: Path) -> str:
