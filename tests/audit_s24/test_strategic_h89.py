@@ -139,3 +139,33 @@ def test_the_value_by_basis_counts_the_penalty_of_unmet_commitments() -> None:
     assert penalty.to_dict() == pytest.approx({2026: 1_000_000.0})
     kpis = result.kpis[result.kpis["kpi"] == "network_value"]
     assert float(kpis["value"].sum()) == pytest.approx(5_800_000.0, abs=1.0)
+
+
+def test_a_plan_stopped_without_a_bound_says_so_on_screen() -> None:
+    # `evplan run china-strategic --time-limit 0.3` kept today's network and printed
+    # "MIP gap inf% (bound US$ inf bn)" and nothing about the plan being unproven.
+    from types import SimpleNamespace
+
+    from evplan.strategic.decisions import decision_lines
+
+    decisions = pd.DataFrame({"year": pd.Series(dtype=int), "kind": pd.Series(dtype=object),
+                              "subject": pd.Series(dtype=object),
+                              "program": pd.Series(dtype=object),
+                              "count": pd.Series(dtype=int),
+                              "one_off_cost_usd": pd.Series(dtype=float),
+                              "sentence": pd.Series(dtype=object)})
+    meta = {"mip_gap": float("inf"), "mip_bound_usd": float("inf"),
+            "objective_basis": "consolidated", "today_network_status": "optimal",
+            "today_network_objective_usd": 88.7e9, "plan_gain_over_today_usd": 0.0}
+    result = SimpleNamespace(tables={"network_decisions": decisions}, metadata=meta,
+                             objective_usd=88.7e9, status="time_limit")
+    lines = decision_lines(result)
+    assert not any("inf" in line for line in lines), lines
+    assert "MIP gap unknown: no bound was proven before the solver stopped." in lines
+    assert lines[-1].startswith("Status time_limit: the best plan found when the solver "
+                                "stopped, not proven optimal")
+    # A proven 4 % gap is printed with its bound, and the status line follows it.
+    result.metadata = {**meta, "mip_gap": 0.04, "mip_bound_usd": 93.2e9}
+    lines = decision_lines(result)
+    assert "MIP gap 4.000% (bound US$ 93.2 bn)." in lines
+    assert lines[-1].startswith("Status time_limit:")

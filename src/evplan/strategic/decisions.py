@@ -18,6 +18,7 @@ cost between them (docs/formulation.md, "The plan's network decisions").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -206,7 +207,9 @@ def _grouped_sentences(decisions: pd.DataFrame) -> list[str]:
 
 
 def decision_lines(result: Any, limit: int = 40) -> list[str]:
-    """Sentences ``evplan run`` prints first: the decisions, then the value against today.
+    """Sentences ``evplan run`` prints first: the decisions, then the value against today,
+    the MIP gap ("unknown" when no bound was proven) and, for a plan the solver did not prove
+    optimal (``time_limit``), that it is the best found when the solver stopped.
 
     Empty for a plan without strategic tables.
     """
@@ -232,6 +235,14 @@ def decision_lines(result: Any, limit: int = 40) -> list[str]:
     elif meta.get("today_network_status"):
         lines.append(f"Today's network cannot run this scenario "
                      f"({meta['today_network_status']}): the decisions are needed.")
-    if meta.get("mip_gap", 0) > 0:
-        lines.append(f"MIP gap {meta['mip_gap']:.3%} (bound {money(meta['mip_bound_usd'])}).")
+    gap, bound = float(meta.get("mip_gap", 0.0)), meta.get("mip_bound_usd")
+    proven = bound is not None and math.isfinite(float(bound)) and math.isfinite(gap)
+    if proven and gap > 0:
+        lines.append(f"MIP gap {gap:.3%} (bound {money(float(bound))}).")
+    elif gap > 0:
+        lines.append("MIP gap unknown: no bound was proven before the solver stopped.")
+    status = str(getattr(result, "status", "optimal"))
+    if status != "optimal":
+        lines.append(f"Status {status}: the best plan found when the solver stopped, not "
+                     "proven optimal; raise --time-limit for a better or proven plan.")
     return lines
