@@ -177,3 +177,28 @@ def test_fleet_removes_recycling_tables_planned_on_another_fleet(run_folder, tmp
             f"{everything_t:,.1f} t to recycling") in text
     assert not (folder / "recycling.json").exists()
     assert not list(folder.glob("recycling_*"))
+
+
+@pytest.mark.slow  # the default plan's recycling MILPs: ~25 s
+def test_recycling_says_which_plan_and_tables_its_packs_came_from(run_folder, tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from evplan.cli import app
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    for name in folder.glob("fleet*"):  # the other tests' fleet tables, if they ran first
+        if name.name not in ("fleet_compliance.csv", "fleet_compliance.parquet"):
+            name.unlink()
+    (folder / "fleet.json").unlink(missing_ok=True)
+    battery = tmp_path / "nosl.csv"
+    _no_second_life().to_csv(battery, index=False)
+    done = CliRunner().invoke(app, ["recycling", str(folder), "--battery", str(battery),
+                                    "-o", str(tmp_path / "out"), "--no-record",
+                                    "--time-limit", "60"])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())
+    assert f"Sales are those of the plan in {folder} (run " in text
+    assert "Pack parameters from nosl.csv (not the shipped battery.csv)." in text

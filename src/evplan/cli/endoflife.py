@@ -395,6 +395,10 @@ def recycling(
     console.print(plants_table(result))
     console.print(years_table(result))
     console.print(*closing_note(result), sep="\n")
+    # which plan and which fleet tables of the user's own the packs came from
+    console.print(*(line for line in result.assumptions if line.startswith(
+        ("Sales are those of the plan", "Sales history from")) or "(not the shipped" in line),
+        sep="\n", highlight=False)
     console.print(f"Recycling tables written to {shown_path(folder)}"
                   + _replaced(target.previous, "recycling"))
     _print_recorded(run_id if record else None, store, report_file, folder)
