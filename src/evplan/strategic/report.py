@@ -128,7 +128,8 @@ def _value(comparison: pd.DataFrame) -> dict[str, Any]:
                "marker": {"color": "#2e86c1"}}]
     gain = float((comparison["gain_consolidated_usd"] * comparison["discount_factor"]).sum())
     return {"id": "network-value", "title": "Value of the plan against today's network",
-            "caption": f"Margin after fixed and one-off costs, US$ bn a year (consolidated). "
+            "caption": "Margin after fixed, one-off and compliance costs (and any penalty of "
+                       "unmet commitments), US$ bn a year (consolidated). "
                        f"Discounted, the plan is worth US$ {gain / 1e9:,.2f} bn more than "
                        "keeping today's network.",
             "figure": {"data": traces, "layout": _layout(
