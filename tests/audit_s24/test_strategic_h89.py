@@ -169,3 +169,16 @@ def test_a_plan_stopped_without_a_bound_says_so_on_screen() -> None:
     lines = decision_lines(result)
     assert "MIP gap 4.000% (bound US$ 93.2 bn)." in lines
     assert lines[-1].startswith("Status time_limit:")
+
+
+def test_a_commitment_short_for_want_of_demand_does_not_ask_for_more_modules() -> None:
+    # Demand holds 1,000, P1's 2 lines build exactly 1,000: 1,500 committed is 500 short for
+    # want of demand alone; raising modules_max would not help, so it is not suggested.
+    base = strategic_lane(years=3)
+    tables = _tables(base)
+    data = with_tables(base, {"committed_sales": _committed(2026, 1_500.0),
+                              "demand": tables["demand"].assign(volume_vehicles=1_000.0)})
+    line = _explanation(data)
+    assert "short by 500;" in line
+    assert "its demand tiers hold only 1,000 vehicles" in line
+    assert "modules_max" not in line

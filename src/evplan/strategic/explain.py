@@ -143,10 +143,14 @@ def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
             row = index.committed.iloc[int(position)]
             programs = set(index.committed_terms[index.committed_terms["committed"]
                                                  == position]["program"])
-            extra = [*_strategic_reasons(data, index, row["market"], int(row["year"]),
-                                         programs),
-                     *_module_reasons(m, run, index, flows, row["market"], int(row["year"]),
-                                      programs)]
+            terms = index.committed_terms[index.committed_terms["committed"] == position]
+            pools = index.sales.loc[terms["sale"], "pool"].unique()
+            volume = float(index.pools.loc[pools, "volume_vehicles"].sum())
+            extra = _strategic_reasons(data, index, row["market"], int(row["year"]), programs)
+            if float(row["min_vehicles"]) - volume < float(unmet[position]) - TOLERANCE_VEHICLES:
+                # not all short for want of demand: the modules a plant may run can bind
+                extra += _module_reasons(m, run, index, flows, row["market"], int(row["year"]),
+                                         programs)
             if extra:
                 line = (line[:-1].replace(FALLBACK, "") + "; " + " and ".join(extra)
                         + ". Change those rows, lower the commitment, or set "
