@@ -182,3 +182,28 @@ def test_a_commitment_short_for_want_of_demand_does_not_ask_for_more_modules() -
     assert "short by 500;" in line
     assert "its demand tiers hold only 1,000 vehicles" in line
     assert "modules_max" not in line
+
+
+def test_today_s_network_stopped_by_the_limit_is_not_called_unable_to_run() -> None:
+    # A limit that stops today's network's solve without a plan said "Today's network cannot
+    # run this scenario (time_limit): the decisions are needed", a claim nothing proved.
+    from types import SimpleNamespace
+
+    from evplan.strategic.decisions import decision_lines
+
+    decisions = pd.DataFrame({"year": [2026], "kind": ["close"], "subject": ["P1"],
+                              "program": [""], "count": [2], "one_off_cost_usd": [0.0],
+                              "sentence": ["close P1 for good in 2026 (its 2 lines stop)"]})
+    meta = {"mip_gap": 0.0, "mip_bound_usd": 1e6, "objective_basis": "consolidated",
+            "today_network_objective_usd": float("nan"),
+            "plan_gain_over_today_usd": float("nan")}
+    result = SimpleNamespace(tables={"network_decisions": decisions}, objective_usd=1e6,
+                             status="optimal",
+                             metadata={**meta, "today_network_status": "time_limit"})
+    lines = decision_lines(result)
+    assert not any("cannot run" in line for line in lines), lines
+    assert ("Today's network was not solved before the solver stopped (time_limit): no "
+            "comparison with it.") in lines
+    result.metadata = {**meta, "today_network_status": "infeasible"}
+    assert ("Today's network cannot run this scenario (infeasible): the decisions are "
+            "needed.") in decision_lines(result)

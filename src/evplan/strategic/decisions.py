@@ -232,9 +232,12 @@ def decision_lines(result: Any, limit: int = 40) -> list[str]:
         lines.append(f"Value {money(result.objective_usd)} ({basis}, discounted), "
                      f"{money(gain)} more than keeping today's network "
                      f"({money(meta['today_network_objective_usd'])}).")
-    elif meta.get("today_network_status"):
+    elif meta.get("today_network_status") in ("infeasible", "unbounded"):
         lines.append(f"Today's network cannot run this scenario "
                      f"({meta['today_network_status']}): the decisions are needed.")
+    elif meta.get("today_network_status"):
+        lines.append(f"Today's network was not solved before the solver stopped "
+                     f"({meta['today_network_status']}): no comparison with it.")
     gap, bound = float(meta.get("mip_gap", 0.0)), meta.get("mip_bound_usd")
     proven = bound is not None and math.isfinite(float(bound)) and math.isfinite(gap)
     if proven and gap > 0:
