@@ -57,9 +57,47 @@ def test_rules_outside_the_routes_years_or_markets_are_accepted() -> None:
     assert evplan.optimize(data).status == "optimal"
 
 
-def test_china_strategic_is_accepted() -> None:
-    """The shipped scenario's kit sites (TH, ID, MY, BR) have no fleet target or ZEV mandate
-    and its carbon price is 0: nothing to refuse."""
-    from evplan.examples import china_strategic
+def test_the_message_offers_both_ends_of_the_route() -> None:
+    target = {"market": ["M1"], "year": [2026], "target_g_per_km": [100.0],
+              "premium_usd_per_g_km": [100.0]}
+    with pytest.raises(InputError) as caught:
+        _kits(fleet_targets=target)
+    text = " ".join(str(caught.value).split())
+    assert ("Open the kit route only in other years (move its first_year past those years or "
+            "its last_year before them), or leave those rows out.") in text, text
 
-    assert len(china_strategic()["kit_routes"]) > 0
+
+def test_a_site_that_opens_later_or_has_no_capacity_ships_no_kit_then() -> None:
+    """A route open from 2026 to a site that opens in 2027 ships nothing in 2026, and a
+    site without capacity ships nothing at all (helper-90: both were refused)."""
+    target = {"market": ["M1"], "year": [2026], "target_g_per_km": [100.0],
+              "premium_usd_per_g_km": [100.0]}
+    later = {**SITE, "first_year": [2027]}
+    assert _kits(fleet_targets=target, assembly_sites=later).years == [2025, 2026, 2027]
+    closed = {**SITE, "capacity_vehicles_per_year": [0.0]}
+    assert _kits(fleet_targets={**target, "year": [2027]}, assembly_sites=closed)
+    with pytest.raises(InputError, match=r"cars sold in M1 in 2027, and fleet_targets.csv sets "
+                                         r"a fleet CO2 target for M1 in 2027"):
+        _kits(fleet_targets={**target, "year": [2027]}, assembly_sites=later)
+
+
+def _catalog_names() -> list[str]:
+    from evplan.examples import china_strategic
+    from evplan.scenarios import catalog_for
+
+    catalog = catalog_for(china_strategic())
+    return [*catalog.overrides, *catalog.scenarios]
+
+
+@pytest.mark.parametrize("name", ["base", *_catalog_names()])
+def test_china_strategic_and_its_scenarios_are_accepted(name: str) -> None:
+    """The shipped scenario's kit sites (TH, ID, MY, BR) have no fleet target or ZEV mandate
+    and its carbon price is 0: nothing to refuse, in any scenario it ships."""
+    from evplan.examples import china_strategic
+    from evplan.scenarios import apply_scenario
+
+    data = china_strategic()
+    assert len(data["kit_routes"]) > 0
+    if name != "base":
+        data = apply_scenario(data, name).data  # validated again: would raise
+    assert len(data["fleet_targets"]) > 0

@@ -87,3 +87,13 @@ def test_the_screen_marks_an_unproven_vss_in_its_row(monkeypatch: pytest.MonkeyP
     out = capsys.readouterr().out
     assert "not proven" not in out and "\nVSS:" not in out
     assert any(line.lstrip("│┃ ").startswith("VSS ") for line in out.splitlines())
+
+
+def test_the_vss_row_says_not_computed_apart_from_not_proven() -> None:
+    from evplan.cli.stochastic import _vss_label
+
+    assert _vss_label("optimal") == "VSS"
+    assert _vss_label("not computed: the expected-value problem is infeasible") == (
+        "VSS (not computed, see below)")
+    assert _vss_label("the expected-value problem stopped (time_limit, gap 30.0 %)") == (
+        "VSS (not proven, see below)")

@@ -295,6 +295,14 @@ def _check_frontier(data: object, study: str, objective: str | None) -> None:
                                   "give --objective expected.")])
 
 
+def _vss_label(eev_status: str) -> str:
+    """The VSS row's label: plain when proven, else what the line below the table says."""
+    if eev_status == "optimal":
+        return "VSS"
+    return ("VSS (not computed, see below)" if eev_status.startswith("not computed")
+            else "VSS (not proven, see below)")
+
+
 def _show(result: object) -> None:
     from rich.table import Table
 
@@ -311,8 +319,8 @@ def _show(result: object) -> None:
             ("expected margin", result.expected_margin_usd),  # type: ignore[attr-defined]
             (f"CVaR {study.alpha:g}", result.cvar_usd),  # type: ignore[attr-defined]
             ("EVPI", result.evpi_usd),  # type: ignore[attr-defined]
-            ("VSS" if meta.get("eev_status", "optimal") == "optimal"
-             else "VSS (not proven, see below)", result.vss_usd)):  # type: ignore[attr-defined]
+            (_vss_label(str(meta.get("eev_status", "optimal"))),
+             result.vss_usd)):  # type: ignore[attr-defined]
         table.add_row(label, _money(value))
     console.print(table)
     scenarios = result.scenarios  # type: ignore[attr-defined]

@@ -3,8 +3,9 @@
 Layout (what ``evplan template`` writes and what this reader expects):
 
 * one sheet per input table, named as the table; the column headers are in row 1 and the
-  data starts in row 2, so a message's "row 14" is row 14 of the sheet as a spreadsheet
-  shows it (units and descriptions are cell comments on the headers, not a second row);
+  data starts in row 2 (blank rows above the header are skipped; a title there is one
+  problem), and a message's "row 14" is row 14 of the sheet as a spreadsheet shows it
+  (units and descriptions are cell comments on the headers, not a second row);
 * a ``scenario`` sheet with ``key`` and ``value`` columns (any other column, such as
   ``unit`` or ``description``, is ignored); values are read as YAML scalars;
 * an optional ``sources`` sheet with ``id`` and ``citation`` columns, merged into the

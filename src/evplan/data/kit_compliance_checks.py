@@ -52,17 +52,47 @@ _WHAT = {
 
 def check_kit_compliance(tables: Tables, labels: dict[str, str], scenario: ScenarioSettings,
                          problems: list[Problem]) -> None:
-    """Append a problem for each kit route open where a rule that does not count kits
-    applies (see the module docstring); one per route, naming the rules and years."""
+    """Append a problem for each kit route that can ship where a rule that does not count
+    kits applies (see the module docstring); one per route, naming the rules and years.
+
+    A route can ship in a year inside its own ``first_year``..``last_year`` and from its
+    site's ``first_year`` on, to a site with capacity; unknown plants and sites are
+    reported as unknown ids elsewhere.
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The typed input tables (``kit_routes``, ``assembly_sites``, ``fleet_targets``,
+        ``zev_mandates``, ``carbon_prices``).
+    labels : dict of str to str
+        Each table's file (or sheet) name, for messages.
+    scenario : ScenarioSettings
+        The planning years.
+    problems : list of Problem
+        Appended to; at most ``MAX_ROWS_PER_KIND`` routes are listed, then a count.
+
+    Examples
+    --------
+    >>> from evplan.examples import china_strategic
+    >>> data, found = china_strategic(), []
+    >>> check_kit_compliance(dict(data.tables), {}, data.scenario, found)
+    >>> found  # its kit sites' markets have no fleet target or ZEV mandate
+    []
+    """
     kits = tables["kit_routes"]
     if kits.empty:
         return
     rules = _rule_years(tables)
     if not any(rules.values()):
         return
+    sites = tables["assembly_sites"]
+    sites = sites[sites["capacity_vehicles_per_year"].to_numpy(float) > 0]  # else no kit ships
     open_years = expand_years(kits[["row", "site", "first_year", "last_year"]],
                               scenario.years).merge(
-        tables["assembly_sites"][["site", "market"]], on="site")  # unknown sites: own error
+        sites[["site", "market", "first_year"]].rename(columns={"first_year": "site_from"}),
+        on="site")  # unknown sites: their own error
+    site_from = open_years["site_from"].astype("Float64").fillna(-1).to_numpy(float)
+    open_years = open_years[open_years["year"].to_numpy(float) >= site_from]
     found = []
     for i in kits.index:
         mine = open_years[open_years["row"] == kits.loc[i, "row"]]
@@ -87,7 +117,8 @@ def check_kit_compliance(tables: Tables, labels: dict[str, str], scenario: Scena
             f"{market} in {_span(years)}, and {'; '.join(clashes)}. evplan does not count "
             "kit-assembled cars in fleet CO2 targets, ZEV mandates or the carbon price and "
             "cap yet, so the plan would understate them (docs/formulation.md, \"Kits\"). "
-            "Close the kit route in those years (its last_year), or leave those rows out.",
+            "Open the kit route only in other years (move its first_year past those years "
+            "or its last_year before them), or leave those rows out.",
             int(kits.loc[i, "row"])))
     problems.extend(found[:MAX_ROWS_PER_KIND])
     if len(found) > MAX_ROWS_PER_KIND:
