@@ -487,9 +487,9 @@ def _recycling_stale(folder: Path, previous: Marker | None, fleet: object) -> st
     runs = [u.get("run_id") for u in (previous.updates if previous else ())
             if u.get("command") == "recycling"]
     of_run = f" of run {runs[-1]}" if runs else ""
-    return (f"The recycling tables{of_run} were removed: they were planned on {other} to "
-            "recycling. Run evplan recycling again, with this command's fleet options, for "
-            "recycling on this fleet.")
+    return (f"The recycling tables{of_run} were removed: they {other}. Run evplan "
+            "recycling again, with this command's fleet options, for recycling on this "
+            "fleet.")
 
 
 def _replaced(previous: Marker | None, *commands: str) -> str:

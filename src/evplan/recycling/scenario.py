@@ -154,10 +154,15 @@ def folder_fleet_problem(folder: str | Path, fleet: Any) -> Problem | None:
         f"charging) sends {both['folder'].sum():,.1f} t of packs to recycling in all, the "
         f"fleet projected for this plan {both['plan'].sum():,.1f} t; they differ first at "
         f"market {market}, {year}, {chemistry}: {first['folder']:,.3f} t in the file, "
-        f"{first['plan']:,.3f} t here. The folder's fleet was projected with other inputs"
-        f"{said}. "
-        f"Give evplan recycling the options you gave evplan fleet ({_FLEET_OPTIONS}), or "
-        "run evplan fleet again on the folder with the options wanted."))
+        f"{first['plan']:,.3f} t here. " + (
+            f"The folder's fleet was projected with other inputs{said}. Give evplan "
+            f"recycling the options you gave evplan fleet ({_FLEET_OPTIONS}), or run evplan "
+            "fleet again on the folder with the options wanted." if said else
+            # no table of the user's own: other options, or an older evplan (before session
+            # 24 a strategic run's fleet left out the vehicles assembled from kits)
+            "The folder's fleet was projected with other options or by an older evplan. Run "
+            "evplan fleet again on the folder (with the options wanted), or give evplan "
+            f"recycling the options you gave evplan fleet ({_FLEET_OPTIONS}).")))
 
 
 def recycling_on_other_fleet(folder: str | Path, fleet: Any) -> str | None:
@@ -168,9 +173,10 @@ def recycling_on_other_fleet(folder: str | Path, fleet: Any) -> str | None:
     Returns
     -------
     str or None
-        None when the folder has no recycling tables or they plan these packs; else the
-        two totals in words, e.g. ``"1,505,047.1 t of retired packs; this fleet sends
-        1,111,233.2 t"``.
+        None when the folder has no recycling tables or they plan these packs; else why
+        they go, e.g. ``"were planned on 1,505,047.1 t of retired packs; this fleet sends
+        1,111,233.2 t to recycling"`` or ``"cannot be read to check them against this
+        fleet"``.
     """
     from evplan.fleet.write import written_files
 
@@ -182,14 +188,14 @@ def recycling_on_other_fleet(folder: str | Path, fleet: Any) -> str | None:
     try:
         planned = pd.read_parquet(root / name).groupby(keys)["tonnes"].sum().rename("planned")
     except (OSError, ValueError, KeyError):
-        return "tables that cannot be read"
+        return "cannot be read to check them against this fleet"
     ours = retired_from_fleet(fleet).set_index(keys)["tonnes"].rename("fleet")
     both = planned.to_frame().join(ours, how="outer").fillna(0.0)
     gap = (both["planned"] - both["fleet"]).abs()
     if not (gap > 1e-6 * np.maximum(1.0, both.abs().max(axis=1))).any():
         return None
-    return (f"{both['planned'].sum():,.1f} t of retired packs; this fleet sends "
-            f"{both['fleet'].sum():,.1f} t")
+    return (f"were planned on {both['planned'].sum():,.1f} t of retired packs; this fleet "
+            f"sends {both['fleet'].sum():,.1f} t to recycling")
 
 
 def _fleet_inputs_said(root: Path) -> str:

@@ -245,7 +245,13 @@ def decision_lines(result: Any, limit: int = 40) -> list[str]:
     elif gap > 0:
         lines.append("MIP gap unknown: no bound was proven before the solver stopped.")
     status = str(getattr(result, "status", "optimal"))
-    if status != "optimal":
+    if status != "optimal" and meta.get("time_limit_s", 0.0) is None:
+        # No limit was set: the gap of the plan as reported could not be proven (a
+        # re-solve for it found no better plan, numerically); a longer limit cannot help.
+        lines.append(f"Status {status}: the plan's gap on the objective as reported could "
+                     "not be proven within --mip-gap (the re-solves for it found no better "
+                     "plan); see the MIP gap line, or give a larger --mip-gap.")
+    elif status != "optimal":
         lines.append(f"Status {status}: the best plan found when the solver stopped, not "
                      "proven optimal; raise --time-limit for a better or proven plan.")
     return lines

@@ -254,9 +254,8 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
     tables["network_decisions"] = decision_table(tables, index)
     kpis = pd.concat([compute_kpis(tables), strategic_kpis(tables)], ignore_index=True)
     if has_compliance(data):  # CO2 and zero-emission rules (issue 16) on the designed network
-        from evplan.results.compliance import compliance_kpis, compliance_tables
+        from evplan.results.compliance import compliance_kpis  # tables: strategic_tables
 
-        tables |= compliance_tables(m, run, index, data, index.compliance)
         kpis = pd.concat([kpis, compliance_kpis(tables)], ignore_index=True)
     from evplan.results.commitments import add_committed_sales  # what each commitment gets
 
@@ -281,6 +280,7 @@ def optimize_strategic(data: NetworkData, solver: SolverOptions | None = None,
         "objective_consolidated_usd": consolidated,
         "objective_attributable_usd": attributable,
         "formulation": options.formulation, "strategic_seconds": timings,
+        "time_limit_s": solver.time_limit_s,  # the solves' budget (None: no limit)
     }
     if today is not None:
         today_value = _objective(today, index) if today.has_solution else float("nan")
