@@ -235,11 +235,11 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
                       str(root / "kit_shipments.parquet"))
     sales = plan_sales(shipments, program_table, manifest["scenario"], markets, kits)
     sales.pack_sizes = source
-    sales.plan = plan_label(root, manifest)
+    sales.plan = _plan_label(root, manifest)
     return sales
 
 
-def plan_label(root: Path, manifest: dict[str, Any]) -> str:
+def _plan_label(root: Path, manifest: dict[str, Any]) -> str:
     """Which plan a run folder holds, in words: its folder, run id, example and scenario
     (a fleet, charging or recycling table written elsewhere says where it came from)."""
     scenario = manifest.get("scenario")

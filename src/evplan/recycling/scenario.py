@@ -138,12 +138,10 @@ def folder_fleet_problem(folder: str | Path, fleet: Any) -> Problem | None:
         return Problem(stored.name, f"{stored.name} of the run folder cannot be read to "
                        f"check it against the fleet this plan uses ({error}). Run evplan "
                        "fleet again on the folder, or remove its fleet tables.")
-    ours = retired_from_fleet(fleet)
     keys = ["collection_point", "year", "chemistry"]
-    both = (theirs.set_index(keys)["tonnes"].rename("folder").to_frame()
-            .join(ours.set_index(keys)["tonnes"].rename("plan"), how="outer").fillna(0.0))
-    gap = (both["folder"] - both["plan"]).abs()
-    differs = gap > 1e-6 * np.maximum(1.0, both[["folder", "plan"]].abs().max(axis=1))
+    both, differs = _tonnes_side_by_side(theirs.set_index(keys)["tonnes"].rename("folder"),
+                                         retired_from_fleet(fleet).set_index(keys)["tonnes"]
+                                         .rename("plan"))
     if not differs.any():
         return None
     first = both[differs].iloc[0]
@@ -189,13 +187,20 @@ def recycling_on_other_fleet(folder: str | Path, fleet: Any) -> str | None:
         planned = pd.read_parquet(root / name).groupby(keys)["tonnes"].sum().rename("planned")
     except (OSError, ValueError, KeyError):
         return "cannot be read to check them against this fleet"
-    ours = retired_from_fleet(fleet).set_index(keys)["tonnes"].rename("fleet")
-    both = planned.to_frame().join(ours, how="outer").fillna(0.0)
-    gap = (both["planned"] - both["fleet"]).abs()
-    if not (gap > 1e-6 * np.maximum(1.0, both.abs().max(axis=1))).any():
+    both, differs = _tonnes_side_by_side(
+        planned, retired_from_fleet(fleet).set_index(keys)["tonnes"].rename("fleet"))
+    if not differs.any():
         return None
     return (f"were planned on {both['planned'].sum():,.1f} t of retired packs; this fleet "
             f"sends {both['fleet'].sum():,.1f} t to recycling")
+
+
+def _tonnes_side_by_side(left: pd.Series, right: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """Two tonnages by (collection point, year, chemistry) side by side (0 where a key is
+    missing), and where they differ beyond 1e-6 of the larger (at least 1 t)."""
+    both = left.to_frame().join(right, how="outer").fillna(0.0)
+    gap = (both[left.name] - both[right.name]).abs()
+    return both, gap > 1e-6 * np.maximum(1.0, both.abs().max(axis=1))
 
 
 def _fleet_inputs_said(root: Path) -> str:

@@ -38,9 +38,25 @@ STRATEGIC_KPI_UNITS = {
 
 
 def compliance_by_year(tables: Mapping[str, pd.DataFrame]) -> pd.Series:
-    """Per year: the compliance tables' cost (CO2 premiums and pooling, ZEV penalties and
-    credit trades, production-credit trades, carbon cost), the part of the objective the
-    rules add (:data:`evplan.verify.compliance_cost.COST_COLUMNS`); empty without them."""
+    """Per year: the compliance tables' cost, the part of the objective the rules add.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        A plan's tables; those of :data:`evplan.verify.compliance_cost.COST_COLUMNS` are
+        read (CO2 premiums and pooling, ZEV penalties and credit trades, production-credit
+        trades, carbon cost).
+
+    Returns
+    -------
+    pandas.Series
+        USD of each year, indexed by year; empty without compliance tables.
+
+    Examples
+    --------
+    >>> compliance_by_year({}).empty
+    True
+    """
     parts = [tables[name].groupby("year")[list(columns)].sum().sum(axis=1)
              for name, columns in COST_COLUMNS if name in tables and len(tables[name])]
     if not parts:
