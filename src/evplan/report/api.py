@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +34,12 @@ def _footer(run: RunData) -> list[str]:
     meta = run.manifest.get("metadata", {}) or {}
     status = run.manifest.get("status", "?")
     parts = [f"Run '{run.label}': status {status}"]
+    if meta.get("integer_variables") and "mip_gap" in meta:  # a MILP: how far from proven
+        gap, bound = float(meta["mip_gap"]), meta.get("mip_bound_usd")
+        parts[0] += (f", MIP gap {gap:.3%}" + (f" (bound {float(bound):,.0f} USD)"
+                                               if bound is not None and math.isfinite(
+                                                   float(bound)) else "")
+                     if math.isfinite(gap) else ", MIP gap unknown (no bound proven)")
     if "objective_usd" in run.manifest:
         parts.append(f"objective {float(run.manifest['objective_usd']):,.0f} USD (discounted)")
     if "variables" in meta:
