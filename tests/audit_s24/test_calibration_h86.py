@@ -109,3 +109,16 @@ def test_a_time_limited_prediction_is_never_a_backtest(monkeypatch: pytest.Monke
                                                r"\(time_limit\)"):
         backtest(single_lane(capacity=1e6, first_year=2025, last_year=2026),
                  CalibrationInputs(base, ELASTICITY, actuals), 2025, 2026)
+
+
+def test_a_strategic_workbook_is_refused_naming_its_sheets() -> None:
+    """helper-90: the refusal named 'plant_strategy.csv' also for a workbook's sheet."""
+    from evplan.calibration.calibrate import strategic_problems
+
+    data = china_strategic()
+    [problem] = strategic_problems(data.replace(origin="inputs.xlsx"))
+    assert problem.file == "plant_strategy"
+    assert "strategic tables with rows (plant_strategy, " in problem.message
+    assert ".csv" not in problem.message.split("(")[1].split(")")[0]
+    [folder] = strategic_problems(data)
+    assert folder.file == "plant_strategy.csv"

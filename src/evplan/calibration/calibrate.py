@@ -178,7 +178,8 @@ def strategic_problems(data: NetworkData) -> list[Problem]:
     every ``base_demand.csv`` row as one the inputs cannot supply."""
     from evplan.schema import STRATEGIC_TABLE_NAMES
 
-    named = [f"{name}.csv" for name in STRATEGIC_TABLE_NAMES
+    workbook = str(data.origin).lower().endswith((".xlsx", ".xlsm"))  # sheets, not files
+    named = [name if workbook else f"{name}.csv" for name in STRATEGIC_TABLE_NAMES
              if name in data.tables and len(data.tables[name])]
     if not named:
         return []
