@@ -314,6 +314,7 @@ def recycling(
     packs, that is an input error before the solve (give the options evplan fleet had).
     """
     from evplan.fleet import FleetOptions
+    from evplan.fleet.sales import names_source
     from evplan.highs import SolverOptions
     from evplan.outputs import existing_folder_target, new_folder_target, write_folder
     from evplan.outputs.marker import new_run_id
@@ -337,11 +338,12 @@ def recycling(
                 solver=SolverOptions(time_limit_s=time_limit, mip_gap=mip_gap))
             sources = table_sources(_recycling_inputs(defaults, tables))
             # The target is settled before the (possibly long) solve.
+            fleet_options = FleetOptions(years_after_plan, after_plan)  # type: ignore[arg-type]
             fleet_given = [name for name, value in (
                 ("--history", history), ("--survival", survival), ("--battery", battery),
                 ("--chemistry", chemistry)) if value is not None] + [name for name, changed in (
-                    ("--years-after-plan", years_after_plan != 20),
-                    ("--after-plan", after_plan != "flat")) if changed]
+                    ("--years-after-plan", years_after_plan != FleetOptions().years_after_plan),
+                    ("--after-plan", after_plan != FleetOptions().after_plan)) if changed]
             if retired is not None and fleet_given:
                 raise typer.BadParameter(
                     f"{', '.join(fleet_given)} project the fleet of a run folder; with "
@@ -368,8 +370,7 @@ def recycling(
                 result = plan_from_run(
                     run, options=options, progress=progress, history=history,
                     survival=survival, battery=battery, chemistry=chemistry,
-                    fleet_options=FleetOptions(years_after_plan, after_plan),  # type: ignore[arg-type]
-                    **sources)
+                    fleet_options=fleet_options, **sources)
             run_id = new_run_id()
             reports: list[str] = []
 
@@ -396,9 +397,8 @@ def recycling(
     console.print(years_table(result))
     console.print(*closing_note(result), sep="\n")
     # which plan and which fleet tables of the user's own the packs came from
-    console.print(*(line for line in result.assumptions if line.startswith(
-        ("Sales are those of the plan", "Sales history from")) or "(not the shipped" in line),
-        sep="\n", highlight=False)
+    console.print(*(line for line in result.assumptions if names_source(line)), sep="\n",
+                  highlight=False)
     console.print(f"Recycling tables written to {shown_path(folder)}"
                   + _replaced(target.previous, "recycling"))
     _print_recorded(run_id if record else None, store, report_file, folder)

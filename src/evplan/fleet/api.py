@@ -18,9 +18,11 @@ from evplan.fleet.params import (
     load_survival,
 )
 from evplan.fleet.sales import (
+    HISTORY_LINE,
     PlanSales,
     assign_chemistry,
     combine_sales,
+    own_table_line,
     plan_sales,
     read_history,
     read_run_folder,
@@ -162,12 +164,11 @@ def project_fleet(
         assumptions.insert(0, plan_sales_.plan)
     if plan_sales_ is not None and plan_sales_.pack_sizes:
         assumptions.append(plan_sales_.pack_sizes)
-    assumptions += [f"{what} from {Path(source).name}{instead}."
-                    for what, source, instead in (
-                        ("Sales history", history, ""),
-                        ("Survival curves", survival, " (not the shipped survival.csv)"),
-                        ("Pack parameters", battery, " (not the shipped battery.csv)"),
-                        ("Chemistry rules", chemistry, " (not the shipped chemistry.csv)"))
+    assumptions += [own_table_line(what, source, shipped) for what, source, shipped in (
+                        (HISTORY_LINE.removesuffix(" from"), history, None),
+                        ("Survival curves", survival, "survival.csv"),
+                        ("Pack parameters", battery, "battery.csv"),
+                        ("Chemistry rules", chemistry, "chemistry.csv"))
                     if isinstance(source, str | Path)]
     if history_table is None:
         assumptions.append(f"No sales history: vehicles in use count only vintages from "

@@ -221,22 +221,47 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
                                       "run -o FOLDER --force`.")])
         markets = sorted(set(by_market["market"].astype(str)) | set(shipments["market"]))
     kits = None
+    kit_file = root / "kit_shipments.parquet"  # a strategic plan's vehicles from kits
     listed = manifest.get("tables")
-    if (isinstance(listed, list) and "kit_shipments" in listed
-            and not (root / "kit_shipments.parquet").exists()):
-        raise InputError([Problem(str(root / "kit_shipments.parquet"), (
-            f"{root / 'kit_shipments.parquet'} is missing, while run.json lists it: the "
-            "vehicles this strategic plan assembles from kits would be left out of the "
-            "fleet. Write the folder again with `evplan run -o FOLDER --force`."))])
-    if (root / "kit_shipments.parquet").exists():  # a strategic plan's vehicles from kits
-        kits = read_table_file(root / "kit_shipments.parquet")
+    if isinstance(listed, list) and "kit_shipments" in listed and not kit_file.exists():
+        raise InputError([Problem(str(kit_file), (
+            f"{kit_file} is missing, while run.json lists it: the vehicles this strategic "
+            "plan assembles from kits would be left out of the fleet. Write the folder again "
+            "with `evplan run -o FOLDER --force`."))])
+    if kit_file.exists():
+        kits = read_table_file(kit_file)
         check_volumes(kits, {"text": ("origin", "program", "powertrain", "market"),
-                             "year": ("year",), "volume": ("kits",)},
-                      str(root / "kit_shipments.parquet"))
+                             "year": ("year",), "volume": ("kits",)}, str(kit_file))
     sales = plan_sales(shipments, program_table, manifest["scenario"], markets, kits)
     sales.pack_sizes = source
     sales.plan = _plan_label(root, manifest)
     return sales
+
+
+PLAN_LINE = "Sales are those of the plan"
+"""How the fleet's assumption naming its plan starts (:func:`_plan_label`)."""
+HISTORY_LINE = "Sales history from"
+"""How the assumption naming the user's sales history starts."""
+OWN_TABLE = "(not the shipped"
+"""What an assumption naming a table of the user's own in place of a shipped one holds."""
+
+
+def own_table_line(what: str, source: str | Path, shipped: str | None) -> str:
+    """The assumption naming a table of the user's own: ``Survival curves from s.csv (not
+    the shipped survival.csv).``; ``shipped`` None for a table with no shipped default."""
+    instead = f" {OWN_TABLE} {shipped})" if shipped else ""
+    return f"{what} from {Path(source).name}{instead}."
+
+
+def names_own_table(line: str) -> bool:
+    """Whether a fleet assumption names a table of the user's own (see own_table_line)."""
+    return line.startswith(HISTORY_LINE) or OWN_TABLE in line
+
+
+def names_source(line: str) -> bool:
+    """Whether a fleet assumption says where its sales or tables came from: the plan, or
+    a table of the user's own (the lines ``evplan recycling`` repeats)."""
+    return line.startswith(PLAN_LINE) or names_own_table(line)
 
 
 def _plan_label(root: Path, manifest: dict[str, Any]) -> str:
@@ -246,8 +271,7 @@ def _plan_label(root: Path, manifest: dict[str, Any]) -> str:
     scenario = scenario if isinstance(scenario, dict) else {}
     chosen = scenario.get("scenario")
     named = f"{scenario.get('name', '?')}" + (f", scenario {chosen}" if chosen else "")
-    return (f"Sales are those of the plan in {root} (run {manifest.get('run_id', '?')}: "
-            f"{named}).")
+    return f"{PLAN_LINE} in {root} (run {manifest.get('run_id', '?')}: {named})."
 
 
 def _rows_without_problems(table: pd.DataFrame, problems: list[Problem]

@@ -206,11 +206,12 @@ def _tonnes_side_by_side(left: pd.Series, right: pd.Series) -> tuple[pd.DataFram
 def _fleet_inputs_said(root: Path) -> str:
     """`` (fleet.json: Survival curves from x.csv ...)``: the tables of its own that the
     folder's fleet names, or '' when it names none."""
+    from evplan.fleet.sales import names_own_table
+
     try:
         manifest = json.loads((root / "fleet.json").read_text(encoding="utf-8"))
         lines = [str(line).rstrip(".") for line in manifest.get("assumptions", ())
-                 if "(not the shipped" in str(line)
-                 or str(line).startswith("Sales history from")]
+                 if names_own_table(str(line))]
     except (OSError, ValueError, AttributeError):
         return ""
     return f" (fleet.json: {'; '.join(lines)})" if lines else ""
