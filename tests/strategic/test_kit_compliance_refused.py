@@ -101,3 +101,25 @@ def test_china_strategic_and_its_scenarios_are_accepted(name: str) -> None:
     if name != "base":
         data = apply_scenario(data, name).data  # validated again: would raise
     assert len(data["fleet_targets"]) > 0
+
+
+def test_more_routes_than_listed_are_counted() -> None:
+    """Past the first ten, one line stands for the rest and counts them (the strategic
+    checks' summary line counted 1: 'N problems' undercounted)."""
+    from evplan.data.columns import MAX_ROWS_PER_KIND
+    from evplan.data.kit_compliance_checks import check_kit_compliance
+    from evplan.examples import china_strategic
+
+    data = china_strategic()
+    tables = dict(data.tables)
+    prices = tables["carbon_prices"].copy()
+    prices["carbon_price_usd_per_t"] = 50.0  # every year: every route that can ship clashes
+    tables["carbon_prices"] = prices
+    found: list[object] = []
+    check_kit_compliance(tables, {}, data.scenario, found)  # type: ignore[arg-type]
+    routes = len(tables["kit_routes"])
+    assert len(found) == MAX_ROWS_PER_KIND + 1
+    last = found[-1]
+    assert last.count == routes - MAX_ROWS_PER_KIND  # type: ignore[attr-defined]
+    assert last.message == (  # type: ignore[attr-defined]
+        f"... and {routes - MAX_ROWS_PER_KIND} more rows with the same problem.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
+from evplan.data.columns import add_limited, row_label
 from evplan.data.compliance_checks import check_compliance_tables
 from evplan.data.duties import expand_years, quota_groups, resolve_duties
 from evplan.data.lookalike import difference, folded, latin
@@ -24,14 +24,6 @@ from evplan.schema import TABLES
 __all__ = ["check_tables"]
 
 Tables = dict[str, pd.DataFrame]
-
-
-def _limited(problems: list[Problem], label: str, found: list[Problem]) -> None:
-    problems.extend(found[:MAX_ROWS_PER_KIND])
-    if len(found) > MAX_ROWS_PER_KIND:
-        more = len(found) - MAX_ROWS_PER_KIND
-        problems.append(Problem(label, f"... and {more} more rows with the same problem.",
-                                count=more))
 
 
 def _cell_key(value: object) -> object:
@@ -84,7 +76,7 @@ def check_duplicate_keys(tables: Tables, labels: dict[str, str], problems: list[
             ident = row_label(table, frame, group.index[0]).split(", ", 1)[1]
             found.append(Problem(labels[name], f"rows {rows_text}: duplicate {ident}. Keep one "
                                  "row and delete the others.", rows[0]))
-        _limited(problems, labels[name], found)
+        add_limited(problems, labels[name], found)
 
 
 def check_references(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
@@ -111,7 +103,7 @@ def check_references(tables: Tables, labels: dict[str, str], problems: list[Prob
                            " or fix the id."), int(frame.loc[i, "row"]))
                 for i in unknown
             ]
-            _limited(problems, labels[name], found)
+            add_limited(problems, labels[name], found)
 
 
 def check_year_ranges(
@@ -123,7 +115,7 @@ def check_year_ranges(
         if "first_year" in frame and "last_year" in frame:
             both = frame["first_year"].notna() & frame["last_year"].notna()
             reversed_rows = frame.index[both & (frame["first_year"] > frame["last_year"])]
-            _limited(problems, labels[name], [
+            add_limited(problems, labels[name], [
                 Problem(labels[name], f"{row_label(table, frame, i)}: first_year "
                         f"{frame.loc[i, 'first_year']} is after last_year "
                         f"{frame.loc[i, 'last_year']}. Swap them.", int(frame.loc[i, "row"]))
@@ -132,7 +124,7 @@ def check_year_ranges(
             years = frame["year"]
             outside = frame.index[years.notna() & ((years < scenario.first_year)
                                                    | (years > scenario.last_year))]
-            _limited(problems, labels[name], [
+            add_limited(problems, labels[name], [
                 Problem(labels[name], f"{row_label(table, frame, i)}: year {years[i]} is outside "
                         f"the horizon {scenario.first_year}-{scenario.last_year}. Delete the row "
                         "or widen first_year/last_year in scenario.yaml.", int(frame.loc[i, "row"]))
@@ -155,7 +147,7 @@ def check_products(tables: Tables, labels: dict[str, str], problems: list[Proble
         frame = tables[name]
         table = TABLES[name]
         unknown = frame.index[~frame["product"].isin(known) & frame["product"].ne("")]
-        _limited(problems, labels[name], [
+        add_limited(problems, labels[name], [
             Problem(labels[name], f"{row_label(table, frame, i)}: product "
                     f"'{frame.loc[i, 'product']}' is not a program, segment or powertrain."
                     + (did_you_mean(frame.loc[i, "product"], known)
@@ -173,7 +165,7 @@ def check_products(tables: Tables, labels: dict[str, str], problems: list[Proble
                              f"program '{program}' in {market} {year} is sold under both "
                              f"{products}, so its demand would count twice. Give each program "
                              "one product per market and year.", int(group["row"].iloc[0])))
-    _limited(problems, labels["demand"], found)
+    add_limited(problems, labels["demand"], found)
 
 
 def check_tiers(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
@@ -187,7 +179,7 @@ def check_tiers(tables: Tables, labels: dict[str, str], problems: list[Problem])
     previous_row = ordered["row"].shift()
     bad = ordered.index[same_pool & (ordered["price_usd_per_vehicle"] >= previous_price)]
     table = TABLES["demand"]
-    _limited(problems, labels["demand"], [
+    add_limited(problems, labels["demand"], [
         Problem(labels["demand"], f"{row_label(table, demand, i)}: tier {ordered.loc[i, 'tier']} "
                 f"price {ordered.loc[i, 'price_usd_per_vehicle']:,.0f} is not below tier "
                 f"{int(previous_tier[i])} price {previous_price[i]:,.0f} (row "
@@ -226,7 +218,7 @@ def check_countervailing(
         return
     expanded = expand_years(cvd.dropna(subset=["cvd_rate"]), scenario.years)
     label = labels["countervailing_duties"]
-    _limited(problems, label, _year_overlaps(
+    add_limited(problems, label, _year_overlaps(
         expanded, ["origin", "market", "powertrain", "maker"], label,
         "countervailing duty rows"))
 
@@ -239,16 +231,16 @@ def check_duties(
     table = TABLES["duties"]
     label = labels["duties"]
     expanded = expand_years(duties.dropna(subset=["ad_valorem_rate"]), scenario.years)
-    _limited(problems, label, _year_overlaps(expanded, ["origin", "market", "powertrain"],
+    add_limited(problems, label, _year_overlaps(expanded, ["origin", "market", "powertrain"],
                                              label, "duty rows"))
     quota = duties["quota_vehicles_per_year"].notna()
     no_rate = duties.index[quota & duties["in_quota_rate"].isna()]
-    _limited(problems, label, [
+    add_limited(problems, label, [
         Problem(label, f"{row_label(table, duties, i)}: quota_vehicles_per_year is given but "
                 "in_quota_rate is blank. Give the rate that applies inside the quota.",
                 int(duties.loc[i, "row"])) for i in no_rate])
     above = duties.index[quota & (duties["in_quota_rate"] > duties["ad_valorem_rate"])]
-    _limited(problems, label, [
+    add_limited(problems, label, [
         Problem(label, f"{row_label(table, duties, i)}: in_quota_rate "
                 f"{duties.loc[i, 'in_quota_rate']:g} is above ad_valorem_rate "
                 f"{duties.loc[i, 'ad_valorem_rate']:g}. A quota lowers the rate; swap the values.",
@@ -263,7 +255,7 @@ def check_duties(
         found.append(Problem(label, f"rows {', '.join(map(str, rows))}: quota_group '{group}' "
                              f"has different quota_vehicles_per_year in {year}. Rows that share "
                              "a quota must give the same volume.", rows[0]))
-    _limited(problems, label, found)
+    add_limited(problems, label, found)
     _check_quota_groups(duties, label, problems)
     if scenario.default_duty_rate is None:
         _check_route_duty_coverage(tables, labels, scenario, problems)
@@ -290,7 +282,7 @@ def _check_quota_groups(duties: pd.DataFrame, label: str, problems: list[Problem
                       f"'{duties.loc[i, 'quota_group']}' is set but quota_vehicles_per_year is "
                       "blank, so the row has no quota to share. Give the quota or clear "
                       "quota_group.", int(duties.loc[i, "row"])) for i in without.index]
-    _limited(problems, label, found)
+    add_limited(problems, label, found)
 
 
 def _check_route_duty_coverage(
@@ -323,7 +315,7 @@ def _check_route_duty_coverage(
                              f"{first['origin']}, market {market}, powertrain {powertrain} or "
                              "'*'), or set default_duty_rate in scenario.yaml.",
                              int(first["row"])))
-    _limited(problems, labels["routes"], found)
+    add_limited(problems, labels["routes"], found)
 
 
 def check_exchange_rate_years(tables: Tables, labels: dict[str, str],
@@ -346,7 +338,7 @@ def check_exchange_rate_years(tables: Tables, labels: dict[str, str],
                 f"({scenario.first_year}-{scenario.last_year}), the first being the base of "
                 "the conversion. Add those rows, or delete the country's rows to price it in "
                 "US dollars.", int(group["row"].iloc[0])))
-    _limited(problems, labels["exchange_rates"], found)
+    add_limited(problems, labels["exchange_rates"], found)
 
 
 #: Columns that name a country, checked against the countries of plants.csv and markets.csv
@@ -380,7 +372,7 @@ def check_country_codes(tables: Tables, labels: dict[str, str], problems: list[P
         if not distinct:
             continue
         table = TABLES[name]
-        _limited(problems, labels[name], [
+        add_limited(problems, labels[name], [
             Problem(labels[name], f"{row_label(table, frame, i)}: {column} '{codes[i]}' is not "
                     f"the country of any plant or market, but '{by_fold[folded(codes[i])]}' "
                     f"is: {_unseen(_odd(codes[i], by_fold[folded(codes[i])]), 'country codes')}"
@@ -432,7 +424,7 @@ def _check_plant_and_market_countries(tables: Tables, labels: dict[str, str],
                                  "two countries (sales between them pay import duty, and duty "
                                  f"rows for one do not apply to the other). Write '{want}'.",
                                  int(frame.loc[i, "row"])))
-        _limited(problems, labels[name], found)
+        add_limited(problems, labels[name], found)
 
 
 def _odd(found: str, known: str) -> str:
@@ -463,7 +455,7 @@ def check_quota_shares(tables: Tables, labels: dict[str, str], problems: list[Pr
     groups = sorted(quota_groups(duties))
     table = TABLES["quota_shares"]
     label = labels["quota_shares"]
-    _limited(problems, label, [
+    add_limited(problems, label, [
         Problem(label, f"{row_label(table, shares, i)}: no duties.csv row with a quota has "
                 "this quota_group, so the share would never apply."
                 + (did_you_mean(str(shares.loc[i, "quota_group"]), groups)
@@ -484,7 +476,7 @@ def check_transfer_price_markets(tables: Tables, labels: dict[str, str],
         return
     markets = _texts(tables["markets"]["market"])
     label, table = labels["transfer_prices"], TABLES["transfer_prices"]
-    _limited(problems, label, [
+    add_limited(problems, label, [
         Problem(label, f"{row_label(table, prices, i)}: market '{prices.loc[i, 'market']}' is "
                 f"not in {labels['markets']}, so this row would never apply."
                 + (did_you_mean(prices.loc[i, "market"], markets) or " Write a market id, or "
@@ -510,7 +502,7 @@ def check_maker_names(tables: Tables, labels: dict[str, str], problems: list[Pro
     makers = duties["maker"]
     table = TABLES["countervailing_duties"]
     label = labels["countervailing_duties"]
-    _limited(problems, label, [
+    add_limited(problems, label, [
         Problem(label, f"{row_label(table, duties, i)}: maker '{makers[i]}' is not the maker "
                 f"of any program, but '{by_fold[folded(makers[i])]}' is: "
                 f"{_unseen(makers[i], 'makers')}, so this row would never apply. Write "
@@ -526,7 +518,7 @@ def check_maker_names(tables: Tables, labels: dict[str, str], problems: list[Pro
             named.setdefault(folded(maker), maker)
     programs = tables["programs"]
     label = labels["programs"]
-    _limited(problems, label, [
+    add_limited(problems, label, [
         Problem(label, f"{row_label(TABLES['programs'], programs, i)}: maker "
                 f"'{programs.loc[i, 'maker']}' is not a maker countervailing_duties names, but "
                 f"'{named[folded(programs.loc[i, 'maker'])]}' is: "
@@ -571,7 +563,7 @@ def check_tables(
     plants = tables["plants"]
     fractional = plants.index[(plants["capacity_vehicles_per_year"] > 0)
                               & (plants["capacity_vehicles_per_year"] < 1)]
-    _limited(problems, labels["plants"], [
+    add_limited(problems, labels["plants"], [
         Problem(labels["plants"], f"{row_label(TABLES['plants'], plants, i)}: "
                 f"capacity_vehicles_per_year {plants.loc[i, 'capacity_vehicles_per_year']:g} "
                 "is less than one vehicle a year. Write 0 for a plant without capacity, or its "
@@ -579,7 +571,7 @@ def check_tables(
         for i in fractional])
     no_capacity = plants.index[np.isclose(plants["capacity_vehicles_per_year"].fillna(1), 0)
                                & (plants["min_utilisation"] > 0)]
-    _limited(problems, labels["plants"], [
+    add_limited(problems, labels["plants"], [
         Problem(labels["plants"], f"{row_label(TABLES['plants'], plants, i)}: min_utilisation "
                 "is set but capacity_vehicles_per_year is 0. Clear min_utilisation.",
                 int(plants.loc[i, "row"])) for i in no_capacity])

@@ -19,7 +19,8 @@ from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import Problem
 from evplan.schema import Column, Table
 
-__all__ = ["MAX_ROWS_PER_KIND", "coerce_table", "empty_table", "report_rows", "row_label"]
+__all__ = ["MAX_ROWS_PER_KIND", "add_limited", "coerce_table", "empty_table", "report_rows",
+           "row_label"]
 
 MAX_ROWS_PER_KIND = 10
 ALWAYS_ALLOWED = ("row", "notes", "note", "comment")
@@ -67,8 +68,19 @@ def report_rows(
         row = int(frame.loc[index, "row"])
         text = message(position)  # type: ignore[operator]
         problems.append(Problem(label, f"{row_label(table, frame, index)}: {text}", row))
-    if len(positions) > MAX_ROWS_PER_KIND:
-        more = len(positions) - MAX_ROWS_PER_KIND
+    _and_more(problems, label, len(positions))
+
+
+def add_limited(problems: list[Problem], label: str, found: list[Problem]) -> None:
+    """Append the first ``MAX_ROWS_PER_KIND`` of ``found``, then one line standing for the
+    rest ("... and N more rows with the same problem", counted as N)."""
+    problems.extend(found[:MAX_ROWS_PER_KIND])
+    _and_more(problems, label, len(found))
+
+
+def _and_more(problems: list[Problem], label: str, total: int) -> None:
+    if total > MAX_ROWS_PER_KIND:
+        more = total - MAX_ROWS_PER_KIND
         problems.append(Problem(label, f"... and {more} more rows with the same problem.",
                                 count=more))
 

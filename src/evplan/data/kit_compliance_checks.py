@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
+from evplan.data.columns import add_limited, row_label
 from evplan.data.duties import expand_years
 from evplan.data.network import ScenarioSettings
 from evplan.errors import Problem
@@ -112,7 +112,7 @@ def check_kit_compliance(tables: Tables, labels: dict[str, str], scenario: Scena
         if not clashes:
             continue
         found.append(Problem(
-            labels["kit_routes"],
+            labels.get("kit_routes", TABLES["kit_routes"].file),
             f"{row_label(TABLES['kit_routes'], kits, i)}: the kits assemble cars sold in "
             f"{market} in {_span(years)}, and {'; '.join(clashes)}. evplan does not count "
             "kit-assembled cars in fleet CO2 targets, ZEV mandates or the carbon price and "
@@ -120,7 +120,4 @@ def check_kit_compliance(tables: Tables, labels: dict[str, str], scenario: Scena
             "Open the kit route only in other years (move its first_year past those years "
             "or its last_year before them), or leave those rows out.",
             int(kits.loc[i, "row"])))
-    problems.extend(found[:MAX_ROWS_PER_KIND])
-    if len(found) > MAX_ROWS_PER_KIND:
-        problems.append(Problem(labels["kit_routes"], f"... and {len(found) - MAX_ROWS_PER_KIND}"
-                                " more rows with the same problem."))
+    add_limited(problems, labels.get("kit_routes", TABLES["kit_routes"].file), found)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
+from evplan.data.columns import add_limited, row_label
 from evplan.data.duties import expand_years, year_or
 from evplan.data.kit_compliance_checks import check_kit_compliance
 from evplan.data.network import ScenarioSettings
@@ -24,13 +24,6 @@ __all__ = ["OBJECTIVE_BASES", "check_strategic_tables"]
 
 Tables = dict[str, pd.DataFrame]
 OBJECTIVE_BASES = ("consolidated", "attributable")
-
-
-def _add(problems: list[Problem], label: str, found: list[Problem]) -> None:
-    problems.extend(found[:MAX_ROWS_PER_KIND])
-    if len(found) > MAX_ROWS_PER_KIND:
-        problems.append(Problem(label, f"... and {len(found) - MAX_ROWS_PER_KIND} more rows "
-                                "with the same problem."))
 
 
 def _pairs_priced(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
@@ -45,14 +38,14 @@ def _pairs_priced(tables: Tables, labels: dict[str, str], problems: list[Problem
                     "fix the ids.", int(frame.loc[i, "row"]))
             for i in frame.index if (frame.loc[i, "plant"], frame.loc[i, "program"]) not in priced
         ]
-        _add(problems, labels[name], found)
+        add_limited(problems, labels[name], found)
 
 
 def _modules(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
     frame = tables["plant_strategy"]
     below = frame.index[frame["modules_max"].notna()
                         & (frame["modules_max"] < frame["modules_initial"])]
-    _add(problems, labels["plant_strategy"], [
+    add_limited(problems, labels["plant_strategy"], [
         Problem(labels["plant_strategy"], f"{row_label(TABLES['plant_strategy'], frame, i)}: "
                 f"modules_max {frame.loc[i, 'modules_max']} is below modules_initial "
                 f"{frame.loc[i, 'modules_initial']}. Raise modules_max (removing modules is "
@@ -107,7 +100,7 @@ def _max_plants(tables: Tables, labels: dict[str, str], scenario: ScenarioSettin
                              f"max_plants {capped.loc[i, 'max_plants']} is below {why}. "
                              "Add or open option rows, or raise max_plants.",
                              int(capped.loc[i, "row"])))
-    _add(problems, labels["program_lifecycle"], found)
+    add_limited(problems, labels["program_lifecycle"], found)
 
 
 def _kit_duty_rows(tables: Tables, labels: dict[str, str], scenario: ScenarioSettings,
@@ -116,12 +109,12 @@ def _kit_duty_rows(tables: Tables, labels: dict[str, str], scenario: ScenarioSet
     label = labels["kit_duties"]
     table = TABLES["kit_duties"]
     preferential = duties["preferential_rate"].notna()
-    _add(problems, label, [
+    add_limited(problems, label, [
         Problem(label, f"{row_label(table, duties, i)}: preferential_rate is given but "
                 "rvc_threshold is blank. Give the regional value content the preference "
                 "needs (0 when it needs none).", int(duties.loc[i, "row"]))
         for i in duties.index[preferential & duties["rvc_threshold"].isna()]])
-    _add(problems, label, [
+    add_limited(problems, label, [
         Problem(label, f"{row_label(table, duties, i)}: preferential_rate "
                 f"{duties.loc[i, 'preferential_rate']:g} is above kit_duty_rate "
                 f"{duties.loc[i, 'kit_duty_rate']:g}. A preference lowers the rate; swap them.",
@@ -138,7 +131,7 @@ def _kit_duty_rows(tables: Tables, labels: dict[str, str], scenario: ScenarioSet
         found.append(Problem(label, f"rows {', '.join(map(str, rows))}: kit duty rows for "
                              f"{origin}>{market} {powertrain} overlap in {group['year'].min()}"
                              f"-{group['year'].max()}. Make the year ranges disjoint.", rows[0]))
-    _add(problems, label, found)
+    add_limited(problems, label, found)
 
 
 def _kit_routes_open(tables: Tables, labels: dict[str, str], scenario: ScenarioSettings,
@@ -169,7 +162,7 @@ def _kit_routes_open(tables: Tables, labels: dict[str, str], scenario: ScenarioS
                              f"{scenario.years[0]}-{scenario.years[-1]}, so it can never ship. "
                              "Fix first_year and last_year of the route (or of the plant), or "
                              "remove the row.", int(kits.loc[i, "row"])))
-    _add(problems, labels["kit_routes"], found)
+    add_limited(problems, labels["kit_routes"], found)
     return not found
 
 
@@ -208,7 +201,7 @@ def _kit_duty_coverage(tables: Tables, labels: dict[str, str], scenario: Scenari
                              f"{first['market']} {powertrain} in {span}. Add a row to "
                              f"{labels['kit_duties']} (powertrain {powertrain} or '*'), or set "
                              "default_duty_rate in scenario.yaml.", int(first["row"])))
-    _add(problems, labels["kit_routes"], found)
+    add_limited(problems, labels["kit_routes"], found)
 
 
 def check_strategic_tables(tables: Tables, labels: dict[str, str],

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evplan.data.checks import MAX_ROWS_PER_KIND
-from evplan.data.columns import coerce_table, row_label
+from evplan.data.columns import MAX_ROWS_PER_KIND, coerce_table, row_label
 from evplan.data.files import load_yaml, read_text_file
 from evplan.data.read import read_raw_table
 from evplan.data.suggest import did_you_mean
