@@ -204,6 +204,16 @@ def _place_new(staging: Path, target: Target) -> Path:
             path = free_folder(path.parent, target.path.name)
 
 
+def _refresh_workbook(staging: Path) -> None:
+    """Write ``results.xlsx`` again when an update (fleet, charging, recycling) changed the
+    tables of a run folder whose workbook evplan wrote (``evplan run --excel``): it kept the
+    plan's sheets alone, or an earlier fleet's, beside the new tables."""
+    if (staging / "results.xlsx").is_file():  # openpyxl only for a folder that has one
+        from evplan.report.excel import refresh_result_workbook
+
+        refresh_result_workbook(staging)
+
+
 def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, run_id: str,
                  command: str = "run", store: str | Path | None = None,
                  run_ids: Sequence[str] = (), commit: Callable[[Path], object] | None = None,
@@ -278,6 +288,8 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
             kept = _inodes(staging)
             step()
         fill(staging)
+        if target.mode == "update":  # the folder's workbook shows the tables it holds now
+            _refresh_workbook(staging)
         marker = replace(marker, files=_files_written(staging, kept, target, current))
         write_marker(staging, marker)
         step()

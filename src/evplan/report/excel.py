@@ -32,7 +32,7 @@ from evplan.data.network import NetworkData
 from evplan.outputs.files import atomic_write
 from evplan.schema import SCENARIO_FIELDS, TABLES, Column, Table
 
-__all__ = ["write_result_workbook", "write_template"]
+__all__ = ["refresh_result_workbook", "write_result_workbook", "write_template"]
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 OPTIONAL_FILL = PatternFill("solid", fgColor="4F6D8F")
@@ -372,3 +372,57 @@ def write_result_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
         _write_rows(sheet, frame, columns, text, cut=True)
         sheet.auto_filter.ref = sheet.dimensions
     return _save_atomically(book, target)
+
+
+def refresh_result_workbook(folder: str | Path) -> Path | None:
+    """Write the run folder's ``results.xlsx`` again from the tables the folder holds now.
+
+    ``evplan fleet``, ``charging`` and ``recycling`` add tables to a run folder (and drop
+    their own earlier ones); a workbook ``evplan run --excel`` wrote there would otherwise
+    keep the plan's sheets alone, or stale fleet sheets beside a new fleet. The sheets are
+    the run's tables (``run.json``) in their order, then the tables the ``fleet.json``,
+    ``charging.json`` and ``recycling.json`` manifests list; the ``run`` sheet names the run
+    as ``evplan run --excel`` did, and each command that added tables (``fleet.run_id``...).
+
+    Returns the workbook, or None when the folder holds no result workbook evplan wrote (a
+    user's ``results.xlsx`` or a link is left as it is, as ``write_run_extras`` leaves it).
+
+    Raises
+    ------
+    InputError
+        When ``run.json`` or a table file cannot be read (changed after evplan wrote it).
+    """
+    from evplan.outputs.marker import read_marker
+    from evplan.outputs.targets import evplan_result_workbook, known_files
+    from evplan.results.run_files import read_manifest, read_table_file
+
+    root = Path(folder)
+    path = root / "results.xlsx"
+    if path.is_symlink() or not path.is_file() or not evplan_result_workbook(path):
+        return None
+    manifest = read_manifest(root, scenario=False)
+    listed = manifest.get("tables")
+    run_tables = [str(name) for name in listed] if isinstance(listed, list) else []
+    stems = {Path(name).stem for name in known_files(root)
+             if Path(name).suffix in (".parquet", ".csv")}
+    tables: dict[str, pd.DataFrame] = {}
+    for stem in [*(name for name in run_tables if name in stems),
+                 *sorted(stems - set(run_tables))]:
+        for suffix in (".parquet", ".csv"):
+            file = root / f"{stem}{suffix}"
+            if file.is_file() and not file.is_symlink():
+                tables[stem] = read_table_file(file)
+                break
+    settings = manifest.get("scenario")
+    scenario = settings if isinstance(settings, dict) else {}
+    run_id = manifest.get("run_id")
+    info: dict[str, Any] = {
+        **({"run_id": run_id} if isinstance(run_id, str) and run_id else {}),
+        "scenario": scenario.get("name", ""), "status": manifest.get("status", ""),
+        "objective_usd": manifest.get("objective_usd"),
+        **{f"scenario.{key}": value for key, value in scenario.items()
+           if key != "name" and value is not None}}
+    marker = read_marker(root)
+    for update in marker.updates if marker is not None else ():
+        info[f"{update.get('command')}.run_id"] = update.get("run_id")
+    return write_result_workbook(tables, path, info)
