@@ -34,6 +34,7 @@ __all__ = [
     "OwnerToken",
     "announce_write",
     "atomic_write",
+    "formula_like",
     "owner_alive",
     "process_start",
     "remove_stale_parts",
@@ -222,9 +223,10 @@ def spreadsheet_safe(frame: pd.DataFrame, starts: tuple[str, ...] = FORMULA_PREF
 
     Text (not numbers: ``-5`` in a numeric column stays a number) that starts with one of
     ``starts`` (:data:`FORMULA_PREFIXES`; for those, also after :data:`LEADING_SPACE`)
-    gets a leading ``'``. Returns ``frame`` itself
-    when nothing needs changing. Input folders evplan writes pass :data:`MARKED_STARTS`, so
-    that the reader's dropping of one ``'`` gives every value back.
+    gets a leading ``'`` (in result CSVs also after apostrophes: :func:`formula_like`).
+    Returns ``frame`` itself when nothing needs changing. Input folders evplan writes pass
+    :data:`MARKED_STARTS`, so that the reader's dropping of one ``'`` gives every value
+    back.
 
     Examples
     --------
@@ -241,7 +243,7 @@ def spreadsheet_safe(frame: pd.DataFrame, starts: tuple[str, ...] = FORMULA_PREF
     def risky(value: object) -> bool:
         # a spreadsheet may trim leading spaces before it reads " =1+1" as a formula
         return isinstance(value, str) and (value.startswith(starts) or (
-            spaced and value.lstrip(LEADING_SPACE).startswith(FORMULA_PREFIXES)))
+            spaced and formula_like(value)))
 
     def safe(value: object) -> object:
         return "'" + value if isinstance(value, str) and risky(value) else value
@@ -265,6 +267,22 @@ def spreadsheet_safe(frame: pd.DataFrame, starts: tuple[str, ...] = FORMULA_PREF
     for name, values in changed.items():
         out[name] = values
     return out.rename(columns=headers)
+
+
+def formula_like(text: str) -> bool:
+    """Whether a result CSV marks ``text`` with a leading ``'``: it starts with one of
+    :data:`FORMULA_PREFIXES` after any :data:`LEADING_SPACE`, or after apostrophes.
+
+    The apostrophes count so that reading a result CSV back (dropping one ``'`` before a
+    formula-like rest) gives every value as it was: ``"'=x"`` is written ``"''=x"``, not
+    ``"'=x"``, which is how ``"=x"`` is written.
+
+    Examples
+    --------
+    >>> [formula_like(text) for text in ("=1", " @x", "'=x", "'abc", "-5 km", "a=b")]
+    [True, True, True, False, True, False]
+    """
+    return text.lstrip("'").lstrip(LEADING_SPACE).startswith(FORMULA_PREFIXES)
 
 
 def distinct_cells(series: pd.Series) -> Iterable[object]:

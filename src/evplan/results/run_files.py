@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.errors import InputError, Problem
-from evplan.outputs.files import FORMULA_PREFIXES, LEADING_SPACE
+from evplan.outputs.files import formula_like
 
 __all__ = ["PACK_SIZES_KEY", "check_volumes", "pack_sizes", "read_manifest", "read_programs",
            "read_table_file"]
@@ -95,7 +95,7 @@ def _read_result_csv(path: Path) -> pd.DataFrame:
                 or pd.api.types.is_bool_dtype(frame[column])):
             frame[column] = frame[column].map(
                 lambda value: value[1:] if isinstance(value, str) and value.startswith("'")
-                and value[1:].lstrip(LEADING_SPACE).startswith(FORMULA_PREFIXES) else value)
+                and formula_like(value[1:]) else value)
     return frame
 
 
