@@ -155,7 +155,10 @@ def strong_textbook(tables: Tables, capacitated_sites: bool) -> Solver:
     """Solve the strong textbook MILP; like evplan's solves, the timed call builds it too."""
 
     def solve(options: SolveOptions) -> LocationResult:
-        solution = solve_milp(strong_textbook_model(tables, capacitated_sites), options)
+        started = time.perf_counter()
+        model = strong_textbook_model(tables, capacitated_sites)
+        left = options.time_limit - (time.perf_counter() - started)  # the build counts too
+        solution = solve_milp(model, options, time_limit=left)
         return LocationResult(
             problem="capacitated",
             status=solution.status,

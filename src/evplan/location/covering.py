@@ -21,7 +21,6 @@ maximal covering; the covering matrix is built sparse from the pairs within :mat
 from __future__ import annotations
 
 import numbers
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -29,10 +28,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from evplan.errors import InfeasibleError, InputError, Problem
+from evplan.location.budget import Budget
 from evplan.location.highs import Milp, relative_gap, solve_milp
 from evplan.location.options import SolveOptions
 from evplan.location.result import LocationResult
-from evplan.location.tables import DenseInstance, to_dense
+from evplan.location.tables import DenseInstance, as_tables, to_dense
 from evplan.verify.location import certify
 
 __all__ = ["maximal_covering", "set_covering"]
@@ -174,7 +174,8 @@ def maximal_covering(
     5.0
     """
     options = options or SolveOptions()
-    started = time.perf_counter()
+    sites, customers, distances = as_tables(sites, customers, distances, "distances")
+    budget = Budget.start(options.time_limit)
     instance, covers = _instance(sites, customers, distances, service_distance)
     _validate_sites_to_open(sites_to_open)
     site_count = len(instance.site_ids)
@@ -204,7 +205,12 @@ def maximal_covering(
     greedy = _greedy_cover(covers, instance.demand * useful, sites_to_open)
     warm = np.concatenate([greedy, (cover_matrix @ greedy.astype(float)) > 0]).astype(float)
     greedy_value = float(milp.cost @ warm)
-    solution = solve_milp(milp, options, cutoff=greedy_value if options.warm_start else None)
+    solution = solve_milp(
+        milp,
+        options,
+        time_limit=budget.for_highs(),
+        cutoff=greedy_value if options.warm_start else None,
+    )
     is_open = solution.values[:site_count] > 0.5 if solution.values is not None else greedy
     if solution.status == "infeasible":  # nothing beats the greedy cover
         solution = replace(solution, status="optimal", bound=greedy_value)
@@ -219,7 +225,7 @@ def maximal_covering(
         gap=float(gap),
         open_sites=list(instance.site_ids[is_open]),
         assignment=_assignment(instance, covers, is_open),
-        seconds=time.perf_counter() - started,
+        seconds=budget.elapsed(),
         details={"customer_groups": group_count, "nodes": solution.nodes},
     )
     return certify(
@@ -259,7 +265,8 @@ def set_covering(
     ['A']
     """
     options = options or SolveOptions()
-    started = time.perf_counter()
+    sites, customers, distances = as_tables(sites, customers, distances, "distances")
+    budget = Budget.start(options.time_limit)
     instance, covers = _instance(sites, customers, distances, service_distance)
     site_count = len(instance.site_ids)
     needed = instance.demand > 0
@@ -281,7 +288,12 @@ def set_covering(
         row_upper=np.full(len(representatives), np.inf),
     )
     greedy = _greedy_cover(covers, needed.astype(float), None)
-    solution = solve_milp(milp, options, cutoff=float(greedy.sum()) if options.warm_start else None)
+    solution = solve_milp(
+        milp,
+        options,
+        time_limit=budget.for_highs(),
+        cutoff=float(greedy.sum()) if options.warm_start else None,
+    )
     is_open = solution.values > 0.5 if solution.values is not None else greedy
     if solution.status == "infeasible":  # nothing beats the greedy cover
         solution = replace(solution, status="optimal", bound=float(greedy.sum()))
@@ -295,7 +307,7 @@ def set_covering(
         gap=relative_gap(objective, bound),
         open_sites=list(instance.site_ids[is_open]),
         assignment=_assignment(instance, covers, is_open),
-        seconds=time.perf_counter() - started,
+        seconds=budget.elapsed(),
         details={"customer_groups": len(representatives), "nodes": solution.nodes},
     )
     return certify(

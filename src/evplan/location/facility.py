@@ -28,13 +28,13 @@ the full problem because the reduction only removes solutions worse than the inc
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from evplan.errors import InfeasibleError, SolverLimitError
+from evplan.location.budget import Budget
 from evplan.location.feasibility import (
     check_assignable,
     check_reachable_capacity,
@@ -52,7 +52,7 @@ from evplan.location.highs import relative_gap, solve_milp
 from evplan.location.linking import nearest_pairs, separate_linking
 from evplan.location.options import SolveOptions
 from evplan.location.result import LocationResult
-from evplan.location.tables import DenseInstance, to_dense
+from evplan.location.tables import DenseInstance, as_tables, to_dense
 from evplan.verify.location import certify
 
 __all__ = ["capacitated", "uncapacitated"]
@@ -111,8 +111,8 @@ def _repair_capacity(is_open: np.ndarray, instance: DenseInstance, score: np.nda
 class _Incumbent:
     """Best solution so far (open mask, fractions, objective), priced exactly."""
 
-    def __init__(self, instance: DenseInstance, options: SolveOptions) -> None:
-        self.instance, self.options = instance, options
+    def __init__(self, instance: DenseInstance, options: SolveOptions, budget: Budget) -> None:
+        self.instance, self.options, self.budget = instance, options, budget
         self.objective = float("inf")
         self.is_open = np.zeros(len(instance.site_ids), dtype=bool)
         self.fractions = np.zeros(instance.value.shape)
@@ -125,7 +125,12 @@ class _Incumbent:
         self._seen.add(key)
         instance = self.instance
         assignment_cost, fractions = transport(
-            instance.value, instance.demand, instance.capacity, is_open, self.options
+            instance.value,
+            instance.demand,
+            instance.capacity,
+            is_open,
+            self.options,
+            time_limit=self.budget.for_highs(),
         )
         total = assignment_cost + float(instance.fixed_cost[is_open].sum())
         if total < self.objective:
@@ -137,7 +142,7 @@ def _kernel_search(
     options: SolveOptions,
     incumbent: _Incumbent,
     open_sets: list[np.ndarray],
-    seconds_left: float,
+    budget: Budget,
 ) -> None:
     """Solve the MILP restricted to the incumbent's sites and the Lagrangian's last choices.
 
@@ -164,31 +169,24 @@ def _kernel_search(
         keep=kernel,
         linked=nearest_pairs(instance.value, kernel, 3),
     )
-    limit = min(max(1.0, min(30.0, 0.1 * options.time_limit)), seconds_left)
+    limit = min(max(1.0, min(30.0, 0.1 * options.time_limit)), _seconds_left(budget))
     solution = solve_milp(model.milp, options, time_limit=limit, cutoff=incumbent.objective)
     if solution.values is not None:
         is_open, _ = model.decode(solution.values, instance.value.shape)
         incumbent.offer(is_open)
 
 
-def _seconds_left(options: SolveOptions, started: float) -> float:
+def _seconds_left(budget: Budget) -> float:
     """Seconds the steps before the final MILP may still use: the time limit less what
-    has run, keeping a tenth of it for that MILP (see :func:`_final_seconds`)."""
-    return (1.0 - FINAL_MILP_SHARE) * options.time_limit - (time.perf_counter() - started)
-
-
-def _final_seconds(options: SolveOptions, started: float) -> float:
-    """HiGHS' limit for the final MILP: what is left of the time limit, at least a tenth of
-    it (at most 1 s), so that a short limit is not overrun by a fixed minimum."""
-    left = options.time_limit - (time.perf_counter() - started)
-    return max(left, min(1.0, FINAL_MILP_SHARE * options.time_limit))
+    has run, keeping a tenth of it for that MILP (which gets all that is left)."""
+    return budget.until(1.0 - FINAL_MILP_SHARE)
 
 
 def _solve_strong(
-    instance: DenseInstance, options: SolveOptions, started: float
+    instance: DenseInstance, options: SolveOptions, budget: Budget
 ) -> tuple[_Incumbent, float, dict[str, Any]]:
     cost, fixed, capacity = instance.value, instance.fixed_cost, instance.capacity
-    incumbent = _Incumbent(instance, options)
+    incumbent = _Incumbent(instance, options, budget)
     finite = finite_cost(cost)
     heuristic_open = interchange(finite, fixed, greedy_open(finite, fixed))
     per_unit = (fixed + np.sort(finite, axis=1)[:, : max(1, cost.shape[1] // 10)].sum(1)) / (
@@ -201,26 +199,24 @@ def _solve_strong(
         # instance is feasible (feasibility.check_reachable_capacity passed).
         incumbent.offer(np.ones_like(heuristic_open))
     heuristic_objective = incumbent.objective
-    budget = min(max(1.0, 0.25 * options.time_limit), max(0.0, _seconds_left(options, started)))
     lagrangian = lagrangian_cflp(
-        cost, instance.demand, capacity, fixed, incumbent.objective, time_limit=budget
+        cost,
+        instance.demand,
+        capacity,
+        fixed,
+        incumbent.objective,
+        time_limit=min(max(1.0, 0.25 * options.time_limit), _seconds_left(budget)),
     )
     for is_open in lagrangian.open_sets[-25:]:
-        if time.perf_counter() - started > 0.4 * options.time_limit:
+        if budget.elapsed() > 0.4 * options.time_limit:
             break
         incumbent.offer(_repair_capacity(is_open, instance, per_unit))
     if np.isfinite(capacity).all() and incumbent.is_open.any():
         incumbent.offer(
             interchange(finite, fixed, incumbent.is_open, medians=int(incumbent.is_open.sum()))
         )
-        if _seconds_left(options, started) > 0:
-            _kernel_search(
-                instance,
-                options,
-                incumbent,
-                lagrangian.open_sets[-50:],
-                seconds_left=_seconds_left(options, started),
-            )
+        if _seconds_left(budget) > 0:
+            _kernel_search(instance, options, incumbent, lagrangian.open_sets[-50:], budget)
     tolerance = 1e-9 * abs(incumbent.objective) + 1e-6
     closed = lagrangian.bound_if_open > incumbent.objective + tolerance
     opened = lagrangian.bound_if_closed > incumbent.objective + tolerance
@@ -228,7 +224,7 @@ def _solve_strong(
     opened &= incumbent.is_open
     keep = ~closed
     cuts = None
-    if np.isfinite(capacity).all() and _seconds_left(options, started) > 0:
+    if np.isfinite(capacity).all() and _seconds_left(budget) > 0:
         # Without time for it every linking row goes to the MILP: exact, just larger.
         cuts = separate_linking(
             cost,
@@ -239,7 +235,7 @@ def _solve_strong(
             forced_open=opened,
             linked=nearest_pairs(cost, keep, 3),
             options=options,
-            time_limit=min(max(1.0, 0.2 * options.time_limit), _seconds_left(options, started)),
+            time_limit=min(max(1.0, 0.2 * options.time_limit), _seconds_left(budget)),
         )
         for threshold in (0.5, 1e-6):
             incumbent.offer(_repair_capacity(cuts.site_value > threshold, instance, per_unit))
@@ -260,9 +256,12 @@ def _solve_strong(
 
 
 def _solve_facility(
-    instance: DenseInstance, options: SolveOptions, single_source: bool, problem: str
+    instance: DenseInstance,
+    options: SolveOptions,
+    single_source: bool,
+    problem: str,
+    budget: Budget,
 ) -> LocationResult:
-    started = time.perf_counter()
     site_count = len(instance.site_ids)
     strong = options.formulation == "strong"
     lower_bound = -np.inf
@@ -271,7 +270,7 @@ def _solve_facility(
     keep, opened = np.ones(site_count, dtype=bool), np.zeros(site_count, dtype=bool)
     linked = None
     if strong and not single_source:
-        incumbent, lower_bound, extra = _solve_strong(instance, options, started)
+        incumbent, lower_bound, extra = _solve_strong(instance, options, budget)
         keep, opened, linked = extra.pop("keep"), extra.pop("opened"), extra.pop("linked")
         details.update(extra)
     model = build_facility_model(
@@ -291,14 +290,12 @@ def _solve_facility(
         # The incumbent's value as a cutoff, not a MIP start: with presolve, HiGHS 1.16
         # can lose the objective offset of a MIP start (see highs.solve_milp).
         cutoff = incumbent.objective
-    solution = solve_milp(
-        model.milp, options, time_limit=_final_seconds(options, started), cutoff=cutoff
-    )
+    solution = solve_milp(model.milp, options, time_limit=budget.for_highs(), cutoff=cutoff)
     details["nodes"] = solution.nodes
     if solution.status == "infeasible" and incumbent is not None:
         lower_bound = incumbent.objective  # nothing beats the incumbent
     if solution.status == "infeasible" and incumbent is None:
-        explained = explain_single_source(instance, options) if single_source else []
+        explained = explain_single_source(instance, options, budget) if single_source else []
         raise InfeasibleError(
             explained
             or [
@@ -338,7 +335,7 @@ def _solve_facility(
         gap=float(gap),
         open_sites=list(instance.site_ids[is_open]),
         assignment=_assignment_table(instance, fractions),
-        seconds=time.perf_counter() - started,
+        seconds=budget.elapsed(),
         details=details,
     )
 
@@ -385,16 +382,18 @@ def capacitated(
     13.0
     """
     options = options or SolveOptions()
+    sites, customers, costs = as_tables(sites, customers, costs, "costs")
+    budget = Budget.start(options.time_limit)
     instance = to_dense(
         sites, customers, costs, value_column="cost", need_fixed_cost=True, need_capacity=True
     )
     check_assignable(instance, "costs")
     _check_capacity(instance)
-    check_reachable_capacity(instance, options)
+    check_reachable_capacity(instance, options, budget)
     if single_source:
         check_single_source_sizes(instance)
     problem = "single_source" if single_source else "capacitated"
-    result = _solve_facility(instance, options, single_source, problem)
+    result = _solve_facility(instance, options, single_source, problem, budget)
     return certify(result, sites, customers, costs, options=options)
 
 
@@ -424,9 +423,11 @@ def uncapacitated(
     8.0
     """
     options = options or SolveOptions()
+    sites, customers, costs = as_tables(sites, customers, costs, "costs")
+    budget = Budget.start(options.time_limit)
     instance = to_dense(
         sites, customers, costs, value_column="cost", need_fixed_cost=True, need_capacity=False
     )
     check_assignable(instance, "costs")
-    result = _solve_facility(instance, options, False, "uncapacitated")
+    result = _solve_facility(instance, options, False, "uncapacitated", budget)
     return certify(result, sites, customers, costs, options=options)

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from evplan.errors import InfeasibleError, SolverLimitError
+from evplan.location.budget import Budget
 from evplan.location.highs import Milp, solve_milp
 from evplan.location.options import SolveOptions
 from evplan.location.tables import DenseInstance
@@ -74,7 +75,14 @@ def check_assignable(instance: DenseInstance, table: str) -> None:
     )
 
 
-def _max_flow(instance: DenseInstance, options: SolveOptions) -> np.ndarray | None:
+def _budget(options: SolveOptions, budget: Budget | None) -> Budget:
+    """The solve's budget, or one of ``options.time_limit`` from now (a call on its own)."""
+    return budget if budget is not None else Budget.start(options.time_limit)
+
+
+def _max_flow(
+    instance: DenseInstance, options: SolveOptions, budget: Budget
+) -> np.ndarray | None:
     """Demand units shipped per allowed pair by a maximum flow with every site open; None
     when the solver stopped (a time limit) before proving the flow maximal, since a smaller
     flow would show demand short that the sites can carry."""
@@ -101,7 +109,7 @@ def _max_flow(instance: DenseInstance, options: SolveOptions) -> np.ndarray | No
         row_lower=np.full(matrix.shape[0], -np.inf),
         row_upper=np.concatenate([instance.demand, instance.capacity[limited_sites]]),
     )
-    solution = solve_milp(lp, options)
+    solution = solve_milp(lp, options, time_limit=budget.for_highs())
     if solution.status != "optimal" or solution.values is None:
         return None
     flow = np.zeros(instance.value.shape)
@@ -110,7 +118,7 @@ def _max_flow(instance: DenseInstance, options: SolveOptions) -> np.ndarray | No
 
 
 def short_of_capacity(
-    instance: DenseInstance, options: SolveOptions
+    instance: DenseInstance, options: SolveOptions, budget: Budget | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Customers (mask) whose allowed sites (mask) cannot hold their demand, or None.
 
@@ -123,7 +131,7 @@ def short_of_capacity(
     allowed = np.isfinite(instance.value)
     if allowed.all() and float(instance.capacity.sum()) >= float(instance.demand.sum()):
         return None
-    flow = _max_flow(instance, options)
+    flow = _max_flow(instance, options, _budget(options, budget))
     if flow is None:
         return None
     scale = max(1.0, float(instance.demand.max(initial=0.0)))
@@ -143,7 +151,9 @@ def short_of_capacity(
     return customers, sites, short
 
 
-def check_reachable_capacity(instance: DenseInstance, options: SolveOptions) -> None:
+def check_reachable_capacity(
+    instance: DenseInstance, options: SolveOptions, budget: Budget | None = None
+) -> None:
     """Raise when some customers' allowed sites cannot hold their demand, with all open.
 
     Skipped when every pair is allowed (then total capacity decides, checked before).
@@ -151,7 +161,7 @@ def check_reachable_capacity(instance: DenseInstance, options: SolveOptions) -> 
     allowed = np.isfinite(instance.value)
     if allowed.all():
         return
-    found = short_of_capacity(instance, options)
+    found = short_of_capacity(instance, options, budget)
     if found is None:
         return
     customers, sites, short = found
@@ -194,7 +204,11 @@ def check_single_source_sizes(instance: DenseInstance) -> None:
 
 
 def _most_served_whole(
-    instance: DenseInstance, sites: np.ndarray, customers: np.ndarray, options: SolveOptions
+    instance: DenseInstance,
+    sites: np.ndarray,
+    customers: np.ndarray,
+    options: SolveOptions,
+    budget: Budget | None = None,
 ) -> float | None:
     """Most demand of ``customers`` that ``sites`` hold with each customer whole at one site.
 
@@ -236,13 +250,16 @@ def _most_served_whole(
             row_upper=np.concatenate(limits),
         ),
         exact,
+        time_limit=_budget(options, budget).for_highs(),
     )
     if solution.status != "optimal" or solution.values is None:
         return None
     return float(demand[customer_index] @ (solution.values > 0.5))
 
 
-def explain_single_source(instance: DenseInstance, options: SolveOptions) -> list[str]:
+def explain_single_source(
+    instance: DenseInstance, options: SolveOptions, budget: Budget | None = None
+) -> list[str]:
     """Why no single-source assignment exists, once the splittable problem is feasible.
 
     Customers and sites linked by allowed pairs form groups that share no capacity. For
@@ -255,6 +272,7 @@ def explain_single_source(instance: DenseInstance, options: SolveOptions) -> lis
     Sites A and B hold 6 each; x, y and z need 4 each: the capacity (12) covers the demand
     (12), but only one 4 fits in a 6, so at most 8 is served whole.
     """
+    budget = _budget(options, budget)
     allowed = np.isfinite(instance.value)
     site_count = allowed.shape[0]
     graph = sp.bmat([[None, sp.csr_matrix(allowed)], [sp.csr_matrix(allowed.T), None]])
@@ -266,7 +284,7 @@ def explain_single_source(instance: DenseInstance, options: SolveOptions) -> lis
         if len(customers) == 0:
             continue
         need = float(instance.demand[customers].sum())
-        served = _most_served_whole(instance, sites, customers, options)
+        served = _most_served_whole(instance, sites, customers, options, budget)
         if served is None or served >= need * (1 - _TOLERANCE):
             continue
         capacities = ", ".join(
@@ -312,7 +330,9 @@ def _disjoint_customers(allowed: np.ndarray) -> list[int]:
     return chosen
 
 
-def covering_start(instance: DenseInstance, medians: int, options: SolveOptions) -> np.ndarray:
+def covering_start(
+    instance: DenseInstance, medians: int, options: SolveOptions, budget: Budget | None = None
+) -> np.ndarray:
     """At most ``medians`` sites giving every customer an allowed site, or raise.
 
     Greedy set cover first; when it needs more than ``medians`` sites, an exact set-cover
@@ -345,7 +365,12 @@ def covering_start(instance: DenseInstance, medians: int, options: SolveOptions)
         row_lower=np.ones(allowed.shape[1]),
         row_upper=np.full(allowed.shape[1], np.inf),
     )
-    solution = solve_milp(milp, options, cutoff=float(medians))
+    solution = solve_milp(
+        milp,
+        options,
+        time_limit=_budget(options, budget).for_highs(),
+        cutoff=float(medians),
+    )
     if solution.status == "infeasible" or (
         solution.values is not None and solution.objective > medians + 0.5
     ):

@@ -209,11 +209,14 @@ def transport(
     capacity: np.ndarray,
     is_open: np.ndarray,
     options: SolveOptions,
+    *,
+    time_limit: float,
 ) -> tuple[float, np.ndarray]:
     """Cheapest splittable assignment to the open sites (a transportation LP).
 
     Returns (assignment cost, sites x customers fractions); cost ``inf`` if the open
-    sites cannot serve every customer.
+    sites cannot serve every customer or the LP finds no assignment within ``time_limit``
+    seconds (the solve's time left).
     """
     site_count, customer_count = cost.shape
     restricted = np.where(is_open[:, None], cost, np.inf)
@@ -242,7 +245,7 @@ def transport(
         row_lower=milp.row_lower,
         row_upper=milp.row_upper,
     )
-    solution = solve_milp(lp, options)
+    solution = solve_milp(lp, options, time_limit=time_limit)
     if solution.values is None:
         return float("inf"), np.zeros(cost.shape)
     _, fractions = model.decode(solution.values, cost.shape)

@@ -75,7 +75,8 @@ def _inf(values: np.ndarray, infinity: float) -> np.ndarray:
 def load_highs(
     model: Milp,
     options: SolveOptions,
-    time_limit: float | None = None,
+    *,
+    time_limit: float,
     cutoff: float | None = None,
 ) -> highspy.Highs:
     """A silent ``highspy.Highs`` holding ``model`` (column-wise, in memory), options set.
@@ -86,8 +87,7 @@ def load_highs(
     highs = new_highs()
     highs.setOptionValue("output_flag", bool(options.verbose))
     set_threads(highs, options.threads)
-    seconds = options.time_limit if time_limit is None else max(1e-3, time_limit)
-    highs.setOptionValue("time_limit", float(seconds))
+    highs.setOptionValue("time_limit", float(max(0.0, time_limit)))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     highs.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
     highs.setOptionValue("random_seed", int(options.seed))
@@ -123,7 +123,8 @@ def load_highs(
 def solve_milp(
     model: Milp,
     options: SolveOptions,
-    time_limit: float | None = None,
+    *,
+    time_limit: float,
     cutoff: float | None = None,
 ) -> MilpSolution:
     """Solve ``model`` with HiGHS, passing it column-wise in memory.
@@ -133,9 +134,11 @@ def solve_milp(
     model : Milp
         The problem.
     options : SolveOptions
-        ``time_limit``, ``mip_rel_gap``, ``mip_abs_gap``, ``threads``, ``verbose``.
-    time_limit : float, optional
-        Overrides ``options.time_limit`` (used for the time left after preprocessing).
+        ``mip_rel_gap``, ``mip_abs_gap``, ``threads``, ``verbose`` (not ``time_limit``).
+    time_limit : float
+        Seconds HiGHS may run: what the solve's
+        :class:`~evplan.location.budget.Budget` has left (``options.time_limit`` is the
+        limit of the whole solve, not of one HiGHS run).
     cutoff : float, optional
         Objective value of a known solution (HiGHS ``objective_bound``): nodes that cannot
         beat it are pruned. Status ``"infeasible"`` then means nothing beats the cutoff.
@@ -143,7 +146,10 @@ def solve_milp(
         can end with a wrong "optimal" (the presolve objective offset is lost).
     """
     started = time.perf_counter()
-    highs = load_highs(model, options, time_limit, cutoff)
+    highs = load_highs(model, options, time_limit=time_limit, cutoff=cutoff)
+    # Passing a large model takes a moment: HiGHS' clock starts at run(), so its limit is
+    # what is left of ``time_limit`` then.
+    highs.setOptionValue("time_limit", max(0.0, time_limit - (time.perf_counter() - started)))
     run_solver(highs)
     status = highs.getModelStatus()
     info = highs.getInfo()

@@ -21,10 +21,12 @@ class SolveOptions:
     Attributes
     ----------
     time_limit : float
-        Seconds for the whole solve (heuristics, reductions and HiGHS), > 0 (``inf``
-        for none). On the limit the best solution found is returned with
-        ``status="time_limit"`` and its gap. Facility problems keep a tenth of it for the
-        final MILP (see docs/location.md).
+        Seconds for the whole solve, > 0 (``inf`` for none): one budget
+        (:mod:`evplan.location.budget`) for reading the tables, the checks, heuristics,
+        reductions, every HiGHS run and the result check; each HiGHS run gets what is
+        left when it starts. On the limit the best solution found is returned with
+        ``status="time_limit"``, its bound and gap. Facility problems keep a tenth of it
+        for the final MILP (see docs/location.md).
     mip_rel_gap, mip_abs_gap : float
         HiGHS stops when the relative or absolute gap is below these (finite, >= 0). The
         defaults prove optimality to the OR-Library's 3 decimals. For p-median with
@@ -53,8 +55,9 @@ class SolveOptions:
         milliseconds (``details["verify_seconds"]``).
     tree_max_medians : int
         p-median: up to this many medians the Lagrangian branch-and-bound
-        (:mod:`evplan.location.pmedian_tree`) tries first, with half the time left;
-        above it (or when the tree runs out of time) the radius MILP goes to HiGHS.
+        (:mod:`evplan.location.pmedian_tree`) tries first, with half the time left (all
+        of it when the rest could not cover the radius MILP's presolve); above it (or
+        when the tree runs out of time) the radius MILP goes to HiGHS.
         ``0`` sends every instance to the radius MILP.
     """
 

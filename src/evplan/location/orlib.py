@@ -19,6 +19,7 @@ Each reader returns tables in the form the solvers take: ``sites`` (``site``,
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,10 +137,69 @@ def read_optima(folder: Path | str | None = None) -> pd.Series:
     """Return the published optima from ``optima.csv`` as a Series keyed by instance.
 
     Keys are ``capNN``, ``capa_8000`` ..., ``uflp_capNN``, ``uflp_capa`` ... and ``pmedN``.
+    The file needs the columns ``instance`` and ``optimal_value`` (others, such as
+    ``source``, are kept out of the Series).
+
+    Raises
+    ------
+    evplan.errors.InputError
+        Naming the file, the row (the header is row 1), the column and the value, for
+        every problem at once: a missing or misspelt column, a blank instance name, an
+        optimal value that is not a finite number, an instance named twice, an empty file
+        or one that is not text.
     """
     folder = Path(folder) if folder is not None else default_orlib_dir()
-    table = pd.read_csv(folder / "optima.csv")
-    return table.set_index("instance")["optimal_value"].astype(float)
+    path = folder / "optima.csv"
+    name = path.name
+
+    def refuse(messages: list[str]) -> InputError:
+        return InputError([Problem(file=name, message=message) for message in messages])
+
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise refuse([f"{name} is empty; it needs the header 'instance,optimal_value' and "
+                      "one row per instance."]) from None
+    except UnicodeDecodeError as error:
+        raise refuse([f"{name}: byte 0x{error.object[error.start]:02x} at byte "
+                      f"{error.start} is not UTF-8 text. Save the file as UTF-8."]) from None
+    table.columns = [str(column).strip() for column in table.columns]
+    missing = [column for column in ("instance", "optimal_value") if column not in table]
+    if missing:
+        messages = []
+        for column in missing:
+            close = difflib.get_close_matches(column, list(table.columns), n=1)
+            hint = f" Did you mean {close[0]!r}? Rename it." if close else " Add the column."
+            messages.append(f"{name} has no column {column!r}; found "
+                            f"{list(table.columns)}.{hint}")
+        raise refuse(messages)
+    problems: list[str] = []
+    instances = table["instance"].str.strip()
+    values = pd.to_numeric(table["optimal_value"].str.strip(), errors="coerce")
+    for position in range(len(table)):
+        row = position + 2
+        instance = instances.iloc[position]
+        if instance == "":
+            problems.append(f"{name} row {row}: instance is blank. Name the instance "
+                            "(e.g. 'cap41', 'capa_8000', 'pmed1') or delete the row.")
+        value = values.iloc[position]
+        if not np.isfinite(value):
+            raw = table["optimal_value"].iloc[position]
+            problems.append(f"{name} row {row}, instance {instance!r}: optimal_value = "
+                            f"{raw!r} is not a finite number. Enter the published optimum "
+                            "(digits, '.' for decimals, no thousands separators).")
+    named = instances[instances != ""]
+    for instance in pd.unique(named[named.duplicated(keep=False)]):
+        rows = [int(p) + 2 for p in np.flatnonzero((instances == instance).to_numpy())]
+        problems.append(f"{name} rows {' and '.join(map(str, rows[:3]))}: instance "
+                        f"{instance!r} appears {len(rows)} times. Keep one row per instance.")
+    if problems:
+        shown = problems[:10]
+        if len(problems) > 10:
+            shown.append(f"... and {len(problems) - 10} more problems in {name}.")
+        raise refuse(shown)
+    return pd.Series(values.to_numpy(dtype=float), index=pd.Index(instances, name="instance"),
+                     name="optimal_value")
 
 
 class _Tokens:

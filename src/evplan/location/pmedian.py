@@ -34,6 +34,14 @@ With at most ``SolveOptions.tree_max_medians`` medians the Lagrangian branch-and
 :mod:`evplan.location.pmedian_tree` runs before the radius MILP, which gets the rest of
 the time if the tree does not finish.
 
+Time: every step draws on one :class:`~evplan.location.budget.Budget` of
+``SolveOptions.time_limit``. HiGHS' presolve of a large radius model checks its clock too
+rarely to stop on time (pmed36, 280,000 non-zeros: about 21 CPU seconds of presolve; given
+1 s it ran 1.2 to 6 s), and a radius MILP stopped inside presolve proves nothing. So the
+radius MILP is only started when the time left covers an estimate of its presolve
+(:func:`presolve_seconds`); otherwise the tree gets that time, and the solve returns the
+best solution with the tree's or the Lagrangian's bound, status ``time_limit``.
+
 The textbook formulation (``formulation="textbook"``) is the assignment model
 :math:`\min \sum_{ij} w_j d_{ij} x_{ij}`, :math:`\sum_i x_{ij} = 1`,
 :math:`x_{ij} \le y_i`, :math:`\sum_i y_i = p`, with one variable per pair.
@@ -49,6 +57,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from evplan.errors import InputError, Problem, SolverLimitError
+from evplan.location.budget import Budget
 from evplan.location.feasibility import check_assignable, covering_start
 from evplan.location.formulations import build_facility_model
 from evplan.location.heuristics import (
@@ -63,13 +72,17 @@ from evplan.location.highs import Milp, relative_gap, solve_milp
 from evplan.location.options import SolveOptions
 from evplan.location.pmedian_tree import branch_and_bound
 from evplan.location.result import LocationResult
-from evplan.location.tables import DenseInstance, to_dense
+from evplan.location.tables import DenseInstance, as_tables, to_dense
 from evplan.verify.location import certify
 
 __all__ = ["p_median"]
 
 TREE_TIME_SHARE = 0.5
 """Share of the remaining time the tree may use before the radius MILP takes over."""
+PRESOLVE_SECONDS_PER_UNIT = 3.0
+"""HiGHS presolve seconds of a radius model per (100,000 non-zeros) ** 1.5, measured with
+HiGHS 1.16 (CPU seconds: pmed11 0.03, pmed16 1.0, pmed26 1.3, pmed36 21; a low estimate
+on a loaded machine)."""
 
 
 @dataclass(frozen=True)
@@ -208,13 +221,19 @@ def _serves_all(weighted: np.ndarray, is_open: np.ndarray) -> bool:
     return bool(np.isfinite(weighted[is_open]).any(axis=0).all())
 
 
+def presolve_seconds(milp: Milp) -> float:
+    """Estimated seconds of HiGHS' presolve on a radius model (see
+    :data:`PRESOLVE_SECONDS_PER_UNIT`): the radius MILP is not started with less left."""
+    return PRESOLVE_SECONDS_PER_UNIT * (milp.matrix.nnz / 1e5) ** 1.5
+
+
 def _solve_radius(
     instance: DenseInstance,
     medians: int,
     options: SolveOptions,
-    started: float,
+    budget: Budget,
     cover: np.ndarray,
-) -> tuple[np.ndarray, float, float, dict[str, float]]:
+) -> tuple[np.ndarray, float, float, dict[str, object]]:
     distance, weight = instance.value, instance.demand
     weighted = weighted_distance(instance)
     site_count = len(distance)
@@ -228,7 +247,7 @@ def _solve_radius(
     is_open = interchange(finite, zeros, greedy, medians=medians)
     nearest_cost = np.where(is_open[:, None], weighted, np.inf).min(axis=0)
     best_objective = float(nearest_cost.sum())
-    details: dict[str, float] = {"heuristic_objective": best_objective}
+    details: dict[str, object] = {"heuristic_objective": best_objective}
     integral = _integral(weighted)
     if integral:
         options = _with_abs_gap(options, 1.0 - 1e-6)
@@ -239,9 +258,11 @@ def _solve_radius(
         best_objective,
         start=nearest_cost,
         improvement=improvement,
-        time_limit=0.2 * options.time_limit,
+        time_limit=budget.share(0.2),
     )
-    improved = _improve_from_lagrangian(finite, medians, lagrangian.open_sets, is_open)
+    improved = _improve_from_lagrangian(
+        finite, medians, lagrangian.open_sets, is_open, time_limit=budget.share(0.1)
+    )
     improved_objective = float(np.where(improved[:, None], weighted, np.inf).min(axis=0).sum())
     if improved_objective < best_objective:
         is_open, best_objective = improved, improved_objective
@@ -252,7 +273,7 @@ def _solve_radius(
             best_objective,
             start=lagrangian.multipliers,
             improvement=improvement,
-            time_limit=0.1 * options.time_limit,
+            time_limit=budget.share(0.1),
         )
     reduction = reduce_pmedian(weighted, medians, lagrangian, best_objective, improvement)
     details.update(
@@ -268,10 +289,17 @@ def _solve_radius(
         return is_open, best_objective, bound, details
     if not reduction.allowed.any(axis=0).all():
         return is_open, best_objective, best_objective, details  # nothing better exists
+    levels = _levels(np.where(reduction.allowed, distance, np.inf), medians, reduction.opened)
+    truncation = levels.closing.copy()
+    model = _build_radius(levels, weight, truncation, medians, reduction)
+    needed = presolve_seconds(model.milp)
+    details["radius_presolve_estimate_seconds"] = needed
     # Few medians leave a wide LP gap that HiGHS' node LPs close slowly while the tree's
     # nodes stay cheap; with more medians the radius MILP usually closes at its root.
     if medians <= options.tree_max_medians:
-        remaining = options.time_limit - (time.perf_counter() - started)
+        left = budget.for_highs()
+        # Half the time left, unless the rest could not even presolve the radius MILP.
+        tree_seconds = TREE_TIME_SHARE * left if left - needed >= TREE_TIME_SHARE * left else left
         tree = branch_and_bound(
             finite,
             np.where(reduction.allowed, weighted, np.inf),
@@ -281,7 +309,7 @@ def _solve_radius(
             reduction.opened,
             reduction.closed,
             improvement=max(improvement, options.mip_abs_gap),
-            time_limit=TREE_TIME_SHARE * remaining,
+            time_limit=tree_seconds,
         )
         tree_objective = float(np.where(tree.is_open[:, None], weighted, np.inf).min(axis=0).sum())
         if tree_objective < best_objective:
@@ -290,12 +318,15 @@ def _solve_radius(
         if tree.finished:
             return is_open, best_objective, best_objective, details
         bound = max(bound, min(tree.bound, best_objective))
-    levels = _levels(np.where(reduction.allowed, distance, np.inf), medians, reduction.opened)
-    truncation = levels.closing.copy()
     for round_number in range(1, 50):
-        model = _build_radius(levels, weight, truncation, medians, reduction)
-        remaining = options.time_limit - (time.perf_counter() - started)
-        if remaining <= 0.5:
+        if round_number > 1:
+            model = _build_radius(levels, weight, truncation, medians, reduction)
+            needed = presolve_seconds(model.milp)
+        remaining = budget.for_highs()
+        if remaining <= max(0.5, needed):
+            details["radius_skipped"] = (
+                f"{remaining:.2f} s left, HiGHS' presolve needs about {needed:.2f} s"
+            )
             break
         cutoff = best_objective if options.warm_start else None
         solution = solve_milp(model.milp, options, time_limit=remaining, cutoff=cutoff)
@@ -330,16 +361,21 @@ def _improve_from_lagrangian(
     open_sets: list[np.ndarray],
     is_open: np.ndarray,
     starts: int = 10,
+    time_limit: float = np.inf,
 ) -> np.ndarray:
     """Vertex substitution from the ``starts`` cheapest site choices of the Lagrangian.
 
     Greedy + substitution stops at a local optimum (1 % above the optimum on pmed22);
     the choices the subgradient visits near the dual optimum are better starting points.
+    No new start after ``time_limit`` seconds (each takes 20 to 80 ms on pmed36).
     """
+    started = time.perf_counter()
     best, best_cost = is_open, float(cost[is_open].min(axis=0).sum())
     costs = np.array([cost[candidate].min(axis=0).sum() for candidate in open_sets])
     zeros = np.zeros(cost.shape[0])
     for position in np.argsort(costs, kind="stable")[:starts]:
+        if time.perf_counter() - started > time_limit:
+            break
         candidate = interchange(cost, zeros, open_sets[position], medians=medians)
         candidate_cost = float(cost[candidate].min(axis=0).sum())
         if candidate_cost < best_cost:
@@ -412,7 +448,8 @@ def p_median(
     2.0
     """
     options = options or SolveOptions()
-    started = time.perf_counter()
+    sites, customers, distances = as_tables(sites, customers, distances, "distances")
+    budget = Budget.start(options.time_limit)
     instance = to_dense(
         sites,
         customers,
@@ -423,7 +460,7 @@ def p_median(
     )
     medians = _validate_medians(medians, instance)
     check_assignable(instance, "distances")
-    cover = covering_start(instance, medians, options)
+    cover = covering_start(instance, medians, options, budget)
     weighted = weighted_distance(instance)
     details: dict[str, object] = {"formulation": options.formulation}
     if options.formulation == "textbook":
@@ -447,7 +484,7 @@ def p_median(
             row_lower=np.concatenate([model.milp.row_lower, [medians]]),
             row_upper=np.concatenate([model.milp.row_upper, [medians]]),
         )
-        solution = solve_milp(milp, options)
+        solution = solve_milp(milp, options, time_limit=budget.for_highs())
         if solution.values is None:
             raise SolverLimitError(
                 f"HiGHS found no p-median solution within {options.time_limit:g} s "
@@ -462,7 +499,7 @@ def p_median(
         )
     else:
         is_open, objective, bound, radius_details = _solve_radius(
-            instance, medians, options, started, cover
+            instance, medians, options, budget, cover
         )
         details.update(radius_details)
     if _integral(weighted):  # integer data: every solution's value is an integer
@@ -492,7 +529,7 @@ def p_median(
         gap=float(gap),
         open_sites=list(instance.site_ids[is_open]),
         assignment=assignment,
-        seconds=time.perf_counter() - started,
+        seconds=budget.elapsed(),
         details=details,
     )
     return certify(result, sites, customers, distances, options=options, medians=medians)

@@ -61,8 +61,12 @@ def _node_bound(
     target: float,
     upper_bound: float,
     iterations: int,
+    deadline: float,
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """Subgradient at one node: best bound, its multipliers, site values and choice."""
+    """Subgradient at one node: best bound, its multipliers, site values and choice.
+
+    Stops at ``deadline`` (a :func:`time.perf_counter` reading): any multipliers give a
+    valid bound, so a node cut short is still bounded correctly, only less tightly."""
     multipliers = node.multipliers.copy()
     free_slots = medians - int(node.opened.sum())
     best = (-np.inf, multipliers, np.zeros(0), np.zeros(0, dtype=bool))
@@ -81,7 +85,7 @@ def _node_bound(
             stall += 1
             if stall >= 10:
                 step_scale, stall = step_scale / 2.0, 0
-        if bound > target or step_scale < 1e-3:
+        if bound > target or step_scale < 1e-3 or time.perf_counter() > deadline:
             break
         subgradient = 1.0 - (reduced[chosen] < 0).sum(axis=0)
         norm = float(subgradient @ subgradient)
@@ -125,6 +129,7 @@ def branch_and_bound(
         Seconds; on the limit the best bound over open nodes is returned.
     """
     started = time.perf_counter()
+    deadline = started + time_limit
     sites = np.flatnonzero(~closed)  # sites closed at the root never enter the tree
     full_cost = cost
     cost, reduced_cost = cost[sites], reduced_cost[sites]
@@ -149,7 +154,7 @@ def branch_and_bound(
             continue
         iterations = 4 * node_iterations if nodes == 1 else node_iterations
         bound, node_multipliers, site_value, chosen = _node_bound(
-            reduced_cost, medians, node, target, upper_bound, iterations
+            reduced_cost, medians, node, target, upper_bound, iterations, deadline
         )
         if float(cost[chosen].min(axis=0).sum()) < upper_bound:
             improved = interchange(cost, zeros, chosen, medians=medians)

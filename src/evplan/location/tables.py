@@ -14,7 +14,7 @@ Rows in messages are spreadsheet rows: the header is row 1, the first data row i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +22,7 @@ import pandas as pd
 
 from evplan.errors import InputError, Problem
 
-__all__ = ["DenseInstance", "to_dense"]
+__all__ = ["DenseInstance", "as_table", "as_tables", "to_dense"]
 
 _MAX_PER_CHECK = 5
 
@@ -145,6 +145,73 @@ def _check_unique(table: pd.DataFrame, name: str, column: str, problems: list[Pr
             )
         )
     _more(problems, name, len(repeated), f"duplicated {column} ids; fix them the same way")
+
+
+def as_table(value: object, name: str) -> pd.DataFrame:
+    """``value`` as a DataFrame: a DataFrame as is, a dict of columns (column name to a
+    list of values) as ``pandas.DataFrame(value)``; anything else is an InputError naming
+    the argument, what was given and the fix (a list of rows raised ``AttributeError:
+    'list' object has no attribute 'columns'``).
+
+    Examples
+    --------
+    >>> as_table({"site": ["A", "B"]}, "sites").shape
+    (2, 1)
+    """
+    if isinstance(value, pd.DataFrame):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return pd.DataFrame(dict(value))
+        except (TypeError, ValueError) as error:
+            lengths = ", ".join(
+                f"{column!r}: {len(column_values) if hasattr(column_values, '__len__') else 1}"
+                for column, column_values in list(value.items())[:6]
+            )
+            raise InputError(
+                [
+                    Problem(
+                        file=name,
+                        message=(
+                            f"{name}: the dict of columns does not make a table ({error}; "
+                            f"values per column: {lengths}). Give every column a list of the "
+                            "same length, or pass a pandas DataFrame."
+                        ),
+                    )
+                ]
+            ) from None
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise InputError(
+        [
+            Problem(
+                file=name,
+                message=(
+                    f"{name} must be a pandas DataFrame (or a dict of columns); got "
+                    f"{type(value).__name__} {shown}. Pass pandas.DataFrame(...) with the "
+                    f"columns {name} needs (rows as a list of dicts: "
+                    f"pandas.DataFrame.from_records({name}))."
+                ),
+            )
+        ]
+    )
+
+
+def as_tables(
+    sites: object, customers: object, pairs: object, pairs_name: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The three arguments of a solve as DataFrames (:func:`as_table`), every problem at
+    once; ``pairs_name`` is ``"costs"`` or ``"distances"``."""
+    problems: list[Problem] = []
+    tables = []
+    for value, name in ((sites, "sites"), (customers, "customers"), (pairs, pairs_name)):
+        try:
+            tables.append(as_table(value, name))
+        except InputError as error:
+            problems += error.problems
+    if problems:
+        raise InputError(problems)
+    return tables[0], tables[1], tables[2]
 
 
 def to_dense(
