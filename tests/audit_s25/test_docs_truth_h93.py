@@ -1,0 +1,164 @@
+"""Figures the docs print, checked against what evplan computes now (audit s25, helper-93).
+
+Each test reads the figure from the doc itself (so that editing the page without the code, or
+the code without the page, fails here) and recomputes it from evplan's output with arithmetic
+of its own (sums, roundings, ratios), never by calling the code that writes the figure.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evplan
+from evplan.calibration import backtest, read_calibration_inputs
+from evplan.charging import plan_charging
+from evplan.examples import china_export_path
+from evplan.fleet import project_fleet
+from evplan.scenarios import apply_scenario
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+FLEET_DATA = Path(evplan.__file__).resolve().parent / "fleet" / "data"
+
+
+def doc(name: str) -> str:
+    """The page as one line of text (sentences are wrapped over lines in the source)."""
+    return re.sub(r"\s+", " ", (DOCS / name).read_text(encoding="utf-8"))
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "").replace("−", "-").replace("+", ""))
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default plan's run folder, as `evplan run` writes it (run.json records the pack
+    sizes the fleet reads; a Result alone gives the fleet the powertrain defaults)."""
+    data = evplan.examples.china_export()
+    return evplan.write_result(evplan.optimize(data), tmp_path_factory.mktemp("h93") / "run")
+
+
+def recycled_kt(fleet: object) -> float:
+    """Tonnes the fleet sends to recycling over its whole horizon, in kt."""
+    end = fleet["pack_end_of_life"]  # type: ignore[index]
+    return float(end.loc[end["route"] == "recycling", "tonnes"].sum()) / 1000.0
+
+
+def test_recycling_md_fleet_without_second_life_figures(run_folder: Path,
+                                                        tmp_path: Path) -> None:
+    """docs/recycling.md: after `evplan fleet RUN --battery nosl.csv` (no second life),
+    `evplan recycling RUN` "would have planned X kt beside a fleet that sends Y kt"."""
+    found = re.search(r"would have planned ([\d,]+) kt beside a fleet that sends ([\d,]+) kt",
+                      doc("recycling.md"))
+    assert found, "the sentence moved: update this test"
+    planned_kt, sent_kt = number(found[1]), number(found[2])
+    battery = pd.read_csv(FLEET_DATA / "battery.csv")
+    battery["second_life_share"] = 0.0
+    nosl = tmp_path / "nosl.csv"
+    battery.to_csv(nosl, index=False)
+    default = recycled_kt(project_fleet(run_folder))
+    without = recycled_kt(project_fleet(run_folder, battery=nosl))
+    assert round(default) == planned_kt
+    assert round(without) == sent_kt
+
+
+def test_fleet_charging_md_default_table_of_eu_and_thailand(run_folder: Path) -> None:
+    """docs/fleet-charging.md, "Default scenario: EU and Thailand": every cell of the table,
+    the 18 markets sized and the benchmark's 2.6x (EU) and 8.7x (TH) DC power."""
+    charging = plan_charging(project_fleet(run_folder))
+    summary = charging["charging_summary"]
+    energy = charging["charging_energy"].set_index(["market", "year"])
+    text = (DOCS / "fleet-charging.md").read_text(encoding="utf-8")
+    assert f"sizes the {summary['market'].nunique()} markets" in re.sub(r"\s+", " ", text)
+    rows = [line for line in text.splitlines()
+            if re.match(r"\| (EU|TH) 2030 \||\| \| \| \| (benchmark|queueing) \|", line)]
+    assert len(rows) == 6
+    market = year = None
+    for line in rows:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if cells[0]:
+            market, year_text = cells[0].split()
+            year = int(year_text)
+            bev, phev = (number(part) for part in cells[1].split("/"))
+            row = energy.loc[(market, year)]
+            assert (round(row["bev_vehicles"]), round(row["phev_vehicles"])) == (bev, phev)
+            assert round(row["public_energy_kwh_per_day"] / 1000, 1) == number(cells[2])
+        got = summary[(summary["market"] == market) & (summary["year"] == year)
+                      & (summary["method"] == cells[3])].iloc[0]
+        expected = [number(cell) for cell in cells[4:]]
+        actual = [got["ports_AC22"], got["ports_DC50"], got["ports_DC150"], got["ports_DC350"],
+                  got["ports"], round(got["public_power_kw"] / 1000),
+                  round(got["capex_usd"] / 1e6, 1), round(got["cumulative_capex_usd"] / 1e6, 1)]
+        assert actual == expected, (market, cells[3])
+    ports = charging["charging_ports"]
+    dc = ports[(ports["year"] == 2030) & (ports["charger_class"] != "AC22")]
+    power = dc.groupby(["market", "method"])["public_power_kw"].sum()
+    found = re.search(r"benchmark asks for ([\d.]+)× \(EU\) and ([\d.]+)× \(TH\) the DC power",
+                      re.sub(r"\s+", " ", text))
+    assert found
+    for market, ratio in (("EU", found[1]), ("TH", found[2])):
+        assert round(power[(market, "benchmark")] / power[(market, "afir")], 1) == float(ratio)
+
+
+def test_validation_md_backtest_table_and_its_mean_errors() -> None:
+    """docs/validation.md: the backtest table (each cell) and "over the 10 vehicle rows with an
+    actual the mean absolute error is 14.5 % and the mean signed error +7.2 %; over the 8 rows
+    that also have a persistence figure ... 16.3 % against persistence's 8.5 %"."""
+    data = evplan.examples.china_export()
+    inputs = read_calibration_inputs(china_export_path(), data=data)
+    table = backtest(data, inputs, 2023, 2024).table.set_index("row")
+    text = (DOCS / "validation.md").read_text(encoding="utf-8")
+    start = text.index("| | 2023 calibrated | 2024 predicted")
+    for line in text[start:].splitlines()[2:]:
+        if not line.startswith("| "):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        row = table.loc[cells[0]]
+        if cells[0].startswith("exports"):
+            continue
+        share = row["unit"] == "fraction"
+        for cell, column in zip(cells[1:4], ("calibrated_2023", "predicted_2024",
+                                             "actual_2024"), strict=True):
+            value = row[column] * 100 if share else row[column]
+            assert round(value, 1 if share else 0) == number(cell.rstrip("%")), (cells[0], column)
+        if share:
+            assert round(row["error"] * 100, 1) == number(cells[4].split()[0])
+        else:
+            assert round(row["error"]) == number(cells[4])
+            assert round(row["error_pct"] * 100, 1) == number(cells[5].rstrip("%"))
+    vehicles = table[(table["unit"] == "vehicles") & table["actual_2024"].notna()]
+    with_persistence = vehicles[vehicles["persistence_error"].notna()]
+    persistence_pct = (with_persistence["persistence_error"] / with_persistence["actual_2024"])
+    figures = re.search(r"over the (\d+) vehicle rows with an actual the mean absolute error is "
+                        r"([\d.]+) % and the mean signed error \+([\d.]+) %; over the (\d+) rows "
+                        r"that also have a persistence figure the model's mean absolute error is "
+                        r"([\d.]+) % against persistence's ([\d.]+) %", doc("validation.md"))
+    assert figures
+    assert len(vehicles) == int(figures[1]) and len(with_persistence) == int(figures[4])
+    assert round(vehicles["error_pct"].abs().mean() * 100, 1) == float(figures[2])
+    assert round(vehicles["error_pct"].mean() * 100, 1) == float(figures[3])
+    assert round(with_persistence["error_pct"].abs().mean() * 100, 1) == float(figures[5])
+    assert round(persistence_pct.abs().mean() * 100, 1) == float(figures[6])
+
+
+def test_scenarios_md_freight_shock_worked_example() -> None:
+    """docs/scenarios.md: "freight-shock makes row 3 USD 2,100 and leaves row 2 at USD 500
+    (its record lists the 191 cross-border rows of 210)"; row 3 is CN-HUA>JP, row 2 CN-HUA>CN."""
+    found = re.search(r"`freight-shock` makes row 3 USD ([\d,]+) and leaves row 2 at USD "
+                      r"([\d,]+) \(its record lists the (\d+) cross-border rows of (\d+)\)",
+                      doc("scenarios.md"))
+    assert found
+    data = evplan.examples.china_export()
+    applied = apply_scenario(data, "freight-shock")
+    routes = applied.data["routes"]
+    assert len(routes) == int(found[4])
+    assert tuple(routes.iloc[1][["plant", "market"]]) == ("CN-HUA", "JP")  # spreadsheet row 3
+    assert tuple(routes.iloc[0][["plant", "market"]]) == ("CN-HUA", "CN")  # spreadsheet row 2
+    assert routes.iloc[1]["freight_usd_per_vehicle"] == number(found[1])
+    assert routes.iloc[0]["freight_usd_per_vehicle"] == number(found[2])
+    patch = applied.overrides[0]
+    assert len(patch["rows"]) == int(found[3])
+    assert 2 not in patch["rows"] and 3 in patch["rows"]
