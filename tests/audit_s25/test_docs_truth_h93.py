@@ -162,3 +162,65 @@ def test_scenarios_md_freight_shock_worked_example() -> None:
     patch = applied.overrides[0]
     assert len(patch["rows"]) == int(found[3])
     assert 2 not in patch["rows"] and 3 in patch["rows"]
+
+
+@pytest.mark.slow
+def test_recycling_md_default_scenario_figures(run_folder: Path) -> None:
+    """docs/recycling.md, "Default-scenario figures": tonnes processed and recovered by
+    material, money, plants, the first binding target and the targets that cannot be met,
+    recomputed from the plan's tables (about a minute of HiGHS: marked slow)."""
+    from evplan.recycling.scenario import plan_from_run
+
+    text = doc("recycling.md")
+    start = text.index("### Default-scenario figures")
+    section = text[start:text.index("## 6. Result tables")]
+    result = plan_from_run(run_folder)
+    by_material = result["recovered_by_year"].groupby("material")
+    recovered_kt = by_material["recovered_tonnes"].sum() / 1000
+    processed = result["economics"]["tonnes_processed"].sum() / 1000
+    found = re.search(r"2023–2050: ([\d,]+) kt of retired packs processed \(every tonne\), "
+                      r"(\d+) kt recovered: lithium ([\d.]+) kt, nickel ([\d.]+) kt, cobalt "
+                      r"([\d.]+) kt, copper ([\d.]+) kt, aluminium (\d+) kt, graphite (\d+) kt, "
+                      r"steel (\d+) kt; (\d+) kt \(`other`\) lost", section)
+    assert found
+    assert round(processed) == number(found[1])
+    assert round(recovered_kt.sum()) == number(found[2])
+    for group, material, digits in ((3, "lithium", 1), (4, "nickel", 1), (5, "cobalt", 1),
+                                    (6, "copper", 1), (7, "aluminium", 0), (8, "graphite", 0),
+                                    (9, "steel", 0)):
+        assert round(recovered_kt[material], digits) == float(found[group]), material
+    assert round(by_material["lost_tonnes"].sum()["other"] / 1000) == float(found[10])
+    economics = result["economics"]
+    money = re.search(r"Revenue USD ([\d.]+) bn, cost ([\d.]+) bn, net ([\d.]+) bn \(USD "
+                      r"([\d,]+) per tonne\)", section)
+    assert money
+    revenue = economics["revenue_usd"].sum()
+    net = economics["net_value_usd"].sum()
+    assert round(revenue / 1e9, 2) == float(money[1])
+    assert round((revenue - net) / 1e9, 2) == float(money[2])
+    assert round(net / 1e9, 2) == float(money[3])
+    assert round(net / economics["tonnes_processed"].sum()) == number(money[4])
+    assert "Eleven plants" in section and len(result["plants"]) == 11
+    later = economics[economics["year"] >= 2035]["net_value_usd_per_tonne"]
+    earns = re.search(r"From 2035 the network earns USD ([\d,]+)–([\d,]+) per tonne "
+                      r"\(median ([\d,]+)\)", section)
+    assert earns
+    assert round(later.min(), -1) == number(earns[1])
+    assert round(later.max(), -1) == number(earns[2])
+    assert round(later.median(), -2) == number(earns[3])
+    binding = result.binding["processing_target"]
+    assert (binding["target"], binding["year"]) == ("recycling_efficiency", 2038)
+    assert "the 70 % recycling efficiency, in 2038" in section
+    compliance = result["compliance"]
+    eu_plants = compliance[(compliance["scope"] != "EU") & (compliance["year"] >= 2031)
+                           & (compliance["target"] == "material_recovery")]
+    short = eu_plants.groupby("material")["shortfall_tonnes"].sum()
+    cannot = re.search(r"(\d+) t Co, (\d+) t Ni and (\d+) t Cu short over 2031–2050", section)
+    assert cannot
+    assert [round(short[m]) for m in ("cobalt", "nickel", "copper")] == [
+        int(cannot[1]), int(cannot[2]), int(cannot[3])]
+    content = result["recycled_content"].set_index(["year", "material"])["shortfall_tonnes"]
+    assert round(content[(2031, "cobalt")], 1) == 52.8 and "short 52.8 t in 2031" in section
+    assert (round(content[(2031, "lithium")], 1), round(content[(2031, "nickel")], 2)) == (
+        10.8, 0.47)
+    assert "short 10.8 t and 0.47 t in 2031" in section
