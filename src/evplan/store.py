@@ -49,6 +49,7 @@ from evplan.store_checks import (
     foreign_content,
     header_problem,
     missing_columns,
+    quoted,
     recorded_tables,
     retype_untyped,
     table_columns,
@@ -443,7 +444,7 @@ class ResultsStore:
                                             "(DESCRIBE _evplan_rows)").fetchall())
             connection.unregister("_evplan_rows")
             for column in missing:
-                connection.execute(f'ALTER TABLE {target} ADD COLUMN "{column}" '
+                connection.execute(f"ALTER TABLE {target} ADD COLUMN {quoted(column)} "
                                    f"{types[column]}")
             existing[target].update(missing)
         cls._insert(connection, target, rows)

@@ -67,8 +67,20 @@ def retype_untyped(connection: duckdb.DuckDBPyConnection, target: str, rows: pa.
             kind = connection.execute("SELECT column_type FROM (DESCRIBE _evplan_rows)"
                                       ).fetchall()[0][0]
             connection.unregister("_evplan_rows")
-            connection.execute(f'ALTER TABLE {target} ALTER "{column}" TYPE {kind}')
+            connection.execute(f"ALTER TABLE {target} ALTER {quoted(column)} TYPE {kind}")
             untyped.discard((target, column))
+
+
+def quoted(name: str) -> str:
+    """``name`` as a DuckDB identifier in double quotes (a ``"`` in it doubled), so a
+    column named ``size "L"`` is one column, not the end of a statement.
+
+    Examples
+    --------
+    >>> print(quoted('a"b'))
+    "a""b"
+    """
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def header_problem(path: Path) -> str | None:
