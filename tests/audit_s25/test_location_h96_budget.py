@@ -239,3 +239,29 @@ def test_a_stopped_p_median_is_honest(limit: float) -> None:
             assert result.objective == pytest.approx(optimum)
         else:
             assert result.status == "time_limit" and result.gap > 0
+
+
+def test_a_spent_budget_starts_no_final_milp_and_says_so(handed) -> None:
+    """capb at 6000 with time_limit=0.5 ran 2.3 s at load 12: the final MILP was built and
+    handed 0 s (HiGHS still took 1.0 s), the Lagrangian's per-site bounds ran after its
+    limit. Now the incumbent is returned with the Lagrangian's bound, status time_limit."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.location.oracle import Instance, oracle_objective
+
+    rng = np.random.default_rng(7)
+    cost = np.round(rng.uniform(1, 60, (8, 25)), 1)
+    demand = rng.integers(1, 9, 25).astype(float)
+    capacity = np.round(rng.uniform(0.6, 1.4, 8) * demand.sum() / 3)
+    fixed = rng.integers(30, 90, 8).astype(float)
+    instance = Instance("capacitated", cost, demand, capacity, fixed)
+    records = handed()
+    result = capacitated(*instance.tables(), options=SolveOptions(time_limit=SLOW_READ_S))
+    _check(records, SLOW_READ_S, set())
+    assert result.details["final_milp"] == "not started: the time limit was spent"
+    optimum = oracle_objective(instance)
+    assert result.bound <= optimum + 1e-6 <= result.objective + 2e-6
+    assert result.status == "time_limit" or result.objective == pytest.approx(optimum)
+    assert result.gap == pytest.approx((result.objective - result.bound) / result.objective)

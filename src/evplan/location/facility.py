@@ -273,6 +273,11 @@ def _solve_facility(
         incumbent, lower_bound, extra = _solve_strong(instance, options, budget)
         keep, opened, linked = extra.pop("keep"), extra.pop("opened"), extra.pop("linked")
         details.update(extra)
+    if budget.spent() and incumbent is not None and np.isfinite(incumbent.objective):
+        # No time left for the final MILP: the incumbent, with the Lagrangian's bound.
+        details["final_milp"] = "not started: the time limit was spent"
+        return _result(instance, problem, incumbent.objective, incumbent.is_open,
+                       incumbent.fractions, lower_bound, options, budget, details)
     model = build_facility_model(
         instance.value,
         instance.demand,
@@ -323,10 +328,28 @@ def _solve_facility(
             f"HiGHS found no feasible {problem} solution within {options.time_limit:g} s; "
             "raise time_limit."
         )
-    bound = min(objective, max(lower_bound, solution.bound))
+    if solution.status == "optimal":
+        details["highs_optimal"] = True
+    return _result(instance, problem, objective, is_open, fractions,
+                   max(lower_bound, solution.bound), options, budget, details)
+
+
+def _result(
+    instance: DenseInstance,
+    problem: str,
+    objective: float,
+    is_open: np.ndarray,
+    fractions: np.ndarray,
+    lower_bound: float,
+    options: SolveOptions,
+    budget: Budget,
+    details: dict[str, Any],
+) -> LocationResult:
+    """The result, ``optimal`` when HiGHS proved it or the bound is within the gaps."""
+    bound = min(objective, lower_bound)
     gap = relative_gap(objective, bound)
     within = gap <= options.mip_rel_gap * 1.0001 or objective - bound <= options.mip_abs_gap
-    status = "optimal" if solution.status == "optimal" or within else "time_limit"
+    status = "optimal" if details.pop("highs_optimal", False) or within else "time_limit"
     return LocationResult(
         problem=problem,
         status=status,

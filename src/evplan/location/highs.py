@@ -145,6 +145,10 @@ def solve_milp(
         Used instead of a MIP start: with HiGHS 1.16 a MIP start combined with presolve
         can end with a wrong "optimal" (the presolve objective offset is lost).
     """
+    if time_limit < 1e-3:
+        # No time left: HiGHS would still pass the model and start its presolve (1 s on
+        # capb's final MILP given 0 s, on a loaded machine) and could return nothing.
+        return MilpSolution("no_solution", None, np.inf, -np.inf, np.inf, 0.0, 0)
     started = time.perf_counter()
     highs = load_highs(model, options, time_limit=time_limit, cutoff=cutoff)
     # Passing a large model takes a moment: HiGHS' clock starts at run(), so its limit is
