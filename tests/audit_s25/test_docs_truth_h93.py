@@ -34,11 +34,15 @@ def number(text: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def default_result() -> evplan.Result:
+    return evplan.optimize(evplan.examples.china_export())
+
+
+@pytest.fixture(scope="module")
+def run_folder(default_result: evplan.Result, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default plan's run folder, as `evplan run` writes it (run.json records the pack
     sizes the fleet reads; a Result alone gives the fleet the powertrain defaults)."""
-    data = evplan.examples.china_export()
-    return evplan.write_result(evplan.optimize(data), tmp_path_factory.mktemp("h93") / "run")
+    return evplan.write_result(default_result, tmp_path_factory.mktemp("h93") / "run")
 
 
 def recycled_kt(fleet: object) -> float:
@@ -63,6 +67,20 @@ def test_recycling_md_fleet_without_second_life_figures(run_folder: Path,
     without = recycled_kt(project_fleet(run_folder, battery=nosl))
     assert round(default) == planned_kt
     assert round(without) == sent_kt
+
+
+def test_fleet_charging_md_a_result_takes_the_powertrain_pack_sizes(
+        default_result: evplan.Result, run_folder: Path) -> None:
+    """docs/fleet-charging.md: "a `Result` given to `project_fleet` instead of a folder does
+    not read its metadata's sizes ...: on the default plan X kt go to recycling instead of
+    the folder's Y kt"."""
+    found = re.search(r"on the default plan ([\d,]+) kt go to recycling instead of the "
+                      r"folder's ([\d,]+) kt", doc("fleet-charging.md"))
+    assert found
+    from_result = project_fleet(default_result)
+    assert round(recycled_kt(from_result)) == number(found[1])
+    assert round(recycled_kt(project_fleet(run_folder))) == number(found[2])
+    assert any("powertrain defaults" in line for line in from_result.assumptions)
 
 
 def test_fleet_charging_md_default_table_of_eu_and_thailand(run_folder: Path) -> None:
