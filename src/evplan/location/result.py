@@ -36,7 +36,8 @@ class LocationResult:
         (or ``distance``) of that share. For covering problems: the covering site nearest
         to each covered customer.
     seconds : float
-        Wall time of the whole solve (checks, heuristics, reductions, HiGHS).
+        Wall time of the solve from the call (reading the tables, checks, heuristics,
+        reductions, HiGHS), before the result check (``details["verify_seconds"]``).
     details : dict
         Formulation statistics: columns, rows, sites fixed by reductions, heuristic and
         Lagrangian values, HiGHS nodes.
