@@ -108,6 +108,15 @@ def _inodes(folder: Path) -> dict[str, int]:
     return {entry.name: entry.inode() for entry in os.scandir(folder) if entry.name != MARKER}
 
 
+def _entries(folder: Path) -> dict[str, tuple[int, int]]:
+    """Entry name -> (inode, change time of a folder) of ``folder``'s entries but the marker:
+    what an update copied, compared once the folder is moved aside, so that a file saved
+    into it (or into a folder of the user's in it) meanwhile is not removed with it."""
+    return {entry.name: (entry.inode(), entry.stat(follow_symlinks=False).st_mtime_ns
+                         if entry.is_dir(follow_symlinks=False) else 0)
+            for entry in os.scandir(folder) if entry.name != MARKER}
+
+
 def _files_written(staging: Path, kept: dict[str, int], target: Target,
                    previous: Marker | None = None) -> tuple[str, ...] | None:
     """The entries of the folder evplan wrote, for its marker's ``files``.
@@ -284,6 +293,7 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
             # that added tables meanwhile keeps its record and its files (never "yours")
             current = _marker_now(target)
             marker = replace(current.with_update(command, run_id), pending=pending)
+            copied = _entries(target.path)
             _copy_kept(target.path, staging, drop or (lambda name: False))
             kept = _inodes(staging)
             step()
@@ -305,6 +315,11 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
             try:  # from here the user's folder is away: any stop puts it back first
                 if target.mode == "replace":
                     _check_replaced(retired, final, target.previous)
+                elif _entries(retired) != copied:  # a file saved there while this one ran
+                    raise OutputError(f"evplan: {final} changed while this command wrote into "
+                                      "it (a file was saved, replaced or removed there); "
+                                      "nothing was written, and the folder is as it was. "
+                                      "Run this command again.")
                 step()
                 os.rename(staging, final)
             except BaseException:
