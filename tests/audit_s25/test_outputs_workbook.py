@@ -82,3 +82,24 @@ def test_a_users_workbook_in_the_folder_is_not_rewritten(lane_result: Result,
     mine.write_bytes(b"PK not evplan's")
     _fleet(folder, 2)
     assert mine.read_bytes() == b"PK not evplan's"
+
+
+def test_a_workbook_the_user_saved_in_a_spreadsheet_is_not_rewritten(
+        lane_result: Result, tmp_path: Path) -> None:
+    """Excel keeps evplan as the creator of a results.xlsx the user edited and saved (a
+    sheet of their own); its application property is then Excel's, not openpyxl's."""
+    import zipfile
+
+    folder = _run_with_workbook(lane_result, tmp_path / "run")
+    book = folder / "results.xlsx"
+    with zipfile.ZipFile(book) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["docProps/app.xml"] = (b'<Properties xmlns="http://schemas.openxmlformats.org/'
+                                 b'officeDocument/2006/extended-properties"><Application>'
+                                 b"Microsoft Excel</Application></Properties>")
+    with zipfile.ZipFile(book, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    saved = book.read_bytes()
+    _fleet(folder, 2)
+    assert book.read_bytes() == saved

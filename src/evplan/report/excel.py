@@ -385,7 +385,9 @@ def refresh_result_workbook(folder: str | Path) -> Path | None:
     as ``evplan run --excel`` did, and each command that added tables (``fleet.run_id``...).
 
     Returns the workbook, or None when the folder holds no result workbook evplan wrote (a
-    user's ``results.xlsx`` or a link is left as it is, as ``write_run_extras`` leaves it).
+    user's ``results.xlsx`` or a link is left as it is, as ``write_run_extras`` leaves it),
+    or one saved since by a spreadsheet (it keeps evplan as its creator, but may hold the
+    user's own sheets and edits: it is left as it is too).
 
     Raises
     ------
@@ -398,7 +400,8 @@ def refresh_result_workbook(folder: str | Path) -> Path | None:
 
     root = Path(folder)
     path = root / "results.xlsx"
-    if path.is_symlink() or not path.is_file() or not evplan_result_workbook(path):
+    if path.is_symlink() or not path.is_file() or not evplan_result_workbook(path) \
+            or not _as_evplan_saved_it(path):
         return None
     manifest = read_manifest(root, scenario=False)
     listed = manifest.get("tables")
@@ -426,3 +429,16 @@ def refresh_result_workbook(folder: str | Path) -> Path | None:
     for update in marker.updates if marker is not None else ():
         info[f"{update.get('command')}.run_id"] = update.get("run_id")
     return write_result_workbook(tables, path, info)
+
+
+def _as_evplan_saved_it(path: Path) -> bool:
+    """Whether the workbook is still as evplan saved it: its application property is
+    openpyxl's (Excel and LibreOffice write their own name when a user saves the file)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            application = book.read("docProps/app.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return b"Openpyxl" in application
