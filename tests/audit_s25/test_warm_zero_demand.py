@@ -5,6 +5,12 @@ and the compliance layout), a case with no EU demand fails its own certificate
 ("fleet_compliance ('EU', 2028): co2_g_per_km_average reported 93.6, the shipments and
 inputs give nan") and a sweep reports it ``verification_failed``, while a cold solve of
 the same inputs is optimal. The first warm solve of the model (no templates yet) is right.
+
+Cause: the warm start leaves HiGHS noise on EU lanes (GB-SUN>EU QASHQAI 7.3e-14 and
+JP-TOC>EU LEAF 2.8e-14 vehicles in 2028 and 2029); ``results/compliance.py`` divides grams
+by vehicles where ``vehicles > 0`` (so 7e-14 vehicles give an average), while the
+certificate (``verify/compliance_reported.py``) divides only where ``|vehicles| > 1e-9``
+(so NaN). One threshold for both (or the plan's noise cleared) fixes it.
 """
 
 from __future__ import annotations
