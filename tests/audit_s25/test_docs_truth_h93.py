@@ -242,3 +242,31 @@ def test_recycling_md_default_scenario_figures(run_folder: Path) -> None:
     assert (round(content[(2031, "lithium")], 1), round(content[(2031, "nickel")], 2)) == (
         10.8, 0.47)
     assert "short 10.8 t and 0.47 t in 2031" in section
+
+
+def test_stochastic_commands_of_the_docs_name_studies_their_inputs_declare() -> None:
+    """README.md and docs/*.md: every `evplan stochastic STUDY china-strategic` names a study
+    of the shipped china-strategic scenarios.yaml (docs/stochastic.md ran progressive hedging
+    on `duty-sampled`, which it does not declare: exit 1), and docs/stochastic.md quotes the
+    message evplan gives for the study it does not declare, word for word."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    from evplan.examples import china_strategic_path
+
+    declared = yaml.safe_load((china_strategic_path() / "scenarios.yaml").read_text(
+        encoding="utf-8"))["studies"]
+    pages = [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]
+    named = {(page.name, found[1]) for page in pages
+             for found in re.finditer(r"evplan stochastic ([\w-]+) china-strategic",
+                                      page.read_text(encoding="utf-8"))}
+    assert named and not {(page, study) for page, study in named if study not in declared}
+    quoted = re.search(r"so on it these commands stop with \*([^*]+)\*", doc("stochastic.md"))
+    assert quoted
+    run = subprocess.run([sys.executable, "-m", "evplan.cli", "stochastic", "duty-sampled",
+                          "china-strategic", "--method", "progressive-hedging"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 1
+    assert quoted[1] in " ".join(run.stderr.split())
