@@ -12,9 +12,10 @@ import pandas as pd
 from evplan.data.columns import add_limited, row_label
 from evplan.data.compliance_checks import check_compliance_tables
 from evplan.data.duties import expand_years, quota_groups, resolve_duties
-from evplan.data.lookalike import difference, folded, latin
+from evplan.data.horizon_checks import check_horizon
 from evplan.data.network import ScenarioSettings
 from evplan.data.products import product_members
+from evplan.data.spelling_checks import canonical_countries, check_spellings, texts
 from evplan.data.spellings import spelled_two_ways
 from evplan.data.strategic_checks import check_strategic_tables
 from evplan.data.suggest import did_you_mean
@@ -295,13 +296,22 @@ def _check_route_duty_coverage(
     # A blank country is its own problem: its routes would each ask for a duty row of
     # origin '' (40 lines of a fix that does not apply), so they are left out here.
     known = routes["country"].fillna("").ne("") & routes["market_country"].fillna("").ne("")
+    # A country spelled another way ('cn' beside 'CN', a duty origin 'Cn') is named on its
+    # own row (check_spellings); read through it, a route is uncovered only if it stays so
+    # once that spelling is fixed (20 lines "no duty row covers cn>..." followed from one).
+    canonical = canonical_countries(tables)
+    duties = tables["duties"]
+    if canonical:
+        for column in ("country", "market_country"):
+            routes[column] = routes[column].replace(canonical)
+        duties = duties.assign(origin=duties["origin"].replace(canonical))
     cross = routes[known & (routes["country"] != routes["market_country"])]
     built = tables["plant_programs"][["plant", "program"]].merge(
         tables["programs"][["program", "powertrain"]], on="program")
     need = cross.merge(built[["plant", "powertrain"]].drop_duplicates(), on="plant")
     need = expand_years(need, scenario.years).rename(columns={"country": "origin"})
     resolved = resolve_duties(need[["origin", "market", "powertrain", "year"]],
-                              tables["duties"], scenario.years)
+                              duties, scenario.years)
     missing = need[~resolved["matched"].to_numpy()]
     found = []
     for (plant, market, powertrain), group in missing.groupby(
@@ -341,108 +351,6 @@ def check_exchange_rate_years(tables: Tables, labels: dict[str, str],
     add_limited(problems, labels["exchange_rates"], found)
 
 
-#: Columns that name a country, checked against the countries of plants.csv and markets.csv
-#: by :func:`check_country_codes`.
-COUNTRY_COLUMNS = (("duties", "origin"), ("countervailing_duties", "origin"),
-                   ("transfer_prices", "origin"), ("kit_duties", "origin"),
-                   ("exchange_rates", "country"), ("grid_intensity", "country"),
-                   ("production_credits", "country"))
-
-
-def check_country_codes(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
-    """A country code that differs from a plant's or market's country only in case ('Cn').
-
-    A code that matches none at all is allowed (a tariff schedule lists origins where the
-    maker has no plant, and such a row never applies). One that matches a known country
-    but for case would never apply either, silently (a countervailing duty on 'Cn' is not
-    charged on vehicles from 'CN'), so it is an error with the code to write.
-    """
-    _check_plant_and_market_countries(tables, labels, problems)
-    known = _texts(tables["plants"]["country"]) | _texts(tables["markets"]["country"])
-    by_fold: dict[str, str] = {}
-    for country in sorted(known):
-        by_fold.setdefault(folded(country), country)
-    for name, column in COUNTRY_COLUMNS:
-        frame = tables.get(name)
-        if frame is None or frame.empty or column not in frame:
-            continue
-        codes = frame[column]
-        distinct = {code for code in _texts(codes) if code not in known
-                    and folded(code) in by_fold}
-        if not distinct:
-            continue
-        table = TABLES[name]
-        add_limited(problems, labels[name], [
-            Problem(labels[name], f"{row_label(table, frame, i)}: {column} '{codes[i]}' is not "
-                    f"the country of any plant or market, but '{by_fold[folded(codes[i])]}' "
-                    f"is: {_unseen(_odd(codes[i], by_fold[folded(codes[i])]), 'country codes')}"
-                    ", so this row would never apply. "
-                    f"Write '{by_fold[folded(codes[i])]}'.", int(frame.loc[i, "row"]))
-            for i in frame.index[codes.isin(distinct)]])
-
-
-def _check_plant_and_market_countries(tables: Tables, labels: dict[str, str],
-                                      problems: list[Problem]) -> None:
-    """A plant's or market's country spelled another way than the same country elsewhere
-    in plants.csv or markets.csv, but for case, look-alike or invisible characters ('cn'
-    beside 'CN'): the plant would be foreign to its home market (its sales there pay import
-    duty, default_duty_rate if set) and no duty row for 'CN' would apply to its exports,
-    silently; so would one holding an invisible character (a zero-width space) beside the
-    same code typed plainly in another table. The spelling to write is the markets' (first
-    in row order, plain letters first), else the plants', without invisible characters."""
-    spellings: dict[str, list[str]] = {}
-    for name in ("markets", "plants"):
-        for country in tables[name]["country"]:
-            if isinstance(country, str) and country:
-                spellings.setdefault(folded(country), []).append(country)
-    canonical = {fold: next((code for code in codes if code.isascii()), codes[0])
-                 for fold, codes in spellings.items() if len(set(codes)) > 1}
-    if not canonical and all(code.isascii() for codes in spellings.values() for code in codes):
-        return  # the usual case: every country spelled one way, in plain letters
-    for name in ("markets", "plants"):
-        frame, table = tables[name], TABLES[name]
-        found = []
-        for i in frame.index:
-            code = frame.loc[i, "country"]
-            if not isinstance(code, str) or not code:
-                continue
-            want = canonical.get(folded(code))
-            if (want is None or want == code) and any(
-                    not char.isascii() and not latin(char) for char in code):
-                found.append(Problem(labels[name], f"{row_label(table, frame, i)}: country "
-                                     f"'{code}': {difference(code)}, so no row of another "
-                                     f"table written '{latin(code)}' (a duty, an exchange rate)"
-                                     f" would apply to it. Write '{latin(code)}'.",
-                                     int(frame.loc[i, "row"])))
-                continue
-            if want is None or want == code:
-                continue
-            odd = _odd(code, want)
-            found.append(Problem(labels[name], f"{row_label(table, frame, i)}: country "
-                                 f"'{code}' is not '{want}', the country of other plants or "
-                                 f"markets: {_unseen(odd, 'country codes')}, so they would be "
-                                 "two countries (sales between them pay import duty, and duty "
-                                 f"rows for one do not apply to the other). Write '{want}'.",
-                                 int(frame.loc[i, "row"])))
-        add_limited(problems, labels[name], found)
-
-
-def _odd(found: str, known: str) -> str:
-    """Of two spellings of one code, the one whose odd characters a message names."""
-    return known if found.isascii() and not known.isascii() else found
-
-
-def _texts(column: pd.Series) -> set[str]:
-    """The distinct text cells of ``column``: a blank cell (a missing required column's
-    NaN, already reported) is none."""
-    return {value for value in column if isinstance(value, str)}
-
-
-def _unseen(found: str, noun: str) -> str:
-    """Why ``found`` matches nothing though it reads like a known code (for messages)."""
-    why = difference(found)
-    return f"{noun} are case-sensitive" if why == "they differ in case" else why
-
 
 def check_quota_shares(tables: Tables, labels: dict[str, str], problems: list[Problem]
                        ) -> None:
@@ -474,7 +382,7 @@ def check_transfer_price_markets(tables: Tables, labels: dict[str, str],
     prices = tables.get("transfer_prices")
     if prices is None or prices.empty or "market" not in prices:
         return
-    markets = _texts(tables["markets"]["market"])
+    markets = texts(tables["markets"]["market"])
     label, table = labels["transfer_prices"], TABLES["transfer_prices"]
     add_limited(problems, label, [
         Problem(label, f"{row_label(table, prices, i)}: market '{prices.loc[i, 'market']}' is "
@@ -485,55 +393,18 @@ def check_transfer_price_markets(tables: Tables, labels: dict[str, str],
         and prices.loc[i, "market"] not in markets | {"*", ""}])
 
 
-def check_maker_names(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
-    """A countervailing duty's maker that differs from a program's maker only in case.
-
-    A maker that matches no program is allowed (duty schedules list every investigated
-    maker). One that matches a program's maker but for case would never apply, silently,
-    so it is an error with the name to write (as :func:`check_country_codes` does).
-    """
-    duties = tables.get("countervailing_duties")
-    if duties is None or duties.empty:
-        return
-    known = _texts(tables["programs"]["maker"])
-    by_fold: dict[str, str] = {}
-    for maker in sorted(known):
-        by_fold.setdefault(folded(maker), maker)
-    makers = duties["maker"]
-    table = TABLES["countervailing_duties"]
-    label = labels["countervailing_duties"]
-    add_limited(problems, label, [
-        Problem(label, f"{row_label(table, duties, i)}: maker '{makers[i]}' is not the maker "
-                f"of any program, but '{by_fold[folded(makers[i])]}' is: "
-                f"{_unseen(makers[i], 'makers')}, so this row would never apply. Write "
-                f"'{by_fold[folded(makers[i])]}'.", int(duties.loc[i, "row"]))
-        for i in duties.index if isinstance(makers[i], str) and makers[i] not in known
-        and makers[i] != "*" and folded(makers[i]) in by_fold])
-    # The other way round: a program's maker typed with look-alike letters of another
-    # alphabet ('Νissan', Greek Ν) escapes its maker's duty (a case difference is named
-    # once, on the duty's row, above).
-    named: dict[str, str] = {}
-    for maker in sorted(_texts(makers)):
-        if maker != "*" and maker.isascii():
-            named.setdefault(folded(maker), maker)
-    programs = tables["programs"]
-    label = labels["programs"]
-    add_limited(problems, label, [
-        Problem(label, f"{row_label(TABLES['programs'], programs, i)}: maker "
-                f"'{programs.loc[i, 'maker']}' is not a maker countervailing_duties names, but "
-                f"'{named[folded(programs.loc[i, 'maker'])]}' is: "
-                f"{_unseen(programs.loc[i, 'maker'], 'makers')}, so its countervailing duties "
-                f"would never apply. Write '{named[folded(programs.loc[i, 'maker'])]}'.",
-                int(programs.loc[i, "row"]))
-        for i in programs.index if isinstance(programs.loc[i, "maker"], str)
-        and not programs.loc[i, "maker"].isascii()
-        and folded(programs.loc[i, "maker"]) in named])
-
 
 def check_tables(
-    tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem]
-) -> None:
-    """Run every cross-table check, appending problems."""
+    tables: Tables, labels: dict[str, str], scenario: ScenarioSettings, problems: list[Problem],
+    closed_plants_fail: bool = True,
+) -> int:
+    """Run every cross-table check, appending problems; return how many of them, the
+    first ones, are names spelled another way (:func:`check_spellings`): the root causes
+    that other problems may follow from. ``closed_plants_fail``: a plant closing before
+    the horizon is an error (else a note; :mod:`evplan.data.horizon_checks`)."""
+    before = len(problems)
+    check_spellings(tables, labels, problems)
+    roots = len(problems) - before
     check_duplicate_keys(tables, labels, problems)
     check_references(tables, labels, problems)
     check_year_ranges(tables, labels, scenario, problems)
@@ -544,22 +415,8 @@ def check_tables(
     check_compliance_tables(tables, labels, problems)
     check_strategic_tables(tables, labels, scenario, problems)
     check_exchange_rate_years(tables, labels, scenario, problems)
-    check_country_codes(tables, labels, problems)
     check_quota_shares(tables, labels, problems)
     check_transfer_price_markets(tables, labels, problems)
-    check_maker_names(tables, labels, problems)
-    named = {problem.row for problem in problems if problem.file == labels["programs"]}
-    for column, consequence in (("segment", "a demand row for the segment would not pool "
-                                 "this program"), ("maker", "a countervailing duty on the "
-                                 "maker would not apply to this program")):
-        problems += [problem for problem in spelled_two_ways(
-            tables["programs"], column, TABLES["programs"], labels["programs"], consequence)
-            if problem.row not in named]  # a maker check_maker_names named already
-    for name, column in (("plants", "plant"), ("markets", "market"), ("programs", "program")):
-        problems += spelled_two_ways(  # two ids that read alike: the user meant one of them
-            tables[name], column, TABLES[name], labels[name], f"it reads as the same "
-            f"{column}: a row of another file written either way would reach only one of them",
-            "Give it a name of its own, or remove the row if it repeats '{first}'.")
     plants = tables["plants"]
     fractional = plants.index[(plants["capacity_vehicles_per_year"] > 0)
                               & (plants["capacity_vehicles_per_year"] < 1)]
@@ -575,3 +432,5 @@ def check_tables(
         Problem(labels["plants"], f"{row_label(TABLES['plants'], plants, i)}: min_utilisation "
                 "is set but capacity_vehicles_per_year is 0. Clear min_utilisation.",
                 int(plants.loc[i, "row"])) for i in no_capacity])
+    check_horizon(tables, labels, scenario, problems, closed_plants_fail)
+    return roots

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import functools
 import math
+import unicodedata
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from evplan.data.lookalike import difference, latin
+from evplan.data.lookalike import difference, hidden, latin, shown
 from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import Problem
 from evplan.schema import Column, Table
 
-__all__ = ["MAX_ROWS_PER_KIND", "add_limited", "coerce_table", "empty_table", "report_rows",
-           "row_label"]
+__all__ = ["MAX_ROWS_PER_KIND", "add_limited", "coerce_table", "empty_table", "hidden_cells",
+           "report_rows", "row_label"]
 
 MAX_ROWS_PER_KIND = 10
 ALWAYS_ALLOWED = ("row", "notes", "note", "comment")
@@ -47,7 +48,7 @@ def row_label(table: Table, frame: pd.DataFrame, index: Any) -> str:
     else:
         parts = [str(record.get(column, "")) for column in table.key]
         ident = f"{ROW_NOUNS.get(table.name, table.name)} '{'/'.join(parts)}'"
-    return f"row {row}, {ident}"
+    return f"row {row}, {shown(ident)}"  # an invisible character as <U+200B>
 
 
 def report_rows(
@@ -250,6 +251,58 @@ def _check_text(
                 lambda i: f"{column.name} = '{text[i]}' is not one of {quoted_list(choices)}."
                 + (did_you_mean(str(text[i]), choices) or f" Use one of {quoted_list(choices)}."))
     return pd.Series(text, index=frame.index, dtype=str)
+
+
+def hidden_cells(table: Table, frame: pd.DataFrame, label: str
+                 ) -> list[tuple[Problem, str]]:
+    """Each cell of an id or code column of a typed table that holds a character a reader
+    cannot see (a zero-width space, a byte-order mark, a no-break space:
+    :func:`evplan.data.lookalike.hidden`), with its problem (on the cell's row) and value.
+
+    Such an id matches nothing typed plainly, so every row that refers to it fails
+    elsewhere ("plant 'P1' is not in plants.csv"), and the row that holds it said nothing.
+    Free text (``name``, ``source``) is left alone, and so are columns with a list of
+    choices (their check names the character already).
+
+    Examples
+    --------
+    >>> from evplan.schema import TABLES
+    >>> frame = pd.DataFrame({"row": [2, 3], "plant": ["P1\u200b", "P2"], "country": "CN"})
+    >>> print(hidden_cells(TABLES["plants"], frame, "plants.csv")[0][0])  # doctest: +ELLIPSIS
+    row 2, plant 'P1<U+200B>': plant 'P1<U+200B>' holds an invisible character (U+200B ZERO ...
+    """
+    found: list[tuple[Problem, str]] = []
+    for column in table.columns:
+        if (column.dtype != "str" or column.name in FREE_TEXT or column.choices is not None
+                or column.name not in frame):
+            continue
+        cells = frame[column.name]
+        odd = [cell for cell in pd.unique(cells.to_numpy(dtype=object))  # ids repeat
+               if isinstance(cell, str) and not cell.isascii() and hidden(cell)]
+        if not odd:
+            continue  # the usual case
+        rows = frame.index[cells.isin(odd).to_numpy()]
+        for index in rows[:MAX_ROWS_PER_KIND]:  # the first few named, the rest counted
+            value = str(cells[index])
+            marks = sorted(set(hidden(value)), key=value.index)
+            named = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
+                              for char in marks)
+            spaces = [char for char in marks if not unicodedata.category(char) == "Cf"]
+            what = (("a no-break space that looks like a plain one" if len(marks) == 1
+                     else "no-break spaces that look like plain ones") if spaces == marks
+                    else "an invisible character" if len(marks) == 1
+                    else "invisible characters")
+            plain = "".join(" " if char in spaces else "" if char in marks else char
+                            for char in value)
+            found.append((Problem(label, f"{row_label(table, frame, index)}: {column.name} "
+                                  f"'{shown(value)}' holds {what} ({named}), so it matches no "
+                                  f"{column.name} typed plainly in another row or file. Retype "
+                                  f"it as '{plain}'.", int(frame.loc[index, "row"])), value))
+        if len(rows) > MAX_ROWS_PER_KIND:
+            more = len(rows) - MAX_ROWS_PER_KIND
+            found.append((Problem(label, f"... and {more} more rows with the same problem.",
+                                  count=more), str(cells[rows[MAX_ROWS_PER_KIND]])))
+    return found
 
 
 def empty_table(table: Table) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["difference", "folded", "latin"]
+__all__ = ["difference", "folded", "hidden", "latin", "shown"]
 
 # Cyrillic and Greek letters drawn like Latin ones (the common homoglyphs of Unicode's
 # confusables list); NFKC already maps fullwidth letters ('ＣＮ') to Latin.
@@ -30,6 +30,56 @@ def _invisible(char: str) -> bool:
     """True for a format character a reader cannot see: a zero-width space or joiner, a
     byte-order mark, a soft hyphen, a direction mark (Unicode category Cf)."""
     return unicodedata.category(char) == "Cf"
+
+
+#: Spaces that look like a plain one but are not (a no-break space pasted from a web page or
+#: typed by Excel's AutoCorrect): an id holding one matches nothing typed with a space.
+_LOOKALIKE_SPACES = frozenset("\u00a0\u2007\u202f")
+#: Joiners that shape the letters around them in some scripts (Persian, Indic, emoji).
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def hidden(text: str) -> list[str]:
+    """The characters of ``text`` a reader cannot tell from nothing or from a plain space:
+    invisible format characters (a zero-width space, a byte-order mark, a soft hyphen, a
+    word joiner) and no-break spaces; a zero-width joiner or non-joiner between two letters
+    of another script (where it shapes them) is not one.
+
+    Examples
+    --------
+    >>> hidden("P1\u200b"), hidden("CN\u00a0HUA"), hidden("CN-HUA")
+    (['\u200b'], ['\xa0'], [])
+    >>> hidden("\u0645\u06cc\u200c\u0634\u0648\u062f")  # Persian: the joiner shapes it
+    []
+    """
+    if text.isascii():
+        return []
+    found = []
+    for at, char in enumerate(text):
+        if char in _LOOKALIKE_SPACES:
+            found.append(char)
+        elif _invisible(char):
+            if char in _JOINERS and 0 < at < len(text) - 1 and all(
+                    not near.isascii() and not _invisible(near)
+                    for near in (text[at - 1], text[at + 1])):
+                continue
+            found.append(char)
+    return found
+
+
+def shown(text: str) -> str:
+    """``text`` with each character of :func:`hidden` written as ``<U+XXXX>``, so that a
+    message shows where it is.
+
+    Examples
+    --------
+    >>> shown("P1\u200b"), shown("CN\u00a0HUA"), shown("CN")
+    ('P1<U+200B>', 'CN<U+00A0>HUA', 'CN')
+    """
+    marked = set(hidden(text))
+    if not marked:
+        return text
+    return "".join(f"<U+{ord(char):04X}>" if char in marked else char for char in text)
 
 
 def latin(text: str) -> str:
@@ -83,6 +133,11 @@ def difference(found: str) -> str:
                           for char in hidden)
         what = "an invisible character" if len(hidden) == 1 else "invisible characters"
         return f"'{found}' holds {what} ({named})"
+    spaces = [char for char in foreign if char in _LOOKALIKE_SPACES]
+    if spaces and len(spaces) == len(foreign):
+        named = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
+                          for char in spaces)
+        return f"'{shown(found)}' holds a no-break space that looks like a plain one ({named})"
     if unicodedata.normalize("NFC", found) != found and all(
             unicodedata.combining(char) for char in foreign):
         named = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"

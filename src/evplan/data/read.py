@@ -44,6 +44,13 @@ class RawInputs:
         How to name the scenario source in messages.
     origin : str
         The folder or workbook path.
+    problems : list of Problem
+        What the reader found already.
+    from_files : bool
+        Whether the tables are the user's files, written for the scenario's horizon (a
+        plant closing before it is then an error, :mod:`evplan.data.horizon_checks`);
+        False for frames given to :func:`evplan.data.validate_tables`, which evplan also
+        uses to validate inputs again over a shorter window (a calibration's base year).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -52,6 +59,7 @@ class RawInputs:
     scenario_label: str
     origin: str
     problems: list[Problem] = field(default_factory=list)
+    from_files: bool = True
 
 
 def read_inputs(path: str | Path) -> RawInputs:

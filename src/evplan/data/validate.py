@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from evplan.data.checks import check_tables
-from evplan.data.columns import MAX_ROWS_PER_KIND, coerce_table, empty_table
+from evplan.data.columns import MAX_ROWS_PER_KIND, coerce_table, empty_table, hidden_cells
+from evplan.data.lookalike import shown
 from evplan.data.network import NetworkData, ScenarioSettings
 from evplan.data.read import RawInputs, read_inputs
 from evplan.data.suggest import did_you_mean
@@ -169,7 +170,8 @@ def validate_tables(
                                 f"or a ScenarioSettings, found {type(scenario).__name__}. "
                                 "Pass {'name': ..., 'first_year': ..., 'last_year': ...}."))
         scenario = {}
-    raw = RawInputs(raw_tables, full_labels, dict(scenario), "scenario.yaml", origin, problems)
+    raw = RawInputs(raw_tables, full_labels, dict(scenario), "scenario.yaml", origin, problems,
+                    from_files=False)
     return validate_inputs(raw)
 
 
@@ -240,22 +242,28 @@ def validate_inputs(raw: RawInputs) -> NetworkData:
             typed[name] = empty_table(table)
             continue
         typed[name] = coerce_table(table, frame, raw.labels.get(name, table.file), problems)
+    hidden = [found for name, table in TABLES.items() if name in raw.tables
+              for found in hidden_cells(table, typed[name], raw.labels.get(name, table.file))]
     before_empty = len(problems)
     _check_not_empty(raw, typed, scenario, problems)
     # A required table without rows is listed alone, as a missing file is: every id that
     # refers to it (210 routes naming a plant "not in plants.csv") would say nothing more.
     if scenario is not None and len(problems) == before_empty:
         column_problems = len(problems)
+        roots = 0
         try:
-            check_tables(typed, raw.labels, scenario, problems)
+            roots = check_tables(typed, raw.labels, scenario, problems,
+                                 closed_plants_fail=raw.from_files)
         except (KeyError, TypeError, ValueError):
             # Cross-table checks assume readable cells; with column problems already
             # reported, a check that trips over a blank cell adds nothing the user needs.
             if not column_problems:
                 raise
         problems[column_problems:] = _without_missing_column_follow_ons(
-            raw, problems[column_problems:])
-    if problems:
+            raw, _roots_first(hidden, problems[column_problems:], roots))
+    else:
+        problems += [problem for problem, _ in hidden]
+    if any(problem.count for problem in problems):  # notes alone (count 0) fail nothing
         raise InputError(_without_follow_ons(problems, len(raw.problems)))
     assert scenario is not None
     return NetworkData(scenario=scenario, tables={name: frame.reset_index(drop=True)
@@ -300,6 +308,85 @@ def _without_missing_column_follow_ons(raw: RawInputs, found: list[Problem]
                             f"come from the missing column(s) of {', '.join(incomplete)}; "
                             "they are checked again once the column is there.", count=0))  # a note
     return kept
+
+
+#: The value a spelling check's problem is about: "row 3, plant 'CN-XYG': country 'cn' is
+#: not 'CN' ..." -> 'cn' (check_spellings writes every message so).
+_SPELLED = re.compile(r"': [a-z_]+ '(.*?)'(?= is not|: )")
+
+
+def _roots_first(hidden: list[tuple[Problem, str]], found: list[Problem], roots: int
+                 ) -> list[Problem]:
+    """Cross-table ``found`` with root causes first and their follow-ons folded into a note.
+
+    A root cause is a cell spelled another way: one holding an invisible character
+    (``hidden``, from :func:`~evplan.data.columns.hidden_cells`), or one a spelling check
+    named (the first ``roots`` of ``found``: a plant's country 'cn' beside markets in
+    'CN'). Each is listed on its own row, before the other cross-table problems (an
+    invisible character's own line is left out when another problem on its row quotes the
+    value already: "plant 'P1<U+200B>' is not in plants.csv. Did you mean 'P1'?"). A
+    problem on another row that quotes such a value ("plant 'P1' is not in plants.csv. Did
+    you mean 'P1<U+200B>'?", "the plant's country 'cn' has no row in grid_intensity.csv") follows
+    from it: it goes away with the fix, so it is counted in one note instead (as the
+    follow-ons of a missing column are).
+    """
+    odd: dict[tuple[str, int | None], set[str]] = {}
+    for problem, value in hidden:
+        if problem.row is not None:  # not the "... and N more" line
+            odd.setdefault((problem.file, problem.row), set()).add(value)
+    for problem in found[:roots]:
+        spelled = _SPELLED.search(problem.message)
+        if spelled and problem.row is not None:
+            odd.setdefault((problem.file, problem.row), set()).add(spelled.group(1))
+    if not odd:
+        return found
+    values = sorted({value for group in odd.values() for value in group})
+    quoted = [f"'{value}'" for value in values]
+    first = [problem for problem, value in hidden if problem.row is None or not any(
+        other.file == problem.file and other.row == problem.row and f"'{value}'" in other.message
+        for other in found)] + found[:roots]
+    later: list[Problem] = []
+    folded: list[tuple[Problem, list[str]]] = []  # each follow-on, with the values it quotes
+    follows = False  # the previous problem was folded: its "... and N more" line goes too
+    for problem in found[roots:]:
+        more = problem.row is None and problem.message.startswith("... and ")
+        on_root = (problem.file, problem.row) in odd
+        quotes = [] if more or on_root or not problem.count else [
+            value for value, text in zip(values, quoted, strict=True) if text in problem.message]
+        if quotes or (follows and more):
+            folded.append((problem, quotes or folded[-1][1]))
+            follows = True
+            continue
+        follows = False
+        (first if on_root else later).append(problem)
+    return _with_follow_ons(first, odd, folded) + later
+
+
+def _with_follow_ons(first: list[Problem], odd: dict[tuple[str, int | None], set[str]],
+                     folded: list[tuple[Problem, list[str]]]) -> list[Problem]:
+    """``first`` (the root causes) with, on the first one that names each odd value, how
+    many ``folded`` problems quote it and in which files: they go away with its fix."""
+    owner: dict[str, int] = {}
+    for at, problem in enumerate(first):
+        for value in sorted(odd.get((problem.file, problem.row), ())):
+            owner.setdefault(value, at)
+    counts: dict[int, tuple[int, list[str], list[str]]] = {}
+    for problem, quotes in folded:
+        at = next((owner[value] for value in quotes if value in owner), 0)
+        number, files, names = counts.get(at, (0, [], []))
+        counts[at] = (number + problem.count,
+                      [*files, problem.file] if problem.file not in files else files,
+                      [*names, *(value for value in quotes if value not in names)])
+    out = list(first)
+    for at, (number, files, names) in counts.items():
+        where = " and ".join([", ".join(files[:-1]), files[-1]] if len(files) > 1 else files)
+        named = " and ".join(f"'{shown(value)}'" for value in names[:3])
+        root = out[at]
+        out[at] = Problem(root.file, f"{root.message} {number} more problem"
+                          f"{'s' if number > 1 else ''} in {where} name{'' if number > 1 else 's'}"
+                          f" {named} and go{'' if number > 1 else 'es'} away with this fix "
+                          "(checked again then).", root.row, root.count)
+    return out
 
 
 def _without_follow_ons(problems: list[Problem], read: int) -> list[Problem]:
