@@ -95,7 +95,7 @@ def _site_map(example: SitingExample) -> go.Figure:
     figure.add_trace(go.Scattergeo(
         lat=chosen["lat"], lon=chosen["lon"], mode="markers+text", name="chosen sites",
         marker={"symbol": "square", "size": 10 + 2 * chosen["ports"], "color": "#e6550d"},
-        text=[f"{s} ({p} ports)" for s, p in zip(chosen["site"], chosen["ports"], strict=True)],
+        text=[f"{s} ({_ports(p)})" for s, p in zip(chosen["site"], chosen["ports"], strict=True)],
         textposition="top center"))
     span = pd.concat([zones[["lat", "lon"]], sites[["lat", "lon"]]])
     figure.update_geos(fitbounds="locations", lataxis_range=[span["lat"].min(),
@@ -181,6 +181,18 @@ def _fleet_chart(fleet: pd.DataFrame, markets: list[str] | None, sized_until: in
                 legend={"orientation": "h", "traceorder": "normal"})}}
 
 
+def _ports(count: Any) -> str:
+    """``1`` -> ``1 port``, ``2`` -> ``2 ports``, ``1234.4`` -> ``1,234 ports``.
+
+    Examples
+    --------
+    >>> _ports(1), _ports(0), _ports(1234.4), _ports(0.6)
+    ('1 port', '0 ports', '1,234 ports', '1 port')
+    """
+    shown = f"{float(count):,.0f}"
+    return f"{shown} port{'' if shown == '1' else 's'}"
+
+
 def _ports_chart(ports: pd.DataFrame) -> dict[str, Any]:
     by_class = ports.groupby(["method", "charger_class", "year"], as_index=False).agg(
         ports=("ports", "sum"), power_kw=("power_kw", "first"))
@@ -221,7 +233,7 @@ def _ports_chart(ports: pd.DataFrame) -> dict[str, Any]:
     fast = final[final["power_kw"] > 22].groupby("method")["ports"].sum()
     power = final.groupby("method")["public_power_kw"].sum() / 1000
     markets = sorted(set(ports["market"]))
-    parts = [f"{METHOD_NAMES.get(m, m)} {total.get(m, 0.0):,.0f} ports "
+    parts = [f"{METHOD_NAMES.get(m, m)} {_ports(total.get(m, 0.0))} "
              f"({fast.get(m, 0.0):,.0f} DC, {power.get(m, 0.0):,.0f} MW)" for m in methods]
     caption = (f"Public ports by charger class, summed over {len(markets)} market"
                f"{'s' if len(markets) != 1 else ''}, one panel per sizing method. In {last}: "
@@ -301,7 +313,7 @@ def _site_map_chart(sites: pd.DataFrame, zones: pd.DataFrame | None,
         "lon": chosen["lon"].tolist(), "lat": chosen["lat"].tolist(),
         "text": [f"{row.site} ({row.ports})" for row in chosen.itertuples()],
         "textposition": "top center",
-        "hovertext": [f"{plotly_text(row.site)}: {row.ports} ports, "
+        "hovertext": [f"{plotly_text(row.site)}: {_ports(row.ports)}, "
                       f"{plotly_text(row.zones)} zones, "
                       f"{row.peak_hour_arrivals:.1f} arrivals/h, P(wait) "
                       f"{row.wait_probability:.2f}" for row in chosen.itertuples()],
@@ -315,7 +327,7 @@ def _site_map_chart(sites: pd.DataFrame, zones: pd.DataFrame | None,
     caption = (f"{len(chosen)} of {len(sites)} candidate sites chosen"
                + (f" for {label}" if label else "")
                + f" ({chosen['peak_hour_arrivals'].sum():.1f} vehicles at the peak hour), "
-               f"{int(chosen['ports'].sum())} ports in all (squares, labelled with their "
+               f"{_ports(chosen['ports'].sum())} in all (squares, labelled with their "
                "ports).")
     if zones is not None and len(zones):
         weight = zones["demand_weight"].astype(float)

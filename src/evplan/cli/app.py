@@ -204,6 +204,8 @@ def load_inputs(path: Path | None, watch: Stopwatch | None = None) -> NetworkDat
     from evplan.examples import china_export_path, example_path
 
     if path is not None and not path.exists():
+        if example_path(str(path)) is None:
+            raise _missing_inputs(path)
         path = example_path(str(path)) or path
     source = path if path is not None else china_export_path()
     if watch is None:
@@ -216,6 +218,24 @@ def load_inputs(path: Path | None, watch: Stopwatch | None = None) -> NetworkDat
     data = validate_inputs(raw)
     watch.lap("validate")
     return data
+
+
+EXAMPLE_NAMES = ("china-export", "china-strategic")
+
+
+def _missing_inputs(path: Path) -> EvplanError:
+    """An input error for inputs that do not exist, naming the embedded examples and, for a
+    name close to one (``china-strategc``, ``china_strategic``), that example."""
+    import difflib
+
+    from evplan.errors import InputError, Problem
+
+    near = difflib.get_close_matches(str(path).strip("/").lower().replace("_", "-"),
+                                     EXAMPLE_NAMES, n=1, cutoff=0.75)
+    hint = f" Did you mean the embedded example '{near[0]}'?" if near else ""
+    return InputError([Problem(str(path), f"{path} does not exist. Pass a folder of CSV files "
+                               "with a scenario.yaml, an .xlsx workbook or an embedded "
+                               f"example's name ({', '.join(EXAMPLE_NAMES)}).{hint}")])
 
 
 def catalog_problems(path: Path | None, data: NetworkData | None = None) -> list[Problem]:

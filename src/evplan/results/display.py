@@ -36,14 +36,47 @@ def table_sizes(tables: Mapping[str, pd.DataFrame], limit: int = WIDTH - 30) -> 
 
 
 def summary_text(title: str, rows: Sequence[tuple[str, str]]) -> str:
-    """``title`` then one ``label  value`` line per row (values cut to one line)."""
+    """``title`` then one ``label  value`` line per row (values cut to one line), except the
+    ``use`` row: the calls to copy, which continue on further lines, never cut in a call.
+
+    Examples
+    --------
+    >>> text = summary_text("evplan.Result 'x'", [("use", ", ".join(["f(a, b)"] * 14))])
+    >>> [len(line) <= WIDTH for line in text.splitlines()], text.count("f(a, b)")
+    ([True, True, True], 14)
+    """
     width = max((len(label) for label, _ in rows), default=0)
+    room = WIDTH - width - 4
     lines = [title]
     for label, value in rows:
-        room = WIDTH - width - 4
+        if label == "use":
+            calls = _calls(value, room)
+            lines += [f"  {(label if number == 0 else '').ljust(width)}  {call}"
+                      for number, call in enumerate(calls)]
+            continue
         shown = value if len(value) <= room else value[:room - 1] + "…"
         lines.append(f"  {label.ljust(width)}  {shown}")
     return "\n".join(lines)
+
+
+def _calls(value: str, room: int) -> list[str]:
+    """``value`` (calls separated by ``", "`` outside brackets) in lines of at most ``room``
+    characters where each call fits, a call never split."""
+    calls, depth, start = [], 0, 0
+    for position, char in enumerate(value):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if depth == 0 and value.startswith(", ", position):
+            calls.append(value[start:position + 1])
+            start = position + 2
+    calls.append(value[start:])
+    lines = [""]
+    for call in calls:
+        joined = f"{lines[-1]} {call}" if lines[-1] else call
+        if len(joined) <= room or not lines[-1]:
+            lines[-1] = joined
+        else:
+            lines.append(call)
+    return lines
 
 
 def summary_html(title: str, rows: Sequence[tuple[str, str]]) -> str:

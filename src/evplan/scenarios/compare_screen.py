@@ -5,15 +5,17 @@ exports grow most in the first run, as in the report): the objective (discounted
 the share of global sales sold in it and built in it, its plant utilisation and exports, the
 margin a year (undiscounted) and duties paid, in the first and last year. Each run has a
 column headed by its whole run id, and every later run a ``Δ`` column against the first.
-Shares differ in percentage points (``pt``). Words and units: docs/glossary.md. The share
-sold in the focus country sums its markets (by the runs' ``network_sites`` tables; without
-them, the market named like the country). A value a run does not have (a year outside its
-horizon, a KPI with no value) is ``-``, never 0.
+Shares differ in percentage points (``pt``); a difference below zero has a minus sign
+(``−``, as on the comparison page), never the ``-`` of a missing value. Words and units:
+docs/glossary.md. The share sold in the focus country sums its markets (by the runs'
+``network_sites`` tables; without them, the market named like the country). A value a run
+does not have (a year outside its horizon, a KPI with no value) is ``-``, never 0.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -52,15 +54,28 @@ def focus_country(wide: pd.DataFrame, first_run: str) -> str:
 
 
 def _delta(value: float, unit: str) -> str:
+    """A signed difference with a minus sign (``−``, as on the comparison page), so that it
+    never reads like ``-``, a value a run does not have; one that shows as zero is unsigned.
+
+    Examples
+    --------
+    >>> _delta(-0.0027, "fraction"), _delta(-4.37e8, "USD"), _delta(2.4e7, "USD")
+    ('−0.3 pt', '−USD 437 m', '+USD 24 m')
+    >>> _delta(-1e-6, "fraction"), _delta(-0.2, "vehicles"), _delta(math.nan, "USD")
+    ('0.0 pt', '0', '-')
+    >>> _delta(-0.01, "USD/vehicle"), _delta(-51_100.0, "t CO2")
+    ('0.0 USD/vehicle', '−51.1 kt CO2')
+    """
     if not math.isfinite(value):
         return "-"
     if unit == "fraction":
-        text = f"{value * 100:+.1f} pt"
-        return "0.0 pt" if text in ("+0.0 pt", "-0.0 pt") else text
-    shown = format_kpi(abs(value), unit)
-    if shown.strip("USD ").strip() in ("0", "0.0"):
+        shown = f"{abs(value) * 100:.1f} pt"
+    else:
+        shown = format_kpi(abs(value), unit)
+    number = re.search(r"[\d,.]+", shown)  # the first number: "USD 437 m" -> 437
+    if number is None or float(number.group().replace(",", "") or 0) == 0:
         return shown
-    return ("+" if value > 0 else "-") + shown
+    return ("+" if value > 0 else "−") + shown
 
 
 def _headline(wide: pd.DataFrame, run_ids: Sequence[str], kpi: str, year: int, key: str,
