@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.frame_arrays import column_array
 from evplan.highs import HighsRun
 from evplan.model.index import ModelIndex
 
@@ -31,22 +32,22 @@ def _shipments(m: linopy.Model, run: HighsRun, index: ModelIndex) -> pd.DataFram
     shipped = _values(m, run, "shipment", len(flows))
     in_quota = np.zeros(len(flows))
     if len(index.quota_flows):
-        in_quota[index.quota_flows["flow"].to_numpy()] = _values(
+        in_quota[column_array(index.quota_flows, "flow")] = _values(
             m, run, "in_quota", len(index.quota_flows))
-    duty = (shipped * flows["duty_usd_per_vehicle"].to_numpy() - in_quota * (
+    duty = (shipped * column_array(flows, "duty_usd_per_vehicle") - in_quota * (
         flows["duty_usd_per_vehicle"] - flows["in_quota_duty_usd_per_vehicle"]).to_numpy())
     table = flows[["plant", "origin", "program", "powertrain", "market", "year"]].copy()
     table["shipment_vehicles"] = shipped
     table["in_quota_vehicles"] = in_quota
-    table["export"] = flows["cross_border"].to_numpy()
-    table["variable_cost_usd"] = shipped * flows["variable_cost_usd_per_vehicle"].to_numpy()
-    table["freight_usd"] = shipped * flows["freight_usd_per_vehicle"].to_numpy()
-    table["inventory_usd"] = shipped * flows["inventory_usd_per_vehicle"].to_numpy()
+    table["export"] = column_array(flows, "cross_border")
+    table["variable_cost_usd"] = shipped * column_array(flows, "variable_cost_usd_per_vehicle")
+    table["freight_usd"] = shipped * column_array(flows, "freight_usd_per_vehicle")
+    table["inventory_usd"] = shipped * column_array(flows, "inventory_usd_per_vehicle")
     table["duty_usd"] = duty
-    table["full_duty_usd_per_vehicle"] = flows["duty_usd_per_vehicle"].to_numpy()
-    table["in_quota_duty_usd_per_vehicle"] = flows["in_quota_duty_usd_per_vehicle"].to_numpy()
-    table["transit_days"] = flows["transit_days"].to_numpy()
-    table["co2_kg"] = shipped * flows["co2_kg_per_vehicle"].to_numpy()
+    table["full_duty_usd_per_vehicle"] = column_array(flows, "duty_usd_per_vehicle")
+    table["in_quota_duty_usd_per_vehicle"] = column_array(flows, "in_quota_duty_usd_per_vehicle")
+    table["transit_days"] = column_array(flows, "transit_days")
+    table["co2_kg"] = shipped * column_array(flows, "co2_kg_per_vehicle")
     return table
 
 
@@ -55,7 +56,7 @@ def _sales(m: linopy.Model, run: HighsRun, index: ModelIndex) -> pd.DataFrame:
     sold = _values(m, run, "sales", len(sales))
     table = sales[["market", "year", "product", "tier", "program", "price_usd_per_vehicle"]].copy()
     table["sales_vehicles"] = sold
-    table["revenue_usd"] = sold * sales["price_usd_per_vehicle"].to_numpy()
+    table["revenue_usd"] = sold * column_array(sales, "price_usd_per_vehicle")
     return table
 
 
@@ -80,8 +81,8 @@ def result_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: Netwo
         "production_vehicles")
     utilisation = plant_years[["plant", "country", "year", "capacity_vehicles_per_year"]].join(
         built, on=["plant", "year"]).fillna({"production_vehicles": 0.0})
-    capacity = utilisation["capacity_vehicles_per_year"].to_numpy()
-    utilisation["utilisation"] = np.divide(utilisation["production_vehicles"].to_numpy(),
+    capacity = column_array(utilisation, "capacity_vehicles_per_year")
+    utilisation["utilisation"] = np.divide(column_array(utilisation, "production_vehicles"),
                                            capacity, out=np.zeros(len(capacity)),
                                            where=capacity > 0)
     year_discount = utilisation["year"].map(discount).to_numpy()
@@ -92,8 +93,8 @@ def result_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: Netwo
         ["origin", "market", "powertrain", "year"], as_index=False)[
         ["shipment_vehicles", "in_quota_vehicles", "duty_usd"]].sum()
     duties["duty_usd_per_vehicle"] = np.divide(
-        duties["duty_usd"].to_numpy(), duties["shipment_vehicles"].to_numpy(),
-        out=np.zeros(len(duties)), where=duties["shipment_vehicles"].to_numpy() > 0)
+        column_array(duties, "duty_usd"), column_array(duties, "shipment_vehicles"),
+        out=np.zeros(len(duties)), where=column_array(duties, "shipment_vehicles") > 0)
 
     revenue = sales.groupby(["market", "year"])[["sales_vehicles", "revenue_usd"]].sum()
     costs = shipments.groupby(["market", "year"])[

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.frame_arrays import column_array, columns_equal
 from evplan.model.index import ModelIndex
 
 __all__ = ["BLANK_SHAPES", "FREE_COLUMNS", "VALUE_COLUMNS", "same_shape_tables",
@@ -93,14 +94,11 @@ def same_shape_tables(base: NetworkData, data: NetworkData) -> bool:
         for column in frame.columns:
             if column in skip:
                 continue
-            if column not in other.columns:
-                return False
-            left, right = frame[column].array, other[column].array
-            if left is not right and (left.dtype != right.dtype or not left.equals(right)):
+            if column not in other.columns or not columns_equal(frame, other, column):
                 return False
         for column in BLANK_SHAPES.get(name, ()):
-            if not np.array_equal(frame[column].isna().to_numpy(),
-                                  other[column].isna().to_numpy()):
+            if not np.array_equal(pd.isna(column_array(frame, column)),
+                                  pd.isna(column_array(other, column))):
                 return False
     if data.plants is base.plants:
         return True

@@ -22,6 +22,7 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.data.duties import resolve_countervailing, resolve_duty_positions
+from evplan.frame_arrays import column_array
 from evplan.model.index import ModelIndex
 from evplan.model.trade import (
     customs_transfer_price,
@@ -126,7 +127,7 @@ def _factor(rates: np.ndarray, rows: tuple[np.ndarray, np.ndarray]) -> np.ndarra
 
 
 def _float(frame: pd.DataFrame, column: str) -> np.ndarray:
-    return frame[column].to_numpy(dtype=float)
+    return column_array(frame, column, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -202,15 +203,15 @@ class Gather:
             plant_year_plant=_positions(index.plant_years, data.plants, ["plant"]),
             route_year_route=_positions(index.route_years, data["routes"], ["plant", "market"]),
             quota_group_duty=duty_position[quota_first_flow],
-            sale_pool=index.sales["pool"].to_numpy(dtype=np.int64),
-            quota_flow_group=index.quota_flows["quota_group"].to_numpy(dtype=np.int64),
+            sale_pool=column_array(index.sales, "pool", dtype=np.int64),
+            quota_flow_group=column_array(index.quota_flows, "quota_group", dtype=np.int64),
             flow_cif=flows["customs_basis"].eq("CIF").to_numpy(dtype=bool),
-            flow_cross=flows["cross_border"].to_numpy(dtype=bool),
+            flow_cross=column_array(flows, "cross_border", dtype=bool),
             years=index.discount.index.to_numpy(dtype=np.int64),
-            flow_origin=flows["origin"].to_numpy(dtype=object),
-            flow_market=flows["market"].to_numpy(dtype=object),
-            flow_year=flows["year"].to_numpy(dtype=np.int64),
-            flow_plant_year=flows["plant_year"].to_numpy(dtype=np.int64),
+            flow_origin=column_array(flows, "origin", dtype=object),
+            flow_market=column_array(flows, "market", dtype=object),
+            flow_year=column_array(flows, "year", dtype=np.int64),
+            flow_plant_year=column_array(flows, "plant_year", dtype=np.int64),
             flow_markup=markup_rows(flows["origin"], flows["market"]),
             flow_fx=fx(flows["origin"], flows["year"]),
             plant_year_fx=fx(index.plant_years["country"], index.plant_years["year"]),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evplan.frame_arrays import column_array
 from evplan.highs import HighsRun
 from evplan.model.index import ModelIndex
 from evplan.results.frames import FrameMaker
@@ -73,12 +74,12 @@ class ResultTemplates:
         flows, sales = index.flows, index.sales
         if not np.all(np.diff(index.discount.index.to_numpy(dtype=np.int64)) > 0):
             raise ValueError("discount years are not increasing")
-        self.export = flows["cross_border"].to_numpy(dtype=bool)
-        self.flow_plant_year = flows["plant_year"].to_numpy(dtype=np.int64)
-        self.flow_balance = flows["balance"].to_numpy(dtype=np.int64)
-        self.sale_balance = sales["balance"].to_numpy(dtype=np.int64)
-        self.sale_pool = sales["pool"].to_numpy(dtype=np.int64)
-        self.quota_flow = index.quota_flows["flow"].to_numpy(dtype=np.int64)
+        self.export = column_array(flows, "cross_border", dtype=bool)
+        self.flow_plant_year = column_array(flows, "plant_year", dtype=np.int64)
+        self.flow_balance = column_array(flows, "balance", dtype=np.int64)
+        self.sale_balance = column_array(sales, "balance", dtype=np.int64)
+        self.sale_pool = column_array(sales, "pool", dtype=np.int64)
+        self.quota_flow = column_array(index.quota_flows, "flow", dtype=np.int64)
         self.sizes = {"flows": len(flows), "plant_years": len(index.plant_years),
                       "balances": len(index.balances), "pools": len(index.pools)}
         self.plant_year_year = _year_codes(index.plant_years["year"], index.discount)
@@ -114,7 +115,7 @@ class ResultTemplates:
                                 how="left")
             return merged["_row"].fillna(-1).to_numpy(dtype=np.int64)
 
-        kpi_years = kpis["year"].to_numpy(dtype=np.int64)
+        kpi_years = column_array(kpis, "year", dtype=np.int64)
         return {
             "global_sales": rows("global_sales", self.sale_keys, None),
             "sales_share_by_market": rows("sales_share_by_market", self.sale_keys, "market"),
@@ -126,7 +127,7 @@ class ResultTemplates:
             "margin": rows("margin", tables["margin_by_plant"], None),
             "duties_paid": rows("duties_paid", self.flow_keys, None),
             "year_of_row": np.unique(kpi_years, return_inverse=True)[1].astype(np.int64),
-            "kind": kpis["kpi"].to_numpy(dtype=str),
+            "kind": column_array(kpis, "kpi", dtype=str),
         }
 
     # ---- filling in the numbers ----------------------------------------------------------
@@ -280,7 +281,7 @@ class ResultTemplates:
 
     def kpis(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         """The KPIs of ``tables`` (same rows as the reference)."""
-        return self.kpis_of({name: {column: frame[column].to_numpy(dtype=float)
+        return self.kpis_of({name: {column: column_array(frame, column, dtype=float)
                                     for column in frame.columns
                                     if pd.api.types.is_float_dtype(frame[column])}
                              for name, frame in tables.items()})

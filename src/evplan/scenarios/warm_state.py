@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.frame_arrays import column_array
 from evplan.highs import SolverOptions, new_highs
 from evplan.model.index import ModelIndex
 
@@ -115,7 +116,7 @@ class Layout:
             sale_year=_year_codes(index.sales["year"], discount),
             committed_year=_year_codes(index.committed["year"], discount),
             plant_year_year=_year_codes(plant_years["year"], discount),
-            quota_flow=index.quota_flows["flow"].to_numpy(dtype=np.int64),
+            quota_flow=column_array(index.quota_flows, "flow", dtype=np.int64),
             floor=(plant_years["min_utilisation"]
                    * plant_years["capacity_vehicles_per_year"]).to_numpy() > 0,
             sizes=index.sizes(),

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.frame_arrays import column_array
 from evplan.verify.keys import expand_rows, first_rows, frame_codes
 
 __all__ = ["NETWORK_KPIS", "average_price", "compare_table", "derived_problems",
@@ -116,11 +117,11 @@ def kpi_problems(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list
               _by(paid, [], "duty_usd", "duties_paid")]
     utilisation = tables["utilisation"].groupby(["year", "country"], as_index=False)[
         ["production_vehicles", "capacity_vehicles_per_year"]].sum()
-    capacity = utilisation["capacity_vehicles_per_year"].to_numpy(dtype=float)
+    capacity = column_array(utilisation, "capacity_vehicles_per_year", dtype=float)
     frames.append(pd.DataFrame({
         "kpi": "utilisation_by_country", "year": utilisation["year"],
         "key": utilisation["country"], "value": np.divide(
-            utilisation["production_vehicles"].to_numpy(dtype=float), capacity,
+            column_array(utilisation, "production_vehicles", dtype=float), capacity,
             out=np.zeros(len(capacity)), where=capacity > 0)}))
     want = pd.concat(frames, ignore_index=True)
     want["year"] = want["year"].astype(int)
@@ -132,14 +133,14 @@ def _by(frame: pd.DataFrame, keys: list[str], column: str, kpi: str) -> pd.DataF
     summed = frame.groupby(["year", *keys], as_index=False)[[column]].sum()
     key = summed[keys[0]] if keys else "all"
     return pd.DataFrame({"kpi": kpi, "year": summed["year"], "key": key,
-                         "value": summed[column].to_numpy(dtype=float)})
+                         "value": column_array(summed, column, dtype=float)})
 
 
 def _shares(frame: pd.DataFrame, key: str, column: str, kpi: str) -> pd.DataFrame:
     parts = _by(frame, [key], column, kpi)
     totals = frame.groupby("year")[column].sum()
     total = totals.reindex(parts["year"]).to_numpy(dtype=float)
-    parts["value"] = np.divide(parts["value"].to_numpy(dtype=float), total,
+    parts["value"] = np.divide(column_array(parts, "value", dtype=float), total,
                                out=np.zeros(len(parts)), where=total > 0)
     return parts
 
@@ -160,8 +161,8 @@ def compare_table(name: str, got: pd.DataFrame, keys: Sequence[str], want: pd.Da
     else:
         mine, theirs, lines = _match(name, got, want, keys, got_keys, want_keys)
     for column in (c for c in want.columns if c not in keys):
-        reported = got[column].to_numpy()[mine]
-        derived = want[column].to_numpy()[theirs]
+        reported = column_array(got, column)[mine]
+        derived = column_array(want, column)[theirs]
         if derived.dtype.kind in "fiu":
             a = pd.to_numeric(pd.Series(reported), errors="coerce").to_numpy(dtype=float)
             b = derived.astype(float)
@@ -204,7 +205,7 @@ def lookup_by(table: pd.DataFrame, keys: Sequence[str], column: str, rows: pd.Da
     """``table[column]`` of the first ``table`` row with each row of ``rows``'s ``keys``
     (NaN where there is none)."""
     position = first_rows(rows, table, keys)
-    values = table[column].to_numpy(dtype=float)
+    values = column_array(table, column, dtype=float)
     return np.where(position >= 0, values[np.maximum(position, 0)] if len(values) else np.nan,
                     np.nan)
 
@@ -213,8 +214,8 @@ def average_price(sales: pd.DataFrame, flows: pd.DataFrame) -> np.ndarray:
     """Per row of ``flows``: the sales' revenue over vehicles of its program, market and
     year (0 where none are sold)."""
     sold_at, flow_at, size = frame_codes(sales, flows, ["program", "market", "year"])
-    vehicles = np.bincount(sold_at, sales["sales_vehicles"].to_numpy(dtype=float), size)
-    revenue = np.bincount(sold_at, sales["revenue_usd"].to_numpy(dtype=float), size)
+    vehicles = np.bincount(sold_at, column_array(sales, "sales_vehicles", dtype=float), size)
+    revenue = np.bincount(sold_at, column_array(sales, "revenue_usd", dtype=float), size)
     price = np.divide(revenue, vehicles, out=np.zeros(size), where=vehicles > 0)
     return price[flow_at]
 
@@ -237,7 +238,7 @@ def _attributes(data: NetworkData, shipments: pd.DataFrame, sales: pd.DataFrame,
     markets = data["markets"].drop_duplicates("market").set_index("market")
     routes = data["routes"]
     origin = shipments["plant"].map(plants["country"])
-    vehicles = shipments["shipment_vehicles"].to_numpy(dtype=float)
+    vehicles = column_array(shipments, "shipment_vehicles", dtype=float)
     lane = ["plant", "market"]
     want = shipments[["plant", "program", "market", "year"]].assign(
         origin=origin, powertrain=shipments["program"].map(programs["powertrain"]),
@@ -274,8 +275,8 @@ def _duties(shipments: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
     keys = ["origin", "market", "powertrain", "year"]
     exports = shipments[shipments["export"].astype(bool)]
     paid = _sum(exports, keys, ["shipment_vehicles", "in_quota_vehicles", "duty_usd"])
-    vehicles = paid["shipment_vehicles"].to_numpy(dtype=float)
-    paid["duty_usd_per_vehicle"] = np.divide(paid["duty_usd"].to_numpy(dtype=float), vehicles,
+    vehicles = column_array(paid, "shipment_vehicles", dtype=float)
+    paid["duty_usd_per_vehicle"] = np.divide(column_array(paid, "duty_usd", dtype=float), vehicles,
                                              out=np.zeros(len(paid)), where=vehicles > 0)
     return keys, paid
 
@@ -284,7 +285,7 @@ def _demand(sales: pd.DataFrame, demand: pd.DataFrame) -> tuple[list[str], pd.Da
     keys = ["market", "year", "product", "tier"]
     rows = demand[[*keys, "volume_vehicles", "price_usd_per_vehicle"]].reset_index(drop=True)
     sold_at, row_at, size = frame_codes(sales, rows, keys)
-    sold = np.bincount(sold_at, sales["sales_vehicles"].to_numpy(dtype=float), size)
+    sold = np.bincount(sold_at, column_array(sales, "sales_vehicles", dtype=float), size)
     rows["sales_vehicles"] = sold[row_at]
     return keys, rows
 
@@ -294,16 +295,16 @@ def _demand_rows(data: NetworkData) -> pd.DataFrame:
     demand = data["demand"]
     country = demand["market"].map(data["markets"].drop_duplicates("market").set_index(
         "market")["country"]).to_numpy()
-    return demand.assign(price_usd_per_vehicle=demand["price_usd_per_vehicle"].to_numpy(
-        float) * fx_factor(data, country, demand["year"].to_numpy()))
+    return demand.assign(price_usd_per_vehicle=column_array(demand, "price_usd_per_vehicle",
+        float) * fx_factor(data, country, column_array(demand, "year")))
 
 
 def _plant_years(data: NetworkData) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Open plant-years with country and capacity; and with the fixed cost of the year."""
     plants = data.plants.reset_index(drop=True)
     rows, years = expand_rows(plants["first_year"], plants["last_year"], data.years)
-    open_years = pd.DataFrame({"plant": plants["plant"].to_numpy()[rows],
-                               "country": plants["country"].to_numpy()[rows], "year": years,
+    open_years = pd.DataFrame({"plant": column_array(plants, "plant")[rows],
+                               "country": column_array(plants, "country")[rows], "year": years,
                                "capacity_vehicles_per_year": plants[
                                    "capacity_vehicles_per_year"].to_numpy(float)[rows]})
     fixed = open_years[["plant", "year"]].assign(
@@ -316,8 +317,8 @@ def fixed_cost_by_plant_year(data: NetworkData, rows: np.ndarray, years: np.ndar
     """plants.csv's fixed cost of each (row, year) in that year's USD (an amount in local
     currency at the first year's rate: docs/formulation.md, "Trade terms")."""
     plants = data.plants.reset_index(drop=True)
-    return plants["fixed_cost_usd_per_year"].to_numpy(float)[rows] * fx_factor(
-        data, plants["country"].to_numpy()[rows], years)
+    return column_array(plants, "fixed_cost_usd_per_year", float)[rows] * fx_factor(
+        data, column_array(plants, "country")[rows], years)
 
 
 def fx_factor(data: NetworkData, countries: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -341,8 +342,8 @@ def _utilisation(shipments: pd.DataFrame, open_years: pd.DataFrame
     table = open_years.copy()
     table["production_vehicles"] = built.reindex(pd.MultiIndex.from_frame(
         table[["plant", "year"]])).fillna(0.0).to_numpy(dtype=float)
-    capacity = table["capacity_vehicles_per_year"].to_numpy(dtype=float)
-    table["utilisation"] = np.divide(table["production_vehicles"].to_numpy(dtype=float),
+    capacity = column_array(table, "capacity_vehicles_per_year", dtype=float)
+    table["utilisation"] = np.divide(column_array(table, "production_vehicles", dtype=float),
                                      capacity, out=np.zeros(len(table)), where=capacity > 0)
     return ["plant", "year"], table
 
@@ -368,7 +369,7 @@ def margin_by_plant(shipments: pd.DataFrame, sales: pd.DataFrame, fixed: pd.Data
     """One row per plant-year of ``fixed`` (plant, year, fixed_cost_usd): its vehicles, the
     revenue at the average price of their program-market-year, costs and margin."""
     keys = ["plant", "year"]
-    vehicles = shipments["shipment_vehicles"].to_numpy(dtype=float)
+    vehicles = column_array(shipments, "shipment_vehicles", dtype=float)
     earned = shipments[[*keys, "shipment_vehicles", *COSTS]].assign(
         revenue_usd=vehicles * average_price(sales, shipments))
     summed = _sum(earned, keys, ["shipment_vehicles", "revenue_usd", *COSTS])

@@ -72,6 +72,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.frame_arrays import column_array
 from evplan.verify.duals_common import (
     CAPACITY,
     RELATIVE,
@@ -205,7 +206,7 @@ def _committed_balances(data: NetworkData, sales: pd.DataFrame) -> np.ndarray:
     pairs["sold"] = sold.reindex(pd.MultiIndex.from_frame(
         pairs[["program", "market", "year"]])).fillna(0.0).to_numpy(dtype=float)
     total = pairs.groupby("commitment")["sold"].transform("sum").to_numpy(dtype=float)
-    minimum = pairs["min_vehicles"].to_numpy(dtype=float)
+    minimum = column_array(pairs, "min_vehicles", dtype=float)
     slack = total > minimum + RELATIVE * np.maximum(1.0, minimum)
     held = pairs.loc[~slack, ["program", "market", "year"]]
     at = first_rows(held, sales, ["program", "market", "year"])
@@ -372,8 +373,8 @@ def _used_flows(lines: Lines, data: NetworkData, keys: _Keys, reference: np.ndar
     if len(carbon):
         priced = (floats(carbon, "carbon_price_usd_per_t") != 0) | carbon[
             "cap_t_co2"].notna().to_numpy()
-        free &= ~np.isin(shipments["year"].to_numpy(dtype=float),
-                         carbon["year"].to_numpy(dtype=float)[priced])
+        free &= ~np.isin(column_array(shipments, "year", dtype=float),
+                         column_array(carbon, "year", dtype=float)[priced])
     cost = sum(floats(shipments, column) for column in
                ("variable_cost_usd", "freight_usd", "inventory_usd", "duty_usd"))
     unit = np.divide(cost, vehicles, out=np.zeros(len(vehicles)), where=vehicles > 0)

@@ -184,6 +184,10 @@ def as_float(values: Sequence[Any] | pd.Series | np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
+# A key column: a Series, or its values as stored (frame_arrays.stored_array).
+Column = pd.Series | np.ndarray | pd.api.extensions.ExtensionArray
+
+
 class KeptNames:
     """A plan's key column as it was encoded, to tell whether a later plan's column holds
     the same keys.
@@ -196,29 +200,37 @@ class KeptNames:
     process compares name by name once); a numeric column (years) is compared as numbers.
     """
 
-    def __init__(self, column: pd.Series) -> None:
+    def __init__(self, column: Column) -> None:
         self.arrow = _arrow(column)  # kept alive: its buffers' addresses stay its own
         self.numeric = self.arrow is None and pd.api.types.is_numeric_dtype(column.dtype)
-        self.names = column.to_numpy() if self.numeric else column.to_numpy(dtype=object)
+        # A copy: a view of a plan's table would follow an edit the caller makes to it.
+        self.names = np.array(_values(column, None if self.numeric else object), copy=True)
 
-    def holds(self, column: pd.Series) -> bool:
+    def holds(self, column: Column) -> bool:
         """Whether ``column`` holds the kept keys, row by row."""
         if self.numeric:
             return bool(pd.api.types.is_numeric_dtype(column.dtype)
-                        and np.array_equal(column.to_numpy(), self.names))
+                        and np.array_equal(_values(column), self.names))
         arrow = _arrow(column)
         if arrow is not None and self.arrow is not None and _buffers(arrow) == _buffers(
                 self.arrow):
             return True
-        same = bool(np.array_equal(column.to_numpy(dtype=object), self.names))
+        same = bool(np.array_equal(_values(column, object), self.names))
         if same and arrow is not None:
             self.arrow = arrow  # the same names: the next case's wrapper of these buffers
         return same
 
 
-def _arrow(column: pd.Series) -> Any:
+def _values(column: Column, dtype: Any = None) -> np.ndarray:
+    """A key column's values as NumPy (``Series.to_numpy(dtype)``)."""
+    if isinstance(column, np.ndarray):
+        return column if dtype is None else column.astype(dtype, copy=False)
+    return column.to_numpy(dtype=dtype)
+
+
+def _arrow(column: Column) -> Any:
     """The column's Arrow data if it is stored as Arrow text, else None."""
-    array = column.array
+    array = column.array if isinstance(column, pd.Series) else column
     if not isinstance(array, pd.arrays.ArrowStringArray):
         return None
     return array.__arrow_array__()

@@ -43,6 +43,7 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.errors import VerificationError
+from evplan.frame_arrays import column_array
 from evplan.verify.keys import YEAR_RADIX, combine, find, sum_by, unique_first, years_of
 from evplan.verify.network_dual import NetworkDuals, dual_bound
 from evplan.verify.network_tables import NameCodes, NetworkTables, build_tables, encode
@@ -152,15 +153,15 @@ class _Plan:
         self.ship_plant = vocabulary.codes("shipments.plant")
         self.ship_program = vocabulary.codes("shipments.program")
         self.ship_market = vocabulary.codes("shipments.market")
-        self.ship_year = shipments["year"].to_numpy(dtype=np.int64)
-        self.shipped = shipments["shipment_vehicles"].to_numpy(dtype=float)
-        self.in_quota = shipments["in_quota_vehicles"].to_numpy(dtype=float)
+        self.ship_year = column_array(shipments, "year", dtype=np.int64)
+        self.shipped = column_array(shipments, "shipment_vehicles", dtype=float)
+        self.in_quota = column_array(shipments, "in_quota_vehicles", dtype=float)
         self.sale_market = vocabulary.codes("sales.market")
         self.sale_product = vocabulary.codes("sales.product")
         self.sale_program = vocabulary.codes("sales.program")
         self.sale_year = years_of(sales["year"])
         self.sale_tier = years_of(sales["tier"])
-        self.sold = sales["sales_vehicles"].to_numpy(dtype=float)
+        self.sold = column_array(sales, "sales_vehicles", dtype=float)
 
 
 def _name(tables: NetworkTables, kind: str, code: Any) -> str:
@@ -203,7 +204,7 @@ def _flows(tables: NetworkTables, plan: _Plan, check: _Checker
     if "full_duty_usd_per_vehicle" in shipments and len(lanes["key"]):
         for column, own in (("full_duty_usd_per_vehicle", "full_duty"),
                             ("in_quota_duty_usd_per_vehicle", "quota_duty")):
-            reported = shipments[column].to_numpy(dtype=float)
+            reported = column_array(shipments, column, dtype=float)
             expected = lanes[own][position]
             check.rows_exceed("duty", np.where(known, np.abs(reported - expected), 0.0),
                               expected, lambda i, amount, column=column, reported=reported,
@@ -219,7 +220,7 @@ def _flows(tables: NetworkTables, plan: _Plan, check: _Checker
                 ("duty_usd", shipped * full - in_quota * (full - quota))):
             if column not in shipments:
                 continue
-            reported = shipments[column].to_numpy(dtype=float)
+            reported = column_array(shipments, column, dtype=float)
             check.rows_exceed("money", np.where(known, np.abs(reported - expected), 0.0),
                               expected, lambda i, amount, column=column, reported=reported,
                               expected=expected: (
@@ -261,7 +262,7 @@ def _sales(tables: NetworkTables, plan: _Plan, check: _Checker) -> np.ndarray:
                       lambda i, amount: f"sales {sale(i)} are negative by {amount:,.3f} "
                                         "vehicles")
     if "revenue_usd" in plan.sales and len(demand["price"]):
-        reported = plan.sales["revenue_usd"].to_numpy(dtype=float)
+        reported = column_array(plan.sales, "revenue_usd", dtype=float)
         expected = sold * demand["price"][np.maximum(at, 0)]
         check.rows_exceed("money", np.where(at >= 0, np.abs(reported - expected), 0.0),
                           expected, lambda i, amount: (
@@ -382,7 +383,7 @@ def _reported_commitments(check: _Checker, result: Any, tables: NetworkTables,
     for column, expected in (("min_vehicles", committed["minimum"]), ("sold_vehicles", sold),
                              ("unmet_vehicles", shortfall),
                              ("penalty_usd", penalty * shortfall)):
-        got = reported[column].to_numpy(dtype=float)
+        got = column_array(reported, column, dtype=float)
         check.rows_exceed("committed-sales table", np.abs(got - expected), expected,
                           lambda i, amount, got=got, expected=expected, column=column: (
                               f"committed_sales.csv row {committed['row'][i]}: {column} "

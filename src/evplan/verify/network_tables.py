@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.frame_arrays import column_array, float_column, stored_array
 from evplan.verify.keys import (
     YEAR_RADIX,
     Finder,
     KeptNames,
     Vocabulary,
-    as_float,
     as_objects,
     combine,
     expand_rows,
@@ -111,12 +111,12 @@ def _balance_key(vocabulary: Vocabulary, program: np.ndarray, market: np.ndarray
 
 def _quota_names(duties: pd.DataFrame) -> np.ndarray:
     """``group:<quota_group>`` or ``row:<duties row>`` of each duty row with a quota, else ''."""
-    quota = as_float(duties["quota_vehicles_per_year"])
+    quota = float_column(duties, "quota_vehicles_per_year")
     names = np.full(len(duties), "", dtype=object)
     if np.isnan(quota).all():
         return names
     group = duties["quota_group"].fillna("").to_numpy(dtype=object).astype(str)
-    row = duties["row"].to_numpy().astype(str)
+    row = column_array(duties, "row").astype(str)
     named = np.where(group != "", np.char.add("group:", group), np.char.add("row:", row))
     names[~np.isnan(quota)] = named[~np.isnan(quota)]
     return names
@@ -163,7 +163,7 @@ class NameCodes:
         vocabulary is made again when one differs.
         """
         shape = _shape(data, plan, duals)
-        names = [plan[table][column] for table, columns in PLAN_NAMES.items()
+        names = [stored_array(plan[table], column) for table, columns in PLAN_NAMES.items()
                  for column in columns]
         if (self._vocabulary is None or shape != self._shape
                 or not all(kept.holds(now)
@@ -277,7 +277,7 @@ def _fx(data: NetworkData, vocabulary: Vocabulary, memo: Memo, key: str,
                 finder(combine((country, size), (year, YEAR_RADIX))))
 
     at_first, at_year = memo(f"fx:{key}", positions)
-    values = as_float(rates["local_per_usd"])
+    values = float_column(rates, "local_per_usd")
 
     def rate(at: np.ndarray) -> np.ndarray:
         return np.where(at >= 0, values[np.maximum(at, 0)], np.nan)
@@ -290,13 +290,13 @@ def _plant_years(data: NetworkData, vocabulary: Vocabulary, memo: Memo) -> Colum
     plants = data.plants
     rows, years = memo("plant_years", lambda: expand_rows(
         plants["first_year"], plants["last_year"], data.years))
-    capacity = plants["capacity_vehicles_per_year"].to_numpy(float)
+    capacity = column_array(plants, "capacity_vehicles_per_year", float)
     fx = _fx(data, vocabulary, memo, "plants", vocabulary.codes("plants.country")[rows], years)
     return {"plant": vocabulary.codes("plants")[rows], "year": years,
             "capacity": capacity[rows],
-            "floor": (plants["min_utilisation"].to_numpy(float) * capacity)[rows],
-            "fixed": plants["fixed_cost_usd_per_year"].to_numpy(float)[rows] * fx,
-            "row": plants["row"].to_numpy()[rows], "discount": _discount(data, years)}
+            "floor": (column_array(plants, "min_utilisation", float) * capacity)[rows],
+            "fixed": column_array(plants, "fixed_cost_usd_per_year", float)[rows] * fx,
+            "row": column_array(plants, "row")[rows], "discount": _discount(data, years)}
 
 
 def _lane_positions(data: NetworkData, vocabulary: Vocabulary) -> tuple[np.ndarray, ...]:
@@ -309,10 +309,10 @@ def _lane_positions(data: NetworkData, vocabulary: Vocabulary) -> tuple[np.ndarr
     plant_of_code = np.full(vocabulary.size("plant") + 1, -1, dtype=np.int64)
     plant_of_code[vocabulary.codes("plants")] = np.arange(len(plants))
     plant_at = plant_of_code[vocabulary.codes("routes.plant")[pair_route]]
-    first = np.fmax(as_float(routes["first_year"])[pair_route],
-                    as_float(plants["first_year"])[plant_at])
-    last = np.fmin(as_float(routes["last_year"])[pair_route],
-                   as_float(plants["last_year"])[plant_at])
+    first = np.fmax(float_column(routes, "first_year")[pair_route],
+                    float_column(plants, "first_year")[plant_at])
+    last = np.fmin(float_column(routes, "last_year")[pair_route],
+                   float_column(plants, "last_year")[plant_at])
     rows, years = expand_rows(first, last, data.years)
     lane, route = pair_lane[rows], pair_route[rows]
     program_at = find(vocabulary.codes("programs"),
@@ -326,19 +326,19 @@ def _lanes(data: NetworkData, vocabulary: Vocabulary, memo: Memo) -> Columns:
     routes, lanes_table = data["routes"], data["plant_programs"]
     lane, route, plant, years, program_at, market_at = memo(
         "lanes", lambda: _lane_positions(data, vocabulary))
-    basis = data.markets["customs_basis"].to_numpy(dtype=object)
+    basis = column_array(data.markets, "customs_basis", dtype=object)
     origin = vocabulary.codes("plants.country")[plant]
     return {
         "plant": vocabulary.codes("routes.plant")[route],
         "program": vocabulary.codes("plant_programs.program")[lane],
         "market": vocabulary.codes("routes.market")[route],
         "year": years, "plant_position": plant,
-        "variable": lanes_table["variable_cost_usd_per_vehicle"].to_numpy(float)[lane] * _fx(
+        "variable": column_array(lanes_table, "variable_cost_usd_per_vehicle", float)[lane] * _fx(
             data, vocabulary, memo, "lanes", origin, years),
-        "transit_days": as_float(routes["transit_days"])[route],
-        "freight": routes["freight_usd_per_vehicle"].to_numpy(float)[route],
-        "route_capacity": as_float(routes["capacity_vehicles_per_year"])[route],
-        "route_row": routes["row"].to_numpy()[route],
+        "transit_days": float_column(routes, "transit_days")[route],
+        "freight": column_array(routes, "freight_usd_per_vehicle", float)[route],
+        "route_capacity": float_column(routes, "capacity_vehicles_per_year")[route],
+        "route_row": column_array(routes, "row")[route],
         "origin": origin,
         "market_country": vocabulary.codes("markets.country")[market_at],
         "cif": basis[market_at] == "CIF",
@@ -380,7 +380,7 @@ def _duties(data: NetworkData, vocabulary: Vocabulary, lanes: Columns, memo: Mem
     found, source = memo("duties", lambda: _duty_positions(data, vocabulary, lanes))
 
     def pick(column: str) -> np.ndarray:
-        values = as_float(duties[column])
+        values = float_column(duties, column)
         return np.where(found, values[np.maximum(source, 0)] if len(values) else np.nan, np.nan)
 
     default = np.nan if scenario.default_duty_rate is None else scenario.default_duty_rate
@@ -401,7 +401,7 @@ def _duties(data: NetworkData, vocabulary: Vocabulary, lanes: Columns, memo: Mem
     quota_codes = vocabulary.codes("duties.quota")
     lanes["quota_key"] = np.where(has_quota, quota_codes[np.maximum(source, 0)]
                                   if len(quota_codes) else -1, -1)
-    lanes["duty_row"] = np.where(found & cross, duties["row"].to_numpy()[np.maximum(source, 0)]
+    lanes["duty_row"] = np.where(found & cross, column_array(duties, "row")[np.maximum(source, 0)]
                                  if len(duties) else -1, -1)
 
 
@@ -412,7 +412,7 @@ def _quota_share(data: NetworkData, source: np.ndarray, found: np.ndarray) -> np
         return np.ones(len(source))
     share_of = {str(group): float(share) for group, share in
                 zip(shares["quota_group"], shares["share_of_quota"], strict=True)}
-    groups = data["duties"]["quota_group"].to_numpy(dtype=object)
+    groups = column_array(data["duties"], "quota_group", dtype=object)
     per_row = np.array([share_of.get(str(group), 1.0) if isinstance(group, str) else 1.0
                         for group in groups])
     return np.where(found, per_row[np.maximum(source, 0)], 1.0)
@@ -440,7 +440,7 @@ def _transfer(data: NetworkData, vocabulary: Vocabulary, lanes: Columns,
                                                         (star, sizes[1]))))
 
         at = memo("transfer", positions)
-        markups = as_float(table["markup_on_full_cost"])
+        markups = float_column(table, "markup_on_full_cost")
         capacity = plant_years["capacity"][lanes["plant_year"]]
         fixed = plant_years["fixed"][lanes["plant_year"]]
         per_vehicle = np.divide(fixed, capacity, out=np.zeros(len(fixed)), where=capacity > 0)
@@ -485,7 +485,7 @@ def _countervailing(data: NetworkData, vocabulary: Vocabulary, lanes: Columns, m
     if cvd.empty:
         return np.zeros(len(lanes["year"]))
     rows, *probes = memo("cvd", lambda: _cvd_positions(data, vocabulary, lanes))
-    values = cvd["cvd_rate"].to_numpy(float)[rows]
+    values = column_array(cvd, "cvd_rate", float)[rows]
     if not len(values):  # no row covers a planning year
         return np.zeros(len(lanes["year"]))
     rate = np.full(len(lanes["year"]), np.nan)
@@ -545,9 +545,9 @@ def build_tables(data: NetworkData, vocabulary: Vocabulary, memo: Memo | None = 
               "year": found["demand.year"],
               "product": vocabulary.codes("demand.product"),
               "tier": found["demand.tier"],
-              "volume": demand_table["volume_vehicles"].to_numpy(float),
-              "price": demand_table["price_usd_per_vehicle"].to_numpy(float),
-              "row": demand_table["row"].to_numpy()}
+              "volume": column_array(demand_table, "volume_vehicles", float),
+              "price": column_array(demand_table, "price_usd_per_vehicle", float),
+              "row": column_array(demand_table, "row")}
     market_at = found["demand.market_at"]
     demand["price"] = demand["price"] * _fx(
         data, vocabulary, memo, "demand",
@@ -557,8 +557,8 @@ def build_tables(data: NetworkData, vocabulary: Vocabulary, memo: Memo | None = 
     committed = {"market": vocabulary.codes("committed.market"),
                  "year": found["committed.year"],
                  "product": vocabulary.codes("committed.product"),
-                 "minimum": committed_table["min_vehicles"].to_numpy(float),
-                 "row": committed_table["row"].to_numpy()}
+                 "minimum": column_array(committed_table, "min_vehicles", float),
+                 "row": column_array(committed_table, "row")}
     committed["discount"] = _discount(data, committed["year"])
     tables = NetworkTables(vocabulary=vocabulary, lanes=lanes, plant_years=plant_years,
                            demand=demand, committed=committed, members=members,
