@@ -111,3 +111,29 @@ def test_result_repr_shows_every_call_of_its_use_line_whole() -> None:
     assert 'result["shipments"]' in text and "evplan.write_result(result, DIR)" in text, text
     assert "…" not in text.split("use", 1)[1], text
     assert all(len(line) <= 96 for line in text.splitlines()), text
+
+
+def test_compare_of_two_run_folders_reads_the_store_beside_them(tmp_path, monkeypatch) -> None:
+    """README: ``evplan run my-inputs/ -o runs/base`` records in ``runs/evplan.duckdb``;
+    ``evplan compare runs/base runs/variant`` looked in ``evplan-output/evplan.duckdb`` and
+    said the run "matches no run" there (and ``evplan runs`` did not list it either)."""
+    from evplan.data import write_inputs
+
+    monkeypatch.chdir(tmp_path)
+    inputs = write_inputs(single_lane(), tmp_path / "inputs")
+    write_inputs(single_lane(freight=3_000.0), tmp_path / "dearer")
+    for source, folder in ((inputs, "runs/base"), (tmp_path / "dearer", "runs/variant")):
+        done = CliRunner().invoke(app, ["run", str(source), "-o", folder, "--no-report"])
+        assert done.exit_code == 0, done.output
+    done = CliRunner().invoke(app, ["compare", "runs/base", "runs/variant"])
+    assert done.exit_code == 0, done.output
+    # one lane of 600 vehicles (tier 600 at USD 20,000): freight USD 2,000 more a vehicle
+    margin = next(line for line in done.output.splitlines() if "objective" in line)
+    assert margin.split("│")[-2].strip() == "−USD 1 m", done.output  # 600 x 2,000 = 1.2 m
+    # a folder recorded in another store than the one compared is named with its store
+    other = CliRunner().invoke(app, ["run", str(inputs), "--no-report"])
+    assert other.exit_code == 0, other.output
+    mixed = CliRunner().invoke(app, ["compare", "evplan-output/single-lane", "runs/base"])
+    assert mixed.exit_code == 1
+    assert "is recorded in runs/evplan.duckdb, the store beside it" in mixed.output, \
+        mixed.output

@@ -27,6 +27,7 @@ from evplan.cli.app import (
     long_work,
     pick_inputs,
     record_run,
+    shown_path,
 )
 from evplan.errors import EvplanError
 
@@ -403,6 +404,45 @@ def _compared_ids(arguments: list[str]) -> list[str]:
     return ids
 
 
+def _store_of_folders(arguments: list[str]) -> Path | None:
+    """The results store beside the run folders compared, when every argument is a folder
+    and they share one (``evplan run -o runs/base`` records in ``runs/evplan.duckdb``, so
+    ``evplan compare runs/base runs/variant`` reads that store, not the default)."""
+    folders = [Path(argument) for argument in arguments]
+    if not folders or not all(folder.is_dir() for folder in folders):
+        return None
+    stores = {(folder.resolve().parent / "evplan.duckdb") for folder in folders}
+    if len(stores) != 1:
+        return None
+    beside = next(iter(stores))
+    return shown_path(beside) if beside.is_file() else None
+
+
+def _resolve_compared(results_store: ResultsStore, arguments: list[str]) -> list[str]:
+    """The run ids compared, resolved in ``results_store``; a run folder whose run is not
+    there is named with the store that records it (the one beside the folder)."""
+    from evplan.store import StoreError
+
+    ids = _compared_ids(arguments)
+    try:
+        return results_store.resolve(ids)
+    except StoreError as error:
+        for argument, run_id in zip(arguments, ids, strict=True):
+            beside = Path(argument).resolve().parent / "evplan.duckdb"
+            if (Path(argument).is_dir() and beside.is_file()
+                    and beside != Path(results_store.path).resolve()):
+                try:
+                    results_store.resolve([run_id])
+                except StoreError:
+                    raise StoreError(
+                        f"evplan: the run folder {argument} (run {run_id}) is recorded in "
+                        f"{shown_path(beside)}, the store beside it, not in "
+                        f"{results_store.path}. Compare runs of one store: --store "
+                        f"{shown_path(beside)} with run ids or folders recorded there (`evplan "
+                        f"runs --store {shown_path(beside)}` lists them).") from error
+        raise
+
+
 @app.command()
 def compare(
     run_ids: Annotated[list[str] | None, typer.Argument(
@@ -425,8 +465,8 @@ def compare(
         raise typer.BadParameter("give two or more run ids or run folders to compare; "
                                  "`evplan runs` lists the recorded runs.", param_hint="RUN...")
     try:
-        results_store = ResultsStore(store or default_store())
-        ids = results_store.resolve(_compared_ids(run_ids))
+        results_store = ResultsStore(store or _store_of_folders(run_ids) or default_store())
+        ids = _resolve_compared(results_store, run_ids)
         wide = results_store.compare(ids)
         objectives = [float(results_store.run(run_id)["objective_usd"]) for run_id in ids]
         market_country = _market_countries(results_store, ids)
