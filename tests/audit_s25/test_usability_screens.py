@@ -137,3 +137,24 @@ def test_compare_of_two_run_folders_reads_the_store_beside_them(tmp_path, monkey
     assert mixed.exit_code == 1
     assert "is recorded in runs/evplan.duckdb, the store beside it" in mixed.output, \
         mixed.output
+
+
+def test_breakeven_rates_are_percent_with_a_space_as_every_other_screen() -> None:
+    """docs/glossary.md and ``evplan.units``: fractions are ``23.5 %``; the break-even table
+    alone printed ``30.7%``."""
+    from evplan.scenarios.display import breakeven_table
+
+    frame = pd.DataFrame({
+        "year": [2027, 2027], "used": [True, False], "shipment_vehicles": [33_000.0, 0.0],
+        "plant": ["CN-HUA", "CN-HUA"], "market": ["EU", "BR"], "program": ["N7", "N7"],
+        "ad_valorem_rate": [0.1, 0.35], "cvd_rate": [0.207, 0.0],
+        "breakeven_rate": [0.127, 0.2], "exact": [True, True],
+        "meaning": ["stops above", "starts below"]})
+    console = Console(width=120, record=True, color_system=None, file=open("/dev/null", "w"))
+    console.print(breakeven_table(frame, 2027, 10))
+    console.file.close()
+    lines = [line for line in console.export_text().splitlines() if "CN-HUA" in line]
+    cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in lines]
+    # 0.1 + 0.207 = 30.7 % now, 0.127 + 0.207 = 33.4 % at break-even; 35 % and 20 % unused
+    assert cells[0][3:5] == ["30.7 %", "33.4 %"], cells
+    assert cells[1][3:5] == ["35.0 %", "20.0 %"], cells

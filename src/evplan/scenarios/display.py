@@ -9,7 +9,7 @@ from rich.table import Table
 
 from evplan.scenarios.runners import StudyResult
 from evplan.screen import Column, fit_tables
-from evplan.units import row_scale, scaled
+from evplan.units import pct, row_scale, scaled
 
 __all__ = ["breakeven_table", "montecarlo_table", "runs_table", "runs_tables",
            "sweep_table", "sweep_tables"]
@@ -166,8 +166,8 @@ def breakeven_table(frame: pd.DataFrame, year: int, limit: int) -> Table:
         rate = row["breakeven_rate"]
         table.add_row(f"{row['plant']}>{row['market']}", str(row["program"]),
                       f"{row['shipment_vehicles']:,.0f}",
-                      f"{row['ad_valorem_rate'] + row['cvd_rate']:.1%}",
-                      "-" if pd.isna(rate) else f"{rate + row['cvd_rate']:.1%}",
+                      pct(row["ad_valorem_rate"] + row["cvd_rate"], 1),
+                      "-" if pd.isna(rate) else pct(rate + row["cvd_rate"], 1),
                       str(row["meaning"]) + _bound(row))
     return table
 
