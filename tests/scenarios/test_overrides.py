@@ -180,7 +180,7 @@ def test_where_on_text_matches_as_pandas_isin_did(dtype: str) -> None:
         frame = pd.DataFrame({"market": pd.Series(cells, dtype=dtype)})
         frame.attrs["table"] = "markets"
         problems: list[Problem] = []
-        hit = _matches(frame, "market", tuple(values), "where", problems).to_numpy()
+        hit = np.asarray(_matches(frame, "market", tuple(values), "where", problems))
         expected_hit, missing = _matches_by_pandas(frame["market"], tuple(values))
         assert hit.tolist() == expected_hit.tolist()
         assert [p.message.split("'")[1] for p in problems] == missing

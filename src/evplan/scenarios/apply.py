@@ -34,6 +34,7 @@ from evplan.data import NetworkData, validate_tables
 from evplan.data.duties import quota_groups
 from evplan.data.suggest import did_you_mean, quoted_list
 from evplan.errors import InputError, Problem
+from evplan.frame_arrays import float_column, stored_array
 from evplan.scenarios.overrides import CROSS_BORDER, LABEL, Catalog, Patch, load_catalog
 from evplan.scenarios.patch_columns import check_patch_columns
 from evplan.scenarios.values import PYTHON_LABEL, finite_number
@@ -80,22 +81,21 @@ _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
 WHERE_RTOL = 1e-12
 
 
-def _is_numeric(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-
-
 def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: str,
-             problems: list[Problem], source: str = LABEL) -> pd.Series:
-    series = frame[column]
-    if _is_numeric(series):
+             problems: list[Problem], source: str = LABEL) -> np.ndarray:
+    """The rows of ``frame`` whose ``column`` holds one of ``values`` (a problem for each
+    value no row holds)."""
+    stored = stored_array(frame, column)
+    if pd.api.types.is_numeric_dtype(stored.dtype) and not pd.api.types.is_bool_dtype(
+            stored.dtype):
         try:
             wanted = np.asarray([float(value) for value in values])
         except (TypeError, ValueError):
             problems.append(Problem(source, f"{where}: where {column} = {values!r} is not a "
                                     "number. Write the number the rows hold (where cannot "
                                     "select blank cells; select them by another column)."))
-            return pd.Series(False, index=frame.index)
-        numbers = series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            return np.zeros(len(frame), dtype=bool)
+        numbers = float_column(frame, column)
         # Equal up to rounding in the last digits only: np.isclose's default (a relative
         # 1e-5) made `where: {volume_vehicles: 100000}` also match 100001.
         same = np.isclose(numbers[:, None], wanted[None, :], rtol=WHERE_RTOL, atol=0.0)
@@ -109,9 +109,7 @@ def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: s
     else:
         # Compared cell by cell in Python: a sweep's patches meet small tables, where the
         # pandas steps (astype(str), isin) cost 0.1-0.2 ms each whatever the length.
-        cells = (series.to_numpy(dtype=object, na_value=np.nan)  # NaN: matches no text
-                 if isinstance(series.dtype, pd.StringDtype) else
-                 series.astype(str).to_numpy(dtype=object))
+        cells = _text_cells(frame, column, stored)
         wanted_text = [str(value) for value in values]
         wanted_set = set(wanted_text)
         hit = np.fromiter((cell in wanted_set for cell in cells), dtype=bool, count=len(cells))
@@ -126,20 +124,34 @@ def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: s
         problems.append(Problem(source, f"{where}: {column} '{value}' is in no row of "
                                 f"{frame.attrs['table']}." + (hint
                                                              or f" Values: {quoted_list(known)}.")))
-    return pd.Series(hit, index=frame.index)
+    return hit
+
+
+def _text_cells(frame: pd.DataFrame, column: str, stored: Any) -> np.ndarray:
+    """The cells of a text column as ``where`` compares them: NaN for a blank of pandas'
+    text dtype (it matches no text), else each cell as ``astype(str)`` gives it. A column of
+    Python strings only (the usual key column) is taken as it is: ``str`` changes none."""
+    if isinstance(stored, np.ndarray) and stored.dtype == object and all(
+            type(cell) is str for cell in stored.tolist()):
+        return stored
+    series = frame[column]
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object, na_value=np.nan)
+    return series.astype(str).to_numpy(dtype=object)
 
 
 def _assign(frame: pd.DataFrame, mask: np.ndarray, column: str, value: Any) -> bool:
     """Set ``column`` on ``mask`` rows; return True when the column kept its typed dtype."""
-    series = frame[column]
     if value is None:
         value = np.nan
     numeric_value = isinstance(value, int | float) and not isinstance(value, bool)
-    if series.dtype == "float64" and numeric_value:
-        numbers = series.to_numpy(copy=True)
+    stored = stored_array(frame, column)
+    if stored.dtype == np.float64 and numeric_value:
+        numbers = np.array(stored, dtype=np.float64)  # a copy of the column, writable
         numbers[mask] = float(value)
         frame[column] = numbers
         return True
+    series = frame[column]
     if str(series.dtype) == "Int64" and numeric_value and float(value) == int(value):
         frame.loc[mask, column] = int(value)
         return False
@@ -150,13 +162,14 @@ def _assign(frame: pd.DataFrame, mask: np.ndarray, column: str, value: Any) -> b
 
 
 def _scale(frame: pd.DataFrame, mask: np.ndarray, column: str, factor: float) -> bool:
-    series = frame[column]
-    if series.dtype == "float64":
-        numbers = series.to_numpy(copy=True)
+    stored = stored_array(frame, column)
+    if stored.dtype == np.float64:
+        numbers = np.array(stored, dtype=np.float64)  # a copy of the column, writable
         with np.errstate(over="ignore"):  # a huge factor gives inf: validation reports it
             numbers[mask] = numbers[mask] * factor
         frame[column] = numbers
         return True
+    series = frame[column]
     values = series.astype(object)
     values[mask] = series[mask].astype(float) * factor
     frame[column] = values
@@ -226,7 +239,7 @@ def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int]
         if column == CROSS_BORDER and patch.table == "routes":
             mask &= _cross_border(frame, tables) == bool(values[0])
             continue
-        mask &= _matches(frame, column, values, where, problems, patch.source).to_numpy()
+        mask &= _matches(frame, column, values, where, problems, patch.source)
     split_rows: list[int] = []
     if patch.from_year is not None and len(problems) == before:
         frame, mask, split_rows = _split(frame, mask, patch, years, where, problems)

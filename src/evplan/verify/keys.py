@@ -215,7 +215,11 @@ class KeptNames:
         if arrow is not None and self.arrow is not None and _buffers(arrow) == _buffers(
                 self.arrow):
             return True
-        same = bool(np.array_equal(_values(column, object), self.names))
+        values = _values(column, object)
+        # The very same objects, pointer by pointer (the names kept here hold them alive,
+        # so no other object can take their addresses): equal without comparing text.
+        same = (values.shape == self.names.shape and values.tobytes() == self.names.tobytes()
+                ) or bool(np.array_equal(values, self.names))
         if same and arrow is not None:
             self.arrow = arrow  # the same names: the next case's wrapper of these buffers
         return same
@@ -275,3 +279,19 @@ def first_rows(rows: pd.DataFrame, table: pd.DataFrame, on: Sequence[str]) -> np
     first = np.full(size, -1, dtype=np.int64)
     first[at[::-1]] = np.arange(len(at))[::-1]
     return first[wanted]
+
+
+def discount_factors(rate: float, years: Any, first_year: int) -> np.ndarray:
+    """``(1 + rate) ** -(years - first_year)`` element by element.
+
+    Whole years from ``first_year`` on take their factor from a table of one ``pow`` per
+    year (bit-identical to computing it per element; a lane table has thousands of rows
+    and a few distinct years); anything else is computed per element.
+    """
+    offsets = np.asarray(years, dtype=float) - first_year
+    whole = offsets.astype(np.int64) if len(offsets) and np.isfinite(offsets).all() else None
+    if whole is None or whole.min() < 0 or whole.max() > 1000 or not np.array_equal(
+            whole, offsets):
+        return (1.0 + rate) ** -offsets
+    table = (1.0 + rate) ** -np.arange(int(whole.max()) + 1, dtype=float)
+    return table[whole]

@@ -35,6 +35,7 @@ from evplan.verify.keys import (
     Vocabulary,
     as_objects,
     combine,
+    discount_factors,
     expand_rows,
     find,
     join,
@@ -256,8 +257,7 @@ class Memo:
 
 def _discount(data: NetworkData, years: np.ndarray) -> np.ndarray:
     scenario = data.scenario
-    return (1.0 + scenario.discount_rate) ** -(np.asarray(years, dtype=float)
-                                               - scenario.first_year)
+    return discount_factors(scenario.discount_rate, years, scenario.first_year)
 
 
 def _fx(data: NetworkData, vocabulary: Vocabulary, memo: Memo, key: str,
