@@ -5,8 +5,10 @@ problems and none raises. They check what the model would otherwise get wrong si
 plant-program option for a pair no plant_programs row prices, a kit route that can never
 ship, a lifecycle cap below the
 plants that must build the program, a preferential kit rate with no rules of origin,
-a kit lane no kit duty row covers, and a kit route into a market whose CO2 or ZEV rule
-would not count its cars (:mod:`evplan.data.kit_compliance_checks`).
+and a kit lane no kit duty row covers. Kits into a market with a CO2 or ZEV rule are not
+checked here: the rules count vehicles assembled from kits (docs/formulation.md, "Kits";
+their programs' certified g/km are checked with the programs sold there,
+:mod:`evplan.data.compliance_checks`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import pandas as pd
 
 from evplan.data.columns import add_limited, row_label
 from evplan.data.duties import expand_years, year_or
-from evplan.data.kit_compliance_checks import check_kit_compliance
 from evplan.data.network import ScenarioSettings
 from evplan.errors import Problem
 from evplan.schema import TABLES
@@ -217,4 +218,3 @@ def check_strategic_tables(tables: Tables, labels: dict[str, str],
     _kit_duty_rows(tables, labels, scenario, problems)
     if _kit_routes_open(tables, labels, scenario, problems):  # else: no duty for a dead lane
         _kit_duty_coverage(tables, labels, scenario, problems)
-    check_kit_compliance(tables, labels, scenario, problems)

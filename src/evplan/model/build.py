@@ -11,6 +11,7 @@ import pandas as pd
 from evplan.data import NetworkData
 from evplan.lazy_dask import defer_dask_import
 from evplan.model.compliance_index import build_compliance_index, has_compliance
+from evplan.model.compliance_kits import with_kits
 from evplan.model.families import (
     add_committed_sales,
     add_demand_tiers,
@@ -91,7 +92,7 @@ def build_model(data: NetworkData, options: BuildOptions | None = None,
     add_committed_sales(m, index, options, penalty)
     extra = None
     if has_compliance(data):  # CO2 and zero-emission rules (issue 16); absent: no change
-        compliance = build_compliance_index(data, index)
+        compliance = with_kits(build_compliance_index(data, index), data, index)  # + kits
         add_fleet_targets(m, compliance, options)
         add_zev_mandates(m, compliance, options)
         add_production_credits(m, compliance, options)

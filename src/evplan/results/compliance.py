@@ -23,6 +23,14 @@ table                           one row is
                                 manufacturer to declare (cradle-to-gate manufacturing only)
 ==============================  ==============================================================
 
+In a strategic model with local assembly, vehicles assembled from kits count where a
+vehicle sold in the site's market counts (docs/formulation.md, "Kits"): ``vehicles``,
+``bev_vehicles``, ``zev_vehicles``, the g/km and credit sums of ``fleet_compliance`` and
+``zev_compliance`` include them, and ``kit_vehicles`` says how many of ``vehicles`` they are;
+``co2_by_plant``, ``co2_by_year`` and ``battery_footprint`` count their production CO2 and
+battery at the origin plant (and their use phase); ``co2_by_lane`` (shipping CO2 of
+``routes``) and ``production_credit_compliance`` (vehicles built in a country) leave them out.
+
 The *compliance value of one more BEV* in a market-year is what the rules' rows pay for
 one more BEV sold there, from the LP duals: with :math:`\lambda_r` the dual of row
 :math:`r` (USD per unit of the row's right-hand side) and :math:`a_r` the BEV's
@@ -54,8 +62,11 @@ import pandas as pd
 from evplan.data import NetworkData
 from evplan.highs import HighsRun
 from evplan.model.compliance_index import ComplianceIndex, build_compliance_index
+from evplan.model.compliance_kits import kit_rows, with_kits
 from evplan.model.index import ModelIndex
+from evplan.results.compliance_kpis import COMPLIANCE_KPI_UNITS, ComplianceKpis, compliance_kpis
 from evplan.results.frames import FrameMaker
+from evplan.verify.compliance_reported import MIN_VEHICLES_FOR_RATIO
 
 if TYPE_CHECKING:
     import linopy  # a sweep worker makes compliance tables without importing linopy
@@ -63,25 +74,16 @@ if TYPE_CHECKING:
 __all__ = ["COMPLIANCE_KPI_UNITS", "ComplianceKpis", "ComplianceLayout", "compliance_kpis",
            "compliance_tables"]
 
-COMPLIANCE_KPI_UNITS = {
-    "compliance_cost": "USD",
-    "co2_total": "t CO2",
-    "co2_production": "t CO2",
-    "co2_shipping": "t CO2",
-    "co2_use_phase": "t CO2",
-    "fleet_co2_g_per_km": "g CO2/km",
-    "zev_share": "fraction",
-    "bev_compliance_value": "USD/vehicle",
-}
-
 # Column order of each table: keys and constants (from the layout), then the plan's numbers.
 _ORDER = {
     "fleet_compliance": ["market", "year", "target_g_per_km", "averaging_group", "vehicles",
-                         "bev_vehicles", "co2_g_per_km_average", "balance_g_km_vehicles",
+                         "kit_vehicles", "bev_vehicles", "co2_g_per_km_average",
+                         "balance_g_km_vehicles",
                          "group_excess_g_km_vehicles", "group_pooled_g_km_vehicles",
                          "premium_usd", "pooling_usd", "shadow_price_usd_per_g_km_vehicle",
                          "bev_value_usd_per_vehicle"],
-    "zev_compliance": ["market", "year", "zev_share_required", "vehicles", "zev_vehicles",
+    "zev_compliance": ["market", "year", "zev_share_required", "vehicles", "kit_vehicles",
+                       "zev_vehicles",
                        "zev_share_achieved", "credits_earned", "credits_required",
                        "credits_bought", "credits_sold", "credits_banked", "credits_owed",
                        "credits_missing", "penalty_usd", "credit_trade_usd",
@@ -173,11 +175,17 @@ class ComplianceLayout:
 
     def __init__(self, m: linopy.Model, index: ModelIndex, data: NetworkData,
                  compliance: ComplianceIndex | None = None) -> None:
-        compliance = compliance or build_compliance_index(data, index)
+        compliance = with_kits(compliance or build_compliance_index(data, index), data, index)
         self.compliance = compliance
         self.years = np.asarray(index.discount.index)
-        flows = compliance.flows
+        # the built-up flows, then the kit flows (vehicles assembled from kits, "Kits")
+        kits = kit_rows(compliance) if "kit_shipment" in m.variables else kit_rows(
+            compliance).iloc[:0]
+        self.flows = flows = pd.concat([compliance.flows.assign(kit=False),
+                                        kits.assign(kit=True)], ignore_index=True)
         self.shipment = self._labels(m, "shipment")
+        if len(kits) and self.shipment is not None:
+            self.shipment = np.concatenate([self.shipment, self._labels(m, "kit_shipment")])
         self.values = {(name, kind): self._labels(m, name, kind) for name, kind in (
             ("fleet_cover", "excess"), ("fleet_cover", "pooled"), ("zev_credits", "bought"),
             ("zev_credits", "sold"), ("zev_credits", "bank"), ("zev_credits", "debt"),
@@ -202,8 +210,12 @@ class ComplianceLayout:
         return np.asarray(variable.labels.values.ravel())
 
     def _keys(self, data: NetworkData, compliance: ComplianceIndex) -> dict[str, Any]:
-        """Each table's keys and constants, and the codes that sum flows into its rows."""
-        flows = compliance.flows
+        """Each table's keys and constants, and the codes that sum flows into its rows.
+
+        Kit flows count in every table but ``co2_by_lane`` (kit lanes carry no CO2 input)
+        and ``production_credit_compliance`` (their ``credit_year`` is -1).
+        """
+        flows = self.flows
         fleet, groups = compliance.fleet_years, compliance.fleet_groups
         zev, credit = compliance.zev_years, compliance.credit_years
         keys: dict[str, Any] = {
@@ -216,7 +228,10 @@ class ComplianceLayout:
         }
         by_plant, self.plant_code = _groups(flows, ["plant", "origin", "year"])
         keys["co2_by_plant"] = by_plant.rename(columns={"origin": "country"})
-        keys["co2_by_lane"], self.lane_code = _groups(flows, ["plant", "market", "year"])
+        built = ~flows["kit"].to_numpy(dtype=bool)
+        keys["co2_by_lane"], lane_code = _groups(flows[built], ["plant", "market", "year"])
+        self.lane_code = np.full(len(flows), -1, dtype=np.int64)
+        self.lane_code[built] = lane_code
         years, self.year_code = _groups(flows, ["year"])
         carbon = compliance.carbon_years
         by_year = years.merge(carbon[["year", "carbon_price_usd_per_t", "cap_t_co2"]],
@@ -251,7 +266,7 @@ class ComplianceLayout:
         """The columns :meth:`numbers` reads whatever the plan, as arrays made once (a warm
         sweep calls it for every case: the pandas look-ups cost more than the sums)."""
         compliance, keys = self.compliance, self.keys
-        flows = compliance.flows
+        flows = self.flows
         fleet, groups = compliance.fleet_years, compliance.fleet_groups
         zev, credit = compliance.zev_years, compliance.credit_years
 
@@ -262,6 +277,7 @@ class ComplianceLayout:
         borrows = (floats(zev, "borrow_share") > 0) & ~zev["last"].to_numpy(dtype=bool)
         constant = {
             "bev": (self.powertrain == "BEV").astype(float),
+            "kit": flows["kit"].to_numpy(dtype=float),
             "nev": np.isin(self.powertrain, ("BEV", "PHEV")).astype(float),
             "carbon_price": floats(keys["co2_by_year"], "carbon_price_usd_per_t"),
             "battery_kwh": floats(battery, "battery_kwh"),
@@ -322,8 +338,8 @@ class ComplianceLayout:
 
         ``discount`` is the discount factor per year of the case (``ModelIndex.discount``).
         """
-        compliance, keys = self.compliance, self.keys
-        flows = compliance.flows
+        keys = self.keys
+        flows = self.flows
         shipped = (np.zeros(len(flows)) if self.shipment is None
                    else np.nan_to_num(run.primal[self.shipment]) + 0.0)  # no -0.0
         out: Numbers = {}
@@ -377,9 +393,10 @@ class ComplianceLayout:
         excess = self._value(run, "fleet_cover", "excess", len(groups))
         pooled = self._value(run, "fleet_cover", "pooled", len(groups))
         table = {"vehicles": vehicles,
+                 "kit_vehicles": _sum_by(code, shipped * constant["kit"], count),
                  "bev_vehicles": _sum_by(code, shipped * constant["bev"], count),
                  "co2_g_per_km_average": np.divide(grams, vehicles, out=np.full(count, np.nan),
-                                                   where=vehicles > 0),
+                                                   where=np.abs(vehicles) > MIN_VEHICLES_FOR_RATIO),
                  "balance_g_km_vehicles": grams - target * vehicles,
                  "group_excess_g_km_vehicles": np.where(last, excess[group], 0.0),
                  "group_pooled_g_km_vehicles": np.where(last, pooled[group], 0.0)}
@@ -406,9 +423,11 @@ class ComplianceLayout:
         vehicles = _sum_by(code, shipped, count)
         zev = _sum_by(code, shipped * constant["bev"], count)
         share = constant["zev_share"]
-        table = {"vehicles": vehicles, "zev_vehicles": zev,
+        table = {"vehicles": vehicles,
+                 "kit_vehicles": _sum_by(code, shipped * constant["kit"], count),
+                 "zev_vehicles": zev,
                  "zev_share_achieved": np.divide(zev, vehicles, out=np.zeros(count),
-                                                 where=vehicles > 0),
+                                                 where=np.abs(vehicles) > MIN_VEHICLES_FOR_RATIO),
                  "credits_earned": _sum_by(code, shipped * constant["zev_credits"], count),
                  "credits_required": share * vehicles}
         for column, kind in (("credits_bought", "bought"), ("credits_sold", "sold"),
@@ -483,97 +502,3 @@ def compliance_tables(m: linopy.Model, run: HighsRun, index: ModelIndex, data: N
     """Return the compliance and CO2 tables of a solved model (see the module docstring)."""
     layout = ComplianceLayout(m, index, data, compliance)
     return layout.frames(layout.numbers(run, index.discount))
-
-
-class ComplianceKpis:
-    """The KPI rows of compliance tables with given keys (:func:`compliance_kpis`), made
-    once; :meth:`frame` fills in the values of a plan's tables.
-
-    ======================  ============================================================
-    kpi                     meaning (per year; key as given)
-    ======================  ============================================================
-    compliance_cost         premiums, pooling, ZEV and production credits bought less
-                            sold, ZEV penalties and carbon cost (key ``all``)
-    co2_total               production + shipping CO2 of the plan (key ``all``)
-    co2_production          ... of building (key ``all``)
-    co2_shipping            ... of shipping (key ``all``)
-    co2_use_phase           lifetime use-phase CO2 of the vehicles sold (key ``all``)
-    fleet_co2_g_per_km      sales-weighted certified g/km (key: market with a target)
-    zev_share               BEV share of sales (key: market with a mandate)
-    bev_compliance_value    what the rules pay for one more BEV sold (key: market)
-    ======================  ============================================================
-    """
-
-    def __init__(self, tables: Mapping[str, Any]) -> None:
-        fleet, zev = tables["fleet_compliance"], tables["zev_compliance"]
-        credits, by_year = tables["production_credit_compliance"], tables["co2_by_year"]
-
-        def years(table: Any) -> np.ndarray:
-            return np.asarray(table["year"]).astype(int)
-
-        def markets(table: Any) -> np.ndarray:
-            return np.asarray(table["market"], dtype=object)
-
-        cost_years, self.cost_code = np.unique(np.concatenate(
-            [years(fleet), years(zev), years(credits), years(by_year)]), return_inverse=True)
-        pairs = pd.MultiIndex.from_arrays([
-            np.concatenate([years(fleet), years(zev)]),
-            np.concatenate([markets(fleet), markets(zev)])])
-        self.bev_code, bev_pairs = pd.factorize(pairs, sort=True)
-        bev_years = np.asarray([pair[0] for pair in bev_pairs], dtype=int)
-        bev_markets = np.asarray([pair[1] for pair in bev_pairs], dtype=object)
-        self.counts = (len(cost_years), len(bev_pairs))
-        blocks = [("compliance_cost", cost_years, np.full(len(cost_years), "all", object))]
-        blocks += [(kpi, years(by_year), np.full(len(by_year), "all", object))
-                   for kpi in ("co2_total", "co2_production", "co2_shipping", "co2_use_phase")]
-        blocks += [("fleet_co2_g_per_km", years(fleet), markets(fleet)),
-                   ("zev_share", years(zev), markets(zev)),
-                   ("bev_compliance_value", bev_years, bev_markets)]
-        rows = pd.DataFrame({
-            "kpi": np.concatenate([np.full(len(y), kpi, dtype=object) for kpi, y, _ in blocks]),
-            "year": np.concatenate([y for _, y, _ in blocks]).astype(int),
-            "key": np.concatenate([k for _, _, k in blocks])})
-        self.order = rows.sort_values(["kpi", "year", "key"]).index.to_numpy()
-        rows = rows.iloc[self.order].reset_index(drop=True)
-        rows["unit"] = rows["kpi"].map(COMPLIANCE_KPI_UNITS)
-        self.rows = rows
-
-    def values(self, tables: Mapping[str, Any]) -> np.ndarray:
-        """The KPI values of ``tables``, in the order of :attr:`rows`."""
-        def column(table: str, name: str) -> np.ndarray:
-            return np.asarray(tables[table][name], dtype=float)
-
-        cost = np.concatenate([
-            column("fleet_compliance", "premium_usd") + column("fleet_compliance",
-                                                               "pooling_usd"),
-            column("zev_compliance", "penalty_usd") + column("zev_compliance",
-                                                             "credit_trade_usd"),
-            column("production_credit_compliance", "credit_trade_usd"),
-            column("co2_by_year", "carbon_cost_usd")])
-        production = column("co2_by_year", "production_t_co2")
-        shipping = column("co2_by_year", "shipping_t_co2")
-        average = column("fleet_compliance", "co2_g_per_km_average")
-        bev = np.concatenate([column("fleet_compliance", "bev_value_usd_per_vehicle"),
-                              column("zev_compliance", "bev_value_usd_per_vehicle")])
-        values = np.concatenate([
-            np.bincount(self.cost_code, weights=np.nan_to_num(cost),
-                        minlength=self.counts[0])[:self.counts[0]],
-            production + shipping, production, shipping,
-            column("co2_by_year", "use_phase_t_co2"),
-            np.where(np.isnan(average), 0.0, average),
-            column("zev_compliance", "zev_share_achieved"),
-            np.bincount(self.bev_code, weights=np.nan_to_num(bev),
-                        minlength=self.counts[1])[:self.counts[1]]])
-        return values[self.order]
-
-    def frame(self, tables: Mapping[str, Any]) -> pd.DataFrame:
-        """KPIs of ``tables``: ``kpi``, ``year``, ``key``, ``value``, ``unit``."""
-        rows = self.rows
-        return pd.DataFrame({"kpi": rows["kpi"], "year": rows["year"], "key": rows["key"],
-                             "value": self.values(tables), "unit": rows["unit"]})
-
-
-def compliance_kpis(tables: Mapping[str, Any]) -> pd.DataFrame:
-    """KPIs of the compliance tables: ``kpi``, ``year``, ``key``, ``value``, ``unit``
-    (the rows are listed in :class:`ComplianceKpis`)."""
-    return ComplianceKpis(tables).frame(tables)

@@ -444,6 +444,9 @@ class WarmModel:
                                    "feasible plan. Raise --time-limit.")
         from_templates = self._templates is not None  # KPIs with the templates' rows
         result_tables, kpis, columns, plan_tables = self._tables(run, numbers, data, keep)
+        kits = self._kit_plan(run)
+        if kits is not None:  # the compliance certificate counts kit-assembled cars
+            plan_tables = {**plan_tables, "kit_shipments": kits}
         found = None
         if self._rules is not None:  # issue 16: compliance tables and KPIs
             found = self._rules.numbers(lambda: self.linopy_model, run, numbers.discount)
@@ -531,6 +534,17 @@ class WarmModel:
                                           "tables are made with pandas")
         return (tables if keep else {}), kpis, None, tables
 
+    def _kit_plan(self, run: HighsRun) -> pd.DataFrame | None:
+        """The kit flows' keys and cars of a strategic plan (None without kits)."""
+        strategic = self.index.strategic
+        if strategic is None or not len(strategic.kits) or self._rules is None:
+            return None
+        from evplan.verify.compliance_kits import KEY_COLUMNS
+
+        labels = self.linopy_model.variables["kit_shipment"].labels.values.ravel()
+        return strategic.kits[KEY_COLUMNS].reset_index(drop=True).assign(
+            kits=np.nan_to_num(run.primal[labels]) + 0.0)
+
     def _certify(self, data: NetworkData, result: Result, run: HighsRun,
                  plan_tables: dict[str, pd.DataFrame],
                  compliance: Numbers | None, mode: str) -> Result:
@@ -555,8 +569,10 @@ class WarmModel:
         check, plan = None, None
         if compliance is not None and self._rules is not None and self._templates is not None:
             # The inputs the check joins are the base's (numbers_for): its joins are kept.
-            plan = {"shipments": plan_tables["shipments"], **compliance}
-            check = self._rules.checker(data, plan_tables["shipments"], compliance)
+            kits = {"kit_shipments": plan_tables["kit_shipments"]} if (
+                "kit_shipments" in plan_tables) else {}
+            plan = {"shipments": plan_tables["shipments"], **kits, **compliance}
+            check = self._rules.checker(data, plan_tables["shipments"], compliance, kits)
         checked = certify(data, replace(result, tables=plan_tables),
                           self.layout.constraint_labels, run, self.index, lp=True, skip=skip,
                           compliance_check=check, compliance_plan=plan,

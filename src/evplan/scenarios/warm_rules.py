@@ -11,7 +11,7 @@ receives it in a :class:`~evplan.scenarios.warm_state.WarmState` needs no linopy
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -160,8 +160,8 @@ class WarmRules:
                                           self.kpis.values(found)])
         return joined
 
-    def checker(self, data: NetworkData, shipments: pd.DataFrame, found: Numbers
-                ) -> ComplianceCheck:
+    def checker(self, data: NetworkData, shipments: pd.DataFrame, found: Numbers,
+                kits: Mapping[str, pd.DataFrame] | None = None) -> ComplianceCheck:
         """The certificate's joins for plans with these keys (made on the first case: every
         warm case has the templates' shipments and the layout's rows). The plan is what is
         certified, so its shipments' keys are compared with the joined ones each time (the
@@ -174,7 +174,8 @@ class WarmRules:
                     self._check_keys, SHIPMENT_KEYS, strict=True)):
             from evplan.verify.compliance import ComplianceCheck
 
-            self.check = ComplianceCheck(data, {"shipments": shipments, **self.frames(found)})
+            self.check = ComplianceCheck(data, {"shipments": shipments, **(kits or {}),
+                                                **self.frames(found)})
             self._check_keys = [KeptNames(stored_array(shipments, column))
                                 for column in SHIPMENT_KEYS]
         return self.check

@@ -15,10 +15,10 @@ KIT_ROUTES = Table(
         "to the site's market, 0 without one) and the assembly cost. The kit is declared at "
         "its share of full cost with transfer_prices' markup, or of variable cost with "
         "transfer_price_markup (docs/formulation.md, 'Local assembly and rules of origin'). "
-        "Kit-assembled cars count in no fleet CO2 target, ZEV mandate or carbon price and "
-        "cap, so a route that can ship in a year in which its site's market has a "
-        "fleet_targets or zev_mandates row, or carbon_prices sets a price above 0 or a cap, "
-        "is refused (docs/formulation.md, 'Kits')."
+        "Kit-assembled cars count in the fleet CO2 target and ZEV mandate of the site's "
+        "market as built-up cars of the program sold there, and in the carbon price and cap "
+        "with the production CO2 of the origin plant (no shipping CO2 for the kit lane); "
+        "they earn no production credits (docs/formulation.md, 'Kits')."
     ),
     key=("plant", "site", "kit"),
     required=False,

@@ -9,6 +9,13 @@ rules of origin"): the declared transfer price on the kit's share of full cost (
 markup rule), the customs value, the kit duty plus the maker's countervailing duty (also on
 preferential kits), the carrying cost for the transit days of the plant's route to the
 site's market, and exchange rates on the plant's and the site's local-currency costs.
+
+The compliance certificate (:mod:`evplan.verify.compliance`, run on every strategic plan
+with CO2 or zero-emission tables) counts each kit row's cars in the fleet target, ZEV
+mandate and carbon rows of its ``market`` and ``year`` by its ``program``, ``powertrain``
+and origin ``plant`` (docs/formulation.md, "Kits"; :mod:`evplan.verify.compliance_kits`);
+those columns are tied to the inputs here: the site must be in the row's market, the
+origin is the plant's country and the powertrain the program's.
 """
 
 from __future__ import annotations

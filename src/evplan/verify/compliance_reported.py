@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
+from evplan.verify.compliance_kits import plan_keys
 from evplan.verify.keys import first_rows
 
 __all__ = ["ReportedCheck"]
@@ -49,6 +50,10 @@ __all__ = ["ReportedCheck"]
 MAX_LINES = 5
 RTOL = 1e-6
 SUM_RTOL = 1e-9
+# A ratio per vehicle (g/km average, ZEV share) of fewer vehicles than this is blank (its
+# fill): a warm start leaves solver noise of about 1e-13 vehicles on lanes that sell nothing.
+# results/compliance.py divides with the same threshold.
+MIN_VEHICLES_FOR_RATIO = 1e-9
 _KEYS = {"fleet_compliance": ["market", "year"], "zev_compliance": ["market", "year"],
          "production_credit_compliance": ["country", "year"],
          "co2_by_plant": ["plant", "year"], "co2_by_lane": ["plant", "market", "year"],
@@ -114,9 +119,8 @@ class ReportedCheck:
     """
 
     def __init__(self, data: NetworkData, tables: Tables) -> None:
-        shipments = tables["shipments"]
-        keys = pd.DataFrame({c: np.asarray(shipments[c]) for c in
-                             ("plant", "program", "powertrain", "market", "year")})
+        keys = plan_keys(tables)[["plant", "program", "powertrain", "market", "year", "kit"]]
+        self.kit = keys.pop("kit").to_numpy(dtype=bool)  # rows of kit_shipments
         self.size = len(keys)
         flow = self._flows(data, keys)
         self.sums: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, int]] = []
@@ -131,8 +135,7 @@ class ReportedCheck:
             if name in tables:
                 self._table(data, name, tables[name], keys, flow)
 
-    @staticmethod
-    def _flows(data: NetworkData, keys: pd.DataFrame) -> dict[str, np.ndarray]:
+    def _flows(self, data: NetworkData, keys: pd.DataFrame) -> dict[str, np.ndarray]:
         """Per shipment row: the coefficients of docs/formulation.md."""
         grid = data["grid_intensity"].drop_duplicates("country")
         plants = data.plants.drop_duplicates("plant")
@@ -162,6 +165,7 @@ class ReportedCheck:
         routes = data["routes"].drop_duplicates(["plant", "market"])
         shipping = np.nan_to_num(_take(routes["co2_kg_per_vehicle"].to_numpy(dtype=float),
                                        first_rows(keys, routes, ["plant", "market"]))) / 1e3
+        shipping = np.where(self.kit, 0.0, shipping)  # kit lanes carry no CO2 input
         return {
             "one": np.ones(len(keys)), "bev": (powertrain == "BEV").astype(float),
             "phev": (powertrain == "PHEV").astype(float),
@@ -185,6 +189,8 @@ class ReportedCheck:
             ship = keys
         at = first_rows(ship, rows, _KEYS[name])
         applies = np.ones(len(keys), dtype=bool)
+        if name in ("production_credit_compliance", "co2_by_lane"):  # kits: not these rows
+            at = np.where(self.kit, -1, at)
 
         keep = np.flatnonzero(at >= 0)
 
@@ -205,6 +211,7 @@ class ReportedCheck:
                 dtype=object), rule, "")
             constant("averaging_group", group)
             total("vehicles", one)
+            total("kit_vehicles", self.kit.astype(float))
             total("bev_vehicles", flow["bev"])
             total("grams", flow["grams"])
             total("balance_g_km_vehicles", flow["grams"] - _take(target, at))
@@ -218,6 +225,7 @@ class ReportedCheck:
             share, bev, phev = _credit_terms(rules, rows, ["market", "year"], "zev_share")
             constant("zev_share_required", share)
             total("vehicles", one)
+            total("kit_vehicles", self.kit.astype(float))
             total("zev_vehicles", flow["bev"])
             total("credits_earned", flow["bev"] * _take(bev, at) + flow["phev"] * _take(
                 phev, at))
@@ -242,7 +250,7 @@ class ReportedCheck:
             total("credits_earned", flow["bev"] * _take(bev, at) + flow["phev"] * _take(
                 phev, at))
             total("credits_required", flow["conventional"] * _take(share, at))
-            applies = first_rows(ship, rules, ["country", "year"]) >= 0
+            applies = (first_rows(ship, rules, ["country", "year"]) >= 0) & ~self.kit
         elif name == "co2_by_plant":
             plants = data.plants.drop_duplicates("plant")
             constant("country", _take(plants["country"].astype(str).to_numpy(dtype=object),
@@ -250,6 +258,7 @@ class ReportedCheck:
             total("vehicles", one)
             total("production_t_co2", flow["production"])
         elif name == "co2_by_lane":
+            applies = ~self.kit
             total("vehicles", one)
             total("shipping_t_co2", flow["shipping"])
         elif name == "co2_by_year":
@@ -308,7 +317,7 @@ class ReportedCheck:
         for name, column, numerator, denominator, fill in self.ratios:
             top, bottom = derived[name, numerator][0], derived[name, denominator][0]
             ratio = np.divide(top, bottom, out=np.full(len(top), fill),
-                              where=np.abs(bottom) > 1e-9)
+                              where=np.abs(bottom) > MIN_VEHICLES_FOR_RATIO)
             derived[name, column] = (ratio, np.abs(ratio))
         for name, column, values in self.constants:
             derived[name, column] = (values, np.zeros(len(values)))

@@ -33,6 +33,12 @@ The decision variables of a rule share one linopy variable with a second dimensi
 (``fleet_cover``: group x [excess, pooled]; ``zev_credits``: year x [bank, debt, bought,
 sold, missing]; ``credit_trade``: year x [bought, sold]), so each rule adds one variable
 block; an upper bound of 0 fixes an element where the rule does not allow it.
+
+In a strategic model with kits, the vehicles assembled from kits (``kit_shipment``) join
+the sums of the fleet target, the ZEV mandate (balance and borrowing limit) and the carbon
+price and cap of the site's market and year with the coefficients of
+:mod:`evplan.model.compliance_kits` (:func:`_kit_part`); they earn and owe no production
+credits.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import pandas as pd
 import xarray as xr
 
 from evplan.model.compliance_index import ComplianceIndex
+from evplan.model.compliance_kits import kit_rows
 from evplan.model.index import ModelIndex
 from evplan.model.options import BuildOptions
 from evplan.model.terms import Part, grouped_sum, labelled
@@ -65,6 +72,17 @@ def _rows(m: linopy.Model, lhs: linopy.LinearExpression, sign: str, rhs: np.ndar
     data = lhs.data.assign(sign=xr.DataArray(np.full(count, sign), coords=right.coords,
                                              dims=[dim]), rhs=right)
     m.add_constraints(linopy.constraints.Constraint(data, m), name=name)
+
+
+def _kit_part(m: linopy.Model, compliance: ComplianceIndex, code: str,
+              coefficient: str | np.ndarray) -> list[Part]:
+    """The kit flows' terms of a rule (empty without kits): ``kit_shipment`` by the kit rows'
+    ``code`` column, times ``coefficient`` (a column name or one value per kit)."""
+    kits = kit_rows(compliance)
+    if not len(kits) or "kit_shipment" not in m.variables:
+        return []
+    values = kits[coefficient].to_numpy() if isinstance(coefficient, str) else coefficient
+    return [(m.variables["kit_shipment"], kits[code].to_numpy(), values)]
 
 
 FLEET_COVER = ("excess", "pooled")
@@ -110,6 +128,7 @@ def add_fleet_targets(m: linopy.Model, compliance: ComplianceIndex, options: Bui
     lhs = grouped_sum(m, [
         (m.variables["shipment"], flows["fleet_group"].to_numpy(),
          flows["fleet_coefficient"].to_numpy()),
+        *_kit_part(m, compliance, "fleet_group", "fleet_coefficient"),
         (excess, np.arange(count), -1.0),
         (pooled, np.arange(count), -1.0),
     ], count, "fleet_group")
@@ -150,6 +169,7 @@ def add_zev_mandates(m: linopy.Model, compliance: ComplianceIndex, options: Buil
     lhs = grouped_sum(m, [
         (m.variables["shipment"], flows["zev_year"].to_numpy(),
          flows["zev_coefficient"].to_numpy()),
+        *_kit_part(m, compliance, "zev_year", "zev_coefficient"),
         (bank, carried, 1.0), (debt, carried, -1.0),
         (bank, positions, -1.0), (debt, positions, 1.0),
         (bought, positions, 1.0), (sold, positions, -1.0), (missing, positions, 1.0),
@@ -159,15 +179,16 @@ def add_zev_mandates(m: linopy.Model, compliance: ComplianceIndex, options: Buil
     if len(borrowing):
         code_of = np.full(count, -1)
         code_of[borrowing] = np.arange(len(borrowing))
-        flow_year = flows["zev_year"].to_numpy()
-        flow_code = np.where(flow_year >= 0, code_of[np.maximum(flow_year, 0)], -1)
         limit = (years["borrow_share"] * years["zev_share"]).to_numpy()
-        flow_limit = np.where(flow_year >= 0, limit[np.maximum(flow_year, 0)], 0.0)
-        debt_codes = np.full(count, -1)
-        debt_codes[borrowing] = np.arange(len(borrowing))
-        lhs = grouped_sum(m, [(debt, debt_codes, 1.0),
-                              (m.variables["shipment"], flow_code, -flow_limit)],
-                          len(borrowing), "zev_borrowing")
+        parts: list[Part] = [(debt, code_of, 1.0)]
+        for name, frame in (("shipment", flows), ("kit_shipment", kit_rows(compliance))):
+            if not len(frame) or name not in m.variables:
+                continue
+            flow_year = frame["zev_year"].to_numpy()
+            flow_code = np.where(flow_year >= 0, code_of[np.maximum(flow_year, 0)], -1)
+            flow_limit = np.where(flow_year >= 0, limit[np.maximum(flow_year, 0)], 0.0)
+            parts.append((m.variables[name], flow_code, -flow_limit))
+        lhs = grouped_sum(m, parts, len(borrowing), "zev_borrowing")
         _rows(m, lhs, "<=", 0.0, "zev-borrow-limit")
 
 
@@ -213,10 +234,13 @@ def add_carbon_cap(m: linopy.Model, compliance: ComplianceIndex, options: BuildO
         return
     code_of = np.full(len(years), -1)
     code_of[capped] = np.arange(len(capped))
-    flow_year = compliance.flows["carbon_year"].to_numpy()
-    codes = np.where(flow_year >= 0, code_of[np.maximum(flow_year, 0)], -1)
-    parts: list[Part] = [(m.variables["shipment"], codes,
-                          compliance.flows["carbon_t"].to_numpy())]
+    parts: list[Part] = []
+    for name, frame in (("shipment", compliance.flows), ("kit_shipment", kit_rows(compliance))):
+        if not len(frame) or name not in m.variables:
+            continue
+        flow_year = frame["carbon_year"].to_numpy()
+        codes = np.where(flow_year >= 0, code_of[np.maximum(flow_year, 0)], -1)
+        parts.append((m.variables[name], codes, frame["carbon_t"].to_numpy()))
     if options.elastic:
         slack = m.add_variables(lower=0, coords=[pd.RangeIndex(len(capped), name="carbon_cap")],
                                 name="carbon_cap_excess")
@@ -276,13 +300,16 @@ def compliance_objective(m: linopy.Model, compliance: ComplianceIndex, index: Mo
              "sold")
     years = compliance.carbon_years
     if len(years):
-        flow_year = compliance.flows["carbon_year"].to_numpy()
         price = years["carbon_price_usd_per_t"].to_numpy(dtype=float)
-        per_flow = np.where(flow_year >= 0, price[np.maximum(flow_year, 0)], 0.0)
-        per_flow = per_flow * compliance.flows["carbon_t"].to_numpy() * _discount(
-            compliance.flows, index)
-        if np.any(per_flow != 0):
-            cost("shipment", per_flow)
+        for name, frame in (("shipment", compliance.flows),
+                            ("kit_shipment", kit_rows(compliance))):
+            if not len(frame):
+                continue
+            flow_year = frame["carbon_year"].to_numpy()
+            per_flow = np.where(flow_year >= 0, price[np.maximum(flow_year, 0)], 0.0)
+            per_flow = per_flow * frame["carbon_t"].to_numpy() * _discount(frame, index)
+            if np.any(per_flow != 0):
+                cost(name, per_flow)
     if "carbon_cap_excess" in m.variables:
         variable = m.variables["carbon_cap_excess"]
         cost("carbon_cap_excess", np.full(variable.size, options.elastic_penalty_usd_per_vehicle))
