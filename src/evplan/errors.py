@@ -123,8 +123,12 @@ class InputError(EvplanError):
         for file in files:
             in_file = [problem for problem in self.problems if problem.file == file]
             total = sum(problem.count for problem in in_file)
-            noun = "problem" if total == 1 else "problems"
-            lines.append(f"evplan: {total} {noun} in {file}")
+            if total == 0:  # only notes (count 0): rows that load but never apply
+                noun = "note" if len(in_file) == 1 else "notes"
+                lines.append(f"evplan: {len(in_file)} {noun} on {file} (not problems)")
+            else:
+                noun = "problem" if total == 1 else "problems"
+                lines.append(f"evplan: {total} {noun} in {file}")
             lines.extend(f"  * {problem.message}" for problem in in_file)
         return "\n".join(lines)
 

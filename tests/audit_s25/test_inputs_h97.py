@@ -239,7 +239,7 @@ def test_evplan_run_lists_the_root_cause_first_and_writes_nothing(inputs: Path) 
                          "rows for one do not apply to the other). Write 'CN'. 1 more problem "
                          "in plant_emissions.csv names 'cn' and goes away with this fix "
                          "(checked again then)."]
-    assert lines[2:] == ["evplan: 0 problems in duties.csv",
+    assert lines[2:] == ["evplan: 1 note on duties.csv (not problems)",
                          "  * note: row 128, duty 'CN>US * from 2019' (last_year 2020) lies "
                          "wholly outside the horizon 2023-2030, so the duty row never applies. "
                          "Nothing to change if that is meant (a schedule's history, a later "
