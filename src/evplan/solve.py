@@ -63,8 +63,10 @@ def optimize(data: NetworkData, solver: SolverOptions | None = None) -> Result:
     >>> round(result.objective_usd)
     4500000
     """
+    from evplan.data.network import require_network_data
     from evplan.data.recheck import check_ids, check_values
 
+    require_network_data(data, "evplan.optimize")
     # Tables changed after validation (in place, or data.replace) are checked again: a
     # negative price or a market 'ZZ' so made gave a plan reported optimal (session 20).
     check_values(data)

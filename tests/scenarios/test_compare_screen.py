@@ -51,7 +51,7 @@ def test_headline_rows_first_in_human_units_with_whole_ids() -> None:
     expected = [label.format(focus="CN") for _, _, label in HEADLINE_KPIS for _ in (0, 1)]
     assert labels[1:] == expected
     sold = next(line for line in lines if "sold in CN" in line and "│ 2030 │" in line)
-    assert "23.5 %" in sold and "15.5 %" in sold and "-8.0 pt" in sold
+    assert "23.5 %" in sold and "15.5 %" in sold and "−8.0 pt" in sold
     exports = next(line for line in lines if "exports from CN" in line and "2030" in line)
     assert "258.0 k" in exports and "320.5 k" in exports and "+62.5 k" in exports
     margin = next(line for line in lines if "undiscounted" in line and "2030" in line)
@@ -65,7 +65,7 @@ def test_all_adds_the_other_rows_that_differ() -> None:
     tables, note = compare_tables(wide_frame(), IDS, [92.94e9, 93.4e9], show_all=True,
                                   width=160)
     screen = text(tables, 160)
-    assert "global_sales" in screen and "3.30 M" in screen and "-70.0 k" in screen
+    assert "global_sales" in screen and "3.30 M" in screen and "−70.0 k" in screen
     assert "exports_by_origin JP" in screen  # differs too (312.0 k -> 300.0 k)
     assert note == ""
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from evplan.charging.report import ports_text
 from evplan.examples import default_run_folder
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def charging_tables(charging: ChargingResult, example: SitingExample | None) -> 
                        else f"from {example.sources['corridor']}")
         tables.append(f"Corridor ({road.road_length_km:g} km road, {road_source}; "
                       f"{road.candidates} candidates): {len(road.pools)} pools, largest gap "
-                      f"{road.max_gap_km:.1f} km, {int(road.pools['ports'].iloc[0])} ports of "
+                      f"{road.max_gap_km:.1f} km, {ports_text(road.pools['ports'].iloc[0])} of "
                       f"{road.pools['pool_kw'].iloc[0] / road.pools['ports'].iloc[0]:g} kW "
                       f"each (AFIR pool {road.pools['pool_kw'].iloc[0]:g} kW in "
                       f"{example.year}), {road.pools['capex_usd'].sum() / 1e6:.1f} M USD."
@@ -142,7 +143,7 @@ def method_note(charging: ChargingResult, siting: bool = True) -> str:
     queue = last[last["method"] == "queueing"]
     utilisation = float((queue["utilisation_at_peak"] * queue["ports"]).sum()
                         / max(queue["ports"].sum(), 1))
-    parts = [f"{m}: {total.get(m, 0):,.0f} ports ({dc.get(m, 0):,.0f} DC), "
+    parts = [f"{m}: {ports_text(total.get(m, 0))} ({dc.get(m, 0):,.0f} DC), "
              f"{power.get(m, 0):,.0f} MW" for m in ("afir", "benchmark", "queueing")]
     count = len(charging.markets)
     return (f"In {year}, over {count} market{'s' if count != 1 else ''} — "

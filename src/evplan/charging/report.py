@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from evplan.charging.api import ChargingResult, SitingExample
     from evplan.fleet.stock import FleetResult
 
-__all__ = ["charging_charts", "charging_charts_of_run", "report_figures"]
+__all__ = ["charging_charts", "charging_charts_of_run", "ports_text", "report_figures"]
 
 
 def report_figures(fleet: FleetResult, charging: ChargingResult | None = None,
@@ -95,7 +95,8 @@ def _site_map(example: SitingExample) -> go.Figure:
     figure.add_trace(go.Scattergeo(
         lat=chosen["lat"], lon=chosen["lon"], mode="markers+text", name="chosen sites",
         marker={"symbol": "square", "size": 10 + 2 * chosen["ports"], "color": "#e6550d"},
-        text=[f"{s} ({_ports(p)})" for s, p in zip(chosen["site"], chosen["ports"], strict=True)],
+        text=[f"{s} ({ports_text(p)})"
+              for s, p in zip(chosen["site"], chosen["ports"], strict=True)],
         textposition="top center"))
     span = pd.concat([zones[["lat", "lon"]], sites[["lat", "lon"]]])
     figure.update_geos(fitbounds="locations", lataxis_range=[span["lat"].min(),
@@ -181,12 +182,12 @@ def _fleet_chart(fleet: pd.DataFrame, markets: list[str] | None, sized_until: in
                 legend={"orientation": "h", "traceorder": "normal"})}}
 
 
-def _ports(count: Any) -> str:
+def ports_text(count: Any) -> str:
     """``1`` -> ``1 port``, ``2`` -> ``2 ports``, ``1234.4`` -> ``1,234 ports``.
 
     Examples
     --------
-    >>> _ports(1), _ports(0), _ports(1234.4), _ports(0.6)
+    >>> ports_text(1), ports_text(0), ports_text(1234.4), ports_text(0.6)
     ('1 port', '0 ports', '1,234 ports', '1 port')
     """
     shown = f"{float(count):,.0f}"
@@ -233,7 +234,7 @@ def _ports_chart(ports: pd.DataFrame) -> dict[str, Any]:
     fast = final[final["power_kw"] > 22].groupby("method")["ports"].sum()
     power = final.groupby("method")["public_power_kw"].sum() / 1000
     markets = sorted(set(ports["market"]))
-    parts = [f"{METHOD_NAMES.get(m, m)} {_ports(total.get(m, 0.0))} "
+    parts = [f"{METHOD_NAMES.get(m, m)} {ports_text(total.get(m, 0.0))} "
              f"({fast.get(m, 0.0):,.0f} DC, {power.get(m, 0.0):,.0f} MW)" for m in methods]
     caption = (f"Public ports by charger class, summed over {len(markets)} market"
                f"{'s' if len(markets) != 1 else ''}, one panel per sizing method. In {last}: "
@@ -313,7 +314,7 @@ def _site_map_chart(sites: pd.DataFrame, zones: pd.DataFrame | None,
         "lon": chosen["lon"].tolist(), "lat": chosen["lat"].tolist(),
         "text": [f"{row.site} ({row.ports})" for row in chosen.itertuples()],
         "textposition": "top center",
-        "hovertext": [f"{plotly_text(row.site)}: {_ports(row.ports)}, "
+        "hovertext": [f"{plotly_text(row.site)}: {ports_text(row.ports)}, "
                       f"{plotly_text(row.zones)} zones, "
                       f"{row.peak_hour_arrivals:.1f} arrivals/h, P(wait) "
                       f"{row.wait_probability:.2f}" for row in chosen.itertuples()],
@@ -327,7 +328,7 @@ def _site_map_chart(sites: pd.DataFrame, zones: pd.DataFrame | None,
     caption = (f"{len(chosen)} of {len(sites)} candidate sites chosen"
                + (f" for {label}" if label else "")
                + f" ({chosen['peak_hour_arrivals'].sum():.1f} vehicles at the peak hour), "
-               f"{_ports(chosen['ports'].sum())} in all (squares, labelled with their "
+               f"{ports_text(chosen['ports'].sum())} in all (squares, labelled with their "
                "ports).")
     if zones is not None and len(zones):
         weight = zones["demand_weight"].astype(float)

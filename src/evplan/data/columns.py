@@ -29,6 +29,12 @@ ROW_NOUNS = {"plant_programs": "plant program", "demand": "demand tier",
              "committed_sales": "commitment"}
 
 
+def _text(value: Any) -> str:
+    """A key cell as a message shows it: a blank cell as nothing (not ``<NA>`` or ``nan``)."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(
+        value)
+
+
 def row_label(table: Table, frame: pd.DataFrame, index: Any) -> str:
     """Return how a message names one row: ``row 14, route 'MX-AGS>US'``."""
     record = frame.loc[index]
@@ -37,7 +43,8 @@ def row_label(table: Table, frame: pd.DataFrame, index: Any) -> str:
         ident = f"route '{record.get('plant', '')}>{record.get('market', '')}'"
     elif table.name in ("duties", "countervailing_duties"):
         noun = "duty" if table.name == "duties" else "countervailing duty"
-        maker = f" {record.get('maker')}" if table.name != "duties" else ""
+        maker_text = _text(record.get("maker")) if table.name != "duties" else ""
+        maker = f" {maker_text}" if maker_text else ""
         since = record.get("first_year")
         since_text = f" from {since}" if since is not None and not pd.isna(since) and str(
             since) not in ("", "nan", "<NA>") else ""
@@ -46,7 +53,7 @@ def row_label(table: Table, frame: pd.DataFrame, index: Any) -> str:
     elif len(table.key) == 1:
         ident = f"{table.key[0]} '{record.get(table.key[0], '')}'"
     else:
-        parts = [str(record.get(column, "")) for column in table.key]
+        parts = [_text(record.get(column, "")) for column in table.key]
         ident = f"{ROW_NOUNS.get(table.name, table.name)} '{'/'.join(parts)}'"
     return f"row {row}, {shown(ident)}"  # an invisible character as <U+200B>
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["NetworkData", "ScenarioSettings"]
+__all__ = ["NetworkData", "ScenarioSettings", "require_network_data"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,14 @@ class NetworkData:
         object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
 
     def __getitem__(self, table: str) -> pd.DataFrame:
-        return self.tables[table]
+        try:
+            return self.tables[table]
+        except KeyError:
+            from evplan.data.suggest import did_you_mean
+
+            raise KeyError(f"no table {table!r} in these inputs."
+                           f"{did_you_mean(str(table), self.tables)} Tables: "
+                           f"{', '.join(self.tables)}.") from None
 
     def __contains__(self, table: object) -> bool:
         """``"plants" in data``: whether the inputs have that table."""
@@ -142,3 +149,22 @@ class NetworkData:
     def summary(self) -> dict[str, int]:
         """Row counts per table."""
         return {name: len(frame) for name, frame in self.tables.items()}
+
+
+def require_network_data(data: object, call: str) -> None:
+    """Raise ``TypeError`` naming the fix when ``data`` is not a :class:`NetworkData`.
+
+    A notebook user passes a path, a workbook name or a dict of tables where evplan wants
+    loaded inputs; the attribute error that followed ("'str' object has no attribute
+    'tables'") named neither the argument nor the fix.
+    """
+    if isinstance(data, NetworkData):
+        return
+    shown = (f"with keys {sorted(map(str, data))[:6]}" if isinstance(data, dict)
+             else " ".join(repr(data).split()))
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise TypeError(
+        f"{call} takes the inputs as an evplan NetworkData; got {type(data).__name__} "
+        f"{shown}. Load them first: evplan.load('inputs/') (a folder of CSV files or a .xlsx "
+        "workbook), evplan.examples.china_export(), or evplan.data.validate_tables(tables) "
+        "for a dict of DataFrames.")

@@ -223,8 +223,8 @@ def new_folder_target(output: Path | None, name: str, *, force: bool = False,
     if not force:
         kept = ("; the results store keeps its record" if kind in RECORDED_KINDS else "")
         raise OutputError(f"evplan: {output} already holds an evplan {marker.describe()}. "
-                          f"Pass --force to replace it (its files go{kept}), or choose a new "
-                          "folder.")
+                          f"Pass --force to replace it (its files go{kept}; in Python: "
+                          "force=True), or choose a new folder.")
     _refuse_users_entries(output, path, marker)
     return Target(path, "replace", previous=marker,
                   latest=kind == "run" and _is_root(path.parent, root))

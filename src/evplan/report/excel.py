@@ -116,7 +116,7 @@ def _column_comment(column: Column) -> str:
         parts.append(f"Must match {column.references.replace('.', ' ')} "
                      f"(sheet {column.references.split('.')[0]}).")
     parts.append("Required." if column.required else (
-        f"Optional; blank means {column.default}." if column.default is not None
+        f"Optional; blank means {column.default}." if column.default not in (None, "")
         else "Optional; may be blank."))
     return " ".join(parts)
 

@@ -472,6 +472,9 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     >>> round(result.objective_usd), round(result.evpi_usd)
     (3400000, 0)
     """
+    from evplan.data.network import require_network_data
+
+    require_network_data(data, "evplan.stochastic")
     solver = solver or SolverOptions()
     catalog = catalog if catalog is not None else catalog_for(data)
     study = _study(data, study, catalog)
