@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evplan.frame_arrays import column_array, columns_equal, same_memory, stored_array
+from evplan.frame_arrays import (
+    column_array,
+    columns_equal,
+    float_column,
+    same_memory,
+    stored_array,
+)
 
 COLUMNS = {
     "float": np.array([1.5, np.nan, -2.0]),
@@ -150,3 +156,28 @@ def test_columns_equal_as_the_arrays_equals(name: str) -> None:
         assert columns_equal(frame, other, name) is want, (name, other[name].tolist())
     assert columns_equal(frame, shared, name) and columns_equal(frame, deep, name)
     assert not columns_equal(frame, changed, name)
+
+
+def test_dates_and_durations_take_the_public_path_read_only() -> None:
+    frame = pd.DataFrame({"d": pd.to_datetime(["2025-01-01", "2026-01-01"]),
+                          "t": pd.to_timedelta([1, 2], unit="D"),
+                          "p": pd.period_range("2025", periods=2, freq="Y")})
+    before = frame.copy(deep=True)
+    for name in frame.columns:
+        values = column_array(frame, name)
+        assert _same(("ok", values), ("ok", frame[name].to_numpy()))
+        if values.flags.writeable:  # a copy: writing it changes nothing
+            values[0] = values[1]
+        else:
+            with pytest.raises(ValueError, match="read-only"):
+                values[0] = values[1]
+    pd.testing.assert_frame_equal(frame, before)
+
+
+@pytest.mark.parametrize("name", [*COLUMNS, "after", "with_na"])
+def test_float_column_is_to_numpy_float_with_nan(name: str) -> None:
+    frame = _frame()
+    frame["with_na"] = pd.Series([1.0, pd.NA, 3], dtype=object)
+    public = _outcome(lambda: frame[name].to_numpy(dtype=float, na_value=np.nan))
+    fast = _outcome(lambda: float_column(frame, name))
+    assert _same(fast, public), (name, fast, public)

@@ -11,8 +11,9 @@ path:
 
 * a NumPy view of the frame's memory comes back **read-only**, as ``to_numpy()`` does under
   copy-on-write, so a caller that writes into it fails instead of changing the table;
-* where that method is missing (another pandas), the label is not unique, or a ``na_value``
-  is asked for on a NumPy column, it falls back to ``frame[name].to_numpy(...)``.
+* where that method is missing (another pandas), the label is not unique, a ``na_value``
+  is asked for on a NumPy column, or the column holds dates, durations or periods (whose
+  arrays convert to views of the table), it falls back to ``frame[name].to_numpy(...)``.
 
 Both paths give equal arrays of equal dtype for every column dtype evplan reads (tested in
 ``tests/test_frame_arrays.py``, the fallback forced).
@@ -60,6 +61,8 @@ def column_array(frame: pd.DataFrame, name: str, dtype: Any = None,
     if values is None:  # no such method, or a repeated label
         return _public(frame, name, dtype, na_value)
     if not isinstance(values, np.ndarray):  # an extension array: it converts itself
+        if values.dtype.kind in "mM" or isinstance(values.dtype, pd.PeriodDtype):
+            return _public(frame, name, dtype, na_value)  # may view the table's memory
         if na_value is _NO_VALUE:
             return np.asarray(values.to_numpy(dtype=dtype))
         return np.asarray(values.to_numpy(dtype=dtype, na_value=na_value))
@@ -135,6 +138,8 @@ def float_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     """The column as float64, blanks as NaN (``frame[name].to_numpy(float, na_value=nan)``);
     a float64 column comes back as a read-only view of the table's memory."""
     values = stored_array(frame, name)
-    if isinstance(values, np.ndarray):
+    if isinstance(values, np.ndarray) and values.dtype != object:
         return values.astype(float, copy=False)
+    if isinstance(values, np.ndarray):  # Python objects, pd.NA among them: pandas' way
+        return frame[name].to_numpy(dtype=float, na_value=np.nan)
     return np.asarray(values.to_numpy(dtype=float, na_value=np.nan))

@@ -70,3 +70,26 @@ def test_an_update_nobody_disturbs_still_writes(lane_result: Result, tmp_path: P
     _update(folder, lambda: None)
     assert (folder / "extra.csv").read_text(encoding="utf-8") == "a\n1\n"
     assert (folder / "mine" / "old.txt").read_text(encoding="utf-8") == "kept"
+
+
+def test_an_edit_in_place_or_a_file_deeper_down_is_kept(lane_result: Result,
+                                                        tmp_path: Path) -> None:
+    """helper-99's review: only top-level entries and a subfolder's own time were compared,
+    so a note edited in place inside the user's folder went back to its old text, and a file
+    two folders down was removed with the old folder."""
+    folder = evplan.write_result(lane_result, tmp_path / "run")
+    (folder / "notes" / "deep").mkdir(parents=True)
+    note = folder / "notes" / "a.txt"
+    note.write_text("old", encoding="utf-8")
+    deep = folder / "notes" / "deep" / "b.txt"
+
+    def meanwhile() -> None:
+        with note.open("r+", encoding="utf-8") as file:  # the same inode, new text
+            file.write("NEW")
+        deep.write_text("mine", encoding="utf-8")
+
+    with pytest.raises(OutputError, match="changed while"):
+        _update(folder, meanwhile)
+    assert note.read_text(encoding="utf-8") == "NEW"
+    assert deep.read_text(encoding="utf-8") == "mine"
+    assert not (folder / "extra.csv").exists()

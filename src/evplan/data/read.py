@@ -345,6 +345,14 @@ def _european_numbers(tables: dict[str, pd.DataFrame], labels: dict[str, str]
     return problems
 
 
+def _given_rows(frame: pd.DataFrame) -> np.ndarray | None:
+    """The ``row`` column of a table evplan read (whole numbers from 2), else None."""
+    if "row" not in frame.columns or not pd.api.types.is_integer_dtype(frame["row"].dtype):
+        return None
+    rows = frame["row"].to_numpy(dtype=np.int64, na_value=-1)
+    return rows if len(rows) and rows.min() >= 2 else None
+
+
 def read_raw_table(source: str | Path | pd.DataFrame, label: str) -> pd.DataFrame:
     """Read one table as text with spreadsheet row numbers, from a CSV path or a DataFrame.
 
@@ -358,7 +366,14 @@ def read_raw_table(source: str | Path | pd.DataFrame, label: str) -> pd.DataFram
         When the path does not exist, is empty, or is not readable UTF-8 CSV.
     """
     if isinstance(source, pd.DataFrame):
+        given_rows = _given_rows(source)
+        if given_rows is not None:  # a table evplan read keeps its file's row numbers
+            source = source.drop(columns="row")
         frame = source.copy().astype(object).where(source.notna(), "").astype(str)
+        if given_rows is not None:
+            frame = _with_row_numbers(frame)
+            frame["row"] = given_rows
+            return frame
     else:
         path = Path(source)
         if not path.exists():

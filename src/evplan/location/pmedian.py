@@ -39,8 +39,9 @@ Time: every step draws on one :class:`~evplan.location.budget.Budget` of
 rarely to stop on time (pmed36, 280,000 non-zeros: about 21 CPU seconds of presolve; given
 1 s it ran 1.2 to 6 s), and a radius MILP stopped inside presolve proves nothing. So the
 radius MILP is only started when the time left covers an estimate of its presolve
-(:func:`presolve_seconds`); otherwise the tree gets that time, and the solve returns the
-best solution with the tree's or the Lagrangian's bound, status ``time_limit``.
+(:func:`presolve_seconds`); otherwise the tree gets that time (when there is one: with more
+medians than ``tree_max_medians`` there is none and the time is left unused), and the solve
+returns the best solution with the tree's or the Lagrangian's bound, status ``time_limit``.
 
 The textbook formulation (``formulation="textbook"``) is the assignment model
 :math:`\min \sum_{ij} w_j d_{ij} x_{ij}`, :math:`\sum_i x_{ij} = 1`,

@@ -108,13 +108,27 @@ def _inodes(folder: Path) -> dict[str, int]:
     return {entry.name: entry.inode() for entry in os.scandir(folder) if entry.name != MARKER}
 
 
-def _entries(folder: Path) -> dict[str, tuple[int, int]]:
-    """Entry name -> (inode, change time of a folder) of ``folder``'s entries but the marker:
-    what an update copied, compared once the folder is moved aside, so that a file saved
-    into it (or into a folder of the user's in it) meanwhile is not removed with it."""
-    return {entry.name: (entry.inode(), entry.stat(follow_symlinks=False).st_mtime_ns
-                         if entry.is_dir(follow_symlinks=False) else 0)
-            for entry in os.scandir(folder) if entry.name != MARKER}
+def _entries(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """Relative path -> (inode, modification time, size) of every entry under ``folder``
+    (subfolders walked, links not followed; the marker left out): what an update copied,
+    compared once the folder is moved aside, so that a file saved, edited in place or added
+    anywhere in it (a folder of the user's in it included) meanwhile is not removed with it.
+    A folder's size counts as 0 (its modification time says when an entry came or went)."""
+    found: dict[str, tuple[int, int, int]] = {}
+    pending = [(folder, "")]
+    while pending:
+        directory, prefix = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if not prefix and entry.name == MARKER:
+                    continue
+                stat = entry.stat(follow_symlinks=False)
+                is_folder = entry.is_dir(follow_symlinks=False)
+                found[prefix + entry.name] = (stat.st_ino, stat.st_mtime_ns,
+                                              0 if is_folder else stat.st_size)
+                if is_folder:
+                    pending.append((Path(entry.path), f"{prefix}{entry.name}/"))
+    return found
 
 
 def _files_written(staging: Path, kept: dict[str, int], target: Target,

@@ -52,7 +52,7 @@ from evplan.scenarios.warm_fit import same_shape_tables, same_structure
 from evplan.scenarios.warm_load import Loaded
 from evplan.scenarios.warm_numbers import CaseNumbers, Gather
 from evplan.scenarios.warm_results import Columns, ResultTemplates, same_tables
-from evplan.scenarios.warm_rules import WarmRules
+from evplan.scenarios.warm_rules import WarmRules, kit_plan
 from evplan.scenarios.warm_state import (
     Layout,
     WarmState,
@@ -444,11 +444,9 @@ class WarmModel:
                                    "feasible plan. Raise --time-limit.")
         from_templates = self._templates is not None  # KPIs with the templates' rows
         result_tables, kpis, columns, plan_tables = self._tables(run, numbers, data, keep)
-        kits = self._kit_plan(run)
-        if kits is not None:  # the compliance certificate counts kit-assembled cars
-            plan_tables = {**plan_tables, "kit_shipments": kits}
         found = None
-        if self._rules is not None:  # issue 16: compliance tables and KPIs
+        if self._rules is not None:  # issue 16: compliance tables and KPIs (and kit cars)
+            plan_tables = {**plan_tables, **kit_plan(self.index, lambda: self.linopy_model, run)}
             found = self._rules.numbers(lambda: self.linopy_model, run, numbers.discount)
             kpis = self._rules.kpis_with(kpis, found, same_rows=from_templates)
             if keep or self._templates is None:
@@ -534,17 +532,6 @@ class WarmModel:
                                           "tables are made with pandas")
         return (tables if keep else {}), kpis, None, tables
 
-    def _kit_plan(self, run: HighsRun) -> pd.DataFrame | None:
-        """The kit flows' keys and cars of a strategic plan (None without kits)."""
-        strategic = self.index.strategic
-        if strategic is None or not len(strategic.kits) or self._rules is None:
-            return None
-        from evplan.verify.compliance_kits import KEY_COLUMNS
-
-        labels = self.linopy_model.variables["kit_shipment"].labels.values.ravel()
-        return strategic.kits[KEY_COLUMNS].reset_index(drop=True).assign(
-            kits=np.nan_to_num(run.primal[labels]) + 0.0)
-
     def _certify(self, data: NetworkData, result: Result, run: HighsRun,
                  plan_tables: dict[str, pd.DataFrame],
                  compliance: Numbers | None, mode: str) -> Result:
@@ -569,8 +556,7 @@ class WarmModel:
         check, plan = None, None
         if compliance is not None and self._rules is not None and self._templates is not None:
             # The inputs the check joins are the base's (numbers_for): its joins are kept.
-            kits = {"kit_shipments": plan_tables["kit_shipments"]} if (
-                "kit_shipments" in plan_tables) else {}
+            kits = {k: v for k, v in plan_tables.items() if k == "kit_shipments"}
             plan = {"shipments": plan_tables["shipments"], **kits, **compliance}
             check = self._rules.checker(data, plan_tables["shipments"], compliance, kits)
         checked = certify(data, replace(result, tables=plan_tables),

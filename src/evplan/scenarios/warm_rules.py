@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from evplan.verify.compliance import ComplianceCheck
     from evplan.verify.keys import KeptNames
 
-__all__ = ["WarmRules"]
+__all__ = ["WarmRules", "kit_plan"]
 
 # What the rules' coefficients and the compliance check read besides the compliance tables,
 # by key: the lanes' CO2, the batteries and powertrains, the plants' and markets' countries
@@ -179,3 +179,35 @@ class WarmRules:
             self._check_keys = [KeptNames(stored_array(shipments, column))
                                 for column in SHIPMENT_KEYS]
         return self.check
+
+
+def kit_plan(index: ModelIndex, model: Callable[[], linopy.Model], run: HighsRun
+             ) -> dict[str, pd.DataFrame]:
+    """``{"kit_shipments": ...}``: the kit flows' keys and cars of a strategic plan, as the
+    compliance certificate reads them (empty without kits).
+
+    Parameters
+    ----------
+    index : ModelIndex
+        The warm model's index.
+    model : callable
+        Gives the linopy model (its ``kit_shipment`` labels).
+    run : HighsRun
+        The solve.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        The kit rows with a ``kits`` column (vehicles), or nothing.
+    """
+    strategic = index.strategic
+    if strategic is None or not len(strategic.kits):
+        return {}
+    from evplan.results.compliance import KIT_ZERO_BELOW_VEHICLES
+    from evplan.verify.compliance_kits import KEY_COLUMNS
+
+    labels = model().variables["kit_shipment"].labels.values.ravel()
+    kits = np.nan_to_num(run.primal[labels]) + 0.0
+    kits = np.where(np.abs(kits) < KIT_ZERO_BELOW_VEHICLES, 0.0, kits)  # as a cold plan shows
+    return {"kit_shipments": strategic.kits[KEY_COLUMNS].reset_index(drop=True).assign(
+        kits=kits)}

@@ -14,8 +14,9 @@ The compliance certificate (:mod:`evplan.verify.compliance`, run on every strate
 with CO2 or zero-emission tables) counts each kit row's cars in the fleet target, ZEV
 mandate and carbon rows of its ``market`` and ``year`` by its ``program``, ``powertrain``
 and origin ``plant`` (docs/formulation.md, "Kits"; :mod:`evplan.verify.compliance_kits`);
-those columns are tied to the inputs here: the site must be in the row's market, the
-origin is the plant's country and the powertrain the program's.
+those columns are checked against the inputs here: on a row that carries kits the site must
+be in the row's market; where the table has them, the origin must be the plant's country and
+the powertrain the program's.
 """
 
 from __future__ import annotations
