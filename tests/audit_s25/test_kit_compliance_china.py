@@ -52,4 +52,8 @@ def test_no_rule_reaches_a_kit_of_china_strategic(name: str) -> None:
 def test_the_base_objective_is_the_one_before_kits_were_counted() -> None:
     result = evplan.optimize(china_strategic())
     assert result.status == "optimal"
-    assert result.objective_usd == pytest.approx(BASE_OBJECTIVE_USD, rel=1e-9)
+    # Both plans are proven to the default MIP gap (1e-4) of the same optimum, so they may
+    # differ by up to twice that (at rel=1e-9 it failed once in the full suite, order-dependent).
+    gap = result.metadata.get("mip_gap")
+    assert gap is None or gap <= 1e-4
+    assert result.objective_usd == pytest.approx(BASE_OBJECTIVE_USD, rel=2e-4)

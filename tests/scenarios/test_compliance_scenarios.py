@@ -169,7 +169,7 @@ def test_the_compliance_joins_are_made_again_for_a_plan_with_other_keys(
     rules = warm._rules
     assert rules is not None and len(seen) >= 2
     kept = rules.check
-    inputs, shipments, found = seen[-1]
+    inputs, shipments, found, *_ = seen[-1]
     assert checker(rules, inputs, shipments, found) is kept  # the same keys
     moved = shipments.copy()
     moved["year"] = moved["year"].to_numpy()[::-1]
