@@ -347,17 +347,23 @@ def evplan_result_workbook(path: Path) -> bool:
     return b'name="run"' in sheets and b'name="scenario"' not in sheets
 
 
-def evplan_workbook(path: Path) -> bool:
-    """True when ``path`` is an .xlsx workbook evplan wrote (its creator property is evplan;
-    Excel keeps the creator when a user saves the file)."""
+def workbook_part(path: Path, member: str) -> bytes | None:
+    """The bytes of one part of an .xlsx workbook (``docProps/core.xml`` ...), or None when
+    ``path`` is not a readable workbook or has no such part."""
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as book:
-            core = book.read("docProps/core.xml")
+            return book.read(member)
     except (OSError, KeyError, zipfile.BadZipFile):
-        return False
-    return b"<dc:creator>evplan</dc:creator>" in core
+        return None
+
+
+def evplan_workbook(path: Path) -> bool:
+    """True when ``path`` is an .xlsx workbook evplan wrote (its creator property is evplan;
+    Excel keeps the creator when a user saves the file)."""
+    return b"<dc:creator>evplan</dc:creator>" in (workbook_part(path, "docProps/core.xml")
+                                                  or b"")
 
 
 def evplan_kpi_csv(path: Path) -> bool:

@@ -434,11 +434,6 @@ def refresh_result_workbook(folder: str | Path) -> Path | None:
 def _as_evplan_saved_it(path: Path) -> bool:
     """Whether the workbook is still as evplan saved it: its application property is
     openpyxl's (Excel and LibreOffice write their own name when a user saves the file)."""
-    import zipfile
+    from evplan.outputs.targets import workbook_part
 
-    try:
-        with zipfile.ZipFile(path) as book:
-            application = book.read("docProps/app.xml")
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return False
-    return b"Openpyxl" in application
+    return b"Openpyxl" in (workbook_part(path, "docProps/app.xml") or b"")

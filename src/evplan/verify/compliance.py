@@ -72,12 +72,6 @@ _MONEY = (
 Tables = Mapping[str, Any]  # table name -> DataFrame, or a mapping of column -> array
 
 
-def _discount(data: NetworkData, years: np.ndarray) -> np.ndarray:
-    """Discount factor of each year, as the model discounts its margin."""
-    scenario = data.scenario
-    return discount_factors(scenario.discount_rate, years, scenario.first_year)
-
-
 def _close(value: Any, bound: Any, scale: Any) -> Any:
     """``value <= bound`` within the tolerance (element-wise on arrays)."""
     return value <= bound + TOLERANCE * np.maximum(1.0, np.abs(scale))
@@ -249,7 +243,9 @@ class ComplianceCheck:
                 "penalty": settings["penalty_usd_per_vehicle"].to_numpy(dtype=float),
                 "cover": np.fmin(settings["penalty_usd_per_vehicle"].to_numpy(dtype=float),
                                  settings["credit_price_usd"].to_numpy(dtype=float)),
-                "delta": _discount(data, settings["year"].to_numpy(dtype=float)),
+                "delta": discount_factors(data.scenario.discount_rate,  # as the margin is
+                                          settings["year"].to_numpy(dtype=float),
+                                          data.scenario.first_year),
                 "no_bank": settings["banking"].eq("no").to_numpy(),
                 "no_buy": settings["credit_price_usd"].isna().to_numpy(),
                 "no_sell": settings["credit_sale_price_usd"].isna().to_numpy()}
