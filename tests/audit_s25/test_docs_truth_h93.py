@@ -69,18 +69,27 @@ def test_recycling_md_fleet_without_second_life_figures(run_folder: Path,
     assert round(without) == sent_kt
 
 
-def test_fleet_charging_md_a_result_takes_the_powertrain_pack_sizes(
+def test_fleet_charging_md_a_result_takes_its_recorded_pack_sizes(
         default_result: evplan.Result, run_folder: Path) -> None:
-    """docs/fleet-charging.md: "a `Result` given to `project_fleet` instead of a folder does
-    not read its metadata's sizes ...: on the default plan X kt go to recycling instead of
-    the folder's Y kt"."""
-    found = re.search(r"on the default plan ([\d,]+) kt go to recycling instead of the "
-                      r"folder's ([\d,]+) kt", doc("fleet-charging.md"))
+    """docs/fleet-charging.md: "a `Result` given to `project_fleet` instead of a folder reads
+    the same sizes from its `metadata` ... (until session 26 it took the powertrain defaults:
+    on the default plan X kt went to recycling instead of the folder's Y kt)" (fixed by
+    helper-105, session 26: the Result and its folder now project the same fleet)."""
+    text = doc("fleet-charging.md")
+    assert "reads the same sizes from its `metadata` and projects the same fleet" in text
+    found = re.search(r"on the default plan ([\d,]+) kt went to recycling instead of the "
+                      r"folder's ([\d,]+) kt", text)
     assert found
     from_result = project_fleet(default_result)
-    assert round(recycled_kt(from_result)) == number(found[1])
-    assert round(recycled_kt(project_fleet(run_folder))) == number(found[2])
-    assert any("powertrain defaults" in line for line in from_result.assumptions)
+    from_folder = project_fleet(run_folder)
+    assert round(recycled_kt(from_result)) == round(recycled_kt(from_folder)) == number(found[2])
+    powertrain = pd.read_csv(FLEET_DATA / "powertrains.csv")
+    sales = from_result["fleet_sales"]
+    defaults = sales["powertrain"].map(dict(zip(powertrain["powertrain"],
+                                                powertrain["battery_kwh"], strict=True)))
+    assert (sales["battery_kwh"] != defaults).any()  # the old figure came from these
+    assert any("of the inputs the run planned" in line for line in from_result.assumptions)
+    assert not any("powertrain defaults" in line for line in from_result.assumptions)
 
 
 def test_fleet_charging_md_default_table_of_eu_and_thailand(run_folder: Path) -> None:

@@ -26,10 +26,11 @@ from evplan.fleet.sales import (
     plan_sales,
     read_history,
     read_run_folder,
+    recorded_pack_sizes,
 )
 from evplan.fleet.stock import FleetOptions, FleetResult, stock_model
 from evplan.fleet.tables import TableSource, look_alike_ids
-from evplan.results.run_files import read_programs
+from evplan.results.run_files import PACK_SIZES_KEY, read_programs
 
 T = TypeVar("T")
 
@@ -43,15 +44,23 @@ def _plan(plan: Any, programs: TableSource) -> PlanSales | None:
         return read_run_folder(plan, programs)
     if hasattr(plan, "tables") and "shipments" in plan.tables:  # an evplan Result
         label = "programs" if isinstance(programs, pd.DataFrame) else str(programs)
-        program_table = None if programs is None else read_programs(programs, label)
+        program_table: pd.DataFrame | None
+        if programs is not None:
+            program_table = read_programs(programs, label)
+            pack_sizes = f"Pack sizes are the programs' battery_kwh in {label}."
+        elif (program_table := recorded_pack_sizes(
+                getattr(plan, "metadata", None),
+                f"Result.metadata[{PACK_SIZES_KEY!r}]")) is not None:
+            pack_sizes = "Pack sizes are the programs' battery_kwh of the inputs the run planned."
+        else:  # a Result made without them (a warm study case): nothing better is known
+            pack_sizes = ("Pack sizes are the powertrain defaults (this Result does not "
+                          "record the programs' battery_kwh): pass programs= (e.g. "
+                          "data.tables['programs']) to use the programs' own.")
         margin = plan.tables.get("margin_by_market")
         markets = sorted(set(margin["market"])) if margin is not None else None
         sales = plan_sales(plan["shipments"], program_table, dict(plan.scenario), markets,
                            plan.tables.get("kit_shipments"))
-        sales.pack_sizes = (f"Pack sizes are the programs' battery_kwh in {label}."
-                            if programs is not None else "Pack sizes are the powertrain "
-                            "defaults: pass programs= (e.g. data.tables['programs']) to use "
-                            "the programs' own.")
+        sales.pack_sizes = pack_sizes
         return sales
     raise InputError([Problem("plan", f"cannot read a plan from {type(plan).__name__}. Pass a "
                               "run folder, an evplan Result, or None with a history CSV.")])
@@ -88,13 +97,15 @@ def project_fleet(
     Parameters
     ----------
     plan : run folder, Result, PlanSales or None
-        The plan whose sales put vehicles on the road. For a Result pass ``programs``
-        (e.g. ``data.programs``) so that pack sizes are known.
+        The plan whose sales put vehicles on the road. A Result's pack sizes are those its
+        metadata records (``battery_kwh_by_program``: the inputs the run planned), as for
+        its run folder; ``programs`` replaces them.
     history : CSV path or DataFrame, optional
         Sales before the plan's first year (columns of ``sales_history``; see
         ``docs/fleet-charging.md``). Alone, it is the whole input.
     programs : CSV path or DataFrame, optional
-        ``program`` and ``battery_kwh`` (default: read from the run's input folder).
+        ``program`` and ``battery_kwh`` (default: those the run recorded, else the run's
+        input folder's ``programs.csv``, else the powertrain defaults).
     survival, battery, chemistry : CSV path or DataFrame, optional
         Replace the sourced defaults shipped in ``evplan/fleet/data``.
     options : FleetOptions, optional

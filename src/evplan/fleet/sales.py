@@ -15,6 +15,7 @@ The result is one tidy table with columns ``market``, ``year``, ``powertrain``,
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -103,14 +104,15 @@ def _battery_by_program(programs: pd.DataFrame | None) -> dict[str, float]:
                     pd.to_numeric(programs["battery_kwh"], errors="coerce"), strict=True))
 
 
-def _recorded_pack_sizes(metadata: Any, label: str) -> pd.DataFrame | None:
-    """The programs' pack sizes run.json recorded (None for a run.json written before it
-    recorded them); a value that is not a finite number >= 0 is an input error naming it."""
-    recorded = metadata.get(PACK_SIZES_KEY) if isinstance(metadata, dict) else None
+def recorded_pack_sizes(metadata: Any, label: str) -> pd.DataFrame | None:
+    """The programs' pack sizes run.json (or a Result's metadata) recorded (None for one
+    written before it recorded them); a value that is not a finite number >= 0 is an input
+    error naming it."""
+    recorded = metadata.get(PACK_SIZES_KEY) if isinstance(metadata, Mapping) else None
     if recorded is None:
         return None
     fix = "Write the folder again with `evplan run -o FOLDER --force`."
-    if not isinstance(recorded, dict):
+    if not isinstance(recorded, Mapping):
         raise InputError([Problem(label, f"it must map each program to its pack size in kWh, "
                                   f"found {type(recorded).__name__}. {fix}")])
     problems = [Problem(label, f"program {program!r}: battery_kwh = {kwh!r} is not a number "
@@ -200,7 +202,7 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
         label = "programs" if isinstance(programs, pd.DataFrame) else str(programs)
         program_table = read_programs(programs, label)
         source = f"Pack sizes are the programs' battery_kwh in {label}."
-    elif (recorded := _recorded_pack_sizes(
+    elif (recorded := recorded_pack_sizes(
             metadata, f"{root / 'run.json'}, metadata.{PACK_SIZES_KEY}")) is not None:
         program_table = recorded
         source = "Pack sizes are the programs' battery_kwh of the inputs the run planned."
