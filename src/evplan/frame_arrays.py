@@ -96,6 +96,19 @@ def stored_array(frame: pd.DataFrame, name: str) -> Any:
 
     Falls back to ``frame[name].array`` where the private method is missing or the label
     repeats (then a NumPy column comes back wrapped, never as a bare ``ndarray``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    name : str
+        A column label of ``frame`` (``KeyError`` when absent, as ``frame[name]``).
+
+    Returns
+    -------
+    ndarray or ExtensionArray
+        A read-only view of a NumPy column's memory, the column's own extension array, or
+        (fallback) ``frame[name].array``.
     """
     values = _stored(frame, name)
     if values is None:
@@ -112,6 +125,16 @@ def same_memory(left: Any, right: Any) -> bool:
     Copy-on-write pandas keeps a column a patch did not set in the base table's memory, so a
     warm case's shape check needs no element-wise comparison for it. False for anything that
     is not two ``ndarray`` views of one buffer with one dtype, shape and stride.
+
+    Parameters
+    ----------
+    left, right : object
+        Anything; only two ``ndarray`` can share memory.
+
+    Returns
+    -------
+    bool
+        Both are ``ndarray`` starting at one address with one dtype, shape and strides.
     """
     return (isinstance(left, np.ndarray) and isinstance(right, np.ndarray)
             and left.dtype == right.dtype and left.shape == right.shape
@@ -125,6 +148,18 @@ def columns_equal(frame: pd.DataFrame, other: pd.DataFrame, name: str) -> bool:
 
     A column the other table shares with this one (copy-on-write) is equal without an
     element-wise comparison (:func:`same_memory`).
+
+    Parameters
+    ----------
+    frame, other : DataFrame
+        The two tables.
+    name : str
+        A column label of both (``KeyError`` when absent from either).
+
+    Returns
+    -------
+    bool
+        The two columns have one dtype and equal values, missing where both miss.
     """
     left, right = stored_array(frame, name), stored_array(other, name)
     if same_memory(left, right):
@@ -136,7 +171,20 @@ def columns_equal(frame: pd.DataFrame, other: pd.DataFrame, name: str) -> bool:
 
 def float_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     """The column as float64, blanks as NaN (``frame[name].to_numpy(float, na_value=nan)``);
-    a float64 column comes back as a read-only view of the table's memory."""
+    a float64 column comes back as a read-only view of the table's memory.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    name : str
+        A column label of ``frame`` (``KeyError`` when absent, as ``frame[name]``).
+
+    Returns
+    -------
+    ndarray
+        float64 values, NaN where the column is blank; read-only when it views the table.
+    """
     values = stored_array(frame, name)
     if isinstance(values, np.ndarray) and values.dtype != object:
         return values.astype(float, copy=False)

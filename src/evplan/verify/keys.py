@@ -287,6 +287,20 @@ def discount_factors(rate: float, years: Any, first_year: int) -> np.ndarray:
     Whole years from ``first_year`` on take their factor from a table of one ``pow`` per
     year (bit-identical to computing it per element; a lane table has thousands of rows
     and a few distinct years); anything else is computed per element.
+
+    Parameters
+    ----------
+    rate : float
+        Discount rate per year (a fraction: 0.08 for 8 %).
+    years : array-like
+        Years, one per element (any numbers; NaN gives NaN).
+    first_year : int
+        The year whose factor is 1.
+
+    Returns
+    -------
+    ndarray
+        float64 factors, one per element of ``years``.
     """
     offsets = np.asarray(years, dtype=float) - first_year
     whole = offsets.astype(np.int64) if len(offsets) and np.isfinite(offsets).all() else None
