@@ -59,6 +59,7 @@ from evplan.store_checks import (
 from evplan.store_hash import inputs_hash, table_hash_parts
 from evplan.store_lock import FolderBusy, duckdb_locked, folder_lock
 from evplan.store_rows import table_rows, to_arrow
+from evplan.store_spill import remove_dead_spills, use_spill_folder
 
 __all__ = ["DEFAULT_STORE", "STUDY_TABLES", "ResultsStore", "RunRecord", "StoreError",
            "inputs_hash", "table_hash_parts"]
@@ -280,8 +281,11 @@ class ResultsStore:
                                      f"{problem.removeprefix('the results store ')}. Pass --store "
                                      "with another file name, or --no-record.")
                 connection = duckdb.connect(str(self.path), read_only=read_only)
+                use_spill_folder(connection, self.path)  # never <store>.tmp, a user's name
                 if read_only:
                     held.close()
+                else:  # under the lock: what a killed writer's DuckDB left
+                    remove_dead_spills(self.path)
                 break
             except FolderBusy:
                 held.close()

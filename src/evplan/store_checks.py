@@ -15,6 +15,8 @@ import pyarrow as pa
 
 #: Bytes 8-11 of every DuckDB database file.
 DUCKDB_MAGIC = b"DUCK"
+#: The first bytes of every DuckDB write-ahead log (``<store>.wal``): its version entry.
+WAL_START = b"\x64\x00\x62\x65\x00"
 #: The ``runs`` columns that make a DuckDB database an evplan results store.
 STORE_COLUMNS = frozenset({"run_id", "created_at", "inputs_hash", "status", "objective_usd"})
 #: Every column the store's readers use, by table.
@@ -105,7 +107,23 @@ def header_problem(path: Path) -> str | None:
     if header[8:12] != DUCKDB_MAGIC:
         return (f"{path} is not a DuckDB database, so it is not a results store; evplan "
                 "leaves it as it is")
+    if not _duckdb_log(log):  # DuckDB would read it as the store's log, then delete it
+        return (f"{log} is not a log DuckDB wrote, so evplan leaves it (and the results "
+                f"store {path} beside it) as it is. Move or rename that file")
     return None
+
+
+def _duckdb_log(log: Path) -> bool:
+    """Whether ``log`` is absent, empty, or starts as DuckDB's write-ahead logs start (their
+    first entry, the log's version: field 100 = 98, field 101 = the version)."""
+    try:
+        with log.open("rb") as file:
+            start = file.read(len(WAL_START))
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return start in (b"", WAL_START)
 
 
 def _made_by_evplan(columns: dict[str, set[str]]) -> bool:
