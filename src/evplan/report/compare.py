@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from evplan.outputs.deltas import signed_difference
 from evplan.report.figures import Chart, base_layout, sankey, year_axis
 from evplan.report.page import focus_markets, kpi_sum, sold_sentence
 from evplan.report.run import RunData
@@ -31,20 +32,6 @@ LABELS = {"sales_share_by_market": "Share of global sales sold in {name}",
 
 def _format(kind: str, value: float) -> str:
     return {"share": lambda v: pct(v, 1), "vehicles": vehicles, "usd": usd}[kind](value)
-
-
-def _delta(kind: str, value: float) -> str:
-    """``value`` as a signed difference: ``−0.3 pt``, ``+USD 24 m``; a difference that shows
-    as zero at the row's precision is ``+0.0 pt`` / ``+0``, never ``−USD 0``.
-
-    Examples
-    --------
-    >>> _delta("share", -0.0027), _delta("usd", -1.9e-6), _delta("vehicles", -11_700.0)
-    ('−0.3 pt', '+USD 0', '−11.7 k')
-    """
-    shown = f"{abs(value) * 100:.1f} pt" if kind == "share" else _format(kind, abs(value))
-    zero = not any(digit in shown for digit in "123456789")
-    return ("−" if value < 0 and not zero else "+") + shown
 
 
 def kpi_delta_table(runs: Sequence[RunData]) -> dict[str, Any]:
@@ -78,7 +65,7 @@ def kpi_delta_table(runs: Sequence[RunData]) -> dict[str, Any]:
                 if kpi == "duties_paid" and css:
                     css = "down" if css == "up" else "up"
                 row += [{"text": _format(kind, value), "css": ""},
-                        {"text": _delta(kind, difference), "css": css}]
+                        {"text": signed_difference(difference, kind), "css": css}]
             rows.append(row)
     return {"title": "KPIs side by side",
             "caption": f"Each run's headline numbers in {' and '.join(map(str, years))}; Δ is "

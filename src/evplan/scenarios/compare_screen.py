@@ -15,12 +15,12 @@ does not have (a year outside its horizon, a KPI with no value) is ``-``, never 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from rich.table import Table
 
+from evplan.outputs.deltas import signed_difference
 from evplan.screen import Column, fit_tables
 from evplan.units import format_kpi
 
@@ -51,31 +51,6 @@ def focus_country(wide: pd.DataFrame, first_run: str) -> str:
         return ""
     growth = table.iloc[-1] - table.iloc[0]
     return str(growth.idxmax() if growth.max() > 0.5 else table.sum().idxmax())
-
-
-def _delta(value: float, unit: str) -> str:
-    """A signed difference with a minus sign (``−``, as on the comparison page), so that it
-    never reads like ``-``, a value a run does not have; one that shows as zero is unsigned.
-
-    Examples
-    --------
-    >>> _delta(-0.0027, "fraction"), _delta(-4.37e8, "USD"), _delta(2.4e7, "USD")
-    ('−0.3 pt', '−USD 437 m', '+USD 24 m')
-    >>> _delta(-1e-6, "fraction"), _delta(-0.2, "vehicles"), _delta(math.nan, "USD")
-    ('0.0 pt', '0', '-')
-    >>> _delta(-0.01, "USD/vehicle"), _delta(-51_100.0, "t CO2")
-    ('0.0 USD/vehicle', '−51.1 kt CO2')
-    """
-    if not math.isfinite(value):
-        return "-"
-    if unit == "fraction":
-        shown = f"{abs(value) * 100:.1f} pt"
-    else:
-        shown = format_kpi(abs(value), unit)
-    number = re.search(r"[\d,.]+", shown)  # the first number: "USD 437 m" -> 437
-    if number is None or float(number.group().replace(",", "") or 0) == 0:
-        return shown
-    return ("+" if value > 0 else "−") + shown
 
 
 def _headline(wide: pd.DataFrame, run_ids: Sequence[str], kpi: str, year: int, key: str,
@@ -164,8 +139,9 @@ def compare_tables(wide: pd.DataFrame, run_ids: Sequence[str], objectives: Seque
                               for _, _, values, unit in rows])
               for number, run_id in enumerate(run_ids)]
     values[1:] = [column for number, column in enumerate(values[1:], start=1) for column in (
-        column, Column(f"Δ {run_ids[number]}", [_delta(values[number] - values[0], unit)
-                                                for _, _, values, unit in rows]))]
+        column, Column(f"Δ {run_ids[number]}",
+                       [signed_difference(values[number] - values[0], unit)
+                        for _, _, values, unit in rows]))]
     tables = fit_tables(f"Compared with {run_ids[0]}", keys, values, width)
     if show_all:
         note = f"... {hidden} more KPI rows differ (--limit)" if hidden else ""
