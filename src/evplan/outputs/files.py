@@ -40,6 +40,8 @@ __all__ = [
     "remove_stale_parts",
     "remove_tree",
     "spreadsheet_safe",
+    "unmarked",
+    "unmarked_text",
     "write_csv",
     "write_table",
 ]
@@ -271,18 +273,73 @@ def spreadsheet_safe(frame: pd.DataFrame, starts: tuple[str, ...] = FORMULA_PREF
 
 def formula_like(text: str) -> bool:
     """Whether a result CSV marks ``text`` with a leading ``'``: it starts with one of
-    :data:`FORMULA_PREFIXES` after any :data:`LEADING_SPACE`, or after apostrophes.
+    :data:`FORMULA_PREFIXES` (a tab or CR too), also after any :data:`LEADING_SPACE`, or
+    after apostrophes.
 
     The apostrophes count so that reading a result CSV back (dropping one ``'`` before a
     formula-like rest) gives every value as it was: ``"'=x"`` is written ``"''=x"``, not
-    ``"'=x"``, which is how ``"=x"`` is written.
+    ``"'=x"``, which is how ``"=x"`` is written. A tab or CR is one of the prefixes before
+    it is a space: ``"\\tx"`` is written ``"'\\tx"`` and must read back without the ``'``.
 
     Examples
     --------
     >>> [formula_like(text) for text in ("=1", " @x", "'=x", "'abc", "-5 km", "a=b")]
     [True, True, True, False, True, False]
+    >>> [formula_like(text) for text in ("\\tx", "'\\rx", " x")]
+    [True, True, False]
     """
-    return text.lstrip("'").lstrip(LEADING_SPACE).startswith(FORMULA_PREFIXES)
+    rest = text.lstrip("'")
+    return rest.startswith(FORMULA_PREFIXES) or rest.lstrip(LEADING_SPACE).startswith(
+        FORMULA_PREFIXES)
+
+
+def unmarked_text(value: object) -> object:
+    """``value`` with the ``'`` a result CSV put before formula-like text dropped again: the
+    inverse of :func:`spreadsheet_safe` for cells and headers alike (other values as they
+    are).
+
+    Examples
+    --------
+    >>> [unmarked_text(v) for v in ("'=1+1", "''=x", "' @M3", "'abc", "=x", 5)]
+    ['=1+1', "'=x", ' @M3', "'abc", '=x', 5]
+    """
+    if isinstance(value, str) and value.startswith("'") and formula_like(value[1:]):
+        return value[1:]
+    return value
+
+
+def unmarked(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as read from a result CSV (:func:`write_csv`), with its headers and text
+    cells unmarked (:func:`unmarked_text`), so it reads as the Parquet beside it: a sweep
+    parameter named ``=x`` is the column ``=x`` again, not ``'=x``. Returns ``frame`` itself
+    when nothing was marked.
+
+    Examples
+    --------
+    >>> import io
+    >>> import pandas as pd
+    >>> text = io.StringIO()
+    >>> spreadsheet_safe(pd.DataFrame({"=x": ["+1", "a"], "v": [1, 2]})).to_csv(text, index=False)
+    >>> back = unmarked(pd.read_csv(io.StringIO(text.getvalue())))
+    >>> list(back.columns), back["=x"].tolist()
+    (['=x', 'v'], ['+1', 'a'])
+    """
+    import pandas as pd
+
+    headers = {column: unmarked_text(column) for column in frame.columns
+               if unmarked_text(column) != column}
+    changed = {}
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
+            if any(unmarked_text(cell) is not cell for cell in distinct_cells(series)):
+                changed[position] = series.map(unmarked_text)
+    if not headers and not changed:
+        return frame
+    out = frame.copy()
+    for position, values in changed.items():
+        out.isetitem(position, values.array)
+    return out.rename(columns=headers)
 
 
 def distinct_cells(series: pd.Series) -> Iterable[object]:
@@ -300,9 +357,32 @@ def distinct_cells(series: pd.Series) -> Iterable[object]:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as a spreadsheet-safe CSV (no index), whole or not at all; a float
-    zero is written ``0.0``, never ``-0.0`` (a solver's ``-0.0`` read as a negative amount)."""
+    zero is written ``0.0``, never ``-0.0`` (a solver's ``-0.0`` read as a negative amount).
+
+    Rows end as the system's lines do; a table with a carriage return in a text cell or
+    header is written with ``\\r\\n``, the only way Python's CSV writer quotes such a
+    cell (unquoted, the CR began a new row for pandas and spreadsheets: ``x\\ry`` read as
+    two rows).
+    """
     safe = spreadsheet_safe(_unsigned_zeros(frame))
-    return atomic_write(path, lambda temporary: safe.to_csv(temporary, index=False))
+    end = "\r\n" if _holds_cr(safe) else None  # None: pandas' default, os.linesep
+    return atomic_write(path, lambda temporary: safe.to_csv(temporary, index=False,
+                                                            lineterminator=end))
+
+
+def _holds_cr(frame: pd.DataFrame) -> bool:
+    """Whether a header or a text cell of ``frame`` holds a carriage return."""
+    import pandas as pd
+
+    if any(isinstance(column, str) and "\r" in column for column in frame.columns):
+        return True
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        if (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)) \
+                and any(isinstance(cell, str) and "\r" in cell
+                        for cell in distinct_cells(series)):
+            return True
+    return False
 
 
 def _unsigned_zeros(frame: pd.DataFrame) -> pd.DataFrame:
