@@ -223,8 +223,20 @@ def _serves_all(weighted: np.ndarray, is_open: np.ndarray) -> bool:
 
 
 def presolve_seconds(milp: Milp) -> float:
-    """Estimated seconds of HiGHS' presolve on a radius model (see
-    :data:`PRESOLVE_SECONDS_PER_UNIT`): the radius MILP is not started with less left."""
+    """Estimated seconds of HiGHS' presolve on a radius model.
+
+    The radius MILP is not started with less time left than this.
+
+    Parameters
+    ----------
+    milp : Milp
+        The radius model; only its matrix's number of non-zeros is read.
+
+    Returns
+    -------
+    float
+        :data:`PRESOLVE_SECONDS_PER_UNIT` x (non-zeros / 100,000) ** 1.5, in seconds.
+    """
     return PRESOLVE_SECONDS_PER_UNIT * (milp.matrix.nnz / 1e5) ** 1.5
 
 
@@ -293,14 +305,15 @@ def _solve_radius(
     levels = _levels(np.where(reduction.allowed, distance, np.inf), medians, reduction.opened)
     truncation = levels.closing.copy()
     model = _build_radius(levels, weight, truncation, medians, reduction)
-    needed = presolve_seconds(model.milp)
-    details["radius_presolve_estimate_seconds"] = needed
+    presolve_needed_seconds = presolve_seconds(model.milp)
+    details["radius_presolve_estimate_seconds"] = presolve_needed_seconds
     # Few medians leave a wide LP gap that HiGHS' node LPs close slowly while the tree's
     # nodes stay cheap; with more medians the radius MILP usually closes at its root.
     if medians <= options.tree_max_medians:
         left = budget.for_highs()
         # Half the time left, unless the rest could not even presolve the radius MILP.
-        tree_seconds = TREE_TIME_SHARE * left if left - needed >= TREE_TIME_SHARE * left else left
+        tree_seconds = (TREE_TIME_SHARE * left
+                        if left - presolve_needed_seconds >= TREE_TIME_SHARE * left else left)
         tree = branch_and_bound(
             finite,
             np.where(reduction.allowed, weighted, np.inf),
@@ -322,15 +335,16 @@ def _solve_radius(
     for round_number in range(1, 50):
         if round_number > 1:
             model = _build_radius(levels, weight, truncation, medians, reduction)
-            needed = presolve_seconds(model.milp)
-        remaining = budget.for_highs()
-        if remaining <= max(0.5, needed):
+            presolve_needed_seconds = presolve_seconds(model.milp)
+        remaining_seconds = budget.for_highs()
+        if remaining_seconds <= max(0.5, presolve_needed_seconds):
             details["radius_skipped"] = (
-                f"{remaining:.2f} s left, HiGHS' presolve needs about {needed:.2f} s"
+                f"{remaining_seconds:.2f} s left, HiGHS' presolve needs about "
+                f"{presolve_needed_seconds:.2f} s"
             )
             break
         cutoff = best_objective if options.warm_start else None
-        solution = solve_milp(model.milp, options, time_limit=remaining, cutoff=cutoff)
+        solution = solve_milp(model.milp, options, time_limit=remaining_seconds, cutoff=cutoff)
         details.update(
             rounds=round_number,
             columns=model.milp.matrix.shape[1],

@@ -53,7 +53,19 @@ class KitComplianceIndex(ComplianceIndex):
 
 
 def kit_rows(compliance: ComplianceIndex) -> pd.DataFrame:
-    """The kit flows of ``compliance`` (the columns of ``flows``; empty without kits)."""
+    """The kit flows of ``compliance``.
+
+    Parameters
+    ----------
+    compliance : ComplianceIndex
+        A compliance index; a :class:`KitComplianceIndex` carries the kit flows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per kit flow (position of ``kit_shipment``) with the columns of
+        ``compliance.flows``; no rows when the index has no kit flows.
+    """
     kits = getattr(compliance, "kits", None)
     if kits is None or not len(kits):
         return compliance.flows.iloc[:0]

@@ -43,6 +43,8 @@ credits.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import linopy
 import numpy as np
 import pandas as pd
@@ -83,6 +85,36 @@ def _kit_part(m: linopy.Model, compliance: ComplianceIndex, code: str,
         return []
     values = kits[coefficient].to_numpy() if isinstance(coefficient, str) else coefficient
     return [(m.variables["kit_shipment"], kits[code].to_numpy(), values)]
+
+
+def _flows_by_year(m: linopy.Model, compliance: ComplianceIndex, column: str
+                   ) -> Iterator[tuple[str, pd.DataFrame, np.ndarray]]:
+    """The flow variables a yearly rule sums: ``shipment`` and, in a strategic model with
+    kits, ``kit_shipment``.
+
+    Parameters
+    ----------
+    m : linopy.Model
+        The model; a variable it does not hold is skipped.
+    compliance : ComplianceIndex
+        The flows' rows (``flows``) and kit rows (:func:`kit_rows`).
+    column : str
+        The code column giving each flow's position in the rule's year table.
+
+    Yields
+    ------
+    tuple of (str, pandas.DataFrame, numpy.ndarray)
+        The variable's name, its rows (positions of the variable) and each row's year
+        position (-1 where the rule has no row for the flow's year).
+    """
+    for name, frame in (("shipment", compliance.flows), ("kit_shipment", kit_rows(compliance))):
+        if len(frame) and name in m.variables:
+            yield name, frame, frame[column].to_numpy()
+
+
+def _at(per_year: np.ndarray, year_position: np.ndarray, fill: float) -> np.ndarray:
+    """``per_year`` at each flow's year position; ``fill`` where the position is -1."""
+    return np.where(year_position >= 0, per_year[np.maximum(year_position, 0)], fill)
 
 
 FLEET_COVER = ("excess", "pooled")
@@ -181,13 +213,9 @@ def add_zev_mandates(m: linopy.Model, compliance: ComplianceIndex, options: Buil
         code_of[borrowing] = np.arange(len(borrowing))
         limit = (years["borrow_share"] * years["zev_share"]).to_numpy()
         parts: list[Part] = [(debt, code_of, 1.0)]
-        for name, frame in (("shipment", flows), ("kit_shipment", kit_rows(compliance))):
-            if not len(frame) or name not in m.variables:
-                continue
-            flow_year = frame["zev_year"].to_numpy()
-            flow_code = np.where(flow_year >= 0, code_of[np.maximum(flow_year, 0)], -1)
-            flow_limit = np.where(flow_year >= 0, limit[np.maximum(flow_year, 0)], 0.0)
-            parts.append((m.variables[name], flow_code, -flow_limit))
+        for name, _, flow_year in _flows_by_year(m, compliance, "zev_year"):
+            parts.append((m.variables[name], _at(code_of, flow_year, -1),
+                          -_at(limit, flow_year, 0.0)))
         lhs = grouped_sum(m, parts, len(borrowing), "zev_borrowing")
         _rows(m, lhs, "<=", 0.0, "zev-borrow-limit")
 
@@ -234,13 +262,10 @@ def add_carbon_cap(m: linopy.Model, compliance: ComplianceIndex, options: BuildO
         return
     code_of = np.full(len(years), -1)
     code_of[capped] = np.arange(len(capped))
-    parts: list[Part] = []
-    for name, frame in (("shipment", compliance.flows), ("kit_shipment", kit_rows(compliance))):
-        if not len(frame) or name not in m.variables:
-            continue
-        flow_year = frame["carbon_year"].to_numpy()
-        codes = np.where(flow_year >= 0, code_of[np.maximum(flow_year, 0)], -1)
-        parts.append((m.variables[name], codes, frame["carbon_t"].to_numpy()))
+    parts: list[Part] = [(m.variables[name], _at(code_of, flow_year, -1),
+                          frame["carbon_t"].to_numpy())
+                         for name, frame, flow_year in _flows_by_year(m, compliance,
+                                                                      "carbon_year")]
     if options.elastic:
         slack = m.add_variables(lower=0, coords=[pd.RangeIndex(len(capped), name="carbon_cap")],
                                 name="carbon_cap_excess")
@@ -301,13 +326,9 @@ def compliance_objective(m: linopy.Model, compliance: ComplianceIndex, index: Mo
     years = compliance.carbon_years
     if len(years):
         price = years["carbon_price_usd_per_t"].to_numpy(dtype=float)
-        for name, frame in (("shipment", compliance.flows),
-                            ("kit_shipment", kit_rows(compliance))):
-            if not len(frame):
-                continue
-            flow_year = frame["carbon_year"].to_numpy()
-            per_flow = np.where(flow_year >= 0, price[np.maximum(flow_year, 0)], 0.0)
-            per_flow = per_flow * frame["carbon_t"].to_numpy() * _discount(frame, index)
+        for name, frame, flow_year in _flows_by_year(m, compliance, "carbon_year"):
+            per_flow = (_at(price, flow_year, 0.0) * frame["carbon_t"].to_numpy()
+                        * _discount(frame, index))
             if np.any(per_flow != 0):
                 cost(name, per_flow)
     if "carbon_cap_excess" in m.variables:
