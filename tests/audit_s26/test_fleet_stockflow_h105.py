@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import evplan
+from evplan.errors import InputError
 from evplan.fleet import FleetOptions, project_fleet
 
 SCALE_YEARS, SHAPE = 8.0, 2.0          # Weibull vehicle survival
@@ -150,3 +151,49 @@ def test_zero_sales_and_packless_vehicles_retire_no_packs() -> None:
     assert fleet["fleet"].set_index("year").loc[2020, "vehicles_in_use"] == pytest.approx(
         1000.0 * vehicle_share(0.5), rel=1e-12)
     assert fleet["packs_retired"].empty and fleet["packs_in_use"].empty
+
+
+def test_a_curve_that_never_reaches_zero_keeps_every_vehicle() -> None:
+    """A logistic curve of mean 150 years: over 4 years no vehicle is scrapped (in use =
+    sold so far), yet packs still retire by fade, as pack_share says with S = 1."""
+    given = tables()
+    immortal = pd.DataFrame({"market": ["*"], "curve": ["logistic"], "scale_years": [None],
+                             "shape": [None], "mean_years": [150.0], "sd_years": [1.0],
+                             "max_age_years": [None], "source": ["test"]})
+    fleet = project_fleet(history=given["history"], survival=immortal,
+                          battery=given["battery"], chemistry=given["chemistry"],
+                          options=FleetOptions(years_after_plan=2, after_plan="zero"))
+    table = fleet["fleet"].set_index("year")
+    assert list(table["vehicles_in_use"]) == pytest.approx([1000.0, 3000.0, 3500.0, 3500.0,
+                                                             3500.0], rel=1e-12)
+    assert table["retired_vehicles"].abs().max() < 1e-9
+
+    def fade_only(age: float) -> float:
+        if age < 0:
+            return 1.0
+        spread = PACK_SD_YEARS * math.sqrt(3.0) / math.pi
+        return ((1.0 - 1.0 / (1.0 + math.exp(-(age - PACK_MEAN_YEARS) / spread)))
+                / (1.0 - 1.0 / (1.0 + math.exp(PACK_MEAN_YEARS / spread))))
+
+    packs = fleet["packs_retired"].set_index("year")["packs"]
+    expected = sum(sold * (fade_only(2024 - vintage - 0.5) - fade_only(2024 - vintage + 0.5))
+                   for vintage, sold in SALES.items())
+    assert packs.loc[2024] == pytest.approx(expected, rel=1e-9)
+
+
+def test_history_outside_the_plan_is_refused_by_name() -> None:
+    shipments = pd.DataFrame({"origin": ["CN"], "program": ["SMALL"], "powertrain": ["BEV"],
+                              "market": ["TH"], "year": [2025], "shipment_vehicles": [1000.0],
+                              "export": [True]})
+    result = evplan.Result(status="optimal", objective_usd=0.0,
+                           tables={"shipments": shipments}, kpis=pd.DataFrame(),
+                           scenario={"first_year": 2025, "last_year": 2025},
+                           metadata={"battery_kwh_by_program": {"SMALL": 31.5}})
+    late = pd.DataFrame({"market": ["TH", "TH"], "year": [2024, 2026], "powertrain": "BEV",
+                         "sales_vehicles": [5.0, 7.0]})
+    with pytest.raises(InputError, match="year 2026 is not before the plan's first year 2025"):
+        project_fleet(result, history=late)
+    elsewhere = pd.DataFrame({"market": ["XX"], "year": [2024], "powertrain": ["BEV"],
+                              "sales_vehicles": [5.0]})
+    with pytest.raises(InputError, match="market 'XX' is not a market of the plan"):
+        project_fleet(result, history=elsewhere)
