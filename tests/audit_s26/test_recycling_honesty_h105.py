@@ -127,3 +127,25 @@ def test_a_loose_gap_is_reported_honestly_and_the_plan_repeats(seed: int) -> Non
     assert again.objective_usd == first.objective_usd and again.mip_gap == first.mip_gap
     for name in ("flows", "plants", "storage", "economics"):
         pd.testing.assert_frame_equal(again[name], first[name], check_exact=True)
+
+
+def test_new_eu_batteries_of_a_history_alone_follow_the_fleet_after_its_last_sales() -> None:
+    """A fleet of a sales history alone holds its last year's sales flat (its assumption
+    says so); the new EU batteries of the recycled-content check held them too only for a
+    plan's fleet: 2030-2035 had 0 kWh, so every recycled-content row read 0 t required and
+    'met' (cobalt in 2031: 0 t against 29.2 t of 182.8 t). Fixed in session 26."""
+    from evplan.recycling.scenario import new_eu_batteries
+
+    history = pd.DataFrame({"market": "EU", "year": list(YEARS), "powertrain": "BEV",
+                            "sales_vehicles": SOLD, "battery_kwh": 50.0,
+                            "chemistry": "NMC622"})
+    fleet = project_fleet(history=history, options=FleetOptions(years_after_plan=6))
+    sold = fleet["fleet"].set_index("year")["sales_vehicles"]
+    assert list(sold.loc[2030:2035]) == [SOLD] * 6  # the fleet's own assumption
+    batteries = new_eu_batteries(fleet, {"EU"}).set_index("year")
+    assert list(batteries.index) == list(range(2024, 2036))
+    assert set(batteries["chemistry"]) == {"NMC622"}
+    assert list(batteries["kwh"]) == pytest.approx([SOLD * 50.0] * 12, rel=1e-12)
+    stopped = project_fleet(history=history, options=FleetOptions(years_after_plan=6,
+                                                                  after_plan="zero"))
+    assert list(new_eu_batteries(stopped, {"EU"})["year"]) == list(YEARS)

@@ -61,16 +61,19 @@ def new_eu_batteries(fleet: Any, eu_markets: set[str]) -> pd.DataFrame:
     """kWh by year and chemistry of packs in new vehicles sold in ``eu_markets``.
 
     Sales after the plan's last year follow the fleet's ``after_plan`` option (held at the
-    last plan year's level, or zero) up to the fleet's last year.
+    last plan year's level, or zero) up to the fleet's last year. A fleet of a sales history
+    alone holds its last year of sales, as :func:`evplan.fleet.project_fleet` does.
     """
     tables = fleet.tables if hasattr(fleet, "tables") else fleet
     sales = tables["fleet_sales"]
+    plan_last = getattr(fleet, "plan_last_year", None)
+    if plan_last is None and hasattr(fleet, "tables") and len(sales):
+        plan_last = int(sales["year"].max())  # no plan: the fleet held its last sales year
     sales = sales[sales["market"].isin(eu_markets)]
     kwh = (sales["sales_vehicles"] * sales["battery_kwh"]).rename("kwh")
     by_year = pd.concat([sales[["year", "chemistry"]], kwh], axis=1).groupby(
         ["year", "chemistry"], as_index=False)["kwh"].sum()
     by_year = by_year[by_year["kwh"] > 0]
-    plan_last = getattr(fleet, "plan_last_year", None)
     last = getattr(fleet, "last_year", None)
     after = getattr(getattr(fleet, "options", None), "after_plan", "flat")
     if plan_last is not None and last is not None and after == "flat" and len(by_year):
