@@ -149,3 +149,18 @@ def test_new_eu_batteries_of_a_history_alone_follow_the_fleet_after_its_last_sal
     stopped = project_fleet(history=history, options=FleetOptions(years_after_plan=6,
                                                                   after_plan="zero"))
     assert list(new_eu_batteries(stopped, {"EU"})["year"]) == list(YEARS)
+
+
+def test_a_fleet_without_packs_is_named_as_the_fleet() -> None:
+    """An ICE-only fleet retires no pack: the error named a 'retired_packs.csv' the user
+    never gave ("Give at least one row with kwh above 0"). Fixed in session 26."""
+    from evplan.errors import InputError
+
+    history = pd.DataFrame({"market": "EU", "year": [2024, 2025], "powertrain": "ICE",
+                            "sales_vehicles": 1000.0})
+    fleet = project_fleet(history=history, options=FleetOptions(years_after_plan=3))
+    with pytest.raises(InputError) as raised:
+        inputs_from_fleet(fleet)
+    text = str(raised.value)
+    assert "the fleet sends no retired pack to recycling in 2024-2028" in text
+    assert "retired_packs.csv" not in text

@@ -85,8 +85,23 @@ def new_eu_batteries(fleet: Any, eu_markets: set[str]) -> pd.DataFrame:
 
 
 def inputs_from_fleet(fleet: Any, **tables: TableSource) -> RecyclingInputs:
-    """:class:`RecyclingInputs` from a fleet projection and the recycling tables."""
+    """:class:`RecyclingInputs` from a fleet projection and the recycling tables.
+
+    Raises
+    ------
+    InputError
+        When the fleet sends no pack to recycling (named as the fleet's, not as a
+        ``retired_packs.csv`` the user never gave), or a table has a problem.
+    """
     retired = retired_from_fleet(fleet)
+    if retired.empty:
+        first, last = getattr(fleet, "first_year", None), getattr(fleet, "last_year", None)
+        years = f" in {first}-{last}" if first is not None and last is not None else ""
+        raise InputError([Problem("fleet", (
+            f"the fleet sends no retired pack to recycling{years}: its vehicles carry no "
+            "traction pack (ICE only, or battery_kwh 0), or every pack retiring by then goes "
+            "to second life. There is nothing to plan: check the programs' battery_kwh, or "
+            "project the fleet further (--years-after-plan)."))])
     base = load_inputs(retired, **tables)
     points = base["collection_points"]
     eu_markets = set(points.loc[points["eu"].astype(bool), "collection_point"])
