@@ -197,3 +197,49 @@ def test_history_outside_the_plan_is_refused_by_name() -> None:
                               "sales_vehicles": [5.0]})
     with pytest.raises(InputError, match="market 'XX' is not a market of the plan"):
         project_fleet(result, history=elsewhere)
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_random_sales_split_by_chemistry_and_held_flat_by_loops(seed: int) -> None:
+    """Random sales of two markets and two powertrains, a chemistry rule splitting BEVs
+    30/70, sales held flat after the last year: vehicles in use and retired kWh by market,
+    year and chemistry from plain loops over vintages."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    years = list(range(2020, 2024))
+    rows = [{"market": market, "year": year, "powertrain": powertrain,
+             "sales_vehicles": float(rng.integers(0, 5000)),
+             "battery_kwh": float(rng.integers(0, 80))}
+            for market in ("AA", "BB") for powertrain in ("BEV", "PHEV") for year in years]
+    history = pd.DataFrame(rows)
+    given = tables()
+    battery = pd.concat([given["battery"], given["battery"].assign(
+        chemistry="NMC811", pack_kg_per_kwh=5.0, second_life_share=0.0)], ignore_index=True)
+    chemistry = pd.DataFrame({"program": "*", "origin": "*",
+                              "powertrain": ["BEV", "BEV", "PHEV"],
+                              "chemistry": ["LFP", "NMC811", "NMC811"],
+                              "share": [0.3, 0.7, 1.0], "source": "test"})
+    fleet = project_fleet(history=history, survival=given["survival"], battery=battery,
+                          chemistry=chemistry, options=FleetOptions(years_after_plan=3))
+    sold = {(r["market"], r["powertrain"], r["year"]): r for r in rows}
+    for year_sold in range(2024, 2027):  # held flat: the 2023 rows again
+        for market in ("AA", "BB"):
+            for powertrain in ("BEV", "PHEV"):
+                sold[(market, powertrain, year_sold)] = sold[(market, powertrain, 2023)]
+    in_use = fleet["fleet"].set_index(["market", "powertrain", "year"])["vehicles_in_use"]
+    kwh = fleet["packs_retired"].set_index(["market", "year", "chemistry"])["kwh"]
+    for market in ("AA", "BB"):
+        for year in range(2020, 2027):
+            for powertrain in ("BEV", "PHEV"):
+                expected = sum(sold[(market, powertrain, v)]["sales_vehicles"]
+                               * vehicle_share(year - v + 0.5) for v in range(2020, year + 1))
+                assert in_use[(market, powertrain, year)] == pytest.approx(expected, rel=1e-12)
+            for name, parts in (("LFP", (("BEV", 0.3),)),
+                                ("NMC811", (("BEV", 0.7), ("PHEV", 1.0)))):
+                expected = sum(share * sold[(market, powertrain, v)]["sales_vehicles"]
+                               * sold[(market, powertrain, v)]["battery_kwh"]
+                               * (pack_share(year - v - 0.5) - pack_share(year - v + 0.5))
+                               for powertrain, share in parts for v in range(2020, year + 1))
+                assert float(kwh.get((market, year, name), 0.0)) == pytest.approx(
+                    expected, rel=1e-9, abs=1e-9)
