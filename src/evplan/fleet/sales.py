@@ -6,7 +6,8 @@ CSV of history, or both: history fills the years before the plan's first year. T
 default chemistry); with a strategic plan's ``kit_shipments`` (vehicles assembled in the
 market from CKD/SKD kits, with the kit's origin) its totals equal the ``sales`` table's by
 market, program and year.
-Pack size (``battery_kwh``) comes from the inputs' ``programs`` table.
+Pack size (``battery_kwh``) comes from the inputs' ``programs`` table, as the run recorded
+it (``metadata.battery_kwh_by_program`` of a Result or of a run folder's ``run.json``).
 
 The result is one tidy table with columns ``market``, ``year``, ``powertrain``,
 ``program``, ``origin``, ``battery_kwh``, ``chemistry`` and ``sales_vehicles``.
@@ -175,7 +176,8 @@ def read_run_folder(folder: str | Path, programs: TableSource = None) -> PlanSal
     (and a strategic run's ``kit_shipments.parquet``).
 
     The programs table (pack sizes) is read from ``programs`` when given, else from the
-    input folder named in ``run.json`` (``metadata.origin``) when it still exists, else the
+    sizes ``run.json`` recorded (``metadata.battery_kwh_by_program``), else from the input
+    folder named in ``run.json`` (``metadata.origin``) when it still exists, else the
     powertrain defaults are used.
 
     Raises
