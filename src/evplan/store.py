@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -49,6 +48,7 @@ from evplan.store_checks import (
     foreign_content,
     header_problem,
     missing_columns,
+    pending_log,
     quoted,
     recorded_tables,
     retype_untyped,
@@ -58,7 +58,7 @@ from evplan.store_checks import (
 )
 from evplan.store_hash import inputs_hash, table_hash_parts
 from evplan.store_lock import FolderBusy, duckdb_locked, folder_lock
-from evplan.store_rows import table_rows, to_arrow
+from evplan.store_rows import json_text, table_rows, to_arrow
 from evplan.store_spill import remove_dead_spills, use_spill_folder
 
 __all__ = ["DEFAULT_STORE", "STUDY_TABLES", "ResultsStore", "RunRecord", "StoreError",
@@ -155,16 +155,6 @@ STUDY_KPIS = {"study_objective": "objective_usd", "study_expected_margin":
               "study_vss": "vss_usd"}
 
 
-def _json(value: Any) -> str:
-    def default(item: Any) -> Any:
-        if isinstance(item, np.generic):
-            return item.item()
-        if isinstance(item, np.ndarray):
-            return item.tolist()
-        return str(item)
-    return json.dumps(value, default=default, sort_keys=True)
-
-
 def _interrupted(error: Exception) -> bool:
     """Whether DuckDB stopped a query for a Ctrl-C: it catches the KeyboardInterrupt and
     raises ``RuntimeError('Query interrupted')`` (or an ``InterruptException``)."""
@@ -185,6 +175,16 @@ def _refuse_foreign(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise _NotAStore(f"evplan: {path} is a DuckDB database that evplan did not make (it "
                          f"holds {named}); evplan leaves it as it is. Pass --store with "
                          "another file name.")
+
+
+def _refuse_foreign_log(path: Path) -> None:
+    """Refuse another program's database before a writer opens it: DuckDB would merge its
+    pending log (``.wal``) into the file. Read only, both stay as they are; skipped when
+    this process has the file open already (its log is replayed)."""
+    if pending_log(path):
+        with contextlib.suppress(duckdb.ConnectionException), duckdb.connect(
+                str(path), read_only=True) as probe:
+            _refuse_foreign(probe, path)
 
 
 def _refuse_unreadable(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -280,6 +280,8 @@ class ResultsStore:
                     raise StoreError(f"evplan: the results store could not be opened: "
                                      f"{problem.removeprefix('the results store ')}. Pass --store "
                                      "with another file name, or --no-record.")
+                if not (read_only or creating):
+                    _refuse_foreign_log(self.path)
                 connection = duckdb.connect(str(self.path), read_only=read_only)
                 use_spill_folder(connection, self.path)  # never <store>.tmp, a user's name
                 if read_only:
@@ -367,15 +369,15 @@ class ResultsStore:
             "created_at": [r.created_at.replace(tzinfo=None) for r in records],
             "scenario": [r.scenario for r in records],
             "base_scenario": [r.base_scenario for r in records],
-            "overrides": [_json(list(r.overrides)) for r in records],
+            "overrides": [json_text(list(r.overrides)) for r in records],
             "inputs_hash": [r.inputs_hash for r in records],
             "status": [r.status for r in records],
             "objective_usd": [float(r.objective_usd) for r in records],
             "batch_id": [r.batch_id for r in records],
             "case_label": [r.case_label for r in records],
-            "parameters": [_json(dict(r.parameters)) for r in records],
-            "metadata": [_json(dict(r.metadata)) for r in records],
-            "tables": [_json(sorted(r.tables)) for r in records],
+            "parameters": [json_text(dict(r.parameters)) for r in records],
+            "metadata": [json_text(dict(r.metadata)) for r in records],
+            "tables": [json_text(sorted(r.tables)) for r in records],
         })
         kpis = pd.concat([r.kpis[["kpi", "year", "key", "value", "unit"]].assign(
             run_id=r.run_id) for r in records], ignore_index=True)

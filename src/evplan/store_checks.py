@@ -113,6 +113,12 @@ def header_problem(path: Path) -> str | None:
     return None
 
 
+def pending_log(path: Path) -> bool:
+    """Whether the store ``path`` has a log (``.wal``) with entries not yet in the file."""
+    log = path.with_name(path.name + ".wal")
+    return log.is_file() and log.stat().st_size > 0
+
+
 def _duckdb_log(log: Path) -> bool:
     """Whether ``log`` is absent, empty, or starts as DuckDB's write-ahead logs start (their
     first entry, the log's version: field 100 = 98, field 101 = the version)."""

@@ -3,12 +3,27 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["table_rows", "to_arrow"]
+__all__ = ["json_text", "table_rows", "to_arrow"]
+
+
+def json_text(value: Any) -> str:
+    """``value`` as the JSON text the ``runs`` table keeps (keys sorted; NumPy scalars and
+    arrays as numbers and lists, anything else as its text)."""
+    def default(item: Any) -> Any:
+        if isinstance(item, np.generic):
+            return item.item()
+        if isinstance(item, np.ndarray):
+            return item.tolist()
+        return str(item)
+    return json.dumps(value, default=default, sort_keys=True)
 
 
 def to_arrow(frame: pd.DataFrame) -> pa.Table:

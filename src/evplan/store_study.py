@@ -11,7 +11,8 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.outputs.marker import new_run_id
-from evplan.store import STUDY_KPIS, RunRecord, _json, inputs_hash
+from evplan.store import STUDY_KPIS, RunRecord, inputs_hash
+from evplan.store_rows import json_text
 
 __all__ = ["study_record"]
 
@@ -33,7 +34,7 @@ def study_record(result: Any, *, data: NetworkData | None = None,
     study = result.study
     scenarios = result.scenarios.copy()
     overrides = {s.name: list(s.overrides) for s in study.scenarios}
-    scenarios.insert(2, "overrides", [_json(overrides.get(str(name), []))
+    scenarios.insert(2, "overrides", [json_text(overrides.get(str(name), []))
                                       for name in scenarios["scenario"]])
     values = {kpi: getattr(result, field) for kpi, field in STUDY_KPIS.items()}
     rows = [{"kpi": kpi, "key": "all", "value": float(value), "unit": "USD"}

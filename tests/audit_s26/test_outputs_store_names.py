@@ -137,3 +137,42 @@ def test_a_log_duckdb_left_is_still_replayed(tmp_path: Path) -> None:
     assert header_problem(path) is None
     with duckdb.connect(str(path)) as connection:
         assert connection.execute("SELECT i FROM t").fetchall() == [(7,)]
+
+
+def _left_with_a_log(path: Path, statements: list[str]) -> None:
+    """Run ``statements`` on ``path`` in a process killed before its checkpoint: the
+    last one stays in DuckDB's log (``.wal``) beside the file."""
+    code = ("import duckdb, os, sys\n"
+            "c = duckdb.connect(sys.argv[1])\n"
+            "c.execute('PRAGMA disable_checkpoint_on_shutdown')\n"
+            "for statement in sys.argv[2:]:\n"
+            "    c.execute(statement)\n"
+            "os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", code, str(path), *statements], check=True)
+    assert path.with_name(path.name + ".wal").stat().st_size > 0
+
+
+def test_another_programs_database_with_a_pending_log_is_left_byte_for_byte(
+        tmp_path: Path, result: evplan.Result) -> None:
+    """Opened to write, DuckDB merged the other program's log into its file (274 KB ->
+    536 KB, the .wal gone) before evplan saw the tables and said it left it as it was."""
+    path = tmp_path / "theirs.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("CREATE TABLE mydata (i INTEGER); INSERT INTO mydata VALUES (1)")
+    _left_with_a_log(path, ["INSERT INTO mydata VALUES (2)"])
+    log = path.with_name("theirs.duckdb.wal")
+    before = (path.read_bytes(), log.read_bytes())
+    with pytest.raises(StoreError, match=r"evplan did not make \(it holds mydata\)"):
+        ResultsStore(path).record(result, scenario="base")
+    assert (path.read_bytes(), log.read_bytes()) == before
+
+
+def test_an_evplan_store_with_a_pending_log_still_records(
+        tmp_path: Path, result: evplan.Result) -> None:
+    store = ResultsStore(tmp_path / "runs.duckdb")
+    first = store.record(result, scenario="base")
+    _left_with_a_log(store.path, [f"UPDATE runs SET scenario = 'edited' WHERE run_id = "
+                                  f"'{first}'"])
+    second = store.record(result, scenario="again")
+    runs = store.runs().set_index("run_id")["scenario"].to_dict()
+    assert runs == {first: "edited", second: "again"}
