@@ -21,6 +21,8 @@ import hashlib
 import importlib.util
 import os
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -97,26 +99,68 @@ def shared_plotlyjs(root: str | Path) -> Path | None:
         # written under its writer's name (.<name>.<pid>-<start>-<hex>.part), so a later
         # run removes what a killed one left (4.8 MB each), and only that
         remove_stale_parts(path.parent, path.name)
-        staging = path.parent / f".{path.name}.{OwnerToken.new()}.part"
-        # made under its final staging name at once (a new name only): a kill at any point
-        # leaves at most this .part, which the next run's remove_stale_parts clears
-        handle = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(plotlyjs_bytes())
-            os.chmod(staging, 0o644)
+        with _opened(path.parent) as at:
+            if at is None:  # _assets became a link since it was checked: write nothing
+                return None
+            staging = at.name(f".{path.name}.{OwnerToken.new()}.part")
+            # made under its final staging name at once (a new name only): a kill at any
+            # point leaves at most this .part, which the next run's remove_stale_parts clears
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+            handle = (os.open(staging, flags, 0o644) if at.descriptor is None
+                      else os.open(staging, flags, 0o644, dir_fd=at.descriptor))
             try:
-                os.link(staging, path)  # a new name only: never replaces a file written since
-            except FileExistsError:
-                return shared_plotlyjs(root) if path.is_file() else None
-        finally:
-            staging.unlink(missing_ok=True)
+                with os.fdopen(handle, "wb") as file:
+                    file.write(plotlyjs_bytes())
+                os.chmod(staging, 0o644, dir_fd=at.descriptor)
+                try:  # a new name only: never replaces a file written since
+                    os.link(staging, at.name(path.name), src_dir_fd=at.descriptor,
+                            dst_dir_fd=at.descriptor)
+                except FileExistsError:
+                    return shared_plotlyjs(root) if path.is_file() else None
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(staging, dir_fd=at.descriptor)
     except BaseException:
         if made:  # a failed write (a full disk) leaves no empty _assets behind
             with contextlib.suppress(OSError):
                 path.parent.rmdir()
         raise
     return path
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+@dataclass(frozen=True)
+class _At:
+    """Where the shared file's names are resolved: relative to ``descriptor``, the
+    ``_assets`` folder opened without following a link (so a link swapped in for it after
+    it was checked is never written through), or, where the system has no ``dir_fd``
+    (Windows), as paths under ``folder``."""
+
+    folder: Path
+    descriptor: int | None = None
+
+    def name(self, name: str) -> str:
+        """``name`` as the calls take it with ``dir_fd=self.descriptor``."""
+        return name if self.descriptor is not None else str(self.folder / name)
+
+
+@contextlib.contextmanager
+def _opened(folder: Path) -> Iterator[_At | None]:
+    """:class:`_At` for ``folder``; None when it is a link (or not a folder) by now."""
+    if not {os.open, os.chmod, os.link, os.unlink} <= os.supports_dir_fd:
+        yield _At(folder)
+        return
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+    except OSError:
+        yield None
+        return
+    try:
+        yield _At(folder, descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def shared_src(root: str | Path, page_folder: Path) -> str | None:
