@@ -47,6 +47,7 @@ from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex, build_index
 from evplan.model.requirements import requirement_holes
 from evplan.results.result import Result
+from evplan.results.run_files import PACK_SIZES_KEY, pack_sizes
 from evplan.scenarios.warm_bases import BasisBank
 from evplan.scenarios.warm_fit import same_shape_tables, same_structure
 from evplan.scenarios.warm_load import Loaded
@@ -472,7 +473,7 @@ class WarmModel:
             "build_seconds": update_seconds,
             "solve_seconds": run.seconds,
             "mip_gap": run.mip_gap,
-            "origin": data.origin,
+            "origin": data.origin, PACK_SIZES_KEY: pack_sizes(data.tables["programs"]),
             "solve_mode": mode,
             "simplex_iterations": int(self.highs.getInfo().simplex_iteration_count),
         }
