@@ -71,6 +71,15 @@ def _check_columns(
     return not missing
 
 
+def _booleans(column: pd.Series) -> np.ndarray:
+    """Which cells hold ``True``/``False`` (a bool column, or bools among other values)."""
+    if pd.api.types.is_bool_dtype(column):
+        return np.ones(len(column), dtype=bool)
+    if column.dtype == object:
+        return column.map(lambda value: isinstance(value, bool | np.bool_)).to_numpy(dtype=bool)
+    return np.zeros(len(column), dtype=bool)
+
+
 def _check_numbers(
     table: pd.DataFrame,
     name: str,
@@ -80,6 +89,8 @@ def _check_numbers(
     allow_inf: bool = False,
 ) -> np.ndarray:
     values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+    # True/False are not numbers (to_numeric reads them as 1 and 0).
+    values = np.where(_booleans(table[column]), np.nan, values)
     bad = np.isnan(values) | (values < 0) | (~allow_inf & np.isinf(values))
     positions = np.flatnonzero(bad)
     for position in positions[:_MAX_PER_CHECK]:
