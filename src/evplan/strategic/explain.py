@@ -2,7 +2,8 @@
 
 The elastic copy lets every requirement fall short at a large penalty: committed sales,
 the break-even floor of plants without a strategy row (``plant-minimum``) and of strategic
-plants on their running capacity (``strategic-plant-minimum``). Each shortfall becomes a
+plants on their running capacity (``strategic-plant-minimum``), and a carbon cap
+(``carbon-cap``) may be exceeded. Each shortfall becomes a
 sentence naming the input row, the amount and the strategic rule that blocks supply
 (market not entered or not allowed yet, no homologation, program outside its life, no
 plant allowed to build it, a steering side no plant builds, a plant that runs, full, all
@@ -121,6 +122,22 @@ def _module_reasons(m: Any, run: Any, index: ModelIndex, flows: pd.DataFrame, ma
     return reasons
 
 
+def _carbon_cap_lines(data: NetworkData, m: Any, run: Any) -> list[str]:
+    """A sentence per carbon cap (``carbon_prices.cap_t_co2``) the elastic plan exceeds."""
+    if "carbon_cap_excess" not in m.variables:
+        return []
+    excess = values_of(m, run, "carbon_cap_excess")
+    capped = data["carbon_prices"][data["carbon_prices"]["cap_t_co2"].notna()].sort_values(
+        "year")
+    return [f"the carbon cap of {capped.iloc[position]['cap_t_co2']:,.0f} t in "
+            f"{capped.iloc[position]['year']} (carbon_prices.csv row "
+            f"{capped.iloc[position]['row']}) cannot be met: the plan's commitments and "
+            f"minimum production emit {excess[position]:,.0f} t more. Raise cap_t_co2, relax "
+            "committed sales and min_utilisation, or let the plants shrink, close or mothball "
+            "(plant_strategy.csv)."
+            for position in np.flatnonzero(excess > TOLERANCE_VEHICLES)]
+
+
 def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
                                     solver: SolverOptions | None = None) -> list[str]:
     """One sentence per requirement the strategic plan cannot meet (see the module docstring)."""
@@ -200,5 +217,6 @@ def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
                          " Lower min_utilisation, or let the plant change "
                          "(plant_strategy.csv).")
 
+    lines += _carbon_cap_lines(data, m, run)
     return lines or ["HiGHS reported the model infeasible but the elastic copy needs no "
                      "shortfall; rerun with --debug and report this as a bug."]
