@@ -37,7 +37,8 @@ import pytest
 from scipy.optimize import linprog
 
 import evplan
-from evplan.data import validate_tables
+from evplan.data import NetworkData, validate_tables
+from evplan.verify import check_compliance
 
 YEARS = (2025, 2026, 2027)
 RATE = 0.1
@@ -373,11 +374,18 @@ def _check_reported(result: evplan.Result, tables: dict[str, pd.DataFrame]) -> N
 
 
 @functools.cache
+def solved(seed: int) -> tuple[NetworkData, evplan.Result]:
+    """evplan's inputs and plan of case ``seed``."""
+    tables, scenario = network(seed)
+    data = validate_tables(tables, scenario)
+    return data, evplan.optimize(data)
+
+
+@functools.cache
 def compare(seed: int) -> dict[str, float]:
     """Solve case ``seed`` both ways, check, and say what the plan used (cached)."""
-    tables, scenario = network(seed)
-    data = validate_tables({name: frame.copy() for name, frame in tables.items()}, scenario)
-    result = evplan.optimize(data)
+    tables = network(seed)[0]
+    result = solved(seed)[1]
     assert result.status == "optimal", result.status
     assert result.metadata["compliance_check"] == "passed"
     value = float(result.objective_usd)
@@ -422,3 +430,20 @@ def test_the_cases_exercise_borrowing_groups_and_sales_with_kits() -> None:
 @pytest.mark.parametrize("seed", [seed for seed in range(40) if seed not in FAST])
 def test_more_cases_agree(seed: int) -> None:
     compare(seed)
+
+
+def test_the_certificate_holds_the_debt_to_the_limit_its_kit_cars_raise() -> None:
+    """Case 1 sells only kit cars in M1; in 2025 it owes 0.2 x 1.0 x 1,391.8 = 278.36
+    credits, all of its borrowing room, which the kit cars alone give (a limit blind to kits
+    would be 0). Owing 5 more and banking them (the balance unchanged) breaks the limit."""
+    data, result = solved(1)
+    assert check_compliance(data, result.tables) == []
+    tables = {name: frame.copy() for name, frame in result.tables.items()}
+    zev = tables["zev_compliance"]
+    row = zev.index[(zev["market"] == "M1") & (zev["year"] == 2025)][0]
+    assert zev.loc[row, "vehicles"] == pytest.approx(zev.loc[row, "kit_vehicles"])
+    assert zev.loc[row, "credits_owed"] == pytest.approx(0.2 * zev.loc[row, "vehicles"])
+    zev.loc[row, "credits_owed"] += 5.0
+    zev.loc[row, "credits_banked"] += 5.0
+    problems = check_compliance(data, tables)
+    assert "ZEV mandate M1 2025: 283.360 credits owed, above the limit 278.360" in problems
