@@ -48,6 +48,7 @@ __all__ = [
     "Problem",
     "SolverLimitError",
     "VerificationError",
+    "render_problems",
 ]
 
 EXIT_OK = 0
@@ -118,19 +119,34 @@ class InputError(EvplanError):
 
     def render(self) -> str:
         """Return the problems as the CLI prints them, grouped by file."""
-        lines: list[str] = []
-        files = list(dict.fromkeys(problem.file for problem in self.problems))
-        for file in files:
-            in_file = [problem for problem in self.problems if problem.file == file]
-            total = sum(problem.count for problem in in_file)
-            if total == 0:  # only notes (count 0): rows that load but never apply
-                noun = "note" if len(in_file) == 1 else "notes"
-                lines.append(f"evplan: {len(in_file)} {noun} on {file} (not problems)")
-            else:
-                noun = "problem" if total == 1 else "problems"
-                lines.append(f"evplan: {total} {noun} in {file}")
-            lines.extend(f"  * {problem.message}" for problem in in_file)
-        return "\n".join(lines)
+        return render_problems(self.problems)
+
+
+def render_problems(problems: Sequence[Problem]) -> str:
+    """``problems`` as the CLI prints them, grouped by file: a file's problems under
+    "evplan: N problems in FILE", a file with notes only (``count`` 0: rows that load but
+    never apply) under "evplan: N notes on FILE (not problems)".
+
+    Examples
+    --------
+    >>> print(render_problems([Problem("routes.csv", "note: row 5 lies outside the horizon.",
+    ...                                5, count=0)]))
+    evplan: 1 note on routes.csv (not problems)
+      * note: row 5 lies outside the horizon.
+    """
+    lines: list[str] = []
+    files = list(dict.fromkeys(problem.file for problem in problems))
+    for file in files:
+        in_file = [problem for problem in problems if problem.file == file]
+        total = sum(problem.count for problem in in_file)
+        if total == 0:  # only notes (count 0): rows that load but never apply
+            noun = "note" if len(in_file) == 1 else "notes"
+            lines.append(f"evplan: {len(in_file)} {noun} on {file} (not problems)")
+        else:
+            noun = "problem" if total == 1 else "problems"
+            lines.append(f"evplan: {total} {noun} in {file}")
+        lines.extend(f"  * {problem.message}" for problem in in_file)
+    return "\n".join(lines)
 
 
 class InfeasibleError(EvplanError):

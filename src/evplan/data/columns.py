@@ -117,7 +117,7 @@ def _fraction_hint(column: Column, value: float) -> str:
 
 def _not_a_number(column: Column, text: str, kind: str) -> str:
     """Why ``text`` is not a number of ``column``, and what to write instead."""
-    found = f"{column.name} = '{text}' is not {kind}"
+    found = f"{column.name} = '{shown(text)}' is not {kind}"  # U+200B as <U+200B>
     lowered = text.lower().lstrip("+-")
     if lowered in ("nan", "inf", "infinity", "none", "null", "<na>", "na", "n/a", "#num!"):
         blank = (" or leave the cell blank" + (f" for the default {column.default:g}"
@@ -199,7 +199,8 @@ def _check_numeric(
         numbers = np.round(np.where(np.abs(numbers) < 2.0**53, numbers, np.nan))
         return pd.Series(pd.array(numbers, dtype="Int64"),  # type: ignore[call-overload]
                          index=frame.index)
-    return pd.Series(numbers, index=frame.index, dtype=float)
+    # + 0.0: a cell '-0' is 0, not -0.0 (which tables and reports would print as '-0')
+    return pd.Series(numbers + 0.0, index=frame.index, dtype=float)
 
 
 #: Text columns whose cells are free text (a label or a citation), where a word such as

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
-from evplan.data.lookalike import difference, folded
+from evplan.data.lookalike import difference, folded, shown
 from evplan.data.products import product_members
 from evplan.errors import Problem
 from evplan.schema import TABLES
@@ -125,10 +125,11 @@ def _group_spellings(grouped: pd.DataFrame, label: str) -> list[Problem]:
                 rows_text = ", ".join(map(str, variants[other]))
                 found.append(Problem(label, f"row{'s' if len(variants[other]) > 1 else ''} "
                                      f"{rows_text}: "
-                                     f"averaging_group '{other}' of {market} is not "
-                                     f"'{first}' (rows {', '.join(map(str, variants[first]))})"
-                                     f": {why}, so its years would be assessed as another "
-                                     f"group. Write '{first}'.", variants[other][0]))
+                                     f"averaging_group '{shown(other)}' of {market} is not "
+                                     f"'{shown(first)}' (rows "
+                                     f"{', '.join(map(str, variants[first]))}): {why}, so "
+                                     "its years would be assessed as another group. "
+                                     f"Write '{shown(first)}'.", variants[other][0]))
     return found
 
 

@@ -33,7 +33,8 @@ from evplan.data.files import column_letter, load_yaml
 from evplan.errors import InputError, Problem
 from evplan.schema.scenario import SCENARIO_FIELDS
 
-__all__ = ["SCENARIO_SHEET", "SOURCES_SHEET", "cell_text", "read_sheets", "scenario_from_sheets"]
+__all__ = ["SCENARIO_SHEET", "SOURCES_SHEET", "cell_text", "named_like", "read_sheets",
+           "scenario_from_sheets"]
 
 SCENARIO_SHEET = "scenario"
 SOURCES_SHEET = "sources"
@@ -150,18 +151,49 @@ def _sheet_key(title: str) -> str:
     return "_".join(title.replace("-", " ").replace("_", " ").split()).casefold()
 
 
+def _singular(key: str) -> str:
+    return key[:-3] + "y" if key.endswith("ies") else key.removesuffix("s")
+
+
+#: Sheets and files of an input that are not tables and name none ('scenarios' is the
+#: catalog beside 'scenario', not a misspelling of it).
+_NOT_TABLES = frozenset({"scenarios", "readme"})
+
+
+def named_like(title: str, names: Collection[str]) -> str | None:
+    """The one of ``names`` that ``title`` writes another way (case, spaces, hyphens,
+    underscores, a plural's or a singular's s), else None; a name of ``names`` itself, and
+    ``scenarios`` or ``README``, write none.
+
+    Examples
+    --------
+    >>> named_like("committed_sale", ["committed_sales", "duties"]), named_like("Duty", ["duties"])
+    ('committed_sales', 'duties')
+    >>> named_like("scenarios", ["scenario"]), named_like("plant_tiers", ["plants"])
+    (None, None)
+    """
+    key = _sheet_key(title)
+    if title in names or key in _NOT_TABLES:
+        return None
+    exact = {_sheet_key(name): name for name in names}
+    if key in exact:
+        return exact[key]
+    loose = {_singular(_sheet_key(name)): name for name in names}
+    return loose.get(_singular(key))
+
+
 def _misnamed(workbook_name: str, titles: list[str], read: Collection[str],
               problems: list[Problem]) -> None:
     """A sheet named like a sheet evplan reads, but not exactly, while that one is missing.
 
-    ``Plants`` or ``plants `` (a trailing space Excel keeps) would be ignored and the table
-    reported missing, with every id that refers to it; the message names the sheet to rename.
+    ``Plants`` or ``plants `` (a trailing space Excel keeps), ``committed_sale`` would be
+    ignored and the table reported missing, with every id that refers to it, or, for an
+    optional table, silently have no rows; the message names the sheet to rename.
     """
-    wanted = {_sheet_key(name): name for name in read}
     present = set(titles)
     for title in titles:
-        name = wanted.get(_sheet_key(title))
-        if name is not None and title != name and name not in present:
+        name = named_like(title, read)
+        if name is not None and name not in present:
             problems.append(Problem(f"{workbook_name}, sheet {title}", f"the sheet {title!r} is "
                                     f"not read: evplan reads a sheet named exactly {name!r} "
                                     "(case, spaces and underscores count). Rename the sheet "

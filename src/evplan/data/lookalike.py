@@ -123,6 +123,8 @@ def difference(found: str) -> str:
     'U+0421 CYRILLIC CAPITAL LETTER ES)'
     >>> difference("CN\\u200b").split(" (")[1]
     'U+200B ZERO WIDTH SPACE)'
+    >>> difference("CN\\u200b").split(" holds")[0]  # where it is, as <U+XXXX>
+    "'CN<U+200B>'"
     """
     foreign = sorted({char for char in found if not char.isascii()})
     if not foreign:
@@ -132,7 +134,7 @@ def difference(found: str) -> str:
         named = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
                           for char in hidden)
         what = "an invisible character" if len(hidden) == 1 else "invisible characters"
-        return f"'{found}' holds {what} ({named})"
+        return f"'{shown(found)}' holds {what} ({named})"
     spaces = [char for char in foreign if char in _LOOKALIKE_SPACES]
     if spaces and len(spaces) == len(foreign):
         named = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
@@ -142,10 +144,12 @@ def difference(found: str) -> str:
             unicodedata.combining(char) for char in foreign):
         named = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
                           for char in foreign)
-        return (f"'{found}' writes an accent as a separate combining mark ({named}), another "
-                "Unicode form of the same letters: type the letter again")
+        return (f"'{shown(found)}' writes an accent as a separate combining mark ({named}), "
+                "another Unicode form of the same letters: type the letter again")
     named = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, 'UNNAMED')}"
                       for char in foreign)
     if len(foreign) == 1:
-        return f"'{found}' has a letter from another alphabet that looks like a Latin one ({named})"
-    return f"'{found}' has letters from another alphabet that look like Latin ones ({named})"
+        return (f"'{shown(found)}' has a letter from another alphabet that looks like a Latin "
+                f"one ({named})")
+    return (f"'{shown(found)}' has letters from another alphabet that look like Latin ones "
+            f"({named})")

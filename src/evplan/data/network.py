@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from evplan.errors import Problem
+
 __all__ = ["NetworkData", "ScenarioSettings", "require_network_data"]
 
 
@@ -69,11 +71,16 @@ class NetworkData:
         Table name -> typed table.
     origin : str
         Where the inputs came from (a folder or workbook path), for messages.
+    notes : tuple of Problem
+        What validation remarked on inputs that load (a :class:`~evplan.errors.Problem`
+        with ``count=0``: a lane or duty row wholly outside the horizon); empty in the usual
+        case. :func:`evplan.errors.render_problems` prints them as ``evplan validate`` does.
     """
 
     scenario: ScenarioSettings
     tables: Mapping[str, pd.DataFrame]
     origin: str = "<memory>"
+    notes: tuple[Problem, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))

@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from evplan.data.columns import MAX_ROWS_PER_KIND, report_rows
-from evplan.data.excel import SCENARIO_SHEET, SOURCES_SHEET, read_sheets, scenario_from_sheets
+from evplan.data.excel import (
+    SCENARIO_SHEET,
+    SOURCES_SHEET,
+    named_like,
+    read_sheets,
+    scenario_from_sheets,
+)
 from evplan.data.files import SCENARIO_FILE, read_csv_table, read_scenario_file
 from evplan.data.overlay import read_layered_folder
 from evplan.errors import InputError, Problem
@@ -409,11 +415,15 @@ def _read_folder(folder: Path, complete: bool = True,
     tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     stop = False
+    misnamed = _misnamed_files(folder)
     for name, table in TABLES.items():
         file = folder / table.file
         labels[name] = table.file
         if not file.exists():
-            if table.required and complete:
+            if name in misnamed:  # 'committed_sale.csv': its rows would be left out, silently
+                problems.append(misnamed[name])
+                stop = stop or table.required
+            elif table.required and complete:
                 problems.append(Problem(table.file, f"{table.file} is missing from {folder}. "
                                         f"Add it with the columns {', '.join(table.column_names)} "
                                         "(see docs/inputs.md)."))
@@ -438,6 +448,29 @@ def _read_folder(folder: Path, complete: bool = True,
     if stop:
         raise InputError(problems)
     return RawInputs(tables, labels, scenario, SCENARIO_FILE, str(folder), problems)
+
+
+def _misnamed_files(folder: Path) -> dict[str, Problem]:
+    """Table name -> a problem naming the CSV file of ``folder`` that writes its file name
+    another way ('committed_sale.csv', 'Plants.csv', 'routes.CSV'): evplan would not read
+    it, and an optional table would have no rows without a word."""
+    try:
+        files = [path.name for path in folder.iterdir()
+                 if path.suffix.lower() == ".csv" and path.is_file()]
+    except OSError:
+        return {}  # an unreadable folder: the per-file messages say what cannot be read
+    found: dict[str, Problem] = {}
+    for file in sorted(files):
+        stem = file[:-len(".csv")]
+        name = named_like(stem, TABLES)  # None for a table's own name
+        if stem in TABLES and file != TABLES[stem].file:
+            name = stem  # 'routes.CSV'
+        if name is not None and name not in found:
+            found[name] = Problem(file, f"{file} is not read: evplan reads a file named exactly "
+                                  f"{TABLES[name].file} (case, spaces and underscores "
+                                  f"count), which {folder} lacks, so its rows "
+                                  f"would be left out. Rename the file to {TABLES[name].file}.")
+    return found
 
 
 def _read_workbook(workbook: Path) -> RawInputs:

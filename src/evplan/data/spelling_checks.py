@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evplan.data.columns import add_limited, row_label
-from evplan.data.lookalike import difference, folded, latin
+from evplan.data.lookalike import difference, folded, latin, shown
 from evplan.data.spellings import spelled_two_ways
 from evplan.errors import Problem
 from evplan.schema import TABLES
@@ -28,7 +28,7 @@ Tables = dict[str, pd.DataFrame]
 def check_spellings(tables: Tables, labels: dict[str, str], problems: list[Problem]) -> None:
     """Every check of a name spelled another way (case, look-alike or invisible characters)
     than the same name elsewhere: countries, makers, segments and ids."""
-    check_country_codes(tables, labels, problems)
+    check_country_codes(tables, labels, problems)  # builds the countries' spellings once
     check_maker_names(tables, labels, problems)
     named = {problem.row for problem in problems if problem.file == labels["programs"]}
     for column, consequence in (("segment", "a demand row for the segment would not pool "
@@ -58,7 +58,7 @@ def canonical_countries(tables: Tables) -> dict[str, str]:
     >>> canonical_countries(tables)
     {'cn': 'CN'}
     """
-    canonical = _canonical_by_fold(tables)
+    canonical = _canonical_by_fold(_spellings_by_fold(tables))
     mapping = {code: canonical[folded(code)] for name in ("markets", "plants")
                for code in texts(tables[name]["country"])
                if code and code != canonical[folded(code)]}
@@ -81,14 +81,21 @@ COUNTRY_COLUMNS = (("duties", "origin"), ("countervailing_duties", "origin"),
                    ("production_credits", "country"))
 
 
-def _canonical_by_fold(tables: Tables) -> dict[str, str]:
-    """Folded country code (:func:`~evplan.data.lookalike.folded`) -> the spelling to write:
-    the first in plain letters in markets.csv, then plants.csv, else the first made plain."""
+def _spellings_by_fold(tables: Tables) -> dict[str, list[str]]:
+    """Folded country code (:func:`~evplan.data.lookalike.folded`) -> its spellings in
+    markets.csv, then plants.csv, in row order (built once per check and shared)."""
     spellings: dict[str, list[str]] = {}
     for name in ("markets", "plants"):
         for country in tables[name]["country"]:
             if isinstance(country, str) and country:
                 spellings.setdefault(folded(country), []).append(country)
+    return spellings
+
+
+def _canonical_by_fold(spellings: dict[str, list[str]]) -> dict[str, str]:
+    """Folded country code -> the spelling to write: the first in plain letters in
+    markets.csv, then plants.csv, else the first made plain (``spellings`` from
+    :func:`_spellings_by_fold`)."""
     return {fold: next((code for code in codes if code.isascii()), latin(codes[0]))
             for fold, codes in spellings.items()}
 
@@ -101,11 +108,12 @@ def check_country_codes(tables: Tables, labels: dict[str, str], problems: list[P
     but for case would never apply either, silently (a countervailing duty on 'Cn' is not
     charged on vehicles from 'CN'), so it is an error with the code to write.
     """
-    _check_plant_and_market_countries(tables, labels, problems)
+    spellings = _spellings_by_fold(tables)
+    _check_plant_and_market_countries(tables, labels, spellings, problems)
     known = texts(tables["plants"]["country"]) | texts(tables["markets"]["country"])
     # The spelling to write, as plants.csv and markets.csv are told to write it: 'EU' where
     # a market's country is 'E' + U+200B + 'U' (named on its own row), not the invisible one.
-    by_fold = _canonical_by_fold(tables)
+    by_fold = _canonical_by_fold(spellings)
     for name, column in COUNTRY_COLUMNS:
         frame = tables.get(name)
         if frame is None or frame.empty or column not in frame:
@@ -117,15 +125,17 @@ def check_country_codes(tables: Tables, labels: dict[str, str], problems: list[P
             continue
         table = TABLES[name]
         add_limited(problems, labels[name], [
-            Problem(labels[name], f"{row_label(table, frame, i)}: {column} '{codes[i]}' is not "
-                    f"the country of any plant or market, but '{by_fold[folded(codes[i])]}' "
-                    f"is: {_unseen(_odd(codes[i], by_fold[folded(codes[i])]), 'country codes')}"
+            Problem(labels[name], f"{row_label(table, frame, i)}: {column} "
+                    f"'{shown(codes[i])}' is not the country of any plant or market, but "
+                    f"'{by_fold[folded(codes[i])]}' is: "
+                    f"{_unseen(_odd(codes[i], by_fold[folded(codes[i])]), 'country codes')}"
                     ", so this row would never apply. "
                     f"Write '{by_fold[folded(codes[i])]}'.", int(frame.loc[i, "row"]))
             for i in frame.index[codes.isin(distinct)]])
 
 
 def _check_plant_and_market_countries(tables: Tables, labels: dict[str, str],
+                                      spellings: dict[str, list[str]],
                                       problems: list[Problem]) -> None:
     """A plant's or market's country spelled another way than the same country elsewhere
     in plants.csv or markets.csv, but for case, look-alike or invisible characters ('cn'
@@ -133,12 +143,8 @@ def _check_plant_and_market_countries(tables: Tables, labels: dict[str, str],
     duty, default_duty_rate if set) and no duty row for 'CN' would apply to its exports,
     silently; so would one holding an invisible character (a zero-width space) beside the
     same code typed plainly in another table. The spelling to write is the markets' (first
-    in row order, plain letters first), else the plants', without invisible characters."""
-    spellings: dict[str, list[str]] = {}
-    for name in ("markets", "plants"):
-        for country in tables[name]["country"]:
-            if isinstance(country, str) and country:
-                spellings.setdefault(folded(country), []).append(country)
+    in row order, plain letters first), else the plants', without invisible characters.
+    ``spellings``: :func:`_spellings_by_fold` of ``tables``."""
     canonical = {fold: next((code for code in codes if code.isascii()), codes[0])
                  for fold, codes in spellings.items() if len(set(codes)) > 1}
     if not canonical and all(code.isascii() for codes in spellings.values() for code in codes):
@@ -154,7 +160,7 @@ def _check_plant_and_market_countries(tables: Tables, labels: dict[str, str],
             if (want is None or want == code) and any(
                     not char.isascii() and not latin(char) for char in code):
                 found.append(Problem(labels[name], f"{row_label(table, frame, i)}: country "
-                                     f"'{code}': {difference(code)}, so no row of another "
+                                     f"'{shown(code)}': {difference(code)}, so no row of another "
                                      f"table written '{latin(code)}' (a duty, an exchange rate)"
                                      f" would apply to it. Write '{latin(code)}'.",
                                      int(frame.loc[i, "row"])))
@@ -163,10 +169,11 @@ def _check_plant_and_market_countries(tables: Tables, labels: dict[str, str],
                 continue
             odd = _odd(code, want)
             found.append(Problem(labels[name], f"{row_label(table, frame, i)}: country "
-                                 f"'{code}' is not '{want}', the country of other plants or "
-                                 f"markets: {_unseen(odd, 'country codes')}, so they would be "
-                                 "two countries (sales between them pay import duty, and duty "
-                                 f"rows for one do not apply to the other). Write '{want}'.",
+                                 f"'{shown(code)}' is not '{shown(want)}', the country of "
+                                 f"other plants or markets: {_unseen(odd, 'country codes')}, "
+                                 "so they would be two countries (sales between them pay "
+                                 "import duty, and duty rows for one do not apply to the other). "
+                                 f"Write '{shown(want)}'.",
                                  int(frame.loc[i, "row"])))
         add_limited(problems, labels[name], found)
 
@@ -207,8 +214,8 @@ def check_maker_names(tables: Tables, labels: dict[str, str], problems: list[Pro
     table = TABLES["countervailing_duties"]
     label = labels["countervailing_duties"]
     add_limited(problems, label, [
-        Problem(label, f"{row_label(table, duties, i)}: maker '{makers[i]}' is not the maker "
-                f"of any program, but '{by_fold[folded(makers[i])]}' is: "
+        Problem(label, f"{row_label(table, duties, i)}: maker '{shown(makers[i])}' is not "
+                f"the maker of any program, but '{by_fold[folded(makers[i])]}' is: "
                 f"{_unseen(makers[i], 'makers')}, so this row would never apply. Write "
                 f"'{by_fold[folded(makers[i])]}'.", int(duties.loc[i, "row"]))
         for i in duties.index if isinstance(makers[i], str) and makers[i] not in known
@@ -224,7 +231,8 @@ def check_maker_names(tables: Tables, labels: dict[str, str], problems: list[Pro
     label = labels["programs"]
     add_limited(problems, label, [
         Problem(label, f"{row_label(TABLES['programs'], programs, i)}: maker "
-                f"'{programs.loc[i, 'maker']}' is not a maker countervailing_duties names, but "
+                f"'{shown(programs.loc[i, 'maker'])}' is not a maker countervailing_duties "
+                "names, but "
                 f"'{named[folded(programs.loc[i, 'maker'])]}' is: "
                 f"{_unseen(programs.loc[i, 'maker'], 'makers')}, so its countervailing duties "
                 f"would never apply. Write '{named[folded(programs.loc[i, 'maker'])]}'.",

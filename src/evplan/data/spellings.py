@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evplan.data.columns import MAX_ROWS_PER_KIND, row_label
-from evplan.data.lookalike import difference, folded
+from evplan.data.lookalike import difference, folded, shown
 from evplan.errors import Problem
 from evplan.schema import Table
 
@@ -69,7 +69,7 @@ def spelled_two_ways(frame: pd.DataFrame, column: str, table: Table, label: str,
         # the spelling to write: in plain letters, on most rows, first in row order
         first = max(variants, key=lambda name: (name.isascii(), len(variants[name]),
                                                 -variants[name][0]))
-        shown = ", ".join(map(str, variants[first][:3]))
+        first_rows = ", ".join(map(str, variants[first][:3]))
         for index in frame.index:
             value = frame.loc[index, column]
             if value not in variants or value == first:
@@ -78,10 +78,11 @@ def spelled_two_ways(frame: pd.DataFrame, column: str, table: Table, label: str,
             why = difference(odd)
             if case_noun and why == "they differ in case":
                 why = f"{case_noun} are case-sensitive"
-            found.append(Problem(label, f"{row_label(table, frame, index)}: {column} '{value}' "
-                                 f"is not '{first}' (row{'s' if len(variants[first]) > 1 else ''}"
-                                 f" {shown}): {why}, so {consequence}. "
-                                 f"{fix.format(first=first)}", int(frame.loc[index, "row"])))
+            found.append(Problem(label, f"{row_label(table, frame, index)}: {column} "
+                                 f"'{shown(value)}' is not '{shown(first)}' (row"
+                                 f"{'s' if len(variants[first]) > 1 else ''} {first_rows}): "
+                                 f"{why}, so {consequence}. {fix.format(first=shown(first))}",
+                                 int(frame.loc[index, "row"])))
     if len(found) > MAX_ROWS_PER_KIND:
         more = len(found) - MAX_ROWS_PER_KIND
         found = [*found[:MAX_ROWS_PER_KIND], Problem(

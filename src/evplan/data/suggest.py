@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from evplan.data.lookalike import difference, folded
+from evplan.data.lookalike import difference, folded, shown
 
 __all__ = ["did_you_mean", "quoted_list"]
 
@@ -30,7 +30,7 @@ def did_you_mean(value: str, candidates: Iterable[str]) -> str:
         # plainly here may be answered by one with an invisible character in its own table).
         odd = next((text for text in (str(value), same[0])
                     if any(not char.isascii() for char in text)), None)
-        return f" Did you mean '{same[0]}'?" + (f" {difference(odd)}." if odd else "")
+        return f" Did you mean '{shown(same[0])}'?" + (f" {difference(odd)}." if odd else "")
     matches = difflib.get_close_matches(str(value), pool, n=1, cutoff=0.6)
     if not matches:
         lowered = {candidate.lower(): candidate for candidate in pool}

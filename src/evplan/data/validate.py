@@ -268,7 +268,7 @@ def validate_inputs(raw: RawInputs) -> NetworkData:
     assert scenario is not None
     return NetworkData(scenario=scenario, tables={name: frame.reset_index(drop=True)
                                                   for name, frame in typed.items()},
-                       origin=raw.origin)
+                       origin=raw.origin, notes=tuple(problems))  # notes only (count 0)
 
 
 def _without_missing_column_follow_ons(raw: RawInputs, found: list[Problem]
@@ -313,6 +313,19 @@ def _without_missing_column_follow_ons(raw: RawInputs, found: list[Problem]
 #: The value a spelling check's problem is about: "row 3, plant 'CN-XYG': country 'cn' is
 #: not 'CN' ..." -> 'cn' (check_spellings writes every message so).
 _SPELLED = re.compile(r"': [a-z_]+ '(.*?)'(?= is not|: )")
+#: A character a message shows as <U+200B> (:func:`~evplan.data.lookalike.shown`).
+_SHOWN_CHARACTER = re.compile(r"<U\+([0-9A-F]{4,6})>")
+
+
+def _unshown(text: str) -> str:
+    """The value a message quotes as ``shown(value)``: 'P1<U+200B>' -> 'P1' + U+200B."""
+    return _SHOWN_CHARACTER.sub(lambda match: chr(int(match.group(1), 16)), text)
+
+
+def _quotes(message: str, value: str) -> bool:
+    """Whether ``message`` quotes ``value``, as typed or with its invisible characters
+    shown as <U+XXXX>."""
+    return f"'{value}'" in message or f"'{shown(value)}'" in message
 
 
 def _roots_first(hidden: list[tuple[Problem, str]], found: list[Problem], roots: int
@@ -337,13 +350,13 @@ def _roots_first(hidden: list[tuple[Problem, str]], found: list[Problem], roots:
     for problem in found[:roots]:
         spelled = _SPELLED.search(problem.message)
         if spelled and problem.row is not None:
-            odd.setdefault((problem.file, problem.row), set()).add(spelled.group(1))
+            odd.setdefault((problem.file, problem.row), set()).add(
+                _unshown(spelled.group(1)))
     if not odd:
         return found
     values = sorted({value for group in odd.values() for value in group})
-    quoted = [f"'{value}'" for value in values]
     first = [problem for problem, value in hidden if problem.row is None or not any(
-        other.file == problem.file and other.row == problem.row and f"'{value}'" in other.message
+        other.file == problem.file and other.row == problem.row and _quotes(other.message, value)
         for other in found)] + found[:roots]
     later: list[Problem] = []
     folded: list[tuple[Problem, list[str]]] = []  # each follow-on, with the values it quotes
@@ -352,7 +365,7 @@ def _roots_first(hidden: list[tuple[Problem, str]], found: list[Problem], roots:
         more = problem.row is None and problem.message.startswith("... and ")
         on_root = (problem.file, problem.row) in odd
         quotes = [] if more or on_root or not problem.count else [
-            value for value, text in zip(values, quoted, strict=True) if text in problem.message]
+            value for value in values if _quotes(problem.message, value)]
         if quotes or (follows and more):
             folded.append((problem, quotes or folded[-1][1]))
             follows = True
