@@ -35,10 +35,10 @@ def _delta_cells(runs: list[RunData], label: str) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize(("kpi", "label", "change", "shown"), [
-    ("margin", "Margin a year (undiscounted)", -2e-6, "+USD 0"),
+    ("margin", "Margin a year (undiscounted)", -2e-6, "USD 0"),
     ("margin", "Margin a year (undiscounted)", -3e6, "−USD 3 m"),
     ("margin", "Margin a year (undiscounted)", 3e6, "+USD 3 m"),
-    ("global_sales", "Global sales", -0.2, "+0"),
+    ("global_sales", "Global sales", -0.2, "0"),
     ("global_sales", "Global sales", -400.0, "−400"),
 ])
 def test_delta_text(base_run: RunData, kpi: str, label: str, change: float,
@@ -54,4 +54,4 @@ def test_share_deltas_use_the_same_minus(base_run: RunData) -> None:
     assert [cell["text"] for cell in cells] == ["−0.3 pt", "−0.3 pt"]
     tiny = _delta_cells([base_run, _variant(base_run, "sales_share_by_origin", -1e-7)],
                         f"Share of global sales built in {origin}")
-    assert [cell["text"] for cell in tiny] == ["+0.0 pt", "+0.0 pt"]
+    assert [cell["text"] for cell in tiny] == ["0.0 pt", "0.0 pt"]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.errors import InputError, Problem
-from evplan.outputs.files import formula_like
+from evplan.outputs.files import unmarked
 
 __all__ = ["PACK_SIZES_KEY", "check_volumes", "pack_sizes", "read_manifest", "read_programs",
            "read_table_file"]
@@ -91,12 +91,7 @@ def _read_result_csv(path: Path) -> pd.DataFrame:
     for column in frame.columns:
         if column in ID_COLUMNS:
             frame[column] = text[column]
-        if not (pd.api.types.is_numeric_dtype(frame[column])
-                or pd.api.types.is_bool_dtype(frame[column])):
-            frame[column] = frame[column].map(
-                lambda value: value[1:] if isinstance(value, str) and value.startswith("'")
-                and formula_like(value[1:]) else value)
-    return frame
+    return unmarked(frame)  # headers and text cells, as write_csv marked them
 
 
 def check_volumes(frame: pd.DataFrame, columns: dict[str, tuple[str, ...]], label: str) -> None:
