@@ -303,6 +303,31 @@ def _vss_label(eev_status: str) -> str:
             else "VSS (not proven, see below)")
 
 
+def _range(pair: list[float] | None) -> str:
+    """``low to high`` of a proven range (USD millions), '' when there is none."""
+    if pair is None:
+        return ""
+    low, high = pair
+    return f"{_money(low)} to {'unbounded' if not math.isfinite(high) else _money(high)}"
+
+
+def _ranges_note(meta: dict[str, object]) -> str:
+    """What the proven ranges are and why the values are not points."""
+    gap = float(meta["solver_mip_gap"])  # type: ignore[arg-type]
+    source = ("each scenario solved alone" if meta.get("bound_from") == "wait-and-see"
+              else "the extensive form")
+    return (f"Every MILP is solved to a relative gap of {gap:g} (--mip-gap), so the objective, "
+            f"EVPI and VSS are known only within the proven ranges: from the plans found and "
+            f"the solvers' bounds (the plan's bound from {source}). On an objective this "
+            f"size a gap of {gap:g} is {_width(gap * abs(float(meta['bound_usd'])))}"  # type: ignore[arg-type]
+            " wide; a negative EVPI, VSS or regret is noise within it.")
+
+
+def _width(usd: float) -> str:
+    """A width in USD millions, or in dollars below 0.1 M (which would print as 0.0 M)."""
+    return _money(usd) if abs(usd) >= 0.05e6 else f"USD {usd:,.0f}"
+
+
 def _show(result: object) -> None:
     from rich.table import Table
 
@@ -311,18 +336,23 @@ def _show(result: object) -> None:
     console.print(f"Study {study.name}: {meta['scenarios']} scenarios, revealed "
                   f"{study.revelation_year or 'after the horizon'}; {meta['shared_elements']} "
                   f"shared decisions, {meta['nonanticipativity_rows']} non-anticipativity rows; "
-                  f"status {result.status}, gap {meta['mip_gap']:.2%}.")  # type: ignore[attr-defined]
-    table = Table("value", "USD")
-    for label, value in (
-            ("objective (minus the worst regret)" if study.objective == "minimax-regret"
-             else "objective (E + λ CVaR)", result.objective_usd),  # type: ignore[attr-defined]
-            ("expected margin", result.expected_margin_usd),  # type: ignore[attr-defined]
-            (f"CVaR {study.alpha:g}", result.cvar_usd),  # type: ignore[attr-defined]
-            ("EVPI", result.evpi_usd),  # type: ignore[attr-defined]
-            (_vss_label(str(meta.get("eev_status", "optimal"))),
+                  f"status {result.status}, gap "  # type: ignore[attr-defined]
+                  f"{meta['mip_gap']:.2%}; plan: {meta.get('plan_from', 'extensive form')}.")
+    ranges = meta.get("intervals_usd", {})
+    table = Table("value", "USD", *(("proven range, USD",) if ranges else ()))
+    for key, label, value in (
+            ("objective", "objective (minus the worst regret)"
+             if study.objective == "minimax-regret" else "objective (E + λ CVaR)",
+             result.objective_usd),  # type: ignore[attr-defined]
+            ("", "expected margin", result.expected_margin_usd),  # type: ignore[attr-defined]
+            ("", f"CVaR {study.alpha:g}", result.cvar_usd),  # type: ignore[attr-defined]
+            ("evpi", "EVPI", result.evpi_usd),  # type: ignore[attr-defined]
+            ("vss", _vss_label(str(meta.get("eev_status", "optimal"))),
              result.vss_usd)):  # type: ignore[attr-defined]
-        table.add_row(label, _money(value))
+        table.add_row(label, _money(value), *((_range(ranges.get(key)),) if ranges else ()))
     console.print(table)
+    if ranges:
+        console.print(_ranges_note(meta))
     scenarios = result.scenarios  # type: ignore[attr-defined]
     per = Table(*scenarios.columns)
     for row in scenarios.itertuples(index=False):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from evplan.errors import InfeasibleError, SolverLimitError
+from evplan.errors import InfeasibleError, InputError, Problem, SolverLimitError
 from evplan.highs import SolverOptions
 from evplan.twostage.extensive import ExtensiveRun, solve_extensive
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from evplan.data import NetworkData
     from evplan.model.index import ModelIndex
     from evplan.twostage.solve import _Remote, _Scenario
+    from evplan.twostage.tree import Study
 
 __all__ = ["eev_status", "raise_if_unservable", "raise_no_plan", "why_no_plan"]
 
@@ -132,3 +133,17 @@ def raise_if_unservable(name: str, data: NetworkData, index: ModelIndex,
         raise InfeasibleError([f"scenario '{name}' has no feasible plan even on its own: "
                                f"{line}" for line in
                                explain_strategic_infeasibility(data, index, solver)])
+
+
+def _no_strategic(study: Study) -> InputError:
+    return InputError([Problem("scenarios.yaml", f"study '{study.name}': the inputs have no "
+                               "strategic table (plant_strategy.csv, ...), so there is no "
+                               "first-stage decision to share. Run it on strategic inputs "
+                               "such as china-strategic.")])
+
+
+def _changes_decisions(study: Study, name: str) -> Problem:
+    return Problem("scenarios.yaml", f"study '{study.name}': scenario '{name}' changes which "
+                   "network decisions exist (its overrides add or remove plants, programs, "
+                   "markets or sites, or change their years). Overrides of a study may change "
+                   "numbers only; change them in scenarios.yaml.")

@@ -2,21 +2,22 @@
 
 :func:`stochastic` runs, in order:
 
-1. apply each scenario's overrides to the inputs and build its strategic model;
-2. pick the shared first-stage elements (:data:`evplan.model.strategic.FIRST_STAGE`
-   variables of years up to the revelation year) and check they are the same elements in
-   every scenario;
-3. solve the extensive form (:mod:`evplan.twostage.extensive`): the recourse problem RP;
+1. apply each scenario's overrides and build its strategic model; pick the shared
+   first-stage elements (:data:`evplan.model.strategic.FIRST_STAGE` variables of years up
+   to the revelation year) and check they are the same in every scenario;
+2. wait-and-see: each scenario alone (WS, EVPI = WS - RP), and each one's first stage
+   completed in every scenario (regret); the expected-value plan (every coefficient
+   probability-weighted) completed in every scenario (EEV, VSS = RP - EEV);
+3. the best of those known plans, when within the MIP gap of the wait-and-see bound
+   (:mod:`evplan.twostage.known`), else the extensive form (:mod:`evplan.twostage.
+   extensive`) with the best known plan as its cutoff: the recourse problem RP;
 4. check every scenario's plan against that scenario's tables
-   (:func:`evplan.strategic.check.check_plan` and :func:`evplan.solve.certify`), the
-   shared values against non-anticipativity, and the CVaR value against the sorted
-   definition (:func:`evplan.twostage.risk.cvar`); any violation raises VerificationError;
-5. wait-and-see: each scenario alone (WS, EVPI = WS - RP);
-6. the expected-value plan (every coefficient probability-weighted), its first stage fixed
-   in every scenario (EEV, VSS = RP - EEV);
-7. regret: each scenario's own plan (its first stage) fixed in every scenario.
+   (:func:`evplan.strategic.check.check_plan` and :func:`evplan.solve.certify`), the shared
+   values against non-anticipativity, and the CVaR against the sorted definition
+   (:func:`evplan.twostage.risk.cvar`); any violation raises VerificationError.
 
-All values are on the study's objective, E[margin] + lambda x CVaR_alpha(margin).
+All values are on the study's objective, E[margin] + lambda x CVaR_alpha(margin), with the
+ranges they are proven to lie in (``metadata['intervals_usd']``).
 """
 
 from __future__ import annotations
@@ -42,8 +43,25 @@ from evplan.scenarios.apply import apply_scenario, catalog_for
 from evplan.scenarios.overrides import Catalog
 from evplan.strategic.milp import MilpRunner
 from evplan.twostage.extensive import Block, ExtensiveRun, averaged_block, solve_extensive
+from evplan.twostage.known import (
+    Completions,
+    KnownPlan,
+    _better_of,
+    _fixed_values,
+    intervals,
+    own_plans,
+    plan_run,
+    tighten,
+    wait_and_see_bound,
+)
 from evplan.twostage.mean_inputs import applied_inputs, mean_block
-from evplan.twostage.no_plan import eev_status, raise_if_unservable, raise_no_plan
+from evplan.twostage.no_plan import (
+    _changes_decisions,
+    _no_strategic,
+    eev_status,
+    raise_if_unservable,
+    raise_no_plan,
+)
 from evplan.twostage.risk import (
     cvar,
     empty_regret,
@@ -200,20 +218,6 @@ class _Remote:
         return out
 
 
-def _no_strategic(study: Study) -> InputError:
-    return InputError([Problem("scenarios.yaml", f"study '{study.name}': the inputs have no "
-                               "strategic table (plant_strategy.csv, ...), so there is no "
-                               "first-stage decision to share. Run it on strategic inputs "
-                               "such as china-strategic.")])
-
-
-def _changes_decisions(study: Study, name: str) -> Problem:
-    return Problem("scenarios.yaml", f"study '{study.name}': scenario '{name}' changes which "
-                   "network decisions exist (its overrides add or remove plants, programs, "
-                   "markets or sites, or change their years). Overrides of a study may change "
-                   "numbers only; change them in scenarios.yaml.")
-
-
 def _check_shared(study: Study, name: str, mine: pd.DataFrame, shared: np.ndarray,
                   first: tuple[pd.DataFrame, np.ndarray] | None) -> Problem | None:
     """The problem when scenario ``name``'s shared first-stage elements differ from the
@@ -264,12 +268,15 @@ def _build_remote(client: Any, data: NetworkData, study: Study, catalog: Catalog
 
 
 def _fixed_runs(scenarios: list[_Scenario], values: np.ndarray | None, solver: SolverOptions,
-                remote: _Remote | None) -> list[ExtensiveRun]:
-    """Each scenario alone, its shared first stage fixed to ``values`` (free when None)."""
+                remote: _Remote | None, only: list[int] | None = None) -> list[ExtensiveRun]:
+    """Each scenario alone (those ``only``, all when None), its shared first stage fixed to
+    ``values`` (free when None)."""
+    chosen = list(range(len(scenarios))) if only is None else only
     if remote is not None:
-        return remote.gather("fixed_runs", values)
-    return [solve_extensive([scenario.block.alone()], solver, fixed=values)
-            for scenario in scenarios]
+        runs = remote.gather("fixed_runs", values)
+        return [runs[s] for s in chosen]
+    return [solve_extensive([scenarios[s].block.alone()], solver, fixed=values)
+            for s in chosen]
 
 
 def _certify(scenarios: list[_Scenario], run: ExtensiveRun, remote: _Remote | None
@@ -347,22 +354,18 @@ def _check_values(study: Study, run: ExtensiveRun, scenarios: list[_Scenario],
                                     run.objective_usd, proven=run.status == "optimal")
 
 
-def _fixed_values(run: ExtensiveRun | HighsRun, scenario: _Scenario) -> np.ndarray:
-    runs = run.runs if isinstance(run, ExtensiveRun) else (run,)
-    primal = runs[0].primal
-    return np.round(primal[scenario.block.runner.vlabels][scenario.block.shared])
-
-
 def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOptions,
-              plans: list[HighsRun] | None = None, remote: _Remote | None = None
-              ) -> tuple[np.ndarray, list[str]]:
+              plans: list[HighsRun] | None = None, remote: _Remote | None = None,
+              completions: Completions | None = None) -> tuple[np.ndarray, list[str]]:
     """Each scenario's best margin with the shared first stage fixed to ``values``.
 
-    When ``plans`` is a list, each scenario's run (its plan, when it has one) is appended.
+    When ``plans`` is a list, each scenario's run (its plan, when it has one) is appended;
+    ``completions`` solves each (first stage, scenario) pair once.
     """
     margins = np.full(len(scenarios), -np.inf)
     statuses = []
-    runs = _fixed_runs(scenarios, values, solver, remote)
+    runs = (completions.runs(values) if completions is not None
+            else _fixed_runs(scenarios, values, solver, remote))
     for s, (scenario, run) in enumerate(zip(scenarios, runs, strict=True)):
         statuses.append(run.status)
         if run.has_solution:
@@ -377,8 +380,8 @@ def _evaluate(scenarios: list[_Scenario], values: np.ndarray, solver: SolverOpti
 def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
                          solver: SolverOptions, metadata: dict[str, Any],
                          plans: list[HighsRun] | None = None,
-                         remote: _Remote | None = None, datas: list[Any] | None = None
-                         ) -> np.ndarray | None:
+                         remote: _Remote | None = None, datas: list[Any] | None = None,
+                         completions: Completions | None = None) -> np.ndarray | None:
     """Each scenario's margin with the expected-value plan's shared decisions fixed (and,
     into ``plans``, each scenario's completed plan)."""
     try:
@@ -393,44 +396,11 @@ def _expected_value_plan(scenarios: list[_Scenario], blocks: list[Block],
     if not ev_run.has_solution:
         raise_no_plan(ev_run, "the expected-value problem")
     values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
-    margins, statuses = _evaluate(scenarios, values, solver, plans, remote)
+    margins, statuses = _evaluate(scenarios, values, solver, plans, remote, completions)
     metadata["expected_value_problem_usd"] = ev_run.objective_usd
+    metadata["expected_value_first_stage"] = [float(v) for v in values]
     metadata["eev_status"] = eev_status(ev_run, [sc.name for sc in scenarios], statuses)
     return margins
-
-
-def _better_of(run: ExtensiveRun, ev_runs: list[HighsRun], ev_margins: np.ndarray,
-               eev: float, study: Study, solver: SolverOptions) -> tuple[ExtensiveRun, str]:
-    """The extensive form's plan, or the expected-value plan completed in every scenario
-    when that is better (or HiGHS has none), with HiGHS's bound and the returned plan's gap.
-
-    HiGHS's MIP dual bound bounds every plan of the extensive form, so it proves the gap of
-    whichever plan is returned. When HiGHS was stopped because its bound came within the
-    MIP gap of EEV (``stopped_at_known``), the returned plan is ``optimal`` at that gap.
-    A plan HiGHS stopped on is judged at the value of its scenario margins (its CVaR
-    helper may be short of the value at risk, so the model's objective can understate it;
-    the plan is reported at that value too: :func:`~.risk.restated`).
-    """
-    source = "extensive form"
-    probabilities = np.array([scenario.probability for scenario in study.scenarios])
-    value = run.objective_usd
-    if run.has_solution and run.status != "optimal" and np.isfinite(run.margins_usd).all():
-        value = risk_objective(run.margins_usd, probabilities, study.risk_weight, study.alpha)
-    if not run.has_solution or value < eev:
-        run = dataclasses.replace(
-            run, has_solution=True, objective_usd=eev, runs=tuple(ev_runs),
-            margins_usd=np.asarray(ev_margins, dtype=float).copy(), eta_usd=float("nan"),
-            cvar_usd=(cvar(ev_margins, probabilities, study.alpha)
-                      if study.risk_weight > 0 else None))
-        source = "expected-value plan"
-    if run.stopped_at_known or source != "extensive form":
-        bound = run.bound_usd
-        gap = (max(0.0, bound - run.objective_usd) / max(abs(run.objective_usd), 1e-9)
-               if np.isfinite(bound) else float("inf"))
-        optimal = gap <= float(solver.mip_gap) * (1 + 1e-9)
-        run = dataclasses.replace(run, mip_gap=gap,
-                                  status="optimal" if optimal else run.status)
-    return run, source
 
 
 def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | None = None, *,
@@ -499,25 +469,67 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     blocks = [scenario.block for scenario in scenarios]
     timings["build_seconds"] = time.perf_counter() - clock
     metadata: dict[str, Any] = {}
+    probabilities = np.array([scenario.probability for scenario in scenarios])
+    names = [scenario.name for scenario in scenarios]
+    integer, weight, alpha = [bool(len(b.runner.integer)) for b in blocks], \
+        study.risk_weight, study.alpha
+    completions = Completions(len(scenarios), lambda values, only: _fixed_runs(
+        scenarios, values, solver, remote, only), integer)
+    # each scenario alone (EVPI, regret): F(its bounds) bounds every shared plan (known.py)
+    clock = time.perf_counter()
+    own: list[ExtensiveRun] = []
+    known: list[KnownPlan] = []
+    evaluated: dict[str, np.ndarray] = {}
+    if evpi or regret:
+        own = _fixed_runs(scenarios, None, solver, remote)
+        if missing := [alone for alone in own if not alone.has_solution]:  # explained
+            raise_no_plan(missing[0], f"study '{study.name}'", scenarios, solver,
+                          study.revelation_year, remote)
+        known, evaluated = own_plans(scenarios, own, completions, probabilities, weight,
+                                     alpha, every=regret)
+    timings["wait_and_see_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
     ev_runs: list[HighsRun] = []
     datas = applied_inputs(data, study, catalog) if remote is not None and vss else None
     ev_margins = (_expected_value_plan(scenarios, blocks, solver, metadata, ev_runs, remote,
-                                       datas) if vss else None)
-    eev = (risk_objective(ev_margins, np.array([b.probability for b in blocks]),
-                          study.risk_weight, study.alpha)
+                                       datas, completions) if vss else None)
+    eev = (risk_objective(ev_margins, probabilities, weight, alpha)
            if ev_margins is not None and np.isfinite(ev_margins).all() else None)
+    if eev is not None:
+        ev_plan, _ = completions.plan("expected-value plan", np.array(
+            metadata["expected_value_first_stage"]), probabilities, weight, alpha)
+        known += [ev_plan] if ev_plan is not None else []
     timings["vss_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    # The EV plan completed in every scenario is a feasible plan of the extensive form: its
-    # value is HiGHS's cutoff, and HiGHS stops once its bound is within the gap of it
-    run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha,
-                          cutoff_usd=eev, known_usd=eev)
-    if eev is not None and not run.has_solution and run.status == "infeasible":
-        run = solve_extensive(blocks, solver, risk_weight=study.risk_weight, alpha=study.alpha)
-    metadata["plan_from"] = "extensive form"
-    if eev is not None and ev_margins is not None:
-        run, metadata["plan_from"] = _better_of(run, ev_runs, ev_margins, eev, study, solver)
+    bound = wait_and_see_bound(own, integer, probabilities, weight, alpha) if own else np.inf
+    best = max(known, key=lambda plan: plan.score) if known else None
+    gap = float(solver.mip_gap)
+    if best is not None and gap * abs(best.score) + 1 < bound - best.score <= 4 * gap * abs(
+            best.score):  # close: the bound and the plan 4x tighter may prove it (known.py)
+        own, best = tighten(own, best, lambda values, to: _fixed_runs(
+            scenarios, values, dataclasses.replace(solver, mip_gap=to), remote), gap / 4,
+            integer, probabilities, weight, alpha)
+        bound = wait_and_see_bound(own, integer, probabilities, weight, alpha)
+        known = [best if plan.plan == best.plan else plan for plan in known]
+        evaluated[best.plan] = best.margins
+        if best.plan == "expected-value":
+            ev_margins, eev = best.margins, best.score
+    if best is not None and bound - best.score <= gap * max(abs(best.score), 1e-9) + 1.0:
+        # proven by the wait-and-see bound: the extensive form is not needed
+        run = plan_run(best, bound, gap, weight, alpha, probabilities, blocks)
+        metadata["plan_from"], metadata["bound_from"] = best.name, "wait-and-see"
+    else:
+        # the best known plan is HiGHS's cutoff, and HiGHS stops once its bound is within
+        # the gap of it
+        cut = best.score if best is not None else None
+        run = solve_extensive(blocks, solver, risk_weight=weight, alpha=alpha,
+                              cutoff_usd=cut, known_usd=cut)
+        if cut is not None and not run.has_solution and run.status == "infeasible":
+            run = solve_extensive(blocks, solver, risk_weight=weight, alpha=alpha)
+        metadata["plan_from"], metadata["bound_from"] = "extensive form", "extensive form"
+        if best is not None:
+            run, metadata["plan_from"] = _better_of(run, list(best.runs), best.margins,
+                                                    best.score, study, solver, best.name)
     timings["solve_seconds"] = time.perf_counter() - clock
     if not run.has_solution:
         raise_no_plan(run, f"study '{study.name}'", scenarios, solver, study.revelation_year,
@@ -528,59 +540,56 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     if problems:
         raise VerificationError([f"stochastic: {line}" for line in problems])
     timings["check_seconds"] = time.perf_counter() - clock
-    probabilities = np.array([scenario.probability for scenario in scenarios])
     margins = np.array([results[scenario.name].objective_usd for scenario in scenarios])
-    names = [scenario.name for scenario in scenarios]
     frame = pd.DataFrame({"scenario": names, "probability": probabilities,
                           "margin_usd": margins})
     regret_rows: list[pd.DataFrame] = []
     run = restated(run, study, margins, probabilities)
     objective = run.objective_usd
     evpi_usd = vss_usd = None
-    clock = time.perf_counter()
-    if evpi or regret:
-        own = _fixed_runs(scenarios, None, solver, remote)
-        for scenario, alone in zip(scenarios, own, strict=True):
-            if not alone.has_solution:
-                raise_no_plan(alone, f"scenario '{scenario.name}' alone")
+    wait_range = eev_range = None
+    if own:
         wait = np.array([alone.objective_usd for alone in own])
         frame["wait_and_see_usd"] = wait
         frame["regret_usd"] = wait - margins
-        evpi_usd = risk_objective(wait, probabilities, study.risk_weight, study.alpha) \
-            - objective
+        evpi_usd = risk_objective(wait, probabilities, weight, alpha) - objective
         metadata["wait_and_see_usd"] = evpi_usd + objective
+        wait_range = (evpi_usd + objective, bound)
         if regret:
-            for scenario, alone in zip(scenarios, own, strict=True):
-                values = _fixed_values(alone, scenario)
-                plan, _ = _evaluate(scenarios, values, solver, remote=remote)
-                regret_rows.append(pd.DataFrame({"plan": scenario.name, "scenario": names,
-                                                 "margin_usd": plan,
-                                                 "regret_usd": wait - plan}))
+            regret_rows += [pd.DataFrame({"plan": name, "scenario": names, "margin_usd":
+                                          evaluated[name], "regret_usd": wait - evaluated[name]})
+                            for name in names]
             regret_rows.append(pd.DataFrame({"plan": "stochastic", "scenario": names,
                                              "margin_usd": margins,
                                              "regret_usd": wait - margins}))
-    timings["wait_and_see_seconds"] = time.perf_counter() - clock
     if ev_margins is not None:
         frame["ev_plan_margin_usd"] = ev_margins
         if eev is not None:
             metadata["eev_usd"] = eev
             vss_usd = objective - eev
+            eev_range = (eev, next((risk_objective(p.bounds, probabilities, weight, alpha)
+                                    for p in known if p.plan == "expected-value"), np.inf))
         if "wait_and_see_usd" in frame and regret:
             regret_rows.append(pd.DataFrame({
                 "plan": "expected-value", "scenario": names, "margin_usd": ev_margins,
                 "regret_usd": frame["wait_and_see_usd"].to_numpy() - ev_margins}))
+    bound_usd = min(run.bound_usd, bound)  # the tighter of two proven bounds
+    proven = max(0.0, bound_usd - objective) / max(abs(objective), 1e-9)
+    if run.status == "time_limit" and proven <= gap * (1 + 1e-9):
+        run = dataclasses.replace(run, status="optimal")
     timings["cpu_seconds"] = time.process_time() - cpu
-    first = scenarios[0]
-    values = _fixed_values(run, first)
-    first_stage = elements[["variable", "element", "year"]].assign(value=values)
-    metadata |= {"workers": len(remote.shards) if remote is not None else 1,
-                 "status": run.status, "mip_gap": run.mip_gap, "bound_usd": run.bound_usd,
+    first_stage = elements[["variable", "element", "year"]].assign(
+        value=_fixed_values(run, scenarios[0]))
+    metadata |= {"intervals_usd": intervals((objective, bound_usd), wait_range, eev_range),
+                 "fixed_first_stage_solves": completions.solves,
+                 "workers": len(remote.shards) if remote is not None else 1,
+                 "status": run.status, "mip_gap": proven, "bound_usd": bound_usd,
                  "mip_nodes": run.nodes, "columns": run.columns, "rows": run.rows,
                  "nonanticipativity_rows": run.nonanticipativity_rows,
                  "shared_elements": len(elements), "scenarios": len(scenarios),
                  "timings": timings, "study": study.as_dict(),
-                 "overrides": {sc.name: list(sc.overrides) for sc in scenarios}}
-    metadata["solver_mip_gap"] = float(solver.mip_gap)
+                 "overrides": {sc.name: list(sc.overrides) for sc in scenarios},
+                 "solver_mip_gap": float(solver.mip_gap)}
     return checked_study(StochasticResult(
         study=study, status=run.status, objective_usd=objective,
         expected_margin_usd=float(probabilities @ margins),
