@@ -86,7 +86,7 @@ def test_a_plain_id_answered_by_one_with_an_invisible_character_says_so() -> Non
     """plant 'CN-HUA' is not in plants.csv, whose id holds a zero-width space: the old
     answer was "Did you mean 'CN-HUA'?", the same text to the eye."""
     text = did_you_mean("CN-HUA", ["CN-HUA\u200b", "JP-OPP"])
-    assert text.startswith(" Did you mean 'CN-HUA\u200b'?")
+    assert text.startswith(" Did you mean 'CN-HUA<U+200B>'?")
     assert "U+200B ZERO WIDTH SPACE" in text
 
 
@@ -215,8 +215,8 @@ def test_a_transfer_price_for_a_market_that_does_not_exist_is_refused(inputs: Pa
     ("segment", "c-suv", "row 7, program 'ROGUE': segment 'c-suv' is not 'C-SUV' (rows 8, 13, "
      "15): they differ in case, so a demand row for the segment would not pool this program. "
      "Write 'C-SUV'."),
-    ("maker", "Nissan\u200b", "row 7, program 'ROGUE': maker 'Nissan\u200b' is not 'Nissan' "
-     "(rows 2, 3, 4): 'Nissan\u200b' holds an invisible character (U+200B ZERO WIDTH SPACE), "
+    ("maker", "Nissan\u200b", "row 7, program 'ROGUE': maker 'Nissan<U+200B>' is not 'Nissan' "
+     "(rows 2, 3, 4): 'Nissan<U+200B>' holds an invisible character (U+200B ZERO WIDTH SPACE), "
      "so a countervailing duty on the maker would not apply to this program. Write 'Nissan'."),
 ])
 def test_a_program_segment_or_maker_spelled_another_way_is_refused(

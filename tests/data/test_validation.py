@@ -287,7 +287,7 @@ def test_a_csv_row_with_fewer_cells_reads_them_as_blank(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("cell", "said"), [
     ("1 000", "is not a number. Write a number in USD/vehicle, without thousands separators "
               "or spaces."),
-    ("1200\u200b", "is not a number: '1200\u200b' holds an invisible character (U+200B ZERO "
+    ("1200\u200b", "is not a number: '1200<U+200B>' holds an invisible character (U+200B ZERO "
                    "WIDTH SPACE). Retype the cell as a number in USD/vehicle."),
     ("1_200", "is not a number. Write a number in USD/vehicle, without thousands "
               "separators.")])
@@ -297,5 +297,6 @@ def test_a_number_with_a_space_or_an_invisible_character_says_which(
     number' with no word on why (audit s22, helper-75)."""
     folder = inputs(tmp_path)
     edit(folder, "routes", 2, "freight_usd_per_vehicle", cell)
-    assert problems(folder) == [f"row 2, route 'P1>M1': freight_usd_per_vehicle = '{cell}' "
+    shown = cell.replace("\u200b", "<U+200B>")  # an invisible character is named, not quoted
+    assert problems(folder) == [f"row 2, route 'P1>M1': freight_usd_per_vehicle = '{shown}' "
                                 + said]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -93,6 +94,10 @@ def run(
     watch.lap("imports")
     try:
         data = load_inputs(path, watch)
+        if data.notes:  # rows that load but never apply (validate shows them too)
+            from evplan.errors import render_problems
+
+            sys.stderr.write(render_problems(data.notes) + "\n")
         # Where the run goes is settled before the solve: a refused target costs nothing.
         name = "-".join(filter(None, [data.scenario.name, scenario]))
         target = new_folder_target(output, name, force=force)
@@ -190,6 +195,10 @@ def validate(
     shown = path if path is not None else "embedded china-export"
     console.print(f"{shown}: scenario '{data.scenario.name}' "
                   f"{data.scenario.first_year}-{data.scenario.last_year} is valid ({counts}).")
+    if data.notes:  # rows that load but never apply: said on clean inputs too
+        from evplan.errors import render_problems
+
+        console.print(render_problems(data.notes), markup=False, highlight=False)
 
 
 @app.command()
