@@ -228,3 +228,38 @@ def test_the_command_prints_the_proven_ranges(tmp_path: Path) -> None:
     for name, value in (("objective", 2.59e6), ("evpi", 0.42e6), ("vss", 0.75e6)):
         low, high = ranges[name]
         assert low - 1 <= value <= high + 1 and high - low <= width, (name, low, high)
+
+
+def test_tighten_keeps_the_better_plan_and_the_lower_bound() -> None:
+    """known.tighten: each scenario keeps the better of two plans and the lower of two
+    proven bounds, for the wait-and-see solves and for the known plan's completions."""
+    from evplan.highs import HighsRun
+    from evplan.twostage.extensive import ExtensiveRun
+    from evplan.twostage.known import KnownPlan, tighten
+
+    def run(value: float, bound: float) -> ExtensiveRun:
+        plan = HighsRun(status="optimal", has_solution=True, objective=value,
+                        primal=np.array([value]), dual=np.zeros(0), mip_gap=0.0, seconds=0.0,
+                        bound=value, nodes=0)
+        return ExtensiveRun(status="optimal", has_solution=True, objective_usd=value,
+                            bound_usd=bound, mip_gap=0.0, seconds=0.0, nodes=0, runs=(plan,),
+                            margins_usd=np.array([value]), eta_usd=np.nan, cvar_usd=None,
+                            nonanticipativity_rows=0, columns=1, rows=0)
+
+    own = [run(100.0, 110.0), run(200.0, 205.0)]
+    best = KnownPlan("expected-value plan", np.array([1.0]), (own[0].runs[0], own[1].runs[0]),
+                     np.array([98.0, 199.0]), np.array([108.0, 204.0]), 0.5 * 98 + 0.5 * 199)
+
+    def solve(values: np.ndarray | None, gap: float) -> list[ExtensiveRun]:
+        assert gap == 0.25
+        if values is None:  # alone: a better plan in 0, a tighter bound in 1
+            return [run(104.0, 109.0), run(199.0, 201.0)]
+        return [run(97.0, 101.0), run(202.0, 203.0)]  # completions
+
+    again, plan = tighten(own, best, solve, 0.25, [True, True], np.array([0.5, 0.5]), 0.0, 0.9)
+    assert [r.objective_usd for r in again] == [104.0, 200.0]
+    assert [r.bound_usd for r in again] == [109.0, 201.0]
+    assert plan.margins.tolist() == [98.0, 202.0]  # the known 98 beats 97; 202 beats 199
+    assert plan.bounds.tolist() == [101.0, 203.0]
+    assert plan.score == pytest.approx(150.0)
+    assert plan.runs[0] is best.runs[0] and plan.runs[1] is not best.runs[1]
