@@ -1,4 +1,4 @@
-"""Notes on inputs that load are shown by `validate` and `run` too (helper-101's leftover, s26).
+"""Notes on inputs that load are shown by `validate`, `run` and `sweep` (helper-101, s26).
 
 A duty row wholly before the horizon is a note (docs/formulation.md, rules table): it loads
 and never applies. `validate` printed notes only beside problems, and `run` never, so on
@@ -52,3 +52,7 @@ def test_validate_and_run_show_a_note_on_clean_inputs(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stderr
     assert "evplan: 1 note on duties.csv (not problems)" in ran.stderr
     assert (tmp_path / "run" / "run.json").exists()
+    swept = _evplan("sweep", "eu-duty-x-freight", str(folder), "--store",
+                    str(tmp_path / "sweep.duckdb"), "--workers", "1")
+    assert swept.returncode == 0, swept.stderr
+    assert swept.stderr.count("evplan: 1 note on duties.csv (not problems)") == 1

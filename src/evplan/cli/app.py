@@ -193,13 +193,25 @@ def default_store() -> Path:
     return DEFAULT_STORE
 
 
-def load_inputs(path: Path | None, watch: Stopwatch | None = None) -> NetworkData:
+def load_inputs(path: Path | None, watch: Stopwatch | None = None,
+                show_notes: bool = True) -> NetworkData:
     """Load an input folder or workbook, or the embedded china-export example when None.
 
     A name that is not a path but an embedded example (``china-strategic``) loads that
     example. With ``watch``, reading and validating are timed as the stages ``load`` and
-    ``validate`` (``evplan.load`` is the same two calls).
+    ``validate`` (``evplan.load`` is the same two calls). With ``show_notes`` the notes on
+    inputs that load (rows that never apply) are written to stderr, for every command that
+    plans from them (``validate`` prints its own, after "is valid").
     """
+    data = _loaded(path, watch)
+    if show_notes and data.notes:
+        from evplan.errors import render_problems
+
+        sys.stderr.write(render_problems(data.notes) + "\n")
+    return data
+
+
+def _loaded(path: Path | None, watch: Stopwatch | None) -> NetworkData:
     from evplan.data import load
     from evplan.examples import china_export_path, example_path
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -93,11 +92,7 @@ def run(
     aside.imported()
     watch.lap("imports")
     try:
-        data = load_inputs(path, watch)
-        if data.notes:  # rows that load but never apply (validate shows them too)
-            from evplan.errors import render_problems
-
-            sys.stderr.write(render_problems(data.notes) + "\n")
+        data = load_inputs(path, watch)  # notes on rows that never apply: on stderr
         # Where the run goes is settled before the solve: a refused target costs nothing.
         name = "-".join(filter(None, [data.scenario.name, scenario]))
         target = new_folder_target(output, name, force=force)
@@ -177,7 +172,7 @@ def validate(
         problems: list[Problem] = []
         data = None
         try:
-            data = load_inputs(path)
+            data = load_inputs(path, show_notes=False)  # shown after "is valid"
         except InputError as error:
             problems.extend(error.problems)
         # scenarios.yaml (or the workbook's scenarios sheet) is an input too: its problems
