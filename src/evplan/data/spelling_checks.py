@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evplan.data.columns import add_limited, row_label
-from evplan.data.lookalike import difference, folded, latin, shown
+from evplan.data.lookalike import difference, folded, hidden, latin, shown
 from evplan.data.spellings import spelled_two_ways
 from evplan.errors import Problem
 from evplan.schema import TABLES
@@ -209,7 +209,8 @@ def check_maker_names(tables: Tables, labels: dict[str, str], problems: list[Pro
     known = texts(tables["programs"]["maker"])
     by_fold: dict[str, str] = {}
     for maker in sorted(known):
-        by_fold.setdefault(folded(maker), maker)
+        if not hidden(maker):  # one with an invisible character is named on its own rows
+            by_fold.setdefault(folded(maker), maker)
     makers = duties["maker"]
     table = TABLES["countervailing_duties"]
     label = labels["countervailing_duties"]
