@@ -59,7 +59,7 @@ from evplan.store_checks import (
 from evplan.store_hash import inputs_hash, table_hash_parts
 from evplan.store_lock import FolderBusy, duckdb_locked, folder_lock
 from evplan.store_rows import json_text, table_rows, to_arrow
-from evplan.store_spill import remove_dead_spills, use_spill_folder
+from evplan.store_spill import connect_spilling, remove_dead_spills
 
 __all__ = ["DEFAULT_STORE", "STUDY_TABLES", "ResultsStore", "RunRecord", "StoreError",
            "inputs_hash", "table_hash_parts"]
@@ -282,8 +282,7 @@ class ResultsStore:
                                      "with another file name, or --no-record.")
                 if not (read_only or creating):
                     _refuse_foreign_log(self.path)
-                connection = duckdb.connect(str(self.path), read_only=read_only)
-                use_spill_folder(connection, self.path)  # never <store>.tmp, a user's name
+                connection = connect_spilling(self.path, read_only)  # never <store>.tmp
                 if read_only:
                     held.close()
                 else:  # under the lock: what a killed writer's DuckDB left

@@ -23,7 +23,7 @@ import duckdb
 
 from evplan.outputs.files import OwnerToken
 
-__all__ = ["remove_dead_spills", "spill_folder", "use_spill_folder"]
+__all__ = ["connect_spilling", "remove_dead_spills", "spill_folder", "use_spill_folder"]
 
 #: The files DuckDB writes into its temporary folder (``duckdb_temp_storage_S32K-0.tmp``,
 #: ``duckdb_temp_block-...``, ``duckdb_temp_<pid>_0_owner``).
@@ -61,6 +61,32 @@ def use_spill_folder(connection: duckdb.DuckDBPyConnection, store: Path) -> None
     folder = str(spill_folder(store)).replace("'", "''")
     with contextlib.suppress(duckdb.NotImplementedException):
         connection.execute(f"SET temp_directory = '{folder}'")
+
+
+def connect_spilling(store: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open ``store`` and point its spill folder at :func:`spill_folder`.
+
+    Parameters
+    ----------
+    store : Path
+        The DuckDB file.
+    read_only : bool
+        Open it read-only.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        The open connection. When setting the folder fails, the connection is closed before
+        the error propagates: a read-write handle is not left open once the caller gives its
+        folder lock back.
+    """
+    connection = duckdb.connect(str(store), read_only=read_only)
+    try:
+        use_spill_folder(connection, store)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
 
 
 def remove_dead_spills(store: Path) -> list[Path]:
