@@ -124,6 +124,8 @@ def charging_problems(tables: Mapping[str, pd.DataFrame], fleet: pd.DataFrame,
         records: list[dict[str, Any]] = mine.to_dict("records")  # type: ignore[assignment]
         fast_share = float(mine.loc[mine["power_kw"] > FAST_ABOVE_KW,
                                     "public_energy_share"].sum())
+        slow_share = float(mine.loc[mine["power_kw"] <= FAST_ABOVE_KW,
+                                    "public_energy_share"].sum())
         for year in years:
             bev = float(stock.get((market, year, "BEV"), 0.0))
             phev = float(stock.get((market, year, "PHEV"), 0.0))
@@ -150,13 +152,15 @@ def charging_problems(tables: Mapping[str, pd.DataFrame], fleet: pd.DataFrame,
                                "peak_hour_arrivals": arrivals, "session_hours": service,
                                "offered_load_erlangs": load,
                                "max_ports_per_station": c["max_ports_per_station"]}
-                group = fast_share if fast else 1 - fast_share
+                group = fast_share if fast else slow_share
+                # no class of the other group: all the public points go to this one
+                points = (all_points if (slow_share if fast else fast_share) <= 0 else
+                          fast_points if fast else all_points - fast_points)
                 within = c["public_energy_share"] / group if group > 0 else 0.0
                 required = afir.public_kw_per_bev * bev + afir.public_kw_per_phev * phev
                 ratio = {"afir": math.ceil(required * c["public_energy_share"]
                                            / c["power_kw"] - 1e-9),
-                         "benchmark": math.ceil((fast_points if fast else all_points
-                                                 - fast_points) * within - 1e-9)}
+                         "benchmark": math.ceil(points * within - 1e-9)}
                 for method in ("afir", "benchmark", "queueing"):
                     full = (market, year, method, c["charger_class"])
                     cells: dict[str, float] = (

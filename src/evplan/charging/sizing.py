@@ -21,7 +21,9 @@ split over charger classes :math:`k` by energy share :math:`w_k`. Sessions per d
   power :math:`P_k`.
 * ``benchmark``: ports :math:`N/r` for the market's EVs per public point :math:`r`, of
   which :math:`N/r_f` fast (DC, above 22 kW) for EVs per fast point :math:`r_f`; fast
-  ports split over DC classes, the rest over AC classes, by energy share.
+  ports split over DC classes, the rest over AC classes, by energy share. A market with
+  no AC class (or none with an energy share) puts all :math:`N/r` on its DC classes, and
+  one with no DC class all on its AC classes.
 
 **Queueing** (``queueing``): per class, the fewest stations of at most :math:`K_k` ports
 that meet the target, each station an M/M/c queue (:mod:`evplan.charging.erlang`):
@@ -194,7 +196,14 @@ def _ratio_ports(energy: pd.DataFrame, demand: pd.DataFrame, parameters: Chargin
     per_fast = table["market"].map(rows["evs_per_public_fast_point"]).to_numpy()
     all_points = evs / per_point
     fast_points = np.minimum(evs / per_fast, all_points)
-    benchmark = np.ceil(np.where(fast, fast_points, all_points - fast_points) * within - 1e-9)
+    # A group with no class (or no energy share) in the market: its points go to the other
+    # group (a market with DC classes only puts every public point on them), not lost.
+    by_year = [table["market"], table["year"]]
+    fast_total = pd.Series(np.where(fast, share, 0.0)).groupby(by_year).transform("sum")
+    slow_total = pd.Series(np.where(fast, 0.0, share)).groupby(by_year).transform("sum")
+    points = np.where(fast, np.where(slow_total.to_numpy() > 0, fast_points, all_points),
+                      np.where(fast_total.to_numpy() > 0, all_points - fast_points, all_points))
+    benchmark = np.ceil(points * within - 1e-9)
     base = table[["market", "year", "charger_class", "power_kw"]]
     return pd.concat([base.assign(method="afir", ports=afir_ports),
                       base.assign(method="benchmark", ports=benchmark)], ignore_index=True)
