@@ -194,18 +194,36 @@ def explain_infeasibility(data: NetworkData, index: ModelIndex | None = None,
         lines += _shared_shortfalls(index, flows, selected[short_positions],
                                     shortfall[short_positions])
     if "carbon_cap_excess" in m.variables:  # issue 16: a carbon cap no plan can meet
-        excess = run.primal[m.variables["carbon_cap_excess"].labels.values.ravel()]
-        capped = data["carbon_prices"][data["carbon_prices"]["cap_t_co2"].notna()].sort_values(
-            "year")
-        for position in np.flatnonzero(excess > TOLERANCE_VEHICLES):
-            rule = capped.iloc[position]
-            lines.append(
-                f"the carbon cap of {rule['cap_t_co2']:,.0f} t in {rule['year']} "
-                f"(carbon_prices.csv row {rule['row']}) cannot be met: the plan's commitments "
-                f"and minimum production emit {excess[position]:,.0f} t more. Raise cap_t_co2 "
-                "or relax committed sales and min_utilisation.")
+        lines += carbon_cap_lines(
+            data, run.primal[m.variables["carbon_cap_excess"].labels.values.ravel()],
+            "Raise cap_t_co2 or relax committed sales and min_utilisation.")
     return lines or ["HiGHS reported the model infeasible but the elastic copy needs no "
                      "shortfall; rerun with --debug and report this as a bug."]
+
+
+def carbon_cap_lines(data: NetworkData, excess_t: np.ndarray, fix: str) -> list[str]:
+    """A sentence per carbon cap (``carbon_prices.cap_t_co2``) an elastic plan exceeds.
+
+    Parameters
+    ----------
+    data : NetworkData
+        The inputs (their capped ``carbon_prices`` rows, by year, are the caps' order).
+    excess_t : numpy.ndarray
+        The elastic copy's ``carbon_cap_excess`` per cap, in t CO2.
+    fix : str
+        What to relax, ending the sentence.
+
+    Returns
+    -------
+    list of str
+    """
+    capped = data["carbon_prices"][data["carbon_prices"]["cap_t_co2"].notna()].sort_values(
+        "year")
+    return [f"the carbon cap of {capped.iloc[position]['cap_t_co2']:,.0f} t in "
+            f"{capped.iloc[position]['year']} (carbon_prices.csv row "
+            f"{capped.iloc[position]['row']}) cannot be met: the plan's commitments and "
+            f"minimum production emit {excess_t[position]:,.0f} t more. {fix}"
+            for position in np.flatnonzero(excess_t > TOLERANCE_VEHICLES)]
 
 
 def _shared_shortfalls(index: ModelIndex, flows: pd.DataFrame, plant_years: np.ndarray,

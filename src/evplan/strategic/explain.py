@@ -25,7 +25,7 @@ from evplan.model.build import build_model
 from evplan.model.index import ModelIndex
 from evplan.model.options import BuildOptions
 from evplan.model.requirements import minimum_gaps
-from evplan.solve import TOLERANCE_VEHICLES, _explain_committed
+from evplan.solve import TOLERANCE_VEHICLES, _explain_committed, carbon_cap_lines
 from evplan.strategic.milp import solve_milp
 from evplan.strategic.tables import values_of
 
@@ -126,16 +126,9 @@ def _carbon_cap_lines(data: NetworkData, m: Any, run: Any) -> list[str]:
     """A sentence per carbon cap (``carbon_prices.cap_t_co2``) the elastic plan exceeds."""
     if "carbon_cap_excess" not in m.variables:
         return []
-    excess = values_of(m, run, "carbon_cap_excess")
-    capped = data["carbon_prices"][data["carbon_prices"]["cap_t_co2"].notna()].sort_values(
-        "year")
-    return [f"the carbon cap of {capped.iloc[position]['cap_t_co2']:,.0f} t in "
-            f"{capped.iloc[position]['year']} (carbon_prices.csv row "
-            f"{capped.iloc[position]['row']}) cannot be met: the plan's commitments and "
-            f"minimum production emit {excess[position]:,.0f} t more. Raise cap_t_co2, relax "
-            "committed sales and min_utilisation, or let the plants shrink, close or mothball "
-            "(plant_strategy.csv)."
-            for position in np.flatnonzero(excess > TOLERANCE_VEHICLES)]
+    return carbon_cap_lines(data, values_of(m, run, "carbon_cap_excess"),
+                            "Raise cap_t_co2, relax committed sales and min_utilisation, or "
+                            "let the plants shrink, close or mothball (plant_strategy.csv).")
 
 
 def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
