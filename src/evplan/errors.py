@@ -127,6 +127,15 @@ def render_problems(problems: Sequence[Problem]) -> str:
     "evplan: N problems in FILE", a file with notes only (``count`` 0: rows that load but
     never apply) under "evplan: N notes on FILE (not problems)".
 
+    Parameters
+    ----------
+    problems : Sequence of Problem
+        Problems and notes, in the order to show them (grouped by file).
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> print(render_problems([Problem("routes.csv", "note: row 5 lies outside the horizon.",

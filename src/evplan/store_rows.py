@@ -16,7 +16,17 @@ __all__ = ["json_text", "table_rows", "to_arrow"]
 
 def json_text(value: Any) -> str:
     """``value`` as the JSON text the ``runs`` table keeps (keys sorted; NumPy scalars and
-    arrays as numbers and lists, anything else as its text)."""
+    arrays as numbers and lists, anything else as its text).
+
+    Parameters
+    ----------
+    value : Any
+        Overrides, parameters, metadata or table names of a run.
+
+    Returns
+    -------
+    str
+    """
     def default(item: Any) -> Any:
         if isinstance(item, np.generic):
             return item.item()

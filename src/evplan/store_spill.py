@@ -57,7 +57,15 @@ def use_spill_folder(connection: duckdb.DuckDBPyConnection, store: Path) -> None
     database, which the connections a process holds to the file share: it is set after
     opening, since DuckDB refuses a second connection opened with other settings than a
     notebook's plain ``duckdb.connect``). Once the database has spilled (into this folder,
-    set by an earlier connection of the process), DuckDB refuses any change: left as is."""
+    set by an earlier connection of the process), DuckDB refuses any change: left as is.
+
+    Parameters
+    ----------
+    connection : duckdb.DuckDBPyConnection
+        An open connection to ``store``.
+    store : Path
+        The DuckDB file.
+    """
     folder = str(spill_folder(store)).replace("'", "''")
     with contextlib.suppress(duckdb.NotImplementedException):
         connection.execute(f"SET temp_directory = '{folder}'")
@@ -95,6 +103,16 @@ def remove_dead_spills(store: Path) -> list[Path]:
     Only a real folder (not a link) named ``.<store>.<token>.spill`` whose owner no longer
     runs and that holds nothing but DuckDB's temporary files is removed: anything else in
     it (a user's file) leaves it as it is.
+
+    Parameters
+    ----------
+    store : Path
+        The DuckDB file whose folder is searched.
+
+    Returns
+    -------
+    list of Path
+        The spill folders removed.
     """
     pattern = re.compile(rf"^\.{re.escape(store.name)}\.(?P<token>\d+-\d+-[0-9a-f]{{8}})"
                          r"\.spill$")

@@ -165,6 +165,17 @@ def named_like(title: str, names: Collection[str]) -> str | None:
     underscores, a plural's or a singular's s), else None; a name of ``names`` itself, and
     ``scenarios`` or ``README``, write none.
 
+    Parameters
+    ----------
+    title : str
+        A file stem or sheet title as the user wrote it.
+    names : Collection of str
+        The table names evplan reads.
+
+    Returns
+    -------
+    str or None
+
     Examples
     --------
     >>> named_like("committed_sale", ["committed_sales", "duties"]), named_like("Duty", ["duties"])
