@@ -58,8 +58,24 @@ def _write(result: object, output: Path, regret: bool) -> None:
     summary = {key: getattr(result, key) for key in (
         "status", "objective_usd", "expected_margin_usd", "cvar_usd", "evpi_usd", "vss_usd")}
     summary["metadata"] = result.metadata  # type: ignore[attr-defined]
-    (output / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n",
-                                         encoding="utf-8")
+    (output / "summary.json").write_text(json.dumps(_strict(summary), indent=2, default=str,
+                                                    allow_nan=False) + "\n", encoding="utf-8")
+
+
+def _strict(value: object) -> object:
+    """``value`` with every non-finite float (an unproven bound: inf) as None: summary.json
+    is strict JSON (no Infinity or NaN, which json.loads of other languages refuse)."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {key: _strict(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(item) for item in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.ndarray):
+        return _strict(value.tolist())
+    return value
 
 
 #: What --frontier takes, for every message about it.

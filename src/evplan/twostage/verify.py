@@ -23,6 +23,7 @@ from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex
 from evplan.model.strategic.objective import strategic_constant_usd
 from evplan.results import Result, compute_kpis, result_tables
+from evplan.results.run_files import PACK_SIZES_KEY, pack_sizes
 from evplan.solve import certify
 from evplan.strategic.check import check_plan, network_skip
 from evplan.strategic.decisions import decision_table
@@ -61,7 +62,9 @@ def scenario_result(name: str, data: NetworkData, m: Any, index: ModelIndex, run
     metadata = {"evplan_version": __version__, "origin": data.origin, "strategic": True,
                 "stochastic_scenario": name, "mip_gap": run.mip_gap,
                 "objective_basis": index.strategic.objective_basis,
-                "strategic_check": "passed"}
+                "strategic_check": "passed",
+                # the packs of this scenario's programs, for project_fleet of this Result
+                PACK_SIZES_KEY: pack_sizes(data.tables["programs"])}
     result = Result(status="optimal" if run.status == "optimal" else run.status,
                     objective_usd=objective, tables=tables, kpis=kpis,
                     scenario={**data.scenario.as_dict(), "scenario": name,
