@@ -37,6 +37,7 @@ from tests.twostage.test_oracle import _by_hand, _study
 
 EXACT = evplan.SolverOptions(mip_gap=1e-9)
 SLOW = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _seeds(fast: list[int], slow: list[int]) -> list[Any]:
@@ -158,7 +159,7 @@ def _oracle_first_stage(result: Any, values: list[float]) -> dict[tuple[str, int
             if row.variable in ("plant_open", "site_open")}
 
 
-@pytest.mark.parametrize("seed", _seeds([0], [6, 12, 17]))
+@pytest.mark.parametrize("seed", _seeds([0, 1], [6, 12, 17]))  # 1: own solves stop short
 def test_reported_ranges_contain_the_exact_values(seed: int) -> None:
     data, catalog, study, _, probabilities, _, blocks, kind = _case(seed)
     assert kind != "minimax"
@@ -180,11 +181,11 @@ def test_reported_ranges_contain_the_exact_values(seed: int) -> None:
     for name, value in truth.items():
         low, high = ranges[name]
         assert low - tol <= value <= high + tol, (name, low, value, high)
-    # the values reported as points lie in their ranges
+    # the values reported as points lie in their ranges (unclamped: EVPI and VSS >= 0)
     for name, value in (("objective", loose.objective_usd), ("evpi", loose.evpi_usd),
                         ("vss", loose.vss_usd)):
         low, high = ranges[name]
-        assert low - tol <= max(value, 0.0 if name != "objective" else value) <= high + tol
+        assert low - tol <= value <= high + tol, (name, low, value, high)
 
 
 @pytest.mark.parametrize("seed", _seeds([28], [18, 38]))  # alike (28: nothing shared)
@@ -216,7 +217,8 @@ def test_the_command_prints_the_proven_ranges(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "evplan.cli", "stochastic", "demand",
                            str(inputs), "-o", str(tmp_path / "out")], cwd=tmp_path,
                           capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "COLUMNS": "200"})
+                          env={**os.environ, "COLUMNS": "200", "PYTHONPATH": os.pathsep.join(
+                              [str(ROOT / "src"), str(ROOT)])})  # this checkout, not civenv's
     assert done.returncode == 0, done.stderr
     assert "proven range" in done.stdout
     assert "0.4 M to 0.4 M" in done.stdout and "2.6 M to 2.6 M" in done.stdout  # EVPI, RP

@@ -37,12 +37,13 @@ if TYPE_CHECKING:
     from evplan.highs import SolverOptions
     from evplan.twostage.tree import Study
 
-__all__ = ["Completions", "KnownPlan", "intervals", "own_plans", "plan_run", "tighten",
-           "wait_and_see_bound"]
+__all__ = ["Completions", "KnownPlan", "best_margins", "intervals", "own_plans", "plan_run",
+           "tighten", "wait_and_see_bound"]
 
 #: Largest distance of a plan's shared values from whole numbers for it to count as the
-#: completion of those whole numbers (non-anticipativity is checked to 10⁻⁶).
-INTEGRAL = 1e-9
+#: completion of those whole numbers (HiGHS's integrality tolerance, 10⁻⁶; non-anticipativity
+#: is checked to 10⁻⁶ too).
+INTEGRAL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,17 @@ class Completions:
 
     @staticmethod
     def _key(values: np.ndarray, s: int) -> tuple[bytes, int]:
-        return (np.asarray(values, dtype=float).tobytes(), s)
+        """The values rounded to 10⁻⁶ (within HiGHS's integrality tolerance of the same
+        whole numbers: one key) plus 0.0 (so -0.0 and 0.0 are the same bytes)."""
+        return ((np.round(np.asarray(values, dtype=float), 6) + 0.0).tobytes(), s)
+
+    def best(self) -> np.ndarray:
+        """Each scenario's best margin of every completion known so far (-inf if none)."""
+        best = np.full(self.count, -np.inf)
+        for (_, s), run in self._known.items():
+            if run.has_solution:
+                best[s] = max(best[s], float(run.objective_usd))
+        return best
 
     def add(self, values: np.ndarray, shared: np.ndarray, s: int, run: ExtensiveRun) -> None:
         """Record ``run`` (a plan of scenario s whose shared values are ``shared``) as its
@@ -181,6 +192,20 @@ def own_plans(scenarios: Sequence[Any], own: Sequence[ExtensiveRun], completions
                                              for r in runs])
         known += [plan] if plan is not None else []
     return known, evaluated
+
+
+def best_margins(own: Sequence[ExtensiveRun], completions: Completions,
+                 plans: Sequence[np.ndarray]) -> np.ndarray:
+    """Each scenario's wait-and-see value: the best plan known for it alone, which is the
+    better of its own solve and every completion of a shared first stage found (the known
+    ones, and ``plans``: margins by scenario). A scenario's own solve stopped at the gap can
+    be beaten by another plan's completion; the best known is still a plan of that scenario
+    alone, so W_s >= it and the regret of every known plan and EVPI are >= 0 (W_s is at most
+    each own solve's proven bound)."""
+    wait = np.array([alone.objective_usd for alone in own], dtype=float)
+    for margins in [completions.best(), *plans]:
+        wait = np.fmax(wait, np.asarray(margins, dtype=float))
+    return wait
 
 
 def _better(first: ExtensiveRun, second: ExtensiveRun) -> ExtensiveRun:

@@ -48,6 +48,7 @@ from evplan.twostage.known import (
     KnownPlan,
     _better_of,
     _fixed_values,
+    best_margins,
     intervals,
     own_plans,
     plan_run,
@@ -546,10 +547,9 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
     regret_rows: list[pd.DataFrame] = []
     run = restated(run, study, margins, probabilities)
     objective = run.objective_usd
-    evpi_usd = vss_usd = None
-    wait_range = eev_range = None
+    evpi_usd = vss_usd = wait_range = eev_range = None
     if own:
-        wait = np.array([alone.objective_usd for alone in own])
+        wait = best_margins(own, completions, [p.margins for p in known] + [margins])
         frame["wait_and_see_usd"] = wait
         frame["regret_usd"] = wait - margins
         evpi_usd = risk_objective(wait, probabilities, weight, alpha) - objective
