@@ -130,3 +130,20 @@ def test_each_scenarios_result_carries_its_programs_pack_sizes() -> None:
     assert expected
     for scenario in result.results.values():
         assert scenario.metadata[PACK_SIZES_KEY] == expected
+
+
+def test_the_report_cards_show_the_proven_ranges_of_evpi_and_vss() -> None:
+    """The EVPI and VSS cards name the range metadata['intervals_usd'] proves them in."""
+    from evplan.report.stochastic import stochastic_cards
+
+    study = SimpleNamespace(objective="expected", risk_weight=0.0, alpha=0.9)
+    result = SimpleNamespace(
+        study=study, status="optimal", objective_usd=138.7e9, expected_margin_usd=138.7e9,
+        cvar_usd=100e9, evpi_usd=2.0e6, vss_usd=0.0,
+        regret=pd.DataFrame(columns=["plan", "scenario", "margin_usd", "regret_usd"]),
+        metadata={"mip_gap": 1e-4, "intervals_usd": {"evpi": [0.0, 7.4e6],
+                                                     "vss": [0.0, float("inf")]}})
+    cards = {card.kpi: card for card in stochastic_cards(result)}
+    assert cards["evpi_usd"].note.endswith("; proven range USD 0 to USD 7 m")
+    assert cards["vss_usd"].note.endswith("; proven at least USD 0 (no proven upper bound)")
+    assert "proven" not in cards["objective_usd"].note

@@ -36,6 +36,18 @@ def _money(value: float | None) -> str:
     return "not computed" if value is None else usd(float(value))
 
 
+def _proven(meta: Any, name: str, value: float | None) -> str:
+    """``; proven range USD low to high`` of ``metadata['intervals_usd'][name]`` (the range
+    the exact value lies in at the MIP gap, docs/stochastic.md), or '' when not computed."""
+    span = (meta.get("intervals_usd") or {}).get(name) if value is not None else None
+    if not span or len(span) != 2 or span[0] is None or not np.isfinite(span[0]):
+        return ""
+    low, high = float(span[0]), span[1]
+    if high is None or not np.isfinite(high):
+        return f"; proven at least {usd(low)} (no proven upper bound)"
+    return f"; proven range {usd(low)} to {usd(max(float(high), low))}"
+
+
 def stochastic_cards(result: Any) -> list[Card]:
     """The headline values; ``Card.kpi`` is the StochasticResult attribute each one shows
     (``max_regret_usd``: :func:`max_regret_usd`, the largest ``regret_usd`` of the
@@ -56,11 +68,13 @@ def stochastic_cards(result: Any) -> list[Card]:
              f"mean margin of the worst {pct(1 - study.alpha)} of probability",
              kpi="cvar_usd"),
         Card("EVPI", "", _money(result.evpi_usd), "value of perfect information",
-             "wait-and-see minus the stochastic plan", True, kpi="evpi_usd"),
+             "wait-and-see minus the stochastic plan"
+             + _proven(meta, "evpi", result.evpi_usd), True, kpi="evpi_usd"),
         Card("VSS", "", _money(result.vss_usd), "value of the stochastic solution",
              "the stochastic plan minus the expected-value plan's"
              + ("" if meta.get("eev_status", "optimal") == "optimal"
-                else f" ({meta.get('eev_status')})"), True, kpi="vss_usd"),
+                else f" ({meta.get('eev_status')})")
+             + _proven(meta, "vss", result.vss_usd), True, kpi="vss_usd"),
     ]
     regret = result.regret
     mine = regret[regret["plan"] == "stochastic"]
