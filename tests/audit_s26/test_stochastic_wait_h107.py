@@ -147,3 +147,13 @@ def test_the_report_cards_show_the_proven_ranges_of_evpi_and_vss() -> None:
     assert cards["evpi_usd"].note.endswith("; proven range USD 0 to USD 7 m")
     assert cards["vss_usd"].note.endswith("; proven at least USD 0 (no proven upper bound)")
     assert "proven" not in cards["objective_usd"].note
+
+
+def test_the_command_no_longer_calls_a_negative_evpi_noise() -> None:
+    """EVPI and the regrets are >= 0 now, so the note under the values says so."""
+    from evplan.cli.stochastic import _ranges_note
+
+    note = _ranges_note({"solver_mip_gap": 1e-4, "bound_from": "wait-and-see",
+                         "bound_usd": 138.7e9})
+    assert "negative" not in note
+    assert "regrets (>= 0" in note and "is 13.9 M wide" in note

@@ -336,7 +336,8 @@ def _ranges_note(meta: dict[str, object]) -> str:
             f"EVPI and VSS are known only within the proven ranges: from the plans found and "
             f"the solvers' bounds (the plan's bound from {source}). On an objective this "
             f"size a gap of {gap:g} is {_width(gap * abs(float(meta['bound_usd'])))}"  # type: ignore[arg-type]
-            " wide; a negative EVPI, VSS or regret is noise within it.")
+            " wide; EVPI, VSS and the regrets (>= 0: each scenario's wait-and-see value is"
+            " the best plan known for it) are known only to within it.")
 
 
 def _width(usd: float) -> str:
