@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import evplan
 from tests.twostage.oracle import scenario_problem, solve
@@ -157,3 +158,31 @@ def test_the_command_no_longer_calls_a_negative_evpi_noise() -> None:
                          "bound_usd": 138.7e9})
     assert "negative" not in note
     assert "regrets (>= 0" in note and "is 13.9 M wide" in note
+
+
+def test_plans_with_the_tightened_first_stage_share_its_better_completions() -> None:
+    """README's duty-risk-small: 'stays+falls' and 'rises+falls' want the same first stage;
+    tighten found better completions of it, and both regret rows (and the EV plan's, when it
+    is the same) must show them, not one row 8.27 M below the other."""
+    from evplan.twostage.known import KnownPlan, shared_tightened
+
+    runs: tuple[Any, ...] = ()
+    a, b = np.array([1.0, -0.0]), np.array([0.0, 1.0])
+    old = np.array([10.0, 20.0])
+
+    def plan(name: str, values: np.ndarray, margins: np.ndarray, tag: str) -> KnownPlan:
+        return KnownPlan(name, values, runs, margins, margins + 1, float(margins.mean()), tag)
+
+    best = plan("wait-and-see plan of 'x'", a, np.array([12.0, 21.0]), "x")
+    known = [plan("wait-and-see plan of 'x'", a, old, "x"),
+             plan("wait-and-see plan of 'y'", a + 4e-7, old, "y"),
+             plan("wait-and-see plan of 'z'", b, np.array([5.0, 5.0]), "z"),
+             plan("expected-value plan", np.array([1.0, 0.0]), old, "expected-value")]
+    evaluated = {"x": old, "y": old, "z": np.array([5.0, 5.0])}
+    known, evaluated = shared_tightened(best, known, evaluated)
+    assert [p.margins.tolist() for p in known] == [[12.0, 21.0], [12.0, 21.0], [5.0, 5.0],
+                                                   [12.0, 21.0]]
+    assert [p.plan for p in known] == ["x", "y", "z", "expected-value"]
+    assert known[3].name == "expected-value plan" and known[3].score == pytest.approx(16.5)
+    assert {k: v.tolist() for k, v in evaluated.items()} == {
+        "x": [12.0, 21.0], "y": [12.0, 21.0], "z": [5.0, 5.0]}

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from evplan.twostage.tree import Study
 
 __all__ = ["Completions", "KnownPlan", "best_margins", "intervals", "own_plans", "plan_run",
-           "tighten", "wait_and_see_bound"]
+           "shared_tightened", "tighten", "wait_and_see_bound"]
 
 #: Largest distance of a plan's shared values from whole numbers for it to count as the
 #: completion of those whole numbers (HiGHS's integrality tolerance, 10⁻⁶; non-anticipativity
@@ -241,6 +241,19 @@ def tighten(own: list[ExtensiveRun], best: KnownPlan,
     plan = KnownPlan(best.name, best.values, tuple(run.runs[0] for run in runs), margins,
                      bounds, risk_objective(margins, probabilities, weight, alpha), best.plan)
     return again, plan
+
+
+def shared_tightened(best: KnownPlan, known: list[KnownPlan], evaluated: dict[str, np.ndarray]
+                     ) -> tuple[list[KnownPlan], dict[str, np.ndarray]]:
+    """``known`` and ``evaluated`` (margins by plan) after :func:`tighten` improved ``best``:
+    every known plan with the same first stage (within INTEGRAL) gets its completions, so the
+    regret table shows one margin per (first stage, scenario)."""
+    same = [plan.plan for plan in known if len(plan.values) == len(best.values) and np.max(
+        np.abs(plan.values - best.values), initial=0.0) <= INTEGRAL]
+    known = [dataclasses.replace(best, name=plan.name, plan=plan.plan) if plan.plan in same
+             else plan for plan in known]
+    return known, {name: best.margins if name in same else margins
+                   for name, margins in evaluated.items()}
 
 
 def wait_and_see_bound(own: Sequence[ExtensiveRun], integer: Sequence[bool],

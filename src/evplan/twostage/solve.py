@@ -52,6 +52,7 @@ from evplan.twostage.known import (
     intervals,
     own_plans,
     plan_run,
+    shared_tightened,
     tighten,
     wait_and_see_bound,
 )
@@ -511,10 +512,9 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
             scenarios, values, dataclasses.replace(solver, mip_gap=to), remote), gap / 4,
             integer, probabilities, weight, alpha)
         bound = wait_and_see_bound(own, integer, probabilities, weight, alpha)
-        known = [best if plan.plan == best.plan else plan for plan in known]
-        evaluated[best.plan] = best.margins
-        if best.plan == "expected-value":
-            ev_margins, eev = best.margins, best.score
+        known, evaluated = shared_tightened(best, known, evaluated)  # same first stage
+        if eev is not None and (ev := next((p for p in known if p.plan == "expected-value"), None)):
+            ev_margins, eev = ev.margins, ev.score
     if best is not None and bound - best.score <= gap * max(abs(best.score), 1e-9) + 1.0:
         # proven by the wait-and-see bound: the extensive form is not needed
         run = plan_run(best, bound, gap, weight, alpha, probabilities, blocks)
