@@ -203,6 +203,8 @@ def _misnamed(workbook_name: str, titles: list[str], read: Collection[str],
     """
     present = set(titles)
     for title in titles:
+        if title in (SCENARIO_SHEET, SOURCES_SHEET):  # sheets of their own, never misnamed
+            continue  # ('scenario' is not a misspelt 'scenarios' catalog sheet)
         name = named_like(title, read)
         if name is not None and name not in present:
             problems.append(Problem(f"{workbook_name}, sheet {title}", f"the sheet {title!r} is "
