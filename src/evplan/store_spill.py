@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from functools import cache
+import threading
 from pathlib import Path
 
 import duckdb
@@ -30,11 +30,41 @@ __all__ = ["connect_spilling", "remove_dead_spills", "spill_folder", "use_spill_
 _DUCKDB_TEMP = re.compile(r"^duckdb_temp_[\w.-]+$")
 
 
-@cache
+class _ProcessTokens:
+    """One :class:`OwnerToken` per process, made once under a lock.
+
+    DuckDB refuses a second connection to a file open in the process with another
+    ``temp_directory``, so every connection of a process must name the same spill folder:
+    two threads that open their first store at the same time must not make two tokens (an
+    unlocked cache let both make one, and each used its own). Keyed by pid, so a forked
+    worker gets its own; the lock is made anew in a forked child (:func:`os.register_at_fork`),
+    where a lock another thread of the parent held at the fork would never be released.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[int, OwnerToken] = {}
+
+    def reset_lock(self) -> None:
+        """A new, free lock (in a forked child)."""
+        self._lock = threading.Lock()
+
+    def token(self, pid: int) -> OwnerToken:
+        """The token of process ``pid`` (this process), made on first use."""
+        with self._lock:
+            token = self._tokens.get(pid)
+            if token is None:
+                token = self._tokens[pid] = OwnerToken.new()
+            return token
+
+
+_TOKENS = _ProcessTokens()
+os.register_at_fork(after_in_child=_TOKENS.reset_lock)
+
+
 def _process_token(pid: int) -> OwnerToken:
-    """One token per process (keyed by pid, so a forked worker gets its own): DuckDB
-    refuses a second connection to a file open in the process with another setting."""
-    return OwnerToken.new()
+    """One token per process: :meth:`_ProcessTokens.token`."""
+    return _TOKENS.token(pid)
 
 
 def spill_folder(store: Path) -> Path:
