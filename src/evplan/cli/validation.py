@@ -165,14 +165,13 @@ def calibrate(
     def fill(staging: Path) -> None:
         from evplan.calibration.check import recheck_calibration
         from evplan.outputs import write_csv
-        from evplan.outputs.files import MARKED_STARTS, spreadsheet_safe
+        from evplan.outputs.files import write_input_csv
 
         recheck_calibration(result, inputs.base_demand)  # before any file is written
 
         # demand.csv is an input table, quoted as evplan template's are (read back as
         # written, and never run by a spreadsheet); the fit tables are results.
-        spreadsheet_safe(result.demand, MARKED_STARTS).to_csv(
-            staging / "demand.csv", index=False, lineterminator="\n")
+        write_input_csv(result.demand, staging / "demand.csv")
         write_csv(result.fit, staging / "calibration_fit.csv")
         write_csv(result.pools, staging / "calibration_pools.csv")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from evplan.data.network import NetworkData
-from evplan.outputs.files import MARKED_STARTS, spreadsheet_safe
+from evplan.outputs.files import atomic_write, write_input_csv
 from evplan.schema import TABLES
 
 __all__ = ["write_inputs"]
@@ -32,13 +32,13 @@ def write_inputs(data: NetworkData, folder: str | Path) -> Path:
         frame = data[name]
         if frame.empty and not table.required:
             continue
-        # formula-like text marked with a ', which the reader drops (data/read.py)
-        spreadsheet_safe(frame[list(table.column_names)], MARKED_STARTS).to_csv(
-            target / table.file, index=False)
+        # formula-like text marked with a ', which the reader drops (data/read.py); a
+        # cell with a CR quoted; each file whole or not at all
+        write_input_csv(frame[list(table.column_names)], target / table.file)
     settings = data.scenario.as_dict()
     settings = {key: value for key, value in settings.items() if value is not None}
     if data.scenario.sources:
         settings["sources"] = dict(data.scenario.sources)
-    (target / "scenario.yaml").write_text(yaml.safe_dump(settings, sort_keys=False),
-                                          encoding="utf-8")
+    text = yaml.safe_dump(settings, sort_keys=False)
+    atomic_write(target / "scenario.yaml", lambda path: path.write_text(text, encoding="utf-8"))
     return target

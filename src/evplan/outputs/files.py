@@ -43,6 +43,7 @@ __all__ = [
     "unmarked",
     "unmarked_text",
     "write_csv",
+    "write_input_csv",
     "write_table",
 ]
 
@@ -366,6 +367,32 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """
     safe = spreadsheet_safe(_unsigned_zeros(frame))
     end = "\r\n" if _holds_cr(safe) else None  # None: pandas' default, os.linesep
+    return atomic_write(path, lambda temporary: safe.to_csv(temporary, index=False,
+                                                            lineterminator=end))
+
+
+def write_input_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as an input table evplan reads back (``evplan template``,
+    :func:`evplan.data.write_inputs`, calibrate's ``demand.csv``), whole or not at all.
+
+    Text that starts with one of :data:`MARKED_STARTS` (a formula start or ``'``) gets one
+    more ``'`` in front, which the input reader drops again; rows end with ``\\n``, or
+    ``\\r\\n`` when a cell or header holds a carriage return, so that such a cell is quoted
+    (``to_csv`` with ``\\n`` left ``x\\ry`` unquoted, and the reader split that row in two).
+    The input reader reads every CR as a line end, so ``x\\ry`` reads back as ``x\\ny``:
+    one cell, not two rows.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = write_input_csv(pd.DataFrame({"id": ["=1+1", "x\\ry"]}), path)
+    >>> path.read_bytes()
+    b'id\\r\\n\\'=1+1\\r\\n"x\\ry"\\r\\n'
+    """
+    safe = spreadsheet_safe(frame, MARKED_STARTS)
+    end = "\r\n" if _holds_cr(safe) else "\n"
     return atomic_write(path, lambda temporary: safe.to_csv(temporary, index=False,
                                                             lineterminator=end))
 
