@@ -62,8 +62,9 @@ def test_a_fixed_plants_minimum_with_no_lane_is_explained() -> None:
     [line] = caught.value.explanations
     assert line == ("minimum production of 40 vehicles at P2 in 2025 (plants.csv row 3) "
                     "cannot be reached: short by 40; no vehicle can be built there: routes.csv "
-                    "has no lane from P2. Lower min_utilisation, or let the plant change "
-                    "(plant_strategy.csv).")
+                    "has no lane from P2. Lower min_utilisation, or give P2 a "
+                    "plant_strategy.csv row that lets it close (can_close yes), mothball "
+                    "(can_mothball yes) or, with modules_initial above 1, shrink.")
 
 
 def test_a_strategic_plan_reports_its_commitments_and_the_certificate_checks_them() -> None:

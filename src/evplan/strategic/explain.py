@@ -30,6 +30,9 @@ from evplan.strategic.milp import solve_milp
 from evplan.strategic.tables import values_of
 
 FALLBACK = "; lane capacities or other commitments bind"
+#: Advice for a plant without a plant_strategy.csv row (it keeps its capacity every year).
+_STRATEGY_ROW = ("give {plant} a plant_strategy.csv row that lets it close (can_close yes), "
+                 "mothball (can_mothball yes) or, with modules_initial above 1, shrink.")
 
 __all__ = ["explain_strategic_infeasibility"]
 
@@ -78,8 +81,23 @@ def _strategic_reasons(data: NetworkData, index: ModelIndex, market: str, year: 
     return reasons
 
 
+def _earlier_growth(plant: pd.Series, year: int, first_year: int) -> tuple[list[str], list[str]]:
+    """(the plant_strategy.csv settings that keep a plant from adding modules in ``year``,
+    what to change in each): ``add_year`` = max(earliest_change_year, first year +
+    add_lead_time_years), so only the rules that bind are named (a lead time of 0 never)."""
+    rules, changes = [], []
+    lead = int(plant["add_lead_time_years"])
+    if year < first_year + lead:
+        rules.append(f"add_lead_time_years {lead}")
+        changes.append("shorten the lead time")
+    if year < float(plant["change_year"]):
+        rules.append(f"earliest_change_year {int(plant['change_year'])}")
+        changes.append(f"set earliest_change_year to {year} or earlier")
+    return rules, changes
+
+
 def _module_reasons(m: Any, run: Any, index: ModelIndex, flows: pd.DataFrame, market: str,
-                    year: int, programs: set[str]) -> list[str]:
+                    year: int, programs: set[str], first_year: int) -> list[str]:
     """Strategic plants that could serve the commitment but run, full, every module they may
     have in ``year`` (``modules_upper``: today's count before the lead time, else
     ``modules_max``) in the elastic plan."""
@@ -109,14 +127,13 @@ def _module_reasons(m: Any, run: Any, index: ModelIndex, flows: pd.DataFrame, ma
             continue
         noun = str(plants.loc[plant, "module_name"])
         most = int(row["modules_max"])
+        rules, changes = _earlier_growth(plants.loc[plant], year, first_year)
         if upper < most:
-            change = plants.loc[plant, "earliest_change_year"]
-            rule = f"add_lead_time_years {plants.loc[plant, 'add_lead_time_years']}" + (
-                "" if pd.isna(change) else f", earliest_change_year {change}")
-            why = (f"more only from {int(row['add_year'])}: plant_strategy.csv {rule}; "
-                   "shorten the lead time")
+            why = (f"more only from {int(row['add_year'])}: plant_strategy.csv "
+                   f"{', '.join(rules)}; {' and '.join(changes)}")
         else:
-            why = f"plant_strategy.csv modules_max {most}: raise modules_max"
+            why = (f"plant_strategy.csv modules_max {most}{''.join(', ' + r for r in rules)}: "
+                   f"raise modules_max{''.join(' and ' + c for c in changes)}")
         reasons.append(f"{plant} runs, full, all the {upper} {noun}{'' if upper == 1 else 's'} "
                        f"it may have in {year} ({capacity:,.0f} vehicles a year; {why})")
     return reasons
@@ -129,6 +146,75 @@ def _carbon_cap_lines(data: NetworkData, m: Any, run: Any) -> list[str]:
     return carbon_cap_lines(data, values_of(m, run, "carbon_cap_excess"),
                             "Raise cap_t_co2, relax committed sales and min_utilisation, or "
                             "let the plants shrink, close or mothball (plant_strategy.csv).")
+
+
+def _floor_changes(plant: pd.Series, year: int, running_modules: int) -> tuple[str, str]:
+    """(why a strategic plant must keep running ``running_modules`` in ``year``, what the
+    user can change so that it need not).
+
+    Only changes the tables can make are advised: each way out (remove modules, close,
+    mothball) with the plant_strategy.csv settings it needs in ``year``; no "shrink" for a
+    plant that runs one module (removing its last module is a closure). A way out that the
+    settings already allow was not enough in the elastic plan: then only lowering the floor
+    or the commitments that keep the plant running can help.
+    """
+    noun = str(plant["module_name"])
+    frozen = year < float(plant["change_year"])
+    before = [f"earliest_change_year {year} or earlier"] if frozen else []
+    facts = []
+    if frozen:
+        initial = int(plant["modules_initial"])
+        facts.append(f"earliest_change_year {int(plant['change_year'])} keeps its {initial} "
+                     f"{noun}{'' if initial == 1 else 's'} running until then")
+    ways: list[tuple[str, list[str]]] = []
+    if running_modules > 1:
+        ways.append((f"remove {noun}s", before))
+    else:
+        facts.append(f"it runs its last {noun}, and removing it closes the plant")
+    close = list(before)
+    if plant["can_close"] == "no":
+        facts.append("can_close no")
+        close.append("can_close yes")
+    elif year < float(plant["closure_year"]) and not pd.isna(plant["earliest_closure_year"]):
+        facts.append(f"earliest_closure_year {int(plant['earliest_closure_year'])}")
+        close.append(f"earliest_closure_year {year} or earlier")
+    ways.append(("close", close))
+    mothball = list(before)
+    if plant["can_mothball"] == "no":
+        facts.append("can_mothball no")
+        mothball.append("can_mothball yes")
+    ways.append(("mothball", mothball))
+    why = "; ".join(facts) or "its plant_strategy.csv row lets it change that year"
+    if any(not needs for _, needs in ways):
+        return why, ("The plant may already change that year: lower min_utilisation, or the "
+                     "committed sales that keep it running.")
+    routes = "; ".join(f"to let it {verb} in {year}: {', '.join(needs)}" for verb, needs in ways)
+    return why, (f"Change plant_strategy.csv row {plant['row']} ({routes}), or lower "
+                 "min_utilisation.")
+
+
+def _strategic_floor_lines(data: NetworkData, m: Any, run: Any, index: ModelIndex
+                           ) -> list[str]:
+    """A sentence per strategic plant-year short of its min_utilisation floor."""
+    shortfall = values_of(m, run, "strategic_minimum_shortfall")
+    years = index.strategic.plant_years
+    plants = index.strategic.plants.set_index("plant")
+    floor = years["plant"].map(plants["min_utilisation"]).to_numpy(dtype=float)
+    selected = np.flatnonzero(floor > 0)
+    running = values_of(m, run, "modules_running")
+    plant_rows = data.plants.set_index("plant")["row"]
+    lines = []
+    for position in np.flatnonzero(shortfall > TOLERANCE_VEHICLES):
+        row = years.iloc[selected[position]]
+        plant, year = row["plant"], int(row["year"])
+        modules = round(float(running[selected[position]]))
+        capacity = modules * float(plants.loc[plant, "module_capacity_vehicles_per_year"])
+        rules, changes = _floor_changes(plants.loc[plant], year, modules)
+        lines.append(f"{plant} in {year} cannot reach its min_utilisation "
+                     f"{floor[selected[position]]:g} of the {capacity:,.0f} capacity it must "
+                     f"keep running (plants.csv row {plant_rows[plant]}): short by "
+                     f"{shortfall[position]:,.0f} ({rules}). {changes}")
+    return lines
 
 
 def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
@@ -160,7 +246,7 @@ def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
             if float(row["min_vehicles"]) - volume < float(unmet[position]) - TOLERANCE_VEHICLES:
                 # not all short for want of demand: the modules a plant may run can bind
                 extra += _module_reasons(m, run, index, flows, row["market"], int(row["year"]),
-                                         programs)
+                                         programs, min(data.years))
             if extra:
                 line = (line[:-1].replace(FALLBACK, "") + "; " + " and ".join(extra)
                         + ". Change those rows, lower the commitment, or set "
@@ -179,25 +265,9 @@ def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
             lines.append(f"minimum production of {floor.iloc[selected[position]]:,.0f} vehicles "
                          f"at {row['plant']} in {row['year']} (plants.csv row {row['row']}) "
                          f"cannot be reached: short by {shortfall[position]:,.0f}{why}. Lower "
-                         "min_utilisation, or let the plant change (plant_strategy.csv).")
+                         f"min_utilisation, or {_STRATEGY_ROW.format(plant=row['plant'])}")
     if "strategic_minimum_shortfall" in m.variables:
-        shortfall = values_of(m, run, "strategic_minimum_shortfall")
-        years = index.strategic.plant_years
-        plants = index.strategic.plants.set_index("plant")
-        floor = years["plant"].map(plants["min_utilisation"]).to_numpy(dtype=float)
-        selected = np.flatnonzero(floor > 0)
-        running = values_of(m, run, "modules_running")
-        for position in np.flatnonzero(shortfall > TOLERANCE_VEHICLES):
-            row = years.iloc[selected[position]]
-            capacity = running[selected[position]] * plants.loc[
-                row["plant"], "module_capacity_vehicles_per_year"]
-            lines.append(f"{row['plant']} in {row['year']} cannot reach its min_utilisation "
-                         f"{floor[selected[position]]:g} of the {capacity:,.0f} capacity it "
-                         f"must keep running (plant_strategy.csv: earliest_change_year, "
-                         f"can_close, can_mothball): short by {shortfall[position]:,.0f}. "
-                         "Allow it to shrink, close or mothball earlier, or lower "
-                         "min_utilisation.")
-
+        lines += _strategic_floor_lines(data, m, run, index)
     if "kit_minimum_shortfall" in m.variables:
         shortfall = values_of(m, run, "kit_minimum_shortfall")
         floors = index.strategic.kit_floors
@@ -207,8 +277,8 @@ def explain_strategic_infeasibility(data: NetworkData, index: ModelIndex,
             lines.append(f"minimum production of {need:,.0f} vehicles (built-up plus the kits' "
                          f"capacity share) at {row['plant']} in {row['year']} (plants.csv row "
                          f"{row['row']}) cannot be reached: short by {shortfall[position]:,.0f}."
-                         " Lower min_utilisation, or let the plant change "
-                         "(plant_strategy.csv).")
+                         f" Lower min_utilisation, or "
+                         f"{_STRATEGY_ROW.format(plant=row['plant'])}")
 
     lines += _carbon_cap_lines(data, m, run)
     return lines or ["HiGHS reported the model infeasible but the elastic copy needs no "
