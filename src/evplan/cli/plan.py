@@ -180,6 +180,14 @@ def validate(
         # ... once: a workbook that cannot be opened is the tables' and the catalog's problem
         problems.extend(problem for problem in catalog_problems(path, data)
                         if problem not in problems)
+        if data is not None and not problems:
+            # What `run --scenario NAME` would refuse of each override and scenario: applied
+            # on the typed tables and checked by the loader's rules, cheaply
+            # (evplan.scenarios.override_checks).
+            from evplan.scenarios.apply import catalog_for
+            from evplan.scenarios.override_checks import override_problems
+
+            problems.extend(override_problems(data, catalog_for(data)))
         if problems:
             raise InputError(problems)
     except EvplanError as error:
