@@ -35,6 +35,7 @@ from evplan.data import NetworkData
 from evplan.highs import HighsRun
 from evplan.model.compliance_index import has_compliance
 from evplan.model.index import ModelIndex
+from evplan.results.compliance import KIT_ZERO_BELOW_VEHICLES
 
 __all__ = ["lookup", "strategic_tables", "values_of"]
 
@@ -48,14 +49,18 @@ def lookup(frame: pd.DataFrame, series: pd.Series, fill: float = np.nan) -> np.n
 
 
 def values_of(m: linopy.Model, run: HighsRun, name: str) -> np.ndarray:
-    """Values of a variable (0 where it is not in the model; its lower bound where unused)."""
+    """Values of a variable (0 where it is not in the model; its lower bound where unused).
+
+    A value below ``KIT_ZERO_BELOW_VEHICLES`` in magnitude (solver noise) is shown as 0: the
+    compliance tables zero kit cars with the same constant, so both count the same cars.
+    """
     if name not in m.variables:
         return np.zeros(0)
     variable = m.variables[name]
     value = run.primal[variable.labels.values.ravel()]
     lower = np.asarray(variable.lower.values, dtype=float).ravel()
     value = np.where(np.isnan(value), np.where(np.isfinite(lower), lower, 0.0), value)
-    return np.where(np.abs(value) < 1e-7, 0.0, value)
+    return np.where(np.abs(value) < KIT_ZERO_BELOW_VEHICLES, 0.0, value)
 
 
 def _plant_decisions(m: linopy.Model, run: HighsRun, index: ModelIndex,
