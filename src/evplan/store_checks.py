@@ -15,7 +15,11 @@ import pyarrow as pa
 
 #: Bytes 8-11 of every DuckDB database file.
 DUCKDB_MAGIC = b"DUCK"
-#: The first bytes of every DuckDB write-ahead log (``<store>.wal``): its version entry.
+#: The first bytes of every DuckDB write-ahead log (``<store>.wal``): its version entry,
+#: field 100 (``wal_type``, a little-endian uint16 id) = 98 (``WAL_VERSION``, a varint),
+#: then the id of field 101 (``version``: 2, or 3 for an encrypted database). Written first
+#: by ``WriteAheadLog::WriteVersion`` in every DuckDB from v1.0.0 to v2.0 (its source at
+#: the tags v1.0.0 to v1.5.0); seen in logs DuckDB 1.0.0, 1.4.4 and 2.0.1 wrote.
 WAL_START = b"\x64\x00\x62\x65\x00"
 #: The ``runs`` columns that make a DuckDB database an evplan results store.
 STORE_COLUMNS = frozenset({"run_id", "created_at", "inputs_hash", "status", "objective_usd"})
