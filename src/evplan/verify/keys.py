@@ -250,8 +250,37 @@ def _buffers(arrow: Any) -> tuple[Any, ...]:
 def _key_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     """A key column for :func:`frame_codes`: years as numbers, names as text."""
     if name == "year":
-        return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+        column = frame[name]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf":
+            return column.to_numpy().astype(float, copy=False)  # what to_numeric gives
+        return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
     return frame[name].astype(str).to_numpy(dtype=object)
+
+
+def _key_codes(left: pd.DataFrame, right: pd.DataFrame, name: str
+               ) -> tuple[np.ndarray, int]:
+    """``pd.factorize`` of column ``name`` of both frames as :func:`_key_column` makes it,
+    and the number of distinct values.
+
+    Two object columns of ``str`` only (the names of a plan's tables) are factorized as
+    they are: converting each value to text first would give the same codes, at a copy's
+    cost; anything else (a NaN, a number, another dtype) is converted first.
+    """
+    if name != "year":
+        first, second = left[name], right[name]
+        if first.dtype == object and second.dtype == object:
+            values, uniques = pd.factorize(np.concatenate([first.to_numpy(),
+                                                           second.to_numpy()]))
+            if (not len(values) or values.min() >= 0) and all(
+                    type(unique) is str for unique in uniques):
+                return values, len(uniques)
+    values, uniques = pd.factorize(np.concatenate([_key_column(left, name),
+                                                   _key_column(right, name)]))
+    return values, len(uniques)
+
+
+_MAX_CODE = 2 ** 62
+"""Bound of a combined key in :func:`frame_codes` (int64 with room to spare)."""
 
 
 def frame_codes(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str]
@@ -259,13 +288,22 @@ def frame_codes(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str]
     """One integer code per distinct key ``on`` of the rows of both frames (equal keys,
     equal codes; a blank year is a key of its own), and the number of codes.
 
-    Years compare as numbers and names as text, so ``2025`` and ``2025.0`` match.
+    Years compare as numbers and names as text, so ``2025`` and ``2025.0`` match. Codes are
+    numbered in the order keys first appear (``left``'s rows, then ``right``'s). The columns'
+    codes are combined in mixed radix and numbered once at the end; a key past
+    ``_MAX_CODE`` is renumbered on the way (numbering by first appearance either way).
     """
     code = np.zeros(len(left) + len(right), dtype=np.int64)
+    bound = 1  # code < bound
     for name in on:
-        values, uniques = pd.factorize(np.concatenate([_key_column(left, name),
-                                                       _key_column(right, name)]))
-        code = pd.factorize(code * (len(uniques) + 2) + values + 1)[0].astype(np.int64)
+        values, count = _key_codes(left, right, name)
+        radix = count + 2
+        if bound * radix >= _MAX_CODE:
+            code = pd.factorize(code)[0].astype(np.int64)
+            bound = int(code.max()) + 1 if len(code) else 1
+        code = code * radix + values + 1
+        bound *= radix
+    code = pd.factorize(code)[0].astype(np.int64)
     size = int(code.max()) + 1 if len(code) else 0
     return code[:len(left)], code[len(left):], size
 
