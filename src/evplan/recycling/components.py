@@ -259,8 +259,10 @@ def solve_parts(index: NetworkIndex, options: RecyclingOptions,
         model = build_network(part.index, options)
         if deadline is not None:
             share = elements[number] / max(elements_left, elements[number])
+            # No floor: a part left without time stops at once and finds no plan (exit 3),
+            # as the limit asks; a floor of 1 s let six parts run 6 s at --time-limit 0.5.
             limits = replace(limits, time_limit_s=max(
-                (deadline - time.monotonic()) * share, 1.0))
+                (deadline - time.monotonic()) * share, 0.0))
         work = current_work()
         if work is not None:  # the CLI's progress line (evplan.progress)
             work.step(f"part {number + 1}/{len(parts)} ({part.name})")
