@@ -13,10 +13,14 @@ from collections.abc import Sequence
 import linopy
 import numpy as np
 import pandas as pd
+import xarray as xr
+from linopy.constraints import Constraint
 
 from evplan.model.terms import Part, grouped_sum, labelled
 
 __all__ = ["add_rows", "new_variable", "own", "shifted"]
+
+_SIGNS = {"<=": "<=", ">=": ">=", "==": "="}  # add_rows' sense -> linopy's sign
 
 
 def new_variable(m: linopy.Model, name: str, size: int, dim: str, lower: object = 0.0,
@@ -57,14 +61,13 @@ def add_rows(m: linopy.Model, parts: Sequence[Part], size: int, dim: str, sense:
         size = len(chosen)
     if size == 0:
         return
-    lhs = grouped_sum(m, parts, size, dim)
-    bound = labelled(rhs_array, dim)
-    if sense == "<=":
-        m.add_constraints(lhs <= bound, name=name)
-    elif sense == ">=":
-        m.add_constraints(lhs >= bound, name=name)
-    else:
-        m.add_constraints(lhs == bound, name=name)
+    # The constraint's dataset directly (sign and rhs beside the grouped sum's terms):
+    # ``lhs <= labelled(rhs)`` aligned and copied the datasets again, for the same rows.
+    positions = {dim: np.arange(size)}
+    data = grouped_sum(m, parts, size, dim).data.assign(
+        sign=xr.DataArray(np.full(size, _SIGNS[sense]), coords=positions, dims=[dim]),
+        rhs=xr.DataArray(rhs_array, coords=positions, dims=[dim]))
+    m.add_constraints(Constraint(data, m, skip_broadcast=True), name=name)
 
 
 def fan_out(variable: linopy.Variable, owner: np.ndarray, coefficients: np.ndarray | float
