@@ -39,30 +39,38 @@ def messages(call: object) -> list[tuple[str, str]]:
     return [(problem.file, problem.message) for problem in caught.value.problems]
 
 
-NOT_A_NUMBER = "is not a number. Write a plain number such as 1250 or 0.5."
+# A NaN in a frame is a blank cell (as pandas reads an empty one); each message names the
+# row's other key cells (audit s27, helper-109).
+BLANK = "is blank. Write a plain number such as 1250 or 0.5, or delete the row."
+KEY = "market 'M1', year 2025, product 'V1': "
 
 
 @pytest.mark.parametrize(("frame", "elasticity", "expected"), [
     (base(volume=np.nan), ELASTICITY,
-     ("base_demand.csv", f"row 2, volume_vehicles = 'nan' {NOT_A_NUMBER}")),
+     ("base_demand.csv", f"row 2, {KEY}volume_vehicles {BLANK}")),
     (base(volume=-5.0), ELASTICITY,
-     ("base_demand.csv", "row 2, volume_vehicles = -5 is below 0. Write the volume in vehicles "
+     ("base_demand.csv", "row 2, market 'M1', year 2025, product 'V1': "
+                         "volume_vehicles = -5 is below 0. Write the volume in vehicles "
                          "(0 or more), or delete the row.")),
     (base(price=np.nan), ELASTICITY,
-     ("base_demand.csv", f"row 2, price_usd_per_vehicle = 'nan' {NOT_A_NUMBER}")),
+     ("base_demand.csv", f"row 2, {KEY}price_usd_per_vehicle {BLANK}")),
     (base(price=-1.0), ELASTICITY,
-     ("base_demand.csv", "row 2, price_usd_per_vehicle = -1 must be above 0. Write the net "
+     ("base_demand.csv", "row 2, market 'M1', year 2025, product 'V1': "
+                         "price_usd_per_vehicle = -1 must be above 0. Write the net "
                          "price per vehicle in USD, or delete the row.")),
     (base(), ELASTICITY.assign(own_price_elasticity=0.5),
-     ("elasticities.csv", "row 2, own_price_elasticity = 0.5 must be above 1 (a seller facing "
+     ("elasticities.csv", "row 2, market '*', segment 'C': "
+                          "own_price_elasticity = 0.5 must be above 1 (a seller facing "
                           "inelastic demand would sell nothing at the margin). Write the "
                           "magnitude, e.g. 4.5.")),
     (base(volume=0.004), ELASTICITY,
-     ("base_demand.csv", "row 2, volume_vehicles = 0.004 is above 0 but below 0.01 vehicles: "
+     ("base_demand.csv", "row 2, market 'M1', year 2025, product 'V1': "
+                         "volume_vehicles = 0.004 is above 0 but below 0.01 vehicles: "
                          "its calibrated tiers (cut to 0.001 vehicle) would be empty. Write 0 "
                          "(nothing sold) or the volume in vehicles.")),
     (base().assign(year=2025.5), ELASTICITY,  # once: not also "outside the horizon"
-     ("base_demand.csv", "row 2, year = 2025.5 is not a whole number. Write the year without "
+     ("base_demand.csv", "row 2, market 'M1', product 'V1': "
+                         "year = 2025.5 is not a whole number. Write the year without "
                          "decimals.")),
     (base(volume=0.0), ELASTICITY,
      ("base_demand.csv", "every row of the base year 2025 has volume_vehicles = 0 (rows 2): "
@@ -80,8 +88,9 @@ ACTUALS = pd.DataFrame({"kpi": ["sales"], "key": ["M1"], "year": [2026], "value"
 
 
 @pytest.mark.parametrize(("actuals", "expected"), [
-    (ACTUALS.assign(value=np.nan), f"row 2, value = 'nan' {NOT_A_NUMBER}"),
-    (ACTUALS.assign(value=-5.0), "row 2, value = -5 is outside [0, 1e+09]. Write a number in "
+    (ACTUALS.assign(value=np.nan), f"row 2, kpi 'sales', key 'M1', year 2026: value {BLANK}"),
+    (ACTUALS.assign(value=-5.0), "row 2, kpi 'sales', key 'M1', year 2026: "
+                                 "value = -5 is outside [0, 1e+09]. Write a number in "
                                  "that range (check its unit)."),
     (pd.concat([ACTUALS, ACTUALS.assign(value=700.0, row=3)]),
      "row 3 repeats kpi sales, key M1, year 2026 of row 2: only one would be compared. Keep "

@@ -185,7 +185,8 @@ def test_actuals_that_name_nothing_repeat_a_row_or_are_not_finite_are_input_erro
         read_calibration_inputs(folder)
     last = len(actuals) + 3
     assert [p.message for p in caught.value.problems] == [
-        f"row {last}, value = 'inf' is not a finite number. Write a plain number such as "
+        f"row {last}, kpi 'exports', key 'CN', year 2030: "
+        f"value = 'inf' is not a finite number. Write a plain number such as "
         "1250 or 0.5.",
         f"row {last - 1} repeats kpi sales, key CN, year 2024 of row 3: only one would be "
         "compared. Keep one row."]
@@ -217,7 +218,8 @@ def test_actual_keys_and_cells_are_reported_together(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_calibration_inputs(folder, data=china_export())
     assert [p.message for p in caught.value.problems] == [
-        "row 2, value = 'inf' is not a finite number. Write a plain number such as 1250 or "
+        "row 2, kpi 'sales', key 'CN', year 2023: "
+        "value = 'inf' is not a finite number. Write a plain number such as 1250 or "
         "0.5.",
         "row 3, sales key = 'JPN' is not a market of markets.csv. Did you mean 'JP'?"]
     done = subprocess.run([sys.executable, "-m", "evplan.cli", "backtest", str(folder), "-o",

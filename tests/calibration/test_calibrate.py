@@ -81,7 +81,8 @@ def test_missing_or_inelastic_elasticities_are_named(tmp_path) -> None:
         "market,segment,own_price_elasticity,source\n*,C,0.8,x\n", encoding="utf-8")
     with pytest.raises(InputError) as error:
         read_inputs(tmp_path)
-    assert ("row 2, own_price_elasticity = 0.8 must be above 1 (a seller facing inelastic "
+    assert ("row 2, market '*', segment 'C': "
+            "own_price_elasticity = 0.8 must be above 1 (a seller facing inelastic "
             "demand would sell nothing at the margin). Write the magnitude, e.g. 4.5."
             ) in str(error.value)
     wrong = pd.DataFrame({"market": ["*"], "segment": ["D"], "own_price_elasticity": [4.0]})
@@ -112,7 +113,8 @@ def test_base_demand_rows_are_checked_in_the_file_the_user_wrote(tmp_path) -> No
         read_inputs(tmp_path)
     assert [p.message for p in error.value.problems] == [  # the repeat with the cells (audit B)
         repeat,
-        "row 3, own_price_elasticity = 1e+308 is above 100: the tiers' prices would be equal "
+        "row 3, market 'M1', segment 'C': "
+        "own_price_elasticity = 1e+308 is above 100: the tiers' prices would be equal "
         "to the last cent and demand flat. Published car-demand elasticities are about 1 to "
         "10."]
     (tmp_path / "elasticities.csv").write_text(
@@ -151,15 +153,19 @@ def test_calibration_numbers_are_finite_whole_where_counted_and_in_range(tmp_pat
         read_inputs(tmp_path)
     found = {(p.file, p.row, p.message.split(" is ")[0]) for p in error.value.problems}
     assert found == {
-        ("base_demand.csv", 2, "row 2, price_usd_per_vehicle = 'inf'"),
-        ("base_demand.csv", 3, "row 3, volume_vehicles = 'inf'"),
-        ("base_demand.csv", 4, "row 4, year = 2025.9"),
-        ("base_demand.csv", 5, "row 5, year = 'inf'"),
-        ("base_demand.csv", 6, "row 6, volume_vehicles = 1e300"),
-        ("base_demand.csv", 7, "row 7, price_usd_per_vehicle = '-inf'"),
-        ("actuals.csv", 2, "row 2, value = -1"),
-        ("actuals.csv", 3, "row 3, value = 1e300"),
-        ("actuals.csv", 4, "row 4, year = 2024.5"),
+        ("base_demand.csv", 2, "row 2, market 'M1', year 2025, product 'V1': "
+                               "price_usd_per_vehicle = 'inf'"),
+        ("base_demand.csv", 3, "row 3, market 'M1', year 2026, product 'V1': "
+                               "volume_vehicles = 'inf'"),
+        ("base_demand.csv", 4, "row 4, market 'M1', product 'V1': year = 2025.9"),
+        ("base_demand.csv", 5, "row 5, market 'M1', product 'V1': year = 'inf'"),
+        ("base_demand.csv", 6, "row 6, market 'M1', year 2027, product 'V1': "
+                               "volume_vehicles = 1e300"),
+        ("base_demand.csv", 7, "row 7, market 'M1', year 2028, product 'V1': "
+                               "price_usd_per_vehicle = '-inf'"),
+        ("actuals.csv", 2, "row 2, kpi 'sales', key 'M1', year 2025: value = -1"),
+        ("actuals.csv", 3, "row 3, kpi 'sales', key 'M1', year 2026: value = 1e300"),
+        ("actuals.csv", 4, "row 4, kpi 'sales', key 'M1': year = 2024.5"),
     }
     assert all("finite" in p.message or "outside" in p.message or "whole" in p.message
                for p in error.value.problems)

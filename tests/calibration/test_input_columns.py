@@ -46,7 +46,8 @@ def test_a_repeated_column_is_an_input_error_with_the_cell_problems(tmp_path: Pa
     assert found == [
         ("elasticities.csv", "column 'own_price_elasticity' appears 2 times in the header. "
          "Keep one column named own_price_elasticity: delete or rename the others."),
-        ("elasticities.csv", "row 2, own_price_elasticity = 0.8 must be above 1 (a seller "
+        ("elasticities.csv", "row 2, market '*', segment 'C': "
+                             "own_price_elasticity = 0.8 must be above 1 (a seller "
          "facing inelastic demand would sell nothing at the margin). Write the magnitude, "
          "e.g. 4.5.")]
 
@@ -88,11 +89,14 @@ def test_a_repeated_key_names_both_rows_in_every_file(tmp_path: Path) -> None:
         elasticities=ELASTICITIES + "M1,C,3,x\n * ,C,5,x\n",
         actuals=ACTUALS + "sales,M1,2025,700,y\n"))
     assert found == [
-        ("base_demand.csv", "row 4, year = 'abc' is not a number. Write a plain number such "
+        ("base_demand.csv", "row 4, market 'M1', product 'V1': "
+                            "year = 'abc' is not a number. Write a plain number such "
          "as 1250 or 0.5."),
-        ("base_demand.csv", "row 5, year = 'abc' is not a number. Write a plain number such "
+        ("base_demand.csv", "row 5, market 'M1', product 'V1': "
+                            "year = 'abc' is not a number. Write a plain number such "
          "as 1250 or 0.5."),
-        ("base_demand.csv", "row 3, price_usd_per_vehicle = -5 must be above 0. Write the net "
+        ("base_demand.csv", "row 3, market 'M1', year '2025.0', product 'V1': "
+                            "price_usd_per_vehicle = -5 must be above 0. Write the net "
          "price per vehicle in USD, or delete the row."),
         ("base_demand.csv", "row 3 repeats market M1, year 2025, product V1 of row 2. Keep "
          "one row (one volume and price per product, market and year)."),
@@ -119,9 +123,11 @@ def test_calibrate_refuses_repeated_elasticities_given_as_a_frame() -> None:
 def test_a_negative_volume_names_its_column_and_value(tmp_path: Path) -> None:
     found = messages(write(tmp_path, base=BASE.replace("600,20000", "-3,0")))
     assert found == [
-        ("base_demand.csv", "row 2, volume_vehicles = -3 is below 0. Write the volume in "
+        ("base_demand.csv", "row 2, market 'M1', year 2025, product 'V1': "
+                            "volume_vehicles = -3 is below 0. Write the volume in "
          "vehicles (0 or more), or delete the row."),
-        ("base_demand.csv", "row 2, price_usd_per_vehicle = 0 must be above 0. Write the net "
+        ("base_demand.csv", "row 2, market 'M1', year 2025, product 'V1': "
+                            "price_usd_per_vehicle = 0 must be above 0. Write the net "
          "price per vehicle in USD, or delete the row.")]
 
 

@@ -18,7 +18,13 @@ actuals.csv       a published figure to check a prediction against    kpi, key, 
 Every file also has a ``source`` column (and may have ``notes``); any other column, a column
 named twice and a row repeating an earlier row's key (the first columns above: market,
 year, product; market, segment; kpi, key, year) are input errors. Problems are collected
-and raised together, each naming file, row, column, value and a fix.
+and raised together, each naming file, row, the row's key, column, value and a fix (a blank
+cell, or a missing value in a frame given to the Python API, is "blank").
+
+``evplan calibrate`` reads base_demand.csv and elasticities.csv only: actuals.csv is
+``evplan backtest``'s input, where every problem of its documented columns (a NaN value, a
+repeated row, a key naming nothing) is an input error. So a calibration is not refused for a
+file it does not read; the backtest names the row (``read_calibration_inputs(actuals=False)``).
 """
 
 from __future__ import annotations
@@ -173,7 +179,7 @@ def cell_problems(name: str, frame: pd.DataFrame) -> list[Problem]:
     >>> frame = pd.DataFrame({"market": ["*"], "segment": ["C"],
     ...                       "own_price_elasticity": [float("nan")]})
     >>> cell_problems("elasticities", frame)[0].message.split(". ")[0]
-    "row 2, own_price_elasticity = 'nan' is not a number"
+    "row 2, market '*', segment 'C': own_price_elasticity is blank"
     """
     if frame.empty:
         return []
@@ -181,9 +187,10 @@ def cell_problems(name: str, frame: pd.DataFrame) -> list[Problem]:
     # numbers as text, as a file holds them: a message shows 'nan', not np.float64(nan)
     numeric = [column for column, dtype in _SPECS[name].items()
                if dtype != "str" and column in frame]
+    # a missing value (NaN, None, pd.NA) is a blank cell, as pandas reads an empty one
     frame = frame.assign(**{column: frame[column].map(
-        lambda value: value if isinstance(value, str) else str(_shown(value)))
-        for column in numeric})
+        lambda value: value if isinstance(value, str) else "" if pd.isna(value)
+        else str(_shown(value))) for column in numeric})
     problems: list[Problem] = []
     _typed(name, frame.reset_index(drop=True), problems)
     return problems
@@ -233,22 +240,42 @@ def _read(name: str, path: Path, problems: list[Problem]) -> pd.DataFrame:
 Report = Callable[[Any, str, str], None]
 
 
-def _reporter(label: str, frame: pd.DataFrame, out: pd.DataFrame,
+def _reporter(name: str, frame: pd.DataFrame, out: pd.DataFrame,
               problems: list[Problem]) -> Report:
     """``report(mask, column, message)``: a problem for each row of ``mask``: ``row N, ``
-    and ``message`` formatted with the row's ``column``, the cell as typed in ``frame``
-    (``text``), as a number in ``out`` (``number``) and ``infinite`` ("finite " when it
-    reads as infinity)."""
+    the row's key (its other key columns, as written: ``market 'CN', year 2024, product
+    'JP-COMPACT': ``) and ``message`` formatted with the row's ``column``, the cell as typed
+    in ``frame`` (``text``), as a number in ``out`` (``number``) and ``infinite`` ("finite "
+    when it reads as infinity)."""
+    label = f"{name}.csv"
+    keys = [column for column in _KEYS[name][0] if column in frame]
 
     def report(mask: Any, column: str, message: str) -> None:
         for position in out.index[np.asarray(mask, dtype=bool)]:
             row, text = int(out.loc[position, "row"]), frame.loc[position, column]
             infinite = np.isinf(pd.to_numeric(pd.Series([text]), errors="coerce")).iloc[0]
-            problems.append(Problem(label, f"row {row}, " + message.format(
-                column=column, text=text, number=out.loc[position, column],
-                infinite="finite " if infinite else ""), row))
+            problems.append(Problem(label, f"row {row}, {_row_key(frame, position, keys, column)}"
+                                    + message.format(column=column, text=text,
+                                                     number=out.loc[position, column],
+                                                     infinite="finite " if infinite else ""),
+                                    row))
 
     return report
+
+
+def _row_key(frame: pd.DataFrame, position: Any, keys: list[str], column: str) -> str:
+    """``market 'CN', year 2024, product 'JP-COMPACT': ``: the row's key cells other than
+    ``column`` (the one the message is about), so the row can be found without counting
+    lines; '' when there are none."""
+    parts = []
+    for key in keys:
+        if key == column:
+            continue
+        cell = frame.loc[position, key]
+        text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(
+            _shown(cell)).strip()
+        parts.append(f"{key} {text}" if key == "year" and text.isdigit() else f"{key} {text!r}")
+    return f"{', '.join(parts)}: " if parts else ""
 
 
 def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
@@ -261,7 +288,7 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
                                 f"(columns: {', '.join(spec)}, source)."))
         return frame
     out = frame.copy()
-    report = _reporter(label, frame, out, problems)
+    report = _reporter(name, frame, out, problems)
     for column, dtype in spec.items():
         if dtype != "str":
             out[column] = _numbers(out[column], column, dtype, report)
@@ -288,8 +315,13 @@ def _numbers(cells: pd.Series, column: str, dtype: str, report: Report) -> pd.Se
     values = pd.to_numeric(cells, errors="coerce")
     numbers = values.to_numpy(dtype=float)
     finite = np.isfinite(numbers)
-    report(~finite, column, "{column} = {text!r} is not a {infinite}number. Write a "
-           "plain number such as 1250 or 0.5.")
+    blank = np.asarray([cell is None or (isinstance(cell, str) and not cell.strip())
+                        or (isinstance(cell, float) and np.isnan(cell))
+                        for cell in cells.tolist()], dtype=bool)
+    report(blank, column, "{column} is blank. Write a plain number such as 1250 or 0.5, or "
+           "delete the row.")
+    report(~finite & ~blank, column, "{column} = {text!r} is not a {infinite}number. Write "
+           "a plain number such as 1250 or 0.5.")
     lowest, highest = _BOUNDS[column]
     report(finite & ((numbers < lowest) | (numbers > highest)), column,
            f"{{column}} = {{text}} is outside [{lowest:g}, {highest:g}]. Write a "

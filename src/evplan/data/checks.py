@@ -195,6 +195,10 @@ def _year_overlaps(expanded: pd.DataFrame, key: list[str], label: str, noun: str
     Used for every dated schedule (duties, countervailing duties): two rows for the
     same key in one year would leave the rate to file order.
     """
+    # A row repeating another's whole key (its first_year too) is reported once, by
+    # check_duplicate_keys ("duplicate duty ..."): its years are not an overlap as well.
+    repeat = expanded[[*key, "first_year", "year"]].astype(str).duplicated(keep="first")
+    expanded = expanded[~repeat.to_numpy()]
     overlap = expanded[expanded.duplicated([*key, "year"], keep=False)]
     found = []
     for values, group in overlap.groupby(key):

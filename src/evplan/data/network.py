@@ -85,6 +85,12 @@ class NetworkData:
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the fields, the tables as a plain dict (a read-only mapping proxy cannot
+        be pickled): Dask and process pools send inputs to their workers so. Unpickling
+        calls the constructor, which makes the mapping read-only again."""
+        return (type(self), (self.scenario, dict(self.tables), self.origin, self.notes))
+
     def __getitem__(self, table: str) -> pd.DataFrame:
         try:
             return self.tables[table]
