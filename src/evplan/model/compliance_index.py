@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from evplan.data import NetworkData
-from evplan.model.index import ModelIndex
+from evplan.model.index import ModelIndex, key_positions
 from evplan.schema import COMPLIANCE_TABLES
 
 __all__ = ["ComplianceIndex", "build_compliance_index", "has_compliance"]
@@ -74,6 +74,9 @@ def _codes(frame: pd.DataFrame, keys: pd.DataFrame, on: list[str]) -> np.ndarray
     """Position in ``keys`` (unique on ``on``) of each row of ``frame``; -1 where absent."""
     if keys.empty:
         return np.full(len(frame), NO_CODE, dtype=np.int64)
+    found = key_positions(frame, keys, on)
+    if found is not None:
+        return found
     lookup = pd.MultiIndex.from_arrays([keys[column].astype(object).to_numpy()
                                         for column in on])
     wanted = pd.MultiIndex.from_arrays([frame[column].astype(object).to_numpy()
