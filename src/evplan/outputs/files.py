@@ -184,19 +184,58 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(folder, target.name)
-    temporary = folder / f".{target.name}.{OwnerToken.new()}.part"
-    descriptor = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-    os.close(descriptor)
+    name = f".{target.name}.{OwnerToken.new()}.part"
+    temporary = folder / name
+    # The folder is opened once: the rename and the checks act on this folder even when its
+    # path is swapped meanwhile. O_EXCL | O_NOFOLLOW: a link put at the temporary name
+    # beforehand is refused, never written through.
+    parent = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        write(temporary)
-        mode = _file_mode(target)
-        if mode is not None:  # a file replaced keeps its permissions (a private report)
-            os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        descriptor = os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW,
+                             0o666, dir_fd=parent)
+        made = os.fstat(descriptor)
+        os.close(descriptor)
+        try:
+            write(temporary)
+            _check_same_file(parent, name, made, temporary)
+            mode = _file_mode(target)
+            if mode is not None:  # a file replaced keeps its permissions (a private report)
+                os.chmod(name, mode, dir_fd=parent, follow_symlinks=True)
+            os.replace(name, target.name, src_dir_fd=parent, dst_dir_fd=parent)
+        except BaseException:
+            _unlink_own(parent, name, made)
+            raise
+    finally:
+        os.close(parent)
     return target
+
+
+def _check_same_file(parent: int, name: str, made: os.stat_result, shown: Path) -> None:
+    """Raise OutputError unless ``name`` in the folder ``parent`` is still the regular file
+    created as ``made`` (another program swapped it for a link or another file meanwhile:
+    that entry is never renamed into place)."""
+    from evplan.errors import OutputError
+
+    try:
+        now = os.stat(name, dir_fd=parent, follow_symlinks=False)
+    except OSError:
+        now = None
+    if now is None or not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (
+            made.st_dev, made.st_ino):
+        raise OutputError(f"evplan: {shown}, the file evplan was writing, was replaced or "
+                          "removed by another program meanwhile; nothing was written. Run "
+                          "the command again.")
+
+
+def _unlink_own(parent: int, name: str, made: os.stat_result) -> None:
+    """Remove ``name`` from the folder ``parent`` when it is still the file created as
+    ``made``; anything else put at that name is left as it is."""
+    try:
+        now = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        if (now.st_dev, now.st_ino) == (made.st_dev, made.st_ino):
+            os.unlink(name, dir_fd=parent)
+    except OSError:
+        pass
 
 
 def _file_mode(path: Path) -> int | None:

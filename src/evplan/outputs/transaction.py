@@ -237,6 +237,26 @@ def _refresh_workbook(staging: Path) -> None:
         refresh_result_workbook(staging)
 
 
+def _same_entry(path: Path, made: os.stat_result) -> bool:
+    """Whether ``path`` is still the real folder ``made`` describes (not a link, nor another
+    folder put at its name)."""
+    try:
+        now = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(now.st_mode) and (now.st_dev, now.st_ino) == (made.st_dev, made.st_ino)
+
+
+def _check_staging(staging: Path, made: os.stat_result) -> None:
+    """Raise OutputError unless the staging folder is still the one this command made:
+    another program that swapped it for a link or a folder of its own meanwhile would
+    otherwise have that renamed into place as the result folder."""
+    if not _same_entry(staging, made):
+        raise OutputError(f"evplan: {staging}, the hidden folder evplan was writing, was "
+                          "replaced or removed by another program meanwhile; nothing was "
+                          "written. Run the command again.")
+
+
 def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, run_id: str,
                  command: str = "run", store: str | Path | None = None,
                  run_ids: Sequence[str] = (), commit: Callable[[Path], object] | None = None,
@@ -289,6 +309,7 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
         marker = Marker(kind=kind, run_id=run_id, evplan=__version__, pending=pending)
     staging = parent / f".{target.path.name}.{token}.tmp"
     os.mkdir(staging)  # mode 0o777 less the umask: shareable like any folder the user makes
+    made = os.lstat(staging)  # checked before it is renamed into place or removed
     if users_empty_mode is not None:  # the user's empty folder: the run keeps its permissions
         os.chmod(staging, users_empty_mode)
     elif target.mode in ("update", "replace"):  # a folder made private stays private
@@ -312,12 +333,14 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
             kept = _inodes(staging)
             step()
         fill(staging)
+        _check_staging(staging, made)  # before the marker is written into it
         if target.mode == "update":  # the folder's workbook shows the tables it holds now
             _refresh_workbook(staging)
         marker = replace(marker, files=_files_written(staging, kept, target, current))
         write_marker(staging, marker)
         step()
         retired: Path | None = None
+        _check_staging(staging, made)
         if target.mode == "create":
             final = _place_new(staging, target)
         else:
@@ -335,13 +358,15 @@ def write_folder(target: Target, fill: Callable[[Path], object], *, kind: str, r
                                       "nothing was written, and the folder is as it was. "
                                       "Run this command again.")
                 step()
+                _check_staging(staging, made)
                 os.rename(staging, final)
             except BaseException:
                 if not final.exists():
                     os.rename(retired, final)
                 raise
     except BaseException:
-        remove_tree(staging, keep_last=MARKER)
+        if _same_entry(staging, made):  # never a folder or link put at its name meanwhile
+            remove_tree(staging, keep_last=MARKER)
         raise
     try:  # the new folder is in place, not yet recorded: any stop takes it back
         step()
