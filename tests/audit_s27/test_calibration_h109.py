@@ -50,3 +50,20 @@ def test_a_nan_in_a_frame_is_a_blank_cell_as_in_a_file() -> None:
     assert [p.message for p in cell_problems("elasticities", frame)] == [
         "row 2, market '*', segment 'C': own_price_elasticity is blank. Write a plain number "
         "such as 1250 or 0.5, or delete the row."]
+
+
+def test_a_very_long_calibration_cell_is_quoted_by_its_start(tmp_path: Path) -> None:
+    """A pasted 3,000-digit value and a 500-character key were quoted whole."""
+    folder = Path(shutil.copytree(evplan.examples.china_export_path(), tmp_path / "inputs"))
+    actuals = pd.read_csv(folder / "actuals.csv", dtype=str, keep_default_na=False)
+    actuals.loc[0, "value"] = "9" * 3000
+    actuals.loc[1, "key"] = "K" * 500
+    actuals.to_csv(folder / "actuals.csv", index=False)
+    found = _messages(folder)
+    assert all(len(message) < 400 for _, message in found), found
+    first = actuals.loc[0]
+    assert (f"row 2, kpi '{first.kpi}', key '{first.key}', year {first.year}: value = '"
+            + "9" * 40 + "... (3,000 characters)' is not a finite number. Write a plain "
+            "number such as 1250 or 0.5.") in [message for _, message in found]
+    assert any("key = '" + "K" * 40 + "... (500 characters)' is longer than 200" in message
+               for _, message in found)

@@ -92,3 +92,30 @@ def test_network_data_round_trips_through_pickle() -> None:
         pd.testing.assert_frame_equal(back[name], data[name])
     with pytest.raises(TypeError):  # still read-only
         back.tables["plants"] = back["plants"]  # type: ignore[index]
+
+
+def test_a_very_long_cell_is_quoted_by_its_start_and_an_id_has_a_length_limit(
+        tmp_path: Path) -> None:
+    """A pasted 5,000-digit number and a 3,000-character plant id made messages of
+    thousands of characters (the id was accepted); now the cell is quoted by its first 40
+    characters and its length, and an id over 200 characters is refused."""
+    folder = write_inputs(single_lane(), tmp_path / "inputs")
+    plants = pd.read_csv(folder / "plants.csv", dtype=str, keep_default_na=False)
+    plants.loc[0, "capacity_vehicles_per_year"] = "9" * 5000
+    plants.loc[0, "country"] = "A" * 300
+    plants.to_csv(folder / "plants.csv", index=False)
+    found = _problems(lambda: evplan.load(folder))
+    assert all(len(message) < 400 for _, message in found), found
+    messages = [message for _, message in found]
+    assert ("row 2, plant 'P1': country = '" + "A" * 40 + "...' (300 characters) is longer "
+            "than 200 characters, the most an id, code or group name takes. Write the country "
+            "code of the plant (the origin for duties).") in messages
+    assert ("row 2, plant 'P1': capacity_vehicles_per_year = '" + "9" * 40 + "...' (5,000 "
+            "characters) is not a number: it is too large (evplan reads numbers up to about "
+            "1.8e308). Check the value in vehicles/year and its exponent.") in messages
+    plants.loc[0, ["capacity_vehicles_per_year", "country", "plant"]] = ["1000", "AA", "P" * 3000]
+    plants.to_csv(folder / "plants.csv", index=False)
+    found = _problems(lambda: evplan.load(folder))
+    assert all(len(message) < 400 for _, message in found), found
+    assert any("plant = '" + "P" * 40 + "...' (3,000 characters) is longer than 200" in message
+               for _, message in found)

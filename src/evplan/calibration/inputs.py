@@ -254,6 +254,7 @@ def _reporter(name: str, frame: pd.DataFrame, out: pd.DataFrame,
         for position in out.index[np.asarray(mask, dtype=bool)]:
             row, text = int(out.loc[position, "row"]), frame.loc[position, column]
             infinite = np.isinf(pd.to_numeric(pd.Series([text]), errors="coerce")).iloc[0]
+            text = _clipped(text)
             problems.append(Problem(label, f"row {row}, {_row_key(frame, position, keys, column)}"
                                     + message.format(column=column, text=text,
                                                      number=out.loc[position, column],
@@ -261,6 +262,22 @@ def _reporter(name: str, frame: pd.DataFrame, out: pd.DataFrame,
                                     row))
 
     return report
+
+
+#: Longest id, code or kpi of a calibration file (as in the model's tables).
+MAX_ID_CHARACTERS = 200
+
+
+def _clipped(cell: Any) -> Any:
+    """A text cell over 80 characters as its first 40 and its length, for messages (a
+    pasted 5,000-digit cell made a message of 5,000 characters); anything else as it is.
+
+    >>> _clipped("9" * 5000)
+    '9999999999999999999999999999999999999999... (5,000 characters)'
+    """
+    if isinstance(cell, str) and len(cell) > 80:
+        return f"{cell[:40]}... ({len(cell):,} characters)"
+    return cell
 
 
 def _row_key(frame: pd.DataFrame, position: Any, keys: list[str], column: str) -> str:
@@ -274,6 +291,7 @@ def _row_key(frame: pd.DataFrame, position: Any, keys: list[str], column: str) -
         cell = frame.loc[position, key]
         text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(
             _shown(cell)).strip()
+        text = _clipped(text)
         parts.append(f"{key} {text}" if key == "year" and text.isdigit() else f"{key} {text!r}")
     return f"{', '.join(parts)}: " if parts else ""
 
@@ -292,6 +310,15 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
     for column, dtype in spec.items():
         if dtype != "str":
             out[column] = _numbers(out[column], column, dtype, report)
+            continue
+        cells = out[column].tolist()
+        long = np.asarray([isinstance(cell, str) and len(cell) > MAX_ID_CHARACTERS
+                           for cell in cells], dtype=bool)
+        if long.any():  # reported once; the other checks quote the clipped cell
+            report(long, column, f"{{column}} = {{text!r}} is longer than {MAX_ID_CHARACTERS} "
+                   "characters, the most an id, code or kpi takes. Write the id.")
+            out.loc[long, column] = [_clipped(cell) for cell, bad in zip(cells, long,
+                                                                          strict=True) if bad]
     if name == "elasticities":
         _elasticity_rules(out, report)
     if name == "base_demand":

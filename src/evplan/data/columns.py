@@ -55,6 +55,8 @@ def row_label(table: Table, frame: pd.DataFrame, index: Any) -> str:
     else:
         parts = [_text(record.get(column, "")) for column in table.key]
         ident = f"{ROW_NOUNS.get(table.name, table.name)} '{'/'.join(parts)}'"
+    if len(ident) > 2 * MAX_QUOTED_CHARACTERS:  # an id of 5,000 characters: its start
+        ident = f"{ident[:60]}...' ({len(ident):,} characters)"
     return f"row {row}, {shown(ident)}"  # an invisible character as <U+200B>
 
 
@@ -117,7 +119,7 @@ def _fraction_hint(column: Column, value: float) -> str:
 
 def _not_a_number(column: Column, text: str, kind: str) -> str:
     """Why ``text`` is not a number of ``column``, and what to write instead."""
-    found = f"{column.name} = '{shown(text)}' is not {kind}"  # U+200B as <U+200B>
+    found = f"{column.name} = {_quoted(shown(text))} is not {kind}"  # U+200B as <U+200B>
     lowered = text.lower().lstrip("+-")
     if lowered in ("nan", "inf", "infinity", "none", "null", "<na>", "na", "n/a", "#num!"):
         blank = (" or leave the cell blank" + (f" for the default {column.default:g}"
@@ -146,6 +148,25 @@ def _not_a_number(column: Column, text: str, kind: str) -> str:
     return (f"{found}. Write {kind}{_in_unit(column)}"
             + (", without thousands separators or spaces." if spaced else
                ", without thousands separators." if "," in text or "_" in text else "."))
+
+
+#: Longest id, code, choice or group name (any text column but ``name`` and ``source``).
+MAX_ID_CHARACTERS = 200
+#: Longest cell a message quotes whole; a longer one is quoted by its start and its length.
+MAX_QUOTED_CHARACTERS = 80
+
+
+def _quoted(text: str) -> str:
+    """``'text'``, or, when it is longer than :data:`MAX_QUOTED_CHARACTERS`, its first 40
+    characters and its length (a pasted cell of 5,000 digits made a message of 5,000
+    characters).
+
+    >>> _quoted("12"), _quoted("9" * 5000)
+    ("'12'", "'9999999999999999999999999999999999999999...' (5,000 characters)")
+    """
+    if len(text) <= MAX_QUOTED_CHARACTERS:
+        return f"'{text}'"
+    return f"'{text[:40]}...' ({len(text):,} characters)"
 
 
 def _in_unit(column: Column) -> str:
@@ -250,6 +271,18 @@ def _check_text(
                 lambda i: f"{column.name} is blank. Give the {_mid_sentence(column.description)}")
     elif column.default is not None:
         text[blank] = str(column.default)
+    if column.name not in FREE_TEXT:  # an id, code or group: a pasted paragraph is not one
+        long = np.fromiter((len(cell) > MAX_ID_CHARACTERS for cell in text), dtype=bool,
+                           count=len(text))
+        if long.any():
+            report_rows(problems, label, table, frame, long,
+                        lambda i: f"{column.name} = {_quoted(str(text[i]))} is longer than "
+                        f"{MAX_ID_CHARACTERS} characters, the most an id, code or group name "
+                        f"takes. Write the {_mid_sentence(column.description)}")
+            # other checks quote the cell as clipped here, not 5,000 characters again
+            text[long] = [_quoted(str(cell))[1:].replace("...'", "...", 1)
+                          for cell in text[long]]
+            written |= long
     if column.choices is not None:
         choices = column.choices
         allowed = set(choices)
