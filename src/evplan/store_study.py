@@ -5,6 +5,7 @@ See :func:`study_record`; :class:`evplan.store.ResultsStore` records it like any
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -14,7 +15,39 @@ from evplan.outputs.marker import new_run_id
 from evplan.store import STUDY_KPIS, RunRecord, inputs_hash
 from evplan.store_rows import json_text
 
-__all__ = ["study_record"]
+__all__ = ["range_rows", "study_record"]
+
+#: Each range's reported point: the result's field, or the metadata key.
+POINTS = {"objective": "objective_usd", "wait_and_see": "wait_and_see_usd", "eev": "eev_usd",
+          "evpi": "evpi_usd", "vss": "vss_usd"}
+
+
+def range_rows(result: Any) -> pd.DataFrame:
+    """quantity, value_usd, low_usd, high_usd: each range of ``metadata['intervals_usd']``
+    with its reported point (NULL, pandas NA, for an end or point that is not finite).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> result = SimpleNamespace(objective_usd=5.0, evpi_usd=1.0, vss_usd=None, metadata={
+    ...     "intervals_usd": {"objective": [5.0, 6.0], "evpi": [0.5, float("inf")]}})
+    >>> rows = range_rows(result)
+    >>> rows["quantity"].tolist(), rows["low_usd"].tolist(), rows["high_usd"].isna().tolist()
+    (['objective', 'evpi'], [5.0, 0.5], [False, True])
+    """
+    meta = result.metadata
+    rows = []
+    for quantity, pair in (meta.get("intervals_usd") or {}).items():
+        field = POINTS.get(quantity, f"{quantity}_usd")
+        point = getattr(result, field, None) if field in ("objective_usd", "evpi_usd",
+                                                           "vss_usd") else meta.get(field)
+        rows.append({"quantity": quantity, "value_usd": point, "low_usd": pair[0],
+                     "high_usd": pair[1]})
+    frame = pd.DataFrame(rows, columns=["quantity", "value_usd", "low_usd", "high_usd"])
+    for column in ("value_usd", "low_usd", "high_usd"):
+        frame[column] = pd.array([value if value is not None and math.isfinite(float(value))
+                                  else None for value in frame[column]], dtype="Float64")
+    return frame
 
 
 def study_record(result: Any, *, data: NetworkData | None = None,
@@ -42,10 +75,15 @@ def study_record(result: Any, *, data: NetworkData | None = None,
     rows += [{"kpi": "study_margin", "key": str(name), "value": float(margin), "unit": "USD"}
              for name, margin in zip(result.scenarios["scenario"],
                                      result.scenarios["margin_usd"], strict=True)]
+    ranges = range_rows(result)
+    rows += [{"kpi": f"study_{row['quantity']}_{end}", "key": "all",
+              "value": row[f"{end}_usd"], "unit": "USD"}
+             for row in ranges.to_dict("records") for end in ("low", "high")
+             if not pd.isna(row[f"{end}_usd"])]
     kpis = pd.DataFrame(rows, columns=["kpi", "key", "value", "unit"])
     kpis.insert(1, "year", pd.Series([None] * len(kpis), dtype="Int64"))
     tables = {"study_scenarios": scenarios, "study_first_stage": result.first_stage,
-              "study_regret": result.regret}
+              "study_regret": result.regret, "study_ranges": ranges}
     if frontier is not None:
         tables["study_frontier"] = frontier
     parameters = {"study": study.name, "revelation_year": study.revelation_year,

@@ -261,7 +261,7 @@ def test_tighten_keeps_the_better_plan_and_the_lower_bound() -> None:
     again, plan = tighten(own, best, solve, 0.25, [True, True], np.array([0.5, 0.5]), 0.0, 0.9)
     assert [r.objective_usd for r in again] == [104.0, 200.0]
     assert [r.bound_usd for r in again] == [109.0, 201.0]
-    assert plan.margins.tolist() == [98.0, 202.0]  # the known 98 beats 97; 202 beats 199
-    assert plan.bounds.tolist() == [101.0, 203.0]
-    assert plan.score == pytest.approx(150.0)
+    assert plan.margins_usd.tolist() == [98.0, 202.0]  # the known 98 beats 97; 202 beats 199
+    assert plan.bounds_usd.tolist() == [101.0, 203.0]
+    assert plan.score_usd == pytest.approx(150.0)
     assert plan.runs[0] is best.runs[0] and plan.runs[1] is not best.runs[1]

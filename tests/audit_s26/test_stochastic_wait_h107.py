@@ -180,9 +180,9 @@ def test_plans_with_the_tightened_first_stage_share_its_better_completions() -> 
              plan("expected-value plan", np.array([1.0, 0.0]), old, "expected-value")]
     evaluated = {"x": old, "y": old, "z": np.array([5.0, 5.0])}
     known, evaluated = shared_tightened(best, known, evaluated)
-    assert [p.margins.tolist() for p in known] == [[12.0, 21.0], [12.0, 21.0], [5.0, 5.0],
+    assert [p.margins_usd.tolist() for p in known] == [[12.0, 21.0], [12.0, 21.0], [5.0, 5.0],
                                                    [12.0, 21.0]]
     assert [p.plan for p in known] == ["x", "y", "z", "expected-value"]
-    assert known[3].name == "expected-value plan" and known[3].score == pytest.approx(16.5)
+    assert known[3].name == "expected-value plan" and known[3].score_usd == pytest.approx(16.5)
     assert {k: v.tolist() for k, v in evaluated.items()} == {
         "x": [12.0, 21.0], "y": [12.0, 21.0], "z": [5.0, 5.0]}

@@ -17,8 +17,8 @@ import evplan
 from evplan.examples import random_strategic_network
 from evplan.scenarios.overrides import parse_catalog
 from evplan.twostage.extensive import Block, solve_extensive
+from evplan.twostage.models import build_scenarios
 from evplan.twostage.risk import risk_objective
-from evplan.twostage.solve import _build
 
 EXACT = evplan.SolverOptions(mip_gap=1e-9)
 MAX_COMBINATIONS = 200
@@ -48,7 +48,7 @@ def _catalog(seed: int) -> object:
 
 def _brute_force(data: evplan.NetworkData, catalog: object) -> tuple[float, int]:
     study = catalog.studies["random"]  # type: ignore[attr-defined]
-    scenarios, _ = _build(data, study, catalog)  # type: ignore[arg-type]
+    scenarios, _ = build_scenarios(data, study, catalog)  # type: ignore[arg-type]
     first = scenarios[0].block
     lower = first.runner.lower[first.shared]
     upper = first.runner.upper[first.shared]

@@ -98,14 +98,14 @@ def test_cli_extensive_form_on_two_workers(tmp_path: Path) -> None:
 
 
 def test_a_scheduler_without_workers_is_an_input_error() -> None:
-    from evplan.twostage.hedging import _shards
+    from evplan.twostage.hedging import start_shards
 
     class NoWorkers:
         def scheduler_info(self) -> dict[str, dict[str, object]]:
             return {"workers": {}}
 
     with pytest.raises(InputError) as caught:
-        _shards(NoWorkers(), strategic_lane(), [], None, EXACT)
+        start_shards(NoWorkers(), strategic_lane(), [], None, EXACT)
     assert caught.value.problems[0].message.startswith(
         "the Dask scheduler has no workers.")
 

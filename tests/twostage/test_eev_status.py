@@ -13,7 +13,7 @@ import pytest
 import evplan
 from evplan.examples import strategic_lane
 from evplan.scenarios.overrides import parse_catalog
-from evplan.twostage import minimax, solve
+from evplan.twostage import expected_value
 from evplan.twostage.no_plan import eev_status
 
 
@@ -45,7 +45,7 @@ def _stopped_mean(module: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_stopped_expected_value_problem_is_not_called_optimal(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    _stopped_mean(solve, monkeypatch)
+    _stopped_mean(expected_value, monkeypatch)
     result = evplan.stochastic(strategic_lane(), "demand", catalog=_catalog(), regret=False)
     status = result.metadata["eev_status"]
     assert status.startswith("the expected-value problem stopped (time_limit, gap 30.0 %)")
@@ -53,7 +53,7 @@ def test_a_stopped_expected_value_problem_is_not_called_optimal(
 
 
 def test_minimax_regret_says_so_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    _stopped_mean(minimax, monkeypatch)
+    _stopped_mean(expected_value, monkeypatch)
     result = evplan.stochastic(strategic_lane(), "demand", catalog=_catalog(True),
                                regret=False)
     assert result.metadata["eev_status"].startswith("the expected-value problem stopped")
@@ -75,7 +75,7 @@ def test_the_screen_marks_an_unproven_vss_in_its_row(monkeypatch: pytest.MonkeyP
     not proven, and the line below says why."""
     from evplan.cli import stochastic as screen
 
-    _stopped_mean(solve, monkeypatch)
+    _stopped_mean(expected_value, monkeypatch)
     result = evplan.stochastic(strategic_lane(), "demand", catalog=_catalog(), regret=False)
     screen._show(result)
     out = capsys.readouterr().out

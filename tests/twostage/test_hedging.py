@@ -19,7 +19,7 @@ from evplan.examples import random_strategic_network, strategic_lane
 from evplan.scenarios.overrides import Catalog, parse_catalog
 from evplan.twostage.extensive import solve_extensive
 from evplan.twostage.hedging import HedgingOptions, progressive_hedging
-from evplan.twostage.solve import _build
+from evplan.twostage.models import build_scenarios
 
 EXACT = evplan.SolverOptions(mip_gap=1e-9)
 M = 1e6
@@ -49,7 +49,7 @@ def _random_catalog(seed: int, sampled: bool = False) -> Catalog:
 
 def _extensive(data: evplan.NetworkData, catalog: Catalog) -> float:
     study = catalog.studies["random"]
-    scenarios, _ = _build(data, study, catalog)
+    scenarios, _ = build_scenarios(data, study, catalog)
     run = solve_extensive([s.block for s in scenarios], EXACT)
     assert run.status == "optimal"
     return run.objective_usd

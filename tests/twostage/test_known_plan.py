@@ -18,15 +18,11 @@ import pytest
 import evplan
 from evplan.examples import random_strategic_network
 from evplan.highs import HighsRun
+from evplan.twostage.expected_value import expected_value_plan
 from evplan.twostage.extensive import solve_extensive
+from evplan.twostage.known import Completions, better_of
+from evplan.twostage.models import build_scenarios, certify, check_values, fixed_runs
 from evplan.twostage.risk import cvar, risk_objective
-from evplan.twostage.solve import (
-    _better_of,
-    _build,
-    _certify,
-    _check_values,
-    _expected_value_plan,
-)
 
 from .test_bruteforce import _catalog
 
@@ -56,10 +52,14 @@ def test_the_expected_value_plan_replaces_a_worse_highs_plan() -> None:
     data = random_strategic_network(4, features=("plants",))  # E + 2 x CVaR
     catalog = _catalog(4)
     study = catalog.studies["random"]  # type: ignore[attr-defined]
-    scenarios, _ = _build(data, study, catalog)  # type: ignore[arg-type]
+    scenarios, _ = build_scenarios(data, study, catalog)  # type: ignore[arg-type]
     blocks = [scenario.block for scenario in scenarios]
-    ev_runs: list[HighsRun] = []
-    margins = _expected_value_plan(scenarios, blocks, EXACT, {}, ev_runs)
+    completions = Completions(len(scenarios), lambda values, only: fixed_runs(
+        scenarios, values, EXACT, None, only), [bool(len(b.runner.integer)) for b in blocks])
+    meta: dict[str, object] = {}
+    margins = expected_value_plan(scenarios, blocks, EXACT, meta, completions=completions)
+    ev_runs: list[HighsRun] = [completed.runs[0] for completed in completions.runs(
+        np.array(meta["expected_value_first_stage"]))]
     assert margins is not None and len(ev_runs) == len(scenarios)
     probabilities = np.array([scenario.probability for scenario in scenarios])
     eev = risk_objective(margins, probabilities, study.risk_weight, study.alpha)
@@ -67,7 +67,7 @@ def test_the_expected_value_plan_replaces_a_worse_highs_plan() -> None:
     # as if HiGHS had stopped with a plan worse than the EV plan in every scenario
     worse = dataclasses.replace(run, objective_usd=eev - 1e5, status="time_limit",
                                 margins_usd=margins - 1e5)
-    chosen, source = _better_of(worse, ev_runs, margins, eev, study, EXACT)
+    chosen, source = better_of(worse, ev_runs, margins, eev, study, EXACT)
     assert source == "expected-value plan"
     assert chosen.objective_usd == eev
     assert chosen.runs == tuple(ev_runs)
@@ -76,17 +76,17 @@ def test_the_expected_value_plan_replaces_a_worse_highs_plan() -> None:
     assert chosen.mip_gap == pytest.approx(gap, abs=1e-12)
     assert chosen.status == ("optimal" if gap <= 1e-9 else "time_limit")
     # the EV plan passes every check a returned plan must pass
-    results = _certify(scenarios, chosen, None)
-    assert _check_values(study, chosen, scenarios, results) == []  # type: ignore[arg-type]
+    results = certify(scenarios, chosen, None)
+    assert check_values(study, chosen, scenarios, results) == []  # type: ignore[arg-type]
     # and a better HiGHS plan is kept as it is
-    kept, source = _better_of(run, ev_runs, margins, min(eev, run.objective_usd) - 1.0,
+    kept, source = better_of(run, ev_runs, margins, min(eev, run.objective_usd) - 1.0,
                               study, EXACT)
     assert source == "extensive form" and kept is run
     # a stopped plan is judged at the value of its margins: a CVaR helper short of the
     # value at risk understates the model's objective, not the plan
     value = risk_objective(run.margins_usd, probabilities, study.risk_weight, study.alpha)
     understated = dataclasses.replace(run, objective_usd=value - 2e5, status="time_limit")
-    kept, source = _better_of(understated, ev_runs, margins, value - 1e5, study, EXACT)
+    kept, source = better_of(understated, ev_runs, margins, value - 1e5, study, EXACT)
     assert source == "extensive form" and kept is understated
 
 
@@ -94,7 +94,7 @@ def test_highs_stops_once_its_bound_reaches_the_known_plan() -> None:
     data = random_strategic_network(0, features=("plants",))
     catalog = _catalog(0)
     study = catalog.studies["random"]  # type: ignore[attr-defined]
-    scenarios, _ = _build(data, study, catalog)  # type: ignore[arg-type]
+    scenarios, _ = build_scenarios(data, study, catalog)  # type: ignore[arg-type]
     blocks = [scenario.block for scenario in scenarios]
     exact = solve_extensive(blocks, EXACT, risk_weight=study.risk_weight, alpha=study.alpha)
     optimum = exact.objective_usd

@@ -20,7 +20,7 @@ from evplan.examples import random_strategic_network, strategic_lane
 from evplan.scenarios.overrides import parse_catalog
 from evplan.twostage.extensive import Block, solve_extensive
 from evplan.twostage.minimax import max_regret
-from evplan.twostage.solve import _build
+from evplan.twostage.models import build_scenarios
 from tests.twostage.test_bruteforce import _catalog as random_catalog
 
 M = 1e6
@@ -106,7 +106,7 @@ def test_minimax_matches_brute_force(seed: int) -> None:
     data = random_strategic_network(seed, features=("plants",))
     catalog = random_catalog(seed)
     study = catalog.studies["random"]  # type: ignore[attr-defined]
-    scenarios, _ = _build(data, study, catalog)  # type: ignore[arg-type]
+    scenarios, _ = build_scenarios(data, study, catalog)  # type: ignore[arg-type]
     wait = np.array([solve_extensive([Block(s.block.runner, 1.0, s.block.constant_usd,
                                             s.block.shared)], EXACT).objective_usd
                      for s in scenarios])

@@ -217,11 +217,11 @@ def stochastic(
             if method == "progressive-hedging":  # issue 14: docs/stochastic.md, "Scale"
                 from evplan.scenarios.apply import catalog_for
                 from evplan.twostage.hedging import HedgingOptions, hedge_on
-                from evplan.twostage.solve import _study, _with_objective
+                from evplan.twostage.models import study_named, with_objective
 
                 catalog = catalog_for(data)
-                chosen = _study(data, study, catalog)  # --objective expected overrides it
-                chosen = _with_objective(chosen, objective) if objective else chosen
+                chosen = study_named(data, study, catalog)  # --objective expected overrides it
+                chosen = with_objective(chosen, objective) if objective else chosen
                 result = hedge_on(data, chosen, SolverOptions(time_limit_s=time_limit,
                                                               mip_gap=mip_gap),
                                   HedgingOptions(gap=gap), scheduler=scheduler, workers=workers,
@@ -301,9 +301,9 @@ def _check_frontier(data: object, study: str, objective: str | None) -> None:
     study's risk: objective): the frontier varies the CVaR weight, which it has not."""
     from evplan.errors import InputError, Problem
     from evplan.scenarios.apply import catalog_for
-    from evplan.twostage.solve import _study
+    from evplan.twostage.models import study_named
 
-    chosen = _study(data, study, catalog_for(data))  # type: ignore[arg-type]
+    chosen = study_named(data, study, catalog_for(data))  # type: ignore[arg-type]
     if (objective or chosen.objective) == "minimax-regret":
         raise InputError([Problem("--frontier", f"study '{chosen.name}' minimises the worst "
                                   "regret, which has no risk weight to vary: the frontier "

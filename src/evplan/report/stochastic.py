@@ -15,6 +15,7 @@ was computed, the efficient-frontier table:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -60,8 +61,8 @@ def stochastic_cards(result: Any) -> list[Card]:
                  else "expected margin")
     cards = [
         Card("Objective", "", _money(result.objective_usd), objective,
-             f"status {result.status}, gap {pct(meta.get('mip_gap', 0.0), 2)}",
-             kpi="objective_usd"),
+             f"status {result.status}, gap {pct(meta.get('mip_gap', 0.0), 2)}"
+             + _proven(meta, "objective", result.objective_usd), kpi="objective_usd"),
         Card("Expected margin", "", _money(result.expected_margin_usd),
              "probability-weighted over the scenarios", kpi="expected_margin_usd"),
         Card(f"CVaR {study.alpha:g}", "", _money(result.cvar_usd),
@@ -198,19 +199,30 @@ def _gap_note(result: Any) -> str:
             "tolerance, not real gains.")
 
 
+def _optimum(row: Mapping[Any, Any]) -> str:
+    """``E + λ CVaR: optimum proven in USD low to high`` of a frontier row (its plan found
+    and HiGHS's bound), or '' for a frontier table without the range."""
+    low, high = row.get("objective_low_usd"), row.get("objective_high_usd")
+    if low is None or pd.isna(low):
+        return ""
+    return ("E + λ CVaR: optimum proven in " + usd(float(low)) + " to "
+            + (usd(float(high)) if high is not None and np.isfinite(high) else "unbounded"))
+
+
 def _frontier(frontier: pd.DataFrame) -> Chart:
     changed = frontier.get("changed_decisions", pd.Series([""] * len(frontier)))
     # [line, decisions]: data strings (escaped with the trace), the line break is the template's
-    notes = [[f"λ = {w:g}: {int(n)} decisions changed", c[:300]]
-             for w, n, c in zip(frontier["risk_weight"], frontier["decisions_changed"],
-                                changed.fillna(""), strict=True)]
+    notes = [[f"λ = {w:g}: {int(n)} decisions changed", c[:300], _optimum(row)]
+             for (w, n, c), row in zip(zip(frontier["risk_weight"], frontier[
+                 "decisions_changed"], changed.fillna(""), strict=True),
+                 frontier.to_dict("records"), strict=True)]
     data = [{"type": "scatter", "mode": "lines+markers+text", "name": "efficient frontier",
              "x": frontier["cvar_usd"].tolist(), "y": frontier["expected_margin_usd"].tolist(),
              "text": [f"λ {w:g}" for w in frontier["risk_weight"]],
              "textposition": "top center", "customdata": notes,
              "marker": {"size": 10, "color": PALETTE[0]},
              "hovertemplate": "%{customdata[0]}<br>%{customdata[1]}<br>CVaR %{x:.4s}, "
-                              "E %{y:.4s} USD<extra></extra>"}]
+                              "E %{y:.4s} USD<br>%{customdata[2]}<extra></extra>"}]
     layout = base_layout(xaxis={"title": {"text": "CVaR of margin (USD)"}},
                          yaxis={"title": {"text": "expected margin (USD)"}})
     moves = [f"λ {w:g}: {c}" for w, c in zip(frontier["risk_weight"], changed.fillna(""),

@@ -23,15 +23,11 @@ from evplan.highs import SolverOptions
 from evplan.scenarios.apply import catalog_for
 from evplan.scenarios.overrides import Catalog
 from evplan.twostage.extensive import solve_extensive
+from evplan.twostage.known import fixed_values, run_bound
+from evplan.twostage.models import build_scenarios, certify, check_values, study_named
 from evplan.twostage.no_plan import raise_no_plan
+from evplan.twostage.ranges import clamped
 from evplan.twostage.risk import cvar, restated
-from evplan.twostage.solve import (
-    _build,
-    _certify,
-    _check_values,
-    _fixed_values,
-    _study,
-)
 from evplan.twostage.tree import Study
 
 __all__ = ["efficient_frontier"]
@@ -40,7 +36,10 @@ __all__ = ["efficient_frontier"]
 def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[float],
                        solver: SolverOptions | None = None, *,
                        catalog: Catalog | None = None) -> pd.DataFrame:
-    """One row per risk weight: risk_weight, expected_margin_usd, cvar_usd, objective_usd,
+    """One row per risk weight: risk_weight, expected_margin_usd, cvar_usd (those of the
+    plan found, exact), objective_usd (its E + lambda x CVaR), objective_low_usd and
+    objective_high_usd (the range the optimum at that weight is proven in: the plan found,
+    HiGHS's bound; infinite when a stopped LP proves none), status, mip_gap,
     decisions_changed (shared values that differ from the first weight's plan) and
     changed_decisions (those values, ``variable element year: before -> after``, joined by
     ``; ``).
@@ -54,7 +53,7 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
     [0, 0]
     """
     catalog = catalog if catalog is not None else catalog_for(data)
-    study = _study(data, study, catalog)
+    study = study_named(data, study, catalog)
     if study.objective == "minimax-regret":  # it was solved as E + lambda CVaR regardless
         raise InputError([Problem("--frontier", f"study '{study.name}' minimises the worst "
                                   "regret, which has no risk weight to vary: the frontier "
@@ -73,7 +72,7 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
                                   f"{list(weights)} must be one or more numbers >= 0, each "
                                   "given once" + (f" ({'; '.join(said)})" if said else "")
                                   + ". Give e.g. [0, 0.5, 1, 2] (--frontier 0,0.5,1,2).")])
-    scenarios, elements = _build(data, study, catalog)
+    scenarios, elements = build_scenarios(data, study, catalog)
     blocks = [scenario.block for scenario in scenarios]
     probabilities = np.array([scenario.probability for scenario in scenarios])
     rows = []
@@ -85,19 +84,24 @@ def efficient_frontier(data: NetworkData, study: str | Study, weights: Sequence[
         if not run.has_solution:
             raise_no_plan(run, f"study '{study.name}' at risk weight {weight:g}", scenarios,
                            solver, study.revelation_year)
-        results = _certify(scenarios, run, None)
-        problems = _check_values(weighted, run, scenarios, results)
+        results = certify(scenarios, run, None)
+        problems = check_values(weighted, run, scenarios, results)
         if problems:
             raise VerificationError([f"stochastic (risk weight {weight:g}): {line}"
                                      for line in problems])
         margins = np.array([results[sc.name].objective_usd for sc in scenarios])
         run = restated(run, weighted, margins, probabilities)  # a stopped plan's own value
-        values = _fixed_values(run, scenarios[0])
+        values = fixed_values(run, scenarios[0])
+        # the optimum at this weight is proven in [objective_usd, bound_usd]
+        (low, high), = clamped({"objective": [run.objective_usd, run_bound(
+            run, any(bool(len(b.runner.integer)) for b in blocks))]},
+            {"objective": run.objective_usd}).values()
         reference = values if reference is None else reference
         rows.append({"risk_weight": float(weight),
                      "expected_margin_usd": float(probabilities @ margins),
                      "cvar_usd": cvar(margins, probabilities, study.alpha),
-                     "objective_usd": run.objective_usd, "status": run.status,
+                     "objective_usd": run.objective_usd, "objective_low_usd": low,
+                     "objective_high_usd": high, "status": run.status,
                      "mip_gap": run.mip_gap,
                      "decisions_changed": int((values != reference).sum()),
                      "changed_decisions": _changed(elements, reference, values)})

@@ -55,11 +55,13 @@ from evplan.errors import InputError, Problem, VerificationError
 from evplan.highs import SolverOptions
 from evplan.scenarios.apply import catalog_for
 from evplan.scenarios.overrides import Catalog
+from evplan.twostage.ranges import clamped, intervals
 from evplan.twostage.risk import empty_regret
 from evplan.twostage.subproblem import ScenarioSpec, Shard, StepResult
 from evplan.twostage.tree import Study
 
-__all__ = ["HedgingOptions", "hedge_on", "progressive_hedging"]
+__all__ = ["HedgingOptions", "call_shards", "hedge_on", "progressive_hedging", "scenario_specs",
+           "start_shards"]
 
 #: Relative tolerance of the check that the verified plans' expected margin equals LB.
 TOLERANCE = 1e-6
@@ -86,13 +88,7 @@ class HedgingOptions:
     rho: float = 0.3
 
 
-def _study(data: NetworkData, study: str | Study, catalog: Catalog) -> Study:
-    from evplan.twostage.solve import _study as find
-
-    return find(data, study, catalog)
-
-
-def _shards(client: Any, data: NetworkData, specs: list[ScenarioSpec], revelation: int | None,
+def start_shards(client: Any, data: NetworkData, specs: list[ScenarioSpec], revelation: int | None,
             solver: SolverOptions) -> list[Any]:
     """One Shard per Dask worker (an actor pinned to it), or one in-process Shard."""
     if client is None:
@@ -112,13 +108,13 @@ def _shards(client: Any, data: NetworkData, specs: list[ScenarioSpec], revelatio
     return [future.result() for future in futures]
 
 
-def _call(shards: list[Any], method: str, args: list[tuple[Any, ...]]) -> list[Any]:
+def call_shards(shards: list[Any], method: str, args: list[tuple[Any, ...]]) -> list[Any]:
     """Call ``method`` on every shard at once (actors answer with futures) and gather."""
     pending = [getattr(shard, method)(*arg) for shard, arg in zip(shards, args, strict=True)]
     return [item.result() if hasattr(item, "result") else item for item in pending]
 
 
-def _specs(study: Study, catalog: Catalog) -> list[ScenarioSpec]:
+def scenario_specs(study: Study, catalog: Catalog) -> list[ScenarioSpec]:
     return [ScenarioSpec(s.name, s.probability, tuple(s.resolve(catalog)))
             for s in study.scenarios]
 
@@ -154,7 +150,9 @@ def progressive_hedging(data: NetworkData, study: str | Study,
     solver = solver or SolverOptions()
     options = options or HedgingOptions()
     catalog = catalog if catalog is not None else catalog_for(data)
-    study = _study(data, study, catalog)
+    from evplan.twostage.models import study_named
+
+    study = study_named(data, study, catalog)
     if study.risk_weight > 0:
         raise InputError([Problem("scenarios.yaml", f"study '{study.name}': risk weight = "
                                   f"{study.risk_weight:g}; progressive hedging solves the "
@@ -167,9 +165,9 @@ def progressive_hedging(data: NetworkData, study: str | Study,
                                   "margin only (the worst regret couples the scenarios). Use "
                                   "--method extensive.")])
     clock, cpu = time.perf_counter(), time.process_time()
-    specs = _specs(study, catalog)
-    shards = _shards(client, data, specs, study.revelation_year, solver)
-    parts = _call(shards, "describe", [()] * len(shards))
+    specs = scenario_specs(study, catalog)
+    shards = start_shards(client, data, specs, study.revelation_year, solver)
+    parts = call_shards(shards, "describe", [()] * len(shards))
     sizes = [len(part) for part in parts]
     described = [item for part in parts for item in part]
     order = [item["name"] for item in described]
@@ -196,6 +194,7 @@ def progressive_hedging(data: NetworkData, study: str | Study,
     best_x: np.ndarray | None = None
     history: list[dict[str, Any]] = []
     wait_and_see: np.ndarray | None = None
+    wait_bound = math.inf
     gap = math.inf
     for iteration in range(options.max_iterations + 1):
         started = time.perf_counter()
@@ -205,11 +204,12 @@ def progressive_hedging(data: NetworkData, study: str | Study,
             args.append((list(w[at:at + size]), xbar, rho if xbar is not None else None,
                          candidate))
             at += size
-        answers: list[StepResult] = [a for part in _call(shards, "step", args) for a in part]
+        answers: list[StepResult] = [a for part in call_shards(shards, "step", args) for a in part]
         ub = float(p @ np.array([a.bound_usd for a in answers]))
         best_ub = min(best_ub, ub)
-        if iteration == 0:
+        if iteration == 0:  # w = 0: each scenario alone, its plan's value and bound
             wait_and_see = np.array([a.lagrangian_usd for a in answers])
+            wait_bound = ub
         lb = -math.inf
         if candidate is not None:
             margins = np.array([a.candidate_usd for a in answers])
@@ -244,7 +244,7 @@ def progressive_hedging(data: NetworkData, study: str | Study,
                                   f"in {options.max_iterations} iterations. Raise "
                                   "max_iterations or use --method extensive.")])
     solve_seconds = time.perf_counter() - clock - build_seconds
-    checked = [item for part in _call(shards, "verify", [(best_x,)] * len(shards))
+    checked = [item for part in call_shards(shards, "verify", [(best_x,)] * len(shards))
                for item in part]
     results = {name: result for name, result, _ in checked}
     margins = np.array([results[name].objective_usd for name in order])
@@ -263,6 +263,9 @@ def progressive_hedging(data: NetworkData, study: str | Study,
         raise VerificationError([f"progressive hedging: {line}" for line in problems])
     gap = max(0.0, best_ub - objective) / max(abs(best_ub), 1.0)  # of the plan returned
     assert wait_and_see is not None
+    # each scenario's wait-and-see value is the best plan known for it (its own solve at w = 0
+    # or the hedged plan's completion), so EVPI and the regrets are >= 0 (as in stochastic)
+    wait_and_see = np.fmax(wait_and_see, margins)
     ws = float(p @ wait_and_see)
     frame = pd.DataFrame({"scenario": order, "probability": p, "margin_usd": margins,
                           "wait_and_see_usd": wait_and_see,
@@ -277,6 +280,8 @@ def progressive_hedging(data: NetworkData, study: str | Study,
         "bound_usd": best_ub, "lower_bound_usd": best_lb,
         "iterations": len(history) - 1, "history": history, "rho_factor": options.rho,
         "target_gap": options.gap, "workers": len(shards), "wait_and_see_usd": ws,
+        "intervals_usd": clamped(intervals((objective, best_ub), (ws, wait_bound), None), {
+            "objective": objective, "wait_and_see": ws, "evpi": ws - objective}),
         "columns": int(sum(item["columns"] for item in described)), "rows": None,
         "nonanticipativity_rows": 0, "shared_elements": k, "scenarios": len(order),
         "timings": {"build_seconds": build_seconds, "solve_seconds": solve_seconds,

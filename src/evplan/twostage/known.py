@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from evplan.highs import SolverOptions
     from evplan.twostage.tree import Study
 
-__all__ = ["Completions", "KnownPlan", "best_margins", "intervals", "own_plans", "plan_run",
-           "shared_tightened", "tighten", "wait_and_see_bound"]
+__all__ = ["Completions", "KnownPlan", "best_margins", "better_of", "fixed_values", "own_plans",
+           "plan_run", "run_bound", "shared_tightened", "tighten", "wait_and_see_bound"]
 
 #: Largest distance of a plan's shared values from whole numbers for it to count as the
 #: completion of those whole numbers (HiGHS's integrality tolerance, 10⁻⁶; non-anticipativity
@@ -58,10 +58,10 @@ class KnownPlan:
         The shared first-stage values.
     runs : tuple of HighsRun
         Each scenario's completed plan.
-    margins, bounds : numpy.ndarray
+    margins_usd, bounds_usd : numpy.ndarray
         Each completion's margin and HiGHS's proven bound on it (USD).
-    score : float
-        E + lambda x CVaR of the margins.
+    score_usd : float
+        E + lambda x CVaR of the margins (USD).
     plan : str
         Its name in the regret table (the scenario, or ``expected-value``).
     """
@@ -69,9 +69,9 @@ class KnownPlan:
     name: str
     values: np.ndarray
     runs: tuple[HighsRun, ...]
-    margins: np.ndarray
-    bounds: np.ndarray
-    score: float
+    margins_usd: np.ndarray
+    bounds_usd: np.ndarray
+    score_usd: float
     plan: str = "expected-value"
 
 
@@ -152,7 +152,7 @@ class Completions:
                          risk_objective(margins, probabilities, weight, alpha), plan), runs
 
 
-def _fixed_values(run: ExtensiveRun | HighsRun, scenario: Any) -> np.ndarray:
+def fixed_values(run: ExtensiveRun | HighsRun, scenario: Any) -> np.ndarray:
     """The shared first stage of a scenario's run, rounded to whole numbers."""
     runs = run.runs if isinstance(run, ExtensiveRun) else (run,)
     return np.round(runs[0].primal[scenario.block.runner.vlabels][scenario.block.shared])
@@ -173,7 +173,7 @@ def own_plans(scenarios: Sequence[Any], own: Sequence[ExtensiveRun], completions
     for scenario, alone in zip(scenarios, own, strict=True):
         if not alone.has_solution:
             raise_no_plan(alone, f"scenario '{scenario.name}' alone")
-    values = [_fixed_values(alone, scenario) for scenario, alone in zip(scenarios, own,
+    values = [fixed_values(alone, scenario) for scenario, alone in zip(scenarios, own,
                                                                         strict=True)]
     for s, (scenario, alone) in enumerate(zip(scenarios, own, strict=True)):
         shared = alone.runs[0].primal[scenario.block.runner.vlabels][scenario.block.shared]
@@ -229,14 +229,14 @@ def tighten(own: list[ExtensiveRun], best: KnownPlan,
     completed = solve(best.values, gap)
     runs = []
     for s, run in enumerate(completed):
-        if run.has_solution and run.objective_usd > best.margins[s]:
+        if run.has_solution and run.objective_usd > best.margins_usd[s]:
             runs.append(run)
         else:  # the known completion, its bound the tighter of the two
             runs.append(dataclasses.replace(run, has_solution=True, objective_usd=float(
-                best.margins[s]), runs=(best.runs[s],), bound_usd=min(
-                    float(best.bounds[s]), run_bound(run, integer[s]))))
+                best.margins_usd[s]), runs=(best.runs[s],), bound_usd=min(
+                    float(best.bounds_usd[s]), run_bound(run, integer[s]))))
     margins = np.array([run.objective_usd for run in runs])
-    bounds = np.array([min(float(best.bounds[s]), run_bound(run, integer[s]))
+    bounds = np.array([min(float(best.bounds_usd[s]), run_bound(run, integer[s]))
                        for s, run in enumerate(runs)])
     plan = KnownPlan(best.name, best.values, tuple(run.runs[0] for run in runs), margins,
                      bounds, risk_objective(margins, probabilities, weight, alpha), best.plan)
@@ -252,7 +252,7 @@ def shared_tightened(best: KnownPlan, known: list[KnownPlan], evaluated: dict[st
         np.abs(plan.values - best.values), initial=0.0) <= INTEGRAL]
     known = [dataclasses.replace(best, name=plan.name, plan=plan.plan) if plan.plan in same
              else plan for plan in known]
-    return known, {name: best.margins if name in same else margins
+    return known, {name: best.margins_usd if name in same else margins
                    for name, margins in evaluated.items()}
 
 
@@ -274,48 +274,19 @@ def plan_run(plan: KnownPlan, bound_usd: float, mip_gap: float, weight: float, a
     columns = sum(len(b.runner.vlabels) for b in blocks) + (1 + count if risk else 0)
     rows = (sum(len(b.runner.clabels) for b in blocks) + (count - 1) * shared
             + (count if risk else 0))
-    gap = max(0.0, bound_usd - plan.score) / max(abs(plan.score), 1e-9)
+    gap = max(0.0, bound_usd - plan.score_usd) / max(abs(plan.score_usd), 1e-9)
     # within the gap, or 1 USD (HiGHS's absolute gap, 10⁻⁶ of its unit of 1 M USD)
-    status = "optimal" if bound_usd - plan.score <= mip_gap * max(
-        abs(plan.score), 1e-9) * (1 + 1e-9) + 1.0 else "time_limit"
+    status = "optimal" if bound_usd - plan.score_usd <= mip_gap * max(
+        abs(plan.score_usd), 1e-9) * (1 + 1e-9) + 1.0 else "time_limit"
     return ExtensiveRun(
-        status=status, has_solution=True, objective_usd=plan.score, bound_usd=bound_usd,
+        status=status, has_solution=True, objective_usd=plan.score_usd, bound_usd=bound_usd,
         mip_gap=gap, seconds=0.0, nodes=0, runs=plan.runs,
-        margins_usd=plan.margins.copy(), eta_usd=float("nan"),
-        cvar_usd=cvar(plan.margins, probabilities, alpha) if risk else None,
+        margins_usd=plan.margins_usd.copy(), eta_usd=float("nan"),
+        cvar_usd=cvar(plan.margins_usd, probabilities, alpha) if risk else None,
         nonanticipativity_rows=(count - 1) * shared, columns=columns, rows=rows)
 
 
-def intervals(objective: tuple[float, float], wait: tuple[float, float] | None,
-              eev: tuple[float, float] | None) -> dict[str, list[float]]:
-    """What the study's values are proven to lie in, from the plans found and the bounds.
-
-    ``objective`` is [RP of the returned plan, the bound that proves it]; ``wait`` is
-    [F(wait-and-see plans), F(their bounds)] and ``eev`` [F(expected-value plan's
-    completions), F(their bounds)]. Since WS* >= RP* >= EEV* (each scenario's own optimum
-    beats any shared plan, and the expected-value plan is one), each range is narrowed by
-    the others, and EVPI = WS* - RP* and VSS = RP* - EEV* lie in
-    [max(0, low of one - high of the other), high of one - low of the other].
-    """
-    rp_low, rp_high = objective
-    out: dict[str, list[float]] = {}
-    if wait is not None:
-        rp_high = min(rp_high, wait[1])
-    if eev is not None:
-        rp_low = max(rp_low, eev[0])
-    out["objective"] = [rp_low, rp_high]
-    if wait is not None:
-        low, high = max(wait[0], rp_low), wait[1]
-        out["wait_and_see"] = [low, high]
-        out["evpi"] = [max(0.0, low - rp_high), high - rp_low]
-    if eev is not None:
-        low, high = eev[0], min(eev[1], rp_high)
-        out["eev"] = [low, high]
-        out["vss"] = [max(0.0, rp_low - high), rp_high - low]
-    return out
-
-
-def _better_of(run: ExtensiveRun, ev_runs: list[HighsRun], ev_margins: np.ndarray,
+def better_of(run: ExtensiveRun, ev_runs: list[HighsRun], ev_margins: np.ndarray,
                eev: float, study: Study, solver: SolverOptions,
                known: str = "expected-value plan") -> tuple[ExtensiveRun, str]:
     """The extensive form's plan, or the expected-value plan completed in every scenario

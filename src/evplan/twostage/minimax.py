@@ -33,23 +33,18 @@ import pandas as pd
 from evplan.errors import VerificationError
 from evplan.highs import SolverOptions
 from evplan.results import Result
-from evplan.twostage.extensive import averaged_block, solve_extensive
-from evplan.twostage.mean_inputs import mean_block
-from evplan.twostage.no_plan import eev_status, raise_no_plan
+from evplan.twostage.expected_value import evaluate, expected_value_plan
+from evplan.twostage.extensive import solve_extensive
+from evplan.twostage.known import Completions, fixed_values, run_bound
+from evplan.twostage.models import build_scenarios, certified, fixed_runs
+from evplan.twostage.no_plan import raise_no_plan
+from evplan.twostage.ranges import clamped
 from evplan.twostage.risk import cvar, empty_regret
-from evplan.twostage.solve import (
-    EV_INFEASIBLE,
-    StochasticResult,
-    _build,
-    _certified,
-    _evaluate,
-    _fixed_runs,
-    _fixed_values,
-)
+from evplan.twostage.solve import StochasticResult
 from evplan.twostage.tree import Study
 from evplan.twostage.verify import checked_study
 
-__all__ = ["max_regret", "minimax_regret"]
+__all__ = ["max_regret", "minimax_ranges", "minimax_regret"]
 
 #: Relative tolerance of the recomputed worst regret against the extensive form's t.
 TOLERANCE = 1e-6
@@ -66,6 +61,34 @@ def max_regret(wait_usd: np.ndarray, margins_usd: np.ndarray) -> float:
     return float(np.max(np.asarray(wait_usd) - np.asarray(margins_usd)))
 
 
+def minimax_ranges(objective_usd: float, bound_usd: float,
+                   eev: tuple[float, float] | None) -> dict[str, list[float]]:
+    """The proven ranges of a minimax-regret study, regrets measured from the wait-and-see
+    values found (W_s, each scenario's own plan; see docs/stochastic.md).
+
+    ``objective_usd`` is minus the returned plan's worst regret and ``bound_usd`` the
+    extensive form's proven bound on the optimum RP* (max over plans of minus the worst
+    regret), so RP* lies in [objective_usd, bound_usd]; ``eev`` is [minus the
+    expected-value plan's worst regret, the same with each completion's margin at its
+    proven bound]. EVPI = -RP* (the wait-and-see plans have no regret) lies in [-bound_usd,
+    -objective_usd]; VSS = RP* - EEV* >= 0 lies in [RP*'s low - EEV*'s high, RP*'s high -
+    EEV*'s low], its low end raised to 0 unless the returned plan is worse than the
+    expected-value plan (then to the reported VSS, which is negative: a plan at the gap).
+
+    Examples
+    --------
+    >>> minimax_ranges(-5.0, -4.0, (-9.0, -8.5))  # doctest: +NORMALIZE_WHITESPACE
+    {'objective': [-5.0, -4.0], 'evpi': [4.0, 5.0], 'eev': [-9.0, -8.5],
+     'vss': [3.5, 5.0]}
+    """
+    out = {"objective": [objective_usd, bound_usd], "evpi": [-bound_usd, -objective_usd]}
+    if eev is not None:
+        out["eev"] = [eev[0], min(eev[1], bound_usd)]
+        out["vss"] = [min(max(0.0, objective_usd - out["eev"][1]), objective_usd - eev[0]),
+                      bound_usd - eev[0]]
+    return out
+
+
 def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions, *,
                    vss: bool = True, regret: bool = True) -> StochasticResult:
     """Solve ``study`` for the smallest worst regret (see the module docstring).
@@ -79,18 +102,24 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     cpu = time.process_time()
-    scenarios, elements = _build(data, study, catalog)
+    scenarios, elements = build_scenarios(data, study, catalog)
     blocks = [scenario.block for scenario in scenarios]
     names = [scenario.name for scenario in scenarios]
     probabilities = np.array([scenario.probability for scenario in scenarios])
     timings["build_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    own = _fixed_runs(scenarios, None, solver, None)
+    own = fixed_runs(scenarios, None, solver, None)
     for scenario, alone in zip(scenarios, own, strict=True):
         if not alone.has_solution:
             raise_no_plan(alone, f"scenario '{scenario.name}' alone", [scenario], solver,
                            study.revelation_year)
     wait = np.array([alone.objective_usd for alone in own])
+    integer = [bool(len(block.runner.integer)) for block in blocks]
+    completions = Completions(len(scenarios), lambda values, only: fixed_runs(
+        scenarios, values, solver, None, only), integer)
+    for s, (scenario, alone) in enumerate(zip(scenarios, own, strict=True)):
+        completions.add(fixed_values(alone, scenario), alone.runs[0].primal[  # its own
+            scenario.block.runner.vlabels][scenario.block.shared], s, alone)  # completion
     timings["wait_and_see_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
     run = solve_extensive(blocks, solver, minimax_wait_usd=wait)
@@ -100,13 +129,13 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
     t_usd = -run.objective_usd
     timings["solve_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    values = _fixed_values(run, scenarios[0])
-    fixed = _fixed_runs(scenarios, values, solver, None)
+    values = fixed_values(run, scenarios[0])
+    fixed = completions.runs(values)
     for scenario, completed in zip(scenarios, fixed, strict=True):
         if not completed.has_solution:
             raise_no_plan(completed, f"scenario '{scenario.name}' with the minimax plan")
     results: dict[str, Result] = {
-        sc.name: _certified(sc, completed.runs[0])
+        sc.name: certified(sc, completed.runs[0])
         for sc, completed in zip(scenarios, fixed, strict=True)}
     margins = np.array([results[name].objective_usd for name in names])
     regrets = wait - margins
@@ -134,40 +163,34 @@ def minimax_regret(data: Any, study: Study, catalog: Any, solver: SolverOptions,
     clock = time.perf_counter()
     if regret:
         for scenario, alone in zip(scenarios, own, strict=True):
-            plan, _ = _evaluate(scenarios, _fixed_values(alone, scenario), solver)
+            plan, _ = evaluate(scenarios, fixed_values(alone, scenario), solver,
+                               completions=completions)
             rows.append(pd.DataFrame({"plan": scenario.name, "scenario": names,
                                       "margin_usd": plan, "regret_usd": wait - plan}))
         rows.append(pd.DataFrame({"plan": "stochastic", "scenario": names,
                                   "margin_usd": margins, "regret_usd": regrets}))
-    vss_usd = None
-    if vss:
-        try:
-            mean = mean_block(scenarios) or averaged_block(blocks)
-        except ValueError as error:
-            metadata["eev_status"] = f"not computed: {error}"
-        else:
-            ev_run = solve_extensive([mean], solver)
-            if not ev_run.has_solution and ev_run.status == "infeasible":
-                metadata["eev_status"] = f"not computed: {EV_INFEASIBLE}"
-            elif not ev_run.has_solution:
-                raise_no_plan(ev_run, "the expected-value problem")
-            else:
-                ev_values = np.round(ev_run.runs[0].primal[mean.runner.vlabels][mean.shared])
-                ev_margins, statuses = _evaluate(scenarios, ev_values, solver)
-                frame["ev_plan_margin_usd"] = ev_margins
-                bad = [name for name, status in zip(names, statuses, strict=True)
-                       if status in ("infeasible", "unbounded")]
-                metadata["expected_value_problem_usd"] = ev_run.objective_usd
-                metadata["eev_status"] = eev_status(ev_run, list(names), statuses)
-                if not bad:
-                    metadata["eev_usd"] = -max_regret(wait, ev_margins)
-                    vss_usd = -worst - metadata["eev_usd"]
-                if regret:
-                    rows.append(pd.DataFrame({"plan": "expected-value", "scenario": names,
-                                              "margin_usd": ev_margins,
-                                              "regret_usd": wait - ev_margins}))
+    vss_usd = eev_range = None
+    ev_margins = (expected_value_plan(scenarios, blocks, solver, metadata,
+                                      completions=completions) if vss else None)
+    if ev_margins is not None:
+        frame["ev_plan_margin_usd"] = ev_margins
+        if np.isfinite(ev_margins).all():
+            metadata["eev_usd"] = -max_regret(wait, ev_margins)
+            vss_usd = -worst - metadata["eev_usd"]
+            ev_runs = completions.runs(np.array(metadata["expected_value_first_stage"]))
+            eev_range = (metadata["eev_usd"], -max_regret(wait, np.array([
+                run_bound(run, i) for run, i in zip(ev_runs, integer, strict=True)])))
+        if regret:
+            rows.append(pd.DataFrame({"plan": "expected-value", "scenario": names,
+                                      "margin_usd": ev_margins,
+                                      "regret_usd": wait - ev_margins}))
     timings["regret_seconds"] = time.perf_counter() - clock
     timings["cpu_seconds"] = time.process_time() - cpu
+    metadata["intervals_usd"] = clamped(minimax_ranges(
+        -worst, run_bound(run, any(integer)), eev_range), {
+            "objective": -worst, "evpi": worst, "eev": metadata.get("eev_usd"),
+            "vss": vss_usd})
+    metadata["fixed_first_stage_solves"] = completions.solves
     metadata |= {"status": run.status, "mip_gap": run.mip_gap, "bound_usd": run.bound_usd,
                  "mip_nodes": run.nodes, "columns": run.columns, "rows": run.rows,
                  "nonanticipativity_rows": run.nonanticipativity_rows,

@@ -12,10 +12,11 @@ from evplan.twostage.extensive import ExtensiveRun, solve_extensive
 if TYPE_CHECKING:
     from evplan.data import NetworkData
     from evplan.model.index import ModelIndex
-    from evplan.twostage.solve import _Remote, _Scenario
+    from evplan.twostage.models import RemoteShards, ScenarioModel
     from evplan.twostage.tree import Study
 
-__all__ = ["eev_status", "raise_if_unservable", "raise_no_plan", "why_no_plan"]
+__all__ = ["changes_decisions", "eev_status", "no_strategic", "raise_if_unservable",
+           "raise_no_plan", "why_no_plan"]
 
 
 def eev_status(ev_run: ExtensiveRun, names: list[str], statuses: list[str]) -> str:
@@ -50,8 +51,8 @@ def eev_status(ev_run: ExtensiveRun, names: list[str], statuses: list[str]) -> s
         "; ".join(parts) + ": EEV and VSS are those of the plans found, not proven")
 
 
-def why_no_plan(scenarios: list[_Scenario], solver: SolverOptions, revelation: int | None,
-                remote: _Remote | None = None) -> list[str]:
+def why_no_plan(scenarios: list[ScenarioModel], solver: SolverOptions, revelation: int | None,
+                remote: RemoteShards | None = None) -> list[str]:
     """Which scenarios have no plan on their own (with what binds), or which cannot share.
 
     Each scenario is solved alone (nothing shared); one without a plan is explained by the
@@ -98,9 +99,9 @@ def why_no_plan(scenarios: list[_Scenario], solver: SolverOptions, revelation: i
                      "find the conflict."]
 
 
-def raise_no_plan(run: ExtensiveRun, what: str, scenarios: list[_Scenario] | None = None,
+def raise_no_plan(run: ExtensiveRun, what: str, scenarios: list[ScenarioModel] | None = None,
                   solver: SolverOptions | None = None, revelation: int | None = None,
-                  remote: _Remote | None = None) -> None:
+                  remote: RemoteShards | None = None) -> None:
     """Raise InfeasibleError (with :func:`why_no_plan` when ``scenarios`` are given) or
     SolverLimitError for a run without a plan.
 
@@ -135,14 +136,16 @@ def raise_if_unservable(name: str, data: NetworkData, index: ModelIndex,
                                explain_strategic_infeasibility(data, index, solver)])
 
 
-def _no_strategic(study: Study) -> InputError:
+def no_strategic(study: Study) -> InputError:
+    """The error for a study on inputs without a strategic table (nothing to share)."""
     return InputError([Problem("scenarios.yaml", f"study '{study.name}': the inputs have no "
                                "strategic table (plant_strategy.csv, ...), so there is no "
                                "first-stage decision to share. Run it on strategic inputs "
                                "such as china-strategic.")])
 
 
-def _changes_decisions(study: Study, name: str) -> Problem:
+def changes_decisions(study: Study, name: str) -> Problem:
+    """The problem of a study scenario whose overrides change which decisions exist."""
     return Problem("scenarios.yaml", f"study '{study.name}': scenario '{name}' changes which "
                    "network decisions exist (its overrides add or remove plants, programs, "
                    "markets or sites, or change their years). Overrides of a study may change "

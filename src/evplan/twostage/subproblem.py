@@ -15,6 +15,7 @@ for the algorithm.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,7 +86,7 @@ class _Scenario:
 
     def __init__(self, spec: ScenarioSpec, data: NetworkData, revelation: int | None,
                  solver: SolverOptions) -> None:
-        from evplan.twostage.solve import _elements, _shared_columns
+        from evplan.twostage.models import first_stage_elements, shared_columns
 
         applied = apply_scenario(data, list(spec.patches))
         if not has_strategic(applied.data):
@@ -100,8 +101,8 @@ class _Scenario:
         raise_if_unservable(spec.name, applied.data, index, solver)
         self.m, self.index = build_model(applied.data, index=index)
         self.runner = MilpRunner(self.m)
-        self.elements = _elements(self.index, revelation)
-        self.shared = _shared_columns(self.runner, self.elements)
+        self.elements = first_stage_elements(self.index, revelation)
+        self.shared = shared_columns(self.runner, self.elements)
         self.constant_usd = strategic_constant_usd(self.index)
         self.solver = solver
         self._h: highspy.Highs | None = None  # built on first use (PH only)
@@ -288,10 +289,16 @@ class Shard:
                  "shared": sc.shared, "elements": sc.elements, "overrides": sc.overrides}
                 for sc in self.scenarios]
 
-    def fixed_runs(self, xhat: np.ndarray | None) -> list[Any]:
-        """Each scenario solved cold and alone, its first stage fixed to ``xhat`` (free
-        when None): a list of :class:`~evplan.twostage.extensive.ExtensiveRun`."""
-        return [solve_extensive([sc.block], sc.solver, fixed=xhat) for sc in self.scenarios]
+    def fixed_runs(self, xhat: np.ndarray | None, positions: Sequence[int] | None = None,
+                   mip_gap: float | None = None) -> list[Any]:
+        """This shard's scenarios at ``positions`` (all when None) solved cold and alone,
+        their first stage fixed to ``xhat`` (free when None), at ``mip_gap`` (the shard's
+        solver's when None): a list of :class:`~evplan.twostage.extensive.ExtensiveRun`."""
+        chosen = range(len(self.scenarios)) if positions is None else positions
+        return [solve_extensive([self.scenarios[i].block], self.scenarios[i].solver if
+                                mip_gap is None else dataclasses.replace(
+                                    self.scenarios[i].solver, mip_gap=mip_gap), fixed=xhat)
+                for i in chosen]
 
     def explain(self, names: Sequence[str]) -> list[list[str]]:
         """What binds in each of this shard's scenarios named in ``names`` (those with no
