@@ -129,6 +129,22 @@ class TimeBudget:
         return replace(solver, time_limit_s=max(0.0, self.end_s - time.perf_counter()))
 
 
+#: The absolute gap HiGHS itself accepts as closed (its default ``mip_abs_gap`` 1e-6 on the
+#: objective it sees, in millions of USD: :attr:`MilpRunner.objective_scale`), in USD.
+MIP_ABS_GAP_USD = 1e-6 / MilpRunner.objective_scale
+
+
+def gap_closed(run: HighsRun, constant_usd: float, mip_gap: float) -> bool:
+    """Whether the plan as reported is proven within ``mip_gap`` of its bound: its relative
+    gap (:func:`true_gap`) at most ``mip_gap``, or its absolute gap at most
+    ``MIP_ABS_GAP_USD`` (the rounding of a closed gap: with ``mip_gap`` 0 a plan whose
+    bound exceeded it by 1e-16 relative was reported ``time_limit``)."""
+    if not run.has_solution or not np.isfinite(run.bound):
+        return False
+    return (true_gap(run, constant_usd) <= mip_gap * (1 + 1e-9)
+            or run.bound - run.objective <= MIP_ABS_GAP_USD)
+
+
 def proven_to_gap(runner: MilpRunner, run: HighsRun, solver: SolverOptions, constant_usd: float,
                   fixed: Mapping[str, np.ndarray] | None = None, tries: int = 3,
                   budget: TimeBudget | None = None) -> HighsRun:
@@ -146,8 +162,7 @@ def proven_to_gap(runner: MilpRunner, run: HighsRun, solver: SolverOptions, cons
     run has left.
     """
     for _ in range(tries):
-        if run.status != "optimal" or true_gap(run, constant_usd) <= solver.mip_gap * (
-                1 + 1e-9):
+        if run.status != "optimal" or gap_closed(run, constant_usd, solver.mip_gap):
             return run
         scale = abs(run.objective - constant_usd) / max(abs(run.objective), 1e-9)
         tighter = replace(solver, mip_gap=max(solver.mip_gap * scale, 1e-9))
@@ -156,7 +171,7 @@ def proven_to_gap(runner: MilpRunner, run: HighsRun, solver: SolverOptions, cons
         if not again.has_solution or again.objective < run.objective:
             break  # nothing better found (numerically): the gap stays unproven
         run = again
-    if run.status == "optimal" and true_gap(run, constant_usd) > solver.mip_gap * (1 + 1e-9):
+    if run.status == "optimal" and not gap_closed(run, constant_usd, solver.mip_gap):
         run = replace(run, status="time_limit")
     return run
 
