@@ -126,3 +126,17 @@ def test_the_example_scenarios_all_pass() -> None:
     from evplan.scenarios.apply import catalog_for
 
     assert override_problems(data, catalog_for(data)) == []
+
+
+def test_an_override_of_a_table_without_rows_says_so(tmp_path: Path) -> None:
+    """Without countervailing_duties.csv the shipped CVD overrides patch nothing: run
+    --scenario eu-cvd-up refused it ("Values: ." named no value), validate passed."""
+    folder = _folder(tmp_path, {})
+    (folder / "countervailing_duties.csv").unlink()
+    done = CliRunner().invoke(app, ["validate", str(folder)])
+    assert done.exit_code == 1, done.output
+    text = " ".join(done.output.split())
+    assert ("override 'eu-cvd-up' (countervailing_duties): market 'EU' is in no row of "
+            "countervailing_duties. countervailing_duties has no rows here: drop the override, "
+            "or add the rows it patches.") in text
+    assert "Values: ." not in text

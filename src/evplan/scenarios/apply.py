@@ -122,8 +122,10 @@ def _matches(frame: pd.DataFrame, column: str, values: tuple[Any, ...], where: s
         hint = (f" The nearest value is {nearest[value]}." if value in nearest else
                 did_you_mean(str(value), known))
         problems.append(Problem(source, f"{where}: {column} '{value}' is in no row of "
-                                f"{frame.attrs['table']}." + (hint
-                                                             or f" Values: {quoted_list(known)}.")))
+                                f"{frame.attrs['table']}." + (hint or (
+                                    f" Values: {quoted_list(known)}." if known else
+                                    f" {frame.attrs['table']} has no rows here: drop the "
+                                    "override, or add the rows it patches."))))
     return hit
 
 
