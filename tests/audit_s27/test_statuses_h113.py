@@ -2,9 +2,10 @@
 
 `evplan recycling --time-limit T` is documented to bound one whole MILP, all its parts
 together (docs/recycling.md: "`--time-limit` bounds one whole MILP (all its parts)"; the
-option's help: "Seconds per MILP solve (all its parts)"). Each part is handed at least 1 s,
-so with T = 0.5 s a two-part network gets 2 s or more, and the default scenario's six parts
-ran about 6 s of HiGHS time at `--time-limit 0.5` (seen on the CLI: every part "1.0 s").
+option's help: "Seconds per MILP solve (all its parts)"). Before c41f991 each part was handed
+at least 1 s, so with T = 0.5 s a two-part network got 2 s or more, and the default scenario's
+six parts ran about 6 s of HiGHS time at `--time-limit 0.5` (seen on the CLI: every part
+"1.0 s"); this test failed then (strict xfail, finding h113-1) and passes since the fix.
 """
 
 from __future__ import annotations
