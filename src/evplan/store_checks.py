@@ -109,8 +109,13 @@ def header_problem(path: Path) -> str | None:
     except OSError as error:
         return f"the results store {path} cannot be read ({error.strerror})"
     if header[8:12] != DUCKDB_MAGIC:
-        return (f"{path} is not a DuckDB database, so it is not a results store; evplan "
-                "leaves it as it is")
+        # DuckDB creates the file before it writes its header: one killed at that instant
+        # (a sweep stopped as it made its store) leaves an empty file DuckDB refuses too
+        empty = (" (it is empty: an evplan command killed while it made a new store leaves "
+                 "such a file; delete it if nothing else of yours uses that name)"
+                 if not header else "")
+        return (f"{path} is not a DuckDB database{empty}, so it is not a results store; "
+                "evplan leaves it as it is")
     if not _duckdb_log(log):  # DuckDB would read it as the store's log, then delete it
         return (f"{log} is not a log DuckDB wrote, so evplan leaves it (and the results "
                 f"store {path} beside it) as it is. Move or rename that file")

@@ -59,3 +59,19 @@ def test_the_installed_duckdbs_log_is_accepted_and_a_users_file_is_not(tmp_path:
     problem = header_problem(store)
     assert problem is not None and "not a log DuckDB wrote" in problem
     assert log.read_bytes() == b"my notes\n" and os.stat(store).st_mtime_ns == before.st_mtime_ns
+
+
+def test_an_empty_store_file_is_refused_with_what_made_it(tmp_path: Path) -> None:
+    """DuckDB creates the file before writing its header: a sweep killed at that instant
+    (seen once in tests/outputs/test_kill.py) left a 0-byte store that every later command
+    refused as "not a DuckDB database" without saying why; the message now says, and the
+    file is still left as it is."""
+    store = tmp_path / "sweep.duckdb"
+    store.write_bytes(b"")
+    problem = header_problem(store)
+    assert problem is not None and "is not a DuckDB database" in problem
+    assert "it is empty" in problem and "delete it" in problem
+    assert store.read_bytes() == b""
+    (tmp_path / "notes.duckdb").write_bytes(b"my notes, not empty\n")
+    other = header_problem(tmp_path / "notes.duckdb")
+    assert other is not None and "it is empty" not in other
