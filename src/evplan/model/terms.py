@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["Part", "grouped_sum", "labelled"]
+__all__ = ["Part", "add_grouped_rows", "grouped_sum", "labelled"]
 
 Part = tuple[linopy.Variable, np.ndarray, np.ndarray | float]
 
@@ -75,3 +75,24 @@ def grouped_sum(m: linopy.Model, parts: Sequence[Part], n_groups: int, dim: str
         "vars": xr.DataArray(label_grid, coords=coords, dims=[dim, "_term"]),
     })
     return linopy.LinearExpression(dataset, m)
+
+
+def add_grouped_rows(m: linopy.Model, lhs: linopy.LinearExpression, sign: str,
+                     rhs: np.ndarray | xr.DataArray | float, name: str) -> None:
+    """Add the rows ``lhs sign rhs`` (``sign``: ``"<="``, ``">="`` or ``"="``) to ``m``.
+
+    ``lhs`` comes from :func:`grouped_sum` (positions 0..n-1 along its one dimension), and
+    ``rhs`` is one value per position (or one for all), so they are aligned already: the
+    constraint's dataset is made from the expression's directly (sign and rhs beside its
+    terms), as :mod:`evplan.model.families.compliance` and
+    :mod:`evplan.model.strategic.rows` do. ``lhs <= labelled(rhs)`` made the same rows
+    after aligning and copying the datasets again (about 7 ms of a family's 8).
+    """
+    dim = str(lhs.data["coeffs"].dims[0])
+    count = lhs.data.sizes[dim]
+    values = rhs.values if isinstance(rhs, xr.DataArray) else rhs
+    # -(0 - rhs): the rhs linopy computes from ``lhs - rhs`` (a 0 is -0.0 in the LP file)
+    right = labelled(-(0.0 - np.broadcast_to(np.asarray(values, dtype=float), (count,))), dim)
+    data = lhs.data[["coeffs", "vars"]].assign(
+        sign=xr.DataArray(np.full(count, sign), coords=right.coords, dims=[dim]), rhs=right)
+    m.add_constraints(linopy.constraints.Constraint(data, m), name=name)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from evplan.model.index import ModelIndex
 from evplan.model.options import BuildOptions
-from evplan.model.terms import grouped_sum, labelled
+from evplan.model.terms import add_grouped_rows, grouped_sum
 
 
 def add_market_balance(m: linopy.Model, index: ModelIndex, options: BuildOptions) -> None:
@@ -32,7 +32,7 @@ def add_market_balance(m: linopy.Model, index: ModelIndex, options: BuildOptions
         parts.append((m.variables["kit_shipment"], index.strategic.kits["balance"].to_numpy(),
                       1.0))
     lhs = grouped_sum(m, parts, len(index.balances), "balance")
-    m.add_constraints(lhs == 0, name="market-balance")
+    add_grouped_rows(m, lhs, "=", 0.0, "market-balance")
 
 
 def add_demand_tiers(m: linopy.Model, index: ModelIndex, options: BuildOptions) -> None:
@@ -47,8 +47,7 @@ def add_demand_tiers(m: linopy.Model, index: ModelIndex, options: BuildOptions) 
     """
     lhs = grouped_sum(m, [(m.variables["sales"], index.sales["pool"].to_numpy(), 1.0)],
                       len(index.pools), "pool")
-    m.add_constraints(lhs <= labelled(index.pools["volume_vehicles"].to_numpy(), "pool"),
-                      name="demand-tier")
+    add_grouped_rows(m, lhs, "<=", index.pools["volume_vehicles"].to_numpy(), "demand-tier")
 
 
 def add_committed_sales(m: linopy.Model, index: ModelIndex, options: BuildOptions,
@@ -78,5 +77,4 @@ def add_committed_sales(m: linopy.Model, index: ModelIndex, options: BuildOption
                                 name="unmet_committed")
         parts.append((unmet, np.arange(len(committed)), 1.0))
     lhs = grouped_sum(m, parts, len(committed), "committed")
-    m.add_constraints(lhs >= labelled(committed["min_vehicles"].to_numpy(), "committed"),
-                      name="committed-sales")
+    add_grouped_rows(m, lhs, ">=", committed["min_vehicles"].to_numpy(), "committed-sales")

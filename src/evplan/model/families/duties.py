@@ -24,7 +24,7 @@ import numpy as np
 
 from evplan.model.index import ModelIndex
 from evplan.model.options import BuildOptions
-from evplan.model.terms import grouped_sum, labelled
+from evplan.model.terms import add_grouped_rows, grouped_sum
 
 
 def add_duty_quota(m: linopy.Model, index: ModelIndex, options: BuildOptions) -> None:
@@ -48,8 +48,8 @@ def add_duty_quota(m: linopy.Model, index: ModelIndex, options: BuildOptions) ->
     share = grouped_sum(m, [(in_quota, np.arange(count), 1.0),
                             (m.variables["shipment"], shipment_codes, -1.0)],
                         count, "quota_flow")
-    m.add_constraints(share <= 0, name="duty-quota-share")
+    add_grouped_rows(m, share, "<=", 0.0, "duty-quota-share")
     lhs = grouped_sum(m, [(in_quota, quota_flows["quota_group"].to_numpy(), 1.0)],
                       len(index.quota_groups), "quota_group")
     quota = index.quota_groups["quota_vehicles_per_year"].to_numpy(dtype=float)
-    m.add_constraints(lhs <= labelled(np.asarray(quota), "quota_group"), name="duty-quota")
+    add_grouped_rows(m, lhs, "<=", quota, "duty-quota")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from evplan.model.index import ModelIndex
 from evplan.model.options import BuildOptions
-from evplan.model.terms import grouped_sum, labelled
+from evplan.model.terms import add_grouped_rows, grouped_sum, labelled
 
 
 def add_plant_capacity(m: linopy.Model, index: ModelIndex, options: BuildOptions) -> None:
@@ -28,7 +28,7 @@ def add_plant_capacity(m: linopy.Model, index: ModelIndex, options: BuildOptions
     lhs = grouped_sum(m, [(m.variables["shipment"], index.flows["plant_year"].to_numpy(), 1.0)],
                       len(plant_years), "plant_year")
     capacity = labelled(plant_years["capacity_vehicles_per_year"].to_numpy(), "plant_year")
-    m.add_constraints(lhs <= capacity, name="plant-capacity")
+    add_grouped_rows(m, lhs, "<=", capacity, "plant-capacity")
 
 
 def add_plant_minimum(m: linopy.Model, index: ModelIndex, options: BuildOptions) -> None:
@@ -54,4 +54,4 @@ def add_plant_minimum(m: linopy.Model, index: ModelIndex, options: BuildOptions)
                                     name="plant_minimum_shortfall")
         parts.append((shortfall, np.arange(len(selected)), 1.0))
     lhs = grouped_sum(m, parts, len(selected), "plant_minimum")
-    m.add_constraints(lhs >= labelled(floor[selected], "plant_minimum"), name="plant-minimum")
+    add_grouped_rows(m, lhs, ">=", floor[selected], "plant-minimum")

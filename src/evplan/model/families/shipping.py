@@ -6,7 +6,7 @@ import linopy
 
 from evplan.model.index import ModelIndex
 from evplan.model.options import BuildOptions
-from evplan.model.terms import grouped_sum, labelled
+from evplan.model.terms import add_grouped_rows, grouped_sum, labelled
 
 
 def add_route_capacity(m: linopy.Model, index: ModelIndex, options: BuildOptions) -> None:
@@ -27,4 +27,4 @@ def add_route_capacity(m: linopy.Model, index: ModelIndex, options: BuildOptions
     lhs = grouped_sum(m, [(m.variables["shipment"], index.flows["route_year"].to_numpy(), 1.0)],
                       len(route_years), "route_year")
     capacity = labelled(route_years["capacity_vehicles_per_year"].to_numpy(), "route_year")
-    m.add_constraints(lhs <= capacity, name="route-capacity")
+    add_grouped_rows(m, lhs, "<=", capacity, "route-capacity")
