@@ -40,7 +40,9 @@ def test_a_better_plan_or_a_finished_solve_is_kept() -> None:
 
 @pytest.mark.slow
 def test_a_time_limited_china_strategic_plan_is_at_least_todays() -> None:
-    result = evplan.optimize(china_strategic(), evplan.SolverOptions(time_limit_s=0.3))
+    # 1.5 s: at 0.3 s a machine at load 9 stopped before the LP relaxation gave a bound
+    # (gap inf; helper-112, session 27); the plan is still time-limited at 1.5 s.
+    result = evplan.optimize(china_strategic(), evplan.SolverOptions(time_limit_s=1.5))
     meta = result.metadata
     today = meta["today_network_objective_usd"]
     assert result.objective_usd >= today - 1e-6 * abs(today)
