@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
+from tests.audit_s27.oracle_compliance_h113 import add_compliance
+
 Table = list[dict[str, Any]]
 
 COLUMNS: dict[str, list[str]] = {
@@ -45,6 +47,9 @@ COLUMNS: dict[str, list[str]] = {
                            "phev_credits_per_vehicle", "credit_price_usd",
                            "credit_sale_price_usd"],
     "carbon_prices": ["year", "carbon_price_usd_per_t", "cap_t_co2", "include_use_phase"],
+    "zev_mandates": ["market", "year", "zev_share", "bev_credits_per_vehicle",
+                     "phev_credits_per_vehicle", "penalty_usd_per_vehicle", "credit_price_usd",
+                     "credit_sale_price_usd", "banking", "borrow_share"],
 }
 
 
@@ -185,6 +190,7 @@ def write_case(case: dict[str, Any], folder: Path) -> Path:
     for table, cols in COLUMNS.items():
         rows = case.get(table, [])
         if not rows and table not in ("duties",):
+            (folder / f"{table}.csv").unlink(missing_ok=True)  # no stale table of a reused folder
             continue
         with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=cols)
@@ -401,7 +407,7 @@ def solve_case(case: dict[str, Any], probe: tuple[str, str, str, int] | None = N
         b_ub.append(-cm["min_vehicles"])
     fixed = sum(disc[y] * p["fixed_cost_usd_per_year"] * _fx(case, p["country"], y)
                 for p in case["plants"] for y in years if _open(p, y))
-    c, a_ub, b_ub, a_eq = _add_compliance(case, flows, disc, c, a_ub, b_ub, a_eq)
+    c, a_ub, b_ub, a_eq = add_compliance(case, flows, disc, c, a_ub, b_ub, a_eq)
     n = len(c)
     res = linprog(c, A_ub=np.array(a_ub) if a_ub else None, b_ub=b_ub or None,
                   A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None,
@@ -487,95 +493,21 @@ def random_compliance_case(seed: int) -> dict[str, Any]:
                 "bev_credits_per_vehicle": 2.0, "phev_credits_per_vehicle": 1.0,
                 "credit_price_usd": price,
                 "credit_sale_price_usd": rng.choice(["", price / 2])})
+    case["zev_mandates"] = []
+    for m in case["markets"]:
+        if rng.random() < 0.6:
+            price = rng.choice([500.0, 3000.0])
+            for y in (2025, 2026):
+                case["zev_mandates"].append({
+                    "market": m["market"], "year": y, "zev_share": rng.choice([0.2, 0.6]),
+                    "bev_credits_per_vehicle": 1.0, "phev_credits_per_vehicle":
+                    rng.choice([0.0, 0.5]), "penalty_usd_per_vehicle": 5000.0,
+                    "credit_price_usd": rng.choice(["", price]),
+                    "credit_sale_price_usd": rng.choice(["", price / 2]),
+                    "banking": rng.choice(["yes", "no"]),
+                    "borrow_share": rng.choice([0.0, 0.3])})
     case["carbon_prices"] = [{"year": y, "carbon_price_usd_per_t": rng.choice([0.0, 80.0]),
                               "cap_t_co2": rng.choice(["", "", 400.0]),
                               "include_use_phase": rng.choice(["yes", "no"])}
                              for y in (2025, 2026) if rng.random() < 0.7]
     return case
-
-
-def _co2_t(case: dict[str, Any], flow: tuple[str, str, str, int], use: bool) -> float:
-    """Tonnes of CO2 per vehicle of a flow (production + shipping [+ use])."""
-    plant, program, market, _ = flow
-    p = next(r for r in case["plants"] if r["plant"] == plant)
-    v = next(r for r in case["programs"] if r["program"] == program)
-    grid = {r["country"]: r["grid_g_co2_per_kwh"] for r in case.get("grid_intensity", [])}
-    pe = next((r for r in case.get("plant_emissions", []) if r["plant"] == plant), None)
-    tonnes = 0.0
-    if pe is not None:
-        tonnes += grid[p["country"]] * pe["assembly_kwh_per_vehicle"] / 1e6
-        tonnes += v.get("battery_kwh", 0.0) * pe["battery_kg_co2_per_kwh"] / 1e3
-    route = next(r for r in case["routes"] if r["plant"] == plant and r["market"] == market)
-    tonnes += route.get("co2_kg_per_vehicle", 0.0) / 1e3
-    if use:
-        em = next((r for r in case.get("program_emissions", []) if r["program"] == program),
-                  None)
-        if em is not None:
-            mc = next(m["country"] for m in case["markets"] if m["market"] == market)
-            tonnes += em["lifetime_km"] * (em["co2_g_per_km"] + em["electricity_kwh_per_100km"]
-                                           / 100 * grid.get(mc, 0.0)) / 1e6
-    return tonnes
-
-
-def _add_compliance(case: dict[str, Any], flows: list[tuple[str, str, str, int]],
-                    disc: dict[int, float], c: np.ndarray, a_ub: list, b_ub: list,
-                    a_eq: list) -> tuple[np.ndarray, list, list, list]:
-    """Fleet targets, production credits and carbon price/cap (docs/formulation.md)."""
-    cols: list[float] = []
-    rows: list[tuple[dict[int, float], dict[int, float], float]] = []  # (x coefs, new coefs, rhs)
-    progs = {v["program"]: v for v in case["programs"]}
-    emis = {r["program"]: r["co2_g_per_km"] for r in case.get("program_emissions", [])}
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for t in case.get("fleet_targets", []):
-        key = (t["market"], t["averaging_group"] or f"year{t['year']}")
-        groups.setdefault(key, []).append(t)
-    for (market, _), ts in groups.items():
-        target = {t["year"]: t["target_g_per_km"] for t in ts}
-        last = max(target)
-        coefs = {j: emis.get(f[1], 0.0) - target[f[3]] for j, f in enumerate(flows)
-                 if f[2] == market and f[3] in target}
-        new = {len(cols): -1.0}
-        cols.append(disc[last] * ts[0]["premium_usd_per_g_km"])
-        if ts[0]["pool_price_usd_per_g_km"] != "":
-            new[len(cols)] = -1.0
-            cols.append(disc[last] * ts[0]["pool_price_usd_per_g_km"])
-        rows.append((coefs, new, 0.0))
-    countries = {p["plant"]: p["country"] for p in case["plants"]}
-    for pc in case.get("production_credits", []):
-        coefs = {}
-        for j, f in enumerate(flows):
-            if countries[f[0]] != pc["country"] or f[3] != pc["year"]:
-                continue
-            pt = progs[f[1]]["powertrain"]
-            earn = {"BEV": pc["bev_credits_per_vehicle"],
-                    "PHEV": pc["phev_credits_per_vehicle"]}.get(pt, 0.0)
-            need = pc["requirement_share"] if pt in ("ICE", "HEV") else 0.0
-            coefs[j] = -(earn - need)
-        new = {len(cols): -1.0}
-        cols.append(disc[pc["year"]] * pc["credit_price_usd"])
-        if pc["credit_sale_price_usd"] != "":
-            new[len(cols)] = 1.0
-            cols.append(-disc[pc["year"]] * pc["credit_sale_price_usd"])
-        rows.append((coefs, new, 0.0))
-    c = c.copy()
-    for cp in case.get("carbon_prices", []):
-        use = cp.get("include_use_phase", "no") == "yes"
-        tau = {j: _co2_t(case, f, use) for j, f in enumerate(flows) if f[3] == cp["year"]}
-        for j, t in tau.items():
-            c[j] += disc[cp["year"]] * cp["carbon_price_usd_per_t"] * t
-        if cp.get("cap_t_co2", "") != "":
-            rows.append((tau, {}, cp["cap_t_co2"]))
-    n0 = len(c)
-    extra = len(cols)
-    c = np.concatenate([c, np.array(cols)])
-    a_ub = [np.concatenate([r, np.zeros(extra)]) for r in a_ub]
-    a_eq = [np.concatenate([r, np.zeros(extra)]) for r in a_eq]
-    for coefs, new, rhs in rows:
-        r = np.zeros(n0 + extra)
-        for j, v in coefs.items():
-            r[j] = v
-        for k, v in new.items():
-            r[n0 + k] = v
-        a_ub.append(r)
-        b_ub.append(rhs)
-    return c, a_ub, b_ub, a_eq

@@ -6,7 +6,8 @@ maker with wildcards, tariff-rate quotas with groups across origins and quota sh
 default rate), the trade terms (exchange rates per year, transfer price on full cost,
 inventory in transit, CIF/FOB), committed sales, plant minimums, lane capacities, year windows
 and discounting, plus (second case family) fleet CO2 targets with averaging groups and pooling,
-production credits with sales, and carbon prices with caps and use phase; it writes them as a
+production credits with sales, ZEV mandates with banking, borrowing, purchase and sale, and
+carbon prices with caps and use phase; it writes them as a
 CSV folder, and solves the documented LP with `scipy.optimize.linprog` from its own tables.
 evplan loads the folder like a user's; the objective, each shipment's per-vehicle terms and
 each sale's price must agree to 1e-6 (relative).
