@@ -327,17 +327,24 @@ def _range(pair: list[float] | None) -> str:
     return f"{_money(low)} to {'unbounded' if not math.isfinite(high) else _money(high)}"
 
 
-def _ranges_note(meta: dict[str, object]) -> str:
-    """What the proven ranges are and why the values are not points."""
+def _ranges_note(meta: dict[str, object], scale_usd: float | None = None) -> str:
+    """What the proven ranges are and why the values are not points; the gap's width is on
+    ``scale_usd`` (for minimax regret the largest wait-and-see value: its objective, minus
+    the worst regret, is not what the gap is relative to), else on the bound."""
     gap = float(meta["solver_mip_gap"])  # type: ignore[arg-type]
+    scale = float(scale_usd if scale_usd is not None else meta["bound_usd"])  # type: ignore[arg-type]
     source = ("each scenario solved alone" if meta.get("bound_from") == "wait-and-see"
-              else "the extensive form")
+              else "progressive hedging's best Lagrangian bound"
+              if meta.get("method") == "progressive-hedging" else "the extensive form")
+    regrets = ("the regrets (measured from the wait-and-see values found, each within the "
+               "gap of its scenario's optimum)" if meta.get("objective") == "minimax-regret"
+               else "the regrets (>= 0: each scenario's wait-and-see value is the best plan "
+               "known for it)")
     return (f"Every MILP is solved to a relative gap of {gap:g} (--mip-gap), so the objective, "
             f"EVPI and VSS are known only within the proven ranges: from the plans found and "
-            f"the solvers' bounds (the plan's bound from {source}). On an objective this "
-            f"size a gap of {gap:g} is {_width(gap * abs(float(meta['bound_usd'])))}"  # type: ignore[arg-type]
-            " wide; EVPI, VSS and the regrets (>= 0: each scenario's wait-and-see value is"
-            " the best plan known for it) are known only to within it.")
+            f"the solvers' bounds (the plan's bound from {source}). On values of this "
+            f"size a gap of {gap:g} is {_width(gap * abs(scale))}"
+            f" wide; EVPI, VSS and {regrets} are known only to within it.")
 
 
 def _width(usd: float) -> str:
@@ -369,7 +376,9 @@ def _show(result: object) -> None:
         table.add_row(label, _money(value), *((_range(ranges.get(key)),) if ranges else ()))
     console.print(table)
     if ranges:
-        console.print(_ranges_note(meta))
+        scenarios = result.scenarios  # type: ignore[attr-defined]
+        console.print(_ranges_note(meta, float(scenarios["wait_and_see_usd"].abs().max())
+                                   if study.objective == "minimax-regret" else None))
     scenarios = result.scenarios  # type: ignore[attr-defined]
     per = Table(*scenarios.columns)
     for row in scenarios.itertuples(index=False):
