@@ -3,9 +3,11 @@
 Every MILP is solved to a relative MIP gap, so RP (the objective), WS (the wait-and-see
 value), EEV, EVPI and VSS are known only between the value of a plan found and a bound that
 HiGHS proves. :func:`intervals` combines those into ranges; :func:`clamped` makes each
-reported point lie in its range exactly (the ends are sums of floating-point numbers and can
-cross the point by rounding, ~10⁻⁸ USD on values of 10⁹ USD), and raises
-VerificationError when a point is outside its range by more than :data:`ROUNDING`.
+reported point lie in its range exactly (the ends are sums of floating-point numbers computed
+apart from the points and can cross them by rounding, ~10⁻⁸ USD on values of 10⁹ USD; an
+end from a HiGHS bound is proven only to HiGHS's tolerances while the point is recomputed
+from the certified plans), and raises VerificationError when a point is outside its range by
+more than :func:`rounding_usd`.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from evplan.errors import VerificationError
 
 __all__ = ["RELATIVE_ROUNDING", "ROUNDING", "clamped", "intervals", "rounding_usd"]
 
-#: Absolute part of the rounding tolerance of :func:`clamped` (USD).
-ROUNDING = 1e-6
-#: Relative part: a multiple of the largest magnitude the range is computed from (float64
-#: carries ~16 digits; ten sums lose a few of them).
-RELATIVE_ROUNDING = 1e-12
+#: Absolute part of the tolerance of :func:`clamped` (USD): HiGHS's absolute gap (10⁻⁶ of
+#: its unit of 1 M USD), which the statuses of :mod:`evplan.twostage.known` allow too.
+ROUNDING = 1.0
+#: Relative part, of the largest magnitude the range is computed from: HiGHS's feasibility
+#: and integrality tolerance (10⁻⁶), to which its bounds are proven; far above float64
+#: rounding (~10⁻¹⁵ per sum).
+RELATIVE_ROUNDING = 1e-6
 
 
 def intervals(objective: tuple[float, float], wait: tuple[float, float] | None,
@@ -62,11 +66,11 @@ def rounding_usd(ranges: Mapping[str, list[float]], points: Mapping[str, float |
     Examples
     --------
     >>> rounding_usd({"objective": [1e9, 2e9]}, {"objective": 1.5e9})
-    0.003001
+    2001.0
     """
     values = [abs(v) for pair in ranges.values() for v in pair if math.isfinite(v)]
     values += [abs(v) for v in points.values() if v is not None and math.isfinite(v)]
-    return ROUNDING + RELATIVE_ROUNDING * max(values, default=0.0) * 1.5
+    return ROUNDING + RELATIVE_ROUNDING * max(values, default=0.0)
 
 
 def clamped(ranges: Mapping[str, list[float]], points: Mapping[str, float | None]
