@@ -166,9 +166,15 @@ def one_blas_thread(environ: MutableMapping[str, str] = os.environ,
     bool
         Whether the variable was set.
     """
-    if BLAS_THREADS_ENV in environ or "numpy" in modules:
+    return _set_before_import(environ, modules, BLAS_THREADS_ENV, "1", "numpy")
+
+
+def _set_before_import(environ: MutableMapping[str, str], modules: Mapping[str, object],
+                       name: str, value: str, module: str) -> bool:
+    """Set ``name=value`` unless the user set it or ``module`` (which reads it) is imported."""
+    if name in environ or module in modules:
         return False
-    environ[BLAS_THREADS_ENV] = "1"
+    environ[name] = value
     return True
 
 
@@ -200,10 +206,7 @@ def python_text_columns(environ: MutableMapping[str, str] = os.environ,
     bool
         Whether the variable was set.
     """
-    if TEXT_DTYPE_ENV in environ or "pandas" in modules:
-        return False
-    environ[TEXT_DTYPE_ENV] = "0"
-    return True
+    return _set_before_import(environ, modules, TEXT_DTYPE_ENV, "0", "pandas")
 
 
 def _flush_streams() -> None:
