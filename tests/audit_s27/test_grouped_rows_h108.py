@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evplan.model.terms import add_grouped_rows, grouped_sum, labelled
+from evplan.model.terms import add_grouped_rows, grouped_sum, labelled, linear_terms
 
 
 def _lhs(m: linopy.Model) -> linopy.LinearExpression:
@@ -41,3 +41,25 @@ def test_rows_equal_linopys_rows(sign: str, rhs: float | list[float]) -> None:
     assert direct_rows.identical(reference)
     np.testing.assert_array_equal(np.signbit(direct_rows["rhs"].values),
                                   np.signbit(reference["rhs"].values))
+
+
+def test_linear_terms_equal_the_sum_of_linopy_sums() -> None:
+    """The objective's one term array (model/objective.py) is the expression the chain
+    ``(a * x).sum() - (b * y).sum() - c * z.sum()`` made: same terms, order and signs."""
+    expressions = []
+    for direct in (False, True):
+        m = linopy.Model()
+        x = m.add_variables(lower=0, coords=[pd.RangeIndex(3, name="sale")], name="x")
+        y = m.add_variables(lower=0, coords=[pd.RangeIndex(4, name="flow")], name="y")
+        z = m.add_variables(lower=0, coords=[pd.RangeIndex(2, name="short")], name="z")
+        a, b = np.array([3.0, 0.0, -1.5]), np.array([2.0, 0.0, 5.5, 1e-3])
+        if direct:
+            expression = linear_terms(m, [(x, a), (y, -b), (z, -(7.0 * np.ones(2)))])
+        else:
+            expression = ((labelled(a, "sale") * x).sum() - (labelled(b, "flow") * y).sum()
+                          - 7.0 * z.sum())
+        expressions.append(expression.data)
+    reference, direct_terms = expressions
+    assert direct_terms.identical(reference)
+    np.testing.assert_array_equal(np.signbit(direct_terms["coeffs"].values),
+                                  np.signbit(reference["coeffs"].values))

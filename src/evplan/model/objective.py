@@ -27,10 +27,11 @@ a constant: :func:`fixed_cost_usd` adds it to the reported objective.
 from __future__ import annotations
 
 import linopy
+import numpy as np
 
 from evplan.model.index import ModelIndex
 from evplan.model.options import BuildOptions
-from evplan.model.terms import labelled
+from evplan.model.terms import linear_terms
 
 
 def fixed_cost_usd(index: ModelIndex) -> float:
@@ -52,26 +53,31 @@ def add_objective(m: linopy.Model, index: ModelIndex, options: BuildOptions,
     flow_discount = flows["year"].map(index.discount).to_numpy()
     sale_discount = index.sales["year"].map(index.discount).to_numpy()
     flow_cost = (flows["unit_cost_usd_per_vehicle"] + flows["duty_usd_per_vehicle"]).to_numpy()
-    revenue = labelled(index.sales["price_usd_per_vehicle"].to_numpy() * sale_discount, "sale")
-    expression = (revenue * m.variables["sales"]).sum() - (
-        labelled(flow_cost * flow_discount, "flow") * m.variables["shipment"]).sum()
+    # One term per variable element, in the order the sums of linopy expressions gave them
+    # (sales, shipments, in-quota, shortfalls): one expression instead of a chain of
+    # additions that aligned and copied the terms each time. A subtracted sum's
+    # coefficients are negated, as linopy's subtraction does.
+    parts = [(m.variables["sales"], index.sales["price_usd_per_vehicle"].to_numpy()
+              * sale_discount),
+             (m.variables["shipment"], -(flow_cost * flow_discount))]
     if not index.quota_flows.empty:
         quota_flow = flows.loc[index.quota_flows["flow"]]
         saving = (quota_flow["duty_usd_per_vehicle"]
                   - quota_flow["in_quota_duty_usd_per_vehicle"]).to_numpy()
-        expression = expression + (labelled(saving * flow_discount[index.quota_flows["flow"]],
-                                            "quota_flow") * m.variables["in_quota"]).sum()
+        parts.append((m.variables["in_quota"],
+                      saving * flow_discount[index.quota_flows["flow"]]))
     if "unmet_committed" in m.variables:
         # The user's shortfall penalty, when set, holds in the elastic copy too: such a
         # commitment may fall short anyway, so it never explains an infeasibility.
         per_vehicle = penalty_usd_per_vehicle if penalty_usd_per_vehicle is not None else (
             options.elastic_penalty_usd_per_vehicle if options.elastic else 0.0)
         committed_discount = index.committed["year"].map(index.discount).to_numpy()
-        expression = expression - (labelled(per_vehicle * committed_discount, "committed")
-                                   * m.variables["unmet_committed"]).sum()
+        parts.append((m.variables["unmet_committed"], -(per_vehicle * committed_discount)))
     if "plant_minimum_shortfall" in m.variables:
-        expression = expression - options.elastic_penalty_usd_per_vehicle * m.variables[
-            "plant_minimum_shortfall"].sum()
+        shortfall = m.variables["plant_minimum_shortfall"]
+        parts.append((shortfall, -(options.elastic_penalty_usd_per_vehicle * np.ones(
+            shortfall.labels.size))))
+    expression = linear_terms(m, parts)
     if extra is not None:
         expression = expression + extra
     m.add_objective(expression, sense="max")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["Part", "add_grouped_rows", "grouped_sum", "labelled"]
+__all__ = ["Part", "add_grouped_rows", "grouped_sum", "labelled", "linear_terms"]
 
 Part = tuple[linopy.Variable, np.ndarray, np.ndarray | float]
 
@@ -96,3 +96,15 @@ def add_grouped_rows(m: linopy.Model, lhs: linopy.LinearExpression, sign: str,
     data = lhs.data[["coeffs", "vars"]].assign(
         sign=xr.DataArray(np.full(count, sign), coords=right.coords, dims=[dim]), rhs=right)
     m.add_constraints(linopy.constraints.Constraint(data, m), name=name)
+
+
+def linear_terms(m: linopy.Model, parts: Sequence[tuple[linopy.Variable, np.ndarray]]
+                 ) -> linopy.LinearExpression:
+    """The scalar expression ``sum_k a_k v_k`` of every element of each one-dimensional
+    variable and its coefficient array, terms in the order given (as the sum of the parts'
+    ``(coefficients * variable).sum()`` lists them)."""
+    labels = np.concatenate([variable.labels.values.ravel() for variable, _ in parts])
+    coeffs = np.concatenate([np.asarray(values, dtype=float).ravel() for _, values in parts])
+    dataset = xr.Dataset({"coeffs": xr.DataArray(coeffs, dims=["_term"]),
+                          "vars": xr.DataArray(labels, dims=["_term"])})
+    return linopy.LinearExpression(dataset, m)
