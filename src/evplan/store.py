@@ -68,8 +68,8 @@ DEFAULT_STORE = Path("evplan-output") / "evplan.duckdb"
 PAUSE_ENV = "EVPLAN_STORE_PAUSE_IN_TRANSACTION"
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # read as evplan writes them: a value changed outside evplan to another type reads as NULL
-_TIME = "TRY_CAST(created_at AS TIMESTAMP) AS created_at"
-_OBJECTIVE = "TRY_CAST(objective_usd AS DOUBLE) AS objective_usd"
+TIME_SELECT = "TRY_CAST(created_at AS TIMESTAMP) AS created_at"
+OBJECTIVE_SELECT = "TRY_CAST(objective_usd AS DOUBLE) AS objective_usd"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -148,7 +148,8 @@ class RunRecord:
 
 
 #: The result tables a recorded two-stage study adds (``result_<name>``, keyed by run_id).
-STUDY_TABLES = ("study_scenarios", "study_first_stage", "study_regret", "study_frontier")
+STUDY_TABLES = ("study_scenarios", "study_first_stage", "study_regret", "study_ranges",
+                "study_frontier")
 #: The study-level values recorded as KPI rows (key ``all``, no year).
 STUDY_KPIS = {"study_objective": "objective_usd", "study_expected_margin":
               "expected_margin_usd", "study_cvar": "cvar_usd", "study_evpi": "evpi_usd",
@@ -458,8 +459,8 @@ class ResultsStore:
 
     def runs(self, batch_id: str | None = None) -> pd.DataFrame:
         """Every recorded run, newest first (one row per run, without the tables)."""
-        query = (f"SELECT run_id, {_TIME}, scenario, status, {_OBJECTIVE}, inputs_hash, "
-                 "batch_id, case_label, parameters, overrides FROM runs")
+        query = (f"SELECT run_id, {TIME_SELECT}, scenario, status, {OBJECTIVE_SELECT}, "
+                 "inputs_hash, batch_id, case_label, parameters, overrides FROM runs")
         arguments: list[Any] = []
         if batch_id:
             query += " WHERE batch_id = ?"
@@ -469,20 +470,13 @@ class ResultsStore:
                 query + " ORDER BY created_at DESC, run_id DESC", arguments).df()
 
     def studies(self) -> pd.DataFrame:
-        """Every recorded two-stage study, newest first: run_id, created_at, study, status,
-        scenarios, objective_usd, expected_margin_usd, cvar_usd, evpi_usd, vss_usd (from its
-        KPI rows; NULL when not computed)."""
-        pivots = ", ".join(f"max(TRY_CAST(value AS DOUBLE)) FILTER (WHERE kpi = '{kpi}') "
-                           f"AS {field}"
-                           for kpi, field in STUDY_KPIS.items() if kpi != "study_objective")
-        query = (f"WITH k AS (SELECT run_id, {pivots}, count(*) FILTER (WHERE kpi = "
-                 "'study_margin') AS scenarios FROM kpis GROUP BY run_id) "
-                 f"SELECT r.run_id, {_TIME}, r.base_scenario AS study, r.status, "
-                 f"k.scenarios, {_OBJECTIVE}, k.expected_margin_usd, k.cvar_usd, "
-                 "k.evpi_usd, k.vss_usd FROM runs r JOIN k USING (run_id) "
-                 "WHERE r.case_label = 'stochastic' ORDER BY r.created_at DESC, r.run_id DESC")
+        """Every recorded two-stage study, newest first (:data:`evplan.store_study.STUDIES_QUERY`:
+        run_id, created_at, study, status, scenarios, objective_usd, expected_margin_usd,
+        cvar_usd, evpi_usd, vss_usd and the proven ranges of EVPI and VSS)."""
+        from evplan.store_study import STUDIES_QUERY
+
         with self.connect(read_only=True) as connection:
-            return connection.execute(query).df()
+            return connection.execute(STUDIES_QUERY).df()
 
     def has_runs(self, run_ids: Sequence[str]) -> bool:
         """True when every one of ``run_ids`` is recorded (False when the store is absent)."""
@@ -521,8 +515,9 @@ class ResultsStore:
         """One run's row, with overrides, parameters and metadata parsed."""
         (run_id,) = self.resolve([run_id])
         with self.connect(read_only=True) as connection:
-            frame = connection.execute(f"SELECT * REPLACE ({_TIME}, {_OBJECTIVE}) FROM runs "
-                                       "WHERE run_id = ?", [run_id]).df()
+            frame = connection.execute(
+                f"SELECT * REPLACE ({TIME_SELECT}, {OBJECTIVE_SELECT}) FROM runs "
+                "WHERE run_id = ?", [run_id]).df()
         row: dict[str, Any] = {str(k): v for k, v in frame.iloc[0].to_dict().items()}
         for key in ("overrides", "parameters", "metadata", "tables"):
             try:

@@ -12,10 +12,36 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.outputs.marker import new_run_id
-from evplan.store import STUDY_KPIS, RunRecord, inputs_hash
+from evplan.store import OBJECTIVE_SELECT, STUDY_KPIS, TIME_SELECT, RunRecord, inputs_hash
 from evplan.store_rows import json_text
 
-__all__ = ["range_rows", "study_record"]
+__all__ = ["STUDIES_QUERY", "range_rows", "study_record"]
+
+#: Quantities whose proven range ``evplan studies`` lists beside the value.
+LISTED_RANGES = ("evpi", "vss")
+
+
+def _studies_query() -> str:
+    """The SQL of :meth:`evplan.store.ResultsStore.studies`: one row per recorded study from
+    its KPI rows (NULL where a value or a range end was not recorded, as in stores written
+    before ranges were recorded)."""
+    pivot = "max(TRY_CAST(value AS DOUBLE)) FILTER (WHERE kpi = '{}') AS {}"
+    fields = [(kpi, field) for kpi, field in STUDY_KPIS.items() if kpi != "study_objective"]
+    fields += [(f"study_{quantity}_{end}", f"{quantity}_{end}_usd")
+               for quantity in LISTED_RANGES for end in ("low", "high")]
+    pivots = ", ".join(pivot.format(kpi, field) for kpi, field in fields)
+    ranged = ", ".join(f"k.{quantity}_{end}_usd" for quantity in LISTED_RANGES
+                       for end in ("low", "high"))
+    return (f"WITH k AS (SELECT run_id, {pivots}, count(*) FILTER (WHERE kpi = "
+            "'study_margin') AS scenarios FROM kpis GROUP BY run_id) "
+            f"SELECT r.run_id, {TIME_SELECT}, r.base_scenario AS study, r.status, "
+            f"k.scenarios, {OBJECTIVE_SELECT}, k.expected_margin_usd, k.cvar_usd, "
+            f"k.evpi_usd, k.vss_usd, {ranged} FROM runs r JOIN k USING (run_id) "
+            "WHERE r.case_label = 'stochastic' ORDER BY r.created_at DESC, r.run_id DESC")
+
+
+STUDIES_QUERY = _studies_query()
+"""SQL listing the recorded studies (see :func:`_studies_query`)."""
 
 #: Each range's reported point: the result's field, or the metadata key.
 POINTS = {"objective": "objective_usd", "wait_and_see": "wait_and_see_usd", "eev": "eev_usd",
