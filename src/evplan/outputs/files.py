@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+    from evplan.errors import OutputError
+
 __all__ = [
     "FORMULA_PREFIXES",
     "MARKED_STARTS",
@@ -200,7 +202,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
             _check_same_file(parent, name, made, temporary)
             mode = _file_mode(target)
             if mode is not None:  # a file replaced keeps its permissions (a private report)
-                os.chmod(name, mode, dir_fd=parent, follow_symlinks=True)
+                _chmod_own(parent, name, made, mode, temporary)
             os.replace(name, target.name, src_dir_fd=parent, dst_dir_fd=parent)
         except BaseException:
             _unlink_own(parent, name, made)
@@ -214,17 +216,44 @@ def _check_same_file(parent: int, name: str, made: os.stat_result, shown: Path) 
     """Raise OutputError unless ``name`` in the folder ``parent`` is still the regular file
     created as ``made`` (another program swapped it for a link or another file meanwhile:
     that entry is never renamed into place)."""
-    from evplan.errors import OutputError
-
     try:
         now = os.stat(name, dir_fd=parent, follow_symlinks=False)
     except OSError:
         now = None
-    if now is None or not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (
-            made.st_dev, made.st_ino):
-        raise OutputError(f"evplan: {shown}, the file evplan was writing, was replaced or "
-                          "removed by another program meanwhile; nothing was written. Run "
-                          "the command again.")
+    try:  # ``write`` wrote by path: the path must still lead to that file (a folder on
+        # the path swapped for a link sent the bytes elsewhere and left this file empty)
+        written = os.stat(shown)
+    except OSError:
+        written = None
+    if now is None or not stat.S_ISREG(now.st_mode) or written is None or any(
+            (info.st_dev, info.st_ino) != (made.st_dev, made.st_ino) for info in (now, written)):
+        raise _replaced(shown)
+
+
+def _chmod_own(parent: int, name: str, made: os.stat_result, mode: int, shown: Path) -> None:
+    """Give the file ``name`` of the folder ``parent`` the permission bits ``mode`` through
+    a descriptor opened without following links, once it is known to be the file created
+    as ``made`` (a link swapped in is never followed to change its target's mode)."""
+    try:
+        descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=parent)
+    except OSError:
+        raise _replaced(shown) from None
+    try:
+        info = os.fstat(descriptor)
+        if (info.st_dev, info.st_ino) != (made.st_dev, made.st_ino):
+            raise _replaced(shown)
+        os.fchmod(descriptor, mode)
+    finally:
+        os.close(descriptor)
+
+
+def _replaced(shown: Path) -> OutputError:
+    """The error for a file being written that another program replaced or removed."""
+    from evplan.errors import OutputError
+
+    return OutputError(f"evplan: {shown}, the file evplan was writing, was replaced or removed "
+                       "by another program meanwhile (or a folder on its path was); nothing "
+                       "was written. Run the command again.")
 
 
 def _unlink_own(parent: int, name: str, made: os.stat_result) -> None:
