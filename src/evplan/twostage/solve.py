@@ -234,6 +234,10 @@ def stochastic(data: NetworkData, study: str | Study, solver: SolverOptions | No
                               cutoff_usd=cut, known_usd=cut)
         if cut is not None and not run.has_solution and run.status == "infeasible":
             run = solve_extensive(blocks, solver, risk_weight=weight, alpha=alpha)
+        if not any(integer) and run.status != "optimal":
+            # an LP's bound is its value only when optimal (extensive.py gives the value
+            # whatever stopped it): a time-limited LP proves nothing (helper-114's F2)
+            run = dataclasses.replace(run, bound_usd=float("inf"))
         metadata["plan_from"], metadata["bound_from"] = "extensive form", "extensive form"
         if best is not None:
             run, metadata["plan_from"] = better_of(run, list(best.runs), best.margins_usd,
