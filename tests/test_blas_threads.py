@@ -19,6 +19,9 @@ def test_the_program_sets_one_blas_thread_only_when_nobody_else_has() -> None:
     assert environ == {BLAS_THREADS_ENV: "1"}
     users = {BLAS_THREADS_ENV: "2"}
     assert one_blas_thread(users, modules={}) is False and users == {BLAS_THREADS_ENV: "2"}
+    for other in ("OMP_NUM_THREADS", "GOTO_NUM_THREADS"):  # OpenBLAS reads these too
+        theirs = {other: "4"}
+        assert one_blas_thread(theirs, modules={}) is False and theirs == {other: "4"}
     late: dict[str, str] = {}  # numpy already imported: OpenBLAS has started its threads
     assert one_blas_thread(late, modules={"numpy": object()}) is False and late == {}
 
@@ -38,7 +41,7 @@ def test_the_program_sets_it_before_numpy_starts_its_threads() -> None:
              "c.main = main\n"
              "c.console()\n")
     env = {key: value for key, value in os.environ.items()
-           if key not in (BLAS_THREADS_ENV, "OMP_NUM_THREADS")}
+           if key not in (BLAS_THREADS_ENV, "OMP_NUM_THREADS", "GOTO_NUM_THREADS")}
     shown = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
                            text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr

@@ -141,6 +141,8 @@ def console() -> NoReturn:
 
 BLAS_THREADS_ENV = "OPENBLAS_NUM_THREADS"
 """OpenBLAS's thread count (read when numpy, which ships OpenBLAS, is imported)."""
+BLAS_THREADS_READ = (BLAS_THREADS_ENV, "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+"""Every variable OpenBLAS reads its thread count from, first found first."""
 
 
 def one_blas_thread(environ: MutableMapping[str, str] = os.environ,
@@ -158,14 +160,17 @@ def one_blas_thread(environ: MutableMapping[str, str] = os.environ,
     (sweeps, Dask) inherit it, which also keeps two workers from starting four BLAS threads
     on two cores. The library itself never sets it: a notebook keeps its numpy as it is.
 
-    Nothing is set when the user has set the variable (their choice stands) or when numpy
-    is already imported (too late for this process).
+    Nothing is set when the user has set it, or ``OMP_NUM_THREADS`` or
+    ``GOTO_NUM_THREADS``, which OpenBLAS also reads (their choice stands), or when numpy is
+    already imported (too late for this process).
 
     Returns
     -------
     bool
         Whether the variable was set.
     """
+    if any(name in environ for name in BLAS_THREADS_READ):
+        return False
     return _set_before_import(environ, modules, BLAS_THREADS_ENV, "1", "numpy")
 
 
