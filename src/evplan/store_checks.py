@@ -112,8 +112,9 @@ def header_problem(path: Path) -> str | None:
         # DuckDB creates the file before it writes its header: one killed at that instant
         # (a sweep stopped as it made its store) leaves an empty file DuckDB refuses too
         empty = (" (it is empty: an evplan command killed while it made a new store leaves "
-                 "such a file; delete it if nothing else of yours uses that name)"
-                 if not header else "")
+                 "such a file, and one making it this instant shows one too; when no other "
+                 "evplan command is running, delete it if nothing else of yours uses that "
+                 "name)" if not header else "")
         return (f"{path} is not a DuckDB database{empty}, so it is not a results store; "
                 "evplan leaves it as it is")
     if not _duckdb_log(log):  # DuckDB would read it as the store's log, then delete it
