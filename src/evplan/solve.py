@@ -276,9 +276,14 @@ def _explain_committed(data: NetworkData, index: ModelIndex, flows: pd.DataFrame
     sources = flows[(flows["market"] == row["market"]) & (flows["year"] == row["year"])
                     & flows["program"].isin(programs)]["plant_year"].unique()
     full = full_plants.loc[full_plants.index.intersection(sources)]
-    if len(full):
-        plants = ", ".join(f"{plant} at 100 %" for plant in full["plant"])
+    empty = full["capacity_vehicles_per_year"] <= 0  # "full" at 0 of 0: it has no capacity
+    if (~empty).any():
+        plants = ", ".join(f"{plant} at 100 %" for plant in full.loc[~empty, "plant"])
         reasons.append(f"eligible plants are full ({plants})")
+    if empty.any():
+        names = ", ".join(full.loc[empty, "plant"])
+        reasons.append(f"{names} {'has' if empty.sum() == 1 else 'have'} no capacity in "
+                       f"{row['year']}")
     if not reasons:
         reasons.append("lane capacities or other commitments bind")
     return f"{label}; " + " and ".join(reasons) + "."
