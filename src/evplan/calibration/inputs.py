@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evplan.data.columns import ALWAYS_ALLOWED
+from evplan.data.columns import ALWAYS_ALLOWED, MAX_ID_CHARACTERS, clipped
 from evplan.data.files import read_text_file
 from evplan.data.network import NetworkData
 from evplan.data.read import read_raw_table
@@ -254,7 +254,7 @@ def _reporter(name: str, frame: pd.DataFrame, out: pd.DataFrame,
         for position in out.index[np.asarray(mask, dtype=bool)]:
             row, text = int(out.loc[position, "row"]), frame.loc[position, column]
             infinite = np.isinf(pd.to_numeric(pd.Series([text]), errors="coerce")).iloc[0]
-            text = _clipped(text)
+            text = clipped(text)
             problems.append(Problem(label, f"row {row}, {_row_key(frame, position, keys, column)}"
                                     + message.format(column=column, text=text,
                                                      number=out.loc[position, column],
@@ -262,22 +262,6 @@ def _reporter(name: str, frame: pd.DataFrame, out: pd.DataFrame,
                                     row))
 
     return report
-
-
-#: Longest id, code or kpi of a calibration file (as in the model's tables).
-MAX_ID_CHARACTERS = 200
-
-
-def _clipped(cell: Any) -> Any:
-    """A text cell over 80 characters as its first 40 and its length, for messages (a
-    pasted 5,000-digit cell made a message of 5,000 characters); anything else as it is.
-
-    >>> _clipped("9" * 5000)
-    '9999999999999999999999999999999999999999... (5,000 characters)'
-    """
-    if isinstance(cell, str) and len(cell) > 80:
-        return f"{cell[:40]}... ({len(cell):,} characters)"
-    return cell
 
 
 def _row_key(frame: pd.DataFrame, position: Any, keys: list[str], column: str) -> str:
@@ -291,7 +275,7 @@ def _row_key(frame: pd.DataFrame, position: Any, keys: list[str], column: str) -
         cell = frame.loc[position, key]
         text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(
             _shown(cell)).strip()
-        text = _clipped(text)
+        text = clipped(text)
         parts.append(f"{key} {text}" if key == "year" and text.isdigit() else f"{key} {text!r}")
     return f"{', '.join(parts)}: " if parts else ""
 
@@ -317,7 +301,7 @@ def _typed(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFr
         if long.any():  # reported once; the other checks quote the clipped cell
             report(long, column, f"{{column}} = {{text!r}} is longer than {MAX_ID_CHARACTERS} "
                    "characters, the most an id, code or kpi takes. Write the id.")
-            out.loc[long, column] = [_clipped(cell) for cell, bad in zip(cells, long,
+            out.loc[long, column] = [clipped(cell) for cell, bad in zip(cells, long,
                                                                           strict=True) if bad]
     if name == "elasticities":
         _elasticity_rules(out, report)

@@ -156,6 +156,19 @@ MAX_ID_CHARACTERS = 200
 MAX_QUOTED_CHARACTERS = 80
 
 
+def clipped(cell: Any) -> Any:
+    """A text cell over :data:`MAX_QUOTED_CHARACTERS` as its first 40 characters and its
+    length, for messages and for the checks after the one that refused it; anything else
+    as it is.
+
+    >>> clipped("9" * 5000), clipped("CN"), clipped(3)
+    ('9999999999999999999999999999999999999999... (5,000 characters)', 'CN', 3)
+    """
+    if isinstance(cell, str) and len(cell) > MAX_QUOTED_CHARACTERS:
+        return f"{cell[:40]}... ({len(cell):,} characters)"
+    return cell
+
+
 def _quoted(text: str) -> str:
     """``'text'``, or, when it is longer than :data:`MAX_QUOTED_CHARACTERS`, its first 40
     characters and its length (a pasted cell of 5,000 digits made a message of 5,000
@@ -280,8 +293,7 @@ def _check_text(
                         f"{MAX_ID_CHARACTERS} characters, the most an id, code or group name "
                         f"takes. Write the {_mid_sentence(column.description)}")
             # other checks quote the cell as clipped here, not 5,000 characters again
-            text[long] = [_quoted(str(cell))[1:].replace("...'", "...", 1)
-                          for cell in text[long]]
+            text[long] = [clipped(str(cell)) for cell in text[long]]
             written |= long
     if column.choices is not None:
         choices = column.choices
