@@ -187,7 +187,7 @@ def _in_unit(column: Column) -> str:
     return "" if column.unit in ("", "-") else f" in {column.unit}"
 
 
-def _check_numeric(
+def check_numeric(
     problems: list[Problem], label: str, table: Table, frame: pd.DataFrame, column: Column
 ) -> pd.Series:
     text = _as_text(frame[column.name])
@@ -268,7 +268,7 @@ def _missing_word(column: Column, text: str) -> str:
     return f"{found}. Leave the cell blank{default}, or write {wanted}."
 
 
-def _check_text(
+def check_text(
     problems: list[Problem], label: str, table: Table, frame: pd.DataFrame, column: Column
 ) -> pd.Series:
     text = _as_text(frame[column.name])
@@ -434,7 +434,7 @@ def coerce_table(
                     column.default), index=frame.index, dtype=float)  # type: ignore[arg-type]
             continue
         if column.dtype in ("int", "float"):
-            typed[column.name] = _check_numeric(problems, label, table, frame, column)
+            typed[column.name] = check_numeric(problems, label, table, frame, column)
         else:
-            typed[column.name] = _check_text(problems, label, table, frame, column)
+            typed[column.name] = check_text(problems, label, table, frame, column)
     return pd.DataFrame(typed, index=frame.index)

@@ -11,7 +11,7 @@ countervailing duties; plants and routes have one row per plant or lane and cann
 
 The result goes through :func:`evplan.data.validate_tables`, so a bad override gets the
 normal input messages. When every patch only changed numbers in the value columns whose
-cross-table checks are known (``_FAST_COLUMNS``: costs, capacities, rates, prices, volumes;
+cross-table checks are known (``FAST_COLUMNS``: costs, capacities, rates, prices, volumes;
 not keys, years, text, quota volumes, compliance or strategic tables), the checks those
 numbers can fail are run directly (bounds, tier prices, quota rates, capacity floors); only
 if one trips is the full validation run, for its messages. Either way the returned
@@ -226,7 +226,7 @@ def _split(frame: pd.DataFrame, mask: np.ndarray, patch: Patch, years: list[int]
     return combined, new_mask, frame.loc[spans, "row"].astype(int).tolist()
 
 
-def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int],
+def apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int],
                  problems: list[Problem]) -> tuple[dict[str, Any], bool]:
     """Apply one patch in place on ``tables``; return its record and whether it stayed typed."""
     where = (f"line {patch.line}: " if patch.line else "") + (
@@ -275,7 +275,7 @@ def _apply_patch(tables: dict[str, pd.DataFrame], patch: Patch, years: list[int]
 # The value columns whose only cross-table checks are the ones _fast_checks runs; a change
 # to any other column (a quota volume shared by a quota group, a ZEV credit price bounded by
 # the penalty, a compliance or strategic table, ...) gets the full validation.
-_FAST_COLUMNS = {
+FAST_COLUMNS = {
     "plants": {"capacity_vehicles_per_year", "fixed_cost_usd_per_year", "min_utilisation"},
     "plant_programs": {"variable_cost_usd_per_vehicle"},
     "routes": {"freight_usd_per_vehicle", "transit_days", "capacity_vehicles_per_year",
@@ -295,7 +295,7 @@ def _fast_checks(data: NetworkData, tables: dict[str, pd.DataFrame],
     """True when value-only changes pass every check that values can fail."""
     from evplan.model.strategic import has_strategic
 
-    if any(not columns <= _FAST_COLUMNS.get(name, set()) for name, columns in changed.items()):
+    if any(not columns <= FAST_COLUMNS.get(name, set()) for name, columns in changed.items()):
         return False
     if "plants" in changed and has_strategic(data):  # module sizes, capacity decisions
         return False
@@ -449,7 +449,7 @@ def apply_patches(data: NetworkData, patches: Sequence[Patch], scenario: str = "
     typed = True
     changed: dict[str, set[str]] = {}
     for patch in patches:
-        record, stayed_typed = _apply_patch(tables, patch, data.years, problems)
+        record, stayed_typed = apply_patch(tables, patch, data.years, problems)
         if record:
             records.append(record)
             typed &= stayed_typed

@@ -9,7 +9,7 @@ A full revalidation of every scenario costs about 0.28 s of CPU each (china-expo
 names, 4.6 s), and ``validate`` runs hundreds of times in the fuzz tests. So each name is
 checked cheaply, on the typed tables, without turning them back into text:
 
-1. the patches are applied in order (:func:`evplan.scenarios.apply._apply_patch`: the
+1. the patches are applied in order (:func:`evplan.scenarios.apply.apply_patch`: the
    same ``where`` matching, ``from_year`` splits, ``set`` and ``scale`` as ``run``), which
    reports a ``where`` value no row holds and a patch that selects no row;
 2. every column a patch set or scaled is checked with the loader's own per-column rule
@@ -39,15 +39,15 @@ import pandas as pd
 
 from evplan.data import NetworkData
 from evplan.data.checks import check_tables
-from evplan.data.columns import _check_numeric, _check_text
+from evplan.data.columns import check_numeric, check_text
 from evplan.errors import InputError, Problem
-from evplan.scenarios.apply import _FAST_COLUMNS, _apply_patch, apply_patches
+from evplan.scenarios.apply import FAST_COLUMNS, apply_patch, apply_patches
 from evplan.scenarios.overrides import Catalog, Patch
 from evplan.schema import TABLES
 
 __all__ = ["VALUE_ONLY", "override_problems"]
 
-#: Columns no cross-table check reads (beyond ``apply._FAST_COLUMNS``, whose checks
+#: Columns no cross-table check reads (beyond ``apply.FAST_COLUMNS``, whose checks
 #: :func:`_cross_row_problem` runs): their per-column rule is their only rule; a test reads
 #: the check modules to keep this true. A plant's year range: only "first_year after
 #: last_year" (a plant closed before the plan is a note under an override, as in ``run``).
@@ -126,7 +126,7 @@ def _cheap_problem(data: NetworkData, patches: tuple[Patch, ...],
     problems: list[Problem] = []
     changed: dict[str, set[str]] = {}
     for patch in patches:
-        _apply_patch(tables, patch, data.years, problems)  # where values, empty selections
+        apply_patch(tables, patch, data.years, problems)  # where values, empty selections
         changed.setdefault(patch.table, set()).update(patch.set, patch.scale)
     if problems:
         return True
@@ -137,7 +137,7 @@ def _cheap_problem(data: NetworkData, patches: tuple[Patch, ...],
         return True
     from evplan.model.strategic import has_strategic
 
-    unknown = any(not columns <= _FAST_COLUMNS.get(name, set()) | VALUE_ONLY.get(name, set())
+    unknown = any(not columns <= FAST_COLUMNS.get(name, set()) | VALUE_ONLY.get(name, set())
                   for name, columns in changed.items()) or (
         "plants" in changed and has_strategic(data))  # module sizes, capacity decisions
     if not unknown:
@@ -175,9 +175,9 @@ def _column_problems(name: str, frame: pd.DataFrame, columns: set[str]) -> bool:
         if column.name not in columns:
             continue
         if column.dtype in ("int", "float"):
-            _check_numeric(found, table.file, table, frame, column)
+            check_numeric(found, table.file, table, frame, column)
         else:
-            _check_text(found, table.file, table, frame, column)
+            check_text(found, table.file, table, frame, column)
     return any(problem.count for problem in found)
 
 
